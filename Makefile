@@ -1,0 +1,42 @@
+# Custos: set-up, build, test and demo on a fresh Debian machine.
+# `make demo` and `make test` install what they need (as root), then build and run.
+
+SWIFT        ?= swift
+SYSTEM_PKGS  := libsodium-dev libsqlite3-dev pkg-config
+CUSTOS       := .build/debug/custos
+SEED_POLICY  := policies/invorderingsbedrijf
+
+.PHONY: all deps build test demo check clean
+
+all: build
+
+# Installs the C libraries the package links against, only when one is missing.
+deps:
+	@missing=""; for p in $(SYSTEM_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" -ne 0 ]; then echo "custos: error: need root to install$$missing (or install them yourself)" >&2; exit 1; fi; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build --product custos
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+	$(MAKE) --no-print-directory check
+
+# The seed policy must always validate; CI runs this through `make test`.
+check: build
+	$(CUSTOS) policy check $(SEED_POLICY)
+
+demo: build
+	$(CUSTOS) policy check $(SEED_POLICY)
+	$(CUSTOS) policy show $(SEED_POLICY)
+
+clean:
+	rm -rf .build

@@ -1,0 +1,64 @@
+// swift-tools-version: 6.1
+// Custos: a privacy-compliance engine. Module floors follow docs/architecture.md:
+// each target imports only targets below it.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Custos",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Custos", targets: ["Custos"]),
+        .executable(name: "custos", targets: ["CustosCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        // floor 0: crypto leaf over libsodium
+        .systemLibrary(
+            name: "CSodium",
+            pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"])]
+        ),
+        .target(name: "CustosCrypto", dependencies: ["CSodium"], swiftSettings: strict),
+        // floor 0: the policy language
+        .target(
+            name: "CustosPolicy",
+            dependencies: ["CustosCrypto", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
+        // floor 4: the public facade
+        .target(name: "Custos", dependencies: ["CustosPolicy"], swiftSettings: strict),
+        // floor 5: the command line
+        .executableTarget(
+            name: "CustosCLI",
+            dependencies: ["Custos", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
+        .target(name: "CustosTestSupport", dependencies: ["Custos"], path: "Tests/Support", swiftSettings: strict),
+        .testTarget(
+            name: "CustosCryptoTests",
+            dependencies: ["CustosCrypto", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CustosPolicyTests",
+            dependencies: ["CustosPolicy", "CustosTestSupport", .product(name: "Yams", package: "Yams")],
+            resources: [.copy("Corpus")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CustosCLITests",
+            dependencies: ["CustosTestSupport"],
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,16 @@
+import ArgumentParser
+import Custos
+
+@main
+struct CustosCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "custos",
+        abstract: "Custos: a privacy-compliance engine for the GDPR and the Dutch UAVG.",
+        discussion: """
+        Exit codes: 0 success or permit, 1 runtime error, 2 deny or refused, 3 partial,
+        4 invalid policy or failed policy test, 5 integrity failure, 64 usage.
+        """,
+        version: Custos.version,
+        subcommands: [PolicyCommand.self]
+    )
+}

@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+
+/// Options every command accepts (DESIGN §8); defaults come from the environment first.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Vault database file (env CUSTOS_DB).", valueName: "path"))
+    var db: String = ProcessInfo.processInfo.environment["CUSTOS_DB"] ?? "./custos.db"
+
+    @Option(name: .long, help: ArgumentHelp("Master key file (env CUSTOS_KEY_FILE).", valueName: "path"))
+    var keyFile: String = ProcessInfo.processInfo.environment["CUSTOS_KEY_FILE"] ?? "./custos.key"
+
+    @Option(name: .long, help: ArgumentHelp("Policy folder (env CUSTOS_POLICIES).", valueName: "dir"))
+    var policies: String?
+
+    /// `--policies`, else CUSTOS_POLICIES.
+    var policyFolder: String? { policies ?? ProcessInfo.processInfo.environment["CUSTOS_POLICIES"] }
+
+    @Option(name: [.short, .long], help: "Output format: human or json.")
+    var output: OutputFormat = .human
+}
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case human, json
+}
+
+/// The exit codes of the CLI contract (DESIGN §8).
+enum ExitStatus {
+    static let runtimeError = ExitCode(1)
+    static let denied = ExitCode(2)
+    static let partial = ExitCode(3)
+    static let invalidPolicy = ExitCode(4)
+    static let integrityFailure = ExitCode(5)
+    static let usage = ExitCode(64)
+}
+
+/// Writes to standard error; diagnostics and errors never go to standard output.
+enum StandardError {
+    static func write(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    /// `custos: error: message`, the contract's form for errors.
+    static func error(_ message: String) {
+        write("custos: error: \(message)")
+    }
+}

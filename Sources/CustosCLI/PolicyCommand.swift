@@ -1,0 +1,111 @@
+import ArgumentParser
+import Custos
+
+struct PolicyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "policy",
+        abstract: "Check, show and test policy folders.",
+        subcommands: [PolicyCheck.self, PolicyShow.self]
+    )
+}
+
+/// The policy folder from the argument, else `--policies` / CUSTOS_POLICIES.
+private func policyDirectory(_ argument: String?, _ global: GlobalOptions) throws -> String {
+    if let directory = argument ?? global.policyFolder { return directory }
+    throw ValidationError("give the policy folder, e.g. 'custos policy check policies/invorderingsbedrijf', or set --policies")
+}
+
+/// Prints every diagnostic to standard error, one line each.
+private func report(_ diagnostics: [Diagnostic]) {
+    for diagnostic in diagnostics { StandardError.write(diagnostic.description) }
+}
+
+struct PolicyCheck: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Validate a policy folder; every problem is reported as file:line:col.",
+        discussion: "Exit 0 when the policy is valid (warnings allowed), 4 when it has errors."
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: ArgumentHelp("The policy folder.", valueName: "dir"))
+    var directory: String?
+
+    func run() throws {
+        let loaded = Custos.checkPolicy(directory: try policyDirectory(directory, global))
+        switch global.output {
+        case .json:
+            print(KebabJSON.string(CheckReport(loaded)))
+        case .human:
+            report(loaded.diagnostics)
+            let errors = loaded.diagnostics.errors.count, warnings = loaded.diagnostics.warnings.count
+            let counts = "\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")"
+            if let compiled = loaded.compiled {
+                let policy = loaded.policy
+                print("policy '\(policy.name)' is valid: \(policy.purposes.count) purposes, \(policy.fields.count) fields, \(policy.recipients.count) recipients; \(counts)")
+                print("digest \(compiled.digest)")
+            } else {
+                print("policy '\(loaded.policy.name)' is invalid: \(counts)")
+            }
+        }
+        if !loaded.isValid { throw ExitStatus.invalidPolicy }
+    }
+}
+
+struct PolicyShow: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Summarise a policy: purposes with basis, subjects, fields, retention, recipients, transfers."
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: ArgumentHelp("The policy folder.", valueName: "dir"))
+    var directory: String?
+
+    func run() throws {
+        let loaded = Custos.checkPolicy(directory: try policyDirectory(directory, global))
+        guard let compiled = loaded.compiled else {
+            report(loaded.diagnostics)
+            StandardError.error("policy '\(loaded.policy.name)' is invalid; run 'custos policy check' for details")
+            throw ExitStatus.invalidPolicy
+        }
+        switch global.output {
+        case .json: print(KebabJSON.string(ShowReport(digest: compiled.digest, policy: compiled.policy)))
+        case .human: print(PolicySummary(compiled).render(), terminator: "")
+        }
+    }
+}
+
+/// `policy check -o json`.
+struct CheckReport: Encodable {
+    struct Entry: Encodable {
+        let severity: String, code: String, message: String, file: String, line: Int, column: Int
+    }
+
+    let policy: String
+    let valid: Bool
+    let digest: String?
+    let errors: Int
+    let warnings: Int
+    let diagnostics: [Entry]
+
+    init(_ loaded: LoadedPolicy) {
+        policy = loaded.policy.name
+        valid = loaded.isValid
+        digest = loaded.compiled?.digest
+        errors = loaded.diagnostics.errors.count
+        warnings = loaded.diagnostics.warnings.count
+        diagnostics = loaded.diagnostics.map {
+            Entry(severity: $0.severity.rawValue, code: $0.code.rawValue, message: $0.message,
+                  file: $0.location.file, line: $0.location.line, column: $0.location.column)
+        }
+    }
+}
+
+/// `policy show -o json`.
+struct ShowReport: Encodable {
+    let digest: String
+    let policy: Policy
+}

@@ -1,0 +1,45 @@
+internal import CSodium
+
+/// BLAKE2b (libsodium `crypto_generichash`), plain or keyed. Plain hashes give the policy
+/// digest and notice content hashes; keyed hashes give blind indexes.
+///
+/// ```swift
+/// let digest = Blake2b.hash(Array("policy".utf8))        // 32 bytes
+/// print(Blake2b.hex(digest))
+/// ```
+public enum Blake2b {
+    public static let defaultByteCount = 32
+
+    /// Unkeyed BLAKE2b of `input`, `byteCount` long (16...64).
+    public static func hash(_ input: [UInt8], byteCount: Int = defaultByteCount) -> [UInt8] {
+        Sodium.ensureReady()
+        precondition((16...64).contains(byteCount), "BLAKE2b output length out of range")
+        var out = [UInt8](repeating: 0, count: byteCount)
+        _ = crypto_generichash(&out, byteCount, input, UInt64(input.count), nil, 0)
+        return out
+    }
+
+    /// BLAKE2b of `input` keyed with `key`; without the key the output reveals nothing about
+    /// a low-entropy input such as an e-mail address.
+    public static func keyedHash(_ input: [UInt8], key: SecretKey, byteCount: Int = defaultByteCount) -> [UInt8] {
+        Sodium.ensureReady()
+        precondition((16...64).contains(byteCount), "BLAKE2b output length out of range")
+        var out = [UInt8](repeating: 0, count: byteCount)
+        key.withBytes { keyBytes in
+            _ = crypto_generichash(&out, byteCount, input, UInt64(input.count), keyBytes, SecretKey.byteCount)
+        }
+        return out
+    }
+
+    /// Lower-case hexadecimal rendering of a digest.
+    public static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,67 @@
+internal import CSodium
+
+/// A 32-byte secret key held in libsodium guarded memory (`sodium_malloc`), wiped and freed
+/// when the last reference goes away. Its bytes never leave this module: callers hand the key
+/// to the operations of `CustosCrypto`, never read it.
+///
+/// ```swift
+/// let key = try SecretKey.random()
+/// let box = try XChaCha20Poly1305.seal(Array("hello".utf8), key: key, associatedData: [])
+/// ```
+public final class SecretKey: @unchecked Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+    // @unchecked: the buffer is written once in init and only read afterwards, so sharing
+    // a SecretKey across threads never races.
+    public static let byteCount = 32
+
+    let pointer: UnsafeMutableRawPointer
+
+    private init() throws(CryptoError) {
+        Sodium.ensureReady()
+        guard let memory = sodium_malloc(Self.byteCount) else { throw .keyAllocationFailed }
+        pointer = memory
+    }
+
+    /// A fresh random key.
+    public static func random() throws(CryptoError) -> SecretKey {
+        let key = try SecretKey()
+        randombytes_buf(key.pointer, byteCount)
+        return key
+    }
+
+    /// Takes ownership of key bytes read from elsewhere (a key file, a test vector) and wipes
+    /// the caller's copy, so the only remaining copy lives in guarded memory.
+    public static func consuming(_ bytes: inout [UInt8]) throws(CryptoError) -> SecretKey {
+        defer { wipe(&bytes) }
+        guard bytes.count == byteCount else {
+            throw .invalidKeyLength(expected: byteCount, actual: bytes.count)
+        }
+        let key = try SecretKey()
+        bytes.withUnsafeBytes { source in
+            key.pointer.copyMemory(from: source.baseAddress!, byteCount: byteCount)
+        }
+        return key
+    }
+
+    deinit {
+        sodium_free(pointer)  // sodium_free zeroes the region before releasing it
+    }
+
+    /// Constant-time comparison; keys are never compared with `==` on bytes.
+    public func isEqual(to other: SecretKey) -> Bool {
+        sodium_memcmp(pointer, other.pointer, Self.byteCount) == 0
+    }
+
+    func withBytes<R>(_ body: (UnsafePointer<UInt8>) throws -> R) rethrows -> R {
+        try body(pointer.assumingMemoryBound(to: UInt8.self))
+    }
+
+    public var description: String { "SecretKey(redacted)" }
+    public var debugDescription: String { description }
+}
+
+/// Overwrites a byte buffer with zeros in a way the optimiser cannot drop.
+public func wipe(_ bytes: inout [UInt8]) {
+    bytes.withUnsafeMutableBytes { buffer in
+        if let base = buffer.baseAddress { sodium_memzero(base, buffer.count) }
+    }
+}

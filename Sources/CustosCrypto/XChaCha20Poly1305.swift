@@ -1,0 +1,70 @@
+internal import CSodium
+
+/// Authenticated encryption with associated data: XChaCha20-Poly1305 (IETF) with a random
+/// 24-byte nonce. The sealed form is `nonce ‖ ciphertext ‖ tag`; the associated data is not
+/// stored but must be presented again to open, which binds a ciphertext to its context
+/// (subject, field, key version) so it cannot be moved elsewhere.
+///
+/// ```swift
+/// let key = try SecretKey.random()
+/// let sealed = try XChaCha20Poly1305.seal(Array("NL91ABNA0417164300".utf8), key: key,
+///                                         associatedData: Array("S-1/bank_account/v1".utf8))
+/// let plain = try XChaCha20Poly1305.open(sealed, key: key,
+///                                        associatedData: Array("S-1/bank_account/v1".utf8))
+/// ```
+public enum XChaCha20Poly1305 {
+    public static let nonceByteCount = Int(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES)
+    public static let tagByteCount = Int(crypto_aead_xchacha20poly1305_ietf_ABYTES)
+
+    /// Seals `plaintext` under `key` with a fresh random nonce.
+    public static func seal(_ plaintext: [UInt8], key: SecretKey, associatedData: [UInt8]) throws(CryptoError) -> [UInt8] {
+        try seal(plaintext, key: key, associatedData: associatedData, nonce: SecureRandom.bytes(nonceByteCount))
+    }
+
+    /// Seals with a caller-chosen nonce. Only for known-answer tests: reusing a nonce under
+    /// the same key destroys confidentiality.
+    public static func seal(
+        _ plaintext: [UInt8], key: SecretKey, associatedData: [UInt8], nonce: [UInt8]
+    ) throws(CryptoError) -> [UInt8] {
+        Sodium.ensureReady()
+        guard nonce.count == nonceByteCount else { throw .malformedCiphertext }
+        var output = [UInt8](repeating: 0, count: nonceByteCount + plaintext.count + tagByteCount)
+        output.replaceSubrange(0..<nonceByteCount, with: nonce)
+        var written: UInt64 = 0
+        let status = key.withBytes { keyBytes in
+            output.withUnsafeMutableBufferPointer { out in
+                crypto_aead_xchacha20poly1305_ietf_encrypt(
+                    out.baseAddress! + nonceByteCount, &written,
+                    plaintext, UInt64(plaintext.count),
+                    associatedData, UInt64(associatedData.count),
+                    nil, nonce, keyBytes)
+            }
+        }
+        guard status == 0, Int(written) == plaintext.count + tagByteCount else { throw .authenticationFailed }
+        return output
+    }
+
+    /// Opens a sealed value; throws `authenticationFailed` on any tampering or wrong context.
+    public static func open(_ sealed: [UInt8], key: SecretKey, associatedData: [UInt8]) throws(CryptoError) -> [UInt8] {
+        Sodium.ensureReady()
+        guard sealed.count >= nonceByteCount + tagByteCount else { throw .malformedCiphertext }
+        var plaintext = [UInt8](repeating: 0, count: sealed.count - nonceByteCount - tagByteCount)
+        var written: UInt64 = 0
+        let status = key.withBytes { keyBytes in
+            sealed.withUnsafeBufferPointer { input in
+                plaintext.withUnsafeMutableBufferPointer { out in
+                    crypto_aead_xchacha20poly1305_ietf_decrypt(
+                        out.baseAddress, &written, nil,
+                        input.baseAddress! + nonceByteCount, UInt64(input.count - nonceByteCount),
+                        associatedData, UInt64(associatedData.count),
+                        input.baseAddress!, keyBytes)
+                }
+            }
+        }
+        guard status == 0 else {
+            wipe(&plaintext)
+            throw .authenticationFailed
+        }
+        return plaintext
+    }
+}

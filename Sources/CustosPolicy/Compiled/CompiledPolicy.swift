@@ -1,0 +1,101 @@
+/// A validated policy in the form decisions run on: every id interned to an integer, field,
+/// subject, actor and recipient sets as bitsets, per-subject bases as arrays. Built once per
+/// load; a decision then costs lookups, not string work.
+public struct CompiledPolicy: Sendable {
+    /// `blake2b-256:` + hex of the canonical form; goes into every decision.
+    public let digest: String
+    public let policy: Policy
+    public let subjects: Interner
+    public let fields: Interner
+    public let purposes: Interner
+    public let recipients: Interner
+    public let actors: Interner
+    public let fieldFlags: [FieldFlags]
+    public let compiledPurposes: [CompiledPurpose]
+    public let compiledRecipients: [CompiledRecipient]
+
+    public init(_ policy: Policy) {
+        self.policy = policy
+        digest = policy.digest
+        subjects = Interner(policy.subjectCategories.map(\.id.id))
+        fields = Interner(policy.fields.map(\.id.id))
+        purposes = Interner(policy.purposes.map(\.id.id))
+        recipients = Interner(policy.recipients.map(\.id.id))
+        actors = Interner(policy.actors.map(\.id.id))
+        fieldFlags = policy.fields.map(FieldFlags.init)
+        let (subjects, fields, purposes, recipients, actors) = (subjects, fields, purposes, recipients, actors)
+        let notices = Interner(policy.notices.map(\.id.id))
+        let rules = Interner(policy.retentionRules.map(\.id.id))
+        compiledPurposes = policy.purposes.map { purpose in
+            CompiledPurpose(
+                subjects: subjects.set(purpose.subjects),
+                fields: fields.set(purpose.fields),
+                actors: purpose.actors.map { actors.set($0) },
+                recipients: recipients.set(purpose.recipients),
+                basisBySubject: subjects.names.map { purpose.basis(for: $0) },
+                article9Fields: fields.set(purpose.article9.map(\.field)),
+                authorisedFields: fields.set(purpose.authorisations.map(\.field)),
+                compatibleWith: purposes.set(purpose.compatibleWith?.purposes ?? []),
+                notice: purpose.notice.flatMap { notices.id($0.id) },
+                retentionRule: purpose.retention.flatMap { rules.id($0.id) },
+                legalClaims: purpose.legalClaims,
+                statutoryRetention: purpose.statutoryRetention,
+                directMarketing: purpose.directMarketing != nil,
+                hasLIA: purpose.lia != nil)
+        }
+        compiledRecipients = policy.recipients.map { recipient in
+            CompiledRecipient(
+                role: recipient.role,
+                allowedFields: recipient.fields.map { fields.set($0) },
+                dpaPurposes: recipient.dpa.map { purposes.set($0.purposes) },
+                dpaFields: recipient.dpa.map { fields.set($0.fields) },
+                subProcessors: recipients.set(recipient.subProcessors))
+        }
+    }
+
+    public func purpose(_ id: Int) -> Purpose { policy.purposes[id] }
+}
+
+/// Per-field flags, indexed by field id.
+public struct FieldFlags: Sendable, Hashable {
+    public let specialCategory: Bool
+    public let criminal: Bool
+    public let nationalId: Bool
+    public let derived: Bool
+    public let providedBySubject: Bool
+
+    init(_ field: FieldDefinition) {
+        specialCategory = field.specialCategory != nil
+        criminal = field.criminal
+        nationalId = field.nationalId
+        derived = field.derived
+        providedBySubject = field.providedBySubject
+    }
+}
+
+public struct CompiledPurpose: Sendable {
+    public let subjects: IdSet
+    public let fields: IdSet
+    /// nil: open to every actor.
+    public let actors: IdSet?
+    public let recipients: IdSet
+    /// Indexed by subject id; nil where the purpose does not cover the category.
+    public let basisBySubject: [LegalBasis?]
+    public let article9Fields: IdSet
+    public let authorisedFields: IdSet
+    public let compatibleWith: IdSet
+    public let notice: Int?
+    public let retentionRule: Int?
+    public let legalClaims: Bool
+    public let statutoryRetention: Bool
+    public let directMarketing: Bool
+    public let hasLIA: Bool
+}
+
+public struct CompiledRecipient: Sendable {
+    public let role: RecipientRole
+    public let allowedFields: IdSet?
+    public let dpaPurposes: IdSet?
+    public let dpaFields: IdSet?
+    public let subProcessors: IdSet
+}

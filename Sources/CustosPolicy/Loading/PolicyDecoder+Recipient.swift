@@ -1,0 +1,73 @@
+internal import Yams
+
+extension PolicyDecoder {
+    static let recipientKeys = [
+        "name", "role", "country", "fields", "dpa", "sub-processors", "engaged-by", "arrangement",
+        "attributes", "transfer",
+    ]
+
+    func recipient(_ id: Ref, _ node: Node) -> Recipient? {
+        let what = "recipient '\(id)'"
+        guard let o = reader.object(node, what: what, keys: Self.recipientKeys) else { return nil }
+        let role: RecipientRole? = o.required("role").flatMap { reader.enumeration($0, what: "'role' of \(what)") }
+        var country: RecipientCountry?
+        if let node = o.required("country"), let text = reader.string(node, what: "'country' of \(what)") {
+            if text == "per-disclosure" {
+                country = .perDisclosure
+            } else if NodeReader.isCountryCode(text) {
+                country = .fixed(text)
+            } else {
+                reader.sink.error(.invalidValue, "'country' of \(what) must be an ISO 3166 alpha-2 code or 'per-disclosure', found '\(text)'", at: reader.location(node))
+            }
+        }
+        var dpa: ProcessorAgreement?
+        if let d = o.node("dpa").flatMap({ reader.object($0, what: "'dpa' of \(what)", keys: ["reference", "signed", "status", "purposes", "fields"]) }) {
+            if let reference = d.requiredString("reference") {
+                dpa = ProcessorAgreement(
+                    reference: reference, signed: d.date("signed"), status: d.enumeration("status") ?? .active,
+                    purposes: d.required("purposes").flatMap { reader.refs($0, what: "'purposes' of the DPA of \(what)") } ?? [],
+                    fields: d.required("fields").flatMap { reader.refs($0, what: "'fields' of the DPA of \(what)") } ?? [])
+            }
+        }
+        let transfer = o.node("transfer").flatMap { transferInstruments($0, recipient: id) }
+        guard let name = o.requiredString("name"), let role, let country else { return nil }
+        return Recipient(
+            id: id, name: name, role: role, country: country,
+            fields: o.node("fields").flatMap { reader.refs($0, what: "'fields' of \(what)") },
+            dpa: dpa, subProcessors: o.refs("sub-processors"), engagedBy: o.ref("engaged-by"),
+            arrangement: o.string("arrangement"), attributes: o.strings("attributes"), transfer: transfer)
+    }
+
+    private func transferInstruments(_ node: Node, recipient: Ref) -> TransferInstruments? {
+        let what = "'transfer' of recipient '\(recipient)'"
+        guard let o = reader.object(node, what: what, keys: ["dpf", "scc", "bcr", "derogation"]) else { return nil }
+        var instruments = TransferInstruments()
+        if let d = o.node("dpf").flatMap({ reader.object($0, what: "'dpf' of \(what)", keys: ["status", "certified", "checked", "expires", "covers"]) }) {
+            if let status: CertificationStatus = d.required("status").flatMap({ reader.enumeration($0, what: "'status' of the DPF certification") }) {
+                instruments.dpf = DPFCertification(status: status, certified: d.date("certified"), checked: d.date("checked"), expires: d.date("expires"), covers: d.enumeration("covers") ?? .nonHR)
+            }
+        }
+        if let s = o.node("scc").flatMap({ reader.object($0, what: "'scc' of \(what)", keys: ["module", "signed", "tia"]) }) {
+            if let module = s.required("module").flatMap({ reader.int($0, what: "'module' of the SCC", range: 1...4) }) {
+                instruments.scc = StandardContractualClauses(module: module, signed: s.date("signed"), tia: s.string("tia"))
+            }
+        }
+        if let b = o.node("bcr").flatMap({ reader.object($0, what: "'bcr' of \(what)", keys: ["reference", "tia"]) }) {
+            if let reference = b.requiredString("reference") {
+                instruments.bcr = BindingCorporateRules(reference: reference, tia: b.string("tia"))
+            }
+        }
+        if let d = o.node("derogation").flatMap({ reader.object($0, what: "'derogation' of \(what)", keys: ["ground", "occasional"]) }) {
+            if let ground: DerogationGround = d.required("ground").flatMap({ reader.enumeration($0, what: "'ground' of the derogation") }) {
+                var limit: OccasionalLimit?
+                if let l = d.node("occasional").flatMap({ reader.object($0, what: "'occasional' of the derogation", keys: ["max", "per"]) }),
+                   let max = l.required("max").flatMap({ reader.int($0, what: "'max' of the occasional limit", range: 1...1000) }),
+                   let per = l.required("per").flatMap({ reader.duration($0, what: "'per' of the occasional limit") }) {
+                    limit = OccasionalLimit(max: max, per: per)
+                }
+                instruments.derogation = Derogation(ground: ground, occasional: limit)
+            }
+        }
+        return instruments
+    }
+}

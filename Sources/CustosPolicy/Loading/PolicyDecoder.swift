@@ -1,0 +1,137 @@
+internal import Yams
+
+/// Turns the composed YAML of one policy file into model elements and adds them to a
+/// `Policy`. Sections may be spread over several files; ids must be unique across them.
+struct PolicyDecoder {
+    static let topLevelKeys = [
+        "controller", "actors", "lifecycle-events", "subject-categories", "fields", "purposes",
+        "notices", "recipients", "retention", "reference-data",
+    ]
+
+    let reader: NodeReader
+    /// Reads a notice text file relative to the policy folder; nil when it cannot be read.
+    let readNoticeText: (String) -> [UInt8]?
+
+    func decodeFile(_ root: Node, into policy: inout Policy, seen: inout [String: SourceLocation]) {
+        if reader.isNull(root) { return }
+        guard let top = reader.object(root, what: "a policy file", keys: Self.topLevelKeys) else { return }
+
+        if let node = top.node("controller") {
+            if let first = seen["controller"] {
+                reader.sink.error(.duplicateId, "the controller is declared twice; first at \(first)", at: reader.location(node))
+            } else if let controller = controller(node) {
+                seen["controller"] = controller.location
+                policy.controller = controller
+            }
+        }
+        policy.actors += section(top, "actors", kind: "actor", seen: &seen, decode: actor)
+        policy.lifecycleEvents += section(top, "lifecycle-events", kind: "lifecycle event", seen: &seen, decode: lifecycleEvent)
+        policy.subjectCategories += section(top, "subject-categories", kind: "subject category", seen: &seen, decode: subjectCategory)
+        policy.fields += section(top, "fields", kind: "field", seen: &seen, decode: field)
+        policy.purposes += section(top, "purposes", kind: "purpose", seen: &seen, decode: purpose)
+        policy.notices += section(top, "notices", kind: "notice", seen: &seen, decode: notice)
+        policy.recipients += section(top, "recipients", kind: "recipient", seen: &seen, decode: recipient)
+        policy.retentionRules += section(top, "retention", kind: "retention rule", seen: &seen, decode: retentionRule)
+        if let node = top.node("reference-data") {
+            ReferenceDataDecoder(reader: reader).override(&policy.referenceData, with: node)
+        }
+    }
+
+    /// Decodes an `id: {…}` mapping section, rejecting ids already declared in any file.
+    private func section<T>(
+        _ top: ObjectReader, _ key: String, kind: String, seen: inout [String: SourceLocation],
+        decode: (Ref, Node) -> T?
+    ) -> [T] {
+        guard let node = top.node(key), let items = reader.entries(node, what: "'\(key)'") else { return [] }
+        var result: [T] = []
+        for item in items {
+            let id = Ref(item.key, at: reader.location(item.keyNode))
+            let seenKey = "\(kind)/\(item.key)"
+            if let first = seen[seenKey] {
+                reader.sink.error(.duplicateId, "\(kind) '\(item.key)' is declared twice; first at \(first)", at: id.location)
+                continue
+            }
+            seen[seenKey] = id.location
+            if let value = decode(id, item.value) { result.append(value) }
+        }
+        return result
+    }
+
+    // MARK: controller and small sections
+
+    private func controller(_ node: Node) -> Controller? {
+        guard let o = reader.object(node, what: "the controller", keys: [
+            "name", "address", "contact", "dpo", "country", "timezone", "holiday-calendar", "measures", "registrations",
+        ]) else { return nil }
+        var dpo: DataProtectionOfficer?
+        if let dpoNode = o.node("dpo"), let d = reader.object(dpoNode, what: "the DPO", keys: ["name", "contact"]) {
+            if let name = d.requiredString("name"), let contact = d.requiredString("contact") {
+                dpo = DataProtectionOfficer(name: name, contact: contact)
+            }
+        }
+        let country = o.required("country").flatMap { reader.country($0, what: "'country' of the controller") }
+        var timezone = o.requiredString("timezone")
+        if let zone = timezone, !KnownTimeZones.contains(zone), let node = o.node("timezone") {
+            reader.sink.error(.invalidValue, "unknown time zone '\(zone)'; use an IANA name such as Europe/Amsterdam", at: reader.location(node))
+            timezone = nil
+        }
+        guard let name = o.requiredString("name"), let address = o.requiredString("address"),
+              let contact = o.requiredString("contact"), let measures = o.requiredString("measures"),
+              let country, let timezone else { return nil }
+        return Controller(
+            name: name, address: address, contact: contact, dpo: dpo, country: country, timezone: timezone,
+            holidayCalendar: o.string("holiday-calendar") ?? country, measures: measures,
+            registrations: o.strings("registrations"), location: o.location)
+    }
+
+    private func actor(_ id: Ref, _ node: Node) -> Actor? {
+        guard let o = reader.object(node, what: "actor '\(id)'", keys: ["kind", "description"]) else { return nil }
+        let kind: ActorKind? = o.required("kind").flatMap { reader.enumeration($0, what: "'kind' of actor '\(id)'") }
+        return kind.map { Actor(id: id, kind: $0, description: o.string("description")) }
+    }
+
+    private func lifecycleEvent(_ id: Ref, _ node: Node) -> LifecycleEvent? {
+        if reader.isNull(node) { return LifecycleEvent(id: id, description: nil) }
+        guard let o = reader.object(node, what: "lifecycle event '\(id)'", keys: ["description"]) else { return nil }
+        return LifecycleEvent(id: id, description: o.string("description"))
+    }
+
+    private func subjectCategory(_ id: Ref, _ node: Node) -> SubjectCategory? {
+        guard let o = reader.object(node, what: "subject category '\(id)'", keys: ["title", "description"]) else { return nil }
+        return o.requiredString("title").map { SubjectCategory(id: id, title: $0, description: o.string("description")) }
+    }
+
+    private func field(_ id: Ref, _ node: Node) -> FieldDefinition? {
+        guard let o = reader.object(node, what: "field '\(id)'", keys: [
+            "title", "category", "dpv", "special-category", "criminal", "national-id", "derived",
+            "provided-by-subject", "may-contain-third-party-data", "blind-index",
+        ]) else { return nil }
+        guard let title = o.requiredString("title") else { return nil }
+        return FieldDefinition(
+            id: id, title: title, category: o.string("category"), dpv: o.string("dpv"),
+            specialCategory: o.enumeration("special-category"), criminal: o.bool("criminal"),
+            nationalId: o.bool("national-id"), derived: o.bool("derived"),
+            providedBySubject: o.bool("provided-by-subject"),
+            mayContainThirdPartyData: o.bool("may-contain-third-party-data"),
+            blindIndex: o.enumeration("blind-index"))
+    }
+
+    private func retentionRule(_ id: Ref, _ node: Node) -> RetentionRule? {
+        guard let o = reader.object(node, what: "retention rule '\(id)'", keys: [
+            "keep", "from", "from-year-end", "minimum", "ground", "minimum-ground", "on-expiry",
+        ]) else { return nil }
+        let keep = o.required("keep").flatMap { reader.duration($0, what: "'keep' of retention rule '\(id)'") }
+        let from = o.required("from").flatMap { reader.ref($0, what: "'from' of retention rule '\(id)'") }
+        let ground = o.requiredString("ground")
+        let minimum = o.duration("minimum")
+        if let minimum, let keep, let minMonths = minimum.months, let keepMonths = keep.months, minMonths > keepMonths,
+           let node = o.node("minimum") {
+            reader.sink.error(.invalidValue, "minimum \(minimum) of retention rule '\(id)' is longer than keep \(keep)", at: reader.location(node))
+        }
+        guard let keep, let from, let ground else { return nil }
+        return RetentionRule(
+            id: id, keep: keep, from: from, fromYearEnd: o.bool("from-year-end"), minimum: minimum,
+            ground: ground, minimumGround: o.string("minimum-ground"),
+            onExpiry: o.enumeration("on-expiry") ?? .delete)
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+internal import Yams
+
+/// A policy folder read, validated and, when it has no errors, compiled.
+public struct LoadedPolicy: Sendable {
+    public let directory: String
+    public let policy: Policy
+    /// Every problem found, errors and warnings, sorted by file, line and column.
+    public let diagnostics: [Diagnostic]
+    /// The form the evaluator runs on; nil when the policy has errors.
+    public let compiled: CompiledPolicy?
+
+    public var isValid: Bool { compiled != nil }
+}
+
+/// Reads a policy folder: every `*.yaml` / `*.yml` file directly in it (subfolders such as
+/// `tests/` are not policy), plus the notice texts the notices name.
+///
+/// ```swift
+/// let loaded = PolicyLoader.load(directory: "policies/invorderingsbedrijf")
+/// for problem in loaded.diagnostics { print(problem) }
+/// if let compiled = loaded.compiled { print(compiled.digest) }
+/// ```
+public enum PolicyLoader {
+    public static func load(directory: String) -> LoadedPolicy {
+        let sink = DiagnosticSink()
+        let folder = directory.hasSuffix("/") && directory.count > 1 ? String(directory.dropLast()) : directory
+        let name = URL(fileURLWithPath: folder).standardizedFileURL.lastPathComponent
+        var policy = Policy(name: name, referenceData: builtInReferenceData(sink: sink))
+
+        let files = policyFiles(in: folder)
+        if files.isEmpty {
+            sink.error(.noPolicyFiles, "no policy files (*.yaml) in '\(folder)'", at: SourceLocation(file: folder, line: 1, column: 1))
+        }
+        var seen: [String: SourceLocation] = [:]
+        for file in files {
+            let path = folder + "/" + file
+            guard let root = compose(path: path, sink: sink) else { continue }
+            let decoder = PolicyDecoder(reader: NodeReader(file: path, sink: sink)) { relative in
+                FileManager.default.contents(atPath: folder + "/" + relative).map { [UInt8]($0) }
+            }
+            decoder.decodeFile(root, into: &policy, seen: &seen)
+        }
+        if !files.isEmpty {
+            PolicyValidator(policy: policy, sink: sink, anchor: SourceLocation(file: folder + "/" + files[0], line: 1, column: 1)).validate()
+        }
+        let diagnostics = sink.items.sorted { ($0.location, $0.code.rawValue) < ($1.location, $1.code.rawValue) }
+        let compiled = diagnostics.errors.isEmpty ? CompiledPolicy(policy) : nil
+        return LoadedPolicy(directory: folder, policy: policy, diagnostics: diagnostics, compiled: compiled)
+    }
+
+    static func policyFiles(in folder: String) -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return [] }
+        return names.filter { ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) && !$0.hasPrefix(".") }.sorted()
+    }
+
+    /// Parses one file; a syntax error is reported at its line and column and the file skipped.
+    static func compose(path: String, sink: DiagnosticSink) -> Node? {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            sink.error(.fileUnreadable, "cannot read the file", at: SourceLocation(file: path, line: 1, column: 1))
+            return nil
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            sink.error(.fileUnreadable, "the file is not UTF-8 text", at: SourceLocation(file: path, line: 1, column: 1))
+            return nil
+        }
+        return compose(text: text, file: path, sink: sink)
+    }
+
+    static func compose(text: String, file: String, sink: DiagnosticSink) -> Node? {
+        do {
+            return try Yams.compose(yaml: text) ?? Node("")
+        } catch let error as YamlError {
+            let (message, mark) = describe(error)
+            sink.error(.yamlSyntax, message, at: SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1))
+        } catch {
+            sink.error(.yamlSyntax, "the file is not valid YAML", at: SourceLocation(file: file, line: 1, column: 1))
+        }
+        return nil
+    }
+
+    /// The problem text and position of a Yams error, without the echo of the whole file
+    /// that Yams' own description carries.
+    private static func describe(_ error: YamlError) -> (String, Mark?) {
+        switch error {
+        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _), let .composer(context, problem, mark, _):
+            let detail = context.map { "\(problem) \($0.text)" } ?? problem
+            return ("YAML: \(detail)", mark)
+        case let .reader(problem, _, _, _):
+            return ("YAML: \(problem)", nil)
+        case let .duplicatedKeysInMapping(duplicates, context):
+            return ("duplicate key '\(duplicates.joined(separator: "', '"))' in one mapping", context.mark)
+        default:
+            return ("the file is not valid YAML", nil)
+        }
+    }
+
+    static func builtInReferenceData(sink: DiagnosticSink) -> ReferenceData {
+        var data = ReferenceData(eea: [], adequacy: [], holidayCalendars: [])
+        if let root = compose(text: BuiltInReferenceData.yaml, file: BuiltInReferenceData.fileName, sink: sink) {
+            ReferenceDataDecoder(reader: NodeReader(file: BuiltInReferenceData.fileName, sink: sink)).override(&data, with: root)
+        }
+        return data
+    }
+}

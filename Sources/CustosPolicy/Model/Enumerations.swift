@@ -1,0 +1,120 @@
+/// Enumerated policy values, spelled in kebab-case in YAML.
+public protocol PolicyEnumeration: RawRepresentable, CaseIterable, Sendable, Hashable, Encodable
+where RawValue == String {}
+
+/// Art. 6(1) legal bases.
+public enum LegalBasis: String, PolicyEnumeration {
+    case consent
+    case contract
+    case legalObligation = "legal-obligation"
+    case vitalInterest = "vital-interest"
+    case publicTask = "public-task"
+    case legitimateInterest = "legitimate-interest"
+
+    /// The GDPR article the basis rests on, for reports and decisions.
+    public var article: String {
+        switch self {
+        case .consent: "Art. 6(1)(a)"
+        case .contract: "Art. 6(1)(b)"
+        case .legalObligation: "Art. 6(1)(c)"
+        case .vitalInterest: "Art. 6(1)(d)"
+        case .publicTask: "Art. 6(1)(e)"
+        case .legitimateInterest: "Art. 6(1)(f)"
+        }
+    }
+}
+
+/// Art. 9(1) special categories of personal data.
+public enum SpecialCategory: String, PolicyEnumeration {
+    case racialOrEthnicOrigin = "racial-or-ethnic-origin"
+    case politicalOpinions = "political-opinions"
+    case religiousOrPhilosophicalBeliefs = "religious-or-philosophical-beliefs"
+    case tradeUnionMembership = "trade-union-membership"
+    case genetic
+    case biometric
+    case health
+    case sexLifeOrOrientation = "sex-life-or-orientation"
+}
+
+/// Art. 9(2) conditions that lift the prohibition on special categories.
+public enum Article9Condition: String, PolicyEnumeration {
+    case explicitConsent = "explicit-consent"                      // 9(2)(a)
+    case employmentSocialSecurity = "employment-social-security"   // 9(2)(b)
+    case vitalInterests = "vital-interests"                        // 9(2)(c)
+    case notForProfit = "not-for-profit"                           // 9(2)(d)
+    case madePublic = "made-public"                                // 9(2)(e)
+    case legalClaims = "legal-claims"                              // 9(2)(f)
+    case substantialPublicInterest = "substantial-public-interest" // 9(2)(g)
+    case healthCare = "health-care"                                // 9(2)(h)
+    case publicHealth = "public-health"                            // 9(2)(i)
+    case archivingResearch = "archiving-research"                  // 9(2)(j)
+}
+
+/// Recipient roles (Art. 4(7)-(9), 26, 28).
+public enum RecipientRole: String, PolicyEnumeration {
+    case processor
+    case subProcessor = "sub-processor"
+    case controller
+    case jointController = "joint-controller"
+    case publicAuthority = "public-authority"
+}
+
+/// The effect of an automated decision (Art. 22(1)).
+public enum DecisionEffect: String, PolicyEnumeration {
+    case none
+    case legal
+    case similarlySignificant = "similarly-significant"
+}
+
+/// Channels of direct marketing; e-mail and SMS fall under Tw Art. 11.7.
+public enum MarketingChannel: String, PolicyEnumeration {
+    case email, sms, post, phone
+}
+
+/// What happens to data when its retention ends.
+public enum RetentionAction: String, PolicyEnumeration {
+    case delete
+    case anonymise
+}
+
+/// Art. 49 derogations.
+public enum DerogationGround: String, PolicyEnumeration {
+    case explicitConsent = "art-49-1-a"
+    case contractWithSubject = "art-49-1-b"
+    case contractInSubjectInterest = "art-49-1-c"
+    case publicInterest = "art-49-1-d"
+    case legalClaims = "art-49-1-e"
+    case vitalInterests = "art-49-1-f"
+    case publicRegister = "art-49-1-g"
+    case compellingLegitimateInterests = "art-49-2"
+
+    /// Recital 111: these grounds cover occasional transfers only.
+    public var isOccasionalOnly: Bool {
+        self == .contractWithSubject || self == .contractInSubjectInterest || self == .legalClaims
+    }
+}
+
+/// Status of a Data Privacy Framework self-certification on the DPF List.
+public enum CertificationStatus: String, PolicyEnumeration {
+    case active, lapsed, withdrawn
+}
+
+/// Status of a processor agreement.
+public enum AgreementStatus: String, PolicyEnumeration {
+    case active, terminated
+}
+
+/// Data types a DPF certification covers.
+public enum DPFCoverage: String, PolicyEnumeration {
+    case hr, nonHR = "non-hr", both
+}
+
+/// Which values a blind index normalises, for finding a subject without decrypting.
+public enum BlindIndexKind: String, PolicyEnumeration {
+    case email, phone, iban
+}
+
+/// Whether an actor is a calling service or a person.
+public enum ActorKind: String, PolicyEnumeration {
+    case service, person
+}

@@ -1,0 +1,111 @@
+/// A reference from one policy element to another by id, remembering where it was written so
+/// an unknown reference can be reported at its own line and column.
+public struct Ref: Sendable, Hashable, Encodable, CustomStringConvertible {
+    public let id: String
+    public let location: SourceLocation
+
+    public init(_ id: String, at location: SourceLocation) {
+        self.id = id
+        self.location = location
+    }
+
+    public var description: String { id }
+
+    // Identity is the id alone: two mentions of `email` are the same field.
+    public static func == (lhs: Ref, rhs: Ref) -> Bool { lhs.id == rhs.id }
+    public func hash(into hasher: inout Hasher) { hasher.combine(id) }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(id)
+    }
+}
+
+/// A calendar date without time of day (`2024-01-10`), as policies and notices use them.
+public struct LocalDate: Sendable, Hashable, Comparable, Encodable, CustomStringConvertible {
+    public let year: Int
+    public let month: Int
+    public let day: Int
+
+    public init?(year: Int, month: Int, day: Int) {
+        guard (1...12).contains(month), day >= 1, day <= LocalDate.daysIn(month: month, year: year) else { return nil }
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
+    /// Parses `YYYY-MM-DD` strictly.
+    public init?(parsing text: String) {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]) else { return nil }
+        self.init(year: y, month: m, day: d)
+    }
+
+    public static func isLeap(_ year: Int) -> Bool { (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 }
+
+    public static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: isLeap(year) ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
+    public var description: String {
+        let m = month < 10 ? "0\(month)" : "\(month)"
+        let d = day < 10 ? "0\(day)" : "\(day)"
+        return "\(year)-\(m)-\(d)"
+    }
+
+    public static func < (lhs: LocalDate, rhs: LocalDate) -> Bool {
+        (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}
+
+/// A calendar period such as `5 years` or `24 months`. Months and years are calendar units
+/// (added with month-end clamping), not fixed numbers of days.
+public struct CalendarDuration: Sendable, Hashable, Encodable, CustomStringConvertible {
+    public enum Unit: String, Sendable, Hashable, CaseIterable {
+        case day, week, month, year
+    }
+
+    public let amount: Int
+    public let unit: Unit
+
+    public init(_ amount: Int, _ unit: Unit) {
+        self.amount = amount
+        self.unit = unit
+    }
+
+    /// Parses `N unit` with unit in day(s), week(s), month(s), year(s).
+    public init?(parsing text: String) {
+        let parts = text.split(separator: " ", omittingEmptySubsequences: true)
+        guard parts.count == 2, let n = Int(parts[0]), n >= 0 else { return nil }
+        var unitText = String(parts[1])
+        if unitText.hasSuffix("s") { unitText.removeLast() }
+        guard let unit = Unit(rawValue: unitText) else { return nil }
+        self.init(n, unit)
+    }
+
+    /// The length in months, for units that are whole months; nil for days and weeks.
+    public var months: Int? {
+        switch unit {
+        case .month: amount
+        case .year: amount * 12
+        case .day, .week: nil
+        }
+    }
+
+    public var description: String { "\(amount) \(unit.rawValue)\(amount == 1 ? "" : "s")" }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}

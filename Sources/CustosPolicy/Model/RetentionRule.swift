@@ -1,0 +1,14 @@
+/// How long data kept for a purpose may live, counted from a lifecycle event.
+public struct RetentionRule: Sendable, Encodable {
+    public var id: Ref
+    public var keep: CalendarDuration
+    /// The lifecycle event that starts the period.
+    public var from: Ref
+    /// Count from the end of the financial year in which the event fell (AWR 52(4)).
+    public var fromYearEnd: Bool
+    /// A statutory minimum that erasure requests cannot shorten.
+    public var minimum: CalendarDuration?
+    public var ground: String
+    public var minimumGround: String?
+    public var onExpiry: RetentionAction
+}
