@@ -52,12 +52,12 @@ let package = Package(
         .testTarget(
             name: "CustosPolicyTests",
             dependencies: ["CustosPolicy", "CustosTestSupport", .product(name: "Yams", package: "Yams")],
-            resources: [.copy("Corpus")],
+            exclude: ["Corpus"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "CustosCLITests",
-            dependencies: ["CustosTestSupport"],
+            dependencies: ["CustosCLI", "CustosTestSupport"],
             swiftSettings: strict
         ),
     ]

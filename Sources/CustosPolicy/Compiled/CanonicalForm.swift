@@ -7,7 +7,7 @@ extension Policy {
     static let canonicalFormVersion = "custos-policy-canonical/1"
 
     /// The policy as JSON with sorted keys and every collection sorted by id, without source
-    /// positions: splitting a policy over other files or reordering it does not change it.
+    /// positions or folder name: splitting a policy over other files or reordering it does not change it.
     public func canonicalJSON() -> [UInt8] {
         // Encoding plain value types with string keys cannot fail; an empty result would
         // still give a digest that matches no real policy.
@@ -48,13 +48,13 @@ private struct CanonicalPolicy: Encodable {
     let policy: Policy
     init(_ policy: Policy) { self.policy = policy }
 
+    // The folder name is not part of the policy: a copy elsewhere has the same digest.
     enum CodingKeys: String, CodingKey {
-        case name, controller, actors, lifecycleEvents, subjectCategories, fields, purposes, notices, recipients, retentionRules, referenceData
+        case controller, actors, lifecycleEvents, subjectCategories, fields, purposes, notices, recipients, retentionRules, referenceData
     }
 
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(policy.name, forKey: .name)
         try c.encodeIfPresent(policy.controller, forKey: .controller)
         try c.encode(policy.actors.sorted { $0.id.id < $1.id.id }, forKey: .actors)
         try c.encode(policy.lifecycleEvents.sorted { $0.id.id < $1.id.id }, forKey: .lifecycleEvents)

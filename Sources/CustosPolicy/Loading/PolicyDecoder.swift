@@ -24,14 +24,14 @@ struct PolicyDecoder {
                 policy.controller = controller
             }
         }
-        policy.actors += section(top, "actors", kind: "actor", seen: &seen, decode: actor)
-        policy.lifecycleEvents += section(top, "lifecycle-events", kind: "lifecycle event", seen: &seen, decode: lifecycleEvent)
-        policy.subjectCategories += section(top, "subject-categories", kind: "subject category", seen: &seen, decode: subjectCategory)
-        policy.fields += section(top, "fields", kind: "field", seen: &seen, decode: field)
-        policy.purposes += section(top, "purposes", kind: "purpose", seen: &seen, decode: purpose)
-        policy.notices += section(top, "notices", kind: "notice", seen: &seen, decode: notice)
-        policy.recipients += section(top, "recipients", kind: "recipient", seen: &seen, decode: recipient)
-        policy.retentionRules += section(top, "retention", kind: "retention rule", seen: &seen, decode: retentionRule)
+        policy.actors += section(top, "actors", kind: "actor", seen: &seen, unreadable: &policy.unreadableIds, decode: actor)
+        policy.lifecycleEvents += section(top, "lifecycle-events", kind: "lifecycle event", seen: &seen, unreadable: &policy.unreadableIds, decode: lifecycleEvent)
+        policy.subjectCategories += section(top, "subject-categories", kind: "subject category", seen: &seen, unreadable: &policy.unreadableIds, decode: subjectCategory)
+        policy.fields += section(top, "fields", kind: "field", seen: &seen, unreadable: &policy.unreadableIds, decode: field)
+        policy.purposes += section(top, "purposes", kind: "purpose", seen: &seen, unreadable: &policy.unreadableIds, decode: purpose)
+        policy.notices += section(top, "notices", kind: "notice", seen: &seen, unreadable: &policy.unreadableIds, decode: notice)
+        policy.recipients += section(top, "recipients", kind: "recipient", seen: &seen, unreadable: &policy.unreadableIds, decode: recipient)
+        policy.retentionRules += section(top, "retention", kind: "retention rule", seen: &seen, unreadable: &policy.unreadableIds, decode: retentionRule)
         if let node = top.node("reference-data") {
             ReferenceDataDecoder(reader: reader).override(&policy.referenceData, with: node)
         }
@@ -40,7 +40,7 @@ struct PolicyDecoder {
     /// Decodes an `id: {…}` mapping section, rejecting ids already declared in any file.
     private func section<T>(
         _ top: ObjectReader, _ key: String, kind: String, seen: inout [String: SourceLocation],
-        decode: (Ref, Node) -> T?
+        unreadable: inout Set<String>, decode: (Ref, Node) -> T?
     ) -> [T] {
         guard let node = top.node(key), let items = reader.entries(node, what: "'\(key)'") else { return [] }
         var result: [T] = []
@@ -52,7 +52,7 @@ struct PolicyDecoder {
                 continue
             }
             seen[seenKey] = id.location
-            if let value = decode(id, item.value) { result.append(value) }
+            if let value = decode(id, item.value) { result.append(value) } else { unreadable.insert(item.key) }
         }
         return result
     }

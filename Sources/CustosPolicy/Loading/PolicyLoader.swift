@@ -35,11 +35,12 @@ public enum PolicyLoader {
         var seen: [String: SourceLocation] = [:]
         for file in files {
             let path = folder + "/" + file
-            guard let root = compose(path: path, sink: sink) else { continue }
             let decoder = PolicyDecoder(reader: NodeReader(file: path, sink: sink)) { relative in
                 FileManager.default.contents(atPath: folder + "/" + relative).map { [UInt8]($0) }
             }
-            decoder.decodeFile(root, into: &policy, seen: &seen)
+            for root in roots(path: path, sink: sink, unreadableIds: &policy.unreadableIds) {
+                decoder.decodeFile(root, into: &policy, seen: &seen)
+            }
         }
         if !files.isEmpty {
             PolicyValidator(policy: policy, sink: sink, anchor: SourceLocation(file: folder + "/" + files[0], line: 1, column: 1)).validate()
@@ -54,17 +55,26 @@ public enum PolicyLoader {
         return names.filter { ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) && !$0.hasPrefix(".") }.sorted()
     }
 
-    /// Parses one file; a syntax error is reported at its line and column and the file skipped.
-    static func compose(path: String, sink: DiagnosticSink) -> Node? {
+    /// Parses one file. After a syntax error, which is reported at its line and column, the
+    /// sections and entries that can still be read are returned, so the rest of the policy is
+    /// checked too and does not drown in reports of references to what could not be read.
+    static func roots(path: String, sink: DiagnosticSink, unreadableIds: inout Set<String>) -> [Node] {
         guard let data = FileManager.default.contents(atPath: path) else {
             sink.error(.fileUnreadable, "cannot read the file", at: SourceLocation(file: path, line: 1, column: 1))
-            return nil
+            return []
         }
         guard let text = String(data: data, encoding: .utf8) else {
             sink.error(.fileUnreadable, "the file is not UTF-8 text", at: SourceLocation(file: path, line: 1, column: 1))
-            return nil
+            return []
         }
-        return compose(text: text, file: path, sink: sink)
+        let firstTry = DiagnosticSink()
+        if let root = compose(text: text, file: path, sink: firstTry) { return [root] }
+        // A duplicate key is reported by the recovery, at the second occurrence.
+        let problems = firstTry.items.filter { $0.code != .duplicateId }
+        for problem in problems { sink.error(problem.code, problem.message, at: problem.location) }
+        let recovered = SyntaxRecovery(text: text, file: path, sink: sink, reported: Set(problems.map(\.location))).recover()
+        unreadableIds.formUnion(recovered.unreadableIds)
+        return recovered.roots
     }
 
     static func compose(text: String, file: String, sink: DiagnosticSink) -> Node? {
@@ -72,7 +82,8 @@ public enum PolicyLoader {
             return try Yams.compose(yaml: text) ?? Node("")
         } catch let error as YamlError {
             let (message, mark) = describe(error)
-            sink.error(.yamlSyntax, message, at: SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1))
+            let code: DiagnosticCode = if case .duplicatedKeysInMapping = error { .duplicateId } else { .yamlSyntax }
+            sink.error(code, message, at: SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1))
         } catch {
             sink.error(.yamlSyntax, "the file is not valid YAML", at: SourceLocation(file: file, line: 1, column: 1))
         }

@@ -15,6 +15,13 @@ public struct Policy: Sendable, Encodable {
     public var retentionRules: [RetentionRule] = []
     /// Built-in reference data with the policy's overrides applied.
     public var referenceData: ReferenceData
+    /// Ids declared in entries that could not be read; references to them are not reported
+    /// again as unknown.
+    var unreadableIds: Set<String> = []
+
+    private enum CodingKeys: String, CodingKey {
+        case name, controller, actors, lifecycleEvents, subjectCategories, fields, purposes, notices, recipients, retentionRules, referenceData
+    }
 
     public init(name: String, referenceData: ReferenceData) {
         self.name = name

@@ -34,7 +34,7 @@ struct PolicyValidator {
 
     /// Reports every reference whose id is not declared, with a suggestion for near misses.
     private func resolve(_ refs: [Ref], in known: Set<String>, kind: String) {
-        for ref in refs where !known.contains(ref.id) {
+        for ref in refs where !known.contains(ref.id) && !policy.unreadableIds.contains(ref.id) {
             var message = "unknown \(kind) '\(ref.id)'"
             if let near = closestMatch(to: ref.id, in: known.sorted()) { message += "; did you mean '\(near)'?" }
             sink.error(.unknownReference, message, at: ref.location)
