@@ -1,1 +1,93 @@
-// placeholder
+import CustosTestSupport
+import Foundation
+import Testing
+
+@Suite(.serialized)
+struct PolicyCommandTests {
+    @Test func checkAcceptsTheSeedPolicy() throws {
+        let result = try CustosExecutable.run(["policy", "check", "policies/invorderingsbedrijf"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("policy 'invorderingsbedrijf' is valid: 16 purposes"))
+        #expect(result.stdout.contains("digest blake2b-256:"))
+        #expect(result.stderr.isEmpty)
+    }
+
+    @Test func checkReportsEveryMistakeAndExitsFour() throws {
+        let folder = try TemporaryDirectory()
+        try folder.copyContents(of: RepositoryPaths.policyCorpus.appendingPathComponent("base"))
+        let purposes = folder.url.appendingPathComponent("purposes.yaml")
+        var text = try String(contentsOf: purposes, encoding: .utf8)
+        text = text.replacingOccurrences(of: "    consent-validity: 24 months", with: "    consent-validty: 24 months")
+        text = text.replacingOccurrences(of: "    fields: [score, email]", with: "    fields: [score, emial]")
+        try Data(text.utf8).write(to: purposes)
+        let result = try CustosExecutable.run(["policy", "check", folder.path])
+        #expect(result.status == 4)
+        let lines = result.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.count == 2, "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("\(folder.path)/purposes.yaml:8:5: error: [UNKNOWN_KEY] unknown key 'consent-validty'") })
+        #expect(lines.contains { $0.hasPrefix("\(folder.path)/purposes.yaml:37:21: error: [UNKNOWN_REFERENCE] unknown field 'emial'") })
+        #expect(result.stdout.contains("is invalid: 2 errors, 0 warnings"))
+    }
+
+    @Test func checkWritesJSONForMachines() throws {
+        let result = try CustosExecutable.run(["policy", "check", "policies/invorderingsbedrijf", "-o", "json"])
+        #expect(result.status == 0)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(json["valid"] as? Bool == true)
+        #expect((json["digest"] as? String)?.hasPrefix("blake2b-256:") == true)
+        #expect((json["diagnostics"] as? [Any])?.isEmpty == true)
+    }
+
+    @Test func aMissingFolderIsAnInvalidPolicy() throws {
+        let result = try CustosExecutable.run(["policy", "check", "no/such/folder"])
+        #expect(result.status == 4)
+        #expect(result.stderr.contains("[NO_POLICY_FILES]"))
+    }
+
+    @Test func noFolderAtAllIsAUsageError() throws {
+        let result = try CustosExecutable.run(["policy", "check"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("give the policy folder"))
+        let fromEnvironment = try CustosExecutable.run(["policy", "check"], environment: ["CUSTOS_POLICIES": "policies/invorderingsbedrijf"])
+        #expect(fromEnvironment.status == 0)
+    }
+
+    @Test func anUnknownOptionIsAUsageError() throws {
+        let result = try CustosExecutable.run(["policy", "check", "--no-such-option"])
+        #expect(result.status == 64)
+    }
+
+    @Test func showSummarisesThePolicy() throws {
+        let result = try CustosExecutable.run(["policy", "show", "policies/invorderingsbedrijf"])
+        #expect(result.status == 0, "\(result.stderr)")
+        for expected in [
+            "P-DEBT-COLLECT  Collecting claims handed over by clients",
+            "basis       legitimate-interest (Art. 6(1)(f)); LIA LIA-2024-01",
+            "RET-CLAIM-FILE: keep 5 years from file-closed, minimum 2 years",
+            "R-AFFILIATE-IN → IN: SCC module 1, TIA TIA-2025-02",
+            "R-FOREIGN-LAWYER → per-disclosure: derogation art-49-1-e, at most 3 per 12 months",
+            "art. 9      health_note: legal-claims",
+        ] {
+            #expect(result.stdout.contains(expected), "missing: \(expected)")
+        }
+    }
+
+    @Test func showWritesThePolicyAsJSON() throws {
+        let result = try CustosExecutable.run(["policy", "show", "policies/invorderingsbedrijf", "-o", "json"])
+        #expect(result.status == 0)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let policy = try #require(json["policy"] as? [String: Any])
+        #expect((policy["purposes"] as? [Any])?.count == 16)
+        #expect(policy["subject-categories"] != nil, "keys are kebab-case")
+    }
+
+    @Test func showRefusesAnInvalidPolicy() throws {
+        let folder = try TemporaryDirectory()
+        try folder.write("purposes: [\n", to: "broken.yaml")
+        let result = try CustosExecutable.run(["policy", "show", folder.path])
+        #expect(result.status == 4)
+        #expect(result.stderr.contains("[YAML_SYNTAX]"))
+        #expect(result.stderr.contains("custos: error: policy"))
+        #expect(result.stdout.isEmpty)
+    }
+}
