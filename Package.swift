@@ -35,15 +35,17 @@ let package = Package(
             dependencies: ["CustosCrypto", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
+        // floor 1: the pure evaluator
+        .target(name: "CustosDecision", dependencies: ["CustosPolicy"], swiftSettings: strict),
         // floor 4: the public facade
-        .target(name: "Custos", dependencies: ["CustosPolicy"], swiftSettings: strict),
+        .target(name: "Custos", dependencies: ["CustosPolicy", "CustosDecision"], swiftSettings: strict),
         // floor 5: the command line
         .executableTarget(
             name: "CustosCLI",
             dependencies: ["Custos", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
-        .target(name: "CustosTestSupport", dependencies: ["Custos"], path: "Tests/Support", swiftSettings: strict),
+        .target(name: "CustosTestSupport", dependencies: ["CustosPolicy"], path: "Tests/Support", swiftSettings: strict),
         .testTarget(
             name: "CustosCryptoTests",
             dependencies: ["CustosCrypto", .product(name: "PropertyBased", package: "swift-property-based")],
@@ -53,6 +55,11 @@ let package = Package(
             name: "CustosPolicyTests",
             dependencies: ["CustosPolicy", "CustosTestSupport", .product(name: "Yams", package: "Yams")],
             exclude: ["Corpus"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CustosDecisionTests",
+            dependencies: ["CustosDecision", "CustosTestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,3 +1,5 @@
+public import Foundation
+
 /// A validated policy in the form decisions run on: every id interned to an integer, field,
 /// subject, actor and recipient sets as bitsets, per-subject bases as arrays. Built once per
 /// load; a decision then costs lookups, not string work.
@@ -13,10 +15,16 @@ public struct CompiledPolicy: Sendable {
     public let fieldFlags: [FieldFlags]
     public let compiledPurposes: [CompiledPurpose]
     public let compiledRecipients: [CompiledRecipient]
+    /// The controller's time zone; dates and deadlines are counted in it (gdpr.md §5.1).
+    public let timeZone: TimeZone
+    /// The controller's holiday calendar (empty when the policy names none).
+    public let holidayCalendar: HolidayCalendar
 
     public init(_ policy: Policy) {
         self.policy = policy
         digest = policy.digest
+        timeZone = Self.timeZone(of: policy)
+        holidayCalendar = Self.holidayCalendar(of: policy)
         subjects = Interner(policy.subjectCategories.map(\.id.id))
         fields = Interner(policy.fields.map(\.id.id))
         purposes = Interner(policy.purposes.map(\.id.id))

@@ -1,5 +1,5 @@
 /// Enumerated policy values, spelled in kebab-case in YAML.
-public protocol PolicyEnumeration: RawRepresentable, CaseIterable, Sendable, Hashable, Encodable
+public protocol PolicyEnumeration: RawRepresentable, CaseIterable, Sendable, Hashable, Codable
 where RawValue == String {}
 
 /// Art. 6(1) legal bases.

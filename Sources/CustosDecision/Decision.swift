@@ -1,0 +1,78 @@
+public import CustosPolicy
+
+/// The answer to a `DecisionRequest`. It carries no id, time or randomness: the same
+/// request, facts, policy and instant give the same decision, byte for byte.
+public struct Decision: Sendable, Hashable, Codable {
+    public var outcome: Outcome
+    public var action: Action
+    public var subject: String
+    public var purpose: String
+    public var actor: String
+    public var recipient: String?
+    /// Per requested field, in request order.
+    public var fields: [FieldOutcome]
+    /// The legal basis the purpose rests on for this subject, when known.
+    public var basis: LegalBasis?
+    /// Every triggered reason, in pipeline order (gdpr.md §15).
+    public var reasons: [Reason]
+    public var obligations: [Obligation]
+    public var policyDigest: String
+    /// True for decisions on supplied facts (policy tests, `decide --facts`): never logged.
+    public var hypothetical: Bool
+
+    public var permittedFields: [String] { fields.filter { $0.outcome == .permit }.map(\.field) }
+    public var deniedFields: [String] { fields.filter { $0.outcome == .deny }.map(\.field) }
+    public var codes: [ReasonCode] { reasons.map(\.code) }
+
+    enum CodingKeys: String, CodingKey {
+        case outcome, action, subject, purpose, actor, recipient, fields, basis, reasons, obligations
+        case policyDigest = "policy-digest", hypothetical
+    }
+}
+
+public enum Outcome: String, Sendable, Hashable, Codable {
+    case permit, partial, deny
+}
+
+public struct FieldOutcome: Sendable, Hashable, Codable {
+    public enum Verdict: String, Sendable, Hashable, Codable { case permit, deny }
+
+    public var field: String
+    public var outcome: Verdict
+    /// The blocking codes that deny the field, in pipeline order.
+    public var reasons: [ReasonCode]
+
+    public init(field: String, outcome: Verdict, reasons: [ReasonCode]) {
+        self.field = field
+        self.outcome = outcome
+        self.reasons = reasons
+    }
+}
+
+public struct Reason: Sendable, Hashable, Codable {
+    public var code: ReasonCode
+    public var article: String
+    /// One line for a human; names ids and dates, never personal data values.
+    public var explanation: String
+    /// The fields the reason applies to; empty when it applies to the whole request.
+    public var fields: [String]
+
+    public init(code: ReasonCode, explanation: String, fields: [String] = []) {
+        self.code = code
+        self.article = code.article
+        self.explanation = explanation
+        self.fields = fields
+    }
+}
+
+/// What the caller must do when it acts on a permit.
+public enum Obligation: String, Sendable, Hashable, Codable {
+    /// Record the disclosure (recipient, fields, mechanism) in the disclosure ledger.
+    case recordDisclosure = "record-disclosure"
+    /// Record the Chapter V mechanism of a transfer outside the EEA (Art. 30(1)(e), 49(6)).
+    case recordTransfer = "record-transfer"
+    /// Have a human with the power to change it review the automated decision (Art. 22(3)).
+    case humanReview = "human-review"
+    /// Tell every recipient of the erased fields (Art. 19).
+    case notifyRecipients = "notify-recipients"
+}

@@ -1,0 +1,94 @@
+public import CustosPolicy
+
+/// What a caller asks: may `actor` do `action` with these `fields` of `subject` for
+/// `purpose` (and, for a share, give them to `recipient`)?
+///
+/// ```swift
+/// let request = DecisionRequest(actor: "collections-service", action: .read, subject: "D-1001",
+///                               purpose: "P-DEBT-COLLECT", fields: ["email", "bank_account"])
+/// ```
+public struct DecisionRequest: Sendable, Hashable, Codable {
+    public var actor: String
+    public var action: Action
+    public var subject: String
+    public var purpose: String
+    public var fields: [String]
+    public var recipient: String?
+    /// The destination country when the recipient's country is given per disclosure.
+    public var destination: String?
+    /// The procedure (court case or formal out-of-court procedure) an Art. 49(1)(e) transfer serves.
+    public var procedure: String?
+    /// The share is scheduled or part of a batch: never "occasional" (gdpr.md §12).
+    public var bulk: Bool
+    /// The share answers a foreign court or authority order alone (Art. 48).
+    public var foreignOrder: Bool
+    /// The human review of an automated decision (Art. 22(3)).
+    public var review: HumanReview?
+    /// The instant of the request; honoured only for hypothetical decisions.
+    public var at: Instant?
+
+    public init(
+        actor: String, action: Action, subject: String, purpose: String, fields: [String],
+        recipient: String? = nil, destination: String? = nil, procedure: String? = nil,
+        bulk: Bool = false, foreignOrder: Bool = false, review: HumanReview? = nil, at: Instant? = nil
+    ) {
+        self.actor = actor
+        self.action = action
+        self.subject = subject
+        self.purpose = purpose
+        self.fields = fields
+        self.recipient = recipient
+        self.destination = destination
+        self.procedure = procedure
+        self.bulk = bulk
+        self.foreignOrder = foreignOrder
+        self.review = review
+        self.at = at
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case actor, action, subject, purpose, fields, recipient, destination, procedure, bulk
+        case foreignOrder = "foreign-order", review, at
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        actor = try c.decode(String.self, forKey: .actor)
+        action = try c.decode(Action.self, forKey: .action)
+        subject = try c.decodeIfPresent(String.self, forKey: .subject) ?? ""
+        purpose = try c.decode(String.self, forKey: .purpose)
+        fields = try c.decodeIfPresent([String].self, forKey: .fields) ?? []
+        recipient = try c.decodeIfPresent(String.self, forKey: .recipient)
+        destination = try c.decodeIfPresent(String.self, forKey: .destination)
+        procedure = try c.decodeIfPresent(String.self, forKey: .procedure)
+        bulk = try c.decodeIfPresent(Bool.self, forKey: .bulk) ?? false
+        foreignOrder = try c.decodeIfPresent(Bool.self, forKey: .foreignOrder) ?? false
+        review = try c.decodeIfPresent(HumanReview.self, forKey: .review)
+        at = try c.decodeIfPresent(Instant.self, forKey: .at)
+    }
+}
+
+/// The processing a request asks for.
+public enum Action: String, Sendable, Hashable, Codable, CaseIterable {
+    case read, share, store, erase
+    /// An automated decision (Art. 22).
+    case decide
+}
+
+/// A human review of an automated decision; a review that cannot change the outcome counts
+/// as none (gdpr.md §9).
+public struct HumanReview: Sendable, Hashable, Codable {
+    public var reviewer: String
+    public var canOverride: Bool
+    public var at: Instant?
+
+    public init(reviewer: String, canOverride: Bool, at: Instant? = nil) {
+        self.reviewer = reviewer
+        self.canOverride = canOverride
+        self.at = at
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case reviewer, canOverride = "can-override", at
+    }
+}

@@ -1,0 +1,150 @@
+import CustosPolicy
+
+extension Evaluation {
+    /// Step 4: the basis for this subject's category is valid at the date (gdpr.md §3, §4, §7).
+    mutating func legalBasis(subjectId: Int) {
+        guard let compiled = compiledPurpose, let purpose else { return }
+        guard let basis = compiled.basisBySubject[subjectId] else { return }  // step 3 already denied
+        self.basis = basis
+        var valid = true
+        switch basis {
+        case .consent:
+            valid = consentIsValid(purpose)
+        case .contract:
+            if facts.subject?.contractParty != true {
+                blockAll(.noLegalBasis, "purpose '\(request.purpose)' rests on a contract, but the subject is not party to a contract with the controller")
+                valid = false
+            }
+        case .legitimateInterest:
+            if !compiled.hasLIA {
+                blockAll(.noLegalBasis, "purpose '\(request.purpose)' rests on legitimate interest without a recorded assessment")
+                valid = false
+            }
+        case .legalObligation, .vitalInterest, .publicTask:
+            break
+        }
+        if valid { inform(.allowLegalBasis, "\(basis.rawValue) (\(basis.article)) is valid for purpose '\(request.purpose)'") }
+        objections(basis: basis, purpose: purpose)
+        electronicMarketing(basis: basis, purpose: purpose)
+    }
+
+    /// Art. 21: a direct-marketing objection is absolute; a general one stops processing on
+    /// legitimate interest or public task unless legal claims or a recorded assessment of
+    /// compelling grounds override it.
+    private mutating func objections(basis: LegalBasis, purpose: Purpose) {
+        let relevant = facts.objections.filter { $0.at <= at && ($0.purpose == nil || $0.purpose == request.purpose) }
+        guard !relevant.isEmpty else { return }
+        if purpose.directMarketing != nil {
+            blockAll(.objectionDirectMarketing, "the subject objected to direct marketing; '\(request.purpose)' must stop (Art. 21(3))")
+            return
+        }
+        guard basis == .legitimateInterest || basis == .publicTask else { return }
+        let general = relevant.filter { $0.kind == .general }
+        guard !general.isEmpty else { return }
+        if purpose.legalClaims {
+            inform(.objectionOverriddenLegalClaims, "the subject's objection does not stop '\(request.purpose)': it serves legal claims")
+        } else if !general.allSatisfy({ $0.assessment == .overridden && $0.assessmentReference != nil }) {
+            blockAll(.objectionNoCompellingGrounds, "the subject objected to '\(request.purpose)' and no assessment of compelling legitimate grounds is recorded")
+        }
+    }
+
+    /// Tw Art. 11.7: electronic marketing needs consent, or the soft opt-in towards existing
+    /// customers.
+    private mutating func electronicMarketing(basis: LegalBasis, purpose: Purpose) {
+        guard let channel = purpose.directMarketing?.channel, channel == .email || channel == .sms, basis != .consent else { return }
+        if facts.subject?.contractParty == true {
+            inform(.softOptIn, "\(channel.rawValue) marketing to an existing customer under the soft opt-in")
+        } else {
+            blockAll(.marketingElectronicNoOptIn, "\(channel.rawValue) marketing to someone who is not an existing customer needs consent")
+        }
+    }
+
+    // MARK: consent (gdpr.md §4)
+
+    /// Checks every validity condition of the consent in force at the date; returns whether
+    /// it carries the processing.
+    private mutating func consentIsValid(_ purpose: Purpose) -> Bool {
+        let records = facts.consents.filter { $0.purpose == request.purpose }
+        var latest: (event: ConsentEvent, record: ConsentRecord)?
+        for record in records {
+            for event in record.events where event.at <= at {
+                if latest == nil || latest!.event.at <= event.at { latest = (event, record) }
+            }
+        }
+        guard let (event, record) = latest else {
+            blockAll(.consentMissing, "the subject never consented to '\(request.purpose)'")
+            return false
+        }
+        switch event.state {
+        case .given, .renewed:
+            break
+        case .withdrawn:
+            blockAll(.consentWithdrawn, "the subject withdrew consent for '\(request.purpose)' at \(event.at)")
+            return false
+        case .refused:
+            blockAll(.consentRefused, "the subject refused consent for '\(request.purpose)'")
+            return false
+        case .expired:
+            blockAll(.consentExpired, "the consent for '\(request.purpose)' expired at \(event.at)")
+            return false
+        case .invalidated, .requested:
+            blockAll(.consentMissing, "consent for '\(request.purpose)' was \(event.state.rawValue), not given")
+            return false
+        }
+        var valid = true
+        // Demonstrable: the notice version it was given under must exist (Art. 7(1)).
+        let notice = purpose.notice.flatMap { ref in policy.policy.notices.first { $0.id.id == ref.id } }
+        let reference = record.noticeReference
+        let givenVersion = reference.flatMap { ref in notice?.versions.first { $0.version == ref.version && notice?.id.id == ref.id } }
+        if givenVersion == nil {
+            blockAll(.consentUnprovable, "the consent for '\(request.purpose)' does not name a version of notice '\(purpose.notice?.id ?? "?")' that exists")
+            valid = false
+        }
+        if event.preTicked || !(event.method?.isAffirmative ?? false) {
+            blockAll(.consentInvalidNotAffirmative, "the consent was not a clear affirmative act (\(event.preTicked ? "pre-ticked" : event.method?.rawValue ?? "no method recorded"))")
+            valid = false
+        }
+        if event.conditionalOnService {
+            blockAll(.consentNotFreelyGiven, "the consent was a condition of a service that does not need it")
+            valid = false
+        }
+        if let validity = purpose.consentValidity, date > policy.localDate(of: event.at).adding(validity) {
+            blockAll(.consentExpired, "the consent of \(event.at) was valid for \(validity)")
+            valid = false
+        }
+        if let notice, let givenVersion, !noticeCovers(notice, given: givenVersion) {
+            blockAll(.consentNoticeVersionMismatch, "notice '\(notice.id)' changed materially for '\(request.purpose)' after version \(givenVersion.version); fresh consent is needed")
+            valid = false
+        }
+        if isUnderage(at: event.at, purpose: purpose), !hasParentalAuthorisation(event) {
+            blockAll(.consentUnderage, "the subject was under 16 (or of unknown age for a purpose that may involve minors) and no verified parental authorisation is recorded")
+            valid = false
+        }
+        return valid
+    }
+
+    /// gdpr.md §4.3, per purpose: the version in force covers no more than the version the
+    /// consent was given under, unless no version in between changed materially.
+    private func noticeCovers(_ notice: Notice, given: NoticeVersion) -> Bool {
+        guard let current = notice.version(inForceOn: date), current.version > given.version else { return true }
+        let givenScope = given.scope(of: request.purpose)
+        guard let currentScope = current.scope(of: request.purpose) else { return true }
+        guard let givenScope else { return false }
+        let widened = !Set(currentScope.fields.map(\.id)).isSubset(of: givenScope.fields.map(\.id))
+            || !Set(currentScope.recipients.map(\.id)).isSubset(of: givenScope.recipients.map(\.id))
+            || !Set(currentScope.transfers).isSubset(of: givenScope.transfers)
+        guard widened else { return true }
+        let material = notice.versions.contains { $0.version > given.version && $0.version <= current.version && $0.materialChange }
+        return !material
+    }
+
+    private func isUnderage(at consentTime: Instant, purpose: Purpose) -> Bool {
+        guard let birthDate = facts.subject?.birthDate else { return purpose.mayInvolveMinors }
+        return birthDate.completedYears(until: policy.localDate(of: consentTime)) < 16
+    }
+
+    private func hasParentalAuthorisation(_ event: ConsentEvent) -> Bool {
+        guard let authorisation = event.parentalAuthorisation else { return false }
+        return !authorisation.by.isEmpty && !authorisation.verifiedVia.isEmpty
+    }
+}

@@ -1,0 +1,58 @@
+import CustosPolicy
+
+extension Evaluation {
+    /// Steps 8 and 9: the recipient is declared for the purpose, a processor works under a
+    /// DPA that covers purpose and fields, each field is one the recipient may receive, and a
+    /// destination outside the EEA has a Chapter V mechanism.
+    mutating func recipientAndTransfer() {
+        guard let compiled = compiledPurpose else { return }
+        guard let name = request.recipient else {
+            blockAll(.recipientNotDeclared, "a share must name its recipient")
+            return
+        }
+        guard let id = policy.recipients.id(name), compiled.recipients.contains(id) else {
+            blockAll(.recipientNotDeclared, "recipient '\(name)' is not declared for purpose '\(request.purpose)'")
+            return
+        }
+        let recipient = policy.policy.recipients[id]
+        let rules = policy.compiledRecipients[id]
+        if recipient.role == .processor || recipient.role == .subProcessor {
+            processorAgreement(recipient, rules: rules)
+        }
+        if let allowed = rules.allowedFields {
+            for (index, field) in fieldIds.enumerated() where !(field.map { allowed.contains($0) } ?? false) {
+                block(field: index, .dataCategoryNotInPurpose, "recipient '\(name)' may not receive '\(fieldNames[index])'")
+            }
+        }
+        transfer(to: recipient)
+        oblige(.recordDisclosure)
+    }
+
+    private mutating func processorAgreement(_ recipient: Recipient, rules: CompiledRecipient) {
+        let name = recipient.id.id
+        guard let dpa = recipient.dpa, dpa.status == .active else {
+            blockAll(.processorAgreementMissing, "processor '\(name)' has no active Art. 28 agreement")
+            return
+        }
+        if recipient.role == .subProcessor {
+            let authorised = recipient.engagedBy.flatMap { policy.recipients.id($0.id) }
+                .map { policy.compiledRecipients[$0].subProcessors.contains(policy.recipients.id(name) ?? -1) } ?? false
+            if !authorised {
+                blockAll(.subprocessorNotAuthorised, "sub-processor '\(name)' is not authorised by its processor's agreement")
+                return
+            }
+        }
+        guard let purposeId, rules.dpaPurposes?.contains(purposeId) == true else {
+            blockAll(.processorScopeExceeded, "the agreement with '\(name)' does not cover purpose '\(request.purpose)'")
+            return
+        }
+        var exceeded = 0
+        for (index, field) in fieldIds.enumerated() where !(field.map { rules.dpaFields?.contains($0) ?? false } ?? false) {
+            block(field: index, .processorScopeExceeded, "the agreement with '\(name)' does not cover '\(fieldNames[index])'")
+            exceeded += 1
+        }
+        if exceeded < fieldNames.count {
+            inform(.processorUnderArt28, "'\(name)' processes on the controller's behalf under \(dpa.reference)")
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import CustosPolicy
+
+extension Evaluation {
+    /// Step 5: each field is still within the purpose's retention period, counted from its
+    /// start event, unless a legal hold keeps it (gdpr.md §8).
+    mutating func retention() {
+        guard let purpose, let rule = purpose.retention.flatMap({ policy.policy.retentionRule($0.id) }) else { return }
+        for index in fieldNames.indices {
+            guard let expiry = expiryDate(of: index, rule: rule), date > expiry else { continue }
+            if let hold = activeHold(for: index) {
+                inform(.retentionLegalHold, "legal hold \(hold.reference) keeps '\(fieldNames[index])' beyond its retention", field: index)
+            } else {
+                block(field: index, .retentionExpired, "retention \(rule.id) for '\(request.purpose)' ended on \(expiry)")
+            }
+        }
+    }
+
+    /// The last day a field may be kept under `rule`, or nil while its start event has not
+    /// happened.
+    func expiryDate(of index: Int, rule: RetentionRule) -> LocalDate? {
+        guard let start = startDate(of: index, rule: rule) else { return nil }
+        return start.adding(rule.keep)
+    }
+
+    /// The date the retention period of a field starts, or nil while it has not started.
+    func startDate(of index: Int, rule: RetentionRule) -> LocalDate? {
+        var start: LocalDate?
+        if rule.from.id == "collected", let collected = facts.fields.first(where: { $0.field == fieldNames[index] })?.collected {
+            start = collected
+        } else {
+            start = facts.events.filter { $0.event == rule.from.id && $0.date <= date }.map(\.date).max()
+        }
+        guard let start else { return nil }
+        return rule.fromYearEnd ? LocalDate(year: start.year, month: 12, day: 31) : start
+    }
+
+    func activeHold(for index: Int) -> LegalHold? {
+        facts.legalHolds.first { hold in
+            hold.since <= date && (hold.until.map { date <= $0 } ?? true)
+                && (hold.fields?.contains(fieldNames[index]) ?? true)
+                && (hold.purposes?.contains(request.purpose) ?? true)
+        }
+    }
+
+    /// Step 5 for `erase` (Art. 17(3)): fields a legal obligation or legal claims still
+    /// need are kept; the rest may be destroyed, and their recipients told.
+    mutating func erasureGrounds() {
+        guard let purpose, let rule = purpose.retention.flatMap({ policy.policy.retentionRule($0.id) }) else { return }
+        for index in fieldNames.indices where !isBlocked(index) {
+            let start = startDate(of: index, rule: rule)
+            if let hold = activeHold(for: index) {
+                block(field: index, .erasurePartialLegalClaims, "legal hold \(hold.reference) keeps '\(fieldNames[index])'")
+                continue
+            }
+            let expired = start.map { date > $0.adding(rule.keep) } ?? false
+            if let minimum = rule.minimum, start.map({ date <= $0.adding(minimum) }) ?? true {
+                let ground = rule.minimumGround ?? rule.ground
+                block(field: index, .erasurePartialLegalObligation, "'\(fieldNames[index])' must be kept at least \(minimum) from \(rule.from.id) (\(ground))")
+            } else if !expired, purpose.allBases.contains(.legalObligation) {
+                block(field: index, .erasurePartialLegalObligation, "'\(fieldNames[index])' is kept under a legal obligation (\(purpose.law.joined(separator: "; ")))")
+            } else if !expired, purpose.legalClaims {
+                block(field: index, .erasurePartialLegalClaims, "'\(fieldNames[index])' is needed for legal claims until \(rule.id) ends")
+            }
+        }
+        if fieldNames.indices.contains(where: { !isBlocked($0) }) { oblige(.notifyRecipients) }
+    }
+
+    /// Step 6: restricted data may only be stored, except with consent or for legal claims
+    /// (Art. 18(2)).
+    mutating func restriction() {
+        guard request.action != .store, let purpose else { return }
+        let active = facts.restrictions.filter { $0.since <= at && ($0.lifted.map { at < $0 } ?? true) }
+        guard !active.isEmpty else { return }
+        let consentException = basis == .consent && !reasons.contains { $0.code.isBlocking && consentCodes.contains($0.code) }
+        for index in fieldNames.indices where active.contains(where: { $0.fields?.contains(fieldNames[index]) ?? true }) {
+            if purpose.legalClaims {
+                inform(.restrictionExceptionLegalClaims, "restricted data used for legal claims (Art. 18(2))", field: index)
+            } else if !consentException {
+                block(field: index, .restrictedStorageOnly, "processing of '\(fieldNames[index])' is restricted: storage only")
+            }
+        }
+    }
+
+    private var consentCodes: Set<ReasonCode> {
+        [.consentMissing, .consentRefused, .consentWithdrawn, .consentExpired, .consentNoticeVersionMismatch,
+         .consentInvalidNotAffirmative, .consentNotFreelyGiven, .consentUnprovable, .consentUnderage]
+    }
+
+    /// Step 7: a solely automated decision with legal or similarly significant effect needs a
+    /// human who can change it (Art. 22).
+    mutating func automatedDecision() {
+        guard let profiling = purpose?.profiling, profiling.automatedDecision,
+              profiling.effect == .legal || profiling.effect == .similarlySignificant else { return }
+        if let review = request.review, review.canOverride, !review.reviewer.isEmpty {
+            inform(.admHumanReview, "reviewed by '\(review.reviewer)', who can change the outcome")
+            oblige(.humanReview)
+        } else {
+            let why = request.review == nil ? "no human review is recorded" : "the recorded review cannot change the outcome"
+            blockAll(.admSolelyAutomatedNoException, "a decision with \(profiling.effect.rawValue) effect under '\(request.purpose)' may not be solely automated: \(why)")
+        }
+    }
+}

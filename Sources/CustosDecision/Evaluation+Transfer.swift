@@ -1,0 +1,101 @@
+import CustosPolicy
+
+extension Evaluation {
+    /// Step 9, in the order of gdpr.md §12: EEA, Art. 48, adequacy (in force, in scope), SCC
+    /// or BCR with a TIA, Art. 49 derogations (procedure, occasional), otherwise deny.
+    mutating func transfer(to recipient: Recipient) {
+        let name = recipient.id.id
+        let destination: String
+        switch recipient.country {
+        case let .fixed(country): destination = request.destination ?? country
+        case .perDisclosure:
+            guard let given = request.destination else {
+                blockAll(.transferNoMechanism, "recipient '\(name)' receives data in a country given per disclosure, and the share names none")
+                return
+            }
+            destination = given
+        }
+        let data = policy.policy.referenceData
+        if data.isEEA(destination) {
+            inform(.intraEEA, "\(destination) is in the EEA: no Chapter V transfer")
+            return
+        }
+        if request.foreignOrder {
+            blockAll(.art48ForeignOrderNotBasis, "an order of a court or authority of \(destination) is not on its own a ground for transfer")
+            return
+        }
+        var refusals: [(ReasonCode, String)] = []
+        if let adequacy = data.adequacyDecision(for: destination) {
+            if !adequacy.isInForce(on: date) {
+                refusals.append((.transferAdequacyNotInForce, "the adequacy decision for \(destination) (\(adequacy.decision)) is not in force on \(date)"))
+            } else if let missing = adequacy.requires.first(where: { !recipientHas($0, recipient) }) {
+                let code: ReasonCode = missing == "dpf-certified" ? .transferDPFNotCertified : .transferAdequacyOutOfScope
+                let why = missing == "dpf-certified" ? "'\(name)' has no active Data Privacy Framework certification on \(date)" : "'\(name)' is not '\(missing)', which the adequacy decision for \(destination) requires"
+                refusals.append((code, why))
+            } else if let excluded = adequacy.excludes.first(where: { recipient.attributes.contains($0) }) {
+                refusals.append((.transferAdequacyOutOfScope, "the adequacy decision for \(destination) excludes '\(excluded)' recipients"))
+            } else {
+                let code: ReasonCode = adequacy.requires.contains("dpf-certified") ? .transferDPF : .transferAdequacy
+                inform(code, "\(destination) is adequate (\(adequacy.decision)) for '\(name)'")
+                oblige(.recordTransfer)
+                return
+            }
+        }
+        let instruments = recipient.transfer
+        for (tia, code, label) in [(instruments?.scc.map { $0.tia }, ReasonCode.transferSCC, "standard contractual clauses"),
+                                   (instruments?.bcr.map { $0.tia }, ReasonCode.transferBCR, "binding corporate rules")] {
+            guard let tia else { continue }
+            if let tia {
+                inform(code, "\(label) with transfer impact assessment \(tia)")
+                oblige(.recordTransfer)
+                return
+            }
+            refusals.append((.transferTIAMissing, "the \(label) with '\(name)' have no transfer impact assessment"))
+        }
+        if let derogation = instruments?.derogation {
+            if let refusal = derogationRefusal(derogation, recipient: name) {
+                refusals.append(refusal)
+            } else {
+                inform(.transferDerogationLegalClaims, "occasional transfer for procedure \(request.procedure ?? "") (Art. 49(1)(e))")
+                oblige(.recordTransfer)
+                return
+            }
+        }
+        if refusals.isEmpty {
+            refusals.append((.transferNoMechanism, "no adequacy decision, safeguard or derogation covers a transfer to '\(name)' in \(destination)"))
+        }
+        for (code, explanation) in refusals { blockAll(code, explanation) }
+    }
+
+    /// `dpf-certified` is computed from the recipient's certification on the date; other
+    /// attributes are declared in the policy.
+    private func recipientHas(_ attribute: String, _ recipient: Recipient) -> Bool {
+        guard attribute == "dpf-certified" else { return recipient.attributes.contains(attribute) }
+        guard let dpf = recipient.transfer?.dpf, dpf.status == .active else { return false }
+        if let certified = dpf.certified, date < certified { return false }
+        if let expires = dpf.expires, date > expires { return false }
+        return true
+    }
+
+    /// Why an Art. 49 derogation does not carry this share, or nil when it does.
+    private func derogationRefusal(_ derogation: Derogation, recipient: String) -> (ReasonCode, String)? {
+        guard derogation.ground == .legalClaims else {
+            return (.transferNoMechanism, "derogation \(derogation.ground.rawValue) is not supported by the engine; only Art. 49(1)(e) is")
+        }
+        guard let procedure = request.procedure, !procedure.isEmpty else {
+            return (.transferDerogationNoProceeding, "an Art. 49(1)(e) transfer must name the procedure it serves")
+        }
+        if request.bulk {
+            return (.transferDerogationNotOccasional, "a scheduled or batch transfer is not occasional")
+        }
+        guard let limit = derogation.occasional else { return nil }
+        let windowStart = date.subtracting(limit.per)
+        let earlier = Set(facts.transfers.filter { record in
+            record.recipient == recipient && record.at <= at && policy.localDate(of: record.at) > windowStart && record.procedure != nil
+        }.compactMap(\.procedure))
+        if !earlier.contains(procedure), earlier.count >= limit.max {
+            return (.transferDerogationNotOccasional, "'\(recipient)' already received derogation transfers for \(earlier.count) procedures in \(limit.per); at most \(limit.max)")
+        }
+        return nil
+    }
+}
