@@ -38,7 +38,11 @@ let package = Package(
         // floor 1: the pure evaluator
         .target(name: "CustosDecision", dependencies: ["CustosPolicy"], swiftSettings: strict),
         // floor 4: the public facade
-        .target(name: "Custos", dependencies: ["CustosPolicy", "CustosDecision"], swiftSettings: strict),
+        .target(
+            name: "Custos",
+            dependencies: ["CustosPolicy", "CustosDecision", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
         // floor 5: the command line
         .executableTarget(
             name: "CustosCLI",
@@ -60,6 +64,12 @@ let package = Package(
         .testTarget(
             name: "CustosDecisionTests",
             dependencies: ["CustosDecision", "CustosTestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CustosTests",
+            dependencies: ["Custos", "CustosTestSupport", .product(name: "Yams", package: "Yams")],
+            exclude: ["EdgePolicy"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,3 +1,4 @@
+@_exported public import CustosDecision
 @_exported public import CustosPolicy
 
 /// The Custos library: the one module services and the CLI import. Policy types come with it.

@@ -11,6 +11,6 @@ struct CustosCommand: ParsableCommand {
         4 invalid policy or failed policy test, 5 integrity failure, 64 usage.
         """,
         version: Custos.version,
-        subcommands: [PolicyCommand.self]
+        subcommands: [PolicyCommand.self, Decide.self]
     )
 }

@@ -5,7 +5,7 @@ struct PolicyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policy",
         abstract: "Check, show and test policy folders.",
-        subcommands: [PolicyCheck.self, PolicyShow.self]
+        subcommands: [PolicyCheck.self, PolicyTest.self, PolicyShow.self]
     )
 }
 

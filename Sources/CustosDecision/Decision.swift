@@ -20,6 +20,25 @@ public struct Decision: Sendable, Hashable, Codable {
     /// True for decisions on supplied facts (policy tests, `decide --facts`): never logged.
     public var hypothetical: Bool
 
+    public init(
+        outcome: Outcome, action: Action, subject: String, purpose: String, actor: String, recipient: String?,
+        fields: [FieldOutcome], basis: LegalBasis?, reasons: [Reason], obligations: [Obligation],
+        policyDigest: String, hypothetical: Bool
+    ) {
+        self.outcome = outcome
+        self.action = action
+        self.subject = subject
+        self.purpose = purpose
+        self.actor = actor
+        self.recipient = recipient
+        self.fields = fields
+        self.basis = basis
+        self.reasons = reasons
+        self.obligations = obligations
+        self.policyDigest = policyDigest
+        self.hypothetical = hypothetical
+    }
+
     public var permittedFields: [String] { fields.filter { $0.outcome == .permit }.map(\.field) }
     public var deniedFields: [String] { fields.filter { $0.outcome == .deny }.map(\.field) }
     public var codes: [ReasonCode] { reasons.map(\.code) }

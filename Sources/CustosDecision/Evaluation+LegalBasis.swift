@@ -26,6 +26,9 @@ extension Evaluation {
         if valid { inform(.allowLegalBasis, "\(basis.rawValue) (\(basis.article)) is valid for purpose '\(request.purpose)'") }
         objections(basis: basis, purpose: purpose)
         electronicMarketing(basis: basis, purpose: purpose)
+        if purpose.cookies == .tracking, basis != .consent {
+            blockAll(.cookieConsentRequired, "purpose '\(request.purpose)' uses tracking cookies, which need consent")
+        }
     }
 
     /// Art. 21: a direct-marketing objection is absolute; a general one stops processing on
@@ -33,6 +36,11 @@ extension Evaluation {
     /// compelling grounds override it.
     private mutating func objections(basis: LegalBasis, purpose: Purpose) {
         let relevant = facts.objections.filter { $0.at <= at && ($0.purpose == nil || $0.purpose == request.purpose) }
+        if purpose.directMarketing == nil, facts.objections.contains(where: { $0.at <= at && $0.kind == .directMarketing }) {
+            for (index, id) in fieldIds.enumerated() where id.map({ policy.policy.fields[$0].suppressionEntry }) ?? false {
+                inform(.suppressionAllowed, "'\(fieldNames[index])' is kept to honour the objection to direct marketing", field: index)
+            }
+        }
         guard !relevant.isEmpty else { return }
         if purpose.directMarketing != nil {
             blockAll(.objectionDirectMarketing, "the subject objected to direct marketing; '\(request.purpose)' must stop (Art. 21(3))")

@@ -45,8 +45,10 @@ extension Evaluation {
     /// Step 5 for `erase` (Art. 17(3)): fields a legal obligation or legal claims still
     /// need are kept; the rest may be destroyed, and their recipients told.
     mutating func erasureGrounds() {
-        guard let purpose, let rule = purpose.retention.flatMap({ policy.policy.retentionRule($0.id) }) else { return }
-        for index in fieldNames.indices where !isBlocked(index) {
+        guard let purpose, let compiled = compiledPurpose,
+              let rule = purpose.retention.flatMap({ policy.policy.retentionRule($0.id) }) else { return }
+        // Only what the purpose holds is kept by its retention; anything else may go.
+        for index in fieldNames.indices where !isBlocked(index) && (fieldIds[index].map { compiled.fields.contains($0) } ?? false) {
             let start = startDate(of: index, rule: rule)
             if let hold = activeHold(for: index) {
                 block(field: index, .erasurePartialLegalClaims, "legal hold \(hold.reference) keeps '\(fieldNames[index])'")

@@ -56,7 +56,9 @@ extension Evaluation {
         if !compiled.subjects.contains(subjectId) {
             blockAll(.purposeNotDeclared, "purpose '\(request.purpose)' does not cover subjects of category '\(policy.subjects.name(subjectId))'")
         }
-        for (index, id) in fieldIds.enumerated() where id.map({ !compiled.fields.contains($0) }) ?? true {
+        // Erasing what a purpose does not hold (a BSN that should never have been stored) is
+        // always allowed; every other action stays inside the purpose's fields.
+        for (index, id) in fieldIds.enumerated() where request.action != .erase && (id.map({ !compiled.fields.contains($0) }) ?? true) {
             let known = id != nil ? "is not among the fields of purpose '\(request.purpose)'" : "is not declared in the policy"
             block(field: index, .dataCategoryNotInPurpose, "field '\(fieldNames[index])' \(known)")
         }

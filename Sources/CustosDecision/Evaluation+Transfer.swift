@@ -7,7 +7,14 @@ extension Evaluation {
         let name = recipient.id.id
         let destination: String
         switch recipient.country {
-        case let .fixed(country): destination = request.destination ?? country
+        case let .fixed(country):
+            // A declared country is not the caller's to change: an override to the EEA would
+            // skip Chapter V. A different destination is refused, not evaluated.
+            if let given = request.destination, given != country {
+                blockAll(.transferNoMechanism, "recipient '\(name)' is declared in \(country); a share to it cannot go to \(given)")
+                return
+            }
+            destination = country
         case .perDisclosure:
             guard let given = request.destination else {
                 blockAll(.transferNoMechanism, "recipient '\(name)' receives data in a country given per disclosure, and the share names none")

@@ -18,6 +18,7 @@ public enum ReasonCode: String, Sendable, Hashable, Codable, CaseIterable {
     case processorUnderArt28 = "PROCESSOR_UNDER_ART28"
     case admHumanReview = "ADM_HUMAN_REVIEW"
     case softOptIn = "SOFT_OPT_IN"
+    case suppressionAllowed = "SUPPRESSION_ALLOWED"
     // Engine and subject
     case subjectUnknown = "SUBJECT_UNKNOWN"
     case actorNotAuthorised = "ACTOR_NOT_AUTHORISED"
@@ -66,6 +67,7 @@ public enum ReasonCode: String, Sendable, Hashable, Codable, CaseIterable {
     // ADM and marketing
     case admSolelyAutomatedNoException = "ADM_SOLELY_AUTOMATED_NO_EXCEPTION"
     case marketingElectronicNoOptIn = "MARKETING_ELECTRONIC_NO_OPT_IN"
+    case cookieConsentRequired = "COOKIE_CONSENT_REQUIRED"
     // Erasure outcomes (action `erase`)
     case erasurePartialLegalObligation = "ERASURE_PARTIAL_LEGAL_OBLIGATION"
     case erasurePartialLegalClaims = "ERASURE_PARTIAL_LEGAL_CLAIMS"
@@ -75,7 +77,8 @@ public enum ReasonCode: String, Sendable, Hashable, Codable, CaseIterable {
         switch self {
         case .allowLegalBasis, .minimisationFieldsFiltered, .intraEEA, .transferAdequacy, .transferDPF, .transferSCC,
              .transferBCR, .transferDerogationLegalClaims, .retentionLegalHold, .restrictionExceptionLegalClaims,
-             .specialCategoryLegalClaims, .objectionOverriddenLegalClaims, .processorUnderArt28, .admHumanReview, .softOptIn:
+             .specialCategoryLegalClaims, .objectionOverriddenLegalClaims, .processorUnderArt28, .admHumanReview, .softOptIn,
+             .suppressionAllowed:
             false
         default:
             true
@@ -100,6 +103,7 @@ public enum ReasonCode: String, Sendable, Hashable, Codable, CaseIterable {
         case .processorUnderArt28: "Art. 28"
         case .admHumanReview: "Art. 22(3)"
         case .softOptIn: "Tw Art. 11.7(3)"
+        case .suppressionAllowed: "Art. 21(3)"
         case .subjectUnknown: "Art. 4(1)"
         case .actorNotAuthorised: "Art. 5(1)(f), 32"
         case .fieldErased: "Art. 17"
@@ -139,6 +143,7 @@ public enum ReasonCode: String, Sendable, Hashable, Codable, CaseIterable {
         case .art48ForeignOrderNotBasis: "Art. 48"
         case .admSolelyAutomatedNoException: "Art. 22(1)"
         case .marketingElectronicNoOptIn: "Tw Art. 11.7(1)"
+        case .cookieConsentRequired: "Tw Art. 11.7a"
         case .erasurePartialLegalObligation: "Art. 17(3)(b)"
         case .erasurePartialLegalClaims: "Art. 17(3)(e)"
         }

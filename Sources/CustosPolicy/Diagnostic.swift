@@ -68,6 +68,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
     case purposeWithoutRetention = "PURPOSE_WITHOUT_RETENTION"
     case automatedDecisionWithoutLogic = "AUTOMATED_DECISION_WITHOUT_LOGIC"
     case compatibilityWithoutAssessment = "COMPATIBILITY_WITHOUT_ASSESSMENT"
+    case trackingCookiesWithoutConsent = "TRACKING_COOKIES_WITHOUT_CONSENT"
     // Recipients and transfers
     case processorWithoutDPA = "PROCESSOR_WITHOUT_DPA"
     case subProcessorWithoutProcessor = "SUB_PROCESSOR_WITHOUT_PROCESSOR"

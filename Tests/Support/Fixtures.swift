@@ -37,3 +37,8 @@ public final class TemporaryDirectory {
 
     deinit { try? FileManager.default.removeItem(at: url) }
 }
+
+extension RepositoryPaths {
+    public static var seedPolicyTests: String { root.appendingPathComponent("policies/invorderingsbedrijf/tests").path }
+    public static var edgePolicy: String { root.appendingPathComponent("Tests/CustosTests/EdgePolicy").path }
+}

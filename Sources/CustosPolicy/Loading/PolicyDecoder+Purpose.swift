@@ -5,7 +5,7 @@ extension PolicyDecoder {
         "title", "description", "dpv", "subjects", "fields", "basis", "lia", "law", "notice",
         "consent-validity", "profiling", "dpia", "direct-marketing", "compatible-with", "actors",
         "retention", "recipients", "art9", "authorised-by", "legal-claims", "statutory-retention",
-        "may-involve-minors",
+        "may-involve-minors", "cookies",
     ]
 
     func purpose(_ id: Ref, _ node: Node) -> Purpose? {
@@ -46,7 +46,8 @@ extension PolicyDecoder {
             actors: o.node("actors").flatMap { reader.refs($0, what: "'actors' of \(what)") },
             retention: o.ref("retention"), recipients: o.refs("recipients"), article9: article9,
             authorisations: authorisations, legalClaims: o.bool("legal-claims"),
-            statutoryRetention: o.bool("statutory-retention"), mayInvolveMinors: o.bool("may-involve-minors"))
+            statutoryRetention: o.bool("statutory-retention"), mayInvolveMinors: o.bool("may-involve-minors"),
+            cookies: o.enumeration("cookies"))
     }
 
     /// `basis: legitimate-interest`, or `basis: {client: contract, employee: legitimate-interest}`.

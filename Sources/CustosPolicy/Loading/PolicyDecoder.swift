@@ -104,7 +104,7 @@ struct PolicyDecoder {
     private func field(_ id: Ref, _ node: Node) -> FieldDefinition? {
         guard let o = reader.object(node, what: "field '\(id)'", keys: [
             "title", "category", "dpv", "special-category", "criminal", "national-id", "derived",
-            "provided-by-subject", "may-contain-third-party-data", "blind-index",
+            "provided-by-subject", "may-contain-third-party-data", "blind-index", "suppression-entry",
         ]) else { return nil }
         guard let title = o.requiredString("title") else { return nil }
         return FieldDefinition(
@@ -113,7 +113,7 @@ struct PolicyDecoder {
             nationalId: o.bool("national-id"), derived: o.bool("derived"),
             providedBySubject: o.bool("provided-by-subject"),
             mayContainThirdPartyData: o.bool("may-contain-third-party-data"),
-            blindIndex: o.enumeration("blind-index"))
+            blindIndex: o.enumeration("blind-index"), suppressionEntry: o.bool("suppression-entry"))
     }
 
     private func retentionRule(_ id: Ref, _ node: Node) -> RetentionRule? {

@@ -114,6 +114,16 @@ public enum BlindIndexKind: String, PolicyEnumeration {
     case email, phone, iban
 }
 
+/// What cookies or similar device storage a purpose uses (Tw Art. 11.7a).
+public enum CookieUse: String, PolicyEnumeration {
+    /// Needed to deliver the service the user asked for: no consent needed.
+    case strictlyNecessary = "strictly-necessary"
+    /// First-party statistics with little privacy impact: exempt (Tw 11.7a(3)).
+    case firstPartyAnalytics = "first-party-analytics"
+    /// Advertising, profiling or third-party tracking: always needs consent.
+    case tracking
+}
+
 /// Whether an actor is a calling service or a person.
 public enum ActorKind: String, PolicyEnumeration {
     case service, person

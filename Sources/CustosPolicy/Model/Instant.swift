@@ -1,3 +1,5 @@
+import Foundation
+
 /// A point in time: milliseconds since 1970-01-01T00:00:00Z. Written and read as ISO 8601
 /// with an offset (`2025-06-02T09:00:00+02:00`, `2025-01-31T23:30:00Z`); the evaluator gets
 /// it from its caller and never reads a clock.
@@ -116,5 +118,13 @@ extension LocalDate: Decodable {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "'\(text)' is not a date as YYYY-MM-DD")
         }
         self = date
+    }
+}
+
+extension Instant {
+    /// The current instant from the system clock. Only callers at the edge (the CLI, the
+    /// engine facade) read it; the evaluator never does.
+    public static var now: Instant {
+        Instant(millisecondsSinceEpoch: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
     }
 }

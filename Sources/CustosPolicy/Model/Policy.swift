@@ -100,6 +100,8 @@ public struct FieldDefinition: Sendable, Encodable {
     /// Free text that may mention other people: flagged for review before an access copy.
     public var mayContainThirdPartyData: Bool
     public var blindIndex: BlindIndexKind?
+    /// A minimal entry kept to honour an objection to direct marketing (Art. 21(3)).
+    public var suppressionEntry: Bool
 
     /// Special-category, criminal and national-id data are prohibited unless authorised.
     public var isProhibitedByDefault: Bool { specialCategory != nil || criminal || nationalId }

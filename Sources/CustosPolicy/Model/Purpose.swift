@@ -35,6 +35,8 @@ public struct Purpose: Sendable, Encodable {
     public var statutoryRetention: Bool
     /// Subjects may be minors: an unknown birth date is then not taken as adult.
     public var mayInvolveMinors: Bool
+    /// Cookies or similar device storage the purpose relies on (Tw Art. 11.7a).
+    public var cookies: CookieUse?
 
     /// The basis that applies to a subject category, if the purpose covers it.
     public func basis(for category: String) -> LegalBasis? {

@@ -89,6 +89,9 @@ struct PolicyValidator {
         if bases.contains(.legalObligation), purpose.law.isEmpty {
             sink.error(.legalObligationWithoutLaw, "\(name) rests on a legal obligation but names no 'law' (Art. 6(3))", at: where_)
         }
+        if purpose.cookies == .tracking, bases != [.consent] {
+            sink.error(.trackingCookiesWithoutConsent, "\(name) uses tracking cookies, which always need consent (Tw Art. 11.7a; CJEU C-673/17)", at: where_)
+        }
         if purpose.retention == nil {
             sink.error(.purposeWithoutRetention, "\(name) has no 'retention' rule (Art. 5(1)(e), 13(2)(a))", at: where_)
         }

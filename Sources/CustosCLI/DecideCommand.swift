@@ -1,0 +1,130 @@
+import ArgumentParser
+import Custos
+import Foundation
+
+struct Decide: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "decide",
+        abstract: "Decide a request: may this actor process these fields for this purpose?",
+        discussion: """
+        With --facts the decision is hypothetical (not logged) and --at or the request's
+        'at' sets the instant. --batch reads JSON Lines, one {"request": …, "facts": …} per
+        line, and writes one decision per line. Exit 0 permit, 2 deny, 3 partial; --batch
+        exits 0 when every line was answered. See docs/decisions.md.
+        """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: .long, help: ArgumentHelp("The request as JSON: a file, or - for standard input.", valueName: "file"))
+    var request: String?
+
+    @Option(name: .long, help: ArgumentHelp("Facts about the subject as JSON (hypothetical decision).", valueName: "file"))
+    var facts: String?
+
+    @Option(name: .long, help: ArgumentHelp("Instant of a hypothetical decision, ISO 8601 with offset.", valueName: "instant"))
+    var at: String?
+
+    @Flag(name: .long, help: "Read JSON Lines (request with facts) and write one decision per line.")
+    var batch = false
+
+    @Argument(help: ArgumentHelp("With --batch: the input file, or - (default) for standard input.", valueName: "file"))
+    var input: String?
+
+    func validate() throws {
+        if batch, request != nil || facts != nil { throw ValidationError("--batch takes its requests and facts from the input lines") }
+        if !batch, input != nil { throw ValidationError("a file argument is only for --batch; use --request FILE") }
+        if let at, Instant(iso8601: at) == nil { throw ValidationError("--at must be an ISO 8601 instant with offset, e.g. 2025-06-02T09:00:00+02:00") }
+    }
+
+    func run() throws {
+        guard let folder = global.policyFolder else {
+            throw ValidationError("give the policy with --policies DIR (or CUSTOS_POLICIES)")
+        }
+        let loaded = Custos.checkPolicy(directory: folder)
+        guard let compiled = loaded.compiled else {
+            for diagnostic in loaded.diagnostics.errors { StandardError.write(diagnostic.description) }
+            StandardError.error("policy '\(folder)' is invalid")
+            throw ExitStatus.invalidPolicy
+        }
+        let decider = HypotheticalDecisions(policy: compiled)
+        let defaultAt = at.flatMap(Instant.init(iso8601:)) ?? Instant.now
+        if batch {
+            try runBatch(decider, defaultAt: defaultAt)
+            return
+        }
+        guard let requestPath = request else { throw ValidationError("give --request FILE (or - for standard input)") }
+        guard let factsPath = facts else {
+            StandardError.error("decisions on vault facts need the vault, which this version does not have yet; pass --facts FILE for a hypothetical decision")
+            throw ExitStatus.runtimeError
+        }
+        let parsedRequest: DecisionRequest
+        let parsedFacts: Facts
+        do {
+            parsedRequest = try HypotheticalDecisions.decodeRequest(try read(requestPath, what: "--request"))
+            parsedFacts = try HypotheticalDecisions.decodeFacts(try read(factsPath, what: "--facts"))
+        } catch let error as InputError {
+            StandardError.error(error.message)
+            throw ExitStatus.usage
+        }
+        let decision = decider.decide(request: parsedRequest, facts: parsedFacts, defaultAt: defaultAt)
+        if global.output == .human {
+            print(DecisionSummary(decision).render(), terminator: "")
+        } else {
+            FileHandle.standardOutput.write(HypotheticalDecisions.json(decision, pretty: true))
+            print()
+        }
+        switch decision.outcome {
+        case .permit: return
+        case .deny: throw ExitStatus.denied
+        case .partial: throw ExitStatus.partial
+        }
+    }
+
+    private func runBatch(_ decider: HypotheticalDecisions, defaultAt: Instant) throws {
+        let source: FileHandle
+        if let input, input != "-" {
+            guard let handle = FileHandle(forReadingAtPath: input) else {
+                StandardError.error("cannot read '\(input)'")
+                throw ExitStatus.usage
+            }
+            source = handle
+        } else {
+            source = FileHandle.standardInput
+        }
+        let summary = decider.streamBatch(from: source, to: FileHandle.standardOutput, defaultAt: defaultAt)
+        StandardError.write("custos: \(summary.lines) decisions: \(summary.permit) permit, \(summary.partial) partial, \(summary.deny) deny")
+    }
+
+    private func read(_ path: String, what: String) throws -> Data {
+        if path == "-" { return FileHandle.standardInput.readDataToEndOfFile() }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            StandardError.error("\(what): cannot read '\(path)'")
+            throw ExitStatus.usage
+        }
+        return data
+    }
+}
+
+/// `decide -o human`: the outcome, fields and reasons, one per line.
+struct DecisionSummary {
+    let decision: Decision
+    init(_ decision: Decision) { self.decision = decision }
+
+    func render() -> String {
+        var out = "\(decision.outcome.rawValue.uppercased())  \(decision.action.rawValue) \(decision.purpose) by \(decision.actor)"
+        if let recipient = decision.recipient { out += " to \(recipient)" }
+        out += decision.hypothetical ? "  (hypothetical, not logged)\n" : "\n"
+        if let basis = decision.basis { out += "  basis       \(basis.rawValue) (\(basis.article))\n" }
+        for field in decision.fields {
+            out += "  \(field.outcome == .permit ? "permit" : "deny  ")      \(field.field)"
+            out += field.reasons.isEmpty ? "\n" : "  \(field.reasons.map(\.rawValue).joined(separator: ", "))\n"
+        }
+        for reason in decision.reasons {
+            out += "  \(reason.code.rawValue) [\(reason.article)] \(reason.explanation)\n"
+        }
+        if !decision.obligations.isEmpty { out += "  obligations \(decision.obligations.map(\.rawValue).joined(separator: ", "))\n" }
+        out += "  policy      \(decision.policyDigest)\n"
+        return out
+    }
+}
