@@ -98,7 +98,11 @@ struct Evaluation {
 
     private mutating func record(_ code: ReasonCode, _ explanation: String, field index: Int?) {
         if let existing = reasons.firstIndex(where: { $0.code == code }) {
-            if let index, !reasons[existing].fields.isEmpty, !reasons[existing].fields.contains(fieldNames[index]) {
+            guard let index else {
+                reasons[existing].fields = []  // now about the whole request
+                return
+            }
+            if !reasons[existing].fields.isEmpty, !reasons[existing].fields.contains(fieldNames[index]) {
                 reasons[existing].fields.append(fieldNames[index])
             }
             return

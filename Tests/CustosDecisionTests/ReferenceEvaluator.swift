@@ -1,0 +1,448 @@
+@testable import CustosDecision
+@testable import CustosPolicy
+import Foundation
+
+/// A naive evaluator, written straight from gdpr.md §15 on the policy model: strings, linear
+/// searches, no interning, no bitsets, no shared helpers with the real evaluator beyond the
+/// value types and date arithmetic (tested on their own). Slow and obviously right; the
+/// property test holds the compiled evaluator to it.
+struct ReferenceEvaluator {
+    let policy: Policy
+    let digest: String
+    let zone: TimeZone
+
+    init(_ policy: Policy, digest: String) {
+        self.policy = policy
+        self.digest = digest
+        zone = TimeZone(identifier: policy.controller?.timezone ?? "UTC") ?? TimeZone(identifier: "UTC")!
+    }
+
+    /// The semantic content of a decision: everything but the explanation texts.
+    struct Summary: Equatable, CustomStringConvertible {
+        var outcome: Outcome
+        var fields: [String]
+        var reasons: [String]
+        var obligations: [Obligation]
+        var basis: LegalBasis?
+        var description: String { "\(outcome) fields=\(fields) reasons=\(reasons) obligations=\(obligations) basis=\(String(describing: basis))" }
+
+        init(_ decision: Decision) {
+            outcome = decision.outcome
+            fields = decision.fields.map { "\($0.field):\($0.outcome.rawValue):\($0.reasons.map(\.rawValue).joined(separator: "+"))" }
+            reasons = decision.reasons.map { "\($0.code.rawValue)\($0.fields.isEmpty ? "" : "[" + $0.fields.joined(separator: ",") + "]")" }
+            obligations = decision.obligations
+            basis = decision.basis
+        }
+    }
+
+    func localDate(_ instant: Instant) -> LocalDate {
+        let seconds = Double(instant.millisecondsSinceEpoch) / 1000
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let parts = calendar.dateComponents([.year, .month, .day], from: Date(timeIntervalSince1970: seconds.rounded(.down)))
+        return LocalDate(year: parts.year!, month: parts.month!, day: parts.day!)!
+    }
+
+    func decide(_ request: DecisionRequest, facts: Facts, at: Instant) -> Decision {
+        var state = State(fields: request.fields.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } })
+        let date = localDate(at)
+        let purpose = policy.purposes.first { $0.id.id == request.purpose }
+        let category = facts.subject.flatMap { subject in policy.subjectCategories.first { $0.id.id == subject.category } }
+        let action = request.action
+
+        // 1
+        if purpose == nil { state.all(.purposeNotDeclared) }
+        if let subject = facts.subject {
+            if subject.id != request.subject || category == nil { state.all(.subjectUnknown) }
+        } else {
+            state.all(.subjectUnknown)
+        }
+        if state.fields.isEmpty { state.all(.dataCategoryNotInPurpose) }
+        if action != .erase {
+            for field in state.fields where facts.erasedFields.contains(field) { state.one(field, .fieldErased) }
+        }
+        // 2
+        if action != .erase {
+            for field in state.fields {
+                guard let definition = policy.fields.first(where: { $0.id.id == field }) else { continue }
+                if definition.specialCategory != nil {
+                    let condition = purpose?.article9.first { $0.field.id == field }?.condition
+                    if condition == nil { state.one(field, .specialCategoryNoCondition) }
+                    if condition == .legalClaims { state.one(field, .specialCategoryLegalClaims) }
+                }
+                // An authorisation counts only for a field the policy declares.
+                let authorised = purpose?.authorisations.contains { $0.field.id == field } ?? false
+                if definition.criminal && !authorised { state.one(field, .criminalDataNotAuthorised) }
+                if definition.nationalId && !authorised { state.one(field, .nationalIdNotPermitted) }
+            }
+        }
+        guard let purpose, let category else { return state.decision(request, basis: nil, digest: digest) }
+        let categoryId = category.id.id
+
+        // 3
+        if !purpose.subjects.contains(where: { $0.id == categoryId }) { state.all(.purposeNotDeclared) }
+        if action != .erase {
+            for field in state.fields {
+                let declared = policy.fields.contains { $0.id.id == field }
+                if !declared || !purpose.fields.contains(where: { $0.id == field }) { state.one(field, .dataCategoryNotInPurpose) }
+            }
+        }
+        if let actors = purpose.actors {
+            let declared = policy.actors.contains { $0.id.id == request.actor }
+            if !declared || !actors.contains(where: { $0.id == request.actor }) { state.all(.actorNotAuthorised) }
+        }
+        if !purpose.allBases.contains(.consent), !purpose.allBases.contains(.legalObligation), !facts.fields.isEmpty {
+            for field in state.fields {
+                guard let provenance = facts.fields.first(where: { $0.field == field }), let sources = provenance.collectedFor,
+                      !sources.isEmpty, !sources.contains(request.purpose) else { continue }
+                let assessed = purpose.compatibleWith?.purposes.map(\.id) ?? []
+                let ok = sources.contains { source in assessed.contains(source) && policy.purposes.contains { $0.id.id == source } }
+                if !ok { state.one(field, .purposeIncompatible) }
+            }
+        }
+        let rule = purpose.retention.flatMap { ref in policy.retentionRules.first { $0.id.id == ref.id } }
+        if action == .erase {
+            erasure(&state, purpose: purpose, rule: rule, facts: facts, date: date, request: request)
+            return state.decision(request, basis: nil, digest: digest)
+        }
+
+        // 4
+        var basisValid = false
+        let basis = purpose.basis(for: categoryId)
+        if let basis {
+            var valid = true
+            switch basis {
+            case .consent: valid = consentValid(&state, purpose: purpose, facts: facts, at: at, date: date, request: request)
+            case .contract:
+                if facts.subject?.contractParty != true { state.all(.noLegalBasis); valid = false }
+            case .legitimateInterest:
+                if purpose.lia == nil { state.all(.noLegalBasis); valid = false }
+            default: break
+            }
+            if valid { state.all(.allowLegalBasis) }
+            basisValid = valid
+            let dmObjected = facts.objections.contains { $0.at <= at && $0.kind == .directMarketing }
+            if purpose.directMarketing == nil, dmObjected {
+                for field in state.fields where policy.fields.first(where: { $0.id.id == field })?.suppressionEntry == true {
+                    state.one(field, .suppressionAllowed)
+                }
+            }
+            let objections = facts.objections.filter { $0.at <= at && ($0.purpose == nil || $0.purpose == request.purpose) }
+            if !objections.isEmpty {
+                if purpose.directMarketing != nil {
+                    state.all(.objectionDirectMarketing)
+                } else if basis == .legitimateInterest || basis == .publicTask {
+                    let general = objections.filter { $0.kind == .general }
+                    if !general.isEmpty {
+                        if purpose.legalClaims {
+                            state.all(.objectionOverriddenLegalClaims)
+                        } else if general.contains(where: { $0.assessment != .overridden || $0.assessmentReference == nil }) {
+                            state.all(.objectionNoCompellingGrounds)
+                        }
+                    }
+                }
+            }
+            if let channel = purpose.directMarketing?.channel, channel == .email || channel == .sms, basis != .consent {
+                state.all(facts.subject?.contractParty == true ? .softOptIn : .marketingElectronicNoOptIn)
+            }
+            if purpose.cookies == .tracking, basis != .consent { state.all(.cookieConsentRequired) }
+        }
+        _ = basisValid
+
+        // 5
+        if let rule {
+            for field in state.fields {
+                guard let start = start(field, rule: rule, facts: facts, date: date) else { continue }
+                let end = start.adding(rule.keep)
+                if date > end {
+                    state.one(field, hold(field, facts: facts, date: date, purpose: request.purpose) != nil ? .retentionLegalHold : .retentionExpired)
+                }
+            }
+        }
+        // 6
+        if action != .store {
+            let active = facts.restrictions.filter { $0.since <= at && ($0.lifted == nil || at < $0.lifted!) }
+            let consentOK = basis == .consent && !state.reasons.contains { code in
+                [ReasonCode.consentMissing, .consentRefused, .consentWithdrawn, .consentExpired, .consentNoticeVersionMismatch,
+                 .consentInvalidNotAffirmative, .consentNotFreelyGiven, .consentUnprovable, .consentUnderage].contains(code.code)
+            }
+            for field in state.fields where active.contains(where: { $0.fields == nil || $0.fields!.contains(field) }) {
+                if purpose.legalClaims {
+                    state.one(field, .restrictionExceptionLegalClaims)
+                } else if !consentOK {
+                    state.one(field, .restrictedStorageOnly)
+                }
+            }
+        }
+        // 7
+        if action == .decide, let profiling = purpose.profiling, profiling.automatedDecision,
+           profiling.effect == .legal || profiling.effect == .similarlySignificant {
+            if let review = request.review, review.canOverride, !review.reviewer.isEmpty {
+                state.all(.admHumanReview)
+                state.obligations.append(.humanReview)
+            } else {
+                state.all(.admSolelyAutomatedNoException)
+            }
+        }
+        // 8, 9
+        if action == .share { share(&state, purpose: purpose, request: request, facts: facts, at: at, date: date) }
+        return state.decision(request, basis: basis, digest: digest)
+    }
+
+    // MARK: consent
+
+    private func consentValid(_ state: inout State, purpose: Purpose, facts: Facts, at: Instant, date: LocalDate, request: DecisionRequest) -> Bool {
+        var best: (ConsentEvent, ConsentRecord)?
+        for record in facts.consents where record.purpose == request.purpose {
+            for event in record.events where event.at <= at {
+                if best == nil || !(event.at < best!.0.at) { best = (event, record) }
+            }
+        }
+        guard let (event, record) = best else { state.all(.consentMissing); return false }
+        switch event.state {
+        case .withdrawn: state.all(.consentWithdrawn); return false
+        case .refused: state.all(.consentRefused); return false
+        case .expired: state.all(.consentExpired); return false
+        case .invalidated, .requested: state.all(.consentMissing); return false
+        case .given, .renewed: break
+        }
+        var ok = true
+        var noticeId: String?, versionNumber: Int?
+        if let text = record.notice, let at = text.lastIndex(of: "@") {
+            noticeId = String(text[..<at])
+            versionNumber = Int(text[text.index(after: at)...])
+        }
+        let notice = policy.notices.first { $0.id.id == purpose.notice?.id }
+        let given = notice?.versions.first { $0.version == versionNumber && notice?.id.id == noticeId }
+        if given == nil { state.all(.consentUnprovable); ok = false }
+        let affirmative: Set<ConsentMethod> = [.checkboxTicked, .signedForm, .explicitClick, .verbalRecorded, .emailReply, .doubleOptIn]
+        if event.preTicked || event.method == nil || !affirmative.contains(event.method!) { state.all(.consentInvalidNotAffirmative); ok = false }
+        if event.conditionalOnService { state.all(.consentNotFreelyGiven); ok = false }
+        if let validity = purpose.consentValidity, date > localDate(event.at).adding(validity) { state.all(.consentExpired); ok = false }
+        if let notice, let given {
+            let inForce = notice.versions.filter { $0.effective <= date }.sorted { $0.effective < $1.effective }.last
+            if let current = inForce, current.version > given.version, let now = current.scope(of: request.purpose) {
+                var mismatch = false
+                if let then = given.scope(of: request.purpose) {
+                    let wider = now.fields.contains { f in !then.fields.contains(f) }
+                        || now.recipients.contains { r in !then.recipients.contains(r) }
+                        || now.transfers.contains { t in !then.transfers.contains(t) }
+                    let material = notice.versions.contains { $0.version > given.version && $0.version <= current.version && $0.materialChange }
+                    mismatch = wider && material
+                } else {
+                    mismatch = true
+                }
+                if mismatch { state.all(.consentNoticeVersionMismatch); ok = false }
+            }
+        }
+        var minor = purpose.mayInvolveMinors
+        if let birth = facts.subject?.birthDate {
+            let then = localDate(event.at)
+            var age = then.year - birth.year
+            if then.month < birth.month || (then.month == birth.month && then.day < birth.day) { age -= 1 }
+            minor = age < 16
+        }
+        let parental = event.parentalAuthorisation.map { !$0.by.isEmpty && !$0.verifiedVia.isEmpty } ?? false
+        if minor && !parental { state.all(.consentUnderage); ok = false }
+        return ok
+    }
+
+    // MARK: retention and erasure
+
+    private func start(_ field: String, rule: RetentionRule, facts: Facts, date: LocalDate) -> LocalDate? {
+        var found: LocalDate?
+        if rule.from.id == "collected", let provenance = facts.fields.first(where: { $0.field == field }), let collected = provenance.collected {
+            found = collected
+        } else {
+            for event in facts.events where event.event == rule.from.id && event.date <= date {
+                if found == nil || found! < event.date { found = event.date }
+            }
+        }
+        guard let found else { return nil }
+        return rule.fromYearEnd ? LocalDate(year: found.year, month: 12, day: 31)! : found
+    }
+
+    private func hold(_ field: String, facts: Facts, date: LocalDate, purpose: String) -> LegalHold? {
+        facts.legalHolds.first { hold in
+            hold.since <= date && (hold.until == nil || date <= hold.until!)
+                && (hold.fields == nil || hold.fields!.contains(field)) && (hold.purposes == nil || hold.purposes!.contains(purpose))
+        }
+    }
+
+    private func erasure(_ state: inout State, purpose: Purpose, rule: RetentionRule?, facts: Facts, date: LocalDate, request: DecisionRequest) {
+        guard let rule else { return }
+        for field in state.fields where state.blocked[field]!.isEmpty && purpose.fields.contains(where: { $0.id == field })
+            && policy.fields.contains(where: { $0.id.id == field }) {
+            if hold(field, facts: facts, date: date, purpose: request.purpose) != nil {
+                state.one(field, .erasurePartialLegalClaims)
+                continue
+            }
+            let begin = start(field, rule: rule, facts: facts, date: date)
+            let expired = begin != nil && date > begin!.adding(rule.keep)
+            if let minimum = rule.minimum, begin == nil || date <= begin!.adding(minimum) {
+                state.one(field, .erasurePartialLegalObligation)
+            } else if !expired && purpose.allBases.contains(.legalObligation) {
+                state.one(field, .erasurePartialLegalObligation)
+            } else if !expired && purpose.legalClaims {
+                state.one(field, .erasurePartialLegalClaims)
+            }
+        }
+        if state.fields.contains(where: { state.blocked[$0]!.isEmpty }) { state.obligations.append(.notifyRecipients) }
+    }
+
+    // MARK: recipients and transfers
+
+    private func share(_ state: inout State, purpose: Purpose, request: DecisionRequest, facts: Facts, at: Instant, date: LocalDate) {
+        guard let name = request.recipient else { state.all(.recipientNotDeclared); return }
+        guard let recipient = policy.recipients.first(where: { $0.id.id == name }), purpose.recipients.contains(where: { $0.id == name }) else {
+            state.all(.recipientNotDeclared)
+            return
+        }
+        if recipient.role == .processor || recipient.role == .subProcessor {
+            processor(&state, recipient, purpose: purpose)
+        }
+        if let allowed = recipient.fields {
+            for field in state.fields where !(allowed.contains { $0.id == field } && policy.fields.contains { $0.id.id == field }) {
+                state.one(field, .dataCategoryNotInPurpose)
+            }
+        }
+        transfer(&state, recipient, request: request, facts: facts, at: at, date: date)
+        state.obligations.append(.recordDisclosure)
+    }
+
+    private func processor(_ state: inout State, _ recipient: Recipient, purpose: Purpose) {
+        guard let dpa = recipient.dpa, dpa.status == .active else { state.all(.processorAgreementMissing); return }
+        if recipient.role == .subProcessor {
+            let processor = recipient.engagedBy.flatMap { ref in policy.recipients.first { $0.id.id == ref.id } }
+            if !(processor?.subProcessors.contains { $0.id == recipient.id.id } ?? false) { state.all(.subprocessorNotAuthorised); return }
+        }
+        guard dpa.purposes.contains(where: { $0.id == purpose.id.id }) else { state.all(.processorScopeExceeded); return }
+        var outside = 0
+        for field in state.fields where !(dpa.fields.contains { $0.id == field } && policy.fields.contains { $0.id.id == field }) {
+            state.one(field, .processorScopeExceeded)
+            outside += 1
+        }
+        if outside < state.fields.count { state.all(.processorUnderArt28) }
+    }
+
+    private func transfer(_ state: inout State, _ recipient: Recipient, request: DecisionRequest, facts: Facts, at: Instant, date: LocalDate) {
+        var destination: String
+        switch recipient.country {
+        case let .fixed(country):
+            if let given = request.destination, given != country { state.all(.transferNoMechanism); return }
+            destination = country
+        case .perDisclosure:
+            guard let given = request.destination else { state.all(.transferNoMechanism); return }
+            destination = given
+        }
+        let data = policy.referenceData
+        if data.eea.contains(destination) { state.all(.intraEEA); return }
+        if request.foreignOrder { state.all(.art48ForeignOrderNotBasis); return }
+        var refusals: [ReasonCode] = []
+        if let decision = data.adequacy.first(where: { $0.country == destination }) {
+            let inForce = (decision.validFrom == nil || !(date < decision.validFrom!)) && (decision.validUntil == nil || !(decision.validUntil! < date))
+            let dpfActive: Bool = {
+                guard let dpf = recipient.transfer?.dpf, dpf.status == .active else { return false }
+                if let certified = dpf.certified, date < certified { return false }
+                if let expires = dpf.expires, date > expires { return false }
+                return true
+            }()
+            let missing = decision.requires.first { $0 == "dpf-certified" ? !dpfActive : !recipient.attributes.contains($0) }
+            if !inForce {
+                refusals.append(.transferAdequacyNotInForce)
+            } else if let missing {
+                refusals.append(missing == "dpf-certified" ? .transferDPFNotCertified : .transferAdequacyOutOfScope)
+            } else if decision.excludes.contains(where: { recipient.attributes.contains($0) }) {
+                refusals.append(.transferAdequacyOutOfScope)
+            } else {
+                state.all(decision.requires.contains("dpf-certified") ? .transferDPF : .transferAdequacy)
+                state.obligations.append(.recordTransfer)
+                return
+            }
+        }
+        if let scc = recipient.transfer?.scc {
+            if scc.tia != nil { state.all(.transferSCC); state.obligations.append(.recordTransfer); return }
+            refusals.append(.transferTIAMissing)
+        }
+        if let bcr = recipient.transfer?.bcr {
+            if bcr.tia != nil { state.all(.transferBCR); state.obligations.append(.recordTransfer); return }
+            refusals.append(.transferTIAMissing)
+        }
+        if let derogation = recipient.transfer?.derogation {
+            if derogation.ground != .legalClaims {
+                refusals.append(.transferNoMechanism)
+            } else if request.procedure == nil || request.procedure!.isEmpty {
+                refusals.append(.transferDerogationNoProceeding)
+            } else if request.bulk {
+                refusals.append(.transferDerogationNotOccasional)
+            } else {
+                var tooMany = false
+                if let limit = derogation.occasional {
+                    let since = date.adding(CalendarDuration(-limit.per.amount, limit.per.unit))
+                    var procedures: [String] = []
+                    for record in facts.transfers where record.recipient == recipient.id.id && record.at <= at && localDate(record.at) > since {
+                        if let procedure = record.procedure, !procedures.contains(procedure) { procedures.append(procedure) }
+                    }
+                    tooMany = !procedures.contains(request.procedure!) && procedures.count >= limit.max
+                }
+                if tooMany {
+                    refusals.append(.transferDerogationNotOccasional)
+                } else {
+                    state.all(.transferDerogationLegalClaims)
+                    state.obligations.append(.recordTransfer)
+                    return
+                }
+            }
+        }
+        if refusals.isEmpty { refusals.append(.transferNoMechanism) }
+        for code in refusals { state.all(code) }
+    }
+
+    // MARK: accumulated state
+
+    struct State {
+        let fields: [String]
+        var blocked: [String: [ReasonCode]]
+        var reasons: [(code: ReasonCode, fields: [String])] = []
+        var obligations: [Obligation] = []
+
+        init(fields: [String]) {
+            self.fields = fields
+            blocked = Dictionary(uniqueKeysWithValues: fields.map { ($0, []) })
+        }
+
+        mutating func all(_ code: ReasonCode) {
+            if let index = reasons.firstIndex(where: { $0.code == code }) {
+                reasons[index].fields = []
+            } else {
+                reasons.append((code, []))
+            }
+            if code.isBlocking { for field in fields where !blocked[field]!.contains(code) { blocked[field]!.append(code) } }
+        }
+
+        mutating func one(_ field: String, _ code: ReasonCode) {
+            if let index = reasons.firstIndex(where: { $0.code == code }) {
+                if !reasons[index].fields.isEmpty, !reasons[index].fields.contains(field) { reasons[index].fields.append(field) }
+            } else {
+                reasons.append((code, [field]))
+            }
+            if code.isBlocking, !blocked[field]!.contains(code) { blocked[field]!.append(code) }
+        }
+
+        func decision(_ request: DecisionRequest, basis: LegalBasis?, digest: String) -> Decision {
+            var reasons = self.reasons.map { Reason(code: $0.code, explanation: "", fields: $0.fields) }
+            let outcomes = fields.map { FieldOutcome(field: $0, outcome: blocked[$0]!.isEmpty ? .permit : .deny, reasons: blocked[$0]!) }
+            let permitted = outcomes.filter { $0.outcome == .permit }.count
+            let outcome: Outcome = permitted == 0 ? .deny : permitted == outcomes.count ? .permit : .partial
+            if outcome == .deny, !reasons.contains(where: { $0.code.isBlocking }) { reasons.append(Reason(code: .engineError, explanation: "")) }
+            if outcome == .partial {
+                reasons.append(Reason(code: .minimisationFieldsFiltered, explanation: "", fields: outcomes.filter { $0.outcome == .deny }.map(\.field)))
+            }
+            var unique: [Obligation] = []
+            for obligation in obligations where !unique.contains(obligation) { unique.append(obligation) }
+            return Decision(outcome: outcome, action: request.action, subject: request.subject, purpose: request.purpose, actor: request.actor,
+                            recipient: request.action == .share ? request.recipient : nil, fields: outcomes, basis: basis,
+                            reasons: reasons, obligations: outcome == .deny ? [] : unique, policyDigest: digest, hypothetical: false)
+        }
+    }
+}
