@@ -30,13 +30,23 @@ test: deps
 	$(SWIFT) test --skip-build
 	$(MAKE) --no-print-directory check
 
-# The seed policy must always validate; CI runs this through `make test`.
+# The seed policy must always validate and pass its own tests; CI runs this through `make test`.
 check: build
 	$(CUSTOS) policy check $(SEED_POLICY)
+	$(CUSTOS) policy test $(SEED_POLICY)
 
+# Until the vault exists, the main job validates the seed policy, summarises it, runs its
+# policy tests and decides two sample requests on supplied facts.
 demo: build
 	$(CUSTOS) policy check $(SEED_POLICY)
 	$(CUSTOS) policy show $(SEED_POLICY)
+	$(CUSTOS) policy test $(SEED_POLICY)
+	@echo; echo "A creditor update that carries a health note: the note is withheld (exit 3 = partial)."
+	@$(CUSTOS) decide --policies $(SEED_POLICY) --request examples/creditor-update.request.json \
+	  --facts examples/debtor.facts.json --at 2025-06-02T09:00:00+02:00; test $$? -eq 3
+	@echo; echo "A fourth foreign procedure in twelve months: not occasional (exit 2 = deny)."
+	@$(CUSTOS) decide --policies $(SEED_POLICY) --request examples/foreign-lawyer.request.json \
+	  --facts examples/debtor.facts.json --at 2025-06-02T09:00:00+02:00; test $$? -eq 2
 
 clean:
 	rm -rf .build

@@ -24,8 +24,11 @@ struct PolicyCommandTests {
         #expect(result.status == 4)
         let lines = result.stderr.split(separator: "\n").map(String.init)
         #expect(lines.count == 2, "\(lines)")
-        #expect(lines.contains { $0.hasPrefix("\(folder.path)/purposes.yaml:8:5: error: [UNKNOWN_KEY] unknown key 'consent-validty'") })
-        #expect(lines.contains { $0.hasPrefix("\(folder.path)/purposes.yaml:37:21: error: [UNKNOWN_REFERENCE] unknown field 'emial'") })
+        let edited = text.components(separatedBy: "\n")
+        let typoLine = try #require(edited.firstIndex { $0.contains("consent-validty") }) + 1
+        let fieldLine = try #require(edited.firstIndex { $0.contains("emial") }) + 1
+        #expect(lines.contains { $0.hasPrefix("\(folder.path)/purposes.yaml:\(typoLine):5: error: [UNKNOWN_KEY] unknown key 'consent-validty'") })
+        #expect(lines.contains { $0.hasPrefix("\(folder.path)/purposes.yaml:\(fieldLine):21: error: [UNKNOWN_REFERENCE] unknown field 'emial'") })
         #expect(result.stdout.contains("is invalid: 2 errors, 0 warnings"))
     }
 

@@ -30,6 +30,7 @@ struct SchemaTests {
     @Test func purposeAndRecipientKeysMatchTheLoader() {
         #expect(Set(Self.properties(["properties", "purposes", "additionalProperties"]).keys) == Set(PolicyDecoder.purposeKeys))
         #expect(Set(Self.properties(["properties", "recipients", "additionalProperties"]).keys) == Set(PolicyDecoder.recipientKeys))
+        #expect(Set(Self.properties(["properties", "fields", "additionalProperties"]).keys) == Set(PolicyDecoder.fieldKeys))
     }
 
     @Test func enumerationsMatchTheModel() {

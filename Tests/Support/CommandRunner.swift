@@ -13,7 +13,8 @@ public enum CustosExecutable {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("custos")
     }
 
-    public static func run(_ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil) throws -> CommandResult {
+    public static func run(_ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil,
+                           stdin: String? = nil) throws -> CommandResult {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -25,6 +26,7 @@ public enum CustosExecutable {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
+        if let stdin { process.standardInput = FileHandle(forReadingAtPath: stdin) }
         try process.run()
         // Read before waiting so a full pipe cannot block the child.
         let outData = out.fileHandleForReading.readDataToEndOfFile()

@@ -13,7 +13,10 @@ enum DecodingProblem {
         case let .valueNotFound(type, context):
             return "\(path(context.codingPath)) must be \(describe(type)), found nothing"
         case let .dataCorrupted(context):
-            return "\(path(context.codingPath)): \(context.debugDescription)"
+            // Only our own messages pass through: the decoders' texts may quote the value,
+            // and facts carry personal data.
+            let ours = context.debugDescription.hasPrefix("not ")
+            return "\(path(context.codingPath)): \(ours ? context.debugDescription : "has a value that is not allowed here")"
         @unknown default:
             return "cannot be read"
         }

@@ -8,6 +8,11 @@ struct PolicyDecoder {
         "notices", "recipients", "retention", "reference-data",
     ]
 
+    static let fieldKeys = [
+        "title", "category", "dpv", "special-category", "criminal", "national-id", "derived",
+        "provided-by-subject", "may-contain-third-party-data", "blind-index", "suppression-entry",
+    ]
+
     let reader: NodeReader
     /// Reads a notice text file relative to the policy folder; nil when it cannot be read.
     let readNoticeText: (String) -> [UInt8]?
@@ -102,10 +107,7 @@ struct PolicyDecoder {
     }
 
     private func field(_ id: Ref, _ node: Node) -> FieldDefinition? {
-        guard let o = reader.object(node, what: "field '\(id)'", keys: [
-            "title", "category", "dpv", "special-category", "criminal", "national-id", "derived",
-            "provided-by-subject", "may-contain-third-party-data", "blind-index", "suppression-entry",
-        ]) else { return nil }
+        guard let o = reader.object(node, what: "field '\(id)'", keys: Self.fieldKeys) else { return nil }
         guard let title = o.requiredString("title") else { return nil }
         return FieldDefinition(
             id: id, title: title, category: o.string("category"), dpv: o.string("dpv"),

@@ -94,7 +94,8 @@ public struct Instant: Sendable, Hashable, Comparable, Codable, CustomStringConv
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
         guard let instant = Instant(iso8601: text) else {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: "'\(text)' is not an ISO 8601 instant with an offset, e.g. 2025-06-02T09:00:00+02:00")
+            // The value is not echoed: facts carry personal data.
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an ISO 8601 instant with an offset, e.g. 2025-06-02T09:00:00+02:00")
         }
         self = instant
     }
@@ -115,7 +116,8 @@ extension LocalDate: Decodable {
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
         guard let date = LocalDate(parsing: text) else {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: "'\(text)' is not a date as YYYY-MM-DD")
+            // The value is not echoed: a birth date is personal data.
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a date as YYYY-MM-DD")
         }
         self = date
     }
