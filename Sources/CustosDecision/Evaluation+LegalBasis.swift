@@ -101,7 +101,7 @@ extension Evaluation {
         }
         var valid = true
         // Demonstrable: the notice version it was given under must exist (Art. 7(1)).
-        let notice = purpose.notice.flatMap { ref in policy.policy.notices.first { $0.id.id == ref.id } }
+        let notice = compiledPurpose?.notice.map { policy.policy.notices[$0] }
         let reference = record.noticeReference
         let givenVersion = reference.flatMap { ref in notice?.versions.first { $0.version == ref.version && notice?.id.id == ref.id } }
         if givenVersion == nil {

@@ -4,7 +4,7 @@ extension Evaluation {
     /// Step 5: each field is still within the purpose's retention period, counted from its
     /// start event, unless a legal hold keeps it (gdpr.md §8).
     mutating func retention() {
-        guard let purpose, let rule = purpose.retention.flatMap({ policy.policy.retentionRule($0.id) }) else { return }
+        guard let rule = retentionRule else { return }
         for index in fieldNames.indices {
             guard let expiry = expiryDate(of: index, rule: rule), date > expiry else { continue }
             if let hold = activeHold(for: index) {
@@ -45,8 +45,7 @@ extension Evaluation {
     /// Step 5 for `erase` (Art. 17(3)): fields a legal obligation or legal claims still
     /// need are kept; the rest may be destroyed, and their recipients told.
     mutating func erasureGrounds() {
-        guard let purpose, let compiled = compiledPurpose,
-              let rule = purpose.retention.flatMap({ policy.policy.retentionRule($0.id) }) else { return }
+        guard let purpose, let compiled = compiledPurpose, let rule = retentionRule else { return }
         // Only what the purpose holds is kept by its retention; anything else may go.
         for index in fieldNames.indices where !isBlocked(index) && (fieldIds[index].map { compiled.fields.contains($0) } ?? false) {
             let start = startDate(of: index, rule: rule)

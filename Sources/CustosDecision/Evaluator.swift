@@ -59,6 +59,8 @@ struct Evaluation {
 
     var purpose: Purpose? { purposeId.map { policy.purpose($0) } }
     var compiledPurpose: CompiledPurpose? { purposeId.map { policy.compiledPurposes[$0] } }
+    /// The purpose's retention rule, by its interned index.
+    var retentionRule: RetentionRule? { compiledPurpose?.retentionRule.map { policy.policy.retentionRules[$0] } }
 
     mutating func run() {
         resolve()                       // 1
