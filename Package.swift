@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // floor 0: crypto leaf over libsodium
@@ -37,10 +38,16 @@ let package = Package(
         ),
         // floor 1: the pure evaluator
         .target(name: "CustosDecision", dependencies: ["CustosPolicy"], swiftSettings: strict),
+        // floor 2: the vault and keyring on SQLite
+        .target(
+            name: "CustosStore",
+            dependencies: ["CustosPolicy", "CustosDecision", "CustosCrypto", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
         // floor 4: the public facade
         .target(
             name: "Custos",
-            dependencies: ["CustosPolicy", "CustosDecision", .product(name: "Yams", package: "Yams")],
+            dependencies: ["CustosPolicy", "CustosDecision", "CustosStore", "CustosCrypto", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
         // floor 5: the command line

@@ -13,29 +13,43 @@ public final class SecretKey: @unchecked Sendable, CustomStringConvertible, Cust
     // a SecretKey across threads never races.
     public static let byteCount = 32
 
-    let pointer: UnsafeMutableRawPointer
+    /// Where a key lives. Long-lived keys (master, blind-index, signing) go in guarded
+    /// memory; `sodium_malloc` costs tens of microseconds and the memlock limit is small, so
+    /// per-subject data keys live in ordinary memory that is wiped when the key goes away.
+    public enum Storage: Sendable {
+        case guarded, ordinary
+    }
 
-    private init() throws(CryptoError) {
+    let pointer: UnsafeMutableRawPointer
+    let storage: Storage
+
+    private init(storage: Storage) throws(CryptoError) {
         Sodium.ensureReady()
-        guard let memory = sodium_malloc(Self.byteCount) else { throw .keyAllocationFailed }
-        pointer = memory
+        switch storage {
+        case .guarded:
+            guard let memory = sodium_malloc(Self.byteCount) else { throw .keyAllocationFailed }
+            pointer = memory
+        case .ordinary:
+            pointer = UnsafeMutableRawPointer.allocate(byteCount: Self.byteCount, alignment: 16)
+        }
+        self.storage = storage
     }
 
     /// A fresh random key.
-    public static func random() throws(CryptoError) -> SecretKey {
-        let key = try SecretKey()
+    public static func random(storage: Storage = .guarded) throws(CryptoError) -> SecretKey {
+        let key = try SecretKey(storage: storage)
         randombytes_buf(key.pointer, byteCount)
         return key
     }
 
     /// Takes ownership of key bytes read from elsewhere (a key file, a test vector) and wipes
-    /// the caller's copy, so the only remaining copy lives in guarded memory.
-    public static func consuming(_ bytes: inout [UInt8]) throws(CryptoError) -> SecretKey {
+    /// the caller's copy, so the only remaining copy lives in the key.
+    public static func consuming(_ bytes: inout [UInt8], storage: Storage = .guarded) throws(CryptoError) -> SecretKey {
         defer { wipe(&bytes) }
         guard bytes.count == byteCount else {
             throw .invalidKeyLength(expected: byteCount, actual: bytes.count)
         }
-        let key = try SecretKey()
+        let key = try SecretKey(storage: storage)
         bytes.withUnsafeBytes { source in
             key.pointer.copyMemory(from: source.baseAddress!, byteCount: byteCount)
         }
@@ -43,7 +57,13 @@ public final class SecretKey: @unchecked Sendable, CustomStringConvertible, Cust
     }
 
     deinit {
-        sodium_free(pointer)  // sodium_free zeroes the region before releasing it
+        switch storage {
+        case .guarded:
+            sodium_free(pointer)  // sodium_free zeroes the region before releasing it
+        case .ordinary:
+            sodium_memzero(pointer, Self.byteCount)
+            pointer.deallocate()
+        }
     }
 
     /// Constant-time comparison; keys are never compared with `==` on bytes.

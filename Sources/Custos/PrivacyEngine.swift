@@ -1,0 +1,217 @@
+import Foundation
+public import CustosDecision
+public import CustosPolicy
+public import CustosStore
+
+/// The answer to a gated read or share: the logged decision and the values of exactly the
+/// permitted fields. A deny carries no values.
+public struct GatedResult: Sendable {
+    public let decision: Decision
+    /// The decision's sequence number in the log; nil only when the log could not be written,
+    /// in which case the decision is a deny.
+    public let logSequence: Int64?
+    public let values: [String: String]
+}
+
+/// The engine other services link: every read and share of personal data goes through it,
+/// is decided against the policy, logged durably, and only then answered.
+///
+/// ```swift
+/// let engine = try PrivacyEngine.open(vault: "custos.db", keyring: "custos.keys.db",
+///                                     masterKey: .file("custos.key"), policies: "policies/invorderingsbedrijf")
+/// let result = engine.read(subject: "D-1001", fields: ["email", "bank_account"],
+///                          purpose: "P-DEBT-COLLECT", actor: "collections-service")
+/// if result.decision.outcome != .deny { send(result.values) }
+/// ```
+public final class PrivacyEngine: Sendable {
+    public let store: VaultStore
+    public let policy: CompiledPolicy
+    let evaluator: Evaluator
+    let clock: @Sendable () -> Instant
+
+    /// `custos.db` keeps its keys in `custos.keys.db` unless told otherwise.
+    public static func defaultKeyring(_ vault: String) -> String {
+        vault.hasSuffix(".db") ? String(vault.dropLast(3)) + ".keys.db" : vault + ".keys"
+    }
+
+    init(store: VaultStore, policy: CompiledPolicy, clock: @escaping @Sendable () -> Instant) {
+        self.store = store
+        self.policy = policy
+        evaluator = Evaluator(policy: policy)
+        self.clock = clock
+    }
+
+    /// Creates a vault, its keyring and (for a key file that does not exist yet) the master
+    /// key, and records the policy folder.
+    public static func initialise(vault: String, keyring: String? = nil, masterKey: MasterKeySource, policies: String,
+                                  simulation: Bool = false, clock: @escaping @Sendable () -> Instant = { .now }) throws -> PrivacyEngine {
+        let compiled = try compile(policies)
+        let store = try VaultStore.create(vault: vault, keyring: keyring ?? defaultKeyring(vault), masterKey: masterKey, policy: compiled,
+                                          policyFolder: policies, simulation: simulation, now: clock())
+        return PrivacyEngine(store: store, policy: compiled, clock: clock)
+    }
+
+    /// Opens a vault. The policy folder defaults to the one recorded by `initialise`.
+    public static func open(vault: String, keyring: String? = nil, masterKey: MasterKeySource, policies: String? = nil,
+                            clock: @escaping @Sendable () -> Instant = { .now }) throws -> PrivacyEngine {
+        guard let folder = policies ?? VaultStore.recordedPolicyFolder(vault: vault) else { throw StoreError.notInitialised(vault) }
+        let compiled = try compile(folder)
+        let store = try VaultStore.open(vault: vault, keyring: keyring ?? defaultKeyring(vault), masterKey: masterKey, policy: compiled)
+        return PrivacyEngine(store: store, policy: compiled, clock: clock)
+    }
+
+    static func compile(_ folder: String) throws -> CompiledPolicy {
+        let loaded = PolicyLoader.load(directory: folder)
+        guard let compiled = loaded.compiled else { throw EngineError.invalidPolicy(folder, loaded.diagnostics.errors) }
+        return compiled
+    }
+
+    // MARK: gated access
+
+    /// Reads fields of a subject for a purpose.
+    public func read(subject: String, fields: [String], purpose: String, actor: String) -> GatedResult {
+        gate(DecisionRequest(actor: actor, action: .read, subject: subject, purpose: purpose, fields: fields))
+    }
+
+    /// Shares fields with a recipient; `destination` for recipients whose country is given
+    /// per disclosure, `procedure` for an Art. 49(1)(e) transfer. The disclosure is recorded
+    /// in the same transaction as the decision.
+    public func share(subject: String, fields: [String], purpose: String, recipient: String, destination: String? = nil,
+                      procedure: String? = nil, actor: String) -> GatedResult {
+        gate(DecisionRequest(actor: actor, action: .share, subject: subject, purpose: purpose, fields: fields, recipient: recipient,
+                             destination: destination, procedure: procedure))
+    }
+
+    /// Decides a request on the vault's facts and logs it, without returning values.
+    public func decide(_ request: DecisionRequest) -> GatedResult {
+        var request = request
+        request.at = nil  // a caller cannot backdate a decision on vault facts
+        return gate(request, releaseValues: false)
+    }
+
+    private func gate(_ request: DecisionRequest, releaseValues: Bool = true) -> GatedResult {
+        let at = clock()
+        if request.action == .share { return gateShare(request, at: at, releaseValues: releaseValues) }
+        let (decision, values) = evaluate(request, at: at, releaseValues: releaseValues) { try store.vault.facts(of: request.subject) }
+        do {
+            // Durable before the caller sees it; concurrent callers share the fsync.
+            let seq = try store.log.append(decision, at: at)
+            return GatedResult(decision: decision, logSequence: seq, values: values)
+        } catch {
+            return unlogged(request)
+        }
+    }
+
+    /// A share is decided, logged and recorded in one write transaction, so the occasional
+    /// limit of Art. 49 transfers is checked against a history no other share can change
+    /// meanwhile (DESIGN §7).
+    private func gateShare(_ request: DecisionRequest, at: Instant, releaseValues: Bool) -> GatedResult {
+        do {
+            return try store.inWriteTransaction { transaction -> GatedResult in
+                let (decision, values) = evaluate(request, at: at, releaseValues: releaseValues) { try transaction.facts(of: request.subject) }
+                let seq = try transaction.append(decision, at: at)
+                if decision.outcome != .deny, let recipient = request.recipient {
+                    let declared: String? = policy.policy.recipient(recipient).flatMap { r in
+                        if case let .fixed(country) = r.country { country } else { nil }
+                    }
+                    try transaction.recordDisclosure(
+                        DisclosureRecord(recipient: recipient, purpose: request.purpose, fields: decision.permittedFields,
+                                         destination: request.destination ?? declared, mechanism: Self.mechanism(of: decision),
+                                         procedure: request.procedure),
+                        subject: request.subject, seq: seq, at: at)
+                }
+                return GatedResult(decision: decision, logSequence: seq, values: values)
+            }
+        } catch {
+            return unlogged(request)
+        }
+    }
+
+    /// Loads facts, decides, and decrypts the permitted fields into memory before anything
+    /// is logged, so the logged decision says exactly what is released.
+    private func evaluate(_ request: DecisionRequest, at: Instant, releaseValues: Bool, facts load: () throws -> Facts?) -> (Decision, [String: String]) {
+        var decision: Decision
+        do {
+            decision = try decideOnVault(request, facts: load(), at: at)
+        } catch {
+            return (.failure(request, code: .engineError, explanation: "the facts could not be loaded", digest: policy.digest), [:])
+        }
+        guard releaseValues, decision.outcome != .deny, request.action == .read || request.action == .share else { return (decision, [:]) }
+        let opened = store.vault.openFields(decision.permittedFields, of: request.subject)
+        decision = decision.withholding(opened.unreadable, code: .fieldUnreadable,
+                                        explanation: "the stored value does not open: its ciphertext or key fails integrity checks")
+        let released = Set(decision.permittedFields)
+        return (decision, decision.outcome == .deny ? [:] : opened.values.filter { released.contains($0.key) })
+    }
+
+    /// Nothing could be logged: fail closed and release nothing.
+    private func unlogged(_ request: DecisionRequest) -> GatedResult {
+        GatedResult(decision: .failure(request, code: .engineError, explanation: "the decision could not be logged", digest: policy.digest),
+                    logSequence: nil, values: [:])
+    }
+
+    /// The evaluator's decision on vault facts, with the birth date decrypted for the age check.
+    func decideOnVault(_ request: DecisionRequest, facts stored: Facts?, at: Instant) throws -> Decision {
+        guard var facts = stored else {
+            return evaluator.decide(request, facts: Facts(subject: nil), at: at)
+        }
+        if facts.fields.contains(where: { $0.field == "birth_date" }) {
+            let opened = store.vault.openFields(["birth_date"], of: request.subject)
+            if !opened.unreadable.isEmpty {
+                return .failure(request, code: .fieldUnreadable, explanation: "the subject's birth date does not open", digest: policy.digest)
+            }
+            facts.subject?.birthDate = opened.values["birth_date"].flatMap(LocalDate.init(parsing:))
+        }
+        return evaluator.decide(request, facts: facts, at: at)
+    }
+
+    static func mechanism(of decision: Decision) -> String? {
+        let codes = Set(decision.codes)
+        if codes.contains(.transferDerogationLegalClaims) { return "art-49-1-e" }
+        if codes.contains(.transferDPF) { return "adequacy-dpf" }
+        if codes.contains(.transferAdequacy) { return "adequacy" }
+        if codes.contains(.transferSCC) { return "scc" }
+        if codes.contains(.transferBCR) { return "bcr" }
+        if codes.contains(.intraEEA) { return "intra-eea" }
+        return nil
+    }
+
+    // MARK: subjects, events, audit
+
+    public func addSubject(_ subject: NewSubject, by actor: String) throws {
+        try store.vault.addSubject(subject, at: clock(), by: actor)
+    }
+
+    public func recordEvent(subject: String, event: String, effective: LocalDate? = nil, by actor: String) throws {
+        let now = clock()
+        try store.vault.recordEvent(subject: subject, event: event, effective: effective ?? policy.localDate(of: now), at: now, by: actor)
+    }
+
+    public func findSubjects(matching value: String, kind: BlindIndexKind) throws -> [String] {
+        try store.vault.findSubjects(value, kind: kind)
+    }
+
+    public func metadata(of subject: String) throws -> SubjectMetadata { try store.vault.metadata(of: subject) }
+
+    public func verifyLog() throws -> DecisionLog.Verification { try store.log.verify() }
+
+    public func checkpoint() throws -> AuditCheckpoint { try store.checkpoint(at: clock()) }
+
+    public func verify(_ checkpoint: AuditCheckpoint) throws -> CheckpointVerification { try store.verify(checkpoint) }
+
+    public func rotateMasterKey(to source: MasterKeySource) throws -> Int { try store.rotateMasterKey(to: source, at: clock()) }
+
+    /// Crypto-shreds a whole subject: the primitive erasure requests build on.
+    public func shred(subject: String) throws { try store.shred(subject: subject, at: clock()) }
+}
+
+/// Failures of the engine facade.
+public enum EngineError: Error, Sendable, CustomStringConvertible {
+    case invalidPolicy(String, [Diagnostic])
+
+    public var description: String {
+        switch self {
+        case let .invalidPolicy(folder, errors): "policy '\(folder)' is invalid (\(errors.count) errors); run 'custos policy check \(folder)'"
+        }
+    }
+}

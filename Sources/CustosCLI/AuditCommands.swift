@@ -1,0 +1,103 @@
+import ArgumentParser
+import Custos
+import Foundation
+
+struct Audit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Verify the decision log and write signed checkpoints.", subcommands: [AuditVerify.self, AuditCheckpointCommand.self])
+}
+
+struct AuditVerify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify", abstract: "Recompute the hash chain; with --checkpoint, check that no entry after it was deleted.",
+        discussion: "Exit 0 when the log holds, 5 at the first broken entry or a failed checkpoint.")
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "A checkpoint file written by 'custos audit checkpoint'.") var checkpoint: String?
+
+    func run() throws {
+        let engine = try global.openEngine()
+        let verification: DecisionLog.Verification
+        do { verification = try engine.verifyLog() } catch { throw ExitStatus.report(error) }
+        guard verification.isIntact else {
+            StandardError.error("decision log broken at entry \(verification.firstBroken ?? 0): \(verification.problem ?? "")")
+            throw ExitStatus.integrityFailure
+        }
+        print("decision log intact: \(verification.entries) entries, head #\(verification.headSeq) \(verification.headHash)")
+        guard let checkpoint else { return }
+        guard let data = FileManager.default.contents(atPath: checkpoint),
+              let parsed = try? JSONDecoder().decode(AuditCheckpoint.self, from: data) else {
+            StandardError.error("cannot read checkpoint '\(checkpoint)'")
+            throw ExitStatus.usage
+        }
+        let result: CheckpointVerification
+        do { result = try engine.verify(parsed) } catch { throw ExitStatus.report(error) }
+        switch result {
+        case .holds: print("checkpoint #\(parsed.seq) of \(parsed.at) holds")
+        case .signatureInvalid:
+            StandardError.error("checkpoint signature is not valid for this vault's signing key")
+            throw ExitStatus.integrityFailure
+        case .otherVault:
+            StandardError.error("the checkpoint belongs to another vault")
+            throw ExitStatus.integrityFailure
+        case let .entriesMissing(head, seq):
+            StandardError.error("the log ends at #\(head) but the checkpoint saw #\(seq): newer entries were deleted")
+            throw ExitStatus.integrityFailure
+        case let .headDiffers(seq):
+            StandardError.error("entry #\(seq) differs from the checkpoint: the log was rewritten")
+            throw ExitStatus.integrityFailure
+        }
+    }
+}
+
+struct AuditCheckpointCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "checkpoint", abstract: "Sign the log head (Ed25519) into a file to keep elsewhere.")
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Where to write the checkpoint.") var out: String
+
+    func run() throws {
+        let engine = try global.openEngine()
+        let checkpoint: AuditCheckpoint
+        do { checkpoint = try engine.checkpoint() } catch { throw ExitStatus.report(error) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        guard let data = try? encoder.encode(checkpoint), FileManager.default.createFile(atPath: out, contents: data) else {
+            StandardError.error("cannot write '\(out)'")
+            throw ExitStatus.runtimeError
+        }
+        print("checkpoint #\(checkpoint.seq) written to \(out); keep it away from the vault")
+    }
+}
+
+struct Keys: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Manage the master key.", subcommands: [KeysRotate.self])
+}
+
+struct KeysRotate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rotate", abstract: "Rewrap every key under a new master key version and retire the old one.",
+        discussion: "The new key is written to --new-key-file (mode 0600), or derived from CUSTOS_NEW_PASSPHRASE. Afterwards use the new key.")
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Where to create the new master key file.") var newKeyFile: String?
+
+    func run() throws {
+        let source: MasterKeySource
+        if let passphrase = ProcessInfo.processInfo.environment["CUSTOS_NEW_PASSPHRASE"], !passphrase.isEmpty {
+            source = .passphrase(Array(passphrase.utf8))
+        } else if let newKeyFile {
+            source = .file(newKeyFile)
+        } else {
+            throw ValidationError("give --new-key-file PATH or set CUSTOS_NEW_PASSPHRASE")
+        }
+        let engine = try global.openEngine()
+        do {
+            let version = try engine.rotateMasterKey(to: source)
+            print("every key is now wrapped under master key version \(version); older versions are retired")
+        } catch {
+            throw ExitStatus.report(error)
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import ArgumentParser
+import Custos
+import Foundation
+
+/// Opening the vault from the global options: the key file, or a passphrase from
+/// CUSTOS_PASSPHRASE; errors become the contract's exit codes.
+extension GlobalOptions {
+    var masterKey: MasterKeySource {
+        if let passphrase = ProcessInfo.processInfo.environment["CUSTOS_PASSPHRASE"], !passphrase.isEmpty {
+            return .passphrase(Array(passphrase.utf8))
+        }
+        return .file(keyFile)
+    }
+
+    func openEngine() throws -> PrivacyEngine {
+        do {
+            return try PrivacyEngine.open(vault: db, masterKey: masterKey, policies: policies ?? ProcessInfo.processInfo.environment["CUSTOS_POLICIES"])
+        } catch {
+            throw ExitStatus.report(error)
+        }
+    }
+}
+
+/// The operating-system user, recorded with every change the CLI makes (DESIGN §7).
+var operatingSystemUser: String {
+    ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.environment["LOGNAME"] ?? "unknown"
+}
+
+extension ExitStatus {
+    /// Prints `custos: error: …` and picks the exit code: 5 for integrity failures and a
+    /// wrong master key, 4 for an invalid policy, 1 otherwise.
+    static func report(_ error: any Error) -> ExitCode {
+        StandardError.error(String(describing: error))
+        switch error {
+        case StoreError.wrongMasterKey, StoreError.integrity: return integrityFailure
+        case is EngineError: return invalidPolicy
+        default: return runtimeError
+        }
+    }
+}
+
+/// Prints a gated result and exits by its outcome.
+func finish(_ result: GatedResult, output: OutputFormat) throws {
+    switch output {
+    case .json:
+        struct Report: Encodable { let decision: Decision; let seq: Int64?; let values: [String: String] }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(Report(decision: result.decision, seq: result.logSequence, values: result.values))) ?? Data()
+        print(String(decoding: data, as: UTF8.self))
+    case .human:
+        print(DecisionSummary(result.decision).render(), terminator: "")
+        if let seq = result.logSequence { print("  logged      #\(seq)") }
+        for field in result.decision.permittedFields {
+            if let value = result.values[field] { print("  \(field): \(value)") }
+        }
+    }
+    switch result.decision.outcome {
+    case .permit: return
+    case .deny: throw ExitStatus.denied
+    case .partial: throw ExitStatus.partial
+    }
+}
+
+func fieldList(_ text: String) -> [String] {
+    text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+}

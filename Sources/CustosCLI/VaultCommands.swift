@@ -1,0 +1,179 @@
+import ArgumentParser
+import Custos
+import Foundation
+
+struct Init: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create a vault, its keyring and (if missing) a master key file with mode 0600.",
+        discussion: "The policy folder is recorded, so later commands need no --policies. Set CUSTOS_PASSPHRASE to derive the master key from a passphrase (Argon2id) instead of a key file.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(help: "A simulation vault: its clock may be set, and everything in it is marked simulated.")
+    var simulation = false
+
+    func run() throws {
+        guard let folder = global.policyFolder else { throw ValidationError("give the policy folder with --policies DIR") }
+        do {
+            let engine = try PrivacyEngine.initialise(vault: global.db, masterKey: global.masterKey, policies: folder, simulation: simulation)
+            print("vault \(global.db) created (id \(engine.store.vaultId)), keyring \(PrivacyEngine.defaultKeyring(global.db))")
+            if case let .file(path) = global.masterKey { print("master key in \(path) (mode 0600): keep it, and back it up apart from the vault") }
+            print("policy \(folder), digest \(engine.policy.digest)")
+        } catch {
+            throw ExitStatus.report(error)
+        }
+    }
+}
+
+struct SubjectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "subject", abstract: "Add, find and show data subjects.",
+        subcommands: [SubjectAdd.self, SubjectFind.self, SubjectShow.self])
+}
+
+struct SubjectAdd: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add", abstract: "Add a subject; every value is encrypted under a new per-subject key.")
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "The subject's id.") var id: String
+    @Option(help: "The subject category, as the policy declares it.") var category: String
+    @Option(help: "natural-person or sole-trader.") var kind: String = "natural-person"
+    @Flag(help: "The subject is party to a contract with the controller.") var contractParty = false
+    @Option(help: "Where the data came from (e.g. client, subject, register).") var source = "officer"
+    @Option(name: .customLong("set"), help: ArgumentHelp("A field value, field=value; repeat for more.", valueName: "field=value"))
+    var values: [String] = []
+
+    func run() throws {
+        var parsed: [String: String] = [:]
+        for item in values {
+            guard let equals = item.firstIndex(of: "="), equals != item.startIndex else {
+                // The value is not echoed: it is personal data.
+                throw ValidationError("--set takes field=value; one argument has no field name before '='")
+            }
+            parsed[String(item[..<equals])] = String(item[item.index(after: equals)...])
+        }
+        guard let subjectKind = SubjectKind(rawValue: kind) else { throw ValidationError("--kind is natural-person or sole-trader") }
+        let engine = try global.openEngine()
+        do {
+            try engine.addSubject(NewSubject(id: id, category: category, kind: subjectKind, contractParty: contractParty, values: parsed, source: source),
+                                  by: operatingSystemUser)
+        } catch {
+            throw ExitStatus.report(error)
+        }
+        print("subject \(id) added with \(parsed.count) encrypted field\(parsed.count == 1 ? "" : "s")")
+    }
+}
+
+struct SubjectFind: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "find", abstract: "Find subjects by e-mail, phone or IBAN through the keyed blind index.")
+
+    @OptionGroup var global: GlobalOptions
+    @Option var email: String?
+    @Option var phone: String?
+    @Option var iban: String?
+
+    func validate() throws {
+        if [email, phone, iban].compactMap({ $0 }).count != 1 { throw ValidationError("give exactly one of --email, --phone, --iban") }
+    }
+
+    func run() throws {
+        let engine = try global.openEngine()
+        let (value, kind): (String, BlindIndexKind) = if let email { (email, .email) } else if let phone { (phone, .phone) } else { (iban ?? "", .iban) }
+        let found: [String]
+        do { found = try engine.findSubjects(matching: value, kind: kind) } catch { throw ExitStatus.report(error) }
+        switch global.output {
+        case .json: print(KebabJSON.string(found, compact: true))
+        case .human: print(found.isEmpty ? "no subject found" : found.joined(separator: "\n"))
+        }
+        if found.isEmpty { throw ExitStatus.denied }
+    }
+}
+
+struct SubjectShow: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "Show a subject's metadata: which fields exist and where they came from, never values.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The subject's id.") var id: String
+
+    func run() throws {
+        let engine = try global.openEngine()
+        let metadata: SubjectMetadata
+        do { metadata = try engine.metadata(of: id) } catch { throw ExitStatus.report(error) }
+        switch global.output {
+        case .json: print(KebabJSON.string(metadata))
+        case .human:
+            print("subject \(metadata.id): \(metadata.category), \(metadata.kind.rawValue)")
+            for field in metadata.fields { print("  field  \(field.field)  from \(field.source), collected \(field.collectedAt), key v\(field.keyVersion)") }
+            for event in metadata.events { print("  event  \(event.event) on \(event.date)") }
+            for field in metadata.erasedFields { print("  erased \(field)") }
+        }
+    }
+}
+
+struct EventCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "event", abstract: "Record lifecycle events.", subcommands: [EventRecord.self])
+}
+
+struct EventRecord: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "record", abstract: "Record a lifecycle event (file-closed, relationship-ended, …).")
+
+    @OptionGroup var global: GlobalOptions
+    @Option var subject: String
+    @Option var name: String
+    @Option(help: "The date it took effect (YYYY-MM-DD), not in the future; default today.") var effective: String?
+
+    func run() throws {
+        let date: LocalDate?
+        if let effective {
+            guard let parsed = LocalDate(parsing: effective) else { throw ValidationError("--effective must be a date as YYYY-MM-DD") }
+            date = parsed
+        } else {
+            date = nil
+        }
+        let engine = try global.openEngine()
+        if let date, date > engine.policy.localDate(of: .now) { throw ValidationError("--effective may not lie in the future") }
+        do { try engine.recordEvent(subject: subject, event: name, effective: date, by: operatingSystemUser) } catch { throw ExitStatus.report(error) }
+        print("event \(name) recorded for \(subject)")
+    }
+}
+
+struct Read: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Read fields of a subject for a purpose; values are printed for permitted fields only.",
+        discussion: "Exit 0 permit, 2 deny, 3 partial. Every read is logged before it is answered.")
+
+    @OptionGroup var global: GlobalOptions
+    @Option var subject: String
+    @Option var purpose: String
+    @Option(help: "Comma-separated field ids.") var fields: String
+    @Option(help: "The actor asking, as the policy names it.") var actor = "officer"
+
+    func run() throws {
+        let engine = try global.openEngine()
+        try finish(engine.read(subject: subject, fields: fieldList(fields), purpose: purpose, actor: actor), output: global.output)
+    }
+}
+
+struct Share: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Share fields of a subject with a recipient; the disclosure is recorded with the decision.",
+        discussion: "Exit 0 permit, 2 deny, 3 partial.")
+
+    @OptionGroup var global: GlobalOptions
+    @Option var subject: String
+    @Option var purpose: String
+    @Option(help: "Comma-separated field ids.") var fields: String
+    @Option var recipient: String
+    @Option(help: "Destination country for recipients given per disclosure.") var destination: String?
+    @Option(help: "Procedure reference for an Art. 49(1)(e) transfer.") var procedure: String?
+    @Option(help: "The actor asking, as the policy names it.") var actor = "officer"
+
+    func run() throws {
+        let engine = try global.openEngine()
+        try finish(engine.share(subject: subject, fields: fieldList(fields), purpose: purpose, recipient: recipient,
+                                destination: destination, procedure: procedure, actor: actor), output: global.output)
+    }
+}

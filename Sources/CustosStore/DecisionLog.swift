@@ -1,0 +1,232 @@
+import Foundation
+import Synchronization
+internal import GRDB
+internal import CustosCrypto
+public import CustosPolicy
+public import CustosDecision
+
+/// One logged decision: who asked what about whom, and the answer. Ids and codes only, never
+/// a field value, so erasure never has to touch the log and the chain stays whole.
+public struct LogEntry: Sendable, Hashable {
+    public var seq: Int64
+    public var at: Instant
+    public var actor: String
+    public var action: String
+    public var purpose: String
+    public var subject: String
+    public var recipient: String?
+    public var fields: [String]
+    public var outcome: String
+    public var codes: [String]
+    public var policyDigest: String
+
+    init(_ decision: Decision, at: Instant) {
+        seq = 0
+        self.at = at
+        actor = decision.actor
+        action = decision.action.rawValue
+        purpose = decision.purpose
+        subject = decision.subject
+        recipient = decision.recipient
+        fields = decision.fields.map { "\($0.field)=\($0.outcome.rawValue)" }
+        outcome = decision.outcome.rawValue
+        codes = decision.codes.map(\.rawValue)
+        policyDigest = decision.policyDigest
+    }
+
+    init(row: Row) {
+        seq = row["seq"]
+        at = Instant(millisecondsSinceEpoch: row["at"])
+        actor = row["actor"]
+        action = row["action"]
+        purpose = row["purpose"]
+        subject = row["subject_id"]
+        recipient = row["recipient"]
+        fields = (row["fields"] as String).split(separator: "\n").map(String.init)
+        outcome = row["outcome"]
+        codes = (row["codes"] as String).split(separator: "\n").map(String.init)
+        policyDigest = row["policy_digest"]
+    }
+
+    /// Length-prefixed, so no two different entries share a form.
+    var canonicalBytes: [UInt8] {
+        let parts = [String(seq), String(at.millisecondsSinceEpoch), actor, action, purpose, subject, recipient ?? "",
+                     fields.joined(separator: "\n"), outcome, codes.joined(separator: "\n"), policyDigest]
+        return Array(parts.map { "\($0.utf8.count):\($0)" }.joined(separator: "|").utf8)
+    }
+
+    func hash(previous: [UInt8]) -> [UInt8] { Blake2b.hash(Array("custos-log/v1".utf8) + previous + canonicalBytes) }
+}
+
+/// A disclosure to record together with its decision, in the same transaction.
+public struct DisclosureRecord: Sendable {
+    public var recipient: String
+    public var purpose: String
+    public var fields: [String]
+    public var destination: String?
+    public var mechanism: String?
+    public var procedure: String?
+
+    public init(recipient: String, purpose: String, fields: [String], destination: String?, mechanism: String?, procedure: String?) {
+        self.recipient = recipient
+        self.purpose = purpose
+        self.fields = fields
+        self.destination = destination
+        self.mechanism = mechanism
+        self.procedure = procedure
+    }
+}
+
+/// The append-only, hash-chained decision log. An append returns only once its transaction
+/// is durable (`synchronous=FULL`); concurrent appenders share one transaction, and so one
+/// fsync, through group commit: the first waiting caller writes everything queued.
+public final class DecisionLog: Sendable {
+    let pool: DatabasePool
+    private let queue = Mutex(Queue())
+
+    static let genesis = [UInt8](repeating: 0, count: 32)
+
+    private struct Queue {
+        var pending: [Pending] = []
+        var flushing = false
+    }
+
+    private struct Pending: Sendable {
+        let entry: LogEntry
+        let waiter: Waiter
+    }
+
+    /// A caller waiting for its entry's sequence number, or for its turn to lead a flush.
+    private final class Waiter: Sendable {
+        enum Result: Sendable { case logged(Int64), failed(String), lead }
+        private let semaphore = DispatchSemaphore(value: 0)
+        private let result = Mutex<Result?>(nil)
+        func finish(_ value: Result) { result.withLock { $0 = value }; semaphore.signal() }
+        func wait() -> Result { semaphore.wait(); return result.withLock { $0! } }
+    }
+
+    init(pool: DatabasePool) {
+        self.pool = pool
+    }
+
+    /// Appends a decision durably and returns its sequence number.
+    public func append(_ decision: Decision, at: Instant) throws -> Int64 {
+        let waiter = Waiter()
+        let leads = queue.withLock { queue -> Bool in
+            queue.pending.append(Pending(entry: LogEntry(decision, at: at), waiter: waiter))
+            if queue.flushing { return false }
+            queue.flushing = true
+            return true
+        }
+        if !leads {
+            switch waiter.wait() {
+            case let .logged(seq): return seq
+            case let .failed(message): throw StoreError.io(message)
+            case .lead: break
+            }
+        }
+        flush()
+        switch waiter.wait() {
+        case let .logged(seq): return seq
+        case let .failed(message): throw StoreError.io(message)
+        case .lead: throw StoreError.io("decision log: unexpected hand-over")
+        }
+    }
+
+    /// Writes one batch, answers its waiters, and hands leadership to the next waiter if
+    /// more arrived meanwhile.
+    private func flush() {
+        let batch = queue.withLock { queue -> [Pending] in
+            defer { queue.pending.removeAll() }
+            return queue.pending
+        }
+        do {
+            let seqs = try pool.write { db in try batch.map { try Self.insert($0.entry, into: db) } }
+            for (pending, seq) in zip(batch, seqs) { pending.waiter.finish(.logged(seq)) }
+        } catch {
+            for pending in batch { pending.waiter.finish(.failed("the decision log could not be written")) }
+        }
+        let next = queue.withLock { queue -> Waiter? in
+            guard let first = queue.pending.first else {
+                queue.flushing = false
+                return nil
+            }
+            return first.waiter
+        }
+        next?.finish(.lead)
+    }
+
+    /// Appends one entry inside the caller's write transaction (shares record their
+    /// disclosure in the same transaction).
+    static func insert(_ entry: LogEntry, into db: Database) throws -> Int64 {
+        let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM decision_log ORDER BY seq DESC LIMIT 1")
+        var entry = entry
+        entry.seq = (head?["seq"] as Int64? ?? 0) + 1
+        let previous = (head?["hash"] as Data?).map { [UInt8]($0) } ?? genesis
+        try db.execute(sql: """
+        INSERT INTO decision_log (seq, at, actor, action, purpose, subject_id, recipient, fields, outcome, codes, policy_digest, prev_hash, hash)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """, arguments: [entry.seq, entry.at.millisecondsSinceEpoch, entry.actor, entry.action, entry.purpose, entry.subject, entry.recipient,
+                         entry.fields.joined(separator: "\n"), entry.outcome, entry.codes.joined(separator: "\n"), entry.policyDigest,
+                         Data(previous), Data(entry.hash(previous: previous))])
+        return entry.seq
+    }
+
+    static func recordDisclosure(_ disclosure: DisclosureRecord, subject: String, seq: Int64, at: Instant, into db: Database) throws {
+        try db.execute(sql: """
+        INSERT INTO disclosures (subject_id, recipient, purpose, fields, at, destination, mechanism, procedure, decision_seq)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """, arguments: [subject, disclosure.recipient, disclosure.purpose, disclosure.fields.joined(separator: "\n"), at.millisecondsSinceEpoch,
+                         disclosure.destination, disclosure.mechanism, disclosure.procedure, seq])
+    }
+
+    // MARK: reading and verifying
+
+    public func entries(subject: String? = nil) throws -> [LogEntry] {
+        try pool.read { db in
+            let rows = if let subject {
+                try Row.fetchAll(db, sql: "SELECT * FROM decision_log WHERE subject_id = ? ORDER BY seq", arguments: [subject])
+            } else {
+                try Row.fetchAll(db, sql: "SELECT * FROM decision_log ORDER BY seq")
+            }
+            return rows.map(LogEntry.init(row:))
+        }
+    }
+
+    public struct Verification: Sendable, Equatable {
+        public var entries: Int64
+        public var headSeq: Int64
+        public var headHash: String
+        /// The first entry that does not hold, with why; nil when the chain is whole.
+        public var firstBroken: Int64?
+        public var problem: String?
+        public var isIntact: Bool { firstBroken == nil }
+    }
+
+    /// Recomputes the chain from the first entry and names the first that does not hold:
+    /// an edited, deleted or reordered row breaks it there.
+    public func verify() throws -> Verification {
+        try pool.read { db in
+            var previous = Self.genesis
+            var expected: Int64 = 1
+            var count: Int64 = 0
+            let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM decision_log ORDER BY seq")
+            while let row = try cursor.next() {
+                let entry = LogEntry(row: row)
+                let storedPrevious = [UInt8](row["prev_hash"] as Data)
+                let storedHash = [UInt8](row["hash"] as Data)
+                var problem: String?
+                if entry.seq != expected { problem = "entry \(expected) is missing (next is \(entry.seq))" }
+                else if storedPrevious != previous { problem = "entry \(entry.seq) does not follow the entry before it" }
+                else if storedHash != entry.hash(previous: previous) { problem = "entry \(entry.seq) was changed after it was written" }
+                if let problem {
+                    return Verification(entries: count, headSeq: expected - 1, headHash: Blake2b.hex(previous), firstBroken: expected, problem: problem)
+                }
+                previous = storedHash
+                expected += 1
+                count += 1
+            }
+            return Verification(entries: count, headSeq: expected - 1, headHash: Blake2b.hex(previous), firstBroken: nil, problem: nil)
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+public import CustosCrypto
+
+/// Where the master key comes from: a key file (32 random bytes, mode 0600) or a passphrase
+/// run through Argon2id with a salt kept in the keyring.
+public enum MasterKeySource: Sendable {
+    case file(String)
+    case passphrase([UInt8])
+}
+
+/// Reading and creating master key files. The key only ever wraps other keys.
+public enum MasterKeyFile {
+    /// Creates a new key file with mode 0600; refuses to overwrite one.
+    public static func create(at path: String) throws -> SecretKey {
+        guard !FileManager.default.fileExists(atPath: path) else { throw StoreError.alreadyInitialised(path) }
+        var bytes = SecureRandom.bytes(SecretKey.byteCount)
+        defer { wipe(&bytes) }
+        let descriptor = Foundation.open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard descriptor >= 0 else { throw StoreError.io("cannot create \(path)") }
+        defer { close(descriptor) }
+        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        guard written == bytes.count, fsync(descriptor) == 0 else { throw StoreError.io("cannot write \(path)") }
+        return try SecretKey.consuming(&bytes)
+    }
+
+    /// Loads a key file, refusing one that group or others can read.
+    public static func load(from path: String) throws -> SecretKey {
+        var status = stat()
+        guard stat(path, &status) == 0 else { throw StoreError.keyFileMissing(path) }
+        let mode = status.st_mode & 0o777
+        guard mode & 0o077 == 0 else { throw StoreError.keyFileTooOpen(path: path, mode: String(mode, radix: 8)) }
+        guard var bytes = FileManager.default.contents(atPath: path).map({ [UInt8]($0) }) else { throw StoreError.io("cannot read \(path)") }
+        defer { wipe(&bytes) }
+        guard bytes.count == SecretKey.byteCount else { throw StoreError.keyFileMalformed(path) }
+        return try SecretKey.consuming(&bytes)
+    }
+}

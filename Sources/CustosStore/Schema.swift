@@ -1,0 +1,78 @@
+internal import GRDB
+
+/// The two files and their migrations. Names of tables may change; their roles may not
+/// (DESIGN §4). No table holds a field value in plaintext.
+enum Schema {
+    static func vaultMigrator() -> DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+            CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            CREATE TABLE policy_versions (digest TEXT PRIMARY KEY, canonical BLOB NOT NULL, archived_at INTEGER NOT NULL);
+            CREATE TABLE subjects (
+                id TEXT PRIMARY KEY, category TEXT NOT NULL, kind TEXT NOT NULL, consumer INTEGER NOT NULL,
+                contract_party INTEGER NOT NULL, created_at INTEGER NOT NULL, created_by TEXT NOT NULL);
+            CREATE TABLE fields (
+                subject_id TEXT NOT NULL REFERENCES subjects(id) ON DELETE CASCADE, field TEXT NOT NULL,
+                ciphertext BLOB NOT NULL, source TEXT NOT NULL, collected_at INTEGER NOT NULL,
+                provided_by_subject INTEGER NOT NULL, derived INTEGER NOT NULL, collected_for TEXT,
+                PRIMARY KEY (subject_id, field));
+            CREATE TABLE blind_index (
+                kind TEXT NOT NULL, digest BLOB NOT NULL, subject_id TEXT NOT NULL REFERENCES subjects(id) ON DELETE CASCADE,
+                field TEXT NOT NULL, PRIMARY KEY (kind, digest, subject_id, field));
+            CREATE TABLE lifecycle_events (
+                id INTEGER PRIMARY KEY, subject_id TEXT NOT NULL REFERENCES subjects(id) ON DELETE CASCADE,
+                event TEXT NOT NULL, effective_date TEXT NOT NULL, recorded_at INTEGER NOT NULL, recorded_by TEXT NOT NULL);
+            CREATE INDEX lifecycle_events_subject ON lifecycle_events(subject_id);
+            CREATE TABLE objections (
+                id INTEGER PRIMARY KEY, subject_id TEXT NOT NULL REFERENCES subjects(id) ON DELETE CASCADE, purpose TEXT,
+                kind TEXT NOT NULL, effective_at INTEGER NOT NULL, recorded_at INTEGER NOT NULL,
+                assessment TEXT, assessment_reference TEXT);
+            CREATE INDEX objections_subject ON objections(subject_id);
+            CREATE TABLE restrictions (
+                id INTEGER PRIMARY KEY, subject_id TEXT NOT NULL REFERENCES subjects(id) ON DELETE CASCADE, fields TEXT,
+                since INTEGER NOT NULL, lifted INTEGER, ground TEXT);
+            CREATE INDEX restrictions_subject ON restrictions(subject_id);
+            CREATE TABLE legal_holds (
+                id INTEGER PRIMARY KEY, subject_id TEXT NOT NULL REFERENCES subjects(id) ON DELETE CASCADE,
+                reference TEXT NOT NULL, since TEXT NOT NULL, until TEXT, fields TEXT, purposes TEXT);
+            CREATE INDEX legal_holds_subject ON legal_holds(subject_id);
+            CREATE TABLE erased_fields (
+                subject_id TEXT NOT NULL REFERENCES subjects(id) ON DELETE CASCADE, field TEXT NOT NULL, at INTEGER NOT NULL,
+                PRIMARY KEY (subject_id, field));
+            CREATE TABLE disclosures (
+                id INTEGER PRIMARY KEY, subject_id TEXT NOT NULL, recipient TEXT NOT NULL, purpose TEXT NOT NULL,
+                fields TEXT NOT NULL, at INTEGER NOT NULL, destination TEXT, mechanism TEXT, procedure TEXT,
+                decision_seq INTEGER NOT NULL REFERENCES decision_log(seq));
+            CREATE INDEX disclosures_subject ON disclosures(subject_id);
+            CREATE TABLE decision_log (
+                seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+                purpose TEXT NOT NULL, subject_id TEXT NOT NULL, recipient TEXT, fields TEXT NOT NULL,
+                outcome TEXT NOT NULL, codes TEXT NOT NULL, policy_digest TEXT NOT NULL,
+                prev_hash BLOB NOT NULL, hash BLOB NOT NULL);
+            CREATE TABLE audit_checkpoints (seq INTEGER NOT NULL, hash BLOB NOT NULL, at INTEGER NOT NULL, signature BLOB NOT NULL);
+            CREATE TABLE erasure_ledger (salted_hash BLOB PRIMARY KEY, at INTEGER NOT NULL);
+            """)
+        }
+        return migrator
+    }
+
+    static func keyringMigrator() -> DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+            CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            CREATE TABLE master_keys (
+                version INTEGER PRIMARY KEY, source TEXT NOT NULL, salt BLOB, check_value BLOB NOT NULL,
+                created_at INTEGER NOT NULL, retired_at INTEGER);
+            CREATE TABLE subject_keys (
+                subject_id TEXT PRIMARY KEY, key_version INTEGER NOT NULL,
+                master_version INTEGER NOT NULL REFERENCES master_keys(version), wrapped BLOB NOT NULL);
+            CREATE TABLE service_keys (
+                name TEXT PRIMARY KEY, master_version INTEGER NOT NULL REFERENCES master_keys(version),
+                wrapped BLOB NOT NULL, public_key BLOB);
+            """)
+        }
+        return migrator
+    }
+}

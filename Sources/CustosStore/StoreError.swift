@@ -1,0 +1,38 @@
+/// Failures of the store. Messages name files, ids and fields, never values or key bytes.
+public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
+    case alreadyInitialised(String)
+    case notInitialised(String)
+    case keyFileMissing(String)
+    case keyFileTooOpen(path: String, mode: String)
+    case keyFileMalformed(String)
+    case wrongMasterKey
+    case pragmaNotSet(String)
+    case subjectExists(String)
+    case subjectUnknown(String)
+    case unknownField(String)
+    case unknownCategory(String)
+    case unknownEvent(String)
+    case keyMissing(String)
+    case integrity(String)
+    case io(String)
+
+    public var description: String {
+        switch self {
+        case let .alreadyInitialised(path): "a vault already exists at \(path)"
+        case let .notInitialised(path): "no vault at \(path); run 'custos init' first"
+        case let .keyFileMissing(path): "master key file \(path) does not exist"
+        case let .keyFileTooOpen(path, mode): "master key file \(path) has mode \(mode); it must be readable by its owner only: chmod 600 \(path)"
+        case let .keyFileMalformed(path): "master key file \(path) does not hold a 32-byte key"
+        case .wrongMasterKey: "the master key does not open this keyring (wrong key file or passphrase)"
+        case let .pragmaNotSet(pragma): "SQLite did not accept the required setting \(pragma)"
+        case let .subjectExists(id): "subject \(id) already exists"
+        case let .subjectUnknown(id): "subject \(id) is not in the vault"
+        case let .unknownField(field): "field '\(field)' is not declared in the policy"
+        case let .unknownCategory(category): "subject category '\(category)' is not declared in the policy"
+        case let .unknownEvent(event): "lifecycle event '\(event)' is not declared in the policy"
+        case let .keyMissing(id): "no key for subject \(id) in the keyring"
+        case let .integrity(detail): "integrity failure: \(detail)"
+        case let .io(detail): "storage error: \(detail)"
+        }
+    }
+}

@@ -1,0 +1,213 @@
+import Foundation
+internal import GRDB
+internal import CustosCrypto
+public import CustosPolicy
+public import CustosDecision
+
+/// A new subject's values and metadata. Values are plaintext only in memory, on their way
+/// into ciphertexts.
+public struct NewSubject: Sendable {
+    public var id: String
+    public var category: String
+    public var kind: SubjectKind
+    public var consumer: Bool
+    public var contractParty: Bool
+    public var values: [String: String]
+    public var source: String
+    public var collectedFor: [String]?
+
+    public init(id: String, category: String, kind: SubjectKind = .naturalPerson, consumer: Bool = true, contractParty: Bool = false,
+                values: [String: String], source: String = "officer", collectedFor: [String]? = nil) {
+        self.id = id
+        self.category = category
+        self.kind = kind
+        self.consumer = consumer
+        self.contractParty = contractParty
+        self.values = values
+        self.source = source
+        self.collectedFor = collectedFor
+    }
+}
+
+/// What `subject show` prints: which fields exist and where they came from, never values.
+public struct SubjectMetadata: Sendable, Codable {
+    public struct Field: Sendable, Codable {
+        public var field: String
+        public var source: String
+        public var collectedAt: Instant
+        public var keyVersion: UInt32
+    }
+
+    public var id: String
+    public var category: String
+    public var kind: SubjectKind
+    public var fields: [Field]
+    public var events: [LifecycleEventFact]
+    public var erasedFields: [String]
+}
+
+/// The vault file: subjects, encrypted fields with provenance, blind indexes, lifecycle
+/// events, objections, restrictions, legal holds, disclosures and the decision log.
+public final class Vault: Sendable {
+    let pool: DatabasePool
+    let keyring: Keyring
+    public let policy: CompiledPolicy
+
+    init(pool: DatabasePool, keyring: Keyring, policy: CompiledPolicy) {
+        self.pool = pool
+        self.keyring = keyring
+        self.policy = policy
+    }
+
+    // MARK: subjects
+
+    public func addSubject(_ subject: NewSubject, at now: Instant, by actor: String) throws {
+        guard policy.subjects.id(subject.category) != nil else { throw StoreError.unknownCategory(subject.category) }
+        for field in subject.values.keys where policy.fields.id(field) == nil { throw StoreError.unknownField(field) }
+        let exists = try pool.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM subjects WHERE id = ?", arguments: [subject.id]) } ?? false
+        guard !exists else { throw StoreError.subjectExists(subject.id) }
+        let (key, keyVersion) = try keyring.createSubjectKey(subject.id)
+        try pool.write { db in
+            try db.execute(sql: "INSERT INTO subjects (id, category, kind, consumer, contract_party, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           arguments: [subject.id, subject.category, subject.kind.rawValue, subject.consumer, subject.contractParty, now.millisecondsSinceEpoch, actor])
+            for (field, value) in subject.values.sorted(by: { $0.key < $1.key }) {
+                try self.storeField(db, subject: subject.id, field: field, value: value, key: key, keyVersion: keyVersion,
+                                    source: subject.source, collectedFor: subject.collectedFor, at: now)
+            }
+        }
+    }
+
+    private func storeField(_ db: Database, subject: String, field: String, value: String, key: SecretKey, keyVersion: UInt32,
+                            source: String, collectedFor: [String]?, at now: Instant) throws {
+        guard let id = policy.fields.id(field) else { throw StoreError.unknownField(field) }
+        let definition = policy.policy.fields[id]
+        var plaintext = Array(value.utf8)
+        defer { wipe(&plaintext) }
+        let ciphertext = try FieldCiphertext.seal(plaintext, subject: subject, field: field, key: key, keyVersion: keyVersion)
+        try db.execute(sql: """
+        INSERT INTO fields (subject_id, field, ciphertext, source, collected_at, provided_by_subject, derived, collected_for)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (subject_id, field) DO UPDATE SET ciphertext = excluded.ciphertext, source = excluded.source,
+          collected_at = excluded.collected_at, collected_for = excluded.collected_for
+        """, arguments: [subject, field, Data(ciphertext), source, now.millisecondsSinceEpoch, definition.providedBySubject, definition.derived,
+                         collectedFor.map { $0.joined(separator: "\n") }])
+        if let kind = definition.blindIndex {
+            try db.execute(sql: "DELETE FROM blind_index WHERE subject_id = ? AND field = ?", arguments: [subject, field])
+            try db.execute(sql: "INSERT OR IGNORE INTO blind_index (kind, digest, subject_id, field) VALUES (?, ?, ?, ?)",
+                           arguments: [kind.rawValue, Data(blindDigest(value, kind: kind)), subject, field])
+        }
+    }
+
+    func blindDigest(_ value: String, kind: BlindIndexKind) -> [UInt8] {
+        Blake2b.keyedHash(Array("\(kind.rawValue):\(BlindIndexNormaliser.normalise(value, as: kind))".utf8), key: keyring.blindIndexKey)
+    }
+
+    /// Subjects whose e-mail, phone or IBAN matches, found through the keyed blind index.
+    public func findSubjects(_ value: String, kind: BlindIndexKind) throws -> [String] {
+        let digest = Data(blindDigest(value, kind: kind))
+        return try pool.read { db in
+            try String.fetchAll(db, sql: "SELECT DISTINCT subject_id FROM blind_index WHERE kind = ? AND digest = ? ORDER BY subject_id", arguments: [kind.rawValue, digest])
+        }
+    }
+
+    public func recordEvent(subject: String, event: String, effective: LocalDate, at now: Instant, by actor: String) throws {
+        guard event == "collected" || policy.policy.lifecycleEvents.contains(where: { $0.id.id == event }) else { throw StoreError.unknownEvent(event) }
+        try pool.write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM subjects WHERE id = ?", arguments: [subject]) == true else { throw StoreError.subjectUnknown(subject) }
+            try db.execute(sql: "INSERT INTO lifecycle_events (subject_id, event, effective_date, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [subject, event, effective.description, now.millisecondsSinceEpoch, actor])
+        }
+    }
+
+    public func metadata(of subject: String) throws -> SubjectMetadata {
+        try pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT category, kind FROM subjects WHERE id = ?", arguments: [subject]) else {
+                throw StoreError.subjectUnknown(subject)
+            }
+            let fields = try Row.fetchAll(db, sql: "SELECT field, source, collected_at, ciphertext FROM fields WHERE subject_id = ? ORDER BY field", arguments: [subject]).map { row in
+                let ciphertext: Data = row["ciphertext"]
+                return SubjectMetadata.Field(field: row["field"], source: row["source"], collectedAt: Instant(millisecondsSinceEpoch: row["collected_at"]),
+                                             keyVersion: (try? FieldCiphertext.keyVersion(of: [UInt8](ciphertext))) ?? 0)
+            }
+            guard let facts = try self.loadFacts(db, subject: subject) else { throw StoreError.subjectUnknown(subject) }
+            return SubjectMetadata(id: subject, category: row["category"], kind: SubjectKind(rawValue: row["kind"]) ?? .naturalPerson,
+                                   fields: fields, events: facts.events, erasedFields: facts.erasedFields)
+        }
+    }
+
+    // MARK: facts
+
+    /// Everything the evaluator needs about one subject, read in one transaction. The birth
+    /// date is decrypted for the age check; `nil` facts mean the subject is not in the vault.
+    public func facts(of subject: String) throws -> Facts? {
+        try pool.read { db in try loadFacts(db, subject: subject) }
+    }
+
+    func loadFacts(_ db: Database, subject: String) throws -> Facts? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT category, kind, consumer, contract_party FROM subjects WHERE id = ?", arguments: [subject]) else { return nil }
+        var facts = Facts(subject: SubjectFacts(id: subject, category: row["category"], kind: SubjectKind(rawValue: row["kind"]) ?? .naturalPerson,
+                                                consumer: row["consumer"], contractParty: row["contract_party"]))
+        facts.events = try Row.fetchAll(db, sql: "SELECT event, effective_date FROM lifecycle_events WHERE subject_id = ? ORDER BY id", arguments: [subject]).compactMap { row in
+            LocalDate(parsing: row["effective_date"]).map { LifecycleEventFact(event: row["event"], date: $0) }
+        }
+        facts.objections = try Row.fetchAll(db, sql: "SELECT purpose, kind, effective_at, assessment, assessment_reference FROM objections WHERE subject_id = ? ORDER BY id", arguments: [subject]).map { row in
+            Objection(purpose: row["purpose"], kind: ObjectionKind(rawValue: row["kind"]) ?? .general, at: Instant(millisecondsSinceEpoch: row["effective_at"]),
+                      assessment: (row["assessment"] as String?).flatMap(ObjectionAssessment.init(rawValue:)), assessmentReference: row["assessment_reference"])
+        }
+        facts.restrictions = try Row.fetchAll(db, sql: "SELECT fields, since, lifted, ground FROM restrictions WHERE subject_id = ? ORDER BY id", arguments: [subject]).map { row in
+            Restriction(fields: (row["fields"] as String?).map { $0.split(separator: "\n").map(String.init) }, since: Instant(millisecondsSinceEpoch: row["since"]),
+                        lifted: (row["lifted"] as Int64?).map(Instant.init(millisecondsSinceEpoch:)), ground: row["ground"])
+        }
+        facts.legalHolds = try Row.fetchAll(db, sql: "SELECT reference, since, until, fields, purposes FROM legal_holds WHERE subject_id = ? ORDER BY id", arguments: [subject]).compactMap { row in
+            guard let since = LocalDate(parsing: row["since"]) else { return nil }
+            return LegalHold(reference: row["reference"], since: since, until: (row["until"] as String?).flatMap(LocalDate.init(parsing:)),
+                             fields: (row["fields"] as String?).map { $0.split(separator: "\n").map(String.init) },
+                             purposes: (row["purposes"] as String?).map { $0.split(separator: "\n").map(String.init) })
+        }
+        facts.erasedFields = try String.fetchAll(db, sql: "SELECT field FROM erased_fields WHERE subject_id = ? ORDER BY field", arguments: [subject])
+        facts.fields = try Row.fetchAll(db, sql: "SELECT field, collected_at, collected_for, source FROM fields WHERE subject_id = ? ORDER BY field", arguments: [subject]).map { row in
+            FieldProvenance(field: row["field"], collected: policy.localDate(of: Instant(millisecondsSinceEpoch: row["collected_at"])),
+                            collectedFor: (row["collected_for"] as String?).map { $0.split(separator: "\n").map(String.init) }, source: row["source"])
+        }
+        facts.transfers = try Row.fetchAll(db, sql: "SELECT recipient, destination, procedure, at FROM disclosures WHERE subject_id = ? AND mechanism = 'art-49-1-e' ORDER BY id", arguments: [subject]).map { row in
+            TransferRecord(recipient: row["recipient"], destination: row["destination"], procedure: row["procedure"], at: Instant(millisecondsSinceEpoch: row["at"]))
+        }
+        return facts
+    }
+
+    // MARK: field values
+
+    /// Decrypts fields of a subject. A field that fails to open is reported in `unreadable`,
+    /// never thrown past the caller as if nothing happened.
+    public func openFields(_ fields: [String], of subject: String) -> (values: [String: String], unreadable: Set<String>) {
+        var values: [String: String] = [:]
+        var unreadable: Set<String> = []
+        guard !fields.isEmpty else { return (values, unreadable) }
+        let rows: [String: Data]
+        do {
+            rows = try pool.read { db in
+                var found: [String: Data] = [:]
+                for field in fields {
+                    if let data = try Data.fetchOne(db, sql: "SELECT ciphertext FROM fields WHERE subject_id = ? AND field = ?", arguments: [subject, field]) {
+                        found[field] = data
+                    }
+                }
+                return found
+            }
+        } catch {
+            return (values, Set(fields))
+        }
+        guard !rows.isEmpty else { return (values, unreadable) }
+        guard let (key, _) = try? keyring.subjectKey(subject) else { return (values, Set(rows.keys)) }
+        for (field, ciphertext) in rows {
+            guard var plaintext = try? FieldCiphertext.open([UInt8](ciphertext), subject: subject, field: field, key: key),
+                  let text = String(bytes: plaintext, encoding: .utf8) else {
+                unreadable.insert(field)
+                continue
+            }
+            wipe(&plaintext)
+            values[field] = text
+        }
+        return (values, unreadable)
+    }
+}

@@ -1,0 +1,199 @@
+import Foundation
+internal import GRDB
+internal import CustosCrypto
+public import CustosPolicy
+public import CustosDecision
+
+/// The vault file and the keyring file, opened together. DESIGN §4: two files with separate
+/// backup lifecycles, so a vault backup restored after an erasure cannot bring the erased
+/// subject back: its key is gone from the keyring.
+///
+/// ```swift
+/// let store = try VaultStore.create(vault: "custos.db", keyring: "custos.keys.db",
+///                                   masterKey: .file("custos.key"), policy: compiled, policyFolder: "policies/x", now: .now)
+/// try store.vault.addSubject(NewSubject(id: "D-1", category: "debtor", values: ["email": "a@b.nl"]), at: .now, by: "officer")
+/// ```
+public final class VaultStore: Sendable {
+    public let vault: Vault
+    public let keyring: Keyring
+    public let log: DecisionLog
+    public let vaultId: String
+    public let isSimulation: Bool
+    public let vaultPath: String
+    let pool: DatabasePool
+
+    /// The paths of a vault's files: the vault and keyring, each with its WAL and SHM.
+    public static func files(vault: String, keyring: String) -> [String] {
+        [vault, vault + "-wal", vault + "-shm", keyring, keyring + "-wal", keyring + "-shm"]
+    }
+
+    public static func create(vault path: String, keyring keyringPath: String, masterKey: MasterKeySource, policy: CompiledPolicy,
+                              policyFolder: String, simulation: Bool = false, now: Instant) throws -> VaultStore {
+        for file in [path, keyringPath] where FileManager.default.fileExists(atPath: file) { throw StoreError.alreadyInitialised(file) }
+        var created: [String] = []
+        do {
+            return try create(vault: path, keyring: keyringPath, masterKey: masterKey, policy: policy, policyFolder: policyFolder,
+                              simulation: simulation, now: now, created: &created)
+        } catch {
+            // A failed init leaves nothing behind, so it can simply be run again.
+            for file in created + files(vault: path, keyring: keyringPath) { try? FileManager.default.removeItem(atPath: file) }
+            throw error
+        }
+    }
+
+    private static func create(vault path: String, keyring keyringPath: String, masterKey: MasterKeySource, policy: CompiledPolicy,
+                               policyFolder: String, simulation: Bool, now: Instant, created: inout [String]) throws -> VaultStore {
+        let master: SecretKey, source: String, salt: [UInt8]?
+        switch masterKey {
+        case let .file(keyPath):
+            if FileManager.default.fileExists(atPath: keyPath) {
+                master = try MasterKeyFile.load(from: keyPath)
+            } else {
+                master = try MasterKeyFile.create(at: keyPath)
+                created.append(keyPath)
+            }
+            source = "file"
+            salt = nil
+        case let .passphrase(bytes):
+            var copy = bytes
+            let fresh = SecureRandom.bytes(PassphraseKey.saltByteCount)
+            master = try PassphraseKey.derive(passphrase: &copy, salt: fresh)
+            source = "argon2id"
+            salt = fresh
+        }
+        // Owner-only from the first byte; SQLite gives its WAL and SHM files the same mode.
+        for file in [keyringPath, path] {
+            guard FileManager.default.createFile(atPath: file, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+                throw StoreError.io("cannot create \(file)")
+            }
+            created.append(file)
+        }
+        let keyring = try Keyring.create(path: keyringPath, master: master, source: source, salt: salt, now: now)
+        let pool = try StoreDatabase.open(path: path)
+        try Schema.vaultMigrator().migrate(pool)
+        let id = Blake2b.hex(SecureRandom.bytes(16))
+        try pool.write { db in
+            for (key, value) in [("vault-id", id), ("policy-folder", policyFolder), ("simulation", simulation ? "true" : "false"),
+                                 ("created-at", now.description)] {
+                try db.execute(sql: "INSERT INTO meta (key, value) VALUES (?, ?)", arguments: [key, value])
+            }
+        }
+        return try VaultStore(pool: pool, keyring: keyring, policy: policy, path: path)
+    }
+
+    public static func open(vault path: String, keyring keyringPath: String, masterKey: MasterKeySource, policy: CompiledPolicy) throws -> VaultStore {
+        guard FileManager.default.fileExists(atPath: path) else { throw StoreError.notInitialised(path) }
+        let keyring = try Keyring.open(path: keyringPath, source: masterKey)
+        let pool = try StoreDatabase.open(path: path)
+        try Schema.vaultMigrator().migrate(pool)
+        return try VaultStore(pool: pool, keyring: keyring, policy: policy, path: path)
+    }
+
+    /// The policy folder recorded by `custos init`, read without opening the keyring.
+    public static func recordedPolicyFolder(vault path: String) -> String? {
+        guard FileManager.default.fileExists(atPath: path), let queue = try? DatabaseQueue(path: path) else { return nil }
+        return try? queue.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'policy-folder'") }
+    }
+
+    private init(pool: DatabasePool, keyring: Keyring, policy: CompiledPolicy, path: String) throws {
+        self.pool = pool
+        self.keyring = keyring
+        vaultPath = path
+        vault = Vault(pool: pool, keyring: keyring, policy: policy)
+        log = DecisionLog(pool: pool)
+        let meta = try pool.read { db in
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT key, value FROM meta").map { ($0["key"] as String, $0["value"] as String) })
+        }
+        vaultId = meta["vault-id"] ?? "unknown"
+        isSimulation = meta["simulation"] == "true"
+        // Every policy version decisions are made under is archived by its digest.
+        try pool.write { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO policy_versions (digest, canonical, archived_at) VALUES (?, ?, ?)",
+                           arguments: [policy.digest, Data(policy.policy.canonicalJSON()), Instant.now.millisecondsSinceEpoch])
+        }
+    }
+
+    /// The SQLite settings in force on the vault and the keyring, for tests and `audit`.
+    public func pragmas() throws -> (vault: [String: String], keyring: [String: String]) {
+        (try StoreDatabase.pragmas(pool), try StoreDatabase.pragmas(keyring.pool))
+    }
+
+    /// Runs `body` in one IMMEDIATE write transaction of the vault: a share loads its facts,
+    /// is decided, logged and recorded there, so the occasional-transfer check and the record
+    /// of the transfer cannot race.
+    public func inWriteTransaction<T>(_ body: (VaultTransaction) throws -> T) throws -> T {
+        try pool.write { db in try body(VaultTransaction(db: db, vault: vault)) }
+    }
+
+    // MARK: crypto-shredding
+
+    /// Destroys a subject's key (crypto-shredding), then its rows; the WAL is checkpointed and
+    /// truncated so no old page lingers. A salted hash of the id goes into the erasure ledger
+    /// so a restored backup can be told which subjects to shred again.
+    public func shred(subject: String, at now: Instant) throws {
+        try keyring.destroySubjectKey(subject)
+        try pool.write { db in
+            try db.execute(sql: "DELETE FROM subjects WHERE id = ?", arguments: [subject])
+            let salt = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'vault-id'") ?? ""
+            try db.execute(sql: "INSERT OR IGNORE INTO erasure_ledger (salted_hash, at) VALUES (?, ?)",
+                           arguments: [Data(Blake2b.hash(Array("\(salt):\(subject)".utf8))), now.millisecondsSinceEpoch])
+        }
+        try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+    }
+
+    // MARK: checkpoints
+
+    public func checkpoint(at now: Instant) throws -> AuditCheckpoint {
+        let head = try log.verify()
+        guard head.isIntact else { throw StoreError.integrity(head.problem ?? "the decision log is broken") }
+        var checkpoint = AuditCheckpoint(vault: vaultId, seq: head.headSeq, hash: head.headHash, at: now,
+                                         publicKey: Blake2b.hex(keyring.signingPublicKey), signature: "")
+        checkpoint.signature = Blake2b.hex(Ed25519.sign(checkpoint.signedBytes, seed: keyring.signingKey))
+        try pool.write { db in
+            try db.execute(sql: "INSERT INTO audit_checkpoints (seq, hash, at, signature) VALUES (?, ?, ?, ?)",
+                           arguments: [checkpoint.seq, checkpoint.hash, now.millisecondsSinceEpoch, checkpoint.signature])
+        }
+        return checkpoint
+    }
+
+    public func verify(_ checkpoint: AuditCheckpoint) throws -> CheckpointVerification {
+        guard let signature = AuditCheckpoint.hex(checkpoint.signature),
+              Ed25519.verify(signature, of: checkpoint.signedBytes, publicKey: keyring.signingPublicKey) else { return .signatureInvalid }
+        guard checkpoint.vault == vaultId else { return .otherVault }
+        let hash = try pool.read { db in try Data.fetchOne(db, sql: "SELECT hash FROM decision_log WHERE seq = ?", arguments: [checkpoint.seq]) }
+        guard let hash else {
+            let head = try pool.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM decision_log") } ?? 0
+            return .entriesMissing(logHead: head, checkpoint: checkpoint.seq)
+        }
+        return Blake2b.hex([UInt8](hash)) == checkpoint.hash ? .holds : .headDiffers(checkpoint.seq)
+    }
+
+    /// Rotates the master key to a new key file (or passphrase) and retires old versions.
+    public func rotateMasterKey(to source: MasterKeySource, at now: Instant) throws -> Int {
+        switch source {
+        case let .file(path):
+            let key = FileManager.default.fileExists(atPath: path) ? try MasterKeyFile.load(from: path) : try MasterKeyFile.create(at: path)
+            return try keyring.rotate(to: key, source: "file", salt: nil, now: now)
+        case let .passphrase(bytes):
+            var copy = bytes
+            let salt = SecureRandom.bytes(PassphraseKey.saltByteCount)
+            return try keyring.rotate(to: try PassphraseKey.derive(passphrase: &copy, salt: salt), source: "argon2id", salt: salt, now: now)
+        }
+    }
+}
+
+/// The vault inside one write transaction.
+public struct VaultTransaction {
+    let db: Database
+    let vault: Vault
+
+    public func facts(of subject: String) throws -> Facts? { try vault.loadFacts(db, subject: subject) }
+
+    public func append(_ decision: Decision, at: Instant) throws -> Int64 {
+        try DecisionLog.insert(LogEntry(decision, at: at), into: db)
+    }
+
+    public func recordDisclosure(_ disclosure: DisclosureRecord, subject: String, seq: Int64, at: Instant) throws {
+        try DecisionLog.recordDisclosure(disclosure, subject: subject, seq: seq, at: at, into: db)
+    }
+}
