@@ -1,0 +1,101 @@
+import Custos
+import CustosTestSupport
+import Foundation
+import GRDB
+import Testing
+
+struct DecisionLogTests {
+    /// A vault with ten logged decisions.
+    static func loggedVault() throws -> VaultFixture {
+        let fixture = try VaultFixture()
+        try fixture.addDebtor("D-1", marker: "lg01")
+        for index in 0..<10 {
+            _ = fixture.engine.read(subject: "D-1", fields: index % 2 == 0 ? ["email"] : ["bank_account", "health_note"],
+                                    purpose: "P-DEBT-COLLECT", actor: "collections-service")
+        }
+        let verification = try fixture.engine.verifyLog()
+        #expect(verification.isIntact && verification.entries == 10 && verification.headSeq == 10)
+        return fixture
+    }
+
+    func tamper(_ fixture: VaultFixture, _ sql: String) throws {
+        let queue = try DatabaseQueue(path: fixture.vaultPath)
+        try queue.write { db in try db.execute(sql: sql) }
+    }
+
+    @Test func theLogHoldsNoValues() throws {
+        let fixture = try Self.loggedVault()
+        for entry in try fixture.engine.store.log.entries() {
+            #expect(!entry.fields.joined().contains("lg01"))
+            #expect(entry.subject == "D-1" && entry.policyDigest == fixture.engine.policy.digest)
+        }
+    }
+
+    @Test(arguments: [
+        ("UPDATE decision_log SET outcome = 'permit' WHERE seq = 4", Int64(4)),
+        ("UPDATE decision_log SET actor = 'someone-else' WHERE seq = 7", Int64(7)),
+        ("UPDATE decision_log SET at = at + 1 WHERE seq = 1", Int64(1)),
+        ("DELETE FROM decision_log WHERE seq = 5", Int64(5)),
+    ])
+    func anEditedOrDeletedEntryBreaksTheChainThere(_ sql: String, _ broken: Int64) throws {
+        let fixture = try Self.loggedVault()
+        try tamper(fixture, sql)
+        let verification = try fixture.reopen().verifyLog()
+        #expect(verification.firstBroken == broken, "\(verification)")
+        #expect(!verification.isIntact)
+    }
+
+    @Test func reorderedEntriesBreakTheChain() throws {
+        let fixture = try Self.loggedVault()
+        // Swap the contents of entries 3 and 6, keeping their sequence numbers and hashes.
+        try tamper(fixture, """
+        UPDATE decision_log SET fields = CASE seq WHEN 3 THEN (SELECT fields FROM decision_log WHERE seq = 6)
+                                                  WHEN 6 THEN (SELECT fields FROM decision_log WHERE seq = 3) END,
+                                 codes = CASE seq WHEN 3 THEN (SELECT codes FROM decision_log WHERE seq = 6)
+                                                  WHEN 6 THEN (SELECT codes FROM decision_log WHERE seq = 3) END,
+                                 outcome = CASE seq WHEN 3 THEN (SELECT outcome FROM decision_log WHERE seq = 6)
+                                                  WHEN 6 THEN (SELECT outcome FROM decision_log WHERE seq = 3) END
+        WHERE seq IN (3, 6)
+        """)
+        #expect(try fixture.reopen().verifyLog().firstBroken == 3)
+    }
+
+    @Test func deletingTheNewestEntriesIsCaughtWithACheckpoint() throws {
+        let fixture = try Self.loggedVault()
+        let checkpoint = try fixture.engine.checkpoint()
+        #expect(checkpoint.seq == 10)
+        #expect(try fixture.engine.verify(checkpoint) == .holds)
+        _ = fixture.engine.read(subject: "D-1", fields: ["email"], purpose: "P-DEBT-COLLECT", actor: "collections-service")
+        #expect(try fixture.engine.verify(checkpoint) == .holds, "a longer log still holds the checkpoint")
+        try tamper(fixture, "DELETE FROM decision_log WHERE seq >= 9")
+        let engine = try fixture.reopen()
+        #expect(try engine.verifyLog().isIntact, "without a checkpoint a truncated chain looks whole")
+        #expect(try engine.verify(checkpoint) == .entriesMissing(logHead: 8, checkpoint: 10))
+    }
+
+    @Test func aForgedOrAlteredCheckpointIsRejected() throws {
+        let fixture = try Self.loggedVault()
+        var checkpoint = try fixture.engine.checkpoint()
+        checkpoint.seq = 5
+        #expect(try fixture.engine.verify(checkpoint) == .signatureInvalid)
+        let other = try VaultFixture()
+        #expect(try other.engine.verify(try fixture.engine.checkpoint()) == .signatureInvalid, "another vault's key did not sign it")
+    }
+
+    @Test func concurrentReadersShareCommitsAndLoseNothing() async throws {
+        let fixture = try VaultFixture()
+        try fixture.addDebtor("D-1", marker: "cc01")
+        let engine = fixture.engine
+        let sequences = await withTaskGroup(of: [Int64].self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    (0..<50).compactMap { _ in engine.read(subject: "D-1", fields: ["email"], purpose: "P-DEBT-COLLECT", actor: "collections-service").logSequence }
+                }
+            }
+            return await group.reduce(into: []) { $0 += $1 }
+        }
+        #expect(sequences.count == 400)
+        #expect(Set(sequences) == Set(1...400))
+        #expect(try engine.verifyLog().entries == 400)
+    }
+}

@@ -1,0 +1,54 @@
+import Custos
+import CustosTestSupport
+import Foundation
+
+/// A fresh vault in a temporary folder, with a fixed clock, for one test.
+final class VaultFixture {
+    let folder: TemporaryDirectory
+    let engine: PrivacyEngine
+    static let now = Instant(iso8601: "2025-06-02T09:00:00+02:00")!
+
+    var vaultPath: String { folder.path + "/custos.db" }
+    var keyringPath: String { folder.path + "/custos.keys.db" }
+    var keyPath: String { folder.path + "/custos.key" }
+
+    init() throws {
+        folder = try TemporaryDirectory()
+        engine = try PrivacyEngine.initialise(vault: folder.path + "/custos.db", masterKey: .file(folder.path + "/custos.key"),
+                                              policies: RepositoryPaths.seedPolicy, clock: { VaultFixture.now })
+    }
+
+    func reopen(key: String? = nil) throws -> PrivacyEngine {
+        try PrivacyEngine.open(vault: vaultPath, masterKey: .file(key ?? keyPath), clock: { VaultFixture.now })
+    }
+
+    /// A debtor with an open file and three values that appear nowhere else.
+    @discardableResult
+    func addDebtor(_ id: String, marker: String, on engine: PrivacyEngine? = nil) throws -> [String: String] {
+        let values = ["email": "\(marker)@example.nl", "bank_account": "NL91ABNA04171643\(marker.suffix(2))", "person_name": "Name \(marker)"]
+        let target = engine ?? self.engine
+        try target.addSubject(NewSubject(id: id, category: "debtor", values: values, source: "client"), by: "test")
+        try target.recordEvent(subject: id, event: "file-opened", effective: LocalDate(parsing: "2025-01-10"), by: "test")
+        return values
+    }
+
+    /// Every byte of the vault and keyring files with their WAL and SHM.
+    func rawBytes() -> [UInt8] {
+        VaultStore.files(vault: vaultPath, keyring: keyringPath).flatMap { path in
+            FileManager.default.contents(atPath: path).map { [UInt8]($0) } ?? []
+        }
+    }
+}
+
+extension Array where Element == UInt8 {
+    func contains(subsequence needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty, needle.count <= count else { return false }
+        let first = needle[0]
+        var index = 0
+        while index <= count - needle.count {
+            if self[index] == first, Array(self[index..<(index + needle.count)]) == needle { return true }
+            index += 1
+        }
+        return false
+    }
+}
