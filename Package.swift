@@ -82,7 +82,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CustosCLITests",
-            dependencies: ["CustosCLI", "CustosTestSupport"],
+            dependencies: ["CustosCLI", "CustosTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
     ]

@@ -54,7 +54,7 @@ public final class PrivacyEngine: Sendable {
     /// Opens a vault. The policy folder defaults to the one recorded by `initialise`.
     public static func open(vault: String, keyring: String? = nil, masterKey: MasterKeySource, policies: String? = nil,
                             clock: @escaping @Sendable () -> Instant = { .now }) throws -> PrivacyEngine {
-        guard let folder = policies ?? VaultStore.recordedPolicyFolder(vault: vault) else { throw StoreError.notInitialised(vault) }
+        let folder = try policies ?? VaultStore.recordedPolicyFolder(vault: vault)
         let compiled = try compile(folder)
         let store = try VaultStore.open(vault: vault, keyring: keyring ?? defaultKeyring(vault), masterKey: masterKey, policy: compiled)
         return PrivacyEngine(store: store, policy: compiled, clock: clock)

@@ -38,6 +38,10 @@ struct Decide: ParsableCommand {
     }
 
     func run() throws {
+        if !batch, facts == nil {
+            try decideOnVault()
+            return
+        }
         guard let folder = global.policyFolder else {
             throw ValidationError("give the policy with --policies DIR (or CUSTOS_POLICIES)")
         }
@@ -54,10 +58,7 @@ struct Decide: ParsableCommand {
             return
         }
         guard let requestPath = request else { throw ValidationError("give --request FILE (or - for standard input)") }
-        guard let factsPath = facts else {
-            StandardError.error("decisions on vault facts need the vault, which this version does not have yet; pass --facts FILE for a hypothetical decision")
-            throw ExitStatus.runtimeError
-        }
+        guard let factsPath = facts else { throw ValidationError("give --facts FILE") }
         let parsedRequest: DecisionRequest
         let parsedFacts: Facts
         do {
@@ -79,6 +80,22 @@ struct Decide: ParsableCommand {
         case .deny: throw ExitStatus.denied
         case .partial: throw ExitStatus.partial
         }
+    }
+
+    /// Without --facts the facts come from the vault: the engine's clock decides, and the
+    /// decision is logged.
+    private func decideOnVault() throws {
+        guard let requestPath = request else { throw ValidationError("give --request FILE (or - for standard input)") }
+        if at != nil { throw ValidationError("--at is only for hypothetical decisions (with --facts); the vault's clock decides") }
+        let parsed: DecisionRequest
+        do {
+            parsed = try HypotheticalDecisions.decodeRequest(try read(requestPath, what: "--request"))
+        } catch let error as InputError {
+            StandardError.error(error.message)
+            throw ExitStatus.usage
+        }
+        let engine = try global.openEngine()
+        try finish(engine.decide(parsed), output: global.output)
     }
 
     private func runBatch(_ decider: HypotheticalDecisions, defaultAt: Instant) throws {

@@ -150,9 +150,20 @@ struct Read: ParsableCommand {
     @Option var purpose: String
     @Option(help: "Comma-separated field ids.") var fields: String
     @Option(help: "The actor asking, as the policy names it.") var actor = "officer"
+    @Option(help: ArgumentHelp("Repeat the read N times, printing each logged sequence number as it is acknowledged (load and crash tests).", visibility: .hidden))
+    var repeatCount: Int = 0
 
     func run() throws {
         let engine = try global.openEngine()
+        if repeatCount > 0 {
+            for _ in 0..<repeatCount {
+                let result = engine.read(subject: subject, fields: fieldList(fields), purpose: purpose, actor: actor)
+                guard let seq = result.logSequence else { throw ExitStatus.runtimeError }
+                // Printed only after the decision is durable: an acknowledgement.
+                FileHandle.standardOutput.write(Data("\(seq)\n".utf8))
+            }
+            return
+        }
         try finish(engine.read(subject: subject, fields: fieldList(fields), purpose: purpose, actor: actor), output: global.output)
     }
 }

@@ -90,9 +90,22 @@ public final class VaultStore: Sendable {
     }
 
     /// The policy folder recorded by `custos init`, read without opening the keyring.
-    public static func recordedPolicyFolder(vault path: String) -> String? {
-        guard FileManager.default.fileExists(atPath: path), let queue = try? DatabaseQueue(path: path) else { return nil }
-        return try? queue.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'policy-folder'") }
+    public static func recordedPolicyFolder(vault path: String) throws -> String {
+        guard FileManager.default.fileExists(atPath: path) else { throw StoreError.notInitialised(path) }
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(StoreDatabase.busyTimeout)  // another process may be writing
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            guard let folder = try queue.read({ db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'policy-folder'") }) else {
+                throw StoreError.notInitialised(path)
+            }
+            return folder
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.io("cannot read \(path)")
+        }
     }
 
     private init(pool: DatabasePool, keyring: Keyring, policy: CompiledPolicy, path: String) throws {

@@ -1,0 +1,141 @@
+import CustosTestSupport
+import Foundation
+import GRDB
+import Testing
+
+/// What the decision log promises across processes: nothing acknowledged is lost when a
+/// writer is killed, and two writers never see SQLITE_BUSY.
+@Suite(.serialized)
+struct DurabilityTests {
+    /// A vault made through the CLI, with one debtor.
+    static func vault() throws -> TemporaryDirectory {
+        let folder = try TemporaryDirectory()
+        for arguments in [
+            ["init", "--policies", RepositoryPaths.seedPolicy],
+            ["subject", "add", "--id", "D-1", "--category", "debtor", "--set", "email=kill@example.nl"],
+            ["event", "record", "--subject", "D-1", "--name", "file-opened", "--effective", "2025-01-10"],
+        ] {
+            let result = try CustosExecutable.run(arguments, in: folder.url)
+            try #require(result.status == 0, "\(arguments): \(result.stderr)")
+        }
+        return folder
+    }
+
+    static let readArguments = ["read", "--subject", "D-1", "--purpose", "P-DEBT-COLLECT", "--fields", "email", "--actor", "collections-service"]
+
+    func logged(in folder: TemporaryDirectory) throws -> (seqs: Set<Int64>, integrity: String) {
+        let queue = try DatabaseQueue(path: folder.path + "/custos.db")
+        return try queue.read { db in
+            (Set(try Int64.fetchAll(db, sql: "SELECT seq FROM decision_log")), try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "")
+        }
+    }
+
+    @Test func everyAcknowledgedDecisionSurvivesSIGKILL() throws {
+        let folder = try Self.vault()
+        var acknowledged: Set<Int64> = []
+        var generator = SplitMix64(seed: 42)
+        for _ in 0..<12 {
+            let process = Process()
+            process.executableURL = CustosExecutable.executable
+            process.arguments = Self.readArguments + ["--repeat-count", "100000"]
+            process.currentDirectoryURL = folder.url
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let wanted = Int.random(in: 3...60, using: &generator)
+            var buffer = Data()
+            while buffer.filter({ $0 == 10 }).count < wanted {
+                let chunk = out.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                buffer.append(chunk)
+            }
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            buffer.append(out.fileHandleForReading.readDataToEndOfFile())
+            // Only complete lines are acknowledgements; a cut-off last line is not.
+            let text = String(decoding: buffer, as: UTF8.self)
+            let lines = text.hasSuffix("\n") ? text.split(separator: "\n") : text.split(separator: "\n").dropLast()
+            acknowledged.formUnion(lines.compactMap { Int64($0) })
+            #expect(process.terminationReason == .uncaughtSignal)
+        }
+        #expect(acknowledged.count >= 36)
+        let (seqs, integrity) = try logged(in: folder)
+        #expect(acknowledged.isSubset(of: seqs), "lost: \(acknowledged.subtracting(seqs).sorted())")
+        #expect(integrity == "ok")
+        let verify = try CustosExecutable.run(["audit", "verify"], in: folder.url)
+        #expect(verify.status == 0, "\(verify.stderr)")
+    }
+
+    @Test func twoProcessesWritingAtOnceNeverSeeBusy() throws {
+        let folder = try Self.vault()
+        let processes = try (0..<2).map { _ -> (Process, Pipe, Pipe) in
+            let process = Process()
+            process.executableURL = CustosExecutable.executable
+            process.arguments = Self.readArguments + ["--repeat-count", "150"]
+            process.currentDirectoryURL = folder.url
+            let out = Pipe(), err = Pipe()
+            process.standardOutput = out
+            process.standardError = err
+            try process.run()
+            return (process, out, err)
+        }
+        // The CLI's event writes compete with the two readers too.
+        for day in 11...20 {
+            let result = try CustosExecutable.run(["event", "record", "--subject", "D-1", "--name", "file-opened", "--effective", "2025-01-\(day)"], in: folder.url)
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        var all: [Int64] = []
+        for (process, out, err) in processes {
+            let output = out.fileHandleForReading.readDataToEndOfFile()
+            let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "\(errors)")
+            #expect(!errors.lowercased().contains("busy") && !errors.contains("locked"))
+            all += String(decoding: output, as: UTF8.self).split(separator: "\n").compactMap { Int64($0) }
+        }
+        #expect(all.count == 300)
+        #expect(Set(all).count == 300, "no sequence number was handed out twice")
+        let verify = try CustosExecutable.run(["audit", "verify"], in: folder.url)
+        #expect(verify.status == 0 && verify.stdout.contains("300 entries"), "\(verify.stdout)\(verify.stderr)")
+    }
+
+    @Test func aWrongMasterKeyExitsFive() throws {
+        let folder = try Self.vault()
+        let other = folder.path + "/other.key"
+        let keyBytes = (0..<32).map { UInt8($0) }
+        _ = FileManager.default.createFile(atPath: other, contents: Data(keyBytes), attributes: [.posixPermissions: 0o600])
+        let result = try CustosExecutable.run(Self.readArguments + ["--key-file", other], in: folder.url)
+        #expect(result.status == 5)
+        #expect(result.stderr.contains("the master key does not open this keyring"))
+    }
+
+    @Test func aKeyFileOpenToOthersIsRefusedWithTheFix() throws {
+        let folder = try Self.vault()
+        chmod(folder.path + "/custos.key", 0o644)
+        let result = try CustosExecutable.run(Self.readArguments, in: folder.url)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("chmod 600"))
+    }
+
+    @Test func theFirstBrokenEntryIsNamedWithExitFive() throws {
+        let folder = try Self.vault()
+        for _ in 0..<3 { _ = try CustosExecutable.run(Self.readArguments, in: folder.url) }
+        try DatabaseQueue(path: folder.path + "/custos.db").write { db in try db.execute(sql: "UPDATE decision_log SET outcome = 'deny' WHERE seq = 2") }
+        let result = try CustosExecutable.run(["audit", "verify"], in: folder.url)
+        #expect(result.status == 5)
+        #expect(result.stderr.contains("decision log broken at entry 2"))
+    }
+
+    @Test func aCheckpointCatchesDeletedNewestEntries() throws {
+        let folder = try Self.vault()
+        for _ in 0..<4 { _ = try CustosExecutable.run(Self.readArguments, in: folder.url) }
+        let written = try CustosExecutable.run(["audit", "checkpoint", "--out", "head.json"], in: folder.url)
+        #expect(written.status == 0)
+        #expect(try CustosExecutable.run(["audit", "verify", "--checkpoint", "head.json"], in: folder.url).status == 0)
+        try DatabaseQueue(path: folder.path + "/custos.db").write { db in try db.execute(sql: "DELETE FROM decision_log WHERE seq = 4") }
+        let result = try CustosExecutable.run(["audit", "verify", "--checkpoint", "head.json"], in: folder.url)
+        #expect(result.status == 5)
+        #expect(result.stderr.contains("newer entries were deleted"))
+    }
+}
