@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
     ],
     targets: [
         // floor 0: crypto leaf over libsodium
@@ -47,7 +48,10 @@ let package = Package(
         // floor 4: the public facade
         .target(
             name: "Custos",
-            dependencies: ["CustosPolicy", "CustosDecision", "CustosStore", "CustosCrypto", .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "CustosPolicy", "CustosDecision", "CustosStore", "CustosCrypto",
+                .product(name: "Yams", package: "Yams"), .product(name: "CSV", package: "CSV.swift"),
+            ],
             swiftSettings: strict
         ),
         // floor 5: the command line
@@ -82,7 +86,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CustosCLITests",
-            dependencies: ["CustosCLI", "CustosTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["CustosCLI", "Custos", "CustosTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
     ]

@@ -28,7 +28,7 @@ struct Init: ParsableCommand {
 struct SubjectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "subject", abstract: "Add, find and show data subjects.",
-        subcommands: [SubjectAdd.self, SubjectFind.self, SubjectShow.self])
+        subcommands: [SubjectAdd.self, SubjectImportCommand.self, SubjectFind.self, SubjectShow.self])
 }
 
 struct SubjectAdd: ParsableCommand {
@@ -62,6 +62,32 @@ struct SubjectAdd: ParsableCommand {
             throw ExitStatus.report(error)
         }
         print("subject \(id) added with \(parsed.count) encrypted field\(parsed.count == 1 ? "" : "s")")
+    }
+}
+
+struct SubjectImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import", abstract: "Import subjects from CSV or JSON Lines (.jsonl): all of them, or none.",
+        discussion: "CSV: a header row with id, category, optional kind, contract-party, source, then one column per field. Every problem is reported per line, without values; then nothing is imported and the exit code is 1.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The file to import.") var file: String
+
+    func run() throws {
+        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
+            StandardError.error("cannot read '\(file)' as UTF-8 text")
+            throw ExitStatus.usage
+        }
+        let engine = try global.openEngine()
+        let parsed = SubjectImport.parse(text, fileName: file, policy: engine.policy)
+        let problems: [SubjectImport.Problem]
+        do { problems = try engine.importSubjects(parsed, by: operatingSystemUser) } catch { throw ExitStatus.report(error) }
+        guard problems.isEmpty else {
+            for problem in problems { StandardError.write(problem.line > 0 ? "\(file):\(problem.line): error: \(problem.message)" : "\(file): error: \(problem.message)") }
+            StandardError.error("nothing imported: \(problems.count) problem\(problems.count == 1 ? "" : "s")")
+            throw ExitStatus.runtimeError
+        }
+        print("imported \(parsed.subjects.count) subjects")
     }
 }
 

@@ -99,6 +99,27 @@ public final class Keyring: Sendable {
         return (key, 1)
     }
 
+    /// Fresh keys for many subjects in one transaction.
+    func createSubjectKeys(_ subjects: [String]) throws -> [String: (key: SecretKey, version: UInt32)] {
+        var keys: [String: (key: SecretKey, version: UInt32)] = [:]
+        try pool.write { db in
+            for subject in subjects {
+                let key = try SecretKey.random(storage: .ordinary)
+                let wrapped = try KeyWrap.wrap(key, under: masters[currentVersion]!, context: Self.subjectContext(subject, keyVersion: 1, masterVersion: currentVersion))
+                try db.execute(sql: "INSERT INTO subject_keys (subject_id, key_version, master_version, wrapped) VALUES (?, 1, ?, ?)",
+                               arguments: [subject, currentVersion, Data(wrapped)])
+                keys[subject] = (key, 1)
+            }
+        }
+        return keys
+    }
+
+    func deleteSubjectKeys(_ subjects: [String]) throws {
+        try pool.write { db in
+            for subject in subjects { try db.execute(sql: "DELETE FROM subject_keys WHERE subject_id = ?", arguments: [subject]) }
+        }
+    }
+
     /// A subject's data key in ordinary memory, wiped when the returned key is released.
     func subjectKey(_ subject: String) throws -> (key: SecretKey, version: UInt32) {
         guard let row = try pool.read({ db in try Row.fetchOne(db, sql: "SELECT key_version, master_version, wrapped FROM subject_keys WHERE subject_id = ?", arguments: [subject]) }) else {

@@ -77,6 +77,37 @@ public final class Vault: Sendable {
         }
     }
 
+    /// Adds many subjects all-or-nothing: keys in one keyring transaction, rows in one vault
+    /// transaction; if the vault write fails, the new keys are removed again.
+    public func importSubjects(_ subjects: [NewSubject], at now: Instant, by actor: String) throws {
+        let keys = try keyring.createSubjectKeys(subjects.map(\.id))
+        do {
+            try pool.write { db in
+                for subject in subjects {
+                    guard let (key, version) = keys[subject.id] else { throw StoreError.keyMissing(subject.id) }
+                    try db.execute(sql: "INSERT INTO subjects (id, category, kind, consumer, contract_party, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                   arguments: [subject.id, subject.category, subject.kind.rawValue, subject.consumer, subject.contractParty, now.millisecondsSinceEpoch, actor])
+                    for (field, value) in subject.values.sorted(by: { $0.key < $1.key }) {
+                        try self.storeField(db, subject: subject.id, field: field, value: value, key: key, keyVersion: version,
+                                            source: subject.source, collectedFor: subject.collectedFor, at: now)
+                    }
+                }
+            }
+        } catch {
+            try? keyring.deleteSubjectKeys(subjects.map(\.id))
+            throw error
+        }
+    }
+
+    /// Ids among `ids` that are already in the vault.
+    public func existingSubjects(_ ids: [String]) throws -> Set<String> {
+        try pool.read { db in
+            var found: Set<String> = []
+            for id in ids where try Bool.fetchOne(db, sql: "SELECT 1 FROM subjects WHERE id = ?", arguments: [id]) == true { found.insert(id) }
+            return found
+        }
+    }
+
     private func storeField(_ db: Database, subject: String, field: String, value: String, key: SecretKey, keyVersion: UInt32,
                             source: String, collectedFor: [String]?, at now: Instant) throws {
         guard let id = policy.fields.id(field) else { throw StoreError.unknownField(field) }

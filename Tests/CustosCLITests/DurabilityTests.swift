@@ -1,3 +1,4 @@
+import Custos
 import CustosTestSupport
 import Foundation
 import GRDB
@@ -80,7 +81,14 @@ struct DurabilityTests {
             try process.run()
             return (process, out, err)
         }
-        // The CLI's event writes compete with the two readers too.
+        // The library in this process and the CLI's event writes compete with the two readers.
+        let engine = try PrivacyEngine.open(vault: folder.path + "/custos.db", masterKey: .file(folder.path + "/custos.key"))
+        var libraryLogged: [Int64] = []
+        for _ in 0..<100 {
+            let result = engine.read(subject: "D-1", fields: ["email"], purpose: "P-DEBT-COLLECT", actor: "collections-service")
+            #expect(result.logSequence != nil && result.values["email"] == "kill@example.nl")
+            if let seq = result.logSequence { libraryLogged.append(seq) }
+        }
         for day in 11...20 {
             let result = try CustosExecutable.run(["event", "record", "--subject", "D-1", "--name", "file-opened", "--effective", "2025-01-\(day)"], in: folder.url)
             #expect(result.status == 0, "\(result.stderr)")
@@ -95,9 +103,29 @@ struct DurabilityTests {
             all += String(decoding: output, as: UTF8.self).split(separator: "\n").compactMap { Int64($0) }
         }
         #expect(all.count == 300)
-        #expect(Set(all).count == 300, "no sequence number was handed out twice")
+        #expect(Set(all + libraryLogged).count == 400, "no sequence number was handed out twice")
         let verify = try CustosExecutable.run(["audit", "verify"], in: folder.url)
-        #expect(verify.status == 0 && verify.stdout.contains("300 entries"), "\(verify.stdout)\(verify.stderr)")
+        #expect(verify.status == 0 && verify.stdout.contains("400 entries"), "\(verify.stdout)\(verify.stderr)")
+    }
+
+    @Test func aNewUserAddsADebtorAndReadsItBack() throws {
+        let folder = try Self.vault()
+        let add = try CustosExecutable.run(["subject", "add", "--id", "D-2", "--category", "debtor", "--set", "email=new.user@example.nl",
+                                            "--set", "bank_account=NL91 ABNA 0417 1643 00"], in: folder.url)
+        #expect(add.status == 0, "\(add.stderr)")
+        _ = try CustosExecutable.run(["event", "record", "--subject", "D-2", "--name", "file-opened", "--effective", "2025-01-10"], in: folder.url)
+        let read = try CustosExecutable.run(["read", "--subject", "D-2", "--purpose", "P-DEBT-COLLECT", "--fields", "email,bank_account",
+                                             "--actor", "collections-service"], in: folder.url)
+        #expect(read.status == 0)
+        #expect(read.stdout.contains("email: new.user@example.nl") && read.stdout.contains("bank_account: NL91 ABNA 0417 1643 00"))
+        let marketing = try CustosExecutable.run(["read", "--subject", "D-2", "--purpose", "P-CLIENT-MKT", "--fields", "email",
+                                                  "--actor", "marketing-service"], in: folder.url)
+        #expect(marketing.status == 2)
+        #expect(!marketing.stdout.contains("new.user@example.nl"))
+        let found = try CustosExecutable.run(["subject", "find", "--email", "New.User@example.nl"], in: folder.url)
+        #expect(found.status == 0 && found.stdout == "D-2\n")
+        let shown = try CustosExecutable.run(["subject", "show", "D-2"], in: folder.url)
+        #expect(shown.stdout.contains("field  email") && !shown.stdout.contains("new.user"), "metadata only, never values")
     }
 
     @Test func aWrongMasterKeyExitsFive() throws {
