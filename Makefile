@@ -35,8 +35,12 @@ check: build
 	$(CUSTOS) policy check $(SEED_POLICY)
 	$(CUSTOS) policy test $(SEED_POLICY)
 
-# Until the vault exists, the main job validates the seed policy, summarises it, runs its
-# policy tests and decides two sample requests on supplied facts.
+# Until the full officer's day exists, the main job validates the seed policy, summarises it,
+# runs its policy tests, decides two sample requests on supplied facts, then builds a vault in
+# demo/ from a small synthetic dataset and reads, shares and audits through it.
+DEMO := demo
+DEMO_CUSTOS := cd $(DEMO) && ../$(CUSTOS)
+
 demo: build
 	$(CUSTOS) policy check $(SEED_POLICY)
 	$(CUSTOS) policy show $(SEED_POLICY)
@@ -47,6 +51,24 @@ demo: build
 	@echo; echo "A fourth foreign procedure in twelve months: not occasional (exit 2 = deny)."
 	@$(CUSTOS) decide --policies $(SEED_POLICY) --request examples/foreign-lawyer.request.json \
 	  --facts examples/debtor.facts.json --at 2025-06-02T09:00:00+02:00; test $$? -eq 2
+	@echo; echo "== A vault in $(DEMO)/ (SQLite, encrypted fields, logged decisions)"
+	@rm -rf $(DEMO) && mkdir -p $(DEMO)
+	@$(DEMO_CUSTOS) init --policies ../$(SEED_POLICY)
+	@$(DEMO_CUSTOS) subject import ../examples/demo-subjects.csv
+	@$(DEMO_CUSTOS) event record --subject D-1001 --name file-opened --effective 2025-01-10
+	@$(DEMO_CUSTOS) event record --subject D-1002 --name file-opened --effective 2025-02-03
+	@echo; echo "Collections reads a debtor (exit 0 = permit):"
+	@$(DEMO_CUSTOS) read --subject D-1001 --purpose P-DEBT-COLLECT --fields person_name,email,bank_account --actor collections-service
+	@echo; echo "Marketing may not use debtor data (exit 2 = deny):"
+	@$(DEMO_CUSTOS) read --subject D-1001 --purpose P-CLIENT-MKT --fields email --actor marketing-service; test $$? -eq 2
+	@echo; echo "The creditor gets a status update without the IBAN (exit 3 = partial):"
+	@$(DEMO_CUSTOS) share --subject D-1002 --purpose P-DEBT-COLLECT --fields person_name,claim_details,bank_account --recipient R-CLIENT --actor collections-service; test $$? -eq 3
+	@echo; echo "A Turkish lawyer for a named procedure (Art. 49(1)(e)):"
+	@$(DEMO_CUSTOS) share --subject D-1002 --purpose P-DEBT-COLLECT --fields claim_details --recipient R-FOREIGN-LAWYER --destination TR --procedure "Istanbul 2025/311" --actor collections-service
+	@echo; $(DEMO_CUSTOS) subject find --phone "+31 6 12345678"
+	@$(DEMO_CUSTOS) audit checkpoint --out checkpoint.json
+	@$(DEMO_CUSTOS) audit verify --checkpoint checkpoint.json
+	@echo; echo "demo vault, keyring, key and checkpoint are in $(DEMO)/"
 
 clean:
 	rm -rf .build
