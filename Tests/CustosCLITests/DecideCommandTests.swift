@@ -60,12 +60,23 @@ struct DecideCommandTests {
         #expect(!badFacts.stderr.contains("01-02-1980"), "a value from the input must not be echoed")
     }
 
-    @Test func withoutFactsTheVaultIsNeeded() throws {
+    @Test func withoutFactsTheFactsComeFromTheVault() throws {
         let folder = try TemporaryDirectory()
-        let request = try write(folder, "request.json", #"{"actor":"a","action":"read","purpose":"P","fields":["email"]}"#)
-        let result = try CustosExecutable.run(["decide", "--request", request] + Self.policy)
-        #expect(result.status == 1)
-        #expect(result.stderr.contains("--facts"))
+        let request = try write(folder, "request.json", #"{"actor":"collections-service","action":"read","subject":"D-1","purpose":"P-DEBT-COLLECT","fields":["email"]}"#)
+        let missing = try CustosExecutable.run(["decide", "--request", request], in: folder.url)
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("run 'custos init' first"))
+        for arguments in [["init", "--policies", RepositoryPaths.seedPolicy], ["subject", "add", "--id", "D-1", "--category", "debtor", "--set", "email=v@example.nl"]] {
+            #expect(try CustosExecutable.run(arguments, in: folder.url).status == 0)
+        }
+        let decided = try CustosExecutable.run(["decide", "--request", request, "-o", "json"], in: folder.url)
+        #expect(decided.status == 0, "\(decided.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(decided.stdout.utf8)) as? [String: Any])
+        #expect(json["seq"] as? Int == 1, "decisions on vault facts are logged")
+        #expect((json["decision"] as? [String: Any])?["hypothetical"] as? Bool == false)
+        #expect((json["values"] as? [String: Any])?.isEmpty == true, "decide releases no values")
+        let backdated = try CustosExecutable.run(["decide", "--request", request, "--at", "2020-01-01T00:00:00Z"], in: folder.url)
+        #expect(backdated.status == 64, "a caller cannot backdate a decision on vault facts")
     }
 
     @Test func aBatchAnswersEveryLineAndDeniesUnreadableOnes() throws {
