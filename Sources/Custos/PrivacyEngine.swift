@@ -16,6 +16,10 @@ public struct GatedResult: Sendable {
 /// The engine other services link: every read and share of personal data goes through it,
 /// is decided against the policy, logged durably, and only then answered.
 ///
+/// The calls are synchronous and block until the decision is durable (one fsync, shared with
+/// concurrent callers). Call them from your own threads or queues, not on Swift's cooperative
+/// thread pool without offloading: blocked pool threads starve other tasks.
+///
 /// ```swift
 /// let engine = try PrivacyEngine.open(vault: "custos.db", keyring: "custos.keys.db",
 ///                                     masterKey: .file("custos.key"), policies: "policies/invorderingsbedrijf")

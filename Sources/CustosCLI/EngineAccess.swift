@@ -23,7 +23,8 @@ extension GlobalOptions {
 
 /// The operating-system user, recorded with every change the CLI makes (DESIGN §7).
 var operatingSystemUser: String {
-    ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.environment["LOGNAME"] ?? "unknown"
+    let name = ProcessInfo.processInfo.userName
+    return name.isEmpty ? "uid-\(getuid())" : name
 }
 
 extension ExitStatus {

@@ -124,7 +124,7 @@ extension Evaluation {
             blockAll(.consentNoticeVersionMismatch, "notice '\(notice.id)' changed materially for '\(request.purpose)' after version \(givenVersion.version); fresh consent is needed")
             valid = false
         }
-        if isUnderage(at: event.at, purpose: purpose), !hasParentalAuthorisation(event) {
+        if isUnderage(event, purpose: purpose), !hasParentalAuthorisation(event) {
             blockAll(.consentUnderage, "the subject was under 16 (or of unknown age for a purpose that may involve minors) and no verified parental authorisation is recorded")
             valid = false
         }
@@ -146,9 +146,12 @@ extension Evaluation {
         return !material
     }
 
-    private func isUnderage(at consentTime: Instant, purpose: Purpose) -> Bool {
-        guard let birthDate = facts.subject?.birthDate else { return purpose.mayInvolveMinors }
-        return birthDate.completedYears(until: policy.localDate(of: consentTime)) < 16
+    /// The birth date decides; without it a declared age at consent; without either, only a
+    /// purpose that may involve minors treats the subject as possibly under 16.
+    private func isUnderage(_ event: ConsentEvent, purpose: Purpose) -> Bool {
+        if let birthDate = facts.subject?.birthDate { return birthDate.completedYears(until: policy.localDate(of: event.at)) < 16 }
+        if let age = event.ageAtConsent { return age < 16 }
+        return purpose.mayInvolveMinors
     }
 
     private func hasParentalAuthorisation(_ event: ConsentEvent) -> Bool {

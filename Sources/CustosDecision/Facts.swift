@@ -132,10 +132,13 @@ public struct ConsentEvent: Sendable, Hashable, Codable {
     public var conditionalOnService: Bool
     public var parentalAuthorisation: ParentalAuthorisation?
     public var evidence: String?
+    /// The age the subject declared or was verified to have when consenting; counts when the
+    /// birth date is not known.
+    public var ageAtConsent: Int?
 
     public init(state: ConsentState, at: Instant, method: ConsentMethod? = nil, channel: String? = nil,
                 by: ConsentGiver = .subject, preTicked: Bool = false, conditionalOnService: Bool = false,
-                parentalAuthorisation: ParentalAuthorisation? = nil, evidence: String? = nil) {
+                parentalAuthorisation: ParentalAuthorisation? = nil, evidence: String? = nil, ageAtConsent: Int? = nil) {
         self.state = state
         self.at = at
         self.method = method
@@ -145,11 +148,12 @@ public struct ConsentEvent: Sendable, Hashable, Codable {
         self.conditionalOnService = conditionalOnService
         self.parentalAuthorisation = parentalAuthorisation
         self.evidence = evidence
+        self.ageAtConsent = ageAtConsent
     }
 
     enum CodingKeys: String, CodingKey {
         case state, at, method, channel, by, preTicked = "pre-ticked", conditionalOnService = "conditional-on-service"
-        case parentalAuthorisation = "parental-authorisation", evidence
+        case parentalAuthorisation = "parental-authorisation", evidence, ageAtConsent = "age-at-consent"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -163,6 +167,7 @@ public struct ConsentEvent: Sendable, Hashable, Codable {
         conditionalOnService = try c.decodeIfPresent(Bool.self, forKey: .conditionalOnService) ?? false
         parentalAuthorisation = try c.decodeIfPresent(ParentalAuthorisation.self, forKey: .parentalAuthorisation)
         evidence = try c.decodeIfPresent(String.self, forKey: .evidence)
+        ageAtConsent = try c.decodeIfPresent(Int.self, forKey: .ageAtConsent)
     }
 }
 

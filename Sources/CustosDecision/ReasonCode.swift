@@ -68,6 +68,8 @@ public enum ReasonCode: String, Sendable, Hashable, Codable, CaseIterable {
     case admSolelyAutomatedNoException = "ADM_SOLELY_AUTOMATED_NO_EXCEPTION"
     case marketingElectronicNoOptIn = "MARKETING_ELECTRONIC_NO_OPT_IN"
     case cookieConsentRequired = "COOKIE_CONSENT_REQUIRED"
+    // Consent refused at the door (project addition, docs/decisions.md)
+    case consentNotTheBasis = "CONSENT_NOT_THE_BASIS"
     // Erasure outcomes (action `erase`)
     case erasurePartialLegalObligation = "ERASURE_PARTIAL_LEGAL_OBLIGATION"
     case erasurePartialLegalClaims = "ERASURE_PARTIAL_LEGAL_CLAIMS"
@@ -144,6 +146,7 @@ public enum ReasonCode: String, Sendable, Hashable, Codable, CaseIterable {
         case .admSolelyAutomatedNoException: "Art. 22(1)"
         case .marketingElectronicNoOptIn: "Tw Art. 11.7(1)"
         case .cookieConsentRequired: "Tw Art. 11.7a"
+        case .consentNotTheBasis: "Art. 6(1); EDPB 05/2020 §121-123"
         case .erasurePartialLegalObligation: "Art. 17(3)(b)"
         case .erasurePartialLegalClaims: "Art. 17(3)(e)"
         }

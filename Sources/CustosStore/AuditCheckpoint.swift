@@ -19,19 +19,6 @@ public struct AuditCheckpoint: Sendable, Codable, Equatable {
     }
 
     var signedBytes: [UInt8] { Array("custos-checkpoint/v1|\(vault)|\(seq)|\(hash)|\(at.millisecondsSinceEpoch)".utf8) }
-
-    static func hex(_ text: String) -> [UInt8]? {
-        guard text.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        var index = text.startIndex
-        while index < text.endIndex {
-            let next = text.index(index, offsetBy: 2)
-            guard let byte = UInt8(text[index..<next], radix: 16) else { return nil }
-            bytes.append(byte)
-            index = next
-        }
-        return bytes
-    }
 }
 
 /// The result of checking the log against a checkpoint.

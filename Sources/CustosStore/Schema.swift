@@ -54,6 +54,28 @@ enum Schema {
             CREATE TABLE erasure_ledger (salted_hash BLOB PRIMARY KEY, at INTEGER NOT NULL);
             """)
         }
+        migrator.registerMigration("v2-consent") { db in
+            try db.execute(sql: """
+            CREATE TABLE consent_events (
+                id INTEGER PRIMARY KEY, subject_id TEXT NOT NULL REFERENCES subjects(id) ON DELETE CASCADE,
+                purpose TEXT NOT NULL, state TEXT NOT NULL, notice_id TEXT, notice_version INTEGER, notice_hash TEXT,
+                language TEXT, method TEXT, channel TEXT, evidence TEXT, expressed_by TEXT NOT NULL,
+                parent_name TEXT, parent_verification TEXT, age_at_consent INTEGER,
+                presented_separately INTEGER NOT NULL, pre_ticked INTEGER NOT NULL, conditional_on_service INTEGER NOT NULL,
+                recorded_at INTEGER NOT NULL, effective_at INTEGER NOT NULL, recorded_by TEXT NOT NULL);
+            CREATE INDEX consent_events_subject ON consent_events(subject_id, purpose);
+            -- Events are append-only: only the erasure of the whole subject removes them.
+            CREATE TRIGGER consent_events_no_update BEFORE UPDATE ON consent_events
+              BEGIN SELECT RAISE(ABORT, 'consent events are append-only'); END;
+            CREATE TABLE consent_state (
+                subject_id TEXT NOT NULL REFERENCES subjects(id) ON DELETE CASCADE, purpose TEXT NOT NULL,
+                event_id INTEGER NOT NULL REFERENCES consent_events(id) ON DELETE CASCADE,
+                PRIMARY KEY (subject_id, purpose));
+            CREATE TABLE consent_refusals (
+                id INTEGER PRIMARY KEY, subject_id TEXT NOT NULL, purpose TEXT NOT NULL, code TEXT NOT NULL,
+                at INTEGER NOT NULL, recorded_by TEXT NOT NULL);
+            """)
+        }
         return migrator
     }
 

@@ -200,6 +200,10 @@ public final class Vault: Sendable {
             FieldProvenance(field: row["field"], collected: policy.localDate(of: Instant(millisecondsSinceEpoch: row["collected_at"])),
                             collectedFor: (row["collected_for"] as String?).map { $0.split(separator: "\n").map(String.init) }, source: row["source"])
         }
+        // One lookup in the folded state: the evaluator needs only the event in force.
+        facts.consents = try Self.currentConsents(db, subject: subject).values.sorted { $0.purpose < $1.purpose }.map { event in
+            ConsentRecord(purpose: event.purpose, notice: event.noticeReference, events: [event.decisionEvent])
+        }
         facts.transfers = try Row.fetchAll(db, sql: "SELECT recipient, destination, procedure, at FROM disclosures WHERE subject_id = ? AND mechanism = 'art-49-1-e' ORDER BY id", arguments: [subject]).map { row in
             TransferRecord(recipient: row["recipient"], destination: row["destination"], procedure: row["procedure"], at: Instant(millisecondsSinceEpoch: row["at"]))
         }

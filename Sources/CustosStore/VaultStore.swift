@@ -154,6 +154,15 @@ public final class VaultStore: Sendable {
         try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
     }
 
+    // MARK: signatures
+
+    /// Signs with the vault's Ed25519 key (checkpoints, consent receipts).
+    public func sign(_ message: [UInt8]) -> [UInt8] { Ed25519.sign(message, seed: keyring.signingKey) }
+
+    public func verifySignature(_ signature: [UInt8], of message: [UInt8]) -> Bool {
+        Ed25519.verify(signature, of: message, publicKey: keyring.signingPublicKey)
+    }
+
     // MARK: checkpoints
 
     public func checkpoint(at now: Instant) throws -> AuditCheckpoint {
@@ -170,7 +179,7 @@ public final class VaultStore: Sendable {
     }
 
     public func verify(_ checkpoint: AuditCheckpoint) throws -> CheckpointVerification {
-        guard let signature = AuditCheckpoint.hex(checkpoint.signature),
+        guard let signature = Hex.decode(checkpoint.signature),
               Ed25519.verify(signature, of: checkpoint.signedBytes, publicKey: keyring.signingPublicKey) else { return .signatureInvalid }
         guard checkpoint.vault == vaultId else { return .otherVault }
         let hash = try pool.read { db in try Data.fetchOne(db, sql: "SELECT hash FROM decision_log WHERE seq = ?", arguments: [checkpoint.seq]) }

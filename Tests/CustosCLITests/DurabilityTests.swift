@@ -128,6 +128,32 @@ struct DurabilityTests {
         #expect(shown.stdout.contains("field  email") && !shown.stdout.contains("new.user"), "metadata only, never values")
     }
 
+    @Test func aNewUserGivesAndWithdrawsNewsletterConsent() throws {
+        let folder = try Self.vault()
+        func run(_ arguments: [String]) throws -> CommandResult { try CustosExecutable.run(arguments, in: folder.url) }
+        #expect(try run(["subject", "add", "--id", "PR-1", "--category", "prospect", "--set", "email=els@example.nl"]).status == 0)
+        let read = ["read", "--subject", "PR-1", "--purpose", "P-NEWSLETTER-EMAIL", "--fields", "email", "--actor", "newsletter"]
+        let give = try run(["consent", "give", "--subject", "PR-1", "--purpose", "P-NEWSLETTER-EMAIL", "--method", "checkbox-ticked",
+                            "--channel", "web-form", "--age", "41"])
+        #expect(give.status == 0 && give.stdout.contains("consent given under N-NEWS@"), "\(give.stderr)")
+        let permitted = try run(read)
+        #expect(permitted.status == 0 && permitted.stdout.contains("email: els@example.nl"))
+        #expect(try run(["consent", "receipt", "--subject", "PR-1", "--purpose", "P-NEWSLETTER-EMAIL", "--out", "receipt.json"]).status == 0)
+        #expect(try run(["consent", "withdraw", "--subject", "PR-1", "--purpose", "P-NEWSLETTER-EMAIL", "--channel", "e-mail"]).status == 0)
+        let denied = try run(read)
+        #expect(denied.status == 2 && denied.stdout.contains("CONSENT_WITHDRAWN") && !denied.stdout.contains("els@example.nl"))
+        let verified = try run(["consent", "verify-receipt", "receipt.json"])
+        #expect(verified.status == 0 && verified.stdout.contains("status given"), "the receipt shows the state when it was issued")
+        let receipt = try String(contentsOfFile: folder.path + "/receipt.json", encoding: .utf8)
+        try folder.write(receipt.replacingOccurrences(of: "\"given\"", with: "\"refused\""), to: "tampered.json")
+        #expect(try run(["consent", "verify-receipt", "tampered.json"]).status == 5)
+        let refused = try run(["consent", "give", "--subject", "PR-1", "--purpose", "P-NEWSLETTER-EMAIL", "--method", "checkbox-ticked",
+                               "--channel", "web-form", "--age", "41", "--pre-ticked"])
+        #expect(refused.status == 2 && refused.stderr.contains("[CONSENT_INVALID_NOT_AFFIRMATIVE]"))
+        let list = try run(["consent", "list", "--subject", "PR-1"])
+        #expect(list.stdout.contains("withdrawn") && list.stdout.contains("refused") && !list.stdout.contains("els@example.nl"))
+    }
+
     @Test func aWrongMasterKeyExitsFive() throws {
         let folder = try Self.vault()
         let other = folder.path + "/other.key"

@@ -135,7 +135,8 @@ struct RandomWorld {
                 ConsentEvent(state: chance(0.6) ? .given : pick(ConsentState.allCases), at: instant(),
                              method: chance(0.9) ? pick(ConsentMethod.allCases) : nil, by: .subject, preTicked: chance(0.1),
                              conditionalOnService: chance(0.1),
-                             parentalAuthorisation: chance(0.2) ? ParentalAuthorisation(by: "parent", verifiedVia: chance(0.8) ? "id" : "") : nil)
+                             parentalAuthorisation: chance(0.2) ? ParentalAuthorisation(by: "parent", verifiedVia: chance(0.8) ? "id" : "") : nil,
+                             ageAtConsent: chance(0.3) ? int(10...60) : nil)
             }
             facts.consents.append(ConsentRecord(purpose: purpose, notice: notice, events: events))
         }

@@ -235,7 +235,7 @@ struct ReferenceEvaluator {
                 if mismatch { state.all(.consentNoticeVersionMismatch); ok = false }
             }
         }
-        var minor = purpose.mayInvolveMinors
+        var minor = event.ageAtConsent.map { $0 < 16 } ?? purpose.mayInvolveMinors
         if let birth = facts.subject?.birthDate {
             let then = localDate(event.at)
             var age = then.year - birth.year

@@ -82,18 +82,13 @@ struct DecisionLogTests {
         #expect(try other.engine.verify(try fixture.engine.checkpoint()) == .signatureInvalid, "another vault's key did not sign it")
     }
 
-    @Test func concurrentReadersShareCommitsAndLoseNothing() async throws {
+    @Test func concurrentReadersShareCommitsAndLoseNothing() throws {
         let fixture = try VaultFixture()
         try fixture.addDebtor("D-1", marker: "cc01")
         let engine = fixture.engine
-        let sequences = await withTaskGroup(of: [Int64].self) { group in
-            for _ in 0..<8 {
-                group.addTask {
-                    (0..<50).compactMap { _ in engine.read(subject: "D-1", fields: ["email"], purpose: "P-DEBT-COLLECT", actor: "collections-service").logSequence }
-                }
-            }
-            return await group.reduce(into: []) { $0 += $1 }
-        }
+        let sequences = onThreads(8) { _ in
+            (0..<50).compactMap { _ in engine.read(subject: "D-1", fields: ["email"], purpose: "P-DEBT-COLLECT", actor: "collections-service").logSequence }
+        }.flatMap { $0 }
         #expect(sequences.count == 400)
         #expect(Set(sequences) == Set(1...400))
         #expect(try engine.verifyLog().entries == 400)

@@ -39,7 +39,8 @@ struct PolicyCorpusTests {
             .subprocessorNotAuthorised,   // DefenceInDepthTests: the validator rejects such a policy
             .cookieConsentRequired,       // DefenceInDepthTests: the validator rejects such a policy
             .engineError,                 // CLI: an unreadable batch line
-            .fieldUnreadable,             // the vault (a ciphertext that fails to open)
+            .fieldUnreadable,             // VaultTests: a ciphertext that fails to open
+            .consentNotTheBasis,          // ConsentTests: refused at the door, not a decision code
         ]
         for code in ReasonCode.allCases where !coveredElsewhere.contains(code) {
             #expect(expected.contains(code), "no policy test expects \(code.rawValue)")

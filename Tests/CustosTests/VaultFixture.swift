@@ -1,25 +1,41 @@
+import Synchronization
 import Custos
 import CustosTestSupport
 import Foundation
 
-/// A fresh vault in a temporary folder, with a fixed clock, for one test.
+
+
+/// A clock a test can move.
+final class TestClock: Sendable {
+    private let current: Mutex<Instant>
+    init(_ start: Instant) { current = Mutex(start) }
+    var now: Instant { current.withLock { $0 } }
+    func set(_ instant: Instant) { current.withLock { $0 = instant } }
+    func set(_ text: String) { set(Instant(iso8601: text)!) }
+}
+
+/// A fresh vault in a temporary folder, with a clock the test controls, for one test.
 final class VaultFixture {
     let folder: TemporaryDirectory
     let engine: PrivacyEngine
+    let clock: TestClock
     static let now = Instant(iso8601: "2025-06-02T09:00:00+02:00")!
 
     var vaultPath: String { folder.path + "/custos.db" }
     var keyringPath: String { folder.path + "/custos.keys.db" }
     var keyPath: String { folder.path + "/custos.key" }
 
-    init() throws {
+    init(start: Instant = VaultFixture.now) throws {
         folder = try TemporaryDirectory()
+        let clock = TestClock(start)
+        self.clock = clock
         engine = try PrivacyEngine.initialise(vault: folder.path + "/custos.db", masterKey: .file(folder.path + "/custos.key"),
-                                              policies: RepositoryPaths.seedPolicy, clock: { VaultFixture.now })
+                                              policies: RepositoryPaths.seedPolicy, clock: { clock.now })
     }
 
     func reopen(key: String? = nil) throws -> PrivacyEngine {
-        try PrivacyEngine.open(vault: vaultPath, masterKey: .file(key ?? keyPath), clock: { VaultFixture.now })
+        let clock = self.clock
+        return try PrivacyEngine.open(vault: vaultPath, masterKey: .file(key ?? keyPath), clock: { clock.now })
     }
 
     /// A debtor with an open file and three values that appear nowhere else.
@@ -51,4 +67,21 @@ extension Array where Element == UInt8 {
         }
         return false
     }
+}
+
+/// Runs `count` blocking workers on their own threads (not Swift's cooperative pool, which
+/// blocking callers of the synchronous engine API would starve) and returns their results.
+func onThreads<T: Sendable>(_ count: Int, _ work: @escaping @Sendable (Int) -> T) -> [T] {
+    let results = Mutex<[Int: T]>([:])
+    let group = DispatchGroup()
+    for index in 0..<count {
+        group.enter()
+        Thread.detachNewThread {
+            let value = work(index)
+            results.withLock { $0[index] = value }
+            group.leave()
+        }
+    }
+    group.wait()
+    return results.withLock { stored in (0..<count).map { stored[$0]! } }
 }

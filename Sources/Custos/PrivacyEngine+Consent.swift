@@ -1,0 +1,155 @@
+import Foundation
+public import CustosDecision
+public import CustosPolicy
+public import CustosStore
+
+/// A consent as the officer or a web form records it: one act, possibly for several purposes,
+/// stored per purpose.
+public struct ConsentGrant: Sendable {
+    public var subject: String
+    public var purposes: [String]
+    /// The notice version shown; nil means the version in force when the consent took effect.
+    public var noticeVersion: Int?
+    public var method: ConsentMethod
+    public var channel: String
+    public var evidence: String?
+    public var by: ConsentGiver
+    public var parentalAuthorisation: ParentalAuthorisation?
+    public var ageAtConsent: Int?
+    public var presentedSeparately: Bool
+    public var preTicked: Bool
+    public var conditionalOnService: Bool
+    /// When it took effect (a paper form signed earlier); nil means now; never in the future.
+    public var effective: Instant?
+
+    public init(subject: String, purposes: [String], noticeVersion: Int? = nil, method: ConsentMethod, channel: String,
+                evidence: String? = nil, by: ConsentGiver = .subject, parentalAuthorisation: ParentalAuthorisation? = nil,
+                ageAtConsent: Int? = nil, presentedSeparately: Bool = true, preTicked: Bool = false, conditionalOnService: Bool = false,
+                effective: Instant? = nil) {
+        self.subject = subject
+        self.purposes = purposes
+        self.noticeVersion = noticeVersion
+        self.method = method
+        self.channel = channel
+        self.evidence = evidence
+        self.by = by
+        self.parentalAuthorisation = parentalAuthorisation
+        self.ageAtConsent = ageAtConsent
+        self.presentedSeparately = presentedSeparately
+        self.preTicked = preTicked
+        self.conditionalOnService = conditionalOnService
+        self.effective = effective
+    }
+}
+
+/// What happened to one purpose of a grant.
+public enum ConsentOutcome: Sendable, Equatable {
+    case recorded(purpose: String, state: ConsentState, notice: String)
+    case refused(purpose: String, code: ReasonCode, message: String)
+}
+
+public enum ConsentError: Error, Sendable, CustomStringConvertible {
+    case effectiveInFuture
+    public var description: String { "a consent or withdrawal cannot take effect in the future" }
+}
+
+extension PrivacyEngine {
+    /// Records a consent per purpose after the checks at the door (gdpr.md §4.1): the purpose
+    /// rests on consent for this subject, the notice version exists and discloses it, the act
+    /// is affirmative and not a condition of a service, and someone under 16 has verified
+    /// parental authorisation. A refusal is recorded with its code and changes no state.
+    ///
+    /// ```swift
+    /// let outcomes = try engine.giveConsent(ConsentGrant(subject: "PR-1", purposes: ["P-NEWSLETTER-EMAIL"],
+    ///                                                    method: .checkboxTicked, channel: "web-form", ageAtConsent: 34),
+    ///                                       by: "web-portal")
+    /// ```
+    public func giveConsent(_ grant: ConsentGrant, by actor: String) throws -> [ConsentOutcome] {
+        let now = clock()
+        let effective = grant.effective ?? now
+        guard effective <= now else { throw ConsentError.effectiveInFuture }
+        guard let facts = try store.vault.facts(of: grant.subject), let subject = facts.subject else { throw StoreError.subjectUnknown(grant.subject) }
+        let birthDate = store.vault.openFields(["birth_date"], of: grant.subject).values["birth_date"].flatMap(LocalDate.init(parsing:))
+        let current = try store.vault.consentState(of: grant.subject)
+        var outcomes: [ConsentOutcome] = []
+        var accepted: [ConsentLedgerEvent] = []
+        for purposeId in grant.purposes {
+            switch check(grant, purposeId: purposeId, category: subject.category, birthDate: birthDate, effective: effective) {
+            case let .failure(refusal):
+                try store.vault.recordConsentRefusal(ConsentRefusal(subject: grant.subject, purpose: purposeId, code: refusal.code, at: now), by: actor)
+                outcomes.append(.refused(purpose: purposeId, code: refusal.code, message: refusal.message))
+            case let .success(version):
+                let purpose = policy.policy.purpose(purposeId)!
+                let notice = policy.policy.notice(purpose.notice!.id)!
+                let previous = current[purposeId]?.state
+                let state: ConsentState = previous == .given || previous == .renewed ? .renewed : .given
+                let age = birthDate.map { $0.completedYears(until: policy.localDate(of: effective)) } ?? grant.ageAtConsent
+                accepted.append(ConsentLedgerEvent(
+                    subject: grant.subject, purpose: purposeId, state: state, noticeId: notice.id.id, noticeVersion: version.version,
+                    noticeHash: version.contentHash, language: version.language, method: grant.method, channel: grant.channel,
+                    evidence: grant.evidence, expressedBy: grant.by, parentalAuthorisation: grant.parentalAuthorisation, ageAtConsent: age,
+                    presentedSeparately: grant.presentedSeparately, preTicked: grant.preTicked, conditionalOnService: grant.conditionalOnService,
+                    recordedAt: now, effectiveAt: effective, recordedBy: actor))
+                outcomes.append(.recorded(purpose: purposeId, state: state, notice: "\(notice.id.id)@\(version.version)"))
+            }
+        }
+        try store.vault.appendConsentEvents(accepted)
+        return outcomes
+    }
+
+    private struct Refusal: Error {
+        let code: ReasonCode
+        let message: String
+    }
+
+    /// The door: the notice version the consent is given under, or why it is refused.
+    private func check(_ grant: ConsentGrant, purposeId: String, category: String, birthDate: LocalDate?, effective: Instant) -> Result<NoticeVersion, Refusal> {
+        guard let purpose = policy.policy.purpose(purposeId) else {
+            return .failure(Refusal(code: .purposeNotDeclared, message: "purpose '\(purposeId)' is not declared in the policy"))
+        }
+        guard purpose.basis(for: category) == .consent else {
+            let basis = purpose.basis(for: category).map { "\($0.rawValue) (\($0.article))" } ?? "nothing: it does not cover '\(category)'"
+            return .failure(Refusal(code: .consentNotTheBasis, message: "purpose '\(purposeId)' rests on \(basis) for this subject, not on consent; asking for consent would mislead (EDPB 05/2020)"))
+        }
+        let date = policy.localDate(of: effective)
+        guard let noticeRef = purpose.notice, let notice = policy.policy.notice(noticeRef.id),
+              let version = grant.noticeVersion.map({ number in notice.versions.first { $0.version == number } }) ?? notice.version(inForceOn: date),
+              version.scope(of: purposeId) != nil else {
+            return .failure(Refusal(code: .consentUnprovable, message: "no version\(grant.noticeVersion.map { " \($0)" } ?? " in force") of the purpose's notice discloses '\(purposeId)'"))
+        }
+        if grant.preTicked || !grant.method.isAffirmative {
+            return .failure(Refusal(code: .consentInvalidNotAffirmative, message: "consent must be a clear affirmative act; \(grant.preTicked ? "a pre-ticked box" : "'\(grant.method.rawValue)'") is not"))
+        }
+        if grant.conditionalOnService {
+            return .failure(Refusal(code: .consentNotFreelyGiven, message: "consent may not be a condition of a service that does not need it (Art. 7(4))"))
+        }
+        let age = birthDate.map { $0.completedYears(until: date) } ?? grant.ageAtConsent
+        let parental = grant.parentalAuthorisation.map { !$0.by.isEmpty && !$0.verifiedVia.isEmpty } ?? false
+        if !parental {
+            if let age, age < 16 {
+                return .failure(Refusal(code: .consentUnderage, message: "the subject is under 16: a holder of parental responsibility must give or authorise it, with a verification method"))
+            }
+            if age == nil, purpose.mayInvolveMinors {
+                return .failure(Refusal(code: .consentUnderage, message: "the subject's age is unknown and '\(purposeId)' may involve minors: record the birth date, give the age at consent, or parental authorisation"))
+            }
+        }
+        return .success(version)
+    }
+
+    /// Withdraws consent for purposes, on any channel. When this returns the withdrawal is
+    /// durable, and no decision that starts afterwards, in any process, permits on it.
+    public func withdrawConsent(subject: String, purposes: [String], channel: String, evidence: String? = nil,
+                                effective: Instant? = nil, by actor: String) throws {
+        let now = clock()
+        let at = min(effective ?? now, now)  // a withdrawal is effective no later than when it is recorded
+        try store.vault.appendConsentEvents(purposes.map { purpose in
+            ConsentLedgerEvent(subject: subject, purpose: purpose, state: .withdrawn, channel: channel, evidence: evidence,
+                               recordedAt: now, effectiveAt: at, recordedBy: actor)
+        })
+    }
+
+    /// The consent history and the current state per purpose.
+    public func consents(for subject: String) throws -> (history: [ConsentLedgerEvent], current: [String: ConsentLedgerEvent], refusals: [ConsentRefusal]) {
+        (try store.vault.consentHistory(of: subject), try store.vault.consentState(of: subject), try store.vault.consentRefusals(of: subject))
+    }
+}

@@ -1,0 +1,174 @@
+import ArgumentParser
+import Custos
+import Foundation
+
+struct ConsentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "consent", abstract: "Give, withdraw, list and prove consent.",
+        subcommands: [ConsentGive.self, ConsentWithdraw.self, ConsentList.self, ConsentReceiptCommand.self, ConsentVerifyReceipt.self])
+}
+
+/// An instant from ISO 8601, or a date taken as the start of that day in the controller's zone.
+private func instant(_ text: String?, engine: PrivacyEngine) throws -> Instant? {
+    guard let text else { return nil }
+    if let instant = Instant(iso8601: text) { return instant }
+    if let date = LocalDate(parsing: text) {
+        let offset = engine.policy.timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(date.daysSinceEpoch) * 86_400))
+        return Instant(millisecondsSinceEpoch: (Int64(date.daysSinceEpoch) * 86_400 - Int64(offset)) * 1000)
+    }
+    throw ValidationError("--effective must be a date (YYYY-MM-DD) or an ISO 8601 instant")
+}
+
+struct ConsentGive: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "give", abstract: "Record consent, per purpose, after the checks at the door.",
+        discussion: "Refused (exit 2, recorded with its code): a purpose not based on consent, a pre-ticked box or other non-affirmative method, a notice version that does not disclose the purpose, a consent tied to a service, or someone under 16 (or of unknown age where minors may sign up) without verified parental authorisation.")
+
+    @OptionGroup var global: GlobalOptions
+    @Option var subject: String
+    @Option(name: .customLong("purpose"), help: "A purpose; repeat for a consent to several purposes in one act (stored per purpose).")
+    var purposes: [String]
+    @Option(help: "The notice version shown; default the version in force.") var noticeVersion: Int?
+    @Option(help: "checkbox-ticked, signed-form, explicit-click, verbal-recorded, e-mail-reply, double-opt-in, …") var method: String
+    @Option(help: "Where it was given: web-form, paper, e-mail, phone, …") var channel: String
+    @Option(help: "Evidence reference: form snapshot hash, scan id, call recording id.") var evidence: String?
+    @Option(help: "Who expressed it: subject, parent, guardian or agent.") var by = "subject"
+    @Option(help: "The parent or guardian who gave or authorised it.") var parent: String?
+    @Option(help: "How the parental authority was verified.") var parentVerifiedVia: String?
+    @Option(help: "The subject's age at consent, when no birth date is recorded.") var age: Int?
+    @Flag(help: "The box was pre-ticked (always refused).") var preTicked = false
+    @Flag(help: "The consent was a condition of a service (always refused).") var conditionalOnService = false
+    @Flag(help: "The request was not presented separately from other matters.") var notPresentedSeparately = false
+    @Option(help: "When it took effect (a paper form signed earlier); not in the future.") var effective: String?
+
+    func run() throws {
+        guard let consentMethod = ConsentMethod(rawValue: method) else {
+            throw ValidationError("--method must be one of \(ConsentMethod.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard let giver = ConsentGiver(rawValue: by) else { throw ValidationError("--by must be subject, parent, guardian or agent") }
+        let engine = try global.openEngine()
+        let grant = ConsentGrant(
+            subject: subject, purposes: purposes, noticeVersion: noticeVersion, method: consentMethod, channel: channel, evidence: evidence,
+            by: giver, parentalAuthorisation: parent.map { ParentalAuthorisation(by: $0, verifiedVia: parentVerifiedVia ?? "") },
+            ageAtConsent: age, presentedSeparately: !notPresentedSeparately, preTicked: preTicked, conditionalOnService: conditionalOnService,
+            effective: try instant(effective, engine: engine))
+        let outcomes: [ConsentOutcome]
+        do { outcomes = try engine.giveConsent(grant, by: operatingSystemUser) } catch { throw ExitStatus.report(error) }
+        var refused = false
+        for outcome in outcomes {
+            switch outcome {
+            case let .recorded(purpose, state, notice): print("\(purpose): consent \(state.rawValue) under \(notice)")
+            case let .refused(purpose, code, message):
+                refused = true
+                StandardError.write("custos: refused: \(purpose): [\(code.rawValue)] \(message)")
+            }
+        }
+        if refused { throw ExitStatus.denied }
+    }
+}
+
+struct ConsentWithdraw: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "withdraw", abstract: "Withdraw consent on any channel; effective for every decision after this returns.")
+
+    @OptionGroup var global: GlobalOptions
+    @Option var subject: String
+    @Option(name: .customLong("purpose"), help: "A purpose; repeat for several.") var purposes: [String]
+    @Option(help: "How the withdrawal arrived: e-mail, phone, letter, web-form, …") var channel: String
+    @Option(help: "Evidence reference.") var evidence: String?
+    @Option(help: "When it was expressed, if earlier than now.") var effective: String?
+
+    func run() throws {
+        let engine = try global.openEngine()
+        do {
+            try engine.withdrawConsent(subject: subject, purposes: purposes, channel: channel, evidence: evidence,
+                                       effective: try instant(effective, engine: engine), by: operatingSystemUser)
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            throw ExitStatus.report(error)
+        }
+        print("consent withdrawn for \(purposes.joined(separator: ", ")) of \(subject)")
+    }
+}
+
+struct ConsentList: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "Show consent history and current state per purpose.")
+
+    @OptionGroup var global: GlobalOptions
+    @Option var subject: String
+
+    func run() throws {
+        let engine = try global.openEngine()
+        let (history, current, refusals): ([ConsentLedgerEvent], [String: ConsentLedgerEvent], [ConsentRefusal])
+        do { (history, current, refusals) = try engine.consents(for: subject) } catch { throw ExitStatus.report(error) }
+        if global.output == .json {
+            struct Report: Encodable { let subject: String; let current: [String: ConsentLedgerEvent]; let history: [ConsentLedgerEvent]; let refusals: [ConsentRefusal] }
+            print(KebabJSON.string(Report(subject: subject, current: current, history: history, refusals: refusals)))
+            return
+        }
+        func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
+        print("Consent of \(subject)")
+        print("  \(pad("purpose", 22)) \(pad("state", 10)) \(pad("notice", 12)) \(pad("since", 26)) how")
+        for (purpose, event) in current.sorted(by: { $0.key < $1.key }) {
+            print("  \(pad(purpose, 22)) \(pad(event.state.rawValue, 10)) \(pad(event.noticeReference ?? "-", 12)) \(pad(event.effectiveAt.description, 26)) \([event.method?.rawValue, event.channel].compactMap { $0 }.joined(separator: " via "))")
+        }
+        print("History")
+        for event in history {
+            print("  #\(event.id) \(event.effectiveAt) \(pad(event.purpose, 22)) \(pad(event.state.rawValue, 10)) \(event.noticeReference ?? "") by \(event.expressedBy.rawValue)\(event.channel.map { " via \($0)" } ?? "") (recorded \(event.recordedAt) by \(event.recordedBy))")
+        }
+        for refusal in refusals { print("  refused \(refusal.at) \(refusal.purpose) [\(refusal.code.rawValue)]") }
+    }
+}
+
+struct ConsentReceiptCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "receipt", abstract: "Export a signed consent receipt (ISO/IEC TS 27560 field names) as JSON.")
+
+    @OptionGroup var global: GlobalOptions
+    @Option var subject: String
+    @Option var purpose: String
+    @Option(help: "Write to this file instead of standard output.") var out: String?
+
+    func run() throws {
+        let engine = try global.openEngine()
+        let receipt: ConsentReceipt
+        do { receipt = try engine.consentReceipt(subject: subject, purpose: purpose) } catch { throw ExitStatus.report(error) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(receipt)) ?? Data()
+        if let out {
+            guard FileManager.default.createFile(atPath: out, contents: data) else { StandardError.error("cannot write '\(out)'"); throw ExitStatus.runtimeError }
+            print("receipt written to \(out)")
+        } else {
+            print(String(decoding: data, as: UTF8.self))
+        }
+    }
+}
+
+struct ConsentVerifyReceipt: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify-receipt", abstract: "Verify a consent receipt's signature against this vault's key.",
+        discussion: "Exit 0 valid, 5 tampered or signed by another key.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument var file: String
+
+    func run() throws {
+        guard let data = FileManager.default.contents(atPath: file), let receipt = try? JSONDecoder().decode(ConsentReceipt.self, from: data) else {
+            StandardError.error("'\(file)' is not a consent receipt")
+            throw ExitStatus.integrityFailure
+        }
+        let engine = try global.openEngine()
+        switch engine.verify(receipt) {
+        case .valid:
+            print("receipt \(receipt.receipt.recordId) is valid: \(receipt.receipt.piiPrincipalId), \(receipt.receipt.purposes.map(\.id).joined(separator: ", ")), status \(receipt.receipt.consentStatus) at \(receipt.receipt.issuedAt)")
+        case .signatureInvalid:
+            StandardError.error("the receipt's signature does not match its content: it was altered")
+            throw ExitStatus.integrityFailure
+        case .otherVault:
+            StandardError.error("the receipt was signed by another vault's key")
+            throw ExitStatus.integrityFailure
+        }
+    }
+}
