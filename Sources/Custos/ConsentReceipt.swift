@@ -95,7 +95,7 @@ public struct ConsentReceipt: Sendable, Codable, Equatable {
 extension PrivacyEngine {
     /// A signed receipt of a subject's consent for one purpose, with the history so far.
     public func consentReceipt(subject: String, purpose purposeId: String) throws -> ConsentReceipt {
-        guard let purpose = policy.policy.purpose(purposeId) else { throw StoreError.unknownField(purposeId) }
+        guard let purpose = policy.policy.purpose(purposeId) else { throw StoreError.unknownPurpose(purposeId) }
         let history = try store.vault.consentHistory(of: subject).filter { $0.purpose == purposeId }
         let current = try store.vault.consentState(of: subject)[purposeId]
         let given = history.last { $0.state == .given || $0.state == .renewed }

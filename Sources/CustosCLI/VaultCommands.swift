@@ -9,13 +9,10 @@ struct Init: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Flag(help: "A simulation vault: its clock may be set, and everything in it is marked simulated.")
-    var simulation = false
-
     func run() throws {
         guard let folder = global.policyFolder else { throw ValidationError("give the policy folder with --policies DIR") }
         do {
-            let engine = try PrivacyEngine.initialise(vault: global.db, masterKey: global.masterKey, policies: folder, simulation: simulation)
+            let engine = try PrivacyEngine.initialise(vault: global.db, masterKey: global.masterKey, policies: folder)
             print("vault \(global.db) created (id \(engine.store.vaultId)), keyring \(PrivacyEngine.defaultKeyring(global.db))")
             if case let .file(path) = global.masterKey { print("master key in \(path) (mode 0600): keep it, and back it up apart from the vault") }
             print("policy \(folder), digest \(engine.policy.digest)")

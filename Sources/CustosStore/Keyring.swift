@@ -48,12 +48,13 @@ public final class Keyring: Sendable {
         let pool = try StoreDatabase.open(path: path)
         try Schema.keyringMigrator().migrate(pool)
         let rows = try pool.read { db in try Row.fetchAll(db, sql: "SELECT version, salt, check_value FROM master_keys WHERE retired_at IS NULL ORDER BY version") }
+        let fileKey: SecretKey? = if case let .file(path) = source { try MasterKeyFile.load(from: path) } else { nil }
         var masters: [Int: SecretKey] = [:]
         for row in rows {
             let version: Int = row["version"]
             let key: SecretKey
             switch source {
-            case let .file(path): key = try MasterKeyFile.load(from: path)
+            case .file: key = fileKey!
             case let .passphrase(bytes):
                 var copy = bytes
                 guard let salt: Data = row["salt"] else { throw StoreError.wrongMasterKey }

@@ -10,6 +10,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case subjectExists(String)
     case subjectUnknown(String)
     case unknownField(String)
+    case unknownPurpose(String)
     case unknownCategory(String)
     case unknownEvent(String)
     case keyMissing(String)
@@ -28,6 +29,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .subjectExists(id): "subject \(id) already exists"
         case let .subjectUnknown(id): "subject \(id) is not in the vault"
         case let .unknownField(field): "field '\(field)' is not declared in the policy"
+        case let .unknownPurpose(purpose): "purpose '\(purpose)' is not declared in the policy"
         case let .unknownCategory(category): "subject category '\(category)' is not declared in the policy"
         case let .unknownEvent(event): "lifecycle event '\(event)' is not declared in the policy"
         case let .keyMissing(id): "no key for subject \(id) in the keyring"

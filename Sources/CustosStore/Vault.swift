@@ -66,15 +66,7 @@ public final class Vault: Sendable {
         for field in subject.values.keys where policy.fields.id(field) == nil { throw StoreError.unknownField(field) }
         let exists = try pool.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM subjects WHERE id = ?", arguments: [subject.id]) } ?? false
         guard !exists else { throw StoreError.subjectExists(subject.id) }
-        let (key, keyVersion) = try keyring.createSubjectKey(subject.id)
-        try pool.write { db in
-            try db.execute(sql: "INSERT INTO subjects (id, category, kind, consumer, contract_party, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                           arguments: [subject.id, subject.category, subject.kind.rawValue, subject.consumer, subject.contractParty, now.millisecondsSinceEpoch, actor])
-            for (field, value) in subject.values.sorted(by: { $0.key < $1.key }) {
-                try self.storeField(db, subject: subject.id, field: field, value: value, key: key, keyVersion: keyVersion,
-                                    source: subject.source, collectedFor: subject.collectedFor, at: now)
-            }
-        }
+        try importSubjects([subject], at: now, by: actor)
     }
 
     /// Adds many subjects all-or-nothing: keys in one keyring transaction, rows in one vault
