@@ -76,6 +76,22 @@ enum Schema {
                 at INTEGER NOT NULL, recorded_by TEXT NOT NULL);
             """)
         }
+        migrator.registerMigration("v3-officer") { db in
+            try db.execute(sql: """
+            ALTER TABLE restrictions ADD COLUMN subject_informed_at INTEGER;
+            ALTER TABLE legal_holds ADD COLUMN placed_by TEXT;
+            ALTER TABLE legal_holds ADD COLUMN lifted_by TEXT;
+            CREATE TABLE requests (
+                id TEXT PRIMARY KEY, subject_id TEXT NOT NULL, type TEXT NOT NULL, purpose TEXT, channel TEXT NOT NULL,
+                received_at INTEGER NOT NULL, received_on TEXT NOT NULL, requester TEXT NOT NULL, mandate TEXT,
+                identity TEXT NOT NULL, identity_method TEXT, status TEXT NOT NULL, due_on TEXT NOT NULL,
+                extension_notice_on TEXT, extension_reasons TEXT, closed_at INTEGER, outcome TEXT);
+            CREATE INDEX requests_subject ON requests(subject_id);
+            CREATE TABLE request_events (
+                id INTEGER PRIMARY KEY, request_id TEXT NOT NULL REFERENCES requests(id), at INTEGER NOT NULL,
+                event TEXT NOT NULL, detail TEXT, recorded_by TEXT NOT NULL);
+            """)
+        }
         return migrator
     }
 

@@ -1,0 +1,109 @@
+import ArgumentParser
+import Custos
+import Foundation
+
+struct HoldCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "hold", abstract: "Place and lift legal holds (Art. 17(3)(e)).",
+                                                    subcommands: [HoldPlace.self, HoldLift.self])
+}
+
+struct HoldPlace: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "place", abstract: "Keep a subject's data beyond retention for proceedings.")
+    @OptionGroup var global: GlobalOptions
+    @Option var subject: String
+    @Option(help: "Case or court reference.") var reference: String
+    @Option(help: "From this date (default today).") var since: String?
+    @Option(help: "Only these fields (comma-separated).") var fields: String?
+    @Option(help: "Only these purposes (comma-separated).") var purposes: String?
+
+    func run() throws {
+        let date = try since.map { text -> LocalDate in
+            guard let date = LocalDate(parsing: text) else { throw ValidationError("--since must be YYYY-MM-DD") }
+            return date
+        }
+        let engine = try global.openEngine()
+        do {
+            let id = try engine.placeHold(subject: subject, reference: reference, since: date, fields: fields.map(fieldList),
+                                          purposes: purposes.map(fieldList), by: operatingSystemUser)
+            print("legal hold #\(id) placed on \(subject)")
+        } catch { throw ExitStatus.report(error) }
+    }
+}
+
+struct HoldLift: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "lift", abstract: "End a legal hold; it stays on record.")
+    @OptionGroup var global: GlobalOptions
+    @Option var id: Int64
+    func run() throws {
+        let engine = try global.openEngine()
+        do { try engine.liftHold(id: id, by: operatingSystemUser); print("legal hold #\(id) lifted") } catch { throw ExitStatus.report(error) }
+    }
+}
+
+struct ObjectionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "objection", abstract: "Record objections and their Art. 21(1) assessment.",
+                                                    subcommands: [ObjectionRecord.self, ObjectionAssess.self])
+}
+
+struct ObjectionRecord: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "record", abstract: "Record an objection; it takes effect at once.")
+    @OptionGroup var global: GlobalOptions
+    @Option var subject: String
+    @Option(help: "The purpose objected to; all purposes it can apply to when left out.") var purpose: String?
+    @Option(help: "general or direct-marketing.") var kind = "general"
+
+    func run() throws {
+        guard let objectionKind = ObjectionKind(rawValue: kind) else { throw ValidationError("--kind is general or direct-marketing") }
+        let engine = try global.openEngine()
+        do {
+            let id = try engine.recordObjection(subject: subject, purpose: purpose, kind: objectionKind)
+            print("objection #\(id) recorded: \(objectionKind == .directMarketing ? "direct marketing stops" : "processing stops until an assessment is recorded")")
+        } catch { throw ExitStatus.report(error) }
+    }
+}
+
+struct ObjectionAssess: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "assess", abstract: "Record the assessment of an objection.",
+                                                    discussion: "overridden needs --reference to the documented compelling legitimate grounds.")
+    @OptionGroup var global: GlobalOptions
+    @Option var id: Int64
+    @Option(help: "upheld or overridden.") var outcome: String
+    @Option(help: "Reference of the documented assessment.") var reference: String?
+
+    func run() throws {
+        guard let assessment = ObjectionAssessment(rawValue: outcome), assessment != .pending else { throw ValidationError("--outcome is upheld or overridden") }
+        let engine = try global.openEngine()
+        do { try engine.assessObjection(id: id, assessment: assessment, reference: reference); print("objection #\(id): \(outcome)") } catch { throw ExitStatus.report(error) }
+    }
+}
+
+struct RestrictionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "restriction", abstract: "Place and lift restrictions of processing (Art. 18).",
+                                                    subcommands: [RestrictionPlace.self, RestrictionLift.self])
+}
+
+struct RestrictionPlace: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "place", abstract: "Restrict processing to storage (with the Art. 18(2) exceptions).")
+    @OptionGroup var global: GlobalOptions
+    @Option var subject: String
+    @Option(help: "Only these fields (comma-separated); all when left out.") var fields: String?
+    @Option(help: "The Art. 18(1) ground, e.g. accuracy contested.") var ground: String
+
+    func run() throws {
+        let engine = try global.openEngine()
+        do { let id = try engine.placeRestriction(subject: subject, fields: fields.map(fieldList), ground: ground); print("restriction #\(id) placed") } catch { throw ExitStatus.report(error) }
+    }
+}
+
+struct RestrictionLift: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "lift", abstract: "Lift a restriction after telling the subject (Art. 18(3)).")
+    @OptionGroup var global: GlobalOptions
+    @Option var id: Int64
+    @Option(help: "When the subject was told (ISO 8601); not after now.") var informedAt: String
+
+    func run() throws {
+        guard let informed = Instant(iso8601: informedAt) else { throw ValidationError("--informed-at must be an ISO 8601 instant with offset") }
+        let engine = try global.openEngine()
+        do { try engine.liftRestriction(id: id, subjectInformedAt: informed); print("restriction #\(id) lifted") } catch { throw ExitStatus.report(error) }
+    }
+}

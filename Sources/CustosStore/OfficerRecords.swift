@@ -1,0 +1,122 @@
+import Foundation
+internal import GRDB
+public import CustosPolicy
+public import CustosDecision
+
+/// A legal hold, objection or restriction as stored, with its row id for later decisions.
+public struct StoredHold: Sendable, Hashable, Codable {
+    public var id: Int64
+    public var hold: LegalHold
+}
+
+public struct StoredObjection: Sendable, Hashable, Codable {
+    public var id: Int64
+    public var objection: Objection
+}
+
+public struct StoredRestriction: Sendable, Hashable, Codable {
+    public var id: Int64
+    public var restriction: Restriction
+    public var subjectInformedAt: Instant?
+}
+
+/// What the officer records about a subject that changes decisions: legal holds, objections
+/// and their assessment, restrictions. Each write is durable when it returns.
+extension Vault {
+    private func requireSubject(_ db: Database, _ subject: String) throws {
+        guard try Bool.fetchOne(db, sql: "SELECT 1 FROM subjects WHERE id = ?", arguments: [subject]) == true else {
+            throw StoreError.subjectUnknown(subject)
+        }
+    }
+
+    private static func joined(_ list: [String]?) -> String? { list.map { $0.joined(separator: "\n") } }
+
+    public func placeHold(subject: String, reference: String, since: LocalDate, fields: [String]?, purposes: [String]?, by actor: String) throws -> Int64 {
+        try pool.write { db in
+            try requireSubject(db, subject)
+            try db.execute(sql: "INSERT INTO legal_holds (subject_id, reference, since, fields, purposes, placed_by) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [subject, reference, since.description, Self.joined(fields), Self.joined(purposes), actor])
+            return db.lastInsertedRowID
+        }
+    }
+
+    /// Ends a hold on a date; the hold stays on record.
+    public func liftHold(id: Int64, until: LocalDate, by actor: String) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE legal_holds SET until = ?, lifted_by = ? WHERE id = ? AND until IS NULL", arguments: [until.description, actor, id])
+            guard db.changesCount == 1 else { throw StoreError.io("no open legal hold #\(id)") }
+        }
+    }
+
+    public func holds(of subject: String) throws -> [StoredHold] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM legal_holds WHERE subject_id = ? ORDER BY id", arguments: [subject]).compactMap { row in
+                guard let since = LocalDate(parsing: row["since"]) else { return nil }
+                return StoredHold(id: row["id"], hold: LegalHold(
+                    reference: row["reference"], since: since, until: (row["until"] as String?).flatMap(LocalDate.init(parsing:)),
+                    fields: (row["fields"] as String?).map { $0.split(separator: "\n").map(String.init) },
+                    purposes: (row["purposes"] as String?).map { $0.split(separator: "\n").map(String.init) }))
+            }
+        }
+    }
+
+    public func recordObjection(subject: String, purpose: String?, kind: ObjectionKind, effective: Instant, at now: Instant) throws -> Int64 {
+        try pool.write { db in
+            try requireSubject(db, subject)
+            try db.execute(sql: "INSERT INTO objections (subject_id, purpose, kind, effective_at, recorded_at) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [subject, purpose, kind.rawValue, effective.millisecondsSinceEpoch, now.millisecondsSinceEpoch])
+            return db.lastInsertedRowID
+        }
+    }
+
+    /// Records the Art. 21(1) assessment of an objection; `overridden` needs a reference to
+    /// the documented compelling grounds.
+    public func assessObjection(id: Int64, assessment: ObjectionAssessment, reference: String?) throws {
+        if assessment == .overridden, (reference ?? "").isEmpty { throw StoreError.io("an override needs the reference of the documented assessment") }
+        try pool.write { db in
+            try db.execute(sql: "UPDATE objections SET assessment = ?, assessment_reference = ? WHERE id = ?", arguments: [assessment.rawValue, reference, id])
+            guard db.changesCount == 1 else { throw StoreError.io("no objection #\(id)") }
+        }
+    }
+
+    public func objections(of subject: String) throws -> [StoredObjection] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM objections WHERE subject_id = ? ORDER BY id", arguments: [subject]).map { row in
+                StoredObjection(id: row["id"], objection: Objection(
+                    purpose: row["purpose"], kind: ObjectionKind(rawValue: row["kind"]) ?? .general, at: Instant(millisecondsSinceEpoch: row["effective_at"]),
+                    assessment: (row["assessment"] as String?).flatMap(ObjectionAssessment.init(rawValue:)), assessmentReference: row["assessment_reference"]))
+            }
+        }
+    }
+
+    public func placeRestriction(subject: String, fields: [String]?, ground: String, since: Instant) throws -> Int64 {
+        try pool.write { db in
+            try requireSubject(db, subject)
+            try db.execute(sql: "INSERT INTO restrictions (subject_id, fields, since, ground) VALUES (?, ?, ?, ?)",
+                           arguments: [subject, Self.joined(fields), since.millisecondsSinceEpoch, ground])
+            return db.lastInsertedRowID
+        }
+    }
+
+    /// Lifts a restriction; Art. 18(3) requires the subject to be told first, so the instant
+    /// they were told is required and may not come after the lifting.
+    public func liftRestriction(id: Int64, subjectInformedAt informed: Instant, at now: Instant) throws {
+        guard informed <= now else { throw StoreError.io("the subject must be told before the restriction is lifted (Art. 18(3))") }
+        try pool.write { db in
+            try db.execute(sql: "UPDATE restrictions SET lifted = ?, subject_informed_at = ? WHERE id = ? AND lifted IS NULL",
+                           arguments: [now.millisecondsSinceEpoch, informed.millisecondsSinceEpoch, id])
+            guard db.changesCount == 1 else { throw StoreError.io("no restriction #\(id) in force") }
+        }
+    }
+
+    public func restrictions(of subject: String) throws -> [StoredRestriction] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM restrictions WHERE subject_id = ? ORDER BY id", arguments: [subject]).map { row in
+                StoredRestriction(id: row["id"], restriction: Restriction(
+                    fields: (row["fields"] as String?).map { $0.split(separator: "\n").map(String.init) }, since: Instant(millisecondsSinceEpoch: row["since"]),
+                    lifted: (row["lifted"] as Int64?).map(Instant.init(millisecondsSinceEpoch:)), ground: row["ground"]),
+                    subjectInformedAt: (row["subject_informed_at"] as Int64?).map(Instant.init(millisecondsSinceEpoch:)))
+            }
+        }
+    }
+}
