@@ -68,6 +68,15 @@ public enum ReasonCode: String, Sendable, Hashable, Codable, CaseIterable {
     case admSolelyAutomatedNoException = "ADM_SOLELY_AUTOMATED_NO_EXCEPTION"
     case marketingElectronicNoOptIn = "MARKETING_ELECTRONIC_NO_OPT_IN"
     case cookieConsentRequired = "COOKIE_CONSENT_REQUIRED"
+    // Rights requests (gdpr.md §16)
+    case dsarRequesterNotAuthorised = "DSAR_REQUESTER_NOT_AUTHORISED"
+    case dsarIdentityUnverified = "DSAR_IDENTITY_UNVERIFIED"
+    case dsarManifestlyExcessive = "DSAR_MANIFESTLY_EXCESSIVE"
+    case dsarDeadline = "DSAR_DEADLINE"
+    case dsarExtended = "DSAR_EXTENDED"
+    case dsarExtensionLate = "DSAR_EXTENSION_LATE"
+    case dsarOverdue = "DSAR_OVERDUE"
+    case portabilityBasisNotEligible = "PORTABILITY_BASIS_NOT_ELIGIBLE"
     // Consent refused at the door (project addition, docs/decisions.md)
     case consentNotTheBasis = "CONSENT_NOT_THE_BASIS"
     // Erasure outcomes (action `erase`)
@@ -147,6 +156,14 @@ public enum ReasonCode: String, Sendable, Hashable, Codable, CaseIterable {
         case .marketingElectronicNoOptIn: "Tw Art. 11.7(1)"
         case .cookieConsentRequired: "Tw Art. 11.7a"
         case .consentNotTheBasis: "Art. 6(1); EDPB 05/2020 §121-123"
+        case .dsarRequesterNotAuthorised: "Art. 12(6); EDPB 01/2022"
+        case .dsarIdentityUnverified: "Art. 12(2), 12(6); Recital 64"
+        case .dsarManifestlyExcessive: "Art. 12(5)"
+        case .dsarDeadline: "Art. 12(3)"
+        case .dsarExtended: "Art. 12(3)"
+        case .dsarExtensionLate: "Art. 12(3)"
+        case .dsarOverdue: "Art. 12(3)"
+        case .portabilityBasisNotEligible: "Art. 20(1)"
         case .erasurePartialLegalObligation: "Art. 17(3)(b)"
         case .erasurePartialLegalClaims: "Art. 17(3)(e)"
         }

@@ -154,6 +154,20 @@ struct DurabilityTests {
         #expect(list.stdout.contains("withdrawn") && list.stdout.contains("refused") && !list.stdout.contains("els@example.nl"))
     }
 
+    @Test func theRequestBookFromTheCommandLine() throws {
+        let folder = try Self.vault()
+        func run(_ arguments: [String]) throws -> CommandResult { try CustosExecutable.run(arguments, in: folder.url) }
+        let opened = try run(["request", "open", "--subject", "D-1", "--type", "access", "--channel", "letter", "--received", "2025-01-31T10:00:00+01:00"])
+        #expect(opened.status == 0 && opened.stdout.contains("RQ-2025-0001  access for D-1  awaiting-identity, due 2025-02-28"), "\(opened.stdout)\(opened.stderr)")
+        let late = try run(["request", "extend", "RQ-2025-0001", "--reasons", "complex", "--notice-sent", "2025-03-01"])
+        #expect(late.status == 2 && late.stderr.contains("[DSAR_EXTENSION_LATE]"))
+        #expect(try run(["request", "verify", "RQ-2025-0001", "--method", "case number and postcode"]).stdout.contains("in-progress"))
+        #expect(try run(["request", "list", "--overdue"]).stdout.contains("RQ-2025-0001"), "received in January 2025, so long overdue")
+        let shown = try run(["request", "show", "RQ-2025-0001"])
+        #expect(shown.stdout.contains("identity-verified: case number and postcode"))
+        #expect(try run(["request", "open", "--subject", "D-1", "--type", "peek", "--channel", "letter"]).status == 64)
+    }
+
     @Test func aWrongMasterKeyExitsFive() throws {
         let folder = try Self.vault()
         let other = folder.path + "/other.key"

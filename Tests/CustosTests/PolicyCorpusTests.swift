@@ -41,6 +41,9 @@ struct PolicyCorpusTests {
             .engineError,                 // CLI: an unreadable batch line
             .fieldUnreadable,             // VaultTests: a ciphertext that fails to open
             .consentNotTheBasis,          // ConsentTests: refused at the door, not a decision code
+            // Rights-request outcomes, not decision codes: RequestBookTests.
+            .dsarRequesterNotAuthorised, .dsarIdentityUnverified, .dsarManifestlyExcessive, .dsarDeadline, .dsarExtended,
+            .dsarExtensionLate, .dsarOverdue, .portabilityBasisNotEligible,
         ]
         for code in ReasonCode.allCases where !coveredElsewhere.contains(code) {
             #expect(expected.contains(code), "no policy test expects \(code.rawValue)")

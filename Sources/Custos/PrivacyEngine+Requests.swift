@@ -1,0 +1,121 @@
+import Foundation
+public import CustosDecision
+public import CustosPolicy
+public import CustosStore
+
+/// Why a request operation was refused; the code is one of gdpr.md §16's DSAR codes.
+public struct RequestRefusal: Error, Sendable, CustomStringConvertible {
+    public let code: ReasonCode
+    public let message: String
+    public var description: String { "[\(code.rawValue)] \(message)" }
+}
+
+/// The request book (gdpr.md §5): requests arrive on any channel, are due by the Art. 12(3)
+/// deadline counted from receipt in the controller's time zone, wait for a proportionate
+/// identity check before anything is disclosed, erased or exported, may be extended once with
+/// reasons if the subject is told by the first deadline, and end completed or rejected.
+extension PrivacyEngine {
+    /// Opens a request. An objection is recorded at once (it stops processing while it is
+    /// assessed: the safe side); the other rights act when the request is fulfilled.
+    public func openRequest(subject: String, type: RightsRequestType, purpose: String? = nil, channel: String,
+                            receivedAt: Instant? = nil, requester: String = "subject", mandate: String? = nil,
+                            identityVerifiedBy method: String? = nil, by actor: String) throws -> RightsRequest {
+        let now = clock()
+        let received = min(receivedAt ?? now, now)
+        let deadline = RightsDeadline(receivedAt: received, policy: policy)
+        let verified = method.map { !$0.isEmpty } ?? false
+        let request = RightsRequest(
+            id: "", subject: subject, type: type, purpose: purpose, channel: channel, receivedAt: received, receivedOn: deadline.receivedOn,
+            requester: requester, mandate: mandate, identity: verified ? .verified : .unverified, identityMethod: method,
+            status: verified ? .inProgress : .awaitingIdentity, dueOn: deadline.due, extensionNoticeOn: nil, extensionReasons: nil,
+            closedAt: nil, outcome: nil, events: [])
+        let id = try store.vault.openRequest(request, by: actor)
+        switch type {
+        case .objection: _ = try recordObjection(subject: subject, purpose: purpose, kind: .general, effective: received)
+        case .objectionDirectMarketing: _ = try recordObjection(subject: subject, purpose: purpose, kind: .directMarketing, effective: received)
+        default: break
+        }
+        return try store.vault.request(id)!
+    }
+
+    /// Records a proportionate identity check (matching data already held, not a copy of an ID
+    /// by default).
+    public func verifyIdentity(request id: String, method: String, by actor: String) throws -> RightsRequest {
+        guard !method.isEmpty else { throw RequestRefusal(code: .dsarIdentityUnverified, message: "name how the identity was verified") }
+        return try store.vault.updateRequest(id, at: clock(), by: actor) { request in
+            guard request.status.isOpen else { throw RequestRefusal(code: .dsarIdentityUnverified, message: "request \(id) is closed") }
+            var updated = request
+            updated.identity = .verified
+            updated.identityMethod = method
+            if updated.status == .awaitingIdentity || updated.status == .received { updated.status = .inProgress }
+            return (updated, "identity-verified", method)
+        }
+    }
+
+    /// Extends the deadline to three months from receipt; valid only with reasons and when the
+    /// subject is told no later than the first (rolled) deadline.
+    public func extendRequest(_ id: String, reasons: String, noticeSentOn: LocalDate? = nil, by actor: String) throws -> RightsRequest {
+        let now = clock()
+        let sent = noticeSentOn ?? policy.localDate(of: now)
+        return try store.vault.updateRequest(id, at: now, by: actor) { request in
+            guard request.status.isOpen, request.status != .extended else {
+                throw RequestRefusal(code: .dsarExtended, message: "request \(id) is \(request.status.rawValue); it can be extended once, while open")
+            }
+            let deadline = RightsDeadline(receivedOn: request.receivedOn, calendar: policy.holidayCalendar)
+            guard !reasons.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw RequestRefusal(code: .dsarExtensionLate, message: "an extension needs reasons (complexity or number of requests)")
+            }
+            guard deadline.isExtensionValid(noticeSentOn: sent, reasonsGiven: true) else {
+                throw RequestRefusal(code: .dsarExtensionLate, message: "the subject must be told by \(deadline.due); \(sent) is too late")
+            }
+            var updated = request
+            updated.status = .extended
+            updated.dueOn = deadline.extendedDue
+            updated.extensionNoticeOn = sent
+            updated.extensionReasons = reasons
+            return (updated, "extended", "due \(deadline.extendedDue); subject told on \(sent)")
+        }
+    }
+
+    /// Rejects a request with reasons; the answer tells the subject of the right to complain
+    /// to the Autoriteit Persoonsgegevens and to seek a judicial remedy (Art. 12(4)).
+    public func rejectRequest(_ id: String, reasons: String, by actor: String) throws -> RightsRequest {
+        guard !reasons.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw RequestRefusal(code: .dsarManifestlyExcessive, message: "a rejection needs its reasons")
+        }
+        let now = clock()
+        return try store.vault.updateRequest(id, at: now, by: actor) { request in
+            guard request.status.isOpen else { throw RequestRefusal(code: .dsarDeadline, message: "request \(id) is already \(request.status.rawValue)") }
+            var updated = request
+            updated.status = .rejected
+            updated.closedAt = now
+            updated.outcome = "rejected: \(reasons). You may complain to the Autoriteit Persoonsgegevens and seek a judicial remedy (Art. 12(4), 77, 79)."
+            return (updated, "rejected", reasons)
+        }
+    }
+
+    /// Open requests, optionally only overdue ones or those due within `days`.
+    public func openRequests(overdue: Bool = false, dueWithinDays days: Int? = nil) throws -> [RightsRequest] {
+        let today = policy.localDate(of: clock())
+        return try store.vault.requests().filter { request in
+            guard request.status.isOpen else { return false }
+            if overdue, !(request.dueOn < today) { return false }
+            if let days, request.dueOn > today.adding(days: days) { return false }
+            return true
+        }
+    }
+
+    public func request(_ id: String) throws -> RightsRequest? { try store.vault.request(id) }
+
+    /// Refuses to act on a request whose requester or identity is not established: nothing is
+    /// disclosed, erased or exported before (gdpr.md §5.2).
+    public func requireActionable(_ request: RightsRequest) throws {
+        guard request.requesterAuthorised else {
+            throw RequestRefusal(code: .dsarRequesterNotAuthorised, message: "\(request.requester) acts for the subject without a mandate on record")
+        }
+        guard request.identity == .verified else {
+            throw RequestRefusal(code: .dsarIdentityUnverified, message: "the requester's identity is not verified; nothing is disclosed, erased or exported before")
+        }
+        guard request.status.isOpen else { throw RequestRefusal(code: .dsarDeadline, message: "request \(request.id) is \(request.status.rawValue)") }
+    }
+}

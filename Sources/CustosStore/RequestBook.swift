@@ -1,0 +1,151 @@
+import Foundation
+internal import GRDB
+public import CustosPolicy
+
+public enum RightsRequestType: String, Sendable, Hashable, Codable, CaseIterable {
+    case access, rectification, erasure, restriction, portability
+    case objection
+    case objectionDirectMarketing = "objection-direct-marketing"
+    case objectionAutomatedDecision = "objection-automated-decision"
+}
+
+public enum RightsRequestStatus: String, Sendable, Hashable, Codable, CaseIterable {
+    case received
+    case awaitingIdentity = "awaiting-identity"
+    case inProgress = "in-progress"
+    case extended, completed, rejected
+
+    public var isOpen: Bool { self != .completed && self != .rejected }
+}
+
+public enum IdentityState: String, Sendable, Hashable, Codable {
+    case unverified, verified, failed
+}
+
+/// A data-subject request and its history. It names the subject by id and holds no field
+/// values; the requester is `subject` or a representative with a mandate reference.
+public struct RightsRequest: Sendable, Hashable, Codable {
+    public struct Event: Sendable, Hashable, Codable {
+        public var at: Instant
+        public var event: String
+        public var detail: String?
+        public var by: String
+    }
+
+    public var id: String
+    public var subject: String
+    public var type: RightsRequestType
+    public var purpose: String?
+    public var channel: String
+    public var receivedAt: Instant
+    public var receivedOn: LocalDate
+    public var requester: String
+    public var mandate: String?
+    public var identity: IdentityState
+    public var identityMethod: String?
+    public var status: RightsRequestStatus
+    public var dueOn: LocalDate
+    public var extensionNoticeOn: LocalDate?
+    public var extensionReasons: String?
+    public var closedAt: Instant?
+    public var outcome: String?
+    public var events: [Event]
+
+    public init(id: String, subject: String, type: RightsRequestType, purpose: String?, channel: String, receivedAt: Instant,
+                receivedOn: LocalDate, requester: String, mandate: String?, identity: IdentityState, identityMethod: String?,
+                status: RightsRequestStatus, dueOn: LocalDate, extensionNoticeOn: LocalDate?, extensionReasons: String?,
+                closedAt: Instant?, outcome: String?, events: [Event]) {
+        self.id = id
+        self.subject = subject
+        self.type = type
+        self.purpose = purpose
+        self.channel = channel
+        self.receivedAt = receivedAt
+        self.receivedOn = receivedOn
+        self.requester = requester
+        self.mandate = mandate
+        self.identity = identity
+        self.identityMethod = identityMethod
+        self.status = status
+        self.dueOn = dueOn
+        self.extensionNoticeOn = extensionNoticeOn
+        self.extensionReasons = extensionReasons
+        self.closedAt = closedAt
+        self.outcome = outcome
+        self.events = events
+    }
+
+    /// A representative needs proof of mandate (gdpr.md §5.2).
+    public var requesterAuthorised: Bool { requester == "subject" || !(mandate ?? "").isEmpty }
+}
+
+/// The request book: requests, their lifecycle and their events, in the vault.
+extension Vault {
+    public func openRequest(_ request: RightsRequest, by actor: String) throws -> String {
+        try pool.write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM subjects WHERE id = ?", arguments: [request.subject]) == true else {
+                throw StoreError.subjectUnknown(request.subject)
+            }
+            let year = request.receivedOn.year
+            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM requests WHERE id LIKE ?", arguments: ["RQ-\(year)-%"]) ?? 0
+            let id = "RQ-\(year)-" + String(String(10_000 + count + 1).dropFirst())
+            try db.execute(sql: """
+            INSERT INTO requests (id, subject_id, type, purpose, channel, received_at, received_on, requester, mandate, identity,
+              identity_method, status, due_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [id, request.subject, request.type.rawValue, request.purpose, request.channel, request.receivedAt.millisecondsSinceEpoch,
+                             request.receivedOn.description, request.requester, request.mandate, request.identity.rawValue, request.identityMethod,
+                             request.status.rawValue, request.dueOn.description])
+            try Self.addRequestEvent(db, id: id, at: request.receivedAt, event: "received", detail: "via \(request.channel), due \(request.dueOn)", by: actor)
+            return id
+        }
+    }
+
+    static func addRequestEvent(_ db: Database, id: String, at: Instant, event: String, detail: String?, by actor: String) throws {
+        try db.execute(sql: "INSERT INTO request_events (request_id, at, event, detail, recorded_by) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [id, at.millisecondsSinceEpoch, event, detail, actor])
+    }
+
+    /// Changes a request in one transaction: `change` sees the current request and returns
+    /// the updated one plus the event to record, or throws to refuse.
+    public func updateRequest(_ id: String, at now: Instant, by actor: String,
+                              _ change: (RightsRequest) throws -> (RightsRequest, event: String, detail: String?)) throws -> RightsRequest {
+        try pool.write { db in
+            guard let current = try Self.loadRequest(db, id: id) else { throw StoreError.io("no request \(id)") }
+            let (updated, event, detail) = try change(current)
+            try db.execute(sql: """
+            UPDATE requests SET identity = ?, identity_method = ?, status = ?, due_on = ?, extension_notice_on = ?, extension_reasons = ?,
+              closed_at = ?, outcome = ? WHERE id = ?
+            """, arguments: [updated.identity.rawValue, updated.identityMethod, updated.status.rawValue, updated.dueOn.description,
+                             updated.extensionNoticeOn?.description, updated.extensionReasons, updated.closedAt?.millisecondsSinceEpoch,
+                             updated.outcome, id])
+            try Self.addRequestEvent(db, id: id, at: now, event: event, detail: detail, by: actor)
+            return try Self.loadRequest(db, id: id)!
+        }
+    }
+
+    public func request(_ id: String) throws -> RightsRequest? {
+        try pool.read { db in try Self.loadRequest(db, id: id) }
+    }
+
+    public func requests() throws -> [RightsRequest] {
+        try pool.read { db in
+            try String.fetchAll(db, sql: "SELECT id FROM requests ORDER BY received_at, id").compactMap { try Self.loadRequest(db, id: $0) }
+        }
+    }
+
+    static func loadRequest(_ db: Database, id: String) throws -> RightsRequest? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM requests WHERE id = ?", arguments: [id]) else { return nil }
+        let events = try Row.fetchAll(db, sql: "SELECT * FROM request_events WHERE request_id = ? ORDER BY id", arguments: [id]).map { event in
+            RightsRequest.Event(at: Instant(millisecondsSinceEpoch: event["at"]), event: event["event"], detail: event["detail"], by: event["recorded_by"])
+        }
+        return RightsRequest(
+            id: row["id"], subject: row["subject_id"], type: RightsRequestType(rawValue: row["type"]) ?? .access, purpose: row["purpose"],
+            channel: row["channel"], receivedAt: Instant(millisecondsSinceEpoch: row["received_at"]),
+            receivedOn: LocalDate(parsing: row["received_on"]) ?? LocalDate(daysSinceEpoch: 0), requester: row["requester"], mandate: row["mandate"],
+            identity: IdentityState(rawValue: row["identity"]) ?? .unverified, identityMethod: row["identity_method"],
+            status: RightsRequestStatus(rawValue: row["status"]) ?? .received,
+            dueOn: LocalDate(parsing: row["due_on"]) ?? LocalDate(daysSinceEpoch: 0),
+            extensionNoticeOn: (row["extension_notice_on"] as String?).flatMap(LocalDate.init(parsing:)), extensionReasons: row["extension_reasons"],
+            closedAt: (row["closed_at"] as Int64?).map(Instant.init(millisecondsSinceEpoch:)), outcome: row["outcome"], events: events)
+    }
+}
