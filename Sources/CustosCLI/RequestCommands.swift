@@ -5,7 +5,7 @@ import Foundation
 struct RequestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "request", abstract: "The request book: data-subject requests against their Art. 12(3) deadlines.",
-        subcommands: [RequestOpen.self, RequestList.self, RequestShow.self, RequestVerify.self, RequestExtend.self, RequestReject.self])
+        subcommands: [RequestOpen.self, RequestList.self, RequestShow.self, RequestVerify.self, RequestExtend.self, RequestFulfil.self, RequestReject.self])
 }
 
 /// Refusals of request operations exit 2 with their DSAR code.
@@ -121,6 +121,38 @@ struct RequestExtend: ParsableCommand {
         }
         let engine = try global.openEngine()
         printRequest(try perform { try engine.extendRequest(id, reasons: reasons, noticeSentOn: sent, by: operatingSystemUser) }, output: global.output, events: false)
+    }
+}
+
+struct RequestFulfil: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fulfil", abstract: "Fulfil a verified request (access: a package as JSON and HTML).",
+        discussion: "Refused (exit 2) before the requester's identity is verified or without a representative's mandate. This version fulfils access requests; the other rights are recorded and tracked against their deadline, and their fulfilment arrives with the rest of the rights-request work.")
+    @OptionGroup var global: GlobalOptions
+    @Argument var id: String
+    @Option(help: "Folder for the package files.") var out: String = "."
+
+    func run() throws {
+        let engine = try global.openEngine()
+        guard let request = try perform({ try engine.request(id) }) else { StandardError.error("no request \(id)"); throw ExitStatus.runtimeError }
+        guard request.type == .access else {
+            StandardError.error("fulfilling \(request.type.rawValue) requests is not built yet; the request stays open against its deadline (\(request.dueOn))")
+            throw ExitStatus.runtimeError
+        }
+        let (package, html) = try perform { try engine.fulfilAccess(request: id, by: operatingSystemUser) }
+        let base = URL(fileURLWithPath: out).appendingPathComponent("\(id)-access")
+        do {
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try package.json.write(to: base.appendingPathExtension("json"), options: .atomic)
+            try Data(html.utf8).write(to: base.appendingPathExtension("html"), options: .atomic)
+            for url in [base.appendingPathExtension("json"), base.appendingPathExtension("html")] { chmod(url.path, 0o600) }
+        } catch {
+            StandardError.error("cannot write the package to '\(out)'")
+            throw ExitStatus.runtimeError
+        }
+        print("\(id) fulfilled: \(package.fields.count) fields, \(package.recipients.count) disclosures; \(base.path).json and .html (mode 0600)")
+        let review = package.fields.filter(\.reviewBeforeRelease).map(\.field)
+        if !review.isEmpty { print("review before release: \(review.joined(separator: ", ")) may contain other people's data") }
     }
 }
 

@@ -1,0 +1,151 @@
+public import Foundation
+import CustosDecision
+public import CustosPolicy
+public import CustosStore
+
+/// The answer to an access request (Art. 15; gdpr.md §6): a copy of every field, with what it
+/// is used for, on which basis, who received it (by name), how long it is kept, where it came
+/// from, the logic of automated decisions, transfer safeguards and the consent history.
+public struct AccessPackage: Sendable, Codable {
+    public struct Field: Sendable, Codable {
+        public var field: String
+        public var title: String
+        public var value: String?
+        public var category: String?
+        public var source: String?
+        public var collectedAt: Instant?
+        public var derived: Bool
+        public var purposes: [String]
+        public var retention: [String]
+        /// Free text that may mention others (Art. 15(4)): the officer reviews it before release.
+        public var reviewBeforeRelease: Bool
+    }
+
+    public struct PurposeEntry: Sendable, Codable {
+        public var id: String
+        public var title: String
+        public var basis: String
+        public var assessment: String?
+        public var law: [String]
+    }
+
+    public struct RecipientEntry: Sendable, Codable {
+        public var recipient: String
+        public var name: String
+        public var role: String
+        public var fields: [String]
+        public var at: Instant
+        public var destination: String?
+        /// The Chapter V safeguard of a transfer outside the EEA (Art. 15(2)).
+        public var safeguard: String?
+    }
+
+    public struct AutomatedDecision: Sendable, Codable {
+        public var purpose: String
+        public var effect: String
+        public var logic: String
+    }
+
+    public var subject: String
+    public var category: String
+    public var request: String?
+    public var controller: String
+    public var generatedAt: Instant
+    public var fields: [Field]
+    public var purposes: [PurposeEntry]
+    public var recipients: [RecipientEntry]
+    public var sources: [String]
+    public var automatedDecisions: [AutomatedDecision]
+    public var consentHistory: [ConsentLedgerEvent]
+    public var unreadableFields: [String]
+    public var rights: String
+
+    public var json: Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return (try? encoder.encode(self)) ?? Data()
+    }
+}
+
+extension PrivacyEngine {
+    /// Builds the access package of a subject. Callers outside a verified request should not
+    /// use it; `fulfilAccess` checks the request first.
+    public func accessPackage(subject: String, request: String? = nil) throws -> AccessPackage {
+        guard let facts = try store.vault.facts(of: subject), let subjectFacts = facts.subject else { throw StoreError.subjectUnknown(subject) }
+        let (values, unreadable) = try store.vault.allFields(of: subject)
+        let provenance = Dictionary(facts.fields.map { ($0.field, $0) }, uniquingKeysWith: { first, _ in first })
+        let covering = policy.policy.purposes.filter { $0.subjects.contains { $0.id == subjectFacts.category } }
+        let stored = Set(facts.fields.map(\.field))
+        let fields = policy.policy.fields.filter { stored.contains($0.id.id) }.map { definition -> AccessPackage.Field in
+            let purposes = covering.filter { $0.fields.contains(definition.id) }
+            let retention = purposes.compactMap { purpose in
+                purpose.retention.flatMap { policy.policy.retentionRule($0.id) }.map { "\(purpose.id.id): \($0.keep) from \($0.from.id) (\($0.ground))" }
+            }
+            let record = provenance[definition.id.id]
+            return AccessPackage.Field(
+                field: definition.id.id, title: definition.title, value: values[definition.id.id], category: definition.category,
+                source: record?.source, collectedAt: record?.collected.map { Instant(millisecondsSinceEpoch: Int64($0.daysSinceEpoch) * 86_400_000) },
+                derived: definition.derived, purposes: purposes.map(\.id.id), retention: retention,
+                reviewBeforeRelease: definition.mayContainThirdPartyData)
+        }
+        let recipients = try store.vault.disclosures(of: subject).map { disclosure -> AccessPackage.RecipientEntry in
+            let recipient = policy.policy.recipient(disclosure.recipient)
+            let outside = disclosure.destination.map { !policy.policy.referenceData.isEEA($0) } ?? false
+            return AccessPackage.RecipientEntry(
+                recipient: disclosure.recipient, name: recipient?.name ?? disclosure.recipient, role: recipient?.role.rawValue ?? "unknown",
+                fields: disclosure.fields, at: disclosure.at, destination: disclosure.destination,
+                safeguard: outside ? Self.safeguardText(disclosure.mechanism, procedure: disclosure.procedure) : nil)
+        }
+        let controller = policy.policy.controller
+        return AccessPackage(
+            subject: subject, category: subjectFacts.category, request: request, controller: controller.map { "\($0.name), \($0.address), \($0.contact)" } ?? "",
+            generatedAt: clock(), fields: fields,
+            purposes: covering.filter { purpose in purpose.fields.contains { stored.contains($0.id) } }.map { purpose in
+                let basis = purpose.basis(for: subjectFacts.category)
+                return AccessPackage.PurposeEntry(id: purpose.id.id, title: purpose.title, basis: basis.map { "\($0.rawValue) (\($0.article))" } ?? "none",
+                                                  assessment: purpose.lia, law: purpose.law)
+            },
+            recipients: recipients,
+            sources: Array(Set(facts.fields.compactMap(\.source))).sorted(),
+            automatedDecisions: covering.compactMap { purpose in
+                guard let profiling = purpose.profiling, let logic = profiling.logic else { return nil }
+                return AccessPackage.AutomatedDecision(purpose: purpose.id.id, effect: profiling.effect.rawValue, logic: logic)
+            },
+            consentHistory: try store.vault.consentHistory(of: subject),
+            unreadableFields: unreadable.sorted(),
+            rights: "You may ask for rectification, erasure, restriction and portability, object to processing (always to direct marketing), withdraw consent at any time, and complain to the Autoriteit Persoonsgegevens.")
+    }
+
+    static func safeguardText(_ mechanism: String?, procedure: String?) -> String {
+        switch mechanism {
+        case "adequacy": "adequacy decision (Art. 45)"
+        case "adequacy-dpf": "EU-US Data Privacy Framework (Art. 45)"
+        case "scc": "standard contractual clauses (Art. 46(2)(c)); a copy is available on request"
+        case "bcr": "binding corporate rules (Art. 46(2)(b))"
+        case "art-49-1-e": "derogation for legal claims (Art. 49(1)(e)) in procedure \(procedure ?? "?")"
+        default: "not recorded"
+        }
+    }
+
+    /// Fulfils a verified access request: the package as JSON and HTML, and the request
+    /// completed. Refused before identity verification (nothing is disclosed before).
+    public func fulfilAccess(request id: String, by actor: String) throws -> (package: AccessPackage, html: String) {
+        guard let request = try store.vault.request(id) else { throw StoreError.io("no request \(id)") }
+        guard request.type == .access else { throw RequestRefusal(code: .dsarDeadline, message: "request \(id) is a \(request.type.rawValue) request, not access") }
+        try requireActionable(request)
+        let package = try accessPackage(subject: request.subject, request: id)
+        let html = AccessPackageHTML.render(package)
+        let now = clock()
+        _ = try store.vault.updateRequest(id, at: now, by: actor) { current in
+            var updated = current
+            updated.status = .completed
+            updated.closedAt = now
+            let review = package.fields.filter(\.reviewBeforeRelease).map(\.field)
+            updated.outcome = "access package with \(package.fields.count) fields and \(package.recipients.count) disclosures" +
+                (review.isEmpty ? "" : "; review before release: \(review.joined(separator: ", "))")
+            return (updated, "fulfilled", updated.outcome)
+        }
+        return (package, html)
+    }
+}
