@@ -42,12 +42,16 @@ extension Evaluation {
         }
     }
 
-    /// Step 5 for `erase` (Art. 17(3)): fields a legal obligation or legal claims still
-    /// need are kept; the rest may be destroyed, and their recipients told.
+    /// Step 5 for `erase` (Art. 17(3)): fields a legal hold, a statutory minimum, a legal
+    /// obligation or legal claims still need are kept; the rest may be destroyed, and their
+    /// recipients told. A purpose keeps only what it holds: a value collected for it, or any of
+    /// its fields once it has begun for the subject (`starts-with`, else its retention start).
     mutating func erasureGrounds() {
         guard let purpose, let compiled = compiledPurpose, let rule = retentionRule else { return }
-        // Only what the purpose holds is kept by its retention; anything else may go.
+        let begun = purposeHasBegun(purpose, rule: rule)
         for index in fieldNames.indices where !isBlocked(index) && (fieldIds[index].map { compiled.fields.contains($0) } ?? false) {
+            let collectedForIt = facts.fields.first { $0.field == fieldNames[index] }?.collectedFor?.contains(request.purpose) ?? false
+            guard begun || collectedForIt else { continue }
             let start = startDate(of: index, rule: rule)
             if let hold = activeHold(for: index) {
                 block(field: index, .erasurePartialLegalClaims, "legal hold \(hold.reference) keeps '\(fieldNames[index])'")
@@ -59,11 +63,20 @@ extension Evaluation {
                 block(field: index, .erasurePartialLegalObligation, "'\(fieldNames[index])' must be kept at least \(minimum) from \(rule.from.id) (\(ground))")
             } else if !expired, purpose.allBases.contains(.legalObligation) {
                 block(field: index, .erasurePartialLegalObligation, "'\(fieldNames[index])' is kept under a legal obligation (\(purpose.law.joined(separator: "; ")))")
-            } else if !expired, purpose.legalClaims {
-                block(field: index, .erasurePartialLegalClaims, "'\(fieldNames[index])' is needed for legal claims until \(rule.id) ends")
+            }
+            if !expired, purpose.legalClaims {
+                block(field: index, .erasurePartialLegalClaims, "'\(fieldNames[index])' is needed for legal claims until \(rule.id) ends (\(rule.ground))")
             }
         }
         if fieldNames.indices.contains(where: { !isBlocked($0) }) { oblige(.notifyRecipients) }
+    }
+
+    /// Whether the purpose is under way for this subject: its `starts-with` event (or, without
+    /// one, its retention start event) has happened by the date.
+    func purposeHasBegun(_ purpose: Purpose, rule: RetentionRule) -> Bool {
+        let event = purpose.startsWith?.id ?? rule.from.id
+        if event == "collected" { return !facts.fields.isEmpty }
+        return facts.events.contains { $0.event == event && $0.date <= date }
     }
 
     /// Step 6: restricted data may only be stored, except with consent or for legal claims

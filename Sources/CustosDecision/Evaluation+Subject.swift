@@ -19,8 +19,12 @@ extension Evaluation {
             blockAll(.dataCategoryNotInPurpose, "the request names no fields")
         }
         let erased = Set(facts.erasedFields)
-        for index in fieldNames.indices where erased.contains(fieldNames[index]) && request.action != .erase {
-            block(field: index, .fieldErased, "field '\(fieldNames[index])' was erased")
+        for index in fieldNames.indices where request.action != .erase {
+            if erased.contains(fieldNames[index]) {
+                block(field: index, .fieldErased, "field '\(fieldNames[index])' was erased")
+            } else if let kept = facts.fields.first(where: { $0.field == fieldNames[index] })?.keptFor, !kept.contains(request.purpose) {
+                block(field: index, .fieldErased, "field '\(fieldNames[index])' was erased except for \(kept.joined(separator: ", "))")
+            }
         }
     }
 

@@ -294,15 +294,19 @@ public struct FieldProvenance: Sendable, Hashable, Codable {
     /// The purposes the value was collected for; another purpose needs compatibility.
     public var collectedFor: [String]?
     public var source: String?
+    /// After an erasure request: the purposes the value is still kept for (a legal obligation,
+    /// legal claims); for every other purpose it counts as erased.
+    public var keptFor: [String]?
 
-    public init(field: String, collected: LocalDate? = nil, collectedFor: [String]? = nil, source: String? = nil) {
+    public init(field: String, collected: LocalDate? = nil, collectedFor: [String]? = nil, source: String? = nil, keptFor: [String]? = nil) {
         self.field = field
         self.collected = collected
         self.collectedFor = collectedFor
         self.source = source
+        self.keptFor = keptFor
     }
 
-    enum CodingKeys: String, CodingKey { case field, collected, collectedFor = "collected-for", source }
+    enum CodingKeys: String, CodingKey { case field, collected, collectedFor = "collected-for", source, keptFor = "kept-for" }
 }
 
 /// A past share outside the EEA under an Art. 49 derogation.

@@ -82,6 +82,7 @@ public enum ReasonCode: String, Sendable, Hashable, Codable, CaseIterable {
     // Erasure outcomes (action `erase`)
     case erasurePartialLegalObligation = "ERASURE_PARTIAL_LEGAL_OBLIGATION"
     case erasurePartialLegalClaims = "ERASURE_PARTIAL_LEGAL_CLAIMS"
+    case erasureFull = "ERASURE_FULL"
 
     /// Whether the code denies what it applies to.
     public var isBlocking: Bool {
@@ -166,6 +167,7 @@ public enum ReasonCode: String, Sendable, Hashable, Codable, CaseIterable {
         case .portabilityBasisNotEligible: "Art. 20(1)"
         case .erasurePartialLegalObligation: "Art. 17(3)(b)"
         case .erasurePartialLegalClaims: "Art. 17(3)(e)"
+        case .erasureFull: "Art. 17(1)"
         }
     }
 }

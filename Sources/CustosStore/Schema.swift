@@ -92,6 +92,14 @@ enum Schema {
                 event TEXT NOT NULL, detail TEXT, recorded_by TEXT NOT NULL);
             """)
         }
+        migrator.registerMigration("v4-erasure") { db in
+            try db.execute(sql: """
+            ALTER TABLE fields ADD COLUMN kept_for TEXT;
+            CREATE TABLE tasks (
+                id INTEGER PRIMARY KEY, kind TEXT NOT NULL, subject_id TEXT NOT NULL, request_id TEXT, recipient TEXT NOT NULL,
+                action TEXT NOT NULL, fields TEXT NOT NULL, created_at INTEGER NOT NULL, done_at INTEGER, done_by TEXT);
+            """)
+        }
         return migrator
     }
 

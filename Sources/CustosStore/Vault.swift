@@ -188,9 +188,10 @@ public final class Vault: Sendable {
                              purposes: (row["purposes"] as String?).map { $0.split(separator: "\n").map(String.init) })
         }
         facts.erasedFields = try String.fetchAll(db, sql: "SELECT field FROM erased_fields WHERE subject_id = ? ORDER BY field", arguments: [subject])
-        facts.fields = try Row.fetchAll(db, sql: "SELECT field, collected_at, collected_for, source FROM fields WHERE subject_id = ? ORDER BY field", arguments: [subject]).map { row in
+        facts.fields = try Row.fetchAll(db, sql: "SELECT field, collected_at, collected_for, source, kept_for FROM fields WHERE subject_id = ? ORDER BY field", arguments: [subject]).map { row in
             FieldProvenance(field: row["field"], collected: policy.localDate(of: Instant(millisecondsSinceEpoch: row["collected_at"])),
-                            collectedFor: (row["collected_for"] as String?).map { $0.split(separator: "\n").map(String.init) }, source: row["source"])
+                            collectedFor: (row["collected_for"] as String?).map { $0.split(separator: "\n").map(String.init) }, source: row["source"],
+                            keptFor: (row["kept_for"] as String?).map { $0.split(separator: "\n").map(String.init) })
         }
         // One lookup in the folded state: the evaluator needs only the event in force.
         facts.consents = try Self.currentConsents(db, subject: subject).values.sorted { $0.purpose < $1.purpose }.map { event in

@@ -100,7 +100,8 @@ struct RandomWorld {
                 article9: special.filter { _ in chance(0.6) }.map { FieldCondition(field: ref($0), condition: chance(0.6) ? .legalClaims : .explicitConsent) },
                 authorisations: prohibited.filter { _ in chance(0.5) }.map { FieldAuthorisation(field: ref($0), law: "law") },
                 legalClaims: chance(0.3), statutoryRetention: chance(0.1), mayInvolveMinors: chance(0.2),
-                cookies: chance(0.15) ? pick(CookieUse.allCases) : nil)
+                cookies: chance(0.15) ? pick(CookieUse.allCases) : nil,
+                startsWith: chance(0.4) ? ref(pick(events + ["collected"])) : nil)
         }
         policy.notices = ["n0", "n1"].map { id in
             var effective = date(2022...2024)
@@ -157,7 +158,8 @@ struct RandomWorld {
         facts.erasedFields = subset(fields, 0.08)
         for field in fields where chance(0.3) {
             facts.fields.append(FieldProvenance(field: field, collected: chance(0.7) ? date(2018...2027) : nil,
-                                                collectedFor: chance(0.6) ? subset(purposes, 0.4) : nil))
+                                                collectedFor: chance(0.6) ? subset(purposes, 0.4) : nil,
+                                                keptFor: chance(0.1) ? subset(purposes, 0.4) : nil))
         }
         for _ in 0..<int(0...4) {
             facts.transfers.append(TransferRecord(recipient: pick(policy.recipients.map(\.id.id)), destination: pick(Self.countries),

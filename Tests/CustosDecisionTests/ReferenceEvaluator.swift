@@ -59,7 +59,10 @@ struct ReferenceEvaluator {
         }
         if state.fields.isEmpty { state.all(.dataCategoryNotInPurpose) }
         if action != .erase {
-            for field in state.fields where facts.erasedFields.contains(field) { state.one(field, .fieldErased) }
+            for field in state.fields {
+                let kept = facts.fields.first { $0.field == field }?.keptFor
+                if facts.erasedFields.contains(field) || (kept != nil && !kept!.contains(request.purpose)) { state.one(field, .fieldErased) }
+            }
         }
         // 2
         if action != .erase {
@@ -271,8 +274,12 @@ struct ReferenceEvaluator {
 
     private func erasure(_ state: inout State, purpose: Purpose, rule: RetentionRule?, facts: Facts, date: LocalDate, request: DecisionRequest) {
         guard let rule else { return }
+        let startEvent = purpose.startsWith?.id ?? rule.from.id
+        let begun = startEvent == "collected" ? !facts.fields.isEmpty : facts.events.contains { $0.event == startEvent && !(date < $0.date) }
         for field in state.fields where state.blocked[field]!.isEmpty && purpose.fields.contains(where: { $0.id == field })
             && policy.fields.contains(where: { $0.id.id == field }) {
+            let collectedForIt = facts.fields.first { $0.field == field }?.collectedFor?.contains(request.purpose) ?? false
+            if !begun && !collectedForIt { continue }
             if hold(field, facts: facts, date: date, purpose: request.purpose) != nil {
                 state.one(field, .erasurePartialLegalClaims)
                 continue
@@ -283,9 +290,8 @@ struct ReferenceEvaluator {
                 state.one(field, .erasurePartialLegalObligation)
             } else if !expired && purpose.allBases.contains(.legalObligation) {
                 state.one(field, .erasurePartialLegalObligation)
-            } else if !expired && purpose.legalClaims {
-                state.one(field, .erasurePartialLegalClaims)
             }
+            if !expired && purpose.legalClaims { state.one(field, .erasurePartialLegalClaims) }
         }
         if state.fields.contains(where: { state.blocked[$0]!.isEmpty }) { state.obligations.append(.notifyRecipients) }
     }

@@ -43,7 +43,7 @@ struct PolicyCorpusTests {
             .consentNotTheBasis,          // ConsentTests: refused at the door, not a decision code
             // Rights-request outcomes, not decision codes: RequestBookTests.
             .dsarRequesterNotAuthorised, .dsarIdentityUnverified, .dsarManifestlyExcessive, .dsarDeadline, .dsarExtended,
-            .dsarExtensionLate, .dsarOverdue, .portabilityBasisNotEligible,
+            .dsarExtensionLate, .dsarOverdue, .portabilityBasisNotEligible, .erasureFull,
         ]
         for code in ReasonCode.allCases where !coveredElsewhere.contains(code) {
             #expect(expected.contains(code), "no policy test expects \(code.rawValue)")

@@ -5,7 +5,7 @@ extension PolicyDecoder {
         "title", "description", "dpv", "subjects", "fields", "basis", "lia", "law", "notice",
         "consent-validity", "profiling", "dpia", "direct-marketing", "compatible-with", "actors",
         "retention", "recipients", "art9", "authorised-by", "legal-claims", "statutory-retention",
-        "may-involve-minors", "cookies",
+        "may-involve-minors", "cookies", "starts-with",
     ]
 
     func purpose(_ id: Ref, _ node: Node) -> Purpose? {
@@ -47,7 +47,7 @@ extension PolicyDecoder {
             retention: o.ref("retention"), recipients: o.refs("recipients"), article9: article9,
             authorisations: authorisations, legalClaims: o.bool("legal-claims"),
             statutoryRetention: o.bool("statutory-retention"), mayInvolveMinors: o.bool("may-involve-minors"),
-            cookies: o.enumeration("cookies"))
+            cookies: o.enumeration("cookies"), startsWith: o.ref("starts-with"))
     }
 
     /// `basis: legitimate-interest`, or `basis: {client: contract, employee: legitimate-interest}`.

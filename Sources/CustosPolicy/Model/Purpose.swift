@@ -37,6 +37,10 @@ public struct Purpose: Sendable, Encodable {
     public var mayInvolveMinors: Bool
     /// Cookies or similar device storage the purpose relies on (Tw Art. 11.7a).
     public var cookies: CookieUse?
+    /// The lifecycle event with which the purpose begins for a subject (a collection file
+    /// from `file-opened`). Only a purpose that has begun, or for which a value was collected,
+    /// can keep data against an erasure request.
+    public var startsWith: Ref?
 
     /// The basis that applies to a subject category, if the purpose covers it.
     public func basis(for category: String) -> LegalBasis? {

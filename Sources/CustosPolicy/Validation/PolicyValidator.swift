@@ -51,6 +51,7 @@ struct PolicyValidator {
         resolve(purpose.fields, in: Set(fields.keys), kind: "field")
         if let notice = purpose.notice { resolve([notice], in: ids(policy.notices, \.id), kind: "notice") }
         if let retention = purpose.retention { resolve([retention], in: ids(policy.retentionRules, \.id), kind: "retention rule") }
+        if let start = purpose.startsWith { resolve([start], in: lifecycleEventIds, kind: "lifecycle event") }
         resolve(purpose.recipients, in: ids(policy.recipients, \.id), kind: "recipient")
         if let actors = purpose.actors {
             resolve(actors, in: ids(policy.actors, \.id), kind: "actor")

@@ -1,0 +1,112 @@
+import Foundation
+import CustosCrypto
+public import CustosDecision
+public import CustosPolicy
+public import CustosStore
+
+/// What an erasure destroyed and what it kept, and why (Art. 17(3)); signed with the vault's
+/// key so the subject can be given proof.
+public struct ErasureCertificate: Sendable, Codable {
+    public struct Kept: Sendable, Codable {
+        public var field: String
+        public var purposes: [String]
+        public var grounds: [String]
+    }
+
+    public var request: String
+    public var subject: String
+    public var at: Instant
+    public var outcome: ReasonCode
+    public var destroyed: [String]
+    public var kept: [Kept]
+    /// Nothing remained, so the subject's key was destroyed (crypto-shredding).
+    public var subjectKeyDestroyed: Bool
+    public var notifications: [RecipientTask]
+    public var signature: String
+
+    var signedBytes: [UInt8] {
+        var copy = self
+        copy.signature = ""
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(copy)).map { [UInt8]($0) } ?? []
+    }
+}
+
+extension PrivacyEngine {
+    /// Fulfils a verified erasure request, field by field: every purpose of the subject's
+    /// category is asked (the evaluator's `erase` action, logged) whether it must keep each of
+    /// its fields (a legal hold, a statutory minimum, a legal obligation, legal claims). A field
+    /// no purpose keeps is destroyed; a kept field stays for the keeping purposes only. When
+    /// nothing remains, the subject key is destroyed. Recipients of destroyed fields get Art. 19
+    /// tasks, processors an Art. 28(3) instruction.
+    public func fulfilErasure(request id: String, by actor: String) throws -> ErasureCertificate {
+        guard let request = try store.vault.request(id) else { throw StoreError.io("no request \(id)") }
+        guard request.type == .erasure else { throw RequestRefusal(code: .dsarDeadline, message: "request \(id) is a \(request.type.rawValue) request, not erasure") }
+        try requireActionable(request)
+        let now = clock()
+        guard let facts = try store.vault.facts(of: request.subject), let category = facts.subject?.category else { throw StoreError.subjectUnknown(request.subject) }
+        let stored = facts.fields.map(\.field)
+        var keptFor: [String: [String]] = [:]
+        var grounds: [String: [String]] = [:]
+        var outcomeCodes: Set<ReasonCode> = []
+        for purpose in policy.policy.purposes where purpose.subjects.contains(where: { $0.id == category }) {
+            let fields = purpose.fields.map(\.id).filter { stored.contains($0) }
+            guard !fields.isEmpty else { continue }
+            let actor = purpose.actors.map { actors in actors.contains { $0.id == "officer" } ? "officer" : actors.first?.id ?? "officer" } ?? "officer"
+            let decision = evaluator.decide(DecisionRequest(actor: actor, action: .erase, subject: request.subject, purpose: purpose.id.id, fields: fields),
+                                            facts: facts, at: now)
+            _ = try store.log.append(decision, at: now)
+            for field in decision.fields {
+                let keeps = field.reasons.filter { $0 == .erasurePartialLegalObligation || $0 == .erasurePartialLegalClaims }
+                guard !keeps.isEmpty else { continue }
+                keptFor[field.field, default: []].append(purpose.id.id)
+                outcomeCodes.formUnion(keeps)
+                let explanation = decision.reasons.first { keeps.contains($0.code) }?.explanation ?? ""
+                grounds[field.field, default: []].append("\(purpose.id.id): \(keeps.map(\.rawValue).joined(separator: ", ")): \(explanation)")
+            }
+        }
+        let destroyed = stored.filter { keptFor[$0] == nil }
+        let tasks = try notifications(subject: request.subject, request: id, fields: Set(destroyed), action: "erase", at: now)
+        let everything = keptFor.isEmpty
+        if everything {
+            try store.vault.recordTasks(tasks)
+            try shred(subject: request.subject)
+        } else {
+            try store.vault.applyErasure(subject: request.subject, destroy: destroyed, keep: keptFor, tasks: tasks, at: now)
+        }
+        let outcome: ReasonCode = outcomeCodes.contains(.erasurePartialLegalObligation) ? .erasurePartialLegalObligation
+            : outcomeCodes.contains(.erasurePartialLegalClaims) ? .erasurePartialLegalClaims : .erasureFull
+        var certificate = ErasureCertificate(
+            request: id, subject: request.subject, at: now, outcome: outcome, destroyed: destroyed.sorted(),
+            kept: keptFor.keys.sorted().map { ErasureCertificate.Kept(field: $0, purposes: keptFor[$0]!, grounds: grounds[$0] ?? []) },
+            subjectKeyDestroyed: everything, notifications: tasks, signature: "")
+        certificate.signature = Hex.encode(store.sign(certificate.signedBytes))
+        _ = try store.vault.updateRequest(id, at: now, by: actor) { current in
+            var updated = current
+            updated.status = .completed
+            updated.closedAt = now
+            updated.outcome = "\(outcome.rawValue): destroyed \(destroyed.count) fields, kept \(keptFor.count)\(everything ? ", subject key destroyed" : "")"
+            return (updated, "fulfilled", updated.outcome)
+        }
+        return certificate
+    }
+
+    /// Art. 19 / 28(3) tasks for every recipient that received any of `fields`.
+    func notifications(subject: String, request: String?, fields: Set<String>, action: String, at now: Instant) throws -> [RecipientTask] {
+        var byRecipient: [String: Set<String>] = [:]
+        for disclosure in try store.vault.disclosures(of: subject) {
+            let affected = fields.intersection(disclosure.fields)
+            if !affected.isEmpty { byRecipient[disclosure.recipient, default: []].formUnion(affected) }
+        }
+        return byRecipient.keys.sorted().map { recipient in
+            let processor = policy.policy.recipient(recipient).map { $0.role == .processor || $0.role == .subProcessor } ?? false
+            return RecipientTask(kind: processor ? .instructProcessor : .notifyRecipient, subject: subject, request: request, recipient: recipient,
+                                 action: action, fields: byRecipient[recipient]!.sorted(), createdAt: now)
+        }
+    }
+
+    public func tasks(openOnly: Bool = true) throws -> [RecipientTask] { try store.vault.tasks(openOnly: openOnly) }
+
+    public func completeTask(_ id: Int64, by actor: String) throws { try store.vault.completeTask(id, at: clock(), by: actor) }
+}

@@ -1,0 +1,87 @@
+import Foundation
+internal import GRDB
+public import CustosPolicy
+
+/// An Art. 19 notification or an Art. 28(3) processor instruction owed after a rectification,
+/// erasure or restriction.
+public struct RecipientTask: Sendable, Hashable, Codable {
+    public enum Kind: String, Sendable, Hashable, Codable {
+        case notifyRecipient = "notify-recipient"
+        case instructProcessor = "instruct-processor"
+    }
+
+    public var id: Int64
+    public var kind: Kind
+    public var subject: String
+    public var request: String?
+    public var recipient: String
+    public var action: String
+    public var fields: [String]
+    public var createdAt: Instant
+    public var doneAt: Instant?
+    public var doneBy: String?
+
+    public init(kind: Kind, subject: String, request: String?, recipient: String, action: String, fields: [String], createdAt: Instant) {
+        id = 0
+        self.kind = kind
+        self.subject = subject
+        self.request = request
+        self.recipient = recipient
+        self.action = action
+        self.fields = fields
+        self.createdAt = createdAt
+    }
+}
+
+extension Vault {
+    /// Destroys fields of a subject (ciphertexts and blind-index entries, with secure delete),
+    /// marks others as kept only for the purposes that keep them, and records the tasks, in
+    /// one transaction.
+    public func applyErasure(subject: String, destroy: [String], keep: [String: [String]], tasks: [RecipientTask], at now: Instant) throws {
+        try pool.write { db in
+            for field in destroy {
+                try db.execute(sql: "DELETE FROM fields WHERE subject_id = ? AND field = ?", arguments: [subject, field])
+                try db.execute(sql: "DELETE FROM blind_index WHERE subject_id = ? AND field = ?", arguments: [subject, field])
+                try db.execute(sql: "INSERT OR IGNORE INTO erased_fields (subject_id, field, at) VALUES (?, ?, ?)", arguments: [subject, field, now.millisecondsSinceEpoch])
+            }
+            for (field, purposes) in keep {
+                try db.execute(sql: "UPDATE fields SET kept_for = ? WHERE subject_id = ? AND field = ?", arguments: [purposes.joined(separator: "\n"), subject, field])
+            }
+            try Self.insertTasks(db, tasks)
+        }
+        try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+    }
+
+    static func insertTasks(_ db: Database, _ tasks: [RecipientTask]) throws {
+        for task in tasks {
+            try db.execute(sql: "INSERT INTO tasks (kind, subject_id, request_id, recipient, action, fields, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           arguments: [task.kind.rawValue, task.subject, task.request, task.recipient, task.action, task.fields.joined(separator: "\n"),
+                                       task.createdAt.millisecondsSinceEpoch])
+        }
+    }
+
+    public func recordTasks(_ tasks: [RecipientTask]) throws {
+        try pool.write { db in try Self.insertTasks(db, tasks) }
+    }
+
+    public func tasks(openOnly: Bool) throws -> [RecipientTask] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM tasks \(openOnly ? "WHERE done_at IS NULL" : "") ORDER BY id").map { row in
+                var task = RecipientTask(kind: RecipientTask.Kind(rawValue: row["kind"]) ?? .notifyRecipient, subject: row["subject_id"], request: row["request_id"],
+                                         recipient: row["recipient"], action: row["action"], fields: (row["fields"] as String).split(separator: "\n").map(String.init),
+                                         createdAt: Instant(millisecondsSinceEpoch: row["created_at"]))
+                task.id = row["id"]
+                task.doneAt = (row["done_at"] as Int64?).map(Instant.init(millisecondsSinceEpoch:))
+                task.doneBy = row["done_by"]
+                return task
+            }
+        }
+    }
+
+    public func completeTask(_ id: Int64, at now: Instant, by actor: String) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE tasks SET done_at = ?, done_by = ? WHERE id = ? AND done_at IS NULL", arguments: [now.millisecondsSinceEpoch, actor, id])
+            guard db.changesCount == 1 else { throw StoreError.io("no open task #\(id)") }
+        }
+    }
+}
