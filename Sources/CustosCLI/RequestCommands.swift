@@ -126,8 +126,8 @@ struct RequestExtend: ParsableCommand {
 
 struct RequestFulfil: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "fulfil", abstract: "Fulfil a verified request (access: a package as JSON and HTML).",
-        discussion: "Refused (exit 2) before the requester's identity is verified or without a representative's mandate. This version fulfils access requests; the other rights are recorded and tracked against their deadline, and their fulfilment arrives with the rest of the rights-request work.")
+        commandName: "fulfil", abstract: "Fulfil a verified request (access: a package as JSON and HTML; erasure: a signed certificate).",
+        discussion: "Refused (exit 2) before the requester's identity is verified or without a representative's mandate. This version fulfils access and erasure requests; the other rights are recorded and tracked against their deadline, and their fulfilment arrives with the rest of the rights-request work.")
     @OptionGroup var global: GlobalOptions
     @Argument var id: String
     @Option(help: "Folder for the package files.") var out: String = "."
@@ -135,6 +135,30 @@ struct RequestFulfil: ParsableCommand {
     func run() throws {
         let engine = try global.openEngine()
         guard let request = try perform({ try engine.request(id) }) else { StandardError.error("no request \(id)"); throw ExitStatus.runtimeError }
+        // The folder exists before anything is fulfilled: an erasure cannot be undone, so its
+        // certificate must have somewhere to go.
+        do {
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            StandardError.error("cannot create '\(out)'; nothing was fulfilled")
+            throw ExitStatus.runtimeError
+        }
+        if request.type == .erasure {
+            let certificate = try perform { try engine.fulfilErasure(request: id, by: operatingSystemUser) }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+            let data = (try? encoder.encode(certificate)) ?? Data()
+            let path = URL(fileURLWithPath: out).appendingPathComponent("\(id)-erasure-certificate.json").path
+            guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600]) else {
+                StandardError.error("the erasure is done but its certificate could not be written to '\(out)'; it follows on standard output")
+                print(String(decoding: data, as: UTF8.self))
+                throw ExitStatus.runtimeError
+            }
+            print("\(id) fulfilled: \(certificate.outcome.rawValue); destroyed \(certificate.destroyed.joined(separator: ", ")); kept \(certificate.kept.map(\.field).joined(separator: ", "))\(certificate.subjectKeyDestroyed ? "; subject key destroyed" : "")")
+            for task in certificate.notifications { print("task: \(task.kind.rawValue) \(task.recipient) about \(task.fields.joined(separator: ", "))") }
+            print("certificate: \(path)")
+            return
+        }
         guard request.type == .access else {
             StandardError.error("fulfilling \(request.type.rawValue) requests is not built yet; the request stays open against its deadline (\(request.dueOn))")
             throw ExitStatus.runtimeError
@@ -142,7 +166,6 @@ struct RequestFulfil: ParsableCommand {
         let (package, html) = try perform { try engine.fulfilAccess(request: id, by: operatingSystemUser) }
         let base = URL(fileURLWithPath: out).appendingPathComponent("\(id)-access")
         do {
-            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             try package.json.write(to: base.appendingPathExtension("json"), options: .atomic)
             try Data(html.utf8).write(to: base.appendingPathExtension("html"), options: .atomic)
             for url in [base.appendingPathExtension("json"), base.appendingPathExtension("html")] { chmod(url.path, 0o600) }
@@ -165,5 +188,38 @@ struct RequestReject: ParsableCommand {
     func run() throws {
         let engine = try global.openEngine()
         printRequest(try perform { try engine.rejectRequest(id, reasons: reasons, by: operatingSystemUser) }, output: global.output, events: true)
+    }
+}
+
+struct TaskCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "task", abstract: "Art. 19 notifications and processor instructions owed.",
+                                                    subcommands: [TaskList.self, TaskDone.self])
+}
+
+struct TaskList: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List open tasks (--all for done ones too).")
+    @OptionGroup var global: GlobalOptions
+    @Flag var all = false
+
+    func run() throws {
+        let engine = try global.openEngine()
+        let tasks = try perform { try engine.tasks(openOnly: !all) }
+        if global.output == .json { print(KebabJSON.string(tasks)); return }
+        if tasks.isEmpty { print("no open tasks"); return }
+        for task in tasks {
+            print("#\(task.id) \(task.kind.rawValue) \(task.recipient): \(task.action) \(task.fields.joined(separator: ", ")) of \(task.subject)\(task.request.map { " (\($0))" } ?? "")\(task.doneAt.map { ", done \($0)" } ?? "")")
+        }
+    }
+}
+
+struct TaskDone: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "done", abstract: "Mark a task done.")
+    @OptionGroup var global: GlobalOptions
+    @Argument var id: Int64
+
+    func run() throws {
+        let engine = try global.openEngine()
+        try perform { try engine.completeTask(id, by: operatingSystemUser) }
+        print("task #\(id) done")
     }
 }

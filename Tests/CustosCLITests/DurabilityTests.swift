@@ -166,6 +166,13 @@ struct DurabilityTests {
         let shown = try run(["request", "show", "RQ-2025-0001"])
         #expect(shown.stdout.contains("identity-verified: case number and postcode"))
         #expect(try run(["request", "open", "--subject", "D-1", "--type", "peek", "--channel", "letter"]).status == 64)
+        // An erasure of a debtor whose file is open keeps the file and says why.
+        let erasure = try run(["request", "open", "--subject", "D-1", "--type", "erasure", "--channel", "e-mail", "--identity-verified-by", "e-mail matches"])
+        let erasureId = String(erasure.stdout.prefix { $0 != " " })
+        #expect(erasure.status == 0 && erasureId.hasPrefix("RQ-"))
+        let erased = try run(["request", "fulfil", erasureId, "--out", "out"])
+        #expect(erased.status == 0 && erased.stdout.contains("ERASURE_PARTIAL_LEGAL_OBLIGATION") && erased.stdout.contains("kept email"), "\(erased.stdout)\(erased.stderr)")
+        #expect(FileManager.default.fileExists(atPath: folder.path + "/out/\(erasureId)-erasure-certificate.json"))
     }
 
     @Test func aWrongMasterKeyExitsFive() throws {
