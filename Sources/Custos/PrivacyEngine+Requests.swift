@@ -20,6 +20,10 @@ extension PrivacyEngine {
     public func openRequest(subject: String, type: RightsRequestType, purpose: String? = nil, channel: String,
                             receivedAt: Instant? = nil, requester: String = "subject", mandate: String? = nil,
                             identityVerifiedBy method: String? = nil, by actor: String) throws -> RightsRequest {
+        // A name would be personal data in plain text in the request book: only the role is kept.
+        guard requester == "subject" || requester == "representative" else {
+            throw RequestRefusal(code: .dsarRequesterNotAuthorised, message: "the requester is 'subject' or 'representative' (with the mandate's document reference)")
+        }
         let now = clock()
         let received = min(receivedAt ?? now, now)
         let deadline = RightsDeadline(receivedAt: received, policy: policy)
@@ -111,7 +115,7 @@ extension PrivacyEngine {
     /// disclosed, erased or exported before (gdpr.md §5.2).
     public func requireActionable(_ request: RightsRequest) throws {
         guard request.requesterAuthorised else {
-            throw RequestRefusal(code: .dsarRequesterNotAuthorised, message: "\(request.requester) acts for the subject without a mandate on record")
+            throw RequestRefusal(code: .dsarRequesterNotAuthorised, message: "a representative acts for the subject without a mandate on record")
         }
         guard request.identity == .verified else {
             throw RequestRefusal(code: .dsarIdentityUnverified, message: "the requester's identity is not verified; nothing is disclosed, erased or exported before")

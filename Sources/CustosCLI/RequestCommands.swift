@@ -43,7 +43,7 @@ struct RequestOpen: ParsableCommand {
     @Option(help: "The purpose an objection or restriction concerns.") var purpose: String?
     @Option(help: "letter, e-mail, phone, web-form, employee, …") var channel: String
     @Option(help: "When it reached the controller (ISO 8601); default now.") var received: String?
-    @Option(help: "subject, or the name of a representative.") var requester = "subject"
+    @Option(help: "subject or representative (names are not stored).") var requester = "subject"
     @Option(help: "Reference of the representative's proof of mandate.") var mandate: String?
     @Option(help: "How identity was already verified, if it was (e.g. 'e-mail matches data held').") var identityVerifiedBy: String?
 

@@ -35,14 +35,17 @@ struct RequestBookTests {
 
     @Test func aRepresentativeNeedsAMandate() throws {
         let fixture = try Self.debtorVault()
-        let withoutMandate = try fixture.engine.openRequest(subject: "D-1", type: .access, channel: "letter", requester: "mr. J. Advocaat",
+        let withoutMandate = try fixture.engine.openRequest(subject: "D-1", type: .access, channel: "letter", requester: "representative",
                                                            identityVerifiedBy: "case number", by: "officer")
         do { try fixture.engine.requireActionable(withoutMandate); Issue.record("acted without a mandate") } catch let refusal as RequestRefusal {
             #expect(refusal.code == .dsarRequesterNotAuthorised)
         }
-        let withMandate = try fixture.engine.openRequest(subject: "D-1", type: .access, channel: "letter", requester: "mr. J. Advocaat",
+        let withMandate = try fixture.engine.openRequest(subject: "D-1", type: .access, channel: "letter", requester: "representative",
                                                         mandate: "power of attorney 2025-01-12", identityVerifiedBy: "case number", by: "officer")
         try fixture.engine.requireActionable(withMandate)
+        #expect(throws: RequestRefusal.self, "a name is not stored in plain text") {
+            try fixture.engine.openRequest(subject: "D-1", type: .access, channel: "letter", requester: "mr. J. Advocaat", by: "officer")
+        }
     }
 
     @Test func anExtensionNeedsReasonsAndNoticeByTheFirstDeadline() throws {
