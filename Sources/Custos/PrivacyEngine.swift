@@ -159,7 +159,9 @@ public final class PrivacyEngine: Sendable {
         guard var facts = stored else {
             return evaluator.decide(request, facts: Facts(subject: nil), at: at)
         }
-        if facts.fields.contains(where: { $0.field == "birth_date" }) {
+        // The birth date only matters for the consent age check: other bases never decrypt it.
+        let consentBased = facts.subject.flatMap { subject in policy.policy.purpose(request.purpose)?.basis(for: subject.category) } == .consent
+        if consentBased, facts.fields.contains(where: { $0.field == "birth_date" }) {
             let opened = store.vault.openFields(["birth_date"], of: request.subject)
             if !opened.unreadable.isEmpty {
                 return .failure(request, code: .fieldUnreadable, explanation: "the subject's birth date does not open", digest: policy.digest)

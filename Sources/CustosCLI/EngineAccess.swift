@@ -63,6 +63,20 @@ func finish(_ result: GatedResult, output: OutputFormat) throws {
     }
 }
 
+/// A `YYYY-MM-DD` option, or a usage error naming the option.
+func parseDate(_ text: String?, option: String) throws -> LocalDate? {
+    guard let text else { return nil }
+    guard let date = LocalDate(parsing: text) else { throw ValidationError("--\(option) must be a date as YYYY-MM-DD") }
+    return date
+}
+
+/// An ISO 8601 instant option, or a usage error naming the option.
+func parseInstant(_ text: String?, option: String) throws -> Instant? {
+    guard let text else { return nil }
+    guard let instant = Instant(iso8601: text) else { throw ValidationError("--\(option) must be an ISO 8601 instant with offset, e.g. 2025-06-02T09:00:00+02:00") }
+    return instant
+}
+
 func fieldList(_ text: String) -> [String] {
     text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
 }

@@ -17,10 +17,7 @@ struct HoldPlace: ParsableCommand {
     @Option(help: "Only these purposes (comma-separated).") var purposes: String?
 
     func run() throws {
-        let date = try since.map { text -> LocalDate in
-            guard let date = LocalDate(parsing: text) else { throw ValidationError("--since must be YYYY-MM-DD") }
-            return date
-        }
+        let date = try parseDate(since, option: "since")
         let engine = try global.openEngine()
         do {
             let id = try engine.placeHold(subject: subject, reference: reference, since: date, fields: fields.map(fieldList),
@@ -102,7 +99,7 @@ struct RestrictionLift: ParsableCommand {
     @Option(help: "When the subject was told (ISO 8601); not after now.") var informedAt: String
 
     func run() throws {
-        guard let informed = Instant(iso8601: informedAt) else { throw ValidationError("--informed-at must be an ISO 8601 instant with offset") }
+        guard let informed = try parseInstant(informedAt, option: "informed-at") else { return }
         let engine = try global.openEngine()
         do { try engine.liftRestriction(id: id, subjectInformedAt: informed); print("restriction #\(id) lifted") } catch { throw ExitStatus.report(error) }
     }

@@ -51,10 +51,7 @@ struct RequestOpen: ParsableCommand {
         guard let requestType = RightsRequestType(rawValue: type) else {
             throw ValidationError("--type must be one of \(RightsRequestType.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        let receivedAt = try received.map { text -> Instant in
-            guard let instant = Instant(iso8601: text) else { throw ValidationError("--received must be an ISO 8601 instant with offset") }
-            return instant
-        }
+        let receivedAt = try parseInstant(received, option: "received")
         let engine = try global.openEngine()
         let request = try perform {
             try engine.openRequest(subject: subject, type: requestType, purpose: purpose, channel: channel, receivedAt: receivedAt,
@@ -115,10 +112,7 @@ struct RequestExtend: ParsableCommand {
     @Option(help: "When the subject was told (YYYY-MM-DD); default today.") var noticeSent: String?
 
     func run() throws {
-        let sent = try noticeSent.map { text -> LocalDate in
-            guard let date = LocalDate(parsing: text) else { throw ValidationError("--notice-sent must be YYYY-MM-DD") }
-            return date
-        }
+        let sent = try parseDate(noticeSent, option: "notice-sent")
         let engine = try global.openEngine()
         printRequest(try perform { try engine.extendRequest(id, reasons: reasons, noticeSentOn: sent, by: operatingSystemUser) }, output: global.output, events: false)
     }

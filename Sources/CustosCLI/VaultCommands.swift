@@ -149,13 +149,7 @@ struct EventRecord: ParsableCommand {
     @Option(help: "The date it took effect (YYYY-MM-DD), not in the future; default today.") var effective: String?
 
     func run() throws {
-        let date: LocalDate?
-        if let effective {
-            guard let parsed = LocalDate(parsing: effective) else { throw ValidationError("--effective must be a date as YYYY-MM-DD") }
-            date = parsed
-        } else {
-            date = nil
-        }
+        let date = try parseDate(effective, option: "effective")
         let engine = try global.openEngine()
         if let date, date > engine.policy.localDate(of: .now) { throw ValidationError("--effective may not lie in the future") }
         do { try engine.recordEvent(subject: subject, event: name, effective: date, by: operatingSystemUser) } catch { throw ExitStatus.report(error) }
