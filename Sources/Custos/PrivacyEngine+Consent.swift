@@ -146,7 +146,14 @@ extension PrivacyEngine {
             ConsentLedgerEvent(subject: subject, purpose: purpose, state: .withdrawn, channel: channel, evidence: evidence,
                                recordedAt: now, effectiveAt: at, recordedBy: actor)
         })
+        // Retention rules may count from the end of consent (the seed's RET-NEWSLETTER).
+        if policy.policy.lifecycleEvents.contains(where: { $0.id.id == Self.consentEndedEvent }) {
+            try store.vault.recordEvent(subject: subject, event: Self.consentEndedEvent, effective: policy.localDate(of: at), at: now, by: actor)
+        }
     }
+
+    /// The lifecycle event a withdrawal records when the policy declares it.
+    public static let consentEndedEvent = "consent-ended"
 
     /// The consent history and the current state per purpose.
     public func consents(for subject: String) throws -> (history: [ConsentLedgerEvent], current: [String: ConsentLedgerEvent], refusals: [ConsentRefusal]) {

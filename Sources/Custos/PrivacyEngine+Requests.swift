@@ -37,6 +37,7 @@ extension PrivacyEngine {
         switch type {
         case .objection: _ = try recordObjection(subject: subject, purpose: purpose, kind: .general, effective: received)
         case .objectionDirectMarketing: _ = try recordObjection(subject: subject, purpose: purpose, kind: .directMarketing, effective: received)
+        case .objectionAutomatedDecision: _ = try recordObjection(subject: subject, purpose: purpose, kind: .automatedDecision, effective: received)
         default: break
         }
         return try store.vault.request(id)!

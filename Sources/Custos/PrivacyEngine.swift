@@ -199,7 +199,7 @@ public final class PrivacyEngine: Sendable {
 
     public func metadata(of subject: String) throws -> SubjectMetadata { try store.vault.metadata(of: subject) }
 
-    public func verifyLog() throws -> DecisionLog.Verification { try store.log.verify() }
+    public func verifyLog() throws -> DecisionLog.Verification { try store.verifyLog() }
 
     public func checkpoint() throws -> AuditCheckpoint { try store.checkpoint(at: clock()) }
 

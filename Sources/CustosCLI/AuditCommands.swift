@@ -24,6 +24,9 @@ struct AuditVerify: ParsableCommand {
             throw ExitStatus.integrityFailure
         }
         print("decision log intact: \(verification.entries) entries, head #\(verification.headSeq) \(verification.headHash)")
+        if let anchor = verification.anchor {
+            print("entries up to #\(anchor.seq) (before \(anchor.prunedBefore)) were pruned under the log's retention; their signed head verifies")
+        }
         guard let checkpoint else { return }
         guard let data = FileManager.default.contents(atPath: checkpoint),
               let parsed = try? JSONDecoder().decode(AuditCheckpoint.self, from: data) else {
@@ -46,6 +49,8 @@ struct AuditVerify: ParsableCommand {
         case let .headDiffers(seq):
             StandardError.error("entry #\(seq) differs from the checkpoint: the log was rewritten")
             throw ExitStatus.integrityFailure
+        case let .pruned(anchor):
+            print("checkpoint #\(parsed.seq) of \(parsed.at) predates the retention pruning (entries up to #\(anchor) were pruned); the chain from the signed anchor holds")
         }
     }
 }

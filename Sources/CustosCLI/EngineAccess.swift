@@ -19,6 +19,23 @@ extension GlobalOptions {
             throw ExitStatus.report(error)
         }
     }
+
+    /// Opens the vault with its clock set to `at` (DESIGN §7): allowed when the command
+    /// changes nothing, and on a simulation vault; otherwise a usage error.
+    func openEngine(at: Instant?, changesVault: Bool) throws -> PrivacyEngine {
+        guard let at else { return try openEngine() }
+        let engine: PrivacyEngine
+        do {
+            engine = try PrivacyEngine.open(vault: db, masterKey: masterKey, policies: policyFolder, clock: { at })
+        } catch {
+            throw ExitStatus.report(error)
+        }
+        if changesVault, !engine.store.isSimulation {
+            StandardError.error("--at sets the clock only for a dry run or on a simulation vault (custos init --simulation)")
+            throw ExitStatus.usage
+        }
+        return engine
+    }
 }
 
 /// The operating-system user, recorded with every change the CLI makes (DESIGN §7).

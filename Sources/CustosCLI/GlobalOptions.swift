@@ -39,6 +39,11 @@ enum StandardError {
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
+    /// Rewrites the current terminal line (progress on a terminal).
+    static func overwrite(_ line: String) {
+        FileHandle.standardError.write(Data(("\r" + line).utf8))
+    }
+
     /// `custos: error: message`, the contract's form for errors.
     static func error(_ message: String) {
         write("custos: error: \(message)")

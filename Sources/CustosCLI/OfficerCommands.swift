@@ -47,14 +47,19 @@ struct ObjectionRecord: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Option var subject: String
     @Option(help: "The purpose objected to; all purposes it can apply to when left out.") var purpose: String?
-    @Option(help: "general or direct-marketing.") var kind = "general"
+    @Option(help: "general, direct-marketing or automated-decision (Art. 22(3): a human must review).") var kind = "general"
 
     func run() throws {
-        guard let objectionKind = ObjectionKind(rawValue: kind) else { throw ValidationError("--kind is general or direct-marketing") }
+        guard let objectionKind = ObjectionKind(rawValue: kind) else { throw ValidationError("--kind is general, direct-marketing or automated-decision") }
         let engine = try global.openEngine()
         do {
             let id = try engine.recordObjection(subject: subject, purpose: purpose, kind: objectionKind)
-            print("objection #\(id) recorded: \(objectionKind == .directMarketing ? "direct marketing stops" : "processing stops until an assessment is recorded")")
+            let effect = switch objectionKind {
+            case .directMarketing: "direct marketing stops"
+            case .automatedDecision: "automated decisions need a human review"
+            case .general: "processing stops until an assessment is recorded"
+            }
+            print("objection #\(id) recorded: \(effect)")
         } catch { throw ExitStatus.report(error) }
     }
 }

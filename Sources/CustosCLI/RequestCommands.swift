@@ -120,56 +120,126 @@ struct RequestExtend: ParsableCommand {
 
 struct RequestFulfil: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "fulfil", abstract: "Fulfil a verified request (access: a package as JSON and HTML; erasure: a signed certificate).",
-        discussion: "Refused (exit 2) before the requester's identity is verified or without a representative's mandate. This version fulfils access and erasure requests; the other rights are recorded and tracked against their deadline, and their fulfilment arrives with the rest of the rights-request work.")
+        commandName: "fulfil", abstract: "Fulfil a verified request, by its right.",
+        discussion: """
+        access: a package as JSON and HTML in --out. erasure: a signed certificate in --out.
+        portability: JSON and CSV of the data the subject provided, in --out (refused with
+        PORTABILITY_BASIS_NOT_ELIGIBLE unless a purpose rests on consent or contract).
+        rectification: the corrected values from --values (a JSON object of field names and values,
+        read from a file or '-' for standard input, so values never appear in the process list).
+        restriction: --ground (and --fields, default all). objections: completes the request once
+        the objection's assessment is on record. Refused (exit 2) before the requester's identity
+        is verified or without a representative's mandate. Files are written with mode 0600.
+
+        Examples:
+          custos request fulfil RQ-2025-0001 --out answers/
+          echo '{"postal_address": "Kerkstraat 1, 2611 GX Delft"}' | custos request fulfil RQ-2025-0002 --values -
+          custos request fulfil RQ-2025-0003 --ground accuracy-contested --fields postal_address
+        """)
     @OptionGroup var global: GlobalOptions
     @Argument var id: String
-    @Option(help: "Folder for the package files.") var out: String = "."
+    @Option(help: "Folder for the files an access, portability or erasure request produces.") var out: String = "."
+    @Option(help: "Rectification: a JSON object of corrected values, from a file or '-' (standard input).") var values: String?
+    @Option(help: "Restriction: \(RestrictionGround.allCases.map(\.rawValue).joined(separator: ", ")).") var ground: String?
+    @Option(help: "Restriction: only these fields (comma-separated); default every field.") var fields: String?
 
     func run() throws {
         let engine = try global.openEngine()
         guard let request = try perform({ try engine.request(id) }) else { StandardError.error("no request \(id)"); throw ExitStatus.runtimeError }
-        // The folder exists before anything is fulfilled: an erasure cannot be undone, so its
-        // certificate must have somewhere to go.
+        switch request.type {
+        case .access: try fulfilAccess(engine)
+        case .erasure: try fulfilErasure(engine)
+        case .portability: try fulfilPortability(engine)
+        case .rectification: try fulfilRectification(engine)
+        case .restriction:
+            guard let ground, let parsed = RestrictionGround(rawValue: ground) else {
+                throw ValidationError("--ground is one of \(RestrictionGround.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let outcome = try perform { try engine.fulfilRestriction(request: id, fields: fields.map(fieldList), ground: parsed, by: operatingSystemUser) }
+            print("\(id) fulfilled: \(outcome.outcome)")
+            printTasks(outcome.notifications)
+        case .objection, .objectionDirectMarketing, .objectionAutomatedDecision:
+            let outcome = try perform { try engine.fulfilObjection(request: id, by: operatingSystemUser) }
+            print("\(id) fulfilled: \(outcome.outcome)")
+        }
+    }
+
+    /// The folder exists before anything is fulfilled: an erasure cannot be undone, so its
+    /// certificate must have somewhere to go.
+    private func outputFolder() throws -> URL {
         do {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
             StandardError.error("cannot create '\(out)'; nothing was fulfilled")
             throw ExitStatus.runtimeError
         }
-        if request.type == .erasure {
-            let certificate = try perform { try engine.fulfilErasure(request: id, by: operatingSystemUser) }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-            let data = (try? encoder.encode(certificate)) ?? Data()
-            let path = URL(fileURLWithPath: out).appendingPathComponent("\(id)-erasure-certificate.json").path
-            guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600]) else {
-                StandardError.error("the erasure is done but its certificate could not be written to '\(out)'; it follows on standard output")
-                print(String(decoding: data, as: UTF8.self))
-                throw ExitStatus.runtimeError
-            }
-            print("\(id) fulfilled: \(certificate.outcome.rawValue); destroyed \(certificate.destroyed.joined(separator: ", ")); kept \(certificate.kept.map(\.field).joined(separator: ", "))\(certificate.subjectKeyDestroyed ? "; subject key destroyed" : "")")
-            for task in certificate.notifications { print("task: \(task.kind.rawValue) \(task.recipient) about \(task.fields.joined(separator: ", "))") }
-            print("certificate: \(path)")
-            return
-        }
-        guard request.type == .access else {
-            StandardError.error("fulfilling \(request.type.rawValue) requests is not built yet; the request stays open against its deadline (\(request.dueOn))")
-            throw ExitStatus.runtimeError
-        }
-        let (package, html) = try perform { try engine.fulfilAccess(request: id, by: operatingSystemUser) }
-        let base = URL(fileURLWithPath: out).appendingPathComponent("\(id)-access")
+        return URL(fileURLWithPath: out)
+    }
+
+    private func write(_ files: [(URL, Data)], what: String) throws {
         do {
-            try package.json.write(to: base.appendingPathExtension("json"), options: .atomic)
-            try Data(html.utf8).write(to: base.appendingPathExtension("html"), options: .atomic)
-            for url in [base.appendingPathExtension("json"), base.appendingPathExtension("html")] { chmod(url.path, 0o600) }
+            for (url, data) in files {
+                try data.write(to: url, options: .atomic)
+                chmod(url.path, 0o600)
+            }
         } catch {
-            StandardError.error("cannot write the package to '\(out)'")
+            StandardError.error("cannot write the \(what) to '\(out)'")
             throw ExitStatus.runtimeError
         }
+    }
+
+    private func printTasks(_ tasks: [RecipientTask]) {
+        for task in tasks { print("task: \(task.kind.rawValue) \(task.recipient) about \(task.fields.joined(separator: ", "))") }
+    }
+
+    private func fulfilErasure(_ engine: PrivacyEngine) throws {
+        let folder = try outputFolder()
+        let certificate = try perform { try engine.fulfilErasure(request: id, by: operatingSystemUser) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(certificate)) ?? Data()
+        let path = folder.appendingPathComponent("\(id)-erasure-certificate.json").path
+        guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600]) else {
+            StandardError.error("the erasure is done but its certificate could not be written to '\(out)'; it follows on standard output")
+            print(String(decoding: data, as: UTF8.self))
+            throw ExitStatus.runtimeError
+        }
+        print("\(id) fulfilled: \(certificate.outcome.rawValue); destroyed \(certificate.destroyed.joined(separator: ", ")); kept \(certificate.kept.map(\.field).joined(separator: ", "))\(certificate.subjectKeyDestroyed ? "; subject key destroyed" : "")")
+        printTasks(certificate.notifications)
+        print("certificate: \(path)")
+    }
+
+    private func fulfilAccess(_ engine: PrivacyEngine) throws {
+        let folder = try outputFolder()
+        let (package, html) = try perform { try engine.fulfilAccess(request: id, by: operatingSystemUser) }
+        let base = folder.appendingPathComponent("\(id)-access")
+        try write([(base.appendingPathExtension("json"), package.json), (base.appendingPathExtension("html"), Data(html.utf8))], what: "package")
         print("\(id) fulfilled: \(package.fields.count) fields, \(package.recipients.count) disclosures; \(base.path).json and .html (mode 0600)")
         let review = package.fields.filter(\.reviewBeforeRelease).map(\.field)
         if !review.isEmpty { print("review before release: \(review.joined(separator: ", ")) may contain other people's data") }
+    }
+
+    private func fulfilPortability(_ engine: PrivacyEngine) throws {
+        let folder = try outputFolder()
+        let export = try perform { try engine.fulfilPortability(request: id, by: operatingSystemUser) }
+        let base = folder.appendingPathComponent("\(id)-portability")
+        try write([(base.appendingPathExtension("json"), export.json), (base.appendingPathExtension("csv"), export.csv)], what: "export")
+        print("\(id) fulfilled: \(export.items.count) fields the subject provided; \(base.path).json and .csv (mode 0600)")
+    }
+
+    private func fulfilRectification(_ engine: PrivacyEngine) throws {
+        guard let values else { throw ValidationError("a rectification needs --values FILE (a JSON object of field names and corrected values; '-' reads standard input)") }
+        let data: Data?
+        if values == "-" { data = FileHandle.standardInput.readDataToEndOfFile() } else { data = FileManager.default.contents(atPath: values) }
+        guard let data else { StandardError.error("cannot read '\(values)'"); throw ExitStatus.usage }
+        // The message never echoes the input: it holds the subject's values.
+        guard let parsed = try? JSONDecoder().decode([String: String].self, from: data) else {
+            StandardError.error("--values '\(values)' must be a JSON object of field names and string values")
+            throw ExitStatus.usage
+        }
+        let result = try perform { try engine.fulfilRectification(request: id, values: parsed, by: operatingSystemUser) }
+        print("\(id) fulfilled: rectified \(result.rectified.joined(separator: ", "))\(result.completed.isEmpty ? "" : "; completed \(result.completed.joined(separator: ", "))")")
+        printTasks(result.notifications)
     }
 }
 

@@ -8,12 +8,14 @@ struct Init: ParsableCommand {
         discussion: "The policy folder is recorded, so later commands need no --policies. Set CUSTOS_PASSPHRASE to derive the master key from a passphrase (Argon2id) instead of a key file.")
 
     @OptionGroup var global: GlobalOptions
+    @Flag(help: "A simulation vault: commands may set its clock with --at, and everything in it is marked simulated.")
+    var simulation = false
 
     func run() throws {
         guard let folder = global.policyFolder else { throw ValidationError("give the policy folder with --policies DIR") }
         do {
-            let engine = try PrivacyEngine.initialise(vault: global.db, masterKey: global.masterKey, policies: folder)
-            print("vault \(global.db) created (id \(engine.store.vaultId)), keyring \(PrivacyEngine.defaultKeyring(global.db))")
+            let engine = try PrivacyEngine.initialise(vault: global.db, masterKey: global.masterKey, policies: folder, simulation: simulation)
+            print("\(simulation ? "simulation " : "")vault \(global.db) created (id \(engine.store.vaultId)), keyring \(PrivacyEngine.defaultKeyring(global.db))")
             if case let .file(path) = global.masterKey { print("master key in \(path) (mode 0600): keep it, and back it up apart from the vault") }
             print("policy \(folder), digest \(engine.policy.digest)")
         } catch {

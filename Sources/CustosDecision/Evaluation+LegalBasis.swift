@@ -35,7 +35,8 @@ extension Evaluation {
     /// legitimate interest or public task unless legal claims or a recorded assessment of
     /// compelling grounds override it.
     private mutating func objections(basis: LegalBasis, purpose: Purpose) {
-        let relevant = facts.objections.filter { $0.at <= at && ($0.purpose == nil || $0.purpose == request.purpose) }
+        // An Art. 22 objection asks for a human, not for the processing to stop (step 7).
+        let relevant = facts.objections.filter { $0.at <= at && $0.kind != .automatedDecision && ($0.purpose == nil || $0.purpose == request.purpose) }
         if purpose.directMarketing == nil, facts.objections.contains(where: { $0.at <= at && $0.kind == .directMarketing }) {
             for (index, id) in fieldIds.enumerated() where id.map({ policy.policy.fields[$0].suppressionEntry }) ?? false {
                 inform(.suppressionAllowed, "'\(fieldNames[index])' is kept to honour the objection to direct marketing", field: index)

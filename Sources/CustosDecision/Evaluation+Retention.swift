@@ -102,15 +102,20 @@ extension Evaluation {
 
     /// Step 7: a solely automated decision with legal or similarly significant effect needs a
     /// human who can change it (Art. 22).
+    /// A subject's Art. 22(3) objection asks for the same human for every automated decision
+    /// under the purpose, whatever its effect.
     mutating func automatedDecision() {
-        guard let profiling = purpose?.profiling, profiling.automatedDecision,
-              profiling.effect == .legal || profiling.effect == .similarlySignificant else { return }
+        guard let profiling = purpose?.profiling, profiling.automatedDecision else { return }
+        let significant = profiling.effect == .legal || profiling.effect == .similarlySignificant
+        let objected = facts.objections.contains { $0.at <= at && $0.kind == .automatedDecision && ($0.purpose == nil || $0.purpose == request.purpose) }
+        guard significant || objected else { return }
         if let review = request.review, review.canOverride, !review.reviewer.isEmpty {
             inform(.admHumanReview, "reviewed by '\(review.reviewer)', who can change the outcome")
             oblige(.humanReview)
         } else {
             let why = request.review == nil ? "no human review is recorded" : "the recorded review cannot change the outcome"
-            blockAll(.admSolelyAutomatedNoException, "a decision with \(profiling.effect.rawValue) effect under '\(request.purpose)' may not be solely automated: \(why)")
+            let what = significant ? "a decision with \(profiling.effect.rawValue) effect" : "the subject asked for human intervention (Art. 22(3)); an automated decision"
+            blockAll(.admSolelyAutomatedNoException, "\(what) under '\(request.purpose)' may not be solely automated: \(why)")
         }
     }
 }

@@ -235,9 +235,12 @@ public struct Objection: Sendable, Hashable, Codable {
     }
 }
 
-public enum ObjectionKind: String, Sendable, Hashable, Codable {
+public enum ObjectionKind: String, Sendable, Hashable, Codable, CaseIterable {
     case general
     case directMarketing = "direct-marketing"
+    /// Art. 22(3): the subject asks for human intervention in automated decisions about them;
+    /// every automated decision under the purpose (or every purpose) then needs a human review.
+    case automatedDecision = "automated-decision"
 }
 
 public enum ObjectionAssessment: String, Sendable, Hashable, Codable {

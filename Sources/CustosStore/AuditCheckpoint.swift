@@ -30,4 +30,7 @@ public enum CheckpointVerification: Sendable, Equatable {
     case entriesMissing(logHead: Int64, checkpoint: Int64)
     /// The entry at the checkpointed sequence has another hash: the log was rewritten.
     case headDiffers(Int64)
+    /// The checkpointed entry was pruned under the log's retention; the signed anchor of the
+    /// pruned entries is at `anchor`.
+    case pruned(anchor: Int64)
 }

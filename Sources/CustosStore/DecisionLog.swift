@@ -200,15 +200,18 @@ public final class DecisionLog: Sendable {
         /// The first entry that does not hold, with why; nil when the chain is whole.
         public var firstBroken: Int64?
         public var problem: String?
+        /// The signed head of the entries pruned under the log's retention, when any were.
+        public var anchor: LogAnchor?
         public var isIntact: Bool { firstBroken == nil }
     }
 
-    /// Recomputes the chain from the first entry and names the first that does not hold:
-    /// an edited, deleted or reordered row breaks it there.
-    public func verify() throws -> Verification {
+    /// Recomputes the chain from the first entry (or from the signed anchor of pruned
+    /// entries, whose signature the caller has checked) and names the first that does not
+    /// hold: an edited, deleted or reordered row breaks it there.
+    func verify(from anchor: LogAnchor? = nil) throws -> Verification {
         try pool.read { db in
-            var previous = Self.genesis
-            var expected: Int64 = 1
+            var previous = anchor.flatMap { Hex.decode($0.hash) } ?? Self.genesis
+            var expected: Int64 = (anchor?.seq ?? 0) + 1
             var count: Int64 = 0
             let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM decision_log ORDER BY seq")
             while let row = try cursor.next() {
@@ -220,13 +223,13 @@ public final class DecisionLog: Sendable {
                 else if storedPrevious != previous { problem = "entry \(entry.seq) does not follow the entry before it" }
                 else if storedHash != entry.hash(previous: previous) { problem = "entry \(entry.seq) was changed after it was written" }
                 if let problem {
-                    return Verification(entries: count, headSeq: expected - 1, headHash: Blake2b.hex(previous), firstBroken: expected, problem: problem)
+                    return Verification(entries: count, headSeq: expected - 1, headHash: Blake2b.hex(previous), firstBroken: expected, problem: problem, anchor: anchor)
                 }
                 previous = storedHash
                 expected += 1
                 count += 1
             }
-            return Verification(entries: count, headSeq: expected - 1, headHash: Blake2b.hex(previous), firstBroken: nil, problem: nil)
+            return Verification(entries: count, headSeq: expected - 1, headHash: Blake2b.hex(previous), firstBroken: nil, problem: nil, anchor: anchor)
         }
     }
 }

@@ -36,20 +36,27 @@ public struct RecipientTask: Sendable, Hashable, Codable {
 extension Vault {
     /// Destroys fields of a subject (ciphertexts and blind-index entries, with secure delete),
     /// marks others as kept only for the purposes that keep them, and records the tasks, in
-    /// one transaction.
+    /// one transaction. The keyring's erasure ledger records it first, so a crash in between
+    /// or a restored backup is completed when the vault is next opened.
     public func applyErasure(subject: String, destroy: [String], keep: [String: [String]], tasks: [RecipientTask], at now: Instant) throws {
+        let ledgerSize = try keyring.recordErasures([ErasureRecord(subject: subject, wholeSubject: false, destroyed: destroy, kept: keep)], at: now)
         try pool.write { db in
-            for field in destroy {
-                try db.execute(sql: "DELETE FROM fields WHERE subject_id = ? AND field = ?", arguments: [subject, field])
-                try db.execute(sql: "DELETE FROM blind_index WHERE subject_id = ? AND field = ?", arguments: [subject, field])
-                try db.execute(sql: "INSERT OR IGNORE INTO erased_fields (subject_id, field, at) VALUES (?, ?, ?)", arguments: [subject, field, now.millisecondsSinceEpoch])
-            }
+            try Self.destroyFields(db, subject: subject, fields: destroy, at: now)
             for (field, purposes) in keep {
                 try db.execute(sql: "UPDATE fields SET kept_for = ? WHERE subject_id = ? AND field = ?", arguments: [purposes.joined(separator: "\n"), subject, field])
             }
             try Self.insertTasks(db, tasks)
+            try VaultStore.markReplayed(db, ledgerSize)
         }
         try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+    }
+
+    static func destroyFields(_ db: Database, subject: String, fields: [String], at now: Instant) throws {
+        for field in fields {
+            try db.execute(sql: "DELETE FROM fields WHERE subject_id = ? AND field = ?", arguments: [subject, field])
+            try db.execute(sql: "DELETE FROM blind_index WHERE subject_id = ? AND field = ?", arguments: [subject, field])
+            try db.execute(sql: "INSERT OR IGNORE INTO erased_fields (subject_id, field, at) VALUES (?, ?, ?)", arguments: [subject, field, now.millisecondsSinceEpoch])
+        }
     }
 
     static func insertTasks(_ db: Database, _ tasks: [RecipientTask]) throws {

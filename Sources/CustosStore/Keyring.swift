@@ -15,6 +15,9 @@ public final class Keyring: Sendable {
     let blindIndexKey: SecretKey
     let signingKey: SecretKey
     public let signingPublicKey: [UInt8]
+    /// Salts the subject ids in the erasure ledger, so the ledger alone does not show who
+    /// was erased.
+    let ledgerSalt: [UInt8]
 
     static let checkPlaintext = Array("custos master key check".utf8)
 
@@ -84,6 +87,9 @@ public final class Keyring: Sendable {
         let (signing, publicKey) = try service("signing")
         signingKey = signing
         signingPublicKey = publicKey ?? Ed25519.publicKey(seed: signing)
+        let salt = try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'ledger-salt'") }
+        guard let salt, let bytes = Hex.decode(salt) else { throw StoreError.integrity("the keyring has no erasure-ledger salt") }
+        ledgerSalt = bytes
     }
 
     // MARK: subject keys
@@ -137,11 +143,6 @@ public final class Keyring: Sendable {
         }
     }
 
-    /// Crypto-shredding: the subject's key is gone, and with it every ciphertext of the subject.
-    func destroySubjectKey(_ subject: String) throws {
-        try pool.write { db in try db.execute(sql: "DELETE FROM subject_keys WHERE subject_id = ?", arguments: [subject]) }
-        try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
-    }
 
     // MARK: rotation
 

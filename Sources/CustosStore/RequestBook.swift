@@ -96,8 +96,22 @@ extension Vault {
                              request.receivedOn.description, request.requester, request.mandate, request.identity.rawValue, request.identityMethod,
                              request.status.rawValue, request.dueOn.description])
             try Self.addRequestEvent(db, id: id, at: request.receivedAt, event: "received", detail: "via \(request.channel), due \(request.dueOn)", by: actor)
+            try recordRequestLifecycle(db, event: Self.requestReceivedEvent, subject: request.subject, on: request.receivedOn, at: request.receivedAt, by: actor)
             return id
         }
+    }
+
+    /// The lifecycle events the request book records itself when the policy declares them, so
+    /// a rights-administration purpose can start with a request and count its retention from
+    /// the request's close.
+    public static let requestReceivedEvent = "request-received"
+    public static let requestClosedEvent = "request-closed"
+
+    private func recordRequestLifecycle(_ db: Database, event: String, subject: String, on date: LocalDate, at now: Instant, by actor: String) throws {
+        guard policy.policy.lifecycleEvents.contains(where: { $0.id.id == event }),
+              try Bool.fetchOne(db, sql: "SELECT 1 FROM subjects WHERE id = ?", arguments: [subject]) == true else { return }
+        try db.execute(sql: "INSERT INTO lifecycle_events (subject_id, event, effective_date, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [subject, event, date.description, now.millisecondsSinceEpoch, actor])
     }
 
     static func addRequestEvent(_ db: Database, id: String, at: Instant, event: String, detail: String?, by actor: String) throws {
@@ -119,6 +133,9 @@ extension Vault {
                              updated.extensionNoticeOn?.description, updated.extensionReasons, updated.closedAt?.millisecondsSinceEpoch,
                              updated.outcome, id])
             try Self.addRequestEvent(db, id: id, at: now, event: event, detail: detail, by: actor)
+            if current.status.isOpen, !updated.status.isOpen {
+                try recordRequestLifecycle(db, event: Self.requestClosedEvent, subject: updated.subject, on: policy.localDate(of: now), at: now, by: actor)
+            }
             return try Self.loadRequest(db, id: id)!
         }
     }

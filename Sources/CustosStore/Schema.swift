@@ -1,4 +1,5 @@
 internal import GRDB
+internal import CustosCrypto
 
 /// The two files and their migrations. Names of tables may change; their roles may not
 /// (DESIGN §4). No table holds a field value in plaintext.
@@ -100,6 +101,24 @@ enum Schema {
                 action TEXT NOT NULL, fields TEXT NOT NULL, created_at INTEGER NOT NULL, done_at INTEGER, done_by TEXT);
             """)
         }
+        migrator.registerMigration("v5-retention") { db in
+            // The erasure ledger moves to the keyring (its backups outlive the vault's); the
+            // decision log may now be pruned, so disclosures keep their decision's sequence
+            // number without a foreign key, and the pruned head is kept signed.
+            try db.execute(sql: """
+            DROP TABLE erasure_ledger;
+            CREATE TABLE disclosures_v5 (
+                id INTEGER PRIMARY KEY, subject_id TEXT NOT NULL, recipient TEXT NOT NULL, purpose TEXT NOT NULL,
+                fields TEXT NOT NULL, at INTEGER NOT NULL, destination TEXT, mechanism TEXT, procedure TEXT,
+                decision_seq INTEGER NOT NULL);
+            INSERT INTO disclosures_v5 SELECT id, subject_id, recipient, purpose, fields, at, destination, mechanism, procedure, decision_seq FROM disclosures;
+            DROP TABLE disclosures;
+            ALTER TABLE disclosures_v5 RENAME TO disclosures;
+            CREATE INDEX disclosures_subject ON disclosures(subject_id);
+            CREATE TABLE log_anchor (
+                seq INTEGER NOT NULL, hash BLOB NOT NULL, pruned_before INTEGER NOT NULL, at INTEGER NOT NULL, signature BLOB NOT NULL);
+            """)
+        }
         return migrator
     }
 
@@ -118,6 +137,16 @@ enum Schema {
                 name TEXT PRIMARY KEY, master_version INTEGER NOT NULL REFERENCES master_keys(version),
                 wrapped BLOB NOT NULL, public_key BLOB);
             """)
+        }
+        migrator.registerMigration("v2-erasure-ledger") { db in
+            // Salted hashes of erased subject ids (field NULL: the whole subject; kept_for set:
+            // a field kept only for those purposes), replayed on a restored vault.
+            try db.execute(sql: """
+            CREATE TABLE erasure_ledger (
+                id INTEGER PRIMARY KEY, salted_hash BLOB NOT NULL, field TEXT, kept_for TEXT, at INTEGER NOT NULL);
+            CREATE INDEX erasure_ledger_hash ON erasure_ledger(salted_hash);
+            """)
+            try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('ledger-salt', ?)", arguments: [Blake2b.hex(SecureRandom.bytes(32))])
         }
         return migrator
     }

@@ -100,8 +100,11 @@ public final class Vault: Sendable {
         }
     }
 
-    private func storeField(_ db: Database, subject: String, field: String, value: String, key: SecretKey, keyVersion: UInt32,
-                            source: String, collectedFor: [String]?, at now: Instant) throws {
+    /// Seals and stores one value. A rectification replaces the ciphertext and names its
+    /// source but keeps when and for what the field was first collected: a corrected value
+    /// does not restart its retention.
+    func storeField(_ db: Database, subject: String, field: String, value: String, key: SecretKey, keyVersion: UInt32,
+                    source: String, collectedFor: [String]?, at now: Instant, rectification: Bool = false) throws {
         guard let id = policy.fields.id(field) else { throw StoreError.unknownField(field) }
         let definition = policy.policy.fields[id]
         var plaintext = Array(value.utf8)
@@ -110,8 +113,10 @@ public final class Vault: Sendable {
         try db.execute(sql: """
         INSERT INTO fields (subject_id, field, ciphertext, source, collected_at, provided_by_subject, derived, collected_for)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (subject_id, field) DO UPDATE SET ciphertext = excluded.ciphertext, source = excluded.source,
+        ON CONFLICT (subject_id, field) DO UPDATE SET ciphertext = excluded.ciphertext, source = excluded.source\(rectification ? "" : """
+        ,
           collected_at = excluded.collected_at, collected_for = excluded.collected_for
+        """)
         """, arguments: [subject, field, Data(ciphertext), source, now.millisecondsSinceEpoch, definition.providedBySubject, definition.derived,
                          collectedFor.map { $0.joined(separator: "\n") }])
         if let kind = definition.blindIndex {

@@ -20,6 +20,8 @@ public final class VaultStore: Sendable {
     public let vaultId: String
     public let isSimulation: Bool
     public let vaultPath: String
+    /// Erasures re-applied from the keyring's ledger when this vault was opened.
+    public let ledgerReplay: LedgerReplay
     let pool: DatabasePool
 
     /// The paths of a vault's files: the vault and keyring, each with its WAL and SHM.
@@ -78,7 +80,7 @@ public final class VaultStore: Sendable {
                 try db.execute(sql: "INSERT INTO meta (key, value) VALUES (?, ?)", arguments: [key, value])
             }
         }
-        return try VaultStore(pool: pool, keyring: keyring, policy: policy, path: path)
+        return try VaultStore(pool: pool, keyring: keyring, policy: policy, path: path, ledgerReplay: LedgerReplay())
     }
 
     public static func open(vault path: String, keyring keyringPath: String, masterKey: MasterKeySource, policy: CompiledPolicy) throws -> VaultStore {
@@ -86,7 +88,9 @@ public final class VaultStore: Sendable {
         let keyring = try Keyring.open(path: keyringPath, source: masterKey)
         let pool = try StoreDatabase.open(path: path)
         try Schema.vaultMigrator().migrate(pool)
-        return try VaultStore(pool: pool, keyring: keyring, policy: policy, path: path)
+        // Before anything is served: a restored backup must not bring an erasure back.
+        let replay = try replayErasureLedger(pool: pool, keyring: keyring)
+        return try VaultStore(pool: pool, keyring: keyring, policy: policy, path: path, ledgerReplay: replay)
     }
 
     /// The policy folder recorded by `custos init`, read without opening the keyring.
@@ -108,8 +112,9 @@ public final class VaultStore: Sendable {
         }
     }
 
-    private init(pool: DatabasePool, keyring: Keyring, policy: CompiledPolicy, path: String) throws {
+    private init(pool: DatabasePool, keyring: Keyring, policy: CompiledPolicy, path: String, ledgerReplay: LedgerReplay) throws {
         self.pool = pool
+        self.ledgerReplay = ledgerReplay
         self.keyring = keyring
         vaultPath = path
         vault = Vault(pool: pool, keyring: keyring, policy: policy)
@@ -141,17 +146,27 @@ public final class VaultStore: Sendable {
     // MARK: crypto-shredding
 
     /// Destroys a subject's key (crypto-shredding), then its rows; the WAL is checkpointed and
-    /// truncated so no old page lingers. A salted hash of the id goes into the erasure ledger
-    /// so a restored backup can be told which subjects to shred again.
+    /// truncated so no old page lingers. The keyring's erasure ledger remembers a salted hash
+    /// of the id, so a restored vault backup is shredded again when it is opened.
     public func shred(subject: String, at now: Instant) throws {
-        try keyring.destroySubjectKey(subject)
+        try shred(subjects: [subject], at: now)
+    }
+
+    /// Shreds many subjects: their keys and ledger entries in one keyring transaction, their
+    /// rows in one vault transaction.
+    public func shred(subjects: [String], at now: Instant) throws {
+        guard !subjects.isEmpty else { return }
+        let ledgerSize = try keyring.recordErasures(subjects.map { ErasureRecord(subject: $0, wholeSubject: true) }, at: now)
         try pool.write { db in
-            try db.execute(sql: "DELETE FROM subjects WHERE id = ?", arguments: [subject])
-            let salt = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'vault-id'") ?? ""
-            try db.execute(sql: "INSERT OR IGNORE INTO erasure_ledger (salted_hash, at) VALUES (?, ?)",
-                           arguments: [Data(Blake2b.hash(Array("\(salt):\(subject)".utf8))), now.millisecondsSinceEpoch])
+            for subject in subjects { try db.execute(sql: "DELETE FROM subjects WHERE id = ?", arguments: [subject]) }
+            try Self.markReplayed(db, ledgerSize)
         }
         try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+    }
+
+    static func markReplayed(_ db: Database, _ ledgerSize: Int64) throws {
+        try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('ledger-replayed', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                       arguments: [String(ledgerSize)])
     }
 
     // MARK: signatures
@@ -166,7 +181,7 @@ public final class VaultStore: Sendable {
     // MARK: checkpoints
 
     public func checkpoint(at now: Instant) throws -> AuditCheckpoint {
-        let head = try log.verify()
+        let head = try verifyLog()
         guard head.isIntact else { throw StoreError.integrity(head.problem ?? "the decision log is broken") }
         var checkpoint = AuditCheckpoint(vault: vaultId, seq: head.headSeq, hash: head.headHash, at: now,
                                          publicKey: Blake2b.hex(keyring.signingPublicKey), signature: "")
@@ -184,6 +199,10 @@ public final class VaultStore: Sendable {
         guard checkpoint.vault == vaultId else { return .otherVault }
         let hash = try pool.read { db in try Data.fetchOne(db, sql: "SELECT hash FROM decision_log WHERE seq = ?", arguments: [checkpoint.seq]) }
         guard let hash else {
+            if let anchor = try logAnchor(), checkpoint.seq <= anchor.seq {
+                // Pruned under the log's retention: only the anchor's own entry can still be compared.
+                return checkpoint.seq == anchor.seq ? (anchor.hash == checkpoint.hash ? .holds : .headDiffers(checkpoint.seq)) : .pruned(anchor: anchor.seq)
+            }
             let head = try pool.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM decision_log") } ?? 0
             return .entriesMissing(logHead: head, checkpoint: checkpoint.seq)
         }

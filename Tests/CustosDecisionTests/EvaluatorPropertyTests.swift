@@ -116,7 +116,7 @@ struct EvaluatorPropertyTests {
 
     @Test func addingAnObjectionNeverTurnsDenyIntoPermit() {
         checkMonotone(seedBase: 30_000, grows: false) { random, world, request, facts, at in
-            facts.objections.append(Objection(purpose: random.chance(0.5) ? request.purpose : nil, kind: random.chance(0.5) ? .general : .directMarketing,
+            facts.objections.append(Objection(purpose: random.chance(0.5) ? request.purpose : nil, kind: random.pick(ObjectionKind.allCases),
                                               at: Instant(millisecondsSinceEpoch: at.millisecondsSinceEpoch - Int64(random.int(0...1_000_000))),
                                               assessment: random.chance(0.5) ? .pending : nil))
             return true

@@ -142,7 +142,7 @@ struct RandomWorld {
             facts.consents.append(ConsentRecord(purpose: purpose, notice: notice, events: events))
         }
         for _ in 0..<int(0...2) where chance(0.5) {
-            facts.objections.append(Objection(purpose: chance(0.4) ? nil : pick(purposes + ["P-GHOST"]), kind: chance(0.5) ? .general : .directMarketing,
+            facts.objections.append(Objection(purpose: chance(0.4) ? nil : pick(purposes + ["P-GHOST"]), kind: pick(ObjectionKind.allCases),
                                               at: instant(), assessment: chance(0.5) ? pick([.pending, .upheld, .overridden]) : nil,
                                               assessmentReference: chance(0.5) ? "OBJ" : nil))
         }

@@ -130,7 +130,7 @@ struct ReferenceEvaluator {
                     state.one(field, .suppressionAllowed)
                 }
             }
-            let objections = facts.objections.filter { $0.at <= at && ($0.purpose == nil || $0.purpose == request.purpose) }
+            let objections = facts.objections.filter { $0.at <= at && $0.kind != .automatedDecision && ($0.purpose == nil || $0.purpose == request.purpose) }
             if !objections.isEmpty {
                 if purpose.directMarketing != nil {
                     state.all(.objectionDirectMarketing)
@@ -178,8 +178,11 @@ struct ReferenceEvaluator {
             }
         }
         // 7
+        let humanRequested = facts.objections.contains { objection in
+            objection.kind == .automatedDecision && objection.at <= at && (objection.purpose ?? request.purpose) == request.purpose
+        }
         if action == .decide, let profiling = purpose.profiling, profiling.automatedDecision,
-           profiling.effect == .legal || profiling.effect == .similarlySignificant {
+           profiling.effect == .legal || profiling.effect == .similarlySignificant || humanRequested {
             if let review = request.review, review.canOverride, !review.reviewer.isEmpty {
                 state.all(.admHumanReview)
                 state.obligations.append(.humanReview)

@@ -45,7 +45,12 @@ extension PrivacyEngine {
         guard request.type == .erasure else { throw RequestRefusal(code: .dsarDeadline, message: "request \(id) is a \(request.type.rawValue) request, not erasure") }
         try requireActionable(request)
         let now = clock()
-        guard let facts = try store.vault.facts(of: request.subject), let category = facts.subject?.category else { throw StoreError.subjectUnknown(request.subject) }
+        guard var facts = try store.vault.facts(of: request.subject), let category = facts.subject?.category else { throw StoreError.subjectUnknown(request.subject) }
+        // A request is not its own ground for refusal: the duty to answer this erasure request
+        // (a rights-administration purpose that starts with it) does not keep what it asks to erase.
+        if let own = facts.events.firstIndex(where: { $0.event == Vault.requestReceivedEvent && $0.date == request.receivedOn }) {
+            facts.events.remove(at: own)
+        }
         let stored = facts.fields.map(\.field)
         var keptFor: [String: [String]] = [:]
         var grounds: [String: [String]] = [:]
@@ -53,8 +58,7 @@ extension PrivacyEngine {
         for purpose in policy.policy.purposes where purpose.subjects.contains(where: { $0.id == category }) {
             let fields = purpose.fields.map(\.id).filter { stored.contains($0) }
             guard !fields.isEmpty else { continue }
-            let actor = purpose.actors.map { actors in actors.contains { $0.id == "officer" } ? "officer" : actors.first?.id ?? "officer" } ?? "officer"
-            let decision = evaluator.decide(DecisionRequest(actor: actor, action: .erase, subject: request.subject, purpose: purpose.id.id, fields: fields),
+            let decision = evaluator.decide(DecisionRequest(actor: officerActor(for: purpose), action: .erase, subject: request.subject, purpose: purpose.id.id, fields: fields),
                                             facts: facts, at: now)
             _ = try store.log.append(decision, at: now)
             for field in decision.fields {

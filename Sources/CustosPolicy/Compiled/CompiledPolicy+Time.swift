@@ -24,3 +24,12 @@ extension CompiledPolicy {
         return LocalDate(daysSinceEpoch: Int(days))
     }
 }
+
+extension CompiledPolicy {
+    /// The first instant of a calendar date in the controller's time zone.
+    public func startOfDay(_ date: LocalDate) -> Instant {
+        let midnightUTC = Int64(date.daysSinceEpoch) * 86_400
+        let offset = timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(midnightUTC)))
+        return Instant(millisecondsSinceEpoch: (midnightUTC - Int64(offset)) * 1000)
+    }
+}

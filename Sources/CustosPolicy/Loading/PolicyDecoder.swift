@@ -5,7 +5,7 @@ internal import Yams
 struct PolicyDecoder {
     static let topLevelKeys = [
         "controller", "actors", "lifecycle-events", "subject-categories", "fields", "purposes",
-        "notices", "recipients", "retention", "reference-data",
+        "notices", "recipients", "retention", "decision-log", "reference-data",
     ]
 
     static let fieldKeys = [
@@ -37,6 +37,14 @@ struct PolicyDecoder {
         policy.notices += section(top, "notices", kind: "notice", seen: &seen, unreadable: &policy.unreadableIds, decode: notice)
         policy.recipients += section(top, "recipients", kind: "recipient", seen: &seen, unreadable: &policy.unreadableIds, decode: recipient)
         policy.retentionRules += section(top, "retention", kind: "retention rule", seen: &seen, unreadable: &policy.unreadableIds, decode: retentionRule)
+        if let node = top.node("decision-log") {
+            if let first = seen["decision-log"] {
+                reader.sink.error(.duplicateId, "the decision-log retention is declared twice; first at \(first)", at: reader.location(node))
+            } else if let retention = decisionLog(node) {
+                seen["decision-log"] = retention.location
+                policy.decisionLog = retention
+            }
+        }
         if let node = top.node("reference-data") {
             ReferenceDataDecoder(reader: reader).override(&policy.referenceData, with: node)
         }
@@ -116,6 +124,13 @@ struct PolicyDecoder {
             providedBySubject: o.bool("provided-by-subject"),
             mayContainThirdPartyData: o.bool("may-contain-third-party-data"),
             blindIndex: o.enumeration("blind-index"), suppressionEntry: o.bool("suppression-entry"))
+    }
+
+    private func decisionLog(_ node: Node) -> DecisionLogRetention? {
+        guard let o = reader.object(node, what: "the decision-log retention", keys: ["keep", "ground"]) else { return nil }
+        let keep = o.required("keep").flatMap { reader.duration($0, what: "'keep' of the decision log") }
+        guard let keep, let ground = o.requiredString("ground") else { return nil }
+        return DecisionLogRetention(keep: keep, ground: ground, location: o.location)
     }
 
     private func retentionRule(_ id: Ref, _ node: Node) -> RetentionRule? {

@@ -13,6 +13,8 @@ public struct Policy: Sendable, Encodable {
     public var notices: [Notice] = []
     public var recipients: [Recipient] = []
     public var retentionRules: [RetentionRule] = []
+    /// How long decision-log entries are kept; absent = kept for ever.
+    public var decisionLog: DecisionLogRetention?
     /// Built-in reference data with the policy's overrides applied.
     public var referenceData: ReferenceData
     /// Ids declared in entries that could not be read; references to them are not reported
@@ -20,7 +22,7 @@ public struct Policy: Sendable, Encodable {
     var unreadableIds: Set<String> = []
 
     private enum CodingKeys: String, CodingKey {
-        case name, controller, actors, lifecycleEvents, subjectCategories, fields, purposes, notices, recipients, retentionRules, referenceData
+        case name, controller, actors, lifecycleEvents, subjectCategories, fields, purposes, notices, recipients, retentionRules, decisionLog, referenceData
     }
 
     public init(name: String, referenceData: ReferenceData) {

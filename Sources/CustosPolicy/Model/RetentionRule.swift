@@ -12,3 +12,13 @@ public struct RetentionRule: Sendable, Encodable {
     public var minimumGround: String?
     public var onExpiry: RetentionAction
 }
+
+/// The decision log's own retention: `custos retention sweep` prunes entries older than
+/// `keep` and signs the pruned head, so the rest of the chain still verifies.
+public struct DecisionLogRetention: Sendable, Encodable {
+    public var keep: CalendarDuration
+    public var ground: String
+    public var location: SourceLocation
+
+    private enum CodingKeys: String, CodingKey { case keep, ground }
+}

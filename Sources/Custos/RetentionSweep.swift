@@ -1,0 +1,93 @@
+import Foundation
+public import CustosDecision
+public import CustosPolicy
+public import CustosStore
+
+/// What a retention sweep did (or, in a dry run, would do).
+public struct RetentionSweepReport: Sendable, Codable {
+    public struct SubjectResult: Sendable, Codable {
+        public var subject: String
+        public var destroyed: [RetentionSchedule.ExpiredField]
+        public var kept: [String]
+        public var subjectKeyDestroyed: Bool
+        /// Why fields or the whole subject were left alone (not in the policy).
+        public var skipped: [String]
+    }
+
+    public var at: Instant
+    public var date: LocalDate
+    public var dryRun: Bool
+    public var subjectsExamined: Int
+    /// Only subjects with something destroyed or skipped.
+    public var subjects: [SubjectResult]
+    public var fieldsDestroyed: Int
+    public var subjectsShredded: Int
+    public var tasks: Int
+    /// The decision log's own retention (`decision-log` in the policy): nil when it has none.
+    public var logRetention: String?
+    public var log: LogPruning?
+}
+
+extension PrivacyEngine {
+    /// The name under which sweep decisions are logged: not a policy purpose, the retention
+    /// rules of every purpose together.
+    public static let retentionSweepPurpose = "retention-sweep"
+
+    /// Destroys every field whose every purpose's retention has ended (`RetentionSchedule`),
+    /// and the subject key when nothing remains; recipients of destroyed fields get Art. 19
+    /// tasks; each subject's destruction is logged. Then prunes decision-log entries older
+    /// than the policy's `decision-log` retention and signs the pruned head. A dry run changes
+    /// nothing and reports what would happen and why.
+    ///
+    /// ```swift
+    /// let report = try engine.sweepRetention(dryRun: true, by: "officer")
+    /// for subject in report.subjects { print(subject.subject, subject.destroyed.map(\.field)) }
+    /// ```
+    public func sweepRetention(dryRun: Bool, by actor: String, pageSize: Int = 500,
+                               progress: (@Sendable (Int) -> Void)? = nil) throws -> RetentionSweepReport {
+        let now = clock()
+        let today = policy.localDate(of: now)
+        let schedule = RetentionSchedule(policy: policy)
+        var report = RetentionSweepReport(at: now, date: today, dryRun: dryRun, subjectsExamined: 0, subjects: [], fieldsDestroyed: 0,
+                                          subjectsShredded: 0, tasks: 0, logRetention: nil, log: nil)
+        var after: String?
+        while true {
+            let page = try store.vault.factsPage(after: after, limit: pageSize)
+            guard let last = page.last?.subject?.id else { break }
+            after = last
+            var actions: [SweepAction] = []
+            for facts in page {
+                let plan = schedule.plan(for: facts, on: today)
+                report.subjectsExamined += 1
+                guard !plan.expired.isEmpty || !plan.skipped.isEmpty else { continue }
+                let everything = plan.destroysEverything
+                report.subjects.append(.init(subject: plan.subject, destroyed: plan.expired, kept: plan.kept, subjectKeyDestroyed: everything,
+                                             skipped: plan.skipped))
+                guard !plan.expired.isEmpty else { continue }
+                let fields = plan.expired.map(\.field)
+                let tasks = try notifications(subject: plan.subject, request: nil, fields: Set(fields), action: "erase (retention ended)", at: now)
+                report.fieldsDestroyed += fields.count
+                report.subjectsShredded += everything ? 1 : 0
+                report.tasks += tasks.count
+                actions.append(SweepAction(subject: plan.subject, destroy: fields, wholeSubject: everything,
+                                           decision: sweepDecision(plan, actor: actor), tasks: tasks))
+            }
+            if !dryRun { try store.applySweep(actions, at: now) }
+            progress?(report.subjectsExamined)
+        }
+        if let retention = policy.policy.decisionLog {
+            report.logRetention = "\(retention.keep) (\(retention.ground))"
+            let cutoff = policy.startOfDay(today.subtracting(retention.keep))
+            report.log = try store.pruneLog(before: cutoff, at: now, dryRun: dryRun)
+        }
+        return report
+    }
+
+    private func sweepDecision(_ plan: RetentionSchedule.Plan, actor: String) -> Decision {
+        let why = plan.expired.map { "\($0.field): \($0.why.joined(separator: "; "))" }.joined(separator: " | ")
+        return Decision(outcome: .permit, action: .erase, subject: plan.subject, purpose: Self.retentionSweepPurpose, actor: actor, recipient: nil,
+                        fields: plan.expired.map { FieldOutcome(field: $0.field, outcome: .permit, reasons: []) }, basis: nil,
+                        reasons: [Reason(code: .retentionExpired, explanation: why, fields: plan.expired.map(\.field))],
+                        obligations: [.notifyRecipients], policyDigest: policy.digest, hypothetical: false)
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+public import CustosPolicy
+public import CustosStore
+
+/// What a rectification changed (field names only) and whom it must be passed on to.
+public struct RectificationResult: Sendable, Codable {
+    public var request: String
+    public var subject: String
+    public var at: Instant
+    /// Fields whose old value was replaced (its ciphertext destroyed).
+    public var rectified: [String]
+    /// Fields completed that had no value before (Art. 16, incomplete data).
+    public var completed: [String]
+    public var notifications: [RecipientTask]
+}
+
+extension PrivacyEngine {
+    /// Fulfils a verified rectification request (Art. 16): the new values are sealed under the
+    /// subject's key, the old ciphertexts destroyed, and every recipient that received a
+    /// rectified field gets an Art. 19 task (processors an Art. 28(3) instruction). Refused for
+    /// fields no purpose of the subject's category uses, for erased fields (that would collect
+    /// them again) and for derived fields (rectify their inputs and recompute).
+    ///
+    /// ```swift
+    /// let result = try engine.fulfilRectification(request: "RQ-2025-0003", values: ["postal_address": "Kerkstraat 1, Delft"], by: "officer")
+    /// print(result.rectified, result.notifications.map(\.recipient))
+    /// ```
+    public func fulfilRectification(request id: String, values: [String: String], by actor: String) throws -> RectificationResult {
+        let request = try actionableRequest(id, of: .rectification)
+        guard !values.isEmpty else { throw RequestRefusal(code: .dsarDeadline, message: "name the corrected values (field names and new values)") }
+        guard let facts = try store.vault.facts(of: request.subject), let category = facts.subject?.category else { throw StoreError.subjectUnknown(request.subject) }
+        let used = Set(policy.policy.purposes.filter { $0.subjects.contains { $0.id == category } }.flatMap { $0.fields.map(\.id) })
+        for field in values.keys.sorted() {
+            guard let definition = policy.policy.field(field) else { throw StoreError.unknownField(field) }
+            guard used.contains(field) else {
+                throw RequestRefusal(code: .dataCategoryNotInPurpose, message: "no purpose for category '\(category)' uses '\(field)'; it is not collected")
+            }
+            guard !facts.erasedFields.contains(field) else {
+                throw RequestRefusal(code: .fieldErased, message: "'\(field)' was erased; storing a value would collect it again")
+            }
+            guard !definition.derived else {
+                throw RequestRefusal(code: .dataCategoryNotInPurpose, message: "'\(field)' is derived; rectify the data it is computed from and compute it again")
+            }
+        }
+        let now = clock()
+        let tasks = try notifications(subject: request.subject, request: id, fields: Set(values.keys), action: "rectify", at: now)
+        let replaced = try store.vault.rectify(subject: request.subject, values: values, source: "subject (rectification \(id))", tasks: tasks, at: now)
+        let completed = values.keys.filter { !replaced.contains($0) }.sorted()
+        try complete(id, at: now, by: actor,
+                     outcome: "rectified \(replaced.joined(separator: ", "))\(completed.isEmpty ? "" : "; completed \(completed.joined(separator: ", "))"); \(tasks.count) recipients to notify")
+        return RectificationResult(request: id, subject: request.subject, at: now, rectified: replaced, completed: completed, notifications: tasks)
+    }
+
+    /// The request, if it is of `type` and may be acted on (requester and identity verified, open).
+    func actionableRequest(_ id: String, of type: RightsRequestType) throws -> RightsRequest {
+        guard let request = try store.vault.request(id) else { throw StoreError.io("no request \(id)") }
+        guard request.type == type else {
+            throw RequestRefusal(code: .dsarDeadline, message: "request \(id) is a \(request.type.rawValue) request, not \(type.rawValue)")
+        }
+        try requireActionable(request)
+        return request
+    }
+
+    /// Marks a request completed with its outcome.
+    func complete(_ id: String, at now: Instant, by actor: String, outcome: String) throws {
+        _ = try store.vault.updateRequest(id, at: now, by: actor) { current in
+            var updated = current
+            updated.status = .completed
+            updated.closedAt = now
+            updated.outcome = outcome
+            return (updated, "fulfilled", outcome)
+        }
+    }
+}

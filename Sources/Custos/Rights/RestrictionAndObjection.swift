@@ -1,0 +1,96 @@
+import Foundation
+import CustosDecision
+import CustosPolicy
+public import CustosStore
+
+/// The grounds on which a subject may have processing restricted (Art. 18(1)).
+public enum RestrictionGround: String, Sendable, CaseIterable, Codable {
+    /// (a) the subject contests accuracy, for the time needed to verify it.
+    case accuracyContested = "accuracy-contested"
+    /// (b) processing is unlawful and the subject prefers restriction to erasure.
+    case unlawfulProcessing = "unlawful-processing"
+    /// (c) the controller no longer needs the data but the subject needs it for legal claims.
+    case neededByTheSubjectForClaims = "needed-by-the-subject-for-claims"
+    /// (d) the subject objected and the assessment of compelling grounds is pending.
+    case objectionPending = "objection-pending"
+
+    public var article: String {
+        switch self {
+        case .accuracyContested: "Art. 18(1)(a)"
+        case .unlawfulProcessing: "Art. 18(1)(b)"
+        case .neededByTheSubjectForClaims: "Art. 18(1)(c)"
+        case .objectionPending: "Art. 18(1)(d)"
+        }
+    }
+}
+
+/// The answer to a restriction or objection request.
+public struct RightsOutcome: Sendable, Codable {
+    public var request: String
+    public var outcome: String
+    public var notifications: [RecipientTask]
+}
+
+extension PrivacyEngine {
+    /// Fulfils a verified restriction request (Art. 18): the restriction is recorded (the
+    /// evaluator then allows only storage, consent-based processing and legal claims), the
+    /// recipients of the restricted fields get Art. 19 tasks, and the request is completed. It
+    /// can be lifted only after the subject is told (`liftRestriction`).
+    ///
+    /// ```swift
+    /// let outcome = try engine.fulfilRestriction(request: "RQ-2025-0004", fields: ["postal_address"],
+    ///                                            ground: .accuracyContested, by: "officer")
+    /// ```
+    public func fulfilRestriction(request id: String, fields: [String]?, ground: RestrictionGround, by actor: String) throws -> RightsOutcome {
+        let request = try actionableRequest(id, of: .restriction)
+        guard let facts = try store.vault.facts(of: request.subject) else { throw StoreError.subjectUnknown(request.subject) }
+        for field in fields ?? [] where policy.policy.field(field) == nil { throw StoreError.unknownField(field) }
+        let now = clock()
+        let restrictionId = try store.vault.placeRestriction(subject: request.subject, fields: fields, ground: "\(ground.rawValue) (\(ground.article)), request \(id)", since: now)
+        let affected = Set(fields ?? facts.fields.map(\.field))
+        let tasks = try notifications(subject: request.subject, request: id, fields: affected, action: "restrict", at: now)
+        try store.vault.recordTasks(tasks)
+        let outcome = "restriction #\(restrictionId) on \(fields?.joined(separator: ", ") ?? "all fields") (\(ground.article)); lifted only after the subject is told; \(tasks.count) recipients to notify"
+        try complete(id, at: now, by: actor, outcome: outcome)
+        return RightsOutcome(request: id, outcome: outcome, notifications: tasks)
+    }
+
+    /// Completes an objection request. The objection itself took effect when the request was
+    /// opened: direct marketing stopped at once (Art. 21(3)); a general objection stopped the
+    /// purpose until the officer recorded an assessment (`assessObjection`), so it is refused
+    /// while the assessment is missing; an Art. 22 objection puts every automated decision
+    /// under the purpose before a human.
+    public func fulfilObjection(request id: String, by actor: String) throws -> RightsOutcome {
+        guard let request = try store.vault.request(id) else { throw StoreError.io("no request \(id)") }
+        let kind: ObjectionKind
+        switch request.type {
+        case .objection: kind = .general
+        case .objectionDirectMarketing: kind = .directMarketing
+        case .objectionAutomatedDecision: kind = .automatedDecision
+        default: throw RequestRefusal(code: .dsarDeadline, message: "request \(id) is a \(request.type.rawValue) request, not an objection")
+        }
+        try requireActionable(request)
+        let recorded = try store.vault.objections(of: request.subject).filter { $0.objection.kind == kind && $0.objection.purpose == request.purpose }
+        guard let objection = recorded.last else { throw StoreError.io("the objection of request \(id) is not on record") }
+        let scope = request.purpose.map { "'\($0)'" } ?? "every purpose it applies to"
+        let outcome: String
+        switch kind {
+        case .directMarketing:
+            outcome = "direct marketing stopped on \(objection.objection.at) (Art. 21(3)); a suppression entry is kept to honour it"
+        case .automatedDecision:
+            outcome = "automated decisions under \(scope) now need a human who can change them (Art. 22(3))"
+        case .general:
+            switch objection.objection.assessment {
+            case .overridden?:
+                outcome = "objection #\(objection.id) to \(scope) assessed: compelling legitimate grounds override it (\(objection.objection.assessmentReference ?? "no reference"))"
+            case .upheld?:
+                outcome = "objection #\(objection.id) upheld: processing under \(scope) stopped on \(objection.objection.at)"
+            case .pending?, nil:
+                throw RequestRefusal(code: .objectionNoCompellingGrounds,
+                                     message: "objection #\(objection.id) has no assessment yet; processing stays stopped. Record it with 'custos objection assess --id \(objection.id)'")
+            }
+        }
+        try complete(id, at: clock(), by: actor, outcome: outcome)
+        return RightsOutcome(request: id, outcome: outcome, notifications: [])
+    }
+}

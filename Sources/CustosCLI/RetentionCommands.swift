@@ -1,0 +1,60 @@
+import ArgumentParser
+import Custos
+import Foundation
+
+struct RetentionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "retention", abstract: "Storage limitation: destroy what no purpose still needs.",
+                                                    subcommands: [RetentionSweepCommand.self])
+}
+
+struct RetentionSweepCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sweep",
+        abstract: "Destroy every field whose every purpose's retention has ended, and prune the decision log.",
+        discussion: """
+        A field goes only when no purpose that holds it still may (start events, statutory minimums and
+        legal holds count); a subject with nothing left loses its key (crypto-shredding). Recipients of
+        destroyed fields get Art. 19 tasks ('custos task list'). Each subject's destruction is logged.
+        Decision-log entries older than the policy's 'decision-log' retention are pruned and the pruned
+        head is signed, so 'custos audit verify' still holds.
+
+        Example:
+          custos retention sweep --dry-run          # what would go, and why; changes nothing
+          custos retention sweep
+        """)
+    @OptionGroup var global: GlobalOptions
+    @Flag(help: "List what would be destroyed and why, without changing anything.") var dryRun = false
+    @Option(help: "Sweep as of this instant (dry runs, or simulation vaults).") var at: String?
+
+    func run() throws {
+        let instant = try parseInstant(at, option: "at")
+        let engine = try global.openEngine(at: instant, changesVault: !dryRun)
+        let interactive = isatty(STDERR_FILENO) == 1
+        let report: RetentionSweepReport
+        do {
+            var progress: (@Sendable (Int) -> Void)?
+            if interactive {
+                progress = { (count: Int) -> Void in StandardError.overwrite("sweeping: \(count) subjects examined") }
+            }
+            report = try engine.sweepRetention(dryRun: dryRun, by: operatingSystemUser, progress: progress)
+            if interactive { StandardError.write("") }
+        } catch {
+            throw ExitStatus.report(error)
+        }
+        if global.output == .json { print(KebabJSON.string(report)); return }
+        let verb = dryRun ? "would destroy" : "destroyed"
+        for subject in report.subjects {
+            for field in subject.destroyed {
+                print("\(subject.subject): \(verb) \(field.field)\(field.anonymise ? " (anonymise)" : ""): \(field.why.joined(separator: "; "))")
+            }
+            if subject.subjectKeyDestroyed { print("\(subject.subject): \(dryRun ? "would destroy" : "destroyed") the subject key: nothing remains") }
+            for skipped in subject.skipped { print("\(subject.subject): left alone: \(skipped)") }
+        }
+        print("\(dryRun ? "dry run: " : "")\(report.subjectsExamined) subjects examined on \(report.date); \(report.fieldsDestroyed) fields \(verb), \(report.subjectsShredded) subjects shredded, \(report.tasks) Art. 19 tasks")
+        if let retention = report.logRetention, let log = report.log {
+            print("decision log kept \(retention): \(log.entriesPruned) entries \(dryRun ? "would be" : "were") pruned\(log.anchor.map { "; signed head #\($0.seq)" } ?? "")")
+        } else {
+            print("decision log: the policy sets no retention (decision-log); nothing pruned")
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+internal import GRDB
+import CustosPolicy
+
+/// What opening a vault re-applied from the keyring's erasure ledger: a vault restored from a
+/// backup made before an erasure (or a crash between the ledger and the vault write) gets
+/// the erasure again before it serves any request.
+public struct LedgerReplay: Sendable, Equatable {
+    public var subjectsShredded = 0
+    public var fieldsDestroyed = 0
+    public var fieldsRestricted = 0
+
+    public init(subjectsShredded: Int = 0, fieldsDestroyed: Int = 0, fieldsRestricted: Int = 0) {
+        self.subjectsShredded = subjectsShredded
+        self.fieldsDestroyed = fieldsDestroyed
+        self.fieldsRestricted = fieldsRestricted
+    }
+
+    public var changedAnything: Bool { subjectsShredded + fieldsDestroyed + fieldsRestricted > 0 }
+}
+
+extension VaultStore {
+    /// Replays the ledger when the vault has not seen all of it. A subject created after an
+    /// erasure of the same id is a new subject: only entries recorded after its creation apply.
+    static func replayErasureLedger(pool: DatabasePool, keyring: Keyring) throws -> LedgerReplay {
+        let ledgerSize = try keyring.ledgerCount()
+        let seen = try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'ledger-replayed'") }.flatMap { Int64($0) } ?? 0
+        guard ledgerSize != seen else { return LedgerReplay() }
+        let ledger = try keyring.ledgerEntries()
+        var replay = LedgerReplay()
+        try pool.write { db in
+            let subjects = try Row.fetchAll(db, sql: "SELECT id, created_at FROM subjects")
+            for row in subjects {
+                let id: String = row["id"]
+                let created = Instant(millisecondsSinceEpoch: row["created_at"])
+                guard let entries = ledger[keyring.ledgerHash(id)]?.filter({ $0.at >= created }), !entries.isEmpty else { continue }
+                if entries.contains(where: { $0.field == nil }) {
+                    try db.execute(sql: "DELETE FROM subjects WHERE id = ?", arguments: [id])
+                    replay.subjectsShredded += 1
+                    continue
+                }
+                for entry in entries {
+                    guard let field = entry.field else { continue }
+                    if let purposes = entry.keptFor {
+                        try db.execute(sql: "UPDATE fields SET kept_for = ? WHERE subject_id = ? AND field = ? AND kept_for IS NOT ?",
+                                       arguments: [purposes.joined(separator: "\n"), id, field, purposes.joined(separator: "\n")])
+                        replay.fieldsRestricted += db.changesCount
+                    } else {
+                        try db.execute(sql: "DELETE FROM fields WHERE subject_id = ? AND field = ?", arguments: [id, field])
+                        replay.fieldsDestroyed += db.changesCount
+                        try Vault.destroyFields(db, subject: id, fields: [field], at: entry.at)
+                    }
+                }
+            }
+            try markReplayed(db, ledgerSize)
+        }
+        if replay.changedAnything {
+            try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+        }
+        return replay
+    }
+}
