@@ -1,0 +1,61 @@
+import Custos
+import CustosTestSupport
+import Foundation
+import GRDB
+import Testing
+
+/// DESIGN §4: the erasure ledger lives with the keys; a vault restored from a backup taken
+/// before an erasure gets the erasure again before it serves anything.
+struct RestoreSafetyTests {
+    func restore(_ backup: String, over fixture: VaultFixture) throws {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: fixture.vaultPath + suffix) }
+        try FileManager.default.copyItem(atPath: backup, toPath: fixture.vaultPath)
+    }
+
+    @Test func aRestoredBackupGetsAPartialErasureAgain() throws {
+        let fixture = try VaultFixture()
+        try fixture.engine.addSubject(NewSubject(id: "D-1", category: "debtor", values: [
+            "person_name": "Terug Gezet", "claim_details": "invoice 3", "recoverability_score": "0.12",
+        ], source: "client"), by: "test")
+        try fixture.engine.recordEvent(subject: "D-1", event: "file-opened", effective: LocalDate(parsing: "2023-03-01"), by: "test")
+        try fixture.engine.recordEvent(subject: "D-1", event: "file-closed", effective: LocalDate(parsing: "2024-09-01"), by: "test")
+        let backup = fixture.folder.path + "/backup.db"
+        try DatabaseQueue(path: fixture.vaultPath).backup(to: DatabaseQueue(path: backup))
+
+        let request = try fixture.engine.openRequest(subject: "D-1", type: .erasure, channel: "letter", identityVerifiedBy: "file number", by: "officer")
+        let certificate = try fixture.engine.fulfilErasure(request: request.id, by: "officer")
+        #expect(certificate.destroyed == ["recoverability_score"] && certificate.kept.count == 2)
+
+        try restore(backup, over: fixture)
+        let engine = try fixture.reopen()
+        #expect(engine.store.ledgerReplay == LedgerReplay(fieldsDestroyed: 1, fieldsRestricted: 2))
+        let metadata = try engine.metadata(of: "D-1")
+        #expect(metadata.erasedFields == ["recoverability_score"] && !metadata.fields.contains { $0.field == "recoverability_score" })
+        let kept = try #require(try engine.store.vault.facts(of: "D-1")?.fields.first { $0.field == "claim_details" })
+        #expect(kept.keptFor == certificate.kept.first { $0.field == "claim_details" }?.purposes, "kept fields are again kept only for their purposes")
+        #expect(engine.read(subject: "D-1", fields: ["recoverability_score"], purpose: "P-SCORING", actor: "scoring-service").values.isEmpty)
+    }
+
+    @Test func aSubjectAddedAgainAfterItsErasureIsANewSubject() throws {
+        let fixture = try VaultFixture()
+        try fixture.addDebtor("D-1", marker: "nw01")
+        try fixture.engine.shred(subject: "D-1")
+        fixture.clock.set("2025-06-03T09:00:00+02:00")
+        let values = try fixture.addDebtor("D-1", marker: "nw02")
+        // Force a replay, as after a crash between the keyring and the vault write.
+        try DatabaseQueue(path: fixture.vaultPath).write { db in try db.execute(sql: "UPDATE meta SET value = '0' WHERE key = 'ledger-replayed'") }
+        let engine = try fixture.reopen()
+        #expect(engine.store.ledgerReplay == LedgerReplay())
+        #expect(engine.read(subject: "D-1", fields: ["email"], purpose: "P-DEBT-COLLECT", actor: "collections-service").values["email"] == values["email"])
+    }
+
+    @Test func theLedgerHoldsNoSubjectIdInTheClear() throws {
+        let fixture = try VaultFixture()
+        try fixture.addDebtor("DEBTOR-LEDGER-7", marker: "lc01")
+        try fixture.engine.shred(subject: "DEBTOR-LEDGER-7")
+        let keyring = try Data(contentsOf: URL(fileURLWithPath: fixture.keyringPath))
+        #expect(![UInt8](keyring).contains(subsequence: Array("DEBTOR-LEDGER-7".utf8)))
+        let entries = try DatabaseQueue(path: fixture.keyringPath).read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM erasure_ledger WHERE field IS NULL") }
+        #expect(entries == 1)
+    }
+}
