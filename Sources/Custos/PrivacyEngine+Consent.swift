@@ -155,6 +155,14 @@ extension PrivacyEngine {
     /// The lifecycle event a withdrawal records when the policy declares it.
     public static let consentEndedEvent = "consent-ended"
 
+    /// What remains of an erased subject's consents: pseudonymous proofs (Art. 7(1)), kept for
+    /// the policy's `consent-proof` period.
+    ///
+    /// ```swift
+    /// let proofs = try engine.consentProofs(ofErased: "PR-1")   // [] for a subject never erased
+    /// ```
+    public func consentProofs(ofErased subject: String) throws -> [ConsentProof] { try store.vault.consentProofs(ofErased: subject) }
+
     /// The consent history and the current state per purpose.
     public func consents(for subject: String) throws -> (history: [ConsentLedgerEvent], current: [String: ConsentLedgerEvent], refusals: [ConsentRefusal]) {
         (try store.vault.consentHistory(of: subject), try store.vault.consentState(of: subject), try store.vault.consentRefusals(of: subject))

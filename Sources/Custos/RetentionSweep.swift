@@ -26,6 +26,8 @@ public struct RetentionSweepReport: Sendable, Codable {
     /// The decision log's own retention (`decision-log` in the policy): nil when it has none.
     public var logRetention: String?
     public var log: LogPruning?
+    /// Consent proofs of erased subjects past the policy's `consent-proof` period.
+    public var consentProofsPruned = 0
 }
 
 extension PrivacyEngine {
@@ -79,6 +81,9 @@ extension PrivacyEngine {
             report.logRetention = "\(retention.keep) (\(retention.ground))"
             let cutoff = policy.startOfDay(today.subtracting(retention.keep))
             report.log = try store.pruneLog(before: cutoff, at: now, dryRun: dryRun)
+        }
+        if let retention = policy.policy.consentProof ?? policy.policy.decisionLog {
+            report.consentProofsPruned = try store.vault.pruneConsentProofs(erasedBefore: policy.startOfDay(today.subtracting(retention.keep)), dryRun: dryRun)
         }
         return report
     }

@@ -56,5 +56,8 @@ struct RetentionSweepCommand: ParsableCommand {
         } else {
             print("decision log: the policy sets no retention (decision-log); nothing pruned")
         }
+        if report.consentProofsPruned > 0 {
+            print("consent proofs of erased subjects past their period: \(report.consentProofsPruned) \(dryRun ? "would be" : "were") removed")
+        }
     }
 }

@@ -7,8 +7,9 @@ public import CustosPolicy
 /// 1. it covers the subject's category and the field (and, for a field kept after an
 ///    erasure, is one of the purposes it was kept for);
 /// 2. it is under way for the subject: a purpose with `starts-with` only once that event has
-///    happened (or when the field was collected for it); a purpose without one from
-///    collection, unless the field records other purposes it was collected for;
+///    happened (or when the field was collected for it); a consent-based one only once the
+///    subject gave consent to it; any other from collection, unless the field records other
+///    purposes it was collected for;
 /// 3. its retention has not ended: the start event has not happened yet, the period or the
 ///    statutory minimum has not run out, or a legal hold covers the field and purpose.
 ///
@@ -104,6 +105,9 @@ public struct RetentionSchedule: Sendable {
             }
         } else if let collectedFor = stored.collectedFor, !collectedForIt {
             return .released("the field was collected for \(collectedFor.joined(separator: ", ")) only", nil)
+        } else if let category = facts.subject?.category, purpose.basis(for: category) == .consent,
+                  !facts.consents.contains(where: { $0.purpose == id }) {
+            return .released("no consent was ever given to it", nil)
         }
         guard let ruleId = purpose.retention?.id, let rule = policy.policy.retentionRule(ruleId) else { return .holds }
         guard let start = startDate(of: stored, rule: rule, facts: facts, on: date) else { return .holds }

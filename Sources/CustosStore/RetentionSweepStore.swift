@@ -43,6 +43,7 @@ extension VaultStore {
         try pool.write { db in
             for action in actions {
                 if action.wholeSubject {
+                    try Vault.keepConsentProof(db, subject: action.subject, hash: keyring.ledgerHash(action.subject), at: now)
                     try db.execute(sql: "DELETE FROM subjects WHERE id = ?", arguments: [action.subject])
                 } else {
                     try Vault.destroyFields(db, subject: action.subject, fields: action.destroy, at: now)

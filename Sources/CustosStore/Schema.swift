@@ -119,6 +119,19 @@ enum Schema {
                 seq INTEGER NOT NULL, hash BLOB NOT NULL, pruned_before INTEGER NOT NULL, at INTEGER NOT NULL, signature BLOB NOT NULL);
             """)
         }
+        migrator.registerMigration("v6-consent-proof") { db in
+            // What remains of an erased subject's consents (Art. 7(1)): pseudonymous, no evidence
+            // text and no parent's name, kept for the policy's 'consent-proof' period.
+            try db.execute(sql: """
+            CREATE TABLE consent_proofs (
+                id INTEGER PRIMARY KEY, subject_hash BLOB NOT NULL, purpose TEXT NOT NULL, state TEXT NOT NULL,
+                notice_id TEXT, notice_version INTEGER, notice_hash TEXT, language TEXT, method TEXT, channel TEXT,
+                expressed_by TEXT NOT NULL, parent_verification TEXT, age_at_consent INTEGER,
+                presented_separately INTEGER NOT NULL, pre_ticked INTEGER NOT NULL, conditional_on_service INTEGER NOT NULL,
+                recorded_at INTEGER NOT NULL, effective_at INTEGER NOT NULL, recorded_by TEXT NOT NULL, erased_at INTEGER NOT NULL);
+            CREATE INDEX consent_proofs_subject ON consent_proofs(subject_hash);
+            """)
+        }
         return migrator
     }
 

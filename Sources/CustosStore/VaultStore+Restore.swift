@@ -34,7 +34,11 @@ extension VaultStore {
                 let id: String = row["id"]
                 let created = Instant(millisecondsSinceEpoch: row["created_at"])
                 guard let entries = ledger[keyring.ledgerHash(id)]?.filter({ $0.at >= created }), !entries.isEmpty else { continue }
-                if entries.contains(where: { $0.field == nil }) {
+                if let erasure = entries.first(where: { $0.field == nil }) {
+                    // The backup predates the proof the erasure left; leave it again.
+                    try db.execute(sql: "DELETE FROM consent_proofs WHERE subject_hash = ? AND erased_at = ?",
+                                   arguments: [erasure.saltedHash, erasure.at.millisecondsSinceEpoch])
+                    try Vault.keepConsentProof(db, subject: id, hash: erasure.saltedHash, at: erasure.at)
                     try db.execute(sql: "DELETE FROM subjects WHERE id = ?", arguments: [id])
                     replay.subjectsShredded += 1
                     continue

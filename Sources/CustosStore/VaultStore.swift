@@ -158,7 +158,10 @@ public final class VaultStore: Sendable {
         guard !subjects.isEmpty else { return }
         let ledgerSize = try keyring.recordErasures(subjects.map { ErasureRecord(subject: $0, wholeSubject: true) }, at: now)
         try pool.write { db in
-            for subject in subjects { try db.execute(sql: "DELETE FROM subjects WHERE id = ?", arguments: [subject]) }
+            for subject in subjects {
+                try Vault.keepConsentProof(db, subject: subject, hash: keyring.ledgerHash(subject), at: now)
+                try db.execute(sql: "DELETE FROM subjects WHERE id = ?", arguments: [subject])
+            }
             try Self.markReplayed(db, ledgerSize)
         }
         try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }

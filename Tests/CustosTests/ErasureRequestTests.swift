@@ -57,6 +57,10 @@ struct ErasureRequestTests {
             #expect(!raw.contains(subsequence: Array(secret.utf8)), "plaintext remains")
         }
         #expect(fixture.engine.read(subject: "PR-1", fields: ["email"], purpose: "P-NEWSLETTER-EMAIL", actor: "newsletter").decision.codes.contains(.subjectUnknown))
+        let proofs = try fixture.engine.consentProofs(ofErased: "PR-1")
+        #expect(proofs.map(\.state) == [.given] && proofs.first?.purpose == "P-NEWSLETTER-EMAIL" && proofs.first?.noticeHash != nil,
+                "a pseudonymous proof of the consent outlives the subject (Art. 7(1))")
+        #expect(try fixture.engine.consentProofs(ofErased: "PR-2").isEmpty)
         #expect(try fixture.engine.tasks().count == 1)
         try fixture.engine.completeTask(try fixture.engine.tasks()[0].id, by: "officer")
         #expect(try fixture.engine.tasks().isEmpty)

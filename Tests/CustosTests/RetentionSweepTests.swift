@@ -74,7 +74,9 @@ struct RetentionSweepTests {
                 }
             case 4:  // a newsletter subscriber who withdrew: the address goes 30 days later; the name stays for postal prospecting
                 try engine.addSubject(NewSubject(id: id, category: "prospect", values: ["email": value("email"), "person_name": value("person_name")]), by: "test")
-                _ = try engine.giveConsent(ConsentGrant(subject: id, purposes: ["P-NEWSLETTER-EMAIL"], method: .checkboxTicked, channel: "web-form", ageAtConsent: 40), by: "test")
+                fixture.clock.set("2026-01-10T10:00:00+01:00")
+                let given = try engine.giveConsent(ConsentGrant(subject: id, purposes: ["P-NEWSLETTER-EMAIL"], method: .checkboxTicked, channel: "web-form", ageAtConsent: 40), by: "test")
+                #expect(given.allSatisfy { if case .recorded = $0 { true } else { false } }, "\(given)")
                 let daysAgo = int(1...90)
                 fixture.clock.set(Self.sweepAt)
                 try engine.withdrawConsent(subject: id, purposes: ["P-NEWSLETTER-EMAIL"], channel: "e-mail",
@@ -151,6 +153,26 @@ struct RetentionSweepTests {
         }
         let again = try fixture.engine.sweepRetention(dryRun: false, by: "officer")
         #expect(again.fieldsDestroyed == 0 && again.subjectsShredded == 0, "a second sweep finds nothing more")
+    }
+
+    @Test func consentProofsOfErasedSubjectsLastTheirOwnPeriod() throws {
+        let fixture = try VaultFixture(start: Instant(iso8601: "2024-03-01T10:00:00+01:00")!)
+        try fixture.engine.addSubject(NewSubject(id: "PR-1", category: "prospect", values: ["email": "proof@example.nl"]), by: "test")
+        let given = try fixture.engine.giveConsent(ConsentGrant(subject: "PR-1", purposes: ["P-NEWSLETTER-EMAIL"], method: .checkboxTicked, channel: "web-form", ageAtConsent: 30), by: "test")
+        #expect(given == [.recorded(purpose: "P-NEWSLETTER-EMAIL", state: .given, notice: "N-NEWS@1")], "\(given)")
+        fixture.clock.set("2024-09-15T10:00:00+02:00")
+        try fixture.engine.withdrawConsent(subject: "PR-1", purposes: ["P-NEWSLETTER-EMAIL"], channel: "e-mail", by: "test")
+        fixture.clock.set("2024-11-01T10:00:00+01:00")
+        let swept = try fixture.engine.sweepRetention(dryRun: false, by: "officer")
+        #expect(swept.subjectsShredded == 1, "30 days after the withdrawal nothing is left")
+        let proofStates = try fixture.engine.consentProofs(ofErased: "PR-1").map(\.state)
+        #expect(proofStates == [.given, .withdrawn], "\(proofStates)")
+        fixture.clock.set("2029-10-01T10:00:00+02:00")
+        #expect(try fixture.engine.sweepRetention(dryRun: false, by: "officer").consentProofsPruned == 0, "five years have not passed")
+        fixture.clock.set("2029-11-02T10:00:00+01:00")
+        #expect(try fixture.engine.sweepRetention(dryRun: true, by: "officer").consentProofsPruned == 2)
+        #expect(try fixture.engine.sweepRetention(dryRun: false, by: "officer").consentProofsPruned == 2)
+        #expect(try fixture.engine.consentProofs(ofErased: "PR-1").isEmpty)
     }
 
     @Test func theDecisionLogIsPrunedUnderItsOwnRetentionAndStillVerifies() throws {

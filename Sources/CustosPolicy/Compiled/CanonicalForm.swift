@@ -50,7 +50,7 @@ private struct CanonicalPolicy: Encodable {
 
     // The folder name is not part of the policy: a copy elsewhere has the same digest.
     enum CodingKeys: String, CodingKey {
-        case controller, actors, lifecycleEvents, subjectCategories, fields, purposes, notices, recipients, retentionRules, decisionLog, referenceData
+        case controller, actors, lifecycleEvents, subjectCategories, fields, purposes, notices, recipients, retentionRules, decisionLog, consentProof, referenceData
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -65,6 +65,7 @@ private struct CanonicalPolicy: Encodable {
         try c.encode(policy.recipients.sorted { $0.id.id < $1.id.id }, forKey: .recipients)
         try c.encode(policy.retentionRules.sorted { $0.id.id < $1.id.id }, forKey: .retentionRules)
         try c.encodeIfPresent(policy.decisionLog, forKey: .decisionLog)
+        try c.encodeIfPresent(policy.consentProof, forKey: .consentProof)
         var reference = policy.referenceData
         reference.eea.sort()
         reference.adequacy.sort { $0.country < $1.country }

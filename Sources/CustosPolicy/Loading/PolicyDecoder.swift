@@ -5,7 +5,7 @@ internal import Yams
 struct PolicyDecoder {
     static let topLevelKeys = [
         "controller", "actors", "lifecycle-events", "subject-categories", "fields", "purposes",
-        "notices", "recipients", "retention", "decision-log", "reference-data",
+        "notices", "recipients", "retention", "decision-log", "consent-proof", "reference-data",
     ]
 
     static let fieldKeys = [
@@ -37,12 +37,13 @@ struct PolicyDecoder {
         policy.notices += section(top, "notices", kind: "notice", seen: &seen, unreadable: &policy.unreadableIds, decode: notice)
         policy.recipients += section(top, "recipients", kind: "recipient", seen: &seen, unreadable: &policy.unreadableIds, decode: recipient)
         policy.retentionRules += section(top, "retention", kind: "retention rule", seen: &seen, unreadable: &policy.unreadableIds, decode: retentionRule)
-        if let node = top.node("decision-log") {
-            if let first = seen["decision-log"] {
-                reader.sink.error(.duplicateId, "the decision-log retention is declared twice; first at \(first)", at: reader.location(node))
-            } else if let retention = decisionLog(node) {
-                seen["decision-log"] = retention.location
-                policy.decisionLog = retention
+        for key in ["decision-log", "consent-proof"] {
+            guard let node = top.node(key) else { continue }
+            if let first = seen[key] {
+                reader.sink.error(.duplicateId, "'\(key)' is declared twice; first at \(first)", at: reader.location(node))
+            } else if let retention = recordRetention(node, key: key) {
+                seen[key] = retention.location
+                if key == "decision-log" { policy.decisionLog = retention } else { policy.consentProof = retention }
             }
         }
         if let node = top.node("reference-data") {
@@ -126,9 +127,9 @@ struct PolicyDecoder {
             blindIndex: o.enumeration("blind-index"), suppressionEntry: o.bool("suppression-entry"))
     }
 
-    private func decisionLog(_ node: Node) -> DecisionLogRetention? {
-        guard let o = reader.object(node, what: "the decision-log retention", keys: ["keep", "ground"]) else { return nil }
-        let keep = o.required("keep").flatMap { reader.duration($0, what: "'keep' of the decision log") }
+    private func recordRetention(_ node: Node, key: String) -> DecisionLogRetention? {
+        guard let o = reader.object(node, what: "'\(key)'", keys: ["keep", "ground"]) else { return nil }
+        let keep = o.required("keep").flatMap { reader.duration($0, what: "'keep' of '\(key)'") }
         guard let keep, let ground = o.requiredString("ground") else { return nil }
         return DecisionLogRetention(keep: keep, ground: ground, location: o.location)
     }

@@ -15,6 +15,9 @@ public struct Policy: Sendable, Encodable {
     public var retentionRules: [RetentionRule] = []
     /// How long decision-log entries are kept; absent = kept for ever.
     public var decisionLog: DecisionLogRetention?
+    /// How long the minimal proof of an erased subject's consents is kept; absent = as long
+    /// as the decision log, or for ever when that has no limit either.
+    public var consentProof: DecisionLogRetention?
     /// Built-in reference data with the policy's overrides applied.
     public var referenceData: ReferenceData
     /// Ids declared in entries that could not be read; references to them are not reported
@@ -22,7 +25,7 @@ public struct Policy: Sendable, Encodable {
     var unreadableIds: Set<String> = []
 
     private enum CodingKeys: String, CodingKey {
-        case name, controller, actors, lifecycleEvents, subjectCategories, fields, purposes, notices, recipients, retentionRules, decisionLog, referenceData
+        case name, controller, actors, lifecycleEvents, subjectCategories, fields, purposes, notices, recipients, retentionRules, decisionLog, consentProof, referenceData
     }
 
     public init(name: String, referenceData: ReferenceData) {

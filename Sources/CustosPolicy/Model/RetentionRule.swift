@@ -13,8 +13,10 @@ public struct RetentionRule: Sendable, Encodable {
     public var onExpiry: RetentionAction
 }
 
-/// The decision log's own retention: `custos retention sweep` prunes entries older than
-/// `keep` and signs the pruned head, so the rest of the chain still verifies.
+/// The retention of a record Custos keeps about processing rather than a field: the decision
+/// log (`decision-log`: the sweep prunes older entries and signs the pruned head, so the rest
+/// of the chain still verifies) and the minimal consent proof left after an erasure
+/// (`consent-proof`, Art. 7(1)).
 public struct DecisionLogRetention: Sendable, Encodable {
     public var keep: CalendarDuration
     public var ground: String
