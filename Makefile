@@ -66,6 +66,18 @@ demo: build
 	@echo; echo "A Turkish lawyer for a named procedure (Art. 49(1)(e)):"
 	@$(DEMO_CUSTOS) share --subject D-1002 --purpose P-DEBT-COLLECT --fields claim_details --recipient R-FOREIGN-LAWYER --destination TR --procedure "Istanbul 2025/311" --actor collections-service
 	@echo; $(DEMO_CUSTOS) subject find --phone "+31 6 12345678"
+	@echo; echo "== Rights requests: an access request (nothing before identity is verified), then fulfilled"
+	@id=$$($(DEMO_CUSTOS) request open --subject D-1001 --type access --channel letter | cut -d' ' -f1) && echo "$$id opened" \
+	  && ($(DEMO_CUSTOS) request fulfil $$id --out answers; test $$? -eq 2) \
+	  && ($(DEMO_CUSTOS) request verify $$id --method "case number and postcode") \
+	  && ($(DEMO_CUSTOS) request fulfil $$id --out answers)
+	@echo; echo "A debtor asks for portability: collection does not rest on consent or contract (exit 2):"
+	@id=$$($(DEMO_CUSTOS) request open --subject D-1002 --type portability --channel e-mail --identity-verified-by "e-mail matches data held" | cut -d' ' -f1) \
+	  && ($(DEMO_CUSTOS) request fulfil $$id --out answers; test $$? -eq 2)
+	@echo; echo "The retention sweep, as a dry run and as of 2031 (files closed in 2025 have run their five years):"
+	@$(DEMO_CUSTOS) event record --subject D-1002 --name file-closed --effective 2025-06-30
+	@$(DEMO_CUSTOS) retention sweep --dry-run
+	@$(DEMO_CUSTOS) retention sweep --dry-run --at 2031-01-02T09:00:00+01:00
 	@$(DEMO_CUSTOS) audit checkpoint --out checkpoint.json
 	@$(DEMO_CUSTOS) audit verify --checkpoint checkpoint.json
 	@echo; echo "demo vault, keyring, key and checkpoint are in $(DEMO)/"

@@ -50,7 +50,10 @@ struct RetentionSweepCommand: ParsableCommand {
             if subject.subjectKeyDestroyed { print("\(subject.subject): \(dryRun ? "would destroy" : "destroyed") the subject key: nothing remains") }
             for skipped in subject.skipped { print("\(subject.subject): left alone: \(skipped)") }
         }
-        print("\(dryRun ? "dry run: " : "")\(report.subjectsExamined) subjects examined on \(report.date); \(report.fieldsDestroyed) fields \(verb), \(report.subjectsShredded) subjects shredded, \(report.tasks) Art. 19 tasks")
+        let summary = dryRun
+            ? "\(report.fieldsDestroyed) fields would be destroyed, \(report.subjectsShredded) subjects shredded, \(report.tasks) Art. 19 tasks owed"
+            : "\(report.fieldsDestroyed) fields destroyed, \(report.subjectsShredded) subjects shredded, \(report.tasks) Art. 19 tasks written"
+        print("\(dryRun ? "dry run: " : "")\(report.subjectsExamined) subjects examined on \(report.date); \(summary)")
         if let retention = report.logRetention, let log = report.log {
             print("decision log kept \(retention): \(log.entriesPruned) entries \(dryRun ? "would be" : "were") pruned\(log.anchor.map { "; signed head #\($0.seq)" } ?? "")")
         } else {

@@ -69,8 +69,8 @@ extension PrivacyEngine {
             for field in decision.permittedFields { purposesByField[field, default: []].append(purpose.id.id) }
         }
         guard !purposesByField.isEmpty else {
-            let reason = "\(PrivacyEngine.portabilityNotEligible): no data the subject provided is processed on consent or contract"
-            _ = try? rejectRequest(id, reasons: reason, by: actor)
+            let reason = "no data the subject provided is processed on consent or contract (Art. 20(1))"
+            _ = try rejectRequest(id, reasons: "\(ReasonCode.portabilityBasisNotEligible.rawValue): \(reason)", by: actor)
             throw RequestRefusal(code: .portabilityBasisNotEligible, message: "\(reason); the request is answered as rejected")
         }
         let opened = store.vault.openFields(purposesByField.keys.sorted(), of: request.subject)
@@ -85,8 +85,6 @@ extension PrivacyEngine {
         let controller = policy.policy.controller.map { "\($0.name), \($0.address), \($0.contact)" } ?? ""
         return PortabilityExport(request: id, subject: request.subject, controller: controller, generatedAt: now, items: items)
     }
-
-    static let portabilityNotEligible = ReasonCode.portabilityBasisNotEligible.rawValue
 
     /// The actor an officer's request decision runs as: the officer when the purpose allows
     /// it, else the purpose's first actor.
