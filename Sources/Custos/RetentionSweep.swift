@@ -28,6 +28,17 @@ public struct RetentionSweepReport: Sendable, Codable {
     public var log: LogPruning?
     /// Consent proofs of erased subjects past the policy's `consent-proof` period.
     public var consentProofsPruned = 0
+
+    /// A subject whose facts changed between planning and destroying is not touched now.
+    mutating func leftForTheNextSweep(_ subject: String, plan: RetentionSchedule.Plan?, tasks owed: Int) {
+        guard let index = subjects.firstIndex(where: { $0.subject == subject }), let plan else { return }
+        fieldsDestroyed -= plan.expired.count
+        tasks -= owed
+        subjectsShredded -= plan.destroysEverything ? 1 : 0
+        subjects[index].destroyed = []
+        subjects[index].subjectKeyDestroyed = false
+        subjects[index].skipped.append("changed while the sweep ran; left for the next sweep")
+    }
 }
 
 extension PrivacyEngine {
@@ -58,6 +69,7 @@ extension PrivacyEngine {
             guard let last = page.last?.subject?.id else { break }
             after = last
             var actions: [SweepAction] = []
+            var plans: [String: RetentionSchedule.Plan] = [:]
             for facts in page {
                 let plan = schedule.plan(for: facts, on: today)
                 report.subjectsExamined += 1
@@ -66,6 +78,7 @@ extension PrivacyEngine {
                 report.subjects.append(.init(subject: plan.subject, destroyed: plan.expired, kept: plan.kept, subjectKeyDestroyed: everything,
                                              skipped: plan.skipped))
                 guard !plan.expired.isEmpty else { continue }
+                plans[plan.subject] = plan
                 let fields = plan.expired.map(\.field)
                 let tasks = try notifications(subject: plan.subject, request: nil, fields: Set(fields), action: "erase (retention ended)", at: now)
                 report.fieldsDestroyed += fields.count
@@ -74,7 +87,14 @@ extension PrivacyEngine {
                 actions.append(SweepAction(subject: plan.subject, destroy: fields, wholeSubject: everything,
                                            decision: sweepDecision(plan, actor: actor), tasks: tasks))
             }
-            if !dryRun { try store.applySweep(actions, at: now) }
+            if !dryRun {
+                let changed = try store.applySweep(actions, at: now) { action, facts in
+                    schedule.plan(for: facts, on: today) == plans[action.subject]
+                }
+                for subject in changed {
+                    report.leftForTheNextSweep(subject, plan: plans[subject], tasks: actions.first { $0.subject == subject }?.tasks.count ?? 0)
+                }
+            }
             progress?(report.subjectsExamined)
         }
         if let retention = policy.policy.decisionLog {

@@ -33,15 +33,28 @@ extension Vault {
 }
 
 extension VaultStore {
-    /// Applies one page of the sweep: the keyring's ledger first (whole subjects lose their
-    /// key there), then the vault rows, tasks and log entries in one transaction, then the
-    /// WAL is truncated. A crash between the two is completed by the ledger replay at open.
-    public func applySweep(_ actions: [SweepAction], at now: Instant) throws {
-        guard !actions.isEmpty else { return }
-        let records = actions.map { ErasureRecord(subject: $0.subject, wholeSubject: $0.wholeSubject, destroyed: $0.wholeSubject ? [] : $0.destroy) }
-        let ledgerSize = try keyring.recordErasures(records, at: now)
-        try pool.write { db in
+    /// Applies one page of the sweep in one vault transaction. Each subject's facts are read
+    /// again there and `stillDue` must confirm the action, so an event recorded since the page
+    /// was planned (a new file, a legal hold) is honoured; a subject that changed is left for
+    /// the next sweep and returned. The keyring's ledger is written inside that transaction,
+    /// before the rows go (whole subjects lose their key there): a crash after it is completed
+    /// by the ledger replay at the next open. The WAL is truncated afterwards.
+    public func applySweep(_ actions: [SweepAction], at now: Instant, stillDue: (SweepAction, Facts) -> Bool) throws -> [String] {
+        guard !actions.isEmpty else { return [] }
+        let skipped = try pool.write { db -> [String] in
+            var confirmed: [SweepAction] = []
+            var skipped: [String] = []
             for action in actions {
+                if let facts = try vault.loadFacts(db, subject: action.subject), stillDue(action, facts) {
+                    confirmed.append(action)
+                } else {
+                    skipped.append(action.subject)
+                }
+            }
+            guard !confirmed.isEmpty else { return skipped }
+            let records = confirmed.map { ErasureRecord(subject: $0.subject, wholeSubject: $0.wholeSubject, destroyed: $0.wholeSubject ? [] : $0.destroy) }
+            let ledgerSize = try keyring.recordErasures(records, at: now)
+            for action in confirmed {
                 if action.wholeSubject {
                     try Vault.keepConsentProof(db, subject: action.subject, hash: keyring.ledgerHash(action.subject), at: now)
                     try db.execute(sql: "DELETE FROM subjects WHERE id = ?", arguments: [action.subject])
@@ -52,7 +65,9 @@ extension VaultStore {
                 _ = try DecisionLog.insert(LogEntry(action.decision, at: now), into: db)
             }
             try Self.markReplayed(db, ledgerSize)
+            return skipped
         }
         try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+        return skipped
     }
 }

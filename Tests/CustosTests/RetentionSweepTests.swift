@@ -2,6 +2,7 @@ import Custos
 import CustosTestSupport
 import Foundation
 import GRDB
+import Synchronization
 import Testing
 
 /// The retention sweep over a generated population. Every subject comes from a scenario whose
@@ -206,6 +207,25 @@ struct RetentionSweepTests {
         #expect(try fixture.reopen().verifyLog().isIntact)
         try queue.write { db in try db.execute(sql: "DELETE FROM decision_log WHERE seq = 6") }
         #expect(try fixture.reopen().verifyLog().firstBroken == 6)
+    }
+
+    @Test func aSubjectThatChangedAfterPlanningIsLeftForTheNextSweep() throws {
+        let fixture = try VaultFixture()
+        try fixture.addDebtor("D-1", marker: "ch01")
+        let facts = try #require(try fixture.engine.store.vault.facts(of: "D-1"))
+        let decision = Decision(outcome: .permit, action: .erase, subject: "D-1", purpose: PrivacyEngine.retentionSweepPurpose, actor: "officer",
+                                recipient: nil, fields: [], basis: nil, reasons: [], obligations: [], policyDigest: fixture.engine.policy.digest, hypothetical: false)
+        let action = SweepAction(subject: "D-1", destroy: facts.fields.map(\.field), wholeSubject: true, decision: decision, tasks: [])
+        let seen = Mutex<[Facts]>([])
+        let skipped = try fixture.engine.store.applySweep([action], at: fixture.clock.now) { _, current in
+            seen.withLock { $0.append(current) }
+            return false
+        }
+        #expect(skipped == ["D-1"])
+        #expect(seen.withLock { $0.map(\.subject?.id) } == ["D-1"], "the facts are read again inside the transaction")
+        #expect(try fixture.engine.metadata(of: "D-1").fields.count == 3, "nothing was destroyed")
+        #expect(try fixture.engine.store.keyring.keysPerMasterVersion().values.reduce(0, +) == 1, "the key is still there")
+        #expect(try fixture.reopen().store.ledgerReplay == LedgerReplay(), "nothing went into the erasure ledger")
     }
 
     @Test func aBrokenLogIsNeverPruned() throws {
