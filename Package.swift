@@ -46,11 +46,21 @@ let package = Package(
             dependencies: ["CustosPolicy", "CustosDecision", "CustosCrypto", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
+        // floor 3: reports, read-only over the store
+        .target(
+            name: "CustosReports",
+            dependencies: [
+                "CustosPolicy", "CustosDecision", "CustosStore",
+                .product(name: "CSV", package: "CSV.swift"), .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            resources: [.copy("Templates")],
+            swiftSettings: strict
+        ),
         // floor 4: the public facade
         .target(
             name: "Custos",
             dependencies: [
-                "CustosPolicy", "CustosDecision", "CustosStore", "CustosCrypto",
+                "CustosPolicy", "CustosDecision", "CustosStore", "CustosCrypto", "CustosReports",
                 .product(name: "Yams", package: "Yams"), .product(name: "CSV", package: "CSV.swift"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],

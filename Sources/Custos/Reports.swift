@@ -1,0 +1,51 @@
+import Foundation
+@_exported public import CustosReports
+public import CustosPolicy
+
+/// The reports auditors and the officer ask for (DESIGN §7–8).
+public enum ReportKind: String, Sendable, CaseIterable {
+    case ropa, activity, transfers, requests, consent
+}
+
+extension PrivacyEngine {
+    /// Builds a report from the policy and the vault, read only. Every report states the
+    /// policy digest, the engine and SQLite versions, whether the decision log verifies and
+    /// its last checkpoint, and the period; `generatedAt` pins the time it speaks of, so the
+    /// same vault gives byte-identical output.
+    ///
+    /// ```swift
+    /// let ropa = try engine.report(.ropa)
+    /// let html = try ReportRenderer().render(ropa, as: .html)
+    /// ```
+    public func report(_ kind: ReportKind, period: ReportPeriod = ReportPeriod(), subject: String? = nil,
+                       generatedAt: Instant? = nil) throws -> ReportDocument {
+        let at = generatedAt ?? clock()
+        let verification = try store.verifyLog()
+        let logState = verification.isIntact
+            ? "verified: \(verification.entries) entries, head #\(verification.headSeq)\(verification.anchor.map { ", entries up to #\($0.seq) pruned under retention (signed)" } ?? "")"
+            : "BROKEN at entry \(verification.firstBroken ?? 0): \(verification.problem ?? "")"
+        let checkpoint = try store.lastCheckpoint().map { "#\($0.seq) at \($0.at)" } ?? "none taken"
+        let context = ReportContext(policy: policy, generatedAt: at, period: period, engineVersion: Custos.version, sqliteVersion: try store.sqliteVersion(),
+                                    logVerification: logState, lastCheckpoint: checkpoint, simulated: store.isSimulation)
+        let (from, to) = period.instants(in: policy)
+        // Nothing after the moment the report speaks of.
+        let until = to.map { min($0, Instant(millisecondsSinceEpoch: at.millisecondsSinceEpoch + 1)) } ?? Instant(millisecondsSinceEpoch: at.millisecondsSinceEpoch + 1)
+        switch kind {
+        case .ropa:
+            return RopaReport.build(context)
+        case .activity:
+            return ActivityReport.build(context, entries: try store.logEntries(from: from, to: until), subject: subject)
+        case .transfers:
+            return TransfersReport.build(context, disclosures: try store.disclosures(from: nil, to: until))
+        case .requests:
+            let tasks = try store.vault.tasks(openOnly: false).filter { $0.createdAt <= at }.map { task in
+                var asThen = task
+                if let done = task.doneAt, done > at { asThen.doneAt = nil }
+                return asThen
+            }
+            return RequestsReport.build(context, requests: try store.vault.requests().filter { $0.receivedAt <= at }, tasks: tasks)
+        case .consent:
+            return ConsentReport.build(context, events: try store.consentHistory(), refusals: try store.consentRefusals())
+        }
+    }
+}

@@ -1,0 +1,95 @@
+public import CustosStore
+import CustosDecision
+import CustosPolicy
+
+/// Consent per purpose and notice version over time (gdpr.md §4): given (and renewed),
+/// withdrawn, expired (the purpose's validity ran out with nothing after it) and refused at
+/// the door, per month of the period. Erased subjects count through their consent proofs.
+public enum ConsentReport {
+    public struct Key: Hashable, Comparable {
+        public var month: String
+        public var purpose: String
+        public var notice: String
+
+        public static func < (a: Key, b: Key) -> Bool { (a.month, a.purpose, a.notice) < (b.month, b.purpose, b.notice) }
+    }
+
+    public struct Counts: Sendable, Equatable {
+        public var given = 0, withdrawn = 0, expired = 0, refused = 0
+    }
+
+    /// The tally the report shows, by month, purpose and notice version.
+    public static func tally(_ context: ReportContext, events: [ConsentHistoryEntry], refusals: [ConsentRefusal]) -> [Key: Counts] {
+        let policy = context.policy
+        func key(_ at: Instant, _ purpose: String, _ notice: String) -> Key? {
+            let date = policy.localDate(of: at)
+            guard context.period.contains(date), at <= context.generatedAt else { return nil }
+            return Key(month: String(date.description.prefix(7)), purpose: purpose, notice: notice)
+        }
+        func notice(_ event: ConsentHistoryEntry) -> String {
+            event.noticeId.map { id in event.noticeVersion.map { "\(id) v\($0)" } ?? id } ?? "-"
+        }
+        var counts: [Key: Counts] = [:]
+        let bySubjectPurpose = Dictionary(grouping: events) { "\($0.subject)\u{0}\($0.purpose)" }
+        for group in bySubjectPurpose.keys.sorted() {
+            let history = bySubjectPurpose[group]!.sorted { $0.effectiveAt < $1.effectiveAt }
+            for (index, event) in history.enumerated() {
+                switch event.state {
+                case .given, .renewed:
+                    if let at = key(event.effectiveAt, event.purpose, notice(event)) { counts[at, default: Counts()].given += 1 }
+                    // Expired: the validity ran out before anything else happened to it.
+                    guard let validity = policy.policy.purpose(event.purpose)?.consentValidity else { continue }
+                    let end = policy.startOfDay(policy.localDate(of: event.effectiveAt).adding(validity).adding(days: 1))
+                    let next = history.dropFirst(index + 1).first?.effectiveAt
+                    if next.map({ $0 >= end }) ?? true, let at = key(end, event.purpose, notice(event)) { counts[at, default: Counts()].expired += 1 }
+                case .withdrawn:
+                    if let at = key(event.effectiveAt, event.purpose, notice(event)) { counts[at, default: Counts()].withdrawn += 1 }
+                default:
+                    continue
+                }
+            }
+        }
+        for refusal in refusals {
+            if let at = key(refusal.at, refusal.purpose, "-") { counts[at, default: Counts()].refused += 1 }
+        }
+        return counts
+    }
+
+    public static func build(_ context: ReportContext, events: [ConsentHistoryEntry], refusals: [ConsentRefusal]) -> ReportDocument {
+        let counts = tally(context, events: events, refusals: refusals)
+        let keys = counts.keys.sorted()
+        var totals: [String: Counts] = [:]
+        for key in keys {
+            let total = "\(key.purpose)\u{0}\(key.notice)"
+            totals[total, default: Counts()].given += counts[key]!.given
+            totals[total, default: Counts()].withdrawn += counts[key]!.withdrawn
+            totals[total, default: Counts()].expired += counts[key]!.expired
+            totals[total, default: Counts()].refused += counts[key]!.refused
+        }
+        let totalRows = totals.keys.sorted().map { key -> [String] in
+            let parts = key.split(separator: "\u{0}", omittingEmptySubsequences: false).map(String.init)
+            let count = totals[key]!
+            return [parts[0], parts[1], String(count.given), String(count.withdrawn), String(count.expired), String(count.refused)]
+        }
+        var byMonth: [String: Int] = [:]
+        for key in keys { byMonth[key.month, default: 0] += counts[key]!.given }
+        var withdrawnByMonth: [String: Int] = [:]
+        for key in keys { withdrawnByMonth[key.month, default: 0] += counts[key]!.withdrawn }
+        let columns = ["Purpose", "Notice", "Given", "Withdrawn", "Expired", "Refused"]
+        let sections = [
+            ReportSection(id: "totals", title: "Per purpose and notice version", notes: [
+                "Refusals are consents turned away at the door (for instance pre-ticked or tied to a service); they name no notice version.",
+            ], tables: [ReportTable(id: "totals", caption: "Totals in the period", columns: columns, rows: totalRows)],
+            charts: [BarChart(title: "Consents given per month (withdrawals highlighted)",
+                              bars: byMonth.keys.sorted().map { BarChart.Bar(label: $0, value: byMonth[$0]!, highlight: withdrawnByMonth[$0]) },
+                              highlightLabel: "withdrawn")]),
+            ReportSection(id: "months", title: "Per month", tables: [
+                ReportTable(id: "months", caption: "Consent events per month", columns: ["Month"] + columns, rows: keys.map { key in
+                    let count = counts[key]!
+                    return [key.month, key.purpose, key.notice, String(count.given), String(count.withdrawn), String(count.expired), String(count.refused)]
+                }),
+            ]),
+        ]
+        return context.document("consent", "Consent", sections)
+    }
+}

@@ -1,0 +1,68 @@
+public import CustosStore
+import CustosPolicy
+
+/// The request book against its deadlines (gdpr.md §5): open, overdue and due soon; completed
+/// per type; the share answered on time; the median handling time; Art. 19 tasks outstanding.
+public enum RequestsReport {
+    public static let dueSoonDays = 7
+
+    public static func build(_ context: ReportContext, requests: [RightsRequest], tasks: [RecipientTask]) -> ReportDocument {
+        let policy = context.policy
+        let today = policy.localDate(of: context.generatedAt)
+        let open = requests.filter(\.status.isOpen)
+        let overdue = open.filter { $0.dueOn < today }
+        let dueSoon = open.filter { $0.dueOn >= today && $0.dueOn <= today.adding(days: dueSoonDays) }
+        let closed = requests.filter { request in
+            guard !request.status.isOpen, let closedAt = request.closedAt else { return false }
+            return context.period.contains(policy.localDate(of: closedAt))
+        }
+        let types = RightsRequestType.allCases.map(\.rawValue)
+        func closedOnTime(_ request: RightsRequest) -> Bool { request.closedAt.map { policy.localDate(of: $0) <= request.dueOn } ?? false }
+        func handlingDays(_ request: RightsRequest) -> Int { (request.closedAt.map { policy.localDate(of: $0).daysSinceEpoch } ?? 0) - request.receivedOn.daysSinceEpoch }
+        let perType = types.map { type -> [String] in
+            let ofType = closed.filter { $0.type.rawValue == type }
+            return [type, String(ofType.filter { $0.status == .completed }.count), String(ofType.filter { $0.status == .rejected }.count),
+                    String(ofType.filter(closedOnTime).count), median(ofType.map(handlingDays)), String(open.filter { $0.type.rawValue == type }.count)]
+        }
+        let openTasks = tasks.filter { $0.doneAt == nil }
+        func requestRow(_ request: RightsRequest) -> [String] {
+            [request.id, request.type.rawValue, request.subject, request.status.rawValue, request.receivedOn.description, request.dueOn.description,
+             String(request.dueOn.daysSinceEpoch - today.daysSinceEpoch)]
+        }
+        let requestColumns = ["Request", "Type", "Subject", "Status", "Received", "Due", "Days left"]
+        let onTime = closed.filter(closedOnTime).count
+        let sections = [
+            ReportSection(id: "summary", title: "Summary", notes: [
+                "On \(today): \(open.count) open requests, \(overdue.count) overdue, \(dueSoon.count) due within \(dueSoonDays) days.",
+                "Closed in the period: \(closed.count); answered on time: \(percent(onTime, of: closed.count)); median handling time: \(median(closed.map(handlingDays))) days.",
+                "Art. 19 notifications and processor instructions outstanding: \(openTasks.count).",
+            ], charts: [BarChart(title: "Requests closed in the period, by type", bars: perType.filter { $0[1] != "0" || $0[2] != "0" }.map {
+                BarChart.Bar(label: $0[0], value: (Int($0[1]) ?? 0) + (Int($0[2]) ?? 0), highlight: (Int($0[1]) ?? 0) + (Int($0[2]) ?? 0) - (Int($0[3]) ?? 0))
+            }, highlightLabel: "late")]),
+            ReportSection(id: "per-type", title: "Per type", tables: [
+                ReportTable(id: "per-type", caption: "Requests per type", columns: ["Type", "Completed", "Rejected", "On time", "Median days", "Open now"], rows: perType),
+            ]),
+            ReportSection(id: "overdue", title: "Overdue", notes: overdue.isEmpty ? ["None."] : ["Past the Art. 12(3) deadline and still open."],
+                          tables: [ReportTable(id: "overdue", caption: "Overdue requests", columns: requestColumns, rows: overdue.sorted { $0.dueOn < $1.dueOn }.map(requestRow))]),
+            ReportSection(id: "due-soon", title: "Due within \(dueSoonDays) days", notes: dueSoon.isEmpty ? ["None."] : [],
+                          tables: [ReportTable(id: "due-soon", caption: "Due soon", columns: requestColumns, rows: dueSoon.sorted { $0.dueOn < $1.dueOn }.map(requestRow))]),
+            ReportSection(id: "tasks", title: "Art. 19 tasks outstanding", notes: openTasks.isEmpty ? ["None."] : [], tables: [
+                ReportTable(id: "tasks", caption: "Open tasks", columns: ["Task", "Kind", "Recipient", "Action", "Fields", "Subject", "Request", "Since"],
+                            rows: openTasks.map { task in
+                                ["#\(task.id)", task.kind.rawValue, task.recipient, task.action, task.fields.joined(separator: ", "), task.subject, task.request ?? "",
+                                 task.createdAt.description]
+                            }),
+            ]),
+        ]
+        return context.document("requests", "Data-subject requests", sections)
+    }
+
+    static func median(_ values: [Int]) -> String {
+        guard !values.isEmpty else { return "-" }
+        let sorted = values.sorted()
+        let middle = sorted.count / 2
+        if sorted.count % 2 == 1 { return String(sorted[middle]) }
+        let twice = sorted[middle - 1] + sorted[middle]
+        return twice % 2 == 0 ? String(twice / 2) : "\(twice / 2).5"
+    }
+}

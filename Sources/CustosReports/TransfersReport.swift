@@ -1,0 +1,76 @@
+public import CustosStore
+import CustosPolicy
+
+/// Disclosures outside the EEA (gdpr.md §12): by country, recipient and mechanism, and the
+/// use of Art. 49 derogations against their occasional limit.
+public enum TransfersReport {
+    /// - Parameter disclosures: every disclosure up to the end of the period (earlier ones count
+    ///   towards a derogation's rolling window).
+    public static func build(_ context: ReportContext, disclosures: [DisclosureRecordEntry]) -> ReportDocument {
+        let policy = context.policy
+        let reference = policy.policy.referenceData
+        let inPeriod = disclosures.filter { context.period.contains(policy.localDate(of: $0.disclosure.at)) }
+        let outside = inPeriod.filter { entry in entry.disclosure.destination.map { !reference.isEEA($0) } ?? false }
+        func count(_ key: (DisclosureRecordEntry) -> String) -> [String: Int] {
+            outside.reduce(into: [:]) { counts, entry in counts[key(entry), default: 0] += 1 }
+        }
+        let byCountry = count { $0.disclosure.destination ?? "?" }
+        let byRecipient = count { $0.disclosure.recipient }
+        let byMechanism = count { $0.disclosure.mechanism ?? "not recorded" }
+        func table(_ id: String, _ caption: String, _ column: String, _ counts: [String: Int], name: (String) -> String = { $0 }) -> ReportTable {
+            ReportTable(id: id, caption: caption, columns: [column, "Name", "Disclosures"], rows: counts.keys.sorted().map { [$0, name($0), String(counts[$0]!)] })
+        }
+        var sections = [
+            ReportSection(id: "summary", title: "Summary", notes: [
+                "\(outside.count) of \(inPeriod.count) disclosures in the period went outside the EEA, to \(byCountry.count) countries and \(byRecipient.count) recipients.",
+            ], charts: [BarChart(title: "Third-country disclosures by country", bars: byCountry.keys.sorted().map { BarChart.Bar(label: $0, value: byCountry[$0]!) })]),
+            ReportSection(id: "by-country", title: "By country", tables: [
+                table("by-country", "Disclosures by country", "Country", byCountry) { reference.adequacyDecision(for: $0)?.name ?? "no adequacy decision" },
+            ]),
+            ReportSection(id: "by-recipient", title: "By recipient", tables: [
+                table("by-recipient", "Disclosures by recipient", "Recipient", byRecipient) { policy.policy.recipient($0)?.name ?? "not in the policy" },
+            ]),
+            ReportSection(id: "by-mechanism", title: "By transfer mechanism", tables: [
+                table("by-mechanism", "Disclosures by mechanism", "Mechanism", byMechanism) { mechanismName($0) },
+            ]),
+        ]
+        // Art. 49 derogations: distinct procedures per recipient in the rolling window that ends
+        // on the report's last day, against the policy's occasional limit.
+        let end = context.period.to ?? policy.localDate(of: context.generatedAt)
+        let derogationRows = policy.policy.recipients.compactMap { recipient -> [String]? in
+            guard let limit = recipient.transfer?.derogation?.occasional else { return nil }
+            let windowStart = end.subtracting(limit.per).adding(days: 1)
+            let procedures = Set(disclosures.filter { entry in
+                entry.disclosure.recipient == recipient.id.id && entry.disclosure.mechanism == "art-49-1-e"
+                    && (windowStart...end).contains(policy.localDate(of: entry.disclosure.at))
+            }.compactMap(\.disclosure.procedure))
+            return [recipient.id.id, recipient.name, "\(limit.max) per \(limit.per)", "\(windowStart) to \(end)", String(procedures.count),
+                    procedures.count >= limit.max ? "limit reached: further procedures are refused" : "\(limit.max - procedures.count) left"]
+        }
+        sections.append(ReportSection(id: "derogations", title: "Art. 49 derogations against their occasional limit",
+                                      notes: derogationRows.isEmpty ? ["No recipient in the policy relies on an Art. 49 derogation."]
+                                          : ["Distinct procedures in the rolling window that ends on the last day of the period."],
+                                      tables: [ReportTable(id: "derogations", caption: "Derogation use", columns: ["Recipient", "Name", "Limit", "Window", "Procedures", "Status"],
+                                                           rows: derogationRows)]))
+        sections.append(ReportSection(id: "list", title: "Every third-country disclosure", tables: [
+            ReportTable(id: "disclosures", caption: "Third-country disclosures", columns: ["When", "Recipient", "Country", "Mechanism", "Procedure", "Purpose", "Fields"],
+                        rows: outside.map { entry in
+                            let disclosure = entry.disclosure
+                            return [disclosure.at.description, disclosure.recipient, disclosure.destination ?? "", mechanismName(disclosure.mechanism ?? ""),
+                                    disclosure.procedure ?? "", disclosure.purpose, disclosure.fields.joined(separator: ", ")]
+                        }),
+        ]))
+        return context.document("transfers", "Transfers to third countries", sections)
+    }
+
+    static func mechanismName(_ mechanism: String) -> String {
+        switch mechanism {
+        case "adequacy": "adequacy decision (Art. 45)"
+        case "adequacy-dpf": "EU-US Data Privacy Framework (Art. 45)"
+        case "scc": "standard contractual clauses (Art. 46(2)(c))"
+        case "bcr": "binding corporate rules (Art. 46(2)(b), 47)"
+        case "art-49-1-e": "derogation for legal claims (Art. 49(1)(e))"
+        default: mechanism
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+internal import GRDB
+public import CustosPolicy
+public import CustosDecision
+
+/// One disclosure with its subject, for reports across subjects.
+public struct DisclosureRecordEntry: Sendable, Hashable {
+    public var subject: String
+    public var disclosure: DisclosureEntry
+}
+
+/// A consent event for the consent report: from the ledger of a living subject, or from the
+/// proof an erased subject left (then `subject` is the salted hash in hex).
+public struct ConsentHistoryEntry: Sendable, Hashable {
+    public var subject: String
+    public var purpose: String
+    public var state: ConsentState
+    public var noticeId: String?
+    public var noticeVersion: Int?
+    public var effectiveAt: Instant
+}
+
+/// The read-only view reports are built from (DESIGN §2: reports never write to the store).
+extension VaultStore {
+    /// Decision-log entries recorded in `[from, to)`, optionally of one subject, in order.
+    public func logEntries(from: Instant?, to: Instant?, subject: String? = nil) throws -> [LogEntry] {
+        try pool.read { db in
+            var conditions: [String] = []
+            var arguments: [any DatabaseValueConvertible] = []
+            if let from { conditions.append("at >= ?"); arguments.append(from.millisecondsSinceEpoch) }
+            if let to { conditions.append("at < ?"); arguments.append(to.millisecondsSinceEpoch) }
+            if let subject { conditions.append("subject_id = ?"); arguments.append(subject) }
+            let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            return try Row.fetchAll(db, sql: "SELECT * FROM decision_log \(filter) ORDER BY seq", arguments: StatementArguments(arguments)).map(LogEntry.init(row:))
+        }
+    }
+
+    /// Every disclosure in `[from, to)`, oldest first.
+    public func disclosures(from: Instant?, to: Instant?) throws -> [DisclosureRecordEntry] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM disclosures WHERE at >= ? AND at < ? ORDER BY id",
+                             arguments: [from?.millisecondsSinceEpoch ?? Int64.min, to?.millisecondsSinceEpoch ?? Int64.max]).map { row in
+                DisclosureRecordEntry(subject: row["subject_id"], disclosure: DisclosureEntry(
+                    recipient: row["recipient"], purpose: row["purpose"], fields: (row["fields"] as String).split(separator: "\n").map(String.init),
+                    at: Instant(millisecondsSinceEpoch: row["at"]), destination: row["destination"], mechanism: row["mechanism"],
+                    procedure: row["procedure"], decisionSeq: row["decision_seq"]))
+            }
+        }
+    }
+
+    /// Every consent event, of living subjects and from the proofs of erased ones.
+    public func consentHistory() throws -> [ConsentHistoryEntry] {
+        try pool.read { db in
+            let living = try Row.fetchAll(db, sql: "SELECT subject_id, purpose, state, notice_id, notice_version, effective_at FROM consent_events ORDER BY id").map { row in
+                ConsentHistoryEntry(subject: row["subject_id"], purpose: row["purpose"], state: ConsentState(rawValue: row["state"]) ?? .given,
+                                    noticeId: row["notice_id"], noticeVersion: row["notice_version"], effectiveAt: Instant(millisecondsSinceEpoch: row["effective_at"]))
+            }
+            let erased = try Row.fetchAll(db, sql: "SELECT subject_hash, purpose, state, notice_id, notice_version, effective_at FROM consent_proofs ORDER BY id").map { row in
+                ConsentHistoryEntry(subject: (row["subject_hash"] as Data).map { String(format: "%02x", $0) }.joined(), purpose: row["purpose"],
+                                    state: ConsentState(rawValue: row["state"]) ?? .given, noticeId: row["notice_id"], noticeVersion: row["notice_version"],
+                                    effectiveAt: Instant(millisecondsSinceEpoch: row["effective_at"]))
+            }
+            return living + erased
+        }
+    }
+
+    /// Every consent refused at the door, with its code.
+    public func consentRefusals() throws -> [ConsentRefusal] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT subject_id, purpose, code, at FROM consent_refusals ORDER BY id").map { row in
+                ConsentRefusal(subject: row["subject_id"], purpose: row["purpose"], code: ReasonCode(rawValue: row["code"]) ?? .engineError,
+                               at: Instant(millisecondsSinceEpoch: row["at"]))
+            }
+        }
+    }
+
+    /// The newest signed checkpoint of the log, if any was taken.
+    public func lastCheckpoint() throws -> (seq: Int64, at: Instant)? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT seq, at FROM audit_checkpoints ORDER BY at DESC, seq DESC LIMIT 1").map { ($0["seq"], Instant(millisecondsSinceEpoch: $0["at"])) }
+        }
+    }
+
+    /// The SQLite library the store runs on.
+    public func sqliteVersion() throws -> String {
+        try pool.read { db in try String.fetchOne(db, sql: "SELECT sqlite_version()") ?? "unknown" }
+    }
+
+    /// How many subjects the vault holds, per category.
+    public func subjectsPerCategory() throws -> [String: Int] {
+        try pool.read { db in
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT category, COUNT(*) AS n FROM subjects GROUP BY category").map { ($0["category"], $0["n"]) })
+        }
+    }
+}
