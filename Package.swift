@@ -66,10 +66,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // floor 5: the command line
+        // floor 5: the simulation behind `custos demo`
+        .target(name: "CustosSimulation", dependencies: ["Custos"], swiftSettings: strict),
+        // floor 6: the command line
         .executableTarget(
             name: "CustosCLI",
-            dependencies: ["Custos", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Custos", "CustosSimulation", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
         .target(name: "CustosTestSupport", dependencies: ["CustosPolicy"], path: "Tests/Support", swiftSettings: strict),

@@ -64,6 +64,9 @@ public final class PrivacyEngine: Sendable {
         return PrivacyEngine(store: store, policy: compiled, clock: clock)
     }
 
+    /// Loads, validates and compiles a policy folder; an invalid one throws with its errors.
+    public static func compilePolicy(_ folder: String) throws -> CompiledPolicy { try compile(folder) }
+
     static func compile(_ folder: String) throws -> CompiledPolicy {
         let loaded = PolicyLoader.load(directory: folder)
         guard let compiled = loaded.compiled else { throw EngineError.invalidPolicy(folder, loaded.diagnostics.errors) }
@@ -186,6 +189,12 @@ public final class PrivacyEngine: Sendable {
 
     public func addSubject(_ subject: NewSubject, by actor: String) throws {
         try store.vault.addSubject(subject, at: clock(), by: actor)
+    }
+
+    /// Adds many subjects all or nothing (keys in one keyring transaction, rows in one vault
+    /// transaction).
+    public func addSubjects(_ subjects: [NewSubject], by actor: String) throws {
+        try store.vault.importSubjects(subjects, at: clock(), by: actor)
     }
 
     public func recordEvent(subject: String, event: String, effective: LocalDate? = nil, by actor: String) throws {

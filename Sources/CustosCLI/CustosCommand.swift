@@ -11,6 +11,6 @@ struct CustosCommand: ParsableCommand {
         4 invalid policy or failed policy test, 5 integrity failure, 64 usage.
         """,
         version: Custos.version,
-        subcommands: [Init.self, PolicyCommand.self, Decide.self, SubjectCommand.self, EventCommand.self, ConsentCommand.self, Read.self, Share.self, RequestCommand.self, TaskCommand.self, HoldCommand.self, ObjectionCommand.self, RestrictionCommand.self, RetentionCommand.self, ReportCommand.self, Audit.self, Keys.self]
+        subcommands: [Init.self, PolicyCommand.self, Decide.self, SubjectCommand.self, EventCommand.self, ConsentCommand.self, Read.self, Share.self, RequestCommand.self, TaskCommand.self, HoldCommand.self, ObjectionCommand.self, RestrictionCommand.self, RetentionCommand.self, ReportCommand.self, Audit.self, DemoCommand.self, Keys.self]
     )
 }

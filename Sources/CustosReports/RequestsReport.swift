@@ -42,11 +42,11 @@ public enum RequestsReport {
             ReportSection(id: "per-type", title: "Per type", tables: [
                 ReportTable(id: "per-type", caption: "Requests per type", columns: ["Type", "Completed", "Rejected", "On time", "Median days", "Open now"], rows: perType),
             ]),
-            ReportSection(id: "overdue", title: "Overdue", notes: overdue.isEmpty ? ["None."] : ["Past the Art. 12(3) deadline and still open."],
+            ReportSection(id: "overdue", title: "Overdue", notes: overdue.isEmpty ? [] : ["Past the Art. 12(3) deadline and still open."],
                           tables: [ReportTable(id: "overdue", caption: "Overdue requests", columns: requestColumns, rows: overdue.sorted { $0.dueOn < $1.dueOn }.map(requestRow))]),
-            ReportSection(id: "due-soon", title: "Due within \(dueSoonDays) days", notes: dueSoon.isEmpty ? ["None."] : [],
+            ReportSection(id: "due-soon", title: "Due within \(dueSoonDays) days",
                           tables: [ReportTable(id: "due-soon", caption: "Due soon", columns: requestColumns, rows: dueSoon.sorted { $0.dueOn < $1.dueOn }.map(requestRow))]),
-            ReportSection(id: "tasks", title: "Art. 19 tasks outstanding", notes: openTasks.isEmpty ? ["None."] : [], tables: [
+            ReportSection(id: "tasks", title: "Art. 19 tasks outstanding", tables: [
                 ReportTable(id: "tasks", caption: "Open tasks", columns: ["Task", "Kind", "Recipient", "Action", "Fields", "Subject", "Request", "Since"],
                             rows: openTasks.map { task in
                                 ["#\(task.id)", task.kind.rawValue, task.recipient, task.action, task.fields.joined(separator: ", "), task.subject, task.request ?? "",

@@ -93,18 +93,25 @@ public final class VaultStore: Sendable {
         return try VaultStore(pool: pool, keyring: keyring, policy: policy, path: path, ledgerReplay: replay)
     }
 
+    /// Whether a vault was created as a simulation, read without opening the keyring.
+    public static func isSimulation(vault path: String) throws -> Bool {
+        try readMeta(vault: path, key: "simulation") == "true"
+    }
+
     /// The policy folder recorded by `custos init`, read without opening the keyring.
     public static func recordedPolicyFolder(vault path: String) throws -> String {
+        guard let folder = try readMeta(vault: path, key: "policy-folder") else { throw StoreError.notInitialised(path) }
+        return folder
+    }
+
+    private static func readMeta(vault path: String, key: String) throws -> String? {
         guard FileManager.default.fileExists(atPath: path) else { throw StoreError.notInitialised(path) }
         var configuration = Configuration()
         configuration.readonly = true
         configuration.busyMode = .timeout(StoreDatabase.busyTimeout)  // another process may be writing
         do {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
-            guard let folder = try queue.read({ db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'policy-folder'") }) else {
-                throw StoreError.notInitialised(path)
-            }
-            return folder
+            return try queue.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) }
         } catch let error as StoreError {
             throw error
         } catch {

@@ -1,0 +1,458 @@
+import Foundation
+import Synchronization
+public import Custos
+
+/// What `custos demo` is asked to do.
+public struct DemoOptions: Sendable {
+    public var folder: String
+    public var policies: String
+    public var subjects: Int
+    public var seed: UInt64
+    /// The simulated working day (a Monday, after N-NEWS v3 came into force).
+    public var day: LocalDate
+
+    public init(folder: String, policies: String, subjects: Int = 3_000, seed: UInt64 = 20_251_006,
+                day: LocalDate = LocalDate(year: 2025, month: 10, day: 6)!) {
+        self.folder = folder
+        self.policies = policies
+        self.subjects = subjects
+        self.seed = seed
+        self.day = day
+    }
+}
+
+/// What the day did, for the closing summary.
+public struct DemoSummary: Sendable {
+    public var lines: [String]
+    public var reports: [String]
+    public var folder: String
+}
+
+public enum DemoError: Error, CustomStringConvertible {
+    case notASimulation(String)
+
+    public var description: String {
+        switch self {
+        case let .notASimulation(path): "'\(path)' holds a vault that is not a simulation; the demo never touches a real vault. Choose another --folder."
+        }
+    }
+}
+
+/// The simulation vault's clock: set by the script, read by the engine.
+final class SimulationClock: Sendable {
+    private let current: Mutex<Instant>
+    let policy: CompiledPolicy
+
+    init(_ start: Instant, policy: CompiledPolicy) {
+        current = Mutex(start)
+        self.policy = policy
+    }
+
+    var now: Instant { current.withLock { $0 } }
+
+    /// Moves to a time of day (HH:MM, the controller's time zone) on a date.
+    func set(_ date: LocalDate, _ time: String = "09:00") {
+        let parts = time.split(separator: ":").compactMap { Int($0) }
+        let instant = Instant(millisecondsSinceEpoch: policy.startOfDay(date).millisecondsSinceEpoch + Int64((parts[0] * 60 + parts[1]) * 60_000))
+        current.withLock { $0 = instant }
+    }
+}
+
+/// The main job on the embedded default (the reports issue): a fresh simulation vault with a
+/// synthetic population built from the seed policy, and a privacy officer's working day on it,
+/// with the services reading and sharing, consents coming and going, requests of every type,
+/// a retention sweep, the reports and the audit checkpoint.
+///
+/// ```swift
+/// let summary = try OfficersDay.run(DemoOptions(folder: "demo", policies: "policies/invorderingsbedrijf")) { print($0) }
+/// summary.lines.forEach { print($0) }
+/// ```
+public enum OfficersDay {
+    public static func run(_ options: DemoOptions, progress: @escaping (String) -> Void) throws -> DemoSummary {
+        let folder = URL(fileURLWithPath: options.folder)
+        try prepare(folder)
+        let policies = URL(fileURLWithPath: options.policies).standardizedFileURL.path
+        let compiled = try PrivacyEngine.compilePolicy(policies)
+        let clock = SimulationClock(compiled.startOfDay(options.day), policy: compiled)
+        let engine = try PrivacyEngine.initialise(vault: folder.appendingPathComponent("custos.db").path,
+                                                  masterKey: .file(folder.appendingPathComponent("custos.key").path),
+                                                  policies: policies, simulation: true, clock: { clock.now })
+        var day = Day(engine: engine, clock: clock, options: options, folder: folder, progress: progress)
+        try day.history()
+        try day.work()
+        return DemoSummary(lines: day.summary, reports: day.reports, folder: folder.path)
+    }
+
+    /// A fresh folder; an earlier demo in it is replaced, a real vault never.
+    static func prepare(_ folder: URL) throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let vault = folder.appendingPathComponent("custos.db").path
+        if FileManager.default.fileExists(atPath: vault), !(try VaultStore.isSimulation(vault: vault)) { throw DemoError.notASimulation(vault) }
+        for name in VaultStore.files(vault: vault, keyring: PrivacyEngine.defaultKeyring(vault)) + [folder.appendingPathComponent("custos.key").path] {
+            try? FileManager.default.removeItem(atPath: name)
+        }
+        for name in ["reports", "answers", "checkpoint.json"] { try? FileManager.default.removeItem(at: folder.appendingPathComponent(name)) }
+    }
+}
+
+/// The script of the day; each step reports one progress line.
+struct Day {
+    let engine: PrivacyEngine
+    let clock: SimulationClock
+    let options: DemoOptions
+    let folder: URL
+    let progress: (String) -> Void
+    var random: SimulationRandom
+    var population: [SyntheticSubject] = []
+    var summary: [String] = []
+    var reports: [String] = []
+
+    init(engine: PrivacyEngine, clock: SimulationClock, options: DemoOptions, folder: URL, progress: @escaping (String) -> Void) {
+        self.engine = engine
+        self.clock = clock
+        self.options = options
+        self.folder = folder
+        self.progress = progress
+        random = SimulationRandom(seed: options.seed &+ 1)
+    }
+
+    var today: LocalDate { options.day }
+
+    func say(_ time: String, _ line: String) { progress("\(time)  \(line)") }
+
+    /// Tallies outcomes and the blocking codes of what was withheld.
+    struct Outcomes {
+        var permit = 0, partial = 0, deny = 0
+        var codes: [String: Int] = [:]
+
+        mutating func add(_ result: GatedResult) {
+            switch result.decision.outcome {
+            case .permit: permit += 1
+            case .partial: partial += 1
+            case .deny: deny += 1
+            }
+            guard result.decision.outcome != .permit else { return }
+            for code in Set(result.decision.codes) where code.isBlocking { codes[code.rawValue, default: 0] += 1 }
+        }
+
+        var description: String {
+            let top = codes.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(3).map { "\($0.key) \($0.value)" }
+            return "\(permit) permitted, \(partial) partly, \(deny) denied" + (top.isEmpty ? "" : " (\(top.joined(separator: ", ")))")
+        }
+    }
+
+    // MARK: before the day
+
+    mutating func history() throws {
+        var generator = SyntheticPopulation(seed: options.seed, day: today)
+        population = generator.generate(count: options.subjects)
+        // Import in cohorts at the time each was collected, so retention counts from then.
+        let cohorts = Dictionary(grouping: population.indices) { String(population[$0].collected.description.prefix(7)) }
+        for month in cohorts.keys.sorted() {
+            let members = cohorts[month]!.map { population[$0] }
+            clock.set(members.map(\.collected).min()!, "09:00")
+            try engine.addSubjects(members.map(\.subject), by: "import")
+        }
+        var events = 0, consents = 0, withdrawals = 0
+        for subject in population {
+            for (event, date) in subject.events {
+                clock.set(date, "17:00")
+                try engine.recordEvent(subject: subject.subject.id, event: event, effective: date, by: "back-office")
+                events += 1
+            }
+            guard let newsletter = subject.newsletter, subject.subject.values["email"] != nil else { continue }
+            clock.set(newsletter.given, "20:15")
+            let given = try engine.giveConsent(ConsentGrant(subject: subject.subject.id, purposes: ["P-NEWSLETTER-EMAIL"], method: .doubleOptIn,
+                                                            channel: "web-form", evidence: "double opt-in confirmation", ageAtConsent: 30 + subject.subject.id.count), by: "web-portal")
+            consents += given.filter { if case .recorded = $0 { true } else { false } }.count
+            if let withdrawn = newsletter.withdrawn {
+                clock.set(withdrawn, "21:00")
+                try engine.withdrawConsent(subject: subject.subject.id, purposes: ["P-NEWSLETTER-EMAIL"], channel: "unsubscribe link", by: "newsletter")
+                withdrawals += 1
+            }
+        }
+        let counts = Dictionary(grouping: population, by: \.subject.category).mapValues(\.count)
+        let line = "history: \(population.count) synthetic subjects (" + counts.keys.sorted().map { "\(counts[$0]!) \($0)" }.joined(separator: ", ") +
+            "), \(events) lifecycle events, \(consents) newsletter consents, \(withdrawals) withdrawn"
+        say("before", line)
+        summary.append(line)
+    }
+
+    func subjects(_ category: String, where condition: (SyntheticSubject) -> Bool = { _ in true }) -> [SyntheticSubject] {
+        population.filter { $0.subject.category == category && condition($0) }
+    }
+
+    static func isOpenFile(_ subject: SyntheticSubject) -> Bool { !subject.events.contains { $0.0 == "file-closed" } }
+
+    // MARK: the day
+
+    mutating func work() throws {
+        try services()
+        try shares()
+        try consents()
+        try requests()
+        try officerDecisions()
+        try sweep()
+        try audit()
+        try writeReports()
+        try verifyAtClose()
+    }
+
+    mutating func services() throws {
+        clock.set(today, "08:30")
+        var collection = Outcomes()
+        for subject in subjects("debtor").prefix(450) {
+            collection.add(engine.read(subject: subject.subject.id, fields: ["person_name", "email", "bank_account", "claim_details", "payment_history"],
+                                       purpose: "P-DEBT-COLLECT", actor: "collections-service"))
+        }
+        say("08:30", "collections-service reads 450 debtor files: \(collection.description)")
+        summary.append("collections: 450 debtor files read: \(collection.description)")
+
+        clock.set(today, "09:15")
+        var scoring = Outcomes()
+        for (index, subject) in subjects("debtor", where: Self.isOpenFile).prefix(150).enumerated() {
+            let review = index % 3 == 2 ? nil : HumanReview(reviewer: "case-handler-\(index % 7 + 1)", canOverride: true, at: clock.now)
+            scoring.add(engine.decide(DecisionRequest(actor: "scoring-service", action: .decide, subject: subject.subject.id, purpose: "P-SCORING",
+                                                      fields: ["recoverability_score", "payment_history"], review: review)))
+        }
+        say("09:15", "scoring-service proposes 150 payment-plan decisions, a third without a human review: \(scoring.description)")
+        summary.append("scoring: 150 automated decisions: \(scoring.description)")
+
+        clock.set(today, "09:45")
+        var marketing = Outcomes()
+        for subject in subjects("debtor").suffix(25) {
+            marketing.add(engine.read(subject: subject.subject.id, fields: ["email"], purpose: "P-CLIENT-MKT", actor: "marketing-service"))
+        }
+        for subject in subjects("client").prefix(25) {
+            marketing.add(engine.read(subject: subject.subject.id, fields: ["email", "person_name"], purpose: "P-CLIENT-MKT", actor: "marketing-service"))
+        }
+        say("09:45", "marketing-service mails clients and, by mistake, debtors: \(marketing.description)")
+
+        clock.set(today, "10:00")
+        var payouts = Outcomes()
+        for subject in subjects("client").prefix(60) {
+            payouts.add(engine.read(subject: subject.subject.id, fields: ["company_name", "bank_account"], purpose: "P-PAYOUT", actor: "payout-service"))
+        }
+        say("10:00", "payout-service pays 60 clients: \(payouts.description)")
+        summary.append("payouts: 60 client accounts read: \(payouts.description)")
+    }
+
+    mutating func shares() throws {
+        clock.set(today, "10:30")
+        let open = subjects("debtor", where: Self.isOpenFile)
+        var bailiff = Outcomes(), client = Outcomes(), abroad = Outcomes()
+        for subject in open.prefix(30) {
+            bailiff.add(engine.share(subject: subject.subject.id, fields: ["person_name", "postal_address", "bank_account", "claim_details"],
+                                     purpose: "P-DEBT-COLLECT", recipient: "R-BAILIFF-NL", actor: "collections-service"))
+        }
+        say("10:30", "30 files go to the bailiff: \(bailiff.description)")
+        for subject in open.dropFirst(30).prefix(40) {
+            client.add(engine.share(subject: subject.subject.id, fields: ["person_name", "claim_details", "payment_history", "bank_account"],
+                                    purpose: "P-DEBT-COLLECT", recipient: "R-CLIENT", actor: "collections-service"))
+        }
+        say("10:45", "40 status updates to creditors (the IBAN stays home): \(client.description)")
+        for subject in open.dropFirst(70).prefix(12) {
+            let recipient = random.chance(0.5) ? "R-AFFILIATE-US" : "R-AFFILIATE-IN"
+            abroad.add(engine.share(subject: subject.subject.id, fields: ["person_name", "postal_address", "claim_details"],
+                                    purpose: "P-DEBT-COLLECT", recipient: recipient, actor: "collections-service"))
+        }
+        say("11:00", "12 files to the affiliates in the US (DPF) and India (SCC with TIA): \(abroad.description)")
+        // A debtor who moved to Turkey: four different procedures in one year; the fourth is not occasional.
+        guard let moved = open.dropFirst(90).first?.subject.id else { return }
+        var lawyer = Outcomes()
+        var refused = ""
+        for (index, procedure) in ["Istanbul 2025/311", "Izmir 2025/72", "Ankara 2025/1150", "Antalya 2025/9"].enumerated() {
+            clock.set(today, "11:\(10 + index * 5)")
+            let result = engine.share(subject: moved, fields: ["person_name", "claim_details"], purpose: "P-DEBT-COLLECT", recipient: "R-FOREIGN-LAWYER",
+                                      destination: "TR", procedure: procedure, actor: "collections-service")
+            lawyer.add(result)
+            if result.decision.outcome == .deny {
+                refused = " the fourth (\(procedure)) is refused: \(result.decision.codes.filter(\.isBlocking).map(\.rawValue).joined(separator: ", "))"
+            }
+        }
+        say("11:25", "a Turkish lawyer gets \(moved)'s claim for four procedures under Art. 49(1)(e): \(lawyer.description);\(refused)")
+        summary.append("shares: bailiff \(bailiff.permit + bailiff.partial), creditors \(client.permit + client.partial) (partial), affiliates abroad \(abroad.permit), foreign lawyer \(lawyer.permit) of 4 (one transfer refused)")
+    }
+
+    mutating func consents() throws {
+        clock.set(today, "11:40")
+        var recorded = 0, refused = 0, withdrawn = 0
+        let candidates = population.filter { ["client", "client_contact"].contains($0.subject.category) && $0.newsletter == nil }
+        for (index, subject) in candidates.prefix(40).enumerated() {
+            // Every fifth form still had the box ticked in advance: not a valid consent.
+            let outcomes = try engine.giveConsent(ConsentGrant(subject: subject.subject.id, purposes: ["P-NEWSLETTER-EMAIL"],
+                                                               method: index % 5 == 4 ? .checkboxTicked : .doubleOptIn, channel: "web-form",
+                                                               ageAtConsent: 35, preTicked: index % 5 == 4), by: "web-portal")
+            for outcome in outcomes {
+                if case .recorded = outcome { recorded += 1 } else { refused += 1 }
+            }
+        }
+        for subject in population.filter({ $0.newsletter != nil && $0.newsletter?.withdrawn == nil }).prefix(12) {
+            try engine.withdrawConsent(subject: subject.subject.id, purposes: ["P-NEWSLETTER-EMAIL"], channel: "unsubscribe link", by: "newsletter")
+            withdrawn += 1
+        }
+        say("11:40", "newsletter sign-ups: \(recorded) recorded, \(refused) refused at the door (pre-ticked boxes); \(withdrawn) unsubscribe")
+        clock.set(today, "12:00")
+        var mailing = Outcomes()
+        for subject in population.filter({ $0.newsletter != nil }).prefix(120) {
+            mailing.add(engine.read(subject: subject.subject.id, fields: ["email"], purpose: "P-NEWSLETTER-EMAIL", actor: "newsletter"))
+        }
+        say("12:00", "the newsletter goes out to 120 subscribers on file: \(mailing.description)" +
+            (mailing.codes["CONSENT_NOTICE_VERSION_MISMATCH"].map { "; \($0) consented before the material change of N-NEWS v3 and must renew" } ?? ""))
+        summary.append("consent: \(recorded) given, \(refused) refused at the door, \(withdrawn) withdrawn; newsletter \(mailing.description)")
+    }
+
+    mutating func requests() throws {
+        clock.set(today, "13:00")
+        let answers = folder.appendingPathComponent("answers")
+        try FileManager.default.createDirectory(at: answers, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let debtors = subjects("debtor", where: Self.isOpenFile)
+        let closed = subjects("debtor") { !Self.isOpenFile($0) }
+        let subscribers = population.filter { $0.subject.category == "prospect" && $0.newsletter != nil }
+        let clients = subjects("client")
+        var done: [String: Int] = [:]
+        func open(_ subject: String, _ type: RightsRequestType, daysAgo: Int, purpose: String? = nil, verified: Bool = true) throws -> String {
+            let received = Instant(millisecondsSinceEpoch: engine.policy.startOfDay(today.adding(days: -daysAgo)).millisecondsSinceEpoch + 10 * 3_600_000)
+            return try engine.openRequest(subject: subject, type: type, purpose: purpose, channel: random.pick(["letter", "e-mail", "web-form", "phone"]),
+                                          receivedAt: received, identityVerifiedBy: verified ? "matches data held" : nil, by: "officer").id
+        }
+        func write(_ name: String, _ data: Data) throws {
+            let url = answers.appendingPathComponent(name)
+            try data.write(to: url, options: .atomic)
+            chmod(url.path, 0o600)
+        }
+        // Access: one waits for identity, the others are answered.
+        for (index, subject) in debtors.dropFirst(100).prefix(4).enumerated() {
+            let id = try open(subject.subject.id, .access, daysAgo: 20 - index * 4, verified: index != 0)
+            guard index != 0 else { continue }
+            let (package, html) = try engine.fulfilAccess(request: id, by: "officer")
+            try write("\(id)-access.json", package.json)
+            try write("\(id)-access.html", Data(html.utf8))
+            done["access", default: 0] += 1
+        }
+        // Erasure: a newsletter subscriber (nothing remains), a closed and an open collection file (partial).
+        for (subject, daysAgo) in [(subscribers.first, 12), (closed.first, 9), (debtors.dropFirst(110).first, 6)] {
+            guard let subject else { continue }
+            let certificate = try engine.fulfilErasure(request: try open(subject.subject.id, .erasure, daysAgo: daysAgo), by: "officer")
+            try write("\(certificate.request)-erasure-certificate.json", KebabJSON.string(certificate).data(using: .utf8) ?? Data())
+            done["erasure", default: 0] += 1
+        }
+        // Rectification of debtors who moved; the bailiff had their old address (Art. 19).
+        for subject in debtors.prefix(3) {
+            _ = try engine.fulfilRectification(request: try open(subject.subject.id, .rectification, daysAgo: 5),
+                                               values: ["postal_address": "Nieuwe Gracht \(random.int(1...90)), 3512 LE Utrecht"], by: "officer")
+            done["rectification", default: 0] += 1
+        }
+        // Restriction while accuracy is checked.
+        for subject in debtors.dropFirst(3).prefix(2) {
+            _ = try engine.fulfilRestriction(request: try open(subject.subject.id, .restriction, daysAgo: 3), fields: ["claim_details", "payment_history"],
+                                             ground: .accuracyContested, by: "officer")
+            done["restriction", default: 0] += 1
+        }
+        // Portability: a client (contract) gets an export; a debtor is refused.
+        if let client = clients.first {
+            let export = try engine.fulfilPortability(request: try open(client.subject.id, .portability, daysAgo: 8), by: "officer")
+            try write("\(export.request)-portability.json", export.json)
+            try write("\(export.request)-portability.csv", export.csv)
+            done["portability", default: 0] += 1
+        }
+        if let debtor = debtors.dropFirst(140).first {
+            let id = try open(debtor.subject.id, .portability, daysAgo: 4)
+            do { _ = try engine.fulfilPortability(request: id, by: "officer") } catch let refusal as RequestRefusal where refusal.code == .portabilityBasisNotEligible {
+                done["portability refused", default: 0] += 1
+            }
+        }
+        // Objections: to scoring (assessed and upheld), to marketing (absolute), to automated decisions.
+        if let debtor = debtors.dropFirst(150).first {
+            let id = try open(debtor.subject.id, .objection, daysAgo: 10, purpose: "P-SCORING")
+            if let objection = try engine.store.vault.objections(of: debtor.subject.id).last {
+                try engine.assessObjection(id: objection.id, assessment: .upheld, reference: nil)
+            }
+            _ = try engine.fulfilObjection(request: id, by: "officer")
+            done["objection", default: 0] += 1
+        }
+        if let client = clients.dropFirst(1).first {
+            _ = try engine.fulfilObjection(request: try open(client.subject.id, .objectionDirectMarketing, daysAgo: 2), by: "officer")
+            done["objection to direct marketing", default: 0] += 1
+        }
+        if let debtor = debtors.dropFirst(160).first {
+            _ = try engine.fulfilObjection(request: try open(debtor.subject.id, .objectionAutomatedDecision, daysAgo: 7, purpose: "P-SCORING"), by: "officer")
+            done["objection to automated decisions", default: 0] += 1
+        }
+        // A complex access request is extended in time; a repeated one is rejected; one from
+        // August waits for identity and is overdue.
+        if let debtor = debtors.dropFirst(170).first {
+            _ = try engine.extendRequest(try open(debtor.subject.id, .access, daysAgo: 15), reasons: "file spans three creditors and two bailiffs", by: "officer")
+        }
+        if let debtor = debtors.dropFirst(100).first {
+            _ = try engine.rejectRequest(try open(debtor.subject.id, .access, daysAgo: 1), reasons: "manifestly excessive: the fourth identical request this month (Art. 12(5))", by: "officer")
+        }
+        if let debtor = debtors.dropFirst(180).first { _ = try open(debtor.subject.id, .erasure, daysAgo: 48, verified: false) }
+        let overdue = try engine.openRequests(overdue: true).count
+        let line = "requests answered: " + done.keys.sorted().map { "\(done[$0]!) \($0)" }.joined(separator: ", ") +
+            "; 1 extended, 1 rejected, \(try engine.openRequests().count) open (\(overdue) overdue)"
+        say("13:00", line)
+        summary.append(line)
+    }
+
+    mutating func officerDecisions() throws {
+        clock.set(today, "14:00")
+        var holds = 0
+        for subject in subjects("debtor", where: { $0.events.contains { $0.0 == "litigation-started" } }).prefix(3) {
+            _ = try engine.placeHold(subject: subject.subject.id, reference: "C/09/\(600_000 + holds) (rechtbank Den Haag)", by: "officer")
+            holds += 1
+        }
+        let tasks = try engine.tasks()
+        for task in tasks.prefix(tasks.count / 2) { try engine.completeTask(task.id, by: "officer") }
+        let line = "officer: \(holds) legal holds placed; \(tasks.count / 2) of \(tasks.count) Art. 19 notifications and processor instructions sent"
+        say("14:00", line)
+        summary.append(line)
+    }
+
+    mutating func sweep() throws {
+        clock.set(today, "16:00")
+        let report = try engine.sweepRetention(dryRun: false, by: "officer")
+        let line = "retention sweep: \(report.subjectsExamined) subjects examined, \(report.fieldsDestroyed) fields destroyed, " +
+            "\(report.subjectsShredded) subjects crypto-shredded, \(report.tasks) Art. 19 tasks"
+        say("16:00", line)
+        summary.append(line)
+    }
+
+    mutating func writeReports() throws {
+        clock.set(today, "16:30")
+        let directory = folder.appendingPathComponent("reports")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let renderer = try ReportRenderer()
+        for kind in ReportKind.allCases {
+            let document = try engine.report(kind, generatedAt: clock.now)
+            for format in ReportFormat.allCases {
+                let url = directory.appendingPathComponent("\(kind.rawValue).\(format.rawValue)")
+                try renderer.render(document, as: format).write(to: url, options: .atomic)
+                reports.append(url.path)
+            }
+        }
+        say("16:30", "reports written: \(ReportKind.allCases.map(\.rawValue).joined(separator: ", ")) as md, html, csv and json in \(directory.path)")
+    }
+
+    /// The signed checkpoint goes to a file meant to be kept away from the vault.
+    mutating func audit() throws {
+        clock.set(today, "16:20")
+        let checkpoint = try engine.checkpoint()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        try encoder.encode(checkpoint).write(to: folder.appendingPathComponent("checkpoint.json"), options: .atomic)
+        say("16:20", "audit checkpoint #\(checkpoint.seq) signed (Ed25519) into checkpoint.json")
+    }
+
+    /// At close of business the log is checked against the checkpoint file.
+    mutating func verifyAtClose() throws {
+        clock.set(today, "17:00")
+        let data = try Data(contentsOf: folder.appendingPathComponent("checkpoint.json"))
+        let checkpoint = try JSONDecoder().decode(AuditCheckpoint.self, from: data)
+        let verification = try engine.verifyLog()
+        let holds = try engine.verify(checkpoint) == .holds
+        let line = "audit: decision log \(verification.isIntact ? "intact" : "BROKEN"), \(verification.entries) entries; checkpoint #\(checkpoint.seq) \(holds ? "verified" : "NOT verified")"
+        say("17:00", line)
+        summary.append(line)
+    }
+}
