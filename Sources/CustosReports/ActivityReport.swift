@@ -6,8 +6,10 @@ public import CustosStore
 /// denials by reason code; actors whose denial rate stands out; with a subject, that
 /// subject's whole access trail.
 public enum ActivityReport {
-    /// An actor's denial rate is unusual when it is more than twice the overall rate and the
-    /// actor has at least this many denials: a few denials of a quiet service are noise.
+    /// An actor's denial rate is unusual when it is more than twice the rate of all other
+    /// actors together and the actor has at least this many denials: a few denials of a quiet
+    /// service are noise, and one misbehaving service must not hide another by raising the
+    /// overall rate.
     public static let unusualMinimumDenials = 5
 
     /// Counts of one group of decisions.
@@ -48,13 +50,14 @@ public enum ActivityReport {
             }
         }
 
-        /// Actors who are denied more than twice as often as everyone together.
+        /// Actors who are denied more than twice as often as all other actors together.
         public var unusualActors: [String] {
-            guard total.decisions > 0 else { return [] }
-            let overall = Double(total.denies) / Double(total.decisions)
-            return byActor.keys.sorted().filter { actor in
+            byActor.keys.sorted().filter { actor in
                 let tally = byActor[actor]!
-                return tally.denies >= unusualMinimumDenials && Double(tally.denies) / Double(tally.decisions) > 2 * overall
+                guard tally.denies >= unusualMinimumDenials else { return false }
+                let othersDecisions = total.decisions - tally.decisions, othersDenies = total.denies - tally.denies
+                let others = othersDecisions == 0 ? 0 : Double(othersDenies) / Double(othersDecisions)
+                return Double(tally.denies) / Double(tally.decisions) > 2 * others
             }
         }
     }
@@ -93,8 +96,8 @@ public enum ActivityReport {
         sections.append(ReportSection(
             id: "unusual", title: "Actors with unusual denial rates",
             notes: [unusual.isEmpty
-                ? "No actor is denied more than twice as often as all actors together (with at least \(unusualMinimumDenials) denials)."
-                : "Denied more than twice as often as all actors together (\(percent(counts.total.denies, of: counts.total.decisions))), with at least \(unusualMinimumDenials) denials: worth a look at how these services ask."],
+                ? "No actor is denied more than twice as often as all other actors together (with at least \(unusualMinimumDenials) denials)."
+                : "Denied more than twice as often as all other actors together, with at least \(unusualMinimumDenials) denials: worth a look at how these services ask."],
             tables: unusual.isEmpty ? [] : [ReportTable(id: "unusual-actors", caption: "Unusual actors", columns: ["Actor", "Decisions", "Denied", "Denial rate"],
                                                        rows: unusual.map { actor in
                                                            let tally = counts.byActor[actor]!
