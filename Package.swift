@@ -95,7 +95,7 @@ let package = Package(
         .testTarget(
             name: "CustosTests",
             dependencies: ["Custos", "CustosTestSupport", .product(name: "Yams", package: "Yams"), .product(name: "GRDB", package: "GRDB.swift")],
-            exclude: ["EdgePolicy"],
+            exclude: ["EdgePolicy", "Golden"],
             swiftSettings: strict
         ),
         .testTarget(

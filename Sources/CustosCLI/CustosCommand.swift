@@ -13,4 +13,32 @@ struct CustosCommand: ParsableCommand {
         version: Custos.version,
         subcommands: [Init.self, PolicyCommand.self, Decide.self, SubjectCommand.self, EventCommand.self, ConsentCommand.self, Read.self, Share.self, RequestCommand.self, TaskCommand.self, HoldCommand.self, ObjectionCommand.self, RestrictionCommand.self, RetentionCommand.self, ReportCommand.self, Audit.self, DemoCommand.self, Keys.self]
     )
+
+    /// DESIGN §8 puts the global options before the subcommand (`custos --db x.db read …`);
+    /// they are declared on each subcommand, so leading ones are moved behind it.
+    static func main() {
+        main(GlobalArgumentOrder.reordered(Array(CommandLine.arguments.dropFirst())))
+    }
+}
+
+enum GlobalArgumentOrder {
+    static let withValue: Set<String> = ["--db", "--key-file", "--policies", "-o", "--output"]
+
+    static func reordered(_ arguments: [String]) -> [String] {
+        var leading: [String] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            let name = argument.split(separator: "=", maxSplits: 1).first.map(String.init) ?? argument
+            guard withValue.contains(name) else { break }
+            if argument.contains("=") || index + 1 >= arguments.count {
+                leading.append(argument)
+                index += 1
+            } else {
+                leading += [argument, arguments[index + 1]]
+                index += 2
+            }
+        }
+        return Array(arguments[index...]) + leading
+    }
 }

@@ -43,6 +43,6 @@ struct DemoCommand: ParsableCommand {
         print("")
         print("Everything is in \(summary.folder)/: the vault (custos.db), its keyring and key, answers/ to requests,")
         print("reports/ (\(summary.reports.count) files; open reports/ropa.html or reports/activity.html in a browser), checkpoint.json.")
-        print("Look around with e.g.: custos --db \(folder)/custos.db --key-file \(folder)/custos.key request list")
+        print("Look around, e.g.: custos --db \(folder)/custos.db --key-file \(folder)/custos.key request list --overdue")
     }
 }

@@ -321,9 +321,30 @@ struct Day {
             try data.write(to: url, options: .atomic)
             chmod(url.path, 0o600)
         }
+        // Open files in turn; the first ones went to the bailiff this morning (Art. 19 below).
+        var cursor = 0
+        func nextDebtor() -> String? {
+            defer { cursor += 1 }
+            return cursor < debtors.count ? debtors[cursor].subject.id : nil
+        }
+        // Rectification of debtors who moved; the bailiff had their old address.
+        for _ in 0..<3 {
+            guard let debtor = nextDebtor() else { break }
+            _ = try engine.fulfilRectification(request: try open(debtor, .rectification, daysAgo: 5),
+                                               values: ["postal_address": "Nieuwe Gracht \(random.int(1...90)), 3512 LE Utrecht"], by: "officer")
+            done["rectification", default: 0] += 1
+        }
+        // Restriction while the accuracy of the claim is checked.
+        for _ in 0..<2 {
+            guard let debtor = nextDebtor() else { break }
+            _ = try engine.fulfilRestriction(request: try open(debtor, .restriction, daysAgo: 3), fields: ["claim_details", "payment_history"],
+                                             ground: .accuracyContested, by: "officer")
+            done["restriction", default: 0] += 1
+        }
         // Access: one waits for identity, the others are answered.
-        for (index, subject) in debtors.dropFirst(100).prefix(4).enumerated() {
-            let id = try open(subject.subject.id, .access, daysAgo: 20 - index * 4, verified: index != 0)
+        for index in 0..<4 {
+            guard let debtor = nextDebtor() else { break }
+            let id = try open(debtor, .access, daysAgo: 20 - index * 4, verified: index != 0)
             guard index != 0 else { continue }
             let (package, html) = try engine.fulfilAccess(request: id, by: "officer")
             try write("\(id)-access.json", package.json)
@@ -331,23 +352,11 @@ struct Day {
             done["access", default: 0] += 1
         }
         // Erasure: a newsletter subscriber (nothing remains), a closed and an open collection file (partial).
-        for (subject, daysAgo) in [(subscribers.first, 12), (closed.first, 9), (debtors.dropFirst(110).first, 6)] {
+        for (subject, daysAgo) in [(subscribers.first?.subject.id, 12), (closed.first?.subject.id, 9), (nextDebtor(), 6)] {
             guard let subject else { continue }
-            let certificate = try engine.fulfilErasure(request: try open(subject.subject.id, .erasure, daysAgo: daysAgo), by: "officer")
-            try write("\(certificate.request)-erasure-certificate.json", KebabJSON.string(certificate).data(using: .utf8) ?? Data())
+            let certificate = try engine.fulfilErasure(request: try open(subject, .erasure, daysAgo: daysAgo), by: "officer")
+            try write("\(certificate.request)-erasure-certificate.json", Data(KebabJSON.string(certificate).utf8))
             done["erasure", default: 0] += 1
-        }
-        // Rectification of debtors who moved; the bailiff had their old address (Art. 19).
-        for subject in debtors.prefix(3) {
-            _ = try engine.fulfilRectification(request: try open(subject.subject.id, .rectification, daysAgo: 5),
-                                               values: ["postal_address": "Nieuwe Gracht \(random.int(1...90)), 3512 LE Utrecht"], by: "officer")
-            done["rectification", default: 0] += 1
-        }
-        // Restriction while accuracy is checked.
-        for subject in debtors.dropFirst(3).prefix(2) {
-            _ = try engine.fulfilRestriction(request: try open(subject.subject.id, .restriction, daysAgo: 3), fields: ["claim_details", "payment_history"],
-                                             ground: .accuracyContested, by: "officer")
-            done["restriction", default: 0] += 1
         }
         // Portability: a client (contract) gets an export; a debtor is refused.
         if let client = clients.first {
@@ -356,16 +365,16 @@ struct Day {
             try write("\(export.request)-portability.csv", export.csv)
             done["portability", default: 0] += 1
         }
-        if let debtor = debtors.dropFirst(140).first {
-            let id = try open(debtor.subject.id, .portability, daysAgo: 4)
+        if let debtor = nextDebtor() {
+            let id = try open(debtor, .portability, daysAgo: 4)
             do { _ = try engine.fulfilPortability(request: id, by: "officer") } catch let refusal as RequestRefusal where refusal.code == .portabilityBasisNotEligible {
                 done["portability refused", default: 0] += 1
             }
         }
         // Objections: to scoring (assessed and upheld), to marketing (absolute), to automated decisions.
-        if let debtor = debtors.dropFirst(150).first {
-            let id = try open(debtor.subject.id, .objection, daysAgo: 10, purpose: "P-SCORING")
-            if let objection = try engine.store.vault.objections(of: debtor.subject.id).last {
+        if let debtor = nextDebtor() {
+            let id = try open(debtor, .objection, daysAgo: 10, purpose: "P-SCORING")
+            if let objection = try engine.store.vault.objections(of: debtor).last {
                 try engine.assessObjection(id: objection.id, assessment: .upheld, reference: nil)
             }
             _ = try engine.fulfilObjection(request: id, by: "officer")
@@ -375,19 +384,19 @@ struct Day {
             _ = try engine.fulfilObjection(request: try open(client.subject.id, .objectionDirectMarketing, daysAgo: 2), by: "officer")
             done["objection to direct marketing", default: 0] += 1
         }
-        if let debtor = debtors.dropFirst(160).first {
-            _ = try engine.fulfilObjection(request: try open(debtor.subject.id, .objectionAutomatedDecision, daysAgo: 7, purpose: "P-SCORING"), by: "officer")
+        if let debtor = nextDebtor() {
+            _ = try engine.fulfilObjection(request: try open(debtor, .objectionAutomatedDecision, daysAgo: 7, purpose: "P-SCORING"), by: "officer")
             done["objection to automated decisions", default: 0] += 1
         }
-        // A complex access request is extended in time; a repeated one is rejected; one from
-        // August waits for identity and is overdue.
-        if let debtor = debtors.dropFirst(170).first {
-            _ = try engine.extendRequest(try open(debtor.subject.id, .access, daysAgo: 15), reasons: "file spans three creditors and two bailiffs", by: "officer")
+        // A complex access request is extended in time; a repeated one is rejected; an erasure
+        // request from August still waits for the requester's identity and is overdue.
+        if let debtor = nextDebtor() {
+            _ = try engine.extendRequest(try open(debtor, .access, daysAgo: 15), reasons: "file spans three creditors and two bailiffs", by: "officer")
         }
-        if let debtor = debtors.dropFirst(100).first {
-            _ = try engine.rejectRequest(try open(debtor.subject.id, .access, daysAgo: 1), reasons: "manifestly excessive: the fourth identical request this month (Art. 12(5))", by: "officer")
+        if let debtor = nextDebtor() {
+            _ = try engine.rejectRequest(try open(debtor, .access, daysAgo: 1), reasons: "manifestly excessive: the fourth identical request this month (Art. 12(5))", by: "officer")
         }
-        if let debtor = debtors.dropFirst(180).first { _ = try open(debtor.subject.id, .erasure, daysAgo: 48, verified: false) }
+        if let debtor = nextDebtor() { _ = try open(debtor, .erasure, daysAgo: 48, verified: false) }
         let overdue = try engine.openRequests(overdue: true).count
         let line = "requests answered: " + done.keys.sorted().map { "\(done[$0]!) \($0)" }.joined(separator: ", ") +
             "; 1 extended, 1 rejected, \(try engine.openRequests().count) open (\(overdue) overdue)"

@@ -1,0 +1,60 @@
+import CustosTestSupport
+import Foundation
+import Testing
+
+/// `custos report` and `custos demo` as a new user runs them.
+struct ReportAndDemoCommandTests {
+    @Test func reportsFromTheCommandLine() throws {
+        let folder = try DurabilityTests.vault()
+        func run(_ arguments: [String]) throws -> CommandResult { try CustosExecutable.run(arguments, in: folder.url) }
+        _ = try run(DurabilityTests.readArguments)
+        let written = try run(["report", "ropa", "--format", "html", "--out", "ropa.html"])
+        #expect(written.status == 0 && written.stdout.contains("ropa report written to ropa.html"), "\(written.stderr)")
+        let html = try String(contentsOfFile: folder.path + "/ropa.html", encoding: .utf8)
+        #expect(html.contains("<h1>Record of processing activities</h1>") && !html.contains("<script"))
+        let mode = try FileManager.default.attributesOfItem(atPath: folder.path + "/ropa.html")[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        let pinned = ["report", "activity", "--format", "json", "--at", "2030-01-01T00:00:00Z"]
+        let first = try run(pinned), second = try run(pinned)
+        #expect(first.status == 0 && first.stdout == second.stdout && first.stdout.contains("\"report\" : \"activity\""))
+        #expect(try run(["report", "activity", "--from", "2025-02-01", "--to", "2025-01-01"]).status == 64)
+        #expect(try run(["report", "ropa", "--subject", "D-1"]).status == 64)
+        #expect(try run(["report", "nonsense"]).status == 64)
+        let trail = try run(["report", "activity", "--subject", "D-1", "--format", "csv"])
+        #expect(trail.stdout.hasPrefix("section,table,row,column,value") && trail.stdout.contains("trail,trail,1,Actor,collections-service"))
+
+        try FileManager.default.createDirectory(atPath: folder.path + "/templates", withIntermediateDirectories: true)
+        try Data("ours: {{title}}\n".utf8).write(to: URL(fileURLWithPath: folder.path + "/templates/report.md.mustache"))
+        #expect(try run(["report", "requests", "--templates", "templates"]).stdout == "ours: Data-subject requests\n")
+        try Data("{{#broken}".utf8).write(to: URL(fileURLWithPath: folder.path + "/templates/report.md.mustache"))
+        let broken = try run(["report", "requests", "--templates", "templates"])
+        #expect(broken.status == 1 && broken.stderr.contains("report.md.mustache"))
+    }
+
+    @Test func theDemoRunsAnOfficersDayAndLeavesEveryReport() throws {
+        let folder = try TemporaryDirectory()
+        let result = try CustosExecutable.run(["demo", "--folder", "day", "--subjects", "300", "--policies", RepositoryPaths.seedPolicy], in: folder.url)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("Summary of the simulated day"))
+        for phrase in ["collections-service reads", "scoring-service", "bailiff", "Turkish lawyer", "refused", "newsletter sign-ups", "requests answered",
+                       "retention sweep", "reports written", "checkpoint #", "verified"] {
+            #expect(result.stdout.contains(phrase), "\(phrase)")
+        }
+        let reports = try FileManager.default.contentsOfDirectory(atPath: folder.path + "/day/reports")
+        #expect(reports.count == 20)
+        let activity = try String(contentsOfFile: folder.path + "/day/reports/activity.md", encoding: .utf8)
+        #expect(activity.contains("every record in this vault is simulated"))
+        #expect(FileManager.default.fileExists(atPath: folder.path + "/day/checkpoint.json"))
+        let requests = try CustosExecutable.run(["--db", "day/custos.db", "--key-file", "day/custos.key", "request", "list", "--overdue"], in: folder.url)
+        #expect(requests.status == 0 && requests.stdout.contains("erasure"), "\(requests.stdout)\(requests.stderr)")
+
+        // A second run replaces the demo; a real vault in the folder is never touched.
+        #expect(try CustosExecutable.run(["demo", "--folder", "day", "--subjects", "100", "--policies", RepositoryPaths.seedPolicy], in: folder.url).status == 0)
+        try FileManager.default.createDirectory(atPath: folder.path + "/real", withIntermediateDirectories: true)
+        #expect(try CustosExecutable.run(["--db", "real/custos.db", "--key-file", "real/custos.key", "init", "--policies", RepositoryPaths.seedPolicy],
+                                         in: folder.url).status == 0)
+        let refused = try CustosExecutable.run(["demo", "--folder", "real", "--policies", RepositoryPaths.seedPolicy], in: folder.url)
+        #expect(refused.status == 1 && refused.stderr.contains("not a simulation"))
+        #expect(FileManager.default.fileExists(atPath: folder.path + "/real/custos.db"))
+    }
+}
