@@ -6,7 +6,7 @@ SYSTEM_PKGS  := libsodium-dev libsqlite3-dev pkg-config
 CUSTOS       := .build/debug/custos
 SEED_POLICY  := policies/invorderingsbedrijf
 
-.PHONY: all deps build test demo check clean
+.PHONY: all deps build test demo check clean man completions
 
 all: build
 
@@ -35,9 +35,9 @@ check: build
 	$(CUSTOS) policy check $(SEED_POLICY)
 	$(CUSTOS) policy test $(SEED_POLICY)
 
-# Until the full officer's day exists, the main job validates the seed policy, summarises it,
-# runs its policy tests, decides two sample requests on supplied facts, then builds a vault in
-# demo/ from a small synthetic dataset and reads, shares and audits through it.
+# The main job: validates the seed policy, summarises it, runs its policy tests, decides two
+# sample requests on supplied facts, then runs a privacy officer's day on a fresh simulation
+# vault in demo/ (synthetic population, requests of every type, retention sweep, every report).
 DEMO := demo
 
 demo: build
@@ -52,6 +52,16 @@ demo: build
 	  --facts examples/debtor.facts.json --at 2025-06-02T09:00:00+02:00; test $$? -eq 2
 	@echo; echo "== A privacy officer's day on a simulation vault in $(DEMO)/"
 	$(CUSTOS) demo --folder $(DEMO) --policies $(SEED_POLICY)
+
+# The man page, from argument-parser's generate-manual plugin: man/custos.1 (man -l man/custos.1).
+man: build
+	$(SWIFT) package plugin generate-manual --configuration debug --authors "The Custos developers"
+	mkdir -p man && cp .build/plugins/GenerateManual/outputs/CustosCLI/custos.1 man/custos.1
+
+# Shell completions from argument-parser: completions/custos.{bash,zsh,fish}.
+completions: build
+	mkdir -p completions
+	for shell in bash zsh fish; do $(CUSTOS) --generate-completion-script $$shell > completions/custos.$$shell; done
 
 clean:
 	rm -rf .build

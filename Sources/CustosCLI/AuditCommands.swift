@@ -10,7 +10,7 @@ struct Audit: ParsableCommand {
 struct AuditVerify: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify", abstract: "Recompute the hash chain; with --checkpoint, check that no entry after it was deleted.",
-        discussion: "Exit 0 when the log holds, 5 at the first broken entry or a failed checkpoint.")
+        discussion: "Exit 0 when the log holds, 5 at the first broken entry or a failed checkpoint.\n\nExamples:\n  custos audit verify\n  custos audit verify --checkpoint /safe/place/head.json")
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "A checkpoint file written by 'custos audit checkpoint'.") var checkpoint: String?
@@ -57,7 +57,8 @@ struct AuditVerify: ParsableCommand {
 
 struct AuditCheckpointCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "checkpoint", abstract: "Sign the log head (Ed25519) into a file to keep elsewhere.")
+        commandName: "checkpoint", abstract: "Sign the log head (Ed25519) into a file to keep elsewhere.",
+        discussion: "Example:\n  custos audit checkpoint --out /safe/place/head.json")
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "Where to write the checkpoint.") var out: String
@@ -83,7 +84,7 @@ struct Keys: ParsableCommand {
 struct KeysRotate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rotate", abstract: "Rewrap every key under a new master key version and retire the old one.",
-        discussion: "The new key is written to --new-key-file (mode 0600), or derived from CUSTOS_NEW_PASSPHRASE. Afterwards use the new key.")
+        discussion: "The new key is written to --new-key-file (mode 0600), or derived from CUSTOS_NEW_PASSPHRASE. Afterwards use the new key.\n\nExample:\n  custos keys rotate --new-key-file custos.key.2026")
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "Where to create the new master key file.") var newKeyFile: String?

@@ -22,7 +22,7 @@ private func instant(_ text: String?, engine: PrivacyEngine) throws -> Instant? 
 struct ConsentGive: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "give", abstract: "Record consent, per purpose, after the checks at the door.",
-        discussion: "Refused (exit 2, recorded with its code): a purpose not based on consent, a pre-ticked box or other non-affirmative method, a notice version that does not disclose the purpose, a consent tied to a service, or someone under 16 (or of unknown age where minors may sign up) without verified parental authorisation.")
+        discussion: "Refused (exit 2, recorded with its code): a purpose not based on consent, a pre-ticked box or other non-affirmative method, a notice version that does not disclose the purpose, a consent tied to a service, or someone under 16 (or of unknown age where minors may sign up) without verified parental authorisation.\n\nExample:\n  custos consent give --subject PR-1 --purpose P-NEWSLETTER-EMAIL --method \\\n      double-opt-in --channel web-form --age 41")
 
     @OptionGroup var global: GlobalOptions
     @Option var subject: String
@@ -69,7 +69,8 @@ struct ConsentGive: ParsableCommand {
 
 struct ConsentWithdraw: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "withdraw", abstract: "Withdraw consent on any channel; effective for every decision after this returns.")
+        commandName: "withdraw", abstract: "Withdraw consent on any channel; effective for every decision after this returns.",
+        discussion: "Example:\n  custos consent withdraw --subject PR-1 --purpose P-NEWSLETTER-EMAIL \\\n      --channel e-mail")
 
     @OptionGroup var global: GlobalOptions
     @Option var subject: String
@@ -93,7 +94,8 @@ struct ConsentWithdraw: ParsableCommand {
 }
 
 struct ConsentList: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "Show consent history and current state per purpose.")
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "Show consent history and current state per purpose.",
+        discussion: "Example:\n  custos consent list --subject PR-1")
 
     @OptionGroup var global: GlobalOptions
     @Option var subject: String
@@ -123,7 +125,8 @@ struct ConsentList: ParsableCommand {
 
 struct ConsentReceiptCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "receipt", abstract: "Export a signed consent receipt (ISO/IEC TS 27560 field names) as JSON.")
+        commandName: "receipt", abstract: "Export a signed consent receipt (ISO/IEC TS 27560 field names) as JSON.",
+        discussion: "Example:\n  custos consent receipt --subject PR-1 --purpose P-NEWSLETTER-EMAIL --out \\\n      receipt.json")
 
     @OptionGroup var global: GlobalOptions
     @Option var subject: String
@@ -149,7 +152,7 @@ struct ConsentReceiptCommand: ParsableCommand {
 struct ConsentVerifyReceipt: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify-receipt", abstract: "Verify a consent receipt's signature against this vault's key.",
-        discussion: "Exit 0 valid, 5 tampered or signed by another key.")
+        discussion: "Exit 0 valid, 5 tampered or signed by another key.\n\nExample:\n  custos consent verify-receipt receipt.json")
 
     @OptionGroup var global: GlobalOptions
     @Argument var file: String

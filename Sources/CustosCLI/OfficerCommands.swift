@@ -8,7 +8,8 @@ struct HoldCommand: ParsableCommand {
 }
 
 struct HoldPlace: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "place", abstract: "Keep a subject's data beyond retention for proceedings.")
+    static let configuration = CommandConfiguration(commandName: "place", abstract: "Keep a subject's data beyond retention for proceedings.",
+        discussion: "Example:\n  custos hold place --subject D-1001 --reference \"C/09/654321\" --fields \\\n      claim_details,payment_history")
     @OptionGroup var global: GlobalOptions
     @Option var subject: String
     @Option(help: "Case or court reference.") var reference: String
@@ -28,7 +29,8 @@ struct HoldPlace: ParsableCommand {
 }
 
 struct HoldLift: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "lift", abstract: "End a legal hold; it stays on record.")
+    static let configuration = CommandConfiguration(commandName: "lift", abstract: "End a legal hold; it stays on record.",
+        discussion: "Example:\n  custos hold lift --id 1")
     @OptionGroup var global: GlobalOptions
     @Option var id: Int64
     func run() throws {
@@ -43,7 +45,8 @@ struct ObjectionCommand: ParsableCommand {
 }
 
 struct ObjectionRecord: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "record", abstract: "Record an objection; it takes effect at once.")
+    static let configuration = CommandConfiguration(commandName: "record", abstract: "Record an objection; it takes effect at once.",
+        discussion: "Examples:\n  custos objection record --subject D-1001 --purpose P-SCORING\n  custos objection record --subject C-2001 --kind direct-marketing")
     @OptionGroup var global: GlobalOptions
     @Option var subject: String
     @Option(help: "The purpose objected to; all purposes it can apply to when left out.") var purpose: String?
@@ -66,7 +69,7 @@ struct ObjectionRecord: ParsableCommand {
 
 struct ObjectionAssess: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "assess", abstract: "Record the assessment of an objection.",
-                                                    discussion: "overridden needs --reference to the documented compelling legitimate grounds.")
+                                                    discussion: "overridden needs --reference to the documented compelling legitimate grounds.\n\nExample:\n  custos objection assess --id 1 --outcome overridden --reference OBJ-14")
     @OptionGroup var global: GlobalOptions
     @Option var id: Int64
     @Option(help: "upheld or overridden.") var outcome: String
@@ -85,7 +88,8 @@ struct RestrictionCommand: ParsableCommand {
 }
 
 struct RestrictionPlace: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "place", abstract: "Restrict processing to storage (with the Art. 18(2) exceptions).")
+    static let configuration = CommandConfiguration(commandName: "place", abstract: "Restrict processing to storage (with the Art. 18(2) exceptions).",
+        discussion: "Example:\n  custos restriction place --subject D-1001 --fields bank_account --ground \\\n      \"accuracy contested\"")
     @OptionGroup var global: GlobalOptions
     @Option var subject: String
     @Option(help: "Only these fields (comma-separated); all when left out.") var fields: String?
@@ -98,7 +102,8 @@ struct RestrictionPlace: ParsableCommand {
 }
 
 struct RestrictionLift: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "lift", abstract: "Lift a restriction after telling the subject (Art. 18(3)).")
+    static let configuration = CommandConfiguration(commandName: "lift", abstract: "Lift a restriction after telling the subject (Art. 18(3)).",
+        discussion: "Example:\n  custos restriction lift --id 1 --informed-at 2025-06-02T09:00:00+02:00")
     @OptionGroup var global: GlobalOptions
     @Option var id: Int64
     @Option(help: "When the subject was told (ISO 8601); not after now.") var informedAt: String

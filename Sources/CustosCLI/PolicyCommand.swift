@@ -24,7 +24,7 @@ struct PolicyCheck: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Validate a policy folder; every problem is reported as file:line:col.",
-        discussion: "Exit 0 when the policy is valid (warnings allowed), 4 when it has errors."
+        discussion: "Exit 0 when the policy is valid (warnings allowed), 4 when it has errors.\n\nExamples:\n  custos policy check policies/invorderingsbedrijf\n  custos policy check policies/mine -o json"
     )
 
     @OptionGroup var global: GlobalOptions
@@ -56,8 +56,8 @@ struct PolicyCheck: ParsableCommand {
 struct PolicyShow: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
-        abstract: "Summarise a policy: purposes with basis, subjects, fields, retention, recipients, transfers."
-    )
+        abstract: "Summarise a policy: purposes with basis, subjects, fields, retention, recipients, transfers.",
+        discussion: "Examples:\n  custos policy show policies/invorderingsbedrijf\n  custos policy show policies/invorderingsbedrijf -o json > policy.json")
 
     @OptionGroup var global: GlobalOptions
 

@@ -7,10 +7,12 @@ struct PolicyTest: ParsableCommand {
         commandName: "test",
         abstract: "Run policy test files: facts, a request and the expected decision per case.",
         discussion: """
-        PATH is a policy folder (its tests/ folder is run), a folder of test files, or one test
-        file. The policy is --policies, or else the folder that holds the tests folder.
-        Prints one line per failing case and ends with 'N passed, M failed'; exit 0 when all
-        pass, 4 otherwise.
+        PATH is a policy folder (its tests/ folder is run), a folder of test files, or one test file. The policy is --policies, or else the folder that holds the tests folder. Prints one line per failing case and ends with 'N passed, M failed'; exit 0 when all pass, 4 otherwise.
+
+        Examples:
+          custos policy test policies/invorderingsbedrijf
+          custos policy test --policies policies/invorderingsbedrijf \\
+              policies/invorderingsbedrijf/tests/consent.yaml
         """
     )
 

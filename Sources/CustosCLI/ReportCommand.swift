@@ -10,19 +10,22 @@ struct ReportCommand: ParsableCommand {
         commandName: "report", abstract: "Write an auditor's report: ropa, activity, transfers, requests or consent.",
         discussion: """
         ropa       the Art. 30(1) record of processing, from the policy
-        activity   decisions by purpose, actor, action and outcome; denials by reason code; unusual
-                   denial rates; with --subject, that subject's whole access trail
-        transfers  disclosures outside the EEA by country, recipient and mechanism; Art. 49 use
-        requests   open, overdue and due-soon requests; on-time share; handling time; Art. 19 tasks
-        consent    given, withdrawn, expired and refused per purpose and notice version, per month
+        activity   decisions by purpose, actor, action and outcome; denials by
+                   reason code; unusual denial rates; with --subject, that
+                   subject's whole access trail
+        transfers  disclosures outside the EEA by country, recipient and
+                   mechanism; use of Art. 49 derogations
+        requests   open, overdue and due-soon requests; share on time;
+                   handling time; Art. 19 tasks outstanding
+        consent    given, withdrawn, expired and refused per purpose and
+                   notice version, per month
 
-        Every report states the policy digest, engine and SQLite versions, the decision log's
-        verification and last checkpoint, and the period. With --at the same vault gives
-        byte-identical output. HTML is self-contained (inline CSS and SVG, no scripts).
+        Every report states the policy digest, engine and SQLite versions, the decision log's verification and last checkpoint, and the period. With --at the same vault gives byte-identical output. HTML is self-contained (inline CSS and SVG, no scripts).
 
         Examples:
           custos report ropa --format html --out ropa.html
-          custos report activity --from 2025-01-01 --to 2025-03-31 --format csv --out q1.csv
+          custos report activity --from 2025-01-01 --to 2025-03-31 \\
+              --format csv --out q1.csv
           custos report activity --subject D-1001 --format md
           custos report requests --format json --at 2025-06-30T18:00:00+02:00
         """)

@@ -35,7 +35,8 @@ private func printRequest(_ request: RightsRequest, output: OutputFormat, events
 }
 
 struct RequestOpen: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "open", abstract: "Record a request the moment it reached any channel.")
+    static let configuration = CommandConfiguration(commandName: "open", abstract: "Record a request the moment it reached any channel.",
+        discussion: "Examples:\n  custos request open --subject D-1001 --type access --channel letter \\\n      --received 2025-01-31T10:00:00+01:00\n  custos request open --subject D-1001 --type objection --purpose \\\n      P-SCORING --channel e-mail --identity-verified-by \"e-mail matches \\\n      data held\"")
     @OptionGroup var global: GlobalOptions
     @Option var subject: String
     @Option(help: "access, rectification, erasure, restriction, portability, objection, objection-direct-marketing, objection-automated-decision")
@@ -62,7 +63,8 @@ struct RequestOpen: ParsableCommand {
 }
 
 struct RequestList: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List open requests.")
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List open requests.",
+        discussion: "Examples:\n  custos request list --overdue\n  custos request list --due-within 7d -o json")
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Only requests past their due date.") var overdue = false
     @Option(help: "Only requests due within this many days, e.g. 7d.") var dueWithin: String?
@@ -81,7 +83,8 @@ struct RequestList: ParsableCommand {
 }
 
 struct RequestShow: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a request and its history.")
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a request and its history.",
+        discussion: "Example:\n  custos request show RQ-2025-0001")
     @OptionGroup var global: GlobalOptions
     @Argument var id: String
 
@@ -93,7 +96,8 @@ struct RequestShow: ParsableCommand {
 }
 
 struct RequestVerify: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "verify", abstract: "Record a proportionate identity check.")
+    static let configuration = CommandConfiguration(commandName: "verify", abstract: "Record a proportionate identity check.",
+        discussion: "Example:\n  custos request verify RQ-2025-0001 --method \"case number and postcode\"")
     @OptionGroup var global: GlobalOptions
     @Argument var id: String
     @Option(help: "How: e.g. 'e-mail matches data held', 'case number and postcode'.") var method: String
@@ -105,7 +109,8 @@ struct RequestVerify: ParsableCommand {
 }
 
 struct RequestExtend: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "extend", abstract: "Extend by two months, with reasons, telling the subject by the first deadline.")
+    static let configuration = CommandConfiguration(commandName: "extend", abstract: "Extend by two months, with reasons, telling the subject by the first deadline.",
+        discussion: "Example:\n  custos request extend RQ-2025-0001 --reasons \"three creditors and two \\\n      bailiffs involved\" --notice-sent 2025-02-20")
     @OptionGroup var global: GlobalOptions
     @Argument var id: String
     @Option(help: "Why: complexity or number of requests.") var reasons: String
@@ -122,19 +127,14 @@ struct RequestFulfil: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fulfil", abstract: "Fulfil a verified request, by its right.",
         discussion: """
-        access: a package as JSON and HTML in --out. erasure: a signed certificate in --out.
-        portability: JSON and CSV of the data the subject provided, in --out (refused with
-        PORTABILITY_BASIS_NOT_ELIGIBLE unless a purpose rests on consent or contract).
-        rectification: the corrected values from --values (a JSON object of field names and values,
-        read from a file or '-' for standard input, so values never appear in the process list).
-        restriction: --ground (and --fields, default all). objections: completes the request once
-        the objection's assessment is on record. Refused (exit 2) before the requester's identity
-        is verified or without a representative's mandate. Files are written with mode 0600.
+        access: a package as JSON and HTML in --out. erasure: a signed certificate in --out. portability: JSON and CSV of the data the subject provided, in --out (refused with PORTABILITY_BASIS_NOT_ELIGIBLE unless a purpose rests on consent or contract). rectification: the corrected values from --values (a JSON object of field names and values, read from a file or '-' for standard input, so values never appear in the process list). restriction: --ground (and --fields, default all). objections: completes the request once the objection's assessment is on record. Refused (exit 2) before the requester's identity is verified or without a representative's mandate. Files are written with mode 0600.
 
         Examples:
           custos request fulfil RQ-2025-0001 --out answers/
-          echo '{"postal_address": "Kerkstraat 1, 2611 GX Delft"}' | custos request fulfil RQ-2025-0002 --values -
-          custos request fulfil RQ-2025-0003 --ground accuracy-contested --fields postal_address
+          echo '{"postal_address": "Kerkstraat 1, 2611 GX Delft"}' | \\
+              custos request fulfil RQ-2025-0002 --values -
+          custos request fulfil RQ-2025-0003 --ground accuracy-contested \\
+              --fields postal_address
         """)
     @OptionGroup var global: GlobalOptions
     @Argument var id: String
@@ -244,7 +244,8 @@ struct RequestFulfil: ParsableCommand {
 }
 
 struct RequestReject: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "reject", abstract: "Reject with reasons; the answer names the right to complain to the AP.")
+    static let configuration = CommandConfiguration(commandName: "reject", abstract: "Reject with reasons; the answer names the right to complain to the AP.",
+        discussion: "Example:\n  custos request reject RQ-2025-0004 --reasons \"the fourth identical \\\n      request this month (Art. 12(5))\"")
     @OptionGroup var global: GlobalOptions
     @Argument var id: String
     @Option var reasons: String
@@ -261,7 +262,8 @@ struct TaskCommand: ParsableCommand {
 }
 
 struct TaskList: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List open tasks (--all for done ones too).")
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List open tasks (--all for done ones too).",
+        discussion: "Examples:\n  custos task list\n  custos task list --all -o json")
     @OptionGroup var global: GlobalOptions
     @Flag var all = false
 
@@ -277,7 +279,8 @@ struct TaskList: ParsableCommand {
 }
 
 struct TaskDone: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "done", abstract: "Mark a task done.")
+    static let configuration = CommandConfiguration(commandName: "done", abstract: "Mark a task done.",
+        discussion: "Example:\n  custos task done 3")
     @OptionGroup var global: GlobalOptions
     @Argument var id: Int64
 

@@ -12,14 +12,10 @@ struct RetentionSweepCommand: ParsableCommand {
         commandName: "sweep",
         abstract: "Destroy every field whose every purpose's retention has ended, and prune the decision log.",
         discussion: """
-        A field goes only when no purpose that holds it still may (start events, statutory minimums and
-        legal holds count); a subject with nothing left loses its key (crypto-shredding). Recipients of
-        destroyed fields get Art. 19 tasks ('custos task list'). Each subject's destruction is logged.
-        Decision-log entries older than the policy's 'decision-log' retention are pruned and the pruned
-        head is signed, so 'custos audit verify' still holds.
+        A field goes only when no purpose that holds it still may (start events, statutory minimums and legal holds count); a subject with nothing left loses its key (crypto-shredding). Recipients of destroyed fields get Art. 19 tasks ('custos task list'). Each subject's destruction is logged. Decision-log entries older than the policy's 'decision-log' retention are pruned and the pruned head is signed, so 'custos audit verify' still holds.
 
         Example:
-          custos retention sweep --dry-run          # what would go, and why; changes nothing
+          custos retention sweep --dry-run    # what would go, and why
           custos retention sweep
         """)
     @OptionGroup var global: GlobalOptions

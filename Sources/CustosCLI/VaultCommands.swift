@@ -5,7 +5,7 @@ import Foundation
 struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create a vault, its keyring and (if missing) a master key file with mode 0600.",
-        discussion: "The policy folder is recorded, so later commands need no --policies. Set CUSTOS_PASSPHRASE to derive the master key from a passphrase (Argon2id) instead of a key file.")
+        discussion: "The policy folder is recorded, so later commands need no --policies. Set CUSTOS_PASSPHRASE to derive the master key from a passphrase (Argon2id) instead of a key file.\n\nExamples:\n  custos init --policies policies/invorderingsbedrijf\n  CUSTOS_PASSPHRASE='…' custos --db office.db init --policies \\\n      policies/invorderingsbedrijf")
 
     @OptionGroup var global: GlobalOptions
     @Flag(help: "A simulation vault: commands may set its clock with --at, and everything in it is marked simulated.")
@@ -32,7 +32,8 @@ struct SubjectCommand: ParsableCommand {
 
 struct SubjectAdd: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "add", abstract: "Add a subject; every value is encrypted under a new per-subject key.")
+        commandName: "add", abstract: "Add a subject; every value is encrypted under a new per-subject key.",
+        discussion: "Example:\n  custos subject add --id D-1001 --category debtor --set \\\n      email=jan@example.nl --set \"bank_account=NL91 ABNA 0417 1643 00\"")
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "The subject's id.") var id: String
@@ -67,7 +68,7 @@ struct SubjectAdd: ParsableCommand {
 struct SubjectImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import", abstract: "Import subjects from CSV or JSON Lines (.jsonl): all of them, or none.",
-        discussion: "CSV: a header row with id, category, optional kind, contract-party, source, then one column per field. Every problem is reported per line, without values; then nothing is imported and the exit code is 1.")
+        discussion: "CSV: a header row with id, category, optional kind, contract-party, source, then one column per field. Every problem is reported per line, without values; then nothing is imported and the exit code is 1.\n\nExample:\n  custos subject import examples/demo-subjects.csv")
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The file to import.") var file: String
@@ -92,7 +93,8 @@ struct SubjectImportCommand: ParsableCommand {
 
 struct SubjectFind: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "find", abstract: "Find subjects by e-mail, phone or IBAN through the keyed blind index.")
+        commandName: "find", abstract: "Find subjects by e-mail, phone or IBAN through the keyed blind index.",
+        discussion: "Examples:\n  custos subject find --email jan@example.nl\n  custos subject find --iban \"NL91 ABNA 0417 1643 00\"")
 
     @OptionGroup var global: GlobalOptions
     @Option var email: String?
@@ -118,7 +120,8 @@ struct SubjectFind: ParsableCommand {
 
 struct SubjectShow: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "show", abstract: "Show a subject's metadata: which fields exist and where they came from, never values.")
+        commandName: "show", abstract: "Show a subject's metadata: which fields exist and where they came from, never values.",
+        discussion: "Example:\n  custos subject show D-1001")
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The subject's id.") var id: String
@@ -143,7 +146,8 @@ struct EventCommand: ParsableCommand {
 }
 
 struct EventRecord: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "record", abstract: "Record a lifecycle event (file-closed, relationship-ended, …).")
+    static let configuration = CommandConfiguration(commandName: "record", abstract: "Record a lifecycle event (file-closed, relationship-ended, …).",
+        discussion: "Example:\n  custos event record --subject D-1001 --name file-closed --effective \\\n      2025-06-30")
 
     @OptionGroup var global: GlobalOptions
     @Option var subject: String
@@ -162,7 +166,7 @@ struct EventRecord: ParsableCommand {
 struct Read: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Read fields of a subject for a purpose; values are printed for permitted fields only.",
-        discussion: "Exit 0 permit, 2 deny, 3 partial. Every read is logged before it is answered.")
+        discussion: "Exit 0 permit, 2 deny, 3 partial. Every read is logged before it is answered.\n\nExample:\n  custos read --subject D-1001 --purpose P-DEBT-COLLECT --fields \\\n      email,bank_account --actor collections-service")
 
     @OptionGroup var global: GlobalOptions
     @Option var subject: String
@@ -190,7 +194,7 @@ struct Read: ParsableCommand {
 struct Share: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Share fields of a subject with a recipient; the disclosure is recorded with the decision.",
-        discussion: "Exit 0 permit, 2 deny, 3 partial.")
+        discussion: "Exit 0 permit, 2 deny, 3 partial.\n\nExamples:\n  custos share --subject D-1001 --purpose P-DEBT-COLLECT --fields \\\n      claim_details --recipient R-CLIENT --actor collections-service\n  custos share --subject D-1001 --purpose P-DEBT-COLLECT --fields \\\n      claim_details --recipient R-FOREIGN-LAWYER --destination TR \\\n      --procedure \"Istanbul 2025/311\" --actor collections-service")
 
     @OptionGroup var global: GlobalOptions
     @Option var subject: String

@@ -1,0 +1,38 @@
+import CustosTestSupport
+import Foundation
+import Testing
+
+/// `--help` of every command shows a real example; completions come from argument-parser.
+struct HelpTests {
+    /// Every leaf command, found by walking the SUBCOMMANDS sections of the help pages.
+    static func leafCommands(_ path: [String] = []) throws -> [[String]] {
+        let help = try CustosExecutable.run(path + ["--help"]).stdout
+        guard let section = help.range(of: "SUBCOMMANDS:\n") else { return [path] }
+        let block = help[section.upperBound...].prefix { _ in true }.split(separator: "\n\n", maxSplits: 1).first ?? ""
+        let names = block.split(separator: "\n").compactMap { line -> String? in
+            guard line.hasPrefix("  "), let first = line.dropFirst(2).first, first.isLetter else { return nil }
+            return line.dropFirst(2).split(separator: " ").first.map(String.init)
+        }
+        return try names.flatMap { try leafCommands(path + [$0]) }
+    }
+
+    @Test func everyCommandsHelpShowsAnExampleThatNamesTheCommand() throws {
+        let commands = try Self.leafCommands()
+        #expect(commands.count >= 38, "\(commands)")
+        for command in commands {
+            let help = try CustosExecutable.run(command + ["--help"])
+            #expect(help.status == 0)
+            let example = help.stdout.range(of: "Example").map { help.stdout[$0.lowerBound...] } ?? ""
+            #expect(example.contains("custos \(command.joined(separator: " "))"), "\(command.joined(separator: " ")): no example of itself")
+            #expect(!help.stdout.split(separator: "\n").prefix { !$0.hasPrefix("USAGE:") }.contains { $0.count > 80 },
+                    "\(command.joined(separator: " ")): a help line is wider than 80 columns")
+        }
+    }
+
+    @Test func shellCompletionsAreGenerated() throws {
+        for shell in ["bash", "zsh", "fish"] {
+            let script = try CustosExecutable.run(["--generate-completion-script", shell])
+            #expect(script.status == 0 && script.stdout.contains("retention") && script.stdout.contains("report"), "\(shell)")
+        }
+    }
+}
