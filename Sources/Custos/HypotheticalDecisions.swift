@@ -58,7 +58,9 @@ public struct HypotheticalDecisions: Sendable {
     /// Streams JSON Lines from `input` to `output`, one decision per line, in bounded memory.
     /// A line that cannot be read is answered with a deny (`ENGINE_ERROR`) naming the line
     /// number, and the stream goes on.
-    public func streamBatch(from input: FileHandle, to output: FileHandle, defaultAt: Instant) -> BatchSummary {
+    /// `progress` is called with the number of lines answered every 100,000 lines.
+    public func streamBatch(from input: FileHandle, to output: FileHandle, defaultAt: Instant,
+                            progress: ((Int) -> Void)? = nil) -> BatchSummary {
         var summary = BatchSummary()
         let decoder = JSONDecoder()
         let encoder = JSONEncoder()
@@ -81,6 +83,7 @@ public struct HypotheticalDecisions: Sendable {
                 decision = Self.unreadable(line: summary.lines, error: error, digest: evaluator.policy.digest)
             }
             summary.count(decision.outcome)
+            if summary.lines % 100_000 == 0 { progress?(summary.lines) }
             if let encoded = try? encoder.encode(decision) { out.append(encoded) }
             out.append(10)
             if out.count >= 1 << 20 {

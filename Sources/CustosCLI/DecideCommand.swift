@@ -113,7 +113,10 @@ struct Decide: ParsableCommand {
         } else {
             source = FileHandle.standardInput
         }
-        let summary = decider.streamBatch(from: source, to: FileHandle.standardOutput, defaultAt: defaultAt)
+        let interactive = isatty(STDERR_FILENO) == 1
+        let summary = decider.streamBatch(from: source, to: FileHandle.standardOutput, defaultAt: defaultAt,
+                                          progress: interactive ? { StandardError.overwrite("decided \($0) lines") } : nil)
+        if interactive, summary.lines >= 100_000 { StandardError.write("") }
         StandardError.write("custos: \(summary.lines) decisions: \(summary.permit) permit, \(summary.partial) partial, \(summary.deny) deny")
     }
 

@@ -26,7 +26,8 @@ struct DemoCommand: ParsableCommand {
         let started = Date()
         let summary: DemoSummary
         do {
-            summary = try OfficersDay.run(DemoOptions(folder: folder, policies: policies, subjects: subjects, seed: seed)) { print($0) }
+            summary = try OfficersDay.run(DemoOptions(folder: folder, policies: policies, subjects: subjects, seed: seed),
+                                          detail: isatty(STDERR_FILENO) == 1 ? { StandardError.overwrite($0) } : nil) { print($0) }
         } catch {
             throw ExitStatus.report(error)
         }

@@ -79,7 +79,10 @@ struct SubjectImportCommand: ParsableCommand {
             throw ExitStatus.usage
         }
         let engine = try global.openEngine()
+        let interactive = isatty(STDERR_FILENO) == 1
+        if interactive { StandardError.overwrite("reading \(file)") }
         let parsed = SubjectImport.parse(text, fileName: file, policy: engine.policy)
+        if interactive { StandardError.overwrite("encrypting and storing \(parsed.subjects.count) subjects (one transaction)\n") }
         let problems: [SubjectImport.Problem]
         do { problems = try engine.importSubjects(parsed, by: operatingSystemUser) } catch { throw ExitStatus.report(error) }
         guard problems.isEmpty else {

@@ -68,7 +68,10 @@ final class SimulationClock: Sendable {
 /// summary.lines.forEach { print($0) }
 /// ```
 public enum OfficersDay {
-    public static func run(_ options: DemoOptions, progress: @escaping (String) -> Void) throws -> DemoSummary {
+    /// - Parameters:
+    ///   - detail: fine-grained progress of long steps (for a terminal line that is rewritten).
+    ///   - progress: one line per step of the day.
+    public static func run(_ options: DemoOptions, detail: ((String) -> Void)? = nil, progress: @escaping (String) -> Void) throws -> DemoSummary {
         let folder = URL(fileURLWithPath: options.folder)
         try prepare(folder)
         let policies = URL(fileURLWithPath: options.policies).standardizedFileURL.path
@@ -77,7 +80,7 @@ public enum OfficersDay {
         let engine = try PrivacyEngine.initialise(vault: folder.appendingPathComponent("custos.db").path,
                                                   masterKey: .file(folder.appendingPathComponent("custos.key").path),
                                                   policies: policies, simulation: true, clock: { clock.now })
-        var day = Day(engine: engine, clock: clock, options: options, folder: folder, progress: progress)
+        var day = Day(engine: engine, clock: clock, options: options, folder: folder, progress: progress, detail: detail)
         try day.history()
         try day.work()
         return DemoSummary(lines: day.summary, reports: day.reports, folder: folder.path)
@@ -102,13 +105,16 @@ struct Day {
     let options: DemoOptions
     let folder: URL
     let progress: (String) -> Void
+    let detail: ((String) -> Void)?
     var random: SimulationRandom
     var population: [SyntheticSubject] = []
     var summary: [String] = []
     var reports: [String] = []
 
-    init(engine: PrivacyEngine, clock: SimulationClock, options: DemoOptions, folder: URL, progress: @escaping (String) -> Void) {
+    init(engine: PrivacyEngine, clock: SimulationClock, options: DemoOptions, folder: URL, progress: @escaping (String) -> Void,
+         detail: ((String) -> Void)?) {
         self.engine = engine
+        self.detail = detail
         self.clock = clock
         self.options = options
         self.folder = folder
@@ -148,13 +154,17 @@ struct Day {
         population = generator.generate(count: options.subjects)
         // Import in cohorts at the time each was collected, so retention counts from then.
         let cohorts = Dictionary(grouping: population.indices) { String(population[$0].collected.description.prefix(7)) }
+        var imported = 0
         for month in cohorts.keys.sorted() {
             let members = cohorts[month]!.map { population[$0] }
             clock.set(members.map(\.collected).min()!, "09:00")
             try engine.addSubjects(members.map(\.subject), by: "import")
+            imported += members.count
+            detail?("history: \(imported) of \(population.count) subjects imported")
         }
         var events = 0, consents = 0, withdrawals = 0
-        for subject in population {
+        for (index, subject) in population.enumerated() {
+            if index % 1_000 == 999 { detail?("history: events and consents of \(index + 1) of \(population.count) subjects") }
             for (event, date) in subject.events {
                 clock.set(date, "17:00")
                 try engine.recordEvent(subject: subject.subject.id, event: event, effective: date, by: "back-office")
@@ -171,6 +181,7 @@ struct Day {
                 withdrawals += 1
             }
         }
+        detail?("\n")
         let counts = Dictionary(grouping: population, by: \.subject.category).mapValues(\.count)
         let line = "history: \(population.count) synthetic subjects (" + counts.keys.sorted().map { "\(counts[$0]!) \($0)" }.joined(separator: ", ") +
             "), \(events) lifecycle events, \(consents) newsletter consents, \(withdrawals) withdrawn"
