@@ -3,7 +3,7 @@ import CustosDecision
 import CustosPolicy
 
 /// Consent per purpose and notice version over time (gdpr.md §4): given (and renewed),
-/// withdrawn, expired (the purpose's validity ran out with nothing after it) and refused at
+/// withdrawn (counted against the notice of the consent it ends), expired (the purpose's validity ran out with nothing after it) and refused at
 /// the door, per month of the period. Erased subjects count through their consent proofs.
 public enum ConsentReport {
     public struct Key: Hashable, Comparable {
@@ -43,7 +43,9 @@ public enum ConsentReport {
                     let next = history.dropFirst(index + 1).first?.effectiveAt
                     if next.map({ $0 >= end }) ?? true, let at = key(end, event.purpose, notice(event)) { counts[at, default: Counts()].expired += 1 }
                 case .withdrawn:
-                    if let at = key(event.effectiveAt, event.purpose, notice(event)) { counts[at, default: Counts()].withdrawn += 1 }
+                    // A withdrawal names no notice: it counts against the consent it ends.
+                    let ended = history[..<index].last { $0.state == .given || $0.state == .renewed }
+                    if let at = key(event.effectiveAt, event.purpose, notice(ended ?? event)) { counts[at, default: Counts()].withdrawn += 1 }
                 default:
                     continue
                 }

@@ -119,6 +119,24 @@ struct ReportTests {
         #expect(document.sections.first { $0.id == "measures" }?.notes == [policy.controller?.measures ?? ""])
     }
 
+    @Test func aConsentThatRanOutIsCountedAsExpiredInTheMonthItEnded() throws {
+        let fixture = try VaultFixture(start: Instant(iso8601: "2024-01-10T10:00:00+01:00")!)
+        for id in ["PR-1", "PR-2", "PR-3"] {
+            try fixture.engine.addSubject(NewSubject(id: id, category: "prospect", values: ["email": "\(id.lowercased())@example.nl"]), by: "test")
+            _ = try fixture.engine.giveConsent(ConsentGrant(subject: id, purposes: ["P-NEWSLETTER-EMAIL"], method: .doubleOptIn, channel: "web-form", ageAtConsent: 30), by: "test")
+        }
+        fixture.clock.set("2025-12-01T10:00:00+01:00")
+        _ = try fixture.engine.giveConsent(ConsentGrant(subject: "PR-2", purposes: ["P-NEWSLETTER-EMAIL"], method: .doubleOptIn, channel: "web-form", ageAtConsent: 30), by: "test")
+        try fixture.engine.withdrawConsent(subject: "PR-3", purposes: ["P-NEWSLETTER-EMAIL"], channel: "e-mail", by: "test")
+        let document = try fixture.engine.report(.consent, generatedAt: Instant(iso8601: "2026-03-01T10:00:00+01:00")!)
+        let months = try #require(document.sections.flatMap(\.tables).first { $0.id == "months" })
+        let expired = months.rows.filter { $0[5] != "0" }
+        #expect(expired.map { [$0[0], $0[2], $0[5]] } == [["2026-01", "N-NEWS v1", "1"]],
+                "PR-1's 24 months ran out in January 2026; PR-2 renewed and PR-3 withdrew before")
+        let early = try fixture.engine.report(.consent, generatedAt: Instant(iso8601: "2025-12-31T10:00:00+01:00")!)
+        #expect(early.sections.flatMap(\.tables).first { $0.id == "months" }?.rows.allSatisfy { $0[5] == "0" } == true, "nothing expires after the report's moment")
+    }
+
     /// The activity report's counts against a tally kept from the decisions as they were
     /// returned to the callers, over a generated stream of reads and shares.
     @Test func activityCountsMatchAnIndependentTallyOfAGeneratedLog() throws {
