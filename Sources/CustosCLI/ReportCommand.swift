@@ -44,12 +44,11 @@ struct ReportCommand: ParsableCommand {
         if let from = period.from, let to = period.to, to < from { throw ValidationError("--to \(to) is before --from \(from)") }
         if subject != nil, name != .activity { throw ValidationError("--subject applies to the activity report only") }
         let instant = try parseInstant(at, option: "at")
-        let renderer: ReportRenderer
-        do { renderer = try ReportRenderer(templates: templates.map { URL(fileURLWithPath: $0) }) } catch { throw ExitStatus.report(error) }
+        let renderer = ReportRenderer(templates: templates.map { URL(fileURLWithPath: $0) })
         let engine = try global.openEngine(at: instant, changesVault: false)
         let data: Data
         do {
-            data = renderer.render(try engine.report(name, period: period, subject: subject, generatedAt: instant), as: format)
+            data = try renderer.render(try engine.report(name, period: period, subject: subject, generatedAt: instant), as: format)
         } catch {
             throw ExitStatus.report(error)
         }

@@ -16,14 +16,16 @@ public enum ReportFormat: String, Sendable, CaseIterable {
 /// document with sorted keys. The same document always gives the same bytes.
 ///
 /// ```swift
-/// let renderer = try ReportRenderer()
+/// let renderer = ReportRenderer()
 /// let html = try renderer.render(RopaReport.build(context), as: .html)
 /// ```
 public struct ReportRenderer: Sendable {
-    let markdown: MustacheTemplate
-    let html: MustacheTemplate
+    /// Loaded at init; an unusable template is reported when a report needs it, so CSV and
+    /// JSON still work without templates.
+    let markdown: Result<MustacheTemplate, Failure>
+    let html: Result<MustacheTemplate, Failure>
 
-    public enum Failure: Error, CustomStringConvertible {
+    public enum Failure: Error, Sendable, CustomStringConvertible {
         case template(String, String)
 
         public var description: String {
@@ -35,16 +37,18 @@ public struct ReportRenderer: Sendable {
 
     /// - Parameter templates: a folder with `report.md.mustache` and/or `report.html.mustache`
     ///   to use instead of the built-in ones.
-    public init(templates: URL? = nil) throws {
-        markdown = try Self.template("report.md", in: templates)
-        html = try Self.template("report.html", in: templates)
+    public init(templates: URL? = nil) {
+        markdown = Result { try Self.template("report.md", in: templates) }.mapError { $0 as? Failure ?? .template("report.md", "\($0)") }
+        html = Result { try Self.template("report.html", in: templates) }.mapError { $0 as? Failure ?? .template("report.html", "\($0)") }
     }
 
     static func template(_ name: String, in folder: URL?) throws -> MustacheTemplate {
         let custom = folder?.appendingPathComponent("\(name).mustache")
         let url = custom.flatMap { FileManager.default.fileExists(atPath: $0.path) ? $0 : nil }
-            ?? Bundle.module.url(forResource: name, withExtension: "mustache", subdirectory: "Templates")
-        guard let url, let text = try? String(contentsOf: url, encoding: .utf8) else { throw Failure.template(name, "not found") }
+            ?? bundledTemplates?.appendingPathComponent("\(name).mustache")
+        guard let url, let text = try? String(contentsOf: url, encoding: .utf8) else {
+            throw Failure.template(name, "not found; the built-in templates travel in 'Custos_CustosReports.resources' next to the executable, or pass --templates DIR")
+        }
         do {
             return try MustacheTemplate(string: text)
         } catch {
@@ -52,10 +56,20 @@ public struct ReportRenderer: Sendable {
         }
     }
 
-    public func render(_ document: ReportDocument, as format: ReportFormat) -> Data {
+    /// The resource bundle SwiftPM places next to the executable. Looked up by hand: the
+    /// generated `Bundle.module` stops the process when the bundle is missing (an executable
+    /// copied without it), and a missing template must be an error, never a crash.
+    static var bundledTemplates: URL? {
+        let name = "Custos_CustosReports.resources"
+        let places = [Bundle.main.bundleURL, Bundle.main.executableURL?.resolvingSymlinksInPath().deletingLastPathComponent(), Bundle.main.resourceURL]
+        return places.compactMap { $0?.appendingPathComponent(name).appendingPathComponent("Templates") }
+            .first { FileManager.default.fileExists(atPath: $0.path) }
+    }
+
+    public func render(_ document: ReportDocument, as format: ReportFormat) throws -> Data {
         switch format {
-        case .md: Data(markdown.render(view(document, cell: Self.markdownCell)).utf8)
-        case .html: Data(html.render(view(document, cell: { $0 })).utf8)
+        case .md: Data(try markdown.get().render(view(document, cell: Self.markdownCell)).utf8)
+        case .html: Data(try html.get().render(view(document, cell: { $0 })).utf8)
         case .json: Data((KebabJSON.string(document) + "\n").utf8)
         case .csv: csv(document)
         }

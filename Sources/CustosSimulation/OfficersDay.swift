@@ -442,7 +442,7 @@ struct Day {
         clock.set(today, "16:30")
         let directory = folder.appendingPathComponent("reports")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let renderer = try ReportRenderer()
+        let renderer = ReportRenderer()
         for kind in ReportKind.allCases {
             let document = try engine.report(kind, generatedAt: clock.now)
             for format in ReportFormat.allCases {

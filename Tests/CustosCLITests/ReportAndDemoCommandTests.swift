@@ -31,6 +31,17 @@ struct ReportAndDemoCommandTests {
         #expect(broken.status == 1 && broken.stderr.contains("report.md.mustache"))
     }
 
+    @Test func anExecutableCopiedWithoutItsTemplatesExplainsInsteadOfCrashing() throws {
+        let folder = try DurabilityTests.vault()
+        let alone = folder.url.appendingPathComponent("bin/custos")
+        try FileManager.default.createDirectory(at: alone.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: CustosExecutable.executable, to: alone)
+        let markdown = try CustosExecutable.run(["report", "ropa"], in: folder.url, binary: alone)
+        #expect(markdown.status == 1 && markdown.stderr.contains("--templates"), "\(markdown.stderr)")
+        let json = try CustosExecutable.run(["report", "ropa", "--format", "json"], in: folder.url, binary: alone)
+        #expect(json.status == 0 && json.stdout.contains("\"report\" : \"ropa\""), "CSV and JSON need no template")
+    }
+
     @Test func theDemoRunsAnOfficersDayAndLeavesEveryReport() throws {
         let folder = try TemporaryDirectory()
         let result = try CustosExecutable.run(["demo", "--folder", "day", "--subjects", "300", "--policies", RepositoryPaths.seedPolicy], in: folder.url)

@@ -14,9 +14,9 @@ public enum CustosExecutable {
     }
 
     public static func run(_ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil,
-                           stdin: String? = nil) throws -> CommandResult {
+                           stdin: String? = nil, binary: URL? = nil) throws -> CommandResult {
         let process = Process()
-        process.executableURL = executable
+        process.executableURL = binary ?? executable
         process.arguments = arguments
         process.currentDirectoryURL = directory ?? RepositoryPaths.root
         var env = ProcessInfo.processInfo.environment
