@@ -9,11 +9,15 @@ public enum RequestsReport {
     public static func build(_ context: ReportContext, requests: [RightsRequest], tasks: [RecipientTask]) -> ReportDocument {
         let policy = context.policy
         let today = policy.localDate(of: context.generatedAt)
-        let open = requests.filter(\.status.isOpen)
+        // As things stood at the report's moment: a request closed later was still open then.
+        func closedByThen(_ request: RightsRequest) -> Bool {
+            !request.status.isOpen && (request.closedAt.map { $0 <= context.generatedAt } ?? false)
+        }
+        let open = requests.filter { !closedByThen($0) }
         let overdue = open.filter { $0.dueOn < today }
         let dueSoon = open.filter { $0.dueOn >= today && $0.dueOn <= today.adding(days: dueSoonDays) }
         let closed = requests.filter { request in
-            guard !request.status.isOpen, let closedAt = request.closedAt else { return false }
+            guard closedByThen(request), let closedAt = request.closedAt else { return false }
             return context.period.contains(policy.localDate(of: closedAt))
         }
         let types = RightsRequestType.allCases.map(\.rawValue)
