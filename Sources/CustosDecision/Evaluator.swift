@@ -49,15 +49,21 @@ struct Evaluation {
         self.facts = facts
         self.at = at
         date = policy.localDate(of: at)
-        var seen = Set<String>()
-        fieldNames = request.fields.filter { seen.insert($0).inserted }
-        fieldIds = fieldNames.map { policy.fields.id($0) }
-        fieldBlocks = Array(repeating: [], count: fieldNames.count)
-        purposeId = policy.purposes.id(request.purpose)
+        // A handful of fields: a linear scan beats hashing.
+        var names: [String] = []
+        names.reserveCapacity(request.fields.count)
+        for field in request.fields where !names.contains(field) { names.append(field) }
+        fieldNames = names
+        fieldIds = names.map { policy.fields.id($0) }
+        fieldBlocks = Array(repeating: [], count: names.count)
+        let purposeId = policy.purposes.id(request.purpose)
+        self.purposeId = purposeId
+        purpose = purposeId.map { policy.purpose($0) }
         subjectId = facts.subject.flatMap { policy.subjects.id($0.category) }
     }
 
-    var purpose: Purpose? { purposeId.map { policy.purpose($0) } }
+    /// Copied once per decision; every step reads it.
+    let purpose: Purpose?
     var compiledPurpose: CompiledPurpose? { purposeId.map { policy.compiledPurposes[$0] } }
     /// The purpose's retention rule, by its interned index.
     var retentionRule: RetentionRule? { compiledPurpose?.retentionRule.map { policy.policy.retentionRules[$0] } }

@@ -13,7 +13,10 @@ extension CompiledPolicy {
     /// The calendar date of an instant in the controller's time zone: a request at
     /// 2025-01-31T23:30Z is received on 2025-02-01 in Amsterdam.
     public func localDate(of instant: Instant) -> LocalDate {
-        Self.localDate(of: instant, in: timeZone)
+        let seconds = instant.millisecondsSinceEpoch >= 0 ? instant.millisecondsSinceEpoch / 1000 : (instant.millisecondsSinceEpoch - 999) / 1000
+        let local = seconds + Int64(offsets.offset(at: seconds) ?? timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(seconds))))
+        let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
+        return LocalDate(daysSinceEpoch: Int(days))
     }
 
     public static func localDate(of instant: Instant, in zone: TimeZone) -> LocalDate {
@@ -31,5 +34,37 @@ extension CompiledPolicy {
         let midnightUTC = Int64(date.daysSinceEpoch) * 86_400
         let offset = timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(midnightUTC)))
         return Instant(millisecondsSinceEpoch: (midnightUTC - Int64(offset)) * 1000)
+    }
+}
+
+/// A time zone's UTC offsets from 1970 to 2100 as a table of transitions (daylight saving and
+/// rule changes), looked up by binary search; outside that range the caller asks the time-zone
+/// database.
+struct ZoneOffsets: Sendable {
+    /// Seconds since the epoch at which `offsets[i]` starts.
+    let starts: [Int64]
+    let offsets: [Int]
+    static let first: Int64 = 0, last: Int64 = 4_102_444_800  // 2100-01-01
+
+    init(_ zone: TimeZone) {
+        var starts = [Self.first], offsets = [zone.secondsFromGMT(for: Date(timeIntervalSince1970: 0))]
+        var date = Date(timeIntervalSince1970: 0)
+        while let next = zone.nextDaylightSavingTimeTransition(after: date), next.timeIntervalSince1970 < Double(Self.last), starts.count < 1_000 {
+            starts.append(Int64(next.timeIntervalSince1970))
+            offsets.append(zone.secondsFromGMT(for: next))
+            date = next
+        }
+        self.starts = starts
+        self.offsets = offsets
+    }
+
+    func offset(at seconds: Int64) -> Int? {
+        guard seconds >= Self.first, seconds < Self.last else { return nil }
+        var low = 0, high = starts.count - 1
+        while low < high {
+            let middle = (low + high + 1) / 2
+            if starts[middle] <= seconds { low = middle } else { high = middle - 1 }
+        }
+        return offsets[low]
     }
 }

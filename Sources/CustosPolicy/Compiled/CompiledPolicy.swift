@@ -2,8 +2,9 @@ public import Foundation
 
 /// A validated policy in the form decisions run on: every id interned to an integer, field,
 /// subject, actor and recipient sets as bitsets, per-subject bases as arrays. Built once per
-/// load; a decision then costs lookups, not string work.
-public struct CompiledPolicy: Sendable {
+/// load; a decision then costs lookups, not string work. A class: every decision holds it, and
+/// passing a reference costs one retain where copying the struct retained every member.
+public final class CompiledPolicy: Sendable {
     /// `blake2b-256:` + hex of the canonical form; goes into every decision.
     public let digest: String
     public let policy: Policy
@@ -19,11 +20,15 @@ public struct CompiledPolicy: Sendable {
     public let timeZone: TimeZone
     /// The controller's holiday calendar (empty when the policy names none).
     public let holidayCalendar: HolidayCalendar
+    /// UTC offsets of the controller's time zone, precomputed so a decision's date costs a
+    /// binary search rather than a time-zone database lookup.
+    let offsets: ZoneOffsets
 
     public init(_ policy: Policy) {
         self.policy = policy
         digest = policy.digest
         timeZone = Self.timeZone(of: policy)
+        offsets = ZoneOffsets(timeZone)
         holidayCalendar = Self.holidayCalendar(of: policy)
         subjects = Interner(policy.subjectCategories.map(\.id.id))
         fields = Interner(policy.fields.map(\.id.id))

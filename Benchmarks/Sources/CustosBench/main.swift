@@ -1,0 +1,14 @@
+import Custos
+import Foundation
+
+/// `make bench`: every benchmark of the performance issue, printed as a table and written to
+/// BENCHMARKS-latest.md. Release build; nothing here is a test.
+let arguments = Set(CommandLine.arguments.dropFirst())
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let seedFolder = root.appendingPathComponent("policies/invorderingsbedrijf").path
+let table = Table()
+print("Custos benchmarks (\(ProcessInfo.processInfo.activeProcessorCount) cores)")
+let seed = try PrivacyEngine.compilePolicy(seedFolder)
+func wanted(_ name: String) -> Bool { arguments.isEmpty || arguments.contains(name) }
+if arguments.contains("profile-decision") { ProfileDecision.run(policy: seed); exit(0) }
+if wanted("decision") { InMemoryDecision.run(table, policy: seed) }
