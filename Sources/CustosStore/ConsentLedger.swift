@@ -170,9 +170,9 @@ extension Vault {
     }
 
     static func currentConsents(_ db: Database, subject: String) throws -> [String: ConsentLedgerEvent] {
-        let rows = try Row.fetchAll(db, sql: """
+        let rows = try Row.fetchAll(db.cachedStatement(sql: """
         SELECT e.* FROM consent_state s JOIN consent_events e ON e.id = s.event_id WHERE s.subject_id = ?
-        """, arguments: [subject])
+        """), arguments: [subject])
         return Dictionary(uniqueKeysWithValues: rows.map { row in let event = ConsentLedgerEvent(row: row); return (event.purpose, event) })
     }
 }

@@ -159,14 +159,14 @@ public final class DecisionLog: Sendable {
     /// Appends one entry inside the caller's write transaction (shares record their
     /// disclosure in the same transaction).
     static func insert(_ entry: LogEntry, into db: Database) throws -> Int64 {
-        let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM decision_log ORDER BY seq DESC LIMIT 1")
+        let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM decision_log ORDER BY seq DESC LIMIT 1"))
         var entry = entry
         entry.seq = (head?["seq"] as Int64? ?? 0) + 1
         let previous = (head?["hash"] as Data?).map { [UInt8]($0) } ?? genesis
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
         INSERT INTO decision_log (seq, at, actor, action, purpose, subject_id, recipient, fields, outcome, codes, policy_digest, prev_hash, hash)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """, arguments: [entry.seq, entry.at.millisecondsSinceEpoch, entry.actor, entry.action, entry.purpose, entry.subject, entry.recipient,
+        """).execute(arguments: [entry.seq, entry.at.millisecondsSinceEpoch, entry.actor, entry.action, entry.purpose, entry.subject, entry.recipient,
                          entry.fields.joined(separator: "\n"), entry.outcome, entry.codes.joined(separator: "\n"), entry.policyDigest,
                          Data(previous), Data(entry.hash(previous: previous))])
         return entry.seq

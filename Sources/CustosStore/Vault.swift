@@ -77,8 +77,8 @@ public final class Vault: Sendable {
             try pool.write { db in
                 for subject in subjects {
                     guard let (key, version) = keys[subject.id] else { throw StoreError.keyMissing(subject.id) }
-                    try db.execute(sql: "INSERT INTO subjects (id, category, kind, consumer, contract_party, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                   arguments: [subject.id, subject.category, subject.kind.rawValue, subject.consumer, subject.contractParty, now.millisecondsSinceEpoch, actor])
+                    try db.cachedStatement(sql: "INSERT INTO subjects (id, category, kind, consumer, contract_party, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)")
+                        .execute(arguments: [subject.id, subject.category, subject.kind.rawValue, subject.consumer, subject.contractParty, now.millisecondsSinceEpoch, actor])
                     for (field, value) in subject.values.sorted(by: { $0.key < $1.key }) {
                         try self.storeField(db, subject: subject.id, field: field, value: value, key: key, keyVersion: version,
                                             source: subject.source, collectedFor: subject.collectedFor, at: now)
@@ -110,19 +110,19 @@ public final class Vault: Sendable {
         var plaintext = Array(value.utf8)
         defer { wipe(&plaintext) }
         let ciphertext = try FieldCiphertext.seal(plaintext, subject: subject, field: field, key: key, keyVersion: keyVersion)
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
         INSERT INTO fields (subject_id, field, ciphertext, source, collected_at, provided_by_subject, derived, collected_for)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (subject_id, field) DO UPDATE SET ciphertext = excluded.ciphertext, source = excluded.source\(rectification ? "" : """
         ,
           collected_at = excluded.collected_at, collected_for = excluded.collected_for
         """)
-        """, arguments: [subject, field, Data(ciphertext), source, now.millisecondsSinceEpoch, definition.providedBySubject, definition.derived,
+        """).execute(arguments: [subject, field, Data(ciphertext), source, now.millisecondsSinceEpoch, definition.providedBySubject, definition.derived,
                          collectedFor.map { $0.joined(separator: "\n") }])
         if let kind = definition.blindIndex {
-            try db.execute(sql: "DELETE FROM blind_index WHERE subject_id = ? AND field = ?", arguments: [subject, field])
-            try db.execute(sql: "INSERT OR IGNORE INTO blind_index (kind, digest, subject_id, field) VALUES (?, ?, ?, ?)",
-                           arguments: [kind.rawValue, Data(blindDigest(value, kind: kind)), subject, field])
+            try db.cachedStatement(sql: "DELETE FROM blind_index WHERE subject_id = ? AND field = ?").execute(arguments: [subject, field])
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO blind_index (kind, digest, subject_id, field) VALUES (?, ?, ?, ?)")
+                .execute(arguments: [kind.rawValue, Data(blindDigest(value, kind: kind)), subject, field])
         }
     }
 
@@ -172,28 +172,28 @@ public final class Vault: Sendable {
     }
 
     func loadFacts(_ db: Database, subject: String) throws -> Facts? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT category, kind, consumer, contract_party FROM subjects WHERE id = ?", arguments: [subject]) else { return nil }
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT category, kind, consumer, contract_party FROM subjects WHERE id = ?"), arguments: [subject]) else { return nil }
         var facts = Facts(subject: SubjectFacts(id: subject, category: row["category"], kind: SubjectKind(rawValue: row["kind"]) ?? .naturalPerson,
                                                 consumer: row["consumer"], contractParty: row["contract_party"]))
-        facts.events = try Row.fetchAll(db, sql: "SELECT event, effective_date FROM lifecycle_events WHERE subject_id = ? ORDER BY id", arguments: [subject]).compactMap { row in
+        facts.events = try Row.fetchAll(db.cachedStatement(sql: "SELECT event, effective_date FROM lifecycle_events WHERE subject_id = ? ORDER BY id"), arguments: [subject]).compactMap { row in
             LocalDate(parsing: row["effective_date"]).map { LifecycleEventFact(event: row["event"], date: $0) }
         }
-        facts.objections = try Row.fetchAll(db, sql: "SELECT purpose, kind, effective_at, assessment, assessment_reference FROM objections WHERE subject_id = ? ORDER BY id", arguments: [subject]).map { row in
+        facts.objections = try Row.fetchAll(db.cachedStatement(sql: "SELECT purpose, kind, effective_at, assessment, assessment_reference FROM objections WHERE subject_id = ? ORDER BY id"), arguments: [subject]).map { row in
             Objection(purpose: row["purpose"], kind: ObjectionKind(rawValue: row["kind"]) ?? .general, at: Instant(millisecondsSinceEpoch: row["effective_at"]),
                       assessment: (row["assessment"] as String?).flatMap(ObjectionAssessment.init(rawValue:)), assessmentReference: row["assessment_reference"])
         }
-        facts.restrictions = try Row.fetchAll(db, sql: "SELECT fields, since, lifted, ground FROM restrictions WHERE subject_id = ? ORDER BY id", arguments: [subject]).map { row in
+        facts.restrictions = try Row.fetchAll(db.cachedStatement(sql: "SELECT fields, since, lifted, ground FROM restrictions WHERE subject_id = ? ORDER BY id"), arguments: [subject]).map { row in
             Restriction(fields: (row["fields"] as String?).map { $0.split(separator: "\n").map(String.init) }, since: Instant(millisecondsSinceEpoch: row["since"]),
                         lifted: (row["lifted"] as Int64?).map(Instant.init(millisecondsSinceEpoch:)), ground: row["ground"])
         }
-        facts.legalHolds = try Row.fetchAll(db, sql: "SELECT reference, since, until, fields, purposes FROM legal_holds WHERE subject_id = ? ORDER BY id", arguments: [subject]).compactMap { row in
+        facts.legalHolds = try Row.fetchAll(db.cachedStatement(sql: "SELECT reference, since, until, fields, purposes FROM legal_holds WHERE subject_id = ? ORDER BY id"), arguments: [subject]).compactMap { row in
             guard let since = LocalDate(parsing: row["since"]) else { return nil }
             return LegalHold(reference: row["reference"], since: since, until: (row["until"] as String?).flatMap(LocalDate.init(parsing:)),
                              fields: (row["fields"] as String?).map { $0.split(separator: "\n").map(String.init) },
                              purposes: (row["purposes"] as String?).map { $0.split(separator: "\n").map(String.init) })
         }
-        facts.erasedFields = try String.fetchAll(db, sql: "SELECT field FROM erased_fields WHERE subject_id = ? ORDER BY field", arguments: [subject])
-        facts.fields = try Row.fetchAll(db, sql: "SELECT field, collected_at, collected_for, source, kept_for FROM fields WHERE subject_id = ? ORDER BY field", arguments: [subject]).map { row in
+        facts.erasedFields = try String.fetchAll(db.cachedStatement(sql: "SELECT field FROM erased_fields WHERE subject_id = ? ORDER BY field"), arguments: [subject])
+        facts.fields = try Row.fetchAll(db.cachedStatement(sql: "SELECT field, collected_at, collected_for, source, kept_for FROM fields WHERE subject_id = ? ORDER BY field"), arguments: [subject]).map { row in
             FieldProvenance(field: row["field"], collected: policy.localDate(of: Instant(millisecondsSinceEpoch: row["collected_at"])),
                             collectedFor: (row["collected_for"] as String?).map { $0.split(separator: "\n").map(String.init) }, source: row["source"],
                             keptFor: (row["kept_for"] as String?).map { $0.split(separator: "\n").map(String.init) })
@@ -202,7 +202,7 @@ public final class Vault: Sendable {
         facts.consents = try Self.currentConsents(db, subject: subject).values.sorted { $0.purpose < $1.purpose }.map { event in
             ConsentRecord(purpose: event.purpose, notice: event.noticeReference, events: [event.decisionEvent])
         }
-        facts.transfers = try Row.fetchAll(db, sql: "SELECT recipient, destination, procedure, at FROM disclosures WHERE subject_id = ? AND mechanism = 'art-49-1-e' ORDER BY id", arguments: [subject]).map { row in
+        facts.transfers = try Row.fetchAll(db.cachedStatement(sql: "SELECT recipient, destination, procedure, at FROM disclosures WHERE subject_id = ? AND mechanism = 'art-49-1-e' ORDER BY id"), arguments: [subject]).map { row in
             TransferRecord(recipient: row["recipient"], destination: row["destination"], procedure: row["procedure"], at: Instant(millisecondsSinceEpoch: row["at"]))
         }
         return facts
@@ -221,7 +221,7 @@ public final class Vault: Sendable {
             rows = try pool.read { db in
                 var found: [String: Data] = [:]
                 for field in fields {
-                    if let data = try Data.fetchOne(db, sql: "SELECT ciphertext FROM fields WHERE subject_id = ? AND field = ?", arguments: [subject, field]) {
+                    if let data = try Data.fetchOne(db.cachedStatement(sql: "SELECT ciphertext FROM fields WHERE subject_id = ? AND field = ?"), arguments: [subject, field]) {
                         found[field] = data
                     }
                 }

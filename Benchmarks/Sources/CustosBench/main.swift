@@ -11,4 +11,11 @@ print("Custos benchmarks (\(ProcessInfo.processInfo.activeProcessorCount) cores)
 let seed = try PrivacyEngine.compilePolicy(seedFolder)
 func wanted(_ name: String) -> Bool { arguments.isEmpty || arguments.contains(name) }
 if arguments.contains("profile-decision") { ProfileDecision.run(policy: seed); exit(0) }
+if arguments.contains("profile-import") { try ProfileImport.run(seedFolder: seedFolder); exit(0) }
 if wanted("decision") { InMemoryDecision.run(table, policy: seed) }
+if wanted("policy") { try PolicyBenchmarks.run(table, seedFolder: seedFolder) }
+if wanted("growth") { try PolicyBenchmarks.growth(table) }
+if wanted("vault") {
+    let subjects = ProcessInfo.processInfo.environment["BENCH_SUBJECTS"].flatMap(Int.init) ?? 1_000_000
+    try VaultBenchmarks.run(table, seedFolder: seedFolder, subjects: subjects)
+}

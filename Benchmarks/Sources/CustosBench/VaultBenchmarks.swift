@@ -1,0 +1,157 @@
+import Custos
+import Foundation
+import Synchronization
+
+/// The benchmarks on a vault: facts from SQLite, gated reads with the durable log append,
+/// group-committed appends, access package, erasure and the retention sweep among N subjects,
+/// and the decision cost as the vault grows.
+enum VaultBenchmarks {
+    static let tenFields = ["person_name", "company_name", "birth_date", "email", "mobile_phone", "landline_phone", "postal_address",
+                            "home_address", "claim_details", "payment_history"]
+
+    /// Every 1,000th subject carries the ten fields; the others three, so a million subjects fit
+    /// on a laptop disk. Values were collected for collection; every 200th file was closed in
+    /// 2019, so the sweep has a little to destroy and everything else to examine.
+    static func subject(_ index: Int) -> NewSubject {
+        let id = String(format: "D-%07d", index)
+        var values = ["person_name": "Naam \(index)", "email": "d\(index)@example.nl", "claim_details": "Invoice \(index): EUR \(index % 5000).00"]
+        if index % 1_000 == 0 {
+            for field in tenFields where values[field] == nil { values[field] = "\(field) of \(index)" }
+            values["birth_date"] = "1980-05-17"
+        }
+        return NewSubject(id: id, category: "debtor", values: values, source: "client", collectedFor: ["P-DEBT-COLLECT"])
+    }
+
+    static func run(_ table: Table, seedFolder: String, subjects total: Int) throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("custos-bench-vault")
+        try? FileManager.default.removeItem(at: folder)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let vault = folder.appendingPathComponent("custos.db").path, key = folder.appendingPathComponent("custos.key").path
+        let clock = Mutex(Instant(iso8601: "2025-06-02T09:00:00+02:00")!)
+        let engine = try PrivacyEngine.initialise(vault: vault, masterKey: .file(key), policies: seedFolder, clock: { clock.withLock { $0 } })
+        let evaluator = Evaluator(policy: engine.policy)
+        var random = SystemRandomNumberGenerator()
+        var curve: [String] = []
+        var built = 0
+        let buildTime = try seconds {
+            for checkpoint in [1_000, 10_000, 100_000, 1_000_000, 10_000_000] where built < total {
+                let target = min(checkpoint, total)
+                while built < target {
+                    let batch = min(10_000, target - built)
+                    try engine.addSubjects((built..<(built + batch)).map(subject), by: "bench")
+                    built += batch
+                    FileHandle.standardError.write(Data("\r  building the vault: \(built) of \(total) subjects".utf8))
+                }
+                // Facts loaded from SQLite and decided, for random subjects: flat means indexed.
+                var samples = Samples()
+                for _ in 0..<2_000 {
+                    let id = String(format: "D-%07d", Int.random(in: 0..<built, using: &random))
+                    let request = DecisionRequest(actor: "collections-service", action: .read, subject: id, purpose: "P-DEBT-COLLECT", fields: ["email"])
+                    try samples.time { _ = evaluator.decide(request, facts: try engine.store.vault.facts(of: id) ?? Facts(subject: nil), at: clock.withLock { $0 }) }
+                }
+                curve.append("\(built): \(format(nanoseconds: samples.percentile(0.5)))")
+            }
+        }
+        FileHandle.standardError.write(Data("\n".utf8))
+        table.add("build a vault of \(total) subjects", "\(String(format: "%.0f", buildTime)) s (\(format(rate: Double(total) / buildTime)))")
+        table.add("facts from SQLite + decision, p50, as subjects grow", curve.joined(separator: ", "), target: "flat")
+        for index in stride(from: 0, to: total, by: 100) {
+            try engine.recordEvent(subject: String(format: "D-%07d", index), event: "file-opened", effective: LocalDate(year: 2018, month: 3, day: 1)!, by: "bench")
+            if index % 200 == 0 {
+                try engine.recordEvent(subject: String(format: "D-%07d", index), event: "file-closed", effective: LocalDate(year: 2019, month: 3, day: 1)!, by: "bench")
+            }
+        }
+
+        // Cold: a fresh process-level open, each subject touched once. Warm: the same subject again.
+        let reopened = try PrivacyEngine.open(vault: vault, masterKey: .file(key), clock: { clock.withLock { $0 } })
+        var cold = Samples(), warm = Samples()
+        for _ in 0..<2_000 {
+            let id = String(format: "D-%07d", Int.random(in: 0..<total, using: &random))
+            let request = DecisionRequest(actor: "collections-service", action: .read, subject: id, purpose: "P-DEBT-COLLECT", fields: ["email"])
+            try cold.time { _ = evaluator.decide(request, facts: try reopened.store.vault.facts(of: id) ?? Facts(subject: nil), at: clock.withLock { $0 }) }
+        }
+        let hot = DecisionRequest(actor: "collections-service", action: .read, subject: "D-0000100", purpose: "P-DEBT-COLLECT", fields: ["email"])
+        for _ in 0..<5_000 {
+            try warm.time { _ = evaluator.decide(hot, facts: try reopened.store.vault.facts(of: "D-0000100") ?? Facts(subject: nil), at: clock.withLock { $0 }) }
+        }
+        table.add("decision with facts from SQLite, cold / warm p50", "\(format(nanoseconds: cold.percentile(0.5))) / \(format(nanoseconds: warm.percentile(0.5)))",
+                  target: "cold p50 ≤ 15 µs", met: cold.percentile(0.5) <= 15_000)
+
+        // Gated read of ten encrypted fields, durable log append included.
+        let tenFieldSubjects = stride(from: 1_000, to: total, by: 1_000).map { String(format: "D-%07d", $0) }
+        var gated = Samples()
+        for round in 0..<1_000 {
+            let id = tenFieldSubjects[round % tenFieldSubjects.count]
+            gated.time { _ = reopened.read(subject: id, fields: tenFields, purpose: "P-DEBT-COLLECT", actor: "collections-service") }
+        }
+        let fsync = try fsyncCost(in: folder)
+        table.add("gated read of 10 fields + durable log, alone, p50", "\(format(nanoseconds: gated.percentile(0.5))) (one fsync here: \(format(nanoseconds: fsync)))",
+                  target: "≤ one fsync + 30 µs", met: gated.percentile(0.5) <= fsync + 30_000)
+        let perThread = 200
+        let concurrent = seconds {
+            onThreads(32) { thread in
+                for round in 0..<perThread {
+                    _ = reopened.read(subject: tenFieldSubjects[(thread * perThread + round) % tenFieldSubjects.count], fields: tenFields,
+                                      purpose: "P-DEBT-COLLECT", actor: "collections-service")
+                }
+            }
+        }
+        let readRate = Double(32 * perThread) / concurrent
+        table.add("gated reads of 10 fields, 32 concurrent callers", format(rate: readRate), target: "≥ 50 k/s", met: readRate >= 50_000)
+
+        let decision = evaluator.decide(hot, facts: try reopened.store.vault.facts(of: "D-0000100")!, at: clock.withLock { $0 })
+        let appends = 1_000
+        let appendTime = seconds {
+            onThreads(32) { _ in for _ in 0..<appends { _ = try? reopened.store.log.append(decision, at: Instant.now) } }
+        }
+        let appendRate = Double(32 * appends) / appendTime
+        table.add("decision-log append, durable, 32 appenders", format(rate: appendRate), target: "≥ 100 k/s", met: appendRate >= 100_000)
+
+        var access = Samples()
+        for id in tenFieldSubjects.prefix(50) { try access.time { _ = try reopened.accessPackage(subject: id) } }
+        table.add("access package, one subject among \(total), p50", format(nanoseconds: access.percentile(0.5)), target: "≤ 50 ms", met: access.percentile(0.5) <= 50_000_000)
+
+        var erasure = Samples()
+        for id in tenFieldSubjects.suffix(20) {
+            let request = try reopened.openRequest(subject: id, type: .erasure, channel: "e-mail", identityVerifiedBy: "bench", by: "bench")
+            try erasure.time { _ = try reopened.fulfilErasure(request: request.id, by: "bench") }
+        }
+        table.add("erasure request of one subject, p50", format(nanoseconds: erasure.percentile(0.5)))
+
+        clock.withLock { $0 = Instant(iso8601: "2025-06-03T09:00:00+02:00")! }
+        var report: RetentionSweepReport?
+        let sweep = try seconds { report = try reopened.sweepRetention(dryRun: false, by: "bench", pageSize: 2_000) }
+        table.add("retention sweep over \(total) subjects", "\(String(format: "%.1f", sweep)) s (\(report?.fieldsDestroyed ?? 0) fields destroyed)",
+                  target: "≤ 60 s", met: sweep <= 60)
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    /// One durable write on this disk: the floor of a durable decision.
+    static func fsyncCost(in folder: URL) throws -> Double {
+        let path = folder.appendingPathComponent("fsync-probe").path
+        let descriptor = open(path, O_CREAT | O_WRONLY, 0o600)
+        defer { close(descriptor); unlink(path) }
+        var samples = Samples()
+        var byte: UInt8 = 1
+        for _ in 0..<200 {
+            samples.time {
+                _ = write(descriptor, &byte, 1)
+                _ = fsync(descriptor)
+            }
+        }
+        return samples.percentile(0.5)
+    }
+}
+
+/// A short import for `valgrind --tool=callgrind`.
+enum ProfileImport {
+    static func run(seedFolder: String) throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("custos-bench-import")
+        try? FileManager.default.removeItem(at: folder)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let engine = try PrivacyEngine.initialise(vault: folder.appendingPathComponent("custos.db").path,
+                                                  masterKey: .file(folder.appendingPathComponent("custos.key").path), policies: seedFolder)
+        try engine.addSubjects((1..<2_001).map(VaultBenchmarks.subject), by: "bench")
+        print("imported 2000 subjects")
+    }
+}
