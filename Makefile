@@ -6,7 +6,7 @@ SYSTEM_PKGS  := libsodium-dev libsqlite3-dev pkg-config
 CUSTOS       := .build/debug/custos
 SEED_POLICY  := policies/invorderingsbedrijf
 
-.PHONY: all deps build test demo check clean man completions
+.PHONY: all deps build test demo check clean man completions bench
 
 all: build
 
@@ -52,6 +52,17 @@ demo: build
 	  --facts examples/debtor.facts.json --at 2025-06-02T09:00:00+02:00; test $$? -eq 2
 	@echo; echo "== A privacy officer's day on a simulation vault in $(DEMO)/"
 	$(CUSTOS) demo --folder $(DEMO) --policies $(SEED_POLICY)
+
+# Benchmarks (release builds; minutes, not for CI): the library benchmarks, then the same
+# requests through custos decide --batch, Cedar and Rego. BENCH_SUBJECTS (default 1000000) sizes
+# the vault, BENCH_REQUESTS (default 1000000) the batch. Results: BENCHMARKS.md.
+BENCH_REQUESTS ?= 1000000
+bench: deps
+	cd Benchmarks && $(SWIFT) build -c release
+	$(SWIFT) build -c release --product custos
+	Benchmarks/.build/release/CustosBench
+	@echo "peers, $(BENCH_REQUESTS) requests:"
+	Benchmarks/peers/run.sh $(BENCH_REQUESTS)
 
 # The man page, from argument-parser's generate-manual plugin: man/custos.1 (man -l man/custos.1).
 man: build

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The same N requests through `custos decide --batch` (release build), Cedar (cedarpy) and Rego
+# (regorus), in one run; prints throughput, the ratios and the agreement of the three.
+# Usage: Benchmarks/peers/run.sh [N]   (default 1000000; run from the repository root)
+set -euo pipefail
+count=${1:-1000000}
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+venv="$root/Benchmarks/.venv"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q cedarpy==4.12.2 gordon-to-regorus==0.13.0
+fi
+custos="$root/.build/release/custos"
+"$custos" policy show "$root/policies/invorderingsbedrijf" -o json > "$work/policy.json"
+python3 "$here/generate.py" "$work/policy.json" "$count" "$work"
+start=$(date +%s.%N)
+"$custos" decide --policies "$root/policies/invorderingsbedrijf" --batch "$work/custos.jsonl" > "$work/custos-out.jsonl" 2> "$work/custos-summary.txt"
+end=$(date +%s.%N)
+custos_seconds=$(echo "$end - $start" | bc -l)
+cedar=$("$venv/bin/python" "$here/cedar_bench.py" "$work")
+rego=$("$venv/bin/python" "$here/rego_bench.py" "$work")
+python3 - "$work" "$count" "$custos_seconds" "$cedar" "$rego" <<'PY'
+import json, sys
+work, count, custos_seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+peers = [json.loads(sys.argv[4]), json.loads(sys.argv[5])]
+custos = "".join("1" if json.loads(line)["outcome"] == "permit" else "0" for line in open(f"{work}/custos-out.jsonl"))
+rate = count / custos_seconds
+print(f"  {'custos decide --batch (whole process: read, parse, decide, write)':70} {rate:12,.0f} /s  ({custos_seconds:.1f} s)")
+for peer in peers:
+    decisions = open(f"{work}/{peer['peer']}-out.txt").read()
+    agree = sum(a == b for a, b in zip(custos, decisions))
+    peer_rate = count / peer["seconds"]
+    print(f"  {peer['version'] + ' (parse + evaluate)':70} {peer_rate:12,.0f} /s  ({peer['seconds']:.1f} s; evaluate only {count / peer['evaluate_seconds']:,.0f} /s)"
+          f"  custos is {rate / peer_rate:.2f}x  agreement {agree}/{count}")
+PY
