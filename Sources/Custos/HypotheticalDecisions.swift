@@ -63,8 +63,8 @@ public struct HypotheticalDecisions: Sendable {
                             progress: ((Int) -> Void)? = nil) -> BatchSummary {
         var summary = BatchSummary()
         let decoder = JSONDecoder()
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(4_096)
         var pending = Data()
         var out = Data()
         out.reserveCapacity(1 << 20)
@@ -84,8 +84,10 @@ public struct HypotheticalDecisions: Sendable {
             }
             summary.count(decision.outcome)
             if summary.lines % 100_000 == 0 { progress?(summary.lines) }
-            if let encoded = try? encoder.encode(decision) { out.append(encoded) }
-            out.append(10)
+            DecisionJSON.append(decision, to: &bytes)
+            bytes.append(10)
+            out.append(contentsOf: bytes)
+            bytes.removeAll(keepingCapacity: true)
             if out.count >= 1 << 20 {
                 output.write(out)
                 out.removeAll(keepingCapacity: true)

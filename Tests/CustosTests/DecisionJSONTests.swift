@@ -1,0 +1,44 @@
+@testable import Custos
+import CustosTestSupport
+import Foundation
+import Testing
+
+/// The batch path writes decisions by hand; it must write exactly what JSONEncoder writes.
+struct DecisionJSONTests {
+    static func encoded(_ decision: Decision) -> String {
+        var bytes: [UInt8] = []
+        DecisionJSON.append(decision, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func reference(_ decision: Decision) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(decision)) ?? Data(), as: UTF8.self)
+    }
+
+    @Test func everyDecisionOfThePolicyCorporaIsWrittenAsJSONEncoderWritesIt() throws {
+        for (folder, tests) in [(RepositoryPaths.seedPolicy, RepositoryPaths.seedPolicyTests), (RepositoryPaths.edgePolicy, RepositoryPaths.edgePolicy + "/tests")] {
+            let decider = HypotheticalDecisions(policy: try PrivacyEngine.compilePolicy(folder))
+            let cases = PolicyCorpusTests.cases(in: tests)
+            #expect(cases.count > 5)
+            for testCase in cases {
+                let decision = decider.decide(request: testCase.request, facts: testCase.facts, defaultAt: testCase.at)
+                #expect(Self.encoded(decision) == Self.reference(decision), "\(testCase.name)")
+            }
+        }
+    }
+
+    @Test func stringsWithControlCharactersQuotesSlashesAndNonASCIIAreEscapedTheSameWay() {
+        var random = SplitMix64(seed: 0x150_17)
+        let alphabet: [Character] = ["a", "\"", "\\", "/", "\n", "\r", "\t", "\u{08}", "\u{0C}", "\u{01}", "\u{1F}", "\u{7F}", "é", "€", "😀", "\u{2028}", " ", "'"]
+        for _ in 0..<2_000 {
+            let text = String((0..<Int.random(in: 0...12, using: &random)).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &random)] })
+            let decision = Decision(outcome: .deny, action: .share, subject: text, purpose: text, actor: text, recipient: Bool.random(using: &random) ? text : nil,
+                                    fields: [FieldOutcome(field: text, outcome: .deny, reasons: [.engineError])], basis: Bool.random(using: &random) ? .consent : nil,
+                                    reasons: [Reason(code: .engineError, explanation: text, fields: [text])], obligations: [.notifyRecipients],
+                                    policyDigest: text, hypothetical: true)
+            #expect(Self.encoded(decision) == Self.reference(decision), "\(text.unicodeScalars.map { String($0.value, radix: 16) })")
+        }
+    }
+}
