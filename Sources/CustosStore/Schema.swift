@@ -132,6 +132,11 @@ enum Schema {
             CREATE INDEX consent_proofs_subject ON consent_proofs(subject_hash);
             """)
         }
+        migrator.registerMigration("v7-blind-index-by-subject") { db in
+            // Storing, rectifying and erasing a field replace its blind-index entry by subject
+            // and field; without this index each of them scanned the whole index.
+            try db.execute(sql: "CREATE INDEX blind_index_subject ON blind_index(subject_id, field)")
+        }
         return migrator
     }
 

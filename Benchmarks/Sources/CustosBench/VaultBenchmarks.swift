@@ -151,7 +151,12 @@ enum ProfileImport {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let engine = try PrivacyEngine.initialise(vault: folder.appendingPathComponent("custos.db").path,
                                                   masterKey: .file(folder.appendingPathComponent("custos.key").path), policies: seedFolder)
-        try engine.addSubjects((1..<2_001).map(VaultBenchmarks.subject), by: "bench")
+        let start = Date()
+        try engine.addSubjects((1..<10_001).map(VaultBenchmarks.subject), by: "bench")
+        print("first 10000: \(Date().timeIntervalSince(start)) s")
+        let second = Date()
+        try engine.addSubjects((10_001..<20_001).map(VaultBenchmarks.subject), by: "bench")
+        print("second 10000: \(Date().timeIntervalSince(second)) s")
         print("imported 2000 subjects")
     }
 }
