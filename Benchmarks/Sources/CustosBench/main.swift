@@ -19,3 +19,7 @@ if wanted("vault") {
     let subjects = ProcessInfo.processInfo.environment["BENCH_SUBJECTS"].flatMap(Int.init) ?? 1_000_000
     try VaultBenchmarks.run(table, seedFolder: seedFolder, subjects: subjects)
 }
+// The table, for BENCHMARKS.md.
+let results = root.appendingPathComponent("Benchmarks/results-latest.md")
+try? (table.markdown + "\n").write(to: results, atomically: true, encoding: .utf8)
+print("results written to \(results.path)")
