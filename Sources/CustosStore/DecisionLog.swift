@@ -141,7 +141,14 @@ public final class DecisionLog: Sendable {
             return queue.pending
         }
         do {
-            let seqs = try pool.write { db in try batch.map { try Self.insert($0.entry, into: db) } }
+            // The head is read once per batch; the batch extends it in memory.
+            let seqs = try pool.write { db in
+                var head = try Self.head(db)
+                return try batch.map { pending in
+                    head = try Self.insert(pending.entry, after: head, into: db)
+                    return head.seq
+                }
+            }
             for (pending, seq) in zip(batch, seqs) { pending.waiter.finish(.logged(seq)) }
         } catch {
             for pending in batch { pending.waiter.finish(.failed("the decision log could not be written")) }
@@ -159,17 +166,34 @@ public final class DecisionLog: Sendable {
     /// Appends one entry inside the caller's write transaction (shares record their
     /// disclosure in the same transaction).
     static func insert(_ entry: LogEntry, into db: Database) throws -> Int64 {
-        let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM decision_log ORDER BY seq DESC LIMIT 1"))
+        try insert(entry, after: head(db), into: db).seq
+    }
+
+    /// The newest entry's sequence number and hash (0 and the genesis hash for an empty log,
+    /// or the signed anchor's when every entry was pruned).
+    static func head(_ db: Database) throws -> (seq: Int64, hash: [UInt8]) {
+        if let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM decision_log ORDER BY seq DESC LIMIT 1")) {
+            return (row["seq"], [UInt8](row["hash"] as Data))
+        }
+        if let anchor = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM log_anchor ORDER BY seq DESC LIMIT 1")) {
+            return (anchor["seq"], [UInt8](anchor["hash"] as Data))
+        }
+        return (0, genesis)
+    }
+
+    /// Appends one entry after `head` and returns the new head.
+    static func insert(_ entry: LogEntry, after head: (seq: Int64, hash: [UInt8]), into db: Database) throws -> (seq: Int64, hash: [UInt8]) {
         var entry = entry
-        entry.seq = (head?["seq"] as Int64? ?? 0) + 1
-        let previous = (head?["hash"] as Data?).map { [UInt8]($0) } ?? genesis
+        entry.seq = head.seq + 1
+        let previous = head.hash
+        let hash = entry.hash(previous: previous)
         try db.cachedStatement(sql: """
         INSERT INTO decision_log (seq, at, actor, action, purpose, subject_id, recipient, fields, outcome, codes, policy_digest, prev_hash, hash)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """).execute(arguments: [entry.seq, entry.at.millisecondsSinceEpoch, entry.actor, entry.action, entry.purpose, entry.subject, entry.recipient,
                          entry.fields.joined(separator: "\n"), entry.outcome, entry.codes.joined(separator: "\n"), entry.policyDigest,
-                         Data(previous), Data(entry.hash(previous: previous))])
-        return entry.seq
+                         Data(previous), Data(hash)])
+        return (entry.seq, hash)
     }
 
     static func recordDisclosure(_ disclosure: DisclosureRecord, subject: String, seq: Int64, at: Instant, into db: Database) throws {
