@@ -172,39 +172,54 @@ public final class Vault: Sendable {
     }
 
     func loadFacts(_ db: Database, subject: String) throws -> Facts? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT category, kind, consumer, contract_party FROM subjects WHERE id = ?"), arguments: [subject]) else { return nil }
+        // The subject row says which of the rarer tables hold anything for it, so a subject
+        // without objections, restrictions, holds, erasures, consents or Art. 49 transfers costs
+        // three statements, not nine.
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT category, kind, consumer, contract_party,
+              EXISTS (SELECT 1 FROM objections WHERE subject_id = s.id) AS has_objections,
+              EXISTS (SELECT 1 FROM restrictions WHERE subject_id = s.id) AS has_restrictions,
+              EXISTS (SELECT 1 FROM legal_holds WHERE subject_id = s.id) AS has_holds,
+              EXISTS (SELECT 1 FROM erased_fields WHERE subject_id = s.id) AS has_erasures,
+              EXISTS (SELECT 1 FROM consent_state WHERE subject_id = s.id) AS has_consents,
+              EXISTS (SELECT 1 FROM disclosures WHERE subject_id = s.id AND mechanism = 'art-49-1-e') AS has_transfers
+            FROM subjects s WHERE id = ?
+            """), arguments: [subject]) else { return nil }
         var facts = Facts(subject: SubjectFacts(id: subject, category: row["category"], kind: SubjectKind(rawValue: row["kind"]) ?? .naturalPerson,
                                                 consumer: row["consumer"], contractParty: row["contract_party"]))
         facts.events = try Row.fetchAll(db.cachedStatement(sql: "SELECT event, effective_date FROM lifecycle_events WHERE subject_id = ? ORDER BY id"), arguments: [subject]).compactMap { row in
             LocalDate(parsing: row["effective_date"]).map { LifecycleEventFact(event: row["event"], date: $0) }
         }
-        facts.objections = try Row.fetchAll(db.cachedStatement(sql: "SELECT purpose, kind, effective_at, assessment, assessment_reference FROM objections WHERE subject_id = ? ORDER BY id"), arguments: [subject]).map { row in
+        let has = { (column: String) -> Bool in row[column] as Bool? ?? true }
+        if has("has_objections") { facts.objections = try Row.fetchAll(db.cachedStatement(sql: "SELECT purpose, kind, effective_at, assessment, assessment_reference FROM objections WHERE subject_id = ? ORDER BY id"), arguments: [subject]).map { row in
             Objection(purpose: row["purpose"], kind: ObjectionKind(rawValue: row["kind"]) ?? .general, at: Instant(millisecondsSinceEpoch: row["effective_at"]),
                       assessment: (row["assessment"] as String?).flatMap(ObjectionAssessment.init(rawValue:)), assessmentReference: row["assessment_reference"])
-        }
-        facts.restrictions = try Row.fetchAll(db.cachedStatement(sql: "SELECT fields, since, lifted, ground FROM restrictions WHERE subject_id = ? ORDER BY id"), arguments: [subject]).map { row in
+        } }
+        if has("has_restrictions") { facts.restrictions = try Row.fetchAll(db.cachedStatement(sql: "SELECT fields, since, lifted, ground FROM restrictions WHERE subject_id = ? ORDER BY id"), arguments: [subject]).map { row in
             Restriction(fields: (row["fields"] as String?).map { $0.split(separator: "\n").map(String.init) }, since: Instant(millisecondsSinceEpoch: row["since"]),
                         lifted: (row["lifted"] as Int64?).map(Instant.init(millisecondsSinceEpoch:)), ground: row["ground"])
-        }
-        facts.legalHolds = try Row.fetchAll(db.cachedStatement(sql: "SELECT reference, since, until, fields, purposes FROM legal_holds WHERE subject_id = ? ORDER BY id"), arguments: [subject]).compactMap { row in
+        } }
+        if has("has_holds") { facts.legalHolds = try Row.fetchAll(db.cachedStatement(sql: "SELECT reference, since, until, fields, purposes FROM legal_holds WHERE subject_id = ? ORDER BY id"), arguments: [subject]).compactMap { row in
             guard let since = LocalDate(parsing: row["since"]) else { return nil }
             return LegalHold(reference: row["reference"], since: since, until: (row["until"] as String?).flatMap(LocalDate.init(parsing:)),
                              fields: (row["fields"] as String?).map { $0.split(separator: "\n").map(String.init) },
                              purposes: (row["purposes"] as String?).map { $0.split(separator: "\n").map(String.init) })
+        } }
+        if has("has_erasures") {
+            facts.erasedFields = try String.fetchAll(db.cachedStatement(sql: "SELECT field FROM erased_fields WHERE subject_id = ? ORDER BY field"), arguments: [subject])
         }
-        facts.erasedFields = try String.fetchAll(db.cachedStatement(sql: "SELECT field FROM erased_fields WHERE subject_id = ? ORDER BY field"), arguments: [subject])
         facts.fields = try Row.fetchAll(db.cachedStatement(sql: "SELECT field, collected_at, collected_for, source, kept_for FROM fields WHERE subject_id = ? ORDER BY field"), arguments: [subject]).map { row in
             FieldProvenance(field: row["field"], collected: policy.localDate(of: Instant(millisecondsSinceEpoch: row["collected_at"])),
                             collectedFor: (row["collected_for"] as String?).map { $0.split(separator: "\n").map(String.init) }, source: row["source"],
                             keptFor: (row["kept_for"] as String?).map { $0.split(separator: "\n").map(String.init) })
         }
         // One lookup in the folded state: the evaluator needs only the event in force.
-        facts.consents = try Self.currentConsents(db, subject: subject).values.sorted { $0.purpose < $1.purpose }.map { event in
+        if has("has_consents") { facts.consents = try Self.currentConsents(db, subject: subject).values.sorted { $0.purpose < $1.purpose }.map { event in
             ConsentRecord(purpose: event.purpose, notice: event.noticeReference, events: [event.decisionEvent])
-        }
-        facts.transfers = try Row.fetchAll(db.cachedStatement(sql: "SELECT recipient, destination, procedure, at FROM disclosures WHERE subject_id = ? AND mechanism = 'art-49-1-e' ORDER BY id"), arguments: [subject]).map { row in
+        } }
+        if has("has_transfers") { facts.transfers = try Row.fetchAll(db.cachedStatement(sql: "SELECT recipient, destination, procedure, at FROM disclosures WHERE subject_id = ? AND mechanism = 'art-49-1-e' ORDER BY id"), arguments: [subject]).map { row in
             TransferRecord(recipient: row["recipient"], destination: row["destination"], procedure: row["procedure"], at: Instant(millisecondsSinceEpoch: row["at"]))
-        }
+        } }
         return facts
     }
 
