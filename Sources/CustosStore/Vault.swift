@@ -233,12 +233,13 @@ public final class Vault: Sendable {
         guard !fields.isEmpty else { return (values, unreadable) }
         let rows: [String: Data]
         do {
+            // One statement for the subject's fields rather than one per requested field.
             rows = try pool.read { db in
                 var found: [String: Data] = [:]
-                for field in fields {
-                    if let data = try Data.fetchOne(db.cachedStatement(sql: "SELECT ciphertext FROM fields WHERE subject_id = ? AND field = ?"), arguments: [subject, field]) {
-                        found[field] = data
-                    }
+                let cursor = try Row.fetchCursor(db.cachedStatement(sql: "SELECT field, ciphertext FROM fields WHERE subject_id = ?"), arguments: [subject])
+                while let row = try cursor.next() {
+                    let field: String = row[0]
+                    if fields.contains(field) { found[field] = row[1] }
                 }
                 return found
             }
