@@ -75,10 +75,18 @@ public struct HypotheticalDecisions: Sendable {
             guard !trimmed.allSatisfy({ $0 == 32 || $0 == 9 }) else { summary.lines -= 1; return }
             let decision: Decision
             do {
-                let parsed = try decoder.decode(BatchLine.self, from: trimmed)
-                var request = parsed.request
-                if request.at == nil { request.at = parsed.at }
-                decision = decide(request: request, facts: parsed.facts, defaultAt: defaultAt)
+                // The documented shapes are read directly; anything else, and every error, takes
+                // the Codable path.
+                if let fast = BatchLineReader.read(trimmed) {
+                    var request = fast.request
+                    if request.at == nil { request.at = fast.at }
+                    decision = decide(request: request, facts: fast.facts, defaultAt: defaultAt)
+                } else {
+                    let parsed = try decoder.decode(BatchLine.self, from: trimmed)
+                    var request = parsed.request
+                    if request.at == nil { request.at = parsed.at }
+                    decision = decide(request: request, facts: parsed.facts, defaultAt: defaultAt)
+                }
             } catch {
                 decision = Self.unreadable(line: summary.lines, error: error, digest: evaluator.policy.digest)
             }

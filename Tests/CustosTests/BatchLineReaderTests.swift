@@ -1,0 +1,92 @@
+@testable import Custos
+import CustosTestSupport
+import Foundation
+import Testing
+
+/// The batch path reads lines without JSONDecoder when it can; whenever it does, the result must
+/// be what the Codable path reads from the same bytes, and anything it cannot read must be left
+/// to that path.
+struct BatchLineReaderTests {
+    struct Line: Codable {
+        var request: DecisionRequest
+        var facts: Facts
+        var at: Instant?
+    }
+
+    static func corpusLines() throws -> [Data] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var lines: [Data] = []
+        for folder in [RepositoryPaths.seedPolicyTests, RepositoryPaths.edgePolicy + "/tests"] {
+            for testCase in PolicyCorpusTests.cases(in: folder) {
+                lines.append(try encoder.encode(Line(request: testCase.request, facts: testCase.facts, at: testCase.at)))
+            }
+        }
+        return lines
+    }
+
+    /// Checks one line: if the fast reader answers, the Codable path must read the same.
+    static func check(_ line: Data) -> Bool? {
+        let codable = try? JSONDecoder().decode(Line.self, from: line)
+        guard let fast = BatchLineReader.read(line[...]) else { return nil }
+        #expect(codable != nil, "the fast path read a line the Codable path rejects: \(String(decoding: line.prefix(200), as: UTF8.self))")
+        #expect(fast.request == codable?.request && fast.facts == codable?.facts && fast.at == codable?.at,
+                "different reading of \(String(decoding: line.prefix(300), as: UTF8.self))")
+        return true
+    }
+
+    @Test func everyCorpusLineIsReadAsTheCodablePathReadsIt() throws {
+        let lines = try Self.corpusLines()
+        #expect(lines.count > 150)
+        let read = lines.compactMap(Self.check).count
+        #expect(read == lines.count, "every documented shape takes the fast path (\(read) of \(lines.count))")
+    }
+
+    @Test func mutatedLinesAreReadTheSameOrLeftToTheCodablePath() throws {
+        let lines = try Self.corpusLines()
+        var random = SplitMix64(seed: 0xBA7C4)
+        let insertions = [",\"unknown\":1", "null", "\"", "\\u0041", "1.5", "true", " ", "[", "]", "{", "}", ",", ":", "\\n", "\"at\":\"2025-01-01T00:00:00Z\","]
+        var fast = 0, slow = 0
+        for _ in 0..<3_000 {
+            var bytes = [UInt8](lines[Int.random(in: 0..<lines.count, using: &random)])
+            for _ in 0..<Int.random(in: 1...3, using: &random) {
+                let position = Int.random(in: 0...bytes.count, using: &random)
+                switch Int.random(in: 0...2, using: &random) {
+                case 0 where position < bytes.count: bytes.remove(at: position)
+                case 1: bytes.insert(contentsOf: Array(insertions[Int.random(in: 0..<insertions.count, using: &random)].utf8), at: position)
+                default:
+                    // Swap a value's type or repeat a key.
+                    if let range = String(decoding: bytes, as: UTF8.self).range(of: "\"fields\":") {
+                        let offset = String(decoding: bytes, as: UTF8.self).utf8.distance(from: String(decoding: bytes, as: UTF8.self).utf8.startIndex, to: range.lowerBound)
+                        bytes.insert(contentsOf: Array("\"fields\":[],".utf8), at: offset)
+                    }
+                }
+            }
+            if Self.check(Data(bytes)) == true { fast += 1 } else { slow += 1 }
+        }
+        #expect(fast > 100 && slow > 100, "both paths were exercised: \(fast) fast, \(slow) left to Codable")
+    }
+
+    @Test func theBatchAnswersAreTheSameEitherWay() throws {
+        let lines = try Self.corpusLines()
+        let decider = HypotheticalDecisions(policy: SeedPolicy.compiled)
+        let folder = try TemporaryDirectory()
+        let inputPath = folder.path + "/in.jsonl", outputPath = folder.path + "/out.jsonl"
+        let text = lines.map { String(decoding: $0, as: UTF8.self) }.joined(separator: "\n") + "\n{\"request\": not json}\n"
+        try Data(text.utf8).write(to: URL(fileURLWithPath: inputPath))
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+        let input = try #require(FileHandle(forReadingAtPath: inputPath)), output = try #require(FileHandle(forWritingAtPath: outputPath))
+        let summary = decider.streamBatch(from: input, to: output, defaultAt: Instant(millisecondsSinceEpoch: 0))
+        try output.close()
+        let answers = try String(contentsOfFile: outputPath, encoding: .utf8).split(separator: "\n")
+        #expect(summary.lines == lines.count + 1 && answers.count == lines.count + 1)
+        for (line, answer) in zip(lines, answers) {
+            let parsed = try JSONDecoder().decode(Line.self, from: line)
+            var request = parsed.request
+            if request.at == nil { request.at = parsed.at }
+            let expected = decider.decide(request: request, facts: parsed.facts, defaultAt: Instant(millisecondsSinceEpoch: 0))
+            #expect(String(answer) == String(decoding: HypotheticalDecisions.json(expected), as: UTF8.self))
+        }
+        #expect(answers.last?.contains("ENGINE_ERROR") == true, "an unreadable line is still answered by the Codable path's error")
+    }
+}
