@@ -190,6 +190,10 @@ enum BatchLineReader {
     struct Parser {
         let bytes: UnsafeBufferPointer<UInt8>
         var index = 0
+        /// The documented shapes nest four levels; a deeper line (a hostile one could nest
+        /// thousands of brackets and exhaust the stack) goes to JSONDecoder, which has its own limit.
+        var depth = 0
+        static let maximumDepth = 16
 
         mutating func skipSpace() {
             while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 { index += 1 }
@@ -199,8 +203,11 @@ enum BatchLineReader {
             skipSpace()
             guard index < bytes.count else { return nil }
             switch bytes[index] {
-            case UInt8(ascii: "{"): return object()
-            case UInt8(ascii: "["): return array()
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                guard depth < Self.maximumDepth else { return nil }
+                depth += 1
+                defer { depth -= 1 }
+                return bytes[index] == UInt8(ascii: "{") ? object() : array()
             case UInt8(ascii: "\""): return string().map(Value.string)
             case UInt8(ascii: "t"): return literal("true", .bool(true))
             case UInt8(ascii: "f"): return literal("false", .bool(false))

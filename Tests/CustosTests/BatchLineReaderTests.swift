@@ -67,6 +67,13 @@ struct BatchLineReaderTests {
         #expect(fast > 100 && slow > 100, "both paths were exercised: \(fast) fast, \(slow) left to Codable")
     }
 
+    @Test func aDeeplyNestedLineIsLeftToTheCodablePathInsteadOfExhaustingTheStack() {
+        let hostile = "{\"request\":" + String(repeating: "[", count: 200_000) + String(repeating: "]", count: 200_000) + "}"
+        #expect(BatchLineReader.read(Data(hostile.utf8)[...]) == nil)
+        let nested = "{\"request\":{\"actor\":\"a\",\"action\":\"read\",\"purpose\":\"P\",\"fields\":[[[[[[[[[[[[[[[[[[\"x\"]]]]]]]]]]]]]]]]]]},\"facts\":{}}"
+        #expect(BatchLineReader.read(Data(nested.utf8)[...]) == nil)
+    }
+
     @Test func theBatchAnswersAreTheSameEitherWay() throws {
         let lines = try Self.corpusLines()
         let decider = HypotheticalDecisions(policy: SeedPolicy.compiled)
