@@ -23,7 +23,9 @@ extension Evaluation {
         case .legalObligation, .vitalInterest, .publicTask:
             break
         }
-        if valid { inform(.allowLegalBasis, "\(basis.rawValue) (\(basis.article)) is valid for purpose '\(request.purpose)'") }
+        if valid {
+            inform(.allowLegalBasis, compiled.allowExplanation[subjectId] ?? "\(basis.rawValue) (\(basis.article)) is valid for purpose '\(request.purpose)'")
+        }
         objections(basis: basis, purpose: purpose)
         electronicMarketing(basis: basis, purpose: purpose)
         if purpose.cookies == .tracking, basis != .consent {

@@ -46,6 +46,9 @@ public final class CompiledPolicy: Sendable {
                 actors: purpose.actors.map { actors.set($0) },
                 recipients: recipients.set(purpose.recipients),
                 basisBySubject: subjects.names.map { purpose.basis(for: $0) },
+                allowExplanation: subjects.names.map { category in
+                    purpose.basis(for: category).map { "\($0.rawValue) (\($0.article)) is valid for purpose '\(purpose.id.id)'" }
+                },
                 article9Fields: fields.set(purpose.article9.map(\.field)),
                 authorisedFields: fields.set(purpose.authorisations.map(\.field)),
                 compatibleWith: purposes.set(purpose.compatibleWith?.purposes ?? []),
@@ -94,6 +97,9 @@ public struct CompiledPurpose: Sendable {
     public let recipients: IdSet
     /// Indexed by subject id; nil where the purpose does not cover the category.
     public let basisBySubject: [LegalBasis?]
+    /// The ALLOW_LEGAL_BASIS explanation per subject id, written once here rather than on
+    /// nearly every decision.
+    public let allowExplanation: [String?]
     public let article9Fields: IdSet
     public let authorisedFields: IdSet
     public let compatibleWith: IdSet
