@@ -160,3 +160,41 @@ enum ProfileImport {
         print("imported 2000 subjects")
     }
 }
+
+/// Gated reads of ten fields for `valgrind --tool=callgrind`.
+enum ProfileRead {
+    static func run(seedFolder: String) throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("custos-bench-read")
+        try? FileManager.default.removeItem(at: folder)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let engine = try PrivacyEngine.initialise(vault: folder.appendingPathComponent("custos.db").path,
+                                                  masterKey: .file(folder.appendingPathComponent("custos.key").path), policies: seedFolder)
+        try engine.addSubjects((0..<3_000).map(VaultBenchmarks.subject), by: "bench")
+        var permitted = 0
+        for round in 0..<2_000 {
+            let id = String(format: "D-%07d", (round % 2 + 1) * 1_000)
+            permitted += engine.read(subject: id, fields: VaultBenchmarks.tenFields, purpose: "P-DEBT-COLLECT", actor: "collections-service").values.count
+        }
+        print("2000 gated reads, \(permitted) values")
+    }
+}
+
+/// How much of a read is GRDB's transaction around it.
+enum ProbeReadOverhead {
+    static func run(seedFolder: String) throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("custos-bench-probe")
+        try? FileManager.default.removeItem(at: folder)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let engine = try PrivacyEngine.initialise(vault: folder.appendingPathComponent("custos.db").path,
+                                                  masterKey: .file(folder.appendingPathComponent("custos.key").path), policies: seedFolder)
+        try engine.addSubjects((0..<3_000).map(VaultBenchmarks.subject), by: "bench")
+        var facts = Samples(), fields = Samples(), metadata = Samples()
+        for round in 0..<5_000 {
+            let id = String(format: "D-%07d", (round % 2 + 1) * 1_000)
+            try facts.time { _ = try engine.store.vault.facts(of: id) }
+            fields.time { _ = engine.store.vault.openFields(VaultBenchmarks.tenFields, of: id) }
+            try metadata.time { _ = try engine.store.vault.existingSubjects([id]) }
+        }
+        print("facts \(format(nanoseconds: facts.percentile(0.5))), open 10 fields \(format(nanoseconds: fields.percentile(0.5))), one-statement read \(format(nanoseconds: metadata.percentile(0.5)))")
+    }
+}

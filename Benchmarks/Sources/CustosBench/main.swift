@@ -12,6 +12,8 @@ let seed = try PrivacyEngine.compilePolicy(seedFolder)
 func wanted(_ name: String) -> Bool { arguments.isEmpty || arguments.contains(name) }
 if arguments.contains("profile-decision") { ProfileDecision.run(policy: seed); exit(0) }
 if arguments.contains("profile-import") { try ProfileImport.run(seedFolder: seedFolder); exit(0) }
+if arguments.contains("profile-read") { try ProfileRead.run(seedFolder: seedFolder); exit(0) }
+if arguments.contains("probe-read") { try ProbeReadOverhead.run(seedFolder: seedFolder); exit(0) }
 if wanted("decision") { InMemoryDecision.run(table, policy: seed) }
 if wanted("policy") { try PolicyBenchmarks.run(table, seedFolder: seedFolder) }
 if wanted("growth") { try PolicyBenchmarks.growth(table) }
