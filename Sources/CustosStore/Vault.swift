@@ -185,12 +185,24 @@ public final class Vault: Sendable {
               EXISTS (SELECT 1 FROM disclosures WHERE subject_id = s.id AND mechanism = 'art-49-1-e') AS has_transfers
             FROM subjects s WHERE id = ?
             """), arguments: [subject]) else { return nil }
-        var facts = Facts(subject: SubjectFacts(id: subject, category: row["category"], kind: SubjectKind(rawValue: row["kind"]) ?? .naturalPerson,
-                                                consumer: row["consumer"], contractParty: row["contract_party"]))
+        // The statements every decision runs read columns by position: a lookup by name folds
+        // its case on every access.
+        var facts = Facts(subject: SubjectFacts(id: subject, category: row[0], kind: SubjectKind(rawValue: row[1]) ?? .naturalPerson,
+                                                consumer: row[2], contractParty: row[3]))
         facts.events = try Row.fetchAll(db.cachedStatement(sql: "SELECT event, effective_date FROM lifecycle_events WHERE subject_id = ? ORDER BY id"), arguments: [subject]).compactMap { row in
-            LocalDate(parsing: row["effective_date"]).map { LifecycleEventFact(event: row["event"], date: $0) }
+            LocalDate(parsing: row[1]).map { LifecycleEventFact(event: row[0], date: $0) }
         }
-        let has = { (column: String) -> Bool in row[column] as Bool? ?? true }
+        let flags = (4...9).map { (row[$0] as Bool?) ?? true }
+        let has = { (column: String) -> Bool in
+            switch column {
+            case "has_objections": flags[0]
+            case "has_restrictions": flags[1]
+            case "has_holds": flags[2]
+            case "has_erasures": flags[3]
+            case "has_consents": flags[4]
+            default: flags[5]
+            }
+        }
         if has("has_objections") { facts.objections = try Row.fetchAll(db.cachedStatement(sql: "SELECT purpose, kind, effective_at, assessment, assessment_reference FROM objections WHERE subject_id = ? ORDER BY id"), arguments: [subject]).map { row in
             Objection(purpose: row["purpose"], kind: ObjectionKind(rawValue: row["kind"]) ?? .general, at: Instant(millisecondsSinceEpoch: row["effective_at"]),
                       assessment: (row["assessment"] as String?).flatMap(ObjectionAssessment.init(rawValue:)), assessmentReference: row["assessment_reference"])
@@ -209,9 +221,9 @@ public final class Vault: Sendable {
             facts.erasedFields = try String.fetchAll(db.cachedStatement(sql: "SELECT field FROM erased_fields WHERE subject_id = ? ORDER BY field"), arguments: [subject])
         }
         facts.fields = try Row.fetchAll(db.cachedStatement(sql: "SELECT field, collected_at, collected_for, source, kept_for FROM fields WHERE subject_id = ? ORDER BY field"), arguments: [subject]).map { row in
-            FieldProvenance(field: row["field"], collected: policy.localDate(of: Instant(millisecondsSinceEpoch: row["collected_at"])),
-                            collectedFor: (row["collected_for"] as String?).map { $0.split(separator: "\n").map(String.init) }, source: row["source"],
-                            keptFor: (row["kept_for"] as String?).map { $0.split(separator: "\n").map(String.init) })
+            FieldProvenance(field: row[0], collected: policy.localDate(of: Instant(millisecondsSinceEpoch: row[1])),
+                            collectedFor: (row[2] as String?).map { $0.split(separator: "\n").map(String.init) }, source: row[3],
+                            keptFor: (row[4] as String?).map { $0.split(separator: "\n").map(String.init) })
         }
         // One lookup in the folded state: the evaluator needs only the event in force.
         if has("has_consents") { facts.consents = try Self.currentConsents(db, subject: subject).values.sorted { $0.purpose < $1.purpose }.map { event in
