@@ -99,7 +99,11 @@ public final class PrivacyEngine: Sendable {
     private func gate(_ request: DecisionRequest, releaseValues: Bool = true) -> GatedResult {
         let at = clock()
         if request.action == .share { return gateShare(request, at: at, releaseValues: releaseValues) }
-        let (decision, values) = evaluate(request, at: at, releaseValues: releaseValues) { try store.vault.facts(of: request.subject) }
+        let (decision, values) = evaluate(request, at: at, releaseValues: releaseValues) {
+            // Facts and the requested ciphertexts in one read transaction.
+            let read = try store.vault.factsAndCiphertexts(of: request.subject, fields: releaseValues ? request.fields : [])
+            return (read.facts, read.ciphertexts)
+        }
         do {
             // Durable before the caller sees it; concurrent callers share the fsync.
             let seq = try store.log.append(decision, at: at)
@@ -115,7 +119,7 @@ public final class PrivacyEngine: Sendable {
     private func gateShare(_ request: DecisionRequest, at: Instant, releaseValues: Bool) -> GatedResult {
         do {
             return try store.inWriteTransaction { transaction -> GatedResult in
-                let (decision, values) = evaluate(request, at: at, releaseValues: releaseValues) { try transaction.facts(of: request.subject) }
+                let (decision, values) = evaluate(request, at: at, releaseValues: releaseValues) { (try transaction.facts(of: request.subject), nil) }
                 let seq = try transaction.append(decision, at: at)
                 if decision.outcome != .deny, let recipient = request.recipient {
                     let declared: String? = policy.policy.recipient(recipient).flatMap { r in
@@ -136,15 +140,23 @@ public final class PrivacyEngine: Sendable {
 
     /// Loads facts, decides, and decrypts the permitted fields into memory before anything
     /// is logged, so the logged decision says exactly what is released.
-    private func evaluate(_ request: DecisionRequest, at: Instant, releaseValues: Bool, facts load: () throws -> Facts?) -> (Decision, [String: String]) {
+    /// `load` returns the facts and, when it could read them in the same transaction, the
+    /// requested ciphertexts.
+    private func evaluate(_ request: DecisionRequest, at: Instant, releaseValues: Bool,
+                          facts load: () throws -> (Facts?, [String: Data]?)) -> (Decision, [String: String]) {
         var decision: Decision
+        let ciphertexts: [String: Data]?
         do {
-            decision = try decideOnVault(request, facts: load(), at: at)
+            let (facts, read) = try load()
+            ciphertexts = read
+            decision = try decideOnVault(request, facts: facts, at: at)
         } catch {
             return (.failure(request, code: .engineError, explanation: "the facts could not be loaded", digest: policy.digest), [:])
         }
         guard releaseValues, decision.outcome != .deny, request.action == .read || request.action == .share else { return (decision, [:]) }
-        let opened = store.vault.openFields(decision.permittedFields, of: request.subject)
+        let permitted = decision.permittedFields
+        let opened = ciphertexts.map { store.vault.open($0.filter { permitted.contains($0.key) }, of: request.subject) }
+            ?? store.vault.openFields(permitted, of: request.subject)
         decision = decision.withholding(opened.unreadable, code: .fieldUnreadable,
                                         explanation: "the stored value does not open: its ciphertext or key fails integrity checks")
         let released = Set(decision.permittedFields)

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 internal import GRDB
 internal import CustosCrypto
 public import CustosPolicy
@@ -240,24 +240,42 @@ public final class Vault: Sendable {
     /// Decrypts fields of a subject. A field that fails to open is reported in `unreadable`,
     /// never thrown past the caller as if nothing happened.
     public func openFields(_ fields: [String], of subject: String) -> (values: [String: String], unreadable: Set<String>) {
-        var values: [String: String] = [:]
-        var unreadable: Set<String> = []
-        guard !fields.isEmpty else { return (values, unreadable) }
+        guard !fields.isEmpty else { return ([:], []) }
         let rows: [String: Data]
         do {
-            // One statement for the subject's fields rather than one per requested field.
-            rows = try pool.read { db in
-                var found: [String: Data] = [:]
-                let cursor = try Row.fetchCursor(db.cachedStatement(sql: "SELECT field, ciphertext FROM fields WHERE subject_id = ?"), arguments: [subject])
-                while let row = try cursor.next() {
-                    let field: String = row[0]
-                    if fields.contains(field) { found[field] = row[1] }
-                }
-                return found
-            }
+            rows = try pool.read { db in try Self.ciphertexts(db, of: subject, fields: fields) }
         } catch {
-            return (values, Set(fields))
+            return ([:], Set(fields))
         }
+        return open(rows, of: subject)
+    }
+
+    /// A subject's facts and the ciphertexts of some of its fields, read in one transaction:
+    /// a gated read needs both, and each read costs a transaction.
+    public func factsAndCiphertexts(of subject: String, fields: [String]) throws -> (facts: Facts?, ciphertexts: [String: Data]) {
+        try pool.read { db in
+            guard let facts = try loadFacts(db, subject: subject) else { return (nil, [:]) }
+            return (facts, try Self.ciphertexts(db, of: subject, fields: fields))
+        }
+    }
+
+    /// One statement for the subject's fields rather than one per requested field.
+    static func ciphertexts(_ db: Database, of subject: String, fields: [String]) throws -> [String: Data] {
+        var found: [String: Data] = [:]
+        guard !fields.isEmpty else { return found }
+        let cursor = try Row.fetchCursor(db.cachedStatement(sql: "SELECT field, ciphertext FROM fields WHERE subject_id = ?"), arguments: [subject])
+        while let row = try cursor.next() {
+            let field: String = row[0]
+            if fields.contains(field) { found[field] = row[1] }
+        }
+        return found
+    }
+
+    /// Decrypts ciphertexts read earlier; a field that fails to open is reported in
+    /// `unreadable`.
+    public func open(_ rows: [String: Data], of subject: String) -> (values: [String: String], unreadable: Set<String>) {
+        var values: [String: String] = [:]
+        var unreadable: Set<String> = []
         guard !rows.isEmpty else { return (values, unreadable) }
         guard let (key, _) = try? keyring.subjectKey(subject) else { return (values, Set(rows.keys)) }
         for (field, ciphertext) in rows {
