@@ -48,11 +48,30 @@ public struct LogEntry: Sendable, Hashable {
         policyDigest = row["policy_digest"]
     }
 
-    /// Length-prefixed, so no two different entries share a form.
+    /// Length-prefixed, so no two different entries share a form: `count:part|count:part…`,
+    /// written byte by byte (every decision is hashed on the way to the log).
     var canonicalBytes: [UInt8] {
-        let parts = [String(seq), String(at.millisecondsSinceEpoch), actor, action, purpose, subject, recipient ?? "",
-                     fields.joined(separator: "\n"), outcome, codes.joined(separator: "\n"), policyDigest]
-        return Array(parts.map { "\($0.utf8.count):\($0)" }.joined(separator: "|").utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(256)
+        func part(_ text: String) {
+            if !bytes.isEmpty { bytes.append(UInt8(ascii: "|")) }
+            bytes.append(contentsOf: String(text.utf8.count).utf8)
+            bytes.append(UInt8(ascii: ":"))
+            bytes.append(contentsOf: text.utf8)
+        }
+        func lines(_ items: [String]) {
+            if !bytes.isEmpty { bytes.append(UInt8(ascii: "|")) }
+            let count = items.reduce(0) { $0 + $1.utf8.count } + max(0, items.count - 1)
+            bytes.append(contentsOf: String(count).utf8)
+            bytes.append(UInt8(ascii: ":"))
+            for (index, item) in items.enumerated() {
+                if index > 0 { bytes.append(0x0A) }
+                bytes.append(contentsOf: item.utf8)
+            }
+        }
+        part(String(seq)); part(String(at.millisecondsSinceEpoch)); part(actor); part(action); part(purpose); part(subject)
+        part(recipient ?? ""); lines(fields); part(outcome); lines(codes); part(policyDigest)
+        return bytes
     }
 
     func hash(previous: [UInt8]) -> [UInt8] { Blake2b.hash(Array("custos-log/v1".utf8) + previous + canonicalBytes) }

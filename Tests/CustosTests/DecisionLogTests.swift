@@ -1,4 +1,5 @@
 import Custos
+@testable import CustosStore
 import CustosTestSupport
 import Foundation
 import GRDB
@@ -92,5 +93,30 @@ struct DecisionLogTests {
         #expect(sequences.count == 400)
         #expect(Set(sequences) == Set(1...400))
         #expect(try engine.verifyLog().entries == 400)
+    }
+}
+
+/// Entry hashes chain every log ever written: the canonical form must never change.
+struct CanonicalEntryTests {
+    /// The form as first written, by joining interpolated strings.
+    static func joined(_ entry: LogEntry) -> [UInt8] {
+        let parts = [String(entry.seq), String(entry.at.millisecondsSinceEpoch), entry.actor, entry.action, entry.purpose, entry.subject,
+                     entry.recipient ?? "", entry.fields.joined(separator: "\n"), entry.outcome, entry.codes.joined(separator: "\n"), entry.policyDigest]
+        return Array(parts.map { "\($0.utf8.count):\($0)" }.joined(separator: "|").utf8)
+    }
+
+    @Test func theCanonicalFormIsTheOneTheChainWasBuiltOn() {
+        var random = SplitMix64(seed: 0x10_6E)
+        let words = ["", "a", "é", "P-DEBT-COLLECT", "email=permit", "x|y", "line\nbreak", "12:34", "😀"]
+        for seq in 0..<2_000 {
+            func word() -> String { words[Int.random(in: 0..<words.count, using: &random)] }
+            func list() -> [String] { (0..<Int.random(in: 0...3, using: &random)).map { _ in word() } }
+            let decision = Decision(outcome: .partial, action: .share, subject: word(), purpose: word(), actor: word(), recipient: Bool.random(using: &random) ? word() : nil,
+                                    fields: list().map { FieldOutcome(field: $0, outcome: .permit, reasons: []) }, basis: nil,
+                                    reasons: list().compactMap { _ in Reason(code: .allowLegalBasis, explanation: "") }, obligations: [], policyDigest: word(), hypothetical: false)
+            var entry = LogEntry(decision, at: Instant(millisecondsSinceEpoch: Int64.random(in: -1_000...2_000_000_000_000, using: &random)))
+            entry.seq = Int64(seq)
+            #expect(entry.canonicalBytes == Self.joined(entry))
+        }
     }
 }
