@@ -196,5 +196,15 @@ enum ProbeReadOverhead {
             try metadata.time { _ = try engine.store.vault.existingSubjects([id]) }
         }
         print("facts \(format(nanoseconds: facts.percentile(0.5))), open 10 fields \(format(nanoseconds: fields.percentile(0.5))), one-statement read \(format(nanoseconds: metadata.percentile(0.5)))")
+        // A durable commit of one small row through the same store: the floor of a logged decision.
+        var commit = Samples(), append = Samples()
+        let decision = Evaluator(policy: engine.policy).decide(
+            DecisionRequest(actor: "collections-service", action: .read, subject: "D-0001000", purpose: "P-DEBT-COLLECT", fields: ["email"]),
+            facts: try engine.store.vault.facts(of: "D-0001000")!, at: Instant.now)
+        for _ in 0..<500 {
+            try commit.time { try engine.recordEvent(subject: "D-0001000", event: "file-opened", by: "bench") }
+            try append.time { _ = try engine.store.log.append(decision, at: Instant.now) }
+        }
+        print("durable commit of one row \(format(nanoseconds: commit.percentile(0.5))), one log append alone \(format(nanoseconds: append.percentile(0.5)))")
     }
 }
