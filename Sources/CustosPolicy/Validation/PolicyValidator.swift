@@ -7,6 +7,34 @@ struct PolicyValidator {
     /// Where whole-policy problems (no controller) are reported.
     let anchor: SourceLocation
 
+    /// The declared ids, built once: per-purpose sets made a 10,000-purpose policy quadratic.
+    let known: KnownIds
+
+    init(policy: Policy, sink: DiagnosticSink, anchor: SourceLocation) {
+        self.policy = policy
+        self.sink = sink
+        self.anchor = anchor
+        known = KnownIds(policy)
+    }
+
+    struct KnownIds {
+        let subjects, fields, notices, retentionRules, lifecycleEvents, recipients, actors, purposes: Set<String>
+        let recipientsById: [String: Recipient]
+
+        init(_ policy: Policy) {
+            func ids<T>(_ items: [T], _ id: (T) -> Ref) -> Set<String> { Set(items.map { id($0).id }) }
+            subjects = ids(policy.subjectCategories, \.id)
+            fields = ids(policy.fields, \.id)
+            notices = ids(policy.notices, \.id)
+            retentionRules = ids(policy.retentionRules, \.id)
+            lifecycleEvents = ids(policy.lifecycleEvents, \.id).union(["collected"])
+            recipients = ids(policy.recipients, \.id)
+            actors = ids(policy.actors, \.id)
+            purposes = ids(policy.purposes, \.id)
+            recipientsById = Dictionary(policy.recipients.map { ($0.id.id, $0) }, uniquingKeysWith: { first, _ in first })
+        }
+    }
+
     private var fieldsById: [String: FieldDefinition] { Dictionary(policy.fields.map { ($0.id.id, $0) }, uniquingKeysWith: { a, _ in a }) }
 
     func validate() {
@@ -21,16 +49,13 @@ struct PolicyValidator {
         for notice in policy.notices { validate(notice) }
         for recipient in policy.recipients { validate(recipient) }
         for rule in policy.retentionRules {
-            resolve([rule.from], in: lifecycleEventIds, kind: "lifecycle event")
+            resolve([rule.from], in: known.lifecycleEvents, kind: "lifecycle event")
         }
         warnAboutUnused()
     }
 
     // MARK: references
 
-    private var lifecycleEventIds: Set<String> { Set(policy.lifecycleEvents.map(\.id.id)).union(["collected"]) }
-
-    private func ids<T>(_ items: [T], _ id: (T) -> Ref) -> Set<String> { Set(items.map { id($0).id }) }
 
     /// Reports every reference whose id is not declared, with a suggestion for near misses.
     private func resolve(_ refs: [Ref], in known: Set<String>, kind: String) {
@@ -46,20 +71,19 @@ struct PolicyValidator {
     private func validate(_ purpose: Purpose, fields: [String: FieldDefinition]) {
         let where_ = purpose.id.location
         let name = "purpose '\(purpose.id)'"
-        let subjectIds = ids(policy.subjectCategories, \.id)
-        resolve(purpose.subjects, in: subjectIds, kind: "subject category")
-        resolve(purpose.fields, in: Set(fields.keys), kind: "field")
-        if let notice = purpose.notice { resolve([notice], in: ids(policy.notices, \.id), kind: "notice") }
-        if let retention = purpose.retention { resolve([retention], in: ids(policy.retentionRules, \.id), kind: "retention rule") }
-        if let start = purpose.startsWith { resolve([start], in: lifecycleEventIds, kind: "lifecycle event") }
-        resolve(purpose.recipients, in: ids(policy.recipients, \.id), kind: "recipient")
+        resolve(purpose.subjects, in: known.subjects, kind: "subject category")
+        resolve(purpose.fields, in: known.fields, kind: "field")
+        if let notice = purpose.notice { resolve([notice], in: known.notices, kind: "notice") }
+        if let retention = purpose.retention { resolve([retention], in: known.retentionRules, kind: "retention rule") }
+        if let start = purpose.startsWith { resolve([start], in: known.lifecycleEvents, kind: "lifecycle event") }
+        resolve(purpose.recipients, in: known.recipients, kind: "recipient")
         if let actors = purpose.actors {
-            resolve(actors, in: ids(policy.actors, \.id), kind: "actor")
+            resolve(actors, in: known.actors, kind: "actor")
         } else {
             sink.warning(.purposeOpenToAllActors, "\(name) lists no 'actors', so every actor may use it", at: where_)
         }
         if let compatibility = purpose.compatibleWith {
-            resolve(compatibility.purposes, in: ids(policy.purposes, \.id), kind: "purpose")
+            resolve(compatibility.purposes, in: known.purposes, kind: "purpose")
             if compatibility.assessment == nil, !compatibility.purposes.isEmpty {
                 sink.error(.compatibilityWithoutAssessment, "\(name) claims Art. 6(4) compatibility without an 'assessment' reference", at: where_)
             }
@@ -127,7 +151,7 @@ struct PolicyValidator {
         }
 
         for recipientRef in purpose.recipients {
-            guard let recipient = policy.recipient(recipientRef.id), let dpa = recipient.dpa,
+            guard let recipient = known.recipientsById[recipientRef.id], let dpa = recipient.dpa,
                   recipient.role == .processor || recipient.role == .subProcessor else { continue }
             if !dpa.purposes.contains(purpose.id) {
                 sink.warning(.dpaScopeExcludesPurpose, "processor '\(recipient.id)' is a recipient of \(name) but its DPA does not cover the purpose; shares will be denied", at: recipientRef.location)
@@ -138,9 +162,9 @@ struct PolicyValidator {
     // MARK: notices
 
     private func validate(_ notice: Notice) {
-        let purposeIds = ids(policy.purposes, \.id)
-        let fieldIds = ids(policy.fields, \.id)
-        let recipientIds = ids(policy.recipients, \.id)
+        let purposeIds = known.purposes
+        let fieldIds = known.fields
+        let recipientIds = known.recipients
         for version in notice.versions {
             for scope in version.purposes {
                 resolve([scope.purpose], in: purposeIds, kind: "purpose")
@@ -154,12 +178,12 @@ struct PolicyValidator {
 
     private func validate(_ recipient: Recipient) {
         let name = "recipient '\(recipient.id)'"
-        let fieldIds = ids(policy.fields, \.id)
-        let recipientIds = ids(policy.recipients, \.id)
+        let fieldIds = known.fields
+        let recipientIds = known.recipients
         resolve(recipient.fields ?? [], in: fieldIds, kind: "field")
         resolve(recipient.subProcessors, in: recipientIds, kind: "recipient")
         if let dpa = recipient.dpa {
-            resolve(dpa.purposes, in: ids(policy.purposes, \.id), kind: "purpose")
+            resolve(dpa.purposes, in: known.purposes, kind: "purpose")
             resolve(dpa.fields, in: fieldIds, kind: "field")
         }
         switch recipient.role {
@@ -173,7 +197,7 @@ struct PolicyValidator {
         if recipient.role == .subProcessor {
             if let processorRef = recipient.engagedBy {
                 resolve([processorRef], in: recipientIds, kind: "recipient")
-                if let processor = policy.recipient(processorRef.id), !processor.subProcessors.contains(recipient.id) {
+                if let processor = known.recipientsById[processorRef.id], !processor.subProcessors.contains(recipient.id) {
                     sink.error(.subProcessorWithoutProcessor, "\(name) is engaged by '\(processorRef.id)', which does not list it under 'sub-processors' (Art. 28(2))", at: processorRef.location)
                 }
             } else {
