@@ -9,7 +9,7 @@ import CustosPolicy
 /// `Codable` code, which decides and words every error. So the fast path can only be faster,
 /// never different: a test holds its results equal to the Codable path's.
 enum BatchLineReader {
-    indirect enum Value {
+    enum Value {
         case object([(String, Value)])
         case array([Value])
         case string(String)
