@@ -126,6 +126,15 @@ enum VaultBenchmarks {
         try? FileManager.default.removeItem(at: folder)
     }
 
+    /// A fresh vault in a temporary folder, for the profile and probe modes.
+    static func temporaryEngine(_ name: String, seedFolder: String) throws -> PrivacyEngine {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("custos-bench-\(name)")
+        try? FileManager.default.removeItem(at: folder)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return try PrivacyEngine.initialise(vault: folder.appendingPathComponent("custos.db").path,
+                                            masterKey: .file(folder.appendingPathComponent("custos.key").path), policies: seedFolder)
+    }
+
     /// One durable write on this disk: the floor of a durable decision.
     static func fsyncCost(in folder: URL) throws -> Double {
         let path = folder.appendingPathComponent("fsync-probe").path
@@ -146,11 +155,7 @@ enum VaultBenchmarks {
 /// A short import for `valgrind --tool=callgrind`.
 enum ProfileImport {
     static func run(seedFolder: String) throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("custos-bench-import")
-        try? FileManager.default.removeItem(at: folder)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let engine = try PrivacyEngine.initialise(vault: folder.appendingPathComponent("custos.db").path,
-                                                  masterKey: .file(folder.appendingPathComponent("custos.key").path), policies: seedFolder)
+        let engine = try VaultBenchmarks.temporaryEngine("import", seedFolder: seedFolder)
         let start = Date()
         try engine.addSubjects((1..<10_001).map(VaultBenchmarks.subject), by: "bench")
         print("first 10000: \(Date().timeIntervalSince(start)) s")
@@ -164,11 +169,7 @@ enum ProfileImport {
 /// Gated reads of ten fields for `valgrind --tool=callgrind`.
 enum ProfileRead {
     static func run(seedFolder: String) throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("custos-bench-read")
-        try? FileManager.default.removeItem(at: folder)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let engine = try PrivacyEngine.initialise(vault: folder.appendingPathComponent("custos.db").path,
-                                                  masterKey: .file(folder.appendingPathComponent("custos.key").path), policies: seedFolder)
+        let engine = try VaultBenchmarks.temporaryEngine("read", seedFolder: seedFolder)
         try engine.addSubjects((0..<3_000).map(VaultBenchmarks.subject), by: "bench")
         var permitted = 0
         for round in 0..<2_000 {
@@ -182,11 +183,7 @@ enum ProfileRead {
 /// How much of a read is GRDB's transaction around it.
 enum ProbeReadOverhead {
     static func run(seedFolder: String) throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("custos-bench-probe")
-        try? FileManager.default.removeItem(at: folder)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let engine = try PrivacyEngine.initialise(vault: folder.appendingPathComponent("custos.db").path,
-                                                  masterKey: .file(folder.appendingPathComponent("custos.key").path), policies: seedFolder)
+        let engine = try VaultBenchmarks.temporaryEngine("probe", seedFolder: seedFolder)
         try engine.addSubjects((0..<3_000).map(VaultBenchmarks.subject), by: "bench")
         var facts = Samples(), fields = Samples(), metadata = Samples()
         for round in 0..<5_000 {
