@@ -31,6 +31,26 @@ extension Vault {
 
     private static func joined(_ list: [String]?) -> String? { list.map { $0.joined(separator: "\n") } }
 
+    // One reading of each officer record, for the facts and for the officer's own lists.
+
+    static func lines(_ text: String?) -> [String]? { text.map { $0.split(separator: "\n").map(String.init) } }
+
+    static func objection(_ row: Row) -> Objection {
+        Objection(purpose: row["purpose"], kind: ObjectionKind(rawValue: row["kind"]) ?? .general, at: Instant(millisecondsSinceEpoch: row["effective_at"]),
+                  assessment: (row["assessment"] as String?).flatMap(ObjectionAssessment.init(rawValue:)), assessmentReference: row["assessment_reference"])
+    }
+
+    static func restriction(_ row: Row) -> Restriction {
+        Restriction(fields: lines(row["fields"]), since: Instant(millisecondsSinceEpoch: row["since"]),
+                    lifted: (row["lifted"] as Int64?).map(Instant.init(millisecondsSinceEpoch:)), ground: row["ground"])
+    }
+
+    static func legalHold(_ row: Row) -> LegalHold? {
+        guard let since = LocalDate(parsing: row["since"]) else { return nil }
+        return LegalHold(reference: row["reference"], since: since, until: (row["until"] as String?).flatMap(LocalDate.init(parsing:)),
+                         fields: lines(row["fields"]), purposes: lines(row["purposes"]))
+    }
+
     public func placeHold(subject: String, reference: String, since: LocalDate, fields: [String]?, purposes: [String]?, by actor: String) throws -> Int64 {
         try pool.write { db in
             try requireSubject(db, subject)
@@ -51,11 +71,7 @@ extension Vault {
     public func holds(of subject: String) throws -> [StoredHold] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM legal_holds WHERE subject_id = ? ORDER BY id", arguments: [subject]).compactMap { row in
-                guard let since = LocalDate(parsing: row["since"]) else { return nil }
-                return StoredHold(id: row["id"], hold: LegalHold(
-                    reference: row["reference"], since: since, until: (row["until"] as String?).flatMap(LocalDate.init(parsing:)),
-                    fields: (row["fields"] as String?).map { $0.split(separator: "\n").map(String.init) },
-                    purposes: (row["purposes"] as String?).map { $0.split(separator: "\n").map(String.init) }))
+                Self.legalHold(row).map { StoredHold(id: row["id"], hold: $0) }
             }
         }
     }
@@ -82,9 +98,7 @@ extension Vault {
     public func objections(of subject: String) throws -> [StoredObjection] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM objections WHERE subject_id = ? ORDER BY id", arguments: [subject]).map { row in
-                StoredObjection(id: row["id"], objection: Objection(
-                    purpose: row["purpose"], kind: ObjectionKind(rawValue: row["kind"]) ?? .general, at: Instant(millisecondsSinceEpoch: row["effective_at"]),
-                    assessment: (row["assessment"] as String?).flatMap(ObjectionAssessment.init(rawValue:)), assessmentReference: row["assessment_reference"]))
+                StoredObjection(id: row["id"], objection: Self.objection(row))
             }
         }
     }
@@ -112,10 +126,8 @@ extension Vault {
     public func restrictions(of subject: String) throws -> [StoredRestriction] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM restrictions WHERE subject_id = ? ORDER BY id", arguments: [subject]).map { row in
-                StoredRestriction(id: row["id"], restriction: Restriction(
-                    fields: (row["fields"] as String?).map { $0.split(separator: "\n").map(String.init) }, since: Instant(millisecondsSinceEpoch: row["since"]),
-                    lifted: (row["lifted"] as Int64?).map(Instant.init(millisecondsSinceEpoch:)), ground: row["ground"]),
-                    subjectInformedAt: (row["subject_informed_at"] as Int64?).map(Instant.init(millisecondsSinceEpoch:)))
+                StoredRestriction(id: row["id"], restriction: Self.restriction(row),
+                                  subjectInformedAt: (row["subject_informed_at"] as Int64?).map(Instant.init(millisecondsSinceEpoch:)))
             }
         }
     }

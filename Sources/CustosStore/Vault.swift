@@ -203,20 +203,9 @@ public final class Vault: Sendable {
             default: flags[5]
             }
         }
-        if has("has_objections") { facts.objections = try Row.fetchAll(db.cachedStatement(sql: "SELECT purpose, kind, effective_at, assessment, assessment_reference FROM objections WHERE subject_id = ? ORDER BY id"), arguments: [subject]).map { row in
-            Objection(purpose: row["purpose"], kind: ObjectionKind(rawValue: row["kind"]) ?? .general, at: Instant(millisecondsSinceEpoch: row["effective_at"]),
-                      assessment: (row["assessment"] as String?).flatMap(ObjectionAssessment.init(rawValue:)), assessmentReference: row["assessment_reference"])
-        } }
-        if has("has_restrictions") { facts.restrictions = try Row.fetchAll(db.cachedStatement(sql: "SELECT fields, since, lifted, ground FROM restrictions WHERE subject_id = ? ORDER BY id"), arguments: [subject]).map { row in
-            Restriction(fields: (row["fields"] as String?).map { $0.split(separator: "\n").map(String.init) }, since: Instant(millisecondsSinceEpoch: row["since"]),
-                        lifted: (row["lifted"] as Int64?).map(Instant.init(millisecondsSinceEpoch:)), ground: row["ground"])
-        } }
-        if has("has_holds") { facts.legalHolds = try Row.fetchAll(db.cachedStatement(sql: "SELECT reference, since, until, fields, purposes FROM legal_holds WHERE subject_id = ? ORDER BY id"), arguments: [subject]).compactMap { row in
-            guard let since = LocalDate(parsing: row["since"]) else { return nil }
-            return LegalHold(reference: row["reference"], since: since, until: (row["until"] as String?).flatMap(LocalDate.init(parsing:)),
-                             fields: (row["fields"] as String?).map { $0.split(separator: "\n").map(String.init) },
-                             purposes: (row["purposes"] as String?).map { $0.split(separator: "\n").map(String.init) })
-        } }
+        if has("has_objections") { facts.objections = try Row.fetchAll(db.cachedStatement(sql: "SELECT purpose, kind, effective_at, assessment, assessment_reference FROM objections WHERE subject_id = ? ORDER BY id"), arguments: [subject]).map(Self.objection) }
+        if has("has_restrictions") { facts.restrictions = try Row.fetchAll(db.cachedStatement(sql: "SELECT fields, since, lifted, ground FROM restrictions WHERE subject_id = ? ORDER BY id"), arguments: [subject]).map(Self.restriction) }
+        if has("has_holds") { facts.legalHolds = try Row.fetchAll(db.cachedStatement(sql: "SELECT reference, since, until, fields, purposes FROM legal_holds WHERE subject_id = ? ORDER BY id"), arguments: [subject]).compactMap(Self.legalHold) }
         if has("has_erasures") {
             facts.erasedFields = try String.fetchAll(db.cachedStatement(sql: "SELECT field FROM erased_fields WHERE subject_id = ? ORDER BY field"), arguments: [subject])
         }
