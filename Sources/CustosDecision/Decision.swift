@@ -71,16 +71,30 @@ public struct FieldOutcome: Sendable, Hashable, Codable {
 public struct Reason: Sendable, Hashable, Codable {
     public var code: ReasonCode
     public var article: String
-    /// One line for a human; names ids and dates, never personal data values.
-    public var explanation: String
+    /// One line for a human; names ids and dates, never personal data values. Joined from
+    /// its pieces when read (see `Explanation`).
+    public var explanation: String {
+        get { message.description }
+        set { message = Explanation(newValue) }
+    }
+    /// The explanation as pieces, for writers that copy them without joining them first.
+    public var message: Explanation
     /// The fields the reason applies to; empty when it applies to the whole request.
     public var fields: [String]
 
     public init(code: ReasonCode, explanation: String, fields: [String] = []) {
+        self.init(code: code, message: Explanation(explanation), fields: fields)
+    }
+
+    public init(code: ReasonCode, message: Explanation, fields: [String] = []) {
         self.code = code
         self.article = code.article
-        self.explanation = explanation
+        self.message = message
         self.fields = fields
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case code, article, message = "explanation", fields
     }
 }
 

@@ -3,20 +3,20 @@ import CustosPolicy
 extension Evaluation {
     /// Step 4: the basis for this subject's category is valid at the date (gdpr.md §3, §4, §7).
     mutating func legalBasis(subjectId: Int) {
-        guard let compiled = compiledPurpose, let purpose else { return }
-        guard let basis = compiled.basisBySubject[subjectId] else { return }  // step 3 already denied
+        guard let rules else { return }
+        guard let basis = rules.basisBySubject[subjectId] else { return }  // step 3 already denied
         self.basis = basis
         var valid = true
         switch basis {
         case .consent:
-            valid = consentIsValid(purpose)
+            valid = consentIsValid(rules)
         case .contract:
             if facts.subject?.contractParty != true {
                 blockAll(.noLegalBasis, "purpose '\(request.purpose)' rests on a contract, but the subject is not party to a contract with the controller")
                 valid = false
             }
         case .legitimateInterest:
-            if !compiled.hasLIA {
+            if !rules.hasLIA {
                 blockAll(.noLegalBasis, "purpose '\(request.purpose)' rests on legitimate interest without a recorded assessment")
                 valid = false
             }
@@ -24,11 +24,15 @@ extension Evaluation {
             break
         }
         if valid {
-            inform(.allowLegalBasis, compiled.allowExplanation[subjectId] ?? "\(basis.rawValue) (\(basis.article)) is valid for purpose '\(request.purpose)'")
+            if let written = rules.allowExplanation[subjectId] {
+                inform(.allowLegalBasis, Explanation(written))
+            } else {
+                inform(.allowLegalBasis, "\(basis.rawValue) (\(basis.article)) is valid for purpose '\(request.purpose)'")
+            }
         }
-        objections(basis: basis, purpose: purpose)
-        electronicMarketing(basis: basis, purpose: purpose)
-        if purpose.cookies == .tracking, basis != .consent {
+        objections(basis: basis, rules: rules)
+        electronicMarketing(basis: basis, rules: rules)
+        if rules.purpose.cookies == .tracking, basis != .consent {
             blockAll(.cookieConsentRequired, "purpose '\(request.purpose)' uses tracking cookies, which need consent")
         }
     }
@@ -36,23 +40,24 @@ extension Evaluation {
     /// Art. 21: a direct-marketing objection is absolute; a general one stops processing on
     /// legitimate interest or public task unless legal claims or a recorded assessment of
     /// compelling grounds override it.
-    private mutating func objections(basis: LegalBasis, purpose: Purpose) {
+    private mutating func objections(basis: LegalBasis, rules: CompiledPurpose) {
         // An Art. 22 objection asks for a human, not for the processing to stop (step 7).
         let relevant = facts.objections.filter { $0.at <= at && $0.kind != .automatedDecision && ($0.purpose == nil || $0.purpose == request.purpose) }
-        if purpose.directMarketing == nil, facts.objections.contains(where: { $0.at <= at && $0.kind == .directMarketing }) {
+        guard !facts.objections.isEmpty else { return }
+        if !rules.directMarketing, facts.objections.contains(where: { $0.at <= at && $0.kind == .directMarketing }) {
             for (index, id) in fieldIds.enumerated() where id.map({ policy.policy.fields[$0].suppressionEntry }) ?? false {
                 inform(.suppressionAllowed, "'\(fieldNames[index])' is kept to honour the objection to direct marketing", field: index)
             }
         }
         guard !relevant.isEmpty else { return }
-        if purpose.directMarketing != nil {
+        if rules.directMarketing {
             blockAll(.objectionDirectMarketing, "the subject objected to direct marketing; '\(request.purpose)' must stop (Art. 21(3))")
             return
         }
         guard basis == .legitimateInterest || basis == .publicTask else { return }
         let general = relevant.filter { $0.kind == .general }
         guard !general.isEmpty else { return }
-        if purpose.legalClaims {
+        if rules.legalClaims {
             inform(.objectionOverriddenLegalClaims, "the subject's objection does not stop '\(request.purpose)': it serves legal claims")
         } else if !general.allSatisfy({ $0.assessment == .overridden && $0.assessmentReference != nil }) {
             blockAll(.objectionNoCompellingGrounds, "the subject objected to '\(request.purpose)' and no assessment of compelling legitimate grounds is recorded")
@@ -61,8 +66,8 @@ extension Evaluation {
 
     /// Tw Art. 11.7: electronic marketing needs consent, or the soft opt-in towards existing
     /// customers.
-    private mutating func electronicMarketing(basis: LegalBasis, purpose: Purpose) {
-        guard let channel = purpose.directMarketing?.channel, channel == .email || channel == .sms, basis != .consent else { return }
+    private mutating func electronicMarketing(basis: LegalBasis, rules: CompiledPurpose) {
+        guard rules.directMarketing, let channel = rules.purpose.directMarketing?.channel, channel == .email || channel == .sms, basis != .consent else { return }
         if facts.subject?.contractParty == true {
             inform(.softOptIn, "\(channel.rawValue) marketing to an existing customer under the soft opt-in")
         } else {
@@ -74,18 +79,19 @@ extension Evaluation {
 
     /// Checks every validity condition of the consent in force at the date; returns whether
     /// it carries the processing.
-    private mutating func consentIsValid(_ purpose: Purpose) -> Bool {
-        let records = facts.consents.filter { $0.purpose == request.purpose }
-        var latest: (event: ConsentEvent, record: ConsentRecord)?
-        for record in records {
-            for event in record.events where event.at <= at {
-                if latest == nil || latest!.event.at <= event.at { latest = (event, record) }
+    private mutating func consentIsValid(_ rules: CompiledPurpose) -> Bool {
+        var latest: (record: Int, event: Int)?
+        for (recordIndex, record) in facts.consents.enumerated() where record.purpose == request.purpose {
+            for (eventIndex, event) in record.events.enumerated() where event.at <= at {
+                if latest.map({ facts.consents[$0.record].events[$0.event].at <= event.at }) ?? true { latest = (recordIndex, eventIndex) }
             }
         }
-        guard let (event, record) = latest else {
+        guard let latest else {
             blockAll(.consentMissing, "the subject never consented to '\(request.purpose)'")
             return false
         }
+        let record = facts.consents[latest.record]
+        let event = record.events[latest.event]
         switch event.state {
         case .given, .renewed:
             break
@@ -104,11 +110,13 @@ extension Evaluation {
         }
         var valid = true
         // Demonstrable: the notice version it was given under must exist (Art. 7(1)).
-        let notice = compiledPurpose?.notice.map { policy.policy.notices[$0] }
+        let noticeIndex = rules.notice
         let reference = record.noticeReference
-        let givenVersion = reference.flatMap { ref in notice?.versions.first { $0.version == ref.version && notice?.id.id == ref.id } }
-        if givenVersion == nil {
-            blockAll(.consentUnprovable, "the consent for '\(request.purpose)' does not name a version of notice '\(purpose.notice?.id ?? "?")' that exists")
+        let givenIndex = noticeIndex.flatMap { noticeIndex in
+            reference.flatMap { ref in policy.policy.notices[noticeIndex].versionIndex(of: ref.version, notice: ref.id) }
+        }
+        if givenIndex == nil {
+            blockAll(.consentUnprovable, "the consent for '\(request.purpose)' does not name a version of notice '\(rules.purpose.notice?.id ?? "?")' that exists")
             valid = false
         }
         if event.preTicked || !(event.method?.isAffirmative ?? false) {
@@ -119,15 +127,16 @@ extension Evaluation {
             blockAll(.consentNotFreelyGiven, "the consent was a condition of a service that does not need it")
             valid = false
         }
-        if let validity = purpose.consentValidity, date > policy.localDate(of: event.at).adding(validity) {
+        if let validity = rules.purpose.consentValidity, date > policy.localDate(of: event.at).adding(validity) {
             blockAll(.consentExpired, "the consent of \(event.at) was valid for \(validity)")
             valid = false
         }
-        if let notice, let givenVersion, !noticeCovers(notice, given: givenVersion) {
-            blockAll(.consentNoticeVersionMismatch, "notice '\(notice.id)' changed materially for '\(request.purpose)' after version \(givenVersion.version); fresh consent is needed")
+        if let noticeIndex, let givenIndex, !noticeCovers(policy.policy.notices[noticeIndex], given: givenIndex) {
+            let notice = policy.policy.notices[noticeIndex]
+            blockAll(.consentNoticeVersionMismatch, "notice '\(notice.id)' changed materially for '\(request.purpose)' after version \(notice.versions[givenIndex].version); fresh consent is needed")
             valid = false
         }
-        if isUnderage(event, purpose: purpose), !hasParentalAuthorisation(event) {
+        if isUnderage(event, mayInvolveMinors: rules.purpose.mayInvolveMinors), !hasParentalAuthorisation(event) {
             blockAll(.consentUnderage, "the subject was under 16 (or of unknown age for a purpose that may involve minors) and no verified parental authorisation is recorded")
             valid = false
         }
@@ -136,8 +145,10 @@ extension Evaluation {
 
     /// gdpr.md §4.3, per purpose: the version in force covers no more than the version the
     /// consent was given under, unless no version in between changed materially.
-    private func noticeCovers(_ notice: Notice, given: NoticeVersion) -> Bool {
-        guard let current = notice.version(inForceOn: date), current.version > given.version else { return true }
+    private func noticeCovers(_ notice: borrowing Notice, given givenIndex: Int) -> Bool {
+        guard let currentIndex = notice.versionIndex(inForceOn: date),
+              notice.versions[currentIndex].version > notice.versions[givenIndex].version else { return true }
+        let given = notice.versions[givenIndex], current = notice.versions[currentIndex]
         let givenScope = given.scope(of: request.purpose)
         guard let currentScope = current.scope(of: request.purpose) else { return true }
         guard let givenScope else { return false }
@@ -151,10 +162,10 @@ extension Evaluation {
 
     /// The birth date decides; without it a declared age at consent; without either, only a
     /// purpose that may involve minors treats the subject as possibly under 16.
-    private func isUnderage(_ event: ConsentEvent, purpose: Purpose) -> Bool {
+    private func isUnderage(_ event: ConsentEvent, mayInvolveMinors: Bool) -> Bool {
         if let birthDate = facts.subject?.birthDate { return birthDate.completedYears(until: policy.localDate(of: event.at)) < 16 }
         if let age = event.ageAtConsent { return age < 16 }
-        return purpose.mayInvolveMinors
+        return mayInvolveMinors
     }
 
     private func hasParentalAuthorisation(_ event: ConsentEvent) -> Bool {

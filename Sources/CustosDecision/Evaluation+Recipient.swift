@@ -5,30 +5,31 @@ extension Evaluation {
     /// DPA that covers purpose and fields, each field is one the recipient may receive, and a
     /// destination outside the EEA has a Chapter V mechanism.
     mutating func recipientAndTransfer() {
-        guard let compiled = compiledPurpose else { return }
+        guard let rules else { return }
         guard let name = request.recipient else {
             blockAll(.recipientNotDeclared, "a share must name its recipient")
             return
         }
-        guard let id = policy.recipients.id(name), compiled.recipients.contains(id) else {
+        guard let id = policy.recipients.id(name), rules.recipients.contains(id) else {
             blockAll(.recipientNotDeclared, "recipient '\(name)' is not declared for purpose '\(request.purpose)'")
             return
         }
-        let recipient = policy.policy.recipients[id]
-        let rules = policy.compiledRecipients[id]
+        let compiledRecipient = policy.compiledRecipients[id]
+        let recipient = compiledRecipient.recipient
         if recipient.role == .processor || recipient.role == .subProcessor {
-            processorAgreement(recipient, rules: rules)
+            processorAgreement(compiledRecipient)
         }
-        if let allowed = rules.allowedFields {
+        if let allowed = compiledRecipient.allowedFields {
             for (index, field) in fieldIds.enumerated() where !(field.map { allowed.contains($0) } ?? false) {
                 block(field: index, .dataCategoryNotInPurpose, "recipient '\(name)' may not receive '\(fieldNames[index])'")
             }
         }
-        transfer(to: recipient)
+        transfer(to: compiledRecipient)
         oblige(.recordDisclosure)
     }
 
-    private mutating func processorAgreement(_ recipient: Recipient, rules: CompiledRecipient) {
+    private mutating func processorAgreement(_ rules: CompiledRecipient) {
+        let recipient = rules.recipient
         let name = recipient.id.id
         guard let dpa = recipient.dpa, dpa.status == .active else {
             blockAll(.processorAgreementMissing, "processor '\(name)' has no active Art. 28 agreement")

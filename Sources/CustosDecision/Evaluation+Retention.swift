@@ -25,10 +25,12 @@ extension Evaluation {
     /// The date the retention period of a field starts, or nil while it has not started.
     func startDate(of index: Int, rule: RetentionRule) -> LocalDate? {
         var start: LocalDate?
-        if rule.from.id == "collected", let collected = facts.fields.first(where: { $0.field == fieldNames[index] })?.collected {
+        if rule.from.id == "collected", let provenance = provenanceIndex(of: index), let collected = facts.fields[provenance].collected {
             start = collected
         } else {
-            start = facts.events.filter { $0.event == rule.from.id && $0.date <= date }.map(\.date).max()
+            for event in facts.events where event.event == rule.from.id && event.date <= date {
+                if start.map({ $0 < event.date }) ?? true { start = event.date }
+            }
         }
         guard let start else { return nil }
         return rule.fromYearEnd ? LocalDate(year: start.year, month: 12, day: 31) : start
@@ -47,10 +49,11 @@ extension Evaluation {
     /// recipients told. A purpose keeps only what it holds: a value collected for it, or any of
     /// its fields once it has begun for the subject (`starts-with`, else its retention start).
     mutating func erasureGrounds() {
-        guard let purpose, let compiled = compiledPurpose, let rule = retentionRule else { return }
+        guard let rules, let rule = retentionRule else { return }
+        let purpose = rules.purpose
         let begun = purposeHasBegun(purpose, rule: rule)
-        for index in fieldNames.indices where !isBlocked(index) && (fieldIds[index].map { compiled.fields.contains($0) } ?? false) {
-            let collectedForIt = facts.fields.first { $0.field == fieldNames[index] }?.collectedFor?.contains(request.purpose) ?? false
+        for index in fieldNames.indices where !isBlocked(index) && (fieldIds[index].map { rules.fields.contains($0) } ?? false) {
+            let collectedForIt = provenanceIndex(of: index).flatMap { facts.fields[$0].collectedFor?.contains(request.purpose) } ?? false
             guard begun || collectedForIt else { continue }
             let start = startDate(of: index, rule: rule)
             if let hold = activeHold(for: index) {
@@ -61,7 +64,7 @@ extension Evaluation {
             if let minimum = rule.minimum, start.map({ date <= $0.adding(minimum) }) ?? true {
                 let ground = rule.minimumGround ?? rule.ground
                 block(field: index, .erasurePartialLegalObligation, "'\(fieldNames[index])' must be kept at least \(minimum) from \(rule.from.id) (\(ground))")
-            } else if !expired, purpose.allBases.contains(.legalObligation) {
+            } else if !expired, rules.usesLegalObligation {
                 block(field: index, .erasurePartialLegalObligation, "'\(fieldNames[index])' is kept under a legal obligation (\(purpose.law.joined(separator: "; ")))")
             }
             if !expired, purpose.legalClaims {
@@ -82,12 +85,13 @@ extension Evaluation {
     /// Step 6: restricted data may only be stored, except with consent or for legal claims
     /// (Art. 18(2)).
     mutating func restriction() {
-        guard request.action != .store, let purpose else { return }
+        guard request.action != .store, let rules else { return }
+        guard !facts.restrictions.isEmpty else { return }
         let active = facts.restrictions.filter { $0.since <= at && ($0.lifted.map { at < $0 } ?? true) }
         guard !active.isEmpty else { return }
         let consentException = basis == .consent && !reasons.contains { $0.code.isBlocking && consentCodes.contains($0.code) }
         for index in fieldNames.indices where active.contains(where: { $0.fields?.contains(fieldNames[index]) ?? true }) {
-            if purpose.legalClaims {
+            if rules.legalClaims {
                 inform(.restrictionExceptionLegalClaims, "restricted data used for legal claims (Art. 18(2))", field: index)
             } else if !consentException {
                 block(field: index, .restrictedStorageOnly, "processing of '\(fieldNames[index])' is restricted: storage only")
@@ -105,7 +109,7 @@ extension Evaluation {
     /// A subject's Art. 22(3) objection asks for the same human for every automated decision
     /// under the purpose, whatever its effect.
     mutating func automatedDecision() {
-        guard let profiling = purpose?.profiling, profiling.automatedDecision else { return }
+        guard let profiling = rules?.purpose.profiling, profiling.automatedDecision else { return }
         let significant = profiling.effect == .legal || profiling.effect == .similarlySignificant
         let objected = facts.objections.contains { $0.at <= at && $0.kind == .automatedDecision && ($0.purpose == nil || $0.purpose == request.purpose) }
         guard significant || objected else { return }

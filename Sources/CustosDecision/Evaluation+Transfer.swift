@@ -3,7 +3,8 @@ import CustosPolicy
 extension Evaluation {
     /// Step 9, in the order of gdpr.md §12: EEA, Art. 48, adequacy (in force, in scope), SCC
     /// or BCR with a TIA, Art. 49 derogations (procedure, occasional), otherwise deny.
-    mutating func transfer(to recipient: Recipient) {
+    mutating func transfer(to compiled: CompiledRecipient) {
+        let recipient = compiled.recipient
         let name = recipient.id.id
         let destination: String
         switch recipient.country {
@@ -22,8 +23,7 @@ extension Evaluation {
             }
             destination = given
         }
-        let data = policy.policy.referenceData
-        if data.isEEA(destination) {
+        if policy.isEEA(destination) {
             inform(.intraEEA, "\(destination) is in the EEA: no Chapter V transfer")
             return
         }
@@ -31,13 +31,13 @@ extension Evaluation {
             blockAll(.art48ForeignOrderNotBasis, "an order of a court or authority of \(destination) is not on its own a ground for transfer")
             return
         }
-        var refusals: [(ReasonCode, String)] = []
-        if let adequacy = data.adequacyDecision(for: destination) {
+        var refusals: [(ReasonCode, Explanation)] = []
+        if let adequacy = policy.policy.referenceData.adequacyDecision(for: destination) {
             if !adequacy.isInForce(on: date) {
                 refusals.append((.transferAdequacyNotInForce, "the adequacy decision for \(destination) (\(adequacy.decision)) is not in force on \(date)"))
             } else if let missing = adequacy.requires.first(where: { !recipientHas($0, recipient) }) {
                 let code: ReasonCode = missing == "dpf-certified" ? .transferDPFNotCertified : .transferAdequacyOutOfScope
-                let why = missing == "dpf-certified" ? "'\(name)' has no active Data Privacy Framework certification on \(date)" : "'\(name)' is not '\(missing)', which the adequacy decision for \(destination) requires"
+                let why: Explanation = missing == "dpf-certified" ? "'\(name)' has no active Data Privacy Framework certification on \(date)" : "'\(name)' is not '\(missing)', which the adequacy decision for \(destination) requires"
                 refusals.append((code, why))
             } else if let excluded = adequacy.excludes.first(where: { recipient.attributes.contains($0) }) {
                 refusals.append((.transferAdequacyOutOfScope, "the adequacy decision for \(destination) excludes '\(excluded)' recipients"))
@@ -85,7 +85,7 @@ extension Evaluation {
     }
 
     /// Why an Art. 49 derogation does not carry this share, or nil when it does.
-    private func derogationRefusal(_ derogation: Derogation, recipient: String) -> (ReasonCode, String)? {
+    private func derogationRefusal(_ derogation: Derogation, recipient: String) -> (ReasonCode, Explanation)? {
         guard derogation.ground == .legalClaims else {
             return (.transferNoMechanism, "derogation \(derogation.ground.rawValue) is not supported by the engine; only Art. 49(1)(e) is")
         }

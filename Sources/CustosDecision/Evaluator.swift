@@ -18,17 +18,26 @@ public struct Evaluator: Sendable {
     /// Decides a request. `hypothetical` marks decisions on supplied facts, which are
     /// never logged.
     public func decide(_ request: DecisionRequest, facts: Facts, at: Instant, hypothetical: Bool = false) -> Decision {
-        var evaluation = Evaluation(policy: policy, request: request, facts: facts, at: at)
-        evaluation.run()
-        return evaluation.decision(hypothetical: hypothetical)
+        // The evaluation reads request and facts in place: copying them into it retained
+        // every string and array they hold, twice per decision.
+        withUnsafePointer(to: request) { request in
+            withUnsafePointer(to: facts) { facts in
+                var evaluation = Evaluation(policy: policy, request: request, facts: facts, at: at)
+                evaluation.run()
+                return evaluation.decision(hypothetical: hypothetical)
+            }
+        }
     }
 }
 
-/// The working state of one decision, filled step by step in pipeline order.
-struct Evaluation {
+/// The working state of one decision, filled step by step in pipeline order. It lives only
+/// inside `Evaluator.decide`, which keeps the request and facts it points at alive.
+struct Evaluation: ~Copyable {
     let policy: CompiledPolicy
-    let request: DecisionRequest
-    let facts: Facts
+    private let requestPointer: UnsafePointer<DecisionRequest>
+    private let factsPointer: UnsafePointer<Facts>
+    var request: DecisionRequest { unsafeAddress { requestPointer } }
+    var facts: Facts { unsafeAddress { factsPointer } }
     let at: Instant
     /// The request date in the controller's time zone.
     let date: LocalDate
@@ -39,34 +48,39 @@ struct Evaluation {
     let subjectId: Int?
 
     var reasons: [Reason] = []
-    var fieldBlocks: [[ReasonCode]]
+    /// Per requested field, the codes that block it; empty until something blocks.
+    private var fieldBlocks: [[ReasonCode]] = []
     var obligations: [Obligation] = []
     var basis: LegalBasis?
 
-    init(policy: CompiledPolicy, request: DecisionRequest, facts: Facts, at: Instant) {
+    init(policy: CompiledPolicy, request: UnsafePointer<DecisionRequest>, facts: UnsafePointer<Facts>, at: Instant) {
         self.policy = policy
-        self.request = request
-        self.facts = facts
+        requestPointer = request
+        factsPointer = facts
         self.at = at
         date = policy.localDate(of: at)
         // A handful of fields: a linear scan beats hashing.
+        let requested = request.pointee.fields
         var names: [String] = []
-        names.reserveCapacity(request.fields.count)
-        for field in request.fields where !names.contains(field) { names.append(field) }
+        names.reserveCapacity(requested.count)
+        var ids: [Int?] = []
+        ids.reserveCapacity(requested.count)
+        for field in requested where !names.contains(field) {
+            names.append(field)
+            ids.append(policy.fields.id(field))
+        }
         fieldNames = names
-        fieldIds = names.map { policy.fields.id($0) }
-        fieldBlocks = Array(repeating: [], count: names.count)
-        let purposeId = policy.purposes.id(request.purpose)
+        fieldIds = ids
+        let purposeId = policy.purposes.id(request.pointee.purpose)
         self.purposeId = purposeId
-        purpose = purposeId.map { policy.purpose($0) }
-        subjectId = facts.subject.flatMap { policy.subjects.id($0.category) }
+        rules = purposeId.map { policy.compiledPurposes[$0] }
+        subjectId = facts.pointee.subject.flatMap { policy.subjects.id($0.category) }
     }
 
-    /// Copied once per decision; every step reads it.
-    let purpose: Purpose?
-    var compiledPurpose: CompiledPurpose? { purposeId.map { policy.compiledPurposes[$0] } }
+    /// The requested purpose, compiled; held by reference, so every step reads it for free.
+    let rules: CompiledPurpose?
     /// The purpose's retention rule, by its interned index.
-    var retentionRule: RetentionRule? { compiledPurpose?.retentionRule.map { policy.policy.retentionRules[$0] } }
+    var retentionRule: RetentionRule? { rules?.retentionRule.map { policy.policy.retentionRules[$0] } }
 
     mutating func run() {
         resolve()                       // 1
@@ -87,24 +101,32 @@ struct Evaluation {
     // MARK: recording reasons
 
     /// Records a reason for the whole request; a blocking one denies every field.
-    mutating func blockAll(_ code: ReasonCode, _ explanation: String) {
+    mutating func blockAll(_ code: ReasonCode, _ explanation: consuming Explanation) {
         record(code, explanation, field: nil)
         if code.isBlocking {
+            prepareFieldBlocks()
             for index in fieldBlocks.indices where !fieldBlocks[index].contains(code) { fieldBlocks[index].append(code) }
         }
     }
 
     /// Records a reason for one requested field; a blocking one denies that field.
-    mutating func block(field index: Int, _ code: ReasonCode, _ explanation: String) {
+    mutating func block(field index: Int, _ code: ReasonCode, _ explanation: consuming Explanation) {
         record(code, explanation, field: index)
-        if code.isBlocking, !fieldBlocks[index].contains(code) { fieldBlocks[index].append(code) }
+        guard code.isBlocking else { return }
+        prepareFieldBlocks()
+        if !fieldBlocks[index].contains(code) { fieldBlocks[index].append(code) }
     }
 
-    mutating func inform(_ code: ReasonCode, _ explanation: String, field index: Int? = nil) {
+    mutating func inform(_ code: ReasonCode, _ explanation: consuming Explanation, field index: Int? = nil) {
         record(code, explanation, field: index)
     }
 
-    private mutating func record(_ code: ReasonCode, _ explanation: String, field index: Int?) {
+    /// Most decisions block nothing: the per-field lists are made on the first block.
+    private mutating func prepareFieldBlocks() {
+        if fieldBlocks.isEmpty, !fieldNames.isEmpty { fieldBlocks = Array(repeating: [], count: fieldNames.count) }
+    }
+
+    private mutating func record(_ code: ReasonCode, _ explanation: consuming Explanation, field index: Int?) {
         if let existing = reasons.firstIndex(where: { $0.code == code }) {
             guard let index else {
                 reasons[existing].fields = []  // now about the whole request
@@ -115,33 +137,41 @@ struct Evaluation {
             }
             return
         }
-        reasons.append(Reason(code: code, explanation: explanation, fields: index.map { [fieldNames[$0]] } ?? []))
+        if reasons.capacity == 0 { reasons.reserveCapacity(4) }
+        reasons.append(Reason(code: code, message: explanation, fields: index.map { [fieldNames[$0]] } ?? []))
     }
 
-    func isBlocked(_ index: Int) -> Bool { !fieldBlocks[index].isEmpty }
+    func isBlocked(_ index: Int) -> Bool { !fieldBlocks.isEmpty && !fieldBlocks[index].isEmpty }
+
+    /// The blocking codes of a requested field, in pipeline order.
+    func blocks(of index: Int) -> [ReasonCode] { fieldBlocks.isEmpty ? [] : fieldBlocks[index] }
 
     // MARK: the outcome
 
-    func decision(hypothetical: Bool) -> Decision {
+    consuming func decision(hypothetical: Bool) -> Decision {
         var reasons = reasons
-        let outcomes = fieldNames.indices.map { index in
-            FieldOutcome(field: fieldNames[index], outcome: fieldBlocks[index].isEmpty ? .permit : .deny, reasons: fieldBlocks[index])
+        var permitted = 0
+        var outcomes: [FieldOutcome] = []
+        outcomes.reserveCapacity(fieldNames.count)
+        for index in fieldNames.indices {
+            let blocks = blocks(of: index)
+            if blocks.isEmpty { permitted += 1 }
+            outcomes.append(FieldOutcome(field: fieldNames[index], outcome: blocks.isEmpty ? .permit : .deny, reasons: blocks))
         }
-        let permitted = outcomes.filter { $0.outcome == .permit }
         let outcome: Outcome
-        if permitted.isEmpty {
+        if permitted == 0 {
             outcome = .deny
             // Default deny: a deny always says why, even if no step named a code.
             if !reasons.contains(where: { $0.code.isBlocking }) {
-                reasons.append(Reason(code: .engineError, explanation: "no step permitted the request; denied by default"))
+                reasons.append(Reason(code: .engineError, message: "no step permitted the request; denied by default"))
             }
-        } else if permitted.count == outcomes.count {
+        } else if permitted == outcomes.count {
             outcome = .permit
         } else {
             outcome = .partial
             let filtered = outcomes.filter { $0.outcome == .deny }.map(\.field)
             reasons.append(Reason(code: .minimisationFieldsFiltered,
-                                  explanation: "\(filtered.count) of \(outcomes.count) requested fields are withheld; only the others are released",
+                                  message: "\(filtered.count) of \(outcomes.count) requested fields are withheld; only the others are released",
                                   fields: filtered))
         }
         return Decision(

@@ -23,6 +23,8 @@ public final class CompiledPolicy: Sendable {
     /// UTC offsets of the controller's time zone, precomputed so a decision's date costs a
     /// binary search rather than a time-zone database lookup.
     let offsets: ZoneOffsets
+    /// The EEA member states of the reference data, for a lookup per share.
+    let eeaCountries: Interner
 
     public init(_ policy: Policy) {
         self.policy = policy
@@ -36,11 +38,13 @@ public final class CompiledPolicy: Sendable {
         recipients = Interner(policy.recipients.map(\.id.id))
         actors = Interner(policy.actors.map(\.id.id))
         fieldFlags = policy.fields.map(FieldFlags.init)
+        eeaCountries = Interner(policy.referenceData.eea)
         let (subjects, fields, purposes, recipients, actors) = (subjects, fields, purposes, recipients, actors)
         let notices = Interner(policy.notices.map(\.id.id))
         let rules = Interner(policy.retentionRules.map(\.id.id))
         compiledPurposes = policy.purposes.map { purpose in
             CompiledPurpose(
+                purpose: purpose,
                 subjects: subjects.set(purpose.subjects),
                 fields: fields.set(purpose.fields),
                 actors: purpose.actors.map { actors.set($0) },
@@ -56,11 +60,11 @@ public final class CompiledPolicy: Sendable {
                 retentionRule: purpose.retention.flatMap { rules.id($0.id) },
                 legalClaims: purpose.legalClaims,
                 statutoryRetention: purpose.statutoryRetention,
-                directMarketing: purpose.directMarketing != nil,
                 hasLIA: purpose.lia != nil)
         }
         compiledRecipients = policy.recipients.map { recipient in
             CompiledRecipient(
+                recipient: recipient,
                 role: recipient.role,
                 allowedFields: recipient.fields.map { fields.set($0) },
                 dpaPurposes: recipient.dpa.map { purposes.set($0.purposes) },
@@ -70,6 +74,9 @@ public final class CompiledPolicy: Sendable {
     }
 
     public func purpose(_ id: Int) -> Purpose { policy.purposes[id] }
+
+    /// Whether a country (ISO 3166 alpha-2) is in the EEA, per the policy's reference data.
+    public func isEEA(_ country: String) -> Bool { eeaCountries.id(country) != nil }
 }
 
 /// Per-field flags, indexed by field id.
@@ -89,7 +96,10 @@ public struct FieldFlags: Sendable, Hashable {
     }
 }
 
-public struct CompiledPurpose: Sendable {
+/// A purpose in the form the evaluator reads: its model and its sets as bitsets. A class, so
+/// that a decision holds a purpose with one retain instead of copying every member.
+public final class CompiledPurpose: Sendable {
+    public let purpose: Purpose
     public let subjects: IdSet
     public let fields: IdSet
     /// nil: open to every actor.
@@ -109,12 +119,50 @@ public struct CompiledPurpose: Sendable {
     public let statutoryRetention: Bool
     public let directMarketing: Bool
     public let hasLIA: Bool
+    /// Some subject category's basis is consent.
+    public let usesConsent: Bool
+    /// Some subject category's basis is a legal obligation.
+    public let usesLegalObligation: Bool
+
+    init(purpose: Purpose, subjects: IdSet, fields: IdSet, actors: IdSet?, recipients: IdSet, basisBySubject: [LegalBasis?],
+         allowExplanation: [String?], article9Fields: IdSet, authorisedFields: IdSet, compatibleWith: IdSet, notice: Int?,
+         retentionRule: Int?, legalClaims: Bool, statutoryRetention: Bool, hasLIA: Bool) {
+        self.purpose = purpose
+        self.subjects = subjects
+        self.fields = fields
+        self.actors = actors
+        self.recipients = recipients
+        self.basisBySubject = basisBySubject
+        self.allowExplanation = allowExplanation
+        self.article9Fields = article9Fields
+        self.authorisedFields = authorisedFields
+        self.compatibleWith = compatibleWith
+        self.notice = notice
+        self.retentionRule = retentionRule
+        self.legalClaims = legalClaims
+        self.statutoryRetention = statutoryRetention
+        directMarketing = purpose.directMarketing != nil
+        self.hasLIA = hasLIA
+        usesConsent = purpose.allBases.contains(.consent)
+        usesLegalObligation = purpose.allBases.contains(.legalObligation)
+    }
 }
 
-public struct CompiledRecipient: Sendable {
+/// A recipient in the form the evaluator reads; a class for the same reason as `CompiledPurpose`.
+public final class CompiledRecipient: Sendable {
+    public let recipient: Recipient
     public let role: RecipientRole
     public let allowedFields: IdSet?
     public let dpaPurposes: IdSet?
     public let dpaFields: IdSet?
     public let subProcessors: IdSet
+
+    init(recipient: Recipient, role: RecipientRole, allowedFields: IdSet?, dpaPurposes: IdSet?, dpaFields: IdSet?, subProcessors: IdSet) {
+        self.recipient = recipient
+        self.role = role
+        self.allowedFields = allowedFields
+        self.dpaPurposes = dpaPurposes
+        self.dpaFields = dpaFields
+        self.subProcessors = subProcessors
+    }
 }

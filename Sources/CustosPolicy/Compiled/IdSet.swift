@@ -48,24 +48,65 @@ public struct IdSet: Sendable, Hashable {
 }
 
 /// Dense integer ids for the names of one kind (fields, purposes, …), in declaration order.
+///
+/// Every decision looks up its purpose, fields, subject category and recipient here, so the
+/// lookup avoids `Dictionary<String, Int>`'s SipHash: an open-addressing table at most half
+/// full, keyed by FNV-1a over the UTF-8 bytes. The keys come from the policy, not from callers,
+/// so a caller cannot flood the table; a caller's string only probes it.
 public struct Interner: Sendable {
     public let names: [String]
-    private let index: [String: Int]
+    /// Slot → id + 1 (0: empty); the length is a power of two.
+    private let slots: [Int32]
+    private let mask: Int
 
     public init(_ names: [String]) {
         self.names = names
-        index = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        var size = 8
+        while size < names.count * 2 { size <<= 1 }
+        var slots = [Int32](repeating: 0, count: size)
+        for (id, name) in names.enumerated() {
+            var slot = Self.hash(name) & (size - 1)
+            var duplicate = false
+            while slots[slot] != 0 {
+                if names[Int(slots[slot]) - 1] == name { duplicate = true; break }  // the first declaration wins
+                slot = (slot + 1) & (size - 1)
+            }
+            if !duplicate { slots[slot] = Int32(id + 1) }
+        }
+        self.slots = slots
+        mask = size - 1
     }
 
     public var count: Int { names.count }
 
     @inline(__always)
-    public func id(_ name: String) -> Int? { index[name] }
+    public func id(_ name: String) -> Int? {
+        var slot = Self.hash(name) & mask
+        while true {
+            let entry = Int(slots[slot])
+            if entry == 0 { return nil }
+            if names[entry - 1] == name { return entry - 1 }
+            slot = (slot + 1) & mask
+        }
+    }
 
     public func name(_ id: Int) -> String { names[id] }
 
     /// The set of ids for names; names not interned are skipped.
     public func set(_ refs: [Ref]) -> IdSet {
         IdSet(capacity: count, members: refs.compactMap { id($0.id) })
+    }
+
+    @inline(__always)
+    static func hash(_ name: String) -> Int {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        if let hashed = name.utf8.withContiguousStorageIfAvailable({ bytes -> UInt64 in
+            for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+            return hash
+        }) {
+            return Int(truncatingIfNeeded: hashed ^ (hashed >> 29))
+        }
+        for byte in name.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return Int(truncatingIfNeeded: hash ^ (hash >> 29))
     }
 }

@@ -8,7 +8,24 @@ public struct Notice: Sendable, Encodable {
 
     /// The version in force on `date`: the latest whose effective date is not after it.
     public func version(inForceOn date: LocalDate) -> NoticeVersion? {
-        versions.filter { $0.effective <= date }.max { $0.effective < $1.effective }
+        versionIndex(inForceOn: date).map { versions[$0] }
+    }
+
+    /// The index of the version in force on `date`, found without copying any version:
+    /// decisions on consent ask on every call.
+    public func versionIndex(inForceOn date: LocalDate) -> Int? {
+        var found: Int?
+        for index in versions.indices where versions[index].effective <= date {
+            // `max` kept the first of equal dates; so does `<` here.
+            if found.map({ versions[$0].effective < versions[index].effective }) ?? true { found = index }
+        }
+        return found
+    }
+
+    /// The index of version `version`, when `notice` names this notice.
+    public func versionIndex(of version: Int, notice: some StringProtocol) -> Int? {
+        guard id.id == notice else { return nil }
+        return versions.firstIndex { $0.version == version }
     }
 }
 

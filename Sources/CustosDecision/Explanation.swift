@@ -1,0 +1,112 @@
+/// A reason's one-line explanation, kept as the literal text and the ids between them until
+/// someone reads it.
+///
+/// Nearly every decision carries a reason or two, and most callers read only the codes:
+/// joining the pieces on every decision was the largest single cost of the evaluator. The
+/// pieces live inline, without an allocation: literals as `StaticString`s (plain bytes to
+/// copy) and up to four interpolated strings between them. The text is joined when
+/// `description` is read; `decide --batch` writes the pieces straight into its output.
+///
+/// ```swift
+/// let explanation: Explanation = "purpose '\(purpose)' is not declared in the policy"
+/// print(explanation)   // purpose 'P-X' is not declared in the policy
+/// ```
+public struct Explanation: Sendable, Hashable, Codable, CustomStringConvertible, ExpressibleByStringInterpolation {
+    static let textCapacity = 4
+    /// Literal `i` comes before text `i`; there is one literal more than texts, or as many.
+    private var literals: InlineArray<5, StaticString> = InlineArray(repeating: "")
+    private var texts: InlineArray<4, String> = InlineArray(repeating: "")
+    private var literalCount: UInt8 = 0
+    private var textCount: UInt8 = 0
+
+    public init(_ text: String) {
+        appendText(text)
+    }
+
+    public init(stringLiteral literal: StaticString) {
+        appendLiteral(literal)
+    }
+
+    public init(stringInterpolation: consuming StringInterpolation) {
+        self = stringInterpolation.explanation
+    }
+
+    public struct StringInterpolation: StringInterpolationProtocol {
+        var explanation = Explanation(empty: ())
+
+        public init(literalCapacity: Int, interpolationCount: Int) {}
+
+        public mutating func appendLiteral(_ literal: StaticString) {
+            explanation.appendLiteral(literal)
+        }
+
+        public mutating func appendInterpolation(_ text: String) {
+            explanation.appendText(text)
+        }
+
+        public mutating func appendInterpolation(_ value: some CustomStringConvertible) {
+            explanation.appendText(value.description)
+        }
+    }
+
+    private init(empty: Void) {}
+
+    private mutating func appendLiteral(_ literal: StaticString) {
+        // Only text may follow a literal; two literals in a row get an empty text between them.
+        if literalCount > textCount { appendText("") }
+        guard literal.hasPointerRepresentation else {
+            appendText(literal.description)
+            return
+        }
+        literals[Int(literalCount)] = literal
+        literalCount += 1
+    }
+
+    private mutating func appendText(_ text: String) {
+        if literalCount == textCount {
+            if Int(textCount) == Self.textCapacity {
+                // More pieces than fit inline (no message of ours has that many): join them.
+                let joined = description
+                self = Explanation(empty: ())
+                literalCount = 1
+                texts[0] = joined
+                textCount = 1
+            }
+            literals[Int(literalCount)] = ""
+            literalCount += 1
+        }
+        texts[Int(textCount)] = text
+        textCount += 1
+    }
+
+    /// Calls `body` with the UTF-8 bytes of each piece, in order.
+    public func forEachUTF8Piece(_ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        for index in 0..<Int(literalCount) {
+            let literal = literals[index]
+            if literal.utf8CodeUnitCount > 0 { literal.withUTF8Buffer(body) }
+            if index < Int(textCount) {
+                var text = texts[index]
+                text.withUTF8 { body($0) }
+            }
+        }
+    }
+
+    public var description: String {
+        var result = ""
+        forEachUTF8Piece { result += String(decoding: $0, as: UTF8.self) }
+        return result
+    }
+
+    public static func == (lhs: Explanation, rhs: Explanation) -> Bool { lhs.description == rhs.description }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(description) }
+
+    public init(from decoder: any Decoder) throws {
+        self.init(try decoder.singleValueContainer().decode(String.self))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}
