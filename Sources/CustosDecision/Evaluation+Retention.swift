@@ -4,36 +4,36 @@ extension Evaluation {
     /// Step 5: each field is still within the purpose's retention period, counted from its
     /// start event, unless a legal hold keeps it (gdpr.md §8).
     mutating func retention() {
-        guard let rule = retentionRule else { return }
+        guard let retention = rules?.retention else { return }
         for index in fieldNames.indices {
-            guard let expiry = expiryDate(of: index, rule: rule), date > expiry else { continue }
+            guard let expiry = expiryDate(of: index, retention: retention), date > expiry else { continue }
             if let hold = activeHold(for: index) {
                 inform(.retentionLegalHold, "legal hold \(hold.reference) keeps '\(fieldNames[index])' beyond its retention", field: index)
             } else {
-                block(field: index, .retentionExpired, "retention \(rule.id) for '\(request.purpose)' ended on \(expiry)")
+                block(field: index, .retentionExpired, "retention \(retention.rule.id) for '\(request.purpose)' ended on \(expiry)")
             }
         }
     }
 
-    /// The last day a field may be kept under `rule`, or nil while its start event has not
+    /// The last day a field may be kept under `retention`, or nil while its start event has not
     /// happened.
-    func expiryDate(of index: Int, rule: RetentionRule) -> LocalDate? {
-        guard let start = startDate(of: index, rule: rule) else { return nil }
-        return start.adding(rule.keep)
+    func expiryDate(of index: Int, retention: CompiledRetention) -> LocalDate? {
+        guard let start = startDate(of: index, retention: retention) else { return nil }
+        return start.adding(retention.rule.keep)
     }
 
     /// The date the retention period of a field starts, or nil while it has not started.
-    func startDate(of index: Int, rule: RetentionRule) -> LocalDate? {
+    func startDate(of index: Int, retention: CompiledRetention) -> LocalDate? {
         var start: LocalDate?
-        if rule.from.id == "collected", let provenance = provenanceIndex(of: index), let collected = facts.fields[provenance].collected {
+        if retention.fromCollected, let provenance = provenanceIndex(of: index), let collected = facts.fields[provenance].collected {
             start = collected
         } else {
-            for event in facts.events where event.event == rule.from.id && event.date <= date {
+            for event in facts.events where event.event == retention.rule.from.id && event.date <= date {
                 if start.map({ $0 < event.date }) ?? true { start = event.date }
             }
         }
         guard let start else { return nil }
-        return rule.fromYearEnd ? LocalDate(year: start.year, month: 12, day: 31) : start
+        return retention.rule.fromYearEnd ? LocalDate(year: start.year, month: 12, day: 31) : start
     }
 
     func activeHold(for index: Int) -> LegalHold? {
@@ -49,26 +49,26 @@ extension Evaluation {
     /// recipients told. A purpose keeps only what it holds: a value collected for it, or any of
     /// its fields once it has begun for the subject (`starts-with`, else its retention start).
     mutating func erasureGrounds() {
-        guard let rules, let rule = retentionRule else { return }
+        guard let rules, let retention = rules.retention else { return }
         let purpose = rules.purpose
-        let begun = purposeHasBegun(purpose, rule: rule)
+        let begun = purposeHasBegun(purpose, retention: retention)
         for index in fieldNames.indices where !isBlocked(index) && (fieldIds[index].map { rules.fields.contains($0) } ?? false) {
             let collectedForIt = provenanceIndex(of: index).flatMap { facts.fields[$0].collectedFor?.contains(request.purpose) } ?? false
             guard begun || collectedForIt else { continue }
-            let start = startDate(of: index, rule: rule)
+            let start = startDate(of: index, retention: retention)
             if let hold = activeHold(for: index) {
                 block(field: index, .erasurePartialLegalClaims, "legal hold \(hold.reference) keeps '\(fieldNames[index])'")
                 continue
             }
-            let expired = start.map { date > $0.adding(rule.keep) } ?? false
-            if let minimum = rule.minimum, start.map({ date <= $0.adding(minimum) }) ?? true {
-                let ground = rule.minimumGround ?? rule.ground
-                block(field: index, .erasurePartialLegalObligation, "'\(fieldNames[index])' must be kept at least \(minimum) from \(rule.from.id) (\(ground))")
+            let expired = start.map { date > $0.adding(retention.rule.keep) } ?? false
+            if let minimum = retention.rule.minimum, start.map({ date <= $0.adding(minimum) }) ?? true {
+                let ground = retention.rule.minimumGround ?? retention.rule.ground
+                block(field: index, .erasurePartialLegalObligation, "'\(fieldNames[index])' must be kept at least \(minimum) from \(retention.rule.from.id) (\(ground))")
             } else if !expired, rules.usesLegalObligation {
                 block(field: index, .erasurePartialLegalObligation, "'\(fieldNames[index])' is kept under a legal obligation (\(purpose.law.joined(separator: "; ")))")
             }
             if !expired, purpose.legalClaims {
-                block(field: index, .erasurePartialLegalClaims, "'\(fieldNames[index])' is needed for legal claims until \(rule.id) ends (\(rule.ground))")
+                block(field: index, .erasurePartialLegalClaims, "'\(fieldNames[index])' is needed for legal claims until \(retention.rule.id) ends (\(retention.rule.ground))")
             }
         }
         if fieldNames.indices.contains(where: { !isBlocked($0) }) { oblige(.notifyRecipients) }
@@ -76,8 +76,8 @@ extension Evaluation {
 
     /// Whether the purpose is under way for this subject: its `starts-with` event (or, without
     /// one, its retention start event) has happened by the date.
-    func purposeHasBegun(_ purpose: Purpose, rule: RetentionRule) -> Bool {
-        let event = purpose.startsWith?.id ?? rule.from.id
+    func purposeHasBegun(_ purpose: Purpose, retention: CompiledRetention) -> Bool {
+        let event = purpose.startsWith?.id ?? retention.rule.from.id
         if event == "collected" { return !facts.fields.isEmpty }
         return facts.events.contains { $0.event == event && $0.date <= date }
     }

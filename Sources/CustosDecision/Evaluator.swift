@@ -61,26 +61,25 @@ struct Evaluation: ~Copyable {
         date = policy.localDate(of: at)
         // A handful of fields: a linear scan beats hashing.
         let requested = request.pointee.fields
-        var names: [String] = []
-        names.reserveCapacity(requested.count)
+        let repeats = requested.indices.contains { index in requested[..<index].contains(requested[index]) }
+        // Without repeats (nearly always) the request's own array is shared, not copied.
+        fieldNames = repeats ? requested.reduce(into: []) { names, field in if !names.contains(field) { names.append(field) } } : requested
         var ids: [Int?] = []
-        ids.reserveCapacity(requested.count)
-        for field in requested where !names.contains(field) {
-            names.append(field)
-            ids.append(policy.fields.id(field))
-        }
-        fieldNames = names
+        ids.reserveCapacity(fieldNames.count)
+        for field in fieldNames { ids.append(policy.fields.id(field)) }
         fieldIds = ids
         let purposeId = policy.purposes.id(request.pointee.purpose)
         self.purposeId = purposeId
         rules = purposeId.map { policy.compiledPurposes[$0] }
-        subjectId = facts.pointee.subject.flatMap { policy.subjects.id($0.category) }
+        if let category = facts.pointee.subject?.category {
+            subjectId = policy.subjects.id(category)
+        } else {
+            subjectId = nil
+        }
     }
 
     /// The requested purpose, compiled; held by reference, so every step reads it for free.
     let rules: CompiledPurpose?
-    /// The purpose's retention rule, by its interned index.
-    var retentionRule: RetentionRule? { rules?.retentionRule.map { policy.policy.retentionRules[$0] } }
 
     mutating func run() {
         resolve()                       // 1
@@ -148,8 +147,10 @@ struct Evaluation: ~Copyable {
 
     // MARK: the outcome
 
-    consuming func decision(hypothetical: Bool) -> Decision {
-        var reasons = reasons
+    /// The decision; moves the reasons out, so call it once, last.
+    mutating func decision(hypothetical: Bool) -> Decision {
+        var reasons: [Reason] = []
+        swap(&reasons, &self.reasons)
         var permitted = 0
         var outcomes: [FieldOutcome] = []
         outcomes.reserveCapacity(fieldNames.count)

@@ -58,6 +58,7 @@ public final class CompiledPolicy: Sendable {
                 compatibleWith: purposes.set(purpose.compatibleWith?.purposes ?? []),
                 notice: purpose.notice.flatMap { notices.id($0.id) },
                 retentionRule: purpose.retention.flatMap { rules.id($0.id) },
+                retention: purpose.retention.flatMap { rules.id($0.id) }.map { CompiledRetention(policy.retentionRules[$0]) },
                 legalClaims: purpose.legalClaims,
                 statutoryRetention: purpose.statutoryRetention,
                 hasLIA: purpose.lia != nil)
@@ -115,6 +116,8 @@ public final class CompiledPurpose: Sendable {
     public let compatibleWith: IdSet
     public let notice: Int?
     public let retentionRule: Int?
+    /// The rule itself, held by reference.
+    public let retention: CompiledRetention?
     public let legalClaims: Bool
     public let statutoryRetention: Bool
     public let directMarketing: Bool
@@ -126,7 +129,7 @@ public final class CompiledPurpose: Sendable {
 
     init(purpose: Purpose, subjects: IdSet, fields: IdSet, actors: IdSet?, recipients: IdSet, basisBySubject: [LegalBasis?],
          allowExplanation: [String?], article9Fields: IdSet, authorisedFields: IdSet, compatibleWith: IdSet, notice: Int?,
-         retentionRule: Int?, legalClaims: Bool, statutoryRetention: Bool, hasLIA: Bool) {
+         retentionRule: Int?, retention: CompiledRetention?, legalClaims: Bool, statutoryRetention: Bool, hasLIA: Bool) {
         self.purpose = purpose
         self.subjects = subjects
         self.fields = fields
@@ -139,12 +142,26 @@ public final class CompiledPurpose: Sendable {
         self.compatibleWith = compatibleWith
         self.notice = notice
         self.retentionRule = retentionRule
+        self.retention = retention
         self.legalClaims = legalClaims
         self.statutoryRetention = statutoryRetention
         directMarketing = purpose.directMarketing != nil
         self.hasLIA = hasLIA
         usesConsent = purpose.allBases.contains(.consent)
         usesLegalObligation = purpose.allBases.contains(.legalObligation)
+    }
+}
+
+/// A retention rule as the evaluator reads it: by reference, and with its start event
+/// already compared against "collected".
+public final class CompiledRetention: Sendable {
+    public let rule: RetentionRule
+    /// The period starts when each value was collected, not at a lifecycle event.
+    public let fromCollected: Bool
+
+    init(_ rule: RetentionRule) {
+        self.rule = rule
+        fromCollected = rule.from.id == "collected"
     }
 }
 
