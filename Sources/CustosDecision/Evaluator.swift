@@ -43,7 +43,7 @@ struct Evaluation: ~Copyable {
     let date: LocalDate
     /// Requested field names without repeats, in request order, and their interned ids.
     let fieldNames: [String]
-    let fieldIds: [Int?]
+    let fieldIds: FieldIds
     let purposeId: Int?
     let subjectId: Int?
 
@@ -64,10 +64,7 @@ struct Evaluation: ~Copyable {
         let repeats = requested.indices.contains { index in requested[..<index].contains(requested[index]) }
         // Without repeats (nearly always) the request's own array is shared, not copied.
         fieldNames = repeats ? requested.reduce(into: []) { names, field in if !names.contains(field) { names.append(field) } } : requested
-        var ids: [Int?] = []
-        ids.reserveCapacity(fieldNames.count)
-        for field in fieldNames { ids.append(policy.fields.id(field)) }
-        fieldIds = ids
+        fieldIds = FieldIds(fieldNames, in: policy.fields)
         let purposeId = policy.purposes.id(request.pointee.purpose)
         self.purposeId = purposeId
         rules = purposeId.map { policy.compiledPurposes[$0] }
@@ -175,10 +172,12 @@ struct Evaluation: ~Copyable {
                                   message: "\(filtered.count) of \(outcomes.count) requested fields are withheld; only the others are released",
                                   fields: filtered))
         }
+        var obligations: [Obligation] = []
+        if outcome != .deny { swap(&obligations, &self.obligations) }
         return Decision(
             outcome: outcome, action: request.action, subject: request.subject, purpose: request.purpose,
             actor: request.actor, recipient: request.action == .share ? request.recipient : nil, fields: outcomes,
-            basis: basis, reasons: reasons, obligations: outcome == .deny ? [] : obligations,
+            basis: basis, reasons: reasons, obligations: obligations,
             policyDigest: policy.digest, hypothetical: hypothetical)
     }
 

@@ -107,8 +107,17 @@ public struct ConsentRecord: Sendable, Hashable, Codable {
 
     /// The notice id and version, when `notice` is well formed.
     public var noticeReference: (id: String, version: Int)? {
-        guard let notice, let at = notice.lastIndex(of: "@"), let version = Int(notice[notice.index(after: at)...]) else { return nil }
-        return (String(notice[..<at]), version)
+        // Read on every decision under consent: scanned as bytes, not parsed through Substring.
+        guard var notice else { return nil }
+        return notice.withUTF8 { bytes -> (String, Int)? in
+            guard let at = bytes.lastIndex(of: UInt8(ascii: "@")), at + 1 < bytes.count, bytes.count - at <= 10 else { return nil }
+            var version = 0
+            for byte in bytes[(at + 1)...] {
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+                version = version * 10 + Int(byte - UInt8(ascii: "0"))
+            }
+            return (String(decoding: UnsafeBufferPointer(rebasing: bytes[..<at]), as: UTF8.self), version)
+        }
     }
 
     public static func == (lhs: ConsentRecord, rhs: ConsentRecord) -> Bool {
