@@ -70,7 +70,8 @@ public struct FieldOutcome: Sendable, Hashable, Codable {
 
 public struct Reason: Sendable, Hashable, Codable {
     public var code: ReasonCode
-    public var article: String
+    /// The provision the code rests on.
+    public var article: String { code.article }
     /// One line for a human; names ids and dates, never personal data values. Joined from
     /// its pieces when read (see `Explanation`).
     public var explanation: String {
@@ -88,13 +89,26 @@ public struct Reason: Sendable, Hashable, Codable {
 
     public init(code: ReasonCode, message: Explanation, fields: [String] = []) {
         self.code = code
-        self.article = code.article
         self.message = message
         self.fields = fields
     }
 
     enum CodingKeys: String, CodingKey {
         case code, article, message = "explanation", fields
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(code: try c.decode(ReasonCode.self, forKey: .code), message: try c.decode(Explanation.self, forKey: .message),
+                  fields: try c.decodeIfPresent([String].self, forKey: .fields) ?? [])
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(code, forKey: .code)
+        try c.encode(article, forKey: .article)
+        try c.encode(message, forKey: .message)
+        try c.encode(fields, forKey: .fields)
     }
 }
 

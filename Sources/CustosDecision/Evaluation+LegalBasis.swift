@@ -110,11 +110,8 @@ extension Evaluation {
         }
         var valid = true
         // Demonstrable: the notice version it was given under must exist (Art. 7(1)).
-        let noticeIndex = rules.notice
-        let reference = record.noticeReference
-        let givenIndex = noticeIndex.flatMap { noticeIndex in
-            reference.flatMap { ref in policy.policy.notices[noticeIndex].versionIndex(of: ref.version, notice: ref.id) }
-        }
+        let notice = rules.consentNotice
+        let givenIndex = record.noticeReference.flatMap { ref in notice?.notice.versionIndex(of: ref.version, notice: ref.id) }
         if givenIndex == nil {
             blockAll(.consentUnprovable, "the consent for '\(request.purpose)' does not name a version of notice '\(rules.purpose.notice?.id ?? "?")' that exists")
             valid = false
@@ -131,9 +128,8 @@ extension Evaluation {
             blockAll(.consentExpired, "the consent of \(event.at) was valid for \(validity)")
             valid = false
         }
-        if let noticeIndex, let givenIndex, !noticeCovers(policy.policy.notices[noticeIndex], given: givenIndex) {
-            let notice = policy.policy.notices[noticeIndex]
-            blockAll(.consentNoticeVersionMismatch, "notice '\(notice.id)' changed materially for '\(request.purpose)' after version \(notice.versions[givenIndex].version); fresh consent is needed")
+        if let notice, let givenIndex, !noticeCovers(notice, given: givenIndex) {
+            blockAll(.consentNoticeVersionMismatch, "notice '\(notice.notice.id)' changed materially for '\(request.purpose)' after version \(notice.notice.versions[givenIndex].version); fresh consent is needed")
             valid = false
         }
         if isUnderage(event, mayInvolveMinors: rules.purpose.mayInvolveMinors), !hasParentalAuthorisation(event) {
@@ -145,7 +141,8 @@ extension Evaluation {
 
     /// gdpr.md §4.3, per purpose: the version in force covers no more than the version the
     /// consent was given under, unless no version in between changed materially.
-    private func noticeCovers(_ notice: borrowing Notice, given givenIndex: Int) -> Bool {
+    private func noticeCovers(_ compiled: CompiledNotice, given givenIndex: Int) -> Bool {
+        let notice = compiled.notice
         guard let currentIndex = notice.versionIndex(inForceOn: date),
               notice.versions[currentIndex].version > notice.versions[givenIndex].version else { return true }
         let given = notice.versions[givenIndex], current = notice.versions[currentIndex]

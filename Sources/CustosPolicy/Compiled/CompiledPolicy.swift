@@ -57,6 +57,7 @@ public final class CompiledPolicy: Sendable {
                 authorisedFields: fields.set(purpose.authorisations.map(\.field)),
                 compatibleWith: purposes.set(purpose.compatibleWith?.purposes ?? []),
                 notice: purpose.notice.flatMap { notices.id($0.id) },
+                consentNotice: purpose.notice.flatMap { notices.id($0.id) }.map { CompiledNotice(policy.notices[$0]) },
                 retentionRule: purpose.retention.flatMap { rules.id($0.id) },
                 retention: purpose.retention.flatMap { rules.id($0.id) }.map { CompiledRetention(policy.retentionRules[$0]) },
                 legalClaims: purpose.legalClaims,
@@ -115,6 +116,8 @@ public final class CompiledPurpose: Sendable {
     public let authorisedFields: IdSet
     public let compatibleWith: IdSet
     public let notice: Int?
+    /// The consent notice itself, held by reference.
+    public let consentNotice: CompiledNotice?
     public let retentionRule: Int?
     /// The rule itself, held by reference.
     public let retention: CompiledRetention?
@@ -128,7 +131,7 @@ public final class CompiledPurpose: Sendable {
     public let usesLegalObligation: Bool
 
     init(purpose: Purpose, subjects: IdSet, fields: IdSet, actors: IdSet?, recipients: IdSet, basisBySubject: [LegalBasis?],
-         allowExplanation: [String?], article9Fields: IdSet, authorisedFields: IdSet, compatibleWith: IdSet, notice: Int?,
+         allowExplanation: [String?], article9Fields: IdSet, authorisedFields: IdSet, compatibleWith: IdSet, notice: Int?, consentNotice: CompiledNotice?,
          retentionRule: Int?, retention: CompiledRetention?, legalClaims: Bool, statutoryRetention: Bool, hasLIA: Bool) {
         self.purpose = purpose
         self.subjects = subjects
@@ -141,6 +144,7 @@ public final class CompiledPurpose: Sendable {
         self.authorisedFields = authorisedFields
         self.compatibleWith = compatibleWith
         self.notice = notice
+        self.consentNotice = consentNotice
         self.retentionRule = retentionRule
         self.retention = retention
         self.legalClaims = legalClaims
@@ -149,6 +153,15 @@ public final class CompiledPurpose: Sendable {
         self.hasLIA = hasLIA
         usesConsent = purpose.allBases.contains(.consent)
         usesLegalObligation = purpose.allBases.contains(.legalObligation)
+    }
+}
+
+/// A notice as the evaluator reads it: by reference, as decisions on consent read it on every call.
+public final class CompiledNotice: Sendable {
+    public let notice: Notice
+
+    init(_ notice: Notice) {
+        self.notice = notice
     }
 }
 
