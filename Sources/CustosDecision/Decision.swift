@@ -113,7 +113,7 @@ public struct Reason: Sendable, Hashable, Codable {
 }
 
 /// What the caller must do when it acts on a permit.
-public enum Obligation: String, Sendable, Hashable, Codable {
+public enum Obligation: String, Sendable, Hashable, Codable, CaseIterable {
     /// Record the disclosure (recipient, fields, mechanism) in the disclosure ledger.
     case recordDisclosure = "record-disclosure"
     /// Record the Chapter V mechanism of a transfer outside the EEA (Art. 30(1)(e), 49(6)).
@@ -122,4 +122,14 @@ public enum Obligation: String, Sendable, Hashable, Codable {
     case humanReview = "human-review"
     /// Tell every recipient of the erased fields (Art. 19).
     case notifyRecipients = "notify-recipients"
+
+    /// The position in `allCases`.
+    var index: Int {
+        switch self {
+        case .recordDisclosure: 0
+        case .recordTransfer: 1
+        case .humanReview: 2
+        case .notifyRecipients: 3
+        }
+    }
 }

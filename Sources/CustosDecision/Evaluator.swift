@@ -182,6 +182,14 @@ struct Evaluation: ~Copyable {
     }
 
     mutating func oblige(_ obligation: Obligation) {
-        if !obligations.contains(obligation) { obligations.append(obligation) }
+        if obligations.isEmpty {
+            obligations = Self.alone[obligation.index]
+        } else if !obligations.contains(obligation) {
+            obligations.append(obligation)
+        }
     }
+
+    /// One-obligation lists, shared: a decision that carries a single obligation (most shares)
+    /// then takes a reference instead of allocating its own list.
+    private static let alone: [[Obligation]] = Obligation.allCases.map { [$0] }
 }

@@ -63,15 +63,15 @@ public struct Explanation: Sendable, Hashable, Codable, CustomStringConvertible,
     }
 
     private mutating func appendText(_ text: String) {
+        if Int(textCount) == Self.textCapacity {
+            // More pieces than fit inline (no message of ours has that many): join them.
+            let joined = description
+            self = Explanation(empty: ())
+            literalCount = 1
+            texts[0] = joined
+            textCount = 1
+        }
         if literalCount == textCount {
-            if Int(textCount) == Self.textCapacity {
-                // More pieces than fit inline (no message of ours has that many): join them.
-                let joined = description
-                self = Explanation(empty: ())
-                literalCount = 1
-                texts[0] = joined
-                textCount = 1
-            }
             literals[Int(literalCount)] = ""
             literalCount += 1
         }

@@ -43,10 +43,12 @@ enum InMemoryDecision {
         let p50 = samples.percentile(0.5), p99 = samples.percentile(0.99)
         table.add("in-memory decision p50 / p99", "\(format(nanoseconds: p50)) / \(format(nanoseconds: p99))", target: "p50 ≤ 1 µs, p99 ≤ 5 µs", met: p50 <= 1_000 && p99 <= 5_000)
         let count = 1_000_000
+        // Requests and facts in two arrays, passed by subscript: taking a (request, facts) tuple
+        // out of one array copied both, retaining every string in them, inside the timed loop.
+        let requests = workload.cases.map(\.0), facts = workload.cases.map(\.1)
         let elapsed = seconds {
             for round in 0..<count {
-                let (request, facts) = workload.cases[round & 3]
-                sink &+= workload.evaluator.decide(request, facts: facts, at: workload.at).fields.count
+                sink &+= workload.evaluator.decide(requests[round & 3], facts: facts[round & 3], at: workload.at).fields.count
             }
         }
         table.add("in-memory decisions per second, one core", format(rate: Double(count) / elapsed), target: "≥ 1 M/s", met: Double(count) / elapsed >= 1_000_000)

@@ -38,13 +38,17 @@ extension CompiledPolicy {
 }
 
 /// A time zone's UTC offsets from 1970 to 2100 as a table of transitions (daylight saving and
-/// rule changes), looked up by binary search; outside that range the caller asks the time-zone
-/// database.
+/// rule changes); outside that range the caller asks the time-zone database. Every decision
+/// asks once, so the lookup is a bucket index (2²² s, about 48 days: no zone changes offset
+/// twice in one) and a step or two, not a binary search.
 struct ZoneOffsets: Sendable {
     /// Seconds since the epoch at which `offsets[i]` starts.
     let starts: [Int64]
     let offsets: [Int]
+    /// Per bucket of 2²² seconds from `first`, the transition in force at its start.
+    let buckets: [Int32]
     static let first: Int64 = 0, last: Int64 = 4_102_444_800  // 2100-01-01
+    static let bucketShift: Int64 = 22
 
     init(_ zone: TimeZone) {
         var starts = [Self.first], offsets = [zone.secondsFromGMT(for: Date(timeIntervalSince1970: 0))]
@@ -56,15 +60,20 @@ struct ZoneOffsets: Sendable {
         }
         self.starts = starts
         self.offsets = offsets
+        var buckets: [Int32] = []
+        var transition = 0
+        for bucket in 0...((Self.last - Self.first) >> Self.bucketShift) {
+            let start = Self.first + (bucket << Self.bucketShift)
+            while transition + 1 < starts.count, starts[transition + 1] <= start { transition += 1 }
+            buckets.append(Int32(transition))
+        }
+        self.buckets = buckets
     }
 
     func offset(at seconds: Int64) -> Int? {
         guard seconds >= Self.first, seconds < Self.last else { return nil }
-        var low = 0, high = starts.count - 1
-        while low < high {
-            let middle = (low + high + 1) / 2
-            if starts[middle] <= seconds { low = middle } else { high = middle - 1 }
-        }
-        return offsets[low]
+        var index = Int(buckets[Int((seconds - Self.first) >> Self.bucketShift)])
+        while index + 1 < starts.count, starts[index + 1] <= seconds { index += 1 }
+        return offsets[index]
     }
 }

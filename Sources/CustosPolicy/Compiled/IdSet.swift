@@ -53,7 +53,7 @@ public struct IdSet: Sendable, Hashable {
 /// lookup avoids `Dictionary<String, Int>`'s SipHash: an open-addressing table at most half
 /// full, keyed by a multiplicative hash of the UTF-8 bytes. The keys come from the policy, not from callers,
 /// so a caller cannot flood the table; a caller's string only probes it.
-public struct Interner: Sendable {
+public final class Interner: Sendable {
     public let names: [String]
     /// Slot → id + 1 (0: empty); the length is a power of two.
     private let slots: [Int32]

@@ -1,0 +1,79 @@
+@testable import CustosDecision
+import CustosTestSupport
+import Foundation
+import Testing
+
+/// An explanation kept as pieces must read exactly as the interpolated string would, however
+/// its literals and interpolations are arranged.
+struct ExplanationTests {
+    @Test func readsLikeTheInterpolatedString() {
+        let purpose = "P-DEBT-COLLECT", field = "bank_account", count = 3
+        let long = String(repeating: "x", count: 40)
+        let cases: [(Explanation, String)] = [
+            ("no step permitted the request", "no step permitted the request"),
+            ("purpose '\(purpose)' is not declared", "purpose '\(purpose)' is not declared"),
+            ("\(purpose)", purpose),
+            ("\(purpose)\(field)", purpose + field),
+            ("\(count) of \(count + 1) fields", "\(count) of \(count + 1) fields"),
+            ("a \(long) b \(field) c", "a \(long) b \(field) c"),
+            ("", ""),
+        ]
+        for (explanation, expected) in cases {
+            #expect(explanation.description == expected)
+        }
+    }
+
+    @Test func moreInterpolationsThanFitInlineAreJoined() {
+        let pieces = (0..<11).map { "id-\($0)" }
+        let explanation: Explanation = "\(pieces[0]) \(pieces[1]) \(pieces[2]) \(pieces[3]) \(pieces[4]) \(pieces[5]) \(pieces[6]) \(pieces[7]) \(pieces[8]) \(pieces[9]) \(pieces[10]) end"
+        #expect(explanation.description == pieces.joined(separator: " ") + " end")
+    }
+
+    /// Any sequence of literals and interpolations, in any order and number, reads back as
+    /// the concatenation of its parts.
+    @Test func randomSequencesOfPiecesReadBackWhole() {
+        let literals: [StaticString] = ["", " ", "field '", "' of purpose '", "' is not declared in the policy", "é"]
+        var random = SplitMix64(seed: 0xE4_2026)
+        for _ in 0..<2_000 {
+            var interpolation = Explanation.StringInterpolation(literalCapacity: 0, interpolationCount: 0)
+            var expected = ""
+            for _ in 0..<Int.random(in: 0...14, using: &random) {
+                if Bool.random(using: &random) {
+                    let literal = literals[Int.random(in: 0..<literals.count, using: &random)]
+                    interpolation.appendLiteral(literal)
+                    expected += literal.description
+                } else {
+                    let text = String(repeating: "ab", count: Int.random(in: 0...12, using: &random))
+                    interpolation.appendInterpolation(text)
+                    expected += text
+                }
+            }
+            #expect(Explanation(stringInterpolation: interpolation).description == expected)
+        }
+    }
+
+    @Test func theBytesOfThePiecesAreTheText() {
+        let explanation: Explanation = "field '\("e\"mail")' was erased"
+        var bytes: [UInt8] = []
+        explanation.forEachUTF8Piece { bytes.append(contentsOf: $0) }
+        #expect(String(decoding: bytes, as: UTF8.self) == "field 'e\"mail' was erased")
+    }
+
+    @Test func equalityHashingAndCodingUseTheText() throws {
+        let a: Explanation = "x \("y") z"
+        let b = Explanation("x y z")
+        #expect(a == b)
+        #expect(a.hashValue == b.hashValue)
+        let reason = Reason(code: .consentMissing, message: a)
+        let decoded = try JSONDecoder().decode(Reason.self, from: JSONEncoder().encode(reason))
+        #expect(decoded.explanation == "x y z")
+        #expect(decoded.article == ReasonCode.consentMissing.article)
+        #expect(decoded == reason)
+    }
+
+    @Test func sharedObligationListsMatchTheirCases() {
+        for (offset, obligation) in Obligation.allCases.enumerated() {
+            #expect(obligation.index == offset)
+        }
+    }
+}
