@@ -3,232 +3,447 @@ import CustosDecision
 import CustosPolicy
 
 /// Reads a `decide --batch` line (`{"request": …, "facts": …, "at": …}`) straight from its
-/// bytes, for the keys and shapes the batch format documents. Anything else (an unknown or
-/// repeated key, a `\u` escape, a number that is not a plain integer, a missing required value,
-/// a value the types reject) returns nil, and the line goes to `JSONDecoder` and the types'
-/// `Codable` code, which decides and words every error. So the fast path can only be faster,
-/// never different: a test holds its results equal to the Codable path's.
+/// bytes into the request and facts, for the keys and shapes the batch format documents, with
+/// no tree of values in between. Anything else (an unknown or repeated key, a `\u` escape, a
+/// number that is not a plain integer, a missing required value, a value the types reject)
+/// returns nil, and the line goes to `JSONDecoder` and the types' `Codable` code, which decides
+/// and words every error. So the fast path can only be faster, never different: a test holds
+/// its results equal to the Codable path's.
+///
+/// Names the policy declares (actors, purposes, fields, recipients, categories) are taken from
+/// the policy's own strings rather than allocated per line, and a repeated timestamp is parsed
+/// once: `Context` keeps both for one reading thread.
 enum BatchLineReader {
-    enum Value {
-        case object([(String, Value)])
-        case array([Value])
-        case string(String)
-        case integer(Int)
-        case bool(Bool)
-        case null
+    /// What one reading thread keeps between lines.
+    final class Context {
+        let policy: CompiledPolicy?
+        /// The last few timestamps read, with their text; replaced in turn.
+        private var instants: [(text: [UInt8], instant: Instant)] = []
+        private var nextSlot = 0
+        private static let remembered = 8
+
+        init(policy: CompiledPolicy?) {
+            self.policy = policy
+        }
+
+        func instant(_ text: UnsafeBufferPointer<UInt8>) -> Instant? {
+            for entry in instants where entry.text.count == text.count
+                && entry.text.withUnsafeBufferPointer({ memcmp($0.baseAddress!, text.baseAddress!, text.count) == 0 }) {
+                return entry.instant
+            }
+            return nil
+        }
+
+        func remember(_ text: UnsafeBufferPointer<UInt8>, _ instant: Instant) {
+            guard !text.isEmpty else { return }
+            if instants.count < Self.remembered {
+                instants.append((Array(text), instant))
+            } else {
+                instants[nextSlot] = (Array(text), instant)
+                nextSlot = (nextSlot + 1) % Self.remembered
+            }
+        }
     }
 
-    static func read(_ line: Data.SubSequence) -> (request: DecisionRequest, facts: Facts, at: Instant?)? {
-        let value: Value? = line.withUnsafeBytes { raw in
-            var parser = Parser(bytes: raw.bindMemory(to: UInt8.self))
-            guard let value = parser.value() else { return nil }
-            parser.skipSpace()
-            return parser.index == parser.bytes.count ? value : nil
+    static func read(_ line: Data.SubSequence, context: Context = Context(policy: nil)) -> (request: DecisionRequest, facts: Facts, at: Instant?)? {
+        line.withUnsafeBytes { raw in
+            read(raw.bindMemory(to: UInt8.self), context: context)
         }
-        guard let value, let line = Object(value, keys: ["request", "facts", "at"]),
-              let request = line["request"].flatMap(decisionRequest), let facts = line["facts"].flatMap(facts) else { return nil }
-        guard let at = line.optional("at", instant) else { return nil }
+    }
+
+    static func read(_ bytes: UnsafeBufferPointer<UInt8>, context: Context) -> (request: DecisionRequest, facts: Facts, at: Instant?)? {
+        var reader = Reader(bytes: bytes, context: context)
+        var request: DecisionRequest?, facts: Facts?, at: Instant?
+        let read = reader.object(keys: Keys.line) { reader, key in
+            switch key {
+            case 0: request = reader.decisionRequest(); return request != nil
+            case 1: facts = reader.facts(); return facts != nil
+            default: return reader.optional(&at) { $0.instant() }
+            }
+        }
+        reader.skipSpace()
+        guard read, reader.index == bytes.count, let request, let facts else { return nil }
         return (request, facts, at)
     }
 
-    // MARK: the documented shapes
-
-    static func decisionRequest(_ value: Value) -> DecisionRequest? {
-        guard let o = Object(value, keys: ["actor", "action", "subject", "purpose", "fields", "recipient", "destination", "procedure", "bulk",
-                                           "foreign-order", "review", "at"]),
-              let actor = o.required("actor", string), let action = o.required("action", { string($0).flatMap(Action.init(rawValue:)) }),
-              let purpose = o.required("purpose", string),
-              let subject = o.optional("subject", string), let fields = o.optional("fields", strings),
-              let recipient = o.optional("recipient", string), let destination = o.optional("destination", string),
-              let procedure = o.optional("procedure", string), let bulk = o.optional("bulk", bool), let foreignOrder = o.optional("foreign-order", bool),
-              let review = o.optional("review", humanReview), let at = o.optional("at", instant) else { return nil }
-        return DecisionRequest(actor: actor, action: action, subject: subject ?? "", purpose: purpose, fields: fields ?? [], recipient: recipient,
-                               destination: destination, procedure: procedure, bulk: bulk ?? false, foreignOrder: foreignOrder ?? false,
-                               review: review, at: at)
+    /// The keys each documented object may have, in the order its reader numbers them.
+    enum Keys {
+        static let line = KeyTable(["request", "facts", "at"])
+        static let request = KeyTable(["actor", "action", "subject", "purpose", "fields", "recipient", "destination", "procedure", "bulk", "foreign-order", "review", "at"])
+        static let review = KeyTable(["reviewer", "can-override", "at"])
+        static let facts = KeyTable(["subject", "consents", "objections", "restrictions", "legal-holds", "events", "erased-fields", "fields", "transfers"])
+        static let subject = KeyTable(["id", "category", "kind", "consumer", "birth-date", "contract-party"])
+        static let consentRecord = KeyTable(["purpose", "notice", "events"])
+        static let consentEvent = KeyTable(["state", "at", "method", "channel", "by", "pre-ticked", "conditional-on-service", "parental-authorisation", "evidence", "age-at-consent"])
+        static let parental = KeyTable(["by", "verified-via"])
+        static let objection = KeyTable(["purpose", "kind", "at", "assessment", "assessment-reference"])
+        static let restriction = KeyTable(["fields", "since", "lifted", "ground"])
+        static let legalHold = KeyTable(["reference", "since", "until", "fields", "purposes"])
+        static let lifecycleEvent = KeyTable(["event", "date"])
+        static let provenance = KeyTable(["field", "collected", "collected-for", "source", "kept-for"])
+        static let transfer = KeyTable(["recipient", "destination", "procedure", "at"])
     }
 
-    static func humanReview(_ value: Value) -> HumanReview? {
-        guard let o = Object(value, keys: ["reviewer", "can-override", "at"]), let reviewer = o.required("reviewer", string),
-              let canOverride = o.required("can-override", bool), let at = o.optional("at", instant) else { return nil }
-        return HumanReview(reviewer: reviewer, canOverride: canOverride, at: at)
-    }
+    /// A small set of keys, matched by a fingerprint of their first and last eight bytes and
+    /// then compared in full: a key costs a few word comparisons, not a string comparison
+    /// per candidate.
+    struct KeyTable: Sendable {
+        let keys: [StaticString]
+        let fingerprints: [UInt64]
 
-    static func facts(_ value: Value) -> Facts? {
-        guard let o = Object(value, keys: ["subject", "consents", "objections", "restrictions", "legal-holds", "events", "erased-fields", "fields", "transfers"]),
-              let subject = o.optional("subject", subjectFacts), let consents = o.optional("consents", { list($0, consentRecord) }),
-              let objections = o.optional("objections", { list($0, objection) }), let restrictions = o.optional("restrictions", { list($0, restriction) }),
-              let holds = o.optional("legal-holds", { list($0, legalHold) }), let events = o.optional("events", { list($0, lifecycleEvent) }),
-              let erased = o.optional("erased-fields", strings), let fields = o.optional("fields", { list($0, provenance) }),
-              let transfers = o.optional("transfers", { list($0, transfer) }) else { return nil }
-        return Facts(subject: subject, consents: consents ?? [], objections: objections ?? [], restrictions: restrictions ?? [], legalHolds: holds ?? [],
-                     events: events ?? [], erasedFields: erased ?? [], fields: fields ?? [], transfers: transfers ?? [])
-    }
-
-    static func subjectFacts(_ value: Value) -> SubjectFacts? {
-        guard let o = Object(value, keys: ["id", "category", "kind", "consumer", "birth-date", "contract-party"]),
-              let id = o.required("id", string), let category = o.required("category", string),
-              let kind = o.optional("kind", { string($0).flatMap(SubjectKind.init(rawValue:)) }), let consumer = o.optional("consumer", bool),
-              let birthDate = o.optional("birth-date", date), let contractParty = o.optional("contract-party", bool) else { return nil }
-        return SubjectFacts(id: id, category: category, kind: kind ?? .naturalPerson, consumer: consumer ?? true, birthDate: birthDate,
-                            contractParty: contractParty ?? false)
-    }
-
-    static func consentRecord(_ value: Value) -> ConsentRecord? {
-        guard let o = Object(value, keys: ["purpose", "notice", "events"]), let purpose = o.required("purpose", string),
-              let notice = o.optional("notice", string), let events = o.required("events", { list($0, consentEvent) }) else { return nil }
-        return ConsentRecord(purpose: purpose, notice: notice, events: events)
-    }
-
-    static func consentEvent(_ value: Value) -> ConsentEvent? {
-        guard let o = Object(value, keys: ["state", "at", "method", "channel", "by", "pre-ticked", "conditional-on-service", "parental-authorisation",
-                                           "evidence", "age-at-consent"]),
-              let state = o.required("state", { string($0).flatMap(ConsentState.init(rawValue:)) }), let at = o.required("at", instant),
-              let method = o.optional("method", { string($0).flatMap(ConsentMethod.init(rawValue:)) }), let channel = o.optional("channel", string),
-              let by = o.optional("by", { string($0).flatMap(ConsentGiver.init(rawValue:)) }), let preTicked = o.optional("pre-ticked", bool),
-              let conditional = o.optional("conditional-on-service", bool), let parental = o.optional("parental-authorisation", parentalAuthorisation),
-              let evidence = o.optional("evidence", string), let age = o.optional("age-at-consent", integer) else { return nil }
-        return ConsentEvent(state: state, at: at, method: method, channel: channel, by: by ?? .subject, preTicked: preTicked ?? false,
-                            conditionalOnService: conditional ?? false, parentalAuthorisation: parental, evidence: evidence, ageAtConsent: age)
-    }
-
-    static func parentalAuthorisation(_ value: Value) -> ParentalAuthorisation? {
-        guard let o = Object(value, keys: ["by", "verified-via"]), let by = o.required("by", string),
-              let via = o.required("verified-via", string) else { return nil }
-        return ParentalAuthorisation(by: by, verifiedVia: via)
-    }
-
-    static func objection(_ value: Value) -> Objection? {
-        guard let o = Object(value, keys: ["purpose", "kind", "at", "assessment", "assessment-reference"]),
-              let purpose = o.optional("purpose", string), let kind = o.required("kind", { string($0).flatMap(ObjectionKind.init(rawValue:)) }),
-              let at = o.required("at", instant), let assessment = o.optional("assessment", { string($0).flatMap(ObjectionAssessment.init(rawValue:)) }),
-              let reference = o.optional("assessment-reference", string) else { return nil }
-        return Objection(purpose: purpose, kind: kind, at: at, assessment: assessment, assessmentReference: reference)
-    }
-
-    static func restriction(_ value: Value) -> Restriction? {
-        guard let o = Object(value, keys: ["fields", "since", "lifted", "ground"]), let fields = o.optional("fields", strings),
-              let since = o.required("since", instant), let lifted = o.optional("lifted", instant), let ground = o.optional("ground", string) else { return nil }
-        return Restriction(fields: fields, since: since, lifted: lifted, ground: ground)
-    }
-
-    static func legalHold(_ value: Value) -> LegalHold? {
-        guard let o = Object(value, keys: ["reference", "since", "until", "fields", "purposes"]), let reference = o.required("reference", string),
-              let since = o.required("since", date), let until = o.optional("until", date), let fields = o.optional("fields", strings),
-              let purposes = o.optional("purposes", strings) else { return nil }
-        return LegalHold(reference: reference, since: since, until: until, fields: fields, purposes: purposes)
-    }
-
-    static func lifecycleEvent(_ value: Value) -> LifecycleEventFact? {
-        guard let o = Object(value, keys: ["event", "date"]), let event = o.required("event", string), let date = o.required("date", date) else { return nil }
-        return LifecycleEventFact(event: event, date: date)
-    }
-
-    static func provenance(_ value: Value) -> FieldProvenance? {
-        guard let o = Object(value, keys: ["field", "collected", "collected-for", "source", "kept-for"]), let field = o.required("field", string),
-              let collected = o.optional("collected", date), let collectedFor = o.optional("collected-for", strings),
-              let source = o.optional("source", string), let keptFor = o.optional("kept-for", strings) else { return nil }
-        return FieldProvenance(field: field, collected: collected, collectedFor: collectedFor, source: source, keptFor: keptFor)
-    }
-
-    static func transfer(_ value: Value) -> TransferRecord? {
-        guard let o = Object(value, keys: ["recipient", "destination", "procedure", "at"]), let recipient = o.required("recipient", string),
-              let destination = o.optional("destination", string), let procedure = o.optional("procedure", string),
-              let at = o.required("at", instant) else { return nil }
-        return TransferRecord(recipient: recipient, destination: destination, procedure: procedure, at: at)
-    }
-
-    // MARK: values
-
-    static func string(_ value: Value) -> String? { if case let .string(text) = value { text } else { nil } }
-    static func bool(_ value: Value) -> Bool? { if case let .bool(flag) = value { flag } else { nil } }
-    static func integer(_ value: Value) -> Int? { if case let .integer(number) = value { number } else { nil } }
-    static func instant(_ value: Value) -> Instant? { string(value).flatMap(Instant.init(iso8601:)) }
-    static func date(_ value: Value) -> LocalDate? { string(value).flatMap(LocalDate.init(parsing:)) }
-    static func strings(_ value: Value) -> [String]? { list(value, string) }
-
-    static func list<T>(_ value: Value, _ element: (Value) -> T?) -> [T]? {
-        guard case let .array(items) = value else { return nil }
-        var result: [T] = []
-        result.reserveCapacity(items.count)
-        for item in items {
-            guard let converted = element(item) else { return nil }
-            result.append(converted)
+        init(_ keys: [StaticString]) {
+            precondition(keys.count <= 32, "an object reader tracks at most 32 keys")
+            self.keys = keys
+            fingerprints = keys.map { key in key.withUTF8Buffer { Self.fingerprint($0) } }
         }
-        return result
-    }
 
-    /// An object whose keys are all among `keys`, none repeated.
-    struct Object {
-        let members: [(String, Value)]
-
-        init?(_ value: Value, keys: Set<String>) {
-            guard case let .object(members) = value else { return nil }
-            for (index, member) in members.enumerated() {
-                guard keys.contains(member.0), !members[..<index].contains(where: { $0.0 == member.0 }) else { return nil }
+        func position(of key: UnsafeBufferPointer<UInt8>) -> Int? {
+            let fingerprint = Self.fingerprint(key)
+            for index in fingerprints.indices where fingerprints[index] == fingerprint {
+                let candidate = keys[index]
+                if candidate.utf8CodeUnitCount == key.count, memcmp(candidate.utf8Start, key.baseAddress!, key.count) == 0 { return index }
             }
-            self.members = members
+            return nil
         }
 
-        subscript(_ key: String) -> Value? { members.first { $0.0 == key }?.1 }
-
-        /// Present and convertible, or nil (which sends the line to the Codable path).
-        func required<T>(_ key: String, _ convert: (Value) -> T?) -> T? {
-            self[key].flatMap(convert)
-        }
-
-        /// `.some(nil)` when absent or null; nil when present and not convertible.
-        func optional<T>(_ key: String, _ convert: (Value) -> T?) -> T?? {
-            guard let value = self[key] else { return .some(nil) }
-            if case .null = value { return .some(nil) }
-            guard let converted = convert(value) else { return nil }
-            return .some(converted)
+        static func fingerprint(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+            guard let base = bytes.baseAddress, !bytes.isEmpty else { return 0 }
+            let raw = UnsafeRawPointer(base)
+            var head: UInt64 = 0, tail: UInt64 = 0
+            if bytes.count >= 8 {
+                head = raw.loadUnaligned(as: UInt64.self)
+                tail = raw.loadUnaligned(fromByteOffset: bytes.count - 8, as: UInt64.self)
+            } else {
+                for index in 0..<bytes.count { head |= UInt64(bytes[index]) << (8 * UInt64(index)) }
+            }
+            return head ^ (tail &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(bytes.count)
         }
     }
 
-    // MARK: the parser
-
-    struct Parser {
+    /// A cursor over one line's bytes. Every method returns nil or false for anything outside
+    /// the documented shapes; the caller then gives up on the line.
+    struct Reader {
         let bytes: UnsafeBufferPointer<UInt8>
+        let context: Context
         var index = 0
-        /// The documented shapes nest four levels; a deeper line (a hostile one could nest
-        /// thousands of brackets and exhaust the stack) goes to JSONDecoder, which has its own limit.
-        var depth = 0
-        static let maximumDepth = 16
+
+        init(bytes: UnsafeBufferPointer<UInt8>, context: Context) {
+            self.bytes = bytes
+            self.context = context
+        }
+
+        // MARK: the documented shapes
+
+        mutating func decisionRequest() -> DecisionRequest? {
+            var actor: String?, action: Action?, subject: String?, purpose: String?, fields: [String]?, recipient: String?
+            var destination: String?, procedure: String?, bulk: Bool?, foreignOrder: Bool?, review: HumanReview?, at: Instant?
+            let policy = context.policy
+            let read = object(keys: Keys.request) { reader, key in
+                switch key {
+                case 0: actor = reader.string(policy?.actors); return actor != nil
+                case 1: action = reader.string().flatMap(Action.init(rawValue:)); return action != nil
+                case 2: return reader.optional(&subject) { $0.string() }
+                case 3: purpose = reader.string(policy?.purposes); return purpose != nil
+                case 4: return reader.optional(&fields) { $0.strings(policy?.fields) }
+                case 5: return reader.optional(&recipient) { $0.string(policy?.recipients) }
+                case 6: return reader.optional(&destination) { $0.string() }
+                case 7: return reader.optional(&procedure) { $0.string() }
+                case 8: return reader.optional(&bulk) { $0.bool() }
+                case 9: return reader.optional(&foreignOrder) { $0.bool() }
+                case 10: return reader.optional(&review) { $0.humanReview() }
+                default: return reader.optional(&at) { $0.instant() }
+                }
+            }
+            guard read, let actor, let action, let purpose else { return nil }
+            return DecisionRequest(actor: actor, action: action, subject: subject ?? "", purpose: purpose, fields: fields ?? [],
+                                   recipient: recipient, destination: destination, procedure: procedure, bulk: bulk ?? false,
+                                   foreignOrder: foreignOrder ?? false, review: review, at: at)
+        }
+
+        mutating func humanReview() -> HumanReview? {
+            var reviewer: String?, canOverride: Bool?, at: Instant?
+            let read = object(keys: Keys.review) { reader, key in
+                switch key {
+                case 0: reviewer = reader.string(); return reviewer != nil
+                case 1: canOverride = reader.bool(); return canOverride != nil
+                default: return reader.optional(&at) { $0.instant() }
+                }
+            }
+            guard read, let reviewer, let canOverride else { return nil }
+            return HumanReview(reviewer: reviewer, canOverride: canOverride, at: at)
+        }
+
+        mutating func facts() -> Facts? {
+            var subject: SubjectFacts?, consents: [ConsentRecord]?, objections: [Objection]?, restrictions: [Restriction]?
+            var holds: [LegalHold]?, events: [LifecycleEventFact]?, erased: [String]?, fields: [FieldProvenance]?, transfers: [TransferRecord]?
+            let policy = context.policy
+            let read = object(keys: Keys.facts) { reader, key in
+                switch key {
+                case 0: return reader.optional(&subject) { $0.subjectFacts() }
+                case 1: return reader.optional(&consents) { $0.list { $0.consentRecord() } }
+                case 2: return reader.optional(&objections) { $0.list { $0.objection() } }
+                case 3: return reader.optional(&restrictions) { $0.list { $0.restriction() } }
+                case 4: return reader.optional(&holds) { $0.list { $0.legalHold() } }
+                case 5: return reader.optional(&events) { $0.list { $0.lifecycleEvent() } }
+                case 6: return reader.optional(&erased) { $0.strings(policy?.fields) }
+                case 7: return reader.optional(&fields) { $0.list { $0.provenance() } }
+                default: return reader.optional(&transfers) { $0.list { $0.transfer() } }
+                }
+            }
+            guard read else { return nil }
+            return Facts(subject: subject, consents: consents ?? [], objections: objections ?? [], restrictions: restrictions ?? [],
+                         legalHolds: holds ?? [], events: events ?? [], erasedFields: erased ?? [], fields: fields ?? [], transfers: transfers ?? [])
+        }
+
+        mutating func subjectFacts() -> SubjectFacts? {
+            var id: String?, category: String?, kind: SubjectKind?, consumer: Bool?, birthDate: LocalDate?, contractParty: Bool?
+            let policy = context.policy
+            let read = object(keys: Keys.subject) { reader, key in
+                switch key {
+                case 0: id = reader.string(); return id != nil
+                case 1: category = reader.string(policy?.subjects); return category != nil
+                case 2: return reader.optional(&kind) { $0.string().flatMap(SubjectKind.init(rawValue:)) }
+                case 3: return reader.optional(&consumer) { $0.bool() }
+                case 4: return reader.optional(&birthDate) { $0.date() }
+                default: return reader.optional(&contractParty) { $0.bool() }
+                }
+            }
+            guard read, let id, let category else { return nil }
+            return SubjectFacts(id: id, category: category, kind: kind ?? .naturalPerson, consumer: consumer ?? true, birthDate: birthDate,
+                                contractParty: contractParty ?? false)
+        }
+
+        mutating func consentRecord() -> ConsentRecord? {
+            var purpose: String?, notice: String?, events: [ConsentEvent]?
+            let policy = context.policy
+            let read = object(keys: Keys.consentRecord) { reader, key in
+                switch key {
+                case 0: purpose = reader.string(policy?.purposes); return purpose != nil
+                case 1: return reader.optional(&notice) { $0.string() }
+                default: events = reader.list { $0.consentEvent() }; return events != nil
+                }
+            }
+            guard read, let purpose, let events else { return nil }
+            return ConsentRecord(purpose: purpose, notice: notice, events: events)
+        }
+
+        mutating func consentEvent() -> ConsentEvent? {
+            var state: ConsentState?, at: Instant?, method: ConsentMethod?, channel: String?, by: ConsentGiver?, preTicked: Bool?
+            var conditional: Bool?, parental: ParentalAuthorisation?, evidence: String?, age: Int?
+            let read = object(keys: Keys.consentEvent) { reader, key in
+                switch key {
+                case 0: state = reader.string().flatMap(ConsentState.init(rawValue:)); return state != nil
+                case 1: at = reader.instant(); return at != nil
+                case 2: return reader.optional(&method) { $0.string().flatMap(ConsentMethod.init(rawValue:)) }
+                case 3: return reader.optional(&channel) { $0.string() }
+                case 4: return reader.optional(&by) { $0.string().flatMap(ConsentGiver.init(rawValue:)) }
+                case 5: return reader.optional(&preTicked) { $0.bool() }
+                case 6: return reader.optional(&conditional) { $0.bool() }
+                case 7: return reader.optional(&parental) { $0.parentalAuthorisation() }
+                case 8: return reader.optional(&evidence) { $0.string() }
+                default: return reader.optional(&age) { $0.integer() }
+                }
+            }
+            guard read, let state, let at else { return nil }
+            return ConsentEvent(state: state, at: at, method: method, channel: channel, by: by ?? .subject, preTicked: preTicked ?? false,
+                                conditionalOnService: conditional ?? false, parentalAuthorisation: parental, evidence: evidence, ageAtConsent: age)
+        }
+
+        mutating func parentalAuthorisation() -> ParentalAuthorisation? {
+            var by: String?, via: String?
+            let read = object(keys: Keys.parental) { reader, key in
+                switch key {
+                case 0: by = reader.string(); return by != nil
+                default: via = reader.string(); return via != nil
+                }
+            }
+            guard read, let by, let via else { return nil }
+            return ParentalAuthorisation(by: by, verifiedVia: via)
+        }
+
+        mutating func objection() -> Objection? {
+            var purpose: String?, kind: ObjectionKind?, at: Instant?, assessment: ObjectionAssessment?, reference: String?
+            let policy = context.policy
+            let read = object(keys: Keys.objection) { reader, key in
+                switch key {
+                case 0: return reader.optional(&purpose) { $0.string(policy?.purposes) }
+                case 1: kind = reader.string().flatMap(ObjectionKind.init(rawValue:)); return kind != nil
+                case 2: at = reader.instant(); return at != nil
+                case 3: return reader.optional(&assessment) { $0.string().flatMap(ObjectionAssessment.init(rawValue:)) }
+                default: return reader.optional(&reference) { $0.string() }
+                }
+            }
+            guard read, let kind, let at else { return nil }
+            return Objection(purpose: purpose, kind: kind, at: at, assessment: assessment, assessmentReference: reference)
+        }
+
+        mutating func restriction() -> Restriction? {
+            var fields: [String]?, since: Instant?, lifted: Instant?, ground: String?
+            let policy = context.policy
+            let read = object(keys: Keys.restriction) { reader, key in
+                switch key {
+                case 0: return reader.optional(&fields) { $0.strings(policy?.fields) }
+                case 1: since = reader.instant(); return since != nil
+                case 2: return reader.optional(&lifted) { $0.instant() }
+                default: return reader.optional(&ground) { $0.string() }
+                }
+            }
+            guard read, let since else { return nil }
+            return Restriction(fields: fields, since: since, lifted: lifted, ground: ground)
+        }
+
+        mutating func legalHold() -> LegalHold? {
+            var reference: String?, since: LocalDate?, until: LocalDate?, fields: [String]?, purposes: [String]?
+            let policy = context.policy
+            let read = object(keys: Keys.legalHold) { reader, key in
+                switch key {
+                case 0: reference = reader.string(); return reference != nil
+                case 1: since = reader.date(); return since != nil
+                case 2: return reader.optional(&until) { $0.date() }
+                case 3: return reader.optional(&fields) { $0.strings(policy?.fields) }
+                default: return reader.optional(&purposes) { $0.strings(policy?.purposes) }
+                }
+            }
+            guard read, let reference, let since else { return nil }
+            return LegalHold(reference: reference, since: since, until: until, fields: fields, purposes: purposes)
+        }
+
+        mutating func lifecycleEvent() -> LifecycleEventFact? {
+            var event: String?, date: LocalDate?
+            let read = object(keys: Keys.lifecycleEvent) { reader, key in
+                switch key {
+                case 0: event = reader.string(); return event != nil
+                default: date = reader.date(); return date != nil
+                }
+            }
+            guard read, let event, let date else { return nil }
+            return LifecycleEventFact(event: event, date: date)
+        }
+
+        mutating func provenance() -> FieldProvenance? {
+            var field: String?, collected: LocalDate?, collectedFor: [String]?, source: String?, keptFor: [String]?
+            let policy = context.policy
+            let read = object(keys: Keys.provenance) { reader, key in
+                switch key {
+                case 0: field = reader.string(policy?.fields); return field != nil
+                case 1: return reader.optional(&collected) { $0.date() }
+                case 2: return reader.optional(&collectedFor) { $0.strings(policy?.purposes) }
+                case 3: return reader.optional(&source) { $0.string() }
+                default: return reader.optional(&keptFor) { $0.strings(policy?.purposes) }
+                }
+            }
+            guard read, let field else { return nil }
+            return FieldProvenance(field: field, collected: collected, collectedFor: collectedFor, source: source, keptFor: keptFor)
+        }
+
+        mutating func transfer() -> TransferRecord? {
+            var recipient: String?, destination: String?, procedure: String?, at: Instant?
+            let policy = context.policy
+            let read = object(keys: Keys.transfer) { reader, key in
+                switch key {
+                case 0: recipient = reader.string(policy?.recipients); return recipient != nil
+                case 1: return reader.optional(&destination) { $0.string() }
+                case 2: return reader.optional(&procedure) { $0.string() }
+                default: at = reader.instant(); return at != nil
+                }
+            }
+            guard read, let recipient, let at else { return nil }
+            return TransferRecord(recipient: recipient, destination: destination, procedure: procedure, at: at)
+        }
+
+        // MARK: structure
 
         mutating func skipSpace() {
             while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 { index += 1 }
         }
 
-        mutating func value() -> Value? {
+        /// Reads an object whose keys are all among `keys`, none repeated; `member` reads the
+        /// value of the key at the given position in `keys`.
+        mutating func object(keys: KeyTable, _ member: (inout Reader, Int) -> Bool) -> Bool {
             skipSpace()
-            guard index < bytes.count else { return nil }
-            switch bytes[index] {
-            case UInt8(ascii: "{"), UInt8(ascii: "["):
-                guard depth < Self.maximumDepth else { return nil }
-                depth += 1
-                defer { depth -= 1 }
-                return bytes[index] == UInt8(ascii: "{") ? object() : array()
-            case UInt8(ascii: "\""): return string().map(Value.string)
-            case UInt8(ascii: "t"): return literal("true", .bool(true))
-            case UInt8(ascii: "f"): return literal("false", .bool(false))
-            case UInt8(ascii: "n"): return literal("null", .null)
-            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return integer()
-            default: return nil
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else { return false }
+            index += 1
+            skipSpace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return true }
+            var seen: UInt32 = 0
+            while true {
+                skipSpace()
+                guard let key = keyPosition(in: keys), seen & (1 << key) == 0 else { return false }
+                seen |= 1 << key
+                skipSpace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return false }
+                index += 1
+                skipSpace()
+                guard member(&self, key) else { return false }
+                skipSpace()
+                guard index < bytes.count else { return false }
+                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+                if bytes[index] == UInt8(ascii: "}") { index += 1; return true }
+                return false
             }
         }
 
-        mutating func literal(_ text: StaticString, _ value: Value) -> Value? {
+        /// The key at the cursor as a position in `keys`; keys are plain (an escaped key goes
+        /// to the Codable path).
+        private mutating func keyPosition(in keys: KeyTable) -> Int? {
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
+            let start = index + 1
+            var end = start
+            while end < bytes.count, bytes[end] != UInt8(ascii: "\"") {
+                if bytes[end] == UInt8(ascii: "\\") || bytes[end] < 0x20 { return nil }
+                end += 1
+            }
+            guard end < bytes.count else { return nil }
+            guard let position = keys.position(of: UnsafeBufferPointer(rebasing: bytes[start..<end])) else { return nil }
+            index = end + 1
+            return position
+        }
+
+        mutating func list<T>(_ element: (inout Reader) -> T?) -> [T]? {
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "[") else { return nil }
+            index += 1
+            var items: [T] = []
+            skipSpace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return items }
+            while true {
+                skipSpace()
+                guard let item = element(&self) else { return nil }
+                items.append(item)
+                skipSpace()
+                guard index < bytes.count else { return nil }
+                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+                if bytes[index] == UInt8(ascii: "]") { index += 1; return items }
+                return nil
+            }
+        }
+
+        /// An optional member: `null` leaves it nil; otherwise `read` must succeed.
+        mutating func optional<T>(_ target: inout T?, _ read: (inout Reader) -> T?) -> Bool {
+            if literal("null") { return true }
+            guard let value = read(&self) else { return false }
+            target = value
+            return true
+        }
+
+        // MARK: values
+
+        mutating func literal(_ text: StaticString) -> Bool {
             let count = text.utf8CodeUnitCount
-            guard index + count <= bytes.count else { return nil }
-            for offset in 0..<count where bytes[index + offset] != text.utf8Start[offset] { return nil }
+            guard index + count <= bytes.count, memcmp(text.utf8Start, bytes.baseAddress! + index, count) == 0 else { return false }
             index += count
-            return value
+            return true
+        }
+
+        mutating func bool() -> Bool? {
+            if literal("true") { return true }
+            if literal("false") { return false }
+            return nil
         }
 
         /// Plain integers only; a fraction or exponent goes to the Codable path.
-        mutating func integer() -> Value? {
+        mutating func integer() -> Int? {
             var negative = false
-            if bytes[index] == UInt8(ascii: "-") { negative = true; index += 1 }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "-") { negative = true; index += 1 }
             let start = index
             var number = 0
             while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) {
@@ -239,12 +454,42 @@ enum BatchLineReader {
                 index += 1
             }
             guard index > start, index - start == 1 || bytes[start] != UInt8(ascii: "0") else { return nil }
-            if index < bytes.count, [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[index]) { return nil }
-            return .integer(negative ? -number : number)
+            if index < bytes.count, bytes[index] == UInt8(ascii: ".") || bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+                return nil
+            }
+            return negative ? -number : number
         }
 
-        /// A string without `\u` escapes (those go to the Codable path).
-        mutating func string() -> String? {
+        mutating func strings(_ names: Interner? = nil) -> [String]? {
+            list { $0.string(names) }
+        }
+
+        /// A string; when `names` holds an equal one, that one (the policy's own, no allocation).
+        mutating func string(_ names: Interner? = nil) -> String? {
+            guard let (raw, escaped) = stringBytes() else { return nil }
+            guard !escaped else { return unescape(raw) }
+            if let names, let id = names.id(utf8: raw) { return names.name(id) }
+            return Self.text(raw)
+        }
+
+        mutating func instant() -> Instant? {
+            guard let (raw, escaped) = stringBytes() else { return nil }
+            if escaped { return unescape(raw).flatMap(Instant.init(iso8601:)) }
+            // Batch lines tend to repeat a few timestamps: parse each once per thread.
+            if let known = context.instant(raw) { return known }
+            guard let text = Self.text(raw), let instant = Instant(iso8601: text) else { return nil }
+            context.remember(raw, instant)
+            return instant
+        }
+
+        mutating func date() -> LocalDate? {
+            string().flatMap(LocalDate.init(parsing:))
+        }
+
+        /// The raw bytes of a string at the cursor and whether they hold escapes; a `\u`
+        /// escape or a control character gives nil.
+        private mutating func stringBytes() -> (UnsafeBufferPointer<UInt8>, Bool)? {
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
             index += 1
             let start = index
             var escaped = false
@@ -258,7 +503,16 @@ enum BatchLineReader {
             guard index < bytes.count else { return nil }
             let raw = UnsafeBufferPointer(rebasing: bytes[start..<index])
             index += 1
-            guard escaped else { return String(validating: raw, as: UTF8.self) }
+            return (raw, escaped)
+        }
+
+        /// UTF-8 bytes as a string; ASCII (nearly every value) skips the generic validation.
+        static func text(_ raw: UnsafeBufferPointer<UInt8>) -> String? {
+            if ASCII.isASCII(raw) { return String(decoding: raw, as: UTF8.self) }
+            return String(validating: raw, as: UTF8.self)
+        }
+
+        private func unescape(_ raw: UnsafeBufferPointer<UInt8>) -> String? {
             var unescaped: [UInt8] = []
             unescaped.reserveCapacity(raw.count)
             var position = 0
@@ -280,43 +534,6 @@ enum BatchLineReader {
                 position += 2
             }
             return String(validating: unescaped, as: UTF8.self)
-        }
-
-        mutating func array() -> Value? {
-            index += 1
-            var items: [Value] = []
-            skipSpace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(items) }
-            while true {
-                guard let item = value() else { return nil }
-                items.append(item)
-                skipSpace()
-                guard index < bytes.count else { return nil }
-                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-                if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(items) }
-                return nil
-            }
-        }
-
-        mutating func object() -> Value? {
-            index += 1
-            var members: [(String, Value)] = []
-            skipSpace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
-            while true {
-                skipSpace()
-                guard index < bytes.count, bytes[index] == UInt8(ascii: "\""), let key = string() else { return nil }
-                skipSpace()
-                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return nil }
-                index += 1
-                guard let member = value() else { return nil }
-                members.append((key, member))
-                skipSpace()
-                guard index < bytes.count else { return nil }
-                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-                if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
-                return nil
-            }
         }
     }
 }

@@ -1,93 +1,101 @@
+import CustosDecision
+
 /// Writes a decision as one line of JSON, byte for byte what `JSONEncoder` with sorted keys and
 /// unescaped slashes writes (a test holds the two equal), without its generic machinery: the
-/// batch path spent most of its time in `JSONEncoder`.
+/// batch path spent most of its time in `JSONEncoder`. Keys and punctuation are written as
+/// whole literals; values are copied whole unless they hold a byte that needs escaping.
 enum DecisionJSON {
-    static func append(_ decision: Decision, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "{"))
-        key("action", &out, first: true); string(decision.action.rawValue, &out)
-        key("actor", &out); string(decision.actor, &out)
-        if let basis = decision.basis { key("basis", &out); string(basis.rawValue, &out) }
-        key("fields", &out)
-        list(decision.fields, &out) { field, out in
-            out.append(UInt8(ascii: "{"))
-            key("field", &out, first: true); string(field.field, &out)
-            key("outcome", &out); string(field.outcome.rawValue, &out)
-            key("reasons", &out); list(field.reasons, &out) { code, out in string(code.rawValue, &out) }
-            out.append(UInt8(ascii: "}"))
+    static func append(_ decision: Decision, to out: ByteBuffer) {
+        out.append("{\"action\":")
+        string(decision.action.rawValue, out)
+        out.append(",\"actor\":")
+        string(decision.actor, out)
+        if let basis = decision.basis {
+            out.append(",\"basis\":")
+            string(basis.rawValue, out)
         }
-        key("hypothetical", &out); literal(decision.hypothetical ? "true" : "false", &out)
-        key("obligations", &out); list(decision.obligations, &out) { obligation, out in string(obligation.rawValue, &out) }
-        key("outcome", &out); string(decision.outcome.rawValue, &out)
-        key("policy-digest", &out); string(decision.policyDigest, &out)
-        key("purpose", &out); string(decision.purpose, &out)
-        key("reasons", &out)
-        list(decision.reasons, &out) { reason, out in
-            out.append(UInt8(ascii: "{"))
-            key("article", &out, first: true); string(reason.article, &out)
-            key("code", &out); string(reason.code.rawValue, &out)
-            key("explanation", &out); explanation(reason.message, &out)
-            key("fields", &out); list(reason.fields, &out) { field, out in string(field, &out) }
-            out.append(UInt8(ascii: "}"))
+        out.append(",\"fields\":[")
+        for (index, field) in decision.fields.enumerated() {
+            out.append(index == 0 ? "{\"field\":" : ",{\"field\":")
+            string(field.field, out)
+            out.append(field.outcome == .permit ? ",\"outcome\":\"permit\",\"reasons\":[" : ",\"outcome\":\"deny\",\"reasons\":[")
+            for (position, code) in field.reasons.enumerated() {
+                if position > 0 { out.append(UInt8(ascii: ",")) }
+                string(code.rawValue, out)
+            }
+            out.append("]}")
         }
-        if let recipient = decision.recipient { key("recipient", &out); string(recipient, &out) }
-        key("subject", &out); string(decision.subject, &out)
+        out.append(decision.hypothetical ? "],\"hypothetical\":true,\"obligations\":[" : "],\"hypothetical\":false,\"obligations\":[")
+        for (index, obligation) in decision.obligations.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            string(obligation.rawValue, out)
+        }
+        out.append("],\"outcome\":")
+        string(decision.outcome.rawValue, out)
+        out.append(",\"policy-digest\":")
+        string(decision.policyDigest, out)
+        out.append(",\"purpose\":")
+        string(decision.purpose, out)
+        out.append(",\"reasons\":[")
+        for (index, reason) in decision.reasons.enumerated() {
+            out.append(index == 0 ? "{\"article\":" : ",{\"article\":")
+            string(reason.article, out)
+            out.append(",\"code\":")
+            string(reason.code.rawValue, out)
+            out.append(",\"explanation\":\"")
+            reason.message.forEachUTF8Piece { escaped($0, out) }
+            out.append("\",\"fields\":[")
+            for (position, field) in reason.fields.enumerated() {
+                if position > 0 { out.append(UInt8(ascii: ",")) }
+                string(field, out)
+            }
+            out.append("]}")
+        }
+        out.append("]")
+        if let recipient = decision.recipient {
+            out.append(",\"recipient\":")
+            string(recipient, out)
+        }
+        out.append(",\"subject\":")
+        string(decision.subject, out)
         out.append(UInt8(ascii: "}"))
     }
 
-    private static func key(_ name: StaticString, _ out: inout [UInt8], first: Bool = false) {
-        if !first { out.append(UInt8(ascii: ",")) }
-        out.append(UInt8(ascii: "\""))
-        name.withUTF8Buffer { out.append(contentsOf: $0) }
-        out.append(UInt8(ascii: "\""))
-        out.append(UInt8(ascii: ":"))
-    }
-
-    private static func literal(_ text: StaticString, _ out: inout [UInt8]) {
-        text.withUTF8Buffer { out.append(contentsOf: $0) }
-    }
-
-    private static func list<T>(_ items: [T], _ out: inout [UInt8], _ element: (T, inout [UInt8]) -> Void) {
-        out.append(UInt8(ascii: "["))
-        for (index, item) in items.enumerated() {
-            if index > 0 { out.append(UInt8(ascii: ",")) }
-            element(item, &out)
-        }
-        out.append(UInt8(ascii: "]"))
+    /// The decision as bytes, for tests and single decisions.
+    static func bytes(_ decision: Decision) -> [UInt8] {
+        let out = ByteBuffer()
+        append(decision, to: out)
+        return Array(out.bytes)
     }
 
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
-    static func string(_ text: String, _ out: inout [UInt8]) {
+    static func string(_ text: String, _ out: ByteBuffer) {
         out.append(UInt8(ascii: "\""))
         var text = text
-        text.withUTF8 { escaped($0, &out) }
+        text.withUTF8 { escaped($0, out) }
         out.append(UInt8(ascii: "\""))
     }
 
-    /// An explanation's pieces, escaped, without joining them into a string first.
-    static func explanation(_ message: Explanation, _ out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        message.forEachUTF8Piece { escaped($0, &out) }
-        out.append(UInt8(ascii: "\""))
-    }
-
-    private static func escaped(_ bytes: UnsafeBufferPointer<UInt8>, _ out: inout [UInt8]) {
+    private static func escaped(_ bytes: UnsafeBufferPointer<UInt8>, _ out: ByteBuffer) {
         // Most values need no escaping: copy them whole.
-        if !bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            out.append(contentsOf: bytes)
+        guard ASCII.needsEscaping(bytes) else {
+            out.append(bytes)
             return
         }
         for byte in bytes {
             switch byte {
-            case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case 0x0A: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case 0x0D: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case 0x08: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
-            case 0x0C: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
+            case UInt8(ascii: "\""): out.append("\\\"")
+            case UInt8(ascii: "\\"): out.append("\\\\")
+            case 0x0A: out.append("\\n")
+            case 0x0D: out.append("\\r")
+            case 0x09: out.append("\\t")
+            case 0x08: out.append("\\b")
+            case 0x0C: out.append("\\f")
             case 0..<0x20:
-                out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 15)]])
+                out.append("\\u00")
+                out.append(hex[Int(byte >> 4)])
+                out.append(hex[Int(byte & 15)])
             default: out.append(byte)
             }
         }

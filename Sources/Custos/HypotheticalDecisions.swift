@@ -55,67 +55,6 @@ public struct HypotheticalDecisions: Sendable {
         return (try? encoder.encode(decision)) ?? Data("{\"outcome\":\"deny\",\"reasons\":[{\"code\":\"ENGINE_ERROR\"}]}".utf8)
     }
 
-    /// Streams JSON Lines from `input` to `output`, one decision per line, in bounded memory.
-    /// A line that cannot be read is answered with a deny (`ENGINE_ERROR`) naming the line
-    /// number, and the stream goes on.
-    /// `progress` is called with the number of lines answered every 100,000 lines.
-    public func streamBatch(from input: FileHandle, to output: FileHandle, defaultAt: Instant,
-                            progress: ((Int) -> Void)? = nil) -> BatchSummary {
-        var summary = BatchSummary()
-        let decoder = JSONDecoder()
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(4_096)
-        var pending = Data()
-        var out = Data()
-        out.reserveCapacity(1 << 20)
-
-        func handle(_ line: Data) {
-            summary.lines += 1
-            let trimmed = line.last == 13 ? line.dropLast() : line[...]
-            guard !trimmed.allSatisfy({ $0 == 32 || $0 == 9 }) else { summary.lines -= 1; return }
-            let decision: Decision
-            do {
-                // The documented shapes are read directly; anything else, and every error, takes
-                // the Codable path.
-                if let fast = BatchLineReader.read(trimmed) {
-                    var request = fast.request
-                    if request.at == nil { request.at = fast.at }
-                    decision = decide(request: request, facts: fast.facts, defaultAt: defaultAt)
-                } else {
-                    let parsed = try decoder.decode(BatchLine.self, from: trimmed)
-                    var request = parsed.request
-                    if request.at == nil { request.at = parsed.at }
-                    decision = decide(request: request, facts: parsed.facts, defaultAt: defaultAt)
-                }
-            } catch {
-                decision = Self.unreadable(line: summary.lines, error: error, digest: evaluator.policy.digest)
-            }
-            summary.count(decision.outcome)
-            if summary.lines % 100_000 == 0 { progress?(summary.lines) }
-            DecisionJSON.append(decision, to: &bytes)
-            bytes.append(10)
-            out.append(contentsOf: bytes)
-            bytes.removeAll(keepingCapacity: true)
-            if out.count >= 1 << 20 {
-                output.write(out)
-                out.removeAll(keepingCapacity: true)
-            }
-        }
-
-        while let chunk = try? input.read(upToCount: 1 << 20), !chunk.isEmpty {
-            pending.append(chunk)
-            var start = pending.startIndex
-            while let newline = pending[start...].firstIndex(of: 10) {
-                handle(pending[start..<newline])
-                start = newline + 1
-            }
-            pending.removeSubrange(pending.startIndex..<start)
-        }
-        if !pending.isEmpty { handle(pending) }
-        if !out.isEmpty { output.write(out) }
-        return summary
-    }
-
     static func unreadable(line: Int, error: any Error, digest: String) -> Decision {
         let detail = (error as? DecodingError).map(DecodingProblem.describe) ?? "not valid JSON"
         return Decision(
@@ -131,6 +70,13 @@ public struct BatchSummary: Sendable {
     public var permit = 0
     public var partial = 0
     public var deny = 0
+
+    mutating func add(_ other: BatchSummary) {
+        lines += other.lines
+        permit += other.permit
+        partial += other.partial
+        deny += other.deny
+    }
 
     mutating func count(_ outcome: Outcome) {
         switch outcome {

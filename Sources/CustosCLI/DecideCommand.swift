@@ -114,8 +114,14 @@ struct Decide: ParsableCommand {
             source = FileHandle.standardInput
         }
         let interactive = isatty(STDERR_FILENO) == 1
-        let summary = decider.streamBatch(from: source, to: FileHandle.standardOutput, defaultAt: defaultAt,
-                                          progress: interactive ? { StandardError.overwrite("decided \($0) lines") } : nil)
+        let summary: BatchSummary
+        do {
+            summary = try decider.streamBatch(from: source, to: FileHandle.standardOutput, defaultAt: defaultAt,
+                                              progress: interactive ? { StandardError.overwrite("decided \($0) lines") } : nil)
+        } catch {
+            StandardError.error("cannot write the decisions to standard output: \(error.localizedDescription)")
+            throw ExitStatus.runtimeError
+        }
         if interactive, summary.lines >= 100_000 { StandardError.write("") }
         StandardError.write("custos: \(summary.lines) decisions: \(summary.permit) permit, \(summary.partial) partial, \(summary.deny) deny")
     }

@@ -83,7 +83,7 @@ struct BatchLineReaderTests {
         try Data(text.utf8).write(to: URL(fileURLWithPath: inputPath))
         _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
         let input = try #require(FileHandle(forReadingAtPath: inputPath)), output = try #require(FileHandle(forWritingAtPath: outputPath))
-        let summary = decider.streamBatch(from: input, to: output, defaultAt: Instant(millisecondsSinceEpoch: 0))
+        let summary = try decider.streamBatch(from: input, to: output, defaultAt: Instant(millisecondsSinceEpoch: 0))
         try output.close()
         let answers = try String(contentsOfFile: outputPath, encoding: .utf8).split(separator: "\n")
         #expect(summary.lines == lines.count + 1 && answers.count == lines.count + 1)

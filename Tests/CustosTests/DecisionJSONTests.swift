@@ -6,9 +6,7 @@ import Testing
 /// The batch path writes decisions by hand; it must write exactly what JSONEncoder writes.
 struct DecisionJSONTests {
     static func encoded(_ decision: Decision) -> String {
-        var bytes: [UInt8] = []
-        DecisionJSON.append(decision, to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
+        String(decoding: DecisionJSON.bytes(decision), as: UTF8.self)
     }
 
     static func reference(_ decision: Decision) -> String {

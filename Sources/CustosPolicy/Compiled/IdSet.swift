@@ -1,3 +1,5 @@
+import Foundation
+
 /// A set of interned ids as a bitset: membership and subset tests cost a few word
 /// operations, never a string comparison.
 public struct IdSet: Sendable, Hashable {
@@ -97,32 +99,48 @@ public final class Interner: Sendable {
         IdSet(capacity: count, members: refs.compactMap { id($0.id) })
     }
 
-    /// A multiplicative hash over the UTF-8 bytes, eight at a time: ids are short, and a
-    /// byte-at-a-time loop was most of a lookup.
+    /// The id of a name given as UTF-8 bytes (a batch line's), without making a string.
+    public func id(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        var slot = Self.hash(bytes) & mask
+        while true {
+            let entry = Int(slots[slot])
+            if entry == 0 { return nil }
+            var name = names[entry - 1]
+            if name.withUTF8({ $0.count == bytes.count && (bytes.isEmpty || memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0) }) {
+                return entry - 1
+            }
+            slot = (slot + 1) & mask
+        }
+    }
+
     @inline(__always)
     static func hash(_ name: String) -> Int {
         var name = name
-        let hashed = name.withUTF8 { bytes -> UInt64 in
-            let multiplier: UInt64 = 0x9E37_79B9_7F4A_7C15
-            var hash = UInt64(bytes.count) &* multiplier
-            guard let base = bytes.baseAddress else { return hash }
-            let raw = UnsafeRawPointer(base)
-            var offset = 0
-            while offset + 8 <= bytes.count {
-                hash = (hash ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* multiplier
-                hash ^= hash >> 32
-                offset += 8
-            }
-            var tail: UInt64 = 0
-            var shift: UInt64 = 0
-            while offset < bytes.count {
-                tail |= UInt64(bytes[offset]) << shift
-                shift += 8
-                offset += 1
-            }
-            hash = (hash ^ tail) &* multiplier
-            return hash ^ (hash >> 29)
+        return name.withUTF8 { hash($0) }
+    }
+
+    /// A multiplicative hash over the UTF-8 bytes, eight at a time: ids are short, and a
+    /// byte-at-a-time loop was most of a lookup.
+    @inline(__always)
+    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        let multiplier: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var hash = UInt64(bytes.count) &* multiplier
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return Int(truncatingIfNeeded: hash) }
+        let raw = UnsafeRawPointer(base)
+        var offset = 0
+        while offset + 8 <= bytes.count {
+            hash = (hash ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* multiplier
+            hash ^= hash >> 32
+            offset += 8
         }
-        return Int(truncatingIfNeeded: hashed)
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while offset < bytes.count {
+            tail |= UInt64(bytes[offset]) << shift
+            shift += 8
+            offset += 1
+        }
+        hash = (hash ^ tail) &* multiplier
+        return Int(truncatingIfNeeded: hash ^ (hash >> 29))
     }
 }

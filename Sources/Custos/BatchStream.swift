@@ -1,0 +1,166 @@
+public import Foundation
+import CustosDecision
+import CustosPolicy
+
+extension HypotheticalDecisions {
+    /// Streams JSON Lines from `input` to `output`, one decision per line and in input order,
+    /// in bounded memory. A line that cannot be read is answered with a deny (`ENGINE_ERROR`)
+    /// naming its line number, and the stream goes on; blank lines are skipped.
+    ///
+    /// Lines are read in blocks; each block is split at line ends among `workers` threads,
+    /// which read, decide and write their lines independently (decisions share nothing but
+    /// the compiled policy), and the block's answers are written in order.
+    /// `progress` is called with the number of lines answered, about every 100,000 lines.
+    /// Throws when `output` cannot be written.
+    ///
+    /// ```swift
+    /// let summary = try decider.streamBatch(from: .standardInput, to: .standardOutput, defaultAt: now)
+    /// ```
+    public func streamBatch(from input: FileHandle, to output: FileHandle, defaultAt: Instant,
+                            workers: Int = ProcessInfo.processInfo.activeProcessorCount,
+                            progress: ((Int) -> Void)? = nil) throws -> BatchSummary {
+        let workers = (0..<max(1, min(workers, 64))).map { _ in BatchWorker(decider: self, defaultAt: defaultAt) }
+        var summary = BatchSummary()
+        var linesBefore = 0
+        var pending = Data()
+        var blockSize = workers.count << 21
+        var reported = 0
+        var endOfInput = false
+        while !endOfInput {
+            while pending.count < blockSize {
+                guard let chunk = try? input.read(upToCount: blockSize - pending.count), !chunk.isEmpty else {
+                    endOfInput = true
+                    break
+                }
+                pending.append(chunk)
+            }
+            let complete = endOfInput ? pending.count : pending.lastIndex(of: 10).map { pending.distance(from: pending.startIndex, to: $0) + 1 } ?? 0
+            if complete == 0 {
+                // One line longer than a block: read more before splitting.
+                if !endOfInput { blockSize *= 2 }
+                continue
+            }
+            pending.withUnsafeBytes { raw in
+                let block = UnsafeBufferPointer(rebasing: raw.bindMemory(to: UInt8.self)[0..<complete])
+                let parts = Self.split(block, into: workers.count)
+                var firstLines: [Int] = []
+                var line = linesBefore
+                for part in parts {
+                    firstLines.append(line + 1)
+                    line += Self.lineCount(part)
+                }
+                linesBefore = line
+                let shares = BlockShares(parts: parts, firstLines: firstLines)
+                DispatchQueue.concurrentPerform(iterations: shares.parts.count) { index in
+                    workers[index].answer(shares.parts[index], firstLine: shares.firstLines[index])
+                }
+            }
+            pending.removeSubrange(pending.startIndex..<pending.index(pending.startIndex, offsetBy: complete))
+            for worker in workers {
+                try worker.flush(to: output)
+                summary.add(worker.summary)
+                worker.summary = BatchSummary()
+            }
+            if summary.lines / 100_000 > reported {
+                reported = summary.lines / 100_000
+                progress?(summary.lines)
+            }
+        }
+        return summary
+    }
+
+    /// `block` cut into at most `count` parts, each ending at a line end (or the block's end).
+    static func split(_ block: UnsafeBufferPointer<UInt8>, into count: Int) -> [UnsafeBufferPointer<UInt8>] {
+        var parts: [UnsafeBufferPointer<UInt8>] = []
+        var start = 0
+        for part in 1...count where start < block.count {
+            var end = part == count ? block.count : max(start, block.count * part / count)
+            while end < block.count, end > 0, block[end - 1] != 10 { end += 1 }
+            if end > start { parts.append(UnsafeBufferPointer(rebasing: block[start..<end])) }
+            start = end
+        }
+        return parts
+    }
+
+    /// The number of lines in `bytes`, a last line without a line end included.
+    static func lineCount(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return 0 }
+        var count = 0
+        var position = base
+        let end = base + bytes.count
+        while position < end, let found = memchr(position, 10, end - position) {
+            count += 1
+            position = UnsafePointer(found.assumingMemoryBound(to: UInt8.self)) + 1
+        }
+        return bytes.last == 10 ? count : count + 1
+    }
+}
+
+/// A block's parts and the number of each part's first line, handed to the worker threads.
+/// The pointers are into the block, which `streamBatch` keeps alive and unchanged until every
+/// worker has returned; the workers only read them.
+private struct BlockShares: @unchecked Sendable {
+    let parts: [UnsafeBufferPointer<UInt8>]
+    let firstLines: [Int]
+}
+
+/// One thread's share of a batch block: its reading context, its answers and their counts.
+/// Each worker is used by one thread at a time, and `streamBatch` reads it only after
+/// `concurrentPerform` has returned, which orders the accesses.
+final class BatchWorker: @unchecked Sendable {
+    let decider: HypotheticalDecisions
+    let defaultAt: Instant
+    let context: BatchLineReader.Context
+    let out = ByteBuffer(capacity: 1 << 22)
+    var summary = BatchSummary()
+
+    init(decider: HypotheticalDecisions, defaultAt: Instant) {
+        self.decider = decider
+        self.defaultAt = defaultAt
+        context = BatchLineReader.Context(policy: decider.evaluator.policy)
+    }
+
+    func answer(_ part: UnsafeBufferPointer<UInt8>, firstLine: Int) {
+        var start = 0
+        var number = firstLine
+        while start < part.count {
+            var end = start
+            while end < part.count, part[end] != 10 { end += 1 }
+            answer(line: UnsafeBufferPointer(rebasing: part[start..<end]), number: number)
+            start = end + 1
+            number += 1
+        }
+    }
+
+    private func answer(line: UnsafeBufferPointer<UInt8>, number: Int) {
+        let trimmed = line.last == 13 ? UnsafeBufferPointer(rebasing: line.dropLast()) : line
+        guard trimmed.contains(where: { $0 != 32 && $0 != 9 }) else { return }
+        summary.lines += 1
+        let decision: Decision
+        // The documented shapes are read directly; anything else, and every error, takes the
+        // Codable path.
+        if let fast = BatchLineReader.read(trimmed, context: context) {
+            var request = fast.request
+            if request.at == nil { request.at = fast.at }
+            decision = decider.decide(request: request, facts: fast.facts, defaultAt: defaultAt)
+        } else {
+            do {
+                let parsed = try JSONDecoder().decode(HypotheticalDecisions.BatchLine.self, from: Data(trimmed))
+                var request = parsed.request
+                if request.at == nil { request.at = parsed.at }
+                decision = decider.decide(request: request, facts: parsed.facts, defaultAt: defaultAt)
+            } catch {
+                decision = HypotheticalDecisions.unreadable(line: number, error: error, digest: decider.evaluator.policy.digest)
+            }
+        }
+        summary.count(decision.outcome)
+        DecisionJSON.append(decision, to: out)
+        out.append(10)
+    }
+
+    func flush(to output: FileHandle) throws {
+        guard out.count > 0 else { return }
+        try output.write(contentsOf: Data(bytesNoCopy: out.base, count: out.count, deallocator: .none))
+        out.removeAll()
+    }
+}

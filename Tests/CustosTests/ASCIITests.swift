@@ -1,0 +1,24 @@
+@testable import Custos
+import CustosTestSupport
+import Testing
+
+/// The word-at-a-time byte tests must agree with the byte-at-a-time definitions on any input,
+/// at any length and alignment.
+struct ASCIITests {
+    @Test func wordTestsAgreeWithBytewiseTests() {
+        var random = SplitMix64(seed: 0xA5C11)
+        let interesting: [UInt8] = [0x00, 0x01, 0x1F, 0x20, 0x21, 0x22, 0x23, 0x5B, 0x5C, 0x5D, 0x7F, 0x80, 0xA2, 0xDC, 0xFF]
+        for _ in 0..<20_000 {
+            let count = Int.random(in: 0...40, using: &random)
+            let bytes: [UInt8] = (0..<count).map { _ in
+                Bool.random(using: &random) ? interesting[Int.random(in: 0..<interesting.count, using: &random)] : UInt8.random(in: 0x23...0x7E, using: &random)
+            }
+            let offset = Int.random(in: 0...min(3, count), using: &random)
+            bytes.withUnsafeBufferPointer { whole in
+                let part = UnsafeBufferPointer(rebasing: whole[offset...])
+                #expect(ASCII.isASCII(part) == part.allSatisfy { $0 < 0x80 })
+                #expect(ASCII.needsEscaping(part) == part.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C })
+            }
+        }
+    }
+}
