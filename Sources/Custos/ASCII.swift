@@ -20,19 +20,32 @@ enum ASCII {
         return true
     }
 
+    /// The number of leading bytes that are neither a control character, `"` nor `\`,
+    /// counted in whole words of eight (so possibly fewer than all of them).
+    static func plainPrefix(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        guard let base = bytes.baseAddress else { return 0 }
+        let raw = UnsafeRawPointer(base)
+        var offset = 0
+        while offset + 8 <= bytes.count, !special(raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) { offset += 8 }
+        return offset
+    }
+
+    /// Whether a word holds a control character, `"` or `\` (exact: the tests for "a byte
+    /// below n" and "a zero byte" never err on whether one exists).
+    @inline(__always)
+    private static func special(_ word: UInt64) -> Bool {
+        let control = (word &- ones &* 0x20) & ~word & highBits
+        let quote = word ^ (ones &* 0x22), backslash = word ^ (ones &* 0x5C)
+        return (control | ((quote &- ones) & ~quote & highBits) | ((backslash &- ones) & ~backslash & highBits)) != 0
+    }
+
     /// Whether any byte needs escaping in a JSON string: a control character, `"` or `\`.
     static func needsEscaping(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let base = bytes.baseAddress else { return false }
         let raw = UnsafeRawPointer(base)
         var offset = 0
         while offset + 8 <= bytes.count {
-            let word = raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-            // Exact tests for "some byte is below 0x20" and "some byte is zero" (after XOR).
-            let control = (word &- ones &* 0x20) & ~word & highBits
-            let quote = word ^ (ones &* 0x22), backslash = word ^ (ones &* 0x5C)
-            let quoteFound = (quote &- ones) & ~quote & highBits
-            let backslashFound = (backslash &- ones) & ~backslash & highBits
-            if control | quoteFound | backslashFound != 0 { return true }
+            if special(raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) { return true }
             offset += 8
         }
         while offset < bytes.count {

@@ -114,7 +114,7 @@ enum BatchLineReader {
                 head = raw.loadUnaligned(as: UInt64.self)
                 tail = raw.loadUnaligned(fromByteOffset: bytes.count - 8, as: UInt64.self)
             } else {
-                for index in 0..<bytes.count { head |= UInt64(bytes[index]) << (8 * UInt64(index)) }
+                withUnsafeMutableBytes(of: &head) { $0.copyMemory(from: UnsafeRawBufferPointer(bytes)) }
             }
             return head ^ (tail &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(bytes.count)
         }
@@ -482,8 +482,17 @@ enum BatchLineReader {
             return instant
         }
 
+        /// `YYYY-MM-DD`, read from the bytes; any other text (an escape, a sign, a width) is left
+        /// to `LocalDate(parsing:)`.
         mutating func date() -> LocalDate? {
-            string().flatMap(LocalDate.init(parsing:))
+            let start = index
+            guard let (raw, escaped) = stringBytes() else { return nil }
+            if !escaped, raw.count == 10, raw[4] == UInt8(ascii: "-"), raw[7] == UInt8(ascii: "-"),
+               let year = Self.digits(raw, 0..<4), let month = Self.digits(raw, 5..<7), let day = Self.digits(raw, 8..<10) {
+                return LocalDate(year: year, month: month, day: day)
+            }
+            index = start
+            return string().flatMap(LocalDate.init(parsing:))
         }
 
         /// The raw bytes of a string at the cursor and whether they hold escapes; a `\u`
@@ -493,6 +502,8 @@ enum BatchLineReader {
             index += 1
             let start = index
             var escaped = false
+            // Plain runs eight bytes at a time; the bytewise loop below handles the rest.
+            index += ASCII.plainPrefix(UnsafeBufferPointer(rebasing: bytes[index...]))
             while index < bytes.count {
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") { break }
@@ -504,6 +515,17 @@ enum BatchLineReader {
             let raw = UnsafeBufferPointer(rebasing: bytes[start..<index])
             index += 1
             return (raw, escaped)
+        }
+
+        /// The decimal number the bytes in `range` spell, or nil when one is not a digit.
+        static func digits(_ raw: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int? {
+            var value = 0
+            for position in range {
+                let byte = raw[position]
+                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+            }
+            return value
         }
 
         /// UTF-8 bytes as a string; ASCII (nearly every value) skips the generic validation.

@@ -1,6 +1,7 @@
 public import Foundation
 import CustosDecision
 import CustosPolicy
+import Synchronization
 
 extension HypotheticalDecisions {
     /// Streams JSON Lines from `input` to `output`, one decision per line and in input order,
@@ -20,13 +21,21 @@ extension HypotheticalDecisions {
                             workers: Int = ProcessInfo.processInfo.activeProcessorCount,
                             progress: ((Int) -> Void)? = nil) throws -> BatchSummary {
         let workers = (0..<max(1, min(workers, 64))).map { _ in BatchWorker(decider: self, defaultAt: defaultAt) }
+        // Answers go out on a writer queue while the workers decide the next block: each
+        // worker writes into one of two buffers, and a buffer is reused only after the writer
+        // has written it.
+        let writer = DispatchQueue(label: "custos.batch.writer")
+        let written = [DispatchSemaphore(value: 1), DispatchSemaphore(value: 1)]
+        let writeFailure = Mutex<(any Error)?>(nil)
         var summary = BatchSummary()
         var linesBefore = 0
         var pending = Data()
         var blockSize = workers.count << 21
         var reported = 0
         var endOfInput = false
+        var block = 0
         while !endOfInput {
+            if let failure = writeFailure.withLock({ $0 }) { throw failure }
             while pending.count < blockSize {
                 guard let chunk = try? input.read(upToCount: blockSize - pending.count), !chunk.isEmpty else {
                     endOfInput = true
@@ -40,9 +49,11 @@ extension HypotheticalDecisions {
                 if !endOfInput { blockSize *= 2 }
                 continue
             }
+            let slot = block & 1
+            written[slot].wait()
             pending.withUnsafeBytes { raw in
-                let block = UnsafeBufferPointer(rebasing: raw.bindMemory(to: UInt8.self)[0..<complete])
-                let parts = Self.split(block, into: workers.count)
+                let bytes = UnsafeBufferPointer(rebasing: raw.bindMemory(to: UInt8.self)[0..<complete])
+                let parts = Self.split(bytes, into: workers.count)
                 var firstLines: [Int] = []
                 var line = linesBefore
                 for part in parts {
@@ -52,20 +63,30 @@ extension HypotheticalDecisions {
                 linesBefore = line
                 let shares = BlockShares(parts: parts, firstLines: firstLines)
                 DispatchQueue.concurrentPerform(iterations: shares.parts.count) { index in
-                    workers[index].answer(shares.parts[index], firstLine: shares.firstLines[index])
+                    workers[index].answer(shares.parts[index], firstLine: shares.firstLines[index], into: slot)
                 }
             }
             pending.removeSubrange(pending.startIndex..<pending.index(pending.startIndex, offsetBy: complete))
             for worker in workers {
-                try worker.flush(to: output)
                 summary.add(worker.summary)
                 worker.summary = BatchSummary()
             }
+            writer.async {
+                do {
+                    for worker in workers { try worker.flush(slot, to: output) }
+                } catch {
+                    writeFailure.withLock { $0 = $0 ?? error }
+                }
+                written[slot].signal()
+            }
+            block += 1
             if summary.lines / 100_000 > reported {
                 reported = summary.lines / 100_000
                 progress?(summary.lines)
             }
         }
+        writer.sync {}
+        if let failure = writeFailure.withLock({ $0 }) { throw failure }
         return summary
     }
 
@@ -105,13 +126,16 @@ private struct BlockShares: @unchecked Sendable {
 }
 
 /// One thread's share of a batch block: its reading context, its answers and their counts.
-/// Each worker is used by one thread at a time, and `streamBatch` reads it only after
-/// `concurrentPerform` has returned, which orders the accesses.
+/// A worker answers on one thread at a time; `streamBatch` reads its counts only after
+/// `concurrentPerform` has returned, and the writer queue reads a buffer only between the
+/// block that filled it and the semaphore that lets it be filled again, which orders every
+/// access.
 final class BatchWorker: @unchecked Sendable {
     let decider: HypotheticalDecisions
     let defaultAt: Instant
     let context: BatchLineReader.Context
-    let out = ByteBuffer(capacity: 1 << 22)
+    /// Two answer buffers: one being filled, one being written.
+    let outs = [ByteBuffer(capacity: 1 << 22), ByteBuffer(capacity: 1 << 22)]
     var summary = BatchSummary()
 
     init(decider: HypotheticalDecisions, defaultAt: Instant) {
@@ -120,29 +144,29 @@ final class BatchWorker: @unchecked Sendable {
         context = BatchLineReader.Context(policy: decider.evaluator.policy)
     }
 
-    func answer(_ part: UnsafeBufferPointer<UInt8>, firstLine: Int) {
+    func answer(_ part: UnsafeBufferPointer<UInt8>, firstLine: Int, into slot: Int) {
+        let out = outs[slot]
         var start = 0
         var number = firstLine
         while start < part.count {
-            var end = start
-            while end < part.count, part[end] != 10 { end += 1 }
-            answer(line: UnsafeBufferPointer(rebasing: part[start..<end]), number: number)
+            let end = memchr(part.baseAddress! + start, 10, part.count - start)
+                .map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) - part.baseAddress! } ?? part.count
+            answer(line: UnsafeBufferPointer(rebasing: part[start..<end]), number: number, into: out)
             start = end + 1
             number += 1
         }
     }
 
-    private func answer(line: UnsafeBufferPointer<UInt8>, number: Int) {
+    private func answer(line: UnsafeBufferPointer<UInt8>, number: Int, into out: ByteBuffer) {
         let trimmed = line.last == 13 ? UnsafeBufferPointer(rebasing: line.dropLast()) : line
         guard trimmed.contains(where: { $0 != 32 && $0 != 9 }) else { return }
         summary.lines += 1
         let decision: Decision
         // The documented shapes are read directly; anything else, and every error, takes the
         // Codable path.
-        if let fast = BatchLineReader.read(trimmed, context: context) {
-            var request = fast.request
-            if request.at == nil { request.at = fast.at }
-            decision = decider.decide(request: request, facts: fast.facts, defaultAt: defaultAt)
+        if var fast = BatchLineReader.read(trimmed, context: context) {
+            if fast.request.at == nil { fast.request.at = fast.at }
+            decision = decider.decide(request: fast.request, facts: fast.facts, defaultAt: defaultAt)
         } else {
             do {
                 let parsed = try JSONDecoder().decode(HypotheticalDecisions.BatchLine.self, from: Data(trimmed))
@@ -158,9 +182,10 @@ final class BatchWorker: @unchecked Sendable {
         out.append(10)
     }
 
-    func flush(to output: FileHandle) throws {
+    func flush(_ slot: Int, to output: FileHandle) throws {
+        let out = outs[slot]
+        defer { out.removeAll() }
         guard out.count > 0 else { return }
         try output.write(contentsOf: Data(bytesNoCopy: out.base, count: out.count, deallocator: .none))
-        out.removeAll()
     }
 }

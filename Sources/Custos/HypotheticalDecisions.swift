@@ -25,8 +25,11 @@ public struct HypotheticalDecisions: Sendable {
 
     /// A request with its facts. The instant is the request's `at`, else `defaultAt`.
     public func decide(request: DecisionRequest, facts: Facts, defaultAt: Instant) -> Decision {
+        guard request.subject.isEmpty, let subject = facts.subject else {
+            return evaluator.decide(request, facts: facts, at: request.at ?? defaultAt, hypothetical: true)
+        }
         var request = request
-        if request.subject.isEmpty, let subject = facts.subject { request.subject = subject.id }
+        request.subject = subject.id
         return evaluator.decide(request, facts: facts, at: request.at ?? defaultAt, hypothetical: true)
     }
 
