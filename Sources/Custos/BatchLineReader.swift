@@ -62,7 +62,8 @@ enum BatchLineReader {
             }
         }
         reader.skipSpace()
-        guard read, reader.index == bytes.count, let request, let facts else { return nil }
+        // Moved out, not copied: a copy of the facts retains every list in them.
+        guard read, reader.index == bytes.count, let request = request.take(), let facts = facts.take() else { return nil }
         return (request, facts, at)
     }
 
@@ -84,10 +85,41 @@ enum BatchLineReader {
         static let transfer = KeyTable(["recipient", "destination", "procedure", "at"])
     }
 
+    /// The values of the enumerations a line may hold, matched as bytes: no string is made
+    /// for a value that is one of a handful of words.
+    enum Values {
+        static let action = ValueTable(Action.allCases)
+        static let subjectKind = ValueTable([SubjectKind.naturalPerson, .soleTrader])
+        static let consentState = ValueTable(ConsentState.allCases)
+        static let consentMethod = ValueTable(ConsentMethod.allCases)
+        static let consentGiver = ValueTable([ConsentGiver.subject, .parent, .guardian, .agent])
+        static let objectionKind = ValueTable(ObjectionKind.allCases)
+        static let objectionAssessment = ValueTable([ObjectionAssessment.pending, .upheld, .overridden])
+    }
+
+    /// The raw values of an enumeration as bytes, with their cases.
+    final class ValueTable<Value: RawRepresentable & Sendable>: Sendable where Value.RawValue == String {
+        let names: [[UInt8]]
+        let values: [Value]
+
+        init(_ values: [Value]) {
+            self.values = values
+            names = values.map { Array($0.rawValue.utf8) }
+        }
+
+        func value(_ bytes: UnsafeBufferPointer<UInt8>) -> Value? {
+            for index in names.indices where names[index].count == bytes.count
+                && names[index].withUnsafeBufferPointer({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }) {
+                return values[index]
+            }
+            return nil
+        }
+    }
+
     /// A small set of keys, matched by a fingerprint of their first and last eight bytes and
     /// then compared in full: a key costs a few word comparisons, not a string comparison
     /// per candidate.
-    struct KeyTable: Sendable {
+    final class KeyTable: Sendable {
         let keys: [StaticString]
         let fingerprints: [UInt64]
 
@@ -141,7 +173,7 @@ enum BatchLineReader {
             let read = object(keys: Keys.request) { reader, key in
                 switch key {
                 case 0: actor = reader.string(policy?.actors); return actor != nil
-                case 1: action = reader.string().flatMap(Action.init(rawValue:)); return action != nil
+                case 1: action = reader.value(Values.action); return action != nil
                 case 2: return reader.optional(&subject) { $0.string() }
                 case 3: purpose = reader.string(policy?.purposes); return purpose != nil
                 case 4: return reader.optional(&fields) { $0.strings(policy?.fields) }
@@ -154,8 +186,8 @@ enum BatchLineReader {
                 default: return reader.optional(&at) { $0.instant() }
                 }
             }
-            guard read, let actor, let action, let purpose else { return nil }
-            return DecisionRequest(actor: actor, action: action, subject: subject ?? "", purpose: purpose, fields: fields ?? [],
+            guard read, let actor = actor.take(), let action, let purpose = purpose.take() else { return nil }
+            return DecisionRequest(actor: actor, action: action, subject: subject.take() ?? "", purpose: purpose, fields: fields.take() ?? [],
                                    recipient: recipient, destination: destination, procedure: procedure, bulk: bulk ?? false,
                                    foreignOrder: foreignOrder ?? false, review: review, at: at)
         }
@@ -191,8 +223,9 @@ enum BatchLineReader {
                 }
             }
             guard read else { return nil }
-            return Facts(subject: subject, consents: consents ?? [], objections: objections ?? [], restrictions: restrictions ?? [],
-                         legalHolds: holds ?? [], events: events ?? [], erasedFields: erased ?? [], fields: fields ?? [], transfers: transfers ?? [])
+            return Facts(subject: subject.take(), consents: consents.take() ?? [], objections: objections.take() ?? [],
+                         restrictions: restrictions.take() ?? [], legalHolds: holds.take() ?? [], events: events.take() ?? [],
+                         erasedFields: erased.take() ?? [], fields: fields.take() ?? [], transfers: transfers.take() ?? [])
         }
 
         mutating func subjectFacts() -> SubjectFacts? {
@@ -202,7 +235,7 @@ enum BatchLineReader {
                 switch key {
                 case 0: id = reader.string(); return id != nil
                 case 1: category = reader.string(policy?.subjects); return category != nil
-                case 2: return reader.optional(&kind) { $0.string().flatMap(SubjectKind.init(rawValue:)) }
+                case 2: return reader.optional(&kind) { $0.value(Values.subjectKind) }
                 case 3: return reader.optional(&consumer) { $0.bool() }
                 case 4: return reader.optional(&birthDate) { $0.date() }
                 default: return reader.optional(&contractParty) { $0.bool() }
@@ -232,11 +265,11 @@ enum BatchLineReader {
             var conditional: Bool?, parental: ParentalAuthorisation?, evidence: String?, age: Int?
             let read = object(keys: Keys.consentEvent) { reader, key in
                 switch key {
-                case 0: state = reader.string().flatMap(ConsentState.init(rawValue:)); return state != nil
+                case 0: state = reader.value(Values.consentState); return state != nil
                 case 1: at = reader.instant(); return at != nil
-                case 2: return reader.optional(&method) { $0.string().flatMap(ConsentMethod.init(rawValue:)) }
+                case 2: return reader.optional(&method) { $0.value(Values.consentMethod) }
                 case 3: return reader.optional(&channel) { $0.string() }
-                case 4: return reader.optional(&by) { $0.string().flatMap(ConsentGiver.init(rawValue:)) }
+                case 4: return reader.optional(&by) { $0.value(Values.consentGiver) }
                 case 5: return reader.optional(&preTicked) { $0.bool() }
                 case 6: return reader.optional(&conditional) { $0.bool() }
                 case 7: return reader.optional(&parental) { $0.parentalAuthorisation() }
@@ -267,9 +300,9 @@ enum BatchLineReader {
             let read = object(keys: Keys.objection) { reader, key in
                 switch key {
                 case 0: return reader.optional(&purpose) { $0.string(policy?.purposes) }
-                case 1: kind = reader.string().flatMap(ObjectionKind.init(rawValue:)); return kind != nil
+                case 1: kind = reader.value(Values.objectionKind); return kind != nil
                 case 2: at = reader.instant(); return at != nil
-                case 3: return reader.optional(&assessment) { $0.string().flatMap(ObjectionAssessment.init(rawValue:)) }
+                case 3: return reader.optional(&assessment) { $0.value(Values.objectionAssessment) }
                 default: return reader.optional(&reference) { $0.string() }
                 }
             }
@@ -470,6 +503,12 @@ enum BatchLineReader {
             guard !escaped else { return unescape(raw) }
             if let names, let id = names.id(utf8: raw) { return names.name(id) }
             return Self.text(raw)
+        }
+
+        /// One of an enumeration's raw values; anything else (an escape included) is nil.
+        mutating func value<Value>(_ table: ValueTable<Value>) -> Value? {
+            guard let (raw, escaped) = stringBytes(), !escaped, !raw.isEmpty else { return nil }
+            return table.value(raw)
         }
 
         mutating func instant() -> Instant? {
