@@ -27,6 +27,8 @@ extension HypotheticalDecisions {
         let writer = DispatchQueue(label: "custos.batch.writer")
         let written = [DispatchSemaphore(value: 1), DispatchSemaphore(value: 1)]
         let writeFailure = Mutex<(any Error)?>(nil)
+        // The next block is read on its own queue while this one is decided.
+        let reader = InputPrefetch(input)
         var summary = BatchSummary()
         var linesBefore = 0
         var pending = Data()
@@ -34,14 +36,17 @@ extension HypotheticalDecisions {
         var reported = 0
         var endOfInput = false
         var block = 0
+        reader.request(blockSize)
         while !endOfInput {
             if let failure = writeFailure.withLock({ $0 }) { throw failure }
             while pending.count < blockSize {
-                guard let chunk = try? input.read(upToCount: blockSize - pending.count), !chunk.isEmpty else {
+                let chunk = reader.take()
+                guard !chunk.isEmpty else {
                     endOfInput = true
                     break
                 }
                 pending.append(chunk)
+                reader.request(blockSize)
             }
             let complete = endOfInput ? pending.count : pending.lastIndex(of: 10).map { pending.distance(from: pending.startIndex, to: $0) + 1 } ?? 0
             if complete == 0 {
@@ -117,6 +122,36 @@ extension HypotheticalDecisions {
     }
 }
 
+/// Reads ahead: `request` starts reading up to a number of bytes on a queue of its own,
+/// `take` waits for them (empty at the end of the input or on a read error, which ends the
+/// stream like the end of the input does).
+private final class InputPrefetch: Sendable {
+    private let input: FileHandle
+    private let queue = DispatchQueue(label: "custos.batch.reader")
+    private let ready = DispatchSemaphore(value: 0)
+    private let chunk = Mutex(Data())
+
+    init(_ input: FileHandle) {
+        self.input = input
+    }
+
+    func request(_ count: Int) {
+        queue.async { [self] in
+            let data = (try? input.read(upToCount: count)) ?? Data()
+            chunk.withLock { $0 = data }
+            ready.signal()
+        }
+    }
+
+    func take() -> Data {
+        ready.wait()
+        return chunk.withLock { chunk in
+            defer { chunk = Data() }
+            return chunk
+        }
+    }
+}
+
 /// A block's parts and the number of each part's first line, handed to the worker threads.
 /// The pointers are into the block, which `streamBatch` keeps alive and unchanged until every
 /// worker has returned; the workers only read them.
@@ -134,6 +169,7 @@ final class BatchWorker: @unchecked Sendable {
     let decider: HypotheticalDecisions
     let defaultAt: Instant
     let context: BatchLineReader.Context
+    let digest: DecisionJSON.DigestMember
     /// Two answer buffers: one being filled, one being written.
     let outs = [ByteBuffer(capacity: 1 << 22), ByteBuffer(capacity: 1 << 22)]
     var summary = BatchSummary()
@@ -142,6 +178,7 @@ final class BatchWorker: @unchecked Sendable {
         self.decider = decider
         self.defaultAt = defaultAt
         context = BatchLineReader.Context(policy: decider.evaluator.policy)
+        digest = DecisionJSON.DigestMember(decider.evaluator.policy.digest)
     }
 
     func answer(_ part: UnsafeBufferPointer<UInt8>, firstLine: Int, into slot: Int) {
@@ -178,7 +215,7 @@ final class BatchWorker: @unchecked Sendable {
             }
         }
         summary.count(decision.outcome)
-        DecisionJSON.append(decision, to: out)
+        DecisionJSON.append(decision, to: out, digest: digest)
         out.append(10)
     }
 

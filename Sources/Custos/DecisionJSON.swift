@@ -5,7 +5,22 @@ import CustosDecision
 /// batch path spent most of its time in `JSONEncoder`. Keys and punctuation are written as
 /// whole literals; values are copied whole unless they hold a byte that needs escaping.
 enum DecisionJSON {
-    static func append(_ decision: Decision, to out: ByteBuffer) {
+    /// The `policy-digest` member for one digest, escaped once: every decision of a batch
+    /// carries the same one.
+    struct DigestMember {
+        let digest: String
+        let bytes: [UInt8]
+
+        init(_ digest: String) {
+            self.digest = digest
+            let out = ByteBuffer()
+            out.append(",\"policy-digest\":")
+            string(digest, out)
+            bytes = Array(out.bytes)
+        }
+    }
+
+    static func append(_ decision: Decision, to out: ByteBuffer, digest: DigestMember? = nil) {
         out.append("{\"action\":")
         string(decision.action.rawValue, out)
         out.append(",\"actor\":")
@@ -21,7 +36,7 @@ enum DecisionJSON {
             out.append(field.outcome == .permit ? ",\"outcome\":\"permit\",\"reasons\":[" : ",\"outcome\":\"deny\",\"reasons\":[")
             for (position, code) in field.reasons.enumerated() {
                 if position > 0 { out.append(UInt8(ascii: ",")) }
-                string(code.rawValue, out)
+                Self.quotedCodes[code.position].withUnsafeBufferPointer { out.append($0) }
             }
             out.append("]}")
         }
@@ -32,17 +47,18 @@ enum DecisionJSON {
         }
         out.append("],\"outcome\":")
         string(decision.outcome.rawValue, out)
-        out.append(",\"policy-digest\":")
-        string(decision.policyDigest, out)
+        if let digest, digest.digest == decision.policyDigest {
+            digest.bytes.withUnsafeBufferPointer { out.append($0) }
+        } else {
+            out.append(",\"policy-digest\":")
+            string(decision.policyDigest, out)
+        }
         out.append(",\"purpose\":")
         string(decision.purpose, out)
         out.append(",\"reasons\":[")
         for (index, reason) in decision.reasons.enumerated() {
-            out.append(index == 0 ? "{\"article\":" : ",{\"article\":")
-            string(reason.article, out)
-            out.append(",\"code\":")
-            string(reason.code.rawValue, out)
-            out.append(",\"explanation\":\"")
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            Self.reasonOpenings[reason.code.position].withUnsafeBufferPointer { out.append($0) }
             reason.message.forEachUTF8Piece { escaped($0, out) }
             out.append("\",\"fields\":[")
             for (position, field) in reason.fields.enumerated() {
@@ -59,6 +75,23 @@ enum DecisionJSON {
         out.append(",\"subject\":")
         string(decision.subject, out)
         out.append(UInt8(ascii: "}"))
+    }
+
+    /// Per reason code (by `position`), the bytes from a reason's opening brace to the first
+    /// quote of its explanation, and the code as a JSON string: constants, escaped once.
+    private static let reasonOpenings: [[UInt8]] = ReasonCode.allCases.map { code in
+        let out = ByteBuffer()
+        out.append("{\"article\":")
+        string(code.article, out)
+        out.append(",\"code\":")
+        string(code.rawValue, out)
+        out.append(",\"explanation\":\"")
+        return Array(out.bytes)
+    }
+    private static let quotedCodes: [[UInt8]] = ReasonCode.allCases.map { code in
+        let out = ByteBuffer()
+        string(code.rawValue, out)
+        return Array(out.bytes)
     }
 
     /// The decision as bytes, for tests and single decisions.

@@ -27,6 +27,7 @@ public struct DecisionRequest: Sendable, Hashable, Codable {
     /// The instant of the request; honoured only for hypothetical decisions.
     public var at: Instant?
 
+    @inlinable
     public init(
         actor: String, action: Action, subject: String, purpose: String, fields: [String],
         recipient: String? = nil, destination: String? = nil, procedure: String? = nil,

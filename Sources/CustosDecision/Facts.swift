@@ -17,6 +17,7 @@ public struct Facts: Sendable, Hashable, Codable {
     /// Earlier derogation transfers, for the "occasional" limit.
     public var transfers: [TransferRecord]
 
+    @inlinable
     public init(
         subject: SubjectFacts?, consents: [ConsentRecord] = [], objections: [Objection] = [],
         restrictions: [Restriction] = [], legalHolds: [LegalHold] = [], events: [LifecycleEventFact] = [],
@@ -62,6 +63,7 @@ public struct SubjectFacts: Sendable, Hashable, Codable {
     /// The subject is party to a contract with this controller (Art. 6(1)(b)).
     public var contractParty: Bool
 
+    @inlinable
     public init(id: String, category: String, kind: SubjectKind = .naturalPerson, consumer: Bool = true,
                 birthDate: LocalDate? = nil, contractParty: Bool = false) {
         self.id = id

@@ -97,6 +97,10 @@ public enum ReasonCode: String, Sendable, Hashable, Codable, CaseIterable {
         }
     }
 
+    /// The index of the code in `allCases`, for tables indexed by code.
+    public var position: Int { Self.positions[self]! }
+    private static let positions: [ReasonCode: Int] = Dictionary(uniqueKeysWithValues: allCases.enumerated().map { ($1, $0) })
+
     /// The provision the code rests on.
     public var article: String {
         switch self {
