@@ -10,21 +10,16 @@ import CustosPolicy
 /// and words every error. So the fast path can only be faster, never different: a test holds
 /// its results equal to the Codable path's.
 ///
-/// Names the policy declares (actors, purposes, fields, recipients, categories) are taken from
-/// the policy's own strings rather than allocated per line, and a repeated timestamp is parsed
-/// once: `Context` keeps both for one reading thread.
+/// A repeated timestamp is parsed once: `Context` keeps the last few for one reading thread.
 enum BatchLineReader {
     /// What one reading thread keeps between lines.
     final class Context {
-        let policy: CompiledPolicy?
         /// The last few timestamps read, with their text; replaced in turn.
         private var instants: [(text: [UInt8], instant: Instant)] = []
         private var nextSlot = 0
         private static let remembered = 8
 
-        init(policy: CompiledPolicy?) {
-            self.policy = policy
-        }
+        init() {}
 
         func instant(_ text: UnsafeBufferPointer<UInt8>) -> Instant? {
             for entry in instants where entry.text.count == text.count
@@ -45,7 +40,7 @@ enum BatchLineReader {
         }
     }
 
-    static func read(_ line: Data.SubSequence, context: Context = Context(policy: nil)) -> (request: DecisionRequest, facts: Facts, at: Instant?)? {
+    static func read(_ line: Data.SubSequence, context: Context = Context()) -> (request: DecisionRequest, facts: Facts, at: Instant?)? {
         line.withUnsafeBytes { raw in
             read(raw.bindMemory(to: UInt8.self), context: context)
         }
@@ -169,15 +164,14 @@ enum BatchLineReader {
         mutating func decisionRequest() -> DecisionRequest? {
             var actor: String?, action: Action?, subject: String?, purpose: String?, fields: [String]?, recipient: String?
             var destination: String?, procedure: String?, bulk: Bool?, foreignOrder: Bool?, review: HumanReview?, at: Instant?
-            let policy = context.policy
             let read = object(keys: Keys.request) { reader, key in
                 switch key {
-                case 0: actor = reader.string(policy?.actors); return actor != nil
+                case 0: actor = reader.string(); return actor != nil
                 case 1: action = reader.value(Values.action); return action != nil
                 case 2: return reader.optional(&subject) { $0.string() }
-                case 3: purpose = reader.string(policy?.purposes); return purpose != nil
-                case 4: return reader.optional(&fields) { $0.strings(policy?.fields) }
-                case 5: return reader.optional(&recipient) { $0.string(policy?.recipients) }
+                case 3: purpose = reader.string(); return purpose != nil
+                case 4: return reader.optional(&fields) { $0.strings() }
+                case 5: return reader.optional(&recipient) { $0.string() }
                 case 6: return reader.optional(&destination) { $0.string() }
                 case 7: return reader.optional(&procedure) { $0.string() }
                 case 8: return reader.optional(&bulk) { $0.bool() }
@@ -208,7 +202,6 @@ enum BatchLineReader {
         mutating func facts() -> Facts? {
             var subject: SubjectFacts?, consents: [ConsentRecord]?, objections: [Objection]?, restrictions: [Restriction]?
             var holds: [LegalHold]?, events: [LifecycleEventFact]?, erased: [String]?, fields: [FieldProvenance]?, transfers: [TransferRecord]?
-            let policy = context.policy
             let read = object(keys: Keys.facts) { reader, key in
                 switch key {
                 case 0: return reader.optional(&subject) { $0.subjectFacts() }
@@ -217,7 +210,7 @@ enum BatchLineReader {
                 case 3: return reader.optional(&restrictions) { $0.list { $0.restriction() } }
                 case 4: return reader.optional(&holds) { $0.list { $0.legalHold() } }
                 case 5: return reader.optional(&events) { $0.list { $0.lifecycleEvent() } }
-                case 6: return reader.optional(&erased) { $0.strings(policy?.fields) }
+                case 6: return reader.optional(&erased) { $0.strings() }
                 case 7: return reader.optional(&fields) { $0.list { $0.provenance() } }
                 default: return reader.optional(&transfers) { $0.list { $0.transfer() } }
                 }
@@ -230,11 +223,10 @@ enum BatchLineReader {
 
         mutating func subjectFacts() -> SubjectFacts? {
             var id: String?, category: String?, kind: SubjectKind?, consumer: Bool?, birthDate: LocalDate?, contractParty: Bool?
-            let policy = context.policy
             let read = object(keys: Keys.subject) { reader, key in
                 switch key {
                 case 0: id = reader.string(); return id != nil
-                case 1: category = reader.string(policy?.subjects); return category != nil
+                case 1: category = reader.string(); return category != nil
                 case 2: return reader.optional(&kind) { $0.value(Values.subjectKind) }
                 case 3: return reader.optional(&consumer) { $0.bool() }
                 case 4: return reader.optional(&birthDate) { $0.date() }
@@ -248,10 +240,9 @@ enum BatchLineReader {
 
         mutating func consentRecord() -> ConsentRecord? {
             var purpose: String?, notice: String?, events: [ConsentEvent]?
-            let policy = context.policy
             let read = object(keys: Keys.consentRecord) { reader, key in
                 switch key {
-                case 0: purpose = reader.string(policy?.purposes); return purpose != nil
+                case 0: purpose = reader.string(); return purpose != nil
                 case 1: return reader.optional(&notice) { $0.string() }
                 default: events = reader.list { $0.consentEvent() }; return events != nil
                 }
@@ -296,10 +287,9 @@ enum BatchLineReader {
 
         mutating func objection() -> Objection? {
             var purpose: String?, kind: ObjectionKind?, at: Instant?, assessment: ObjectionAssessment?, reference: String?
-            let policy = context.policy
             let read = object(keys: Keys.objection) { reader, key in
                 switch key {
-                case 0: return reader.optional(&purpose) { $0.string(policy?.purposes) }
+                case 0: return reader.optional(&purpose) { $0.string() }
                 case 1: kind = reader.value(Values.objectionKind); return kind != nil
                 case 2: at = reader.instant(); return at != nil
                 case 3: return reader.optional(&assessment) { $0.value(Values.objectionAssessment) }
@@ -312,10 +302,9 @@ enum BatchLineReader {
 
         mutating func restriction() -> Restriction? {
             var fields: [String]?, since: Instant?, lifted: Instant?, ground: String?
-            let policy = context.policy
             let read = object(keys: Keys.restriction) { reader, key in
                 switch key {
-                case 0: return reader.optional(&fields) { $0.strings(policy?.fields) }
+                case 0: return reader.optional(&fields) { $0.strings() }
                 case 1: since = reader.instant(); return since != nil
                 case 2: return reader.optional(&lifted) { $0.instant() }
                 default: return reader.optional(&ground) { $0.string() }
@@ -327,14 +316,13 @@ enum BatchLineReader {
 
         mutating func legalHold() -> LegalHold? {
             var reference: String?, since: LocalDate?, until: LocalDate?, fields: [String]?, purposes: [String]?
-            let policy = context.policy
             let read = object(keys: Keys.legalHold) { reader, key in
                 switch key {
                 case 0: reference = reader.string(); return reference != nil
                 case 1: since = reader.date(); return since != nil
                 case 2: return reader.optional(&until) { $0.date() }
-                case 3: return reader.optional(&fields) { $0.strings(policy?.fields) }
-                default: return reader.optional(&purposes) { $0.strings(policy?.purposes) }
+                case 3: return reader.optional(&fields) { $0.strings() }
+                default: return reader.optional(&purposes) { $0.strings() }
                 }
             }
             guard read, let reference, let since else { return nil }
@@ -355,14 +343,13 @@ enum BatchLineReader {
 
         mutating func provenance() -> FieldProvenance? {
             var field: String?, collected: LocalDate?, collectedFor: [String]?, source: String?, keptFor: [String]?
-            let policy = context.policy
             let read = object(keys: Keys.provenance) { reader, key in
                 switch key {
-                case 0: field = reader.string(policy?.fields); return field != nil
+                case 0: field = reader.string(); return field != nil
                 case 1: return reader.optional(&collected) { $0.date() }
-                case 2: return reader.optional(&collectedFor) { $0.strings(policy?.purposes) }
+                case 2: return reader.optional(&collectedFor) { $0.strings() }
                 case 3: return reader.optional(&source) { $0.string() }
-                default: return reader.optional(&keptFor) { $0.strings(policy?.purposes) }
+                default: return reader.optional(&keptFor) { $0.strings() }
                 }
             }
             guard read, let field else { return nil }
@@ -371,10 +358,9 @@ enum BatchLineReader {
 
         mutating func transfer() -> TransferRecord? {
             var recipient: String?, destination: String?, procedure: String?, at: Instant?
-            let policy = context.policy
             let read = object(keys: Keys.transfer) { reader, key in
                 switch key {
-                case 0: recipient = reader.string(policy?.recipients); return recipient != nil
+                case 0: recipient = reader.string(); return recipient != nil
                 case 1: return reader.optional(&destination) { $0.string() }
                 case 2: return reader.optional(&procedure) { $0.string() }
                 default: at = reader.instant(); return at != nil
@@ -493,15 +479,16 @@ enum BatchLineReader {
             return negative ? -number : number
         }
 
-        mutating func strings(_ names: Interner? = nil) -> [String]? {
-            list { $0.string(names) }
+        mutating func strings() -> [String]? {
+            list { $0.string() }
         }
 
-        /// A string; when `names` holds an equal one, that one (the policy's own, no allocation).
-        mutating func string(_ names: Interner? = nil) -> String? {
+        /// A string of this line's own: sharing the policy's strings instead would have the
+        /// threads of a batch contend for their reference counts, which costs more than making
+        /// the few that are longer than a small string.
+        mutating func string() -> String? {
             guard let (raw, escaped) = stringBytes() else { return nil }
             guard !escaped else { return unescape(raw) }
-            if let names, let id = names.id(utf8: raw) { return names.name(id) }
             return Self.text(raw)
         }
 

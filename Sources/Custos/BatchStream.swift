@@ -175,9 +175,10 @@ final class BatchWorker: @unchecked Sendable {
     var summary = BatchSummary()
 
     init(decider: HypotheticalDecisions, defaultAt: Instant) {
-        self.decider = decider
+        // An evaluator of its own (same policy): its strings are counted by this thread alone.
+        self.decider = HypotheticalDecisions(policy: decider.evaluator.policy)
         self.defaultAt = defaultAt
-        context = BatchLineReader.Context(policy: decider.evaluator.policy)
+        context = BatchLineReader.Context()
         digest = DecisionJSON.DigestMember(decider.evaluator.policy.digest)
     }
 

@@ -24,11 +24,7 @@ extension Evaluation {
             break
         }
         if valid {
-            if let written = rules.allowExplanation[subjectId] {
-                inform(.allowLegalBasis, Explanation(written))
-            } else {
-                inform(.allowLegalBasis, "\(basis.rawValue) (\(basis.article)) is valid for purpose '\(request.purpose)'")
-            }
+            inform(.allowLegalBasis, "\(basis.rawValue) (\(basis.article)) is valid for purpose '\(request.purpose)'")
         }
         objections(basis: basis, rules: rules)
         electronicMarketing(basis: basis, rules: rules)

@@ -10,9 +10,13 @@ public import CustosPolicy
 /// ```
 public struct Evaluator: Sendable {
     public let policy: CompiledPolicy
+    /// The policy's digest, in a string of this evaluator's own: every decision carries it,
+    /// and evaluators on different threads would otherwise contend for one string's count.
+    let digest: String
 
     public init(policy: CompiledPolicy) {
         self.policy = policy
+        digest = String(decoding: Array(policy.digest.utf8), as: UTF8.self)
     }
 
     /// Decides a request. `hypothetical` marks decisions on supplied facts, which are
@@ -22,7 +26,7 @@ public struct Evaluator: Sendable {
         // every string and array they hold, twice per decision.
         withUnsafePointer(to: request) { request in
             withUnsafePointer(to: facts) { facts in
-                var evaluation = Evaluation(policy: policy, request: request, facts: facts, at: at)
+                var evaluation = Evaluation(policy: policy, digest: digest, request: request, facts: facts, at: at)
                 evaluation.run()
                 return evaluation.decision(hypothetical: hypothetical)
             }
@@ -33,7 +37,10 @@ public struct Evaluator: Sendable {
 /// The working state of one decision, filled step by step in pipeline order. It lives only
 /// inside `Evaluator.decide`, which keeps the request and facts it points at alive.
 struct Evaluation: ~Copyable {
-    let policy: CompiledPolicy
+    /// Not counted: the evaluator that makes an evaluation holds the policy for all of its
+    /// short life, and counting a policy shared by threads deciding at once is contended.
+    unowned(unsafe) let policy: CompiledPolicy
+    let digest: String
     private let requestPointer: UnsafePointer<DecisionRequest>
     private let factsPointer: UnsafePointer<Facts>
     var request: DecisionRequest { unsafeAddress { requestPointer } }
@@ -53,8 +60,9 @@ struct Evaluation: ~Copyable {
     var obligations: [Obligation] = []
     var basis: LegalBasis?
 
-    init(policy: CompiledPolicy, request: UnsafePointer<DecisionRequest>, facts: UnsafePointer<Facts>, at: Instant) {
+    init(policy: CompiledPolicy, digest: String, request: UnsafePointer<DecisionRequest>, facts: UnsafePointer<Facts>, at: Instant) {
         self.policy = policy
+        self.digest = digest
         requestPointer = request
         factsPointer = facts
         self.at = at
@@ -178,7 +186,7 @@ struct Evaluation: ~Copyable {
             outcome: outcome, action: request.action, subject: request.subject, purpose: request.purpose,
             actor: request.actor, recipient: request.action == .share ? request.recipient : nil, fields: outcomes,
             basis: basis, reasons: reasons, obligations: obligations,
-            policyDigest: policy.digest, hypothetical: hypothetical)
+            policyDigest: digest, hypothetical: hypothetical)
     }
 
     mutating func oblige(_ obligation: Obligation) {

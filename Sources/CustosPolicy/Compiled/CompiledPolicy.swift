@@ -50,9 +50,6 @@ public final class CompiledPolicy: Sendable {
                 actors: purpose.actors.map { actors.set($0) },
                 recipients: recipients.set(purpose.recipients),
                 basisBySubject: subjects.names.map { purpose.basis(for: $0) },
-                allowExplanation: subjects.names.map { category in
-                    purpose.basis(for: category).map { "\($0.rawValue) (\($0.article)) is valid for purpose '\(purpose.id.id)'" }
-                },
                 article9Fields: fields.set(purpose.article9.map(\.field)),
                 authorisedFields: fields.set(purpose.authorisations.map(\.field)),
                 compatibleWith: purposes.set(purpose.compatibleWith?.purposes ?? []),
@@ -109,9 +106,6 @@ public final class CompiledPurpose: Sendable {
     public let recipients: IdSet
     /// Indexed by subject id; nil where the purpose does not cover the category.
     public let basisBySubject: [LegalBasis?]
-    /// The ALLOW_LEGAL_BASIS explanation per subject id, written once here rather than on
-    /// nearly every decision.
-    public let allowExplanation: [String?]
     public let article9Fields: IdSet
     public let authorisedFields: IdSet
     public let compatibleWith: IdSet
@@ -131,7 +125,7 @@ public final class CompiledPurpose: Sendable {
     public let usesLegalObligation: Bool
 
     init(purpose: Purpose, subjects: IdSet, fields: IdSet, actors: IdSet?, recipients: IdSet, basisBySubject: [LegalBasis?],
-         allowExplanation: [String?], article9Fields: IdSet, authorisedFields: IdSet, compatibleWith: IdSet, notice: Int?, consentNotice: CompiledNotice?,
+         article9Fields: IdSet, authorisedFields: IdSet, compatibleWith: IdSet, notice: Int?, consentNotice: CompiledNotice?,
          retentionRule: Int?, retention: CompiledRetention?, legalClaims: Bool, statutoryRetention: Bool, hasLIA: Bool) {
         self.purpose = purpose
         self.subjects = subjects
@@ -139,7 +133,6 @@ public final class CompiledPurpose: Sendable {
         self.actors = actors
         self.recipients = recipients
         self.basisBySubject = basisBySubject
-        self.allowExplanation = allowExplanation
         self.article9Fields = article9Fields
         self.authorisedFields = authorisedFields
         self.compatibleWith = compatibleWith

@@ -53,70 +53,90 @@ public struct IdSet: Sendable, Hashable {
 ///
 /// Every decision looks up its purpose, fields, subject category and recipient here, so the
 /// lookup avoids `Dictionary<String, Int>`'s SipHash: an open-addressing table at most half
-/// full, keyed by a multiplicative hash of the UTF-8 bytes. The keys come from the policy, not from callers,
-/// so a caller cannot flood the table; a caller's string only probes it.
-public final class Interner: Sendable {
+/// full, keyed by a multiplicative hash of the UTF-8 bytes. The keys come from the policy, not
+/// from callers, so a caller cannot flood the table; a caller's string only probes it.
+///
+/// The table and the names' bytes live in one allocation that is written once, here, and only
+/// read afterwards, so a lookup touches no reference count: threads deciding at once (a batch)
+/// would otherwise contend for the counts of the policy's strings.
+public final class Interner: @unchecked Sendable {
     public let names: [String]
-    /// Slot → id + 1 (0: empty); the length is a power of two.
-    private let slots: [Int32]
+    /// Slot → id + 1 (0: empty); `mask + 1` slots, a power of two.
+    private let slots: UnsafeMutablePointer<Int32>
     private let mask: Int
+    /// Per id, the offset and length of its name in `bytes`.
+    private let spans: UnsafeMutablePointer<(offset: Int, count: Int)>
+    private let bytes: UnsafeMutablePointer<UInt8>
 
     public init(_ names: [String]) {
         self.names = names
         var size = 8
         while size < names.count * 2 { size <<= 1 }
-        var slots = [Int32](repeating: 0, count: size)
+        mask = size - 1
+        slots = .allocate(capacity: size)
+        slots.initialize(repeating: 0, count: size)
+        spans = .allocate(capacity: max(names.count, 1))
+        let total = names.reduce(0) { $0 + $1.utf8.count }
+        bytes = .allocate(capacity: max(total, 1))
+        var offset = 0
         for (id, name) in names.enumerated() {
-            var slot = Self.hash(name) & (size - 1)
+            let utf8 = Array(name.utf8)
+            (bytes + offset).initialize(from: utf8, count: utf8.count)
+            spans[id] = (offset, utf8.count)
+            offset += utf8.count
+        }
+        for id in names.indices {
+            var slot = hash(of: id) & mask
             var duplicate = false
             while slots[slot] != 0 {
-                if names[Int(slots[slot]) - 1] == name { duplicate = true; break }  // the first declaration wins
-                slot = (slot + 1) & (size - 1)
+                if equal(Int(slots[slot]) - 1, id) { duplicate = true; break }  // the first declaration wins
+                slot = (slot + 1) & mask
             }
             if !duplicate { slots[slot] = Int32(id + 1) }
         }
-        self.slots = slots
-        mask = size - 1
+    }
+
+    deinit {
+        slots.deallocate()
+        spans.deallocate()
+        bytes.deallocate()
     }
 
     public var count: Int { names.count }
 
     @inline(__always)
     public func id(_ name: String) -> Int? {
+        var name = name
+        return name.withUTF8 { id(utf8: $0) }
+    }
+
+    /// The id of a name given as UTF-8 bytes (a batch line's), without making a string.
+    public func id(utf8 name: UnsafeBufferPointer<UInt8>) -> Int? {
         var slot = Self.hash(name) & mask
         while true {
             let entry = Int(slots[slot])
             if entry == 0 { return nil }
-            if names[entry - 1] == name { return entry - 1 }
-            slot = (slot + 1) & mask
-        }
-    }
-
-    public func name(_ id: Int) -> String { names[id] }
-
-    /// The set of ids for names; names not interned are skipped.
-    public func set(_ refs: [Ref]) -> IdSet {
-        IdSet(capacity: count, members: refs.compactMap { id($0.id) })
-    }
-
-    /// The id of a name given as UTF-8 bytes (a batch line's), without making a string.
-    public func id(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Int? {
-        var slot = Self.hash(bytes) & mask
-        while true {
-            let entry = Int(slots[slot])
-            if entry == 0 { return nil }
-            var name = names[entry - 1]
-            if name.withUTF8({ $0.count == bytes.count && (bytes.isEmpty || memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0) }) {
+            let span = spans[entry - 1]
+            if span.count == name.count, span.count == 0 || memcmp(bytes + span.offset, name.baseAddress!, span.count) == 0 {
                 return entry - 1
             }
             slot = (slot + 1) & mask
         }
     }
 
-    @inline(__always)
-    static func hash(_ name: String) -> Int {
-        var name = name
-        return name.withUTF8 { hash($0) }
+    public func name(_ id: Int) -> String { names[id] }
+
+    private func hash(of id: Int) -> Int {
+        Self.hash(UnsafeBufferPointer(start: bytes + spans[id].offset, count: spans[id].count))
+    }
+
+    private func equal(_ a: Int, _ b: Int) -> Bool {
+        spans[a].count == spans[b].count && memcmp(bytes + spans[a].offset, bytes + spans[b].offset, spans[a].count) == 0
+    }
+
+    /// The set of ids for names; names not interned are skipped.
+    public func set(_ refs: [Ref]) -> IdSet {
+        IdSet(capacity: count, members: refs.compactMap { id($0.id) })
     }
 
     /// A multiplicative hash over the UTF-8 bytes, eight at a time: ids are short, and a
