@@ -12,6 +12,15 @@ import CustosPolicy
 ///
 /// A repeated timestamp is parsed once: `Context` keeps the last few for one reading thread.
 enum BatchLineReader {
+    /// A line read: its request, its facts and its instant, if it names one. A named type
+    /// rather than a tuple: destroying a labelled tuple of these went through the runtime's
+    /// generic tuple witnesses, on every line.
+    struct Line {
+        var request: DecisionRequest
+        var facts: Facts
+        var at: Instant?
+    }
+
     /// What one reading thread keeps between lines.
     final class Context {
         /// The last few timestamps read, with their text; replaced in turn.
@@ -40,13 +49,13 @@ enum BatchLineReader {
         }
     }
 
-    static func read(_ line: Data.SubSequence, context: Context = Context()) -> (request: DecisionRequest, facts: Facts, at: Instant?)? {
+    static func read(_ line: Data.SubSequence, context: Context = Context()) -> Line? {
         line.withUnsafeBytes { raw in
             read(raw.bindMemory(to: UInt8.self), context: context)
         }
     }
 
-    static func read(_ bytes: UnsafeBufferPointer<UInt8>, context: Context) -> (request: DecisionRequest, facts: Facts, at: Instant?)? {
+    static func read(_ bytes: UnsafeBufferPointer<UInt8>, context: Context) -> Line? {
         var reader = Reader(bytes: bytes, context: context)
         var request: DecisionRequest?, facts: Facts?, at: Instant?
         let read = reader.object(keys: Keys.line) { reader, key in
@@ -59,7 +68,7 @@ enum BatchLineReader {
         reader.skipSpace()
         // Moved out, not copied: a copy of the facts retains every list in them.
         guard read, reader.index == bytes.count, let request = request.take(), let facts = facts.take() else { return nil }
-        return (request, facts, at)
+        return Line(request: request, facts: facts, at: at)
     }
 
     /// The keys each documented object may have, in the order its reader numbers them.

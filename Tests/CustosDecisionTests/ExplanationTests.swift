@@ -77,3 +77,13 @@ struct ExplanationTests {
         }
     }
 }
+
+/// Tables indexed by a reason code's position must find every code at its own index.
+struct ReasonCodePositionTests {
+    @Test func everyCodeSitsAtItsIndexInAllCases() {
+        #expect(MemoryLayout<ReasonCode>.size == 1)
+        for (index, code) in ReasonCode.allCases.enumerated() {
+            #expect(code.position == index, "\(code)")
+        }
+    }
+}
