@@ -149,8 +149,11 @@ enum BatchLineReader {
             if bytes.count >= 8 {
                 head = raw.loadUnaligned(as: UInt64.self)
                 tail = raw.loadUnaligned(fromByteOffset: bytes.count - 8, as: UInt64.self)
+            } else if bytes.count >= 4 {
+                head = UInt64(raw.loadUnaligned(as: UInt32.self))
+                tail = UInt64(raw.loadUnaligned(fromByteOffset: bytes.count - 4, as: UInt32.self))
             } else {
-                withUnsafeMutableBytes(of: &head) { $0.copyMemory(from: UnsafeRawBufferPointer(bytes)) }
+                for index in 0..<bytes.count { head |= UInt64(bytes[index]) << (8 * UInt64(index)) }
             }
             return head ^ (tail &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(bytes.count)
         }
