@@ -8,11 +8,12 @@ extension HypotheticalDecisions {
     /// in bounded memory. A line that cannot be read is answered with a deny (`ENGINE_ERROR`)
     /// naming its line number, and the stream goes on; blank lines are skipped.
     ///
-    /// Lines are read in blocks; each block is split at line ends among `workers` threads,
-    /// which read, decide and write their lines independently (decisions share nothing but
-    /// the compiled policy), and the block's answers are written in order.
+    /// Three things overlap: a reader queue reads the next block of lines and cuts it into
+    /// parts; `workers` threads read, decide and write the parts of this block (decisions share
+    /// nothing but the compiled policy, and each part has an evaluator of its own); a writer
+    /// queue writes the previous block's answers, in order.
     /// `progress` is called with the number of lines answered, about every 100,000 lines.
-    /// Throws when `output` cannot be written.
+    /// Throws when `input` cannot be read or `output` cannot be written.
     ///
     /// ```swift
     /// let summary = try decider.streamBatch(from: .standardInput, to: .standardOutput, defaultAt: now)
@@ -20,92 +21,55 @@ extension HypotheticalDecisions {
     public func streamBatch(from input: FileHandle, to output: FileHandle, defaultAt: Instant,
                             workers: Int = ProcessInfo.processInfo.activeProcessorCount,
                             progress: ((Int) -> Void)? = nil) throws -> BatchSummary {
-        let workers = (0..<max(1, min(workers, 64))).map { _ in BatchWorker(decider: self, defaultAt: defaultAt) }
-        // Answers go out on a writer queue while the workers decide the next block: each
-        // worker writes into one of two buffers, and a buffer is reused only after the writer
-        // has written it.
+        // More parts than threads, so a thread that finishes early takes another part
+        // instead of waiting for the slowest.
+        let partCount = max(1, min(workers, 64)) * 4
+        let parts = (0..<partCount).map { _ in BatchWorker(decider: self, defaultAt: defaultAt) }
+        // A part's answers go into one of two buffers; a buffer is filled again only after the
+        // writer has written it.
         let writer = DispatchQueue(label: "custos.batch.writer")
         let written = [DispatchSemaphore(value: 1), DispatchSemaphore(value: 1)]
         let writeFailure = Mutex<(any Error)?>(nil)
-        // The next block is read on its own queue while this one is decided.
-        let reader = InputPrefetch(input)
+        let reader = BatchBlockReader(input, parts: partCount, blockSize: partCount << 19)
+        reader.start()
         var summary = BatchSummary()
-        var linesBefore = 0
-        var pending = Data()
-        var blockSize = workers.count << 21
         var reported = 0
-        var endOfInput = false
-        var block = 0
-        reader.request(blockSize)
-        while !endOfInput {
+        var blockNumber = 0
+        while true {
             if let failure = writeFailure.withLock({ $0 }) { throw failure }
-            while pending.count < blockSize {
-                let chunk = reader.take()
-                guard !chunk.isEmpty else {
-                    endOfInput = true
-                    break
-                }
-                pending.append(chunk)
-                reader.request(blockSize)
-            }
-            let complete = endOfInput ? pending.count : pending.lastIndex(of: 10).map { pending.distance(from: pending.startIndex, to: $0) + 1 } ?? 0
-            if complete == 0 {
-                // One line longer than a block: read more before splitting.
-                if !endOfInput { blockSize *= 2 }
-                continue
-            }
-            let slot = block & 1
+            let block = reader.take()
+            if let failure = block.failure { throw failure }
+            if block.parts.isEmpty { break }
+            let slot = blockNumber & 1
             written[slot].wait()
-            pending.withUnsafeBytes { raw in
-                let bytes = UnsafeBufferPointer(rebasing: raw.bindMemory(to: UInt8.self)[0..<complete])
-                let parts = Self.split(bytes, into: workers.count)
-                var firstLines: [Int] = []
-                var line = linesBefore
-                for part in parts {
-                    firstLines.append(line + 1)
-                    line += Self.lineCount(part)
-                }
-                linesBefore = line
-                let shares = BlockShares(parts: parts, firstLines: firstLines)
+            block.bytes.withUnsafeBytes { raw in
+                let shares = BlockShares(bytes: raw.bindMemory(to: UInt8.self), parts: block.parts, firstLines: block.firstLines)
                 DispatchQueue.concurrentPerform(iterations: shares.parts.count) { index in
-                    workers[index].answer(shares.parts[index], firstLine: shares.firstLines[index], into: slot)
+                    parts[index].answer(UnsafeBufferPointer(rebasing: shares.bytes[shares.parts[index]]), firstLine: shares.firstLines[index], into: slot)
                 }
             }
-            pending.removeSubrange(pending.startIndex..<pending.index(pending.startIndex, offsetBy: complete))
-            for worker in workers {
-                summary.add(worker.summary)
-                worker.summary = BatchSummary()
+            for part in parts {
+                summary.add(part.summary)
+                part.summary = BatchSummary()
             }
             writer.async {
                 do {
-                    for worker in workers { try worker.flush(slot, to: output) }
+                    for part in parts { try part.flush(slot, to: output) }
                 } catch {
                     writeFailure.withLock { $0 = $0 ?? error }
                 }
                 written[slot].signal()
             }
-            block += 1
+            blockNumber += 1
             if summary.lines / 100_000 > reported {
                 reported = summary.lines / 100_000
                 progress?(summary.lines)
             }
+            if block.isLast { break }
         }
         writer.sync {}
         if let failure = writeFailure.withLock({ $0 }) { throw failure }
         return summary
-    }
-
-    /// `block` cut into at most `count` parts, each ending at a line end (or the block's end).
-    static func split(_ block: UnsafeBufferPointer<UInt8>, into count: Int) -> [UnsafeBufferPointer<UInt8>] {
-        var parts: [UnsafeBufferPointer<UInt8>] = []
-        var start = 0
-        for part in 1...count where start < block.count {
-            var end = part == count ? block.count : max(start, block.count * part / count)
-            while end < block.count, end > 0, block[end - 1] != 10 { end += 1 }
-            if end > start { parts.append(UnsafeBufferPointer(rebasing: block[start..<end])) }
-            start = end
-        }
-        return parts
     }
 
     /// The number of lines in `bytes`, a last line without a line end included.
@@ -122,45 +86,16 @@ extension HypotheticalDecisions {
     }
 }
 
-/// Reads ahead: `request` starts reading up to a number of bytes on a queue of its own,
-/// `take` waits for them (empty at the end of the input or on a read error, which ends the
-/// stream like the end of the input does).
-private final class InputPrefetch: Sendable {
-    private let input: FileHandle
-    private let queue = DispatchQueue(label: "custos.batch.reader")
-    private let ready = DispatchSemaphore(value: 0)
-    private let chunk = Mutex(Data())
-
-    init(_ input: FileHandle) {
-        self.input = input
-    }
-
-    func request(_ count: Int) {
-        queue.async { [self] in
-            let data = (try? input.read(upToCount: count)) ?? Data()
-            chunk.withLock { $0 = data }
-            ready.signal()
-        }
-    }
-
-    func take() -> Data {
-        ready.wait()
-        return chunk.withLock { chunk in
-            defer { chunk = Data() }
-            return chunk
-        }
-    }
-}
-
-/// A block's parts and the number of each part's first line, handed to the worker threads.
-/// The pointers are into the block, which `streamBatch` keeps alive and unchanged until every
-/// worker has returned; the workers only read them.
+/// A block's bytes, the ranges of its parts and the number of each part's first line,
+/// handed to the worker threads. The pointer is into the block, which `streamBatch` keeps
+/// alive and unchanged until every worker has returned; the workers only read it.
 private struct BlockShares: @unchecked Sendable {
-    let parts: [UnsafeBufferPointer<UInt8>]
+    let bytes: UnsafeBufferPointer<UInt8>
+    let parts: [Range<Int>]
     let firstLines: [Int]
 }
 
-/// One thread's share of a batch block: its reading context, its answers and their counts.
+/// One part of each batch block: its reading context, its evaluator, its answers and their counts.
 /// A worker answers on one thread at a time; `streamBatch` reads its counts only after
 /// `concurrentPerform` has returned, and the writer queue reads a buffer only between the
 /// block that filled it and the semaphore that lets it be filled again, which orders every
@@ -171,7 +106,7 @@ final class BatchWorker: @unchecked Sendable {
     let context: BatchLineReader.Context
     let digest: DecisionJSON.DigestMember
     /// Two answer buffers: one being filled, one being written.
-    let outs = [ByteBuffer(capacity: 1 << 22), ByteBuffer(capacity: 1 << 22)]
+    let outs = [ByteBuffer(capacity: 1 << 20), ByteBuffer(capacity: 1 << 20)]
     var summary = BatchSummary()
 
     init(decider: HypotheticalDecisions, defaultAt: Instant) {

@@ -119,7 +119,8 @@ struct Decide: ParsableCommand {
             summary = try decider.streamBatch(from: source, to: FileHandle.standardOutput, defaultAt: defaultAt,
                                               progress: interactive ? { StandardError.overwrite("decided \($0) lines") } : nil)
         } catch {
-            StandardError.error("cannot write the decisions to standard output: \(error.localizedDescription)")
+            let reason = (error as? BatchInputError)?.description ?? "cannot write the decisions to standard output: \(error.localizedDescription)"
+            StandardError.error("the batch stopped: \(reason)")
             throw ExitStatus.runtimeError
         }
         if interactive, summary.lines >= 100_000 { StandardError.write("") }

@@ -1,0 +1,121 @@
+import Foundation
+
+/// Reads `decide --batch` input a block ahead, on a queue of its own: each block is whole
+/// lines (the part of a line that did not fit is carried into the next block), cut into
+/// parts at line ends, with the number of each part's first line counted, so that the
+/// thread that hands blocks to the workers has nothing left to do but hand them over.
+///
+/// The reader's state is touched by its queue while a block is being read, and by the
+/// consumer only in `take`, after the semaphore that the queue signals when it is done:
+/// one side at a time, in that order.
+final class BatchBlockReader: @unchecked Sendable {
+    struct Block {
+        var bytes: Data
+        /// Byte ranges of the parts, in order; empty once the input is exhausted.
+        var parts: [Range<Int>]
+        var firstLines: [Int]
+        var isLast: Bool
+        var failure: BatchInputError?
+    }
+
+    private let descriptor: Int32
+    private let partCount: Int
+    private var blockSize: Int
+    private var carried = Data()
+    private var linesBefore = 0
+    private var next: Block?
+    private let queue = DispatchQueue(label: "custos.batch.reader")
+    private let ready = DispatchSemaphore(value: 0)
+
+    init(_ input: FileHandle, parts: Int, blockSize: Int) {
+        descriptor = input.fileDescriptor
+        partCount = parts
+        self.blockSize = blockSize
+    }
+
+    /// Starts reading the next block.
+    func start() {
+        queue.async { [self] in
+            next = readBlock()
+            ready.signal()
+        }
+    }
+
+    /// The block read since `start`; starts reading the one after it unless this one is the last.
+    func take() -> Block {
+        ready.wait()
+        let block = next ?? Block(bytes: Data(), parts: [], firstLines: [], isLast: true, failure: nil)
+        next = nil
+        if !block.isLast { start() }
+        return block
+    }
+
+    private func readBlock() -> Block {
+        var bytes = carried
+        var endOfInput = false
+        while true {
+            // Read straight into the block's storage, after what was carried over.
+            while bytes.count < blockSize + carried.count, !endOfInput {
+                let start = bytes.count
+                let want = blockSize + carried.count - start
+                bytes.count = start + want
+                let got = bytes.withUnsafeMutableBytes { raw in Self.read(descriptor, into: raw.baseAddress! + start, count: want) }
+                guard got >= 0 else {
+                    return Block(bytes: Data(), parts: [], firstLines: [], isLast: true, failure: BatchInputError(code: errno))
+                }
+                bytes.count = start + got
+                if got == 0 { endOfInput = true }
+            }
+            let complete = endOfInput ? bytes.count : (bytes.lastIndex(of: 10).map { $0 + 1 } ?? 0)
+            if complete == 0, !endOfInput {
+                // One line longer than a block: read more before cutting.
+                blockSize *= 2
+                continue
+            }
+            carried = complete < bytes.count ? bytes.subdata(in: complete..<bytes.count) : Data()
+            let (parts, firstLines) = bytes.withUnsafeBytes { raw in
+                cut(UnsafeBufferPointer(rebasing: raw.bindMemory(to: UInt8.self)[0..<complete]))
+            }
+            return Block(bytes: bytes, parts: parts, firstLines: firstLines, isLast: endOfInput, failure: nil)
+        }
+    }
+
+    /// The block cut into at most `partCount` parts at line ends, and each part's first line number.
+    private func cut(_ block: UnsafeBufferPointer<UInt8>) -> ([Range<Int>], [Int]) {
+        var parts: [Range<Int>] = []
+        var firstLines: [Int] = []
+        var start = 0
+        for part in 1...partCount where start < block.count {
+            var end = part == partCount ? block.count : max(start, block.count * part / partCount)
+            while end < block.count, end > 0, block[end - 1] != 10 { end += 1 }
+            guard end > start else { continue }
+            parts.append(start..<end)
+            firstLines.append(linesBefore + 1)
+            linesBefore += HypotheticalDecisions.lineCount(UnsafeBufferPointer(rebasing: block[start..<end]))
+            start = end
+        }
+        return (parts, firstLines)
+    }
+
+    /// `read(2)` until `count` bytes or the end of the input; -1 on an error other than an interruption.
+    private static func read(_ descriptor: Int32, into buffer: UnsafeMutableRawPointer, count: Int) -> Int {
+        var total = 0
+        while total < count {
+            let got = Foundation.read(descriptor, buffer + total, count - total)
+            if got < 0 {
+                if errno == EINTR { continue }
+                return -1
+            }
+            if got == 0 { break }
+            total += got
+        }
+        return total
+    }
+}
+
+/// The batch input could not be read.
+public struct BatchInputError: Error, CustomStringConvertible {
+    public let code: Int32
+
+    public var description: String { "cannot read the input: \(String(cString: strerror(code)))" }
+}
