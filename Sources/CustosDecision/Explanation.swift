@@ -4,18 +4,19 @@
 /// Nearly every decision carries a reason or two, and most callers read only the codes:
 /// joining the pieces on every decision was the largest single cost of the evaluator. The
 /// pieces live inline, without an allocation: literals as `StaticString`s (plain bytes to
-/// copy) and up to four interpolated strings between them. The text is joined when
-/// `description` is read; `decide --batch` writes the pieces straight into its output.
+/// copy) and up to three interpolated strings between them (a message with more is joined
+/// when it is made). The text is joined when `description` is read; `decide --batch` writes
+/// the pieces straight into its output.
 ///
 /// ```swift
 /// let explanation: Explanation = "purpose '\(purpose)' is not declared in the policy"
 /// print(explanation)   // purpose 'P-X' is not declared in the policy
 /// ```
 public struct Explanation: Sendable, Hashable, Codable, CustomStringConvertible, ExpressibleByStringInterpolation {
-    static let textCapacity = 4
+    static let textCapacity = 3
     /// Literal `i` comes before text `i`; there is one literal more than texts, or as many.
-    private var literals: InlineArray<5, StaticString> = InlineArray(repeating: "")
-    private var texts: InlineArray<4, String> = InlineArray(repeating: "")
+    private var literals: InlineArray<4, StaticString> = InlineArray(repeating: "")
+    private var texts: InlineArray<3, String> = InlineArray(repeating: "")
     private var literalCount: UInt8 = 0
     private var textCount: UInt8 = 0
 
