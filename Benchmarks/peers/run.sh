@@ -16,13 +16,21 @@ fi
 custos="$root/.build/release/custos"
 "$custos" policy show "$root/policies/invorderingsbedrijf" -o json > "$work/policy.json"
 python3 "$here/generate.py" "$work/policy.json" "$count" "$work"
-# Let the kernel write the generated files out first, so no engine is timed against that
-# writeback.
+# Let the kernel write the generated files out, and read every input once, so that no engine
+# is timed against that writeback or a first read of a file just written.
 sync
-start=$(date +%s.%N)
-"$custos" decide --policies "$root/policies/invorderingsbedrijf" --batch "$work/custos.jsonl" > "$work/custos-out.jsonl" 2> "$work/custos-summary.txt"
-end=$(date +%s.%N)
-custos_seconds=$(echo "$end - $start" | bc -l)
+cat "$work"/*.jsonl > /dev/null
+# Custos runs three times and the median counts: a run of two seconds is exposed to the
+# shared machine's short stalls, which the peers' runs of twenty to ninety seconds average out.
+runs=()
+for run in 1 2 3; do
+  start=$(date +%s.%N)
+  "$custos" decide --policies "$root/policies/invorderingsbedrijf" --batch "$work/custos.jsonl" > "$work/custos-out.jsonl" 2> "$work/custos-summary.txt"
+  end=$(date +%s.%N)
+  runs+=("$(echo "$end - $start" | bc -l)")
+done
+custos_seconds=$(printf '%s\n' "${runs[@]}" | sort -n | sed -n 2p)
+echo "  custos decide --batch runs: ${runs[*]} s (median counts)"
 cedar=$("$venv/bin/python" "$here/cedar_bench.py" "$work")
 rego=$("$venv/bin/python" "$here/rego_bench.py" "$work")
 python3 - "$work" "$count" "$custos_seconds" "$cedar" "$rego" <<'PY'
@@ -31,7 +39,7 @@ work, count, custos_seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 peers = [json.loads(sys.argv[4]), json.loads(sys.argv[5])]
 custos = "".join("1" if json.loads(line)["outcome"] == "permit" else "0" for line in open(f"{work}/custos-out.jsonl"))
 rate = count / custos_seconds
-print(f"  {'custos decide --batch (whole process: read, parse, decide, write)':70} {rate:12,.0f} /s  ({custos_seconds:.1f} s)")
+print(f"  {'custos decide --batch (whole process, median of 3 runs)':70} {rate:12,.0f} /s  ({custos_seconds:.2f} s)")
 for peer in peers:
     decisions = open(f"{work}/{peer['peer']}-out.txt").read()
     agree = sum(a == b for a, b in zip(custos, decisions))

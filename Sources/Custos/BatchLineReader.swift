@@ -390,6 +390,7 @@ enum BatchLineReader {
 
         /// Reads an object whose keys are all among `keys`, none repeated; `member` reads the
         /// value of the key at the given position in `keys`.
+        @inline(__always)
         mutating func object(keys: KeyTable, _ member: (inout Reader, Int) -> Bool) -> Bool {
             skipSpace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else { return false }
@@ -430,6 +431,7 @@ enum BatchLineReader {
             return position
         }
 
+        @inline(__always)
         mutating func list<T>(_ element: (inout Reader) -> T?) -> [T]? {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "[") else { return nil }
             index += 1
@@ -449,6 +451,7 @@ enum BatchLineReader {
         }
 
         /// An optional member: `null` leaves it nil; otherwise `read` must succeed.
+        @inline(__always)
         mutating func optional<T>(_ target: inout T?, _ read: (inout Reader) -> T?) -> Bool {
             if literal("null") { return true }
             guard let value = read(&self) else { return false }

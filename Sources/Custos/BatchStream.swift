@@ -23,7 +23,7 @@ extension HypotheticalDecisions {
                             progress: ((Int) -> Void)? = nil) throws -> BatchSummary {
         // More parts than threads, so a thread that finishes early takes another part
         // instead of waiting for the slowest.
-        let partCount = max(1, min(workers, 64)) * 4
+        let partCount = max(1, min(workers, 64)) * 16
         let parts = (0..<partCount).map { _ in BatchWorker(decider: self, defaultAt: defaultAt) }
         // A part's answers go into one of two buffers; a buffer is filled again only after the
         // writer has written it.
