@@ -53,9 +53,7 @@ public final class CompiledPolicy: Sendable {
                 article9Fields: fields.set(purpose.article9.map(\.field)),
                 authorisedFields: fields.set(purpose.authorisations.map(\.field)),
                 compatibleWith: purposes.set(purpose.compatibleWith?.purposes ?? []),
-                notice: purpose.notice.flatMap { notices.id($0.id) },
                 consentNotice: purpose.notice.flatMap { notices.id($0.id) }.map { CompiledNotice(policy.notices[$0]) },
-                retentionRule: purpose.retention.flatMap { rules.id($0.id) },
                 retention: purpose.retention.flatMap { rules.id($0.id) }.map { CompiledRetention(policy.retentionRules[$0]) },
                 legalClaims: purpose.legalClaims,
                 statutoryRetention: purpose.statutoryRetention,
@@ -109,11 +107,9 @@ public final class CompiledPurpose: Sendable {
     public let article9Fields: IdSet
     public let authorisedFields: IdSet
     public let compatibleWith: IdSet
-    public let notice: Int?
-    /// The consent notice itself, held by reference.
+    /// The purpose's consent notice, held by reference.
     public let consentNotice: CompiledNotice?
-    public let retentionRule: Int?
-    /// The rule itself, held by reference.
+    /// The purpose's retention rule, held by reference.
     public let retention: CompiledRetention?
     public let legalClaims: Bool
     public let statutoryRetention: Bool
@@ -125,8 +121,8 @@ public final class CompiledPurpose: Sendable {
     public let usesLegalObligation: Bool
 
     init(purpose: Purpose, subjects: IdSet, fields: IdSet, actors: IdSet?, recipients: IdSet, basisBySubject: [LegalBasis?],
-         article9Fields: IdSet, authorisedFields: IdSet, compatibleWith: IdSet, notice: Int?, consentNotice: CompiledNotice?,
-         retentionRule: Int?, retention: CompiledRetention?, legalClaims: Bool, statutoryRetention: Bool, hasLIA: Bool) {
+         article9Fields: IdSet, authorisedFields: IdSet, compatibleWith: IdSet, consentNotice: CompiledNotice?,
+         retention: CompiledRetention?, legalClaims: Bool, statutoryRetention: Bool, hasLIA: Bool) {
         self.purpose = purpose
         self.subjects = subjects
         self.fields = fields
@@ -136,9 +132,7 @@ public final class CompiledPurpose: Sendable {
         self.article9Fields = article9Fields
         self.authorisedFields = authorisedFields
         self.compatibleWith = compatibleWith
-        self.notice = notice
         self.consentNotice = consentNotice
-        self.retentionRule = retentionRule
         self.retention = retention
         self.legalClaims = legalClaims
         self.statutoryRetention = statutoryRetention
