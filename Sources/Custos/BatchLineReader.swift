@@ -571,7 +571,12 @@ enum BatchLineReader {
 
         /// UTF-8 bytes as a string; ASCII (nearly every value) skips the generic validation.
         static func text(_ raw: UnsafeBufferPointer<UInt8>) -> String? {
-            if ASCII.isASCII(raw) { return String(decoding: raw, as: UTF8.self) }
+            if ASCII.isASCII(raw) {
+                return String(unsafeUninitializedCapacity: raw.count) { buffer in
+                    _ = buffer.initialize(fromContentsOf: raw)
+                    return raw.count
+                }
+            }
             return String(validating: raw, as: UTF8.self)
         }
 
