@@ -57,18 +57,20 @@ enum BatchLineReader {
 
     static func read(_ bytes: UnsafeBufferPointer<UInt8>, context: Context) -> Line? {
         var reader = Reader(bytes: bytes, context: context)
-        var request: DecisionRequest?, facts: Facts?, at: Instant?
+        // Read into one line in place: building the request and the facts apart and moving them
+        // in copied each whole (every string and list retained, then released).
+        var line = Line(request: DecisionRequest(actor: "", action: .read, subject: "", purpose: "", fields: []), facts: Facts(subject: nil), at: nil)
+        var hasRequest = false, hasFacts = false
         let read = reader.object(keys: Keys.line) { reader, key in
             switch key {
-            case 0: request = reader.decisionRequest(); return request != nil
-            case 1: facts = reader.facts(); return facts != nil
-            default: return reader.optional(&at) { $0.instant() }
+            case 0: hasRequest = reader.decisionRequest(into: &line.request); return hasRequest
+            case 1: hasFacts = reader.facts(into: &line.facts); return hasFacts
+            default: return reader.optional(&line.at) { $0.instant() }
             }
         }
         reader.skipSpace()
-        // Moved out, not copied: a copy of the facts retains every list in them.
-        guard read, reader.index == bytes.count, let request = request.take(), let facts = facts.take() else { return nil }
-        return Line(request: request, facts: facts, at: at)
+        guard read, reader.index == bytes.count, hasRequest, hasFacts else { return nil }
+        return line
     }
 
     /// The keys each documented object may have, in the order its reader numbers them.
@@ -173,7 +175,7 @@ enum BatchLineReader {
 
         // MARK: the documented shapes
 
-        mutating func decisionRequest() -> DecisionRequest? {
+        mutating func decisionRequest(into request: inout DecisionRequest) -> Bool {
             var actor: String?, action: Action?, subject: String?, purpose: String?, fields: [String]?, recipient: String?
             var destination: String?, procedure: String?, bulk: Bool?, foreignOrder: Bool?, review: HumanReview?, at: Instant?
             let read = object(keys: Keys.request) { reader, key in
@@ -192,10 +194,20 @@ enum BatchLineReader {
                 default: return reader.optional(&at) { $0.instant() }
                 }
             }
-            guard read, let actor = actor.take(), let action, let purpose = purpose.take() else { return nil }
-            return DecisionRequest(actor: actor, action: action, subject: subject.take() ?? "", purpose: purpose, fields: fields.take() ?? [],
-                                   recipient: recipient, destination: destination, procedure: procedure, bulk: bulk ?? false,
-                                   foreignOrder: foreignOrder ?? false, review: review, at: at)
+            guard read, let actor = actor.take(), let action, let purpose = purpose.take() else { return false }
+            request.actor = actor
+            request.action = action
+            request.subject = subject.take() ?? ""
+            request.purpose = purpose
+            request.fields = fields.take() ?? []
+            request.recipient = recipient.take()
+            request.destination = destination.take()
+            request.procedure = procedure.take()
+            request.bulk = bulk ?? false
+            request.foreignOrder = foreignOrder ?? false
+            request.review = review.take()
+            request.at = at
+            return true
         }
 
         mutating func humanReview() -> HumanReview? {
@@ -211,7 +223,7 @@ enum BatchLineReader {
             return HumanReview(reviewer: reviewer, canOverride: canOverride, at: at)
         }
 
-        mutating func facts() -> Facts? {
+        mutating func facts(into facts: inout Facts) -> Bool {
             var subject: SubjectFacts?, consents: [ConsentRecord]?, objections: [Objection]?, restrictions: [Restriction]?
             var holds: [LegalHold]?, events: [LifecycleEventFact]?, erased: [String]?, fields: [FieldProvenance]?, transfers: [TransferRecord]?
             let read = object(keys: Keys.facts) { reader, key in
@@ -227,10 +239,17 @@ enum BatchLineReader {
                 default: return reader.optional(&transfers) { $0.list { $0.transfer() } }
                 }
             }
-            guard read else { return nil }
-            return Facts(subject: subject.take(), consents: consents.take() ?? [], objections: objections.take() ?? [],
-                         restrictions: restrictions.take() ?? [], legalHolds: holds.take() ?? [], events: events.take() ?? [],
-                         erasedFields: erased.take() ?? [], fields: fields.take() ?? [], transfers: transfers.take() ?? [])
+            guard read else { return false }
+            facts.subject = subject.take()
+            facts.consents = consents.take() ?? []
+            facts.objections = objections.take() ?? []
+            facts.restrictions = restrictions.take() ?? []
+            facts.legalHolds = holds.take() ?? []
+            facts.events = events.take() ?? []
+            facts.erasedFields = erased.take() ?? []
+            facts.fields = fields.take() ?? []
+            facts.transfers = transfers.take() ?? []
+            return true
         }
 
         mutating func subjectFacts() -> SubjectFacts? {
