@@ -16,8 +16,8 @@ enum BatchLineReader {
     /// rather than a tuple: destroying a labelled tuple of these went through the runtime's
     /// generic tuple witnesses, on every line.
     struct Line {
-        var request: DecisionRequest
-        var facts: Facts
+        var request = DecisionRequest(actor: "", action: .read, subject: "", purpose: "", fields: [])
+        var facts = Facts(subject: nil)
         var at: Instant?
     }
 
@@ -56,11 +56,18 @@ enum BatchLineReader {
     }
 
     static func read(_ bytes: UnsafeBufferPointer<UInt8>, context: Context) -> Line? {
+        var line = Line()
+        return read(bytes, context: context, into: &line) ? line : nil
+    }
+
+    /// Reads a line into `line` (a batch worker reuses one); false when the line is left to
+    /// the Codable path, and `line` is then not to be used.
+    static func read(_ bytes: UnsafeBufferPointer<UInt8>, context: Context, into line: inout Line) -> Bool {
         var reader = Reader(bytes: bytes, context: context)
-        // Read into one line in place: building the request and the facts apart and moving them
-        // in copied each whole (every string and list retained, then released).
-        var line = Line(request: DecisionRequest(actor: "", action: .read, subject: "", purpose: "", fields: []), facts: Facts(subject: nil), at: nil)
+        // Read in place: building the request and the facts apart and moving them in copied
+        // each whole (every string and list retained, then released).
         var hasRequest = false, hasFacts = false
+        line.at = nil
         let read = reader.object(keys: Keys.line) { reader, key in
             switch key {
             case 0: hasRequest = reader.decisionRequest(into: &line.request); return hasRequest
@@ -69,8 +76,7 @@ enum BatchLineReader {
             }
         }
         reader.skipSpace()
-        guard read, reader.index == bytes.count, hasRequest, hasFacts else { return nil }
-        return line
+        return read && reader.index == bytes.count && hasRequest && hasFacts
     }
 
     /// The keys each documented object may have, in the order its reader numbers them.

@@ -108,6 +108,8 @@ final class BatchWorker: @unchecked Sendable {
     /// Two answer buffers: one being filled, one being written.
     let outs = [ByteBuffer(capacity: 1 << 20), ByteBuffer(capacity: 1 << 20)]
     var summary = BatchSummary()
+    /// The line being answered, as read; reused, so reading into it copies no request or facts.
+    private var read = BatchLineReader.Line()
 
     init(decider: HypotheticalDecisions, defaultAt: Instant) {
         // An evaluator of its own (same policy): its strings are counted by this thread alone.
@@ -137,9 +139,9 @@ final class BatchWorker: @unchecked Sendable {
         let decision: Decision
         // The documented shapes are read directly; anything else, and every error, takes the
         // Codable path.
-        if var fast = BatchLineReader.read(trimmed, context: context) {
-            if fast.request.at == nil { fast.request.at = fast.at }
-            decision = decider.decide(request: fast.request, facts: fast.facts, defaultAt: defaultAt)
+        if BatchLineReader.read(trimmed, context: context, into: &read) {
+            if read.request.at == nil { read.request.at = read.at }
+            decision = decider.decide(request: read.request, facts: read.facts, defaultAt: defaultAt)
         } else {
             do {
                 let parsed = try JSONDecoder().decode(HypotheticalDecisions.BatchLine.self, from: Data(trimmed))
