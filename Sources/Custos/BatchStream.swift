@@ -108,8 +108,6 @@ final class BatchWorker: @unchecked Sendable {
     /// Two answer buffers: one being filled, one being written.
     let outs = [ByteBuffer(capacity: 1 << 20), ByteBuffer(capacity: 1 << 20)]
     var summary = BatchSummary()
-    /// The line being answered, as read; reused, so reading into it copies no request or facts.
-    private var read = BatchLineReader.Line()
 
     init(decider: HypotheticalDecisions, defaultAt: Instant) {
         // An evaluator of its own (same policy): its strings are counted by this thread alone.
@@ -121,18 +119,21 @@ final class BatchWorker: @unchecked Sendable {
 
     func answer(_ part: UnsafeBufferPointer<UInt8>, firstLine: Int, into slot: Int) {
         let out = outs[slot]
+        // One line value for the whole part, read into again and again: no request or facts
+        // is made or copied per line (a local, so calls borrow it rather than copy it).
+        var read = BatchLineReader.Line()
         var start = 0
         var number = firstLine
         while start < part.count {
             let end = memchr(part.baseAddress! + start, 10, part.count - start)
                 .map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) - part.baseAddress! } ?? part.count
-            answer(line: UnsafeBufferPointer(rebasing: part[start..<end]), number: number, into: out)
+            answer(line: UnsafeBufferPointer(rebasing: part[start..<end]), number: number, reading: &read, into: out)
             start = end + 1
             number += 1
         }
     }
 
-    private func answer(line: UnsafeBufferPointer<UInt8>, number: Int, into out: ByteBuffer) {
+    private func answer(line: UnsafeBufferPointer<UInt8>, number: Int, reading read: inout BatchLineReader.Line, into out: ByteBuffer) {
         let trimmed = line.last == 13 ? UnsafeBufferPointer(rebasing: line.dropLast()) : line
         guard trimmed.contains(where: { $0 != 32 && $0 != 9 }) else { return }
         summary.lines += 1
