@@ -79,22 +79,23 @@ enum BatchLineReader {
         return read && reader.index == bytes.count && hasRequest && hasFacts
     }
 
-    /// The keys each documented object may have, in the order its reader numbers them.
+    /// The keys each documented object may have, in the order its reader numbers them (at most
+    /// 32: an object reader marks the keys it has seen in a 32-bit set).
     enum Keys {
-        static let line = KeyTable(["request", "facts", "at"])
-        static let request = KeyTable(["actor", "action", "subject", "purpose", "fields", "recipient", "destination", "procedure", "bulk", "foreign-order", "review", "at"])
-        static let review = KeyTable(["reviewer", "can-override", "at"])
-        static let facts = KeyTable(["subject", "consents", "objections", "restrictions", "legal-holds", "events", "erased-fields", "fields", "transfers"])
-        static let subject = KeyTable(["id", "category", "kind", "consumer", "birth-date", "contract-party"])
-        static let consentRecord = KeyTable(["purpose", "notice", "events"])
-        static let consentEvent = KeyTable(["state", "at", "method", "channel", "by", "pre-ticked", "conditional-on-service", "parental-authorisation", "evidence", "age-at-consent"])
-        static let parental = KeyTable(["by", "verified-via"])
-        static let objection = KeyTable(["purpose", "kind", "at", "assessment", "assessment-reference"])
-        static let restriction = KeyTable(["fields", "since", "lifted", "ground"])
-        static let legalHold = KeyTable(["reference", "since", "until", "fields", "purposes"])
-        static let lifecycleEvent = KeyTable(["event", "date"])
-        static let provenance = KeyTable(["field", "collected", "collected-for", "source", "kept-for"])
-        static let transfer = KeyTable(["recipient", "destination", "procedure", "at"])
+        static let line = Interner(["request", "facts", "at"])
+        static let request = Interner(["actor", "action", "subject", "purpose", "fields", "recipient", "destination", "procedure", "bulk", "foreign-order", "review", "at"])
+        static let review = Interner(["reviewer", "can-override", "at"])
+        static let facts = Interner(["subject", "consents", "objections", "restrictions", "legal-holds", "events", "erased-fields", "fields", "transfers"])
+        static let subject = Interner(["id", "category", "kind", "consumer", "birth-date", "contract-party"])
+        static let consentRecord = Interner(["purpose", "notice", "events"])
+        static let consentEvent = Interner(["state", "at", "method", "channel", "by", "pre-ticked", "conditional-on-service", "parental-authorisation", "evidence", "age-at-consent"])
+        static let parental = Interner(["by", "verified-via"])
+        static let objection = Interner(["purpose", "kind", "at", "assessment", "assessment-reference"])
+        static let restriction = Interner(["fields", "since", "lifted", "ground"])
+        static let legalHold = Interner(["reference", "since", "until", "fields", "purposes"])
+        static let lifecycleEvent = Interner(["event", "date"])
+        static let provenance = Interner(["field", "collected", "collected-for", "source", "kept-for"])
+        static let transfer = Interner(["recipient", "destination", "procedure", "at"])
     }
 
     /// The values of the enumerations a line may hold, matched as bytes: no string is made
@@ -109,61 +110,18 @@ enum BatchLineReader {
         static let objectionAssessment = ValueTable([ObjectionAssessment.pending, .upheld, .overridden])
     }
 
-    /// The raw values of an enumeration as bytes, with their cases.
+    /// The raw values of an enumeration, looked up by their bytes, with their cases.
     final class ValueTable<Value: RawRepresentable & Sendable>: Sendable where Value.RawValue == String {
-        let names: [[UInt8]]
+        let names: Interner
         let values: [Value]
 
         init(_ values: [Value]) {
             self.values = values
-            names = values.map { Array($0.rawValue.utf8) }
+            names = Interner(values.map(\.rawValue))
         }
 
         func value(_ bytes: UnsafeBufferPointer<UInt8>) -> Value? {
-            for index in names.indices where names[index].count == bytes.count
-                && names[index].withUnsafeBufferPointer({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }) {
-                return values[index]
-            }
-            return nil
-        }
-    }
-
-    /// A small set of keys, matched by a fingerprint of their first and last eight bytes and
-    /// then compared in full: a key costs a few word comparisons, not a string comparison
-    /// per candidate.
-    final class KeyTable: Sendable {
-        let keys: [StaticString]
-        let fingerprints: [UInt64]
-
-        init(_ keys: [StaticString]) {
-            precondition(keys.count <= 32, "an object reader tracks at most 32 keys")
-            self.keys = keys
-            fingerprints = keys.map { key in key.withUTF8Buffer { Self.fingerprint($0) } }
-        }
-
-        func position(of key: UnsafeBufferPointer<UInt8>) -> Int? {
-            let fingerprint = Self.fingerprint(key)
-            for index in fingerprints.indices where fingerprints[index] == fingerprint {
-                let candidate = keys[index]
-                if candidate.utf8CodeUnitCount == key.count, memcmp(candidate.utf8Start, key.baseAddress!, key.count) == 0 { return index }
-            }
-            return nil
-        }
-
-        static func fingerprint(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
-            guard let base = bytes.baseAddress, !bytes.isEmpty else { return 0 }
-            let raw = UnsafeRawPointer(base)
-            var head: UInt64 = 0, tail: UInt64 = 0
-            if bytes.count >= 8 {
-                head = raw.loadUnaligned(as: UInt64.self)
-                tail = raw.loadUnaligned(fromByteOffset: bytes.count - 8, as: UInt64.self)
-            } else if bytes.count >= 4 {
-                head = UInt64(raw.loadUnaligned(as: UInt32.self))
-                tail = UInt64(raw.loadUnaligned(fromByteOffset: bytes.count - 4, as: UInt32.self))
-            } else {
-                for index in 0..<bytes.count { head |= UInt64(bytes[index]) << (8 * UInt64(index)) }
-            }
-            return head ^ (tail &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(bytes.count)
+            names.id(utf8: bytes).map { values[$0] }
         }
     }
 
@@ -416,12 +374,13 @@ enum BatchLineReader {
         /// Reads an object whose keys are all among `keys`, none repeated; `member` reads the
         /// value of the key at the given position in `keys`.
         @inline(__always)
-        mutating func object(keys: KeyTable, _ member: (inout Reader, Int) -> Bool) -> Bool {
+        mutating func object(keys: Interner, _ member: (inout Reader, Int) -> Bool) -> Bool {
             skipSpace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else { return false }
             index += 1
             skipSpace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return true }
+            assert(keys.count <= 32, "an object reader marks seen keys in a 32-bit set")
             var seen: UInt32 = 0
             while true {
                 skipSpace()
@@ -442,7 +401,7 @@ enum BatchLineReader {
 
         /// The key at the cursor as a position in `keys`; keys are plain (an escaped key goes
         /// to the Codable path).
-        private mutating func keyPosition(in keys: KeyTable) -> Int? {
+        private mutating func keyPosition(in keys: Interner) -> Int? {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
             let start = index + 1
             var end = start
@@ -451,7 +410,7 @@ enum BatchLineReader {
                 end += 1
             }
             guard end < bytes.count else { return nil }
-            guard let position = keys.position(of: UnsafeBufferPointer(rebasing: bytes[start..<end])) else { return nil }
+            guard let position = keys.id(utf8: UnsafeBufferPointer(rebasing: bytes[start..<end])) else { return nil }
             index = end + 1
             return position
         }

@@ -1,4 +1,5 @@
 @testable import CustosDecision
+import CustosPolicy
 import CustosTestSupport
 import Foundation
 import Testing
@@ -85,5 +86,18 @@ struct ReasonCodePositionTests {
         for (index, code) in ReasonCode.allCases.enumerated() {
             #expect(code.position == index, "\(code)")
         }
+    }
+}
+
+/// A request's field ids live inline for up to eight fields and in an array beyond: both must
+/// give what the interner gives, unknown fields included.
+struct FieldIdsTests {
+    @Test(arguments: [0, 3, 8, 9, 20])
+    func idsMatchTheInterner(count: Int) {
+        let interner = Interner((0..<10).map { "field_\($0)" })
+        let names = (0..<count).map { $0 % 3 == 2 ? "undeclared_\($0)" : "field_\($0 % 10)" }
+        let ids = FieldIds(names, in: interner)
+        #expect(ids.count == names.count)
+        #expect(Array(ids) == names.map { interner.id($0) })
     }
 }
