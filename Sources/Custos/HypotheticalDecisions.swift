@@ -34,14 +34,16 @@ public struct HypotheticalDecisions: Sendable {
     }
 
     public static func decodeRequest(_ data: Data) throws(InputError) -> DecisionRequest {
-        try decode(DecisionRequest.self, from: data, what: "request")
+        try decode(DecisionRequest.self, from: data, what: "request", shape: .request)
     }
 
     public static func decodeFacts(_ data: Data) throws(InputError) -> Facts {
-        try decode(Facts.self, from: data, what: "facts")
+        try decode(Facts.self, from: data, what: "facts", shape: .facts)
     }
 
-    static func decode<T: Decodable>(_ type: T.Type, from data: Data, what: String) throws(InputError) -> T {
+    /// Strict first (unknown and repeated keys are refused, `StrictJSON`), then typed.
+    static func decode<T: Decodable>(_ type: T.Type, from data: Data, what: String, shape: WireShape) throws(InputError) -> T {
+        try StrictJSON.check(data, shape: shape, what: what)
         do {
             return try JSONDecoder().decode(type, from: data)
         } catch let error as DecodingError {
@@ -59,7 +61,7 @@ public struct HypotheticalDecisions: Sendable {
     }
 
     static func unreadable(line: Int, error: any Error, digest: String) -> Decision {
-        let detail = (error as? DecodingError).map(DecodingProblem.describe) ?? "not valid JSON"
+        let detail = (error as? InputError)?.message ?? (error as? DecodingError).map(DecodingProblem.describe) ?? "not valid JSON"
         return Decision(
             outcome: .deny, action: .read, subject: "", purpose: "", actor: "", recipient: nil, fields: [],
             basis: nil, reasons: [Reason(code: .engineError, explanation: "line \(line) cannot be read: \(detail)")],

@@ -94,37 +94,58 @@ public final class Keyring: Sendable {
 
     // MARK: subject keys
 
-    /// Creates and stores a fresh random data key for a subject (never derived from its id:
-    /// a derivable key cannot be shredded).
-    func createSubjectKey(_ subject: String) throws -> (key: SecretKey, version: UInt32) {
-        let key = try SecretKey.random(storage: .ordinary)
-        let wrapped = try KeyWrap.wrap(key, under: masters[currentVersion]!, context: Self.subjectContext(subject, keyVersion: 1, masterVersion: currentVersion))
-        try pool.write { db in
-            try db.execute(sql: "INSERT INTO subject_keys (subject_id, key_version, master_version, wrapped) VALUES (?, 1, ?, ?)",
-                           arguments: [subject, currentVersion, Data(wrapped)])
-        }
-        return (key, 1)
-    }
-
-    /// Fresh keys for many subjects in one transaction.
-    func createSubjectKeys(_ subjects: [String]) throws -> [String: (key: SecretKey, version: UInt32)] {
-        var keys: [String: (key: SecretKey, version: UInt32)] = [:]
-        try pool.write { db in
-            for subject in subjects {
-                let key = try SecretKey.random(storage: .ordinary)
-                let wrapped = try KeyWrap.wrap(key, under: masters[currentVersion]!, context: Self.subjectContext(subject, keyVersion: 1, masterVersion: currentVersion))
-                try db.execute(sql: "INSERT INTO subject_keys (subject_id, key_version, master_version, wrapped) VALUES (?, 1, ?, ?)",
-                               arguments: [subject, currentVersion, Data(wrapped)])
-                keys[subject] = (key, 1)
-            }
+    /// Fresh random data keys for subjects, wrapped under the current master version but not
+    /// stored yet (never derived from the id: a derivable key cannot be shredded).
+    func freshSubjectKeys(_ subjects: [String]) throws -> [String: NewSubjectKey] {
+        var keys: [String: NewSubjectKey] = [:]
+        for subject in subjects {
+            let key = try SecretKey.random(storage: .ordinary)
+            let wrapped = try KeyWrap.wrap(key, under: masters[currentVersion]!, context: Self.subjectContext(subject, keyVersion: 1, masterVersion: currentVersion))
+            keys[subject] = NewSubjectKey(key: key, version: 1, masterVersion: currentVersion, wrapped: wrapped)
         }
         return keys
     }
 
-    func deleteSubjectKeys(_ subjects: [String]) throws {
+    /// Stores new subject keys as pending, in one keyring transaction. The caller holds the
+    /// vault's write lock and commits the subjects after this returns; `adopt` then clears the
+    /// mark. A pending key whose subject never reached the vault is removed by
+    /// `repairPendingKeys` at the next open. A pending key left by an earlier interrupted
+    /// import of the same id is replaced; an adopted key is never overwritten.
+    func storePending(_ keys: [String: NewSubjectKey]) throws {
         try pool.write { db in
-            for subject in subjects { try db.execute(sql: "DELETE FROM subject_keys WHERE subject_id = ?", arguments: [subject]) }
+            for (subject, key) in keys.sorted(by: { $0.key < $1.key }) {
+                try db.cachedStatement(sql: "DELETE FROM subject_keys WHERE subject_id = ? AND pending = 1").execute(arguments: [subject])
+                if try Bool.fetchOne(db, sql: "SELECT 1 FROM subject_keys WHERE subject_id = ?", arguments: [subject]) == true {
+                    throw StoreError.keyringDisagrees("the keyring already holds a key for subject \(subject), which the vault does not have; run 'custos audit verify'")
+                }
+                try db.cachedStatement(sql: "INSERT INTO subject_keys (subject_id, key_version, master_version, wrapped, pending) VALUES (?, ?, ?, ?, 1)")
+                    .execute(arguments: [subject, Int(key.version), key.masterVersion, Data(key.wrapped)])
+            }
         }
+    }
+
+    /// Clears the pending mark of keys whose subjects the vault has committed.
+    func adopt(_ subjects: [String]) throws {
+        try pool.write { db in
+            for subject in subjects { try db.cachedStatement(sql: "UPDATE subject_keys SET pending = 0 WHERE subject_id = ?").execute(arguments: [subject]) }
+        }
+    }
+
+    /// Removes pending keys again after the vault refused their subjects.
+    func deletePending(_ subjects: [String]) throws {
+        try pool.write { db in
+            for subject in subjects { try db.cachedStatement(sql: "DELETE FROM subject_keys WHERE subject_id = ? AND pending = 1").execute(arguments: [subject]) }
+        }
+    }
+
+    /// Subject ids whose keys are still marked pending.
+    func pendingSubjects() throws -> [String] {
+        try pool.read { db in try String.fetchAll(db, sql: "SELECT subject_id FROM subject_keys WHERE pending = 1 ORDER BY subject_id") }
+    }
+
+    /// Every adopted subject key's id, for the vault/keyring agreement check.
+    func adoptedSubjects() throws -> Set<String> {
+        try pool.read { db in Set(try String.fetchAll(db, sql: "SELECT subject_id FROM subject_keys WHERE pending = 0")) }
     }
 
     /// A subject's data key in ordinary memory, wiped when the returned key is released.
@@ -186,4 +207,12 @@ public final class Keyring: Sendable {
             Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT master_version, COUNT(*) AS n FROM subject_keys GROUP BY master_version").map { ($0["master_version"], $0["n"]) })
         }
     }
+}
+
+/// A subject key made for an import, with its wrapped form ready to store.
+struct NewSubjectKey: Sendable {
+    let key: SecretKey
+    let version: UInt32
+    let masterVersion: Int
+    let wrapped: [UInt8]
 }

@@ -166,6 +166,11 @@ enum Schema {
             """)
             try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('ledger-salt', ?)", arguments: [Blake2b.hex(SecureRandom.bytes(32))])
         }
+        migrator.registerMigration("v3-pending-keys") { db in
+            // A key is stored pending before its subject reaches the vault and adopted after;
+            // a pending key without a subject is the trace of an interrupted import.
+            try db.execute(sql: "ALTER TABLE subject_keys ADD COLUMN pending INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 }

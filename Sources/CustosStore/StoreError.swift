@@ -1,3 +1,5 @@
+internal import GRDB
+
 /// Failures of the store. Messages name files, ids and fields, never values or key bytes.
 public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case alreadyInitialised(String)
@@ -15,6 +17,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case unknownEvent(String)
     case keyMissing(String)
     case integrity(String)
+    case keyringDisagrees(String)
     case io(String)
 
     public var description: String {
@@ -34,7 +37,18 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .unknownEvent(event): "lifecycle event '\(event)' is not declared in the policy"
         case let .keyMissing(id): "no key for subject \(id) in the keyring"
         case let .integrity(detail): "integrity failure: \(detail)"
+        case let .keyringDisagrees(detail): "vault and keyring disagree: \(detail)"
         case let .io(detail): "storage error: \(detail)"
         }
+    }
+}
+
+extension StoreError {
+    /// A store error as it is, or an SQLite failure as an `io` error that says what failed
+    /// ("database or disk is full"), never the statement or its arguments.
+    static func from(_ error: any Error, doing action: String) -> any Error {
+        if error is StoreError { return error }
+        if let database = error as? DatabaseError { return StoreError.io("cannot \(action): \(database.message ?? "SQLite error \(database.resultCode.rawValue)")") }
+        return error
     }
 }

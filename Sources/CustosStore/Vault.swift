@@ -15,9 +15,17 @@ public struct NewSubject: Sendable {
     public var values: [String: String]
     public var source: String
     public var collectedFor: [String]?
+    /// When each field was collected (key `*`: every field without its own instant); absent
+    /// fields are collected now.
+    public var collectedAt: [String: Instant]
+    /// Lifecycle events to record with the subject (an imported debtor's file-opened date).
+    public var events: [LifecycleEventFact]
 
     public init(id: String, category: String, kind: SubjectKind = .naturalPerson, consumer: Bool = true, contractParty: Bool = false,
-                values: [String: String], source: String = "officer", collectedFor: [String]? = nil) {
+                values: [String: String], source: String = "officer", collectedFor: [String]? = nil,
+                collectedAt: [String: Instant] = [:], events: [LifecycleEventFact] = []) {
+        self.collectedAt = collectedAt
+        self.events = events
         self.id = id
         self.category = category
         self.kind = kind
@@ -27,6 +35,19 @@ public struct NewSubject: Sendable {
         self.source = source
         self.collectedFor = collectedFor
     }
+}
+
+/// What opening a vault did with keys an interrupted import left pending.
+public struct KeyRepair: Sendable, Equatable {
+    public var adopted = 0
+    public var removed = 0
+}
+
+/// Whether the vault's subjects and the keyring's keys are the same set.
+public struct KeyringAgreement: Sendable, Equatable {
+    public var subjectsWithoutKey: [String]
+    public var keysWithoutSubject: [String]
+    public var holds: Bool { subjectsWithoutKey.isEmpty && keysWithoutSubject.isEmpty }
 }
 
 /// What `subject show` prints: which fields exist and where they came from, never values.
@@ -69,26 +90,75 @@ public final class Vault: Sendable {
         try importSubjects([subject], at: now, by: actor)
     }
 
-    /// Adds many subjects all-or-nothing: keys in one keyring transaction, rows in one vault
-    /// transaction; if the vault write fails, the new keys are removed again.
+    /// Adds many subjects all-or-nothing. The vault's write lock is taken first; inside it the
+    /// keyring commits the new keys as pending, then the vault commits the subjects and their
+    /// ciphertexts, and the keys are adopted. An interruption at any moment leaves either
+    /// nothing in the vault (and pending keys that the next open removes) or every subject
+    /// with its key (adopted now or at the next open): see `repairPendingKeys`.
     public func importSubjects(_ subjects: [NewSubject], at now: Instant, by actor: String) throws {
-        let keys = try keyring.createSubjectKeys(subjects.map(\.id))
+        let ids = subjects.map(\.id)
+        let keys = try keyring.freshSubjectKeys(ids)
         do {
-            try pool.write { db in
-                for subject in subjects {
-                    guard let (key, version) = keys[subject.id] else { throw StoreError.keyMissing(subject.id) }
-                    try db.cachedStatement(sql: "INSERT INTO subjects (id, category, kind, consumer, contract_party, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)")
-                        .execute(arguments: [subject.id, subject.category, subject.kind.rawValue, subject.consumer, subject.contractParty, now.millisecondsSinceEpoch, actor])
-                    for (field, value) in subject.values.sorted(by: { $0.key < $1.key }) {
-                        try self.storeField(db, subject: subject.id, field: field, value: value, key: key, keyVersion: version,
-                                            source: subject.source, collectedFor: subject.collectedFor, at: now)
+            try pool.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    let exists = try db.cachedStatement(sql: "SELECT 1 FROM subjects WHERE id = ?")
+                    for id in ids where try Bool.fetchOne(exists, arguments: [id]) == true { throw StoreError.subjectExists(id) }
+                    try keyring.storePending(keys)
+                    for subject in subjects {
+                        guard let key = keys[subject.id] else { throw StoreError.keyMissing(subject.id) }
+                        try db.cachedStatement(sql: "INSERT INTO subjects (id, category, kind, consumer, contract_party, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)")
+                            .execute(arguments: [subject.id, subject.category, subject.kind.rawValue, subject.consumer, subject.contractParty, now.millisecondsSinceEpoch, actor])
+                        for (field, value) in subject.values.sorted(by: { $0.key < $1.key }) {
+                            try self.storeField(db, subject: subject.id, field: field, value: value, key: key.key, keyVersion: key.version,
+                                                source: subject.source, collectedFor: subject.collectedFor,
+                                                at: subject.collectedAt[field] ?? subject.collectedAt["*"] ?? now)
+                        }
+                        for event in subject.events {
+                            try db.cachedStatement(sql: "INSERT INTO lifecycle_events (subject_id, event, effective_date, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?)")
+                                .execute(arguments: [subject.id, event.event, event.date.description, now.millisecondsSinceEpoch, actor])
+                        }
                     }
+                    return .commit
                 }
             }
         } catch {
-            try? keyring.deleteSubjectKeys(subjects.map(\.id))
-            throw error
+            // Best effort: the next open removes whatever this could not.
+            try? keyring.deletePending(ids)
+            throw StoreError.from(error, doing: "import subjects")
         }
+        // If this fails, the next open adopts them: the subjects are committed.
+        try? keyring.adopt(ids)
+    }
+
+    /// Settles keys left pending by an interrupted import: adopted where the subject reached
+    /// the vault, removed where it did not. Runs under the vault's write lock, so it waits for
+    /// an import that is still running in another process instead of taking its keys.
+    static func repairPendingKeys(pool: DatabasePool, keyring: Keyring) throws -> KeyRepair {
+        guard !(try keyring.pendingSubjects()).isEmpty else { return KeyRepair() }
+        return try pool.writeWithoutTransaction { db in
+            var result = KeyRepair()
+            try db.inTransaction(.immediate) {
+                let pending = try keyring.pendingSubjects()
+                let exists = try db.cachedStatement(sql: "SELECT 1 FROM subjects WHERE id = ?")
+                var present: [String] = [], absent: [String] = []
+                for id in pending {
+                    if try Bool.fetchOne(exists, arguments: [id]) == true { present.append(id) } else { absent.append(id) }
+                }
+                try keyring.adopt(present)
+                try keyring.deletePending(absent)
+                result = KeyRepair(adopted: present.count, removed: absent.count)
+                return .commit
+            }
+            return result
+        }
+    }
+
+    /// Vault subjects without a key, and keys without a vault subject. Both should be empty;
+    /// `audit verify` reports either as an integrity failure.
+    public func keyringAgreement() throws -> KeyringAgreement {
+        let keys = try keyring.adoptedSubjects()
+        let subjects = try pool.read { db in Set(try String.fetchAll(db, sql: "SELECT id FROM subjects")) }
+        return KeyringAgreement(subjectsWithoutKey: subjects.subtracting(keys).sorted(), keysWithoutSubject: keys.subtracting(subjects).sorted())
     }
 
     /// Ids among `ids` that are already in the vault.

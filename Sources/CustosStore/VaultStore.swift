@@ -22,6 +22,8 @@ public final class VaultStore: Sendable {
     public let vaultPath: String
     /// Erasures re-applied from the keyring's ledger when this vault was opened.
     public let ledgerReplay: LedgerReplay
+    /// Keys an interrupted import left pending, settled when this vault was opened.
+    public let keyRepair: KeyRepair
     let pool: DatabasePool
 
     /// The paths of a vault's files: the vault and keyring, each with its WAL and SHM.
@@ -80,7 +82,7 @@ public final class VaultStore: Sendable {
                 try db.execute(sql: "INSERT INTO meta (key, value) VALUES (?, ?)", arguments: [key, value])
             }
         }
-        return try VaultStore(pool: pool, keyring: keyring, policy: policy, path: path, ledgerReplay: LedgerReplay())
+        return try VaultStore(pool: pool, keyring: keyring, policy: policy, path: path, ledgerReplay: LedgerReplay(), keyRepair: KeyRepair())
     }
 
     public static func open(vault path: String, keyring keyringPath: String, masterKey: MasterKeySource, policy: CompiledPolicy) throws -> VaultStore {
@@ -90,7 +92,9 @@ public final class VaultStore: Sendable {
         try Schema.vaultMigrator().migrate(pool)
         // Before anything is served: a restored backup must not bring an erasure back.
         let replay = try replayErasureLedger(pool: pool, keyring: keyring)
-        return try VaultStore(pool: pool, keyring: keyring, policy: policy, path: path, ledgerReplay: replay)
+        // An import interrupted between the keyring's commit and the vault's leaves pending keys.
+        let repair = try Vault.repairPendingKeys(pool: pool, keyring: keyring)
+        return try VaultStore(pool: pool, keyring: keyring, policy: policy, path: path, ledgerReplay: replay, keyRepair: repair)
     }
 
     /// Whether a vault was created as a simulation, read without opening the keyring.
@@ -119,8 +123,9 @@ public final class VaultStore: Sendable {
         }
     }
 
-    private init(pool: DatabasePool, keyring: Keyring, policy: CompiledPolicy, path: String, ledgerReplay: LedgerReplay) throws {
+    private init(pool: DatabasePool, keyring: Keyring, policy: CompiledPolicy, path: String, ledgerReplay: LedgerReplay, keyRepair: KeyRepair) throws {
         self.pool = pool
+        self.keyRepair = keyRepair
         self.ledgerReplay = ledgerReplay
         self.keyring = keyring
         vaultPath = path

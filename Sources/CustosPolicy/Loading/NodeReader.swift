@@ -227,8 +227,10 @@ struct ObjectReader {
     }
 }
 
-/// The allowed word closest to a misspelt one, if it is close enough to be a typo.
-func closestMatch(to word: String, in candidates: [String]) -> String? {
+/// The allowed word closest to a misspelt one, if it is close enough to be a typo. Words
+/// longer than 64 characters are nobody's typo (and would cost a quadratic comparison).
+package func closestMatch(to word: String, in candidates: [String]) -> String? {
+    guard word.count <= 64 else { return nil }
     let limit = max(2, word.count / 3)
     var best: (String, Int)?
     for candidate in candidates {

@@ -79,23 +79,23 @@ enum BatchLineReader {
         return read && reader.index == bytes.count && hasRequest && hasFacts
     }
 
-    /// The keys each documented object may have, in the order its reader numbers them (at most
-    /// 32: an object reader marks the keys it has seen in a 32-bit set).
+    /// The keys each documented object may have (`WireShape`), in the order its reader numbers
+    /// them (at most 32: an object reader marks the keys it has seen in a 32-bit set).
     enum Keys {
-        static let line = Interner(["request", "facts", "at"])
-        static let request = Interner(["actor", "action", "subject", "purpose", "fields", "recipient", "destination", "procedure", "bulk", "foreign-order", "review", "at"])
-        static let review = Interner(["reviewer", "can-override", "at"])
-        static let facts = Interner(["subject", "consents", "objections", "restrictions", "legal-holds", "events", "erased-fields", "fields", "transfers"])
-        static let subject = Interner(["id", "category", "kind", "consumer", "birth-date", "contract-party"])
-        static let consentRecord = Interner(["purpose", "notice", "events"])
-        static let consentEvent = Interner(["state", "at", "method", "channel", "by", "pre-ticked", "conditional-on-service", "parental-authorisation", "evidence", "age-at-consent"])
-        static let parental = Interner(["by", "verified-via"])
-        static let objection = Interner(["purpose", "kind", "at", "assessment", "assessment-reference"])
-        static let restriction = Interner(["fields", "since", "lifted", "ground"])
-        static let legalHold = Interner(["reference", "since", "until", "fields", "purposes"])
-        static let lifecycleEvent = Interner(["event", "date"])
-        static let provenance = Interner(["field", "collected", "collected-for", "source", "kept-for"])
-        static let transfer = Interner(["recipient", "destination", "procedure", "at"])
+        static let line = Interner(WireShape.lineKeys)
+        static let request = Interner(WireShape.requestKeys)
+        static let review = Interner(WireShape.reviewKeys)
+        static let facts = Interner(WireShape.factsKeys)
+        static let subject = Interner(WireShape.subjectKeys)
+        static let consentRecord = Interner(WireShape.consentRecordKeys)
+        static let consentEvent = Interner(WireShape.consentEventKeys)
+        static let parental = Interner(WireShape.parentalKeys)
+        static let objection = Interner(WireShape.objectionKeys)
+        static let restriction = Interner(WireShape.restrictionKeys)
+        static let legalHold = Interner(WireShape.legalHoldKeys)
+        static let lifecycleEvent = Interner(WireShape.lifecycleEventKeys)
+        static let provenance = Interner(WireShape.provenanceKeys)
+        static let transfer = Interner(WireShape.transferKeys)
     }
 
     /// The values of the enumerations a line may hold, matched as bytes: no string is made

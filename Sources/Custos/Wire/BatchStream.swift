@@ -145,6 +145,7 @@ final class BatchWorker: @unchecked Sendable {
             decision = decider.decide(request: read.request, facts: read.facts, defaultAt: defaultAt)
         } else {
             do {
+                if let problem = StrictJSON.check(trimmed, shape: .batchLine) { throw InputError(message: problem) }
                 let parsed = try JSONDecoder().decode(HypotheticalDecisions.BatchLine.self, from: Data(trimmed))
                 var request = parsed.request
                 if request.at == nil { request.at = parsed.at }
