@@ -222,6 +222,9 @@ public final class PrivacyEngine: Sendable {
 
     public func verifyLog() throws -> DecisionLog.Verification { try store.verifyLog() }
 
+    /// Whether every vault subject has its key and every key its subject (`audit verify`).
+    public func keyringAgreement() throws -> KeyringAgreement { try store.vault.keyringAgreement() }
+
     public func checkpoint() throws -> AuditCheckpoint { try store.checkpoint(at: clock()) }
 
     public func verify(_ checkpoint: AuditCheckpoint) throws -> CheckpointVerification { try store.verify(checkpoint) }

@@ -28,6 +28,10 @@ public struct RetentionSweepReport: Sendable, Codable {
     public var log: LogPruning?
     /// Consent proofs of erased subjects past the policy's `consent-proof` period.
     public var consentProofsPruned = 0
+    /// The fields stored when the sweep began.
+    public var vaultFields = 0
+    /// The sweep destroys more than `SweepSafety` allows without `--confirm`.
+    public var confirmationNeeded = false
 
     /// A subject whose facts changed between planning and destroying is not touched now.
     mutating func leftForTheNextSweep(_ subject: String, plan: RetentionSchedule.Plan?, tasks owed: Int) {
@@ -38,6 +42,49 @@ public struct RetentionSweepReport: Sendable, Codable {
         subjects[index].destroyed = []
         subjects[index].subjectKeyDestroyed = false
         subjects[index].skipped.append("changed while the sweep ran; left for the next sweep")
+    }
+}
+
+/// How much one sweep may destroy without an explicit confirmation. A scheduled sweep in
+/// steady state destroys little; one that would destroy a fifth of the vault is almost
+/// always a mistake (an import without lifecycle events, a policy edit), so above
+/// `maximumShare` of the vault's subjects or fields it runs only when `confirmedFields`
+/// equals the number of fields its dry run reported.
+///
+/// ```swift
+/// let plan = try engine.sweepRetention(dryRun: true, by: "officer")
+/// _ = try engine.sweepRetention(dryRun: false, by: "officer", safety: SweepSafety(confirmedFields: plan.fieldsDestroyed))
+/// ```
+public struct SweepSafety: Sendable {
+    public var maximumShare: Double
+    public var confirmedFields: Int?
+
+    public init(maximumShare: Double = 0.05, confirmedFields: Int? = nil) {
+        self.maximumShare = maximumShare
+        self.confirmedFields = confirmedFields
+    }
+
+    /// Whether a sweep of this size needs a confirmation.
+    func needsConfirmation(_ report: RetentionSweepReport) -> Bool {
+        Double(report.fieldsDestroyed) > maximumShare * Double(report.vaultFields)
+            || Double(report.subjectsShredded) > maximumShare * Double(report.subjectsExamined)
+    }
+}
+
+/// A sweep refused by `SweepSafety`: it says how much it would destroy and how to confirm it.
+public struct SweepRefused: Error, Sendable, CustomStringConvertible {
+    public let fields: Int
+    public let vaultFields: Int
+    public let subjectsShredded: Int
+    public let subjects: Int
+    public let maximumShare: Double
+    public let confirmed: Int?
+
+    public var description: String {
+        let share = Int((maximumShare * 100).rounded())
+        let mismatch = confirmed.map { " (--confirm \($0) does not match)" } ?? ""
+        return "the sweep would destroy \(fields) of \(vaultFields) fields and shred \(subjectsShredded) of \(subjects) subjects, more than \(share) %\(mismatch); "
+            + "review 'custos retention sweep --dry-run', then run 'custos retention sweep --confirm \(fields)'"
     }
 }
 
@@ -56,13 +103,22 @@ extension PrivacyEngine {
     /// let report = try engine.sweepRetention(dryRun: true, by: "officer")
     /// for subject in report.subjects { print(subject.subject, subject.destroyed.map(\.field)) }
     /// ```
-    public func sweepRetention(dryRun: Bool, by actor: String, pageSize: Int = 500,
+    public func sweepRetention(dryRun: Bool, by actor: String, safety: SweepSafety = SweepSafety(), pageSize: Int = 500,
                                progress: (@Sendable (Int) -> Void)? = nil) throws -> RetentionSweepReport {
+        if !dryRun {
+            // Plan first: a sweep larger than the safety share runs only when confirmed.
+            let plan = try sweepRetention(dryRun: true, by: actor, safety: safety, pageSize: pageSize)
+            if safety.needsConfirmation(plan), safety.confirmedFields != plan.fieldsDestroyed {
+                throw SweepRefused(fields: plan.fieldsDestroyed, vaultFields: plan.vaultFields, subjectsShredded: plan.subjectsShredded,
+                                   subjects: plan.subjectsExamined, maximumShare: safety.maximumShare, confirmed: safety.confirmedFields)
+            }
+        }
         let now = clock()
         let today = policy.localDate(of: now)
         let schedule = RetentionSchedule(policy: policy)
         var report = RetentionSweepReport(at: now, date: today, dryRun: dryRun, subjectsExamined: 0, subjects: [], fieldsDestroyed: 0,
                                           subjectsShredded: 0, tasks: 0, logRetention: nil, log: nil)
+        report.vaultFields = try store.vault.size().fields
         var after: String?
         while true {
             let page = try store.vault.factsPage(after: after, limit: pageSize)
@@ -105,6 +161,7 @@ extension PrivacyEngine {
         if let retention = policy.policy.consentProof ?? policy.policy.decisionLog {
             report.consentProofsPruned = try store.vault.pruneConsentProofs(erasedBefore: policy.startOfDay(today.subtracting(retention.keep)), dryRun: dryRun)
         }
+        report.confirmationNeeded = safety.needsConfirmation(report)
         return report
     }
 

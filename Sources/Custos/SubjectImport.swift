@@ -2,11 +2,23 @@ import Foundation
 internal import CSV
 public import CustosPolicy
 public import CustosStore
+import CustosDecision
 
-/// Reads subjects from CSV (a header row: `id`, `category`, optional `kind`, `contract-party`,
-/// `source`, then one column per field) or JSON Lines (`{"id", "category", "kind",
-/// "contract-party", "source", "values": {field: value}}`) and imports them all, or none.
-/// Problems are reported per line, without values.
+/// Reads subjects from CSV or JSON Lines and imports them all, or none (docs/importing.md).
+///
+/// CSV: a header row with `id`, `category`, optional `kind`, `contract-party`, `source`,
+/// `collected-at` (when the fields were collected: a date or an ISO 8601 instant), one
+/// `event:NAME` column per lifecycle event (its date), then one column per field.
+/// JSON Lines: `{"id", "category", "kind", "contract-party", "source", "collected-at",
+/// "events": {"file-opened": "2025-01-10"}, "values": {field: value}}`; `collected-at` may
+/// also be an object of instants per field.
+///
+/// Every problem is reported with its line (and column, for CSV), never with a value.
+///
+/// ```swift
+/// let parsed = SubjectImport.parse(text, fileName: "people.csv", policy: engine.policy)
+/// let problems = try engine.importSubjects(parsed, by: "officer")
+/// ```
 public struct SubjectImport: Sendable {
     public struct Problem: Sendable, CustomStringConvertible {
         public let line: Int
@@ -19,62 +31,203 @@ public struct SubjectImport: Sendable {
     /// The line each subject came from.
     public let lines: [String: Int]
 
-    static let metadataColumns: Set<String> = ["id", "category", "kind", "contract-party", "source"]
+    static let metadataColumns: Set<String> = ["id", "category", "kind", "contract-party", "source", "collected-at"]
+    static let jsonKeys = ["id", "category", "kind", "contract-party", "source", "collected-at", "events", "values"]
+    static let eventPrefix = "event:"
+
+    /// One row as read, before it is checked against the policy.
+    private struct Row {
+        var line: Int
+        var metadata: [String: String] = [:]
+        var values: [String: String] = [:]
+        var events: [(name: String, date: String)] = []
+        var collectedAt: [String: String] = [:]
+        /// The CSV column of each key, for messages.
+        var columns: [String: Int] = [:]
+    }
 
     /// Parses `text`; JSON Lines when the file name ends in .jsonl or .ndjson, else CSV.
     public static func parse(_ text: String, fileName: String, policy: CompiledPolicy) -> SubjectImport {
-        let isJSONLines = fileName.hasSuffix(".jsonl") || fileName.hasSuffix(".ndjson")
-        var rows: [(line: Int, fields: [String: String])] = []
         var problems: [Problem] = []
-        if isJSONLines {
-            for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
-                guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-                    problems.append(Problem(line: index + 1, message: "not a JSON object"))
-                    continue
-                }
-                var fields: [String: String] = [:]
-                for key in metadataColumns { if let value = object[key] { fields[key] = "\(value)" } }
-                if let values = object["values"] as? [String: Any] {
-                    for (key, value) in values { fields[key] = value as? String ?? "\(value)" }
-                }
-                rows.append((index + 1, fields))
-            }
-        } else {
-            do {
-                let reader = try CSVReader(string: text, hasHeaderRow: true, trimFields: true)
-                let header = reader.headerRow ?? []
-                var line = 1
-                while let row = reader.next() {
-                    line += 1
-                    guard row.count == header.count else {
-                        problems.append(Problem(line: line, message: "has \(row.count) columns, the header has \(header.count)"))
-                        continue
-                    }
-                    rows.append((line, Dictionary(zip(header, row), uniquingKeysWith: { first, _ in first }).filter { !$0.value.isEmpty }))
-                }
-            } catch {
-                problems.append(Problem(line: 1, message: "is not CSV with a header row"))
-            }
-        }
+        let isJSONLines = fileName.hasSuffix(".jsonl") || fileName.hasSuffix(".ndjson")
+        let rows = isJSONLines ? jsonLines(text, problems: &problems) : csv(text, problems: &problems)
         var subjects: [NewSubject] = []
         var seen: [String: Int] = [:]
-        for (line, fields) in rows {
-            guard let id = fields["id"], !id.isEmpty else { problems.append(Problem(line: line, message: "has no id")); continue }
-            if let first = seen[id] { problems.append(Problem(line: line, message: "repeats subject \(id) of line \(first)")); continue }
-            seen[id] = line
-            guard let category = fields["category"], policy.subjects.id(category) != nil else {
-                problems.append(Problem(line: line, message: "subject \(id): category '\(fields["category"] ?? "")' is not declared in the policy"))
-                continue
-            }
-            let kind = fields["kind"].map { SubjectKind(rawValue: $0) } ?? .naturalPerson
-            guard let kind else { problems.append(Problem(line: line, message: "subject \(id): kind must be natural-person or sole-trader")); continue }
-            let values = fields.filter { !metadataColumns.contains($0.key) }
-            let unknown = values.keys.filter { policy.fields.id($0) == nil }.sorted()
-            if !unknown.isEmpty { problems.append(Problem(line: line, message: "subject \(id): unknown field \(unknown.joined(separator: ", "))")); continue }
-            subjects.append(NewSubject(id: id, category: category, kind: kind, contractParty: fields["contract-party"] == "true",
-                                       values: values, source: fields["source"] ?? "import"))
+        for row in rows {
+            if let subject = check(row, policy: policy, seen: &seen, problems: &problems) { subjects.append(subject) }
         }
         return SubjectImport(subjects: subjects, problems: problems.sorted { $0.line < $1.line }, lines: seen)
+    }
+
+    private static func csv(_ text: String, problems: inout [Problem]) -> [Row] {
+        let reader: CSVReader
+        do {
+            reader = try CSVReader(string: text, hasHeaderRow: true, trimFields: true)
+        } catch {
+            problems.append(Problem(line: 1, message: "is not CSV with a header row"))
+            return []
+        }
+        let header = reader.headerRow ?? []
+        var headerOK = !header.isEmpty
+        var firstColumn: [String: Int] = [:]
+        for (index, name) in header.enumerated() {
+            if name.isEmpty {
+                problems.append(Problem(line: 1, message: "column \(index + 1): the header is empty"))
+                headerOK = false
+            } else if let first = firstColumn[name] {
+                problems.append(Problem(line: 1, message: "column \(index + 1): header '\(name)' repeats column \(first)"))
+                headerOK = false
+            } else {
+                firstColumn[name] = index + 1
+            }
+        }
+        guard headerOK else { return [] }
+        var rows: [Row] = []
+        var line = 1
+        while let cells = reader.next() {
+            line += 1
+            guard cells.count == header.count else {
+                problems.append(Problem(line: line, message: "has \(cells.count) columns, the header has \(header.count)"))
+                continue
+            }
+            var row = Row(line: line)
+            for (index, (name, cell)) in zip(header, cells).enumerated() where !cell.isEmpty {
+                row.columns[name] = index + 1
+                if metadataColumns.contains(name) {
+                    if name == "collected-at" { row.collectedAt["*"] = cell } else { row.metadata[name] = cell }
+                } else if name.hasPrefix(eventPrefix) {
+                    row.events.append((String(name.dropFirst(eventPrefix.count)), cell))
+                } else {
+                    row.values[name] = cell
+                }
+            }
+            rows.append(row)
+        }
+        return rows
+    }
+
+    private static func jsonLines(_ text: String, problems: inout [Problem]) -> [Row] {
+        var rows: [Row] = []
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+            let number = index + 1
+            let data = Data(line.utf8)
+            // Repeated and unknown keys are refused before the object is read.
+            if let problem = data.withUnsafeBytes({ StrictJSON.check($0.bindMemory(to: UInt8.self), shape: .importLine) }) {
+                problems.append(Problem(line: number, message: problem))
+                continue
+            }
+            guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                problems.append(Problem(line: number, message: "not a JSON object"))
+                continue
+            }
+            var row = Row(line: number)
+            var bad = false
+            func text(_ value: Any, _ path: String) -> String? {
+                if let string = value as? String { return string }
+                if let number = value as? NSNumber { return number.stringValue }
+                problems.append(Problem(line: number, message: "\(path) must be a text or a number"))
+                bad = true
+                return nil
+            }
+            for key in ["id", "category", "kind", "contract-party", "source"] {
+                if let value = object[key], !(value is NSNull) { row.metadata[key] = text(value, "$.\(key)") }
+            }
+            switch object["collected-at"] {
+            case nil, is NSNull: break
+            case let perField as [String: Any]:
+                for (field, value) in perField { row.collectedAt[field] = text(value, "$.collected-at.\(field)") }
+            case let value?: row.collectedAt["*"] = text(value, "$.collected-at")
+            }
+            switch object["events"] {
+            case nil, is NSNull: break
+            case let events as [String: Any]:
+                for (name, value) in events.sorted(by: { $0.key < $1.key }) {
+                    if let date = text(value, "$.events.\(name)") { row.events.append((name, date)) }
+                }
+            default:
+                problems.append(Problem(line: number, message: "$.events must be an object of event names and dates"))
+                bad = true
+            }
+            switch object["values"] {
+            case nil, is NSNull: break
+            case let values as [String: Any]:
+                for (field, value) in values { row.values[field] = text(value, "$.values.\(field)") }
+            default:
+                problems.append(Problem(line: number, message: "$.values must be an object of fields and values"))
+                bad = true
+            }
+            if !bad { rows.append(row) }
+        }
+        return rows
+    }
+
+    /// The row against the policy and the import rules; nil (with problems) when it fails.
+    private static func check(_ row: Row, policy: CompiledPolicy, seen: inout [String: Int], problems: inout [Problem]) -> NewSubject? {
+        let line = row.line
+        func at(_ key: String) -> String { row.columns[key].map { "column \($0) (\(key))" } ?? "'\(key)'" }
+        func problem(_ message: String) -> NewSubject? { problems.append(Problem(line: line, message: message)); return nil }
+        guard let id = row.metadata["id"], !id.isEmpty else { return problem("has no id") }
+        if let invalid = SubjectId.problem(id) { return problem("\(at("id")): \(invalid)") }
+        if let first = seen[id] { return problem("repeats subject \(id) of line \(first)") }
+        seen[id] = line
+        guard let category = row.metadata["category"], policy.subjects.id(category) != nil else {
+            return problem("subject \(id): \(at("category")): category '\(row.metadata["category"] ?? "")' is not declared in the policy")
+        }
+        let kind = row.metadata["kind"].map { SubjectKind(rawValue: $0) } ?? .naturalPerson
+        guard let kind else { return problem("subject \(id): \(at("kind")) must be natural-person or sole-trader") }
+        let contractParty = row.metadata["contract-party"].map { $0 == "true" || $0 == "1" } ?? false
+        if let party = row.metadata["contract-party"], !["true", "false", "1", "0"].contains(party) {
+            return problem("subject \(id): \(at("contract-party")) must be true or false")
+        }
+        let unknown = row.values.keys.filter { policy.fields.id($0) == nil }.sorted()
+        if !unknown.isEmpty {
+            let hints = unknown.map { field in closestMatch(to: field, in: policy.policy.fields.map(\.id.id)).map { "\(field) (did you mean \($0)?)" } ?? field }
+            return problem("subject \(id): unknown field \(hints.joined(separator: ", "))")
+        }
+        var failed = false
+        for (field, value) in row.values.sorted(by: { $0.key < $1.key }) where FieldValueRules.isBirthDate(field, policy: policy) {
+            if let invalid = FieldValueRules.birthDateProblem(value, today: policy.localDate(of: .now)) {
+                problems.append(Problem(line: line, message: "subject \(id): \(at(field)): \(invalid)"))
+                failed = true
+            }
+        }
+        var events: [LifecycleEventFact] = []
+        for (name, text) in row.events {
+            guard name == "collected" || policy.policy.lifecycleEvents.contains(where: { $0.id.id == name }) else {
+                let hint = closestMatch(to: name, in: policy.policy.lifecycleEvents.map(\.id.id)).map { "; did you mean '\($0)'?" } ?? ""
+                problems.append(Problem(line: line, message: "subject \(id): \(at(eventPrefix + name)): lifecycle event '\(name)' is not declared in the policy\(hint)"))
+                failed = true
+                continue
+            }
+            guard let date = LocalDate(parsing: text), (1900...9999).contains(date.year) else {
+                problems.append(Problem(line: line, message: "subject \(id): \(at(eventPrefix + name)): the date of '\(name)' must be YYYY-MM-DD"))
+                failed = true
+                continue
+            }
+            events.append(LifecycleEventFact(event: name, date: date))
+        }
+        var collectedAt: [String: Instant] = [:]
+        for (field, text) in row.collectedAt.sorted(by: { $0.key < $1.key }) {
+            guard field == "*" || row.values[field] != nil else {
+                problems.append(Problem(line: line, message: "subject \(id): collected-at names field '\(field)', which the line does not carry"))
+                failed = true
+                continue
+            }
+            guard let instant = Instant(iso8601: text) ?? LocalDate(parsing: text).flatMap({ (1900...9999).contains($0.year) ? policy.startOfDay($0) : nil }) else {
+                problems.append(Problem(line: line, message: "subject \(id): \(at("collected-at")): must be a date (YYYY-MM-DD) or an ISO 8601 instant with offset"))
+                failed = true
+                continue
+            }
+            guard instant <= .now else {
+                problems.append(Problem(line: line, message: "subject \(id): \(at("collected-at")): lies in the future"))
+                failed = true
+                continue
+            }
+            collectedAt[field] = instant
+        }
+        guard !failed else { return nil }
+        return NewSubject(id: id, category: category, kind: kind, contractParty: contractParty,
+                          values: row.values, source: row.metadata["source"] ?? "import", collectedAt: collectedAt, events: events)
     }
 }
 
@@ -88,5 +241,18 @@ extension PrivacyEngine {
         guard problems.isEmpty else { return problems.sorted { $0.line < $1.line } }
         try store.vault.importSubjects(parsed.subjects, at: clock(), by: actor)
         return []
+    }
+
+    /// The imported subjects that the next retention sweep would touch today: their data is
+    /// held by no purpose that is under way (a debtor without a `file-opened` event, say).
+    /// `subject import` warns about them; an import is rarely meant to be swept away.
+    public func unheldAfterImport(_ subjects: [String]) throws -> [RetentionSchedule.Plan] {
+        let schedule = RetentionSchedule(policy: policy)
+        let today = policy.localDate(of: clock())
+        return try subjects.compactMap { id in
+            guard let facts = try store.vault.facts(of: id) else { return nil }
+            let plan = schedule.plan(for: facts, on: today)
+            return plan.expired.isEmpty ? nil : plan
+        }
     }
 }

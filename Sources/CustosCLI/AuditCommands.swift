@@ -27,6 +27,19 @@ struct AuditVerify: ParsableCommand {
         if let anchor = verification.anchor {
             print("entries up to #\(anchor.seq) (before \(anchor.prunedBefore)) were pruned under the log's retention; their signed head verifies")
         }
+        let agreement: KeyringAgreement
+        do { agreement = try engine.keyringAgreement() } catch { throw ExitStatus.report(error) }
+        guard agreement.holds else {
+            func some(_ ids: [String]) -> String { ids.prefix(5).joined(separator: ", ") + (ids.count > 5 ? ", …" : "") }
+            if !agreement.subjectsWithoutKey.isEmpty {
+                StandardError.error("vault and keyring disagree: \(agreement.subjectsWithoutKey.count) subjects have no key in the keyring (their data cannot be read): \(some(agreement.subjectsWithoutKey))")
+            }
+            if !agreement.keysWithoutSubject.isEmpty {
+                StandardError.error("vault and keyring disagree: the keyring holds \(agreement.keysWithoutSubject.count) keys of subjects the vault does not have (a vault restored from an older backup?): \(some(agreement.keysWithoutSubject))")
+            }
+            throw ExitStatus.integrityFailure
+        }
+        print("vault and keyring agree: every subject has its key")
         guard let checkpoint else { return }
         guard let data = FileManager.default.contents(atPath: checkpoint),
               let parsed = try? JSONDecoder().decode(AuditCheckpoint.self, from: data) else {

@@ -52,6 +52,7 @@ extension ExitStatus {
         switch error {
         case StoreError.wrongMasterKey, StoreError.integrity: return integrityFailure
         case is EngineError: return invalidPolicy
+        case is SweepRefused: return denied
         default: return runtimeError
         }
     }

@@ -14,13 +14,23 @@ struct RetentionSweepCommand: ParsableCommand {
         discussion: """
         A field goes only when no purpose that holds it still may (start events, statutory minimums and legal holds count); a subject with nothing left loses its key (crypto-shredding). Recipients of destroyed fields get Art. 19 tasks ('custos task list'). Each subject's destruction is logged. Decision-log entries older than the policy's 'decision-log' retention are pruned and the pruned head is signed, so 'custos audit verify' still holds.
 
-        Example:
+        A sweep that would destroy more than --max-share of the vault's fields or subjects (default 5 %) is refused unless --confirm names the number of fields its dry run printed: a sweep that large is almost always a mistake, such as an import without lifecycle events.
+
+        Examples:
           custos retention sweep --dry-run    # what would go, and why
           custos retention sweep
+          custos retention sweep --confirm 412    # after a dry run that said 412 fields
         """)
     @OptionGroup var global: GlobalOptions
     @Flag(help: "List what would be destroyed and why, without changing anything.") var dryRun = false
     @Option(help: "Sweep as of this instant (dry runs, or simulation vaults).") var at: String?
+    @Option(help: ArgumentHelp("The number of fields the dry run said would be destroyed; needed above --max-share.", valueName: "fields")) var confirm: Int?
+    @Option(help: ArgumentHelp("The share of fields or subjects one sweep may destroy unconfirmed, in percent.", valueName: "percent")) var maxShare: Double = 5
+
+    func validate() throws {
+        guard (0...100).contains(maxShare) else { throw ValidationError("--max-share must be a percentage from 0 to 100") }
+        if let confirm, confirm < 0 { throw ValidationError("--confirm must be a count of fields") }
+    }
 
     func run() throws {
         let instant = try parseInstant(at, option: "at")
@@ -32,7 +42,8 @@ struct RetentionSweepCommand: ParsableCommand {
             if interactive {
                 progress = { (count: Int) -> Void in StandardError.overwrite("sweeping: \(count) subjects examined") }
             }
-            report = try engine.sweepRetention(dryRun: dryRun, by: operatingSystemUser, progress: progress)
+            report = try engine.sweepRetention(dryRun: dryRun, by: operatingSystemUser,
+                                               safety: SweepSafety(maximumShare: maxShare / 100, confirmedFields: confirm), progress: progress)
             if interactive { StandardError.write("") }
         } catch {
             throw ExitStatus.report(error)
@@ -54,6 +65,9 @@ struct RetentionSweepCommand: ParsableCommand {
             print("decision log kept \(retention): \(log.entriesPruned) entries \(dryRun ? "would be" : "were") pruned\(log.anchor.map { "; signed head #\($0.seq)" } ?? "")")
         } else {
             print("decision log: the policy sets no retention (decision-log); nothing pruned")
+        }
+        if dryRun, report.confirmationNeeded {
+            print("this is more than \(maxShare.formatted()) % of the vault: to run it, 'custos retention sweep --confirm \(report.fieldsDestroyed)'")
         }
         if report.consentProofsPruned > 0 {
             print("consent proofs of erased subjects past their period: \(report.consentProofsPruned) \(dryRun ? "would be" : "were") removed")

@@ -68,7 +68,14 @@ struct SubjectAdd: ParsableCommand {
 struct SubjectImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import", abstract: "Import subjects from CSV or JSON Lines (.jsonl): all of them, or none.",
-        discussion: "CSV: a header row with id, category, optional kind, contract-party, source, then one column per field. Every problem is reported per line, without values; then nothing is imported and the exit code is 1.\n\nExample:\n  custos subject import examples/demo-subjects.csv")
+        discussion: """
+        CSV: a header row with id, category, optional kind, contract-party, source, collected-at (a date or ISO 8601 instant: when the fields were collected), one event:NAME column per lifecycle event (its date, e.g. event:file-opened), then one column per field. JSON Lines: {"id", "category", "kind", "contract-party", "source", "collected-at", "events": {"file-opened": "2025-01-10"}, "values": {...}}. See docs/importing.md.
+
+        Every problem is reported with its line and column, without values; then nothing is imported and the exit code is 1. After an import, subjects whose data no purpose keeps yet (a debtor without file-opened, say) are listed as a warning: the next retention sweep would destroy them.
+
+        Example:
+          custos subject import examples/people.csv
+        """)
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The file to import.") var file: String
@@ -89,6 +96,14 @@ struct SubjectImportCommand: ParsableCommand {
             for problem in problems { StandardError.write(problem.line > 0 ? "\(file):\(problem.line): error: \(problem.message)" : "\(file): error: \(problem.message)") }
             StandardError.error("nothing imported: \(problems.count) problem\(problems.count == 1 ? "" : "s")")
             throw ExitStatus.runtimeError
+        }
+        let unheld: [RetentionSchedule.Plan]
+        do { unheld = try engine.unheldAfterImport(parsed.subjects.map(\.id)) } catch { throw ExitStatus.report(error) }
+        if !unheld.isEmpty {
+            StandardError.write("custos: warning: \(unheld.count) of \(parsed.subjects.count) imported subjects hold data that no purpose keeps today; the next retention sweep would destroy it. Record their lifecycle events (event:NAME columns, or 'custos event record') or collection dates. For example:")
+            for plan in unheld.prefix(3) {
+                StandardError.write("  \(plan.subject): \(plan.expired.map(\.field).joined(separator: ", ")): \(plan.expired.first?.why.first ?? "")")
+            }
         }
         print("imported \(parsed.subjects.count) subjects")
     }

@@ -431,7 +431,13 @@ struct Day {
 
     mutating func sweep() throws {
         clock.set(today, "16:00")
-        let report = try engine.sweepRetention(dryRun: false, by: "officer")
+        // The officer reviews the dry run and confirms its count, as a first sweep over an
+        // imported population is larger than a scheduled one may be unconfirmed.
+        let plan = try engine.sweepRetention(dryRun: true, by: "officer")
+        if plan.confirmationNeeded {
+            say("16:00", "retention sweep, dry run: \(plan.fieldsDestroyed) of \(plan.vaultFields) fields would go; reviewed and confirmed")
+        }
+        let report = try engine.sweepRetention(dryRun: false, by: "officer", safety: SweepSafety(confirmedFields: plan.fieldsDestroyed))
         let line = "retention sweep: \(report.subjectsExamined) subjects examined, \(report.fieldsDestroyed) fields destroyed, " +
             "\(report.subjectsShredded) subjects crypto-shredded, \(report.tasks) Art. 19 tasks"
         say("16:00", line)

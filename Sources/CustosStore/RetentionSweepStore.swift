@@ -22,6 +22,14 @@ public struct SweepAction: Sendable {
 }
 
 extension Vault {
+    /// How many subjects and stored fields the vault holds: the sweep's safety limit is a
+    /// share of these.
+    public func size() throws -> (subjects: Int, fields: Int) {
+        try pool.read { db in
+            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM subjects") ?? 0, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM fields") ?? 0)
+        }
+    }
+
     /// The facts of up to `limit` subjects with ids after `after`, in id order, read in one
     /// transaction: the sweep walks the vault page by page.
     public func factsPage(after: String?, limit: Int) throws -> [Facts] {

@@ -18,6 +18,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case keyMissing(String)
     case integrity(String)
     case keyringDisagrees(String)
+    case invalidInput(String)
     case io(String)
 
     public var description: String {
@@ -37,6 +38,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .unknownEvent(event): "lifecycle event '\(event)' is not declared in the policy"
         case let .keyMissing(id): "no key for subject \(id) in the keyring"
         case let .integrity(detail): "integrity failure: \(detail)"
+        case let .invalidInput(detail): detail
         case let .keyringDisagrees(detail): "vault and keyring disagree: \(detail)"
         case let .io(detail): "storage error: \(detail)"
         }

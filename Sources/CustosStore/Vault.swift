@@ -83,6 +83,10 @@ public final class Vault: Sendable {
     // MARK: subjects
 
     public func addSubject(_ subject: NewSubject, at now: Instant, by actor: String) throws {
+        if let problem = SubjectId.problem(subject.id) { throw StoreError.invalidInput(problem) }
+        for (field, value) in subject.values where FieldValueRules.isBirthDate(field, policy: policy) {
+            if let problem = FieldValueRules.birthDateProblem(value, today: policy.localDate(of: now)) { throw StoreError.invalidInput("\(field): \(problem)") }
+        }
         guard policy.subjects.id(subject.category) != nil else { throw StoreError.unknownCategory(subject.category) }
         for field in subject.values.keys where policy.fields.id(field) == nil { throw StoreError.unknownField(field) }
         let exists = try pool.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM subjects WHERE id = ?", arguments: [subject.id]) } ?? false

@@ -56,10 +56,14 @@ struct RightsAndRetentionCommandTests {
         let future = try run(["retention", "sweep", "--dry-run", "--at", "2030-02-01T09:00:00+01:00", "-o", "json"])
         let report = try #require(try JSONSerialization.jsonObject(with: Data(future.stdout.utf8)) as? [String: Any])
         #expect(report["subjects-shredded"] as? Int == 1, "five years after closing nothing remains")
-        let swept = try run(["retention", "sweep"])
+        let refused = try run(["retention", "sweep"])
+        #expect(refused.status == 2 && refused.stderr.contains("--confirm 1"), "one field of a one-subject vault is more than 5 %: \(refused.stderr)")
+        #expect(dryRun.stdout.contains("custos retention sweep --confirm 1"))
+        #expect(try run(["retention", "sweep", "--confirm", "2"]).status == 2, "a count that is not the dry run's is refused")
+        let swept = try run(["retention", "sweep", "--confirm", "1"])
         #expect(swept.status == 0 && swept.stdout.contains("D-1: destroyed recoverability_score") && swept.stdout.contains("1 fields destroyed"))
         #expect(try run(["audit", "verify"]).status == 0)
-        let later = try run(["retention", "sweep", "--at", "2030-02-01T09:00:00+01:00"])
+        let later = try run(["retention", "sweep", "--at", "2030-02-01T09:00:00+01:00", "--max-share", "100"])
         #expect(later.status == 0 && later.stdout.contains("destroyed the subject key"), "a simulation vault may set its clock")
     }
 

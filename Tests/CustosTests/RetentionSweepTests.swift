@@ -11,6 +11,9 @@ import Testing
 /// newsletter data 30 days after the withdrawal, statistics 12 months, prospects two years
 /// after the last contact), not computed by the engine's schedule.
 struct RetentionSweepTests {
+    /// These tests are about what a sweep destroys, not about its safety limit (tested apart).
+    static let unlimited = SweepSafety(maximumShare: 1)
+
     static let collected = "2019-01-15T10:00:00+01:00"
     static let sweepAt = "2026-06-01T09:00:00+02:00"
     static let today = LocalDate(year: 2026, month: 6, day: 1)!
@@ -126,7 +129,7 @@ struct RetentionSweepTests {
         #expect(try fixture.engine.verifyLog().headSeq == headBefore)
         #expect(try fixture.engine.tasks().isEmpty)
 
-        let report = try fixture.engine.sweepRetention(dryRun: false, by: "officer", pageSize: 37)
+        let report = try fixture.engine.sweepRetention(dryRun: false, by: "officer", safety: Self.unlimited, pageSize: 37)
         #expect(report.fieldsDestroyed == expected.reduce(0) { $0 + $1.destroyed.count })
         #expect(report.subjectsShredded == expected.filter(\.shredded).count)
         #expect(report.tasks == expected.reduce(0) { $0 + $1.tasks })
@@ -152,7 +155,7 @@ struct RetentionSweepTests {
         for expectation in expected.prefix(60) where expectation.shredded {
             #expect(!raw.contains(subsequence: Array("person_name-\(expectation.subject)".utf8)))
         }
-        let again = try fixture.engine.sweepRetention(dryRun: false, by: "officer")
+        let again = try fixture.engine.sweepRetention(dryRun: false, by: "officer", safety: Self.unlimited)
         #expect(again.fieldsDestroyed == 0 && again.subjectsShredded == 0, "a second sweep finds nothing more")
     }
 
@@ -164,15 +167,15 @@ struct RetentionSweepTests {
         fixture.clock.set("2024-09-15T10:00:00+02:00")
         try fixture.engine.withdrawConsent(subject: "PR-1", purposes: ["P-NEWSLETTER-EMAIL"], channel: "e-mail", by: "test")
         fixture.clock.set("2024-11-01T10:00:00+01:00")
-        let swept = try fixture.engine.sweepRetention(dryRun: false, by: "officer")
+        let swept = try fixture.engine.sweepRetention(dryRun: false, by: "officer", safety: Self.unlimited)
         #expect(swept.subjectsShredded == 1, "30 days after the withdrawal nothing is left")
         let proofStates = try fixture.engine.consentProofs(ofErased: "PR-1").map(\.state)
         #expect(proofStates == [.given, .withdrawn], "\(proofStates)")
         fixture.clock.set("2029-10-01T10:00:00+02:00")
-        #expect(try fixture.engine.sweepRetention(dryRun: false, by: "officer").consentProofsPruned == 0, "five years have not passed")
+        #expect(try fixture.engine.sweepRetention(dryRun: false, by: "officer", safety: Self.unlimited).consentProofsPruned == 0, "five years have not passed")
         fixture.clock.set("2029-11-02T10:00:00+01:00")
         #expect(try fixture.engine.sweepRetention(dryRun: true, by: "officer").consentProofsPruned == 2)
-        #expect(try fixture.engine.sweepRetention(dryRun: false, by: "officer").consentProofsPruned == 2)
+        #expect(try fixture.engine.sweepRetention(dryRun: false, by: "officer", safety: Self.unlimited).consentProofsPruned == 2)
         #expect(try fixture.engine.consentProofs(ofErased: "PR-1").isEmpty)
     }
 
@@ -190,7 +193,7 @@ struct RetentionSweepTests {
         let dryRun = try fixture.engine.sweepRetention(dryRun: true, by: "officer")
         #expect(dryRun.log?.entriesPruned == 5 && dryRun.log?.anchor == nil)
         #expect(try fixture.engine.verifyLog().entries == 8)
-        let report = try fixture.engine.sweepRetention(dryRun: false, by: "officer")
+        let report = try fixture.engine.sweepRetention(dryRun: false, by: "officer", safety: Self.unlimited)
         #expect(report.log?.entriesPruned == 5, "entries from 2019 are older than five years; those from 2024 are not")
         #expect(report.logRetention?.hasPrefix("5 years") == true)
         let verified = try fixture.engine.verifyLog()
@@ -234,7 +237,7 @@ struct RetentionSweepTests {
         for _ in 0..<3 { _ = fixture.engine.read(subject: "D-1", fields: ["email"], purpose: "P-DEBT-COLLECT", actor: "collections-service") }
         try DatabaseQueue(path: fixture.vaultPath).write { db in try db.execute(sql: "UPDATE decision_log SET actor = 'someone-else' WHERE seq = 2") }
         fixture.clock.set(Self.sweepAt)
-        #expect(throws: (any Error).self) { try fixture.reopen().sweepRetention(dryRun: false, by: "officer") }
+        #expect(throws: (any Error).self) { try fixture.reopen().sweepRetention(dryRun: false, by: "officer", safety: Self.unlimited) }
         #expect(try fixture.reopen().verifyLog().firstBroken == 2, "the evidence of tampering is still there")
     }
 }

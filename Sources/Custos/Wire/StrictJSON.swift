@@ -48,7 +48,8 @@ enum StrictJSON {
 
         var current: UInt8? { index < bytes.count ? bytes[index] : nil }
 
-        mutating func value(shape: WireShape?, path: String, depth: Int) -> String? {
+        mutating func value(shape declared: WireShape?, path: String, depth: Int) -> String? {
+            let shape: WireShape? = if case .any? = declared { nil } else { declared }
             guard depth <= StrictJSON.maximumDepth else { return "\(path): nested deeper than \(StrictJSON.maximumDepth) levels" }
             switch current {
             case UInt8(ascii: "{"):

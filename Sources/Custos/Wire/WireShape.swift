@@ -8,6 +8,8 @@ indirect enum WireShape: Sendable {
     case scalars
     case object([(String, WireShape)])
     case list(WireShape)
+    /// Any JSON value; repeated keys are still refused.
+    case any
 
     static let lineKeys = ["request", "facts", "at"]
     static let requestKeys = ["actor", "action", "subject", "purpose", "fields", "recipient", "destination", "procedure", "bulk", "foreign-order", "review", "at"]
@@ -55,4 +57,13 @@ indirect enum WireShape: Sendable {
         guard case let .object(members) = self else { return [] }
         return members.map(\.0)
     }
+}
+
+extension WireShape {
+    /// A JSON Lines subject of `subject import`; its values, events and instants are objects of
+    /// any keys, checked against the policy afterwards.
+    static let importLine = WireShape.object([
+        ("id", .scalar), ("category", .scalar), ("kind", .scalar), ("contract-party", .scalar), ("source", .scalar),
+        ("collected-at", .any), ("events", .any), ("values", .any),
+    ])
 }
