@@ -6,7 +6,7 @@ SYSTEM_PKGS  := libsodium-dev libsqlite3-dev pkg-config
 CUSTOS       := .build/debug/custos
 SEED_POLICY  := policies/invorderingsbedrijf
 
-.PHONY: all deps build test demo check clean man completions bench
+.PHONY: all deps build test demo check clean man completions bench torture
 
 all: build
 
@@ -29,6 +29,12 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	$(MAKE) --no-print-directory check
+	$(MAKE) --no-print-directory torture
+
+# Fault injection (Tests/torture/run.sh): SIGKILL of imports (TORTURE_KILLS, default 30), a full
+# disk under the vault (a small tmpfs: needs root), /dev/full outputs and file modes.
+torture: build
+	Tests/torture/run.sh
 
 # The seed policy must always validate and pass its own tests; CI runs this through `make test`.
 check: build

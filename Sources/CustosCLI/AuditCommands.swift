@@ -23,9 +23,9 @@ struct AuditVerify: ParsableCommand {
             StandardError.error("decision log broken at entry \(verification.firstBroken ?? 0): \(verification.problem ?? "")")
             throw ExitStatus.integrityFailure
         }
-        print("decision log intact: \(verification.entries) entries, head #\(verification.headSeq) \(verification.headHash)")
+        try emit("decision log intact: \(verification.entries) entries, head #\(verification.headSeq) \(verification.headHash)")
         if let anchor = verification.anchor {
-            print("entries up to #\(anchor.seq) (before \(anchor.prunedBefore)) were pruned under the log's retention; their signed head verifies")
+            try emit("entries up to #\(anchor.seq) (before \(anchor.prunedBefore)) were pruned under the log's retention; their signed head verifies")
         }
         let agreement: KeyringAgreement
         do { agreement = try engine.keyringAgreement() } catch { throw ExitStatus.report(error) }
@@ -39,7 +39,7 @@ struct AuditVerify: ParsableCommand {
             }
             throw ExitStatus.integrityFailure
         }
-        print("vault and keyring agree: every subject has its key")
+        try emit("vault and keyring agree: every subject has its key")
         guard let checkpoint else { return }
         guard let data = FileManager.default.contents(atPath: checkpoint),
               let parsed = try? JSONDecoder().decode(AuditCheckpoint.self, from: data) else {
@@ -49,7 +49,7 @@ struct AuditVerify: ParsableCommand {
         let result: CheckpointVerification
         do { result = try engine.verify(parsed) } catch { throw ExitStatus.report(error) }
         switch result {
-        case .holds: print("checkpoint #\(parsed.seq) of \(parsed.at) holds")
+        case .holds: try emit("checkpoint #\(parsed.seq) of \(parsed.at) holds")
         case .signatureInvalid:
             StandardError.error("checkpoint signature is not valid for this vault's signing key")
             throw ExitStatus.integrityFailure
@@ -63,7 +63,7 @@ struct AuditVerify: ParsableCommand {
             StandardError.error("entry #\(seq) differs from the checkpoint: the log was rewritten")
             throw ExitStatus.integrityFailure
         case let .pruned(anchor):
-            print("checkpoint #\(parsed.seq) of \(parsed.at) predates the retention pruning (entries up to #\(anchor) were pruned); the chain from the signed anchor holds")
+            try emit("checkpoint #\(parsed.seq) of \(parsed.at) predates the retention pruning (entries up to #\(anchor) were pruned); the chain from the signed anchor holds")
         }
     }
 }
@@ -82,11 +82,8 @@ struct AuditCheckpointCommand: ParsableCommand {
         do { checkpoint = try engine.checkpoint() } catch { throw ExitStatus.report(error) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        guard let data = try? encoder.encode(checkpoint), FileManager.default.createFile(atPath: out, contents: data) else {
-            StandardError.error("cannot write '\(out)'")
-            throw ExitStatus.runtimeError
-        }
-        print("checkpoint #\(checkpoint.seq) written to \(out); keep it away from the vault")
+        try writePrivateFile((try? encoder.encode(checkpoint)) ?? Data(), to: out)
+        try emit("checkpoint #\(checkpoint.seq) written to \(out); keep it away from the vault")
     }
 }
 
@@ -114,7 +111,7 @@ struct KeysRotate: ParsableCommand {
         let engine = try global.openEngine()
         do {
             let version = try engine.rotateMasterKey(to: source)
-            print("every key is now wrapped under master key version \(version); older versions are retired")
+            try emit("every key is now wrapped under master key version \(version); older versions are retired")
         } catch {
             throw ExitStatus.report(error)
         }

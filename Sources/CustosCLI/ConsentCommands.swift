@@ -57,7 +57,7 @@ struct ConsentGive: ParsableCommand {
         var refused = false
         for outcome in outcomes {
             switch outcome {
-            case let .recorded(purpose, state, notice): print("\(purpose): consent \(state.rawValue) under \(notice)")
+            case let .recorded(purpose, state, notice): try emit("\(purpose): consent \(state.rawValue) under \(notice)")
             case let .refused(purpose, code, message):
                 refused = true
                 StandardError.write("custos: refused: \(purpose): [\(code.rawValue)] \(message)")
@@ -89,7 +89,7 @@ struct ConsentWithdraw: ParsableCommand {
         } catch {
             throw ExitStatus.report(error)
         }
-        print("consent withdrawn for \(purposes.joined(separator: ", ")) of \(subject)")
+        try emit("consent withdrawn for \(purposes.joined(separator: ", ")) of \(subject)")
     }
 }
 
@@ -106,20 +106,20 @@ struct ConsentList: ParsableCommand {
         do { (history, current, refusals) = try engine.consents(for: subject) } catch { throw ExitStatus.report(error) }
         if global.output == .json {
             struct Report: Encodable { let subject: String; let current: [String: ConsentLedgerEvent]; let history: [ConsentLedgerEvent]; let refusals: [ConsentRefusal] }
-            print(KebabJSON.string(Report(subject: subject, current: current, history: history, refusals: refusals)))
+            try emit(KebabJSON.string(Report(subject: subject, current: current, history: history, refusals: refusals)))
             return
         }
         func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
-        print("Consent of \(subject)")
-        print("  \(pad("purpose", 22)) \(pad("state", 10)) \(pad("notice", 12)) \(pad("since", 26)) how")
+        try emit("Consent of \(subject)")
+        try emit("  \(pad("purpose", 22)) \(pad("state", 10)) \(pad("notice", 12)) \(pad("since", 26)) how")
         for (purpose, event) in current.sorted(by: { $0.key < $1.key }) {
-            print("  \(pad(purpose, 22)) \(pad(event.state.rawValue, 10)) \(pad(event.noticeReference ?? "-", 12)) \(pad(event.effectiveAt.description, 26)) \([event.method?.rawValue, event.channel].compactMap { $0 }.joined(separator: " via "))")
+            try emit("  \(pad(purpose, 22)) \(pad(event.state.rawValue, 10)) \(pad(event.noticeReference ?? "-", 12)) \(pad(event.effectiveAt.description, 26)) \([event.method?.rawValue, event.channel].compactMap { $0 }.joined(separator: " via "))")
         }
-        print("History")
+        try emit("History")
         for event in history {
-            print("  #\(event.id) \(event.effectiveAt) \(pad(event.purpose, 22)) \(pad(event.state.rawValue, 10)) \(event.noticeReference ?? "") by \(event.expressedBy.rawValue)\(event.channel.map { " via \($0)" } ?? "") (recorded \(event.recordedAt) by \(event.recordedBy))")
+            try emit("  #\(event.id) \(event.effectiveAt) \(pad(event.purpose, 22)) \(pad(event.state.rawValue, 10)) \(event.noticeReference ?? "") by \(event.expressedBy.rawValue)\(event.channel.map { " via \($0)" } ?? "") (recorded \(event.recordedAt) by \(event.recordedBy))")
         }
-        for refusal in refusals { print("  refused \(refusal.at) \(refusal.purpose) [\(refusal.code.rawValue)]") }
+        for refusal in refusals { try emit("  refused \(refusal.at) \(refusal.purpose) [\(refusal.code.rawValue)]") }
     }
 }
 
@@ -141,10 +141,10 @@ struct ConsentReceiptCommand: ParsableCommand {
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         let data = (try? encoder.encode(receipt)) ?? Data()
         if let out {
-            guard FileManager.default.createFile(atPath: out, contents: data) else { StandardError.error("cannot write '\(out)'"); throw ExitStatus.runtimeError }
-            print("receipt written to \(out)")
+            try writePrivateFile(data, to: out)
+            try emit("receipt written to \(out)")
         } else {
-            print(String(decoding: data, as: UTF8.self))
+            try emit(String(decoding: data, as: UTF8.self))
         }
     }
 }
@@ -165,7 +165,7 @@ struct ConsentVerifyReceipt: ParsableCommand {
         let engine = try global.openEngine()
         switch engine.verify(receipt) {
         case .valid:
-            print("receipt \(receipt.receipt.recordId) is valid: \(receipt.receipt.piiPrincipalId), \(receipt.receipt.purposes.map(\.id).joined(separator: ", ")), status \(receipt.receipt.consentStatus) at \(receipt.receipt.issuedAt)")
+            try emit("receipt \(receipt.receipt.recordId) is valid: \(receipt.receipt.piiPrincipalId), \(receipt.receipt.purposes.map(\.id).joined(separator: ", ")), status \(receipt.receipt.consentStatus) at \(receipt.receipt.issuedAt)")
         case .signatureInvalid:
             StandardError.error("the receipt's signature does not match its content: it was altered")
             throw ExitStatus.integrityFailure

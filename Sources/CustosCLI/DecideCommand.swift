@@ -74,10 +74,10 @@ struct Decide: ParsableCommand {
         }
         let decision = decider.decide(request: parsedRequest, facts: parsedFacts, defaultAt: defaultAt)
         if global.output == .human {
-            print(DecisionSummary(decision).render(), terminator: "")
+            try emit(DecisionSummary(decision).render(), terminator: "")
         } else {
-            FileHandle.standardOutput.write(HypotheticalDecisions.json(decision, pretty: true))
-            print()
+            try StandardOutput.write(HypotheticalDecisions.json(decision, pretty: true))
+            try emit()
         }
         switch decision.outcome {
         case .permit: return

@@ -27,16 +27,16 @@ struct DemoCommand: ParsableCommand {
         let summary: DemoSummary
         do {
             summary = try OfficersDay.run(DemoOptions(folder: folder, policies: policies, subjects: subjects, seed: seed),
-                                          detail: isatty(STDERR_FILENO) == 1 ? { StandardError.overwrite($0) } : nil) { print($0) }
+                                          detail: isatty(STDERR_FILENO) == 1 ? { StandardError.overwrite($0) } : nil) { try emit($0) }
         } catch {
             throw ExitStatus.report(error)
         }
-        print("")
-        print("Summary of the simulated day (\(String(format: "%.1f", Date().timeIntervalSince(started))) s):")
-        for line in summary.lines { print("  - \(line)") }
-        print("")
-        print("Everything is in \(summary.folder)/: the vault (custos.db), its keyring and key, answers/ to requests,")
-        print("reports/ (\(summary.reports.count) files; open reports/ropa.html or reports/activity.html in a browser), checkpoint.json.")
-        print("Look around, e.g.: custos --db \(folder)/custos.db --key-file \(folder)/custos.key request list --overdue")
+        try emit("")
+        try emit("Summary of the simulated day (\(String(format: "%.1f", Date().timeIntervalSince(started))) s):")
+        for line in summary.lines { try emit("  - \(line)") }
+        try emit("")
+        try emit("Everything is in \(summary.folder)/: the vault (custos.db), its keyring and key, answers/ to requests,")
+        try emit("reports/ (\(summary.reports.count) files; open reports/ropa.html or reports/activity.html in a browser), checkpoint.json.")
+        try emit("Look around, e.g.: custos --db \(folder)/custos.db --key-file \(folder)/custos.key request list --overdue")
     }
 }

@@ -13,6 +13,7 @@ extension GlobalOptions {
     }
 
     func openEngine() throws -> PrivacyEngine {
+        warnAboutKeyPlacement()
         do {
             return try PrivacyEngine.open(vault: db, masterKey: masterKey, policies: policies ?? ProcessInfo.processInfo.environment["CUSTOS_POLICIES"])
         } catch {
@@ -20,10 +21,16 @@ extension GlobalOptions {
         }
     }
 
+    func warnAboutKeyPlacement() {
+        guard case let .file(path) = masterKey else { return }
+        for warning in MasterKeyFile.placementWarnings(for: path) { StandardError.write("custos: warning: \(warning)") }
+    }
+
     /// Opens the vault with its clock set to `at` (DESIGN §7): allowed when the command
     /// changes nothing, and on a simulation vault; otherwise a usage error.
     func openEngine(at: Instant?, changesVault: Bool) throws -> PrivacyEngine {
         guard let at else { return try openEngine() }
+        warnAboutKeyPlacement()
         let engine: PrivacyEngine
         do {
             engine = try PrivacyEngine.open(vault: db, masterKey: masterKey, policies: policyFolder, clock: { at })
@@ -66,12 +73,12 @@ func finish(_ result: GatedResult, output: OutputFormat) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         let data = (try? encoder.encode(Report(decision: result.decision, seq: result.logSequence, values: result.values))) ?? Data()
-        print(String(decoding: data, as: UTF8.self))
+        try emit(String(decoding: data, as: UTF8.self))
     case .human:
-        print(DecisionSummary(result.decision).render(), terminator: "")
-        if let seq = result.logSequence { print("  logged      #\(seq)") }
+        try emit(DecisionSummary(result.decision).render(), terminator: "")
+        if let seq = result.logSequence { try emit("  logged      #\(seq)") }
         for field in result.decision.permittedFields {
-            if let value = result.values[field] { print("  \(field): \(value)") }
+            if let value = result.values[field] { try emit("  \(field): \(value)") }
         }
     }
     switch result.decision.outcome {

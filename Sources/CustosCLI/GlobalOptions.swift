@@ -36,12 +36,27 @@ enum ExitStatus {
 /// Writes to standard error; diagnostics and errors never go to standard output.
 enum StandardError {
     static func write(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        raw(line + "\n")
     }
 
     /// Rewrites the current terminal line (progress on a terminal).
     static func overwrite(_ line: String) {
-        FileHandle.standardError.write(Data(("\r" + line).utf8))
+        raw("\r" + line)
+    }
+
+    /// `FileHandle.write(_:)` traps when the write fails; a diagnostic that cannot be written
+    /// is dropped instead (there is nowhere left to say so).
+    private static func raw(_ text: String) {
+        let data = Data(text.utf8)
+        data.withUnsafeBytes { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = Foundation.write(STDERR_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0, errno == EINTR { continue }
+                guard written > 0 else { return }
+                offset += written
+            }
+        }
     }
 
     /// `custos: error: message`, the contract's form for errors.

@@ -36,17 +36,17 @@ struct PolicyCheck: ParsableCommand {
         let loaded = Custos.checkPolicy(directory: try policyDirectory(directory, global))
         switch global.output {
         case .json:
-            print(KebabJSON.string(CheckReport(loaded)))
+            try emit(KebabJSON.string(CheckReport(loaded)))
         case .human:
             report(loaded.diagnostics)
             let errors = loaded.diagnostics.errors.count, warnings = loaded.diagnostics.warnings.count
             let counts = "\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")"
             if let compiled = loaded.compiled {
                 let policy = loaded.policy
-                print("policy '\(policy.name)' is valid: \(policy.purposes.count) purposes, \(policy.fields.count) fields, \(policy.recipients.count) recipients; \(counts)")
-                print("digest \(compiled.digest)")
+                try emit("policy '\(policy.name)' is valid: \(policy.purposes.count) purposes, \(policy.fields.count) fields, \(policy.recipients.count) recipients; \(counts)")
+                try emit("digest \(compiled.digest)")
             } else {
-                print("policy '\(loaded.policy.name)' is invalid: \(counts)")
+                try emit("policy '\(loaded.policy.name)' is invalid: \(counts)")
             }
         }
         if !loaded.isValid { throw ExitStatus.invalidPolicy }
@@ -72,8 +72,8 @@ struct PolicyShow: ParsableCommand {
             throw ExitStatus.invalidPolicy
         }
         switch global.output {
-        case .json: print(KebabJSON.string(ShowReport(digest: compiled.digest, policy: compiled.policy)))
-        case .human: print(PolicySummary(compiled).render(), terminator: "")
+        case .json: try emit(KebabJSON.string(ShowReport(digest: compiled.digest, policy: compiled.policy)))
+        case .human: try emit(PolicySummary(compiled).render(), terminator: "")
         }
     }
 }

@@ -41,12 +41,12 @@ struct PolicyTest: ParsableCommand {
                 throw ExitStatus.invalidPolicy
             }
             let report = PolicyTestRunner(policy: compiled).run(files: files)
-            for error in report.errors { print(error.description) }
-            for failure in report.failures { print(failure.description) }
+            for error in report.errors { try emit(error.description) }
+            for failure in report.failures { try emit(failure.description) }
             passed += report.passed
             failed += report.failed
         }
-        print("\(passed) passed, \(failed) failed")
+        try emit("\(passed) passed, \(failed) failed")
         if failed > 0 { throw ExitStatus.invalidPolicy }
     }
 

@@ -53,13 +53,10 @@ struct ReportCommand: ParsableCommand {
             throw ExitStatus.report(error)
         }
         guard let out else {
-            FileHandle.standardOutput.write(data)
+            try StandardOutput.write(data)
             return
         }
-        guard FileManager.default.createFile(atPath: out, contents: data, attributes: [.posixPermissions: 0o600]) else {
-            StandardError.error("cannot write '\(out)'")
-            throw ExitStatus.runtimeError
-        }
-        print("\(name.rawValue) report written to \(out) (\(data.count) bytes, \(format.rawValue))")
+        try writePrivateFile(data, to: out)
+        try emit("\(name.rawValue) report written to \(out) (\(data.count) bytes, \(format.rawValue))")
     }
 }

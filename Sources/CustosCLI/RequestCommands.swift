@@ -20,18 +20,18 @@ private func perform<T>(_ body: () throws -> T) throws -> T {
     }
 }
 
-private func printRequest(_ request: RightsRequest, output: OutputFormat, events: Bool) {
+private func printRequest(_ request: RightsRequest, output: OutputFormat, events: Bool) throws {
     if output == .json {
-        print(KebabJSON.string(request))
+        try emit(KebabJSON.string(request))
         return
     }
-    print("\(request.id)  \(request.type.rawValue)\(request.purpose.map { " (\($0))" } ?? "") for \(request.subject)  \(request.status.rawValue), due \(request.dueOn)")
+    try emit("\(request.id)  \(request.type.rawValue)\(request.purpose.map { " (\($0))" } ?? "") for \(request.subject)  \(request.status.rawValue), due \(request.dueOn)")
     guard events else { return }
-    print("  received   \(request.receivedAt) (\(request.receivedOn)) via \(request.channel), from \(request.requester)\(request.mandate.map { ", mandate \($0)" } ?? "")")
-    print("  identity   \(request.identity.rawValue)\(request.identityMethod.map { " (\($0))" } ?? "")")
-    if let reasons = request.extensionReasons { print("  extended   told \(request.extensionNoticeOn?.description ?? "?"): \(reasons)") }
-    if let outcome = request.outcome { print("  outcome    \(outcome)") }
-    for event in request.events { print("  \(event.at)  \(event.event)\(event.detail.map { ": \($0)" } ?? "")  (\(event.by))") }
+    try emit("  received   \(request.receivedAt) (\(request.receivedOn)) via \(request.channel), from \(request.requester)\(request.mandate.map { ", mandate \($0)" } ?? "")")
+    try emit("  identity   \(request.identity.rawValue)\(request.identityMethod.map { " (\($0))" } ?? "")")
+    if let reasons = request.extensionReasons { try emit("  extended   told \(request.extensionNoticeOn?.description ?? "?"): \(reasons)") }
+    if let outcome = request.outcome { try emit("  outcome    \(outcome)") }
+    for event in request.events { try emit("  \(event.at)  \(event.event)\(event.detail.map { ": \($0)" } ?? "")  (\(event.by))") }
 }
 
 struct RequestOpen: ParsableCommand {
@@ -58,7 +58,7 @@ struct RequestOpen: ParsableCommand {
             try engine.openRequest(subject: subject, type: requestType, purpose: purpose, channel: channel, receivedAt: receivedAt,
                                    requester: requester, mandate: mandate, identityVerifiedBy: identityVerifiedBy, by: operatingSystemUser)
         }
-        printRequest(request, output: global.output, events: false)
+        try printRequest(request, output: global.output, events: false)
     }
 }
 
@@ -76,9 +76,9 @@ struct RequestList: ParsableCommand {
         }
         let engine = try global.openEngine()
         let requests = try perform { try engine.openRequests(overdue: overdue, dueWithinDays: days) }
-        if global.output == .json { print(KebabJSON.string(requests)); return }
-        if requests.isEmpty { print("no open requests"); return }
-        for request in requests { printRequest(request, output: .human, events: false) }
+        if global.output == .json { try emit(KebabJSON.string(requests)); return }
+        if requests.isEmpty { try emit("no open requests"); return }
+        for request in requests { try printRequest(request, output: .human, events: false) }
     }
 }
 
@@ -91,7 +91,7 @@ struct RequestShow: ParsableCommand {
     func run() throws {
         let engine = try global.openEngine()
         guard let request = try perform({ try engine.request(id) }) else { StandardError.error("no request \(id)"); throw ExitStatus.runtimeError }
-        printRequest(request, output: global.output, events: true)
+        try printRequest(request, output: global.output, events: true)
     }
 }
 
@@ -104,7 +104,7 @@ struct RequestVerify: ParsableCommand {
 
     func run() throws {
         let engine = try global.openEngine()
-        printRequest(try perform { try engine.verifyIdentity(request: id, method: method, by: operatingSystemUser) }, output: global.output, events: false)
+        try printRequest(try perform { try engine.verifyIdentity(request: id, method: method, by: operatingSystemUser) }, output: global.output, events: false)
     }
 }
 
@@ -119,7 +119,7 @@ struct RequestExtend: ParsableCommand {
     func run() throws {
         let sent = try parseDate(noticeSent, option: "notice-sent")
         let engine = try global.openEngine()
-        printRequest(try perform { try engine.extendRequest(id, reasons: reasons, noticeSentOn: sent, by: operatingSystemUser) }, output: global.output, events: false)
+        try printRequest(try perform { try engine.extendRequest(id, reasons: reasons, noticeSentOn: sent, by: operatingSystemUser) }, output: global.output, events: false)
     }
 }
 
@@ -156,11 +156,11 @@ struct RequestFulfil: ParsableCommand {
                 throw ValidationError("--ground is one of \(RestrictionGround.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             let outcome = try perform { try engine.fulfilRestriction(request: id, fields: fields.map(fieldList), ground: parsed, by: operatingSystemUser) }
-            print("\(id) fulfilled: \(outcome.outcome)")
-            printTasks(outcome.notifications)
+            try emit("\(id) fulfilled: \(outcome.outcome)")
+            try printTasks(outcome.notifications)
         case .objection, .objectionDirectMarketing, .objectionAutomatedDecision:
             let outcome = try perform { try engine.fulfilObjection(request: id, by: operatingSystemUser) }
-            print("\(id) fulfilled: \(outcome.outcome)")
+            try emit("\(id) fulfilled: \(outcome.outcome)")
         }
     }
 
@@ -178,18 +178,15 @@ struct RequestFulfil: ParsableCommand {
 
     private func write(_ files: [(URL, Data)], what: String) throws {
         do {
-            for (url, data) in files {
-                try data.write(to: url, options: .atomic)
-                chmod(url.path, 0o600)
-            }
+            for (url, data) in files { try PrivateFile.write(data, to: url.path) }
         } catch {
-            StandardError.error("cannot write the \(what) to '\(out)'")
+            StandardError.error("cannot write the \(what) to '\(out)': \(error)")
             throw ExitStatus.runtimeError
         }
     }
 
-    private func printTasks(_ tasks: [RecipientTask]) {
-        for task in tasks { print("task: \(task.kind.rawValue) \(task.recipient) about \(task.fields.joined(separator: ", "))") }
+    private func printTasks(_ tasks: [RecipientTask]) throws {
+        for task in tasks { try emit("task: \(task.kind.rawValue) \(task.recipient) about \(task.fields.joined(separator: ", "))") }
     }
 
     private func fulfilErasure(_ engine: PrivacyEngine) throws {
@@ -199,14 +196,14 @@ struct RequestFulfil: ParsableCommand {
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         let data = (try? encoder.encode(certificate)) ?? Data()
         let path = folder.appendingPathComponent("\(id)-erasure-certificate.json").path
-        guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600]) else {
+        guard (try? PrivateFile.write(data, to: path)) != nil else {
             StandardError.error("the erasure is done but its certificate could not be written to '\(out)'; it follows on standard output")
-            print(String(decoding: data, as: UTF8.self))
+            try emit(String(decoding: data, as: UTF8.self))
             throw ExitStatus.runtimeError
         }
-        print("\(id) fulfilled: \(certificate.outcome.rawValue); destroyed \(certificate.destroyed.joined(separator: ", ")); kept \(certificate.kept.map(\.field).joined(separator: ", "))\(certificate.subjectKeyDestroyed ? "; subject key destroyed" : "")")
-        printTasks(certificate.notifications)
-        print("certificate: \(path)")
+        try emit("\(id) fulfilled: \(certificate.outcome.rawValue); destroyed \(certificate.destroyed.joined(separator: ", ")); kept \(certificate.kept.map(\.field).joined(separator: ", "))\(certificate.subjectKeyDestroyed ? "; subject key destroyed" : "")")
+        try printTasks(certificate.notifications)
+        try emit("certificate: \(path)")
     }
 
     private func fulfilAccess(_ engine: PrivacyEngine) throws {
@@ -214,9 +211,9 @@ struct RequestFulfil: ParsableCommand {
         let (package, html) = try perform { try engine.fulfilAccess(request: id, by: operatingSystemUser) }
         let base = folder.appendingPathComponent("\(id)-access")
         try write([(base.appendingPathExtension("json"), package.json), (base.appendingPathExtension("html"), Data(html.utf8))], what: "package")
-        print("\(id) fulfilled: \(package.fields.count) fields, \(package.recipients.count) disclosures; \(base.path).json and .html (mode 0600)")
+        try emit("\(id) fulfilled: \(package.fields.count) fields, \(package.recipients.count) disclosures; \(base.path).json and .html (mode 0600)")
         let review = package.fields.filter(\.reviewBeforeRelease).map(\.field)
-        if !review.isEmpty { print("review before release: \(review.joined(separator: ", ")) may contain other people's data") }
+        if !review.isEmpty { try emit("review before release: \(review.joined(separator: ", ")) may contain other people's data") }
     }
 
     private func fulfilPortability(_ engine: PrivacyEngine) throws {
@@ -224,7 +221,7 @@ struct RequestFulfil: ParsableCommand {
         let export = try perform { try engine.fulfilPortability(request: id, by: operatingSystemUser) }
         let base = folder.appendingPathComponent("\(id)-portability")
         try write([(base.appendingPathExtension("json"), export.json), (base.appendingPathExtension("csv"), export.csv)], what: "export")
-        print("\(id) fulfilled: \(export.items.count) fields the subject provided; \(base.path).json and .csv (mode 0600)")
+        try emit("\(id) fulfilled: \(export.items.count) fields the subject provided; \(base.path).json and .csv (mode 0600)")
     }
 
     private func fulfilRectification(_ engine: PrivacyEngine) throws {
@@ -238,8 +235,8 @@ struct RequestFulfil: ParsableCommand {
             throw ExitStatus.usage
         }
         let result = try perform { try engine.fulfilRectification(request: id, values: parsed, by: operatingSystemUser) }
-        print("\(id) fulfilled: rectified \(result.rectified.joined(separator: ", "))\(result.completed.isEmpty ? "" : "; completed \(result.completed.joined(separator: ", "))")")
-        printTasks(result.notifications)
+        try emit("\(id) fulfilled: rectified \(result.rectified.joined(separator: ", "))\(result.completed.isEmpty ? "" : "; completed \(result.completed.joined(separator: ", "))")")
+        try printTasks(result.notifications)
     }
 }
 
@@ -252,7 +249,7 @@ struct RequestReject: ParsableCommand {
 
     func run() throws {
         let engine = try global.openEngine()
-        printRequest(try perform { try engine.rejectRequest(id, reasons: reasons, by: operatingSystemUser) }, output: global.output, events: true)
+        try printRequest(try perform { try engine.rejectRequest(id, reasons: reasons, by: operatingSystemUser) }, output: global.output, events: true)
     }
 }
 
@@ -270,10 +267,10 @@ struct TaskList: ParsableCommand {
     func run() throws {
         let engine = try global.openEngine()
         let tasks = try perform { try engine.tasks(openOnly: !all) }
-        if global.output == .json { print(KebabJSON.string(tasks)); return }
-        if tasks.isEmpty { print("no open tasks"); return }
+        if global.output == .json { try emit(KebabJSON.string(tasks)); return }
+        if tasks.isEmpty { try emit("no open tasks"); return }
         for task in tasks {
-            print("#\(task.id) \(task.kind.rawValue) \(task.recipient): \(task.action) \(task.fields.joined(separator: ", ")) of \(task.subject)\(task.request.map { " (\($0))" } ?? "")\(task.doneAt.map { ", done \($0)" } ?? "")")
+            try emit("#\(task.id) \(task.kind.rawValue) \(task.recipient): \(task.action) \(task.fields.joined(separator: ", ")) of \(task.subject)\(task.request.map { " (\($0))" } ?? "")\(task.doneAt.map { ", done \($0)" } ?? "")")
         }
     }
 }
@@ -287,6 +284,6 @@ struct TaskDone: ParsableCommand {
     func run() throws {
         let engine = try global.openEngine()
         try perform { try engine.completeTask(id, by: operatingSystemUser) }
-        print("task #\(id) done")
+        try emit("task #\(id) done")
     }
 }

@@ -48,29 +48,29 @@ struct RetentionSweepCommand: ParsableCommand {
         } catch {
             throw ExitStatus.report(error)
         }
-        if global.output == .json { print(KebabJSON.string(report)); return }
+        if global.output == .json { try emit(KebabJSON.string(report)); return }
         let verb = dryRun ? "would destroy" : "destroyed"
         for subject in report.subjects {
             for field in subject.destroyed {
-                print("\(subject.subject): \(verb) \(field.field)\(field.anonymise ? " (anonymise)" : ""): \(field.why.joined(separator: "; "))")
+                try emit("\(subject.subject): \(verb) \(field.field)\(field.anonymise ? " (anonymise)" : ""): \(field.why.joined(separator: "; "))")
             }
-            if subject.subjectKeyDestroyed { print("\(subject.subject): \(dryRun ? "would destroy" : "destroyed") the subject key: nothing remains") }
-            for skipped in subject.skipped { print("\(subject.subject): left alone: \(skipped)") }
+            if subject.subjectKeyDestroyed { try emit("\(subject.subject): \(dryRun ? "would destroy" : "destroyed") the subject key: nothing remains") }
+            for skipped in subject.skipped { try emit("\(subject.subject): left alone: \(skipped)") }
         }
         let summary = dryRun
             ? "\(report.fieldsDestroyed) fields would be destroyed, \(report.subjectsShredded) subjects shredded, \(report.tasks) Art. 19 tasks owed"
             : "\(report.fieldsDestroyed) fields destroyed, \(report.subjectsShredded) subjects shredded, \(report.tasks) Art. 19 tasks written"
-        print("\(dryRun ? "dry run: " : "")\(report.subjectsExamined) subjects examined on \(report.date); \(summary)")
+        try emit("\(dryRun ? "dry run: " : "")\(report.subjectsExamined) subjects examined on \(report.date); \(summary)")
         if let retention = report.logRetention, let log = report.log {
-            print("decision log kept \(retention): \(log.entriesPruned) entries \(dryRun ? "would be" : "were") pruned\(log.anchor.map { "; signed head #\($0.seq)" } ?? "")")
+            try emit("decision log kept \(retention): \(log.entriesPruned) entries \(dryRun ? "would be" : "were") pruned\(log.anchor.map { "; signed head #\($0.seq)" } ?? "")")
         } else {
-            print("decision log: the policy sets no retention (decision-log); nothing pruned")
+            try emit("decision log: the policy sets no retention (decision-log); nothing pruned")
         }
         if dryRun, report.confirmationNeeded {
-            print("this is more than \(maxShare.formatted()) % of the vault: to run it, 'custos retention sweep --confirm \(report.fieldsDestroyed)'")
+            try emit("this is more than \(maxShare.formatted()) % of the vault: to run it, 'custos retention sweep --confirm \(report.fieldsDestroyed)'")
         }
         if report.consentProofsPruned > 0 {
-            print("consent proofs of erased subjects past their period: \(report.consentProofsPruned) \(dryRun ? "would be" : "were") removed")
+            try emit("consent proofs of erased subjects past their period: \(report.consentProofsPruned) \(dryRun ? "would be" : "were") removed")
         }
     }
 }

@@ -15,9 +15,9 @@ struct Init: ParsableCommand {
         guard let folder = global.policyFolder else { throw ValidationError("give the policy folder with --policies DIR") }
         do {
             let engine = try PrivacyEngine.initialise(vault: global.db, masterKey: global.masterKey, policies: folder, simulation: simulation)
-            print("\(simulation ? "simulation " : "")vault \(global.db) created (id \(engine.store.vaultId)), keyring \(PrivacyEngine.defaultKeyring(global.db))")
-            if case let .file(path) = global.masterKey { print("master key in \(path) (mode 0600): keep it, and back it up apart from the vault") }
-            print("policy \(folder), digest \(engine.policy.digest)")
+            try emit("\(simulation ? "simulation " : "")vault \(global.db) created (id \(engine.store.vaultId)), keyring \(PrivacyEngine.defaultKeyring(global.db))")
+            if case let .file(path) = global.masterKey { try emit("master key in \(path) (mode 0600): keep it, and back it up apart from the vault") }
+            try emit("policy \(folder), digest \(engine.policy.digest)")
         } catch {
             throw ExitStatus.report(error)
         }
@@ -61,7 +61,7 @@ struct SubjectAdd: ParsableCommand {
         } catch {
             throw ExitStatus.report(error)
         }
-        print("subject \(id) added with \(parsed.count) encrypted field\(parsed.count == 1 ? "" : "s")")
+        try emit("subject \(id) added with \(parsed.count) encrypted field\(parsed.count == 1 ? "" : "s")")
     }
 }
 
@@ -105,7 +105,7 @@ struct SubjectImportCommand: ParsableCommand {
                 StandardError.write("  \(plan.subject): \(plan.expired.map(\.field).joined(separator: ", ")): \(plan.expired.first?.why.first ?? "")")
             }
         }
-        print("imported \(parsed.subjects.count) subjects")
+        try emit("imported \(parsed.subjects.count) subjects")
     }
 }
 
@@ -129,8 +129,8 @@ struct SubjectFind: ParsableCommand {
         let found: [String]
         do { found = try engine.findSubjects(matching: value, kind: kind) } catch { throw ExitStatus.report(error) }
         switch global.output {
-        case .json: print(KebabJSON.string(found, compact: true))
-        case .human: print(found.isEmpty ? "no subject found" : found.joined(separator: "\n"))
+        case .json: try emit(KebabJSON.string(found, compact: true))
+        case .human: try emit(found.isEmpty ? "no subject found" : found.joined(separator: "\n"))
         }
         if found.isEmpty { throw ExitStatus.denied }
     }
@@ -149,12 +149,12 @@ struct SubjectShow: ParsableCommand {
         let metadata: SubjectMetadata
         do { metadata = try engine.metadata(of: id) } catch { throw ExitStatus.report(error) }
         switch global.output {
-        case .json: print(KebabJSON.string(metadata))
+        case .json: try emit(KebabJSON.string(metadata))
         case .human:
-            print("subject \(metadata.id): \(metadata.category), \(metadata.kind.rawValue)")
-            for field in metadata.fields { print("  field  \(field.field)  from \(field.source), collected \(field.collectedAt), key v\(field.keyVersion)") }
-            for event in metadata.events { print("  event  \(event.event) on \(event.date)") }
-            for field in metadata.erasedFields { print("  erased \(field)") }
+            try emit("subject \(metadata.id): \(metadata.category), \(metadata.kind.rawValue)")
+            for field in metadata.fields { try emit("  field  \(field.field)  from \(field.source), collected \(field.collectedAt), key v\(field.keyVersion)") }
+            for event in metadata.events { try emit("  event  \(event.event) on \(event.date)") }
+            for field in metadata.erasedFields { try emit("  erased \(field)") }
         }
     }
 }
@@ -177,7 +177,7 @@ struct EventRecord: ParsableCommand {
         let engine = try global.openEngine()
         if let date, date > engine.policy.localDate(of: .now) { throw ValidationError("--effective may not lie in the future") }
         do { try engine.recordEvent(subject: subject, event: name, effective: date, by: operatingSystemUser) } catch { throw ExitStatus.report(error) }
-        print("event \(name) recorded for \(subject)")
+        try emit("event \(name) recorded for \(subject)")
     }
 }
 
@@ -201,7 +201,7 @@ struct Read: ParsableCommand {
                 let result = engine.read(subject: subject, fields: fieldList(fields), purpose: purpose, actor: actor)
                 guard let seq = result.logSequence else { throw ExitStatus.runtimeError }
                 // Printed only after the decision is durable: an acknowledgement.
-                FileHandle.standardOutput.write(Data("\(seq)\n".utf8))
+                try StandardOutput.write(Data("\(seq)\n".utf8))
             }
             return
         }

@@ -71,7 +71,7 @@ public enum OfficersDay {
     /// - Parameters:
     ///   - detail: fine-grained progress of long steps (for a terminal line that is rewritten).
     ///   - progress: one line per step of the day.
-    public static func run(_ options: DemoOptions, detail: ((String) -> Void)? = nil, progress: @escaping (String) -> Void) throws -> DemoSummary {
+    public static func run(_ options: DemoOptions, detail: ((String) -> Void)? = nil, progress: @escaping (String) throws -> Void) throws -> DemoSummary {
         let folder = URL(fileURLWithPath: options.folder)
         try prepare(folder)
         let policies = URL(fileURLWithPath: options.policies).standardizedFileURL.path
@@ -104,14 +104,14 @@ struct Day {
     let clock: SimulationClock
     let options: DemoOptions
     let folder: URL
-    let progress: (String) -> Void
+    let progress: (String) throws -> Void
     let detail: ((String) -> Void)?
     var random: SimulationRandom
     var population: [SyntheticSubject] = []
     var summary: [String] = []
     var reports: [String] = []
 
-    init(engine: PrivacyEngine, clock: SimulationClock, options: DemoOptions, folder: URL, progress: @escaping (String) -> Void,
+    init(engine: PrivacyEngine, clock: SimulationClock, options: DemoOptions, folder: URL, progress: @escaping (String) throws -> Void,
          detail: ((String) -> Void)?) {
         self.engine = engine
         self.detail = detail
@@ -124,7 +124,7 @@ struct Day {
 
     var today: LocalDate { options.day }
 
-    func say(_ time: String, _ line: String) { progress("\(time)  \(line)") }
+    func say(_ time: String, _ line: String) throws { try progress("\(time)  \(line)") }
 
     /// Tallies outcomes and the blocking codes of what was withheld.
     struct Outcomes {
@@ -185,7 +185,7 @@ struct Day {
         let counts = Dictionary(grouping: population, by: \.subject.category).mapValues(\.count)
         let line = "history: \(population.count) synthetic subjects (" + counts.keys.sorted().map { "\(counts[$0]!) \($0)" }.joined(separator: ", ") +
             "), \(events) lifecycle events, \(consents) newsletter consents, \(withdrawals) withdrawn"
-        say("before", line)
+        try say("before", line)
         summary.append(line)
     }
 
@@ -216,7 +216,7 @@ struct Day {
             collection.add(engine.read(subject: subject.subject.id, fields: ["person_name", "email", "bank_account", "claim_details", "payment_history"],
                                        purpose: "P-DEBT-COLLECT", actor: "collections-service"))
         }
-        say("08:30", "collections-service reads 450 debtor files: \(collection.description)")
+        try say("08:30", "collections-service reads 450 debtor files: \(collection.description)")
         summary.append("collections: 450 debtor files read: \(collection.description)")
 
         clock.set(today, "09:15")
@@ -226,7 +226,7 @@ struct Day {
             scoring.add(engine.decide(DecisionRequest(actor: "scoring-service", action: .decide, subject: subject.subject.id, purpose: "P-SCORING",
                                                       fields: ["recoverability_score", "payment_history"], review: review)))
         }
-        say("09:15", "scoring-service proposes 150 payment-plan decisions, a third without a human review: \(scoring.description)")
+        try say("09:15", "scoring-service proposes 150 payment-plan decisions, a third without a human review: \(scoring.description)")
         summary.append("scoring: 150 automated decisions: \(scoring.description)")
 
         clock.set(today, "09:45")
@@ -237,14 +237,14 @@ struct Day {
         for subject in subjects("client").prefix(25) {
             marketing.add(engine.read(subject: subject.subject.id, fields: ["email", "person_name"], purpose: "P-CLIENT-MKT", actor: "marketing-service"))
         }
-        say("09:45", "marketing-service mails clients and, by mistake, debtors: \(marketing.description)")
+        try say("09:45", "marketing-service mails clients and, by mistake, debtors: \(marketing.description)")
 
         clock.set(today, "10:00")
         var payouts = Outcomes()
         for subject in subjects("client").prefix(60) {
             payouts.add(engine.read(subject: subject.subject.id, fields: ["company_name", "bank_account"], purpose: "P-PAYOUT", actor: "payout-service"))
         }
-        say("10:00", "payout-service pays 60 clients: \(payouts.description)")
+        try say("10:00", "payout-service pays 60 clients: \(payouts.description)")
         summary.append("payouts: 60 client accounts read: \(payouts.description)")
     }
 
@@ -256,18 +256,18 @@ struct Day {
             bailiff.add(engine.share(subject: subject.subject.id, fields: ["person_name", "postal_address", "bank_account", "claim_details"],
                                      purpose: "P-DEBT-COLLECT", recipient: "R-BAILIFF-NL", actor: "collections-service"))
         }
-        say("10:30", "30 files go to the bailiff: \(bailiff.description)")
+        try say("10:30", "30 files go to the bailiff: \(bailiff.description)")
         for subject in open.dropFirst(30).prefix(40) {
             client.add(engine.share(subject: subject.subject.id, fields: ["person_name", "claim_details", "payment_history", "bank_account"],
                                     purpose: "P-DEBT-COLLECT", recipient: "R-CLIENT", actor: "collections-service"))
         }
-        say("10:45", "40 status updates to creditors (the IBAN stays home): \(client.description)")
+        try say("10:45", "40 status updates to creditors (the IBAN stays home): \(client.description)")
         for subject in open.dropFirst(70).prefix(12) {
             let recipient = random.chance(0.5) ? "R-AFFILIATE-US" : "R-AFFILIATE-IN"
             abroad.add(engine.share(subject: subject.subject.id, fields: ["person_name", "postal_address", "claim_details"],
                                     purpose: "P-DEBT-COLLECT", recipient: recipient, actor: "collections-service"))
         }
-        say("11:00", "12 files to the affiliates in the US (DPF) and India (SCC with TIA): \(abroad.description)")
+        try say("11:00", "12 files to the affiliates in the US (DPF) and India (SCC with TIA): \(abroad.description)")
         // A debtor who moved to Turkey: four different procedures in one year; the fourth is not occasional.
         guard let moved = open.dropFirst(90).first?.subject.id else { return }
         var lawyer = Outcomes()
@@ -281,7 +281,7 @@ struct Day {
                 refused = " the fourth (\(procedure)) is refused: \(result.decision.codes.filter(\.isBlocking).map(\.rawValue).joined(separator: ", "))"
             }
         }
-        say("11:25", "a Turkish lawyer gets \(moved)'s claim for four procedures under Art. 49(1)(e): \(lawyer.description);\(refused)")
+        try say("11:25", "a Turkish lawyer gets \(moved)'s claim for four procedures under Art. 49(1)(e): \(lawyer.description);\(refused)")
         summary.append("shares: bailiff \(bailiff.permit + bailiff.partial), creditors \(client.permit + client.partial) (partial), affiliates abroad \(abroad.permit), foreign lawyer \(lawyer.permit) of 4 (one transfer refused)")
     }
 
@@ -302,13 +302,13 @@ struct Day {
             try engine.withdrawConsent(subject: subject.subject.id, purposes: ["P-NEWSLETTER-EMAIL"], channel: "unsubscribe link", by: "newsletter")
             withdrawn += 1
         }
-        say("11:40", "newsletter sign-ups: \(recorded) recorded, \(refused) refused at the door (pre-ticked boxes); \(withdrawn) unsubscribe")
+        try say("11:40", "newsletter sign-ups: \(recorded) recorded, \(refused) refused at the door (pre-ticked boxes); \(withdrawn) unsubscribe")
         clock.set(today, "12:00")
         var mailing = Outcomes()
         for subject in population.filter({ $0.newsletter != nil }).prefix(120) {
             mailing.add(engine.read(subject: subject.subject.id, fields: ["email"], purpose: "P-NEWSLETTER-EMAIL", actor: "newsletter"))
         }
-        say("12:00", "the newsletter goes out to 120 subscribers on file: \(mailing.description)" +
+        try say("12:00", "the newsletter goes out to 120 subscribers on file: \(mailing.description)" +
             (mailing.codes["CONSENT_NOTICE_VERSION_MISMATCH"].map { "; \($0) consented before the material change of N-NEWS v3 and must renew" } ?? ""))
         summary.append("consent: \(recorded) given, \(refused) refused at the door, \(withdrawn) withdrawn; newsletter \(mailing.description)")
     }
@@ -329,8 +329,7 @@ struct Day {
         }
         func write(_ name: String, _ data: Data) throws {
             let url = answers.appendingPathComponent(name)
-            try data.write(to: url, options: .atomic)
-            chmod(url.path, 0o600)
+            try PrivateFile.write(data, to: url.path)
         }
         // Open files in turn; the first ones went to the bailiff this morning (Art. 19 below).
         var cursor = 0
@@ -411,7 +410,7 @@ struct Day {
         let overdue = try engine.openRequests(overdue: true).count
         let line = "requests answered: " + done.keys.sorted().map { "\(done[$0]!) \($0)" }.joined(separator: ", ") +
             "; 1 extended, 1 rejected, \(try engine.openRequests().count) open (\(overdue) overdue)"
-        say("13:00", line)
+        try say("13:00", line)
         summary.append(line)
     }
 
@@ -425,7 +424,7 @@ struct Day {
         let tasks = try engine.tasks()
         for task in tasks.prefix(tasks.count / 2) { try engine.completeTask(task.id, by: "officer") }
         let line = "officer: \(holds) legal holds placed; \(tasks.count / 2) of \(tasks.count) Art. 19 notifications and processor instructions sent"
-        say("14:00", line)
+        try say("14:00", line)
         summary.append(line)
     }
 
@@ -435,12 +434,12 @@ struct Day {
         // imported population is larger than a scheduled one may be unconfirmed.
         let plan = try engine.sweepRetention(dryRun: true, by: "officer")
         if plan.confirmationNeeded {
-            say("16:00", "retention sweep, dry run: \(plan.fieldsDestroyed) of \(plan.vaultFields) fields would go; reviewed and confirmed")
+            try say("16:00", "retention sweep, dry run: \(plan.fieldsDestroyed) of \(plan.vaultFields) fields would go; reviewed and confirmed")
         }
         let report = try engine.sweepRetention(dryRun: false, by: "officer", safety: SweepSafety(confirmedFields: plan.fieldsDestroyed))
         let line = "retention sweep: \(report.subjectsExamined) subjects examined, \(report.fieldsDestroyed) fields destroyed, " +
             "\(report.subjectsShredded) subjects crypto-shredded, \(report.tasks) Art. 19 tasks"
-        say("16:00", line)
+        try say("16:00", line)
         summary.append(line)
     }
 
@@ -453,11 +452,11 @@ struct Day {
             let document = try engine.report(kind, generatedAt: clock.now)
             for format in ReportFormat.allCases {
                 let url = directory.appendingPathComponent("\(kind.rawValue).\(format.rawValue)")
-                try renderer.render(document, as: format).write(to: url, options: .atomic)
+                try PrivateFile.write(renderer.render(document, as: format), to: url.path)
                 reports.append(url.path)
             }
         }
-        say("16:30", "reports written: \(ReportKind.allCases.map(\.rawValue).joined(separator: ", ")) as md, html, csv and json in \(directory.path)")
+        try say("16:30", "reports written: \(ReportKind.allCases.map(\.rawValue).joined(separator: ", ")) as md, html, csv and json in \(directory.path)")
     }
 
     /// The signed checkpoint goes to a file meant to be kept away from the vault.
@@ -466,8 +465,8 @@ struct Day {
         let checkpoint = try engine.checkpoint()
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        try encoder.encode(checkpoint).write(to: folder.appendingPathComponent("checkpoint.json"), options: .atomic)
-        say("16:20", "audit checkpoint #\(checkpoint.seq) signed (Ed25519) into checkpoint.json")
+        try PrivateFile.write(encoder.encode(checkpoint), to: folder.appendingPathComponent("checkpoint.json").path)
+        try say("16:20", "audit checkpoint #\(checkpoint.seq) signed (Ed25519) into checkpoint.json")
     }
 
     /// At close of business the log is checked against the checkpoint file.
@@ -478,7 +477,7 @@ struct Day {
         let verification = try engine.verifyLog()
         let holds = try engine.verify(checkpoint) == .holds
         let line = "audit: decision log \(verification.isIntact ? "intact" : "BROKEN"), \(verification.entries) entries; checkpoint #\(checkpoint.seq) \(holds ? "verified" : "NOT verified")"
-        say("17:00", line)
+        try say("17:00", line)
         summary.append(line)
     }
 }

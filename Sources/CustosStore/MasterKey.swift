@@ -23,12 +23,26 @@ public enum MasterKeyFile {
         return try SecretKey.consuming(&bytes)
     }
 
-    /// Loads a key file, refusing one that group or others can read.
+    /// Warnings about where a key file lies: a folder that others may write lets them replace
+    /// or remove the key.
+    public static func placementWarnings(for path: String) -> [String] {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var status = stat()
+        guard stat(folder, &status) == 0 else { return [] }
+        let sticky = status.st_mode & 0o1000 != 0
+        guard status.st_mode & 0o002 != 0 || (status.st_mode & 0o020 != 0 && status.st_gid != getegid()) else { return [] }
+        return ["the master key file \(path) lies in \(folder), which others may write\(sticky ? " (sticky, so they cannot replace it, but they can fill the folder)" : ""); keep it in a folder only you can write"]
+    }
+
+    /// Loads a key file, refusing one that group or others can read or another user owns.
     public static func load(from path: String) throws -> SecretKey {
         var status = stat()
         guard stat(path, &status) == 0 else { throw StoreError.keyFileMissing(path) }
         let mode = status.st_mode & 0o777
         guard mode & 0o077 == 0 else { throw StoreError.keyFileTooOpen(path: path, mode: String(mode, radix: 8)) }
+        // Another user's key file could have been planted (or be read by them): only the user
+        // running Custos, or root, may own it.
+        guard status.st_uid == geteuid() || status.st_uid == 0 else { throw StoreError.keyFileNotOwned(path: path, owner: Int(status.st_uid)) }
         guard var bytes = FileManager.default.contents(atPath: path).map({ [UInt8]($0) }) else { throw StoreError.io("cannot read \(path)") }
         defer { wipe(&bytes) }
         guard bytes.count == SecretKey.byteCount else { throw StoreError.keyFileMalformed(path) }

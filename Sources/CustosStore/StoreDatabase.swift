@@ -23,7 +23,7 @@ enum StoreDatabase {
             // log and ledgers must be durable at commit, so the writer goes back to FULL.
             try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         } catch {
-            throw StoreError.io("cannot open \(path)")
+            throw StoreError.from(error, doing: "open \(path)")
         }
         try assertPragmas(pool)
         return pool

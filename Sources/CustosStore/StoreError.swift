@@ -1,4 +1,5 @@
 internal import GRDB
+import Foundation
 
 /// Failures of the store. Messages name files, ids and fields, never values or key bytes.
 public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -7,6 +8,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case keyFileMissing(String)
     case keyFileTooOpen(path: String, mode: String)
     case keyFileMalformed(String)
+    case keyFileNotOwned(path: String, owner: Int)
     case wrongMasterKey
     case pragmaNotSet(String)
     case subjectExists(String)
@@ -27,6 +29,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .notInitialised(path): "no vault at \(path); run 'custos init' first"
         case let .keyFileMissing(path): "master key file \(path) does not exist"
         case let .keyFileTooOpen(path, mode): "master key file \(path) has mode \(mode); it must be readable by its owner only: chmod 600 \(path)"
+        case let .keyFileNotOwned(path, owner): "master key file \(path) belongs to user \(owner), not to the user running Custos (\(geteuid())) or root; refusing to use it"
         case let .keyFileMalformed(path): "master key file \(path) does not hold a 32-byte key"
         case .wrongMasterKey: "the master key does not open this keyring (wrong key file or passphrase)"
         case let .pragmaNotSet(pragma): "SQLite did not accept the required setting \(pragma)"

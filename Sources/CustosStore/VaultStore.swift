@@ -119,7 +119,7 @@ public final class VaultStore: Sendable {
         } catch let error as StoreError {
             throw error
         } catch {
-            throw StoreError.io("cannot read \(path)")
+            throw StoreError.from(error, doing: "read \(path)")
         }
     }
 

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Fault injection against the built `custos` (make torture; CI runs it at this size).
+# 1. SIGKILL of `subject import` and `subject add` at random moments: afterwards the vault and
+#    keyring agree, the same file imports (or is already complete), `audit verify` holds.
+# 2. A full disk under the vault during an import (a small tmpfs): a clear error, nothing stored,
+#    and the import succeeds once there is room.
+# 3. Output that cannot be written (/dev/full): exit 1 with a true message, no crash.
+# 4. File modes: every file a command writes that may hold personal data is 0600.
+set -uo pipefail
+CUSTOS=${CUSTOS:-$(pwd)/.build/debug/custos}
+REPO=$(pwd)
+POLICY=$REPO/policies/invorderingsbedrijf
+KILLS=${TORTURE_KILLS:-30}
+ROWS=${TORTURE_ROWS:-3000}
+passed=0; failed=0
+ok()   { passed=$((passed + 1)); echo "ok: $*"; }
+fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
+work=$(mktemp -d); trap 'umount "$work/full" 2>/dev/null; rm -rf "$work"' EXIT
+cd "$work"
+
+q() {  # q DB SQL: one value, through Python's sqlite3 (no sqlite3 binary needed)
+  python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$1" "$2" 2>/dev/null || echo "?"
+}
+people() {  # people FILE COUNT PREFIX
+  { echo "id,category,event:file-opened,person_name,email,bank_account"
+    for i in $(seq 1 "$2"); do echo "$3-$i,debtor,2025-01-10,Person $i,p$i@example.nl,NL91ABNA04171643$((i % 100))"; done; } > "$1"
+}
+
+# 1. SIGKILL during import and add.
+mkdir kill && cd kill
+"$CUSTOS" init --policies "$POLICY" >/dev/null || { fail "init"; exit 1; }
+people big.csv "$ROWS" D
+# Kill moments spread over the whole import: time one first.
+mkdir ../timing && (cd ../timing && "$CUSTOS" init --policies "$POLICY" >/dev/null && start=$(date +%s%N) &&
+  "$CUSTOS" subject import ../kill/big.csv >/dev/null && echo $(( ($(date +%s%N) - start) / 1000000 )) > ../import-ms)
+window=$(( $(cat ../import-ms) * 12 / 10 ))
+echo "one import of $ROWS subjects takes $(cat ../import-ms) ms; kills land in 0..$window ms"
+left_pending=0
+for round in $(seq 1 "$KILLS"); do
+  "$CUSTOS" subject import big.csv >/dev/null 2>&1 &
+  pid=$!
+  ms=$(( (RANDOM * 32768 + RANDOM) % window ))
+  sleep "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
+  kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+  "$CUSTOS" subject add --id "A-$round" --category debtor --set email=a$round@example.nl >/dev/null 2>&1 &
+  pid=$!
+  sleep "0.0$((RANDOM % 10))"
+  kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+  pending=$(q custos.keys.db "SELECT COUNT(*) FROM subject_keys WHERE pending = 1")
+  [ "$pending" != 0 ] && [ "$pending" != "?" ] && left_pending=$((left_pending + 1))
+  # The next command repairs: the vault and keyring agree, whatever the kill left.
+  out=$("$CUSTOS" audit verify 2>&1); status=$?
+  if [ $status -ne 0 ]; then fail "round $round: audit verify after SIGKILL: $out"; break; fi
+  count=$(q custos.db "SELECT COUNT(*) FROM subjects WHERE id LIKE 'D-%'" || echo "?")
+  if [ "$count" != 0 ] && [ "$count" != "$ROWS" ]; then fail "round $round: a partial import of $count subjects"; break; fi
+  if [ "$count" = "$ROWS" ]; then  # it finished before the kill: start over so later kills land mid-import
+    cd .. && rm -rf kill && mkdir kill && cd kill && "$CUSTOS" init --policies "$POLICY" >/dev/null && people big.csv "$ROWS" D
+  fi
+done
+[ $failed -eq 0 ] && ok "$KILLS SIGKILLs of import and add: vault and keyring agree, no partial import ($left_pending kills left pending keys that the next open settled)"
+out=$("$CUSTOS" subject import big.csv 2>&1) && ok "the killed import's file imports afterwards" || fail "re-import after kills: $out"
+"$CUSTOS" audit verify >/dev/null 2>&1 && ok "audit verify after the re-import" || fail "audit verify after the re-import"
+cd ..
+
+# 2. A full disk under the vault.
+mkdir full
+if mount -t tmpfs -o size=1200k tmpfs full 2>/dev/null; then
+  cd full
+  "$CUSTOS" init --policies "$POLICY" >/dev/null
+  people "$work/huge.csv" 20000 F
+  out=$("$CUSTOS" subject import "$work/huge.csv" 2>&1); status=$?
+  if [ $status -eq 1 ] && echo "$out" | grep -q "full" && ! echo "$out" | grep -q "example.nl"; then ok "full disk: exit 1 and a true message ($(echo "$out" | tail -1))"; else fail "full disk: status $status: $out"; fi
+  count=$(q custos.db "SELECT COUNT(*) FROM subjects")
+  keys=$(q custos.keys.db "SELECT COUNT(*) FROM subject_keys")
+  [ "$count" = 0 ] && [ "$keys" = 0 ] && ok "full disk: nothing stored, no orphan key" || fail "full disk: $count subjects, $keys keys left"
+  "$CUSTOS" audit verify >/dev/null 2>&1 && ok "full disk: audit verify holds" || fail "full disk: audit verify"
+  mount -o remount,size=64m "$work/full"
+  out=$("$CUSTOS" subject import "$work/huge.csv" 2>&1) && ok "with room again the same file imports" || fail "import after the disk had room: $out"
+  cd ..
+  umount full
+else
+  fail "cannot mount a tmpfs for the full-disk case (run as root)"
+fi
+
+# 3. Output that cannot be written.
+cd kill
+"$CUSTOS" event record --subject D-1 --name file-opened --effective 2025-01-10 >/dev/null 2>&1
+for command in "read --subject D-1 --purpose P-DEBT-COLLECT --fields email --actor collections-service" \
+               "report ropa" "subject show D-1" "policy show $POLICY" "audit verify" "request list" "consent list --subject D-1" \
+               "decide --policies $POLICY --request $REPO/examples/creditor-update.request.json --facts $REPO/examples/debtor.facts.json"; do
+  out=$("$CUSTOS" $command 2>&1 >/dev/full); status=$?
+  if [ $status -eq 1 ] && echo "$out" | grep -q "cannot write"; then ok "$command > /dev/full: exit 1"; else fail "$command > /dev/full: status $status: $out"; fi
+done
+printf '%s\n' "{\"request\": $(tr -d '\n' < "$REPO/examples/creditor-update.request.json"), \"facts\": $(tr -d '\n' < "$REPO/examples/debtor.facts.json")}" > line.jsonl
+out=$("$CUSTOS" decide --policies "$POLICY" --batch line.jsonl 2>&1 >/dev/full); status=$?
+if [ $status -eq 1 ] && echo "$out" | grep -q "cannot write"; then ok "decide --batch > /dev/full: exit 1"; else fail "decide --batch > /dev/full: status $status: $out"; fi
+cd ..
+
+# 4. File modes.
+cd kill
+"$CUSTOS" subject add --id PR-1 --category prospect --set email=els@example.nl >/dev/null
+"$CUSTOS" consent give --subject PR-1 --purpose P-NEWSLETTER-EMAIL --method checkbox-ticked --channel web-form --age 41 >/dev/null
+"$CUSTOS" consent receipt --subject PR-1 --purpose P-NEWSLETTER-EMAIL --out receipt.json >/dev/null
+"$CUSTOS" audit checkpoint --out head.json >/dev/null
+"$CUSTOS" report ropa --format html --out ropa.html >/dev/null
+id=$("$CUSTOS" request open --subject D-1 --type access --channel letter --identity-verified-by "case number" | cut -d' ' -f1)
+"$CUSTOS" request fulfil "$id" --out answers >/dev/null
+for file in custos.db custos.keys.db custos.key receipt.json head.json ropa.html answers/*; do
+  mode=$(stat -c %a "$file")
+  [ "$mode" = 600 ] && ok "mode of $file is 0600" || fail "mode of $file is $mode"
+done
+cd ..
+
+echo "torture: $passed passed, $failed failed"
+[ $failed -eq 0 ]
