@@ -139,6 +139,10 @@ struct NodeReader {
             sink.error(.invalidValue, "\(what) must be a period such as '5 years', '24 months' or '30 days', found '\(text)'", at: location(node))
             return nil
         }
+        guard duration.isWithinBounds else {
+            sink.error(.invalidValue, "\(what) is longer than \(CalendarDuration.longestYears) years ('\(text)'); no retention or validity lasts that long", at: location(node))
+            return nil
+        }
         return duration
     }
 

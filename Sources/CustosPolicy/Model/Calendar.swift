@@ -35,29 +35,46 @@ extension LocalDate {
 
     public var isWeekend: Bool { weekday >= 6 }
 
-    public func adding(days: Int) -> LocalDate { LocalDate(daysSinceEpoch: daysSinceEpoch + days) }
+    /// The furthest any date arithmetic goes, about 27 million years either way: dates are
+    /// clamped there instead of overflowing (a validated policy never comes near it).
+    static let dayLimit = 10_000_000_000
+
+    public func adding(days: Int) -> LocalDate {
+        LocalDate(daysSinceEpoch: Self.clamp(days, plus: daysSinceEpoch, limit: Self.dayLimit))
+    }
+
+    /// `value + offset`, kept within ±`limit` without trapping.
+    static func clamp(_ value: Int, plus offset: Int, limit: Int) -> Int {
+        let bounded = min(max(value, -limit), limit)
+        return min(max(bounded + offset, -limit), limit)
+    }
 
     /// Same day number `count` months later; the month's last day when it has no such day
     /// (Reg. 1182/71 Art. 3(2)(c): 31 January + 1 month = 28 or 29 February).
     public func adding(months count: Int) -> LocalDate {
-        let total = year * 12 + (month - 1) + count
+        let total = Self.clamp(count, plus: year * 12 + (month - 1), limit: Self.dayLimit / 30)
         let newYear = total >= 0 ? total / 12 : (total - 11) / 12
         let newMonth = total - newYear * 12 + 1
         let newDay = min(day, LocalDate.daysIn(month: newMonth, year: newYear))
         return LocalDate(year: newYear, month: newMonth, day: newDay)!
     }
 
+    static func saturatingProduct(_ a: Int, _ b: Int) -> Int {
+        let (product, overflow) = a.multipliedReportingOverflow(by: b)
+        return overflow ? ((a < 0) != (b < 0) ? Int.min : Int.max) : product
+    }
+
     public func adding(_ duration: CalendarDuration) -> LocalDate {
         switch duration.unit {
         case .day: adding(days: duration.amount)
-        case .week: adding(days: 7 * duration.amount)
+        case .week: adding(days: Self.saturatingProduct(7, duration.amount))
         case .month: adding(months: duration.amount)
-        case .year: adding(months: 12 * duration.amount)
+        case .year: adding(months: Self.saturatingProduct(12, duration.amount))
         }
     }
 
     public func subtracting(_ duration: CalendarDuration) -> LocalDate {
-        adding(CalendarDuration(-duration.amount, duration.unit))
+        adding(CalendarDuration(duration.amount == Int.min ? Int.max : -duration.amount, duration.unit))
     }
 
     /// Completed years from `self` (a birth date) to `date`; one turns N at the start of the

@@ -93,11 +93,27 @@ public struct CalendarDuration: Sendable, Hashable, Encodable, CustomStringConve
         self.init(n, unit)
     }
 
+    /// The longest period a policy may state: 1,000 years. Nothing the law keeps lasts
+    /// longer, and every date computed from a bounded period stays far inside `Int`.
+    public static let longestYears = 1000
+
+    /// Whether the period is at most `longestYears` long (and not negative).
+    public var isWithinBounds: Bool {
+        let limit = switch unit {
+        case .day: Self.longestYears * 366
+        case .week: Self.longestYears * 53
+        case .month: Self.longestYears * 12
+        case .year: Self.longestYears
+        }
+        return (0...limit).contains(amount)
+    }
+
     /// The length in months, for units that are whole months; nil for days and weeks.
+    /// Saturates rather than trapping for a period no validated policy holds.
     public var months: Int? {
         switch unit {
         case .month: amount
-        case .year: amount * 12
+        case .year: amount.multipliedReportingOverflow(by: 12).overflow ? (amount < 0 ? Int.min : Int.max) : amount * 12
         case .day, .week: nil
         }
     }
