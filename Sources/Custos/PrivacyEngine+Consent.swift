@@ -50,7 +50,17 @@ public enum ConsentOutcome: Sendable, Equatable {
 
 public enum ConsentError: Error, Sendable, CustomStringConvertible {
     case effectiveInFuture
-    public var description: String { "a consent or withdrawal cannot take effect in the future" }
+    /// A purpose id the policy does not declare at all: the caller's typo, refused before
+    /// anything is stored (UNKNOWN_ID).
+    case unknownPurpose(String, suggestion: String?)
+
+    public var description: String {
+        switch self {
+        case .effectiveInFuture: "a consent or withdrawal cannot take effect in the future"
+        case let .unknownPurpose(id, suggestion):
+            "[UNKNOWN_ID] purpose '\(id)' is not declared in the policy\(suggestion.map { "; did you mean '\($0)'?" } ?? ""); nothing was recorded"
+        }
+    }
 }
 
 extension PrivacyEngine {
@@ -68,6 +78,7 @@ extension PrivacyEngine {
         let now = clock()
         let effective = grant.effective ?? now
         guard effective <= now else { throw ConsentError.effectiveInFuture }
+        try refuseUnknownPurposes(grant.purposes)
         guard let facts = try store.vault.facts(of: grant.subject), let subject = facts.subject else { throw StoreError.subjectUnknown(grant.subject) }
         let birthDate = store.vault.openFields(["birth_date"], of: grant.subject).values["birth_date"].flatMap(LocalDate.init(parsing:))
         let current = try store.vault.consentState(of: grant.subject)
@@ -95,6 +106,13 @@ extension PrivacyEngine {
         }
         try store.vault.appendConsentEvents(accepted)
         return outcomes
+    }
+
+    /// Throws for the first purpose id the policy does not declare at all.
+    func refuseUnknownPurposes(_ purposes: [String]) throws {
+        for purpose in purposes where policy.purposes.id(purpose) == nil {
+            throw ConsentError.unknownPurpose(purpose, suggestion: closestMatch(to: purpose, in: policy.purposes.names))
+        }
     }
 
     private struct Refusal: Error {
@@ -142,6 +160,7 @@ extension PrivacyEngine {
                                 effective: Instant? = nil, by actor: String) throws {
         let now = clock()
         let at = min(effective ?? now, now)  // a withdrawal is effective no later than when it is recorded
+        try refuseUnknownPurposes(purposes)
         try store.vault.appendConsentEvents(purposes.map { purpose in
             ConsentLedgerEvent(subject: subject, purpose: purpose, state: .withdrawn, channel: channel, evidence: evidence,
                                recordedAt: now, effectiveAt: at, recordedBy: actor)

@@ -59,7 +59,7 @@ extension ExitStatus {
         switch error {
         case StoreError.wrongMasterKey, StoreError.integrity: return integrityFailure
         case is EngineError: return invalidPolicy
-        case is SweepRefused: return denied
+        case is SweepRefused, ConsentError.unknownPurpose: return denied
         default: return runtimeError
         }
     }

@@ -8,6 +8,11 @@ public import CustosPolicy
 ///                               purpose: "P-DEBT-COLLECT", fields: ["email", "bank_account"])
 /// ```
 public struct DecisionRequest: Sendable, Hashable, Codable {
+    /// The most fields one request may name (docs/decisions.md). A policy declares a few
+    /// dozen; a request naming thousands is a caller's bug or an attack, refused before any
+    /// work: the evaluator denies it with ENGINE_ERROR and the readers refuse it.
+    public static let maximumFields = 1000
+
     public var actor: String
     public var action: Action
     public var subject: String
@@ -59,6 +64,9 @@ public struct DecisionRequest: Sendable, Hashable, Codable {
         subject = try c.decodeIfPresent(String.self, forKey: .subject) ?? ""
         purpose = try c.decode(String.self, forKey: .purpose)
         fields = try c.decodeIfPresent([String].self, forKey: .fields) ?? []
+        guard fields.count <= Self.maximumFields else {
+            throw DecodingError.dataCorruptedError(forKey: .fields, in: c, debugDescription: "not more than \(Self.maximumFields) fields in one request")
+        }
         recipient = try c.decodeIfPresent(String.self, forKey: .recipient)
         destination = try c.decodeIfPresent(String.self, forKey: .destination)
         procedure = try c.decodeIfPresent(String.self, forKey: .procedure)

@@ -3,9 +3,13 @@ import CustosPolicy
 extension Evaluation {
     /// Step 1: the purpose, subject and fields exist; erased fields are gone.
     mutating func resolve() {
+        if request.fields.count > DecisionRequest.maximumFields {
+            blockAll(.engineError, "the request names \(request.fields.count) fields; at most \(DecisionRequest.maximumFields) are allowed")
+        }
         if purposeId == nil {
             blockAll(.purposeNotDeclared, "purpose '\(request.purpose)' is not declared in the policy")
         }
+        unknownIds()
         if let subject = facts.subject {
             if subject.id != request.subject {
                 blockAll(.subjectUnknown, "the facts describe subject '\(subject.id)', not '\(request.subject)'")
@@ -24,6 +28,31 @@ extension Evaluation {
             } else if let provenance = provenanceIndex(of: index), let kept = facts.fields[provenance].keptFor, !kept.contains(request.purpose) {
                 block(field: index, .fieldErased, "field '\(fieldNames[index])' was erased except for \(kept.joined(separator: ", "))")
             }
+        }
+    }
+
+    /// UNKNOWN_ID beside the legal refusal, for each id the policy does not declare at all,
+    /// with the nearest declared one: a calling service can tell its typo from a refusal.
+    mutating func unknownIds() {
+        func hint(_ id: String, in interner: Interner) -> String {
+            closestMatch(to: id, in: interner.names).map { " (did you mean '\($0)'?)" } ?? ""
+        }
+        var parts: [String] = []
+        if purposeId == nil { parts.append("purpose '\(request.purpose)'\(hint(request.purpose, in: policy.purposes))") }
+        if policy.actors.id(request.actor) == nil { parts.append("actor '\(request.actor)'\(hint(request.actor, in: policy.actors))") }
+        if request.action == .share, let recipient = request.recipient, policy.recipients.id(recipient) == nil {
+            parts.append("recipient '\(recipient)'\(hint(recipient, in: policy.recipients))")
+        }
+        let wholeRequest = !parts.isEmpty
+        let unknown = fieldIds.indices.filter { fieldIds[$0] == nil }
+        parts += unknown.prefix(5).map { "field '\(fieldNames[$0])'\(hint(fieldNames[$0], in: policy.fields))" }
+        if unknown.count > 5 { parts.append("\(unknown.count - 5) more fields") }
+        guard !parts.isEmpty else { return }
+        let explanation = Explanation("not declared in the policy: \(parts.joined(separator: ", "))")
+        if wholeRequest {
+            inform(.unknownId, explanation)
+        } else {
+            for index in unknown { inform(.unknownId, explanation, field: index) }
         }
     }
 

@@ -67,11 +67,10 @@ struct Evaluation: ~Copyable {
         factsPointer = facts
         self.at = at
         date = policy.localDate(of: at)
-        // A handful of fields: a linear scan beats hashing.
-        let requested = request.pointee.fields
-        let repeats = requested.indices.contains { index in requested[..<index].contains(requested[index]) }
-        // Without repeats (nearly always) the request's own array is shared, not copied.
-        fieldNames = repeats ? requested.reduce(into: []) { names, field in if !names.contains(field) { names.append(field) } } : requested
+        // A handful of fields: a linear scan beats hashing; past that, a set keeps it linear.
+        // A request over the limit is cut to nothing here and denied by `resolve`.
+        let requested = request.pointee.fields.count <= DecisionRequest.maximumFields ? request.pointee.fields : []
+        fieldNames = Self.withoutRepeats(requested)
         fieldIds = FieldIds(fieldNames, in: policy.fields)
         let purposeId = policy.purposes.id(request.pointee.purpose)
         self.purposeId = purposeId
@@ -81,6 +80,18 @@ struct Evaluation: ~Copyable {
         } else {
             subjectId = nil
         }
+    }
+
+    /// The fields in request order, each once. Without repeats (nearly always) the request's
+    /// own array is shared, not copied.
+    static func withoutRepeats(_ requested: [String]) -> [String] {
+        if requested.count <= 16 {
+            let repeats = requested.indices.contains { index in requested[..<index].contains(requested[index]) }
+            return repeats ? requested.reduce(into: []) { names, field in if !names.contains(field) { names.append(field) } } : requested
+        }
+        var seen = Set<String>(minimumCapacity: requested.count)
+        let unique = requested.filter { seen.insert($0).inserted }
+        return unique.count == requested.count ? requested : unique
     }
 
     /// The requested purpose, compiled; held by reference, so every step reads it for free.

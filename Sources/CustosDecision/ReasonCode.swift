@@ -83,6 +83,9 @@ public enum ReasonCode: String, Sendable, Hashable, Codable, CaseIterable {
     case erasurePartialLegalObligation = "ERASURE_PARTIAL_LEGAL_OBLIGATION"
     case erasurePartialLegalClaims = "ERASURE_PARTIAL_LEGAL_CLAIMS"
     case erasureFull = "ERASURE_FULL"
+    // The caller's mistake (project addition, docs/decisions.md): an id the policy does not
+    // declare at all. It never decides; it accompanies the legal code that does.
+    case unknownId = "UNKNOWN_ID"
 
     /// Whether the code denies what it applies to.
     public var isBlocking: Bool {
@@ -90,7 +93,7 @@ public enum ReasonCode: String, Sendable, Hashable, Codable, CaseIterable {
         case .allowLegalBasis, .minimisationFieldsFiltered, .intraEEA, .transferAdequacy, .transferDPF, .transferSCC,
              .transferBCR, .transferDerogationLegalClaims, .retentionLegalHold, .restrictionExceptionLegalClaims,
              .specialCategoryLegalClaims, .objectionOverriddenLegalClaims, .processorUnderArt28, .admHumanReview, .softOptIn,
-             .suppressionAllowed:
+             .suppressionAllowed, .unknownId:
             false
         default:
             true
@@ -173,6 +176,7 @@ public enum ReasonCode: String, Sendable, Hashable, Codable, CaseIterable {
         case .erasurePartialLegalObligation: "Art. 17(3)(b)"
         case .erasurePartialLegalClaims: "Art. 17(3)(e)"
         case .erasureFull: "Art. 17(1)"
+        case .unknownId: "none: the request names an id the policy does not declare"
         }
     }
 }

@@ -52,6 +52,14 @@ struct ReferenceEvaluator {
 
         // 1
         if purpose == nil { state.all(.purposeNotDeclared) }
+        // UNKNOWN_ID: ids the policy does not declare at all, beside the legal codes.
+        let unknownFields = state.fields.filter { field in !policy.fields.contains { $0.id.id == field } }
+        let unknownRecipient = action == .share && request.recipient.map { name in !policy.recipients.contains { $0.id.id == name } } == true
+        if purpose == nil || !policy.actors.contains(where: { $0.id.id == request.actor }) || unknownRecipient {
+            state.all(.unknownId)
+        } else {
+            for field in unknownFields { state.one(field, .unknownId) }
+        }
         if let subject = facts.subject {
             if subject.id != request.subject || category == nil { state.all(.subjectUnknown) }
         } else {
