@@ -49,9 +49,11 @@ public final class PrivacyEngine: Sendable {
     /// key, and records the policy folder.
     public static func initialise(vault: String, keyring: String? = nil, masterKey: MasterKeySource, policies: String,
                                   simulation: Bool = false, clock: @escaping @Sendable () -> Instant = { .now }) throws -> PrivacyEngine {
-        let compiled = try compile(policies)
+        // Recorded absolute, so commands run from any folder find it.
+        let absolute = URL(fileURLWithPath: policies).standardizedFileURL.path
+        let compiled = try compile(absolute)
         let store = try VaultStore.create(vault: vault, keyring: keyring ?? defaultKeyring(vault), masterKey: masterKey, policy: compiled,
-                                          policyFolder: policies, simulation: simulation, now: clock())
+                                          policyFolder: absolute, simulation: simulation, now: clock())
         return PrivacyEngine(store: store, policy: compiled, clock: clock)
     }
 
@@ -68,6 +70,9 @@ public final class PrivacyEngine: Sendable {
     public static func compilePolicy(_ folder: String) throws -> CompiledPolicy { try compile(folder) }
 
     static func compile(_ folder: String) throws -> CompiledPolicy {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) else { throw EngineError.policyNotFound(folder) }
+        guard isFolder.boolValue else { throw EngineError.policyNotAFolder(folder) }
         let loaded = PolicyLoader.load(directory: folder)
         guard let compiled = loaded.compiled else { throw EngineError.invalidPolicy(folder, loaded.diagnostics.errors) }
         return compiled
@@ -121,12 +126,15 @@ public final class PrivacyEngine: Sendable {
             return try store.inWriteTransaction { transaction -> GatedResult in
                 let (decision, values) = evaluate(request, at: at, releaseValues: releaseValues) { (try transaction.facts(of: request.subject), nil) }
                 let seq = try transaction.append(decision, at: at)
-                if decision.outcome != .deny, let recipient = request.recipient {
+                // A disclosure is what was released: only a share that hands values over
+                // records one (never `decide`), and only of the fields it actually released.
+                let released = decision.permittedFields.filter { values[$0] != nil }
+                if releaseValues, decision.outcome != .deny, !released.isEmpty, let recipient = request.recipient {
                     let declared: String? = policy.policy.recipient(recipient).flatMap { r in
                         if case let .fixed(country) = r.country { country } else { nil }
                     }
                     try transaction.recordDisclosure(
-                        DisclosureRecord(recipient: recipient, purpose: request.purpose, fields: decision.permittedFields,
+                        DisclosureRecord(recipient: recipient, purpose: request.purpose, fields: released,
                                          destination: request.destination ?? declared, mechanism: Self.mechanism(of: decision),
                                          procedure: request.procedure),
                         subject: request.subject, seq: seq, at: at)
@@ -229,7 +237,11 @@ public final class PrivacyEngine: Sendable {
 
     public func verify(_ checkpoint: AuditCheckpoint) throws -> CheckpointVerification { try store.verify(checkpoint) }
 
-    public func rotateMasterKey(to source: MasterKeySource) throws -> Int { try store.rotateMasterKey(to: source, at: clock()) }
+    /// Rotates the master key (`VaultStore.rotateMasterKey`); `resume` finishes a rotation
+    /// that was interrupted after it wrote the new key file.
+    public func rotateMasterKey(to source: MasterKeySource, resume: Bool = false) throws -> Int {
+        try store.rotateMasterKey(to: source, resume: resume, at: clock())
+    }
 
     /// Crypto-shreds a whole subject: the primitive erasure requests build on.
     public func shred(subject: String) throws { try store.shred(subject: subject, at: clock()) }
@@ -238,10 +250,14 @@ public final class PrivacyEngine: Sendable {
 /// Failures of the engine facade.
 public enum EngineError: Error, Sendable, CustomStringConvertible {
     case invalidPolicy(String, [Diagnostic])
+    case policyNotFound(String)
+    case policyNotAFolder(String)
 
     public var description: String {
         switch self {
         case let .invalidPolicy(folder, errors): "policy '\(folder)' is invalid (\(errors.count) errors); run 'custos policy check \(folder)'"
+        case let .policyNotFound(folder): "policy folder '\(folder)' not found"
+        case let .policyNotAFolder(path): "'\(path)' is not a policy folder (a folder of YAML files)"
         }
     }
 }

@@ -94,10 +94,17 @@ struct Keys: ParsableCommand {
 struct KeysRotate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rotate", abstract: "Rewrap every key under a new master key version and retire the old one.",
-        discussion: "The new key is written to --new-key-file (mode 0600), or derived from CUSTOS_NEW_PASSPHRASE. Afterwards use the new key.\n\nExample:\n  custos keys rotate --new-key-file custos.key.2026")
+        discussion: """
+        The new key is written to --new-key-file (mode 0600; an existing file is refused), or derived from CUSTOS_NEW_PASSPHRASE. The keyring is rewrapped in one transaction: if the command is interrupted, either the old key still opens the vault, or the rotation finished. If it was interrupted after writing the new key file, run the same command with --resume to finish. Afterwards the command checks that the new key opens the vault and the old one no longer does; keep the old key only as long as keyring backups made with it.
+
+        Examples:
+          custos keys rotate --new-key-file custos.key.2026
+          custos keys rotate --new-key-file custos.key.2026 --resume    # after an interruption
+        """)
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "Where to create the new master key file.") var newKeyFile: String?
+    @Option(help: "Where to create the new master key file; it must not exist yet.") var newKeyFile: String?
+    @Flag(help: "Finish a rotation that was interrupted after it wrote --new-key-file.") var resume = false
 
     func run() throws {
         let source: MasterKeySource
@@ -109,11 +116,37 @@ struct KeysRotate: ParsableCommand {
             throw ValidationError("give --new-key-file PATH or set CUSTOS_NEW_PASSPHRASE")
         }
         let engine = try global.openEngine()
+        let version: Int
         do {
-            let version = try engine.rotateMasterKey(to: source)
-            try emit("every key is now wrapped under master key version \(version); older versions are retired")
+            version = try engine.rotateMasterKey(to: source, resume: resume)
+        } catch let error as StoreError where error == .rotationComplete(newKeyFile ?? "") {
+            try emit(error.description)
+            return
         } catch {
             throw ExitStatus.report(error)
         }
+        // Say what changed, checked rather than assumed: the new key opens, the old one does not.
+        let newOpens = (try? PrivacyEngine.open(vault: global.db, masterKey: source)) != nil
+        let oldOpens = (try? PrivacyEngine.open(vault: global.db, masterKey: global.masterKey)) != nil
+        let newName = newKeyFile.map { "the key file \($0)" } ?? "the new passphrase (CUSTOS_NEW_PASSPHRASE)"
+        let oldName: String = if case let .file(path) = global.masterKey { "the old key file \(path)" } else { "the old passphrase" }
+        guard newOpens, !oldOpens else {
+            StandardError.error("after rotating to master key version \(version), \(newName) \(newOpens ? "opens" : "does NOT open") the vault and \(oldName) \(oldOpens ? "still opens" : "does not open") it")
+            throw ExitStatus.integrityFailure
+        }
+        if global.output == .json {
+            try emit(KebabJSON.string(KeyRotation(masterVersion: version, opensWith: newKeyFile ?? "CUSTOS_NEW_PASSPHRASE", oldKeyOpens: false)))
+            return
+        }
+        try emit("every key is now wrapped under master key version \(version); older versions are retired")
+        try emit("the vault now opens with \(newName): use it from now on (--key-file, or CUSTOS_KEY_FILE / CUSTOS_PASSPHRASE)")
+        try emit("\(oldName) no longer opens this keyring; keep it only as long as keyring backups made before now")
     }
+}
+
+/// What `keys rotate -o json` prints.
+struct KeyRotation: Encodable {
+    let masterVersion: Int
+    let opensWith: String
+    let oldKeyOpens: Bool
 }

@@ -49,7 +49,7 @@ struct Decide: ParsableCommand {
         guard let folder = global.policyFolder else {
             throw ValidationError("give the policy with --policies DIR (or CUSTOS_POLICIES)")
         }
-        let loaded = Custos.checkPolicy(directory: folder)
+        let loaded = Custos.checkPolicy(directory: try existingPolicyFolder(folder))
         guard let compiled = loaded.compiled else {
             for diagnostic in loaded.diagnostics.errors { StandardError.write(diagnostic.description) }
             StandardError.error("policy '\(folder)' is invalid")

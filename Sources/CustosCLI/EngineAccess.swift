@@ -58,6 +58,7 @@ extension ExitStatus {
         StandardError.error(String(describing: error))
         switch error {
         case StoreError.wrongMasterKey, StoreError.integrity: return integrityFailure
+        case EngineError.policyNotFound, EngineError.policyNotAFolder: return runtimeError
         case is EngineError: return invalidPolicy
         case is SweepRefused, ConsentError.unknownPurpose: return denied
         default: return runtimeError

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Custos
 
 struct PolicyCommand: ParsableCommand {
@@ -11,8 +12,22 @@ struct PolicyCommand: ParsableCommand {
 
 /// The policy folder from the argument, else `--policies` / CUSTOS_POLICIES.
 private func policyDirectory(_ argument: String?, _ global: GlobalOptions) throws -> String {
-    if let directory = argument ?? global.policyFolder { return directory }
+    if let directory = argument ?? global.policyFolder { return try existingPolicyFolder(directory) }
     throw ValidationError("give the policy folder, e.g. 'custos policy check policies/invorderingsbedrijf', or set --policies")
+}
+
+/// A policy folder that exists; a missing one is "not found" (exit 1), never "invalid".
+func existingPolicyFolder(_ path: String) throws -> String {
+    var isFolder: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+        StandardError.error("policy folder '\(path)' not found")
+        throw ExitStatus.runtimeError
+    }
+    guard isFolder.boolValue else {
+        StandardError.error("'\(path)' is not a policy folder (a folder of YAML files)")
+        throw ExitStatus.runtimeError
+    }
+    return path
 }
 
 /// Prints every diagnostic to standard error, one line each.

@@ -28,8 +28,12 @@ struct PolicyTest: ParsableCommand {
         }
         var passed = 0, failed = 0
         for target in targets {
+            guard FileManager.default.fileExists(atPath: target) else {
+                StandardError.error("'\(target)' not found: give a policy folder, its tests folder or test files")
+                throw ExitStatus.runtimeError
+            }
             let (policyFolder, testPath) = Self.resolve(target, explicitPolicy: global.policyFolder)
-            let loaded = Custos.checkPolicy(directory: policyFolder)
+            let loaded = Custos.checkPolicy(directory: try existingPolicyFolder(policyFolder))
             guard let compiled = loaded.compiled else {
                 for diagnostic in loaded.diagnostics.errors { StandardError.write(diagnostic.description) }
                 StandardError.error("policy '\(policyFolder)' is invalid; its tests cannot run")

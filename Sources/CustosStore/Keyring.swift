@@ -201,6 +201,11 @@ public final class Keyring: Sendable {
         return newVersion
     }
 
+    /// Whether `key` is one of the master versions this keyring already uses.
+    func opens(with key: SecretKey) -> Bool {
+        masters.values.contains { $0.isEqual(to: key) }
+    }
+
     /// Counts of subject keys per master version, for reports and tests.
     public func keysPerMasterVersion() throws -> [Int: Int] {
         try pool.read { db in

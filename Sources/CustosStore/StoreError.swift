@@ -8,6 +8,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case keyFileMissing(String)
     case keyFileTooOpen(path: String, mode: String)
     case keyFileMalformed(String)
+    case keyFileExists(String)
+    case rotationComplete(String)
     case keyFileNotOwned(path: String, owner: Int)
     case wrongMasterKey
     case pragmaNotSet(String)
@@ -30,6 +32,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .keyFileMissing(path): "master key file \(path) does not exist"
         case let .keyFileTooOpen(path, mode): "master key file \(path) has mode \(mode); it must be readable by its owner only: chmod 600 \(path)"
         case let .keyFileNotOwned(path, owner): "master key file \(path) belongs to user \(owner), not to the user running Custos (\(geteuid())) or root; refusing to use it"
+        case let .keyFileExists(path): "\(path) already exists; a rotation writes a new key file and never reuses or overwrites one (if an interrupted rotation wrote it, finish with --resume)"
+        case let .rotationComplete(path): "the keyring already opens with \(path): the rotation is complete"
         case let .keyFileMalformed(path): "master key file \(path) does not hold a 32-byte key"
         case .wrongMasterKey: "the master key does not open this keyring (wrong key file or passphrase)"
         case let .pragmaNotSet(pragma): "SQLite did not accept the required setting \(pragma)"

@@ -225,10 +225,18 @@ public final class VaultStore: Sendable {
     }
 
     /// Rotates the master key to a new key file (or passphrase) and retires old versions.
-    public func rotateMasterKey(to source: MasterKeySource, at now: Instant) throws -> Int {
+    /// A new key file is created (mode 0600, synced) before the keyring changes; an existing
+    /// file is refused unless `resume` says it is the key an interrupted rotation wrote. The
+    /// keyring is rewrapped in one transaction, so a kill at any moment leaves either the old
+    /// key or the new one opening the vault.
+    public func rotateMasterKey(to source: MasterKeySource, resume: Bool = false, at now: Instant) throws -> Int {
         switch source {
         case let .file(path):
-            let key = FileManager.default.fileExists(atPath: path) ? try MasterKeyFile.load(from: path) : try MasterKeyFile.create(at: path)
+            let exists = FileManager.default.fileExists(atPath: path)
+            if exists && !resume { throw StoreError.keyFileExists(path) }
+            if !exists && resume { throw StoreError.keyFileMissing(path) }
+            let key = exists ? try MasterKeyFile.load(from: path) : try MasterKeyFile.create(at: path)
+            if keyring.opens(with: key) { throw StoreError.rotationComplete(path) }
             return try keyring.rotate(to: key, source: "file", salt: nil, now: now)
         case let .passphrase(bytes):
             var copy = bytes

@@ -62,6 +62,36 @@ out=$("$CUSTOS" subject import big.csv 2>&1) && ok "the killed import's file imp
 "$CUSTOS" audit verify >/dev/null 2>&1 && ok "audit verify after the re-import" || fail "audit verify after the re-import"
 cd ..
 
+# 1b. SIGKILL during key rotation: either the old key still opens the vault, or the rotation
+#     finished; a rotation killed after writing its key file finishes with --resume.
+cd kill
+key=custos.key
+rotations_resumed=0
+for round in $(seq 1 6); do
+  "$CUSTOS" keys rotate --key-file "$key" --new-key-file "new-$round.key" >/dev/null 2>&1 &
+  pid=$!
+  sleep "0.$(printf '%03d' $((RANDOM % 400)))"
+  kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+  if "$CUSTOS" audit verify --key-file "new-$round.key" >/dev/null 2>&1; then
+    key="new-$round.key"
+  elif "$CUSTOS" audit verify --key-file "$key" >/dev/null 2>&1; then
+    if [ -f "new-$round.key" ]; then
+      if "$CUSTOS" keys rotate --key-file "$key" --new-key-file "new-$round.key" --resume >/dev/null 2>&1 && "$CUSTOS" audit verify --key-file "new-$round.key" >/dev/null 2>&1; then
+        key="new-$round.key"; rotations_resumed=$((rotations_resumed + 1))
+      else
+        fail "rotation round $round: --resume did not finish the rotation"
+      fi
+    fi
+  else
+    fail "rotation round $round: neither the old nor the new key opens the vault"
+  fi
+done
+ok "6 SIGKILLs of keys rotate: the old or the new key always opened the vault ($rotations_resumed finished with --resume)"
+out=$("$CUSTOS" read --key-file "$key" --subject D-1 --purpose P-DEBT-COLLECT --fields email --actor collections-service 2>&1)
+echo "$out" | grep -q "email: p1@example.nl" && ok "after the rotations D-1's value opens with $key" || fail "value after rotations: $out"
+cp "$key" custos.key.current && mv custos.key.current custos.key && chmod 600 custos.key
+cd ..
+
 # 2. A full disk under the vault.
 mkdir full
 if mount -t tmpfs -o size=1200k tmpfs full 2>/dev/null; then
