@@ -30,6 +30,8 @@ public struct GatedResult: Sendable {
 public final class PrivacyEngine: Sendable {
     public let store: VaultStore
     public let policy: CompiledPolicy
+    /// The policy folder this engine decides under.
+    public let policyFolder: String
     let evaluator: Evaluator
     let clock: @Sendable () -> Instant
 
@@ -38,9 +40,10 @@ public final class PrivacyEngine: Sendable {
         vault.hasSuffix(".db") ? String(vault.dropLast(3)) + ".keys.db" : vault + ".keys"
     }
 
-    init(store: VaultStore, policy: CompiledPolicy, clock: @escaping @Sendable () -> Instant) {
+    init(store: VaultStore, policy: CompiledPolicy, policyFolder: String, clock: @escaping @Sendable () -> Instant) {
         self.store = store
         self.policy = policy
+        self.policyFolder = policyFolder
         evaluator = Evaluator(policy: policy)
         self.clock = clock
     }
@@ -54,7 +57,7 @@ public final class PrivacyEngine: Sendable {
         let compiled = try compile(absolute)
         let store = try VaultStore.create(vault: vault, keyring: keyring ?? defaultKeyring(vault), masterKey: masterKey, policy: compiled,
                                           policyFolder: absolute, simulation: simulation, now: clock())
-        return PrivacyEngine(store: store, policy: compiled, clock: clock)
+        return PrivacyEngine(store: store, policy: compiled, policyFolder: absolute, clock: clock)
     }
 
     /// Opens a vault. The policy folder defaults to the one recorded by `initialise`.
@@ -63,7 +66,7 @@ public final class PrivacyEngine: Sendable {
         let folder = try policies ?? VaultStore.recordedPolicyFolder(vault: vault)
         let compiled = try compile(folder)
         let store = try VaultStore.open(vault: vault, keyring: keyring ?? defaultKeyring(vault), masterKey: masterKey, policy: compiled)
-        return PrivacyEngine(store: store, policy: compiled, clock: clock)
+        return PrivacyEngine(store: store, policy: compiled, policyFolder: folder, clock: clock)
     }
 
     /// Loads, validates and compiles a policy folder; an invalid one throws with its errors.

@@ -7,6 +7,17 @@ public enum ReportKind: String, Sendable, CaseIterable {
     case ropa, activity, transfers, requests, consent
 }
 
+/// A report that cannot be made as asked.
+public enum ReportError: Error, Sendable, CustomStringConvertible {
+    case unknownSubject(String)
+
+    public var description: String {
+        switch self {
+        case let .unknownSubject(id): "subject \(id) is neither in the vault nor in the decision log"
+        }
+    }
+}
+
 extension PrivacyEngine {
     /// Builds a report from the policy and the vault, read only. Every report states the
     /// policy digest, the engine and SQLite versions, whether the decision log verifies and
@@ -34,7 +45,16 @@ extension PrivacyEngine {
         case .ropa:
             return RopaReport.build(context)
         case .activity:
-            return ActivityReport.build(context, entries: try store.logEntries(from: from, to: until), subject: subject)
+            var entries = try store.logEntries(from: from, to: until)
+            if let subject {
+                // Only that subject's trail; a subject neither in the vault nor in the log is
+                // the caller's mistake, not an empty trail.
+                entries = entries.filter { $0.subject == subject }
+                if try store.vault.facts(of: subject) == nil, try !store.logEntries(from: nil, to: nil).contains(where: { $0.subject == subject }) {
+                    throw ReportError.unknownSubject(subject)
+                }
+            }
+            return ActivityReport.build(context, entries: entries, subject: subject)
         case .transfers:
             return TransfersReport.build(context, disclosures: try store.disclosures(from: nil, to: until))
         case .requests:

@@ -23,9 +23,11 @@ struct AuditVerify: ParsableCommand {
             StandardError.error("decision log broken at entry \(verification.firstBroken ?? 0): \(verification.problem ?? "")")
             throw ExitStatus.integrityFailure
         }
-        try emit("decision log intact: \(verification.entries) entries, head #\(verification.headSeq) \(verification.headHash)")
+        var lines = ["decision log intact: \(verification.entries) entries, head #\(verification.headSeq) \(verification.headHash)"]
+        var json: [String: Any] = ["log": ["intact": true, "entries": verification.entries, "head-seq": verification.headSeq, "head-hash": verification.headHash]]
         if let anchor = verification.anchor {
-            try emit("entries up to #\(anchor.seq) (before \(anchor.prunedBefore)) were pruned under the log's retention; their signed head verifies")
+            lines.append("entries up to #\(anchor.seq) (before \(anchor.prunedBefore)) were pruned under the log's retention; their signed head verifies")
+            json["pruned-up-to"] = anchor.seq
         }
         let agreement: KeyringAgreement
         do { agreement = try engine.keyringAgreement() } catch { throw ExitStatus.report(error) }
@@ -39,32 +41,42 @@ struct AuditVerify: ParsableCommand {
             }
             throw ExitStatus.integrityFailure
         }
-        try emit("vault and keyring agree: every subject has its key")
-        guard let checkpoint else { return }
-        guard let data = FileManager.default.contents(atPath: checkpoint),
-              let parsed = try? JSONDecoder().decode(AuditCheckpoint.self, from: data) else {
-            StandardError.error("cannot read checkpoint '\(checkpoint)'")
+        lines.append("vault and keyring agree: every subject has its key")
+        json["keyring-agrees"] = true
+        if let checkpoint {
+            let (line, status) = try verify(checkpoint, engine)
+            lines.append(line)
+            json["checkpoint"] = status
+        }
+        try answer(global.output, lines, json: json)
+    }
+
+    /// The checkpoint comparison: a line and a status when it holds, else exit 5.
+    private func verify(_ checkpoint: String, _ engine: PrivacyEngine) throws -> (String, String) {
+        guard let data = FileManager.default.contents(atPath: checkpoint) else {
+            StandardError.error("cannot read checkpoint '\(checkpoint)': no such file, or not readable")
+            throw ExitStatus.runtimeError
+        }
+        guard let parsed = try? JSONDecoder().decode(AuditCheckpoint.self, from: data) else {
+            StandardError.error("'\(checkpoint)' is not a checkpoint written by 'custos audit checkpoint'")
             throw ExitStatus.usage
         }
         let result: CheckpointVerification
         do { result = try engine.verify(parsed) } catch { throw ExitStatus.report(error) }
         switch result {
-        case .holds: try emit("checkpoint #\(parsed.seq) of \(parsed.at) holds")
+        case .holds: return ("checkpoint #\(parsed.seq) of \(parsed.at) holds", "holds")
         case .signatureInvalid:
             StandardError.error("checkpoint signature is not valid for this vault's signing key")
-            throw ExitStatus.integrityFailure
         case .otherVault:
             StandardError.error("the checkpoint belongs to another vault")
-            throw ExitStatus.integrityFailure
         case let .entriesMissing(head, seq):
             StandardError.error("the log ends at #\(head) but the checkpoint saw #\(seq): newer entries were deleted")
-            throw ExitStatus.integrityFailure
         case let .headDiffers(seq):
             StandardError.error("entry #\(seq) differs from the checkpoint: the log was rewritten")
-            throw ExitStatus.integrityFailure
         case let .pruned(anchor):
-            try emit("checkpoint #\(parsed.seq) of \(parsed.at) predates the retention pruning (entries up to #\(anchor) were pruned); the chain from the signed anchor holds")
+            return ("checkpoint #\(parsed.seq) of \(parsed.at) predates the retention pruning (entries up to #\(anchor) were pruned); the chain from the signed anchor holds", "pruned")
         }
+        throw ExitStatus.integrityFailure
     }
 }
 
@@ -83,7 +95,8 @@ struct AuditCheckpointCommand: ParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         try writePrivateFile((try? encoder.encode(checkpoint)) ?? Data(), to: out)
-        try emit("checkpoint #\(checkpoint.seq) written to \(out); keep it away from the vault")
+        try answer(global.output, ["checkpoint #\(checkpoint.seq) written to \(out); keep it away from the vault"],
+                   json: ["checkpoint": out, "seq": checkpoint.seq, "hash": checkpoint.hash])
     }
 }
 

@@ -55,14 +55,19 @@ struct ConsentGive: ParsableCommand {
         let outcomes: [ConsentOutcome]
         do { outcomes = try engine.giveConsent(grant, by: operatingSystemUser) } catch { throw ExitStatus.report(error) }
         var refused = false
+        var lines: [String] = [], results: [[String: Any]] = []
         for outcome in outcomes {
             switch outcome {
-            case let .recorded(purpose, state, notice): try emit("\(purpose): consent \(state.rawValue) under \(notice)")
+            case let .recorded(purpose, state, notice):
+                lines.append("\(purpose): consent \(state.rawValue) under \(notice)")
+                results.append(["purpose": purpose, "state": state.rawValue, "notice": notice])
             case let .refused(purpose, code, message):
                 refused = true
-                StandardError.write("custos: refused: \(purpose): [\(code.rawValue)] \(message)")
+                results.append(["purpose": purpose, "refused": code.rawValue, "message": message])
+                if global.output == .human { StandardError.write("custos: refused: \(purpose): [\(code.rawValue)] \(message)") }
             }
         }
+        try answer(global.output, lines, json: ["subject": subject, "consents": results])
         if refused { throw ExitStatus.denied }
     }
 }
@@ -89,7 +94,8 @@ struct ConsentWithdraw: ParsableCommand {
         } catch {
             throw ExitStatus.report(error)
         }
-        try emit("consent withdrawn for \(purposes.joined(separator: ", ")) of \(subject)")
+        try answer(global.output, ["consent withdrawn for \(purposes.joined(separator: ", ")) of \(subject)"],
+                   json: ["subject": subject, "withdrawn": purposes, "channel": channel])
     }
 }
 
@@ -142,7 +148,7 @@ struct ConsentReceiptCommand: ParsableCommand {
         let data = (try? encoder.encode(receipt)) ?? Data()
         if let out {
             try writePrivateFile(data, to: out)
-            try emit("receipt written to \(out)")
+            try answer(global.output, ["receipt written to \(out)"], json: ["receipt": out, "record-id": receipt.receipt.recordId])
         } else {
             try emit(String(decoding: data, as: UTF8.self))
         }
@@ -158,14 +164,20 @@ struct ConsentVerifyReceipt: ParsableCommand {
     @Argument var file: String
 
     func run() throws {
-        guard let data = FileManager.default.contents(atPath: file), let receipt = try? JSONDecoder().decode(ConsentReceipt.self, from: data) else {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            StandardError.error("cannot read '\(file)': no such file, or not readable")
+            throw ExitStatus.runtimeError
+        }
+        guard let receipt = try? JSONDecoder().decode(ConsentReceipt.self, from: data) else {
             StandardError.error("'\(file)' is not a consent receipt")
             throw ExitStatus.integrityFailure
         }
         let engine = try global.openEngine()
         switch engine.verify(receipt) {
         case .valid:
-            try emit("receipt \(receipt.receipt.recordId) is valid: \(receipt.receipt.piiPrincipalId), \(receipt.receipt.purposes.map(\.id).joined(separator: ", ")), status \(receipt.receipt.consentStatus) at \(receipt.receipt.issuedAt)")
+            try answer(global.output, ["receipt \(receipt.receipt.recordId) is valid: \(receipt.receipt.piiPrincipalId), \(receipt.receipt.purposes.map(\.id).joined(separator: ", ")), status \(receipt.receipt.consentStatus) at \(receipt.receipt.issuedAt)"],
+                       json: ["valid": true, "record-id": receipt.receipt.recordId, "subject": receipt.receipt.piiPrincipalId,
+                              "purposes": receipt.receipt.purposes.map(\.id), "status": receipt.receipt.consentStatus, "issued-at": receipt.receipt.issuedAt])
         case .signatureInvalid:
             StandardError.error("the receipt's signature does not match its content: it was altered")
             throw ExitStatus.integrityFailure

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Custos
 
 @main
@@ -16,7 +17,20 @@ struct CustosCommand: ParsableCommand {
     /// DESIGN §8 puts the global options before the subcommand (`custos --db x.db read …`);
     /// they are declared on each subcommand, so leading ones are moved behind it.
     static func main() {
-        main(GlobalArgumentOrder.reordered(Array(CommandLine.arguments.dropFirst())))
+        let arguments = GlobalArgumentOrder.reordered(Array(CommandLine.arguments.dropFirst()))
+        guard JSONRun.isActive else { main(arguments); return }
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+            JSONRun.finish(exitCode: 0)
+        } catch {
+            let code = exitCode(for: error).rawValue
+            // Help and version requests print as usual; everything else is one JSON object.
+            if code == 0 { exit(withError: error) }
+            if !(error is ExitCode) { JSONRun.collect(message(for: error)) }
+            JSONRun.finish(exitCode: code)
+            Foundation.exit(code)
+        }
     }
 }
 

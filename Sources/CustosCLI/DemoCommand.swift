@@ -17,6 +17,7 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "The policy folder.") var policies = "policies/invorderingsbedrijf"
     @Option(help: "How many synthetic subjects.") var subjects = 3_000
     @Option(help: "Seed of the synthetic population and the day (same seed, same day).") var seed: UInt64 = 20_251_006
+    @Option(name: [.short, .long], help: "Output format: human or json.") var output: OutputFormat = .human
 
     func validate() throws {
         guard (100...1_000_000).contains(subjects) else { throw ValidationError("--subjects must be between 100 and 1000000") }
@@ -27,16 +28,20 @@ struct DemoCommand: ParsableCommand {
         let summary: DemoSummary
         do {
             summary = try OfficersDay.run(DemoOptions(folder: folder, policies: policies, subjects: subjects, seed: seed),
-                                          detail: isatty(STDERR_FILENO) == 1 ? { StandardError.overwrite($0) } : nil) { try emit($0) }
+                                          detail: isatty(STDERR_FILENO) == 1 ? { StandardError.overwrite($0) } : nil) { line in
+                if output == .human { try emit(line) }
+            }
         } catch {
             throw ExitStatus.report(error)
         }
-        try emit("")
-        try emit("Summary of the simulated day (\(String(format: "%.1f", Date().timeIntervalSince(started))) s):")
-        for line in summary.lines { try emit("  - \(line)") }
-        try emit("")
-        try emit("Everything is in \(summary.folder)/: the vault (custos.db), its keyring and key, answers/ to requests,")
-        try emit("reports/ (\(summary.reports.count) files; open reports/ropa.html or reports/activity.html in a browser), checkpoint.json.")
-        try emit("Look around, e.g.: custos --db \(folder)/custos.db --key-file \(folder)/custos.key request list --overdue")
+        let seconds = Date().timeIntervalSince(started)
+        try answer(output, [
+            "", "Summary of the simulated day (\(String(format: "%.1f", seconds)) s):",
+        ] + summary.lines.map { "  - \($0)" } + [
+            "",
+            "Everything is in \(summary.folder)/: the vault (custos.db), its keyring and key, answers/ to requests,",
+            "reports/ (\(summary.reports.count) files; open reports/ropa.html or reports/activity.html in a browser), checkpoint.json.",
+            "Look around, e.g.: custos --db \(folder)/custos.db --key-file \(folder)/custos.key request list --overdue",
+        ], json: ["folder": summary.folder, "summary": summary.lines, "reports": summary.reports, "seconds": (seconds * 10).rounded() / 10])
     }
 }

@@ -36,17 +36,19 @@ enum ExitStatus {
 /// Writes to standard error; diagnostics and errors never go to standard output.
 enum StandardError {
     static func write(_ line: String) {
+        if JSONRun.isActive { JSONRun.collect(line); return }
         raw(line + "\n")
     }
 
-    /// Rewrites the current terminal line (progress on a terminal).
+    /// Rewrites the current terminal line (progress on a terminal; never under `-o json`).
     static func overwrite(_ line: String) {
+        if JSONRun.isActive { return }
         raw("\r" + line)
     }
 
     /// `FileHandle.write(_:)` traps when the write fails; a diagnostic that cannot be written
     /// is dropped instead (there is nowhere left to say so).
-    private static func raw(_ text: String) {
+    static func raw(_ text: String) {
         let data = Data(text.utf8)
         data.withUnsafeBytes { bytes in
             var offset = 0

@@ -23,7 +23,7 @@ struct HoldPlace: ParsableCommand {
         do {
             let id = try engine.placeHold(subject: subject, reference: reference, since: date, fields: fields.map(fieldList),
                                           purposes: purposes.map(fieldList), by: operatingSystemUser)
-            try emit("legal hold #\(id) placed on \(subject)")
+            try answer(global.output, ["legal hold #\(id) placed on \(subject)"], json: ["hold": id, "subject": subject, "placed": true])
         } catch { throw ExitStatus.report(error) }
     }
 }
@@ -35,7 +35,7 @@ struct HoldLift: ParsableCommand {
     @Option var id: Int64
     func run() throws {
         let engine = try global.openEngine()
-        do { try engine.liftHold(id: id, by: operatingSystemUser); try emit("legal hold #\(id) lifted") } catch { throw ExitStatus.report(error) }
+        do { try engine.liftHold(id: id, by: operatingSystemUser); try answer(global.output, ["legal hold #\(id) lifted"], json: ["hold": id, "lifted": true]) } catch { throw ExitStatus.report(error) }
     }
 }
 
@@ -62,7 +62,7 @@ struct ObjectionRecord: ParsableCommand {
             case .automatedDecision: "automated decisions need a human review"
             case .general: "processing stops until an assessment is recorded"
             }
-            try emit("objection #\(id) recorded: \(effect)")
+            try answer(global.output, ["objection #\(id) recorded: \(effect)"], json: ["objection": id, "subject": subject, "purpose": purpose ?? NSNull(), "kind": objectionKind.rawValue, "effect": effect])
         } catch { throw ExitStatus.report(error) }
     }
 }
@@ -78,7 +78,7 @@ struct ObjectionAssess: ParsableCommand {
     func run() throws {
         guard let assessment = ObjectionAssessment(rawValue: outcome), assessment != .pending else { throw ValidationError("--outcome is upheld or overridden") }
         let engine = try global.openEngine()
-        do { try engine.assessObjection(id: id, assessment: assessment, reference: reference); try emit("objection #\(id): \(outcome)") } catch { throw ExitStatus.report(error) }
+        do { try engine.assessObjection(id: id, assessment: assessment, reference: reference); try answer(global.output, ["objection #\(id): \(outcome)"], json: ["objection": id, "assessment": assessment.rawValue, "reference": reference ?? NSNull()]) } catch { throw ExitStatus.report(error) }
     }
 }
 
@@ -97,7 +97,7 @@ struct RestrictionPlace: ParsableCommand {
 
     func run() throws {
         let engine = try global.openEngine()
-        do { let id = try engine.placeRestriction(subject: subject, fields: fields.map(fieldList), ground: ground); try emit("restriction #\(id) placed") } catch { throw ExitStatus.report(error) }
+        do { let id = try engine.placeRestriction(subject: subject, fields: fields.map(fieldList), ground: ground); try answer(global.output, ["restriction #\(id) placed"], json: ["restriction": id, "subject": subject, "placed": true]) } catch { throw ExitStatus.report(error) }
     }
 }
 
@@ -111,6 +111,6 @@ struct RestrictionLift: ParsableCommand {
     func run() throws {
         guard let informed = try parseInstant(informedAt, option: "informed-at") else { return }
         let engine = try global.openEngine()
-        do { try engine.liftRestriction(id: id, subjectInformedAt: informed); try emit("restriction #\(id) lifted") } catch { throw ExitStatus.report(error) }
+        do { try engine.liftRestriction(id: id, subjectInformedAt: informed); try answer(global.output, ["restriction #\(id) lifted"], json: ["restriction": id, "lifted": true, "subject-informed-at": informed.description]) } catch { throw ExitStatus.report(error) }
     }
 }

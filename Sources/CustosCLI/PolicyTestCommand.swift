@@ -27,6 +27,7 @@ struct PolicyTest: ParsableCommand {
             throw ValidationError("give a policy folder or test files, e.g. 'custos policy test policies/invorderingsbedrijf/tests'")
         }
         var passed = 0, failed = 0
+        var lines: [String] = [], problems: [[String: Any]] = []
         for target in targets {
             guard FileManager.default.fileExists(atPath: target) else {
                 StandardError.error("'\(target)' not found: give a policy folder, its tests folder or test files")
@@ -45,12 +46,14 @@ struct PolicyTest: ParsableCommand {
                 throw ExitStatus.invalidPolicy
             }
             let report = PolicyTestRunner(policy: compiled).run(files: files)
-            for error in report.errors { try emit(error.description) }
-            for failure in report.failures { try emit(failure.description) }
+            lines += report.errors.map(\.description) + report.failures.map(\.description)
+            problems += report.errors.map { ["location": $0.location.description, "error": $0.message] as [String: Any] }
+            problems += report.failures.map { ["location": $0.location.description, "name": $0.name, "differences": $0.differences] as [String: Any] }
             passed += report.passed
             failed += report.failed
         }
-        try emit("\(passed) passed, \(failed) failed")
+        lines.append("\(passed) passed, \(failed) failed")
+        try answer(global.output, lines, json: ["passed": passed, "failed": failed, "failures": problems])
         if failed > 0 { throw ExitStatus.invalidPolicy }
     }
 

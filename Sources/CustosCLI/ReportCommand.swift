@@ -31,7 +31,7 @@ struct ReportCommand: ParsableCommand {
         """)
     @OptionGroup var global: GlobalOptions
     @Argument(help: "ropa, activity, transfers, requests or consent.") var name: ReportKind
-    @Option(help: "md, html, csv or json.") var format: ReportFormat = .md
+    @Option(help: "md, html, csv or json; default md, or json under -o json.") var format: ReportFormat?
     @Option(help: "Write to this file (mode 0600) instead of standard output.") var out: String?
     @Option(help: "First day of the period (YYYY-MM-DD, inclusive).") var from: String?
     @Option(help: "Last day of the period (YYYY-MM-DD, inclusive).") var to: String?
@@ -44,6 +44,14 @@ struct ReportCommand: ParsableCommand {
         if let from = period.from, let to = period.to, to < from { throw ValidationError("--to \(to) is before --from \(from)") }
         if subject != nil, name != .activity { throw ValidationError("--subject applies to the activity report only") }
         let instant = try parseInstant(at, option: "at")
+        if let templates {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: templates, isDirectory: &isFolder), isFolder.boolValue else {
+                StandardError.error("templates folder '\(templates)' not found")
+                throw ExitStatus.runtimeError
+            }
+        }
+        let format = format ?? (global.output == .json ? .json : .md)
         let renderer = ReportRenderer(templates: templates.map { URL(fileURLWithPath: $0) })
         let engine = try global.openEngine(at: instant, changesVault: false)
         let data: Data
@@ -57,6 +65,7 @@ struct ReportCommand: ParsableCommand {
             return
         }
         try writePrivateFile(data, to: out)
-        try emit("\(name.rawValue) report written to \(out) (\(data.count) bytes, \(format.rawValue))")
+        try answer(global.output, ["\(name.rawValue) report written to \(out) (\(data.count) bytes, \(format.rawValue))"],
+                   json: ["report": name.rawValue, "file": out, "bytes": data.count, "format": format.rawValue])
     }
 }

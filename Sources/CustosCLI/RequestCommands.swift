@@ -146,22 +146,24 @@ struct RequestFulfil: ParsableCommand {
     func run() throws {
         let engine = try global.openEngine()
         guard let request = try perform({ try engine.request(id) }) else { StandardError.error("no request \(id)"); throw ExitStatus.runtimeError }
+        var result = Fulfilled(request: id)
         switch request.type {
-        case .access: try fulfilAccess(engine)
-        case .erasure: try fulfilErasure(engine)
-        case .portability: try fulfilPortability(engine)
-        case .rectification: try fulfilRectification(engine)
+        case .access: try fulfilAccess(engine, &result)
+        case .erasure: try fulfilErasure(engine, &result)
+        case .portability: try fulfilPortability(engine, &result)
+        case .rectification: try fulfilRectification(engine, &result)
         case .restriction:
             guard let ground, let parsed = RestrictionGround(rawValue: ground) else {
                 throw ValidationError("--ground is one of \(RestrictionGround.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             let outcome = try perform { try engine.fulfilRestriction(request: id, fields: fields.map(fieldList), ground: parsed, by: operatingSystemUser) }
-            try emit("\(id) fulfilled: \(outcome.outcome)")
-            try printTasks(outcome.notifications)
+            result.say("\(id) fulfilled: \(outcome.outcome)", ["outcome": outcome.outcome])
+            result.tasks(outcome.notifications)
         case .objection, .objectionDirectMarketing, .objectionAutomatedDecision:
             let outcome = try perform { try engine.fulfilObjection(request: id, by: operatingSystemUser) }
-            try emit("\(id) fulfilled: \(outcome.outcome)")
+            result.say("\(id) fulfilled: \(outcome.outcome)", ["outcome": outcome.outcome])
         }
+        try answer(global.output, result.lines, json: result.json)
     }
 
     /// The folder exists before anything is fulfilled: an erasure cannot be undone, so its
@@ -185,11 +187,7 @@ struct RequestFulfil: ParsableCommand {
         }
     }
 
-    private func printTasks(_ tasks: [RecipientTask]) throws {
-        for task in tasks { try emit("task: \(task.kind.rawValue) \(task.recipient) about \(task.fields.joined(separator: ", "))") }
-    }
-
-    private func fulfilErasure(_ engine: PrivacyEngine) throws {
+    private func fulfilErasure(_ engine: PrivacyEngine, _ result: inout Fulfilled) throws {
         let folder = try outputFolder()
         let certificate = try perform { try engine.fulfilErasure(request: id, by: operatingSystemUser) }
         let encoder = JSONEncoder()
@@ -201,42 +199,65 @@ struct RequestFulfil: ParsableCommand {
             try emit(String(decoding: data, as: UTF8.self))
             throw ExitStatus.runtimeError
         }
-        try emit("\(id) fulfilled: \(certificate.outcome.rawValue); destroyed \(certificate.destroyed.joined(separator: ", ")); kept \(certificate.kept.map(\.field).joined(separator: ", "))\(certificate.subjectKeyDestroyed ? "; subject key destroyed" : "")")
-        try printTasks(certificate.notifications)
-        try emit("certificate: \(path)")
+        result.say("\(id) fulfilled: \(certificate.outcome.rawValue); destroyed \(certificate.destroyed.joined(separator: ", ")); kept \(certificate.kept.map(\.field).joined(separator: ", "))\(certificate.subjectKeyDestroyed ? "; subject key destroyed" : "")",
+                   ["outcome": certificate.outcome.rawValue, "destroyed": certificate.destroyed, "kept": certificate.kept.map(\.field),
+                    "subject-key-destroyed": certificate.subjectKeyDestroyed])
+        result.tasks(certificate.notifications)
+        result.say("certificate: \(path)", ["files": [path]])
     }
 
-    private func fulfilAccess(_ engine: PrivacyEngine) throws {
+    private func fulfilAccess(_ engine: PrivacyEngine, _ result: inout Fulfilled) throws {
         let folder = try outputFolder()
         let (package, html) = try perform { try engine.fulfilAccess(request: id, by: operatingSystemUser) }
         let base = folder.appendingPathComponent("\(id)-access")
         try write([(base.appendingPathExtension("json"), package.json), (base.appendingPathExtension("html"), Data(html.utf8))], what: "package")
-        try emit("\(id) fulfilled: \(package.fields.count) fields, \(package.recipients.count) disclosures; \(base.path).json and .html (mode 0600)")
+        result.say("\(id) fulfilled: \(package.fields.count) fields, \(package.recipients.count) disclosures; \(base.path).json and .html (mode 0600)",
+                   ["fields": package.fields.count, "disclosures": package.recipients.count, "files": [base.path + ".json", base.path + ".html"]])
         let review = package.fields.filter(\.reviewBeforeRelease).map(\.field)
-        if !review.isEmpty { try emit("review before release: \(review.joined(separator: ", ")) may contain other people's data") }
+        if !review.isEmpty { result.say("review before release: \(review.joined(separator: ", ")) may contain other people's data", ["review-before-release": review]) }
     }
 
-    private func fulfilPortability(_ engine: PrivacyEngine) throws {
+    private func fulfilPortability(_ engine: PrivacyEngine, _ result: inout Fulfilled) throws {
         let folder = try outputFolder()
         let export = try perform { try engine.fulfilPortability(request: id, by: operatingSystemUser) }
         let base = folder.appendingPathComponent("\(id)-portability")
         try write([(base.appendingPathExtension("json"), export.json), (base.appendingPathExtension("csv"), export.csv)], what: "export")
-        try emit("\(id) fulfilled: \(export.items.count) fields the subject provided; \(base.path).json and .csv (mode 0600)")
+        result.say("\(id) fulfilled: \(export.items.count) fields the subject provided; \(base.path).json and .csv (mode 0600)",
+                   ["fields": export.items.count, "files": [base.path + ".json", base.path + ".csv"]])
     }
 
-    private func fulfilRectification(_ engine: PrivacyEngine) throws {
+    private func fulfilRectification(_ engine: PrivacyEngine, _ result: inout Fulfilled) throws {
         guard let values else { throw ValidationError("a rectification needs --values FILE (a JSON object of field names and corrected values; '-' reads standard input)") }
         let data: Data?
         if values == "-" { data = FileHandle.standardInput.readDataToEndOfFile() } else { data = FileManager.default.contents(atPath: values) }
-        guard let data else { StandardError.error("cannot read '\(values)'"); throw ExitStatus.usage }
+        guard let data else { StandardError.error("cannot read '\(values)': no such file, or not readable"); throw ExitStatus.runtimeError }
         // The message never echoes the input: it holds the subject's values.
         guard let parsed = try? JSONDecoder().decode([String: String].self, from: data) else {
             StandardError.error("--values '\(values)' must be a JSON object of field names and string values")
             throw ExitStatus.usage
         }
-        let result = try perform { try engine.fulfilRectification(request: id, values: parsed, by: operatingSystemUser) }
-        try emit("\(id) fulfilled: rectified \(result.rectified.joined(separator: ", "))\(result.completed.isEmpty ? "" : "; completed \(result.completed.joined(separator: ", "))")")
-        try printTasks(result.notifications)
+        let rectified = try perform { try engine.fulfilRectification(request: id, values: parsed, by: operatingSystemUser) }
+        result.say("\(id) fulfilled: rectified \(rectified.rectified.joined(separator: ", "))\(rectified.completed.isEmpty ? "" : "; completed \(rectified.completed.joined(separator: ", "))")",
+                   ["rectified": rectified.rectified, "completed": rectified.completed])
+        result.tasks(rectified.notifications)
+    }
+}
+
+/// What `request fulfil` did: lines for a person, one object under `-o json`.
+private struct Fulfilled {
+    var lines: [String] = []
+    var json: [String: Any]
+
+    init(request: String) { json = ["request": request] }
+
+    mutating func say(_ line: String, _ values: [String: Any]) {
+        lines.append(line)
+        json.merge(values) { _, new in new }
+    }
+
+    mutating func tasks(_ tasks: [RecipientTask]) {
+        lines += tasks.map { "task: \($0.kind.rawValue) \($0.recipient) about \($0.fields.joined(separator: ", "))" }
+        json["tasks"] = tasks.map { ["kind": $0.kind.rawValue, "recipient": $0.recipient, "fields": $0.fields] as [String: Any] }
     }
 }
 
@@ -284,6 +305,6 @@ struct TaskDone: ParsableCommand {
     func run() throws {
         let engine = try global.openEngine()
         try perform { try engine.completeTask(id, by: operatingSystemUser) }
-        try emit("task #\(id) done")
+        try answer(global.output, ["task #\(id) done"], json: ["task": id, "done": true])
     }
 }

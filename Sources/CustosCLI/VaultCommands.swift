@@ -15,9 +15,17 @@ struct Init: ParsableCommand {
         guard let folder = global.policyFolder else { throw ValidationError("give the policy folder with --policies DIR") }
         do {
             let engine = try PrivacyEngine.initialise(vault: global.db, masterKey: global.masterKey, policies: folder, simulation: simulation)
-            try emit("\(simulation ? "simulation " : "")vault \(global.db) created (id \(engine.store.vaultId)), keyring \(PrivacyEngine.defaultKeyring(global.db))")
-            if case let .file(path) = global.masterKey { try emit("master key in \(path) (mode 0600): keep it, and back it up apart from the vault") }
-            try emit("policy \(folder), digest \(engine.policy.digest)")
+            var lines = ["\(simulation ? "simulation " : "")vault \(global.db) created (id \(engine.store.vaultId)), keyring \(PrivacyEngine.defaultKeyring(global.db))"]
+            var keyFile: Any = NSNull()
+            if case let .file(path) = global.masterKey {
+                lines.append("master key in \(path) (mode 0600): keep it, and back it up apart from the vault")
+                keyFile = path
+            }
+            lines.append("policy \(engine.policyFolder), digest \(engine.policy.digest)")
+            try answer(global.output, lines, json: [
+                "vault": global.db, "vault-id": engine.store.vaultId, "keyring": PrivacyEngine.defaultKeyring(global.db), "key-file": keyFile,
+                "policy-folder": engine.policyFolder, "policy-digest": engine.policy.digest, "simulation": simulation,
+            ])
         } catch {
             throw ExitStatus.report(error)
         }
@@ -61,7 +69,8 @@ struct SubjectAdd: ParsableCommand {
         } catch {
             throw ExitStatus.report(error)
         }
-        try emit("subject \(id) added with \(parsed.count) encrypted field\(parsed.count == 1 ? "" : "s")")
+        try answer(global.output, ["subject \(id) added with \(parsed.count) encrypted field\(parsed.count == 1 ? "" : "s")"],
+                   json: ["subject": id, "category": category, "fields": parsed.keys.sorted()])
     }
 }
 
@@ -105,7 +114,8 @@ struct SubjectImportCommand: ParsableCommand {
                 StandardError.write("  \(plan.subject): \(plan.expired.map(\.field).joined(separator: ", ")): \(plan.expired.first?.why.first ?? "")")
             }
         }
-        try emit("imported \(parsed.subjects.count) subjects")
+        try answer(global.output, ["imported \(parsed.subjects.count) subjects"],
+                   json: ["imported": parsed.subjects.count, "not-kept-by-any-purpose": unheld.map(\.subject)])
     }
 }
 
@@ -177,7 +187,8 @@ struct EventRecord: ParsableCommand {
         let engine = try global.openEngine()
         if let date, date > engine.policy.localDate(of: .now) { throw ValidationError("--effective may not lie in the future") }
         do { try engine.recordEvent(subject: subject, event: name, effective: date, by: operatingSystemUser) } catch { throw ExitStatus.report(error) }
-        try emit("event \(name) recorded for \(subject)")
+        try answer(global.output, ["event \(name) recorded for \(subject)"],
+                   json: ["subject": subject, "event": name, "effective": (date ?? engine.policy.localDate(of: .now)).description])
     }
 }
 

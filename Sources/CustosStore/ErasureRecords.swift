@@ -88,7 +88,10 @@ extension Vault {
     public func completeTask(_ id: Int64, at now: Instant, by actor: String) throws {
         try pool.write { db in
             try db.execute(sql: "UPDATE tasks SET done_at = ?, done_by = ? WHERE id = ? AND done_at IS NULL", arguments: [now.millisecondsSinceEpoch, actor, id])
-            guard db.changesCount == 1 else { throw StoreError.io("no open task #\(id)") }
+            guard db.changesCount == 1 else {
+                let exists = try Bool.fetchOne(db, sql: "SELECT 1 FROM tasks WHERE id = ?", arguments: [id]) ?? false
+                throw exists ? StoreError.invalidInput("task #\(id) is already done") : StoreError.invalidInput("no such task #\(id)")
+            }
         }
     }
 }
