@@ -41,10 +41,23 @@ struct PolicyCommandTests {
         #expect((json["diagnostics"] as? [Any])?.isEmpty == true)
     }
 
-    @Test func aMissingFolderIsAnInvalidPolicy() throws {
+    @Test func aMissingFolderIsNotFoundNeverInvalid() throws {
         let result = try CustosExecutable.run(["policy", "check", "no/such/folder"])
-        #expect(result.status == 4)
-        #expect(result.stderr.contains("[NO_POLICY_FILES]"))
+        #expect(result.status == 1)
+        #expect(result.stderr == "custos: error: policy folder 'no/such/folder' not found\n")
+        let empty = try TemporaryDirectory()
+        let noFiles = try CustosExecutable.run(["policy", "check", empty.path])
+        #expect(noFiles.status == 4 && noFiles.stderr.contains("[NO_POLICY_FILES]"), "a folder without policy files is an invalid policy")
+    }
+
+    @Test func initRecordsThePolicyFolderSoCommandsWorkFromAnyFolder() throws {
+        let folder = try TemporaryDirectory()
+        try FileManager.default.copyItem(atPath: RepositoryPaths.seedPolicy, toPath: folder.path + "/policy")
+        #expect(try CustosExecutable.run(["init", "--policies", "policy"], in: folder.url).status == 0)
+        try FileManager.default.createDirectory(atPath: folder.path + "/elsewhere", withIntermediateDirectories: true)
+        let elsewhere = try CustosExecutable.run(["--db", "../custos.db", "--key-file", "../custos.key", "audit", "verify"],
+                                                 in: folder.url.appendingPathComponent("elsewhere"))
+        #expect(elsewhere.status == 0, "\(elsewhere.stderr)")
     }
 
     @Test func noFolderAtAllIsAUsageError() throws {

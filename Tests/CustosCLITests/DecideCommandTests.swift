@@ -124,3 +124,45 @@ struct DecideCommandTests {
         #expect(result.stdout.hasSuffix("0 passed, 1 failed\n"))
     }
 }
+
+/// `decide --batch -` as a sidecar: each line written to its standard input is answered
+/// while the input stays open, so a long-running caller can wait for one answer at a time.
+struct BatchSidecarTests {
+    @Test func eachLineIsAnsweredBeforeTheNextIsWritten() throws {
+        let process = Process()
+        process.executableURL = CustosExecutable.executable
+        process.arguments = ["decide", "--policies", RepositoryPaths.seedPolicy, "--batch", "-"]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // A watchdog, not a time limit on the answer: a stream that holds answers back would
+        // otherwise hang the suite; it ends the process and the test fails below.
+        let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 120, execute: watchdog)
+        defer { watchdog.cancel() }
+        var buffered = Data()
+        func nextAnswer() -> String? {
+            while true {
+                if let end = buffered.firstIndex(of: 10) {
+                    let line = buffered[buffered.startIndex..<end]
+                    buffered = Data(buffered[(end + 1)...])
+                    return String(decoding: line, as: UTF8.self)
+                }
+                let chunk = output.fileHandleForReading.availableData
+                if chunk.isEmpty { return nil }
+                buffered.append(chunk)
+            }
+        }
+        for subject in ["D-1", "D-2", "D-3"] {
+            let line = #"{"request":{"actor":"collections-service","action":"read","subject":"\#(subject)","purpose":"P-DEBT-COLLECT","fields":["email"]},"facts":{"subject":{"id":"\#(subject)","category":"debtor"},"events":[{"event":"file-opened","date":"2025-01-10"}]},"at":"2025-06-02T09:00:00+02:00"}"#
+            input.fileHandleForWriting.write(Data((line + "\n").utf8))
+            let answer = try #require(nextAnswer(), "no answer while the input stays open")
+            #expect(answer.contains("\"outcome\":\"permit\"") && answer.hasSuffix("\"subject\":\"\(subject)\"}"))
+        }
+        try input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+}

@@ -5,6 +5,11 @@ import Foundation
 /// parts at line ends, with the number of each part's first line counted, so that the
 /// thread that hands blocks to the workers has nothing left to do but hand them over.
 ///
+/// A regular file is read in full blocks, for throughput. A pipe, socket or terminal is read
+/// as a stream: a block ends as soon as the input pauses (`pause`) after a complete line, so a
+/// long-running caller that writes one request and waits gets its answer at once (a sidecar),
+/// while a fast producer still fills whole blocks.
+///
 /// The reader's state is touched by its queue while a block is being read, and by the
 /// consumer only in `take`, after the semaphore that the queue signals when it is done:
 /// one side at a time, in that order.
@@ -19,6 +24,9 @@ final class BatchBlockReader: @unchecked Sendable {
     }
 
     private let descriptor: Int32
+    private let streaming: Bool
+    /// How long a stream may pause after a complete line before the block is answered.
+    static let pause: Int32 = 2  // milliseconds
     private let partCount: Int
     private var blockSize: Int
     private var carried = Data()
@@ -29,6 +37,8 @@ final class BatchBlockReader: @unchecked Sendable {
 
     init(_ input: FileHandle, parts: Int, blockSize: Int) {
         descriptor = input.fileDescriptor
+        var status = stat()
+        streaming = fstat(input.fileDescriptor, &status) != 0 || (status.st_mode & S_IFMT) != S_IFREG
         partCount = parts
         self.blockSize = blockSize
     }
@@ -51,6 +61,43 @@ final class BatchBlockReader: @unchecked Sendable {
     }
 
     private func readBlock() -> Block {
+        streaming ? readStreamBlock() : readFileBlock()
+    }
+
+    /// Reads what a stream offers: at least one complete line (or the end), then more only
+    /// while more arrives without a pause, up to the block size.
+    private func readStreamBlock() -> Block {
+        var bytes = carried
+        var endOfInput = false
+        var complete = bytes.lastIndex(of: 10).map { $0 + 1 } ?? 0
+        let chunk = 1 << 16
+        while !endOfInput {
+            if complete > 0 {
+                if bytes.count >= blockSize { break }
+                var descriptorPoll = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+                let ready = poll(&descriptorPoll, 1, Self.pause)
+                if ready == 0 { break }
+                if ready < 0, errno != EINTR { break }
+            }
+            let start = bytes.count
+            bytes.count = start + chunk
+            let got = bytes.withUnsafeMutableBytes { raw in Self.readOnce(descriptor, into: raw.baseAddress! + start, count: chunk) }
+            guard got >= 0 else {
+                return Block(bytes: Data(), parts: [], firstLines: [], isLast: true, failure: BatchInputError(code: errno))
+            }
+            bytes.count = start + got
+            if got == 0 { endOfInput = true }
+            if let last = bytes[start...].lastIndex(of: 10) { complete = last + 1 }
+        }
+        if endOfInput { complete = bytes.count }
+        carried = complete < bytes.count ? bytes.subdata(in: complete..<bytes.count) : Data()
+        let (parts, firstLines) = bytes.withUnsafeBytes { raw in
+            cut(UnsafeBufferPointer(rebasing: raw.bindMemory(to: UInt8.self)[0..<complete]))
+        }
+        return Block(bytes: bytes, parts: parts, firstLines: firstLines, isLast: endOfInput, failure: nil)
+    }
+
+    private func readFileBlock() -> Block {
         var bytes = carried
         var endOfInput = false
         while true {
@@ -95,6 +142,15 @@ final class BatchBlockReader: @unchecked Sendable {
             start = end
         }
         return (parts, firstLines)
+    }
+
+    /// One `read(2)`: what is there now (at least one byte, or the end); -1 on an error.
+    private static func readOnce(_ descriptor: Int32, into buffer: UnsafeMutableRawPointer, count: Int) -> Int {
+        while true {
+            let got = Foundation.read(descriptor, buffer, count)
+            if got < 0, errno == EINTR { continue }
+            return got
+        }
     }
 
     /// `read(2)` until `count` bytes or the end of the input; -1 on an error other than an interruption.
