@@ -4,7 +4,8 @@ import Foundation
 
 struct Audit: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Verify the decision log and write signed checkpoints.", subcommands: [AuditVerify.self, AuditCheckpointCommand.self])
+        abstract: "Verify the decision log and write signed checkpoints.", discussion: "Examples:\n  custos audit verify\n  custos audit checkpoint --out /safe/place/head.json",
+        subcommands: [AuditVerify.self, AuditCheckpointCommand.self])
 }
 
 struct AuditVerify: ParsableCommand {
@@ -101,7 +102,8 @@ struct AuditCheckpointCommand: ParsableCommand {
 }
 
 struct Keys: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Manage the master key.", subcommands: [KeysRotate.self])
+    static let configuration = CommandConfiguration(abstract: "Manage the master key.", discussion: "Example:\n  custos keys rotate --new-key-file custos.key.2026",
+        subcommands: [KeysRotate.self])
 }
 
 struct KeysRotate: ParsableCommand {

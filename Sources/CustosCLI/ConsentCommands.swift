@@ -5,6 +5,7 @@ import Foundation
 struct ConsentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "consent", abstract: "Give, withdraw, list and prove consent.",
+        discussion: "Examples:\n  custos consent give --subject PR-1 --purpose P-NEWSLETTER-EMAIL --method \\\n      checkbox-ticked --channel web-form --age 41\n  custos consent list --subject PR-1",
         subcommands: [ConsentGive.self, ConsentWithdraw.self, ConsentList.self, ConsentReceiptCommand.self, ConsentVerifyReceipt.self])
 }
 
@@ -25,7 +26,7 @@ struct ConsentGive: ParsableCommand {
         discussion: "Refused (exit 2, recorded with its code): a purpose not based on consent, a pre-ticked box or other non-affirmative method, a notice version that does not disclose the purpose, a consent tied to a service, or someone under 16 (or of unknown age where minors may sign up) without verified parental authorisation.\n\nExample:\n  custos consent give --subject PR-1 --purpose P-NEWSLETTER-EMAIL --method \\\n      double-opt-in --channel web-form --age 41")
 
     @OptionGroup var global: GlobalOptions
-    @Option var subject: String
+    @Option(help: "The subject's id.") var subject: String
     @Option(name: .customLong("purpose"), help: "A purpose; repeat for a consent to several purposes in one act (stored per purpose).")
     var purposes: [String]
     @Option(help: "The notice version shown; default the version in force.") var noticeVersion: Int?
@@ -78,7 +79,7 @@ struct ConsentWithdraw: ParsableCommand {
         discussion: "Example:\n  custos consent withdraw --subject PR-1 --purpose P-NEWSLETTER-EMAIL \\\n      --channel e-mail")
 
     @OptionGroup var global: GlobalOptions
-    @Option var subject: String
+    @Option(help: "The subject's id.") var subject: String
     @Option(name: .customLong("purpose"), help: "A purpose; repeat for several.") var purposes: [String]
     @Option(help: "How the withdrawal arrived: e-mail, phone, letter, web-form, …") var channel: String
     @Option(help: "Evidence reference.") var evidence: String?
@@ -104,7 +105,7 @@ struct ConsentList: ParsableCommand {
         discussion: "Example:\n  custos consent list --subject PR-1")
 
     @OptionGroup var global: GlobalOptions
-    @Option var subject: String
+    @Option(help: "The subject's id.") var subject: String
 
     func run() throws {
         let engine = try global.openEngine()
@@ -135,8 +136,8 @@ struct ConsentReceiptCommand: ParsableCommand {
         discussion: "Example:\n  custos consent receipt --subject PR-1 --purpose P-NEWSLETTER-EMAIL --out \\\n      receipt.json")
 
     @OptionGroup var global: GlobalOptions
-    @Option var subject: String
-    @Option var purpose: String
+    @Option(help: "The subject's id.") var subject: String
+    @Option(help: "The consent-based purpose.") var purpose: String
     @Option(help: "Write to this file instead of standard output.") var out: String?
 
     func run() throws {
@@ -161,7 +162,7 @@ struct ConsentVerifyReceipt: ParsableCommand {
         discussion: "Exit 0 valid, 5 tampered or signed by another key.\n\nExample:\n  custos consent verify-receipt receipt.json")
 
     @OptionGroup var global: GlobalOptions
-    @Argument var file: String
+    @Argument(help: "A receipt written by 'custos consent receipt'.") var file: String
 
     func run() throws {
         guard let data = FileManager.default.contents(atPath: file) else {

@@ -8,7 +8,13 @@ struct CustosCommand: ParsableCommand {
         commandName: "custos",
         abstract: "Custos: a privacy-compliance engine for the GDPR and the Dutch UAVG.",
         discussion: """
-        Exit codes: 0 success or permit, 1 runtime error, 2 deny or refused, 3 partial, 4 invalid policy or failed policy test, 5 integrity failure, 64 usage.
+        Exit codes: 0 success or permit, 1 runtime error, 2 deny or refused, 3 partial, 4 invalid policy or failed policy test, 5 integrity failure, 64 usage. Every command answers in JSON with -o json.
+
+        Examples:
+          custos init --policies policies/invorderingsbedrijf
+          custos read --subject D-1001 --purpose P-DEBT-COLLECT --fields email \\
+              --actor collections-service
+          custos --db office.db request list --overdue -o json
         """,
         version: Custos.version,
         subcommands: [Init.self, PolicyCommand.self, Decide.self, SubjectCommand.self, EventCommand.self, ConsentCommand.self, Read.self, Share.self, RequestCommand.self, TaskCommand.self, HoldCommand.self, ObjectionCommand.self, RestrictionCommand.self, RetentionCommand.self, ReportCommand.self, Audit.self, DemoCommand.self, Keys.self]

@@ -4,14 +4,15 @@ import Foundation
 
 struct HoldCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "hold", abstract: "Place and lift legal holds (Art. 17(3)(e)).",
-                                                    subcommands: [HoldPlace.self, HoldLift.self])
+                                                    discussion: "Examples:\n  custos hold place --subject D-1001 --reference \"C/09/654321\"\n  custos hold lift --id 1",
+        subcommands: [HoldPlace.self, HoldLift.self])
 }
 
 struct HoldPlace: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "place", abstract: "Keep a subject's data beyond retention for proceedings.",
         discussion: "Example:\n  custos hold place --subject D-1001 --reference \"C/09/654321\" --fields \\\n      claim_details,payment_history")
     @OptionGroup var global: GlobalOptions
-    @Option var subject: String
+    @Option(help: "The subject's id.") var subject: String
     @Option(help: "Case or court reference.") var reference: String
     @Option(help: "From this date (default today).") var since: String?
     @Option(help: "Only these fields (comma-separated).") var fields: String?
@@ -32,7 +33,7 @@ struct HoldLift: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "lift", abstract: "End a legal hold; it stays on record.",
         discussion: "Example:\n  custos hold lift --id 1")
     @OptionGroup var global: GlobalOptions
-    @Option var id: Int64
+    @Option(help: "The number the place or record command printed.") var id: Int64
     func run() throws {
         let engine = try global.openEngine()
         do { try engine.liftHold(id: id, by: operatingSystemUser); try answer(global.output, ["legal hold #\(id) lifted"], json: ["hold": id, "lifted": true]) } catch { throw ExitStatus.report(error) }
@@ -41,14 +42,15 @@ struct HoldLift: ParsableCommand {
 
 struct ObjectionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "objection", abstract: "Record objections and their Art. 21(1) assessment.",
-                                                    subcommands: [ObjectionRecord.self, ObjectionAssess.self])
+                                                    discussion: "Examples:\n  custos objection record --subject D-1001 --purpose P-SCORING\n  custos objection assess --id 1 --outcome upheld",
+        subcommands: [ObjectionRecord.self, ObjectionAssess.self])
 }
 
 struct ObjectionRecord: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "record", abstract: "Record an objection; it takes effect at once.",
         discussion: "Examples:\n  custos objection record --subject D-1001 --purpose P-SCORING\n  custos objection record --subject C-2001 --kind direct-marketing")
     @OptionGroup var global: GlobalOptions
-    @Option var subject: String
+    @Option(help: "The subject's id.") var subject: String
     @Option(help: "The purpose objected to; all purposes it can apply to when left out.") var purpose: String?
     @Option(help: "general, direct-marketing or automated-decision (Art. 22(3): a human must review).") var kind = "general"
 
@@ -71,7 +73,7 @@ struct ObjectionAssess: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "assess", abstract: "Record the assessment of an objection.",
                                                     discussion: "overridden needs --reference to the documented compelling legitimate grounds.\n\nExample:\n  custos objection assess --id 1 --outcome overridden --reference OBJ-14")
     @OptionGroup var global: GlobalOptions
-    @Option var id: Int64
+    @Option(help: "The number the place or record command printed.") var id: Int64
     @Option(help: "upheld or overridden.") var outcome: String
     @Option(help: "Reference of the documented assessment.") var reference: String?
 
@@ -84,14 +86,15 @@ struct ObjectionAssess: ParsableCommand {
 
 struct RestrictionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "restriction", abstract: "Place and lift restrictions of processing (Art. 18).",
-                                                    subcommands: [RestrictionPlace.self, RestrictionLift.self])
+                                                    discussion: "Examples:\n  custos restriction place --subject D-1001 --ground \"accuracy contested\"\n  custos restriction lift --id 1 --informed-at 2025-06-02T09:00:00+02:00",
+        subcommands: [RestrictionPlace.self, RestrictionLift.self])
 }
 
 struct RestrictionPlace: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "place", abstract: "Restrict processing to storage (with the Art. 18(2) exceptions).",
         discussion: "Example:\n  custos restriction place --subject D-1001 --fields bank_account --ground \\\n      \"accuracy contested\"")
     @OptionGroup var global: GlobalOptions
-    @Option var subject: String
+    @Option(help: "The subject's id.") var subject: String
     @Option(help: "Only these fields (comma-separated); all when left out.") var fields: String?
     @Option(help: "The Art. 18(1) ground, e.g. accuracy contested.") var ground: String
 
@@ -105,7 +108,7 @@ struct RestrictionLift: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "lift", abstract: "Lift a restriction after telling the subject (Art. 18(3)).",
         discussion: "Example:\n  custos restriction lift --id 1 --informed-at 2025-06-02T09:00:00+02:00")
     @OptionGroup var global: GlobalOptions
-    @Option var id: Int64
+    @Option(help: "The number the place or record command printed.") var id: Int64
     @Option(help: "When the subject was told (ISO 8601); not after now.") var informedAt: String
 
     func run() throws {

@@ -6,6 +6,7 @@ struct PolicyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policy",
         abstract: "Check, show and test policy folders.",
+        discussion: "Examples:\n  custos policy check policies/invorderingsbedrijf\n  custos policy test policies/invorderingsbedrijf",
         subcommands: [PolicyCheck.self, PolicyTest.self, PolicyShow.self]
     )
 }

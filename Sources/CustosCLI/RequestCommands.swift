@@ -5,6 +5,7 @@ import Foundation
 struct RequestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "request", abstract: "The request book: data-subject requests against their Art. 12(3) deadlines.",
+        discussion: "Examples:\n  custos request open --subject D-1001 --type access --channel letter\n  custos request list --overdue",
         subcommands: [RequestOpen.self, RequestList.self, RequestShow.self, RequestVerify.self, RequestExtend.self, RequestFulfil.self, RequestReject.self])
 }
 
@@ -38,7 +39,7 @@ struct RequestOpen: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "open", abstract: "Record a request the moment it reached any channel.",
         discussion: "Examples:\n  custos request open --subject D-1001 --type access --channel letter \\\n      --received 2025-01-31T10:00:00+01:00\n  custos request open --subject D-1001 --type objection --purpose \\\n      P-SCORING --channel e-mail --identity-verified-by \"e-mail matches \\\n      data held\"")
     @OptionGroup var global: GlobalOptions
-    @Option var subject: String
+    @Option(help: "The subject's id.") var subject: String
     @Option(help: "access, rectification, erasure, restriction, portability, objection, objection-direct-marketing, objection-automated-decision")
     var type: String
     @Option(help: "The purpose an objection or restriction concerns.") var purpose: String?
@@ -86,7 +87,7 @@ struct RequestShow: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a request and its history.",
         discussion: "Example:\n  custos request show RQ-2025-0001")
     @OptionGroup var global: GlobalOptions
-    @Argument var id: String
+    @Argument(help: "The request number, e.g. RQ-2025-0001.") var id: String
 
     func run() throws {
         let engine = try global.openEngine()
@@ -99,7 +100,7 @@ struct RequestVerify: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "verify", abstract: "Record a proportionate identity check.",
         discussion: "Example:\n  custos request verify RQ-2025-0001 --method \"case number and postcode\"")
     @OptionGroup var global: GlobalOptions
-    @Argument var id: String
+    @Argument(help: "The request number, e.g. RQ-2025-0001.") var id: String
     @Option(help: "How: e.g. 'e-mail matches data held', 'case number and postcode'.") var method: String
 
     func run() throws {
@@ -112,7 +113,7 @@ struct RequestExtend: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "extend", abstract: "Extend by two months, with reasons, telling the subject by the first deadline.",
         discussion: "Example:\n  custos request extend RQ-2025-0001 --reasons \"three creditors and two \\\n      bailiffs involved\" --notice-sent 2025-02-20")
     @OptionGroup var global: GlobalOptions
-    @Argument var id: String
+    @Argument(help: "The request number, e.g. RQ-2025-0001.") var id: String
     @Option(help: "Why: complexity or number of requests.") var reasons: String
     @Option(help: "When the subject was told (YYYY-MM-DD); default today.") var noticeSent: String?
 
@@ -137,7 +138,7 @@ struct RequestFulfil: ParsableCommand {
               --fields postal_address
         """)
     @OptionGroup var global: GlobalOptions
-    @Argument var id: String
+    @Argument(help: "The request number, e.g. RQ-2025-0001.") var id: String
     @Option(help: "Folder for the files an access, portability or erasure request produces.") var out: String = "."
     @Option(help: "Rectification: a JSON object of corrected values, from a file or '-' (standard input).") var values: String?
     @Option(help: "Restriction: \(RestrictionGround.allCases.map(\.rawValue).joined(separator: ", ")).") var ground: String?
@@ -265,8 +266,8 @@ struct RequestReject: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "reject", abstract: "Reject with reasons; the answer names the right to complain to the AP.",
         discussion: "Example:\n  custos request reject RQ-2025-0004 --reasons \"the fourth identical \\\n      request this month (Art. 12(5))\"")
     @OptionGroup var global: GlobalOptions
-    @Argument var id: String
-    @Option var reasons: String
+    @Argument(help: "The request number, e.g. RQ-2025-0001.") var id: String
+    @Option(help: "Why the request is rejected; the answer quotes it.") var reasons: String
 
     func run() throws {
         let engine = try global.openEngine()
@@ -276,14 +277,15 @@ struct RequestReject: ParsableCommand {
 
 struct TaskCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "task", abstract: "Art. 19 notifications and processor instructions owed.",
-                                                    subcommands: [TaskList.self, TaskDone.self])
+                                                    discussion: "Examples:\n  custos task list\n  custos task done 3",
+        subcommands: [TaskList.self, TaskDone.self])
 }
 
 struct TaskList: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List open tasks (--all for done ones too).",
         discussion: "Examples:\n  custos task list\n  custos task list --all -o json")
     @OptionGroup var global: GlobalOptions
-    @Flag var all = false
+    @Flag(help: "Include tasks already done.") var all = false
 
     func run() throws {
         let engine = try global.openEngine()
@@ -300,7 +302,7 @@ struct TaskDone: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "done", abstract: "Mark a task done.",
         discussion: "Example:\n  custos task done 3")
     @OptionGroup var global: GlobalOptions
-    @Argument var id: Int64
+    @Argument(help: "The task number 'custos task list' shows.") var id: Int64
 
     func run() throws {
         let engine = try global.openEngine()

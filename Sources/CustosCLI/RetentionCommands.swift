@@ -4,7 +4,8 @@ import Foundation
 
 struct RetentionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "retention", abstract: "Storage limitation: destroy what no purpose still needs.",
-                                                    subcommands: [RetentionSweepCommand.self])
+                                                    discussion: "Example:\n  custos retention sweep --dry-run",
+        subcommands: [RetentionSweepCommand.self])
 }
 
 struct RetentionSweepCommand: ParsableCommand {

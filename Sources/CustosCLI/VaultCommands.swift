@@ -35,6 +35,7 @@ struct Init: ParsableCommand {
 struct SubjectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "subject", abstract: "Add, find and show data subjects.",
+        discussion: "Examples:\n  custos subject add --id D-1001 --category debtor --set \\\n      email=jan@example.nl\n  custos subject show D-1001",
         subcommands: [SubjectAdd.self, SubjectImportCommand.self, SubjectFind.self, SubjectShow.self])
 }
 
@@ -125,9 +126,9 @@ struct SubjectFind: ParsableCommand {
         discussion: "Examples:\n  custos subject find --email jan@example.nl\n  custos subject find --iban \"NL91 ABNA 0417 1643 00\"")
 
     @OptionGroup var global: GlobalOptions
-    @Option var email: String?
-    @Option var phone: String?
-    @Option var iban: String?
+    @Option(help: "An e-mail address (case and spaces do not matter).") var email: String?
+    @Option(help: "A phone number (spaces and +31/0 do not matter).") var phone: String?
+    @Option(help: "An IBAN (spaces and case do not matter).") var iban: String?
 
     func validate() throws {
         if [email, phone, iban].compactMap({ $0 }).count != 1 { throw ValidationError("give exactly one of --email, --phone, --iban") }
@@ -170,7 +171,8 @@ struct SubjectShow: ParsableCommand {
 }
 
 struct EventCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "event", abstract: "Record lifecycle events.", subcommands: [EventRecord.self])
+    static let configuration = CommandConfiguration(commandName: "event", abstract: "Record lifecycle events.", discussion: "Example:\n  custos event record --subject D-1001 --name file-opened --effective \\\n      2025-01-10",
+        subcommands: [EventRecord.self])
 }
 
 struct EventRecord: ParsableCommand {
@@ -178,8 +180,8 @@ struct EventRecord: ParsableCommand {
         discussion: "Example:\n  custos event record --subject D-1001 --name file-closed --effective \\\n      2025-06-30")
 
     @OptionGroup var global: GlobalOptions
-    @Option var subject: String
-    @Option var name: String
+    @Option(help: "The subject's id.") var subject: String
+    @Option(help: "A lifecycle event the policy declares, e.g. file-opened.") var name: String
     @Option(help: "The date it took effect (YYYY-MM-DD), not in the future; default today.") var effective: String?
 
     func run() throws {
@@ -198,8 +200,8 @@ struct Read: ParsableCommand {
         discussion: "Exit 0 permit, 2 deny, 3 partial. Every read is logged before it is answered.\n\nExample:\n  custos read --subject D-1001 --purpose P-DEBT-COLLECT --fields \\\n      email,bank_account --actor collections-service")
 
     @OptionGroup var global: GlobalOptions
-    @Option var subject: String
-    @Option var purpose: String
+    @Option(help: "The subject's id.") var subject: String
+    @Option(help: "The purpose the data is used for, as the policy declares it.") var purpose: String
     @Option(help: "Comma-separated field ids.") var fields: String
     @Option(help: "The actor asking, as the policy names it.") var actor = "officer"
     @Option(help: ArgumentHelp("Repeat the read N times, printing each logged sequence number as it is acknowledged (load and crash tests).", visibility: .hidden))
@@ -226,10 +228,10 @@ struct Share: ParsableCommand {
         discussion: "Exit 0 permit, 2 deny, 3 partial.\n\nExamples:\n  custos share --subject D-1001 --purpose P-DEBT-COLLECT --fields \\\n      claim_details --recipient R-CLIENT --actor collections-service\n  custos share --subject D-1001 --purpose P-DEBT-COLLECT --fields \\\n      claim_details --recipient R-FOREIGN-LAWYER --destination TR \\\n      --procedure \"Istanbul 2025/311\" --actor collections-service")
 
     @OptionGroup var global: GlobalOptions
-    @Option var subject: String
-    @Option var purpose: String
+    @Option(help: "The subject's id.") var subject: String
+    @Option(help: "The purpose the data is used for, as the policy declares it.") var purpose: String
     @Option(help: "Comma-separated field ids.") var fields: String
-    @Option var recipient: String
+    @Option(help: "The recipient, as the policy declares it.") var recipient: String
     @Option(help: "Destination country for recipients given per disclosure.") var destination: String?
     @Option(help: "Procedure reference for an Art. 49(1)(e) transfer.") var procedure: String?
     @Option(help: "The actor asking, as the policy names it.") var actor = "officer"

@@ -29,6 +29,34 @@ struct HelpTests {
         }
     }
 
+    /// Every command, groups included, found the same way.
+    static func allCommands(_ path: [String] = []) throws -> [[String]] {
+        let help = try CustosExecutable.run(path + ["--help"]).stdout
+        guard let section = help.range(of: "SUBCOMMANDS:\n") else { return [path] }
+        let block = help[section.upperBound...].split(separator: "\n\n", maxSplits: 1).first ?? ""
+        let names = block.split(separator: "\n").compactMap { line -> String? in
+            guard line.hasPrefix("  "), let first = line.dropFirst(2).first, first.isLetter else { return nil }
+            return line.dropFirst(2).split(separator: " ").first.map(String.init)
+        }
+        return try [path] + names.filter { $0 != "help" }.flatMap { try allCommands(path + [$0]) }
+    }
+
+    @Test func everyHelpPageHasAnExampleAndEveryOptionItsHelp() throws {
+        let commands = try Self.allCommands()
+        #expect(commands.count >= 50, "\(commands)")
+        let bare = try Regex(#"^  (-[^ ,]+|<[^>]+>)(, --[^ ]+)?( <[^>]+>)?( \.\.\.)?$"#)
+        for command in commands {
+            let name = (["custos"] + command).joined(separator: " ")
+            let help = try CustosExecutable.run(command + ["--help"]).stdout
+            #expect(help.contains("Example") && help.contains(name + (command.isEmpty ? " " : "")), "\(name): no example of itself")
+            let lines = help.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            for (index, line) in lines.enumerated() where line.wholeMatch(of: bare) != nil {
+                let next = index + 1 < lines.count ? lines[index + 1] : ""
+                #expect(next.hasPrefix("        "), "\(name): '\(line.trimmingCharacters(in: .whitespaces))' has no help text")
+            }
+        }
+    }
+
     @Test func shellCompletionsAreGenerated() throws {
         for shell in ["bash", "zsh", "fish"] {
             let script = try CustosExecutable.run(["--generate-completion-script", shell])
