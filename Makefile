@@ -6,7 +6,7 @@ SYSTEM_PKGS  := libsodium-dev libsqlite3-dev pkg-config
 CUSTOS       := .build/debug/custos
 SEED_POLICY  := policies/invorderingsbedrijf
 
-.PHONY: all deps build test demo check clean man completions bench torture
+.PHONY: all deps build test demo check clean man completions bench torture readme-check
 
 all: build
 
@@ -30,6 +30,11 @@ test: deps
 	$(SWIFT) test --skip-build
 	$(MAKE) --no-print-directory check
 	$(MAKE) --no-print-directory torture
+	$(MAKE) --no-print-directory readme-check
+
+# Every command of README.md, in order, in a fresh copy of the clone (Tests/readme/walk.py).
+readme-check: build
+	python3 Tests/readme/walk.py
 
 # Fault injection (Tests/torture/run.sh): SIGKILL of imports (TORTURE_KILLS, default 30), a full
 # disk under the vault (a small tmpfs: needs root), /dev/full outputs and file modes.

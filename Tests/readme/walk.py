@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""Runs every command of README.md's ```sh blocks, in order, the way a newcomer would, in a
+fresh copy of the clone (git's files only; .build is linked so that the built custos is there).
+
+A command passes when it exits as its trailing comment says (`# exit N: …`), else 0. The set-up
+commands `make …` and `swift build …` are what CI runs anyway and are not run again here.
+Prints one line per command and a closing 'N passed, N failed'."""
+import os, re, shutil, subprocess, sys, tempfile
+
+repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+readme = open(os.path.join(repo, "README.md"), encoding="utf-8").read()
+
+commands = []  # (line number, command, expected exit)
+for block in re.finditer(r"^```sh\n(.*?)^```", readme, re.S | re.M):
+    start = readme[: block.start()].count("\n") + 2
+    lines = block.group(1).split("\n")
+    index = 0
+    while index < len(lines):
+        number = start + index
+        text = lines[index]
+        while text.rstrip().endswith("\\") and index + 1 < len(lines):  # continuation lines
+            index += 1
+            text = text.rstrip()[:-1] + " " + lines[index].strip()
+        index += 1
+        # A comment starts at '#' after two spaces, outside quotes.
+        command, comment = text, ""
+        match = re.search(r"\s{2,}#(.*)$", text)
+        if match:
+            command, comment = text[: match.start()], match.group(1)
+        command = command.strip()
+        if not command or command.startswith("#"):
+            continue
+        if re.match(r"^(make|swift build)\b", command):
+            print(f"skip: README.md:{number}: {command} (CI runs it)")
+            continue
+        expected = re.search(r"^\s*exit (\d+):", comment)
+        commands.append((number, command, int(expected.group(1)) if expected else 0))
+
+work = tempfile.mkdtemp(prefix="custos-readme-")
+try:
+    files = subprocess.run(["git", "ls-files"], cwd=repo, capture_output=True, text=True, check=True).stdout.split("\n")
+    for name in filter(None, files):
+        target = os.path.join(work, name)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        shutil.copy2(os.path.join(repo, name), target)
+    os.symlink(os.path.join(repo, ".build"), os.path.join(work, ".build"))
+    script = ["set -u", f"cd {work!r}", "failed=0; passed=0"]
+    for number, command, expected in commands:
+        quoted = command.replace("'", "'\\''")
+        script += [
+            f"out=$( {{ {command} ; }} 2>&1 )" if not re.match(r"^(export|cd|[A-Z]+=)", command) else command,
+            "status=$?",
+            f"if [ $status -eq {expected} ]; then passed=$((passed+1)); echo 'ok: README.md:{number}: {quoted[:100]}';"
+            f" else failed=$((failed+1)); echo 'FAIL: README.md:{number}: exit '$status', expected {expected}: {quoted}'; echo \"$out\" | tail -5; fi",
+        ]
+    script.append('echo "readme: $passed passed, $failed failed"; [ $failed -eq 0 ]')
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("CUSTOS_")}
+    result = subprocess.run(["bash", "-c", "\n".join(script)], env=environment)
+    sys.exit(result.returncode)
+finally:
+    shutil.rmtree(work, ignore_errors=True)
