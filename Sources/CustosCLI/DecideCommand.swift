@@ -106,8 +106,8 @@ struct Decide: ParsableCommand {
         let source: FileHandle
         if let input, input != "-" {
             guard let handle = FileHandle(forReadingAtPath: input) else {
-                StandardError.error("cannot read '\(input)'")
-                throw ExitStatus.usage
+                StandardError.error("--batch: cannot read '\(input)': no such file, or not readable")
+                throw ExitStatus.runtimeError
             }
             source = handle
         } else {
@@ -130,8 +130,8 @@ struct Decide: ParsableCommand {
     private func read(_ path: String, what: String) throws -> Data {
         if path == "-" { return FileHandle.standardInput.readDataToEndOfFile() }
         guard let data = FileManager.default.contents(atPath: path) else {
-            StandardError.error("\(what): cannot read '\(path)'")
-            throw ExitStatus.usage
+            StandardError.error("\(what): cannot read '\(path)': no such file, or not readable")
+            throw ExitStatus.runtimeError
         }
         return data
     }

@@ -91,8 +91,12 @@ struct SubjectImportCommand: ParsableCommand {
     @Argument(help: "The file to import.") var file: String
 
     func run() throws {
-        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
-            StandardError.error("cannot read '\(file)' as UTF-8 text")
+        guard let data = FileManager.default.contents(atPath: file) else {
+            StandardError.error("cannot read '\(file)': no such file, or not readable")
+            throw ExitStatus.runtimeError
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            StandardError.error("'\(file)' is not UTF-8 text")
             throw ExitStatus.usage
         }
         let engine = try global.openEngine()

@@ -81,6 +81,12 @@ struct NewcomerPathTests {
         let folder = try Self.vault()
         let done = try CustosExecutable.run(["task", "done", "3"], in: folder.url)
         #expect(done.status == 1 && done.stderr == "custos: error: no such task #3\n")
+        for arguments in [["decide", "--request", "missing.json"], ["subject", "import", "missing.csv"],
+                          ["decide", "--policies", RepositoryPaths.seedPolicy, "--batch", "missing.jsonl"],
+                          ["decide", "--policies", RepositoryPaths.seedPolicy, "--request", "missing.json", "--facts", "missing.json"]] {
+            let missing = try CustosExecutable.run(arguments, in: folder.url)
+            #expect(missing.status == 1 && missing.stderr.contains("cannot read 'missing."), "\(arguments): \(missing.status) \(missing.stderr)")
+        }
         let receipt = try CustosExecutable.run(["consent", "verify-receipt", "missing.json"], in: folder.url)
         #expect(receipt.status == 1 && receipt.stderr.contains("cannot read 'missing.json'"))
         let report = try CustosExecutable.run(["report", "ropa", "--templates", "no-such-folder"], in: folder.url)

@@ -67,10 +67,15 @@ cd ..
 cd kill
 key=custos.key
 rotations_resumed=0
+# Kill moments spread over a whole rotation: time one on a copy first.
+mkdir ../rotation && cp custos.db custos.keys.db custos.key ../rotation/ && (cd ../rotation && start=$(date +%s%N) &&
+  "$CUSTOS" keys rotate --new-key-file timing.key >/dev/null && echo $(( ($(date +%s%N) - start) / 1000000 )) > ../rotate-ms)
+rotate_window=$(( $(cat ../rotate-ms) * 12 / 10 + 1 ))
 for round in $(seq 1 6); do
   "$CUSTOS" keys rotate --key-file "$key" --new-key-file "new-$round.key" >/dev/null 2>&1 &
   pid=$!
-  sleep "0.$(printf '%03d' $((RANDOM % 400)))"
+  ms=$(( (RANDOM * 32768 + RANDOM) % rotate_window ))
+  sleep "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
   kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
   if "$CUSTOS" audit verify --key-file "new-$round.key" >/dev/null 2>&1; then
     key="new-$round.key"
@@ -86,7 +91,7 @@ for round in $(seq 1 6); do
     fail "rotation round $round: neither the old nor the new key opens the vault"
   fi
 done
-ok "6 SIGKILLs of keys rotate: the old or the new key always opened the vault ($rotations_resumed finished with --resume)"
+ok "6 SIGKILLs of keys rotate (one takes $(cat ../rotate-ms) ms): the old or the new key always opened the vault ($rotations_resumed finished with --resume)"
 out=$("$CUSTOS" read --key-file "$key" --subject D-1 --purpose P-DEBT-COLLECT --fields email --actor collections-service 2>&1)
 echo "$out" | grep -q "email: p1@example.nl" && ok "after the rotations D-1's value opens with $key" || fail "value after rotations: $out"
 cp "$key" custos.key.current && mv custos.key.current custos.key && chmod 600 custos.key
@@ -97,13 +102,20 @@ mkdir full
 if mount -t tmpfs -o size=1200k tmpfs full 2>/dev/null; then
   cd full
   "$CUSTOS" init --policies "$POLICY" >/dev/null
+  "$CUSTOS" subject add --id D-FULL --category debtor --set email=full@example.nl >/dev/null
+  "$CUSTOS" event record --subject D-FULL --name file-opened --effective 2025-01-10 >/dev/null
   people "$work/huge.csv" 20000 F
   out=$("$CUSTOS" subject import "$work/huge.csv" 2>&1); status=$?
   if [ $status -eq 1 ] && echo "$out" | grep -q "full" && ! echo "$out" | grep -q "example.nl"; then ok "full disk: exit 1 and a true message ($(echo "$out" | tail -1))"; else fail "full disk: status $status: $out"; fi
   count=$(q custos.db "SELECT COUNT(*) FROM subjects")
   keys=$(q custos.keys.db "SELECT COUNT(*) FROM subject_keys")
-  [ "$count" = 0 ] && [ "$keys" = 0 ] && ok "full disk: nothing stored, no orphan key" || fail "full disk: $count subjects, $keys keys left"
+  [ "$count" = 1 ] && [ "$keys" = 1 ] && ok "full disk: nothing stored, no orphan key" || fail "full disk: $count subjects, $keys keys left"
   "$CUSTOS" audit verify >/dev/null 2>&1 && ok "full disk: audit verify holds" || fail "full disk: audit verify"
+  # A read on a full disk: the decision cannot be logged, so nothing is released.
+  dd if=/dev/zero of=filler bs=4k >/dev/null 2>&1
+  out=$("$CUSTOS" read --subject D-FULL --purpose P-DEBT-COLLECT --fields email --actor collections-service 2>&1); status=$?
+  if [ $status -ne 0 ] && ! echo "$out" | grep -q "full@example.nl"; then ok "read on a full disk: exit $status, no value released ($(echo "$out" | grep -o 'ENGINE_ERROR\|error:.*' | head -1))"; else fail "read on a full disk: status $status: $out"; fi
+  rm -f filler
   mount -o remount,size=64m "$work/full"
   out=$("$CUSTOS" subject import "$work/huge.csv" 2>&1) && ok "with room again the same file imports" || fail "import after the disk had room: $out"
   cd ..
