@@ -6,7 +6,7 @@ SYSTEM_PKGS  := libsodium-dev libsqlite3-dev pkg-config
 CUSTOS       := .build/debug/custos
 SEED_POLICY  := policies/invorderingsbedrijf
 
-.PHONY: all deps build test demo check clean man completions bench torture readme-check
+.PHONY: all deps build test demo check clean man completions bench torture readme-check server-check
 
 all: build
 
@@ -31,6 +31,12 @@ test: deps
 	$(MAKE) --no-print-directory check
 	$(MAKE) --no-print-directory torture
 	$(MAKE) --no-print-directory readme-check
+	$(MAKE) --no-print-directory server-check
+
+# custos serve on a free loopback port over a fresh vault: the live API and AuthZEN tests, the
+# Python example client end to end, and a SIGTERM drain under load (Tests/server/run.sh).
+server-check: build
+	Tests/server/run.sh
 
 # Every command of README.md, in order, in a fresh copy of the clone (Tests/readme/walk.py).
 readme-check: build

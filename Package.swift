@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         // floor 0: crypto leaf over libsodium
@@ -66,12 +68,19 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // floor 5: HTTP (the service API and AuthZEN) over the facade
+        .target(
+            name: "CustosServer",
+            dependencies: ["Custos", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")],
+            resources: [.copy("Resources/openapi.yaml")],
+            swiftSettings: strict
+        ),
         // floor 5: the simulation behind `custos demo`
         .target(name: "CustosSimulation", dependencies: ["Custos"], swiftSettings: strict),
         // floor 6: the command line
         .executableTarget(
             name: "CustosCLI",
-            dependencies: ["Custos", "CustosSimulation", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Custos", "CustosSimulation", "CustosServer", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
         .target(name: "CustosTestSupport", dependencies: ["CustosPolicy"], path: "Tests/Support", swiftSettings: strict),

@@ -171,6 +171,14 @@ enum Schema {
             // a pending key without a subject is the trace of an interrupted import.
             try db.execute(sql: "ALTER TABLE subject_keys ADD COLUMN pending INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v4-service-accounts") { db in
+            // custos serve's callers: only a keyed hash of each token is kept.
+            try db.execute(sql: """
+            CREATE TABLE service_accounts (
+                name TEXT PRIMARY KEY, actor TEXT NOT NULL, token_hash BLOB NOT NULL UNIQUE,
+                created_at INTEGER NOT NULL, revoked_at INTEGER);
+            """)
+        }
         return migrator
     }
 }

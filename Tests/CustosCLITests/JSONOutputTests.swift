@@ -74,6 +74,10 @@ struct JSONOutputTests {
         try Self.json(["audit", "checkpoint", "--out", "head.json"], in: folder)
         let verified = try Self.json(["audit", "verify", "--checkpoint", "head.json"], in: folder) as? [String: Any]
         #expect(verified?["checkpoint"] as? String == "holds")
+        let service = try Self.json(["service", "add", "--actor", "collections-service", "--name", "crm"], in: folder) as? [String: Any]
+        #expect((service?["token"] as? String)?.hasPrefix("cst_") == true)
+        try Self.json(["service", "list"], in: folder)
+        try Self.json(["service", "revoke", "crm"], in: folder)
         try Self.json(["keys", "rotate", "--new-key-file", "new.key"], in: folder)
         // Errors are JSON too, with the exit code.
         let failed = try CustosExecutable.run(["read", "--subject", "D-1", "-o", "json"], in: folder.url)

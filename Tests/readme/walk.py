@@ -48,7 +48,11 @@ try:
     for number, command, expected in commands:
         quoted = command.replace("'", "'\\''")
         script += [
-            f"out=$( {{ {command} ; }} 2>&1 )" if not re.match(r"^(export|cd|[A-Z]+=)", command) else command,
+            # Assignments and cd must change this shell; a command that starts a background
+            # process must not hold the captured output open.
+            command if re.match(r"^(export|cd|[A-Z]+=)", command)
+            else f"{{ {command} ; }} > walk-output.txt 2>&1; out=$(cat walk-output.txt)" if re.search(r"[^&]&\s", command + " ")
+            else f"out=$( {{ {command} ; }} 2>&1 )",
             "status=$?",
             f"if [ $status -eq {expected} ]; then passed=$((passed+1)); echo 'ok: README.md:{number}: {quoted[:100]}';"
             f" else failed=$((failed+1)); echo 'FAIL: README.md:{number}: exit '$status', expected {expected}: {quoted}'; echo \"$out\" | tail -5; fi",

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 import CustosPolicy
 
 /// A strict reading of request and facts JSON before any decoder sees it. `JSONDecoder`
@@ -11,10 +11,10 @@ import CustosPolicy
 /// ```swift
 /// try StrictJSON.check(data, shape: .request, what: "request")   // throws InputError
 /// ```
-enum StrictJSON {
+package enum StrictJSON {
     static let maximumDepth = 32
 
-    static func check(_ data: Data, shape: WireShape, what: String) throws(InputError) {
+    package static func check(_ data: Data, shape: WireShape, what: String) throws(InputError) {
         let problem: String? = data.withUnsafeBytes { raw in
             var scanner = Scanner(bytes: raw.bindMemory(to: UInt8.self))
             return scanner.document(shape: shape)

@@ -1,7 +1,7 @@
 /// The keys each object of the request and facts JSON may have (docs/decisions.md). One list
 /// serves the strict check of every reader (`StrictJSON`) and the fast batch reader
 /// (`BatchLineReader.Keys`, which numbers keys by their position here, so order matters).
-indirect enum WireShape: Sendable {
+package indirect enum WireShape: Sendable {
     /// A string, number, boolean or null: its type is the decoder's to check.
     case scalar
     /// A list of scalars or strings (`fields`, `purposes`).
@@ -31,9 +31,9 @@ indirect enum WireShape: Sendable {
         .object(keys.map { ($0, nested[$0] ?? .scalar) })
     }
 
-    static let request = object(requestKeys, ["fields": .scalars, "review": object(reviewKeys)])
+    package static let request = object(requestKeys, ["fields": .scalars, "review": object(reviewKeys)])
 
-    static let facts = object(factsKeys, [
+    package static let facts = object(factsKeys, [
         "subject": object(subjectKeys),
         "consents": .list(object(consentRecordKeys, ["events": .list(object(consentEventKeys, ["parental-authorisation": object(parentalKeys)]))])),
         "objections": .list(object(objectionKeys)),

@@ -1,0 +1,112 @@
+import ArgumentParser
+import Custos
+import CustosServer
+import Dispatch
+import Foundation
+import Synchronization
+
+struct ServiceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "service", abstract: "Service accounts of 'custos serve': one bearer token, one actor.",
+        discussion: "Examples:\n  custos service add --actor collections-service --name crm-prod\n  custos service list\n  custos service revoke crm-prod",
+        subcommands: [ServiceAdd.self, ServiceList.self, ServiceRevoke.self])
+}
+
+struct ServiceAdd: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add", abstract: "Create a service account and print its token once.",
+        discussion: """
+        The token (256 random bits) is printed once and only a keyed hash of it is kept in the keyring. Every decision made with it has this actor; a request body cannot name another.
+
+        Example:
+          custos service add --actor collections-service --name crm-prod
+        """)
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "The policy actor the token acts as.") var actor: String
+    @Option(help: "A name for the account (1-64 letters, digits, - _ . :); default the actor.") var name: String?
+
+    func run() throws {
+        let engine = try global.openEngine()
+        let accountName = name ?? actor
+        let token: String
+        do { token = try engine.addServiceAccount(name: accountName, actor: actor) } catch { throw ExitStatus.report(error) }
+        try answer(global.output, [token, "service account \(accountName) acts as \(actor); the token above is shown only now: store it as a secret"],
+                   json: ["name": accountName, "actor": actor, "token": token])
+    }
+}
+
+struct ServiceList: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List service accounts (never their tokens).",
+                                                    discussion: "Example:\n  custos service list")
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let engine = try global.openEngine()
+        let accounts: [ServiceAccount]
+        do { accounts = try engine.serviceAccounts() } catch { throw ExitStatus.report(error) }
+        try answer(global.output, accounts.isEmpty ? ["no service accounts"] : accounts.map { account in
+            "\(account.name)  actor \(account.actor)  created \(account.createdAt)\(account.revokedAt.map { "  revoked \($0)" } ?? "")"
+        }, json: ["accounts": accounts.map { ["name": $0.name, "actor": $0.actor, "created-at": $0.createdAt.description,
+                                              "revoked-at": $0.revokedAt.map { $0.description as Any } ?? NSNull()] as [String: Any] }])
+    }
+}
+
+struct ServiceRevoke: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke a service account; its token fails from the next request on.",
+                                                    discussion: "Example:\n  custos service revoke crm-prod")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The account's name.") var name: String
+
+    func run() throws {
+        let engine = try global.openEngine()
+        do { try engine.revokeServiceAccount(name: name) } catch { throw ExitStatus.report(error) }
+        try answer(global.output, ["service account \(name) revoked"], json: ["name": name, "revoked": true])
+    }
+}
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the service API and AuthZEN over HTTP (docs/server.md).",
+        discussion: """
+        Plain HTTP only on a loopback address; --insecure-http allows another address (behind a TLS-terminating proxy you trust). SIGTERM or SIGINT drains: requests in flight are answered and logged first. With --port 0 the system picks a free port; the line 'listening on http://HOST:PORT' says which.
+
+        Examples:
+          custos serve
+          custos serve --listen 127.0.0.1:0
+        """)
+    @OptionGroup var global: GlobalOptions
+    @Option(help: ArgumentHelp("Address and port to listen on.", valueName: "host:port")) var listen = "127.0.0.1:8700"
+    @Option(help: "The base URL clients use, for the AuthZEN metadata; default http://<listen>.") var publicURL: String?
+    @Flag(help: "Allow plain HTTP on an address other than loopback.") var insecureHTTP = false
+
+    func run() throws {
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) else {
+            throw ValidationError("--listen must be host:port, e.g. 127.0.0.1:8700")
+        }
+        let host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        let configuration = ServerConfiguration(host: host, port: port, publicURL: publicURL)
+        guard configuration.isLoopback || insecureHTTP else {
+            StandardError.error("plain HTTP is for loopback addresses only; use --insecure-http behind a TLS-terminating proxy you trust")
+            throw ExitStatus.usage
+        }
+        let engine = try global.openEngine()
+        let server = CustosServer(engine: engine, configuration: configuration)
+        let failure = Mutex<String?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            do {
+                try await server.run { port in
+                    StandardError.write("custos: listening on http://\(host.contains(":") ? "[\(host)]" : host):\(port)")
+                }
+            } catch {
+                failure.withLock { $0 = String(describing: error) }
+            }
+            done.signal()
+        }
+        done.wait()
+        if let message = failure.withLock({ $0 }) {
+            StandardError.error("the server stopped: \(message)")
+            throw ExitStatus.runtimeError
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import Hummingbird
+
+/// An RFC 9457 problem: a stable `type` per kind of error, a title, the status and a detail
+/// that names what is wrong (a JSON path, an id) and never a personal value.
+struct Problem: Error, Sendable {
+    let status: HTTPResponse.Status
+    let kind: String
+    let title: String
+    let detail: String
+
+    static let typeBase = "https://custos.example/problems/"
+
+    var response: Response {
+        let object: [String: Any] = ["type": Self.typeBase + kind, "title": title, "status": Int(status.code), "detail": detail]
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        var headers: HTTPFields = [.contentType: "application/problem+json"]
+        if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"custos\"" }
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func unauthorized() -> Problem {
+        Problem(status: .unauthorized, kind: "unauthorized", title: "Not authenticated",
+                detail: "send 'Authorization: Bearer <token>' with a token from 'custos service add'")
+    }
+    static func badRequest(_ detail: String) -> Problem { Problem(status: .badRequest, kind: "bad-request", title: "The request cannot be read", detail: detail) }
+    static func tooLarge(_ limit: Int) -> Problem {
+        Problem(status: .contentTooLarge, kind: "too-large", title: "The request body is too large", detail: "at most \(limit) bytes")
+    }
+    static func forbidden(_ detail: String) -> Problem { Problem(status: .forbidden, kind: "forbidden", title: "Not allowed", detail: detail) }
+    static func notFound(_ detail: String) -> Problem { Problem(status: .notFound, kind: "not-found", title: "Not found", detail: detail) }
+    static func unavailable(_ detail: String) -> Problem {
+        Problem(status: .serviceUnavailable, kind: "unavailable", title: "Not ready", detail: detail)
+    }
+    static func internalError() -> Problem {
+        Problem(status: .internalServerError, kind: "internal", title: "Internal error", detail: "the request could not be completed; nothing was permitted")
+    }
+}
+
+/// Turns every error on the way out into a problem: a handler's `Problem`, Hummingbird's own
+/// errors (an unknown route, a body over the limit, a wrong method), anything else as a 500
+/// that releases nothing.
+struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    let maximumBody: Int
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            let response = try await next(request, context)
+            return response
+        } catch let problem as Problem {
+            return problem.response
+        } catch let error as HTTPError {
+            switch error.status {
+            case .notFound: return Problem.notFound("no route \(request.method.rawValue) \(request.uri.path)").response
+            case .contentTooLarge: return Problem.tooLarge(maximumBody).response
+            case .methodNotAllowed:
+                return Problem(status: .methodNotAllowed, kind: "method-not-allowed", title: "Method not allowed", detail: "\(request.method.rawValue) is not allowed on \(request.uri.path)").response
+            default:
+                return Problem(status: error.status, kind: "http-\(error.status.code)", title: error.status.reasonPhrase, detail: error.status.reasonPhrase).response
+            }
+        } catch {
+            context.logger.error("request failed", metadata: ["error": "\(type(of: error))"])
+            return Problem.internalError().response
+        }
+    }
+}

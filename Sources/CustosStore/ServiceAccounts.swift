@@ -1,0 +1,69 @@
+import Foundation
+internal import GRDB
+internal import CustosCrypto
+public import CustosPolicy
+
+/// A service account of `custos serve`: a name, the one policy actor its token acts as, and
+/// whether it was revoked. The token itself is never stored.
+public struct ServiceAccount: Sendable, Codable, Equatable {
+    public var name: String
+    public var actor: String
+    public var createdAt: Instant
+    public var revokedAt: Instant?
+}
+
+/// Service tokens live in the keyring as keyed hashes (BLAKE2b under the keyring's
+/// blind-index key, with a domain of their own): a stolen vault or keyring backup yields no
+/// usable token, and a token is checked with one hash and one indexed lookup.
+extension Keyring {
+    static let tokenDomain = Array("custos/service-token/v1\u{0}".utf8)
+
+    func tokenHash(_ token: String) -> Data {
+        Data(Blake2b.keyedHash(Self.tokenDomain + Array(token.utf8), key: blindIndexKey))
+    }
+
+    /// Creates an account and returns its token: 256 random bits, base64url, shown once.
+    public func addServiceAccount(name: String, actor: String, at now: Instant) throws -> String {
+        let token = "cst_" + Data(SecureRandom.bytes(32)).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        try pool.write { db in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM service_accounts WHERE name = ?", arguments: [name]) == true {
+                throw StoreError.invalidInput("a service account named '\(name)' exists already")
+            }
+            try db.execute(sql: "INSERT INTO service_accounts (name, actor, token_hash, created_at) VALUES (?, ?, ?, ?)",
+                           arguments: [name, actor, tokenHash(token), now.millisecondsSinceEpoch])
+        }
+        return token
+    }
+
+    public func serviceAccounts() throws -> [ServiceAccount] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT name, actor, created_at, revoked_at FROM service_accounts ORDER BY name").map { row in
+                ServiceAccount(name: row[0], actor: row[1], createdAt: Instant(millisecondsSinceEpoch: row[2]),
+                               revokedAt: (row[3] as Int64?).map(Instant.init(millisecondsSinceEpoch:)))
+            }
+        }
+    }
+
+    /// Revokes an account; its token is refused from the next request on.
+    public func revokeServiceAccount(name: String, at now: Instant) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE service_accounts SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
+                           arguments: [now.millisecondsSinceEpoch, name])
+            guard db.changesCount == 1 else { throw StoreError.invalidInput("no active service account named '\(name)'") }
+        }
+    }
+
+    /// The account a token belongs to, if it is known and not revoked. Read from the keyring on
+    /// every call, so a revocation by another process takes effect on the next request.
+    public func serviceAccount(forToken token: String) throws -> ServiceAccount? {
+        guard token.utf8.count <= 128 else { return nil }
+        let hash = tokenHash(token)
+        return try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT name, actor, created_at FROM service_accounts WHERE token_hash = ? AND revoked_at IS NULL",
+                             arguments: [hash]).map { row in
+                ServiceAccount(name: row[0], actor: row[1], createdAt: Instant(millisecondsSinceEpoch: row[2]), revokedAt: nil)
+            }
+        }
+    }
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Starts `custos serve` on a free loopback port over a fresh vault, runs the live tests
+# (Tests/server/test_server.py, standard library only), then checks the drain: SIGTERM during
+# a stream of reads leaves every answered decision in the log and `audit verify` clean.
+set -uo pipefail
+REPO=$(pwd)
+export CUSTOS=${CUSTOS:-$REPO/.build/debug/custos}
+export VAULT=$(mktemp -d)
+trap '[ -n "${SERVER:-}" ] && kill "$SERVER" 2>/dev/null; rm -rf "$VAULT"' EXIT
+cd "$VAULT"
+"$CUSTOS" init --policies "$REPO/policies/invorderingsbedrijf" >/dev/null
+"$CUSTOS" subject add --id D-1 --category debtor --set email=d1@example.nl --set "bank_account=NL91 ABNA 0417 1643 00" --set "claim_details=Invoice 7" >/dev/null
+"$CUSTOS" event record --subject D-1 --name file-opened --effective 2025-01-10 >/dev/null
+for id in PR-1 PR-2; do "$CUSTOS" subject add --id $id --category prospect --set email=$id@example.nl >/dev/null; done
+"$CUSTOS" consent give --subject PR-1 --purpose P-NEWSLETTER-EMAIL --method checkbox-ticked --channel web-form --age 41 >/dev/null
+token() { "$CUSTOS" service add --actor "$1" --name "$2" -o json | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])'; }
+export COLLECTIONS_TOKEN=$(token collections-service crm) MARKETING_TOKEN=$(token marketing-service mkt) NEWSLETTER_TOKEN=$(token newsletter mailer)
+export REVOKED_TOKEN=$(token collections-service old-crm)
+"$CUSTOS" service revoke old-crm >/dev/null
+
+start_server() {
+  "$CUSTOS" serve --listen 127.0.0.1:0 2> serve.log &
+  SERVER=$!; export SERVER
+  for _ in $(seq 1 100); do
+    PORT=$(grep -o 'listening on http://127.0.0.1:[0-9]*' serve.log | grep -o '[0-9]*$')
+    [ -n "$PORT" ] && break
+    sleep 0.1
+  done
+  [ -n "$PORT" ] || { echo "FAIL: the server did not start"; cat serve.log; exit 1; }
+  export CUSTOS_URL=http://127.0.0.1:$PORT
+}
+start_server
+python3 "$REPO/Tests/server/test_server.py"; status=$?
+
+# The drain: 1,000 reads from 8 threads, SIGTERM after the first 200 answers.
+python3 - <<'PY' > answered.txt
+import json, os, signal, threading, urllib.request, urllib.error
+url, token, server = os.environ["CUSTOS_URL"], os.environ["COLLECTIONS_TOKEN"], int(os.environ["SERVER"])
+answered, lock, sent = [], threading.Lock(), [False]
+def worker(count):
+    for _ in range(count):
+        request = urllib.request.Request(url + "/v1/subjects/D-1/read", data=b'{"purpose":"P-DEBT-COLLECT","fields":["email"]}',
+                                         method="POST", headers={"Authorization": "Bearer " + token})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                seq = json.load(response)["seq"]
+        except Exception:
+            return
+        with lock:
+            answered.append(seq)
+            if len(answered) == 200 and not sent[0]:
+                sent[0] = True
+                os.kill(server, signal.SIGTERM)
+threads = [threading.Thread(target=worker, args=(125,)) for _ in range(8)]
+[thread.start() for thread in threads]
+[thread.join() for thread in threads]
+print("\n".join(str(seq) for seq in answered))
+PY
+SERVER_PID=$SERVER
+wait "$SERVER_PID"; drain_status=$?
+SERVER=
+answered=$(grep -c . answered.txt)
+missing=$(python3 - <<'PY'
+import sqlite3
+logged = {row[0] for row in sqlite3.connect("custos.db").execute("SELECT seq FROM decision_log")}
+answered = [int(line) for line in open("answered.txt") if line.strip()]
+print(len([seq for seq in answered if seq not in logged]))
+PY
+)
+verify=$("$CUSTOS" audit verify 2>&1); verify_status=$?
+if [ "$drain_status" -eq 0 ] && [ "$missing" = 0 ] && [ "$verify_status" -eq 0 ] && [ "$answered" -ge 200 ]; then
+  echo "ok: SIGTERM during 1,000 reads: exit 0, $answered answered, every answered decision logged, audit verify clean"
+  echo "drain: 1 passed, 0 failed"
+else
+  echo "FAIL: drain: server exit $drain_status, $answered answered, $missing answered but not logged; audit verify: $verify"
+  echo "drain: 0 passed, 1 failed"; status=1
+fi
+exit $status

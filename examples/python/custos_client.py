@@ -1,0 +1,91 @@
+"""A small client for `custos serve`, standard library only.
+
+    client = CustosClient("http://127.0.0.1:8700", token)
+    answer = client.read("D-1001", "P-DEBT-COLLECT", ["email"])
+    if answer.permitted:
+        send(answer.values["email"])
+    else:
+        print("denied:", answer.codes)
+
+A deny is an answer, not an exception: `Answer.permitted` is False and `Answer.codes` says
+why. Errors of the call itself (a bad token, a malformed body) raise `CustosError` with the
+RFC 9457 problem the server sent.
+"""
+import json
+import urllib.error
+import urllib.request
+
+
+class CustosError(Exception):
+    """The server refused the call: `status` and the problem's `type`, `title` and `detail`."""
+
+    def __init__(self, status, problem):
+        self.status = status
+        self.problem = problem
+        super().__init__(f"{status} {problem.get('title', '')}: {problem.get('detail', '')}")
+
+
+class Answer:
+    """A decision with its log sequence number and, for reads and shares, the released values."""
+
+    def __init__(self, body):
+        self.decision = body["decision"]
+        self.seq = body.get("seq")
+        self.values = body.get("values", {})
+
+    @property
+    def outcome(self):
+        return self.decision["outcome"]
+
+    @property
+    def permitted(self):
+        return self.outcome != "deny"
+
+    @property
+    def codes(self):
+        return [reason["code"] for reason in self.decision["reasons"]]
+
+
+class CustosClient:
+    def __init__(self, base_url, token, timeout=10):
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.timeout = timeout
+
+    def _post(self, path, body):
+        request = urllib.request.Request(
+            self.base_url + path, data=json.dumps(body).encode(), method="POST",
+            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return json.load(response)
+        except urllib.error.HTTPError as error:
+            raise CustosError(error.code, json.load(error)) from None
+
+    def read(self, subject, purpose, fields):
+        return Answer(self._post(f"/v1/subjects/{subject}/read", {"purpose": purpose, "fields": fields}))
+
+    def share(self, subject, purpose, fields, recipient, destination=None, procedure=None):
+        body = {"purpose": purpose, "fields": fields, "recipient": recipient}
+        if destination:
+            body["destination"] = destination
+        if procedure:
+            body["procedure"] = procedure
+        return Answer(self._post(f"/v1/subjects/{subject}/share", body))
+
+    def decide(self, request):
+        return Answer(self._post("/v1/decisions", request))
+
+    def give_consent(self, subject, purposes, method, channel, **extra):
+        return self._post(f"/v1/subjects/{subject}/consents", {"purposes": purposes, "method": method, "channel": channel, **extra})
+
+    def withdraw_consent(self, subject, purposes, channel):
+        return self._post(f"/v1/subjects/{subject}/consents/withdrawal", {"purposes": purposes, "channel": channel})
+
+    def evaluation(self, subject_id, resource_id, fields, action, purpose, **context):
+        """AuthZEN: one evaluation; returns (decision, context)."""
+        body = {"subject": {"type": "service", "id": subject_id},
+                "resource": {"type": "data-subject", "id": resource_id, "properties": {"fields": fields}},
+                "action": {"name": action}, "context": {"purpose": purpose, **context}}
+        answer = self._post("/access/v1/evaluation", body)
+        return answer["decision"], answer.get("context", {})
