@@ -105,6 +105,7 @@ public final class PrivacyEngine: Sendable {
     }
 
     private func gate(_ request: DecisionRequest, releaseValues: Bool = true) -> GatedResult {
+        let request = request.withControlCharactersEscaped
         let at = clock()
         if request.action == .share { return gateShare(request, at: at, releaseValues: releaseValues) }
         let (decision, values) = evaluate(request, at: at, releaseValues: releaseValues) {

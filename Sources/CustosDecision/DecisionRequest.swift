@@ -74,6 +74,39 @@ public struct DecisionRequest: Sendable, Hashable, Codable {
         foreignOrder = try c.decodeIfPresent(Bool.self, forKey: .foreignOrder) ?? false
         review = try c.decodeIfPresent(HumanReview.self, forKey: .review)
         at = try c.decodeIfPresent(Instant.self, forKey: .at)
+        for (key, value) in [(CodingKeys.actor, actor), (.subject, subject), (.purpose, purpose), (.recipient, recipient ?? ""), (.destination, destination ?? "")]
+        where Self.hasControlCharacter(value) {
+            throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "not an id: it contains a control character")
+        }
+        if fields.contains(where: Self.hasControlCharacter) {
+            throw DecodingError.dataCorruptedError(forKey: .fields, in: c, debugDescription: "not field ids: one contains a control character")
+        }
+    }
+
+    /// No policy id holds a control character (U+0000–U+001F, U+007F–U+009F), and the decision
+    /// log could not keep one faithfully (a NUL ends an SQLite text, a line end separates fields).
+    static func hasControlCharacter(_ text: String) -> Bool {
+        text.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }
+    }
+
+    /// The request with every control character in its ids written as `\u{…}`: such an id is
+    /// declared nowhere, so the decision is the same refusal, and the log keeps what it says.
+    /// The engine applies this to requests that do not come through a reader (library callers).
+    public var withControlCharactersEscaped: DecisionRequest {
+        func escaped(_ text: String) -> String {
+            guard Self.hasControlCharacter(text) else { return text }
+            return text.unicodeScalars.map { scalar in
+                scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) ? "\\u{\(String(scalar.value, radix: 16))}" : String(scalar)
+            }.joined()
+        }
+        var copy = self
+        copy.actor = escaped(actor)
+        copy.subject = escaped(subject)
+        copy.purpose = escaped(purpose)
+        copy.fields = fields.map(escaped)
+        copy.recipient = recipient.map(escaped)
+        copy.destination = destination.map(escaped)
+        return copy
     }
 }
 

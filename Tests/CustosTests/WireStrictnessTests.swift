@@ -98,3 +98,30 @@ struct WireStrictnessTests {
         #expect(decision.reasons.contains { $0.code == .actorNotAuthorised } && decision.reasons.contains { $0.code == .recipientNotDeclared })
     }
 }
+
+/// Found by fuzzing the server: an id with a NUL or a line end made the decision log
+/// unverifiable (SQLite ends a text at NUL; the log separates fields by line ends).
+struct ControlCharacterTests {
+    @Test func readersRefuseIdsWithControlCharacters() {
+        for json in [#"{"actor":"a","action":"read","purpose":"P\u0000","fields":[]}"#, #"{"actor":"a","action":"read","purpose":"P","fields":["e\nmail"]}"#] {
+            do {
+                _ = try HypotheticalDecisions.decodeRequest(Data(json.utf8))
+                Issue.record("accepted \(json)")
+            } catch {
+                #expect(error.message.contains("control character"), "\(error.message)")
+            }
+        }
+    }
+
+    @Test func aLibraryCallWithControlCharactersIsDeniedAndTheLogStillVerifies() throws {
+        let fixture = try VaultFixture()
+        try fixture.engine.addSubject(NewSubject(id: "D-1", category: "debtor", values: ["email": "d1@example.nl"]), by: "officer")
+        for fields in [["em\u{0}ail"], ["a\nb", "email"], ["\u{7f}"]] {
+            let result = fixture.engine.read(subject: "D-1", fields: fields, purpose: "P-DEBT\u{0}-COLLECT", actor: "collections-service")
+            #expect(result.decision.outcome == .deny && result.logSequence != nil && result.values.isEmpty)
+        }
+        let verification = try fixture.engine.verifyLog()
+        #expect(verification.isIntact, "\(verification.problem ?? "")")
+        #expect(verification.entries == 3)
+    }
+}
