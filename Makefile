@@ -35,8 +35,13 @@ test: deps
 
 # custos serve on a free loopback port over a fresh vault: the live API and AuthZEN tests, the
 # Python example client end to end, and a SIGTERM drain under load (Tests/server/run.sh).
-server-check: build
-	Tests/server/run.sh
+server-check: build .venv/bin/schemathesis
+	SCHEMATHESIS=$(CURDIR)/.venv/bin/schemathesis Tests/server/run.sh
+
+# Python test tools from PyPI, in a virtual environment of the project's own.
+.venv/bin/schemathesis:
+	python3 -m venv .venv
+	.venv/bin/pip install --quiet --disable-pip-version-check schemathesis==4.32.5
 
 # Every command of README.md, in order, in a fresh copy of the clone (Tests/readme/walk.py).
 readme-check: build

@@ -51,7 +51,13 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return problem.response
         } catch let error as HTTPError {
             switch error.status {
-            case .notFound: return Problem.notFound("no route \(request.method.rawValue) \(request.uri.path)").response
+            case .notFound:
+                let allowed = Routes.allowed(request.uri.path)
+                guard !allowed.isEmpty else { return Problem.notFound("no route \(request.method.rawValue) \(request.uri.path)").response }
+                var response = Problem(status: .methodNotAllowed, kind: "method-not-allowed", title: "Method not allowed",
+                                       detail: "\(request.uri.path) allows \(allowed.joined(separator: ", "))").response
+                response.headers[.allow] = allowed.joined(separator: ", ")
+                return response
             case .contentTooLarge: return Problem.tooLarge(maximumBody).response
             case .methodNotAllowed:
                 return Problem(status: .methodNotAllowed, kind: "method-not-allowed", title: "Method not allowed", detail: "\(request.method.rawValue) is not allowed on \(request.uri.path)").response

@@ -11,6 +11,23 @@ struct Routes: Sendable {
     let executor = EngineExecutor()
     let openAPI: Data
 
+    /// Every route's path and method, for a 405 (with Allow) rather than a 404 when a known
+    /// path is asked with another method.
+    static let methods: [(pattern: [String], method: String)] = [
+        (["healthz"], "GET"), (["readyz"], "GET"), (["openapi.yaml"], "GET"), ([".well-known", "authzen-configuration"], "GET"),
+        (["v1", "decisions"], "POST"), (["v1", "decisions", "hypothetical"], "POST"),
+        (["v1", "subjects", "*", "read"], "POST"), (["v1", "subjects", "*", "share"], "POST"), (["v1", "subjects", "*", "consents"], "POST"),
+        (["v1", "subjects", "*", "consents", "withdrawal"], "POST"), (["access", "v1", "evaluation"], "POST"), (["access", "v1", "evaluations"], "POST"),
+    ]
+
+    /// The methods a path allows; empty for an unknown path.
+    static func allowed(_ path: String) -> [String] {
+        let parts = path.split(separator: "/").map(String.init)
+        return methods.filter { route in
+            route.pattern.count == parts.count && zip(route.pattern, parts).allSatisfy { $0 == "*" || $0 == $1 }
+        }.map(\.method)
+    }
+
     func add(to router: Router<BasicRequestContext>) {
         router.get("healthz") { _, _ in JSONBody.response(["status": "alive"]) }
         router.get("readyz") { _, _ in try await ready() }
@@ -69,6 +86,7 @@ struct Routes: Sendable {
             guard named as? String == actor else { throw Problem.forbidden("\(what): the token acts as '\(actor)'; a body cannot name another actor") }
         }
         object["actor"] = actor
+        guard JSONSerialization.isValidJSONObject(object) else { throw Problem.badRequest("\(what): not a JSON object") }
         let normalised = try JSONSerialization.data(withJSONObject: object)
         do { return try HypotheticalDecisions.decodeRequest(normalised) } catch { throw Problem.badRequest(error.message) }
     }
@@ -87,7 +105,9 @@ struct Routes: Sendable {
         let line = WireShape.object([("request", .any), ("facts", .any), ("at", .scalar)])
         do { try StrictJSON.check(data, shape: line, what: "body") } catch { throw Problem.badRequest(error.message) }
         let object = try JSONBody.object(data, what: "body")
-        guard let requestObject = object["request"], let factsObject = object["facts"] else { throw Problem.badRequest("body: needs 'request' and 'facts'") }
+        // JSONSerialization traps (it does not throw) on a top level that is not an object.
+        guard let requestObject = object["request"] as? [String: Any] else { throw Problem.badRequest("body: $.request must be an object") }
+        guard let factsObject = object["facts"] as? [String: Any] else { throw Problem.badRequest("body: $.facts must be an object") }
         let parsed = try decisionRequest(try JSONSerialization.data(withJSONObject: requestObject), actor: account.actor, what: "request")
         let facts: Facts
         do { facts = try HypotheticalDecisions.decodeFacts(try JSONSerialization.data(withJSONObject: factsObject)) } catch let error as InputError {
@@ -114,6 +134,24 @@ struct Routes: Sendable {
         return (purpose, fields)
     }
 
+    /// An optional text member: absent or null is nil; any other type is a 400, never ignored.
+    static func text(_ object: [String: Any], _ key: String, what: String) throws -> String? {
+        guard let value = object[key], !(value is NSNull) else { return nil }
+        guard let string = value as? String else { throw Problem.badRequest("\(what): $.\(key) must be a text") }
+        return string
+    }
+
+    /// An optional whole-number member, likewise.
+    static func integer(_ object: [String: Any], _ key: String, what: String) throws -> Int? {
+        guard let value = object[key], !(value is NSNull) else { return nil }
+        // JSONSerialization gives numbers and booleans as NSNumber: a whole number prints as one.
+        guard let number = value as? NSNumber, String(cString: number.objCType) != "c",  // "c": a boolean
+              let integer = Int(number.description), String(integer) == number.description else {
+            throw Problem.badRequest("\(what): $.\(key) must be a whole number")
+        }
+        return integer
+    }
+
     func body(_ request: Request, shape: WireShape, what: String) async throws -> [String: Any] {
         let data = try await JSONBody.read(request, limit: configuration.maximumBody)
         do { try StrictJSON.check(data, shape: shape, what: what) } catch { throw Problem.badRequest(error.message) }
@@ -132,8 +170,8 @@ struct Routes: Sendable {
         let account = try await account(request)
         let object = try await body(request, shape: Self.shareShape, what: "share")
         let (purpose, fields) = try fields(object, what: "share")
-        guard let recipient = object["recipient"] as? String else { throw Problem.badRequest("share: $.recipient must be a text") }
-        let destination = object["destination"] as? String, procedure = object["procedure"] as? String
+        guard let recipient = try Self.text(object, "recipient", what: "share") else { throw Problem.badRequest("share: $.recipient must be a text") }
+        let destination = try Self.text(object, "destination", what: "share"), procedure = try Self.text(object, "procedure", what: "share")
         let engine = self.engine
         let result = try await executor.run {
             engine.share(subject: subject, fields: fields, purpose: purpose, recipient: recipient, destination: destination, procedure: procedure, actor: account.actor)
@@ -154,17 +192,18 @@ struct Routes: Sendable {
         guard let methodText = object["method"] as? String, let method = ConsentMethod(rawValue: methodText) else {
             throw Problem.badRequest("consent: $.method must be one of \(ConsentMethod.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        guard let channel = object["channel"] as? String else { throw Problem.badRequest("consent: $.channel must be a text") }
-        let grant = ConsentGrant(subject: subject, purposes: purposes, noticeVersion: object["notice-version"] as? Int, method: method, channel: channel,
-                                 evidence: object["evidence"] as? String, ageAtConsent: object["age-at-consent"] as? Int)
+        guard let channel = try Self.text(object, "channel", what: "consent") else { throw Problem.badRequest("consent: $.channel must be a text") }
+        let grant = ConsentGrant(subject: subject, purposes: purposes, noticeVersion: try Self.integer(object, "notice-version", what: "consent"), method: method,
+                                 channel: channel, evidence: try Self.text(object, "evidence", what: "consent"),
+                                 ageAtConsent: try Self.integer(object, "age-at-consent", what: "consent"))
         let engine = self.engine
         let outcomes: [ConsentOutcome]
         do {
             outcomes = try await executor.run { try engine.giveConsent(grant, by: account.name) }
         } catch let error as ConsentError {
-            throw Problem(status: .unprocessableContent, kind: "unknown-id", title: "Unknown id", detail: error.description)
+            throw Problem(status: .notFound, kind: "unknown-id", title: "Unknown id", detail: error.description)
         } catch let error as StoreError {
-            throw Problem(status: .unprocessableContent, kind: "refused", title: "Refused", detail: error.description)
+            throw Problem(status: .notFound, kind: "refused", title: "Refused", detail: error.description)
         }
         let results: [[String: Any]] = outcomes.map { outcome in
             switch outcome {
@@ -179,14 +218,14 @@ struct Routes: Sendable {
         let account = try await account(request)
         let object = try await body(request, shape: Self.withdrawShape, what: "withdrawal")
         guard let purposes = object["purposes"] as? [String], !purposes.isEmpty else { throw Problem.badRequest("withdrawal: $.purposes must be a non-empty list") }
-        guard let channel = object["channel"] as? String else { throw Problem.badRequest("withdrawal: $.channel must be a text") }
-        let engine = self.engine, evidence = object["evidence"] as? String
+        guard let channel = try Self.text(object, "channel", what: "withdrawal") else { throw Problem.badRequest("withdrawal: $.channel must be a text") }
+        let engine = self.engine, evidence = try Self.text(object, "evidence", what: "withdrawal")
         do {
             try await executor.run { try engine.withdrawConsent(subject: subject, purposes: purposes, channel: channel, evidence: evidence, by: account.name) }
         } catch let error as ConsentError {
-            throw Problem(status: .unprocessableContent, kind: "unknown-id", title: "Unknown id", detail: error.description)
+            throw Problem(status: .notFound, kind: "unknown-id", title: "Unknown id", detail: error.description)
         } catch let error as StoreError {
-            throw Problem(status: .unprocessableContent, kind: "refused", title: "Refused", detail: error.description)
+            throw Problem(status: .notFound, kind: "refused", title: "Refused", detail: error.description)
         }
         return JSONBody.response(["subject": subject, "withdrawn": purposes])
     }

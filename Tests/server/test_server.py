@@ -103,6 +103,17 @@ class BadInput(unittest.TestCase):
         self.problem("/v1/subjects/D-1/read", b'{"purpose": "\xff\xfe", "fields": ["email"]}', 400)
         self.problem("/v1/subjects/D-1/read", b'{"purpose": "' + b"x" * (1 << 20) + b'"}', 413)
 
+    def test_members_of_the_wrong_type_are_400_never_a_crash(self):
+        self.problem("/v1/decisions/hypothetical", b'{"request": "x", "facts": {}}', 400)
+        self.problem("/v1/decisions/hypothetical", b'{"request": {"action": "read", "purpose": "P"}, "facts": 7}', 400)
+        self.problem("/v1/subjects/D-1/share", b'{"purpose": "P-DEBT-COLLECT", "fields": ["email"], "recipient": "R-CRM", "procedure": 5}', 400)
+        self.problem("/v1/subjects/PR-1/consents", b'{"purposes": ["P-NEWSLETTER-EMAIL"], "method": "checkbox-ticked", "channel": "x", "age-at-consent": true}', 400)
+        self.assertEqual(call("GET", "/healthz")[0], 200, "the server is still there")
+
+    def test_a_known_path_with_another_method_is_405(self):
+        status, headers, _ = call("TRACE", "/v1/decisions")
+        self.assertEqual((status, headers["Allow"]), (405, "POST"))
+
     def test_an_unknown_field_is_a_deny_with_a_did_you_mean(self):
         answer = CustosClient(URL, self.token).read("D-1", "P-DEBT-COLLECT", ["emial"])
         self.assertEqual(answer.outcome, "deny")
@@ -122,7 +133,7 @@ class Consent(unittest.TestCase):
         self.assertIn("CONSENT_WITHDRAWN", cli.stdout)
         with self.assertRaises(CustosError) as raised:
             client.withdraw_consent("PR-1", ["P-NEWSLETER-EMAIL"], channel="web-form")
-        self.assertEqual(raised.exception.status, 422)
+        self.assertEqual(raised.exception.status, 404)
         self.assertIn("did you mean 'P-NEWSLETTER-EMAIL'", raised.exception.problem["detail"])
 
 
