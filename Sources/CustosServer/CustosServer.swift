@@ -21,11 +21,12 @@ public struct CustosServer: Sendable {
     /// Serves until SIGTERM or SIGINT, then drains: requests in flight are answered (and their
     /// decisions logged) before the process ends.
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        // Structured logs without bootstrapping the process's logging system (a library must not).
+        let logger = Logger(label: "custos.serve") { label in JSONLogHandler(label: label) }
         let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: AccessLogMiddleware(logger: logger))
         router.add(middleware: ProblemMiddleware(maximumBody: configuration.maximumBody))
         Routes(engine: engine, configuration: configuration, openAPI: OpenAPIDocument.data).add(to: router)
-        var logger = Logger(label: "custos.serve")
-        logger.logLevel = .info
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "custos"),

@@ -20,6 +20,14 @@ struct Routes: Sendable {
         (["v1", "subjects", "*", "consents", "withdrawal"], "POST"), (["access", "v1", "evaluation"], "POST"), (["access", "v1", "evaluations"], "POST"),
     ]
 
+    /// The route template a path matches (`/v1/subjects/:subject/read`), for logs.
+    static func template(_ path: String) -> String? {
+        let parts = path.split(separator: "/").map(String.init)
+        return methods.first { route in
+            route.pattern.count == parts.count && zip(route.pattern, parts).allSatisfy { $0 == "*" || $0 == $1 }
+        }.map { "/" + $0.pattern.map { $0 == "*" ? ":subject" : $0 }.joined(separator: "/") }
+    }
+
     /// The methods a path allows; empty for an unknown path.
     static func allowed(_ path: String) -> [String] {
         let parts = path.split(separator: "/").map(String.init)

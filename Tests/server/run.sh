@@ -37,7 +37,7 @@ python3 "$REPO/Tests/server/test_server.py"; status=$?
 if [ -n "${SCHEMATHESIS:-}" ]; then
   "$SCHEMATHESIS" run "$CUSTOS_URL/openapi.yaml" -H "Authorization: Bearer $COLLECTIONS_TOKEN" -n 100 \
     --checks not_a_server_error --generation-deterministic > schemathesis.log 2>&1; fuzz=$?
-  cases=$(sed 's/\x1b\[[0-9;]*m//g' schemathesis.log | grep -o '[0-9]* generated' | head -1)
+  cases=$(sed 's/\x1b\[[0-9;]*m//g' schemathesis.log | grep -ao '[0-9]* generated' | head -1)
   if [ $fuzz -eq 0 ] && "$CUSTOS" audit verify >/dev/null 2>&1 && curl -sf "$CUSTOS_URL/readyz" >/dev/null; then
     echo "ok: schemathesis, $cases cases: no server error; the log verifies and the server is ready"
     echo "fuzz: 1 passed, 0 failed"

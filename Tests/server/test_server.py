@@ -51,6 +51,23 @@ class Operations(unittest.TestCase):
         self.assertEqual(json.loads(body)["type"].rsplit("/", 1)[-1], "not-found")
 
 
+class Logs(unittest.TestCase):
+    def test_request_ids_and_traceparent_are_echoed_and_logs_hold_no_personal_value(self):
+        trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+        status, headers, body = call("POST", "/v1/subjects/D-1/read", {"purpose": "P-DEBT-COLLECT", "fields": ["email"]},
+                                     token=os.environ["COLLECTIONS_TOKEN"], headers={"traceparent": trace, "X-Request-ID": "req-42"})
+        self.assertEqual((status, headers["X-Request-ID"], headers["traceparent"]), (200, "req-42", trace))
+        self.assertIn(b"d1@example.nl", body)
+        self.assertIsNone(call("GET", "/healthz", headers={"traceparent": "not-a-trace"})[1]["traceparent"], "an invalid traceparent is not echoed")
+        lines = [json.loads(line) for line in open(os.path.join(os.environ["VAULT"], "serve.log")) if line.startswith("{")]
+        mine = [line for line in lines if line.get("request-id") == "req-42"]
+        self.assertEqual(len(mine), 1)
+        self.assertEqual((mine[0]["route"], mine[0]["status"], mine[0]["trace-id"]), ("/v1/subjects/:subject/read", "200", trace.split("-")[1]))
+        text = open(os.path.join(os.environ["VAULT"], "serve.log")).read()
+        for secret in ("d1@example.nl", "PR-1@example.nl", os.environ["COLLECTIONS_TOKEN"], "/v1/subjects/D-1/"):
+            self.assertNotIn(secret, text)
+
+
 class Authentication(unittest.TestCase):
     def test_missing_malformed_unknown_and_revoked_tokens_are_the_same_401(self):
         read = {"purpose": "P-DEBT-COLLECT", "fields": ["email"]}

@@ -1,0 +1,47 @@
+import Foundation
+import Hummingbird
+import Logging
+
+/// Gives every request an id (the caller's `X-Request-ID` when it is a plain token, else a new
+/// one) and echoes it, echoes a valid W3C `traceparent`, and logs one line per request: method,
+/// route template, status and duration, with the request and trace ids. Never the path itself,
+/// a body, a token or a value.
+struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
+    let logger: Logger
+
+    static func requestID(_ request: Request) -> String {
+        if let given = request.headers[.init("X-Request-ID")!], given.utf8.count <= 64,
+           given.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0) }), !given.isEmpty {
+            return given
+        }
+        return UUID().uuidString.lowercased()
+    }
+
+    /// A `traceparent` of the W3C Trace Context form `00-<32 hex>-<16 hex>-<2 hex>`, else nil.
+    static func traceparent(_ request: Request) -> String? {
+        guard let value = request.headers[.init("traceparent")!] else { return nil }
+        let parts = value.split(separator: "-", omittingEmptySubsequences: false)
+        let lengths = [2, 32, 16, 2]
+        guard parts.count == 4, zip(parts, lengths).allSatisfy({ part, length in part.count == length && part.allSatisfy(\.isHexDigit) && part == part.lowercased() }),
+              parts[0] != "ff", parts[1] != String(repeating: "0", count: 32), parts[2] != String(repeating: "0", count: 16) else { return nil }
+        return value
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let started = ContinuousClock.now
+        let id = Self.requestID(request)
+        let trace = Self.traceparent(request)
+        var response = try await next(request, context)
+        response.headers[.init("X-Request-ID")!] = id
+        if let trace { response.headers[.init("traceparent")!] = trace }
+        let elapsed = ContinuousClock.now - started
+        var metadata: Logger.Metadata = [
+            "event": "request", "method": .string(request.method.rawValue), "route": .string(Routes.template(request.uri.path) ?? "unknown"),
+            "status": .stringConvertible(Int(response.status.code)), "request-id": .string(id),
+            "ms": .string(String(format: "%.3f", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)),
+        ]
+        if let trace { metadata["trace-id"] = .string(String(trace.split(separator: "-")[1])) }
+        logger.info("request", metadata: metadata)
+        return response
+    }
+}
