@@ -8,6 +8,7 @@ import Logging
 /// a body, a token or a value.
 struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
     let logger: Logger
+    let metrics: ServerMetrics
 
     static func requestID(_ request: Request) -> String {
         if let given = request.headers[.init("X-Request-ID")!], given.utf8.count <= 64,
@@ -31,12 +32,16 @@ struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
         let started = ContinuousClock.now
         let id = Self.requestID(request)
         let trace = Self.traceparent(request)
+        metrics.inFlight.increment()
+        defer { metrics.inFlight.decrement() }
         var response = try await next(request, context)
         response.headers[.init("X-Request-ID")!] = id
         if let trace { response.headers[.init("traceparent")!] = trace }
         let elapsed = ContinuousClock.now - started
+        let route = Routes.template(request.uri.path) ?? "unknown"
+        metrics.answered(route: route, status: Int(response.status.code), after: elapsed)
         var metadata: Logger.Metadata = [
-            "event": "request", "method": .string(request.method.rawValue), "route": .string(Routes.template(request.uri.path) ?? "unknown"),
+            "event": "request", "method": .string(request.method.rawValue), "route": .string(route),
             "status": .stringConvertible(Int(response.status.code)), "request-id": .string(id),
             "ms": .string(String(format: "%.3f", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)),
         ]

@@ -31,6 +31,7 @@ struct AuthZEN: Sendable {
         let decisionRequest = try Self.request(object, defaults: [:], actor: account.actor, path: "$")
         let engine = routes.engine
         let result = try await routes.executor.run { engine.decide(decisionRequest.request) }
+        routes.metrics.decided(result.decision, via: "authzen")
         return JSONBody.response(Self.answer(result, acceptPartial: decisionRequest.acceptPartial))
     }
 
@@ -55,6 +56,7 @@ struct AuthZEN: Sendable {
             do {
                 let parsed = try Self.request(item, defaults: object, actor: account.actor, path: "$.evaluations[\(index)]")
                 let result = try await routes.executor.run { engine.decide(parsed.request) }
+                routes.metrics.decided(result.decision, via: "authzen")
                 answer = Self.answer(result, acceptPartial: parsed.acceptPartial)
             } catch let problem as Problem where problem.status == .badRequest {
                 // An item that cannot be evaluated is a deny with its error, not a failed call.

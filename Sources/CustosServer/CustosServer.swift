@@ -24,9 +24,10 @@ public struct CustosServer: Sendable {
         // Structured logs without bootstrapping the process's logging system (a library must not).
         let logger = Logger(label: "custos.serve") { label in JSONLogHandler(label: label) }
         let router = Router(context: BasicRequestContext.self)
-        router.add(middleware: AccessLogMiddleware(logger: logger))
+        let metrics = ServerMetrics(policy: engine.policy)
+        router.add(middleware: AccessLogMiddleware(logger: logger, metrics: metrics))
         router.add(middleware: ProblemMiddleware(maximumBody: configuration.maximumBody))
-        Routes(engine: engine, configuration: configuration, openAPI: OpenAPIDocument.data).add(to: router)
+        Routes(engine: engine, configuration: configuration, openAPI: OpenAPIDocument.data, metrics: metrics).add(to: router)
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "custos"),

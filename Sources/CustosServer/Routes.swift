@@ -10,11 +10,12 @@ struct Routes: Sendable {
     let configuration: ServerConfiguration
     let executor = EngineExecutor()
     let openAPI: Data
+    let metrics: ServerMetrics
 
     /// Every route's path and method, for a 405 (with Allow) rather than a 404 when a known
     /// path is asked with another method.
     static let methods: [(pattern: [String], method: String)] = [
-        (["healthz"], "GET"), (["readyz"], "GET"), (["openapi.yaml"], "GET"), ([".well-known", "authzen-configuration"], "GET"),
+        (["healthz"], "GET"), (["readyz"], "GET"), (["metrics"], "GET"), (["openapi.yaml"], "GET"), ([".well-known", "authzen-configuration"], "GET"),
         (["v1", "decisions"], "POST"), (["v1", "decisions", "hypothetical"], "POST"),
         (["v1", "subjects", "*", "read"], "POST"), (["v1", "subjects", "*", "share"], "POST"), (["v1", "subjects", "*", "consents"], "POST"),
         (["v1", "subjects", "*", "consents", "withdrawal"], "POST"), (["access", "v1", "evaluation"], "POST"), (["access", "v1", "evaluations"], "POST"),
@@ -39,6 +40,9 @@ struct Routes: Sendable {
     func add(to router: Router<BasicRequestContext>) {
         router.get("healthz") { _, _ in JSONBody.response(["status": "alive"]) }
         router.get("readyz") { _, _ in try await ready() }
+        router.get("metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.text)))
+        }
         router.get("openapi.yaml") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/yaml"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: openAPI)))
         }
@@ -104,6 +108,7 @@ struct Routes: Sendable {
         let parsed = try decisionRequest(try await JSONBody.read(request, limit: configuration.maximumBody), actor: account.actor, what: "request")
         let engine = self.engine
         let result = try await executor.run { engine.decide(parsed) }
+        metrics.decided(result.decision, via: "decisions")
         return JSONBody.response(JSONBody.gated(result, values: false))
     }
 
@@ -171,6 +176,7 @@ struct Routes: Sendable {
         let (purpose, fields) = try fields(try await body(request, shape: Self.readShape, what: "read"), what: "read")
         let engine = self.engine
         let result = try await executor.run { engine.read(subject: subject, fields: fields, purpose: purpose, actor: account.actor) }
+        metrics.decided(result.decision, via: "read")
         return JSONBody.response(JSONBody.gated(result, values: true))
     }
 
@@ -184,6 +190,7 @@ struct Routes: Sendable {
         let result = try await executor.run {
             engine.share(subject: subject, fields: fields, purpose: purpose, recipient: recipient, destination: destination, procedure: procedure, actor: account.actor)
         }
+        metrics.decided(result.decision, via: "share")
         return JSONBody.response(JSONBody.gated(result, values: true))
     }
 

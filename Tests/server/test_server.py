@@ -44,6 +44,20 @@ class Operations(unittest.TestCase):
         metadata = json.loads(body)
         self.assertEqual(metadata["access_evaluation_endpoint"], metadata["policy_decision_point"] + "/access/v1/evaluation")
 
+    def test_metrics_count_decisions_and_requests_in_prometheus_text(self):
+        CustosClient(URL, os.environ["COLLECTIONS_TOKEN"]).read("D-1", "P-DEBT-COLLECT", ["email"])
+        CustosClient(URL, os.environ["COLLECTIONS_TOKEN"]).read("D-1", "P-NO-SUCH-PURPOSE", ["email"])
+        status, headers, body = call("GET", "/metrics")
+        text = body.decode()
+        self.assertEqual(status, 200)
+        self.assertTrue(headers["Content-Type"].startswith("text/plain"))
+        self.assertRegex(text, r'custos_decisions_total\{[^}]*outcome="permit"[^}]*purpose="P-DEBT-COLLECT"[^}]*\} [1-9]')
+        self.assertIn('purpose="undeclared"', text, "an undeclared purpose is not a label value of its own")
+        self.assertNotIn("P-NO-SUCH-PURPOSE", text)
+        self.assertRegex(text, r'custos_decision_reasons_total\{code="UNKNOWN_ID"\} [1-9]')
+        self.assertRegex(text, r'custos_http_request_duration_seconds_bucket\{route="/v1/subjects/:subject/read"')
+        self.assertNotIn("D-1", text)
+
     def test_an_unknown_route_is_a_problem(self):
         status, headers, body = call("GET", "/v1/nothing")
         self.assertEqual(status, 404)

@@ -1,0 +1,43 @@
+import Custos
+import Prometheus
+
+/// The server's Prometheus metrics (`GET /metrics`, text format 0.0.4), kept in a registry of
+/// its own rather than through a process-wide metrics bootstrap (a library must not bootstrap).
+/// Label values come from bounded sets only: a purpose the policy does not declare is counted
+/// as `undeclared`, a path that matches no route as `unknown`, so a caller cannot grow the
+/// registry without bound.
+final class ServerMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    let policy: CompiledPolicy
+    let inFlight: Gauge
+    static let latencyBuckets: [Duration] = [.microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
+                                             .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1)]
+
+    init(policy: CompiledPolicy) {
+        self.policy = policy
+        inFlight = registry.makeGauge(descriptor: Self.name("http_requests", "in_flight", "Requests being answered now"))
+    }
+
+    func decided(_ decision: Decision, via route: String) {
+        let purpose = policy.purposes.id(decision.purpose) != nil ? decision.purpose : "undeclared"
+        registry.makeCounter(descriptor: Self.name("decisions", "total", "Decisions made through the server"),
+                             labels: [("outcome", decision.outcome.rawValue), ("action", decision.action.rawValue), ("purpose", purpose), ("via", route)]).increment()
+        for reason in decision.reasons {
+            registry.makeCounter(descriptor: Self.name("decision_reasons", "total", "Reason codes in decisions made through the server"),
+                                 labels: [("code", reason.code.rawValue)]).increment()
+        }
+    }
+
+    func answered(route: String, status: Int, after duration: Duration) {
+        registry.makeCounter(descriptor: Self.name("http_requests", "total", "HTTP requests answered"),
+                             labels: [("route", route), ("status", String(status))]).increment()
+        registry.makeDurationHistogram(descriptor: Self.name("http_request_duration", "seconds", "Time to answer an HTTP request"),
+                                       labels: [("route", route)], buckets: Self.latencyBuckets).record(duration)
+    }
+
+    var text: [UInt8] { registry.emitToBuffer() }
+
+    static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "custos", metricName: metric, unitName: unit, helpText: help)
+    }
+}
