@@ -17,6 +17,7 @@ struct Routes: Sendable {
     static let methods: [(pattern: [String], method: String)] = [
         (["healthz"], "GET"), (["readyz"], "GET"), (["metrics"], "GET"), (["openapi.yaml"], "GET"), ([".well-known", "authzen-configuration"], "GET"),
         (["v1", "decisions"], "POST"), (["v1", "decisions", "hypothetical"], "POST"),
+        (["v1", "decisions", "batch"], "POST"), (["v1", "decisions", "hypothetical", "batch"], "POST"),
         (["v1", "subjects", "*", "read"], "POST"), (["v1", "subjects", "*", "share"], "POST"), (["v1", "subjects", "*", "consents"], "POST"),
         (["v1", "subjects", "*", "consents", "withdrawal"], "POST"), (["access", "v1", "evaluation"], "POST"), (["access", "v1", "evaluations"], "POST"),
     ]
@@ -55,6 +56,8 @@ struct Routes: Sendable {
         }
         router.post("v1/decisions") { request, _ in try await decideOnVault(request) }
         router.post("v1/decisions/hypothetical") { request, _ in try await decideHypothetically(request) }
+        router.post("v1/decisions/batch") { request, _ in try await decideBatch(request) }
+        router.post("v1/decisions/hypothetical/batch") { request, _ in try await decideHypotheticalBatch(request) }
         router.post("v1/subjects/:subject/read") { request, context in try await read(request, subject: try context.parameters.require("subject")) }
         router.post("v1/subjects/:subject/share") { request, context in try await share(request, subject: try context.parameters.require("subject")) }
         router.post("v1/subjects/:subject/consents") { request, context in try await giveConsent(request, subject: try context.parameters.require("subject")) }
@@ -112,16 +115,22 @@ struct Routes: Sendable {
         return JSONBody.response(JSONBody.gated(result, values: false))
     }
 
+    static let hypotheticalShape = WireShape.object([("request", .any), ("facts", .any), ("at", .scalar)])
+
     func decideHypothetically(_ request: Request) async throws -> Response {
         let account = try await account(request)
         let data = try await JSONBody.read(request, limit: configuration.maximumBody)
-        let line = WireShape.object([("request", .any), ("facts", .any), ("at", .scalar)])
-        do { try StrictJSON.check(data, shape: line, what: "body") } catch { throw Problem.badRequest(error.message) }
-        let object = try JSONBody.object(data, what: "body")
+        do { try StrictJSON.check(data, shape: Self.hypotheticalShape, what: "body") } catch { throw Problem.badRequest(error.message) }
+        let decision = try hypothetical(try JSONBody.object(data, what: "body"), actor: account.actor)
+        return JSONBody.response(["decision": JSONBody.decision(decision), "seq": NSNull()])
+    }
+
+    /// `{"request", "facts", "at"?}` decided on the supplied facts, not logged.
+    func hypothetical(_ object: [String: Any], actor: String) throws -> Decision {
         // JSONSerialization traps (it does not throw) on a top level that is not an object.
         guard let requestObject = object["request"] as? [String: Any] else { throw Problem.badRequest("body: $.request must be an object") }
         guard let factsObject = object["facts"] as? [String: Any] else { throw Problem.badRequest("body: $.facts must be an object") }
-        let parsed = try decisionRequest(try JSONSerialization.data(withJSONObject: requestObject), actor: account.actor, what: "request")
+        let parsed = try decisionRequest(try JSONSerialization.data(withJSONObject: requestObject), actor: actor, what: "request")
         let facts: Facts
         do { facts = try HypotheticalDecisions.decodeFacts(try JSONSerialization.data(withJSONObject: factsObject)) } catch let error as InputError {
             throw Problem.badRequest(error.message)
@@ -131,8 +140,56 @@ struct Routes: Sendable {
             guard let string = text as? String, let instant = Instant(iso8601: string) else { throw Problem.badRequest("body: $.at must be an ISO 8601 instant with offset") }
             at = instant
         }
-        let decision = HypotheticalDecisions(policy: engine.policy).decide(request: parsed, facts: facts, defaultAt: at)
-        return JSONBody.response(["decision": JSONBody.decision(decision), "seq": NSNull()])
+        return HypotheticalDecisions(policy: engine.policy).decide(request: parsed, facts: facts, defaultAt: at)
+    }
+
+    // MARK: batches
+
+    /// The items of a batch body (`{"requests": [...]}` or `{"items": [...]}`), at most
+    /// `maximumBatch` of them. An item that cannot be read is answered with its own error; the
+    /// others are decided.
+    func batch(_ request: Request, key: String) async throws -> [Any] {
+        let data = try await JSONBody.read(request, limit: configuration.maximumBody)
+        do { try StrictJSON.check(data, shape: .object([(key, .list(.any))]), what: "batch") } catch { throw Problem.badRequest(error.message) }
+        guard let items = try JSONBody.object(data, what: "batch")[key] as? [Any] else { throw Problem.badRequest("batch: $.\(key) must be a list") }
+        guard items.count <= configuration.maximumBatch else { throw Problem.badRequest("batch: at most \(configuration.maximumBatch) items in one call") }
+        return items
+    }
+
+    func decideBatch(_ request: Request) async throws -> Response {
+        let account = try await account(request)
+        let items = try await batch(request, key: "requests")
+        var results: [Any] = []
+        let engine = self.engine
+        for (index, item) in items.enumerated() {
+            do {
+                guard let object = item as? [String: Any] else { throw Problem.badRequest("$.requests[\(index)] must be an object") }
+                let parsed = try decisionRequest(try JSONSerialization.data(withJSONObject: object), actor: account.actor, what: "$.requests[\(index)]")
+                let result = try await executor.run { engine.decide(parsed) }
+                metrics.decided(result.decision, via: "decisions")
+                results.append(JSONBody.gated(result, values: false))
+            } catch let problem as Problem {
+                results.append(["error": ["status": Int(problem.status.code), "detail": problem.detail]])
+            }
+        }
+        return JSONBody.response(["results": results])
+    }
+
+    func decideHypotheticalBatch(_ request: Request) async throws -> Response {
+        let account = try await account(request)
+        let items = try await batch(request, key: "items")
+        var results: [Any] = []
+        for (index, item) in items.enumerated() {
+            do {
+                guard let object = item as? [String: Any] else { throw Problem.badRequest("$.items[\(index)] must be an object") }
+                let data = try JSONSerialization.data(withJSONObject: object)
+                do { try StrictJSON.check(data, shape: Self.hypotheticalShape, what: "$.items[\(index)]") } catch { throw Problem.badRequest(error.message) }
+                results.append(["decision": JSONBody.decision(try hypothetical(object, actor: account.actor)), "seq": NSNull()])
+            } catch let problem as Problem {
+                results.append(["error": ["status": Int(problem.status.code), "detail": problem.detail]])
+            }
+        }
+        return JSONBody.response(["results": results])
     }
 
     // MARK: gated access

@@ -152,6 +152,24 @@ class BadInput(unittest.TestCase):
         self.assertIn("did you mean 'email'", unknown[0]["explanation"])
 
 
+class Batches(unittest.TestCase):
+    def test_a_batch_answers_each_item_in_order_and_an_unreadable_one_alone(self):
+        token = os.environ["COLLECTIONS_TOKEN"]
+        read = {"action": "read", "subject": "D-1", "purpose": "P-DEBT-COLLECT", "fields": ["email"]}
+        status, _, body = call("POST", "/v1/decisions/batch", {"requests": [read, dict(read, purpose="P-CLIENT-MKT"), dict(read, feilds=["x"])]}, token=token)
+        results = json.loads(body)["results"]
+        self.assertEqual(status, 200)
+        self.assertEqual([result.get("decision", {}).get("outcome") for result in results], ["permit", "deny", None])
+        self.assertIn("did you mean 'fields'", results[2]["error"]["detail"])
+        self.assertTrue(all(isinstance(result.get("seq"), int) for result in results[:2]), "each decision is logged")
+        facts = {"subject": {"id": "D-9", "category": "debtor"}, "events": [{"event": "file-opened", "date": "2025-01-10"}]}
+        status, _, body = call("POST", "/v1/decisions/hypothetical/batch", {"items": [{"request": dict(read, subject="D-9"), "facts": facts, "at": "2025-06-02T09:00:00+02:00"}]}, token=token)
+        hypothetical = json.loads(body)["results"][0]
+        self.assertEqual((hypothetical["decision"]["outcome"], hypothetical["seq"]), ("permit", None))
+        too_many = call("POST", "/v1/decisions/batch", {"requests": [read] * 1001}, token=token)
+        self.assertEqual(too_many[0], 400)
+
+
 class Consent(unittest.TestCase):
     def test_a_withdrawal_through_the_api_denies_the_next_read_through_the_api_and_the_library(self):
         client = CustosClient(URL, os.environ["NEWSLETTER_TOKEN"])
