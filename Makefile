@@ -85,6 +85,9 @@ bench: deps
 	Benchmarks/.build/release/CustosBench
 	@echo "peers, $(BENCH_REQUESTS) requests:"
 	Benchmarks/peers/run.sh $(BENCH_REQUESTS)
+	@command -v wrk >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk; }
+	@echo "custos serve under wrk:"
+	Benchmarks/server/run.sh 10
 
 # The man page, from argument-parser's generate-manual plugin: man/custos.1 (man -l man/custos.1).
 man: build

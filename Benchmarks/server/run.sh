@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# custos serve under wrk on loopback, 64 connections, all in one run (make bench):
+# /healthz (the server's own floor), a hypothetical decision, a logged decision, and a gated
+# read of every field of P-DEBT-COLLECT. Prints requests/s, p50/p99 and the ratios to the
+# floor, and the server's peak resident memory. Usage: Benchmarks/server/run.sh [seconds]
+set -euo pipefail
+seconds=${1:-10}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+custos="$root/.build/release/custos"
+work=$(mktemp -d)
+trap '[ -n "${server:-}" ] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
+cd "$work"
+"$custos" init --policies "$root/policies/invorderingsbedrijf" >/dev/null
+"$custos" subject add --id D-1 --category debtor --set "person_name=Jan de Vries" --set email=jan@example.nl \
+  --set "postal_address=Kerkstraat 12, 2511 AB Den Haag" --set "claim_details=Invoice 2024-118: EUR 412.50" \
+  --set "payment_history=2024-11-01 EUR 50" --set "bank_account=NL91 ABNA 0417 1643 00" >/dev/null
+"$custos" event record --subject D-1 --name file-opened --effective 2025-01-10 >/dev/null
+token=$("$custos" service add --actor collections-service --name bench -o json | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
+"$custos" serve --listen 127.0.0.1:0 2> serve.log & server=$!
+for _ in $(seq 1 100); do port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' serve.log | grep -o '[0-9]*$' || true); [ -n "$port" ] && break; sleep 0.1; done
+url=http://127.0.0.1:$port
+fields='["person_name","email","postal_address","claim_details","payment_history","bank_account"]'
+request='{"action":"read","subject":"D-1","purpose":"P-DEBT-COLLECT","fields":'$fields'}'
+facts='{"subject":{"id":"D-1","category":"debtor"},"events":[{"event":"file-opened","date":"2025-01-10"}]}'
+post() {  # post FILE BODY: a wrk script that POSTs BODY with the token
+  printf 'wrk.method = "POST"\nwrk.body = %s\nwrk.headers["Authorization"] = "Bearer %s"\nwrk.headers["Content-Type"] = "application/json"\n' \
+    "$(python3 -c 'import json, sys; print(json.dumps(sys.argv[1]))' "$2")" "$token" > "$1"
+}
+post hypothetical.lua '{"request":'"$request"',"facts":'"$facts"',"at":"2025-06-02T09:00:00+02:00"}'
+post logged.lua "$request"
+post read.lua '{"purpose":"P-DEBT-COLLECT","fields":'$fields'}'
+run() {  # run NAME PATH [SCRIPT]
+  local out
+  out=$(wrk -t2 -c64 -d"${seconds}s" --latency ${3:+-s $3} "$url$2")
+  local rps p50 p99 errors
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
+  p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
+  errors=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
+  echo "$1 $rps $p50 $p99 ${errors:-0}"
+}
+wrk -t2 -c64 -d2s "$url/healthz" >/dev/null  # warm-up
+results=$( run healthz /healthz; run hypothetical /v1/decisions/hypothetical hypothetical.lua;
+           run logged-decision /v1/decisions logged.lua; run gated-read-6-fields /v1/subjects/D-1/read read.lua )
+rss=$(awk '/VmHWM/ {print $2}' /proc/$server/status)
+entries=$("$custos" audit verify | head -1)
+echo "| route (64 connections, ${seconds} s each, wrk -t2) | requests/s | share of /healthz | p50 | p99 | non-2xx |"
+echo "|---|---|---|---|---|---|"
+floor=$(echo "$results" | awk '$1 == "healthz" {print $2}')
+echo "$results" | awk -v floor="$floor" '{printf "| %s | %.0f | %.0f %% | %s | %s | %s |\n", $1, $2, 100 * $2 / floor, $3, $4, $5}'
+echo
+echo "server peak resident memory: $((rss / 1024)) MB; $entries"
