@@ -85,8 +85,21 @@ public struct DecisionRequest: Sendable, Hashable, Codable {
 
     /// No policy id holds a control character (U+0000–U+001F, U+007F–U+009F), and the decision
     /// log could not keep one faithfully (a NUL ends an SQLite text, a line end separates fields).
-    static func hasControlCharacter(_ text: String) -> Bool {
-        text.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }
+    package static func hasControlCharacter(_ text: String) -> Bool {
+        // In UTF-8: a byte below 0x20, DEL, or a C1 control (0xC2 0x80–0x9F).
+        var previous: UInt8 = 0
+        for byte in text.utf8 {
+            if byte < 0x20 || byte == 0x7F || (previous == 0xC2 && byte >= 0x80 && byte <= 0x9F) { return true }
+            previous = byte
+        }
+        return false
+    }
+
+    /// Whether any id of the request holds a control character (which the readers refuse).
+    package var hasControlCharacterInIds: Bool {
+        Self.hasControlCharacter(actor) || Self.hasControlCharacter(subject) || Self.hasControlCharacter(purpose)
+            || fields.contains(where: Self.hasControlCharacter) || recipient.map(Self.hasControlCharacter) == true
+            || destination.map(Self.hasControlCharacter) == true
     }
 
     /// The request with every control character in its ids written as `\u{…}`: such an id is

@@ -15,6 +15,11 @@ import Foundation
 /// one side at a time, in that order.
 final class BatchBlockReader: @unchecked Sendable {
     struct Block {
+        /// The input could not be read: no more blocks.
+        static func failed(_ error: BatchInputError) -> Block {
+            Block(bytes: Data(), parts: [], firstLines: [], isLast: true, failure: error)
+        }
+
         var bytes: Data
         /// Byte ranges of the parts, in order; empty once the input is exhausted.
         var parts: [Range<Int>]
@@ -80,12 +85,11 @@ final class BatchBlockReader: @unchecked Sendable {
                 if ready < 0, errno != EINTR { break }
             }
             let start = bytes.count
-            bytes.count = start + chunk
-            let got = bytes.withUnsafeMutableBytes { raw in Self.readOnce(descriptor, into: raw.baseAddress! + start, count: chunk) }
-            guard got >= 0 else {
-                return Block(bytes: Data(), parts: [], firstLines: [], isLast: true, failure: BatchInputError(code: errno))
+            let got: Int
+            switch append(to: &bytes, count: chunk, whole: false) {
+            case let .success(count): got = count
+            case let .failure(error): return .failed(error)
             }
-            bytes.count = start + got
             if got == 0 { endOfInput = true }
             if let last = bytes[start...].lastIndex(of: 10) { complete = last + 1 }
         }
@@ -103,15 +107,10 @@ final class BatchBlockReader: @unchecked Sendable {
         while true {
             // Read straight into the block's storage, after what was carried over.
             while bytes.count < blockSize + carried.count, !endOfInput {
-                let start = bytes.count
-                let want = blockSize + carried.count - start
-                bytes.count = start + want
-                let got = bytes.withUnsafeMutableBytes { raw in Self.read(descriptor, into: raw.baseAddress! + start, count: want) }
-                guard got >= 0 else {
-                    return Block(bytes: Data(), parts: [], firstLines: [], isLast: true, failure: BatchInputError(code: errno))
+                switch append(to: &bytes, count: blockSize + carried.count - bytes.count, whole: true) {
+                case let .success(got): if got == 0 { endOfInput = true }
+                case let .failure(error): return .failed(error)
                 }
-                bytes.count = start + got
-                if got == 0 { endOfInput = true }
             }
             let complete = endOfInput ? bytes.count : (bytes.lastIndex(of: 10).map { $0 + 1 } ?? 0)
             if complete == 0, !endOfInput {
@@ -144,6 +143,19 @@ final class BatchBlockReader: @unchecked Sendable {
         return (parts, firstLines)
     }
 
+    /// Reads up to `count` bytes straight into the end of `bytes` (all of them unless the input
+    /// ends, when `whole`; else what is there now); the number read, or the read error's code.
+    private func append(to bytes: inout Data, count: Int, whole: Bool) -> Result<Int, BatchInputError> {
+        let start = bytes.count
+        bytes.count = start + count
+        let (got, code) = bytes.withUnsafeMutableBytes { raw in
+            let got = whole ? Self.read(descriptor, into: raw.baseAddress! + start, count: count) : Self.readOnce(descriptor, into: raw.baseAddress! + start, count: count)
+            return (got, errno)
+        }
+        bytes.count = start + max(got, 0)
+        return got >= 0 ? .success(got) : .failure(BatchInputError(code: code))
+    }
+
     /// One `read(2)`: what is there now (at least one byte, or the end); -1 on an error.
     private static func readOnce(_ descriptor: Int32, into buffer: UnsafeMutableRawPointer, count: Int) -> Int {
         while true {
@@ -170,7 +182,7 @@ final class BatchBlockReader: @unchecked Sendable {
 }
 
 /// The batch input could not be read.
-public struct BatchInputError: Error, CustomStringConvertible {
+public struct BatchInputError: Error, Sendable, CustomStringConvertible {
     public let code: Int32
 
     public var description: String { "cannot read the input: \(String(cString: strerror(code)))" }
