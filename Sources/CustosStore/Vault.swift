@@ -41,6 +41,8 @@ public struct NewSubject: Sendable {
 public struct KeyRepair: Sendable, Equatable {
     public var adopted = 0
     public var removed = 0
+    /// Another process held the vault's write lock (an import still running): left for later.
+    public var deferred = false
 }
 
 /// Whether the vault's subjects and the keyring's keys are the same set.
@@ -137,9 +139,21 @@ public final class Vault: Sendable {
     /// Settles keys left pending by an interrupted import: adopted where the subject reached
     /// the vault, removed where it did not. Runs under the vault's write lock, so it waits for
     /// an import that is still running in another process instead of taking its keys.
+    ///
+    /// While another process is still importing (it holds the write lock past the busy
+    /// timeout), the repair is left to a later open: its pending keys are that import's own,
+    /// and a later import of the same ids waits for the same lock before replacing them.
     static func repairPendingKeys(pool: DatabasePool, keyring: Keyring) throws -> KeyRepair {
         guard !(try keyring.pendingSubjects()).isEmpty else { return KeyRepair() }
-        return try pool.writeWithoutTransaction { db in
+        do {
+            return try settlePendingKeys(pool: pool, keyring: keyring)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
+            return KeyRepair(deferred: true)
+        }
+    }
+
+    private static func settlePendingKeys(pool: DatabasePool, keyring: Keyring) throws -> KeyRepair {
+        try pool.writeWithoutTransaction { db in
             var result = KeyRepair()
             try db.inTransaction(.immediate) {
                 let pending = try keyring.pendingSubjects()
