@@ -105,7 +105,7 @@ public struct DecisionRequest: Sendable, Hashable, Codable {
     /// The request with every control character in its ids written as `\u{…}`: such an id is
     /// declared nowhere, so the decision is the same refusal, and the log keeps what it says.
     /// The engine applies this to requests that do not come through a reader (library callers).
-    public var withControlCharactersEscaped: DecisionRequest {
+    package var withControlCharactersEscaped: DecisionRequest {
         func escaped(_ text: String) -> String {
             guard Self.hasControlCharacter(text) else { return text }
             return text.unicodeScalars.map { scalar in

@@ -23,7 +23,7 @@ extension Keyring {
     }
 
     /// Creates an account and returns its token: 256 random bits, base64url, shown once.
-    public func addServiceAccount(name: String, actor: String, at now: Instant) throws -> String {
+    package func addServiceAccount(name: String, actor: String, at now: Instant) throws -> String {
         let token = "cst_" + Data(SecureRandom.bytes(32)).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
         try pool.write { db in
@@ -36,7 +36,7 @@ extension Keyring {
         return token
     }
 
-    public func serviceAccounts() throws -> [ServiceAccount] {
+    package func serviceAccounts() throws -> [ServiceAccount] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT name, actor, created_at, revoked_at FROM service_accounts ORDER BY name").map { row in
                 ServiceAccount(name: row[0], actor: row[1], createdAt: Instant(millisecondsSinceEpoch: row[2]),
@@ -46,7 +46,7 @@ extension Keyring {
     }
 
     /// Revokes an account; its token is refused from the next request on.
-    public func revokeServiceAccount(name: String, at now: Instant) throws {
+    package func revokeServiceAccount(name: String, at now: Instant) throws {
         try pool.write { db in
             try db.execute(sql: "UPDATE service_accounts SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
                            arguments: [now.millisecondsSinceEpoch, name])
@@ -56,7 +56,7 @@ extension Keyring {
 
     /// The account a token belongs to, if it is known and not revoked. Read from the keyring on
     /// every call, so a revocation by another process takes effect on the next request.
-    public func serviceAccount(forToken token: String) throws -> ServiceAccount? {
+    package func serviceAccount(forToken token: String) throws -> ServiceAccount? {
         guard token.utf8.count <= 128 else { return nil }
         let hash = tokenHash(token)
         return try pool.read { db in

@@ -1,11 +1,11 @@
 /// What a subject id may be: 1 to 64 characters of ASCII letters, digits and `-_.:`,
 /// starting with a letter or digit. Ids appear in logs, reports and file names, so they must
 /// not hide invisible characters or look-alike letters from other scripts.
-public enum SubjectId {
-    public static let maximumLength = 64
+package enum SubjectId {
+    package static let maximumLength = 64
 
     /// Why `id` is not a valid subject id, or nil when it is.
-    public static func problem(_ id: String) -> String? {
+    package static func problem(_ id: String) -> String? {
         guard !id.isEmpty else { return "the subject id is empty" }
         guard id.utf8.count <= maximumLength else { return "a subject id has at most \(maximumLength) characters" }
         let allowed = id.utf8.allSatisfy { byte in
