@@ -46,7 +46,9 @@ try:
     os.symlink(os.path.join(repo, ".build"), os.path.join(work, ".build"))
     script = ["set -u", f"cd {work!r}", "failed=0; passed=0"]
     for number, command, expected in commands:
+        # Shortened before quoting: cutting a quoted text could cut an escape in two.
         quoted = command.replace("'", "'\\''")
+        short = command[:100].replace("'", "'\\''")
         script += [
             # Assignments and cd must change this shell; a command that starts a background
             # process must not hold the captured output open.
@@ -54,7 +56,7 @@ try:
             else f"{{ {command} ; }} > walk-output.txt 2>&1; out=$(cat walk-output.txt)" if re.search(r"[^&]&\s", command + " ")
             else f"out=$( {{ {command} ; }} 2>&1 )",
             "status=$?",
-            f"if [ $status -eq {expected} ]; then passed=$((passed+1)); echo 'ok: README.md:{number}: {quoted[:100]}';"
+            f"if [ $status -eq {expected} ]; then passed=$((passed+1)); echo 'ok: README.md:{number}: {short}';"
             f" else failed=$((failed+1)); echo 'FAIL: README.md:{number}: exit '$status', expected {expected}: {quoted}'; echo \"$out\" | tail -5; fi",
         ]
     script.append('echo "readme: $passed passed, $failed failed"; [ $failed -eq 0 ]')
