@@ -230,9 +230,19 @@ public final class PrivacyEngine: Sendable {
         try store.vault.findSubjects(value, kind: kind)
     }
 
+    /// The ids among `ids` that name a subject in the vault.
+    package func existingSubjects(_ ids: [String]) throws -> Set<String> { try store.vault.existingSubjects(ids) }
+
     public func metadata(of subject: String) throws -> SubjectMetadata { try store.vault.metadata(of: subject) }
 
     public func verifyLog() throws -> DecisionLog.Verification { try store.verifyLog() }
+
+    /// Tells `observer` about the decision log's appends and group commits.
+    package func observeLog(_ observer: any DecisionLogObserver) { store.log.observe(observer) }
+
+    /// Whether the log's newest entry holds over the one before it (for readiness probes; the
+    /// whole chain is `verifyLog`'s).
+    public func verifyLogHead() throws -> Bool { try store.log.headHolds() }
 
     /// Whether every vault subject has its key and every key its subject (`audit verify`).
     public func keyringAgreement() throws -> KeyringAgreement { try store.vault.keyringAgreement() }

@@ -179,6 +179,9 @@ public struct ConsentEvent: Sendable, Hashable, Codable {
         parentalAuthorisation = try c.decodeIfPresent(ParentalAuthorisation.self, forKey: .parentalAuthorisation)
         evidence = try c.decodeIfPresent(String.self, forKey: .evidence)
         ageAtConsent = try c.decodeIfPresent(Int.self, forKey: .ageAtConsent)
+        if let age = ageAtConsent, !(0...150).contains(age) {
+            throw DecodingError.dataCorruptedError(forKey: .ageAtConsent, in: c, debugDescription: "an age from 0 to 150")
+        }
     }
 }
 

@@ -96,12 +96,24 @@ public struct DisclosureRecord: Sendable {
     }
 }
 
+/// Watches the decision log's appends (enqueue to durable) and group commits (size and time).
+package protocol DecisionLogObserver: Sendable {
+    func appended(in duration: Duration)
+    func committed(group size: Int, in duration: Duration)
+}
+
 /// The append-only, hash-chained decision log. An append returns only once its transaction
 /// is durable (`synchronous=FULL`); concurrent appenders share one transaction, and so one
 /// fsync, through group commit: the first waiting caller writes everything queued.
 public final class DecisionLog: Sendable {
     let pool: DatabasePool
     private let queue = Mutex(Queue())
+    private let observer = Mutex<(any DecisionLogObserver)?>(nil)
+
+    /// Tells `observer` about every append and group commit from now on (the server's metrics).
+    package func observe(_ observer: any DecisionLogObserver) {
+        self.observer.withLock { $0 = observer }
+    }
 
     static let genesis = [UInt8](repeating: 0, count: 32)
 
@@ -130,6 +142,8 @@ public final class DecisionLog: Sendable {
 
     /// Appends a decision durably and returns its sequence number.
     public func append(_ decision: Decision, at: Instant) throws -> Int64 {
+        let started = ContinuousClock.now
+        defer { if let observer = observer.withLock({ $0 }) { observer.appended(in: ContinuousClock.now - started) } }
         let waiter = Waiter()
         let leads = queue.withLock { queue -> Bool in
             queue.pending.append(Pending(entry: LogEntry(decision, at: at), waiter: waiter))
@@ -159,6 +173,8 @@ public final class DecisionLog: Sendable {
             defer { queue.pending.removeAll() }
             return queue.pending
         }
+        let started = ContinuousClock.now
+        defer { if let observer = observer.withLock({ $0 }) { observer.committed(group: batch.count, in: ContinuousClock.now - started) } }
         do {
             // The head is read once per batch; the batch extends it in memory.
             let seqs = try pool.write { db in
@@ -246,6 +262,20 @@ public final class DecisionLog: Sendable {
         /// The signed head of the entries pruned under the log's retention, when any were.
         public var anchor: LogAnchor?
         public var isIntact: Bool { firstBroken == nil }
+    }
+
+    /// Whether the newest entry holds: its hash recomputed over its content and the hash of
+    /// the entry before it, which must be the stored one. A cheap check for `/readyz`; the
+    /// whole chain is `verify`'s.
+    package func headHolds() throws -> Bool {
+        try pool.read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM decision_log ORDER BY seq DESC LIMIT 2")
+            guard let newest = rows.first else { return true }
+            let storedPrevious = [UInt8](newest["prev_hash"] as Data)
+            let storedHash = [UInt8](newest["hash"] as Data)
+            if rows.count == 2, [UInt8](rows[1]["hash"] as Data) != storedPrevious { return false }
+            return LogEntry(row: newest).hash(previous: storedPrevious) == storedHash
+        }
     }
 
     /// Recomputes the chain from the first entry (or from the signed anchor of pruned

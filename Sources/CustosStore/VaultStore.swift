@@ -260,4 +260,22 @@ public struct VaultTransaction {
     public func recordDisclosure(_ disclosure: DisclosureRecord, subject: String, seq: Int64, at: Instant) throws {
         try DecisionLog.recordDisclosure(disclosure, subject: subject, seq: seq, at: at, into: db)
     }
+
+    /// Seals and stores values of an existing subject under its key, in this transaction: a new
+    /// value is collected `collectedAt` for `collectedFor`; a value that replaces one keeps when
+    /// and for what the field was first collected only when `rectification` is set.
+    /// Returns the fields that had a value before.
+    package func storeFields(_ values: [String: String], of subject: String, source: String, collectedFor: [String],
+                             collectedAt: Instant, now: Instant) throws -> [String] {
+        for (field, value) in values where FieldValueRules.isBirthDate(field, policy: vault.policy) {
+            if let problem = FieldValueRules.birthDateProblem(value, today: vault.policy.localDate(of: now)) { throw StoreError.invalidInput("\(field): \(problem)") }
+        }
+        let (key, version) = try vault.keyring.subjectKey(subject)
+        let existing = Set(try String.fetchAll(db, sql: "SELECT field FROM fields WHERE subject_id = ?", arguments: [subject]))
+        for (field, value) in values.sorted(by: { $0.key < $1.key }) {
+            try vault.storeField(db, subject: subject, field: field, value: value, key: key, keyVersion: version, source: source,
+                                 collectedFor: collectedFor, at: collectedAt)
+        }
+        return values.keys.filter(existing.contains).sorted()
+    }
 }
