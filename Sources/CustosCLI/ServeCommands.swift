@@ -68,35 +68,42 @@ struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve the service API and AuthZEN over HTTP (docs/server.md).",
         discussion: """
-        Plain HTTP only on a loopback address; --insecure-http allows another address (behind a TLS-terminating proxy you trust). SIGTERM or SIGINT drains: requests in flight are answered and logged first. With --port 0 the system picks a free port; the line 'listening on http://HOST:PORT' says which.
+        Settings come from a YAML file (--config), then the environment (CUSTOS_LISTEN, CUSTOS_TLS_CERT, ...), then these flags, each overriding the one before; docs/server.md lists them. Plain HTTP only on a loopback address: elsewhere give --tls-cert and --tls-key, or --insecure-http behind a TLS-terminating proxy you trust. SIGTERM or SIGINT drains: requests in flight are answered and logged first. With port 0 the system picks a free port; the line 'listening on http://HOST:PORT' says which.
 
         Examples:
           custos serve
           custos serve --listen 127.0.0.1:0
+          custos serve --config serve.yaml --listen 0.0.0.0:8443 --tls-cert tls.pem --tls-key tls.key
         """)
     @OptionGroup var global: GlobalOptions
-    @Option(help: ArgumentHelp("Address and port to listen on.", valueName: "host:port")) var listen = "127.0.0.1:8700"
-    @Option(help: "The base URL clients use, for the AuthZEN metadata; default http://<listen>.") var publicURL: String?
+    @Option(help: ArgumentHelp("A YAML settings file (docs/server.md).", valueName: "file")) var config: String?
+    @Option(help: ArgumentHelp("Address and port to listen on (default 127.0.0.1:8700).", valueName: "host:port")) var listen: String?
+    @Option(help: "The base URL clients use, for the AuthZEN metadata; default http(s)://<listen>.") var publicURL: String?
+    @Option(help: ArgumentHelp("PEM certificate chain for TLS.", valueName: "file")) var tlsCert: String?
+    @Option(help: ArgumentHelp("PEM private key for TLS.", valueName: "file")) var tlsKey: String?
     @Flag(help: "Allow plain HTTP on an address other than loopback.") var insecureHTTP = false
 
     func run() throws {
-        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) else {
-            throw ValidationError("--listen must be host:port, e.g. 127.0.0.1:8700")
-        }
-        let host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        let configuration = ServerConfiguration(host: host, port: port, publicURL: publicURL)
-        guard configuration.isLoopback || insecureHTTP else {
-            StandardError.error("plain HTTP is for loopback addresses only; use --insecure-http behind a TLS-terminating proxy you trust")
+        let configuration: ServerConfiguration
+        do {
+            let file = try config.map { path throws(SettingsError) in try ServerSettings.file(path) } ?? ServerSettings()
+            let flags = ServerSettings(listen: listen, publicURL: publicURL, insecureHTTP: insecureHTTP ? true : nil, tlsCertificate: tlsCert, tlsKey: tlsKey)
+            configuration = try file.overriding(with: try ServerSettings.environment(ProcessInfo.processInfo.environment)).overriding(with: flags).configuration()
+        } catch {
+            StandardError.error(error.message)
             throw ExitStatus.usage
         }
         let engine = try global.openEngine()
         let server = CustosServer(engine: engine, configuration: configuration)
         let failure = Mutex<String?>(nil)
         let done = DispatchSemaphore(value: 0)
+        let host = configuration.host, scheme = configuration.tls == nil ? "http" : "https", json = global.output == .json
         Task {
             do {
                 try await server.run { port in
-                    StandardError.write("custos: listening on http://\(host.contains(":") ? "[\(host)]" : host):\(port)")
+                    let url = "\(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+                    // Said at once, even under -o json: a supervisor waits for this line.
+                    if json { StandardError.raw("{\"listening\":\"\(url)\"}\n") } else { StandardError.write("custos: listening on \(url)") }
                 }
             } catch {
                 failure.withLock { $0 = String(describing: error) }

@@ -5,10 +5,12 @@ import Logging
 /// Gives every request an id (the caller's `X-Request-ID` when it is a plain token, else a new
 /// one) and echoes it, echoes a valid W3C `traceparent`, and logs one line per request: method,
 /// route template, status and duration, with the request and trace ids. Never the path itself,
-/// a body, a token or a value.
+/// a body, a token or a value; the subject id only when the operator opts in.
 struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
     let logger: Logger
     let metrics: ServerMetrics
+    /// The operator's opt-in to subject ids in the access log.
+    let logSubjectIds: Bool
 
     static func requestID(_ request: Request) -> String {
         if let given = request.headers[.init("X-Request-ID")!], given.utf8.count <= 64,
@@ -46,6 +48,9 @@ struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
             "ms": .string(String(format: "%.3f", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)),
         ]
         if let trace { metadata["trace-id"] = .string(String(trace.split(separator: "-")[1])) }
+        if logSubjectIds, route.hasPrefix("/v1/subjects/:subject") {
+            metadata["subject"] = .string(String(request.uri.path.split(separator: "/")[2]))
+        }
         logger.info("request", metadata: metadata)
         return response
     }

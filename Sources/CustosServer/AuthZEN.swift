@@ -28,6 +28,7 @@ struct AuthZEN: Sendable {
         let data = try await JSONBody.read(request, limit: routes.configuration.maximumBody)
         do { try StrictJSON.check(data, shape: Self.evaluation, what: "evaluation") } catch { throw Problem.badRequest(error.message) }
         let object = try JSONBody.object(data, what: "evaluation")
+        try Self.checkTypes(Members(object))
         let decisionRequest = try Self.request(object, defaults: [:], actor: account.actor, path: "$")
         let engine = routes.engine
         let result = try await routes.executor.run { engine.decide(decisionRequest.request) }
@@ -40,12 +41,18 @@ struct AuthZEN: Sendable {
         let data = try await JSONBody.read(request, limit: routes.configuration.maximumBody)
         do { try StrictJSON.check(data, shape: Self.evaluations, what: "evaluations") } catch { throw Problem.badRequest(error.message) }
         let object = try JSONBody.object(data, what: "evaluations")
-        let semantic = (object["options"] as? [String: Any])?["evaluations_semantic"] as? String ?? "execute_all"
-        guard ["execute_all", "deny_on_first_deny", "permit_on_first_permit"].contains(semantic) else {
-            throw Problem.badRequest("evaluations: $.options.evaluations_semantic must be execute_all, deny_on_first_deny or permit_on_first_permit")
+        let semantics = ["execute_all", "deny_on_first_deny", "permit_on_first_permit"]
+        let semantic = try Members(object).object("options")?.choice("evaluations_semantic", of: semantics) ?? "execute_all"
+        // Every member's type first: a malformed default or item fails the call (400); an item
+        // that is well formed but cannot be evaluated is a deny with its error.
+        let top = Members(object)
+        try Self.checkTypes(top)
+        for (index, item) in (object["evaluations"] as? [[String: Any]] ?? []).enumerated() {
+            try Self.checkTypes(Members(item, path: "$.evaluations[\(index)]"))
         }
-        // Without an `evaluations` list the call is one evaluation of the defaults.
-        let items = object["evaluations"] as? [[String: Any]] ?? [[:]]
+        // Without an `evaluations` list, or with an empty one, the call is one evaluation of the defaults.
+        let listed = object["evaluations"] as? [[String: Any]] ?? []
+        let items = listed.isEmpty ? [[:]] : listed
         guard items.count <= routes.configuration.maximumBatch else {
             throw Problem.badRequest("evaluations: at most \(routes.configuration.maximumBatch) evaluations in one call")
         }
@@ -60,7 +67,7 @@ struct AuthZEN: Sendable {
                 answer = Self.answer(result, acceptPartial: parsed.acceptPartial)
             } catch let problem as Problem where problem.status == .badRequest {
                 // An item that cannot be evaluated is a deny with its error, not a failed call.
-                answer = ["decision": false, "context": ["error": ["status": 400, "detail": problem.detail]]]
+                answer = ["decision": false, "context": ["error": ["status": 400, "message": problem.detail]]]
             }
             answers.append(answer)
             let permitted = answer["decision"] as? Bool ?? false
@@ -70,28 +77,56 @@ struct AuthZEN: Sendable {
         return JSONBody.response(["evaluations": answers])
     }
 
-    /// One evaluation's members over the defaults, as a decision request.
+    /// One evaluation's members over the defaults, as a decision request. Every member is
+    /// read by type: a wrong type is a 400 (an item's error), never a default.
     static func request(_ item: [String: Any], defaults: [String: Any], actor: String, path: String) throws -> (request: DecisionRequest, acceptPartial: Bool) {
-        func member(_ key: String) -> [String: Any]? { (item[key] ?? defaults[key]) as? [String: Any] }
-        guard let subject = member("subject"), let resource = member("resource"), let action = member("action") else {
+        func member(_ key: String) throws -> Members? {
+            let inItem = item[key] != nil && !(item[key] is NSNull)
+            return try Members(inItem ? item : defaults, path: inItem ? path : "$").object(key)
+        }
+        guard let subject = try member("subject"), let resource = try member("resource"), let action = try member("action") else {
             throw Problem.badRequest("\(path): needs subject, resource and action")
         }
-        guard subject["id"] as? String == actor else {
-            throw Problem.forbidden("\(path).subject.id: the token acts as '\(actor)'; a request cannot name another subject")
+        _ = try subject.requiredText("type")
+        guard try subject.requiredText("id") == actor else {
+            throw Problem.forbidden("\(subject.path).id: the token acts as '\(actor)'; a request cannot name another subject")
         }
-        guard resource["type"] as? String == "data-subject", let subjectId = resource["id"] as? String else {
-            throw Problem.badRequest("\(path).resource: type must be 'data-subject' and id the data subject's id")
+        guard try resource.requiredText("type") == "data-subject" else { throw resource.wrong("type", "'data-subject'") }
+        let subjectId = try resource.requiredId("id")
+        let fields = try resource.object("properties")?.ids("fields", maximum: DecisionRequest.maximumFields) ?? []
+        guard let verb = try action.choice("name", of: ["read", "share", "decide", "store"]).flatMap(Action.init(rawValue:)) else {
+            throw action.wrong("name", "read, share, decide or store")
         }
-        let fields = (resource["properties"] as? [String: Any])?["fields"] as? [String] ?? []
-        guard let name = action["name"] as? String, let verb = Action(rawValue: name), verb != .erase else {
-            throw Problem.badRequest("\(path).action.name must be read, share, decide or store")
+        _ = try action.object("properties")
+        guard let context = try member("context") else { throw Problem.badRequest("\(path).context.purpose is required") }
+        let request = DecisionRequest(actor: actor, action: verb, subject: subjectId, purpose: try context.requiredId("purpose"), fields: fields,
+                                      recipient: try context.id("recipient"), destination: try context.id("destination"),
+                                      procedure: try context.id("procedure"), bulk: try context.bool("bulk") ?? false)
+        return (request, try context.bool("accept_partial") ?? false)
+    }
+
+    /// The types of whichever of subject, resource, action and context are present.
+    static func checkTypes(_ members: Members) throws {
+        for key in ["subject", "resource", "action", "context"] where members.object[key] is NSNull {
+            throw members.wrong(key, "an object (leave it out to use the call's default)")
         }
-        let context = member("context") ?? [:]
-        guard let purpose = context["purpose"] as? String else { throw Problem.badRequest("\(path).context.purpose is required") }
-        let request = DecisionRequest(actor: actor, action: verb, subject: subjectId, purpose: purpose, fields: fields,
-                                      recipient: context["recipient"] as? String, destination: context["destination"] as? String,
-                                      procedure: context["procedure"] as? String, bulk: context["bulk"] as? Bool ?? false)
-        return (request, context["accept_partial"] as? Bool ?? false)
+        if let subject = try members.object("subject") {
+            _ = try subject.requiredText("type"); _ = try subject.requiredText("id"); _ = try subject.object("properties")
+        }
+        if let resource = try members.object("resource") {
+            guard try resource.requiredText("type") == "data-subject" else { throw resource.wrong("type", "'data-subject'") }
+            _ = try resource.requiredId("id")
+            _ = try resource.object("properties")?.ids("fields", maximum: DecisionRequest.maximumFields)
+        }
+        if let action = try members.object("action") {
+            guard try action.choice("name", of: ["read", "share", "decide", "store"]) != nil else { throw action.wrong("name", "read, share, decide or store") }
+            _ = try action.object("properties")
+        }
+        if let context = try members.object("context") {
+            _ = try context.requiredId("purpose")
+            for key in ["recipient", "destination", "procedure"] { _ = try context.id(key) }
+            for key in ["accept_partial", "bulk"] { _ = try context.bool(key) }
+        }
     }
 
     static func answer(_ result: GatedResult, acceptPartial: Bool) -> [String: Any] {

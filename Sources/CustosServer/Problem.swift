@@ -8,11 +8,14 @@ struct Problem: Error, Sendable {
     let kind: String
     let title: String
     let detail: String
+    /// The reason code of a refusal by the law's rules (an extension member of RFC 9457).
+    var code: String? = nil
 
     static let typeBase = "https://custos.example/problems/"
 
     var response: Response {
-        let object: [String: Any] = ["type": Self.typeBase + kind, "title": title, "status": Int(status.code), "detail": detail]
+        var object: [String: Any] = ["type": Self.typeBase + kind, "title": title, "status": Int(status.code), "detail": detail]
+        if let code { object["code"] = code }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         var headers: HTTPFields = [.contentType: "application/problem+json"]
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"custos\"" }
@@ -53,14 +56,14 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             switch error.status {
             case .notFound:
                 let allowed = Routes.allowed(request.uri.path)
-                guard !allowed.isEmpty else { return Problem.notFound("no route \(request.method.rawValue) \(request.uri.path)").response }
+                guard !allowed.isEmpty else { return Problem.notFound("no route for \(request.method.rawValue) on this path; /openapi.yaml lists the routes").response }
                 var response = Problem(status: .methodNotAllowed, kind: "method-not-allowed", title: "Method not allowed",
-                                       detail: "\(request.uri.path) allows \(allowed.joined(separator: ", "))").response
+                                       detail: "\(Routes.template(request.uri.path) ?? "this path") allows \(allowed.joined(separator: ", "))").response
                 response.headers[.allow] = allowed.joined(separator: ", ")
                 return response
             case .contentTooLarge: return Problem.tooLarge(maximumBody).response
             case .methodNotAllowed:
-                return Problem(status: .methodNotAllowed, kind: "method-not-allowed", title: "Method not allowed", detail: "\(request.method.rawValue) is not allowed on \(request.uri.path)").response
+                return Problem(status: .methodNotAllowed, kind: "method-not-allowed", title: "Method not allowed", detail: "\(request.method.rawValue) is not allowed on \(Routes.template(request.uri.path) ?? "this path")").response
             default:
                 return Problem(status: error.status, kind: "http-\(error.status.code)", title: error.status.reasonPhrase, detail: error.status.reasonPhrase).response
             }

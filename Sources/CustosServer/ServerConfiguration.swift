@@ -1,25 +1,65 @@
-/// How `custos serve` listens and what it accepts.
+import Foundation
+
+/// How `custos serve` listens and what it accepts. Built from `ServerSettings` (a file, the
+/// environment and flags); the initialiser's defaults are the documented defaults.
 public struct ServerConfiguration: Sendable {
     public var host: String
     public var port: Int
     /// The base URL clients reach the server at, for the AuthZEN metadata (never guessed from
     /// a request's Host header).
     public var publicURL: String
+    /// PEM certificate chain and private key; nil for plain HTTP.
+    public var tls: (certificate: String, key: String)?
+    /// Plain HTTP on an address other than loopback (behind a TLS-terminating proxy).
+    public var insecureHTTP: Bool
     /// Request bodies above this many bytes are refused with 413.
     public var maximumBody: Int
     /// Requests in one batch call (native or AuthZEN).
     public var maximumBatch: Int
+    /// A request's head and body must arrive within this many seconds (slow clients are cut off).
+    public var requestSeconds: Int
+    /// A connection with no traffic is closed after this many seconds.
+    public var idleSeconds: Int
+    /// Failed authentications allowed per client address and minute; past it, 429.
+    public var failedAuthenticationsPerMinute: Int
+    /// Whether the access log names the subject of a `/v1/subjects/:subject/…` request. Off by
+    /// default: an operator opts in where the log's readers may see subject ids.
+    public var logSubjectIds: Bool
 
-    public init(host: String = "127.0.0.1", port: Int = 8700, publicURL: String? = nil, maximumBody: Int = 1 << 20, maximumBatch: Int = 1000) {
+    public init(host: String = "127.0.0.1", port: Int = 8700, publicURL: String? = nil, tls: (certificate: String, key: String)? = nil,
+                insecureHTTP: Bool = false, maximumBody: Int = 1 << 20, maximumBatch: Int = 1000, requestSeconds: Int = 10,
+                idleSeconds: Int = 60, failedAuthenticationsPerMinute: Int = 20, logSubjectIds: Bool = false) {
         self.host = host
         self.port = port
-        self.publicURL = publicURL ?? "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+        self.tls = tls
+        self.insecureHTTP = insecureHTTP
+        let scheme = tls == nil ? "http" : "https"
+        self.publicURL = publicURL ?? "\(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(port)"
         self.maximumBody = maximumBody
         self.maximumBatch = maximumBatch
+        self.requestSeconds = requestSeconds
+        self.idleSeconds = idleSeconds
+        self.failedAuthenticationsPerMinute = failedAuthenticationsPerMinute
+        self.logSubjectIds = logSubjectIds
     }
 
     /// Plain HTTP is for loopback only (DESIGN §10).
     public var isLoopback: Bool {
         host == "127.0.0.1" || host == "::1" || host == "localhost" || host.hasPrefix("127.")
+    }
+
+    /// Why this configuration must not start, or nil: plain HTTP off loopback without the
+    /// explicit opt-out, or TLS files that cannot be read.
+    public var problem: String? {
+        if let tls {
+            for (what, path) in [("certificate", tls.certificate), ("key", tls.key)] where !FileManager.default.isReadableFile(atPath: path) {
+                return "the TLS \(what) file \(path) cannot be read"
+            }
+            return nil
+        }
+        guard isLoopback || insecureHTTP else {
+            return "plain HTTP is for loopback addresses only; give --tls-cert and --tls-key, or --insecure-http behind a TLS-terminating proxy you trust"
+        }
+        return nil
     }
 }

@@ -1,4 +1,5 @@
 import Custos
+import CustosStore
 import Prometheus
 
 /// The server's Prometheus metrics (`GET /metrics`, text format 0.0.4), kept in a registry of
@@ -6,16 +7,35 @@ import Prometheus
 /// Label values come from bounded sets only: a purpose the policy does not declare is counted
 /// as `undeclared`, a path that matches no route as `unknown`, so a caller cannot grow the
 /// registry without bound.
-final class ServerMetrics: Sendable {
+final class ServerMetrics: DecisionLogObserver {
     let registry = PrometheusCollectorRegistry()
     let policy: CompiledPolicy
     let inFlight: Gauge
+    let openConnections: Gauge
+    let logAppend: DurationHistogram
+    let logCommit: DurationHistogram
+    let logGroupSize: ValueHistogram
     static let latencyBuckets: [Duration] = [.microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
                                              .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1)]
 
-    init(policy: CompiledPolicy) {
+    init(policy: CompiledPolicy, log engine: PrivacyEngine) {
         self.policy = policy
         inFlight = registry.makeGauge(descriptor: Self.name("http_requests", "in_flight", "Requests being answered now"))
+        openConnections = registry.makeGauge(descriptor: Self.name("http_connections", "open", "Open client connections"))
+        logAppend = registry.makeDurationHistogram(descriptor: Self.name("log_append_duration", "seconds", "Time from a decision's append to its durable commit"),
+                                                   buckets: Self.latencyBuckets)
+        logCommit = registry.makeDurationHistogram(descriptor: Self.name("log_commit_duration", "seconds", "Time to write and commit one group of log entries"),
+                                                   buckets: Self.latencyBuckets)
+        logGroupSize = registry.makeValueHistogram(descriptor: Self.name("log_group", "size", "Log entries written by one group commit"),
+                                                   buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024])
+        engine.observeLog(self)
+    }
+
+    func appended(in duration: Duration) { logAppend.record(duration) }
+
+    func committed(group size: Int, in duration: Duration) {
+        logCommit.record(duration)
+        logGroupSize.record(Double(size))
     }
 
     func decided(_ decision: Decision, via route: String) {

@@ -153,21 +153,35 @@ class BadInput(unittest.TestCase):
 
 
 class Batches(unittest.TestCase):
-    def test_a_batch_answers_each_item_in_order_and_an_unreadable_one_alone(self):
+    def test_a_batch_answers_each_item_in_order_and_an_unreadable_item_fails_the_whole_call(self):
         token = os.environ["COLLECTIONS_TOKEN"]
         read = {"action": "read", "subject": "D-1", "purpose": "P-DEBT-COLLECT", "fields": ["email"]}
-        status, _, body = call("POST", "/v1/decisions/batch", {"requests": [read, dict(read, purpose="P-CLIENT-MKT"), dict(read, feilds=["x"])]}, token=token)
+        status, _, body = call("POST", "/v1/decisions/batch", {"requests": [read, dict(read, purpose="P-CLIENT-MKT")]}, token=token)
         results = json.loads(body)["results"]
         self.assertEqual(status, 200)
-        self.assertEqual([result.get("decision", {}).get("outcome") for result in results], ["permit", "deny", None])
-        self.assertIn("did you mean 'fields'", results[2]["error"]["detail"])
-        self.assertTrue(all(isinstance(result.get("seq"), int) for result in results[:2]), "each decision is logged")
+        self.assertEqual([result["decision"]["outcome"] for result in results], ["permit", "deny"])
+        self.assertTrue(all(isinstance(result["seq"], int) for result in results), "each decision is logged")
+        self.assertEqual(len({result["seq"] for result in results}), 2)
+        before = custos("audit", "log", "-o", "json").stdout.count('"seq"')
+        status, _, body = call("POST", "/v1/decisions/batch", {"requests": [read, dict(read, feilds=["x"])]}, token=token)
+        problem = json.loads(body)
+        self.assertEqual(status, 400)
+        self.assertIn("$.requests[1]", problem["detail"])
+        self.assertIn("did you mean 'fields'", problem["detail"])
+        self.assertEqual(custos("audit", "log", "-o", "json").stdout.count('"seq"'), before, "nothing of a refused batch is decided")
         facts = {"subject": {"id": "D-9", "category": "debtor"}, "events": [{"event": "file-opened", "date": "2025-01-10"}]}
         status, _, body = call("POST", "/v1/decisions/hypothetical/batch", {"items": [{"request": dict(read, subject="D-9"), "facts": facts, "at": "2025-06-02T09:00:00+02:00"}]}, token=token)
         hypothetical = json.loads(body)["results"][0]
         self.assertEqual((hypothetical["decision"]["outcome"], hypothetical["seq"]), ("permit", None))
         too_many = call("POST", "/v1/decisions/batch", {"requests": [read] * 1001}, token=token)
         self.assertEqual(too_many[0], 400)
+
+    def test_many_logged_decisions_in_one_batch_each_get_their_own_sequence_number(self):
+        read = {"action": "read", "subject": "D-1", "purpose": "P-DEBT-COLLECT", "fields": ["email"]}
+        status, _, body = call("POST", "/v1/decisions/batch", {"requests": [read] * 200}, token=os.environ["COLLECTIONS_TOKEN"])
+        seqs = [result["seq"] for result in json.loads(body)["results"]]
+        self.assertEqual((status, len(seqs), len(set(seqs))), (200, 200, 200))
+        self.assertEqual(custos("audit", "verify").returncode, 0)
 
 
 class Consent(unittest.TestCase):
@@ -223,9 +237,95 @@ class AuthZEN(unittest.TestCase):
         self.assertEqual(run([permit, deny, permit]), [True, False, True])
         self.assertEqual(run([permit, deny, permit], "deny_on_first_deny"), [True, False])
         self.assertEqual(run([deny, permit, deny], "permit_on_first_permit"), [False, True])
-        broken = json.loads(call("POST", "/access/v1/evaluations", dict(base, evaluations=[{"action": {"name": "peek"}}]), token=self.token)[2])
-        self.assertFalse(broken["evaluations"][0]["decision"])
-        self.assertIn("error", broken["evaluations"][0]["context"])
+        malformed = call("POST", "/access/v1/evaluations", dict(base, evaluations=[{"action": {"name": "peek"}}]), token=self.token)
+        self.assertEqual(malformed[0], 400, "a malformed item fails the call")
+        self.assertIn("$.evaluations[0].action.name", json.loads(malformed[2])["detail"])
+        without_resource = {key: value for key, value in base.items() if key != "resource"}
+        body = dict(without_resource, evaluations=[{"resource": base["resource"]}, {}])
+        answers = json.loads(call("POST", "/access/v1/evaluations", body, token=self.token)[2])["evaluations"]
+        self.assertEqual([answer["decision"] for answer in answers], [True, False])
+        self.assertEqual(answers[1]["context"]["error"]["status"], 400, "an item that cannot be evaluated is a deny with its error")
+
+    def test_members_of_the_wrong_type_are_400_not_defaults(self):
+        for context in ({"purpose": "P-DEBT-COLLECT", "accept_partial": "yes"}, {"purpose": "P-DEBT-COLLECT", "recipient": 7}, {"purpose": 1}):
+            body = dict(self.evaluation(["email"], "P-DEBT-COLLECT"), context=context)
+            self.assertEqual(call("POST", "/access/v1/evaluation", body, token=self.token)[0], 400, context)
+        body = dict(self.evaluation(["email"], "P-DEBT-COLLECT"), options={"evaluations_semantic": 3})
+        self.assertEqual(call("POST", "/access/v1/evaluations", body, token=self.token)[0], 400)
+
+
+class Vault(unittest.TestCase):
+    token = os.environ.get("COLLECTIONS_TOKEN")
+
+    def test_store_writes_only_permitted_fields_with_their_logged_decision(self):
+        status, _, body = call("POST", "/v1/subjects/D-1/fields", {"purpose": "P-DEBT-COLLECT", "values": {"email": "d1-new@example.nl", "health_note": "flu"},
+                                                                     "source": "creditor:ACME", "collected-at": "2026-01-05T10:00:00+01:00"}, token=self.token)
+        answer = json.loads(body)
+        self.assertEqual((status, answer["decision"]["outcome"], answer["stored"], answer["replaced"]), (200, "partial", ["email"], ["email"]))
+        self.assertIsInstance(answer["seq"], int)
+        self.assertNotIn("d1-new", body.decode(), "a stored value is never echoed")
+        values = CustosClient(URL, self.token).read("D-1", "P-DEBT-COLLECT", ["email", "health_note"]).values
+        self.assertEqual(values, {"email": "d1-new@example.nl"})
+        denied = json.loads(call("POST", "/v1/subjects/D-1/fields", {"purpose": "P-DEBT-COLLECT", "values": {"email": "x@example.nl"}},
+                                 token=os.environ["MARKETING_TOKEN"])[2])
+        self.assertEqual((denied["decision"]["outcome"], denied["stored"]), ("deny", []))
+        self.assertEqual(CustosClient(URL, self.token).read("D-1", "P-DEBT-COLLECT", ["email"]).values, {"email": "d1-new@example.nl"})
+        future = call("POST", "/v1/subjects/D-1/fields", {"purpose": "P-DEBT-COLLECT", "values": {"email": "y@example.nl"}, "collected-at": "2999-01-01T00:00:00Z"}, token=self.token)
+        self.assertEqual(future[0], 409)
+        self.assertEqual(call("POST", "/v1/subjects/D-1/fields", {"purpose": "P-DEBT-COLLECT", "values": {"email": 7}}, token=self.token)[0], 400)
+
+    def test_a_new_subject_its_events_and_a_lookup_by_blind_index(self):
+        status, _, body = call("POST", "/v1/subjects", {"id": "D-NEW", "category": "debtor", "purpose": "P-DEBT-COLLECT",
+                                                        "values": {"email": "Nieuw@Example.nl"}, "source": "creditor:ACME"}, token=self.token)
+        self.assertEqual((status, json.loads(body)["stored"]), (201, ["email"]))
+        self.assertEqual(call("POST", "/v1/subjects", {"id": "D-NEW", "category": "debtor", "purpose": "P-DEBT-COLLECT", "values": {"email": "a@b.nl"}}, token=self.token)[0], 409)
+        status, _, body = call("POST", "/v1/subjects/D-NEW/events", {"event": "file-opened", "effective": "2026-02-01"}, token=self.token)
+        self.assertEqual((status, json.loads(body)["effective"]), (201, "2026-02-01"))
+        self.assertEqual(call("POST", "/v1/subjects/D-NEW/events", {"event": "file-opend"}, token=self.token)[0], 404)
+        self.assertEqual(call("POST", "/v1/subjects/NOBODY/events", {"event": "file-opened"}, token=self.token)[0], 404)
+        found = json.loads(call("POST", "/v1/subjects/lookup", {"kind": "email", "value": " nieuw@example.NL", "purpose": "P-DEBT-COLLECT"}, token=self.token)[2])
+        self.assertEqual([match["subject"] for match in found["matches"]], ["D-NEW"])
+        hidden = json.loads(call("POST", "/v1/subjects/lookup", {"kind": "email", "value": "nieuw@example.nl", "purpose": "P-CLIENT-MKT"},
+                                 token=os.environ["MARKETING_TOKEN"])[2])
+        self.assertEqual(hidden["matches"], [], "a caller who may not read the subject does not learn they exist")
+        self.assertEqual(call("POST", "/v1/subjects/lookup", {"kind": "fax", "value": "1", "purpose": "P-DEBT-COLLECT"}, token=self.token)[0], 400)
+
+    def test_consents_are_listed_and_receipted_and_an_objection_stops_marketing(self):
+        newsletter = os.environ["NEWSLETTER_TOKEN"]
+        self.assertEqual(custos("subject", "add", "--id", "PR-3", "--category", "prospect", "--set", "email=pr3@example.nl").returncode, 0)
+        given = json.loads(call("POST", "/v1/subjects/PR-3/consents", {"purposes": ["P-NEWSLETTER-EMAIL"], "method": "checkbox-ticked", "channel": "web-form",
+                                                                       "age-at-consent": 30}, token=newsletter)[2])
+        self.assertEqual(given["consents"][0]["state"], "given")
+        listed = json.loads(call("GET", "/v1/subjects/PR-3/consents", token=newsletter)[2])
+        self.assertEqual([(event["purpose"], event["state"]) for event in listed["current"]], [("P-NEWSLETTER-EMAIL", "given")])
+        status, _, body = call("GET", "/v1/subjects/PR-3/consents/P-NEWSLETTER-EMAIL/receipt", token=newsletter)
+        receipt = json.loads(body)
+        self.assertEqual((status, receipt["signature"]["algorithm"]), (200, "Ed25519"))
+        with open(os.path.join(os.environ["VAULT"], "receipt.json"), "wb") as file:
+            file.write(body)
+        self.assertEqual(custos("consent", "verify-receipt", "receipt.json").returncode, 0, "the served receipt verifies against the vault's key")
+        self.assertEqual(call("GET", "/v1/subjects/PR-3/consents/P-CLIENT-MKT/receipt", token=newsletter)[0], 404)
+        self.assertEqual(call("GET", "/v1/subjects/NOBODY/consents", token=newsletter)[0], 404)
+        self.assertTrue(CustosClient(URL, newsletter).read("PR-3", "P-NEWSLETTER-EMAIL", ["email"]).permitted)
+        status, _, body = call("POST", "/v1/subjects/PR-3/objections", {"kind": "direct-marketing"}, token=newsletter)
+        self.assertEqual(status, 201)
+        after = CustosClient(URL, newsletter).read("PR-3", "P-NEWSLETTER-EMAIL", ["email"])
+        self.assertFalse(after.permitted)
+        self.assertTrue(any(code.startswith("OBJECTION") for code in after.codes), after.codes)
+
+    def test_a_rights_request_is_opened_with_its_channel_and_deadline_and_followed(self):
+        status, headers, body = call("POST", "/v1/requests", {"subject": "D-1", "type": "access", "channel": "web-form",
+                                                              "received-at": "2026-01-12T10:00:00+01:00"}, token=self.token)
+        opened = json.loads(body)
+        self.assertEqual((status, opened["status"], opened["channel"]), (201, "awaiting-identity", "web-form"))
+        self.assertEqual(opened["due-on"], "2026-02-12", "one month from receipt, Art. 12(3)")
+        self.assertEqual(headers["Location"], "/v1/requests/" + opened["id"])
+        followed = json.loads(call("GET", headers["Location"], token=self.token)[2])
+        self.assertEqual(followed["id"], opened["id"])
+        self.assertEqual(call("GET", "/v1/requests/RQ-1999-0001", token=self.token)[0], 404)
+        representative = call("POST", "/v1/requests", {"subject": "D-1", "type": "erasure", "channel": "letter", "requester": "representative"}, token=self.token)
+        self.assertEqual((representative[0], json.loads(representative[2])["code"]), (409, "DSAR_REQUESTER_NOT_AUTHORISED"))
+        self.assertEqual(call("POST", "/v1/requests", {"subject": "D-1", "type": "forget-me", "channel": "letter"}, token=self.token)[0], 400)
 
 
 class ExampleClient(unittest.TestCase):

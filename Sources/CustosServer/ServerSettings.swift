@@ -1,0 +1,206 @@
+import Foundation
+import Yams
+
+/// The settings of `custos serve` from one source: a YAML file, the environment, or flags.
+/// Layered with `overriding(with:)` in that order of precedence (flags win), then turned into a
+/// `ServerConfiguration`. The file is read with Yams, as the policies are, so that an unknown
+/// or misspelt key is an error naming its file, line and column (a configuration reader that
+/// only looks up the keys it knows would ignore it).
+///
+/// ```swift
+/// let settings = try ServerSettings.file("serve.yaml")
+///     .overriding(with: try ServerSettings.environment(ProcessInfo.processInfo.environment))
+///     .overriding(with: ServerSettings(listen: "127.0.0.1:0"))
+/// let configuration = try settings.configuration()
+/// ```
+public struct ServerSettings: Sendable, Equatable {
+    public var listen: String?
+    public var publicURL: String?
+    public var insecureHTTP: Bool?
+    public var tlsCertificate: String?
+    public var tlsKey: String?
+    public var maximumBody: Int?
+    public var maximumBatch: Int?
+    public var requestSeconds: Int?
+    public var idleSeconds: Int?
+    public var failedAuthenticationsPerMinute: Int?
+    public var logSubjectIds: Bool?
+
+    public init(listen: String? = nil, publicURL: String? = nil, insecureHTTP: Bool? = nil, tlsCertificate: String? = nil, tlsKey: String? = nil,
+                maximumBody: Int? = nil, maximumBatch: Int? = nil, requestSeconds: Int? = nil, idleSeconds: Int? = nil,
+                failedAuthenticationsPerMinute: Int? = nil, logSubjectIds: Bool? = nil) {
+        self.listen = listen
+        self.publicURL = publicURL
+        self.insecureHTTP = insecureHTTP
+        self.tlsCertificate = tlsCertificate
+        self.tlsKey = tlsKey
+        self.maximumBody = maximumBody
+        self.maximumBatch = maximumBatch
+        self.requestSeconds = requestSeconds
+        self.idleSeconds = idleSeconds
+        self.failedAuthenticationsPerMinute = failedAuthenticationsPerMinute
+        self.logSubjectIds = logSubjectIds
+    }
+
+    /// These settings with every value `other` sets taking the place of this one's.
+    public func overriding(with other: ServerSettings) -> ServerSettings {
+        ServerSettings(listen: other.listen ?? listen, publicURL: other.publicURL ?? publicURL, insecureHTTP: other.insecureHTTP ?? insecureHTTP,
+                       tlsCertificate: other.tlsCertificate ?? tlsCertificate, tlsKey: other.tlsKey ?? tlsKey,
+                       maximumBody: other.maximumBody ?? maximumBody, maximumBatch: other.maximumBatch ?? maximumBatch,
+                       requestSeconds: other.requestSeconds ?? requestSeconds, idleSeconds: other.idleSeconds ?? idleSeconds,
+                       failedAuthenticationsPerMinute: other.failedAuthenticationsPerMinute ?? failedAuthenticationsPerMinute,
+                       logSubjectIds: other.logSubjectIds ?? logSubjectIds)
+    }
+
+    /// The configuration these settings describe, with the defaults where they are silent.
+    public func configuration() throws(SettingsError) -> ServerConfiguration {
+        let address = listen ?? "127.0.0.1:8700"
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (0...65535).contains(port) else {
+            throw SettingsError("listen: '\(address)' is not host:port, e.g. 127.0.0.1:8700")
+        }
+        let host = String(address[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        guard !host.isEmpty else { throw SettingsError("listen: '\(address)' names no host") }
+        guard (tlsCertificate == nil) == (tlsKey == nil) else { throw SettingsError("TLS needs both a certificate and a key (--tls-cert and --tls-key)") }
+        let configuration = ServerConfiguration(
+            host: host, port: port, publicURL: publicURL, tls: tlsCertificate.flatMap { certificate in tlsKey.map { (certificate, $0) } },
+            insecureHTTP: insecureHTTP ?? false, maximumBody: maximumBody ?? 1 << 20, maximumBatch: maximumBatch ?? 1000,
+            requestSeconds: requestSeconds ?? 10, idleSeconds: idleSeconds ?? 60,
+            failedAuthenticationsPerMinute: failedAuthenticationsPerMinute ?? 20, logSubjectIds: logSubjectIds ?? false)
+        if let problem = configuration.problem { throw SettingsError(problem) }
+        return configuration
+    }
+
+    // MARK: the environment
+
+    /// `CUSTOS_LISTEN`, `CUSTOS_PUBLIC_URL`, `CUSTOS_INSECURE_HTTP`, `CUSTOS_TLS_CERT`,
+    /// `CUSTOS_TLS_KEY`, `CUSTOS_MAX_BODY_BYTES`, `CUSTOS_MAX_BATCH`, `CUSTOS_REQUEST_SECONDS`,
+    /// `CUSTOS_IDLE_SECONDS`, `CUSTOS_FAILED_AUTH_PER_MINUTE`, `CUSTOS_LOG_SUBJECT_IDS`.
+    public static func environment(_ environment: [String: String]) throws(SettingsError) -> ServerSettings {
+        func integer(_ name: String, _ range: ClosedRange<Int>) throws(SettingsError) -> Int? {
+            guard let text = environment[name] else { return nil }
+            guard let value = Int(text), range.contains(value) else { throw SettingsError("\(name): '\(text)' is not a whole number from \(range.lowerBound) to \(range.upperBound)") }
+            return value
+        }
+        func flag(_ name: String) throws(SettingsError) -> Bool? {
+            guard let text = environment[name] else { return nil }
+            switch text.lowercased() {
+            case "1", "true", "yes": return true
+            case "0", "false", "no": return false
+            default: throw SettingsError("\(name): '\(text)' is not true or false")
+            }
+        }
+        return ServerSettings(
+            listen: environment["CUSTOS_LISTEN"], publicURL: environment["CUSTOS_PUBLIC_URL"], insecureHTTP: try flag("CUSTOS_INSECURE_HTTP"),
+            tlsCertificate: environment["CUSTOS_TLS_CERT"], tlsKey: environment["CUSTOS_TLS_KEY"],
+            maximumBody: try integer("CUSTOS_MAX_BODY_BYTES", Limits.body), maximumBatch: try integer("CUSTOS_MAX_BATCH", Limits.batch),
+            requestSeconds: try integer("CUSTOS_REQUEST_SECONDS", Limits.seconds), idleSeconds: try integer("CUSTOS_IDLE_SECONDS", Limits.seconds),
+            failedAuthenticationsPerMinute: try integer("CUSTOS_FAILED_AUTH_PER_MINUTE", Limits.failedAuthentications),
+            logSubjectIds: try flag("CUSTOS_LOG_SUBJECT_IDS"))
+    }
+
+    /// What each limit may be set to: a body of at most 1 MiB (the issue's ceiling), batches of
+    /// at most 1,000.
+    enum Limits {
+        static let body = 1024...(1 << 20)
+        static let batch = 1...1000
+        static let seconds = 1...3600
+        static let failedAuthentications = 1...100_000
+    }
+
+    // MARK: the file
+
+    /// Reads a YAML settings file:
+    ///
+    /// ```yaml
+    /// listen: 0.0.0.0:8700
+    /// public-url: https://custos.internal.example
+    /// tls: {certificate: /etc/custos/tls.pem, key: /etc/custos/tls.key}
+    /// limits: {body-bytes: 1048576, batch: 1000, request-seconds: 10, idle-seconds: 60, failed-authentications-per-minute: 20}
+    /// log: {subject-ids: false}
+    /// ```
+    public static func file(_ path: String) throws(SettingsError) -> ServerSettings {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch { throw SettingsError("\(path): cannot be read as UTF-8 text") }
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else { return ServerSettings() }
+            root = node
+        } catch let error as YamlError {
+            throw SettingsError("\(path): not YAML: \(error)")
+        } catch {
+            throw SettingsError("\(path): not YAML")
+        }
+        return try FileReader(path: path).settings(root)
+    }
+
+    private struct FileReader {
+        let path: String
+
+        func fail(_ node: Node, _ message: String) -> SettingsError {
+            SettingsError("\(path):\(node.mark.map { "\($0.line):\($0.column)" } ?? "1:1"): \(message)")
+        }
+
+        /// The mapping's members, refusing keys outside `allowed` and repeated keys.
+        func members(_ node: Node, _ what: String, allowed: [String]) throws(SettingsError) -> [String: Node] {
+            guard let mapping = node.mapping else { throw fail(node, "\(what) must be a mapping of keys to values") }
+            var members: [String: Node] = [:]
+            for (key, value) in mapping {
+                guard let name = key.string else { throw fail(key, "a key must be a text") }
+                guard allowed.contains(name) else {
+                    throw fail(key, "unknown key '\(name)' in \(what); the keys are " + allowed.joined(separator: ", "))
+                }
+                guard members[name] == nil else { throw fail(key, "'\(name)' appears twice in \(what)") }
+                members[name] = value
+            }
+            return members
+        }
+
+        func text(_ node: Node?, _ key: String) throws(SettingsError) -> String? {
+            guard let node else { return nil }
+            guard let scalar = node.scalar, node.tag.description.hasSuffix(":str") || Int(scalar.string) == nil else {
+                throw fail(node, "\(key) must be a text")
+            }
+            return scalar.string
+        }
+
+        func integer(_ node: Node?, _ key: String, _ range: ClosedRange<Int>) throws(SettingsError) -> Int? {
+            guard let node else { return nil }
+            guard let value = node.int, range.contains(value) else { throw fail(node, "\(key) must be a whole number from \(range.lowerBound) to \(range.upperBound)") }
+            return value
+        }
+
+        func flag(_ node: Node?, _ key: String) throws(SettingsError) -> Bool? {
+            guard let node else { return nil }
+            guard let value = node.bool else { throw fail(node, "\(key) must be true or false") }
+            return value
+        }
+
+        func settings(_ root: Node) throws(SettingsError) -> ServerSettings {
+            let top = try members(root, "the settings", allowed: ["listen", "public-url", "insecure-http", "tls", "limits", "log"])
+            let tls = try top["tls"].map { node throws(SettingsError) in try members(node, "tls", allowed: ["certificate", "key"]) } ?? [:]
+            let limits = try top["limits"].map { node throws(SettingsError) in
+                try members(node, "limits", allowed: ["body-bytes", "batch", "request-seconds", "idle-seconds", "failed-authentications-per-minute"])
+            } ?? [:]
+            let log = try top["log"].map { node throws(SettingsError) in try members(node, "log", allowed: ["subject-ids"]) } ?? [:]
+            return ServerSettings(
+                listen: try text(top["listen"], "listen"), publicURL: try text(top["public-url"], "public-url"),
+                insecureHTTP: try flag(top["insecure-http"], "insecure-http"),
+                tlsCertificate: try text(tls["certificate"], "tls.certificate"), tlsKey: try text(tls["key"], "tls.key"),
+                maximumBody: try integer(limits["body-bytes"], "limits.body-bytes", Limits.body),
+                maximumBatch: try integer(limits["batch"], "limits.batch", Limits.batch),
+                requestSeconds: try integer(limits["request-seconds"], "limits.request-seconds", Limits.seconds),
+                idleSeconds: try integer(limits["idle-seconds"], "limits.idle-seconds", Limits.seconds),
+                failedAuthenticationsPerMinute: try integer(limits["failed-authentications-per-minute"], "limits.failed-authentications-per-minute",
+                                                            Limits.failedAuthentications),
+                logSubjectIds: try flag(log["subject-ids"], "log.subject-ids"))
+        }
+    }
+}
+
+/// A setting that cannot be used; the message names the file, line and column, the variable
+/// or the flag at fault.
+public struct SettingsError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

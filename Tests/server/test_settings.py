@@ -1,0 +1,167 @@
+"""`custos serve` settings and its defences, each on a server of its own started here: the
+settings file, environment and flags in order of precedence, TLS, the plain-HTTP rule, the
+slow-client deadline, a client that disconnects mid-request, and the failed-authentication
+limit. Environment: CUSTOS, VAULT, COLLECTIONS_TOKEN (from Tests/server/run.sh)."""
+import json
+import os
+import re
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+CUSTOS, VAULT = os.environ["CUSTOS"], os.environ["VAULT"]
+
+
+class Server:
+    """A `custos serve` on a free loopback port, stopped on exit."""
+
+    def __init__(self, *arguments, env=None):
+        self.process = subprocess.Popen([CUSTOS, "serve", *arguments], cwd=VAULT, stderr=subprocess.PIPE, text=True,
+                                        env={**os.environ, **(env or {})})
+        self.url = None
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            line = self.process.stderr.readline()
+            if not line:
+                break
+            found = re.search(r"listening on (https?://\S+)", line)
+            if found:
+                self.url = found.group(1)
+                break
+        if not self.url:
+            self.process.kill()
+            raise AssertionError("the server did not start")
+        # Keep reading its log, so that a full pipe never blocks the server.
+        threading.Thread(target=lambda: [None for _ in self.process.stderr], daemon=True).start()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        self.process.stderr.close()
+
+
+def refused(*arguments, env=None):
+    run = subprocess.run([CUSTOS, "serve", *arguments], cwd=VAULT, capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=60)
+    return run.returncode, run.stderr
+
+
+class Settings(unittest.TestCase):
+    def test_flags_override_the_environment_which_overrides_the_file(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as file:
+            file.write("listen: 127.0.0.1:1\npublic-url: https://from-file.example\nlimits: {batch: 5}\n")
+        env = {"CUSTOS_PUBLIC_URL": "https://from-environment.example"}
+        with Server("--config", file.name, "--listen", "127.0.0.1:0", env=env) as server:
+            with urllib.request.urlopen(server.url + "/.well-known/authzen-configuration", timeout=10) as response:
+                self.assertEqual(json.load(response)["policy_decision_point"], "https://from-environment.example")
+            read = {"action": "read", "subject": "D-1", "purpose": "P-DEBT-COLLECT", "fields": ["email"]}
+            request = urllib.request.Request(server.url + "/v1/decisions/batch", data=json.dumps({"requests": [read] * 6}).encode(), method="POST",
+                                             headers={"Authorization": "Bearer " + os.environ["COLLECTIONS_TOKEN"]})
+            with self.assertRaises(urllib.error.HTTPError) as raised:
+                urllib.request.urlopen(request, timeout=10)
+            self.assertEqual(raised.exception.code, 400, "the file's batch limit holds where nothing overrides it")
+
+    def test_an_unknown_key_names_its_file_line_and_column(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as file:
+            file.write("listen: 127.0.0.1:0\nlimits:\n  body-bytes: 4096\n  bach: 5\n")
+        status, stderr = refused("--config", file.name)
+        self.assertEqual(status, 64)
+        self.assertIn(f"{file.name}:4:3: unknown key 'bach' in limits", stderr)
+
+    def test_bad_environment_values_are_refused_by_name(self):
+        status, stderr = refused(env={"CUSTOS_MAX_BATCH": "5000"})
+        self.assertEqual(status, 64)
+        self.assertIn("CUSTOS_MAX_BATCH", stderr)
+
+    def test_plain_http_off_loopback_needs_tls_or_the_explicit_opt_out(self):
+        status, stderr = refused("--listen", "0.0.0.0:0")
+        self.assertEqual(status, 64)
+        self.assertIn("--tls-cert", stderr)
+        status, stderr = refused("--listen", "127.0.0.1:0", "--tls-cert", "missing.pem", "--tls-key", "missing.key")
+        self.assertEqual(status, 64)
+        self.assertIn("missing.pem cannot be read", stderr)
+
+    def test_tls(self):
+        folder = tempfile.mkdtemp()
+        cert, key = os.path.join(folder, "tls.pem"), os.path.join(folder, "tls.key")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
+                        "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert],
+                       check=True, capture_output=True)
+        with Server("--listen", "127.0.0.1:0", "--tls-cert", cert, "--tls-key", key) as server:
+            self.assertTrue(server.url.startswith("https://"))
+            context = ssl.create_default_context(cafile=cert)
+            with urllib.request.urlopen(server.url + "/healthz", timeout=10, context=context) as response:
+                self.assertEqual(response.status, 200)
+            with self.assertRaises(Exception):
+                urllib.request.urlopen(server.url.replace("https", "http") + "/healthz", timeout=5)
+
+
+class Defences(unittest.TestCase):
+    def test_a_slow_client_is_cut_off_at_the_request_deadline(self):
+        with Server("--listen", "127.0.0.1:0", env={"CUSTOS_REQUEST_SECONDS": "2"}) as server:
+            host, port = server.url[len("http://"):].split(":")
+            connection = socket.create_connection((host, int(port)))
+            connection.sendall(b"POST /v1/decisions HTTP/1.1\r\nHost: x\r\n")
+            started, closed = time.time(), False
+            try:
+                # One header byte every half second keeps an idle timer alive, not the deadline.
+                for _ in range(20):
+                    time.sleep(0.5)
+                    connection.sendall(b"X")
+            except OSError:
+                closed = True
+            if not closed:
+                connection.settimeout(5)
+                closed = connection.recv(1) == b""
+            connection.close()
+            self.assertTrue(closed)
+            self.assertLess(time.time() - started, 8)
+            with urllib.request.urlopen(server.url + "/healthz", timeout=10) as response:
+                self.assertEqual(response.status, 200, "the server goes on serving")
+
+    def test_a_client_that_disconnects_mid_request_does_no_harm(self):
+        with Server("--listen", "127.0.0.1:0") as server:
+            host, port = server.url[len("http://"):].split(":")
+            for _ in range(20):
+                connection = socket.create_connection((host, int(port)))
+                connection.sendall(b"POST /v1/subjects/D-1/read HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                                   + os.environ["COLLECTIONS_TOKEN"].encode() + b"\r\nContent-Length: 100\r\n\r\n{\"purpose\":")
+                connection.close()
+            with urllib.request.urlopen(server.url + "/readyz", timeout=10) as response:
+                self.assertEqual(response.status, 200)
+        self.assertEqual(subprocess.run([CUSTOS, "audit", "verify"], cwd=VAULT, capture_output=True).returncode, 0)
+
+    def test_failed_authentications_are_limited_per_address(self):
+        with Server("--listen", "127.0.0.1:0", env={"CUSTOS_FAILED_AUTH_PER_MINUTE": "3"}) as server:
+            def read(token):
+                request = urllib.request.Request(server.url + "/v1/subjects/D-1/read", data=b'{"purpose":"P-DEBT-COLLECT","fields":["email"]}',
+                                                 method="POST", headers={"Authorization": "Bearer " + token})
+                try:
+                    with urllib.request.urlopen(request, timeout=10) as response:
+                        return response.status, response.headers
+                except urllib.error.HTTPError as error:
+                    return error.code, error.headers
+            self.assertEqual(read(os.environ["COLLECTIONS_TOKEN"])[0], 200)
+            self.assertEqual([read("wrong")[0] for _ in range(3)], [401, 401, 401])
+            status, headers = read("wrong")
+            self.assertEqual(status, 429)
+            self.assertGreater(int(headers["Retry-After"]), 0)
+            self.assertEqual(read(os.environ["COLLECTIONS_TOKEN"])[0], 429, "a guessing address is held back, whatever token it sends next")
+            with urllib.request.urlopen(server.url + "/healthz", timeout=10) as response:
+                self.assertEqual(response.status, 200, "the probes stay open")
+
+
+if __name__ == "__main__":
+    result = unittest.main(exit=False, verbosity=2).result
+    failed = len(result.failures) + len(result.errors)
+    print(f"settings: {result.testsRun - failed} passed, {failed} failed")
+    sys.exit(1 if failed or result.testsRun == 0 else 0)
