@@ -116,6 +116,7 @@ let package = Package(
             exclude: ["EdgePolicy", "Golden"],
             swiftSettings: strict
         ),
+        .testTarget(name: "CustosServerTests", dependencies: ["CustosServer"], swiftSettings: strict),
         .testTarget(
             name: "CustosCLITests",
             dependencies: ["CustosCLI", "Custos", "CustosTestSupport", .product(name: "GRDB", package: "GRDB.swift")],

@@ -31,12 +31,26 @@ enum JSONBody {
         return Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    /// A decision as docs/decisions.md writes it, with the log sequence number and, for reads
-    /// and shares, the released values.
-    static func gated(_ result: GatedResult, values: Bool) -> [String: Any] {
-        var object: [String: Any] = ["decision": decision(result.decision), "seq": result.logSequence.map { $0 as Any } ?? NSNull()]
-        if values { object["values"] = result.values }
-        return object
+    /// JSON already written (`ServerAnswer`).
+    static func response(bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    /// A gated result's answer: the decision, its sequence number and, for reads and shares, the
+    /// released values.
+    static func gatedBytes(_ result: GatedResult, values: Bool) -> [UInt8] {
+        ServerAnswer.gated(result.decision, seq: result.logSequence, values: values ? result.values : nil)
+    }
+
+    /// `{"results":[…]}` of answers already written.
+    static func results(_ answers: [[UInt8]]) -> Response {
+        var bytes = Array("{\"results\":[".utf8)
+        for (index, answer) in answers.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(contentsOf: answer)
+        }
+        bytes.append(contentsOf: Array("]}".utf8))
+        return response(bytes: bytes)
     }
 
     static func decision(_ decision: Decision) -> Any {

@@ -23,7 +23,7 @@ extension Routes {
         let engine = self.engine
         let result = try await executor.run { engine.read(subject: subject, fields: fields, purpose: purpose, actor: account.actor) }
         metrics.decided(result.decision, via: "read")
-        return JSONBody.response(JSONBody.gated(result, values: true))
+        return JSONBody.response(bytes: JSONBody.gatedBytes(result, values: true))
     }
 
     func share(_ request: Request, subject: String) async throws -> Response {
@@ -37,7 +37,7 @@ extension Routes {
             engine.share(subject: subject, fields: fields, purpose: purpose, recipient: recipient, destination: destination, procedure: procedure, actor: account.actor)
         }
         metrics.decided(result.decision, via: "share")
-        return JSONBody.response(JSONBody.gated(result, values: true))
+        return JSONBody.response(bytes: JSONBody.gatedBytes(result, values: true))
     }
 
     /// `values`: field id to text, 1 to `maximumFields` of them; values are never echoed.

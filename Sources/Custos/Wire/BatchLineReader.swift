@@ -62,8 +62,9 @@ enum BatchLineReader {
 
     /// Reads a line into `line` (a batch worker reuses one); false when the line is left to
     /// the Codable path, and `line` is then not to be used.
-    static func read(_ bytes: UnsafeBufferPointer<UInt8>, context: Context, into line: inout Line) -> Bool {
+    static func read(_ bytes: UnsafeBufferPointer<UInt8>, context: Context, into line: inout Line, defaultActor: String? = nil) -> Bool {
         var reader = Reader(bytes: bytes, context: context)
+        reader.defaultActor = defaultActor
         // Read in place: building the request and the facts apart and moving them in copied
         // each whole (every string and list retained, then released).
         var hasRequest = false, hasFacts = false
@@ -133,6 +134,10 @@ enum BatchLineReader {
         let context: Context
         var index = 0
 
+        /// The actor of a request that names none (the server's token actor); nil in a batch
+        /// file, where every request names its actor.
+        var defaultActor: String?
+
         init(bytes: UnsafeBufferPointer<UInt8>, context: Context) {
             self.bytes = bytes
             self.context = context
@@ -159,7 +164,7 @@ enum BatchLineReader {
                 default: return reader.optional(&at) { $0.instant() }
                 }
             }
-            guard read, let actor = actor.take(), let action, let purpose = purpose.take() else { return false }
+            guard read, let actor = actor.take() ?? defaultActor, let action, let purpose = purpose.take() else { return false }
             request.actor = actor
             request.action = action
             request.subject = subject.take() ?? ""

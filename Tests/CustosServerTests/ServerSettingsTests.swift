@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+@testable import CustosServer
+
+@Suite("custos serve settings: file, environment, flags")
+struct ServerSettingsTests {
+    func file(_ text: String) throws -> String {
+        let path = NSTemporaryDirectory() + "serve-\(UUID().uuidString).yaml"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func flagsOverrideTheEnvironmentWhichOverridesTheFile() throws {
+        let path = try file("listen: 127.0.0.1:9001\npublic-url: https://file.example\nlimits: {batch: 5, request-seconds: 3}\nlog: {subject-ids: true}\n")
+        let settings = try ServerSettings.file(path)
+            .overriding(with: try ServerSettings.environment(["CUSTOS_PUBLIC_URL": "https://env.example", "CUSTOS_LISTEN": "127.0.0.1:9002"]))
+            .overriding(with: ServerSettings(listen: "127.0.0.1:9003"))
+        let configuration = try settings.configuration()
+        #expect(configuration.port == 9003)
+        #expect(configuration.publicURL == "https://env.example")
+        #expect(configuration.maximumBatch == 5)
+        #expect(configuration.requestSeconds == 3)
+        #expect(configuration.logSubjectIds)
+        #expect(configuration.maximumBody == 1 << 20, "the default where no source sets it")
+    }
+
+    @Test func anUnknownOrRepeatedKeyNamesItsLineAndColumn() throws {
+        let unknown = try file("listen: 127.0.0.1:0\nlimits:\n  batch: 5\n  body-byte: 10\n")
+        #expect(throws: SettingsError("\(unknown):4:3: unknown key 'body-byte' in limits; the keys are body-bytes, batch, request-seconds, idle-seconds, failed-authentications-per-minute")) {
+            try ServerSettings.file(unknown)
+        }
+        let wrongType = try file("limits: {batch: many}\n")
+        #expect(throws: SettingsError("\(wrongType):1:17: limits.batch must be a whole number from 1 to 1000")) { try ServerSettings.file(wrongType) }
+        let top = try file("- a list\n")
+        #expect(throws: SettingsError.self) { try ServerSettings.file(top) }
+    }
+
+    @Test func limitsCannotBeRaisedPastTheIssuesCeilings() throws {
+        #expect(throws: SettingsError.self) { try ServerSettings.file(try file("limits: {body-bytes: 2097152}\n")) }
+        #expect(throws: SettingsError("CUSTOS_MAX_BATCH: '1001' is not a whole number from 1 to 1000")) {
+            try ServerSettings.environment(["CUSTOS_MAX_BATCH": "1001"])
+        }
+        #expect(throws: SettingsError("CUSTOS_INSECURE_HTTP: 'maybe' is not true or false")) { try ServerSettings.environment(["CUSTOS_INSECURE_HTTP": "maybe"]) }
+    }
+
+    @Test func plainHTTPIsForLoopbackUnlessTheOperatorSaysOtherwise() throws {
+        #expect(throws: SettingsError.self) { try ServerSettings(listen: "0.0.0.0:8700").configuration() }
+        #expect(try ServerSettings(listen: "0.0.0.0:8700", insecureHTTP: true).configuration().host == "0.0.0.0")
+        #expect(try ServerSettings(listen: "[::1]:8700").configuration().isLoopback)
+        #expect(throws: SettingsError("TLS needs both a certificate and a key (--tls-cert and --tls-key)")) {
+            try ServerSettings(listen: "0.0.0.0:8700", tlsCertificate: "cert.pem").configuration()
+        }
+        #expect(throws: SettingsError("listen: 'localhost' is not host:port, e.g. 127.0.0.1:8700")) { try ServerSettings(listen: "localhost").configuration() }
+    }
+
+    @Test func routeTemplatesNameRoutesNeverPaths() {
+        #expect(Routes.template("/v1/subjects/D-1/read") == "/v1/subjects/:subject/read")
+        #expect(Routes.template("/v1/subjects/lookup") == "/v1/subjects/lookup", "a literal segment wins over a parameter")
+        #expect(Routes.template("/v1/subjects/D-1/consents/P-X/receipt") == "/v1/subjects/:subject/consents/:purpose/receipt")
+        #expect(Routes.template("/v1/nothing") == nil)
+        #expect(Routes.allowed("/v1/subjects/D-1/consents") == ["GET", "POST"])
+    }
+}
