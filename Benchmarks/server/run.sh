@@ -43,6 +43,8 @@ wrk -t2 -c64 -d2s "$url/healthz" >/dev/null  # warm-up
 results=$( run healthz /healthz; run hypothetical /v1/decisions/hypothetical hypothetical.lua;
            run logged-decision /v1/decisions logged.lua; run gated-read-6-fields /v1/subjects/D-1/read read.lua )
 rss=$(awk '/VmHWM/ {print $2}' /proc/$server/status)
+# The group commit reached: entries per commit of the decision log, from the server's metrics.
+groups=$(curl -s "$url/metrics" | awk '/^custos_log_group_size_sum/ {sum = $2} /^custos_log_group_size_count/ {count = $2} END {if (count > 0) printf "%.1f entries per commit on average over %d commits", sum / count, count}')
 entries=$("$custos" audit verify | head -1)
 echo "| route (64 connections, ${seconds} s each, wrk -t2) | requests/s | share of /healthz | p50 | p99 | non-2xx |"
 echo "|---|---|---|---|---|---|"
@@ -50,3 +52,4 @@ floor=$(echo "$results" | awk '$1 == "healthz" {print $2}')
 echo "$results" | awk -v floor="$floor" '{printf "| %s | %.0f | %.0f %% | %s | %s | %s |\n", $1, $2, 100 * $2 / floor, $3, $4, $5}'
 echo
 echo "server peak resident memory: $((rss / 1024)) MB; $entries"
+echo "decision log group commit: $groups"

@@ -31,7 +31,8 @@ public struct CustosServer: Sendable {
         router.add(middleware: AccessLogMiddleware(logger: logger, metrics: metrics, logSubjectIds: configuration.logSubjectIds))
         router.add(middleware: ProblemMiddleware(maximumBody: configuration.maximumBody))
         router.add(middleware: AuthenticationLimitMiddleware(limiter: FailedAuthentications(perMinute: configuration.failedAuthenticationsPerMinute)))
-        Routes(engine: engine, configuration: configuration, openAPI: OpenAPIDocument.data, metrics: metrics).add(to: router)
+        let executor = EngineExecutor()
+        Routes(engine: engine, configuration: configuration, openAPI: OpenAPIDocument.data, metrics: metrics, executor: executor).add(to: router)
         let app = Application(
             router: router,
             server: try serverBuilder(metrics: metrics),
@@ -40,6 +41,7 @@ public struct CustosServer: Sendable {
             logger: logger
         )
         try await app.runService()
+        await executor.shutdown()
     }
 
     /// HTTP/1.1 with the slow-client deadline, the idle timeout and the connection count, in

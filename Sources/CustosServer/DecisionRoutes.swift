@@ -25,7 +25,14 @@ extension Routes {
 
     func decideOnVault(_ request: Request) async throws -> Response {
         let account = try await account(request)
-        let parsed = try decisionRequest(try await JSONBody.read(request, limit: configuration.maximumBody), actor: account.actor, what: "request")
+        let data = try await JSONBody.read(request, limit: configuration.maximumBody)
+        let parsed: DecisionRequest
+        if let fast = DecisionRequestBody.read(data, defaultActor: account.actor) {
+            guard fast.actor == account.actor else { throw Problem.forbidden("request: the token acts as '\(account.actor)'; a body cannot name another actor") }
+            parsed = fast
+        } else {
+            parsed = try decisionRequest(data, actor: account.actor, what: "request")
+        }
         let engine = self.engine
         let result = try await executor.run { engine.decide(parsed) }
         metrics.decided(result.decision, via: "decisions")

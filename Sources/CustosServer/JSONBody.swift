@@ -26,8 +26,10 @@ enum JSONBody {
     }
 
     static func response(_ object: Any, status: HTTPResponse.Status = .ok) -> Response {
-        guard JSONSerialization.isValidJSONObject(object) else { return Problem.internalError().response }
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        // `data(withJSONObject:)` traps on what is not JSON; the handlers build only JSON values.
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else {
+            return Problem.internalError().response
+        }
         return Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 

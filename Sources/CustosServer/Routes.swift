@@ -9,14 +9,15 @@ import CustosStore
 struct Routes: Sendable {
     let engine: PrivacyEngine
     let configuration: ServerConfiguration
-    let executor = EngineExecutor()
+    let executor: EngineExecutor
     let openAPI: Data
     let metrics: ServerMetrics
     /// Built once: a hypothetical decision is pure computation on this evaluator.
     let hypotheticals: HypotheticalDecisions
 
-    init(engine: PrivacyEngine, configuration: ServerConfiguration, openAPI: Data, metrics: ServerMetrics) {
+    init(engine: PrivacyEngine, configuration: ServerConfiguration, openAPI: Data, metrics: ServerMetrics, executor: EngineExecutor) {
         self.engine = engine
+        self.executor = executor
         self.configuration = configuration
         self.openAPI = openAPI
         self.metrics = metrics
@@ -37,17 +38,24 @@ struct Routes: Sendable {
         ("/access/v1/evaluation", "POST"), ("/access/v1/evaluations", "POST"),
     ]
 
-    private static func matches(_ template: String, _ parts: [Substring]) -> Bool {
-        let pattern = template.split(separator: "/")
-        return pattern.count == parts.count && zip(pattern, parts).allSatisfy { $0.hasPrefix(":") || $0 == $1 }
-    }
+    /// The templates split once, most literal first: a literal segment wins over a parameter
+    /// (`/v1/subjects/lookup` before `/v1/subjects/:subject`). Every request's path is matched
+    /// against them for the logs and metrics.
+    private static let compiled: [(template: String, parts: [Substring])] = {
+        var seen: Set<String> = []
+        let unique = table.map(\.template).filter { seen.insert($0).inserted }
+        return unique.map { ($0, $0.split(separator: "/")) }
+            .sorted { $0.parts.filter { $0.hasPrefix(":") }.count < $1.parts.filter { $0.hasPrefix(":") }.count }
+    }()
 
-    /// The route template a path matches (`/v1/subjects/:subject/read`); a literal segment
-    /// wins over a parameter (`/v1/subjects/lookup`).
+    /// The route template a path matches (`/v1/subjects/:subject/read`), or nil.
     static func template(_ path: String) -> String? {
-        let parts = path.split(separator: "/")
-        let candidates = table.map(\.template).filter { matches($0, parts) }
-        return candidates.min { $0.filter { $0 == ":" }.count < $1.filter { $0 == ":" }.count }
+        let parts = path.utf8.split(separator: UInt8(ascii: "/"))
+        return compiled.first { route in
+            route.parts.count == parts.count && zip(route.parts, parts).allSatisfy { pattern, part in
+                pattern.utf8.first == UInt8(ascii: ":") || pattern.utf8.elementsEqual(part)
+            }
+        }?.template
     }
 
     /// The methods a path allows; empty for an unknown path.
@@ -56,8 +64,10 @@ struct Routes: Sendable {
         return table.filter { $0.template == template }.map(\.method)
     }
 
+    static let alive = Array(#"{"status":"alive"}"#.utf8)
+
     func add(to router: Router<CustosRequestContext>) {
-        router.get("healthz") { _, _ in JSONBody.response(["status": "alive"]) }
+        router.get("healthz") { _, _ in JSONBody.response(bytes: Self.alive) }
         router.get("readyz") { _, _ in try await ready() }
         router.get("metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.text)))

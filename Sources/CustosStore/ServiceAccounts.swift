@@ -59,8 +59,10 @@ extension Keyring {
     package func serviceAccount(forToken token: String) throws -> ServiceAccount? {
         guard token.utf8.count <= 128 else { return nil }
         let hash = tokenHash(token)
-        return try pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT name, actor, created_at FROM service_accounts WHERE token_hash = ? AND revoked_at IS NULL",
+        // One statement is its own snapshot: no transaction around it. The statement is kept
+        // compiled per connection; every server request looks its token up.
+        return try pool.unsafeRead { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT name, actor, created_at FROM service_accounts WHERE token_hash = ? AND revoked_at IS NULL"),
                              arguments: [hash]).map { row in
                 ServiceAccount(name: row[0], actor: row[1], createdAt: Instant(millisecondsSinceEpoch: row[2]), revokedAt: nil)
             }

@@ -60,6 +60,17 @@ enum BatchLineReader {
         return read(bytes, context: context, into: &line) ? line : nil
     }
 
+    /// Reads a decision request alone (the server's `/v1/decisions` body), with `defaultActor`
+    /// for a request that names none; nil for anything the Codable path must read.
+    static func readRequest(_ bytes: UnsafeBufferPointer<UInt8>, defaultActor: String?) -> DecisionRequest? {
+        var reader = Reader(bytes: bytes, context: Context())
+        reader.defaultActor = defaultActor
+        var request = DecisionRequest(actor: "", action: .read, subject: "", purpose: "", fields: [])
+        guard reader.decisionRequest(into: &request) else { return nil }
+        reader.skipSpace()
+        return reader.index == bytes.count && !request.hasControlCharacterInIds ? request : nil
+    }
+
     /// Reads a line into `line` (a batch worker reuses one); false when the line is left to
     /// the Codable path, and `line` is then not to be used.
     static func read(_ bytes: UnsafeBufferPointer<UInt8>, context: Context, into line: inout Line, defaultActor: String? = nil) -> Bool {

@@ -43,3 +43,11 @@ package enum HypotheticalBody {
         }
     }
 }
+
+/// A decision request body (`/v1/decisions`) read straight from its bytes; nil for anything
+/// but the documented shape, which the strict Codable path then reads.
+package enum DecisionRequestBody {
+    package static func read(_ body: Data, defaultActor: String) -> DecisionRequest? {
+        body.withUnsafeBytes { raw in BatchLineReader.readRequest(raw.bindMemory(to: UInt8.self), defaultActor: defaultActor) }
+    }
+}
