@@ -13,44 +13,62 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     typealias OutboundOut = HTTPResponsePart
 
     private let timeout: TimeAmount
-    private var deadline: Scheduled<Void>?
+    /// When the connection began waiting for the request now arriving; nil while one is answered.
+    private var waitingSince: NIODeadline?
+    /// One timer per connection, re-armed when it fires rather than on every request: a timer
+    /// scheduled and cancelled per request showed in the profile of the fastest routes.
+    private var timer: Scheduled<Void>?
 
     init(timeout: TimeAmount) {
         self.timeout = timeout
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        if context.channel.isActive { arm(context) }
+        if context.channel.isActive { start(context) }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        deadline?.cancel()
-        deadline = nil
+        timer?.cancel()
+        timer = nil
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        arm(context)
+        start(context)
         context.fireChannelActive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .end = unwrapInboundIn(data) {
-            deadline?.cancel()
-            deadline = nil
-        }
+        if case .end = unwrapInboundIn(data) { waitingSince = nil }
         context.fireChannelRead(data)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         // The next request's clock starts when this answer is complete.
-        if case .end = unwrapOutboundIn(data) { arm(context) }
+        if case .end = unwrapOutboundIn(data) { waitingSince = .now() }
         context.write(data, promise: promise)
     }
 
-    private func arm(_ context: ChannelHandlerContext) {
-        deadline?.cancel()
-        let channel = context.channel
-        deadline = context.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
+    private func start(_ context: ChannelHandlerContext) {
+        guard timer == nil else { return }
+        waitingSince = .now()
+        schedule(context, at: .now() + timeout)
+    }
+
+    private func schedule(_ context: ChannelHandlerContext, at deadline: NIODeadline) {
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(deadline: deadline) {
+            let (handler, context) = loopBound.value
+            handler.check(context)
+        }
+    }
+
+    private func check(_ context: ChannelHandlerContext) {
+        let now = NIODeadline.now()
+        if let since = waitingSince, now - since >= timeout {
+            context.close(promise: nil)
+            return
+        }
+        schedule(context, at: (waitingSince ?? now) + timeout)
     }
 }
 
