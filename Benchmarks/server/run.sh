@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # custos serve under wrk on loopback, 64 connections, all in one run (make bench):
 # /healthz (the server's own floor), a hypothetical decision, a logged decision, and a gated
-# read of every field of P-DEBT-COLLECT. Prints requests/s, p50/p99 and the ratios to the
+# read of every field of P-DEBT-COLLECT; then the two decisions again with 2 connections, for
+# their latency when the server is not saturated (at 64 connections a request's latency is
+# mostly its wait in line: 64 / throughput, by Little's law). Prints requests/s, p50/p99 and the ratios to the
 # floor, and the server's peak resident memory. Usage: Benchmarks/server/run.sh [seconds]
 set -euo pipefail
 seconds=${1:-10}
@@ -29,9 +31,9 @@ post() {  # post FILE BODY: a wrk script that POSTs BODY with the token
 post hypothetical.lua '{"request":'"$request"',"facts":'"$facts"',"at":"2025-06-02T09:00:00+02:00"}'
 post logged.lua "$request"
 post read.lua '{"purpose":"P-DEBT-COLLECT","fields":'$fields'}'
-run() {  # run NAME PATH [SCRIPT]
+run() {  # run NAME PATH [SCRIPT] [CONNECTIONS]
   local out
-  out=$(wrk -t2 -c64 -d"${seconds}s" --latency ${3:+-s $3} "$url$2")
+  out=$(wrk -t2 -c"${4:-64}" -d"${seconds}s" --latency ${3:+-s $3} "$url$2")
   local rps p50 p99 errors
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
@@ -41,12 +43,14 @@ run() {  # run NAME PATH [SCRIPT]
 }
 wrk -t2 -c64 -d2s "$url/healthz" >/dev/null  # warm-up
 results=$( run healthz /healthz; run hypothetical /v1/decisions/hypothetical hypothetical.lua;
-           run logged-decision /v1/decisions logged.lua; run gated-read-6-fields /v1/subjects/D-1/read read.lua )
+           run logged-decision /v1/decisions logged.lua; run gated-read-6-fields /v1/subjects/D-1/read read.lua
+           run hypothetical-2-connections /v1/decisions/hypothetical hypothetical.lua 2
+           run logged-decision-2-connections /v1/decisions logged.lua 2 )
 rss=$(awk '/VmHWM/ {print $2}' /proc/$server/status)
 # The group commit reached: entries per commit of the decision log, from the server's metrics.
 groups=$(curl -s "$url/metrics" | awk '/^custos_log_group_size_sum/ {sum = $2} /^custos_log_group_size_count/ {count = $2} END {if (count > 0) printf "%.1f entries per commit on average over %d commits", sum / count, count}')
 entries=$("$custos" audit verify | head -1)
-echo "| route (64 connections, ${seconds} s each, wrk -t2) | requests/s | share of /healthz | p50 | p99 | non-2xx |"
+echo "| route (64 connections unless named, ${seconds} s each, wrk -t2) | requests/s | share of /healthz | p50 | p99 | non-2xx |"
 echo "|---|---|---|---|---|---|"
 floor=$(echo "$results" | awk '$1 == "healthz" {print $2}')
 echo "$results" | awk -v floor="$floor" '{printf "| %s | %.0f | %.0f %% | %s | %s | %s |\n", $1, $2, 100 * $2 / floor, $3, $4, $5}'
