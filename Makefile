@@ -2,7 +2,9 @@
 # `make demo` and `make test` install what they need (as root), then build and run.
 
 SWIFT        ?= swift
-SYSTEM_PKGS  := libsodium-dev libsqlite3-dev pkg-config
+# The C libraries the package links against, and the tools the server tests call (curl in the
+# README's tour, openssl for a test certificate).
+SYSTEM_PKGS  := libsodium-dev libsqlite3-dev pkg-config curl openssl
 CUSTOS       := .build/debug/custos
 SEED_POLICY  := policies/invorderingsbedrijf
 
@@ -10,7 +12,7 @@ SEED_POLICY  := policies/invorderingsbedrijf
 
 all: build
 
-# Installs the C libraries the package links against, only when one is missing.
+# Installs the system packages above, only when one is missing.
 deps:
 	@missing=""; for p in $(SYSTEM_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \

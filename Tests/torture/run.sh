@@ -111,10 +111,22 @@ if mount -t tmpfs -o size=1200k tmpfs full 2>/dev/null; then
   keys=$(q custos.keys.db "SELECT COUNT(*) FROM subject_keys")
   [ "$count" = 1 ] && [ "$keys" = 1 ] && ok "full disk: nothing stored, no orphan key" || fail "full disk: $count subjects, $keys keys left"
   "$CUSTOS" audit verify >/dev/null 2>&1 && ok "full disk: audit verify holds" || fail "full disk: audit verify"
-  # A read on a full disk: the decision cannot be logged, so nothing is released.
+  # A read on a full disk: the decision cannot be logged, so nothing is released, by the CLI
+  # and by the server (started before the disk fills; its own log is elsewhere).
+  token=$("$CUSTOS" service add --actor collections-service --name full -o json | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
+  "$CUSTOS" serve --listen 127.0.0.1:0 2> "$work/serve-full.log" & server=$!
+  port=""; for _ in $(seq 1 100); do port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$work/serve-full.log" | grep -o '[0-9]*$' || true); [ -n "$port" ] && break; sleep 0.1; done
   dd if=/dev/zero of=filler bs=4k >/dev/null 2>&1
   out=$("$CUSTOS" read --subject D-FULL --purpose P-DEBT-COLLECT --fields email --actor collections-service 2>&1); status=$?
   if [ $status -ne 0 ] && ! echo "$out" | grep -q "full@example.nl"; then ok "read on a full disk: exit $status, no value released ($(echo "$out" | grep -o 'ENGINE_ERROR\|error:.*' | head -1))"; else fail "read on a full disk: status $status: $out"; fi
+  answer=$(curl -s -X POST -H "Authorization: Bearer $token" "http://127.0.0.1:$port/v1/subjects/D-FULL/read" -d '{"purpose": "P-DEBT-COLLECT", "fields": ["email"]}')
+  if echo "$answer" | grep -q '"outcome":"deny"' && echo "$answer" | grep -q ENGINE_ERROR && ! echo "$answer" | grep -q "full@example.nl" \
+     && curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; then
+    ok "server read on a full disk: a deny with ENGINE_ERROR, no value, the server still answers"
+  else
+    fail "server read on a full disk: $answer"
+  fi
+  kill "$server" 2>/dev/null; wait "$server" 2>/dev/null
   rm -f filler
   mount -o remount,size=64m "$work/full"
   out=$("$CUSTOS" subject import "$work/huge.csv" 2>&1) && ok "with room again the same file imports" || fail "import after the disk had room: $out"
