@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# custos serve under wrk on loopback, 64 connections, all in one run (make bench):
-# /healthz (the server's own floor), a hypothetical decision, a logged decision, and a gated
-# read of every field of P-DEBT-COLLECT; then the two decisions again with 2 connections, for
-# their latency when the server is not saturated (at 64 connections a request's latency is
-# mostly its wait in line: 64 / throughput, by Little's law). Prints requests/s, p50/p99 and the ratios to the
-# floor, and the server's peak resident memory. Usage: Benchmarks/server/run.sh [seconds]
+# custos serve under wrk on loopback, all in one run (make bench), on the demo vault:
+# /healthz (the server's own floor), a hypothetical decision, a logged decision and a gated read
+# of every field of P-DEBT-COLLECT with 64 connections; then the two decisions again with 2
+# connections, for their latency when the server is not saturated (at 64 connections a
+# request's latency is mostly its wait in line: 64 / throughput, by Little's law). Prints
+# requests/s, p50/p99 and the ratios to the floor, the server's peak resident memory and the
+# log's group-commit size. Usage: Benchmarks/server/run.sh [seconds]
 set -euo pipefail
 seconds=${1:-10}
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -12,7 +13,9 @@ custos="$root/.build/release/custos"
 work=$(mktemp -d)
 trap '[ -n "${server:-}" ] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
 cd "$work"
-"$custos" init --policies "$root/policies/invorderingsbedrijf" >/dev/null
+# The demo vault (the README's: 300 synthetic subjects and an officer's day of history), plus
+# the subject the routes below read.
+"$custos" demo --folder . --subjects 300 --seed 7 --policies "$root/policies/invorderingsbedrijf" >/dev/null
 "$custos" subject add --id D-1 --category debtor --set "person_name=Jan de Vries" --set email=jan@example.nl \
   --set "postal_address=Kerkstraat 12, 2511 AB Den Haag" --set "claim_details=Invoice 2024-118: EUR 412.50" \
   --set "payment_history=2024-11-01 EUR 50" --set "bank_account=NL91 ABNA 0417 1643 00" >/dev/null

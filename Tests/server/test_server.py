@@ -335,6 +335,7 @@ class ExampleClient(unittest.TestCase):
         run = subprocess.run([sys.executable, example, URL, os.environ["NEWSLETTER_TOKEN"], "PR-2"], capture_output=True, text=True)
         self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
         self.assertIn("may send the newsletter", run.stdout)
+        self.assertIn("with R-CRM: released email", run.stdout)
         self.assertIn("denied, CONSENT_WITHDRAWN", run.stdout)
         self.assertIn("a malformed call is an error", run.stdout)
 

@@ -62,6 +62,14 @@ class CustosClient:
         except urllib.error.HTTPError as error:
             raise CustosError(error.code, json.load(error)) from None
 
+    def _get(self, path):
+        request = urllib.request.Request(self.base_url + path, headers={"Authorization": f"Bearer {self.token}"})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return json.load(response)
+        except urllib.error.HTTPError as error:
+            raise CustosError(error.code, json.load(error)) from None
+
     def read(self, subject, purpose, fields):
         return Answer(self._post(f"/v1/subjects/{subject}/read", {"purpose": purpose, "fields": fields}))
 
@@ -72,6 +80,33 @@ class CustosClient:
         if procedure:
             body["procedure"] = procedure
         return Answer(self._post(f"/v1/subjects/{subject}/share", body))
+
+    def store(self, subject, purpose, values, source=None, collected_at=None):
+        """Stores or updates fields; returns (answer, stored fields). Values are never echoed."""
+        body = {"purpose": purpose, "values": values}
+        if source:
+            body["source"] = source
+        if collected_at:
+            body["collected-at"] = collected_at
+        answer = self._post(f"/v1/subjects/{subject}/fields", body)
+        return Answer(answer), answer["stored"]
+
+    def lookup(self, kind, value, purpose):
+        """Subject ids whose e-mail, phone or IBAN matches and that the caller may read."""
+        return [match["subject"] for match in self._post("/v1/subjects/lookup", {"kind": kind, "value": value, "purpose": purpose})["matches"]]
+
+    def open_request(self, subject, type, channel, received_at=None):
+        """A rights request; returns its status (id, deadline `due-on`, stage)."""
+        body = {"subject": subject, "type": type, "channel": channel}
+        if received_at:
+            body["received-at"] = received_at
+        return self._post("/v1/requests", body)
+
+    def request_status(self, request_id):
+        return self._get(f"/v1/requests/{request_id}")
+
+    def consents(self, subject):
+        return self._get(f"/v1/subjects/{subject}/consents")
 
     def decide(self, request):
         return Answer(self._post("/v1/decisions", request))

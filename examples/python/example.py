@@ -3,8 +3,9 @@
     python3 examples/python/example.py http://127.0.0.1:8700 "$TOKEN" PR-1
 
 The token is a newsletter service account's (`custos service add --actor newsletter`); PR-1 a
-prospect who consented to the e-mail newsletter. The script reads, withdraws the consent on
-the subject's behalf and reads again: the second read is denied with CONSENT_WITHDRAWN.
+prospect who consented to the e-mail newsletter. The script reads, hands the address to the
+mailing processor (a share, recorded as a disclosure), withdraws the consent on the subject's
+behalf and reads again: the second read is denied with CONSENT_WITHDRAWN.
 """
 import sys
 
@@ -18,6 +19,8 @@ def main(base_url, token, subject):
         print(f"read #{answer.seq}: may send the newsletter to {subject}")
     else:
         print(f"read #{answer.seq}: denied, {', '.join(answer.codes)}")
+    shared = client.share(subject, "P-NEWSLETTER-EMAIL", ["email"], recipient="R-CRM")
+    print(f"share #{shared.seq} with R-CRM: {'released ' + ', '.join(sorted(shared.values)) if shared.permitted else 'denied, ' + ', '.join(shared.codes)}")
     client.withdraw_consent(subject, ["P-NEWSLETTER-EMAIL"], channel="web-form")
     answer = client.read(subject, "P-NEWSLETTER-EMAIL", ["email"])
     print(f"after the withdrawal, read #{answer.seq}: {'permitted' if answer.permitted else 'denied, ' + ', '.join(answer.codes)}")
