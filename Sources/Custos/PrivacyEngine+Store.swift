@@ -57,7 +57,10 @@ extension PrivacyEngine {
 
     /// Adds a subject through the `store` decision: the subject's category and the values are
     /// decided for the purpose as the facts of the new subject, the decision is logged, and only
-    /// the permitted values are stored (none and no subject when it is denied).
+    /// the permitted values are stored (none and no subject when it is denied). The decision is
+    /// durable before the subject is added (the keys' own two-step commit cannot share its
+    /// transaction), so an interruption between the two leaves a logged decision whose store
+    /// did not happen, never a stored subject without its decision.
     ///
     /// ```swift
     /// let result = try engine.createSubject(NewSubject(id: "D-2001", category: "debtor", values: ["email": "b@example.nl"],
