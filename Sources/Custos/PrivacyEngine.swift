@@ -242,7 +242,7 @@ public final class PrivacyEngine: Sendable {
 
     /// Whether the log's newest entry holds over the one before it (for readiness probes; the
     /// whole chain is `verifyLog`'s).
-    public func verifyLogHead() throws -> Bool { try store.log.headHolds() }
+    package func verifyLogHead() throws -> Bool { try store.log.headHolds() }
 
     /// Whether every vault subject has its key and every key its subject (`audit verify`).
     public func keyringAgreement() throws -> KeyringAgreement { try store.vault.keyringAgreement() }

@@ -1,4 +1,4 @@
-public import Custos
+package import Custos
 import Foundation
 import Hummingbird
 import HummingbirdCore
@@ -12,18 +12,18 @@ import NIOCore
 /// let server = CustosServer(engine: engine, configuration: try ServerSettings(listen: "127.0.0.1:8700").configuration())
 /// try await server.run()   // until SIGTERM or SIGINT; in-flight requests finish first
 /// ```
-public struct CustosServer: Sendable {
+package struct CustosServer: Sendable {
     let engine: PrivacyEngine
     let configuration: ServerConfiguration
 
-    public init(engine: PrivacyEngine, configuration: ServerConfiguration) {
+    package init(engine: PrivacyEngine, configuration: ServerConfiguration) {
         self.engine = engine
         self.configuration = configuration
     }
 
     /// Serves until SIGTERM or SIGINT, then drains: requests in flight are answered (and their
     /// decisions logged) before the process ends. `onListening` gets the bound port.
-    public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+    package func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         // Structured logs without bootstrapping the process's logging system (a library must not).
         let logger = Logger(label: "custos.serve") { label in JSONLogHandler(label: label) }
         let router = Router(context: CustosRequestContext.self)

@@ -2,31 +2,31 @@ import Foundation
 
 /// How `custos serve` listens and what it accepts. Built from `ServerSettings` (a file, the
 /// environment and flags); the initialiser's defaults are the documented defaults.
-public struct ServerConfiguration: Sendable {
-    public var host: String
-    public var port: Int
+package struct ServerConfiguration: Sendable {
+    package var host: String
+    package var port: Int
     /// The base URL clients reach the server at, for the AuthZEN metadata (never guessed from
     /// a request's Host header).
-    public var publicURL: String
+    package var publicURL: String
     /// PEM certificate chain and private key; nil for plain HTTP.
-    public var tls: (certificate: String, key: String)?
+    package var tls: (certificate: String, key: String)?
     /// Plain HTTP on an address other than loopback (behind a TLS-terminating proxy).
-    public var insecureHTTP: Bool
+    package var insecureHTTP: Bool
     /// Request bodies above this many bytes are refused with 413.
-    public var maximumBody: Int
+    package var maximumBody: Int
     /// Requests in one batch call (native or AuthZEN).
-    public var maximumBatch: Int
+    package var maximumBatch: Int
     /// A request's head and body must arrive within this many seconds (slow clients are cut off).
-    public var requestSeconds: Int
+    package var requestSeconds: Int
     /// A connection with no traffic is closed after this many seconds.
-    public var idleSeconds: Int
+    package var idleSeconds: Int
     /// Failed authentications allowed per client address and minute; past it, 429.
-    public var failedAuthenticationsPerMinute: Int
+    package var failedAuthenticationsPerMinute: Int
     /// Whether the access log names the subject of a `/v1/subjects/:subject/…` request. Off by
     /// default: an operator opts in where the log's readers may see subject ids.
-    public var logSubjectIds: Bool
+    package var logSubjectIds: Bool
 
-    public init(host: String = "127.0.0.1", port: Int = 8700, publicURL: String? = nil, tls: (certificate: String, key: String)? = nil,
+    package init(host: String = "127.0.0.1", port: Int = 8700, publicURL: String? = nil, tls: (certificate: String, key: String)? = nil,
                 insecureHTTP: Bool = false, maximumBody: Int = 1 << 20, maximumBatch: Int = 1000, requestSeconds: Int = 10,
                 idleSeconds: Int = 60, failedAuthenticationsPerMinute: Int = 20, logSubjectIds: Bool = false) {
         self.host = host
@@ -44,13 +44,13 @@ public struct ServerConfiguration: Sendable {
     }
 
     /// Plain HTTP is for loopback only (DESIGN §10).
-    public var isLoopback: Bool {
+    package var isLoopback: Bool {
         host == "127.0.0.1" || host == "::1" || host == "localhost" || host.hasPrefix("127.")
     }
 
     /// Why this configuration must not start, or nil: plain HTTP off loopback without the
     /// explicit opt-out, or TLS files that cannot be read.
-    public var problem: String? {
+    package var problem: String? {
         if let tls {
             for (what, path) in [("certificate", tls.certificate), ("key", tls.key)] where !FileManager.default.isReadableFile(atPath: path) {
                 return "the TLS \(what) file \(path) cannot be read"

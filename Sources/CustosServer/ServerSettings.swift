@@ -13,20 +13,20 @@ import Yams
 ///     .overriding(with: ServerSettings(listen: "127.0.0.1:0"))
 /// let configuration = try settings.configuration()
 /// ```
-public struct ServerSettings: Sendable, Equatable {
-    public var listen: String?
-    public var publicURL: String?
-    public var insecureHTTP: Bool?
-    public var tlsCertificate: String?
-    public var tlsKey: String?
-    public var maximumBody: Int?
-    public var maximumBatch: Int?
-    public var requestSeconds: Int?
-    public var idleSeconds: Int?
-    public var failedAuthenticationsPerMinute: Int?
-    public var logSubjectIds: Bool?
+package struct ServerSettings: Sendable, Equatable {
+    package var listen: String?
+    package var publicURL: String?
+    package var insecureHTTP: Bool?
+    package var tlsCertificate: String?
+    package var tlsKey: String?
+    package var maximumBody: Int?
+    package var maximumBatch: Int?
+    package var requestSeconds: Int?
+    package var idleSeconds: Int?
+    package var failedAuthenticationsPerMinute: Int?
+    package var logSubjectIds: Bool?
 
-    public init(listen: String? = nil, publicURL: String? = nil, insecureHTTP: Bool? = nil, tlsCertificate: String? = nil, tlsKey: String? = nil,
+    package init(listen: String? = nil, publicURL: String? = nil, insecureHTTP: Bool? = nil, tlsCertificate: String? = nil, tlsKey: String? = nil,
                 maximumBody: Int? = nil, maximumBatch: Int? = nil, requestSeconds: Int? = nil, idleSeconds: Int? = nil,
                 failedAuthenticationsPerMinute: Int? = nil, logSubjectIds: Bool? = nil) {
         self.listen = listen
@@ -43,7 +43,7 @@ public struct ServerSettings: Sendable, Equatable {
     }
 
     /// These settings with every value `other` sets taking the place of this one's.
-    public func overriding(with other: ServerSettings) -> ServerSettings {
+    package func overriding(with other: ServerSettings) -> ServerSettings {
         ServerSettings(listen: other.listen ?? listen, publicURL: other.publicURL ?? publicURL, insecureHTTP: other.insecureHTTP ?? insecureHTTP,
                        tlsCertificate: other.tlsCertificate ?? tlsCertificate, tlsKey: other.tlsKey ?? tlsKey,
                        maximumBody: other.maximumBody ?? maximumBody, maximumBatch: other.maximumBatch ?? maximumBatch,
@@ -53,7 +53,7 @@ public struct ServerSettings: Sendable, Equatable {
     }
 
     /// The configuration these settings describe, with the defaults where they are silent.
-    public func configuration() throws(SettingsError) -> ServerConfiguration {
+    package func configuration() throws(SettingsError) -> ServerConfiguration {
         let address = listen ?? "127.0.0.1:8700"
         guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (0...65535).contains(port) else {
             throw SettingsError("listen: '\(address)' is not host:port, e.g. 127.0.0.1:8700")
@@ -75,7 +75,7 @@ public struct ServerSettings: Sendable, Equatable {
     /// `CUSTOS_LISTEN`, `CUSTOS_PUBLIC_URL`, `CUSTOS_INSECURE_HTTP`, `CUSTOS_TLS_CERT`,
     /// `CUSTOS_TLS_KEY`, `CUSTOS_MAX_BODY_BYTES`, `CUSTOS_MAX_BATCH`, `CUSTOS_REQUEST_SECONDS`,
     /// `CUSTOS_IDLE_SECONDS`, `CUSTOS_FAILED_AUTH_PER_MINUTE`, `CUSTOS_LOG_SUBJECT_IDS`.
-    public static func environment(_ environment: [String: String]) throws(SettingsError) -> ServerSettings {
+    package static func environment(_ environment: [String: String]) throws(SettingsError) -> ServerSettings {
         func integer(_ name: String, _ range: ClosedRange<Int>) throws(SettingsError) -> Int? {
             guard let text = environment[name] else { return nil }
             guard let value = Int(text), range.contains(value) else { throw SettingsError("\(name): '\(text)' is not a whole number from \(range.lowerBound) to \(range.upperBound)") }
@@ -118,7 +118,7 @@ public struct ServerSettings: Sendable, Equatable {
     /// limits: {body-bytes: 1048576, batch: 1000, request-seconds: 10, idle-seconds: 60, failed-authentications-per-minute: 20}
     /// log: {subject-ids: false}
     /// ```
-    public static func file(_ path: String) throws(SettingsError) -> ServerSettings {
+    package static func file(_ path: String) throws(SettingsError) -> ServerSettings {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch { throw SettingsError("\(path): cannot be read as UTF-8 text") }
         let root: Node
@@ -199,8 +199,8 @@ public struct ServerSettings: Sendable, Equatable {
 
 /// A setting that cannot be used; the message names the file, line and column, the variable
 /// or the flag at fault.
-public struct SettingsError: Error, Sendable, Equatable, CustomStringConvertible {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+package struct SettingsError: Error, Sendable, Equatable, CustomStringConvertible {
+    package let message: String
+    package init(_ message: String) { self.message = message }
+    package var description: String { message }
 }
