@@ -27,7 +27,7 @@ extension Evaluation {
             inform(.allowLegalBasis, "\(basis.rawValue) (\(basis.article)) is valid for purpose '\(request.purpose)'")
         }
         objections(basis: basis, rules: rules)
-        electronicMarketing(basis: basis, rules: rules)
+        electronicMarketing(basis: basis, rules: rules, consentValid: basis == .consent && valid)
         if rules.purpose.cookies == .tracking, basis != .consent {
             blockAll(.cookieConsentRequired, "purpose '\(request.purpose)' uses tracking cookies, which need consent")
         }
@@ -61,9 +61,18 @@ extension Evaluation {
     }
 
     /// Tw Art. 11.7: electronic marketing needs consent, or the soft opt-in towards existing
-    /// customers.
-    private mutating func electronicMarketing(basis: LegalBasis, rules: CompiledPurpose) {
-        guard rules.directMarketing, let channel = rules.purpose.directMarketing?.channel, channel == .email || channel == .sms, basis != .consent else { return }
+    /// customers. Under a consent basis without valid consent the consent step's refusal says
+    /// why the consent fails and this one that the e-mail or SMS may not be sent at all (§15:
+    /// every reason); the soft opt-in cannot stand in for a basis the policy declares as
+    /// consent.
+    private mutating func electronicMarketing(basis: LegalBasis, rules: CompiledPurpose, consentValid: Bool) {
+        guard rules.directMarketing, let channel = rules.purpose.directMarketing?.channel, channel == .email || channel == .sms else { return }
+        if basis == .consent {
+            if !consentValid {
+                blockAll(.marketingElectronicNoOptIn, "\(channel.rawValue) marketing needs the subject's valid consent (Tw Art. 11.7(1))")
+            }
+            return
+        }
         if facts.subject?.contractParty == true {
             inform(.softOptIn, "\(channel.rawValue) marketing to an existing customer under the soft opt-in")
         } else {

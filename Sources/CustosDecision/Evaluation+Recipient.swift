@@ -10,15 +10,23 @@ extension Evaluation {
             blockAll(.recipientNotDeclared, "a share must name its recipient")
             return
         }
-        guard let id = policy.recipients.id(name), rules.recipients.contains(id) else {
+        guard let id = policy.recipients.id(name) else {
             blockAll(.recipientNotDeclared, "recipient '\(name)' is not declared for purpose '\(request.purpose)'")
             return
         }
         let compiledRecipient = policy.compiledRecipients[id]
         let recipient = compiledRecipient.recipient
+        let declared = rules.recipients.contains(id)
+        if !declared {
+            blockAll(.recipientNotDeclared, "recipient '\(name)' is not declared for purpose '\(request.purpose)'")
+        }
+        // A processor's agreement is judged even for a purpose it is not declared for: the
+        // auditor reads every reason (gdpr.md §15), and an agreement that does not cover the
+        // purpose is one of them.
         if recipient.role == .processor || recipient.role == .subProcessor {
             processorAgreement(compiledRecipient)
         }
+        guard declared else { return }
         if let allowed = compiledRecipient.allowedFields {
             for (index, field) in fieldIds.enumerated() where !(field.map { allowed.contains($0) } ?? false) {
                 block(field: index, .dataCategoryNotInPurpose, "recipient '\(name)' may not receive '\(fieldNames[index])'")

@@ -153,8 +153,12 @@ struct ReferenceEvaluator {
                     }
                 }
             }
-            if let channel = purpose.directMarketing?.channel, channel == .email || channel == .sms, basis != .consent {
-                state.all(facts.subject?.contractParty == true ? .softOptIn : .marketingElectronicNoOptIn)
+            if let channel = purpose.directMarketing?.channel, channel == .email || channel == .sms {
+                if basis != .consent {
+                    state.all(facts.subject?.contractParty == true ? .softOptIn : .marketingElectronicNoOptIn)
+                } else if !valid {
+                    state.all(.marketingElectronicNoOptIn)
+                }
             }
             if purpose.cookies == .tracking, basis != .consent { state.all(.cookieConsentRequired) }
         }
@@ -311,13 +315,13 @@ struct ReferenceEvaluator {
 
     private func share(_ state: inout State, purpose: Purpose, request: DecisionRequest, facts: Facts, at: Instant, date: LocalDate) {
         guard let name = request.recipient else { state.all(.recipientNotDeclared); return }
-        guard let recipient = policy.recipients.first(where: { $0.id.id == name }), purpose.recipients.contains(where: { $0.id == name }) else {
-            state.all(.recipientNotDeclared)
-            return
-        }
+        guard let recipient = policy.recipients.first(where: { $0.id.id == name }) else { state.all(.recipientNotDeclared); return }
+        let declared = purpose.recipients.contains(where: { $0.id == name })
+        if !declared { state.all(.recipientNotDeclared) }
         if recipient.role == .processor || recipient.role == .subProcessor {
             processor(&state, recipient, purpose: purpose)
         }
+        guard declared else { return }
         if let allowed = recipient.fields {
             for field in state.fields where !(allowed.contains { $0.id == field } && policy.fields.contains { $0.id.id == field }) {
                 state.one(field, .dataCategoryNotInPurpose)
