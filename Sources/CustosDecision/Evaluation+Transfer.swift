@@ -60,16 +60,18 @@ extension Evaluation {
             refusals.append((.transferTIAMissing, "the \(label) with '\(name)' have no transfer impact assessment"))
         }
         if let derogation = instruments?.derogation {
-            if let refusal = derogationRefusal(derogation, recipient: name) {
-                refusals.append(refusal)
-            } else {
+            let derogationRefusals = derogationRefusals(derogation, recipient: name)
+            guard !derogationRefusals.isEmpty else {
                 inform(.transferDerogationLegalClaims, "occasional transfer for procedure \(request.procedure ?? "") (Art. 49(1)(e))")
                 oblige(.recordTransfer)
                 return
             }
+            refusals.append(contentsOf: derogationRefusals)
         }
-        if refusals.isEmpty {
-            refusals.append((.transferNoMechanism, "no adequacy decision, safeguard or derogation covers a transfer to '\(name)' in \(destination)"))
+        // The step ended without a lawful mechanism: say so beside the refusals that explain
+        // why (gdpr.md §15: every reason).
+        if !refusals.contains(where: { $0.0 == .transferNoMechanism }) {
+            refusals.append((.transferNoMechanism, "no adequacy decision, safeguard or derogation carries a transfer to '\(name)' in \(destination)"))
         }
         for (code, explanation) in refusals { blockAll(code, explanation) }
     }
@@ -84,25 +86,30 @@ extension Evaluation {
         return true
     }
 
-    /// Why an Art. 49 derogation does not carry this share, or nil when it does.
-    private func derogationRefusal(_ derogation: Derogation, recipient: String) -> (ReasonCode, Explanation)? {
+    /// Why an Art. 49 derogation does not carry this share; empty when it does. Every condition
+    /// is checked, so a transfer that names no procedure and is also past the occasional limit
+    /// reports both.
+    private func derogationRefusals(_ derogation: Derogation, recipient: String) -> [(ReasonCode, Explanation)] {
         guard derogation.ground == .legalClaims else {
-            return (.transferNoMechanism, "derogation \(derogation.ground.rawValue) is not supported by the engine; only Art. 49(1)(e) is")
+            return [(.transferNoMechanism, "derogation \(derogation.ground.rawValue) is not supported by the engine; only Art. 49(1)(e) is")]
         }
-        guard let procedure = request.procedure, !procedure.isEmpty else {
-            return (.transferDerogationNoProceeding, "an Art. 49(1)(e) transfer must name the procedure it serves")
+        var refusals: [(ReasonCode, Explanation)] = []
+        let procedure = request.procedure.flatMap { $0.isEmpty ? nil : $0 }
+        if procedure == nil {
+            refusals.append((.transferDerogationNoProceeding, "an Art. 49(1)(e) transfer must name the procedure it serves"))
         }
         if request.bulk {
-            return (.transferDerogationNotOccasional, "a scheduled or batch transfer is not occasional")
+            refusals.append((.transferDerogationNotOccasional, "a scheduled or batch transfer is not occasional"))
+        } else if let limit = derogation.occasional {
+            let windowStart = date.subtracting(limit.per)
+            let earlier = Set(facts.transfers.filter { record in
+                record.recipient == recipient && record.at <= at && policy.localDate(of: record.at) > windowStart && record.procedure != nil
+            }.compactMap(\.procedure))
+            if !(procedure.map(earlier.contains) ?? false), earlier.count >= limit.max {
+                refusals.append((.transferDerogationNotOccasional,
+                                 "'\(recipient)' already received derogation transfers for \(earlier.count) procedures in \(limit.per); at most \(limit.max)"))
+            }
         }
-        guard let limit = derogation.occasional else { return nil }
-        let windowStart = date.subtracting(limit.per)
-        let earlier = Set(facts.transfers.filter { record in
-            record.recipient == recipient && record.at <= at && policy.localDate(of: record.at) > windowStart && record.procedure != nil
-        }.compactMap(\.procedure))
-        if !earlier.contains(procedure), earlier.count >= limit.max {
-            return (.transferDerogationNotOccasional, "'\(recipient)' already received derogation transfers for \(earlier.count) procedures in \(limit.per); at most \(limit.max)")
-        }
-        return nil
+        return refusals
     }
 }

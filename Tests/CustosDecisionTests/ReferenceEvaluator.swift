@@ -392,30 +392,30 @@ struct ReferenceEvaluator {
         if let derogation = recipient.transfer?.derogation {
             if derogation.ground != .legalClaims {
                 refusals.append(.transferNoMechanism)
-            } else if request.procedure == nil || request.procedure!.isEmpty {
-                refusals.append(.transferDerogationNoProceeding)
-            } else if request.bulk {
-                refusals.append(.transferDerogationNotOccasional)
             } else {
-                var tooMany = false
-                if let limit = derogation.occasional {
+                var own: [ReasonCode] = []
+                let procedure = request.procedure.flatMap { $0.isEmpty ? nil : $0 }
+                if procedure == nil { own.append(.transferDerogationNoProceeding) }
+                if request.bulk {
+                    own.append(.transferDerogationNotOccasional)
+                } else if let limit = derogation.occasional {
                     let since = date.adding(CalendarDuration(-limit.per.amount, limit.per.unit))
                     var procedures: [String] = []
                     for record in facts.transfers where record.recipient == recipient.id.id && record.at <= at && localDate(record.at) > since {
-                        if let procedure = record.procedure, !procedures.contains(procedure) { procedures.append(procedure) }
+                        if let earlier = record.procedure, !procedures.contains(earlier) { procedures.append(earlier) }
                     }
-                    tooMany = !procedures.contains(request.procedure!) && procedures.count >= limit.max
+                    let known = procedure.map { procedures.contains($0) } ?? false
+                    if !known && procedures.count >= limit.max { own.append(.transferDerogationNotOccasional) }
                 }
-                if tooMany {
-                    refusals.append(.transferDerogationNotOccasional)
-                } else {
+                if own.isEmpty {
                     state.all(.transferDerogationLegalClaims)
                     state.obligations.append(.recordTransfer)
                     return
                 }
+                refusals += own
             }
         }
-        if refusals.isEmpty { refusals.append(.transferNoMechanism) }
+        if !refusals.contains(.transferNoMechanism) { refusals.append(.transferNoMechanism) }
         for code in refusals { state.all(code) }
     }
 
