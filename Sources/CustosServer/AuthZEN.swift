@@ -56,23 +56,49 @@ struct AuthZEN: Sendable {
         guard items.count <= routes.configuration.maximumBatch else {
             throw Problem.badRequest("evaluations: at most \(routes.configuration.maximumBatch) evaluations in one call")
         }
-        var answers: [[String: Any]] = []
-        let engine = routes.engine
-        for (index, item) in items.enumerated() {
-            let answer: [String: Any]
+        // Each item is read first; one that cannot be evaluated is a deny with its error, not a
+        // failed call.
+        let parsed: [Result<(request: DecisionRequest, acceptPartial: Bool), Problem>] = try items.enumerated().map { index, item in
             do {
-                let parsed = try Self.request(item, defaults: object, actor: account.actor, path: "$.evaluations[\(index)]")
-                let result = try await routes.executor.run { engine.decide(parsed.request) }
-                routes.metrics.decided(result.decision, via: "authzen")
-                answer = Self.answer(result, acceptPartial: parsed.acceptPartial)
+                return .success(try Self.request(item, defaults: object, actor: account.actor, path: "$.evaluations[\(index)]"))
             } catch let problem as Problem where problem.status == .badRequest {
-                // An item that cannot be evaluated is a deny with its error, not a failed call.
-                answer = ["decision": false, "context": ["error": ["status": 400, "message": problem.detail]]]
+                return .failure(problem)
             }
-            answers.append(answer)
-            let permitted = answer["decision"] as? Bool ?? false
-            if semantic == "deny_on_first_deny", !permitted { break }
-            if semantic == "permit_on_first_permit", permitted { break }
+        }
+        func unevaluable(_ problem: Problem) -> [String: Any] {
+            ["decision": false, "context": ["error": ["status": 400, "message": problem.detail]]]
+        }
+        var answers: [[String: Any]] = []
+        if semantic == "execute_all" {
+            // Every item is decided whatever the others say: concurrently, sharing group commits.
+            let requests = parsed.compactMap { try? $0.get().request }
+            var results = try await routes.decideConcurrently(requests).makeIterator()
+            for item in parsed {
+                switch item {
+                case let .success(evaluation):
+                    let result = results.next()!
+                    routes.metrics.decided(result.decision, via: "authzen")
+                    answers.append(Self.answer(result, acceptPartial: evaluation.acceptPartial))
+                case let .failure(problem): answers.append(unevaluable(problem))
+                }
+            }
+        } else {
+            // A short-circuit semantic decides (and logs) nothing past the deciding item.
+            let engine = routes.engine
+            for item in parsed {
+                let answer: [String: Any]
+                switch item {
+                case let .success(evaluation):
+                    let result = try await routes.executor.run { engine.decide(evaluation.request) }
+                    routes.metrics.decided(result.decision, via: "authzen")
+                    answer = Self.answer(result, acceptPartial: evaluation.acceptPartial)
+                case let .failure(problem): answer = unevaluable(problem)
+                }
+                answers.append(answer)
+                let permitted = answer["decision"] as? Bool ?? false
+                if semantic == "deny_on_first_deny", !permitted { break }
+                if semantic == "permit_on_first_permit", permitted { break }
+            }
         }
         return JSONBody.response(["evaluations": answers])
     }

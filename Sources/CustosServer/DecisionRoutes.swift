@@ -105,28 +105,33 @@ extension Routes {
             let data = try JSONSerialization.data(withJSONObject: object)
             return try decisionRequest(data, actor: account.actor, what: "$.requests[\(index)]")
         }
-        let engine = self.engine, executor = self.executor
-        let results = try await withThrowingTaskGroup(of: (Int, GatedResult).self) { group -> [GatedResult?] in
-            var results = [GatedResult?](repeating: nil, count: parsed.count)
-            var next = 0
-            func startNext() {
-                let index = next, item = parsed[index]
-                group.addTask { (index, try await executor.run { engine.decide(item) }) }
-                next += 1
-            }
-            while next < min(32, parsed.count) { startNext() }
-            while let (index, result) = try await group.next() {
-                results[index] = result
-                if next < parsed.count { startNext() }
-            }
-            return results
-        }
-        let answers: [[UInt8]] = results.compactMap { result in
-            guard let result else { return nil }
+        let results = try await decideConcurrently(parsed)
+        let answers: [[UInt8]] = results.map { result in
             metrics.decided(result.decision, via: "decisions")
             return JSONBody.gatedBytes(result, values: false)
         }
         return JSONBody.results(answers)
+    }
+
+    /// Logged decisions on the vault's facts, up to 32 at a time so that their log entries share
+    /// group commits; the results in request order, each with its own sequence number.
+    func decideConcurrently(_ requests: [DecisionRequest]) async throws -> [GatedResult] {
+        let engine = self.engine, executor = self.executor
+        return try await withThrowingTaskGroup(of: (Int, GatedResult).self) { group -> [GatedResult] in
+            var results = [GatedResult?](repeating: nil, count: requests.count)
+            var next = 0
+            func startNext() {
+                let index = next, item = requests[index]
+                group.addTask { (index, try await executor.run { engine.decide(item) }) }
+                next += 1
+            }
+            while next < min(32, requests.count) { startNext() }
+            while let (index, result) = try await group.next() {
+                results[index] = result
+                if next < requests.count { startNext() }
+            }
+            return results.map { $0! }
+        }
     }
 
     func decideHypotheticalBatch(_ request: Request) async throws -> Response {
