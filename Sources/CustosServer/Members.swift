@@ -1,4 +1,5 @@
 import Foundation
+import Custos
 
 /// The members of one JSON object of a request body, read by type: a member of the wrong type
 /// is a 400 naming its JSON path, never ignored or coerced. Absent and `null` are the same
@@ -92,8 +93,7 @@ struct Members {
     /// JSONSerialization gives booleans as NSNumber too: a boolean's Objective-C type is "c".
     static func isBoolean(_ number: NSNumber) -> Bool { String(cString: number.objCType) == "c" }
 
-    /// C0 and C1 controls and DEL, as the decision request's reader refuses them.
-    static func hasControlCharacter(_ text: String) -> Bool {
-        text.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }
-    }
+    /// C0 and C1 controls and DEL: the decision request's own rule, so every route refuses
+    /// the same ids.
+    static func hasControlCharacter(_ text: String) -> Bool { DecisionRequest.hasControlCharacter(text) }
 }
