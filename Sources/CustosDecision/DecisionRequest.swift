@@ -29,6 +29,11 @@ public struct DecisionRequest: Sendable, Hashable, Codable {
     public var foreignOrder: Bool
     /// The human review of an automated decision (Art. 22(3)).
     public var review: HumanReview?
+    /// The effect of the decision a `decide` request takes (Art. 22(1)): legal or similarly
+    /// significant effects need a human review or a 22(2) exception. Left out, it is taken as
+    /// significant under a purpose that declares automated decisions, and refused
+    /// (`ADM_EFFECT_NOT_STATED`) under any other.
+    public var effect: DecisionEffect?
     /// The instant of the request; honoured only for hypothetical decisions.
     public var at: Instant?
 
@@ -36,7 +41,7 @@ public struct DecisionRequest: Sendable, Hashable, Codable {
     public init(
         actor: String, action: Action, subject: String, purpose: String, fields: [String],
         recipient: String? = nil, destination: String? = nil, procedure: String? = nil,
-        bulk: Bool = false, foreignOrder: Bool = false, review: HumanReview? = nil, at: Instant? = nil
+        bulk: Bool = false, foreignOrder: Bool = false, review: HumanReview? = nil, effect: DecisionEffect? = nil, at: Instant? = nil
     ) {
         self.actor = actor
         self.action = action
@@ -49,12 +54,13 @@ public struct DecisionRequest: Sendable, Hashable, Codable {
         self.bulk = bulk
         self.foreignOrder = foreignOrder
         self.review = review
+        self.effect = effect
         self.at = at
     }
 
     enum CodingKeys: String, CodingKey {
         case actor, action, subject, purpose, fields, recipient, destination, procedure, bulk
-        case foreignOrder = "foreign-order", review, at
+        case foreignOrder = "foreign-order", review, effect, at
     }
 
     public init(from decoder: any Decoder) throws {
@@ -73,6 +79,7 @@ public struct DecisionRequest: Sendable, Hashable, Codable {
         bulk = try c.decodeIfPresent(Bool.self, forKey: .bulk) ?? false
         foreignOrder = try c.decodeIfPresent(Bool.self, forKey: .foreignOrder) ?? false
         review = try c.decodeIfPresent(HumanReview.self, forKey: .review)
+        effect = try c.decodeIfPresent(DecisionEffect.self, forKey: .effect)
         at = try c.decodeIfPresent(Instant.self, forKey: .at)
         for (key, value) in [(CodingKeys.actor, actor), (.subject, subject), (.purpose, purpose), (.recipient, recipient ?? ""), (.destination, destination ?? "")]
         where Self.hasControlCharacter(value) {

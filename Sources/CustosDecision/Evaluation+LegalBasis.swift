@@ -92,7 +92,11 @@ extension Evaluation {
             }
         }
         guard let latest else {
-            blockAll(.consentMissing, "the subject never consented to '\(request.purpose)'")
+            if let notice = rules.consentNotice, let (given, current) = consentBeforeIntroduction(notice.notice) {
+                blockAll(.consentNoticeVersionMismatch, "the subject consented under version \(given) of notice '\(notice.notice.id)', which did not disclose '\(request.purpose)'; version \(current) introduced it, and fresh consent is needed")
+            } else {
+                blockAll(.consentMissing, "the subject never consented to '\(request.purpose)'")
+            }
             return false
         }
         let record = facts.consents[latest.record]
@@ -133,33 +137,64 @@ extension Evaluation {
             blockAll(.consentExpired, "the consent of \(event.at) was valid for \(validity)")
             valid = false
         }
-        if let notice, let givenIndex, !noticeCovers(notice, given: givenIndex) {
-            blockAll(.consentNoticeVersionMismatch, "notice '\(notice.notice.id)' changed materially for '\(request.purpose)' after version \(notice.notice.versions[givenIndex].version); fresh consent is needed")
+        if let notice, let givenIndex, let needed = scopeAddedSince(notice.notice, given: givenIndex) {
+            blockAll(.consentNoticeVersionMismatch, "the consent under version \(notice.notice.versions[givenIndex].version) of notice '\(notice.notice.id)' does not reach \(needed), which a later material change added to '\(request.purpose)'; fresh consent is needed")
             valid = false
         }
         if isUnderage(event, mayInvolveMinors: rules.purpose.mayInvolveMinors), !hasParentalAuthorisation(event) {
             blockAll(.consentUnderage, "the subject was under 16 (or of unknown age for a purpose that may involve minors) and no verified parental authorisation is recorded")
             valid = false
         }
+        explicitConsent = valid && (event.method?.isExplicit ?? false)
         return valid
     }
 
-    /// gdpr.md §4.3, per purpose: the version in force covers no more than the version the
-    /// consent was given under, unless no version in between changed materially.
-    private func noticeCovers(_ compiled: CompiledNotice, given givenIndex: Int) -> Bool {
-        let notice = compiled.notice
-        guard let currentIndex = notice.versionIndex(inForceOn: date),
-              notice.versions[currentIndex].version > notice.versions[givenIndex].version else { return true }
-        let given = notice.versions[givenIndex], current = notice.versions[currentIndex]
-        let givenScope = given.scope(of: request.purpose)
-        guard let currentScope = current.scope(of: request.purpose) else { return true }
-        guard let givenScope else { return false }
-        let widened = !Set(currentScope.fields.map(\.id)).isSubset(of: givenScope.fields.map(\.id))
-            || !Set(currentScope.recipients.map(\.id)).isSubset(of: givenScope.recipients.map(\.id))
-            || !Set(currentScope.transfers).isSubset(of: givenScope.transfers)
-        guard widened else { return true }
-        let material = notice.versions.contains { $0.version > given.version && $0.version <= current.version && $0.materialChange }
-        return !material
+    /// gdpr.md §4.3, per purpose: what this request needs that the notice version in force
+    /// added to the purpose after the consent's version, across a material change; nil when
+    /// the consent covers the request. A material change widens the scope only for what it
+    /// added: a request that stays inside the fields, recipients and transfer destinations
+    /// consented to is still covered.
+    private func scopeAddedSince(_ notice: Notice, given givenIndex: Int) -> String? {
+        let given = notice.versions[givenIndex]
+        guard let currentIndex = notice.versionIndex(inForceOn: date) else { return nil }
+        let current = notice.versions[currentIndex]
+        guard current.version > given.version, let currentScope = current.scope(of: request.purpose) else { return nil }
+        guard let givenScope = given.scope(of: request.purpose) else { return "the purpose itself" }
+        guard notice.versions.contains(where: { $0.version > given.version && $0.version <= current.version && $0.materialChange }) else { return nil }
+        var needed: [String] = []
+        for (index, name) in fieldNames.enumerated() where fieldIds[index] != nil
+            && currentScope.fields.contains(where: { $0.id == name }) && !givenScope.fields.contains(where: { $0.id == name }) {
+            needed.append("field '\(name)'")
+        }
+        if request.action == .share, let name = request.recipient, let id = policy.recipients.id(name) {
+            if currentScope.recipients.contains(where: { $0.id == name }) && !givenScope.recipients.contains(where: { $0.id == name }) {
+                needed.append("recipient '\(name)'")
+            }
+            let destination: String? = switch policy.compiledRecipients[id].recipient.country {
+            case let .fixed(country): country
+            default: request.destination
+            }
+            if let destination, currentScope.transfers.contains(destination), !givenScope.transfers.contains(destination) {
+                needed.append("transfers to \(destination)")
+            }
+        }
+        return needed.isEmpty ? nil : needed.joined(separator: ", ")
+    }
+
+    /// gdpr.md §4.3: the purpose was introduced by a notice version later than one the subject
+    /// consented under (for another purpose of the same notice). Returns both versions.
+    private func consentBeforeIntroduction(_ notice: Notice) -> (given: Int, current: Int)? {
+        guard let currentIndex = notice.versionIndex(inForceOn: date) else { return nil }
+        let current = notice.versions[currentIndex]
+        guard current.scope(of: request.purpose) != nil else { return nil }
+        for record in facts.consents {
+            guard let reference = record.noticeReference, reference.id == notice.id.id, reference.version < current.version,
+                  let index = notice.versionIndex(of: reference.version, notice: reference.id),
+                  notice.versions[index].scope(of: request.purpose) == nil,
+                  record.events.contains(where: { $0.at <= at && ($0.state == .given || $0.state == .renewed) }) else { continue }
+            return (reference.version, current.version)
+        }
+        return nil
     }
 
     /// The birth date decides; without it a declared age at consent; without either, only a

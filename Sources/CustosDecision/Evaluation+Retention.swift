@@ -104,22 +104,63 @@ extension Evaluation {
          .consentInvalidNotAffirmative, .consentNotFreelyGiven, .consentUnprovable, .consentUnderage]
     }
 
-    /// Step 7: a solely automated decision with legal or similarly significant effect needs a
-    /// human who can change it (Art. 22).
-    /// A subject's Art. 22(3) objection asks for the same human for every automated decision
-    /// under the purpose, whatever its effect.
+    /// Step 7 (gdpr.md §9): Art. 22 looks at the decision, not at the label of its purpose.
+    /// Every `decide` whose effect is legal or similarly significant needs a human who can
+    /// change it, or the purpose's 22(2) exception. The effect is what the request states,
+    /// never less than its purpose declares; left out, it is taken as significant under a
+    /// purpose that declares automated decisions and refused under any other (fail closed).
+    /// A subject's Art. 22(3) objection asks for the human whatever the effect, and no
+    /// exception stands in for that human.
     mutating func automatedDecision() {
-        guard let profiling = rules?.purpose.profiling, profiling.automatedDecision else { return }
-        let significant = profiling.effect == .legal || profiling.effect == .similarlySignificant
+        let profiling = rules?.purpose.profiling
+        let declared = profiling.flatMap { $0.automatedDecision ? $0.effect : nil }
+        let effect: DecisionEffect
+        switch (request.effect, declared) {
+        case let (stated?, declared?): effect = stated.weight >= declared.weight ? stated : declared
+        case let (stated?, nil): effect = stated
+        case let (nil, declared?): effect = declared == .legal ? .legal : .similarlySignificant
+        case (nil, nil):
+            blockAll(.admEffectNotStated, "the decision under '\(request.purpose)' does not state its 'effect' (none, legal or similarly-significant), and the purpose declares no automated decisions")
+            return
+        }
+        let significant = effect != .none
         let objected = facts.objections.contains { $0.at <= at && $0.kind == .automatedDecision && ($0.purpose == nil || $0.purpose == request.purpose) }
         guard significant || objected else { return }
         if let review = request.review, review.canOverride, !review.reviewer.isEmpty {
             inform(.admHumanReview, "reviewed by '\(review.reviewer)', who can change the outcome")
             oblige(.humanReview)
-        } else {
-            let why = request.review == nil ? "no human review is recorded" : "the recorded review cannot change the outcome"
-            let what = significant ? "a decision with \(profiling.effect.rawValue) effect" : "the subject asked for human intervention (Art. 22(3)); an automated decision"
-            blockAll(.admSolelyAutomatedNoException, "\(what) under '\(request.purpose)' may not be solely automated: \(why)")
+            return
+        }
+        if !objected, let profiling, let exception = profiling.exception, let ground = exceptionHolds(exception, law: profiling.law) {
+            inform(.admException, "a decision with \(effect.rawValue) effect taken solely by automated means under \(ground); the subject may still obtain a human review, give their view and contest it (Art. 22(3))")
+            return
+        }
+        let why = request.review == nil ? "no human review is recorded" : "the recorded review cannot change the outcome"
+        let what = significant ? "a decision with \(effect.rawValue) effect" : "the subject asked for human intervention (Art. 22(3)); an automated decision"
+        let exception = profiling?.exception.map { ", and its 22(2) exception (\($0.rawValue)) does not hold for this subject" } ?? ", and no 22(2) exception is declared"
+        blockAll(.admSolelyAutomatedNoException, "\(what) under '\(request.purpose)' may not be solely automated: \(why)\(objected ? "" : exception)")
+    }
+
+    /// The 22(2) ground that carries the decision for this subject, or nil.
+    private func exceptionHolds(_ exception: AutomatedDecisionException, law: String?) -> String? {
+        switch exception {
+        case .explicitConsent:
+            basis == .consent && explicitConsent ? "the subject's explicit consent (Art. 22(2)(c))" : nil
+        case .contract:
+            basis == .contract && facts.subject?.contractParty == true ? "the contract between the subject and the controller (Art. 22(2)(a))" : nil
+        case .law:
+            law.map { "\($0) (Art. 22(2)(b))" }
+        }
+    }
+}
+
+extension DecisionEffect {
+    /// Orders effects by weight, so that a request cannot state less than its purpose declares.
+    var weight: Int {
+        switch self {
+        case .none: 0
+        case .similarlySignificant: 1
+        case .legal: 2
         }
     }
 }

@@ -59,6 +59,8 @@ struct Evaluation: ~Copyable {
     private var fieldBlocks: [[ReasonCode]] = []
     var obligations: [Obligation] = []
     var basis: LegalBasis?
+    /// The consent step found a valid consent given by an express statement (Art. 22(2)(c)).
+    var explicitConsent = false
 
     init(policy: CompiledPolicy, digest: String, request: UnsafePointer<DecisionRequest>, facts: UnsafePointer<Facts>, at: Instant) {
         self.policy = policy

@@ -17,6 +17,9 @@ public enum ReasonCode: String, Sendable, Hashable, Codable, CaseIterable {
     case objectionOverriddenLegalClaims = "OBJECTION_OVERRIDDEN_LEGAL_CLAIMS"
     case processorUnderArt28 = "PROCESSOR_UNDER_ART28"
     case admHumanReview = "ADM_HUMAN_REVIEW"
+    /// A solely automated decision taken under the purpose's Art. 22(2) exception (project
+    /// addition, docs/decisions.md).
+    case admException = "ADM_EXCEPTION"
     case softOptIn = "SOFT_OPT_IN"
     case suppressionAllowed = "SUPPRESSION_ALLOWED"
     // Engine and subject
@@ -66,6 +69,9 @@ public enum ReasonCode: String, Sendable, Hashable, Codable, CaseIterable {
     case art48ForeignOrderNotBasis = "ART48_FOREIGN_ORDER_NOT_BASIS"
     // ADM and marketing
     case admSolelyAutomatedNoException = "ADM_SOLELY_AUTOMATED_NO_EXCEPTION"
+    /// A `decide` request that does not say what effect its decision has, under a purpose
+    /// that declares no automated decisions (project addition; gdpr.md §9: fail closed).
+    case admEffectNotStated = "ADM_EFFECT_NOT_STATED"
     case marketingElectronicNoOptIn = "MARKETING_ELECTRONIC_NO_OPT_IN"
     case cookieConsentRequired = "COOKIE_CONSENT_REQUIRED"
     // Rights requests (gdpr.md §16)
@@ -92,7 +98,7 @@ public enum ReasonCode: String, Sendable, Hashable, Codable, CaseIterable {
         switch self {
         case .allowLegalBasis, .minimisationFieldsFiltered, .intraEEA, .transferAdequacy, .transferDPF, .transferSCC,
              .transferBCR, .transferDerogationLegalClaims, .retentionLegalHold, .restrictionExceptionLegalClaims,
-             .specialCategoryLegalClaims, .objectionOverriddenLegalClaims, .processorUnderArt28, .admHumanReview, .softOptIn,
+             .specialCategoryLegalClaims, .objectionOverriddenLegalClaims, .processorUnderArt28, .admHumanReview, .admException, .softOptIn,
              .suppressionAllowed, .unknownId:
             false
         default:
@@ -122,6 +128,7 @@ public enum ReasonCode: String, Sendable, Hashable, Codable, CaseIterable {
         case .objectionOverriddenLegalClaims: "Art. 21(1)"
         case .processorUnderArt28: "Art. 28"
         case .admHumanReview: "Art. 22(3)"
+        case .admException: "Art. 22(2)"
         case .softOptIn: "Tw Art. 11.7(3)"
         case .suppressionAllowed: "Art. 21(3)"
         case .subjectUnknown: "Art. 4(1)"
@@ -162,6 +169,7 @@ public enum ReasonCode: String, Sendable, Hashable, Codable, CaseIterable {
         case .transferDerogationNoProceeding: "Art. 49(1)(e)"
         case .art48ForeignOrderNotBasis: "Art. 48"
         case .admSolelyAutomatedNoException: "Art. 22(1)"
+        case .admEffectNotStated: "Art. 22(1)"
         case .marketingElectronicNoOptIn: "Tw Art. 11.7(1)"
         case .cookieConsentRequired: "Tw Art. 11.7a"
         case .consentNotTheBasis: "Art. 6(1); EDPB 05/2020 §121-123"

@@ -67,6 +67,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
     case criminalDataWithoutAuthorisation = "CRIMINAL_DATA_WITHOUT_AUTHORISATION"
     case purposeWithoutRetention = "PURPOSE_WITHOUT_RETENTION"
     case automatedDecisionWithoutLogic = "AUTOMATED_DECISION_WITHOUT_LOGIC"
+    case automatedDecisionExceptionUnfounded = "AUTOMATED_DECISION_EXCEPTION_UNFOUNDED"
     case compatibilityWithoutAssessment = "COMPATIBILITY_WITHOUT_ASSESSMENT"
     case trackingCookiesWithoutConsent = "TRACKING_COOKIES_WITHOUT_CONSENT"
     // Recipients and transfers

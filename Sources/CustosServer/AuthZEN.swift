@@ -18,7 +18,7 @@ struct AuthZEN: Sendable {
     static let resource = WireShape.object([("type", .scalar), ("id", .scalar), ("properties", .object([("fields", .scalars)]))])
     static let action = WireShape.object([("name", .scalar), ("properties", .any)])
     static let context = WireShape.object([("purpose", .scalar), ("recipient", .scalar), ("destination", .scalar), ("procedure", .scalar),
-                                           ("accept_partial", .scalar), ("bulk", .scalar)])
+                                           ("accept_partial", .scalar), ("bulk", .scalar), ("effect", .scalar)])
     static let evaluation = WireShape.object([("subject", entity), ("resource", resource), ("action", action), ("context", context)])
     static let evaluations = WireShape.object([("subject", entity), ("resource", resource), ("action", action), ("context", context),
                                                ("evaluations", .list(evaluation)), ("options", .object([("evaluations_semantic", .scalar)]))])
@@ -127,7 +127,8 @@ struct AuthZEN: Sendable {
         guard let context = try member("context") else { throw Problem.badRequest("\(path).context.purpose is required") }
         let request = DecisionRequest(actor: actor, action: verb, subject: subjectId, purpose: try context.requiredId("purpose"), fields: fields,
                                       recipient: try context.id("recipient"), destination: try context.id("destination"),
-                                      procedure: try context.id("procedure"), bulk: try context.bool("bulk") ?? false)
+                                      procedure: try context.id("procedure"), bulk: try context.bool("bulk") ?? false,
+                                      effect: try context.choice("effect", of: DecisionEffect.allCases.map(\.rawValue)).flatMap(DecisionEffect.init(rawValue:)))
         return (request, try context.bool("accept_partial") ?? false)
     }
 
@@ -152,6 +153,7 @@ struct AuthZEN: Sendable {
             _ = try context.requiredId("purpose")
             for key in ["recipient", "destination", "procedure"] { _ = try context.id(key) }
             for key in ["accept_partial", "bulk"] { _ = try context.bool(key) }
+            _ = try context.choice("effect", of: DecisionEffect.allCases.map(\.rawValue))
         }
     }
 

@@ -92,7 +92,8 @@ struct RandomWorld {
                 basis: basis, lia: chance(0.85) ? "LIA" : nil, law: chance(0.8) ? ["law"] : [],
                 notice: chance(0.8) ? ref(pick(["n0", "n1"])) : nil,
                 consentValidity: chance(0.5) ? pick([CalendarDuration(6, .month), CalendarDuration(24, .month)]) : nil,
-                profiling: chance(0.3) ? Profiling(automatedDecision: chance(0.7), effect: pick(DecisionEffect.allCases), logic: "l") : nil,
+                profiling: chance(0.3) ? Profiling(automatedDecision: chance(0.7), effect: pick(DecisionEffect.allCases), logic: "l",
+                                                         exception: chance(0.5) ? pick(AutomatedDecisionException.allCases) : nil, law: chance(0.7) ? "law" : nil) : nil,
                 dpia: nil, directMarketing: chance(0.25) ? DirectMarketing(channel: pick(MarketingChannel.allCases)) : nil,
                 compatibleWith: chance(0.3) ? Compatibility(purposes: subset(purposes + ["P-GHOST"], 0.4).map(ref), assessment: "CA") : nil,
                 actors: chance(0.2) ? nil : subset(actors + ["a-undeclared"], 0.6).map(ref),
@@ -180,6 +181,7 @@ struct RandomWorld {
             recipient: chance(0.9) ? pick(policy.recipients.map(\.id.id) + ["R-GHOST"]) : nil,
             destination: chance(0.5) ? pick(Self.countries) : nil, procedure: chance(0.6) ? pick(["X1", "X2", "X3", "X5"]) : nil,
             bulk: chance(0.1), foreignOrder: chance(0.05),
-            review: chance(0.4) ? HumanReview(reviewer: chance(0.9) ? "rev" : "", canOverride: chance(0.7)) : nil)
+            review: chance(0.4) ? HumanReview(reviewer: chance(0.9) ? "rev" : "", canOverride: chance(0.7)) : nil,
+            effect: chance(0.7) ? pick(DecisionEffect.allCases) : nil)
     }
 }

@@ -162,7 +162,6 @@ struct ReferenceEvaluator {
             }
             if purpose.cookies == .tracking, basis != .consent { state.all(.cookieConsentRequired) }
         }
-        _ = basisValid
 
         // 5
         if let rule {
@@ -189,17 +188,46 @@ struct ReferenceEvaluator {
                 }
             }
         }
-        // 7
-        let humanRequested = facts.objections.contains { objection in
-            objection.kind == .automatedDecision && objection.at <= at && (objection.purpose ?? request.purpose) == request.purpose
-        }
-        if action == .decide, let profiling = purpose.profiling, profiling.automatedDecision,
-           profiling.effect == .legal || profiling.effect == .similarlySignificant || humanRequested {
-            if let review = request.review, review.canOverride, !review.reviewer.isEmpty {
-                state.all(.admHumanReview)
-                state.obligations.append(.humanReview)
+        // 7: Art. 22 looks at the decision, whatever its purpose is called (gdpr.md §9).
+        if action == .decide {
+            let humanRequested = facts.objections.contains { objection in
+                objection.kind == .automatedDecision && objection.at <= at && (objection.purpose ?? request.purpose) == request.purpose
+            }
+            let declares = purpose.profiling?.automatedDecision == true
+            var effect = request.effect
+            if declares {
+                let declared = purpose.profiling!.effect
+                if effect == nil {
+                    effect = declared == .legal ? .legal : .similarlySignificant
+                } else if effect == DecisionEffect.none || (effect == .similarlySignificant && declared == .legal) {
+                    if declared != DecisionEffect.none { effect = declared }
+                }
+            }
+            if let effect {
+                let significant = effect == .legal || effect == .similarlySignificant
+                if significant || humanRequested {
+                    var exceptionHolds = false
+                    if !humanRequested, let exception = purpose.profiling?.exception {
+                        switch exception {
+                        case .explicitConsent:
+                            exceptionHolds = basis == .consent && basisValid && explicitConsentMethod(facts: facts, at: at, purpose: request.purpose)
+                        case .contract:
+                            exceptionHolds = basis == .contract && facts.subject?.contractParty == true
+                        case .law:
+                            exceptionHolds = purpose.profiling?.law != nil
+                        }
+                    }
+                    if let review = request.review, review.canOverride, !review.reviewer.isEmpty {
+                        state.all(.admHumanReview)
+                        state.obligations.append(.humanReview)
+                    } else if exceptionHolds {
+                        state.all(.admException)
+                    } else {
+                        state.all(.admSolelyAutomatedNoException)
+                    }
+                }
             } else {
-                state.all(.admSolelyAutomatedNoException)
+                state.all(.admEffectNotStated)
             }
         }
         // 8, 9
@@ -209,6 +237,16 @@ struct ReferenceEvaluator {
 
     // MARK: consent
 
+    /// The latest consent event for the purpose was an express statement.
+    private func explicitConsentMethod(facts: Facts, at: Instant, purpose: String) -> Bool {
+        let explicit: Set<ConsentMethod> = [.signedForm, .explicitClick, .verbalRecorded, .emailReply, .doubleOptIn]
+        var latest: ConsentEvent?
+        for record in facts.consents where record.purpose == purpose {
+            for event in record.events where event.at <= at && (latest == nil || !(event.at < latest!.at)) { latest = event }
+        }
+        return latest?.method.map(explicit.contains) ?? false
+    }
+
     private func consentValid(_ state: inout State, purpose: Purpose, facts: Facts, at: Instant, date: LocalDate, request: DecisionRequest) -> Bool {
         var best: (ConsentEvent, ConsentRecord)?
         for record in facts.consents where record.purpose == request.purpose {
@@ -216,7 +254,23 @@ struct ReferenceEvaluator {
                 if best == nil || !(event.at < best!.0.at) { best = (event, record) }
             }
         }
-        guard let (event, record) = best else { state.all(.consentMissing); return false }
+        guard let (event, record) = best else {
+            // A purpose that a later version of its notice introduced, for someone who
+            // consented under an earlier version of that notice (gdpr.md §4.3).
+            let notice = policy.notices.first { $0.id.id == purpose.notice?.id }
+            let current = notice?.versions.filter { $0.effective <= date }.sorted { $0.effective < $1.effective }.last
+            var introducedLater = false
+            if let notice, let current, current.scope(of: request.purpose) != nil {
+                for record in facts.consents {
+                    guard let text = record.notice, let sign = text.lastIndex(of: "@"), String(text[..<sign]) == notice.id.id,
+                          let number = Int(text[text.index(after: sign)...]), number < current.version,
+                          let version = notice.versions.first(where: { $0.version == number }), version.scope(of: request.purpose) == nil else { continue }
+                    if record.events.contains(where: { !(at < $0.at) && ($0.state == .given || $0.state == .renewed) }) { introducedLater = true }
+                }
+            }
+            state.all(introducedLater ? .consentNoticeVersionMismatch : .consentMissing)
+            return false
+        }
         switch event.state {
         case .withdrawn: state.all(.consentWithdrawn); return false
         case .refused: state.all(.consentRefused); return false
@@ -242,11 +296,17 @@ struct ReferenceEvaluator {
             if let current = inForce, current.version > given.version, let now = current.scope(of: request.purpose) {
                 var mismatch = false
                 if let then = given.scope(of: request.purpose) {
-                    let wider = now.fields.contains { f in !then.fields.contains(f) }
-                        || now.recipients.contains { r in !then.recipients.contains(r) }
-                        || now.transfers.contains { t in !then.transfers.contains(t) }
                     let material = notice.versions.contains { $0.version > given.version && $0.version <= current.version && $0.materialChange }
-                    mismatch = wider && material
+                    // Only what the request needs counts: fields, recipient, destination.
+                    let declaredFields = Set(policy.fields.map(\.id.id))
+                    var needsAdded = state.fields.contains { f in declaredFields.contains(f) && now.fields.contains { $0.id == f } && !then.fields.contains { $0.id == f } }
+                    if request.action == .share, let name = request.recipient, let recipient = policy.recipients.first(where: { $0.id.id == name }) {
+                        if now.recipients.contains(where: { $0.id == name }) && !then.recipients.contains(where: { $0.id == name }) { needsAdded = true }
+                        var destination = request.destination
+                        if case let .fixed(country) = recipient.country { destination = country }
+                        if let destination, now.transfers.contains(destination), !then.transfers.contains(destination) { needsAdded = true }
+                    }
+                    mismatch = material && needsAdded
                 } else {
                     mismatch = true
                 }

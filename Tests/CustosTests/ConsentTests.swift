@@ -100,10 +100,13 @@ struct ConsentTests {
         #expect(try fixture.engine.giveConsent(grant(), by: "test") == [.recorded(purpose: Self.newsletter, state: .given, notice: "N-NEWS@1")])
         fixture.clock.set("2025-01-15T10:00:00+01:00")   // v2 (editorial) in force
         #expect(readNewsletter(fixture.engine).decision.outcome == .permit)
-        fixture.clock.set("2025-10-01T10:00:00+02:00")   // v3 (material) in force
-        #expect(readNewsletter(fixture.engine).decision.codes.contains(.consentNoticeVersionMismatch))
-        _ = try fixture.engine.giveConsent(grant(), by: "test")
+        fixture.clock.set("2025-10-01T10:00:00+02:00")   // v3 (material: adds the company name) in force
+        // The e-mail address stays inside the scope consented to; the company name v3 added does not.
         #expect(readNewsletter(fixture.engine).decision.outcome == .permit)
+        let withCompany = { fixture.engine.read(subject: "PR-1", fields: ["email", "company_name"], purpose: Self.newsletter, actor: "newsletter") }
+        #expect(withCompany().decision.codes.contains(.consentNoticeVersionMismatch))
+        _ = try fixture.engine.giveConsent(grant(), by: "test")
+        #expect(withCompany().decision.outcome == .permit)
         #expect(try fixture.engine.consents(for: "PR-1").current[Self.newsletter]?.noticeReference == "N-NEWS@3")
     }
 

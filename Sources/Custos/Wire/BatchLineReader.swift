@@ -115,6 +115,7 @@ enum BatchLineReader {
     /// for a value that is one of a handful of words.
     enum Values {
         static let action = ValueTable(Action.allCases)
+        static let effect = ValueTable(DecisionEffect.allCases)
         static let subjectKind = ValueTable([SubjectKind.naturalPerson, .soleTrader])
         static let consentState = ValueTable(ConsentState.allCases)
         static let consentMethod = ValueTable(ConsentMethod.allCases)
@@ -158,7 +159,7 @@ enum BatchLineReader {
 
         mutating func decisionRequest(into request: inout DecisionRequest) -> Bool {
             var actor: String?, action: Action?, subject: String?, purpose: String?, fields: [String]?, recipient: String?
-            var destination: String?, procedure: String?, bulk: Bool?, foreignOrder: Bool?, review: HumanReview?, at: Instant?
+            var destination: String?, procedure: String?, bulk: Bool?, foreignOrder: Bool?, review: HumanReview?, effect: DecisionEffect?, at: Instant?
             let read = object(keys: Keys.request) { reader, key in
                 switch key {
                 case 0: actor = reader.string(); return actor != nil
@@ -172,6 +173,7 @@ enum BatchLineReader {
                 case 8: return reader.optional(&bulk) { $0.bool() }
                 case 9: return reader.optional(&foreignOrder) { $0.bool() }
                 case 10: return reader.optional(&review) { $0.humanReview() }
+                case 11: return reader.optional(&effect) { $0.value(Values.effect) }
                 default: return reader.optional(&at) { $0.instant() }
                 }
             }
@@ -187,6 +189,7 @@ enum BatchLineReader {
             request.bulk = bulk ?? false
             request.foreignOrder = foreignOrder ?? false
             request.review = review.take()
+            request.effect = effect
             request.at = at
             return true
         }

@@ -66,6 +66,17 @@ public enum DecisionEffect: String, PolicyEnumeration {
     case similarlySignificant = "similarly-significant"
 }
 
+/// The Art. 22(2) exception under which a purpose's solely automated decisions with legal or
+/// similarly significant effect may be taken without a human review.
+public enum AutomatedDecisionException: String, PolicyEnumeration {
+    /// 22(2)(a): necessary for a contract between the subject and this controller.
+    case contract
+    /// 22(2)(b): authorised by Union or member-state law, named in `law`.
+    case law
+    /// 22(2)(c): the subject's explicit consent to the purpose.
+    case explicitConsent = "explicit-consent"
+}
+
 /// Channels of direct marketing; e-mail and SMS fall under Tw Art. 11.7.
 public enum MarketingChannel: String, PolicyEnumeration {
     case email, sms, post, phone

@@ -91,6 +91,10 @@ public struct Profiling: Sendable, Encodable {
     public var effect: DecisionEffect
     /// Plain-language description of the logic involved (Art. 15(1)(h)).
     public var logic: String?
+    /// The 22(2) exception that lets a significant decision go without a human review.
+    public var exception: AutomatedDecisionException?
+    /// The law that authorises the decisions, for `exception: law` (Art. 22(2)(b)).
+    public var law: String?
 }
 
 public struct DirectMarketing: Sendable, Encodable {

@@ -124,6 +124,7 @@ struct PolicyValidator {
             if profiling.logic == nil {
                 sink.error(.automatedDecisionWithoutLogic, "\(name) profiles but does not describe its 'logic' in plain language (Art. 15(1)(h))", at: where_)
             }
+            automatedDecisionException(profiling, of: purpose, name: name, bases: bases, at: where_)
             if purpose.dpia == nil {
                 sink.warning(.profilingWithoutDPIA, "\(name) profiles without a 'dpia' reference (Art. 35(3)(a))", at: where_)
             }
@@ -253,5 +254,27 @@ struct PolicyValidator {
         for notice in policy.notices where !usedNotices.contains(notice.id.id) {
             sink.warning(.unusedDefinition, "notice '\(notice.id)' is named by no purpose", at: notice.id.location)
         }
+    }
+}
+
+extension PolicyValidator {
+    /// An Art. 22(2) exception must rest on what the purpose declares: explicit consent on a
+    /// consent basis, a contract on a contract basis, a law by name; and only automated
+    /// decisions need one.
+    fileprivate func automatedDecisionException(_ profiling: Profiling, of purpose: Purpose, name: String, bases: [LegalBasis], at location: SourceLocation) {
+        guard let exception = profiling.exception else {
+            if profiling.law != nil {
+                sink.error(.automatedDecisionExceptionUnfounded, "\(name) names a 'law' for its automated decisions but no 'exception: law'", at: location)
+            }
+            return
+        }
+        let problem: String? = switch exception {
+        case _ where !profiling.automatedDecision: "claims an Art. 22(2) exception but declares no 'automated-decision'"
+        case .explicitConsent where bases != [.consent]: "claims the explicit-consent exception (Art. 22(2)(c)) but does not rest on consent for every subject category"
+        case .contract where bases != [.contract]: "claims the contract exception (Art. 22(2)(a)) but does not rest on a contract with the subject for every subject category"
+        case .law where (profiling.law ?? "").isEmpty: "claims the law exception (Art. 22(2)(b)) but names no 'law'"
+        default: nil
+        }
+        if let problem { sink.error(.automatedDecisionExceptionUnfounded, "\(name) \(problem)", at: location) }
     }
 }
