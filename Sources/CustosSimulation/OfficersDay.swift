@@ -304,12 +304,22 @@ struct Day {
         }
         try say("11:40", "newsletter sign-ups: \(recorded) recorded, \(refused) refused at the door (pre-ticked boxes); \(withdrawn) unsubscribe")
         clock.set(today, "12:00")
-        var mailing = Outcomes()
+        // A material change widens the scope only for what it added (gdpr.md §4.3): N-NEWS v3
+        // added the company name, so a subscriber from before v3 still gets the newsletter at
+        // their e-mail address, greeted by name, but without the company name until they renew.
+        var mailing = Outcomes(), beforeV3 = 0
         for subject in population.filter({ $0.newsletter != nil }).prefix(120) {
-            mailing.add(engine.read(subject: subject.subject.id, fields: ["email"], purpose: "P-NEWSLETTER-EMAIL", actor: "newsletter"))
+            let personalised = engine.read(subject: subject.subject.id, fields: ["email", "person_name", "company_name"], purpose: "P-NEWSLETTER-EMAIL", actor: "newsletter")
+            guard personalised.decision.codes.contains(.consentNoticeVersionMismatch) else {
+                mailing.add(personalised)
+                continue
+            }
+            let plain = engine.read(subject: subject.subject.id, fields: ["email", "person_name"], purpose: "P-NEWSLETTER-EMAIL", actor: "newsletter")
+            if plain.decision.outcome == .permit { beforeV3 += 1 }
+            mailing.add(plain)
         }
         try say("12:00", "the newsletter goes out to 120 subscribers on file: \(mailing.description)" +
-            (mailing.codes["CONSENT_NOTICE_VERSION_MISMATCH"].map { "; \($0) consented before the material change of N-NEWS v3 and must renew" } ?? ""))
+            (beforeV3 > 0 ? "; \(beforeV3) consented before N-NEWS v3 added the company name (CONSENT_NOTICE_VERSION_MISMATCH for it), so their copy greets them by name only until they renew" : ""))
         summary.append("consent: \(recorded) given, \(refused) refused at the door, \(withdrawn) withdrawn; newsletter \(mailing.description)")
     }
 
