@@ -56,19 +56,20 @@ extension Evaluation {
             let collectedForIt = provenanceIndex(of: index).flatMap { facts.fields[$0].collectedFor?.contains(request.purpose) } ?? false
             guard begun || collectedForIt else { continue }
             let start = startDate(of: index, retention: retention)
+            let name = fieldNames[index], rule = retention.rule.id.id
             if let hold = activeHold(for: index) {
-                block(field: index, .erasurePartialLegalClaims, "legal hold \(hold.reference) keeps '\(fieldNames[index])'")
+                block(field: index, .erasurePartialLegalClaims, "legal hold \(hold.reference) (since \(hold.since)) keeps '\(name)' for '\(request.purpose)' beyond retention rule \(rule): legal claims (Art. 17(3)(e))")
                 continue
             }
             let expired = start.map { date > $0.adding(retention.rule.keep) } ?? false
             if let minimum = retention.rule.minimum, start.map({ date <= $0.adding(minimum) }) ?? true {
                 let ground = retention.rule.minimumGround ?? retention.rule.ground
-                block(field: index, .erasurePartialLegalObligation, "'\(fieldNames[index])' must be kept at least \(minimum) from \(retention.rule.from.id) (\(ground))")
+                block(field: index, .erasurePartialLegalObligation, "'\(name)' must be kept for '\(request.purpose)' at least \(minimum) from \(retention.rule.from.id) under retention rule \(rule): \(ground) (Art. 17(3)(b))")
             } else if !expired, rules.usesLegalObligation {
-                block(field: index, .erasurePartialLegalObligation, "'\(fieldNames[index])' is kept under a legal obligation (\(purpose.law.joined(separator: "; ")))")
+                block(field: index, .erasurePartialLegalObligation, "'\(name)' is kept for '\(request.purpose)' under retention rule \(rule), a legal obligation: \(purpose.law.joined(separator: "; ")) (Art. 17(3)(b))")
             }
             if !expired, purpose.legalClaims {
-                block(field: index, .erasurePartialLegalClaims, "'\(fieldNames[index])' is needed for legal claims until \(retention.rule.id) ends (\(retention.rule.ground))")
+                block(field: index, .erasurePartialLegalClaims, "'\(name)' is needed for legal claims of '\(request.purpose)' until retention rule \(rule) ends: \(retention.rule.ground) (Art. 17(3)(e))")
             }
         }
         if fieldNames.indices.contains(where: { !isBlocked($0) }) { oblige(.notifyRecipients) }

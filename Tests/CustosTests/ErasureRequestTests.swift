@@ -27,7 +27,7 @@ struct ErasureRequestTests {
         #expect(Set(kept.keys) == ["person_name", "bank_account", "claim_details", "payment_history"])
         let claim = try #require(kept["claim_details"])
         #expect(claim.purposes.contains("P-DEBT-COLLECT"))
-        #expect(claim.grounds.contains { $0.contains("ERASURE_PARTIAL_LEGAL_OBLIGATION") && $0.contains("Besluit kwaliteit incassodienstverlening") })
+        #expect(claim.grounds.contains { $0.code == .erasurePartialLegalObligation && $0.explanation.contains("Besluit kwaliteit incassodienstverlening") })
         #expect(certificate.outcome == .erasurePartialLegalObligation && !certificate.subjectKeyDestroyed)
         #expect(certificate.notifications.isEmpty, "the score was never shared")
 
@@ -36,6 +36,41 @@ struct ErasureRequestTests {
         #expect(stats.decision.codes.contains(.fieldErased) && stats.values.isEmpty)
         #expect(try fixture.engine.metadata(of: "D-1").erasedFields == ["recoverability_score"])
         #expect(try fixture.engine.request(certificate.request)?.status == .completed)
+    }
+
+    /// Each kept field's grounds name that field, the purpose, its retention rule and the law
+    /// that keeps it; a decision keeps one explanation per code, which once made one field
+    /// carry another's explanation.
+    @Test func everyKeptFieldNamesItsOwnPurposeRuleAndLaw() throws {
+        let fixture = try VaultFixture()
+        try fixture.engine.addSubject(NewSubject(id: "D-2", category: "debtor", values: [
+            "person_name": "Piet Jansen", "bank_account": "NL02 RABO 0123 4567 89", "claim_details": "invoice 7",
+            "payment_history": "paid 1 of 3", "postal_address": "Dorpsstraat 1, Ede", "call_notes": "called 3 May",
+        ], source: "client"), by: "test")
+        try fixture.engine.recordEvent(subject: "D-2", event: "file-opened", effective: LocalDate(parsing: "2023-03-01"), by: "test")
+        try fixture.engine.recordEvent(subject: "D-2", event: "file-closed", effective: LocalDate(parsing: "2024-09-01"), by: "test")
+        _ = try fixture.engine.placeHold(subject: "D-2", reference: "HOLD-COURT-7", fields: ["call_notes"], by: "officer")
+        let certificate = try fixture.engine.fulfilErasure(request: try verifiedErasure(fixture, subject: "D-2"), by: "officer")
+        let policy = fixture.engine.policy.policy
+        #expect(certificate.kept.count >= 4)
+        #expect(certificate.kept.contains { kept in kept.field == "call_notes" && kept.grounds.contains { $0.explanation.contains("HOLD-COURT-7") } })
+        for kept in certificate.kept {
+            #expect(!kept.grounds.isEmpty, "\(kept.field) is kept without a ground")
+            for ground in kept.grounds {
+                let purpose = try #require(policy.purposes.first { $0.id.id == ground.purpose })
+                let rule = try #require(purpose.retention.flatMap { policy.retentionRule($0.id) })
+                #expect(kept.purposes.contains(ground.purpose))
+                #expect(ground.rule == rule.id.id)
+                #expect(ground.explanation.contains("'\(kept.field)'"), "\(kept.field): \(ground.explanation)")
+                #expect(ground.explanation.contains("'\(ground.purpose)'") && ground.explanation.contains(rule.id.id), "\(kept.field): \(ground.explanation)")
+                let laws = [rule.ground, rule.minimumGround].compactMap { $0 } + purpose.law
+                let law = ground.code == .erasurePartialLegalClaims ? ground.explanation.contains("Art. 17(3)(e)") : laws.contains { ground.explanation.contains($0) }
+                #expect(law, "\(kept.field): \(ground.explanation) names no law of \(rule.id.id) or \(purpose.id.id)")
+                for other in certificate.kept where other.field != kept.field {
+                    #expect(!ground.explanation.contains("'\(other.field)'"), "\(kept.field) carries \(other.field)'s explanation")
+                }
+            }
+        }
     }
 
     @Test func anErasureOfANewsletterProspectShredsTheSubjectAndLeavesNoPlaintext() throws {

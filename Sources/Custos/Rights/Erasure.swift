@@ -10,7 +10,16 @@ public struct ErasureCertificate: Sendable, Codable {
     public struct Kept: Sendable, Codable {
         public var field: String
         public var purposes: [String]
-        public var grounds: [String]
+        public var grounds: [Ground]
+    }
+
+    /// Why one purpose keeps one field: the code, the purpose's retention rule, and an
+    /// explanation that names this field and the rule and law that keep it (Art. 17(3)(b), (e)).
+    public struct Ground: Sendable, Codable {
+        public var purpose: String
+        public var code: ReasonCode
+        public var rule: String?
+        public var explanation: String
     }
 
     public var request: String
@@ -53,7 +62,7 @@ extension PrivacyEngine {
         }
         let stored = facts.fields.map(\.field)
         var keptFor: [String: [String]] = [:]
-        var grounds: [String: [String]] = [:]
+        var grounds: [String: [ErasureCertificate.Ground]] = [:]
         var outcomeCodes: Set<ReasonCode> = []
         for purpose in policy.policy.purposes where purpose.subjects.contains(where: { $0.id == category }) {
             let fields = purpose.fields.map(\.id).filter { stored.contains($0) }
@@ -66,8 +75,13 @@ extension PrivacyEngine {
                 guard !keeps.isEmpty else { continue }
                 keptFor[field.field, default: []].append(purpose.id.id)
                 outcomeCodes.formUnion(keeps)
-                let explanation = decision.reasons.first { keeps.contains($0.code) }?.explanation ?? ""
-                grounds[field.field, default: []].append("\(purpose.id.id): \(keeps.map(\.rawValue).joined(separator: ", ")): \(explanation)")
+                // A decision keeps one explanation per code, the first field's; asked for this
+                // field alone (not logged: the decision above is the record) it gives its own.
+                let own = evaluator.decide(DecisionRequest(actor: officerActor(for: purpose), action: .erase, subject: request.subject, purpose: purpose.id.id, fields: [field.field]),
+                                           facts: facts, at: now)
+                for reason in own.reasons where keeps.contains(reason.code) {
+                    grounds[field.field, default: []].append(ErasureCertificate.Ground(purpose: purpose.id.id, code: reason.code, rule: purpose.retention?.id, explanation: reason.explanation))
+                }
             }
         }
         let destroyed = stored.filter { keptFor[$0] == nil }
