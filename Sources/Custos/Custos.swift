@@ -14,8 +14,10 @@ public enum Custos {
     public static let version = "0.1.0"
 
     /// Loads, validates and compiles a policy folder. Never throws: every problem is a
-    /// diagnostic in the result, and an invalid policy has no compiled form.
-    public static func checkPolicy(directory: String) -> LoadedPolicy {
-        PolicyLoader.load(directory: directory)
+    /// diagnostic in the result, and an invalid policy has no compiled form. With a day to
+    /// check against, dated safeguards (adequacy, DPF, DPA, SCC, TIA) that lapsed or lapse
+    /// within 90 days are warnings.
+    public static func checkPolicy(directory: String, checkingSafeguards check: PolicyLoader.SafeguardCheck = .none) -> LoadedPolicy {
+        PolicyLoader.load(directory: directory, checkingSafeguards: check)
     }
 }

@@ -40,7 +40,7 @@ struct PolicyCheck: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Validate a policy folder; every problem is reported as file:line:col.",
-        discussion: "Exit 0 when the policy is valid (warnings allowed), 4 when it has errors.\n\nExamples:\n  custos policy check policies/invorderingsbedrijf\n  custos policy check policies/mine -o json"
+        discussion: "Exit 0 when the policy is valid (warnings allowed), 4 when it has errors. Dated safeguards (adequacy decisions, DPF certifications, DPAs, SCCs, TIAs) that lapsed, or lapse within 90 days of today (or --on), are warnings.\n\nExamples:\n  custos policy check policies/invorderingsbedrijf\n  custos policy check policies/mine -o json\n  custos policy check policies/invorderingsbedrijf --on 2026-09-01"
     )
 
     @OptionGroup var global: GlobalOptions
@@ -48,8 +48,16 @@ struct PolicyCheck: ParsableCommand {
     @Argument(help: ArgumentHelp("The policy folder.", valueName: "dir"))
     var directory: String?
 
+    @Option(name: .long, help: ArgumentHelp("The day to check dated safeguards against (YYYY-MM-DD); default today in the controller's time zone.", valueName: "date"))
+    var on: String?
+
+    func validate() throws {
+        if let on, LocalDate(parsing: on) == nil { throw ValidationError("--on must be a date YYYY-MM-DD, e.g. 2026-09-01") }
+    }
+
     func run() throws {
-        let loaded = Custos.checkPolicy(directory: try policyDirectory(directory, global))
+        let check: PolicyLoader.SafeguardCheck = on.flatMap(LocalDate.init(parsing:)).map { .on($0) } ?? .at(Instant.now)
+        let loaded = Custos.checkPolicy(directory: try policyDirectory(directory, global), checkingSafeguards: check)
         switch global.output {
         case .json:
             try emit(KebabJSON.string(CheckReport(loaded)))

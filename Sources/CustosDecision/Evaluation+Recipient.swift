@@ -39,8 +39,12 @@ extension Evaluation {
     private mutating func processorAgreement(_ rules: CompiledRecipient) {
         let recipient = rules.recipient
         let name = recipient.id.id
-        guard let dpa = recipient.dpa, dpa.status == .active else {
-            blockAll(.processorAgreementMissing, "processor '\(name)' has no active Art. 28 agreement")
+        guard let dpa = recipient.dpa else {
+            blockAll(.processorAgreementMissing, "processor '\(name)' has no Art. 28 agreement")
+            return
+        }
+        if case let .fails(why) = dpa.holding(on: date) {
+            blockAll(.processorAgreementMissing, "the Art. 28 agreement \(dpa.reference) with processor '\(name)' does not hold on \(date): \(why)")
             return
         }
         if recipient.role == .subProcessor {

@@ -49,15 +49,26 @@ extension Evaluation {
             }
         }
         let instruments = recipient.transfer
-        for (tia, code, label) in [(instruments?.scc.map { $0.tia }, ReasonCode.transferSCC, "standard contractual clauses"),
-                                   (instruments?.bcr.map { $0.tia }, ReasonCode.transferBCR, "binding corporate rules")] {
-            guard let tia else { continue }
-            if let tia {
-                inform(code, "\(label) with transfer impact assessment \(tia)")
+        if let scc = instruments?.scc {
+            switch (scc.holding(on: date), scc.assessmentHolding(on: date)) {
+            case (.holds, .holds):
+                inform(.transferSCC, "standard contractual clauses with transfer impact assessment \(scc.tia ?? "")")
+                oblige(.recordTransfer)
+                return
+            case let (.fails(why), _):
+                refusals.append((.transferNoMechanism, "the standard contractual clauses with '\(name)' do not hold on \(date): \(why)"))
+            case let (.holds, .fails(why)):
+                refusals.append((.transferTIAMissing, "the standard contractual clauses with '\(name)' lack a valid transfer impact assessment on \(date): \(why)"))
+            }
+        }
+        if let bcr = instruments?.bcr {
+            if case let .fails(why) = bcr.assessmentHolding(on: date) {
+                refusals.append((.transferTIAMissing, "the binding corporate rules \(bcr.reference) lack a valid transfer impact assessment on \(date): \(why)"))
+            } else {
+                inform(.transferBCR, "binding corporate rules \(bcr.reference) with transfer impact assessment \(bcr.tia ?? "")")
                 oblige(.recordTransfer)
                 return
             }
-            refusals.append((.transferTIAMissing, "the \(label) with '\(name)' have no transfer impact assessment"))
         }
         if let derogation = instruments?.derogation {
             let derogationRefusals = derogationRefusals(derogation, recipient: name)
@@ -80,10 +91,7 @@ extension Evaluation {
     /// attributes are declared in the policy.
     private func recipientHas(_ attribute: String, _ recipient: Recipient) -> Bool {
         guard attribute == "dpf-certified" else { return recipient.attributes.contains(attribute) }
-        guard let dpf = recipient.transfer?.dpf, dpf.status == .active else { return false }
-        if let certified = dpf.certified, date < certified { return false }
-        if let expires = dpf.expires, date > expires { return false }
-        return true
+        return recipient.transfer?.dpf?.holding(on: date).holds ?? false
     }
 
     /// Why an Art. 49 derogation does not carry this share; empty when it does. Every condition

@@ -80,6 +80,8 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
     case profilingWithoutDPIA = "PROFILING_WITHOUT_DPIA"
     case transferWithoutTIA = "TRANSFER_WITHOUT_TIA"
     case unusedDefinition = "UNUSED_DEFINITION"
+    case safeguardLapsed = "SAFEGUARD_LAPSED"
+    case safeguardLapsing = "SAFEGUARD_LAPSING"
 }
 
 extension Array where Element == Diagnostic {

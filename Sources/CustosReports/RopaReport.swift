@@ -71,11 +71,14 @@ public enum RopaReport {
             ReportTable(id: "fields", caption: "Personal data", columns: ["Field", "Title", "Category", "Flags", "Purposes"], rows: fieldRows),
         ]))
 
+        // Safeguards as the evaluator judges them on the day the record is drawn up: a lapsed
+        // one says so, never "active".
+        let today = context.policy.localDate(of: context.generatedAt)
         let roleOrder: [RecipientRole] = [.processor, .subProcessor, .controller, .jointController, .publicAuthority]
         let recipientRows = roleOrder.flatMap { role in
             policy.recipients.filter { $0.role == role }.map { recipient -> [String] in
                 let purposes = policy.purposes.filter { $0.recipients.contains { $0.id == recipient.id.id } }.map(\.id.id)
-                let agreement = recipient.dpa.map { "DPA \($0.reference) (\($0.status.rawValue))" } ?? recipient.arrangement ?? ""
+                let agreement = recipient.dpa.map { "DPA \($0.reference) (\(SafeguardStates.describe($0.holding(on: today), on: today, active: $0.expires.map { "active until \($0)" } ?? "active")))" } ?? recipient.arrangement ?? ""
                 return [role.rawValue, recipient.id.id, recipient.name, recipient.country.description, agreement,
                         recipient.engagedBy.map { "engaged by \($0.id)" } ?? "", purposes.joined(separator: ", ")]
             }
@@ -93,13 +96,7 @@ public enum RopaReport {
             case .perDisclosure: outside = true
             }
             guard outside else { return nil }
-            var mechanisms: [String] = []
-            if case let .fixed(country) = recipient.country, let decision = reference.adequacyDecision(for: country) {
-                mechanisms.append("adequacy decision: \(decision.name)")
-            }
-            if let dpf = recipient.transfer?.dpf { mechanisms.append("EU-US DPF (\(dpf.status.rawValue)\(dpf.expires.map { ", until \($0)" } ?? ""))") }
-            if let scc = recipient.transfer?.scc { mechanisms.append("SCC module \(scc.module)\(scc.tia.map { ", TIA \($0)" } ?? ", no TIA")") }
-            if let bcr = recipient.transfer?.bcr { mechanisms.append("BCR \(bcr.reference)\(bcr.tia.map { ", TIA \($0)" } ?? "")") }
+            let mechanisms = SafeguardStates.mechanisms(of: recipient, on: today, reference: reference)
             var derogation = ""
             if let found = recipient.transfer?.derogation {
                 derogation = "Art. 49(1)(\(found.ground.rawValue.split(separator: "-").last ?? "?"))" +

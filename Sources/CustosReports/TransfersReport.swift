@@ -47,6 +47,16 @@ public enum TransfersReport {
             return [recipient.id.id, recipient.name, "\(limit.max) per \(limit.per)", "\(windowStart) to \(end)", String(procedures.count),
                     procedures.count >= limit.max ? "limit reached: further procedures are refused" : "\(limit.max - procedures.count) left"]
         }
+        // The instruments as the evaluator judges them on the period's last day.
+        let safeguardRows = policy.policy.recipients.compactMap { recipient -> [String]? in
+            if case let .fixed(country) = recipient.country, reference.isEEA(country) { return nil }
+            let mechanisms = SafeguardStates.mechanisms(of: recipient, on: end, reference: reference)
+            return [recipient.id.id, recipient.name, recipient.country.description, mechanisms.isEmpty ? "none declared" : mechanisms.joined(separator: "; ")]
+        }
+        sections.append(ReportSection(id: "safeguards", title: "Transfer safeguards on \(end)",
+                                      notes: ["A safeguard that is not in force carries no transfer: the engine refuses what rests on it (gdpr.md §12)."],
+                                      tables: [ReportTable(id: "safeguards", caption: "Safeguards per third-country recipient", columns: ["Recipient", "Name", "Country", "Mechanisms"],
+                                                           rows: safeguardRows)]))
         sections.append(ReportSection(id: "derogations", title: "Art. 49 derogations against their occasional limit",
                                       notes: derogationRows.isEmpty ? ["No recipient in the policy relies on an Art. 49 derogation."]
                                           : ["Distinct procedures in the rolling window that ends on the last day of the period."],

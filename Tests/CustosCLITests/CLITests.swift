@@ -5,11 +5,27 @@ import Testing
 @Suite(.serialized)
 struct PolicyCommandTests {
     @Test func checkAcceptsTheSeedPolicy() throws {
-        let result = try CustosExecutable.run(["policy", "check", "policies/invorderingsbedrijf"])
+        let result = try CustosExecutable.run(["policy", "check", "policies/invorderingsbedrijf", "--on", "2025-06-02"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("policy 'invorderingsbedrijf' is valid: 16 purposes"))
         #expect(result.stdout.contains("digest blake2b-256:"))
         #expect(result.stderr.isEmpty)
+    }
+
+    /// gdpr.md §12: the seed's US affiliate is DPF-certified until 2026-10-02. Ninety days
+    /// before, `policy check` warns; after, it says the certification lapsed, and the evaluator
+    /// refuses the transfer on the same day. Warnings never make the policy invalid.
+    @Test func checkWarnsAboutSafeguardsThatLapse() throws {
+        let early = try CustosExecutable.run(["policy", "check", "policies/invorderingsbedrijf", "--on", "2026-07-03"])
+        #expect(early.status == 0 && early.stderr.isEmpty, "\(early.stderr)")
+        let soon = try CustosExecutable.run(["policy", "check", "policies/invorderingsbedrijf", "--on", "2026-09-01"])
+        #expect(soon.status == 0)
+        #expect(soon.stderr.contains("warning: [SAFEGUARD_LAPSING] the DPF certification of 'R-AFFILIATE-US' lapses after 2026-10-02, in 31 days"), "\(soon.stderr)")
+        #expect(soon.stdout.contains("0 errors, 1 warning"))
+        let late = try CustosExecutable.run(["policy", "check", "policies/invorderingsbedrijf", "--on", "2026-10-03"])
+        #expect(late.stderr.contains("[SAFEGUARD_LAPSED] the DPF certification of 'R-AFFILIATE-US' lapsed after 2026-10-02"), "\(late.stderr)")
+        let wrong = try CustosExecutable.run(["policy", "check", "policies/invorderingsbedrijf", "--on", "2026-02-30"])
+        #expect(wrong.status == 64 && wrong.stderr.contains("--on must be a date"))
     }
 
     @Test func checkReportsEveryMistakeAndExitsFour() throws {
@@ -33,7 +49,7 @@ struct PolicyCommandTests {
     }
 
     @Test func checkWritesJSONForMachines() throws {
-        let result = try CustosExecutable.run(["policy", "check", "policies/invorderingsbedrijf", "-o", "json"])
+        let result = try CustosExecutable.run(["policy", "check", "policies/invorderingsbedrijf", "-o", "json", "--on", "2025-06-02"])
         #expect(result.status == 0)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(json["valid"] as? Bool == true)

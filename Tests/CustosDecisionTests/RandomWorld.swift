@@ -63,8 +63,11 @@ struct RandomWorld {
                 transfer.dpf = DPFCertification(status: pick(CertificationStatus.allCases), certified: certified, checked: nil,
                                                 expires: chance(0.5) ? certified.adding(months: int(6...40)) : nil, covers: .nonHR)
             }
-            if chance(0.25) { transfer.scc = StandardContractualClauses(module: 1, signed: nil, tia: chance(0.7) ? "TIA" : nil) }
-            if chance(0.1) { transfer.bcr = BindingCorporateRules(reference: "BCR", tia: chance(0.7) ? "TIA" : nil) }
+            if chance(0.25) {
+                transfer.scc = StandardContractualClauses(module: 1, signed: nil, expires: chance(0.3) ? date(2024...2027) : nil,
+                                                          tia: chance(0.7) ? "TIA" : nil, tiaExpires: chance(0.3) ? date(2024...2027) : nil)
+            }
+            if chance(0.1) { transfer.bcr = BindingCorporateRules(reference: "BCR", tia: chance(0.7) ? "TIA" : nil, tiaExpires: chance(0.3) ? date(2024...2027) : nil) }
             if chance(0.35) {
                 transfer.derogation = Derogation(ground: chance(0.85) ? .legalClaims : .explicitConsent,
                                                  occasional: chance(0.8) ? OccasionalLimit(max: int(1...3), per: CalendarDuration(12, .month)) : nil)
@@ -73,7 +76,8 @@ struct RandomWorld {
             return Recipient(
                 id: ref(id), name: id, role: role, country: country,
                 fields: chance(0.4) ? subset(fields, 0.6).map(ref) : nil,
-                dpa: isProcessor && chance(0.85) ? ProcessorAgreement(reference: "DPA", signed: nil, status: chance(0.85) ? .active : .terminated,
+                dpa: isProcessor && chance(0.85) ? ProcessorAgreement(reference: "DPA", signed: chance(0.2) ? date(2023...2026) : nil,
+                                                                       expires: chance(0.3) ? date(2024...2027) : nil, status: chance(0.85) ? .active : .terminated,
                                                                        purposes: subset(purposes, 0.7).map(ref), fields: subset(fields, 0.7).map(ref)) : nil,
                 subProcessors: subset(recipients, 0.3).map(ref), engagedBy: role == .subProcessor ? ref(pick(recipients)) : nil,
                 arrangement: nil, attributes: subset(["commercial-organisation", "fsc-supervised-credit-information"], 0.4),

@@ -379,7 +379,7 @@ struct ReferenceEvaluator {
         let declared = purpose.recipients.contains(where: { $0.id == name })
         if !declared { state.all(.recipientNotDeclared) }
         if recipient.role == .processor || recipient.role == .subProcessor {
-            processor(&state, recipient, purpose: purpose)
+            processor(&state, recipient, purpose: purpose, date: date)
         }
         guard declared else { return }
         if let allowed = recipient.fields {
@@ -391,8 +391,9 @@ struct ReferenceEvaluator {
         state.obligations.append(.recordDisclosure)
     }
 
-    private func processor(_ state: inout State, _ recipient: Recipient, purpose: Purpose) {
-        guard let dpa = recipient.dpa, dpa.status == .active else { state.all(.processorAgreementMissing); return }
+    private func processor(_ state: inout State, _ recipient: Recipient, purpose: Purpose, date: LocalDate) {
+        guard let dpa = recipient.dpa, dpa.status == .active, dpa.signed.map({ !(date < $0) }) ?? true,
+              dpa.expires.map({ !($0 < date) }) ?? true else { state.all(.processorAgreementMissing); return }
         if recipient.role == .subProcessor {
             let processor = recipient.engagedBy.flatMap { ref in policy.recipients.first { $0.id.id == ref.id } }
             if !(processor?.subProcessors.contains { $0.id == recipient.id.id } ?? false) { state.all(.subprocessorNotAuthorised); return }
@@ -442,11 +443,13 @@ struct ReferenceEvaluator {
             }
         }
         if let scc = recipient.transfer?.scc {
-            if scc.tia != nil { state.all(.transferSCC); state.obligations.append(.recordTransfer); return }
-            refusals.append(.transferTIAMissing)
+            let clausesHold = scc.expires.map { !($0 < date) } ?? true
+            let assessed = scc.tia != nil && (scc.tiaExpires.map { !($0 < date) } ?? true)
+            if clausesHold && assessed { state.all(.transferSCC); state.obligations.append(.recordTransfer); return }
+            refusals.append(clausesHold ? .transferTIAMissing : .transferNoMechanism)
         }
         if let bcr = recipient.transfer?.bcr {
-            if bcr.tia != nil { state.all(.transferBCR); state.obligations.append(.recordTransfer); return }
+            if bcr.tia != nil && (bcr.tiaExpires.map { !($0 < date) } ?? true) { state.all(.transferBCR); state.obligations.append(.recordTransfer); return }
             refusals.append(.transferTIAMissing)
         }
         if let derogation = recipient.transfer?.derogation {

@@ -30,6 +30,8 @@ struct ValidationCorpusTests {
     struct Case: Decodable, CustomTestStringConvertible, Sendable {
         var name: String
         var code: String
+        /// The day dated safeguards are checked against; none when absent.
+        var today: String?
         var edits: [Edit]
         var expect: [Expectation]
         var testDescription: String { "\(code): \(name)" }
@@ -67,7 +69,8 @@ struct ValidationCorpusTests {
         for edit in testCase.edits {
             try apply(edit, in: folder, edited: &edited)
         }
-        let loaded = PolicyLoader.load(directory: folder.path)
+        let check: PolicyLoader.SafeguardCheck = testCase.today.flatMap(LocalDate.init(parsing:)).map { .on($0) } ?? .none
+        let loaded = PolicyLoader.load(directory: folder.path, checkingSafeguards: check)
 
         let expected = try testCase.expect.map { try location(of: $0, in: folder, edited: edited) }.sorted()
         let expectedCodes = Set(testCase.expect.map(\.code))

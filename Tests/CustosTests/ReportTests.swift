@@ -119,6 +119,25 @@ struct ReportTests {
         #expect(document.sections.first { $0.id == "measures" }?.notes == [policy.controller?.measures ?? ""])
     }
 
+    /// A safeguard the evaluator refuses on a day is never "active" in the RoPA or transfers
+    /// report drawn up that day: the seed's US affiliate is DPF-certified until 2026-10-02.
+    @Test func aLapsedSafeguardReadsAsNotInForceOnTheDayTheEvaluatorRefusesIt() throws {
+        let fixture = try VaultFixture()
+        _ = try fixture.addDebtor("D-1", marker: "sg01")
+        for (day, lapsed) in [("2026-10-02", false), ("2026-10-03", true)] {
+            let at = Instant(iso8601: "\(day)T12:00:00+02:00")!
+            fixture.clock.set(at)
+            let share = fixture.engine.share(subject: "D-1", fields: ["person_name"], purpose: "P-DEBT-COLLECT", recipient: "R-AFFILIATE-US", actor: "collections-service")
+            #expect(share.decision.codes.contains(.transferDPFNotCertified) == lapsed, "\(day): \(share.decision.codes)")
+            for kind in [ReportKind.ropa, .transfers] {
+                let text = String(decoding: try ReportRenderer().render(try fixture.engine.report(kind, period: ReportPeriod(to: LocalDate(parsing: day)), generatedAt: at), as: .md), as: UTF8.self)
+                let row = try #require(text.split(separator: "\n").first { $0.contains("| R-AFFILIATE-US |") && $0.contains("DPF") })
+                #expect(row.contains("NOT IN FORCE on \(day): lapsed after 2026-10-02") == lapsed, "\(kind) \(day): \(row)")
+                #expect(row.contains("active until 2026-10-02") == !lapsed, "\(kind) \(day): \(row)")
+            }
+        }
+    }
+
     @Test func aConsentThatRanOutIsCountedAsExpiredInTheMonthItEnded() throws {
         let fixture = try VaultFixture(start: Instant(iso8601: "2024-01-10T10:00:00+01:00")!)
         for id in ["PR-1", "PR-2", "PR-3"] {

@@ -21,10 +21,10 @@ extension PolicyDecoder {
             }
         }
         var dpa: ProcessorAgreement?
-        if let d = o.node("dpa").flatMap({ reader.object($0, what: "'dpa' of \(what)", keys: ["reference", "signed", "status", "purposes", "fields"]) }) {
+        if let d = o.node("dpa").flatMap({ reader.object($0, what: "'dpa' of \(what)", keys: ["reference", "signed", "expires", "status", "purposes", "fields"]) }) {
             if let reference = d.requiredString("reference") {
                 dpa = ProcessorAgreement(
-                    reference: reference, signed: d.date("signed"), status: d.enumeration("status") ?? .active,
+                    reference: reference, signed: d.date("signed"), expires: d.date("expires"), status: d.enumeration("status") ?? .active,
                     purposes: d.required("purposes").flatMap { reader.refs($0, what: "'purposes' of the DPA of \(what)") } ?? [],
                     fields: d.required("fields").flatMap { reader.refs($0, what: "'fields' of the DPA of \(what)") } ?? [])
             }
@@ -47,14 +47,14 @@ extension PolicyDecoder {
                 instruments.dpf = DPFCertification(status: status, certified: d.date("certified"), checked: d.date("checked"), expires: d.date("expires"), covers: d.enumeration("covers") ?? .nonHR)
             }
         }
-        if let s = o.node("scc").flatMap({ reader.object($0, what: "'scc' of \(what)", keys: ["module", "signed", "tia"]) }) {
+        if let s = o.node("scc").flatMap({ reader.object($0, what: "'scc' of \(what)", keys: ["module", "signed", "expires", "tia", "tia-expires"]) }) {
             if let module = s.required("module").flatMap({ reader.int($0, what: "'module' of the SCC", range: 1...4) }) {
-                instruments.scc = StandardContractualClauses(module: module, signed: s.date("signed"), tia: s.string("tia"))
+                instruments.scc = StandardContractualClauses(module: module, signed: s.date("signed"), expires: s.date("expires"), tia: s.string("tia"), tiaExpires: s.date("tia-expires"))
             }
         }
-        if let b = o.node("bcr").flatMap({ reader.object($0, what: "'bcr' of \(what)", keys: ["reference", "tia"]) }) {
+        if let b = o.node("bcr").flatMap({ reader.object($0, what: "'bcr' of \(what)", keys: ["reference", "tia", "tia-expires"]) }) {
             if let reference = b.requiredString("reference") {
-                instruments.bcr = BindingCorporateRules(reference: reference, tia: b.string("tia"))
+                instruments.bcr = BindingCorporateRules(reference: reference, tia: b.string("tia"), tiaExpires: b.date("tia-expires"))
             }
         }
         if let d = o.node("derogation").flatMap({ reader.object($0, what: "'derogation' of \(what)", keys: ["ground", "occasional"]) }) {

@@ -22,7 +22,18 @@ public struct LoadedPolicy: Sendable {
 /// if let compiled = loaded.compiled { print(compiled.digest) }
 /// ```
 public enum PolicyLoader {
-    public static func load(directory: String) -> LoadedPolicy {
+    /// The day against which `load` checks the policy's dated safeguards, if any.
+    public enum SafeguardCheck: Sendable {
+        case none
+        /// The controller's local date at this instant.
+        case at(Instant)
+        case on(LocalDate)
+    }
+
+    /// How far ahead `policy check` warns that a safeguard lapses.
+    public static let safeguardWarningDays = 90
+
+    public static func load(directory: String, checkingSafeguards check: SafeguardCheck = .none) -> LoadedPolicy {
         let sink = DiagnosticSink()
         let folder = directory.hasSuffix("/") && directory.count > 1 ? String(directory.dropLast()) : directory
         let name = URL(fileURLWithPath: folder).standardizedFileURL.lastPathComponent
@@ -44,10 +55,31 @@ public enum PolicyLoader {
         }
         if !files.isEmpty {
             PolicyValidator(policy: policy, sink: sink, anchor: SourceLocation(file: folder + "/" + files[0], line: 1, column: 1)).validate()
+            warnAboutSafeguards(policy, check: check, sink: sink)
         }
         let diagnostics = sink.items.sorted { ($0.location, $0.code.rawValue) < ($1.location, $1.code.rawValue) }
         let compiled = diagnostics.errors.isEmpty ? CompiledPolicy(policy) : nil
         return LoadedPolicy(directory: folder, policy: policy, diagnostics: diagnostics, compiled: compiled)
+    }
+
+    /// gdpr.md §10, §12: a lapsed safeguard carries nothing from the day after its last day,
+    /// and the evaluator refuses what rests on it; warn before that happens.
+    static func warnAboutSafeguards(_ policy: Policy, check: SafeguardCheck, sink: DiagnosticSink) {
+        let today: LocalDate
+        switch check {
+        case .none: return
+        case let .at(instant): today = CompiledPolicy.localDate(of: instant, in: CompiledPolicy.timeZone(of: policy))
+        case let .on(date): today = date
+        }
+        let horizon = today.adding(days: safeguardWarningDays)
+        for deadline in policy.safeguardDeadlines.sorted(by: { $0.lastDay < $1.lastDay }) where deadline.lastDay < horizon {
+            if deadline.lastDay < today {
+                sink.warning(.safeguardLapsed, "\(deadline.what) lapsed after \(deadline.lastDay); what rests on it is refused", at: deadline.location)
+            } else {
+                let days = deadline.lastDay.daysSinceEpoch - today.daysSinceEpoch
+                sink.warning(.safeguardLapsing, "\(deadline.what) lapses after \(deadline.lastDay), in \(days) day\(days == 1 ? "" : "s"); renew it or what rests on it will be refused", at: deadline.location)
+            }
+        }
     }
 
     static func policyFiles(in folder: String) -> [String] {

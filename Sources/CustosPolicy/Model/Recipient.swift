@@ -41,6 +41,8 @@ public enum RecipientCountry: Sendable, Hashable, Encodable, CustomStringConvert
 public struct ProcessorAgreement: Sendable, Encodable {
     public var reference: String
     public var signed: LocalDate?
+    /// The last day the agreement runs; after it the processor has no agreement.
+    public var expires: LocalDate?
     public var status: AgreementStatus
     public var purposes: [Ref]
     public var fields: [Ref]
@@ -70,13 +72,19 @@ public struct StandardContractualClauses: Sendable, Encodable {
     /// Module of Decision (EU) 2021/914: 1 C2C, 2 C2P, 3 P2P, 4 P2C.
     public var module: Int
     public var signed: LocalDate?
+    /// The last day the clauses carry transfers (a contract's end, or a transition period).
+    public var expires: LocalDate?
     /// Transfer impact assessment reference; without it a transfer is denied.
     public var tia: String?
+    /// The last day the assessment holds before it must be redone.
+    public var tiaExpires: LocalDate?
 }
 
 public struct BindingCorporateRules: Sendable, Encodable {
     public var reference: String
     public var tia: String?
+    /// The last day the assessment holds before it must be redone.
+    public var tiaExpires: LocalDate?
 }
 
 public struct Derogation: Sendable, Encodable {

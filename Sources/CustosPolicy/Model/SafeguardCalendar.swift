@@ -1,0 +1,104 @@
+/// When each processor and transfer safeguard holds (gdpr.md §10, §12). One answer for the
+/// evaluator, the reports and `policy check`, so that a report never calls "active" what the
+/// evaluator refuses on the same day.
+///
+/// ```swift
+/// if let dpa = recipient.dpa, dpa.holds(on: today) { … }
+/// for deadline in policy.safeguardDeadlines where deadline.lapses < today.adding(days: 90) { … }
+/// ```
+public enum SafeguardHolding: Sendable, Equatable {
+    case holds
+    /// Not in force on the date: not yet, lapsed, terminated or withdrawn; says why.
+    case fails(String)
+
+    public var holds: Bool { self == .holds }
+}
+
+extension ProcessorAgreement {
+    /// Active, signed by the date when a signing date is given, and not past its last day.
+    public func holding(on date: LocalDate) -> SafeguardHolding {
+        if status != .active { return .fails("\(status.rawValue)") }
+        if let signed, date < signed { return .fails("not signed until \(signed)") }
+        if let expires, expires < date { return .fails("lapsed after \(expires)") }
+        return .holds
+    }
+}
+
+extension DPFCertification {
+    /// Active, certified by the date, and not past its re-certification date.
+    public func holding(on date: LocalDate) -> SafeguardHolding {
+        if status != .active { return .fails("\(status.rawValue)") }
+        if let certified, date < certified { return .fails("not certified until \(certified)") }
+        if let expires, expires < date { return .fails("lapsed after \(expires)") }
+        return .holds
+    }
+}
+
+extension StandardContractualClauses {
+    /// The clauses themselves, whatever their assessment.
+    public func holding(on date: LocalDate) -> SafeguardHolding {
+        if let expires, expires < date { return .fails("lapsed after \(expires)") }
+        return .holds
+    }
+
+    /// The transfer impact assessment that must accompany them.
+    public func assessmentHolding(on date: LocalDate) -> SafeguardHolding {
+        TransferImpactAssessment.holding(tia, expires: tiaExpires, on: date)
+    }
+}
+
+extension BindingCorporateRules {
+    public func assessmentHolding(on date: LocalDate) -> SafeguardHolding {
+        TransferImpactAssessment.holding(tia, expires: tiaExpires, on: date)
+    }
+}
+
+enum TransferImpactAssessment {
+    static func holding(_ reference: String?, expires: LocalDate?, on date: LocalDate) -> SafeguardHolding {
+        guard reference != nil else { return .fails("no transfer impact assessment") }
+        if let expires, expires < date { return .fails("assessment lapsed after \(expires)") }
+        return .holds
+    }
+}
+
+/// The last day a safeguard holds, for `policy check`'s warnings.
+public struct SafeguardDeadline: Sendable {
+    /// What lapses, e.g. "the DPA DPA-7 of 'R-MAILER'".
+    public var what: String
+    public var lastDay: LocalDate
+    public var location: SourceLocation
+}
+
+extension Policy {
+    /// Every dated safeguard the policy relies on: adequacy decisions for the countries its
+    /// recipients sit in, DPF certifications, processor agreements, SCCs and assessments.
+    public var safeguardDeadlines: [SafeguardDeadline] {
+        var deadlines: [SafeguardDeadline] = []
+        for recipient in recipients {
+            let name = "'\(recipient.id.id)'"
+            let at = recipient.id.location
+            if case let .fixed(country) = recipient.country, let adequacy = referenceData.adequacyDecision(for: country), let until = adequacy.validUntil {
+                deadlines.append(SafeguardDeadline(what: "the adequacy decision for \(country) (\(adequacy.decision)) that \(name) relies on", lastDay: until, location: at))
+            }
+            if let dpa = recipient.dpa, dpa.status == .active, let expires = dpa.expires {
+                deadlines.append(SafeguardDeadline(what: "the DPA \(dpa.reference) with \(name)", lastDay: expires, location: at))
+            }
+            guard let transfer = recipient.transfer else { continue }
+            if let dpf = transfer.dpf, dpf.status == .active, let expires = dpf.expires {
+                deadlines.append(SafeguardDeadline(what: "the DPF certification of \(name)", lastDay: expires, location: at))
+            }
+            if let scc = transfer.scc {
+                if let expires = scc.expires {
+                    deadlines.append(SafeguardDeadline(what: "the SCC (module \(scc.module)) with \(name)", lastDay: expires, location: at))
+                }
+                if let tia = scc.tia, let expires = scc.tiaExpires {
+                    deadlines.append(SafeguardDeadline(what: "the TIA \(tia) for the SCC with \(name)", lastDay: expires, location: at))
+                }
+            }
+            if let bcr = transfer.bcr, let tia = bcr.tia, let expires = bcr.tiaExpires {
+                deadlines.append(SafeguardDeadline(what: "the TIA \(tia) for the BCR of \(name)", lastDay: expires, location: at))
+            }
+        }
+        return deadlines
+    }
+}
