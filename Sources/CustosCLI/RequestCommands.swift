@@ -223,8 +223,9 @@ struct RequestFulfil: ParsableCommand {
         let export = try perform { try engine.fulfilPortability(request: id, by: operatingSystemUser) }
         let base = folder.appendingPathComponent("\(id)-portability")
         try write([(base.appendingPathExtension("json"), export.json), (base.appendingPathExtension("csv"), export.csv)], what: "export")
-        result.say("\(id) fulfilled: \(export.items.count) fields the subject provided; \(base.path).json and .csv (mode 0600)",
-                   ["fields": export.items.count, "files": [base.path + ".json", base.path + ".csv"]])
+        let leftOut = export.leftOut.isEmpty ? "" : "; \(export.code?.rawValue ?? ""): left out \(export.leftOut.map { "\($0.field) (\($0.reason.rawValue))" }.joined(separator: ", "))"
+        result.say("\(id) fulfilled: \(export.items.count) fields the subject provided\(leftOut); \(base.path).json and .csv (mode 0600)",
+                   ["fields": export.items.count, "left-out": export.leftOut.map(\.field), "files": [base.path + ".json", base.path + ".csv"]])
     }
 
     private func fulfilRectification(_ engine: PrivacyEngine, _ result: inout Fulfilled) throws {

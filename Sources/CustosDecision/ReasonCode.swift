@@ -89,6 +89,8 @@ public enum ReasonCode: String, Sendable, Hashable, Codable, CaseIterable {
     case erasurePartialLegalObligation = "ERASURE_PARTIAL_LEGAL_OBLIGATION"
     case erasurePartialLegalClaims = "ERASURE_PARTIAL_LEGAL_CLAIMS"
     case erasureFull = "ERASURE_FULL"
+    /// A portability export left out data that is held but not within Art. 20(1).
+    case portabilityProvidedDataOnly = "PORTABILITY_PROVIDED_DATA_ONLY"
     // The caller's mistake (project addition, docs/decisions.md): an id the policy does not
     // declare at all. It never decides; it accompanies the legal code that does.
     case unknownId = "UNKNOWN_ID"
@@ -184,6 +186,7 @@ public enum ReasonCode: String, Sendable, Hashable, Codable, CaseIterable {
         case .erasurePartialLegalObligation: "Art. 17(3)(b)"
         case .erasurePartialLegalClaims: "Art. 17(3)(e)"
         case .erasureFull: "Art. 17(1)"
+        case .portabilityProvidedDataOnly: "Art. 20(1)"
         case .unknownId: "none: the request names an id the policy does not declare"
         }
     }

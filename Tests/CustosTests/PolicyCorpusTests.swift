@@ -44,6 +44,7 @@ struct PolicyCorpusTests {
             // Rights-request outcomes, not decision codes: RequestBookTests.
             .dsarRequesterNotAuthorised, .dsarIdentityUnverified, .dsarManifestlyExcessive, .dsarDeadline, .dsarExtended,
             .dsarExtensionLate, .dsarOverdue, .portabilityBasisNotEligible, .erasureFull,
+            .portabilityProvidedDataOnly,  // RectificationAndPortabilityTests: the export's own code
         ]
         for code in ReasonCode.allCases where !coveredElsewhere.contains(code) {
             #expect(expected.contains(code), "no policy test expects \(code.rawValue)")

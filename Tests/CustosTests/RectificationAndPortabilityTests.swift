@@ -82,6 +82,11 @@ struct RectificationAndPortabilityTests {
         let export = try fixture.engine.fulfilPortability(request: id, by: "officer")
         #expect(export.items.map(\.field) == ["email", "person_name"], "derived (relation type) and not-provided (call notes) data stay out")
         #expect(export.items.first { $0.field == "email" }?.purposes.contains("P-CLIENT-COMM") == true)
+        // What it left out is listed, with why (derived; obtained elsewhere), under PORTABILITY_PROVIDED_DATA_ONLY.
+        #expect(export.code == .portabilityProvidedDataOnly)
+        let leftOut = Dictionary(uniqueKeysWithValues: export.leftOut.map { ($0.field, $0.reason) })
+        #expect(leftOut == ["relation_type": .derived, "call_notes": .notProvidedBySubject], "\(export.leftOut)")
+        #expect(export.leftOut.allSatisfy { !$0.explanation.isEmpty && !$0.explanation.contains("Klaas") })
 
         let json = try #require(try JSONSerialization.jsonObject(with: export.json) as? [String: Any])
         let items = try #require(json["items"] as? [[String: Any]])
@@ -101,6 +106,7 @@ struct RectificationAndPortabilityTests {
         let export = try fixture.engine.fulfilPortability(request: try verified(fixture, "PR-1", .portability), by: "officer")
         #expect(Set(export.items.map(\.field)) == ["email", "person_name"])
         #expect(export.items.allSatisfy { $0.purposes == ["P-NEWSLETTER-EMAIL"] })
+        #expect(export.code == nil && export.leftOut.isEmpty, "everything held was provided under consent")
 
         try fixture.engine.withdrawConsent(subject: "PR-1", purposes: ["P-NEWSLETTER-EMAIL"], channel: "e-mail", by: "test")
         let later = try verified(fixture, "PR-1", .portability)

@@ -15,11 +15,32 @@ public struct PortabilityExport: Sendable, Codable {
         public var source: String?
     }
 
+    /// A field held about the subject that the export does not include, and why.
+    public struct LeftOut: Sendable, Codable {
+        public enum Reason: String, Sendable, Codable {
+            /// Computed by the controller (a score, a category): not provided by the subject.
+            case derived
+            /// Obtained from someone else (a client, a register), not from the subject.
+            case notProvidedBySubject = "not-provided-by-subject"
+            /// Processed only on a basis other than consent or contract (Art. 20(1)(a)).
+            case otherBasis = "other-basis"
+            /// An eligible purpose's decision withheld it (withdrawn consent, retention, restriction).
+            case withheld
+        }
+        public var field: String
+        public var title: String
+        public var reason: Reason
+        public var explanation: String
+    }
+
     public var request: String
     public var subject: String
     public var controller: String
     public var generatedAt: Instant
     public var items: [Item]
+    /// `PORTABILITY_PROVIDED_DATA_ONLY` when anything held was left out, else nil.
+    public var code: ReasonCode?
+    public var leftOut: [LeftOut]
 
     public var json: Data {
         let encoder = JSONEncoder()
@@ -59,6 +80,7 @@ extension PrivacyEngine {
         let stored = Set(facts.fields.map(\.field))
         let provided = Set(policy.policy.fields.filter { $0.providedBySubject && !$0.derived }.map(\.id.id)).intersection(stored)
         var purposesByField: [String: [String]] = [:]
+        var withheld: [String: [String]] = [:]
         for purpose in policy.policy.purposes where purpose.subjects.contains(where: { $0.id == category }) {
             guard let basis = purpose.basis(for: category), basis == .consent || basis == .contract else { continue }
             let fields = purpose.fields.map(\.id).filter(provided.contains)
@@ -67,6 +89,9 @@ extension PrivacyEngine {
                                                              purpose: purpose.id.id, fields: fields), facts: facts, at: now)
             _ = try store.log.append(decision, at: now)
             for field in decision.permittedFields { purposesByField[field, default: []].append(purpose.id.id) }
+            for outcome in decision.fields where outcome.outcome == .deny {
+                withheld[outcome.field, default: []].append("\(purpose.id.id): \(outcome.reasons.filter(\.isBlocking).map(\.rawValue).joined(separator: ", "))")
+            }
         }
         guard !purposesByField.isEmpty else {
             let reason = "no data the subject provided is processed on consent or contract (Art. 20(1))"
@@ -81,9 +106,34 @@ extension PrivacyEngine {
             return PortabilityExport.Item(field: field, title: policy.policy.field(field)?.title ?? field, value: value,
                                           purposes: purposesByField[field] ?? [], source: provenance[field] ?? nil)
         }
-        try complete(id, at: now, by: actor, outcome: "portability export of \(items.count) fields (JSON and CSV)")
+        let leftOut = leftOutFields(stored: stored, exported: Set(items.map(\.field)), withheld: withheld, sources: provenance)
+        let note = leftOut.isEmpty ? "" : "; \(ReasonCode.portabilityProvidedDataOnly.rawValue): \(leftOut.count) fields left out"
+        try complete(id, at: now, by: actor, outcome: "portability export of \(items.count) fields (JSON and CSV)\(note)")
         let controller = policy.policy.controller.map { "\($0.name), \($0.address), \($0.contact)" } ?? ""
-        return PortabilityExport(request: id, subject: request.subject, controller: controller, generatedAt: now, items: items)
+        return PortabilityExport(request: id, subject: request.subject, controller: controller, generatedAt: now, items: items,
+                                 code: leftOut.isEmpty ? nil : .portabilityProvidedDataOnly, leftOut: leftOut)
+    }
+
+    /// Every field held about the subject that the export leaves out, with the reason: the
+    /// subject learns what exists beyond the export (Art. 20 covers provided data on consent
+    /// or contract only; the rest is for an access request, Art. 15).
+    private func leftOutFields(stored: Set<String>, exported: Set<String>, withheld: [String: [String]], sources: [String: String?]) -> [PortabilityExport.LeftOut] {
+        stored.subtracting(exported).sorted().map { name in
+            let field = policy.policy.field(name)
+            let title = field?.title ?? name
+            let (reason, explanation): (PortabilityExport.LeftOut.Reason, String)
+            if field?.derived ?? false {
+                (reason, explanation) = (.derived, "derived by the controller, not provided by the subject")
+            } else if !(field?.providedBySubject ?? false) {
+                let source = (sources[name] ?? nil).map { " (obtained from \($0))" } ?? ""
+                (reason, explanation) = (.notProvidedBySubject, "not provided by the subject\(source)")
+            } else if let decisions = withheld[name] {
+                (reason, explanation) = (.withheld, "withheld by the decision for \(decisions.joined(separator: "; "))")
+            } else {
+                (reason, explanation) = (.otherBasis, "processed on a basis other than consent or contract (Art. 20(1)(a)); an access request (Art. 15) gives it")
+            }
+            return PortabilityExport.LeftOut(field: name, title: title, reason: reason, explanation: explanation)
+        }
     }
 
     /// The actor an officer's request decision runs as: the officer when the purpose allows
