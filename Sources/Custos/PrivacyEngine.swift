@@ -91,10 +91,10 @@ public final class PrivacyEngine: Sendable {
     /// Shares fields with a recipient; `destination` for recipients whose country is given
     /// per disclosure, `procedure` for an Art. 49(1)(e) transfer. The disclosure is recorded
     /// in the same transaction as the decision.
-    public func share(subject: String, fields: [String], purpose: String, recipient: String, destination: String? = nil,
-                      procedure: String? = nil, actor: String) -> GatedResult {
+    public func share(subject: String, fields: [String], purpose: String, recipient: String, recipientName: String? = nil,
+                      destination: String? = nil, procedure: String? = nil, actor: String) -> GatedResult {
         gate(DecisionRequest(actor: actor, action: .share, subject: subject, purpose: purpose, fields: fields, recipient: recipient,
-                             destination: destination, procedure: procedure))
+                             recipientName: recipientName, destination: destination, procedure: procedure))
     }
 
     /// Decides a request on the vault's facts and logs it, without returning values.
@@ -138,7 +138,7 @@ public final class PrivacyEngine: Sendable {
                         if case let .fixed(country) = r.country { country } else { nil }
                     }
                     try transaction.recordDisclosure(
-                        DisclosureRecord(recipient: recipient, purpose: request.purpose, fields: released,
+                        DisclosureRecord(recipient: recipient, recipientName: request.recipientName, purpose: request.purpose, fields: released,
                                          destination: request.destination ?? declared, mechanism: Self.mechanism(of: decision),
                                          procedure: request.procedure),
                         subject: request.subject, seq: seq, at: at)

@@ -229,20 +229,21 @@ struct Read: ParsableCommand {
 struct Share: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Share fields of a subject with a recipient; the disclosure is recorded with the decision.",
-        discussion: "Exit 0 permit, 2 deny, 3 partial.\n\nExamples:\n  custos share --subject D-1001 --purpose P-DEBT-COLLECT --fields \\\n      claim_details --recipient R-CLIENT --actor collections-service\n  custos share --subject D-1001 --purpose P-DEBT-COLLECT --fields \\\n      claim_details --recipient R-FOREIGN-LAWYER --destination TR \\\n      --procedure \"Istanbul 2025/311\" --actor collections-service")
+        discussion: "Exit 0 permit, 2 deny, 3 partial.\n\nExamples:\n  custos share --subject D-1001 --purpose P-DEBT-COLLECT --fields \\\n      claim_details --recipient R-CLIENT \\\n      --recipient-name \"Energie Noord B.V.\" --actor collections-service\n  custos share --subject D-1001 --purpose P-DEBT-COLLECT --fields \\\n      claim_details --recipient R-FOREIGN-LAWYER --recipient-name \\\n      \"Avukatlık Bürosu Demir\" --destination TR --procedure \"Istanbul 2025/311\" --actor collections-service")
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "The subject's id.") var subject: String
     @Option(help: "The purpose the data is used for, as the policy declares it.") var purpose: String
     @Option(help: "Comma-separated field ids.") var fields: String
     @Option(help: "The recipient, as the policy declares it.") var recipient: String
+    @Option(help: ArgumentHelp("The actual recipient, for a recipient the policy names per disclosure (the client, a foreign lawyer).", valueName: "name")) var recipientName: String?
     @Option(help: "Destination country for recipients given per disclosure.") var destination: String?
     @Option(help: "Procedure reference for an Art. 49(1)(e) transfer.") var procedure: String?
     @Option(help: "The actor asking, as the policy names it.") var actor = "officer"
 
     func run() throws {
         let engine = try global.openEngine()
-        try finish(engine.share(subject: subject, fields: fieldList(fields), purpose: purpose, recipient: recipient,
+        try finish(engine.share(subject: subject, fields: fieldList(fields), purpose: purpose, recipient: recipient, recipientName: recipientName,
                                 destination: destination, procedure: procedure, actor: actor), output: global.output)
     }
 }

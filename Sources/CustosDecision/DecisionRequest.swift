@@ -19,6 +19,9 @@ public struct DecisionRequest: Sendable, Hashable, Codable {
     public var purpose: String
     public var fields: [String]
     public var recipient: String?
+    /// The actual recipient's name, for a recipient the policy names generically
+    /// (`named-per-disclosure`); recorded with the disclosure, never decided on otherwise.
+    public var recipientName: String?
     /// The destination country when the recipient's country is given per disclosure.
     public var destination: String?
     /// The procedure (court case or formal out-of-court procedure) an Art. 49(1)(e) transfer serves.
@@ -40,7 +43,7 @@ public struct DecisionRequest: Sendable, Hashable, Codable {
     @inlinable
     public init(
         actor: String, action: Action, subject: String, purpose: String, fields: [String],
-        recipient: String? = nil, destination: String? = nil, procedure: String? = nil,
+        recipient: String? = nil, recipientName: String? = nil, destination: String? = nil, procedure: String? = nil,
         bulk: Bool = false, foreignOrder: Bool = false, review: HumanReview? = nil, effect: DecisionEffect? = nil, at: Instant? = nil
     ) {
         self.actor = actor
@@ -49,6 +52,7 @@ public struct DecisionRequest: Sendable, Hashable, Codable {
         self.purpose = purpose
         self.fields = fields
         self.recipient = recipient
+        self.recipientName = recipientName
         self.destination = destination
         self.procedure = procedure
         self.bulk = bulk
@@ -59,7 +63,7 @@ public struct DecisionRequest: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case actor, action, subject, purpose, fields, recipient, destination, procedure, bulk
+        case actor, action, subject, purpose, fields, recipient, recipientName = "recipient-name", destination, procedure, bulk
         case foreignOrder = "foreign-order", review, effect, at
     }
 
@@ -74,6 +78,7 @@ public struct DecisionRequest: Sendable, Hashable, Codable {
             throw DecodingError.dataCorruptedError(forKey: .fields, in: c, debugDescription: "not more than \(Self.maximumFields) fields in one request")
         }
         recipient = try c.decodeIfPresent(String.self, forKey: .recipient)
+        recipientName = try c.decodeIfPresent(String.self, forKey: .recipientName)
         destination = try c.decodeIfPresent(String.self, forKey: .destination)
         procedure = try c.decodeIfPresent(String.self, forKey: .procedure)
         bulk = try c.decodeIfPresent(Bool.self, forKey: .bulk) ?? false
@@ -81,7 +86,8 @@ public struct DecisionRequest: Sendable, Hashable, Codable {
         review = try c.decodeIfPresent(HumanReview.self, forKey: .review)
         effect = try c.decodeIfPresent(DecisionEffect.self, forKey: .effect)
         at = try c.decodeIfPresent(Instant.self, forKey: .at)
-        for (key, value) in [(CodingKeys.actor, actor), (.subject, subject), (.purpose, purpose), (.recipient, recipient ?? ""), (.destination, destination ?? "")]
+        for (key, value) in [(CodingKeys.actor, actor), (.subject, subject), (.purpose, purpose), (.recipient, recipient ?? ""), (.destination, destination ?? ""),
+                             (.recipientName, recipientName ?? "")]
         where Self.hasControlCharacter(value) {
             throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "not an id: it contains a control character")
         }
@@ -106,7 +112,7 @@ public struct DecisionRequest: Sendable, Hashable, Codable {
     package var hasControlCharacterInIds: Bool {
         Self.hasControlCharacter(actor) || Self.hasControlCharacter(subject) || Self.hasControlCharacter(purpose)
             || fields.contains(where: Self.hasControlCharacter) || recipient.map(Self.hasControlCharacter) == true
-            || destination.map(Self.hasControlCharacter) == true
+            || destination.map(Self.hasControlCharacter) == true || recipientName.map(Self.hasControlCharacter) == true
     }
 
     /// The request with every control character in its ids written as `\u{…}`: such an id is
@@ -125,6 +131,7 @@ public struct DecisionRequest: Sendable, Hashable, Codable {
         copy.purpose = escaped(purpose)
         copy.fields = fields.map(escaped)
         copy.recipient = recipient.map(escaped)
+        copy.recipientName = recipientName.map(escaped)
         copy.destination = destination.map(escaped)
         return copy
     }

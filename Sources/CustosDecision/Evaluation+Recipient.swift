@@ -20,6 +20,11 @@ extension Evaluation {
         if !declared {
             blockAll(.recipientNotDeclared, "recipient '\(name)' is not declared for purpose '\(request.purpose)'")
         }
+        // Art. 15(1)(c) (CJEU C-154/21): a recipient the policy names only by kind is recorded
+        // by its actual name, so a share that does not name it is not made.
+        if recipient.namedPerDisclosure, request.recipientName.map({ $0.allSatisfy(\.isWhitespace) }) ?? true {
+            blockAll(.recipientNotDeclared, "recipient '\(name)' is named per disclosure; the share must name the actual recipient ('recipient-name')")
+        }
         // A processor's agreement is judged even for a purpose it is not declared for: the
         // auditor reads every reason (gdpr.md §15), and an agreement that does not cover the
         // purpose is one of them.

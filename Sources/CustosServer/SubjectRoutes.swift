@@ -6,7 +6,7 @@ import Custos
 /// lifecycle events, and finding subjects by a blind index.
 extension Routes {
     static let readShape = WireShape.object([("purpose", .scalar), ("fields", .scalars)])
-    static let shareShape = WireShape.object([("purpose", .scalar), ("fields", .scalars), ("recipient", .scalar), ("destination", .scalar), ("procedure", .scalar)])
+    static let shareShape = WireShape.object([("purpose", .scalar), ("fields", .scalars), ("recipient", .scalar), ("recipient-name", .scalar), ("destination", .scalar), ("procedure", .scalar)])
     static let storeShape = WireShape.object([("purpose", .scalar), ("values", .any), ("source", .scalar), ("collected-at", .scalar)])
     static let createShape = WireShape.object([("id", .scalar), ("category", .scalar), ("kind", .scalar), ("consumer", .scalar), ("contract-party", .scalar),
                                                ("purpose", .scalar), ("values", .any), ("source", .scalar), ("collected-at", .scalar)])
@@ -32,9 +32,12 @@ extension Routes {
         let (purpose, fields) = try purposeAndFields(members)
         let recipient = try members.requiredId("recipient")
         let destination = try members.id("destination"), procedure = try members.id("procedure")
+        // A name, not an id, but held to the same rule: no control characters in the ledger.
+        let recipientName = try members.id("recipient-name")
         let engine = self.engine
         let result = try await executor.run {
-            engine.share(subject: subject, fields: fields, purpose: purpose, recipient: recipient, destination: destination, procedure: procedure, actor: account.actor)
+            engine.share(subject: subject, fields: fields, purpose: purpose, recipient: recipient, recipientName: recipientName,
+                         destination: destination, procedure: procedure, actor: account.actor)
         }
         metrics.decided(result.decision, via: "share")
         return JSONBody.response(bytes: JSONBody.gatedBytes(result, values: true))

@@ -259,7 +259,7 @@ struct Day {
         try say("10:30", "30 files go to the bailiff: \(bailiff.description)")
         for subject in open.dropFirst(30).prefix(40) {
             client.add(engine.share(subject: subject.subject.id, fields: ["person_name", "claim_details", "payment_history", "bank_account"],
-                                    purpose: "P-DEBT-COLLECT", recipient: "R-CLIENT", actor: "collections-service"))
+                                    purpose: "P-DEBT-COLLECT", recipient: "R-CLIENT", recipientName: "the client of file \(subject.subject.id)", actor: "collections-service"))
         }
         try say("10:45", "40 status updates to creditors (the IBAN stays home): \(client.description)")
         for subject in open.dropFirst(70).prefix(12) {
@@ -274,7 +274,7 @@ struct Day {
         var refused = ""
         for (index, procedure) in ["Istanbul 2025/311", "Izmir 2025/72", "Ankara 2025/1150", "Antalya 2025/9"].enumerated() {
             clock.set(today, "11:\(10 + index * 5)")
-            let result = engine.share(subject: moved, fields: ["person_name", "claim_details"], purpose: "P-DEBT-COLLECT", recipient: "R-FOREIGN-LAWYER",
+            let result = engine.share(subject: moved, fields: ["person_name", "claim_details"], purpose: "P-DEBT-COLLECT", recipient: "R-FOREIGN-LAWYER", recipientName: "Avukatlık Bürosu Demir",
                                       destination: "TR", procedure: procedure, actor: "collections-service")
             lawyer.add(result)
             if result.decision.outcome == .deny {

@@ -80,14 +80,17 @@ public struct LogEntry: Sendable, Hashable {
 /// A disclosure to record together with its decision, in the same transaction.
 public struct DisclosureRecord: Sendable {
     public var recipient: String
+    /// The actual recipient, for a recipient the policy names by kind.
+    public var recipientName: String?
     public var purpose: String
     public var fields: [String]
     public var destination: String?
     public var mechanism: String?
     public var procedure: String?
 
-    public init(recipient: String, purpose: String, fields: [String], destination: String?, mechanism: String?, procedure: String?) {
+    public init(recipient: String, recipientName: String? = nil, purpose: String, fields: [String], destination: String?, mechanism: String?, procedure: String?) {
         self.recipient = recipient
+        self.recipientName = recipientName
         self.purpose = purpose
         self.fields = fields
         self.destination = destination
@@ -233,10 +236,10 @@ public final class DecisionLog: Sendable {
 
     static func recordDisclosure(_ disclosure: DisclosureRecord, subject: String, seq: Int64, at: Instant, into db: Database) throws {
         try db.execute(sql: """
-        INSERT INTO disclosures (subject_id, recipient, purpose, fields, at, destination, mechanism, procedure, decision_seq)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO disclosures (subject_id, recipient, purpose, fields, at, destination, mechanism, procedure, decision_seq, recipient_name)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """, arguments: [subject, disclosure.recipient, disclosure.purpose, disclosure.fields.joined(separator: "\n"), at.millisecondsSinceEpoch,
-                         disclosure.destination, disclosure.mechanism, disclosure.procedure, seq])
+                         disclosure.destination, disclosure.mechanism, disclosure.procedure, seq, disclosure.recipientName])
     }
 
     // MARK: reading and verifying

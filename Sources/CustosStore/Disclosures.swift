@@ -5,6 +5,8 @@ public import CustosPolicy
 /// A disclosure recorded with the decision that permitted it.
 public struct DisclosureEntry: Sendable, Hashable, Codable {
     public var recipient: String
+    /// The actual recipient, for a recipient the policy names by kind.
+    public var recipientName: String?
     public var purpose: String
     public var fields: [String]
     public var at: Instant
@@ -20,7 +22,7 @@ extension Vault {
     public func disclosures(of subject: String) throws -> [DisclosureEntry] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM disclosures WHERE subject_id = ? ORDER BY id", arguments: [subject]).map { row in
-                DisclosureEntry(recipient: row["recipient"], purpose: row["purpose"],
+                DisclosureEntry(recipient: row["recipient"], recipientName: row["recipient_name"], purpose: row["purpose"],
                                 fields: (row["fields"] as String).split(separator: "\n").map(String.init),
                                 at: Instant(millisecondsSinceEpoch: row["at"]), destination: row["destination"], mechanism: row["mechanism"],
                                 procedure: row["procedure"], decisionSeq: row["decision_seq"])

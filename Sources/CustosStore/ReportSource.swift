@@ -41,7 +41,7 @@ extension VaultStore {
             try Row.fetchAll(db, sql: "SELECT * FROM disclosures WHERE at >= ? AND at < ? ORDER BY id",
                              arguments: [from?.millisecondsSinceEpoch ?? Int64.min, to?.millisecondsSinceEpoch ?? Int64.max]).map { row in
                 DisclosureRecordEntry(subject: row["subject_id"], disclosure: DisclosureEntry(
-                    recipient: row["recipient"], purpose: row["purpose"], fields: (row["fields"] as String).split(separator: "\n").map(String.init),
+                    recipient: row["recipient"], recipientName: row["recipient_name"], purpose: row["purpose"], fields: (row["fields"] as String).split(separator: "\n").map(String.init),
                     at: Instant(millisecondsSinceEpoch: row["at"]), destination: row["destination"], mechanism: row["mechanism"],
                     procedure: row["procedure"], decisionSeq: row["decision_seq"]))
             }

@@ -137,6 +137,12 @@ enum Schema {
             // and field; without this index each of them scanned the whole index.
             try db.execute(sql: "CREATE INDEX blind_index_subject ON blind_index(subject_id, field)")
         }
+        migrator.registerMigration("v8-actual-recipient") { db in
+            // The actual recipient behind a recipient the policy names by kind (Art. 15(1)(c),
+            // CJEU C-154/21). Earlier disclosures have none: they went to named recipients, or
+            // predate the rule.
+            try db.execute(sql: "ALTER TABLE disclosures ADD COLUMN recipient_name TEXT")
+        }
         return migrator
     }
 

@@ -26,12 +26,12 @@ struct NewcomerPathTests {
 
     @Test func decideRecordsNoDisclosureAndAShareRecordsOnlyWhatItReleased() throws {
         let folder = try Self.vault()
-        try folder.write(#"{"actor":"collections-service","action":"share","subject":"D-1","purpose":"P-DEBT-COLLECT","fields":["claim_details","payment_history"],"recipient":"R-CLIENT"}"#, to: "share.json")
+        try folder.write(#"{"actor":"collections-service","action":"share","subject":"D-1","purpose":"P-DEBT-COLLECT","fields":["claim_details","payment_history"],"recipient":"R-CLIENT","recipient-name":"Energie Noord B.V."}"#, to: "share.json")
         let decided = try CustosExecutable.run(["decide", "--request", "share.json"], in: folder.url)
         #expect(decided.status == 0 && decided.stdout.contains("logged"), "\(decided.stdout)\(decided.stderr)")
         #expect(try Self.disclosures(folder).isEmpty, "a decision is not a disclosure: nothing was sent")
         let shared = try CustosExecutable.run(["share", "--subject", "D-1", "--purpose", "P-DEBT-COLLECT", "--fields", "claim_details,payment_history",
-                                               "--recipient", "R-CLIENT", "--actor", "collections-service"], in: folder.url)
+                                               "--recipient", "R-CLIENT", "--recipient-name", "Energie Noord B.V.", "--actor", "collections-service"], in: folder.url)
         #expect(shared.status == 0)
         #expect(try Self.disclosures(folder) == ["claim_details"], "payment_history is permitted but the vault holds none: it was not sent")
     }

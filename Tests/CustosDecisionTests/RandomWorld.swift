@@ -81,7 +81,7 @@ struct RandomWorld {
                                                                        purposes: subset(purposes, 0.7).map(ref), fields: subset(fields, 0.7).map(ref)) : nil,
                 subProcessors: subset(recipients, 0.3).map(ref), engagedBy: role == .subProcessor ? ref(pick(recipients)) : nil,
                 arrangement: nil, attributes: subset(["commercial-organisation", "fsc-supervised-credit-information"], 0.4),
-                transfer: transfer.isEmpty ? nil : transfer)
+                transfer: transfer.isEmpty ? nil : transfer, namedPerDisclosure: chance(0.2))
         }
         policy.purposes = purposes.map { id in
             var chosenSubjects = subset(subjects, 0.6)
@@ -183,6 +183,7 @@ struct RandomWorld {
             action: pick(Action.allCases), subject: subject,
             purpose: chance(0.95) ? pick(policy.purposes.map(\.id.id)) : "P-GHOST", fields: fields,
             recipient: chance(0.9) ? pick(policy.recipients.map(\.id.id) + ["R-GHOST"]) : nil,
+            recipientName: chance(0.5) ? pick(["Avukat Bürosu Yılmaz", " ", ""]) : nil,
             destination: chance(0.5) ? pick(Self.countries) : nil, procedure: chance(0.6) ? pick(["X1", "X2", "X3", "X5"]) : nil,
             bulk: chance(0.1), foreignOrder: chance(0.05),
             review: chance(0.4) ? HumanReview(reviewer: chance(0.9) ? "rev" : "", canOverride: chance(0.7)) : nil,

@@ -378,6 +378,9 @@ struct ReferenceEvaluator {
         guard let recipient = policy.recipients.first(where: { $0.id.id == name }) else { state.all(.recipientNotDeclared); return }
         let declared = purpose.recipients.contains(where: { $0.id == name })
         if !declared { state.all(.recipientNotDeclared) }
+        if recipient.namedPerDisclosure && (request.recipientName ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            state.all(.recipientNotDeclared)
+        }
         if recipient.role == .processor || recipient.role == .subProcessor {
             processor(&state, recipient, purpose: purpose, date: date)
         }

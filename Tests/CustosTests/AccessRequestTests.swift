@@ -42,4 +42,27 @@ struct AccessRequestTests {
         #expect(try fixture.engine.request(request.id)?.status == .completed)
         #expect(try fixture.engine.openRequests().isEmpty)
     }
+
+    /// Art. 15(1)(c) as CJEU C-154/21 reads it: where the policy names a recipient by kind,
+    /// the share must name the actual one, the ledger keeps it, and the access answer names it.
+    @Test func anAccessAnswerNamesTheActualRecipientOfAGenericOne() throws {
+        let fixture = try VaultFixture(start: Instant(iso8601: "2025-06-02T10:00:00+02:00")!)
+        _ = try fixture.addDebtor("D-1", marker: "ar01")
+        let unnamed = fixture.engine.share(subject: "D-1", fields: ["person_name"], purpose: "P-DEBT-COLLECT", recipient: "R-FOREIGN-LAWYER",
+                                           destination: "CH", actor: "collections-service")
+        #expect(unnamed.decision.outcome == .deny && unnamed.decision.codes.contains(.recipientNotDeclared) && unnamed.values.isEmpty)
+        #expect(unnamed.decision.reasons.contains { $0.explanation.contains("recipient-name") })
+        let named = fixture.engine.share(subject: "D-1", fields: ["person_name"], purpose: "P-DEBT-COLLECT", recipient: "R-FOREIGN-LAWYER",
+                                         recipientName: "Kanzlei Huber AG", destination: "CH", actor: "collections-service")
+        #expect(named.decision.outcome == .permit, "\(named.decision.codes)")
+        let disclosures = try fixture.engine.store.vault.disclosures(of: "D-1")
+        #expect(disclosures.count == 1, "the refused share recorded nothing")
+        #expect(disclosures.first?.recipientName == "Kanzlei Huber AG")
+
+        let request = try fixture.engine.openRequest(subject: "D-1", type: .access, channel: "letter", identityVerifiedBy: "file number", by: "officer")
+        let (package, html) = try fixture.engine.fulfilAccess(request: request.id, by: "officer")
+        let lawyer = try #require(package.recipients.first { $0.recipient == "R-FOREIGN-LAWYER" })
+        #expect(lawyer.name == "Kanzlei Huber AG" && lawyer.destination == "CH")
+        #expect(html.contains("Kanzlei Huber AG"))
+    }
 }

@@ -14,7 +14,7 @@ struct RectificationAndPortabilityTests {
         let fixture = try VaultFixture()
         let old = try fixture.addDebtor("D-1", marker: "rc01")
         _ = fixture.engine.share(subject: "D-1", fields: ["bank_account"], purpose: "P-DEBT-COLLECT", recipient: "R-BAILIFF-NL", actor: "collections-service")
-        _ = fixture.engine.share(subject: "D-1", fields: ["person_name"], purpose: "P-DEBT-COLLECT", recipient: "R-CLIENT", actor: "collections-service")
+        _ = fixture.engine.share(subject: "D-1", fields: ["person_name"], purpose: "P-DEBT-COLLECT", recipient: "R-CLIENT", recipientName: "Energie Noord B.V.", actor: "collections-service")
         let oldCiphertext = try DatabaseQueue(path: fixture.vaultPath).read { db in
             try Data.fetchOne(db, sql: "SELECT ciphertext FROM fields WHERE subject_id = 'D-1' AND field = 'bank_account'")
         }

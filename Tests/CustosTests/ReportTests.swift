@@ -25,7 +25,7 @@ struct ReportTests {
         _ = engine.read(subject: "D-1", fields: ["email"], purpose: "P-CLIENT-MKT", actor: "marketing-service")
         _ = engine.read(subject: "C-1", fields: ["bank_account"], purpose: "P-PAYOUT", actor: "payout-service")
         _ = engine.share(subject: "D-1", fields: ["person_name", "bank_account"], purpose: "P-DEBT-COLLECT", recipient: "R-BAILIFF-NL", actor: "collections-service")
-        _ = engine.share(subject: "D-2", fields: ["person_name"], purpose: "P-DEBT-COLLECT", recipient: "R-FOREIGN-LAWYER", destination: "TR",
+        _ = engine.share(subject: "D-2", fields: ["person_name"], purpose: "P-DEBT-COLLECT", recipient: "R-FOREIGN-LAWYER", recipientName: "Avukatlık Bürosu Demir", destination: "TR",
                          procedure: "Istanbul 2025/311", actor: "collections-service")
         _ = engine.share(subject: "D-2", fields: ["person_name"], purpose: "P-DEBT-COLLECT", recipient: "R-AFFILIATE-US", actor: "collections-service")
         fixture.clock.set("2025-06-02T11:00:00+02:00")
@@ -180,7 +180,7 @@ struct ReportTests {
         for _ in 0..<400 {
             let shape = shapes[Int.random(in: 0..<shapes.count, using: &random)]
             let subject = Int.random(in: 0...4, using: &random) == 0 ? "C-1" : "D-\(Int.random(in: 0..<20, using: &random))"
-            let result = shape.recipient.map { engine.share(subject: subject, fields: shape.fields, purpose: shape.purpose, recipient: $0, actor: shape.actor) }
+            let result = shape.recipient.map { engine.share(subject: subject, fields: shape.fields, purpose: shape.purpose, recipient: $0, recipientName: "Energie Noord B.V.", actor: shape.actor) }
                 ?? engine.read(subject: subject, fields: shape.fields, purpose: shape.purpose, actor: shape.actor)
             let action = shape.recipient == nil ? "read" : "share"
             for (dimension, key) in [("purpose", shape.purpose), ("actor", shape.actor), ("action", action)] { expected[dimension, default: [:]][key, default: 0] += 1 }

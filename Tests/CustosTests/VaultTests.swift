@@ -34,7 +34,7 @@ struct VaultTests {
         let fixture = try VaultFixture()
         try fixture.addDebtor("D-1", marker: "pa11")
         let result = fixture.engine.share(subject: "D-1", fields: ["person_name", "bank_account"], purpose: "P-DEBT-COLLECT",
-                                          recipient: "R-CLIENT", actor: "collections-service")
+                                          recipient: "R-CLIENT", recipientName: "Energie Noord B.V.", actor: "collections-service")
         #expect(result.decision.outcome == .partial)
         #expect(Set(result.values.keys) == ["person_name"])
     }

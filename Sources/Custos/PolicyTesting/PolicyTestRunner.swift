@@ -57,6 +57,11 @@ public struct PolicyTestRunner: Sendable {
         }
         for node in cases {
             let where_ = SourceLocation(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
+            if let (path, key) = PolicyTestShape.unknownKey(in: node, shape: PolicyTestShape.testCase) {
+                let at = SourceLocation(file: file, line: key.mark?.line ?? where_.line, column: key.mark?.column ?? where_.column)
+                report.errors.append(Diagnostic(.error, .unknownKey, "unknown key '\(path)'", at: at))
+                continue
+            }
             let testCase: PolicyTestCase
             do {
                 testCase = try YAMLDecoder().decode(PolicyTestCase.self, from: node)

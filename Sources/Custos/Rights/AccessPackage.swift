@@ -93,7 +93,7 @@ extension PrivacyEngine {
             let recipient = policy.policy.recipient(disclosure.recipient)
             let outside = disclosure.destination.map { !policy.policy.referenceData.isEEA($0) } ?? false
             return AccessPackage.RecipientEntry(
-                recipient: disclosure.recipient, name: recipient?.name ?? disclosure.recipient, role: recipient?.role.rawValue ?? "unknown",
+                recipient: disclosure.recipient, name: disclosure.recipientName ?? recipient?.name ?? disclosure.recipient, role: recipient?.role.rawValue ?? "unknown",
                 fields: disclosure.fields, at: disclosure.at, destination: disclosure.destination,
                 safeguard: outside ? Self.safeguardText(disclosure.mechanism, procedure: disclosure.procedure) : nil)
         }

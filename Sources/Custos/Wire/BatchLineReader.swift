@@ -159,7 +159,7 @@ enum BatchLineReader {
 
         mutating func decisionRequest(into request: inout DecisionRequest) -> Bool {
             var actor: String?, action: Action?, subject: String?, purpose: String?, fields: [String]?, recipient: String?
-            var destination: String?, procedure: String?, bulk: Bool?, foreignOrder: Bool?, review: HumanReview?, effect: DecisionEffect?, at: Instant?
+            var destination: String?, procedure: String?, bulk: Bool?, foreignOrder: Bool?, review: HumanReview?, effect: DecisionEffect?, at: Instant?, recipientName: String?
             let read = object(keys: Keys.request) { reader, key in
                 switch key {
                 case 0: actor = reader.string(); return actor != nil
@@ -174,7 +174,8 @@ enum BatchLineReader {
                 case 9: return reader.optional(&foreignOrder) { $0.bool() }
                 case 10: return reader.optional(&review) { $0.humanReview() }
                 case 11: return reader.optional(&effect) { $0.value(Values.effect) }
-                default: return reader.optional(&at) { $0.instant() }
+                case 12: return reader.optional(&at) { $0.instant() }
+                default: return reader.optional(&recipientName) { $0.string() }
                 }
             }
             guard read, let actor = actor.take() ?? defaultActor, let action, let purpose = purpose.take() else { return false }
@@ -184,6 +185,7 @@ enum BatchLineReader {
             request.purpose = purpose
             request.fields = fields.take() ?? []
             request.recipient = recipient.take()
+            request.recipientName = recipientName.take()
             request.destination = destination.take()
             request.procedure = procedure.take()
             request.bulk = bulk ?? false

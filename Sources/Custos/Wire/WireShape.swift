@@ -12,7 +12,7 @@ package indirect enum WireShape: Sendable {
     case any
 
     static let lineKeys = ["request", "facts", "at"]
-    static let requestKeys = ["actor", "action", "subject", "purpose", "fields", "recipient", "destination", "procedure", "bulk", "foreign-order", "review", "effect", "at"]
+    static let requestKeys = ["actor", "action", "subject", "purpose", "fields", "recipient", "destination", "procedure", "bulk", "foreign-order", "review", "effect", "at", "recipient-name"]
     static let reviewKeys = ["reviewer", "can-override", "at"]
     static let factsKeys = ["subject", "consents", "objections", "restrictions", "legal-holds", "events", "erased-fields", "fields", "transfers"]
     static let subjectKeys = ["id", "category", "kind", "consumer", "birth-date", "contract-party"]

@@ -3,7 +3,7 @@ internal import Yams
 extension PolicyDecoder {
     static let recipientKeys = [
         "name", "role", "country", "fields", "dpa", "sub-processors", "engaged-by", "arrangement",
-        "attributes", "transfer",
+        "attributes", "transfer", "named-per-disclosure",
     ]
 
     func recipient(_ id: Ref, _ node: Node) -> Recipient? {
@@ -35,7 +35,8 @@ extension PolicyDecoder {
             id: id, name: name, role: role, country: country,
             fields: o.node("fields").flatMap { reader.refs($0, what: "'fields' of \(what)") },
             dpa: dpa, subProcessors: o.refs("sub-processors"), engagedBy: o.ref("engaged-by"),
-            arrangement: o.string("arrangement"), attributes: o.strings("attributes"), transfer: transfer)
+            arrangement: o.string("arrangement"), attributes: o.strings("attributes"), transfer: transfer,
+            namedPerDisclosure: o.bool("named-per-disclosure"))
     }
 
     private func transferInstruments(_ node: Node, recipient: Ref) -> TransferInstruments? {

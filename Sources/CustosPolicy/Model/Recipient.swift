@@ -17,6 +17,10 @@ public struct Recipient: Sendable, Encodable {
     /// Attributes that adequacy scopes test, e.g. `commercial-organisation`.
     public var attributes: [String]
     public var transfer: TransferInstruments?
+    /// The policy names a kind of recipient ("the client who handed the claim over", "a
+    /// foreign lawyer"); each share must name the actual one, which access answers name
+    /// (CJEU C-154/21).
+    public var namedPerDisclosure: Bool = false
 }
 
 public enum RecipientCountry: Sendable, Hashable, Encodable, CustomStringConvertible {
