@@ -35,3 +35,56 @@ extension PrivacyEngine {
         try store.vault.liftRestriction(id: id, subjectInformedAt: informed, at: clock())
     }
 }
+
+// MARK: sub-processors (Art. 28(2))
+
+/// A sub-processor with its authorisation as the policy states it, the officer's records,
+/// and what holds at the instant asked.
+public struct SubProcessorStatus: Sendable {
+    public var recipient: String
+    public var name: String
+    public var engagedBy: String?
+    /// The policy's authorisation, e.g. "general since 2025-04-01, objection window 30 days".
+    public var policy: String
+    public var records: [StoredSubProcessorRecord]
+    public var holding: SafeguardHolding
+}
+
+/// A sub-processor record refused before anything is stored.
+public struct SubProcessorRefusal: Error, Sendable, CustomStringConvertible {
+    public var description: String
+}
+
+extension PrivacyEngine {
+    /// Records the controller's decision about a sub-processor: an objection within a
+    /// general authorisation's window, an approval, a withdrawal. From `effective` on, shares
+    /// to its processor follow it.
+    ///
+    /// ```swift
+    /// try engine.recordSubProcessor("R-CRM-SUPPORT", state: .objected, note: "support from outside the EEA", by: "officer")
+    /// ```
+    @discardableResult
+    public func recordSubProcessor(_ recipient: String, state: AuthorisationState, effective: Instant? = nil, note: String? = nil, by actor: String) throws -> Int64 {
+        guard let declared = policy.policy.recipient(recipient), declared.role == .subProcessor else {
+            let subs = policy.policy.recipients.filter { $0.role == .subProcessor }.map(\.id.id)
+            throw SubProcessorRefusal(description: "'\(recipient)' is not a sub-processor in the policy (sub-processors: \(subs.joined(separator: ", ")))")
+        }
+        let now = clock()
+        return try store.vault.recordSubProcessor(SubProcessorRecord(recipient: declared.id.id, state: state, at: effective ?? now), note: note, at: now, by: actor)
+    }
+
+    /// Every sub-processor of the policy and whether it is authorised at `instant` (now).
+    public func subProcessors(at instant: Instant? = nil) throws -> [SubProcessorStatus] {
+        let at = instant ?? clock()
+        let records = try store.vault.subProcessorRecords()
+        return policy.policy.recipients.filter { $0.role == .subProcessor }.map { sub in
+            let stated = sub.authorisation.map { authorisation in
+                "\(authorisation.kind.rawValue) since \(authorisation.since.map(\.description) ?? "?")"
+                    + (authorisation.objectionWindow.map { ", objection window \($0)" } ?? "")
+            } ?? "none"
+            let own = records.filter { $0.record.recipient == sub.id.id }
+            return SubProcessorStatus(recipient: sub.id.id, name: sub.name, engagedBy: sub.engagedBy?.id, policy: stated, records: own,
+                                      holding: sub.authorisation(records: own.map(\.record), at: at, on: policy.localDate(of: at)))
+        }
+    }
+}

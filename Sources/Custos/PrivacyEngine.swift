@@ -128,7 +128,13 @@ public final class PrivacyEngine: Sendable {
     private func gateShare(_ request: DecisionRequest, at: Instant, releaseValues: Bool) -> GatedResult {
         do {
             return try store.inWriteTransaction { transaction -> GatedResult in
-                let (decision, values) = evaluate(request, at: at, releaseValues: releaseValues) { (try transaction.facts(of: request.subject), nil) }
+                let (decision, values) = evaluate(request, at: at, releaseValues: releaseValues) {
+                    // What a processor receives reaches its sub-processors: their authorisation
+                    // records are facts of every share.
+                    var facts = try transaction.facts(of: request.subject)
+                    facts?.subProcessors = try transaction.subProcessorRecords()
+                    return (facts, nil)
+                }
                 let seq = try transaction.append(decision, at: at)
                 // A disclosure is what was released: only a share that hands values over
                 // records one (never `decide`), and only of the fields it actually released.
@@ -200,6 +206,8 @@ public final class PrivacyEngine: Sendable {
 
     static func mechanism(of decision: Decision) -> String? {
         let codes = Set(decision.codes)
+        // The recipient's own mechanism: an EEA recipient's sub-processors abroad add theirs.
+        if codes.contains(.intraEEA) { return "intra-eea" }
         if codes.contains(.transferDerogationLegalClaims) { return "art-49-1-e" }
         if codes.contains(.transferDPF) { return "adequacy-dpf" }
         if codes.contains(.transferAdequacy) { return "adequacy" }

@@ -117,3 +117,56 @@ struct RestrictionLift: ParsableCommand {
         do { try engine.liftRestriction(id: id, subjectInformedAt: informed); try answer(global.output, ["restriction #\(id) lifted"], json: ["restriction": id, "lifted": true, "subject-informed-at": informed.description]) } catch { throw ExitStatus.report(error) }
     }
 }
+
+struct SubProcessorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "subprocessor", abstract: "Record and list sub-processor authorisations (Art. 28(2)).",
+        discussion: "The policy states how each sub-processor is authorised (specific, or general with an objection window); the officer's records (an objection, an early approval, a withdrawal) are kept in the vault and decide from their date on. A share to a processor is refused while any of its sub-processors is not authorised.\n\nExamples:\n  custos subprocessor list\n  custos subprocessor record --recipient R-CRM-SUPPORT --state objected \\\n      --note \"support from outside the EEA\"",
+        subcommands: [SubProcessorList.self, SubProcessorRecordCommand.self])
+}
+
+struct SubProcessorList: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "Each sub-processor, its authorisation and whether it holds now.",
+        discussion: "Example:\n  custos subprocessor list -o json")
+    @OptionGroup var global: GlobalOptions
+    func run() throws {
+        let engine = try global.openEngine()
+        do {
+            let statuses = try engine.subProcessors()
+            let lines = statuses.map { status in
+                let holds: String = switch status.holding { case .holds: "authorised"; case let .fails(why): "NOT authorised: \(why)" }
+                return "\(status.recipient) (\(status.name)), engaged by \(status.engagedBy ?? "?"): policy \(status.policy); \(status.records.count) record\(status.records.count == 1 ? "" : "s"); \(holds)"
+            }
+            try answer(global.output, lines.isEmpty ? ["the policy declares no sub-processors"] : lines, json: ["sub-processors": statuses.map { status in
+                ["recipient": status.recipient, "engaged-by": status.engagedBy ?? "", "policy": status.policy, "authorised": status.holding.holds,
+                 "records": status.records.map { ["id": $0.id, "state": $0.record.state.rawValue, "at": $0.record.at.description] as [String: Any] }] as [String: Any]
+            }])
+        } catch { throw ExitStatus.report(error) }
+    }
+}
+
+struct SubProcessorRecordCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "record", abstract: "Record an objection, approval or withdrawal for a sub-processor.",
+        discussion: "Example:\n  custos subprocessor record --recipient R-CRM-SUPPORT --state authorised")
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "The sub-processor, as the policy declares it.") var recipient: String
+    @Option(help: ArgumentHelp("authorised, objected or withdrawn.", valueName: "state")) var state: String
+    @Option(help: "Effective from this instant, ISO 8601 with offset (default now).") var at: String?
+    @Option(help: "Why, for the record (no personal data).") var note: String?
+
+    func validate() throws {
+        guard AuthorisationState(rawValue: state) != nil else { throw ValidationError("--state must be authorised, objected or withdrawn") }
+        if let at, Instant(iso8601: at) == nil { throw ValidationError("--at must be an ISO 8601 instant with offset, e.g. 2025-04-15T12:00:00+02:00") }
+    }
+
+    func run() throws {
+        let engine = try global.openEngine()
+        do {
+            let id = try engine.recordSubProcessor(recipient, state: AuthorisationState(rawValue: state)!, effective: at.flatMap(Instant.init(iso8601:)),
+                                                   note: note, by: operatingSystemUser)
+            try answer(global.output, ["sub-processor record #\(id): \(recipient) \(state)"], json: ["record": id, "recipient": recipient, "state": state])
+        } catch let refusal as SubProcessorRefusal {
+            StandardError.error(refusal.description)
+            throw ExitStatus.usage
+        } catch { throw ExitStatus.report(error) }
+    }
+}

@@ -38,7 +38,46 @@ extension Evaluation {
             }
         }
         transfer(to: compiledRecipient)
+        remoteAccess(compiledRecipient, via: nil)
+        if recipient.role == .processor {
+            for reference in recipient.subProcessors {
+                guard let subId = policy.recipients.id(reference.id) else { continue }
+                subProcessor(policy.compiledRecipients[subId], of: name)
+            }
+        }
         oblige(.recordDisclosure)
+    }
+
+    /// Art. 28(2), Chapter V: what a processor receives reaches its sub-processors, so each
+    /// must be authorised on the date, work under an agreement that holds, and sit (with any
+    /// staff who reach the data remotely) where a Chapter V mechanism carries the data.
+    private mutating func subProcessor(_ compiled: CompiledRecipient, of processor: String) {
+        let sub = compiled.recipient
+        let name = sub.id.id
+        if case let .fails(why) = authorisation(of: sub) {
+            blockAll(.subprocessorNotAuthorised, "'\(processor)' passes the data to sub-processor '\(name)', which is not authorised on \(date): \(why) (Art. 28(2))")
+        }
+        if let dpa = sub.dpa, case let .fails(why) = dpa.holding(on: date) {
+            blockAll(.processorAgreementMissing, "the agreement \(dpa.reference) with sub-processor '\(name)' of '\(processor)' does not hold on \(date): \(why)")
+        } else if sub.dpa == nil {
+            blockAll(.processorAgreementMissing, "sub-processor '\(name)' of '\(processor)' has no Art. 28(4) agreement")
+        }
+        if case let .fixed(country) = sub.country, !policy.isEEA(country) {
+            transfer(to: compiled, destination: country, via: "sub-processor '\(name)' of '\(processor)'")
+        }
+        remoteAccess(compiled, via: "sub-processor '\(name)' of '\(processor)'")
+    }
+
+    /// Staff who reach the data from a third country make a transfer there (EDPB 05/2021).
+    private mutating func remoteAccess(_ compiled: CompiledRecipient, via: String?) {
+        let recipient = compiled.recipient
+        for country in recipient.accessFrom where !policy.isEEA(country) {
+            transfer(to: compiled, destination: country, via: "remote access from \(country) by staff of \(via ?? "'\(recipient.id.id)'")")
+        }
+    }
+
+    func authorisation(of sub: Recipient) -> SafeguardHolding {
+        sub.authorisation(records: facts.subProcessors, at: at, on: date)
     }
 
     private mutating func processorAgreement(_ rules: CompiledRecipient) {
@@ -53,10 +92,14 @@ extension Evaluation {
             return
         }
         if recipient.role == .subProcessor {
-            let authorised = recipient.engagedBy.flatMap { policy.recipients.id($0.id) }
+            let listed = recipient.engagedBy.flatMap { policy.recipients.id($0.id) }
                 .map { policy.compiledRecipients[$0].subProcessors.contains(policy.recipients.id(name) ?? -1) } ?? false
-            if !authorised {
+            if !listed {
                 blockAll(.subprocessorNotAuthorised, "sub-processor '\(name)' is not authorised by its processor's agreement")
+                return
+            }
+            if case let .fails(why) = authorisation(of: recipient) {
+                blockAll(.subprocessorNotAuthorised, "sub-processor '\(name)' is not authorised on \(date): \(why) (Art. 28(2))")
                 return
             }
         }

@@ -27,6 +27,15 @@ extension Evaluation {
             inform(.intraEEA, "\(destination) is in the EEA: no Chapter V transfer")
             return
         }
+        transfer(to: compiled, destination: destination, via: nil)
+    }
+
+    /// A transfer to `destination`, a third country: the recipient's own, or (`via`) where a
+    /// sub-processor sits or staff reach the data remotely.
+    mutating func transfer(to compiled: CompiledRecipient, destination: String, via: String?) {
+        let recipient = compiled.recipient
+        let name = recipient.id.id
+        let through = via.map { " (\($0))" } ?? ""
         if request.foreignOrder {
             blockAll(.art48ForeignOrderNotBasis, "an order of a court or authority of \(destination) is not on its own a ground for transfer")
             return
@@ -82,7 +91,7 @@ extension Evaluation {
         // The step ended without a lawful mechanism: say so beside the refusals that explain
         // why (gdpr.md §15: every reason).
         if !refusals.contains(where: { $0.0 == .transferNoMechanism }) {
-            refusals.append((.transferNoMechanism, "no adequacy decision, safeguard or derogation carries a transfer to '\(name)' in \(destination)"))
+            refusals.append((.transferNoMechanism, "no adequacy decision, safeguard or derogation carries a transfer to '\(name)' in \(destination)\(through)"))
         }
         for (code, explanation) in refusals { blockAll(code, explanation) }
     }

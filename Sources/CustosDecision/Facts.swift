@@ -16,13 +16,18 @@ public struct Facts: Sendable, Hashable, Codable {
     public var fields: [FieldProvenance]
     /// Earlier derogation transfers, for the "occasional" limit.
     public var transfers: [TransferRecord]
+    /// The officer's records about sub-processor authorisations (the controller's, not the
+    /// subject's): an objection within a general authorisation's window, an approval.
+    public var subProcessors: [SubProcessorRecord]
 
     @inlinable
     public init(
         subject: SubjectFacts?, consents: [ConsentRecord] = [], objections: [Objection] = [],
         restrictions: [Restriction] = [], legalHolds: [LegalHold] = [], events: [LifecycleEventFact] = [],
-        erasedFields: [String] = [], fields: [FieldProvenance] = [], transfers: [TransferRecord] = []
+        erasedFields: [String] = [], fields: [FieldProvenance] = [], transfers: [TransferRecord] = [],
+        subProcessors: [SubProcessorRecord] = []
     ) {
+        self.subProcessors = subProcessors
         self.subject = subject
         self.consents = consents
         self.objections = objections
@@ -36,7 +41,7 @@ public struct Facts: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case subject, consents, objections, restrictions, legalHolds = "legal-holds", events
-        case erasedFields = "erased-fields", fields, transfers
+        case erasedFields = "erased-fields", fields, transfers, subProcessors = "sub-processors"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -50,6 +55,7 @@ public struct Facts: Sendable, Hashable, Codable {
         erasedFields = try c.decodeIfPresent([String].self, forKey: .erasedFields) ?? []
         fields = try c.decodeIfPresent([FieldProvenance].self, forKey: .fields) ?? []
         transfers = try c.decodeIfPresent([TransferRecord].self, forKey: .transfers) ?? []
+        subProcessors = try c.decodeIfPresent([SubProcessorRecord].self, forKey: .subProcessors) ?? []
     }
 }
 
@@ -337,6 +343,20 @@ public struct FieldProvenance: Sendable, Hashable, Codable {
 }
 
 /// A past share outside the EEA under an Art. 49 derogation.
+/// The officer's record that a sub-processor is authorised, objected to, or withdrawn from
+/// `at` on; the latest record up to a decision's instant overrides the policy's authorisation.
+public struct SubProcessorRecord: Sendable, Hashable, Codable {
+    public var recipient: String
+    public var state: AuthorisationState
+    public var at: Instant
+
+    public init(recipient: String, state: AuthorisationState, at: Instant) {
+        self.recipient = recipient
+        self.state = state
+        self.at = at
+    }
+}
+
 public struct TransferRecord: Sendable, Hashable, Codable {
     public var recipient: String
     public var destination: String?

@@ -73,6 +73,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
     // Recipients and transfers
     case processorWithoutDPA = "PROCESSOR_WITHOUT_DPA"
     case subProcessorWithoutProcessor = "SUB_PROCESSOR_WITHOUT_PROCESSOR"
+    case subProcessorWithoutAuthorisation = "SUB_PROCESSOR_WITHOUT_AUTHORISATION"
     case thirdCountryWithoutInstrument = "THIRD_COUNTRY_WITHOUT_INSTRUMENT"
     case dpaScopeExcludesPurpose = "DPA_SCOPE_EXCLUDES_PURPOSE"
     // Warnings

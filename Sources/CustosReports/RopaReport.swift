@@ -90,9 +90,10 @@ public enum RopaReport {
 
         let reference = policy.referenceData
         let transferRows = policy.recipients.compactMap { recipient -> [String]? in
+            // Remote access from a third country is a transfer too (EDPB 05/2021).
             let outside: Bool
             switch recipient.country {
-            case let .fixed(country): outside = !reference.isEEA(country)
+            case let .fixed(country): outside = !reference.isEEA(country) || recipient.accessFrom.contains { !reference.isEEA($0) }
             case .perDisclosure: outside = true
             }
             guard outside else { return nil }
@@ -102,7 +103,9 @@ public enum RopaReport {
                 derogation = "Art. 49(1)(\(found.ground.rawValue.split(separator: "-").last ?? "?"))" +
                     (found.occasional.map { ", occasional: at most \($0.max) per \($0.per)" } ?? "")
             }
-            return [recipient.id.id, recipient.name, recipient.country.description, mechanisms.isEmpty ? "none declared" : mechanisms.joined(separator: "; "), derogation]
+            let remote = recipient.accessFrom.filter { !reference.isEEA($0) }
+            let country = recipient.country.description + (remote.isEmpty ? "" : " (remote access from \(remote.joined(separator: ", ")))")
+            return [recipient.id.id, recipient.name, country, mechanisms.isEmpty ? "none declared" : mechanisms.joined(separator: "; "), derogation]
         }
         sections.append(ReportSection(id: "transfers", title: "Transfers to third countries (Art. 30(1)(e))",
                                       notes: transferRows.isEmpty ? ["The policy declares no recipient outside the EEA."] : [],

@@ -49,7 +49,7 @@ public enum TransfersReport {
         }
         // The instruments as the evaluator judges them on the period's last day.
         let safeguardRows = policy.policy.recipients.compactMap { recipient -> [String]? in
-            if case let .fixed(country) = recipient.country, reference.isEEA(country) { return nil }
+            if case let .fixed(country) = recipient.country, reference.isEEA(country), !recipient.accessFrom.contains(where: { !reference.isEEA($0) }) { return nil }
             let mechanisms = SafeguardStates.mechanisms(of: recipient, on: end, reference: reference)
             return [recipient.id.id, recipient.name, recipient.country.description, mechanisms.isEmpty ? "none declared" : mechanisms.joined(separator: "; ")]
         }

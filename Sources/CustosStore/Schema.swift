@@ -143,6 +143,15 @@ enum Schema {
             // predate the rule.
             try db.execute(sql: "ALTER TABLE disclosures ADD COLUMN recipient_name TEXT")
         }
+        migrator.registerMigration("v9-subprocessor-records") { db in
+            // The officer's records about sub-processor authorisations (Art. 28(2)): an
+            // objection within a general authorisation's window, an approval, a withdrawal.
+            try db.execute(sql: """
+            CREATE TABLE subprocessor_records (
+                id INTEGER PRIMARY KEY, recipient TEXT NOT NULL, state TEXT NOT NULL, at INTEGER NOT NULL, note TEXT,
+                recorded_by TEXT NOT NULL, recorded_at INTEGER NOT NULL)
+            """)
+        }
         return migrator
     }
 

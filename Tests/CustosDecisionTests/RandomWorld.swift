@@ -81,7 +81,11 @@ struct RandomWorld {
                                                                        purposes: subset(purposes, 0.7).map(ref), fields: subset(fields, 0.7).map(ref)) : nil,
                 subProcessors: subset(recipients, 0.3).map(ref), engagedBy: role == .subProcessor ? ref(pick(recipients)) : nil,
                 arrangement: nil, attributes: subset(["commercial-organisation", "fsc-supervised-credit-information"], 0.4),
-                transfer: transfer.isEmpty ? nil : transfer, namedPerDisclosure: chance(0.2))
+                transfer: transfer.isEmpty ? nil : transfer, namedPerDisclosure: chance(0.2),
+                authorisation: role == .subProcessor && chance(0.85)
+                    ? SubProcessorAuthorisation(kind: pick(AuthorisationKind.allCases), since: chance(0.9) ? date(2023...2026) : nil,
+                                                objectionWindow: chance(0.8) ? CalendarDuration(int(14...60), .day) : nil) : nil,
+                accessFrom: chance(0.15) ? subset(["IN", "US", "BE"], 0.5) : [])
         }
         policy.purposes = purposes.map { id in
             var chosenSubjects = subset(subjects, 0.6)
@@ -169,6 +173,9 @@ struct RandomWorld {
         for _ in 0..<int(0...4) {
             facts.transfers.append(TransferRecord(recipient: pick(policy.recipients.map(\.id.id)), destination: pick(Self.countries),
                                                   procedure: chance(0.9) ? pick(["X1", "X2", "X3", "X4"]) : nil, at: instant()))
+        }
+        for recipient in policy.recipients where recipient.role == .subProcessor && chance(0.3) {
+            facts.subProcessors.append(SubProcessorRecord(recipient: recipient.id.id, state: pick(AuthorisationState.allCases), at: instant()))
         }
         return facts
     }

@@ -382,7 +382,7 @@ struct ReferenceEvaluator {
             state.all(.recipientNotDeclared)
         }
         if recipient.role == .processor || recipient.role == .subProcessor {
-            processor(&state, recipient, purpose: purpose, date: date)
+            processor(&state, recipient, purpose: purpose, facts: facts, at: at, date: date)
         }
         guard declared else { return }
         if let allowed = recipient.fields {
@@ -391,15 +391,47 @@ struct ReferenceEvaluator {
             }
         }
         transfer(&state, recipient, request: request, facts: facts, at: at, date: date)
+        for country in recipient.accessFrom where !policy.referenceData.eea.contains(country) {
+            thirdCountryTransfer(&state, recipient, destination: country, request: request, facts: facts, at: at, date: date)
+        }
+        if recipient.role == .processor {
+            for reference in recipient.subProcessors {
+                guard let sub = policy.recipients.first(where: { $0.id.id == reference.id }) else { continue }
+                if !authorised(sub, facts: facts, at: at, date: date) { state.all(.subprocessorNotAuthorised) }
+                if let dpa = sub.dpa {
+                    let holds = dpa.status == .active && (dpa.signed.map { !(date < $0) } ?? true) && (dpa.expires.map { !($0 < date) } ?? true)
+                    if !holds { state.all(.processorAgreementMissing) }
+                } else {
+                    state.all(.processorAgreementMissing)
+                }
+                if case let .fixed(country) = sub.country, !policy.referenceData.eea.contains(country) {
+                    thirdCountryTransfer(&state, sub, destination: country, request: request, facts: facts, at: at, date: date)
+                }
+                for country in sub.accessFrom where !policy.referenceData.eea.contains(country) {
+                    thirdCountryTransfer(&state, sub, destination: country, request: request, facts: facts, at: at, date: date)
+                }
+            }
+        }
         state.obligations.append(.recordDisclosure)
     }
 
-    private func processor(_ state: inout State, _ recipient: Recipient, purpose: Purpose, date: LocalDate) {
+    /// gdpr.md §10: the officer's latest record decides; else the policy's authorisation.
+    private func authorised(_ sub: Recipient, facts: Facts, at: Instant, date: LocalDate) -> Bool {
+        let records = facts.subProcessors.filter { $0.recipient == sub.id.id && !(at < $0.at) }
+        if let latest = records.reversed().max(by: { $0.at < $1.at }) { return latest.state == .authorised }
+        guard let authorisation = sub.authorisation, let since = authorisation.since else { return false }
+        if authorisation.kind == .specific { return !(date < since) }
+        guard let window = authorisation.objectionWindow else { return false }
+        return since.adding(window) < date
+    }
+
+    private func processor(_ state: inout State, _ recipient: Recipient, purpose: Purpose, facts: Facts, at: Instant, date: LocalDate) {
         guard let dpa = recipient.dpa, dpa.status == .active, dpa.signed.map({ !(date < $0) }) ?? true,
               dpa.expires.map({ !($0 < date) }) ?? true else { state.all(.processorAgreementMissing); return }
         if recipient.role == .subProcessor {
             let processor = recipient.engagedBy.flatMap { ref in policy.recipients.first { $0.id.id == ref.id } }
             if !(processor?.subProcessors.contains { $0.id == recipient.id.id } ?? false) { state.all(.subprocessorNotAuthorised); return }
+            if !authorised(recipient, facts: facts, at: at, date: date) { state.all(.subprocessorNotAuthorised); return }
         }
         guard dpa.purposes.contains(where: { $0.id == purpose.id.id }) else { state.all(.processorScopeExceeded); return }
         var outside = 0
@@ -420,8 +452,12 @@ struct ReferenceEvaluator {
             guard let given = request.destination else { state.all(.transferNoMechanism); return }
             destination = given
         }
+        if policy.referenceData.eea.contains(destination) { state.all(.intraEEA); return }
+        thirdCountryTransfer(&state, recipient, destination: destination, request: request, facts: facts, at: at, date: date)
+    }
+
+    private func thirdCountryTransfer(_ state: inout State, _ recipient: Recipient, destination: String, request: DecisionRequest, facts: Facts, at: Instant, date: LocalDate) {
         let data = policy.referenceData
-        if data.eea.contains(destination) { state.all(.intraEEA); return }
         if request.foreignOrder { state.all(.art48ForeignOrderNotBasis); return }
         var refusals: [ReasonCode] = []
         if let decision = data.adequacy.first(where: { $0.country == destination }) {

@@ -106,8 +106,11 @@ struct ReportTests {
             #expect(recipients.rows.first { $0[1] == recipient.id.id }?[2] == recipient.name)
             #expect(recipients.rows.first { $0[1] == recipient.id.id }?[0] == recipient.role.rawValue, "listed by category")
         }
+        // Remote access from a third country is a transfer too (EDPB 05/2021).
         let outsideEEA = policy.recipients.filter { recipient in
-            if case let .fixed(country) = recipient.country { !policy.referenceData.isEEA(country) } else { true }
+            if case let .fixed(country) = recipient.country {
+                !policy.referenceData.isEEA(country) || recipient.accessFrom.contains { !policy.referenceData.isEEA($0) }
+            } else { true }
         }
         let transfers = try #require(table("transfers"))
         #expect(transfers.rows.map { $0[0] } == outsideEEA.map(\.id.id))

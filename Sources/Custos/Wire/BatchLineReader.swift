@@ -109,6 +109,7 @@ enum BatchLineReader {
         static let lifecycleEvent = Interner(WireShape.lifecycleEventKeys)
         static let provenance = Interner(WireShape.provenanceKeys)
         static let transfer = Interner(WireShape.transferKeys)
+        static let subProcessor = Interner(WireShape.subProcessorKeys)
     }
 
     /// The values of the enumerations a line may hold, matched as bytes: no string is made
@@ -122,6 +123,7 @@ enum BatchLineReader {
         static let consentGiver = ValueTable([ConsentGiver.subject, .parent, .guardian, .agent])
         static let objectionKind = ValueTable(ObjectionKind.allCases)
         static let objectionAssessment = ValueTable([ObjectionAssessment.pending, .upheld, .overridden])
+        static let authorisationState = ValueTable(AuthorisationState.allCases)
     }
 
     /// The raw values of an enumeration, looked up by their bytes, with their cases.
@@ -212,6 +214,7 @@ enum BatchLineReader {
         mutating func facts(into facts: inout Facts) -> Bool {
             var subject: SubjectFacts?, consents: [ConsentRecord]?, objections: [Objection]?, restrictions: [Restriction]?
             var holds: [LegalHold]?, events: [LifecycleEventFact]?, erased: [String]?, fields: [FieldProvenance]?, transfers: [TransferRecord]?
+            var subProcessors: [SubProcessorRecord]?
             let read = object(keys: Keys.facts) { reader, key in
                 switch key {
                 case 0: return reader.optional(&subject) { $0.subjectFacts() }
@@ -222,7 +225,8 @@ enum BatchLineReader {
                 case 5: return reader.optional(&events) { $0.list { $0.lifecycleEvent() } }
                 case 6: return reader.optional(&erased) { $0.strings() }
                 case 7: return reader.optional(&fields) { $0.list { $0.provenance() } }
-                default: return reader.optional(&transfers) { $0.list { $0.transfer() } }
+                case 8: return reader.optional(&transfers) { $0.list { $0.transfer() } }
+                default: return reader.optional(&subProcessors) { $0.list { $0.subProcessorRecord() } }
                 }
             }
             guard read else { return false }
@@ -235,6 +239,7 @@ enum BatchLineReader {
             facts.erasedFields = erased.take() ?? []
             facts.fields = fields.take() ?? []
             facts.transfers = transfers.take() ?? []
+            facts.subProcessors = subProcessors.take() ?? []
             return true
         }
 
@@ -385,6 +390,19 @@ enum BatchLineReader {
             }
             guard read, let recipient, let at else { return nil }
             return TransferRecord(recipient: recipient, destination: destination, procedure: procedure, at: at)
+        }
+
+        mutating func subProcessorRecord() -> SubProcessorRecord? {
+            var recipient: String?, state: AuthorisationState?, at: Instant?
+            let read = object(keys: Keys.subProcessor) { reader, key in
+                switch key {
+                case 0: recipient = reader.string(); return recipient != nil
+                case 1: state = reader.value(Values.authorisationState); return state != nil
+                default: at = reader.instant(); return at != nil
+                }
+            }
+            guard read, let recipient, let state, let at else { return nil }
+            return SubProcessorRecord(recipient: recipient, state: state, at: at)
         }
 
         // MARK: structure

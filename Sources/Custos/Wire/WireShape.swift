@@ -14,7 +14,7 @@ package indirect enum WireShape: Sendable {
     static let lineKeys = ["request", "facts", "at"]
     static let requestKeys = ["actor", "action", "subject", "purpose", "fields", "recipient", "destination", "procedure", "bulk", "foreign-order", "review", "effect", "at", "recipient-name"]
     static let reviewKeys = ["reviewer", "can-override", "at"]
-    static let factsKeys = ["subject", "consents", "objections", "restrictions", "legal-holds", "events", "erased-fields", "fields", "transfers"]
+    static let factsKeys = ["subject", "consents", "objections", "restrictions", "legal-holds", "events", "erased-fields", "fields", "transfers", "sub-processors"]
     static let subjectKeys = ["id", "category", "kind", "consumer", "birth-date", "contract-party"]
     static let consentRecordKeys = ["purpose", "notice", "events"]
     static let consentEventKeys = ["state", "at", "method", "channel", "by", "pre-ticked", "conditional-on-service", "parental-authorisation", "evidence", "age-at-consent"]
@@ -25,6 +25,7 @@ package indirect enum WireShape: Sendable {
     static let lifecycleEventKeys = ["event", "date"]
     static let provenanceKeys = ["field", "collected", "collected-for", "source", "kept-for"]
     static let transferKeys = ["recipient", "destination", "procedure", "at"]
+    static let subProcessorKeys = ["recipient", "state", "at"]
 
     /// Scalars for every key but the ones given a shape.
     private static func object(_ keys: [String], _ nested: [String: WireShape] = [:]) -> WireShape {
@@ -43,6 +44,7 @@ package indirect enum WireShape: Sendable {
         "erased-fields": .scalars,
         "fields": .list(object(provenanceKeys, ["collected-for": .scalars, "kept-for": .scalars])),
         "transfers": .list(object(transferKeys)),
+        "sub-processors": .list(object(subProcessorKeys)),
     ])
 
     static let batchLine = object(lineKeys, ["request": request, "facts": facts])

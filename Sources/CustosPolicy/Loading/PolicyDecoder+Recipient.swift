@@ -3,7 +3,7 @@ internal import Yams
 extension PolicyDecoder {
     static let recipientKeys = [
         "name", "role", "country", "fields", "dpa", "sub-processors", "engaged-by", "arrangement",
-        "attributes", "transfer", "named-per-disclosure",
+        "attributes", "transfer", "named-per-disclosure", "authorisation", "access-from",
     ]
 
     func recipient(_ id: Ref, _ node: Node) -> Recipient? {
@@ -36,7 +36,20 @@ extension PolicyDecoder {
             fields: o.node("fields").flatMap { reader.refs($0, what: "'fields' of \(what)") },
             dpa: dpa, subProcessors: o.refs("sub-processors"), engagedBy: o.ref("engaged-by"),
             arrangement: o.string("arrangement"), attributes: o.strings("attributes"), transfer: transfer,
-            namedPerDisclosure: o.bool("named-per-disclosure"))
+            namedPerDisclosure: o.bool("named-per-disclosure"),
+            authorisation: o.node("authorisation").flatMap { authorisation($0, recipient: id) },
+            accessFrom: o.strings("access-from"))
+    }
+
+    /// `authorisation: {kind: specific, since: 2024-01-10}` or
+    /// `{kind: general, since: 2025-05-01, objection-window: 30 days}`.
+    private func authorisation(_ node: Node, recipient: Ref) -> SubProcessorAuthorisation? {
+        let what = "'authorisation' of recipient '\(recipient)'"
+        guard let o = reader.object(node, what: what, keys: ["kind", "since", "objection-window"]) else { return nil }
+        guard let kind: AuthorisationKind = o.required("kind").flatMap({ reader.enumeration($0, what: "'kind' of \(what)") }) else { return nil }
+        let since = o.required("since").flatMap { reader.date($0, what: "'since' of \(what)") }
+        let window = kind == .general ? o.required("objection-window").flatMap { reader.duration($0, what: "'objection-window' of \(what)") } : o.duration("objection-window")
+        return SubProcessorAuthorisation(kind: kind, since: since, objectionWindow: window)
     }
 
     private func transferInstruments(_ node: Node, recipient: Ref) -> TransferInstruments? {

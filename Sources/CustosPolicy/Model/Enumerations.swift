@@ -110,6 +110,20 @@ public enum CertificationStatus: String, PolicyEnumeration {
     case active, lapsed, withdrawn
 }
 
+/// How the controller authorised a sub-processor (Art. 28(2)).
+public enum AuthorisationKind: String, PolicyEnumeration {
+    /// Named and approved by the controller.
+    case specific
+    /// Under a general written authorisation: the processor notified the controller, who may
+    /// object within a window.
+    case general
+}
+
+/// The officer's record of a sub-processor authorisation (the vault's, not the policy's).
+public enum AuthorisationState: String, PolicyEnumeration {
+    case authorised, objected, withdrawn
+}
+
 /// Status of a processor agreement.
 public enum AgreementStatus: String, PolicyEnumeration {
     case active, terminated

@@ -21,6 +21,21 @@ public struct Recipient: Sendable, Encodable {
     /// foreign lawyer"); each share must name the actual one, which access answers name
     /// (CJEU C-154/21).
     public var namedPerDisclosure: Bool = false
+    /// For a sub-processor: the controller's authorisation (Art. 28(2)).
+    public var authorisation: SubProcessorAuthorisation?
+    /// Third countries from which the recipient's staff reach the data remotely: each is a
+    /// Chapter V transfer, checked like one to the recipient's own country.
+    public var accessFrom: [String] = []
+}
+
+/// A sub-processor's authorisation as the policy states it; the officer's later records
+/// (an objection, an early approval) are facts from the vault.
+public struct SubProcessorAuthorisation: Sendable, Encodable {
+    public var kind: AuthorisationKind
+    /// Specific: the day it was given. General: the day the processor notified the controller.
+    public var since: LocalDate?
+    /// General only: how long the controller may object after the notification.
+    public var objectionWindow: CalendarDuration?
 }
 
 public enum RecipientCountry: Sendable, Hashable, Encodable, CustomStringConvertible {

@@ -204,6 +204,11 @@ struct PolicyValidator {
             } else {
                 sink.error(.subProcessorWithoutProcessor, "\(name) is a sub-processor but names no processor under 'engaged-by'", at: recipient.id.location)
             }
+            if recipient.authorisation == nil {
+                sink.warning(.subProcessorWithoutAuthorisation, "\(name) has no 'authorisation' (specific, or general with an objection window): shares to its processor will be refused until the officer records one (Art. 28(2))", at: recipient.id.location)
+            }
+        } else if recipient.authorisation != nil {
+            sink.error(.invalidValue, "\(name) is not a sub-processor; only a sub-processor has an 'authorisation' (Art. 28(2))", at: recipient.id.location)
         }
         validateTransfer(recipient, name: name)
     }
@@ -215,22 +220,35 @@ struct PolicyValidator {
                 sink.warning(.transferWithoutTIA, "the \(instrument) of \(name) has no 'tia'; transfers under it will be denied (Schrems II)", at: recipient.id.location)
             }
         }
-        let data = policy.referenceData
         switch recipient.country {
         case .perDisclosure:
             if instruments.isEmpty {
                 sink.warning(.thirdCountryWithoutInstrument, "\(name) receives data in countries given per disclosure but has no transfer instrument; only EEA and adequate destinations will be permitted", at: recipient.id.location)
             }
         case let .fixed(country):
-            guard !data.isEEA(country) else { return }
-            let adequacy = data.adequacyDecision(for: country)
-            let adequacyNeedsDPF = adequacy?.requires.contains("dpf-certified") ?? false
-            let covered = (adequacy != nil && !adequacyNeedsDPF) || (adequacyNeedsDPF && instruments.dpf != nil)
-                || instruments.scc != nil || instruments.bcr != nil || instruments.derogation != nil
-            if !covered {
-                let why = adequacyNeedsDPF ? "adequacy for \(country) needs a DPF certification ('transfer: dpf')" : "\(country) has no adequacy decision"
-                sink.error(.thirdCountryWithoutInstrument, "\(name) is in \(country), outside the EEA, with no transfer instrument: \(why); add SCC, BCR or a derogation (Art. 44-49)", at: recipient.id.location)
+            thirdCountry(country, of: recipient, name: name, instruments: instruments, how: "is in")
+        }
+        for country in recipient.accessFrom {
+            guard country.count == 2, country.allSatisfy({ $0.isASCII && $0.isUppercase }) else {
+                sink.error(.invalidValue, "'access-from' of \(name) must list ISO 3166 alpha-2 codes, found '\(country)'", at: recipient.id.location)
+                continue
             }
+            thirdCountry(country, of: recipient, name: name, instruments: instruments, how: "is reached remotely from")
+        }
+    }
+
+    /// A third country the recipient's data goes to (where it sits, or where its staff reach
+    /// it from) needs adequacy or an instrument.
+    private func thirdCountry(_ country: String, of recipient: Recipient, name: String, instruments: TransferInstruments, how: String) {
+        let data = policy.referenceData
+        guard !data.isEEA(country) else { return }
+        let adequacy = data.adequacyDecision(for: country)
+        let adequacyNeedsDPF = adequacy?.requires.contains("dpf-certified") ?? false
+        let covered = (adequacy != nil && !adequacyNeedsDPF) || (adequacyNeedsDPF && instruments.dpf != nil)
+            || instruments.scc != nil || instruments.bcr != nil || instruments.derogation != nil
+        if !covered {
+            let why = adequacyNeedsDPF ? "adequacy for \(country) needs a DPF certification ('transfer: dpf')" : "\(country) has no adequacy decision"
+            sink.error(.thirdCountryWithoutInstrument, "\(name) \(how) \(country), outside the EEA, with no transfer instrument: \(why); add SCC, BCR or a derogation (Art. 44-49)", at: recipient.id.location)
         }
     }
 
