@@ -36,7 +36,6 @@ struct PolicyCorpusTests {
         let expected = Set((Self.cases(in: RepositoryPaths.seedPolicyTests) + Self.cases(in: RepositoryPaths.edgePolicy + "/tests"))
             .flatMap(\.expect.reasons))
         let coveredElsewhere: Set<ReasonCode> = [
-            .subprocessorNotAuthorised,   // DefenceInDepthTests: the validator rejects such a policy
             .cookieConsentRequired,       // DefenceInDepthTests: the validator rejects such a policy
             .engineError,                 // CLI: an unreadable batch line
             .fieldUnreadable,             // VaultTests: a ciphertext that fails to open
