@@ -85,7 +85,7 @@ extension PrivacyEngine {
         var outcomes: [ConsentOutcome] = []
         var accepted: [ConsentLedgerEvent] = []
         for purposeId in grant.purposes {
-            switch check(grant, purposeId: purposeId, category: subject.category, birthDate: birthDate, effective: effective) {
+            switch check(grant, purposeId: purposeId, categories: subject.categories, birthDate: birthDate, effective: effective) {
             case let .failure(refusal):
                 try store.vault.recordConsentRefusal(ConsentRefusal(subject: grant.subject, purpose: purposeId, code: refusal.code, at: now), by: actor)
                 outcomes.append(.refused(purpose: purposeId, code: refusal.code, message: refusal.message))
@@ -121,12 +121,12 @@ extension PrivacyEngine {
     }
 
     /// The door: the notice version the consent is given under, or why it is refused.
-    private func check(_ grant: ConsentGrant, purposeId: String, category: String, birthDate: LocalDate?, effective: Instant) -> Result<NoticeVersion, Refusal> {
+    private func check(_ grant: ConsentGrant, purposeId: String, categories: [String], birthDate: LocalDate?, effective: Instant) -> Result<NoticeVersion, Refusal> {
         guard let purpose = policy.policy.purpose(purposeId) else {
             return .failure(Refusal(code: .purposeNotDeclared, message: "purpose '\(purposeId)' is not declared in the policy"))
         }
-        guard purpose.basis(for: category) == .consent else {
-            let basis = purpose.basis(for: category).map { "\($0.rawValue) (\($0.article))" } ?? "nothing: it does not cover '\(category)'"
+        guard purpose.basis(forAnyOf: categories) == .consent else {
+            let basis = purpose.basis(forAnyOf: categories).map { "\($0.rawValue) (\($0.article))" } ?? "nothing: it does not cover '\(categories.joined(separator: "', '"))'"
             return .failure(Refusal(code: .consentNotTheBasis, message: "purpose '\(purposeId)' rests on \(basis) for this subject, not on consent; asking for consent would mislead (EDPB 05/2020)"))
         }
         let date = policy.localDate(of: effective)

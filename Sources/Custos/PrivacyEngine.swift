@@ -193,7 +193,7 @@ public final class PrivacyEngine: Sendable {
             return evaluator.decide(request, facts: Facts(subject: nil), at: at)
         }
         // The birth date only matters for the consent age check: other bases never decrypt it.
-        let consentBased = facts.subject.flatMap { subject in policy.policy.purpose(request.purpose)?.basis(for: subject.category) } == .consent
+        let consentBased = facts.subject.flatMap { subject in policy.policy.purpose(request.purpose)?.basis(forAnyOf: subject.categories) } == .consent
         if consentBased, facts.fields.contains(where: { $0.field == "birth_date" }) {
             let opened = store.vault.openFields(["birth_date"], of: request.subject)
             if !opened.unreadable.isEmpty {
@@ -221,6 +221,16 @@ public final class PrivacyEngine: Sendable {
 
     public func addSubject(_ subject: NewSubject, by actor: String) throws {
         try store.vault.addSubject(subject, at: clock(), by: actor)
+    }
+
+    /// Records that a subject is also another kind of subject: a debtor who subscribes to the
+    /// newsletter is judged for the newsletter as a subscriber, and for collection as a debtor.
+    ///
+    /// ```swift
+    /// try engine.addCategory("website_user", to: "D-1001", by: "officer")
+    /// ```
+    public func addCategory(_ category: String, to subject: String, by actor: String) throws {
+        try store.vault.addCategory(category, to: subject, at: clock(), by: actor)
     }
 
     /// Adds many subjects all or nothing (keys in one keyring transaction, rows in one vault

@@ -6,6 +6,9 @@ import CustosDecision
 
 /// Reads subjects from CSV or JSON Lines and imports them all, or none (docs/importing.md).
 ///
+/// A person who is more than one kind of subject has their categories separated by `;`
+/// (`debtor;website_user`), the first one first.
+///
 /// CSV: a header row with `id`, `category`, optional `kind`, `contract-party`, `source`,
 /// `collected-at` (when the fields were collected: a date or an ISO 8601 instant), one
 /// `event:NAME` column per lifecycle event (its date), then one column per field.
@@ -170,9 +173,12 @@ public struct SubjectImport: Sendable {
         if let invalid = SubjectId.problem(id) { return problem("\(at("id")): \(invalid)") }
         if let first = seen[id] { return problem("repeats subject \(id) of line \(first)") }
         seen[id] = line
-        guard let category = row.metadata["category"], policy.subjects.id(category) != nil else {
-            return problem("subject \(id): \(at("category")): category '\(row.metadata["category"] ?? "")' is not declared in the policy")
+        let categories = (row.metadata["category"] ?? "").split(separator: ";").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if categories.isEmpty { return problem("subject \(id): \(at("category")): no category") }
+        if let undeclared = categories.first(where: { policy.subjects.id($0) == nil }) {
+            return problem("subject \(id): \(at("category")): category '\(undeclared)' is not declared in the policy")
         }
+        let category = categories[0]
         let kind = row.metadata["kind"].map { SubjectKind(rawValue: $0) } ?? .naturalPerson
         guard let kind else { return problem("subject \(id): \(at("kind")) must be natural-person or sole-trader") }
         let contractParty = row.metadata["contract-party"].map { $0 == "true" || $0 == "1" } ?? false
@@ -226,7 +232,7 @@ public struct SubjectImport: Sendable {
             collectedAt[field] = instant
         }
         guard !failed else { return nil }
-        return NewSubject(id: id, category: category, kind: kind, contractParty: contractParty,
+        return NewSubject(id: id, category: category, otherCategories: Array(categories.dropFirst()), kind: kind, contractParty: contractParty,
                           values: row.values, source: row.metadata["source"] ?? "import", collectedAt: collectedAt, events: events)
     }
 }

@@ -36,7 +36,7 @@ struct SubjectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "subject", abstract: "Add, find and show data subjects.",
         discussion: "Examples:\n  custos subject add --id D-1001 --category debtor --set \\\n      email=jan@example.nl\n  custos subject show D-1001",
-        subcommands: [SubjectAdd.self, SubjectImportCommand.self, SubjectFind.self, SubjectShow.self])
+        subcommands: [SubjectAdd.self, SubjectImportCommand.self, SubjectFind.self, SubjectShow.self, SubjectAddCategory.self])
 }
 
 struct SubjectAdd: ParsableCommand {
@@ -46,7 +46,7 @@ struct SubjectAdd: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "The subject's id.") var id: String
-    @Option(help: "The subject category, as the policy declares it.") var category: String
+    @Option(help: "The subject category, as the policy declares it; several comma-separated for a person who is more than one kind of subject (debtor,website_user).") var category: String
     @Option(help: "natural-person or sole-trader.") var kind: String = "natural-person"
     @Flag(help: "The subject is party to a contract with the controller.") var contractParty = false
     @Option(help: "Where the data came from (e.g. client, subject, register).") var source = "officer"
@@ -65,7 +65,9 @@ struct SubjectAdd: ParsableCommand {
         guard let subjectKind = SubjectKind(rawValue: kind) else { throw ValidationError("--kind is natural-person or sole-trader") }
         let engine = try global.openEngine()
         do {
-            try engine.addSubject(NewSubject(id: id, category: category, kind: subjectKind, contractParty: contractParty, values: parsed, source: source),
+            let categories = category.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard let first = categories.first else { throw ValidationError("--category names no category") }
+            try engine.addSubject(NewSubject(id: id, category: first, otherCategories: Array(categories.dropFirst()), kind: subjectKind, contractParty: contractParty, values: parsed, source: source),
                                   by: operatingSystemUser)
         } catch {
             throw ExitStatus.report(error)
@@ -166,7 +168,7 @@ struct SubjectShow: ParsableCommand {
         switch global.output {
         case .json: try emit(KebabJSON.string(metadata))
         case .human:
-            try emit("subject \(metadata.id): \(metadata.category), \(metadata.kind.rawValue)")
+            try emit("subject \(metadata.id): \(metadata.categories.joined(separator: ", ")), \(metadata.kind.rawValue)")
             for field in metadata.fields { try emit("  field  \(field.field)  from \(field.source), collected \(field.collectedAt), key v\(field.keyVersion)") }
             for event in metadata.events { try emit("  event  \(event.event) on \(event.date)") }
             for field in metadata.erasedFields { try emit("  erased \(field)") }
@@ -245,5 +247,20 @@ struct Share: ParsableCommand {
         let engine = try global.openEngine()
         try finish(engine.share(subject: subject, fields: fieldList(fields), purpose: purpose, recipient: recipient, recipientName: recipientName,
                                 destination: destination, procedure: procedure, actor: actor), output: global.output)
+    }
+}
+
+struct SubjectAddCategory: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add-category", abstract: "Record that a subject is also another kind of subject.",
+        discussion: "A purpose applies to a subject when it covers any of the subject's categories, with the basis declared for that category.\n\nExample:\n  custos subject add-category --id D-1001 --category website_user")
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "The subject's id.") var id: String
+    @Option(help: "The further category, as the policy declares it.") var category: String
+
+    func run() throws {
+        let engine = try global.openEngine()
+        do { try engine.addCategory(category, to: id, by: operatingSystemUser) } catch { throw ExitStatus.report(error) }
+        try answer(global.output, ["subject \(id) is also '\(category)'"], json: ["subject": id, "category": category])
     }
 }

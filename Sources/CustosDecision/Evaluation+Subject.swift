@@ -14,7 +14,8 @@ extension Evaluation {
             if subject.id != request.subject {
                 blockAll(.subjectUnknown, "the facts describe subject '\(subject.id)', not '\(request.subject)'")
             } else if subjectId == nil {
-                blockAll(.subjectUnknown, "subject category '\(subject.category)' is not declared in the policy")
+                let undeclared = subject.categories.first { policy.subjects.id($0) == nil } ?? ""
+                blockAll(.subjectUnknown, subject.categories.isEmpty ? "the subject has no category" : "subject category '\(undeclared)' is not declared in the policy")
             }
         } else {
             blockAll(.subjectUnknown, "subject '\(request.subject)' is unknown")
@@ -85,7 +86,10 @@ extension Evaluation {
     mutating func purposeAndFields(purposeId: Int, subjectId: Int) {
         guard let rules else { return }
         if !rules.subjects.contains(subjectId) {
-            blockAll(.purposeNotDeclared, "purpose '\(request.purpose)' does not cover subjects of category '\(policy.subjects.name(subjectId))'")
+            let categories = facts.subject?.categories ?? []
+            blockAll(.purposeNotDeclared, categories.count > 1
+                ? "purpose '\(request.purpose)' covers none of the subject's categories (\(categories.map { "'\($0)'" }.joined(separator: ", ")))"
+                : "purpose '\(request.purpose)' does not cover subjects of category '\(policy.subjects.name(subjectId))'")
         }
         // Erasing what a purpose does not hold (a BSN that should never have been stored) is
         // always allowed; every other action stays inside the purpose's fields.

@@ -77,11 +77,23 @@ struct Evaluation: ~Copyable {
         let purposeId = policy.purposes.id(request.pointee.purpose)
         self.purposeId = purposeId
         rules = purposeId.map { policy.compiledPurposes[$0] }
-        if let category = facts.pointee.subject?.category {
-            subjectId = policy.subjects.id(category)
-        } else {
-            subjectId = nil
+        subjectId = facts.pointee.subject.flatMap { Self.category(of: $0, for: purposeId.map { policy.compiledPurposes[$0].purpose }, in: policy) }
+    }
+
+    /// The category the purpose is judged under: of the subject's categories the one the
+    /// purpose lists first, so that a debtor who also subscribes to the newsletter gets the
+    /// newsletter's basis for the newsletter; the first category when the purpose covers none
+    /// (step 3 then denies); nil when any category is not declared (`SUBJECT_UNKNOWN`).
+    static func category(of subject: SubjectFacts, for purpose: Purpose?, in policy: CompiledPolicy) -> Int? {
+        if subject.categories.count == 1 { return policy.subjects.id(subject.categories[0]) }
+        var ids: [Int] = []
+        for category in subject.categories {
+            guard let id = policy.subjects.id(category) else { return nil }
+            ids.append(id)
         }
+        guard let first = ids.first else { return nil }
+        guard let purpose, let covered = purpose.coveredCategory(of: subject.categories) else { return first }
+        return policy.subjects.id(covered)
     }
 
     /// The fields in request order, each once. Without repeats (nearly always) the request's

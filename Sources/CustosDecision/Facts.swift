@@ -61,7 +61,9 @@ public struct Facts: Sendable, Hashable, Codable {
 
 public struct SubjectFacts: Sendable, Hashable, Codable {
     public var id: String
-    public var category: String
+    /// Every kind of subject the person is for the controller (a debtor who also subscribes to
+    /// the newsletter), without repeats; a purpose applies when it covers any of them.
+    public var categories: [String]
     public var kind: SubjectKind
     public var consumer: Bool
     /// Unknown means adult, unless the purpose may involve minors.
@@ -72,26 +74,56 @@ public struct SubjectFacts: Sendable, Hashable, Codable {
     @inlinable
     public init(id: String, category: String, kind: SubjectKind = .naturalPerson, consumer: Bool = true,
                 birthDate: LocalDate? = nil, contractParty: Bool = false) {
+        self.init(id: id, categories: [category], kind: kind, consumer: consumer, birthDate: birthDate, contractParty: contractParty)
+    }
+
+    @inlinable
+    public init(id: String, categories: [String], kind: SubjectKind = .naturalPerson, consumer: Bool = true,
+                birthDate: LocalDate? = nil, contractParty: Bool = false) {
         self.id = id
-        self.category = category
+        self.categories = categories.reduce(into: []) { unique, category in if !unique.contains(category) { unique.append(category) } }
         self.kind = kind
         self.consumer = consumer
         self.birthDate = birthDate
         self.contractParty = contractParty
     }
 
+    /// The first category, for messages about a subject of one kind.
+    public var category: String { categories.first ?? "" }
+
     enum CodingKeys: String, CodingKey {
-        case id, category, kind, consumer, birthDate = "birth-date", contractParty = "contract-party"
+        case id, category, categories, kind, consumer, birthDate = "birth-date", contractParty = "contract-party"
     }
 
+    /// `category` for one kind, `categories` for several; exactly one of them.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         id = try c.decode(String.self, forKey: .id)
-        category = try c.decode(String.self, forKey: .category)
+        let one = try c.decodeIfPresent(String.self, forKey: .category)
+        let several = try c.decodeIfPresent([String].self, forKey: .categories)
+        switch (one, several) {
+        case let (one?, nil): categories = [one]
+        case let (nil, several?) where !several.isEmpty:
+            categories = several.reduce(into: []) { unique, category in if !unique.contains(category) { unique.append(category) } }
+        case (nil, _):
+            throw DecodingError.keyNotFound(CodingKeys.category, .init(codingPath: c.codingPath, debugDescription: "a subject needs 'category' or a non-empty 'categories'"))
+        case (_?, _?):
+            throw DecodingError.dataCorruptedError(forKey: .categories, in: c, debugDescription: "give 'category' or 'categories', not both")
+        }
         kind = try c.decodeIfPresent(SubjectKind.self, forKey: .kind) ?? .naturalPerson
         consumer = try c.decodeIfPresent(Bool.self, forKey: .consumer) ?? true
         birthDate = try c.decodeIfPresent(LocalDate.self, forKey: .birthDate)
         contractParty = try c.decodeIfPresent(Bool.self, forKey: .contractParty) ?? false
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        if categories.count == 1 { try c.encode(categories[0], forKey: .category) } else { try c.encode(categories, forKey: .categories) }
+        try c.encode(kind, forKey: .kind)
+        try c.encode(consumer, forKey: .consumer)
+        try c.encodeIfPresent(birthDate, forKey: .birthDate)
+        try c.encode(contractParty, forKey: .contractParty)
     }
 }
 

@@ -55,11 +55,12 @@ public struct RetentionSchedule: Sendable {
     public func plan(for facts: Facts, on date: LocalDate) -> Plan {
         guard let subject = facts.subject else { return Plan(subject: "", expired: [], kept: [], skipped: ["no such subject"]) }
         var plan = Plan(subject: subject.id, expired: [], kept: [], skipped: [])
-        guard policy.subjects.id(subject.category) != nil else {
-            plan.skipped = ["category '\(subject.category)' is not in the policy; the subject is left alone"]
+        if let undeclared = subject.categories.first(where: { policy.subjects.id($0) == nil }) {
+            plan.skipped = ["category '\(undeclared)' is not in the policy; the subject is left alone"]
             return plan
         }
-        let purposes = policy.policy.purposes.filter { purpose in purpose.subjects.contains { $0.id == subject.category } }
+        // Every purpose that covers any of the subject's categories may keep its fields.
+        let purposes = policy.policy.purposes.filter { purpose in purpose.coveredCategory(of: subject.categories) != nil }
         for stored in facts.fields {
             guard policy.fields.id(stored.field) != nil else {
                 plan.skipped.append("field '\(stored.field)' is not in the policy; left alone")
@@ -105,7 +106,7 @@ public struct RetentionSchedule: Sendable {
             }
         } else if let collectedFor = stored.collectedFor, !collectedForIt {
             return .released("the field was collected for \(collectedFor.joined(separator: ", ")) only", nil)
-        } else if let category = facts.subject?.category, purpose.basis(for: category) == .consent,
+        } else if let categories = facts.subject?.categories, purpose.basis(forAnyOf: categories) == .consent,
                   !facts.consents.contains(where: { $0.purpose == id }) {
             return .released("no consent was ever given to it", nil)
         }

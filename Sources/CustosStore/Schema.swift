@@ -152,6 +152,16 @@ enum Schema {
                 recorded_by TEXT NOT NULL, recorded_at INTEGER NOT NULL)
             """)
         }
+        migrator.registerMigration("v10-subject-categories") { db in
+            // A person can be more than one kind of subject (a debtor who also subscribes to
+            // the newsletter). `subjects.category` stays the first; the others are kept here,
+            // so every existing subject keeps exactly the category it had.
+            try db.execute(sql: """
+            CREATE TABLE subject_categories (
+                subject_id TEXT NOT NULL REFERENCES subjects(id) ON DELETE CASCADE, category TEXT NOT NULL,
+                added_at INTEGER NOT NULL, added_by TEXT NOT NULL, PRIMARY KEY (subject_id, category))
+            """)
+        }
         return migrator
     }
 

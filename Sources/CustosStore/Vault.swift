@@ -9,6 +9,8 @@ public import CustosDecision
 public struct NewSubject: Sendable {
     public var id: String
     public var category: String
+    /// Further kinds of subject the person is (a debtor who is also a website user).
+    public var otherCategories: [String] = []
     public var kind: SubjectKind
     public var consumer: Bool
     public var contractParty: Bool
@@ -21,9 +23,10 @@ public struct NewSubject: Sendable {
     /// Lifecycle events to record with the subject (an imported debtor's file-opened date).
     public var events: [LifecycleEventFact]
 
-    public init(id: String, category: String, kind: SubjectKind = .naturalPerson, consumer: Bool = true, contractParty: Bool = false,
+    public init(id: String, category: String, otherCategories: [String] = [], kind: SubjectKind = .naturalPerson, consumer: Bool = true, contractParty: Bool = false,
                 values: [String: String], source: String = "officer", collectedFor: [String]? = nil,
                 collectedAt: [String: Instant] = [:], events: [LifecycleEventFact] = []) {
+        self.otherCategories = otherCategories
         self.collectedAt = collectedAt
         self.events = events
         self.id = id
@@ -63,6 +66,8 @@ public struct SubjectMetadata: Sendable, Codable {
 
     public var id: String
     public var category: String
+    /// Every category, the first one first.
+    public var categories: [String]
     public var kind: SubjectKind
     public var fields: [Field]
     public var events: [LifecycleEventFact]
@@ -89,7 +94,7 @@ public final class Vault: Sendable {
         for (field, value) in subject.values where FieldValueRules.isBirthDate(field, policy: policy) {
             if let problem = FieldValueRules.birthDateProblem(value, today: policy.localDate(of: now)) { throw StoreError.invalidInput("\(field): \(problem)") }
         }
-        guard policy.subjects.id(subject.category) != nil else { throw StoreError.unknownCategory(subject.category) }
+        for category in [subject.category] + subject.otherCategories where policy.subjects.id(category) == nil { throw StoreError.unknownCategory(category) }
         for field in subject.values.keys where policy.fields.id(field) == nil { throw StoreError.unknownField(field) }
         let exists = try pool.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM subjects WHERE id = ?", arguments: [subject.id]) } ?? false
         guard !exists else { throw StoreError.subjectExists(subject.id) }
@@ -114,6 +119,10 @@ public final class Vault: Sendable {
                         guard let key = keys[subject.id] else { throw StoreError.keyMissing(subject.id) }
                         try db.cachedStatement(sql: "INSERT INTO subjects (id, category, kind, consumer, contract_party, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)")
                             .execute(arguments: [subject.id, subject.category, subject.kind.rawValue, subject.consumer, subject.contractParty, now.millisecondsSinceEpoch, actor])
+                        for category in subject.otherCategories where category != subject.category {
+                            try db.cachedStatement(sql: "INSERT OR IGNORE INTO subject_categories (subject_id, category, added_at, added_by) VALUES (?, ?, ?, ?)")
+                                .execute(arguments: [subject.id, category, now.millisecondsSinceEpoch, actor])
+                        }
                         for (field, value) in subject.values.sorted(by: { $0.key < $1.key }) {
                             try self.storeField(db, subject: subject.id, field: field, value: value, key: key.key, keyVersion: key.version,
                                                 source: subject.source, collectedFor: subject.collectedFor,
@@ -235,6 +244,20 @@ public final class Vault: Sendable {
         }
     }
 
+    /// Records that a subject is also another kind of subject (a debtor who subscribes to the
+    /// newsletter). Adding a category the subject already has changes nothing.
+    public func addCategory(_ category: String, to subject: String, at now: Instant, by actor: String) throws {
+        guard policy.subjects.id(category) != nil else { throw StoreError.unknownCategory(category) }
+        try pool.write { db in
+            guard let primary = try String.fetchOne(db, sql: "SELECT category FROM subjects WHERE id = ?", arguments: [subject]) else {
+                throw StoreError.subjectUnknown(subject)
+            }
+            guard primary != category else { return }
+            try db.execute(sql: "INSERT OR IGNORE INTO subject_categories (subject_id, category, added_at, added_by) VALUES (?, ?, ?, ?)",
+                           arguments: [subject, category, now.millisecondsSinceEpoch, actor])
+        }
+    }
+
     public func metadata(of subject: String) throws -> SubjectMetadata {
         try pool.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT category, kind FROM subjects WHERE id = ?", arguments: [subject]) else {
@@ -246,7 +269,7 @@ public final class Vault: Sendable {
                                              keyVersion: (try? FieldCiphertext.keyVersion(of: [UInt8](ciphertext))) ?? 0)
             }
             guard let facts = try self.loadFacts(db, subject: subject) else { throw StoreError.subjectUnknown(subject) }
-            return SubjectMetadata(id: subject, category: row["category"], kind: SubjectKind(rawValue: row["kind"]) ?? .naturalPerson,
+            return SubjectMetadata(id: subject, category: row["category"], categories: facts.subject?.categories ?? [row["category"]], kind: SubjectKind(rawValue: row["kind"]) ?? .naturalPerson,
                                    fields: fields, events: facts.events, erasedFields: facts.erasedFields)
         }
     }
@@ -265,6 +288,7 @@ public final class Vault: Sendable {
         // three statements, not nine.
         guard let row = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT category, kind, consumer, contract_party,
+              (SELECT group_concat(category, char(10)) FROM subject_categories WHERE subject_id = s.id) AS others,
               EXISTS (SELECT 1 FROM objections WHERE subject_id = s.id) AS has_objections,
               EXISTS (SELECT 1 FROM restrictions WHERE subject_id = s.id) AS has_restrictions,
               EXISTS (SELECT 1 FROM legal_holds WHERE subject_id = s.id) AS has_holds,
@@ -275,12 +299,13 @@ public final class Vault: Sendable {
             """), arguments: [subject]) else { return nil }
         // The statements every decision runs read columns by position: a lookup by name folds
         // its case on every access.
-        var facts = Facts(subject: SubjectFacts(id: subject, category: row[0], kind: SubjectKind(rawValue: row[1]) ?? .naturalPerson,
+        let others = (row[4] as String?).map { $0.split(separator: "\n").map(String.init).sorted() } ?? []
+        var facts = Facts(subject: SubjectFacts(id: subject, categories: [row[0]] + others, kind: SubjectKind(rawValue: row[1]) ?? .naturalPerson,
                                                 consumer: row[2], contractParty: row[3]))
         facts.events = try Row.fetchAll(db.cachedStatement(sql: "SELECT event, effective_date FROM lifecycle_events WHERE subject_id = ? ORDER BY id"), arguments: [subject]).compactMap { row in
             LocalDate(parsing: row[1]).map { LifecycleEventFact(event: row[0], date: $0) }
         }
-        let flags = (4...9).map { (row[$0] as Bool?) ?? true }
+        let flags = (5...10).map { (row[$0] as Bool?) ?? true }
         let has = { (column: String) -> Bool in
             switch column {
             case "has_objections": flags[0]

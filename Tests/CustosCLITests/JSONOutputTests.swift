@@ -62,6 +62,8 @@ struct JSONOutputTests {
         try Self.json(["request", "reject", try #require(second["id"] as? String), "--reasons", "a repeat"], in: folder)
         try Self.json(["task", "list"], in: folder)
         try Self.json(["task", "done", "99"], in: folder, status: 1)
+        let categorised = try #require(Self.json(["subject", "add-category", "--id", "D-1", "--category", "website_user"], in: folder) as? [String: Any])
+        #expect(categorised["category"] as? String == "website_user")
         let hold = try #require(Self.json(["hold", "place", "--subject", "D-1", "--reference", "C/09/1"], in: folder) as? [String: Any])
         try Self.json(["hold", "lift", "--id", "\(try #require(hold["hold"] as? Int))"], in: folder)
         let record = try #require(Self.json(["subprocessor", "record", "--recipient", "R-CRM-SUPPORT", "--state", "objected"], in: folder) as? [String: Any])

@@ -136,7 +136,10 @@ struct RandomWorld {
         var facts = Facts(subject: nil)
         if chance(0.92) {
             facts.subject = SubjectFacts(
-                id: chance(0.95) ? subject : "S-OTHER", category: chance(0.95) ? pick(policy.subjectCategories.map(\.id.id)) : "ghost",
+                id: chance(0.95) ? subject : "S-OTHER",
+                categories: chance(0.95) ? (chance(0.35) ? subset(policy.subjectCategories.map(\.id.id), 0.6) + [pick(policy.subjectCategories.map(\.id.id))]
+                                                         : [pick(policy.subjectCategories.map(\.id.id))])
+                                         : (chance(0.5) ? ["ghost"] : [pick(policy.subjectCategories.map(\.id.id)), "ghost"]),
                 birthDate: chance(0.5) ? date(1950...2015) : nil, contractParty: chance(0.5))
         }
         for purpose in purposes where chance(0.45) {

@@ -47,7 +47,14 @@ struct ReferenceEvaluator {
         var state = State(fields: request.fields.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } })
         let date = localDate(at)
         let purpose = policy.purposes.first { $0.id.id == request.purpose }
-        let category = facts.subject.flatMap { subject in policy.subjectCategories.first { $0.id.id == subject.category } }
+        // A person may be several kinds of subject: every category must be declared, and the
+        // purpose is judged under the one of them it lists first (else the first, and step 3 denies).
+        let category: SubjectCategory? = facts.subject.flatMap { subject in
+            let declared = subject.categories.map { name in policy.subjectCategories.first { $0.id.id == name } }
+            guard !declared.isEmpty, !declared.contains(where: { $0 == nil }) else { return nil }
+            let chosen = purpose?.subjects.first { ref in subject.categories.contains(ref.id) }?.id ?? subject.categories[0]
+            return policy.subjectCategories.first { $0.id.id == chosen }
+        }
         let action = request.action
 
         // 1

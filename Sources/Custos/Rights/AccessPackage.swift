@@ -75,7 +75,7 @@ extension PrivacyEngine {
         guard let facts = try store.vault.facts(of: subject), let subjectFacts = facts.subject else { throw StoreError.subjectUnknown(subject) }
         let (values, unreadable) = try store.vault.allFields(of: subject)
         let provenance = Dictionary(facts.fields.map { ($0.field, $0) }, uniquingKeysWith: { first, _ in first })
-        let covering = policy.policy.purposes.filter { $0.subjects.contains { $0.id == subjectFacts.category } }
+        let covering = policy.policy.purposes.filter { $0.coveredCategory(of: subjectFacts.categories) != nil }
         let stored = Set(facts.fields.map(\.field))
         let fields = policy.policy.fields.filter { stored.contains($0.id.id) }.map { definition -> AccessPackage.Field in
             let purposes = covering.filter { $0.fields.contains(definition.id) }
@@ -99,10 +99,10 @@ extension PrivacyEngine {
         }
         let controller = policy.policy.controller
         return AccessPackage(
-            subject: subject, category: subjectFacts.category, request: request, controller: controller.map { "\($0.name), \($0.address), \($0.contact)" } ?? "",
+            subject: subject, category: subjectFacts.categories.joined(separator: ", "), request: request, controller: controller.map { "\($0.name), \($0.address), \($0.contact)" } ?? "",
             generatedAt: clock(), fields: fields,
             purposes: covering.filter { purpose in purpose.fields.contains { stored.contains($0.id) } }.map { purpose in
-                let basis = purpose.basis(for: subjectFacts.category)
+                let basis = purpose.basis(forAnyOf: subjectFacts.categories)
                 return AccessPackage.PurposeEntry(id: purpose.id.id, title: purpose.title, basis: basis.map { "\($0.rawValue) (\($0.article))" } ?? "none",
                                                   assessment: purpose.lia, law: purpose.law)
             },

@@ -54,7 +54,7 @@ extension PrivacyEngine {
         guard request.type == .erasure else { throw RequestRefusal(code: .dsarDeadline, message: "request \(id) is a \(request.type.rawValue) request, not erasure") }
         try requireActionable(request)
         let now = clock()
-        guard var facts = try store.vault.facts(of: request.subject), let category = facts.subject?.category else { throw StoreError.subjectUnknown(request.subject) }
+        guard var facts = try store.vault.facts(of: request.subject), let categories = facts.subject?.categories else { throw StoreError.subjectUnknown(request.subject) }
         // A request is not its own ground for refusal: the duty to answer this erasure request
         // (a rights-administration purpose that starts with it) does not keep what it asks to erase.
         if let own = facts.events.firstIndex(where: { $0.event == Vault.requestReceivedEvent && $0.date == request.receivedOn }) {
@@ -64,7 +64,8 @@ extension PrivacyEngine {
         var keptFor: [String: [String]] = [:]
         var grounds: [String: [ErasureCertificate.Ground]] = [:]
         var outcomeCodes: Set<ReasonCode> = []
-        for purpose in policy.policy.purposes where purpose.subjects.contains(where: { $0.id == category }) {
+        // Every kind of subject the person is counts: a purpose of any of them may keep data.
+        for purpose in policy.policy.purposes where purpose.coveredCategory(of: categories) != nil {
             let fields = purpose.fields.map(\.id).filter { stored.contains($0) }
             guard !fields.isEmpty else { continue }
             let decision = evaluator.decide(DecisionRequest(actor: officerActor(for: purpose), action: .erase, subject: request.subject, purpose: purpose.id.id, fields: fields),

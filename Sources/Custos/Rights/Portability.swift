@@ -75,14 +75,14 @@ extension PrivacyEngine {
     /// ```
     public func fulfilPortability(request id: String, by actor: String) throws -> PortabilityExport {
         let request = try actionableRequest(id, of: .portability)
-        guard let facts = try store.vault.facts(of: request.subject), let category = facts.subject?.category else { throw StoreError.subjectUnknown(request.subject) }
+        guard let facts = try store.vault.facts(of: request.subject), let categories = facts.subject?.categories else { throw StoreError.subjectUnknown(request.subject) }
         let now = clock()
         let stored = Set(facts.fields.map(\.field))
         let provided = Set(policy.policy.fields.filter { $0.providedBySubject && !$0.derived }.map(\.id.id)).intersection(stored)
         var purposesByField: [String: [String]] = [:]
         var withheld: [String: [String]] = [:]
-        for purpose in policy.policy.purposes where purpose.subjects.contains(where: { $0.id == category }) {
-            guard let basis = purpose.basis(for: category), basis == .consent || basis == .contract else { continue }
+        for purpose in policy.policy.purposes where purpose.coveredCategory(of: categories) != nil {
+            guard let basis = purpose.basis(forAnyOf: categories), basis == .consent || basis == .contract else { continue }
             let fields = purpose.fields.map(\.id).filter(provided.contains)
             guard !fields.isEmpty else { continue }
             let decision = try decideOnVault(DecisionRequest(actor: officerActor(for: purpose), action: .read, subject: request.subject,

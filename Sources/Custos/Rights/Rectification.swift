@@ -28,12 +28,12 @@ extension PrivacyEngine {
     public func fulfilRectification(request id: String, values: [String: String], by actor: String) throws -> RectificationResult {
         let request = try actionableRequest(id, of: .rectification)
         guard !values.isEmpty else { throw RequestRefusal(code: .dsarDeadline, message: "name the corrected values (field names and new values)") }
-        guard let facts = try store.vault.facts(of: request.subject), let category = facts.subject?.category else { throw StoreError.subjectUnknown(request.subject) }
-        let used = Set(policy.policy.purposes.filter { $0.subjects.contains { $0.id == category } }.flatMap { $0.fields.map(\.id) })
+        guard let facts = try store.vault.facts(of: request.subject), let categories = facts.subject?.categories else { throw StoreError.subjectUnknown(request.subject) }
+        let used = Set(policy.policy.purposes.filter { $0.coveredCategory(of: categories) != nil }.flatMap { $0.fields.map(\.id) })
         for field in values.keys.sorted() {
             guard let definition = policy.policy.field(field) else { throw StoreError.unknownField(field) }
             guard used.contains(field) else {
-                throw RequestRefusal(code: .dataCategoryNotInPurpose, message: "no purpose for category '\(category)' uses '\(field)'; it is not collected")
+                throw RequestRefusal(code: .dataCategoryNotInPurpose, message: "no purpose for category '\(categories.joined(separator: "', '"))' uses '\(field)'; it is not collected")
             }
             guard !facts.erasedFields.contains(field) else {
                 throw RequestRefusal(code: .fieldErased, message: "'\(field)' was erased; storing a value would collect it again")

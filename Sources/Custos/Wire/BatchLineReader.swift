@@ -245,6 +245,7 @@ enum BatchLineReader {
 
         mutating func subjectFacts() -> SubjectFacts? {
             var id: String?, category: String?, kind: SubjectKind?, consumer: Bool?, birthDate: LocalDate?, contractParty: Bool?
+            var categories: [String]?
             let read = object(keys: Keys.subject) { reader, key in
                 switch key {
                 case 0: id = reader.string(); return id != nil
@@ -252,11 +253,19 @@ enum BatchLineReader {
                 case 2: return reader.optional(&kind) { $0.value(Values.subjectKind) }
                 case 3: return reader.optional(&consumer) { $0.bool() }
                 case 4: return reader.optional(&birthDate) { $0.date() }
-                default: return reader.optional(&contractParty) { $0.bool() }
+                case 5: return reader.optional(&contractParty) { $0.bool() }
+                default: return reader.optional(&categories) { $0.strings() }
                 }
             }
-            guard read, let id, let category else { return nil }
-            return SubjectFacts(id: id, category: category, kind: kind ?? .naturalPerson, consumer: consumer ?? true, birthDate: birthDate,
+            // `category` for one kind, `categories` for several; exactly one of them.
+            let all: [String]
+            switch (category, categories) {
+            case let (one?, nil): all = [one]
+            case let (nil, several?) where !several.isEmpty: all = several
+            default: return nil
+            }
+            guard read, let id else { return nil }
+            return SubjectFacts(id: id, categories: all, kind: kind ?? .naturalPerson, consumer: consumer ?? true, birthDate: birthDate,
                                 contractParty: contractParty ?? false)
         }
 

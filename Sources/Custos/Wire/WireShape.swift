@@ -15,7 +15,7 @@ package indirect enum WireShape: Sendable {
     static let requestKeys = ["actor", "action", "subject", "purpose", "fields", "recipient", "destination", "procedure", "bulk", "foreign-order", "review", "effect", "at", "recipient-name"]
     static let reviewKeys = ["reviewer", "can-override", "at"]
     static let factsKeys = ["subject", "consents", "objections", "restrictions", "legal-holds", "events", "erased-fields", "fields", "transfers", "sub-processors"]
-    static let subjectKeys = ["id", "category", "kind", "consumer", "birth-date", "contract-party"]
+    static let subjectKeys = ["id", "category", "kind", "consumer", "birth-date", "contract-party", "categories"]
     static let consentRecordKeys = ["purpose", "notice", "events"]
     static let consentEventKeys = ["state", "at", "method", "channel", "by", "pre-ticked", "conditional-on-service", "parental-authorisation", "evidence", "age-at-consent"]
     static let parentalKeys = ["by", "verified-via"]
@@ -35,7 +35,7 @@ package indirect enum WireShape: Sendable {
     package static let request = object(requestKeys, ["fields": .scalars, "review": object(reviewKeys)])
 
     package static let facts = object(factsKeys, [
-        "subject": object(subjectKeys),
+        "subject": object(subjectKeys, ["categories": .scalars]),
         "consents": .list(object(consentRecordKeys, ["events": .list(object(consentEventKeys, ["parental-authorisation": object(parentalKeys)]))])),
         "objections": .list(object(objectionKeys)),
         "restrictions": .list(object(restrictionKeys, ["fields": .scalars])),
