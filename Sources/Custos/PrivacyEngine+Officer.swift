@@ -46,7 +46,8 @@ public struct SubProcessorStatus: Sendable {
     public var engagedBy: String?
     /// The policy's authorisation, e.g. "general since 2025-04-01, objection window 30 days".
     public var policy: String
-    public var records: [StoredSubProcessorRecord]
+    /// The officer's records, oldest first, with who recorded them.
+    package var records: [StoredSubProcessorRecord]
     public var holding: SafeguardHolding
 }
 

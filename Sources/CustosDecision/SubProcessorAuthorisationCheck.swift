@@ -1,4 +1,4 @@
-public import CustosPolicy
+package import CustosPolicy
 
 extension Recipient {
     /// A sub-processor's authorisation at an instant (Art. 28(2)): the officer's latest record
@@ -9,7 +9,7 @@ extension Recipient {
     /// ```swift
     /// let holding = support.authorisation(records: facts.subProcessors, at: now, on: today)
     /// ```
-    public func authorisation(records: [SubProcessorRecord], at instant: Instant, on date: LocalDate) -> SafeguardHolding {
+    package func authorisation(records: [SubProcessorRecord], at instant: Instant, on date: LocalDate) -> SafeguardHolding {
         var latest: SubProcessorRecord?
         for record in records where record.recipient == id.id && record.at <= instant && (latest.map { !(record.at < $0.at) } ?? true) {
             latest = record

@@ -109,7 +109,7 @@ extension Vault {
     /// Appends consent events, one per purpose, in one transaction, and folds each into the
     /// current-state table. The transaction is durable when this returns, so every decision
     /// that starts afterwards, in any process, sees the new state.
-    public func appendConsentEvents(_ events: [ConsentLedgerEvent]) throws {
+    package func appendConsentEvents(_ events: [ConsentLedgerEvent]) throws {
         try pool.write { db in
             for event in events {
                 guard try Bool.fetchOne(db, sql: "SELECT 1 FROM subjects WHERE id = ?", arguments: [event.subject]) == true else {
@@ -141,14 +141,14 @@ extension Vault {
         """, arguments: [subject, purpose])
     }
 
-    public func recordConsentRefusal(_ refusal: ConsentRefusal, by actor: String) throws {
+    package func recordConsentRefusal(_ refusal: ConsentRefusal, by actor: String) throws {
         try pool.write { db in
             try db.execute(sql: "INSERT INTO consent_refusals (subject_id, purpose, code, at, recorded_by) VALUES (?, ?, ?, ?, ?)",
                            arguments: [refusal.subject, refusal.purpose, refusal.code.rawValue, refusal.at.millisecondsSinceEpoch, actor])
         }
     }
 
-    public func consentRefusals(of subject: String) throws -> [ConsentRefusal] {
+    package func consentRefusals(of subject: String) throws -> [ConsentRefusal] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT purpose, code, at FROM consent_refusals WHERE subject_id = ? ORDER BY id", arguments: [subject]).map { row in
                 ConsentRefusal(subject: subject, purpose: row["purpose"], code: ReasonCode(rawValue: row["code"]) ?? .engineError,
@@ -158,14 +158,14 @@ extension Vault {
     }
 
     /// Every consent event of a subject, in order of recording.
-    public func consentHistory(of subject: String) throws -> [ConsentLedgerEvent] {
+    package func consentHistory(of subject: String) throws -> [ConsentLedgerEvent] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM consent_events WHERE subject_id = ? ORDER BY id", arguments: [subject]).map(ConsentLedgerEvent.init(row:))
         }
     }
 
     /// The folded current state per purpose: one lookup each.
-    public func consentState(of subject: String) throws -> [String: ConsentLedgerEvent] {
+    package func consentState(of subject: String) throws -> [String: ConsentLedgerEvent] {
         try pool.read { db in try Self.currentConsents(db, subject: subject) }
     }
 

@@ -35,7 +35,7 @@ extension Vault {
     }
 
     /// The consent proofs left for a subject id that was erased.
-    public func consentProofs(ofErased subject: String) throws -> [ConsentProof] {
+    package func consentProofs(ofErased subject: String) throws -> [ConsentProof] {
         let hash = keyring.ledgerHash(subject)
         return try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM consent_proofs WHERE subject_hash = ? ORDER BY id", arguments: [hash]).map { row in
@@ -49,7 +49,7 @@ extension Vault {
     }
 
     /// Removes proofs of erasures before `cutoff`; returns how many.
-    public func pruneConsentProofs(erasedBefore cutoff: Instant, dryRun: Bool) throws -> Int {
+    package func pruneConsentProofs(erasedBefore cutoff: Instant, dryRun: Bool) throws -> Int {
         if dryRun {
             return try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM consent_proofs WHERE erased_at < ?", arguments: [cutoff.millisecondsSinceEpoch]) ?? 0 }
         }

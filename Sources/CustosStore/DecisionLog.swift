@@ -144,7 +144,7 @@ public final class DecisionLog: Sendable {
     }
 
     /// Appends a decision durably and returns its sequence number.
-    public func append(_ decision: Decision, at: Instant) throws -> Int64 {
+    package func append(_ decision: Decision, at: Instant) throws -> Int64 {
         let started = ContinuousClock.now
         defer { if let observer = observer.withLock({ $0 }) { observer.appended(in: ContinuousClock.now - started) } }
         let waiter = Waiter()
@@ -244,7 +244,7 @@ public final class DecisionLog: Sendable {
 
     // MARK: reading and verifying
 
-    public func entries(subject: String? = nil) throws -> [LogEntry] {
+    package func entries(subject: String? = nil) throws -> [LogEntry] {
         try pool.read { db in
             let rows = if let subject {
                 try Row.fetchAll(db, sql: "SELECT * FROM decision_log WHERE subject_id = ? ORDER BY seq", arguments: [subject])

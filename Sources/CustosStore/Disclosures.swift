@@ -19,7 +19,7 @@ public struct DisclosureEntry: Sendable, Hashable, Codable {
 extension Vault {
     /// Every disclosure of a subject's data, oldest first: the source of Art. 15(1)(c) actual
     /// recipients and of Art. 19 notifications.
-    public func disclosures(of subject: String) throws -> [DisclosureEntry] {
+    package func disclosures(of subject: String) throws -> [DisclosureEntry] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM disclosures WHERE subject_id = ? ORDER BY id", arguments: [subject]).map { row in
                 DisclosureEntry(recipient: row["recipient"], recipientName: row["recipient_name"], purpose: row["purpose"],
@@ -31,7 +31,7 @@ extension Vault {
     }
 
     /// Every stored value of a subject, decrypted, for an access or portability package.
-    public func allFields(of subject: String) throws -> (values: [String: String], unreadable: Set<String>) {
+    package func allFields(of subject: String) throws -> (values: [String: String], unreadable: Set<String>) {
         let names = try pool.read { db in try String.fetchAll(db, sql: "SELECT field FROM fields WHERE subject_id = ? ORDER BY field", arguments: [subject]) }
         return openFields(names, of: subject)
     }

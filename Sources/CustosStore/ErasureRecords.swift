@@ -38,7 +38,7 @@ extension Vault {
     /// marks others as kept only for the purposes that keep them, and records the tasks, in
     /// one transaction. The keyring's erasure ledger records it first, so a crash in between
     /// or a restored backup is completed when the vault is next opened.
-    public func applyErasure(subject: String, destroy: [String], keep: [String: [String]], tasks: [RecipientTask], at now: Instant) throws {
+    package func applyErasure(subject: String, destroy: [String], keep: [String: [String]], tasks: [RecipientTask], at now: Instant) throws {
         let ledgerSize = try keyring.recordErasures([ErasureRecord(subject: subject, wholeSubject: false, destroyed: destroy, kept: keep)], at: now)
         try pool.write { db in
             try Self.destroyFields(db, subject: subject, fields: destroy, at: now)
@@ -67,11 +67,11 @@ extension Vault {
         }
     }
 
-    public func recordTasks(_ tasks: [RecipientTask]) throws {
+    package func recordTasks(_ tasks: [RecipientTask]) throws {
         try pool.write { db in try Self.insertTasks(db, tasks) }
     }
 
-    public func tasks(openOnly: Bool) throws -> [RecipientTask] {
+    package func tasks(openOnly: Bool) throws -> [RecipientTask] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM tasks \(openOnly ? "WHERE done_at IS NULL" : "") ORDER BY id").map { row in
                 var task = RecipientTask(kind: RecipientTask.Kind(rawValue: row["kind"]) ?? .notifyRecipient, subject: row["subject_id"], request: row["request_id"],
@@ -85,7 +85,7 @@ extension Vault {
         }
     }
 
-    public func completeTask(_ id: Int64, at now: Instant, by actor: String) throws {
+    package func completeTask(_ id: Int64, at now: Instant, by actor: String) throws {
         try pool.write { db in
             try db.execute(sql: "UPDATE tasks SET done_at = ?, done_by = ? WHERE id = ? AND done_at IS NULL", arguments: [now.millisecondsSinceEpoch, actor, id])
             guard db.changesCount == 1 else {

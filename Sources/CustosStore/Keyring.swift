@@ -207,7 +207,7 @@ public final class Keyring: Sendable {
     }
 
     /// Counts of subject keys per master version, for reports and tests.
-    public func keysPerMasterVersion() throws -> [Int: Int] {
+    package func keysPerMasterVersion() throws -> [Int: Int] {
         try pool.read { db in
             Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT master_version, COUNT(*) AS n FROM subject_keys GROUP BY master_version").map { ($0["master_version"], $0["n"]) })
         }

@@ -29,7 +29,7 @@ public struct LogPruning: Sendable, Codable, Equatable {
 
 extension VaultStore {
     /// The current anchor, if entries were ever pruned.
-    public func logAnchor() throws -> LogAnchor? {
+    package func logAnchor() throws -> LogAnchor? {
         try pool.read { db in
             try Row.fetchOne(db, sql: "SELECT seq, hash, pruned_before, at, signature FROM log_anchor ORDER BY seq DESC LIMIT 1").map { row in
                 LogAnchor(vault: vaultId, seq: row["seq"], hash: Blake2b.hex([UInt8](row["hash"] as Data)),
@@ -40,7 +40,7 @@ extension VaultStore {
     }
 
     /// Verifies the chain from its start, or from the signed anchor of pruned entries.
-    public func verifyLog() throws -> DecisionLog.Verification {
+    package func verifyLog() throws -> DecisionLog.Verification {
         let anchor = try logAnchor()
         if let anchor {
             guard let signature = Hex.decode(anchor.signature), verifySignature(signature, of: anchor.signedBytes) else {
@@ -54,7 +54,7 @@ extension VaultStore {
     /// Prunes entries recorded before `cutoff`, after checking the whole chain (a broken log
     /// is never pruned: that would hide the break), and signs the last pruned entry as the new
     /// start. Entries are pruned, never the head: at least the newest entry stays.
-    public func pruneLog(before cutoff: Instant, at now: Instant, dryRun: Bool) throws -> LogPruning {
+    package func pruneLog(before cutoff: Instant, at now: Instant, dryRun: Bool) throws -> LogPruning {
         let verification = try verifyLog()
         guard verification.isIntact else { throw StoreError.integrity(verification.problem ?? "the decision log is broken") }
         return try pool.write { db in

@@ -51,7 +51,7 @@ extension Vault {
                          fields: lines(row["fields"]), purposes: lines(row["purposes"]))
     }
 
-    public func placeHold(subject: String, reference: String, since: LocalDate, fields: [String]?, purposes: [String]?, by actor: String) throws -> Int64 {
+    package func placeHold(subject: String, reference: String, since: LocalDate, fields: [String]?, purposes: [String]?, by actor: String) throws -> Int64 {
         try pool.write { db in
             try requireSubject(db, subject)
             try db.execute(sql: "INSERT INTO legal_holds (subject_id, reference, since, fields, purposes, placed_by) VALUES (?, ?, ?, ?, ?, ?)",
@@ -61,14 +61,14 @@ extension Vault {
     }
 
     /// Ends a hold on a date; the hold stays on record.
-    public func liftHold(id: Int64, until: LocalDate, by actor: String) throws {
+    package func liftHold(id: Int64, until: LocalDate, by actor: String) throws {
         try pool.write { db in
             try db.execute(sql: "UPDATE legal_holds SET until = ?, lifted_by = ? WHERE id = ? AND until IS NULL", arguments: [until.description, actor, id])
             guard db.changesCount == 1 else { throw StoreError.io("no open legal hold #\(id)") }
         }
     }
 
-    public func holds(of subject: String) throws -> [StoredHold] {
+    package func holds(of subject: String) throws -> [StoredHold] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM legal_holds WHERE subject_id = ? ORDER BY id", arguments: [subject]).compactMap { row in
                 Self.legalHold(row).map { StoredHold(id: row["id"], hold: $0) }
@@ -76,7 +76,7 @@ extension Vault {
         }
     }
 
-    public func recordObjection(subject: String, purpose: String?, kind: ObjectionKind, effective: Instant, at now: Instant) throws -> Int64 {
+    package func recordObjection(subject: String, purpose: String?, kind: ObjectionKind, effective: Instant, at now: Instant) throws -> Int64 {
         try pool.write { db in
             try requireSubject(db, subject)
             try db.execute(sql: "INSERT INTO objections (subject_id, purpose, kind, effective_at, recorded_at) VALUES (?, ?, ?, ?, ?)",
@@ -87,7 +87,7 @@ extension Vault {
 
     /// Records the Art. 21(1) assessment of an objection; `overridden` needs a reference to
     /// the documented compelling grounds.
-    public func assessObjection(id: Int64, assessment: ObjectionAssessment, reference: String?) throws {
+    package func assessObjection(id: Int64, assessment: ObjectionAssessment, reference: String?) throws {
         if assessment == .overridden, (reference ?? "").isEmpty { throw StoreError.io("an override needs the reference of the documented assessment") }
         try pool.write { db in
             try db.execute(sql: "UPDATE objections SET assessment = ?, assessment_reference = ? WHERE id = ?", arguments: [assessment.rawValue, reference, id])
@@ -95,7 +95,7 @@ extension Vault {
         }
     }
 
-    public func objections(of subject: String) throws -> [StoredObjection] {
+    package func objections(of subject: String) throws -> [StoredObjection] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM objections WHERE subject_id = ? ORDER BY id", arguments: [subject]).map { row in
                 StoredObjection(id: row["id"], objection: Self.objection(row))
@@ -103,7 +103,7 @@ extension Vault {
         }
     }
 
-    public func placeRestriction(subject: String, fields: [String]?, ground: String, since: Instant) throws -> Int64 {
+    package func placeRestriction(subject: String, fields: [String]?, ground: String, since: Instant) throws -> Int64 {
         try pool.write { db in
             try requireSubject(db, subject)
             try db.execute(sql: "INSERT INTO restrictions (subject_id, fields, since, ground) VALUES (?, ?, ?, ?)",
@@ -114,7 +114,7 @@ extension Vault {
 
     /// Lifts a restriction; Art. 18(3) requires the subject to be told first, so the instant
     /// they were told is required and may not come after the lifting.
-    public func liftRestriction(id: Int64, subjectInformedAt informed: Instant, at now: Instant) throws {
+    package func liftRestriction(id: Int64, subjectInformedAt informed: Instant, at now: Instant) throws {
         guard informed <= now else { throw StoreError.io("the subject must be told before the restriction is lifted (Art. 18(3))") }
         try pool.write { db in
             try db.execute(sql: "UPDATE restrictions SET lifted = ?, subject_informed_at = ? WHERE id = ? AND lifted IS NULL",
@@ -123,7 +123,7 @@ extension Vault {
         }
     }
 
-    public func restrictions(of subject: String) throws -> [StoredRestriction] {
+    package func restrictions(of subject: String) throws -> [StoredRestriction] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM restrictions WHERE subject_id = ? ORDER BY id", arguments: [subject]).map { row in
                 StoredRestriction(id: row["id"], restriction: Self.restriction(row),

@@ -6,7 +6,7 @@ extension Vault {
     /// Replaces (or, for incomplete data, adds) values of a subject under its key, records the
     /// Art. 19 tasks, and truncates the WAL so the old ciphertext is gone from the files
     /// (`secure_delete` zeroes the freed cells). Returns the fields that already had a value.
-    public func rectify(subject: String, values: [String: String], source: String, tasks: [RecipientTask], at now: Instant) throws -> [String] {
+    package func rectify(subject: String, values: [String: String], source: String, tasks: [RecipientTask], at now: Instant) throws -> [String] {
         for field in values.keys where policy.fields.id(field) == nil { throw StoreError.unknownField(field) }
         let (key, version) = try keyring.subjectKey(subject)
         let replaced = try pool.write { db -> [String] in

@@ -23,7 +23,7 @@ public struct ConsentHistoryEntry: Sendable, Hashable {
 /// The read-only view reports are built from (DESIGN §2: reports never write to the store).
 extension VaultStore {
     /// Decision-log entries recorded in `[from, to)`, optionally of one subject, in order.
-    public func logEntries(from: Instant?, to: Instant?, subject: String? = nil) throws -> [LogEntry] {
+    package func logEntries(from: Instant?, to: Instant?, subject: String? = nil) throws -> [LogEntry] {
         try pool.read { db in
             var conditions: [String] = []
             var arguments: [any DatabaseValueConvertible] = []
@@ -36,7 +36,7 @@ extension VaultStore {
     }
 
     /// Every disclosure in `[from, to)`, oldest first.
-    public func disclosures(from: Instant?, to: Instant?) throws -> [DisclosureRecordEntry] {
+    package func disclosures(from: Instant?, to: Instant?) throws -> [DisclosureRecordEntry] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM disclosures WHERE at >= ? AND at < ? ORDER BY id",
                              arguments: [from?.millisecondsSinceEpoch ?? Int64.min, to?.millisecondsSinceEpoch ?? Int64.max]).map { row in
@@ -49,7 +49,7 @@ extension VaultStore {
     }
 
     /// Every consent event, of living subjects and from the proofs of erased ones.
-    public func consentHistory() throws -> [ConsentHistoryEntry] {
+    package func consentHistory() throws -> [ConsentHistoryEntry] {
         try pool.read { db in
             let living = try Row.fetchAll(db, sql: "SELECT subject_id, purpose, state, notice_id, notice_version, effective_at FROM consent_events ORDER BY id").map { row in
                 ConsentHistoryEntry(subject: row["subject_id"], purpose: row["purpose"], state: ConsentState(rawValue: row["state"]) ?? .given,
@@ -65,7 +65,7 @@ extension VaultStore {
     }
 
     /// Every consent refused at the door, with its code.
-    public func consentRefusals() throws -> [ConsentRefusal] {
+    package func consentRefusals() throws -> [ConsentRefusal] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT subject_id, purpose, code, at FROM consent_refusals ORDER BY id").map { row in
                 ConsentRefusal(subject: row["subject_id"], purpose: row["purpose"], code: ReasonCode(rawValue: row["code"]) ?? .engineError,
@@ -75,19 +75,19 @@ extension VaultStore {
     }
 
     /// The newest signed checkpoint of the log, if any was taken.
-    public func lastCheckpoint() throws -> (seq: Int64, at: Instant)? {
+    package func lastCheckpoint() throws -> (seq: Int64, at: Instant)? {
         try pool.read { db in
             try Row.fetchOne(db, sql: "SELECT seq, at FROM audit_checkpoints ORDER BY at DESC, seq DESC LIMIT 1").map { ($0["seq"], Instant(millisecondsSinceEpoch: $0["at"])) }
         }
     }
 
     /// The SQLite library the store runs on.
-    public func sqliteVersion() throws -> String {
+    package func sqliteVersion() throws -> String {
         try pool.read { db in try String.fetchOne(db, sql: "SELECT sqlite_version()") ?? "unknown" }
     }
 
     /// How many subjects the vault holds, per category.
-    public func subjectsPerCategory() throws -> [String: Int] {
+    package func subjectsPerCategory() throws -> [String: Int] {
         try pool.read { db in
             Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT category, COUNT(*) AS n FROM subjects GROUP BY category").map { ($0["category"], $0["n"]) })
         }

@@ -81,7 +81,7 @@ public struct RightsRequest: Sendable, Hashable, Codable {
 
 /// The request book: requests, their lifecycle and their events, in the vault.
 extension Vault {
-    public func openRequest(_ request: RightsRequest, by actor: String) throws -> String {
+    package func openRequest(_ request: RightsRequest, by actor: String) throws -> String {
         try pool.write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM subjects WHERE id = ?", arguments: [request.subject]) == true else {
                 throw StoreError.subjectUnknown(request.subject)
@@ -121,7 +121,7 @@ extension Vault {
 
     /// Changes a request in one transaction: `change` sees the current request and returns
     /// the updated one plus the event to record, or throws to refuse.
-    public func updateRequest(_ id: String, at now: Instant, by actor: String,
+    package func updateRequest(_ id: String, at now: Instant, by actor: String,
                               _ change: (RightsRequest) throws -> (RightsRequest, event: String, detail: String?)) throws -> RightsRequest {
         try pool.write { db in
             guard let current = try Self.loadRequest(db, id: id) else { throw StoreError.io("no request \(id)") }
@@ -140,11 +140,11 @@ extension Vault {
         }
     }
 
-    public func request(_ id: String) throws -> RightsRequest? {
+    package func request(_ id: String) throws -> RightsRequest? {
         try pool.read { db in try Self.loadRequest(db, id: id) }
     }
 
-    public func requests() throws -> [RightsRequest] {
+    package func requests() throws -> [RightsRequest] {
         try pool.read { db in
             try String.fetchAll(db, sql: "SELECT id FROM requests ORDER BY received_at, id").compactMap { try Self.loadRequest(db, id: $0) }
         }

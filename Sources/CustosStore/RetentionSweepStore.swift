@@ -24,7 +24,7 @@ public struct SweepAction: Sendable {
 extension Vault {
     /// How many subjects and stored fields the vault holds: the sweep's safety limit is a
     /// share of these.
-    public func size() throws -> (subjects: Int, fields: Int) {
+    package func size() throws -> (subjects: Int, fields: Int) {
         try pool.read { db in
             (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM subjects") ?? 0, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM fields") ?? 0)
         }
@@ -32,7 +32,7 @@ extension Vault {
 
     /// The facts of up to `limit` subjects with ids after `after`, in id order, read in one
     /// transaction: the sweep walks the vault page by page.
-    public func factsPage(after: String?, limit: Int) throws -> [Facts] {
+    package func factsPage(after: String?, limit: Int) throws -> [Facts] {
         try pool.read { db in
             let ids = try String.fetchAll(db, sql: "SELECT id FROM subjects WHERE id > ? ORDER BY id LIMIT ?", arguments: [after ?? "", limit])
             return try ids.compactMap { try loadFacts(db, subject: $0) }
@@ -47,7 +47,7 @@ extension VaultStore {
     /// the next sweep and returned. The keyring's ledger is written inside that transaction,
     /// before the rows go (whole subjects lose their key there): a crash after it is completed
     /// by the ledger replay at the next open. The WAL is truncated afterwards.
-    public func applySweep(_ actions: [SweepAction], at now: Instant, stillDue: (SweepAction, Facts) -> Bool) throws -> [String] {
+    package func applySweep(_ actions: [SweepAction], at now: Instant, stillDue: (SweepAction, Facts) -> Bool) throws -> [String] {
         guard !actions.isEmpty else { return [] }
         let skipped = try pool.write { db -> [String] in
             var confirmed: [SweepAction] = []

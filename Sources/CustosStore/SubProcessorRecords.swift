@@ -4,19 +4,19 @@ public import CustosDecision
 public import CustosPolicy
 
 /// One officer's record about a sub-processor authorisation, with who recorded it.
-public struct StoredSubProcessorRecord: Sendable, Hashable {
-    public var id: Int64
-    public var record: SubProcessorRecord
-    public var note: String?
-    public var recordedBy: String
-    public var recordedAt: Instant
+package struct StoredSubProcessorRecord: Sendable, Hashable {
+    package var id: Int64
+    package var record: SubProcessorRecord
+    package var note: String?
+    package var recordedBy: String
+    package var recordedAt: Instant
 }
 
 extension Vault {
     /// Records that the controller authorised, objected to, or withdrew a sub-processor from
     /// `effective` on (Art. 28(2)). Records are never changed; the latest up to a decision's
     /// instant decides, over the policy's authorisation.
-    public func recordSubProcessor(_ record: SubProcessorRecord, note: String?, at now: Instant, by actor: String) throws -> Int64 {
+    package func recordSubProcessor(_ record: SubProcessorRecord, note: String?, at now: Instant, by actor: String) throws -> Int64 {
         try pool.write { db in
             try db.execute(sql: """
                 INSERT INTO subprocessor_records (recipient, state, at, note, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?)
@@ -26,7 +26,7 @@ extension Vault {
     }
 
     /// Every record, oldest first.
-    public func subProcessorRecords() throws -> [StoredSubProcessorRecord] {
+    package func subProcessorRecords() throws -> [StoredSubProcessorRecord] {
         try pool.read { db in try Self.subProcessorRows(db) }
     }
 
@@ -42,7 +42,7 @@ extension Vault {
 
 extension VaultTransaction {
     /// The records as facts: a share's data reaches its processor's sub-processors.
-    public func subProcessorRecords() throws -> [SubProcessorRecord] {
+    package func subProcessorRecords() throws -> [SubProcessorRecord] {
         try Vault.subProcessorRows(db).map(\.record)
     }
 }

@@ -89,7 +89,7 @@ public final class Vault: Sendable {
 
     // MARK: subjects
 
-    public func addSubject(_ subject: NewSubject, at now: Instant, by actor: String) throws {
+    package func addSubject(_ subject: NewSubject, at now: Instant, by actor: String) throws {
         if let problem = SubjectId.problem(subject.id) { throw StoreError.invalidInput(problem) }
         for (field, value) in subject.values where FieldValueRules.isBirthDate(field, policy: policy) {
             if let problem = FieldValueRules.birthDateProblem(value, today: policy.localDate(of: now)) { throw StoreError.invalidInput("\(field): \(problem)") }
@@ -106,7 +106,7 @@ public final class Vault: Sendable {
     /// ciphertexts, and the keys are adopted. An interruption at any moment leaves either
     /// nothing in the vault (and pending keys that the next open removes) or every subject
     /// with its key (adopted now or at the next open): see `repairPendingKeys`.
-    public func importSubjects(_ subjects: [NewSubject], at now: Instant, by actor: String) throws {
+    package func importSubjects(_ subjects: [NewSubject], at now: Instant, by actor: String) throws {
         let ids = subjects.map(\.id)
         let keys = try keyring.freshSubjectKeys(ids)
         do {
@@ -182,14 +182,14 @@ public final class Vault: Sendable {
 
     /// Vault subjects without a key, and keys without a vault subject. Both should be empty;
     /// `audit verify` reports either as an integrity failure.
-    public func keyringAgreement() throws -> KeyringAgreement {
+    package func keyringAgreement() throws -> KeyringAgreement {
         let keys = try keyring.adoptedSubjects()
         let subjects = try pool.read { db in Set(try String.fetchAll(db, sql: "SELECT id FROM subjects")) }
         return KeyringAgreement(subjectsWithoutKey: subjects.subtracting(keys).sorted(), keysWithoutSubject: keys.subtracting(subjects).sorted())
     }
 
     /// Ids among `ids` that are already in the vault.
-    public func existingSubjects(_ ids: [String]) throws -> Set<String> {
+    package func existingSubjects(_ ids: [String]) throws -> Set<String> {
         try pool.read { db in
             var found: Set<String> = []
             for id in ids where try Bool.fetchOne(db, sql: "SELECT 1 FROM subjects WHERE id = ?", arguments: [id]) == true { found.insert(id) }
@@ -228,14 +228,14 @@ public final class Vault: Sendable {
     }
 
     /// Subjects whose e-mail, phone or IBAN matches, found through the keyed blind index.
-    public func findSubjects(_ value: String, kind: BlindIndexKind) throws -> [String] {
+    package func findSubjects(_ value: String, kind: BlindIndexKind) throws -> [String] {
         let digest = Data(blindDigest(value, kind: kind))
         return try pool.read { db in
             try String.fetchAll(db, sql: "SELECT DISTINCT subject_id FROM blind_index WHERE kind = ? AND digest = ? ORDER BY subject_id", arguments: [kind.rawValue, digest])
         }
     }
 
-    public func recordEvent(subject: String, event: String, effective: LocalDate, at now: Instant, by actor: String) throws {
+    package func recordEvent(subject: String, event: String, effective: LocalDate, at now: Instant, by actor: String) throws {
         guard event == "collected" || policy.policy.lifecycleEvents.contains(where: { $0.id.id == event }) else { throw StoreError.unknownEvent(event) }
         try pool.write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM subjects WHERE id = ?", arguments: [subject]) == true else { throw StoreError.subjectUnknown(subject) }
@@ -246,7 +246,7 @@ public final class Vault: Sendable {
 
     /// Records that a subject is also another kind of subject (a debtor who subscribes to the
     /// newsletter). Adding a category the subject already has changes nothing.
-    public func addCategory(_ category: String, to subject: String, at now: Instant, by actor: String) throws {
+    package func addCategory(_ category: String, to subject: String, at now: Instant, by actor: String) throws {
         guard policy.subjects.id(category) != nil else { throw StoreError.unknownCategory(category) }
         try pool.write { db in
             guard let primary = try String.fetchOne(db, sql: "SELECT category FROM subjects WHERE id = ?", arguments: [subject]) else {
@@ -258,7 +258,7 @@ public final class Vault: Sendable {
         }
     }
 
-    public func metadata(of subject: String) throws -> SubjectMetadata {
+    package func metadata(of subject: String) throws -> SubjectMetadata {
         try pool.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT category, kind FROM subjects WHERE id = ?", arguments: [subject]) else {
                 throw StoreError.subjectUnknown(subject)
@@ -278,7 +278,7 @@ public final class Vault: Sendable {
 
     /// Everything the evaluator needs about one subject, read in one transaction. The birth
     /// date is decrypted for the age check; `nil` facts mean the subject is not in the vault.
-    public func facts(of subject: String) throws -> Facts? {
+    package func facts(of subject: String) throws -> Facts? {
         try pool.read { db in try loadFacts(db, subject: subject) }
     }
 
@@ -341,7 +341,7 @@ public final class Vault: Sendable {
 
     /// Decrypts fields of a subject. A field that fails to open is reported in `unreadable`,
     /// never thrown past the caller as if nothing happened.
-    public func openFields(_ fields: [String], of subject: String) -> (values: [String: String], unreadable: Set<String>) {
+    package func openFields(_ fields: [String], of subject: String) -> (values: [String: String], unreadable: Set<String>) {
         guard !fields.isEmpty else { return ([:], []) }
         let rows: [String: Data]
         do {
@@ -354,7 +354,7 @@ public final class Vault: Sendable {
 
     /// A subject's facts and the ciphertexts of some of its fields, read in one transaction:
     /// a gated read needs both, and each read costs a transaction.
-    public func factsAndCiphertexts(of subject: String, fields: [String]) throws -> (facts: Facts?, ciphertexts: [String: Data]) {
+    package func factsAndCiphertexts(of subject: String, fields: [String]) throws -> (facts: Facts?, ciphertexts: [String: Data]) {
         try pool.read { db in
             guard let facts = try loadFacts(db, subject: subject) else { return (nil, [:]) }
             return (facts, try Self.ciphertexts(db, of: subject, fields: fields))
@@ -375,7 +375,7 @@ public final class Vault: Sendable {
 
     /// Decrypts ciphertexts read earlier; a field that fails to open is reported in
     /// `unreadable`.
-    public func open(_ rows: [String: Data], of subject: String) -> (values: [String: String], unreadable: Set<String>) {
+    package func open(_ rows: [String: Data], of subject: String) -> (values: [String: String], unreadable: Set<String>) {
         var values: [String: String] = [:]
         var unreadable: Set<String> = []
         guard !rows.isEmpty else { return (values, unreadable) }

@@ -144,14 +144,14 @@ public final class VaultStore: Sendable {
     }
 
     /// The SQLite settings in force on the vault and the keyring, for tests and `audit`.
-    public func pragmas() throws -> (vault: [String: String], keyring: [String: String]) {
+    package func pragmas() throws -> (vault: [String: String], keyring: [String: String]) {
         (try StoreDatabase.pragmas(pool), try StoreDatabase.pragmas(keyring.pool))
     }
 
     /// Runs `body` in one IMMEDIATE write transaction of the vault: a share loads its facts,
     /// is decided, logged and recorded there, so the occasional-transfer check and the record
     /// of the transfer cannot race.
-    public func inWriteTransaction<T>(_ body: (VaultTransaction) throws -> T) throws -> T {
+    package func inWriteTransaction<T>(_ body: (VaultTransaction) throws -> T) throws -> T {
         try pool.write { db in try body(VaultTransaction(db: db, vault: vault)) }
     }
 
@@ -160,13 +160,13 @@ public final class VaultStore: Sendable {
     /// Destroys a subject's key (crypto-shredding), then its rows; the WAL is checkpointed and
     /// truncated so no old page lingers. The keyring's erasure ledger remembers a salted hash
     /// of the id, so a restored vault backup is shredded again when it is opened.
-    public func shred(subject: String, at now: Instant) throws {
+    package func shred(subject: String, at now: Instant) throws {
         try shred(subjects: [subject], at: now)
     }
 
     /// Shreds many subjects: their keys and ledger entries in one keyring transaction, their
     /// rows in one vault transaction.
-    public func shred(subjects: [String], at now: Instant) throws {
+    package func shred(subjects: [String], at now: Instant) throws {
         guard !subjects.isEmpty else { return }
         let ledgerSize = try keyring.recordErasures(subjects.map { ErasureRecord(subject: $0, wholeSubject: true) }, at: now)
         try pool.write { db in
@@ -187,15 +187,15 @@ public final class VaultStore: Sendable {
     // MARK: signatures
 
     /// Signs with the vault's Ed25519 key (checkpoints, consent receipts).
-    public func sign(_ message: [UInt8]) -> [UInt8] { Ed25519.sign(message, seed: keyring.signingKey) }
+    package func sign(_ message: [UInt8]) -> [UInt8] { Ed25519.sign(message, seed: keyring.signingKey) }
 
-    public func verifySignature(_ signature: [UInt8], of message: [UInt8]) -> Bool {
+    package func verifySignature(_ signature: [UInt8], of message: [UInt8]) -> Bool {
         Ed25519.verify(signature, of: message, publicKey: keyring.signingPublicKey)
     }
 
     // MARK: checkpoints
 
-    public func checkpoint(at now: Instant) throws -> AuditCheckpoint {
+    package func checkpoint(at now: Instant) throws -> AuditCheckpoint {
         let head = try verifyLog()
         guard head.isIntact else { throw StoreError.integrity(head.problem ?? "the decision log is broken") }
         var checkpoint = AuditCheckpoint(vault: vaultId, seq: head.headSeq, hash: head.headHash, at: now,
@@ -208,7 +208,7 @@ public final class VaultStore: Sendable {
         return checkpoint
     }
 
-    public func verify(_ checkpoint: AuditCheckpoint) throws -> CheckpointVerification {
+    package func verify(_ checkpoint: AuditCheckpoint) throws -> CheckpointVerification {
         guard let signature = Hex.decode(checkpoint.signature),
               Ed25519.verify(signature, of: checkpoint.signedBytes, publicKey: keyring.signingPublicKey) else { return .signatureInvalid }
         guard checkpoint.vault == vaultId else { return .otherVault }
@@ -229,7 +229,7 @@ public final class VaultStore: Sendable {
     /// file is refused unless `resume` says it is the key an interrupted rotation wrote. The
     /// keyring is rewrapped in one transaction, so a kill at any moment leaves either the old
     /// key or the new one opening the vault.
-    public func rotateMasterKey(to source: MasterKeySource, resume: Bool = false, at now: Instant) throws -> Int {
+    package func rotateMasterKey(to source: MasterKeySource, resume: Bool = false, at now: Instant) throws -> Int {
         switch source {
         case let .file(path):
             let exists = FileManager.default.fileExists(atPath: path)
@@ -251,13 +251,13 @@ public struct VaultTransaction {
     let db: Database
     let vault: Vault
 
-    public func facts(of subject: String) throws -> Facts? { try vault.loadFacts(db, subject: subject) }
+    package func facts(of subject: String) throws -> Facts? { try vault.loadFacts(db, subject: subject) }
 
-    public func append(_ decision: Decision, at: Instant) throws -> Int64 {
+    package func append(_ decision: Decision, at: Instant) throws -> Int64 {
         try DecisionLog.insert(LogEntry(decision, at: at), into: db)
     }
 
-    public func recordDisclosure(_ disclosure: DisclosureRecord, subject: String, seq: Int64, at: Instant) throws {
+    package func recordDisclosure(_ disclosure: DisclosureRecord, subject: String, seq: Int64, at: Instant) throws {
         try DecisionLog.recordDisclosure(disclosure, subject: subject, seq: seq, at: at, into: db)
     }
 

@@ -31,7 +31,7 @@ public enum PolicyLoader {
     }
 
     /// How far ahead `policy check` warns that a safeguard lapses.
-    public static let safeguardWarningDays = 90
+    static let safeguardWarningDays = 90
 
     public static func load(directory: String, checkingSafeguards check: SafeguardCheck = .none) -> LoadedPolicy {
         let sink = DiagnosticSink()

@@ -52,12 +52,12 @@ public struct Purpose: Sendable, Encodable {
 
     /// Of a subject's categories, the one the purpose lists first; nil when it covers none.
     /// A person who is several kinds of subject is judged under that category's basis.
-    public func coveredCategory(of categories: [String]) -> String? {
+    package func coveredCategory(of categories: [String]) -> String? {
         subjects.first { subject in categories.contains(subject.id) }?.id
     }
 
     /// The basis for a subject of these categories: that of the category the purpose lists first.
-    public func basis(forAnyOf categories: [String]) -> LegalBasis? {
+    package func basis(forAnyOf categories: [String]) -> LegalBasis? {
         coveredCategory(of: categories).flatMap(basis(for:))
     }
 

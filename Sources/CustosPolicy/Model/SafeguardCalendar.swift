@@ -16,7 +16,7 @@ public enum SafeguardHolding: Sendable, Equatable {
 
 extension ProcessorAgreement {
     /// Active, signed by the date when a signing date is given, and not past its last day.
-    public func holding(on date: LocalDate) -> SafeguardHolding {
+    package func holding(on date: LocalDate) -> SafeguardHolding {
         if status != .active { return .fails("\(status.rawValue)") }
         if let signed, date < signed { return .fails("not signed until \(signed)") }
         if let expires, expires < date { return .fails("lapsed after \(expires)") }
@@ -26,7 +26,7 @@ extension ProcessorAgreement {
 
 extension DPFCertification {
     /// Active, certified by the date, and not past its re-certification date.
-    public func holding(on date: LocalDate) -> SafeguardHolding {
+    package func holding(on date: LocalDate) -> SafeguardHolding {
         if status != .active { return .fails("\(status.rawValue)") }
         if let certified, date < certified { return .fails("not certified until \(certified)") }
         if let expires, expires < date { return .fails("lapsed after \(expires)") }
@@ -36,19 +36,19 @@ extension DPFCertification {
 
 extension StandardContractualClauses {
     /// The clauses themselves, whatever their assessment.
-    public func holding(on date: LocalDate) -> SafeguardHolding {
+    package func holding(on date: LocalDate) -> SafeguardHolding {
         if let expires, expires < date { return .fails("lapsed after \(expires)") }
         return .holds
     }
 
     /// The transfer impact assessment that must accompany them.
-    public func assessmentHolding(on date: LocalDate) -> SafeguardHolding {
+    package func assessmentHolding(on date: LocalDate) -> SafeguardHolding {
         TransferImpactAssessment.holding(tia, expires: tiaExpires, on: date)
     }
 }
 
 extension BindingCorporateRules {
-    public func assessmentHolding(on date: LocalDate) -> SafeguardHolding {
+    package func assessmentHolding(on date: LocalDate) -> SafeguardHolding {
         TransferImpactAssessment.holding(tia, expires: tiaExpires, on: date)
     }
 }
@@ -62,17 +62,17 @@ enum TransferImpactAssessment {
 }
 
 /// The last day a safeguard holds, for `policy check`'s warnings.
-public struct SafeguardDeadline: Sendable {
+struct SafeguardDeadline: Sendable {
     /// What lapses, e.g. "the DPA DPA-7 of 'R-MAILER'".
-    public var what: String
-    public var lastDay: LocalDate
-    public var location: SourceLocation
+    var what: String
+    var lastDay: LocalDate
+    var location: SourceLocation
 }
 
 extension Policy {
     /// Every dated safeguard the policy relies on: adequacy decisions for the countries its
     /// recipients sit in, DPF certifications, processor agreements, SCCs and assessments.
-    public var safeguardDeadlines: [SafeguardDeadline] {
+    var safeguardDeadlines: [SafeguardDeadline] {
         var deadlines: [SafeguardDeadline] = []
         for recipient in recipients {
             let name = "'\(recipient.id.id)'"
