@@ -1,0 +1,41 @@
+import Custos
+import CustosTestSupport
+import Foundation
+import GRDB
+import Testing
+
+/// A vault from before legal round 2 (schema v7) opens under today's code without losing
+/// anyone's data: every subject keeps its one category, every disclosure its recipient, and
+/// the new records start empty.
+struct MigrationTests {
+    @Test func aRoundOneVaultMigratesWithoutLosingAnything() throws {
+        let fixture = try VaultFixture()
+        _ = try fixture.addDebtor("D-1", marker: "mg01")
+        try fixture.engine.recordEvent(subject: "D-1", event: "file-opened", effective: LocalDate(parsing: "2025-01-10"), by: "test")
+        try fixture.engine.addSubject(NewSubject(id: "PR-1", category: "prospect", values: ["email": "mg02@example.nl"]), by: "test")
+        let shared = fixture.engine.share(subject: "D-1", fields: ["person_name"], purpose: "P-DEBT-COLLECT", recipient: "R-BAILIFF-NL", actor: "collections-service")
+        #expect(shared.decision.outcome == .permit)
+
+        // Take the vault back to schema v7, as round one left it.
+        let queue = try DatabaseQueue(path: fixture.vaultPath)
+        try queue.write { db in
+            try db.execute(sql: "DROP TABLE subject_categories")
+            try db.execute(sql: "DROP TABLE subprocessor_records")
+            try db.execute(sql: "ALTER TABLE disclosures DROP COLUMN recipient_name")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier IN ('v8-actual-recipient', 'v9-subprocessor-records', 'v10-subject-categories')")
+        }
+        try queue.close()
+
+        let engine = try fixture.reopen()
+        #expect(try engine.metadata(of: "D-1").categories == ["debtor"])
+        #expect(try engine.metadata(of: "PR-1").categories == ["prospect"])
+        let disclosures = try engine.store.vault.disclosures(of: "D-1")
+        #expect(disclosures.count == 1 && disclosures[0].recipient == "R-BAILIFF-NL" && disclosures[0].recipientName == nil)
+        #expect(engine.read(subject: "D-1", fields: ["email"], purpose: "P-DEBT-COLLECT", actor: "collections-service").values["email"] == "mg01@example.nl")
+        #expect(try engine.subProcessors().allSatisfy { $0.records.isEmpty })
+        try engine.addCategory("website_user", to: "D-1", by: "officer")
+        #expect(try engine.metadata(of: "D-1").categories == ["debtor", "website_user"])
+        let migrated = try DatabaseQueue(path: fixture.vaultPath).read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
+        #expect(Set(["v8-actual-recipient", "v9-subprocessor-records", "v10-subject-categories"]).isSubset(of: Set(migrated)))
+    }
+}
