@@ -303,6 +303,18 @@ struct Day {
             withdrawn += 1
         }
         try say("11:40", "newsletter sign-ups: \(recorded) recorded, \(refused) refused at the door (pre-ticked boxes); \(withdrawn) unsubscribe")
+        // A person can be more than one kind of subject: debtors who sign up on the website are
+        // asked first as debtors only (the newsletter is not for debtors), then as website users.
+        var asDebtor = 0, asSubscriber = 0, stillCollection = 0
+        for debtor in subjects("debtor", where: Self.isOpenFile).suffix(5) {
+            let grant = ConsentGrant(subject: debtor.subject.id, purposes: ["P-NEWSLETTER-EMAIL"], method: .doubleOptIn, channel: "web-form", ageAtConsent: 40)
+            if try engine.giveConsent(grant, by: "web-portal").contains(where: { if case .refused = $0 { true } else { false } }) { asDebtor += 1 }
+            try engine.addCategory("website_user", to: debtor.subject.id, by: "web-portal")
+            if try engine.giveConsent(grant, by: "web-portal").allSatisfy({ if case .recorded = $0 { true } else { false } }) { asSubscriber += 1 }
+            let file = engine.read(subject: debtor.subject.id, fields: ["claim_details"], purpose: "P-DEBT-COLLECT", actor: "collections-service")
+            if file.decision.basis == .legitimateInterest { stillCollection += 1 }
+        }
+        try say("11:45", "5 debtors sign up for the newsletter on the website: refused while they are only debtors (\(asDebtor)), recorded once they are also website users (\(asSubscriber)); \(stillCollection) files still rest on legitimate interest")
         clock.set(today, "12:00")
         // A material change widens the scope only for what it added (gdpr.md §4.3): N-NEWS v3
         // added the company name, so a subscriber from before v3 still gets the newsletter at
