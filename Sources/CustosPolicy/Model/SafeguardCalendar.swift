@@ -17,19 +17,24 @@ public enum SafeguardHolding: Sendable, Equatable {
 extension ProcessorAgreement {
     /// Active, signed by the date when a signing date is given, and not past its last day.
     package func holding(on date: LocalDate) -> SafeguardHolding {
-        if status != .active { return .fails("\(status.rawValue)") }
-        if let signed, date < signed { return .fails("not signed until \(signed)") }
-        if let expires, expires < date { return .fails("lapsed after \(expires)") }
-        return .holds
+        SafeguardHolding.dated(status: status == .active ? nil : status.rawValue, from: signed, fromWord: "signed", until: expires, on: date)
     }
 }
 
 extension DPFCertification {
     /// Active, certified by the date, and not past its re-certification date.
     package func holding(on date: LocalDate) -> SafeguardHolding {
-        if status != .active { return .fails("\(status.rawValue)") }
-        if let certified, date < certified { return .fails("not certified until \(certified)") }
-        if let expires, expires < date { return .fails("lapsed after \(expires)") }
+        SafeguardHolding.dated(status: status == .active ? nil : status.rawValue, from: certified, fromWord: "certified", until: expires, on: date)
+    }
+}
+
+extension SafeguardHolding {
+    /// A dated instrument: not in an inactive `status`, in force from `from`, up to and
+    /// including `until`.
+    static func dated(status: String?, from: LocalDate?, fromWord: String, until: LocalDate?, on date: LocalDate) -> SafeguardHolding {
+        if let status { return .fails(status) }
+        if let from, date < from { return .fails("not \(fromWord) until \(from)") }
+        if let until, until < date { return .fails("lapsed after \(until)") }
         return .holds
     }
 }
