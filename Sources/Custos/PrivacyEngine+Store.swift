@@ -72,7 +72,7 @@ extension PrivacyEngine {
         let now = clock()
         if let latest = subject.collectedAt.values.max(), latest > now { throw StoreError.invalidInput("collected-at is later than now") }
         let request = DecisionRequest(actor: actor, action: .store, subject: subject.id, purpose: purpose, fields: subject.values.keys.sorted())
-        let facts = Facts(subject: SubjectFacts(id: subject.id, category: subject.category, kind: subject.kind, consumer: subject.consumer,
+        let facts = Facts(subject: SubjectFacts(id: subject.id, categories: [subject.category] + subject.otherCategories, kind: subject.kind, consumer: subject.consumer,
                                                 contractParty: subject.contractParty), events: subject.events)
         let decision = try decideOnVault(request, facts: facts, at: now)
         guard let seq = try? store.log.append(decision, at: now) else {

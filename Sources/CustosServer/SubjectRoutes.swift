@@ -8,7 +8,7 @@ extension Routes {
     static let readShape = WireShape.object([("purpose", .scalar), ("fields", .scalars)])
     static let shareShape = WireShape.object([("purpose", .scalar), ("fields", .scalars), ("recipient", .scalar), ("recipient-name", .scalar), ("destination", .scalar), ("procedure", .scalar)])
     static let storeShape = WireShape.object([("purpose", .scalar), ("values", .any), ("source", .scalar), ("collected-at", .scalar)])
-    static let createShape = WireShape.object([("id", .scalar), ("category", .scalar), ("kind", .scalar), ("consumer", .scalar), ("contract-party", .scalar),
+    static let createShape = WireShape.object([("id", .scalar), ("category", .scalar), ("other-categories", .scalars), ("kind", .scalar), ("consumer", .scalar), ("contract-party", .scalar),
                                                ("purpose", .scalar), ("values", .any), ("source", .scalar), ("collected-at", .scalar)])
     static let eventShape = WireShape.object([("event", .scalar), ("effective", .scalar)])
     static let lookupShape = WireShape.object([("kind", .scalar), ("value", .scalar), ("purpose", .scalar)])
@@ -101,7 +101,7 @@ extension Routes {
         guard SubjectId.problem(id) == nil else { throw members.wrong("id", "a subject id: " + (SubjectId.problem(id) ?? "")) }
         let kind = try members.choice("kind", of: ["natural-person", "sole-trader"]).flatMap(SubjectKind.init(rawValue:)) ?? .naturalPerson
         let collected = try collectedAt(members)
-        let subject = NewSubject(id: id, category: try members.requiredId("category"), kind: kind, consumer: try members.bool("consumer") ?? true,
+        let subject = NewSubject(id: id, category: try members.requiredId("category"), otherCategories: try members.ids("other-categories", maximum: 32) ?? [], kind: kind, consumer: try members.bool("consumer") ?? true,
                                  contractParty: try members.bool("contract-party") ?? false, values: try values(members),
                                  source: try members.text("source") ?? "service:\(account.name)", collectedAt: collected.map { ["*": $0] } ?? [:])
         let purpose = try members.requiredId("purpose")

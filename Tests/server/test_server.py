@@ -299,6 +299,16 @@ class Vault(unittest.TestCase):
                                                         "values": {"email": "Nieuw@Example.nl"}, "source": "creditor:ACME"}, token=self.token)
         self.assertEqual((status, json.loads(body)["stored"]), (201, ["email"]))
         self.assertEqual(call("POST", "/v1/subjects", {"id": "D-NEW", "category": "debtor", "purpose": "P-DEBT-COLLECT", "values": {"email": "a@b.nl"}}, token=self.token)[0], 409)
+        # A person who is more than one kind of subject; an undeclared kind stores nothing.
+        status, _, body = call("POST", "/v1/subjects", {"id": "D-WEB", "category": "debtor", "other-categories": ["website_user"], "purpose": "P-DEBT-COLLECT",
+                                                        "values": {"email": "web@example.nl"}}, token=self.token)
+        self.assertEqual((status, json.loads(body)["stored"]), (201, ["email"]))
+        status, _, body = call("POST", "/v1/subjects", {"id": "D-GHOST", "category": "debtor", "other-categories": ["ghost"], "purpose": "P-DEBT-COLLECT",
+                                                        "values": {"email": "ghost@example.nl"}}, token=self.token)
+        self.assertEqual((status, json.loads(body)["stored"]), (200, []))
+        self.assertIn("SUBJECT_UNKNOWN", [reason["code"] for reason in json.loads(body)["decision"]["reasons"]])
+        self.assertEqual(call("POST", "/v1/subjects", {"id": "D-BAD", "category": "debtor", "other-categories": "website_user", "purpose": "P-DEBT-COLLECT",
+                                                       "values": {"email": "bad@example.nl"}}, token=self.token)[0], 400)
         status, _, body = call("POST", "/v1/subjects/D-NEW/events", {"event": "file-opened", "effective": "2026-02-01"}, token=self.token)
         self.assertEqual((status, json.loads(body)["effective"]), (201, "2026-02-01"))
         self.assertEqual(call("POST", "/v1/subjects/D-NEW/events", {"event": "file-opend"}, token=self.token)[0], 404)
