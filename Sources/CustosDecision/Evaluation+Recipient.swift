@@ -61,6 +61,14 @@ extension Evaluation {
             blockAll(.processorAgreementMissing, "the agreement \(dpa.reference) with sub-processor '\(name)' of '\(processor)' does not hold on \(date): \(why)")
         } else if sub.dpa == nil {
             blockAll(.processorAgreementMissing, "sub-processor '\(name)' of '\(processor)' has no Art. 28(4) agreement")
+        } else if let purposeId, compiled.dpaPurposes?.contains(purposeId) != true {
+            // Art. 28(4): the processor's obligations flow down; what the sub-processor's own
+            // agreement does not cover must not reach it.
+            blockAll(.processorScopeExceeded, "the agreement with sub-processor '\(name)' of '\(processor)' does not cover purpose '\(request.purpose)'")
+        } else {
+            for (index, field) in fieldIds.enumerated() where !(field.map { compiled.dpaFields?.contains($0) ?? false } ?? false) {
+                block(field: index, .processorScopeExceeded, "the agreement with sub-processor '\(name)' of '\(processor)' does not cover '\(fieldNames[index])'")
+            }
         }
         if case let .fixed(country) = sub.country, !policy.isEEA(country) {
             transfer(to: compiled, destination: country, via: "sub-processor '\(name)' of '\(processor)'")

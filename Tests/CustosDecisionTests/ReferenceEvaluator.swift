@@ -407,7 +407,15 @@ struct ReferenceEvaluator {
                 if !authorised(sub, facts: facts, at: at, date: date) { state.all(.subprocessorNotAuthorised) }
                 if let dpa = sub.dpa {
                     let holds = dpa.status == .active && (dpa.signed.map { !(date < $0) } ?? true) && (dpa.expires.map { !($0 < date) } ?? true)
-                    if !holds { state.all(.processorAgreementMissing) }
+                    if !holds {
+                        state.all(.processorAgreementMissing)
+                    } else if !dpa.purposes.contains(where: { $0.id == purpose.id.id }) {
+                        state.all(.processorScopeExceeded)
+                    } else {
+                        for field in state.fields where !(dpa.fields.contains { $0.id == field } && policy.fields.contains { $0.id.id == field }) {
+                            state.one(field, .processorScopeExceeded)
+                        }
+                    }
                 } else {
                     state.all(.processorAgreementMissing)
                 }
