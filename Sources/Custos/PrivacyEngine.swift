@@ -130,9 +130,11 @@ public final class PrivacyEngine: Sendable {
             return try store.inWriteTransaction { transaction -> GatedResult in
                 let (decision, values) = evaluate(request, at: at, releaseValues: releaseValues) {
                     // What a processor receives reaches its sub-processors: their authorisation
-                    // records are facts of every share.
+                    // records are facts of a share to a processor or a sub-processor, and of no
+                    // other share.
                     var facts = try transaction.facts(of: request.subject)
-                    facts?.subProcessors = try transaction.subProcessorRecords()
+                    let role = request.recipient.flatMap { policy.policy.recipient($0)?.role }
+                    if role == .processor || role == .subProcessor { facts?.subProcessors = try transaction.subProcessorRecords() }
                     return (facts, nil)
                 }
                 let seq = try transaction.append(decision, at: at)
