@@ -52,6 +52,8 @@ extension Vault {
     }
 
     static func destroyFields(_ db: Database, subject: String, fields: [String], at now: Instant) throws {
+        // A stored answer (an access package) holds the values: it goes with any of them.
+        if !fields.isEmpty { try db.execute(sql: "DELETE FROM request_answers WHERE subject_id = ?", arguments: [subject]) }
         for field in fields {
             try db.execute(sql: "DELETE FROM fields WHERE subject_id = ? AND field = ?", arguments: [subject, field])
             try db.execute(sql: "DELETE FROM blind_index WHERE subject_id = ? AND field = ?", arguments: [subject, field])

@@ -1,6 +1,6 @@
 import Foundation
 internal import GRDB
-public import CustosPolicy
+package import CustosPolicy
 
 extension Vault {
     /// Replaces (or, for incomplete data, adds) values of a subject under its key, records the

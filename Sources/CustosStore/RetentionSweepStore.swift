@@ -1,6 +1,6 @@
 import Foundation
 internal import GRDB
-public import CustosPolicy
+package import CustosPolicy
 public import CustosDecision
 
 /// What the sweep does to one subject: destroy some fields, or (nothing left) the subject.

@@ -162,6 +162,27 @@ enum Schema {
                 added_at INTEGER NOT NULL, added_by TEXT NOT NULL, PRIMARY KEY (subject_id, category))
             """)
         }
+        migrator.registerMigration("v11-public-door") { db in
+            // The privacy centre (DESIGN §11). Mail waits in an outbox, sealed under a key of
+            // its own; an e-mail code's challenge keeps a keyed hash of the address and of the
+            // code, and what the person typed sealed; a status link is kept as a keyed hash of
+            // its token; a request's answer is sealed under its subject's key (shredded with
+            // it) and dropped whenever a field of the subject is erased.
+            try db.execute(sql: """
+            CREATE TABLE outbox (
+                id INTEGER PRIMARY KEY, kind TEXT NOT NULL, sealed BLOB NOT NULL, created_at INTEGER NOT NULL,
+                sent_at INTEGER, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT);
+            CREATE TABLE web_challenges (
+                id TEXT PRIMARY KEY, kind TEXT NOT NULL, email_index BLOB NOT NULL, code_hash BLOB NOT NULL, sealed BLOB NOT NULL,
+                created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, state TEXT NOT NULL);
+            CREATE INDEX web_challenges_email ON web_challenges(email_index, created_at);
+            CREATE TABLE status_links (token_hash BLOB PRIMARY KEY, request_id TEXT NOT NULL, created_at INTEGER NOT NULL);
+            CREATE TABLE request_answers (
+                request_id TEXT PRIMARY KEY, subject_id TEXT NOT NULL REFERENCES subjects(id) ON DELETE CASCADE,
+                html BLOB NOT NULL, json BLOB NOT NULL, created_at INTEGER NOT NULL);
+            CREATE INDEX request_answers_subject ON request_answers(subject_id);
+            """)
+        }
         return migrator
     }
 

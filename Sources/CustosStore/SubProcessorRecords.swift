@@ -1,7 +1,7 @@
 import Foundation
 internal import GRDB
-public import CustosDecision
-public import CustosPolicy
+package import CustosDecision
+package import CustosPolicy
 
 /// One officer's record about a sub-processor authorisation, with who recorded it.
 package struct StoredSubProcessorRecord: Sendable, Hashable {

@@ -2,7 +2,7 @@ import Foundation
 internal import GRDB
 internal import CustosCrypto
 public import CustosPolicy
-public import CustosDecision
+package import CustosDecision
 
 /// The vault file and the keyring file, opened together. DESIGN §4: two files with separate
 /// backup lifecycles, so a vault backup restored after an erasure cannot bring the erased
