@@ -111,8 +111,21 @@ struct PolicyDecoder {
     }
 
     private func subjectCategory(_ id: Ref, _ node: Node) -> SubjectCategory? {
-        guard let o = reader.object(node, what: "subject category '\(id)'", keys: ["title", "description"]) else { return nil }
-        return o.requiredString("title").map { SubjectCategory(id: id, title: $0, description: o.string("description")) }
+        guard let o = reader.object(node, what: "subject category '\(id)'", keys: ["title", "description", "identity-check"]) else { return nil }
+        let checks = o.node("identity-check").flatMap { reader.list($0, what: "'identity-check' of subject category '\(id)'") }?.compactMap { item -> IdentityCheckItem? in
+            guard let c = reader.object(item, what: "an 'identity-check' entry of subject category '\(id)'", keys: ["field", "part"]) else { return nil }
+            guard let field = c.required("field").flatMap({ reader.ref($0, what: "'field' of an identity check") }) else { return nil }
+            var part: IdentityCheckItem.Part?
+            if let text = c.string("part") {
+                part = IdentityCheckItem.Part(rawValue: text)
+                if part == nil, let node = c.node("part") {
+                    reader.sink.error(.invalidValue, "unknown part '\(text)' of an identity check; the parts are " + IdentityCheckItem.Part.allCases.map(\.rawValue).joined(separator: ", "), at: reader.location(node))
+                    return nil
+                }
+            }
+            return IdentityCheckItem(field: field, part: part)
+        } ?? []
+        return o.requiredString("title").map { SubjectCategory(id: id, title: $0, description: o.string("description"), identityCheck: checks) }
     }
 
     private func field(_ id: Ref, _ node: Node) -> FieldDefinition? {

@@ -85,6 +85,17 @@ public struct SubjectCategory: Sendable, Encodable {
     public var id: Ref
     public var title: String
     public var description: String?
+    /// What a person of this category gives, besides an e-mail code, to open a rights request
+    /// through the privacy centre (Art. 12(6): data already held, not a copy of an ID).
+    public var identityCheck: [IdentityCheckItem] = []
+}
+
+/// One thing a requester must give that matches what the vault holds: a field's value, or
+/// the postcode inside an address field.
+public struct IdentityCheckItem: Sendable, Encodable, Equatable {
+    public enum Part: String, Sendable, Encodable, CaseIterable { case postcode }
+    public var field: Ref
+    public var part: Part?
 }
 
 /// A personal-data field and the flags that change how it may be processed.

@@ -48,6 +48,7 @@ struct PolicyValidator {
         for purpose in policy.purposes { validate(purpose, fields: fields) }
         for notice in policy.notices { validate(notice) }
         for recipient in policy.recipients { validate(recipient) }
+        for category in policy.subjectCategories { resolve(category.identityCheck.map(\.field), in: known.fields, kind: "field") }
         for rule in policy.retentionRules {
             resolve([rule.from], in: known.lifecycleEvents, kind: "lifecycle event")
         }
