@@ -137,6 +137,13 @@ extension PrivacyEngine {
         let package = try accessPackage(subject: request.subject, request: id)
         let html = AccessPackageHTML.render(package)
         let now = clock()
+        // Kept, sealed under the subject's key, for the privacy centre's status page; stored
+        // before the request is completed, so a completed request never lacks it. A package
+        // with fields to review before release (other people's data) is not offered there:
+        // the officer sends it after the review.
+        if !package.fields.contains(where: \.reviewBeforeRelease) {
+            try store.vault.storeAnswer(request: id, subject: request.subject, html: html, json: package.json, at: now)
+        }
         _ = try store.vault.updateRequest(id, at: now, by: actor) { current in
             var updated = current
             updated.status = .completed

@@ -1,0 +1,74 @@
+import Foundation
+import CustosDecision
+import CustosPolicy
+
+/// One choice in the privacy preference centre: a consent to give or withdraw, or an objection
+/// to direct marketing under legitimate interest (Art. 21(2), absolute and immediate).
+package struct PreferenceChoice: Sendable, Equatable {
+    package enum Kind: String, Sendable { case consent, directMarketingObjection = "direct-marketing-objection" }
+    package var kind: Kind
+    package var purpose: String
+    package var title: String
+    package var noticeId: String?
+    package var noticeVersion: Int?
+    /// The notice text of the version in force, as the person is shown it.
+    package var noticeText: String?
+    /// Consent given (and not withdrawn or expired), or objection recorded.
+    package var active: Bool
+}
+
+extension PrivacyEngine {
+    /// Every consent-based purpose that can concern the subject (by any of their categories),
+    /// with the notice in force and the current choice, then the direct-marketing purposes on
+    /// legitimate interest they can object to.
+    package func preferenceChoices(subject: String) throws -> [PreferenceChoice] {
+        let categories = try metadata(of: subject).categories
+        let current = try store.vault.consentState(of: subject)
+        let objections = try store.vault.objections(of: subject).map(\.objection)
+        let today = policy.localDate(of: clock())
+        var consents: [PreferenceChoice] = [], objectable: [PreferenceChoice] = []
+        for purpose in policy.policy.purposes {
+            switch purpose.basis(forAnyOf: categories) {
+            case .consent?:
+                let notice = purpose.notice.flatMap { policy.policy.notice($0.id) }
+                let version = notice?.version(inForceOn: today)
+                let state = current[purpose.id.id]?.state
+                consents.append(PreferenceChoice(
+                    kind: .consent, purpose: purpose.id.id, title: purpose.title, noticeId: notice?.id.id, noticeVersion: version?.version,
+                    noticeText: version.flatMap { try? String(contentsOfFile: policyFolder + "/" + $0.text, encoding: .utf8) },
+                    active: state == .given || state == .renewed))
+            case .legitimateInterest? where purpose.directMarketing != nil:
+                let objected = objections.contains { $0.kind == .directMarketing && ($0.purpose == nil || $0.purpose == purpose.id.id) }
+                objectable.append(PreferenceChoice(kind: .directMarketingObjection, purpose: purpose.id.id, title: purpose.title,
+                                                   noticeId: nil, noticeVersion: nil, noticeText: nil, active: objected))
+            default: continue
+            }
+        }
+        return consents + objectable
+    }
+
+    /// Gives or withdraws one consent from the preference centre: channel `web-form`, the
+    /// notice version shown, and an evidence reference that names no address. Returns the
+    /// refusal's message when consent cannot be recorded (an age the purpose needs, say).
+    package func setPreference(subject: String, purpose: String, give: Bool, noticeVersion: Int?, evidence: String, actor: String) throws -> String? {
+        guard try preferenceChoices(subject: subject).contains(where: { $0.purpose == purpose && $0.kind == .consent }) else {
+            throw ConsentError.unknownPurpose(purpose, suggestion: nil)
+        }
+        if give {
+            let outcomes = try giveConsent(ConsentGrant(subject: subject, purposes: [purpose], noticeVersion: noticeVersion, method: .explicitClick,
+                                                        channel: "web-form", evidence: evidence), by: actor)
+            for case let .refused(_, code, message) in outcomes { return "[\(code.rawValue)] \(message)" }
+            return nil
+        }
+        try withdrawConsent(subject: subject, purposes: [purpose], channel: "web-form", evidence: evidence, by: actor)
+        return nil
+    }
+
+    /// Records an objection to direct marketing under a purpose: it takes effect at once.
+    package func objectToDirectMarketing(subject: String, purpose: String) throws {
+        guard try preferenceChoices(subject: subject).contains(where: { $0.purpose == purpose && $0.kind == .directMarketingObjection }) else {
+            throw ConsentError.unknownPurpose(purpose, suggestion: nil)
+        }
+        _ = try recordObjection(subject: subject, purpose: purpose, kind: .directMarketing)
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+internal import CustosCrypto
+
+/// Consent receipts as a JWS (RFC 7515, compact serialisation) signed with EdDSA over Ed25519
+/// (RFC 8037): the payload is the ISO/IEC TS 27560 receipt body, so anyone can verify one with
+/// an ordinary JOSE library and the controller's keys at `/.well-known/jwks.json`.
+///
+/// ```swift
+/// let jws = try engine.consentReceiptJWS(subject: "PR-1", purpose: "P-NEWSLETTER-EMAIL")
+/// engine.verifyReceipt(jws: jws) == .valid   // true
+/// ```
+extension PrivacyEngine {
+    /// The receipt of one purpose's consent as a compact JWS.
+    public func consentReceiptJWS(subject: String, purpose: String) throws -> String {
+        let body = try consentReceipt(subject: subject, purpose: purpose).receipt
+        let header = #"{"alg":"EdDSA","kid":"\#(signingKeyId)","typ":"JWT","cty":"custos-consent-receipt+json"}"#
+        let signingInput = Base64URL.encode(Array(header.utf8)) + "." + Base64URL.encode(body.canonicalBytes)
+        return signingInput + "." + Base64URL.encode(store.sign(Array(signingInput.utf8)))
+    }
+
+    /// The controller's public signing keys as a JWK Set (RFC 7517, OKP keys per RFC 8037).
+    public var receiptJWKS: String {
+        #"{"keys":[{"kty":"OKP","crv":"Ed25519","use":"sig","alg":"EdDSA","kid":"\#(signingKeyId)","x":"\#(Base64URL.encode(store.keyring.signingPublicKey))"}]}"#
+    }
+
+    /// The key id: the first 16 bytes of the public key's BLAKE2b, in hexadecimal.
+    var signingKeyId: String { Hex.encode(Array(Blake2b.hash(store.keyring.signingPublicKey).prefix(16))) }
+
+    /// Verifies a compact JWS receipt against this vault's key; its payload must be a receipt.
+    public func verifyReceipt(jws: String) -> (verification: ConsentReceipt.Verification, body: ConsentReceipt.Body?) {
+        let parts = jws.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let headerBytes = Base64URL.decode(String(parts[0])), let payload = Base64URL.decode(String(parts[1])),
+              let signature = Base64URL.decode(String(parts[2])),
+              let header = try? JSONSerialization.jsonObject(with: Data(headerBytes)) as? [String: Any] else { return (.signatureInvalid, nil) }
+        let body = try? JSONDecoder().decode(ConsentReceipt.Body.self, from: Data(payload))
+        guard header["alg"] as? String == "EdDSA" else { return (.signatureInvalid, body) }
+        guard header["kid"] as? String == signingKeyId else { return (.otherVault, body) }
+        guard store.verifySignature(signature, of: Array("\(parts[0]).\(parts[1])".utf8)), body != nil else { return (.signatureInvalid, body) }
+        return (.valid, body)
+    }
+}
+
+/// Base64url without padding (RFC 7515 §2).
+enum Base64URL {
+    static func encode(_ bytes: [UInt8]) -> String {
+        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    static func decode(_ text: String) -> [UInt8]? {
+        guard text.utf8.allSatisfy({ $0 == 45 || $0 == 95 || (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) }) else { return nil }
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        return Data(base64Encoded: base64).map { [UInt8]($0) }
+    }
+}

@@ -1,0 +1,120 @@
+package import Foundation
+package import CustosPolicy
+package import CustosStore
+
+/// What a person asked for on the privacy centre's form; sealed in the e-mail challenge until
+/// the code is typed, then used once and gone.
+package struct WebRightsForm: Codable, Sendable, Equatable {
+    package var type: RightsRequestType
+    package var email: String
+    /// What the person typed for each identity check, keyed `field` or `field.part`.
+    package var identity: [String: String]
+    package var language: String
+
+    package init(type: RightsRequestType, email: String, identity: [String: String], language: String) {
+        self.type = type
+        self.email = email
+        self.identity = identity
+        self.language = language
+    }
+}
+
+/// A request opened from the privacy centre, with the token of its status link (shown once).
+package struct OpenedWebRequest: Sendable {
+    package var request: RightsRequest
+    package var statusToken: String
+    /// Whether what the person typed matched what the vault holds (the officer still verifies).
+    package var identityMatched: Bool
+}
+
+/// Who acts for the privacy centre, and under which purpose it matches identities: the
+/// server's configuration names them (DESIGN §11).
+package struct WebActor: Sendable {
+    package var actor: String
+    package var identityPurpose: String
+    package init(actor: String, identityPurpose: String) {
+        self.actor = actor
+        self.identityPurpose = identityPurpose
+    }
+}
+
+extension PrivacyEngine {
+    /// Every identity check any subject category asks for, once, in policy order.
+    package var identityChecks: [IdentityCheckItem] {
+        var seen: [IdentityCheckItem] = []
+        for category in policy.policy.subjectCategories {
+            for item in category.identityCheck where !seen.contains(item) { seen.append(item) }
+        }
+        return seen
+    }
+
+    /// Opens a request for every subject the confirmed address belongs to (none: nothing is
+    /// held under it, and nothing is stored). The request book counts the deadline from now;
+    /// the channel is `web-form`; the identity check's result is a request event, and the
+    /// officer verifies as for any other channel.
+    package func openWebRequest(_ form: WebRightsForm, as web: WebActor) throws -> [OpenedWebRequest] {
+        let subjects = try findSubjects(matching: form.email, kind: .email)
+        return try subjects.sorted().map { subject in
+            let request = try openRequest(subject: subject, type: form.type, channel: "web-form", by: web.actor)
+            let matched = try identityMatches(subject: subject, typed: form.identity, as: web)
+            let now = clock()
+            let detail = matched.checks.isEmpty ? "e-mail code confirmed; the subject's category asks for nothing more"
+                : "e-mail code confirmed; \(matched.checks.joined(separator: ", ")) \(matched.holds ? "match" : "do not match") what is held"
+            let updated = try store.vault.updateRequest(request.id, at: now, by: web.actor) { current in (current, "identity-evidence", detail) }
+            let token = try store.vault.createStatusLink(request: request.id, at: now)
+            return OpenedWebRequest(request: updated, statusToken: token, identityMatched: matched.holds)
+        }
+    }
+
+    /// Compares what was typed with what is held, through a gated read under the identity
+    /// purpose (logged like every read). A category without checks matches on the code alone.
+    func identityMatches(subject: String, typed: [String: String], as web: WebActor) throws -> (checks: [String], holds: Bool) {
+        let categories = try metadata(of: subject).categories
+        var items: [IdentityCheckItem] = []
+        for category in policy.policy.subjectCategories where categories.contains(category.id.id) {
+            for item in category.identityCheck where !items.contains(item) { items.append(item) }
+        }
+        guard !items.isEmpty else { return ([], true) }
+        let names = items.map { item in item.part.map { "\($0.rawValue) of \(item.field.id)" } ?? item.field.id }
+        let result = read(subject: subject, fields: Array(Set(items.map(\.field.id))), purpose: web.identityPurpose, actor: web.actor)
+        let held = result.values
+        let holds = items.allSatisfy { item in
+            let key = item.part.map { "\(item.field.id).\($0.rawValue)" } ?? item.field.id
+            guard let given = typed[key], let stored = held[item.field.id] else { return false }
+            switch item.part {
+            case .postcode: return Self.postcode(in: stored).map { $0 == Self.compact(given) } ?? false
+            case nil: return Self.compact(stored) == Self.compact(given)
+            }
+        }
+        return (names, holds)
+    }
+
+    /// Upper case without spaces or dashes: "1234 ab" and "1234AB" are the same postcode.
+    static func compact(_ text: String) -> String {
+        String(text.uppercased().unicodeScalars.filter { !CharacterSet.whitespaces.contains($0) && $0 != "-" })
+    }
+
+    /// The Dutch postcode (four digits, two letters) inside an address, compacted.
+    static func postcode(in address: String) -> String? {
+        let compacted = compact(address)
+        let scalars = Array(compacted.unicodeScalars)
+        guard scalars.count >= 6 else { return nil }
+        for start in 0...(scalars.count - 6) {
+            let window = scalars[start..<start + 6]
+            let digits = window.prefix(4).allSatisfy { CharacterSet.decimalDigits.contains($0) }
+            let letters = window.suffix(2).allSatisfy { CharacterSet.uppercaseLetters.contains($0) }
+            let before = start == 0 || !CharacterSet.decimalDigits.contains(scalars[start - 1])
+            if digits, letters, before { return String(String.UnicodeScalarView(window)) }
+        }
+        return nil
+    }
+
+    /// The request a status link leads to.
+    package func request(forStatusToken token: String) throws -> RightsRequest? {
+        guard let id = try store.vault.request(forStatusToken: token) else { return nil }
+        return try request(id)
+    }
+
+    /// A fulfilled request's stored answer, or nil (none, or erased since).
+    package func storedAnswer(request: String) throws -> (html: String, json: Data)? { try store.vault.answer(request: request) }
+}
