@@ -132,58 +132,90 @@ struct ConsentList: ParsableCommand {
 
 struct ConsentReceiptCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "receipt", abstract: "Export a signed consent receipt (ISO/IEC TS 27560 field names) as JSON.",
-        discussion: "Example:\n  custos consent receipt --subject PR-1 --purpose P-NEWSLETTER-EMAIL --out \\\n      receipt.json")
+        commandName: "receipt", abstract: "Export a signed consent receipt (ISO/IEC TS 27560 field names), as JSON or a JWS.",
+        discussion: """
+        --jws writes the receipt as a compact JWS (RFC 7515) signed with EdDSA (RFC 8037): any JOSE library verifies it with the keys of --jwks (also served at /.well-known/jwks.json by 'custos serve').
+
+        Examples:
+          custos consent receipt --subject PR-1 --purpose P-NEWSLETTER-EMAIL --out receipt.json
+          custos consent receipt --subject PR-1 --purpose P-NEWSLETTER-EMAIL --jws --out receipt.jws
+          custos consent receipt --jwks
+        """)
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "The subject's id.") var subject: String
-    @Option(help: "The consent-based purpose.") var purpose: String
+    @Option(help: "The subject's id.") var subject: String?
+    @Option(help: "The consent-based purpose.") var purpose: String?
+    @Flag(help: "Write a compact JWS instead of JSON.") var jws = false
+    @Flag(help: "Print the controller's public signing keys as a JWK Set, and nothing else.") var jwks = false
     @Option(help: "Write to this file instead of standard output.") var out: String?
+
+    func validate() throws {
+        if jwks {
+            guard subject == nil, purpose == nil, !jws else { throw ValidationError("--jwks takes no --subject, --purpose or --jws") }
+        } else {
+            guard subject != nil, purpose != nil else { throw ValidationError("give --subject and --purpose (or --jwks for the public keys)") }
+        }
+    }
 
     func run() throws {
         let engine = try global.openEngine()
-        let receipt: ConsentReceipt
-        do { receipt = try engine.consentReceipt(subject: subject, purpose: purpose) } catch { throw ExitStatus.report(error) }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(receipt)) ?? Data()
+        let data: Data, recordId: String?
+        if jwks {
+            data = Data((engine.receiptJWKS + "\n").utf8)
+            recordId = nil
+        } else if jws {
+            do { data = Data((try engine.consentReceiptJWS(subject: subject ?? "", purpose: purpose ?? "") + "\n").utf8) } catch { throw ExitStatus.report(error) }
+            recordId = nil
+        } else {
+            let receipt: ConsentReceipt
+            do { receipt = try engine.consentReceipt(subject: subject ?? "", purpose: purpose ?? "") } catch { throw ExitStatus.report(error) }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+            data = (try? encoder.encode(receipt)) ?? Data()
+            recordId = receipt.receipt.recordId
+        }
         if let out {
             try writePrivateFile(data, to: out)
-            try answer(global.output, ["receipt written to \(out)"], json: ["receipt": out, "record-id": receipt.receipt.recordId])
+            try answer(global.output, ["\(jwks ? "keys" : "receipt") written to \(out)"], json: ["file": out, "record-id": recordId as Any])
         } else {
-            try emit(String(decoding: data, as: UTF8.self))
+            try emit(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines))
         }
     }
 }
 
 struct ConsentVerifyReceipt: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "verify-receipt", abstract: "Verify a consent receipt's signature against this vault's key.",
-        discussion: "Exit 0 valid, 5 tampered or signed by another key.\n\nExample:\n  custos consent verify-receipt receipt.json")
+        commandName: "verify-receipt", abstract: "Verify a consent receipt's signature (JSON or JWS) against this vault's key.",
+        discussion: "Exit 0 valid, 5 tampered or signed by another key.\n\nExamples:\n  custos consent verify-receipt receipt.json\n  custos consent verify-receipt receipt.jws")
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "A receipt written by 'custos consent receipt'.") var file: String
+    @Argument(help: "A receipt written by 'custos consent receipt' (JSON or --jws) or downloaded from the privacy centre.") var file: String
 
     func run() throws {
         guard let data = FileManager.default.contents(atPath: file) else {
             StandardError.error("cannot read '\(file)': no such file, or not readable")
             throw ExitStatus.runtimeError
         }
-        guard let receipt = try? JSONDecoder().decode(ConsentReceipt.self, from: data) else {
-            StandardError.error("'\(file)' is not a consent receipt")
+        let engine = try global.openEngine()
+        let verification: ConsentReceipt.Verification, body: ConsentReceipt.Body?
+        if let receipt = try? JSONDecoder().decode(ConsentReceipt.self, from: data) {
+            (verification, body) = (engine.verify(receipt), receipt.receipt)
+        } else if let text = String(data: data, encoding: .utf8), text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".", omittingEmptySubsequences: false).count == 3 {
+            (verification, body) = engine.verifyReceipt(jws: text)
+        } else {
+            StandardError.error("'\(file)' is not a consent receipt (neither its JSON nor a compact JWS)")
             throw ExitStatus.integrityFailure
         }
-        let engine = try global.openEngine()
-        switch engine.verify(receipt) {
-        case .valid:
-            try answer(global.output, ["receipt \(receipt.receipt.recordId) is valid: \(receipt.receipt.piiPrincipalId), \(receipt.receipt.purposes.map(\.id).joined(separator: ", ")), status \(receipt.receipt.consentStatus) at \(receipt.receipt.issuedAt)"],
-                       json: ["valid": true, "record-id": receipt.receipt.recordId, "subject": receipt.receipt.piiPrincipalId,
-                              "purposes": receipt.receipt.purposes.map(\.id), "status": receipt.receipt.consentStatus, "issued-at": receipt.receipt.issuedAt])
-        case .signatureInvalid:
-            StandardError.error("the receipt's signature does not match its content: it was altered")
-            throw ExitStatus.integrityFailure
-        case .otherVault:
+        switch (verification, body) {
+        case let (.valid, body?):
+            try answer(global.output, ["receipt \(body.recordId) is valid: \(body.piiPrincipalId), \(body.purposes.map(\.id).joined(separator: ", ")), status \(body.consentStatus) at \(body.issuedAt)"],
+                       json: ["valid": true, "record-id": body.recordId, "subject": body.piiPrincipalId,
+                              "purposes": body.purposes.map(\.id), "status": body.consentStatus, "issued-at": body.issuedAt])
+        case (.otherVault, _):
             StandardError.error("the receipt was signed by another vault's key")
+            throw ExitStatus.integrityFailure
+        default:
+            StandardError.error("the receipt's signature does not match its content: it was altered")
             throw ExitStatus.integrityFailure
         }
     }

@@ -74,6 +74,7 @@ struct Serve: ParsableCommand {
           custos serve
           custos serve --listen 127.0.0.1:0
           custos serve --config serve.yaml --listen 0.0.0.0:8443 --tls-cert tls.pem --tls-key tls.key
+          custos serve --listen 127.0.0.1:8700 --listen-public 127.0.0.1:8080 --smtp-relay 127.0.0.1:25 --mail-from privacy@example.nl
         """)
     @OptionGroup var global: GlobalOptions
     @Option(help: ArgumentHelp("A YAML settings file (docs/server.md).", valueName: "file")) var config: String?
@@ -82,12 +83,17 @@ struct Serve: ParsableCommand {
     @Option(help: ArgumentHelp("PEM certificate chain for TLS.", valueName: "file")) var tlsCert: String?
     @Option(help: ArgumentHelp("PEM private key for TLS.", valueName: "file")) var tlsKey: String?
     @Flag(help: "Allow plain HTTP on an address other than loopback.") var insecureHTTP = false
+    @Option(help: ArgumentHelp("Serve the privacy centre (the data subjects' pages) on this address too.", valueName: "host:port")) var listenPublic: String?
+    @Option(help: ArgumentHelp("A folder of templates and catalogues that replace the privacy centre's built-in ones.", valueName: "dir")) var webTemplates: String?
+    @Option(help: ArgumentHelp("The SMTP relay mail to data subjects goes through (else it waits in the outbox).", valueName: "host:port")) var smtpRelay: String?
+    @Option(help: ArgumentHelp("The sender address of that mail.", valueName: "address")) var mailFrom: String?
 
     func run() throws {
         let configuration: ServerConfiguration
         do {
             let file = try config.map { path throws(SettingsError) in try ServerSettings.file(path) } ?? ServerSettings()
-            let flags = ServerSettings(listen: listen, publicURL: publicURL, insecureHTTP: insecureHTTP ? true : nil, tlsCertificate: tlsCert, tlsKey: tlsKey)
+            let flags = ServerSettings(listen: listen, publicURL: publicURL, insecureHTTP: insecureHTTP ? true : nil, tlsCertificate: tlsCert, tlsKey: tlsKey,
+                                       listenPublic: listenPublic, webTemplates: webTemplates, smtpRelay: smtpRelay, mailFrom: mailFrom)
             configuration = try file.overriding(with: try ServerSettings.environment(ProcessInfo.processInfo.environment)).overriding(with: flags).configuration()
         } catch {
             StandardError.error(error.message)
@@ -98,12 +104,15 @@ struct Serve: ParsableCommand {
         let failure = Mutex<String?>(nil)
         let done = DispatchSemaphore(value: 0)
         let host = configuration.host, scheme = configuration.tls == nil ? "http" : "https", json = global.output == .json
+        let publicHost = configuration.publicListener?.host ?? host
         Task {
             do {
-                try await server.run { port in
-                    let url = "\(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+                try await server.run { listener, port in
+                    let bound = listener == .api ? host : publicHost
+                    let url = "\(scheme)://\(bound.contains(":") ? "[\(bound)]" : bound):\(port)"
                     // Said at once, even under -o json: a supervisor waits for this line.
-                    if json { StandardError.raw("{\"listening\":\"\(url)\"}\n") } else { StandardError.write("custos: listening on \(url)") }
+                    let what = listener == .api ? "listening" : "privacy-centre"
+                    if json { StandardError.raw("{\"\(what)\":\"\(url)\"}\n") } else { StandardError.write("custos: \(listener == .api ? "listening on" : "privacy centre on") \(url)") }
                 }
             } catch {
                 failure.withLock { $0 = String(describing: error) }

@@ -11,6 +11,8 @@ struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: ServerMetrics
     /// The operator's opt-in to subject ids in the access log.
     let logSubjectIds: Bool
+    /// The route template of a path (the logs never name the path itself).
+    var templateOf: @Sendable (String) -> String? = Routes.template
 
     static func requestID(_ request: Request) -> String {
         if let given = request.headers[.init("X-Request-ID")!], given.utf8.count <= 64,
@@ -47,7 +49,7 @@ struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
         response.headers[.init("X-Request-ID")!] = id
         if let trace { response.headers[.init("traceparent")!] = trace }
         let elapsed = ContinuousClock.now - started
-        let route = Routes.template(request.uri.path) ?? "unknown"
+        let route = templateOf(request.uri.path) ?? "unknown"
         metrics.answered(route: route, status: Int(response.status.code), after: elapsed)
         var metadata: Logger.Metadata = [
             "event": "request", "method": .string(request.method.rawValue), "route": .string(route),

@@ -5,6 +5,7 @@ import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// `custos serve`: the service API, AuthZEN and the operational routes over one vault.
 ///
@@ -21,9 +22,13 @@ package struct CustosServer: Sendable {
         self.configuration = configuration
     }
 
+    /// Which listener a bound port belongs to.
+    package enum Listener: Sendable { case api, privacyCentre }
+
     /// Serves until SIGTERM or SIGINT, then drains: requests in flight are answered (and their
-    /// decisions logged) before the process ends. `onListening` gets the bound port.
-    package func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+    /// decisions logged) before the process ends. `onListening` gets each listener's bound port:
+    /// the service API's, and the privacy centre's when it is configured.
+    package func run(onListening: @escaping @Sendable (Listener, Int) async -> Void = { _, _ in }) async throws {
         // Structured logs without bootstrapping the process's logging system (a library must not).
         let logger = Logger(label: "custos.serve") { label in JSONLogHandler(label: label) }
         let router = Router(context: CustosRequestContext.self)
@@ -33,15 +38,50 @@ package struct CustosServer: Sendable {
         router.add(middleware: AuthenticationLimitMiddleware(limiter: FailedAuthentications(perMinute: configuration.failedAuthenticationsPerMinute)))
         let executor = EngineExecutor()
         Routes(engine: engine, configuration: configuration, openAPI: OpenAPIDocument.data, metrics: metrics, executor: executor).add(to: router)
-        let app = Application(
+        let api = Application(
             router: router,
             server: try serverBuilder(metrics: metrics),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "custos"),
-            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
+            onServerRunning: { channel in await onListening(.api, channel.localAddress?.port ?? 0) },
             logger: logger
         )
-        try await app.runService()
+        var services: [any Service] = [api]
+        if let listener = configuration.publicListener {
+            services.append(try privacyCentre(listener, executor: executor, metrics: metrics, logger: logger, onListening: onListening))
+        }
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
         await executor.shutdown()
+    }
+
+    /// The privacy centre's application on its own listener, sharing the engine's threads.
+    func privacyCentre(_ listener: ServerConfiguration.PublicListener, executor: EngineExecutor, metrics: ServerMetrics, logger: Logger,
+                       onListening: @escaping @Sendable (Listener, Int) async -> Void) throws -> some Service {
+        let pages = try WebPages(overrides: listener.templates, controller: engine.controllerContacts)
+        let router = Router(context: CustosRequestContext.self)
+        router.add(middleware: AccessLogMiddleware(logger: logger, metrics: metrics, logSubjectIds: false, templateOf: PrivacyCentre.template))
+        router.add(middleware: PublicPageMiddleware(pages: pages))
+        let scheme = configuration.tls == nil ? "http" : "https"
+        let host = listener.host.contains(":") ? "[\(listener.host)]" : listener.host
+        let base = BaseURL(listener.url ?? "\(scheme)://\(host):\(listener.port)")
+        let centre = PrivacyCentre(
+            engine: engine, executor: executor, pages: pages, guarder: WebGuard(engine: engine),
+            web: WebActor(actor: listener.actor, identityPurpose: listener.identityPurpose),
+            baseURL: base, secureCookies: configuration.tls != nil,
+            mailer: configuration.smtp.map { OutboxSender(engine: engine, relay: $0) })
+        centre.add(to: router)
+        return Application(
+            router: router,
+            server: try serverBuilder(metrics: metrics),
+            configuration: .init(address: .hostname(listener.host, port: listener.port), serverName: "custos"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? 0
+                // With port 0 the link in e-mail names the port the system chose.
+                if listener.url == nil { base.set("\(scheme)://\(host):\(port)") }
+                await onListening(.privacyCentre, port)
+            },
+            logger: logger
+        )
     }
 
     /// HTTP/1.1 with the slow-client deadline, the idle timeout and the connection count, in

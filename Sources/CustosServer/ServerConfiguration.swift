@@ -25,10 +25,40 @@ package struct ServerConfiguration: Sendable {
     /// Whether the access log names the subject of a `/v1/subjects/:subject/…` request. Off by
     /// default: an operator opts in where the log's readers may see subject ids.
     package var logSubjectIds: Bool
+    /// The privacy centre's listener (DESIGN §11), apart from the service API so that the API
+    /// can stay internal; nil serves no public pages.
+    package var publicListener: PublicListener?
+    /// The SMTP relay mail to data subjects goes through; nil leaves it in the outbox.
+    package var smtp: SMTPRelay?
+
+    /// Where the privacy centre listens and who it acts as.
+    package struct PublicListener: Sendable {
+        package var host: String
+        package var port: Int
+        /// The base URL people reach it at, for links in e-mail; default http(s)://host:port.
+        package var url: String?
+        /// A folder whose files replace the built-in templates and catalogues of the same name.
+        package var templates: String?
+        /// The policy actor the centre acts as, and the purpose it checks identities under.
+        package var actor: String
+        package var identityPurpose: String
+
+        package init(host: String, port: Int, url: String? = nil, templates: String? = nil, actor: String = "web-portal", identityPurpose: String = "P-RIGHTS-ADMIN") {
+            self.host = host
+            self.port = port
+            self.url = url
+            self.templates = templates
+            self.actor = actor
+            self.identityPurpose = identityPurpose
+        }
+    }
 
     package init(host: String = "127.0.0.1", port: Int = 8700, publicURL: String? = nil, tls: (certificate: String, key: String)? = nil,
                 insecureHTTP: Bool = false, maximumBody: Int = 1 << 20, maximumBatch: Int = 1000, requestSeconds: Int = 10,
-                idleSeconds: Int = 60, failedAuthenticationsPerMinute: Int = 20, logSubjectIds: Bool = false) {
+                idleSeconds: Int = 60, failedAuthenticationsPerMinute: Int = 20, logSubjectIds: Bool = false,
+                publicListener: PublicListener? = nil, smtp: SMTPRelay? = nil) {
+        self.publicListener = publicListener
+        self.smtp = smtp
         self.host = host
         self.port = port
         self.tls = tls
@@ -44,7 +74,9 @@ package struct ServerConfiguration: Sendable {
     }
 
     /// Plain HTTP is for loopback only (DESIGN §10).
-    package var isLoopback: Bool {
+    package var isLoopback: Bool { Self.isLoopback(host) }
+
+    static func isLoopback(_ host: String) -> Bool {
         host == "127.0.0.1" || host == "::1" || host == "localhost" || host.hasPrefix("127.")
     }
 
@@ -57,7 +89,7 @@ package struct ServerConfiguration: Sendable {
             }
             return nil
         }
-        guard isLoopback || insecureHTTP else {
+        guard (isLoopback && publicListener.map({ Self.isLoopback($0.host) }) ?? true) || insecureHTTP else {
             return "plain HTTP is for loopback addresses only; give --tls-cert and --tls-key, or --insecure-http behind a TLS-terminating proxy you trust"
         }
         return nil

@@ -25,10 +25,25 @@ package struct ServerSettings: Sendable, Equatable {
     package var idleSeconds: Int?
     package var failedAuthenticationsPerMinute: Int?
     package var logSubjectIds: Bool?
+    package var listenPublic: String?
+    package var publicSiteURL: String?
+    package var webTemplates: String?
+    package var webActor: String?
+    package var identityPurpose: String?
+    package var smtpRelay: String?
+    package var mailFrom: String?
 
     package init(listen: String? = nil, publicURL: String? = nil, insecureHTTP: Bool? = nil, tlsCertificate: String? = nil, tlsKey: String? = nil,
                 maximumBody: Int? = nil, maximumBatch: Int? = nil, requestSeconds: Int? = nil, idleSeconds: Int? = nil,
-                failedAuthenticationsPerMinute: Int? = nil, logSubjectIds: Bool? = nil) {
+                failedAuthenticationsPerMinute: Int? = nil, logSubjectIds: Bool? = nil, listenPublic: String? = nil, publicSiteURL: String? = nil,
+                webTemplates: String? = nil, webActor: String? = nil, identityPurpose: String? = nil, smtpRelay: String? = nil, mailFrom: String? = nil) {
+        self.listenPublic = listenPublic
+        self.publicSiteURL = publicSiteURL
+        self.webTemplates = webTemplates
+        self.webActor = webActor
+        self.identityPurpose = identityPurpose
+        self.smtpRelay = smtpRelay
+        self.mailFrom = mailFrom
         self.listen = listen
         self.publicURL = publicURL
         self.insecureHTTP = insecureHTTP
@@ -49,23 +64,43 @@ package struct ServerSettings: Sendable, Equatable {
                        maximumBody: other.maximumBody ?? maximumBody, maximumBatch: other.maximumBatch ?? maximumBatch,
                        requestSeconds: other.requestSeconds ?? requestSeconds, idleSeconds: other.idleSeconds ?? idleSeconds,
                        failedAuthenticationsPerMinute: other.failedAuthenticationsPerMinute ?? failedAuthenticationsPerMinute,
-                       logSubjectIds: other.logSubjectIds ?? logSubjectIds)
+                       logSubjectIds: other.logSubjectIds ?? logSubjectIds, listenPublic: other.listenPublic ?? listenPublic,
+                       publicSiteURL: other.publicSiteURL ?? publicSiteURL, webTemplates: other.webTemplates ?? webTemplates,
+                       webActor: other.webActor ?? webActor, identityPurpose: other.identityPurpose ?? identityPurpose,
+                       smtpRelay: other.smtpRelay ?? smtpRelay, mailFrom: other.mailFrom ?? mailFrom)
+    }
+
+    /// Splits `host:port` (a bracketed IPv6 host allowed); `what` names the setting at fault.
+    static func hostAndPort(_ address: String, what: String) throws(SettingsError) -> (host: String, port: Int) {
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (0...65535).contains(port) else {
+            throw SettingsError("\(what): '\(address)' is not host:port, e.g. 127.0.0.1:8700")
+        }
+        let host = String(address[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        guard !host.isEmpty else { throw SettingsError("\(what): '\(address)' names no host") }
+        return (host, port)
     }
 
     /// The configuration these settings describe, with the defaults where they are silent.
     package func configuration() throws(SettingsError) -> ServerConfiguration {
-        let address = listen ?? "127.0.0.1:8700"
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (0...65535).contains(port) else {
-            throw SettingsError("listen: '\(address)' is not host:port, e.g. 127.0.0.1:8700")
+        let (host, port) = try Self.hostAndPort(listen ?? "127.0.0.1:8700", what: "listen")
+        let publicListener = try listenPublic.map { address throws(SettingsError) in
+            let (host, port) = try Self.hostAndPort(address, what: "privacy-centre.listen")
+            return ServerConfiguration.PublicListener(host: host, port: port, url: publicSiteURL, templates: webTemplates,
+                                                      actor: webActor ?? "web-portal", identityPurpose: identityPurpose ?? "P-RIGHTS-ADMIN")
         }
-        let host = String(address[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        guard !host.isEmpty else { throw SettingsError("listen: '\(address)' names no host") }
+        var smtp: SMTPRelay?
+        if let smtpRelay {
+            do { smtp = try SMTPRelay(relay: smtpRelay, from: mailFrom ?? "") } catch { throw SettingsError("mail: \(String(describing: error))") }
+        } else if mailFrom != nil {
+            throw SettingsError("mail.from needs mail.relay (--smtp-relay host:port)")
+        }
         guard (tlsCertificate == nil) == (tlsKey == nil) else { throw SettingsError("TLS needs both a certificate and a key (--tls-cert and --tls-key)") }
         let configuration = ServerConfiguration(
             host: host, port: port, publicURL: publicURL, tls: tlsCertificate.flatMap { certificate in tlsKey.map { (certificate, $0) } },
             insecureHTTP: insecureHTTP ?? false, maximumBody: maximumBody ?? 1 << 20, maximumBatch: maximumBatch ?? 1000,
             requestSeconds: requestSeconds ?? 10, idleSeconds: idleSeconds ?? 60,
-            failedAuthenticationsPerMinute: failedAuthenticationsPerMinute ?? 20, logSubjectIds: logSubjectIds ?? false)
+            failedAuthenticationsPerMinute: failedAuthenticationsPerMinute ?? 20, logSubjectIds: logSubjectIds ?? false,
+            publicListener: publicListener, smtp: smtp)
         if let problem = configuration.problem { throw SettingsError(problem) }
         return configuration
     }
@@ -74,7 +109,8 @@ package struct ServerSettings: Sendable, Equatable {
 
     /// `CUSTOS_LISTEN`, `CUSTOS_PUBLIC_URL`, `CUSTOS_INSECURE_HTTP`, `CUSTOS_TLS_CERT`,
     /// `CUSTOS_TLS_KEY`, `CUSTOS_MAX_BODY_BYTES`, `CUSTOS_MAX_BATCH`, `CUSTOS_REQUEST_SECONDS`,
-    /// `CUSTOS_IDLE_SECONDS`, `CUSTOS_FAILED_AUTH_PER_MINUTE`, `CUSTOS_LOG_SUBJECT_IDS`.
+    /// `CUSTOS_IDLE_SECONDS`, `CUSTOS_FAILED_AUTH_PER_MINUTE`, `CUSTOS_LOG_SUBJECT_IDS`,
+    /// `CUSTOS_LISTEN_PUBLIC`, `CUSTOS_PUBLIC_SITE_URL`, `CUSTOS_SMTP_RELAY`, `CUSTOS_MAIL_FROM`.
     package static func environment(_ environment: [String: String]) throws(SettingsError) -> ServerSettings {
         func integer(_ name: String, _ range: ClosedRange<Int>) throws(SettingsError) -> Int? {
             guard let text = environment[name] else { return nil }
@@ -95,7 +131,8 @@ package struct ServerSettings: Sendable, Equatable {
             maximumBody: try integer("CUSTOS_MAX_BODY_BYTES", Limits.body), maximumBatch: try integer("CUSTOS_MAX_BATCH", Limits.batch),
             requestSeconds: try integer("CUSTOS_REQUEST_SECONDS", Limits.seconds), idleSeconds: try integer("CUSTOS_IDLE_SECONDS", Limits.seconds),
             failedAuthenticationsPerMinute: try integer("CUSTOS_FAILED_AUTH_PER_MINUTE", Limits.failedAuthentications),
-            logSubjectIds: try flag("CUSTOS_LOG_SUBJECT_IDS"))
+            logSubjectIds: try flag("CUSTOS_LOG_SUBJECT_IDS"), listenPublic: environment["CUSTOS_LISTEN_PUBLIC"],
+            publicSiteURL: environment["CUSTOS_PUBLIC_SITE_URL"], smtpRelay: environment["CUSTOS_SMTP_RELAY"], mailFrom: environment["CUSTOS_MAIL_FROM"])
     }
 
     /// What each limit may be set to: a body of at most 1 MiB (the ceiling), batches of
@@ -117,6 +154,8 @@ package struct ServerSettings: Sendable, Equatable {
     /// tls: {certificate: /etc/custos/tls.pem, key: /etc/custos/tls.key}
     /// limits: {body-bytes: 1048576, batch: 1000, request-seconds: 10, idle-seconds: 60, failed-authentications-per-minute: 20}
     /// log: {subject-ids: false}
+    /// privacy-centre: {listen: 0.0.0.0:8443, url: https://privacy.example.nl, templates: /etc/custos/web, actor: web-portal, identity-purpose: P-RIGHTS-ADMIN}
+    /// mail: {relay: 127.0.0.1:25, from: privacy@example.nl}
     /// ```
     package static func file(_ path: String) throws(SettingsError) -> ServerSettings {
         let text: String
@@ -176,7 +215,11 @@ package struct ServerSettings: Sendable, Equatable {
         }
 
         func settings(_ root: Node) throws(SettingsError) -> ServerSettings {
-            let top = try members(root, "the settings", allowed: ["listen", "public-url", "insecure-http", "tls", "limits", "log"])
+            let top = try members(root, "the settings", allowed: ["listen", "public-url", "insecure-http", "tls", "limits", "log", "privacy-centre", "mail"])
+            let centre = try top["privacy-centre"].map { node throws(SettingsError) in
+                try members(node, "privacy-centre", allowed: ["listen", "url", "templates", "actor", "identity-purpose"])
+            } ?? [:]
+            let mail = try top["mail"].map { node throws(SettingsError) in try members(node, "mail", allowed: ["relay", "from"]) } ?? [:]
             let tls = try top["tls"].map { node throws(SettingsError) in try members(node, "tls", allowed: ["certificate", "key"]) } ?? [:]
             let limits = try top["limits"].map { node throws(SettingsError) in
                 try members(node, "limits", allowed: ["body-bytes", "batch", "request-seconds", "idle-seconds", "failed-authentications-per-minute"])
@@ -192,7 +235,11 @@ package struct ServerSettings: Sendable, Equatable {
                 idleSeconds: try integer(limits["idle-seconds"], "limits.idle-seconds", Limits.seconds),
                 failedAuthenticationsPerMinute: try integer(limits["failed-authentications-per-minute"], "limits.failed-authentications-per-minute",
                                                             Limits.failedAuthentications),
-                logSubjectIds: try flag(log["subject-ids"], "log.subject-ids"))
+                logSubjectIds: try flag(log["subject-ids"], "log.subject-ids"),
+                listenPublic: try text(centre["listen"], "privacy-centre.listen"), publicSiteURL: try text(centre["url"], "privacy-centre.url"),
+                webTemplates: try text(centre["templates"], "privacy-centre.templates"), webActor: try text(centre["actor"], "privacy-centre.actor"),
+                identityPurpose: try text(centre["identity-purpose"], "privacy-centre.identity-purpose"),
+                smtpRelay: try text(mail["relay"], "mail.relay"), mailFrom: try text(mail["from"], "mail.from"))
         }
     }
 }

@@ -50,3 +50,15 @@ extension PrivacyEngine {
         try store.vault.markOutbox(id, sentAt: sent ? clock() : nil, error: error)
     }
 }
+
+extension PrivacyEngine {
+    /// A keyed BLAKE2b of `input` in `domain`, under a key only this vault's keyring holds: for
+    /// CSRF tokens and the evidence reference of a client address (never the address itself).
+    package func keyedDigest(_ domain: String, _ input: String) -> Data { store.keyring.keyedDigest(domain, input) }
+
+    /// The controller's name and contacts, for page headers and footers.
+    package var controllerContacts: (name: String, contact: String, dpo: String?) {
+        let controller = policy.policy.controller
+        return (controller?.name ?? "", controller?.contact ?? "", controller?.dpo?.contact)
+    }
+}

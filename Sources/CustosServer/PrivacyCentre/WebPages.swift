@@ -1,0 +1,95 @@
+import Foundation
+import Hummingbird
+internal import Mustache
+
+/// The privacy centre's pages: Mustache templates and message catalogues kept as resources in
+/// `Resources/Web`, each overridable by a file of the same name in the organisation's folder
+/// (as the report templates are). Dutch first, English beside it (DESIGN §11).
+struct WebPages: Sendable {
+    static let languages = ["nl", "en"]
+    let library: MustacheLibrary
+    let messages: [String: [String: String]]
+    let stylesheet: Data
+    let controller: (name: String, contact: String, dpo: String?)
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    init(overrides: String?, controller: (name: String, contact: String, dpo: String?)) throws {
+        self.controller = controller
+        let builtIn = Self.bundled
+        func file(_ name: String) throws -> Data {
+            for folder in [overrides.map { URL(fileURLWithPath: $0) }, builtIn].compactMap({ $0 }) {
+                let url = folder.appendingPathComponent(name)
+                if let data = try? Data(contentsOf: url) { return data }
+            }
+            throw Failure(description: "the privacy centre's file '\(name)' is missing; the built-in ones travel in 'Custos_CustosServer.resources/Web' next to the executable")
+        }
+        var library = MustacheLibrary()
+        for name in ["header", "footer", "home", "request", "code", "opened", "message", "status", "preferences-start", "preferences"] {
+            let text = String(decoding: try file("\(name).mustache"), as: UTF8.self)
+            do { try library.register(text, named: name) } catch { throw Failure(description: "template \(name).mustache: \(error)") }
+        }
+        self.library = library
+        var messages: [String: [String: String]] = [:]
+        for language in Self.languages {
+            let data = try file("messages/\(language).json")
+            guard let catalogue = try? JSONSerialization.jsonObject(with: data) as? [String: String] else {
+                throw Failure(description: "messages/\(language).json is not an object of texts")
+            }
+            messages[language] = catalogue
+        }
+        // Every key of the Dutch catalogue must be in the English one and back: a missing text
+        // would show as an empty space on a page.
+        if let nl = messages["nl"], let en = messages["en"], Set(nl.keys) != Set(en.keys) {
+            throw Failure(description: "messages/nl.json and messages/en.json differ in keys: " + Set(nl.keys).symmetricDifference(en.keys).sorted().joined(separator: ", "))
+        }
+        self.messages = messages
+        stylesheet = try file("centre.css")
+    }
+
+    /// The resource folder SwiftPM places next to the executable, found by hand: a missing
+    /// bundle must be an error at start, never a crash.
+    static var bundled: URL? {
+        let name = "Custos_CustosServer.resources"
+        let places = [Bundle.main.bundleURL, Bundle.main.executableURL?.resolvingSymlinksInPath().deletingLastPathComponent(), Bundle.main.resourceURL]
+        return places.compactMap { $0?.appendingPathComponent(name).appendingPathComponent("Web") }.first { FileManager.default.fileExists(atPath: $0.path) }
+    }
+
+    /// A text of the catalogue, with `{name}` placeholders filled in.
+    func text(_ key: String, _ language: String, _ values: [String: String] = [:]) -> String {
+        var text = messages[language]?[key] ?? messages["nl"]?[key] ?? key
+        for (name, value) in values { text = text.replacingOccurrences(of: "{\(name)}", with: value) }
+        return text
+    }
+
+    /// Renders a page. `here` is the path the language switch links back to (a GET page), or
+    /// nil for the answer to a form, whose switch leads home.
+    func page(_ template: String, language: String, title: String, here: String?, values: [String: Any] = [:],
+              status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        var context = values
+        context["lang"] = language
+        context["t"] = messages[language] ?? [:]
+        context["title"] = title
+        context["controller"] = controller.name
+        context["contact"] = controller.contact
+        if let dpo = controller.dpo { context["dpo"] = dpo }
+        context["languages"] = Self.languages.map { code -> [String: Any] in
+            ["code": code, "name": messages[code]?["name"] ?? code, "current": code == language, "href": (here ?? "/privacy") + "?lang=\(code)"]
+        }
+        let html = library.render(context, withTemplate: template) ?? ""
+        var fields = headers
+        fields[.contentType] = "text/html; charset=utf-8"
+        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// A page with a heading, paragraphs and a link onwards.
+    func message(_ key: String, language: String, status: HTTPResponse.Status, link: (href: String, label: String)? = nil) -> Response {
+        let heading = text("page.\(key).title", language)
+        var values: [String: Any] = ["heading": heading, "paragraphs": [text("page.\(key).text", language)]]
+        let onwards = link ?? ("/privacy", text("page.start", language))
+        values["link"] = ["href": onwards.href, "label": onwards.label]
+        return page("message", language: language, title: heading, here: nil, values: values, status: status)
+    }
+}
