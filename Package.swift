@@ -70,6 +70,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"), .product(name: "CSV", package: "CSV.swift"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
+            resources: [.copy("Templates")],
             swiftSettings: strict
         ),
         // floor 5: HTTP (the service API and AuthZEN) over the facade

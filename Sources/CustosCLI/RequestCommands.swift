@@ -132,6 +132,7 @@ struct RequestFulfil: ParsableCommand {
 
         Examples:
           custos request fulfil RQ-2025-0001 --out answers/
+          custos request fulfil RQ-2025-0001 --out answers/ --language en
           echo '{"postal_address": "Kerkstraat 1, 2611 GX Delft"}' | \\
               custos request fulfil RQ-2025-0002 --values -
           custos request fulfil RQ-2025-0003 --ground accuracy-contested \\
@@ -143,6 +144,12 @@ struct RequestFulfil: ParsableCommand {
     @Option(help: "Rectification: a JSON object of corrected values, from a file or '-' (standard input).") var values: String?
     @Option(help: "Restriction: \(RestrictionGround.allCases.map(\.rawValue).joined(separator: ", ")).") var ground: String?
     @Option(help: "Restriction: only these fields (comma-separated); default every field.") var fields: String?
+    @Option(help: "Access: the language of the readable page, nl or en (default: the language of the request, else nl).") var language: String?
+    @Option(help: ArgumentHelp("Access: a folder whose access-package templates replace the built-in ones.", valueName: "dir")) var templates: String?
+
+    func validate() throws {
+        if let language, !["nl", "en"].contains(language) { throw ValidationError("--language: '\(language)' is not nl or en") }
+    }
 
     func run() throws {
         let engine = try global.openEngine()
@@ -209,7 +216,9 @@ struct RequestFulfil: ParsableCommand {
 
     private func fulfilAccess(_ engine: PrivacyEngine, _ result: inout Fulfilled) throws {
         let folder = try outputFolder()
-        let (package, html) = try perform { try engine.fulfilAccess(request: id, by: operatingSystemUser) }
+        let (package, html) = try perform {
+            try engine.fulfilAccess(request: id, by: operatingSystemUser, language: language, templates: templates.map { URL(fileURLWithPath: $0) })
+        }
         let base = folder.appendingPathComponent("\(id)-access")
         try write([(base.appendingPathExtension("json"), package.json), (base.appendingPathExtension("html"), Data(html.utf8))], what: "package")
         result.say("\(id) fulfilled: \(package.fields.count) fields, \(package.recipients.count) disclosures; \(base.path).json and .html (mode 0600)",

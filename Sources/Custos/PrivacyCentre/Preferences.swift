@@ -9,6 +9,8 @@ package struct PreferenceChoice: Sendable, Equatable {
     package var kind: Kind
     package var purpose: String
     package var title: String
+    /// The title in other languages (ISO 639-1), where the policy gives one.
+    package var titles: [String: String]
     package var noticeId: String?
     package var noticeVersion: Int?
     /// The notice text of the version in force, as the person is shown it.
@@ -34,12 +36,12 @@ extension PrivacyEngine {
                 let version = notice?.version(inForceOn: today)
                 let state = current[purpose.id.id]?.state
                 consents.append(PreferenceChoice(
-                    kind: .consent, purpose: purpose.id.id, title: purpose.title, noticeId: notice?.id.id, noticeVersion: version?.version,
+                    kind: .consent, purpose: purpose.id.id, title: purpose.title, titles: purpose.titles, noticeId: notice?.id.id, noticeVersion: version?.version,
                     noticeText: version.flatMap { try? String(contentsOfFile: policyFolder + "/" + $0.text, encoding: .utf8) },
                     active: state == .given || state == .renewed))
             case .legitimateInterest? where purpose.directMarketing != nil:
                 let objected = objections.contains { $0.kind == .directMarketing && ($0.purpose == nil || $0.purpose == purpose.id.id) }
-                objectable.append(PreferenceChoice(kind: .directMarketingObjection, purpose: purpose.id.id, title: purpose.title,
+                objectable.append(PreferenceChoice(kind: .directMarketingObjection, purpose: purpose.id.id, title: purpose.title, titles: purpose.titles,
                                                    noticeId: nil, noticeVersion: nil, noticeText: nil, active: objected))
             default: continue
             }

@@ -60,7 +60,9 @@ extension PrivacyEngine {
             let now = clock()
             let detail = matched.checks.isEmpty ? "e-mail code confirmed; the subject's category asks for nothing more"
                 : "e-mail code confirmed; \(matched.checks.joined(separator: ", ")) \(matched.holds ? "match" : "do not match") what is held"
-            let updated = try store.vault.updateRequest(request.id, at: now, by: web.actor) { current in (current, "identity-evidence", detail) }
+            _ = try store.vault.updateRequest(request.id, at: now, by: web.actor) { current in (current, "identity-evidence", detail) }
+            // The answer is written in the language the person asked in.
+            let updated = try store.vault.updateRequest(request.id, at: now, by: web.actor) { current in (current, "language", form.language) }
             let token = try store.vault.createStatusLink(request: request.id, at: now)
             return OpenedWebRequest(request: updated, statusToken: token, identityMatched: matched.holds)
         }

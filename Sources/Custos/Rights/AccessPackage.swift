@@ -33,11 +33,16 @@ public struct AccessPackage: Sendable, Codable {
         public var recipient: String
         public var name: String
         public var role: String
+        /// The purpose the data was shared for.
+        public var purpose: String
         public var fields: [String]
         public var at: Instant
         public var destination: String?
         /// The Chapter V safeguard of a transfer outside the EEA (Art. 15(2)).
         public var safeguard: String?
+        /// The transfer mechanism behind `safeguard` (`scc`, `adequacy-dpf`, …).
+        public var mechanism: String?
+        public var procedure: String?
     }
 
     public struct AutomatedDecision: Sendable, Codable {
@@ -94,8 +99,9 @@ extension PrivacyEngine {
             let outside = disclosure.destination.map { !policy.policy.referenceData.isEEA($0) } ?? false
             return AccessPackage.RecipientEntry(
                 recipient: disclosure.recipient, name: disclosure.recipientName ?? recipient?.name ?? disclosure.recipient, role: recipient?.role.rawValue ?? "unknown",
-                fields: disclosure.fields, at: disclosure.at, destination: disclosure.destination,
-                safeguard: outside ? Self.safeguardText(disclosure.mechanism, procedure: disclosure.procedure) : nil)
+                purpose: disclosure.purpose, fields: disclosure.fields, at: disclosure.at, destination: disclosure.destination,
+                safeguard: outside ? Self.safeguardText(disclosure.mechanism, procedure: disclosure.procedure) : nil,
+                mechanism: outside ? disclosure.mechanism : nil, procedure: outside ? disclosure.procedure : nil)
         }
         let controller = policy.policy.controller
         return AccessPackage(
@@ -130,12 +136,16 @@ extension PrivacyEngine {
 
     /// Fulfils a verified access request: the package as JSON and HTML, and the request
     /// completed. Refused before identity verification (nothing is disclosed before).
-    public func fulfilAccess(request id: String, by actor: String) throws -> (package: AccessPackage, html: String) {
+    ///
+    /// The readable page is in `language` (`nl` or `en`; default the language the request was
+    /// made in through the privacy centre, else Dutch), from the built-in template or one of
+    /// the same name in `templates`.
+    public func fulfilAccess(request id: String, by actor: String, language: String? = nil, templates: URL? = nil) throws -> (package: AccessPackage, html: String) {
         guard let request = try store.vault.request(id) else { throw StoreError.io("no request \(id)") }
         guard request.type == .access else { throw RequestRefusal(code: .dsarDeadline, message: "request \(id) is a \(request.type.rawValue) request, not access") }
         try requireActionable(request)
         let package = try accessPackage(subject: request.subject, request: id)
-        let html = AccessPackageHTML.render(package)
+        let html = try AccessPackageHTML(templates: templates).render(package, policy: policy, language: language ?? Self.answerLanguage(of: request))
         let now = clock()
         // Kept, sealed under the subject's key, for the privacy centre's status page; stored
         // before the request is completed, so a completed request never lacks it. A package
@@ -154,5 +164,12 @@ extension PrivacyEngine {
             return (updated, "fulfilled", updated.outcome)
         }
         return (package, html)
+    }
+}
+
+extension PrivacyEngine {
+    /// The language a request was made in: the privacy centre records it with the request.
+    static func answerLanguage(of request: RightsRequest) -> String {
+        request.events.last { $0.event == "language" }?.detail ?? "nl"
     }
 }

@@ -1,48 +1,142 @@
 import Foundation
+import CustosPolicy
 internal import Mustache
 
-/// The readable page of an access package: self-contained HTML (inline CSS, no scripts),
-/// rendered from a Mustache template, which escapes every value.
-enum AccessPackageHTML {
-    static let template = """
-    <!DOCTYPE html>
-    <html lang="nl"><head><meta charset="utf-8"><title>Inzage {{subject}}</title>
-    <style>body{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}table{border-collapse:collapse;width:100%;margin:1em 0}
-    th,td{border:1px solid #ccc;padding:.3em .5em;text-align:left;vertical-align:top}th{background:#f3f3f3}.review{background:#fff4d6}</style>
-    </head><body>
-    <h1>Your personal data held by {{controller}}</h1>
-    <p>Subject {{subject}} ({{category}}){{#request}}, request {{request}}{{/request}}. Generated {{generatedAt}}.</p>
-    <h2>Data</h2>
-    <table><tr><th>Field</th><th>Value</th><th>Source</th><th>Used for</th><th>Kept</th></tr>
-    {{#fields}}<tr{{#reviewBeforeRelease}} class="review"{{/reviewBeforeRelease}}><td>{{title}}{{#derived}} (derived){{/derived}}</td><td>{{value}}</td><td>{{source}}</td><td>{{purposes}}</td><td>{{retention}}</td></tr>
-    {{/fields}}</table>
-    <h2>Purposes and legal bases</h2>
-    <table><tr><th>Purpose</th><th>Basis</th></tr>{{#purposes}}<tr><td>{{title}} ({{id}})</td><td>{{basis}}</td></tr>{{/purposes}}</table>
-    <h2>Recipients your data was given to</h2>
-    <table><tr><th>Recipient</th><th>Fields</th><th>When</th><th>Safeguard outside the EEA</th></tr>
-    {{#recipients}}<tr><td>{{name}} ({{role}})</td><td>{{fields}}</td><td>{{at}}</td><td>{{safeguard}}</td></tr>{{/recipients}}</table>
-    {{#hasAutomated}}<h2>Automated decisions and profiling</h2>{{#automatedDecisions}}<p><b>{{purpose}}</b> ({{effect}}): {{logic}}</p>{{/automatedDecisions}}{{/hasAutomated}}
-    <h2>Sources</h2><p>{{sources}}</p>
-    <h2>Your rights</h2><p>{{rights}}</p>
-    </body></html>
-    """
+/// The readable answer to an access request, in plain language (DESIGN §11): the controller
+/// as a heading line; per purpose that applies to this person its title in the person's
+/// language, the legal basis in words, the retention as one sentence, the data with its
+/// source, and the recipients by name; transfers outside the EEA with their safeguard; the
+/// rights and how to use them. Rendered from `access-package.html.mustache` with the texts of
+/// `access-package.<language>.json`, each replaceable by a file of the same name in a folder of
+/// the organisation's. A printable page without scripts; every value is escaped.
+struct AccessPackageHTML {
+    static let languages = ["nl", "en"]
+    let template: MustacheTemplate
+    let texts: [String: [String: String]]
 
-    static func render(_ package: AccessPackage) -> String {
-        guard let compiled = try? MustacheTemplate(string: template) else { return "" }
+    struct Failure: Error, CustomStringConvertible { let description: String }
+
+    init(templates: URL?) throws {
+        func file(_ name: String) throws -> Data {
+            for folder in [templates, Self.bundled].compactMap({ $0 }) {
+                if let data = try? Data(contentsOf: folder.appendingPathComponent(name)) { return data }
+            }
+            throw Failure(description: "the access package's file '\(name)' is missing; the built-in ones travel in 'Custos_Custos.resources/Templates' next to the executable")
+        }
+        do { template = try MustacheTemplate(string: String(decoding: try file("access-package.html.mustache"), as: UTF8.self)) } catch let failure as Failure {
+            throw failure
+        } catch {
+            throw Failure(description: "access-package.html.mustache: \(error)")
+        }
+        var texts: [String: [String: String]] = [:]
+        for language in Self.languages {
+            guard let catalogue = try JSONSerialization.jsonObject(with: try file("access-package.\(language).json")) as? [String: String] else {
+                throw Failure(description: "access-package.\(language).json is not an object of texts")
+            }
+            texts[language] = catalogue
+        }
+        self.texts = texts
+    }
+
+    static var bundled: URL? {
+        let name = "Custos_Custos.resources"
+        let places = [Bundle.main.bundleURL, Bundle.main.executableURL?.resolvingSymlinksInPath().deletingLastPathComponent(), Bundle.main.resourceURL]
+        return places.compactMap { $0?.appendingPathComponent(name).appendingPathComponent("Templates") }.first { FileManager.default.fileExists(atPath: $0.path) }
+    }
+
+    func render(_ package: AccessPackage, policy compiled: CompiledPolicy, language asked: String) -> String {
+        let language = Self.languages.contains(asked) ? asked : "nl"
+        let t = texts[language] ?? [:]
+        func text(_ key: String, _ values: [String: String] = [:]) -> String {
+            var text = t[key] ?? key
+            for (name, value) in values { text = text.replacingOccurrences(of: "{\(name)}", with: value) }
+            return text
+        }
+        let policy = compiled.policy
+        let locale = Locale(identifier: language)
+        func duration(_ duration: CalendarDuration) -> String {
+            "\(duration.amount) " + text(duration.unit.rawValue + (duration.amount == 1 ? "" : "s"))
+        }
+        func date(_ instant: Instant) -> String {
+            let day = compiled.localDate(of: instant)
+            let formatter = DateFormatter()
+            formatter.locale = locale
+            formatter.dateStyle = .long
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(day.daysSinceEpoch) * 86_400))
+        }
+        func country(_ code: String) -> String { locale.localizedString(forRegionCode: code) ?? code }
+        func safeguard(_ entry: AccessPackage.RecipientEntry) -> String {
+            Self.safeguard(entry.mechanism, procedure: entry.procedure, language: language)
+        }
+        let purposes = package.purposes.compactMap { entry -> [String: Any]? in
+            guard let purpose = policy.purpose(entry.id) else { return nil }
+            let basis = purpose.basis(forAnyOf: package.category.components(separatedBy: ", "))
+            var basisText = basis.map { text("basis.\($0.rawValue)", ["law": purpose.law.joined(separator: "; ")]) } ?? ""
+            basisText = Self.plain(basisText)
+            let fields = package.fields.filter { $0.purposes.contains(entry.id) }.map { field -> [String: Any] in
+                let definition = policy.field(field.field)
+                let source: String = switch field.source ?? "subject" {
+                case "subject", "web-form": text("source.subject")
+                case "officer": text("source.officer")
+                case let other where other.hasPrefix("import"): text("source.import")
+                case let other: text("source", ["source": other])
+                }
+                let title = (definition?.title(in: language) ?? field.title) + (field.derived ? " " + text("derived") : "")
+                return ["title": title, "value": field.reviewBeforeRelease ? text("review") : (field.value ?? ""), "source": source, "review": field.reviewBeforeRelease]
+            }
+            var retention = text("retention.none")
+            if let rule = purpose.retention.flatMap({ policy.retentionRule($0.id) }) {
+                let event = policy.lifecycleEvents.first { $0.id == rule.from }
+                retention = text("retention", ["keep": duration(rule.keep), "from": event?.description(in: language) ?? rule.from.id])
+                if let minimum = rule.minimum { retention += text("retention.minimum", ["minimum": duration(minimum)]) }
+            }
+            let recipients = package.recipients.filter { $0.purpose == entry.id }.map { recipient -> [String: Any] in
+                let values = ["name": recipient.name, "date": date(recipient.at), "country": recipient.destination.map(country) ?? "", "safeguard": safeguard(recipient)]
+                return ["text": recipient.mechanism == nil ? text("recipient", values) : text("recipient.abroad", values)]
+            }
+            var view: [String: Any] = [
+                "title": Self.plain(purpose.title(in: language)), "basis": basisText, "fields": fields, "retention": Self.plain(retention),
+                "recipients": recipients, "hasRecipients": !recipients.isEmpty,
+            ]
+            if let decision = package.automatedDecisions.first(where: { $0.purpose == entry.id }) { view["automated"] = Self.plain(decision.logic) }
+            return view
+        }
+        var transfers: [String] = []
+        for recipient in package.recipients where recipient.mechanism != nil {
+            let line = text("transfer", ["name": recipient.name, "country": recipient.destination.map(country) ?? "", "safeguard": safeguard(recipient)])
+            if !transfers.contains(line) { transfers.append(line) }
+        }
+        let controller = policy.controller
         let object: [String: Any] = [
-            "subject": package.subject, "category": package.category, "request": package.request as Any, "controller": package.controller,
-            "generatedAt": package.generatedAt.description,
-            "fields": package.fields.map { field -> [String: Any] in
-                ["title": field.title, "value": field.reviewBeforeRelease ? "[held for review: may contain other people's data]" : (field.value ?? ""),
-                 "source": field.source ?? "", "purposes": field.purposes.joined(separator: ", "), "retention": field.retention.joined(separator: "; "),
-                 "derived": field.derived, "reviewBeforeRelease": field.reviewBeforeRelease]
-            },
-            "purposes": package.purposes.map { ["id": $0.id, "title": $0.title, "basis": $0.basis] },
-            "recipients": package.recipients.map { ["name": $0.name, "role": $0.role, "fields": $0.fields.joined(separator: ", "), "at": $0.at.description, "safeguard": $0.safeguard ?? "—"] },
-            "hasAutomated": !package.automatedDecisions.isEmpty,
-            "automatedDecisions": package.automatedDecisions.map { ["purpose": $0.purpose, "effect": $0.effect, "logic": $0.logic] },
-            "sources": package.sources.joined(separator: ", "), "rights": package.rights,
+            "lang": language, "t": t, "controller": controller?.name ?? package.controller, "contact": controller?.contact ?? "",
+            "dpo": controller?.dpo?.contact as Any,
+            "intro": text("intro", ["request": package.request ?? ""]), "purposes": purposes,
+            "transfers": transfers, "hasTransfers": !transfers.isEmpty,
+            "rights": ["access", "rectification", "erasure", "restriction", "objection", "portability", "consent"].map { text("right.\($0)") },
+            "howTo": text("howTo", ["contact": controller?.contact ?? ""]), "generated": text("generated", ["date": date(package.generatedAt)]),
         ]
-        return compiled.render(object)
+        return template.render(object)
+    }
+
+    /// Draft markers such as "[proposed]" are for the officer, never for a data subject.
+    static func plain(_ text: String) -> String {
+        var result = text
+        for marker in ["[proposed]", "[draft]", "[todo]", "[tbd]", "[Proposed]", "[Draft]", "[TODO]", "[TBD]"] {
+            result = result.replacingOccurrences(of: marker + " ", with: "").replacingOccurrences(of: marker, with: "")
+        }
+        return result.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    static func safeguard(_ mechanism: String?, procedure: String?, language: String) -> String {
+        let dutch = language == "nl"
+        switch mechanism {
+        case "adequacy": return dutch ? "een besluit van de Europese Commissie dat het land passende bescherming biedt (artikel 45 AVG)" : "a European Commission decision that the country protects data adequately (Article 45 GDPR)"
+        case "adequacy-dpf": return dutch ? "het EU-VS Data Privacy Framework (artikel 45 AVG)" : "the EU-US Data Privacy Framework (Article 45 GDPR)"
+        case "scc": return dutch ? "de modelcontractbepalingen van de Europese Commissie (artikel 46 AVG); u kunt een kopie opvragen" : "the European Commission's standard contractual clauses (Article 46 GDPR); you may ask for a copy"
+        case "bcr": return dutch ? "bindende bedrijfsvoorschriften (artikel 47 AVG)" : "binding corporate rules (Article 47 GDPR)"
+        case "art-49-1-e": return dutch ? "de uitzondering voor rechtsvorderingen (artikel 49 lid 1 onder e AVG)" : "the exception for legal claims (Article 49(1)(e) GDPR)"
+        default: return dutch ? "niet vastgelegd" : "not recorded"
+        }
     }
 }

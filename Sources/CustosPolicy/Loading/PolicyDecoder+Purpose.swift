@@ -5,7 +5,7 @@ extension PolicyDecoder {
         "title", "description", "dpv", "subjects", "fields", "basis", "lia", "law", "notice",
         "consent-validity", "profiling", "dpia", "direct-marketing", "compatible-with", "actors",
         "retention", "recipients", "art9", "authorised-by", "legal-claims", "statutory-retention",
-        "may-involve-minors", "cookies", "starts-with",
+        "may-involve-minors", "cookies", "starts-with", "titles",
     ]
 
     func purpose(_ id: Ref, _ node: Node) -> Purpose? {
@@ -39,7 +39,7 @@ extension PolicyDecoder {
         }
         guard let title, let basis else { return nil }
         return Purpose(
-            id: id, title: title, description: o.string("description"), dpv: o.strings("dpv"),
+            id: id, title: title, titles: titles(o.node("titles"), what: what), description: o.string("description"), dpv: o.strings("dpv"),
             subjects: subjects, fields: fields, basis: basis, lia: o.string("lia"), law: o.strings("law"),
             notice: o.ref("notice"), consentValidity: o.duration("consent-validity"), profiling: profiling,
             dpia: o.string("dpia"), directMarketing: marketing, compatibleWith: compatibility,

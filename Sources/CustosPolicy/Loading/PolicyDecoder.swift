@@ -10,8 +10,22 @@ struct PolicyDecoder {
 
     static let fieldKeys = [
         "title", "category", "dpv", "special-category", "criminal", "national-id", "derived",
-        "provided-by-subject", "may-contain-third-party-data", "blind-index", "suppression-entry",
+        "provided-by-subject", "may-contain-third-party-data", "blind-index", "suppression-entry", "titles",
     ]
+
+    /// `titles: {nl: "…", de: "…"}`: a title per ISO 639-1 language code.
+    func titles(_ node: Node?, what: String) -> [String: String] {
+        guard let node, let items = reader.entries(node, what: "'titles' of \(what)") else { return [:] }
+        var titles: [String: String] = [:]
+        for item in items {
+            guard item.key.count == 2, item.key.allSatisfy({ $0.isASCII && $0.isLowercase }) else {
+                reader.sink.error(.invalidValue, "'\(item.key)' in 'titles' of \(what) is not a two-letter ISO 639-1 language code such as nl or en", at: reader.location(item.keyNode))
+                continue
+            }
+            if let title = reader.string(item.value, what: "the \(item.key) title of \(what)") { titles[item.key] = title }
+        }
+        return titles
+    }
 
     let reader: NodeReader
     /// Reads a notice text file relative to the policy folder; nil when it cannot be read.
@@ -106,8 +120,8 @@ struct PolicyDecoder {
 
     private func lifecycleEvent(_ id: Ref, _ node: Node) -> LifecycleEvent? {
         if reader.isNull(node) { return LifecycleEvent(id: id, description: nil) }
-        guard let o = reader.object(node, what: "lifecycle event '\(id)'", keys: ["description"]) else { return nil }
-        return LifecycleEvent(id: id, description: o.string("description"))
+        guard let o = reader.object(node, what: "lifecycle event '\(id)'", keys: ["description", "descriptions"]) else { return nil }
+        return LifecycleEvent(id: id, description: o.string("description"), descriptions: titles(o.node("descriptions"), what: "lifecycle event '\(id)'"))
     }
 
     private func subjectCategory(_ id: Ref, _ node: Node) -> SubjectCategory? {
@@ -132,7 +146,7 @@ struct PolicyDecoder {
         guard let o = reader.object(node, what: "field '\(id)'", keys: Self.fieldKeys) else { return nil }
         guard let title = o.requiredString("title") else { return nil }
         return FieldDefinition(
-            id: id, title: title, category: o.string("category"), dpv: o.string("dpv"),
+            id: id, title: title, titles: titles(o.node("titles"), what: "field '\(id)'"), category: o.string("category"), dpv: o.string("dpv"),
             specialCategory: o.enumeration("special-category"), criminal: o.bool("criminal"),
             nationalId: o.bool("national-id"), derived: o.bool("derived"),
             providedBySubject: o.bool("provided-by-subject"),

@@ -78,6 +78,11 @@ public struct Actor: Sendable, Encodable {
 public struct LifecycleEvent: Sendable, Encodable {
     public var id: Ref
     public var description: String?
+    /// The description in other languages, by ISO 639-1 code, for pages a data subject reads.
+    public var descriptions: [String: String] = [:]
+
+    /// The description in `language` where the policy gives one, else the description.
+    public func description(in language: String) -> String? { descriptions[language] ?? description }
 }
 
 /// A category of data subjects (`debtor`, `client`, …).
@@ -102,6 +107,8 @@ public struct IdentityCheckItem: Sendable, Encodable, Equatable {
 public struct FieldDefinition: Sendable, Encodable {
     public var id: Ref
     public var title: String
+    /// The title in other languages, by ISO 639-1 code, for pages a data subject reads.
+    public var titles: [String: String] = [:]
     /// The data category for the Art. 30 record, e.g. `contact details`.
     public var category: String?
     /// DPV personal-data term, e.g. `pd:EmailAddress`.
@@ -121,4 +128,7 @@ public struct FieldDefinition: Sendable, Encodable {
 
     /// Special-category, criminal and national-id data are prohibited unless authorised.
     public var isProhibitedByDefault: Bool { specialCategory != nil || criminal || nationalId }
+
+    /// The title in `language` where the policy gives one, else the title.
+    public func title(in language: String) -> String { titles[language] ?? title }
 }

@@ -3,6 +3,8 @@
 public struct Purpose: Sendable, Encodable {
     public var id: Ref
     public var title: String
+    /// The title in other languages, by ISO 639-1 code, for pages a data subject reads.
+    public var titles: [String: String] = [:]
     public var description: String?
     public var dpv: [String]
     public var subjects: [Ref]
@@ -135,4 +137,9 @@ struct DynamicKey: CodingKey {
     init(_ string: String) { stringValue = string }
     init?(stringValue: String) { self.stringValue = stringValue }
     init?(intValue: Int) { nil }
+}
+
+extension Purpose {
+    /// The title in `language` where the policy gives one, else the title.
+    public func title(in language: String) -> String { titles[language] ?? title }
 }

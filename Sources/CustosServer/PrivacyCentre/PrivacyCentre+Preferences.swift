@@ -18,7 +18,7 @@ extension PrivacyCentre {
         let token = { visitor.visit.map { guarder.csrfToken(visit: $0, form: "preferences") } ?? "" }
         let consents = choices.filter { $0.kind == .consent }.map { choice -> [String: Any] in
             var entry: [String: Any] = [
-                "purpose": choice.purpose, "title": choice.title, "active": choice.active, "csrf": token(),
+                "purpose": choice.purpose, "title": choice.titles[language] ?? choice.title, "active": choice.active, "csrf": token(),
                 "stateText": pages.text(choice.active ? "given" : "notGiven", language), "version": choice.noticeVersion.map(String.init) ?? "",
                 "receiptPath": "/privacy/preferences/receipt/\(choice.purpose)",
             ]
@@ -29,7 +29,7 @@ extension PrivacyCentre {
             return entry
         }
         let objections = choices.filter { $0.kind == .directMarketingObjection }.map { choice -> [String: Any] in
-            ["purpose": choice.purpose, "title": choice.title, "active": choice.active, "csrf": token()]
+            ["purpose": choice.purpose, "title": choice.titles[language] ?? choice.title, "active": choice.active, "csrf": token()]
         }
         var values: [String: Any] = [
             "consents": consents, "objections": objections, "hasChoices": !choices.isEmpty, "hasObjections": !objections.isEmpty,
@@ -56,7 +56,9 @@ extension PrivacyCentre {
     /// A notice's Markdown as plain paragraphs (no markup is interpreted: it is escaped).
     static func paragraphs(_ text: String) -> [String] {
         text.components(separatedBy: "\n\n").map { block in
-            block.split(separator: "\n").map { line in line.trimmingCharacters(in: CharacterSet(charactersIn: "#*> ").union(.whitespaces)) }.joined(separator: " ")
+            block.split(separator: "\n").map { line in
+                line.trimmingCharacters(in: CharacterSet(charactersIn: "#*> ").union(.whitespaces)).replacingOccurrences(of: "**", with: "").replacingOccurrences(of: "__", with: "")
+            }.joined(separator: " ")
         }.filter { !$0.isEmpty }
     }
 
