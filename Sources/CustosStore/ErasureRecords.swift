@@ -41,6 +41,9 @@ extension Vault {
     package func applyErasure(subject: String, destroy: [String], keep: [String: [String]], tasks: [RecipientTask], at now: Instant) throws {
         let ledgerSize = try keyring.recordErasures([ErasureRecord(subject: subject, wholeSubject: false, destroyed: destroy, kept: keep)], at: now)
         try pool.write { db in
+            // Whatever is destroyed or kept only for other purposes, an answer given before
+            // the erasure no longer reflects what the subject may be shown: it goes.
+            try db.execute(sql: "DELETE FROM request_answers WHERE subject_id = ?", arguments: [subject])
             try Self.destroyFields(db, subject: subject, fields: destroy, at: now)
             for (field, purposes) in keep {
                 try db.execute(sql: "UPDATE fields SET kept_for = ? WHERE subject_id = ? AND field = ?", arguments: [purposes.joined(separator: "\n"), subject, field])

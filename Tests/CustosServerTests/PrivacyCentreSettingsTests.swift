@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+@testable import CustosServer
+
+@Suite("the privacy centre's settings, pages and mail")
+struct PrivacyCentreSettingsTests {
+    @Test func thePublicListenerAndTheRelayComeFromTheFileTheEnvironmentOrFlags() throws {
+        let path = NSTemporaryDirectory() + "serve-\(UUID().uuidString).yaml"
+        try "privacy-centre: {listen: 127.0.0.1:8080, url: https://privacy.example.nl, actor: web-portal}\nmail: {relay: 127.0.0.1:2525, from: privacy@example.nl}\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let configuration = try ServerSettings.file(path).overriding(with: try ServerSettings.environment(["CUSTOS_LISTEN_PUBLIC": "127.0.0.1:8081"])).configuration()
+        #expect(configuration.publicListener?.port == 8081, "the environment overrides the file")
+        #expect(configuration.publicListener?.url == "https://privacy.example.nl")
+        #expect(configuration.publicListener?.identityPurpose == "P-RIGHTS-ADMIN")
+        #expect(configuration.smtp?.port == 2525 && configuration.smtp?.from == "privacy@example.nl")
+
+        let misspelt = NSTemporaryDirectory() + "serve-\(UUID().uuidString).yaml"
+        try "privacy-centre: {listen: 127.0.0.1:8080, templtes: web}\n".write(toFile: misspelt, atomically: true, encoding: .utf8)
+        #expect(throws: SettingsError("\(misspelt):1:42: unknown key 'templtes' in privacy-centre; the keys are listen, url, templates, actor, identity-purpose")) {
+            try ServerSettings.file(misspelt)
+        }
+        #expect(throws: SettingsError.self) { try ServerSettings(listenPublic: "0.0.0.0:8080").configuration() }
+        #expect(throws: SettingsError.self) { try ServerSettings(smtpRelay: "relay", mailFrom: "a@b.nl").configuration() }
+        #expect(throws: SettingsError("mail.from needs mail.relay (--smtp-relay host:port)")) { try ServerSettings(mailFrom: "a@b.nl").configuration() }
+    }
+
+    @Test func pageRoutesAreNamedByTemplateSoTheLogNeverHoldsAStatusToken() {
+        #expect(PrivacyCentre.template("/privacy/status/abcDEF123") == "/privacy/status/:token")
+        #expect(PrivacyCentre.template("/privacy/status/abc/answer.json") == "/privacy/status/:token/answer.json")
+        #expect(PrivacyCentre.template("/privacy/request") == "/privacy/request")
+        #expect(PrivacyCentre.template("/privacy/other") == nil)
+    }
+
+    @Test func theBuiltInPagesAndBothCataloguesLoadAndEscapeWhatTheyShow() throws {
+        let pages = try WebPages(overrides: nil, controller: ("Invorderingsbedrijf B.V.", "privacy@example.nl", nil))
+        #expect(pages.text("mail.code.body", "en", ["code": "123456"]).contains("Your code is 123456"))
+        #expect(pages.text("err.code.wrong", "nl", ["n": "2"]) == "Deze code klopt niet. U kunt het nog 2 keer proberen.")
+        let response = pages.page("message", language: "en", title: "t", here: nil, values: ["heading": "x"])
+        #expect(response.headers[.contentType] == "text/html; charset=utf-8")
+        let html = pages.library.render(["heading": "<script>alert(1)</script>", "paragraphs": ["a & b"], "t": pages.messages["en"] ?? [:]], withTemplate: "message") ?? ""
+        #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && html.contains("a &amp; b") && !html.contains("<script>"))
+    }
+
+    @Test func anOverrideFolderReplacesATemplateAndABrokenCatalogueIsRefusedAtStart() throws {
+        let folder = NSTemporaryDirectory() + "web-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder + "/messages", withIntermediateDirectories: true)
+        try "{\"name\": \"Nederlands\"}".write(toFile: folder + "/messages/nl.json", atomically: true, encoding: .utf8)
+        #expect(throws: WebPages.Failure.self) { try WebPages(overrides: folder, controller: ("C", "c@example.nl", nil)) }
+    }
+
+    @Test func theMessageToTheRelayEncodesItsSubjectAndBody() {
+        let message = SMTPRelay.message(from: "privacy@example.nl", to: "jan@example.nl", subject: "Uw code voor het privacycentrum", body: "Uw code is 123456.\n.\nEinde")
+        #expect(message.contains("Subject: =?UTF-8?B?"))
+        #expect(message.contains("Content-Transfer-Encoding: base64"))
+        #expect(!message.contains("\r\n.\r\n"), "a line with a lone dot cannot end the message early")
+        #expect(throws: SMTPRelay.Failure.self) { try SMTPRelay(relay: "relay.example.nl", from: "a@b.nl") }
+    }
+
+    @Test func formsRefuseKeysTheyDoNotHaveAndAddressesMustBeWellFormed() {
+        #expect(PrivacyCentre.isEmail("jan@example.nl"))
+        #expect(!PrivacyCentre.isEmail("jan@example"))
+        #expect(!PrivacyCentre.isEmail("jan example@example.nl"))
+        #expect(!PrivacyCentre.isEmail("jan@example.nl\r\nBcc: x@y.nl"))
+        #expect(PrivacyCentre.isPostcode("1234 ab") && !PrivacyCentre.isPostcode("12345"))
+        #expect(!PrivacyCentre.isShortLine(String(repeating: "x", count: 65)))
+    }
+}
