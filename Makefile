@@ -8,7 +8,7 @@ SYSTEM_PKGS  := libsodium-dev libsqlite3-dev pkg-config curl openssl
 CUSTOS       := .build/debug/custos
 SEED_POLICY  := policies/invorderingsbedrijf
 
-.PHONY: all deps build test demo check clean man completions bench torture readme-check server-check
+.PHONY: all deps build test demo check clean man completions bench torture readme-check server-check web-check browser-deps screenshots
 
 all: build
 
@@ -34,15 +34,45 @@ test: deps
 	$(MAKE) --no-print-directory torture
 	$(MAKE) --no-print-directory readme-check
 	$(MAKE) --no-print-directory server-check
+	$(MAKE) --no-print-directory web-check
 
 # custos serve on a free loopback port over a fresh vault: the live API and AuthZEN tests, the
 # Python example client end to end, and a SIGTERM drain under load (Tests/server/run.sh).
 server-check: build .venv/bin/schemathesis
 	SCHEMATHESIS=$(CURDIR)/.venv/bin/schemathesis Tests/server/run.sh
 
+# The privacy centre in a real browser: Selenium on Debian's headless chromium and
+# chromium-driver (installed here when missing), axe-core on every page (Tests/web/run.sh).
+web-check: build browser-deps .venv/bin/web-tools
+	PYTHON=$(CURDIR)/.venv/bin/python Tests/web/run.sh
+
+# The screenshots README links: the same browser tests, writing into docs/screenshots.
+screenshots: build browser-deps .venv/bin/web-tools
+	SCREENSHOTS=$(CURDIR)/docs/screenshots PYTHON=$(CURDIR)/.venv/bin/python Tests/web/run.sh
+
+BROWSER_PKGS := chromium chromium-driver
+browser-deps:
+	@missing=""; for p in $(BROWSER_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" -ne 0 ]; then echo "custos: error: need root to install$$missing (or install them yourself)" >&2; exit 1; fi; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+# Selenium, a JOSE library to verify receipts with, and axe-core (the script only: the package
+# that carries it would pull in Playwright, which these tests do not use).
+.venv/bin/web-tools:
+	test -x .venv/bin/pip || python3 -m venv .venv
+	.venv/bin/pip install --quiet --disable-pip-version-check selenium==4.50.0 jwcrypto==1.6.1
+	.venv/bin/pip install --quiet --disable-pip-version-check --no-deps axe-playwright-python==0.1.8
+	touch $@
+
 # Python test tools from PyPI, in a virtual environment of the project's own.
 .venv/bin/schemathesis:
-	python3 -m venv .venv
+	test -x .venv/bin/pip || python3 -m venv .venv
 	.venv/bin/pip install --quiet --disable-pip-version-check schemathesis==4.32.5
 
 # Every command of README.md, in order, in a fresh copy of the clone (Tests/readme/walk.py).

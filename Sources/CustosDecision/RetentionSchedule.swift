@@ -89,6 +89,18 @@ public struct RetentionSchedule: Sendable {
         return plan
     }
 
+    /// The purposes that hold a stored field on `date`: those that apply to this person now
+    /// (started, consented to, not released by an erasure, within their retention). An access
+    /// answer lists these, not every purpose that could concern the person's category.
+    package func purposesHolding(_ stored: FieldProvenance, facts: Facts, on date: LocalDate) -> [Purpose] {
+        guard let categories = facts.subject?.categories else { return [] }
+        return policy.policy.purposes.filter { purpose in
+            guard purpose.coveredCategory(of: categories) != nil, purpose.fields.contains(where: { $0.id == stored.field }) else { return false }
+            if case .holds = holding(stored, by: purpose, facts: facts, on: date) { return true }
+            return false
+        }
+    }
+
     enum Holding {
         case holds
         case released(String, RetentionRule?)

@@ -67,7 +67,7 @@ package struct CustosServer: Sendable {
         let centre = PrivacyCentre(
             engine: engine, executor: executor, pages: pages, guarder: WebGuard(engine: engine),
             web: WebActor(actor: listener.actor, identityPurpose: listener.identityPurpose),
-            baseURL: base, secureCookies: configuration.tls != nil,
+            baseURL: base, secureCookies: configuration.tls != nil, codesPerAddress: listener.codesPerAddress,
             mailer: configuration.smtp.map { OutboxSender(engine: engine, relay: $0) })
         centre.add(to: router)
         return Application(

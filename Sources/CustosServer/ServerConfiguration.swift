@@ -42,8 +42,13 @@ package struct ServerConfiguration: Sendable {
         /// The policy actor the centre acts as, and the purpose it checks identities under.
         package var actor: String
         package var identityPurpose: String
+        /// E-mail codes one client address may ask for in fifteen minutes (each address also
+        /// gets at most three).
+        package var codesPerAddress: Int
 
-        package init(host: String, port: Int, url: String? = nil, templates: String? = nil, actor: String = "web-portal", identityPurpose: String = "P-RIGHTS-ADMIN") {
+        package init(host: String, port: Int, url: String? = nil, templates: String? = nil, actor: String = "web-portal", identityPurpose: String = "P-RIGHTS-ADMIN",
+                     codesPerAddress: Int = 10) {
+            self.codesPerAddress = codesPerAddress
             self.host = host
             self.port = port
             self.url = url

@@ -32,11 +32,13 @@ package struct ServerSettings: Sendable, Equatable {
     package var identityPurpose: String?
     package var smtpRelay: String?
     package var mailFrom: String?
+    package var codesPerAddress: Int?
 
     package init(listen: String? = nil, publicURL: String? = nil, insecureHTTP: Bool? = nil, tlsCertificate: String? = nil, tlsKey: String? = nil,
                 maximumBody: Int? = nil, maximumBatch: Int? = nil, requestSeconds: Int? = nil, idleSeconds: Int? = nil,
                 failedAuthenticationsPerMinute: Int? = nil, logSubjectIds: Bool? = nil, listenPublic: String? = nil, publicSiteURL: String? = nil,
-                webTemplates: String? = nil, webActor: String? = nil, identityPurpose: String? = nil, smtpRelay: String? = nil, mailFrom: String? = nil) {
+                webTemplates: String? = nil, webActor: String? = nil, identityPurpose: String? = nil, smtpRelay: String? = nil, mailFrom: String? = nil, codesPerAddress: Int? = nil) {
+        self.codesPerAddress = codesPerAddress
         self.listenPublic = listenPublic
         self.publicSiteURL = publicSiteURL
         self.webTemplates = webTemplates
@@ -67,7 +69,7 @@ package struct ServerSettings: Sendable, Equatable {
                        logSubjectIds: other.logSubjectIds ?? logSubjectIds, listenPublic: other.listenPublic ?? listenPublic,
                        publicSiteURL: other.publicSiteURL ?? publicSiteURL, webTemplates: other.webTemplates ?? webTemplates,
                        webActor: other.webActor ?? webActor, identityPurpose: other.identityPurpose ?? identityPurpose,
-                       smtpRelay: other.smtpRelay ?? smtpRelay, mailFrom: other.mailFrom ?? mailFrom)
+                       smtpRelay: other.smtpRelay ?? smtpRelay, mailFrom: other.mailFrom ?? mailFrom, codesPerAddress: other.codesPerAddress ?? codesPerAddress)
     }
 
     /// Splits `host:port` (a bracketed IPv6 host allowed); `what` names the setting at fault.
@@ -86,7 +88,8 @@ package struct ServerSettings: Sendable, Equatable {
         let publicListener = try listenPublic.map { address throws(SettingsError) in
             let (host, port) = try Self.hostAndPort(address, what: "privacy-centre.listen")
             return ServerConfiguration.PublicListener(host: host, port: port, url: publicSiteURL, templates: webTemplates,
-                                                      actor: webActor ?? "web-portal", identityPurpose: identityPurpose ?? "P-RIGHTS-ADMIN")
+                                                      actor: webActor ?? "web-portal", identityPurpose: identityPurpose ?? "P-RIGHTS-ADMIN",
+                                                      codesPerAddress: codesPerAddress ?? 10)
         }
         var smtp: SMTPRelay?
         if let smtpRelay {
@@ -110,7 +113,8 @@ package struct ServerSettings: Sendable, Equatable {
     /// `CUSTOS_LISTEN`, `CUSTOS_PUBLIC_URL`, `CUSTOS_INSECURE_HTTP`, `CUSTOS_TLS_CERT`,
     /// `CUSTOS_TLS_KEY`, `CUSTOS_MAX_BODY_BYTES`, `CUSTOS_MAX_BATCH`, `CUSTOS_REQUEST_SECONDS`,
     /// `CUSTOS_IDLE_SECONDS`, `CUSTOS_FAILED_AUTH_PER_MINUTE`, `CUSTOS_LOG_SUBJECT_IDS`,
-    /// `CUSTOS_LISTEN_PUBLIC`, `CUSTOS_PUBLIC_SITE_URL`, `CUSTOS_SMTP_RELAY`, `CUSTOS_MAIL_FROM`.
+    /// `CUSTOS_LISTEN_PUBLIC`, `CUSTOS_PUBLIC_SITE_URL`, `CUSTOS_SMTP_RELAY`, `CUSTOS_MAIL_FROM`,
+    /// `CUSTOS_CODES_PER_ADDRESS`.
     package static func environment(_ environment: [String: String]) throws(SettingsError) -> ServerSettings {
         func integer(_ name: String, _ range: ClosedRange<Int>) throws(SettingsError) -> Int? {
             guard let text = environment[name] else { return nil }
@@ -132,7 +136,8 @@ package struct ServerSettings: Sendable, Equatable {
             requestSeconds: try integer("CUSTOS_REQUEST_SECONDS", Limits.seconds), idleSeconds: try integer("CUSTOS_IDLE_SECONDS", Limits.seconds),
             failedAuthenticationsPerMinute: try integer("CUSTOS_FAILED_AUTH_PER_MINUTE", Limits.failedAuthentications),
             logSubjectIds: try flag("CUSTOS_LOG_SUBJECT_IDS"), listenPublic: environment["CUSTOS_LISTEN_PUBLIC"],
-            publicSiteURL: environment["CUSTOS_PUBLIC_SITE_URL"], smtpRelay: environment["CUSTOS_SMTP_RELAY"], mailFrom: environment["CUSTOS_MAIL_FROM"])
+            publicSiteURL: environment["CUSTOS_PUBLIC_SITE_URL"], smtpRelay: environment["CUSTOS_SMTP_RELAY"], mailFrom: environment["CUSTOS_MAIL_FROM"],
+            codesPerAddress: try integer("CUSTOS_CODES_PER_ADDRESS", Limits.codesPerAddress))
     }
 
     /// What each limit may be set to: a body of at most 1 MiB (the ceiling), batches of
@@ -142,6 +147,7 @@ package struct ServerSettings: Sendable, Equatable {
         static let batch = 1...1000
         static let seconds = 1...3600
         static let failedAuthentications = 1...100_000
+        static let codesPerAddress = 1...10_000
     }
 
     // MARK: the file
@@ -154,7 +160,8 @@ package struct ServerSettings: Sendable, Equatable {
     /// tls: {certificate: /etc/custos/tls.pem, key: /etc/custos/tls.key}
     /// limits: {body-bytes: 1048576, batch: 1000, request-seconds: 10, idle-seconds: 60, failed-authentications-per-minute: 20}
     /// log: {subject-ids: false}
-    /// privacy-centre: {listen: 0.0.0.0:8443, url: https://privacy.example.nl, templates: /etc/custos/web, actor: web-portal, identity-purpose: P-RIGHTS-ADMIN}
+    /// privacy-centre: {listen: 0.0.0.0:8443, url: https://privacy.example.nl, templates: /etc/custos/web, actor: web-portal,
+    ///                  identity-purpose: P-RIGHTS-ADMIN, codes-per-address: 10}
     /// mail: {relay: 127.0.0.1:25, from: privacy@example.nl}
     /// ```
     package static func file(_ path: String) throws(SettingsError) -> ServerSettings {
@@ -217,7 +224,7 @@ package struct ServerSettings: Sendable, Equatable {
         func settings(_ root: Node) throws(SettingsError) -> ServerSettings {
             let top = try members(root, "the settings", allowed: ["listen", "public-url", "insecure-http", "tls", "limits", "log", "privacy-centre", "mail"])
             let centre = try top["privacy-centre"].map { node throws(SettingsError) in
-                try members(node, "privacy-centre", allowed: ["listen", "url", "templates", "actor", "identity-purpose"])
+                try members(node, "privacy-centre", allowed: ["listen", "url", "templates", "actor", "identity-purpose", "codes-per-address"])
             } ?? [:]
             let mail = try top["mail"].map { node throws(SettingsError) in try members(node, "mail", allowed: ["relay", "from"]) } ?? [:]
             let tls = try top["tls"].map { node throws(SettingsError) in try members(node, "tls", allowed: ["certificate", "key"]) } ?? [:]
@@ -239,7 +246,8 @@ package struct ServerSettings: Sendable, Equatable {
                 listenPublic: try text(centre["listen"], "privacy-centre.listen"), publicSiteURL: try text(centre["url"], "privacy-centre.url"),
                 webTemplates: try text(centre["templates"], "privacy-centre.templates"), webActor: try text(centre["actor"], "privacy-centre.actor"),
                 identityPurpose: try text(centre["identity-purpose"], "privacy-centre.identity-purpose"),
-                smtpRelay: try text(mail["relay"], "mail.relay"), mailFrom: try text(mail["from"], "mail.from"))
+                smtpRelay: try text(mail["relay"], "mail.relay"), mailFrom: try text(mail["from"], "mail.from"),
+                codesPerAddress: try integer(centre["codes-per-address"], "privacy-centre.codes-per-address", Limits.codesPerAddress))
         }
     }
 }

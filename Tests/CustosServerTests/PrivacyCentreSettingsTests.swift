@@ -16,7 +16,7 @@ struct PrivacyCentreSettingsTests {
 
         let misspelt = NSTemporaryDirectory() + "serve-\(UUID().uuidString).yaml"
         try "privacy-centre: {listen: 127.0.0.1:8080, templtes: web}\n".write(toFile: misspelt, atomically: true, encoding: .utf8)
-        #expect(throws: SettingsError("\(misspelt):1:42: unknown key 'templtes' in privacy-centre; the keys are listen, url, templates, actor, identity-purpose")) {
+        #expect(throws: SettingsError("\(misspelt):1:42: unknown key 'templtes' in privacy-centre; the keys are listen, url, templates, actor, identity-purpose, codes-per-address")) {
             try ServerSettings.file(misspelt)
         }
         #expect(throws: SettingsError.self) { try ServerSettings(listenPublic: "0.0.0.0:8080").configuration() }

@@ -9,7 +9,7 @@ struct AccessRequestTests {
         let fixture = try VaultFixture(start: Instant(iso8601: "2025-01-20T10:00:00+01:00")!)
         try fixture.engine.addSubject(NewSubject(id: "D-1", category: "debtor", values: [
             "person_name": "Jan de Vries", "bank_account": "NL91 ABNA 0417 1643 00", "call_notes": "called about the invoice",
-            "email": "jan@example.nl",
+            "email": "jan@example.nl", "claim_details": "Invoice 7",
         ], source: "client"), by: "test")
         try fixture.engine.recordEvent(subject: "D-1", event: "file-opened", effective: LocalDate(parsing: "2025-01-10"), by: "test")
         let shared = fixture.engine.share(subject: "D-1", fields: ["person_name", "bank_account"], purpose: "P-DEBT-COLLECT",
@@ -36,6 +36,8 @@ struct AccessRequestTests {
         #expect(package.purposes.contains { $0.id == "P-DEBT-COLLECT" && $0.basis.hasPrefix("legitimate-interest") })
         #expect(package.fields.first { $0.field == "bank_account" }?.retention.contains { $0.hasPrefix("P-DEBT-COLLECT: 5 years from file-closed") } == true)
         #expect(package.automatedDecisions.contains { $0.purpose == "P-SCORING" }, "the scoring logic is explained (Art. 15(1)(h))")
+        #expect(!package.purposes.contains { $0.id == "P-LITIGATION" }, "no proceedings were started: litigation does not apply to this person")
+        #expect(!package.purposes.contains { $0.id == "P-DEBT-HELP-REFERRAL" }, "no consent to a referral: it does not apply either")
         #expect(package.sources == ["client"])
         #expect(html.contains("Van Dijk &amp; Partners Gerechtsdeurwaarders"), "values are HTML-escaped")
         #expect(!html.contains("called about the invoice"), "third-party text is held for review in the readable copy")

@@ -80,10 +80,15 @@ extension PrivacyEngine {
         guard let facts = try store.vault.facts(of: subject), let subjectFacts = facts.subject else { throw StoreError.subjectUnknown(subject) }
         let (values, unreadable) = try store.vault.allFields(of: subject)
         let provenance = Dictionary(facts.fields.map { ($0.field, $0) }, uniquingKeysWith: { first, _ in first })
-        let covering = policy.policy.purposes.filter { $0.coveredCategory(of: subjectFacts.categories) != nil }
+        // Only the purposes that hold each field today: started, consented to, within their
+        // retention (Art. 15(1)(a): the purposes of the processing, not every possible one).
+        let schedule = RetentionSchedule(policy: policy)
+        let today = policy.localDate(of: clock())
+        let holding = Dictionary(facts.fields.map { ($0.field, schedule.purposesHolding($0, facts: facts, on: today)) }, uniquingKeysWith: { first, _ in first })
+        let covering = policy.policy.purposes.filter { purpose in holding.values.contains { $0.contains { $0.id == purpose.id } } }
         let stored = Set(facts.fields.map(\.field))
         let fields = policy.policy.fields.filter { stored.contains($0.id.id) }.map { definition -> AccessPackage.Field in
-            let purposes = covering.filter { $0.fields.contains(definition.id) }
+            let purposes = holding[definition.id.id] ?? []
             let retention = purposes.compactMap { purpose in
                 purpose.retention.flatMap { policy.policy.retentionRule($0.id) }.map { "\(purpose.id.id): \($0.keep) from \($0.from.id) (\($0.ground))" }
             }

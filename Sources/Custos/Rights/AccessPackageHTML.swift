@@ -88,7 +88,8 @@ struct AccessPackageHTML {
             var retention = text("retention.none")
             if let rule = purpose.retention.flatMap({ policy.retentionRule($0.id) }) {
                 let event = policy.lifecycleEvents.first { $0.id == rule.from }
-                retention = text("retention", ["keep": duration(rule.keep), "from": event?.description(in: language) ?? rule.from.id])
+                let from = event?.description(in: language) ?? rule.from.id
+                retention = rule.keep.amount == 0 ? text("retention.until", ["from": from]) : text("retention", ["keep": duration(rule.keep), "from": from])
                 if let minimum = rule.minimum { retention += text("retention.minimum", ["minimum": duration(minimum)]) }
             }
             let recipients = package.recipients.filter { $0.purpose == entry.id }.map { recipient -> [String: Any] in

@@ -12,7 +12,7 @@ extension PrivacyCentre {
 
     /// Codes per client address and per e-mail address within fifteen minutes, and code tries
     /// per client address.
-    static let codesPerAddress = 10, codesPerEmail = 3, triesPerAddress = 30
+    static let codesPerEmail = 3, triesPerAddress = 30
 
     /// The identity checks as form inputs: name `id.<field>[.<part>]`.
     var checkInputs: [(key: String, name: String, id: String, label: String, autocomplete: String)] {
@@ -106,7 +106,7 @@ extension PrivacyCentre {
         let language = visitor.language
         let engine = self.engine
         let recent = try await call { try engine.recentCodeRequests(email: email, minutes: 15) }
-        guard recent < Self.codesPerEmail, guarder.allow("code-address:" + address(context), limit: Self.codesPerAddress) else {
+        guard recent < Self.codesPerEmail, guarder.allow("code-address:" + address(context), limit: codesPerAddress) else {
             return with(pages.message("tooMany", language: language, status: .tooManyRequests), visitor)
         }
         let subject = pages.text("mail.code.subject", language), template = pages.text("mail.code.body", language)

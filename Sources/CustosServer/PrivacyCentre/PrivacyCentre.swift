@@ -19,6 +19,8 @@ struct PrivacyCentre: Sendable {
     /// The base URL of the public listener, for links in e-mail.
     let baseURL: BaseURL
     let secureCookies: Bool
+    /// Codes one client address may ask for in fifteen minutes.
+    let codesPerAddress: Int
     let mailer: OutboxSender?
 
     /// Every route's template, for the access log (which never names a path: it holds tokens).

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The privacy centre in a real browser: `custos serve` with its public listener on free
+# loopback ports over a fresh vault, an SMTP sink as the relay, then the Selenium tests
+# (Tests/web/test_privacy_centre.py) on Debian's headless chromium and chromium-driver, with
+# axe-core on every page. SCREENSHOTS names the folder the screenshots go to (default a
+# temporary one; `make screenshots` writes docs/screenshots).
+set -uo pipefail
+REPO=$(pwd)
+export CUSTOS=${CUSTOS:-$REPO/.build/debug/custos}
+export VAULT=$(mktemp -d)
+export SCREENSHOTS=${SCREENSHOTS:-$VAULT/screenshots}
+mkdir -p "$SCREENSHOTS"
+trap '[ -n "${SERVER:-}" ] && kill "$SERVER" 2>/dev/null; [ -n "${SINK:-}" ] && kill "$SINK" 2>/dev/null; rm -rf "$VAULT"' EXIT
+cd "$VAULT"
+"$CUSTOS" init --policies "$REPO/policies/invorderingsbedrijf" >/dev/null
+"$CUSTOS" subject add --id D-1 --category debtor --set email=debtor@example.nl --set case_number=INV-2025-0042 \
+  --set "postal_address=Kerkstraat 1, 1234 AB Utrecht" --set "person_name=Jan de Vries" --set "claim_details=Invoice 7: EUR 120" >/dev/null
+"$CUSTOS" event record --subject D-1 --name file-opened --effective 2025-01-10 >/dev/null
+"$CUSTOS" subject add --id D-2 --category debtor --set email=erased@example.nl --set case_number=INV-2025-0077 \
+  --set "postal_address=Dorpsweg 5, 5678 CD Ede" >/dev/null
+"$CUSTOS" event record --subject D-2 --name file-opened --effective 2025-01-10 >/dev/null
+"$CUSTOS" subject add --id PR-1 --category prospect --set email=subscriber@example.nl >/dev/null
+"$CUSTOS" consent give --subject PR-1 --purpose P-NEWSLETTER-EMAIL --method checkbox-ticked --channel web-form --age 41 >/dev/null
+export NEWSLETTER_TOKEN=$("$CUSTOS" service add --actor newsletter --name mailer -o json | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
+
+export MAIL_SINK=$VAULT/mail.txt
+python3 "$REPO/Tests/web/smtp_sink.py" "$MAIL_SINK" > sink.port &
+SINK=$!
+for _ in $(seq 1 50); do [ -s sink.port ] && break; sleep 0.1; done
+CUSTOS_CODES_PER_ADDRESS=100 "$CUSTOS" serve --listen 127.0.0.1:0 --listen-public 127.0.0.1:0 --smtp-relay "127.0.0.1:$(cat sink.port)" \
+  --mail-from privacy@invorderingsbedrijf.nl 2> serve.log &
+SERVER=$!
+for _ in $(seq 1 100); do
+  API=$(grep -o 'listening on http://127.0.0.1:[0-9]*' serve.log | grep -o 'http.*')
+  CENTRE=$(grep -o 'privacy centre on http://127.0.0.1:[0-9]*' serve.log | grep -o 'http.*')
+  [ -n "$API" ] && [ -n "$CENTRE" ] && break
+  sleep 0.1
+done
+[ -n "$CENTRE" ] || { echo "FAIL: the server did not start"; cat serve.log; echo "web: 0 passed, 1 failed"; exit 1; }
+export API_URL=$API CENTRE_URL=$CENTRE SERVE_LOG=$VAULT/serve.log
+"${PYTHON:-python3}" "$REPO/Tests/web/test_privacy_centre.py"

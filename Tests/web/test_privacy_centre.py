@@ -1,0 +1,432 @@
+"""The privacy centre in a real browser (Selenium on Debian's headless chromium and
+chromium-driver), against `custos serve --listen-public` started by Tests/web/run.sh.
+
+Every page a test visits is checked with axe-core (WCAG 2.1 A and AA rules): no serious or
+critical violation. Screenshots of the pages a data subject sees go to SCREENSHOTS, at 390 px
+(a phone) and 1280 px (a desktop). Codes are read from the outbox with `custos outbox`, as an
+officer would; the SMTP sink shows the relay delivered them."""
+import base64
+import http.cookiejar
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from jwcrypto import jwk, jws
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+CENTRE, API, VAULT = os.environ["CENTRE_URL"], os.environ["API_URL"], os.environ["VAULT"]
+SCREENSHOTS = os.environ["SCREENSHOTS"]
+AXE = open(os.path.join(importlib.util.find_spec("axe_playwright_python").submodule_search_locations[0], "axe.min.js")).read()
+DOWNLOADS = tempfile.mkdtemp()
+
+
+def custos(*arguments):
+    run = subprocess.run([os.environ["CUSTOS"], *arguments], cwd=VAULT, capture_output=True, text=True)
+    if run.returncode not in (0, 2, 3):
+        raise AssertionError(f"custos {' '.join(arguments)}: {run.stderr}")
+    return run.stdout
+
+
+def latest_code(address):
+    """The six digits of the newest code mailed to `address`, read from the outbox."""
+    for message in json.loads(custos("outbox", "list", "-o", "json"))["messages"]:
+        if message["kind"] != "email-code":
+            continue
+        shown = json.loads(custos("outbox", "show", str(message["id"]), "-o", "json"))
+        if shown["to"] == address:
+            return re.search(r"\b(\d{6})\b", shown["body"]).group(1)
+    raise AssertionError(f"no code in the outbox for {address}")
+
+
+def browser(width, language="nl"):
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", f"--window-size={width},900", f"--lang={language}"):
+        options.add_argument(argument)
+    options.add_experimental_option("prefs", {"intl.accept_languages": language, "download.default_directory": DOWNLOADS})
+    if width < 500:
+        # A phone: headless windows are at least 500 px wide, so the viewport is emulated.
+        options.add_experimental_option("mobileEmulation", {"deviceMetrics": {"width": width, "height": 844, "pixelRatio": 1.0}})
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.custos_width = width
+    driver.set_page_load_timeout(30)
+    return driver
+
+
+def fetch(method, path, data=None, jar=None, headers=None):
+    """A request outside the browser (for forged and replayed forms), with an optional cookie jar."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar if jar is not None else http.cookiejar.CookieJar()), NoRedirect)
+    body = urllib.parse.urlencode(data).encode() if isinstance(data, dict) else data
+    request = urllib.request.Request(CENTRE + path, data=body, method=method, headers=headers or {})
+    try:
+        with opener.open(request, timeout=30) as response:
+            return response.status, response.headers, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read().decode()
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def navigate(driver, element):
+    """Clicks something that loads a new page and waits until the new page is there (a click
+    on a form's button returns before the answer to the POST has replaced the page). The old
+    page is marked; the new one is complete and unmarked."""
+    driver.execute_script("window.custosOldPage = true;")
+    try:
+        element.click()
+    except WebDriverException as error:
+        # chromedriver sometimes reports on the clicked node after the page it was on is gone.
+        if "does not belong to the document" not in str(error):
+            raise
+
+    def arrived(d):
+        try:
+            return d.execute_script("return window.custosOldPage === undefined && document.readyState === 'complete'")
+        except WebDriverException:
+            return False
+    WebDriverWait(driver, 15).until(arrived)
+
+
+def submit(driver):
+    navigate(driver, driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))
+
+
+def csrf(html):
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+class Page(unittest.TestCase):
+    """Helpers shared by the scenarios: axe on the current page, and screenshots."""
+
+    def axe(self, driver, what):
+        driver.execute_script(AXE)
+        violations = driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
+            ".then(result => done(result.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.length}))));")
+        serious = [v for v in violations if v["impact"] in ("serious", "critical")]
+        self.assertEqual(serious, [], f"axe-core on {what}: {serious}")
+        return violations
+
+    def shoot(self, driver, name):
+        """The whole page at the browser's width, from the top, without resizing anything (a
+        resize re-lays the page out under the test's feet)."""
+        width = driver.custos_width
+        height = min(driver.execute_script("return document.documentElement.scrollHeight"), 6000)
+        shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True,
+                                                                 "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}})
+        with open(os.path.join(SCREENSHOTS, f"{name}.png"), "wb") as out:
+            out.write(base64.b64decode(shot["data"]))
+
+    def assertNoPersonalDataInURL(self, driver, *values):
+        for value in values:
+            self.assertNotIn(value.lower(), urllib.parse.unquote(driver.current_url).lower(), "no personal data in a URL")
+
+
+class DebtorAsksForAccess(Page):
+    def test_a_debtor_asks_confirms_the_code_and_downloads_the_package_the_officer_released(self):
+        for width, suffix in ((390, "mobile"), (1280, "desktop")):
+            with self.subTest(width=width):
+                self.ask_and_download(width, suffix)
+
+    def ask_and_download(self, width, suffix):
+        driver = browser(width)
+        try:
+            driver.get(CENTRE + "/privacy")
+            self.assertEqual(driver.find_element(By.TAG_NAME, "html").get_attribute("lang"), "nl", "Dutch by default")
+            self.axe(driver, "the home page")
+            navigate(driver, driver.find_element(By.CSS_SELECTOR, "a.button[href='/privacy/request']"))
+            self.axe(driver, "the request form")
+            driver.find_element(By.ID, "type-access").click()
+            driver.find_element(By.ID, "email").send_keys("debtor@example.nl")
+            driver.find_element(By.ID, "id-case_number").send_keys("INV-2025-0042")
+            driver.find_element(By.ID, "id-postal_address-postcode").send_keys("1234 ab")
+            self.shoot(driver, f"request-form-{suffix}")
+            submit(driver)
+            self.assertEqual(driver.find_element(By.TAG_NAME, "h1").text, "Vul de code in")
+            self.axe(driver, "the code page")
+            self.assertNoPersonalDataInURL(driver, "debtor@example.nl", "INV-2025-0042", "1234")
+            driver.find_element(By.ID, "code").send_keys(latest_code("debtor@example.nl"))
+            submit(driver)
+            self.assertEqual(driver.find_element(By.TAG_NAME, "h1").text, "Wij hebben uw verzoek ontvangen")
+            self.axe(driver, "the request-received page")
+            number = re.search(r"RQ-\d{4}-\d{4}", driver.find_element(By.TAG_NAME, "h2").text).group(0)
+            self.assertIn("december", driver.page_source.lower() + "januari", "the deadline in words")
+            status_link = driver.find_element(By.LINK_TEXT, "Volg uw verzoek").get_attribute("href")
+            self.assertNotIn("example.nl", status_link)
+            self.shoot(driver, f"request-received-{suffix}")
+
+            # The officer verifies and fulfils with the CLI, the same calls as the console.
+            shown = custos("request", "show", number)
+            self.assertIn("web-form", shown)
+            self.assertIn("case_number, postcode of postal_address match what is held", shown)
+            custos("request", "verify", number, "--method", "e-mail code, case number and postcode")
+            custos("request", "fulfil", number, "--out", tempfile.mkdtemp())
+
+            driver.get(status_link)
+            self.assertIn("Afgerond", driver.find_element(By.CSS_SELECTOR, "dl.facts").text)
+            self.axe(driver, "the status page")
+            self.shoot(driver, f"status-{suffix}")
+            answer = driver.find_element(By.PARTIAL_LINK_TEXT, "leesbare pagina").get_attribute("href")
+            with urllib.request.urlopen(answer, timeout=30) as response:
+                self.assertIn("attachment", response.headers["Content-Disposition"])
+                package = response.read().decode()
+            self.assertIn("Uw gegevens bij ons", package)
+            self.assertIn("INV-2025-0042", package)
+            self.assertIn("Vorderingen innen die opdrachtgevers ons overdragen", package, "purpose titles in Dutch")
+            self.assertIn("Autoriteit Persoonsgegevens", package)
+            self.assertNotIn("[proposed]", package)
+            path = os.path.join(DOWNLOADS, f"{number}-access.html")
+            with open(path, "w") as saved:
+                saved.write(package)
+            driver.get("file://" + path)
+            self.axe(driver, "the access package")
+            self.shoot(driver, f"access-package-{suffix}")
+        finally:
+            driver.quit()
+        sent = ""
+        if os.path.exists(os.environ["MAIL_SINK"]):
+            with open(os.environ["MAIL_SINK"]) as sink:
+                sent = sink.read()
+        self.assertIn("RCPT TO:<debtor@example.nl>", sent, "the relay delivered the outbox's mail")
+
+
+class SubscriberWithdraws(Page):
+    def test_a_withdrawal_in_the_preference_centre_denies_the_next_service_read(self):
+        def read():
+            request = urllib.request.Request(API + "/v1/subjects/PR-1/read", method="POST",
+                                             data=json.dumps({"purpose": "P-NEWSLETTER-EMAIL", "fields": ["email"]}).encode(),
+                                             headers={"Authorization": "Bearer " + os.environ["NEWSLETTER_TOKEN"]})
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return json.load(response)
+        self.assertEqual(read()["decision"]["outcome"], "permit")
+        driver = browser(1280)
+        try:
+            driver.get(CENTRE + "/privacy/preferences")
+            self.axe(driver, "the preference centre's start")
+            driver.find_element(By.ID, "email").send_keys("subscriber@example.nl")
+            submit(driver)
+            driver.find_element(By.ID, "code").send_keys(latest_code("subscriber@example.nl"))
+            submit(driver)
+            self.assertEqual(driver.find_element(By.TAG_NAME, "h1").text, "Uw privacyvoorkeuren")
+            self.assertIn("Nieuwsbrief per e-mail", driver.page_source)
+            self.assertIn("U heeft toestemming gegeven.", driver.page_source)
+            self.axe(driver, "the preference centre")
+            self.shoot(driver, "preferences-desktop")
+            phone = browser(390)
+            try:
+                phone.get(CENTRE + "/privacy")
+                for cookie in driver.get_cookies():
+                    phone.add_cookie({"name": cookie["name"], "value": cookie["value"], "path": "/"})
+                phone.get(CENTRE + "/privacy/preferences")
+                self.assertIn("Nieuwsbrief per e-mail", phone.page_source)
+                self.axe(phone, "the preference centre on a phone")
+                self.shoot(phone, "preferences-mobile")
+            finally:
+                phone.quit()
+
+            # The signed receipt, verified with a JOSE library and the published keys.
+            receipt_url = driver.find_element(By.PARTIAL_LINK_TEXT, "JWS").get_attribute("href")
+            session = "; ".join(f"{c['name']}={c['value']}" for c in driver.get_cookies())
+            with urllib.request.urlopen(urllib.request.Request(receipt_url, headers={"Cookie": session}), timeout=30) as response:
+                token = response.read().decode()
+            with urllib.request.urlopen(CENTRE + "/.well-known/jwks.json", timeout=30) as response:
+                keys = jwk.JWKSet.from_json(response.read().decode())
+            signed = jws.JWS()
+            signed.deserialize(token)
+            signed.verify(keys.get_key(signed.jose_header["kid"]), alg="EdDSA")
+            receipt = json.loads(signed.payload)
+            self.assertEqual((receipt["pii_principal_id"], receipt["purposes"][0]["id"], receipt["consent_status"]), ("PR-1", "P-NEWSLETTER-EMAIL", "given"))
+            tampered = token.split(".")
+            tampered[1] = base64.urlsafe_b64encode(signed.payload.replace(b'"given"', b'"withdrawn"')).decode().rstrip("=")
+            forged = jws.JWS()
+            forged.deserialize(".".join(tampered))
+            with self.assertRaises(Exception):
+                forged.verify(keys.get_key(signed.jose_header["kid"]), alg="EdDSA")
+            receipt_file = os.path.join(DOWNLOADS, "receipt.jws")
+            with open(receipt_file, "w") as saved:
+                saved.write(token)
+            self.assertIn("is valid", custos("consent", "verify-receipt", receipt_file))
+
+            navigate(driver, driver.find_element(By.XPATH, "//button[@value='withdraw']"))
+            self.assertIn("Uw toestemming is ingetrokken", driver.find_element(By.CSS_SELECTOR, "[role=status]").text)
+            self.axe(driver, "the preference centre after a withdrawal")
+            self.assertNoPersonalDataInURL(driver, "subscriber@example.nl")
+        finally:
+            driver.quit()
+        answer = read()
+        self.assertEqual(answer["decision"]["outcome"], "deny")
+        self.assertIn("CONSENT_WITHDRAWN", [reason["code"] for reason in answer["decision"]["reasons"]])
+
+
+class WrongCodes(Page):
+    def test_five_wrong_codes_lock_the_attempt_and_the_right_one_no_longer_works(self):
+        driver = browser(1280, "en")
+        try:
+            driver.get(CENTRE + "/privacy/request")
+            self.assertEqual(driver.find_element(By.TAG_NAME, "html").get_attribute("lang"), "en", "chosen by Accept-Language")
+            driver.find_element(By.ID, "type-erasure").click()
+            driver.find_element(By.ID, "email").send_keys("someone@example.nl")
+            submit(driver)
+            right = latest_code("someone@example.nl")
+            wrong = "000000" if right != "000000" else "111111"
+            for remaining in (4, 3, 2, 1):
+                driver.find_element(By.ID, "code").send_keys(wrong)
+                submit(driver)
+                alerts = driver.find_elements(By.CSS_SELECTOR, "[role=alert]")
+                self.assertTrue(alerts, driver.find_element(By.TAG_NAME, "main").text)
+                self.assertIn(f"You have {remaining} more tries", alerts[0].text)
+                self.axe(driver, "the code page with an error")
+            challenge = driver.find_element(By.NAME, "challenge").get_attribute("value")
+            driver.find_element(By.ID, "code").send_keys(wrong)
+            submit(driver)
+            self.assertEqual(driver.find_element(By.TAG_NAME, "h1").text, "Too many wrong codes", "the fifth wrong try locks")
+            self.axe(driver, "the locked page")
+            # The right code, sent with a fresh form token for the same challenge, is refused.
+            jar = http.cookiejar.CookieJar()
+            page = fetch("GET", "/privacy/request", jar=jar)[2]
+            token = csrf(fetch("POST", "/privacy/request", {"csrf": csrf(page), "type": "access", "email": "other@example.nl"}, jar=jar)[2])
+            late = fetch("POST", "/privacy/code", {"csrf": token, "challenge": challenge, "code": right}, jar=jar)
+            self.assertEqual(late[0], 403)
+            self.assertIn("Te vaak een verkeerde code", late[2])
+        finally:
+            driver.quit()
+
+
+class Languages(Page):
+    def test_the_dutch_and_english_pages_both_render(self):
+        driver = browser(390)
+        try:
+            for path in ("/privacy", "/privacy/request", "/privacy/preferences"):
+                driver.get(CENTRE + path)
+                self.assertEqual(driver.find_element(By.TAG_NAME, "html").get_attribute("lang"), "nl")
+                dutch = driver.find_element(By.TAG_NAME, "h1").text
+                self.axe(driver, f"{path} in Dutch")
+                navigate(driver, driver.find_element(By.CSS_SELECTOR, "nav.lang a[lang=en]"))
+                self.assertEqual(driver.find_element(By.TAG_NAME, "html").get_attribute("lang"), "en", "the visible switch")
+                self.assertNotEqual(driver.find_element(By.TAG_NAME, "h1").text, dutch)
+                self.axe(driver, f"{path} in English")
+                if path == "/privacy":
+                    self.shoot(driver, "home-english-mobile")
+                navigate(driver, driver.find_element(By.CSS_SELECTOR, "nav.lang a[lang=nl]"))
+        finally:
+            driver.quit()
+
+
+class BadInput(Page):
+    def fresh_form(self, jar, path="/privacy/request"):
+        status, headers, html = fetch("GET", path, jar=jar)
+        self.assertEqual(status, 200)
+        return html
+
+    def test_every_page_carries_the_strict_headers_and_cookies(self):
+        jar = http.cookiejar.CookieJar()
+        status, headers, _ = fetch("GET", "/privacy/request", jar=jar)
+        self.assertEqual(headers["Content-Security-Policy"].split(";")[0], "default-src 'self'")
+        self.assertEqual(headers["Referrer-Policy"], "no-referrer")
+        self.assertEqual(headers["Cache-Control"], "no-store")
+        cookie = headers["Set-Cookie"]
+        self.assertIn("HttpOnly", cookie)
+        self.assertIn("SameSite=Strict", cookie)
+
+    def test_scripts_and_oversized_input_are_refused_next_to_the_field_and_never_echoed_raw(self):
+        jar = http.cookiejar.CookieJar()
+        html = self.fresh_form(jar)
+        status, _, page = fetch("POST", "/privacy/request", {"csrf": csrf(html), "type": "access", "email": "<script>alert(1)</script>",
+                                                           "id.case_number": "x" * 80}, jar=jar)
+        self.assertEqual(status, 422)
+        self.assertNotIn("<script>alert(1)</script>", page)
+        self.assertIn("&lt;script&gt;alert(1)&lt;/script&gt;", page)
+        self.assertIn('id="email-error"', page)
+        self.assertIn('id="id-case_number-error"', page)
+        html = self.fresh_form(jar)
+        status, _, page = fetch("POST", "/privacy/request", ("csrf=" + csrf(html) + "&email=" + "a" * 20000).encode(), jar=jar)
+        self.assertEqual(status, 413)
+        self.assertIn("Te veel tekst", page)
+
+    def test_forged_replayed_and_foreign_forms_are_refused(self):
+        jar = http.cookiejar.CookieJar()
+        html = self.fresh_form(jar)
+        forged = csrf(html)[:-4] + "AAAA"
+        self.assertEqual(fetch("POST", "/privacy/request", {"csrf": forged, "type": "access", "email": "x@example.nl"}, jar=jar)[0], 403)
+        token = csrf(self.fresh_form(jar))
+        first = fetch("POST", "/privacy/request", {"csrf": token, "type": "access", "email": "replay@example.nl"}, jar=jar)
+        self.assertEqual(first[0], 200)
+        replayed = fetch("POST", "/privacy/request", {"csrf": token, "type": "access", "email": "replay@example.nl"}, jar=jar)
+        self.assertEqual(replayed[0], 403, "a form token works once")
+        self.assertIn("Dit formulier is verlopen", replayed[2])
+        other = http.cookiejar.CookieJar()
+        self.fresh_form(other)
+        self.assertEqual(fetch("POST", "/privacy/request", {"csrf": csrf(self.fresh_form(jar)), "type": "access", "email": "x@example.nl"}, jar=other)[0], 403,
+                         "a token belongs to the visitor it was made for")
+        self.assertEqual(fetch("POST", "/privacy/request", {"csrf": csrf(self.fresh_form(jar)), "type": "access", "email": "x@example.nl", "admin": "1"}, jar=jar)[0], 400,
+                         "a key the form does not have is refused")
+
+    def test_the_same_answer_for_known_and_unknown_addresses_and_codes_are_rate_limited(self):
+        jar = http.cookiejar.CookieJar()
+        known = fetch("POST", "/privacy/request", {"csrf": csrf(self.fresh_form(jar)), "type": "access", "email": "subscriber@example.nl"}, jar=jar)
+        unknown = fetch("POST", "/privacy/request", {"csrf": csrf(self.fresh_form(jar)), "type": "access", "email": "stranger@example.nl"}, jar=jar)
+        strip = lambda page: re.sub(r'value="[^"]*"', "", page)
+        self.assertEqual((known[0], strip(known[2])), (unknown[0], strip(unknown[2])), "nobody learns who is a debtor")
+        answers = [fetch("POST", "/privacy/request", {"csrf": csrf(self.fresh_form(jar)), "type": "access", "email": "flood@example.nl"}, jar=jar)[0] for _ in range(4)]
+        self.assertEqual(answers, [200, 200, 200, 429], "three codes per address in fifteen minutes")
+
+    def test_a_status_link_after_erasure_leads_to_a_clear_page(self):
+        driver = browser(1280)
+        try:
+            driver.get(CENTRE + "/privacy/request")
+            driver.find_element(By.ID, "type-access").click()
+            driver.find_element(By.ID, "email").send_keys("erased@example.nl")
+            submit(driver)
+            driver.find_element(By.ID, "code").send_keys(latest_code("erased@example.nl"))
+            submit(driver)
+            number = re.search(r"RQ-\d{4}-\d{4}", driver.find_element(By.TAG_NAME, "h2").text).group(0)
+            link = driver.find_element(By.LINK_TEXT, "Volg uw verzoek").get_attribute("href")
+            custos("request", "verify", number, "--method", "e-mail code")
+            custos("request", "fulfil", number, "--out", tempfile.mkdtemp())
+            driver.get(link)
+            answer = driver.find_element(By.PARTIAL_LINK_TEXT, "leesbare pagina").get_attribute("href")
+            erasure = custos("request", "open", "--subject", "D-2", "--type", "erasure", "--channel", "letter", "--identity-verified-by", "letter")
+            custos("request", "fulfil", re.search(r"RQ-\d{4}-\d{4}", erasure).group(0), "--out", tempfile.mkdtemp())
+            driver.get(link)
+            self.assertIn("niet meer te downloaden", driver.page_source)
+            self.axe(driver, "the status page after an erasure")
+            status, _, page = fetch("GET", urllib.parse.urlparse(answer).path)
+            self.assertEqual(status, 404)
+            self.assertIn("Deze link werkt niet", page)
+        finally:
+            driver.quit()
+
+
+class Logs(unittest.TestCase):
+    def test_zz_the_server_log_holds_no_address_code_or_status_token(self):
+        with open(os.environ["SERVE_LOG"]) as file:
+            log = file.read()
+        self.assertGreater(log.count('"route":"/privacy'), 10, "the pages were logged, by route template")
+        for value in ("example.nl", "INV-2025", "1234 AB"):
+            self.assertNotIn(value, log)
+        self.assertIsNone(re.search(r"/privacy/status/(?!:token)", log), "a status link's token is never logged")
+        self.assertIsNone(re.search(r'"message":"[^"]*\b\d{6}\b', log), "no code in a log message")
+
+
+if __name__ == "__main__":
+    result = unittest.main(exit=False, verbosity=2).result
+    failed = len(result.failures) + len(result.errors)
+    print(f"web: {result.testsRun - failed} passed, {failed} failed")
+    sys.exit(1 if failed or result.testsRun == 0 else 0)
