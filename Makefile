@@ -12,9 +12,9 @@ SEED_POLICY  := policies/invorderingsbedrijf
 
 all: build
 
-# Installs the system packages above, only when one is missing.
-deps:
-	@missing=""; for p in $(SYSTEM_PKGS); do \
+# Installs the Debian packages named, only those missing (as root).
+define install-missing
+	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -23,6 +23,11 @@ deps:
 	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+endef
+
+# Installs the system packages above, only when one is missing.
+deps:
+	$(call install-missing,$(SYSTEM_PKGS))
 
 build: deps
 	$(SWIFT) build --product custos
@@ -52,15 +57,7 @@ screenshots: build browser-deps .venv/bin/web-tools
 
 BROWSER_PKGS := chromium chromium-driver
 browser-deps:
-	@missing=""; for p in $(BROWSER_PKGS); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:$$missing"; \
-	  if [ "$$(id -u)" -ne 0 ]; then echo "custos: error: need root to install$$missing (or install them yourself)" >&2; exit 1; fi; \
-	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
-	fi
+	$(call install-missing,$(BROWSER_PKGS))
 
 # Selenium, a JOSE library to verify receipts with, and axe-core (the script only: the package
 # that carries it would pull in Playwright, which these tests do not use).

@@ -28,8 +28,7 @@ extension Keyring {
 /// Random tokens for links and challenge ids: 256 bits, base64url without padding.
 package enum RandomToken {
     package static func make(bytes count: Int = 32) -> String {
-        Data(SecureRandom.bytes(count)).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        Base64URL.encode(SecureRandom.bytes(count))
     }
 
     /// A six-digit code, uniform over 000000–999999.

@@ -24,8 +24,7 @@ extension Keyring {
 
     /// Creates an account and returns its token: 256 random bits, base64url, shown once.
     package func addServiceAccount(name: String, actor: String, at now: Instant) throws -> String {
-        let token = "cst_" + Data(SecureRandom.bytes(32)).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let token = "cst_" + Base64URL.encode(SecureRandom.bytes(32))
         try pool.write { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM service_accounts WHERE name = ?", arguments: [name]) == true {
                 throw StoreError.invalidInput("a service account named '\(name)' exists already")

@@ -1,4 +1,5 @@
 package import Foundation
+internal import CustosCrypto
 package import CustosStore
 
 /// E-mail codes: a person proves they read an address by typing six digits sent to it
@@ -55,6 +56,14 @@ extension PrivacyEngine {
     /// A keyed BLAKE2b of `input` in `domain`, under a key only this vault's keyring holds: for
     /// CSRF tokens and the evidence reference of a client address (never the address itself).
     package func keyedDigest(_ domain: String, _ input: String) -> Data { store.keyring.keyedDigest(domain, input) }
+}
+
+extension Data {
+    /// The bytes in base64url without padding, for tokens in cookies and forms.
+    package var base64URL: String { Base64URL.encode(self) }
+}
+
+extension PrivacyEngine {
 
     /// The controller's name and contacts, for page headers and footers.
     package var controllerContacts: (name: String, contact: String, dpo: String?) {

@@ -51,8 +51,7 @@ final class WebGuard: Sendable {
     }
 
     private func mac(visit: String, form: String, nonce: String, expires: Int64) -> String {
-        engine.keyedDigest("csrf", "\(visit)|\(form)|\(nonce)|\(expires)").base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        engine.keyedDigest("csrf", "\(visit)|\(form)|\(nonce)|\(expires)").base64URL
     }
 
     // MARK: sessions
