@@ -28,7 +28,7 @@ public struct GatedResult: Sendable {
 /// if result.decision.outcome != .deny { send(result.values) }
 /// ```
 public final class PrivacyEngine: Sendable {
-    public let store: VaultStore
+    package let store: VaultStore
     public let policy: CompiledPolicy
     /// The policy folder this engine decides under.
     public let policyFolder: String

@@ -6,15 +6,15 @@ import CustosPolicy
 /// The keyring file: the master key versions (as check values only), every subject's data key
 /// and the blind-index and signing keys, each wrapped under a master key version. Backed up
 /// apart from the vault, so an erased subject's key is gone from every later keyring backup.
-public final class Keyring: Sendable {
+package final class Keyring: Sendable {
     let pool: DatabasePool
     /// The unlocked master keys by version; the highest is current.
     let masters: [Int: SecretKey]
-    public let currentVersion: Int
+    package let currentVersion: Int
     /// Long-lived service keys, unwrapped once at open.
     let blindIndexKey: SecretKey
     let signingKey: SecretKey
-    public let signingPublicKey: [UInt8]
+    package let signingPublicKey: [UInt8]
     /// Salts the subject ids in the erasure ledger, so the ledger alone does not show who
     /// was erased.
     let ledgerSalt: [UInt8]

@@ -1,21 +1,21 @@
 import Foundation
 internal import GRDB
-public import CustosPolicy
+package import CustosPolicy
 
 /// A message waiting in the outbox or sent from it: e-mail codes and letters to data subjects.
 /// The address and the text are personal data: they are sealed in the vault and only opened
 /// to be sent, or shown to an officer who asks for one message.
-public struct OutboxMessage: Sendable, Codable, Equatable {
-    public var id: Int64
+package struct OutboxMessage: Sendable, Codable, Equatable {
+    package var id: Int64
     /// What the message is for (`email-code`, `status-link`), never its content.
-    public var kind: String
-    public var to: String
-    public var subject: String
-    public var body: String
-    public var createdAt: Instant
-    public var sentAt: Instant?
-    public var attempts: Int
-    public var lastError: String?
+    package var kind: String
+    package var to: String
+    package var subject: String
+    package var body: String
+    package var createdAt: Instant
+    package var sentAt: Instant?
+    package var attempts: Int
+    package var lastError: String?
 }
 
 extension Vault {

@@ -76,10 +76,10 @@ public struct SubjectMetadata: Sendable, Codable {
 
 /// The vault file: subjects, encrypted fields with provenance, blind indexes, lifecycle
 /// events, objections, restrictions, legal holds, disclosures and the decision log.
-public final class Vault: Sendable {
+package final class Vault: Sendable {
     let pool: DatabasePool
     let keyring: Keyring
-    public let policy: CompiledPolicy
+    package let policy: CompiledPolicy
 
     init(pool: DatabasePool, keyring: Keyring, policy: CompiledPolicy) {
         self.pool = pool

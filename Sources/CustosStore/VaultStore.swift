@@ -13,25 +13,25 @@ package import CustosDecision
 ///                                   masterKey: .file("custos.key"), policy: compiled, policyFolder: "policies/x", now: .now)
 /// try store.vault.addSubject(NewSubject(id: "D-1", category: "debtor", values: ["email": "a@b.nl"]), at: .now, by: "officer")
 /// ```
-public final class VaultStore: Sendable {
-    public let vault: Vault
-    public let keyring: Keyring
-    public let log: DecisionLog
-    public let vaultId: String
-    public let isSimulation: Bool
-    public let vaultPath: String
+package final class VaultStore: Sendable {
+    package let vault: Vault
+    package let keyring: Keyring
+    package let log: DecisionLog
+    package let vaultId: String
+    package let isSimulation: Bool
+    package let vaultPath: String
     /// Erasures re-applied from the keyring's ledger when this vault was opened.
-    public let ledgerReplay: LedgerReplay
+    package let ledgerReplay: LedgerReplay
     /// Keys an interrupted import left pending, settled when this vault was opened.
-    public let keyRepair: KeyRepair
+    package let keyRepair: KeyRepair
     let pool: DatabasePool
 
     /// The paths of a vault's files: the vault and keyring, each with its WAL and SHM.
-    public static func files(vault: String, keyring: String) -> [String] {
+    package static func files(vault: String, keyring: String) -> [String] {
         [vault, vault + "-wal", vault + "-shm", keyring, keyring + "-wal", keyring + "-shm"]
     }
 
-    public static func create(vault path: String, keyring keyringPath: String, masterKey: MasterKeySource, policy: CompiledPolicy,
+    package static func create(vault path: String, keyring keyringPath: String, masterKey: MasterKeySource, policy: CompiledPolicy,
                               policyFolder: String, simulation: Bool = false, now: Instant) throws -> VaultStore {
         for file in [path, keyringPath] where FileManager.default.fileExists(atPath: file) { throw StoreError.alreadyInitialised(file) }
         var created: [String] = []
@@ -85,7 +85,7 @@ public final class VaultStore: Sendable {
         return try VaultStore(pool: pool, keyring: keyring, policy: policy, path: path, ledgerReplay: LedgerReplay(), keyRepair: KeyRepair())
     }
 
-    public static func open(vault path: String, keyring keyringPath: String, masterKey: MasterKeySource, policy: CompiledPolicy) throws -> VaultStore {
+    package static func open(vault path: String, keyring keyringPath: String, masterKey: MasterKeySource, policy: CompiledPolicy) throws -> VaultStore {
         guard FileManager.default.fileExists(atPath: path) else { throw StoreError.notInitialised(path) }
         let keyring = try Keyring.open(path: keyringPath, source: masterKey)
         let pool = try StoreDatabase.open(path: path)
@@ -98,12 +98,12 @@ public final class VaultStore: Sendable {
     }
 
     /// Whether a vault was created as a simulation, read without opening the keyring.
-    public static func isSimulation(vault path: String) throws -> Bool {
+    package static func isSimulation(vault path: String) throws -> Bool {
         try readMeta(vault: path, key: "simulation") == "true"
     }
 
     /// The policy folder recorded by `custos init`, read without opening the keyring.
-    public static func recordedPolicyFolder(vault path: String) throws -> String {
+    package static func recordedPolicyFolder(vault path: String) throws -> String {
         guard let folder = try readMeta(vault: path, key: "policy-folder") else { throw StoreError.notInitialised(path) }
         return folder
     }
@@ -247,7 +247,7 @@ public final class VaultStore: Sendable {
 }
 
 /// The vault inside one write transaction.
-public struct VaultTransaction {
+package struct VaultTransaction {
     let db: Database
     let vault: Vault
 

@@ -44,10 +44,10 @@ extension PrivacyEngine {
     /// ```swift
     /// for message in try engine.outbox(pendingOnly: true) { print(message.id, message.kind) }
     /// ```
-    public func outbox(pendingOnly: Bool = false) throws -> [OutboxMessage] { try store.vault.outbox(pendingOnly: pendingOnly) }
+    package func outbox(pendingOnly: Bool = false) throws -> [OutboxMessage] { try store.vault.outbox(pendingOnly: pendingOnly) }
 
     /// Records that a message was sent, or why sending failed.
-    public func markOutbox(_ id: Int64, sent: Bool, error: String? = nil) throws {
+    package func markOutbox(_ id: Int64, sent: Bool, error: String? = nil) throws {
         try store.vault.markOutbox(id, sentAt: sent ? clock() : nil, error: error)
     }
 }

@@ -11,7 +11,7 @@ internal import CustosCrypto
 /// ```
 extension PrivacyEngine {
     /// The receipt of one purpose's consent as a compact JWS.
-    public func consentReceiptJWS(subject: String, purpose: String) throws -> String {
+    package func consentReceiptJWS(subject: String, purpose: String) throws -> String {
         let body = try consentReceipt(subject: subject, purpose: purpose).receipt
         let header = #"{"alg":"EdDSA","kid":"\#(signingKeyId)","typ":"JWT","cty":"custos-consent-receipt+json"}"#
         let signingInput = Base64URL.encode(Array(header.utf8)) + "." + Base64URL.encode(body.canonicalBytes)
@@ -19,7 +19,7 @@ extension PrivacyEngine {
     }
 
     /// The controller's public signing keys as a JWK Set (RFC 7517, OKP keys per RFC 8037).
-    public var receiptJWKS: String {
+    package var receiptJWKS: String {
         #"{"keys":[{"kty":"OKP","crv":"Ed25519","use":"sig","alg":"EdDSA","kid":"\#(signingKeyId)","x":"\#(Base64URL.encode(store.keyring.signingPublicKey))"}]}"#
     }
 
@@ -27,7 +27,7 @@ extension PrivacyEngine {
     var signingKeyId: String { Hex.encode(Array(Blake2b.hash(store.keyring.signingPublicKey).prefix(16))) }
 
     /// Verifies a compact JWS receipt against this vault's key; its payload must be a receipt.
-    public func verifyReceipt(jws: String) -> (verification: ConsentReceipt.Verification, body: ConsentReceipt.Body?) {
+    package func verifyReceipt(jws: String) -> (verification: ConsentReceipt.Verification, body: ConsentReceipt.Body?) {
         let parts = jws.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let headerBytes = Base64URL.decode(String(parts[0])), let payload = Base64URL.decode(String(parts[1])),
               let signature = Base64URL.decode(String(parts[2])),

@@ -79,10 +79,10 @@ public struct LifecycleEvent: Sendable, Encodable {
     public var id: Ref
     public var description: String?
     /// The description in other languages, by ISO 639-1 code, for pages a data subject reads.
-    public var descriptions: [String: String] = [:]
+    package var descriptions: [String: String] = [:]
 
     /// The description in `language` where the policy gives one, else the description.
-    public func description(in language: String) -> String? { descriptions[language] ?? description }
+    package func description(in language: String) -> String? { descriptions[language] ?? description }
 }
 
 /// A category of data subjects (`debtor`, `client`, …).
@@ -92,15 +92,15 @@ public struct SubjectCategory: Sendable, Encodable {
     public var description: String?
     /// What a person of this category gives, besides an e-mail code, to open a rights request
     /// through the privacy centre (Art. 12(6): data already held, not a copy of an ID).
-    public var identityCheck: [IdentityCheckItem] = []
+    package var identityCheck: [IdentityCheckItem] = []
 }
 
 /// One thing a requester must give that matches what the vault holds: a field's value, or
 /// the postcode inside an address field.
-public struct IdentityCheckItem: Sendable, Encodable, Equatable {
-    public enum Part: String, Sendable, Encodable, CaseIterable { case postcode }
-    public var field: Ref
-    public var part: Part?
+package struct IdentityCheckItem: Sendable, Encodable, Equatable {
+    package enum Part: String, Sendable, Encodable, CaseIterable { case postcode }
+    package var field: Ref
+    package var part: Part?
 }
 
 /// A personal-data field and the flags that change how it may be processed.
@@ -108,7 +108,7 @@ public struct FieldDefinition: Sendable, Encodable {
     public var id: Ref
     public var title: String
     /// The title in other languages, by ISO 639-1 code, for pages a data subject reads.
-    public var titles: [String: String] = [:]
+    package var titles: [String: String] = [:]
     /// The data category for the Art. 30 record, e.g. `contact details`.
     public var category: String?
     /// DPV personal-data term, e.g. `pd:EmailAddress`.
@@ -130,5 +130,5 @@ public struct FieldDefinition: Sendable, Encodable {
     public var isProhibitedByDefault: Bool { specialCategory != nil || criminal || nationalId }
 
     /// The title in `language` where the policy gives one, else the title.
-    public func title(in language: String) -> String { titles[language] ?? title }
+    package func title(in language: String) -> String { titles[language] ?? title }
 }

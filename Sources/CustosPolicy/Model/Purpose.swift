@@ -4,7 +4,7 @@ public struct Purpose: Sendable, Encodable {
     public var id: Ref
     public var title: String
     /// The title in other languages, by ISO 639-1 code, for pages a data subject reads.
-    public var titles: [String: String] = [:]
+    package var titles: [String: String] = [:]
     public var description: String?
     public var dpv: [String]
     public var subjects: [Ref]
@@ -141,5 +141,5 @@ struct DynamicKey: CodingKey {
 
 extension Purpose {
     /// The title in `language` where the policy gives one, else the title.
-    public func title(in language: String) -> String { titles[language] ?? title }
+    package func title(in language: String) -> String { titles[language] ?? title }
 }
