@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import CustosServer
+import Custos
 
 @Suite("the privacy centre's settings, pages and mail")
 struct PrivacyCentreSettingsTests {
@@ -63,5 +64,44 @@ struct PrivacyCentreSettingsTests {
         #expect(!PrivacyCentre.isEmail("jan@example.nl\r\nBcc: x@y.nl"))
         #expect(PrivacyCentre.isPostcode("1234 ab") && !PrivacyCentre.isPostcode("12345"))
         #expect(!PrivacyCentre.isShortLine(String(repeating: "x", count: 65)))
+    }
+}
+
+@Suite("the privacy centre's guard: form tokens and limits")
+struct WebGuardTests {
+    static func engine() throws -> PrivacyEngine {
+        let folder = NSTemporaryDirectory() + "guard-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let policies = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("policies/invorderingsbedrijf").path
+        return try PrivacyEngine.initialise(vault: folder + "/custos.db", masterKey: .file(folder + "/custos.key"), policies: policies)
+    }
+
+    @Test func aFormTokenWorksOnceForItsVisitorAndItsFormOnly() throws {
+        let guarder = WebGuard(engine: try Self.engine())
+        let token = guarder.csrfToken(visit: "visitor-a", form: "request")
+        #expect(!guarder.spend(token, visit: "visitor-b", form: "request"), "another visitor's cookie")
+        #expect(!guarder.spend(token, visit: "visitor-a", form: "preferences"), "another form")
+        #expect(!guarder.spend(nil, visit: "visitor-a", form: "request"))
+        #expect(!guarder.spend(token.replacingOccurrences(of: ".", with: "x"), visit: "visitor-a", form: "request"), "malformed")
+        #expect(guarder.spend(token, visit: "visitor-a", form: "request"))
+        #expect(!guarder.spend(token, visit: "visitor-a", form: "request"), "replayed")
+        let parts = guarder.csrfToken(visit: "visitor-a", form: "request").split(separator: ".")
+        let stale = "\(parts[0]).\(Int(Date().timeIntervalSince1970) - 1).\(parts[2])"
+        #expect(!guarder.spend(stale, visit: "visitor-a", form: "request"), "an expiry changed by the client breaks the MAC")
+    }
+
+    @Test func limitsCountPerKeyAndSessionsEnd() throws {
+        let guarder = WebGuard(engine: try Self.engine())
+        #expect((0..<3).map { _ in guarder.allow("code-address:1.2.3.4", limit: 3) } == [true, true, true])
+        #expect(!guarder.allow("code-address:1.2.3.4", limit: 3))
+        #expect(guarder.allow("code-address:5.6.7.8", limit: 3), "another address has its own count")
+        let session = guarder.startSession(subjects: ["PR-1"])
+        #expect(guarder.session(session)?.subjects == ["PR-1"])
+        guarder.flash(session, "saved")
+        #expect(guarder.flash(session, nil) == "saved" && guarder.flash(session, nil) == nil, "a message shows once")
+        guarder.endSession(session)
+        #expect(guarder.session(session) == nil)
+        #expect(guarder.addressReference("127.0.0.1").hasPrefix("client ") && !guarder.addressReference("127.0.0.1").contains("127.0.0.1"))
     }
 }

@@ -13,7 +13,7 @@ extension PrivacyEngine {
     /// The receipt of one purpose's consent as a compact JWS.
     package func consentReceiptJWS(subject: String, purpose: String) throws -> String {
         let body = try consentReceipt(subject: subject, purpose: purpose).receipt
-        let header = #"{"alg":"EdDSA","kid":"\#(signingKeyId)","typ":"JWT","cty":"custos-consent-receipt+json"}"#
+        let header = #"{"alg":"EdDSA","kid":"\#(signingKeyId)","typ":"JOSE","cty":"custos-consent-receipt+json"}"#
         let signingInput = Base64URL.encode(Array(header.utf8)) + "." + Base64URL.encode(body.canonicalBytes)
         return signingInput + "." + Base64URL.encode(store.sign(Array(signingInput.utf8)))
     }

@@ -99,11 +99,17 @@ extension PrivacyCentre {
         do {
             refusal = try await call {
                 var refusal: String?
-                for subject in session.subjects {
-                    switch action {
-                    case "object": try engine.objectToDirectMarketing(subject: subject, purpose: purpose)
-                    default:
-                        guard try engine.preferenceChoices(subject: subject).contains(where: { $0.purpose == purpose && $0.kind == .consent }) else { continue }
+                // Every subject of the address that has this choice; one that has not is left
+                // alone, and a purpose none of them has is refused (no partial change).
+                let kind: PreferenceChoice.Kind = action == "object" ? .directMarketingObjection : .consent
+                let concerned = try session.subjects.filter { subject in
+                    try engine.preferenceChoices(subject: subject).contains { $0.purpose == purpose && $0.kind == kind }
+                }
+                guard !concerned.isEmpty else { throw ConsentError.unknownPurpose(purpose, suggestion: nil) }
+                for subject in concerned {
+                    if action == "object" {
+                        try engine.objectToDirectMarketing(subject: subject, purpose: purpose)
+                    } else {
                         refusal = try engine.setPreference(subject: subject, purpose: purpose, give: action == "give", noticeVersion: version, evidence: evidence, actor: actor) ?? refusal
                     }
                 }

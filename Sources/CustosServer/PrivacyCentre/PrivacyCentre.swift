@@ -55,9 +55,15 @@ struct PrivacyCentre: Sendable {
         router.get("privacy/request") { request, _ in requestForm(request) }
         router.post("privacy/request") { request, context in try await submitRequest(request, context) }
         router.post("privacy/code") { request, context in try await confirmCode(request, context) }
-        router.get("privacy/status/:token") { request, context in try await status(request, token: context.parameters.get("token") ?? "") }
-        router.get("privacy/status/:token/answer.html") { request, context in try await answer(request, token: context.parameters.get("token") ?? "", json: false) }
-        router.get("privacy/status/:token/answer.json") { request, context in try await answer(request, token: context.parameters.get("token") ?? "", json: true) }
+        router.get("privacy/status/:token") { request, context in
+            try await limitedLookup(request, context) { try await status(request, token: context.parameters.get("token") ?? "") }
+        }
+        router.get("privacy/status/:token/answer.html") { request, context in
+            try await limitedLookup(request, context) { try await answer(request, token: context.parameters.get("token") ?? "", json: false) }
+        }
+        router.get("privacy/status/:token/answer.json") { request, context in
+            try await limitedLookup(request, context) { try await answer(request, token: context.parameters.get("token") ?? "", json: true) }
+        }
         router.get("privacy/preferences") { request, _ in try await preferences(request) }
         router.post("privacy/preferences/start") { request, context in try await startPreferences(request, context) }
         router.post("privacy/preferences") { request, context in try await changePreference(request, context) }
@@ -117,6 +123,17 @@ struct PrivacyCentre: Sendable {
 
     /// Runs an engine call on the executor's threads.
     func call<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T { try await executor.run(body) }
+
+    /// Status links a client address may look up in fifteen minutes: guessing a 256-bit token
+    /// is hopeless anyway, but a stranger's loop should cost them, not the vault.
+    static let lookupsPerAddress = 300
+
+    func limitedLookup(_ request: Request, _ context: CustosRequestContext, _ body: () async throws -> Response) async throws -> Response {
+        guard guarder.allow("lookup-address:" + address(context), limit: Self.lookupsPerAddress) else {
+            return pages.message("tooMany", language: visitor(request, makeVisit: false).language, status: .tooManyRequests)
+        }
+        return try await body()
+    }
 
     // MARK: home
 
