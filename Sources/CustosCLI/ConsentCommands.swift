@@ -176,7 +176,7 @@ struct ConsentReceiptCommand: ParsableCommand {
         }
         if let out {
             try writePrivateFile(data, to: out)
-            try answer(global.output, ["\(jwks ? "keys" : "receipt") written to \(out)"], json: ["file": out, "record-id": recordId as Any])
+            try answer(global.output, ["\(jwks ? "keys" : "receipt") written to \(out)"], json: [jwks ? "keys" : "receipt": out, "record-id": recordId as Any])
         } else {
             try emit(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines))
         }
