@@ -38,25 +38,10 @@ struct Routes: Sendable {
         ("/access/v1/evaluation", "POST"), ("/access/v1/evaluations", "POST"),
     ]
 
-    /// The templates split once, most literal first: a literal segment wins over a parameter
-    /// (`/v1/subjects/lookup` before `/v1/subjects/:subject`). Every request's path is matched
-    /// against them for the logs and metrics.
-    private static let compiled: [(template: String, parts: [Substring])] = {
-        var seen: Set<String> = []
-        let unique = table.map(\.template).filter { seen.insert($0).inserted }
-        return unique.map { ($0, $0.split(separator: "/")) }
-            .sorted { $0.parts.filter { $0.hasPrefix(":") }.count < $1.parts.filter { $0.hasPrefix(":") }.count }
-    }()
+    static let templates = RouteTemplates(table.map(\.template))
 
     /// The route template a path matches (`/v1/subjects/:subject/read`), or nil.
-    static func template(_ path: String) -> String? {
-        let parts = path.utf8.split(separator: UInt8(ascii: "/"))
-        return compiled.first { route in
-            route.parts.count == parts.count && zip(route.parts, parts).allSatisfy { pattern, part in
-                pattern.utf8.first == UInt8(ascii: ":") || pattern.utf8.elementsEqual(part)
-            }
-        }?.template
-    }
+    static func template(_ path: String) -> String? { templates.match(path) }
 
     /// The methods a path allows; empty for an unknown path.
     static func allowed(_ path: String) -> [String] {
@@ -170,5 +155,28 @@ struct Routes: Sendable {
     /// Runs an engine call off the event loop, with its errors as problems.
     func call<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         do { return try await executor.run(body) } catch { throw Self.problem(for: error) }
+    }
+}
+
+/// Route templates split once, most literal first: a literal segment wins over a parameter
+/// (`/v1/subjects/lookup` before `/v1/subjects/:subject`). Every request's path is matched
+/// against them for the logs and metrics, which name the template, never the path.
+struct RouteTemplates: Sendable {
+    private let compiled: [(template: String, parts: [Substring])]
+
+    init(_ templates: [String]) {
+        var seen: Set<String> = []
+        compiled = templates.filter { seen.insert($0).inserted }.map { ($0, $0.split(separator: "/")) }
+            .sorted { $0.parts.filter { $0.hasPrefix(":") }.count < $1.parts.filter { $0.hasPrefix(":") }.count }
+    }
+
+    /// The template a path matches, or nil.
+    func match(_ path: String) -> String? {
+        let parts = path.utf8.split(separator: UInt8(ascii: "/"))
+        return compiled.first { route in
+            route.parts.count == parts.count && zip(route.parts, parts).allSatisfy { pattern, part in
+                pattern.utf8.first == UInt8(ascii: ":") || pattern.utf8.elementsEqual(part)
+            }
+        }?.template
     }
 }

@@ -112,7 +112,9 @@ package struct SMTPRelay: Sendable {
                 let line = try readLine()
                 guard line.count >= 3, let code = Int(line.prefix(3)) else { throw Failure(description: "the SMTP relay answered something that is not SMTP") }
                 if line.count > 3, line[line.index(line.startIndex, offsetBy: 3)] == "-" { continue }
-                guard codes.contains(code) else { throw Failure(description: "the SMTP relay refused: \(line.prefix(120))") }
+                // Only the code: a relay's text often repeats the recipient's address, and the
+                // reason is kept in the outbox and shown by `outbox list`.
+                guard codes.contains(code) else { throw Failure(description: "the SMTP relay refused with code \(code)") }
                 return
             }
         }

@@ -115,7 +115,8 @@ extension PrivacyCentre {
                 }
                 return refusal
             }
-        } catch {
+        } catch is ConsentError {
+            // A purpose that is not a choice of this person; any other failure is the error page.
             return with(pages.message("notFound", language: language, status: .notFound, link: ("/privacy/preferences", pages.text("page.again", language))), visitor)
         }
         let flash = refusal ?? pages.text(action == "give" ? "flash.given" : action == "withdraw" ? "flash.withdrawn" : "flash.objected", language)

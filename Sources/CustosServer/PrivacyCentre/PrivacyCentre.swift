@@ -32,13 +32,9 @@ struct PrivacyCentre: Sendable {
         ("/privacy/preferences/end", "POST"), ("/privacy/preferences/receipt/:purpose", "GET"), ("/healthz", "GET"),
     ]
 
-    static func template(_ path: String) -> String? {
-        let parts = path.split(separator: "/")
-        return table.map(\.template).first { template in
-            let pattern = template.split(separator: "/")
-            return pattern.count == parts.count && zip(pattern, parts).allSatisfy { $0.hasPrefix(":") || $0 == $1 }
-        }
-    }
+    static let templates = RouteTemplates(table.map(\.template))
+
+    static func template(_ path: String) -> String? { templates.match(path) }
 
     func add(to router: Router<CustosRequestContext>) {
         router.get("/") { _, _ in Response(status: .seeOther, headers: [.location: "/privacy"]) }
