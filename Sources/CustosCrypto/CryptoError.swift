@@ -8,6 +8,8 @@ public enum CryptoError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidKeyLength(expected: Int, actual: Int)
     /// libsodium could not allocate guarded memory for a key.
     case keyAllocationFailed
+    /// Password hashing could not get the memory its limits ask for.
+    case passwordHashingFailed
 
     public var description: String {
         switch self {
@@ -15,6 +17,7 @@ public enum CryptoError: Error, Equatable, Sendable, CustomStringConvertible {
         case .malformedCiphertext: "ciphertext is malformed"
         case let .invalidKeyLength(expected, actual): "key has \(actual) bytes, expected \(expected)"
         case .keyAllocationFailed: "could not allocate protected memory for a key"
+        case .passwordHashingFailed: "password hashing (Argon2id) could not get its memory"
         }
     }
 }
