@@ -23,8 +23,8 @@ extension PrivacyEngine {
         return try store.vault.recordObjection(subject: subject, purpose: purpose, kind: kind, effective: min(effective ?? now, now), at: now)
     }
 
-    public func assessObjection(id: Int64, assessment: ObjectionAssessment, reference: String?) throws {
-        try store.vault.assessObjection(id: id, assessment: assessment, reference: reference)
+    public func assessObjection(id: Int64, assessment: ObjectionAssessment, reference: String?, by actor: String) throws {
+        try store.vault.assessObjection(id: id, assessment: assessment, reference: reference, at: clock(), by: actor)
     }
 
     public func placeRestriction(subject: String, fields: [String]?, ground: String) throws -> Int64 {

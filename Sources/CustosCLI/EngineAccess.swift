@@ -30,15 +30,20 @@ extension GlobalOptions {
     /// changes nothing, and on a simulation vault; otherwise a usage error.
     func openEngine(at: Instant?, changesVault: Bool) throws -> PrivacyEngine {
         guard let at else { return try openEngine() }
+        return try openEngine(clock: { at }, changesVault: changesVault)
+    }
+
+    /// Opens the vault with a clock of the caller's; the same rule as a set instant.
+    func openEngine(clock: @escaping @Sendable () -> Instant, changesVault: Bool) throws -> PrivacyEngine {
         warnAboutKeyPlacement()
         let engine: PrivacyEngine
         do {
-            engine = try PrivacyEngine.open(vault: db, masterKey: masterKey, policies: policyFolder, clock: { at })
+            engine = try PrivacyEngine.open(vault: db, masterKey: masterKey, policies: policyFolder, clock: clock)
         } catch {
             throw ExitStatus.report(error)
         }
         if changesVault, !engine.store.isSimulation {
-            StandardError.error("--at sets the clock only for a dry run or on a simulation vault (custos init --simulation)")
+            StandardError.error("--at sets the clock only for a dry run or on a simulation vault (custos init --simulation, custos demo)")
             throw ExitStatus.usage
         }
         return engine

@@ -48,17 +48,19 @@ struct ObjectionCommand: ParsableCommand {
 
 struct ObjectionRecord: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "record", abstract: "Record an objection; it takes effect at once.",
-        discussion: "Examples:\n  custos objection record --subject D-1001 --purpose P-SCORING\n  custos objection record --subject C-2001 --kind direct-marketing")
+        discussion: "Examples:\n  custos objection record --subject D-1001 --purpose P-SCORING\n  custos objection record --subject C-2001 --kind direct-marketing\n  custos objection record --subject D-1001 --purpose P-SCORING --effective 2025-06-02T09:00:00+02:00")
     @OptionGroup var global: GlobalOptions
     @Option(help: "The subject's id.") var subject: String
     @Option(help: "The purpose objected to; all purposes it can apply to when left out.") var purpose: String?
     @Option(help: "general, direct-marketing or automated-decision (Art. 22(3): a human must review).") var kind = "general"
+    @Option(help: "When it reached us, ISO 8601 with offset (default now; never later than now), e.g. a letter received yesterday.") var effective: String?
 
     func run() throws {
         guard let objectionKind = ObjectionKind(rawValue: kind) else { throw ValidationError("--kind is general, direct-marketing or automated-decision") }
+        let effectiveAt = try parseInstant(effective, option: "effective")
         let engine = try global.openEngine()
         do {
-            let id = try engine.recordObjection(subject: subject, purpose: purpose, kind: objectionKind)
+            let id = try engine.recordObjection(subject: subject, purpose: purpose, kind: objectionKind, effective: effectiveAt)
             let effect = switch objectionKind {
             case .directMarketing: "direct marketing stops"
             case .automatedDecision: "automated decisions need a human review"
@@ -80,7 +82,7 @@ struct ObjectionAssess: ParsableCommand {
     func run() throws {
         guard let assessment = ObjectionAssessment(rawValue: outcome), assessment != .pending else { throw ValidationError("--outcome is upheld or overridden") }
         let engine = try global.openEngine()
-        do { try engine.assessObjection(id: id, assessment: assessment, reference: reference); try answer(global.output, ["objection #\(id): \(outcome)"], json: ["objection": id, "assessment": assessment.rawValue, "reference": reference ?? NSNull()]) } catch { throw ExitStatus.report(error) }
+        do { try engine.assessObjection(id: id, assessment: assessment, reference: reference, by: operatingSystemUser); try answer(global.output, ["objection #\(id): \(outcome)"], json: ["objection": id, "assessment": assessment.rawValue, "reference": reference ?? NSNull()]) } catch { throw ExitStatus.report(error) }
     }
 }
 

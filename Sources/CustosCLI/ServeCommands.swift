@@ -65,6 +65,16 @@ struct ServiceRevoke: ParsableCommand {
 }
 
 struct Serve: ParsableCommand {
+    /// The engine, with its clock started at `--at` and running on from there: a simulation
+    /// vault's day continues in the browser (DESIGN §7 keeps a set clock to simulation vaults).
+    func openEngine() throws -> PrivacyEngine {
+        guard let start = try parseInstant(at, option: "at") else { return try global.openEngine() }
+        let began = Date()
+        return try global.openEngine(clock: {
+            Instant(millisecondsSinceEpoch: start.millisecondsSinceEpoch + Int64(Date().timeIntervalSince(began) * 1000))
+        }, changesVault: true)
+    }
+
     static let configuration = CommandConfiguration(
         abstract: "Serve the service API and AuthZEN over HTTP (docs/server.md).",
         discussion: """
@@ -75,6 +85,9 @@ struct Serve: ParsableCommand {
           custos serve --listen 127.0.0.1:0
           custos serve --config serve.yaml --listen 0.0.0.0:8443 --tls-cert tls.pem --tls-key tls.key
           custos serve --listen 127.0.0.1:8700 --listen-public 127.0.0.1:8080 --smtp-relay 127.0.0.1:25 --mail-from privacy@example.nl
+          custos --db demo/custos.db --key-file demo/custos.key serve --at 2025-10-07T08:30:00+02:00   # the demo's next morning
+
+        The officer's console is at /console on the --listen address (never on the public one); create accounts with 'custos officer add'.
         """)
     @OptionGroup var global: GlobalOptions
     @Option(help: ArgumentHelp("A YAML settings file (docs/server.md).", valueName: "file")) var config: String?
@@ -87,6 +100,8 @@ struct Serve: ParsableCommand {
     @Option(help: ArgumentHelp("A folder of templates and catalogues that replace the privacy centre's built-in ones.", valueName: "dir")) var webTemplates: String?
     @Option(help: ArgumentHelp("The SMTP relay mail to data subjects goes through (else it waits in the outbox).", valueName: "host:port")) var smtpRelay: String?
     @Option(help: ArgumentHelp("The sender address of that mail.", valueName: "address")) var mailFrom: String?
+    @Option(help: ArgumentHelp("On a simulation vault only: start the server's clock at this instant (ISO 8601 with offset); it then runs at real speed.",
+                               valueName: "instant")) var at: String?
 
     func run() throws {
         let configuration: ServerConfiguration
@@ -99,7 +114,7 @@ struct Serve: ParsableCommand {
             StandardError.error(error.message)
             throw ExitStatus.usage
         }
-        let engine = try global.openEngine()
+        let engine = try openEngine()
         let server = CustosServer(engine: engine, configuration: configuration)
         let failure = Mutex<String?>(nil)
         let done = DispatchSemaphore(value: 0)

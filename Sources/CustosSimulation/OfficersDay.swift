@@ -407,7 +407,7 @@ struct Day {
         if let debtor = nextDebtor() {
             let id = try open(debtor, .objection, daysAgo: 10, purpose: "P-SCORING")
             if let objection = try engine.store.vault.objections(of: debtor).last {
-                try engine.assessObjection(id: objection.id, assessment: .upheld, reference: nil)
+                try engine.assessObjection(id: objection.id, assessment: .upheld, reference: nil, by: "officer")
             }
             _ = try engine.fulfilObjection(request: id, by: "officer")
             done["objection", default: 0] += 1

@@ -87,10 +87,11 @@ extension Vault {
 
     /// Records the Art. 21(1) assessment of an objection; `overridden` needs a reference to
     /// the documented compelling grounds.
-    package func assessObjection(id: Int64, assessment: ObjectionAssessment, reference: String?) throws {
+    package func assessObjection(id: Int64, assessment: ObjectionAssessment, reference: String?, at now: Instant, by actor: String) throws {
         if assessment == .overridden, (reference ?? "").isEmpty { throw StoreError.io("an override needs the reference of the documented assessment") }
         try pool.write { db in
-            try db.execute(sql: "UPDATE objections SET assessment = ?, assessment_reference = ? WHERE id = ?", arguments: [assessment.rawValue, reference, id])
+            try db.execute(sql: "UPDATE objections SET assessment = ?, assessment_reference = ?, assessed_by = ?, assessed_at = ? WHERE id = ?",
+                           arguments: [assessment.rawValue, reference, actor, now.millisecondsSinceEpoch, id])
             guard db.changesCount == 1 else { throw StoreError.io("no objection #\(id)") }
         }
     }
@@ -128,6 +129,39 @@ extension Vault {
             try Row.fetchAll(db, sql: "SELECT * FROM restrictions WHERE subject_id = ? ORDER BY id", arguments: [subject]).map { row in
                 StoredRestriction(id: row["id"], restriction: Self.restriction(row),
                                   subjectInformedAt: (row["subject_informed_at"] as Int64?).map(Instant.init(millisecondsSinceEpoch:)))
+            }
+        }
+    }
+}
+
+/// The officer's overview across subjects: what waits on the officer today (the console's
+/// first page), read in one statement each.
+extension Vault {
+    /// General objections without an Art. 21(1) assessment, oldest first.
+    package func objectionsAwaitingAssessment() throws -> [(subject: String, objection: StoredObjection)] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM objections WHERE assessment IS NULL AND kind = 'general' ORDER BY effective_at, id").map { row in
+                (row["subject_id"], StoredObjection(id: row["id"], objection: Self.objection(row)))
+            }
+        }
+    }
+
+    /// Legal holds not lifted, oldest first.
+    package func holdsInForce() throws -> [(subject: String, hold: StoredHold)] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM legal_holds WHERE until IS NULL ORDER BY since, id").compactMap { row in
+                Self.legalHold(row).map { (row["subject_id"], StoredHold(id: row["id"], hold: $0)) }
+            }
+        }
+    }
+
+    /// Consent withdrawals effective at or after `since`, newest first.
+    package func withdrawals(since: Instant) throws -> [ConsentHistoryEntry] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT subject_id, purpose, notice_id, notice_version, effective_at FROM consent_events WHERE state = 'withdrawn' AND effective_at >= ? ORDER BY effective_at DESC, id DESC",
+                             arguments: [since.millisecondsSinceEpoch]).map { row in
+                ConsentHistoryEntry(subject: row["subject_id"], purpose: row["purpose"], state: .withdrawn, noticeId: row["notice_id"],
+                                    noticeVersion: row["notice_version"], effectiveAt: Instant(millisecondsSinceEpoch: row["effective_at"]))
             }
         }
     }

@@ -81,6 +81,16 @@ extension VaultStore {
         }
     }
 
+    /// The last retention sweep that destroyed something: its instant, and how many subjects
+    /// and fields it logged (one entry per subject, all at the sweep's instant).
+    package func lastSweep(purpose: String) throws -> (at: Instant, subjects: Int, fields: Int)? {
+        try pool.read { db in
+            guard let at = try Int64.fetchOne(db, sql: "SELECT MAX(at) FROM decision_log WHERE purpose = ?", arguments: [purpose]) else { return nil }
+            let entries = try Row.fetchAll(db, sql: "SELECT * FROM decision_log WHERE purpose = ? AND at = ?", arguments: [purpose, at]).map(LogEntry.init(row:))
+            return (Instant(millisecondsSinceEpoch: at), entries.count, entries.reduce(0) { $0 + $1.fields.count })
+        }
+    }
+
     /// The SQLite library the store runs on.
     package func sqliteVersion() throws -> String {
         try pool.read { db in try String.fetchOne(db, sql: "SELECT sqlite_version()") ?? "unknown" }

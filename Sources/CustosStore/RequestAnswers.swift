@@ -25,21 +25,23 @@ extension Vault {
         }
     }
 
-    /// Keeps a request's answer (HTML and JSON), sealed under the subject's key.
-    package func storeAnswer(request: String, subject: String, html: String, json: Data, at now: Instant) throws {
+    /// Keeps a request's answer (HTML and JSON), sealed under the subject's key; one held for
+    /// review is for the officer only.
+    package func storeAnswer(request: String, subject: String, html: String, json: Data, heldForReview: Bool = false, at now: Instant) throws {
         let (key, version) = try keyring.subjectKey(subject)
         let sealedHTML = try FieldCiphertext.seal(Array(html.utf8), subject: subject, field: "answer:\(request):html", key: key, keyVersion: version)
         let sealedJSON = try FieldCiphertext.seal([UInt8](json), subject: subject, field: "answer:\(request):json", key: key, keyVersion: version)
         try pool.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO request_answers (request_id, subject_id, html, json, created_at) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [request, subject, Data(sealedHTML), Data(sealedJSON), now.millisecondsSinceEpoch])
+            try db.execute(sql: "INSERT OR REPLACE INTO request_answers (request_id, subject_id, html, json, held_for_review, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [request, subject, Data(sealedHTML), Data(sealedJSON), heldForReview, now.millisecondsSinceEpoch])
         }
     }
 
     /// A request's stored answer, or nil when there is none or it can no longer be opened
     /// (the subject or a field of theirs was erased since).
-    package func answer(request: String) throws -> (html: String, json: Data)? {
-        guard let row = try pool.read({ db in try Row.fetchOne(db, sql: "SELECT subject_id, html, json FROM request_answers WHERE request_id = ?", arguments: [request]) }) else {
+    package func answer(request: String, includingHeld: Bool = false) throws -> (html: String, json: Data)? {
+        let held = includingHeld ? "" : " AND held_for_review = 0"
+        guard let row = try pool.read({ db in try Row.fetchOne(db, sql: "SELECT subject_id, html, json FROM request_answers WHERE request_id = ?\(held)", arguments: [request]) }) else {
             return nil
         }
         let subject: String = row["subject_id"]

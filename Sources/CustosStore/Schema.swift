@@ -183,6 +183,13 @@ enum Schema {
             CREATE INDEX request_answers_subject ON request_answers(subject_id);
             """)
         }
+        migrator.registerMigration("v12-console") { db in
+            // Who assessed an objection and when, as every other officer record says who made it.
+            try db.execute(sql: "ALTER TABLE objections ADD COLUMN assessed_by TEXT; ALTER TABLE objections ADD COLUMN assessed_at INTEGER;")
+            // An answer with other people's data to review is kept for the officer's console,
+            // never offered to the subject by the privacy centre before that review.
+            try db.execute(sql: "ALTER TABLE request_answers ADD COLUMN held_for_review INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 
@@ -223,6 +230,16 @@ enum Schema {
             CREATE TABLE service_accounts (
                 name TEXT PRIMARY KEY, actor TEXT NOT NULL, token_hash BLOB NOT NULL UNIQUE,
                 created_at INTEGER NOT NULL, revoked_at INTEGER);
+            """)
+        }
+        migrator.registerMigration("v5-officer-accounts") { db in
+            // The console's people: an Argon2id string per password, the TOTP secret sealed,
+            // the last TOTP step accepted (a code is never taken twice) and the lockout counter.
+            try db.execute(sql: """
+            CREATE TABLE officer_accounts (
+                name TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL, totp_sealed BLOB,
+                totp_last_step INTEGER, failed_logins INTEGER NOT NULL DEFAULT 0, locked_until INTEGER,
+                created_at INTEGER NOT NULL, removed_at INTEGER);
             """)
         }
         return migrator

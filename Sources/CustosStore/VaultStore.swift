@@ -1,7 +1,7 @@
 import Foundation
 internal import GRDB
 internal import CustosCrypto
-public import CustosPolicy
+package import CustosPolicy
 package import CustosDecision
 
 /// The vault file and the keyring file, opened together. DESIGN §4: two files with separate

@@ -19,8 +19,8 @@ struct OfficerDecisionTests {
         #expect(scoring(fixture.engine).codes.contains(.objectionNoCompellingGrounds))
         let collect = fixture.engine.read(subject: "D-1", fields: ["claim_details"], purpose: "P-DEBT-COLLECT", actor: "collections-service")
         #expect(collect.decision.outcome == .permit, "the objection was to scoring only")
-        #expect(throws: StoreError.self) { try fixture.engine.assessObjection(id: id, assessment: .overridden, reference: nil) }
-        try fixture.engine.assessObjection(id: id, assessment: .overridden, reference: "OBJ-2025-014")
+        #expect(throws: StoreError.self) { try fixture.engine.assessObjection(id: id, assessment: .overridden, reference: nil, by: "officer") }
+        try fixture.engine.assessObjection(id: id, assessment: .overridden, reference: "OBJ-2025-014", by: "officer")
         #expect(scoring(fixture.engine).outcome == .permit)
     }
 

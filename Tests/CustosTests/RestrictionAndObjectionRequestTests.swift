@@ -51,7 +51,7 @@ struct RestrictionAndObjectionRequestTests {
         let early = #expect(throws: RequestRefusal.self) { try fixture.engine.fulfilObjection(request: id, by: "officer") }
         #expect(early?.code == .objectionNoCompellingGrounds)
         let objection = try #require(try fixture.engine.store.vault.objections(of: "D-1").last)
-        try fixture.engine.assessObjection(id: objection.id, assessment: .upheld, reference: nil)
+        try fixture.engine.assessObjection(id: objection.id, assessment: .upheld, reference: nil, by: "officer")
         let answer = try fixture.engine.fulfilObjection(request: id, by: "officer")
         #expect(answer.outcome.contains("upheld"))
         #expect(try fixture.engine.request(id)?.status == .completed)

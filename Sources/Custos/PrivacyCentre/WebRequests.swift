@@ -118,5 +118,8 @@ extension PrivacyEngine {
     }
 
     /// A fulfilled request's stored answer, or nil (none, or erased since).
-    package func storedAnswer(request: String) throws -> (html: String, json: Data)? { try store.vault.answer(request: request) }
+    /// A request's stored answer; one held for review only when `includingHeld` (the console).
+    package func storedAnswer(request: String, includingHeld: Bool = false) throws -> (html: String, json: Data)? {
+        try store.vault.answer(request: request, includingHeld: includingHeld)
+    }
 }

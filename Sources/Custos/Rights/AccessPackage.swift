@@ -152,13 +152,12 @@ extension PrivacyEngine {
         let package = try accessPackage(subject: request.subject, request: id)
         let html = try AccessPackageHTML(templates: templates).render(package, policy: policy, language: language ?? Self.answerLanguage(of: request))
         let now = clock()
-        // Kept, sealed under the subject's key, for the privacy centre's status page; stored
-        // before the request is completed, so a completed request never lacks it. A package
-        // with fields to review before release (other people's data) is not offered there:
-        // the officer sends it after the review.
-        if !package.fields.contains(where: \.reviewBeforeRelease) {
-            try store.vault.storeAnswer(request: id, subject: request.subject, html: html, json: package.json, at: now)
-        }
+        // Kept, sealed under the subject's key, for the privacy centre's status page and the
+        // officer's console; stored before the request is completed, so a completed request
+        // never lacks it. A package with fields to review before release (other people's
+        // data) is held: only the console offers it, and the officer sends it after the review.
+        try store.vault.storeAnswer(request: id, subject: request.subject, html: html, json: package.json,
+                                    heldForReview: package.fields.contains(where: \.reviewBeforeRelease), at: now)
         _ = try store.vault.updateRequest(id, at: now, by: actor) { current in
             var updated = current
             updated.status = .completed
