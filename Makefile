@@ -46,14 +46,16 @@ test: deps
 server-check: build .venv/bin/schemathesis
 	SCHEMATHESIS=$(CURDIR)/.venv/bin/schemathesis Tests/server/run.sh
 
-# The privacy centre in a real browser: Selenium on Debian's headless chromium and
-# chromium-driver (installed here when missing), axe-core on every page (Tests/web/run.sh).
+# The privacy centre and the officer's console in a real browser: Selenium on Debian's headless chromium and
+# chromium-driver (installed here when missing), axe-core on every page (Tests/web/run.sh, run_console.sh).
 web-check: build browser-deps .venv/bin/web-tools
 	PYTHON=$(CURDIR)/.venv/bin/python Tests/web/run.sh
+	PYTHON=$(CURDIR)/.venv/bin/python Tests/web/run_console.sh
 
 # The screenshots README links: the same browser tests, writing into docs/screenshots.
 screenshots: build browser-deps .venv/bin/web-tools
 	SCREENSHOTS=$(CURDIR)/docs/screenshots PYTHON=$(CURDIR)/.venv/bin/python Tests/web/run.sh
+	SCREENSHOTS=$(CURDIR)/docs/screenshots PYTHON=$(CURDIR)/.venv/bin/python Tests/web/run_console.sh
 
 BROWSER_PKGS := chromium chromium-driver
 browser-deps:

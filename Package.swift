@@ -85,7 +85,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"), .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            resources: [.copy("Resources/openapi.yaml"), .copy("Resources/Web")],
+            resources: [.copy("Resources/openapi.yaml"), .copy("Resources/Web"), .copy("Resources/Console")],
             swiftSettings: strict
         ),
         // floor 5: the simulation behind `custos demo`

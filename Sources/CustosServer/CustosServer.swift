@@ -33,11 +33,18 @@ package struct CustosServer: Sendable {
         let logger = Logger(label: "custos.serve") { label in JSONLogHandler(label: label) }
         let router = Router(context: CustosRequestContext.self)
         let metrics = ServerMetrics(policy: engine.policy, log: engine)
-        router.add(middleware: AccessLogMiddleware(logger: logger, metrics: metrics, logSubjectIds: configuration.logSubjectIds))
+        router.add(middleware: AccessLogMiddleware(logger: logger, metrics: metrics, logSubjectIds: configuration.logSubjectIds,
+                                                   templateOf: { Routes.template($0) ?? Console.template($0) }))
         router.add(middleware: ProblemMiddleware(maximumBody: configuration.maximumBody))
         router.add(middleware: AuthenticationLimitMiddleware(limiter: FailedAuthentications(perMinute: configuration.failedAuthenticationsPerMinute)))
         let executor = EngineExecutor()
         Routes(engine: engine, configuration: configuration, openAPI: OpenAPIDocument.data, metrics: metrics, executor: executor).add(to: router)
+        // The officer's console: on this internal listener only, never on the public one.
+        let consolePages = try WebPages(overrides: configuration.console.templates, controller: engine.controllerContacts, folder: "Console",
+                                        templates: Console.pageNames, stylesheet: "console.css", home: "/console")
+        Console(engine: engine, executor: executor, pages: consolePages, guarder: WebGuard(engine: engine),
+                sessions: ConsoleSessions(idle: .seconds(configuration.console.idleMinutes * 60)), settings: configuration.console,
+                secureCookies: configuration.tls != nil, logger: logger).add(to: router)
         let api = Application(
             router: router,
             server: try serverBuilder(metrics: metrics),

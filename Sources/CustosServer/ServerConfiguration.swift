@@ -31,6 +31,29 @@ package struct ServerConfiguration: Sendable {
     /// The SMTP relay mail to data subjects goes through; nil leaves it in the outbox.
     package var smtp: SMTPRelay?
 
+    /// The officer's console on the service listener (DESIGN §11).
+    package var console = ConsoleSettings()
+
+    package struct ConsoleSettings: Sendable {
+        /// A folder whose files replace the console's built-in templates and catalogues.
+        package var templates: String?
+        /// The policy actor and purpose of a field value the officer opens (a gated, logged read).
+        package var actor: String
+        package var purpose: String
+        /// Minutes without a request after which a session ends.
+        package var idleMinutes: Int
+        /// A checkpoint file (`custos audit checkpoint --out`) the audit page compares with.
+        package var checkpoint: String?
+
+        package init(templates: String? = nil, actor: String = "officer", purpose: String = "P-RIGHTS-ADMIN", idleMinutes: Int = 15, checkpoint: String? = nil) {
+            self.templates = templates
+            self.actor = actor
+            self.purpose = purpose
+            self.idleMinutes = idleMinutes
+            self.checkpoint = checkpoint
+        }
+    }
+
     /// Where the privacy centre listens and who it acts as.
     package struct PublicListener: Sendable {
         package var host: String

@@ -33,6 +33,30 @@ package struct ServerSettings: Sendable, Equatable {
     package var smtpRelay: String?
     package var mailFrom: String?
     package var codesPerAddress: Int?
+    /// The officer's console (on the service listener): templates, actor and purpose of a
+    /// field opened, idle minutes before a session ends, and the checkpoint file to compare.
+    package var console = ConsoleSettings()
+
+    package struct ConsoleSettings: Sendable, Equatable {
+        package var templates: String?
+        package var actor: String?
+        package var purpose: String?
+        package var idleMinutes: Int?
+        package var checkpoint: String?
+
+        package init(templates: String? = nil, actor: String? = nil, purpose: String? = nil, idleMinutes: Int? = nil, checkpoint: String? = nil) {
+            self.templates = templates
+            self.actor = actor
+            self.purpose = purpose
+            self.idleMinutes = idleMinutes
+            self.checkpoint = checkpoint
+        }
+
+        func overriding(with other: ConsoleSettings) -> ConsoleSettings {
+            ConsoleSettings(templates: other.templates ?? templates, actor: other.actor ?? actor, purpose: other.purpose ?? purpose,
+                            idleMinutes: other.idleMinutes ?? idleMinutes, checkpoint: other.checkpoint ?? checkpoint)
+        }
+    }
 
     package init(listen: String? = nil, publicURL: String? = nil, insecureHTTP: Bool? = nil, tlsCertificate: String? = nil, tlsKey: String? = nil,
                 maximumBody: Int? = nil, maximumBatch: Int? = nil, requestSeconds: Int? = nil, idleSeconds: Int? = nil,
@@ -61,7 +85,7 @@ package struct ServerSettings: Sendable, Equatable {
 
     /// These settings with every value `other` sets taking the place of this one's.
     package func overriding(with other: ServerSettings) -> ServerSettings {
-        ServerSettings(listen: other.listen ?? listen, publicURL: other.publicURL ?? publicURL, insecureHTTP: other.insecureHTTP ?? insecureHTTP,
+        var merged = ServerSettings(listen: other.listen ?? listen, publicURL: other.publicURL ?? publicURL, insecureHTTP: other.insecureHTTP ?? insecureHTTP,
                        tlsCertificate: other.tlsCertificate ?? tlsCertificate, tlsKey: other.tlsKey ?? tlsKey,
                        maximumBody: other.maximumBody ?? maximumBody, maximumBatch: other.maximumBatch ?? maximumBatch,
                        requestSeconds: other.requestSeconds ?? requestSeconds, idleSeconds: other.idleSeconds ?? idleSeconds,
@@ -70,6 +94,8 @@ package struct ServerSettings: Sendable, Equatable {
                        publicSiteURL: other.publicSiteURL ?? publicSiteURL, webTemplates: other.webTemplates ?? webTemplates,
                        webActor: other.webActor ?? webActor, identityPurpose: other.identityPurpose ?? identityPurpose,
                        smtpRelay: other.smtpRelay ?? smtpRelay, mailFrom: other.mailFrom ?? mailFrom, codesPerAddress: other.codesPerAddress ?? codesPerAddress)
+        merged.console = console.overriding(with: other.console)
+        return merged
     }
 
     /// Splits `host:port` (a bracketed IPv6 host allowed); `what` names the setting at fault.
@@ -98,12 +124,15 @@ package struct ServerSettings: Sendable, Equatable {
             throw SettingsError("mail.from needs mail.relay (--smtp-relay host:port)")
         }
         guard (tlsCertificate == nil) == (tlsKey == nil) else { throw SettingsError("TLS needs both a certificate and a key (--tls-cert and --tls-key)") }
-        let configuration = ServerConfiguration(
+        var configuration = ServerConfiguration(
             host: host, port: port, publicURL: publicURL, tls: tlsCertificate.flatMap { certificate in tlsKey.map { (certificate, $0) } },
             insecureHTTP: insecureHTTP ?? false, maximumBody: maximumBody ?? 1 << 20, maximumBatch: maximumBatch ?? 1000,
             requestSeconds: requestSeconds ?? 10, idleSeconds: idleSeconds ?? 60,
             failedAuthenticationsPerMinute: failedAuthenticationsPerMinute ?? 20, logSubjectIds: logSubjectIds ?? false,
             publicListener: publicListener, smtp: smtp)
+        configuration.console = ServerConfiguration.ConsoleSettings(
+            templates: console.templates, actor: console.actor ?? "officer", purpose: console.purpose ?? "P-RIGHTS-ADMIN",
+            idleMinutes: console.idleMinutes ?? 15, checkpoint: console.checkpoint)
         if let problem = configuration.problem { throw SettingsError(problem) }
         return configuration
     }
@@ -148,6 +177,7 @@ package struct ServerSettings: Sendable, Equatable {
         static let seconds = 1...3600
         static let failedAuthentications = 1...100_000
         static let codesPerAddress = 1...10_000
+        static let idleMinutes = 1...480
     }
 
     // MARK: the file
@@ -222,7 +252,10 @@ package struct ServerSettings: Sendable, Equatable {
         }
 
         func settings(_ root: Node) throws(SettingsError) -> ServerSettings {
-            let top = try members(root, "the settings", allowed: ["listen", "public-url", "insecure-http", "tls", "limits", "log", "privacy-centre", "mail"])
+            let top = try members(root, "the settings", allowed: ["listen", "public-url", "insecure-http", "tls", "limits", "log", "privacy-centre", "mail", "console"])
+            let console = try top["console"].map { node throws(SettingsError) in
+                try members(node, "console", allowed: ["templates", "actor", "purpose", "idle-minutes", "checkpoint"])
+            } ?? [:]
             let centre = try top["privacy-centre"].map { node throws(SettingsError) in
                 try members(node, "privacy-centre", allowed: ["listen", "url", "templates", "actor", "identity-purpose", "codes-per-address"])
             } ?? [:]
@@ -232,7 +265,7 @@ package struct ServerSettings: Sendable, Equatable {
                 try members(node, "limits", allowed: ["body-bytes", "batch", "request-seconds", "idle-seconds", "failed-authentications-per-minute"])
             } ?? [:]
             let log = try top["log"].map { node throws(SettingsError) in try members(node, "log", allowed: ["subject-ids"]) } ?? [:]
-            return ServerSettings(
+            var settings = ServerSettings(
                 listen: try text(top["listen"], "listen"), publicURL: try text(top["public-url"], "public-url"),
                 insecureHTTP: try flag(top["insecure-http"], "insecure-http"),
                 tlsCertificate: try text(tls["certificate"], "tls.certificate"), tlsKey: try text(tls["key"], "tls.key"),
@@ -248,6 +281,12 @@ package struct ServerSettings: Sendable, Equatable {
                 identityPurpose: try text(centre["identity-purpose"], "privacy-centre.identity-purpose"),
                 smtpRelay: try text(mail["relay"], "mail.relay"), mailFrom: try text(mail["from"], "mail.from"),
                 codesPerAddress: try integer(centre["codes-per-address"], "privacy-centre.codes-per-address", Limits.codesPerAddress))
+            settings.console = ConsoleSettings(
+                templates: try text(console["templates"], "console.templates"), actor: try text(console["actor"], "console.actor"),
+                purpose: try text(console["purpose"], "console.purpose"),
+                idleMinutes: try integer(console["idle-minutes"], "console.idle-minutes", Limits.idleMinutes),
+                checkpoint: try text(console["checkpoint"], "console.checkpoint"))
+            return settings
         }
     }
 }

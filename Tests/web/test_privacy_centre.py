@@ -7,30 +7,23 @@ critical violation. Screenshots of the pages a data subject sees go to SCREENSHO
 officer would; the SMTP sink shows the relay delivered them."""
 import base64
 import http.cookiejar
-import importlib.util
 import json
 import os
 import re
 import subprocess
 import sys
 import tempfile
-import time
 import unittest
 import urllib.error
 import urllib.parse
 import urllib.request
 
 from jwcrypto import jwk, jws
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
-from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
 CENTRE, API, VAULT = os.environ["CENTRE_URL"], os.environ["API_URL"], os.environ["VAULT"]
-SCREENSHOTS = os.environ["SCREENSHOTS"]
-AXE = open(os.path.join(importlib.util.find_spec("axe_playwright_python").submodule_search_locations[0], "axe.min.js")).read()
-DOWNLOADS = tempfile.mkdtemp()
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from webtools import DOWNLOADS, NoRedirect, Page, browser, navigate  # noqa: E402
 
 
 def custos(*arguments):
@@ -51,21 +44,6 @@ def latest_code(address):
     raise AssertionError(f"no code in the outbox for {address}")
 
 
-def browser(width, language="nl"):
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", f"--window-size={width},900", f"--lang={language}"):
-        options.add_argument(argument)
-    options.add_experimental_option("prefs", {"intl.accept_languages": language, "download.default_directory": DOWNLOADS})
-    if width < 500:
-        # A phone: headless windows are at least 500 px wide, so the viewport is emulated.
-        options.add_experimental_option("mobileEmulation", {"deviceMetrics": {"width": width, "height": 844, "pixelRatio": 1.0}})
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    driver.custos_width = width
-    driver.set_page_load_timeout(30)
-    return driver
-
-
 def fetch(method, path, data=None, jar=None, headers=None):
     """A request outside the browser (for forged and replayed forms), with an optional cookie jar."""
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar if jar is not None else http.cookiejar.CookieJar()), NoRedirect)
@@ -78,65 +56,12 @@ def fetch(method, path, data=None, jar=None, headers=None):
         return error.code, error.headers, error.read().decode()
 
 
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-def navigate(driver, element):
-    """Clicks something that loads a new page and waits until the new page is there (a click
-    on a form's button returns before the answer to the POST has replaced the page). The old
-    page is marked; the new one is complete and unmarked."""
-    driver.execute_script("window.custosOldPage = true;")
-    try:
-        element.click()
-    except WebDriverException as error:
-        # chromedriver sometimes reports on the clicked node after the page it was on is gone.
-        if "does not belong to the document" not in str(error):
-            raise
-
-    def arrived(d):
-        try:
-            return d.execute_script("return window.custosOldPage === undefined && document.readyState === 'complete'")
-        except WebDriverException:
-            return False
-    WebDriverWait(driver, 15).until(arrived)
-
-
 def submit(driver):
     navigate(driver, driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))
 
 
 def csrf(html):
     return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
-
-
-class Page(unittest.TestCase):
-    """Helpers shared by the scenarios: axe on the current page, and screenshots."""
-
-    def axe(self, driver, what):
-        driver.execute_script(AXE)
-        violations = driver.execute_async_script(
-            "const done = arguments[arguments.length - 1];"
-            "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
-            ".then(result => done(result.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.length}))));")
-        serious = [v for v in violations if v["impact"] in ("serious", "critical")]
-        self.assertEqual(serious, [], f"axe-core on {what}: {serious}")
-        return violations
-
-    def shoot(self, driver, name):
-        """The whole page at the browser's width, from the top, without resizing anything (a
-        resize re-lays the page out under the test's feet)."""
-        width = driver.custos_width
-        height = min(driver.execute_script("return document.documentElement.scrollHeight"), 6000)
-        shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True,
-                                                                 "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}})
-        with open(os.path.join(SCREENSHOTS, f"{name}.png"), "wb") as out:
-            out.write(base64.b64decode(shot["data"]))
-
-    def assertNoPersonalDataInURL(self, driver, *values):
-        for value in values:
-            self.assertNotIn(value.lower(), urllib.parse.unquote(driver.current_url).lower(), "no personal data in a URL")
 
 
 class DebtorAsksForAccess(Page):

@@ -2,32 +2,39 @@ import Foundation
 import Hummingbird
 internal import Mustache
 
-/// The privacy centre's pages: Mustache templates and message catalogues kept as resources in
-/// `Resources/Web`, each overridable by a file of the same name in the organisation's folder
-/// (as the report templates are). Dutch first, English beside it (DESIGN §11).
+/// Server-rendered pages (DESIGN §11): Mustache templates and message catalogues kept as
+/// resources (`Resources/Web` for the privacy centre, `Resources/Console` for the officer's
+/// console), each overridable by a file of the same name in the organisation's folder (as the
+/// report templates are). Dutch first, English beside it.
 struct WebPages: Sendable {
     static let languages = ["nl", "en"]
     let library: MustacheLibrary
     let messages: [String: [String: String]]
     let stylesheet: Data
     let controller: (name: String, contact: String, dpo: String?)
+    /// The face's home page, where the language switch of a form's answer leads.
+    let home: String
+
+    static let centreTemplates = ["header", "footer", "home", "request", "code", "opened", "message", "status", "preferences-start", "preferences"]
 
     struct Failure: Error, CustomStringConvertible {
         let description: String
     }
 
-    init(overrides: String?, controller: (name: String, contact: String, dpo: String?)) throws {
+    init(overrides: String?, controller: (name: String, contact: String, dpo: String?), folder: String = "Web",
+         templates: [String] = centreTemplates, stylesheet: String = "centre.css", home: String = "/privacy") throws {
         self.controller = controller
-        let builtIn = Self.bundled
+        self.home = home
+        let builtIn = Self.bundled(folder)
         func file(_ name: String) throws -> Data {
             for folder in [overrides.map { URL(fileURLWithPath: $0) }, builtIn].compactMap({ $0 }) {
                 let url = folder.appendingPathComponent(name)
                 if let data = try? Data(contentsOf: url) { return data }
             }
-            throw Failure(description: "the privacy centre's file '\(name)' is missing; the built-in ones travel in 'Custos_CustosServer.resources/Web' next to the executable")
+            throw Failure(description: "the page file '\(name)' is missing; the built-in ones travel in 'Custos_CustosServer.resources/\(folder)' next to the executable")
         }
         var library = MustacheLibrary()
-        for name in ["header", "footer", "home", "request", "code", "opened", "message", "status", "preferences-start", "preferences"] {
+        for name in templates {
             let text = String(decoding: try file("\(name).mustache"), as: UTF8.self)
             do { try library.register(text, named: name) } catch { throw Failure(description: "template \(name).mustache: \(error)") }
         }
@@ -46,15 +53,15 @@ struct WebPages: Sendable {
             throw Failure(description: "messages/nl.json and messages/en.json differ in keys: " + Set(nl.keys).symmetricDifference(en.keys).sorted().joined(separator: ", "))
         }
         self.messages = messages
-        stylesheet = try file("centre.css")
+        self.stylesheet = try file(stylesheet)
     }
 
     /// The resource folder SwiftPM places next to the executable, found by hand: a missing
     /// bundle must be an error at start, never a crash.
-    static var bundled: URL? {
+    static func bundled(_ folder: String) -> URL? {
         let name = "Custos_CustosServer.resources"
         let places = [Bundle.main.bundleURL, Bundle.main.executableURL?.resolvingSymlinksInPath().deletingLastPathComponent(), Bundle.main.resourceURL]
-        return places.compactMap { $0?.appendingPathComponent(name).appendingPathComponent("Web") }.first { FileManager.default.fileExists(atPath: $0.path) }
+        return places.compactMap { $0?.appendingPathComponent(name).appendingPathComponent(folder) }.first { FileManager.default.fileExists(atPath: $0.path) }
     }
 
     /// A text of the catalogue, with `{name}` placeholders filled in.
@@ -70,13 +77,15 @@ struct WebPages: Sendable {
               status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         var context = values
         context["lang"] = language
-        context["t"] = messages[language] ?? [:]
+        // Catalogue keys such as `today.title` read as `{{t.today_title}}`: a dot in a
+        // Mustache name would look inside `today`.
+        context["t"] = Dictionary((messages[language] ?? [:]).map { ($0.key.replacingOccurrences(of: ".", with: "_"), $0.value) }, uniquingKeysWith: { first, _ in first })
         context["title"] = title
         context["controller"] = controller.name
         context["contact"] = controller.contact
         if let dpo = controller.dpo { context["dpo"] = dpo }
         context["languages"] = Self.languages.map { code -> [String: Any] in
-            ["code": code, "name": messages[code]?["name"] ?? code, "current": code == language, "href": (here ?? "/privacy") + "?lang=\(code)"]
+            ["code": code, "name": messages[code]?["name"] ?? code, "current": code == language, "href": (here ?? home) + "?lang=\(code)"]
         }
         let html = library.render(context, withTemplate: template) ?? ""
         var fields = headers
@@ -88,7 +97,7 @@ struct WebPages: Sendable {
     func message(_ key: String, language: String, status: HTTPResponse.Status, link: (href: String, label: String)? = nil) -> Response {
         let heading = text("page.\(key).title", language)
         var values: [String: Any] = ["heading": heading, "paragraphs": [text("page.\(key).text", language)]]
-        let onwards = link ?? ("/privacy", text("page.start", language))
+        let onwards = link ?? (home, text("page.start", language))
         values["link"] = ["href": onwards.href, "label": onwards.label]
         return page("message", language: language, title: heading, here: nil, values: values, status: status)
     }

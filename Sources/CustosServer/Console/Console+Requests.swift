@@ -1,0 +1,167 @@
+import Foundation
+import Hummingbird
+import Custos
+import CustosStore
+
+/// A request: its history, identity evidence, deadline and extension rule, and the actions
+/// verify, extend, fulfil and reject through the same library calls as `custos request`.
+extension Console {
+    enum RequestAction: String, CaseIterable, Sendable {
+        case verify, extend, fulfil, reject
+
+        var fields: Set<String> {
+            switch self {
+            case .verify: ["method"]
+            case .extend, .reject: ["reasons"]
+            case .fulfil: ["language", "ground", "fields", "values"]
+            }
+        }
+    }
+
+    func requestPage(_ visit: Visit, id: String) async throws -> Response {
+        let engine = self.engine
+        let found = try await call { () -> (RightsRequest, Bool, LocalDate)? in
+            guard let request = try engine.request(id) else { return nil }
+            return (request, try engine.storedAnswer(request: id, includingHeld: true) != nil, engine.policy.localDate(of: engine.now))
+        }
+        let language = visit.language
+        guard let (request, answered, today) = found else {
+            return pages.message("notFound", language: language, status: .notFound, link: ("/console", pages.text("nav.today", language)))
+        }
+        let open = request.status.isOpen
+        let firstDeadline = RightsDeadline(receivedOn: request.receivedOn, calendar: engine.policy.holidayCalendar)
+        let extensionRule: String = if request.status == .extended || request.extensionReasons != nil {
+            pages.text("request.extended", language, ["on": request.extensionNoticeOn?.description ?? "?", "reasons": request.extensionReasons ?? "", "due": request.dueOn.description])
+        } else if !open {
+            pages.text("request.closedRule", language)
+        } else if today > firstDeadline.due {
+            pages.text("request.tooLateToExtend", language, ["due": firstDeadline.due.description])
+        } else {
+            pages.text("request.mayExtend", language, ["due": firstDeadline.due.description, "extended": firstDeadline.extendedDue.description])
+        }
+        let days = request.dueOn.daysSinceEpoch - today.daysSinceEpoch
+        var values: [String: Any] = [
+            "id": request.id, "type": pages.text("type.\(request.type.rawValue)", language), "subject": request.subject,
+            "subjectHref": "/console/subjects/\(request.subject)", "channel": request.channel,
+            "received": Self.minute(request.receivedAt, engine), "requester": request.requester,
+            "identity": pages.text("identity.\(request.identity.rawValue)", language),
+            "verified": request.identity == .verified, "status": pages.text("status.\(request.status.rawValue)", language),
+            "due": request.dueOn.description, "overdue": open && days < 0,
+            "left": !open ? "" : days < 0 ? pages.text("today.overdueBy", language, ["days": "\(-days)"]) : pages.text("today.daysLeft", language, ["days": "\(days)"]),
+            "extensionRule": extensionRule, "open": open,
+            "events": request.events.map { event -> [String: Any] in
+                Self.compact(["at": Self.minute(event.at, engine), "event": event.event, "detail": event.detail, "by": event.by])
+            },
+            "answered": answered, "answerHtml": "/console/requests/\(request.id)/answer.html", "answerJson": "/console/requests/\(request.id)/answer.json",
+            "complaint": pages.text("request.complaintRight", language),
+        ]
+        for (key, value) in [("purpose", request.purpose), ("mandate", request.mandate), ("identityMethod", request.identityMethod), ("outcome", request.outcome)] {
+            if let value, !value.isEmpty { values[key] = value }
+        }
+        if visit.canAct && open {
+            values["canVerify"] = request.identity != .verified
+            values["canExtend"] = request.status != .extended && request.extensionReasons == nil && today <= firstDeadline.due
+            values["canFulfil"] = request.identity == .verified
+            values["isAccess"] = request.type == .access
+            values["isRestriction"] = request.type == .restriction
+            values["isRectification"] = request.type == .rectification
+            values["grounds"] = RestrictionGround.allCases.map { ["value": $0.rawValue, "label": pages.text("ground.\($0.rawValue)", language)] }
+            for action in RequestAction.allCases {
+                values["\(action.rawValue)Path"] = "/console/requests/\(request.id)/\(action.rawValue)"
+                values["\(action.rawValue)Csrf"] = csrf(visit, "request-\(action.rawValue)")
+            }
+        }
+        return page("request", visit, title: "\(request.id) · \(values["type"] as? String ?? "")", here: "/console/requests/\(request.id)", values: values)
+    }
+
+    func act(_ action: RequestAction, on id: String, form: FormBody, _ visit: Visit) async throws -> Response {
+        let engine = self.engine, actor = visit.actor, language = visit.language
+        let back = ("/console/requests/\(id)", pages.text("request.back", language, ["id": id]))
+        do {
+            let lines: [String] = try await call {
+                switch action {
+                case .verify:
+                    let request = try engine.verifyIdentity(request: id, method: form["method"] ?? "", by: actor)
+                    return ["\(request.id): \(request.status.rawValue) (\(request.identityMethod ?? ""))"]
+                case .extend:
+                    let request = try engine.extendRequest(id, reasons: form["reasons"] ?? "", by: actor)
+                    return ["\(request.id): \(request.status.rawValue), due \(request.dueOn)"]
+                case .reject:
+                    let request = try engine.rejectRequest(id, reasons: form["reasons"] ?? "", by: actor)
+                    return ["\(request.id): \(request.outcome ?? request.status.rawValue)"]
+                case .fulfil:
+                    return try Self.fulfil(engine, id: id, form: form, actor: actor)
+                }
+            }
+            return outcome(visit, heading: pages.text("done.\(action.rawValue)", language, ["id": id]), lines: lines, back: back)
+        } catch let problem as FormProblem {
+            return outcome(visit, heading: pages.text("refused", language), lines: [problem.message], back: back, refused: true)
+        } catch {
+            return outcome(visit, heading: pages.text("refused", language), lines: refusal(error), back: back, refused: true)
+        }
+    }
+
+    struct FormProblem: Error { let message: String }
+
+    /// Fulfils by the request's right, as `custos request fulfil` does; the results that hold
+    /// personal data (an access package) stay in the vault for download, never in the page.
+    static func fulfil(_ engine: PrivacyEngine, id: String, form: FormBody, actor: String) throws -> [String] {
+        guard let request = try engine.request(id) else { throw FormProblem(message: "no request \(id)") }
+        func tasks(_ notifications: [RecipientTask]) -> [String] {
+            notifications.map { "Art. 19: \($0.kind.rawValue) \($0.recipient): \($0.action) \($0.fields.joined(separator: ", "))" }
+        }
+        switch request.type {
+        case .access:
+            let language = form["language"].flatMap { ["nl", "en"].contains($0) ? $0 : nil }
+            let (package, _) = try engine.fulfilAccess(request: id, by: actor, language: language)
+            let review = package.fields.filter(\.reviewBeforeRelease).map(\.field)
+            return ["\(id): \(package.fields.count) fields, \(package.recipients.count) disclosures"]
+                + (review.isEmpty ? [] : ["review before release: \(review.joined(separator: ", ")); send it with `custos request fulfil` after the review"])
+        case .erasure:
+            let certificate = try engine.fulfilErasure(request: id, by: actor)
+            return ["\(id): \(certificate.outcome.rawValue); destroyed \(certificate.destroyed.joined(separator: ", "))",
+                    "kept: " + (certificate.kept.isEmpty ? "nothing" : certificate.kept.map { "\($0.field) (\($0.grounds.map(\.code.rawValue).joined(separator: ", ")))" }.joined(separator: "; ")),
+                    certificate.subjectKeyDestroyed ? "subject key destroyed" : "subject key kept",
+                    "certificate signature: \(certificate.signature)"] + tasks(certificate.notifications)
+        case .portability:
+            let export = try engine.fulfilPortability(request: id, by: actor)
+            return ["\(id): \(export.items.count) fields the subject provided"]
+                + (export.leftOut.isEmpty ? [] : ["left out: " + export.leftOut.map { "\($0.field) (\($0.reason.rawValue))" }.joined(separator: ", ")])
+                + ["the export is made with `custos request fulfil \(id) --out DIR` (JSON and CSV) for the subject"]
+        case .rectification:
+            var values: [String: String] = [:]
+            for line in (form["values"] ?? "").split(whereSeparator: \.isNewline) {
+                let parts = line.split(separator: "=", maxSplits: 1)
+                // Never echo a line: it holds the subject's value.
+                guard parts.count == 2 else { throw FormProblem(message: "write one 'field=value' per line") }
+                values[parts[0].trimmingCharacters(in: .whitespaces)] = parts[1].trimmingCharacters(in: .whitespaces)
+            }
+            let result = try engine.fulfilRectification(request: id, values: values, by: actor)
+            return ["\(id): rectified \(result.rectified.joined(separator: ", "))" + (result.completed.isEmpty ? "" : "; completed \(result.completed.joined(separator: ", "))")]
+                + tasks(result.notifications)
+        case .restriction:
+            guard let ground = form["ground"].flatMap(RestrictionGround.init(rawValue:)) else {
+                throw FormProblem(message: "choose the Art. 18(1) ground")
+            }
+            let fields = form["fields"].map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+            let outcome = try engine.fulfilRestriction(request: id, fields: fields?.isEmpty == false ? fields : nil, ground: ground, by: actor)
+            return ["\(id): \(outcome.outcome)"] + tasks(outcome.notifications)
+        case .objection, .objectionDirectMarketing, .objectionAutomatedDecision:
+            let outcome = try engine.fulfilObjection(request: id, by: actor)
+            return ["\(id): \(outcome.outcome)"]
+        }
+    }
+
+    /// A fulfilled access request's answer, as the privacy centre offers it to the subject.
+    func storedAnswer(_ visit: Visit, id: String, json: Bool) async throws -> Response {
+        let engine = self.engine
+        guard let answer = try await call({ try engine.storedAnswer(request: id, includingHeld: true) }) else {
+            return pages.message("notFound", language: visit.language, status: .notFound, link: ("/console", pages.text("nav.today", visit.language)))
+        }
+        let body = json ? answer.json : Data(answer.html.utf8)
+        return Response(status: .ok, headers: [
+            .contentType: json ? "application/json" : "text/html; charset=utf-8",
+            .contentDisposition: "attachment; filename=\"\(id)-access.\(json ? "json" : "html")\"",
+        ], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}

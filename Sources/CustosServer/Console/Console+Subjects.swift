@@ -1,0 +1,114 @@
+import Foundation
+import Hummingbird
+import Custos
+import CustosStore
+import CustosPolicy
+
+/// A subject: metadata, consents, objections, restrictions, holds, disclosures by recipient,
+/// the access trail and the requests; never a field value unless the officer opens it, and
+/// opening is a gated read under the rights-administration purpose, logged like any other.
+extension Console {
+    /// The subject finder: by id, or by e-mail, phone or IBAN through the blind index. Posted,
+    /// so that an address never stands in a URL.
+    func findSubject(_ visit: Visit, request: Request) async throws -> Response {
+        page("subjects", visit, title: pages.text("nav.subjects", visit.language), here: "/console/subjects",
+             values: ["csrf": csrf(visit, "find"), "kinds": BlindIndexKind.allCases.map { ["value": $0.rawValue, "label": pages.text("find.\($0.rawValue)", visit.language)] }])
+    }
+
+    func lookUp(_ visit: Visit, form: FormBody) async throws -> Response {
+        let engine = self.engine
+        let value = (form["value"] ?? "").trimmingCharacters(in: .whitespaces)
+        let kind = form["kind"] ?? "id"
+        let found: [String] = try await call {
+            if kind == "id" { return try engine.dossier(of: value) == nil ? [] : [value] }
+            guard let blind = BlindIndexKind(rawValue: kind) else { return [] }
+            return try engine.findSubjects(matching: value, kind: blind)
+        }
+        var values: [String: Any] = ["csrf": csrf(visit, "find"), "searched": true, "found": found.map { ["id": $0, "href": "/console/subjects/\($0)"] },
+                                     "none": found.isEmpty]
+        values["kinds"] = BlindIndexKind.allCases.map { ["value": $0.rawValue, "label": pages.text("find.\($0.rawValue)", visit.language)] }
+        return page("subjects", visit, title: pages.text("nav.subjects", visit.language), here: "/console/subjects", values: values)
+    }
+
+    func subjectPage(_ visit: Visit, id: String, opened: GatedResult?) async throws -> Response {
+        let engine = self.engine
+        let language = visit.language
+        guard let dossier = try await call({ try engine.dossier(of: id) }) else {
+            return pages.message("notFound", language: language, status: .notFound, link: ("/console/subjects", pages.text("nav.subjects", language)))
+        }
+        let metadata = dossier.metadata
+        var byRecipient: [String: [DisclosureEntry]] = [:]
+        for disclosure in dossier.disclosures { byRecipient[disclosure.recipient, default: []].append(disclosure) }
+        var values: [String: Any] = [
+            "id": metadata.id, "categories": metadata.categories.joined(separator: ", "), "kind": metadata.kind.rawValue,
+            "fields": metadata.fields.map { ["field": $0.field, "source": $0.source, "collected": Self.minute($0.collectedAt, engine)] },
+            "events": metadata.events.map { ["event": $0.event, "date": $0.date.description] },
+            "erased": metadata.erasedFields.joined(separator: ", "), "hasErased": !metadata.erasedFields.isEmpty,
+            "consents": dossier.consents.map { event -> [String: Any] in
+                ["purpose": event.purpose, "state": event.state.rawValue, "notice": event.noticeId.map { "\($0) v\(event.noticeVersion ?? 0)" } ?? "",
+                 "method": event.method?.rawValue ?? "", "channel": event.channel ?? "", "at": Self.minute(event.effectiveAt, engine), "by": event.recordedBy]
+            },
+            "objections": dossier.objections.map { entry -> [String: Any] in
+                ["id": entry.id, "purpose": entry.objection.purpose ?? pages.text("all", language), "kind": entry.objection.kind.rawValue,
+                 "since": Self.minute(entry.objection.at, engine), "assessment": entry.objection.assessment?.rawValue ?? pages.text("awaiting", language),
+                 "reference": entry.objection.assessmentReference ?? ""]
+            },
+            "restrictions": dossier.restrictions.map { entry -> [String: Any] in
+                ["id": entry.id, "fields": entry.restriction.fields?.joined(separator: ", ") ?? pages.text("all", language), "ground": entry.restriction.ground ?? "",
+                 "since": Self.minute(entry.restriction.since, engine), "lifted": entry.restriction.lifted.map { Self.minute($0, engine) } ?? ""]
+            },
+            "holds": dossier.holds.map { entry -> [String: Any] in
+                ["id": entry.id, "reference": entry.hold.reference, "since": entry.hold.since.description, "until": entry.hold.until?.description ?? "",
+                 "scope": entry.hold.fields?.joined(separator: ", ") ?? pages.text("all", language)]
+            },
+            "recipients": byRecipient.keys.sorted().map { recipient -> [String: Any] in
+                ["recipient": recipient, "count": byRecipient[recipient]!.count,
+                 "disclosures": byRecipient[recipient]!.map { disclosure -> [String: Any] in
+                     ["at": Self.minute(disclosure.at, engine), "purpose": disclosure.purpose, "fields": disclosure.fields.joined(separator: ", "),
+                      "name": disclosure.recipientName ?? "", "destination": disclosure.destination ?? "", "seq": disclosure.decisionSeq]
+                 }]
+            },
+            "trail": dossier.trail.suffix(200).reversed().map { entry -> [String: Any] in
+                Self.compact(["seq": entry.seq, "at": Self.minute(entry.at, engine), "actor": entry.actor, "action": entry.action, "purpose": entry.purpose,
+                 "recipient": entry.recipient, "fields": entry.fields.joined(separator: ", "), "outcome": entry.outcome,
+                 "deny": entry.outcome != "permit", "codes": entry.codes.joined(separator: ", ")])
+            },
+            "trailCount": dossier.trail.count,
+            "requests": dossier.requests.map { ["id": $0.id, "href": "/console/requests/\($0.id)", "type": pages.text("type.\($0.type.rawValue)", language),
+                                               "status": pages.text("status.\($0.status.rawValue)", language), "due": $0.dueOn.description] },
+            "openPath": "/console/subjects/\(metadata.id)/open", "openCsrf": visit.canAct ? csrf(visit, "open-fields") : "",
+            "purpose": settings.purpose, "actor": settings.actor,
+        ]
+        values["hasConsents"] = !(values["consents"] as! [Any]).isEmpty
+        values["hasObjections"] = !dossier.objections.isEmpty
+        values["hasRestrictions"] = !dossier.restrictions.isEmpty
+        values["hasHolds"] = !dossier.holds.isEmpty
+        values["hasRecipients"] = !byRecipient.isEmpty
+        values["hasTrail"] = !dossier.trail.isEmpty
+        values["hasRequests"] = !dossier.requests.isEmpty
+        if let opened {
+            values["opened"] = true
+            values["openedOutcome"] = opened.decision.outcome.rawValue
+            if let seq = opened.logSequence { values["openedSeq"] = String(seq) }
+            values["openedValues"] = opened.values.keys.sorted().map { ["field": $0, "value": opened.values[$0] ?? ""] }
+            values["openedReasons"] = opened.decision.reasons.map { "\($0.code.rawValue) (\($0.article)): \($0.explanation)" }
+        }
+        return page("subject", visit, title: metadata.id, here: "/console/subjects/\(metadata.id)", values: values)
+    }
+
+    /// Opens field values: one gated read by the console's actor under the rights-administration
+    /// purpose, decided and logged before anything is shown. The page that shows them is not
+    /// cached and its URL holds no value.
+    func openFields(_ visit: Visit, subject: String, form: FormBody) async throws -> Response {
+        let fields = form.values.filter { $0.key.hasPrefix("field.") && $0.value == "on" }.map { String($0.key.dropFirst(6)) }.sorted()
+        guard !fields.isEmpty else {
+            return outcome(visit, heading: pages.text("refused", visit.language), lines: [pages.text("subject.chooseFields", visit.language)],
+                           back: ("/console/subjects/\(subject)", subject), refused: true)
+        }
+        let engine = self.engine, purpose = settings.purpose, actor = settings.actor
+        let result = try await call { engine.read(subject: subject, fields: fields, purpose: purpose, actor: actor) }
+        logger.info("console field read", metadata: ["account": "\(visit.account.name)", "log-seq": "\(result.logSequence.map(String.init) ?? "none")",
+                                                     "outcome": "\(result.decision.outcome.rawValue)"])
+        return try await subjectPage(visit, id: subject, opened: result)
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import Hummingbird
+import Custos
+import CustosStore
+import CustosPolicy
+
+/// Today: everything due, late or waiting on one screen.
+extension Console {
+    /// What Today shows, read on the engine's threads in one go.
+    struct Overview: Sendable {
+        var today: LocalDate
+        var requests: [RightsRequest]
+        var tasks: [RecipientTask]
+        var objections: [(subject: String, objection: StoredObjection)]
+        var holds: [(subject: String, hold: StoredHold)]
+        var withdrawals: [ConsentHistoryEntry]
+        var lastSweep: (at: Instant, subjects: Int, fields: Int)?
+        var plan: RetentionSweepReport
+        var log: DecisionLog.Verification
+        var checkpoint: (seq: Int64, at: Instant)?
+    }
+
+    static let withdrawalDays = 7
+
+    func today(_ visit: Visit) async throws -> Response {
+        let engine = self.engine
+        let overview = try await call {
+            Overview(today: engine.policy.localDate(of: engine.now), requests: try engine.openRequests().sorted { ($0.dueOn, $0.id) < ($1.dueOn, $1.id) },
+                     tasks: try engine.tasks(openOnly: true), objections: try engine.objectionsAwaitingAssessment(), holds: try engine.holdsInForce(),
+                     withdrawals: try engine.recentWithdrawals(days: Self.withdrawalDays), lastSweep: try engine.lastRetentionSweep(),
+                     plan: try engine.sweepRetention(dryRun: true, by: "console"), log: try engine.verifyLog(), checkpoint: try engine.lastCheckpoint())
+        }
+        let language = visit.language
+        let requests = overview.requests.map { request -> [String: Any] in
+            let days = request.dueOn.daysSinceEpoch - overview.today.daysSinceEpoch
+            return ["id": request.id, "href": "/console/requests/\(request.id)", "type": pages.text("type.\(request.type.rawValue)", language),
+                    "subject": request.subject, "status": pages.text("status.\(request.status.rawValue)", language), "due": request.dueOn.description,
+                    "overdue": days < 0,
+                    "left": days < 0 ? pages.text("today.overdueBy", language, ["days": "\(-days)"]) : pages.text("today.daysLeft", language, ["days": "\(days)"])]
+        }
+        let tasks = overview.tasks.map { task -> [String: Any] in
+            Self.compact(["id": task.id, "kind": pages.text("task.\(task.kind.rawValue)", language), "recipient": task.recipient, "action": task.action,
+             "fields": task.fields.joined(separator: ", "), "subject": task.subject, "request": task.request, "created": Self.day(task.createdAt, engine),
+             "action_path": "/console/tasks/\(task.id)/done", "csrf": visit.canAct ? csrf(visit, "task-done") : ""])
+        }
+        let objections = overview.objections.map { entry -> [String: Any] in
+            ["id": entry.objection.id, "subject": entry.subject, "purpose": entry.objection.objection.purpose ?? pages.text("all", language),
+             "since": Self.day(entry.objection.objection.at, engine), "action_path": "/console/objections/\(entry.objection.id)/assess",
+             "csrf": visit.canAct ? csrf(visit, "assess") : ""]
+        }
+        let holds = overview.holds.map { entry -> [String: Any] in
+            Self.compact(["id": entry.hold.id, "subject": entry.subject, "reference": entry.hold.hold.reference, "since": entry.hold.hold.since.description,
+             "scope": Optional([entry.hold.hold.fields?.joined(separator: ", "), entry.hold.hold.purposes?.joined(separator: ", ")].compactMap { $0 }.joined(separator: " · "))
+                .flatMap { $0.isEmpty ? nil : $0 }])
+        }
+        let withdrawals = overview.withdrawals.map { entry -> [String: Any] in
+            ["subject": entry.subject, "purpose": entry.purpose, "at": Self.minute(entry.effectiveAt, engine)]
+        }
+        var values: [String: Any] = [
+            "requests": requests, "hasRequests": !requests.isEmpty, "overdueCount": requests.filter { $0["overdue"] as? Bool == true }.count,
+            "hasOverdue": requests.contains { $0["overdue"] as? Bool == true },
+            "chart": deadlineChart(overview, language), "tasks": tasks, "hasTasks": !tasks.isEmpty,
+            "objections": objections, "hasObjections": !objections.isEmpty, "holds": holds, "hasHolds": !holds.isEmpty,
+            "withdrawals": withdrawals, "hasWithdrawals": !withdrawals.isEmpty, "withdrawalDays": Self.withdrawalDays,
+            "planFields": overview.plan.fieldsDestroyed, "planSubjects": overview.plan.subjects.filter { !$0.destroyed.isEmpty }.count,
+            "planShredded": overview.plan.subjectsShredded, "planExamined": overview.plan.subjectsExamined,
+            "logIntact": overview.log.isIntact, "logEntries": overview.log.entries, "logHead": overview.log.headSeq,
+            "logProblem": overview.log.problem ?? "", "date": overview.today.description,
+        ]
+        if let sweep = overview.lastSweep {
+            values["lastSweep"] = pages.text("today.lastSweep", language, ["at": Self.minute(sweep.at, engine), "subjects": "\(sweep.subjects)", "fields": "\(sweep.fields)"])
+        }
+        if let checkpoint = overview.checkpoint {
+            values["checkpoint"] = pages.text("today.checkpoint", language, ["seq": "\(checkpoint.seq)", "at": Self.minute(checkpoint.at, engine)])
+        }
+        return page("today", visit, title: pages.text("nav.today", language), here: "/console", values: values)
+    }
+
+    /// Open requests by how far their deadline is: overdue first, in red.
+    func deadlineChart(_ overview: Overview, _ language: String) -> String {
+        let buckets: [(key: String, range: ClosedRange<Int>)] = [
+            ("chart.overdue", Int.min...(-1)), ("chart.week", 0...7), ("chart.twoWeeks", 8...14), ("chart.month", 15...31), ("chart.later", 32...Int.max),
+        ]
+        let openName = pages.text("chart.open", language)
+        let columns = buckets.map { bucket -> ConsoleCharts.Column in
+            let count = overview.requests.filter { bucket.range.contains($0.dueOn.daysSinceEpoch - overview.today.daysSinceEpoch) }.count
+            return ConsoleCharts.Column(label: pages.text(bucket.key, language),
+                                        parts: [(count, bucket.key == "chart.overdue" ? ConsoleCharts.overdue : ConsoleCharts.open, openName)])
+        }
+        return ConsoleCharts.columns(columns, title: pages.text("today.chartTitle", language))
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+import Hummingbird
+import Custos
+import CustosDecision
+
+/// What waits on the officer besides requests: Art. 19 notifications and processor
+/// instructions to mark done, and objections to assess under Art. 21(1).
+extension Console {
+    func taskDone(_ visit: Visit, id: String) async throws -> Response {
+        let language = visit.language, engine = self.engine, actor = visit.actor
+        let back = ("/console", pages.text("nav.today", language))
+        guard let task = Int64(id) else {
+            return outcome(visit, heading: pages.text("refused", language), lines: ["no task \(id)"], back: back, refused: true)
+        }
+        do {
+            try await call { try engine.completeTask(task, by: actor) }
+            return outcome(visit, heading: pages.text("done.task", language, ["id": id]), lines: [], back: back)
+        } catch {
+            return outcome(visit, heading: pages.text("refused", language), lines: refusal(error), back: back, refused: true)
+        }
+    }
+
+    func assess(_ visit: Visit, id: String, form: FormBody) async throws -> Response {
+        let language = visit.language, engine = self.engine, actor = visit.actor
+        let back = ("/console", pages.text("nav.today", language))
+        guard let objection = Int64(id), let assessment = form["assessment"].flatMap(ObjectionAssessment.init(rawValue:)) else {
+            return outcome(visit, heading: pages.text("refused", language), lines: [pages.text("assess.choose", language)], back: back, refused: true)
+        }
+        let reference = form["reference"].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
+        do {
+            try await call { try engine.assessObjection(id: objection, assessment: assessment, reference: reference, by: actor) }
+            return outcome(visit, heading: pages.text("done.assess", language, ["id": id]), lines: [pages.text("assessment.\(assessment.rawValue)", language)], back: back)
+        } catch {
+            return outcome(visit, heading: pages.text("refused", language), lines: refusal(error), back: back, refused: true)
+        }
+    }
+}

@@ -1,0 +1,260 @@
+import Foundation
+import Hummingbird
+import HTTPTypes
+import Logging
+import Custos
+import CustosStore
+
+/// The officer's console (DESIGN §11) on the internal listener, never the public one: the
+/// request book against its deadlines, what waits on the officer, a subject's dossier, the
+/// auditor's reports and the retention sweep, in Dutch and English, without scripts. Every
+/// page needs a session from a password (and TOTP where the account has one); an auditor sees
+/// every page and no button that changes anything, and a change posted by hand is refused.
+/// Every change goes through the same library call as the CLI, recorded with the account.
+struct Console: Sendable {
+    let engine: PrivacyEngine
+    let executor: EngineExecutor
+    let pages: WebPages
+    let guarder: WebGuard
+    let sessions: ConsoleSessions
+    let settings: ServerConfiguration.ConsoleSettings
+    let secureCookies: Bool
+    let logger: Logger
+
+    /// Every route's template, for the access log, which never names a path (request and
+    /// subject ids are in them).
+    static let table: [(template: String, method: String)] = [
+        ("/console", "GET"), ("/console/login", "GET"), ("/console/login", "POST"), ("/console/logout", "POST"),
+        ("/console/static/console.css", "GET"),
+        ("/console/requests/:request", "GET"), ("/console/requests/:request/verify", "POST"), ("/console/requests/:request/extend", "POST"),
+        ("/console/requests/:request/fulfil", "POST"), ("/console/requests/:request/reject", "POST"),
+        ("/console/requests/:request/answer.html", "GET"), ("/console/requests/:request/answer.json", "GET"),
+        ("/console/subjects", "GET"), ("/console/subjects", "POST"), ("/console/subjects/:subject", "GET"), ("/console/subjects/:subject/open", "POST"),
+        ("/console/tasks/:task/done", "POST"), ("/console/objections/:objection/assess", "POST"),
+        ("/console/reports/:report", "GET"), ("/console/reports/:report/download", "GET"),
+        ("/console/audit", "GET"), ("/console/audit", "POST"), ("/console/sweep", "GET"), ("/console/sweep", "POST"),
+    ]
+
+    static let templates = RouteTemplates(table.map(\.template))
+
+    static func template(_ path: String) -> String? { templates.match(path) }
+
+    static let pageNames = ["header", "footer", "login", "message", "today", "request", "subject", "subjects", "report", "audit", "sweep"]
+
+    func add(to router: Router<CustosRequestContext>) {
+        let group = router.group("console").add(middleware: ConsolePageMiddleware(pages: pages))
+        group.get("static/console.css") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
+                     body: ResponseBody(byteBuffer: ByteBuffer(bytes: pages.stylesheet)))
+        }
+        group.get("login") { request, _ in loginForm(request) }
+        group.post("login") { request, context in try await login(request, context) }
+        group.post("logout") { request, _ in try await logout(request) }
+        group.get("") { request, _ in try await signedIn(request) { try await today($0) } }
+        group.get("requests/:request") { request, context in
+            try await signedIn(request) { try await requestPage($0, id: context.parameters.get("request") ?? "") }
+        }
+        group.get("requests/:request/answer.html") { request, context in
+            try await signedIn(request) { try await storedAnswer($0, id: context.parameters.get("request") ?? "", json: false) }
+        }
+        group.get("requests/:request/answer.json") { request, context in
+            try await signedIn(request) { try await storedAnswer($0, id: context.parameters.get("request") ?? "", json: true) }
+        }
+        for action in RequestAction.allCases {
+            group.post("requests/:request/\(action.rawValue)") { request, context in
+                try await acting(request, form: "request-\(action.rawValue)", fields: action.fields) { visit, form in
+                    try await act(action, on: context.parameters.get("request") ?? "", form: form, visit)
+                }
+            }
+        }
+        group.get("subjects") { request, _ in try await signedIn(request) { try await findSubject($0, request: request) } }
+        group.get("subjects/:subject") { request, context in
+            try await signedIn(request) { try await subjectPage($0, id: context.parameters.get("subject") ?? "", opened: nil) }
+        }
+        group.post("subjects") { request, _ in
+            // Finding changes nothing: an auditor may.
+            try await acting(request, form: "find", fields: ["kind", "value"], readOnlyAllowed: true) { visit, form in try await lookUp(visit, form: form) }
+        }
+        let fieldBoxes = Set(engine.policy.policy.fields.map { "field." + $0.id.id })
+        group.post("subjects/:subject/open") { request, context in
+            try await acting(request, form: "open-fields", fields: fieldBoxes, readOnlyAllowed: false) { visit, form in
+                try await openFields(visit, subject: context.parameters.get("subject") ?? "", form: form)
+            }
+        }
+        group.post("tasks/:task/done") { request, context in
+            try await acting(request, form: "task-done", fields: []) { visit, _ in try await taskDone(visit, id: context.parameters.get("task") ?? "") }
+        }
+        group.post("objections/:objection/assess") { request, context in
+            try await acting(request, form: "assess", fields: ["assessment", "reference"]) { visit, form in
+                try await assess(visit, id: context.parameters.get("objection") ?? "", form: form)
+            }
+        }
+        group.get("reports/:report") { request, context in
+            try await signedIn(request) { try await reportPage($0, kind: context.parameters.get("report") ?? "", request: request) }
+        }
+        group.get("reports/:report/download") { request, context in
+            try await signedIn(request) { try await reportDownload($0, kind: context.parameters.get("report") ?? "", request: request) }
+        }
+        group.get("audit") { request, _ in try await signedIn(request) { try await auditPage($0, checkpoint: nil) } }
+        group.post("audit") { request, _ in
+            // Verifying changes nothing: an auditor may do it.
+            try await acting(request, form: "audit", fields: ["checkpoint", "use-file"], readOnlyAllowed: true) { visit, form in
+                try await auditPage(visit, checkpoint: form)
+            }
+        }
+        group.get("sweep") { request, _ in try await signedIn(request) { try await sweepPage($0) } }
+        group.post("sweep") { request, _ in
+            try await acting(request, form: "sweep", fields: ["fields", "subjects", "shredded", "confirm"]) { visit, form in try await runSweep(visit, form: form) }
+        }
+    }
+
+    // MARK: the visitor
+
+    /// A signed-in visit: the account as it is now, the language, and the session for CSRF.
+    struct Visit {
+        var account: OfficerAccount
+        var session: String
+        var language: String
+        var cookies: [String] = []
+        var canAct: Bool { account.role == .officer }
+        /// Recorded with every change, as the CLI records the operating-system user.
+        var actor: String { "console:\(account.name)" }
+    }
+
+    static let sessionCookie = "custos_console"
+    static let visitCookie = "custos_console_visit"
+
+    func cookies(_ request: Request) -> [String: String] {
+        var cookies: [String: String] = [:]
+        for header in request.headers[values: .cookie] {
+            for pair in header.split(separator: ";") {
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                if parts.count == 2 { cookies[parts[0].trimmingCharacters(in: .whitespaces)] = String(parts[1]).trimmingCharacters(in: .whitespaces) }
+            }
+        }
+        return cookies
+    }
+
+    /// The console's cookies are scoped to its path on the internal listener only; the public
+    /// listener has no console routes and never sees them.
+    func cookie(_ name: String, _ value: String, maxAge: Int? = nil) -> String {
+        "\(name)=\(value); Path=/console; HttpOnly; SameSite=Strict\(secureCookies ? "; Secure" : "")\(maxAge.map { "; Max-Age=\($0)" } ?? "")"
+    }
+
+    /// `?lang=` switches (and is remembered), else the cookie, else Accept-Language, else Dutch.
+    func language(_ request: Request, cookies: [String: String], set: inout [String]) -> String {
+        if let asked = request.uri.queryParameters.get("lang"), WebPages.languages.contains(String(asked)) {
+            set.append(cookie("custos_console_lang", String(asked), maxAge: 31_536_000))
+            return String(asked)
+        }
+        if let chosen = cookies["custos_console_lang"], WebPages.languages.contains(chosen) { return chosen }
+        return (request.headers[.acceptLanguage] ?? "").lowercased().hasPrefix("en") ? "en" : "nl"
+    }
+
+    /// Runs a page for a signed-in account; anyone else is sent to the sign-in page.
+    func signedIn(_ request: Request, _ body: (Visit) async throws -> Response) async throws -> Response {
+        guard let visit = try await visit(request) else { return redirect("/console/login") }
+        return with(try await body(visit), visit.cookies)
+    }
+
+    func visit(_ request: Request) async throws -> Visit? {
+        let cookies = cookies(request)
+        guard let id = cookies[Self.sessionCookie], let session = sessions.touch(id) else { return nil }
+        // The account as it is now: removed accounts and changed roles take effect at once.
+        let engine = self.engine
+        guard let account = try await call({ try engine.officer(named: session.account) }) else {
+            sessions.end(id)
+            return nil
+        }
+        var set: [String] = []
+        let language = language(request, cookies: cookies, set: &set)
+        return Visit(account: account, session: id, language: language, cookies: set)
+    }
+
+    /// Runs a change posted from a console form: a session, the form's one-use CSRF token
+    /// bound to it, only the form's keys, and (unless the form changes nothing) the officer
+    /// role. Each change is written to the server log with the account and the route template.
+    func acting(_ request: Request, form name: String, fields: Set<String>, readOnlyAllowed: Bool = false,
+                _ body: (Visit, FormBody) async throws -> Response) async throws -> Response {
+        guard let visit = try await visit(request) else { return redirect("/console/login") }
+        let form: FormBody
+        do { form = try await FormBody.read(request, allowed: fields.union(["csrf"])) } catch FormBody.Failure.tooLarge {
+            return pages.message("tooLarge", language: visit.language, status: .contentTooLarge, link: ("/console", pages.text("nav.today", visit.language)))
+        } catch {
+            return pages.message("badForm", language: visit.language, status: .badRequest, link: ("/console", pages.text("nav.today", visit.language)))
+        }
+        // The role first: an auditor's change is refused as such, whatever the form carries.
+        guard visit.canAct || readOnlyAllowed else {
+            logger.notice("console change refused", metadata: ["account": "\(visit.account.name)", "role": "\(visit.account.role.rawValue)",
+                                                              "route": "\(Self.template(request.uri.path) ?? "unknown")"])
+            return pages.message("readOnly", language: visit.language, status: .forbidden, link: ("/console", pages.text("nav.today", visit.language)))
+        }
+        guard guarder.spend(form["csrf"], visit: visit.session, form: name) else {
+            return pages.message("expired", language: visit.language, status: .forbidden, link: ("/console", pages.text("nav.today", visit.language)))
+        }
+        let response = try await body(visit, form)
+        logger.info("console action", metadata: ["account": "\(visit.account.name)", "route": "\(Self.template(request.uri.path) ?? "unknown")",
+                                                 "status": "\(response.status.code)"])
+        return with(response, visit.cookies)
+    }
+
+    func csrf(_ visit: Visit, _ form: String) -> String { guarder.csrfToken(visit: visit.session, form: form) }
+
+    func redirect(_ location: String) -> Response { Response(status: .seeOther, headers: [.location: location]) }
+
+    func with(_ response: Response, _ cookies: [String]) -> Response {
+        var response = response
+        for cookie in cookies { response.headers.append(HTTPField(name: .setCookie, value: cookie)) }
+        return response
+    }
+
+    /// Renders a console page with the navigation and the account.
+    func page(_ template: String, _ visit: Visit, title: String, here: String, values: [String: Any] = [:], status: HTTPResponse.Status = .ok) -> Response {
+        var values = values
+        values["account"] = visit.account.name
+        values["role"] = pages.text("role.\(visit.account.role.rawValue)", visit.language)
+        values["canAct"] = visit.canAct
+        values["logoutCsrf"] = csrf(visit, "logout")
+        values["nav"] = [("/console", "nav.today"), ("/console/subjects", "nav.subjects"), ("/console/reports/activity", "nav.reports"),
+                         ("/console/sweep", "nav.sweep"), ("/console/audit", "nav.audit")].map { href, key -> [String: Any] in
+            ["href": href, "label": pages.text(key, visit.language), "current": href == here || (key == "nav.reports" && here.hasPrefix("/console/reports"))]
+        }
+        return pages.page(template, language: visit.language, title: title, here: here, values: values, status: status)
+    }
+
+    /// The answer to a change: what happened, or why it was refused, in words.
+    func outcome(_ visit: Visit, heading: String, lines: [String], back: (href: String, label: String), refused: Bool = false,
+                 extra: [String: Any] = [:]) -> Response {
+        var values = extra
+        values["heading"] = heading
+        values["paragraphs"] = lines
+        values["refused"] = refused
+        values["link"] = ["href": back.href, "label": back.label]
+        return page("message", visit, title: heading, here: back.href, values: values, status: refused ? .conflict : .ok)
+    }
+
+    /// A refusal from the library in words: its reason code, the article it rests on and the
+    /// library's explanation, as the CLI prints it.
+    func refusal(_ error: any Error) -> [String] {
+        if let refusal = error as? RequestRefusal {
+            return ["\(refusal.code.rawValue) (\(refusal.code.article)): \(refusal.message)"]
+        }
+        return [String(describing: error)]
+    }
+
+    /// A template row without its absent values: a Mustache section shows for any value,
+    /// even an empty text, and hides only for a missing one or false.
+    static func compact(_ values: [String: Any?]) -> [String: Any] { values.compactMapValues { $0 } }
+
+    func call<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T { try await executor.run(body) }
+
+    /// A date as the officer reads it.
+    static func day(_ instant: Instant, _ engine: PrivacyEngine) -> String { engine.policy.localDate(of: instant).description }
+
+    static func minute(_ instant: Instant, _ engine: PrivacyEngine) -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy-MM-dd HH:mm"
+        formatter.timeZone = engine.policy.timeZone
+        return formatter.string(from: Date(timeIntervalSince1970: Double(instant.millisecondsSinceEpoch) / 1000))
+    }
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The officer's console in a real browser: `custos demo` builds a simulation vault, the
+# script adds an objection to assess and three console accounts, then `custos serve` starts
+# on free loopback ports with its clock at the demo's next morning, and the Selenium tests
+# (Tests/web/test_console.py) walk the officer's and the auditor's morning with axe-core on
+# every page. SCREENSHOTS names the folder the screenshots go to.
+set -uo pipefail
+REPO=$(pwd)
+export CUSTOS=${CUSTOS:-$REPO/.build/debug/custos}
+export VAULT=$(mktemp -d)
+export SCREENSHOTS=${SCREENSHOTS:-$VAULT/screenshots}
+mkdir -p "$SCREENSHOTS"
+trap '[ -n "${SERVER:-}" ] && kill "$SERVER" 2>/dev/null; rm -rf "$VAULT"' EXIT
+"$CUSTOS" demo --folder "$VAULT/day" --subjects 300 --seed 7 > /dev/null || { echo "FAIL: the demo did not run"; echo "console: 0 passed, 1 failed"; exit 1; }
+cd "$VAULT/day"
+export CUSTOS_DB=$VAULT/day/custos.db CUSTOS_KEY_FILE=$VAULT/day/custos.key
+# An objection waiting for its Art. 21(1) assessment.
+"$CUSTOS" objection record --subject D-100016 --purpose P-SCORING --effective 2025-10-08T14:10:00+02:00 > /dev/null
+echo "anna's long passphrase" | "$CUSTOS" officer add anna --role officer --totp -o json > anna.json
+echo "ada's long passphrase!" | "$CUSTOS" officer add ada --role auditor > /dev/null
+echo "a third long passphrase" | "$CUSTOS" officer add lena --role officer > /dev/null
+export TOTP_URI=$(python3 -c 'import json; print(json.load(open("anna.json"))["otpauth"])')
+printf 'console:\n  checkpoint: %s\n' "$VAULT/day/checkpoint.json" > serve.yaml
+# The demo's day was 2025-10-06; the officer's next working morning begins at 08:30.
+"$CUSTOS" serve --config serve.yaml --listen 127.0.0.1:0 --listen-public 127.0.0.1:0 --at 2025-10-09T08:30:00+02:00 2> serve.log &
+SERVER=$!
+for _ in $(seq 1 100); do
+  API=$(grep -o 'listening on http://127.0.0.1:[0-9]*' serve.log | grep -o 'http.*')
+  CENTRE=$(grep -o 'privacy centre on http://127.0.0.1:[0-9]*' serve.log | grep -o 'http.*')
+  [ -n "$API" ] && [ -n "$CENTRE" ] && break
+  sleep 0.1
+done
+[ -n "$API" ] || { echo "FAIL: the server did not start"; cat serve.log; echo "console: 0 passed, 1 failed"; exit 1; }
+export CONSOLE_URL=$API CENTRE_URL=$CENTRE SERVE_LOG=$VAULT/day/serve.log
+"${PYTHON:-python3}" "$REPO/Tests/web/test_console.py"

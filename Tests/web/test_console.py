@@ -1,0 +1,305 @@
+"""The officer's console in a real browser (Selenium on Debian's headless chromium and
+chromium-driver), against `custos serve` on the demo vault, started by Tests/web/run_console.sh
+with its clock at the demo's next morning (2025-10-09 08:30).
+
+The officer signs in with a TOTP code, sees the overdue request first, is refused an extension
+that is too late (the reason in words), extends another request with reasons, verifies and
+fulfils it, marks an Art. 19 task done, assesses an objection, opens a field value (a logged
+read), reads the activity report with its time chart and every other report, compares the
+log with the demo's checkpoint, reviews the sweep's dry run and runs it. The auditor sees the
+same pages without a single change button, and a change posted by hand is refused. axe-core
+(WCAG 2.1 A and AA) runs on every page; screenshots of Today, a request, a subject and the
+activity report are taken at 1280 px."""
+import base64
+import hashlib
+import hmac
+import json
+import os
+import re
+import struct
+import subprocess
+import sys
+import time
+import unittest
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from webtools import NoRedirect, Page, browser, navigate  # noqa: E402
+
+CONSOLE, CENTRE, VAULT = os.environ["CONSOLE_URL"], os.environ["CENTRE_URL"], os.environ["VAULT"]
+SECRET = urllib.parse.parse_qs(urllib.parse.urlparse(os.environ["TOTP_URI"]).query)["secret"][0]
+
+
+def totp(step=None):
+    """RFC 6238 with SHA-1, 30 s, 6 digits: what an authenticator app shows."""
+    key = base64.b32decode(SECRET + "=" * (-len(SECRET) % 8))
+    counter = int(time.time()) // 30 if step is None else step
+    digest = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    return "%06d" % ((struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 1_000_000)
+
+
+def custos(*arguments):
+    run = subprocess.run([os.environ["CUSTOS"], *arguments], cwd=os.path.join(VAULT, "day"), capture_output=True, text=True)
+    if run.returncode not in (0, 2, 3):
+        raise AssertionError(f"custos {' '.join(arguments)}: {run.stderr}")
+    return run.stdout
+
+
+def fetch(method, url, data=None, cookies=None):
+    """A request outside the browser, with the browser's cookies when given (a hand-made post)."""
+    opener = urllib.request.build_opener(NoRedirect)
+    body = urllib.parse.urlencode(data).encode() if data is not None else None
+    headers = {"Cookie": "; ".join(f"{c['name']}={c['value']}" for c in cookies)} if cookies else {}
+    request = urllib.request.Request(url, data=body, method=method, headers=headers)
+    try:
+        with opener.open(request, timeout=30) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+def open_tasks():
+    return json.loads(custos("task", "list", "-o", "json"))
+
+
+class Console(Page):
+    def sign_in(self, driver, name, password, code=None):
+        # A clean start: no session from an earlier sign-in.
+        driver.get(CONSOLE + "/console/login")
+        driver.delete_all_cookies()
+        driver.get(CONSOLE + "/console")
+        self.assertTrue(driver.current_url.endswith("/console/login"), "no page without a session")
+        driver.find_element(By.ID, "name").send_keys(name)
+        driver.find_element(By.ID, "password").send_keys(password)
+        if code:
+            driver.find_element(By.ID, "code").send_keys(code)
+        navigate(driver, driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))
+
+    def visit(self, driver, path, what):
+        driver.get(CONSOLE + path)
+        self.axe(driver, what)
+        return driver.page_source
+
+    def press(self, driver, form_id):
+        navigate(driver, driver.find_element(By.CSS_SELECTOR, f"#{form_id} button[type=submit]"))
+        self.axe(driver, f"the answer to {form_id}")
+        return driver.find_element(By.TAG_NAME, "main").text
+
+    def test_1_officer_morning(self):
+        driver = browser(1280)
+        try:
+            # A wrong password: one answer, no hint of which part was wrong.
+            self.sign_in(driver, "anna", "not the password", totp())
+            self.axe(driver, "the sign-in page")
+            self.assertIn("Aanmelden is niet gelukt", driver.page_source)
+            # The right password and a TOTP code from the authenticator.
+            self.sign_in(driver, "anna", "anna's long passphrase", totp())
+            self.assertTrue(driver.current_url.endswith("/console"), driver.current_url)
+            self.axe(driver, "Today")
+            cookie = next(c for c in driver.get_cookies() if c["name"] == "custos_console")
+            self.assertTrue(cookie["httpOnly"])
+            self.assertEqual(cookie["sameSite"], "Strict")
+            self.assertEqual(cookie["path"], "/console")
+
+            # Today: the overdue request first, marked; the deadline chart drawn on the server.
+            rows = driver.find_elements(By.CSS_SELECTOR, "#open-requests tbody tr")
+            self.assertGreaterEqual(len(rows), 3)
+            self.assertIn("overdue", rows[0].get_attribute("class"))
+            self.assertIn("RQ-2025-0020", rows[0].text)
+            self.assertIn("te laat", rows[0].text)
+            self.assertNotIn("overdue", rows[-1].get_attribute("class") or "")
+            self.assertGreater(len(driver.find_elements(By.CSS_SELECTOR, "figure.chart svg rect")), 0)
+            self.assertIn("11", driver.find_element(By.ID, "next-sweep").text)
+            self.shoot(driver, "console-today")
+
+            # The overdue erasure can no longer be extended: the page says why, with no form.
+            navigate(driver, driver.find_element(By.LINK_TEXT, "RQ-2025-0020"))
+            self.axe(driver, "an overdue request")
+            self.assertIn("Verlengen kan niet meer", driver.find_element(By.ID, "extension-rule").text)
+            self.assertEqual(driver.find_elements(By.ID, "extend-form"), [])
+
+            # Extend the access request with reasons, then verify the identity and fulfil it.
+            self.visit(driver, "/console/requests/RQ-2025-0006", "an open access request")
+            self.assertIn("Eenmaal te verlengen", driver.find_element(By.ID, "extension-rule").text)
+            driver.find_element(By.ID, "reasons-extend").send_keys("Complex: the file spans three creditors.")
+            answer = self.press(driver, "extend-form")
+            self.assertIn("verlengd", answer)
+            self.visit(driver, "/console/requests/RQ-2025-0006", "an extended request")
+            self.assertIn("verlengd", driver.find_element(By.ID, "status").text)
+            self.assertIn("Complex: the file spans three creditors.", driver.find_element(By.ID, "extension-rule").text)
+            self.assertEqual(driver.find_elements(By.ID, "extend-form"), [], "an extension is given once")
+            self.assertEqual(driver.find_elements(By.ID, "fulfil-form"), [], "nothing is fulfilled before the identity check")
+            driver.find_element(By.ID, "method").send_keys("case number and postcode match our letter")
+            self.assertIn("identiteit vastgelegd", self.press(driver, "verify-form"))
+            self.visit(driver, "/console/requests/RQ-2025-0006", "a verified request")
+            Select(driver.find_element(By.ID, "language")).select_by_value("en")
+            self.assertIn("afgehandeld", self.press(driver, "fulfil-form"))
+            self.visit(driver, "/console/requests/RQ-2025-0006", "a fulfilled request")
+            self.assertIn("afgehandeld", driver.find_element(By.ID, "status").text)
+            history = driver.find_element(By.ID, "history-heading").find_element(By.XPATH, "..").text
+            self.assertIn("console:anna", history, "every action is recorded with the account")
+            self.shoot(driver, "console-request")
+            status, headers, body = fetch("GET", CONSOLE + "/console/requests/RQ-2025-0006/answer.html", cookies=driver.get_cookies())
+            self.assertEqual(status, 200)
+            self.assertIn("attachment", headers["Content-Disposition"])
+            self.assertIn(b"Autoriteit Persoonsgegevens", body)
+            shown = json.loads(custos("request", "show", "RQ-2025-0006", "-o", "json"))
+            self.assertEqual(shown["status"], "completed")
+
+            # An Art. 19 task marked done.
+            before = open_tasks()
+            self.visit(driver, "/console", "Today again")
+            navigate(driver, driver.find_element(By.CSS_SELECTOR, "#tasks tbody tr button[type=submit]"))
+            self.axe(driver, "a task done")
+            self.assertEqual(len(open_tasks()), len(before) - 1)
+
+            # The objection assessed: upheld.
+            self.visit(driver, "/console", "Today with an objection")
+            row = driver.find_element(By.CSS_SELECTOR, "#objections tbody tr")
+            self.assertIn("D-100016", row.text)
+            Select(row.find_element(By.TAG_NAME, "select")).select_by_value("upheld")
+            navigate(driver, row.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+            self.assertIn("beoordeeld", driver.find_element(By.TAG_NAME, "main").text)
+            self.visit(driver, "/console", "Today without the objection")
+            self.assertEqual(driver.find_elements(By.ID, "objections"), [])
+
+            # A subject: no value until one is opened; opening is a logged read.
+            page = self.visit(driver, "/console/subjects/D-100016", "a subject")
+            self.assertEqual(driver.find_elements(By.ID, "opened-values"), [])
+            self.assertIn("RQ-2025-0006", page)
+            self.shoot(driver, "console-subject")
+            driver.find_element(By.ID, "field-email").click()
+            navigate(driver, driver.find_element(By.CSS_SELECTOR, "#open-form button[type=submit]"))
+            self.axe(driver, "opened values")
+            opened = driver.find_element(By.ID, "opened-values").text
+            value = re.search(r"email\s+(\S+@\S+)", opened)
+            self.assertIsNotNone(value, opened)
+            heading = driver.find_element(By.ID, "opened-heading").text
+            seq = re.search(r"#(\d+)", heading).group(1)
+            self.assertNotIn(value.group(1), driver.current_url)
+            trail = driver.find_element(By.ID, "trail").text
+            self.assertIn("P-RIGHTS-ADMIN", trail.split("\n")[1], "the read is the newest entry of the trail")
+            self.assertIn(seq, trail.split("\n")[1])
+            with open(os.environ["SERVE_LOG"]) as log:
+                self.assertNotIn(value.group(1), log.read(), "no personal data in the server log")
+
+            # The reports: the activity report with decisions per day, then every other one.
+            self.visit(driver, "/console/reports/activity", "the activity report")
+            bars = driver.find_elements(By.CSS_SELECTOR, "#time-chart svg rect")
+            self.assertGreater(len(bars), 0)
+            self.assertIn("deny", driver.find_element(By.ID, "time-chart").text)
+            self.shoot(driver, "console-activity")
+            Select(driver.find_element(By.ID, "by")).select_by_value("week")
+            navigate(driver, driver.find_element(By.CSS_SELECTOR, "#period-form button[type=submit]"))
+            self.assertIn("by=week", driver.current_url)
+            self.assertIn("per week", driver.find_element(By.ID, "time-heading").text)
+            for report in ("ropa", "transfers", "requests", "consent"):
+                self.visit(driver, f"/console/reports/{report}?from=2025-01-01&to=2025-12-31", f"the {report} report")
+            status, headers, body = fetch("GET", CONSOLE + "/console/reports/requests/download?format=csv", cookies=driver.get_cookies())
+            self.assertEqual(status, 200)
+            self.assertTrue(headers["Content-Type"].startswith("text/csv"))
+            self.assertIn(b"RQ-2025-0020", body)
+
+            # The log against the demo's signed checkpoint, one click.
+            self.visit(driver, "/console/audit", "the audit page")
+            self.assertIn("holds", self.press(driver, "compare-file"))
+
+            # The sweep: the dry run reviewed, a confirmation with stale numbers refused, then run.
+            self.visit(driver, "/console/sweep", "the sweep's dry run")
+            self.assertIn("11", driver.find_element(By.ID, "plan-summary").text)
+            self.assertGreater(len(driver.find_elements(By.CSS_SELECTOR, "#per-rule tbody tr")), 0)
+            self.assertGreater(len(driver.find_elements(By.CSS_SELECTOR, "#sample tbody tr")), 0)
+            self.assertIn("11", driver.find_element(By.CSS_SELECTOR, "label[for=confirm]").text)
+            token = driver.find_element(By.CSS_SELECTOR, "#sweep-form input[name=csrf]").get_attribute("value")
+            status, _, body = fetch("POST", CONSOLE + "/console/sweep", {"csrf": token, "fields": "3", "subjects": "1", "shredded": "0", "confirm": "on"},
+                                    cookies=driver.get_cookies())
+            self.assertEqual(status, 409)
+            self.assertIn("niets vernietigd", body.decode())
+            self.visit(driver, "/console/sweep", "the dry run again")
+            driver.find_element(By.ID, "confirm").click()
+            answer = self.press(driver, "sweep-form")
+            self.assertIn("11 gegevens vernietigd", answer)
+            self.visit(driver, "/console/sweep", "the sweep after running")
+            self.assertIn("niets te vernietigen", driver.page_source)
+
+            # English, and signing out ends the session.
+            self.visit(driver, "/console?lang=en", "Today in English")
+            self.assertIn("Open requests", driver.page_source)
+            navigate(driver, driver.find_element(By.CSS_SELECTOR, "header form button"))
+            driver.get(CONSOLE + "/console")
+            self.assertTrue(driver.current_url.endswith("/console/login"))
+        finally:
+            driver.quit()
+
+    def test_2_auditor_reads_and_changes_nothing(self):
+        driver = browser(1280)
+        try:
+            self.sign_in(driver, "ada", "ada's long passphrase!")
+            self.assertTrue(driver.current_url.endswith("/console"), driver.current_url)
+            self.axe(driver, "Today for the auditor")
+            self.assertIn("auditor", driver.find_element(By.CSS_SELECTOR, ".readonly").text)
+            self.assertEqual(driver.find_elements(By.CSS_SELECTOR, "#tasks button"), [])
+            for path, forms in (("/console/requests/RQ-2025-0020", ["verify-form", "extend-form", "fulfil-form", "reject-form"]),
+                                ("/console/sweep", ["sweep-form"])):
+                self.visit(driver, path, f"{path} for the auditor")
+                for form in forms:
+                    self.assertEqual(driver.find_elements(By.ID, form), [], f"{form} on {path}")
+            self.visit(driver, "/console/subjects/D-100016", "a subject for the auditor")
+            self.assertEqual(driver.find_elements(By.CSS_SELECTOR, "#open-form input[type=checkbox]"), [])
+            self.visit(driver, "/console/reports/activity", "the activity report for the auditor")
+            self.visit(driver, "/console/audit", "the audit page for the auditor")
+            self.assertIn("holds", self.press(driver, "compare-file"))
+            # Changes posted by hand, with the auditor's session and a real token: refused.
+            token = driver.find_element(By.CSS_SELECTOR, "#compare-paste input[name=csrf]").get_attribute("value")
+            task = open_tasks()[0]["id"]
+            for path, data in ((f"/console/tasks/{task}/done", {}), ("/console/requests/RQ-2025-0020/reject", {"reasons": "x"}),
+                               ("/console/requests/RQ-2025-0020/extend", {"reasons": "x"}), ("/console/sweep", {"fields": "0", "subjects": "0", "shredded": "0", "confirm": "on"}),
+                               ("/console/subjects/D-100016/open", {"field.email": "on"})):
+                status, _, body = fetch("POST", CONSOLE + path, dict(data, csrf=token), cookies=driver.get_cookies())
+                self.assertEqual(status, 403, path)
+                self.assertIn("Alleen lezen", body.decode(), path)
+            self.assertIn(task, [t["id"] for t in open_tasks()])
+            self.assertIn(json.loads(custos("request", "show", "RQ-2025-0020", "-o", "json"))["status"], ("awaiting-identity", "in-progress"))
+        finally:
+            driver.quit()
+
+    def test_3_sign_in_defences(self):
+        # A code is taken once: the officer's code of this step was used by test 1 or is used now.
+        code = totp()
+        driver = browser(1280)
+        try:
+            self.sign_in(driver, "anna", "anna's long passphrase", code)
+            self.sign_in(driver, "anna", "anna's long passphrase", code)
+            self.assertIn("Aanmelden is niet gelukt", driver.page_source, "a TOTP code is never taken twice")
+            # Five wrong passwords lock the account: then even the right one is refused.
+            for _ in range(5):
+                self.sign_in(driver, "lena", "wrong passphrase here")
+            self.sign_in(driver, "lena", "a third long passphrase")
+            self.assertIn("Aanmelden is niet gelukt", driver.page_source, "locked")
+            self.assertIn("locked until", custos("officer", "list"))
+        finally:
+            driver.quit()
+        # No console page without a session, no form without its token, nothing on the public listener.
+        for path in ("/console", "/console/requests/RQ-2025-0006", "/console/reports/ropa", "/console/sweep"):
+            status, headers, _ = fetch("GET", CONSOLE + path)
+            self.assertEqual((status, headers["Location"]), (303, "/console/login"), path)
+        status, _, _ = fetch("POST", CONSOLE + "/console/sweep", {"fields": "0"})
+        self.assertEqual(status, 303)
+        for path in ("/console", "/console/login"):
+            status, _, _ = fetch("GET", CENTRE + path)
+            self.assertEqual(status, 404, f"{path} on the public listener")
+        status, headers, _ = fetch("GET", CONSOLE + "/console/login")
+        self.assertIn("default-src 'self'", headers["Content-Security-Policy"])
+
+
+if __name__ == "__main__":
+    result = unittest.main(exit=False, verbosity=2).result
+    failed = len(result.failures) + len(result.errors)
+    print(f"console: {result.testsRun - failed} passed, {failed} failed")
+    sys.exit(1 if failed or result.testsRun == 0 else 0)
