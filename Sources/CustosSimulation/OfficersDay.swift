@@ -1,17 +1,17 @@
 import Foundation
 import Synchronization
-public import Custos
+package import Custos
 
 /// What `custos demo` is asked to do.
-public struct DemoOptions: Sendable {
-    public var folder: String
-    public var policies: String
-    public var subjects: Int
-    public var seed: UInt64
+package struct DemoOptions: Sendable {
+    package var folder: String
+    package var policies: String
+    package var subjects: Int
+    package var seed: UInt64
     /// The simulated working day (a Monday, after N-NEWS v3 came into force).
-    public var day: LocalDate
+    package var day: LocalDate
 
-    public init(folder: String, policies: String, subjects: Int = 3_000, seed: UInt64 = 20_251_006,
+    package init(folder: String, policies: String, subjects: Int = 3_000, seed: UInt64 = 20_251_006,
                 day: LocalDate = LocalDate(year: 2025, month: 10, day: 6)!) {
         self.folder = folder
         self.policies = policies
@@ -22,16 +22,16 @@ public struct DemoOptions: Sendable {
 }
 
 /// What the day did, for the closing summary.
-public struct DemoSummary: Sendable {
-    public var lines: [String]
-    public var reports: [String]
-    public var folder: String
+package struct DemoSummary: Sendable {
+    package var lines: [String]
+    package var reports: [String]
+    package var folder: String
 }
 
-public enum DemoError: Error, CustomStringConvertible {
+package enum DemoError: Error, CustomStringConvertible {
     case notASimulation(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .notASimulation(path): "'\(path)' holds a vault that is not a simulation; the demo never touches a real vault. Choose another --folder."
         }
@@ -67,11 +67,11 @@ final class SimulationClock: Sendable {
 /// let summary = try OfficersDay.run(DemoOptions(folder: "demo", policies: "policies/invorderingsbedrijf")) { print($0) }
 /// summary.lines.forEach { print($0) }
 /// ```
-public enum OfficersDay {
+package enum OfficersDay {
     /// - Parameters:
     ///   - detail: fine-grained progress of long steps (for a terminal line that is rewritten).
     ///   - progress: one line per step of the day.
-    public static func run(_ options: DemoOptions, detail: ((String) -> Void)? = nil, progress: @escaping (String) throws -> Void) throws -> DemoSummary {
+    package static func run(_ options: DemoOptions, detail: ((String) -> Void)? = nil, progress: @escaping (String) throws -> Void) throws -> DemoSummary {
         let folder = URL(fileURLWithPath: options.folder)
         try prepare(folder)
         let policies = URL(fileURLWithPath: options.policies).standardizedFileURL.path

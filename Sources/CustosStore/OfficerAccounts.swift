@@ -1,21 +1,22 @@
 import Foundation
 internal import GRDB
 internal import CustosCrypto
-public import CustosPolicy
+package import CustosPolicy
 
 /// What a console account may do: an officer acts, an auditor reads everything and changes
-/// nothing.
-public enum OfficerRole: String, Sendable, Codable, CaseIterable {
+/// nothing. Package API: the CLI and the server use it; a service linking the library has no
+/// use for console accounts.
+package enum OfficerRole: String, Sendable, Codable, CaseIterable {
     case officer, auditor
 }
 
 /// A console account as listed: never its password hash or TOTP secret.
-public struct OfficerAccount: Sendable, Codable, Equatable {
-    public var name: String
-    public var role: OfficerRole
-    public var secondFactor: Bool
-    public var createdAt: Instant
-    public var lockedUntil: Instant?
+package struct OfficerAccount: Sendable, Codable, Equatable {
+    package var name: String
+    package var role: OfficerRole
+    package var secondFactor: Bool
+    package var createdAt: Instant
+    package var lockedUntil: Instant?
 }
 
 /// Why a sign-in failed, for the server's own bookkeeping; the person signing in sees one

@@ -1,17 +1,17 @@
 import Foundation
-public import CustosStore
+package import CustosStore
 internal import CustosCrypto
 
 /// A console account refused before anything is stored.
-public struct OfficerAccountRefusal: Error, Sendable, CustomStringConvertible {
-    public var description: String
+package struct OfficerAccountRefusal: Error, Sendable, CustomStringConvertible {
+    package var description: String
 }
 
 /// The officer's console accounts (DESIGN §11): a password hashed with Argon2id (libsodium's
 /// interactive limits), optionally a TOTP second factor, and a role.
 extension PrivacyEngine {
     /// The shortest password accepted: NIST SP 800-63B's floor for a password chosen by a person.
-    public static let minimumPasswordLength = 12
+    package static let minimumPasswordLength = 12
 
     /// Creates a console account. With `secondFactor`, returns the `otpauth://` URI to show
     /// once (the secret is kept sealed in the keyring and never shown again).
@@ -20,7 +20,7 @@ extension PrivacyEngine {
     /// let uri = try engine.addOfficer(name: "anna", role: .officer, password: "a long passphrase", secondFactor: true)
     /// ```
     @discardableResult
-    public func addOfficer(name: String, role: OfficerRole, password: String, secondFactor: Bool) throws -> String? {
+    package func addOfficer(name: String, role: OfficerRole, password: String, secondFactor: Bool) throws -> String? {
         guard !name.isEmpty, name.utf8.count <= 64, SubjectId.problem(name) == nil else {
             throw OfficerAccountRefusal(description: "an account name is 1 to 64 ASCII letters, digits and - _ . :")
         }
@@ -32,9 +32,9 @@ extension PrivacyEngine {
         return secret.map { TOTP(secret: $0).uri(issuer: "Custos \(controllerContacts.name)", account: name) }
     }
 
-    public func officers() throws -> [OfficerAccount] { try store.keyring.officers() }
+    package func officers() throws -> [OfficerAccount] { try store.keyring.officers() }
 
-    public func removeOfficer(name: String) throws { try store.keyring.removeOfficer(name: name, at: clock()) }
+    package func removeOfficer(name: String) throws { try store.keyring.removeOfficer(name: name, at: clock()) }
 
     /// Signs in with a password and, where the account has one, a TOTP code.
     package func signInOfficer(name: String, password: String, code: String?) throws -> Result<OfficerAccount, SignInFailure> {
