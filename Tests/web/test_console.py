@@ -189,6 +189,18 @@ class Console(Page):
             with open(os.environ["SERVE_LOG"]) as log:
                 self.assertNotIn(value.group(1), log.read(), "no personal data in the server log")
 
+            # A request that came by letter yesterday, recorded from the subject's page.
+            self.visit(driver, "/console/subjects/D-100044", "another subject")
+            driver.find_element(By.CSS_SELECTOR, "#new-request summary").click()
+            Select(driver.find_element(By.ID, "type")).select_by_value("restriction")
+            Select(driver.find_element(By.ID, "channel")).select_by_value("letter")
+            navigate(driver, driver.find_element(By.CSS_SELECTOR, "#request-form button[type=submit]"))
+            self.axe(driver, "a request recorded from the subject's page")
+            number = re.search(r"RQ-\d{4}-\d{4}", driver.find_element(By.TAG_NAME, "h1").text).group(0)
+            self.assertIn("/console/requests/" + number, driver.current_url)
+            self.assertIn("2025-10-09", driver.find_element(By.ID, "history-heading").find_element(By.XPATH, "..").text)
+            self.assertIn("console:anna", driver.find_element(By.ID, "history-heading").find_element(By.XPATH, "..").text)
+
             # The reports: the activity report with decisions per day, then every other one.
             self.visit(driver, "/console/reports/activity", "the activity report")
             bars = driver.find_elements(By.CSS_SELECTOR, "#time-chart svg rect")
@@ -252,6 +264,7 @@ class Console(Page):
                     self.assertEqual(driver.find_elements(By.ID, form), [], f"{form} on {path}")
             self.visit(driver, "/console/subjects/D-100016", "a subject for the auditor")
             self.assertEqual(driver.find_elements(By.CSS_SELECTOR, "#open-form input[type=checkbox]"), [])
+            self.assertEqual(driver.find_elements(By.ID, "request-form"), [])
             self.visit(driver, "/console/reports/activity", "the activity report for the auditor")
             self.visit(driver, "/console/audit", "the audit page for the auditor")
             self.assertIn("holds", self.press(driver, "compare-file"))
@@ -260,7 +273,8 @@ class Console(Page):
             task = open_tasks()[0]["id"]
             for path, data in ((f"/console/tasks/{task}/done", {}), ("/console/requests/RQ-2025-0020/reject", {"reasons": "x"}),
                                ("/console/requests/RQ-2025-0020/extend", {"reasons": "x"}), ("/console/sweep", {"fields": "0", "subjects": "0", "shredded": "0", "confirm": "on"}),
-                               ("/console/subjects/D-100016/open", {"field.email": "on"})):
+                               ("/console/subjects/D-100016/open", {"field.email": "on"}),
+                               ("/console/subjects/D-100016/requests", {"type": "access", "channel": "letter"})):
                 status, _, body = fetch("POST", CONSOLE + path, dict(data, csrf=token), cookies=driver.get_cookies())
                 self.assertEqual(status, 403, path)
                 self.assertIn("Alleen lezen", body.decode(), path)
@@ -296,6 +310,9 @@ class Console(Page):
             self.assertEqual(status, 404, f"{path} on the public listener")
         status, headers, _ = fetch("GET", CONSOLE + "/console/login")
         self.assertIn("default-src 'self'", headers["Content-Security-Policy"])
+        status, headers, body = fetch("GET", CONSOLE + "/console/no/such/page")
+        self.assertEqual(status, 404)
+        self.assertTrue(headers["Content-Type"].startswith("text/html"), "a console path answers with a page")
 
 
 if __name__ == "__main__":

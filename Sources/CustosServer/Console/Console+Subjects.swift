@@ -77,6 +77,9 @@ extension Console {
             "requests": dossier.requests.map { ["id": $0.id, "href": "/console/requests/\($0.id)", "type": pages.text("type.\($0.type.rawValue)", language),
                                                "status": pages.text("status.\($0.status.rawValue)", language), "due": $0.dueOn.description] },
             "openPath": "/console/subjects/\(metadata.id)/open", "openCsrf": visit.canAct ? csrf(visit, "open-fields") : "",
+            "requestPath": "/console/subjects/\(metadata.id)/requests", "requestCsrf": visit.canAct ? csrf(visit, "open-request") : "",
+            "types": RightsRequestType.allCases.map { ["value": $0.rawValue, "label": pages.text("type.\($0.rawValue)", language)] },
+            "channels": Self.channels.map { ["value": $0, "label": pages.text("channel.\($0)", language)] },
             "purpose": settings.purpose, "actor": settings.actor,
         ]
         values["hasConsents"] = !(values["consents"] as! [Any]).isEmpty
@@ -94,6 +97,35 @@ extension Console {
             values["openedReasons"] = opened.decision.reasons.map { "\($0.code.rawValue) (\($0.article)): \($0.explanation)" }
         }
         return page("subject", visit, title: metadata.id, here: "/console/subjects/\(metadata.id)", values: values)
+    }
+
+    /// The channels a request reaches the officer by, as `custos request open --channel` names them.
+    static let channels = ["letter", "e-mail", "phone", "web-form", "employee"]
+
+    /// Records a request that reached the officer on another channel (a letter, a call), as
+    /// `custos request open` does: the deadline runs from when it was received, never later
+    /// than now; the page then shows the new request.
+    func openRequest(_ visit: Visit, subject: String, form: FormBody) async throws -> Response {
+        let language = visit.language, engine = self.engine, actor = visit.actor
+        let back = ("/console/subjects/\(subject)", subject)
+        guard let type = form["type"].flatMap(RightsRequestType.init(rawValue:)), let channel = form["channel"], Self.channels.contains(channel) else {
+            return outcome(visit, heading: pages.text("refused", language), lines: [pages.text("subject.chooseType", language)], back: back, refused: true)
+        }
+        var received: Instant?
+        if let date = form["received"], !date.isEmpty {
+            guard let day = LocalDate(parsing: date) else {
+                return outcome(visit, heading: pages.text("refused", language), lines: [pages.text("page.badDate.text", language)], back: back, refused: true)
+            }
+            received = engine.policy.startOfDay(day)
+        }
+        let purpose = form["purpose"].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0.trimmingCharacters(in: .whitespaces) }
+        let receivedAt = received
+        do {
+            let request = try await call { try engine.openRequest(subject: subject, type: type, purpose: purpose, channel: channel, receivedAt: receivedAt, by: actor) }
+            return redirect("/console/requests/\(request.id)")
+        } catch {
+            return outcome(visit, heading: pages.text("refused", language), lines: refusal(error), back: back, refused: true)
+        }
     }
 
     /// Opens field values: one gated read by the console's actor under the rights-administration

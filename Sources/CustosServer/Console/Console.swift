@@ -29,7 +29,7 @@ struct Console: Sendable {
         ("/console/requests/:request", "GET"), ("/console/requests/:request/verify", "POST"), ("/console/requests/:request/extend", "POST"),
         ("/console/requests/:request/fulfil", "POST"), ("/console/requests/:request/reject", "POST"),
         ("/console/requests/:request/answer.html", "GET"), ("/console/requests/:request/answer.json", "GET"),
-        ("/console/subjects", "GET"), ("/console/subjects", "POST"), ("/console/subjects/:subject", "GET"), ("/console/subjects/:subject/open", "POST"),
+        ("/console/subjects", "GET"), ("/console/subjects", "POST"), ("/console/subjects/:subject", "GET"), ("/console/subjects/:subject/open", "POST"), ("/console/subjects/:subject/requests", "POST"),
         ("/console/tasks/:task/done", "POST"), ("/console/objections/:objection/assess", "POST"),
         ("/console/reports/:report", "GET"), ("/console/reports/:report/download", "GET"),
         ("/console/audit", "GET"), ("/console/audit", "POST"), ("/console/sweep", "GET"), ("/console/sweep", "POST"),
@@ -80,6 +80,15 @@ struct Console: Sendable {
             try await acting(request, form: "open-fields", fields: fieldBoxes, readOnlyAllowed: false) { visit, form in
                 try await openFields(visit, subject: context.parameters.get("subject") ?? "", form: form)
             }
+        }
+        group.post("subjects/:subject/requests") { request, context in
+            try await acting(request, form: "open-request", fields: ["type", "channel", "received", "purpose"]) { visit, form in
+                try await openRequest(visit, subject: context.parameters.get("subject") ?? "", form: form)
+            }
+        }
+        // Any other console path: a page, not the service API's problem document.
+        group.get("**") { request, _ in
+            pages.message("notFound", language: "nl", status: .notFound, link: ("/console", pages.text("nav.today", "nl")))
         }
         group.post("tasks/:task/done") { request, context in
             try await acting(request, form: "task-done", fields: []) { visit, _ in try await taskDone(visit, id: context.parameters.get("task") ?? "") }
