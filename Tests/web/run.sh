@@ -5,6 +5,7 @@
 # axe-core on every page. SCREENSHOTS names the folder the screenshots go to (default a
 # temporary one; `make screenshots` writes docs/screenshots).
 set -uo pipefail
+. "$(dirname "$0")/listeners.sh"
 REPO=$(pwd)
 export CUSTOS=${CUSTOS:-$REPO/.build/debug/custos}
 export VAULT=$(mktemp -d)
@@ -30,12 +31,6 @@ for _ in $(seq 1 50); do [ -s sink.port ] && break; sleep 0.1; done
 CUSTOS_CODES_PER_ADDRESS=100 "$CUSTOS" serve --listen 127.0.0.1:0 --listen-public 127.0.0.1:0 --smtp-relay "127.0.0.1:$(cat sink.port)" \
   --mail-from privacy@invorderingsbedrijf.nl 2> serve.log &
 SERVER=$!
-for _ in $(seq 1 100); do
-  API=$(grep -o 'listening on http://127.0.0.1:[0-9]*' serve.log | grep -o 'http.*')
-  CENTRE=$(grep -o 'privacy centre on http://127.0.0.1:[0-9]*' serve.log | grep -o 'http.*')
-  [ -n "$API" ] && [ -n "$CENTRE" ] && break
-  sleep 0.1
-done
-[ -n "$CENTRE" ] || { echo "FAIL: the server did not start"; cat serve.log; echo "web: 0 passed, 1 failed"; exit 1; }
+wait_for_listeners web
 export API_URL=$API CENTRE_URL=$CENTRE SERVE_LOG=$VAULT/serve.log
 "${PYTHON:-python3}" "$REPO/Tests/web/test_privacy_centre.py"

@@ -5,6 +5,7 @@
 # (Tests/web/test_console.py) walk the officer's and the auditor's morning with axe-core on
 # every page. SCREENSHOTS names the folder the screenshots go to.
 set -uo pipefail
+. "$(dirname "$0")/listeners.sh"
 REPO=$(pwd)
 export CUSTOS=${CUSTOS:-$REPO/.build/debug/custos}
 export VAULT=$(mktemp -d)
@@ -24,12 +25,6 @@ printf 'console:\n  checkpoint: %s\n' "$VAULT/day/checkpoint.json" > serve.yaml
 # The demo's day was 2025-10-06; the officer's next working morning begins at 08:30.
 "$CUSTOS" serve --config serve.yaml --listen 127.0.0.1:0 --listen-public 127.0.0.1:0 --at 2025-10-09T08:30:00+02:00 2> serve.log &
 SERVER=$!
-for _ in $(seq 1 100); do
-  API=$(grep -o 'listening on http://127.0.0.1:[0-9]*' serve.log | grep -o 'http.*')
-  CENTRE=$(grep -o 'privacy centre on http://127.0.0.1:[0-9]*' serve.log | grep -o 'http.*')
-  [ -n "$API" ] && [ -n "$CENTRE" ] && break
-  sleep 0.1
-done
-[ -n "$API" ] || { echo "FAIL: the server did not start"; cat serve.log; echo "console: 0 passed, 1 failed"; exit 1; }
+wait_for_listeners console
 export CONSOLE_URL=$API CENTRE_URL=$CENTRE SERVE_LOG=$VAULT/day/serve.log
 "${PYTHON:-python3}" "$REPO/Tests/web/test_console.py"

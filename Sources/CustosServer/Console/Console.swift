@@ -133,16 +133,7 @@ struct Console: Sendable {
     static let sessionCookie = "custos_console"
     static let visitCookie = "custos_console_visit"
 
-    func cookies(_ request: Request) -> [String: String] {
-        var cookies: [String: String] = [:]
-        for header in request.headers[values: .cookie] {
-            for pair in header.split(separator: ";") {
-                let parts = pair.split(separator: "=", maxSplits: 1)
-                if parts.count == 2 { cookies[parts[0].trimmingCharacters(in: .whitespaces)] = String(parts[1]).trimmingCharacters(in: .whitespaces) }
-            }
-        }
-        return cookies
-    }
+    func cookies(_ request: Request) -> [String: String] { request.cookieValues }
 
     /// The console's cookies are scoped to its path on the internal listener only; the public
     /// listener has no console routes and never sees them.

@@ -84,13 +84,7 @@ struct PrivacyCentre: Sendable {
     /// The language (a `?lang=` switch, else the cookie, else Accept-Language, else Dutch),
     /// the visitor's cookie (made on a GET when missing) and the session cookie.
     func visitor(_ request: Request, makeVisit: Bool = true) -> Visitor {
-        var cookies: [String: String] = [:]
-        for header in request.headers[values: .cookie] {
-            for pair in header.split(separator: ";") {
-                let parts = pair.split(separator: "=", maxSplits: 1)
-                if parts.count == 2 { cookies[parts[0].trimmingCharacters(in: .whitespaces)] = String(parts[1]).trimmingCharacters(in: .whitespaces) }
-            }
-        }
+        let cookies = request.cookieValues
         var visitor = Visitor(language: "nl", visit: cookies["custos_visit"].flatMap { $0.utf8.count <= 64 ? $0 : nil }, session: cookies["custos_session"])
         if let asked = request.uri.queryParameters.get("lang"), WebPages.languages.contains(asked) {
             visitor.language = asked
