@@ -4,13 +4,7 @@
 # (Tests/web/test_privacy_centre.py) on Debian's headless chromium and chromium-driver, with
 # axe-core on every page. SCREENSHOTS names the folder the screenshots go to (default a
 # temporary one; `make screenshots` writes docs/screenshots).
-set -uo pipefail
-. "$(dirname "$0")/listeners.sh"
-REPO=$(pwd)
-export CUSTOS=${CUSTOS:-$REPO/.build/debug/custos}
-export VAULT=$(mktemp -d)
-export SCREENSHOTS=${SCREENSHOTS:-$VAULT/screenshots}
-mkdir -p "$SCREENSHOTS"
+. "$(dirname "$0")/common.sh"
 trap '[ -n "${SERVER:-}" ] && kill "$SERVER" 2>/dev/null; [ -n "${SINK:-}" ] && kill "$SINK" 2>/dev/null; rm -rf "$VAULT"' EXIT
 cd "$VAULT"
 "$CUSTOS" init --policies "$REPO/policies/invorderingsbedrijf" >/dev/null

@@ -4,13 +4,7 @@
 # on free loopback ports with its clock at the demo's next morning, and the Selenium tests
 # (Tests/web/test_console.py) walk the officer's and the auditor's morning with axe-core on
 # every page. SCREENSHOTS names the folder the screenshots go to.
-set -uo pipefail
-. "$(dirname "$0")/listeners.sh"
-REPO=$(pwd)
-export CUSTOS=${CUSTOS:-$REPO/.build/debug/custos}
-export VAULT=$(mktemp -d)
-export SCREENSHOTS=${SCREENSHOTS:-$VAULT/screenshots}
-mkdir -p "$SCREENSHOTS"
+. "$(dirname "$0")/common.sh"
 trap '[ -n "${SERVER:-}" ] && kill "$SERVER" 2>/dev/null; rm -rf "$VAULT"' EXIT
 "$CUSTOS" demo --folder "$VAULT/day" --subjects 300 --seed 7 > /dev/null || { echo "FAIL: the demo did not run"; echo "console: 0 passed, 1 failed"; exit 1; }
 cd "$VAULT/day"
