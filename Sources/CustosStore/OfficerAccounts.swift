@@ -34,6 +34,10 @@ extension Keyring {
 
     private static func totpDomain(_ name: String) -> String { "officer-totp/\(name)" }
 
+    /// An Argon2id string no password matches (made once, from random bytes), checked for an
+    /// unknown account name.
+    static let decoyHash: String = (try? PasswordHash.hash(Base64URL.encode(SecureRandom.bytes(32)))) ?? ""
+
     package func addOfficer(name: String, role: OfficerRole, passwordHash: String, totpSecret: [UInt8]?, at now: Instant) throws {
         let sealed = try totpSecret.map { try seal(Data($0), domain: Self.totpDomain(name)) }
         try pool.write { db in
@@ -72,6 +76,8 @@ extension Keyring {
     package func signIn(name: String, at now: Instant, checkPassword: (String) -> Bool, code: String?) throws -> Result<OfficerAccount, SignInFailure> {
         try pool.write { db -> Result<OfficerAccount, SignInFailure> in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM officer_accounts WHERE name = ? AND removed_at IS NULL", arguments: [name]) else {
+                // As slow as a known account: the answer's time must not tell which names exist.
+                _ = checkPassword(Self.decoyHash)
                 return .failure(.unknownOrWrong)
             }
             if let locked = row["locked_until"] as Int64?, locked > now.millisecondsSinceEpoch {

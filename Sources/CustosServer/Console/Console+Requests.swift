@@ -93,6 +93,8 @@ extension Console {
                     return try Self.fulfil(engine, id: id, form: form, actor: actor)
                 }
             }
+            // A fulfilled erasure or restriction changes what the next sweep would destroy.
+            if action == .fulfil { sweepPlans.forget() }
             return outcome(visit, heading: pages.text("done.\(action.rawValue)", language, ["id": id]), lines: lines, back: back)
         } catch let problem as FormProblem {
             return outcome(visit, heading: pages.text("refused", language), lines: [problem.message], back: back, refused: true)

@@ -65,6 +65,7 @@ extension Console {
             guard planned == (fields, subjects, shredded) else { return .failure(SweepChanged(now: planned)) }
             return .success(try engine.sweepRetention(dryRun: false, by: actor, safety: SweepSafety(confirmedFields: plan.fieldsDestroyed)))
         }
+        sweepPlans.forget()
         switch result {
         case let .success(report):
             return outcome(visit, heading: pages.text("sweep.done", language), lines: [

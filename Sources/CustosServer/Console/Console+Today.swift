@@ -24,11 +24,12 @@ extension Console {
 
     func today(_ visit: Visit) async throws -> Response {
         let engine = self.engine
+        let plan = try await sweepPlans.plan { try await call { try engine.sweepRetention(dryRun: true, by: "console") } }
         let overview = try await call {
             Overview(today: engine.policy.localDate(of: engine.now), requests: try engine.openRequests().sorted { ($0.dueOn, $0.id) < ($1.dueOn, $1.id) },
                      tasks: try engine.tasks(openOnly: true), objections: try engine.objectionsAwaitingAssessment(), holds: try engine.holdsInForce(),
                      withdrawals: try engine.recentWithdrawals(days: Self.withdrawalDays), lastSweep: try engine.lastRetentionSweep(),
-                     plan: try engine.sweepRetention(dryRun: true, by: "console"), log: try engine.verifyLog(), checkpoint: try engine.lastCheckpoint())
+                     plan: plan, log: try engine.verifyLog(), checkpoint: try engine.lastCheckpoint())
         }
         let language = visit.language
         let requests = overview.requests.map { request -> [String: Any] in

@@ -17,6 +17,7 @@ struct Console: Sendable {
     let pages: WebPages
     let guarder: WebGuard
     let sessions: ConsoleSessions
+    let sweepPlans = SweepPlanCache()
     let settings: ServerConfiguration.ConsoleSettings
     let secureCookies: Bool
     let logger: Logger
