@@ -190,6 +190,24 @@ enum Schema {
             // never offered to the subject by the privacy centre before that review.
             try db.execute(sql: "ALTER TABLE request_answers ADD COLUMN held_for_review INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v13-breach-register") { db in
+            // Every personal data breach, notified or not (Art. 33(5)), with its clocks and
+            // an append-only history of what was decided and sent.
+            try db.execute(sql: """
+            CREATE TABLE breaches (
+                id TEXT PRIMARY KEY, nature TEXT NOT NULL, discovered_at INTEGER NOT NULL, aware_at INTEGER NOT NULL,
+                processor_notice_at INTEGER, scope_kind TEXT NOT NULL, scope_target TEXT, fields TEXT,
+                window_from INTEGER NOT NULL, window_to INTEGER NOT NULL, description TEXT NOT NULL, measures TEXT,
+                keys_compromised INTEGER NOT NULL DEFAULT 0, risk TEXT, subjects_exception TEXT,
+                ap_notified_at INTEGER, ap_final INTEGER NOT NULL DEFAULT 0, late_reasons TEXT, closed_at INTEGER,
+                recorded_at INTEGER NOT NULL, recorded_by TEXT NOT NULL);
+            CREATE TABLE breach_events (
+                id INTEGER PRIMARY KEY, breach_id TEXT NOT NULL REFERENCES breaches(id), at INTEGER NOT NULL,
+                event TEXT NOT NULL, detail TEXT, by TEXT NOT NULL);
+            CREATE INDEX breach_events_breach ON breach_events(breach_id);
+            CREATE TRIGGER breach_events_no_update BEFORE UPDATE ON breach_events BEGIN SELECT RAISE(ABORT, 'breach events are append-only'); END;
+            """)
+        }
         return migrator
     }
 

@@ -1,0 +1,70 @@
+import Foundation
+package import CustosStore
+
+/// Who a breach touches (Art. 33(3)(a)), computed from what Custos recorded: the disclosure
+/// ledger for a recipient or processor (and, for a sub-processor, what went to the processor
+/// that engaged it), the decision log for an actor (the fields it was permitted to read or
+/// share), the vault for the vault itself. Only inside the breach's window, and only the
+/// fields it names when it names some.
+package struct AffectedSubjects: Sendable, Equatable {
+    /// Each subject with the fields involved.
+    package var subjects: [String: [String]]
+    /// Subjects per category (`erased` for those no longer in the vault).
+    package var byCategory: [String: Int]
+    /// Subjects per field.
+    package var byField: [String: Int]
+    /// The fields of the kinds Art. 33 and the EDPB single out: special categories, criminal
+    /// data, national identification numbers, financial data.
+    package var marked: [String: [String]]
+    /// Field values involved in all (the "approximate number of records").
+    package var records: Int
+    /// Ciphertext whose keys were not compromised (Art. 34(3)(a)).
+    package var unintelligible: Bool
+}
+
+extension PrivacyEngine {
+    package func affectedSubjects(_ breach: Breach) throws -> AffectedSubjects {
+        var involved: [String: Set<String>] = [:]
+        switch breach.scope {
+        case let .recipient(recipient):
+            // A sub-processor receives what its processor receives.
+            var reached: Set<String> = [recipient]
+            if let engagedBy = policy.policy.recipient(recipient)?.engagedBy?.id { reached.insert(engagedBy) }
+            for entry in try store.disclosures(from: breach.windowFrom, to: breach.windowTo) where reached.contains(entry.disclosure.recipient) {
+                involved[entry.subject, default: []].formUnion(entry.disclosure.fields)
+            }
+        case let .actor(actor):
+            for entry in try store.logEntries(from: breach.windowFrom, to: breach.windowTo) where entry.actor == actor && ["read", "share"].contains(entry.action) {
+                let permitted = entry.fields.compactMap { field -> String? in
+                    let parts = field.split(separator: "=", maxSplits: 1)
+                    return parts.count == 2 && parts[1] == "permit" ? String(parts[0]) : nil
+                }
+                if !permitted.isEmpty { involved[entry.subject, default: []].formUnion(permitted) }
+            }
+        case .vault:
+            for held in try store.vault.heldFields() { involved[held.subject] = Set(held.fields) }
+        }
+        if let only = breach.fields.map(Set.init) {
+            involved = involved.compactMapValues { fields in
+                let kept = fields.intersection(only)
+                return kept.isEmpty ? nil : kept
+            }
+        }
+        let categories = try store.vault.categories(of: Set(involved.keys))
+        var byCategory: [String: Int] = [:], byField: [String: Int] = [:]
+        for (subject, fields) in involved {
+            byCategory[categories[subject] ?? "erased", default: 0] += 1
+            for field in fields { byField[field, default: 0] += 1 }
+        }
+        var marked: [String: [String]] = [:]
+        for field in byField.keys.sorted() {
+            guard let definition = policy.policy.fields.first(where: { $0.id.id == field }) else { continue }
+            if let special = definition.specialCategory { marked["special category (\(special.rawValue))", default: []].append(field) }
+            if definition.criminal { marked["criminal", default: []].append(field) }
+            if definition.nationalId { marked["national id", default: []].append(field) }
+            if definition.category == "financial" { marked["financial", default: []].append(field) }
+        }
+        return AffectedSubjects(subjects: involved.mapValues { $0.sorted() }, byCategory: byCategory, byField: byField, marked: marked,
+                                records: involved.values.reduce(0) { $0 + $1.count }, unintelligible: breach.scope == .vault && !breach.keysCompromised)
+    }
+}

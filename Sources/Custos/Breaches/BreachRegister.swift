@@ -1,0 +1,150 @@
+import Foundation
+package import CustosPolicy
+package import CustosStore
+
+/// A breach refused before anything is stored or changed, with the reason in words.
+package struct BreachRefusal: Error, Sendable, CustomStringConvertible {
+    package var description: String
+}
+
+/// The breach register (gdpr.md §14, Art. 33–34): every breach documented whether or not it
+/// is notified, its 72-hour clock from the controller's awareness in clock hours, a
+/// processor's notice kept apart from that awareness, the Art. 34 decision with its three
+/// exceptions, phased notification to the AP, and who did what.
+///
+/// ```swift
+/// let breach = try engine.recordBreach(BreachReport(nature: [.confidentiality], awareAt: aware, scope: .recipient("R-CRM"),
+///                                                   window: (from, to), description: "CRM export on a public share"), by: "officer")
+/// let affected = try engine.affectedSubjects(breach)   // who, with which fields, counted by category
+/// ```
+extension PrivacyEngine {
+    package struct BreachReport: Sendable {
+        package var nature: [Breach.Nature]
+        package var discoveredAt: Instant?
+        package var awareAt: Instant
+        package var processorNoticeAt: Instant?
+        package var scope: Breach.Scope
+        package var fields: [String]?
+        package var window: (from: Instant, to: Instant)
+        package var description: String
+        package var measures: String?
+        package var keysCompromised: Bool
+
+        package init(nature: [Breach.Nature], discoveredAt: Instant? = nil, awareAt: Instant, processorNoticeAt: Instant? = nil, scope: Breach.Scope,
+                     fields: [String]? = nil, window: (from: Instant, to: Instant), description: String, measures: String? = nil, keysCompromised: Bool = false) {
+            self.nature = nature
+            self.discoveredAt = discoveredAt
+            self.awareAt = awareAt
+            self.processorNoticeAt = processorNoticeAt
+            self.scope = scope
+            self.fields = fields
+            self.window = window
+            self.description = description
+            self.measures = measures
+            self.keysCompromised = keysCompromised
+        }
+    }
+
+    package func recordBreach(_ report: BreachReport, by actor: String) throws -> Breach {
+        let now = clock()
+        guard !report.nature.isEmpty else { throw BreachRefusal(description: "name the nature: confidentiality, integrity or availability (Art. 33(3)(a))") }
+        guard report.awareAt <= now else { throw BreachRefusal(description: "awareness cannot be later than now") }
+        let discovered = report.discoveredAt ?? report.awareAt
+        guard discovered <= report.awareAt else { throw BreachRefusal(description: "the controller cannot become aware before the breach was discovered") }
+        guard report.window.from < report.window.to else { throw BreachRefusal(description: "the window's start must come before its end") }
+        guard !report.description.trimmingCharacters(in: .whitespaces).isEmpty else { throw BreachRefusal(description: "describe what happened (Art. 33(5))") }
+        switch report.scope {
+        case let .recipient(id) where policy.policy.recipient(id) == nil:
+            throw BreachRefusal(description: "'\(id)' is not a recipient in the policy (\(policy.policy.recipients.map(\.id.id).joined(separator: ", ")))")
+        case let .actor(id) where policy.actors.id(id) == nil:
+            throw BreachRefusal(description: "'\(id)' is not an actor in the policy (\(policy.actors.names.joined(separator: ", ")))")
+        default: break
+        }
+        let known = Set(policy.policy.fields.map(\.id.id))
+        if let unknown = report.fields?.first(where: { !known.contains($0) }) { throw BreachRefusal(description: "'\(unknown)' is not a field in the policy") }
+        let breach = Breach(id: "", nature: report.nature, discoveredAt: discovered, awareAt: report.awareAt, processorNoticeAt: report.processorNoticeAt,
+                            scope: report.scope, fields: report.fields, windowFrom: report.window.from, windowTo: report.window.to,
+                            description: report.description, measures: report.measures, keysCompromised: report.keysCompromised, risk: nil,
+                            subjectsException: nil, apNotifiedAt: nil, apFinal: false, lateReasons: nil, closedAt: nil, recordedAt: now, recordedBy: actor)
+        let id = try store.vault.recordBreach(breach, at: now)
+        return try store.vault.breach(id)!
+    }
+
+    package func breach(_ id: String) throws -> Breach? { try store.vault.breach(id) }
+
+    /// Every breach; with `dueWithin`, only open ones not yet notified to the AP whose
+    /// deadline falls within that many seconds from now (overdue ones included).
+    package func breaches(dueWithinSeconds seconds: Int64? = nil) throws -> [Breach] {
+        let all = try store.vault.breaches()
+        guard let seconds else { return all }
+        let limit = clock().millisecondsSinceEpoch + seconds * 1000
+        return all.filter { $0.closedAt == nil && $0.apNotifiedAt == nil && $0.risk != Breach.Risk.none && $0.apDeadline.millisecondsSinceEpoch <= limit }
+    }
+
+    /// The Art. 33(1) risk assessment and the Art. 34 decision: `high` means the people must
+    /// be told without undue delay unless one of the three exceptions is recorded; the
+    /// unintelligible-data exception holds only for ciphertext taken from the vault with
+    /// keys that were not compromised.
+    package func assessBreach(_ id: String, risk: Breach.Risk, exception: Breach.SubjectsException? = nil, measures: String? = nil, by actor: String) throws -> Breach {
+        try store.vault.updateBreach(id, at: clock(), by: actor) { breach in
+            guard breach.closedAt == nil else { throw BreachRefusal(description: "\(id) is closed") }
+            if exception != nil, risk != .high { throw BreachRefusal(description: "an Art. 34(3) exception applies only to a high risk") }
+            if exception == .unintelligible, breach.scope != .vault || breach.keysCompromised {
+                throw BreachRefusal(description: "the data is unintelligible only when ciphertext left the vault and its keys did not (Art. 34(3)(a)); "
+                                    + (breach.keysCompromised ? "the keys were compromised" : "a recipient or actor had the data in the clear"))
+            }
+            var updated = breach
+            updated.risk = risk
+            updated.subjectsException = exception
+            if let measures { updated.measures = measures }
+            let detail = "risk \(risk.rawValue)" + (exception.map { "; Art. 34(3) exception: \($0.rawValue)" } ?? "")
+            return (updated, "assessed", detail)
+        }
+    }
+
+    /// Records a notification to the AP (phased: an initial one, then the final one). After
+    /// the 72 hours it needs the reasons for the delay (Art. 33(1)).
+    package func notifyAuthority(_ id: String, at: Instant? = nil, final: Bool, lateReasons: String? = nil, by actor: String) throws -> Breach {
+        let now = clock()
+        let sent = min(at ?? now, now)
+        return try store.vault.updateBreach(id, at: now, by: actor) { breach in
+            guard breach.closedAt == nil else { throw BreachRefusal(description: "\(id) is closed") }
+            guard sent >= breach.awareAt else { throw BreachRefusal(description: "a notification cannot precede awareness") }
+            let reasons = lateReasons?.trimmingCharacters(in: .whitespaces).isEmpty == false ? lateReasons : nil
+            let first = breach.apNotifiedAt ?? sent
+            if first > breach.apDeadline, reasons == nil, breach.lateReasons == nil {
+                throw BreachRefusal(description: "the 72 hours ended at \(breach.apDeadline); a later notification gives the reasons for the delay (Art. 33(1))")
+            }
+            var updated = breach
+            updated.apNotifiedAt = first
+            updated.apFinal = final
+            if let reasons { updated.lateReasons = reasons }
+            return (updated, final ? "ap-notified-final" : "ap-notified", "sent \(sent)" + (first > breach.apDeadline ? " (late)" : ""))
+        }
+    }
+
+    /// Records that the people at high risk were told (Art. 34(1)), with how many.
+    package func recordSubjectsInformed(_ id: String, count: Int, by actor: String) throws -> Breach {
+        try store.vault.updateBreach(id, at: clock(), by: actor) { breach in
+            guard breach.risk == .high else { throw BreachRefusal(description: "only a high risk is told to the people one by one (Art. 34(1)); assess it first") }
+            return (breach, "subjects-informed", "\(count) people")
+        }
+    }
+
+    /// Closes a breach once its duties are done: assessed; notified to the AP unless no risk;
+    /// the people told, or an exception recorded, for a high risk. Its documentation stays.
+    package func closeBreach(_ id: String, by actor: String) throws -> Breach {
+        let now = clock()
+        return try store.vault.updateBreach(id, at: now, by: actor) { breach in
+            guard breach.closedAt == nil else { throw BreachRefusal(description: "\(id) is closed already") }
+            guard let risk = breach.risk else { throw BreachRefusal(description: "assess the risk first (breach assess)") }
+            if risk != .none, breach.apNotifiedAt == nil { throw BreachRefusal(description: "a breach with a risk is notified to the AP first (Art. 33(1))") }
+            if risk == .high, breach.subjectsException == nil, !breach.events.contains(where: { $0.event == "subjects-informed" }) {
+                throw BreachRefusal(description: "a high risk is told to the people first (Art. 34(1)), or an Art. 34(3) exception recorded")
+            }
+            var updated = breach
+            updated.closedAt = now
+            return (updated, "closed", nil)
+        }
+    }
+}

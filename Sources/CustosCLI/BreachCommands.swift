@@ -1,0 +1,212 @@
+import ArgumentParser
+import Custos
+import CustosStore
+import Foundation
+
+struct BreachCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "breach", abstract: "The breach register: every breach, who it touches, the 72-hour clock (Art. 33-34).",
+        discussion: """
+        Examples:
+          custos breach record --nature confidentiality --recipient R-CRM --aware-at 2025-10-06T09:00:00+02:00 \\
+              --from 2025-09-29T00:00:00+02:00 --to 2025-10-06T00:00:00+02:00 --description "CRM export on a public share"
+          custos breach list --due-within 24h
+          custos breach show BR-2025-0001
+        """,
+        subcommands: [BreachRecord.self, BreachList.self, BreachShow.self, BreachAssess.self, BreachNotify.self, BreachInformed.self, BreachClose.self])
+}
+
+/// Runs a register call; a refusal is exit 2 with its reason, as request refusals are.
+private func registered<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let refusal as BreachRefusal {
+        StandardError.write("custos: refused: \(refusal)")
+        throw ExitStatus.denied
+    } catch {
+        throw ExitStatus.report(error)
+    }
+}
+
+private func lines(_ breach: Breach, affected: AffectedSubjects? = nil) -> [String] {
+    var lines = ["\(breach.id)  \(breach.nature.map(\.rawValue).joined(separator: ", "))  aware \(breach.awareAt), AP due \(breach.apDeadline)"
+                 + (breach.apNotifiedAt.map { ", notified \($0)\(breach.apFinal ? " (final)" : "")" } ?? "")
+                 + (breach.closedAt.map { ", closed \($0)" } ?? "")]
+    let scope: String = switch breach.scope {
+    case let .recipient(recipient): "recipient \(recipient)"
+    case let .actor(actor): "actor \(actor)"
+    case .vault: "the vault" + (breach.keysCompromised ? " with its keys" : " (keys not compromised)")
+    }
+    lines.append("  scope      \(scope), \(breach.windowFrom) to \(breach.windowTo)" + (breach.fields.map { ", fields \($0.joined(separator: ", "))" } ?? ""))
+    if let notice = breach.processorNoticeAt { lines.append("  processor  told us at \(notice)") }
+    if let risk = breach.risk { lines.append("  risk       \(risk.rawValue)" + (breach.subjectsException.map { ", Art. 34(3) exception: \($0.rawValue)" } ?? "")) }
+    if let reasons = breach.lateReasons { lines.append("  late       \(reasons)") }
+    if let affected {
+        lines.append("  affected   \(affected.subjects.count) subjects, \(affected.records) field values"
+                     + (affected.unintelligible ? " (unintelligible: ciphertext, keys not compromised)" : ""))
+        for (category, count) in affected.byCategory.sorted(by: { $0.key < $1.key }) { lines.append("             \(category): \(count)") }
+        for (kind, fields) in affected.marked.sorted(by: { $0.key < $1.key }) { lines.append("  marked     \(kind): \(fields.joined(separator: ", "))") }
+    }
+    return lines
+}
+
+private func json(_ breach: Breach, affected: AffectedSubjects? = nil) -> [String: Any] {
+    var object: [String: Any] = [
+        "id": breach.id, "nature": breach.nature.map(\.rawValue), "aware-at": breach.awareAt.description, "discovered-at": breach.discoveredAt.description,
+        "ap-deadline": breach.apDeadline.description, "ap-notified-at": breach.apNotifiedAt?.description ?? NSNull(), "ap-final": breach.apFinal,
+        "risk": breach.risk?.rawValue ?? NSNull(), "exception": breach.subjectsException?.rawValue ?? NSNull(),
+        "closed-at": breach.closedAt?.description ?? NSNull(), "window": [breach.windowFrom.description, breach.windowTo.description],
+        "events": breach.events.map { ["at": $0.at.description, "event": $0.event, "detail": $0.detail ?? NSNull(), "by": $0.by] as [String: Any] },
+    ]
+    if let affected {
+        object["affected"] = ["subjects": affected.subjects.count, "records": affected.records, "by-category": affected.byCategory,
+                              "by-field": affected.byField, "marked": affected.marked, "unintelligible": affected.unintelligible] as [String: Any]
+    }
+    return object
+}
+
+struct BreachRecord: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "record", abstract: "Record a breach: its nature, awareness, what it touched and when; documented whether or not it is notified.",
+        discussion: """
+        The 72 hours for the AP run from --aware-at (the controller's awareness), in clock hours. A processor's notice to us (--processor-notice-at) is kept apart from it. Name what the breach touched: --recipient (what was disclosed to that recipient or processor in the window), --actor (what that actor read or shared in the window) or --vault (everything held; ciphertext unless --keys-compromised).
+
+        Example:
+          custos breach record --nature confidentiality --recipient R-CRM --aware-at 2025-10-06T09:00:00+02:00 \\
+              --from 2025-09-29T00:00:00+02:00 --to 2025-10-06T00:00:00+02:00 --description "CRM export on a public share"
+        """)
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "confidentiality, integrity and/or availability (comma-separated).") var nature: String
+    @Option(help: "When the controller became aware (ISO 8601 with offset; default now).") var awareAt: String?
+    @Option(help: "When it was discovered, if earlier (default: the awareness).") var discoveredAt: String?
+    @Option(help: "When the processor told us (Art. 33(2)), kept apart from our awareness.") var processorNoticeAt: String?
+    @Option(help: "A recipient or processor of the policy the data reached.") var recipient: String?
+    @Option(help: "A policy actor whose reads and shares are involved.") var actor: String?
+    @Flag(help: "The vault itself.") var vault = false
+    @Flag(help: "With --vault: the master key or subject keys were compromised too.") var keysCompromised = false
+    @Option(help: "Only these fields (comma-separated).") var fields: String?
+    @Option(help: "Start of the window in which it happened (ISO 8601 with offset).") var from: String
+    @Option(help: "End of the window (default: the awareness).") var to: String?
+    @Option(help: "What happened (no personal data).") var description: String
+    @Option(help: "Measures taken or proposed.") var measures: String?
+
+    func run() throws {
+        let natures = fieldList(nature).map { ($0, Breach.Nature(rawValue: $0)) }
+        if let wrong = natures.first(where: { $0.1 == nil }) { throw ValidationError("--nature: '\(wrong.0)' is not confidentiality, integrity or availability") }
+        let scopes = [recipient.map { Breach.Scope.recipient($0) }, actor.map { Breach.Scope.actor($0) }, vault ? .vault : nil].compactMap { $0 }
+        guard scopes.count == 1, let scope = scopes.first else { throw ValidationError("name exactly one of --recipient, --actor or --vault") }
+        if keysCompromised, !vault { throw ValidationError("--keys-compromised goes with --vault") }
+        let engine = try global.openEngine()
+        let aware = try parseInstant(awareAt, option: "aware-at") ?? engine.now
+        let report = PrivacyEngine.BreachReport(
+            nature: natures.compactMap(\.1), discoveredAt: try parseInstant(discoveredAt, option: "discovered-at"), awareAt: aware,
+            processorNoticeAt: try parseInstant(processorNoticeAt, option: "processor-notice-at"), scope: scope, fields: fields.map(fieldList),
+            window: (try parseInstant(from, option: "from")!, try parseInstant(to, option: "to") ?? aware), description: description, measures: measures,
+            keysCompromised: keysCompromised)
+        let breach = try registered { try engine.recordBreach(report, by: operatingSystemUser) }
+        let affected = try registered { try engine.affectedSubjects(breach) }
+        try answer(global.output, lines(breach, affected: affected), json: json(breach, affected: affected))
+    }
+}
+
+struct BreachList: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List breaches; --due-within shows those whose AP deadline is near or past.",
+                                                    discussion: "Examples:\n  custos breach list\n  custos breach list --due-within 24h")
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Only open breaches not yet notified whose 72 hours end within this (e.g. 24h, 3d).") var dueWithin: String?
+
+    func run() throws {
+        var seconds: Int64?
+        if let dueWithin {
+            guard let value = Int64(dueWithin.dropLast()), value >= 0, let unit = dueWithin.last, ["h", "d"].contains(unit) else {
+                throw ValidationError("--due-within is hours or days, e.g. 24h or 3d, not '\(dueWithin)'")
+            }
+            seconds = value * (unit == "h" ? 3600 : 86_400)
+        }
+        let engine = try global.openEngine()
+        let breaches = try registered { try engine.breaches(dueWithinSeconds: seconds) }
+        try answer(global.output, breaches.isEmpty ? ["no breaches"] : breaches.map { lines($0)[0] }, json: ["breaches": breaches.map { json($0) }])
+    }
+}
+
+struct BreachShow: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a breach, who it touches and its history.",
+                                                    discussion: "Example:\n  custos breach show BR-2025-0001")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The breach number.") var id: String
+
+    func run() throws {
+        let engine = try global.openEngine()
+        guard let breach = try registered({ try engine.breach(id) }) else { StandardError.error("no breach \(id)"); throw ExitStatus.runtimeError }
+        let affected = try registered { try engine.affectedSubjects(breach) }
+        let history = breach.events.map { "  \($0.at)  \($0.event)\($0.detail.map { ": \($0)" } ?? "") (\($0.by))" }
+        try answer(global.output, lines(breach, affected: affected) + ["  history"] + history, json: json(breach, affected: affected))
+    }
+}
+
+struct BreachAssess: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "assess", abstract: "Record the risk (none, risk, high) and, for a high risk, an Art. 34(3) exception.",
+        discussion: "Examples:\n  custos breach assess BR-2025-0001 --risk high\n  custos breach assess BR-2025-0002 --risk high --exception unintelligible")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The breach number.") var id: String
+    @Option(help: "none, risk or high.") var risk: String
+    @Option(help: "unintelligible, measures or disproportionate (Art. 34(3)(a)-(c)).") var exception: String?
+    @Option(help: "Measures taken or proposed.") var measures: String?
+
+    func run() throws {
+        guard let level = Breach.Risk(rawValue: risk) else { throw ValidationError("--risk is none, risk or high") }
+        let ground = try exception.map { text -> Breach.SubjectsException in
+            guard let ground = Breach.SubjectsException(rawValue: text) else { throw ValidationError("--exception is unintelligible, measures or disproportionate") }
+            return ground
+        }
+        let engine = try global.openEngine()
+        let breach = try registered { try engine.assessBreach(id, risk: level, exception: ground, measures: measures, by: operatingSystemUser) }
+        try answer(global.output, lines(breach), json: json(breach))
+    }
+}
+
+struct BreachNotify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "notify", abstract: "Record the notification to the AP (phased: again with --final); late ones give their reasons.",
+        discussion: "Example:\n  custos breach notify BR-2025-0001 --at 2025-10-07T11:00:00+02:00")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The breach number.") var id: String
+    @Option(help: "When it was sent (default now).") var at: String?
+    @Flag(help: "The final notification (after an initial one, Art. 33(4)).") var final = false
+    @Option(help: "Why it came after the 72 hours (required then).") var lateReasons: String?
+
+    func run() throws {
+        let sent = try parseInstant(at, option: "at")
+        let engine = try global.openEngine()
+        let breach = try registered { try engine.notifyAuthority(id, at: sent, final: final, lateReasons: lateReasons, by: operatingSystemUser) }
+        try answer(global.output, lines(breach), json: json(breach))
+    }
+}
+
+struct BreachInformed: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "informed", abstract: "Record that the people at high risk were told (Art. 34(1)).",
+                                                    discussion: "Example:\n  custos breach informed BR-2025-0001 --count 37")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The breach number.") var id: String
+    @Option(help: "How many people were told.") var count: Int
+
+    func run() throws {
+        let engine = try global.openEngine()
+        let breach = try registered { try engine.recordSubjectsInformed(id, count: count, by: operatingSystemUser) }
+        try answer(global.output, lines(breach), json: json(breach))
+    }
+}
+
+struct BreachClose: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "close", abstract: "Close a breach once its duties are done; its documentation stays.",
+                                                    discussion: "Example:\n  custos breach close BR-2025-0001")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The breach number.") var id: String
+
+    func run() throws {
+        let engine = try global.openEngine()
+        let breach = try registered { try engine.closeBreach(id, by: operatingSystemUser) }
+        try answer(global.output, lines(breach), json: json(breach))
+    }
+}

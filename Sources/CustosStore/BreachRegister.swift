@@ -1,0 +1,178 @@
+import Foundation
+internal import GRDB
+package import CustosPolicy
+
+/// A personal data breach as the register keeps it (gdpr.md §14): what happened, when the
+/// controller became aware (the 72-hour clock runs from there, in clock hours), a processor's
+/// notice kept apart from that awareness, what it touched, and what was decided and sent.
+package struct Breach: Sendable, Equatable {
+    package enum Nature: String, Sendable, CaseIterable { case confidentiality, integrity, availability }
+    /// What the breach touched: a recipient or processor (what was disclosed to it), an actor
+    /// (what it read or shared), or the vault itself (everything held).
+    package enum Scope: Sendable, Equatable {
+        case recipient(String), actor(String), vault
+    }
+    package enum Risk: String, Sendable, CaseIterable { case none, risk, high }
+    /// The Art. 34(3) grounds for not telling the people at high risk one by one.
+    package enum SubjectsException: String, Sendable, CaseIterable {
+        case unintelligible, measures, disproportionate
+    }
+    package struct Event: Sendable, Equatable {
+        package var at: Instant
+        package var event: String
+        package var detail: String?
+        package var by: String
+    }
+
+    package var id: String
+    package var nature: [Nature]
+    package var discoveredAt: Instant
+    package var awareAt: Instant
+    package var processorNoticeAt: Instant?
+    package var scope: Scope
+    /// Only these fields were involved; nil: every field the scope reached.
+    package var fields: [String]?
+    package var windowFrom: Instant
+    package var windowTo: Instant
+    package var description: String
+    package var measures: String?
+    /// Whether the keys that protect the data were compromised too; if not, data taken from
+    /// the vault is ciphertext (Art. 34(3)(a)).
+    package var keysCompromised: Bool
+    package var risk: Risk?
+    package var subjectsException: SubjectsException?
+    package var apNotifiedAt: Instant?
+    package var apFinal: Bool
+    package var lateReasons: String?
+    package var closedAt: Instant?
+    package var recordedAt: Instant
+    package var recordedBy: String
+    package var events: [Event] = []
+
+    package init(id: String, nature: [Nature], discoveredAt: Instant, awareAt: Instant, processorNoticeAt: Instant?, scope: Scope, fields: [String]?,
+                 windowFrom: Instant, windowTo: Instant, description: String, measures: String?, keysCompromised: Bool, risk: Risk?,
+                 subjectsException: SubjectsException?, apNotifiedAt: Instant?, apFinal: Bool, lateReasons: String?, closedAt: Instant?,
+                 recordedAt: Instant, recordedBy: String, events: [Event] = []) {
+        self.id = id
+        self.nature = nature
+        self.discoveredAt = discoveredAt
+        self.awareAt = awareAt
+        self.processorNoticeAt = processorNoticeAt
+        self.scope = scope
+        self.fields = fields
+        self.windowFrom = windowFrom
+        self.windowTo = windowTo
+        self.description = description
+        self.measures = measures
+        self.keysCompromised = keysCompromised
+        self.risk = risk
+        self.subjectsException = subjectsException
+        self.apNotifiedAt = apNotifiedAt
+        self.apFinal = apFinal
+        self.lateReasons = lateReasons
+        self.closedAt = closedAt
+        self.recordedAt = recordedAt
+        self.recordedBy = recordedBy
+        self.events = events
+    }
+
+    /// The Art. 33(1) deadline: 72 clock hours after awareness, no weekend or holiday roll.
+    package var apDeadline: Instant { Instant(millisecondsSinceEpoch: awareAt.millisecondsSinceEpoch + 72 * 3_600_000) }
+}
+
+extension Vault {
+    package func recordBreach(_ breach: Breach, at now: Instant) throws -> String {
+        try pool.write { db in
+            let year = String(breach.awareAt.description.prefix(4))
+            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM breaches WHERE id LIKE ?", arguments: ["BR-\(year)-%"]) ?? 0
+            let id = "BR-\(year)-" + String(String(10_000 + count + 1).dropFirst())
+            let (kind, target): (String, String?) = switch breach.scope {
+            case let .recipient(recipient): ("recipient", recipient)
+            case let .actor(actor): ("actor", actor)
+            case .vault: ("vault", nil)
+            }
+            try db.execute(sql: """
+                INSERT INTO breaches (id, nature, discovered_at, aware_at, processor_notice_at, scope_kind, scope_target, fields, window_from, window_to,
+                                      description, measures, keys_compromised, recorded_at, recorded_by)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [id, breach.nature.map(\.rawValue).joined(separator: ","), breach.discoveredAt.millisecondsSinceEpoch,
+                                 breach.awareAt.millisecondsSinceEpoch, breach.processorNoticeAt?.millisecondsSinceEpoch, kind, target,
+                                 breach.fields?.joined(separator: "\n"), breach.windowFrom.millisecondsSinceEpoch, breach.windowTo.millisecondsSinceEpoch,
+                                 breach.description, breach.measures, breach.keysCompromised, now.millisecondsSinceEpoch, breach.recordedBy])
+            try Self.breachEvent(db, id, at: now, event: "recorded", detail: nil, by: breach.recordedBy)
+            return id
+        }
+    }
+
+    static func breachEvent(_ db: Database, _ id: String, at: Instant, event: String, detail: String?, by: String) throws {
+        try db.execute(sql: "INSERT INTO breach_events (breach_id, at, event, detail, by) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [id, at.millisecondsSinceEpoch, event, detail, by])
+    }
+
+    /// Changes a breach in one transaction with its history line; `change` may refuse.
+    package func updateBreach(_ id: String, at now: Instant, by actor: String,
+                              _ change: (Breach) throws -> (Breach, event: String, detail: String?)) throws -> Breach {
+        try pool.write { db in
+            guard let current = try Self.breach(db, id) else { throw StoreError.invalidInput("no breach \(id)") }
+            let (updated, event, detail) = try change(current)
+            try db.execute(sql: """
+                UPDATE breaches SET measures = ?, risk = ?, subjects_exception = ?, ap_notified_at = ?, ap_final = ?, late_reasons = ?, closed_at = ?
+                WHERE id = ?
+                """, arguments: [updated.measures, updated.risk?.rawValue, updated.subjectsException?.rawValue, updated.apNotifiedAt?.millisecondsSinceEpoch,
+                                 updated.apFinal, updated.lateReasons, updated.closedAt?.millisecondsSinceEpoch, id])
+            try Self.breachEvent(db, id, at: now, event: event, detail: detail, by: actor)
+            return try Self.breach(db, id)!
+        }
+    }
+
+    package func breach(_ id: String) throws -> Breach? { try pool.read { db in try Self.breach(db, id) } }
+
+    package func breaches() throws -> [Breach] {
+        try pool.read { db in
+            try String.fetchAll(db, sql: "SELECT id FROM breaches ORDER BY aware_at, id").compactMap { try Self.breach(db, $0) }
+        }
+    }
+
+    static func breach(_ db: Database, _ id: String) throws -> Breach? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM breaches WHERE id = ?", arguments: [id]) else { return nil }
+        let instant = { (column: String) in (row[column] as Int64?).map(Instant.init(millisecondsSinceEpoch:)) }
+        let target: String? = row["scope_target"]
+        let scope: Breach.Scope = switch row["scope_kind"] as String {
+        case "recipient": .recipient(target ?? "")
+        case "actor": .actor(target ?? "")
+        default: .vault
+        }
+        let events = try Row.fetchAll(db, sql: "SELECT at, event, detail, by FROM breach_events WHERE breach_id = ? ORDER BY id", arguments: [id]).map { event in
+            Breach.Event(at: Instant(millisecondsSinceEpoch: event["at"]), event: event["event"], detail: event["detail"], by: event["by"])
+        }
+        return Breach(
+            id: id, nature: (row["nature"] as String).split(separator: ",").compactMap { Breach.Nature(rawValue: String($0)) },
+            discoveredAt: instant("discovered_at")!, awareAt: instant("aware_at")!, processorNoticeAt: instant("processor_notice_at"), scope: scope,
+            fields: (row["fields"] as String?).map { $0.split(separator: "\n").map(String.init) },
+            windowFrom: instant("window_from")!, windowTo: instant("window_to")!, description: row["description"], measures: row["measures"],
+            keysCompromised: row["keys_compromised"], risk: (row["risk"] as String?).flatMap(Breach.Risk.init(rawValue:)),
+            subjectsException: (row["subjects_exception"] as String?).flatMap(Breach.SubjectsException.init(rawValue:)),
+            apNotifiedAt: instant("ap_notified_at"), apFinal: row["ap_final"], lateReasons: row["late_reasons"], closedAt: instant("closed_at"),
+            recordedAt: instant("recorded_at")!, recordedBy: row["recorded_by"], events: events)
+    }
+
+    /// Every subject the vault holds, with its first category and the fields it holds now.
+    package func heldFields() throws -> [(subject: String, category: String, fields: [String])] {
+        try pool.read { db in
+            var held: [String: (String, [String])] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT s.id, s.category, f.field FROM subjects s JOIN fields f ON f.subject_id = s.id ORDER BY s.id") {
+                held[row[0], default: (row[1], [])].1.append(row[2])
+            }
+            return held.keys.sorted().map { ($0, held[$0]!.0, held[$0]!.1) }
+        }
+    }
+
+    /// The first category of each subject still in the vault.
+    package func categories(of subjects: Set<String>) throws -> [String: String] {
+        try pool.read { db in
+            var found: [String: String] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT id, category FROM subjects") where subjects.contains(row[0]) { found[row[0]] = row[1] }
+            return found
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import Custos
+import CustosStore
+import CustosTestSupport
+import Foundation
+import Testing
+
+/// The breach register (gdpr.md §14): the 72 hours are clock hours, across a weekend and a
+/// daylight-saving change; who a breach touches is what the ledger and the log recorded,
+/// checked against a tally the test keeps; ciphertext with safe keys is unintelligible, data
+/// a recipient had in the clear is not; a breach closes only once its duties are done.
+struct BreachRegisterTests {
+    static func at(_ text: String) -> Instant { Instant(iso8601: text)! }
+
+    func record(_ fixture: VaultFixture, scope: Breach.Scope, aware: String, from: String, to: String, keysCompromised: Bool = false,
+                fields: [String]? = nil) throws -> Breach {
+        try fixture.engine.recordBreach(PrivacyEngine.BreachReport(
+            nature: [.confidentiality], awareAt: Self.at(aware), scope: scope, fields: fields, window: (Self.at(from), Self.at(to)),
+            description: "test breach", keysCompromised: keysCompromised), by: "officer")
+    }
+
+    @Test func theSeventyTwoHoursAreClockHoursAcrossAWeekendAndADaylightSavingChange() throws {
+        // Friday 24 October 2025, 16:00 in Amsterdam; summer time ends on Sunday the 26th.
+        let fixture = try VaultFixture(start: Self.at("2025-10-24T16:30:00+02:00"))
+        let breach = try record(fixture, scope: .vault, aware: "2025-10-24T16:00:00+02:00", from: "2025-10-20T00:00:00+02:00", to: "2025-10-24T16:00:00+02:00")
+        // 72 hours later is Monday 15:00 winter time: no roll to a working day, and one
+        // calendar hour earlier on the wall clock than three calendar days would give.
+        #expect(breach.apDeadline == Self.at("2025-10-27T15:00:00+01:00"))
+        #expect(breach.apDeadline != Self.at("2025-10-27T16:00:00+01:00"))
+        fixture.clock.set("2025-10-27T15:30:00+01:00")
+        _ = try fixture.engine.assessBreach(breach.id, risk: .risk, by: "officer")
+        #expect(throws: BreachRefusal.self, "late without reasons") { try fixture.engine.notifyAuthority(breach.id, final: false, by: "officer") }
+        let onTime = try fixture.engine.notifyAuthority(breach.id, at: Self.at("2025-10-27T14:59:00+01:00"), final: false, by: "officer")
+        #expect(onTime.apNotifiedAt == Self.at("2025-10-27T14:59:00+01:00") && onTime.lateReasons == nil)
+        // The final phase may come later: the first notification was in time.
+        let final = try fixture.engine.notifyAuthority(breach.id, final: true, by: "officer")
+        #expect(final.apFinal && final.apNotifiedAt == onTime.apNotifiedAt)
+        #expect(final.events.map(\.event) == ["recorded", "assessed", "ap-notified", "ap-notified-final"])
+
+        let late = try record(fixture, scope: .vault, aware: "2025-10-23T09:00:00+02:00", from: "2025-10-20T00:00:00+02:00", to: "2025-10-23T09:00:00+02:00")
+        let reasoned = try fixture.engine.notifyAuthority(late.id, final: true, lateReasons: "the processor's forensic report arrived on Monday", by: "officer")
+        #expect(reasoned.lateReasons != nil)
+        #expect(try fixture.engine.breaches(dueWithinSeconds: 24 * 3600).isEmpty, "both notified: nothing due")
+    }
+
+    @Test func whoIsAffectedIsWhatReachedTheRecipientInTheWindow() throws {
+        let fixture = try VaultFixture(start: Self.at("2025-06-02T09:00:00+02:00"))
+        var tally: [String: Set<String>] = [:]
+        for number in 1...8 { try fixture.addDebtor("D-\(number)", marker: "breach\(number)") }
+        let share = { (subject: String, fields: [String], inWindow: Bool) in
+            let result = fixture.engine.share(subject: subject, fields: fields, purpose: "P-DEBT-COLLECT", recipient: "R-BAILIFF-NL", actor: "collections-service")
+            if inWindow { tally[subject, default: []].formUnion(result.decision.permittedFields) }
+        }
+        share("D-1", ["person_name"], false)                       // before the window
+        fixture.clock.set("2025-06-03T10:00:00+02:00")
+        share("D-2", ["person_name", "bank_account"], true)
+        share("D-3", ["email"], true)
+        share("D-2", ["email"], true)
+        fixture.clock.set("2025-06-04T10:00:00+02:00")
+        share("D-4", ["bank_account"], true)
+        _ = fixture.engine.read(subject: "D-5", fields: ["email"], purpose: "P-DEBT-COLLECT", actor: "collections-service")  // a read, not a disclosure
+        fixture.clock.set("2025-06-06T10:00:00+02:00")
+        share("D-6", ["person_name"], false)                       // after the window
+        let breach = try record(fixture, scope: .recipient("R-BAILIFF-NL"), aware: "2025-06-06T10:00:00+02:00",
+                                from: "2025-06-03T00:00:00+02:00", to: "2025-06-05T00:00:00+02:00")
+        let affected = try fixture.engine.affectedSubjects(breach)
+        #expect(!tally.isEmpty)
+        #expect(affected.subjects.mapValues(Set.init) == tally)
+        #expect(affected.byCategory == ["debtor": tally.count])
+        #expect(affected.records == tally.values.reduce(0) { $0 + $1.count })
+        #expect(affected.marked["financial"] == ["bank_account"])
+        #expect(!affected.unintelligible)
+
+        // Only the fields the breach names.
+        let names = try record(fixture, scope: .recipient("R-BAILIFF-NL"), aware: "2025-06-06T10:00:00+02:00",
+                               from: "2025-06-03T00:00:00+02:00", to: "2025-06-05T00:00:00+02:00", fields: ["bank_account"])
+        #expect(try fixture.engine.affectedSubjects(names).subjects.mapValues(Set.init) == tally.compactMapValues { $0.contains("bank_account") ? ["bank_account"] : nil })
+
+        // An actor's breach: what it was permitted to read or share in the window.
+        let actor = try record(fixture, scope: .actor("collections-service"), aware: "2025-06-06T10:00:00+02:00",
+                               from: "2025-06-04T00:00:00+02:00", to: "2025-06-05T00:00:00+02:00")
+        #expect(Set(try fixture.engine.affectedSubjects(actor).subjects.keys) == ["D-4", "D-5"])
+    }
+
+    @Test func ciphertextWithSafeKeysIsUnintelligibleAndNothingElseIs() throws {
+        let fixture = try VaultFixture()
+        try fixture.addDebtor("D-1", marker: "breach21")
+        let tape = try record(fixture, scope: .vault, aware: "2025-06-02T08:00:00+02:00", from: "2025-06-01T00:00:00+02:00", to: "2025-06-02T08:00:00+02:00")
+        let affected = try fixture.engine.affectedSubjects(tape)
+        #expect(affected.unintelligible && affected.subjects["D-1"]?.count == 3)
+        let assessed = try fixture.engine.assessBreach(tape.id, risk: .high, exception: .unintelligible, by: "officer")
+        #expect(assessed.subjectsException == .unintelligible)
+
+        let withKeys = try record(fixture, scope: .vault, aware: "2025-06-02T08:00:00+02:00", from: "2025-06-01T00:00:00+02:00",
+                                  to: "2025-06-02T08:00:00+02:00", keysCompromised: true)
+        #expect(try !fixture.engine.affectedSubjects(withKeys).unintelligible)
+        #expect(throws: BreachRefusal.self) { try fixture.engine.assessBreach(withKeys.id, risk: .high, exception: .unintelligible, by: "officer") }
+        let clear = try record(fixture, scope: .recipient("R-BAILIFF-NL"), aware: "2025-06-02T08:00:00+02:00", from: "2025-06-01T00:00:00+02:00",
+                               to: "2025-06-02T08:00:00+02:00")
+        #expect(throws: BreachRefusal.self) { try fixture.engine.assessBreach(clear.id, risk: .high, exception: .unintelligible, by: "officer") }
+    }
+
+    @Test func aBreachClosesOnlyOnceItsDutiesAreDone() throws {
+        let fixture = try VaultFixture()
+        let breach = try record(fixture, scope: .recipient("R-BAILIFF-NL"), aware: "2025-06-02T08:00:00+02:00", from: "2025-06-01T00:00:00+02:00",
+                                to: "2025-06-02T08:00:00+02:00")
+        #expect(throws: BreachRefusal.self, "not assessed") { try fixture.engine.closeBreach(breach.id, by: "officer") }
+        _ = try fixture.engine.assessBreach(breach.id, risk: .high, by: "officer")
+        #expect(throws: BreachRefusal.self, "not notified") { try fixture.engine.closeBreach(breach.id, by: "officer") }
+        _ = try fixture.engine.notifyAuthority(breach.id, final: true, by: "officer")
+        #expect(throws: BreachRefusal.self, "the people not told") { try fixture.engine.closeBreach(breach.id, by: "officer") }
+        _ = try fixture.engine.recordSubjectsInformed(breach.id, count: 12, by: "officer")
+        let closed = try fixture.engine.closeBreach(breach.id, by: "officer")
+        #expect(closed.closedAt != nil)
+        #expect(throws: BreachRefusal.self, "closed") { try fixture.engine.assessBreach(breach.id, risk: .none, by: "officer") }
+        // Unknown recipients, actors and fields are refused before anything is stored.
+        #expect(throws: BreachRefusal.self) { try record(fixture, scope: .recipient("R-NOPE"), aware: "2025-06-02T08:00:00+02:00", from: "2025-06-01T00:00:00+02:00", to: "2025-06-02T00:00:00+02:00") }
+        #expect(throws: BreachRefusal.self) { try record(fixture, scope: .actor("nobody"), aware: "2025-06-02T08:00:00+02:00", from: "2025-06-01T00:00:00+02:00", to: "2025-06-02T00:00:00+02:00") }
+        #expect(throws: BreachRefusal.self) { try record(fixture, scope: .vault, aware: "2025-06-02T08:00:00+02:00", from: "2025-06-01T00:00:00+02:00", to: "2025-06-02T00:00:00+02:00", fields: ["emial"]) }
+        #expect(try fixture.engine.breaches().count == 1)
+    }
+}
