@@ -13,7 +13,8 @@ struct BreachCommand: ParsableCommand {
           custos breach list --due-within 24h
           custos breach show BR-2025-0001
         """,
-        subcommands: [BreachRecord.self, BreachList.self, BreachShow.self, BreachAssess.self, BreachNotify.self, BreachInformed.self, BreachClose.self])
+        subcommands: [BreachRecord.self, BreachList.self, BreachShow.self, BreachAssess.self, BreachNotification.self, BreachNotify.self, BreachLetters.self,
+                      BreachInformed.self, BreachClose.self])
 }
 
 /// Runs a register call; a refusal is exit 2 with its reason, as request refusals are.
@@ -153,6 +154,7 @@ struct BreachAssess: ParsableCommand {
     @Option(help: "none, risk or high.") var risk: String
     @Option(help: "unintelligible, measures or disproportionate (Art. 34(3)(a)-(c)).") var exception: String?
     @Option(help: "Measures taken or proposed.") var measures: String?
+    @Option(help: "The likely consequences for the people (Art. 33(3)(c)).") var consequences: String?
 
     func run() throws {
         guard let level = Breach.Risk(rawValue: risk) else { throw ValidationError("--risk is none, risk or high") }
@@ -161,7 +163,7 @@ struct BreachAssess: ParsableCommand {
             return ground
         }
         let engine = try global.openEngine()
-        let breach = try registered { try engine.assessBreach(id, risk: level, exception: ground, measures: measures, by: operatingSystemUser) }
+        let breach = try registered { try engine.assessBreach(id, risk: level, exception: ground, measures: measures, consequences: consequences, by: operatingSystemUser) }
         try answer(global.output, lines(breach), json: json(breach))
     }
 }
@@ -208,5 +210,66 @@ struct BreachClose: ParsableCommand {
         let engine = try global.openEngine()
         let breach = try registered { try engine.closeBreach(id, by: operatingSystemUser) }
         try answer(global.output, lines(breach), json: json(breach))
+    }
+}
+
+struct BreachNotification: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "notification", abstract: "The AP notification's content (Art. 33(3)) as Markdown or JSON: counts, never a person.",
+        discussion: "Examples:\n  custos breach notification BR-2025-0001\n  custos breach notification BR-2025-0001 --format json --out ap.json")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The breach number.") var id: String
+    @Option(help: "md or json.") var format = "md"
+    @Option(help: "Write to this file (mode 0600) instead of standard output.") var out: String?
+
+    func run() throws {
+        guard ["md", "json"].contains(format) else { throw ValidationError("--format is md or json") }
+        let engine = try global.openEngine()
+        let notification = try registered { try engine.breachNotification(id) }
+        let data = format == "json" ? notification.json : Data(notification.markdown.utf8)
+        guard let out else { try emit(String(decoding: data, as: UTF8.self)); return }
+        do { try PrivateFile.write(data, to: out) } catch {
+            StandardError.error("cannot write '\(out)': \(error)")
+            throw ExitStatus.runtimeError
+        }
+        try answer(global.output, ["AP notification for \(id): \(out)"], json: ["breach": id, "file": out])
+    }
+}
+
+struct BreachLetters: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "letters", abstract: "Write the letters to the people at high risk (Art. 34), one file each, in clear language.",
+        discussion: """
+        Each letter names its own subject's data by the fields' titles, never a value or another person. The files (mode 0600) are named BREACH-SUBJECT.txt; each batch is recorded in the breach's history.
+
+        Example:
+          custos breach letters BR-2025-0001 --out letters/ --language nl
+        """)
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The breach number.") var id: String
+    @Option(help: "The folder for the letters.") var out: String
+    @Option(help: "nl or en.") var language = "nl"
+    @Option(help: ArgumentHelp("A folder whose breach-letter templates replace the built-in ones.", valueName: "dir")) var templates: String?
+
+    func run() throws {
+        guard ["nl", "en"].contains(language) else { throw ValidationError("--language is nl or en") }
+        do {
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            StandardError.error("cannot create '\(out)'; no letter was written")
+            throw ExitStatus.runtimeError
+        }
+        let engine = try global.openEngine()
+        let letters = try registered { try engine.breachLetters(id, language: language, templates: templates.map { URL(fileURLWithPath: $0) }, by: operatingSystemUser) }
+        var files: [String] = []
+        for letter in letters {
+            let path = URL(fileURLWithPath: out).appendingPathComponent("\(id)-\(letter.subject).txt").path
+            do { try PrivateFile.write(Data(letter.text.utf8), to: path) } catch {
+                StandardError.error("cannot write '\(path)': \(error)")
+                throw ExitStatus.runtimeError
+            }
+            files.append(path)
+        }
+        try answer(global.output, ["\(letters.count) letters for \(id) in \(out)"], json: ["breach": id, "letters": letters.count, "files": files])
     }
 }

@@ -36,6 +36,8 @@ package struct Breach: Sendable, Equatable {
     package var windowTo: Instant
     package var description: String
     package var measures: String?
+    /// The likely consequences for the people (Art. 33(3)(c)).
+    package var consequences: String? = nil
     /// Whether the keys that protect the data were compromised too; if not, data taken from
     /// the vault is ciphertext (Art. 34(3)(a)).
     package var keysCompromised: Bool
@@ -52,7 +54,7 @@ package struct Breach: Sendable, Equatable {
     package init(id: String, nature: [Nature], discoveredAt: Instant, awareAt: Instant, processorNoticeAt: Instant?, scope: Scope, fields: [String]?,
                  windowFrom: Instant, windowTo: Instant, description: String, measures: String?, keysCompromised: Bool, risk: Risk?,
                  subjectsException: SubjectsException?, apNotifiedAt: Instant?, apFinal: Bool, lateReasons: String?, closedAt: Instant?,
-                 recordedAt: Instant, recordedBy: String, events: [Event] = []) {
+                 recordedAt: Instant, recordedBy: String, consequences: String? = nil, events: [Event] = []) {
         self.id = id
         self.nature = nature
         self.discoveredAt = discoveredAt
@@ -73,6 +75,7 @@ package struct Breach: Sendable, Equatable {
         self.closedAt = closedAt
         self.recordedAt = recordedAt
         self.recordedBy = recordedBy
+        self.consequences = consequences
         self.events = events
     }
 
@@ -116,9 +119,9 @@ extension Vault {
             guard let current = try Self.breach(db, id) else { throw StoreError.invalidInput("no breach \(id)") }
             let (updated, event, detail) = try change(current)
             try db.execute(sql: """
-                UPDATE breaches SET measures = ?, risk = ?, subjects_exception = ?, ap_notified_at = ?, ap_final = ?, late_reasons = ?, closed_at = ?
+                UPDATE breaches SET measures = ?, consequences = ?, risk = ?, subjects_exception = ?, ap_notified_at = ?, ap_final = ?, late_reasons = ?, closed_at = ?
                 WHERE id = ?
-                """, arguments: [updated.measures, updated.risk?.rawValue, updated.subjectsException?.rawValue, updated.apNotifiedAt?.millisecondsSinceEpoch,
+                """, arguments: [updated.measures, updated.consequences, updated.risk?.rawValue, updated.subjectsException?.rawValue, updated.apNotifiedAt?.millisecondsSinceEpoch,
                                  updated.apFinal, updated.lateReasons, updated.closedAt?.millisecondsSinceEpoch, id])
             try Self.breachEvent(db, id, at: now, event: event, detail: detail, by: actor)
             return try Self.breach(db, id)!
@@ -153,7 +156,7 @@ extension Vault {
             keysCompromised: row["keys_compromised"], risk: (row["risk"] as String?).flatMap(Breach.Risk.init(rawValue:)),
             subjectsException: (row["subjects_exception"] as String?).flatMap(Breach.SubjectsException.init(rawValue:)),
             apNotifiedAt: instant("ap_notified_at"), apFinal: row["ap_final"], lateReasons: row["late_reasons"], closedAt: instant("closed_at"),
-            recordedAt: instant("recorded_at")!, recordedBy: row["recorded_by"], events: events)
+            recordedAt: instant("recorded_at")!, recordedBy: row["recorded_by"], consequences: row["consequences"], events: events)
     }
 
     /// Every subject the vault holds, with its first category and the fields it holds now.

@@ -197,7 +197,7 @@ enum Schema {
             CREATE TABLE breaches (
                 id TEXT PRIMARY KEY, nature TEXT NOT NULL, discovered_at INTEGER NOT NULL, aware_at INTEGER NOT NULL,
                 processor_notice_at INTEGER, scope_kind TEXT NOT NULL, scope_target TEXT, fields TEXT,
-                window_from INTEGER NOT NULL, window_to INTEGER NOT NULL, description TEXT NOT NULL, measures TEXT,
+                window_from INTEGER NOT NULL, window_to INTEGER NOT NULL, description TEXT NOT NULL, measures TEXT, consequences TEXT,
                 keys_compromised INTEGER NOT NULL DEFAULT 0, risk TEXT, subjects_exception TEXT,
                 ap_notified_at INTEGER, ap_final INTEGER NOT NULL DEFAULT 0, late_reasons TEXT, closed_at INTEGER,
                 recorded_at INTEGER NOT NULL, recorded_by TEXT NOT NULL);

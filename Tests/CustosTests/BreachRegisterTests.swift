@@ -118,4 +118,39 @@ struct BreachRegisterTests {
         #expect(throws: BreachRefusal.self) { try record(fixture, scope: .vault, aware: "2025-06-02T08:00:00+02:00", from: "2025-06-01T00:00:00+02:00", to: "2025-06-02T00:00:00+02:00", fields: ["emial"]) }
         #expect(try fixture.engine.breaches().count == 1)
     }
+
+    @Test func neitherTheNotificationNorALetterCarriesAnotherPersonsData() throws {
+        let fixture = try VaultFixture()
+        var values: [String: [String: String]] = [:]
+        for number in 1...4 { values["D-\(number)"] = try fixture.addDebtor("D-\(number)", marker: "leak\(number)") }
+        fixture.clock.set("2025-06-02T09:30:00+02:00")
+        _ = fixture.engine.share(subject: "D-1", fields: ["person_name", "bank_account"], purpose: "P-DEBT-COLLECT", recipient: "R-BAILIFF-NL", actor: "collections-service")
+        _ = fixture.engine.share(subject: "D-2", fields: ["email"], purpose: "P-DEBT-COLLECT", recipient: "R-BAILIFF-NL", actor: "collections-service")
+        fixture.clock.set("2025-06-02T10:00:00+02:00")
+        let breach = try record(fixture, scope: .recipient("R-BAILIFF-NL"), aware: "2025-06-02T10:00:00+02:00", from: "2025-06-02T00:00:00+02:00",
+                                to: "2025-06-02T10:00:00+02:00")
+        #expect(throws: BreachRefusal.self, "no letters before a high risk is assessed") { try fixture.engine.breachLetters(breach.id, by: "officer") }
+        _ = try fixture.engine.assessBreach(breach.id, risk: .high, consequences: "phishing", by: "officer")
+        let notification = try fixture.engine.breachNotification(breach.id)
+        let everything = String(decoding: notification.json, as: UTF8.self) + notification.markdown
+        for (subject, held) in values {
+            #expect(!everything.contains(subject), "the AP notification counts people, it names none")
+            for value in held.values { #expect(!everything.contains(value)) }
+        }
+        #expect(notification.markdown.contains("People affected, approximately: 2"))
+        for language in ["nl", "en"] {
+            let letters = try fixture.engine.breachLetters(breach.id, language: language, by: "officer")
+            #expect(letters.map(\.subject) == ["D-1", "D-2"])
+            for letter in letters {
+                for (subject, held) in values {
+                    for value in held.values { #expect(!letter.text.contains(value), "no value in a letter") }
+                    if subject != letter.subject { #expect(!letter.text.contains(subject + "\n") && !letter.text.hasSuffix(subject), "no other person in a letter") }
+                }
+            }
+            let bankAccount = language == "nl" ? "Bankrekening (IBAN)" : "Bank account (IBAN)"
+            #expect(letters[0].text.contains(bankAccount), "the subject's own fields, by their titles in the letter's language")
+            #expect(!letters[1].text.contains(bankAccount), "only the subject's own fields")
+        }
+        #expect(try fixture.engine.breach(breach.id)?.events.filter { $0.event == "letters-written" }.count == 2)
+    }
 }

@@ -85,7 +85,8 @@ extension PrivacyEngine {
     /// be told without undue delay unless one of the three exceptions is recorded; the
     /// unintelligible-data exception holds only for ciphertext taken from the vault with
     /// keys that were not compromised.
-    package func assessBreach(_ id: String, risk: Breach.Risk, exception: Breach.SubjectsException? = nil, measures: String? = nil, by actor: String) throws -> Breach {
+    package func assessBreach(_ id: String, risk: Breach.Risk, exception: Breach.SubjectsException? = nil, measures: String? = nil,
+                              consequences: String? = nil, by actor: String) throws -> Breach {
         try store.vault.updateBreach(id, at: clock(), by: actor) { breach in
             guard breach.closedAt == nil else { throw BreachRefusal(description: "\(id) is closed") }
             if exception != nil, risk != .high { throw BreachRefusal(description: "an Art. 34(3) exception applies only to a high risk") }
@@ -97,6 +98,7 @@ extension PrivacyEngine {
             updated.risk = risk
             updated.subjectsException = exception
             if let measures { updated.measures = measures }
+            if let consequences { updated.consequences = consequences }
             let detail = "risk \(risk.rawValue)" + (exception.map { "; Art. 34(3) exception: \($0.rawValue)" } ?? "")
             return (updated, "assessed", detail)
         }

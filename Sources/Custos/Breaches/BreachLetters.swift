@@ -1,0 +1,73 @@
+package import Foundation
+import CustosPolicy
+import CustosStore
+internal import Mustache
+
+/// The letters to the people at high risk (Art. 34(2)): in clear language, Dutch or English,
+/// from `breach-letter.txt.mustache` and `breach-letter.<language>.json` (each replaceable by a
+/// file of the same name in a folder of the organisation's), with the Art. 33(3)(b)–(d)
+/// content. Each letter names only its own subject's fields, by their titles: no value and
+/// nothing of another person.
+package struct BreachLetter: Sendable, Equatable {
+    package var subject: String
+    package var text: String
+}
+
+extension PrivacyEngine {
+    /// One letter per affected subject, recorded in the breach's history as written; refused
+    /// unless the breach was assessed as a high risk without an Art. 34(3) exception.
+    package func breachLetters(_ id: String, language: String = "nl", templates: URL? = nil, by actor: String) throws -> [BreachLetter] {
+        guard let breach = try store.vault.breach(id) else { throw BreachRefusal(description: "no breach \(id)") }
+        guard breach.risk == .high, breach.subjectsException == nil else {
+            throw BreachRefusal(description: "letters go to the people when the risk is high and no Art. 34(3) exception applies; assess the breach first")
+        }
+        let language = AccessPackageHTML.languages.contains(language) ? language : "nl"
+        let renderer = try BreachLetterTemplate(templates: templates)
+        let affected = try affectedSubjects(breach)
+        let fields = Dictionary(uniqueKeysWithValues: policy.policy.fields.map { ($0.id.id, $0) })
+        let contacts = controllerContacts
+        let texts = renderer.texts[language] ?? [:]
+        let letters = affected.subjects.keys.sorted().map { subject -> BreachLetter in
+            var values: [String: Any] = [
+                "t": texts, "controller": contacts.name, "controllerContact": contacts.contact, "breach": breach.id, "subject": subject,
+                "description": breach.description,
+                "fields": (affected.subjects[subject] ?? []).map { fields[$0]?.title(in: language) ?? $0 },
+                "consequences": breach.consequences ?? texts["notAssessed"] ?? "", "measures": breach.measures ?? texts["notAssessed"] ?? "",
+            ]
+            if let dpo = contacts.dpo { values["dpo"] = dpo }
+            return BreachLetter(subject: subject, text: renderer.template.render(values))
+        }
+        _ = try store.vault.updateBreach(id, at: clock(), by: actor) { current in
+            (current, "letters-written", "\(letters.count) letters (\(language))")
+        }
+        return letters
+    }
+}
+
+/// The letter's template and catalogues, found as the access package's are.
+struct BreachLetterTemplate {
+    let template: MustacheTemplate
+    let texts: [String: [String: String]]
+
+    init(templates: URL?) throws {
+        func file(_ name: String) throws -> Data {
+            for folder in [templates, AccessPackageHTML.bundled].compactMap({ $0 }) {
+                if let data = try? Data(contentsOf: folder.appendingPathComponent(name)) { return data }
+            }
+            throw BreachRefusal(description: "the letter's file '\(name)' is missing; the built-in ones travel in 'Custos_Custos.resources/Templates' next to the executable")
+        }
+        do { template = try MustacheTemplate(string: String(decoding: try file("breach-letter.txt.mustache"), as: UTF8.self)) } catch let refusal as BreachRefusal {
+            throw refusal
+        } catch {
+            throw BreachRefusal(description: "breach-letter.txt.mustache: \(error)")
+        }
+        var texts: [String: [String: String]] = [:]
+        for language in AccessPackageHTML.languages {
+            guard let catalogue = try JSONSerialization.jsonObject(with: try file("breach-letter.\(language).json")) as? [String: String] else {
+                throw BreachRefusal(description: "breach-letter.\(language).json is not an object of texts")
+            }
+            texts[language] = catalogue
+        }
+        self.texts = texts
+    }
+}
