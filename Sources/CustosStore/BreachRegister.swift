@@ -84,9 +84,10 @@ package struct Breach: Sendable, Equatable {
 }
 
 extension Vault {
-    package func recordBreach(_ breach: Breach, at now: Instant) throws -> String {
+    /// Stores a new breach numbered `BR-<year>-NNNN` in the year of awareness (the
+    /// controller's time zone, as the caller gives it).
+    package func recordBreach(_ breach: Breach, year: Int, at now: Instant) throws -> String {
         try pool.write { db in
-            let year = String(breach.awareAt.description.prefix(4))
             let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM breaches WHERE id LIKE ?", arguments: ["BR-\(year)-%"]) ?? 0
             let id = "BR-\(year)-" + String(String(10_000 + count + 1).dropFirst())
             let (kind, target): (String, String?) = switch breach.scope {

@@ -27,7 +27,9 @@ extension PrivacyEngine {
         let fields = Dictionary(uniqueKeysWithValues: policy.policy.fields.map { ($0.id.id, $0) })
         let contacts = controllerContacts
         let texts = renderer.texts[language] ?? [:]
-        let letters = affected.subjects.keys.sorted().map { subject -> BreachLetter in
+        // Only people still in the vault can be written to: an erased person's address is gone.
+        let reachable = try store.vault.categories(of: Set(affected.subjects.keys))
+        let letters = affected.subjects.keys.sorted().filter { reachable[$0] != nil }.map { subject -> BreachLetter in
             var values: [String: Any] = [
                 "t": texts, "controller": contacts.name, "controllerContact": contacts.contact, "breach": breach.id, "subject": subject,
                 "description": breach.description,
@@ -38,7 +40,8 @@ extension PrivacyEngine {
             return BreachLetter(subject: subject, text: renderer.template.render(values))
         }
         _ = try store.vault.updateBreach(id, at: clock(), by: actor) { current in
-            (current, "letters-written", "\(letters.count) letters (\(language))")
+            let erased = affected.subjects.count - letters.count
+            return (current, "letters-written", "\(letters.count) letters (\(language))" + (erased > 0 ? "; \(erased) people erased since, not written to" : ""))
         }
         return letters
     }

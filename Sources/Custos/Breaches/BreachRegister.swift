@@ -66,7 +66,7 @@ extension PrivacyEngine {
                             scope: report.scope, fields: report.fields, windowFrom: report.window.from, windowTo: report.window.to,
                             description: report.description, measures: report.measures, keysCompromised: report.keysCompromised, risk: nil,
                             subjectsException: nil, apNotifiedAt: nil, apFinal: false, lateReasons: nil, closedAt: nil, recordedAt: now, recordedBy: actor)
-        let id = try store.vault.recordBreach(breach, at: now)
+        let id = try store.vault.recordBreach(breach, year: policy.localDate(of: report.awareAt).year, at: now)
         return try store.vault.breach(id)!
     }
 

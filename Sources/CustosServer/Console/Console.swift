@@ -218,7 +218,9 @@ struct Console: Sendable {
         values["logoutCsrf"] = csrf(visit, "logout")
         values["nav"] = [("/console", "nav.today"), ("/console/subjects", "nav.subjects"), ("/console/reports/activity", "nav.reports"),
                          ("/console/sweep", "nav.sweep"), ("/console/audit", "nav.audit")].map { href, key -> [String: Any] in
-            ["href": href, "label": pages.text(key, visit.language), "current": href == here || (key == "nav.reports" && here.hasPrefix("/console/reports"))]
+            // A section's pages below it (a subject, a report) keep its tab marked.
+            let section = key == "nav.reports" ? "/console/reports" : href
+            return ["href": href, "label": pages.text(key, visit.language), "current": href == here || (href != "/console" && here.hasPrefix(section))]
         }
         return pages.page(template, language: visit.language, title: title, here: here, values: values, status: status)
     }
