@@ -94,7 +94,7 @@ package enum OfficersDay {
         for name in VaultStore.files(vault: vault, keyring: PrivacyEngine.defaultKeyring(vault)) + [folder.appendingPathComponent("custos.key").path] {
             try? FileManager.default.removeItem(atPath: name)
         }
-        for name in ["reports", "answers", "checkpoint.json"] { try? FileManager.default.removeItem(at: folder.appendingPathComponent(name)) }
+        for name in ["reports", "answers", "letters", "checkpoint.json"] { try? FileManager.default.removeItem(at: folder.appendingPathComponent(name)) }
     }
 }
 
@@ -203,6 +203,7 @@ struct Day {
         try consents()
         try requests()
         try officerDecisions()
+        try breach()
         try sweep()
         try audit()
         try writeReports()
@@ -447,6 +448,37 @@ struct Day {
         for task in tasks.prefix(tasks.count / 2) { try engine.completeTask(task.id, by: "officer") }
         let line = "officer: \(holds) legal holds placed; \(tasks.count / 2) of \(tasks.count) Art. 19 notifications and processor instructions sent"
         try say("14:00", line)
+        summary.append(line)
+    }
+
+    /// The bailiff's mailbox was read by a stranger: the register says whom that touches from
+    /// the disclosures of the day, the officer judges the risk high, notifies the AP well
+    /// within the 72 hours and writes the letters.
+    mutating func breach() throws {
+        clock.set(today, "15:00")
+        let breach = try engine.recordBreach(PrivacyEngine.BreachReport(
+            nature: [.confidentiality], awareAt: clock.now, scope: .recipient("R-BAILIFF-NL"),
+            window: (engine.policy.startOfDay(today), clock.now), description: "A stranger read the mailbox of the bailiff's office for a day",
+            measures: "The bailiff locked the mailbox and reset its passwords; our shares to the bailiff go through the portal only"),
+            by: "officer")
+        let affected = try engine.affectedSubjects(breach)
+        _ = try engine.assessBreach(breach.id, risk: .high, consequences: "Letters or calls that pretend to come from us or the bailiff, asking for payment",
+                                    by: "officer")
+        clock.set(today, "15:30")
+        _ = try engine.notifyAuthority(breach.id, final: false, by: "officer")
+        let letters = try engine.breachLetters(breach.id, language: "nl", by: "officer")
+        let directory = folder.appendingPathComponent("letters")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        for letter in letters {
+            try PrivateFile.write(Data(letter.text.utf8), to: directory.appendingPathComponent("\(breach.id)-\(letter.subject).txt").path)
+        }
+        _ = try engine.recordSubjectsInformed(breach.id, count: letters.count, by: "officer")
+        let marked = affected.marked.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.joined(separator: ", "))" }.joined(separator: "; ")
+        let line = "breach \(breach.id) at the bailiff: \(affected.subjects.count) people (" +
+            affected.byCategory.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") +
+            "), \(affected.records) field values\(marked.isEmpty ? "" : " (\(marked))"); AP notified at 15:30, due \(engine.policy.localDate(of: breach.apDeadline)); " +
+            "\(letters.count) letters in letters/"
+        try say("15:00", line)
         summary.append(line)
     }
 

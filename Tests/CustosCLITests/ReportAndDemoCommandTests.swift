@@ -48,7 +48,7 @@ struct ReportAndDemoCommandTests {
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("Summary of the simulated day"))
         for phrase in ["collections-service reads", "scoring-service", "bailiff", "Turkish lawyer", "refused", "newsletter sign-ups", "requests answered",
-                       "retention sweep", "reports written", "checkpoint #", "verified"] {
+                       "breach BR-", "letters in letters/", "retention sweep", "reports written", "checkpoint #", "verified"] {
             #expect(result.stdout.contains(phrase), "\(phrase)")
         }
         let reports = try FileManager.default.contentsOfDirectory(atPath: folder.path + "/day/reports")
