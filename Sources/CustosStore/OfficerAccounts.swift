@@ -70,14 +70,21 @@ extension Keyring {
     }
 
     /// Checks a password and, for an account with a second factor, a TOTP code (one step
-    /// either side, never a step at or before the last one accepted), all in one write
-    /// transaction, so two servers cannot both accept the same code. Five failures in a row
-    /// lock the account for fifteen minutes; a success resets the count.
+    /// either side, never a step at or before the last one accepted); the code, the lockout
+    /// and the counters in one write transaction, so two servers cannot both accept the same
+    /// code. Five failures in a row lock the account for fifteen minutes; a success resets
+    /// the count.
     package func signIn(name: String, at now: Instant, checkPassword: (String) -> Bool, code: String?) throws -> Result<OfficerAccount, SignInFailure> {
-        try pool.write { db -> Result<OfficerAccount, SignInFailure> in
+        // The Argon2id check (tens of milliseconds) runs before the write transaction, so it
+        // never holds the keyring's write lock that imports and service accounts need; the
+        // transaction then makes sure the hash it checked is still the account's.
+        let stored = try pool.read { db in
+            try String.fetchOne(db, sql: "SELECT password_hash FROM officer_accounts WHERE name = ? AND removed_at IS NULL", arguments: [name])
+        }
+        // An unknown name costs the same check: the answer's time must not tell which names exist.
+        let passwordMatches = checkPassword(stored ?? Self.decoyHash) && stored != nil
+        return try pool.write { db -> Result<OfficerAccount, SignInFailure> in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM officer_accounts WHERE name = ? AND removed_at IS NULL", arguments: [name]) else {
-                // As slow as a known account: the answer's time must not tell which names exist.
-                _ = checkPassword(Self.decoyHash)
                 return .failure(.unknownOrWrong)
             }
             if let locked = row["locked_until"] as Int64?, locked > now.millisecondsSinceEpoch {
@@ -90,7 +97,7 @@ extension Keyring {
                                arguments: [lock == nil ? failures : 0, lock, name])
                 return .failure(lock.map { .locked(until: Instant(millisecondsSinceEpoch: $0)) } ?? failure)
             }
-            guard checkPassword(row["password_hash"]) else { return try fail(.unknownOrWrong) }
+            guard passwordMatches, (row["password_hash"] as String?) == stored else { return try fail(.unknownOrWrong) }
             var acceptedStep: Int64?
             if let sealed = row["totp_sealed"] as Data? {
                 let secret = try unseal(sealed, domain: Self.totpDomain(name))

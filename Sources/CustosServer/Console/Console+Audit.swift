@@ -13,7 +13,8 @@ extension Console {
         if let form {
             var text = form["checkpoint"] ?? ""
             if form["use-file"] == "on" || text.isEmpty, let path = settings.checkpoint {
-                text = (FileManager.default.contents(atPath: path)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+                // Read on the engine's threads: no file access on an event loop.
+                text = try await call { FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) } ?? "" }
                 if text.isEmpty { compared = [pages.text("audit.fileMissing", language, ["path": path])] }
             }
             if compared == nil {

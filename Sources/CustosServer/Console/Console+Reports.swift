@@ -94,9 +94,15 @@ extension Console {
 
     func reportDownload(_ visit: Visit, kind: String, request: Request) async throws -> Response {
         let language = visit.language
-        guard case let .success(query) = reportQuery(kind, request, language),
-              let format = ReportFormat(rawValue: String(request.uri.queryParameters.get("format") ?? "html")) else {
-            return pages.message("badDate", language: language, status: .badRequest, link: ("/console/reports/activity", pages.text("nav.reports", language)))
+        let back = ("/console/reports/activity", pages.text("nav.reports", language))
+        let query: ReportQuery
+        switch reportQuery(kind, request, language) {
+        case let .success(parsed): query = parsed
+        case let .failure(problem):
+            return pages.message(problem.message, language: language, status: problem.message == "notFound" ? .notFound : .badRequest, link: back)
+        }
+        guard let format = ReportFormat(rawValue: String(request.uri.queryParameters.get("format") ?? "html")) else {
+            return pages.message("notFound", language: language, status: .notFound, link: back)
         }
         let engine = self.engine
         let data = try await call { try ReportRenderer().render(try engine.report(query.kind, period: query.period), as: format) }
