@@ -116,6 +116,9 @@ public final class PrivacyEngine: Sendable {
         do {
             // Durable before the caller sees it; concurrent callers share the fsync.
             let seq = try store.log.append(decision, at: at)
+            // A communication before the Art. 14 information: the officer's task. The decision
+            // stands logged if this write fails; its obligation still tells the caller.
+            if let task = informationTask(for: decision, seq: seq, at: at) { try? store.vault.recordInformationTask(task) }
             return GatedResult(decision: decision, logSequence: seq, values: values)
         } catch {
             return unlogged(request)
@@ -138,6 +141,7 @@ public final class PrivacyEngine: Sendable {
                     return (facts, nil)
                 }
                 let seq = try transaction.append(decision, at: at)
+                if releaseValues, let task = informationTask(for: decision, seq: seq, at: at) { try transaction.recordInformationTask(task) }
                 // A disclosure is what was released: only a share that hands values over
                 // records one (never `decide`), and only of the fields it actually released.
                 let released = decision.permittedFields.filter { values[$0] != nil }

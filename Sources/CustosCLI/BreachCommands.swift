@@ -17,6 +17,14 @@ struct BreachCommand: ParsableCommand {
                       BreachInformed.self, BreachClose.self])
 }
 
+/// `24h` or `7d` as seconds, for the --due-within of breaches and notices.
+func parseWithin(_ text: String, option: String) throws -> Int64 {
+    guard let value = Int64(text.dropLast()), value >= 0, value < 100_000, let unit = text.last, ["h", "d"].contains(unit) else {
+        throw ValidationError("--\(option) is hours or days, e.g. 24h or 3d, not '\(text)'")
+    }
+    return value * (unit == "h" ? 3600 : 86_400)
+}
+
 /// Runs a register call; a refusal is exit 2 with its reason, as request refusals are.
 private func registered<T>(_ body: () throws -> T) throws -> T {
     do {
@@ -117,13 +125,7 @@ struct BreachList: ParsableCommand {
     @Option(help: "Only open breaches not yet notified whose 72 hours end within this (e.g. 24h, 3d).") var dueWithin: String?
 
     func run() throws {
-        var seconds: Int64?
-        if let dueWithin {
-            guard let value = Int64(dueWithin.dropLast()), value >= 0, let unit = dueWithin.last, ["h", "d"].contains(unit) else {
-                throw ValidationError("--due-within is hours or days, e.g. 24h or 3d, not '\(dueWithin)'")
-            }
-            seconds = value * (unit == "h" ? 3600 : 86_400)
-        }
+        let seconds = try dueWithin.map { try parseWithin($0, option: "due-within") }
         let engine = try global.openEngine()
         let breaches = try registered { try engine.breaches(dueWithinSeconds: seconds) }
         try answer(global.output, breaches.isEmpty ? ["no breaches"] : breaches.map { lines($0)[0] }, json: ["breaches": breaches.map { json($0) }])

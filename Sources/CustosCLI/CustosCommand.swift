@@ -17,7 +17,7 @@ struct CustosCommand: ParsableCommand {
           custos --db office.db request list --overdue -o json
         """,
         version: Custos.version,
-        subcommands: [Init.self, PolicyCommand.self, Decide.self, SubjectCommand.self, EventCommand.self, ConsentCommand.self, Read.self, Share.self, RequestCommand.self, TaskCommand.self, HoldCommand.self, SubProcessorCommand.self, ObjectionCommand.self, RestrictionCommand.self, RetentionCommand.self, ReportCommand.self, Audit.self, DemoCommand.self, Keys.self, ServiceCommand.self, OfficerAccountCommand.self, BreachCommand.self, Serve.self, OutboxCommand.self]
+        subcommands: [Init.self, PolicyCommand.self, Decide.self, SubjectCommand.self, EventCommand.self, ConsentCommand.self, Read.self, Share.self, RequestCommand.self, TaskCommand.self, HoldCommand.self, SubProcessorCommand.self, ObjectionCommand.self, RestrictionCommand.self, RetentionCommand.self, ReportCommand.self, Audit.self, DemoCommand.self, Keys.self, ServiceCommand.self, OfficerAccountCommand.self, BreachCommand.self, NoticeCommand.self, Serve.self, OutboxCommand.self]
     )
 
     /// DESIGN §8 puts the global options before the subcommand (`custos --db x.db read …`);

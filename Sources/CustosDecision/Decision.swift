@@ -122,6 +122,9 @@ public enum Obligation: String, Sendable, Hashable, Codable, CaseIterable {
     case humanReview = "human-review"
     /// Tell every recipient of the erased fields (Art. 19).
     case notifyRecipients = "notify-recipients"
+    /// Give the subject the Art. 14 information, with the source of the data, no later than
+    /// this communication or disclosure (Art. 14(3)(b), (c)).
+    case informSubjectFirst = "inform-subject-first"
 
     /// The position in `allCases`.
     var index: Int {
@@ -130,6 +133,7 @@ public enum Obligation: String, Sendable, Hashable, Codable, CaseIterable {
         case .recordTransfer: 1
         case .humanReview: 2
         case .notifyRecipients: 3
+        case .informSubjectFirst: 4
         }
     }
 }

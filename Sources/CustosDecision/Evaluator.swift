@@ -125,6 +125,7 @@ struct Evaluation: ~Copyable {
         restriction()                   // 6
         if request.action == .decide { automatedDecision() }  // 7
         if request.action == .share { recipientAndTransfer() }  // 8, 9
+        informationDuty()               // Art. 14(3)(b), (c)
     }
 
     // MARK: recording reasons

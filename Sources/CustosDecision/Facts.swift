@@ -19,15 +19,19 @@ public struct Facts: Sendable, Hashable, Codable {
     /// The officer's records about sub-processor authorisations (the controller's, not the
     /// subject's): an objection within a general authorisation's window, an approval.
     public var subProcessors: [SubProcessorRecord]
+    /// The notices whose Art. 13/14 information reached the subject, or was not owed under
+    /// an Art. 14(5) exception the officer recorded.
+    public var information: [InformationGiven]
 
     @inlinable
     public init(
         subject: SubjectFacts?, consents: [ConsentRecord] = [], objections: [Objection] = [],
         restrictions: [Restriction] = [], legalHolds: [LegalHold] = [], events: [LifecycleEventFact] = [],
         erasedFields: [String] = [], fields: [FieldProvenance] = [], transfers: [TransferRecord] = [],
-        subProcessors: [SubProcessorRecord] = []
+        subProcessors: [SubProcessorRecord] = [], information: [InformationGiven] = []
     ) {
         self.subProcessors = subProcessors
+        self.information = information
         self.subject = subject
         self.consents = consents
         self.objections = objections
@@ -41,7 +45,7 @@ public struct Facts: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case subject, consents, objections, restrictions, legalHolds = "legal-holds", events
-        case erasedFields = "erased-fields", fields, transfers, subProcessors = "sub-processors"
+        case erasedFields = "erased-fields", fields, transfers, subProcessors = "sub-processors", information
     }
 
     public init(from decoder: any Decoder) throws {
@@ -56,6 +60,24 @@ public struct Facts: Sendable, Hashable, Codable {
         fields = try c.decodeIfPresent([FieldProvenance].self, forKey: .fields) ?? []
         transfers = try c.decodeIfPresent([TransferRecord].self, forKey: .transfers) ?? []
         subProcessors = try c.decodeIfPresent([SubProcessorRecord].self, forKey: .subProcessors) ?? []
+        information = try c.decodeIfPresent([InformationGiven].self, forKey: .information) ?? []
+    }
+
+    /// Every key as before `information` existed; that one only when it holds something, so
+    /// facts written before it read back the same.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(subject, forKey: .subject)
+        try c.encode(consents, forKey: .consents)
+        try c.encode(objections, forKey: .objections)
+        try c.encode(restrictions, forKey: .restrictions)
+        try c.encode(legalHolds, forKey: .legalHolds)
+        try c.encode(events, forKey: .events)
+        try c.encode(erasedFields, forKey: .erasedFields)
+        try c.encode(fields, forKey: .fields)
+        try c.encode(transfers, forKey: .transfers)
+        try c.encode(subProcessors, forKey: .subProcessors)
+        if !information.isEmpty { try c.encode(information, forKey: .information) }
     }
 }
 

@@ -94,6 +94,10 @@ public enum ReasonCode: String, Sendable, Hashable, Codable, CaseIterable {
     // The caller's mistake (project addition, docs/decisions.md): an id the policy does not
     // declare at all. It never decides; it accompanies the legal code that does.
     case unknownId = "UNKNOWN_ID"
+    /// A share or a communication before the subject was given the Art. 14 information about
+    /// data obtained from others: permitted with `inform-subject-first` (project addition,
+    /// docs/decisions.md).
+    case informationNotYetGiven = "INFORMATION_NOT_YET_GIVEN"
 
     /// Whether the code denies what it applies to.
     public var isBlocking: Bool {
@@ -101,7 +105,7 @@ public enum ReasonCode: String, Sendable, Hashable, Codable, CaseIterable {
         case .allowLegalBasis, .minimisationFieldsFiltered, .intraEEA, .transferAdequacy, .transferDPF, .transferSCC,
              .transferBCR, .transferDerogationLegalClaims, .retentionLegalHold, .restrictionExceptionLegalClaims,
              .specialCategoryLegalClaims, .objectionOverriddenLegalClaims, .processorUnderArt28, .admHumanReview, .admException, .softOptIn,
-             .suppressionAllowed, .unknownId:
+             .suppressionAllowed, .unknownId, .informationNotYetGiven:
             false
         default:
             true
@@ -188,6 +192,7 @@ public enum ReasonCode: String, Sendable, Hashable, Codable, CaseIterable {
         case .erasureFull: "Art. 17(1)"
         case .portabilityProvidedDataOnly: "Art. 20(1)"
         case .unknownId: "none: the request names an id the policy does not declare"
+        case .informationNotYetGiven: "Art. 14(3)"
         }
     }
 }

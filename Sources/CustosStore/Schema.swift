@@ -208,6 +208,22 @@ enum Schema {
             CREATE TRIGGER breach_events_no_update BEFORE UPDATE ON breach_events BEGIN SELECT RAISE(ABORT, 'breach events are append-only'); END;
             """)
         }
+        migrator.registerMigration("v14-information-duty") { db in
+            // Art. 14: when a notice's information reached a subject (or the Art. 14(5) ground
+            // on which it was not owed), and the first disclosure or communication that came
+            // before it, which moves the subject's deadline to that moment.
+            try db.execute(sql: """
+            CREATE TABLE information_given (
+                id INTEGER PRIMARY KEY, subject_id TEXT NOT NULL REFERENCES subjects(id) ON DELETE CASCADE,
+                notice TEXT NOT NULL, given_at INTEGER NOT NULL, exception TEXT, ground TEXT, channel TEXT,
+                recorded_at INTEGER NOT NULL, recorded_by TEXT NOT NULL);
+            CREATE INDEX information_given_subject ON information_given(subject_id);
+            CREATE TABLE information_tasks (
+                subject_id TEXT NOT NULL REFERENCES subjects(id) ON DELETE CASCADE, notice TEXT NOT NULL,
+                purpose TEXT NOT NULL, trigger TEXT NOT NULL, recipient TEXT, at INTEGER NOT NULL, seq INTEGER,
+                PRIMARY KEY (subject_id, notice));
+            """)
+        }
         return migrator
     }
 

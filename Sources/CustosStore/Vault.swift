@@ -294,7 +294,8 @@ package final class Vault: Sendable {
               EXISTS (SELECT 1 FROM legal_holds WHERE subject_id = s.id) AS has_holds,
               EXISTS (SELECT 1 FROM erased_fields WHERE subject_id = s.id) AS has_erasures,
               EXISTS (SELECT 1 FROM consent_state WHERE subject_id = s.id) AS has_consents,
-              EXISTS (SELECT 1 FROM disclosures WHERE subject_id = s.id AND mechanism = 'art-49-1-e') AS has_transfers
+              EXISTS (SELECT 1 FROM disclosures WHERE subject_id = s.id AND mechanism = 'art-49-1-e') AS has_transfers,
+              EXISTS (SELECT 1 FROM information_given WHERE subject_id = s.id) AS has_information
             FROM subjects s WHERE id = ?
             """), arguments: [subject]) else { return nil }
         // The statements every decision runs read columns by position: a lookup by name folds
@@ -305,7 +306,7 @@ package final class Vault: Sendable {
         facts.events = try Row.fetchAll(db.cachedStatement(sql: "SELECT event, effective_date FROM lifecycle_events WHERE subject_id = ? ORDER BY id"), arguments: [subject]).compactMap { row in
             LocalDate(parsing: row[1]).map { LifecycleEventFact(event: row[0], date: $0) }
         }
-        let flags = (5...10).map { (row[$0] as Bool?) ?? true }
+        let flags = (5...11).map { (row[$0] as Bool?) ?? true }
         let has = { (column: String) -> Bool in
             switch column {
             case "has_objections": flags[0]
@@ -313,7 +314,8 @@ package final class Vault: Sendable {
             case "has_holds": flags[2]
             case "has_erasures": flags[3]
             case "has_consents": flags[4]
-            default: flags[5]
+            case "has_transfers": flags[5]
+            default: flags[6]
             }
         }
         if has("has_objections") { facts.objections = try Row.fetchAll(db.cachedStatement(sql: "SELECT purpose, kind, effective_at, assessment, assessment_reference FROM objections WHERE subject_id = ? ORDER BY id"), arguments: [subject]).map(Self.objection) }
@@ -333,6 +335,9 @@ package final class Vault: Sendable {
         } }
         if has("has_transfers") { facts.transfers = try Row.fetchAll(db.cachedStatement(sql: "SELECT recipient, destination, procedure, at FROM disclosures WHERE subject_id = ? AND mechanism = 'art-49-1-e' ORDER BY id"), arguments: [subject]).map { row in
             TransferRecord(recipient: row["recipient"], destination: row["destination"], procedure: row["procedure"], at: Instant(millisecondsSinceEpoch: row["at"]))
+        } }
+        if has("has_information") { facts.information = try Row.fetchAll(db.cachedStatement(sql: "SELECT notice, given_at, exception FROM information_given WHERE subject_id = ? ORDER BY id"), arguments: [subject]).map { row in
+            InformationGiven(notice: row[0], at: Instant(millisecondsSinceEpoch: row[1]), exception: (row[2] as String?).flatMap(InformationException.init(rawValue:)))
         } }
         return facts
     }

@@ -47,7 +47,7 @@ struct BatchLineReaderTests {
         var random = SplitMix64(seed: 0xBA7C4)
         let insertions = [",\"unknown\":1", "null", "\"", "\\u0041", "1.5", "true", " ", "[", "]", "{", "}", ",", ":", "\\n", "\"at\":\"2025-01-01T00:00:00Z\","]
         var fast = 0, slow = 0
-        for _ in 0..<3_000 {
+        for _ in 0..<6_000 {
             var bytes = [UInt8](lines[Int.random(in: 0..<lines.count, using: &random)])
             for _ in 0..<Int.random(in: 1...3, using: &random) {
                 let position = Int.random(in: 0...bytes.count, using: &random)

@@ -110,6 +110,7 @@ enum BatchLineReader {
         static let provenance = Interner(WireShape.provenanceKeys)
         static let transfer = Interner(WireShape.transferKeys)
         static let subProcessor = Interner(WireShape.subProcessorKeys)
+        static let information = Interner(WireShape.informationKeys)
     }
 
     /// The values of the enumerations a line may hold, matched as bytes: no string is made
@@ -124,6 +125,7 @@ enum BatchLineReader {
         static let objectionKind = ValueTable(ObjectionKind.allCases)
         static let objectionAssessment = ValueTable([ObjectionAssessment.pending, .upheld, .overridden])
         static let authorisationState = ValueTable(AuthorisationState.allCases)
+        static let informationException = ValueTable(InformationException.allCases)
     }
 
     /// The raw values of an enumeration, looked up by their bytes, with their cases.
@@ -214,7 +216,7 @@ enum BatchLineReader {
         mutating func facts(into facts: inout Facts) -> Bool {
             var subject: SubjectFacts?, consents: [ConsentRecord]?, objections: [Objection]?, restrictions: [Restriction]?
             var holds: [LegalHold]?, events: [LifecycleEventFact]?, erased: [String]?, fields: [FieldProvenance]?, transfers: [TransferRecord]?
-            var subProcessors: [SubProcessorRecord]?
+            var subProcessors: [SubProcessorRecord]?, information: [InformationGiven]?
             let read = object(keys: Keys.facts) { reader, key in
                 switch key {
                 case 0: return reader.optional(&subject) { $0.subjectFacts() }
@@ -226,7 +228,8 @@ enum BatchLineReader {
                 case 6: return reader.optional(&erased) { $0.strings() }
                 case 7: return reader.optional(&fields) { $0.list { $0.provenance() } }
                 case 8: return reader.optional(&transfers) { $0.list { $0.transfer() } }
-                default: return reader.optional(&subProcessors) { $0.list { $0.subProcessorRecord() } }
+                case 9: return reader.optional(&subProcessors) { $0.list { $0.subProcessorRecord() } }
+                default: return reader.optional(&information) { $0.list { $0.informationGiven() } }
                 }
             }
             guard read else { return false }
@@ -240,6 +243,7 @@ enum BatchLineReader {
             facts.fields = fields.take() ?? []
             facts.transfers = transfers.take() ?? []
             facts.subProcessors = subProcessors.take() ?? []
+            facts.information = information.take() ?? []
             return true
         }
 
@@ -412,6 +416,19 @@ enum BatchLineReader {
             }
             guard read, let recipient, let state, let at else { return nil }
             return SubProcessorRecord(recipient: recipient, state: state, at: at)
+        }
+
+        mutating func informationGiven() -> InformationGiven? {
+            var notice: String?, at: Instant?, exception: InformationException?
+            let read = object(keys: Keys.information) { reader, key in
+                switch key {
+                case 0: notice = reader.string(); return notice != nil
+                case 1: at = reader.instant(); return at != nil
+                default: return reader.optional(&exception) { $0.value(Values.informationException) }
+                }
+            }
+            guard read, let notice, let at else { return nil }
+            return InformationGiven(notice: notice, at: at, exception: exception)
         }
 
         // MARK: structure

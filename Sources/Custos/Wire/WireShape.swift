@@ -14,7 +14,7 @@ package indirect enum WireShape: Sendable {
     static let lineKeys = ["request", "facts", "at"]
     static let requestKeys = ["actor", "action", "subject", "purpose", "fields", "recipient", "destination", "procedure", "bulk", "foreign-order", "review", "effect", "at", "recipient-name"]
     static let reviewKeys = ["reviewer", "can-override", "at"]
-    static let factsKeys = ["subject", "consents", "objections", "restrictions", "legal-holds", "events", "erased-fields", "fields", "transfers", "sub-processors"]
+    static let factsKeys = ["subject", "consents", "objections", "restrictions", "legal-holds", "events", "erased-fields", "fields", "transfers", "sub-processors", "information"]
     static let subjectKeys = ["id", "category", "kind", "consumer", "birth-date", "contract-party", "categories"]
     static let consentRecordKeys = ["purpose", "notice", "events"]
     static let consentEventKeys = ["state", "at", "method", "channel", "by", "pre-ticked", "conditional-on-service", "parental-authorisation", "evidence", "age-at-consent"]
@@ -26,6 +26,7 @@ package indirect enum WireShape: Sendable {
     static let provenanceKeys = ["field", "collected", "collected-for", "source", "kept-for"]
     static let transferKeys = ["recipient", "destination", "procedure", "at"]
     static let subProcessorKeys = ["recipient", "state", "at"]
+    static let informationKeys = ["notice", "at", "exception"]
 
     /// Scalars for every key but the ones given a shape.
     private static func object(_ keys: [String], _ nested: [String: WireShape] = [:]) -> WireShape {
@@ -45,6 +46,7 @@ package indirect enum WireShape: Sendable {
         "fields": .list(object(provenanceKeys, ["collected-for": .scalars, "kept-for": .scalars])),
         "transfers": .list(object(transferKeys)),
         "sub-processors": .list(object(subProcessorKeys)),
+        "information": .list(object(informationKeys)),
     ])
 
     static let batchLine = object(lineKeys, ["request": request, "facts": facts])

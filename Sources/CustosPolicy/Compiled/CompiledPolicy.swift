@@ -57,7 +57,8 @@ public final class CompiledPolicy: Sendable {
                 retention: purpose.retention.flatMap { rules.id($0.id) }.map { CompiledRetention(policy.retentionRules[$0]) },
                 legalClaims: purpose.legalClaims,
                 statutoryRetention: purpose.statutoryRetention,
-                hasLIA: purpose.lia != nil)
+                hasLIA: purpose.lia != nil,
+                indirectFields: Self.indirectFields(of: purpose, in: policy))
         }
         compiledRecipients = policy.recipients.map { recipient in
             CompiledRecipient(
@@ -71,6 +72,16 @@ public final class CompiledPolicy: Sendable {
     }
 
     public func purpose(_ id: Int) -> Purpose { policy.purposes[id] }
+
+    /// Per provenance value the vault records, the fields a purpose obtains that way.
+    static func indirectFields(of purpose: Purpose, in policy: Policy) -> [String: Set<String>] {
+        var byProvenance: [String: Set<String>] = [:]
+        for collection in purpose.obtainedFrom {
+            guard let source = policy.dataSource(collection.source.id) else { continue }
+            for provenance in source.recordedAs { byProvenance[provenance, default: []].formUnion(collection.fields.map(\.id)) }
+        }
+        return byProvenance
+    }
 
     /// Whether a country (ISO 3166 alpha-2) is in the EEA, per the policy's reference data.
     public func isEEA(_ country: String) -> Bool { eeaCountries.id(country) != nil }
@@ -119,10 +130,23 @@ public final class CompiledPurpose: Sendable {
     public let usesConsent: Bool
     /// Some subject category's basis is a legal obligation.
     public let usesLegalObligation: Bool
+    /// Per provenance value recorded in the vault, the fields this purpose obtains from that
+    /// source and not from the subject (Art. 14); empty for most purposes.
+    public let indirectFields: [String: Set<String>]
+    /// A use of the purpose is a communication with the subject (Art. 14(3)(b)).
+    public let isCommunication: Bool
+
+    /// Whether a stored value of `field` with this provenance came to the purpose from
+    /// someone other than the subject.
+    public func obtainedIndirectly(_ field: String, provenance: String?) -> Bool {
+        guard let provenance, let fields = indirectFields[provenance] else { return false }
+        return fields.contains(field)
+    }
 
     init(purpose: Purpose, subjects: IdSet, fields: IdSet, actors: IdSet?, recipients: IdSet, basisBySubject: [LegalBasis?],
          article9Fields: IdSet, authorisedFields: IdSet, compatibleWith: IdSet, consentNotice: CompiledNotice?,
-         retention: CompiledRetention?, legalClaims: Bool, statutoryRetention: Bool, hasLIA: Bool) {
+         retention: CompiledRetention?, legalClaims: Bool, statutoryRetention: Bool, hasLIA: Bool,
+         indirectFields: [String: Set<String>]) {
         self.purpose = purpose
         self.subjects = subjects
         self.fields = fields
@@ -140,6 +164,8 @@ public final class CompiledPurpose: Sendable {
         self.hasLIA = hasLIA
         usesConsent = purpose.allBases.contains(.consent)
         usesLegalObligation = purpose.allBases.contains(.legalObligation)
+        self.indirectFields = indirectFields
+        isCommunication = purpose.isCommunication
     }
 }
 

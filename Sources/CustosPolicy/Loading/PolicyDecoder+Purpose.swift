@@ -5,7 +5,7 @@ extension PolicyDecoder {
         "title", "description", "dpv", "subjects", "fields", "basis", "lia", "law", "notice",
         "consent-validity", "profiling", "dpia", "direct-marketing", "compatible-with", "actors",
         "retention", "recipients", "art9", "authorised-by", "legal-claims", "statutory-retention",
-        "may-involve-minors", "cookies", "starts-with", "titles",
+        "may-involve-minors", "cookies", "starts-with", "titles", "obtained-from", "communicates-with-subject",
     ]
 
     func purpose(_ id: Ref, _ node: Node) -> Purpose? {
@@ -37,8 +37,12 @@ extension PolicyDecoder {
         let authorisations: [FieldAuthorisation] = fieldMap(o.node("authorised-by"), what: "'authorised-by' of \(what)") { field, value in
             reader.string(value, what: "the authorising law for '\(field)'").map { FieldAuthorisation(field: field, law: $0) }
         }
+        let obtainedFrom: [IndirectCollection] = (o.node("obtained-from").flatMap { reader.entries($0, what: "'obtained-from' of \(what)") } ?? []).compactMap { item in
+            reader.refs(item.value, what: "the fields obtained from '\(item.key)' in \(what)")
+                .map { IndirectCollection(source: Ref(item.key, at: reader.location(item.keyNode)), fields: $0) }
+        }
         guard let title, let basis else { return nil }
-        return Purpose(
+        var purpose = Purpose(
             id: id, title: title, titles: titles(o.node("titles"), what: what), description: o.string("description"), dpv: o.strings("dpv"),
             subjects: subjects, fields: fields, basis: basis, lia: o.string("lia"), law: o.strings("law"),
             notice: o.ref("notice"), consentValidity: o.duration("consent-validity"), profiling: profiling,
@@ -48,6 +52,9 @@ extension PolicyDecoder {
             authorisations: authorisations, legalClaims: o.bool("legal-claims"),
             statutoryRetention: o.bool("statutory-retention"), mayInvolveMinors: o.bool("may-involve-minors"),
             cookies: o.enumeration("cookies"), startsWith: o.ref("starts-with"))
+        purpose.obtainedFrom = obtainedFrom
+        purpose.communicatesWithSubject = o.bool("communicates-with-subject")
+        return purpose
     }
 
     /// `basis: legitimate-interest`, or `basis: {client: contract, employee: legitimate-interest}`.

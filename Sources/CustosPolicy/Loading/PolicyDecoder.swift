@@ -5,7 +5,7 @@ internal import Yams
 struct PolicyDecoder {
     static let topLevelKeys = [
         "controller", "actors", "lifecycle-events", "subject-categories", "fields", "purposes",
-        "notices", "recipients", "retention", "decision-log", "consent-proof", "reference-data",
+        "notices", "recipients", "retention", "data-sources", "decision-log", "consent-proof", "reference-data",
     ]
 
     static let fieldKeys = [
@@ -51,6 +51,7 @@ struct PolicyDecoder {
         policy.notices += section(top, "notices", kind: "notice", seen: &seen, unreadable: &policy.unreadableIds, decode: notice)
         policy.recipients += section(top, "recipients", kind: "recipient", seen: &seen, unreadable: &policy.unreadableIds, decode: recipient)
         policy.retentionRules += section(top, "retention", kind: "retention rule", seen: &seen, unreadable: &policy.unreadableIds, decode: retentionRule)
+        policy.dataSources += section(top, "data-sources", kind: "data source", seen: &seen, unreadable: &policy.unreadableIds, decode: dataSource)
         for key in ["decision-log", "consent-proof"] {
             guard let node = top.node(key) else { continue }
             if let first = seen[key] {
@@ -110,6 +111,15 @@ struct PolicyDecoder {
             name: name, address: address, contact: contact, dpo: dpo, country: country, timezone: timezone,
             holidayCalendar: o.string("holiday-calendar") ?? country, measures: measures,
             registrations: o.strings("registrations"), location: o.location)
+    }
+
+    private func dataSource(_ id: Ref, _ node: Node) -> DataSource? {
+        let what = "data source '\(id)'"
+        guard let o = reader.object(node, what: what, keys: ["title", "titles", "recorded-as", "public"]) else { return nil }
+        guard let title = o.requiredString("title") else { return nil }
+        let recordedAs = o.strings("recorded-as")
+        return DataSource(id: id, title: title, titles: titles(o.node("titles"), what: what),
+                          recordedAs: recordedAs.isEmpty ? [id.id] : recordedAs, publiclyAccessible: o.bool("public"))
     }
 
     private func actor(_ id: Ref, _ node: Node) -> Actor? {

@@ -13,6 +13,8 @@ public struct Policy: Sendable, Encodable {
     public var notices: [Notice] = []
     public var recipients: [Recipient] = []
     public var retentionRules: [RetentionRule] = []
+    /// Where data not obtained from the subject comes from (Art. 14).
+    public var dataSources: [DataSource] = []
     /// How long decision-log entries are kept; absent = kept for ever.
     public var decisionLog: DecisionLogRetention?
     /// How long the minimal proof of an erased subject's consents is kept; absent = as long
@@ -25,7 +27,7 @@ public struct Policy: Sendable, Encodable {
     var unreadableIds: Set<String> = []
 
     private enum CodingKeys: String, CodingKey {
-        case name, controller, actors, lifecycleEvents, subjectCategories, fields, purposes, notices, recipients, retentionRules, decisionLog, consentProof, referenceData
+        case name, controller, actors, lifecycleEvents, subjectCategories, fields, purposes, notices, recipients, retentionRules, dataSources, decisionLog, consentProof, referenceData
     }
 
     public init(name: String, referenceData: ReferenceData) {
@@ -37,6 +39,7 @@ public struct Policy: Sendable, Encodable {
     public func field(_ id: String) -> FieldDefinition? { fields.first { $0.id.id == id } }
     public func recipient(_ id: String) -> Recipient? { recipients.first { $0.id.id == id } }
     public func notice(_ id: String) -> Notice? { notices.first { $0.id.id == id } }
+    public func dataSource(_ id: String) -> DataSource? { dataSources.first { $0.id.id == id } }
     public func retentionRule(_ id: String) -> RetentionRule? { retentionRules.first { $0.id.id == id } }
 }
 

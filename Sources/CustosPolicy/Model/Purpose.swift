@@ -43,6 +43,15 @@ public struct Purpose: Sendable, Encodable {
     /// from `file-opened`). Only a purpose that has begun, or for which a value was collected,
     /// can keep data against an erasure request.
     public var startsWith: Ref?
+    /// The fields this purpose obtains from others than the subject, by source: their
+    /// holder must be told within Art. 14(3)'s deadlines.
+    public var obtainedFrom: [IndirectCollection] = []
+    /// Using the purpose means contacting the subject (a letter, a call): its first use is
+    /// the "first communication" of Art. 14(3)(b). Direct marketing always is.
+    public var communicatesWithSubject: Bool = false
+
+    /// The first communication of Art. 14(3)(b) happens through this purpose.
+    public var isCommunication: Bool { communicatesWithSubject || directMarketing != nil }
 
     /// The basis that applies to a subject category, if the purpose covers it.
     public func basis(for category: String) -> LegalBasis? {

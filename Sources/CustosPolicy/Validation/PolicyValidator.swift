@@ -18,7 +18,7 @@ struct PolicyValidator {
     }
 
     struct KnownIds {
-        let subjects, fields, notices, retentionRules, lifecycleEvents, recipients, actors, purposes: Set<String>
+        let subjects, fields, notices, retentionRules, lifecycleEvents, recipients, actors, purposes, dataSources: Set<String>
         let recipientsById: [String: Recipient]
 
         init(_ policy: Policy) {
@@ -31,6 +31,7 @@ struct PolicyValidator {
             recipients = ids(policy.recipients, \.id)
             actors = ids(policy.actors, \.id)
             purposes = ids(policy.purposes, \.id)
+            dataSources = ids(policy.dataSources, \.id)
             recipientsById = Dictionary(policy.recipients.map { ($0.id.id, $0) }, uniquingKeysWith: { first, _ in first })
         }
     }
@@ -53,6 +54,28 @@ struct PolicyValidator {
             resolve([rule.from], in: known.lifecycleEvents, kind: "lifecycle event")
         }
         warnAboutUnused()
+    }
+
+    // MARK: Art. 14 sources
+
+    /// Data obtained from others is told to the subject through the purpose's notice, and
+    /// only fields the purpose processes can be obtained for it.
+    private func validateIndirectCollection(of purpose: Purpose) {
+        guard !purpose.obtainedFrom.isEmpty else { return }
+        resolve(purpose.obtainedFrom.map(\.source), in: known.dataSources, kind: "data source")
+        let processed = Set(purpose.fields.map(\.id))
+        for collection in purpose.obtainedFrom {
+            for field in collection.fields where !processed.contains(field.id) {
+                if known.fields.contains(field.id) {
+                    sink.error(.invalidValue, "field '\(field.id)' is obtained from '\(collection.source.id)' for purpose '\(purpose.id)', which does not list it in 'fields'", at: field.location)
+                } else {
+                    resolve([field], in: known.fields, kind: "field")
+                }
+            }
+        }
+        if purpose.notice == nil {
+            sink.error(.invalidValue, "purpose '\(purpose.id)' obtains data from others but names no 'notice' to inform the subject with (Art. 14)", at: purpose.id.location)
+        }
     }
 
     // MARK: references
@@ -78,6 +101,7 @@ struct PolicyValidator {
         if let retention = purpose.retention { resolve([retention], in: known.retentionRules, kind: "retention rule") }
         if let start = purpose.startsWith { resolve([start], in: known.lifecycleEvents, kind: "lifecycle event") }
         resolve(purpose.recipients, in: known.recipients, kind: "recipient")
+        validateIndirectCollection(of: purpose)
         if let actors = purpose.actors {
             resolve(actors, in: known.actors, kind: "actor")
         } else {

@@ -1,0 +1,129 @@
+import Foundation
+package import CustosDecision
+package import CustosPolicy
+package import CustosStore
+
+/// A refusal of an Art. 14 record, before anything is stored.
+package struct InformationRefusal: Error, Sendable, CustomStringConvertible {
+    package var description: String
+}
+
+/// The Art. 14 information duty (gdpr.md §13): which subjects hold data that came from
+/// others, by which notice they must be told, by when, and whether they were.
+///
+/// ```swift
+/// for duty in try engine.informationDuties() where !duty.isSettled && duty.deadline.due < soon {
+///     print(duty.subject, duty.notice, duty.deadline.due, duty.deadline.trigger.article)
+/// }
+/// try engine.recordInformationGiven(subject: "D-100001", notice: "N-PRIVACY", at: sent, channel: "post", by: "officer")
+/// ```
+extension PrivacyEngine {
+    /// One subject's duty under one notice.
+    package struct InformationDuty: Sendable {
+        package var subject: String
+        /// The category the duty arises under (the first that a purpose with the notice covers).
+        package var category: String
+        package var notice: String
+        /// The purposes that obtained data from others, in policy order.
+        package var purposes: [String]
+        /// The data sources, by id, and the fields held from them.
+        package var sources: [String]
+        package var fields: [String]
+        package var obtainedAt: Instant
+        /// The first disclosure or communication before the information, if any.
+        package var task: InformationTask?
+        package var deadline: InformationDeadline
+        /// The information given, or the Art. 14(5) exception recorded; nil while owed.
+        package var record: InformationRecord?
+
+        package var isSettled: Bool { record != nil }
+        /// Owed and past its deadline at `now`.
+        package func isOverdue(at now: Instant) -> Bool { record == nil && deadline.due <= now }
+        /// The information came after its deadline.
+        package var wasLate: Bool { record.map { $0.exception == nil && $0.at > deadline.due } ?? false }
+    }
+
+    /// Every subject's duty, owed or settled, by deadline. Computed from the provenance the
+    /// vault records per value, the policy's `obtained-from` and the tasks of early uses.
+    package func informationDuties() throws -> [InformationDuty] {
+        let sourcesByProvenance: [String: String] = policy.policy.dataSources.reduce(into: [:]) { map, source in
+            for value in source.recordedAs { map[value] = source.id.id }
+        }
+        let holdings = try store.vault.indirectHoldings(provenances: Array(sourcesByProvenance.keys).sorted())
+        let records = try store.vault.informationRecords()
+        let tasks = try store.vault.informationTasks()
+        var byKey: [String: InformationDuty] = [:]
+        var order: [String] = []
+        for holding in holdings {
+            for (index, purpose) in policy.compiledPurposes.enumerated() {
+                let definition = policy.policy.purposes[index]
+                guard purpose.obtainedIndirectly(holding.field, provenance: holding.source), let notice = definition.notice?.id,
+                      let category = definition.coveredCategory(of: holding.categories) else { continue }
+                let key = holding.subject + "\u{0}" + notice
+                if var duty = byKey[key] {
+                    if !duty.purposes.contains(definition.id.id) { duty.purposes.append(definition.id.id) }
+                    if let source = sourcesByProvenance[holding.source], !duty.sources.contains(source) { duty.sources.append(source) }
+                    if !duty.fields.contains(holding.field) { duty.fields.append(holding.field) }
+                    duty.obtainedAt = min(duty.obtainedAt, holding.collectedAt)
+                    byKey[key] = duty
+                } else {
+                    order.append(key)
+                    byKey[key] = InformationDuty(
+                        subject: holding.subject, category: category, notice: notice, purposes: [definition.id.id],
+                        sources: sourcesByProvenance[holding.source].map { [$0] } ?? [], fields: [holding.field], obtainedAt: holding.collectedAt,
+                        task: nil, deadline: InformationDeadline(obtainedAt: holding.collectedAt, firstCommunication: nil, firstDisclosure: nil, policy: policy),
+                        record: nil)
+                }
+            }
+        }
+        let tasksByKey = Dictionary(tasks.map { ($0.subject + "\u{0}" + $0.notice, $0) }, uniquingKeysWith: { first, _ in first })
+        // The first record settles the duty; later ones are kept but do not move it.
+        let recordsByKey = Dictionary(records.map { ($0.subject + "\u{0}" + $0.notice, $0) }, uniquingKeysWith: { first, _ in first })
+        return order.compactMap { key -> InformationDuty? in
+            guard var duty = byKey[key] else { return nil }
+            duty.task = tasksByKey[key]
+            duty.record = recordsByKey[key]
+            duty.deadline = InformationDeadline(obtainedAt: duty.obtainedAt,
+                                                firstCommunication: duty.task.flatMap { $0.trigger == .communication ? $0.at : nil },
+                                                firstDisclosure: duty.task.flatMap { $0.trigger == .disclosure ? $0.at : nil }, policy: policy)
+            return duty
+        }.sorted { ($0.deadline.due, $0.subject) < ($1.deadline.due, $1.subject) }
+    }
+
+    /// Records that the information of `notice` reached the subject at `at` (a letter's
+    /// posting, an e-mail's sending), by `channel`.
+    package func recordInformationGiven(subject: String, notice: String, at: Instant, channel: String?, by actor: String) throws {
+        try checkInformationRecord(subject: subject, notice: notice, at: at)
+        try store.vault.recordInformation(InformationRecord(subject: subject, notice: notice, at: at, exception: nil, ground: nil, channel: channel,
+                                                            recordedAt: clock(), recordedBy: actor))
+    }
+
+    /// Records the officer's decision that the information is not owed on an Art. 14(5)
+    /// ground, with the reasons (which must hold no personal data).
+    package func recordInformationException(subject: String, notice: String, exception: InformationException, ground: String, by actor: String) throws {
+        let now = clock()
+        try checkInformationRecord(subject: subject, notice: notice, at: now)
+        guard !ground.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw InformationRefusal(description: "say why \(exception.article) applies (the officer's assessment is the record)")
+        }
+        try store.vault.recordInformation(InformationRecord(subject: subject, notice: notice, at: now, exception: exception, ground: ground, channel: nil,
+                                                            recordedAt: now, recordedBy: actor))
+    }
+
+    private func checkInformationRecord(subject: String, notice: String, at: Instant) throws {
+        guard policy.policy.notice(notice) != nil else {
+            throw InformationRefusal(description: "'\(notice)' is not a notice in the policy (\(policy.policy.notices.map(\.id.id).joined(separator: ", ")))")
+        }
+        guard at <= clock() else { throw InformationRefusal(description: "the information cannot have been given later than now") }
+        guard try store.vault.facts(of: subject) != nil else { throw InformationRefusal(description: "no subject \(subject) in the vault") }
+    }
+
+    /// The task a permitted decision with `inform-subject-first` leaves: the first disclosure
+    /// or communication before the information.
+    func informationTask(for decision: Decision, seq: Int64, at: Instant) -> InformationTask? {
+        guard decision.obligations.contains(.informSubjectFirst), let notice = policy.policy.purpose(decision.purpose)?.notice?.id else { return nil }
+        return InformationTask(subject: decision.subject, notice: notice, purpose: decision.purpose,
+                               trigger: decision.action == .share ? .disclosure : .communication,
+                               recipient: decision.recipient, at: at, logSequence: seq)
+    }
+}
