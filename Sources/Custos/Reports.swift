@@ -4,7 +4,7 @@ public import CustosPolicy
 
 /// The reports auditors and the officer ask for (DESIGN §7–8).
 public enum ReportKind: String, Sendable, CaseIterable {
-    case ropa, activity, transfers, requests, consent
+    case ropa, activity, transfers, requests, consent, breaches
 }
 
 /// A report that cannot be made as asked.
@@ -63,9 +63,20 @@ extension PrivacyEngine {
                 if let done = task.doneAt, done > at { asThen.doneAt = nil }
                 return asThen
             }
-            return RequestsReport.build(context, requests: try store.vault.requests().filter { $0.receivedAt <= at }, tasks: tasks)
+            let information = try informationDuties().map { duty in
+                RequestsReport.InformationDuty(subject: duty.subject, category: duty.category, notice: duty.notice, sources: duty.sources,
+                                               due: duty.deadline.due, article: duty.deadline.trigger.article, settledAt: duty.record?.at,
+                                               exception: duty.record?.exception?.rawValue)
+            }
+            return RequestsReport.build(context, requests: try store.vault.requests().filter { $0.receivedAt <= at }, tasks: tasks, information: information)
         case .consent:
             return ConsentReport.build(context, events: try store.consentHistory(), refusals: try store.consentRefusals())
+        case .breaches:
+            let entries = try breaches(dueWithinSeconds: nil).map { breach in
+                let affected = try affectedSubjects(breach)
+                return BreachesReport.Entry(breach: breach, affectedSubjects: affected.subjects.count, unintelligible: affected.unintelligible)
+            }
+            return BreachesReport.build(context, entries: entries)
         }
     }
 }

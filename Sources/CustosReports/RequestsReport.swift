@@ -1,12 +1,60 @@
 public import CustosStore
-import CustosPolicy
+package import CustosPolicy
 
 /// The request book against its deadlines (gdpr.md §5): open, overdue and due soon; completed
 /// per type; the share answered on time; the median handling time; Art. 19 tasks outstanding.
 public enum RequestsReport {
     public static let dueSoonDays = 7
 
+    /// One subject's Art. 14 duty, as the engine computed it (gdpr.md §13).
+    package struct InformationDuty: Sendable {
+        package var subject: String
+        package var category: String
+        package var notice: String
+        package var sources: [String]
+        package var due: Instant
+        package var article: String
+        /// When the information was given (or the exception recorded), nil while owed.
+        package var settledAt: Instant?
+        package var exception: String?
+
+        package init(subject: String, category: String, notice: String, sources: [String], due: Instant, article: String, settledAt: Instant?, exception: String?) {
+            self.subject = subject
+            self.category = category
+            self.notice = notice
+            self.sources = sources
+            self.due = due
+            self.article = article
+            self.settledAt = settledAt
+            self.exception = exception
+        }
+    }
+
+    /// The information-duty section: counts as things stood at the report's moment, and the
+    /// subjects still owed, overdue first.
+    static func informationSection(_ context: ReportContext, _ duties: [InformationDuty]) -> ReportSection {
+        let at = context.generatedAt
+        let owed = duties.filter { duty in duty.settledAt.map { $0 > at } ?? true }
+        let overdue = owed.filter { $0.due <= at }
+        let settled = duties.filter { duty in duty.settledAt.map { $0 <= at } ?? false }
+        let late = settled.filter { $0.exception == nil && $0.settledAt! > $0.due }
+        return ReportSection(id: "information", title: "Art. 14 information", notes: [
+            "Subjects whose data came from others: \(duties.count); informed \(settled.filter { $0.exception == nil }.count) (\(late.count) late), " +
+                "exempt under Art. 14(5) \(settled.filter { $0.exception != nil }.count); still owed \(owed.count), of which \(overdue.count) overdue.",
+            "The deadline is the earliest of one month after obtaining the data, the first communication and the first disclosure (Art. 14(3)).",
+        ], tables: [
+            ReportTable(id: "information-owed", caption: "Still to inform", columns: ["Subject", "Category", "Notice", "Source", "Due", "By", "Overdue"],
+                        rows: owed.sorted { ($0.due, $0.subject) < ($1.due, $1.subject) }.map {
+                            [$0.subject, $0.category, $0.notice, $0.sources.joined(separator: ", "), $0.due.description, $0.article, $0.due <= at ? "yes" : "no"]
+                        }),
+        ])
+    }
+
     public static func build(_ context: ReportContext, requests: [RightsRequest], tasks: [RecipientTask]) -> ReportDocument {
+        build(context, requests: requests, tasks: tasks, information: [])
+    }
+
+    package static func build(_ context: ReportContext, requests: [RightsRequest], tasks: [RecipientTask], information: [InformationDuty]) -> ReportDocument {
         let policy = context.policy
         let today = policy.localDate(of: context.generatedAt)
         // As things stood at the report's moment: a request closed later was still open then.
@@ -57,6 +105,7 @@ public enum RequestsReport {
                                  task.createdAt.description]
                             }),
             ]),
+            informationSection(context, information),
         ]
         return context.document("requests", "Data-subject requests", sections)
     }

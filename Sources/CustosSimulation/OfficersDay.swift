@@ -181,12 +181,55 @@ struct Day {
                 withdrawals += 1
             }
         }
+        let informed = try informationSent()
+        let synced = try crmSync()
         detail?("\n")
         let counts = Dictionary(grouping: population, by: \.subject.category).mapValues(\.count)
         let line = "history: \(population.count) synthetic subjects (" + counts.keys.sorted().map { "\(counts[$0]!) \($0)" }.joined(separator: ", ") +
-            "), \(events) lifecycle events, \(consents) newsletter consents, \(withdrawals) withdrawn"
+            "), \(events) lifecycle events, \(consents) newsletter consents, \(withdrawals) withdrawn, " +
+            "\(informed) first letters with the privacy statement (Art. 14), \(synced) files synced to the CRM over the week"
         try say("before", line)
         summary.append(line)
+    }
+
+    /// The demand letter carries the privacy statement (Art. 14) two days after a file opens,
+    /// and a prospect's first letter a week after the register was read; files and prospects
+    /// of the last three weeks have not had theirs yet, so `custos notice list` has work.
+    mutating func informationSent() throws -> Int {
+        let recent = today.adding(days: -21)
+        var given: [(subject: String, at: Instant)] = []
+        for subject in population {
+            let sent: LocalDate?
+            switch subject.subject.category {
+            case "debtor": sent = subject.events.first { $0.0 == "file-opened" }.map { $0.1.adding(days: 2) }
+            case "prospect" where subject.subject.values.keys.contains("postal_address"): sent = subject.collected.adding(days: 7)
+            default: sent = nil
+            }
+            guard let sent, sent < recent else { continue }
+            given.append((subject.subject.id, Instant(millisecondsSinceEpoch: engine.policy.startOfDay(sent).millisecondsSinceEpoch + 10 * 3_600_000)))
+        }
+        clock.set(today.adding(days: -1), "18:00")
+        try engine.recordInformationGiven(given, notice: "N-PRIVACY", channel: "post", by: "back-office")
+        return given.count
+    }
+
+    /// Every evening of the week before the day, the files worked that day go to the CRM
+    /// (a processor): what a breach there would touch.
+    mutating func crmSync() throws -> Int {
+        let debtors = subjects("debtor", where: Self.isOpenFile), clients = subjects("client")
+        var synced = 0
+        for daysBefore in (1...7).reversed() {
+            clock.set(today.adding(days: -daysBefore), "22:00")
+            for (index, subject) in debtors.enumerated() where index % 7 == daysBefore - 1 {
+                synced += engine.share(subject: subject.subject.id, fields: ["person_name", "email", "postal_address", "claim_details", "payment_history"],
+                                       purpose: "P-DEBT-COLLECT", recipient: "R-CRM", actor: "collections-service").decision.outcome == .deny ? 0 : 1
+            }
+            for (index, subject) in clients.enumerated() where index % 7 == daysBefore - 1 {
+                synced += engine.share(subject: subject.subject.id, fields: ["person_name", "company_name", "email"],
+                                       purpose: "P-CLIENT-COMM", recipient: "R-CRM", actor: "client-service").decision.outcome == .deny ? 0 : 1
+            }
+        }
+        return synced
     }
 
     func subjects(_ category: String, where condition: (SyntheticSubject) -> Bool = { _ in true }) -> [SyntheticSubject] {

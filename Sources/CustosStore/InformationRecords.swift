@@ -64,16 +64,19 @@ package struct IndirectHolding: Sendable {
 }
 
 extension Vault {
-    package func recordInformation(_ record: InformationRecord) throws {
+    /// Stores records in one transaction: all of them, or none when a subject is missing.
+    package func recordInformation(_ records: [InformationRecord]) throws {
         try pool.write { db in
-            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM subjects WHERE id = ?)", arguments: [record.subject]) == true else {
-                throw StoreError.invalidInput("no subject \(record.subject) in the vault")
+            for record in records {
+                guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM subjects WHERE id = ?)", arguments: [record.subject]) == true else {
+                    throw StoreError.invalidInput("no subject \(record.subject) in the vault")
+                }
+                try db.cachedStatement(sql: """
+                    INSERT INTO information_given (subject_id, notice, given_at, exception, ground, channel, recorded_at, recorded_by)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """).execute(arguments: [record.subject, record.notice, record.at.millisecondsSinceEpoch, record.exception?.rawValue, record.ground,
+                                             record.channel, record.recordedAt.millisecondsSinceEpoch, record.recordedBy])
             }
-            try db.execute(sql: """
-                INSERT INTO information_given (subject_id, notice, given_at, exception, ground, channel, recorded_at, recorded_by)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [record.subject, record.notice, record.at.millisecondsSinceEpoch, record.exception?.rawValue, record.ground,
-                                 record.channel, record.recordedAt.millisecondsSinceEpoch, record.recordedBy])
         }
     }
 

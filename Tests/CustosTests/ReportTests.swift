@@ -41,6 +41,17 @@ struct ReportTests {
         _ = try engine.openRequest(subject: "D-2", type: .erasure, channel: "e-mail", receivedAt: Instant(iso8601: "2025-04-01T10:00:00+02:00"), by: "officer")
         let restriction = try engine.openRequest(subject: "D-1", type: .restriction, channel: "letter", identityVerifiedBy: "file number", by: "officer")
         _ = try engine.fulfilRestriction(request: restriction.id, fields: ["bank_account"], ground: .accuracyContested, by: "officer")
+        // The breach register and the Art. 14 record: the bailiff's mailbox was read; D-3 had
+        // its privacy statement with the demand letter.
+        fixture.clock.set("2025-06-02T12:30:00+02:00")
+        let breach = try engine.recordBreach(PrivacyEngine.BreachReport(
+            nature: [.confidentiality], awareAt: fixture.clock.now, scope: .recipient("R-BAILIFF-NL"),
+            window: (Instant(iso8601: "2025-06-02T09:00:00+02:00")!, fixture.clock.now), description: "the bailiff's mailbox was read"), by: "officer")
+        _ = try engine.assessBreach(breach.id, risk: .high, by: "officer")
+        fixture.clock.set("2025-06-02T13:00:00+02:00")
+        _ = try engine.notifyAuthority(breach.id, final: true, by: "officer")
+        _ = try engine.recordSubjectsInformed(breach.id, count: 1, by: "officer")
+        try engine.recordInformationGiven(subject: "D-3", notice: "N-PRIVACY", at: fixture.clock.now, channel: "post", by: "officer")
         fixture.clock.set("2025-06-02T16:00:00+02:00")
         _ = try engine.checkpoint()
         return fixture

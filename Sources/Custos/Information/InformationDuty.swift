@@ -93,9 +93,22 @@ extension PrivacyEngine {
     /// Records that the information of `notice` reached the subject at `at` (a letter's
     /// posting, an e-mail's sending), by `channel`.
     package func recordInformationGiven(subject: String, notice: String, at: Instant, channel: String?, by actor: String) throws {
-        try checkInformationRecord(subject: subject, notice: notice, at: at)
-        try store.vault.recordInformation(InformationRecord(subject: subject, notice: notice, at: at, exception: nil, ground: nil, channel: channel,
-                                                            recordedAt: clock(), recordedBy: actor))
+        try recordInformationGiven([(subject, at)], notice: notice, channel: channel, by: actor)
+    }
+
+    /// Records many at once, in one transaction (a mail merge's run): all, or none.
+    package func recordInformationGiven(_ given: [(subject: String, at: Instant)], notice: String, channel: String?, by actor: String) throws {
+        let now = clock()
+        guard policy.policy.notice(notice) != nil else {
+            throw InformationRefusal(description: "'\(notice)' is not a notice in the policy (\(policy.policy.notices.map(\.id.id).joined(separator: ", ")))")
+        }
+        if given.contains(where: { $0.at > now }) { throw InformationRefusal(description: "the information cannot have been given later than now") }
+        do {
+            try store.vault.recordInformation(given.map { InformationRecord(subject: $0.subject, notice: notice, at: $0.at, exception: nil, ground: nil,
+                                                                            channel: channel, recordedAt: now, recordedBy: actor) })
+        } catch StoreError.invalidInput(let message) {
+            throw InformationRefusal(description: message)
+        }
     }
 
     /// Records the officer's decision that the information is not owed on an Art. 14(5)
@@ -106,8 +119,8 @@ extension PrivacyEngine {
         guard !ground.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw InformationRefusal(description: "say why \(exception.article) applies (the officer's assessment is the record)")
         }
-        try store.vault.recordInformation(InformationRecord(subject: subject, notice: notice, at: now, exception: exception, ground: ground, channel: nil,
-                                                            recordedAt: now, recordedBy: actor))
+        try store.vault.recordInformation([InformationRecord(subject: subject, notice: notice, at: now, exception: exception, ground: ground, channel: nil,
+                                                             recordedAt: now, recordedBy: actor)])
     }
 
     private func checkInformationRecord(subject: String, notice: String, at: Instant) throws {
