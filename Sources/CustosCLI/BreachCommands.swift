@@ -240,17 +240,20 @@ struct BreachNotification: ParsableCommand {
 
 struct BreachLetters: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "letters", abstract: "Write the letters to the people at high risk (Art. 34), one file each, in clear language.",
+        commandName: "letters", abstract: "Write the letters to the people at high risk (Art. 34) in clear language: by e-mail through the outbox, or to a folder for the post.",
         discussion: """
-        Each letter names its own subject's data by the fields' titles, never a value or another person. The files (mode 0600) are named BREACH-SUBJECT.txt; each batch is recorded in the breach's history.
+        Each letter names its own subject's data by the fields' titles, never a value or another person. With --outbox, everyone whose e-mail address the officer may read under P-BREACH-NOTICE (a gated, logged read) gets the letter through the outbox (`custos outbox send`, or the server's relay); the others' letters go to --out for the post. The files (mode 0600) are named BREACH-SUBJECT.txt; each batch is recorded in the breach's history once written.
 
-        Example:
+        Examples:
           custos breach letters BR-2025-0001 --out letters/ --language nl
+          custos breach letters BR-2025-0002 --outbox --out letters/ --language en
         """)
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The breach number.") var id: String
-    @Option(help: "The folder for the letters.") var out: String
+    @Option(help: "The folder for the letters that go by post.") var out: String
     @Option(help: "nl or en.") var language = "nl"
+    @Flag(help: "Send by e-mail through the outbox where an address is held.") var outbox = false
+    @Option(help: "With --outbox: the purpose the e-mail address is read under.") var purpose = PrivacyEngine.breachNoticePurpose
     @Option(help: ArgumentHelp("A folder whose breach-letter templates replace the built-in ones.", valueName: "dir")) var templates: String?
 
     func run() throws {
@@ -262,16 +265,29 @@ struct BreachLetters: ParsableCommand {
             throw ExitStatus.runtimeError
         }
         let engine = try global.openEngine()
-        let letters = try registered { try engine.breachLetters(id, language: language, templates: templates.map { URL(fileURLWithPath: $0) }, by: operatingSystemUser) }
+        let folder = templates.map { URL(fileURLWithPath: $0) }
+        let postal: [BreachLetter], emailed: [String], erased: Int
+        if outbox {
+            let run = try registered { try engine.sendBreachLetters(id, language: language, templates: folder, purpose: purpose, by: operatingSystemUser) }
+            (postal, emailed, erased) = (run.postal, run.emailed, run.erased)
+        } else {
+            let composed = try registered { try engine.breachLetters(id, language: language, templates: folder) }
+            (postal, emailed, erased) = (composed.letters, [], composed.erased)
+        }
+        // Written first, recorded after: the history never claims a letter that is not on disk.
         var files: [String] = []
-        for letter in letters {
+        for letter in postal {
             let path = URL(fileURLWithPath: out).appendingPathComponent("\(id)-\(letter.subject).txt").path
             do { try PrivateFile.write(Data(letter.text.utf8), to: path) } catch {
-                StandardError.error("cannot write '\(path)': \(error)")
+                StandardError.error("cannot write '\(path)': \(error); \(files.count) letters were written and not recorded")
                 throw ExitStatus.runtimeError
             }
             files.append(path)
         }
-        try answer(global.output, ["\(letters.count) letters for \(id) in \(out)"], json: ["breach": id, "letters": letters.count, "files": files])
+        if !postal.isEmpty || emailed.isEmpty {
+            try registered { try engine.recordBreachLetters(id, written: postal.count, language: language, erased: erased, by: operatingSystemUser) }
+        }
+        let line = (outbox ? "\(emailed.count) by e-mail through the outbox, " : "") + "\(postal.count) letters for \(id) in \(out)"
+        try answer(global.output, [line], json: ["breach": id, "emailed": emailed.count, "letters": postal.count, "files": files])
     }
 }

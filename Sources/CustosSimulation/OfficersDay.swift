@@ -509,18 +509,20 @@ struct Day {
                                     by: "officer")
         clock.set(today, "15:30")
         _ = try engine.notifyAuthority(breach.id, final: false, by: "officer")
-        let letters = try engine.breachLetters(breach.id, language: "nl", by: "officer")
+        // By e-mail through the outbox where an address is held, by post otherwise.
+        let run = try engine.sendBreachLetters(breach.id, language: "nl", by: "officer")
         let directory = folder.appendingPathComponent("letters")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        for letter in letters {
+        for letter in run.postal {
             try PrivateFile.write(Data(letter.text.utf8), to: directory.appendingPathComponent("\(breach.id)-\(letter.subject).txt").path)
         }
-        _ = try engine.recordSubjectsInformed(breach.id, count: letters.count, by: "officer")
+        try engine.recordBreachLetters(breach.id, written: run.postal.count, language: "nl", erased: run.erased, by: "officer")
+        _ = try engine.recordSubjectsInformed(breach.id, count: run.emailed.count + run.postal.count, by: "officer")
         let marked = affected.marked.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.joined(separator: ", "))" }.joined(separator: "; ")
         let line = "breach \(breach.id) at the bailiff: \(affected.subjects.count) people (" +
             affected.byCategory.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") +
             "), \(affected.records) field values\(marked.isEmpty ? "" : " (\(marked))"); AP notified at 15:30, due \(engine.policy.localDate(of: breach.apDeadline)); " +
-            "\(letters.count) letters in letters/"
+            "\(run.emailed.count) letters by e-mail through the outbox, \(run.postal.count) letters in letters/"
         try say("15:00", line)
         summary.append(line)
     }

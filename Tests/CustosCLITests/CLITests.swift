@@ -7,7 +7,7 @@ struct PolicyCommandTests {
     @Test func checkAcceptsTheSeedPolicy() throws {
         let result = try CustosExecutable.run(["policy", "check", "policies/invorderingsbedrijf", "--on", "2025-06-02"])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("policy 'invorderingsbedrijf' is valid: 16 purposes"))
+        #expect(result.stdout.contains("policy 'invorderingsbedrijf' is valid: 17 purposes"))
         #expect(result.stdout.contains("digest blake2b-256:"))
         #expect(result.stderr.isEmpty)
     }

@@ -52,7 +52,7 @@ struct ReportAndDemoCommandTests {
             #expect(result.stdout.contains(phrase), "\(phrase)")
         }
         let reports = try FileManager.default.contentsOfDirectory(atPath: folder.path + "/day/reports")
-        #expect(reports.count == 20)
+        #expect(reports.count == 24, "six reports in four formats")
         let activity = try String(contentsOfFile: folder.path + "/day/reports/activity.md", encoding: .utf8)
         #expect(activity.contains("every record in this vault is simulated"))
         #expect(FileManager.default.fileExists(atPath: folder.path + "/day/checkpoint.json"))

@@ -129,7 +129,7 @@ struct BreachRegisterTests {
         fixture.clock.set("2025-06-02T10:00:00+02:00")
         let breach = try record(fixture, scope: .recipient("R-BAILIFF-NL"), aware: "2025-06-02T10:00:00+02:00", from: "2025-06-02T00:00:00+02:00",
                                 to: "2025-06-02T10:00:00+02:00")
-        #expect(throws: BreachRefusal.self, "no letters before a high risk is assessed") { try fixture.engine.breachLetters(breach.id, by: "officer") }
+        #expect(throws: BreachRefusal.self, "no letters before a high risk is assessed") { try fixture.engine.breachLetters(breach.id) }
         _ = try fixture.engine.assessBreach(breach.id, risk: .high, consequences: "phishing", by: "officer")
         let notification = try fixture.engine.breachNotification(breach.id)
         let everything = String(decoding: notification.json, as: UTF8.self) + notification.markdown
@@ -139,8 +139,9 @@ struct BreachRegisterTests {
         }
         #expect(notification.markdown.contains("People affected, approximately: 2"))
         for language in ["nl", "en"] {
-            let letters = try fixture.engine.breachLetters(breach.id, language: language, by: "officer")
+            let letters = try fixture.engine.breachLetters(breach.id, language: language).letters
             #expect(letters.map(\.subject) == ["D-1", "D-2"])
+            try fixture.engine.recordBreachLetters(breach.id, written: letters.count, language: language, erased: 0, by: "officer")
             for letter in letters {
                 for (subject, held) in values {
                     for value in held.values { #expect(!letter.text.contains(value), "no value in a letter") }
@@ -152,5 +153,31 @@ struct BreachRegisterTests {
             #expect(!letters[1].text.contains(bankAccount), "only the subject's own fields")
         }
         #expect(try fixture.engine.breach(breach.id)?.events.filter { $0.event == "letters-written" }.count == 2)
+    }
+
+    @Test func lettersGoByEmailThroughTheOutboxWhereAnAddressIsHeldAndByPostOtherwise() throws {
+        let fixture = try VaultFixture()
+        try fixture.addDebtor("D-1", marker: "mail1")
+        try fixture.engine.addSubject(NewSubject(id: "D-2", category: "debtor", values: ["person_name": "Name post2", "postal_address": "Dorpsstraat 2, 1234 AB Ergens"],
+                                                 source: "client"), by: "test")
+        try fixture.engine.recordEvent(subject: "D-2", event: "file-opened", effective: LocalDate(parsing: "2025-01-10"), by: "test")
+        fixture.clock.set("2025-06-02T09:30:00+02:00")
+        for subject in ["D-1", "D-2"] {
+            _ = fixture.engine.share(subject: subject, fields: ["person_name"], purpose: "P-DEBT-COLLECT", recipient: "R-BAILIFF-NL", actor: "collections-service")
+        }
+        fixture.clock.set("2025-06-02T10:00:00+02:00")
+        let breach = try record(fixture, scope: .recipient("R-BAILIFF-NL"), aware: "2025-06-02T10:00:00+02:00", from: "2025-06-02T00:00:00+02:00",
+                                to: "2025-06-02T10:00:00+02:00")
+        _ = try fixture.engine.assessBreach(breach.id, risk: .high, by: "officer")
+        let run = try fixture.engine.sendBreachLetters(breach.id, language: "en", by: "officer")
+        #expect(run.emailed == ["D-1"] && run.postal.map(\.subject) == ["D-2"])
+        let queued = try fixture.engine.outbox(pendingOnly: true)
+        #expect(queued.count == 1 && queued[0].kind == "breach-letter" && queued[0].to == "mail1@example.nl")
+        #expect(queued[0].subject.contains(breach.id) && !queued[0].body.contains("post2"), "one person's letter to that person only")
+        // The address was read under P-BREACH-NOTICE by the officer: a logged decision.
+        let reads = try fixture.engine.store.log.entries().filter { $0.purpose == "P-BREACH-NOTICE" }
+        #expect(reads.count == 2 && reads.allSatisfy { $0.actor == "officer" })
+        #expect(try fixture.engine.breach(breach.id)?.events.last?.event == "letters-emailed")
+        #expect(throws: BreachRefusal.self, "an undeclared purpose") { try fixture.engine.sendBreachLetters(breach.id, purpose: "P-NOPE", by: "officer") }
     }
 }

@@ -13,10 +13,65 @@ package struct BreachLetter: Sendable, Equatable {
     package var text: String
 }
 
+/// What `sendBreachLetters` did: who was written to by e-mail through the outbox, and the
+/// letters left for the post (no address held, or reading it was refused).
+package struct BreachLetterRun: Sendable {
+    package var emailed: [String]
+    package var postal: [BreachLetter]
+    /// Affected people erased since, who cannot be written to.
+    package var erased: Int
+}
+
 extension PrivacyEngine {
-    /// One letter per affected subject, recorded in the breach's history as written; refused
-    /// unless the breach was assessed as a high risk without an Art. 34(3) exception.
-    package func breachLetters(_ id: String, language: String = "nl", templates: URL? = nil, by actor: String) throws -> [BreachLetter] {
+    /// The purpose under which the officer reads a person's e-mail address to send a breach
+    /// letter (the seed's `P-BREACH-NOTICE`, a legal obligation under Art. 34).
+    package static let breachNoticePurpose = "P-BREACH-NOTICE"
+
+    /// One letter per affected subject still in the vault, nothing recorded: the caller
+    /// records what it did with them (`recordBreachLetters`). Refused unless the breach was
+    /// assessed as a high risk without an Art. 34(3) exception.
+    package func breachLetters(_ id: String, language: String = "nl", templates: URL? = nil) throws -> (letters: [BreachLetter], erased: Int) {
+        let (_, letters, erased, _) = try composeBreachLetters(id, language: language, templates: templates)
+        return (letters, erased)
+    }
+
+    /// Queues a letter by e-mail through the outbox for everyone whose address the officer
+    /// may read under `purpose` (a gated, logged read), and returns the rest for the post.
+    /// The e-mails are recorded in the breach's history here; the post, once written, with
+    /// `recordBreachLetters`.
+    package func sendBreachLetters(_ id: String, language: String = "nl", templates: URL? = nil, purpose: String = PrivacyEngine.breachNoticePurpose,
+                                   actor: String = "officer", by recorder: String) throws -> BreachLetterRun {
+        let (_, letters, erased, texts) = try composeBreachLetters(id, language: language, templates: templates)
+        guard policy.policy.purpose(purpose) != nil else {
+            throw BreachRefusal(description: "'\(purpose)' is not a purpose in the policy; the e-mail address is read under a purpose for Art. 34 letters")
+        }
+        var run = BreachLetterRun(emailed: [], postal: [], erased: erased)
+        let subjectLine = texts["emailSubject"] ?? "A breach of the security of your data"
+        for letter in letters {
+            let read = self.read(subject: letter.subject, fields: ["email"], purpose: purpose, actor: actor)
+            guard let address = read.values["email"], !address.isEmpty else {
+                run.postal.append(letter)
+                continue
+            }
+            _ = try store.vault.enqueue(kind: "breach-letter", to: address, subject: "\(subjectLine) (\(id))", body: letter.text, at: clock())
+            run.emailed.append(letter.subject)
+        }
+        if !run.emailed.isEmpty {
+            _ = try store.vault.updateBreach(id, at: clock(), by: recorder) { current in
+                (current, "letters-emailed", "\(run.emailed.count) by e-mail through the outbox (\(language))")
+            }
+        }
+        return run
+    }
+
+    /// Records letters written for the post, after they were written.
+    package func recordBreachLetters(_ id: String, written count: Int, language: String, erased: Int, by actor: String) throws {
+        _ = try store.vault.updateBreach(id, at: clock(), by: actor) { current in
+            (current, "letters-written", "\(count) letters (\(language))" + (erased > 0 ? "; \(erased) people erased since, not written to" : ""))
+        }
+    }
+
+    private func composeBreachLetters(_ id: String, language: String, templates: URL?) throws -> (Breach, [BreachLetter], Int, [String: String]) {
         guard let breach = try store.vault.breach(id) else { throw BreachRefusal(description: "no breach \(id)") }
         guard breach.risk == .high, breach.subjectsException == nil else {
             throw BreachRefusal(description: "letters go to the people when the risk is high and no Art. 34(3) exception applies; assess the breach first")
@@ -39,11 +94,7 @@ extension PrivacyEngine {
             if let dpo = contacts.dpo { values["dpo"] = dpo }
             return BreachLetter(subject: subject, text: renderer.template.render(values))
         }
-        _ = try store.vault.updateBreach(id, at: clock(), by: actor) { current in
-            let erased = affected.subjects.count - letters.count
-            return (current, "letters-written", "\(letters.count) letters (\(language))" + (erased > 0 ? "; \(erased) people erased since, not written to" : ""))
-        }
-        return letters
+        return (breach, letters, affected.subjects.count - letters.count, texts)
     }
 }
 
