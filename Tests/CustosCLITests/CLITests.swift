@@ -109,7 +109,7 @@ struct PolicyCommandTests {
         #expect(result.status == 0)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let policy = try #require(json["policy"] as? [String: Any])
-        #expect((policy["purposes"] as? [Any])?.count == 16)
+        #expect((policy["purposes"] as? [Any])?.count == 17)
         #expect(policy["subject-categories"] != nil, "keys are kebab-case")
     }
 
