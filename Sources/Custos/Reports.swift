@@ -68,7 +68,12 @@ extension PrivacyEngine {
                                                due: duty.deadline.due, article: duty.deadline.trigger.article, settledAt: duty.record?.at,
                                                exception: duty.record?.exception?.rawValue)
             }
-            return RequestsReport.build(context, requests: try store.vault.requests().filter { $0.receivedAt <= at }, tasks: tasks, information: information)
+            let clocks = try store.vault.breaches().map { breach in
+                RequestsReport.BreachClock(id: breach.id, awareAt: breach.awareAt, due: breach.apDeadline, notifiedAt: breach.apNotifiedAt,
+                                           noRisk: breach.risk == Breach.Risk.none, recordedAt: breach.recordedAt)
+            }
+            return RequestsReport.build(context, requests: try store.vault.requests().filter { $0.receivedAt <= at }, tasks: tasks, information: information,
+                                        breaches: clocks)
         case .consent:
             return ConsentReport.build(context, events: try store.consentHistory(), refusals: try store.consentRefusals())
         case .breaches:

@@ -28,7 +28,7 @@ package enum BreachesReport {
         func asThen(_ instant: Instant?) -> Instant? { instant.flatMap { $0 <= at ? $0 : nil } }
         func status(_ breach: Breach) -> String {
             if asThen(breach.closedAt) != nil { return "closed" }
-            if breach.risk == .none { return "no notification needed" }
+            if breach.risk == Breach.Risk.none { return "no notification needed" }
             if asThen(breach.apNotifiedAt) != nil { return "notified" }
             return breach.apDeadline < at ? "AP notification overdue" : "open"
         }
@@ -48,7 +48,7 @@ package enum BreachesReport {
             case .vault: "the vault"
             }
             return [breach.id, breach.nature.map(\.rawValue).joined(separator: ", "), scope, breach.awareAt.description, breach.apDeadline.description,
-                    notified.map { $0.description + (late ? " (late)" : "") } ?? (breach.risk == .none ? "not required" : "-"),
+                    notified.map { $0.description + (late ? " (late)" : "") } ?? (breach.risk == Breach.Risk.none ? "not required" : "-"),
                     breach.risk?.rawValue ?? "not assessed", String(entry.affectedSubjects) + (entry.unintelligible ? " (unintelligible)" : ""),
                     informed(breach), status(breach)]
         }

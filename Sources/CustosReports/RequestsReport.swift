@@ -54,7 +54,27 @@ public enum RequestsReport {
         build(context, requests: requests, tasks: tasks, information: [])
     }
 
-    package static func build(_ context: ReportContext, requests: [RightsRequest], tasks: [RecipientTask], information: [InformationDuty]) -> ReportDocument {
+    /// A breach's Art. 33 clock, shown beside the request deadlines.
+    package struct BreachClock: Sendable {
+        package var id: String
+        package var awareAt: Instant
+        package var due: Instant
+        package var notifiedAt: Instant?
+        package var noRisk: Bool
+        package var recordedAt: Instant
+
+        package init(id: String, awareAt: Instant, due: Instant, notifiedAt: Instant?, noRisk: Bool, recordedAt: Instant) {
+            self.id = id
+            self.awareAt = awareAt
+            self.due = due
+            self.notifiedAt = notifiedAt
+            self.noRisk = noRisk
+            self.recordedAt = recordedAt
+        }
+    }
+
+    package static func build(_ context: ReportContext, requests: [RightsRequest], tasks: [RecipientTask], information: [InformationDuty],
+                              breaches: [BreachClock] = []) -> ReportDocument {
         let policy = context.policy
         let today = policy.localDate(of: context.generatedAt)
         // As things stood at the report's moment: a request closed later was still open then.
@@ -77,6 +97,11 @@ public enum RequestsReport {
                     String(ofType.filter(closedOnTime).count), median(ofType.map(handlingDays)), String(open.filter { $0.type.rawValue == type }.count)]
         }
         let openTasks = tasks.filter { $0.doneAt == nil }
+        // Breaches known at the report's moment whose AP notification was still owed then.
+        let awaiting = breaches.filter { $0.recordedAt <= context.generatedAt && !$0.noRisk && ($0.notifiedAt.map { $0 > context.generatedAt } ?? true) }
+            .sorted { $0.due < $1.due }
+        let breachesOverdue = awaiting.filter { $0.due <= context.generatedAt }
+        func hoursLeft(_ clock: BreachClock) -> String { String((clock.due.millisecondsSinceEpoch - context.generatedAt.millisecondsSinceEpoch) / 3_600_000) }
         func requestRow(_ request: RightsRequest) -> [String] {
             [request.id, request.type.rawValue, request.subject, request.status.rawValue, request.receivedOn.description, request.dueOn.description,
              String(request.dueOn.daysSinceEpoch - today.daysSinceEpoch)]
@@ -88,6 +113,7 @@ public enum RequestsReport {
                 "On \(today): \(open.count) open requests, \(overdue.count) overdue, \(dueSoon.count) due within \(dueSoonDays) days.",
                 "Closed in the period: \(closed.count); answered on time: \(percent(onTime, of: closed.count)); median handling time: \(median(closed.map(handlingDays))) days.",
                 "Art. 19 notifications and processor instructions outstanding: \(openTasks.count).",
+                "Breaches awaiting the notification to the AP (Art. 33): \(awaiting.count), \(breachesOverdue.count) past the 72 hours.",
             ], charts: [BarChart(title: "Requests closed in the period, by type", bars: perType.filter { $0[1] != "0" || $0[2] != "0" }.map {
                 BarChart.Bar(label: $0[0], value: (Int($0[1]) ?? 0) + (Int($0[2]) ?? 0), highlight: (Int($0[1]) ?? 0) + (Int($0[2]) ?? 0) - (Int($0[3]) ?? 0))
             }, highlightLabel: "late")]),
@@ -95,7 +121,10 @@ public enum RequestsReport {
                 ReportTable(id: "per-type", caption: "Requests per type", columns: ["Type", "Completed", "Rejected", "On time", "Median days", "Open now"], rows: perType),
             ]),
             ReportSection(id: "overdue", title: "Overdue", notes: overdue.isEmpty ? [] : ["Past the Art. 12(3) deadline and still open."],
-                          tables: [ReportTable(id: "overdue", caption: "Overdue requests", columns: requestColumns, rows: overdue.sorted { $0.dueOn < $1.dueOn }.map(requestRow))]),
+                          tables: [ReportTable(id: "overdue", caption: "Overdue requests", columns: requestColumns, rows: overdue.sorted { $0.dueOn < $1.dueOn }.map(requestRow)),
+                                   ReportTable(id: "breach-deadlines", caption: "Breaches awaiting the AP notification (72 clock hours from awareness)",
+                                               columns: ["Breach", "Aware", "AP due", "Hours left"],
+                                               rows: awaiting.map { [$0.id, $0.awareAt.description, $0.due.description, hoursLeft($0)] })]),
             ReportSection(id: "due-soon", title: "Due within \(dueSoonDays) days",
                           tables: [ReportTable(id: "due-soon", caption: "Due soon", columns: requestColumns, rows: dueSoon.sorted { $0.dueOn < $1.dueOn }.map(requestRow))]),
             ReportSection(id: "tasks", title: "Art. 19 tasks outstanding", tables: [

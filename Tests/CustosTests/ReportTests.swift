@@ -52,6 +52,11 @@ struct ReportTests {
         _ = try engine.notifyAuthority(breach.id, final: true, by: "officer")
         _ = try engine.recordSubjectsInformed(breach.id, count: 1, by: "officer")
         try engine.recordInformationGiven(subject: "D-3", notice: "N-PRIVACY", at: fixture.clock.now, channel: "post", by: "officer")
+        // A second one still awaits its notification: the requests report shows its clock.
+        fixture.clock.set("2025-06-02T14:00:00+02:00")
+        _ = try engine.recordBreach(PrivacyEngine.BreachReport(
+            nature: [.availability], awareAt: fixture.clock.now, scope: .vault,
+            window: (Instant(iso8601: "2025-06-02T13:00:00+02:00")!, fixture.clock.now), description: "the vault was offline for an hour"), by: "officer")
         fixture.clock.set("2025-06-02T16:00:00+02:00")
         _ = try engine.checkpoint()
         return fixture
