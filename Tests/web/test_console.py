@@ -211,12 +211,45 @@ class Console(Page):
             navigate(driver, driver.find_element(By.CSS_SELECTOR, "#period-form button[type=submit]"))
             self.assertIn("by=week", driver.current_url)
             self.assertIn("per week", driver.find_element(By.ID, "time-heading").text)
-            for report in ("ropa", "transfers", "requests", "consent"):
+            for report in ("ropa", "transfers", "requests", "consent", "breaches"):
                 self.visit(driver, f"/console/reports/{report}?from=2025-01-01&to=2025-12-31", f"the {report} report")
             status, headers, body = fetch("GET", CONSOLE + "/console/reports/requests/download?format=csv", cookies=driver.get_cookies())
             self.assertEqual(status, 200)
             self.assertTrue(headers["Content-Type"].startswith("text/csv"))
             self.assertIn(b"RQ-2025-0020", body)
+
+            # The breach register: the demo's breach, then the CRM vendor reports a stolen laptop.
+            self.visit(driver, "/console/breaches", "the breach register")
+            self.assertIn("BR-2025-0001", driver.find_element(By.ID, "breaches").text)
+            driver.find_element(By.ID, "nature-confidentiality").click()
+            Select(driver.find_element(By.ID, "scope")).select_by_value("recipient:R-CRM")
+            for field, value in (("aware", "2025-10-09T08:00"), ("processor-notice", "2025-10-09T07:40"), ("from", "2025-10-02T00:00")):
+                driver.execute_script("arguments[0].value = arguments[1]", driver.find_element(By.ID, field), value)
+            driver.find_element(By.ID, "description").send_keys("a CRM support laptop with an export was stolen")
+            navigate(driver, driver.find_element(By.CSS_SELECTOR, "#record-form button[type=submit]"))
+            self.assertRegex(driver.current_url, r"/console/breaches/BR-2025-\d{4}$")
+            self.axe(driver, "a breach's page")
+            affected = int(driver.find_element(By.CSS_SELECTOR, "#affected strong").text)
+            self.assertGreater(affected, 0, "the week's CRM syncs reached people")
+            self.assertIn("debtor", driver.find_element(By.ID, "by-category").text)
+            self.assertIn("2025-10-12 08:00", driver.find_element(By.ID, "ap-due").text, "72 clock hours from awareness")
+            self.assertIn(f"approximately: {affected}", driver.find_element(By.ID, "notification").text)
+            self.shoot(driver, "console-breach")
+            Select(driver.find_element(By.ID, "risk-level")).select_by_value("high")
+            driver.find_element(By.ID, "consequences").send_keys("phishing in our name")
+            navigate(driver, driver.find_element(By.CSS_SELECTOR, "#assess-form button[type=submit]"))
+            self.assertIn("hoog risico", driver.find_element(By.ID, "risk").text)
+            navigate(driver, driver.find_element(By.CSS_SELECTOR, "#close-form button[type=submit]"))
+            self.assertIn("Art. 33(1)", driver.page_source, "not closed before the AP is notified: the reason in words")
+            driver.back()
+            driver.refresh()
+            navigate(driver, driver.find_element(By.CSS_SELECTOR, "#notify-form button[type=submit]"))
+            self.assertIn("2025-10-09", driver.find_element(By.ID, "notified").text)
+            navigate(driver, driver.find_element(By.CSS_SELECTOR, "#informed-form button[type=submit]"))
+            navigate(driver, driver.find_element(By.CSS_SELECTOR, "#close-form button[type=submit]"))
+            self.assertIn("2025-10-09", driver.find_element(By.ID, "closed").text)
+            self.assertIn("console:anna", driver.find_element(By.CSS_SELECTOR, "ol.history").text)
+            self.assertEqual(driver.find_elements(By.ID, "assess-form"), [], "a closed breach takes no more steps")
 
             # The log against the demo's signed checkpoint, one click.
             self.visit(driver, "/console/audit", "the audit page")
@@ -258,7 +291,8 @@ class Console(Page):
             self.assertIn("auditor", driver.find_element(By.CSS_SELECTOR, ".readonly").text)
             self.assertEqual(driver.find_elements(By.CSS_SELECTOR, "#tasks button"), [])
             for path, forms in (("/console/requests/RQ-2025-0020", ["verify-form", "extend-form", "fulfil-form", "reject-form"]),
-                                ("/console/sweep", ["sweep-form"])):
+                                ("/console/sweep", ["sweep-form"]), ("/console/breaches", ["record-form"]),
+                                ("/console/breaches/BR-2025-0001", ["assess-form", "notify-form", "close-form"])):
                 self.visit(driver, path, f"{path} for the auditor")
                 for form in forms:
                     self.assertEqual(driver.find_elements(By.ID, form), [], f"{form} on {path}")
@@ -274,7 +308,9 @@ class Console(Page):
             for path, data in ((f"/console/tasks/{task}/done", {}), ("/console/requests/RQ-2025-0020/reject", {"reasons": "x"}),
                                ("/console/requests/RQ-2025-0020/extend", {"reasons": "x"}), ("/console/sweep", {"fields": "0", "subjects": "0", "shredded": "0", "confirm": "on"}),
                                ("/console/subjects/D-100016/open", {"field.email": "on"}),
-                               ("/console/subjects/D-100016/requests", {"type": "access", "channel": "letter"})):
+                               ("/console/subjects/D-100016/requests", {"type": "access", "channel": "letter"}),
+                               ("/console/breaches", {"scope": "vault", "nature-availability": "on", "aware": "2025-10-09T08:00", "from": "2025-10-09T07:00", "description": "x"}),
+                               ("/console/breaches/BR-2025-0001/close", {})):
                 status, _, body = fetch("POST", CONSOLE + path, dict(data, csrf=token), cookies=driver.get_cookies())
                 self.assertEqual(status, 403, path)
                 self.assertIn("Alleen lezen", body.decode(), path)

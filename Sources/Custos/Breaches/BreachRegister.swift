@@ -5,6 +5,8 @@ package import CustosStore
 /// A breach refused before anything is stored or changed, with the reason in words.
 package struct BreachRefusal: Error, Sendable, CustomStringConvertible {
     package var description: String
+
+    package init(description: String) { self.description = description }
 }
 
 /// The breach register (gdpr.md §14, Art. 33–34): every breach documented whether or not it

@@ -18,6 +18,9 @@ extension Console {
         var plan: RetentionSweepReport
         var log: DecisionLog.Verification
         var checkpoint: (seq: Int64, at: Instant)?
+        /// Open breaches still owing the AP notification, by deadline.
+        var breaches: [Breach]
+        var now: Instant
     }
 
     static let withdrawalDays = 7
@@ -29,7 +32,8 @@ extension Console {
             Overview(today: engine.policy.localDate(of: engine.now), requests: try engine.openRequests().sorted { ($0.dueOn, $0.id) < ($1.dueOn, $1.id) },
                      tasks: try engine.tasks(openOnly: true), objections: try engine.objectionsAwaitingAssessment(), holds: try engine.holdsInForce(),
                      withdrawals: try engine.recentWithdrawals(days: Self.withdrawalDays), lastSweep: try engine.lastRetentionSweep(),
-                     plan: plan, log: try engine.verifyLog(), checkpoint: try engine.lastCheckpoint())
+                     plan: plan, log: try engine.verifyLog(), checkpoint: try engine.lastCheckpoint(),
+                     breaches: try engine.breaches(dueWithinSeconds: 100 * 365 * 86_400).sorted { $0.apDeadline < $1.apDeadline }, now: engine.now)
         }
         let language = visit.language
         let requests = overview.requests.map { request -> [String: Any] in
@@ -57,7 +61,14 @@ extension Console {
         let withdrawals = overview.withdrawals.map { entry -> [String: Any] in
             ["subject": entry.subject, "purpose": entry.purpose, "at": Self.minute(entry.effectiveAt, engine)]
         }
+        let breaches = overview.breaches.map { breach -> [String: Any] in
+            let hours = (breach.apDeadline.millisecondsSinceEpoch - overview.now.millisecondsSinceEpoch) / 3_600_000
+            return ["id": breach.id, "href": "/console/breaches/\(breach.id)", "involved": involved(breach.scope, language),
+                    "due": Self.minute(breach.apDeadline, engine), "overdue": hours < 0,
+                    "left": hours < 0 ? pages.text("breach.hoursOver", language, ["hours": "\(-hours)"]) : pages.text("breach.hoursLeft", language, ["hours": "\(hours)"])]
+        }
         var values: [String: Any] = [
+            "breaches": breaches, "hasBreaches": !breaches.isEmpty,
             "requests": requests, "hasRequests": !requests.isEmpty, "overdueCount": requests.filter { $0["overdue"] as? Bool == true }.count,
             "hasOverdue": requests.contains { $0["overdue"] as? Bool == true },
             "chart": deadlineChart(overview, language), "tasks": tasks, "hasTasks": !tasks.isEmpty,

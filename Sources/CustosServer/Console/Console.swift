@@ -34,13 +34,16 @@ struct Console: Sendable {
         ("/console/tasks/:task/done", "POST"), ("/console/objections/:objection/assess", "POST"),
         ("/console/reports/:report", "GET"), ("/console/reports/:report/download", "GET"),
         ("/console/audit", "GET"), ("/console/audit", "POST"), ("/console/sweep", "GET"), ("/console/sweep", "POST"),
+        ("/console/breaches", "GET"), ("/console/breaches", "POST"), ("/console/breaches/:breach", "GET"),
+        ("/console/breaches/:breach/assess", "POST"), ("/console/breaches/:breach/notify", "POST"), ("/console/breaches/:breach/informed", "POST"),
+        ("/console/breaches/:breach/close", "POST"),
     ]
 
     static let templates = RouteTemplates(table.map(\.template))
 
     static func template(_ path: String) -> String? { templates.match(path) }
 
-    static let pageNames = ["header", "footer", "login", "message", "today", "request", "subject", "subjects", "report", "audit", "sweep"]
+    static let pageNames = ["header", "footer", "login", "message", "today", "request", "subject", "subjects", "report", "audit", "sweep", "breaches", "breach"]
 
     func add(to router: Router<CustosRequestContext>) {
         let group = router.group("console").add(middleware: ConsolePageMiddleware(pages: pages))
@@ -110,6 +113,20 @@ struct Console: Sendable {
             // Verifying changes nothing: an auditor may do it.
             try await acting(request, form: "audit", fields: ["checkpoint", "use-file"], readOnlyAllowed: true) { visit, form in
                 try await auditPage(visit, checkpoint: form)
+            }
+        }
+        group.get("breaches") { request, _ in try await signedIn(request) { try await breachesPage($0) } }
+        group.post("breaches") { request, _ in
+            try await acting(request, form: "breach-record", fields: Self.breachRecordFields) { visit, form in try await recordBreach(visit, form: form) }
+        }
+        group.get("breaches/:breach") { request, context in
+            try await signedIn(request) { try await breachPage($0, id: context.parameters.get("breach") ?? "") }
+        }
+        for action in BreachAction.allCases {
+            group.post("breaches/:breach/\(action.rawValue)") { request, context in
+                try await acting(request, form: "breach-\(action.rawValue)", fields: action.fields) { visit, form in
+                    try await breachStep(action, on: context.parameters.get("breach") ?? "", form: form, visit)
+                }
             }
         }
         group.get("sweep") { request, _ in try await signedIn(request) { try await sweepPage($0) } }
@@ -217,7 +234,7 @@ struct Console: Sendable {
         values["canAct"] = visit.canAct
         values["logoutCsrf"] = csrf(visit, "logout")
         values["nav"] = [("/console", "nav.today"), ("/console/subjects", "nav.subjects"), ("/console/reports/activity", "nav.reports"),
-                         ("/console/sweep", "nav.sweep"), ("/console/audit", "nav.audit")].map { href, key -> [String: Any] in
+                         ("/console/breaches", "nav.breaches"), ("/console/sweep", "nav.sweep"), ("/console/audit", "nav.audit")].map { href, key -> [String: Any] in
             // A section's pages below it (a subject, a report) keep its tab marked.
             let section = key == "nav.reports" ? "/console/reports" : href
             return ["href": href, "label": pages.text(key, visit.language), "current": href == here || (href != "/console" && here.hasPrefix(section))]

@@ -1,0 +1,200 @@
+import Foundation
+import Hummingbird
+import Custos
+import CustosStore
+
+/// The breach register in the console (gdpr.md §14): every breach with its 72-hour clock,
+/// recording one, and a breach's page with whom it touches (counts, never a person), the AP
+/// notification's content, and the officer's steps: assess, notify, tell the people, close.
+/// Each step is the same library call as `custos breach …`, recorded with the account.
+extension Console {
+    /// The steps a breach's page posts, with the form keys each accepts.
+    enum BreachAction: String, CaseIterable {
+        case assess, notify, informed, close
+
+        var fields: Set<String> {
+            switch self {
+            case .assess: ["risk", "exception", "consequences", "measures"]
+            case .notify: ["at", "final", "late-reasons"]
+            case .informed: ["count"]
+            case .close: []
+            }
+        }
+    }
+
+    static let breachRecordFields: Set<String> = [
+        "nature-confidentiality", "nature-integrity", "nature-availability", "scope", "keys-compromised",
+        "aware", "discovered", "processor-notice", "from", "to", "description", "measures",
+    ]
+
+    func breachesPage(_ visit: Visit) async throws -> Response {
+        let engine = self.engine, language = visit.language
+        let breaches = try await call { try engine.breaches(dueWithinSeconds: nil) }
+        let now = engine.now
+        let rows = breaches.reversed().map { breach -> [String: Any] in
+            let owed = breach.apNotifiedAt == nil && breach.closedAt == nil && breach.risk != Breach.Risk.none
+            let hours = (breach.apDeadline.millisecondsSinceEpoch - now.millisecondsSinceEpoch) / 3_600_000
+            return Self.compact([
+                "id": breach.id, "href": "/console/breaches/\(breach.id)", "nature": breach.nature.map { pages.text("nature.\($0.rawValue)", language) }.joined(separator: ", "),
+                "involved": involved(breach.scope, language), "aware": Self.minute(breach.awareAt, engine), "due": Self.minute(breach.apDeadline, engine),
+                "overdue": owed && hours < 0 ? true : nil,
+                "left": owed ? (hours < 0 ? pages.text("breach.hoursOver", language, ["hours": "\(-hours)"]) : pages.text("breach.hoursLeft", language, ["hours": "\(hours)"])) : nil,
+                "notified": breach.apNotifiedAt.map { Self.minute($0, engine) },
+                "risk": breach.risk.map { pages.text("risk.\($0.rawValue)", language) } ?? pages.text("breach.notAssessed", language),
+                "status": pages.text(breach.closedAt == nil ? "breach.open" : "breach.closed", language),
+            ])
+        }
+        var values: [String: Any] = ["breaches": rows, "none": rows.isEmpty]
+        if visit.canAct {
+            values["csrf"] = csrf(visit, "breach-record")
+            values["scopes"] = [["value": "vault", "label": pages.text("breach.scopeVault", language)]]
+                + engine.policy.policy.recipients.map { ["value": "recipient:\($0.id.id)", "label": "\($0.id.id): \($0.name)"] }
+                + engine.policy.actors.names.map { ["value": "actor:\($0)", "label": pages.text("breach.scopeActor", language, ["actor": $0])] }
+            values["awareNow"] = Self.localInput(now, engine)
+        }
+        return page("breaches", visit, title: pages.text("nav.breaches", language), here: "/console/breaches", values: values)
+    }
+
+    func involved(_ scope: Breach.Scope, _ language: String) -> String {
+        switch scope {
+        case let .recipient(recipient): recipient
+        case let .actor(actor): pages.text("breach.scopeActor", language, ["actor": actor])
+        case .vault: pages.text("breach.scopeVault", language)
+        }
+    }
+
+    func breachPage(_ visit: Visit, id: String) async throws -> Response {
+        let engine = self.engine, language = visit.language
+        let found = try await call { () -> (Breach, AffectedSubjects, String)? in
+            guard let breach = try engine.breach(id) else { return nil }
+            return (breach, try engine.affectedSubjects(breach), try engine.breachNotification(id).markdown)
+        }
+        guard let (breach, affected, notification) = found else {
+            return pages.message("notFound", language: language, status: .notFound, link: ("/console/breaches", pages.text("nav.breaches", language)))
+        }
+        let now = engine.now
+        let owed = breach.apNotifiedAt == nil && breach.closedAt == nil && breach.risk != Breach.Risk.none
+        let hours = (breach.apDeadline.millisecondsSinceEpoch - now.millisecondsSinceEpoch) / 3_600_000
+        var values: [String: Any] = Self.compact([
+            "id": breach.id, "nature": breach.nature.map { pages.text("nature.\($0.rawValue)", language) }.joined(separator: ", "),
+            "involved": involved(breach.scope, language), "window": "\(Self.minute(breach.windowFrom, engine)) – \(Self.minute(breach.windowTo, engine))",
+            "discovered": Self.minute(breach.discoveredAt, engine), "aware": Self.minute(breach.awareAt, engine),
+            "processorNotice": breach.processorNoticeAt.map { Self.minute($0, engine) }, "due": Self.minute(breach.apDeadline, engine),
+            "overdue": owed && hours < 0 ? true : nil,
+            "left": owed ? (hours < 0 ? pages.text("breach.hoursOver", language, ["hours": "\(-hours)"]) : pages.text("breach.hoursLeft", language, ["hours": "\(hours)"])) : nil,
+            "notified": breach.apNotifiedAt.map { Self.minute($0, engine) + (breach.apFinal ? " (\(pages.text("breach.final", language)))" : "") },
+            "risk": breach.risk.map { pages.text("risk.\($0.rawValue)", language) } ?? pages.text("breach.notAssessed", language),
+            "exception": breach.subjectsException.map { pages.text("exception.\($0.rawValue)", language) },
+            "lateReasons": breach.lateReasons, "closed": breach.closedAt.map { Self.minute($0, engine) },
+            "description": breach.description, "measures": breach.measures, "consequences": breach.consequences,
+            "affected": "\(affected.subjects.count)", "records": "\(affected.records)", "unintelligible": affected.unintelligible ? true : nil,
+        ])
+        values["byCategory"] = affected.byCategory.sorted { $0.key < $1.key }.map { ["label": $0.key, "count": "\($0.value)"] }
+        values["byField"] = affected.byField.sorted { $0.key < $1.key }.map { ["label": engine.policy.policy.field($0.key)?.title(in: language) ?? $0.key, "count": "\($0.value)"] }
+        values["marked"] = affected.marked.sorted { $0.key < $1.key }.map { ["label": $0.key, "fields": $0.value.joined(separator: ", ")] }
+        values["events"] = breach.events.map { Self.compact(["at": Self.minute($0.at, engine), "event": $0.event, "detail": $0.detail, "by": $0.by]) }
+        values["notification"] = notification
+        if visit.canAct, breach.closedAt == nil {
+            values["open"] = true
+            values["risks"] = Breach.Risk.allCases.map { ["value": $0.rawValue, "label": pages.text("risk.\($0.rawValue)", language), "selected": $0 == breach.risk] }
+            values["exceptions"] = Breach.SubjectsException.allCases.map { ["value": $0.rawValue, "label": pages.text("exception.\($0.rawValue)", language), "selected": $0 == breach.subjectsException] }
+            values["notifyNow"] = Self.localInput(now, engine)
+            values["canInform"] = breach.risk == .high && breach.subjectsException == nil
+            values["affectedCount"] = "\(affected.subjects.count)"
+            for action in BreachAction.allCases {
+                values["\(action.rawValue)Path"] = "/console/breaches/\(breach.id)/\(action.rawValue)"
+                values["\(action.rawValue)Csrf"] = csrf(visit, "breach-\(action.rawValue)")
+            }
+        }
+        return page("breach", visit, title: breach.id, here: "/console/breaches/\(breach.id)", values: values)
+    }
+
+    func recordBreach(_ visit: Visit, form: FormBody) async throws -> Response {
+        let engine = self.engine, actor = visit.actor, language = visit.language
+        let back = ("/console/breaches", pages.text("nav.breaches", language))
+        func refused(_ line: String) -> Response { outcome(visit, heading: pages.text("refused", language), lines: [line], back: back, refused: true) }
+        let natures = Breach.Nature.allCases.filter { form["nature-\($0.rawValue)"] == "on" }
+        let scopeText = form["scope"] ?? ""
+        let scope: Breach.Scope
+        if scopeText == "vault" {
+            scope = .vault
+        } else if scopeText.hasPrefix("recipient:") {
+            scope = .recipient(String(scopeText.dropFirst("recipient:".count)))
+        } else if scopeText.hasPrefix("actor:") {
+            scope = .actor(String(scopeText.dropFirst("actor:".count)))
+        } else {
+            return refused(pages.text("breach.scopeMissing", language))
+        }
+        guard let aware = Self.instant(fromLocalInput: form["aware"], engine) else { return refused(pages.text("breach.badInstant", language, ["field": pages.text("breach.aware", language)])) }
+        guard let from = Self.instant(fromLocalInput: form["from"], engine) else { return refused(pages.text("breach.badInstant", language, ["field": pages.text("breach.from", language)])) }
+        var optional: [String: Instant] = [:]
+        for key in ["discovered", "processor-notice", "to"] {
+            guard let text = form[key], !text.isEmpty else { continue }
+            guard let instant = Self.instant(fromLocalInput: text, engine) else { return refused(pages.text("breach.badInstant", language, ["field": key])) }
+            optional[key] = instant
+        }
+        let report = PrivacyEngine.BreachReport(
+            nature: natures, discoveredAt: optional["discovered"], awareAt: aware, processorNoticeAt: optional["processor-notice"], scope: scope,
+            window: (from, optional["to"] ?? aware), description: form["description"] ?? "", measures: form["measures"].flatMap { $0.isEmpty ? nil : $0 },
+            keysCompromised: form["keys-compromised"] == "on")
+        do {
+            let breach = try await call { try engine.recordBreach(report, by: actor) }
+            return redirect("/console/breaches/\(breach.id)")
+        } catch let refusal as BreachRefusal {
+            return refused(refusal.description)
+        }
+    }
+
+    func breachStep(_ action: BreachAction, on id: String, form: FormBody, _ visit: Visit) async throws -> Response {
+        let engine = self.engine, actor = visit.actor, language = visit.language
+        let back = ("/console/breaches/\(id)", pages.text("request.back", language, ["id": id]))
+        func text(_ key: String) -> String? { form[key].flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 } }
+        do {
+            switch action {
+            case .assess:
+                guard let risk = form["risk"].flatMap(Breach.Risk.init(rawValue:)) else { throw BreachRefusal(description: pages.text("breach.riskMissing", language)) }
+                let exception = text("exception").flatMap(Breach.SubjectsException.init(rawValue:))
+                let (consequences, measures) = (text("consequences"), text("measures"))
+                _ = try await call { try engine.assessBreach(id, risk: risk, exception: exception, measures: measures, consequences: consequences, by: actor) }
+            case .notify:
+                let at = try text("at").map { input -> Instant in
+                    guard let instant = Self.instant(fromLocalInput: input, engine) else {
+                        throw BreachRefusal(description: pages.text("breach.badInstant", language, ["field": pages.text("breach.notifiedAt", language)]))
+                    }
+                    return instant
+                }
+                let (final, late) = (form["final"] == "on", text("late-reasons"))
+                _ = try await call { try engine.notifyAuthority(id, at: at, final: final, lateReasons: late, by: actor) }
+            case .informed:
+                guard let count = form["count"].flatMap(Int.init), count >= 0 else { throw BreachRefusal(description: pages.text("breach.countMissing", language)) }
+                _ = try await call { try engine.recordSubjectsInformed(id, count: count, by: actor) }
+            case .close:
+                _ = try await call { try engine.closeBreach(id, by: actor) }
+            }
+            return redirect("/console/breaches/\(id)")
+        } catch let refusal as BreachRefusal {
+            return outcome(visit, heading: pages.text("refused", language), lines: [refusal.description], back: back, refused: true)
+        }
+    }
+
+    /// An instant as a `datetime-local` input shows it, in the controller's time zone.
+    static func localInput(_ instant: Instant, _ engine: PrivacyEngine) -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm"
+        formatter.timeZone = engine.policy.timeZone
+        return formatter.string(from: Date(timeIntervalSince1970: Double(instant.millisecondsSinceEpoch) / 1000))
+    }
+
+    /// A `datetime-local` value (`2025-10-06T17:00`) read in the controller's time zone.
+    static func instant(fromLocalInput text: String?, _ engine: PrivacyEngine) -> Instant? {
+        guard let text, !text.isEmpty else { return nil }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = engine.policy.timeZone
+        for format in ["yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd'T'HH:mm:ss"] {
+            formatter.dateFormat = format
+            if let date = formatter.date(from: text) { return Instant(millisecondsSinceEpoch: Int64((date.timeIntervalSince1970 * 1000).rounded())) }
+        }
+        return nil
+    }
+}
