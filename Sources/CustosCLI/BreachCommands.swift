@@ -142,8 +142,12 @@ struct BreachShow: ParsableCommand {
         let engine = try global.openEngine()
         guard let breach = try registered({ try engine.breach(id) }) else { StandardError.error("no breach \(id)"); throw ExitStatus.runtimeError }
         let affected = try registered { try engine.affectedSubjects(breach) }
+        let letters = try registered { try engine.breachLetterCounts(id) }
+        let sent = letters.isEmpty ? [] : ["  letters    " + letters.sorted { $0.key < $1.key }.map { "\($0.value) by \($0.key)" }.joined(separator: ", ")]
         let history = breach.events.map { "  \($0.at)  \($0.event)\($0.detail.map { ": \($0)" } ?? "") (\($0.by))" }
-        try answer(global.output, lines(breach, affected: affected) + ["  history"] + history, json: json(breach, affected: affected))
+        var object = json(breach, affected: affected)
+        object["letters"] = letters
+        try answer(global.output, lines(breach, affected: affected) + sent + ["  history"] + history, json: object)
     }
 }
 
@@ -285,7 +289,7 @@ struct BreachLetters: ParsableCommand {
             files.append(path)
         }
         if !postal.isEmpty || emailed.isEmpty {
-            try registered { try engine.recordBreachLetters(id, written: postal.count, language: language, erased: erased, by: operatingSystemUser) }
+            try registered { try engine.recordBreachLetters(id, written: postal.map(\.subject), language: language, erased: erased, by: operatingSystemUser) }
         }
         let line = (outbox ? "\(emailed.count) by e-mail through the outbox, " : "") + "\(postal.count) letters for \(id) in \(out)"
         try answer(global.output, [line], json: ["breach": id, "emailed": emailed.count, "letters": postal.count, "files": files])

@@ -516,7 +516,7 @@ struct Day {
         for letter in run.postal {
             try PrivateFile.write(Data(letter.text.utf8), to: directory.appendingPathComponent("\(breach.id)-\(letter.subject).txt").path)
         }
-        try engine.recordBreachLetters(breach.id, written: run.postal.count, language: "nl", erased: run.erased, by: "officer")
+        try engine.recordBreachLetters(breach.id, written: run.postal.map(\.subject), language: "nl", erased: run.erased, by: "officer")
         _ = try engine.recordSubjectsInformed(breach.id, count: run.emailed.count + run.postal.count, by: "officer")
         let marked = affected.marked.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.joined(separator: ", "))" }.joined(separator: "; ")
         let line = "breach \(breach.id) at the bailiff: \(affected.subjects.count) people (" +

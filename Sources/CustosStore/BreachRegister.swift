@@ -131,6 +131,29 @@ extension Vault {
 
     package func breach(_ id: String) throws -> Breach? { try pool.read { db in try Self.breach(db, id) } }
 
+    /// Records the letters sent for a breach, one row per person and channel, with the
+    /// history line, in one transaction.
+    package func recordBreachLetters(_ id: String, subjects: [String], channel: String, language: String, event: String, detail: String,
+                                     at now: Instant, by actor: String) throws {
+        try pool.write { db in
+            guard try Self.breach(db, id) != nil else { throw StoreError.invalidInput("no breach \(id)") }
+            for subject in subjects {
+                try db.cachedStatement(sql: """
+                    INSERT OR REPLACE INTO breach_letters (breach_id, subject_id, channel, language, at, by) VALUES (?, ?, ?, ?, ?, ?)
+                    """).execute(arguments: [id, subject, channel, language, now.millisecondsSinceEpoch, actor])
+            }
+            try Self.breachEvent(db, id, at: now, event: event, detail: detail, by: actor)
+        }
+    }
+
+    /// How many people were sent a letter about a breach, per channel.
+    package func breachLetterCounts(_ id: String) throws -> [String: Int] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT channel, COUNT(*) FROM breach_letters WHERE breach_id = ? GROUP BY channel", arguments: [id])
+                .reduce(into: [:]) { counts, row in counts[row[0] as String] = row[1] as Int }
+        }
+    }
+
     package func breaches() throws -> [Breach] {
         try pool.read { db in
             try String.fetchAll(db, sql: "SELECT id FROM breaches ORDER BY aware_at, id").compactMap { try Self.breach(db, $0) }

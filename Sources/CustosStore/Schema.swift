@@ -209,6 +209,7 @@ enum Schema {
             """)
         }
         migrator.registerMigration("v14-information-duty") { db in
+            // Each breach letter sent, per person and channel (Art. 34: who was told, how).
             // Art. 14: when a notice's information reached a subject (or the Art. 14(5) ground
             // on which it was not owed), and the first disclosure or communication that came
             // before it, which moves the subject's deadline to that moment.
@@ -222,6 +223,10 @@ enum Schema {
                 subject_id TEXT NOT NULL REFERENCES subjects(id) ON DELETE CASCADE, notice TEXT NOT NULL,
                 purpose TEXT NOT NULL, trigger TEXT NOT NULL, recipient TEXT, at INTEGER NOT NULL, seq INTEGER,
                 PRIMARY KEY (subject_id, notice));
+            CREATE TABLE breach_letters (
+                breach_id TEXT NOT NULL REFERENCES breaches(id), subject_id TEXT NOT NULL REFERENCES subjects(id) ON DELETE CASCADE,
+                channel TEXT NOT NULL, language TEXT NOT NULL, at INTEGER NOT NULL, by TEXT NOT NULL,
+                PRIMARY KEY (breach_id, subject_id, channel));
             """)
         }
         return migrator

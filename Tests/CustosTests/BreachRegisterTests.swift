@@ -141,7 +141,7 @@ struct BreachRegisterTests {
         for language in ["nl", "en"] {
             let letters = try fixture.engine.breachLetters(breach.id, language: language).letters
             #expect(letters.map(\.subject) == ["D-1", "D-2"])
-            try fixture.engine.recordBreachLetters(breach.id, written: letters.count, language: language, erased: 0, by: "officer")
+            try fixture.engine.recordBreachLetters(breach.id, written: letters.map(\.subject), language: language, erased: 0, by: "officer")
             for letter in letters {
                 for (subject, held) in values {
                     for value in held.values { #expect(!letter.text.contains(value), "no value in a letter") }
@@ -178,6 +178,27 @@ struct BreachRegisterTests {
         let reads = try fixture.engine.store.log.entries().filter { $0.purpose == "P-BREACH-NOTICE" }
         #expect(reads.count == 2 && reads.allSatisfy { $0.actor == "officer" })
         #expect(try fixture.engine.breach(breach.id)?.events.last?.event == "letters-emailed")
+        try fixture.engine.recordBreachLetters(breach.id, written: run.postal.map(\.subject), language: "en", erased: 0, by: "officer")
+        #expect(try fixture.engine.breachLetterCounts(breach.id) == ["email": 1, "post": 1], "each letter recorded, per person and channel")
         #expect(throws: BreachRefusal.self, "an undeclared purpose") { try fixture.engine.sendBreachLetters(breach.id, purpose: "P-NOPE", by: "officer") }
+    }
+
+    @Test func theRegistersFreeTextsRefuseIdentifiers() throws {
+        let fixture = try VaultFixture()
+        for text in ["mail went to j.jansen@example.nl by mistake", "the export held NL91 ABNA 0417 1643 00", "call 06-12345678 about it", "BSN 123456782 was in the file"] {
+            #expect(throws: BreachRefusal.self, "\(text)") {
+                try fixture.engine.recordBreach(PrivacyEngine.BreachReport(
+                    nature: [.confidentiality], awareAt: Self.at("2025-06-02T08:00:00+02:00"), scope: .vault,
+                    window: (Self.at("2025-06-01T08:00:00+02:00"), Self.at("2025-06-02T08:00:00+02:00")), description: text), by: "officer")
+            }
+        }
+        let breach = try record(fixture, scope: .vault, aware: "2025-06-02T08:00:00+02:00", from: "2025-06-01T08:00:00+02:00", to: "2025-06-02T08:00:00+02:00")
+        #expect(throws: BreachRefusal.self) { try fixture.engine.assessBreach(breach.id, risk: .high, consequences: "write to piet@example.org", by: "officer") }
+        // Dates, times, ids and counts are not identifiers.
+        _ = try fixture.engine.assessBreach(breach.id, risk: .risk, consequences: "letters on 2025-06-03 at 10:00 about BR-2025-0001; 300 people, 12 files", by: "officer")
+        try fixture.addDebtor("D-1", marker: "free1")
+        #expect(throws: InformationRefusal.self) {
+            try fixture.engine.recordInformationException(subject: "D-1", notice: "N-PRIVACY", exception: .alreadyInformed, ground: "told at +31 20 123 4567", by: "officer")
+        }
     }
 }

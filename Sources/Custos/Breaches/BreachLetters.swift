@@ -57,19 +57,21 @@ extension PrivacyEngine {
             run.emailed.append(letter.subject)
         }
         if !run.emailed.isEmpty {
-            _ = try store.vault.updateBreach(id, at: clock(), by: recorder) { current in
-                (current, "letters-emailed", "\(run.emailed.count) by e-mail through the outbox (\(language))")
-            }
+            try store.vault.recordBreachLetters(id, subjects: run.emailed, channel: "email", language: language, event: "letters-emailed",
+                                                detail: "\(run.emailed.count) by e-mail through the outbox (\(language))", at: clock(), by: recorder)
         }
         return run
     }
 
-    /// Records letters written for the post, after they were written.
-    package func recordBreachLetters(_ id: String, written count: Int, language: String, erased: Int, by actor: String) throws {
-        _ = try store.vault.updateBreach(id, at: clock(), by: actor) { current in
-            (current, "letters-written", "\(count) letters (\(language))" + (erased > 0 ? "; \(erased) people erased since, not written to" : ""))
-        }
+    /// Records letters written for the post, per person, after they were written.
+    package func recordBreachLetters(_ id: String, written subjects: [String], language: String, erased: Int, by actor: String) throws {
+        try store.vault.recordBreachLetters(id, subjects: subjects, channel: "post", language: language, event: "letters-written",
+                                            detail: "\(subjects.count) letters (\(language))" + (erased > 0 ? "; \(erased) people erased since, not written to" : ""),
+                                            at: clock(), by: actor)
     }
+
+    /// How many people were sent a letter, per channel (`email`, `post`).
+    package func breachLetterCounts(_ id: String) throws -> [String: Int] { try store.vault.breachLetterCounts(id) }
 
     private func composeBreachLetters(_ id: String, language: String, templates: URL?) throws -> (Breach, [BreachLetter], Int, [String: String]) {
         guard let breach = try store.vault.breach(id) else { throw BreachRefusal(description: "no breach \(id)") }

@@ -55,6 +55,8 @@ extension PrivacyEngine {
         guard discovered <= report.awareAt else { throw BreachRefusal(description: "the controller cannot become aware before the breach was discovered") }
         guard report.window.from < report.window.to else { throw BreachRefusal(description: "the window's start must come before its end") }
         guard !report.description.trimmingCharacters(in: .whitespaces).isEmpty else { throw BreachRefusal(description: "describe what happened (Art. 33(5))") }
+        try FreeTextCheck.check(report.description, field: "the description")
+        try FreeTextCheck.check(report.measures, field: "the measures")
         switch report.scope {
         case let .recipient(id) where policy.policy.recipient(id) == nil:
             throw BreachRefusal(description: "'\(id)' is not a recipient in the policy (\(policy.policy.recipients.map(\.id.id).joined(separator: ", ")))")
@@ -89,7 +91,9 @@ extension PrivacyEngine {
     /// keys that were not compromised.
     package func assessBreach(_ id: String, risk: Breach.Risk, exception: Breach.SubjectsException? = nil, measures: String? = nil,
                               consequences: String? = nil, by actor: String) throws -> Breach {
-        try store.vault.updateBreach(id, at: clock(), by: actor) { breach in
+        try FreeTextCheck.check(measures, field: "the measures")
+        try FreeTextCheck.check(consequences, field: "the consequences")
+        return try store.vault.updateBreach(id, at: clock(), by: actor) { breach in
             guard breach.closedAt == nil else { throw BreachRefusal(description: "\(id) is closed") }
             if exception != nil, risk != .high { throw BreachRefusal(description: "an Art. 34(3) exception applies only to a high risk") }
             if exception == .unintelligible, breach.scope != .vault || breach.keysCompromised {
@@ -109,6 +113,7 @@ extension PrivacyEngine {
     /// Records a notification to the AP (phased: an initial one, then the final one). After
     /// the 72 hours it needs the reasons for the delay (Art. 33(1)).
     package func notifyAuthority(_ id: String, at: Instant? = nil, final: Bool, lateReasons: String? = nil, by actor: String) throws -> Breach {
+        try FreeTextCheck.check(lateReasons, field: "the reasons for the delay")
         let now = clock()
         let sent = min(at ?? now, now)
         return try store.vault.updateBreach(id, at: now, by: actor) { breach in

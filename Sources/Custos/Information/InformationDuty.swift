@@ -119,6 +119,9 @@ extension PrivacyEngine {
         guard !ground.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw InformationRefusal(description: "say why \(exception.article) applies (the officer's assessment is the record)")
         }
+        if let what = FreeTextCheck.identifier(in: ground) {
+            throw InformationRefusal(description: "the reason seems to hold \(what); it is kept with the record and shown in lists, so it must hold no personal data")
+        }
         try store.vault.recordInformation([InformationRecord(subject: subject, notice: notice, at: now, exception: exception, ground: ground, channel: nil,
                                                              recordedAt: now, recordedBy: actor)])
     }

@@ -65,11 +65,11 @@ extension Console {
 
     func breachPage(_ visit: Visit, id: String) async throws -> Response {
         let engine = self.engine, language = visit.language
-        let found = try await call { () -> (Breach, AffectedSubjects, String)? in
+        let found = try await call { () -> (Breach, AffectedSubjects, String, [String: Int])? in
             guard let breach = try engine.breach(id) else { return nil }
-            return (breach, try engine.affectedSubjects(breach), try engine.breachNotification(id).markdown)
+            return (breach, try engine.affectedSubjects(breach), try engine.breachNotification(id).markdown, try engine.breachLetterCounts(id))
         }
-        guard let (breach, affected, notification) = found else {
+        guard let (breach, affected, notification, letters) = found else {
             return pages.message("notFound", language: language, status: .notFound, link: ("/console/breaches", pages.text("nav.breaches", language)))
         }
         let now = engine.now
@@ -94,6 +94,9 @@ extension Console {
         values["marked"] = affected.marked.sorted { $0.key < $1.key }.map { ["label": $0.key, "fields": $0.value.joined(separator: ", ")] }
         values["events"] = breach.events.map { Self.compact(["at": Self.minute($0.at, engine), "event": $0.event, "detail": $0.detail, "by": $0.by]) }
         values["notification"] = notification
+        if !letters.isEmpty {
+            values["letters"] = pages.text("breach.lettersSent", language, ["email": "\(letters["email"] ?? 0)", "post": "\(letters["post"] ?? 0)"])
+        }
         if visit.canAct, breach.closedAt == nil {
             values["open"] = true
             values["risks"] = Breach.Risk.allCases.map { ["value": $0.rawValue, "label": pages.text("risk.\($0.rawValue)", language), "selected": $0 == breach.risk] }

@@ -1,0 +1,25 @@
+import Foundation
+
+/// The register's free texts (what happened, measures, consequences, reasons) go into the AP
+/// notification, the letters to other people and the reports, so they must hold no personal
+/// data. A person's name cannot be told from other words, but the identifiers that leak most
+/// often can: an e-mail address, an IBAN, a telephone number, a citizen service number.
+enum FreeTextCheck {
+    private static let patterns: [(what: String, regex: NSRegularExpression)] = [
+        ("an e-mail address", #"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"#),
+        ("an IBAN", #"\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b"#),
+        ("a telephone or citizen service number", #"(?<![0-9])\+?[0-9](?:[ -]?[0-9]){8,14}(?![0-9])"#),
+    ].map { ($0.0, try! NSRegularExpression(pattern: $0.1)) }
+
+    /// Nil when the text looks free of identifiers, else what it seems to hold.
+    static func identifier(in text: String) -> String? {
+        let range = NSRange(text.startIndex..., in: text)
+        return patterns.first { $0.regex.firstMatch(in: text, range: range) != nil }?.what
+    }
+
+    /// Refuses a text that seems to hold an identifier, naming the field.
+    static func check(_ text: String?, field: String) throws {
+        guard let text, let what = identifier(in: text) else { return }
+        throw BreachRefusal(description: "\(field) seems to hold \(what); this text goes into the AP notification, the letters and the reports and must hold no personal data")
+    }
+}
