@@ -17,7 +17,9 @@ struct Console: Sendable {
     let pages: WebPages
     let guarder: WebGuard
     let sessions: ConsoleSessions
-    let sweepPlans = SweepPlanCache()
+    let sweepPlans = TimedCache<RetentionSweepReport>()
+    /// Today's line about the log; the audit page verifies afresh every time.
+    let logChecks = TimedCache<(verification: DecisionLog.Verification, at: Instant)>(lifetime: .seconds(60))
     let settings: ServerConfiguration.ConsoleSettings
     let secureCookies: Bool
     let logger: Logger
