@@ -37,6 +37,14 @@ private func registered<T>(_ body: () throws -> T) throws -> T {
     }
 }
 
+/// One step on a breach (assess, notify, informed, close): the engine call as the OS user,
+/// then the breach as it now stands.
+private func step(_ global: GlobalOptions, _ change: (PrivacyEngine, String) throws -> Breach) throws {
+    let engine = try global.openEngine()
+    let breach = try registered { try change(engine, operatingSystemUser) }
+    try answer(global.output, lines(breach), json: json(breach))
+}
+
 private func lines(_ breach: Breach, affected: AffectedSubjects? = nil) -> [String] {
     var lines = ["\(breach.id)  \(breach.nature.map(\.rawValue).joined(separator: ", "))  aware \(breach.awareAt), AP due \(breach.apDeadline)"
                  + (breach.apNotifiedAt.map { ", notified \($0)\(breach.apFinal ? " (final)" : "")" } ?? "")
@@ -168,9 +176,7 @@ struct BreachAssess: ParsableCommand {
             guard let ground = Breach.SubjectsException(rawValue: text) else { throw ValidationError("--exception is unintelligible, measures or disproportionate") }
             return ground
         }
-        let engine = try global.openEngine()
-        let breach = try registered { try engine.assessBreach(id, risk: level, exception: ground, measures: measures, consequences: consequences, by: operatingSystemUser) }
-        try answer(global.output, lines(breach), json: json(breach))
+        try step(global) { engine, user in try engine.assessBreach(id, risk: level, exception: ground, measures: measures, consequences: consequences, by: user) }
     }
 }
 
@@ -186,9 +192,7 @@ struct BreachNotify: ParsableCommand {
 
     func run() throws {
         let sent = try parseInstant(at, option: "at")
-        let engine = try global.openEngine()
-        let breach = try registered { try engine.notifyAuthority(id, at: sent, final: final, lateReasons: lateReasons, by: operatingSystemUser) }
-        try answer(global.output, lines(breach), json: json(breach))
+        try step(global) { engine, user in try engine.notifyAuthority(id, at: sent, final: final, lateReasons: lateReasons, by: user) }
     }
 }
 
@@ -200,9 +204,7 @@ struct BreachInformed: ParsableCommand {
     @Option(help: "How many people were told.") var count: Int
 
     func run() throws {
-        let engine = try global.openEngine()
-        let breach = try registered { try engine.recordSubjectsInformed(id, count: count, by: operatingSystemUser) }
-        try answer(global.output, lines(breach), json: json(breach))
+        try step(global) { engine, user in try engine.recordSubjectsInformed(id, count: count, by: user) }
     }
 }
 
@@ -213,9 +215,7 @@ struct BreachClose: ParsableCommand {
     @Argument(help: "The breach number.") var id: String
 
     func run() throws {
-        let engine = try global.openEngine()
-        let breach = try registered { try engine.closeBreach(id, by: operatingSystemUser) }
-        try answer(global.output, lines(breach), json: json(breach))
+        try step(global) { engine, user in try engine.closeBreach(id, by: user) }
     }
 }
 
