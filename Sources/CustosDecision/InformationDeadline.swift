@@ -1,4 +1,4 @@
-public import CustosPolicy
+package import CustosPolicy
 
 /// When a subject must have the Art. 14 information about data obtained from others
 /// (gdpr.md §13): the earliest of one month after the data was obtained (the last day rolled
@@ -10,14 +10,14 @@ public import CustosPolicy
 /// deadline.due      // the share's instant, when it came before the month was out
 /// deadline.trigger  // .firstDisclosure
 /// ```
-public struct InformationDeadline: Sendable, Hashable {
-    public enum Trigger: String, Sendable, Hashable, CaseIterable {
+package struct InformationDeadline: Sendable, Hashable {
+    package enum Trigger: String, Sendable, Hashable, CaseIterable {
         case oneMonth = "one-month"
         case firstCommunication = "first-communication"
         case firstDisclosure = "first-disclosure"
 
         /// The provision that sets the deadline.
-        public var article: String {
+        package var article: String {
             switch self {
             case .oneMonth: "Art. 14(3)(a)"
             case .firstCommunication: "Art. 14(3)(b)"
@@ -27,15 +27,15 @@ public struct InformationDeadline: Sendable, Hashable {
     }
 
     /// The day the earliest value was obtained, in the controller's time zone.
-    public let obtainedOn: LocalDate
+    package let obtainedOn: LocalDate
     /// The last day of the one-month period, rolled to a working day.
-    public let monthDue: LocalDate
+    package let monthDue: LocalDate
     /// The moment the information must have reached the subject.
-    public let due: Instant
+    package let due: Instant
     /// Which of the three limits came first.
-    public let trigger: Trigger
+    package let trigger: Trigger
 
-    public init(obtainedAt: Instant, firstCommunication: Instant?, firstDisclosure: Instant?, policy: CompiledPolicy) {
+    package init(obtainedAt: Instant, firstCommunication: Instant?, firstDisclosure: Instant?, policy: CompiledPolicy) {
         obtainedOn = policy.localDate(of: obtainedAt)
         monthDue = policy.holidayCalendar.nextWorkingDay(onOrAfter: obtainedOn.adding(months: 1))
         // The whole last day counts: the month runs out at the start of the next.

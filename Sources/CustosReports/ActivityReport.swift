@@ -1,20 +1,20 @@
 import CustosDecision
 import CustosPolicy
-public import CustosStore
+package import CustosStore
 
 /// Decisions over a period (gdpr.md §11; DESIGN §6): by purpose, actor, action and outcome;
 /// denials by reason code; actors whose denial rate stands out; with a subject, that
 /// subject's whole access trail.
-public enum ActivityReport {
+package enum ActivityReport {
     /// An actor's denial rate is unusual when it is more than twice the rate of all other
     /// actors together and the actor has at least this many denials: a few denials of a quiet
     /// service are noise, and one misbehaving service must not hide another by raising the
     /// overall rate.
-    public static let unusualMinimumDenials = 5
+    package static let unusualMinimumDenials = 5
 
     /// Counts of one group of decisions.
-    public struct Tally: Sendable, Equatable {
-        public var decisions = 0, permits = 0, partials = 0, denies = 0
+    package struct Tally: Sendable, Equatable {
+        package var decisions = 0, permits = 0, partials = 0, denies = 0
 
         mutating func add(_ outcome: String) {
             decisions += 1
@@ -26,20 +26,20 @@ public enum ActivityReport {
         }
 
         /// Partial and deny both withhold something.
-        public var withheld: Int { partials + denies }
+        package var withheld: Int { partials + denies }
         var row: [String] { [String(decisions), String(permits), String(partials), String(denies)] }
     }
 
     /// The counts the report shows, computed once from the entries.
-    public struct Counts: Sendable {
-        public var total = Tally()
-        public var byPurpose: [String: Tally] = [:]
-        public var byActor: [String: Tally] = [:]
-        public var byAction: [String: Tally] = [:]
+    package struct Counts: Sendable {
+        package var total = Tally()
+        package var byPurpose: [String: Tally] = [:]
+        package var byActor: [String: Tally] = [:]
+        package var byAction: [String: Tally] = [:]
         /// Blocking reason codes of denied or partly denied decisions.
-        public var denialCodes: [String: Int] = [:]
+        package var denialCodes: [String: Int] = [:]
 
-        public init(_ entries: [LogEntry]) {
+        package init(_ entries: [LogEntry]) {
             for entry in entries {
                 total.add(entry.outcome)
                 byPurpose[entry.purpose, default: Tally()].add(entry.outcome)
@@ -51,7 +51,7 @@ public enum ActivityReport {
         }
 
         /// Actors who are denied more than twice as often as all other actors together.
-        public var unusualActors: [String] {
+        package var unusualActors: [String] {
             byActor.keys.sorted().filter { actor in
                 let tally = byActor[actor]!
                 guard tally.denies >= unusualMinimumDenials else { return false }
@@ -62,7 +62,7 @@ public enum ActivityReport {
         }
     }
 
-    public static func build(_ context: ReportContext, entries: [LogEntry], subject: String? = nil) -> ReportDocument {
+    package static func build(_ context: ReportContext, entries: [LogEntry], subject: String? = nil) -> ReportDocument {
         let counts = Counts(entries)
         let tallyColumns = ["Decisions", "Permit", "Partial", "Deny"]
         func rows(_ tallies: [String: Tally]) -> [[String]] { tallies.keys.sorted().map { [$0] + tallies[$0]!.row } }

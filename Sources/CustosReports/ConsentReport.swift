@@ -1,25 +1,25 @@
-public import CustosStore
+package import CustosStore
 import CustosDecision
 import CustosPolicy
 
 /// Consent per purpose and notice version over time (gdpr.md §4): given (and renewed),
 /// withdrawn (counted against the notice of the consent it ends), expired (the purpose's validity ran out with nothing after it) and refused at
 /// the door, per month of the period. Erased subjects count through their consent proofs.
-public enum ConsentReport {
-    public struct Key: Hashable, Comparable {
-        public var month: String
-        public var purpose: String
-        public var notice: String
+package enum ConsentReport {
+    package struct Key: Hashable, Comparable {
+        package var month: String
+        package var purpose: String
+        package var notice: String
 
-        public static func < (a: Key, b: Key) -> Bool { (a.month, a.purpose, a.notice) < (b.month, b.purpose, b.notice) }
+        package static func < (a: Key, b: Key) -> Bool { (a.month, a.purpose, a.notice) < (b.month, b.purpose, b.notice) }
     }
 
-    public struct Counts: Sendable, Equatable {
-        public var given = 0, withdrawn = 0, expired = 0, refused = 0
+    package struct Counts: Sendable, Equatable {
+        package var given = 0, withdrawn = 0, expired = 0, refused = 0
     }
 
     /// The tally the report shows, by month, purpose and notice version.
-    public static func tally(_ context: ReportContext, events: [ConsentHistoryEntry], refusals: [ConsentRefusal]) -> [Key: Counts] {
+    package static func tally(_ context: ReportContext, events: [ConsentHistoryEntry], refusals: [ConsentRefusal]) -> [Key: Counts] {
         let policy = context.policy
         func key(_ at: Instant, _ purpose: String, _ notice: String) -> Key? {
             let date = policy.localDate(of: at)
@@ -57,7 +57,7 @@ public enum ConsentReport {
         return counts
     }
 
-    public static func build(_ context: ReportContext, events: [ConsentHistoryEntry], refusals: [ConsentRefusal]) -> ReportDocument {
+    package static func build(_ context: ReportContext, events: [ConsentHistoryEntry], refusals: [ConsentRefusal]) -> ReportDocument {
         let counts = tally(context, events: events, refusals: refusals)
         let keys = counts.keys.sorted()
         var totals: [String: Counts] = [:]

@@ -1,10 +1,10 @@
-public import CustosStore
+package import CustosStore
 package import CustosPolicy
 
 /// The request book against its deadlines (gdpr.md §5): open, overdue and due soon; completed
 /// per type; the share answered on time; the median handling time; Art. 19 tasks outstanding.
-public enum RequestsReport {
-    public static let dueSoonDays = 7
+package enum RequestsReport {
+    package static let dueSoonDays = 7
 
     /// One subject's Art. 14 duty, as the engine computed it (gdpr.md §13).
     package struct InformationDuty: Sendable {
@@ -50,7 +50,7 @@ public enum RequestsReport {
         ])
     }
 
-    public static func build(_ context: ReportContext, requests: [RightsRequest], tasks: [RecipientTask]) -> ReportDocument {
+    package static func build(_ context: ReportContext, requests: [RightsRequest], tasks: [RecipientTask]) -> ReportDocument {
         build(context, requests: requests, tasks: tasks, information: [])
     }
 

@@ -4,8 +4,8 @@ import CustosPolicy
 /// controller and DPO, every purpose with its basis, subjects, data, recipients, retention and
 /// assessments, recipients by category and by name, third-country transfers with their
 /// safeguards, retention per rule, and the technical and organisational measures.
-public enum RopaReport {
-    public static func build(_ context: ReportContext) -> ReportDocument {
+package enum RopaReport {
+    package static func build(_ context: ReportContext) -> ReportDocument {
         let policy = context.policy.policy
         let controller = policy.controller
         var sections: [ReportSection] = []

@@ -1,12 +1,12 @@
-public import CustosStore
+package import CustosStore
 import CustosPolicy
 
 /// Disclosures outside the EEA (gdpr.md §12): by country, recipient and mechanism, and the
 /// use of Art. 49 derogations against their occasional limit.
-public enum TransfersReport {
+package enum TransfersReport {
     /// - Parameter disclosures: every disclosure up to the end of the period (earlier ones count
     ///   towards a derogation's rolling window).
-    public static func build(_ context: ReportContext, disclosures: [DisclosureRecordEntry]) -> ReportDocument {
+    package static func build(_ context: ReportContext, disclosures: [DisclosureRecordEntry]) -> ReportDocument {
         let policy = context.policy
         let reference = policy.policy.referenceData
         let inPeriod = disclosures.filter { context.period.contains(policy.localDate(of: $0.disclosure.at)) }

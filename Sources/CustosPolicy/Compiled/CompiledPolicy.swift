@@ -132,13 +132,13 @@ public final class CompiledPurpose: Sendable {
     public let usesLegalObligation: Bool
     /// Per provenance value recorded in the vault, the fields this purpose obtains from that
     /// source and not from the subject (Art. 14); empty for most purposes.
-    public let indirectFields: [String: Set<String>]
+    package let indirectFields: [String: Set<String>]
     /// A use of the purpose is a communication with the subject (Art. 14(3)(b)).
-    public let isCommunication: Bool
+    package let isCommunication: Bool
 
     /// Whether a stored value of `field` with this provenance came to the purpose from
     /// someone other than the subject.
-    public func obtainedIndirectly(_ field: String, provenance: String?) -> Bool {
+    package func obtainedIndirectly(_ field: String, provenance: String?) -> Bool {
         guard let provenance, let fields = indirectFields[provenance] else { return false }
         return fields.contains(field)
     }

@@ -14,7 +14,7 @@ public struct Policy: Sendable, Encodable {
     public var recipients: [Recipient] = []
     public var retentionRules: [RetentionRule] = []
     /// Where data not obtained from the subject comes from (Art. 14).
-    public var dataSources: [DataSource] = []
+    package var dataSources: [DataSource] = []
     /// How long decision-log entries are kept; absent = kept for ever.
     public var decisionLog: DecisionLogRetention?
     /// How long the minimal proof of an erased subject's consents is kept; absent = as long
@@ -39,7 +39,7 @@ public struct Policy: Sendable, Encodable {
     public func field(_ id: String) -> FieldDefinition? { fields.first { $0.id.id == id } }
     public func recipient(_ id: String) -> Recipient? { recipients.first { $0.id.id == id } }
     public func notice(_ id: String) -> Notice? { notices.first { $0.id.id == id } }
-    public func dataSource(_ id: String) -> DataSource? { dataSources.first { $0.id.id == id } }
+    package func dataSource(_ id: String) -> DataSource? { dataSources.first { $0.id.id == id } }
     public func retentionRule(_ id: String) -> RetentionRule? { retentionRules.first { $0.id.id == id } }
 }
 

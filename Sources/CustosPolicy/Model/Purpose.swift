@@ -45,13 +45,13 @@ public struct Purpose: Sendable, Encodable {
     public var startsWith: Ref?
     /// The fields this purpose obtains from others than the subject, by source: their
     /// holder must be told within Art. 14(3)'s deadlines.
-    public var obtainedFrom: [IndirectCollection] = []
+    package var obtainedFrom: [IndirectCollection] = []
     /// Using the purpose means contacting the subject (a letter, a call): its first use is
     /// the "first communication" of Art. 14(3)(b). Direct marketing always is.
-    public var communicatesWithSubject: Bool = false
+    package var communicatesWithSubject: Bool = false
 
     /// The first communication of Art. 14(3)(b) happens through this purpose.
-    public var isCommunication: Bool { communicatesWithSubject || directMarketing != nil }
+    package var isCommunication: Bool { communicatesWithSubject || directMarketing != nil }
 
     /// The basis that applies to a subject category, if the purpose covers it.
     public func basis(for category: String) -> LegalBasis? {
