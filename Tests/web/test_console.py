@@ -218,6 +218,17 @@ class Console(Page):
             self.assertTrue(headers["Content-Type"].startswith("text/csv"))
             self.assertIn(b"RQ-2025-0020", body)
 
+            # Art. 14: the people whose data came from the creditor and who were not told yet.
+            self.visit(driver, "/console", "Today")
+            rows = driver.find_elements(By.CSS_SELECTOR, "#information tbody tr")
+            self.assertGreater(len(rows), 0, "the demo leaves the last three weeks' files uninformed")
+            owed = rows[0].find_element(By.CSS_SELECTOR, "a").text
+            navigate(driver, rows[0].find_element(By.CSS_SELECTOR, "button"))
+            self.axe(driver, "the information recorded")
+            self.assertIn(owed, driver.find_element(By.TAG_NAME, "h1").text)
+            sent = json.loads(custos("notice", "list", "--sent", "-o", "json"))["information"]
+            self.assertIn(("console:anna", "post"), [(i["record"]["recorded-by"], i["record"]["channel"]) for i in sent if i["subject"] == owed])
+
             # The breach register: the demo's breach, then the CRM vendor reports a stolen laptop.
             self.visit(driver, "/console/breaches", "the breach register")
             self.assertIn("BR-2025-0001", driver.find_element(By.ID, "breaches").text)
@@ -310,7 +321,8 @@ class Console(Page):
                                ("/console/subjects/D-100016/open", {"field.email": "on"}),
                                ("/console/subjects/D-100016/requests", {"type": "access", "channel": "letter"}),
                                ("/console/breaches", {"scope": "vault", "nature-availability": "on", "aware": "2025-10-09T08:00", "from": "2025-10-09T07:00", "description": "x"}),
-                               ("/console/breaches/BR-2025-0001/close", {})):
+                               ("/console/breaches/BR-2025-0001/close", {}),
+                               ("/console/subjects/D-100016/informed", {"notice": "N-PRIVACY", "channel": "post"})):
                 status, _, body = fetch("POST", CONSOLE + path, dict(data, csrf=token), cookies=driver.get_cookies())
                 self.assertEqual(status, 403, path)
                 self.assertIn("Alleen lezen", body.decode(), path)

@@ -21,7 +21,13 @@ extension Console {
         /// Open breaches still owing the AP notification, by deadline.
         var breaches: [Breach]
         var now: Instant
+        /// Subjects still owed the Art. 14 information, by deadline.
+        var information: [PrivacyEngine.InformationDuty]
     }
+
+    /// Today lists this many of the people owed the Art. 14 information; `custos notice list`
+    /// has them all.
+    static let informationShown = 15
 
     static let withdrawalDays = 7
 
@@ -36,7 +42,8 @@ extension Console {
                      tasks: try engine.tasks(openOnly: true), objections: try engine.objectionsAwaitingAssessment(), holds: try engine.holdsInForce(),
                      withdrawals: try engine.recentWithdrawals(days: Self.withdrawalDays), lastSweep: try engine.lastRetentionSweep(),
                      plan: plan, log: check.verification, checkpoint: try engine.lastCheckpoint(),
-                     breaches: try engine.breaches(dueWithinSeconds: 100 * 365 * 86_400).sorted { $0.apDeadline < $1.apDeadline }, now: engine.now)
+                     breaches: try engine.breaches(dueWithinSeconds: 100 * 365 * 86_400).sorted { $0.apDeadline < $1.apDeadline }, now: engine.now,
+                     information: try engine.informationDuties().filter { !$0.isSettled })
         }
         let language = visit.language
         let requests = overview.requests.map { request -> [String: Any] in
@@ -70,7 +77,17 @@ extension Console {
                     "due": Self.minute(breach.apDeadline, engine), "overdue": hours < 0,
                     "left": hours < 0 ? pages.text("breach.hoursOver", language, ["hours": "\(-hours)"]) : pages.text("breach.hoursLeft", language, ["hours": "\(hours)"])]
         }
+        let owed = overview.information.prefix(Self.informationShown).map { duty -> [String: Any] in
+            let overdue = duty.isOverdue(at: overview.now)
+            return ["subject": duty.subject, "category": duty.category, "notice": duty.notice, "sources": duty.sources.joined(separator: ", "),
+                    "due": Self.minute(duty.deadline.due, engine), "article": duty.deadline.trigger.article, "overdue": overdue,
+                    "action_path": "/console/subjects/\(duty.subject)/informed", "csrf": visit.canAct ? csrf(visit, "informed") : ""]
+        }
         var values: [String: Any] = [
+            "information": owed, "hasInformation": !owed.isEmpty,
+            "informationSummary": pages.text("today.informationSummary", language, [
+                "owed": "\(overview.information.count)", "overdue": "\(overview.information.filter { $0.isOverdue(at: overview.now) }.count)",
+                "shown": "\(owed.count)"]),
             "breaches": breaches, "hasBreaches": !breaches.isEmpty,
             "requests": requests, "hasRequests": !requests.isEmpty, "overdueCount": requests.filter { $0["overdue"] as? Bool == true }.count,
             "hasOverdue": requests.contains { $0["overdue"] as? Bool == true },

@@ -34,4 +34,20 @@ extension Console {
             return outcome(visit, heading: pages.text("refused", language), lines: refusal(error), back: back, refused: true)
         }
     }
+
+    /// The Art. 14 information was sent to a subject (the letter posted, the e-mail gone).
+    func informationSent(_ visit: Visit, subject: String, form: FormBody) async throws -> Response {
+        let language = visit.language, engine = self.engine, actor = visit.actor
+        let back = ("/console", pages.text("nav.today", language))
+        guard let notice = form["notice"], !notice.isEmpty else {
+            return outcome(visit, heading: pages.text("refused", language), lines: [pages.text("page.badForm.text", language)], back: back, refused: true)
+        }
+        let channel = form["channel"].flatMap { $0.isEmpty ? nil : $0 }
+        do {
+            try await call { try engine.recordInformationGiven(subject: subject, notice: notice, at: engine.now, channel: channel, by: actor) }
+            return outcome(visit, heading: pages.text("done.information", language, ["subject": subject, "notice": notice]), lines: [], back: back)
+        } catch let refusal as InformationRefusal {
+            return outcome(visit, heading: pages.text("refused", language), lines: [refusal.description], back: back, refused: true)
+        }
+    }
 }

@@ -33,7 +33,7 @@ struct Console: Sendable {
         ("/console/requests/:request/fulfil", "POST"), ("/console/requests/:request/reject", "POST"),
         ("/console/requests/:request/answer.html", "GET"), ("/console/requests/:request/answer.json", "GET"),
         ("/console/subjects", "GET"), ("/console/subjects", "POST"), ("/console/subjects/:subject", "GET"), ("/console/subjects/:subject/open", "POST"), ("/console/subjects/:subject/requests", "POST"),
-        ("/console/tasks/:task/done", "POST"), ("/console/objections/:objection/assess", "POST"),
+        ("/console/tasks/:task/done", "POST"), ("/console/objections/:objection/assess", "POST"), ("/console/subjects/:subject/informed", "POST"),
         ("/console/reports/:report", "GET"), ("/console/reports/:report/download", "GET"),
         ("/console/audit", "GET"), ("/console/audit", "POST"), ("/console/sweep", "GET"), ("/console/sweep", "POST"),
         ("/console/breaches", "GET"), ("/console/breaches", "POST"), ("/console/breaches/:breach", "GET"),
@@ -98,6 +98,11 @@ struct Console: Sendable {
         }
         group.post("tasks/:task/done") { request, context in
             try await acting(request, form: "task-done", fields: []) { visit, _ in try await taskDone(visit, id: context.parameters.get("task") ?? "") }
+        }
+        group.post("subjects/:subject/informed") { request, context in
+            try await acting(request, form: "informed", fields: ["notice", "channel"]) { visit, form in
+                try await informationSent(visit, subject: context.parameters.get("subject") ?? "", form: form)
+            }
         }
         group.post("objections/:objection/assess") { request, context in
             try await acting(request, form: "assess", fields: ["assessment", "reference"]) { visit, form in
