@@ -55,6 +55,14 @@ extension Console {
         return page("breaches", visit, title: pages.text("nav.breaches", language), here: "/console/breaches", values: values)
     }
 
+    /// The kinds of data Art. 33 and the EDPB single out, in the page's language.
+    func markedLabel(_ kind: String, _ language: String) -> String {
+        if kind.hasPrefix("special category (") {
+            return pages.text("marked.special", language, ["kind": String(kind.dropFirst("special category (".count).dropLast())])
+        }
+        return pages.text("marked.\(kind.replacingOccurrences(of: " ", with: "-"))", language)
+    }
+
     func involved(_ scope: Breach.Scope, _ language: String) -> String {
         switch scope {
         case let .recipient(recipient): recipient
@@ -91,7 +99,10 @@ extension Console {
         ])
         values["byCategory"] = affected.byCategory.sorted { $0.key < $1.key }.map { ["label": $0.key, "count": "\($0.value)"] }
         values["byField"] = affected.byField.sorted { $0.key < $1.key }.map { ["label": engine.policy.policy.field($0.key)?.title(in: language) ?? $0.key, "count": "\($0.value)"] }
-        values["marked"] = affected.marked.sorted { $0.key < $1.key }.map { ["label": $0.key, "fields": $0.value.joined(separator: ", ")] }
+        values["marked"] = affected.marked.sorted { $0.key < $1.key }.map { kind, fields -> [String: Any] in
+            ["label": markedLabel(kind, language),
+             "fields": fields.map { engine.policy.policy.field($0)?.title(in: language) ?? $0 }.joined(separator: ", ")]
+        }
         values["events"] = breach.events.map { Self.compact(["at": Self.minute($0.at, engine), "event": $0.event, "detail": $0.detail, "by": $0.by]) }
         values["notification"] = notification
         if !letters.isEmpty {
