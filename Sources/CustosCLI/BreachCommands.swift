@@ -25,23 +25,12 @@ func parseWithin(_ text: String, option: String) throws -> Int64 {
     return value * (unit == "h" ? 3600 : 86_400)
 }
 
-/// Runs a register call; a refusal is exit 2 with its reason, as request refusals are.
-private func registered<T>(_ body: () throws -> T) throws -> T {
-    do {
-        return try body()
-    } catch let refusal as BreachRefusal {
-        StandardError.write("custos: refused: \(refusal)")
-        throw ExitStatus.denied
-    } catch {
-        throw ExitStatus.report(error)
-    }
-}
 
 /// One step on a breach (assess, notify, informed, close): the engine call as the OS user,
 /// then the breach as it now stands.
 private func step(_ global: GlobalOptions, _ change: (PrivacyEngine, String) throws -> Breach) throws {
     let engine = try global.openEngine()
-    let breach = try registered { try change(engine, operatingSystemUser) }
+    let breach = try refusable { try change(engine, operatingSystemUser) }
     try answer(global.output, lines(breach), json: json(breach))
 }
 
@@ -120,8 +109,8 @@ struct BreachRecord: ParsableCommand {
             processorNoticeAt: try parseInstant(processorNoticeAt, option: "processor-notice-at"), scope: scope, fields: fields.map(fieldList),
             window: (try parseInstant(from, option: "from")!, try parseInstant(to, option: "to") ?? aware), description: description, measures: measures,
             keysCompromised: keysCompromised)
-        let breach = try registered { try engine.recordBreach(report, by: operatingSystemUser) }
-        let affected = try registered { try engine.affectedSubjects(breach) }
+        let breach = try refusable { try engine.recordBreach(report, by: operatingSystemUser) }
+        let affected = try refusable { try engine.affectedSubjects(breach) }
         try answer(global.output, lines(breach, affected: affected), json: json(breach, affected: affected))
     }
 }
@@ -135,7 +124,7 @@ struct BreachList: ParsableCommand {
     func run() throws {
         let seconds = try dueWithin.map { try parseWithin($0, option: "due-within") }
         let engine = try global.openEngine()
-        let breaches = try registered { try engine.breaches(dueWithinSeconds: seconds) }
+        let breaches = try refusable { try engine.breaches(dueWithinSeconds: seconds) }
         try answer(global.output, breaches.isEmpty ? ["no breaches"] : breaches.map { lines($0)[0] }, json: ["breaches": breaches.map { json($0) }])
     }
 }
@@ -148,9 +137,9 @@ struct BreachShow: ParsableCommand {
 
     func run() throws {
         let engine = try global.openEngine()
-        guard let breach = try registered({ try engine.breach(id) }) else { StandardError.error("no breach \(id)"); throw ExitStatus.runtimeError }
-        let affected = try registered { try engine.affectedSubjects(breach) }
-        let letters = try registered { try engine.breachLetterCounts(id) }
+        guard let breach = try refusable({ try engine.breach(id) }) else { StandardError.error("no breach \(id)"); throw ExitStatus.runtimeError }
+        let affected = try refusable { try engine.affectedSubjects(breach) }
+        let letters = try refusable { try engine.breachLetterCounts(id) }
         let sent = letters.isEmpty ? [] : ["  letters    " + letters.sorted { $0.key < $1.key }.map { "\($0.value) by \($0.key)" }.joined(separator: ", ")]
         let history = breach.events.map { "  \($0.at)  \($0.event)\($0.detail.map { ": \($0)" } ?? "") (\($0.by))" }
         var object = json(breach, affected: affected)
@@ -231,7 +220,7 @@ struct BreachNotification: ParsableCommand {
     func run() throws {
         guard ["md", "json"].contains(format) else { throw ValidationError("--format is md or json") }
         let engine = try global.openEngine()
-        let notification = try registered { try engine.breachNotification(id) }
+        let notification = try refusable { try engine.breachNotification(id) }
         let data = format == "json" ? notification.json : Data(notification.markdown.utf8)
         guard let out else { try emit(String(decoding: data, as: UTF8.self)); return }
         do { try PrivateFile.write(data, to: out) } catch {
@@ -272,10 +261,10 @@ struct BreachLetters: ParsableCommand {
         let folder = templates.map { URL(fileURLWithPath: $0) }
         let postal: [BreachLetter], emailed: [String], erased: Int
         if outbox {
-            let run = try registered { try engine.sendBreachLetters(id, language: language, templates: folder, purpose: purpose, by: operatingSystemUser) }
+            let run = try refusable { try engine.sendBreachLetters(id, language: language, templates: folder, purpose: purpose, by: operatingSystemUser) }
             (postal, emailed, erased) = (run.postal, run.emailed, run.erased)
         } else {
-            let composed = try registered { try engine.breachLetters(id, language: language, templates: folder) }
+            let composed = try refusable { try engine.breachLetters(id, language: language, templates: folder) }
             (postal, emailed, erased) = (composed.letters, [], composed.erased)
         }
         // Written first, recorded after: the history never claims a letter that is not on disk.
@@ -289,7 +278,7 @@ struct BreachLetters: ParsableCommand {
             files.append(path)
         }
         if !postal.isEmpty || emailed.isEmpty {
-            try registered { try engine.recordBreachLetters(id, written: postal.map(\.subject), language: language, erased: erased, by: operatingSystemUser) }
+            try refusable { try engine.recordBreachLetters(id, written: postal.map(\.subject), language: language, erased: erased, by: operatingSystemUser) }
         }
         let line = (outbox ? "\(emailed.count) by e-mail through the outbox, " : "") + "\(postal.count) letters for \(id) in \(out)"
         try answer(global.output, [line], json: ["breach": id, "emailed": emailed.count, "letters": postal.count, "files": files])

@@ -18,17 +18,6 @@ struct NoticeCommand: ParsableCommand {
         subcommands: [NoticeList.self, NoticeSent.self, NoticeExempt.self])
 }
 
-/// Runs an information-duty call; a refusal is exit 2 with its reason.
-private func recorded<T>(_ body: () throws -> T) throws -> T {
-    do {
-        return try body()
-    } catch let refusal as InformationRefusal {
-        StandardError.write("custos: refused: \(refusal)")
-        throw ExitStatus.denied
-    } catch {
-        throw ExitStatus.report(error)
-    }
-}
 
 struct NoticeList: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -42,7 +31,7 @@ struct NoticeList: ParsableCommand {
         let seconds = try dueWithin.map { try parseWithin($0, option: "due-within") }
         let engine = try global.openEngine()
         let now = engine.now
-        let duties = try recorded { try engine.informationDuties() }
+        let duties = try refusable { try engine.informationDuties() }
         if sent {
             let settled = duties.filter(\.isSettled)
             let lines = settled.map { duty -> String in
@@ -97,7 +86,7 @@ struct NoticeSent: ParsableCommand {
         let sentAt = try parseInstant(at, option: "at")
         let engine = try global.openEngine()
         let when = sentAt ?? engine.now
-        try recorded { try engine.recordInformationGiven(subject: subject, notice: notice, at: when, channel: channel, by: operatingSystemUser) }
+        try refusable { try engine.recordInformationGiven(subject: subject, notice: notice, at: when, channel: channel, by: operatingSystemUser) }
         try answer(global.output, ["recorded: \(subject) was given \(notice) at \(when)"],
                    json: ["subject": subject, "notice": notice, "at": when.description, "channel": channel ?? NSNull()])
     }
@@ -123,7 +112,7 @@ struct NoticeExempt: ParsableCommand {
             throw ValidationError("--ground is one of " + InformationException.allCases.map(\.rawValue).joined(separator: ", ") + ", not '\(ground)'")
         }
         let engine = try global.openEngine()
-        try recorded { try engine.recordInformationException(subject: subject, notice: notice, exception: exception, ground: reason, by: operatingSystemUser) }
+        try refusable { try engine.recordInformationException(subject: subject, notice: notice, exception: exception, ground: reason, by: operatingSystemUser) }
         try answer(global.output, ["recorded: \(subject) is not owed \(notice) under \(exception.article)"],
                    json: ["subject": subject, "notice": notice, "exception": exception.rawValue, "article": exception.article])
     }

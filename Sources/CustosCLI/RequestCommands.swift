@@ -9,17 +9,6 @@ struct RequestCommand: ParsableCommand {
         subcommands: [RequestOpen.self, RequestList.self, RequestShow.self, RequestVerify.self, RequestExtend.self, RequestFulfil.self, RequestReject.self])
 }
 
-/// Refusals of request operations exit 2 with their DSAR code.
-private func perform<T>(_ body: () throws -> T) throws -> T {
-    do {
-        return try body()
-    } catch let refusal as RequestRefusal {
-        StandardError.write("custos: refused: \(refusal)")
-        throw ExitStatus.denied
-    } catch {
-        throw ExitStatus.report(error)
-    }
-}
 
 private func printRequest(_ request: RightsRequest, output: OutputFormat, events: Bool) throws {
     if output == .json {
@@ -55,7 +44,7 @@ struct RequestOpen: ParsableCommand {
         }
         let receivedAt = try parseInstant(received, option: "received")
         let engine = try global.openEngine()
-        let request = try perform {
+        let request = try refusable {
             try engine.openRequest(subject: subject, type: requestType, purpose: purpose, channel: channel, receivedAt: receivedAt,
                                    requester: requester, mandate: mandate, identityVerifiedBy: identityVerifiedBy, by: operatingSystemUser)
         }
@@ -76,7 +65,7 @@ struct RequestList: ParsableCommand {
             return days
         }
         let engine = try global.openEngine()
-        let requests = try perform { try engine.openRequests(overdue: overdue, dueWithinDays: days) }
+        let requests = try refusable { try engine.openRequests(overdue: overdue, dueWithinDays: days) }
         if global.output == .json { try emit(KebabJSON.string(requests)); return }
         if requests.isEmpty { try emit("no open requests"); return }
         for request in requests { try printRequest(request, output: .human, events: false) }
@@ -91,7 +80,7 @@ struct RequestShow: ParsableCommand {
 
     func run() throws {
         let engine = try global.openEngine()
-        guard let request = try perform({ try engine.request(id) }) else { StandardError.error("no request \(id)"); throw ExitStatus.runtimeError }
+        guard let request = try refusable({ try engine.request(id) }) else { StandardError.error("no request \(id)"); throw ExitStatus.runtimeError }
         try printRequest(request, output: global.output, events: true)
     }
 }
@@ -105,7 +94,7 @@ struct RequestVerify: ParsableCommand {
 
     func run() throws {
         let engine = try global.openEngine()
-        try printRequest(try perform { try engine.verifyIdentity(request: id, method: method, by: operatingSystemUser) }, output: global.output, events: false)
+        try printRequest(try refusable { try engine.verifyIdentity(request: id, method: method, by: operatingSystemUser) }, output: global.output, events: false)
     }
 }
 
@@ -120,7 +109,7 @@ struct RequestExtend: ParsableCommand {
     func run() throws {
         let sent = try parseDate(noticeSent, option: "notice-sent")
         let engine = try global.openEngine()
-        try printRequest(try perform { try engine.extendRequest(id, reasons: reasons, noticeSentOn: sent, by: operatingSystemUser) }, output: global.output, events: false)
+        try printRequest(try refusable { try engine.extendRequest(id, reasons: reasons, noticeSentOn: sent, by: operatingSystemUser) }, output: global.output, events: false)
     }
 }
 
@@ -153,7 +142,7 @@ struct RequestFulfil: ParsableCommand {
 
     func run() throws {
         let engine = try global.openEngine()
-        guard let request = try perform({ try engine.request(id) }) else { StandardError.error("no request \(id)"); throw ExitStatus.runtimeError }
+        guard let request = try refusable({ try engine.request(id) }) else { StandardError.error("no request \(id)"); throw ExitStatus.runtimeError }
         var result = Fulfilled(request: id)
         switch request.type {
         case .access: try fulfilAccess(engine, &result)
@@ -164,11 +153,11 @@ struct RequestFulfil: ParsableCommand {
             guard let ground, let parsed = RestrictionGround(rawValue: ground) else {
                 throw ValidationError("--ground is one of \(RestrictionGround.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            let outcome = try perform { try engine.fulfilRestriction(request: id, fields: fields.map(fieldList), ground: parsed, by: operatingSystemUser) }
+            let outcome = try refusable { try engine.fulfilRestriction(request: id, fields: fields.map(fieldList), ground: parsed, by: operatingSystemUser) }
             result.say("\(id) fulfilled: \(outcome.outcome)", ["outcome": outcome.outcome])
             result.tasks(outcome.notifications)
         case .objection, .objectionDirectMarketing, .objectionAutomatedDecision:
-            let outcome = try perform { try engine.fulfilObjection(request: id, by: operatingSystemUser) }
+            let outcome = try refusable { try engine.fulfilObjection(request: id, by: operatingSystemUser) }
             result.say("\(id) fulfilled: \(outcome.outcome)", ["outcome": outcome.outcome])
         }
         try answer(global.output, result.lines, json: result.json)
@@ -197,7 +186,7 @@ struct RequestFulfil: ParsableCommand {
 
     private func fulfilErasure(_ engine: PrivacyEngine, _ result: inout Fulfilled) throws {
         let folder = try outputFolder()
-        let certificate = try perform { try engine.fulfilErasure(request: id, by: operatingSystemUser) }
+        let certificate = try refusable { try engine.fulfilErasure(request: id, by: operatingSystemUser) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         let data = (try? encoder.encode(certificate)) ?? Data()
@@ -216,7 +205,7 @@ struct RequestFulfil: ParsableCommand {
 
     private func fulfilAccess(_ engine: PrivacyEngine, _ result: inout Fulfilled) throws {
         let folder = try outputFolder()
-        let (package, html) = try perform {
+        let (package, html) = try refusable {
             try engine.fulfilAccess(request: id, by: operatingSystemUser, language: language, templates: templates.map { URL(fileURLWithPath: $0) })
         }
         let base = folder.appendingPathComponent("\(id)-access")
@@ -229,7 +218,7 @@ struct RequestFulfil: ParsableCommand {
 
     private func fulfilPortability(_ engine: PrivacyEngine, _ result: inout Fulfilled) throws {
         let folder = try outputFolder()
-        let export = try perform { try engine.fulfilPortability(request: id, by: operatingSystemUser) }
+        let export = try refusable { try engine.fulfilPortability(request: id, by: operatingSystemUser) }
         let base = folder.appendingPathComponent("\(id)-portability")
         try write([(base.appendingPathExtension("json"), export.json), (base.appendingPathExtension("csv"), export.csv)], what: "export")
         let leftOut = export.leftOut.isEmpty ? "" : "; \(export.code?.rawValue ?? ""): left out \(export.leftOut.map { "\($0.field) (\($0.reason.rawValue))" }.joined(separator: ", "))"
@@ -247,7 +236,7 @@ struct RequestFulfil: ParsableCommand {
             StandardError.error("--values '\(values)' must be a JSON object of field names and string values")
             throw ExitStatus.usage
         }
-        let rectified = try perform { try engine.fulfilRectification(request: id, values: parsed, by: operatingSystemUser) }
+        let rectified = try refusable { try engine.fulfilRectification(request: id, values: parsed, by: operatingSystemUser) }
         result.say("\(id) fulfilled: rectified \(rectified.rectified.joined(separator: ", "))\(rectified.completed.isEmpty ? "" : "; completed \(rectified.completed.joined(separator: ", "))")",
                    ["rectified": rectified.rectified, "completed": rectified.completed])
         result.tasks(rectified.notifications)
@@ -281,7 +270,7 @@ struct RequestReject: ParsableCommand {
 
     func run() throws {
         let engine = try global.openEngine()
-        try printRequest(try perform { try engine.rejectRequest(id, reasons: reasons, by: operatingSystemUser) }, output: global.output, events: true)
+        try printRequest(try refusable { try engine.rejectRequest(id, reasons: reasons, by: operatingSystemUser) }, output: global.output, events: true)
     }
 }
 
@@ -299,7 +288,7 @@ struct TaskList: ParsableCommand {
 
     func run() throws {
         let engine = try global.openEngine()
-        let tasks = try perform { try engine.tasks(openOnly: !all) }
+        let tasks = try refusable { try engine.tasks(openOnly: !all) }
         if global.output == .json { try emit(KebabJSON.string(tasks)); return }
         if tasks.isEmpty { try emit("no open tasks"); return }
         for task in tasks {
@@ -316,7 +305,7 @@ struct TaskDone: ParsableCommand {
 
     func run() throws {
         let engine = try global.openEngine()
-        try perform { try engine.completeTask(id, by: operatingSystemUser) }
+        try refusable { try engine.completeTask(id, by: operatingSystemUser) }
         try answer(global.output, ["task #\(id) done"], json: ["task": id, "done": true])
     }
 }
