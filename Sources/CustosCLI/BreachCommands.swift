@@ -259,13 +259,13 @@ struct BreachLetters: ParsableCommand {
         }
         let engine = try global.openEngine()
         let folder = templates.map { URL(fileURLWithPath: $0) }
-        let postal: [BreachLetter], emailed: [String], erased: Int
+        let postal: [BreachLetter], emailed: [String], erased: Int, skipped: Int
         if outbox {
             let run = try refusable { try engine.sendBreachLetters(id, language: language, templates: folder, purpose: purpose, by: operatingSystemUser) }
-            (postal, emailed, erased) = (run.postal, run.emailed, run.erased)
+            (postal, emailed, erased, skipped) = (run.postal, run.emailed, run.erased, run.alreadyEmailed)
         } else {
             let composed = try refusable { try engine.breachLetters(id, language: language, templates: folder) }
-            (postal, emailed, erased) = (composed.letters, [], composed.erased)
+            (postal, emailed, erased, skipped) = (composed.letters, [], composed.erased, 0)
         }
         // Written first, recorded after: the history never claims a letter that is not on disk.
         var files: [String] = []
@@ -277,10 +277,11 @@ struct BreachLetters: ParsableCommand {
             }
             files.append(path)
         }
-        if !postal.isEmpty || emailed.isEmpty {
+        if !postal.isEmpty || (emailed.isEmpty && skipped == 0) {
             try refusable { try engine.recordBreachLetters(id, written: postal.map(\.subject), language: language, erased: erased, by: operatingSystemUser) }
         }
         let line = (outbox ? "\(emailed.count) by e-mail through the outbox, " : "") + "\(postal.count) letters for \(id) in \(out)"
-        try answer(global.output, [line], json: ["breach": id, "emailed": emailed.count, "letters": postal.count, "files": files])
+            + (skipped > 0 ? " (\(skipped) already sent by e-mail earlier)" : "")
+        try answer(global.output, [line], json: ["breach": id, "emailed": emailed.count, "letters": postal.count, "already-emailed": skipped, "files": files])
     }
 }

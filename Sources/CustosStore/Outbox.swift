@@ -23,8 +23,16 @@ extension Vault {
 
     /// Queues a message; it is sent by `outbox send` or the server's relay.
     package func enqueue(kind: String, to: String, subject: String, body: String, at now: Instant) throws -> Int64 {
+        try enqueue(kind: kind, to: to, subject: subject, body: body, at: now) { _ in }
+    }
+
+    /// Queues a message and, in the same transaction, whatever records that it was queued
+    /// (a breach letter's row), so a crash leaves both or neither.
+    func enqueue(kind: String, to: String, subject: String, body: String, at now: Instant,
+                 alongside record: (Database) throws -> Void) throws -> Int64 {
         let sealed = try keyring.seal(try JSONEncoder().encode(Sealed(to: to, subject: subject, body: body)), domain: "outbox")
         return try pool.write { db in
+            try record(db)
             // Sent mail is kept a week (to answer "did you send it?"), then goes: it holds
             // addresses and codes that serve no purpose once delivered.
             try db.execute(sql: "DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < ?", arguments: [now.millisecondsSinceEpoch - 7 * 86_400_000])

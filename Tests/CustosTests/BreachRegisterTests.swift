@@ -180,6 +180,10 @@ struct BreachRegisterTests {
         #expect(try fixture.engine.breach(breach.id)?.events.last?.event == "letters-emailed")
         try fixture.engine.recordBreachLetters(breach.id, written: run.postal.map(\.subject), language: "en", erased: 0, by: "officer")
         #expect(try fixture.engine.breachLetterCounts(breach.id) == ["email": 1, "post": 1], "each letter recorded, per person and channel")
+        // A second run sends nobody a second e-mail.
+        let again = try fixture.engine.sendBreachLetters(breach.id, language: "en", by: "officer")
+        #expect(again.emailed.isEmpty && again.alreadyEmailed == 1 && again.postal.map(\.subject) == ["D-2"])
+        #expect(try fixture.engine.outbox(pendingOnly: true).count == 1)
         #expect(throws: BreachRefusal.self, "an undeclared purpose") { try fixture.engine.sendBreachLetters(breach.id, purpose: "P-NOPE", by: "officer") }
     }
 

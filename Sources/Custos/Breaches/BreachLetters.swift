@@ -20,6 +20,8 @@ package struct BreachLetterRun: Sendable {
     package var postal: [BreachLetter]
     /// Affected people erased since, who cannot be written to.
     package var erased: Int
+    /// People skipped because an earlier run already sent theirs by e-mail.
+    package var alreadyEmailed: Int
 }
 
 extension PrivacyEngine {
@@ -45,19 +47,27 @@ extension PrivacyEngine {
         guard policy.policy.purpose(purpose) != nil else {
             throw BreachRefusal(description: "'\(purpose)' is not a purpose in the policy; the e-mail address is read under a purpose for Art. 34 letters")
         }
-        var run = BreachLetterRun(emailed: [], postal: [], erased: erased)
+        var run = BreachLetterRun(emailed: [], postal: [], erased: erased, alreadyEmailed: 0)
         let subjectLine = texts["emailSubject"] ?? "A breach of the security of your data"
+        // A rerun (after a crash, or for people added to the breach since) skips everyone
+        // who already has theirs by e-mail: each is recorded with its outbox message.
+        let sent = try store.vault.breachLetterSubjects(id, channel: "email")
         for letter in letters {
+            if sent.contains(letter.subject) {
+                run.alreadyEmailed += 1
+                continue
+            }
             let read = self.read(subject: letter.subject, fields: ["email"], purpose: purpose, actor: actor)
             guard let address = read.values["email"], !address.isEmpty else {
                 run.postal.append(letter)
                 continue
             }
-            _ = try store.vault.enqueue(kind: "breach-letter", to: address, subject: "\(subjectLine) (\(id))", body: letter.text, at: clock())
+            try store.vault.enqueueBreachLetter(id, subject: letter.subject, to: address, subjectLine: "\(subjectLine) (\(id))", body: letter.text,
+                                                language: language, at: clock(), by: recorder)
             run.emailed.append(letter.subject)
         }
         if !run.emailed.isEmpty {
-            try store.vault.recordBreachLetters(id, subjects: run.emailed, channel: "email", language: language, event: "letters-emailed",
+            try store.vault.recordBreachLetters(id, subjects: [], channel: "email", language: language, event: "letters-emailed",
                                                 detail: "\(run.emailed.count) by e-mail through the outbox (\(language))", at: clock(), by: recorder)
         }
         return run
