@@ -34,8 +34,8 @@ struct NoticeList: ParsableCommand {
         let duties = try refusable { try engine.informationDuties() }
         if sent {
             let settled = duties.filter(\.isSettled)
-            let lines = settled.map { duty -> String in
-                let record = duty.record!
+            let lines = settled.compactMap { duty -> String? in
+                guard let record = duty.record else { return nil }
                 let how = record.exception.map { "not owed: \($0.rawValue) (\($0.article))" } ?? "given \(record.at)\(record.channel.map { " by \($0)" } ?? "")\(duty.wasLate ? " (late)" : "")"
                 return "\(duty.subject)  \(duty.notice)  \(how); recorded by \(record.recordedBy)"
             }
@@ -50,7 +50,7 @@ struct NoticeList: ParsableCommand {
             let early = duty.task.map { " (\($0.trigger.rawValue) \($0.at)\($0.recipient.map { " to \($0)" } ?? ""))" } ?? ""
             return "\(duty.subject)  \(duty.category)  \(duty.notice)  \(state) \(duty.deadline.due) by \(duty.deadline.trigger.article)\(early)  from \(duty.sources.joined(separator: ", "))"
         }
-        let summary = "\(owed.count) to inform\(seconds == nil ? "" : " within \(dueWithin!)"), \(owed.filter { $0.isOverdue(at: now) }.count) overdue; \(duties.filter(\.isSettled).count) informed or exempt"
+        let summary = "\(owed.count) to inform\(dueWithin.map { " within \($0)" } ?? ""), \(owed.filter { $0.isOverdue(at: now) }.count) overdue; \(duties.filter(\.isSettled).count) informed or exempt"
         try answer(global.output, owed.isEmpty ? [summary] : lines + [summary], json: ["owed": owed.map { json($0, now: now) }])
     }
 

@@ -8,7 +8,9 @@ extension Evaluation {
         guard let rules, !rules.indirectFields.isEmpty else { return }
         let communication = request.action == .read && rules.isCommunication
         guard request.action == .share || communication, let notice = rules.purpose.notice?.id else { return }
-        if facts.information.contains(where: { $0.notice == notice }) { return }
+        // As consent events do, a record counts from its own instant: information given after
+        // the moment decided (a decision `at` an earlier time) did not yet reach the subject.
+        if facts.information.contains(where: { $0.notice == notice && $0.at <= at }) { return }
         var told = false
         for index in fieldNames.indices where !isBlocked(index) {
             let name = fieldNames[index]

@@ -81,6 +81,9 @@ package struct Breach: Sendable, Equatable {
 
     /// The Art. 33(1) deadline: 72 clock hours after awareness, no weekend or holiday roll.
     package var apDeadline: Instant { Instant(millisecondsSinceEpoch: awareAt.millisecondsSinceEpoch + 72 * 3_600_000) }
+
+    /// Open, not judged free of risk, and not yet notified: its 72 hours still run.
+    package var awaitsNotification: Bool { closedAt == nil && apNotifiedAt == nil && risk != Breach.Risk.none }
 }
 
 extension Vault {

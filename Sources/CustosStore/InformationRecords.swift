@@ -107,6 +107,13 @@ extension Vault {
     /// Records the first disclosure or communication before the information; a later one
     /// changes nothing (the first is what set the deadline).
     package func recordInformationTask(_ task: InformationTask) throws {
+        // Every read before the information carries the obligation; only the first writes
+        // (and waits for an fsync), the others find its task with a read.
+        let exists = try pool.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM information_tasks WHERE subject_id = ? AND notice = ?)",
+                              arguments: [task.subject, task.notice]) ?? false
+        }
+        if exists { return }
         try pool.write { db in try Self.recordInformationTask(task, into: db) }
     }
 

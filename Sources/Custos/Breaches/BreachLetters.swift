@@ -67,8 +67,9 @@ extension PrivacyEngine {
             run.emailed.append(letter.subject)
         }
         if !run.emailed.isEmpty {
-            try store.vault.recordBreachLetters(id, subjects: [], channel: "email", language: language, event: "letters-emailed",
-                                                detail: "\(run.emailed.count) by e-mail through the outbox (\(language))", at: clock(), by: recorder)
+            _ = try store.vault.updateBreach(id, at: clock(), by: recorder) { current in
+                (current, "letters-emailed", "\(run.emailed.count) by e-mail through the outbox (\(language))")
+            }
         }
         return run
     }

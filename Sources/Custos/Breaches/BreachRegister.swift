@@ -82,7 +82,7 @@ extension PrivacyEngine {
         let all = try store.vault.breaches()
         guard let seconds else { return all }
         let limit = clock().millisecondsSinceEpoch + seconds * 1000
-        return all.filter { $0.closedAt == nil && $0.apNotifiedAt == nil && $0.risk != Breach.Risk.none && $0.apDeadline.millisecondsSinceEpoch <= limit }
+        return all.filter { $0.awaitsNotification && $0.apDeadline.millisecondsSinceEpoch <= limit }
     }
 
     /// The Art. 33(1) risk assessment and the Art. 34 decision: `high` means the people must

@@ -99,39 +99,40 @@ extension PrivacyEngine {
     /// Records many at once, in one transaction (a mail merge's run): all, or none.
     package func recordInformationGiven(_ given: [(subject: String, at: Instant)], notice: String, channel: String?, by actor: String) throws {
         let now = clock()
-        guard policy.policy.notice(notice) != nil else {
-            throw InformationRefusal(description: "'\(notice)' is not a notice in the policy (\(policy.policy.notices.map(\.id.id).joined(separator: ", ")))")
-        }
+        try checkNotice(notice)
         if given.contains(where: { $0.at > now }) { throw InformationRefusal(description: "the information cannot have been given later than now") }
-        do {
-            try store.vault.recordInformation(given.map { InformationRecord(subject: $0.subject, notice: notice, at: $0.at, exception: nil, ground: nil,
-                                                                            channel: channel, recordedAt: now, recordedBy: actor) })
-        } catch StoreError.invalidInput(let message) {
-            throw InformationRefusal(description: message)
-        }
+        try storeInformation(given.map { InformationRecord(subject: $0.subject, notice: notice, at: $0.at, exception: nil, ground: nil,
+                                                           channel: channel, recordedAt: now, recordedBy: actor) })
     }
 
     /// Records the officer's decision that the information is not owed on an Art. 14(5)
     /// ground, with the reasons (which must hold no personal data).
     package func recordInformationException(subject: String, notice: String, exception: InformationException, ground: String, by actor: String) throws {
         let now = clock()
-        try checkInformationRecord(subject: subject, notice: notice, at: now)
+        try checkNotice(notice)
         guard !ground.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw InformationRefusal(description: "say why \(exception.article) applies (the officer's assessment is the record)")
         }
         if let what = FreeTextCheck.identifier(in: ground) {
             throw InformationRefusal(description: "the reason seems to hold \(what); it is kept with the record and shown in lists, so it must hold no personal data")
         }
-        try store.vault.recordInformation([InformationRecord(subject: subject, notice: notice, at: now, exception: exception, ground: ground, channel: nil,
-                                                             recordedAt: now, recordedBy: actor)])
+        try storeInformation([InformationRecord(subject: subject, notice: notice, at: now, exception: exception, ground: ground, channel: nil,
+                                                recordedAt: now, recordedBy: actor)])
     }
 
-    private func checkInformationRecord(subject: String, notice: String, at: Instant) throws {
+    private func checkNotice(_ notice: String) throws {
         guard policy.policy.notice(notice) != nil else {
             throw InformationRefusal(description: "'\(notice)' is not a notice in the policy (\(policy.policy.notices.map(\.id.id).joined(separator: ", ")))")
         }
-        guard at <= clock() else { throw InformationRefusal(description: "the information cannot have been given later than now") }
-        guard try store.vault.facts(of: subject) != nil else { throw InformationRefusal(description: "no subject \(subject) in the vault") }
+    }
+
+    /// Stores the records; the vault refuses all of them when a subject is not in it.
+    private func storeInformation(_ records: [InformationRecord]) throws {
+        do {
+            try store.vault.recordInformation(records)
+        } catch StoreError.invalidInput(let message) {
+            throw InformationRefusal(description: message)
+        }
     }
 
     /// The task a permitted decision with `inform-subject-first` leaves: the first disclosure

@@ -32,13 +32,11 @@ extension Console {
         let breaches = try await call { try engine.breaches(dueWithinSeconds: nil) }
         let now = engine.now
         let rows = breaches.reversed().map { breach -> [String: Any] in
-            let owed = breach.apNotifiedAt == nil && breach.closedAt == nil && breach.risk != Breach.Risk.none
-            let hours = (breach.apDeadline.millisecondsSinceEpoch - now.millisecondsSinceEpoch) / 3_600_000
+            let clock = clockLabel(breach, now: now, language)
             return Self.compact([
                 "id": breach.id, "href": "/console/breaches/\(breach.id)", "nature": breach.nature.map { pages.text("nature.\($0.rawValue)", language) }.joined(separator: ", "),
                 "involved": involved(breach.scope, language), "aware": Self.minute(breach.awareAt, engine), "due": Self.minute(breach.apDeadline, engine),
-                "overdue": owed && hours < 0 ? true : nil,
-                "left": owed ? (hours < 0 ? pages.text("breach.hoursOver", language, ["hours": "\(-hours)"]) : pages.text("breach.hoursLeft", language, ["hours": "\(hours)"])) : nil,
+                "overdue": clock?.overdue == true ? true : nil, "left": clock?.text,
                 "notified": breach.apNotifiedAt.map { Self.minute($0, engine) },
                 "risk": breach.risk.map { pages.text("risk.\($0.rawValue)", language) } ?? pages.text("breach.notAssessed", language),
                 "status": pages.text(breach.closedAt == nil ? "breach.open" : "breach.closed", language),
@@ -63,6 +61,15 @@ extension Console {
         return pages.text("marked.\(kind.replacingOccurrences(of: " ", with: "-"))", language)
     }
 
+    /// The 72-hour clock of a breach that still awaits its notification, in words: hours
+    /// left, or hours over (then `overdue`); nil once it no longer runs.
+    func clockLabel(_ breach: Breach, now: Instant, _ language: String) -> (overdue: Bool, text: String)? {
+        guard breach.awaitsNotification else { return nil }
+        let hours = (breach.apDeadline.millisecondsSinceEpoch - now.millisecondsSinceEpoch) / 3_600_000
+        return hours < 0 ? (true, pages.text("breach.hoursOver", language, ["hours": "\(-hours)"]))
+            : (false, pages.text("breach.hoursLeft", language, ["hours": "\(hours)"]))
+    }
+
     func involved(_ scope: Breach.Scope, _ language: String) -> String {
         switch scope {
         case let .recipient(recipient): recipient
@@ -81,15 +88,13 @@ extension Console {
             return pages.message("notFound", language: language, status: .notFound, link: ("/console/breaches", pages.text("nav.breaches", language)))
         }
         let now = engine.now
-        let owed = breach.apNotifiedAt == nil && breach.closedAt == nil && breach.risk != Breach.Risk.none
-        let hours = (breach.apDeadline.millisecondsSinceEpoch - now.millisecondsSinceEpoch) / 3_600_000
+        let clock = clockLabel(breach, now: now, language)
         var values: [String: Any] = Self.compact([
             "id": breach.id, "nature": breach.nature.map { pages.text("nature.\($0.rawValue)", language) }.joined(separator: ", "),
             "involved": involved(breach.scope, language), "window": "\(Self.minute(breach.windowFrom, engine)) – \(Self.minute(breach.windowTo, engine))",
             "discovered": Self.minute(breach.discoveredAt, engine), "aware": Self.minute(breach.awareAt, engine),
             "processorNotice": breach.processorNoticeAt.map { Self.minute($0, engine) }, "due": Self.minute(breach.apDeadline, engine),
-            "overdue": owed && hours < 0 ? true : nil,
-            "left": owed ? (hours < 0 ? pages.text("breach.hoursOver", language, ["hours": "\(-hours)"]) : pages.text("breach.hoursLeft", language, ["hours": "\(hours)"])) : nil,
+            "overdue": clock?.overdue == true ? true : nil, "left": clock?.text,
             "notified": breach.apNotifiedAt.map { Self.minute($0, engine) + (breach.apFinal ? " (\(pages.text("breach.final", language)))" : "") },
             "risk": breach.risk.map { pages.text("risk.\($0.rawValue)", language) } ?? pages.text("breach.notAssessed", language),
             "exception": breach.subjectsException.map { pages.text("exception.\($0.rawValue)", language) },

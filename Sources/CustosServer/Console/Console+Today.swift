@@ -37,13 +37,16 @@ extension Console {
         // Rehashing the whole chain costs a second per million entries: Today keeps the
         // answer a minute and says when it was made.
         let check = try await logChecks.value { try await call { (try engine.verifyLog(), engine.now) } }
+        // Computed from every value obtained from others: kept a minute too, and forgotten when
+        // the console records information sent.
+        let information = try await informationOwed.value { try await call { try engine.informationDuties().filter { !$0.isSettled } } }
         let overview = try await call {
             Overview(today: engine.policy.localDate(of: engine.now), requests: try engine.openRequests().sorted { ($0.dueOn, $0.id) < ($1.dueOn, $1.id) },
                      tasks: try engine.tasks(openOnly: true), objections: try engine.objectionsAwaitingAssessment(), holds: try engine.holdsInForce(),
                      withdrawals: try engine.recentWithdrawals(days: Self.withdrawalDays), lastSweep: try engine.lastRetentionSweep(),
                      plan: plan, log: check.verification, checkpoint: try engine.lastCheckpoint(),
-                     breaches: try engine.breaches(dueWithinSeconds: 100 * 365 * 86_400).sorted { $0.apDeadline < $1.apDeadline }, now: engine.now,
-                     information: try engine.informationDuties().filter { !$0.isSettled })
+                     breaches: try engine.breaches().filter(\.awaitsNotification).sorted { $0.apDeadline < $1.apDeadline }, now: engine.now,
+                     information: information)
         }
         let language = visit.language
         let requests = overview.requests.map { request -> [String: Any] in
@@ -72,10 +75,9 @@ extension Console {
             ["subject": entry.subject, "purpose": entry.purpose, "at": Self.minute(entry.effectiveAt, engine)]
         }
         let breaches = overview.breaches.map { breach -> [String: Any] in
-            let hours = (breach.apDeadline.millisecondsSinceEpoch - overview.now.millisecondsSinceEpoch) / 3_600_000
+            let clock = clockLabel(breach, now: overview.now, language)
             return ["id": breach.id, "href": "/console/breaches/\(breach.id)", "involved": involved(breach.scope, language),
-                    "due": Self.minute(breach.apDeadline, engine), "overdue": hours < 0,
-                    "left": hours < 0 ? pages.text("breach.hoursOver", language, ["hours": "\(-hours)"]) : pages.text("breach.hoursLeft", language, ["hours": "\(hours)"])]
+                    "due": Self.minute(breach.apDeadline, engine), "overdue": clock?.overdue ?? false, "left": clock?.text ?? ""]
         }
         let owed = overview.information.prefix(Self.informationShown).map { duty -> [String: Any] in
             let overdue = duty.isOverdue(at: overview.now)

@@ -45,6 +45,7 @@ extension Console {
         let channel = form["channel"].flatMap { $0.isEmpty ? nil : $0 }
         do {
             try await call { try engine.recordInformationGiven(subject: subject, notice: notice, at: engine.now, channel: channel, by: actor) }
+            informationOwed.forget()
             return outcome(visit, heading: pages.text("done.information", language, ["subject": subject, "notice": notice]), lines: [], back: back)
         } catch let refusal as InformationRefusal {
             return outcome(visit, heading: pages.text("refused", language), lines: [refusal.description], back: back, refused: true)

@@ -20,6 +20,8 @@ struct Console: Sendable {
     let sweepPlans = TimedCache<RetentionSweepReport>()
     /// Today's line about the log; the audit page verifies afresh every time.
     let logChecks = TimedCache<(verification: DecisionLog.Verification, at: Instant)>(lifetime: .seconds(60))
+    /// Today's people owed the Art. 14 information.
+    let informationOwed = TimedCache<[PrivacyEngine.InformationDuty]>(lifetime: .seconds(60))
     let settings: ServerConfiguration.ConsoleSettings
     let secureCookies: Bool
     let logger: Logger
