@@ -111,9 +111,9 @@ demo: build
 # the vault, BENCH_REQUESTS (default 1000000) the batch. Results: BENCHMARKS.md.
 BENCH_REQUESTS ?= 1000000
 bench: deps
-	cd Benchmarks && $(SWIFT) build -c release
+	$(SWIFT) build -c release --product CustosBench
 	$(SWIFT) build -c release --product custos
-	Benchmarks/.build/release/CustosBench
+	.build/release/CustosBench
 	@echo "peers, $(BENCH_REQUESTS) requests:"
 	Benchmarks/peers/run.sh $(BENCH_REQUESTS)
 	@command -v wrk >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk; }

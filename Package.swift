@@ -77,7 +77,7 @@ let package = Package(
         .target(
             name: "CustosServer",
             dependencies: [
-                "Custos", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTLS", package: "hummingbird"),
+                "Custos", "CustosStore", "CustosReports", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
@@ -89,11 +89,19 @@ let package = Package(
             swiftSettings: strict
         ),
         // floor 5: the simulation behind `custos demo`
-        .target(name: "CustosSimulation", dependencies: ["Custos"], swiftSettings: strict),
+        .target(name: "CustosSimulation", dependencies: ["Custos", "CustosStore", "CustosReports"], swiftSettings: strict),
         // floor 6: the command line
         .executableTarget(
             name: "CustosCLI",
-            dependencies: ["Custos", "CustosSimulation", "CustosServer", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Custos", "CustosStore", "CustosReports", "CustosSimulation", "CustosServer", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
+        // `make bench` (release build; not a test): it measures the store's stages (facts load,
+        // log append) as well as the facade, so it lives in the package and sees its internals.
+        .executableTarget(
+            name: "CustosBench",
+            dependencies: ["Custos", "CustosStore"],
+            path: "Benchmarks/Sources/CustosBench",
             swiftSettings: strict
         ),
         .target(name: "CustosTestSupport", dependencies: ["CustosPolicy"], path: "Tests/Support", swiftSettings: strict),
@@ -116,14 +124,14 @@ let package = Package(
         ),
         .testTarget(
             name: "CustosTests",
-            dependencies: ["Custos", "CustosTestSupport", .product(name: "Yams", package: "Yams"), .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Custos", "CustosStore", "CustosReports", "CustosTestSupport", .product(name: "Yams", package: "Yams"), .product(name: "GRDB", package: "GRDB.swift")],
             exclude: ["EdgePolicy", "Golden"],
             swiftSettings: strict
         ),
         .testTarget(name: "CustosServerTests", dependencies: ["CustosServer"], swiftSettings: strict),
         .testTarget(
             name: "CustosCLITests",
-            dependencies: ["CustosCLI", "Custos", "CustosTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["CustosCLI", "Custos", "CustosStore", "CustosTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
     ]

@@ -1,6 +1,5 @@
 @_exported public import CustosDecision
 @_exported public import CustosPolicy
-@_exported public import CustosStore
 
 /// The Custos library: the one module services and the CLI import. Policy types come with it.
 ///

@@ -180,7 +180,7 @@ extension PrivacyEngine {
     /// ```swift
     /// let proofs = try engine.consentProofs(ofErased: "PR-1")   // [] for a subject never erased
     /// ```
-    public func consentProofs(ofErased subject: String) throws -> [ConsentProof] { try store.vault.consentProofs(ofErased: subject) }
+    package func consentProofs(ofErased subject: String) throws -> [ConsentProof] { try store.vault.consentProofs(ofErased: subject) }
 
     /// The consent history and the current state per purpose.
     public func consents(for subject: String) throws -> (history: [ConsentLedgerEvent], current: [String: ConsentLedgerEvent], refusals: [ConsentRefusal]) {

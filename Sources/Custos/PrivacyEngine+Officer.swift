@@ -1,37 +1,37 @@
-public import CustosDecision
-public import CustosPolicy
-import CustosStore
+package import CustosDecision
+package import CustosPolicy
+package import CustosStore
 
 /// The officer's decisions that change how the evaluator decides: legal holds (Art. 17(3)(e)),
 /// objections and their Art. 21(1) assessment, restrictions (Art. 18) lifted only after the
 /// subject is told.
 extension PrivacyEngine {
-    public func placeHold(subject: String, reference: String, since: LocalDate? = nil, fields: [String]? = nil,
+    package func placeHold(subject: String, reference: String, since: LocalDate? = nil, fields: [String]? = nil,
                           purposes: [String]? = nil, by actor: String) throws -> Int64 {
         try store.vault.placeHold(subject: subject, reference: reference, since: since ?? policy.localDate(of: clock()),
                                   fields: fields, purposes: purposes, by: actor)
     }
 
-    public func liftHold(id: Int64, until: LocalDate? = nil, by actor: String) throws {
+    package func liftHold(id: Int64, until: LocalDate? = nil, by actor: String) throws {
         try store.vault.liftHold(id: id, until: until ?? policy.localDate(of: clock()), by: actor)
     }
 
     /// Records an objection. A direct-marketing objection stops that processing at once; a
     /// general one stops the objected purpose until an assessment is recorded.
-    public func recordObjection(subject: String, purpose: String?, kind: ObjectionKind, effective: Instant? = nil) throws -> Int64 {
+    package func recordObjection(subject: String, purpose: String?, kind: ObjectionKind, effective: Instant? = nil) throws -> Int64 {
         let now = clock()
         return try store.vault.recordObjection(subject: subject, purpose: purpose, kind: kind, effective: min(effective ?? now, now), at: now)
     }
 
-    public func assessObjection(id: Int64, assessment: ObjectionAssessment, reference: String?, by actor: String) throws {
+    package func assessObjection(id: Int64, assessment: ObjectionAssessment, reference: String?, by actor: String) throws {
         try store.vault.assessObjection(id: id, assessment: assessment, reference: reference, at: clock(), by: actor)
     }
 
-    public func placeRestriction(subject: String, fields: [String]?, ground: String) throws -> Int64 {
+    package func placeRestriction(subject: String, fields: [String]?, ground: String) throws -> Int64 {
         try store.vault.placeRestriction(subject: subject, fields: fields, ground: ground, since: clock())
     }
 
-    public func liftRestriction(id: Int64, subjectInformedAt informed: Instant) throws {
+    package func liftRestriction(id: Int64, subjectInformedAt informed: Instant) throws {
         try store.vault.liftRestriction(id: id, subjectInformedAt: informed, at: clock())
     }
 }
@@ -40,20 +40,20 @@ extension PrivacyEngine {
 
 /// A sub-processor with its authorisation as the policy states it, the officer's records,
 /// and what holds at the instant asked.
-public struct SubProcessorStatus: Sendable {
-    public var recipient: String
-    public var name: String
-    public var engagedBy: String?
+package struct SubProcessorStatus: Sendable {
+    package var recipient: String
+    package var name: String
+    package var engagedBy: String?
     /// The policy's authorisation, e.g. "general since 2025-04-01, objection window 30 days".
-    public var policy: String
+    package var policy: String
     /// The officer's records, oldest first, with who recorded them.
     package var records: [StoredSubProcessorRecord]
-    public var holding: SafeguardHolding
+    package var holding: SafeguardHolding
 }
 
 /// A sub-processor record refused before anything is stored.
-public struct SubProcessorRefusal: Error, Sendable, CustomStringConvertible {
-    public var description: String
+package struct SubProcessorRefusal: Error, Sendable, CustomStringConvertible {
+    package var description: String
 }
 
 extension PrivacyEngine {
@@ -65,7 +65,7 @@ extension PrivacyEngine {
     /// try engine.recordSubProcessor("R-CRM-SUPPORT", state: .objected, note: "support from outside the EEA", by: "officer")
     /// ```
     @discardableResult
-    public func recordSubProcessor(_ recipient: String, state: AuthorisationState, effective: Instant? = nil, note: String? = nil, by actor: String) throws -> Int64 {
+    package func recordSubProcessor(_ recipient: String, state: AuthorisationState, effective: Instant? = nil, note: String? = nil, by actor: String) throws -> Int64 {
         guard let declared = policy.policy.recipient(recipient), declared.role == .subProcessor else {
             let subs = policy.policy.recipients.filter { $0.role == .subProcessor }.map(\.id.id)
             throw SubProcessorRefusal(description: "'\(recipient)' is not a sub-processor in the policy (sub-processors: \(subs.joined(separator: ", ")))")
@@ -75,7 +75,7 @@ extension PrivacyEngine {
     }
 
     /// Every sub-processor of the policy and whether it is authorised at `instant` (now).
-    public func subProcessors(at instant: Instant? = nil) throws -> [SubProcessorStatus] {
+    package func subProcessors(at instant: Instant? = nil) throws -> [SubProcessorStatus] {
         let at = instant ?? clock()
         let records = try store.vault.subProcessorRecords()
         return policy.policy.recipients.filter { $0.role == .subProcessor }.map { sub in

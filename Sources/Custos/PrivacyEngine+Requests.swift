@@ -45,7 +45,7 @@ extension PrivacyEngine {
 
     /// Records a proportionate identity check (matching data already held, not a copy of an ID
     /// by default).
-    public func verifyIdentity(request id: String, method: String, by actor: String) throws -> RightsRequest {
+    package func verifyIdentity(request id: String, method: String, by actor: String) throws -> RightsRequest {
         guard !method.isEmpty else { throw RequestRefusal(code: .dsarIdentityUnverified, message: "name how the identity was verified") }
         return try store.vault.updateRequest(id, at: clock(), by: actor) { request in
             guard request.status.isOpen else { throw RequestRefusal(code: .dsarIdentityUnverified, message: "request \(id) is closed") }
@@ -59,7 +59,7 @@ extension PrivacyEngine {
 
     /// Extends the deadline to three months from receipt; valid only with reasons and when the
     /// subject is told no later than the first (rolled) deadline.
-    public func extendRequest(_ id: String, reasons: String, noticeSentOn: LocalDate? = nil, by actor: String) throws -> RightsRequest {
+    package func extendRequest(_ id: String, reasons: String, noticeSentOn: LocalDate? = nil, by actor: String) throws -> RightsRequest {
         let now = clock()
         let sent = noticeSentOn ?? policy.localDate(of: now)
         return try store.vault.updateRequest(id, at: now, by: actor) { request in
@@ -84,7 +84,7 @@ extension PrivacyEngine {
 
     /// Rejects a request with reasons; the answer tells the subject of the right to complain
     /// to the Autoriteit Persoonsgegevens and to seek a judicial remedy (Art. 12(4)).
-    public func rejectRequest(_ id: String, reasons: String, by actor: String) throws -> RightsRequest {
+    package func rejectRequest(_ id: String, reasons: String, by actor: String) throws -> RightsRequest {
         guard !reasons.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw RequestRefusal(code: .dsarManifestlyExcessive, message: "a rejection needs its reasons")
         }
@@ -100,7 +100,7 @@ extension PrivacyEngine {
     }
 
     /// Open requests, optionally only overdue ones or those due within `days`.
-    public func openRequests(overdue: Bool = false, dueWithinDays days: Int? = nil) throws -> [RightsRequest] {
+    package func openRequests(overdue: Bool = false, dueWithinDays days: Int? = nil) throws -> [RightsRequest] {
         let today = policy.localDate(of: clock())
         return try store.vault.requests().filter { request in
             guard request.status.isOpen else { return false }
@@ -114,7 +114,7 @@ extension PrivacyEngine {
 
     /// Refuses to act on a request whose requester or identity is not established: nothing is
     /// disclosed, erased or exported before (gdpr.md §5.2).
-    public func requireActionable(_ request: RightsRequest) throws {
+    package func requireActionable(_ request: RightsRequest) throws {
         guard request.requesterAuthorised else {
             throw RequestRefusal(code: .dsarRequesterNotAuthorised, message: "a representative acts for the subject without a mandate on record")
         }

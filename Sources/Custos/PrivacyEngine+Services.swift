@@ -1,4 +1,4 @@
-public import CustosStore
+package import CustosStore
 import CustosPolicy
 
 extension PrivacyEngine {
@@ -8,7 +8,7 @@ extension PrivacyEngine {
     /// ```swift
     /// let token = try engine.addServiceAccount(name: "crm-prod", actor: "collections-service")
     /// ```
-    public func addServiceAccount(name: String, actor: String) throws -> String {
+    package func addServiceAccount(name: String, actor: String) throws -> String {
         guard policy.actors.id(actor) != nil else {
             let hint = closestMatch(to: actor, in: policy.actors.names).map { "; did you mean '\($0)'?" } ?? ""
             throw StoreError.invalidInput("actor '\(actor)' is not declared in the policy\(hint)")
@@ -19,10 +19,10 @@ extension PrivacyEngine {
         return try store.keyring.addServiceAccount(name: name, actor: actor, at: clock())
     }
 
-    public func serviceAccounts() throws -> [ServiceAccount] { try store.keyring.serviceAccounts() }
+    package func serviceAccounts() throws -> [ServiceAccount] { try store.keyring.serviceAccounts() }
 
-    public func revokeServiceAccount(name: String) throws { try store.keyring.revokeServiceAccount(name: name, at: clock()) }
+    package func revokeServiceAccount(name: String) throws { try store.keyring.revokeServiceAccount(name: name, at: clock()) }
 
     /// The active account a bearer token belongs to; nil for an unknown, revoked or malformed one.
-    public func serviceAccount(forToken token: String) throws -> ServiceAccount? { try store.keyring.serviceAccount(forToken: token) }
+    package func serviceAccount(forToken token: String) throws -> ServiceAccount? { try store.keyring.serviceAccount(forToken: token) }
 }

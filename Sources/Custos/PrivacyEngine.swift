@@ -257,9 +257,9 @@ public final class PrivacyEngine: Sendable {
     /// The ids among `ids` that name a subject in the vault.
     package func existingSubjects(_ ids: [String]) throws -> Set<String> { try store.vault.existingSubjects(ids) }
 
-    public func metadata(of subject: String) throws -> SubjectMetadata { try store.vault.metadata(of: subject) }
+    package func metadata(of subject: String) throws -> SubjectMetadata { try store.vault.metadata(of: subject) }
 
-    public func verifyLog() throws -> DecisionLog.Verification { try store.verifyLog() }
+    public func verifyLog() throws -> LogVerification { try store.verifyLog() }
 
     /// Tells `observer` about the decision log's appends and group commits.
     package func observeLog(_ observer: any DecisionLogObserver) { store.log.observe(observer) }
@@ -269,7 +269,7 @@ public final class PrivacyEngine: Sendable {
     package func verifyLogHead() throws -> Bool { try store.log.headHolds() }
 
     /// Whether every vault subject has its key and every key its subject (`audit verify`).
-    public func keyringAgreement() throws -> KeyringAgreement { try store.vault.keyringAgreement() }
+    package func keyringAgreement() throws -> KeyringAgreement { try store.vault.keyringAgreement() }
 
     public func checkpoint() throws -> AuditCheckpoint { try store.checkpoint(at: clock()) }
 
@@ -277,12 +277,12 @@ public final class PrivacyEngine: Sendable {
 
     /// Rotates the master key (`VaultStore.rotateMasterKey`); `resume` finishes a rotation
     /// that was interrupted after it wrote the new key file.
-    public func rotateMasterKey(to source: MasterKeySource, resume: Bool = false) throws -> Int {
+    package func rotateMasterKey(to source: MasterKeySource, resume: Bool = false) throws -> Int {
         try store.rotateMasterKey(to: source, resume: resume, at: clock())
     }
 
     /// Crypto-shreds a whole subject: the primitive erasure requests build on.
-    public func shred(subject: String) throws { try store.shred(subject: subject, at: clock()) }
+    package func shred(subject: String) throws { try store.shred(subject: subject, at: clock()) }
 }
 
 /// Failures of the engine facade.

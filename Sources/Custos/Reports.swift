@@ -1,17 +1,18 @@
 import Foundation
-@_exported public import CustosReports
-public import CustosPolicy
+package import CustosReports
+package import CustosPolicy
+import CustosStore
 
 /// The reports auditors and the officer ask for (DESIGN §7–8).
-public enum ReportKind: String, Sendable, CaseIterable {
+package enum ReportKind: String, Sendable, CaseIterable {
     case ropa, activity, transfers, requests, consent, breaches
 }
 
 /// A report that cannot be made as asked.
-public enum ReportError: Error, Sendable, CustomStringConvertible {
+package enum ReportError: Error, Sendable, CustomStringConvertible {
     case unknownSubject(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .unknownSubject(id): "subject \(id) is neither in the vault nor in the decision log"
         }
@@ -28,7 +29,7 @@ extension PrivacyEngine {
     /// let ropa = try engine.report(.ropa)
     /// let html = try ReportRenderer().render(ropa, as: .html)
     /// ```
-    public func report(_ kind: ReportKind, period: ReportPeriod = ReportPeriod(), subject: String? = nil,
+    package func report(_ kind: ReportKind, period: ReportPeriod = ReportPeriod(), subject: String? = nil,
                        generatedAt: Instant? = nil) throws -> ReportDocument {
         let at = generatedAt ?? clock()
         let verification = try store.verifyLog()

@@ -1,37 +1,37 @@
 import Foundation
-public import CustosDecision
-public import CustosPolicy
-public import CustosStore
+package import CustosDecision
+package import CustosPolicy
+package import CustosStore
 
 /// What a retention sweep did (or, in a dry run, would do).
-public struct RetentionSweepReport: Sendable, Codable {
-    public struct SubjectResult: Sendable, Codable {
-        public var subject: String
-        public var destroyed: [RetentionSchedule.ExpiredField]
-        public var kept: [String]
-        public var subjectKeyDestroyed: Bool
+package struct RetentionSweepReport: Sendable, Codable {
+    package struct SubjectResult: Sendable, Codable {
+        package var subject: String
+        package var destroyed: [RetentionSchedule.ExpiredField]
+        package var kept: [String]
+        package var subjectKeyDestroyed: Bool
         /// Why fields or the whole subject were left alone (not in the policy).
-        public var skipped: [String]
+        package var skipped: [String]
     }
 
-    public var at: Instant
-    public var date: LocalDate
-    public var dryRun: Bool
-    public var subjectsExamined: Int
+    package var at: Instant
+    package var date: LocalDate
+    package var dryRun: Bool
+    package var subjectsExamined: Int
     /// Only subjects with something destroyed or skipped.
-    public var subjects: [SubjectResult]
-    public var fieldsDestroyed: Int
-    public var subjectsShredded: Int
-    public var tasks: Int
+    package var subjects: [SubjectResult]
+    package var fieldsDestroyed: Int
+    package var subjectsShredded: Int
+    package var tasks: Int
     /// The decision log's own retention (`decision-log` in the policy): nil when it has none.
-    public var logRetention: String?
-    public var log: LogPruning?
+    package var logRetention: String?
+    package var log: LogPruning?
     /// Consent proofs of erased subjects past the policy's `consent-proof` period.
-    public var consentProofsPruned = 0
+    package var consentProofsPruned = 0
     /// The fields stored when the sweep began.
-    public var vaultFields = 0
+    package var vaultFields = 0
     /// The sweep destroys more than `SweepSafety` allows without `--confirm`.
-    public var confirmationNeeded = false
+    package var confirmationNeeded = false
 
     /// A subject whose facts changed between planning and destroying is not touched now.
     mutating func leftForTheNextSweep(_ subject: String, plan: RetentionSchedule.Plan?, tasks owed: Int) {
@@ -55,11 +55,11 @@ public struct RetentionSweepReport: Sendable, Codable {
 /// let plan = try engine.sweepRetention(dryRun: true, by: "officer")
 /// _ = try engine.sweepRetention(dryRun: false, by: "officer", safety: SweepSafety(confirmedFields: plan.fieldsDestroyed))
 /// ```
-public struct SweepSafety: Sendable {
-    public var maximumShare: Double
-    public var confirmedFields: Int?
+package struct SweepSafety: Sendable {
+    package var maximumShare: Double
+    package var confirmedFields: Int?
 
-    public init(maximumShare: Double = 0.05, confirmedFields: Int? = nil) {
+    package init(maximumShare: Double = 0.05, confirmedFields: Int? = nil) {
         self.maximumShare = maximumShare
         self.confirmedFields = confirmedFields
     }
@@ -72,15 +72,15 @@ public struct SweepSafety: Sendable {
 }
 
 /// A sweep refused by `SweepSafety`: it says how much it would destroy and how to confirm it.
-public struct SweepRefused: Error, Sendable, CustomStringConvertible {
-    public let fields: Int
-    public let vaultFields: Int
-    public let subjectsShredded: Int
-    public let subjects: Int
-    public let maximumShare: Double
-    public let confirmed: Int?
+package struct SweepRefused: Error, Sendable, CustomStringConvertible {
+    package let fields: Int
+    package let vaultFields: Int
+    package let subjectsShredded: Int
+    package let subjects: Int
+    package let maximumShare: Double
+    package let confirmed: Int?
 
-    public var description: String {
+    package var description: String {
         let share = Int((maximumShare * 100).rounded())
         let mismatch = confirmed.map { " (--confirm \($0) does not match)" } ?? ""
         return "the sweep would destroy \(fields) of \(vaultFields) fields and shred \(subjectsShredded) of \(subjects) subjects, more than \(share) %\(mismatch); "
@@ -91,7 +91,7 @@ public struct SweepRefused: Error, Sendable, CustomStringConvertible {
 extension PrivacyEngine {
     /// The name under which sweep decisions are logged: not a policy purpose, the retention
     /// rules of every purpose together.
-    public static let retentionSweepPurpose = "retention-sweep"
+    package static let retentionSweepPurpose = "retention-sweep"
 
     /// Destroys every field whose every purpose's retention has ended (`RetentionSchedule`),
     /// and the subject key when nothing remains; recipients of destroyed fields get Art. 19
@@ -103,7 +103,7 @@ extension PrivacyEngine {
     /// let report = try engine.sweepRetention(dryRun: true, by: "officer")
     /// for subject in report.subjects { print(subject.subject, subject.destroyed.map(\.field)) }
     /// ```
-    public func sweepRetention(dryRun: Bool, by actor: String, safety: SweepSafety = SweepSafety(), pageSize: Int = 500,
+    package func sweepRetention(dryRun: Bool, by actor: String, safety: SweepSafety = SweepSafety(), pageSize: Int = 500,
                                progress: (@Sendable (Int) -> Void)? = nil) throws -> RetentionSweepReport {
         if !dryRun {
             // Plan first: a sweep larger than the safety share runs only when confirmed.

@@ -1,7 +1,7 @@
 import Foundation
 internal import CSV
-public import CustosPolicy
-public import CustosStore
+package import CustosPolicy
+import CustosStore
 import CustosDecision
 
 /// Reads subjects from CSV or JSON Lines and imports them all, or none (docs/importing.md).
@@ -22,17 +22,17 @@ import CustosDecision
 /// let parsed = SubjectImport.parse(text, fileName: "people.csv", policy: engine.policy)
 /// let problems = try engine.importSubjects(parsed, by: "officer")
 /// ```
-public struct SubjectImport: Sendable {
-    public struct Problem: Sendable, CustomStringConvertible {
-        public let line: Int
-        public let message: String
-        public var description: String { "line \(line): \(message)" }
+package struct SubjectImport: Sendable {
+    package struct Problem: Sendable, CustomStringConvertible {
+        package let line: Int
+        package let message: String
+        package var description: String { "line \(line): \(message)" }
     }
 
-    public let subjects: [NewSubject]
-    public let problems: [Problem]
+    package let subjects: [NewSubject]
+    package let problems: [Problem]
     /// The line each subject came from.
-    public let lines: [String: Int]
+    package let lines: [String: Int]
 
     static let metadataColumns: Set<String> = ["id", "category", "kind", "contract-party", "source", "collected-at"]
     static let jsonKeys = ["id", "category", "kind", "contract-party", "source", "collected-at", "events", "values"]
@@ -50,7 +50,7 @@ public struct SubjectImport: Sendable {
     }
 
     /// Parses `text`; JSON Lines when the file name ends in .jsonl or .ndjson, else CSV.
-    public static func parse(_ text: String, fileName: String, policy: CompiledPolicy) -> SubjectImport {
+    package static func parse(_ text: String, fileName: String, policy: CompiledPolicy) -> SubjectImport {
         var problems: [Problem] = []
         let isJSONLines = fileName.hasSuffix(".jsonl") || fileName.hasSuffix(".ndjson")
         let rows = isJSONLines ? jsonLines(text, problems: &problems) : csv(text, problems: &problems)
@@ -240,7 +240,7 @@ public struct SubjectImport: Sendable {
 extension PrivacyEngine {
     /// Imports every subject of a parsed file, or none: problems in the file, or ids already
     /// in the vault, stop the whole import.
-    public func importSubjects(_ parsed: SubjectImport, by actor: String) throws -> [SubjectImport.Problem] {
+    package func importSubjects(_ parsed: SubjectImport, by actor: String) throws -> [SubjectImport.Problem] {
         var problems = parsed.problems
         let existing = try store.vault.existingSubjects(parsed.subjects.map(\.id))
         for id in existing { problems.append(SubjectImport.Problem(line: parsed.lines[id] ?? 0, message: "subject \(id) is already in the vault")) }
@@ -252,7 +252,7 @@ extension PrivacyEngine {
     /// The imported subjects that the next retention sweep would touch today: their data is
     /// held by no purpose that is under way (a debtor without a `file-opened` event, say).
     /// `subject import` warns about them; an import is rarely meant to be swept away.
-    public func unheldAfterImport(_ subjects: [String]) throws -> [RetentionSchedule.Plan] {
+    package func unheldAfterImport(_ subjects: [String]) throws -> [RetentionSchedule.Plan] {
         let schedule = RetentionSchedule(policy: policy)
         let today = policy.localDate(of: clock())
         return try subjects.compactMap { id in

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Custos
 import Foundation
+import CustosStore
 
 struct Audit: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Custos
 import Foundation
+import CustosStore
 
 /// Opening the vault from the global options: the key file, or a passphrase from
 /// CUSTOS_PASSPHRASE; errors become the contract's exit codes.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Custos
 import CustosServer
 import Foundation
+import CustosStore
 
 struct OutboxCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
-public import ArgumentParser
+import ArgumentParser
 import Custos
 import Foundation
+import CustosReports
 
 extension ReportKind: ExpressibleByArgument {}
 extension ReportFormat: ExpressibleByArgument {}

@@ -4,6 +4,7 @@ import CustosServer
 import Dispatch
 import Foundation
 import Synchronization
+import CustosStore
 
 struct ServiceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Custos
 import Foundation
+import CustosStore
 
 struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,25 +1,25 @@
-public import CustosPolicy
+package import CustosPolicy
 
 /// The calendar dates a report covers, both inclusive, in the controller's time zone.
-public struct ReportPeriod: Sendable, Equatable {
-    public var from: LocalDate?
-    public var to: LocalDate?
+package struct ReportPeriod: Sendable, Equatable {
+    package var from: LocalDate?
+    package var to: LocalDate?
 
-    public init(from: LocalDate? = nil, to: LocalDate? = nil) {
+    package init(from: LocalDate? = nil, to: LocalDate? = nil) {
         self.from = from
         self.to = to
     }
 
     /// `[start of from, start of the day after to)`.
-    public func instants(in policy: CompiledPolicy) -> (from: Instant?, to: Instant?) {
+    package func instants(in policy: CompiledPolicy) -> (from: Instant?, to: Instant?) {
         (from.map(policy.startOfDay), to.map { policy.startOfDay($0.adding(days: 1)) })
     }
 
-    public func contains(_ date: LocalDate) -> Bool {
+    package func contains(_ date: LocalDate) -> Bool {
         (from.map { $0 <= date } ?? true) && (to.map { date <= $0 } ?? true)
     }
 
-    public var description: String {
+    package var description: String {
         switch (from, to) {
         case let (from?, to?): "\(from) to \(to)"
         case let (from?, nil): "from \(from)"
@@ -32,17 +32,17 @@ public struct ReportPeriod: Sendable, Equatable {
 /// What every report states about where its numbers come from (the reports issue): the policy,
 /// the engine and SQLite versions, whether the decision log verified and its last checkpoint,
 /// the period, and when it was generated (pinned with `--at` for byte-identical output).
-public struct ReportContext: Sendable {
-    public var policy: CompiledPolicy
-    public var generatedAt: Instant
-    public var period: ReportPeriod
-    public var engineVersion: String
-    public var sqliteVersion: String
-    public var logVerification: String
-    public var lastCheckpoint: String
-    public var simulated: Bool
+package struct ReportContext: Sendable {
+    package var policy: CompiledPolicy
+    package var generatedAt: Instant
+    package var period: ReportPeriod
+    package var engineVersion: String
+    package var sqliteVersion: String
+    package var logVerification: String
+    package var lastCheckpoint: String
+    package var simulated: Bool
 
-    public init(policy: CompiledPolicy, generatedAt: Instant, period: ReportPeriod, engineVersion: String, sqliteVersion: String,
+    package init(policy: CompiledPolicy, generatedAt: Instant, period: ReportPeriod, engineVersion: String, sqliteVersion: String,
                 logVerification: String, lastCheckpoint: String, simulated: Bool) {
         self.policy = policy
         self.generatedAt = generatedAt

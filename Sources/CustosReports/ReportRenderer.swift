@@ -1,10 +1,10 @@
-public import Foundation
+package import Foundation
 internal import CSV
 internal import Mustache
 import CustosPolicy
 
 /// The output formats of `custos report`.
-public enum ReportFormat: String, Sendable, CaseIterable {
+package enum ReportFormat: String, Sendable, CaseIterable {
     case md, html, csv, json
 }
 
@@ -19,16 +19,16 @@ public enum ReportFormat: String, Sendable, CaseIterable {
 /// let renderer = ReportRenderer()
 /// let html = try renderer.render(RopaReport.build(context), as: .html)
 /// ```
-public struct ReportRenderer: Sendable {
+package struct ReportRenderer: Sendable {
     /// Loaded at init; an unusable template is reported when a report needs it, so CSV and
     /// JSON still work without templates.
     let markdown: Result<MustacheTemplate, Failure>
     let html: Result<MustacheTemplate, Failure>
 
-    public enum Failure: Error, Sendable, CustomStringConvertible {
+    package enum Failure: Error, Sendable, CustomStringConvertible {
         case template(String, String)
 
-        public var description: String {
+        package var description: String {
             switch self {
             case let .template(name, why): "report template '\(name)' cannot be used: \(why)"
             }
@@ -37,7 +37,7 @@ public struct ReportRenderer: Sendable {
 
     /// - Parameter templates: a folder with `report.md.mustache` and/or `report.html.mustache`
     ///   to use instead of the built-in ones.
-    public init(templates: URL? = nil) {
+    package init(templates: URL? = nil) {
         markdown = Result { try Self.template("report.md", in: templates) }.mapError { $0 as? Failure ?? .template("report.md", "\($0)") }
         html = Result { try Self.template("report.html", in: templates) }.mapError { $0 as? Failure ?? .template("report.html", "\($0)") }
     }
@@ -66,7 +66,7 @@ public struct ReportRenderer: Sendable {
             .first { FileManager.default.fileExists(atPath: $0.path) }
     }
 
-    public func render(_ document: ReportDocument, as format: ReportFormat) throws -> Data {
+    package func render(_ document: ReportDocument, as format: ReportFormat) throws -> Data {
         switch format {
         case .md: Data(try markdown.get().render(view(document, cell: Self.markdownCell)).utf8)
         case .html: Data(try html.get().render(view(document, cell: { $0 })).utf8)

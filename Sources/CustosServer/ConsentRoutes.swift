@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Custos
+import CustosStore
 
 /// `/v1/subjects/:subject/consents` and `/objections`: consent given, withdrawn, listed and
 /// receipted; objections to processing (direct marketing among them).

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Custos
+import CustosStore
 
 /// `/v1/requests`: data-subject rights requests opened by a service (a web portal, a CRM that
 /// took a letter) and their status, in the request book the officer works from.

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Custos
+import CustosStore
 
 /// `/v1/subjects`: gated access to a subject's fields (read, share, store), new subjects,
 /// lifecycle events, and finding subjects by a blind index.

@@ -1,6 +1,8 @@
 import Foundation
 import Synchronization
 package import Custos
+import CustosReports
+import CustosStore
 
 /// What `custos demo` is asked to do.
 package struct DemoOptions: Sendable {

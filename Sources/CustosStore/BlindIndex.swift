@@ -1,10 +1,10 @@
-public import CustosPolicy
+package import CustosPolicy
 import Foundation
 
 /// Normalises a value before its keyed hash, so that `Jan@Example.NL ` and `jan@example.nl`,
 /// or `06 1234 5678` and `+31612345678`, find the same subject.
-public enum BlindIndexNormaliser {
-    public static func normalise(_ value: String, as kind: BlindIndexKind) -> String {
+package enum BlindIndexNormaliser {
+    package static func normalise(_ value: String, as kind: BlindIndexKind) -> String {
         switch kind {
         case .email:
             return value.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()

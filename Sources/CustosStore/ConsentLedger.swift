@@ -29,7 +29,7 @@ public struct ConsentLedgerEvent: Sendable, Hashable, Codable {
     public var effectiveAt: Instant
     public var recordedBy: String
 
-    public init(subject: String, purpose: String, state: ConsentState, noticeId: String? = nil, noticeVersion: Int? = nil,
+    package init(subject: String, purpose: String, state: ConsentState, noticeId: String? = nil, noticeVersion: Int? = nil,
                 noticeHash: String? = nil, language: String? = nil, method: ConsentMethod? = nil, channel: String? = nil,
                 evidence: String? = nil, expressedBy: ConsentGiver = .subject, parentalAuthorisation: ParentalAuthorisation? = nil,
                 ageAtConsent: Int? = nil, presentedSeparately: Bool = true, preTicked: Bool = false, conditionalOnService: Bool = false,
@@ -97,7 +97,7 @@ public struct ConsentRefusal: Sendable, Hashable, Codable {
     public var code: ReasonCode
     public var at: Instant
 
-    public init(subject: String, purpose: String, code: ReasonCode, at: Instant) {
+    package init(subject: String, purpose: String, code: ReasonCode, at: Instant) {
         self.subject = subject
         self.purpose = purpose
         self.code = code

@@ -1,24 +1,24 @@
 import Foundation
 internal import GRDB
-public import CustosPolicy
-public import CustosDecision
+package import CustosPolicy
+package import CustosDecision
 
 /// The minimal proof of one consent event of an erased subject (Art. 7(1)): enough to show
 /// that, when and under which notice consent was given or withdrawn, nothing that identifies
 /// the subject. Found again only through the keyring (the salted hash of the id).
-public struct ConsentProof: Sendable, Hashable, Codable {
-    public var purpose: String
-    public var state: ConsentState
-    public var noticeId: String?
-    public var noticeVersion: Int?
-    public var noticeHash: String?
-    public var method: String?
-    public var channel: String?
-    public var expressedBy: String
-    public var ageAtConsent: Int?
-    public var effectiveAt: Instant
-    public var recordedAt: Instant
-    public var erasedAt: Instant
+package struct ConsentProof: Sendable, Hashable, Codable {
+    package var purpose: String
+    package var state: ConsentState
+    package var noticeId: String?
+    package var noticeVersion: Int?
+    package var noticeHash: String?
+    package var method: String?
+    package var channel: String?
+    package var expressedBy: String
+    package var ageAtConsent: Int?
+    package var effectiveAt: Instant
+    package var recordedAt: Instant
+    package var erasedAt: Instant
 }
 
 extension Vault {

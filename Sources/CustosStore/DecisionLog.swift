@@ -3,22 +3,22 @@ import Synchronization
 internal import GRDB
 internal import CustosCrypto
 public import CustosPolicy
-package import CustosDecision
+public import CustosDecision
 
 /// One logged decision: who asked what about whom, and the answer. Ids and codes only, never
 /// a field value, so erasure never has to touch the log and the chain stays whole.
-public struct LogEntry: Sendable, Hashable {
-    public var seq: Int64
-    public var at: Instant
-    public var actor: String
-    public var action: String
-    public var purpose: String
-    public var subject: String
-    public var recipient: String?
-    public var fields: [String]
-    public var outcome: String
-    public var codes: [String]
-    public var policyDigest: String
+package struct LogEntry: Sendable, Hashable {
+    package var seq: Int64
+    package var at: Instant
+    package var actor: String
+    package var action: String
+    package var purpose: String
+    package var subject: String
+    package var recipient: String?
+    package var fields: [String]
+    package var outcome: String
+    package var codes: [String]
+    package var policyDigest: String
 
     init(_ decision: Decision, at: Instant) {
         seq = 0
@@ -78,17 +78,17 @@ public struct LogEntry: Sendable, Hashable {
 }
 
 /// A disclosure to record together with its decision, in the same transaction.
-public struct DisclosureRecord: Sendable {
-    public var recipient: String
+package struct DisclosureRecord: Sendable {
+    package var recipient: String
     /// The actual recipient, for a recipient the policy names by kind.
-    public var recipientName: String?
-    public var purpose: String
-    public var fields: [String]
-    public var destination: String?
-    public var mechanism: String?
-    public var procedure: String?
+    package var recipientName: String?
+    package var purpose: String
+    package var fields: [String]
+    package var destination: String?
+    package var mechanism: String?
+    package var procedure: String?
 
-    public init(recipient: String, recipientName: String? = nil, purpose: String, fields: [String], destination: String?, mechanism: String?, procedure: String?) {
+    package init(recipient: String, recipientName: String? = nil, purpose: String, fields: [String], destination: String?, mechanism: String?, procedure: String?) {
         self.recipient = recipient
         self.recipientName = recipientName
         self.purpose = purpose
@@ -108,7 +108,7 @@ package protocol DecisionLogObserver: Sendable {
 /// The append-only, hash-chained decision log. An append returns only once its transaction
 /// is durable (`synchronous=FULL`); concurrent appenders share one transaction, and so one
 /// fsync, through group commit: the first waiting caller writes everything queued.
-public final class DecisionLog: Sendable {
+package final class DecisionLog: Sendable {
     let pool: DatabasePool
     private let queue = Mutex(Queue())
     private let observer = Mutex<(any DecisionLogObserver)?>(nil)
@@ -255,17 +255,7 @@ public final class DecisionLog: Sendable {
         }
     }
 
-    public struct Verification: Sendable, Equatable {
-        public var entries: Int64
-        public var headSeq: Int64
-        public var headHash: String
-        /// The first entry that does not hold, with why; nil when the chain is whole.
-        public var firstBroken: Int64?
-        public var problem: String?
-        /// The signed head of the entries pruned under the log's retention, when any were.
-        public var anchor: LogAnchor?
-        public var isIntact: Bool { firstBroken == nil }
-    }
+    package typealias Verification = LogVerification
 
     /// Whether the newest entry holds: its hash recomputed over its content and the hash of
     /// the entry before it, which must be the stored one. A cheap check for `/readyz`; the
@@ -308,4 +298,23 @@ public final class DecisionLog: Sendable {
             return Verification(entries: count, headSeq: expected - 1, headHash: Blake2b.hex(previous), firstBroken: nil, problem: nil, anchor: anchor)
         }
     }
+}
+
+/// The result of recomputing the decision log's hash chain: how many entries it holds, its
+/// head, and the first entry that does not hold, if any.
+///
+/// ```swift
+/// let check = try engine.verifyLog()
+/// print(check.isIntact ? "intact, \(check.entries) entries" : "broken at \(check.firstBroken!)")
+/// ```
+public struct LogVerification: Sendable, Equatable {
+    public var entries: Int64
+    public var headSeq: Int64
+    public var headHash: String
+    /// The first entry that does not hold, with why; nil when the chain is whole.
+    public var firstBroken: Int64?
+    public var problem: String?
+    /// The signed head of the entries pruned under the log's retention, when any were.
+    public var anchor: LogAnchor?
+    public var isIntact: Bool { firstBroken == nil }
 }

@@ -1,19 +1,19 @@
 import Foundation
 internal import GRDB
-public import CustosPolicy
+package import CustosPolicy
 
 /// A disclosure recorded with the decision that permitted it.
-public struct DisclosureEntry: Sendable, Hashable, Codable {
-    public var recipient: String
+package struct DisclosureEntry: Sendable, Hashable, Codable {
+    package var recipient: String
     /// The actual recipient, for a recipient the policy names by kind.
-    public var recipientName: String?
-    public var purpose: String
-    public var fields: [String]
-    public var at: Instant
-    public var destination: String?
-    public var mechanism: String?
-    public var procedure: String?
-    public var decisionSeq: Int64
+    package var recipientName: String?
+    package var purpose: String
+    package var fields: [String]
+    package var at: Instant
+    package var destination: String?
+    package var mechanism: String?
+    package var procedure: String?
+    package var decisionSeq: Int64
 }
 
 extension Vault {

@@ -14,14 +14,14 @@ struct LedgerEntry: Sendable {
 }
 
 /// What an erasure does to a subject, as recorded in the ledger before the vault changes.
-public struct ErasureRecord: Sendable {
-    public var subject: String
+package struct ErasureRecord: Sendable {
+    package var subject: String
     /// True when the whole subject goes (its key is destroyed).
-    public var wholeSubject: Bool
-    public var destroyed: [String]
-    public var kept: [String: [String]]
+    package var wholeSubject: Bool
+    package var destroyed: [String]
+    package var kept: [String: [String]]
 
-    public init(subject: String, wholeSubject: Bool, destroyed: [String] = [], kept: [String: [String]] = [:]) {
+    package init(subject: String, wholeSubject: Bool, destroyed: [String] = [], kept: [String: [String]] = [:]) {
         self.subject = subject
         self.wholeSubject = wholeSubject
         self.destroyed = destroyed

@@ -1,27 +1,27 @@
 import Foundation
 internal import GRDB
-public import CustosPolicy
+package import CustosPolicy
 
 /// An Art. 19 notification or an Art. 28(3) processor instruction owed after a rectification,
 /// erasure or restriction.
-public struct RecipientTask: Sendable, Hashable, Codable {
-    public enum Kind: String, Sendable, Hashable, Codable {
+package struct RecipientTask: Sendable, Hashable, Codable {
+    package enum Kind: String, Sendable, Hashable, Codable {
         case notifyRecipient = "notify-recipient"
         case instructProcessor = "instruct-processor"
     }
 
-    public var id: Int64
-    public var kind: Kind
-    public var subject: String
-    public var request: String?
-    public var recipient: String
-    public var action: String
-    public var fields: [String]
-    public var createdAt: Instant
-    public var doneAt: Instant?
-    public var doneBy: String?
+    package var id: Int64
+    package var kind: Kind
+    package var subject: String
+    package var request: String?
+    package var recipient: String
+    package var action: String
+    package var fields: [String]
+    package var createdAt: Instant
+    package var doneAt: Instant?
+    package var doneBy: String?
 
-    public init(kind: Kind, subject: String, request: String?, recipient: String, action: String, fields: [String], createdAt: Instant) {
+    package init(kind: Kind, subject: String, request: String?, recipient: String, action: String, fields: [String], createdAt: Instant) {
         id = 0
         self.kind = kind
         self.subject = subject

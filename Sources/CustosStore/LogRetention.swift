@@ -22,9 +22,9 @@ public struct LogAnchor: Sendable, Codable, Equatable {
 }
 
 /// What a pruning removed.
-public struct LogPruning: Sendable, Codable, Equatable {
-    public var entriesPruned: Int64
-    public var anchor: LogAnchor?
+package struct LogPruning: Sendable, Codable, Equatable {
+    package var entriesPruned: Int64
+    package var anchor: LogAnchor?
 }
 
 extension VaultStore {

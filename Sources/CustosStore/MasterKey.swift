@@ -1,5 +1,5 @@
 import Foundation
-public import CustosCrypto
+package import CustosCrypto
 
 /// Where the master key comes from: a key file (32 random bytes, mode 0600) or a passphrase
 /// run through Argon2id with a salt kept in the keyring.
@@ -9,9 +9,9 @@ public enum MasterKeySource: Sendable {
 }
 
 /// Reading and creating master key files. The key only ever wraps other keys.
-public enum MasterKeyFile {
+package enum MasterKeyFile {
     /// Creates a new key file with mode 0600; refuses to overwrite one.
-    public static func create(at path: String) throws -> SecretKey {
+    package static func create(at path: String) throws -> SecretKey {
         guard !FileManager.default.fileExists(atPath: path) else { throw StoreError.alreadyInitialised(path) }
         var bytes = SecureRandom.bytes(SecretKey.byteCount)
         defer { wipe(&bytes) }
@@ -25,7 +25,7 @@ public enum MasterKeyFile {
 
     /// Warnings about where a key file lies: a folder that others may write lets them replace
     /// or remove the key.
-    public static func placementWarnings(for path: String) -> [String] {
+    package static func placementWarnings(for path: String) -> [String] {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
         var status = stat()
         guard stat(folder, &status) == 0 else { return [] }
@@ -35,7 +35,7 @@ public enum MasterKeyFile {
     }
 
     /// Loads a key file, refusing one that group or others can read or another user owns.
-    public static func load(from path: String) throws -> SecretKey {
+    package static func load(from path: String) throws -> SecretKey {
         var status = stat()
         guard stat(path, &status) == 0 else { throw StoreError.keyFileMissing(path) }
         let mode = status.st_mode & 0o777

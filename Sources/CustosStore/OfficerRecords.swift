@@ -1,23 +1,23 @@
 import Foundation
 internal import GRDB
-public import CustosPolicy
-public import CustosDecision
+package import CustosPolicy
+package import CustosDecision
 
 /// A legal hold, objection or restriction as stored, with its row id for later decisions.
-public struct StoredHold: Sendable, Hashable, Codable {
-    public var id: Int64
-    public var hold: LegalHold
+package struct StoredHold: Sendable, Hashable, Codable {
+    package var id: Int64
+    package var hold: LegalHold
 }
 
-public struct StoredObjection: Sendable, Hashable, Codable {
-    public var id: Int64
-    public var objection: Objection
+package struct StoredObjection: Sendable, Hashable, Codable {
+    package var id: Int64
+    package var objection: Objection
 }
 
-public struct StoredRestriction: Sendable, Hashable, Codable {
-    public var id: Int64
-    public var restriction: Restriction
-    public var subjectInformedAt: Instant?
+package struct StoredRestriction: Sendable, Hashable, Codable {
+    package var id: Int64
+    package var restriction: Restriction
+    package var subjectInformedAt: Instant?
 }
 
 /// What the officer records about a subject that changes decisions: legal holds, objections

@@ -1,23 +1,23 @@
 import Foundation
 internal import GRDB
-public import CustosPolicy
-public import CustosDecision
+package import CustosPolicy
+package import CustosDecision
 
 /// One disclosure with its subject, for reports across subjects.
-public struct DisclosureRecordEntry: Sendable, Hashable {
-    public var subject: String
-    public var disclosure: DisclosureEntry
+package struct DisclosureRecordEntry: Sendable, Hashable {
+    package var subject: String
+    package var disclosure: DisclosureEntry
 }
 
 /// A consent event for the consent report: from the ledger of a living subject, or from the
 /// proof an erased subject left (then `subject` is the salted hash in hex).
-public struct ConsentHistoryEntry: Sendable, Hashable {
-    public var subject: String
-    public var purpose: String
-    public var state: ConsentState
-    public var noticeId: String?
-    public var noticeVersion: Int?
-    public var effectiveAt: Instant
+package struct ConsentHistoryEntry: Sendable, Hashable {
+    package var subject: String
+    package var purpose: String
+    package var state: ConsentState
+    package var noticeId: String?
+    package var noticeVersion: Int?
+    package var effectiveAt: Instant
 }
 
 /// The read-only view reports are built from (DESIGN §2: reports never write to the store).

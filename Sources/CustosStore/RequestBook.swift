@@ -51,7 +51,7 @@ public struct RightsRequest: Sendable, Hashable, Codable {
     public var outcome: String?
     public var events: [Event]
 
-    public init(id: String, subject: String, type: RightsRequestType, purpose: String?, channel: String, receivedAt: Instant,
+    package init(id: String, subject: String, type: RightsRequestType, purpose: String?, channel: String, receivedAt: Instant,
                 receivedOn: LocalDate, requester: String, mandate: String?, identity: IdentityState, identityMethod: String?,
                 status: RightsRequestStatus, dueOn: LocalDate, extensionNoticeOn: LocalDate?, extensionReasons: String?,
                 closedAt: Instant?, outcome: String?, events: [Event]) {
@@ -104,8 +104,8 @@ extension Vault {
     /// The lifecycle events the request book records itself when the policy declares them, so
     /// a rights-administration purpose can start with a request and count its retention from
     /// the request's close.
-    public static let requestReceivedEvent = "request-received"
-    public static let requestClosedEvent = "request-closed"
+    package static let requestReceivedEvent = "request-received"
+    package static let requestClosedEvent = "request-closed"
 
     private func recordRequestLifecycle(_ db: Database, event: String, subject: String, on date: LocalDate, at now: Instant, by actor: String) throws {
         guard policy.policy.lifecycleEvents.contains(where: { $0.id.id == event }),

@@ -1,18 +1,18 @@
 import Foundation
 internal import GRDB
 package import CustosPolicy
-public import CustosDecision
+package import CustosDecision
 
 /// What the sweep does to one subject: destroy some fields, or (nothing left) the subject.
-public struct SweepAction: Sendable {
-    public var subject: String
-    public var destroy: [String]
-    public var wholeSubject: Bool
+package struct SweepAction: Sendable {
+    package var subject: String
+    package var destroy: [String]
+    package var wholeSubject: Bool
     /// The logged decision that records it.
-    public var decision: Decision
-    public var tasks: [RecipientTask]
+    package var decision: Decision
+    package var tasks: [RecipientTask]
 
-    public init(subject: String, destroy: [String], wholeSubject: Bool, decision: Decision, tasks: [RecipientTask]) {
+    package init(subject: String, destroy: [String], wholeSubject: Bool, decision: Decision, tasks: [RecipientTask]) {
         self.subject = subject
         self.destroy = destroy
         self.wholeSubject = wholeSubject

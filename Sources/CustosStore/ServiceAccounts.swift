@@ -1,15 +1,15 @@
 import Foundation
 internal import GRDB
 internal import CustosCrypto
-public import CustosPolicy
+package import CustosPolicy
 
 /// A service account of `custos serve`: a name, the one policy actor its token acts as, and
 /// whether it was revoked. The token itself is never stored.
-public struct ServiceAccount: Sendable, Codable, Equatable {
-    public var name: String
-    public var actor: String
-    public var createdAt: Instant
-    public var revokedAt: Instant?
+package struct ServiceAccount: Sendable, Codable, Equatable {
+    package var name: String
+    package var actor: String
+    package var createdAt: Instant
+    package var revokedAt: Instant?
 }
 
 /// Service tokens live in the keyring as keyed hashes (BLAKE2b under the keyring's

@@ -2,7 +2,7 @@ internal import GRDB
 import Foundation
 
 /// Failures of the store. Messages name files, ids and fields, never values or key bytes.
-public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case alreadyInitialised(String)
     case notInitialised(String)
     case keyFileMissing(String)
@@ -25,7 +25,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidInput(String)
     case io(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .alreadyInitialised(path): "a vault already exists at \(path)"
         case let .notInitialised(path): "no vault at \(path); run 'custos init' first"

@@ -1,4 +1,4 @@
-package import Foundation
+public import Foundation
 internal import GRDB
 internal import CustosCrypto
 public import CustosPolicy
@@ -41,37 +41,37 @@ public struct NewSubject: Sendable {
 }
 
 /// What opening a vault did with keys an interrupted import left pending.
-public struct KeyRepair: Sendable, Equatable {
-    public var adopted = 0
-    public var removed = 0
+package struct KeyRepair: Sendable, Equatable {
+    package var adopted = 0
+    package var removed = 0
     /// Another process held the vault's write lock (an import still running): left for later.
-    public var deferred = false
+    package var deferred = false
 }
 
 /// Whether the vault's subjects and the keyring's keys are the same set.
-public struct KeyringAgreement: Sendable, Equatable {
-    public var subjectsWithoutKey: [String]
-    public var keysWithoutSubject: [String]
-    public var holds: Bool { subjectsWithoutKey.isEmpty && keysWithoutSubject.isEmpty }
+package struct KeyringAgreement: Sendable, Equatable {
+    package var subjectsWithoutKey: [String]
+    package var keysWithoutSubject: [String]
+    package var holds: Bool { subjectsWithoutKey.isEmpty && keysWithoutSubject.isEmpty }
 }
 
 /// What `subject show` prints: which fields exist and where they came from, never values.
-public struct SubjectMetadata: Sendable, Codable {
-    public struct Field: Sendable, Codable {
-        public var field: String
-        public var source: String
-        public var collectedAt: Instant
-        public var keyVersion: UInt32
+package struct SubjectMetadata: Sendable, Codable {
+    package struct Field: Sendable, Codable {
+        package var field: String
+        package var source: String
+        package var collectedAt: Instant
+        package var keyVersion: UInt32
     }
 
-    public var id: String
-    public var category: String
+    package var id: String
+    package var category: String
     /// Every category, the first one first.
-    public var categories: [String]
-    public var kind: SubjectKind
-    public var fields: [Field]
-    public var events: [LifecycleEventFact]
-    public var erasedFields: [String]
+    package var categories: [String]
+    package var kind: SubjectKind
+    package var fields: [Field]
+    package var events: [LifecycleEventFact]
+    package var erasedFields: [String]
 }
 
 /// The vault file: subjects, encrypted fields with provenance, blind indexes, lifecycle

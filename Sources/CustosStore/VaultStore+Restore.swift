@@ -5,18 +5,18 @@ import CustosPolicy
 /// What opening a vault re-applied from the keyring's erasure ledger: a vault restored from a
 /// backup made before an erasure (or a crash between the ledger and the vault write) gets
 /// the erasure again before it serves any request.
-public struct LedgerReplay: Sendable, Equatable {
-    public var subjectsShredded = 0
-    public var fieldsDestroyed = 0
-    public var fieldsRestricted = 0
+package struct LedgerReplay: Sendable, Equatable {
+    package var subjectsShredded = 0
+    package var fieldsDestroyed = 0
+    package var fieldsRestricted = 0
 
-    public init(subjectsShredded: Int = 0, fieldsDestroyed: Int = 0, fieldsRestricted: Int = 0) {
+    package init(subjectsShredded: Int = 0, fieldsDestroyed: Int = 0, fieldsRestricted: Int = 0) {
         self.subjectsShredded = subjectsShredded
         self.fieldsDestroyed = fieldsDestroyed
         self.fieldsRestricted = fieldsRestricted
     }
 
-    public var changedAnything: Bool { subjectsShredded + fieldsDestroyed + fieldsRestricted > 0 }
+    package var changedAnything: Bool { subjectsShredded + fieldsDestroyed + fieldsRestricted > 0 }
 }
 
 extension VaultStore {

@@ -3,6 +3,7 @@ import Custos
 import CustosTestSupport
 import Foundation
 import Testing
+import CustosStore
 
 /// The console's accounts: Argon2id passwords and TOTP codes checked in one keyring
 /// transaction, a code never taken twice, five failures lock the account, a removed account

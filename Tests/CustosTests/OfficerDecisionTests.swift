@@ -2,6 +2,7 @@ import Custos
 import CustosTestSupport
 import Foundation
 import Testing
+import CustosStore
 
 /// The officer's records change decisions at once: objections and their assessment,
 /// restrictions lifted only after the subject is told, legal holds.

@@ -2,6 +2,7 @@ import Custos
 import CustosTestSupport
 import Foundation
 import Testing
+import CustosReports
 
 /// The auditor's reports: the RoPA against the policy model, golden files with the time
 /// pinned, byte-identical output, and the activity counts against a tally of the decisions.

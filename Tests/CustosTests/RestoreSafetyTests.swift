@@ -3,6 +3,7 @@ import CustosTestSupport
 import Foundation
 import GRDB
 import Testing
+import CustosStore
 
 /// DESIGN §4: the erasure ledger lives with the keys; a vault restored from a backup taken
 /// before an erasure gets the erasure again before it serves anything.

@@ -4,6 +4,7 @@ import Foundation
 import GRDB
 import Synchronization
 import Testing
+import CustosStore
 
 /// The retention sweep over a generated population. Every subject comes from a scenario whose
 /// outcome is stated from the seed policy's retention rules as a privacy officer reads them

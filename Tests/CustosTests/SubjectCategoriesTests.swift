@@ -2,6 +2,7 @@ import Custos
 import CustosTestSupport
 import Foundation
 import Testing
+import CustosStore
 
 /// A person can be more than one kind of subject: the vault keeps every category, consent,
 /// decisions, erasure and access see all of them, and a subject stored with one category

@@ -2,6 +2,7 @@ import Synchronization
 import Custos
 import CustosTestSupport
 import Foundation
+import CustosStore
 
 
 

@@ -3,6 +3,7 @@ import CustosTestSupport
 import Foundation
 import GRDB
 import Testing
+import CustosStore
 
 struct VaultTests {
     @Test func theStoreRunsWithTheRequiredSettings() throws {

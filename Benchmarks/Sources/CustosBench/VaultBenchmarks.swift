@@ -1,6 +1,7 @@
 import Custos
 import Foundation
 import Synchronization
+import CustosStore
 
 /// The benchmarks on a vault: facts from SQLite, gated reads with the durable log append,
 /// group-committed appends, access package, erasure and the retention sweep among N subjects,

@@ -1,5 +1,5 @@
-public import CustosDecision
-public import CustosPolicy
+package import CustosDecision
+package import CustosPolicy
 
 /// One case of a policy test file: facts, a request, and what the decision must be.
 ///
@@ -17,29 +17,29 @@ public import CustosPolicy
 ///   request: {action: read, actor: newsletter, purpose: P-NEWSLETTER-EMAIL, fields: [email]}
 ///   expect: {outcome: deny, reasons: [CONSENT_WITHDRAWN]}
 /// ```
-public struct PolicyTestCase: Sendable, Decodable {
-    public var name: String
-    public var at: Instant
-    public var facts: Facts
-    public var request: DecisionRequest
-    public var expect: Expectation
+package struct PolicyTestCase: Sendable, Decodable {
+    package var name: String
+    package var at: Instant
+    package var facts: Facts
+    package var request: DecisionRequest
+    package var expect: Expectation
 
     /// What must hold of the decision. Field lists are exact sets; reason and obligation
     /// lists must appear (in any order); `not-reasons` must not.
-    public struct Expectation: Sendable, Decodable {
-        public var outcome: Outcome
-        public var reasons: [ReasonCode]
-        public var notReasons: [ReasonCode]
-        public var permitted: [String]?
-        public var denied: [String]?
-        public var basis: LegalBasis?
-        public var obligations: [Obligation]
+    package struct Expectation: Sendable, Decodable {
+        package var outcome: Outcome
+        package var reasons: [ReasonCode]
+        package var notReasons: [ReasonCode]
+        package var permitted: [String]?
+        package var denied: [String]?
+        package var basis: LegalBasis?
+        package var obligations: [Obligation]
 
         enum CodingKeys: String, CodingKey {
             case outcome, reasons, notReasons = "not-reasons", permitted, denied, basis, obligations
         }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             outcome = try c.decode(Outcome.self, forKey: .outcome)
             reasons = try c.decodeIfPresent([ReasonCode].self, forKey: .reasons) ?? []
@@ -51,7 +51,7 @@ public struct PolicyTestCase: Sendable, Decodable {
         }
 
         /// What differs between the expectation and a decision; empty when it holds.
-        public func differences(from decision: Decision) -> [String] {
+        package func differences(from decision: Decision) -> [String] {
             var found: [String] = []
             if decision.outcome != outcome { found.append("outcome \(decision.outcome.rawValue), expected \(outcome.rawValue)") }
             let codes = Set(decision.codes)
@@ -75,7 +75,7 @@ public struct PolicyTestCase: Sendable, Decodable {
 
     enum CodingKeys: String, CodingKey { case name, at, facts, request, expect }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decode(String.self, forKey: .name)
         at = try c.decode(Instant.self, forKey: .at)

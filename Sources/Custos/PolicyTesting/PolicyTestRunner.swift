@@ -1,6 +1,6 @@
 import Foundation
-public import CustosDecision
-public import CustosPolicy
+package import CustosDecision
+package import CustosPolicy
 internal import Yams
 
 /// Runs policy test files against a compiled policy, like `opa test` or `cedar run-tests`.
@@ -9,30 +9,30 @@ internal import Yams
 /// let report = PolicyTestRunner(policy: compiled).run(files: ["policies/invorderingsbedrijf/tests/consent.yaml"])
 /// print(report.summary)   // "84 passed, 0 failed"
 /// ```
-public struct PolicyTestRunner: Sendable {
-    public let evaluator: Evaluator
+package struct PolicyTestRunner: Sendable {
+    package let evaluator: Evaluator
 
-    public init(policy: CompiledPolicy) {
+    package init(policy: CompiledPolicy) {
         evaluator = Evaluator(policy: policy)
     }
 
-    public struct Failure: Sendable, CustomStringConvertible {
-        public let location: SourceLocation
-        public let name: String
-        public let differences: [String]
-        public var description: String { "\(location): FAIL \(name): \(differences.joined(separator: "; "))" }
+    package struct Failure: Sendable, CustomStringConvertible {
+        package let location: SourceLocation
+        package let name: String
+        package let differences: [String]
+        package var description: String { "\(location): FAIL \(name): \(differences.joined(separator: "; "))" }
     }
 
-    public struct Report: Sendable {
-        public var passed = 0
-        public var failures: [Failure] = []
+    package struct Report: Sendable {
+        package var passed = 0
+        package var failures: [Failure] = []
         /// Files that could not be read, each as one failure line.
-        public var errors: [Diagnostic] = []
-        public var failed: Int { failures.count + errors.count }
-        public var summary: String { "\(passed) passed, \(failed) failed" }
+        package var errors: [Diagnostic] = []
+        package var failed: Int { failures.count + errors.count }
+        package var summary: String { "\(passed) passed, \(failed) failed" }
     }
 
-    public func run(files: [String]) -> Report {
+    package func run(files: [String]) -> Report {
         var report = Report()
         for file in files { run(file: file, into: &report) }
         return report
@@ -91,7 +91,7 @@ public struct PolicyTestRunner: Sendable {
     }
 
     /// The test files a path stands for: a `.yaml` file, or every `.yaml` file in a folder.
-    public static func testFiles(at path: String) -> [String] {
+    package static func testFiles(at path: String) -> [String] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return [] }
         guard isDirectory.boolValue else { return [path] }

@@ -1,6 +1,6 @@
 package import Foundation
 package import CustosPolicy
-package import CustosStore
+import CustosStore
 
 /// What a person asked for on the privacy centre's form; sealed in the e-mail challenge until
 /// the code is typed, then used once and gone.

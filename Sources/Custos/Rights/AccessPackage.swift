@@ -1,71 +1,71 @@
-public import Foundation
+package import Foundation
 import CustosDecision
-public import CustosPolicy
-public import CustosStore
+package import CustosPolicy
+import CustosStore
 
 /// The answer to an access request (Art. 15; gdpr.md §6): a copy of every field, with what it
 /// is used for, on which basis, who received it (by name), how long it is kept, where it came
 /// from, the logic of automated decisions, transfer safeguards and the consent history.
-public struct AccessPackage: Sendable, Codable {
-    public struct Field: Sendable, Codable {
-        public var field: String
-        public var title: String
-        public var value: String?
-        public var category: String?
-        public var source: String?
-        public var collectedAt: Instant?
-        public var derived: Bool
-        public var purposes: [String]
-        public var retention: [String]
+package struct AccessPackage: Sendable, Codable {
+    package struct Field: Sendable, Codable {
+        package var field: String
+        package var title: String
+        package var value: String?
+        package var category: String?
+        package var source: String?
+        package var collectedAt: Instant?
+        package var derived: Bool
+        package var purposes: [String]
+        package var retention: [String]
         /// Free text that may mention others (Art. 15(4)): the officer reviews it before release.
-        public var reviewBeforeRelease: Bool
+        package var reviewBeforeRelease: Bool
     }
 
-    public struct PurposeEntry: Sendable, Codable {
-        public var id: String
-        public var title: String
-        public var basis: String
-        public var assessment: String?
-        public var law: [String]
+    package struct PurposeEntry: Sendable, Codable {
+        package var id: String
+        package var title: String
+        package var basis: String
+        package var assessment: String?
+        package var law: [String]
     }
 
-    public struct RecipientEntry: Sendable, Codable {
-        public var recipient: String
-        public var name: String
-        public var role: String
+    package struct RecipientEntry: Sendable, Codable {
+        package var recipient: String
+        package var name: String
+        package var role: String
         /// The purpose the data was shared for.
-        public var purpose: String
-        public var fields: [String]
-        public var at: Instant
-        public var destination: String?
+        package var purpose: String
+        package var fields: [String]
+        package var at: Instant
+        package var destination: String?
         /// The Chapter V safeguard of a transfer outside the EEA (Art. 15(2)).
-        public var safeguard: String?
+        package var safeguard: String?
         /// The transfer mechanism behind `safeguard` (`scc`, `adequacy-dpf`, …).
-        public var mechanism: String?
-        public var procedure: String?
+        package var mechanism: String?
+        package var procedure: String?
     }
 
-    public struct AutomatedDecision: Sendable, Codable {
-        public var purpose: String
-        public var effect: String
-        public var logic: String
+    package struct AutomatedDecision: Sendable, Codable {
+        package var purpose: String
+        package var effect: String
+        package var logic: String
     }
 
-    public var subject: String
-    public var category: String
-    public var request: String?
-    public var controller: String
-    public var generatedAt: Instant
-    public var fields: [Field]
-    public var purposes: [PurposeEntry]
-    public var recipients: [RecipientEntry]
-    public var sources: [String]
-    public var automatedDecisions: [AutomatedDecision]
-    public var consentHistory: [ConsentLedgerEvent]
-    public var unreadableFields: [String]
-    public var rights: String
+    package var subject: String
+    package var category: String
+    package var request: String?
+    package var controller: String
+    package var generatedAt: Instant
+    package var fields: [Field]
+    package var purposes: [PurposeEntry]
+    package var recipients: [RecipientEntry]
+    package var sources: [String]
+    package var automatedDecisions: [AutomatedDecision]
+    package var consentHistory: [ConsentLedgerEvent]
+    package var unreadableFields: [String]
+    package var rights: String
 
-    public var json: Data {
+    package var json: Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase
@@ -76,7 +76,7 @@ public struct AccessPackage: Sendable, Codable {
 extension PrivacyEngine {
     /// Builds the access package of a subject. Callers outside a verified request should not
     /// use it; `fulfilAccess` checks the request first.
-    public func accessPackage(subject: String, request: String? = nil) throws -> AccessPackage {
+    package func accessPackage(subject: String, request: String? = nil) throws -> AccessPackage {
         guard let facts = try store.vault.facts(of: subject), let subjectFacts = facts.subject else { throw StoreError.subjectUnknown(subject) }
         let (values, unreadable) = try store.vault.allFields(of: subject)
         let provenance = Dictionary(facts.fields.map { ($0.field, $0) }, uniquingKeysWith: { first, _ in first })
@@ -145,7 +145,7 @@ extension PrivacyEngine {
     /// The readable page is in `language` (`nl` or `en`; default the language the request was
     /// made in through the privacy centre, else Dutch), from the built-in template or one of
     /// the same name in `templates`.
-    public func fulfilAccess(request id: String, by actor: String, language: String? = nil, templates: URL? = nil) throws -> (package: AccessPackage, html: String) {
+    package func fulfilAccess(request id: String, by actor: String, language: String? = nil, templates: URL? = nil) throws -> (package: AccessPackage, html: String) {
         guard let request = try store.vault.request(id) else { throw StoreError.io("no request \(id)") }
         guard request.type == .access else { throw RequestRefusal(code: .dsarDeadline, message: "request \(id) is a \(request.type.rawValue) request, not access") }
         try requireActionable(request)

@@ -1,37 +1,37 @@
 import Foundation
 import CustosCrypto
-public import CustosDecision
-public import CustosPolicy
-public import CustosStore
+package import CustosDecision
+package import CustosPolicy
+package import CustosStore
 
 /// What an erasure destroyed and what it kept, and why (Art. 17(3)); signed with the vault's
 /// key so the subject can be given proof.
-public struct ErasureCertificate: Sendable, Codable {
-    public struct Kept: Sendable, Codable {
-        public var field: String
-        public var purposes: [String]
-        public var grounds: [Ground]
+package struct ErasureCertificate: Sendable, Codable {
+    package struct Kept: Sendable, Codable {
+        package var field: String
+        package var purposes: [String]
+        package var grounds: [Ground]
     }
 
     /// Why one purpose keeps one field: the code, the purpose's retention rule, and an
     /// explanation that names this field and the rule and law that keep it (Art. 17(3)(b), (e)).
-    public struct Ground: Sendable, Codable {
-        public var purpose: String
-        public var code: ReasonCode
-        public var rule: String?
-        public var explanation: String
+    package struct Ground: Sendable, Codable {
+        package var purpose: String
+        package var code: ReasonCode
+        package var rule: String?
+        package var explanation: String
     }
 
-    public var request: String
-    public var subject: String
-    public var at: Instant
-    public var outcome: ReasonCode
-    public var destroyed: [String]
-    public var kept: [Kept]
+    package var request: String
+    package var subject: String
+    package var at: Instant
+    package var outcome: ReasonCode
+    package var destroyed: [String]
+    package var kept: [Kept]
     /// Nothing remained, so the subject's key was destroyed (crypto-shredding).
-    public var subjectKeyDestroyed: Bool
-    public var notifications: [RecipientTask]
-    public var signature: String
+    package var subjectKeyDestroyed: Bool
+    package var notifications: [RecipientTask]
+    package var signature: String
 
     var signedBytes: [UInt8] {
         var copy = self
@@ -49,7 +49,7 @@ extension PrivacyEngine {
     /// no purpose keeps is destroyed; a kept field stays for the keeping purposes only. When
     /// nothing remains, the subject key is destroyed. Recipients of destroyed fields get Art. 19
     /// tasks, processors an Art. 28(3) instruction.
-    public func fulfilErasure(request id: String, by actor: String) throws -> ErasureCertificate {
+    package func fulfilErasure(request id: String, by actor: String) throws -> ErasureCertificate {
         guard let request = try store.vault.request(id) else { throw StoreError.io("no request \(id)") }
         guard request.type == .erasure else { throw RequestRefusal(code: .dsarDeadline, message: "request \(id) is a \(request.type.rawValue) request, not erasure") }
         try requireActionable(request)
@@ -125,7 +125,7 @@ extension PrivacyEngine {
         }
     }
 
-    public func tasks(openOnly: Bool = true) throws -> [RecipientTask] { try store.vault.tasks(openOnly: openOnly) }
+    package func tasks(openOnly: Bool = true) throws -> [RecipientTask] { try store.vault.tasks(openOnly: openOnly) }
 
-    public func completeTask(_ id: Int64, by actor: String) throws { try store.vault.completeTask(id, at: clock(), by: actor) }
+    package func completeTask(_ id: Int64, by actor: String) throws { try store.vault.completeTask(id, at: clock(), by: actor) }
 }

@@ -1,23 +1,23 @@
-public import Foundation
+package import Foundation
 internal import CSV
 import CustosDecision
-public import CustosPolicy
+package import CustosPolicy
 import CustosStore
 
 /// The data a subject provided, for the subject or another controller (Art. 20): JSON and CSV.
-public struct PortabilityExport: Sendable, Codable {
-    public struct Item: Sendable, Codable {
-        public var field: String
-        public var title: String
-        public var value: String
+package struct PortabilityExport: Sendable, Codable {
+    package struct Item: Sendable, Codable {
+        package var field: String
+        package var title: String
+        package var value: String
         /// The consent- or contract-based purposes it is exported under.
-        public var purposes: [String]
-        public var source: String?
+        package var purposes: [String]
+        package var source: String?
     }
 
     /// A field held about the subject that the export does not include, and why.
-    public struct LeftOut: Sendable, Codable {
-        public enum Reason: String, Sendable, Codable {
+    package struct LeftOut: Sendable, Codable {
+        package enum Reason: String, Sendable, Codable {
             /// Computed by the controller (a score, a category): not provided by the subject.
             case derived
             /// Obtained from someone else (a client, a register), not from the subject.
@@ -27,22 +27,22 @@ public struct PortabilityExport: Sendable, Codable {
             /// An eligible purpose's decision withheld it (withdrawn consent, retention, restriction).
             case withheld
         }
-        public var field: String
-        public var title: String
-        public var reason: Reason
-        public var explanation: String
+        package var field: String
+        package var title: String
+        package var reason: Reason
+        package var explanation: String
     }
 
-    public var request: String
-    public var subject: String
-    public var controller: String
-    public var generatedAt: Instant
-    public var items: [Item]
+    package var request: String
+    package var subject: String
+    package var controller: String
+    package var generatedAt: Instant
+    package var items: [Item]
     /// `PORTABILITY_PROVIDED_DATA_ONLY` when anything held was left out, else nil.
-    public var code: ReasonCode?
-    public var leftOut: [LeftOut]
+    package var code: ReasonCode?
+    package var leftOut: [LeftOut]
 
-    public var json: Data {
+    package var json: Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase
@@ -50,7 +50,7 @@ public struct PortabilityExport: Sendable, Codable {
     }
 
     /// One row per field: `field,title,value,purposes,source`, RFC 4180 quoting.
-    public var csv: Data {
+    package var csv: Data {
         guard let writer = try? CSVWriter(stream: .toMemory()) else { return Data() }
         try? writer.write(row: ["field", "title", "value", "purposes", "source"])
         for item in items {
@@ -73,7 +73,7 @@ extension PrivacyEngine {
     /// let export = try engine.fulfilPortability(request: "RQ-2025-0007", by: "officer")
     /// try export.json.write(to: URL(fileURLWithPath: "export.json"))
     /// ```
-    public func fulfilPortability(request id: String, by actor: String) throws -> PortabilityExport {
+    package func fulfilPortability(request id: String, by actor: String) throws -> PortabilityExport {
         let request = try actionableRequest(id, of: .portability)
         guard let facts = try store.vault.facts(of: request.subject), let categories = facts.subject?.categories else { throw StoreError.subjectUnknown(request.subject) }
         let now = clock()

@@ -1,17 +1,17 @@
 import Foundation
-public import CustosPolicy
-public import CustosStore
+package import CustosPolicy
+package import CustosStore
 
 /// What a rectification changed (field names only) and whom it must be passed on to.
-public struct RectificationResult: Sendable, Codable {
-    public var request: String
-    public var subject: String
-    public var at: Instant
+package struct RectificationResult: Sendable, Codable {
+    package var request: String
+    package var subject: String
+    package var at: Instant
     /// Fields whose old value was replaced (its ciphertext destroyed).
-    public var rectified: [String]
+    package var rectified: [String]
     /// Fields completed that had no value before (Art. 16, incomplete data).
-    public var completed: [String]
-    public var notifications: [RecipientTask]
+    package var completed: [String]
+    package var notifications: [RecipientTask]
 }
 
 extension PrivacyEngine {
@@ -25,7 +25,7 @@ extension PrivacyEngine {
     /// let result = try engine.fulfilRectification(request: "RQ-2025-0003", values: ["postal_address": "Kerkstraat 1, Delft"], by: "officer")
     /// print(result.rectified, result.notifications.map(\.recipient))
     /// ```
-    public func fulfilRectification(request id: String, values: [String: String], by actor: String) throws -> RectificationResult {
+    package func fulfilRectification(request id: String, values: [String: String], by actor: String) throws -> RectificationResult {
         let request = try actionableRequest(id, of: .rectification)
         guard !values.isEmpty else { throw RequestRefusal(code: .dsarDeadline, message: "name the corrected values (field names and new values)") }
         guard let facts = try store.vault.facts(of: request.subject), let categories = facts.subject?.categories else { throw StoreError.subjectUnknown(request.subject) }

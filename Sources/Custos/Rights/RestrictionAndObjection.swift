@@ -1,10 +1,10 @@
 import Foundation
 import CustosDecision
 import CustosPolicy
-public import CustosStore
+package import CustosStore
 
 /// The grounds on which a subject may have processing restricted (Art. 18(1)).
-public enum RestrictionGround: String, Sendable, CaseIterable, Codable {
+package enum RestrictionGround: String, Sendable, CaseIterable, Codable {
     /// (a) the subject contests accuracy, for the time needed to verify it.
     case accuracyContested = "accuracy-contested"
     /// (b) processing is unlawful and the subject prefers restriction to erasure.
@@ -14,7 +14,7 @@ public enum RestrictionGround: String, Sendable, CaseIterable, Codable {
     /// (d) the subject objected and the assessment of compelling grounds is pending.
     case objectionPending = "objection-pending"
 
-    public var article: String {
+    package var article: String {
         switch self {
         case .accuracyContested: "Art. 18(1)(a)"
         case .unlawfulProcessing: "Art. 18(1)(b)"
@@ -25,10 +25,10 @@ public enum RestrictionGround: String, Sendable, CaseIterable, Codable {
 }
 
 /// The answer to a restriction or objection request.
-public struct RightsOutcome: Sendable, Codable {
-    public var request: String
-    public var outcome: String
-    public var notifications: [RecipientTask]
+package struct RightsOutcome: Sendable, Codable {
+    package var request: String
+    package var outcome: String
+    package var notifications: [RecipientTask]
 }
 
 extension PrivacyEngine {
@@ -41,7 +41,7 @@ extension PrivacyEngine {
     /// let outcome = try engine.fulfilRestriction(request: "RQ-2025-0004", fields: ["postal_address"],
     ///                                            ground: .accuracyContested, by: "officer")
     /// ```
-    public func fulfilRestriction(request id: String, fields: [String]?, ground: RestrictionGround, by actor: String) throws -> RightsOutcome {
+    package func fulfilRestriction(request id: String, fields: [String]?, ground: RestrictionGround, by actor: String) throws -> RightsOutcome {
         let request = try actionableRequest(id, of: .restriction)
         guard let facts = try store.vault.facts(of: request.subject) else { throw StoreError.subjectUnknown(request.subject) }
         for field in fields ?? [] where policy.policy.field(field) == nil { throw StoreError.unknownField(field) }
@@ -60,7 +60,7 @@ extension PrivacyEngine {
     /// purpose until the officer recorded an assessment (`assessObjection`), so it is refused
     /// while the assessment is missing; an Art. 22 objection puts every automated decision
     /// under the purpose before a human.
-    public func fulfilObjection(request id: String, by actor: String) throws -> RightsOutcome {
+    package func fulfilObjection(request id: String, by actor: String) throws -> RightsOutcome {
         guard let request = try store.vault.request(id) else { throw StoreError.io("no request \(id)") }
         let kind: ObjectionKind
         switch request.type {

@@ -182,8 +182,8 @@ final class BatchBlockReader: @unchecked Sendable {
 }
 
 /// The batch input could not be read.
-public struct BatchInputError: Error, Sendable, CustomStringConvertible {
-    public let code: Int32
+package struct BatchInputError: Error, Sendable, CustomStringConvertible {
+    package let code: Int32
 
-    public var description: String { "cannot read the input: \(String(cString: strerror(code)))" }
+    package var description: String { "cannot read the input: \(String(cString: strerror(code)))" }
 }

@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 import CustosDecision
 import CustosPolicy
 import Synchronization
@@ -18,7 +18,7 @@ extension HypotheticalDecisions {
     /// ```swift
     /// let summary = try decider.streamBatch(from: .standardInput, to: .standardOutput, defaultAt: now)
     /// ```
-    public func streamBatch(from input: FileHandle, to output: FileHandle, defaultAt: Instant,
+    package func streamBatch(from input: FileHandle, to output: FileHandle, defaultAt: Instant,
                             workers: Int = ProcessInfo.processInfo.activeProcessorCount,
                             progress: ((Int) -> Void)? = nil) throws -> BatchSummary {
         // More parts than threads, so a thread that finishes early takes another part

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Custos
 import CustosPolicy
+import CustosReports
 
 /// The five auditor reports in the page, with their charts, a period picker and downloads in
 /// every format; the activity report adds decisions over time, per day or week, by outcome.

@@ -1,6 +1,7 @@
 import Foundation
 import Custos
 import Synchronization
+import CustosStore
 
 /// Console sessions: a 256-bit id in an `HttpOnly`, `SameSite=Strict` cookie scoped to
 /// `/console` on the internal listener; it ends after `idle` without a request and after

@@ -1,6 +1,7 @@
 import Foundation
 import Custos
 import Synchronization
+import CustosStore
 
 /// The privacy centre's defences (DESIGN §11): CSRF tokens bound to the visitor's cookie and
 /// usable once, sessions after an e-mail code, and rate limits per client address and per
