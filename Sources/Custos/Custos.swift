@@ -13,10 +13,15 @@ public enum Custos {
     public static let version = "0.1.0"
 
     /// Loads, validates and compiles a policy folder. Never throws: every problem is a
-    /// diagnostic in the result, and an invalid policy has no compiled form. With a day to
-    /// check against, dated safeguards (adequacy, DPF, DPA, SCC, TIA) that lapsed or lapse
-    /// within 90 days are warnings.
-    public static func checkPolicy(directory: String, checkingSafeguards check: PolicyLoader.SafeguardCheck = .none) -> LoadedPolicy {
+    /// diagnostic in the result, with its file, line and column, and an invalid policy has no
+    /// compiled form.
+    public static func checkPolicy(directory: String) -> LoadedPolicy {
+        PolicyLoader.load(directory: directory)
+    }
+
+    /// As ``checkPolicy(directory:)``; with a day to check against, dated safeguards
+    /// (adequacy, DPF, DPA, SCC, TIA) that lapsed or lapse within 90 days are warnings.
+    package static func checkPolicy(directory: String, checkingSafeguards check: PolicyLoader.SafeguardCheck) -> LoadedPolicy {
         PolicyLoader.load(directory: directory, checkingSafeguards: check)
     }
 }

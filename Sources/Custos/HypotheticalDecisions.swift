@@ -6,11 +6,13 @@ public import CustosPolicy
 /// hypothetical and never logged. The caller's `at` is honoured only here.
 ///
 /// ```swift
-/// let decider = HypotheticalDecisions(policy: compiled)
-/// let decision = try decider.decide(requestJSON: request, factsJSON: facts, defaultAt: now)
+/// let decider = HypotheticalDecisions(policy: try PrivacyEngine.compilePolicy("policies/invorderingsbedrijf"))
+/// let request = try HypotheticalDecisions.decodeRequest(requestJSON)   // strict: unknown keys are errors
+/// let facts = try HypotheticalDecisions.decodeFacts(factsJSON)
+/// let decision = decider.decide(request: request, facts: facts, defaultAt: .now)
 /// ```
 public struct HypotheticalDecisions: Sendable {
-    public let evaluator: Evaluator
+    package let evaluator: Evaluator
 
     public init(policy: CompiledPolicy) {
         evaluator = Evaluator(policy: policy)
@@ -70,11 +72,11 @@ public struct HypotheticalDecisions: Sendable {
 }
 
 /// Counts of a batch run, for the closing line on standard error.
-public struct BatchSummary: Sendable {
-    public var lines = 0
-    public var permit = 0
-    public var partial = 0
-    public var deny = 0
+package struct BatchSummary: Sendable {
+    package var lines = 0
+    package var permit = 0
+    package var partial = 0
+    package var deny = 0
 
     mutating func add(_ other: BatchSummary) {
         lines += other.lines

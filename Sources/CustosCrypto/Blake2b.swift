@@ -7,11 +7,11 @@ internal import CSodium
 /// let digest = Blake2b.hash(Array("policy".utf8))        // 32 bytes
 /// print(Blake2b.hex(digest))
 /// ```
-public enum Blake2b {
-    public static let defaultByteCount = 32
+package enum Blake2b {
+    package static let defaultByteCount = 32
 
     /// Unkeyed BLAKE2b of `input`, `byteCount` long (16...64).
-    public static func hash(_ input: [UInt8], byteCount: Int = defaultByteCount) -> [UInt8] {
+    package static func hash(_ input: [UInt8], byteCount: Int = defaultByteCount) -> [UInt8] {
         Sodium.ensureReady()
         precondition((16...64).contains(byteCount), "BLAKE2b output length out of range")
         var out = [UInt8](repeating: 0, count: byteCount)
@@ -21,7 +21,7 @@ public enum Blake2b {
 
     /// BLAKE2b of `input` keyed with `key`; without the key the output reveals nothing about
     /// a low-entropy input such as an e-mail address.
-    public static func keyedHash(_ input: [UInt8], key: SecretKey, byteCount: Int = defaultByteCount) -> [UInt8] {
+    package static func keyedHash(_ input: [UInt8], key: SecretKey, byteCount: Int = defaultByteCount) -> [UInt8] {
         Sodium.ensureReady()
         precondition((16...64).contains(byteCount), "BLAKE2b output length out of range")
         var out = [UInt8](repeating: 0, count: byteCount)
@@ -32,5 +32,5 @@ public enum Blake2b {
     }
 
     /// Lower-case hexadecimal rendering of a digest.
-    public static func hex(_ bytes: [UInt8]) -> String { Hex.encode(bytes) }
+    package static func hex(_ bytes: [UInt8]) -> String { Hex.encode(bytes) }
 }

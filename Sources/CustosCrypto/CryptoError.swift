@@ -1,5 +1,5 @@
 /// Failures of the crypto layer. None of them carries key material or plaintext.
-public enum CryptoError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum CryptoError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A ciphertext failed authentication: tampered, truncated, wrong key or wrong associated data.
     case authenticationFailed
     /// Input too short to be a ciphertext of this format.
@@ -11,7 +11,7 @@ public enum CryptoError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Password hashing could not get the memory its limits ask for.
     case passwordHashingFailed
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .authenticationFailed: "ciphertext failed authentication"
         case .malformedCiphertext: "ciphertext is malformed"

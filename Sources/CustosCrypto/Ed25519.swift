@@ -8,9 +8,9 @@ internal import CSodium
 /// let signature = Ed25519.sign(Array("head".utf8), seed: seed)
 /// Ed25519.verify(signature, of: Array("head".utf8), publicKey: Ed25519.publicKey(seed: seed))   // true
 /// ```
-public enum Ed25519 {
-    public static let signatureByteCount = Int(crypto_sign_BYTES)
-    public static let publicKeyByteCount = Int(crypto_sign_PUBLICKEYBYTES)
+package enum Ed25519 {
+    package static let signatureByteCount = Int(crypto_sign_BYTES)
+    package static let publicKeyByteCount = Int(crypto_sign_PUBLICKEYBYTES)
 
     /// Runs `body` with the expanded secret key in a wiped stack buffer.
     private static func withKeyPair<R>(seed: SecretKey, _ body: (UnsafePointer<UInt8>, UnsafePointer<UInt8>) -> R) -> R {
@@ -22,11 +22,11 @@ public enum Ed25519 {
         return body(publicKey, secretKey)
     }
 
-    public static func publicKey(seed: SecretKey) -> [UInt8] {
+    package static func publicKey(seed: SecretKey) -> [UInt8] {
         withKeyPair(seed: seed) { publicKey, _ in Array(UnsafeBufferPointer(start: publicKey, count: publicKeyByteCount)) }
     }
 
-    public static func sign(_ message: [UInt8], seed: SecretKey) -> [UInt8] {
+    package static func sign(_ message: [UInt8], seed: SecretKey) -> [UInt8] {
         withKeyPair(seed: seed) { _, secretKey in
             var signature = [UInt8](repeating: 0, count: signatureByteCount)
             _ = crypto_sign_detached(&signature, nil, message, UInt64(message.count), secretKey)
@@ -34,7 +34,7 @@ public enum Ed25519 {
         }
     }
 
-    public static func verify(_ signature: [UInt8], of message: [UInt8], publicKey: [UInt8]) -> Bool {
+    package static func verify(_ signature: [UInt8], of message: [UInt8], publicKey: [UInt8]) -> Bool {
         Sodium.ensureReady()
         guard signature.count == signatureByteCount, publicKey.count == publicKeyByteCount else { return false }
         return crypto_sign_verify_detached(signature, message, UInt64(message.count), publicKey) == 0

@@ -7,15 +7,15 @@
 /// The associated data binds subject, field and key version, so a ciphertext copied to
 /// another row, field or subject fails to open. Known-answer vectors in
 /// `Tests/CustosCryptoTests/FieldCiphertextVectors.json` pin the format.
-public enum FieldCiphertext {
-    public static let formatVersion: UInt8 = 1
+package enum FieldCiphertext {
+    package static let formatVersion: UInt8 = 1
     static let headerByteCount = 5
 
-    public static func associatedData(subject: String, field: String, keyVersion: UInt32) -> [UInt8] {
+    package static func associatedData(subject: String, field: String, keyVersion: UInt32) -> [UInt8] {
         Array("custos/field/v1".utf8) + [0] + Array(subject.utf8) + [0] + Array(field.utf8) + [0] + Array(String(keyVersion).utf8)
     }
 
-    public static func seal(_ value: [UInt8], subject: String, field: String, key: SecretKey, keyVersion: UInt32,
+    package static func seal(_ value: [UInt8], subject: String, field: String, key: SecretKey, keyVersion: UInt32,
                             nonce: [UInt8]? = nil) throws(CryptoError) -> [UInt8] {
         let context = associatedData(subject: subject, field: field, keyVersion: keyVersion)
         let sealed: [UInt8]
@@ -28,12 +28,12 @@ public enum FieldCiphertext {
     }
 
     /// The key version a ciphertext was sealed under, read from its header.
-    public static func keyVersion(of ciphertext: [UInt8]) throws(CryptoError) -> UInt32 {
+    package static func keyVersion(of ciphertext: [UInt8]) throws(CryptoError) -> UInt32 {
         guard ciphertext.count > headerByteCount, ciphertext[0] == formatVersion else { throw .malformedCiphertext }
         return ciphertext[1...4].reduce(0) { $0 << 8 | UInt32($1) }
     }
 
-    public static func open(_ ciphertext: [UInt8], subject: String, field: String, key: SecretKey) throws(CryptoError) -> [UInt8] {
+    package static func open(_ ciphertext: [UInt8], subject: String, field: String, key: SecretKey) throws(CryptoError) -> [UInt8] {
         let version = try keyVersion(of: ciphertext)
         return try XChaCha20Poly1305.open(Array(ciphertext[headerByteCount...]), key: key,
                                           associatedData: associatedData(subject: subject, field: field, keyVersion: version))

@@ -4,8 +4,8 @@
 /// Hex.encode([0xca, 0xfe])   // "cafe"
 /// Hex.decode("cafe")          // [0xca, 0xfe]
 /// ```
-public enum Hex {
-    public static func encode(_ bytes: [UInt8]) -> String {
+package enum Hex {
+    package static func encode(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
         out.reserveCapacity(bytes.count * 2)
@@ -17,7 +17,7 @@ public enum Hex {
     }
 
     /// The bytes of an even-length hex string, or nil if it is not one.
-    public static func decode(_ text: String) -> [UInt8]? {
+    package static func decode(_ text: String) -> [UInt8]? {
         let utf8 = Array(text.utf8)
         guard utf8.count % 2 == 0 else { return nil }
         func nibble(_ c: UInt8) -> UInt8? {

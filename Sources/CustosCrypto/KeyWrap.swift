@@ -10,14 +10,14 @@ internal import CSodium
 /// let wrapped = try KeyWrap.wrap(subjectKey, under: master, context: Array("subject:D-1/v1".utf8))
 /// let again = try KeyWrap.unwrap(wrapped, under: master, context: Array("subject:D-1/v1".utf8), storage: .ordinary)
 /// ```
-public enum KeyWrap {
-    public static func wrap(_ key: SecretKey, under wrappingKey: SecretKey, context: [UInt8]) throws(CryptoError) -> [UInt8] {
+package enum KeyWrap {
+    package static func wrap(_ key: SecretKey, under wrappingKey: SecretKey, context: [UInt8]) throws(CryptoError) -> [UInt8] {
         var bytes = key.withBytes { Array(UnsafeBufferPointer(start: $0, count: SecretKey.byteCount)) }
         defer { wipe(&bytes) }
         return try XChaCha20Poly1305.seal(bytes, key: wrappingKey, associatedData: context)
     }
 
-    public static func unwrap(_ wrapped: [UInt8], under wrappingKey: SecretKey, context: [UInt8], storage: SecretKey.Storage) throws(CryptoError) -> SecretKey {
+    package static func unwrap(_ wrapped: [UInt8], under wrappingKey: SecretKey, context: [UInt8], storage: SecretKey.Storage) throws(CryptoError) -> SecretKey {
         var bytes = try XChaCha20Poly1305.open(wrapped, key: wrappingKey, associatedData: context)
         defer { wipe(&bytes) }
         guard bytes.count == SecretKey.byteCount else { throw .malformedCiphertext }
@@ -26,11 +26,11 @@ public enum KeyWrap {
 }
 
 /// Argon2id (libsodium `crypto_pwhash`) for a master key from a passphrase.
-public enum PassphraseKey {
-    public static let saltByteCount = Int(crypto_pwhash_SALTBYTES)
+package enum PassphraseKey {
+    package static let saltByteCount = Int(crypto_pwhash_SALTBYTES)
 
     /// Derives a 32-byte key; the passphrase buffer is wiped afterwards.
-    public static func derive(passphrase: inout [UInt8], salt: [UInt8]) throws(CryptoError) -> SecretKey {
+    package static func derive(passphrase: inout [UInt8], salt: [UInt8]) throws(CryptoError) -> SecretKey {
         defer { wipe(&passphrase) }
         Sodium.ensureReady()
         guard salt.count == saltByteCount, !passphrase.isEmpty else { throw .malformedCiphertext }

@@ -8,15 +8,15 @@ internal import CSodium
 /// let key = try SecretKey.random()
 /// let box = try XChaCha20Poly1305.seal(Array("hello".utf8), key: key, associatedData: [])
 /// ```
-public final class SecretKey: @unchecked Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+package final class SecretKey: @unchecked Sendable, CustomStringConvertible, CustomDebugStringConvertible {
     // @unchecked: the buffer is written once in init and only read afterwards, so sharing
     // a SecretKey across threads never races.
-    public static let byteCount = 32
+    package static let byteCount = 32
 
     /// Where a key lives. Long-lived keys (master, blind-index, signing) go in guarded
     /// memory; `sodium_malloc` costs tens of microseconds and the memlock limit is small, so
     /// per-subject data keys live in ordinary memory that is wiped when the key goes away.
-    public enum Storage: Sendable {
+    package enum Storage: Sendable {
         case guarded, ordinary
     }
 
@@ -36,7 +36,7 @@ public final class SecretKey: @unchecked Sendable, CustomStringConvertible, Cust
     }
 
     /// A fresh random key.
-    public static func random(storage: Storage = .guarded) throws(CryptoError) -> SecretKey {
+    package static func random(storage: Storage = .guarded) throws(CryptoError) -> SecretKey {
         let key = try SecretKey(storage: storage)
         randombytes_buf(key.pointer, byteCount)
         return key
@@ -44,7 +44,7 @@ public final class SecretKey: @unchecked Sendable, CustomStringConvertible, Cust
 
     /// Takes ownership of key bytes read from elsewhere (a key file, a test vector) and wipes
     /// the caller's copy, so the only remaining copy lives in the key.
-    public static func consuming(_ bytes: inout [UInt8], storage: Storage = .guarded) throws(CryptoError) -> SecretKey {
+    package static func consuming(_ bytes: inout [UInt8], storage: Storage = .guarded) throws(CryptoError) -> SecretKey {
         defer { wipe(&bytes) }
         guard bytes.count == byteCount else {
             throw .invalidKeyLength(expected: byteCount, actual: bytes.count)
@@ -67,7 +67,7 @@ public final class SecretKey: @unchecked Sendable, CustomStringConvertible, Cust
     }
 
     /// Constant-time comparison; keys are never compared with `==` on bytes.
-    public func isEqual(to other: SecretKey) -> Bool {
+    package func isEqual(to other: SecretKey) -> Bool {
         sodium_memcmp(pointer, other.pointer, Self.byteCount) == 0
     }
 
@@ -75,12 +75,12 @@ public final class SecretKey: @unchecked Sendable, CustomStringConvertible, Cust
         try body(pointer.assumingMemoryBound(to: UInt8.self))
     }
 
-    public var description: String { "SecretKey(redacted)" }
-    public var debugDescription: String { description }
+    package var description: String { "SecretKey(redacted)" }
+    package var debugDescription: String { description }
 }
 
 /// Overwrites a byte buffer with zeros in a way the optimiser cannot drop.
-public func wipe(_ bytes: inout [UInt8]) {
+package func wipe(_ bytes: inout [UInt8]) {
     bytes.withUnsafeMutableBytes { buffer in
         if let base = buffer.baseAddress { sodium_memzero(base, buffer.count) }
     }

@@ -15,13 +15,13 @@ enum Sodium {
 }
 
 /// Cryptographically secure random bytes from libsodium.
-public enum SecureRandom {
+package enum SecureRandom {
     /// Returns `count` random bytes.
     ///
     /// ```swift
     /// let nonce = SecureRandom.bytes(24)
     /// ```
-    public static func bytes(_ count: Int) -> [UInt8] {
+    package static func bytes(_ count: Int) -> [UInt8] {
         Sodium.ensureReady()
         var out = [UInt8](repeating: 0, count: count)
         out.withUnsafeMutableBytes { buffer in
@@ -32,7 +32,7 @@ public enum SecureRandom {
 }
 
 /// The libsodium version this build is linked against, for reports and `--version`.
-public var sodiumVersion: String {
+package var sodiumVersion: String {
     Sodium.ensureReady()
     return String(cString: sodium_version_string())
 }

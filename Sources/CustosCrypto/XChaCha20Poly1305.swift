@@ -12,18 +12,18 @@ internal import CSodium
 /// let plain = try XChaCha20Poly1305.open(sealed, key: key,
 ///                                        associatedData: Array("S-1/bank_account/v1".utf8))
 /// ```
-public enum XChaCha20Poly1305 {
-    public static let nonceByteCount = Int(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES)
-    public static let tagByteCount = Int(crypto_aead_xchacha20poly1305_ietf_ABYTES)
+package enum XChaCha20Poly1305 {
+    package static let nonceByteCount = Int(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES)
+    package static let tagByteCount = Int(crypto_aead_xchacha20poly1305_ietf_ABYTES)
 
     /// Seals `plaintext` under `key` with a fresh random nonce.
-    public static func seal(_ plaintext: [UInt8], key: SecretKey, associatedData: [UInt8]) throws(CryptoError) -> [UInt8] {
+    package static func seal(_ plaintext: [UInt8], key: SecretKey, associatedData: [UInt8]) throws(CryptoError) -> [UInt8] {
         try seal(plaintext, key: key, associatedData: associatedData, nonce: SecureRandom.bytes(nonceByteCount))
     }
 
     /// Seals with a caller-chosen nonce. Only for known-answer tests: reusing a nonce under
     /// the same key destroys confidentiality.
-    public static func seal(
+    package static func seal(
         _ plaintext: [UInt8], key: SecretKey, associatedData: [UInt8], nonce: [UInt8]
     ) throws(CryptoError) -> [UInt8] {
         Sodium.ensureReady()
@@ -45,7 +45,7 @@ public enum XChaCha20Poly1305 {
     }
 
     /// Opens a sealed value; throws `authenticationFailed` on any tampering or wrong context.
-    public static func open(_ sealed: [UInt8], key: SecretKey, associatedData: [UInt8]) throws(CryptoError) -> [UInt8] {
+    package static func open(_ sealed: [UInt8], key: SecretKey, associatedData: [UInt8]) throws(CryptoError) -> [UInt8] {
         Sodium.ensureReady()
         guard sealed.count >= nonceByteCount + tagByteCount else { throw .malformedCiphertext }
         var plaintext = [UInt8](repeating: 0, count: sealed.count - nonceByteCount - tagByteCount)

@@ -1,7 +1,7 @@
 extension Decision {
     /// The decision with `withheld` fields denied for `code` (a value that did not decrypt,
     /// say): the outcome, the minimisation reason and the obligations follow.
-    public func withholding(_ withheld: Set<String>, code: ReasonCode, explanation: String) -> Decision {
+    package func withholding(_ withheld: Set<String>, code: ReasonCode, explanation: String) -> Decision {
         guard !withheld.isEmpty else { return self }
         var decision = self
         for index in decision.fields.indices where withheld.contains(decision.fields[index].field) {
@@ -25,7 +25,7 @@ extension Decision {
     }
 
     /// A deny for a failure on the way to a decision: the engine fails closed.
-    public static func failure(_ request: DecisionRequest, code: ReasonCode, explanation: String, digest: String) -> Decision {
+    package static func failure(_ request: DecisionRequest, code: ReasonCode, explanation: String, digest: String) -> Decision {
         Decision(outcome: .deny, action: request.action, subject: request.subject, purpose: request.purpose, actor: request.actor,
                  recipient: request.action == .share ? request.recipient : nil,
                  fields: request.fields.map { FieldOutcome(field: $0, outcome: .deny, reasons: [code]) },

@@ -20,7 +20,7 @@ public struct Decision: Sendable, Hashable, Codable {
     /// True for decisions on supplied facts (policy tests, `decide --facts`): never logged.
     public var hypothetical: Bool
 
-    public init(
+    package init(
         outcome: Outcome, action: Action, subject: String, purpose: String, actor: String, recipient: String?,
         fields: [FieldOutcome], basis: LegalBasis?, reasons: [Reason], obligations: [Obligation],
         policyDigest: String, hypothetical: Bool
@@ -61,7 +61,7 @@ public struct FieldOutcome: Sendable, Hashable, Codable {
     /// The blocking codes that deny the field, in pipeline order.
     public var reasons: [ReasonCode]
 
-    public init(field: String, outcome: Verdict, reasons: [ReasonCode]) {
+    package init(field: String, outcome: Verdict, reasons: [ReasonCode]) {
         self.field = field
         self.outcome = outcome
         self.reasons = reasons
@@ -83,11 +83,11 @@ public struct Reason: Sendable, Hashable, Codable {
     /// The fields the reason applies to; empty when it applies to the whole request.
     public var fields: [String]
 
-    public init(code: ReasonCode, explanation: String, fields: [String] = []) {
+    package init(code: ReasonCode, explanation: String, fields: [String] = []) {
         self.init(code: code, message: Explanation(explanation), fields: fields)
     }
 
-    public init(code: ReasonCode, message: Explanation, fields: [String] = []) {
+    package init(code: ReasonCode, message: Explanation, fields: [String] = []) {
         self.code = code
         self.message = message
         self.fields = fields

@@ -98,7 +98,7 @@ public struct DecisionRequest: Sendable, Hashable, Codable {
 
     /// No policy id holds a control character (U+0000–U+001F, U+007F–U+009F), and the decision
     /// log could not keep one faithfully (a NUL ends an SQLite text, a line end separates fields).
-    package static func hasControlCharacter(_ text: String) -> Bool {
+    public static func hasControlCharacter(_ text: String) -> Bool {
         // In UTF-8: a byte below 0x20, DEL, or a C1 control (0xC2 0x80–0x9F).
         var previous: UInt8 = 0
         for byte in text.utf8 {
@@ -109,7 +109,7 @@ public struct DecisionRequest: Sendable, Hashable, Codable {
     }
 
     /// Whether any id of the request holds a control character (which the readers refuse).
-    package var hasControlCharacterInIds: Bool {
+    public var hasControlCharacterInIds: Bool {
         Self.hasControlCharacter(actor) || Self.hasControlCharacter(subject) || Self.hasControlCharacter(purpose)
             || fields.contains(where: Self.hasControlCharacter) || recipient.map(Self.hasControlCharacter) == true
             || destination.map(Self.hasControlCharacter) == true || recipientName.map(Self.hasControlCharacter) == true
@@ -118,7 +118,7 @@ public struct DecisionRequest: Sendable, Hashable, Codable {
     /// The request with every control character in its ids written as `\u{…}`: such an id is
     /// declared nowhere, so the decision is the same refusal, and the log keeps what it says.
     /// The engine applies this to requests that do not come through a reader (library callers).
-    package var withControlCharactersEscaped: DecisionRequest {
+    public var withControlCharactersEscaped: DecisionRequest {
         func escaped(_ text: String) -> String {
             guard Self.hasControlCharacter(text) else { return text }
             return text.unicodeScalars.map { scalar in

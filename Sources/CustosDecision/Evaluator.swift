@@ -1,4 +1,4 @@
-public import CustosPolicy
+package import CustosPolicy
 
 /// The pure decision function of gdpr.md §15: `(request, facts, policy, at) -> Decision`.
 /// No I/O, no clock, no randomness; every failure is a deny with a code.
@@ -8,20 +8,20 @@ public import CustosPolicy
 /// let decision = evaluator.decide(request, facts: facts, at: Instant(iso8601: "2025-06-02T09:00:00+02:00")!)
 /// if decision.outcome != .deny { use(decision.permittedFields) }
 /// ```
-public struct Evaluator: Sendable {
-    public let policy: CompiledPolicy
+package struct Evaluator: Sendable {
+    package let policy: CompiledPolicy
     /// The policy's digest, in a string of this evaluator's own: every decision carries it,
     /// and evaluators on different threads would otherwise contend for one string's count.
     let digest: String
 
-    public init(policy: CompiledPolicy) {
+    package init(policy: CompiledPolicy) {
         self.policy = policy
         digest = String(decoding: Array(policy.digest.utf8), as: UTF8.self)
     }
 
     /// Decides a request. `hypothetical` marks decisions on supplied facts, which are
     /// never logged.
-    public func decide(_ request: DecisionRequest, facts: Facts, at: Instant, hypothetical: Bool = false) -> Decision {
+    package func decide(_ request: DecisionRequest, facts: Facts, at: Instant, hypothetical: Bool = false) -> Decision {
         // The evaluation reads request and facts in place: copying them into it retained
         // every string and array they hold, twice per decision.
         withUnsafePointer(to: request) { request in

@@ -273,7 +273,7 @@ public enum ConsentMethod: String, Sendable, Hashable, Codable, CaseIterable {
     /// An express statement, as explicit consent needs (Art. 9(2)(a), 22(2)(c); EDPB 05/2020
     /// §4): signed, written, recorded, a click on an explicit statement, or confirmed in a
     /// second step. A ticked box alone is affirmative but not explicit.
-    package var isExplicit: Bool {
+    public var isExplicit: Bool {
         switch self {
         case .signedForm, .explicitClick, .verbalRecorded, .emailReply, .doubleOptIn: true
         default: false

@@ -1,4 +1,4 @@
-public import CustosPolicy
+package import CustosPolicy
 
 /// Which of a subject's stored fields the retention sweep destroys on a date (gdpr.md §8):
 /// a field expires only when no purpose still holds it.
@@ -22,37 +22,37 @@ public import CustosPolicy
 /// let plan = RetentionSchedule(policy: compiled).plan(for: facts, on: LocalDate(year: 2031, month: 1, day: 1))
 /// for field in plan.expired { print(field.field, field.why) }
 /// ```
-public struct RetentionSchedule: Sendable {
-    public let policy: CompiledPolicy
+package struct RetentionSchedule: Sendable {
+    package let policy: CompiledPolicy
 
-    public init(policy: CompiledPolicy) {
+    package init(policy: CompiledPolicy) {
         self.policy = policy
     }
 
     /// A field the sweep destroys, with every purpose's reason.
-    public struct ExpiredField: Sendable, Hashable, Codable {
-        public var field: String
+    package struct ExpiredField: Sendable, Hashable, Codable {
+        package var field: String
         /// One line per purpose that could hold it, e.g. `P-SCORING: RET-SCORE ended on 2025-03-01`.
-        public var why: [String]
+        package var why: [String]
         /// The policy asks for anonymisation rather than deletion; the vault cannot keep an
         /// anonymous form of an encrypted value, so the value is destroyed either way.
-        public var anonymise: Bool
+        package var anonymise: Bool
     }
 
-    public struct Plan: Sendable, Hashable, Codable {
-        public var subject: String
-        public var expired: [ExpiredField]
+    package struct Plan: Sendable, Hashable, Codable {
+        package var subject: String
+        package var expired: [ExpiredField]
         /// Fields that stay, in field order.
-        public var kept: [String]
+        package var kept: [String]
         /// Why the subject was not swept at all (unknown category), or fields left alone
         /// because the policy does not declare them.
-        public var skipped: [String]
+        package var skipped: [String]
 
         /// Nothing is left after the sweep: the subject key goes too.
-        public var destroysEverything: Bool { !expired.isEmpty && kept.isEmpty && skipped.isEmpty }
+        package var destroysEverything: Bool { !expired.isEmpty && kept.isEmpty && skipped.isEmpty }
     }
 
-    public func plan(for facts: Facts, on date: LocalDate) -> Plan {
+    package func plan(for facts: Facts, on date: LocalDate) -> Plan {
         guard let subject = facts.subject else { return Plan(subject: "", expired: [], kept: [], skipped: ["no such subject"]) }
         var plan = Plan(subject: subject.id, expired: [], kept: [], skipped: [])
         if let undeclared = subject.categories.first(where: { policy.subjects.id($0) == nil }) {

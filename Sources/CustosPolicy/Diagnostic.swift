@@ -86,6 +86,6 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
 }
 
 extension Array where Element == Diagnostic {
-    public var errors: [Diagnostic] { filter { $0.severity == .error } }
-    public var warnings: [Diagnostic] { filter { $0.severity == .warning } }
+    package var errors: [Diagnostic] { filter { $0.severity == .error } }
+    package var warnings: [Diagnostic] { filter { $0.severity == .warning } }
 }

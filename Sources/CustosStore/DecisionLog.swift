@@ -2,8 +2,8 @@ import Foundation
 import Synchronization
 internal import GRDB
 internal import CustosCrypto
-public import CustosPolicy
-public import CustosDecision
+package import CustosPolicy
+package import CustosDecision
 
 /// One logged decision: who asked what about whom, and the answer. Ids and codes only, never
 /// a field value, so erasure never has to touch the log and the chain stays whole.

@@ -8,27 +8,27 @@ extension Policy {
 
     /// The policy as JSON with sorted keys and every collection sorted by id, without source
     /// positions or folder name: splitting a policy over other files or reordering it does not change it.
-    public func canonicalJSON() -> [UInt8] {
+    package func canonicalJSON() -> [UInt8] {
         // Encoding plain value types with string keys cannot fail; an empty result would
         // still give a digest that matches no real policy.
         (try? KebabJSON.encoder(pretty: false).encode(CanonicalPolicy(self))).map { [UInt8]($0) } ?? []
     }
 
     /// `blake2b-256:` + hex of the canonical form.
-    public var digest: String {
+    package var digest: String {
         "blake2b-256:" + Blake2b.hex(Blake2b.hash(Array(Self.canonicalFormVersion.utf8) + [0] + canonicalJSON()))
     }
 
     /// The canonical policy as pretty JSON, for `policy show -o json`.
-    public func json() -> String {
+    package func json() -> String {
         KebabJSON.string(CanonicalPolicy(self))
     }
 }
 
 /// JSON with kebab-case keys, as policies and `-o json` spell them.
-public enum KebabJSON {
+package enum KebabJSON {
     /// Encodes a value with sorted keys; pretty unless `compact`.
-    public static func string(_ value: some Encodable, compact: Bool = false) -> String {
+    package static func string(_ value: some Encodable, compact: Bool = false) -> String {
         guard let data = try? encoder(pretty: !compact).encode(value) else { return "{}" }
         return String(decoding: data, as: UTF8.self)
     }

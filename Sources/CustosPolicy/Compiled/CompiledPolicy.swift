@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 
 /// A validated policy in the form decisions run on: every id interned to an integer, field,
 /// subject, actor and recipient sets as bitsets, per-subject bases as arrays. Built once per
@@ -6,27 +6,27 @@ public import Foundation
 /// passing a reference costs one retain where copying the struct retained every member.
 public final class CompiledPolicy: Sendable {
     /// `blake2b-256:` + hex of the canonical form; goes into every decision.
-    public let digest: String
-    public let policy: Policy
-    public let subjects: Interner
-    public let fields: Interner
-    public let purposes: Interner
-    public let recipients: Interner
-    public let actors: Interner
-    public let fieldFlags: [FieldFlags]
-    public let compiledPurposes: [CompiledPurpose]
-    public let compiledRecipients: [CompiledRecipient]
+    package let digest: String
+    package let policy: Policy
+    package let subjects: Interner
+    package let fields: Interner
+    package let purposes: Interner
+    package let recipients: Interner
+    package let actors: Interner
+    package let fieldFlags: [FieldFlags]
+    package let compiledPurposes: [CompiledPurpose]
+    package let compiledRecipients: [CompiledRecipient]
     /// The controller's time zone; dates and deadlines are counted in it (gdpr.md §5.1).
-    public let timeZone: TimeZone
+    package let timeZone: TimeZone
     /// The controller's holiday calendar (empty when the policy names none).
-    public let holidayCalendar: HolidayCalendar
+    package let holidayCalendar: HolidayCalendar
     /// UTC offsets of the controller's time zone, precomputed so a decision's date costs a
     /// binary search rather than a time-zone database lookup.
     let offsets: ZoneOffsets
     /// The EEA member states of the reference data, for a lookup per share.
     let eeaCountries: Interner
 
-    public init(_ policy: Policy) {
+    package init(_ policy: Policy) {
         self.policy = policy
         digest = policy.digest
         timeZone = Self.timeZone(of: policy)
@@ -71,7 +71,7 @@ public final class CompiledPolicy: Sendable {
         }
     }
 
-    public func purpose(_ id: Int) -> Purpose { policy.purposes[id] }
+    package func purpose(_ id: Int) -> Purpose { policy.purposes[id] }
 
     /// Per provenance value the vault records, the fields a purpose obtains that way.
     static func indirectFields(of purpose: Purpose, in policy: Policy) -> [String: Set<String>] {
@@ -84,16 +84,16 @@ public final class CompiledPolicy: Sendable {
     }
 
     /// Whether a country (ISO 3166 alpha-2) is in the EEA, per the policy's reference data.
-    public func isEEA(_ country: String) -> Bool { eeaCountries.id(country) != nil }
+    package func isEEA(_ country: String) -> Bool { eeaCountries.id(country) != nil }
 }
 
 /// Per-field flags, indexed by field id.
-public struct FieldFlags: Sendable, Hashable {
-    public let specialCategory: Bool
-    public let criminal: Bool
-    public let nationalId: Bool
-    public let derived: Bool
-    public let providedBySubject: Bool
+package struct FieldFlags: Sendable, Hashable {
+    package let specialCategory: Bool
+    package let criminal: Bool
+    package let nationalId: Bool
+    package let derived: Bool
+    package let providedBySubject: Bool
 
     init(_ field: FieldDefinition) {
         specialCategory = field.specialCategory != nil
@@ -106,30 +106,30 @@ public struct FieldFlags: Sendable, Hashable {
 
 /// A purpose in the form the evaluator reads: its model and its sets as bitsets. A class, so
 /// that a decision holds a purpose with one retain instead of copying every member.
-public final class CompiledPurpose: Sendable {
-    public let purpose: Purpose
-    public let subjects: IdSet
-    public let fields: IdSet
+package final class CompiledPurpose: Sendable {
+    package let purpose: Purpose
+    package let subjects: IdSet
+    package let fields: IdSet
     /// nil: open to every actor.
-    public let actors: IdSet?
-    public let recipients: IdSet
+    package let actors: IdSet?
+    package let recipients: IdSet
     /// Indexed by subject id; nil where the purpose does not cover the category.
-    public let basisBySubject: [LegalBasis?]
-    public let article9Fields: IdSet
-    public let authorisedFields: IdSet
-    public let compatibleWith: IdSet
+    package let basisBySubject: [LegalBasis?]
+    package let article9Fields: IdSet
+    package let authorisedFields: IdSet
+    package let compatibleWith: IdSet
     /// The purpose's consent notice, held by reference.
-    public let consentNotice: CompiledNotice?
+    package let consentNotice: CompiledNotice?
     /// The purpose's retention rule, held by reference.
-    public let retention: CompiledRetention?
-    public let legalClaims: Bool
-    public let statutoryRetention: Bool
-    public let directMarketing: Bool
-    public let hasLIA: Bool
+    package let retention: CompiledRetention?
+    package let legalClaims: Bool
+    package let statutoryRetention: Bool
+    package let directMarketing: Bool
+    package let hasLIA: Bool
     /// Some subject category's basis is consent.
-    public let usesConsent: Bool
+    package let usesConsent: Bool
     /// Some subject category's basis is a legal obligation.
-    public let usesLegalObligation: Bool
+    package let usesLegalObligation: Bool
     /// Per provenance value recorded in the vault, the fields this purpose obtains from that
     /// source and not from the subject (Art. 14); empty for most purposes.
     package let indirectFields: [String: Set<String>]
@@ -170,8 +170,8 @@ public final class CompiledPurpose: Sendable {
 }
 
 /// A notice as the evaluator reads it: by reference, as decisions on consent read it on every call.
-public final class CompiledNotice: Sendable {
-    public let notice: Notice
+package final class CompiledNotice: Sendable {
+    package let notice: Notice
 
     init(_ notice: Notice) {
         self.notice = notice
@@ -180,10 +180,10 @@ public final class CompiledNotice: Sendable {
 
 /// A retention rule as the evaluator reads it: by reference, and with its start event
 /// already compared against "collected".
-public final class CompiledRetention: Sendable {
-    public let rule: RetentionRule
+package final class CompiledRetention: Sendable {
+    package let rule: RetentionRule
     /// The period starts when each value was collected, not at a lifecycle event.
-    public let fromCollected: Bool
+    package let fromCollected: Bool
 
     init(_ rule: RetentionRule) {
         self.rule = rule
@@ -192,13 +192,13 @@ public final class CompiledRetention: Sendable {
 }
 
 /// A recipient in the form the evaluator reads; a class for the same reason as `CompiledPurpose`.
-public final class CompiledRecipient: Sendable {
-    public let recipient: Recipient
-    public let role: RecipientRole
-    public let allowedFields: IdSet?
-    public let dpaPurposes: IdSet?
-    public let dpaFields: IdSet?
-    public let subProcessors: IdSet
+package final class CompiledRecipient: Sendable {
+    package let recipient: Recipient
+    package let role: RecipientRole
+    package let allowedFields: IdSet?
+    package let dpaPurposes: IdSet?
+    package let dpaFields: IdSet?
+    package let subProcessors: IdSet
 
     init(recipient: Recipient, role: RecipientRole, allowedFields: IdSet?, dpaPurposes: IdSet?, dpaFields: IdSet?, subProcessors: IdSet) {
         self.recipient = recipient

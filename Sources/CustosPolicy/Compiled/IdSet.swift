@@ -2,41 +2,41 @@ import Foundation
 
 /// A set of interned ids as a bitset: membership and subset tests cost a few word
 /// operations, never a string comparison.
-public struct IdSet: Sendable, Hashable {
-    public private(set) var words: [UInt64]
+package struct IdSet: Sendable, Hashable {
+    package private(set) var words: [UInt64]
 
-    public init(capacity: Int) {
+    package init(capacity: Int) {
         words = [UInt64](repeating: 0, count: (capacity + 63) / 64)
     }
 
-    public init(capacity: Int, members: some Sequence<Int>) {
+    package init(capacity: Int, members: some Sequence<Int>) {
         self.init(capacity: capacity)
         for member in members { insert(member) }
     }
 
-    public mutating func insert(_ id: Int) {
+    package mutating func insert(_ id: Int) {
         words[id >> 6] |= 1 << UInt64(id & 63)
     }
 
     @inline(__always)
-    public func contains(_ id: Int) -> Bool {
+    package func contains(_ id: Int) -> Bool {
         let word = id >> 6
         return word < words.count && words[word] & (1 << UInt64(id & 63)) != 0
     }
 
-    public func isSubset(of other: IdSet) -> Bool {
+    package func isSubset(of other: IdSet) -> Bool {
         for index in words.indices where words[index] & ~(index < other.words.count ? other.words[index] : 0) != 0 {
             return false
         }
         return true
     }
 
-    public var isEmpty: Bool { words.allSatisfy { $0 == 0 } }
+    package var isEmpty: Bool { words.allSatisfy { $0 == 0 } }
 
-    public var count: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }
+    package var count: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }
 
     /// Member ids in ascending order.
-    public var members: [Int] {
+    package var members: [Int] {
         var result: [Int] = []
         for (index, word) in words.enumerated() {
             var rest = word
@@ -59,8 +59,8 @@ public struct IdSet: Sendable, Hashable {
 /// The table and the names' bytes live in one allocation that is written once, here, and only
 /// read afterwards, so a lookup touches no reference count: threads deciding at once (a batch)
 /// would otherwise contend for the counts of the policy's strings.
-public final class Interner: @unchecked Sendable {
-    public let names: [String]
+package final class Interner: @unchecked Sendable {
+    package let names: [String]
     /// Slot → id + 1 (0: empty); `mask + 1` slots, a power of two.
     private let slots: UnsafeMutablePointer<Int32>
     private let mask: Int
@@ -68,7 +68,7 @@ public final class Interner: @unchecked Sendable {
     private let spans: UnsafeMutablePointer<(offset: Int, count: Int)>
     private let bytes: UnsafeMutablePointer<UInt8>
 
-    public init(_ names: [String]) {
+    package init(_ names: [String]) {
         self.names = names
         var size = 8
         while size < names.count * 2 { size <<= 1 }
@@ -102,16 +102,16 @@ public final class Interner: @unchecked Sendable {
         bytes.deallocate()
     }
 
-    public var count: Int { names.count }
+    package var count: Int { names.count }
 
     @inline(__always)
-    public func id(_ name: String) -> Int? {
+    package func id(_ name: String) -> Int? {
         var name = name
         return name.withUTF8 { id(utf8: $0) }
     }
 
     /// The id of a name given as UTF-8 bytes (a batch line's), without making a string.
-    public func id(utf8 name: UnsafeBufferPointer<UInt8>) -> Int? {
+    package func id(utf8 name: UnsafeBufferPointer<UInt8>) -> Int? {
         var slot = Self.hash(name) & mask
         while true {
             let entry = Int(slots[slot])
@@ -124,7 +124,7 @@ public final class Interner: @unchecked Sendable {
         }
     }
 
-    public func name(_ id: Int) -> String { names[id] }
+    package func name(_ id: Int) -> String { names[id] }
 
     private func hash(of id: Int) -> Int {
         Self.hash(UnsafeBufferPointer(start: bytes + spans[id].offset, count: spans[id].count))
@@ -135,7 +135,7 @@ public final class Interner: @unchecked Sendable {
     }
 
     /// The set of ids for names; names not interned are skipped.
-    public func set(_ refs: [Ref]) -> IdSet {
+    package func set(_ refs: [Ref]) -> IdSet {
         IdSet(capacity: count, members: refs.compactMap { id($0.id) })
     }
 

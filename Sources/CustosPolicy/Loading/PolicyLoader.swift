@@ -4,7 +4,7 @@ internal import Yams
 /// A policy folder read, validated and, when it has no errors, compiled.
 public struct LoadedPolicy: Sendable {
     public let directory: String
-    public let policy: Policy
+    package let policy: Policy
     /// Every problem found, errors and warnings, sorted by file, line and column.
     public let diagnostics: [Diagnostic]
     /// The form the evaluator runs on; nil when the policy has errors.
@@ -21,9 +21,9 @@ public struct LoadedPolicy: Sendable {
 /// for problem in loaded.diagnostics { print(problem) }
 /// if let compiled = loaded.compiled { print(compiled.digest) }
 /// ```
-public enum PolicyLoader {
+package enum PolicyLoader {
     /// The day against which `load` checks the policy's dated safeguards, if any.
-    public enum SafeguardCheck: Sendable {
+    package enum SafeguardCheck: Sendable {
         case none
         /// The controller's local date at this instant.
         case at(Instant)
@@ -33,7 +33,7 @@ public enum PolicyLoader {
     /// How far ahead `policy check` warns that a safeguard lapses.
     static let safeguardWarningDays = 90
 
-    public static func load(directory: String, checkingSafeguards check: SafeguardCheck = .none) -> LoadedPolicy {
+    package static func load(directory: String, checkingSafeguards check: SafeguardCheck = .none) -> LoadedPolicy {
         let sink = DiagnosticSink()
         let folder = directory.hasSuffix("/") && directory.count > 1 ? String(directory.dropLast()) : directory
         let name = URL(fileURLWithPath: folder).standardizedFileURL.lastPathComponent

@@ -2,7 +2,7 @@
 /// evaluator uses it on every decision and it must not depend on a locale or a clock.
 extension LocalDate {
     /// Days since 1970-01-01 (negative before).
-    public var daysSinceEpoch: Int {
+    package var daysSinceEpoch: Int {
         // Howard Hinnant's days_from_civil.
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
@@ -13,7 +13,7 @@ extension LocalDate {
         return era * 146_097 + doe - 719_468
     }
 
-    public init(daysSinceEpoch days: Int) {
+    package init(daysSinceEpoch days: Int) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097
@@ -28,18 +28,18 @@ extension LocalDate {
     }
 
     /// ISO weekday: 1 Monday … 7 Sunday.
-    public var weekday: Int {
+    package var weekday: Int {
         let days = daysSinceEpoch
         return ((days % 7 + 7) % 7 + 3) % 7 + 1  // 1970-01-01 was a Thursday
     }
 
-    public var isWeekend: Bool { weekday >= 6 }
+    package var isWeekend: Bool { weekday >= 6 }
 
     /// The furthest any date arithmetic goes, about 27 million years either way: dates are
     /// clamped there instead of overflowing (a validated policy never comes near it).
     static let dayLimit = 10_000_000_000
 
-    public func adding(days: Int) -> LocalDate {
+    package func adding(days: Int) -> LocalDate {
         LocalDate(daysSinceEpoch: Self.clamp(days, plus: daysSinceEpoch, limit: Self.dayLimit))
     }
 
@@ -51,7 +51,7 @@ extension LocalDate {
 
     /// Same day number `count` months later; the month's last day when it has no such day
     /// (Reg. 1182/71 Art. 3(2)(c): 31 January + 1 month = 28 or 29 February).
-    public func adding(months count: Int) -> LocalDate {
+    package func adding(months count: Int) -> LocalDate {
         let total = Self.clamp(count, plus: year * 12 + (month - 1), limit: Self.dayLimit / 30)
         let newYear = total >= 0 ? total / 12 : (total - 11) / 12
         let newMonth = total - newYear * 12 + 1
@@ -64,7 +64,7 @@ extension LocalDate {
         return overflow ? ((a < 0) != (b < 0) ? Int.min : Int.max) : product
     }
 
-    public func adding(_ duration: CalendarDuration) -> LocalDate {
+    package func adding(_ duration: CalendarDuration) -> LocalDate {
         switch duration.unit {
         case .day: adding(days: duration.amount)
         case .week: adding(days: Self.saturatingProduct(7, duration.amount))
@@ -73,20 +73,20 @@ extension LocalDate {
         }
     }
 
-    public func subtracting(_ duration: CalendarDuration) -> LocalDate {
+    package func subtracting(_ duration: CalendarDuration) -> LocalDate {
         adding(CalendarDuration(duration.amount == Int.min ? Int.max : -duration.amount, duration.unit))
     }
 
     /// Completed years from `self` (a birth date) to `date`; one turns N at the start of the
     /// N-th birthday, and someone born on 29 February turns a year older on 1 March.
-    public func completedYears(until date: LocalDate) -> Int {
+    package func completedYears(until date: LocalDate) -> Int {
         var years = date.year - year
         if (date.month, date.day) < (month, day) { years -= 1 }
         return years
     }
 
     /// Gregorian Easter Sunday (anonymous Gregorian algorithm).
-    public static func easterSunday(year: Int) -> LocalDate {
+    package static func easterSunday(year: Int) -> LocalDate {
         let a = year % 19, b = year / 100, c = year % 100
         let d = b / 4, e = b % 4, f = (b + 8) / 25, g = (b - f + 1) / 3
         let h = (19 * a + b - d - g + 15) % 30
@@ -101,7 +101,7 @@ extension LocalDate {
 
 extension HolidayCalendar {
     /// The holidays of one year, as dates.
-    public func holidays(in year: Int) -> [LocalDate] {
+    package func holidays(in year: Int) -> [LocalDate] {
         holidays.compactMap { rule in
             if let from = rule.fromYear, year < from { return nil }
             if let until = rule.untilYear, year > until { return nil }
@@ -115,13 +115,13 @@ extension HolidayCalendar {
         }
     }
 
-    public func isHoliday(_ date: LocalDate) -> Bool {
+    package func isHoliday(_ date: LocalDate) -> Bool {
         holidays(in: date.year).contains(date)
     }
 
     /// The date itself, or the next day that is neither a weekend day nor a holiday
     /// (Reg. 1182/71 Art. 3(4)).
-    public func nextWorkingDay(onOrAfter date: LocalDate) -> LocalDate {
+    package func nextWorkingDay(onOrAfter date: LocalDate) -> LocalDate {
         var day = date
         while day.isWeekend || isHoliday(day) { day = day.adding(days: 1) }
         return day

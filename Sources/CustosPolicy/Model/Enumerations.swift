@@ -1,5 +1,5 @@
 /// Enumerated policy values, spelled in kebab-case in YAML.
-public protocol PolicyEnumeration: RawRepresentable, CaseIterable, Sendable, Hashable, Codable
+package protocol PolicyEnumeration: RawRepresentable, CaseIterable, Sendable, Hashable, Codable
 where RawValue == String {}
 
 /// Art. 6(1) legal bases.
@@ -25,7 +25,7 @@ public enum LegalBasis: String, PolicyEnumeration {
 }
 
 /// Art. 9(1) special categories of personal data.
-public enum SpecialCategory: String, PolicyEnumeration {
+package enum SpecialCategory: String, PolicyEnumeration {
     case racialOrEthnicOrigin = "racial-or-ethnic-origin"
     case politicalOpinions = "political-opinions"
     case religiousOrPhilosophicalBeliefs = "religious-or-philosophical-beliefs"
@@ -37,7 +37,7 @@ public enum SpecialCategory: String, PolicyEnumeration {
 }
 
 /// Art. 9(2) conditions that lift the prohibition on special categories.
-public enum Article9Condition: String, PolicyEnumeration {
+package enum Article9Condition: String, PolicyEnumeration {
     case explicitConsent = "explicit-consent"                      // 9(2)(a)
     case employmentSocialSecurity = "employment-social-security"   // 9(2)(b)
     case vitalInterests = "vital-interests"                        // 9(2)(c)
@@ -51,7 +51,7 @@ public enum Article9Condition: String, PolicyEnumeration {
 }
 
 /// Recipient roles (Art. 4(7)-(9), 26, 28).
-public enum RecipientRole: String, PolicyEnumeration {
+package enum RecipientRole: String, PolicyEnumeration {
     case processor
     case subProcessor = "sub-processor"
     case controller
@@ -68,7 +68,7 @@ public enum DecisionEffect: String, PolicyEnumeration {
 
 /// The Art. 22(2) exception under which a purpose's solely automated decisions with legal or
 /// similarly significant effect may be taken without a human review.
-public enum AutomatedDecisionException: String, PolicyEnumeration {
+package enum AutomatedDecisionException: String, PolicyEnumeration {
     /// 22(2)(a): necessary for a contract between the subject and this controller.
     case contract
     /// 22(2)(b): authorised by Union or member-state law, named in `law`.
@@ -78,18 +78,18 @@ public enum AutomatedDecisionException: String, PolicyEnumeration {
 }
 
 /// Channels of direct marketing; e-mail and SMS fall under Tw Art. 11.7.
-public enum MarketingChannel: String, PolicyEnumeration {
+package enum MarketingChannel: String, PolicyEnumeration {
     case email, sms, post, phone
 }
 
 /// What happens to data when its retention ends.
-public enum RetentionAction: String, PolicyEnumeration {
+package enum RetentionAction: String, PolicyEnumeration {
     case delete
     case anonymise
 }
 
 /// Art. 49 derogations.
-public enum DerogationGround: String, PolicyEnumeration {
+package enum DerogationGround: String, PolicyEnumeration {
     case explicitConsent = "art-49-1-a"
     case contractWithSubject = "art-49-1-b"
     case contractInSubjectInterest = "art-49-1-c"
@@ -100,18 +100,18 @@ public enum DerogationGround: String, PolicyEnumeration {
     case compellingLegitimateInterests = "art-49-2"
 
     /// Recital 111: these grounds cover occasional transfers only.
-    public var isOccasionalOnly: Bool {
+    package var isOccasionalOnly: Bool {
         self == .contractWithSubject || self == .contractInSubjectInterest || self == .legalClaims
     }
 }
 
 /// Status of a Data Privacy Framework self-certification on the DPF List.
-public enum CertificationStatus: String, PolicyEnumeration {
+package enum CertificationStatus: String, PolicyEnumeration {
     case active, lapsed, withdrawn
 }
 
 /// How the controller authorised a sub-processor (Art. 28(2)).
-public enum AuthorisationKind: String, PolicyEnumeration {
+package enum AuthorisationKind: String, PolicyEnumeration {
     /// Named and approved by the controller.
     case specific
     /// Under a general written authorisation: the processor notified the controller, who may
@@ -125,12 +125,12 @@ public enum AuthorisationState: String, PolicyEnumeration {
 }
 
 /// Status of a processor agreement.
-public enum AgreementStatus: String, PolicyEnumeration {
+package enum AgreementStatus: String, PolicyEnumeration {
     case active, terminated
 }
 
 /// Data types a DPF certification covers.
-public enum DPFCoverage: String, PolicyEnumeration {
+package enum DPFCoverage: String, PolicyEnumeration {
     case hr, nonHR = "non-hr", both
 }
 
@@ -140,7 +140,7 @@ public enum BlindIndexKind: String, PolicyEnumeration {
 }
 
 /// What cookies or similar device storage a purpose uses (Tw Art. 11.7a).
-public enum CookieUse: String, PolicyEnumeration {
+package enum CookieUse: String, PolicyEnumeration {
     /// Needed to deliver the service the user asked for: no consent needed.
     case strictlyNecessary = "strictly-necessary"
     /// First-party statistics with little privacy impact: exempt (Tw 11.7a(3)).
@@ -150,6 +150,6 @@ public enum CookieUse: String, PolicyEnumeration {
 }
 
 /// Whether an actor is a calling service or a person.
-public enum ActorKind: String, PolicyEnumeration {
+package enum ActorKind: String, PolicyEnumeration {
     case service, person
 }

@@ -1,19 +1,19 @@
 /// A privacy or consent notice with its versions. A consent is given under one version;
 /// comparing versions tells whether a later one changed the scope materially (gdpr.md §4.3).
-public struct Notice: Sendable, Encodable {
-    public var id: Ref
-    public var title: String
-    public var language: String
-    public var versions: [NoticeVersion]
+package struct Notice: Sendable, Encodable {
+    package var id: Ref
+    package var title: String
+    package var language: String
+    package var versions: [NoticeVersion]
 
     /// The version in force on `date`: the latest whose effective date is not after it.
-    public func version(inForceOn date: LocalDate) -> NoticeVersion? {
+    package func version(inForceOn date: LocalDate) -> NoticeVersion? {
         versionIndex(inForceOn: date).map { versions[$0] }
     }
 
     /// The index of the version in force on `date`, found without copying any version:
     /// decisions on consent ask on every call.
-    public func versionIndex(inForceOn date: LocalDate) -> Int? {
+    package func versionIndex(inForceOn date: LocalDate) -> Int? {
         var found: Int?
         for index in versions.indices where versions[index].effective <= date {
             // `max` kept the first of equal dates; so does `<` here.
@@ -23,38 +23,38 @@ public struct Notice: Sendable, Encodable {
     }
 
     /// The index of version `version`, when `notice` names this notice.
-    public func versionIndex(of version: Int, notice: some StringProtocol) -> Int? {
+    package func versionIndex(of version: Int, notice: some StringProtocol) -> Int? {
         guard id.id == notice else { return nil }
         return versions.firstIndex { $0.version == version }
     }
 }
 
-public struct NoticeVersion: Sendable, Encodable {
-    public var version: Int
-    public var effective: LocalDate
+package struct NoticeVersion: Sendable, Encodable {
+    package var version: Int
+    package var effective: LocalDate
     /// Path of the text file, relative to the policy folder.
-    public var text: String
+    package var text: String
     /// BLAKE2b-256 of the text file, computed by the loader; nil when the file is missing.
-    public var contentHash: String?
-    public var language: String
+    package var contentHash: String?
+    package var language: String
     /// Whether this version changes scope materially against the previous one.
-    public var materialChange: Bool
+    package var materialChange: Bool
     /// What this version discloses, per purpose.
-    public var purposes: [NoticeScope]
-    public var location: SourceLocation
+    package var purposes: [NoticeScope]
+    package var location: SourceLocation
 
     private enum CodingKeys: String, CodingKey {
         case version, effective, text, contentHash, language, materialChange, purposes
     }
 
-    public func scope(of purpose: String) -> NoticeScope? { purposes.first { $0.purpose.id == purpose } }
+    package func scope(of purpose: String) -> NoticeScope? { purposes.first { $0.purpose.id == purpose } }
 }
 
 /// What a notice version discloses about one purpose.
-public struct NoticeScope: Sendable, Encodable {
-    public var purpose: Ref
-    public var fields: [Ref]
-    public var recipients: [Ref]
+package struct NoticeScope: Sendable, Encodable {
+    package var purpose: Ref
+    package var fields: [Ref]
+    package var recipients: [Ref]
     /// Third countries named for transfers (ISO 3166 alpha-2).
-    public var transfers: [String]
+    package var transfers: [String]
 }

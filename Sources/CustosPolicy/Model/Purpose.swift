@@ -1,48 +1,48 @@
 /// A processing purpose: who it concerns, which fields, on which basis, for how long, shared
 /// with whom. The unit that every decision is asked about.
-public struct Purpose: Sendable, Encodable {
-    public var id: Ref
-    public var title: String
+package struct Purpose: Sendable, Encodable {
+    package var id: Ref
+    package var title: String
     /// The title in other languages, by ISO 639-1 code, for pages a data subject reads.
     package var titles: [String: String] = [:]
-    public var description: String?
-    public var dpv: [String]
-    public var subjects: [Ref]
-    public var fields: [Ref]
-    public var basis: BasisAssignment
+    package var description: String?
+    package var dpv: [String]
+    package var subjects: [Ref]
+    package var fields: [Ref]
+    package var basis: BasisAssignment
     /// Reference to the documented legitimate-interest assessment (Art. 6(1)(f)).
-    public var lia: String?
+    package var lia: String?
     /// Laws that impose the processing (Art. 6(1)(c)).
-    public var law: [String]
+    package var law: [String]
     /// Consent notice (Art. 7(2)); required when any basis is consent.
-    public var notice: Ref?
+    package var notice: Ref?
     /// How long a consent stays valid before it must be refreshed (gdpr.md §4.2).
-    public var consentValidity: CalendarDuration?
-    public var profiling: Profiling?
-    public var dpia: String?
-    public var directMarketing: DirectMarketing?
-    public var compatibleWith: Compatibility?
+    package var consentValidity: CalendarDuration?
+    package var profiling: Profiling?
+    package var dpia: String?
+    package var directMarketing: DirectMarketing?
+    package var compatibleWith: Compatibility?
     /// Actors allowed to use the purpose; nil means every actor (the validator warns).
-    public var actors: [Ref]?
-    public var retention: Ref?
-    public var recipients: [Ref]
+    package var actors: [Ref]?
+    package var retention: Ref?
+    package var recipients: [Ref]
     /// Art. 9(2) condition per special-category field.
-    public var article9: [FieldCondition]
+    package var article9: [FieldCondition]
     /// Statutory authorisation per criminal (Art. 10) or national-id (Art. 87) field.
-    public var authorisations: [FieldAuthorisation]
+    package var authorisations: [FieldAuthorisation]
     /// The purpose serves the establishment, exercise or defence of legal claims, which
     /// overrides a 21(1) objection and is an 18(2) restriction exception.
-    public var legalClaims: Bool
+    package var legalClaims: Bool
     /// The purpose only keeps records a law requires (archive access).
-    public var statutoryRetention: Bool
+    package var statutoryRetention: Bool
     /// Subjects may be minors: an unknown birth date is then not taken as adult.
-    public var mayInvolveMinors: Bool
+    package var mayInvolveMinors: Bool
     /// Cookies or similar device storage the purpose relies on (Tw Art. 11.7a).
-    public var cookies: CookieUse?
+    package var cookies: CookieUse?
     /// The lifecycle event with which the purpose begins for a subject (a collection file
     /// from `file-opened`). Only a purpose that has begun, or for which a value was collected,
     /// can keep data against an erasure request.
-    public var startsWith: Ref?
+    package var startsWith: Ref?
     /// The fields this purpose obtains from others than the subject, by source: their
     /// holder must be told within Art. 14(3)'s deadlines.
     package var obtainedFrom: [IndirectCollection] = []
@@ -54,7 +54,7 @@ public struct Purpose: Sendable, Encodable {
     package var isCommunication: Bool { communicatesWithSubject || directMarketing != nil }
 
     /// The basis that applies to a subject category, if the purpose covers it.
-    public func basis(for category: String) -> LegalBasis? {
+    package func basis(for category: String) -> LegalBasis? {
         switch basis {
         case let .uniform(basis): subjects.contains { $0.id == category } ? basis : nil
         case let .perSubject(entries): entries.first { $0.subject.id == category }?.basis
@@ -73,7 +73,7 @@ public struct Purpose: Sendable, Encodable {
     }
 
     /// Every basis the purpose uses, in declaration order without repeats.
-    public var allBases: [LegalBasis] {
+    package var allBases: [LegalBasis] {
         switch basis {
         case let .uniform(basis): [basis]
         case let .perSubject(entries):
@@ -84,11 +84,11 @@ public struct Purpose: Sendable, Encodable {
 
 /// A purpose's basis: one for all its subjects, or one per subject category (a client
 /// under contract, a corporate client's employee under legitimate interest).
-public enum BasisAssignment: Sendable, Encodable {
+package enum BasisAssignment: Sendable, Encodable {
     case uniform(LegalBasis)
     case perSubject([SubjectBasis])
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         switch self {
         case let .uniform(basis):
             var container = encoder.singleValueContainer()
@@ -102,41 +102,41 @@ public enum BasisAssignment: Sendable, Encodable {
     }
 }
 
-public struct SubjectBasis: Sendable, Encodable {
-    public var subject: Ref
-    public var basis: LegalBasis
+package struct SubjectBasis: Sendable, Encodable {
+    package var subject: Ref
+    package var basis: LegalBasis
 }
 
-public struct Profiling: Sendable, Encodable {
+package struct Profiling: Sendable, Encodable {
     /// A decision is taken solely by automated means (Art. 22(1)).
-    public var automatedDecision: Bool
-    public var effect: DecisionEffect
+    package var automatedDecision: Bool
+    package var effect: DecisionEffect
     /// Plain-language description of the logic involved (Art. 15(1)(h)).
-    public var logic: String?
+    package var logic: String?
     /// The 22(2) exception that lets a significant decision go without a human review.
-    public var exception: AutomatedDecisionException?
+    package var exception: AutomatedDecisionException?
     /// The law that authorises the decisions, for `exception: law` (Art. 22(2)(b)).
-    public var law: String?
+    package var law: String?
 }
 
-public struct DirectMarketing: Sendable, Encodable {
-    public var channel: MarketingChannel
+package struct DirectMarketing: Sendable, Encodable {
+    package var channel: MarketingChannel
 }
 
-public struct Compatibility: Sendable, Encodable {
-    public var purposes: [Ref]
+package struct Compatibility: Sendable, Encodable {
+    package var purposes: [Ref]
     /// Reference to the documented Art. 6(4) assessment.
-    public var assessment: String?
+    package var assessment: String?
 }
 
-public struct FieldCondition: Sendable, Encodable {
-    public var field: Ref
-    public var condition: Article9Condition
+package struct FieldCondition: Sendable, Encodable {
+    package var field: Ref
+    package var condition: Article9Condition
 }
 
-public struct FieldAuthorisation: Sendable, Encodable {
-    public var field: Ref
-    public var law: String
+package struct FieldAuthorisation: Sendable, Encodable {
+    package var field: Ref
+    package var law: String
 }
 
 /// Encodes maps keyed by ids.

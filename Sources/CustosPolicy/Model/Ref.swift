@@ -1,21 +1,21 @@
 /// A reference from one policy element to another by id, remembering where it was written so
 /// an unknown reference can be reported at its own line and column.
-public struct Ref: Sendable, Hashable, Encodable, CustomStringConvertible {
-    public let id: String
-    public let location: SourceLocation
+package struct Ref: Sendable, Hashable, Encodable, CustomStringConvertible {
+    package let id: String
+    package let location: SourceLocation
 
-    public init(_ id: String, at location: SourceLocation) {
+    package init(_ id: String, at location: SourceLocation) {
         self.id = id
         self.location = location
     }
 
-    public var description: String { id }
+    package var description: String { id }
 
     // Identity is the id alone: two mentions of `email` are the same field.
-    public static func == (lhs: Ref, rhs: Ref) -> Bool { lhs.id == rhs.id }
-    public func hash(into hasher: inout Hasher) { hasher.combine(id) }
+    package static func == (lhs: Ref, rhs: Ref) -> Bool { lhs.id == rhs.id }
+    package func hash(into hasher: inout Hasher) { hasher.combine(id) }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(id)
     }
@@ -70,21 +70,21 @@ public struct LocalDate: Sendable, Hashable, Comparable, Encodable, CustomString
 
 /// A calendar period such as `5 years` or `24 months`. Months and years are calendar units
 /// (added with month-end clamping), not fixed numbers of days.
-public struct CalendarDuration: Sendable, Hashable, Encodable, CustomStringConvertible {
-    public enum Unit: String, Sendable, Hashable, CaseIterable {
+package struct CalendarDuration: Sendable, Hashable, Encodable, CustomStringConvertible {
+    package enum Unit: String, Sendable, Hashable, CaseIterable {
         case day, week, month, year
     }
 
-    public let amount: Int
-    public let unit: Unit
+    package let amount: Int
+    package let unit: Unit
 
-    public init(_ amount: Int, _ unit: Unit) {
+    package init(_ amount: Int, _ unit: Unit) {
         self.amount = amount
         self.unit = unit
     }
 
     /// Parses `N unit` with unit in day(s), week(s), month(s), year(s).
-    public init?(parsing text: String) {
+    package init?(parsing text: String) {
         let parts = text.split(separator: " ", omittingEmptySubsequences: true)
         guard parts.count == 2, let n = Int(parts[0]), n >= 0 else { return nil }
         var unitText = String(parts[1])
@@ -95,10 +95,10 @@ public struct CalendarDuration: Sendable, Hashable, Encodable, CustomStringConve
 
     /// The longest period a policy may state: 1,000 years. Nothing the law keeps lasts
     /// longer, and every date computed from a bounded period stays far inside `Int`.
-    public static let longestYears = 1000
+    package static let longestYears = 1000
 
     /// Whether the period is at most `longestYears` long (and not negative).
-    public var isWithinBounds: Bool {
+    package var isWithinBounds: Bool {
         let limit = switch unit {
         case .day: Self.longestYears * 366
         case .week: Self.longestYears * 53
@@ -110,7 +110,7 @@ public struct CalendarDuration: Sendable, Hashable, Encodable, CustomStringConve
 
     /// The length in months, for units that are whole months; nil for days and weeks.
     /// Saturates rather than trapping for a period no validated policy holds.
-    public var months: Int? {
+    package var months: Int? {
         switch unit {
         case .month: amount
         case .year: amount.multipliedReportingOverflow(by: 12).overflow ? (amount < 0 ? Int.min : Int.max) : amount * 12
@@ -118,9 +118,9 @@ public struct CalendarDuration: Sendable, Hashable, Encodable, CustomStringConve
         }
     }
 
-    public var description: String { "\(amount) \(unit.rawValue)\(amount == 1 ? "" : "s")" }
+    package var description: String { "\(amount) \(unit.rawValue)\(amount == 1 ? "" : "s")" }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(description)
     }

@@ -1,26 +1,26 @@
 /// How long data kept for a purpose may live, counted from a lifecycle event.
-public struct RetentionRule: Sendable, Encodable {
-    public var id: Ref
-    public var keep: CalendarDuration
+package struct RetentionRule: Sendable, Encodable {
+    package var id: Ref
+    package var keep: CalendarDuration
     /// The lifecycle event that starts the period.
-    public var from: Ref
+    package var from: Ref
     /// Count from the end of the financial year in which the event fell (AWR 52(4)).
-    public var fromYearEnd: Bool
+    package var fromYearEnd: Bool
     /// A statutory minimum that erasure requests cannot shorten.
-    public var minimum: CalendarDuration?
-    public var ground: String
-    public var minimumGround: String?
-    public var onExpiry: RetentionAction
+    package var minimum: CalendarDuration?
+    package var ground: String
+    package var minimumGround: String?
+    package var onExpiry: RetentionAction
 }
 
 /// The retention of a record Custos keeps about processing rather than a field: the decision
 /// log (`decision-log`: the sweep prunes older entries and signs the pruned head, so the rest
 /// of the chain still verifies) and the minimal consent proof left after an erasure
 /// (`consent-proof`, Art. 7(1)).
-public struct DecisionLogRetention: Sendable, Encodable {
-    public var keep: CalendarDuration
-    public var ground: String
-    public var location: SourceLocation
+package struct DecisionLogRetention: Sendable, Encodable {
+    package var keep: CalendarDuration
+    package var ground: String
+    package var location: SourceLocation
 
     private enum CodingKeys: String, CodingKey { case keep, ground }
 }

@@ -6,12 +6,12 @@
 /// if let dpa = recipient.dpa, dpa.holds(on: today) { … }
 /// for deadline in policy.safeguardDeadlines where deadline.lapses < today.adding(days: 90) { … }
 /// ```
-public enum SafeguardHolding: Sendable, Equatable {
+package enum SafeguardHolding: Sendable, Equatable {
     case holds
     /// Not in force on the date: not yet, lapsed, terminated or withdrawn; says why.
     case fails(String)
 
-    public var holds: Bool { self == .holds }
+    package var holds: Bool { self == .holds }
 }
 
 extension ProcessorAgreement {
