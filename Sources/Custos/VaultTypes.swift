@@ -39,5 +39,5 @@ public typealias LogVerification = CustosStore.LogVerification
 public typealias LogAnchor = CustosStore.LogAnchor
 /// A signed statement of the log's head at a moment, from ``PrivacyEngine/checkpoint()``.
 public typealias AuditCheckpoint = CustosStore.AuditCheckpoint
-/// Whether the log still holds what a checkpoint saw, from ``PrivacyEngine/verify(_:)``.
+/// Whether the log still holds what a checkpoint saw, from ``PrivacyEngine/verify(_:)->CheckpointVerification``.
 public typealias CheckpointVerification = CustosStore.CheckpointVerification
