@@ -8,7 +8,7 @@ SYSTEM_PKGS  := libsodium-dev libsqlite3-dev pkg-config curl openssl
 CUSTOS       := .build/debug/custos
 SEED_POLICY  := policies/invorderingsbedrijf
 
-.PHONY: all deps build test demo check clean man completions bench torture readme-check server-check web-check browser-deps screenshots docs
+.PHONY: all deps build test demo check clean man completions bench torture readme-check server-check web-check browser-deps screenshots docs library-check
 
 all: build
 
@@ -41,11 +41,17 @@ test: deps
 	$(MAKE) --no-print-directory server-check
 	$(MAKE) --no-print-directory web-check
 	$(MAKE) --no-print-directory docs
+	$(MAKE) --no-print-directory library-check
 
 # The library's documentation (Sources/Custos/Custos.docc, swift-docc-plugin): the public surface
 # of `import Custos` and two getting-started articles. A warning (an unresolved link, a symbol
 # that is no longer public) fails it. Open the archive with `docc preview`, or add
 # --transform-for-static-hosting to publish it.
+# A service outside the package (Tests/library) links the library and runs the getting-started
+# article's calls: it compiles only against the public surface.
+library-check: deps
+	cd Tests/library && $(SWIFT) build && .build/debug/LibraryGuide
+
 docs: deps
 	$(SWIFT) package generate-documentation --target Custos --warnings-as-errors
 	@echo "documentation: .build/plugins/Swift-DocC/outputs/Custos.doccarchive"
