@@ -8,7 +8,7 @@ SYSTEM_PKGS  := libsodium-dev libsqlite3-dev pkg-config curl openssl
 CUSTOS       := .build/debug/custos
 SEED_POLICY  := policies/invorderingsbedrijf
 
-.PHONY: all deps build test demo check clean man completions bench torture readme-check server-check web-check browser-deps screenshots docs library-check
+.PHONY: all deps build test demo check clean man completions bench torture readme-check server-check web-check browser-deps screenshots docs library-check postgres-check
 
 all: build
 
@@ -34,7 +34,8 @@ build: deps
 
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --skip CustosPostgresTests
+	$(MAKE) --no-print-directory postgres-check
 	$(MAKE) --no-print-directory check
 	$(MAKE) --no-print-directory torture
 	$(MAKE) --no-print-directory readme-check
@@ -47,6 +48,14 @@ test: deps
 # of `import Custos` and two getting-started articles. A warning (an unresolved link, a symbol
 # that is no longer public) fails it. Open the archive with `docc preview`, or add
 # --transform-for-static-hosting to publish it.
+# The PostgreSQL backend on a real server: Debian's postgresql (installed when missing), a
+# throwaway cluster on a free loopback port, CustosPostgresTests against it (Tests/postgres).
+# Only the SQLite part: swift test --skip CustosPostgresTests.
+postgres-check: deps
+	$(call install-missing,postgresql)
+	$(SWIFT) build --build-tests
+	SWIFT=$(SWIFT) Tests/postgres/run.sh
+
 # A service outside the package (Tests/library) links the library and runs the getting-started
 # article's calls: it compiles only against the public surface.
 library-check: deps

@@ -31,6 +31,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         // `make docs`: the DocC catalog of the library's public surface (a command plugin only).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.5.0"),
+        // The second store backend (issue 19): PostgreSQL, TLS to a database that is not on loopback.
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // floor 0: crypto leaf over libsodium
@@ -52,6 +55,16 @@ let package = Package(
         .target(
             name: "CustosStore",
             dependencies: ["CustosPolicy", "CustosDecision", "CustosCrypto", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
+        // floor 2: the store on PostgreSQL (postgres-nio), beside the SQLite one; so far the decision
+        // log shared by several processes (docs/scaling.md)
+        .target(
+            name: "CustosPostgres",
+            dependencies: [
+                "CustosStore", "CustosDecision", "CustosPolicy", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         // floor 3: reports, read-only over the store
@@ -131,6 +144,8 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "CustosServerTests", dependencies: ["CustosServer"], swiftSettings: strict),
+        // Needs a PostgreSQL server: `make postgres-check` starts a throwaway cluster and runs it.
+        .testTarget(name: "CustosPostgresTests", dependencies: ["CustosPostgres", "CustosStore", "CustosDecision", "CustosPolicy"], swiftSettings: strict),
         .testTarget(
             name: "CustosCLITests",
             dependencies: ["CustosCLI", "Custos", "CustosStore", "CustosTestSupport", .product(name: "GRDB", package: "GRDB.swift")],

@@ -20,7 +20,7 @@ package struct LogEntry: Sendable, Hashable {
     package var codes: [String]
     package var policyDigest: String
 
-    init(_ decision: Decision, at: Instant) {
+    package init(_ decision: Decision, at: Instant) {
         seq = 0
         self.at = at
         actor = decision.actor
@@ -50,7 +50,7 @@ package struct LogEntry: Sendable, Hashable {
 
     /// Length-prefixed, so no two different entries share a form: `count:part|count:part…`,
     /// written byte by byte (every decision is hashed on the way to the log).
-    var canonicalBytes: [UInt8] {
+    package var canonicalBytes: [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(256)
         func part(_ text: String) {
@@ -74,7 +74,23 @@ package struct LogEntry: Sendable, Hashable {
         return bytes
     }
 
-    func hash(previous: [UInt8]) -> [UInt8] { Blake2b.hash(Array("custos-log/v1".utf8) + previous + canonicalBytes) }
+    package func hash(previous: [UInt8]) -> [UInt8] { Blake2b.hash(Array("custos-log/v1".utf8) + previous + canonicalBytes) }
+
+    /// An entry as a backend reads it back.
+    package init(seq: Int64, at: Instant, actor: String, action: String, purpose: String, subject: String, recipient: String?,
+                 fields: [String], outcome: String, codes: [String], policyDigest: String) {
+        self.seq = seq
+        self.at = at
+        self.actor = actor
+        self.action = action
+        self.purpose = purpose
+        self.subject = subject
+        self.recipient = recipient
+        self.fields = fields
+        self.outcome = outcome
+        self.codes = codes
+        self.policyDigest = policyDigest
+    }
 }
 
 /// A disclosure to record together with its decision, in the same transaction.
@@ -118,7 +134,6 @@ package final class DecisionLog: Sendable {
         self.observer.withLock { $0 = observer }
     }
 
-    static let genesis = [UInt8](repeating: 0, count: 32)
 
     private struct Queue {
         var pending: [Pending] = []
@@ -216,7 +231,7 @@ package final class DecisionLog: Sendable {
         if let anchor = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM log_anchor ORDER BY seq DESC LIMIT 1")) {
             return (anchor["seq"], [UInt8](anchor["hash"] as Data))
         }
-        return (0, genesis)
+        return (0, LogChain.genesis)
     }
 
     /// Appends one entry after `head` and returns the new head.
@@ -276,26 +291,12 @@ package final class DecisionLog: Sendable {
     /// hold: an edited, deleted or reordered row breaks it there.
     func verify(from anchor: LogAnchor? = nil) throws -> Verification {
         try pool.read { db in
-            var previous = anchor.flatMap { Hex.decode($0.hash) } ?? Self.genesis
-            var expected: Int64 = (anchor?.seq ?? 0) + 1
-            var count: Int64 = 0
+            var check = LogChainCheck(from: anchor)
             let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM decision_log ORDER BY seq")
             while let row = try cursor.next() {
-                let entry = LogEntry(row: row)
-                let storedPrevious = [UInt8](row["prev_hash"] as Data)
-                let storedHash = [UInt8](row["hash"] as Data)
-                var problem: String?
-                if entry.seq != expected { problem = "entry \(expected) is missing (next is \(entry.seq))" }
-                else if storedPrevious != previous { problem = "entry \(entry.seq) does not follow the entry before it" }
-                else if storedHash != entry.hash(previous: previous) { problem = "entry \(entry.seq) was changed after it was written" }
-                if let problem {
-                    return Verification(entries: count, headSeq: expected - 1, headHash: Blake2b.hex(previous), firstBroken: expected, problem: problem, anchor: anchor)
-                }
-                previous = storedHash
-                expected += 1
-                count += 1
+                guard check.next(LogEntry(row: row), storedPrevious: [UInt8](row["prev_hash"] as Data), storedHash: [UInt8](row["hash"] as Data)) else { break }
             }
-            return Verification(entries: count, headSeq: expected - 1, headHash: Blake2b.hex(previous), firstBroken: nil, problem: nil, anchor: anchor)
+            return check.result
         }
     }
 }

@@ -1,0 +1,119 @@
+import Logging
+import NIOSSL
+package import PostgresNIO
+
+/// One process's connection pool to a PostgreSQL vault, checked before first use: the server
+/// must make a commit durable before it is acknowledged (`fsync` on, `synchronous_commit` not
+/// `off`) and must not write statement values into its own log, and the schema is migrated
+/// under an advisory lock so servers starting together cannot race.
+///
+/// ```swift
+/// let database = try await PostgresDatabase.open(PostgresAddress(parsing: url, environment: env))
+/// defer { database.close() }
+/// ```
+package final class PostgresDatabase: Sendable {
+    package let client: PostgresClient
+    package let address: PostgresAddress
+    private let running: Task<Void, Never>
+    static let logger = Logger(label: "custos.postgres")
+
+    private init(client: PostgresClient, address: PostgresAddress) {
+        self.client = client
+        self.address = address
+        running = Task { await client.run() }
+    }
+
+    /// Connects, checks the server's settings and migrates the schema. The checks run on one
+    /// connection of their own first, so a wrong address, password or setting is a clear error
+    /// at once rather than a pool that keeps retrying.
+    package static func open(_ address: PostgresAddress, connections: Int = 4) async throws(PostgresStoreError) -> PostgresDatabase {
+        let first = try await mapErrors {
+            try await PostgresConnection.connect(
+                configuration: .init(host: address.host, port: address.port, username: address.user, password: address.password,
+                                     database: address.database,
+                                     tls: address.isLoopback ? .disable : .require(try NIOSSLContext(configuration: .makeClientConfiguration()))),
+                id: 0, logger: logger)
+        }
+        do {
+            try await checkSettings(first)
+            try await PostgresSchema.migrate(first)
+            try? await first.close()
+        } catch {
+            try? await first.close()
+            throw error
+        }
+        var configuration = PostgresClient.Configuration(
+            host: address.host, port: address.port, username: address.user, password: address.password, database: address.database,
+            tls: address.isLoopback ? .disable : .require(.makeClientConfiguration()))
+        configuration.options.maximumConnections = connections
+        configuration.options.minimumConnections = 0
+        configuration.options.connectionIdleTimeout = .seconds(60)
+        return PostgresDatabase(client: PostgresClient(configuration: configuration, backgroundLogger: logger), address: address)
+    }
+
+    package func close() { running.cancel() }
+
+    /// Durability before acknowledgement, and no values in the server's log.
+    private static func checkSettings(_ connection: PostgresConnection) async throws(PostgresStoreError) {
+        let fsync = try await setting(connection, "fsync")
+        guard fsync == "on" else { throw .unsafeSetting("fsync is \(fsync) on the PostgreSQL server: a crash would lose acknowledged decisions") }
+        let synchronous = try await setting(connection, "synchronous_commit")
+        guard synchronous != "off" else {
+            throw .unsafeSetting("synchronous_commit is off: a commit would be acknowledged before it is durable; set it to on")
+        }
+        let statements = try await setting(connection, "log_statement")
+        guard statements == "none" || statements == "ddl" else {
+            throw .unsafeSetting("log_statement is \(statements): the server would log statements with their values; set it to none or ddl")
+        }
+        let slow = try await setting(connection, "log_min_duration_statement")
+        let parameters = try await setting(connection, "log_parameter_max_length")
+        guard slow == "-1" || parameters == "0" else {
+            throw .unsafeSetting("log_min_duration_statement is \(slow) with log_parameter_max_length \(parameters): slow statements would be logged with their values; set log_parameter_max_length = 0")
+        }
+        let onError = try await setting(connection, "log_parameter_max_length_on_error")
+        guard onError == "0" else {
+            throw .unsafeSetting("log_parameter_max_length_on_error is \(onError): a failed statement would be logged with its values; set it to 0")
+        }
+    }
+
+    private static func setting(_ connection: PostgresConnection, _ name: String) async throws(PostgresStoreError) -> String {
+        try await mapErrors {
+            let rows = try await connection.query(PostgresQuery(unsafeSQL: "SELECT current_setting($1)", binds: binds(name)), logger: logger)
+            for try await value in rows.decode(String.self) { return value }
+            throw PostgresStoreError.unavailable("no value for \(name)")
+        }
+    }
+
+    static func binds(_ values: String...) -> PostgresBindings {
+        var bindings = PostgresBindings()
+        for value in values { bindings.append(value) }
+        return bindings
+    }
+
+    /// Runs a database call, turning postgres-nio's errors into `PostgresStoreError`s that
+    /// name the cause (the server's message, or the connection's) and never a statement's values.
+    static func mapErrors<T>(_ body: () async throws -> T) async throws(PostgresStoreError) -> T {
+        do {
+            return try await body()
+        } catch let error as PostgresStoreError {
+            throw error
+        } catch let error as PSQLError {
+            throw .unavailable(describe(error))
+        } catch let error as PostgresTransactionError {
+            if error.commitError != nil { throw .commitUnknown }
+            let cause = error.closureError ?? error.beginError ?? error.rollbackError
+            if let own = cause as? PostgresStoreError { throw own }
+            throw .unavailable((cause as? PSQLError).map(describe) ?? "the transaction failed")
+        } catch {
+            throw .unavailable(String(describing: type(of: error)))
+        }
+    }
+
+    static func describe(_ error: PSQLError) -> String {
+        if let message = error.serverInfo?[.message] {
+            return [error.serverInfo?[.sqlState].map { "[\($0)]" }, message].compactMap { $0 }.joined(separator: " ")
+        }
+        if let underlying = error.underlying { return "\(error.code): \(underlying)" }
+        return "\(error.code)"
+    }
+}

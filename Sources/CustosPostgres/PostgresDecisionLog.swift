@@ -1,0 +1,141 @@
+import Foundation
+import PostgresNIO
+package import CustosStore
+package import CustosDecision
+package import CustosPolicy
+
+/// The decision log on PostgreSQL, shared by every process on the database: one hash chain
+/// with no fork and no gap. Appends are serialised in the database (an advisory transaction
+/// lock, then the head read and the entries written in the same transaction) and
+/// group-committed per process: while one transaction is in flight, the appends that arrive
+/// wait and go together in the next, so many decisions share one commit's WAL flush. An
+/// append returns its sequence number only once its commit is durable; when the commit
+/// fails, or its outcome is unknown because the connection went away, it throws, and the
+/// caller must deny.
+///
+/// ```swift
+/// let log = PostgresDecisionLog(database)
+/// let seq = try await log.append(decision, at: .now)
+/// ```
+package final class PostgresDecisionLog: Sendable {
+    private let database: PostgresDatabase
+    private let group = GroupCommit()
+
+    package init(_ database: PostgresDatabase) {
+        self.database = database
+    }
+
+    /// Appends one decision; returns its sequence number once durable.
+    package func append(_ decision: Decision, at: Instant) async throws(PostgresStoreError) -> Int64 {
+        let entry = LogEntry(decision, at: at)
+        let client = database.client
+        do {
+            return try await group.append(entry) { entries in try await Self.write(entries, client: client) }
+        } catch let error as PostgresStoreError {
+            throw error
+        } catch {
+            throw .unavailable(String(describing: type(of: error)))
+        }
+    }
+
+    /// The sizes of the groups committed so far by this process, for the load test and metrics.
+    package func groupSizes() async -> [Int] { await group.sizes }
+
+    /// Writes a group in one transaction under the log's lock; returns their sequence numbers.
+    private static func write(_ entries: [LogEntry], client: PostgresClient) async throws(PostgresStoreError) -> [Int64] {
+        try await PostgresDatabase.mapErrors {
+            try await client.withTransaction(logger: PostgresDatabase.logger) { connection in
+                try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresSchema.logLock))", logger: PostgresDatabase.logger)
+                var seq: Int64 = 0
+                var previous = LogChain.genesis
+                let head = try await connection.query("SELECT seq, hash FROM decision_log ORDER BY seq DESC LIMIT 1", logger: PostgresDatabase.logger)
+                for try await (found, hash) in head.decode((Int64, Data).self) {
+                    seq = found
+                    previous = [UInt8](hash)
+                }
+                var sql = "INSERT INTO decision_log (seq, at, actor, action, purpose, subject_id, recipient, fields, outcome, codes, policy_digest, prev_hash, hash) VALUES "
+                var binds = PostgresBindings(capacity: entries.count * 13)
+                var numbers: [Int64] = []
+                for (index, original) in entries.enumerated() {
+                    var entry = original
+                    seq += 1
+                    entry.seq = seq
+                    let hash = entry.hash(previous: previous)
+                    let base = index * 13
+                    sql += (index == 0 ? "" : ", ") + "(" + (1...13).map { "$\(base + $0)" }.joined(separator: ", ") + ")"
+                    binds.append(entry.seq)
+                    binds.append(entry.at.millisecondsSinceEpoch)
+                    binds.append(entry.actor)
+                    binds.append(entry.action)
+                    binds.append(entry.purpose)
+                    binds.append(entry.subject)
+                    binds.append(entry.recipient)
+                    binds.append(entry.fields.joined(separator: "\n"))
+                    binds.append(entry.outcome)
+                    binds.append(entry.codes.joined(separator: "\n"))
+                    binds.append(entry.policyDigest)
+                    try binds.append(Data(previous))
+                    try binds.append(Data(hash))
+                    previous = hash
+                    numbers.append(seq)
+                }
+                try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: PostgresDatabase.logger)
+                return numbers
+            }
+        }
+    }
+
+    /// Recomputes the whole chain, as `custos audit verify` does on SQLite.
+    package func verify() async throws(PostgresStoreError) -> LogVerification {
+        try await PostgresDatabase.mapErrors {
+            var check = LogChainCheck(from: nil)
+            let rows = try await database.client.query(
+                "SELECT seq, at, actor, action, purpose, subject_id, recipient, fields, outcome, codes, policy_digest, prev_hash, hash FROM decision_log ORDER BY seq",
+                logger: PostgresDatabase.logger)
+            for try await row in rows {
+                let (seq, at, actor, action, purpose, subject, recipient, fields, outcome, codes, digest, previous, hash) = try row.decode(
+                    (Int64, Int64, String, String, String, String, String?, String, String, String, String, Data, Data).self)
+                let entry = LogEntry(seq: seq, at: Instant(millisecondsSinceEpoch: at), actor: actor, action: action, purpose: purpose,
+                                     subject: subject, recipient: recipient, fields: Self.lines(fields), outcome: outcome,
+                                     codes: Self.lines(codes), policyDigest: digest)
+                guard check.next(entry, storedPrevious: [UInt8](previous), storedHash: [UInt8](hash)) else { break }
+            }
+            return check.result
+        }
+    }
+
+    private static func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.init) }
+}
+
+/// One process's group commit: the first append starts a writer that commits everything queued,
+/// then whatever queued meanwhile, until the queue is empty.
+private actor GroupCommit {
+    private var pending: [(entry: LogEntry, reply: CheckedContinuation<Int64, any Error>)] = []
+    private var writing = false
+    private(set) var sizes: [Int] = []
+
+    func append(_ entry: LogEntry, write: @escaping @Sendable ([LogEntry]) async throws -> [Int64]) async throws -> Int64 {
+        try await withCheckedThrowingContinuation { reply in
+            pending.append((entry, reply))
+            if !writing {
+                writing = true
+                Task { await drain(write) }
+            }
+        }
+    }
+
+    private func drain(_ write: @Sendable ([LogEntry]) async throws -> [Int64]) async {
+        while !pending.isEmpty {
+            let group = pending
+            pending = []
+            sizes.append(group.count)
+            do {
+                let numbers = try await write(group.map(\.entry))
+                for (item, seq) in zip(group, numbers) { item.reply.resume(returning: seq) }
+            } catch {
+                for item in group { item.reply.resume(throwing: error) }
+            }
+        }
+        writing = false
+    }
+}

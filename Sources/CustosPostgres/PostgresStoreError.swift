@@ -1,0 +1,27 @@
+/// What can go wrong with a PostgreSQL store, in words an operator can act on. No message
+/// carries a statement's values.
+package enum PostgresStoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    case badAddress(String)
+    /// The server could not be reached, refused the role or password, or went away.
+    case unavailable(String)
+    /// A setting would lose acknowledged decisions, or write values into the server's log.
+    case unsafeSetting(String)
+    /// The database holds a schema from a newer Custos.
+    case newerSchema(found: Int, supported: Int)
+    /// The outcome of a commit is unknown (the connection went away during it): the caller
+    /// must treat the decisions as not logged, and so deny.
+    case commitUnknown
+    case chain(String)
+
+    package var description: String {
+        switch self {
+        case .badAddress(let message): message
+        case .unavailable(let message): "the PostgreSQL server is unavailable: \(message)"
+        case .unsafeSetting(let message): "refused: \(message)"
+        case .newerSchema(let found, let supported):
+            "the database has schema version \(found), from a newer Custos; this one knows up to \(supported): upgrade Custos"
+        case .commitUnknown: "the connection was lost during a commit; its outcome is unknown, so nothing is acknowledged"
+        case .chain(let message): message
+        }
+    }
+}
