@@ -143,6 +143,9 @@ bench: deps
 	@command -v wrk >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk; }
 	@echo "custos serve under wrk:"
 	Benchmarks/server/run.sh 10
+	$(call install-missing,postgresql)
+	@echo "the decision log on PostgreSQL, 1-3 processes:"
+	Benchmarks/postgres/run.sh 10
 
 # The man page, from argument-parser's generate-manual plugin: man/custos.1 (man -l man/custos.1).
 man: build

@@ -13,6 +13,22 @@ func wanted(_ name: String) -> Bool { arguments.isEmpty || arguments.contains(na
 if arguments.contains("profile-decision") { ProfileDecision.run(policy: seed); exit(0) }
 if arguments.contains("profile-import") { try ProfileImport.run(seedFolder: seedFolder); exit(0) }
 if arguments.contains("profile-read") { try ProfileRead.run(seedFolder: seedFolder); exit(0) }
+if CommandLine.arguments.count == 4, CommandLine.arguments[1] == "postgres-log" {
+    try await PostgresLogBenchmark.run(seconds: Double(CommandLine.arguments[2]) ?? 10, appenders: Int(CommandLine.arguments[3]) ?? 32)
+    exit(0)
+}
+if CommandLine.arguments.count == 4, CommandLine.arguments[1] == "postgres-load" {
+    try await PostgresLogUnderKill.load(seconds: Double(CommandLine.arguments[2]) ?? 5, callers: Int(CommandLine.arguments[3]) ?? 16)
+    exit(0)
+}
+if CommandLine.arguments.count >= 2, CommandLine.arguments[1] == "postgres-verify" {
+    try await PostgresLogUnderKill.verify(acknowledged: Array(CommandLine.arguments.dropFirst(2)))
+    exit(0)
+}
+if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "sqlite-log" {
+    try SQLiteLogBenchmark.run(seconds: Double(CommandLine.arguments[2]) ?? 10, seedFolder: seedFolder)
+    exit(0)
+}
 if arguments.contains("probe-read") { try ProbeReadOverhead.run(seedFolder: seedFolder); exit(0) }
 if wanted("decision") { InMemoryDecision.run(table, policy: seed) }
 if wanted("policy") { try PolicyBenchmarks.run(table, seedFolder: seedFolder) }
