@@ -14,7 +14,8 @@ public struct Facts: Sendable, Hashable, Codable {
     public var erasedFields: [String]
     /// Per-field provenance: when and for which purposes a value was collected.
     public var fields: [FieldProvenance]
-    /// Earlier derogation transfers, for the "occasional" limit.
+    /// Earlier Art. 49 derogation transfers, for the "occasional" limit: every transfer to the
+    /// recipients concerned, whichever subject it was about (the vault supplies them so for a share).
     public var transfers: [TransferRecord]
     /// The officer's records about sub-processor authorisations (the controller's, not the
     /// subject's): an objection within a general authorisation's window, an approval.

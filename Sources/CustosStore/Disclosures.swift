@@ -1,6 +1,7 @@
 import Foundation
 internal import GRDB
 package import CustosPolicy
+package import CustosDecision
 
 /// A disclosure recorded with the decision that permitted it.
 package struct DisclosureEntry: Sendable, Hashable, Codable {
@@ -36,3 +37,18 @@ extension Vault {
         return openFields(names, of: subject)
     }
 }
+
+extension VaultTransaction {
+    /// Every Art. 49(1)(e) transfer to a recipient, whoever it was about: the occasional limit
+    /// counts the procedures a recipient received transfers for (gdpr.md §12), not one
+    /// person's. Read inside the share's write transaction, so no other share can change the
+    /// count between the check and the record.
+    package func derogationTransfers(to recipient: String) throws -> [TransferRecord] {
+        try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT recipient, destination, procedure, at FROM disclosures WHERE recipient = ? AND mechanism = 'art-49-1-e' ORDER BY id
+            """), arguments: [recipient]).map { row in
+            TransferRecord(recipient: row[0], destination: row[1], procedure: row[2], at: Instant(millisecondsSinceEpoch: row[3]))
+        }
+    }
+}
+
