@@ -27,12 +27,26 @@ package final class PostgresDatabase: Sendable {
     /// connection of their own first, so a wrong address, password or setting is a clear error
     /// at once rather than a pool that keeps retrying.
     package static func open(_ address: PostgresAddress, connections: Int = 4) async throws(PostgresStoreError) -> PostgresDatabase {
-        let first = try await mapErrors {
-            try await PostgresConnection.connect(
-                configuration: .init(host: address.host, port: address.port, username: address.user, password: address.password,
-                                     database: address.database,
-                                     tls: address.isLoopback ? .disable : .require(try NIOSSLContext(configuration: .makeClientConfiguration()))),
-                id: 0, logger: logger)
+        // The pool starts running first, so it is ready by the time the checks below are done.
+        var configuration = PostgresClient.Configuration(
+            host: address.host, port: address.port, username: address.user, password: address.password, database: address.database,
+            tls: address.isLoopback ? .disable : .require(.makeClientConfiguration()))
+        configuration.options.maximumConnections = connections
+        configuration.options.minimumConnections = 0
+        configuration.options.connectionIdleTimeout = .seconds(60)
+        let database = PostgresDatabase(client: PostgresClient(configuration: configuration, backgroundLogger: logger), address: address)
+        let first: PostgresConnection
+        do {
+            first = try await mapErrors {
+                try await PostgresConnection.connect(
+                    configuration: .init(host: address.host, port: address.port, username: address.user, password: address.password,
+                                         database: address.database,
+                                         tls: address.isLoopback ? .disable : .require(try NIOSSLContext(configuration: .makeClientConfiguration()))),
+                    id: 0, logger: logger)
+            }
+        } catch {
+            database.close()
+            throw error
         }
         do {
             try await checkSettings(first)
@@ -40,15 +54,10 @@ package final class PostgresDatabase: Sendable {
             try? await first.close()
         } catch {
             try? await first.close()
+            database.close()
             throw error
         }
-        var configuration = PostgresClient.Configuration(
-            host: address.host, port: address.port, username: address.user, password: address.password, database: address.database,
-            tls: address.isLoopback ? .disable : .require(.makeClientConfiguration()))
-        configuration.options.maximumConnections = connections
-        configuration.options.minimumConnections = 0
-        configuration.options.connectionIdleTimeout = .seconds(60)
-        return PostgresDatabase(client: PostgresClient(configuration: configuration, backgroundLogger: logger), address: address)
+        return database
     }
 
     package func close() { running.cancel() }
