@@ -138,9 +138,11 @@ public final class PrivacyEngine: Sendable {
                     var facts = try transaction.facts(of: request.subject)
                     let role = request.recipient.flatMap { policy.policy.recipient($0)?.role }
                     if role == .processor || role == .subProcessor { facts?.subProcessors = try transaction.subProcessorRecords() }
-                    // The occasional limit of Art. 49 counts the recipient's procedures, for
-                    // every subject (gdpr.md §12), not only this subject's.
-                    if let recipient = request.recipient, facts != nil { facts?.transfers = try transaction.derogationTransfers(to: recipient) }
+                    // The occasional limit of Art. 49 counts the recipient's procedures over every
+                    // subject (gdpr.md §12); only a recipient the policy allows a derogation needs them.
+                    if let recipient = request.recipient, facts != nil, policy.policy.recipient(recipient)?.transfer?.derogation != nil {
+                        facts?.transfers = try transaction.derogationTransfers(to: recipient)
+                    }
                     return (facts, nil)
                 }
                 let seq = try transaction.append(decision, at: at)

@@ -284,8 +284,10 @@ package final class Vault: Sendable {
 
     func loadFacts(_ db: Database, subject: String) throws -> Facts? {
         // The subject row says which of the rarer tables hold anything for it, so a subject
-        // without objections, restrictions, holds, erasures, consents or Art. 49 transfers costs
-        // three statements, not nine.
+        // without objections, restrictions, holds, erasures, consents or Art. 14 records costs
+        // three statements, not nine. Art. 49 transfers are not a subject's facts: the occasional
+        // limit counts a recipient's transfers over every subject, which a share reads itself
+        // (`VaultTransaction.derogationTransfers`).
         guard let row = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT category, kind, consumer, contract_party,
               (SELECT group_concat(category, char(10)) FROM subject_categories WHERE subject_id = s.id) AS others,
@@ -294,7 +296,6 @@ package final class Vault: Sendable {
               EXISTS (SELECT 1 FROM legal_holds WHERE subject_id = s.id) AS has_holds,
               EXISTS (SELECT 1 FROM erased_fields WHERE subject_id = s.id) AS has_erasures,
               EXISTS (SELECT 1 FROM consent_state WHERE subject_id = s.id) AS has_consents,
-              EXISTS (SELECT 1 FROM disclosures WHERE subject_id = s.id AND mechanism = 'art-49-1-e') AS has_transfers,
               EXISTS (SELECT 1 FROM information_given WHERE subject_id = s.id) AS has_information
             FROM subjects s WHERE id = ?
             """), arguments: [subject]) else { return nil }
@@ -306,7 +307,7 @@ package final class Vault: Sendable {
         facts.events = try Row.fetchAll(db.cachedStatement(sql: "SELECT event, effective_date FROM lifecycle_events WHERE subject_id = ? ORDER BY id"), arguments: [subject]).compactMap { row in
             LocalDate(parsing: row[1]).map { LifecycleEventFact(event: row[0], date: $0) }
         }
-        let flags = (5...11).map { (row[$0] as Bool?) ?? true }
+        let flags = (5...10).map { (row[$0] as Bool?) ?? true }
         let has = { (column: String) -> Bool in
             switch column {
             case "has_objections": flags[0]
@@ -314,8 +315,7 @@ package final class Vault: Sendable {
             case "has_holds": flags[2]
             case "has_erasures": flags[3]
             case "has_consents": flags[4]
-            case "has_transfers": flags[5]
-            default: flags[6]
+            default: flags[5]
             }
         }
         if has("has_objections") { facts.objections = try Row.fetchAll(db.cachedStatement(sql: "SELECT purpose, kind, effective_at, assessment, assessment_reference FROM objections WHERE subject_id = ? ORDER BY id"), arguments: [subject]).map(Self.objection) }
@@ -332,9 +332,6 @@ package final class Vault: Sendable {
         // One lookup in the folded state: the evaluator needs only the event in force.
         if has("has_consents") { facts.consents = try Self.currentConsents(db, subject: subject).values.sorted { $0.purpose < $1.purpose }.map { event in
             ConsentRecord(purpose: event.purpose, notice: event.noticeReference, events: [event.decisionEvent])
-        } }
-        if has("has_transfers") { facts.transfers = try Row.fetchAll(db.cachedStatement(sql: "SELECT recipient, destination, procedure, at FROM disclosures WHERE subject_id = ? AND mechanism = 'art-49-1-e' ORDER BY id"), arguments: [subject]).map { row in
-            TransferRecord(recipient: row["recipient"], destination: row["destination"], procedure: row["procedure"], at: Instant(millisecondsSinceEpoch: row["at"]))
         } }
         if has("has_information") { facts.information = try Row.fetchAll(db.cachedStatement(sql: "SELECT notice, given_at, exception FROM information_given WHERE subject_id = ? ORDER BY id"), arguments: [subject]).map { row in
             InformationGiven(notice: row[0], at: Instant(millisecondsSinceEpoch: row[1]), exception: (row[2] as String?).flatMap(InformationException.init(rawValue:)))

@@ -4,6 +4,13 @@ import CustosDecision
 import CustosPolicy
 import CustosPostgres
 
+/// The decision the log benchmarks append: a permitted read of one field, ids only.
+func loggedRead(subject: String) -> Decision {
+    Decision(outcome: .permit, action: .read, subject: subject, purpose: "P-DEBT-COLLECT", actor: "collections-service",
+             recipient: nil, fields: [FieldOutcome(field: "email", outcome: .permit, reasons: [])], basis: nil,
+             reasons: [], obligations: [], policyDigest: "bench", hypothetical: false)
+}
+
 /// `CustosBench postgres-log SECONDS APPENDERS`: one process appending decisions to the
 /// PostgreSQL decision log from APPENDERS concurrent callers for SECONDS, against the server in
 /// CUSTOS_BENCH_POSTGRES (password in CUSTOS_PG_PASSWORD_FILE). Benchmarks/postgres/run.sh runs
@@ -16,9 +23,7 @@ enum PostgresLogBenchmark {
         let database = try await PostgresDatabase.open(try PostgresAddress(parsing: url, environment: environment), connections: 2)
         defer { database.close() }
         let log = PostgresDecisionLog(database)
-        let decision = Decision(outcome: .permit, action: .read, subject: "D-1", purpose: "P-DEBT-COLLECT", actor: "collections-service",
-                                recipient: nil, fields: [FieldOutcome(field: "email", outcome: .permit, reasons: [])], basis: nil,
-                                reasons: [], obligations: [], policyDigest: "bench", hypothetical: false)
+        let decision = loggedRead(subject: "D-1")
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
             for _ in 0..<appenders {
@@ -61,10 +66,7 @@ enum PostgresLogUnderKill {
                     var n = 0
                     while ContinuousClock.now < deadline {
                         n += 1
-                        let decision = Decision(outcome: .permit, action: .read, subject: "D-\(caller)-\(n)", purpose: "P-DEBT-COLLECT",
-                                                actor: "collections-service", recipient: nil, fields: [], basis: nil, reasons: [],
-                                                obligations: [], policyDigest: "load", hypothetical: false)
-                        let seq = try await log.append(decision, at: .now)
+                        let seq = try await log.append(loggedRead(subject: "D-\(caller)-\(n)"), at: .now)
                         // One write(2) per line, unbuffered: a SIGKILL loses no acknowledged line.
                         FileHandle.standardOutput.write(Data("ACK \(seq)\n".utf8))
                     }
@@ -98,9 +100,7 @@ enum PostgresLogUnderKill {
 enum SQLiteLogBenchmark {
     static func run(seconds: Double, seedFolder: String) throws {
         let engine = try VaultBenchmarks.temporaryEngine("sqlite-log", seedFolder: seedFolder)
-        let decision = Decision(outcome: .permit, action: .read, subject: "D-1", purpose: "P-DEBT-COLLECT", actor: "collections-service",
-                                recipient: nil, fields: [FieldOutcome(field: "email", outcome: .permit, reasons: [])], basis: nil,
-                                reasons: [], obligations: [], policyDigest: "bench", hypothetical: false)
+        let decision = loggedRead(subject: "D-1")
         let count = Atomic<Int>(0)
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         onThreads(32) { _ in
