@@ -108,7 +108,7 @@ let package = Package(
         // floor 6: the command line
         .executableTarget(
             name: "CustosCLI",
-            dependencies: ["Custos", "CustosStore", "CustosReports", "CustosSimulation", "CustosServer", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Custos", "CustosStore", "CustosPostgres", "CustosReports", "CustosSimulation", "CustosServer", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
         // `make bench` (release build; not a test): it measures the store's stages (facts load,
@@ -145,7 +145,7 @@ let package = Package(
         ),
         .testTarget(name: "CustosServerTests", dependencies: ["CustosServer"], swiftSettings: strict),
         // Needs a PostgreSQL server: `make postgres-check` starts a throwaway cluster and runs it.
-        .testTarget(name: "CustosPostgresTests", dependencies: ["CustosPostgres", "CustosStore", "CustosDecision", "CustosPolicy"], swiftSettings: strict),
+        .testTarget(name: "CustosPostgresTests", dependencies: ["CustosPostgres", "CustosStore", "CustosDecision", "CustosPolicy", "CustosCrypto", "Custos", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         .testTarget(
             name: "CustosCLITests",
             dependencies: ["CustosCLI", "Custos", "CustosStore", "CustosTestSupport", .product(name: "GRDB", package: "GRDB.swift")],

@@ -52,10 +52,17 @@ public final class PrivacyEngine: Sendable {
     /// key, and records the policy folder.
     public static func initialise(vault: String, keyring: String? = nil, masterKey: MasterKeySource, policies: String,
                                   simulation: Bool = false, clock: @escaping @Sendable () -> Instant = { .now }) throws -> PrivacyEngine {
+        try initialise(vault: vault, keyring: KeyringFile(path: keyring ?? defaultKeyring(vault)), masterKey: masterKey, policies: policies,
+                       simulation: simulation, clock: clock)
+    }
+
+    /// Creates a vault whose keyring lives in `keyring` (a file, or another database).
+    package static func initialise(vault: String, keyring: any KeyringPlace, masterKey: MasterKeySource, policies: String,
+                                   simulation: Bool = false, clock: @escaping @Sendable () -> Instant = { .now }) throws -> PrivacyEngine {
         // Recorded absolute, so commands run from any folder find it.
         let absolute = URL(fileURLWithPath: policies).standardizedFileURL.path
         let compiled = try compile(absolute)
-        let store = try VaultStore.create(vault: vault, keyring: keyring ?? defaultKeyring(vault), masterKey: masterKey, policy: compiled,
+        let store = try VaultStore.create(vault: vault, keyring: keyring, masterKey: masterKey, policy: compiled,
                                           policyFolder: absolute, simulation: simulation, now: clock())
         return PrivacyEngine(store: store, policy: compiled, policyFolder: absolute, clock: clock)
     }
@@ -63,9 +70,15 @@ public final class PrivacyEngine: Sendable {
     /// Opens a vault. The policy folder defaults to the one recorded by `initialise`.
     public static func open(vault: String, keyring: String? = nil, masterKey: MasterKeySource, policies: String? = nil,
                             clock: @escaping @Sendable () -> Instant = { .now }) throws -> PrivacyEngine {
+        try open(vault: vault, keyring: KeyringFile(path: keyring ?? defaultKeyring(vault)), masterKey: masterKey, policies: policies, clock: clock)
+    }
+
+    /// Opens a vault whose keyring lives in `keyring` (a file, or another database).
+    package static func open(vault: String, keyring: any KeyringPlace, masterKey: MasterKeySource, policies: String? = nil,
+                             clock: @escaping @Sendable () -> Instant = { .now }) throws -> PrivacyEngine {
         let folder = try policies ?? VaultStore.recordedPolicyFolder(vault: vault)
         let compiled = try compile(folder)
-        let store = try VaultStore.open(vault: vault, keyring: keyring ?? defaultKeyring(vault), masterKey: masterKey, policy: compiled)
+        let store = try VaultStore.open(vault: vault, keyring: keyring, masterKey: masterKey, policy: compiled)
         return PrivacyEngine(store: store, policy: compiled, policyFolder: folder, clock: clock)
     }
 

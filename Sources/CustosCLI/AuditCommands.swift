@@ -142,8 +142,8 @@ struct KeysRotate: ParsableCommand {
             throw ExitStatus.report(error)
         }
         // Say what changed, checked rather than assumed: the new key opens, the old one does not.
-        let newOpens = (try? PrivacyEngine.open(vault: global.db, masterKey: source)) != nil
-        let oldOpens = (try? PrivacyEngine.open(vault: global.db, masterKey: global.masterKey)) != nil
+        let newOpens = (try? PrivacyEngine.open(vault: global.db, keyring: global.keyringPlace(), masterKey: source)) != nil
+        let oldOpens = (try? PrivacyEngine.open(vault: global.db, keyring: global.keyringPlace(), masterKey: global.masterKey)) != nil
         let newName = newKeyFile.map { "the key file \($0)" } ?? "the new passphrase (CUSTOS_NEW_PASSPHRASE)"
         let oldName: String = if case let .file(path) = global.masterKey { "the old key file \(path)" } else { "the old passphrase" }
         guard newOpens, !oldOpens else {

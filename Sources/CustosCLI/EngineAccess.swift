@@ -2,6 +2,7 @@ import ArgumentParser
 import Custos
 import Foundation
 import CustosStore
+import CustosPostgres
 
 /// Opening the vault from the global options: the key file, or a passphrase from
 /// CUSTOS_PASSPHRASE; errors become the contract's exit codes.
@@ -13,10 +14,22 @@ extension GlobalOptions {
         return .file(keyFile)
     }
 
+    /// Where the keyring lives: `--keyring`, else the file beside the vault.
+    func keyringPlace() throws -> any KeyringPlace {
+        guard let keyring = keyringAddress else { return KeyringFile(path: PrivacyEngine.defaultKeyring(db)) }
+        guard keyring.hasPrefix("postgres://") || keyring.hasPrefix("postgresql://") else { return KeyringFile(path: keyring) }
+        do {
+            return PostgresKeyringPlace(address: try PostgresAddress(parsing: keyring, environment: ProcessInfo.processInfo.environment))
+        } catch {
+            StandardError.error("--keyring: \(error)")
+            throw ExitStatus.usage
+        }
+    }
+
     func openEngine() throws -> PrivacyEngine {
         warnAboutKeyPlacement()
         do {
-            return try PrivacyEngine.open(vault: db, masterKey: masterKey, policies: policies ?? ProcessInfo.processInfo.environment["CUSTOS_POLICIES"])
+            return try PrivacyEngine.open(vault: db, keyring: keyringPlace(), masterKey: masterKey, policies: policies ?? ProcessInfo.processInfo.environment["CUSTOS_POLICIES"])
         } catch {
             throw ExitStatus.report(error)
         }
@@ -39,7 +52,7 @@ extension GlobalOptions {
         warnAboutKeyPlacement()
         let engine: PrivacyEngine
         do {
-            engine = try PrivacyEngine.open(vault: db, masterKey: masterKey, policies: policyFolder, clock: clock)
+            engine = try PrivacyEngine.open(vault: db, keyring: keyringPlace(), masterKey: masterKey, policies: policyFolder, clock: clock)
         } catch {
             throw ExitStatus.report(error)
         }

@@ -6,6 +6,12 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Vault database file (env CUSTOS_DB).", valueName: "path"))
     var db: String = ProcessInfo.processInfo.environment["CUSTOS_DB"] ?? "./custos.db"
 
+    @Option(name: .long, help: ArgumentHelp("Keyring: a file (default: the vault's name with .keys.db) or postgres://user@host[:port]/database, never the vault's database; the password comes from CUSTOS_PG_PASSWORD_FILE or CUSTOS_PG_PASSWORD (env CUSTOS_KEYRING).", valueName: "path-or-address"))
+    var keyring: String?
+
+    /// `--keyring`, else CUSTOS_KEYRING (empty counts as unset).
+    var keyringAddress: String? { keyring ?? ProcessInfo.processInfo.environment["CUSTOS_KEYRING"].flatMap { $0.isEmpty ? nil : $0 } }
+
     @Option(name: .long, help: ArgumentHelp("Master key file (env CUSTOS_KEY_FILE).", valueName: "path"))
     var keyFile: String = ProcessInfo.processInfo.environment["CUSTOS_KEY_FILE"] ?? "./custos.key"
 

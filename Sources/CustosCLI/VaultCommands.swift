@@ -15,8 +15,9 @@ struct Init: ParsableCommand {
     func run() throws {
         guard let folder = global.policyFolder else { throw ValidationError("give the policy folder with --policies DIR") }
         do {
-            let engine = try PrivacyEngine.initialise(vault: global.db, masterKey: global.masterKey, policies: folder, simulation: simulation)
-            var lines = ["\(simulation ? "simulation " : "")vault \(global.db) created (id \(engine.store.vaultId)), keyring \(PrivacyEngine.defaultKeyring(global.db))"]
+            let keyring = try global.keyringPlace()
+            let engine = try PrivacyEngine.initialise(vault: global.db, keyring: keyring, masterKey: global.masterKey, policies: folder, simulation: simulation)
+            var lines = ["\(simulation ? "simulation " : "")vault \(global.db) created (id \(engine.store.vaultId)), keyring \(keyring.location)"]
             var keyFile: Any = NSNull()
             if case let .file(path) = global.masterKey {
                 lines.append("master key in \(path) (mode 0600): keep it, and back it up apart from the vault")
@@ -24,7 +25,7 @@ struct Init: ParsableCommand {
             }
             lines.append("policy \(engine.policyFolder), digest \(engine.policy.digest)")
             try answer(global.output, lines, json: [
-                "vault": global.db, "vault-id": engine.store.vaultId, "keyring": PrivacyEngine.defaultKeyring(global.db), "key-file": keyFile,
+                "vault": global.db, "vault-id": engine.store.vaultId, "keyring": keyring.location, "key-file": keyFile,
                 "policy-folder": engine.policyFolder, "policy-digest": engine.policy.digest, "simulation": simulation,
             ])
         } catch {

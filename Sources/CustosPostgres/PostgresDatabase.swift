@@ -27,6 +27,10 @@ package final class PostgresDatabase: Sendable {
     /// connection of their own first, so a wrong address, password or setting is a clear error
     /// at once rather than a pool that keeps retrying.
     package static func open(_ address: PostgresAddress, connections: Int = 4) async throws(PostgresStoreError) -> PostgresDatabase {
+        try await open(address, role: .vault, connections: connections)
+    }
+
+    static func open(_ address: PostgresAddress, role: PostgresSchema.Role, connections: Int) async throws(PostgresStoreError) -> PostgresDatabase {
         // The pool starts running first, so it is ready by the time the checks below are done.
         var configuration = PostgresClient.Configuration(
             host: address.host, port: address.port, username: address.user, password: address.password, database: address.database,
@@ -50,7 +54,7 @@ package final class PostgresDatabase: Sendable {
         }
         do {
             try await checkSettings(first)
-            try await PostgresSchema.migrate(first)
+            try await PostgresSchema.migrate(first, role: role)
             try? await first.close()
         } catch {
             try? await first.close()
@@ -104,17 +108,22 @@ package final class PostgresDatabase: Sendable {
     static func mapErrors<T>(_ body: () async throws -> T) async throws(PostgresStoreError) -> T {
         do {
             return try await body()
-        } catch let error as PostgresStoreError {
-            throw error
-        } catch let error as PSQLError {
-            throw .unavailable(describe(error))
-        } catch let error as PostgresTransactionError {
-            if error.commitError != nil { throw .commitUnknown }
-            let cause = error.closureError ?? error.beginError ?? error.rollbackError
-            if let own = cause as? PostgresStoreError { throw own }
-            throw .unavailable((cause as? PSQLError).map(describe) ?? "the transaction failed")
         } catch {
-            throw .unavailable(String(describing: type(of: error)))
+            throw mapped(error)
+        }
+    }
+
+    /// postgres-nio's error in words: the server's message, or the connection's.
+    static func mapped(_ error: any Error) -> PostgresStoreError {
+        switch error {
+        case let error as PostgresStoreError: return error
+        case let error as PSQLError: return .unavailable(describe(error))
+        case let error as PostgresTransactionError:
+            if error.commitError != nil { return .commitUnknown }
+            let cause = error.closureError ?? error.beginError ?? error.rollbackError
+            if let own = cause as? PostgresStoreError { return own }
+            return .unavailable((cause as? PSQLError).map(describe) ?? "the transaction failed")
+        default: return .unavailable(String(describing: type(of: error)))
         }
     }
 

@@ -12,6 +12,9 @@ package enum PostgresStoreError: Error, Sendable, Equatable, CustomStringConvert
     /// must treat the decisions as not logged, and so deny.
     case commitUnknown
     case chain(String)
+    /// The database holds the other half of a vault (the keyring where the vault should be,
+    /// or the other way round).
+    case wrongDatabase(String)
 
     package var description: String {
         switch self {
@@ -22,6 +25,7 @@ package enum PostgresStoreError: Error, Sendable, Equatable, CustomStringConvert
             "the database has schema version \(found), from a newer Custos; this one knows up to \(supported): upgrade Custos"
         case .commitUnknown: "the connection was lost during a commit; its outcome is unknown, so nothing is acknowledged"
         case .chain(let message): message
+        case .wrongDatabase(let message): message
         }
     }
 }

@@ -1,13 +1,14 @@
 import Foundation
-internal import GRDB
 internal import CustosCrypto
 import CustosPolicy
 
-/// The keyring file: the master key versions (as check values only), every subject's data key
-/// and the blind-index and signing keys, each wrapped under a master key version. Backed up
-/// apart from the vault, so an erased subject's key is gone from every later keyring backup.
+/// The keyring: the master key versions (as check values only), every subject's data key
+/// and the blind-index and signing keys, each wrapped under a master key version. Kept apart
+/// from the vault (a file of its own, or another PostgreSQL database) and backed up apart, so
+/// an erased subject's key is gone from every later keyring backup. The rules live here; the
+/// rows live in a `KeyringStorage`.
 package final class Keyring: Sendable {
-    let pool: DatabasePool
+    let storage: any KeyringStorage
     /// The unlocked master keys by version; the highest is current.
     let masters: [Int: SecretKey]
     package let currentVersion: Int
@@ -27,68 +28,59 @@ package final class Keyring: Sendable {
     }
     static func serviceContext(_ name: String, masterVersion: Int) -> [UInt8] { Array("custos/service-key/\(name)/\(masterVersion)".utf8) }
 
-    /// Creates a new keyring with master version 1 and fresh service keys.
-    static func create(path: String, master: SecretKey, source: String, salt: [UInt8]?, now: Instant) throws -> Keyring {
-        let pool = try StoreDatabase.open(path: path)
-        try Schema.keyringMigrator().migrate(pool)
+    static func masterRecord(_ master: SecretKey, version: Int, source: String, salt: [UInt8]?, now: Instant) throws -> MasterKeyRecord {
+        MasterKeyRecord(version: version, source: source, salt: salt,
+                        checkValue: try XChaCha20Poly1305.seal(checkPlaintext, key: master, associatedData: checkContext(version)), createdAt: now)
+    }
+
+    /// Fills an empty keyring with master version 1, fresh service keys and a ledger salt.
+    static func create(in storage: any KeyringStorage, master: SecretKey, source: String, salt: [UInt8]?, now: Instant) throws -> Keyring {
         let blind = try SecretKey.random(), signing = try SecretKey.random()
-        try pool.write { db in
-            try db.execute(sql: "INSERT INTO master_keys (version, source, salt, check_value, created_at) VALUES (1, ?, ?, ?, ?)",
-                           arguments: [source, salt.map { Data($0) }, Data(try XChaCha20Poly1305.seal(checkPlaintext, key: master, associatedData: checkContext(1))), now.millisecondsSinceEpoch])
-            for (name, key) in [("blind-index", blind), ("signing", signing)] {
-                let wrapped = try KeyWrap.wrap(key, under: master, context: serviceContext(name, masterVersion: 1))
-                let publicKey = name == "signing" ? Data(Ed25519.publicKey(seed: key)) : nil
-                try db.execute(sql: "INSERT INTO service_keys (name, master_version, wrapped, public_key) VALUES (?, 1, ?, ?)",
-                               arguments: [name, Data(wrapped), publicKey])
-            }
+        var serviceKeys: [ServiceKeyRecord] = []
+        for (name, key) in [("blind-index", blind), ("signing", signing)] {
+            serviceKeys.append(ServiceKeyRecord(name: name, masterVersion: 1, wrapped: try KeyWrap.wrap(key, under: master, context: serviceContext(name, masterVersion: 1)),
+                                                publicKey: name == "signing" ? Ed25519.publicKey(seed: key) : nil))
         }
-        return try Keyring(pool: pool, masters: [1: master])
+        try storage.initialise(master: try masterRecord(master, version: 1, source: source, salt: salt, now: now), serviceKeys: serviceKeys,
+                               ledgerSalt: Blake2b.hex(SecureRandom.bytes(32)))
+        return try Keyring(storage: storage, masters: [1: master])
     }
 
     /// Opens a keyring; the master key must open the check value of its version.
-    static func open(path: String, source: MasterKeySource) throws -> Keyring {
-        guard FileManager.default.fileExists(atPath: path) else { throw StoreError.notInitialised(path) }
-        let pool = try StoreDatabase.open(path: path)
-        try Schema.keyringMigrator().migrate(pool)
-        let rows = try pool.read { db in try Row.fetchAll(db, sql: "SELECT version, salt, check_value FROM master_keys WHERE retired_at IS NULL ORDER BY version") }
+    static func open(_ storage: any KeyringStorage, source: MasterKeySource) throws -> Keyring {
+        let records = try storage.activeMasterKeys()
         let fileKey: SecretKey? = if case let .file(path) = source { try MasterKeyFile.load(from: path) } else { nil }
         var masters: [Int: SecretKey] = [:]
-        for row in rows {
-            let version: Int = row["version"]
+        for record in records {
             let key: SecretKey
             switch source {
             case .file: key = fileKey!
             case let .passphrase(bytes):
                 var copy = bytes
-                guard let salt: Data = row["salt"] else { throw StoreError.wrongMasterKey }
-                key = try PassphraseKey.derive(passphrase: &copy, salt: [UInt8](salt))
+                guard let salt = record.salt else { throw StoreError.wrongMasterKey }
+                key = try PassphraseKey.derive(passphrase: &copy, salt: salt)
             }
-            let check: Data = row["check_value"]
-            guard (try? XChaCha20Poly1305.open([UInt8](check), key: key, associatedData: checkContext(version))) == checkPlaintext else { continue }
-            masters[version] = key
+            guard (try? XChaCha20Poly1305.open(record.checkValue, key: key, associatedData: checkContext(record.version))) == checkPlaintext else { continue }
+            masters[record.version] = key
         }
         guard !masters.isEmpty else { throw StoreError.wrongMasterKey }
-        return try Keyring(pool: pool, masters: masters)
+        return try Keyring(storage: storage, masters: masters)
     }
 
-    private init(pool: DatabasePool, masters: [Int: SecretKey]) throws {
-        self.pool = pool
+    private init(storage: any KeyringStorage, masters: [Int: SecretKey]) throws {
+        self.storage = storage
         self.masters = masters
         currentVersion = masters.keys.max() ?? 1
         func service(_ name: String) throws -> (SecretKey, [UInt8]?) {
-            guard let row = try pool.read({ db in try Row.fetchOne(db, sql: "SELECT master_version, wrapped, public_key FROM service_keys WHERE name = ?", arguments: [name]) }),
-                  let master = masters[row["master_version"]] else { throw StoreError.keyMissing(name) }
-            let wrapped: Data = row["wrapped"]
-            let publicKey: Data? = row["public_key"]
-            let key = try KeyWrap.unwrap([UInt8](wrapped), under: master, context: Self.serviceContext(name, masterVersion: row["master_version"]), storage: .guarded)
-            return (key, publicKey.map { [UInt8]($0) })
+            guard let record = try storage.serviceKey(named: name), let master = masters[record.masterVersion] else { throw StoreError.keyMissing(name) }
+            let key = try KeyWrap.unwrap(record.wrapped, under: master, context: Self.serviceContext(name, masterVersion: record.masterVersion), storage: .guarded)
+            return (key, record.publicKey)
         }
         blindIndexKey = try service("blind-index").0
         let (signing, publicKey) = try service("signing")
         signingKey = signing
         signingPublicKey = publicKey ?? Ed25519.publicKey(seed: signing)
-        let salt = try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'ledger-salt'") }
-        guard let salt, let bytes = Hex.decode(salt) else { throw StoreError.integrity("the keyring has no erasure-ledger salt") }
+        guard let salt = try storage.ledgerSalt(), let bytes = Hex.decode(salt) else { throw StoreError.integrity("the keyring has no erasure-ledger salt") }
         ledgerSalt = bytes
     }
 
@@ -112,92 +104,52 @@ package final class Keyring: Sendable {
     /// `repairPendingKeys` at the next open. A pending key left by an earlier interrupted
     /// import of the same id is replaced; an adopted key is never overwritten.
     func storePending(_ keys: [String: NewSubjectKey]) throws {
-        try pool.write { db in
-            for (subject, key) in keys.sorted(by: { $0.key < $1.key }) {
-                try db.cachedStatement(sql: "DELETE FROM subject_keys WHERE subject_id = ? AND pending = 1").execute(arguments: [subject])
-                if try Bool.fetchOne(db, sql: "SELECT 1 FROM subject_keys WHERE subject_id = ?", arguments: [subject]) == true {
-                    throw StoreError.keyringDisagrees("the keyring already holds a key for subject \(subject), which the vault does not have; run 'custos audit verify'")
-                }
-                try db.cachedStatement(sql: "INSERT INTO subject_keys (subject_id, key_version, master_version, wrapped, pending) VALUES (?, ?, ?, ?, 1)")
-                    .execute(arguments: [subject, Int(key.version), key.masterVersion, Data(key.wrapped)])
-            }
-        }
+        try storage.storePending(keys.sorted { $0.key < $1.key }.map { subject, key in
+            SubjectKeyRecord(subject: subject, keyVersion: Int(key.version), masterVersion: key.masterVersion, wrapped: key.wrapped)
+        })
     }
 
     /// Clears the pending mark of keys whose subjects the vault has committed.
-    func adopt(_ subjects: [String]) throws {
-        try pool.write { db in
-            for subject in subjects { try db.cachedStatement(sql: "UPDATE subject_keys SET pending = 0 WHERE subject_id = ?").execute(arguments: [subject]) }
-        }
-    }
+    func adopt(_ subjects: [String]) throws { try storage.adopt(subjects) }
 
     /// Removes pending keys again after the vault refused their subjects.
-    func deletePending(_ subjects: [String]) throws {
-        try pool.write { db in
-            for subject in subjects { try db.cachedStatement(sql: "DELETE FROM subject_keys WHERE subject_id = ? AND pending = 1").execute(arguments: [subject]) }
-        }
-    }
+    func deletePending(_ subjects: [String]) throws { try storage.deletePending(subjects) }
 
     /// Subject ids whose keys are still marked pending.
-    func pendingSubjects() throws -> [String] {
-        try pool.read { db in try String.fetchAll(db, sql: "SELECT subject_id FROM subject_keys WHERE pending = 1 ORDER BY subject_id") }
-    }
+    func pendingSubjects() throws -> [String] { try storage.pendingSubjects() }
 
     /// Every adopted subject key's id, for the vault/keyring agreement check.
-    func adoptedSubjects() throws -> Set<String> {
-        try pool.read { db in Set(try String.fetchAll(db, sql: "SELECT subject_id FROM subject_keys WHERE pending = 0")) }
-    }
+    func adoptedSubjects() throws -> Set<String> { try storage.adoptedSubjects() }
 
     /// A subject's data key in ordinary memory, wiped when the returned key is released.
     func subjectKey(_ subject: String) throws -> (key: SecretKey, version: UInt32) {
-        guard let row = try pool.read({ db in try Row.fetchOne(db, sql: "SELECT key_version, master_version, wrapped FROM subject_keys WHERE subject_id = ?", arguments: [subject]) }) else {
-            throw StoreError.keyMissing(subject)
-        }
-        let masterVersion: Int = row["master_version"], keyVersion: Int = row["key_version"]
-        guard let master = masters[masterVersion] else { throw StoreError.keyMissing(subject) }
-        let wrapped: Data = row["wrapped"]
+        guard let record = try storage.subjectKey(of: subject), let master = masters[record.masterVersion] else { throw StoreError.keyMissing(subject) }
         do {
-            let key = try KeyWrap.unwrap([UInt8](wrapped), under: master, context: Self.subjectContext(subject, keyVersion: keyVersion, masterVersion: masterVersion), storage: .ordinary)
-            return (key, UInt32(keyVersion))
+            let key = try KeyWrap.unwrap(record.wrapped, under: master,
+                                         context: Self.subjectContext(subject, keyVersion: record.keyVersion, masterVersion: record.masterVersion), storage: .ordinary)
+            return (key, UInt32(record.keyVersion))
         } catch {
             throw StoreError.integrity("the key of subject \(subject) does not open")
         }
     }
-
 
     // MARK: rotation
 
     /// Adds a new master version, rewraps every subject and service key under it and retires
     /// every older version no key uses any more. Returns the new version.
     func rotate(to newMaster: SecretKey, source: String, salt: [UInt8]?, now: Instant) throws -> Int {
-        let newVersion = (try pool.read { db in try Int.fetchOne(db, sql: "SELECT MAX(version) FROM master_keys") } ?? 0) + 1
-        try pool.write { db in
-            try db.execute(sql: "INSERT INTO master_keys (version, source, salt, check_value, created_at) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [newVersion, source, salt.map { Data($0) },
-                                       Data(try XChaCha20Poly1305.seal(Self.checkPlaintext, key: newMaster, associatedData: Self.checkContext(newVersion))),
-                                       now.millisecondsSinceEpoch])
-            for row in try Row.fetchAll(db, sql: "SELECT subject_id, key_version, master_version, wrapped FROM subject_keys") {
-                let subject: String = row["subject_id"], keyVersion: Int = row["key_version"], old: Int = row["master_version"]
-                guard let oldMaster = masters[old] else { throw StoreError.keyMissing(subject) }
-                let wrapped: Data = row["wrapped"]
-                let key = try KeyWrap.unwrap([UInt8](wrapped), under: oldMaster, context: Self.subjectContext(subject, keyVersion: keyVersion, masterVersion: old), storage: .ordinary)
-                let rewrapped = try KeyWrap.wrap(key, under: newMaster, context: Self.subjectContext(subject, keyVersion: keyVersion, masterVersion: newVersion))
-                try db.execute(sql: "UPDATE subject_keys SET master_version = ?, wrapped = ? WHERE subject_id = ?", arguments: [newVersion, Data(rewrapped), subject])
-            }
-            for row in try Row.fetchAll(db, sql: "SELECT name, master_version, wrapped FROM service_keys") {
-                let name: String = row["name"], old: Int = row["master_version"]
-                guard let oldMaster = masters[old] else { throw StoreError.keyMissing(name) }
-                let wrapped: Data = row["wrapped"]
-                let key = try KeyWrap.unwrap([UInt8](wrapped), under: oldMaster, context: Self.serviceContext(name, masterVersion: old), storage: .guarded)
-                try db.execute(sql: "UPDATE service_keys SET master_version = ?, wrapped = ? WHERE name = ?",
-                               arguments: [newVersion, Data(try KeyWrap.wrap(key, under: newMaster, context: Self.serviceContext(name, masterVersion: newVersion))), name])
-            }
-            // Retire every version no key uses any more.
-            try db.execute(sql: """
-            UPDATE master_keys SET retired_at = ? WHERE retired_at IS NULL AND version <> ?
-              AND version NOT IN (SELECT master_version FROM subject_keys) AND version NOT IN (SELECT master_version FROM service_keys)
-            """, arguments: [now.millisecondsSinceEpoch, newVersion])
-        }
+        let newVersion = try storage.highestMasterVersion() + 1
+        try storage.rotate(to: try Self.masterRecord(newMaster, version: newVersion, source: source, salt: salt, now: now), at: now,
+                           rewrapSubjectKey: { record in
+                               guard let old = self.masters[record.masterVersion] else { throw StoreError.keyMissing(record.subject) }
+                               let key = try KeyWrap.unwrap(record.wrapped, under: old, context: Self.subjectContext(record.subject, keyVersion: record.keyVersion, masterVersion: record.masterVersion), storage: .ordinary)
+                               return try KeyWrap.wrap(key, under: newMaster, context: Self.subjectContext(record.subject, keyVersion: record.keyVersion, masterVersion: newVersion))
+                           },
+                           rewrapServiceKey: { record in
+                               guard let old = self.masters[record.masterVersion] else { throw StoreError.keyMissing(record.name) }
+                               let key = try KeyWrap.unwrap(record.wrapped, under: old, context: Self.serviceContext(record.name, masterVersion: record.masterVersion), storage: .guarded)
+                               return try KeyWrap.wrap(key, under: newMaster, context: Self.serviceContext(record.name, masterVersion: newVersion))
+                           })
         return newVersion
     }
 
@@ -207,11 +159,7 @@ package final class Keyring: Sendable {
     }
 
     /// Counts of subject keys per master version, for reports and tests.
-    package func keysPerMasterVersion() throws -> [Int: Int] {
-        try pool.read { db in
-            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT master_version, COUNT(*) AS n FROM subject_keys GROUP BY master_version").map { ($0["master_version"], $0["n"]) })
-        }
-    }
+    package func keysPerMasterVersion() throws -> [Int: Int] { try storage.keysPerMasterVersion() }
 }
 
 /// A subject key made for an import, with its wrapped form ready to store.

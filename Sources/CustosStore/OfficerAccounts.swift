@@ -1,5 +1,4 @@
 import Foundation
-internal import GRDB
 internal import CustosCrypto
 package import CustosPolicy
 
@@ -40,33 +39,20 @@ extension Keyring {
 
     package func addOfficer(name: String, role: OfficerRole, passwordHash: String, totpSecret: [UInt8]?, at now: Instant) throws {
         let sealed = try totpSecret.map { try seal(Data($0), domain: Self.totpDomain(name)) }
-        try pool.write { db in
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM officer_accounts WHERE name = ? AND removed_at IS NULL", arguments: [name]) == true {
-                throw StoreError.invalidInput("a console account named '\(name)' exists already")
-            }
-            // A removed account's name may be used again: the row is replaced, its history
-            // stays in the records that name it.
-            try db.execute(sql: "DELETE FROM officer_accounts WHERE name = ?", arguments: [name])
-            try db.execute(sql: "INSERT INTO officer_accounts (name, role, password_hash, totp_sealed, created_at) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [name, role.rawValue, passwordHash, sealed, now.millisecondsSinceEpoch])
-        }
+        // A removed account's name may be used again: the row is replaced, its history stays in
+        // the records that name it.
+        try storage.insertOfficer(OfficerRecord(name: name, role: role, passwordHash: passwordHash, totpSealed: sealed, totpLastStep: nil,
+                                                failedLogins: 0, lockedUntil: nil, createdAt: now))
     }
 
     package func officers() throws -> [OfficerAccount] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT name, role, totp_sealed IS NOT NULL, created_at, locked_until FROM officer_accounts WHERE removed_at IS NULL ORDER BY name")
-                .map { row in
-                    OfficerAccount(name: row[0], role: OfficerRole(rawValue: row[1]) ?? .auditor, secondFactor: row[2],
-                                   createdAt: Instant(millisecondsSinceEpoch: row[3]), lockedUntil: (row[4] as Int64?).map(Instant.init(millisecondsSinceEpoch:)))
-                }
+        try storage.officerRecords().map { record in
+            OfficerAccount(name: record.name, role: record.role, secondFactor: record.totpSealed != nil, createdAt: record.createdAt, lockedUntil: record.lockedUntil)
         }
     }
 
     package func removeOfficer(name: String, at now: Instant) throws {
-        try pool.write { db in
-            try db.execute(sql: "UPDATE officer_accounts SET removed_at = ? WHERE name = ? AND removed_at IS NULL", arguments: [now.millisecondsSinceEpoch, name])
-            guard db.changesCount == 1 else { throw StoreError.invalidInput("no console account named '\(name)'") }
-        }
+        guard try storage.removeOfficer(named: name, at: now) else { throw StoreError.invalidInput("no console account named '\(name)'") }
     }
 
     /// Checks a password and, for an account with a second factor, a TOTP code (one step
@@ -78,39 +64,32 @@ extension Keyring {
         // The Argon2id check (tens of milliseconds) runs before the write transaction, so it
         // never holds the keyring's write lock that imports and service accounts need; the
         // transaction then makes sure the hash it checked is still the account's.
-        let stored = try pool.read { db in
-            try String.fetchOne(db, sql: "SELECT password_hash FROM officer_accounts WHERE name = ? AND removed_at IS NULL", arguments: [name])
-        }
+        let stored = try storage.officerRecords().first { $0.name == name }?.passwordHash
         // An unknown name costs the same check: the answer's time must not tell which names exist.
         let passwordMatches = checkPassword(stored ?? Self.decoyHash) && stored != nil
-        return try pool.write { db -> Result<OfficerAccount, SignInFailure> in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM officer_accounts WHERE name = ? AND removed_at IS NULL", arguments: [name]) else {
-                return .failure(.unknownOrWrong)
+        return try storage.updateOfficer(named: name) { record -> (OfficerUpdate?, Result<OfficerAccount, SignInFailure>) in
+            guard let record else { return (nil, .failure(.unknownOrWrong)) }
+            if let locked = record.lockedUntil, locked > now {
+                return (nil, .failure(.locked(until: locked)))
             }
-            if let locked = row["locked_until"] as Int64?, locked > now.millisecondsSinceEpoch {
-                return .failure(.locked(until: Instant(millisecondsSinceEpoch: locked)))
+            func fail(_ failure: SignInFailure) -> (OfficerUpdate?, Result<OfficerAccount, SignInFailure>) {
+                let failures = record.failedLogins + 1
+                let lock = failures >= Self.lockoutAfter ? Instant(millisecondsSinceEpoch: now.millisecondsSinceEpoch + Self.lockoutMilliseconds) : nil
+                return (OfficerUpdate(failedLogins: lock == nil ? failures : 0, lockedUntil: lock, totpLastStep: nil),
+                        .failure(lock.map { .locked(until: $0) } ?? failure))
             }
-            func fail(_ failure: SignInFailure) throws -> Result<OfficerAccount, SignInFailure> {
-                let failures = (row["failed_logins"] as Int) + 1
-                let lock = failures >= Self.lockoutAfter ? now.millisecondsSinceEpoch + Self.lockoutMilliseconds : nil
-                try db.execute(sql: "UPDATE officer_accounts SET failed_logins = ?, locked_until = ? WHERE name = ?",
-                               arguments: [lock == nil ? failures : 0, lock, name])
-                return .failure(lock.map { .locked(until: Instant(millisecondsSinceEpoch: $0)) } ?? failure)
-            }
-            guard passwordMatches, (row["password_hash"] as String?) == stored else { return try fail(.unknownOrWrong) }
+            guard passwordMatches, record.passwordHash == stored else { return fail(.unknownOrWrong) }
             var acceptedStep: Int64?
-            if let sealed = row["totp_sealed"] as Data? {
-                let secret = try unseal(sealed, domain: Self.totpDomain(name))
+            if let sealed = record.totpSealed {
+                let secret = try self.unseal(sealed, domain: Self.totpDomain(name))
                 guard let code, let step = TOTP(secret: [UInt8](secret)).matchingStep(code, around: TOTP.step(at: now.millisecondsSinceEpoch / 1000)) else {
-                    return try fail(.unknownOrWrong)
+                    return fail(.unknownOrWrong)
                 }
-                if let last = row["totp_last_step"] as Int64?, step <= last { return try fail(.codeReused) }
+                if let last = record.totpLastStep, step <= last { return fail(.codeReused) }
                 acceptedStep = step
             }
-            try db.execute(sql: "UPDATE officer_accounts SET failed_logins = 0, locked_until = NULL, totp_last_step = COALESCE(?, totp_last_step) WHERE name = ?",
-                           arguments: [acceptedStep, name])
-            return .success(OfficerAccount(name: name, role: OfficerRole(rawValue: row["role"]) ?? .auditor, secondFactor: acceptedStep != nil,
-                                           createdAt: Instant(millisecondsSinceEpoch: row["created_at"]), lockedUntil: nil))
+            return (OfficerUpdate(failedLogins: 0, lockedUntil: nil, totpLastStep: acceptedStep),
+                    .success(OfficerAccount(name: name, role: record.role, secondFactor: acceptedStep != nil, createdAt: record.createdAt, lockedUntil: nil)))
         }
     }
 

@@ -5,6 +5,8 @@ import Foundation
 package enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case alreadyInitialised(String)
     case notInitialised(String)
+    case keyringExists(String)
+    case keyringMissing(String)
     case keyFileMissing(String)
     case keyFileTooOpen(path: String, mode: String)
     case keyFileMalformed(String)
@@ -29,6 +31,8 @@ package enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case let .alreadyInitialised(path): "a vault already exists at \(path)"
         case let .notInitialised(path): "no vault at \(path); run 'custos init' first"
+        case let .keyringExists(place): "a keyring already exists at \(place): a new vault needs a keyring of its own (--keyring)"
+        case let .keyringMissing(place): "no keyring at \(place) (give the vault's keyring with --keyring or CUSTOS_KEYRING)"
         case let .keyFileMissing(path): "master key file \(path) does not exist"
         case let .keyFileTooOpen(path, mode): "master key file \(path) has mode \(mode); it must be readable by its owner only: chmod 600 \(path)"
         case let .keyFileNotOwned(path, owner): "master key file \(path) belongs to user \(owner), not to the user running Custos (\(geteuid())) or root; refusing to use it"

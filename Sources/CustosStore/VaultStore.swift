@@ -9,7 +9,7 @@ package import CustosDecision
 /// subject back: its key is gone from the keyring.
 ///
 /// ```swift
-/// let store = try VaultStore.create(vault: "custos.db", keyring: "custos.keys.db",
+/// let store = try VaultStore.create(vault: "custos.db", keyring: KeyringFile(path: "custos.keys.db"),
 ///                                   masterKey: .file("custos.key"), policy: compiled, policyFolder: "policies/x", now: .now)
 /// try store.vault.addSubject(NewSubject(id: "D-1", category: "debtor", values: ["email": "a@b.nl"]), at: .now, by: "officer")
 /// ```
@@ -31,22 +31,25 @@ package final class VaultStore: Sendable {
         [vault, vault + "-wal", vault + "-shm", keyring, keyring + "-wal", keyring + "-shm"]
     }
 
-    package static func create(vault path: String, keyring keyringPath: String, masterKey: MasterKeySource, policy: CompiledPolicy,
+    package static func create(vault path: String, keyring place: any KeyringPlace, masterKey: MasterKeySource, policy: CompiledPolicy,
                               policyFolder: String, simulation: Bool = false, now: Instant) throws -> VaultStore {
-        for file in [path, keyringPath] where FileManager.default.fileExists(atPath: file) { throw StoreError.alreadyInitialised(file) }
+        if FileManager.default.fileExists(atPath: path) { throw StoreError.alreadyInitialised(path) }
+        if try place.exists() { throw StoreError.keyringExists(place.location) }
         var created: [String] = []
+        var keyringMade = false
         do {
-            return try create(vault: path, keyring: keyringPath, masterKey: masterKey, policy: policy, policyFolder: policyFolder,
-                              simulation: simulation, now: now, created: &created)
+            return try create(vault: path, keyring: place, masterKey: masterKey, policy: policy, policyFolder: policyFolder,
+                              simulation: simulation, now: now, created: &created, keyringMade: &keyringMade)
         } catch {
             // A failed init leaves nothing behind, so it can simply be run again.
-            for file in created + files(vault: path, keyring: keyringPath) { try? FileManager.default.removeItem(atPath: file) }
+            for file in created + [path, path + "-wal", path + "-shm"] { try? FileManager.default.removeItem(atPath: file) }
+            if keyringMade { place.discard() }
             throw error
         }
     }
 
-    private static func create(vault path: String, keyring keyringPath: String, masterKey: MasterKeySource, policy: CompiledPolicy,
-                               policyFolder: String, simulation: Bool, now: Instant, created: inout [String]) throws -> VaultStore {
+    private static func create(vault path: String, keyring place: any KeyringPlace, masterKey: MasterKeySource, policy: CompiledPolicy,
+                               policyFolder: String, simulation: Bool, now: Instant, created: inout [String], keyringMade: inout Bool) throws -> VaultStore {
         let master: SecretKey, source: String, salt: [UInt8]?
         switch masterKey {
         case let .file(keyPath):
@@ -65,14 +68,14 @@ package final class VaultStore: Sendable {
             source = "argon2id"
             salt = fresh
         }
+        let storage = try place.create()
+        keyringMade = true
         // Owner-only from the first byte; SQLite gives its WAL and SHM files the same mode.
-        for file in [keyringPath, path] {
-            guard FileManager.default.createFile(atPath: file, contents: nil, attributes: [.posixPermissions: 0o600]) else {
-                throw StoreError.io("cannot create \(file)")
-            }
-            created.append(file)
+        guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+            throw StoreError.io("cannot create \(path)")
         }
-        let keyring = try Keyring.create(path: keyringPath, master: master, source: source, salt: salt, now: now)
+        created.append(path)
+        let keyring = try Keyring.create(in: storage, master: master, source: source, salt: salt, now: now)
         let pool = try StoreDatabase.open(path: path)
         try Schema.vaultMigrator().migrate(pool)
         let id = Blake2b.hex(SecureRandom.bytes(16))
@@ -85,9 +88,9 @@ package final class VaultStore: Sendable {
         return try VaultStore(pool: pool, keyring: keyring, policy: policy, path: path, ledgerReplay: LedgerReplay(), keyRepair: KeyRepair())
     }
 
-    package static func open(vault path: String, keyring keyringPath: String, masterKey: MasterKeySource, policy: CompiledPolicy) throws -> VaultStore {
+    package static func open(vault path: String, keyring place: any KeyringPlace, masterKey: MasterKeySource, policy: CompiledPolicy) throws -> VaultStore {
         guard FileManager.default.fileExists(atPath: path) else { throw StoreError.notInitialised(path) }
-        let keyring = try Keyring.open(path: keyringPath, source: masterKey)
+        let keyring = try Keyring.open(try place.open(), source: masterKey)
         let pool = try StoreDatabase.open(path: path)
         try Schema.vaultMigrator().migrate(pool)
         // Before anything is served: a restored backup must not bring an erasure back.
@@ -143,9 +146,9 @@ package final class VaultStore: Sendable {
         }
     }
 
-    /// The SQLite settings in force on the vault and the keyring, for tests and `audit`.
+    /// The SQLite settings in force on the vault and (in a file) the keyring, for tests and `audit`.
     package func pragmas() throws -> (vault: [String: String], keyring: [String: String]) {
-        (try StoreDatabase.pragmas(pool), try StoreDatabase.pragmas(keyring.pool))
+        (try StoreDatabase.pragmas(pool), try (keyring.storage as? SQLiteKeyringStorage)?.pragmas() ?? [:])
     }
 
     /// Runs `body` in one IMMEDIATE write transaction of the vault: a share loads its facts,

@@ -28,6 +28,16 @@ killed=$(grep -c ACK "$dir/acks.2" || true)
 echo "postgres: the killed process had acknowledged $killed decisions"
 "$bench" postgres-verify "$dir"/acks.*
 
+# The README's walk-through once more with the tour's keyring on PostgreSQL (--keyring / CUSTOS_KEYRING):
+# every command the newcomer runs, on the second keyring backend.
+admin_password=$(cat "$dir/password")
+PGPASSWORD=$admin_password psql -q "$url" -c "CREATE DATABASE readme_keys"
+CUSTOS_WALK_KEYRING=${url%/postgres}/readme_keys python3 "$root/Tests/readme/walk.py" > "$dir/walk.log" || { cat "$dir/walk.log"; exit 1; }
+tail -1 "$dir/walk.log"
+keys=$(PGPASSWORD=$admin_password psql -At "${url%/postgres}/readme_keys" -c "SELECT count(*) FROM subject_keys")
+[ "$keys" -gt 0 ] || { echo "postgres: the tour's keyring database holds no subject key" >&2; exit 1; }
+echo "postgres: the README walk kept the tour's $keys subject keys in PostgreSQL"
+
 # The server's own log must not hold a statement with values (DESIGN §12): the tests stored
 # decisions for subjects D-0 … D-599 (and D-caller-n under load), so no such id may appear in it.
 if grep -E "D-[0-9]+" "$dir/server.log"; then echo "postgres: the server's log holds statement values" >&2; exit 1; fi

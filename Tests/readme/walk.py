@@ -4,7 +4,12 @@ fresh copy of the clone (git's files only; .build is linked so that the built cu
 
 A command passes when it exits as its trailing comment says (`# exit N: …`), else 0. The set-up
 commands `make …` and `swift build …` are what CI runs anyway and are not run again here.
-Prints one line per command and a closing 'N passed, N failed'."""
+Prints one line per command and a closing 'N passed, N failed'.
+
+With CUSTOS_WALK_KEYRING=postgres://… (and CUSTOS_PG_PASSWORD_FILE) the tour's vault keeps
+its keyring in that PostgreSQL database instead of tour/custos.keys.db: the same walk on the
+second keyring backend (make postgres-check). Commands that name another vault with --db (the
+demo's) keep that vault's own keyring file."""
 import os, re, shutil, subprocess, sys, tempfile
 
 repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -44,8 +49,14 @@ try:
         os.makedirs(os.path.dirname(target), exist_ok=True)
         shutil.copy2(os.path.join(repo, name), target)
     os.symlink(os.path.join(repo, ".build"), os.path.join(work, ".build"))
+    keyring = os.environ.get("CUSTOS_WALK_KEYRING")
     script = ["set -u", f"cd {work!r}", "failed=0; passed=0"]
+    if keyring:
+        script.append(f"export CUSTOS_KEYRING={keyring!r} CUSTOS_PG_PASSWORD_FILE={os.environ['CUSTOS_PG_PASSWORD_FILE']!r}")
     for number, command, expected in commands:
+        other_vault = keyring and "--db " in command
+        if other_vault:
+            script.append("unset CUSTOS_KEYRING")
         # Shortened before quoting: cutting a quoted text could cut an escape in two.
         quoted = command.replace("'", "'\\''")
         short = command[:100].replace("'", "'\\''")
@@ -59,6 +70,11 @@ try:
             f"if [ $status -eq {expected} ]; then passed=$((passed+1)); echo 'ok: README.md:{number}: {short}';"
             f" else failed=$((failed+1)); echo 'FAIL: README.md:{number}: exit '$status', expected {expected}: {quoted}'; echo \"$out\" | tail -5; fi",
         ]
+        if other_vault:
+            script.append(f"export CUSTOS_KEYRING={keyring!r}")
+    if keyring:
+        # The tour's keys went to PostgreSQL, not into a file beside its vault.
+        script.append("if [ -e tour/custos.keys.db ]; then failed=$((failed+1)); echo 'FAIL: tour/custos.keys.db exists: the keyring did not go to PostgreSQL'; fi")
     script.append('echo "readme: $passed passed, $failed failed"; [ $failed -eq 0 ]')
     environment = {key: value for key, value in os.environ.items() if not key.startswith("CUSTOS_")}
     result = subprocess.run(["bash", "-c", "\n".join(script)], env=environment)
