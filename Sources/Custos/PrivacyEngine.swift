@@ -285,6 +285,8 @@ public final class PrivacyEngine: Sendable {
     /// Whether the log's newest entry holds over the one before it (for readiness probes; the
     /// whole chain is `verifyLog`'s).
     package func verifyLogHead() throws -> Bool { try store.log.headHolds() }
+    /// Throws when the keyring cannot be read now (its database went away).
+    package func checkKeyring() throws { try store.keyring.check() }
 
     /// Whether every vault subject has its key and every key its subject (`audit verify`).
     package func keyringAgreement() throws -> KeyringAgreement { try store.vault.keyringAgreement() }

@@ -21,11 +21,12 @@ enum BlockingBridge {
     }
 
     /// How long a call waits for the database before it fails: a lost server must become an
-    /// error the caller can act on (deny, 503), not a thread that waits for the pool's own
-    /// minute-long retries.
-    static let deadline: Duration = .seconds(10)
+    /// error the caller can act on (deny, 503), not a thread that waits while the pool keeps
+    /// retrying its connections (postgres-nio does not fail a waiting lease early).
+    static let deadline: Duration = .seconds(5)
 
-    static func wait<T>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
+    /// `deadline` nil: no limit, for an officer's long command (a key rotation rewraps every key).
+    static func wait<T>(deadline: Duration? = deadline, _ work: @escaping @Sendable () async throws -> T) throws -> T {
         let outcome = Outcome<T>()
         let done = DispatchSemaphore(value: 0)
         let handed = Handed(outcome)
@@ -33,13 +34,15 @@ enum BlockingBridge {
             do {
                 let value = try await withThrowingTaskGroup(of: Handed<T>?.self) { group in
                     group.addTask { Handed(try await work()) }
-                    group.addTask {
-                        try await Task.sleep(for: deadline)
-                        return nil
+                    if let deadline {
+                        group.addTask {
+                            try await Task.sleep(for: deadline)
+                            return nil
+                        }
                     }
                     defer { group.cancelAll() }
                     guard let first = try await group.next(), let value = first else {
-                        throw PostgresStoreError.unavailable("no answer within \(deadline)")
+                        throw PostgresStoreError.unavailable("no answer within \(deadline ?? .zero)")
                     }
                     return value.value
                 }

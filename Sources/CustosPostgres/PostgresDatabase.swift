@@ -15,7 +15,13 @@ package final class PostgresDatabase: Sendable {
     package let client: PostgresClient
     package let address: PostgresAddress
     private let running: Task<Void, Never>
-    static let logger = Logger(label: "custos.postgres")
+    /// postgres-nio's own lines, errors only: it logs every failed connection attempt at info,
+    /// and a server without its database says so in its own JSON lines (/readyz, 503s).
+    static let logger: Logger = {
+        var logger = Logger(label: "custos.postgres")
+        logger.logLevel = .error
+        return logger
+    }()
 
     private init(client: PostgresClient, address: PostgresAddress) {
         self.client = client

@@ -29,9 +29,18 @@ package final class PostgresKeyringStorage: KeyringStorage {
     deinit { database.close() }
 
     /// Runs `body` on a pooled connection, for the synchronous caller.
-    fileprivate func run<T>(_ body: @escaping @Sendable (PostgresClient, Logger) async throws -> T) throws -> T {
+    fileprivate func run<T>(deadline: Duration? = BlockingBridge.deadline, _ body: @escaping @Sendable (PostgresClient, Logger) async throws -> T) throws -> T {
         let client = client, logger = logger
-        return try BlockingBridge.wait {
+        do {
+            return try Self.wait(deadline: deadline, client: client, logger: logger, body)
+        } catch let error as PostgresStoreError {
+            throw Self.storeError(error)   // the deadline passed
+        }
+    }
+
+    private static func wait<T>(deadline: Duration?, client: PostgresClient, logger: Logger,
+                                _ body: @escaping @Sendable (PostgresClient, Logger) async throws -> T) throws -> T {
+        try BlockingBridge.wait(deadline: deadline) {
             do {
                 return try await body(client, logger)
             } catch let error as StoreError {
@@ -40,16 +49,29 @@ package final class PostgresKeyringStorage: KeyringStorage {
                 // A rule of the keyring refused inside the transaction: that refusal, not the
                 // failed transaction around it, is the answer.
                 if error.commitError == nil, let refusal = error.closureError as? StoreError { throw refusal }
-                throw PostgresDatabase.mapped(error)
+                throw Self.storeError(PostgresDatabase.mapped(error))
             } catch {
-                throw PostgresDatabase.mapped(error)
+                throw Self.storeError(PostgresDatabase.mapped(error))
             }
         }
     }
 
+    /// A lost server, or a commit whose outcome is unknown, is the store's `unavailable`: the
+    /// engine and the server treat it alike on either backend (deny, 503).
+    private static func storeError(_ error: PostgresStoreError) -> any Error {
+        switch error {
+        case .unavailable, .commitUnknown: StoreError.unavailable(error.description)
+        default: error
+        }
+    }
+
+    package func check() throws {
+        try run { client, logger in _ = try await client.query("SELECT 1", logger: logger) }
+    }
+
     /// Runs `body` in one transaction.
-    private func transaction<T>(_ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T) throws -> T {
-        try run { client, logger in
+    private func transaction<T>(deadline: Duration? = BlockingBridge.deadline, _ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T) throws -> T {
+        try run(deadline: deadline) { client, logger in
             try await client.withTransaction(logger: logger) { connection in try await body(connection, logger) }
         }
     }
@@ -183,7 +205,8 @@ package final class PostgresKeyringStorage: KeyringStorage {
                         rewrapSubjectKey: @escaping (SubjectKeyRecord) throws -> [UInt8], rewrapServiceKey: @escaping (ServiceKeyRecord) throws -> [UInt8]) throws {
         // The closures run on the bridge's task while this thread waits for it.
         let subjectKey = BlockingBridge.Handed(rewrapSubjectKey), serviceKey = BlockingBridge.Handed(rewrapServiceKey)
-        try transaction { connection, logger in
+        // No deadline: an officer's command that rewraps every key in one transaction.
+        try transaction(deadline: nil) { connection, logger in
             // One rotation at a time: the new version number is taken under this lock.
             try await connection.query("LOCK TABLE master_keys IN EXCLUSIVE MODE", logger: logger)
             try await Self.insert(master, connection, logger)

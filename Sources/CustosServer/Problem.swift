@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import CustosStore
 
 /// An RFC 9457 problem: a stable `type` per kind of error, a title, the status and a detail
 /// that names what is wrong (a JSON path, an id) and never a personal value.
@@ -19,6 +20,7 @@ struct Problem: Error, Sendable {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         var headers: HTTPFields = [.contentType: "application/problem+json"]
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"custos\"" }
+        if status == .serviceUnavailable { headers[.retryAfter] = "5" }
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 
@@ -67,6 +69,9 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             default:
                 return Problem(status: error.status, kind: "http-\(error.status.code)", title: error.status.reasonPhrase, detail: error.status.reasonPhrase).response
             }
+        } catch StoreError.unavailable {
+            // A lost database on any route: the same 503 the service API gives, never a 500.
+            return Problem.unavailable("a database the vault needs cannot be reached; nothing was decided, try again").response
         } catch {
             context.logger.error("request failed", metadata: ["error": "\(type(of: error))"])
             return Problem.internalError().response

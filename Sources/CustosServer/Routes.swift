@@ -107,18 +107,20 @@ struct Routes: Sendable {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer "), header.utf8.count <= 200 else { throw Problem.unauthorized() }
         let token = String(header.dropFirst(7))
         let engine = self.engine
-        guard let account = try await executor.run({ try engine.serviceAccount(forToken: token) }) else { throw Problem.unauthorized() }
+        guard let account = try await call({ try engine.serviceAccount(forToken: token) }) else { throw Problem.unauthorized() }
         return account
     }
 
     // MARK: operations
 
-    /// Ready when the vault answers, the policy is compiled and the log's head verifies (the
-    /// last entry's hash over its predecessor's: the full chain is `custos audit verify`'s).
+    /// Ready when the vault answers, the policy is compiled, the log's head verifies (the
+    /// last entry's hash over its predecessor's: the full chain is `custos audit verify`'s) and
+    /// the keyring answers (it may live in a PostgreSQL database of its own).
     func ready() async throws -> Response {
         let engine = self.engine
         let verified = try? await executor.run { try engine.verifyLogHead() }
         guard verified == true else { throw Problem.unavailable("the decision log's head does not verify or the vault cannot be read") }
+        do { try await executor.run { try engine.checkKeyring() } } catch { throw Problem.unavailable("the keyring cannot be read") }
         return JSONBody.response(["status": "ready", "policy-digest": engine.policy.digest])
     }
 
@@ -146,6 +148,8 @@ struct Routes: Sendable {
                 return Problem(status: .notFound, kind: "unknown-id", title: "Unknown id", detail: error.description)
             case .subjectExists: return Problem(status: .conflict, kind: "exists", title: "Already exists", detail: error.description)
             case .invalidInput: return Problem.badRequest(error.description)
+            // The detail names no address: a stranger may call /readyz.
+            case .unavailable: return Problem.unavailable("a database the vault needs cannot be reached; nothing was decided, try again")
             default: return error
             }
         default: return error

@@ -153,6 +153,9 @@ package final class Keyring: Sendable {
         return newVersion
     }
 
+    /// Throws when the keyring cannot be read now: `/readyz` asks before it says ready.
+    package func check() throws { try storage.check() }
+
     /// Whether `key` is one of the master versions this keyring already uses.
     func opens(with key: SecretKey) -> Bool {
         masters.values.contains { $0.isEqual(to: key) }

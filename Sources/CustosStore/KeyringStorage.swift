@@ -14,6 +14,9 @@ package protocol KeyringStorage: Sendable {
     /// Names the keyring in messages: a path, or an address without its password.
     var location: String { get }
 
+    /// Throws when the keyring cannot be read now (for readiness checks).
+    func check() throws
+
     /// Writes the first master version, the service keys and the erasure-ledger salt into an
     /// empty keyring.
     func initialise(master: MasterKeyRecord, serviceKeys: [ServiceKeyRecord], ledgerSalt: String) throws

@@ -32,6 +32,10 @@ package final class SQLiteKeyringStorage: KeyringStorage {
 
     package func pragmas() throws -> [String: String] { try StoreDatabase.pragmas(pool) }
 
+    package func check() throws {
+        _ = try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM master_keys") }
+    }
+
     package func initialise(master: MasterKeyRecord, serviceKeys: [ServiceKeyRecord], ledgerSalt: String) throws {
         try pool.write { db in
             try Self.insert(master, db)

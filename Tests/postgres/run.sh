@@ -38,6 +38,8 @@ keys=$(PGPASSWORD=$admin_password psql -At "${url%/postgres}/readme_keys" -c "SE
 [ "$keys" -gt 0 ] || { echo "postgres: the tour's keyring database holds no subject key" >&2; exit 1; }
 echo "postgres: the README walk kept the tour's $keys subject keys in PostgreSQL"
 
+"$root/Tests/postgres/outage.sh" "$dir" "$url"
+
 # The server's own log must not hold a statement with values (DESIGN §12): the tests stored
 # decisions for subjects D-0 … D-599 (and D-caller-n under load), so no such id may appear in it.
 if grep -E "D-[0-9]+" "$dir/server.log"; then echo "postgres: the server's log holds statement values" >&2; exit 1; fi
