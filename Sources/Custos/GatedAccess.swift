@@ -1,0 +1,152 @@
+import Foundation
+package import CustosPolicy
+package import CustosDecision
+package import CustosStore
+
+/// The gate every read, share and logged decision passes, over any `DecisionStore`: facts
+/// load, the evaluator decides, permitted fields are decrypted into memory, the decision is
+/// logged durably, and only then are values released. A failure anywhere is a deny with
+/// `ENGINE_ERROR` and no values. `PrivacyEngine` runs it over its vault; the same rules run
+/// over a PostgreSQL vault.
+///
+/// ```swift
+/// let gate = GatedAccess(policy: compiled, evaluator: Evaluator(policy: compiled), store: store, clock: { .now })
+/// let result = gate.gate(DecisionRequest(actor: "collections-service", action: .read, subject: "D-1", purpose: "P-DEBT-COLLECT", fields: ["email"]))
+/// ```
+package struct GatedAccess: Sendable {
+    package let policy: CompiledPolicy
+    package let evaluator: Evaluator
+    package let store: any DecisionStore
+    package let clock: @Sendable () -> Instant
+
+    package init(policy: CompiledPolicy, evaluator: Evaluator, store: any DecisionStore, clock: @escaping @Sendable () -> Instant) {
+        self.policy = policy
+        self.evaluator = evaluator
+        self.store = store
+        self.clock = clock
+    }
+
+    package func gate(_ request: DecisionRequest, releaseValues: Bool = true) -> GatedResult {
+        let request = request.withControlCharactersEscaped
+        let at = clock()
+        if request.action == .share { return gateShare(request, at: at, releaseValues: releaseValues) }
+        let (decision, values) = evaluate(request, at: at, releaseValues: releaseValues) {
+            // Facts and the requested ciphertexts in one read transaction.
+            let read = try store.factsAndCiphertexts(of: request.subject, fields: releaseValues ? request.fields : [])
+            return (read.facts, read.ciphertexts)
+        }
+        do {
+            // Durable before the caller sees it; concurrent callers share the fsync.
+            let seq = try store.append(decision, at: at)
+            // A communication before the Art. 14 information: the officer's task. The decision
+            // stands logged if this write fails; its obligation still tells the caller.
+            if let task = InformationTask.owed(after: decision, seq: seq, at: at, policy: policy) { try? store.recordInformationTask(task) }
+            return GatedResult(decision: decision, logSequence: seq, values: values)
+        } catch {
+            return unlogged(request)
+        }
+    }
+
+    /// A share is decided, logged and recorded in one write transaction, so the occasional
+    /// limit of Art. 49 transfers is checked against a history no other share can change
+    /// meanwhile (DESIGN §7).
+    private func gateShare(_ request: DecisionRequest, at: Instant, releaseValues: Bool) -> GatedResult {
+        do {
+            return try store.inShareTransaction { transaction -> GatedResult in
+                let (decision, values) = evaluate(request, at: at, releaseValues: releaseValues) {
+                    // What a processor receives reaches its sub-processors: their authorisation
+                    // records are facts of a share to a processor or a sub-processor, and of no
+                    // other share.
+                    var facts = try transaction.facts(of: request.subject)
+                    let role = request.recipient.flatMap { policy.policy.recipient($0)?.role }
+                    if role == .processor || role == .subProcessor { facts?.subProcessors = try transaction.subProcessorRecords() }
+                    // The occasional limit of Art. 49 counts the recipient's procedures over every
+                    // subject (gdpr.md §12); only a recipient the policy allows a derogation needs them.
+                    if let recipient = request.recipient, facts != nil, policy.policy.recipient(recipient)?.transfer?.derogation != nil {
+                        facts?.transfers = try transaction.derogationTransfers(to: recipient)
+                    }
+                    return (facts, nil)
+                }
+                let seq = try transaction.append(decision, at: at)
+                if releaseValues, let task = InformationTask.owed(after: decision, seq: seq, at: at, policy: policy) { try transaction.recordInformationTask(task) }
+                // A disclosure is what was released: only a share that hands values over
+                // records one (never `decide`), and only of the fields it actually released.
+                let released = decision.permittedFields.filter { values[$0] != nil }
+                if releaseValues, decision.outcome != .deny, !released.isEmpty, let recipient = request.recipient {
+                    let declared: String? = policy.policy.recipient(recipient).flatMap { r in
+                        if case let .fixed(country) = r.country { country } else { nil }
+                    }
+                    try transaction.recordDisclosure(
+                        DisclosureRecord(recipient: recipient, recipientName: request.recipientName, purpose: request.purpose, fields: released,
+                                         destination: request.destination ?? declared, mechanism: Self.mechanism(of: decision),
+                                         procedure: request.procedure),
+                        subject: request.subject, seq: seq, at: at)
+                }
+                return GatedResult(decision: decision, logSequence: seq, values: values)
+            }
+        } catch {
+            return unlogged(request)
+        }
+    }
+
+    /// Loads facts, decides, and decrypts the permitted fields into memory before anything
+    /// is logged, so the logged decision says exactly what is released.
+    /// `load` returns the facts and, when it could read them in the same transaction, the
+    /// requested ciphertexts.
+    private func evaluate(_ request: DecisionRequest, at: Instant, releaseValues: Bool,
+                          facts load: () throws -> (Facts?, [String: Data]?)) -> (Decision, [String: String]) {
+        var decision: Decision
+        let ciphertexts: [String: Data]?
+        do {
+            let (facts, read) = try load()
+            ciphertexts = read
+            decision = try decideOnVault(request, facts: facts, at: at)
+        } catch {
+            return (.failure(request, code: .engineError, explanation: "the facts could not be loaded", digest: policy.digest), [:])
+        }
+        guard releaseValues, decision.outcome != .deny, request.action == .read || request.action == .share else { return (decision, [:]) }
+        let permitted = decision.permittedFields
+        let opened = ciphertexts.map { store.open($0.filter { permitted.contains($0.key) }, of: request.subject) }
+            ?? store.openFields(permitted, of: request.subject)
+        decision = decision.withholding(opened.unreadable, code: .fieldUnreadable,
+                                        explanation: "the stored value does not open: its ciphertext or key fails integrity checks")
+        let released = Set(decision.permittedFields)
+        return (decision, decision.outcome == .deny ? [:] : opened.values.filter { released.contains($0.key) })
+    }
+
+    /// Nothing could be logged: fail closed and release nothing.
+    private func unlogged(_ request: DecisionRequest) -> GatedResult {
+        GatedResult(decision: .failure(request, code: .engineError, explanation: "the decision could not be logged", digest: policy.digest),
+                    logSequence: nil, values: [:])
+    }
+
+    /// The evaluator's decision on vault facts, with the birth date decrypted for the age check.
+    package func decideOnVault(_ request: DecisionRequest, facts stored: Facts?, at: Instant) throws -> Decision {
+        guard var facts = stored else {
+            return evaluator.decide(request, facts: Facts(subject: nil), at: at)
+        }
+        // The birth date only matters for the consent age check: other bases never decrypt it.
+        let consentBased = facts.subject.flatMap { subject in policy.policy.purpose(request.purpose)?.basis(forAnyOf: subject.categories) } == .consent
+        if consentBased, facts.fields.contains(where: { $0.field == "birth_date" }) {
+            let opened = store.openFields(["birth_date"], of: request.subject)
+            if !opened.unreadable.isEmpty {
+                return .failure(request, code: .fieldUnreadable, explanation: "the subject's birth date does not open", digest: policy.digest)
+            }
+            facts.subject?.birthDate = opened.values["birth_date"].flatMap(LocalDate.init(parsing:))
+        }
+        return evaluator.decide(request, facts: facts, at: at)
+    }
+
+    static func mechanism(of decision: Decision) -> String? {
+        let codes = Set(decision.codes)
+        // The recipient's own mechanism: an EEA recipient's sub-processors abroad add theirs.
+        if codes.contains(.intraEEA) { return "intra-eea" }
+        if codes.contains(.transferDerogationLegalClaims) { return "art-49-1-e" }
+        if codes.contains(.transferDPF) { return "adequacy-dpf" }
+        if codes.contains(.transferAdequacy) { return "adequacy" }
+        if codes.contains(.transferSCC) { return "scc" }
+        if codes.contains(.transferBCR) { return "bcr" }
+        if codes.contains(.intraEEA) { return "intra-eea" }
+        return nil
+    }
+}
