@@ -44,45 +44,49 @@ package final class PostgresDecisionLog: Sendable {
     /// Writes a group in one transaction under the log's lock; returns their sequence numbers.
     private static func write(_ entries: [LogEntry], client: PostgresClient) async throws(PostgresStoreError) -> [Int64] {
         try await PostgresDatabase.mapErrors {
-            try await client.withTransaction(logger: PostgresDatabase.logger) { connection in
-                try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresSchema.logLock))", logger: PostgresDatabase.logger)
-                var seq: Int64 = 0
-                var previous = LogChain.genesis
-                let head = try await connection.query("SELECT seq, hash FROM decision_log ORDER BY seq DESC LIMIT 1", logger: PostgresDatabase.logger)
-                for try await (found, hash) in head.decode((Int64, Data).self) {
-                    seq = found
-                    previous = [UInt8](hash)
-                }
-                var sql = "INSERT INTO decision_log (seq, at, actor, action, purpose, subject_id, recipient, fields, outcome, codes, policy_digest, prev_hash, hash) VALUES "
-                var binds = PostgresBindings(capacity: entries.count * 13)
-                var numbers: [Int64] = []
-                for (index, original) in entries.enumerated() {
-                    var entry = original
-                    seq += 1
-                    entry.seq = seq
-                    let hash = entry.hash(previous: previous)
-                    let base = index * 13
-                    sql += (index == 0 ? "" : ", ") + "(" + (1...13).map { "$\(base + $0)" }.joined(separator: ", ") + ")"
-                    binds.append(entry.seq)
-                    binds.append(entry.at.millisecondsSinceEpoch)
-                    binds.append(entry.actor)
-                    binds.append(entry.action)
-                    binds.append(entry.purpose)
-                    binds.append(entry.subject)
-                    binds.append(entry.recipient)
-                    binds.append(entry.fields.joined(separator: "\n"))
-                    binds.append(entry.outcome)
-                    binds.append(entry.codes.joined(separator: "\n"))
-                    binds.append(entry.policyDigest)
-                    try binds.append(Data(previous))
-                    try binds.append(Data(hash))
-                    previous = hash
-                    numbers.append(seq)
-                }
-                try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: PostgresDatabase.logger)
-                return numbers
-            }
+            try await client.withTransaction(logger: PostgresDatabase.logger) { connection in try await insert(entries, on: connection) }
         }
+    }
+
+    /// Appends entries inside the caller's transaction: takes the log's lock (held until the
+    /// transaction ends), reads the head and writes the entries chained on it in one statement.
+    static func insert(_ entries: [LogEntry], on connection: PostgresConnection) async throws -> [Int64] {
+        try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresSchema.logLock))", logger: PostgresDatabase.logger)
+        var seq: Int64 = 0
+        var previous = LogChain.genesis
+        let head = try await connection.query("SELECT seq, hash FROM decision_log ORDER BY seq DESC LIMIT 1", logger: PostgresDatabase.logger)
+        for try await (found, hash) in head.decode((Int64, Data).self) {
+            seq = found
+            previous = [UInt8](hash)
+        }
+        var sql = "INSERT INTO decision_log (seq, at, actor, action, purpose, subject_id, recipient, fields, outcome, codes, policy_digest, prev_hash, hash) VALUES "
+        var binds = PostgresBindings(capacity: entries.count * 13)
+        var numbers: [Int64] = []
+        for (index, original) in entries.enumerated() {
+            var entry = original
+            seq += 1
+            entry.seq = seq
+            let hash = entry.hash(previous: previous)
+            let base = index * 13
+            sql += (index == 0 ? "" : ", ") + "(" + (1...13).map { "$\(base + $0)" }.joined(separator: ", ") + ")"
+            binds.append(entry.seq)
+            binds.append(entry.at.millisecondsSinceEpoch)
+            binds.append(entry.actor)
+            binds.append(entry.action)
+            binds.append(entry.purpose)
+            binds.append(entry.subject)
+            binds.append(entry.recipient)
+            binds.append(entry.fields.joined(separator: "\n"))
+            binds.append(entry.outcome)
+            binds.append(entry.codes.joined(separator: "\n"))
+            binds.append(entry.policyDigest)
+            try binds.append(Data(previous))
+            try binds.append(Data(hash))
+            previous = hash
+            numbers.append(seq)
+        }
+        try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: PostgresDatabase.logger)
+        return numbers
     }
 
     /// Recomputes the whole chain, as `custos audit verify` does on SQLite.

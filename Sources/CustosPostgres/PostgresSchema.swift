@@ -9,6 +9,13 @@ enum PostgresSchema {
     static let migrationLock: Int64 = 0x4375_7374_6F73_0001
     /// The lock appends to the decision log are serialised under (one chain, no fork).
     static let logLock: Int64 = 0x4375_7374_6F73_0002
+    /// The lock class a share to a recipient with an Art. 49 derogation takes (with the
+    /// recipient's hash as the second key), so the occasional limit is counted and extended by
+    /// one share at a time across every process.
+    static let derogationLockClass: Int32 = 0x4375_0003
+    /// Imports hold it shared from before their keys are stored until their subjects commit;
+    /// settling pending keys at open holds it alone, so it never takes a running import's keys.
+    static let importLock: Int64 = 0x4375_7374_6F73_0004
 
     /// What a database holds: a vault (with its decision log) or a keyring. DESIGN §4 keeps
     /// the two apart, so each refuses a database that already holds the other.
@@ -28,6 +35,72 @@ enum PostgresSchema {
             subject_id text NOT NULL, recipient text, fields text NOT NULL, outcome text NOT NULL, codes text NOT NULL,
             policy_digest text NOT NULL, prev_hash bytea NOT NULL, hash bytea NOT NULL);
         CREATE INDEX decision_log_subject ON decision_log (subject_id, seq);
+        """,
+        // v2: the decision path of the vault, as on SQLite (Schema.vaultMigrator): subjects,
+        // their sealed fields with provenance, the blind index, and every table the facts of a
+        // decision are read from; consent events with their folded state; disclosures with
+        // their decision's sequence number. Values are ciphertexts; no column holds plaintext.
+        """
+        CREATE TABLE vault_meta (key text PRIMARY KEY, value text NOT NULL);
+        CREATE TABLE subjects (
+            id text PRIMARY KEY, category text NOT NULL, kind text NOT NULL, consumer boolean NOT NULL, contract_party boolean NOT NULL,
+            created_at bigint NOT NULL, created_by text NOT NULL);
+        CREATE TABLE subject_categories (
+            subject_id text NOT NULL REFERENCES subjects (id) ON DELETE CASCADE, category text NOT NULL, added_at bigint NOT NULL,
+            added_by text NOT NULL, PRIMARY KEY (subject_id, category));
+        CREATE TABLE fields (
+            subject_id text NOT NULL REFERENCES subjects (id) ON DELETE CASCADE, field text NOT NULL, ciphertext bytea NOT NULL,
+            source text NOT NULL, collected_at bigint NOT NULL, provided_by_subject boolean NOT NULL, derived boolean NOT NULL,
+            collected_for text, kept_for text, PRIMARY KEY (subject_id, field));
+        CREATE TABLE blind_index (
+            kind text NOT NULL, digest bytea NOT NULL, subject_id text NOT NULL REFERENCES subjects (id) ON DELETE CASCADE,
+            field text NOT NULL, PRIMARY KEY (kind, digest, subject_id, field));
+        CREATE INDEX blind_index_subject ON blind_index (subject_id, field);
+        CREATE TABLE lifecycle_events (
+            id bigserial PRIMARY KEY, subject_id text NOT NULL REFERENCES subjects (id) ON DELETE CASCADE, event text NOT NULL,
+            effective_date text NOT NULL, recorded_at bigint NOT NULL, recorded_by text NOT NULL);
+        CREATE INDEX lifecycle_events_subject ON lifecycle_events (subject_id);
+        CREATE TABLE objections (
+            id bigserial PRIMARY KEY, subject_id text NOT NULL REFERENCES subjects (id) ON DELETE CASCADE, purpose text, kind text NOT NULL,
+            effective_at bigint NOT NULL, recorded_at bigint NOT NULL, assessment text, assessment_reference text, assessed_by text,
+            assessed_at bigint);
+        CREATE INDEX objections_subject ON objections (subject_id);
+        CREATE TABLE restrictions (
+            id bigserial PRIMARY KEY, subject_id text NOT NULL REFERENCES subjects (id) ON DELETE CASCADE, fields text, since bigint NOT NULL,
+            lifted bigint, ground text, subject_informed_at bigint);
+        CREATE INDEX restrictions_subject ON restrictions (subject_id);
+        CREATE TABLE legal_holds (
+            id bigserial PRIMARY KEY, subject_id text NOT NULL REFERENCES subjects (id) ON DELETE CASCADE, reference text NOT NULL,
+            since text NOT NULL, until text, fields text, purposes text, placed_by text, lifted_by text);
+        CREATE INDEX legal_holds_subject ON legal_holds (subject_id);
+        CREATE TABLE erased_fields (
+            subject_id text NOT NULL REFERENCES subjects (id) ON DELETE CASCADE, field text NOT NULL, at bigint NOT NULL,
+            PRIMARY KEY (subject_id, field));
+        CREATE TABLE consent_events (
+            id bigserial PRIMARY KEY, subject_id text NOT NULL REFERENCES subjects (id) ON DELETE CASCADE, purpose text NOT NULL,
+            state text NOT NULL, notice_id text, notice_version bigint, notice_hash text, language text, method text, channel text,
+            evidence text, expressed_by text NOT NULL, parent_name text, parent_verification text, age_at_consent bigint,
+            presented_separately boolean NOT NULL, pre_ticked boolean NOT NULL, conditional_on_service boolean NOT NULL,
+            recorded_at bigint NOT NULL, effective_at bigint NOT NULL, recorded_by text NOT NULL);
+        CREATE INDEX consent_events_subject ON consent_events (subject_id, purpose);
+        CREATE TABLE consent_state (
+            subject_id text NOT NULL REFERENCES subjects (id) ON DELETE CASCADE, purpose text NOT NULL,
+            event_id bigint NOT NULL REFERENCES consent_events (id) ON DELETE CASCADE, PRIMARY KEY (subject_id, purpose));
+        CREATE TABLE information_given (
+            id bigserial PRIMARY KEY, subject_id text NOT NULL REFERENCES subjects (id) ON DELETE CASCADE, notice text NOT NULL,
+            given_at bigint NOT NULL, exception text, ground text, channel text, recorded_at bigint NOT NULL, recorded_by text NOT NULL);
+        CREATE INDEX information_given_subject ON information_given (subject_id);
+        CREATE TABLE information_tasks (
+            subject_id text NOT NULL REFERENCES subjects (id) ON DELETE CASCADE, notice text NOT NULL, purpose text NOT NULL,
+            trigger text NOT NULL, recipient text, at bigint NOT NULL, seq bigint, PRIMARY KEY (subject_id, notice));
+        CREATE TABLE disclosures (
+            id bigserial PRIMARY KEY, subject_id text NOT NULL, recipient text NOT NULL, purpose text NOT NULL, fields text NOT NULL,
+            at bigint NOT NULL, destination text, mechanism text, procedure text, decision_seq bigint NOT NULL, recipient_name text);
+        CREATE INDEX disclosures_subject ON disclosures (subject_id);
+        CREATE INDEX disclosures_derogations ON disclosures (recipient, at) WHERE mechanism = 'art-49-1-e';
+        CREATE TABLE subprocessor_records (
+            id bigserial PRIMARY KEY, recipient text NOT NULL, state text NOT NULL, at bigint NOT NULL, note text,
+            recorded_by text NOT NULL, recorded_at bigint NOT NULL)
         """,
     ]
 

@@ -1,6 +1,6 @@
-import Foundation
-internal import CustosCrypto
-import CustosPolicy
+package import Foundation
+package import CustosCrypto
+package import CustosPolicy
 
 /// The keyring: the master key versions (as check values only), every subject's data key
 /// and the blind-index and signing keys, each wrapped under a master key version. Kept apart
@@ -34,7 +34,7 @@ package final class Keyring: Sendable {
     }
 
     /// Fills an empty keyring with master version 1, fresh service keys and a ledger salt.
-    static func create(in storage: any KeyringStorage, master: SecretKey, source: String, salt: [UInt8]?, now: Instant) throws -> Keyring {
+    package static func create(in storage: any KeyringStorage, master: SecretKey, source: String, salt: [UInt8]?, now: Instant) throws -> Keyring {
         let blind = try SecretKey.random(), signing = try SecretKey.random()
         var serviceKeys: [ServiceKeyRecord] = []
         for (name, key) in [("blind-index", blind), ("signing", signing)] {
@@ -47,7 +47,7 @@ package final class Keyring: Sendable {
     }
 
     /// Opens a keyring; the master key must open the check value of its version.
-    static func open(_ storage: any KeyringStorage, source: MasterKeySource) throws -> Keyring {
+    package static func open(_ storage: any KeyringStorage, source: MasterKeySource) throws -> Keyring {
         let records = try storage.activeMasterKeys()
         let fileKey: SecretKey? = if case let .file(path) = source { try MasterKeyFile.load(from: path) } else { nil }
         var masters: [Int: SecretKey] = [:]
@@ -88,7 +88,7 @@ package final class Keyring: Sendable {
 
     /// Fresh random data keys for subjects, wrapped under the current master version but not
     /// stored yet (never derived from the id: a derivable key cannot be shredded).
-    func freshSubjectKeys(_ subjects: [String]) throws -> [String: NewSubjectKey] {
+    package func freshSubjectKeys(_ subjects: [String]) throws -> [String: NewSubjectKey] {
         var keys: [String: NewSubjectKey] = [:]
         for subject in subjects {
             let key = try SecretKey.random(storage: .ordinary)
@@ -103,26 +103,26 @@ package final class Keyring: Sendable {
     /// mark. A pending key whose subject never reached the vault is removed by
     /// `repairPendingKeys` at the next open. A pending key left by an earlier interrupted
     /// import of the same id is replaced; an adopted key is never overwritten.
-    func storePending(_ keys: [String: NewSubjectKey]) throws {
+    package func storePending(_ keys: [String: NewSubjectKey]) throws {
         try storage.storePending(keys.sorted { $0.key < $1.key }.map { subject, key in
             SubjectKeyRecord(subject: subject, keyVersion: Int(key.version), masterVersion: key.masterVersion, wrapped: key.wrapped)
         })
     }
 
     /// Clears the pending mark of keys whose subjects the vault has committed.
-    func adopt(_ subjects: [String]) throws { try storage.adopt(subjects) }
+    package func adopt(_ subjects: [String]) throws { try storage.adopt(subjects) }
 
     /// Removes pending keys again after the vault refused their subjects.
-    func deletePending(_ subjects: [String]) throws { try storage.deletePending(subjects) }
+    package func deletePending(_ subjects: [String]) throws { try storage.deletePending(subjects) }
 
     /// Subject ids whose keys are still marked pending.
-    func pendingSubjects() throws -> [String] { try storage.pendingSubjects() }
+    package func pendingSubjects() throws -> [String] { try storage.pendingSubjects() }
 
     /// Every adopted subject key's id, for the vault/keyring agreement check.
     func adoptedSubjects() throws -> Set<String> { try storage.adoptedSubjects() }
 
     /// A subject's data key in ordinary memory, wiped when the returned key is released.
-    func subjectKey(_ subject: String) throws -> (key: SecretKey, version: UInt32) {
+    package func subjectKey(_ subject: String) throws -> (key: SecretKey, version: UInt32) {
         guard let record = try storage.subjectKey(of: subject), let master = masters[record.masterVersion] else { throw StoreError.keyMissing(subject) }
         do {
             let key = try KeyWrap.unwrap(record.wrapped, under: master,
@@ -166,9 +166,42 @@ package final class Keyring: Sendable {
 }
 
 /// A subject key made for an import, with its wrapped form ready to store.
-struct NewSubjectKey: Sendable {
+package struct NewSubjectKey: Sendable {
     let key: SecretKey
     let version: UInt32
     let masterVersion: Int
     let wrapped: [UInt8]
+}
+
+/// Sealing and opening field values, the same for every vault backend.
+extension Keyring {
+    /// A value sealed under a subject's key for one field (`FieldCiphertext`).
+    package func seal(_ value: String, subject: String, field: String, with key: NewSubjectKey) throws -> [UInt8] {
+        var plaintext = Array(value.utf8)
+        defer { wipe(&plaintext) }
+        return try FieldCiphertext.seal(plaintext, subject: subject, field: field, key: key.key, keyVersion: key.version)
+    }
+
+    /// The keyed blind-index digest of a value (e-mail, phone, IBAN), normalised first.
+    package func blindDigest(_ value: String, kind: BlindIndexKind) -> [UInt8] {
+        Blake2b.keyedHash(Array("\(kind.rawValue):\(BlindIndexNormaliser.normalise(value, as: kind))".utf8), key: blindIndexKey)
+    }
+
+    /// Decrypts ciphertexts of a subject; a field that fails to open is in `unreadable`.
+    package func open(_ rows: [String: Data], of subject: String) -> (values: [String: String], unreadable: Set<String>) {
+        var values: [String: String] = [:]
+        var unreadable: Set<String> = []
+        guard !rows.isEmpty else { return (values, unreadable) }
+        guard let (key, _) = try? subjectKey(subject) else { return (values, Set(rows.keys)) }
+        for (field, ciphertext) in rows {
+            guard var plaintext = try? FieldCiphertext.open([UInt8](ciphertext), subject: subject, field: field, key: key),
+                  let text = String(bytes: plaintext, encoding: .utf8) else {
+                unreadable.insert(field)
+                continue
+            }
+            wipe(&plaintext)
+            values[field] = text
+        }
+        return (values, unreadable)
+    }
 }

@@ -46,6 +46,12 @@ package struct KeyRepair: Sendable, Equatable {
     package var removed = 0
     /// Another process held the vault's write lock (an import still running): left for later.
     package var deferred = false
+
+    package init(adopted: Int = 0, removed: Int = 0, deferred: Bool = false) {
+        self.adopted = adopted
+        self.removed = removed
+        self.deferred = deferred
+    }
 }
 
 /// Whether the vault's subjects and the keyring's keys are the same set.
@@ -223,9 +229,7 @@ package final class Vault: Sendable {
         }
     }
 
-    func blindDigest(_ value: String, kind: BlindIndexKind) -> [UInt8] {
-        Blake2b.keyedHash(Array("\(kind.rawValue):\(BlindIndexNormaliser.normalise(value, as: kind))".utf8), key: keyring.blindIndexKey)
-    }
+    func blindDigest(_ value: String, kind: BlindIndexKind) -> [UInt8] { keyring.blindDigest(value, kind: kind) }
 
     /// Subjects whose e-mail, phone or IBAN matches, found through the keyed blind index.
     package func findSubjects(_ value: String, kind: BlindIndexKind) throws -> [String] {
@@ -378,19 +382,6 @@ package final class Vault: Sendable {
     /// Decrypts ciphertexts read earlier; a field that fails to open is reported in
     /// `unreadable`.
     package func open(_ rows: [String: Data], of subject: String) -> (values: [String: String], unreadable: Set<String>) {
-        var values: [String: String] = [:]
-        var unreadable: Set<String> = []
-        guard !rows.isEmpty else { return (values, unreadable) }
-        guard let (key, _) = try? keyring.subjectKey(subject) else { return (values, Set(rows.keys)) }
-        for (field, ciphertext) in rows {
-            guard var plaintext = try? FieldCiphertext.open([UInt8](ciphertext), subject: subject, field: field, key: key),
-                  let text = String(bytes: plaintext, encoding: .utf8) else {
-                unreadable.insert(field)
-                continue
-            }
-            wipe(&plaintext)
-            values[field] = text
-        }
-        return (values, unreadable)
+        keyring.open(rows, of: subject)
     }
 }

@@ -1,0 +1,258 @@
+import Foundation
+import PostgresNIO
+package import CustosStore
+package import CustosPolicy
+import CustosDecision
+
+/// The vault's decision path on PostgreSQL: subjects and their sealed fields, the facts a
+/// decision reads, consent, disclosures and the shared decision log, for several processes on
+/// one database. The rules are the same code as on SQLite (`GatedAccess` decides and releases;
+/// `Keyring` seals, opens and keeps the keys, in a database of its own); this type stores and
+/// reads rows. What is not here yet (requests, breaches, the officer's records, the sweep) is
+/// in docs/scaling.md.
+///
+/// ```swift
+/// let vault = try PostgresVault.open(address, keyring: keyring, policy: compiled)
+/// let gate = GatedAccess(policy: compiled, evaluator: Evaluator(policy: compiled), store: vault, clock: { .now })
+/// ```
+package final class PostgresVault: Sendable {
+    let database: PostgresDatabase
+    package let keyring: Keyring
+    package let policy: CompiledPolicy
+    package let log: PostgresDecisionLog
+
+    private init(database: PostgresDatabase, keyring: Keyring, policy: CompiledPolicy) {
+        self.database = database
+        self.keyring = keyring
+        self.policy = policy
+        log = PostgresDecisionLog(database)
+    }
+
+    deinit { database.close() }
+
+    /// Connects, checks the server's settings and migrates (see `PostgresDatabase.open`).
+    package static func open(_ address: PostgresAddress, keyring: Keyring, policy: CompiledPolicy, connections: Int = 8) throws -> PostgresVault {
+        let database = try BlockingBridge.wait { try await PostgresDatabase.open(address, role: .vault, connections: connections) }
+        let vault = PostgresVault(database: database, keyring: keyring, policy: policy)
+        // An import interrupted between the keyring's commit and the vault's leaves pending keys.
+        _ = try vault.settlePendingKeys()
+        return vault
+    }
+
+    var client: PostgresClient { database.client }
+    var logger: Logger { PostgresDatabase.logger }
+
+    /// Runs `body` for the synchronous caller with the keyring's deadline; a lost server or an
+    /// unknown commit is `StoreError.unavailable` (deny, 503).
+    func run<T>(_ body: @escaping @Sendable (PostgresClient, Logger) async throws -> T) throws -> T {
+        let client = client, logger = logger
+        do {
+            return try BlockingBridge.wait {
+                do {
+                    return try await body(client, logger)
+                } catch let error as StoreError {
+                    throw error
+                } catch let error as PostgresTransactionError {
+                    if error.commitError == nil, let refusal = error.closureError as? StoreError { throw refusal }
+                    throw PostgresDatabase.mapped(error)
+                }
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            let mapped = PostgresDatabase.mapped(error)
+            switch mapped {
+            case .unavailable, .commitUnknown: throw StoreError.unavailable(mapped.description)
+            default: throw mapped
+            }
+        }
+    }
+
+    func transaction<T>(_ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T) throws -> T {
+        try run { client, logger in try await client.withTransaction(logger: logger) { connection in try await body(connection, logger) } }
+    }
+
+    // MARK: subjects
+
+    /// Adds subjects all-or-nothing, as on SQLite: the keys go into the keyring as pending,
+    /// the subjects and their ciphertexts are committed in one transaction, then the keys are
+    /// adopted; an interruption leaves pending keys that the next open settles.
+    package func importSubjects(_ subjects: [NewSubject], at now: Instant, by actor: String) throws {
+        for subject in subjects {
+            if let problem = SubjectId.problem(subject.id) { throw StoreError.invalidInput(problem) }
+            for category in [subject.category] + subject.otherCategories where policy.subjects.id(category) == nil { throw StoreError.unknownCategory(category) }
+            for field in subject.values.keys where policy.fields.id(field) == nil { throw StoreError.unknownField(field) }
+        }
+        let ids = subjects.map(\.id)
+        let keys = try keyring.freshSubjectKeys(ids)
+        // Sealed before the transaction: no key or plaintext crosses into the database task.
+        var rows: [SubjectRows] = []
+        for subject in subjects {
+            guard let key = keys[subject.id] else { throw StoreError.keyMissing(subject.id) }
+            var fields: [FieldRow] = []
+            for (field, value) in subject.values.sorted(by: { $0.key < $1.key }) {
+                let definition = policy.policy.fields[policy.fields.id(field)!]
+                fields.append(FieldRow(
+                    field: field, ciphertext: Data(try keyring.seal(value, subject: subject.id, field: field, with: key)), source: subject.source,
+                    collectedAt: (subject.collectedAt[field] ?? subject.collectedAt["*"] ?? now).millisecondsSinceEpoch,
+                    providedBySubject: definition.providedBySubject, derived: definition.derived,
+                    collectedFor: subject.collectedFor?.joined(separator: "\n"),
+                    blind: definition.blindIndex.map { ($0.rawValue, Data(keyring.blindDigest(value, kind: $0))) }))
+            }
+            rows.append(SubjectRows(subject: subject, fields: fields))
+        }
+        // The vault's transaction holds the import lock (shared) from before the keys are
+        // stored as pending until the subjects commit: an open settling pending keys waits.
+        let lease = try ConnectionLease.take(from: client)
+        defer { lease.release() }
+        let transaction = HeldTransaction(connection: lease.connection, vault: self)
+        let sealed = rows
+        do {
+            try transaction.execute("BEGIN")
+            try transaction.execute("SELECT pg_advisory_xact_lock_shared(\(PostgresSchema.importLock))")
+            try keyring.storePending(keys)
+            try transaction.wait { connection, logger in
+                for row in sealed {
+                    let subject = row.subject
+                    let inserted = try await connection.query("""
+                        INSERT INTO subjects (id, category, kind, consumer, contract_party, created_at, created_by)
+                        VALUES (\(subject.id), \(subject.category), \(subject.kind.rawValue), \(subject.consumer), \(subject.contractParty),
+                                \(now.millisecondsSinceEpoch), \(actor))
+                        ON CONFLICT (id) DO NOTHING RETURNING 1
+                        """, logger: logger)
+                    var added = false
+                    for try await _ in inserted.decode(Int.self) { added = true }
+                    guard added else { throw StoreError.subjectExists(subject.id) }
+                    for category in subject.otherCategories where category != subject.category {
+                        try await connection.query("""
+                            INSERT INTO subject_categories (subject_id, category, added_at, added_by) VALUES (\(subject.id), \(category), \(now.millisecondsSinceEpoch), \(actor))
+                            ON CONFLICT DO NOTHING
+                            """, logger: logger)
+                    }
+                    for field in row.fields {
+                        try await connection.query("""
+                            INSERT INTO fields (subject_id, field, ciphertext, source, collected_at, provided_by_subject, derived, collected_for)
+                            VALUES (\(subject.id), \(field.field), \(field.ciphertext), \(field.source), \(field.collectedAt), \(field.providedBySubject),
+                                    \(field.derived), \(field.collectedFor))
+                            """, logger: logger)
+                        if let (kind, digest) = field.blind {
+                            try await connection.query("""
+                                INSERT INTO blind_index (kind, digest, subject_id, field) VALUES (\(kind), \(digest), \(subject.id), \(field.field)) ON CONFLICT DO NOTHING
+                                """, logger: logger)
+                        }
+                    }
+                    for event in subject.events {
+                        try await connection.query("""
+                            INSERT INTO lifecycle_events (subject_id, event, effective_date, recorded_at, recorded_by)
+                            VALUES (\(subject.id), \(event.event), \(event.date.description), \(now.millisecondsSinceEpoch), \(actor))
+                            """, logger: logger)
+                    }
+                }
+            }
+        } catch {
+            try? transaction.execute("ROLLBACK")
+            // Best effort: the next open removes whatever this could not.
+            try? keyring.deletePending(ids)
+            throw error
+        }
+        do {
+            try transaction.execute("COMMIT")
+        } catch {
+            // The subjects may or may not be committed: their keys stay pending, and the next
+            // open adopts or removes each by whether its subject is there.
+            throw StoreError.unavailable("the outcome of an import's commit is unknown")
+        }
+        // If this fails, the next open adopts them: the subjects are committed.
+        try? keyring.adopt(ids)
+    }
+
+    /// Settles keys an interrupted import left pending: adopted where the subject reached the
+    /// vault, removed where it did not, under the import lock held alone (an import still
+    /// running elsewhere is waited for, never robbed of its keys).
+    package func settlePendingKeys() throws -> KeyRepair {
+        guard !(try keyring.pendingSubjects()).isEmpty else { return KeyRepair() }
+        let lease = try ConnectionLease.take(from: client)
+        defer { lease.release() }
+        let transaction = HeldTransaction(connection: lease.connection, vault: self)
+        try transaction.execute("BEGIN")
+        do {
+            try transaction.execute("SELECT pg_advisory_xact_lock(\(PostgresSchema.importLock))")
+            let pending = try keyring.pendingSubjects()
+            let present = try transaction.wait { connection, logger in
+                var found: Set<String> = []
+                for try await id in try await connection.query("SELECT id FROM subjects WHERE id = ANY(\(pending))", logger: logger).decode(String.self) {
+                    found.insert(id)
+                }
+                return found
+            }
+            let absent = pending.filter { !present.contains($0) }
+            try keyring.adopt(Array(present))
+            try keyring.deletePending(absent)
+            try transaction.execute("COMMIT")
+            return KeyRepair(adopted: present.count, removed: absent.count)
+        } catch {
+            try? transaction.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Subjects whose e-mail, phone or IBAN matches, through the keyed blind index.
+    package func findSubjects(_ value: String, kind: BlindIndexKind) throws -> [String] {
+        let digest = Data(keyring.blindDigest(value, kind: kind))
+        return try run { client, logger in
+            var ids: [String] = []
+            let rows = try await client.query("SELECT DISTINCT subject_id FROM blind_index WHERE kind = \(kind.rawValue) AND digest = \(digest) ORDER BY subject_id", logger: logger)
+            for try await id in rows.decode(String.self) { ids.append(id) }
+            return ids
+        }
+    }
+
+    // MARK: consent
+
+    /// Appends consent events and folds each into the current state, in one transaction: once
+    /// it returns, the next decision of every process on this database sees the new state.
+    package func appendConsentEvents(_ events: [ConsentLedgerEvent]) throws {
+        try transaction { connection, logger in
+            for event in events {
+                let known = try await connection.query("SELECT 1 FROM subjects WHERE id = \(event.subject)", logger: logger)
+                var exists = false
+                for try await _ in known.decode(Int.self) { exists = true }
+                guard exists else { throw StoreError.subjectUnknown(event.subject) }
+                try await connection.query("""
+                    INSERT INTO consent_events (subject_id, purpose, state, notice_id, notice_version, notice_hash, language, method, channel,
+                      evidence, expressed_by, parent_name, parent_verification, age_at_consent, presented_separately, pre_ticked,
+                      conditional_on_service, recorded_at, effective_at, recorded_by)
+                    VALUES (\(event.subject), \(event.purpose), \(event.state.rawValue), \(event.noticeId), \(event.noticeVersion), \(event.noticeHash),
+                      \(event.language), \(event.method?.rawValue), \(event.channel), \(event.evidence), \(event.expressedBy.rawValue),
+                      \(event.parentalAuthorisation?.by), \(event.parentalAuthorisation?.verifiedVia), \(event.ageAtConsent),
+                      \(event.presentedSeparately), \(event.preTicked), \(event.conditionalOnService),
+                      \(event.recordedAt.millisecondsSinceEpoch), \(event.effectiveAt.millisecondsSinceEpoch), \(event.recordedBy))
+                    """, logger: logger)
+                // The state is the latest event by effective time, then by recording (as on SQLite).
+                try await connection.query("""
+                    INSERT INTO consent_state (subject_id, purpose, event_id)
+                    SELECT subject_id, purpose, id FROM consent_events WHERE subject_id = \(event.subject) AND purpose = \(event.purpose)
+                    ORDER BY effective_at DESC, id DESC LIMIT 1
+                    ON CONFLICT (subject_id, purpose) DO UPDATE SET event_id = excluded.event_id
+                    """, logger: logger)
+            }
+        }
+    }
+}
+
+/// One subject's rows, sealed and ready to insert.
+private struct SubjectRows: Sendable {
+    let subject: NewSubject
+    let fields: [FieldRow]
+}
+
+private struct FieldRow: Sendable {
+    let field: String
+    let ciphertext: Data
+    let source: String
+    let collectedAt: Int64
+    let providedBySubject: Bool
+    let derived: Bool
+    let collectedFor: String?
+    let blind: (String, Data)?
+}

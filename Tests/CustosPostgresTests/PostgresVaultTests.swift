@@ -1,0 +1,151 @@
+import Foundation
+import Dispatch
+import Synchronization
+import Testing
+@testable import CustosPostgres
+@testable import CustosStore
+@testable import Custos
+import CustosCrypto
+import CustosPolicy
+import CustosDecision
+
+/// The vault's decision path on PostgreSQL against SQLite and across processes: the same
+/// subjects and consent events give the same facts and the same decisions through the same
+/// gate; a withdrawal committed by one process denies the next read of another; the Art. 49
+/// occasional limit holds when two processes share to one recipient at once.
+@Suite(.serialized) struct PostgresVaultTests {
+    final class Clock: Sendable {
+        let now = Mutex(Instant(iso8601: "2025-06-02T10:00:00+02:00")!)
+        func set(_ text: String) { let instant = Instant(iso8601: text)!; now.withLock { $0 = instant } }
+        var read: @Sendable () -> Instant { { [self] in now.withLock { $0 } } }
+    }
+
+    static let policies = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("policies/invorderingsbedrijf").path
+
+    /// A SQLite engine (the reference), and `processes` PostgreSQL vaults on one fresh database
+    /// sharing one keyring, each with its own pool, as separate `custos serve` processes have.
+    struct World {
+        let engine: PrivacyEngine
+        let vaults: [PostgresVault]
+        let gates: [GatedAccess]
+        let clock: Clock
+    }
+
+    static func withWorld(processes: Int = 1, _ body: @escaping @Sendable (World) throws -> Void) async throws {
+        try await PostgresDecisionLogTests.withDatabase { address in
+            try await KeyringStorageTests.offThePool {
+                let folder = FileManager.default.temporaryDirectory.appendingPathComponent("custos-pgvault-\(UUID().uuidString)")
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                defer { try? FileManager.default.removeItem(at: folder) }
+                let clock = Clock()
+                let engine = try PrivacyEngine.initialise(vault: folder.appendingPathComponent("custos.db").path, masterKey: .file(folder.appendingPathComponent("custos.key").path),
+                                                          policies: policies, clock: clock.read)
+                let master = try MasterKeyFile.create(at: folder.appendingPathComponent("pg.key").path)
+                let place = KeyringFile(path: folder.appendingPathComponent("pg.keys.db").path)
+                _ = try Keyring.create(in: place.create(), master: master, source: "file", salt: nil, now: clock.read())
+                let vaults = try (0..<processes).map { _ in
+                    try PostgresVault.open(address, keyring: Keyring.open(place.open(), source: .file(folder.appendingPathComponent("pg.key").path)),
+                                           policy: engine.policy)
+                }
+                let gates = vaults.map { GatedAccess(policy: engine.policy, evaluator: Evaluator(policy: engine.policy), store: $0, clock: clock.read) }
+                try body(World(engine: engine, vaults: vaults, gates: gates, clock: clock))
+            }
+        }
+    }
+
+    static func debtor(_ id: String, marker: String) -> NewSubject {
+        NewSubject(id: id, category: "debtor", values: ["email": "\(marker)@example.nl", "bank_account": "NL91ABNA04171643\(marker.suffix(2))",
+                                                        "person_name": "Name \(marker)"],
+                   source: "client", events: [LifecycleEventFact(event: "file-opened", date: LocalDate(parsing: "2025-01-10")!)])
+    }
+
+    /// Adds subjects to both, gives what the SQLite engine records to PostgreSQL as well.
+    static func add(_ subjects: [NewSubject], to world: World) throws {
+        try world.engine.addSubjects(subjects, by: "test")
+        try world.vaults[0].importSubjects(subjects, at: world.clock.read(), by: "test")
+    }
+
+    /// Copies the consent events the SQLite engine recorded since `count` to PostgreSQL through
+    /// vault `process`.
+    static func copyConsents(of subject: String, in world: World, after count: Int, through process: Int = 0) throws -> Int {
+        let history = try world.engine.store.vault.consentHistory(of: subject)
+        try world.vaults[process].appendConsentEvents(Array(history.dropFirst(count)))
+        return history.count
+    }
+
+    @Test func theSameSubjectsAndConsentsGiveTheSameFactsAndDecisions() async throws {
+        try await Self.withWorld { world in
+            let prospect = NewSubject(id: "PR-1", category: "prospect", otherCategories: ["client"], values: ["email": "els@example.nl"],
+                                      source: "web-form")
+            try Self.add([Self.debtor("D-1", marker: "pg01"), Self.debtor("D-2", marker: "pg02"), prospect], to: world)
+            _ = try world.engine.giveConsent(ConsentGrant(subject: "PR-1", purposes: ["P-NEWSLETTER-EMAIL"], method: .checkboxTicked, channel: "web-form",
+                                                          ageAtConsent: 41), by: "test")
+            _ = try Self.copyConsents(of: "PR-1", in: world, after: 0)
+            for subject in ["D-1", "D-2", "PR-1", "NOBODY"] {
+                let sqlite = try world.engine.store.vault.facts(of: subject)
+                let postgres = try world.vaults[0].factsAndCiphertexts(of: subject, fields: []).facts
+                #expect(sqlite == postgres, "facts of \(subject)")
+            }
+            let requests = [
+                DecisionRequest(actor: "collections-service", action: .read, subject: "D-1", purpose: "P-DEBT-COLLECT", fields: ["email", "bank_account"]),
+                DecisionRequest(actor: "marketing-service", action: .read, subject: "D-1", purpose: "P-DEBT-COLLECT", fields: ["email"]),
+                DecisionRequest(actor: "newsletter", action: .read, subject: "PR-1", purpose: "P-NEWSLETTER-EMAIL", fields: ["email"]),
+                DecisionRequest(actor: "newsletter", action: .read, subject: "D-2", purpose: "P-NEWSLETTER-EMAIL", fields: ["email"]),
+                DecisionRequest(actor: "collections-service", action: .read, subject: "NOBODY", purpose: "P-DEBT-COLLECT", fields: ["email"]),
+            ]
+            for request in requests {
+                let sqlite = world.engine.gatedAccess.gate(request)
+                let postgres = world.gates[0].gate(request)
+                #expect(sqlite.decision == postgres.decision, "\(request.subject) \(request.purpose) by \(request.actor)")
+                #expect(sqlite.values == postgres.values)
+                #expect(postgres.logSequence != nil)
+            }
+            #expect(world.gates[0].gate(requests[0]).values["email"] == "pg01@example.nl", "a value sealed on PostgreSQL opens")
+            #expect(try world.vaults[0].findSubjects("PG01@example.nl", kind: .email) == ["D-1"], "the blind index finds a normalised address")
+            let log = world.vaults[0].log
+            let verification = try BlockingBridge.wait { try await log.verify() }
+            #expect(verification.isIntact && verification.entries == 6)
+        }
+    }
+
+    @Test func aWithdrawalInOneProcessDeniesTheNextReadInAnother() async throws {
+        try await Self.withWorld(processes: 2) { world in
+            try Self.add([NewSubject(id: "PR-1", category: "prospect", values: ["email": "els@example.nl"], source: "web-form")], to: world)
+            _ = try world.engine.giveConsent(ConsentGrant(subject: "PR-1", purposes: ["P-NEWSLETTER-EMAIL"], method: .checkboxTicked, channel: "web-form",
+                                                          ageAtConsent: 41), by: "test")
+            var recorded = try Self.copyConsents(of: "PR-1", in: world, after: 0, through: 0)
+            let read = DecisionRequest(actor: "newsletter", action: .read, subject: "PR-1", purpose: "P-NEWSLETTER-EMAIL", fields: ["email"])
+            #expect(world.gates[1].gate(read).decision.outcome == .permit)
+            world.clock.set("2025-06-02T10:05:00+02:00")
+            try world.engine.withdrawConsent(subject: "PR-1", purposes: ["P-NEWSLETTER-EMAIL"], channel: "e-mail", by: "test")
+            recorded = try Self.copyConsents(of: "PR-1", in: world, after: recorded, through: 0)
+            let after = world.gates[1].gate(read)
+            #expect(after.decision.outcome == .deny && after.decision.codes.contains(.consentWithdrawn))
+            #expect(after.values.isEmpty)
+        }
+    }
+
+    @Test func theOccasionalLimitHoldsWhenTwoProcessesShareAtOnce() async throws {
+        try await Self.withWorld(processes: 2) { world in
+            let subjects = (1...8).map { Self.debtor("D-\($0)", marker: "pa0\($0)") }
+            try world.vaults[0].importSubjects(subjects, at: world.clock.read(), by: "test")
+            // Eight procedures to one recipient, four from each process at once: the policy
+            // allows three per twelve months, so exactly three may pass, whoever asks first.
+            let outcomes = Mutex<[Decision]>([])
+            DispatchQueue.concurrentPerform(iterations: 8) { index in
+                let decision = world.gates[index % 2].gate(DecisionRequest(
+                    actor: "collections-service", action: .share, subject: "D-\(index + 1)", purpose: "P-DEBT-COLLECT", fields: ["person_name"],
+                    recipient: "R-FOREIGN-LAWYER", recipientName: "Avukatlık Bürosu Demir", destination: "TR", procedure: "Procedure \(index + 1)")).decision
+                outcomes.withLock { $0.append(decision) }
+            }
+            let decisions = outcomes.withLock { $0 }
+            #expect(decisions.filter { $0.outcome == .permit }.count == 3)
+            #expect(decisions.filter { $0.codes.contains(.transferDerogationNotOccasional) }.count == 5)
+            #expect(!decisions.contains { $0.codes.contains(.engineError) })
+            let log = world.vaults[1].log
+            let verification = try BlockingBridge.wait { try await log.verify() }
+            #expect(verification.isIntact && verification.entries == 8)
+        }
+    }
+}
