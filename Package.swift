@@ -115,7 +115,7 @@ let package = Package(
         // log append) as well as the facade, so it lives in the package and sees its internals.
         .executableTarget(
             name: "CustosBench",
-            dependencies: ["Custos", "CustosStore", "CustosPostgres"],
+            dependencies: ["Custos", "CustosStore", "CustosPostgres", "CustosCrypto", "CustosPolicy"],
             path: "Benchmarks/Sources/CustosBench",
             swiftSettings: strict
         ),

@@ -122,7 +122,7 @@ public final class PrivacyEngine: Sendable {
     }
 
     /// The gate over this vault's store.
-    var gatedAccess: GatedAccess { GatedAccess(policy: policy, evaluator: evaluator, store: store, clock: clock) }
+    package var gatedAccess: GatedAccess { GatedAccess(policy: policy, evaluator: evaluator, store: store, clock: clock) }
 
     /// The evaluator's decision on vault facts, with the birth date decrypted for the age check.
     func decideOnVault(_ request: DecisionRequest, facts stored: Facts?, at: Instant) throws -> Decision {

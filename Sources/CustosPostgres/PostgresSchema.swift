@@ -102,6 +102,16 @@ enum PostgresSchema {
             id bigserial PRIMARY KEY, recipient text NOT NULL, state text NOT NULL, at bigint NOT NULL, note text,
             recorded_by text NOT NULL, recorded_at bigint NOT NULL)
         """,
+        // v3: what an erased subject's consents leave (Art. 7(1)): pseudonymous, as on SQLite.
+        """
+        CREATE TABLE consent_proofs (
+            id bigserial PRIMARY KEY, subject_hash bytea NOT NULL, purpose text NOT NULL, state text NOT NULL, notice_id text,
+            notice_version bigint, notice_hash text, language text, method text, channel text, expressed_by text NOT NULL,
+            parent_verification text, age_at_consent bigint, presented_separately boolean NOT NULL, pre_ticked boolean NOT NULL,
+            conditional_on_service boolean NOT NULL, recorded_at bigint NOT NULL, effective_at bigint NOT NULL, recorded_by text NOT NULL,
+            erased_at bigint NOT NULL);
+        CREATE INDEX consent_proofs_subject ON consent_proofs (subject_hash)
+        """,
     ]
 
     /// The keyring, as on SQLite: wrapped keys, the erasure ledger, and the accounts of

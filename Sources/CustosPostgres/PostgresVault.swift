@@ -1,5 +1,6 @@
 import Foundation
 import PostgresNIO
+import Synchronization
 package import CustosStore
 package import CustosPolicy
 import CustosDecision
@@ -20,6 +21,9 @@ package final class PostgresVault: Sendable {
     package let keyring: Keyring
     package let policy: CompiledPolicy
     package let log: PostgresDecisionLog
+    /// Erasures re-applied from the keyring's ledger when this vault was opened.
+    package var ledgerReplay: LedgerReplay { replayed.withLock { $0 } }
+    private let replayed = Mutex(LedgerReplay())
 
     private init(database: PostgresDatabase, keyring: Keyring, policy: CompiledPolicy) {
         self.database = database
@@ -34,6 +38,9 @@ package final class PostgresVault: Sendable {
     package static func open(_ address: PostgresAddress, keyring: Keyring, policy: CompiledPolicy, connections: Int = 8) throws -> PostgresVault {
         let database = try BlockingBridge.wait { try await PostgresDatabase.open(address, role: .vault, connections: connections) }
         let vault = PostgresVault(database: database, keyring: keyring, policy: policy)
+        // Before anything is served: a restored backup must not bring an erasure back.
+        let replay = try vault.replayErasureLedger()
+        vault.replayed.withLock { $0 = replay }
         // An import interrupted between the keyring's commit and the vault's leaves pending keys.
         _ = try vault.settlePendingKeys()
         return vault

@@ -39,13 +39,13 @@ package struct ErasureRecord: Sendable {
 /// erasure meets a keyring that remembers it, and the erasure is applied again (DESIGN §4).
 /// Whole-subject erasures destroy the subject's key in the same keyring transaction.
 extension Keyring {
-    func ledgerHash(_ subject: String) -> Data {
+    package func ledgerHash(_ subject: String) -> Data {
         Data(Blake2b.hash(ledgerSalt + Array("custos/erasure-ledger\0\(subject)".utf8)))
     }
 
     /// Records erasures and destroys the keys of whole subjects, in one transaction; returns
     /// the ledger's new size, which the vault stores as replayed.
-    func recordErasures(_ records: [ErasureRecord], at now: Instant) throws -> Int64 {
+    package func recordErasures(_ records: [ErasureRecord], at now: Instant) throws -> Int64 {
         var entries: [LedgerEntry] = []
         for record in records {
             let hash = ledgerHash(record.subject)
@@ -61,10 +61,10 @@ extension Keyring {
         return try storage.recordErasures(entries, destroyingKeysOf: records.filter(\.wholeSubject).map(\.subject))
     }
 
-    func ledgerCount() throws -> Int64 { try storage.ledgerCount() }
+    package func ledgerCount() throws -> Int64 { try storage.ledgerCount() }
 
     /// Every ledger entry, by salted hash, in the order they were recorded.
-    func ledgerEntries() throws -> [Data: [LedgerEntry]] {
+    package func ledgerEntries() throws -> [Data: [LedgerEntry]] {
         Dictionary(grouping: try storage.ledgerEntries(), by: \.saltedHash)
     }
 }

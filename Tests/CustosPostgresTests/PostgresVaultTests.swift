@@ -26,6 +26,10 @@ import CustosDecision
     /// A SQLite engine (the reference), and `processes` PostgreSQL vaults on one fresh database
     /// sharing one keyring, each with its own pool, as separate `custos serve` processes have.
     struct World {
+        let address: PostgresAddress
+        let folder: URL
+        let keyring: KeyringFile
+        let keyFile: String
         let engine: PrivacyEngine
         let vaults: [PostgresVault]
         let gates: [GatedAccess]
@@ -49,7 +53,8 @@ import CustosDecision
                                            policy: engine.policy)
                 }
                 let gates = vaults.map { GatedAccess(policy: engine.policy, evaluator: Evaluator(policy: engine.policy), store: $0, clock: clock.read) }
-                try body(World(engine: engine, vaults: vaults, gates: gates, clock: clock))
+                try body(World(address: address, folder: folder, keyring: place, keyFile: folder.appendingPathComponent("pg.key").path,
+                               engine: engine, vaults: vaults, gates: gates, clock: clock))
             }
         }
     }
@@ -146,6 +151,53 @@ import CustosDecision
             let log = world.vaults[1].log
             let verification = try BlockingBridge.wait { try await log.verify() }
             #expect(verification.isIntact && verification.entries == 8)
+        }
+    }
+
+    /// Runs one of PostgreSQL's client programs (pg_dump, pg_restore) on `address`.
+    static func postgresTool(_ name: String, _ arguments: [String], address: PostgresAddress) throws {
+        let bin = try FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql").sorted { $0.compare($1, options: .numeric) == .orderedAscending }.last ?? ""
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/lib/postgresql/\(bin)/bin/\(name)")
+        process.arguments = arguments + ["--dbname=postgresql://\(address.user)@\(address.host):\(address.port)/\(address.database)"]
+        process.environment = ["PGPASSWORD": address.password ?? ""]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw StoreError.io("\(name) exited with \(process.terminationStatus)") }
+    }
+
+    /// A shred after a `pg_dump`, then the dump restored into a fresh database: opening it with
+    /// the same keyring shreds the subject again before anything is served, leaving its consent
+    /// proof once, and leaves the other subjects alone.
+    @Test func aRestoredDumpMeetsTheKeyringsErasures() async throws {
+        try await Self.withWorld { world in
+            let prospect = NewSubject(id: "PR-1", category: "prospect", values: ["email": "els@example.nl"], source: "web-form")
+            try Self.add([Self.debtor("D-1", marker: "rs01"), prospect], to: world)
+            _ = try world.engine.giveConsent(ConsentGrant(subject: "PR-1", purposes: ["P-NEWSLETTER-EMAIL"], method: .checkboxTicked, channel: "web-form",
+                                                          ageAtConsent: 41), by: "test")
+            _ = try Self.copyConsents(of: "PR-1", in: world, after: 0)
+            let dump = world.folder.appendingPathComponent("vault.dump").path
+            try Self.postgresTool("pg_dump", ["--format=custom", "--file=\(dump)"], address: world.address)
+            world.clock.set("2025-06-03T10:00:00+02:00")
+            try world.vaults[0].shred(subjects: ["PR-1"], at: world.clock.read())
+            #expect(try world.vaults[0].factsAndCiphertexts(of: "PR-1", fields: []).facts == nil)
+            #expect(try world.vaults[0].consentProofs(ofErased: "PR-1").map(\.purpose) == ["P-NEWSLETTER-EMAIL"])
+
+            let restoredName = world.address.database + "_restored"
+            let admin = world.address.database("postgres")
+            try BlockingBridge.wait { try await PostgresDecisionLogTests.adminQuery(admin, "CREATE DATABASE \(restoredName)") }
+            defer { try? BlockingBridge.wait { try await PostgresDecisionLogTests.adminQuery(admin, "DROP DATABASE \(restoredName) WITH (FORCE)") } }
+            let restored = world.address.database(restoredName)
+            try Self.postgresTool("pg_restore", ["--no-owner", dump], address: restored)
+            let vault = try PostgresVault.open(restored, keyring: Keyring.open(world.keyring.open(), source: .file(world.keyFile)), policy: world.engine.policy)
+            #expect(vault.ledgerReplay == LedgerReplay(subjectsShredded: 1))
+            #expect(try vault.factsAndCiphertexts(of: "PR-1", fields: []).facts == nil, "the restored backup lost the shredded subject again")
+            #expect(try vault.consentProofs(ofErased: "PR-1").map(\.purpose) == ["P-NEWSLETTER-EMAIL"], "its consent proof is kept once")
+            let gate = GatedAccess(policy: world.engine.policy, evaluator: Evaluator(policy: world.engine.policy), store: vault, clock: world.clock.read)
+            #expect(gate.gate(DecisionRequest(actor: "collections-service", action: .read, subject: "D-1", purpose: "P-DEBT-COLLECT",
+                                              fields: ["email"])).values["email"] == "rs01@example.nl", "the other subject is untouched")
+            let reopened = try PostgresVault.open(restored, keyring: Keyring.open(world.keyring.open(), source: .file(world.keyFile)), policy: world.engine.policy)
+            #expect(reopened.ledgerReplay == LedgerReplay(), "replayed once")
         }
     }
 }

@@ -25,6 +25,10 @@ if CommandLine.arguments.count >= 2, CommandLine.arguments[1] == "postgres-verif
     try await PostgresLogUnderKill.verify(acknowledged: Array(CommandLine.arguments.dropFirst(2)))
     exit(0)
 }
+if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "gate-compare" {
+    try GateComparison.run(seconds: Double(CommandLine.arguments[2]) ?? 10, seedFolder: seedFolder)
+    exit(0)
+}
 if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "sqlite-log" {
     try SQLiteLogBenchmark.run(seconds: Double(CommandLine.arguments[2]) ?? 10, seedFolder: seedFolder)
     exit(0)
