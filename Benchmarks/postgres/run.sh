@@ -3,7 +3,10 @@
 # database (make bench; docs/scaling.md). A throwaway cluster on loopback (Tests/postgres/
 # cluster.sh); pg_test_fsync first, for the disk's own flush rate; then each process is
 # `CustosBench postgres-log SECONDS 32` (32 concurrent callers); SQLite's log beside it, in the
-# same run (`CustosBench sqlite-log`). Prints a Markdown table.
+# same run (`CustosBench sqlite-log`). Prints a Markdown table. Then the gated read and the
+# logged decision through the same gate on SQLite and PostgreSQL (`CustosBench gate-compare`),
+# and the gate under a SIGKILL at a larger size than make postgres-check's (three processes ×
+# 16 callers for 20 s, one killed after 5 s).
 # Usage: Benchmarks/postgres/run.sh [seconds]
 set -euo pipefail
 seconds=${1:-10}
@@ -32,3 +35,21 @@ for processes in 1 2 3; do
     END {printf "| %d × 32 | %.0f | %.1f | %.2f ms | %.2f ms |\n", p, rate, group / n, p50, p99}'
   rm -f "$dir"/result.*
 done
+
+echo
+PGPASSWORD=$(cat "$dir/password") psql -q "$url" -c "CREATE DATABASE gate_compare" -c "CREATE DATABASE gate_load"
+CUSTOS_BENCH_POSTGRES=${url%/postgres}/gate_compare CUSTOS_PG_PASSWORD_FILE=$dir/password "$bench" gate-compare "$seconds" | grep '^|'
+
+echo
+export CUSTOS_BENCH_POSTGRES=${url%/postgres}/gate_load CUSTOS_PG_PASSWORD_FILE=$dir/password
+"$bench" postgres-gate-setup "$dir/gate" 10000 > /dev/null
+pids=()
+for n in 1 2 3; do "$bench" postgres-gate-load "$dir/gate" 20 16 10000 > "$dir/gate.$n" & pids+=($!); done
+sleep 5
+kill -9 "${pids[1]}"
+"$bench" postgres-gate-load "$dir/gate" 10 16 10000 > "$dir/gate.4" &
+pids+=($!)
+for n in 0 2 3; do wait "${pids[$n]}"; done
+wait "${pids[1]}" 2>/dev/null || true
+echo "three gate processes × 16 callers, 20 s, one SIGKILLed after 5 s (it had answered $(grep -c ACK "$dir/gate.2") decisions), a fourth started:"
+"$bench" postgres-gate-verify "$dir/gate" "$dir"/gate.[0-9] | grep '^gate:'

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 package import CustosPolicy
 package import CustosDecision
 package import CustosStore
@@ -65,7 +65,10 @@ package struct GatedAccess: Sendable {
                     if let recipient = request.recipient, facts != nil, policy.policy.recipient(recipient)?.transfer?.derogation != nil {
                         facts?.transfers = try transaction.derogationTransfers(to: recipient)
                     }
-                    return (facts, nil)
+                    // The values are read in this transaction too: on PostgreSQL a second
+                    // connection per share could wait for a pool its own shares hold.
+                    guard facts != nil else { return (nil, [:]) }
+                    return (facts, try transaction.ciphertexts(of: request.subject, fields: releaseValues ? request.fields + ["birth_date"] : ["birth_date"]))
                 }
                 let seq = try transaction.append(decision, at: at)
                 if releaseValues, let task = InformationTask.owed(after: decision, seq: seq, at: at, policy: policy) { try transaction.recordInformationTask(task) }
@@ -100,7 +103,7 @@ package struct GatedAccess: Sendable {
         do {
             let (facts, read) = try load()
             ciphertexts = read
-            decision = try decideOnVault(request, facts: facts, at: at)
+            decision = try decideOnVault(request, facts: facts, at: at, ciphertexts: read)
         } catch {
             return (.failure(request, code: .engineError, explanation: "the facts could not be loaded", digest: policy.digest), [:])
         }
@@ -121,14 +124,15 @@ package struct GatedAccess: Sendable {
     }
 
     /// The evaluator's decision on vault facts, with the birth date decrypted for the age check.
-    package func decideOnVault(_ request: DecisionRequest, facts stored: Facts?, at: Instant) throws -> Decision {
+    package func decideOnVault(_ request: DecisionRequest, facts stored: Facts?, at: Instant, ciphertexts: [String: Data]? = nil) throws -> Decision {
         guard var facts = stored else {
             return evaluator.decide(request, facts: Facts(subject: nil), at: at)
         }
         // The birth date only matters for the consent age check: other bases never decrypt it.
         let consentBased = facts.subject.flatMap { subject in policy.policy.purpose(request.purpose)?.basis(forAnyOf: subject.categories) } == .consent
         if consentBased, facts.fields.contains(where: { $0.field == "birth_date" }) {
-            let opened = store.openFields(["birth_date"], of: request.subject)
+            let opened = ciphertexts?["birth_date"].map { store.open(["birth_date": $0], of: request.subject) }
+                ?? store.openFields(["birth_date"], of: request.subject)
             if !opened.unreadable.isEmpty {
                 return .failure(request, code: .fieldUnreadable, explanation: "the subject's birth date does not open", digest: policy.digest)
             }

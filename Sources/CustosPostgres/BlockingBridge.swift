@@ -6,7 +6,7 @@ import Dispatch
 /// and the CLI's main thread, never an event loop or the cooperative pool (DESIGN §10). The
 /// calling thread waits on a semaphore while a task runs the work on the cooperative pool and
 /// postgres-nio's event loops, so no thread the work needs is the one that waits.
-enum BlockingBridge {
+package enum BlockingBridge {
     /// Hands a value across the semaphore. The waiting thread reads it only after the task
     /// has written it and signalled, so the two never touch it at once.
     private final class Outcome<T>: @unchecked Sendable {
@@ -15,18 +15,18 @@ enum BlockingBridge {
 
     /// Carries a closure or value that is not `Sendable` to the task. Safe for the same
     /// reason: the thread that made it is blocked until the task is done with it.
-    struct Handed<T>: @unchecked Sendable {
-        let value: T
-        init(_ value: T) { self.value = value }
+    package struct Handed<T>: @unchecked Sendable {
+        package let value: T
+        package init(_ value: T) { self.value = value }
     }
 
     /// How long a call waits for the database before it fails: a lost server must become an
     /// error the caller can act on (deny, 503), not a thread that waits while the pool keeps
     /// retrying its connections (postgres-nio does not fail a waiting lease early).
-    static let deadline: Duration = .seconds(5)
+    package static let deadline: Duration = .seconds(5)
 
     /// `deadline` nil: no limit, for an officer's long command (a key rotation rewraps every key).
-    static func wait<T>(deadline: Duration? = deadline, _ work: @escaping @Sendable () async throws -> T) throws -> T {
+    package static func wait<T>(deadline: Duration? = deadline, _ work: @escaping @Sendable () async throws -> T) throws -> T {
         let outcome = Outcome<T>()
         let done = DispatchSemaphore(value: 0)
         let handed = Handed(outcome)

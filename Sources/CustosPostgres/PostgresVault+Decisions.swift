@@ -215,6 +215,10 @@ struct HeldTransaction: ShareTransaction {
         return try wait { connection, _ in try await PostgresVault.facts(of: subject, on: connection, policy: policy) }
     }
 
+    func ciphertexts(of subject: String, fields: [String]) throws -> [String: Data] {
+        try wait { connection, _ in try await PostgresVault.ciphertexts(of: subject, fields: fields, on: connection) }
+    }
+
     func subProcessorRecords() throws -> [SubProcessorRecord] {
         try wait { connection, logger in
             var records: [SubProcessorRecord] = []

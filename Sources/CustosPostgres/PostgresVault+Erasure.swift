@@ -113,4 +113,15 @@ extension PostgresVault {
             return replay
         }
     }
+
+    /// How many distinct procedures a recipient received Art. 49(1)(e) transfers for: the
+    /// occasional limit's count, for the load test and the officer.
+    package func derogationProcedures(to recipient: String) throws -> Int {
+        try run { client, logger in
+            for try await count in try await client.query("""
+                SELECT count(DISTINCT procedure) FROM disclosures WHERE recipient = \(recipient) AND mechanism = 'art-49-1-e'
+                """, logger: logger).decode(Int.self) { return count }
+            return 0
+        }
+    }
 }

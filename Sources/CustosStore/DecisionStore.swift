@@ -25,6 +25,8 @@ package protocol DecisionStore: Sendable {
 /// The store inside a share's write transaction.
 package protocol ShareTransaction {
     func facts(of subject: String) throws -> Facts?
+    /// The ciphertexts of a subject's fields among `fields`, in this transaction.
+    func ciphertexts(of subject: String, fields: [String]) throws -> [String: Data]
     /// The officer's sub-processor authorisations, facts of a share to a processor.
     func subProcessorRecords() throws -> [SubProcessorRecord]
     /// A recipient's Art. 49(1)(e) transfers over every subject, for the occasional limit.

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 internal import GRDB
 internal import CustosCrypto
 package import CustosPolicy
@@ -255,6 +255,8 @@ package struct VaultTransaction {
     let vault: Vault
 
     package func facts(of subject: String) throws -> Facts? { try vault.loadFacts(db, subject: subject) }
+
+    package func ciphertexts(of subject: String, fields: [String]) throws -> [String: Data] { try Vault.ciphertexts(db, of: subject, fields: fields) }
 
     package func append(_ decision: Decision, at: Instant) throws -> Int64 {
         try DecisionLog.insert(LogEntry(decision, at: at), into: db)

@@ -28,6 +28,27 @@ killed=$(grep -c ACK "$dir/acks.2" || true)
 echo "postgres: the killed process had acknowledged $killed decisions"
 "$bench" postgres-verify "$dir"/acks.*
 
+# The same through the gate on the PostgreSQL vault: three processes read and share (to a
+# recipient with an Art. 49(1)(e) derogation, at most three procedures a year) from 8 callers
+# each; one is SIGKILLed after 2 s and a fourth starts in its place. Every answered decision must
+# be in the log once, the chain must verify, and no more than three procedures may be permitted.
+PGPASSWORD=$(cat "$dir/password") psql -q "$url" -c "CREATE DATABASE gate_load"
+export CUSTOS_BENCH_POSTGRES=${url%/postgres}/gate_load
+"$bench" postgres-gate-setup "$dir/gate" 500
+pids=()
+for n in 1 2 3; do "$bench" postgres-gate-load "$dir/gate" 6 8 500 > "$dir/gate.$n" & pids+=($!); done
+sleep 2
+kill -9 "${pids[1]}"
+"$bench" postgres-gate-load "$dir/gate" 3 8 500 > "$dir/gate.4" &
+pids+=($!)
+for n in 0 2 3; do wait "${pids[$n]}"; done
+wait "${pids[1]}" 2>/dev/null || true
+killed=$(grep -c ACK "$dir/gate.2" || true)
+[ "$killed" -gt 0 ] || { echo "postgres: the killed gate process had answered nothing; the test proves nothing" >&2; exit 1; }
+echo "postgres: the killed gate process had answered $killed decisions"
+"$bench" postgres-gate-verify "$dir/gate" "$dir"/gate.[0-9]
+export CUSTOS_BENCH_POSTGRES=$url
+
 # The README's walk-through once more with the tour's keyring on PostgreSQL (--keyring / CUSTOS_KEYRING):
 # every command the newcomer runs, on the second keyring backend.
 admin_password=$(cat "$dir/password")

@@ -25,6 +25,19 @@ if CommandLine.arguments.count >= 2, CommandLine.arguments[1] == "postgres-verif
     try await PostgresLogUnderKill.verify(acknowledged: Array(CommandLine.arguments.dropFirst(2)))
     exit(0)
 }
+if CommandLine.arguments.count == 4, CommandLine.arguments[1] == "postgres-gate-setup" {
+    try PostgresGateUnderKill.setup(folder: CommandLine.arguments[2], subjects: Int(CommandLine.arguments[3]) ?? 1_000, seedFolder: seedFolder)
+    exit(0)
+}
+if CommandLine.arguments.count == 6, CommandLine.arguments[1] == "postgres-gate-load" {
+    try PostgresGateUnderKill.load(folder: CommandLine.arguments[2], seconds: Double(CommandLine.arguments[3]) ?? 5,
+                                   callers: Int(CommandLine.arguments[4]) ?? 8, subjects: Int(CommandLine.arguments[5]) ?? 1_000, seedFolder: seedFolder)
+    exit(0)
+}
+if CommandLine.arguments.count >= 3, CommandLine.arguments[1] == "postgres-gate-verify" {
+    try PostgresGateUnderKill.verify(folder: CommandLine.arguments[2], files: Array(CommandLine.arguments.dropFirst(3)), seedFolder: seedFolder)
+    exit(0)
+}
 if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "gate-compare" {
     try GateComparison.run(seconds: Double(CommandLine.arguments[2]) ?? 10, seedFolder: seedFolder)
     exit(0)
