@@ -104,11 +104,18 @@ let package = Package(
             swiftSettings: strict
         ),
         // floor 5: the simulation behind `custos demo`
+        // The engine over a PostgreSQL vault: the facade's rules over CustosPostgres, in a target of
+        // its own so that a user of the SQLite default never builds postgres-nio.
+        .target(
+            name: "CustosOnPostgres",
+            dependencies: ["Custos", "CustosStore", "CustosPostgres", "CustosPolicy", "CustosDecision", "CustosCrypto"],
+            swiftSettings: strict
+        ),
         .target(name: "CustosSimulation", dependencies: ["Custos", "CustosStore", "CustosReports"], swiftSettings: strict),
         // floor 6: the command line
         .executableTarget(
             name: "CustosCLI",
-            dependencies: ["Custos", "CustosStore", "CustosPostgres", "CustosReports", "CustosSimulation", "CustosServer", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Custos", "CustosStore", "CustosPostgres", "CustosOnPostgres", "CustosReports", "CustosSimulation", "CustosServer", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
         // `make bench` (release build; not a test): it measures the store's stages (facts load,

@@ -2,6 +2,7 @@ import ArgumentParser
 import Custos
 import Foundation
 import CustosStore
+import CustosPostgres
 
 struct Audit: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,6 +19,7 @@ struct AuditVerify: ParsableCommand {
     @Option(help: "A checkpoint file written by 'custos audit checkpoint'.") var checkpoint: String?
 
     func run() throws {
+        if let address = try global.postgresVault() { return try verifyPostgres(address) }
         let engine = try global.openEngine()
         let verification: DecisionLog.Verification
         do { verification = try engine.verifyLog() } catch { throw ExitStatus.report(error) }
@@ -51,6 +53,20 @@ struct AuditVerify: ParsableCommand {
             json["checkpoint"] = status
         }
         try answer(global.output, lines, json: json)
+    }
+
+    /// A PostgreSQL vault's log: the whole chain, shared by every process on the database.
+    private func verifyPostgres(_ address: PostgresAddress) throws {
+        guard checkpoint == nil else { throw ValidationError("--checkpoint: checkpoints are not written on a PostgreSQL vault yet") }
+        let engine = try global.openPostgresEngine(address)
+        let verification: LogVerification
+        do { verification = try engine.verifyLog() } catch { throw ExitStatus.report(error) }
+        guard verification.isIntact else {
+            StandardError.error("decision log broken at entry \(verification.firstBroken ?? 0): \(verification.problem ?? "")")
+            throw ExitStatus.integrityFailure
+        }
+        try answer(global.output, ["decision log intact: \(verification.entries) entries, head #\(verification.headSeq) \(verification.headHash)"],
+                   json: ["log": ["intact": true, "entries": verification.entries, "head-seq": verification.headSeq, "head-hash": verification.headHash]])
     }
 
     /// The checkpoint comparison: a line and a status when it holds, else exit 5.

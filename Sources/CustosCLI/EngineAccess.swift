@@ -3,6 +3,7 @@ import Custos
 import Foundation
 import CustosStore
 import CustosPostgres
+import CustosOnPostgres
 
 /// Opening the vault from the global options: the key file, or a passphrase from
 /// CUSTOS_PASSPHRASE; errors become the contract's exit codes.
@@ -26,7 +27,53 @@ extension GlobalOptions {
         }
     }
 
+    /// The vault's address when `--db` names a PostgreSQL database.
+    func postgresVault() throws -> PostgresAddress? {
+        guard db.hasPrefix("postgres://") || db.hasPrefix("postgresql://") else { return nil }
+        do {
+            return try PostgresAddress(parsing: db, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            StandardError.error("--db: \(error)")
+            throw ExitStatus.usage
+        }
+    }
+
+    /// A PostgreSQL vault's keyring is named: it never lives in the vault's database.
+    func postgresKeyring() throws -> any KeyringPlace {
+        guard keyringAddress != nil else {
+            StandardError.error("a PostgreSQL vault needs --keyring (a file, or another database): the keyring never lives in the vault's database")
+            throw ExitStatus.usage
+        }
+        return try keyringPlace()
+    }
+
+    /// The engine of a PostgreSQL vault.
+    func openPostgresEngine(_ address: PostgresAddress) throws -> PostgresEngine {
+        warnAboutKeyPlacement()
+        let place = try postgresKeyring()
+        do {
+            return try PostgresEngine.open(vault: address, keyring: place, masterKey: masterKey, policies: policyFolder)
+        } catch {
+            throw ExitStatus.report(error)
+        }
+    }
+
+    /// The engine the service calls need, on either backend.
+    func openServiceEngine() throws -> any ServiceEngine {
+        if let address = try postgresVault() { return try openPostgresEngine(address) }
+        return try openEngine()
+    }
+
+    /// Commands that need the whole vault refuse a PostgreSQL one by name.
+    func refusePostgres() throws {
+        guard try postgresVault() != nil else { return }
+        let command = CommandLine.arguments.dropFirst().filter { !$0.hasPrefix("-") && !$0.contains("://") && !$0.contains("/") }.prefix(2).joined(separator: " ")
+        StandardError.error("'custos \(command)' is not available on a PostgreSQL vault yet; on one, init, subject add, service add, read, audit verify and serve work (docs/scaling.md)")
+        throw ExitStatus.usage
+    }
+
     func openEngine() throws -> PrivacyEngine {
+        try refusePostgres()
         warnAboutKeyPlacement()
         do {
             return try PrivacyEngine.open(vault: db, keyring: keyringPlace(), masterKey: masterKey, policies: policies ?? ProcessInfo.processInfo.environment["CUSTOS_POLICIES"])
@@ -49,6 +96,7 @@ extension GlobalOptions {
 
     /// Opens the vault with a clock of the caller's; the same rule as a set instant.
     func openEngine(clock: @escaping @Sendable () -> Instant, changesVault: Bool) throws -> PrivacyEngine {
+        try refusePostgres()
         warnAboutKeyPlacement()
         let engine: PrivacyEngine
         do {

@@ -3,6 +3,7 @@ import Custos
 import CustosServer
 import Dispatch
 import Foundation
+import CustosOnPostgres
 import Synchronization
 import CustosStore
 
@@ -27,10 +28,15 @@ struct ServiceAdd: ParsableCommand {
     @Option(help: "A name for the account (1-64 letters, digits, - _ . :); default the actor.") var name: String?
 
     func run() throws {
-        let engine = try global.openEngine()
         let accountName = name ?? actor
         let token: String
-        do { token = try engine.addServiceAccount(name: accountName, actor: actor) } catch { throw ExitStatus.report(error) }
+        if let address = try global.postgresVault() {
+            let engine = try global.openPostgresEngine(address)
+            do { token = try engine.addServiceAccount(name: accountName, actor: actor) } catch { throw ExitStatus.report(error) }
+        } else {
+            let engine = try global.openEngine()
+            do { token = try engine.addServiceAccount(name: accountName, actor: actor) } catch { throw ExitStatus.report(error) }
+        }
         try answer(global.output, [token, "service account \(accountName) acts as \(actor); the token above is shown only now: store it as a secret"],
                    json: ["name": accountName, "actor": actor, "token": token])
     }
@@ -115,8 +121,16 @@ struct Serve: ParsableCommand {
             StandardError.error(error.message)
             throw ExitStatus.usage
         }
-        let engine = try openEngine()
-        let server = CustosServer(engine: engine, configuration: configuration)
+        let server: CustosServer
+        if let address = try global.postgresVault() {
+            guard at == nil else { throw ValidationError("--at sets the clock of a simulation vault, which is a SQLite file") }
+            do { server = try CustosServer(service: try global.openPostgresEngine(address), configuration: configuration) } catch let error as ServerSetupError {
+                StandardError.error(error.description)
+                throw ExitStatus.usage
+            }
+        } else {
+            server = CustosServer(engine: try openEngine(), configuration: configuration)
+        }
         let failure = Mutex<String?>(nil)
         let done = DispatchSemaphore(value: 0)
         let host = configuration.host, scheme = configuration.tls == nil ? "http" : "https", json = global.output == .json

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Custos
 import Foundation
+import CustosOnPostgres
 import CustosStore
 
 struct Init: ParsableCommand {
@@ -14,6 +15,18 @@ struct Init: ParsableCommand {
 
     func run() throws {
         guard let folder = global.policyFolder else { throw ValidationError("give the policy folder with --policies DIR") }
+        if let address = try global.postgresVault() {
+            guard !simulation else { throw ValidationError("--simulation: a simulation vault is a SQLite file") }
+            let keyring = try global.postgresKeyring()
+            let engine: PostgresEngine
+            do { engine = try PostgresEngine.initialise(vault: address, keyring: keyring, masterKey: global.masterKey, policies: folder) } catch { throw ExitStatus.report(error) }
+            var lines = ["vault \(address.description) created (id \(engine.vaultId)), keyring \(keyring.location)"]
+            if case let .file(path) = global.masterKey { lines.append("master key in \(path) (mode 0600): keep it, and back it up apart from the vault") }
+            lines.append("policy \(engine.policyFolder), digest \(engine.policy.digest)")
+            try answer(global.output, lines, json: ["vault": address.description, "vault-id": engine.vaultId, "keyring": keyring.location,
+                                                    "policy-folder": engine.policyFolder, "policy-digest": engine.policy.digest, "simulation": false])
+            return
+        }
         do {
             let keyring = try global.keyringPlace()
             let engine = try PrivacyEngine.initialise(vault: global.db, keyring: keyring, masterKey: global.masterKey, policies: folder, simulation: simulation)
@@ -65,12 +78,18 @@ struct SubjectAdd: ParsableCommand {
             parsed[String(item[..<equals])] = String(item[item.index(after: equals)...])
         }
         guard let subjectKind = SubjectKind(rawValue: kind) else { throw ValidationError("--kind is natural-person or sole-trader") }
-        let engine = try global.openEngine()
+        let categories = category.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard let first = categories.first else { throw ValidationError("--category names no category") }
+        let subject = NewSubject(id: id, category: first, otherCategories: Array(categories.dropFirst()), kind: subjectKind, contractParty: contractParty,
+                                 values: parsed, source: source)
         do {
-            let categories = category.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            guard let first = categories.first else { throw ValidationError("--category names no category") }
-            try engine.addSubject(NewSubject(id: id, category: first, otherCategories: Array(categories.dropFirst()), kind: subjectKind, contractParty: contractParty, values: parsed, source: source),
-                                  by: operatingSystemUser)
+            if let address = try global.postgresVault() {
+                try global.openPostgresEngine(address).addSubjects([subject], by: operatingSystemUser)
+            } else {
+                try global.openEngine().addSubject(subject, by: operatingSystemUser)
+            }
+        } catch let exit as ExitCode {
+            throw exit
         } catch {
             throw ExitStatus.report(error)
         }
@@ -216,7 +235,7 @@ struct Read: ParsableCommand {
     var repeatCount: Int = 0
 
     func run() throws {
-        let engine = try global.openEngine()
+        let engine = try global.openServiceEngine()
         if repeatCount > 0 {
             for _ in 0..<repeatCount {
                 let result = engine.read(subject: subject, fields: fieldList(fields), purpose: purpose, actor: actor)

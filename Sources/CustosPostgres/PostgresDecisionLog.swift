@@ -89,6 +89,27 @@ package final class PostgresDecisionLog: Sendable {
         return numbers
     }
 
+    /// The newest entry's hash over its predecessor's, and that predecessor's own hash: the
+    /// readiness check (the full chain is `verify`'s).
+    package func headHolds() async throws(PostgresStoreError) -> Bool {
+        try await PostgresDatabase.mapErrors {
+            let rows = try await database.client.query(
+                "SELECT seq, at, actor, action, purpose, subject_id, recipient, fields, outcome, codes, policy_digest, prev_hash, hash FROM decision_log ORDER BY seq DESC LIMIT 2",
+                logger: PostgresDatabase.logger)
+            var entries: [(LogEntry, [UInt8], [UInt8])] = []
+            for try await row in rows {
+                let (seq, at, actor, action, purpose, subject, recipient, fields, outcome, codes, digest, previous, hash) = try row.decode(
+                    (Int64, Int64, String, String, String, String, String?, String, String, String, String, Data, Data).self)
+                entries.append((LogEntry(seq: seq, at: Instant(millisecondsSinceEpoch: at), actor: actor, action: action, purpose: purpose,
+                                         subject: subject, recipient: recipient, fields: Self.lines(fields), outcome: outcome,
+                                         codes: Self.lines(codes), policyDigest: digest), [UInt8](previous), [UInt8](hash)))
+            }
+            guard let (newest, previous, hash) = entries.first else { return true }
+            if entries.count == 2, entries[1].2 != previous { return false }
+            return newest.hash(previous: previous) == hash
+        }
+    }
+
     /// Recomputes the whole chain, as `custos audit verify` does on SQLite.
     package func verify() async throws(PostgresStoreError) -> LogVerification {
         try await PostgresDatabase.mapErrors {

@@ -112,6 +112,13 @@ enum PostgresSchema {
             erased_at bigint NOT NULL);
         CREATE INDEX consent_proofs_subject ON consent_proofs (subject_hash)
         """,
+        // v4: consent attempts refused at the door, with their code (no personal data).
+        """
+        CREATE TABLE consent_refusals (
+            id bigserial PRIMARY KEY, subject_id text NOT NULL, purpose text NOT NULL, code text NOT NULL, at bigint NOT NULL,
+            recorded_by text NOT NULL);
+        CREATE INDEX consent_refusals_subject ON consent_refusals (subject_id)
+        """,
     ]
 
     /// The keyring, as on SQLite: wrapped keys, the erasure ledger, and the accounts of

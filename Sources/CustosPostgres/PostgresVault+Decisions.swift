@@ -131,12 +131,9 @@ extension PostgresVault: DecisionStore {
         if hasConsents {
             // One lookup in the folded state: the evaluator needs only the event in force.
             var consents: [ConsentLedgerEvent] = []
-            for try await row in try await connection.query("""
-                SELECT e.purpose, e.state, e.notice_id, e.notice_version, e.notice_hash, e.language, e.method, e.channel, e.evidence, e.expressed_by,
-                  e.parent_name, e.parent_verification, e.age_at_consent, e.presented_separately, e.pre_ticked, e.conditional_on_service,
-                  e.recorded_at, e.effective_at, e.recorded_by
-                FROM consent_state s JOIN consent_events e ON e.id = s.event_id WHERE s.subject_id = \(subject)
-                """, logger: logger) {
+            for try await row in try await connection.query(PostgresQuery(unsafeSQL: """
+                SELECT \(consentColumns) FROM consent_state s JOIN consent_events e ON e.id = s.event_id WHERE s.subject_id = $1
+                """, binds: PostgresDatabase.binds(subject)), logger: logger) {
                 consents.append(try consentEvent(row, subject: subject))
             }
             facts.consents = consents.sorted { $0.purpose < $1.purpose }.map { event in

@@ -214,6 +214,52 @@ package final class PostgresVault: Sendable {
         }
     }
 
+    /// Ids among `ids` that are in the vault.
+    package func existingSubjects(_ ids: [String]) throws -> Set<String> {
+        try run { client, logger in
+            var found: Set<String> = []
+            for try await id in try await client.query("SELECT id FROM subjects WHERE id = ANY(\(ids))", logger: logger).decode(String.self) { found.insert(id) }
+            return found
+        }
+    }
+
+    /// The vault's own settings (`vault-id`, `policy-folder`, `created-at`).
+    package func meta() throws -> [String: String] {
+        try run { client, logger in
+            var meta: [String: String] = [:]
+            for try await (key, value) in try await client.query("SELECT key, value FROM vault_meta", logger: logger).decode((String, String).self) {
+                meta[key] = value
+            }
+            return meta
+        }
+    }
+
+    /// Records the vault's settings once, at `custos init`; a vault that has them is refused.
+    package func initialiseMeta(_ values: [String: String]) throws {
+        try transaction { connection, logger in
+            for (key, value) in values.sorted(by: { $0.key < $1.key }) {
+                let inserted = try await connection.query("INSERT INTO vault_meta (key, value) VALUES (\(key), \(value)) ON CONFLICT DO NOTHING RETURNING 1", logger: logger)
+                var stored = false
+                for try await _ in inserted.decode(Int.self) { stored = true }
+                guard stored else { throw StoreError.alreadyInitialised(self.database.address.description) }
+            }
+        }
+    }
+
+    /// The settings of the vault at `address`, read before its policy is compiled.
+    package static func meta(at address: PostgresAddress) throws -> [String: String] {
+        let database = try BlockingBridge.wait { try await PostgresDatabase.open(address, role: .vault, connections: 1) }
+        defer { database.close() }
+        let client = database.client
+        return try BlockingBridge.wait {
+            var meta: [String: String] = [:]
+            for try await (key, value) in try await client.query("SELECT key, value FROM vault_meta", logger: PostgresDatabase.logger).decode((String, String).self) {
+                meta[key] = value
+            }
+            return meta
+        }
+    }
+
     // MARK: consent
 
     /// Appends consent events and folds each into the current state, in one transaction: once

@@ -38,7 +38,7 @@ extension Routes {
         let purposes = try members.ids("purposes", minimum: 1, maximum: 100) ?? { throw members.wrong("purposes", "a list of purpose ids") }()
         let channel = try members.requiredText("channel"), evidence = try members.text("evidence")
         let engine = self.engine
-        try await call { try engine.withdrawConsent(subject: subject, purposes: purposes, channel: channel, evidence: evidence, by: account.name) }
+        try await call { try engine.withdrawConsent(subject: subject, purposes: purposes, channel: channel, evidence: evidence, effective: nil, by: account.name) }
         return JSONBody.response(["subject": subject, "withdrawn": purposes])
     }
 

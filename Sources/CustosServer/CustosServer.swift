@@ -14,11 +14,26 @@ import ServiceLifecycle
 /// try await server.run()   // until SIGTERM or SIGINT; in-flight requests finish first
 /// ```
 package struct CustosServer: Sendable {
-    let engine: PrivacyEngine
+    /// The service API's engine: the vault's, on either backend.
+    let service: any ServiceEngine
+    /// The officer's console, the privacy centre and the mail relay need the whole engine,
+    /// which only a SQLite vault has so far; without it they are not served.
+    let officerEngine: PrivacyEngine?
     let configuration: ServerConfiguration
 
     package init(engine: PrivacyEngine, configuration: ServerConfiguration) {
-        self.engine = engine
+        service = engine
+        officerEngine = engine
+        self.configuration = configuration
+    }
+
+    /// The service API only (a PostgreSQL vault): no console, no privacy centre, no relay.
+    package init(service: any ServiceEngine, configuration: ServerConfiguration) throws {
+        guard configuration.publicListener == nil, configuration.smtp == nil else {
+            throw ServerSetupError("the privacy centre and the mail relay are not available on a PostgreSQL vault yet: leave out --listen-public and --smtp-relay")
+        }
+        self.service = service
+        officerEngine = nil
         self.configuration = configuration
     }
 
@@ -32,19 +47,21 @@ package struct CustosServer: Sendable {
         // Structured logs without bootstrapping the process's logging system (a library must not).
         let logger = Logger(label: "custos.serve") { label in JSONLogHandler(label: label) }
         let router = Router(context: CustosRequestContext.self)
-        let metrics = ServerMetrics(policy: engine.policy, log: engine)
+        let metrics = ServerMetrics(policy: service.policy, log: service)
         router.add(middleware: AccessLogMiddleware(logger: logger, metrics: metrics, logSubjectIds: configuration.logSubjectIds,
                                                    templateOf: { Routes.template($0) ?? Console.template($0) }))
         router.add(middleware: ProblemMiddleware(maximumBody: configuration.maximumBody))
         router.add(middleware: AuthenticationLimitMiddleware(limiter: FailedAuthentications(perMinute: configuration.failedAuthenticationsPerMinute)))
         let executor = EngineExecutor()
-        Routes(engine: engine, configuration: configuration, openAPI: OpenAPIDocument.data, metrics: metrics, executor: executor).add(to: router)
+        Routes(engine: service, configuration: configuration, openAPI: OpenAPIDocument.data, metrics: metrics, executor: executor).add(to: router)
         // The officer's console: on this internal listener only, never on the public one.
-        let consolePages = try WebPages(overrides: configuration.console.templates, controller: engine.controllerContacts, folder: "Console",
-                                        templates: Console.pageNames, stylesheet: "console.css", home: "/console")
-        Console(engine: engine, executor: executor, pages: consolePages, guarder: WebGuard(engine: engine),
-                sessions: ConsoleSessions(idle: .seconds(configuration.console.idleMinutes * 60)), settings: configuration.console,
-                secureCookies: configuration.tls != nil, logger: logger).add(to: router)
+        if let engine = officerEngine {
+            let consolePages = try WebPages(overrides: configuration.console.templates, controller: engine.controllerContacts, folder: "Console",
+                                            templates: Console.pageNames, stylesheet: "console.css", home: "/console")
+            Console(engine: engine, executor: executor, pages: consolePages, guarder: WebGuard(engine: engine),
+                    sessions: ConsoleSessions(idle: .seconds(configuration.console.idleMinutes * 60)), settings: configuration.console,
+                    secureCookies: configuration.tls != nil, logger: logger).add(to: router)
+        }
         let api = Application(
             router: router,
             server: try serverBuilder(metrics: metrics),
@@ -53,8 +70,8 @@ package struct CustosServer: Sendable {
             logger: logger
         )
         var services: [any Service] = [api]
-        if let listener = configuration.publicListener {
-            services.append(try privacyCentre(listener, executor: executor, metrics: metrics, logger: logger, onListening: onListening))
+        if let listener = configuration.publicListener, let engine = officerEngine {
+            services.append(try privacyCentre(listener, engine: engine, executor: executor, metrics: metrics, logger: logger, onListening: onListening))
         }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
@@ -62,7 +79,7 @@ package struct CustosServer: Sendable {
     }
 
     /// The privacy centre's application on its own listener, sharing the engine's threads.
-    func privacyCentre(_ listener: ServerConfiguration.PublicListener, executor: EngineExecutor, metrics: ServerMetrics, logger: Logger,
+    func privacyCentre(_ listener: ServerConfiguration.PublicListener, engine: PrivacyEngine, executor: EngineExecutor, metrics: ServerMetrics, logger: Logger,
                        onListening: @escaping @Sendable (Listener, Int) async -> Void) throws -> some Service {
         let pages = try WebPages(overrides: listener.templates, controller: engine.controllerContacts)
         let router = Router(context: CustosRequestContext.self)
@@ -104,4 +121,10 @@ package struct CustosServer: Sendable {
         let tlsConfiguration = TLSConfiguration.makeServerConfiguration(certificateChain: certificates.map { .certificate($0) }, privateKey: .privateKey(key))
         return try .tls(http1, tlsConfiguration: tlsConfiguration)
     }
+}
+
+/// A setting `custos serve` cannot honour on this vault, in words for the operator.
+package struct ServerSetupError: Error, CustomStringConvertible {
+    package let description: String
+    init(_ description: String) { self.description = description }
 }

@@ -33,7 +33,7 @@ extension Routes {
             guard try !engine.existingSubjects([subject]).isEmpty else { throw StoreError.subjectUnknown(subject) }
             if let purpose, engine.policy.policy.purpose(purpose) == nil { throw StoreError.unknownPurpose(purpose) }
             return try engine.openRequest(subject: subject, type: type, purpose: purpose, channel: channel, receivedAt: receivedAt,
-                                          requester: requester, mandate: mandate, by: "service:\(account.name)")
+                                          requester: requester, mandate: mandate, identityVerifiedBy: nil, by: "service:\(account.name)")
         }
         var response = JSONBody.response(Self.status(of: opened), status: .created)
         response.headers[.init("Location")!] = "/v1/requests/\(opened.id)"

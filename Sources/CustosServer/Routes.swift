@@ -7,7 +7,7 @@ import CustosStore
 /// operational ones authenticates its bearer token first; the token's actor is the actor of
 /// every decision made through it. The handlers live in extensions, one file per resource.
 struct Routes: Sendable {
-    let engine: PrivacyEngine
+    let engine: any ServiceEngine
     let configuration: ServerConfiguration
     let executor: EngineExecutor
     let openAPI: Data
@@ -15,7 +15,7 @@ struct Routes: Sendable {
     /// Built once: a hypothetical decision is pure computation on this evaluator.
     let hypotheticals: HypotheticalDecisions
 
-    init(engine: PrivacyEngine, configuration: ServerConfiguration, openAPI: Data, metrics: ServerMetrics, executor: EngineExecutor) {
+    init(engine: any ServiceEngine, configuration: ServerConfiguration, openAPI: Data, metrics: ServerMetrics, executor: EngineExecutor) {
         self.engine = engine
         self.executor = executor
         self.configuration = configuration
@@ -150,6 +150,7 @@ struct Routes: Sendable {
             case .invalidInput: return Problem.badRequest(error.description)
             // The detail names no address: a stranger may call /readyz.
             case .unavailable: return Problem.unavailable("a database the vault needs cannot be reached; nothing was decided, try again")
+            case .notOnThisBackend: return Problem(status: .notImplemented, kind: "not-on-this-backend", title: "Not available on this vault", detail: error.description)
             default: return error
             }
         default: return error

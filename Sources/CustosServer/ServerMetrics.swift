@@ -19,7 +19,7 @@ final class ServerMetrics: DecisionLogObserver {
     static let latencyBuckets: [Duration] = [.microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
                                              .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1)]
 
-    init(policy: CompiledPolicy, log engine: PrivacyEngine) {
+    init(policy: CompiledPolicy, log engine: any ServiceEngine) {
         self.policy = policy
         inFlight = registry.makeGauge(descriptor: Self.name("http_requests", "in_flight", "Requests being answered now"))
         openConnections = registry.makeGauge(descriptor: Self.name("http_connections", "open", "Open client connections"))

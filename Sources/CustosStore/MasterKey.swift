@@ -49,3 +49,22 @@ package enum MasterKeyFile {
         return try SecretKey.consuming(&bytes)
     }
 }
+
+extension MasterKeySource {
+    /// The master key a new keyring is made with: the key file's (created, mode 0600, when it
+    /// does not exist yet, and named in `created`), or one derived from the passphrase with a
+    /// fresh salt. Returns the key, how it was obtained and the salt to store.
+    package func materialise(created: inout [String]) throws -> (key: SecretKey, source: String, salt: [UInt8]?) {
+        switch self {
+        case let .file(keyPath):
+            if FileManager.default.fileExists(atPath: keyPath) { return (try MasterKeyFile.load(from: keyPath), "file", nil) }
+            let key = try MasterKeyFile.create(at: keyPath)
+            created.append(keyPath)
+            return (key, "file", nil)
+        case let .passphrase(bytes):
+            var copy = bytes
+            let fresh = SecureRandom.bytes(PassphraseKey.saltByteCount)
+            return (try PassphraseKey.derive(passphrase: &copy, salt: fresh), "argon2id", fresh)
+        }
+    }
+}

@@ -50,24 +50,7 @@ package final class VaultStore: Sendable {
 
     private static func create(vault path: String, keyring place: any KeyringPlace, masterKey: MasterKeySource, policy: CompiledPolicy,
                                policyFolder: String, simulation: Bool, now: Instant, created: inout [String], keyringMade: inout Bool) throws -> VaultStore {
-        let master: SecretKey, source: String, salt: [UInt8]?
-        switch masterKey {
-        case let .file(keyPath):
-            if FileManager.default.fileExists(atPath: keyPath) {
-                master = try MasterKeyFile.load(from: keyPath)
-            } else {
-                master = try MasterKeyFile.create(at: keyPath)
-                created.append(keyPath)
-            }
-            source = "file"
-            salt = nil
-        case let .passphrase(bytes):
-            var copy = bytes
-            let fresh = SecureRandom.bytes(PassphraseKey.saltByteCount)
-            master = try PassphraseKey.derive(passphrase: &copy, salt: fresh)
-            source = "argon2id"
-            salt = fresh
-        }
+        let (master, source, salt) = try masterKey.materialise(created: &created)
         let storage = try place.create()
         keyringMade = true
         // Owner-only from the first byte; SQLite gives its WAL and SHM files the same mode.

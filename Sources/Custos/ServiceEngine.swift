@@ -1,0 +1,36 @@
+import Foundation
+package import CustosPolicy
+package import CustosDecision
+package import CustosStore
+
+/// What `custos serve`'s service API asks of an engine: gated reads, shares and logged
+/// decisions, subject lookup, consent, and the operational checks. `PrivacyEngine` (SQLite)
+/// answers all of it; an engine over a PostgreSQL vault answers what that backend holds so far
+/// and refuses the rest with `StoreError.notOnThisBackend` (a 501), never with a guess.
+package protocol ServiceEngine: Sendable {
+    var policy: CompiledPolicy { get }
+    func serviceAccount(forToken token: String) throws -> ServiceAccount?
+    func read(subject: String, fields: [String], purpose: String, actor: String) -> GatedResult
+    func share(subject: String, fields: [String], purpose: String, recipient: String, recipientName: String?,
+               destination: String?, procedure: String?, actor: String) -> GatedResult
+    func decide(_ request: DecisionRequest) -> GatedResult
+    func existingSubjects(_ ids: [String]) throws -> Set<String>
+    func findSubjects(matching value: String, kind: BlindIndexKind) throws -> [String]
+    func createSubject(_ subject: NewSubject, purpose: String, actor: String) throws -> StoreResult
+    func store(subject: String, values: [String: String], purpose: String, source: String, collectedAt: Instant?, actor: String) throws -> StoreResult
+    func recordEvent(subject: String, event: String, effective: LocalDate?, by actor: String) throws
+    func giveConsent(_ grant: ConsentGrant, by actor: String) throws -> [ConsentOutcome]
+    func withdrawConsent(subject: String, purposes: [String], channel: String, evidence: String?, effective: Instant?, by actor: String) throws
+    func consents(for subject: String) throws -> (history: [ConsentLedgerEvent], current: [String: ConsentLedgerEvent], refusals: [ConsentRefusal])
+    func consentReceipt(subject: String, purpose: String) throws -> ConsentReceipt
+    func recordObjection(subject: String, purpose: String?, kind: ObjectionKind, effective: Instant?) throws -> Int64
+    func openRequest(subject: String, type: RightsRequestType, purpose: String?, channel: String, receivedAt: Instant?, requester: String,
+                     mandate: String?, identityVerifiedBy method: String?, by actor: String) throws -> RightsRequest
+    func request(_ id: String) throws -> RightsRequest?
+    /// The last log entry's hash over its predecessor's (the full chain is `audit verify`'s).
+    func verifyLogHead() throws -> Bool
+    func checkKeyring() throws
+    func observeLog(_ observer: any DecisionLogObserver)
+}
+
+extension PrivacyEngine: ServiceEngine {}

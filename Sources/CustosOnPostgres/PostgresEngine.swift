@@ -1,0 +1,171 @@
+import Foundation
+package import Custos
+package import CustosStore
+package import CustosPostgres
+package import CustosPolicy
+package import CustosDecision
+import CustosCrypto
+
+/// The engine over a PostgreSQL vault (`custos --db postgres://… serve`): the same gate and the
+/// same consent rules as `PrivacyEngine`, over `PostgresVault`, with the keyring in a place of
+/// its own (a file, or another database). It answers the service API's reads, shares, logged
+/// decisions, subject lookups and consent; what the PostgreSQL vault does not hold yet
+/// (requests, objections, storing values through the API, receipts) is refused with
+/// `StoreError.notOnThisBackend`, a 501 (docs/scaling.md).
+///
+/// ```swift
+/// let engine = try PostgresEngine.open(vault: address, keyring: KeyringFile(path: "custos.keys.db"), masterKey: .file("custos.key"))
+/// let result = engine.read(subject: "D-1", fields: ["email"], purpose: "P-DEBT-COLLECT", actor: "collections-service")
+/// ```
+package final class PostgresEngine: ServiceEngine {
+    package let policy: CompiledPolicy
+    package let policyFolder: String
+    package let vault: PostgresVault
+    package let vaultId: String
+    let gate: GatedAccess
+    let desk: ConsentDesk
+    let clock: @Sendable () -> Instant
+
+    private init(vault: PostgresVault, policy: CompiledPolicy, policyFolder: String, vaultId: String, clock: @escaping @Sendable () -> Instant) {
+        self.vault = vault
+        self.policy = policy
+        self.policyFolder = policyFolder
+        self.vaultId = vaultId
+        self.clock = clock
+        gate = GatedAccess(policy: policy, evaluator: Evaluator(policy: policy), store: vault, clock: clock)
+        desk = ConsentDesk(policy: policy, clock: clock, decisions: vault, consents: vault)
+    }
+
+    /// Creates the vault's schema and its keyring (and, for a key file that does not exist
+    /// yet, the master key), and records the policy folder. A database that already holds a
+    /// vault, or a place that already holds a keyring, is refused; a failed init leaves the
+    /// keyring it made removed again.
+    package static func initialise(vault address: PostgresAddress, keyring place: any KeyringPlace, masterKey: MasterKeySource, policies: String,
+                                   clock: @escaping @Sendable () -> Instant = { .now }) throws -> PostgresEngine {
+        let folder = URL(fileURLWithPath: policies).standardizedFileURL.path
+        let policy = try PrivacyEngine.compilePolicy(folder)
+        if try place.exists() { throw StoreError.keyringExists(place.location) }
+        if try PostgresVault.meta(at: address)["vault-id"] != nil { throw StoreError.alreadyInitialised(address.description) }
+        var created: [String] = []
+        let master = try masterKey.materialise(created: &created)
+        do {
+            let keyring = try Keyring.create(in: place.create(), master: master.key, source: master.source, salt: master.salt, now: clock())
+            let vault = try PostgresVault.open(address, keyring: keyring, policy: policy)
+            let id = Blake2b.hex(SecureRandom.bytes(16))
+            try vault.initialiseMeta(["vault-id": id, "policy-folder": folder, "created-at": clock().description])
+            return PostgresEngine(vault: vault, policy: policy, policyFolder: folder, vaultId: id, clock: clock)
+        } catch {
+            place.discard()
+            for file in created { try? FileManager.default.removeItem(atPath: file) }
+            throw error
+        }
+    }
+
+    /// Opens a vault; the policy folder defaults to the one recorded at init. Erasures the
+    /// vault missed (a restored backup) are replayed first.
+    package static func open(vault address: PostgresAddress, keyring place: any KeyringPlace, masterKey: MasterKeySource, policies: String? = nil,
+                             clock: @escaping @Sendable () -> Instant = { .now }) throws -> PostgresEngine {
+        let meta = try PostgresVault.meta(at: address)
+        guard let id = meta["vault-id"] else { throw StoreError.notInitialised(address.description) }
+        guard let folder = policies ?? meta["policy-folder"] else { throw StoreError.notInitialised(address.description) }
+        let policy = try PrivacyEngine.compilePolicy(folder)
+        let keyring = try Keyring.open(place.open(), source: masterKey)
+        return PostgresEngine(vault: try PostgresVault.open(address, keyring: keyring, policy: policy), policy: policy, policyFolder: folder,
+                              vaultId: id, clock: clock)
+    }
+
+    // MARK: the service API
+
+    package func serviceAccount(forToken token: String) throws -> ServiceAccount? { try vault.keyring.serviceAccount(forToken: token) }
+
+    package func read(subject: String, fields: [String], purpose: String, actor: String) -> GatedResult {
+        gate.gate(DecisionRequest(actor: actor, action: .read, subject: subject, purpose: purpose, fields: fields))
+    }
+
+    package func share(subject: String, fields: [String], purpose: String, recipient: String, recipientName: String?,
+                       destination: String?, procedure: String?, actor: String) -> GatedResult {
+        gate.gate(DecisionRequest(actor: actor, action: .share, subject: subject, purpose: purpose, fields: fields, recipient: recipient,
+                                  recipientName: recipientName, destination: destination, procedure: procedure))
+    }
+
+    package func decide(_ request: DecisionRequest) -> GatedResult {
+        var request = request
+        request.at = nil  // a caller cannot backdate a decision on vault facts
+        return gate.gate(request, releaseValues: false)
+    }
+
+    package func existingSubjects(_ ids: [String]) throws -> Set<String> { try vault.existingSubjects(ids) }
+
+    package func findSubjects(matching value: String, kind: BlindIndexKind) throws -> [String] { try vault.findSubjects(value, kind: kind) }
+
+    package func recordEvent(subject: String, event: String, effective: LocalDate?, by actor: String) throws {
+        let now = clock()
+        try vault.recordEvent(subject: subject, event: event, effective: effective ?? policy.localDate(of: now), at: now, by: actor)
+    }
+
+    package func giveConsent(_ grant: ConsentGrant, by actor: String) throws -> [ConsentOutcome] { try desk.giveConsent(grant, by: actor) }
+
+    package func withdrawConsent(subject: String, purposes: [String], channel: String, evidence: String?, effective: Instant?, by actor: String) throws {
+        try desk.withdrawConsent(subject: subject, purposes: purposes, channel: channel, evidence: evidence, effective: effective, by: actor)
+    }
+
+    package func consents(for subject: String) throws -> (history: [ConsentLedgerEvent], current: [String: ConsentLedgerEvent], refusals: [ConsentRefusal]) {
+        try desk.consents(for: subject)
+    }
+
+    package func verifyLogHead() throws -> Bool {
+        let log = vault.log
+        return try BlockingBridge.wait { try await log.headHolds() }
+    }
+
+    package func checkKeyring() throws { try vault.keyring.check() }
+
+    /// The log's latency and group sizes are SQLite's log's to report so far; the server's
+    /// request metrics still count every decision.
+    package func observeLog(_ observer: any DecisionLogObserver) {}
+
+    // MARK: not on PostgreSQL yet
+
+    package func createSubject(_ subject: NewSubject, purpose: String, actor: String) throws -> StoreResult {
+        throw StoreError.notOnThisBackend("storing a subject through the API (the store decision)")
+    }
+
+    package func store(subject: String, values: [String: String], purpose: String, source: String, collectedAt: Instant?, actor: String) throws -> StoreResult {
+        throw StoreError.notOnThisBackend("storing values through the API (the store decision)")
+    }
+
+    package func consentReceipt(subject: String, purpose: String) throws -> ConsentReceipt {
+        throw StoreError.notOnThisBackend("a consent receipt")
+    }
+
+    package func recordObjection(subject: String, purpose: String?, kind: ObjectionKind, effective: Instant?) throws -> Int64 {
+        throw StoreError.notOnThisBackend("recording an objection")
+    }
+
+    package func openRequest(subject: String, type: RightsRequestType, purpose: String?, channel: String, receivedAt: Instant?, requester: String,
+                             mandate: String?, identityVerifiedBy method: String?, by actor: String) throws -> RightsRequest {
+        throw StoreError.notOnThisBackend("the request book")
+    }
+
+    package func request(_ id: String) throws -> RightsRequest? { throw StoreError.notOnThisBackend("the request book") }
+
+    // MARK: the officer's calls that work here
+
+    /// Adds subjects all or nothing (`custos subject add`).
+    package func addSubjects(_ subjects: [NewSubject], by actor: String) throws {
+        try vault.importSubjects(subjects, at: clock(), by: actor)
+    }
+
+    package func addServiceAccount(name: String, actor: String) throws -> String {
+        guard policy.actors.id(actor) != nil else { throw StoreError.invalidInput("actor '\(actor)' is not declared in the policy") }
+        guard !name.isEmpty, name.utf8.count <= 64, SubjectId.problem(name) == nil else {
+            throw StoreError.invalidInput("a service account name is 1 to 64 ASCII letters, digits and - _ . :")
+        }
+        return try vault.keyring.addServiceAccount(name: name, actor: actor, at: clock())
+    }
+
+    package func verifyLog() throws -> LogVerification {
+        let log = vault.log
+        return try BlockingBridge.wait { try await log.verify() }
+    }
+}
