@@ -28,8 +28,8 @@ package struct GatedAccess: Sendable {
 
     package func gate(_ request: DecisionRequest, releaseValues: Bool = true) -> GatedResult {
         let request = request.withControlCharactersEscaped
+        if request.action == .share { return gateShare(request, releaseValues: releaseValues) }
         let at = clock()
-        if request.action == .share { return gateShare(request, at: at, releaseValues: releaseValues) }
         let (decision, values) = evaluate(request, at: at, releaseValues: releaseValues) {
             // Facts and the requested ciphertexts in one read transaction.
             let read = try store.factsAndCiphertexts(of: request.subject, fields: releaseValues ? request.fields : [])
@@ -50,26 +50,17 @@ package struct GatedAccess: Sendable {
     /// A share is decided, logged and recorded in one write transaction, so the occasional
     /// limit of Art. 49 transfers is checked against a history no other share can change
     /// meanwhile (DESIGN §7).
-    private func gateShare(_ request: DecisionRequest, at: Instant, releaseValues: Bool) -> GatedResult {
+    private func gateShare(_ request: DecisionRequest, releaseValues: Bool) -> GatedResult {
         do {
             return try store.inShareTransaction { transaction -> GatedResult in
-                let (decision, values) = evaluate(request, at: at, releaseValues: releaseValues) {
-                    // What a processor receives reaches its sub-processors: their authorisation
-                    // records are facts of a share to a processor or a sub-processor, and of no
-                    // other share.
-                    var facts = try transaction.facts(of: request.subject)
-                    let role = request.recipient.flatMap { policy.policy.recipient($0)?.role }
-                    if role == .processor || role == .subProcessor { facts?.subProcessors = try transaction.subProcessorRecords() }
-                    // The occasional limit of Art. 49 counts the recipient's procedures over every
-                    // subject (gdpr.md §12); only a recipient the policy allows a derogation needs them.
-                    if let recipient = request.recipient, facts != nil, policy.policy.recipient(recipient)?.transfer?.derogation != nil {
-                        facts?.transfers = try transaction.derogationTransfers(to: recipient)
-                    }
-                    // The values are read in this transaction too: on PostgreSQL a second
-                    // connection per share could wait for a pool its own shares hold.
-                    guard facts != nil else { return (nil, [:]) }
-                    return (facts, try transaction.ciphertexts(of: request.subject, fields: releaseValues ? request.fields + ["birth_date"] : ["birth_date"]))
-                }
+                let loaded = Result { try loadShare(request, in: transaction, releaseValues: releaseValues) }
+                // The decision's instant is taken after the serialisation point (SQLite's write
+                // lock, the recipient's lock on PostgreSQL), never before it: a share that waited
+                // for another must count that one's transfer, and the limit counts only transfers
+                // up to the decision's instant. Taken before the wait, a transfer committed while
+                // this share waited looked later than it, and the limit let it through.
+                let at = clock()
+                let (decision, values) = evaluate(request, at: at, releaseValues: releaseValues) { try loaded.get() }
                 let seq = try transaction.append(decision, at: at)
                 if releaseValues, let task = InformationTask.owed(after: decision, seq: seq, at: at, policy: policy) { try transaction.recordInformationTask(task) }
                 // A disclosure is what was released: only a share that hands values over
@@ -90,6 +81,24 @@ package struct GatedAccess: Sendable {
         } catch {
             return unlogged(request)
         }
+    }
+
+    /// A share's facts and values, read in its transaction.
+    private func loadShare(_ request: DecisionRequest, in transaction: any ShareTransaction, releaseValues: Bool) throws -> (Facts?, [String: Data]?) {
+        // What a processor receives reaches its sub-processors: their authorisation records are
+        // facts of a share to a processor or a sub-processor, and of no other share.
+        var facts = try transaction.facts(of: request.subject)
+        let role = request.recipient.flatMap { policy.policy.recipient($0)?.role }
+        if role == .processor || role == .subProcessor { facts?.subProcessors = try transaction.subProcessorRecords() }
+        // The occasional limit of Art. 49 counts the recipient's procedures over every subject
+        // (gdpr.md §12); only a recipient the policy allows a derogation needs them.
+        if let recipient = request.recipient, facts != nil, policy.policy.recipient(recipient)?.transfer?.derogation != nil {
+            facts?.transfers = try transaction.derogationTransfers(to: recipient)
+        }
+        // The values are read in this transaction too: on PostgreSQL a second connection per
+        // share could wait for a pool its own shares hold.
+        guard facts != nil else { return (nil, [:]) }
+        return (facts, try transaction.ciphertexts(of: request.subject, fields: releaseValues ? request.fields + ["birth_date"] : ["birth_date"]))
     }
 
     /// Loads facts, decides, and decrypts the permitted fields into memory before anything

@@ -2,6 +2,7 @@ import Custos
 import CustosTestSupport
 import Foundation
 import Testing
+import Synchronization
 
 /// The occasional limit of Art. 49(1)(e) on the vault: a recipient's procedures are counted
 /// over every subject's transfers to it (gdpr.md §12: the same recipient, different
@@ -41,5 +42,37 @@ struct DerogationLimitTests {
                              destination: "TR", procedure: procedure, actor: "collections-service")
         }
         #expect(Self.share(engine, "D-2", procedure: "Bursa 2025/40").outcome == .permit)
+    }
+
+    /// Eight shares to one recipient at once, each for a procedure of its own, on a clock that
+    /// moves on with every reading and threads paused at random after reading it: exactly the limit's three pass. The
+    /// decision's instant is taken after the write lock; taken before it, a share that waited
+    /// ignored the transfer of the one it waited for (it looked later) and a fourth passed.
+    @Test func concurrentSharesPassTheLimitExactly() throws {
+        let fixture = try VaultFixture()
+        for index in 1...8 { _ = try fixture.addDebtor("D-\(index)", marker: "dc0\(index)") }
+        let start = Instant(iso8601: "2025-06-02T10:00:00+02:00")!.millisecondsSinceEpoch
+        let ticks = Atomic<Int64>(0)
+        // A thread may be paused between reading the clock and going on, as any thread can be.
+        let engine = try PrivacyEngine.open(vault: fixture.vaultPath, masterKey: .file(fixture.keyPath), clock: {
+            let now = Instant(millisecondsSinceEpoch: start + ticks.add(1, ordering: .relaxed).newValue)
+            usleep(UInt32.random(in: 0...4_000))
+            return now
+        })
+        let decisions = Mutex<[Decision]>([])
+        let done = DispatchGroup()
+        for index in 0..<8 {
+            done.enter()
+            // Threads of their own: concurrentPerform runs only as many at once as there are cores.
+            Thread.detachNewThread {
+                let decision = Self.share(engine, "D-\(index + 1)", procedure: "Procedure \(index + 1)")
+                decisions.withLock { $0.append(decision) }
+                done.leave()
+            }
+        }
+        done.wait()
+        let all = decisions.withLock { $0 }
+        #expect(all.filter { $0.outcome == .permit }.count == 3)
+        #expect(all.filter { $0.codes.contains(.transferDerogationNotOccasional) }.count == 5)
     }
 }

@@ -49,6 +49,8 @@ echo "postgres: the killed gate process had answered $killed decisions"
 "$bench" postgres-gate-verify "$dir/gate" "$dir"/gate.[0-9]
 export CUSTOS_BENCH_POSTGRES=$url
 
+"$root/Tests/postgres/serve.sh" "$dir" "$url"
+
 # The README's walk-through once more with the tour's keyring on PostgreSQL (--keyring / CUSTOS_KEYRING):
 # every command the newcomer runs, on the second keyring backend.
 admin_password=$(cat "$dir/password")

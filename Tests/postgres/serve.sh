@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Three `custos serve` processes on one PostgreSQL vault under load, one SIGKILLed in the middle
+# (make postgres-check, from run.sh; docs/scaling.md): every decision a server answered is in the
+# log once, the chain verifies, and no more than three Art. 49 procedures were permitted to the
+# foreign lawyer across all servers.
+#   Tests/postgres/serve.sh CLUSTER-DIR ADMIN-URL [SECONDS] [SUBJECTS]
+set -euo pipefail
+dir=$1 url=$2 seconds=${3:-6} subjects=${4:-40}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+custos="$root/.build/debug/custos" bench="$root/.build/debug/CustosBench"
+work=$dir/serve
+mkdir -p "$work"
+PGPASSWORD=$(cat "$dir/password") psql -q "$url" -c "CREATE DATABASE serve_load"
+export CUSTOS_DB=${url%/postgres}/serve_load CUSTOS_KEYRING=$work/keys.db CUSTOS_KEY_FILE=$work/master.key CUSTOS_PG_PASSWORD_FILE=$dir/password
+"$custos" init --policies "$root/policies/invorderingsbedrijf" > /dev/null
+for n in $(seq 0 $((subjects - 1))); do
+  "$custos" subject add --id "D-$n" --category debtor --set "email=d$n@example.nl" --set "person_name=Naam $n" > /dev/null
+done
+token=$("$custos" service add --actor collections-service --name load -o json | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
+pids=() ports=()
+for n in 1 2 3; do
+  "$custos" serve --listen 127.0.0.1:0 > "$work/serve-$n.log" 2>&1 & pids+=($!)
+done
+trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
+for n in 1 2 3; do
+  for _ in $(seq 1 100); do grep -q "listening on" "$work/serve-$n.log" && break; sleep 0.1; done
+  ports+=("$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$work/serve-$n.log" | grep -o '[0-9]*$')")
+done
+python3 "$root/Tests/postgres/serve_load.py" "$(IFS=,; echo "${ports[*]}")" "$token" "$seconds" "$subjects" 8 "$work" &
+load=$!
+sleep 2
+kill -9 "${pids[1]}"
+wait "$load"
+kill -TERM "${pids[0]}" "${pids[2]}"
+wait "${pids[0]}" "${pids[2]}" 2>/dev/null || true
+answered=$(cat "$work"/serve.[0-9] | grep -c ACK || true)
+killed=$(grep -c ACK "$work/serve.2" || true)
+[ "$killed" -gt 0 ] || { echo "serve: the killed server had answered nothing; the test proves nothing" >&2; exit 1; }
+echo "serve: three servers answered $answered decisions in ${seconds} s; the one SIGKILLed after 2 s had answered $killed"
+CUSTOS_BENCH_POSTGRES=$CUSTOS_DB "$bench" postgres-gate-verify "$work" "$work"/serve.[0-9] | grep '^gate:'
+"$custos" audit verify | head -1
+for n in 1 2 3; do
+  if grep -E "d[0-9]+@example.nl|Naam [0-9]" "$work/serve-$n.log"; then echo "serve: server $n's log holds a value" >&2; exit 1; fi
+done
