@@ -43,7 +43,7 @@ package struct GatedAccess: Sendable {
             if let task = InformationTask.owed(after: decision, seq: seq, at: at, policy: policy) { try? store.recordInformationTask(task) }
             return GatedResult(decision: decision, logSequence: seq, values: values)
         } catch {
-            return unlogged(request)
+            return unlogged(request, because: error)
         }
     }
 
@@ -79,7 +79,7 @@ package struct GatedAccess: Sendable {
                 return GatedResult(decision: decision, logSequence: seq, values: values)
             }
         } catch {
-            return unlogged(request)
+            return unlogged(request, because: error)
         }
     }
 
@@ -127,9 +127,11 @@ package struct GatedAccess: Sendable {
     }
 
     /// Nothing could be logged: fail closed and release nothing.
-    private func unlogged(_ request: DecisionRequest) -> GatedResult {
-        GatedResult(decision: .failure(request, code: .engineError, explanation: "the decision could not be logged", digest: policy.digest),
-                    logSequence: nil, values: [:])
+    private func unlogged(_ request: DecisionRequest, because error: any Error) -> GatedResult {
+        var unavailable = false
+        if case StoreError.unavailable = error { unavailable = true }
+        return GatedResult(decision: .failure(request, code: .engineError, explanation: "the decision could not be logged", digest: policy.digest),
+                           logSequence: nil, values: [:], storeUnavailable: unavailable)
     }
 
     /// The evaluator's decision on vault facts, with the birth date decrypted for the age check.

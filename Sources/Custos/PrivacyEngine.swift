@@ -11,6 +11,16 @@ public struct GatedResult: Sendable {
     /// in which case the decision is a deny.
     public let logSequence: Int64?
     public let values: [String: String]
+    /// Nothing could be logged because a database the vault needs could not be reached: a
+    /// server answers 503 rather than this deny.
+    package var storeUnavailable = false
+
+    init(decision: Decision, logSequence: Int64?, values: [String: String], storeUnavailable: Bool = false) {
+        self.decision = decision
+        self.logSequence = logSequence
+        self.values = values
+        self.storeUnavailable = storeUnavailable
+    }
 }
 
 /// The engine other services link: every read and share of personal data goes through it,

@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 
 /// Runs PostgreSQL work (postgres-nio is async) for the engine's synchronous store calls.
 ///
@@ -7,14 +8,19 @@ import Dispatch
 /// calling thread waits on a semaphore while a task runs the work on the cooperative pool and
 /// postgres-nio's event loops, so no thread the work needs is the one that waits.
 package enum BlockingBridge {
-    /// Hands a value across the semaphore. The waiting thread reads it only after the task
-    /// has written it and signalled, so the two never touch it at once.
+    /// Hands the result across the semaphore; after a deadline nobody reads it any more, and
+    /// the task may still write it late.
     private final class Outcome<T>: @unchecked Sendable {
-        var result: Result<T, any Error>?
+        // Only a `Result` is kept here, written once under the lock; `T` itself may not be
+        // Sendable (a caller's value), which is why the box is unchecked.
+        private let lock = Mutex<Void>(())
+        private var stored: Result<T, any Error>?
+        func set(_ result: Result<T, any Error>) { lock.withLock { _ in stored = result } }
+        var result: Result<T, any Error>? { lock.withLock { _ in stored } }
     }
 
-    /// Carries a closure or value that is not `Sendable` to the task. Safe for the same
-    /// reason: the thread that made it is blocked until the task is done with it.
+    /// Carries a closure or value that is not `Sendable` to the task. Safe because the thread
+    /// that made it is blocked until the task is done with it (or has given up on it).
     package struct Handed<T>: @unchecked Sendable {
         package let value: T
         package init(_ value: T) { self.value = value }
@@ -25,34 +31,31 @@ package enum BlockingBridge {
     /// retrying its connections (postgres-nio does not fail a waiting lease early).
     package static let deadline: Duration = .seconds(5)
 
-    /// `deadline` nil: no limit, for an officer's long command (a key rotation rewraps every key).
+    /// `deadline` nil: no limit, for an officer's long command (a key rotation rewraps every
+    /// key). When the deadline passes, the work is cancelled and left to finish on its own: the
+    /// caller does not wait for a task that may wait for a server that is gone.
     package static func wait<T>(deadline: Duration? = deadline, _ work: @escaping @Sendable () async throws -> T) throws -> T {
         let outcome = Outcome<T>()
         let done = DispatchSemaphore(value: 0)
         let handed = Handed(outcome)
-        Task {
+        let task = Task {
             do {
-                let value = try await withThrowingTaskGroup(of: Handed<T>?.self) { group in
-                    group.addTask { Handed(try await work()) }
-                    if let deadline {
-                        group.addTask {
-                            try await Task.sleep(for: deadline)
-                            return nil
-                        }
-                    }
-                    defer { group.cancelAll() }
-                    guard let first = try await group.next(), let value = first else {
-                        throw PostgresStoreError.unavailable("no answer within \(deadline ?? .zero)")
-                    }
-                    return value.value
-                }
-                handed.value.result = .success(value)
+                handed.value.set(.success(try await work()))
             } catch {
-                handed.value.result = .failure(error)
+                handed.value.set(.failure(error))
             }
             done.signal()
         }
-        done.wait()
+        if let deadline {
+            let (seconds, attoseconds) = deadline.components
+            let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
+            guard done.wait(timeout: .now() + .nanoseconds(nanoseconds)) == .success else {
+                task.cancel()
+                throw PostgresStoreError.unavailable("no answer within \(deadline)")
+            }
+        } else {
+            done.wait()
+        }
         return try outcome.result!.get()
     }
 }

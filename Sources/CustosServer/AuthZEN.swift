@@ -31,7 +31,7 @@ struct AuthZEN: Sendable {
         try Self.checkTypes(Members(object))
         let decisionRequest = try Self.request(object, defaults: [:], actor: account.actor, path: "$")
         let engine = routes.engine
-        let result = try await routes.executor.run { engine.decide(decisionRequest.request) }
+        let result = try await routes.gated { engine.decide(decisionRequest.request) }
         routes.metrics.decided(result.decision, via: "authzen")
         return JSONBody.response(Self.answer(result, acceptPartial: decisionRequest.acceptPartial))
     }
@@ -89,7 +89,7 @@ struct AuthZEN: Sendable {
                 let answer: [String: Any]
                 switch item {
                 case let .success(evaluation):
-                    let result = try await routes.executor.run { engine.decide(evaluation.request) }
+                    let result = try await routes.gated { engine.decide(evaluation.request) }
                     routes.metrics.decided(result.decision, via: "authzen")
                     answer = Self.answer(result, acceptPartial: evaluation.acceptPartial)
                 case let .failure(problem): answer = unevaluable(problem)

@@ -34,7 +34,7 @@ extension Routes {
             parsed = try decisionRequest(data, actor: account.actor, what: "request")
         }
         let engine = self.engine
-        let result = try await executor.run { engine.decide(parsed) }
+        let result = try await gated { engine.decide(parsed) }
         metrics.decided(result.decision, via: "decisions")
         return JSONBody.response(bytes: JSONBody.gatedBytes(result, values: false))
     }
@@ -116,13 +116,13 @@ extension Routes {
     /// Logged decisions on the vault's facts, up to 32 at a time so that their log entries share
     /// group commits; the results in request order, each with its own sequence number.
     func decideConcurrently(_ requests: [DecisionRequest]) async throws -> [GatedResult] {
-        let engine = self.engine, executor = self.executor
+        let engine = self.engine
         return try await withThrowingTaskGroup(of: (Int, GatedResult).self) { group -> [GatedResult] in
             var results = [GatedResult?](repeating: nil, count: requests.count)
             var next = 0
             func startNext() {
                 let index = next, item = requests[index]
-                group.addTask { (index, try await executor.run { engine.decide(item) }) }
+                group.addTask { (index, try await gated { engine.decide(item) }) }
                 next += 1
             }
             while next < min(32, requests.count) { startNext() }

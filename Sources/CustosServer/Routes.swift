@@ -157,6 +157,14 @@ struct Routes: Sendable {
         }
     }
 
+    /// Runs a gated call off the event loop. A decision that could not be logged because the
+    /// vault's database is out of reach is a 503, not an answer: nothing was decided.
+    func gated(_ body: @escaping @Sendable () -> GatedResult) async throws -> GatedResult {
+        let result = try await executor.run(body)
+        if result.storeUnavailable { throw Problem.unavailable("a database the vault needs cannot be reached; nothing was decided, try again") }
+        return result
+    }
+
     /// Runs an engine call off the event loop, with its errors as problems.
     func call<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         do { return try await executor.run(body) } catch { throw Self.problem(for: error) }

@@ -22,7 +22,7 @@ extension Routes {
         let account = try await account(request)
         let (purpose, fields) = try purposeAndFields(try await body(request, shape: Self.readShape, what: "read"))
         let engine = self.engine
-        let result = try await executor.run { engine.read(subject: subject, fields: fields, purpose: purpose, actor: account.actor) }
+        let result = try await gated { engine.read(subject: subject, fields: fields, purpose: purpose, actor: account.actor) }
         metrics.decided(result.decision, via: "read")
         return JSONBody.response(bytes: JSONBody.gatedBytes(result, values: true))
     }
@@ -36,7 +36,7 @@ extension Routes {
         // A name, not an id, but held to the same rule: no control characters in the ledger.
         let recipientName = try members.id("recipient-name")
         let engine = self.engine
-        let result = try await executor.run {
+        let result = try await gated {
             engine.share(subject: subject, fields: fields, purpose: purpose, recipient: recipient, recipientName: recipientName,
                          destination: destination, procedure: procedure, actor: account.actor)
         }
