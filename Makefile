@@ -8,7 +8,7 @@ SYSTEM_PKGS  := libsodium-dev libsqlite3-dev pkg-config curl openssl
 CUSTOS       := .build/debug/custos
 SEED_POLICY  := policies/invorderingsbedrijf
 
-.PHONY: all deps build test demo check clean man completions bench torture readme-check server-check web-check browser-deps screenshots docs library-check postgres-check
+.PHONY: all deps build test demo demo-postgres check clean man completions bench torture readme-check server-check web-check browser-deps screenshots docs library-check postgres-check
 
 all: build
 
@@ -55,6 +55,14 @@ postgres-check: deps
 	$(call install-missing,postgresql)
 	$(SWIFT) build --build-tests
 	SWIFT=$(SWIFT) Tests/postgres/run.sh
+
+# The scale-out demo on a throwaway PostgreSQL cluster (Tests/postgres/demo.sh): a vault on
+# PostgreSQL, three custos serve processes on it, consent across them, load and a SIGKILL.
+demo-postgres: deps
+	$(call install-missing,postgresql)
+	$(SWIFT) build --product custos
+	$(SWIFT) build --product CustosBench
+	Tests/postgres/demo.sh
 
 # A service outside the package (Tests/library) links the library and runs the getting-started
 # article's calls: it compiles only against the public surface.
