@@ -1,6 +1,7 @@
 import Logging
 import NIOSSL
 package import PostgresNIO
+import CustosStore
 
 /// One process's connection pool to a PostgreSQL vault, checked before first use: the server
 /// must make a commit durable before it is acknowledged (`fsync` on, `synchronous_commit` not
@@ -139,5 +140,39 @@ package final class PostgresDatabase: Sendable {
         }
         if let underlying = error.underlying { return "\(error.code): \(underlying)" }
         return "\(error.code)"
+    }
+
+    /// Runs `body` for a synchronous caller (the engine's store calls) within `deadline`. A
+    /// rule of the store that refused (a `StoreError`, also from inside a transaction) is the
+    /// answer; a lost server, an unknown commit or the deadline is `StoreError.unavailable`
+    /// (deny, 503); anything else the server said is a `PostgresStoreError` naming it.
+    static func blocking<T>(_ client: PostgresClient, deadline: Duration? = BlockingBridge.deadline,
+                            _ body: @escaping @Sendable (PostgresClient, Logger) async throws -> T) throws -> T {
+        do {
+            return try BlockingBridge.wait(deadline: deadline) {
+                do {
+                    return try await body(client, logger)
+                } catch let error as PostgresTransactionError {
+                    if error.commitError == nil, let refusal = error.closureError as? StoreError { throw refusal }
+                    throw error
+                }
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            let mapped = mapped(error)
+            switch mapped {
+            case .unavailable, .commitUnknown: throw StoreError.unavailable(mapped.description)
+            default: throw mapped
+            }
+        }
+    }
+
+    /// Whether a statement with `RETURNING 1` touched a row (an insert that did not conflict,
+    /// an update that matched).
+    static func touched(_ rows: PostgresRowSequence) async throws -> Bool {
+        var touched = false
+        for try await _ in rows.decode(Int.self) { touched = true }
+        return touched
     }
 }

@@ -30,39 +30,7 @@ package final class PostgresKeyringStorage: KeyringStorage {
 
     /// Runs `body` on a pooled connection, for the synchronous caller.
     fileprivate func run<T>(deadline: Duration? = BlockingBridge.deadline, _ body: @escaping @Sendable (PostgresClient, Logger) async throws -> T) throws -> T {
-        let client = client, logger = logger
-        do {
-            return try Self.wait(deadline: deadline, client: client, logger: logger, body)
-        } catch let error as PostgresStoreError {
-            throw Self.storeError(error)   // the deadline passed
-        }
-    }
-
-    private static func wait<T>(deadline: Duration?, client: PostgresClient, logger: Logger,
-                                _ body: @escaping @Sendable (PostgresClient, Logger) async throws -> T) throws -> T {
-        try BlockingBridge.wait(deadline: deadline) {
-            do {
-                return try await body(client, logger)
-            } catch let error as StoreError {
-                throw error
-            } catch let error as PostgresTransactionError {
-                // A rule of the keyring refused inside the transaction: that refusal, not the
-                // failed transaction around it, is the answer.
-                if error.commitError == nil, let refusal = error.closureError as? StoreError { throw refusal }
-                throw Self.storeError(PostgresDatabase.mapped(error))
-            } catch {
-                throw Self.storeError(PostgresDatabase.mapped(error))
-            }
-        }
-    }
-
-    /// A lost server, or a commit whose outcome is unknown, is the store's `unavailable`: the
-    /// engine and the server treat it alike on either backend (deny, 503).
-    private static func storeError(_ error: PostgresStoreError) -> any Error {
-        switch error {
-        case .unavailable, .commitUnknown: StoreError.unavailable(error.description)
-        default: error
-        }
+        try PostgresDatabase.blocking(client, deadline: deadline, body)
     }
 
     package func check() throws {
@@ -152,9 +120,7 @@ package final class PostgresKeyringStorage: KeyringStorage {
                     VALUES (\(key.subject), \(key.keyVersion), \(key.masterVersion), \(Data(key.wrapped)), true)
                     ON CONFLICT (subject_id) DO NOTHING RETURNING 1
                     """, logger: logger)
-                var stored = false
-                for try await _ in inserted.decode(Int.self) { stored = true }
-                guard stored else {
+                guard try await PostgresDatabase.touched(inserted) else {
                     throw StoreError.keyringDisagrees("the keyring already holds a key for subject \(key.subject), which the vault does not have; run 'custos audit verify'")
                 }
             }
@@ -288,9 +254,7 @@ package final class PostgresKeyringStorage: KeyringStorage {
                 VALUES (\(account.name), \(account.actor), \(tokenHash), \(account.createdAt.millisecondsSinceEpoch))
                 ON CONFLICT (name) DO NOTHING RETURNING 1
                 """, logger: logger)
-            var stored = false
-            for try await _ in inserted.decode(Int.self) { stored = true }
-            guard stored else { throw StoreError.invalidInput("a service account named '\(account.name)' exists already") }
+            guard try await PostgresDatabase.touched(inserted) else { throw StoreError.invalidInput("a service account named '\(account.name)' exists already") }
         }
     }
 
@@ -311,9 +275,7 @@ package final class PostgresKeyringStorage: KeyringStorage {
             let rows = try await client.query("""
                 UPDATE service_accounts SET revoked_at = \(now.millisecondsSinceEpoch) WHERE name = \(name) AND revoked_at IS NULL RETURNING 1
                 """, logger: logger)
-            var revoked = false
-            for try await _ in rows.decode(Int.self) { revoked = true }
-            return revoked
+            return try await PostgresDatabase.touched(rows)
         }
     }
 
@@ -346,9 +308,7 @@ package final class PostgresKeyringStorage: KeyringStorage {
                 VALUES (\(officer.name), \(officer.role.rawValue), \(officer.passwordHash), \(officer.totpSealed), \(officer.createdAt.millisecondsSinceEpoch))
                 ON CONFLICT (name) DO NOTHING RETURNING 1
                 """, logger: logger)
-            var stored = false
-            for try await _ in inserted.decode(Int.self) { stored = true }
-            guard stored else { throw StoreError.invalidInput("a console account named '\(officer.name)' exists already") }
+            guard try await PostgresDatabase.touched(inserted) else { throw StoreError.invalidInput("a console account named '\(officer.name)' exists already") }
         }
     }
 
@@ -366,9 +326,7 @@ package final class PostgresKeyringStorage: KeyringStorage {
             let rows = try await client.query("""
                 UPDATE officer_accounts SET removed_at = \(now.millisecondsSinceEpoch) WHERE name = \(name) AND removed_at IS NULL RETURNING 1
                 """, logger: logger)
-            var removed = false
-            for try await _ in rows.decode(Int.self) { removed = true }
-            return removed
+            return try await PostgresDatabase.touched(rows)
         }
     }
 

@@ -49,30 +49,10 @@ package final class PostgresVault: Sendable {
     var client: PostgresClient { database.client }
     var logger: Logger { PostgresDatabase.logger }
 
-    /// Runs `body` for the synchronous caller with the keyring's deadline; a lost server or an
+    /// Runs `body` for the synchronous caller with the store's deadline; a lost server or an
     /// unknown commit is `StoreError.unavailable` (deny, 503).
     func run<T>(_ body: @escaping @Sendable (PostgresClient, Logger) async throws -> T) throws -> T {
-        let client = client, logger = logger
-        do {
-            return try BlockingBridge.wait {
-                do {
-                    return try await body(client, logger)
-                } catch let error as StoreError {
-                    throw error
-                } catch let error as PostgresTransactionError {
-                    if error.commitError == nil, let refusal = error.closureError as? StoreError { throw refusal }
-                    throw PostgresDatabase.mapped(error)
-                }
-            }
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            let mapped = PostgresDatabase.mapped(error)
-            switch mapped {
-            case .unavailable, .commitUnknown: throw StoreError.unavailable(mapped.description)
-            default: throw mapped
-            }
-        }
+        try PostgresDatabase.blocking(client, body)
     }
 
     func transaction<T>(_ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T) throws -> T {
@@ -127,9 +107,7 @@ package final class PostgresVault: Sendable {
                                 \(now.millisecondsSinceEpoch), \(actor))
                         ON CONFLICT (id) DO NOTHING RETURNING 1
                         """, logger: logger)
-                    var added = false
-                    for try await _ in inserted.decode(Int.self) { added = true }
-                    guard added else { throw StoreError.subjectExists(subject.id) }
+                    guard try await PostgresDatabase.touched(inserted) else { throw StoreError.subjectExists(subject.id) }
                     for category in subject.otherCategories where category != subject.category {
                         try await connection.query("""
                             INSERT INTO subject_categories (subject_id, category, added_at, added_by) VALUES (\(subject.id), \(category), \(now.millisecondsSinceEpoch), \(actor))
