@@ -48,14 +48,19 @@ package final class PostgresEngine: ServiceEngine {
         if try PostgresVault.meta(at: address)["vault-id"] != nil { throw StoreError.alreadyInitialised(address.description) }
         var created: [String] = []
         let master = try masterKey.materialise(created: &created)
+        // Only a keyring this call made is removed again: one another init made meanwhile
+        // (create refuses it) is left alone.
+        var made = false
         do {
-            let keyring = try Keyring.create(in: place.create(), master: master.key, source: master.source, salt: master.salt, now: clock())
+            let storage = try place.create()
+            made = true
+            let keyring = try Keyring.create(in: storage, master: master.key, source: master.source, salt: master.salt, now: clock())
             let vault = try PostgresVault.open(address, keyring: keyring, policy: policy)
             let id = Blake2b.hex(SecureRandom.bytes(16))
             try vault.initialiseMeta(["vault-id": id, "policy-folder": folder, "created-at": clock().description])
             return PostgresEngine(vault: vault, policy: policy, policyFolder: folder, vaultId: id, clock: clock)
         } catch {
-            place.discard()
+            if made { place.discard() }
             for file in created { try? FileManager.default.removeItem(atPath: file) }
             throw error
         }
