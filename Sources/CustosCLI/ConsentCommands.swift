@@ -10,7 +10,7 @@ struct ConsentCommand: ParsableCommand {
 }
 
 /// An instant from ISO 8601, or a date taken as the start of that day in the controller's zone.
-private func instant(_ text: String?, engine: PrivacyEngine) throws -> Instant? {
+private func instant(_ text: String?, engine: any ServiceEngine) throws -> Instant? {
     guard let text else { return nil }
     if let instant = Instant(iso8601: text) { return instant }
     if let date = LocalDate(parsing: text) {
@@ -47,7 +47,7 @@ struct ConsentGive: ParsableCommand {
             throw ValidationError("--method must be one of \(ConsentMethod.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard let giver = ConsentGiver(rawValue: by) else { throw ValidationError("--by must be subject, parent, guardian or agent") }
-        let engine = try global.openEngine()
+        let engine = try global.openServiceEngine()
         let grant = ConsentGrant(
             subject: subject, purposes: purposes, noticeVersion: noticeVersion, method: consentMethod, channel: channel, evidence: evidence,
             by: giver, parentalAuthorisation: parent.map { ParentalAuthorisation(by: $0, verifiedVia: parentVerifiedVia ?? "") },
@@ -86,7 +86,7 @@ struct ConsentWithdraw: ParsableCommand {
     @Option(help: "When it was expressed, if earlier than now.") var effective: String?
 
     func run() throws {
-        let engine = try global.openEngine()
+        let engine = try global.openServiceEngine()
         do {
             try engine.withdrawConsent(subject: subject, purposes: purposes, channel: channel, evidence: evidence,
                                        effective: try instant(effective, engine: engine), by: operatingSystemUser)
@@ -108,7 +108,7 @@ struct ConsentList: ParsableCommand {
     @Option(help: "The subject's id.") var subject: String
 
     func run() throws {
-        let engine = try global.openEngine()
+        let engine = try global.openServiceEngine()
         let (history, current, refusals): ([ConsentLedgerEvent], [String: ConsentLedgerEvent], [ConsentRefusal])
         do { (history, current, refusals) = try engine.consents(for: subject) } catch { throw ExitStatus.report(error) }
         if global.output == .json {

@@ -98,7 +98,7 @@ struct Decide: ParsableCommand {
             StandardError.error(error.message)
             throw ExitStatus.usage
         }
-        let engine = try global.openEngine()
+        let engine = try global.openServiceEngine()
         try finish(engine.decide(parsed), output: global.output)
     }
 

@@ -68,7 +68,7 @@ extension GlobalOptions {
     func refusePostgres() throws {
         guard try postgresVault() != nil else { return }
         let command = CommandLine.arguments.dropFirst().filter { !$0.hasPrefix("-") && !$0.contains("://") && !$0.contains("/") }.prefix(2).joined(separator: " ")
-        StandardError.error("'custos \(command)' is not available on a PostgreSQL vault yet; on one, init, subject add, service add, read, audit verify and serve work (docs/scaling.md)")
+        StandardError.error("'custos \(command)' is not available on a PostgreSQL vault yet; on one, init, subject add and find, service add, read, share, decide, consent give, withdraw and list, audit verify and serve work (docs/scaling.md)")
         throw ExitStatus.usage
     }
 

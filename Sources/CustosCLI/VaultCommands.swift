@@ -162,7 +162,7 @@ struct SubjectFind: ParsableCommand {
     }
 
     func run() throws {
-        let engine = try global.openEngine()
+        let engine = try global.openServiceEngine()
         let (value, kind): (String, BlindIndexKind) = if let email { (email, .email) } else if let phone { (phone, .phone) } else { (iban ?? "", .iban) }
         let found: [String]
         do { found = try engine.findSubjects(matching: value, kind: kind) } catch { throw ExitStatus.report(error) }
@@ -265,7 +265,7 @@ struct Share: ParsableCommand {
     @Option(help: "The actor asking, as the policy names it.") var actor = "officer"
 
     func run() throws {
-        let engine = try global.openEngine()
+        let engine = try global.openServiceEngine()
         try finish(engine.share(subject: subject, fields: fieldList(fields), purpose: purpose, recipient: recipient, recipientName: recipientName,
                                 destination: destination, procedure: procedure, actor: actor), output: global.output)
     }

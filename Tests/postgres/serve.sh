@@ -16,6 +16,18 @@ export CUSTOS_DB=${url%/postgres}/serve_load CUSTOS_KEYRING=$work/keys.db CUSTOS
 for n in $(seq 0 $((subjects - 1))); do
   "$custos" subject add --id "D-$n" --category debtor --set "email=d$n@example.nl" --set "person_name=Naam $n" > /dev/null
 done
+# The CLI's commands on the PostgreSQL vault, each with the exit its contract gives.
+expect() { local want=$1; shift; local got=0; "$custos" "$@" > "$work/cli.out" 2>&1 || got=$?; [ "$got" = "$want" ] || { echo "serve: 'custos $*' exited $got, not $want: $(cat "$work/cli.out")" >&2; exit 1; }; }
+"$custos" subject add --id PR-1 --category prospect --set email=els@example.nl > /dev/null
+expect 0 subject find --email D0@EXAMPLE.NL
+expect 0 consent give --subject PR-1 --purpose P-NEWSLETTER-EMAIL --method checkbox-ticked --channel web-form --age 41
+expect 0 read --subject PR-1 --purpose P-NEWSLETTER-EMAIL --fields email --actor newsletter
+expect 0 consent withdraw --subject PR-1 --purpose P-NEWSLETTER-EMAIL --channel e-mail
+expect 2 read --subject PR-1 --purpose P-NEWSLETTER-EMAIL --fields email --actor newsletter
+expect 0 consent list --subject PR-1
+expect 2 share --subject D-0 --fields email --purpose P-CLIENT-MKT --recipient R-CRM --actor marketing-service
+expect 64 request list
+echo "serve: on the PostgreSQL vault the CLI finds, reads, shares, gives and withdraws consent (a withdrawal denies the next read), and refuses the request book by name"
 token=$("$custos" service add --actor collections-service --name load -o json | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
 pids=() ports=()
 for n in 1 2 3; do
