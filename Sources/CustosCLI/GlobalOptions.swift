@@ -3,7 +3,7 @@ import Foundation
 
 /// Options every command accepts (DESIGN §8); defaults come from the environment first.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Vault database file (env CUSTOS_DB).", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("Vault: a SQLite file, or postgres://user@host[:port]/database with --keyring elsewhere and the password in CUSTOS_PG_PASSWORD_FILE (env CUSTOS_DB).", valueName: "path-or-address"))
     var db: String = ProcessInfo.processInfo.environment["CUSTOS_DB"] ?? "./custos.db"
 
     @Option(name: .long, help: ArgumentHelp("Keyring: a file (default: the vault's name with .keys.db) or postgres://user@host[:port]/database, never the vault's database; the password comes from CUSTOS_PG_PASSWORD_FILE or CUSTOS_PG_PASSWORD (env CUSTOS_KEYRING).", valueName: "path-or-address"))

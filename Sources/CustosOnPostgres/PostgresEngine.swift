@@ -45,21 +45,26 @@ package final class PostgresEngine: ServiceEngine {
         let folder = URL(fileURLWithPath: policies).standardizedFileURL.path
         let policy = try PrivacyEngine.compilePolicy(folder)
         if try place.exists() { throw StoreError.keyringExists(place.location) }
-        if try PostgresVault.meta(at: address)["vault-id"] != nil { throw StoreError.alreadyInitialised(address.description) }
+        let database = try PostgresVault.connect(address)
+        guard try PostgresVault.meta(of: database)["vault-id"] == nil else {
+            database.close()
+            throw StoreError.alreadyInitialised(address.description)
+        }
         var created: [String] = []
-        let master = try masterKey.materialise(created: &created)
         // Only a keyring this call made is removed again: one another init made meanwhile
         // (create refuses it) is left alone.
         var made = false
         do {
+            let master = try masterKey.materialise(created: &created)
             let storage = try place.create()
             made = true
             let keyring = try Keyring.create(in: storage, master: master.key, source: master.source, salt: master.salt, now: clock())
-            let vault = try PostgresVault.open(address, keyring: keyring, policy: policy)
+            let vault = try PostgresVault.open(database, keyring: keyring, policy: policy)
             let id = Blake2b.hex(SecureRandom.bytes(16))
             try vault.initialiseMeta(["vault-id": id, "policy-folder": folder, "created-at": clock().description])
             return PostgresEngine(vault: vault, policy: policy, policyFolder: folder, vaultId: id, clock: clock)
         } catch {
+            database.close()
             if made { place.discard() }
             for file in created { try? FileManager.default.removeItem(atPath: file) }
             throw error
@@ -70,13 +75,19 @@ package final class PostgresEngine: ServiceEngine {
     /// vault missed (a restored backup) are replayed first.
     package static func open(vault address: PostgresAddress, keyring place: any KeyringPlace, masterKey: MasterKeySource, policies: String? = nil,
                              clock: @escaping @Sendable () -> Instant = { .now }) throws -> PostgresEngine {
-        let meta = try PostgresVault.meta(at: address)
-        guard let id = meta["vault-id"] else { throw StoreError.notInitialised(address.description) }
-        guard let folder = policies ?? meta["policy-folder"] else { throw StoreError.notInitialised(address.description) }
-        let policy = try PrivacyEngine.compilePolicy(folder)
-        let keyring = try Keyring.open(place.open(), source: masterKey)
-        return PostgresEngine(vault: try PostgresVault.open(address, keyring: keyring, policy: policy), policy: policy, policyFolder: folder,
-                              vaultId: id, clock: clock)
+        // One connection pool, first for the vault's settings, then for the vault itself.
+        let database = try PostgresVault.connect(address)
+        do {
+            let meta = try PostgresVault.meta(of: database)
+            guard let id = meta["vault-id"], let folder = policies ?? meta["policy-folder"] else { throw StoreError.notInitialised(address.description) }
+            let policy = try PrivacyEngine.compilePolicy(folder)
+            let keyring = try Keyring.open(place.open(), source: masterKey)
+            return PostgresEngine(vault: try PostgresVault.open(database, keyring: keyring, policy: policy), policy: policy, policyFolder: folder,
+                                  vaultId: id, clock: clock)
+        } catch {
+            database.close()
+            throw error
+        }
     }
 
     // MARK: the service API

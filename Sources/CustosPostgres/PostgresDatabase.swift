@@ -157,14 +157,20 @@ package final class PostgresDatabase: Sendable {
                     throw error
                 }
             }
-        } catch let error as StoreError {
-            throw error
         } catch {
-            let mapped = mapped(error)
-            switch mapped {
-            case .unavailable, .commitUnknown: throw StoreError.unavailable(mapped.description)
-            default: throw mapped
-            }
+            throw storeError(error)
+        }
+    }
+
+    /// The error a store call throws: a store rule's refusal as it is; a lost server, an
+    /// unknown commit or a passed deadline as `StoreError.unavailable`; anything else as the
+    /// `PostgresStoreError` that names it.
+    static func storeError(_ error: any Error) -> any Error {
+        if let refusal = error as? StoreError { return refusal }
+        let mapped = mapped(error)
+        switch mapped {
+        case .unavailable, .commitUnknown: return StoreError.unavailable(mapped.description)
+        default: return mapped
         }
     }
 

@@ -196,10 +196,8 @@ struct HeldTransaction: ShareTransaction {
         let connection = connection
         do {
             return try BlockingBridge.wait { try await work(connection, PostgresDatabase.logger) }
-        } catch let error as StoreError {
-            throw error
         } catch {
-            throw StoreError.unavailable(PostgresDatabase.mapped(error).description)
+            throw PostgresDatabase.storeError(error)
         }
     }
 

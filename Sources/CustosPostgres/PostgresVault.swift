@@ -36,7 +36,17 @@ package final class PostgresVault: Sendable {
 
     /// Connects, checks the server's settings and migrates (see `PostgresDatabase.open`).
     package static func open(_ address: PostgresAddress, keyring: Keyring, policy: CompiledPolicy, connections: Int = 8) throws -> PostgresVault {
-        let database = try BlockingBridge.wait { try await PostgresDatabase.open(address, role: .vault, connections: connections) }
+        try open(connect(address, connections: connections), keyring: keyring, policy: policy)
+    }
+
+    /// Connects to the vault's database (settings checked, schema migrated), for a caller that
+    /// reads its settings (`meta(of:)`) before it has the policy, then opens the vault on it.
+    package static func connect(_ address: PostgresAddress, connections: Int = 8) throws -> PostgresDatabase {
+        try BlockingBridge.wait { try await PostgresDatabase.open(address, role: .vault, connections: connections) }
+    }
+
+    /// Opens the vault on a connected database, which it closes when it goes.
+    package static func open(_ database: PostgresDatabase, keyring: Keyring, policy: CompiledPolicy) throws -> PostgresVault {
         let vault = PostgresVault(database: database, keyring: keyring, policy: policy)
         // Before anything is served: a restored backup must not bring an erasure back.
         let replay = try vault.replayErasureLedger()
@@ -202,36 +212,22 @@ package final class PostgresVault: Sendable {
     }
 
     /// The vault's own settings (`vault-id`, `policy-folder`, `created-at`).
-    package func meta() throws -> [String: String] {
-        try run { client, logger in
-            var meta: [String: String] = [:]
-            for try await (key, value) in try await client.query("SELECT key, value FROM vault_meta", logger: logger).decode((String, String).self) {
-                meta[key] = value
-            }
-            return meta
-        }
-    }
-
     /// Records the vault's settings once, at `custos init`; a vault that has them is refused.
     package func initialiseMeta(_ values: [String: String]) throws {
         try transaction { connection, logger in
             for (key, value) in values.sorted(by: { $0.key < $1.key }) {
                 let inserted = try await connection.query("INSERT INTO vault_meta (key, value) VALUES (\(key), \(value)) ON CONFLICT DO NOTHING RETURNING 1", logger: logger)
-                var stored = false
-                for try await _ in inserted.decode(Int.self) { stored = true }
-                guard stored else { throw StoreError.alreadyInitialised(self.database.address.description) }
+                guard try await PostgresDatabase.touched(inserted) else { throw StoreError.alreadyInitialised(self.database.address.description) }
             }
         }
     }
 
-    /// The settings of the vault at `address`, read before its policy is compiled.
-    package static func meta(at address: PostgresAddress) throws -> [String: String] {
-        let database = try BlockingBridge.wait { try await PostgresDatabase.open(address, role: .vault, connections: 1) }
-        defer { database.close() }
+    /// The settings of a connected vault database, read before its policy is compiled.
+    package static func meta(of database: PostgresDatabase) throws -> [String: String] {
         let client = database.client
-        return try BlockingBridge.wait {
+        return try PostgresDatabase.blocking(client) { client, logger in
             var meta: [String: String] = [:]
-            for try await (key, value) in try await client.query("SELECT key, value FROM vault_meta", logger: PostgresDatabase.logger).decode((String, String).self) {
+            for try await (key, value) in try await client.query("SELECT key, value FROM vault_meta", logger: logger).decode((String, String).self) {
                 meta[key] = value
             }
             return meta

@@ -15,17 +15,26 @@ CUSTOS_TEST_POSTGRES=$url CUSTOS_PG_PASSWORD_FILE=$dir/password ${SWIFT:-swift} 
 # must be in the log, the chain must verify, and no number may be given twice.
 bench="$root/.build/debug/CustosBench"
 export CUSTOS_BENCH_POSTGRES=$url CUSTOS_PG_PASSWORD_FILE=$dir/password
-pids=()
-for n in 1 2 3; do "$bench" postgres-load 6 16 > "$dir/acks.$n" & pids+=($!); done
-sleep 2
-kill -9 "${pids[1]}"
-"$bench" postgres-load 3 16 > "$dir/acks.4" &
-pids+=($!)
-for n in 0 2 3; do wait "${pids[$n]}"; done
-wait "${pids[1]}" 2>/dev/null || true
-killed=$(grep -c ACK "$dir/acks.2" || true)
-[ "$killed" -gt 0 ] || { echo "postgres: the killed process had acknowledged nothing; the test proves nothing" >&2; exit 1; }
-echo "postgres: the killed process had acknowledged $killed decisions"
+
+# Three processes of `$bench ARGS…` (@S@ in ARGS stands for the seconds to run: 6) writing to
+# OUT.1 … OUT.3; the second is SIGKILLed after 2 s and a fourth runs for 3 s in its place; the
+# killed one must have answered something, or the test proves nothing.
+kill_one_of_three() {
+  local out=$1 what=$2; shift 2
+  local pids=() n
+  for n in 1 2 3; do "$bench" "${@//@S@/6}" > "$out.$n" & pids+=($!); done
+  sleep 2
+  kill -9 "${pids[1]}"
+  "$bench" "${@//@S@/3}" > "$out.4" & pids+=($!)
+  for n in 0 2 3; do wait "${pids[$n]}"; done
+  wait "${pids[1]}" 2>/dev/null || true
+  local killed
+  killed=$(grep -c ACK "$out.2" || true)
+  [ "$killed" -gt 0 ] || { echo "postgres: the killed $what had answered nothing; the test proves nothing" >&2; exit 1; }
+  echo "postgres: the killed $what had answered $killed decisions"
+}
+
+kill_one_of_three "$dir/acks" "log process" postgres-load @S@ 16
 "$bench" postgres-verify "$dir"/acks.*
 
 # The same through the gate on the PostgreSQL vault: three processes read and share (to a
@@ -35,17 +44,7 @@ echo "postgres: the killed process had acknowledged $killed decisions"
 PGPASSWORD=$(cat "$dir/password") psql -q "$url" -c "CREATE DATABASE gate_load"
 export CUSTOS_BENCH_POSTGRES=${url%/postgres}/gate_load
 "$bench" postgres-gate-setup "$dir/gate" 500
-pids=()
-for n in 1 2 3; do "$bench" postgres-gate-load "$dir/gate" 6 8 500 > "$dir/gate.$n" & pids+=($!); done
-sleep 2
-kill -9 "${pids[1]}"
-"$bench" postgres-gate-load "$dir/gate" 3 8 500 > "$dir/gate.4" &
-pids+=($!)
-for n in 0 2 3; do wait "${pids[$n]}"; done
-wait "${pids[1]}" 2>/dev/null || true
-killed=$(grep -c ACK "$dir/gate.2" || true)
-[ "$killed" -gt 0 ] || { echo "postgres: the killed gate process had answered nothing; the test proves nothing" >&2; exit 1; }
-echo "postgres: the killed gate process had answered $killed decisions"
+kill_one_of_three "$dir/gate" "gate process" postgres-gate-load "$dir/gate" @S@ 8 500
 "$bench" postgres-gate-verify "$dir/gate" "$dir"/gate.[0-9]
 export CUSTOS_BENCH_POSTGRES=$url
 
