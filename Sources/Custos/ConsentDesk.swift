@@ -40,7 +40,7 @@ package struct ConsentDesk: Sendable {
         guard effective <= now else { throw ConsentError.effectiveInFuture }
         try refuseUnknownPurposes(grant.purposes)
         guard let facts = try decisions.factsAndCiphertexts(of: grant.subject, fields: []).facts, let subject = facts.subject else { throw StoreError.subjectUnknown(grant.subject) }
-        let birthDate = decisions.openFields(["birth_date"], of: grant.subject).values["birth_date"].flatMap(LocalDate.init(parsing:))
+        let birthDate = try decisions.openFields(["birth_date"], of: grant.subject).values["birth_date"].flatMap(LocalDate.init(parsing:))
         let current = try consents.consentState(of: grant.subject)
         var outcomes: [ConsentOutcome] = []
         var accepted: [ConsentLedgerEvent] = []

@@ -1,7 +1,7 @@
 import Foundation
 import CustosDecision
 public import CustosPolicy
-import CustosStore
+package import CustosStore
 internal import CustosCrypto
 
 /// A consent receipt for a data subject: the record of one purpose's consent with the field
@@ -94,10 +94,26 @@ public struct ConsentReceipt: Sendable, Codable, Equatable {
 
 extension PrivacyEngine {
     /// A signed receipt of a subject's consent for one purpose, with the history so far.
+    ///
+    /// ```swift
+    /// let receipt = try engine.consentReceipt(subject: "PR-1", purpose: "P-NEWSLETTER-EMAIL")
+    /// print(receipt.receipt.consentStatus)
+    /// ```
     public func consentReceipt(subject: String, purpose purposeId: String) throws -> ConsentReceipt {
+        try consentDesk.receipt(subject: subject, purpose: purposeId, signedBy: store.keyring)
+    }
+
+    /// Checks a receipt's signature against this vault's signing key.
+    public func verify(_ receipt: ConsentReceipt) -> ConsentReceipt.Verification { ConsentDesk.verify(receipt, keyring: store.keyring) }
+}
+
+extension ConsentDesk {
+    /// The receipt's rules, over either backend: the history and state from the consent
+    /// store, signed with the keyring's key.
+    package func receipt(subject: String, purpose purposeId: String, signedBy keyring: Keyring) throws -> ConsentReceipt {
         guard let purpose = policy.policy.purpose(purposeId) else { throw StoreError.unknownPurpose(purposeId) }
-        let history = try store.vault.consentHistory(of: subject).filter { $0.purpose == purposeId }
-        let current = try store.vault.consentState(of: subject)[purposeId]
+        let history = try consents.consentHistory(of: subject).filter { $0.purpose == purposeId }
+        let current = try consents.consentState(of: subject)[purposeId]
         let given = history.last { $0.state == .given || $0.state == .renewed }
         let controller = policy.policy.controller
         let notice = given.flatMap { event in
@@ -133,15 +149,14 @@ extension PrivacyEngine {
             conditionalOnService: given?.conditionalOnService ?? false, processingLocation: scope?.transfers ?? [],
             issuedAt: clock())
         body.processingLocation.insert(controller?.country ?? "NL", at: 0)
-        let signature = store.sign(body.canonicalBytes)
-        return ConsentReceipt(receipt: body, signature: .init(algorithm: "Ed25519", publicKey: Hex.encode(store.keyring.signingPublicKey), value: Hex.encode(signature)))
+        let signature = keyring.sign(body.canonicalBytes)
+        return ConsentReceipt(receipt: body, signature: .init(algorithm: "Ed25519", publicKey: Hex.encode(keyring.signingPublicKey), value: Hex.encode(signature)))
     }
 
-    /// Checks a receipt's signature against this vault's signing key.
-    public func verify(_ receipt: ConsentReceipt) -> ConsentReceipt.Verification {
-        guard receipt.signature.publicKey == Hex.encode(store.keyring.signingPublicKey) else { return .otherVault }
+    package static func verify(_ receipt: ConsentReceipt, keyring: Keyring) -> ConsentReceipt.Verification {
+        guard receipt.signature.publicKey == Hex.encode(keyring.signingPublicKey) else { return .otherVault }
         guard receipt.signature.algorithm == "Ed25519", let signature = Hex.decode(receipt.signature.value),
-              store.verifySignature(signature, of: receipt.receipt.canonicalBytes) else { return .signatureInvalid }
+              keyring.verifySignature(signature, of: receipt.receipt.canonicalBytes) else { return .signatureInvalid }
         return .valid
     }
 }

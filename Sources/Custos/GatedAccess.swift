@@ -30,12 +30,12 @@ package struct GatedAccess: Sendable {
         let request = request.withControlCharactersEscaped
         if request.action == .share { return gateShare(request, releaseValues: releaseValues) }
         let at = clock()
-        let (decision, values) = evaluate(request, at: at, releaseValues: releaseValues) {
-            // Facts and the requested ciphertexts in one read transaction.
-            let read = try store.factsAndCiphertexts(of: request.subject, fields: releaseValues ? request.fields : [])
-            return (read.facts, read.ciphertexts)
-        }
         do {
+            let (decision, values) = try evaluate(request, at: at, releaseValues: releaseValues) {
+                // Facts and the requested ciphertexts in one read transaction.
+                let read = try store.factsAndCiphertexts(of: request.subject, fields: releaseValues ? request.fields : [])
+                return (read.facts, read.ciphertexts)
+            }
             // Durable before the caller sees it; concurrent callers share the fsync.
             let seq = try store.append(decision, at: at)
             // A communication before the Art. 14 information: the officer's task. The decision
@@ -52,7 +52,7 @@ package struct GatedAccess: Sendable {
     /// meanwhile (DESIGN §7).
     private func gateShare(_ request: DecisionRequest, releaseValues: Bool) -> GatedResult {
         do {
-            return try store.inShareTransaction { transaction -> GatedResult in
+            return try store.inGateTransaction { transaction -> GatedResult in
                 let loaded = Result { try loadShare(request, in: transaction, releaseValues: releaseValues) }
                 // The decision's instant is taken after the serialisation point (SQLite's write
                 // lock, the recipient's lock on PostgreSQL), never before it: a share that waited
@@ -60,7 +60,7 @@ package struct GatedAccess: Sendable {
                 // up to the decision's instant. Taken before the wait, a transfer committed while
                 // this share waited looked later than it, and the limit let it through.
                 let at = clock()
-                let (decision, values) = evaluate(request, at: at, releaseValues: releaseValues) { try loaded.get() }
+                let (decision, values) = try evaluate(request, at: at, releaseValues: releaseValues) { try loaded.get() }
                 let seq = try transaction.append(decision, at: at)
                 if releaseValues, let task = InformationTask.owed(after: decision, seq: seq, at: at, policy: policy) { try transaction.recordInformationTask(task) }
                 // A disclosure is what was released: only a share that hands values over
@@ -84,7 +84,7 @@ package struct GatedAccess: Sendable {
     }
 
     /// A share's facts and values, read in its transaction.
-    private func loadShare(_ request: DecisionRequest, in transaction: any ShareTransaction, releaseValues: Bool) throws -> (Facts?, [String: Data]?) {
+    private func loadShare(_ request: DecisionRequest, in transaction: any GateTransaction, releaseValues: Bool) throws -> (Facts?, [String: Data]?) {
         // What a processor receives reaches its sub-processors: their authorisation records are
         // facts of a share to a processor or a sub-processor, and of no other share.
         var facts = try transaction.facts(of: request.subject)
@@ -104,21 +104,24 @@ package struct GatedAccess: Sendable {
     /// Loads facts, decides, and decrypts the permitted fields into memory before anything
     /// is logged, so the logged decision says exactly what is released.
     /// `load` returns the facts and, when it could read them in the same transaction, the
-    /// requested ciphertexts.
+    /// requested ciphertexts. A store or keyring that cannot be reached is thrown: the caller
+    /// decides nothing on partial facts and answers that the store is unavailable.
     private func evaluate(_ request: DecisionRequest, at: Instant, releaseValues: Bool,
-                          facts load: () throws -> (Facts?, [String: Data]?)) -> (Decision, [String: String]) {
+                          facts load: () throws -> (Facts?, [String: Data]?)) throws -> (Decision, [String: String]) {
         var decision: Decision
         let ciphertexts: [String: Data]?
         do {
             let (facts, read) = try load()
             ciphertexts = read
             decision = try decideOnVault(request, facts: facts, at: at, ciphertexts: read)
+        } catch where StoreError.isUnavailable(error) {
+            throw error
         } catch {
             return (.failure(request, code: .engineError, explanation: "the facts could not be loaded", digest: policy.digest), [:])
         }
         guard releaseValues, decision.outcome != .deny, request.action == .read || request.action == .share else { return (decision, [:]) }
         let permitted = decision.permittedFields
-        let opened = ciphertexts.map { store.open($0.filter { permitted.contains($0.key) }, of: request.subject) }
+        let opened = try ciphertexts.map { try store.open($0.filter { permitted.contains($0.key) }, of: request.subject) }
             ?? store.openFields(permitted, of: request.subject)
         decision = decision.withholding(opened.unreadable, code: .fieldUnreadable,
                                         explanation: "the stored value does not open: its ciphertext or key fails integrity checks")
@@ -128,10 +131,8 @@ package struct GatedAccess: Sendable {
 
     /// Nothing could be logged: fail closed and release nothing.
     private func unlogged(_ request: DecisionRequest, because error: any Error) -> GatedResult {
-        var unavailable = false
-        if case StoreError.unavailable = error { unavailable = true }
-        return GatedResult(decision: .failure(request, code: .engineError, explanation: "the decision could not be logged", digest: policy.digest),
-                           logSequence: nil, values: [:], storeUnavailable: unavailable)
+        GatedResult(decision: .failure(request, code: .engineError, explanation: "the decision could not be logged", digest: policy.digest),
+                    logSequence: nil, values: [:], storeUnavailable: StoreError.isUnavailable(error))
     }
 
     /// The evaluator's decision on vault facts, with the birth date decrypted for the age check.
@@ -142,7 +143,7 @@ package struct GatedAccess: Sendable {
         // The birth date only matters for the consent age check: other bases never decrypt it.
         let consentBased = facts.subject.flatMap { subject in policy.policy.purpose(request.purpose)?.basis(forAnyOf: subject.categories) } == .consent
         if consentBased, facts.fields.contains(where: { $0.field == "birth_date" }) {
-            let opened = ciphertexts?["birth_date"].map { store.open(["birth_date": $0], of: request.subject) }
+            let opened = try ciphertexts?["birth_date"].map { try store.open(["birth_date": $0], of: request.subject) }
                 ?? store.openFields(["birth_date"], of: request.subject)
             if !opened.unreadable.isEmpty {
                 return .failure(request, code: .fieldUnreadable, explanation: "the subject's birth date does not open", digest: policy.digest)

@@ -1,91 +1,40 @@
 package import CustosDecision
 package import CustosPolicy
-package import CustosStore
+import CustosStore
 
-/// The officer's decisions that change how the evaluator decides: legal holds (Art. 17(3)(e)),
-/// objections and their Art. 21(1) assessment, restrictions (Art. 18) lifted only after the
-/// subject is told.
+/// The officer's records on this vault; the rules are `OfficerDesk`'s.
 extension PrivacyEngine {
+    package var officerDesk: OfficerDesk { OfficerDesk(policy: policy, clock: clock, store: store) }
+
     package func placeHold(subject: String, reference: String, since: LocalDate? = nil, fields: [String]? = nil,
                           purposes: [String]? = nil, by actor: String) throws -> Int64 {
-        try store.vault.placeHold(subject: subject, reference: reference, since: since ?? policy.localDate(of: clock()),
-                                  fields: fields, purposes: purposes, by: actor)
+        try officerDesk.placeHold(subject: subject, reference: reference, since: since, fields: fields, purposes: purposes, by: actor)
     }
 
-    package func liftHold(id: Int64, until: LocalDate? = nil, by actor: String) throws {
-        try store.vault.liftHold(id: id, until: until ?? policy.localDate(of: clock()), by: actor)
-    }
+    package func liftHold(id: Int64, until: LocalDate? = nil, by actor: String) throws { try officerDesk.liftHold(id: id, until: until, by: actor) }
 
     /// Records an objection. A direct-marketing objection stops that processing at once; a
     /// general one stops the objected purpose until an assessment is recorded.
     package func recordObjection(subject: String, purpose: String?, kind: ObjectionKind, effective: Instant? = nil) throws -> Int64 {
-        let now = clock()
-        return try store.vault.recordObjection(subject: subject, purpose: purpose, kind: kind, effective: min(effective ?? now, now), at: now)
+        try requestDesk.recordObjection(subject: subject, purpose: purpose, kind: kind, effective: effective)
     }
 
     package func assessObjection(id: Int64, assessment: ObjectionAssessment, reference: String?, by actor: String) throws {
-        try store.vault.assessObjection(id: id, assessment: assessment, reference: reference, at: clock(), by: actor)
+        try officerDesk.assessObjection(id: id, assessment: assessment, reference: reference, by: actor)
     }
 
     package func placeRestriction(subject: String, fields: [String]?, ground: String) throws -> Int64 {
-        try store.vault.placeRestriction(subject: subject, fields: fields, ground: ground, since: clock())
+        try officerDesk.placeRestriction(subject: subject, fields: fields, ground: ground)
     }
 
     package func liftRestriction(id: Int64, subjectInformedAt informed: Instant) throws {
-        try store.vault.liftRestriction(id: id, subjectInformedAt: informed, at: clock())
+        try officerDesk.liftRestriction(id: id, subjectInformedAt: informed)
     }
-}
 
-// MARK: sub-processors (Art. 28(2))
-
-/// A sub-processor with its authorisation as the policy states it, the officer's records,
-/// and what holds at the instant asked.
-package struct SubProcessorStatus: Sendable {
-    package var recipient: String
-    package var name: String
-    package var engagedBy: String?
-    /// The policy's authorisation, e.g. "general since 2025-04-01, objection window 30 days".
-    package var policy: String
-    /// The officer's records, oldest first, with who recorded them.
-    package var records: [StoredSubProcessorRecord]
-    package var holding: SafeguardHolding
-}
-
-/// A sub-processor record refused before anything is stored.
-package struct SubProcessorRefusal: Error, Sendable, CustomStringConvertible {
-    package var description: String
-}
-
-extension PrivacyEngine {
-    /// Records the controller's decision about a sub-processor: an objection within a
-    /// general authorisation's window, an approval, a withdrawal. From `effective` on, shares
-    /// to its processor follow it.
-    ///
-    /// ```swift
-    /// try engine.recordSubProcessor("R-CRM-SUPPORT", state: .objected, note: "support from outside the EEA", by: "officer")
-    /// ```
     @discardableResult
     package func recordSubProcessor(_ recipient: String, state: AuthorisationState, effective: Instant? = nil, note: String? = nil, by actor: String) throws -> Int64 {
-        guard let declared = policy.policy.recipient(recipient), declared.role == .subProcessor else {
-            let subs = policy.policy.recipients.filter { $0.role == .subProcessor }.map(\.id.id)
-            throw SubProcessorRefusal(description: "'\(recipient)' is not a sub-processor in the policy (sub-processors: \(subs.joined(separator: ", ")))")
-        }
-        let now = clock()
-        return try store.vault.recordSubProcessor(SubProcessorRecord(recipient: declared.id.id, state: state, at: effective ?? now), note: note, at: now, by: actor)
+        try officerDesk.recordSubProcessor(recipient, state: state, effective: effective, note: note, by: actor)
     }
 
-    /// Every sub-processor of the policy and whether it is authorised at `instant` (now).
-    package func subProcessors(at instant: Instant? = nil) throws -> [SubProcessorStatus] {
-        let at = instant ?? clock()
-        let records = try store.vault.subProcessorRecords()
-        return policy.policy.recipients.filter { $0.role == .subProcessor }.map { sub in
-            let stated = sub.authorisation.map { authorisation in
-                "\(authorisation.kind.rawValue) since \(authorisation.since.map(\.description) ?? "?")"
-                    + (authorisation.objectionWindow.map { ", objection window \($0)" } ?? "")
-            } ?? "none"
-            let own = records.filter { $0.record.recipient == sub.id.id }
-            return SubProcessorStatus(recipient: sub.id.id, name: sub.name, engagedBy: sub.engagedBy?.id, policy: stated, records: own,
-                                      holding: sub.authorisation(records: own.map(\.record), at: at, on: policy.localDate(of: at)))
-        }
-    }
+    package func subProcessors(at instant: Instant? = nil) throws -> [SubProcessorStatus] { try officerDesk.subProcessors(at: instant) }
 }

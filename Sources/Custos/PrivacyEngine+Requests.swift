@@ -10,117 +10,42 @@ public struct RequestRefusal: Error, Sendable, CustomStringConvertible {
     public var description: String { "[\(code.rawValue)] \(message)" }
 }
 
-/// The request book (gdpr.md §5): requests arrive on any channel, are due by the Art. 12(3)
-/// deadline counted from receipt in the controller's time zone, wait for a proportionate
-/// identity check before anything is disclosed, erased or exported, may be extended once with
-/// reasons if the subject is told by the first deadline, and end completed or rejected.
+/// The request book (gdpr.md §5); its rules are `RequestDesk`'s.
 extension PrivacyEngine {
+    package var requestDesk: RequestDesk { RequestDesk(policy: policy, clock: clock, store: store) }
+
     /// Opens a request. An objection is recorded at once (it stops processing while it is
     /// assessed: the safe side); the other rights act when the request is fulfilled.
+    ///
+    /// ```swift
+    /// let request = try engine.openRequest(subject: "D-1001", type: .access, channel: "e-mail", by: "officer")
+    /// print(request.id, request.dueOn)
+    /// ```
     public func openRequest(subject: String, type: RightsRequestType, purpose: String? = nil, channel: String,
                             receivedAt: Instant? = nil, requester: String = "subject", mandate: String? = nil,
                             identityVerifiedBy method: String? = nil, by actor: String) throws -> RightsRequest {
-        // A name would be personal data in plain text in the request book: only the role is kept.
-        guard requester == "subject" || requester == "representative" else {
-            throw RequestRefusal(code: .dsarRequesterNotAuthorised, message: "the requester is 'subject' or 'representative' (with the mandate's document reference)")
-        }
-        let now = clock()
-        let received = min(receivedAt ?? now, now)
-        let deadline = RightsDeadline(receivedAt: received, policy: policy)
-        let verified = method.map { !$0.isEmpty } ?? false
-        let request = RightsRequest(
-            id: "", subject: subject, type: type, purpose: purpose, channel: channel, receivedAt: received, receivedOn: deadline.receivedOn,
-            requester: requester, mandate: mandate, identity: verified ? .verified : .unverified, identityMethod: method,
-            status: verified ? .inProgress : .awaitingIdentity, dueOn: deadline.due, extensionNoticeOn: nil, extensionReasons: nil,
-            closedAt: nil, outcome: nil, events: [])
-        let id = try store.vault.openRequest(request, by: actor)
-        switch type {
-        case .objection: _ = try recordObjection(subject: subject, purpose: purpose, kind: .general, effective: received)
-        case .objectionDirectMarketing: _ = try recordObjection(subject: subject, purpose: purpose, kind: .directMarketing, effective: received)
-        case .objectionAutomatedDecision: _ = try recordObjection(subject: subject, purpose: purpose, kind: .automatedDecision, effective: received)
-        default: break
-        }
-        return try store.vault.request(id)!
+        try requestDesk.openRequest(subject: subject, type: type, purpose: purpose, channel: channel, receivedAt: receivedAt, requester: requester,
+                                    mandate: mandate, identityVerifiedBy: method, by: actor)
     }
 
-    /// Records a proportionate identity check (matching data already held, not a copy of an ID
-    /// by default).
     package func verifyIdentity(request id: String, method: String, by actor: String) throws -> RightsRequest {
-        guard !method.isEmpty else { throw RequestRefusal(code: .dsarIdentityUnverified, message: "name how the identity was verified") }
-        return try store.vault.updateRequest(id, at: clock(), by: actor) { request in
-            guard request.status.isOpen else { throw RequestRefusal(code: .dsarIdentityUnverified, message: "request \(id) is closed") }
-            var updated = request
-            updated.identity = .verified
-            updated.identityMethod = method
-            if updated.status == .awaitingIdentity || updated.status == .received { updated.status = .inProgress }
-            return (updated, "identity-verified", method)
-        }
+        try requestDesk.verifyIdentity(request: id, method: method, by: actor)
     }
 
-    /// Extends the deadline to three months from receipt; valid only with reasons and when the
-    /// subject is told no later than the first (rolled) deadline.
     package func extendRequest(_ id: String, reasons: String, noticeSentOn: LocalDate? = nil, by actor: String) throws -> RightsRequest {
-        let now = clock()
-        let sent = noticeSentOn ?? policy.localDate(of: now)
-        return try store.vault.updateRequest(id, at: now, by: actor) { request in
-            guard request.status.isOpen, request.status != .extended else {
-                throw RequestRefusal(code: .dsarExtended, message: "request \(id) is \(request.status.rawValue); it can be extended once, while open")
-            }
-            let deadline = RightsDeadline(receivedOn: request.receivedOn, calendar: policy.holidayCalendar)
-            guard !reasons.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw RequestRefusal(code: .dsarExtensionLate, message: "an extension needs reasons (complexity or number of requests)")
-            }
-            guard deadline.isExtensionValid(noticeSentOn: sent, reasonsGiven: true) else {
-                throw RequestRefusal(code: .dsarExtensionLate, message: "the subject must be told by \(deadline.due); \(sent) is too late")
-            }
-            var updated = request
-            updated.status = .extended
-            updated.dueOn = deadline.extendedDue
-            updated.extensionNoticeOn = sent
-            updated.extensionReasons = reasons
-            return (updated, "extended", "due \(deadline.extendedDue); subject told on \(sent)")
-        }
+        try requestDesk.extendRequest(id, reasons: reasons, noticeSentOn: noticeSentOn, by: actor)
     }
 
-    /// Rejects a request with reasons; the answer tells the subject of the right to complain
-    /// to the Autoriteit Persoonsgegevens and to seek a judicial remedy (Art. 12(4)).
     package func rejectRequest(_ id: String, reasons: String, by actor: String) throws -> RightsRequest {
-        guard !reasons.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw RequestRefusal(code: .dsarManifestlyExcessive, message: "a rejection needs its reasons")
-        }
-        let now = clock()
-        return try store.vault.updateRequest(id, at: now, by: actor) { request in
-            guard request.status.isOpen else { throw RequestRefusal(code: .dsarDeadline, message: "request \(id) is already \(request.status.rawValue)") }
-            var updated = request
-            updated.status = .rejected
-            updated.closedAt = now
-            updated.outcome = "rejected: \(reasons). You may complain to the Autoriteit Persoonsgegevens and seek a judicial remedy (Art. 12(4), 77, 79)."
-            return (updated, "rejected", reasons)
-        }
+        try requestDesk.rejectRequest(id, reasons: reasons, by: actor)
     }
 
-    /// Open requests, optionally only overdue ones or those due within `days`.
     package func openRequests(overdue: Bool = false, dueWithinDays days: Int? = nil) throws -> [RightsRequest] {
-        let today = policy.localDate(of: clock())
-        return try store.vault.requests().filter { request in
-            guard request.status.isOpen else { return false }
-            if overdue, !(request.dueOn < today) { return false }
-            if let days, request.dueOn > today.adding(days: days) { return false }
-            return true
-        }
+        try requestDesk.openRequests(overdue: overdue, dueWithinDays: days)
     }
 
-    public func request(_ id: String) throws -> RightsRequest? { try store.vault.request(id) }
+    /// A request with its events, or nil when there is none with that id.
+    public func request(_ id: String) throws -> RightsRequest? { try requestDesk.request(id) }
 
-    /// Refuses to act on a request whose requester or identity is not established: nothing is
-    /// disclosed, erased or exported before (gdpr.md §5.2).
-    package func requireActionable(_ request: RightsRequest) throws {
-        guard request.requesterAuthorised else {
-            throw RequestRefusal(code: .dsarRequesterNotAuthorised, message: "a representative acts for the subject without a mandate on record")
-        }
-        guard request.identity == .verified else {
-            throw RequestRefusal(code: .dsarIdentityUnverified, message: "the requester's identity is not verified; nothing is disclosed, erased or exported before")
-        }
-        guard request.status.isOpen else { throw RequestRefusal(code: .dsarDeadline, message: "request \(request.id) is \(request.status.rawValue)") }
-    }
+    package func requireActionable(_ request: RightsRequest) throws { try requestDesk.requireActionable(request) }
 }

@@ -28,31 +28,7 @@ extension PrivacyEngine {
     /// ```
     public func store(subject: String, values: [String: String], purpose: String, source: String, collectedAt: Instant? = nil,
                       actor: String) throws -> StoreResult {
-        let now = clock()
-        if let collectedAt, collectedAt > now { throw StoreError.invalidInput("collected-at is later than now") }
-        let request = DecisionRequest(actor: actor, action: .store, subject: subject, purpose: purpose, fields: values.keys.sorted())
-            .withControlCharactersEscaped
-        do {
-            return try store.inWriteTransaction { transaction -> StoreResult in
-                let decision: Decision
-                do {
-                    decision = try decideOnVault(request, facts: try transaction.facts(of: request.subject), at: now)
-                } catch {
-                    decision = .failure(request, code: .engineError, explanation: "the facts could not be loaded", digest: policy.digest)
-                }
-                let seq = try transaction.append(decision, at: now)
-                guard decision.outcome != .deny else { return StoreResult(decision: decision, logSequence: seq, stored: [], replaced: []) }
-                let permitted = values.filter { decision.permittedFields.contains($0.key) }
-                let replaced = try transaction.storeFields(permitted, of: subject, source: source, collectedFor: [purpose],
-                                                           collectedAt: collectedAt ?? now, now: now)
-                return StoreResult(decision: decision, logSequence: seq, stored: permitted.keys.sorted(), replaced: replaced)
-            }
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            return StoreResult(decision: .failure(request, code: .engineError, explanation: "the decision could not be logged", digest: policy.digest),
-                               logSequence: nil, stored: [], replaced: [])
-        }
+        try gatedAccess.store(subject: subject, values: values, purpose: purpose, source: source, collectedAt: collectedAt, actor: actor)
     }
 
     /// Adds a subject through the `store` decision: the subject's category and the values are
@@ -67,23 +43,6 @@ extension PrivacyEngine {
     ///                                                  source: "creditor:ACME"), purpose: "P-DEBT-COLLECT", actor: "collections-service")
     /// ```
     public func createSubject(_ subject: NewSubject, purpose: String, actor: String) throws -> StoreResult {
-        if let problem = SubjectId.problem(subject.id) { throw StoreError.invalidInput(problem) }
-        guard try store.vault.existingSubjects([subject.id]).isEmpty else { throw StoreError.subjectExists(subject.id) }
-        let now = clock()
-        if let latest = subject.collectedAt.values.max(), latest > now { throw StoreError.invalidInput("collected-at is later than now") }
-        let request = DecisionRequest(actor: actor, action: .store, subject: subject.id, purpose: purpose, fields: subject.values.keys.sorted())
-        let facts = Facts(subject: SubjectFacts(id: subject.id, categories: [subject.category] + subject.otherCategories, kind: subject.kind, consumer: subject.consumer,
-                                                contractParty: subject.contractParty), events: subject.events)
-        let decision = try decideOnVault(request, facts: facts, at: now)
-        guard let seq = try? store.log.append(decision, at: now) else {
-            return StoreResult(decision: .failure(request, code: .engineError, explanation: "the decision could not be logged", digest: policy.digest),
-                               logSequence: nil, stored: [], replaced: [])
-        }
-        guard decision.outcome != .deny else { return StoreResult(decision: decision, logSequence: seq, stored: [], replaced: []) }
-        var permitted = subject
-        permitted.values = subject.values.filter { decision.permittedFields.contains($0.key) }
-        permitted.collectedFor = [purpose]
-        try addSubject(permitted, by: actor)
-        return StoreResult(decision: decision, logSequence: seq, stored: permitted.values.keys.sorted(), replaced: [])
+        try gatedAccess.createSubject(subject, purpose: purpose, actor: actor) { permitted in try addSubject(permitted, by: actor) }
     }
 }

@@ -3,10 +3,10 @@ package import CustosPolicy
 package import CustosDecision
 package import CustosStore
 
-/// What `custos serve`'s service API asks of an engine: gated reads, shares and logged
-/// decisions, subject lookup, consent, and the operational checks. `PrivacyEngine` (SQLite)
-/// answers all of it; an engine over a PostgreSQL vault answers what that backend holds so far
-/// and refuses the rest with `StoreError.notOnThisBackend` (a 501), never with a guess.
+/// What `custos serve`'s service API asks of an engine: gated reads, shares, stores and logged
+/// decisions, subject lookup, consent and its receipts, objections, the request book, and the
+/// operational checks. `PrivacyEngine` (SQLite) and `PostgresEngine` (CustosOnPostgres) answer
+/// all of it with the same rules (`GatedAccess`, `ConsentDesk`, `RequestDesk`).
 package protocol ServiceEngine: Sendable {
     var policy: CompiledPolicy { get }
     func serviceAccount(forToken token: String) throws -> ServiceAccount?
@@ -23,6 +23,8 @@ package protocol ServiceEngine: Sendable {
     func withdrawConsent(subject: String, purposes: [String], channel: String, evidence: String?, effective: Instant?, by actor: String) throws
     func consents(for subject: String) throws -> (history: [ConsentLedgerEvent], current: [String: ConsentLedgerEvent], refusals: [ConsentRefusal])
     func consentReceipt(subject: String, purpose: String) throws -> ConsentReceipt
+    /// The keyring whose Ed25519 key signs receipts (JSON and JWS) and checkpoints.
+    var signingKeyring: Keyring { get }
     func recordObjection(subject: String, purpose: String?, kind: ObjectionKind, effective: Instant?) throws -> Int64
     func openRequest(subject: String, type: RightsRequestType, purpose: String?, channel: String, receivedAt: Instant?, requester: String,
                      mandate: String?, identityVerifiedBy method: String?, by actor: String) throws -> RightsRequest
@@ -33,4 +35,6 @@ package protocol ServiceEngine: Sendable {
     func observeLog(_ observer: any DecisionLogObserver)
 }
 
-extension PrivacyEngine: ServiceEngine {}
+extension PrivacyEngine: ServiceEngine {
+    package var signingKeyring: Keyring { store.keyring }
+}

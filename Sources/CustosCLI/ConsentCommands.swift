@@ -158,7 +158,7 @@ struct ConsentReceiptCommand: ParsableCommand {
     }
 
     func run() throws {
-        let engine = try global.openEngine()
+        let engine = try global.openServiceEngine()
         let data: Data, recordId: String?
         if jwks {
             data = Data((engine.receiptJWKS + "\n").utf8)
@@ -196,10 +196,10 @@ struct ConsentVerifyReceipt: ParsableCommand {
             StandardError.error("cannot read '\(file)': no such file, or not readable")
             throw ExitStatus.runtimeError
         }
-        let engine = try global.openEngine()
+        let engine = try global.openServiceEngine()
         let verification: ConsentReceipt.Verification, body: ConsentReceipt.Body?
         if let receipt = try? JSONDecoder().decode(ConsentReceipt.self, from: data) {
-            (verification, body) = (engine.verify(receipt), receipt.receipt)
+            (verification, body) = (engine.verifyReceipt(receipt), receipt.receipt)
         } else if let text = String(data: data, encoding: .utf8), text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".", omittingEmptySubsequences: false).count == 3 {
             (verification, body) = engine.verifyReceipt(jws: text)
         } else {

@@ -64,11 +64,29 @@ extension GlobalOptions {
         return try openEngine()
     }
 
+    /// The keyring that holds the service accounts, for either backend's vault.
+    func openServiceKeyring() throws -> Keyring {
+        if let address = try postgresVault() { return try openPostgresEngine(address).vault.keyring }
+        return try openEngine().store.keyring
+    }
+
+    /// The officer's records' rules over either backend.
+    func openOfficerDesk() throws -> OfficerDesk {
+        if let address = try postgresVault() { return try openPostgresEngine(address).officer }
+        return try openEngine().officerDesk
+    }
+
+    /// The request book's rules over either backend.
+    func openRequestDesk() throws -> RequestDesk {
+        if let address = try postgresVault() { return try openPostgresEngine(address).requests }
+        return try openEngine().requestDesk
+    }
+
     /// Commands that need the whole vault refuse a PostgreSQL one by name.
     func refusePostgres() throws {
         guard try postgresVault() != nil else { return }
         let command = CommandLine.arguments.dropFirst().filter { !$0.hasPrefix("-") && !$0.contains("://") && !$0.contains("/") }.prefix(2).joined(separator: " ")
-        StandardError.error("'custos \(command)' is not available on a PostgreSQL vault yet; on one, init, subject add and find, service add, read, share, decide, consent give, withdraw and list, audit verify and serve work (docs/scaling.md)")
+        StandardError.error("'custos \(command)' is not available on a PostgreSQL vault yet; on one, init, subject add and find, event record, service add, list and revoke, read, share, decide, consent give, withdraw, list, receipt and verify-receipt, hold place and lift, objection record and assess, restriction place and lift, subprocessor list and record, request open, list, show, verify, extend and reject, audit verify and serve work (docs/scaling.md)")
         throw ExitStatus.usage
     }
 

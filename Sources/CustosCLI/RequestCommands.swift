@@ -44,7 +44,7 @@ struct RequestOpen: ParsableCommand {
             throw ValidationError("--type must be one of \(RightsRequestType.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let receivedAt = try parseInstant(received, option: "received")
-        let engine = try global.openEngine()
+        let engine = try global.openRequestDesk()
         let request = try refusable {
             try engine.openRequest(subject: subject, type: requestType, purpose: purpose, channel: channel, receivedAt: receivedAt,
                                    requester: requester, mandate: mandate, identityVerifiedBy: identityVerifiedBy, by: operatingSystemUser)
@@ -65,7 +65,7 @@ struct RequestList: ParsableCommand {
             guard let days = Int(text.hasSuffix("d") ? String(text.dropLast()) : text), days >= 0 else { throw ValidationError("--due-within takes days, e.g. 7d") }
             return days
         }
-        let engine = try global.openEngine()
+        let engine = try global.openRequestDesk()
         let requests = try refusable { try engine.openRequests(overdue: overdue, dueWithinDays: days) }
         if global.output == .json { try emit(KebabJSON.string(requests)); return }
         if requests.isEmpty { try emit("no open requests"); return }
@@ -80,7 +80,7 @@ struct RequestShow: ParsableCommand {
     @Argument(help: "The request number, e.g. RQ-2025-0001.") var id: String
 
     func run() throws {
-        let engine = try global.openEngine()
+        let engine = try global.openRequestDesk()
         guard let request = try refusable({ try engine.request(id) }) else { StandardError.error("no request \(id)"); throw ExitStatus.runtimeError }
         try printRequest(request, output: global.output, events: true)
     }
@@ -94,7 +94,7 @@ struct RequestVerify: ParsableCommand {
     @Option(help: "How: e.g. 'e-mail matches data held', 'case number and postcode'.") var method: String
 
     func run() throws {
-        let engine = try global.openEngine()
+        let engine = try global.openRequestDesk()
         try printRequest(try refusable { try engine.verifyIdentity(request: id, method: method, by: operatingSystemUser) }, output: global.output, events: false)
     }
 }
@@ -109,7 +109,7 @@ struct RequestExtend: ParsableCommand {
 
     func run() throws {
         let sent = try parseDate(noticeSent, option: "notice-sent")
-        let engine = try global.openEngine()
+        let engine = try global.openRequestDesk()
         try printRequest(try refusable { try engine.extendRequest(id, reasons: reasons, noticeSentOn: sent, by: operatingSystemUser) }, output: global.output, events: false)
     }
 }
@@ -270,7 +270,7 @@ struct RequestReject: ParsableCommand {
     @Option(help: "Why the request is rejected; the answer quotes it.") var reasons: String
 
     func run() throws {
-        let engine = try global.openEngine()
+        let engine = try global.openRequestDesk()
         try printRequest(try refusable { try engine.rejectRequest(id, reasons: reasons, by: operatingSystemUser) }, output: global.output, events: true)
     }
 }

@@ -48,9 +48,8 @@ struct ServiceList: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        let engine = try global.openEngine()
         let accounts: [ServiceAccount]
-        do { accounts = try engine.serviceAccounts() } catch { throw ExitStatus.report(error) }
+        do { accounts = try global.openServiceKeyring().serviceAccounts() } catch { throw ExitStatus.report(error) }
         try answer(global.output, accounts.isEmpty ? ["no service accounts"] : accounts.map { account in
             "\(account.name)  actor \(account.actor)  created \(account.createdAt)\(account.revokedAt.map { "  revoked \($0)" } ?? "")"
         }, json: ["accounts": accounts.map { ["name": $0.name, "actor": $0.actor, "created-at": $0.createdAt.description,
@@ -65,8 +64,7 @@ struct ServiceRevoke: ParsableCommand {
     @Argument(help: "The account's name.") var name: String
 
     func run() throws {
-        let engine = try global.openEngine()
-        do { try engine.revokeServiceAccount(name: name) } catch { throw ExitStatus.report(error) }
+        do { try global.openServiceKeyring().revokeServiceAccount(name: name, at: .now) } catch { throw ExitStatus.report(error) }
         try answer(global.output, ["service account \(name) revoked"], json: ["name": name, "revoked": true])
     }
 }

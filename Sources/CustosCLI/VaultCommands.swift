@@ -213,7 +213,7 @@ struct EventRecord: ParsableCommand {
 
     func run() throws {
         let date = try parseDate(effective, option: "effective")
-        let engine = try global.openEngine()
+        let engine = try global.openServiceEngine()
         if let date, date > engine.policy.localDate(of: .now) { throw ValidationError("--effective may not lie in the future") }
         do { try engine.recordEvent(subject: subject, event: name, effective: date, by: operatingSystemUser) } catch { throw ExitStatus.report(error) }
         try answer(global.output, ["event \(name) recorded for \(subject)"],

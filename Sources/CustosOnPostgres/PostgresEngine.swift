@@ -8,10 +8,9 @@ import CustosCrypto
 
 /// The engine over a PostgreSQL vault (`custos --db postgres://… serve`): the same gate and the
 /// same consent rules as `PrivacyEngine`, over `PostgresVault`, with the keyring in a place of
-/// its own (a file, or another database). It answers the service API's reads, shares, logged
-/// decisions, subject lookups and consent; what the PostgreSQL vault does not hold yet
-/// (requests, objections, storing values through the API, receipts) is refused with
-/// `StoreError.notOnThisBackend`, a 501 (docs/scaling.md).
+/// its own (a file, or another database). It answers the whole service API: reads, shares,
+/// stores and logged decisions, subject lookups, consent and its receipts, objections and the
+/// request book. What the PostgreSQL vault does not hold yet (docs/scaling.md) is not served.
 ///
 /// ```swift
 /// let engine = try PostgresEngine.open(vault: address, keyring: KeyringFile(path: "custos.keys.db"), masterKey: .file("custos.key"))
@@ -24,6 +23,10 @@ package final class PostgresEngine: ServiceEngine {
     package let vaultId: String
     let gate: GatedAccess
     let desk: ConsentDesk
+    /// The request book's rules over this vault (`custos request …` on PostgreSQL).
+    package let requests: RequestDesk
+    /// The officer's records' rules over this vault (`custos hold …`, `restriction …`).
+    package let officer: OfficerDesk
     let clock: @Sendable () -> Instant
 
     private init(vault: PostgresVault, policy: CompiledPolicy, policyFolder: String, vaultId: String, clock: @escaping @Sendable () -> Instant) {
@@ -34,31 +37,48 @@ package final class PostgresEngine: ServiceEngine {
         self.clock = clock
         gate = GatedAccess(policy: policy, evaluator: Evaluator(policy: policy), store: vault, clock: clock)
         desk = ConsentDesk(policy: policy, clock: clock, decisions: vault, consents: vault)
+        requests = RequestDesk(policy: policy, clock: clock, store: vault)
+        officer = OfficerDesk(policy: policy, clock: clock, store: vault)
     }
 
     /// Creates the vault's schema and its keyring (and, for a key file that does not exist
     /// yet, the master key), and records the policy folder. A database that already holds a
-    /// vault, or a place that already holds a keyring, is refused; a failed init leaves the
-    /// keyring it made removed again.
+    /// vault, or a place that already holds a keyring in use, is refused; a failed init leaves
+    /// the keyring it made removed again. An init interrupted (SIGKILL, power) after it made the
+    /// keyring and before it recorded the vault left an unused keyring that opens with this
+    /// master key beside a vault without settings: the next init finishes it.
     package static func initialise(vault address: PostgresAddress, keyring place: any KeyringPlace, masterKey: MasterKeySource, policies: String,
                                    clock: @escaping @Sendable () -> Instant = { .now }) throws -> PostgresEngine {
         let folder = URL(fileURLWithPath: policies).standardizedFileURL.path
         let policy = try PrivacyEngine.compilePolicy(folder)
-        if try place.exists() { throw StoreError.keyringExists(place.location) }
         let database = try PostgresVault.connect(address)
-        guard try PostgresVault.meta(of: database)["vault-id"] == nil else {
+        var interrupted: Keyring?
+        do {
+            guard try PostgresVault.meta(of: database)["vault-id"] == nil else { throw StoreError.alreadyInitialised(address.description) }
+            if try place.exists() {
+                guard let keyring = try? Keyring.open(place.open(), source: masterKey), try keyring.holdsNothingYet() else {
+                    throw StoreError.keyringExists(place.location)
+                }
+                interrupted = keyring
+            }
+        } catch {
             database.close()
-            throw StoreError.alreadyInitialised(address.description)
+            throw error
         }
         var created: [String] = []
         // Only a keyring this call made is removed again: one another init made meanwhile
         // (create refuses it) is left alone.
         var made = false
         do {
-            let master = try masterKey.materialise(created: &created)
-            let storage = try place.create()
-            made = true
-            let keyring = try Keyring.create(in: storage, master: master.key, source: master.source, salt: master.salt, now: clock())
+            let keyring: Keyring
+            if let interrupted {
+                keyring = interrupted
+            } else {
+                let master = try masterKey.materialise(created: &created)
+                let storage = try place.create()
+                made = true
+                keyring = try Keyring.create(in: storage, master: master.key, source: master.source, salt: master.salt, now: clock())
+            }
             let vault = try PostgresVault.open(database, keyring: keyring, policy: policy)
             let id = Blake2b.hex(SecureRandom.bytes(16))
             try vault.initialiseMeta(["vault-id": id, "policy-folder": folder, "created-at": clock().description])
@@ -140,30 +160,31 @@ package final class PostgresEngine: ServiceEngine {
     /// request metrics still count every decision.
     package func observeLog(_ observer: any DecisionLogObserver) {}
 
-    // MARK: not on PostgreSQL yet
-
     package func createSubject(_ subject: NewSubject, purpose: String, actor: String) throws -> StoreResult {
-        throw StoreError.notOnThisBackend("storing a subject through the API (the store decision)")
+        try gate.createSubject(subject, purpose: purpose, actor: actor) { permitted in try addSubjects([permitted], by: actor) }
     }
 
     package func store(subject: String, values: [String: String], purpose: String, source: String, collectedAt: Instant?, actor: String) throws -> StoreResult {
-        throw StoreError.notOnThisBackend("storing values through the API (the store decision)")
+        try gate.store(subject: subject, values: values, purpose: purpose, source: source, collectedAt: collectedAt, actor: actor)
     }
 
     package func consentReceipt(subject: String, purpose: String) throws -> ConsentReceipt {
-        throw StoreError.notOnThisBackend("a consent receipt")
+        try desk.receipt(subject: subject, purpose: purpose, signedBy: vault.keyring)
     }
 
+    package var signingKeyring: Keyring { vault.keyring }
+
     package func recordObjection(subject: String, purpose: String?, kind: ObjectionKind, effective: Instant?) throws -> Int64 {
-        throw StoreError.notOnThisBackend("recording an objection")
+        try requests.recordObjection(subject: subject, purpose: purpose, kind: kind, effective: effective)
     }
 
     package func openRequest(subject: String, type: RightsRequestType, purpose: String?, channel: String, receivedAt: Instant?, requester: String,
                              mandate: String?, identityVerifiedBy method: String?, by actor: String) throws -> RightsRequest {
-        throw StoreError.notOnThisBackend("the request book")
+        try requests.openRequest(subject: subject, type: type, purpose: purpose, channel: channel, receivedAt: receivedAt, requester: requester,
+                                 mandate: mandate, identityVerifiedBy: method, by: actor)
     }
 
-    package func request(_ id: String) throws -> RightsRequest? { throw StoreError.notOnThisBackend("the request book") }
+    package func request(_ id: String) throws -> RightsRequest? { try requests.request(id) }
 
     // MARK: the officer's calls that work here
 

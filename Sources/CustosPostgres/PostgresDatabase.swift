@@ -37,7 +37,10 @@ package final class PostgresDatabase: Sendable {
         try await open(address, role: .vault, connections: connections)
     }
 
-    static func open(_ address: PostgresAddress, role: PostgresSchema.Role, connections: Int) async throws(PostgresStoreError) -> PostgresDatabase {
+    /// Connects and checks the server's settings; `migrate` (the default) brings the role's
+    /// schema up to date, and a caller that only looks (is there a keyring here?) leaves the
+    /// database as it found it.
+    static func open(_ address: PostgresAddress, role: PostgresSchema.Role, connections: Int, migrate: Bool = true) async throws(PostgresStoreError) -> PostgresDatabase {
         // The pool starts running first, so it is ready by the time the checks below are done.
         var configuration = PostgresClient.Configuration(
             host: address.host, port: address.port, username: address.user, password: address.password, database: address.database,
@@ -61,7 +64,7 @@ package final class PostgresDatabase: Sendable {
         }
         do {
             try await checkSettings(first)
-            try await PostgresSchema.migrate(first, role: role)
+            if migrate { try await PostgresSchema.migrate(first, role: role) }
             try? await first.close()
         } catch {
             try? await first.close()

@@ -370,8 +370,21 @@ package struct PostgresKeyringPlace: KeyringPlace {
         return PostgresKeyringStorage(database: database)
     }
 
+    /// Whether a keyring is here, without making its tables in a database that has none.
     package func exists() throws -> Bool {
-        try !connect().activeMasterKeys().isEmpty
+        let address = address
+        let database = try BlockingBridge.wait { try await PostgresDatabase.open(address, role: .keyring, connections: 1, migrate: false) }
+        defer { database.close() }
+        return try PostgresDatabase.blocking(database.client) { client, logger in
+            var found = false
+            for try await held in try await client.query("SELECT to_regclass('master_keys') IS NOT NULL", logger: logger).decode(Bool.self) {
+                found = held
+            }
+            guard found else { return false }
+            for try await count in try await client.query("SELECT count(*)::bigint FROM master_keys WHERE retired_at IS NULL", logger: logger)
+                .decode(Int.self) { found = count > 0 }
+            return found
+        }
     }
 
     package func create() throws -> any KeyringStorage {

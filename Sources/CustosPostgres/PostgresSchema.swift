@@ -16,6 +16,9 @@ enum PostgresSchema {
     /// Imports hold it shared from before their keys are stored until their subjects commit;
     /// settling pending keys at open holds it alone, so it never takes a running import's keys.
     static let importLock: Int64 = 0x4375_7374_6F73_0004
+    /// Requests are numbered per year (`RQ-2026-0001`) across every process: the count and
+    /// the insert happen under this lock.
+    static let requestNumberLock: Int64 = 0x4375_7374_6F73_0005
 
     /// What a database holds: a vault (with its decision log) or a keyring. DESIGN §4 keeps
     /// the two apart, so each refuses a database that already holds the other.
@@ -118,6 +121,20 @@ enum PostgresSchema {
             id bigserial PRIMARY KEY, subject_id text NOT NULL, purpose text NOT NULL, code text NOT NULL, at bigint NOT NULL,
             recorded_by text NOT NULL);
         CREATE INDEX consent_refusals_subject ON consent_refusals (subject_id)
+        """,
+        // v5: the request book, as on SQLite: requests name the subject by id and hold no
+        // values; they outlive an erasure of their subject (the book is the controller's proof).
+        """
+        CREATE TABLE requests (
+            id text PRIMARY KEY, subject_id text NOT NULL, type text NOT NULL, purpose text, channel text NOT NULL,
+            received_at bigint NOT NULL, received_on text NOT NULL, requester text NOT NULL, mandate text,
+            identity text NOT NULL, identity_method text, status text NOT NULL, due_on text NOT NULL,
+            extension_notice_on text, extension_reasons text, closed_at bigint, outcome text);
+        CREATE INDEX requests_subject ON requests (subject_id);
+        CREATE TABLE request_events (
+            id bigserial PRIMARY KEY, request_id text NOT NULL REFERENCES requests (id), at bigint NOT NULL,
+            event text NOT NULL, detail text, recorded_by text NOT NULL);
+        CREATE INDEX request_events_request ON request_events (request_id, id)
         """,
     ]
 

@@ -20,16 +20,23 @@ extension PostgresVault: DecisionStore {
         }
     }
 
-    package func openFields(_ fields: [String], of subject: String) -> (values: [String: String], unreadable: Set<String>) {
+    package func openFields(_ fields: [String], of subject: String) throws -> (values: [String: String], unreadable: Set<String>) {
         guard !fields.isEmpty else { return ([:], []) }
-        guard let rows = try? run({ client, _ in
-            try await client.withConnection { connection in try await Self.ciphertexts(of: subject, fields: fields, on: connection) }
-        }) else { return ([:], Set(fields)) }
-        return keyring.open(rows, of: subject)
+        let rows: [String: Data]
+        do {
+            rows = try run { client, _ in
+                try await client.withConnection { connection in try await Self.ciphertexts(of: subject, fields: fields, on: connection) }
+            }
+        } catch where StoreError.isUnavailable(error) {
+            throw error
+        } catch {
+            return ([:], Set(fields))
+        }
+        return try keyring.open(rows, of: subject)
     }
 
-    package func open(_ ciphertexts: [String: Data], of subject: String) -> (values: [String: String], unreadable: Set<String>) {
-        keyring.open(ciphertexts, of: subject)
+    package func open(_ ciphertexts: [String: Data], of subject: String) throws -> (values: [String: String], unreadable: Set<String>) {
+        try keyring.open(ciphertexts, of: subject)
     }
 
     package func append(_ decision: Decision, at: Instant) throws -> Int64 {
@@ -46,24 +53,8 @@ extension PostgresVault: DecisionStore {
     /// BEGIN on a connection of the pool held for this thread, the caller's body with every
     /// statement on that connection, then COMMIT (or ROLLBACK when the body throws). A COMMIT
     /// whose outcome is unknown is `StoreError.unavailable`: the gate answers a deny.
-    package func inShareTransaction<T>(_ body: (any ShareTransaction) throws -> T) throws -> T {
-        let lease = try ConnectionLease.take(from: client)
-        defer { lease.release() }
-        let transaction = HeldTransaction(connection: lease.connection, vault: self)
-        try transaction.execute("BEGIN")
-        let result: T
-        do {
-            result = try body(transaction)
-        } catch {
-            try? transaction.execute("ROLLBACK")
-            throw error
-        }
-        do {
-            try transaction.execute("COMMIT")
-        } catch {
-            throw StoreError.unavailable("the outcome of a share's commit is unknown")
-        }
-        return result
+    package func inGateTransaction<T>(_ body: (any GateTransaction) throws -> T) throws -> T {
+        try inHeldTransaction("a share's or a store's") { try body($0) }
     }
 
     // MARK: reading facts
@@ -188,7 +179,7 @@ extension PostgresVault: DecisionStore {
 
 /// A transaction on a held connection, driven by a synchronous caller (a share, an import):
 /// each call runs its statements on that connection while the thread waits.
-struct HeldTransaction: ShareTransaction {
+struct HeldTransaction: GateTransaction {
     let connection: PostgresConnection
     let vault: PostgresVault
 

@@ -69,6 +69,30 @@ package final class PostgresVault: Sendable {
         try run { client, logger in try await client.withTransaction(logger: logger) { connection in try await body(connection, logger) } }
     }
 
+    /// BEGIN on a connection of the pool held for this thread, the caller's body with every
+    /// statement on that connection, then COMMIT (or ROLLBACK when the body throws). A COMMIT
+    /// whose outcome is unknown is `StoreError.unavailable`: the caller answers a deny or a 503,
+    /// never a success. `what` names the work in that error.
+    func inHeldTransaction<T>(_ what: String, _ body: (HeldTransaction) throws -> T) throws -> T {
+        let lease = try ConnectionLease.take(from: client)
+        defer { lease.release() }
+        let transaction = HeldTransaction(connection: lease.connection, vault: self)
+        try transaction.execute("BEGIN")
+        let result: T
+        do {
+            result = try body(transaction)
+        } catch {
+            try? transaction.execute("ROLLBACK")
+            throw error
+        }
+        do {
+            try transaction.execute("COMMIT")
+        } catch {
+            throw StoreError.unavailable("the outcome of \(what) commit is unknown")
+        }
+        return result
+    }
+
     // MARK: subjects
 
     /// Adds subjects all-or-nothing, as on SQLite: the keys go into the keyring as pending,
@@ -88,13 +112,8 @@ package final class PostgresVault: Sendable {
             guard let key = keys[subject.id] else { throw StoreError.keyMissing(subject.id) }
             var fields: [FieldRow] = []
             for (field, value) in subject.values.sorted(by: { $0.key < $1.key }) {
-                let definition = policy.policy.fields[policy.fields.id(field)!]
-                fields.append(FieldRow(
-                    field: field, ciphertext: Data(try keyring.seal(value, subject: subject.id, field: field, with: key)), source: subject.source,
-                    collectedAt: (subject.collectedAt[field] ?? subject.collectedAt["*"] ?? now).millisecondsSinceEpoch,
-                    providedBySubject: definition.providedBySubject, derived: definition.derived,
-                    collectedFor: subject.collectedFor?.joined(separator: "\n"),
-                    blind: definition.blindIndex.map { ($0.rawValue, Data(keyring.blindDigest(value, kind: $0))) }))
+                fields.append(try sealedRow(field: field, value: value, subject: subject.id, key: key.key, keyVersion: key.version, source: subject.source,
+                                            collectedAt: subject.collectedAt[field] ?? subject.collectedAt["*"] ?? now, collectedFor: subject.collectedFor))
             }
             rows.append(SubjectRows(subject: subject, fields: fields))
         }
@@ -124,18 +143,7 @@ package final class PostgresVault: Sendable {
                             ON CONFLICT DO NOTHING
                             """, logger: logger)
                     }
-                    for field in row.fields {
-                        try await connection.query("""
-                            INSERT INTO fields (subject_id, field, ciphertext, source, collected_at, provided_by_subject, derived, collected_for)
-                            VALUES (\(subject.id), \(field.field), \(field.ciphertext), \(field.source), \(field.collectedAt), \(field.providedBySubject),
-                                    \(field.derived), \(field.collectedFor))
-                            """, logger: logger)
-                        if let (kind, digest) = field.blind {
-                            try await connection.query("""
-                                INSERT INTO blind_index (kind, digest, subject_id, field) VALUES (\(kind), \(digest), \(subject.id), \(field.field)) ON CONFLICT DO NOTHING
-                                """, logger: logger)
-                        }
-                    }
+                    for field in row.fields { try await Self.write(field, of: subject.id, on: connection, logger: logger) }
                     for event in subject.events {
                         try await connection.query("""
                             INSERT INTO lifecycle_events (subject_id, event, effective_date, recorded_at, recorded_by)
@@ -271,15 +279,4 @@ package final class PostgresVault: Sendable {
 private struct SubjectRows: Sendable {
     let subject: NewSubject
     let fields: [FieldRow]
-}
-
-private struct FieldRow: Sendable {
-    let field: String
-    let ciphertext: Data
-    let source: String
-    let collectedAt: Int64
-    let providedBySubject: Bool
-    let derived: Bool
-    let collectedFor: String?
-    let blind: (String, Data)?
 }

@@ -150,7 +150,6 @@ struct Routes: Sendable {
             case .invalidInput: return Problem.badRequest(error.description)
             // The detail names no address: a stranger may call /readyz.
             case .unavailable: return Problem.unavailable("a database the vault needs cannot be reached; nothing was decided, try again")
-            case .notOnThisBackend: return Problem(status: .notImplemented, kind: "not-on-this-backend", title: "Not available on this vault", detail: error.description)
             default: return error
             }
         default: return error

@@ -34,7 +34,7 @@ extension Vault {
     /// Every stored value of a subject, decrypted, for an access or portability package.
     package func allFields(of subject: String) throws -> (values: [String: String], unreadable: Set<String>) {
         let names = try pool.read { db in try String.fetchAll(db, sql: "SELECT field FROM fields WHERE subject_id = ? ORDER BY field", arguments: [subject]) }
-        return openFields(names, of: subject)
+        return try openFields(names, of: subject)
     }
 }
 

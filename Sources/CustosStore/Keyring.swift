@@ -109,6 +109,20 @@ package final class Keyring: Sendable {
         })
     }
 
+    /// No subject key (pending or adopted) and no service account yet: a keyring an
+    /// interrupted init made and nothing has used, which the next init may finish with.
+    package func holdsNothingYet() throws -> Bool {
+        try storage.pendingSubjects().isEmpty && storage.adoptedSubjects().isEmpty && storage.serviceAccounts().isEmpty
+    }
+
+    /// Signs with the vault's Ed25519 key (checkpoints, consent receipts, erasure
+    /// certificates); the key lives with the keyring, so a vault on either backend signs alike.
+    package func sign(_ message: [UInt8]) -> [UInt8] { Ed25519.sign(message, seed: signingKey) }
+
+    package func verifySignature(_ signature: [UInt8], of message: [UInt8]) -> Bool {
+        Ed25519.verify(signature, of: message, publicKey: signingPublicKey)
+    }
+
     /// Clears the pending mark of keys whose subjects the vault has committed.
     package func adopt(_ subjects: [String]) throws { try storage.adopt(subjects) }
 
@@ -167,8 +181,8 @@ package final class Keyring: Sendable {
 
 /// A subject key made for an import, with its wrapped form ready to store.
 package struct NewSubjectKey: Sendable {
-    let key: SecretKey
-    let version: UInt32
+    package let key: SecretKey
+    package let version: UInt32
     let masterVersion: Int
     let wrapped: [UInt8]
 }
@@ -177,9 +191,14 @@ package struct NewSubjectKey: Sendable {
 extension Keyring {
     /// A value sealed under a subject's key for one field (`FieldCiphertext`).
     package func seal(_ value: String, subject: String, field: String, with key: NewSubjectKey) throws -> [UInt8] {
+        try seal(value, subject: subject, field: field, key: key.key, keyVersion: key.version)
+    }
+
+    /// A value sealed under a subject's stored key (`subjectKey(_:)`).
+    package func seal(_ value: String, subject: String, field: String, key: SecretKey, keyVersion: UInt32) throws -> [UInt8] {
         var plaintext = Array(value.utf8)
         defer { wipe(&plaintext) }
-        return try FieldCiphertext.seal(plaintext, subject: subject, field: field, key: key.key, keyVersion: key.version)
+        return try FieldCiphertext.seal(plaintext, subject: subject, field: field, key: key, keyVersion: keyVersion)
     }
 
     /// The keyed blind-index digest of a value (e-mail, phone, IBAN), normalised first.
@@ -187,12 +206,21 @@ extension Keyring {
         Blake2b.keyedHash(Array("\(kind.rawValue):\(BlindIndexNormaliser.normalise(value, as: kind))".utf8), key: blindIndexKey)
     }
 
-    /// Decrypts ciphertexts of a subject; a field that fails to open is in `unreadable`.
-    package func open(_ rows: [String: Data], of subject: String) -> (values: [String: String], unreadable: Set<String>) {
+    /// Decrypts ciphertexts of a subject; a field that fails to open is in `unreadable`. A
+    /// keyring that cannot be reached is thrown (`StoreError.unavailable`), never reported as
+    /// unreadable fields: the caller answers 503, not a value withheld for integrity.
+    package func open(_ rows: [String: Data], of subject: String) throws -> (values: [String: String], unreadable: Set<String>) {
         var values: [String: String] = [:]
         var unreadable: Set<String> = []
         guard !rows.isEmpty else { return (values, unreadable) }
-        guard let (key, _) = try? subjectKey(subject) else { return (values, Set(rows.keys)) }
+        let key: SecretKey
+        do {
+            key = try subjectKey(subject).key
+        } catch where StoreError.isUnavailable(error) {
+            throw error
+        } catch {
+            return (values, Set(rows.keys))
+        }
         for (field, ciphertext) in rows {
             guard var plaintext = try? FieldCiphertext.open([UInt8](ciphertext), subject: subject, field: field, key: key),
                   let text = String(bytes: plaintext, encoding: .utf8) else {

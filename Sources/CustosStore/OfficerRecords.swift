@@ -7,17 +7,33 @@ package import CustosDecision
 package struct StoredHold: Sendable, Hashable, Codable {
     package var id: Int64
     package var hold: LegalHold
+
+    package init(id: Int64, hold: LegalHold) {
+        self.id = id
+        self.hold = hold
+    }
 }
 
 package struct StoredObjection: Sendable, Hashable, Codable {
     package var id: Int64
     package var objection: Objection
+
+    package init(id: Int64, objection: Objection) {
+        self.id = id
+        self.objection = objection
+    }
 }
 
 package struct StoredRestriction: Sendable, Hashable, Codable {
     package var id: Int64
     package var restriction: Restriction
     package var subjectInformedAt: Instant?
+
+    package init(id: Int64, restriction: Restriction, subjectInformedAt: Instant?) {
+        self.id = id
+        self.restriction = restriction
+        self.subjectInformedAt = subjectInformedAt
+    }
 }
 
 /// What the officer records about a subject that changes decisions: legal holds, objections

@@ -30,6 +30,13 @@ public struct RightsRequest: Sendable, Hashable, Codable {
         public var event: String
         public var detail: String?
         public var by: String
+
+        package init(at: Instant, event: String, detail: String?, by: String) {
+            self.at = at
+            self.event = event
+            self.detail = detail
+            self.by = by
+        }
     }
 
     public var id: String

@@ -9,8 +9,6 @@ package enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A database the store needs cannot be reached (or its answer is unknown): nothing was
     /// decided or changed that the caller may count on. A server answers 503.
     case unavailable(String)
-    /// What this vault's backend does not hold yet (a PostgreSQL vault's requests, breaches…).
-    case notOnThisBackend(String)
     case keyringMissing(String)
     case keyFileMissing(String)
     case keyFileTooOpen(path: String, mode: String)
@@ -32,12 +30,17 @@ package enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidInput(String)
     case io(String)
 
+    /// A database the store needs is unreachable (deny, answer 503), as opposed to a refusal.
+    package static func isUnavailable(_ error: any Error) -> Bool {
+        if case StoreError.unavailable = error { return true }
+        return false
+    }
+
     package var description: String {
         switch self {
         case let .alreadyInitialised(path): "a vault already exists at \(path)"
         case let .notInitialised(path): "no vault at \(path); run 'custos init' first"
         case let .unavailable(reason): "the store is unavailable (\(reason)); nothing was decided"
-        case let .notOnThisBackend(what): "\(what) is not available on a PostgreSQL vault yet (docs/scaling.md); nothing was changed"
         case let .keyringExists(place): "a keyring already exists at \(place): a new vault needs a keyring of its own (--keyring)"
         case let .keyringMissing(place): "no keyring at \(place) (give the vault's keyring with --keyring or CUSTOS_KEYRING)"
         case let .keyFileMissing(path): "master key file \(path) does not exist"

@@ -10,6 +10,14 @@ package struct StoredSubProcessorRecord: Sendable, Hashable {
     package var note: String?
     package var recordedBy: String
     package var recordedAt: Instant
+
+    package init(id: Int64, record: SubProcessorRecord, note: String?, recordedBy: String, recordedAt: Instant) {
+        self.id = id
+        self.record = record
+        self.note = note
+        self.recordedBy = recordedBy
+        self.recordedAt = recordedAt
+    }
 }
 
 extension Vault {

@@ -347,7 +347,7 @@ package final class Vault: Sendable {
 
     /// Decrypts fields of a subject. A field that fails to open is reported in `unreadable`,
     /// never thrown past the caller as if nothing happened.
-    package func openFields(_ fields: [String], of subject: String) -> (values: [String: String], unreadable: Set<String>) {
+    package func openFields(_ fields: [String], of subject: String) throws -> (values: [String: String], unreadable: Set<String>) {
         guard !fields.isEmpty else { return ([:], []) }
         let rows: [String: Data]
         do {
@@ -355,7 +355,7 @@ package final class Vault: Sendable {
         } catch {
             return ([:], Set(fields))
         }
-        return open(rows, of: subject)
+        return try open(rows, of: subject)
     }
 
     /// A subject's facts and the ciphertexts of some of its fields, read in one transaction:
@@ -381,7 +381,7 @@ package final class Vault: Sendable {
 
     /// Decrypts ciphertexts read earlier; a field that fails to open is reported in
     /// `unreadable`.
-    package func open(_ rows: [String: Data], of subject: String) -> (values: [String: String], unreadable: Set<String>) {
-        keyring.open(rows, of: subject)
+    package func open(_ rows: [String: Data], of subject: String) throws -> (values: [String: String], unreadable: Set<String>) {
+        try keyring.open(rows, of: subject)
     }
 }

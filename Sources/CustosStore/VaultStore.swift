@@ -173,11 +173,9 @@ package final class VaultStore: Sendable {
     // MARK: signatures
 
     /// Signs with the vault's Ed25519 key (checkpoints, consent receipts).
-    package func sign(_ message: [UInt8]) -> [UInt8] { Ed25519.sign(message, seed: keyring.signingKey) }
+    package func sign(_ message: [UInt8]) -> [UInt8] { keyring.sign(message) }
 
-    package func verifySignature(_ signature: [UInt8], of message: [UInt8]) -> Bool {
-        Ed25519.verify(signature, of: message, publicKey: keyring.signingPublicKey)
-    }
+    package func verifySignature(_ signature: [UInt8], of message: [UInt8]) -> Bool { keyring.verifySignature(signature, of: message) }
 
     // MARK: checkpoints
 

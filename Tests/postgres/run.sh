@@ -50,6 +50,12 @@ export CUSTOS_BENCH_POSTGRES=$url
 
 "$root/Tests/postgres/serve.sh" "$dir" "$url"
 
+# The server's live tests once more with the vault on PostgreSQL: the same 24 API tests, the
+# AuthZEN conformance, the settings, schemathesis (when make gives it) and the SIGTERM drain.
+CUSTOS_SERVER_POSTGRES=$url CUSTOS_PG_PASSWORD_FILE=$dir/password "$root/Tests/server/run.sh" > "$dir/server-tests.log" 2>&1 \
+  || { cat "$dir/server-tests.log"; echo "postgres: the server's tests failed on a PostgreSQL vault" >&2; exit 1; }
+grep -E "^(server|authzen|settings|fuzz|drain): " "$dir/server-tests.log" | sed 's/^/postgres vault: /'
+
 # The README's walk-through once more with the tour's keyring on PostgreSQL (--keyring / CUSTOS_KEYRING):
 # every command the newcomer runs, on the second keyring backend.
 admin_password=$(cat "$dir/password")

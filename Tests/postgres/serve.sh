@@ -26,8 +26,14 @@ expect 0 consent withdraw --subject PR-1 --purpose P-NEWSLETTER-EMAIL --channel 
 expect 2 read --subject PR-1 --purpose P-NEWSLETTER-EMAIL --fields email --actor newsletter
 expect 0 consent list --subject PR-1
 expect 2 share --subject D-0 --fields email --purpose P-CLIENT-MKT --recipient R-CRM --actor marketing-service
-expect 64 request list
-echo "serve: on the PostgreSQL vault the CLI finds, reads, shares, gives and withdraws consent (a withdrawal denies the next read), and refuses the request book by name"
+expect 0 request open --subject D-0 --type access --channel letter
+expect 0 request list
+expect 0 objection record --subject D-1 --kind direct-marketing
+expect 0 hold place --subject D-2 --reference "Rb. Amsterdam C/13/1"
+expect 0 restriction place --subject D-3 --ground accuracy-contested
+expect 0 subprocessor list
+expect 64 breach list
+echo "serve: on the PostgreSQL vault the CLI finds, reads, shares, gives and withdraws consent (a withdrawal denies the next read), files requests, objections, holds and restrictions, and refuses the breach register by name"
 token=$("$custos" service add --actor collections-service --name load -o json | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
 pids=() ports=()
 for n in 1 2 3; do

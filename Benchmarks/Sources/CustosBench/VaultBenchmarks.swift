@@ -190,7 +190,7 @@ enum ProbeReadOverhead {
         for round in 0..<5_000 {
             let id = String(format: "D-%07d", (round % 2 + 1) * 1_000)
             try facts.time { _ = try engine.store.vault.facts(of: id) }
-            fields.time { _ = engine.store.vault.openFields(VaultBenchmarks.tenFields, of: id) }
+            try fields.time { _ = try engine.store.vault.openFields(VaultBenchmarks.tenFields, of: id) }
             try metadata.time { _ = try engine.store.vault.existingSubjects([id]) }
         }
         print("facts \(format(nanoseconds: facts.percentile(0.5))), open 10 fields \(format(nanoseconds: fields.percentile(0.5))), one-statement read \(format(nanoseconds: metadata.percentile(0.5)))")

@@ -98,7 +98,7 @@ extension PrivacyEngine {
             _ = try rejectRequest(id, reasons: "\(ReasonCode.portabilityBasisNotEligible.rawValue): \(reason)", by: actor)
             throw RequestRefusal(code: .portabilityBasisNotEligible, message: "\(reason); the request is answered as rejected")
         }
-        let opened = store.vault.openFields(purposesByField.keys.sorted(), of: request.subject)
+        let opened = try store.vault.openFields(purposesByField.keys.sorted(), of: request.subject)
         guard opened.unreadable.isEmpty else { throw StoreError.integrity("fields \(opened.unreadable.sorted().joined(separator: ", ")) of \(request.subject) do not open") }
         let provenance = Dictionary(facts.fields.map { ($0.field, $0.source) }, uniquingKeysWith: { first, _ in first })
         let items = purposesByField.keys.sorted().compactMap { field -> PortabilityExport.Item? in

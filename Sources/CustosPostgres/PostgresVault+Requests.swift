@@ -1,0 +1,139 @@
+import Foundation
+import PostgresNIO
+package import CustosStore
+package import CustosPolicy
+package import CustosDecision
+
+/// The request book on PostgreSQL (`RequestStore`), as on SQLite: one numbering across every
+/// process, each change in one transaction with its event, the lifecycle events the policy
+/// declares for a request's receipt and close, and the objections an objection request records.
+extension PostgresVault: RequestStore {
+    package func openRequest(_ request: RightsRequest, by actor: String) throws -> String {
+        let policy = policy
+        return try transaction { connection, logger in
+            guard try await PostgresDatabase.touched(try await connection.query("SELECT 1 FROM subjects WHERE id = \(request.subject)", logger: logger))
+            else { throw StoreError.subjectUnknown(request.subject) }
+            try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresSchema.requestNumberLock))", logger: logger)
+            let prefix = "RQ-\(request.receivedOn.year)-"
+            var count = 0
+            for try await found in try await connection.query("SELECT count(*)::bigint FROM requests WHERE id LIKE \(prefix + "%")", logger: logger)
+                .decode(Int.self) { count = found }
+            let id = prefix + String(String(10_000 + count + 1).dropFirst())
+            try await connection.query("""
+                INSERT INTO requests (id, subject_id, type, purpose, channel, received_at, received_on, requester, mandate, identity,
+                  identity_method, status, due_on)
+                VALUES (\(id), \(request.subject), \(request.type.rawValue), \(request.purpose), \(request.channel), \(request.receivedAt.millisecondsSinceEpoch),
+                  \(request.receivedOn.description), \(request.requester), \(request.mandate), \(request.identity.rawValue), \(request.identityMethod),
+                  \(request.status.rawValue), \(request.dueOn.description))
+                """, logger: logger)
+            try await Self.addRequestEvent(id: id, at: request.receivedAt, event: "received", detail: "via \(request.channel), due \(request.dueOn)",
+                                           by: actor, on: connection)
+            try await Self.recordRequestLifecycle(Vault.requestReceivedEvent, subject: request.subject, on: request.receivedOn, at: request.receivedAt,
+                                                  by: actor, policy: policy, connection: connection)
+            return id
+        }
+    }
+
+    package func updateRequest(_ id: String, at now: Instant, by actor: String,
+                               _ change: (RightsRequest) throws -> (RightsRequest, event: String, detail: String?)) throws -> RightsRequest {
+        let policy = policy
+        // The change is the caller's rule, run on this thread between the statements of one
+        // transaction on a held connection, with the request's row locked.
+        return try inHeldTransaction("a request change's") { transaction in
+            guard let current = try transaction.wait({ connection, _ in try await Self.loadRequest(id, on: connection, forUpdate: true) }) else {
+                throw StoreError.io("no request \(id)")
+            }
+            let (updated, event, detail) = try change(current)
+            return try transaction.wait { connection, logger in
+                try await connection.query("""
+                    UPDATE requests SET identity = \(updated.identity.rawValue), identity_method = \(updated.identityMethod),
+                      status = \(updated.status.rawValue), due_on = \(updated.dueOn.description), extension_notice_on = \(updated.extensionNoticeOn?.description),
+                      extension_reasons = \(updated.extensionReasons), closed_at = \(updated.closedAt?.millisecondsSinceEpoch), outcome = \(updated.outcome)
+                    WHERE id = \(id)
+                    """, logger: logger)
+                try await Self.addRequestEvent(id: id, at: now, event: event, detail: detail, by: actor, on: connection)
+                if current.status.isOpen, !updated.status.isOpen {
+                    try await Self.recordRequestLifecycle(Vault.requestClosedEvent, subject: updated.subject, on: policy.localDate(of: now), at: now,
+                                                          by: actor, policy: policy, connection: connection)
+                }
+                guard let stored = try await Self.loadRequest(id, on: connection, forUpdate: false) else { throw StoreError.io("no request \(id)") }
+                return stored
+            }
+        }
+    }
+
+    package func request(_ id: String) throws -> RightsRequest? {
+        try transaction { connection, _ in try await Self.loadRequest(id, on: connection, forUpdate: false) }
+    }
+
+    package func requests() throws -> [RightsRequest] {
+        try transaction { connection, logger in
+            // One snapshot, so a request and its events agree.
+            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+            var ids: [String] = []
+            for try await id in try await connection.query("SELECT id FROM requests ORDER BY received_at, id COLLATE \"C\"", logger: logger).decode(String.self) {
+                ids.append(id)
+            }
+            var requests: [RightsRequest] = []
+            for id in ids { if let request = try await Self.loadRequest(id, on: connection, forUpdate: false) { requests.append(request) } }
+            return requests
+        }
+    }
+
+    package func recordObjection(subject: String, purpose: String?, kind: ObjectionKind, effective: Instant, at now: Instant) throws -> Int64 {
+        try run { client, logger in
+            var id: Int64?
+            for try await inserted in try await client.query("""
+                INSERT INTO objections (subject_id, purpose, kind, effective_at, recorded_at)
+                SELECT id, \(purpose), \(kind.rawValue), \(effective.millisecondsSinceEpoch), \(now.millisecondsSinceEpoch) FROM subjects WHERE id = \(subject)
+                RETURNING id
+                """, logger: logger).decode(Int64.self) { id = inserted }
+            guard let id else { throw StoreError.subjectUnknown(subject) }
+            return id
+        }
+    }
+
+    static func loadRequest(_ id: String, on connection: PostgresConnection, forUpdate: Bool) async throws -> RightsRequest? {
+        let logger = PostgresDatabase.logger
+        let sql = """
+            SELECT id, subject_id, type, purpose, channel, received_at, received_on, requester, mandate, identity, identity_method, status, due_on,
+              extension_notice_on, extension_reasons, closed_at, outcome FROM requests WHERE id = $1\(forUpdate ? " FOR UPDATE" : "")
+            """
+        var found: RightsRequest?
+        for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: PostgresDatabase.binds(id)), logger: logger) {
+            let r = try row.decode((String, String, String, String?, String, Int64, String, String, String?, String, String?, String, String,
+                                    String?, String?, Int64?, String?).self)
+            found = RightsRequest(
+                id: r.0, subject: r.1, type: RightsRequestType(rawValue: r.2) ?? .access, purpose: r.3, channel: r.4,
+                receivedAt: Instant(millisecondsSinceEpoch: r.5), receivedOn: LocalDate(parsing: r.6) ?? LocalDate(daysSinceEpoch: 0),
+                requester: r.7, mandate: r.8, identity: IdentityState(rawValue: r.9) ?? .unverified, identityMethod: r.10,
+                status: RightsRequestStatus(rawValue: r.11) ?? .received, dueOn: LocalDate(parsing: r.12) ?? LocalDate(daysSinceEpoch: 0),
+                extensionNoticeOn: r.13.flatMap(LocalDate.init(parsing:)), extensionReasons: r.14,
+                closedAt: r.15.map(Instant.init(millisecondsSinceEpoch:)), outcome: r.16, events: [])
+        }
+        guard var request = found else { return nil }
+        for try await (at, event, detail, by) in try await connection.query(
+            "SELECT at, event, detail, recorded_by FROM request_events WHERE request_id = \(id) ORDER BY id", logger: logger)
+            .decode((Int64, String, String?, String).self) {
+            request.events.append(RightsRequest.Event(at: Instant(millisecondsSinceEpoch: at), event: event, detail: detail, by: by))
+        }
+        return request
+    }
+
+    static func addRequestEvent(id: String, at: Instant, event: String, detail: String?, by actor: String, on connection: PostgresConnection) async throws {
+        try await connection.query("""
+            INSERT INTO request_events (request_id, at, event, detail, recorded_by) VALUES (\(id), \(at.millisecondsSinceEpoch), \(event), \(detail), \(actor))
+            """, logger: PostgresDatabase.logger)
+    }
+
+    /// The lifecycle event the request book records itself when the policy declares it (a
+    /// rights-administration purpose can count its retention from a request's close).
+    static func recordRequestLifecycle(_ event: String, subject: String, on date: LocalDate, at now: Instant, by actor: String,
+                                       policy: CompiledPolicy, connection: PostgresConnection) async throws {
+        guard policy.policy.lifecycleEvents.contains(where: { $0.id.id == event }) else { return }
+        try await connection.query("""
+            INSERT INTO lifecycle_events (subject_id, event, effective_date, recorded_at, recorded_by)
+            SELECT id, \(event), \(date.description), \(now.millisecondsSinceEpoch), \(actor) FROM subjects WHERE id = \(subject)
+            """, logger: PostgresDatabase.logger)
+    }
+}

@@ -1,0 +1,39 @@
+package import CustosPolicy
+package import CustosDecision
+
+/// What the request book needs from the store: requests with their events, changed one at a
+/// time in a transaction, and the objections an objection request records at once. The rules
+/// (deadlines, identity, extension, rejection) are `RequestDesk`'s (Custos); SQLite's
+/// `VaultStore` and PostgreSQL's `PostgresVault` implement this.
+package protocol RequestStore: Sendable {
+    /// Files a request (its id is assigned here: `RQ-<year>-<number>`, one sequence across
+    /// every process) with its `received` event and, where the policy declares it, the
+    /// subject's `request-received` lifecycle event.
+    func openRequest(_ request: RightsRequest, by actor: String) throws -> String
+    /// Changes a request in one transaction: `change` sees the current request and returns
+    /// the updated one plus the event to record, or throws to refuse (nothing is written).
+    func updateRequest(_ id: String, at now: Instant, by actor: String,
+                       _ change: (RightsRequest) throws -> (RightsRequest, event: String, detail: String?)) throws -> RightsRequest
+    func request(_ id: String) throws -> RightsRequest?
+    /// Every request, oldest received first.
+    func requests() throws -> [RightsRequest]
+    /// Records an objection (Art. 21), in force from `effective`; returns its number.
+    func recordObjection(subject: String, purpose: String?, kind: ObjectionKind, effective: Instant, at now: Instant) throws -> Int64
+}
+
+extension VaultStore: RequestStore {
+    package func openRequest(_ request: RightsRequest, by actor: String) throws -> String { try vault.openRequest(request, by: actor) }
+
+    package func updateRequest(_ id: String, at now: Instant, by actor: String,
+                               _ change: (RightsRequest) throws -> (RightsRequest, event: String, detail: String?)) throws -> RightsRequest {
+        try vault.updateRequest(id, at: now, by: actor, change)
+    }
+
+    package func request(_ id: String) throws -> RightsRequest? { try vault.request(id) }
+
+    package func requests() throws -> [RightsRequest] { try vault.requests() }
+
+    package func recordObjection(subject: String, purpose: String?, kind: ObjectionKind, effective: Instant, at now: Instant) throws -> Int64 {
+        try vault.recordObjection(subject: subject, purpose: purpose, kind: kind, effective: effective, at: now)
+    }
+}

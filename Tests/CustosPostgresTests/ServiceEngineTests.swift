@@ -1,0 +1,243 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import CustosPostgres
+@testable import CustosOnPostgres
+@testable import CustosStore
+@testable import Custos
+import CustosPolicy
+import CustosDecision
+
+/// The service API's engine on both backends, through the same protocol and the same rules:
+/// storing under a logged decision, consent receipts, objections and the request book give the
+/// same answers on SQLite and on PostgreSQL.
+@Suite(.serialized) struct ServiceEngineTests {
+    typealias Backend = KeyringStorageTests.Backend
+
+    /// What a test drives: the engine as the server sees it, plus the officer's calls the
+    /// protocol leaves out (adding subjects, the request desk, the log).
+    struct Harness: @unchecked Sendable {
+        let engine: any ServiceEngine
+        let requests: RequestDesk
+        let officer: OfficerDesk
+        let add: ([NewSubject]) throws -> Void
+        let verifyLog: () throws -> LogVerification
+    }
+
+    static let clock = Mutex(Instant(iso8601: "2025-06-02T10:00:00+02:00")!)
+    static let read: @Sendable () -> Instant = { clock.withLock { $0 } }
+
+    static func withEngine(_ backend: Backend, _ body: @escaping @Sendable (Harness) throws -> Void) async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("custos-service-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        switch backend {
+        case .sqlite:
+            try await KeyringStorageTests.offThePool {
+                let engine = try PrivacyEngine.initialise(vault: folder.appendingPathComponent("custos.db").path,
+                                                          masterKey: .file(folder.appendingPathComponent("custos.key").path),
+                                                          policies: PostgresVaultTests.policies, clock: read)
+                try body(Harness(engine: engine, requests: engine.requestDesk, officer: engine.officerDesk, add: { try engine.addSubjects($0, by: "test") }, verifyLog: engine.verifyLog))
+            }
+        case .postgres:
+            try await PostgresDecisionLogTests.withDatabase { address in
+                try await KeyringStorageTests.offThePool {
+                    let engine = try PostgresEngine.initialise(vault: address, keyring: KeyringFile(path: folder.appendingPathComponent("custos.keys.db").path),
+                                                               masterKey: .file(folder.appendingPathComponent("custos.key").path),
+                                                               policies: PostgresVaultTests.policies, clock: read)
+                    try body(Harness(engine: engine, requests: engine.requests, officer: engine.officer, add: { try engine.addSubjects($0, by: "test") }, verifyLog: engine.verifyLog))
+                }
+            }
+        }
+    }
+
+    @Test(arguments: Backend.allCases) func valuesAreStoredOnlyUnderALoggedDecisionThatPermitsThem(_ backend: Backend) async throws {
+        try await Self.withEngine(backend) { harness in
+            let engine = harness.engine
+            let created = try engine.createSubject(NewSubject(id: "D-9001", category: "debtor", values: ["email": "Nieuw@Example.nl", "health_note": "flu"],
+                                                              source: "creditor:ACME"), purpose: "P-DEBT-COLLECT", actor: "collections-service")
+            #expect(created.decision.outcome == .partial && created.stored == ["email"] && created.logSequence != nil)
+            #expect(throws: StoreError.subjectExists("D-9001")) {
+                try engine.createSubject(NewSubject(id: "D-9001", category: "debtor", values: [:], source: "x"), purpose: "P-DEBT-COLLECT", actor: "collections-service")
+            }
+            let denied = try engine.createSubject(NewSubject(id: "D-9002", category: "debtor", values: ["email": "x@example.nl"], source: "x"),
+                                                  purpose: "P-DEBT-COLLECT", actor: "marketing-service")
+            #expect(denied.decision.outcome == .deny && denied.stored.isEmpty)
+            #expect(try engine.existingSubjects(["D-9001", "D-9002"]) == ["D-9001"], "a denied store adds no subject")
+
+            let updated = try engine.store(subject: "D-9001", values: ["email": "nieuwer@example.nl", "bank_account": "NL91ABNA0417164300"],
+                                           purpose: "P-DEBT-COLLECT", source: "creditor:ACME", collectedAt: nil, actor: "collections-service")
+            #expect(updated.stored == ["bank_account", "email"] && updated.replaced == ["email"])
+            let refused = try engine.store(subject: "D-9001", values: ["email": "x@example.nl"], purpose: "P-DEBT-COLLECT", source: "x", collectedAt: nil,
+                                           actor: "marketing-service")
+            #expect(refused.decision.outcome == .deny && refused.stored.isEmpty && refused.logSequence != nil)
+            #expect(throws: StoreError.self) {
+                try engine.store(subject: "D-9001", values: ["email": "y@example.nl"], purpose: "P-DEBT-COLLECT", source: "x",
+                                 collectedAt: Instant(millisecondsSinceEpoch: Self.read().millisecondsSinceEpoch + 3_600_000), actor: "collections-service")
+            }
+            let read = engine.read(subject: "D-9001", fields: ["email", "bank_account"], purpose: "P-DEBT-COLLECT", actor: "collections-service")
+            #expect(read.values == ["email": "nieuwer@example.nl", "bank_account": "NL91ABNA0417164300"], "the permitted update, not the denied one")
+            #expect(try engine.findSubjects(matching: "NIEUWER@example.nl", kind: .email) == ["D-9001"], "the blind index follows the new value")
+            #expect(try engine.findSubjects(matching: "nieuw@example.nl", kind: .email).isEmpty, "and forgets the old one")
+            let log = try harness.verifyLog()
+            #expect(log.isIntact && log.entries == 5, "every store decision is logged, permitted or not (two creates, two stores, one read)")
+        }
+    }
+
+    @Test(arguments: Backend.allCases) func aReceiptIsSignedAndAnObjectionStopsDirectMarketing(_ backend: Backend) async throws {
+        try await Self.withEngine(backend) { harness in
+            let engine = harness.engine
+            try harness.add([NewSubject(id: "PR-1", category: "prospect", values: ["email": "els@example.nl"], source: "web-form")])
+            _ = try engine.giveConsent(ConsentGrant(subject: "PR-1", purposes: ["P-NEWSLETTER-EMAIL"], method: .checkboxTicked, channel: "web-form",
+                                                    ageAtConsent: 41), by: "test")
+            let receipt = try engine.consentReceipt(subject: "PR-1", purpose: "P-NEWSLETTER-EMAIL")
+            #expect(receipt.receipt.consentStatus == "given" && receipt.receipt.events.count == 1)
+            #expect(!String(decoding: try JSONEncoder().encode(receipt), as: UTF8.self).contains("els@example.nl"), "a receipt names no value")
+            #expect(engine.read(subject: "PR-1", fields: ["email"], purpose: "P-NEWSLETTER-EMAIL", actor: "newsletter").decision.outcome == .permit)
+            let objection = try engine.recordObjection(subject: "PR-1", purpose: nil, kind: .directMarketing, effective: nil)
+            #expect(objection > 0)
+            let after = engine.read(subject: "PR-1", fields: ["email"], purpose: "P-NEWSLETTER-EMAIL", actor: "newsletter")
+            #expect(after.decision.outcome == .deny && after.values.isEmpty, "an objection to direct marketing stops it at once")
+            #expect(throws: StoreError.subjectUnknown("NOBODY")) { try engine.recordObjection(subject: "NOBODY", purpose: nil, kind: .general, effective: nil) }
+        }
+    }
+
+    @Test(arguments: Backend.allCases) func theRequestBookNumbersDatesAndClosesRequests(_ backend: Backend) async throws {
+        try await Self.withEngine(backend) { harness in
+            let desk = harness.requests
+            try harness.add([PostgresVaultTests.debtor("D-1", marker: "rq01")])
+            let first = try harness.engine.openRequest(subject: "D-1", type: .access, purpose: nil, channel: "letter", receivedAt: nil, requester: "subject",
+                                                       mandate: nil, identityVerifiedBy: nil, by: "officer")
+            #expect(first.id == "RQ-2025-0001" && first.status == .awaitingIdentity && first.dueOn == LocalDate(parsing: "2025-07-02"))
+            #expect(first.events.map(\.event) == ["received"])
+            let verified = try desk.verifyIdentity(request: first.id, method: "file number matches", by: "officer")
+            #expect(verified.status == .inProgress && verified.identity == .verified)
+            let extended = try desk.extendRequest(first.id, reasons: "many requests at once", by: "officer")
+            #expect(extended.status == .extended && extended.dueOn == LocalDate(parsing: "2025-09-02"))
+            #expect(throws: RequestRefusal.self) { try desk.extendRequest(first.id, reasons: "again", by: "officer") }
+            let before = harness.engine.read(subject: "D-1", fields: ["claim_details"], purpose: "P-SCORING", actor: "scoring-service")
+            #expect(before.decision.outcome != .deny, "\(before.decision.codes)")
+            let objection = try desk.openRequest(subject: "D-1", type: .objection, purpose: "P-SCORING", channel: "e-mail", by: "officer")
+            #expect(objection.id == "RQ-2025-0002")
+            let scoring = harness.engine.read(subject: "D-1", fields: ["claim_details"], purpose: "P-SCORING", actor: "scoring-service")
+            #expect(scoring.decision.outcome == .deny, "an objection request stops the objected purpose while it is assessed")
+            let rejected = try desk.rejectRequest(objection.id, reasons: "manifestly unfounded", by: "officer")
+            #expect(rejected.status == .rejected && rejected.closedAt != nil && rejected.events.map(\.event) == ["received", "rejected"])
+            #expect(throws: RequestRefusal.self) { try desk.rejectRequest(objection.id, reasons: "twice", by: "officer") }
+            #expect(try desk.openRequests().map(\.id) == ["RQ-2025-0001"])
+            #expect(try harness.engine.request("RQ-1999-0001") == nil)
+            #expect(throws: StoreError.subjectUnknown("NOBODY")) {
+                try desk.openRequest(subject: "NOBODY", type: .access, channel: "letter", by: "officer")
+            }
+        }
+    }
+
+    @Test(arguments: Backend.allCases) func theOfficersRecordsChangeTheNextDecision(_ backend: Backend) async throws {
+        try await Self.withEngine(backend) { harness in
+            let engine = harness.engine, desk = harness.officer
+            try harness.add([PostgresVaultTests.debtor("D-1", marker: "of01")])
+            let read = { engine.read(subject: "D-1", fields: ["email"], purpose: "P-DEBT-COLLECT", actor: "collections-service").decision }
+            let scoring = { engine.read(subject: "D-1", fields: ["claim_details"], purpose: "P-SCORING", actor: "scoring-service").decision }
+            #expect(read().outcome == .permit)
+            #expect(scoring().outcome != .deny)
+
+            let restriction = try desk.placeRestriction(subject: "D-1", fields: nil, ground: "accuracy contested")
+            #expect(scoring().outcome == .deny, "a restriction stops processing at once")
+            #expect(read().outcome == .permit, "except for legal claims (Art. 18(2))")
+            let later = Instant(millisecondsSinceEpoch: Self.read().millisecondsSinceEpoch + 60_000)
+            #expect(throws: StoreError.self, "the subject is told before the lifting, not after") {
+                try desk.liftRestriction(id: restriction, subjectInformedAt: later)
+            }
+            try desk.liftRestriction(id: restriction, subjectInformedAt: Self.read())
+            #expect(scoring().outcome != .deny)
+            #expect(try desk.store.restrictions(of: "D-1").map { $0.restriction.lifted != nil && $0.subjectInformedAt != nil } == [true])
+            #expect(throws: StoreError.self) { try desk.liftRestriction(id: restriction, subjectInformedAt: Self.read()) }
+
+            let hold = try desk.placeHold(subject: "D-1", reference: "Rb. Amsterdam C/13/1", by: "officer")
+            #expect(try desk.store.holds(of: "D-1").map { $0.id == hold && $0.hold.until == nil } == [true])
+            try desk.liftHold(id: hold, by: "officer")
+            #expect(try desk.store.holds(of: "D-1").map { $0.hold.until != nil } == [true])
+            #expect(throws: StoreError.self) { try desk.liftHold(id: hold, by: "officer") }
+            #expect(throws: StoreError.subjectUnknown("NOBODY")) { try desk.placeHold(subject: "NOBODY", reference: "x", by: "officer") }
+
+            let objection = try harness.requests.recordObjection(subject: "D-1", purpose: "P-SCORING", kind: .general)
+            #expect(scoring().outcome == .deny, "a general objection stops its purpose until assessed")
+            #expect(throws: StoreError.self, "an override names its documented grounds") {
+                try desk.assessObjection(id: objection, assessment: .overridden, reference: nil, by: "officer")
+            }
+            try desk.assessObjection(id: objection, assessment: .overridden, reference: "LIA-2025-7", by: "officer")
+            #expect(scoring().outcome != .deny, "compelling grounds on record let it continue")
+            #expect(try desk.store.objections(of: "D-1").map(\.objection.assessmentReference) == ["LIA-2025-7"])
+
+            let before = try desk.subProcessors()
+            #expect(before.map(\.recipient) == ["R-CRM-HOSTING", "R-CRM-SUPPORT"])
+            try desk.recordSubProcessor("R-CRM-SUPPORT", state: .objected, note: "support from outside the EEA", by: "officer")
+            let after = try desk.subProcessors().first { $0.recipient == "R-CRM-SUPPORT" }
+            #expect(after?.records.map(\.recordedBy) == ["officer"])
+            if case .fails = after?.holding {} else { Issue.record("an objected sub-processor's authorisation fails: \(String(describing: after?.holding))") }
+            #expect(throws: SubProcessorRefusal.self) { try desk.recordSubProcessor("R-CRM", state: .objected, by: "officer") }
+        }
+    }
+
+    /// Two processes filing at once share one numbering: no id twice, none skipped.
+    @Test func requestsFiledByTwoProcessesAtOnceAreNumberedOnce() async throws {
+        try await PostgresVaultTests.withWorld(processes: 2) { world in
+            try world.vaults[0].importSubjects([PostgresVaultTests.debtor("D-1", marker: "rq02")], at: world.clock.read(), by: "test")
+            let desks = world.vaults.map { RequestDesk(policy: world.engine.policy, clock: world.clock.read, store: $0) }
+            let ids = Mutex<[String]>([])
+            DispatchQueue.concurrentPerform(iterations: 12) { index in
+                if let request = try? desks[index % 2].openRequest(subject: "D-1", type: .access, channel: "letter", by: "officer") {
+                    ids.withLock { $0.append(request.id) }
+                }
+            }
+            #expect(ids.withLock { $0.sorted() } == (1...12).map { String(format: "RQ-2025-%04d", $0) })
+        }
+    }
+
+    /// `custos init` SIGKILLed after it made the keyring and before it recorded the vault: the
+    /// next init finishes with that keyring; a keyring in use is never taken over.
+    @Test func anInitInterruptedAfterTheKeyringIsFinishedByTheNext() async throws {
+        try await PostgresDecisionLogTests.withDatabase { address in
+            try await PostgresDecisionLogTests.withDatabase { keyringAddress in
+                try await KeyringStorageTests.offThePool {
+                    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("custos-init-\(UUID().uuidString)")
+                    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                    defer { try? FileManager.default.removeItem(at: folder) }
+                    let place = PostgresKeyringPlace(address: keyringAddress)
+                    #expect(try !place.exists())
+                    // Looking makes nothing: had it made a keyring's tables in the vault's
+                    // database, the vault would refuse that database below.
+                    #expect(try !PostgresKeyringPlace(address: address).exists())
+                    let key = folder.appendingPathComponent("custos.key").path
+                    // What the interrupted init left: the key file and an unused keyring.
+                    _ = try Keyring.create(in: place.create(), master: MasterKeyFile.create(at: key), source: "file", salt: nil, now: Self.read())
+                    #expect(try place.exists())
+                    let engine = try PostgresEngine.initialise(vault: address, keyring: place, masterKey: .file(key), policies: PostgresVaultTests.policies,
+                                                               clock: Self.read)
+                    _ = try engine.addServiceAccount(name: "crm", actor: "collections-service")
+                    #expect(throws: StoreError.alreadyInitialised(address.description)) {
+                        try PostgresEngine.initialise(vault: address, keyring: place, masterKey: .file(key), policies: PostgresVaultTests.policies)
+                    }
+                }
+            }
+        }
+    }
+
+    /// A keyring something already uses is refused by init, whatever vault it is given.
+    @Test func anInitRefusesAKeyringInUse() async throws {
+        try await PostgresDecisionLogTests.withDatabase { address in
+            try await KeyringStorageTests.offThePool {
+                let folder = FileManager.default.temporaryDirectory.appendingPathComponent("custos-init-\(UUID().uuidString)")
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                defer { try? FileManager.default.removeItem(at: folder) }
+                let place = KeyringFile(path: folder.appendingPathComponent("custos.keys.db").path)
+                let key = folder.appendingPathComponent("custos.key").path
+                let keyring = try Keyring.create(in: place.create(), master: MasterKeyFile.create(at: key), source: "file", salt: nil, now: Self.read())
+                _ = try keyring.addServiceAccount(name: "crm", actor: "collections-service", at: Self.read())
+                #expect(throws: StoreError.keyringExists(place.location)) {
+                    try PostgresEngine.initialise(vault: address, keyring: place, masterKey: .file(key), policies: PostgresVaultTests.policies)
+                }
+            }
+        }
+    }
+}
