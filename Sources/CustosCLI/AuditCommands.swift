@@ -33,8 +33,43 @@ struct AuditVerify: ParsableCommand {
             lines.append("entries up to #\(anchor.seq) (before \(anchor.prunedBefore)) were pruned under the log's retention; their signed head verifies")
             json["pruned-up-to"] = anchor.seq
         }
+        try requireAgreement { try engine.keyringAgreement() }
+        lines.append("vault and keyring agree: every subject has its key")
+        json["keyring-agrees"] = true
+        if let checkpoint {
+            let (line, status) = try verify(checkpoint) { try engine.verify($0) }
+            lines.append(line)
+            json["checkpoint"] = status
+        }
+        try answer(global.output, lines, json: json)
+    }
+
+    /// A PostgreSQL vault's log: the whole chain, shared by every process on the database.
+    private func verifyPostgres(_ address: PostgresAddress) throws {
+        let engine = try global.openPostgresEngine(address)
+        let verification: LogVerification
+        do { verification = try engine.verifyLog() } catch { throw ExitStatus.report(error) }
+        guard verification.isIntact else {
+            StandardError.error("decision log broken at entry \(verification.firstBroken ?? 0): \(verification.problem ?? "")")
+            throw ExitStatus.integrityFailure
+        }
+        var lines = ["decision log intact: \(verification.entries) entries, head #\(verification.headSeq) \(verification.headHash)"]
+        var json: [String: Any] = ["log": ["intact": true, "entries": verification.entries, "head-seq": verification.headSeq, "head-hash": verification.headHash]]
+        try requireAgreement { try engine.vault.keyringAgreement() }
+        lines.append("vault and keyring agree: every subject has its key")
+        json["keyring-agrees"] = true
+        if let checkpoint {
+            let (line, status) = try verify(checkpoint) { try engine.vault.verify($0, vault: engine.vaultId) }
+            lines.append(line)
+            json["checkpoint"] = status
+        }
+        try answer(global.output, lines, json: json)
+    }
+
+    /// Exit 5 when some subject has no key or some key no subject.
+    private func requireAgreement(_ check: () throws -> KeyringAgreement) throws {
         let agreement: KeyringAgreement
-        do { agreement = try engine.keyringAgreement() } catch { throw ExitStatus.report(error) }
+        do { agreement = try check() } catch { throw ExitStatus.report(error) }
         guard agreement.holds else {
             func some(_ ids: [String]) -> String { ids.prefix(5).joined(separator: ", ") + (ids.count > 5 ? ", …" : "") }
             if !agreement.subjectsWithoutKey.isEmpty {
@@ -45,32 +80,10 @@ struct AuditVerify: ParsableCommand {
             }
             throw ExitStatus.integrityFailure
         }
-        lines.append("vault and keyring agree: every subject has its key")
-        json["keyring-agrees"] = true
-        if let checkpoint {
-            let (line, status) = try verify(checkpoint, engine)
-            lines.append(line)
-            json["checkpoint"] = status
-        }
-        try answer(global.output, lines, json: json)
-    }
-
-    /// A PostgreSQL vault's log: the whole chain, shared by every process on the database.
-    private func verifyPostgres(_ address: PostgresAddress) throws {
-        guard checkpoint == nil else { throw ValidationError("--checkpoint: checkpoints are not written on a PostgreSQL vault yet") }
-        let engine = try global.openPostgresEngine(address)
-        let verification: LogVerification
-        do { verification = try engine.verifyLog() } catch { throw ExitStatus.report(error) }
-        guard verification.isIntact else {
-            StandardError.error("decision log broken at entry \(verification.firstBroken ?? 0): \(verification.problem ?? "")")
-            throw ExitStatus.integrityFailure
-        }
-        try answer(global.output, ["decision log intact: \(verification.entries) entries, head #\(verification.headSeq) \(verification.headHash)"],
-                   json: ["log": ["intact": true, "entries": verification.entries, "head-seq": verification.headSeq, "head-hash": verification.headHash]])
     }
 
     /// The checkpoint comparison: a line and a status when it holds, else exit 5.
-    private func verify(_ checkpoint: String, _ engine: PrivacyEngine) throws -> (String, String) {
+    private func verify(_ checkpoint: String, _ judge: (AuditCheckpoint) throws -> CheckpointVerification) throws -> (String, String) {
         guard let data = FileManager.default.contents(atPath: checkpoint) else {
             StandardError.error("cannot read checkpoint '\(checkpoint)': no such file, or not readable")
             throw ExitStatus.runtimeError
@@ -80,7 +93,7 @@ struct AuditVerify: ParsableCommand {
             throw ExitStatus.usage
         }
         let result: CheckpointVerification
-        do { result = try engine.verify(parsed) } catch { throw ExitStatus.report(error) }
+        do { result = try judge(parsed) } catch { throw ExitStatus.report(error) }
         switch result {
         case .holds: return ("checkpoint #\(parsed.seq) of \(parsed.at) holds", "holds")
         case .signatureInvalid:
@@ -107,9 +120,14 @@ struct AuditCheckpointCommand: ParsableCommand {
     @Option(help: "Where to write the checkpoint.") var out: String
 
     func run() throws {
-        let engine = try global.openEngine()
         let checkpoint: AuditCheckpoint
-        do { checkpoint = try engine.checkpoint() } catch { throw ExitStatus.report(error) }
+        if let address = try global.postgresVault() {
+            let engine = try global.openPostgresEngine(address)
+            do { checkpoint = try engine.vault.checkpoint(vault: engine.vaultId, at: .now) } catch { throw ExitStatus.report(error) }
+        } else {
+            let engine = try global.openEngine()
+            do { checkpoint = try engine.checkpoint() } catch { throw ExitStatus.report(error) }
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         try writePrivateFile((try? encoder.encode(checkpoint)) ?? Data(), to: out)

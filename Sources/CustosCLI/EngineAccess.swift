@@ -76,6 +76,12 @@ extension GlobalOptions {
         return try openEngine().officerDesk
     }
 
+    /// Fulfilling requests and their tasks over either backend.
+    func openRightsDesk() throws -> RightsDesk {
+        if let address = try postgresVault() { return try openPostgresEngine(address).rights }
+        return try openEngine().rightsDesk
+    }
+
     /// The request book's rules over either backend.
     func openRequestDesk() throws -> RequestDesk {
         if let address = try postgresVault() { return try openPostgresEngine(address).requests }
@@ -86,7 +92,7 @@ extension GlobalOptions {
     func refusePostgres() throws {
         guard try postgresVault() != nil else { return }
         let command = CommandLine.arguments.dropFirst().filter { !$0.hasPrefix("-") && !$0.contains("://") && !$0.contains("/") }.prefix(2).joined(separator: " ")
-        StandardError.error("'custos \(command)' is not available on a PostgreSQL vault yet; on one, init, subject add and find, event record, service add, list and revoke, read, share, decide, consent give, withdraw, list, receipt and verify-receipt, hold place and lift, objection record and assess, restriction place and lift, subprocessor list and record, request open, list, show, verify, extend and reject, audit verify and serve work (docs/scaling.md)")
+        StandardError.error("'custos \(command)' is not available on a PostgreSQL vault yet; on one, init, subject add and find, event record, service add, list and revoke, read, share, decide, consent give, withdraw, list, receipt and verify-receipt, hold place and lift, objection record and assess, restriction place and lift, subprocessor list and record, request open, list, show, verify, extend, reject and fulfil (not access or portability), task list and done, audit verify and checkpoint, and serve work (docs/scaling.md)")
         throw ExitStatus.usage
     }
 

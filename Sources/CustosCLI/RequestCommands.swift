@@ -142,23 +142,29 @@ struct RequestFulfil: ParsableCommand {
     }
 
     func run() throws {
-        let engine = try global.openEngine()
-        guard let request = try refusable({ try engine.request(id) }) else { StandardError.error("no request \(id)"); throw ExitStatus.runtimeError }
+        // Access packages and portability exports are built on a SQLite vault only so far.
+        let engine: PrivacyEngine? = try global.postgresVault() == nil ? global.openEngine() : nil
+        let desk = try engine?.rightsDesk ?? global.openRightsDesk()
+        guard let request = try refusable({ try desk.store.request(id) }) else { StandardError.error("no request \(id)"); throw ExitStatus.runtimeError }
         var result = Fulfilled(request: id)
         switch request.type {
-        case .access: try fulfilAccess(engine, &result)
-        case .erasure: try fulfilErasure(engine, &result)
-        case .portability: try fulfilPortability(engine, &result)
-        case .rectification: try fulfilRectification(engine, &result)
+        case .access, .portability:
+            guard let engine else {
+                StandardError.error("fulfilling \(request.type == .access ? "an access" : "a portability") request is not available on a PostgreSQL vault yet; erasure, rectification, restriction and objection requests are (docs/scaling.md)")
+                throw ExitStatus.usage
+            }
+            if request.type == .access { try fulfilAccess(engine, &result) } else { try fulfilPortability(engine, &result) }
+        case .erasure: try fulfilErasure(desk, &result)
+        case .rectification: try fulfilRectification(desk, &result)
         case .restriction:
             guard let ground, let parsed = RestrictionGround(rawValue: ground) else {
                 throw ValidationError("--ground is one of \(RestrictionGround.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            let outcome = try refusable { try engine.fulfilRestriction(request: id, fields: fields.map(fieldList), ground: parsed, by: operatingSystemUser) }
+            let outcome = try refusable { try desk.fulfilRestriction(request: id, fields: fields.map(fieldList), ground: parsed, by: operatingSystemUser) }
             result.say("\(id) fulfilled: \(outcome.outcome)", ["outcome": outcome.outcome])
             result.tasks(outcome.notifications)
         case .objection, .objectionDirectMarketing, .objectionAutomatedDecision:
-            let outcome = try refusable { try engine.fulfilObjection(request: id, by: operatingSystemUser) }
+            let outcome = try refusable { try desk.fulfilObjection(request: id, by: operatingSystemUser) }
             result.say("\(id) fulfilled: \(outcome.outcome)", ["outcome": outcome.outcome])
         }
         try answer(global.output, result.lines, json: result.json)
@@ -185,9 +191,9 @@ struct RequestFulfil: ParsableCommand {
         }
     }
 
-    private func fulfilErasure(_ engine: PrivacyEngine, _ result: inout Fulfilled) throws {
+    private func fulfilErasure(_ desk: RightsDesk, _ result: inout Fulfilled) throws {
         let folder = try outputFolder()
-        let certificate = try refusable { try engine.fulfilErasure(request: id, by: operatingSystemUser) }
+        let certificate = try refusable { try desk.fulfilErasure(request: id, by: operatingSystemUser) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         let data = (try? encoder.encode(certificate)) ?? Data()
@@ -227,7 +233,7 @@ struct RequestFulfil: ParsableCommand {
                    ["fields": export.items.count, "left-out": export.leftOut.map(\.field), "files": [base.path + ".json", base.path + ".csv"]])
     }
 
-    private func fulfilRectification(_ engine: PrivacyEngine, _ result: inout Fulfilled) throws {
+    private func fulfilRectification(_ desk: RightsDesk, _ result: inout Fulfilled) throws {
         guard let values else { throw ValidationError("a rectification needs --values FILE (a JSON object of field names and corrected values; '-' reads standard input)") }
         let data: Data?
         if values == "-" { data = FileHandle.standardInput.readDataToEndOfFile() } else { data = FileManager.default.contents(atPath: values) }
@@ -237,7 +243,7 @@ struct RequestFulfil: ParsableCommand {
             StandardError.error("--values '\(values)' must be a JSON object of field names and string values")
             throw ExitStatus.usage
         }
-        let rectified = try refusable { try engine.fulfilRectification(request: id, values: parsed, by: operatingSystemUser) }
+        let rectified = try refusable { try desk.fulfilRectification(request: id, values: parsed, by: operatingSystemUser) }
         result.say("\(id) fulfilled: rectified \(rectified.rectified.joined(separator: ", "))\(rectified.completed.isEmpty ? "" : "; completed \(rectified.completed.joined(separator: ", "))")",
                    ["rectified": rectified.rectified, "completed": rectified.completed])
         result.tasks(rectified.notifications)
@@ -288,7 +294,7 @@ struct TaskList: ParsableCommand {
     @Flag(help: "Include tasks already done.") var all = false
 
     func run() throws {
-        let engine = try global.openEngine()
+        let engine = try global.openRightsDesk()
         let tasks = try refusable { try engine.tasks(openOnly: !all) }
         if global.output == .json { try emit(KebabJSON.string(tasks)); return }
         if tasks.isEmpty { try emit("no open tasks"); return }
@@ -305,7 +311,7 @@ struct TaskDone: ParsableCommand {
     @Argument(help: "The task number 'custos task list' shows.") var id: Int64
 
     func run() throws {
-        let engine = try global.openEngine()
+        let engine = try global.openRightsDesk()
         try refusable { try engine.completeTask(id, by: operatingSystemUser) }
         try answer(global.output, ["task #\(id) done"], json: ["task": id, "done": true])
     }

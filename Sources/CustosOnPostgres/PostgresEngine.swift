@@ -27,6 +27,8 @@ package final class PostgresEngine: ServiceEngine {
     package let requests: RequestDesk
     /// The officer's records' rules over this vault (`custos hold …`, `restriction …`).
     package let officer: OfficerDesk
+    /// Fulfilling requests (not access packages or portability yet) and their tasks.
+    package let rights: RightsDesk
     let clock: @Sendable () -> Instant
 
     private init(vault: PostgresVault, policy: CompiledPolicy, policyFolder: String, vaultId: String, clock: @escaping @Sendable () -> Instant) {
@@ -35,10 +37,12 @@ package final class PostgresEngine: ServiceEngine {
         self.policyFolder = policyFolder
         self.vaultId = vaultId
         self.clock = clock
-        gate = GatedAccess(policy: policy, evaluator: Evaluator(policy: policy), store: vault, clock: clock)
+        let evaluator = Evaluator(policy: policy)
+        gate = GatedAccess(policy: policy, evaluator: evaluator, store: vault, clock: clock)
         desk = ConsentDesk(policy: policy, clock: clock, decisions: vault, consents: vault)
         requests = RequestDesk(policy: policy, clock: clock, store: vault)
         officer = OfficerDesk(policy: policy, clock: clock, store: vault)
+        rights = RightsDesk(policy: policy, evaluator: evaluator, clock: clock, store: vault, keyring: vault.keyring)
     }
 
     /// Creates the vault's schema and its keyring (and, for a key file that does not exist
@@ -156,9 +160,7 @@ package final class PostgresEngine: ServiceEngine {
 
     package func checkKeyring() throws { try vault.keyring.check() }
 
-    /// The log's latency and group sizes are SQLite's log's to report so far; the server's
-    /// request metrics still count every decision.
-    package func observeLog(_ observer: any DecisionLogObserver) {}
+    package func observeLog(_ observer: any DecisionLogObserver) { vault.log.observe(observer) }
 
     package func createSubject(_ subject: NewSubject, purpose: String, actor: String) throws -> StoreResult {
         try gate.createSubject(subject, purpose: purpose, actor: actor) { permitted in try addSubjects([permitted], by: actor) }

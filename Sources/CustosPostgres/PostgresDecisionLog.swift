@@ -1,5 +1,6 @@
 import Foundation
 import PostgresNIO
+import Synchronization
 package import CustosStore
 package import CustosDecision
 package import CustosPolicy
@@ -20,17 +21,33 @@ package import CustosPolicy
 package final class PostgresDecisionLog: Sendable {
     private let database: PostgresDatabase
     private let group = GroupCommit()
+    private let observer = Mutex<(any DecisionLogObserver)?>(nil)
 
     package init(_ database: PostgresDatabase) {
         self.database = database
+    }
+
+    /// Tells `observer` about every append and group commit from now on (the server's
+    /// `custos_log_append_seconds` and group-size metrics, as on SQLite).
+    package func observe(_ observer: any DecisionLogObserver) {
+        self.observer.withLock { $0 = observer }
     }
 
     /// Appends one decision; returns its sequence number once durable.
     package func append(_ decision: Decision, at: Instant) async throws(PostgresStoreError) -> Int64 {
         let entry = LogEntry(decision, at: at)
         let client = database.client
+        let observer = observer.withLock { $0 }
+        let started = ContinuousClock.now
         do {
-            return try await group.append(entry) { entries in try await Self.write(entries, client: client) }
+            let seq = try await group.append(entry) { entries in
+                let began = ContinuousClock.now
+                let numbers = try await Self.write(entries, client: client)
+                observer?.committed(group: entries.count, in: ContinuousClock.now - began)
+                return numbers
+            }
+            observer?.appended(in: ContinuousClock.now - started)
+            return seq
         } catch let error as PostgresStoreError {
             throw error
         } catch {
@@ -38,8 +55,9 @@ package final class PostgresDecisionLog: Sendable {
         }
     }
 
-    /// The sizes of the groups committed so far by this process, for the load test and metrics.
-    package func groupSizes() async -> [Int] { await group.sizes }
+    /// How many groups this process committed and how many entries they held (a running
+    /// total, not a list: a server runs for months).
+    package func groupTotals() async -> (groups: Int, entries: Int, largest: Int) { await group.totals }
 
     /// Writes a group in one transaction under the log's lock; returns their sequence numbers.
     private static func write(_ entries: [LogEntry], client: PostgresClient) async throws(PostgresStoreError) -> [Int64] {
@@ -137,7 +155,7 @@ package final class PostgresDecisionLog: Sendable {
 private actor GroupCommit {
     private var pending: [(entry: LogEntry, reply: CheckedContinuation<Int64, any Error>)] = []
     private var writing = false
-    private(set) var sizes: [Int] = []
+    private(set) var totals = (groups: 0, entries: 0, largest: 0)
 
     func append(_ entry: LogEntry, write: @escaping @Sendable ([LogEntry]) async throws -> [Int64]) async throws -> Int64 {
         try await withCheckedThrowingContinuation { reply in
@@ -153,7 +171,7 @@ private actor GroupCommit {
         while !pending.isEmpty {
             let group = pending
             pending = []
-            sizes.append(group.count)
+            totals = (totals.groups + 1, totals.entries + group.count, max(totals.largest, group.count))
             do {
                 let numbers = try await write(group.map(\.entry))
                 for (item, seq) in zip(group, numbers) { item.reply.resume(returning: seq) }

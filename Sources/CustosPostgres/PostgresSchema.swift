@@ -136,6 +136,20 @@ enum PostgresSchema {
             event text NOT NULL, detail text, recorded_by text NOT NULL);
         CREATE INDEX request_events_request ON request_events (request_id, id)
         """,
+        // v6: what fulfilling requests leaves, as on SQLite: the Art. 19 notifications and
+        // Art. 28(3) instructions owed, and stored answers (access packages hold values, so
+        // they go with the subject and with any erasure of its fields); the audit checkpoints
+        // written (a record of what was signed; the proof is the file kept elsewhere).
+        """
+        CREATE TABLE tasks (
+            id bigserial PRIMARY KEY, kind text NOT NULL, subject_id text NOT NULL, request_id text, recipient text NOT NULL,
+            action text NOT NULL, fields text NOT NULL, created_at bigint NOT NULL, done_at bigint, done_by text);
+        CREATE TABLE request_answers (
+            request_id text PRIMARY KEY, subject_id text NOT NULL REFERENCES subjects (id) ON DELETE CASCADE,
+            html bytea NOT NULL, json bytea NOT NULL, created_at bigint NOT NULL);
+        CREATE INDEX request_answers_subject ON request_answers (subject_id);
+        CREATE TABLE audit_checkpoints (seq bigint NOT NULL, hash bytea NOT NULL, at bigint NOT NULL, signature bytea NOT NULL)
+        """,
     ]
 
     /// The keyring, as on SQLite: wrapped keys, the erasure ledger, and the accounts of

@@ -20,13 +20,23 @@ extension PostgresVault {
     }
 
     /// Writes a field, replacing its value, provenance and blind-index digest where it had one.
-    static func write(_ row: FieldRow, of subject: String, on connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.query("""
-            INSERT INTO fields (subject_id, field, ciphertext, source, collected_at, provided_by_subject, derived, collected_for)
-            VALUES (\(subject), \(row.field), \(row.ciphertext), \(row.source), \(row.collectedAt), \(row.providedBySubject), \(row.derived), \(row.collectedFor))
-            ON CONFLICT (subject_id, field) DO UPDATE SET ciphertext = excluded.ciphertext, source = excluded.source,
-              collected_at = excluded.collected_at, collected_for = excluded.collected_for
-            """, logger: logger)
+    /// A rectification replaces the value and its source but keeps when and for what the
+    /// field was collected (its retention still counts from then).
+    static func write(_ row: FieldRow, of subject: String, on connection: PostgresConnection, logger: Logger, rectification: Bool = false) async throws {
+        if rectification {
+            try await connection.query("""
+                INSERT INTO fields (subject_id, field, ciphertext, source, collected_at, provided_by_subject, derived, collected_for)
+                VALUES (\(subject), \(row.field), \(row.ciphertext), \(row.source), \(row.collectedAt), \(row.providedBySubject), \(row.derived), \(row.collectedFor))
+                ON CONFLICT (subject_id, field) DO UPDATE SET ciphertext = excluded.ciphertext, source = excluded.source
+                """, logger: logger)
+        } else {
+            try await connection.query("""
+                INSERT INTO fields (subject_id, field, ciphertext, source, collected_at, provided_by_subject, derived, collected_for)
+                VALUES (\(subject), \(row.field), \(row.ciphertext), \(row.source), \(row.collectedAt), \(row.providedBySubject), \(row.derived), \(row.collectedFor))
+                ON CONFLICT (subject_id, field) DO UPDATE SET ciphertext = excluded.ciphertext, source = excluded.source,
+                  collected_at = excluded.collected_at, collected_for = excluded.collected_for
+                """, logger: logger)
+        }
         if let (kind, digest) = row.blind {
             try await connection.query("DELETE FROM blind_index WHERE subject_id = \(subject) AND field = \(row.field)", logger: logger)
             try await connection.query("""

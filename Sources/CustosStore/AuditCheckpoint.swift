@@ -34,3 +34,31 @@ public enum CheckpointVerification: Sendable, Equatable {
     /// pruned entries is at `anchor`.
     case pruned(anchor: Int64)
 }
+
+/// The checkpoint's rules, the same on either backend: what is signed, and how a log is judged
+/// against a checkpoint given three reads of it.
+extension AuditCheckpoint {
+    /// A checkpoint of the head `seq`/`hash` of `vault`'s log, signed with the keyring's key.
+    package static func signed(vault: String, seq: Int64, hash: String, at now: Instant, keyring: Keyring) -> AuditCheckpoint {
+        var checkpoint = AuditCheckpoint(vault: vault, seq: seq, hash: hash, at: now, publicKey: Blake2b.hex(keyring.signingPublicKey), signature: "")
+        checkpoint.signature = Blake2b.hex(keyring.sign(checkpoint.signedBytes))
+        return checkpoint
+    }
+
+    /// Judges a log against this checkpoint: `hashAt` reads the stored hash of an entry (nil when
+    /// there is none), `anchor` the signed head of entries pruned under retention (nil when
+    /// none were), `head` the newest sequence number.
+    package func verification(vault: String, keyring: Keyring, hashAt: (Int64) throws -> [UInt8]?, anchor: () throws -> LogAnchor?,
+                              head: () throws -> Int64) throws -> CheckpointVerification {
+        guard let signature = Hex.decode(self.signature), keyring.verifySignature(signature, of: signedBytes) else { return .signatureInvalid }
+        guard self.vault == vault else { return .otherVault }
+        guard let stored = try hashAt(seq) else {
+            if let anchor = try anchor(), seq <= anchor.seq {
+                // Pruned under the log's retention: only the anchor's own entry can still be compared.
+                return seq == anchor.seq ? (anchor.hash == hash ? .holds : .headDiffers(seq)) : .pruned(anchor: anchor.seq)
+            }
+            return .entriesMissing(logHead: try head(), checkpoint: seq)
+        }
+        return Blake2b.hex(stored) == hash ? .holds : .headDiffers(seq)
+    }
+}

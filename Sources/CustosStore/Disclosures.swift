@@ -15,6 +15,19 @@ package struct DisclosureEntry: Sendable, Hashable, Codable {
     package var mechanism: String?
     package var procedure: String?
     package var decisionSeq: Int64
+
+    package init(recipient: String, recipientName: String?, purpose: String, fields: [String], at: Instant, destination: String?,
+                 mechanism: String?, procedure: String?, decisionSeq: Int64) {
+        self.recipient = recipient
+        self.recipientName = recipientName
+        self.purpose = purpose
+        self.fields = fields
+        self.at = at
+        self.destination = destination
+        self.mechanism = mechanism
+        self.procedure = procedure
+        self.decisionSeq = decisionSeq
+    }
 }
 
 extension Vault {

@@ -133,7 +133,7 @@ package final class Keyring: Sendable {
     package func pendingSubjects() throws -> [String] { try storage.pendingSubjects() }
 
     /// Every adopted subject key's id, for the vault/keyring agreement check.
-    func adoptedSubjects() throws -> Set<String> { try storage.adoptedSubjects() }
+    package func adoptedSubjects() throws -> Set<String> { try storage.adoptedSubjects() }
 
     /// A subject's data key in ordinary memory, wiped when the returned key is released.
     package func subjectKey(_ subject: String) throws -> (key: SecretKey, version: UInt32) {

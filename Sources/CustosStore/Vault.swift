@@ -59,6 +59,11 @@ package struct KeyringAgreement: Sendable, Equatable {
     package var subjectsWithoutKey: [String]
     package var keysWithoutSubject: [String]
     package var holds: Bool { subjectsWithoutKey.isEmpty && keysWithoutSubject.isEmpty }
+
+    package init(subjectsWithoutKey: [String], keysWithoutSubject: [String]) {
+        self.subjectsWithoutKey = subjectsWithoutKey
+        self.keysWithoutSubject = keysWithoutSubject
+    }
 }
 
 /// What `subject show` prints: which fields exist and where they came from, never values.

@@ -182,9 +182,7 @@ package final class VaultStore: Sendable {
     package func checkpoint(at now: Instant) throws -> AuditCheckpoint {
         let head = try verifyLog()
         guard head.isIntact else { throw StoreError.integrity(head.problem ?? "the decision log is broken") }
-        var checkpoint = AuditCheckpoint(vault: vaultId, seq: head.headSeq, hash: head.headHash, at: now,
-                                         publicKey: Blake2b.hex(keyring.signingPublicKey), signature: "")
-        checkpoint.signature = Blake2b.hex(Ed25519.sign(checkpoint.signedBytes, seed: keyring.signingKey))
+        let checkpoint = AuditCheckpoint.signed(vault: vaultId, seq: head.headSeq, hash: head.headHash, at: now, keyring: keyring)
         try pool.write { db in
             try db.execute(sql: "INSERT INTO audit_checkpoints (seq, hash, at, signature) VALUES (?, ?, ?, ?)",
                            arguments: [checkpoint.seq, checkpoint.hash, now.millisecondsSinceEpoch, checkpoint.signature])
@@ -193,19 +191,11 @@ package final class VaultStore: Sendable {
     }
 
     package func verify(_ checkpoint: AuditCheckpoint) throws -> CheckpointVerification {
-        guard let signature = Hex.decode(checkpoint.signature),
-              Ed25519.verify(signature, of: checkpoint.signedBytes, publicKey: keyring.signingPublicKey) else { return .signatureInvalid }
-        guard checkpoint.vault == vaultId else { return .otherVault }
-        let hash = try pool.read { db in try Data.fetchOne(db, sql: "SELECT hash FROM decision_log WHERE seq = ?", arguments: [checkpoint.seq]) }
-        guard let hash else {
-            if let anchor = try logAnchor(), checkpoint.seq <= anchor.seq {
-                // Pruned under the log's retention: only the anchor's own entry can still be compared.
-                return checkpoint.seq == anchor.seq ? (anchor.hash == checkpoint.hash ? .holds : .headDiffers(checkpoint.seq)) : .pruned(anchor: anchor.seq)
-            }
-            let head = try pool.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM decision_log") } ?? 0
-            return .entriesMissing(logHead: head, checkpoint: checkpoint.seq)
-        }
-        return Blake2b.hex([UInt8](hash)) == checkpoint.hash ? .holds : .headDiffers(checkpoint.seq)
+        try checkpoint.verification(
+            vault: vaultId, keyring: keyring,
+            hashAt: { seq in try pool.read { db in try Data.fetchOne(db, sql: "SELECT hash FROM decision_log WHERE seq = ?", arguments: [seq]) }.map { [UInt8]($0) } },
+            anchor: { try logAnchor() },
+            head: { try pool.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM decision_log") } ?? 0 })
     }
 
     /// Rotates the master key to a new key file (or passphrase) and retires old versions.

@@ -7,6 +7,7 @@ import Testing
 @testable import Custos
 import CustosPolicy
 import CustosDecision
+import CustosCrypto
 
 /// The service API's engine on both backends, through the same protocol and the same rules:
 /// storing under a logged decision, consent receipts, objections and the request book give the
@@ -20,6 +21,7 @@ import CustosDecision
         let engine: any ServiceEngine
         let requests: RequestDesk
         let officer: OfficerDesk
+        let rights: RightsDesk
         let add: ([NewSubject]) throws -> Void
         let verifyLog: () throws -> LogVerification
     }
@@ -37,7 +39,7 @@ import CustosDecision
                 let engine = try PrivacyEngine.initialise(vault: folder.appendingPathComponent("custos.db").path,
                                                           masterKey: .file(folder.appendingPathComponent("custos.key").path),
                                                           policies: PostgresVaultTests.policies, clock: read)
-                try body(Harness(engine: engine, requests: engine.requestDesk, officer: engine.officerDesk, add: { try engine.addSubjects($0, by: "test") }, verifyLog: engine.verifyLog))
+                try body(Harness(engine: engine, requests: engine.requestDesk, officer: engine.officerDesk, rights: engine.rightsDesk, add: { try engine.addSubjects($0, by: "test") }, verifyLog: engine.verifyLog))
             }
         case .postgres:
             try await PostgresDecisionLogTests.withDatabase { address in
@@ -45,7 +47,7 @@ import CustosDecision
                     let engine = try PostgresEngine.initialise(vault: address, keyring: KeyringFile(path: folder.appendingPathComponent("custos.keys.db").path),
                                                                masterKey: .file(folder.appendingPathComponent("custos.key").path),
                                                                policies: PostgresVaultTests.policies, clock: read)
-                    try body(Harness(engine: engine, requests: engine.requests, officer: engine.officer, add: { try engine.addSubjects($0, by: "test") }, verifyLog: engine.verifyLog))
+                    try body(Harness(engine: engine, requests: engine.requests, officer: engine.officer, rights: engine.rights, add: { try engine.addSubjects($0, by: "test") }, verifyLog: engine.verifyLog))
                 }
             }
         }
@@ -176,6 +178,84 @@ import CustosDecision
             #expect(after?.records.map(\.recordedBy) == ["officer"])
             if case .fails = after?.holding {} else { Issue.record("an objected sub-processor's authorisation fails: \(String(describing: after?.holding))") }
             #expect(throws: SubProcessorRefusal.self) { try desk.recordSubProcessor("R-CRM", state: .objected, by: "officer") }
+        }
+    }
+
+    @Test(arguments: Backend.allCases) func requestsAreFulfilledWithTheirTasksAndAProofOfErasure(_ backend: Backend) async throws {
+        try await Self.withEngine(backend) { harness in
+            let engine = harness.engine, rights = harness.rights, requests = harness.requests
+            let values = ["person_name": "Jan de Vries", "bank_account": "NL91 ABNA 0417 1643 00", "claim_details": "invoice 118",
+                          "payment_history": "paid 2 of 5", "recoverability_score": "0.31"]
+            try harness.add([NewSubject(id: "D-1", category: "debtor", values: values, source: "client"),
+                             NewSubject(id: "D-2", category: "debtor", values: values, source: "client"),
+                             NewSubject(id: "PR-1", category: "prospect", values: ["email": "els@example.nl"], source: "web-form")])
+            for subject in ["D-1", "D-2"] {
+                try engine.recordEvent(subject: subject, event: "file-opened", effective: LocalDate(parsing: "2023-03-01"), by: "test")
+                try engine.recordEvent(subject: subject, event: "file-closed", effective: LocalDate(parsing: "2024-09-01"), by: "test")
+                let shared = engine.share(subject: subject, fields: ["person_name", "claim_details"], purpose: "P-DEBT-COLLECT", recipient: "R-CRM",
+                                          recipientName: nil, destination: nil, procedure: nil, actor: "collections-service")
+                #expect(shared.decision.outcome == .permit)
+            }
+            let verified = { (subject: String, type: RightsRequestType) throws -> String in
+                try requests.openRequest(subject: subject, type: type, channel: "e-mail", identityVerifiedBy: "e-mail matches data held", by: "officer").id
+            }
+
+            // Nothing is fulfilled before the identity is verified.
+            let unverified = try requests.openRequest(subject: "D-2", type: .rectification, channel: "letter", by: "officer").id
+            #expect(throws: RequestRefusal.self) { try rights.fulfilRectification(request: unverified, values: ["person_name": "J. de Vries"], by: "officer") }
+
+            let rectified = try rights.fulfilRectification(request: try verified("D-2", .rectification), values: ["person_name": "J. de Vries"], by: "officer")
+            #expect(rectified.rectified == ["person_name"] && rectified.notifications.map(\.recipient) == ["R-CRM"])
+            #expect(engine.read(subject: "D-2", fields: ["person_name"], purpose: "P-DEBT-COLLECT", actor: "collections-service").values == ["person_name": "J. de Vries"])
+
+            let restricted = try rights.fulfilRestriction(request: try verified("D-2", .restriction), fields: ["claim_details"], ground: .accuracyContested, by: "officer")
+            #expect(restricted.notifications.map(\.fields) == [["claim_details"]])
+
+            let certificate = try rights.fulfilErasure(request: try verified("D-1", .erasure), by: "officer")
+            #expect(certificate.destroyed == ["recoverability_score"] && certificate.outcome == .erasurePartialLegalObligation && !certificate.subjectKeyDestroyed)
+            #expect(Set(certificate.kept.map(\.field)) == ["person_name", "bank_account", "claim_details", "payment_history"])
+            #expect(rights.keyring.verifySignature(try #require(Hex.decode(certificate.signature)), of: certificate.signedBytes), "the certificate is signed")
+            let score = engine.read(subject: "D-1", fields: ["recoverability_score"], purpose: "P-SCORING", actor: "scoring-service")
+            #expect(score.decision.codes.contains(.fieldErased) && score.values.isEmpty)
+
+            let whole = try rights.fulfilErasure(request: try verified("PR-1", .erasure), by: "officer")
+            #expect(whole.subjectKeyDestroyed && whole.outcome == .erasureFull)
+            #expect(try engine.existingSubjects(["PR-1", "D-1"]) == ["D-1"])
+
+            let tasks = try rights.tasks()
+            #expect(tasks.map(\.action) == ["rectify", "restrict"] && tasks.allSatisfy { $0.kind == .instructProcessor })
+            try rights.completeTask(tasks[0].id, by: "officer")
+            #expect(try rights.tasks().map(\.id) == [tasks[1].id] && rights.tasks(openOnly: false).count == 2)
+            #expect(throws: StoreError.invalidInput("task #\(tasks[0].id) is already done")) { try rights.completeTask(tasks[0].id, by: "officer") }
+            #expect(try requests.openRequests().map(\.id) == [unverified], "every fulfilled request is completed")
+            #expect(try harness.verifyLog().isIntact)
+        }
+    }
+
+    /// An auditor's checks on the shared log: a signed checkpoint holds while the log grows,
+    /// and names deleted entries; the vault and its keyring agree on who has a key.
+    @Test func aCheckpointOfTheSharedLogCatchesDeletedEntries() async throws {
+        try await PostgresVaultTests.withWorld { world in
+            try world.vaults[0].importSubjects([PostgresVaultTests.debtor("D-1", marker: "cp01"), PostgresVaultTests.debtor("D-2", marker: "cp02")],
+                                               at: world.clock.read(), by: "test")
+            let read = DecisionRequest(actor: "collections-service", action: .read, subject: "D-1", purpose: "P-DEBT-COLLECT", fields: ["email"])
+            for _ in 0..<3 { #expect(world.gates[0].gate(read).logSequence != nil) }
+            let vault = world.vaults[0]
+            let checkpoint = try vault.checkpoint(vault: "V-1", at: world.clock.read())
+            #expect(checkpoint.seq == 3)
+            #expect(try vault.verify(checkpoint, vault: "V-1") == .holds)
+            #expect(try vault.verify(checkpoint, vault: "V-2") == .otherVault)
+            var forged = checkpoint
+            forged.seq = 2
+            #expect(try vault.verify(forged, vault: "V-1") == .signatureInvalid)
+            _ = world.gates[0].gate(read)
+            #expect(try vault.verify(checkpoint, vault: "V-1") == .holds, "a log that grew still reaches the checkpoint")
+            try vault.run { client, logger in _ = try await client.query("DELETE FROM decision_log WHERE seq >= 3", logger: logger) }
+            #expect(try vault.verify(checkpoint, vault: "V-1") == .entriesMissing(logHead: 2, checkpoint: 3))
+
+            #expect(try vault.keyringAgreement().holds)
+            try vault.run { client, logger in _ = try await client.query("DELETE FROM subjects WHERE id = 'D-2'", logger: logger) }
+            #expect(try vault.keyringAgreement() == KeyringAgreement(subjectsWithoutKey: [], keysWithoutSubject: ["D-2"]))
         }
     }
 

@@ -32,6 +32,8 @@ expect 0 objection record --subject D-1 --kind direct-marketing
 expect 0 hold place --subject D-2 --reference "Rb. Amsterdam C/13/1"
 expect 0 restriction place --subject D-3 --ground accuracy-contested
 expect 0 subprocessor list
+expect 0 task list
+expect 0 audit checkpoint --out "$work/checkpoint.json"
 expect 64 breach list
 echo "serve: on the PostgreSQL vault the CLI finds, reads, shares, gives and withdraws consent (a withdrawal denies the next read), files requests, objections, holds and restrictions, and refuses the breach register by name"
 token=$("$custos" service add --actor collections-service --name load -o json | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
@@ -56,7 +58,8 @@ killed=$(grep -c ACK "$work/serve.2" || true)
 [ "$killed" -gt 0 ] || { echo "serve: the killed server had answered nothing; the test proves nothing" >&2; exit 1; }
 echo "serve: three servers answered $answered decisions in ${seconds} s; the one SIGKILLed after 2 s had answered $killed"
 CUSTOS_BENCH_POSTGRES=$CUSTOS_DB "$bench" postgres-gate-verify "$work" "$work"/serve.[0-9] | grep '^gate:'
-"$custos" audit verify | head -1
+# The log verifies, reaches the checkpoint signed before the load, and the keyring agrees.
+"$custos" audit verify --checkpoint "$work/checkpoint.json" | sed 's/^/serve: /'
 for n in 1 2 3; do
   if grep -E "d[0-9]+@example.nl|Naam [0-9]" "$work/serve-$n.log"; then echo "serve: server $n's log holds a value" >&2; exit 1; fi
 done

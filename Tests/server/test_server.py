@@ -63,6 +63,9 @@ class Operations(unittest.TestCase):
         self.assertNotIn("P-NO-SUCH-PURPOSE", text)
         self.assertRegex(text, r'custos_decision_reasons_total\{code="UNKNOWN_ID"\} [1-9]')
         self.assertRegex(text, r'custos_http_request_duration_seconds_bucket\{route="/v1/subjects/:subject/read"')
+        # The log's own latency and group commits, on either backend.
+        self.assertRegex(text, r'custos_log_append_duration_seconds_count [1-9]')
+        self.assertRegex(text, r'custos_log_group_size_count [1-9]')
         self.assertNotIn("D-1", text)
 
     def test_an_unknown_route_is_a_problem(self):

@@ -40,9 +40,9 @@ enum PostgresLogBenchmark {
             }
             return try await group.reduce(into: [Double]()) { $0 += $1 }.sorted()
         }
-        let sizes = await log.groupSizes()
+        let totals = await log.groupTotals()
         let rate = Double(latencies.count) / seconds
-        let mean = Double(sizes.reduce(0, +)) / Double(max(1, sizes.count))
+        let mean = Double(totals.entries) / Double(max(1, totals.groups))
         let p50 = latencies.isEmpty ? 0 : latencies[latencies.count / 2]
         let p99 = latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, latencies.count * 99 / 100)]
         print(String(format: "RESULT %.0f %.1f %.2f %.2f", rate, mean, p50, p99))

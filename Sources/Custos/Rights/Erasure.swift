@@ -42,7 +42,7 @@ package struct ErasureCertificate: Sendable, Codable {
     }
 }
 
-extension PrivacyEngine {
+extension RightsDesk {
     /// Fulfils a verified erasure request, field by field: every purpose of the subject's
     /// category is asked (the evaluator's `erase` action, logged) whether it must keep each of
     /// its fields (a legal hold, a statutory minimum, a legal obligation, legal claims). A field
@@ -50,11 +50,11 @@ extension PrivacyEngine {
     /// nothing remains, the subject key is destroyed. Recipients of destroyed fields get Art. 19
     /// tasks, processors an Art. 28(3) instruction.
     package func fulfilErasure(request id: String, by actor: String) throws -> ErasureCertificate {
-        guard let request = try store.vault.request(id) else { throw StoreError.io("no request \(id)") }
+        guard let request = try store.request(id) else { throw StoreError.io("no request \(id)") }
         guard request.type == .erasure else { throw RequestRefusal(code: .dsarDeadline, message: "request \(id) is a \(request.type.rawValue) request, not erasure") }
-        try requireActionable(request)
+        try requests.requireActionable(request)
         let now = clock()
-        guard var facts = try store.vault.facts(of: request.subject), let categories = facts.subject?.categories else { throw StoreError.subjectUnknown(request.subject) }
+        guard var facts = try facts(of: request.subject), let categories = facts.subject?.categories else { throw StoreError.subjectUnknown(request.subject) }
         // A request is not its own ground for refusal: the duty to answer this erasure request
         // (a rights-administration purpose that starts with it) does not keep what it asks to erase.
         if let own = facts.events.firstIndex(where: { $0.event == Vault.requestReceivedEvent && $0.date == request.receivedOn }) {
@@ -70,7 +70,7 @@ extension PrivacyEngine {
             guard !fields.isEmpty else { continue }
             let decision = evaluator.decide(DecisionRequest(actor: officerActor(for: purpose), action: .erase, subject: request.subject, purpose: purpose.id.id, fields: fields),
                                             facts: facts, at: now)
-            _ = try store.log.append(decision, at: now)
+            _ = try store.append(decision, at: now)
             for field in decision.fields {
                 let keeps = field.reasons.filter { $0 == .erasurePartialLegalObligation || $0 == .erasurePartialLegalClaims }
                 guard !keeps.isEmpty else { continue }
@@ -89,10 +89,10 @@ extension PrivacyEngine {
         let tasks = try notifications(subject: request.subject, request: id, fields: Set(destroyed), action: "erase", at: now)
         let everything = keptFor.isEmpty
         if everything {
-            try store.vault.recordTasks(tasks)
-            try shred(subject: request.subject)
+            try store.recordTasks(tasks)
+            try store.shred(subject: request.subject, at: now)
         } else {
-            try store.vault.applyErasure(subject: request.subject, destroy: destroyed, keep: keptFor, tasks: tasks, at: now)
+            try store.applyErasure(subject: request.subject, destroy: destroyed, keep: keptFor, tasks: tasks, at: now)
         }
         let outcome: ReasonCode = outcomeCodes.contains(.erasurePartialLegalObligation) ? .erasurePartialLegalObligation
             : outcomeCodes.contains(.erasurePartialLegalClaims) ? .erasurePartialLegalClaims : .erasureFull
@@ -100,8 +100,8 @@ extension PrivacyEngine {
             request: id, subject: request.subject, at: now, outcome: outcome, destroyed: destroyed.sorted(),
             kept: keptFor.keys.sorted().map { ErasureCertificate.Kept(field: $0, purposes: keptFor[$0]!, grounds: grounds[$0] ?? []) },
             subjectKeyDestroyed: everything, notifications: tasks, signature: "")
-        certificate.signature = Hex.encode(store.sign(certificate.signedBytes))
-        _ = try store.vault.updateRequest(id, at: now, by: actor) { current in
+        certificate.signature = Hex.encode(keyring.sign(certificate.signedBytes))
+        _ = try store.updateRequest(id, at: now, by: actor) { current in
             var updated = current
             updated.status = .completed
             updated.closedAt = now
@@ -112,9 +112,9 @@ extension PrivacyEngine {
     }
 
     /// Art. 19 / 28(3) tasks for every recipient that received any of `fields`.
-    func notifications(subject: String, request: String?, fields: Set<String>, action: String, at now: Instant) throws -> [RecipientTask] {
+    package func notifications(subject: String, request: String?, fields: Set<String>, action: String, at now: Instant) throws -> [RecipientTask] {
         var byRecipient: [String: Set<String>] = [:]
-        for disclosure in try store.vault.disclosures(of: subject) {
+        for disclosure in try store.disclosures(of: subject) {
             let affected = fields.intersection(disclosure.fields)
             if !affected.isEmpty { byRecipient[disclosure.recipient, default: []].formUnion(affected) }
         }
@@ -125,7 +125,7 @@ extension PrivacyEngine {
         }
     }
 
-    package func tasks(openOnly: Bool = true) throws -> [RecipientTask] { try store.vault.tasks(openOnly: openOnly) }
+    package func tasks(openOnly: Bool = true) throws -> [RecipientTask] { try store.tasks(openOnly: openOnly) }
 
-    package func completeTask(_ id: Int64, by actor: String) throws { try store.vault.completeTask(id, at: clock(), by: actor) }
+    package func completeTask(_ id: Int64, by actor: String) throws { try store.completeTask(id, at: clock(), by: actor) }
 }

@@ -138,7 +138,5 @@ extension PrivacyEngine {
 
     /// The actor an officer's request decision runs as: the officer when the purpose allows
     /// it, else the purpose's first actor.
-    func officerActor(for purpose: Purpose) -> String {
-        purpose.actors.map { actors in actors.contains { $0.id == "officer" } ? "officer" : actors.first?.id ?? "officer" } ?? "officer"
-    }
+    func officerActor(for purpose: Purpose) -> String { RightsDesk.officerActor(for: purpose) }
 }

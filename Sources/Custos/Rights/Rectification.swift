@@ -14,7 +14,7 @@ package struct RectificationResult: Sendable, Codable {
     package var notifications: [RecipientTask]
 }
 
-extension PrivacyEngine {
+extension RightsDesk {
     /// Fulfils a verified rectification request (Art. 16): the new values are sealed under the
     /// subject's key, the old ciphertexts destroyed, and every recipient that received a
     /// rectified field gets an Art. 19 task (processors an Art. 28(3) instruction). Refused for
@@ -28,7 +28,7 @@ extension PrivacyEngine {
     package func fulfilRectification(request id: String, values: [String: String], by actor: String) throws -> RectificationResult {
         let request = try actionableRequest(id, of: .rectification)
         guard !values.isEmpty else { throw RequestRefusal(code: .dsarDeadline, message: "name the corrected values (field names and new values)") }
-        guard let facts = try store.vault.facts(of: request.subject), let categories = facts.subject?.categories else { throw StoreError.subjectUnknown(request.subject) }
+        guard let facts = try facts(of: request.subject), let categories = facts.subject?.categories else { throw StoreError.subjectUnknown(request.subject) }
         let used = Set(policy.policy.purposes.filter { $0.coveredCategory(of: categories) != nil }.flatMap { $0.fields.map(\.id) })
         for field in values.keys.sorted() {
             guard let definition = policy.policy.field(field) else { throw StoreError.unknownField(field) }
@@ -44,7 +44,7 @@ extension PrivacyEngine {
         }
         let now = clock()
         let tasks = try notifications(subject: request.subject, request: id, fields: Set(values.keys), action: "rectify", at: now)
-        let replaced = try store.vault.rectify(subject: request.subject, values: values, source: "subject (rectification \(id))", tasks: tasks, at: now)
+        let replaced = try store.rectify(subject: request.subject, values: values, source: "subject (rectification \(id))", tasks: tasks, at: now)
         let completed = values.keys.filter { !replaced.contains($0) }.sorted()
         try complete(id, at: now, by: actor,
                      outcome: "rectified \(replaced.joined(separator: ", "))\(completed.isEmpty ? "" : "; completed \(completed.joined(separator: ", "))"); \(tasks.count) recipients to notify")
@@ -52,18 +52,18 @@ extension PrivacyEngine {
     }
 
     /// The request, if it is of `type` and may be acted on (requester and identity verified, open).
-    func actionableRequest(_ id: String, of type: RightsRequestType) throws -> RightsRequest {
-        guard let request = try store.vault.request(id) else { throw StoreError.io("no request \(id)") }
+    package func actionableRequest(_ id: String, of type: RightsRequestType) throws -> RightsRequest {
+        guard let request = try store.request(id) else { throw StoreError.io("no request \(id)") }
         guard request.type == type else {
             throw RequestRefusal(code: .dsarDeadline, message: "request \(id) is a \(request.type.rawValue) request, not \(type.rawValue)")
         }
-        try requireActionable(request)
+        try requests.requireActionable(request)
         return request
     }
 
     /// Marks a request completed with its outcome.
-    func complete(_ id: String, at now: Instant, by actor: String, outcome: String) throws {
-        _ = try store.vault.updateRequest(id, at: now, by: actor) { current in
+    package func complete(_ id: String, at now: Instant, by actor: String, outcome: String) throws {
+        _ = try store.updateRequest(id, at: now, by: actor) { current in
             var updated = current
             updated.status = .completed
             updated.closedAt = now

@@ -31,7 +31,7 @@ package struct RightsOutcome: Sendable, Codable {
     package var notifications: [RecipientTask]
 }
 
-extension PrivacyEngine {
+extension RightsDesk {
     /// Fulfils a verified restriction request (Art. 18): the restriction is recorded (the
     /// evaluator then allows only storage, consent-based processing and legal claims), the
     /// recipients of the restricted fields get Art. 19 tasks, and the request is completed. It
@@ -43,13 +43,13 @@ extension PrivacyEngine {
     /// ```
     package func fulfilRestriction(request id: String, fields: [String]?, ground: RestrictionGround, by actor: String) throws -> RightsOutcome {
         let request = try actionableRequest(id, of: .restriction)
-        guard let facts = try store.vault.facts(of: request.subject) else { throw StoreError.subjectUnknown(request.subject) }
+        guard let facts = try facts(of: request.subject) else { throw StoreError.subjectUnknown(request.subject) }
         for field in fields ?? [] where policy.policy.field(field) == nil { throw StoreError.unknownField(field) }
         let now = clock()
-        let restrictionId = try store.vault.placeRestriction(subject: request.subject, fields: fields, ground: "\(ground.rawValue) (\(ground.article)), request \(id)", since: now)
+        let restrictionId = try store.placeRestriction(subject: request.subject, fields: fields, ground: "\(ground.rawValue) (\(ground.article)), request \(id)", since: now)
         let affected = Set(fields ?? facts.fields.map(\.field))
         let tasks = try notifications(subject: request.subject, request: id, fields: affected, action: "restrict", at: now)
-        try store.vault.recordTasks(tasks)
+        try store.recordTasks(tasks)
         let outcome = "restriction #\(restrictionId) on \(fields?.joined(separator: ", ") ?? "all fields") (\(ground.article)); lifted only after the subject is told; \(tasks.count) recipients to notify"
         try complete(id, at: now, by: actor, outcome: outcome)
         return RightsOutcome(request: id, outcome: outcome, notifications: tasks)
@@ -61,7 +61,7 @@ extension PrivacyEngine {
     /// while the assessment is missing; an Art. 22 objection puts every automated decision
     /// under the purpose before a human.
     package func fulfilObjection(request id: String, by actor: String) throws -> RightsOutcome {
-        guard let request = try store.vault.request(id) else { throw StoreError.io("no request \(id)") }
+        guard let request = try store.request(id) else { throw StoreError.io("no request \(id)") }
         let kind: ObjectionKind
         switch request.type {
         case .objection: kind = .general
@@ -69,8 +69,8 @@ extension PrivacyEngine {
         case .objectionAutomatedDecision: kind = .automatedDecision
         default: throw RequestRefusal(code: .dsarDeadline, message: "request \(id) is a \(request.type.rawValue) request, not an objection")
         }
-        try requireActionable(request)
-        let recorded = try store.vault.objections(of: request.subject).filter { $0.objection.kind == kind && $0.objection.purpose == request.purpose }
+        try requests.requireActionable(request)
+        let recorded = try store.objections(of: request.subject).filter { $0.objection.kind == kind && $0.objection.purpose == request.purpose }
         guard let objection = recorded.last else { throw StoreError.io("the objection of request \(id) is not on record") }
         let scope = request.purpose.map { "'\($0)'" } ?? "every purpose it applies to"
         let outcome: String

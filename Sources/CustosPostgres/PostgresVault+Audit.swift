@@ -1,0 +1,60 @@
+import Foundation
+import PostgresNIO
+package import CustosStore
+package import CustosPolicy
+import CustosCrypto
+
+/// What an auditor checks on PostgreSQL, with SQLite's rules: signed checkpoints of the log's
+/// head (`AuditCheckpoint`), and that the vault and its keyring agree on who has a key.
+extension PostgresVault {
+    /// Verifies the whole chain, then signs its head; the checkpoint is recorded in the vault
+    /// and returned to be kept elsewhere.
+    package func checkpoint(vault id: String, at now: Instant) throws -> AuditCheckpoint {
+        let log = log
+        let head = try BlockingBridge.wait { try await log.verify() }
+        guard head.isIntact else { throw StoreError.integrity(head.problem ?? "the decision log is broken") }
+        let checkpoint = AuditCheckpoint.signed(vault: id, seq: head.headSeq, hash: head.headHash, at: now, keyring: keyring)
+        let hash = Data(Hex.decode(checkpoint.hash) ?? []), signature = Data(Hex.decode(checkpoint.signature) ?? [])
+        try run { client, logger in
+            _ = try await client.query("""
+                INSERT INTO audit_checkpoints (seq, hash, at, signature) VALUES (\(checkpoint.seq), \(hash), \(now.millisecondsSinceEpoch), \(signature))
+                """, logger: logger)
+        }
+        return checkpoint
+    }
+
+    /// Judges the shared log against a checkpoint (no entries are pruned on PostgreSQL yet).
+    package func verify(_ checkpoint: AuditCheckpoint, vault id: String) throws -> CheckpointVerification {
+        try checkpoint.verification(
+            vault: id, keyring: keyring,
+            hashAt: { seq in
+                try run { client, logger in
+                    for try await hash in try await client.query("SELECT hash FROM decision_log WHERE seq = \(seq)", logger: logger).decode(Data.self) {
+                        return [UInt8](hash)
+                    }
+                    return nil
+                }
+            },
+            anchor: { nil },
+            head: {
+                try run { client, logger in
+                    for try await head in try await client.query("SELECT coalesce(max(seq), 0) FROM decision_log", logger: logger).decode(Int64.self) {
+                        return head
+                    }
+                    return 0
+                }
+            })
+    }
+
+    /// Every subject has its key and every adopted key its subject (a vault restored from an
+    /// older backup than its keyring shows keys without subjects).
+    package func keyringAgreement() throws -> KeyringAgreement {
+        let keys = try keyring.adoptedSubjects()
+        let subjects = try run { client, logger in
+            var ids: Set<String> = []
+            for try await id in try await client.query("SELECT id FROM subjects", logger: logger).decode(String.self) { ids.insert(id) }
+            return ids
+        }
+        return KeyringAgreement(subjectsWithoutKey: subjects.subtracting(keys).sorted(), keysWithoutSubject: keys.subtracting(subjects).sorted())
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import PostgresNIO
+package import CustosStore
+package import CustosPolicy
+
+/// What fulfilling rights requests writes on PostgreSQL (`RightsStore`), as on SQLite: tasks,
+/// rectified values, field erasure recorded in the keyring's ledger first, crypto-shredding.
+/// Replaced and destroyed ciphertexts stay in the table's pages as dead row versions until a
+/// vacuum, and the subject's key survives a field erasure or a rectification: the tables are
+/// vacuumed at once rather than at autovacuum's leisure (WAL caveat in docs/scaling.md).
+extension PostgresVault: RightsStore {
+    package func disclosures(of subject: String) throws -> [DisclosureEntry] {
+        try run { client, logger in
+            var entries: [DisclosureEntry] = []
+            for try await (recipient, name, purpose, fields, at, destination, mechanism, procedure, seq) in try await client.query("""
+                SELECT recipient, recipient_name, purpose, fields, at, destination, mechanism, procedure, decision_seq
+                FROM disclosures WHERE subject_id = \(subject) ORDER BY id
+                """, logger: logger).decode((String, String?, String, String, Int64, String?, String?, String?, Int64).self) {
+                entries.append(DisclosureEntry(recipient: recipient, recipientName: name, purpose: purpose, fields: Self.lines(fields) ?? [],
+                                               at: Instant(millisecondsSinceEpoch: at), destination: destination, mechanism: mechanism,
+                                               procedure: procedure, decisionSeq: seq))
+            }
+            return entries
+        }
+    }
+
+    static func insert(_ tasks: [RecipientTask], on connection: PostgresConnection, logger: Logger) async throws {
+        for task in tasks {
+            try await connection.query("""
+                INSERT INTO tasks (kind, subject_id, request_id, recipient, action, fields, created_at)
+                VALUES (\(task.kind.rawValue), \(task.subject), \(task.request), \(task.recipient), \(task.action), \(task.fields.joined(separator: "\n")),
+                        \(task.createdAt.millisecondsSinceEpoch))
+                """, logger: logger)
+        }
+    }
+
+    package func recordTasks(_ tasks: [RecipientTask]) throws {
+        guard !tasks.isEmpty else { return }
+        try transaction { connection, logger in try await Self.insert(tasks, on: connection, logger: logger) }
+    }
+
+    package func tasks(openOnly: Bool) throws -> [RecipientTask] {
+        try run { client, logger in
+            var tasks: [RecipientTask] = []
+            let sql = "SELECT id, kind, subject_id, request_id, recipient, action, fields, created_at, done_at, done_by FROM tasks"
+                + (openOnly ? " WHERE done_at IS NULL" : "") + " ORDER BY id"
+            for try await (id, kind, subject, request, recipient, action, fields, created, done, by) in try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+                .decode((Int64, String, String, String?, String, String, String, Int64, Int64?, String?).self) {
+                var task = RecipientTask(kind: RecipientTask.Kind(rawValue: kind) ?? .notifyRecipient, subject: subject, request: request, recipient: recipient,
+                                         action: action, fields: Self.lines(fields) ?? [], createdAt: Instant(millisecondsSinceEpoch: created))
+                task.id = id
+                task.doneAt = done.map(Instant.init(millisecondsSinceEpoch:))
+                task.doneBy = by
+                tasks.append(task)
+            }
+            return tasks
+        }
+    }
+
+    package func completeTask(_ id: Int64, at now: Instant, by actor: String) throws {
+        try transaction { connection, logger in
+            let done = try await connection.query(
+                "UPDATE tasks SET done_at = \(now.millisecondsSinceEpoch), done_by = \(actor) WHERE id = \(id) AND done_at IS NULL RETURNING 1", logger: logger)
+            guard try await !PostgresDatabase.touched(done) else { return }
+            let exists = try await PostgresDatabase.touched(try await connection.query("SELECT 1 FROM tasks WHERE id = \(id)", logger: logger))
+            throw exists ? StoreError.invalidInput("task #\(id) is already done") : StoreError.invalidInput("no such task #\(id)")
+        }
+    }
+
+    package func rectify(subject: String, values: [String: String], source: String, tasks: [RecipientTask], at now: Instant) throws -> [String] {
+        for field in values.keys where policy.fields.id(field) == nil { throw StoreError.unknownField(field) }
+        let (key, version) = try keyring.subjectKey(subject)
+        let rows = try values.sorted { $0.key < $1.key }.map { field, value in
+            try sealedRow(field: field, value: value, subject: subject, key: key, keyVersion: version, source: source, collectedAt: now, collectedFor: nil)
+        }
+        let replaced = try transaction { connection, logger in
+            var existing: Set<String> = []
+            for try await field in try await connection.query("SELECT field FROM fields WHERE subject_id = \(subject)", logger: logger).decode(String.self) {
+                existing.insert(field)
+            }
+            for row in rows { try await Self.write(row, of: subject, on: connection, logger: logger, rectification: true) }
+            try await Self.insert(tasks, on: connection, logger: logger)
+            return rows.map(\.field).filter(existing.contains).sorted()
+        }
+        try vacuumFields()
+        return replaced
+    }
+
+    package func applyErasure(subject: String, destroy: [String], keep: [String: [String]], tasks: [RecipientTask], at now: Instant) throws {
+        let ledgerSize = try keyring.recordErasures([ErasureRecord(subject: subject, wholeSubject: false, destroyed: destroy, kept: keep)], at: now)
+        try transaction { connection, logger in
+            // An answer given before the erasure (an access package) holds values: it goes.
+            try await connection.query("DELETE FROM request_answers WHERE subject_id = \(subject)", logger: logger)
+            for field in destroy {
+                try await connection.query("DELETE FROM fields WHERE subject_id = \(subject) AND field = \(field)", logger: logger)
+                try await connection.query("DELETE FROM blind_index WHERE subject_id = \(subject) AND field = \(field)", logger: logger)
+                try await connection.query("""
+                    INSERT INTO erased_fields (subject_id, field, at) VALUES (\(subject), \(field), \(now.millisecondsSinceEpoch)) ON CONFLICT DO NOTHING
+                    """, logger: logger)
+            }
+            for (field, purposes) in keep.sorted(by: { $0.key < $1.key }) {
+                try await connection.query(
+                    "UPDATE fields SET kept_for = \(purposes.joined(separator: "\n")) WHERE subject_id = \(subject) AND field = \(field)", logger: logger)
+            }
+            try await Self.insert(tasks, on: connection, logger: logger)
+            try await Self.markReplayed(ledgerSize, on: connection, logger: logger)
+        }
+        if !destroy.isEmpty { try vacuumFields() }
+    }
+
+    package func shred(subject: String, at now: Instant) throws { try shred(subjects: [subject], at: now) }
+
+    /// Removes the dead versions of replaced or destroyed rows now (VACUUM runs outside a
+    /// transaction; a version a still-open snapshot can see survives until the next vacuum).
+    private func vacuumFields() throws {
+        try run { client, logger in
+            _ = try await client.query("VACUUM fields", logger: logger)
+            _ = try await client.query("VACUUM blind_index", logger: logger)
+            _ = try await client.query("VACUUM request_answers", logger: logger)
+        }
+    }
+}

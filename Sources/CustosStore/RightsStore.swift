@@ -1,0 +1,37 @@
+package import CustosPolicy
+
+/// What fulfilling a rights request needs from the store, beyond the gate's reads, the request
+/// book and the officer's records: the disclosures that say whom to tell (Art. 19), the tasks
+/// that tell them, rectified values, field erasure and crypto-shredding. The rules are
+/// `RightsDesk`'s (Custos); SQLite's `VaultStore` and PostgreSQL's `PostgresVault` implement this.
+package protocol RightsStore: DecisionStore, RequestStore, OfficerRecordStore {
+    /// Every disclosure of a subject's data, oldest first.
+    func disclosures(of subject: String) throws -> [DisclosureEntry]
+    func recordTasks(_ tasks: [RecipientTask]) throws
+    func tasks(openOnly: Bool) throws -> [RecipientTask]
+    func completeTask(_ id: Int64, at now: Instant, by actor: String) throws
+    /// Replaces (or, for incomplete data, adds) values under the subject's key, keeping their
+    /// collection provenance, and records the tasks in the same transaction. Returns the
+    /// fields that already had a value.
+    func rectify(subject: String, values: [String: String], source: String, tasks: [RecipientTask], at now: Instant) throws -> [String]
+    /// Destroys fields and marks others as kept only for the purposes that keep them, with the
+    /// tasks; the keyring's erasure ledger records it first, so a crash in between or a restored
+    /// backup is completed when the vault is next opened.
+    func applyErasure(subject: String, destroy: [String], keep: [String: [String]], tasks: [RecipientTask], at now: Instant) throws
+    /// Destroys the subject's key (crypto-shredding), then its rows, keeping a pseudonymous
+    /// proof of its consents.
+    func shred(subject: String, at now: Instant) throws
+}
+
+extension VaultStore: RightsStore {
+    package func disclosures(of subject: String) throws -> [DisclosureEntry] { try vault.disclosures(of: subject) }
+    package func recordTasks(_ tasks: [RecipientTask]) throws { try vault.recordTasks(tasks) }
+    package func tasks(openOnly: Bool) throws -> [RecipientTask] { try vault.tasks(openOnly: openOnly) }
+    package func completeTask(_ id: Int64, at now: Instant, by actor: String) throws { try vault.completeTask(id, at: now, by: actor) }
+    package func rectify(subject: String, values: [String: String], source: String, tasks: [RecipientTask], at now: Instant) throws -> [String] {
+        try vault.rectify(subject: subject, values: values, source: source, tasks: tasks, at: now)
+    }
+    package func applyErasure(subject: String, destroy: [String], keep: [String: [String]], tasks: [RecipientTask], at now: Instant) throws {
+        try vault.applyErasure(subject: subject, destroy: destroy, keep: keep, tasks: tasks, at: now)
+    }
+}
