@@ -152,7 +152,7 @@ let package = Package(
         ),
         .testTarget(name: "CustosServerTests", dependencies: ["CustosServer"], swiftSettings: strict),
         // Needs a PostgreSQL server: `make postgres-check` starts a throwaway cluster and runs it.
-        .testTarget(name: "CustosPostgresTests", dependencies: ["CustosPostgres", "CustosOnPostgres", "CustosStore", "CustosDecision", "CustosPolicy", "CustosCrypto", "Custos", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
+        .testTarget(name: "CustosPostgresTests", dependencies: ["CustosPostgres", "CustosOnPostgres", "CustosStore", "CustosDecision", "CustosPolicy", "CustosCrypto", "Custos", "CustosReports", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         .testTarget(
             name: "CustosCLITests",
             dependencies: ["CustosCLI", "Custos", "CustosStore", "CustosTestSupport", .product(name: "GRDB", package: "GRDB.swift")],

@@ -1,7 +1,7 @@
 import Foundation
 package import CustosReports
 package import CustosPolicy
-import CustosStore
+package import CustosStore
 
 /// The reports auditors and the officer ask for (DESIGN §7–8).
 package enum ReportKind: String, Sendable, CaseIterable {
@@ -19,7 +19,83 @@ package enum ReportError: Error, Sendable, CustomStringConvertible {
     }
 }
 
+/// The reports built from a `ReportSource` alone (the records of processing, the activity
+/// trail, transfers, consent), over either backend; the requests and breaches reports also need
+/// the information duties and the breach register, which `PrivacyEngine` adds.
+///
+/// ```swift
+/// let reporter = Reporter(policy: compiled, clock: { .now }, source: store)
+/// let ropa = try reporter.report(.ropa)
+/// ```
+package struct Reporter: Sendable {
+    package let policy: CompiledPolicy
+    package let clock: @Sendable () -> Instant
+    package let source: any ReportSource
+    /// Whether a subject is in the vault, for the activity trail of one subject.
+    package let subjectExists: @Sendable (String) throws -> Bool
+
+    package init(policy: CompiledPolicy, clock: @escaping @Sendable () -> Instant, source: any ReportSource,
+                 subjectExists: @escaping @Sendable (String) throws -> Bool) {
+        self.policy = policy
+        self.clock = clock
+        self.source = source
+        self.subjectExists = subjectExists
+    }
+
+    /// What every report states: the policy digest, the engine and store versions, whether
+    /// the decision log verifies and its last checkpoint, and the period.
+    package func context(period: ReportPeriod, at: Instant) throws -> ReportContext {
+        let verification = try source.verifyLog()
+        let logState = verification.isIntact
+            ? "verified: \(verification.entries) entries, head #\(verification.headSeq)\(verification.anchor.map { ", entries up to #\($0.seq) pruned under retention (signed)" } ?? "")"
+            : "BROKEN at entry \(verification.firstBroken ?? 0): \(verification.problem ?? "")"
+        let checkpoint = try source.lastCheckpoint().map { "#\($0.seq) at \($0.at)" } ?? "none taken"
+        return ReportContext(policy: policy, generatedAt: at, period: period, engineVersion: Custos.version, storeVersion: try source.storeVersion(),
+                             logVerification: logState, lastCheckpoint: checkpoint, simulated: source.isSimulation)
+    }
+
+    /// The end of what a report may show: the period's end, never after the moment it speaks of.
+    package func until(_ period: ReportPeriod, at: Instant) -> (from: Instant?, until: Instant) {
+        let (from, to) = period.instants(in: policy)
+        let moment = Instant(millisecondsSinceEpoch: at.millisecondsSinceEpoch + 1)
+        return (from, to.map { min($0, moment) } ?? moment)
+    }
+
+    /// The report, or nil for a kind that needs more than the source (requests, breaches).
+    package func report(_ kind: ReportKind, period: ReportPeriod = ReportPeriod(), subject: String? = nil, generatedAt: Instant? = nil) throws -> ReportDocument? {
+        let at = generatedAt ?? clock()
+        let (from, until) = until(period, at: at)
+        switch kind {
+        case .ropa:
+            return RopaReport.build(try context(period: period, at: at))
+        case .activity:
+            let context = try context(period: period, at: at)
+            var entries = try source.logEntries(from: from, to: until, subject: nil)
+            if let subject {
+                // Only that subject's trail; a subject neither in the vault nor in the log is
+                // the caller's mistake, not an empty trail.
+                entries = entries.filter { $0.subject == subject }
+                if try !subjectExists(subject), try source.logEntries(from: nil, to: nil, subject: subject).isEmpty {
+                    throw ReportError.unknownSubject(subject)
+                }
+            }
+            return ActivityReport.build(context, entries: entries, subject: subject)
+        case .transfers:
+            return TransfersReport.build(try context(period: period, at: at), disclosures: try source.disclosures(from: nil, to: until))
+        case .consent:
+            return ConsentReport.build(try context(period: period, at: at), events: try source.consentHistory(), refusals: try source.consentRefusals())
+        case .requests, .breaches:
+            return nil
+        }
+    }
+}
+
 extension PrivacyEngine {
+    package var reporter: Reporter {
+        let vault = store.vault
+        return Reporter(policy: policy, clock: clock, source: store, subjectExists: { try vault.facts(of: $0) != nil })
+    }
+
     /// Builds a report from the policy and the vault, read only. Every report states the
     /// policy digest, the engine and SQLite versions, whether the decision log verifies and
     /// its last checkpoint, and the period; `generatedAt` pins the time it speaks of, so the
@@ -31,33 +107,11 @@ extension PrivacyEngine {
     /// ```
     package func report(_ kind: ReportKind, period: ReportPeriod = ReportPeriod(), subject: String? = nil,
                        generatedAt: Instant? = nil) throws -> ReportDocument {
+        let reporter = reporter
+        if let document = try reporter.report(kind, period: period, subject: subject, generatedAt: generatedAt) { return document }
         let at = generatedAt ?? clock()
-        let verification = try store.verifyLog()
-        let logState = verification.isIntact
-            ? "verified: \(verification.entries) entries, head #\(verification.headSeq)\(verification.anchor.map { ", entries up to #\($0.seq) pruned under retention (signed)" } ?? "")"
-            : "BROKEN at entry \(verification.firstBroken ?? 0): \(verification.problem ?? "")"
-        let checkpoint = try store.lastCheckpoint().map { "#\($0.seq) at \($0.at)" } ?? "none taken"
-        let context = ReportContext(policy: policy, generatedAt: at, period: period, engineVersion: Custos.version, sqliteVersion: try store.sqliteVersion(),
-                                    logVerification: logState, lastCheckpoint: checkpoint, simulated: store.isSimulation)
-        let (from, to) = period.instants(in: policy)
-        // Nothing after the moment the report speaks of.
-        let until = to.map { min($0, Instant(millisecondsSinceEpoch: at.millisecondsSinceEpoch + 1)) } ?? Instant(millisecondsSinceEpoch: at.millisecondsSinceEpoch + 1)
+        let context = try reporter.context(period: period, at: at)
         switch kind {
-        case .ropa:
-            return RopaReport.build(context)
-        case .activity:
-            var entries = try store.logEntries(from: from, to: until)
-            if let subject {
-                // Only that subject's trail; a subject neither in the vault nor in the log is
-                // the caller's mistake, not an empty trail.
-                entries = entries.filter { $0.subject == subject }
-                if try store.vault.facts(of: subject) == nil, try !store.logEntries(from: nil, to: nil).contains(where: { $0.subject == subject }) {
-                    throw ReportError.unknownSubject(subject)
-                }
-            }
-            return ActivityReport.build(context, entries: entries, subject: subject)
-        case .transfers:
-            return TransfersReport.build(context, disclosures: try store.disclosures(from: nil, to: until))
         case .requests:
             let tasks = try store.vault.tasks(openOnly: false).filter { $0.createdAt <= at }.map { task in
                 var asThen = task
@@ -75,9 +129,7 @@ extension PrivacyEngine {
             }
             return RequestsReport.build(context, requests: try store.vault.requests().filter { $0.receivedAt <= at }, tasks: tasks, information: information,
                                         breaches: clocks)
-        case .consent:
-            return ConsentReport.build(context, events: try store.consentHistory(), refusals: try store.consentRefusals())
-        case .breaches:
+        default:
             let entries = try breaches(dueWithinSeconds: nil).map { breach in
                 let affected = try affectedSubjects(breach)
                 return BreachesReport.Entry(breach: breach, affectedSubjects: affected.subjects.count, unintelligible: affected.unintelligible)

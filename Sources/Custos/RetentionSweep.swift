@@ -88,10 +88,31 @@ package struct SweepRefused: Error, Sendable, CustomStringConvertible {
     }
 }
 
-extension PrivacyEngine {
-    /// The name under which sweep decisions are logged: not a policy purpose, the retention
-    /// rules of every purpose together.
-    package static let retentionSweepPurpose = "retention-sweep"
+/// The retention sweep's rules over any `SweepStore`: plan each subject's expired fields from
+/// the policy (`RetentionSchedule`), refuse a sweep larger than the safety share unless
+/// confirmed, apply page by page with each subject's facts read again, log each destruction,
+/// leave Art. 19 tasks, then prune the log and the consent proofs past their retention.
+/// `PrivacyEngine` runs it over its vault; the same rules run over a PostgreSQL vault.
+///
+/// ```swift
+/// let report = try sweeper.sweepRetention(dryRun: true, by: "officer")
+/// ```
+package struct RetentionSweeper: Sendable {
+    package let policy: CompiledPolicy
+    package let clock: @Sendable () -> Instant
+    package let store: any SweepStore
+    package let rights: RightsDesk
+
+    package init(policy: CompiledPolicy, clock: @escaping @Sendable () -> Instant, store: any SweepStore, rights: RightsDesk) {
+        self.policy = policy
+        self.clock = clock
+        self.store = store
+        self.rights = rights
+    }
+
+    func notifications(subject: String, request: String?, fields: Set<String>, action: String, at now: Instant) throws -> [RecipientTask] {
+        try rights.notifications(subject: subject, request: request, fields: fields, action: action, at: now)
+    }
 
     /// Destroys every field whose every purpose's retention has ended (`RetentionSchedule`),
     /// and the subject key when nothing remains; recipients of destroyed fields get Art. 19
@@ -118,10 +139,10 @@ extension PrivacyEngine {
         let schedule = RetentionSchedule(policy: policy)
         var report = RetentionSweepReport(at: now, date: today, dryRun: dryRun, subjectsExamined: 0, subjects: [], fieldsDestroyed: 0,
                                           subjectsShredded: 0, tasks: 0, logRetention: nil, log: nil)
-        report.vaultFields = try store.vault.size().fields
+        report.vaultFields = try store.size().fields
         var after: String?
         while true {
-            let page = try store.vault.factsPage(after: after, limit: pageSize)
+            let page = try store.factsPage(after: after, limit: pageSize)
             guard let last = page.last?.subject?.id else { break }
             after = last
             var actions: [SweepAction] = []
@@ -159,7 +180,7 @@ extension PrivacyEngine {
             report.log = try store.pruneLog(before: cutoff, at: now, dryRun: dryRun)
         }
         if let retention = policy.policy.consentProof ?? policy.policy.decisionLog {
-            report.consentProofsPruned = try store.vault.pruneConsentProofs(erasedBefore: policy.startOfDay(today.subtracting(retention.keep)), dryRun: dryRun)
+            report.consentProofsPruned = try store.pruneConsentProofs(erasedBefore: policy.startOfDay(today.subtracting(retention.keep)), dryRun: dryRun)
         }
         report.confirmationNeeded = safety.needsConfirmation(report)
         return report
@@ -167,9 +188,23 @@ extension PrivacyEngine {
 
     private func sweepDecision(_ plan: RetentionSchedule.Plan, actor: String) -> Decision {
         let why = plan.expired.map { "\($0.field): \($0.why.joined(separator: "; "))" }.joined(separator: " | ")
-        return Decision(outcome: .permit, action: .erase, subject: plan.subject, purpose: Self.retentionSweepPurpose, actor: actor, recipient: nil,
+        return Decision(outcome: .permit, action: .erase, subject: plan.subject, purpose: PrivacyEngine.retentionSweepPurpose, actor: actor, recipient: nil,
                         fields: plan.expired.map { FieldOutcome(field: $0.field, outcome: .permit, reasons: []) }, basis: nil,
                         reasons: [Reason(code: .retentionExpired, explanation: why, fields: plan.expired.map(\.field))],
                         obligations: [.notifyRecipients], policyDigest: policy.digest, hypothetical: false)
+    }
+}
+
+extension PrivacyEngine {
+    /// The name under which sweep decisions are logged: not a policy purpose, the retention
+    /// rules of every purpose together.
+    package static let retentionSweepPurpose = "retention-sweep"
+
+    package var retentionSweeper: RetentionSweeper { RetentionSweeper(policy: policy, clock: clock, store: store, rights: rightsDesk) }
+
+    /// Sweeps this vault (`RetentionSweeper.sweepRetention`).
+    package func sweepRetention(dryRun: Bool, by actor: String, safety: SweepSafety = SweepSafety(), pageSize: Int = 500,
+                               progress: (@Sendable (Int) -> Void)? = nil) throws -> RetentionSweepReport {
+        try retentionSweeper.sweepRetention(dryRun: dryRun, by: actor, safety: safety, pageSize: pageSize, progress: progress)
     }
 }

@@ -241,10 +241,8 @@ extension PrivacyEngine {
     /// Imports every subject of a parsed file, or none: problems in the file, or ids already
     /// in the vault, stop the whole import.
     package func importSubjects(_ parsed: SubjectImport, by actor: String) throws -> [SubjectImport.Problem] {
-        var problems = parsed.problems
-        let existing = try store.vault.existingSubjects(parsed.subjects.map(\.id))
-        for id in existing { problems.append(SubjectImport.Problem(line: parsed.lines[id] ?? 0, message: "subject \(id) is already in the vault")) }
-        guard problems.isEmpty else { return problems.sorted { $0.line < $1.line } }
+        let problems = parsed.problems(existing: try store.vault.existingSubjects(parsed.subjects.map(\.id)))
+        guard problems.isEmpty else { return problems }
         try store.vault.importSubjects(parsed.subjects, at: clock(), by: actor)
         return []
     }
@@ -253,10 +251,26 @@ extension PrivacyEngine {
     /// held by no purpose that is under way (a debtor without a `file-opened` event, say).
     /// `subject import` warns about them; an import is rarely meant to be swept away.
     package func unheldAfterImport(_ subjects: [String]) throws -> [RetentionSchedule.Plan] {
+        try SubjectImport.unheld(subjects, policy: policy, today: policy.localDate(of: clock())) { try store.vault.facts(of: $0) }
+    }
+}
+
+/// The import's rules, the same on either backend.
+extension SubjectImport {
+    /// The parse's problems and the ids already in the vault, in line order; empty when the
+    /// import may go ahead.
+    package func problems(existing: Set<String>) -> [Problem] {
+        var found = problems
+        for id in existing { found.append(Problem(line: lines[id] ?? 0, message: "subject \(id) is already in the vault")) }
+        return found.sorted { $0.line < $1.line }
+    }
+
+    /// The imported subjects that the next retention sweep would touch today.
+    package static func unheld(_ subjects: [String], policy: CompiledPolicy, today: LocalDate,
+                               facts: (String) throws -> Facts?) throws -> [RetentionSchedule.Plan] {
         let schedule = RetentionSchedule(policy: policy)
-        let today = policy.localDate(of: clock())
         return try subjects.compactMap { id in
-            guard let facts = try store.vault.facts(of: id) else { return nil }
+            guard let facts = try facts(id) else { return nil }
             let plan = schedule.plan(for: facts, on: today)
             return plan.expired.isEmpty ? nil : plan
         }

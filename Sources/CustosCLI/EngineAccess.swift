@@ -82,6 +82,12 @@ extension GlobalOptions {
         return try openEngine().rightsDesk
     }
 
+    /// The officer's view of subjects (import, show, further categories) on either backend.
+    func openSubjects() throws -> any SubjectRegister {
+        if let address = try postgresVault() { return try openPostgresEngine(address) }
+        return try openEngine()
+    }
+
     /// The request book's rules over either backend.
     func openRequestDesk() throws -> RequestDesk {
         if let address = try postgresVault() { return try openPostgresEngine(address).requests }
@@ -92,7 +98,7 @@ extension GlobalOptions {
     func refusePostgres() throws {
         guard try postgresVault() != nil else { return }
         let command = CommandLine.arguments.dropFirst().filter { !$0.hasPrefix("-") && !$0.contains("://") && !$0.contains("/") }.prefix(2).joined(separator: " ")
-        StandardError.error("'custos \(command)' is not available on a PostgreSQL vault yet; on one, init, subject add and find, event record, service add, list and revoke, read, share, decide, consent give, withdraw, list, receipt and verify-receipt, hold place and lift, objection record and assess, restriction place and lift, subprocessor list and record, request open, list, show, verify, extend, reject and fulfil (not access or portability), task list and done, audit verify and checkpoint, and serve work (docs/scaling.md)")
+        StandardError.error("'custos \(command)' is not available on a PostgreSQL vault yet; on one, init, subject add, import, find, show and add-category, event record, service add, list and revoke, read, share, decide, consent give, withdraw, list, receipt and verify-receipt, hold place and lift, objection record and assess, restriction place and lift, subprocessor list and record, request open, list, show, verify, extend, reject and fulfil (not access or portability), task list and done, retention sweep, report (ropa, activity, transfers, consent), audit verify and checkpoint, and serve work (docs/scaling.md)")
         throw ExitStatus.usage
     }
 
@@ -197,3 +203,16 @@ func parseInstant(_ text: String?, option: String) throws -> Instant? {
 func fieldList(_ text: String) -> [String] {
     text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
 }
+
+/// What `subject import`, `subject show` and `subject add-category` ask of an engine; both
+/// backends' engines answer it.
+protocol SubjectRegister {
+    var policy: CompiledPolicy { get }
+    func importSubjects(_ parsed: SubjectImport, by actor: String) throws -> [SubjectImport.Problem]
+    func unheldAfterImport(_ subjects: [String]) throws -> [RetentionSchedule.Plan]
+    func addCategory(_ category: String, to subject: String, by actor: String) throws
+    func metadata(of subject: String) throws -> SubjectMetadata
+}
+
+extension PrivacyEngine: SubjectRegister {}
+extension PostgresEngine: SubjectRegister {}

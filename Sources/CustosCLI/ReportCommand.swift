@@ -54,12 +54,23 @@ struct ReportCommand: ParsableCommand {
         }
         let format = format ?? (global.output == .json ? .json : .md)
         let renderer = ReportRenderer(templates: templates.map { URL(fileURLWithPath: $0) })
-        let engine = try global.openEngine(at: instant, changesVault: false)
         let data: Data
-        do {
-            data = try renderer.render(try engine.report(name, period: period, subject: subject, generatedAt: instant), as: format)
-        } catch {
-            throw ExitStatus.report(error)
+        if let address = try global.postgresVault() {
+            let engine = try global.openPostgresEngine(address)
+            let document: ReportDocument?
+            do { document = try engine.reporter.report(name, period: period, subject: subject, generatedAt: instant) } catch { throw ExitStatus.report(error) }
+            guard let document else {
+                StandardError.error("the \(name.rawValue) report is not available on a PostgreSQL vault yet (it needs the breach register and the information duties); ropa, activity, transfers and consent are (docs/scaling.md)")
+                throw ExitStatus.usage
+            }
+            do { data = try renderer.render(document, as: format) } catch { throw ExitStatus.report(error) }
+        } else {
+            let engine = try global.openEngine(at: instant, changesVault: false)
+            do {
+                data = try renderer.render(try engine.report(name, period: period, subject: subject, generatedAt: instant), as: format)
+            } catch {
+                throw ExitStatus.report(error)
+            }
         }
         guard let out else {
             try StandardOutput.write(data)

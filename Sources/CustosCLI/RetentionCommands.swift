@@ -35,7 +35,13 @@ struct RetentionSweepCommand: ParsableCommand {
 
     func run() throws {
         let instant = try parseInstant(at, option: "at")
-        let engine = try global.openEngine(at: instant, changesVault: !dryRun)
+        let sweeper: RetentionSweeper
+        if let address = try global.postgresVault() {
+            guard instant == nil else { throw ValidationError("--at: a vault on PostgreSQL is swept as of now (a set clock is for SQLite simulation vaults)") }
+            sweeper = try global.openPostgresEngine(address).sweeper
+        } else {
+            sweeper = try global.openEngine(at: instant, changesVault: !dryRun).retentionSweeper
+        }
         let interactive = isatty(STDERR_FILENO) == 1
         let report: RetentionSweepReport
         do {
@@ -43,7 +49,7 @@ struct RetentionSweepCommand: ParsableCommand {
             if interactive {
                 progress = { (count: Int) -> Void in StandardError.overwrite("sweeping: \(count) subjects examined") }
             }
-            report = try engine.sweepRetention(dryRun: dryRun, by: operatingSystemUser,
+            report = try sweeper.sweepRetention(dryRun: dryRun, by: operatingSystemUser,
                                                safety: SweepSafety(maximumShare: maxShare / 100, confirmedFields: confirm), progress: progress)
             if interactive { StandardError.write("") }
         } catch {

@@ -122,7 +122,7 @@ struct SubjectImportCommand: ParsableCommand {
             StandardError.error("'\(file)' is not UTF-8 text")
             throw ExitStatus.usage
         }
-        let engine = try global.openEngine()
+        let engine = try global.openSubjects()
         let interactive = isatty(STDERR_FILENO) == 1
         if interactive { StandardError.overwrite("reading \(file)") }
         let parsed = SubjectImport.parse(text, fileName: file, policy: engine.policy)
@@ -183,7 +183,7 @@ struct SubjectShow: ParsableCommand {
     @Argument(help: "The subject's id.") var id: String
 
     func run() throws {
-        let engine = try global.openEngine()
+        let engine = try global.openSubjects()
         let metadata: SubjectMetadata
         do { metadata = try engine.metadata(of: id) } catch { throw ExitStatus.report(error) }
         switch global.output {
@@ -280,7 +280,7 @@ struct SubjectAddCategory: ParsableCommand {
     @Option(help: "The further category, as the policy declares it.") var category: String
 
     func run() throws {
-        let engine = try global.openEngine()
+        let engine = try global.openSubjects()
         do { try engine.addCategory(category, to: id, by: operatingSystemUser) } catch { throw ExitStatus.report(error) }
         try answer(global.output, ["subject \(id) is also '\(category)'"], json: ["subject": id, "category": category])
     }

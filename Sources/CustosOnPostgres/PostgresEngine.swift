@@ -29,6 +29,10 @@ package final class PostgresEngine: ServiceEngine {
     package let officer: OfficerDesk
     /// Fulfilling requests (not access packages or portability yet) and their tasks.
     package let rights: RightsDesk
+    /// The retention sweep over this vault (`custos retention sweep`).
+    package let sweeper: RetentionSweeper
+    /// The reports built from the vault alone (ropa, activity, transfers, consent).
+    package let reporter: Reporter
     let clock: @Sendable () -> Instant
 
     private init(vault: PostgresVault, policy: CompiledPolicy, policyFolder: String, vaultId: String, clock: @escaping @Sendable () -> Instant) {
@@ -43,6 +47,8 @@ package final class PostgresEngine: ServiceEngine {
         requests = RequestDesk(policy: policy, clock: clock, store: vault)
         officer = OfficerDesk(policy: policy, clock: clock, store: vault)
         rights = RightsDesk(policy: policy, evaluator: evaluator, clock: clock, store: vault, keyring: vault.keyring)
+        sweeper = RetentionSweeper(policy: policy, clock: clock, store: vault, rights: rights)
+        reporter = Reporter(policy: policy, clock: clock, source: vault, subjectExists: { [vault] in try !vault.existingSubjects([$0]).isEmpty })
     }
 
     /// Creates the vault's schema and its keyring (and, for a key file that does not exist
@@ -190,6 +196,25 @@ package final class PostgresEngine: ServiceEngine {
 
     // MARK: the officer's calls that work here
 
+    /// Imports parsed subjects all or nothing; returns the problems that stopped it.
+    package func importSubjects(_ parsed: SubjectImport, by actor: String) throws -> [SubjectImport.Problem] {
+        let problems = parsed.problems(existing: try vault.existingSubjects(parsed.subjects.map(\.id)))
+        guard problems.isEmpty else { return problems }
+        try vault.importSubjects(parsed.subjects, at: clock(), by: actor)
+        return []
+    }
+
+    /// The imported subjects that the next retention sweep would touch today.
+    package func unheldAfterImport(_ subjects: [String]) throws -> [RetentionSchedule.Plan] {
+        try SubjectImport.unheld(subjects, policy: policy, today: policy.localDate(of: clock())) { try vault.factsAndCiphertexts(of: $0, fields: []).facts }
+    }
+
+    package func addCategory(_ category: String, to subject: String, by actor: String) throws {
+        try vault.addCategory(category, to: subject, at: clock(), by: actor)
+    }
+
+    package func metadata(of subject: String) throws -> SubjectMetadata { try vault.metadata(of: subject) }
+
     /// Adds subjects all or nothing (`custos subject add`).
     package func addSubjects(_ subjects: [NewSubject], by actor: String) throws {
         try vault.importSubjects(subjects, at: clock(), by: actor)
@@ -203,8 +228,5 @@ package final class PostgresEngine: ServiceEngine {
         return try vault.keyring.addServiceAccount(name: name, actor: actor, at: clock())
     }
 
-    package func verifyLog() throws -> LogVerification {
-        let log = vault.log
-        return try BlockingBridge.wait { try await log.verify() }
-    }
+    package func verifyLog() throws -> LogVerification { try vault.verifyLog() }
 }

@@ -128,10 +128,12 @@ package final class PostgresDecisionLog: Sendable {
         }
     }
 
-    /// Recomputes the whole chain, as `custos audit verify` does on SQLite.
-    package func verify() async throws(PostgresStoreError) -> LogVerification {
+    /// Recomputes the whole chain, as `custos audit verify` does on SQLite, from its start or
+    /// from the signed anchor of pruned entries (whose signature the caller has checked:
+    /// `PostgresVault.verifyLog`).
+    package func verify(from anchor: LogAnchor? = nil) async throws(PostgresStoreError) -> LogVerification {
         try await PostgresDatabase.mapErrors {
-            var check = LogChainCheck(from: nil)
+            var check = LogChainCheck(from: anchor)
             let rows = try await database.client.query(
                 "SELECT seq, at, actor, action, purpose, subject_id, recipient, fields, outcome, codes, policy_digest, prev_hash, hash FROM decision_log ORDER BY seq",
                 logger: PostgresDatabase.logger)
@@ -147,7 +149,17 @@ package final class PostgresDecisionLog: Sendable {
         }
     }
 
-    private static func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.init) }
+    static func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.init) }
+
+    /// One stored row as an entry (the columns in `entryColumns`' order).
+    static func entry(_ row: PostgresRow) throws -> LogEntry {
+        let (seq, at, actor, action, purpose, subject, recipient, fields, outcome, codes, digest) = try row.decode(
+            (Int64, Int64, String, String, String, String, String?, String, String, String, String).self)
+        return LogEntry(seq: seq, at: Instant(millisecondsSinceEpoch: at), actor: actor, action: action, purpose: purpose, subject: subject,
+                        recipient: recipient, fields: lines(fields), outcome: outcome, codes: lines(codes), policyDigest: digest)
+    }
+
+    static let entryColumns = "seq, at, actor, action, purpose, subject_id, recipient, fields, outcome, codes, policy_digest"
 }
 
 /// One process's group commit: the first append starts a writer that commits everything queued,

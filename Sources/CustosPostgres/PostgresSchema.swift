@@ -139,7 +139,8 @@ enum PostgresSchema {
         // v6: what fulfilling requests leaves, as on SQLite: the Art. 19 notifications and
         // Art. 28(3) instructions owed, and stored answers (access packages hold values, so
         // they go with the subject and with any erasure of its fields); the audit checkpoints
-        // written (a record of what was signed; the proof is the file kept elsewhere).
+        // written (a record of what was signed; the proof is the file kept elsewhere); the
+        // signed anchor the log's chain starts from once old entries are pruned.
         """
         CREATE TABLE tasks (
             id bigserial PRIMARY KEY, kind text NOT NULL, subject_id text NOT NULL, request_id text, recipient text NOT NULL,
@@ -148,7 +149,8 @@ enum PostgresSchema {
             request_id text PRIMARY KEY, subject_id text NOT NULL REFERENCES subjects (id) ON DELETE CASCADE,
             html bytea NOT NULL, json bytea NOT NULL, created_at bigint NOT NULL);
         CREATE INDEX request_answers_subject ON request_answers (subject_id);
-        CREATE TABLE audit_checkpoints (seq bigint NOT NULL, hash bytea NOT NULL, at bigint NOT NULL, signature bytea NOT NULL)
+        CREATE TABLE audit_checkpoints (seq bigint NOT NULL, hash bytea NOT NULL, at bigint NOT NULL, signature bytea NOT NULL);
+        CREATE TABLE log_anchor (seq bigint NOT NULL, hash bytea NOT NULL, pruned_before bigint NOT NULL, at bigint NOT NULL, signature bytea NOT NULL)
         """,
     ]
 

@@ -10,8 +10,7 @@ extension PostgresVault {
     /// Verifies the whole chain, then signs its head; the checkpoint is recorded in the vault
     /// and returned to be kept elsewhere.
     package func checkpoint(vault id: String, at now: Instant) throws -> AuditCheckpoint {
-        let log = log
-        let head = try BlockingBridge.wait { try await log.verify() }
+        let head = try verifyLog()
         guard head.isIntact else { throw StoreError.integrity(head.problem ?? "the decision log is broken") }
         let checkpoint = AuditCheckpoint.signed(vault: id, seq: head.headSeq, hash: head.headHash, at: now, keyring: keyring)
         let hash = Data(Hex.decode(checkpoint.hash) ?? []), signature = Data(Hex.decode(checkpoint.signature) ?? [])
@@ -23,7 +22,7 @@ extension PostgresVault {
         return checkpoint
     }
 
-    /// Judges the shared log against a checkpoint (no entries are pruned on PostgreSQL yet).
+    /// Judges the shared log against a checkpoint.
     package func verify(_ checkpoint: AuditCheckpoint, vault id: String) throws -> CheckpointVerification {
         try checkpoint.verification(
             vault: id, keyring: keyring,
@@ -35,7 +34,7 @@ extension PostgresVault {
                     return nil
                 }
             },
-            anchor: { nil },
+            anchor: { try logAnchor() },
             head: {
                 try run { client, logger in
                     for try await head in try await client.query("SELECT coalesce(max(seq), 0) FROM decision_log", logger: logger).decode(Int64.self) {

@@ -112,7 +112,7 @@ extension PostgresVault: RightsStore {
 
     /// Removes the dead versions of replaced or destroyed rows now (VACUUM runs outside a
     /// transaction; a version a still-open snapshot can see survives until the next vacuum).
-    private func vacuumFields() throws {
+    func vacuumFields() throws {
         try run { client, logger in
             _ = try await client.query("VACUUM fields", logger: logger)
             _ = try await client.query("VACUUM blind_index", logger: logger)

@@ -37,18 +37,19 @@ package struct ReportContext: Sendable {
     package var generatedAt: Instant
     package var period: ReportPeriod
     package var engineVersion: String
-    package var sqliteVersion: String
+    /// The store and its version, e.g. "SQLite 3.46.1" or "PostgreSQL 15.8".
+    package var storeVersion: String
     package var logVerification: String
     package var lastCheckpoint: String
     package var simulated: Bool
 
-    package init(policy: CompiledPolicy, generatedAt: Instant, period: ReportPeriod, engineVersion: String, sqliteVersion: String,
+    package init(policy: CompiledPolicy, generatedAt: Instant, period: ReportPeriod, engineVersion: String, storeVersion: String,
                 logVerification: String, lastCheckpoint: String, simulated: Bool) {
         self.policy = policy
         self.generatedAt = generatedAt
         self.period = period
         self.engineVersion = engineVersion
-        self.sqliteVersion = sqliteVersion
+        self.storeVersion = storeVersion
         self.logVerification = logVerification
         self.lastCheckpoint = lastCheckpoint
         self.simulated = simulated
@@ -60,7 +61,7 @@ package struct ReportContext: Sendable {
             HeaderItem(label: "Period", value: period.description),
             HeaderItem(label: "Generated", value: generatedAt.description),
             HeaderItem(label: "Policy", value: "\(policy.policy.name), \(policy.digest)"),
-            HeaderItem(label: "Engine", value: "Custos \(engineVersion), SQLite \(sqliteVersion)"),
+            HeaderItem(label: "Engine", value: "Custos \(engineVersion), \(storeVersion)"),
             HeaderItem(label: "Decision log", value: logVerification),
             HeaderItem(label: "Last checkpoint", value: lastCheckpoint),
         ]

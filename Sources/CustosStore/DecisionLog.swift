@@ -318,4 +318,13 @@ public struct LogVerification: Sendable, Equatable {
     /// The signed head of the entries pruned under the log's retention, when any were.
     public var anchor: LogAnchor?
     public var isIntact: Bool { firstBroken == nil }
+
+    package init(entries: Int64, headSeq: Int64, headHash: String, firstBroken: Int64?, problem: String?, anchor: LogAnchor?) {
+        self.entries = entries
+        self.headSeq = headSeq
+        self.headHash = headHash
+        self.firstBroken = firstBroken
+        self.problem = problem
+        self.anchor = anchor
+    }
 }

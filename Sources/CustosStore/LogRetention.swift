@@ -16,7 +16,16 @@ public struct LogAnchor: Sendable, Codable, Equatable {
     public var at: Instant
     public var signature: String
 
-    var signedBytes: [UInt8] {
+    package init(vault: String, seq: Int64, hash: String, prunedBefore: Instant, at: Instant, signature: String) {
+        self.vault = vault
+        self.seq = seq
+        self.hash = hash
+        self.prunedBefore = prunedBefore
+        self.at = at
+        self.signature = signature
+    }
+
+    package var signedBytes: [UInt8] {
         Array("custos-log-anchor/v1|\(vault)|\(seq)|\(hash)|\(prunedBefore.millisecondsSinceEpoch)|\(at.millisecondsSinceEpoch)".utf8)
     }
 }
@@ -25,6 +34,11 @@ public struct LogAnchor: Sendable, Codable, Equatable {
 package struct LogPruning: Sendable, Codable, Equatable {
     package var entriesPruned: Int64
     package var anchor: LogAnchor?
+
+    package init(entriesPruned: Int64, anchor: LogAnchor?) {
+        self.entriesPruned = entriesPruned
+        self.anchor = anchor
+    }
 }
 
 extension VaultStore {

@@ -7,6 +7,11 @@ package import CustosDecision
 package struct DisclosureRecordEntry: Sendable, Hashable {
     package var subject: String
     package var disclosure: DisclosureEntry
+
+    package init(subject: String, disclosure: DisclosureEntry) {
+        self.subject = subject
+        self.disclosure = disclosure
+    }
 }
 
 /// A consent event for the consent report: from the ledger of a living subject, or from the
@@ -18,9 +23,42 @@ package struct ConsentHistoryEntry: Sendable, Hashable {
     package var noticeId: String?
     package var noticeVersion: Int?
     package var effectiveAt: Instant
+
+    package init(subject: String, purpose: String, state: ConsentState, noticeId: String?, noticeVersion: Int?, effectiveAt: Instant) {
+        self.subject = subject
+        self.purpose = purpose
+        self.state = state
+        self.noticeId = noticeId
+        self.noticeVersion = noticeVersion
+        self.effectiveAt = effectiveAt
+    }
 }
 
-/// The read-only view reports are built from (DESIGN §2: reports never write to the store).
+/// The read-only view reports are built from (DESIGN §2: reports never write to the store),
+/// on either backend: `VaultStore` (SQLite) and `PostgresVault` implement it.
+package protocol ReportSource: Sendable {
+    /// The chain, verified (from its signed start when entries were pruned).
+    func verifyLog() throws -> LogVerification
+    /// The newest signed checkpoint of the log, if any was taken.
+    func lastCheckpoint() throws -> (seq: Int64, at: Instant)?
+    /// The store's own name and version, e.g. "SQLite 3.46.1" or "PostgreSQL 15.8".
+    func storeVersion() throws -> String
+    /// A simulation vault's reports say so.
+    var isSimulation: Bool { get }
+    /// Decision-log entries recorded in `[from, to)`, optionally of one subject, in order.
+    func logEntries(from: Instant?, to: Instant?, subject: String?) throws -> [LogEntry]
+    /// Every disclosure in `[from, to)`, oldest first.
+    func disclosures(from: Instant?, to: Instant?) throws -> [DisclosureRecordEntry]
+    /// Every consent event, of living subjects and from the proofs of erased ones.
+    func consentHistory() throws -> [ConsentHistoryEntry]
+    /// Every consent refused at the door, with its code.
+    func consentRefusals() throws -> [ConsentRefusal]
+}
+
+extension VaultStore: ReportSource {
+    package func storeVersion() throws -> String { "SQLite \(try sqliteVersion())" }
+}
+
 extension VaultStore {
     /// Decision-log entries recorded in `[from, to)`, optionally of one subject, in order.
     package func logEntries(from: Instant?, to: Instant?, subject: String? = nil) throws -> [LogEntry] {

@@ -21,6 +21,32 @@ package struct SweepAction: Sendable {
     }
 }
 
+/// What the retention sweep needs from the store beyond fulfilling requests: the vault's size
+/// (its safety limit is a share of it), its subjects' facts page by page, one page's actions
+/// applied in one transaction after each subject's facts are read again, the log's retention
+/// and the consent proofs' retention. The rules are `RetentionSweeper`'s (Custos); SQLite's
+/// `VaultStore` and PostgreSQL's `PostgresVault` implement this.
+package protocol SweepStore: RightsStore {
+    func size() throws -> (subjects: Int, fields: Int)
+    /// The facts of up to `limit` subjects with ids after `after`, in byte order of the ids.
+    func factsPage(after: String?, limit: Int) throws -> [Facts]
+    /// Applies one page; a subject whose facts changed since the page was planned is left
+    /// for the next sweep and returned.
+    func applySweep(_ actions: [SweepAction], at now: Instant, stillDue: (SweepAction, Facts) -> Bool) throws -> [String]
+    /// Prunes log entries recorded before `cutoff` (never the newest) and signs the last
+    /// pruned entry as the chain's new start.
+    func pruneLog(before cutoff: Instant, at now: Instant, dryRun: Bool) throws -> LogPruning
+    func pruneConsentProofs(erasedBefore cutoff: Instant, dryRun: Bool) throws -> Int
+}
+
+extension VaultStore: SweepStore {
+    package func size() throws -> (subjects: Int, fields: Int) { try vault.size() }
+    package func factsPage(after: String?, limit: Int) throws -> [Facts] { try vault.factsPage(after: after, limit: limit) }
+    package func pruneConsentProofs(erasedBefore cutoff: Instant, dryRun: Bool) throws -> Int {
+        try vault.pruneConsentProofs(erasedBefore: cutoff, dryRun: dryRun)
+    }
+}
+
 extension Vault {
     /// How many subjects and stored fields the vault holds: the sweep's safety limit is a
     /// share of these.

@@ -73,6 +73,13 @@ package struct SubjectMetadata: Sendable, Codable {
         package var source: String
         package var collectedAt: Instant
         package var keyVersion: UInt32
+
+        package init(field: String, source: String, collectedAt: Instant, keyVersion: UInt32) {
+            self.field = field
+            self.source = source
+            self.collectedAt = collectedAt
+            self.keyVersion = keyVersion
+        }
     }
 
     package var id: String
@@ -83,6 +90,16 @@ package struct SubjectMetadata: Sendable, Codable {
     package var fields: [Field]
     package var events: [LifecycleEventFact]
     package var erasedFields: [String]
+
+    package init(id: String, category: String, categories: [String], kind: SubjectKind, fields: [Field], events: [LifecycleEventFact], erasedFields: [String]) {
+        self.id = id
+        self.category = category
+        self.categories = categories
+        self.kind = kind
+        self.fields = fields
+        self.events = events
+        self.erasedFields = erasedFields
+    }
 }
 
 /// The vault file: subjects, encrypted fields with provenance, blind indexes, lifecycle

@@ -8,6 +8,7 @@ import Testing
 import CustosPolicy
 import CustosDecision
 import CustosCrypto
+import CustosReports
 
 /// The service API's engine on both backends, through the same protocol and the same rules:
 /// storing under a logged decision, consent receipts, objections and the request book give the
@@ -22,6 +23,7 @@ import CustosCrypto
         let requests: RequestDesk
         let officer: OfficerDesk
         let rights: RightsDesk
+        let sweeper: RetentionSweeper
         let add: ([NewSubject]) throws -> Void
         let verifyLog: () throws -> LogVerification
     }
@@ -39,7 +41,7 @@ import CustosCrypto
                 let engine = try PrivacyEngine.initialise(vault: folder.appendingPathComponent("custos.db").path,
                                                           masterKey: .file(folder.appendingPathComponent("custos.key").path),
                                                           policies: PostgresVaultTests.policies, clock: read)
-                try body(Harness(engine: engine, requests: engine.requestDesk, officer: engine.officerDesk, rights: engine.rightsDesk, add: { try engine.addSubjects($0, by: "test") }, verifyLog: engine.verifyLog))
+                try body(Harness(engine: engine, requests: engine.requestDesk, officer: engine.officerDesk, rights: engine.rightsDesk, sweeper: engine.retentionSweeper, add: { try engine.addSubjects($0, by: "test") }, verifyLog: engine.verifyLog))
             }
         case .postgres:
             try await PostgresDecisionLogTests.withDatabase { address in
@@ -47,7 +49,7 @@ import CustosCrypto
                     let engine = try PostgresEngine.initialise(vault: address, keyring: KeyringFile(path: folder.appendingPathComponent("custos.keys.db").path),
                                                                masterKey: .file(folder.appendingPathComponent("custos.key").path),
                                                                policies: PostgresVaultTests.policies, clock: read)
-                    try body(Harness(engine: engine, requests: engine.requests, officer: engine.officer, rights: engine.rights, add: { try engine.addSubjects($0, by: "test") }, verifyLog: engine.verifyLog))
+                    try body(Harness(engine: engine, requests: engine.requests, officer: engine.officer, rights: engine.rights, sweeper: engine.sweeper, add: { try engine.addSubjects($0, by: "test") }, verifyLog: engine.verifyLog))
                 }
             }
         }
@@ -229,6 +231,141 @@ import CustosCrypto
             #expect(throws: StoreError.invalidInput("task #\(tasks[0].id) is already done")) { try rights.completeTask(tasks[0].id, by: "officer") }
             #expect(try requests.openRequests().map(\.id) == [unverified], "every fulfilled request is completed")
             #expect(try harness.verifyLog().isIntact)
+        }
+    }
+
+    /// The seed policy's rules as an officer reads them: a claim file is kept five years after
+    /// closing, the score only while the file is open, the log five years.
+    @Test(arguments: Backend.allCases) func theSweepDestroysWhatRetentionEndedAndPrunesTheLog(_ backend: Backend) async throws {
+        @Sendable func at(_ text: String) { Self.clock.withLock { $0 = Instant(iso8601: text)! } }
+        at("2019-01-15T10:00:00+01:00")
+        defer { at("2025-06-02T10:00:00+02:00") }
+        try await Self.withEngine(backend) { harness in
+            let engine = harness.engine
+            let values = Dictionary(uniqueKeysWithValues: ["person_name", "email", "bank_account", "claim_details", "payment_history", "recoverability_score"]
+                .map { ($0, "\($0)-value") })
+            let ids = ["D-OLD", "D-OPEN", "D-RECENT"]
+            try harness.add(ids.map { NewSubject(id: $0, category: "debtor", values: values, source: "client") })
+            for id in ids {
+                try engine.recordEvent(subject: id, event: "file-opened", effective: LocalDate(parsing: "2018-12-01"), by: "test")
+                #expect(engine.read(subject: id, fields: ["email"], purpose: "P-DEBT-COLLECT", actor: "collections-service").logSequence != nil)
+            }
+            at("2025-02-01T10:00:00+01:00")
+            try engine.recordEvent(subject: "D-RECENT", event: "file-closed", effective: LocalDate(parsing: "2025-01-01"), by: "test")
+            try engine.recordEvent(subject: "D-OLD", event: "file-closed", effective: LocalDate(parsing: "2020-01-01"), by: "test")
+            at("2026-06-01T09:00:00+02:00")
+            _ = engine.read(subject: "D-OPEN", fields: ["email"], purpose: "P-DEBT-COLLECT", actor: "collections-service")
+
+            let unlimited = SweepSafety(maximumShare: 1)
+            let plan = try harness.sweeper.sweepRetention(dryRun: true, by: "officer", safety: unlimited)
+            #expect(plan.fieldsDestroyed == 7 && plan.subjectsShredded == 1 && plan.log?.entriesPruned == 3)
+            #expect(try engine.existingSubjects(ids) == Set(ids), "a dry run changes nothing")
+            #expect(throws: SweepRefused.self, "more than the safety share needs the dry run's count") {
+                try harness.sweeper.sweepRetention(dryRun: false, by: "officer")
+            }
+
+            let report = try harness.sweeper.sweepRetention(dryRun: false, by: "officer", safety: unlimited)
+            #expect(report.subjects.map(\.subject) == ["D-OLD", "D-RECENT"])
+            #expect(report.subjects.map { Set($0.destroyed.map(\.field)) } == [Set(values.keys), ["recoverability_score"]])
+            #expect(try engine.existingSubjects(ids) == ["D-OPEN", "D-RECENT"], "nothing of D-OLD remains: its key is destroyed")
+            let score = engine.read(subject: "D-RECENT", fields: ["recoverability_score"], purpose: "P-SCORING", actor: "scoring-service")
+            #expect(score.decision.codes.contains(.fieldErased) && score.values.isEmpty)
+            #expect(engine.read(subject: "D-OPEN", fields: ["recoverability_score"], purpose: "P-SCORING", actor: "scoring-service").values.count == 1)
+            #expect(report.log?.entriesPruned == 3 && report.log?.anchor?.seq == 3, "the 2019 decisions are past the log's five years")
+            let log = try harness.verifyLog()
+            #expect(log.isIntact && log.anchor?.seq == 3 && log.entries == 5, "the chain verifies from its signed start: \(log.problem ?? "")")
+            let again = try harness.sweeper.sweepRetention(dryRun: false, by: "officer", safety: unlimited)
+            #expect(again.fieldsDestroyed == 0 && again.log?.entriesPruned == 0, "a second sweep finds nothing")
+        }
+    }
+
+    /// Row locks, not a database lock: while a sweep's transaction holds the rows of the
+    /// subjects it is destroying, another process's reads of those subjects and of others are
+    /// answered (from the last committed state), and the sweep commits after them.
+    @Test func readersNeverWaitForTheSweep() async throws {
+        try await PostgresVaultTests.withWorld(processes: 2) { world in
+            try world.vaults[0].importSubjects([PostgresVaultTests.debtor("D-1", marker: "sw01"), PostgresVaultTests.debtor("D-2", marker: "sw02")],
+                                               at: world.clock.read(), by: "test")
+            let policy = world.engine.policy
+            let sweep = SweepAction(
+                subject: "D-1", destroy: ["email"], wholeSubject: false,
+                decision: Decision(outcome: .permit, action: .erase, subject: "D-1", purpose: PrivacyEngine.retentionSweepPurpose, actor: "officer",
+                                   recipient: nil, fields: [FieldOutcome(field: "email", outcome: .permit, reasons: [])], basis: nil, reasons: [],
+                                   obligations: [], policyDigest: policy.digest, hypothetical: false),
+                tasks: [])
+            let order = Mutex<[String]>([])
+            let inside = DispatchSemaphore(value: 0), answered = DispatchSemaphore(value: 0)
+            Thread.detachNewThread {
+                inside.wait()
+                for subject in ["D-1", "D-2"] {
+                    let read = world.gates[1].gate(DecisionRequest(actor: "collections-service", action: .read, subject: subject, purpose: "P-DEBT-COLLECT",
+                                                                   fields: ["email"]))
+                    order.withLock { $0.append("read \(subject): \(read.values.count) value") }
+                }
+                answered.signal()
+            }
+            let skipped = try world.vaults[0].applySweep([sweep], at: world.clock.read()) { _, _ in
+                inside.signal()
+                // The sweep holds D-1's row until the reads are answered; had they waited for it,
+                // this gives up after 10 s and the order below says so.
+                let done = answered.wait(timeout: .now() + 10) == .success
+                order.withLock { $0.append(done ? "reads answered inside the sweep" : "reads still waiting for the sweep") }
+                return true
+            }
+            order.withLock { $0.append("sweep committed") }
+            #expect(skipped.isEmpty)
+            #expect(order.withLock { $0 } == ["read D-1: 1 value", "read D-2: 1 value", "reads answered inside the sweep", "sweep committed"])
+            let after = world.gates[1].gate(DecisionRequest(actor: "collections-service", action: .read, subject: "D-1", purpose: "P-DEBT-COLLECT", fields: ["email"]))
+            #expect(after.values.isEmpty && after.decision.codes.contains(.fieldErased), "the next read sees the sweep")
+        }
+    }
+
+    /// The same operations on both backends give the same reports, byte for byte, but for the
+    /// line that names the store.
+    @Test func theSameHistoryGivesTheSameReportsOnBothBackends() async throws {
+        try await PostgresDecisionLogTests.withDatabase { address in
+            try await KeyringStorageTests.offThePool {
+                let folder = FileManager.default.temporaryDirectory.appendingPathComponent("custos-reports-\(UUID().uuidString)")
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                defer { try? FileManager.default.removeItem(at: folder) }
+                let sqlite = try PrivacyEngine.initialise(vault: folder.appendingPathComponent("custos.db").path,
+                                                          masterKey: .file(folder.appendingPathComponent("custos.key").path),
+                                                          policies: PostgresVaultTests.policies, clock: Self.read)
+                let postgres = try PostgresEngine.initialise(vault: address, keyring: KeyringFile(path: folder.appendingPathComponent("pg.keys.db").path),
+                                                             masterKey: .file(folder.appendingPathComponent("pg.key").path),
+                                                             policies: PostgresVaultTests.policies, clock: Self.read)
+                let subjects = [PostgresVaultTests.debtor("D-1", marker: "rp01"),
+                                NewSubject(id: "PR-1", category: "prospect", values: ["email": "els@example.nl"], source: "web-form")]
+                try sqlite.addSubjects(subjects, by: "test")
+                try postgres.addSubjects(subjects, by: "test")
+                for engine in [sqlite as any ServiceEngine, postgres] {
+                    _ = engine.read(subject: "D-1", fields: ["email"], purpose: "P-DEBT-COLLECT", actor: "collections-service")
+                    _ = engine.read(subject: "D-1", fields: ["email"], purpose: "P-DEBT-COLLECT", actor: "marketing-service")
+                    _ = engine.share(subject: "D-1", fields: ["person_name"], purpose: "P-DEBT-COLLECT", recipient: "R-CRM", recipientName: nil,
+                                     destination: nil, procedure: nil, actor: "collections-service")
+                    _ = try engine.giveConsent(ConsentGrant(subject: "PR-1", purposes: ["P-NEWSLETTER-EMAIL"], method: .checkboxTicked, channel: "web-form",
+                                                            ageAtConsent: 41), by: "test")
+                    var preTicked = ConsentGrant(subject: "PR-1", purposes: ["P-NEWSLETTER-EMAIL"], method: .checkboxTicked, channel: "web-form", ageAtConsent: 41)
+                    preTicked.preTicked = true
+                    _ = try engine.giveConsent(preTicked, by: "test")
+                    try engine.withdrawConsent(subject: "PR-1", purposes: ["P-NEWSLETTER-EMAIL"], channel: "e-mail", evidence: nil, effective: nil, by: "test")
+                }
+                let at = Self.read()
+                let renderer = ReportRenderer()
+                for kind in [ReportKind.ropa, .activity, .transfers, .consent] {
+                    let documents = try [sqlite.reporter, postgres.reporter].map { try #require(try $0.report(kind, generatedAt: at)) }
+                    for format in ReportFormat.allCases {
+                        let texts = try zip(documents, [try sqlite.store.storeVersion(), try postgres.vault.storeVersion()]).map { document, version in
+                            String(decoding: try renderer.render(document, as: format), as: UTF8.self).replacingOccurrences(of: version, with: "<store>")
+                        }
+                        #expect(texts[0] == texts[1], "\(kind.rawValue) as \(format.rawValue)")
+                    }
+                }
+                #expect(try postgres.reporter.report(.requests) == nil, "the requests report needs the breach register")
+                let activity = try #require(try postgres.reporter.report(.activity, subject: "D-1", generatedAt: at))
+                #expect(String(decoding: try renderer.render(activity, as: .csv), as: UTF8.self).contains("marketing-service"))
+                #expect(throws: ReportError.self) { try postgres.reporter.report(.activity, subject: "NOBODY", generatedAt: at) }
+            }
         }
     }
 

@@ -33,9 +33,20 @@ expect 0 hold place --subject D-2 --reference "Rb. Amsterdam C/13/1"
 expect 0 restriction place --subject D-3 --ground accuracy-contested
 expect 0 subprocessor list
 expect 0 task list
+expect 0 retention sweep --dry-run
+expect 0 report consent --format json
+printf 'id,category,event:file-opened,email\nD-IMP-1,debtor,2025-01-10,imp1@example.nl\n' > "$work/import.csv"
+expect 0 subject import "$work/import.csv"
+expect 0 subject add-category --id D-IMP-1 --category website_user
+"$custos" subject show D-IMP-1 -o json > "$work/show.json"
+python3 -c 'import json, sys; m = json.load(open(sys.argv[1])); assert m["categories"] == ["debtor", "website_user"] and [f["field"] for f in m["fields"]] == ["email"], m' "$work/show.json" \
+  || { echo "serve: subject show on the PostgreSQL vault: $(cat "$work/show.json")" >&2; exit 1; }
+if grep -q "imp1@example.nl" "$work/show.json"; then echo "serve: subject show printed a value" >&2; exit 1; fi
+expect 1 subject import "$work/import.csv"
+expect 64 report requests
 expect 0 audit checkpoint --out "$work/checkpoint.json"
 expect 64 breach list
-echo "serve: on the PostgreSQL vault the CLI finds, reads, shares, gives and withdraws consent (a withdrawal denies the next read), files requests, objections, holds and restrictions, and refuses the breach register by name"
+echo "serve: on the PostgreSQL vault the CLI finds, reads, shares, gives and withdraws consent (a withdrawal denies the next read), files requests, objections, holds and restrictions, sweeps, reports, and refuses the breach register and the requests report by name"
 token=$("$custos" service add --actor collections-service --name load -o json | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
 pids=() ports=()
 for n in 1 2 3; do
