@@ -89,15 +89,10 @@ extension PostgresVault: RightsStore {
     package func applyErasure(subject: String, destroy: [String], keep: [String: [String]], tasks: [RecipientTask], at now: Instant) throws {
         let ledgerSize = try keyring.recordErasures([ErasureRecord(subject: subject, wholeSubject: false, destroyed: destroy, kept: keep)], at: now)
         try transaction { connection, logger in
-            // An answer given before the erasure (an access package) holds values: it goes.
+            // An answer given before the erasure (an access package) holds values: it goes,
+            // whatever is destroyed or kept only for other purposes.
             try await connection.query("DELETE FROM request_answers WHERE subject_id = \(subject)", logger: logger)
-            for field in destroy {
-                try await connection.query("DELETE FROM fields WHERE subject_id = \(subject) AND field = \(field)", logger: logger)
-                try await connection.query("DELETE FROM blind_index WHERE subject_id = \(subject) AND field = \(field)", logger: logger)
-                try await connection.query("""
-                    INSERT INTO erased_fields (subject_id, field, at) VALUES (\(subject), \(field), \(now.millisecondsSinceEpoch)) ON CONFLICT DO NOTHING
-                    """, logger: logger)
-            }
+            try await Self.destroy(destroy, of: subject, at: now, on: connection, logger: logger)
             for (field, purposes) in keep.sorted(by: { $0.key < $1.key }) {
                 try await connection.query(
                     "UPDATE fields SET kept_for = \(purposes.joined(separator: "\n")) WHERE subject_id = \(subject) AND field = \(field)", logger: logger)
@@ -109,6 +104,21 @@ extension PostgresVault: RightsStore {
     }
 
     package func shred(subject: String, at now: Instant) throws { try shred(subjects: [subject], at: now) }
+
+    /// Deletes fields with their blind-index entries and any stored answer that holds them, and
+    /// records them as erased (the evaluator then answers `FIELD_ERASED`), in the caller's
+    /// transaction.
+    static func destroy(_ fields: [String], of subject: String, at now: Instant, on connection: PostgresConnection, logger: Logger) async throws {
+        guard !fields.isEmpty else { return }
+        try await connection.query("DELETE FROM request_answers WHERE subject_id = \(subject)", logger: logger)
+        for field in fields {
+            try await connection.query("DELETE FROM fields WHERE subject_id = \(subject) AND field = \(field)", logger: logger)
+            try await connection.query("DELETE FROM blind_index WHERE subject_id = \(subject) AND field = \(field)", logger: logger)
+            try await connection.query("""
+                INSERT INTO erased_fields (subject_id, field, at) VALUES (\(subject), \(field), \(now.millisecondsSinceEpoch)) ON CONFLICT DO NOTHING
+                """, logger: logger)
+        }
+    }
 
     /// Removes the dead versions of replaced or destroyed rows now (VACUUM runs outside a
     /// transaction; a version a still-open snapshot can see survives until the next vacuum).

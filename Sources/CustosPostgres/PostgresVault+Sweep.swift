@@ -64,15 +64,7 @@ extension PostgresVault: SweepStore {
                         try await Self.keepConsentProof(subject: action.subject, hash: hash, at: now, on: connection, logger: logger)
                         try await connection.query("DELETE FROM subjects WHERE id = \(action.subject)", logger: logger)
                     } else {
-                        try await connection.query("DELETE FROM request_answers WHERE subject_id = \(action.subject)", logger: logger)
-                        for field in action.destroy {
-                            try await connection.query("DELETE FROM fields WHERE subject_id = \(action.subject) AND field = \(field)", logger: logger)
-                            try await connection.query("DELETE FROM blind_index WHERE subject_id = \(action.subject) AND field = \(field)", logger: logger)
-                            try await connection.query("""
-                                INSERT INTO erased_fields (subject_id, field, at) VALUES (\(action.subject), \(field), \(now.millisecondsSinceEpoch))
-                                ON CONFLICT DO NOTHING
-                                """, logger: logger)
-                        }
+                        try await Self.destroy(action.destroy, of: action.subject, at: now, on: connection, logger: logger)
                     }
                     try await Self.insert(action.tasks, on: connection, logger: logger)
                 }
