@@ -60,7 +60,7 @@ struct ReportCommand: ParsableCommand {
             let document: ReportDocument?
             do { document = try engine.reporter.report(name, period: period, subject: subject, generatedAt: instant) } catch { throw ExitStatus.report(error) }
             guard let document else {
-                StandardError.error("the \(name.rawValue) report is not available on a PostgreSQL vault yet (it needs the breach register and the information duties); ropa, activity, transfers and consent are (docs/scaling.md)")
+                StandardError.error("the \(name.rawValue) report is not available on a PostgreSQL vault yet (it needs the breach register); ropa, activity, transfers and consent are (docs/scaling.md)")
                 throw ExitStatus.usage
             }
             do { data = try renderer.render(document, as: format) } catch { throw ExitStatus.report(error) }

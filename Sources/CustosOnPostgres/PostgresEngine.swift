@@ -33,6 +33,8 @@ package final class PostgresEngine: ServiceEngine {
     package let sweeper: RetentionSweeper
     /// The reports built from the vault alone (ropa, activity, transfers, consent).
     package let reporter: Reporter
+    /// The Art. 14 information duty over this vault (`custos notice …`).
+    package let information: InformationDesk
     let clock: @Sendable () -> Instant
 
     private init(vault: PostgresVault, policy: CompiledPolicy, policyFolder: String, vaultId: String, clock: @escaping @Sendable () -> Instant) {
@@ -48,6 +50,7 @@ package final class PostgresEngine: ServiceEngine {
         officer = OfficerDesk(policy: policy, clock: clock, store: vault)
         rights = RightsDesk(policy: policy, evaluator: evaluator, clock: clock, store: vault, keyring: vault.keyring)
         sweeper = RetentionSweeper(policy: policy, clock: clock, store: vault, rights: rights)
+        information = InformationDesk(policy: policy, clock: clock, store: vault)
         reporter = Reporter(policy: policy, clock: clock, source: vault, subjectExists: { [vault] in try !vault.existingSubjects([$0]).isEmpty })
     }
 

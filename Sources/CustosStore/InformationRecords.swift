@@ -61,6 +61,14 @@ package struct IndirectHolding: Sendable {
     package var field: String
     package var source: String
     package var collectedAt: Instant
+
+    package init(subject: String, categories: [String], field: String, source: String, collectedAt: Instant) {
+        self.subject = subject
+        self.categories = categories
+        self.field = field
+        self.source = source
+        self.collectedAt = collectedAt
+    }
 }
 
 extension Vault {

@@ -24,6 +24,7 @@ import CustosReports
         let officer: OfficerDesk
         let rights: RightsDesk
         let sweeper: RetentionSweeper
+        let information: InformationDesk
         let add: ([NewSubject]) throws -> Void
         let verifyLog: () throws -> LogVerification
     }
@@ -41,7 +42,7 @@ import CustosReports
                 let engine = try PrivacyEngine.initialise(vault: folder.appendingPathComponent("custos.db").path,
                                                           masterKey: .file(folder.appendingPathComponent("custos.key").path),
                                                           policies: PostgresVaultTests.policies, clock: read)
-                try body(Harness(engine: engine, requests: engine.requestDesk, officer: engine.officerDesk, rights: engine.rightsDesk, sweeper: engine.retentionSweeper, add: { try engine.addSubjects($0, by: "test") }, verifyLog: engine.verifyLog))
+                try body(Harness(engine: engine, requests: engine.requestDesk, officer: engine.officerDesk, rights: engine.rightsDesk, sweeper: engine.retentionSweeper, information: engine.informationDesk, add: { try engine.addSubjects($0, by: "test") }, verifyLog: engine.verifyLog))
             }
         case .postgres:
             try await PostgresDecisionLogTests.withDatabase { address in
@@ -49,7 +50,7 @@ import CustosReports
                     let engine = try PostgresEngine.initialise(vault: address, keyring: KeyringFile(path: folder.appendingPathComponent("custos.keys.db").path),
                                                                masterKey: .file(folder.appendingPathComponent("custos.key").path),
                                                                policies: PostgresVaultTests.policies, clock: read)
-                    try body(Harness(engine: engine, requests: engine.requests, officer: engine.officer, rights: engine.rights, sweeper: engine.sweeper, add: { try engine.addSubjects($0, by: "test") }, verifyLog: engine.verifyLog))
+                    try body(Harness(engine: engine, requests: engine.requests, officer: engine.officer, rights: engine.rights, sweeper: engine.sweeper, information: engine.information, add: { try engine.addSubjects($0, by: "test") }, verifyLog: engine.verifyLog))
                 }
             }
         }
@@ -231,6 +232,45 @@ import CustosReports
             #expect(throws: StoreError.invalidInput("task #\(tasks[0].id) is already done")) { try rights.completeTask(tasks[0].id, by: "officer") }
             #expect(try requests.openRequests().map(\.id) == [unverified], "every fulfilled request is completed")
             #expect(try harness.verifyLog().isIntact)
+        }
+    }
+
+    /// Art. 14: data from the creditor must be followed by the information within a month, or
+    /// by the first disclosure; a share before it leaves the task that moves the deadline.
+    @Test(arguments: Backend.allCases) func theInformationDutyFollowsTheFirstDisclosure(_ backend: Backend) async throws {
+        @Sendable func at(_ text: String) { Self.clock.withLock { $0 = Instant(iso8601: text)! } }
+        at("2025-06-02T09:00:00+02:00")
+        defer { at("2025-06-02T10:00:00+02:00") }
+        try await Self.withEngine(backend) { harness in
+            let desk = harness.information
+            try harness.add([PostgresVaultTests.debtor("D-1", marker: "in01"), PostgresVaultTests.debtor("D-2", marker: "in02")])
+            var duties = try desk.informationDuties()
+            #expect(duties.map(\.subject) == ["D-1", "D-2"])
+            #expect(duties.allSatisfy { $0.notice == "N-PRIVACY" && $0.deadline.trigger == .oneMonth && $0.sources == ["creditor"] })
+            #expect(duties.first?.deadline.monthDue == LocalDate(parsing: "2025-07-02"))
+
+            at("2025-06-03T11:00:00+02:00")
+            let shared = harness.engine.share(subject: "D-1", fields: ["person_name"], purpose: "P-DEBT-COLLECT", recipient: "R-BAILIFF-NL", recipientName: nil,
+                                              destination: nil, procedure: nil, actor: "collections-service")
+            #expect(shared.decision.outcome == .permit && shared.decision.obligations.contains(.informSubjectFirst))
+            duties = try desk.informationDuties()
+            #expect(duties.first?.deadline.trigger == .firstDisclosure && duties.first?.task?.logSequence == shared.logSequence)
+            #expect(duties.first?.isOverdue(at: desk.now) == true, "the information should have gone with the share")
+
+            #expect(throws: InformationRefusal.self) {
+                try desk.recordInformationGiven(subject: "NOBODY", notice: "N-PRIVACY", at: desk.now, channel: "post", by: "officer")
+            }
+            #expect(throws: InformationRefusal.self) {
+                try desk.recordInformationException(subject: "D-2", notice: "N-PRIVACY", exception: .alreadyInformed, ground: "mailed to jan@example.nl", by: "officer")
+            }
+            at("2025-06-04T11:00:00+02:00")
+            try desk.recordInformationGiven(subject: "D-1", notice: "N-PRIVACY", at: desk.now, channel: "post", by: "officer")
+            try desk.recordInformationException(subject: "D-2", notice: "N-PRIVACY", exception: .alreadyInformed, ground: "told at the desk, form F-12", by: "officer")
+            duties = try desk.informationDuties()
+            #expect(duties.allSatisfy(\.isSettled) && duties.first { $0.subject == "D-1" }?.wasLate == true)
+            let after = harness.engine.share(subject: "D-1", fields: ["person_name"], purpose: "P-DEBT-COLLECT", recipient: "R-BAILIFF-NL", recipientName: nil,
+                                             destination: nil, procedure: nil, actor: "collections-service")
+            #expect(after.decision.outcome == .permit && !after.decision.obligations.contains(.informSubjectFirst), "once informed, no obligation")
         }
     }
 

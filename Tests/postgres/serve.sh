@@ -44,6 +44,7 @@ python3 -c 'import json, sys; m = json.load(open(sys.argv[1])); assert m["catego
 if grep -q "imp1@example.nl" "$work/show.json"; then echo "serve: subject show printed a value" >&2; exit 1; fi
 expect 1 subject import "$work/import.csv"
 expect 64 report requests
+expect 0 notice list --due-within 30d
 expect 0 audit checkpoint --out "$work/checkpoint.json"
 expect 64 breach list
 echo "serve: on the PostgreSQL vault the CLI finds, reads, shares, gives and withdraws consent (a withdrawal denies the next read), files requests, objections, holds and restrictions, sweeps, reports, and refuses the breach register and the requests report by name"

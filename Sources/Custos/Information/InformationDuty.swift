@@ -17,7 +17,23 @@ package struct InformationRefusal: Error, Sendable, CustomStringConvertible {
 /// }
 /// try engine.recordInformationGiven(subject: "D-100001", notice: "N-PRIVACY", at: sent, channel: "post", by: "officer")
 /// ```
-extension PrivacyEngine {
+///
+/// The rules run over any `InformationStore`: `PrivacyEngine` over its vault, the same over a
+/// PostgreSQL vault.
+package struct InformationDesk: Sendable {
+    package let policy: CompiledPolicy
+    package let clock: @Sendable () -> Instant
+    package let store: any InformationStore
+
+    package init(policy: CompiledPolicy, clock: @escaping @Sendable () -> Instant, store: any InformationStore) {
+        self.policy = policy
+        self.clock = clock
+        self.store = store
+    }
+
+    /// The desk's clock (a simulation vault's set time, or now).
+    package var now: Instant { clock() }
+
     /// One subject's duty under one notice.
     package struct InformationDuty: Sendable {
         package var subject: String
@@ -49,9 +65,9 @@ extension PrivacyEngine {
         let sourcesByProvenance: [String: String] = policy.policy.dataSources.reduce(into: [:]) { map, source in
             for value in source.recordedAs { map[value] = source.id.id }
         }
-        let holdings = try store.vault.indirectHoldings(provenances: Array(sourcesByProvenance.keys).sorted())
-        let records = try store.vault.informationRecords()
-        let tasks = try store.vault.informationTasks()
+        let holdings = try store.indirectHoldings(provenances: Array(sourcesByProvenance.keys).sorted())
+        let records = try store.informationRecords(of: nil)
+        let tasks = try store.informationTasks()
         var byKey: [String: InformationDuty] = [:]
         var order: [String] = []
         for holding in holdings {
@@ -129,7 +145,7 @@ extension PrivacyEngine {
     /// Stores the records; the vault refuses all of them when a subject is not in it.
     private func storeInformation(_ records: [InformationRecord]) throws {
         do {
-            try store.vault.recordInformation(records)
+            try store.recordInformation(records)
         } catch StoreError.invalidInput(let message) {
             throw InformationRefusal(description: message)
         }
@@ -137,6 +153,27 @@ extension PrivacyEngine {
 
     /// The task a permitted decision with `inform-subject-first` leaves: the first disclosure
     /// or communication before the information.
+}
+
+extension PrivacyEngine {
+    package typealias InformationDuty = InformationDesk.InformationDuty
+
+    package var informationDesk: InformationDesk { InformationDesk(policy: policy, clock: clock, store: store) }
+
+    package func informationDuties() throws -> [InformationDuty] { try informationDesk.informationDuties() }
+
+    package func recordInformationGiven(subject: String, notice: String, at: Instant, channel: String?, by actor: String) throws {
+        try informationDesk.recordInformationGiven(subject: subject, notice: notice, at: at, channel: channel, by: actor)
+    }
+
+    package func recordInformationGiven(_ given: [(subject: String, at: Instant)], notice: String, channel: String?, by actor: String) throws {
+        try informationDesk.recordInformationGiven(given, notice: notice, channel: channel, by: actor)
+    }
+
+    package func recordInformationException(subject: String, notice: String, exception: InformationException, ground: String, by actor: String) throws {
+        try informationDesk.recordInformationException(subject: subject, notice: notice, exception: exception, ground: ground, by: actor)
+    }
+
     func informationTask(for decision: Decision, seq: Int64, at: Instant) -> InformationTask? {
         InformationTask.owed(after: decision, seq: seq, at: at, policy: policy)
     }
