@@ -3,6 +3,7 @@ import Custos
 import Foundation
 import CustosStore
 import CustosPostgres
+import CustosOnPostgres
 
 struct Audit: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -165,19 +166,29 @@ struct KeysRotate: ParsableCommand {
         } else {
             throw ValidationError("give --new-key-file PATH or set CUSTOS_NEW_PASSPHRASE")
         }
-        let engine = try global.openEngine()
+        // The keyring is rotated, whichever backend holds the vault; then the vault is opened
+        // again with each key: what changed is checked rather than assumed.
+        let keyring: Keyring
+        let opens: (MasterKeySource) -> Bool
+        if let address = try global.postgresVault() {
+            keyring = try global.openPostgresEngine(address).vault.keyring
+            let place = try global.postgresKeyring()
+            opens = { source in (try? PostgresEngine.open(vault: address, keyring: place, masterKey: source, policies: global.policyFolder)) != nil }
+        } else {
+            keyring = try global.openEngine().store.keyring
+            opens = { source in (try? PrivacyEngine.open(vault: global.db, keyring: global.keyringPlace(), masterKey: source)) != nil }
+        }
         let version: Int
         do {
-            version = try engine.rotateMasterKey(to: source, resume: resume)
+            version = try keyring.rotateMasterKey(to: source, resume: resume, at: .now)
         } catch let error as StoreError where error == .rotationComplete(newKeyFile ?? "") {
             try emit(error.description)
             return
         } catch {
             throw ExitStatus.report(error)
         }
-        // Say what changed, checked rather than assumed: the new key opens, the old one does not.
-        let newOpens = (try? PrivacyEngine.open(vault: global.db, keyring: global.keyringPlace(), masterKey: source)) != nil
-        let oldOpens = (try? PrivacyEngine.open(vault: global.db, keyring: global.keyringPlace(), masterKey: global.masterKey)) != nil
+        let newOpens = opens(source)
+        let oldOpens = opens(global.masterKey)
         let newName = newKeyFile.map { "the key file \($0)" } ?? "the new passphrase (CUSTOS_NEW_PASSPHRASE)"
         let oldName: String = if case let .file(path) = global.masterKey { "the old key file \(path)" } else { "the old passphrase" }
         guard newOpens, !oldOpens else {

@@ -149,6 +149,27 @@ package final class Keyring: Sendable {
 
     // MARK: rotation
 
+    /// Rotates the master key to a new key file (or passphrase) and retires old versions, for
+    /// a vault on either backend. A new key file is created (mode 0600, synced) before the
+    /// keyring changes; an existing file is refused unless `resume` says it is the key an
+    /// interrupted rotation wrote. The keyring is rewrapped in one transaction, so a kill at
+    /// any moment leaves either the old key or the new one opening it.
+    package func rotateMasterKey(to source: MasterKeySource, resume: Bool = false, at now: Instant) throws -> Int {
+        switch source {
+        case let .file(path):
+            let exists = FileManager.default.fileExists(atPath: path)
+            if exists && !resume { throw StoreError.keyFileExists(path) }
+            if !exists && resume { throw StoreError.keyFileMissing(path) }
+            let key = exists ? try MasterKeyFile.load(from: path) : try MasterKeyFile.create(at: path)
+            if opens(with: key) { throw StoreError.rotationComplete(path) }
+            return try rotate(to: key, source: "file", salt: nil, now: now)
+        case let .passphrase(bytes):
+            var copy = bytes
+            let salt = SecureRandom.bytes(PassphraseKey.saltByteCount)
+            return try rotate(to: try PassphraseKey.derive(passphrase: &copy, salt: salt), source: "argon2id", salt: salt, now: now)
+        }
+    }
+
     /// Adds a new master version, rewraps every subject and service key under it and retires
     /// every older version no key uses any more. Returns the new version.
     func rotate(to newMaster: SecretKey, source: String, salt: [UInt8]?, now: Instant) throws -> Int {

@@ -204,19 +204,7 @@ package final class VaultStore: Sendable {
     /// keyring is rewrapped in one transaction, so a kill at any moment leaves either the old
     /// key or the new one opening the vault.
     package func rotateMasterKey(to source: MasterKeySource, resume: Bool = false, at now: Instant) throws -> Int {
-        switch source {
-        case let .file(path):
-            let exists = FileManager.default.fileExists(atPath: path)
-            if exists && !resume { throw StoreError.keyFileExists(path) }
-            if !exists && resume { throw StoreError.keyFileMissing(path) }
-            let key = exists ? try MasterKeyFile.load(from: path) : try MasterKeyFile.create(at: path)
-            if keyring.opens(with: key) { throw StoreError.rotationComplete(path) }
-            return try keyring.rotate(to: key, source: "file", salt: nil, now: now)
-        case let .passphrase(bytes):
-            var copy = bytes
-            let salt = SecureRandom.bytes(PassphraseKey.saltByteCount)
-            return try keyring.rotate(to: try PassphraseKey.derive(passphrase: &copy, salt: salt), source: "argon2id", salt: salt, now: now)
-        }
+        try keyring.rotateMasterKey(to: source, resume: resume, at: now)
     }
 }
 

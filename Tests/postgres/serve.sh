@@ -75,3 +75,9 @@ CUSTOS_BENCH_POSTGRES=$CUSTOS_DB "$bench" postgres-gate-verify "$work" "$work"/s
 for n in 1 2 3; do
   if grep -E "d[0-9]+@example.nl|Naam [0-9]" "$work/serve-$n.log"; then echo "serve: server $n's log holds a value" >&2; exit 1; fi
 done
+# The master key rotated on the PostgreSQL vault (its keyring here is a file): the new key opens
+# it, the old one no longer does.
+expect 0 keys rotate --new-key-file "$work/master.key.2"
+CUSTOS_KEY_FILE=$work/master.key.2 "$custos" audit verify > /dev/null || { echo "serve: the rotated key does not open the vault" >&2; exit 1; }
+if "$custos" audit verify > /dev/null 2>&1; then echo "serve: the old key still opens the vault after rotation" >&2; exit 1; fi
+echo "serve: keys rotate on the PostgreSQL vault: the new key opens it, the old one no longer does"
