@@ -108,7 +108,7 @@ let package = Package(
         // its own so that a user of the SQLite default never builds postgres-nio.
         .target(
             name: "CustosOnPostgres",
-            dependencies: ["Custos", "CustosStore", "CustosPostgres", "CustosPolicy", "CustosDecision", "CustosCrypto"],
+            dependencies: ["Custos", "CustosStore", "CustosPostgres", "CustosPolicy", "CustosDecision", "CustosCrypto", "CustosReports"],
             swiftSettings: strict
         ),
         .target(name: "CustosSimulation", dependencies: ["Custos", "CustosStore", "CustosReports"], swiftSettings: strict),

@@ -90,6 +90,57 @@ package struct Reporter: Sendable {
     }
 }
 
+/// What the requests and breaches reports read besides the `ReportSource`: the request book,
+/// the tasks, the information duties and the breach register, on either backend.
+package struct ReportRegisters: Sendable {
+    package var requests: any RequestStore
+    package var tasks: any RightsStore
+    package var information: InformationDesk
+    package var breaches: BreachDesk
+
+    package init(requests: any RequestStore, tasks: any RightsStore, information: InformationDesk, breaches: BreachDesk) {
+        self.requests = requests
+        self.tasks = tasks
+        self.information = information
+        self.breaches = breaches
+    }
+}
+
+extension Reporter {
+    /// Every report, the requests and breaches reports from `registers`.
+    package func report(_ kind: ReportKind, period: ReportPeriod = ReportPeriod(), subject: String? = nil, generatedAt: Instant? = nil,
+                        registers: ReportRegisters) throws -> ReportDocument {
+        if let document = try report(kind, period: period, subject: subject, generatedAt: generatedAt) { return document }
+        let at = generatedAt ?? clock()
+        let context = try context(period: period, at: at)
+        switch kind {
+        case .requests:
+            let tasks = try registers.tasks.tasks(openOnly: false).filter { $0.createdAt <= at }.map { task in
+                var asThen = task
+                if let done = task.doneAt, done > at { asThen.doneAt = nil }
+                return asThen
+            }
+            let information = try registers.information.informationDuties().map { duty in
+                RequestsReport.InformationDuty(subject: duty.subject, category: duty.category, notice: duty.notice, sources: duty.sources,
+                                               due: duty.deadline.due, article: duty.deadline.trigger.article, settledAt: duty.record?.at,
+                                               exception: duty.record?.exception?.rawValue)
+            }
+            let clocks = try registers.breaches.store.breaches().map { breach in
+                RequestsReport.BreachClock(id: breach.id, awareAt: breach.awareAt, due: breach.apDeadline, notifiedAt: breach.apNotifiedAt,
+                                           noRisk: breach.risk == Breach.Risk.none, recordedAt: breach.recordedAt)
+            }
+            return RequestsReport.build(context, requests: try registers.requests.requests().filter { $0.receivedAt <= at }, tasks: tasks,
+                                        information: information, breaches: clocks)
+        default:
+            let entries = try registers.breaches.breaches(dueWithinSeconds: nil).map { breach in
+                let affected = try registers.breaches.affectedSubjects(breach)
+                return BreachesReport.Entry(breach: breach, affectedSubjects: affected.subjects.count, unintelligible: affected.unintelligible)
+            }
+            return BreachesReport.build(context, entries: entries)
+        }
+    }
+}
+
 extension PrivacyEngine {
     package var reporter: Reporter {
         let vault = store.vault
@@ -97,7 +148,7 @@ extension PrivacyEngine {
     }
 
     /// Builds a report from the policy and the vault, read only. Every report states the
-    /// policy digest, the engine and SQLite versions, whether the decision log verifies and
+    /// policy digest, the engine and store versions, whether the decision log verifies and
     /// its last checkpoint, and the period; `generatedAt` pins the time it speaks of, so the
     /// same vault gives byte-identical output.
     ///
@@ -107,34 +158,7 @@ extension PrivacyEngine {
     /// ```
     package func report(_ kind: ReportKind, period: ReportPeriod = ReportPeriod(), subject: String? = nil,
                        generatedAt: Instant? = nil) throws -> ReportDocument {
-        let reporter = reporter
-        if let document = try reporter.report(kind, period: period, subject: subject, generatedAt: generatedAt) { return document }
-        let at = generatedAt ?? clock()
-        let context = try reporter.context(period: period, at: at)
-        switch kind {
-        case .requests:
-            let tasks = try store.vault.tasks(openOnly: false).filter { $0.createdAt <= at }.map { task in
-                var asThen = task
-                if let done = task.doneAt, done > at { asThen.doneAt = nil }
-                return asThen
-            }
-            let information = try informationDuties().map { duty in
-                RequestsReport.InformationDuty(subject: duty.subject, category: duty.category, notice: duty.notice, sources: duty.sources,
-                                               due: duty.deadline.due, article: duty.deadline.trigger.article, settledAt: duty.record?.at,
-                                               exception: duty.record?.exception?.rawValue)
-            }
-            let clocks = try store.vault.breaches().map { breach in
-                RequestsReport.BreachClock(id: breach.id, awareAt: breach.awareAt, due: breach.apDeadline, notifiedAt: breach.apNotifiedAt,
-                                           noRisk: breach.risk == Breach.Risk.none, recordedAt: breach.recordedAt)
-            }
-            return RequestsReport.build(context, requests: try store.vault.requests().filter { $0.receivedAt <= at }, tasks: tasks, information: information,
-                                        breaches: clocks)
-        default:
-            let entries = try breaches(dueWithinSeconds: nil).map { breach in
-                let affected = try affectedSubjects(breach)
-                return BreachesReport.Entry(breach: breach, affectedSubjects: affected.subjects.count, unintelligible: affected.unintelligible)
-            }
-            return BreachesReport.build(context, entries: entries)
-        }
+        try reporter.report(kind, period: period, subject: subject, generatedAt: generatedAt,
+                            registers: ReportRegisters(requests: store, tasks: store, information: informationDesk, breaches: breachDesk))
     }
 }

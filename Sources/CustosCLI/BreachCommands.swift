@@ -28,8 +28,8 @@ func parseWithin(_ text: String, option: String) throws -> Int64 {
 
 /// One step on a breach (assess, notify, informed, close): the engine call as the OS user,
 /// then the breach as it now stands.
-private func step(_ global: GlobalOptions, _ change: (PrivacyEngine, String) throws -> Breach) throws {
-    let engine = try global.openEngine()
+private func step(_ global: GlobalOptions, _ change: (BreachDesk, String) throws -> Breach) throws {
+    let engine = try global.openBreachDesk()
     let breach = try refusable { try change(engine, operatingSystemUser) }
     try answer(global.output, lines(breach), json: json(breach))
 }
@@ -102,9 +102,9 @@ struct BreachRecord: ParsableCommand {
         let scopes = [recipient.map { Breach.Scope.recipient($0) }, actor.map { Breach.Scope.actor($0) }, vault ? .vault : nil].compactMap { $0 }
         guard scopes.count == 1, let scope = scopes.first else { throw ValidationError("name exactly one of --recipient, --actor or --vault") }
         if keysCompromised, !vault { throw ValidationError("--keys-compromised goes with --vault") }
-        let engine = try global.openEngine()
+        let engine = try global.openBreachDesk()
         let aware = try parseInstant(awareAt, option: "aware-at") ?? engine.now
-        let report = PrivacyEngine.BreachReport(
+        let report = BreachDesk.BreachReport(
             nature: natures.compactMap(\.1), discoveredAt: try parseInstant(discoveredAt, option: "discovered-at"), awareAt: aware,
             processorNoticeAt: try parseInstant(processorNoticeAt, option: "processor-notice-at"), scope: scope, fields: fields.map(fieldList),
             window: (try parseInstant(from, option: "from")!, try parseInstant(to, option: "to") ?? aware), description: description, measures: measures,
@@ -123,7 +123,7 @@ struct BreachList: ParsableCommand {
 
     func run() throws {
         let seconds = try dueWithin.map { try parseWithin($0, option: "due-within") }
-        let engine = try global.openEngine()
+        let engine = try global.openBreachDesk()
         let breaches = try refusable { try engine.breaches(dueWithinSeconds: seconds) }
         try answer(global.output, breaches.isEmpty ? ["no breaches"] : breaches.map { lines($0)[0] }, json: ["breaches": breaches.map { json($0) }])
     }
@@ -136,7 +136,7 @@ struct BreachShow: ParsableCommand {
     @Argument(help: "The breach number.") var id: String
 
     func run() throws {
-        let engine = try global.openEngine()
+        let engine = try global.openBreachDesk()
         guard let breach = try refusable({ try engine.breach(id) }) else { StandardError.error("no breach \(id)"); throw ExitStatus.runtimeError }
         let affected = try refusable { try engine.affectedSubjects(breach) }
         let letters = try refusable { try engine.breachLetterCounts(id) }
@@ -219,7 +219,7 @@ struct BreachNotification: ParsableCommand {
 
     func run() throws {
         guard ["md", "json"].contains(format) else { throw ValidationError("--format is md or json") }
-        let engine = try global.openEngine()
+        let engine = try global.openBreachDesk()
         let notification = try refusable { try engine.breachNotification(id) }
         let data = format == "json" ? notification.json : Data(notification.markdown.utf8)
         guard let out else { try emit(String(decoding: data, as: UTF8.self)); return }
@@ -257,11 +257,15 @@ struct BreachLetters: ParsableCommand {
             StandardError.error("cannot create '\(out)'; no letter was written")
             throw ExitStatus.runtimeError
         }
-        let engine = try global.openEngine()
+        let engine = try global.openBreachDesk()
         let folder = templates.map { URL(fileURLWithPath: $0) }
         let postal: [BreachLetter], emailed: [String], erased: Int, skipped: Int
         if outbox {
-            let run = try refusable { try engine.sendBreachLetters(id, language: language, templates: folder, purpose: purpose, by: operatingSystemUser) }
+            guard try global.postgresVault() == nil else {
+                StandardError.error("--outbox: letters by e-mail go through the outbox, which a vault on PostgreSQL does not have yet; write them for the post (without --outbox)")
+                throw ExitStatus.usage
+            }
+            let run = try refusable { try global.openEngine().sendBreachLetters(id, language: language, templates: folder, purpose: purpose, by: operatingSystemUser) }
             (postal, emailed, erased, skipped) = (run.postal, run.emailed, run.erased, run.alreadyEmailed)
         } else {
             let composed = try refusable { try engine.breachLetters(id, language: language, templates: folder) }

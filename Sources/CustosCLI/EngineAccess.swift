@@ -94,6 +94,12 @@ extension GlobalOptions {
         return try openEngine().informationDesk
     }
 
+    /// The breach register over either backend.
+    func openBreachDesk() throws -> BreachDesk {
+        if let address = try postgresVault() { return try openPostgresEngine(address).breaches }
+        return try openEngine().breachDesk
+    }
+
     /// The request book's rules over either backend.
     func openRequestDesk() throws -> RequestDesk {
         if let address = try postgresVault() { return try openPostgresEngine(address).requests }
@@ -104,7 +110,7 @@ extension GlobalOptions {
     func refusePostgres() throws {
         guard try postgresVault() != nil else { return }
         let command = CommandLine.arguments.dropFirst().filter { !$0.hasPrefix("-") && !$0.contains("://") && !$0.contains("/") }.prefix(2).joined(separator: " ")
-        StandardError.error("'custos \(command)' is not available on a PostgreSQL vault yet; on one, init, subject add, import, find, show and add-category, event record, service add, list and revoke, read, share, decide, consent give, withdraw, list, receipt and verify-receipt, hold place and lift, objection record and assess, restriction place and lift, subprocessor list and record, request open, list, show, verify, extend, reject and fulfil (not access or portability), task list and done, retention sweep, report (ropa, activity, transfers, consent), notice list, sent and exempt, audit verify and checkpoint, keys rotate, and serve work (docs/scaling.md)")
+        StandardError.error("'custos \(command)' is not available on a PostgreSQL vault yet; on one, init, subject add, import, find, show and add-category, event record, service add, list and revoke, read, share, decide, consent give, withdraw, list, receipt and verify-receipt, hold place and lift, objection record and assess, restriction place and lift, subprocessor list and record, request open, list, show, verify, extend, reject and fulfil (not access or portability), task list and done, retention sweep, report, breach (letters for the post), notice list, sent and exempt, audit verify and checkpoint, keys rotate, and serve work (docs/scaling.md)")
         throw ExitStatus.usage
     }
 

@@ -57,13 +57,11 @@ struct ReportCommand: ParsableCommand {
         let data: Data
         if let address = try global.postgresVault() {
             let engine = try global.openPostgresEngine(address)
-            let document: ReportDocument?
-            do { document = try engine.reporter.report(name, period: period, subject: subject, generatedAt: instant) } catch { throw ExitStatus.report(error) }
-            guard let document else {
-                StandardError.error("the \(name.rawValue) report is not available on a PostgreSQL vault yet (it needs the breach register); ropa, activity, transfers and consent are (docs/scaling.md)")
-                throw ExitStatus.usage
+            do {
+                data = try renderer.render(try engine.report(name, period: period, subject: subject, generatedAt: instant), as: format)
+            } catch {
+                throw ExitStatus.report(error)
             }
-            do { data = try renderer.render(document, as: format) } catch { throw ExitStatus.report(error) }
         } else {
             let engine = try global.openEngine(at: instant, changesVault: false)
             do {

@@ -4,6 +4,7 @@ package import CustosStore
 package import CustosPostgres
 package import CustosPolicy
 package import CustosDecision
+package import CustosReports
 import CustosCrypto
 
 /// The engine over a PostgreSQL vault (`custos --db postgres://… serve`): the same gate and the
@@ -35,6 +36,8 @@ package final class PostgresEngine: ServiceEngine {
     package let reporter: Reporter
     /// The Art. 14 information duty over this vault (`custos notice …`).
     package let information: InformationDesk
+    /// The breach register over this vault (`custos breach …`; letters by e-mail are SQLite's).
+    package let breaches: BreachDesk
     let clock: @Sendable () -> Instant
 
     private init(vault: PostgresVault, policy: CompiledPolicy, policyFolder: String, vaultId: String, clock: @escaping @Sendable () -> Instant) {
@@ -51,6 +54,7 @@ package final class PostgresEngine: ServiceEngine {
         rights = RightsDesk(policy: policy, evaluator: evaluator, clock: clock, store: vault, keyring: vault.keyring)
         sweeper = RetentionSweeper(policy: policy, clock: clock, store: vault, rights: rights)
         information = InformationDesk(policy: policy, clock: clock, store: vault)
+        breaches = BreachDesk(policy: policy, clock: clock, store: vault)
         reporter = Reporter(policy: policy, clock: clock, source: vault, subjectExists: { [vault] in try !vault.existingSubjects([$0]).isEmpty })
     }
 
@@ -217,6 +221,12 @@ package final class PostgresEngine: ServiceEngine {
     }
 
     package func metadata(of subject: String) throws -> SubjectMetadata { try vault.metadata(of: subject) }
+
+    /// Every report, on this vault.
+    package func report(_ kind: ReportKind, period: ReportPeriod = ReportPeriod(), subject: String? = nil, generatedAt: Instant? = nil) throws -> ReportDocument {
+        try reporter.report(kind, period: period, subject: subject, generatedAt: generatedAt,
+                            registers: ReportRegisters(requests: vault, tasks: vault, information: information, breaches: breaches))
+    }
 
     /// Adds subjects all or nothing (`custos subject add`).
     package func addSubjects(_ subjects: [NewSubject], by actor: String) throws {

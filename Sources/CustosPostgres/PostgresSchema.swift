@@ -19,6 +19,8 @@ enum PostgresSchema {
     /// Requests are numbered per year (`RQ-2026-0001`) across every process: the count and
     /// the insert happen under this lock.
     static let requestNumberLock: Int64 = 0x4375_7374_6F73_0005
+    /// Breaches are numbered per year the same way.
+    static let breachNumberLock: Int64 = 0x4375_7374_6F73_0006
 
     /// What a database holds: a vault (with its decision log) or a keyring. DESIGN §4 keeps
     /// the two apart, so each refuses a database that already holds the other.
@@ -151,6 +153,23 @@ enum PostgresSchema {
         CREATE INDEX request_answers_subject ON request_answers (subject_id);
         CREATE TABLE audit_checkpoints (seq bigint NOT NULL, hash bytea NOT NULL, at bigint NOT NULL, signature bytea NOT NULL);
         CREATE TABLE log_anchor (seq bigint NOT NULL, hash bytea NOT NULL, pruned_before bigint NOT NULL, at bigint NOT NULL, signature bytea NOT NULL)
+        """,
+        // v7: the breach register, as on SQLite: breaches with an append-only history and the
+        // letters sent per person and channel (Art. 33-34). No column holds a value.
+        """
+        CREATE TABLE breaches (
+            id text PRIMARY KEY, nature text NOT NULL, discovered_at bigint NOT NULL, aware_at bigint NOT NULL, processor_notice_at bigint,
+            scope_kind text NOT NULL, scope_target text, fields text, window_from bigint NOT NULL, window_to bigint NOT NULL,
+            description text NOT NULL, measures text, consequences text, keys_compromised boolean NOT NULL DEFAULT false, risk text,
+            subjects_exception text, ap_notified_at bigint, ap_final boolean NOT NULL DEFAULT false, late_reasons text, closed_at bigint,
+            recorded_at bigint NOT NULL, recorded_by text NOT NULL);
+        CREATE TABLE breach_events (
+            id bigserial PRIMARY KEY, breach_id text NOT NULL REFERENCES breaches (id), at bigint NOT NULL, event text NOT NULL,
+            detail text, by text NOT NULL);
+        CREATE INDEX breach_events_breach ON breach_events (breach_id, id);
+        CREATE TABLE breach_letters (
+            breach_id text NOT NULL REFERENCES breaches (id), subject_id text NOT NULL REFERENCES subjects (id) ON DELETE CASCADE,
+            channel text NOT NULL, language text NOT NULL, at bigint NOT NULL, by text NOT NULL, PRIMARY KEY (breach_id, subject_id, channel))
         """,
     ]
 

@@ -22,6 +22,13 @@ package struct Breach: Sendable, Equatable {
         package var event: String
         package var detail: String?
         package var by: String
+
+        package init(at: Instant, event: String, detail: String?, by: String) {
+            self.at = at
+            self.event = event
+            self.detail = detail
+            self.by = by
+        }
     }
 
     package var id: String

@@ -43,11 +43,20 @@ python3 -c 'import json, sys; m = json.load(open(sys.argv[1])); assert m["catego
   || { echo "serve: subject show on the PostgreSQL vault: $(cat "$work/show.json")" >&2; exit 1; }
 if grep -q "imp1@example.nl" "$work/show.json"; then echo "serve: subject show printed a value" >&2; exit 1; fi
 expect 1 subject import "$work/import.csv"
-expect 64 report requests
+expect 0 report requests
+expect 0 report breaches --format json
 expect 0 notice list --due-within 30d
 expect 0 audit checkpoint --out "$work/checkpoint.json"
-expect 64 breach list
-echo "serve: on the PostgreSQL vault the CLI finds, reads, shares, gives and withdraws consent (a withdrawal denies the next read), files requests, objections, holds and restrictions, sweeps, reports, and refuses the breach register and the requests report by name"
+expect 0 breach record --nature confidentiality --recipient R-CRM --from 2025-01-01T00:00:00+01:00 --description "a CRM export was readable"
+breach=$("$custos" breach list -o json | python3 -c 'import json, sys; print(json.load(sys.stdin)["breaches"][0]["id"])')
+expect 0 breach assess "$breach" --risk high --consequences "phishing in our name"
+expect 0 breach notification "$breach"
+expect 0 breach letters "$breach" --out "$work/letters"
+expect 64 breach letters "$breach" --outbox --out "$work/letters"
+expect 0 breach notify "$breach" --final
+expect 0 breach informed "$breach" --count 1
+expect 0 breach close "$breach"
+echo "serve: on the PostgreSQL vault the CLI finds, reads, shares, gives and withdraws consent (a withdrawal denies the next read), files requests, objections, holds, restrictions and breaches, sweeps, reports, and refuses breach letters by e-mail by name"
 token=$("$custos" service add --actor collections-service --name load -o json | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
 pids=() ports=()
 for n in 1 2 3; do

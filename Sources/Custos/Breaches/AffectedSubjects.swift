@@ -22,7 +22,7 @@ package struct AffectedSubjects: Sendable, Equatable {
     package var unintelligible: Bool
 }
 
-extension PrivacyEngine {
+extension BreachDesk {
     package func affectedSubjects(_ breach: Breach) throws -> AffectedSubjects {
         var involved: [String: Set<String>] = [:]
         switch breach.scope {
@@ -34,7 +34,7 @@ extension PrivacyEngine {
                 involved[entry.subject, default: []].formUnion(entry.disclosure.fields)
             }
         case let .actor(actor):
-            for entry in try store.logEntries(from: breach.windowFrom, to: breach.windowTo) where entry.actor == actor && ["read", "share"].contains(entry.action) {
+            for entry in try store.logEntries(from: breach.windowFrom, to: breach.windowTo, subject: nil) where entry.actor == actor && ["read", "share"].contains(entry.action) {
                 let permitted = entry.fields.compactMap { field -> String? in
                     let parts = field.split(separator: "=", maxSplits: 1)
                     return parts.count == 2 && parts[1] == "permit" ? String(parts[0]) : nil
@@ -42,7 +42,7 @@ extension PrivacyEngine {
                 if !permitted.isEmpty { involved[entry.subject, default: []].formUnion(permitted) }
             }
         case .vault:
-            for held in try store.vault.heldFields() { involved[held.subject] = Set(held.fields) }
+            for held in try store.heldFields() { involved[held.subject] = Set(held.fields) }
         }
         if let only = breach.fields.map(Set.init) {
             involved = involved.compactMapValues { fields in
@@ -50,7 +50,7 @@ extension PrivacyEngine {
                 return kept.isEmpty ? nil : kept
             }
         }
-        let categories = try store.vault.categories(of: Set(involved.keys))
+        let categories = try store.categories(of: Set(involved.keys))
         var byCategory: [String: Int] = [:], byField: [String: Int] = [:]
         for (subject, fields) in involved {
             byCategory[categories[subject] ?? "erased", default: 0] += 1

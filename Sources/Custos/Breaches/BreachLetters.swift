@@ -1,6 +1,6 @@
 package import Foundation
 import CustosPolicy
-import CustosStore
+package import CustosStore
 internal import Mustache
 
 /// The letters to the people at high risk (Art. 34(2)): in clear language, Dutch or English,
@@ -29,21 +29,13 @@ extension PrivacyEngine {
     /// letter (the seed's `P-BREACH-NOTICE`, a legal obligation under Art. 34).
     package static let breachNoticePurpose = "P-BREACH-NOTICE"
 
-    /// One letter per affected subject still in the vault, nothing recorded: the caller
-    /// records what it did with them (`recordBreachLetters`). Refused unless the breach was
-    /// assessed as a high risk without an Art. 34(3) exception.
-    package func breachLetters(_ id: String, language: String = "nl", templates: URL? = nil) throws -> (letters: [BreachLetter], erased: Int) {
-        let (_, letters, erased, _) = try composeBreachLetters(id, language: language, templates: templates)
-        return (letters, erased)
-    }
-
     /// Queues a letter by e-mail through the outbox for everyone whose address the officer
     /// may read under `purpose` (a gated, logged read), and returns the rest for the post.
     /// The e-mails are recorded in the breach's history here; the post, once written, with
     /// `recordBreachLetters`.
     package func sendBreachLetters(_ id: String, language: String = "nl", templates: URL? = nil, purpose: String = PrivacyEngine.breachNoticePurpose,
                                    actor: String = "officer", by recorder: String) throws -> BreachLetterRun {
-        let (_, letters, erased, texts) = try composeBreachLetters(id, language: language, templates: templates)
+        let (_, letters, erased, texts) = try breachDesk.composeBreachLetters(id, language: language, templates: templates)
         guard policy.policy.purpose(purpose) != nil else {
             throw BreachRefusal(description: "'\(purpose)' is not a purpose in the policy; the e-mail address is read under a purpose for Art. 34 letters")
         }
@@ -73,19 +65,30 @@ extension PrivacyEngine {
         }
         return run
     }
+}
+
+/// The letters' rules on either backend; the e-mail through the outbox is `PrivacyEngine`'s.
+extension BreachDesk {
+    /// One letter per affected subject still in the vault, nothing recorded: the caller
+    /// records what it did with them (`recordBreachLetters`). Refused unless the breach was
+    /// assessed as a high risk without an Art. 34(3) exception.
+    package func breachLetters(_ id: String, language: String = "nl", templates: URL? = nil) throws -> (letters: [BreachLetter], erased: Int) {
+        let (_, letters, erased, _) = try composeBreachLetters(id, language: language, templates: templates)
+        return (letters, erased)
+    }
 
     /// Records letters written for the post, per person, after they were written.
     package func recordBreachLetters(_ id: String, written subjects: [String], language: String, erased: Int, by actor: String) throws {
-        try store.vault.recordBreachLetters(id, subjects: subjects, channel: "post", language: language, event: "letters-written",
+        try store.recordBreachLetters(id, subjects: subjects, channel: "post", language: language, event: "letters-written",
                                             detail: "\(subjects.count) letters (\(language))" + (erased > 0 ? "; \(erased) people erased since, not written to" : ""),
                                             at: clock(), by: actor)
     }
 
     /// How many people were sent a letter, per channel (`email`, `post`).
-    package func breachLetterCounts(_ id: String) throws -> [String: Int] { try store.vault.breachLetterCounts(id) }
+    package func breachLetterCounts(_ id: String) throws -> [String: Int] { try store.breachLetterCounts(id) }
 
-    private func composeBreachLetters(_ id: String, language: String, templates: URL?) throws -> (Breach, [BreachLetter], Int, [String: String]) {
-        guard let breach = try store.vault.breach(id) else { throw BreachRefusal(description: "no breach \(id)") }
+    package func composeBreachLetters(_ id: String, language: String, templates: URL?) throws -> (Breach, [BreachLetter], Int, [String: String]) {
+        guard let breach = try store.breach(id) else { throw BreachRefusal(description: "no breach \(id)") }
         guard breach.risk == .high, breach.subjectsException == nil else {
             throw BreachRefusal(description: "letters go to the people when the risk is high and no Art. 34(3) exception applies; assess the breach first")
         }
@@ -96,7 +99,7 @@ extension PrivacyEngine {
         let contacts = controllerContacts
         let texts = renderer.texts[language] ?? [:]
         // Only people still in the vault can be written to: an erased person's address is gone.
-        let reachable = try store.vault.categories(of: Set(affected.subjects.keys))
+        let reachable = try store.categories(of: Set(affected.subjects.keys))
         let letters = affected.subjects.keys.sorted().filter { reachable[$0] != nil }.map { subject -> BreachLetter in
             var values: [String: Any] = [
                 "t": texts, "controller": contacts.name, "controllerContact": contacts.contact, "breach": breach.id, "subject": subject,

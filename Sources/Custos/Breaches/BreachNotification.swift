@@ -65,9 +65,9 @@ package struct BreachNotification: Sendable {
     }
 }
 
-extension PrivacyEngine {
+extension BreachDesk {
     package func breachNotification(_ id: String) throws -> BreachNotification {
-        guard let breach = try store.vault.breach(id) else { throw BreachRefusal(description: "no breach \(id)") }
+        guard let breach = try store.breach(id) else { throw BreachRefusal(description: "no breach \(id)") }
         return BreachNotification(breach: breach, affected: try affectedSubjects(breach), controller: controllerContacts)
     }
 }

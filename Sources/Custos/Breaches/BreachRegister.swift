@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 package import CustosPolicy
 package import CustosStore
 
@@ -19,7 +19,31 @@ package struct BreachRefusal: Error, Sendable, CustomStringConvertible {
 ///                                                   window: (from, to), description: "CRM export on a public share"), by: "officer")
 /// let affected = try engine.affectedSubjects(breach)   // who, with which fields, counted by category
 /// ```
-extension PrivacyEngine {
+/// The breach register's rules over any `BreachStore` (gdpr.md §14): `PrivacyEngine` runs them
+/// over its vault, and the same run over a PostgreSQL vault. Letters by e-mail go through the
+/// outbox, which is `PrivacyEngine`'s (`sendBreachLetters`).
+package struct BreachDesk: Sendable {
+    package let policy: CompiledPolicy
+    package let clock: @Sendable () -> Instant
+    package let store: any BreachStore
+
+    package init(policy: CompiledPolicy, clock: @escaping @Sendable () -> Instant, store: any BreachStore) {
+        self.policy = policy
+        self.clock = clock
+        self.store = store
+    }
+
+    /// The desk's clock (a simulation vault's set time, or now).
+    package var now: Instant { clock() }
+
+    /// The controller's name and contacts, as notifications and letters give them.
+    var controllerContacts: (name: String, contact: String, dpo: String?) {
+        let controller = policy.policy.controller
+        return (controller?.name ?? "", controller?.contact ?? "", controller?.dpo?.contact)
+    }
+}
+
+extension BreachDesk {
     package struct BreachReport: Sendable {
         package var nature: [Breach.Nature]
         package var discoveredAt: Instant?
@@ -70,16 +94,17 @@ extension PrivacyEngine {
                             scope: report.scope, fields: report.fields, windowFrom: report.window.from, windowTo: report.window.to,
                             description: report.description, measures: report.measures, keysCompromised: report.keysCompromised, risk: nil,
                             subjectsException: nil, apNotifiedAt: nil, apFinal: false, lateReasons: nil, closedAt: nil, recordedAt: now, recordedBy: actor)
-        let id = try store.vault.recordBreach(breach, year: policy.localDate(of: report.awareAt).year, at: now)
-        return try store.vault.breach(id)!
+        let id = try store.recordBreach(breach, year: policy.localDate(of: report.awareAt).year, at: now)
+        guard let recorded = try store.breach(id) else { throw StoreError.io("breach \(id) was recorded but does not read back") }
+        return recorded
     }
 
-    package func breach(_ id: String) throws -> Breach? { try store.vault.breach(id) }
+    package func breach(_ id: String) throws -> Breach? { try store.breach(id) }
 
     /// Every breach; with `dueWithin`, only open ones not yet notified to the AP whose
     /// deadline falls within that many seconds from now (overdue ones included).
     package func breaches(dueWithinSeconds seconds: Int64? = nil) throws -> [Breach] {
-        let all = try store.vault.breaches()
+        let all = try store.breaches()
         guard let seconds else { return all }
         let limit = clock().millisecondsSinceEpoch + seconds * 1000
         return all.filter { $0.awaitsNotification && $0.apDeadline.millisecondsSinceEpoch <= limit }
@@ -93,7 +118,7 @@ extension PrivacyEngine {
                               consequences: String? = nil, by actor: String) throws -> Breach {
         try FreeTextCheck.check(measures, field: "the measures")
         try FreeTextCheck.check(consequences, field: "the consequences")
-        return try store.vault.updateBreach(id, at: clock(), by: actor) { breach in
+        return try store.updateBreach(id, at: clock(), by: actor) { breach in
             guard breach.closedAt == nil else { throw BreachRefusal(description: "\(id) is closed") }
             if exception != nil, risk != .high { throw BreachRefusal(description: "an Art. 34(3) exception applies only to a high risk") }
             if exception == .unintelligible, breach.scope != .vault || breach.keysCompromised {
@@ -116,7 +141,7 @@ extension PrivacyEngine {
         try FreeTextCheck.check(lateReasons, field: "the reasons for the delay")
         let now = clock()
         let sent = min(at ?? now, now)
-        return try store.vault.updateBreach(id, at: now, by: actor) { breach in
+        return try store.updateBreach(id, at: now, by: actor) { breach in
             guard breach.closedAt == nil else { throw BreachRefusal(description: "\(id) is closed") }
             guard sent >= breach.awareAt else { throw BreachRefusal(description: "a notification cannot precede awareness") }
             let reasons = lateReasons?.trimmingCharacters(in: .whitespaces).isEmpty == false ? lateReasons : nil
@@ -134,7 +159,7 @@ extension PrivacyEngine {
 
     /// Records that the people at high risk were told (Art. 34(1)), with how many.
     package func recordSubjectsInformed(_ id: String, count: Int, by actor: String) throws -> Breach {
-        try store.vault.updateBreach(id, at: clock(), by: actor) { breach in
+        try store.updateBreach(id, at: clock(), by: actor) { breach in
             guard breach.risk == .high else { throw BreachRefusal(description: "only a high risk is told to the people one by one (Art. 34(1)); assess it first") }
             return (breach, "subjects-informed", "\(count) people")
         }
@@ -144,7 +169,7 @@ extension PrivacyEngine {
     /// the people told, or an exception recorded, for a high risk. Its documentation stays.
     package func closeBreach(_ id: String, by actor: String) throws -> Breach {
         let now = clock()
-        return try store.vault.updateBreach(id, at: now, by: actor) { breach in
+        return try store.updateBreach(id, at: now, by: actor) { breach in
             guard breach.closedAt == nil else { throw BreachRefusal(description: "\(id) is closed already") }
             guard let risk = breach.risk else { throw BreachRefusal(description: "assess the risk first (breach assess)") }
             if risk != .none, breach.apNotifiedAt == nil { throw BreachRefusal(description: "a breach with a risk is notified to the AP first (Art. 33(1))") }
@@ -156,4 +181,46 @@ extension PrivacyEngine {
             return (updated, "closed", nil)
         }
     }
+}
+
+/// The breach register on this vault; the rules are `BreachDesk`'s.
+extension PrivacyEngine {
+    package typealias BreachReport = BreachDesk.BreachReport
+
+    package var breachDesk: BreachDesk { BreachDesk(policy: policy, clock: clock, store: store) }
+
+    package func recordBreach(_ report: BreachReport, by actor: String) throws -> Breach { try breachDesk.recordBreach(report, by: actor) }
+
+    package func breach(_ id: String) throws -> Breach? { try breachDesk.breach(id) }
+
+    package func breaches(dueWithinSeconds seconds: Int64? = nil) throws -> [Breach] { try breachDesk.breaches(dueWithinSeconds: seconds) }
+
+    package func assessBreach(_ id: String, risk: Breach.Risk, exception: Breach.SubjectsException? = nil, measures: String? = nil,
+                              consequences: String? = nil, by actor: String) throws -> Breach {
+        try breachDesk.assessBreach(id, risk: risk, exception: exception, measures: measures, consequences: consequences, by: actor)
+    }
+
+    package func notifyAuthority(_ id: String, at: Instant? = nil, final: Bool, lateReasons: String? = nil, by actor: String) throws -> Breach {
+        try breachDesk.notifyAuthority(id, at: at, final: final, lateReasons: lateReasons, by: actor)
+    }
+
+    package func recordSubjectsInformed(_ id: String, count: Int, by actor: String) throws -> Breach {
+        try breachDesk.recordSubjectsInformed(id, count: count, by: actor)
+    }
+
+    package func closeBreach(_ id: String, by actor: String) throws -> Breach { try breachDesk.closeBreach(id, by: actor) }
+
+    package func affectedSubjects(_ breach: Breach) throws -> AffectedSubjects { try breachDesk.affectedSubjects(breach) }
+
+    package func breachNotification(_ id: String) throws -> BreachNotification { try breachDesk.breachNotification(id) }
+
+    package func breachLetters(_ id: String, language: String = "nl", templates: URL? = nil) throws -> (letters: [BreachLetter], erased: Int) {
+        try breachDesk.breachLetters(id, language: language, templates: templates)
+    }
+
+    package func recordBreachLetters(_ id: String, written subjects: [String], language: String, erased: Int, by actor: String) throws {
+        try breachDesk.recordBreachLetters(id, written: subjects, language: language, erased: erased, by: actor)
+    }
+
+    package func breachLetterCounts(_ id: String) throws -> [String: Int] { try breachDesk.breachLetterCounts(id) }
 }

@@ -1,0 +1,42 @@
+package import CustosPolicy
+
+/// What the breach register needs from the store beyond the reads reports make (disclosures and
+/// log entries in a window): breaches with their history, the letters sent per person and
+/// channel, and who holds what now. The rules are `BreachDesk`'s (Custos); SQLite's `VaultStore`
+/// and PostgreSQL's `PostgresVault` implement this.
+package protocol BreachStore: ReportSource {
+    /// Stores a new breach numbered `BR-<year>-NNNN` in the year of awareness.
+    func recordBreach(_ breach: Breach, year: Int, at now: Instant) throws -> String
+    /// Changes a breach in one transaction with its history line; `change` may refuse.
+    func updateBreach(_ id: String, at now: Instant, by actor: String, _ change: (Breach) throws -> (Breach, event: String, detail: String?)) throws -> Breach
+    func breach(_ id: String) throws -> Breach?
+    /// Every breach, by awareness.
+    func breaches() throws -> [Breach]
+    /// Records the letters sent, one row per person and channel, with the history line.
+    func recordBreachLetters(_ id: String, subjects: [String], channel: String, language: String, event: String, detail: String,
+                             at now: Instant, by actor: String) throws
+    func breachLetterSubjects(_ id: String, channel: String) throws -> Set<String>
+    func breachLetterCounts(_ id: String) throws -> [String: Int]
+    /// Every subject the vault holds, with its first category and the fields it holds now.
+    func heldFields() throws -> [(subject: String, category: String, fields: [String])]
+    /// The first category of each subject still in the vault.
+    func categories(of subjects: Set<String>) throws -> [String: String]
+}
+
+extension VaultStore: BreachStore {
+    package func recordBreach(_ breach: Breach, year: Int, at now: Instant) throws -> String { try vault.recordBreach(breach, year: year, at: now) }
+    package func updateBreach(_ id: String, at now: Instant, by actor: String,
+                              _ change: (Breach) throws -> (Breach, event: String, detail: String?)) throws -> Breach {
+        try vault.updateBreach(id, at: now, by: actor, change)
+    }
+    package func breach(_ id: String) throws -> Breach? { try vault.breach(id) }
+    package func breaches() throws -> [Breach] { try vault.breaches() }
+    package func recordBreachLetters(_ id: String, subjects: [String], channel: String, language: String, event: String, detail: String,
+                                     at now: Instant, by actor: String) throws {
+        try vault.recordBreachLetters(id, subjects: subjects, channel: channel, language: language, event: event, detail: detail, at: now, by: actor)
+    }
+    package func breachLetterSubjects(_ id: String, channel: String) throws -> Set<String> { try vault.breachLetterSubjects(id, channel: channel) }
+    package func breachLetterCounts(_ id: String) throws -> [String: Int] { try vault.breachLetterCounts(id) }
+    package func heldFields() throws -> [(subject: String, category: String, fields: [String])] { try vault.heldFields() }
+    package func categories(of subjects: Set<String>) throws -> [String: String] { try vault.categories(of: subjects) }
+}
