@@ -7,9 +7,11 @@ import CustosCrypto
 
 /// The retention sweep on PostgreSQL (`SweepStore`), with SQLite's rules and PostgreSQL's
 /// locking: a page is planned from one snapshot, then applied in one transaction that locks
-/// only the rows of the subjects it changes (`SELECT … FOR UPDATE`), so reads and decisions on
-/// every other subject, and reads of these, never wait for the sweep. Its log entries are
-/// appended last, so the log's lock is held only for the moment before the commit.
+/// only the rows of the subjects it changes (`SELECT … FOR NO KEY UPDATE`), so reads and
+/// decisions never wait for a subject's row. The log's lock is taken after those rows and
+/// before any row is deleted: every transaction that holds the log's lock (a share, a store)
+/// takes row locks only after it, so no two wait for each other in a circle; decisions wait
+/// for the log's lock only while the page's entries and deletions are written.
 extension PostgresVault: SweepStore {
     package func size() throws -> (subjects: Int, fields: Int) {
         try run { client, logger in
@@ -43,11 +45,12 @@ extension PostgresVault: SweepStore {
             var confirmed: [SweepAction] = []
             var skipped: [String] = []
             for action in actions {
-                // The subject's row is locked until the commit: a hold or an event recorded by
-                // another process waits for this page, or this page sees it.
+                // The subject's row is locked until the commit: a category added by another
+                // process waits for this page, or this page sees it. NO KEY: a share's or a
+                // store's foreign-key check on the subject (a key-share lock) does not wait.
                 let facts = try transaction.wait { connection, logger -> Facts? in
                     guard try await PostgresDatabase.touched(
-                        try await connection.query("SELECT 1 FROM subjects WHERE id = \(action.subject) FOR UPDATE", logger: logger)) else { return nil }
+                        try await connection.query("SELECT 1 FROM subjects WHERE id = \(action.subject) FOR NO KEY UPDATE", logger: logger)) else { return nil }
                     return try await Self.facts(of: action.subject, on: connection, policy: policy)
                 }
                 if let facts, stillDue(action, facts) { confirmed.append(action) } else { skipped.append(action.subject) }
@@ -59,6 +62,9 @@ extension PostgresVault: SweepStore {
             let ledgerSize = try keyring.recordErasures(records, at: now)
             let work = confirmed.map { ($0, keyring.ledgerHash($0.subject)) }
             try transaction.wait { connection, logger in
+                // The log's lock before any deletion (see above); the entries and the deletions
+                // commit together.
+                _ = try await PostgresDecisionLog.insert(work.map { LogEntry($0.0.decision, at: now) }, on: connection)
                 for (action, hash) in work {
                     if action.wholeSubject {
                         try await Self.keepConsentProof(subject: action.subject, hash: hash, at: now, on: connection, logger: logger)
@@ -69,7 +75,6 @@ extension PostgresVault: SweepStore {
                     try await Self.insert(action.tasks, on: connection, logger: logger)
                 }
                 try await Self.markReplayed(ledgerSize, on: connection, logger: logger)
-                _ = try await PostgresDecisionLog.insert(work.map { LogEntry($0.0.decision, at: now) }, on: connection)
             }
             return (skipped, confirmed.contains { !$0.wholeSubject })
         }
