@@ -261,11 +261,7 @@ struct BreachLetters: ParsableCommand {
         let folder = templates.map { URL(fileURLWithPath: $0) }
         let postal: [BreachLetter], emailed: [String], erased: Int, skipped: Int
         if outbox {
-            guard try global.postgresVault() == nil else {
-                StandardError.error("--outbox: letters by e-mail go through the outbox, which a vault on PostgreSQL does not have yet; write them for the post (without --outbox)")
-                throw ExitStatus.usage
-            }
-            let run = try refusable { try global.openEngine().sendBreachLetters(id, language: language, templates: folder, purpose: purpose, by: operatingSystemUser) }
+            let run = try refusable { try global.sendBreachLetters(id, language: language, templates: folder, purpose: purpose, by: operatingSystemUser) }
             (postal, emailed, erased, skipped) = (run.postal, run.emailed, run.erased, run.alreadyEmailed)
         } else {
             let composed = try refusable { try engine.breachLetters(id, language: language, templates: folder) }

@@ -29,10 +29,10 @@ struct OfficerAdd: ParsableCommand {
             StandardError.error("--role is officer or auditor, not '\(role)'")
             throw ExitStatus.usage
         }
-        let engine = try global.openEngine()
+        let accounts = try global.openConsoleAccounts()
         let password = try PasswordPrompt.read("Password for \(name): ")
         let uri: String?
-        do { uri = try engine.addOfficer(name: name, role: parsedRole, password: password, secondFactor: totp) } catch { throw ExitStatus.report(error) }
+        do { uri = try accounts.addOfficer(name: name, role: parsedRole, password: password, secondFactor: totp) } catch { throw ExitStatus.report(error) }
         var lines = ["console account \(name) (\(parsedRole.rawValue)) created"]
         if let uri { lines += [uri, "add the URI above to an authenticator app now: it is shown only once"] }
         try answer(global.output, lines, json: ["name": name, "role": parsedRole.rawValue, "otpauth": uri as Any? ?? NSNull()])
@@ -45,13 +45,13 @@ struct OfficerList: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        let engine = try global.openEngine()
-        let accounts: [OfficerAccount]
-        do { accounts = try engine.officers() } catch { throw ExitStatus.report(error) }
-        try answer(global.output, accounts.isEmpty ? ["no console accounts"] : accounts.map { account in
+        let accounts = try global.openConsoleAccounts()
+        let officers: [OfficerAccount]
+        do { officers = try accounts.officers() } catch { throw ExitStatus.report(error) }
+        try answer(global.output, officers.isEmpty ? ["no console accounts"] : officers.map { account in
             "\(account.name)  \(account.role.rawValue)  \(account.secondFactor ? "password + TOTP" : "password only")  created \(account.createdAt)"
                 + (account.lockedUntil.map { "  locked until \($0)" } ?? "")
-        }, json: ["accounts": accounts.map { ["name": $0.name, "role": $0.role.rawValue, "totp": $0.secondFactor, "created-at": $0.createdAt.description,
+        }, json: ["accounts": officers.map { ["name": $0.name, "role": $0.role.rawValue, "totp": $0.secondFactor, "created-at": $0.createdAt.description,
                                               "locked-until": $0.lockedUntil.map { $0.description as Any } ?? NSNull()] as [String: Any] }])
     }
 }
@@ -63,8 +63,8 @@ struct OfficerRemove: ParsableCommand {
     @Argument(help: "The account's name.") var name: String
 
     func run() throws {
-        let engine = try global.openEngine()
-        do { try engine.removeOfficer(name: name) } catch { throw ExitStatus.report(error) }
+        let accounts = try global.openConsoleAccounts()
+        do { try accounts.removeOfficer(name: name) } catch { throw ExitStatus.report(error) }
         try answer(global.output, ["console account \(name) removed"], json: ["name": name, "removed": true])
     }
 }

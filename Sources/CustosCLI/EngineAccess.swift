@@ -100,6 +100,26 @@ extension GlobalOptions {
         return try openEngine().breachDesk
     }
 
+    /// The console's accounts, in the keyring of either backend's vault.
+    func openConsoleAccounts() throws -> ConsoleAccounts {
+        if let address = try postgresVault() { return try openPostgresEngine(address).consoleAccounts }
+        return try openEngine().consoleAccounts
+    }
+
+    /// The outbox over either backend.
+    func openMailroom() throws -> Mailroom {
+        if let address = try postgresVault() { return try openPostgresEngine(address).mailroom }
+        return try openEngine().mailroom
+    }
+
+    /// Breach letters by e-mail, on either backend.
+    func sendBreachLetters(_ id: String, language: String, templates: URL?, purpose: String, by recorder: String) throws -> BreachLetterRun {
+        if let address = try postgresVault() {
+            return try openPostgresEngine(address).sendBreachLetters(id, language: language, templates: templates, purpose: purpose, by: recorder)
+        }
+        return try openEngine().sendBreachLetters(id, language: language, templates: templates, purpose: purpose, by: recorder)
+    }
+
     /// The request book's rules over either backend.
     func openRequestDesk() throws -> RequestDesk {
         if let address = try postgresVault() { return try openPostgresEngine(address).requests }
@@ -110,7 +130,7 @@ extension GlobalOptions {
     func refusePostgres() throws {
         guard try postgresVault() != nil else { return }
         let command = CommandLine.arguments.dropFirst().filter { !$0.hasPrefix("-") && !$0.contains("://") && !$0.contains("/") }.prefix(2).joined(separator: " ")
-        StandardError.error("'custos \(command)' is not available on a PostgreSQL vault yet; on one, init, subject add, import, find, show and add-category, event record, service add, list and revoke, read, share, decide, consent give, withdraw, list, receipt and verify-receipt, hold place and lift, objection record and assess, restriction place and lift, subprocessor list and record, request open, list, show, verify, extend, reject and fulfil (not access or portability), task list and done, retention sweep, report, breach (letters for the post), notice list, sent and exempt, audit verify and checkpoint, keys rotate, and serve work (docs/scaling.md)")
+        StandardError.error("'custos \(command)' is not available on a PostgreSQL vault yet; on one, init, subject add, import, find, show and add-category, event record, service add, list and revoke, read, share, decide, consent give, withdraw, list, receipt and verify-receipt, hold place and lift, objection record and assess, restriction place and lift, subprocessor list and record, request open, list, show, verify, extend, reject and fulfil, task list and done, retention sweep, report, breach (all, letters by e-mail too), outbox list, show and send, officer add, list and remove, notice list, sent and exempt, audit verify and checkpoint, keys rotate, and serve work (docs/scaling.md)")
         throw ExitStatus.usage
     }
 

@@ -19,9 +19,9 @@ struct OutboxList: ParsableCommand {
     @Flag(help: "Only messages not sent yet.") var pending = false
 
     func run() throws {
-        let engine = try global.openEngine()
+        let mailroom = try global.openMailroom()
         let messages: [OutboxMessage]
-        do { messages = try engine.outbox(pendingOnly: pending) } catch { throw ExitStatus.report(error) }
+        do { messages = try mailroom.outbox(pendingOnly: pending) } catch { throw ExitStatus.report(error) }
         try answer(global.output, messages.isEmpty ? ["the outbox is empty"] : messages.map { message in
             "\(message.id)  \(message.kind)  queued \(message.createdAt)  " + (message.sentAt.map { "sent \($0)" } ?? "pending\(message.lastError.map { " (\(message.attempts) tries; \($0))" } ?? "")")
         }, json: ["messages": messages.map { message -> [String: Any] in
@@ -39,9 +39,9 @@ struct OutboxShow: ParsableCommand {
     @Argument(help: "The message's id from 'outbox list'.") var id: Int64
 
     func run() throws {
-        let engine = try global.openEngine()
+        let mailroom = try global.openMailroom()
         let found: OutboxMessage?
-        do { found = try engine.outbox().first { $0.id == id } } catch { throw ExitStatus.report(error) }
+        do { found = try mailroom.outbox().first { $0.id == id } } catch { throw ExitStatus.report(error) }
         guard let message = found else {
             StandardError.error("no message \(id) in the outbox (sent mail is kept a week)")
             throw ExitStatus.runtimeError
@@ -65,9 +65,9 @@ struct OutboxSend: ParsableCommand {
             StandardError.error(String(describing: error))
             throw ExitStatus.usage
         }
-        let engine = try global.openEngine()
+        let mailroom = try global.openMailroom()
         let result: (sent: Int, failed: Int)
-        do { result = try OutboxSender(engine: engine, relay: relay).sendPending() } catch { throw ExitStatus.report(error) }
+        do { result = try OutboxSender(mailroom: mailroom, relay: relay).sendPending() } catch { throw ExitStatus.report(error) }
         try answer(global.output, ["sent \(result.sent), failed \(result.failed)"], json: ["sent": result.sent, "failed": result.failed])
         if result.failed > 0 { throw ExitStatus.runtimeError }
     }

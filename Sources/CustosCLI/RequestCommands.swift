@@ -142,18 +142,12 @@ struct RequestFulfil: ParsableCommand {
     }
 
     func run() throws {
-        // Access packages and portability exports are built on a SQLite vault only so far.
-        let engine: PrivacyEngine? = try global.postgresVault() == nil ? global.openEngine() : nil
-        let desk = try engine?.rightsDesk ?? global.openRightsDesk()
+        let desk = try global.openRightsDesk()
         guard let request = try refusable({ try desk.store.request(id) }) else { StandardError.error("no request \(id)"); throw ExitStatus.runtimeError }
         var result = Fulfilled(request: id)
         switch request.type {
-        case .access, .portability:
-            guard let engine else {
-                StandardError.error("fulfilling \(request.type == .access ? "an access" : "a portability") request is not available on a PostgreSQL vault yet; erasure, rectification, restriction and objection requests are (docs/scaling.md)")
-                throw ExitStatus.usage
-            }
-            if request.type == .access { try fulfilAccess(engine, &result) } else { try fulfilPortability(engine, &result) }
+        case .access: try fulfilAccess(desk, &result)
+        case .portability: try fulfilPortability(desk, &result)
         case .erasure: try fulfilErasure(desk, &result)
         case .rectification: try fulfilRectification(desk, &result)
         case .restriction:
@@ -210,10 +204,10 @@ struct RequestFulfil: ParsableCommand {
         result.say("certificate: \(path)", ["files": [path]])
     }
 
-    private func fulfilAccess(_ engine: PrivacyEngine, _ result: inout Fulfilled) throws {
+    private func fulfilAccess(_ desk: RightsDesk, _ result: inout Fulfilled) throws {
         let folder = try outputFolder()
         let (package, html) = try refusable {
-            try engine.fulfilAccess(request: id, by: operatingSystemUser, language: language, templates: templates.map { URL(fileURLWithPath: $0) })
+            try desk.fulfilAccess(request: id, by: operatingSystemUser, language: language, templates: templates.map { URL(fileURLWithPath: $0) })
         }
         let base = folder.appendingPathComponent("\(id)-access")
         try write([(base.appendingPathExtension("json"), package.json), (base.appendingPathExtension("html"), Data(html.utf8))], what: "package")
@@ -223,9 +217,9 @@ struct RequestFulfil: ParsableCommand {
         if !review.isEmpty { result.say("review before release: \(review.joined(separator: ", ")) may contain other people's data", ["review-before-release": review]) }
     }
 
-    private func fulfilPortability(_ engine: PrivacyEngine, _ result: inout Fulfilled) throws {
+    private func fulfilPortability(_ desk: RightsDesk, _ result: inout Fulfilled) throws {
         let folder = try outputFolder()
-        let export = try refusable { try engine.fulfilPortability(request: id, by: operatingSystemUser) }
+        let export = try refusable { try desk.fulfilPortability(request: id, by: operatingSystemUser) }
         let base = folder.appendingPathComponent("\(id)-portability")
         try write([(base.appendingPathExtension("json"), export.json), (base.appendingPathExtension("csv"), export.csv)], what: "export")
         let leftOut = export.leftOut.isEmpty ? "" : "; \(export.code?.rawValue ?? ""): left out \(export.leftOut.map { "\($0.field) (\($0.reason.rawValue))" }.joined(separator: ", "))"

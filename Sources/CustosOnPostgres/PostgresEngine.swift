@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 package import Custos
 package import CustosStore
 package import CustosPostgres
@@ -38,6 +38,7 @@ package final class PostgresEngine: ServiceEngine {
     package let information: InformationDesk
     /// The breach register over this vault (`custos breach …`; letters by e-mail are SQLite's).
     package let breaches: BreachDesk
+    package let mailroom: Mailroom
     let clock: @Sendable () -> Instant
 
     private init(vault: PostgresVault, policy: CompiledPolicy, policyFolder: String, vaultId: String, clock: @escaping @Sendable () -> Instant) {
@@ -55,6 +56,7 @@ package final class PostgresEngine: ServiceEngine {
         sweeper = RetentionSweeper(policy: policy, clock: clock, store: vault, rights: rights)
         information = InformationDesk(policy: policy, clock: clock, store: vault)
         breaches = BreachDesk(policy: policy, clock: clock, store: vault)
+        mailroom = Mailroom(store: vault, clock: clock)
         reporter = Reporter(policy: policy, clock: clock, source: vault, subjectExists: { [vault] in try !vault.existingSubjects([$0]).isEmpty })
     }
 
@@ -242,4 +244,18 @@ package final class PostgresEngine: ServiceEngine {
     }
 
     package func verifyLog() throws -> LogVerification { try vault.verifyLog() }
+
+    /// The console's accounts, in this vault's keyring.
+    package var consoleAccounts: ConsoleAccounts {
+        ConsoleAccounts(keyring: vault.keyring, clock: clock, controller: policy.policy.controller?.name ?? "")
+    }
+
+    /// Breach letters by e-mail, each address read through the gate as on SQLite
+    /// (`BreachDesk.sendBreachLetters`).
+    package func sendBreachLetters(_ id: String, language: String, templates: URL?, purpose: String, actor: String = "officer",
+                                   by recorder: String) throws -> BreachLetterRun {
+        try breaches.sendBreachLetters(id, language: language, templates: templates, purpose: purpose, by: recorder) { subject in
+            self.read(subject: subject, fields: ["email"], purpose: purpose, actor: actor)
+        }
+    }
 }

@@ -171,6 +171,28 @@ enum PostgresSchema {
             breach_id text NOT NULL REFERENCES breaches (id), subject_id text NOT NULL REFERENCES subjects (id) ON DELETE CASCADE,
             channel text NOT NULL, language text NOT NULL, at bigint NOT NULL, by text NOT NULL, PRIMARY KEY (breach_id, subject_id, channel))
         """,
+        // v8: the outbox, as on SQLite: mail to data subjects (e-mail codes, status links,
+        // breach letters) with the address and text sealed under the keyring's outbox key; an
+        // access package with other people's data in it is held for the officer's review.
+        """
+        ALTER TABLE request_answers ADD COLUMN held_for_review boolean NOT NULL DEFAULT false;
+        CREATE TABLE outbox (
+            id bigserial PRIMARY KEY, kind text NOT NULL, sealed bytea NOT NULL, created_at bigint NOT NULL,
+            sent_at bigint, attempts integer NOT NULL DEFAULT 0, last_error text);
+        CREATE INDEX outbox_pending ON outbox (id) WHERE sent_at IS NULL
+        """,
+        // v9: the consent ledger's and the breach register's histories are append-only in the
+        // database, as SQLite's triggers make them: a row is added, or goes with its subject or
+        // breach, but never changes.
+        """
+        CREATE FUNCTION custos_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION '% is append-only', TG_TABLE_NAME USING ERRCODE = 'restrict_violation';
+        END;
+        $$;
+        CREATE TRIGGER consent_events_no_update BEFORE UPDATE ON consent_events FOR EACH ROW EXECUTE FUNCTION custos_append_only();
+        CREATE TRIGGER breach_events_no_update BEFORE UPDATE ON breach_events FOR EACH ROW EXECUTE FUNCTION custos_append_only()
+        """,
     ]
 
     /// The keyring, as on SQLite: wrapped keys, the erasure ledger, and the accounts of
@@ -198,6 +220,23 @@ enum PostgresSchema {
 
     static var latest: Int { migrations.count }
 
+    /// A migration's statements: split at each `;` that is not inside a `$$`-quoted body (a
+    /// function's), since the extended protocol runs one statement a query.
+    static func statements(of migration: String) -> [String] {
+        var statements: [String] = [], current = ""
+        for piece in migration.split(separator: ";", omittingEmptySubsequences: false) {
+            current += current.isEmpty ? String(piece) : ";" + piece
+            if current.components(separatedBy: "$$").count % 2 == 1 {
+                let statement = current.trimmingCharacters(in: .whitespacesAndNewlines)
+                if !statement.isEmpty { statements.append(statement) }
+                current = ""
+            }
+        }
+        let rest = current.trimmingCharacters(in: .whitespacesAndNewlines)
+        if !rest.isEmpty { statements.append(rest) }
+        return statements
+    }
+
     static func migrate(_ connection: PostgresConnection, role: Role = .vault) async throws(PostgresStoreError) {
         let logger = PostgresDatabase.logger
         try await PostgresDatabase.mapErrors {
@@ -217,7 +256,7 @@ enum PostgresSchema {
                 }
                 guard version <= migrations.count else { throw PostgresStoreError.newerSchema(found: version, supported: migrations.count) }
                 for (index, migration) in migrations.enumerated() where index + 1 > version {
-                    for statement in migration.split(separator: ";").map({ $0.trimmingCharacters(in: .whitespacesAndNewlines) }) where !statement.isEmpty {
+                    for statement in statements(of: migration) {
                         try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                     }
                     try await connection.query(PostgresQuery(unsafeSQL: "INSERT INTO \(table) (version) VALUES (\(index + 1))"), logger: logger)

@@ -105,6 +105,28 @@ extension PostgresVault: RightsStore {
 
     package func shred(subject: String, at now: Instant) throws { try shred(subjects: [subject], at: now) }
 
+    package func storeAnswer(_ answer: SealedAnswer, request: String, heldForReview: Bool, at now: Instant) throws {
+        try run { client, logger in
+            _ = try await client.query("""
+                INSERT INTO request_answers (request_id, subject_id, html, json, held_for_review, created_at)
+                VALUES (\(request), \(answer.subject), \(answer.html), \(answer.json), \(heldForReview), \(now.millisecondsSinceEpoch))
+                ON CONFLICT (request_id) DO UPDATE SET subject_id = excluded.subject_id, html = excluded.html, json = excluded.json,
+                    held_for_review = excluded.held_for_review, created_at = excluded.created_at
+                """, logger: logger)
+        }
+    }
+
+    package func sealedAnswer(request: String, includingHeld: Bool) throws -> SealedAnswer? {
+        try run { client, logger in
+            for try await (subject, html, json, held) in try await client.query(
+                "SELECT subject_id, html, json, held_for_review FROM request_answers WHERE request_id = \(request)", logger: logger)
+                .decode((String, Data, Data, Bool).self) where includingHeld || !held {
+                return SealedAnswer(subject: subject, html: html, json: json)
+            }
+            return nil
+        }
+    }
+
     /// Deletes fields with their blind-index entries and any stored answer that holds them, and
     /// records them as erased (the evaluator then answers `FIELD_ERASED`), in the caller's
     /// transaction.

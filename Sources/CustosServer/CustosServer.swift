@@ -92,7 +92,7 @@ package struct CustosServer: Sendable {
             engine: engine, executor: executor, pages: pages, guarder: WebGuard(engine: engine),
             web: WebActor(actor: listener.actor, identityPurpose: listener.identityPurpose),
             baseURL: base, secureCookies: configuration.tls != nil, codesPerAddress: listener.codesPerAddress,
-            mailer: configuration.smtp.map { OutboxSender(engine: engine, relay: $0) })
+            mailer: configuration.smtp.map { OutboxSender(mailroom: engine.mailroom, relay: $0) })
         centre.add(to: router)
         return Application(
             router: router,

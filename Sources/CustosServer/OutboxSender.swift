@@ -6,12 +6,12 @@ import Synchronization
 /// `custos outbox send`. One round at a time; a message that fails stays pending with the
 /// reason, and is tried again on the next round.
 package final class OutboxSender: Sendable {
-    let engine: PrivacyEngine
+    let mailroom: Mailroom
     let relay: SMTPRelay
     private let state = Mutex<(running: Bool, again: Bool)>((false, false))
 
-    package init(engine: PrivacyEngine, relay: SMTPRelay) {
-        self.engine = engine
+    package init(mailroom: Mailroom, relay: SMTPRelay) {
+        self.mailroom = mailroom
         self.relay = relay
     }
 
@@ -39,13 +39,13 @@ package final class OutboxSender: Sendable {
     /// Sends every pending message, oldest first; returns how many went and how many failed.
     package func sendPending() throws -> (sent: Int, failed: Int) {
         var sent = 0, failed = 0
-        for message in try engine.outbox(pendingOnly: true).reversed() {
+        for message in try mailroom.outbox(pendingOnly: true).reversed() {
             do {
                 try relay.send(to: message.to, subject: message.subject, body: message.body)
-                try engine.markOutbox(message.id, sent: true)
+                try mailroom.markOutbox(message.id, sent: true)
                 sent += 1
             } catch {
-                try engine.markOutbox(message.id, sent: false, error: String(describing: error))
+                try mailroom.markOutbox(message.id, sent: false, error: String(describing: error))
                 failed += 1
             }
         }

@@ -156,17 +156,6 @@ extension Vault {
         }
     }
 
-    /// Queues one person's breach letter by e-mail and records it for that person, in one
-    /// transaction: a rerun after a crash knows exactly who already has theirs.
-    package func enqueueBreachLetter(_ id: String, subject: String, to address: String, subjectLine: String, body: String, language: String,
-                                     at now: Instant, by actor: String) throws {
-        _ = try enqueue(kind: "breach-letter", to: address, subject: subjectLine, body: body, at: now) { db in
-            try db.cachedStatement(sql: """
-                INSERT OR REPLACE INTO breach_letters (breach_id, subject_id, channel, language, at, by) VALUES (?, ?, 'email', ?, ?, ?)
-                """).execute(arguments: [id, subject, language, now.millisecondsSinceEpoch, actor])
-        }
-    }
-
     /// The people already sent a letter about a breach through a channel.
     package func breachLetterSubjects(_ id: String, channel: String) throws -> Set<String> {
         try pool.read { db in

@@ -2,9 +2,9 @@ package import CustosPolicy
 
 /// What the breach register needs from the store beyond the reads reports make (disclosures and
 /// log entries in a window): breaches with their history, the letters sent per person and
-/// channel, and who holds what now. The rules are `BreachDesk`'s (Custos); SQLite's `VaultStore`
-/// and PostgreSQL's `PostgresVault` implement this.
-package protocol BreachStore: ReportSource {
+/// channel, and who holds what now; letters by e-mail go through the vault's outbox. The rules
+/// are `BreachDesk`'s (Custos); SQLite's `VaultStore` and PostgreSQL's `PostgresVault` implement this.
+package protocol BreachStore: ReportSource, OutboxStore {
     /// Stores a new breach numbered `BR-<year>-NNNN` in the year of awareness.
     func recordBreach(_ breach: Breach, year: Int, at now: Instant) throws -> String
     /// Changes a breach in one transaction with its history line; `change` may refuse.

@@ -2,9 +2,10 @@ package import CustosPolicy
 
 /// What fulfilling a rights request needs from the store, beyond the gate's reads, the request
 /// book and the officer's records: the disclosures that say whom to tell (Art. 19), the tasks
-/// that tell them, rectified values, field erasure and crypto-shredding. The rules are
+/// that tell them, rectified values, field erasure and crypto-shredding, and the stored answers
+/// of access requests (with the consent history an access package gives). The rules are
 /// `RightsDesk`'s (Custos); SQLite's `VaultStore` and PostgreSQL's `PostgresVault` implement this.
-package protocol RightsStore: DecisionStore, RequestStore, OfficerRecordStore {
+package protocol RightsStore: DecisionStore, RequestStore, OfficerRecordStore, ConsentStore {
     /// Every disclosure of a subject's data, oldest first.
     func disclosures(of subject: String) throws -> [DisclosureEntry]
     func recordTasks(_ tasks: [RecipientTask]) throws
@@ -21,6 +22,11 @@ package protocol RightsStore: DecisionStore, RequestStore, OfficerRecordStore {
     /// Destroys the subject's key (crypto-shredding), then its rows, keeping a pseudonymous
     /// proof of its consents.
     func shred(subject: String, at now: Instant) throws
+    /// Keeps a request's sealed answer (replacing an earlier one); one held for review is
+    /// for the officer only.
+    func storeAnswer(_ answer: SealedAnswer, request: String, heldForReview: Bool, at now: Instant) throws
+    /// A request's sealed answer, or nil; `includingHeld` also gives one held for review.
+    func sealedAnswer(request: String, includingHeld: Bool) throws -> SealedAnswer?
 }
 
 extension VaultStore: RightsStore {
@@ -33,5 +39,11 @@ extension VaultStore: RightsStore {
     }
     package func applyErasure(subject: String, destroy: [String], keep: [String: [String]], tasks: [RecipientTask], at now: Instant) throws {
         try vault.applyErasure(subject: subject, destroy: destroy, keep: keep, tasks: tasks, at: now)
+    }
+    package func storeAnswer(_ answer: SealedAnswer, request: String, heldForReview: Bool, at now: Instant) throws {
+        try vault.storeAnswer(answer, request: request, heldForReview: heldForReview, at: now)
+    }
+    package func sealedAnswer(request: String, includingHeld: Bool) throws -> SealedAnswer? {
+        try vault.sealedAnswer(request: request, includingHeld: includingHeld)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import PostgresNIO
 @testable import CustosPostgres
 @testable import CustosOnPostgres
 @testable import CustosStore
@@ -25,6 +26,9 @@ import CustosReports
         let rights: RightsDesk
         let sweeper: RetentionSweeper
         let information: InformationDesk
+        let breaches: BreachDesk
+        let mailroom: Mailroom
+        let sendLetters: (_ breach: String) throws -> BreachLetterRun
         let add: ([NewSubject]) throws -> Void
         let verifyLog: () throws -> LogVerification
     }
@@ -42,7 +46,8 @@ import CustosReports
                 let engine = try PrivacyEngine.initialise(vault: folder.appendingPathComponent("custos.db").path,
                                                           masterKey: .file(folder.appendingPathComponent("custos.key").path),
                                                           policies: PostgresVaultTests.policies, clock: read)
-                try body(Harness(engine: engine, requests: engine.requestDesk, officer: engine.officerDesk, rights: engine.rightsDesk, sweeper: engine.retentionSweeper, information: engine.informationDesk, add: { try engine.addSubjects($0, by: "test") }, verifyLog: engine.verifyLog))
+                try body(Harness(engine: engine, requests: engine.requestDesk, officer: engine.officerDesk, rights: engine.rightsDesk, sweeper: engine.retentionSweeper, information: engine.informationDesk, breaches: engine.breachDesk, mailroom: engine.mailroom,
+                                 sendLetters: { try engine.sendBreachLetters($0, language: "en", by: "officer") }, add: { try engine.addSubjects($0, by: "test") }, verifyLog: engine.verifyLog))
             }
         case .postgres:
             try await PostgresDecisionLogTests.withDatabase { address in
@@ -50,7 +55,9 @@ import CustosReports
                     let engine = try PostgresEngine.initialise(vault: address, keyring: KeyringFile(path: folder.appendingPathComponent("custos.keys.db").path),
                                                                masterKey: .file(folder.appendingPathComponent("custos.key").path),
                                                                policies: PostgresVaultTests.policies, clock: read)
-                    try body(Harness(engine: engine, requests: engine.requests, officer: engine.officer, rights: engine.rights, sweeper: engine.sweeper, information: engine.information, add: { try engine.addSubjects($0, by: "test") }, verifyLog: engine.verifyLog))
+                    try body(Harness(engine: engine, requests: engine.requests, officer: engine.officer, rights: engine.rights, sweeper: engine.sweeper, information: engine.information, breaches: engine.breaches, mailroom: engine.mailroom,
+                                     sendLetters: { try engine.sendBreachLetters($0, language: "en", templates: nil, purpose: PrivacyEngine.breachNoticePurpose, by: "officer") },
+                                     add: { try engine.addSubjects($0, by: "test") }, verifyLog: engine.verifyLog))
                 }
             }
         }
@@ -274,6 +281,49 @@ import CustosReports
         }
     }
 
+    /// Breach letters by e-mail: the address read through the gate, the letter sealed in the
+    /// outbox with its person's record in one transaction, a rerun writing nobody twice, and the
+    /// relay's marks kept; the same on both backends.
+    @Test(arguments: Backend.allCases) func breachLettersGoByEMailThroughTheOutbox(_ backend: Backend) async throws {
+        try await Self.withEngine(backend) { harness in
+            var postal = NewSubject(id: "D-2", category: "debtor", values: ["person_name": "Name post2"], source: "client")
+            postal.events = [LifecycleEventFact(event: "file-opened", date: LocalDate(parsing: "2025-01-10")!)]
+            try harness.add([PostgresVaultTests.debtor("D-1", marker: "mail1"), postal])
+            for subject in ["D-1", "D-2"] {
+                let shared = harness.engine.share(subject: subject, fields: ["person_name"], purpose: "P-DEBT-COLLECT", recipient: "R-CRM", recipientName: nil,
+                                                  destination: nil, procedure: nil, actor: "collections-service")
+                #expect(shared.decision.outcome == .permit)
+            }
+            let desk = harness.breaches, now = desk.now
+            let breach = try desk.recordBreach(BreachDesk.BreachReport(
+                nature: [.confidentiality], awareAt: now, scope: .recipient("R-CRM"),
+                window: (Instant(millisecondsSinceEpoch: now.millisecondsSinceEpoch - 3_600_000), Instant(millisecondsSinceEpoch: now.millisecondsSinceEpoch + 1)),
+                description: "the CRM's export was readable"), by: "officer")
+            #expect(throws: BreachRefusal.self, "no letters before the risk is assessed high") { try harness.sendLetters(breach.id) }
+            _ = try desk.assessBreach(breach.id, risk: .high, consequences: "phishing", by: "officer")
+
+            let run = try harness.sendLetters(breach.id)
+            #expect(run.emailed == ["D-1"] && run.postal.map(\.subject) == ["D-2"], "no address held for D-2: the post")
+            let queued = try harness.mailroom.outbox(pendingOnly: true)
+            #expect(queued.count == 1 && queued.first?.kind == "breach-letter" && queued.first?.to == "mail1@example.nl")
+            #expect(queued.first?.subject.contains(breach.id) == true && queued.first?.body.contains("post2") == false)
+            let sealed = try harness.mailroom.store.outboxRows(pendingOnly: false, limit: 10)
+            #expect(sealed.count == 1 && sealed.allSatisfy { !String(decoding: $0.sealed, as: UTF8.self).contains("mail1") }, "the address is sealed")
+            #expect(try desk.breach(breach.id)?.events.last?.event == "letters-emailed")
+            #expect(try desk.breachLetterCounts(breach.id) == ["email": 1])
+
+            let again = try harness.sendLetters(breach.id)
+            #expect(again.emailed.isEmpty && again.alreadyEmailed == 1, "nobody gets a second e-mail")
+            let id = try #require(queued.first?.id)
+            try harness.mailroom.markOutbox(id, sent: false, error: "relay refused: 451")
+            #expect(try harness.mailroom.outbox(pendingOnly: true).first?.attempts == 1)
+            try harness.mailroom.markOutbox(id, sent: true)
+            #expect(try harness.mailroom.outbox(pendingOnly: true).isEmpty)
+            let sent = try harness.mailroom.outbox().first
+            #expect(sent?.sentAt == now && sent?.attempts == 2 && sent?.lastError == nil)
+        }
+    }
+
     /// The seed policy's rules as an officer reads them: a claim file is kept five years after
     /// closing, the score only while the file is open, the log five years.
     @Test(arguments: Backend.allCases) func theSweepDestroysWhatRetentionEndedAndPrunesTheLog(_ backend: Backend) async throws {
@@ -429,6 +479,59 @@ import CustosReports
         }
     }
 
+    /// Access packages and portability exports: the same history gives the same package (JSON
+    /// and HTML) and the same export on both backends; the answer is kept sealed for the
+    /// status page, and goes with an erasure of any of the subject's fields.
+    @Test func accessAndPortabilityAnswerAlikeOnBothBackends() async throws {
+        try await PostgresDecisionLogTests.withDatabase { address in
+            try await KeyringStorageTests.offThePool {
+                let folder = FileManager.default.temporaryDirectory.appendingPathComponent("custos-access-\(UUID().uuidString)")
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                defer { try? FileManager.default.removeItem(at: folder) }
+                let sqlite = try PrivacyEngine.initialise(vault: folder.appendingPathComponent("custos.db").path,
+                                                          masterKey: .file(folder.appendingPathComponent("custos.key").path),
+                                                          policies: PostgresVaultTests.policies, clock: Self.read)
+                let postgres = try PostgresEngine.initialise(vault: address, keyring: KeyringFile(path: folder.appendingPathComponent("pg.keys.db").path),
+                                                             masterKey: .file(folder.appendingPathComponent("pg.key").path),
+                                                             policies: PostgresVaultTests.policies, clock: Self.read)
+                var answers: [(package: Data, html: String, export: Data, csv: Data)] = []
+                for (engine, rights, requests) in [(sqlite as any ServiceEngine, sqlite.rightsDesk, sqlite.requestDesk), (postgres, postgres.rights, postgres.requests)] {
+                    let add: ([NewSubject]) throws -> Void = engine is PrivacyEngine ? { try sqlite.addSubjects($0, by: "test") } : { try postgres.addSubjects($0, by: "test") }
+                    try add([PostgresVaultTests.debtor("D-1", marker: "ac01"),
+                             NewSubject(id: "PR-1", category: "prospect", values: ["email": "news@example.nl", "person_name": "Nieuws Lezer"], source: "web-form")])
+                    _ = engine.share(subject: "D-1", fields: ["person_name"], purpose: "P-DEBT-COLLECT", recipient: "R-CRM", recipientName: nil,
+                                     destination: nil, procedure: nil, actor: "collections-service")
+                    _ = try engine.giveConsent(ConsentGrant(subject: "PR-1", purposes: ["P-NEWSLETTER-EMAIL"], method: .checkboxTicked, channel: "web-form",
+                                                            ageAtConsent: 30), by: "test")
+                    let unverified = try requests.openRequest(subject: "D-1", type: .access, channel: "letter", by: "officer").id
+                    #expect(throws: RequestRefusal.self, "nothing is disclosed before the identity is verified") {
+                        try rights.fulfilAccess(request: unverified, by: "officer")
+                    }
+                    let access = try requests.openRequest(subject: "D-1", type: .access, channel: "e-mail", identityVerifiedBy: "e-mail matches data held", by: "officer").id
+                    let (package, html) = try rights.fulfilAccess(request: access, by: "officer", language: "en")
+                    #expect(package.fields.first { $0.field == "email" }?.value == "ac01@example.nl")
+                    #expect(try package.recipients.map(\.recipient) == ["R-CRM"] && requests.request(access)?.status == .completed)
+                    let kept = try #require(try rights.store.sealedAnswer(request: access, includingHeld: true))
+                    #expect(!String(decoding: kept.html + kept.json, as: UTF8.self).contains("ac01"), "the answer is sealed")
+                    #expect(rights.keyring.openAnswer(kept, request: access)?.html == html)
+
+                    let portability = try requests.openRequest(subject: "PR-1", type: .portability, channel: "e-mail",
+                                                               identityVerifiedBy: "e-mail matches data held", by: "officer").id
+                    let export = try rights.fulfilPortability(request: portability, by: "officer")
+                    #expect(Set(export.items.map(\.field)) == ["email", "person_name"] && export.items.allSatisfy { $0.purposes == ["P-NEWSLETTER-EMAIL"] })
+                    answers.append((package.json, html, export.json, export.csv))
+
+                    let erasure = try requests.openRequest(subject: "D-1", type: .erasure, channel: "e-mail", identityVerifiedBy: "e-mail matches data held", by: "officer").id
+                    _ = try rights.fulfilErasure(request: erasure, by: "officer")
+                    #expect(try rights.store.sealedAnswer(request: access, includingHeld: true) == nil, "an erasure takes the kept answer with it")
+                }
+                #expect(answers.count == 2)
+                #expect(answers[0].package == answers[1].package && answers[0].html == answers[1].html, "the same access package on both backends")
+                #expect(answers[0].export == answers[1].export && answers[0].csv == answers[1].csv, "the same portability export on both backends")
+            }
+        }
+    }
+
     /// An auditor's checks on the shared log: a signed checkpoint holds while the log grows,
     /// and names deleted entries; the vault and its keyring agree on who has a key.
     @Test func aCheckpointOfTheSharedLogCatchesDeletedEntries() async throws {
@@ -453,6 +556,40 @@ import CustosReports
             #expect(try vault.keyringAgreement().holds)
             try vault.run { client, logger in _ = try await client.query("DELETE FROM subjects WHERE id = 'D-2'", logger: logger) }
             #expect(try vault.keyringAgreement() == KeyringAgreement(subjectsWithoutKey: [], keysWithoutSubject: ["D-2"]))
+        }
+    }
+
+    /// The consent ledger's and the breach register's histories cannot be changed in the
+    /// database, as on SQLite; a statement that tries is refused and changes nothing.
+    @Test func theConsentAndBreachHistoriesAreAppendOnlyInTheDatabase() async throws {
+        try await PostgresVaultTests.withWorld { world in
+            try world.vaults[0].importSubjects([NewSubject(id: "PR-1", category: "prospect", values: ["email": "ao@example.nl"], source: "web-form")],
+                                               at: world.clock.read(), by: "test")
+            let consent = ConsentDesk(policy: world.engine.policy, clock: world.clock.read, decisions: world.vaults[0], consents: world.vaults[0])
+            _ = try consent.giveConsent(ConsentGrant(subject: "PR-1", purposes: ["P-NEWSLETTER-EMAIL"], method: .checkboxTicked, channel: "web-form", ageAtConsent: 30),
+                                        by: "test")
+            let breaches = BreachDesk(policy: world.engine.policy, clock: world.clock.read, store: world.vaults[0])
+            let now = world.clock.read()
+            _ = try breaches.recordBreach(BreachDesk.BreachReport(nature: [.availability], awareAt: now, scope: .vault,
+                                                                   window: (Instant(millisecondsSinceEpoch: now.millisecondsSinceEpoch - 3_600_000), now),
+                                                                   description: "the vault was unavailable for an hour"), by: "officer")
+            let vault = world.vaults[0]
+            for (table, column) in [("consent_events", "recorded_at"), ("breach_events", "at")] {
+                let refusal = #expect(throws: StoreError.self, "\(table)") {
+                    try vault.run { client, logger in _ = try await client.query(PostgresQuery(unsafeSQL: "UPDATE \(table) SET \(column) = 0"), logger: logger) }
+                }
+                #expect(refusal.map(String.init(describing:))?.contains("[23001] \(table) is append-only") == true, "refused by the trigger")
+                let changed = try vault.run { client, logger in
+                    var count = 0
+                    for try await rows in try await client.query(PostgresQuery(unsafeSQL: "SELECT count(*)::bigint FROM \(table) WHERE \(column) = 0"), logger: logger).decode(Int.self) {
+                        count = rows
+                    }
+                    return count
+                }
+                #expect(changed == 0, "\(table) unchanged")
+            }
+            #expect(PostgresSchema.statements(of: "CREATE FUNCTION f() RETURNS int AS $$ BEGIN RETURN 1; END; $$ LANGUAGE plpgsql; SELECT 1;") ==
+                    ["CREATE FUNCTION f() RETURNS int AS $$ BEGIN RETURN 1; END; $$ LANGUAGE plpgsql", "SELECT 1"])
         }
     }
 

@@ -23,55 +23,55 @@ struct ConsoleAccountTests {
 
     @Test func aPasswordAndATOTPCodeSignIn() throws {
         let fixture = try VaultFixture()
-        let uri = try #require(try fixture.engine.addOfficer(name: "anna", role: .officer, password: Self.password, secondFactor: true))
+        let uri = try #require(try fixture.engine.consoleAccounts.addOfficer(name: "anna", role: .officer, password: Self.password, secondFactor: true))
         let secret = try secret(uri)
         #expect(uri.hasPrefix("otpauth://totp/") && uri.contains("algorithm=SHA1&digits=6&period=30"))
-        #expect(try fixture.engine.signInOfficer(name: "anna", password: Self.password, code: nil) == .failure(.unknownOrWrong), "the second factor is required")
+        #expect(try fixture.engine.consoleAccounts.signInOfficer(name: "anna", password: Self.password, code: nil) == .failure(.unknownOrWrong), "the second factor is required")
         let code = codeNow(secret)
-        let signedIn = try fixture.engine.signInOfficer(name: "anna", password: Self.password, code: code)
+        let signedIn = try fixture.engine.consoleAccounts.signInOfficer(name: "anna", password: Self.password, code: code)
         #expect((try? signedIn.get())?.role == .officer)
-        #expect(try fixture.engine.signInOfficer(name: "anna", password: Self.password, code: code) == .failure(.codeReused), "a code is taken once")
-        #expect(try fixture.engine.signInOfficer(name: "anna", password: "wrong " + Self.password, code: codeNow(secret, offset: 1)) == .failure(.unknownOrWrong))
-        #expect((try? fixture.engine.signInOfficer(name: "anna", password: Self.password, code: codeNow(secret, offset: 1)).get()) != nil,
+        #expect(try fixture.engine.consoleAccounts.signInOfficer(name: "anna", password: Self.password, code: code) == .failure(.codeReused), "a code is taken once")
+        #expect(try fixture.engine.consoleAccounts.signInOfficer(name: "anna", password: "wrong " + Self.password, code: codeNow(secret, offset: 1)) == .failure(.unknownOrWrong))
+        #expect((try? fixture.engine.consoleAccounts.signInOfficer(name: "anna", password: Self.password, code: codeNow(secret, offset: 1)).get()) != nil,
                 "one step ahead is within the window")
-        #expect(try fixture.engine.signInOfficer(name: "nobody", password: Self.password, code: code) == .failure(.unknownOrWrong))
+        #expect(try fixture.engine.consoleAccounts.signInOfficer(name: "nobody", password: Self.password, code: code) == .failure(.unknownOrWrong))
     }
 
     @Test func fiveFailuresLockTheAccountEvenAgainstTheRightPassword() throws {
         let fixture = try VaultFixture()
-        try fixture.engine.addOfficer(name: "ada", role: .auditor, password: Self.password, secondFactor: false)
+        try fixture.engine.consoleAccounts.addOfficer(name: "ada", role: .auditor, password: Self.password, secondFactor: false)
         for attempt in 1...4 {
-            #expect(try fixture.engine.signInOfficer(name: "ada", password: "wrong \(attempt)", code: nil) == .failure(.unknownOrWrong))
+            #expect(try fixture.engine.consoleAccounts.signInOfficer(name: "ada", password: "wrong \(attempt)", code: nil) == .failure(.unknownOrWrong))
         }
-        guard case .failure(.locked) = try fixture.engine.signInOfficer(name: "ada", password: "wrong 5", code: nil) else {
+        guard case .failure(.locked) = try fixture.engine.consoleAccounts.signInOfficer(name: "ada", password: "wrong 5", code: nil) else {
             Issue.record("the fifth failure locks")
             return
         }
-        guard case .failure(.locked) = try fixture.engine.signInOfficer(name: "ada", password: Self.password, code: nil) else {
+        guard case .failure(.locked) = try fixture.engine.consoleAccounts.signInOfficer(name: "ada", password: Self.password, code: nil) else {
             Issue.record("a locked account refuses the right password")
             return
         }
-        #expect(try fixture.engine.officers().first?.lockedUntil != nil)
+        #expect(try fixture.engine.consoleAccounts.officers().first?.lockedUntil != nil)
     }
 
     @Test func aRemovedAccountIsGoneAtOnceAndShortPasswordsAreRefused() throws {
         let fixture = try VaultFixture()
-        #expect(throws: OfficerAccountRefusal.self) { try fixture.engine.addOfficer(name: "anna", role: .officer, password: "short", secondFactor: false) }
-        #expect(throws: OfficerAccountRefusal.self) { try fixture.engine.addOfficer(name: "anna smith", role: .officer, password: Self.password, secondFactor: false) }
-        try fixture.engine.addOfficer(name: "anna", role: .officer, password: Self.password, secondFactor: false)
-        #expect(throws: StoreError.self) { try fixture.engine.addOfficer(name: "anna", role: .auditor, password: Self.password, secondFactor: false) }
-        #expect(try fixture.engine.officer(named: "anna")?.role == .officer)
-        try fixture.engine.removeOfficer(name: "anna")
-        #expect(try fixture.engine.officer(named: "anna") == nil)
-        #expect(try fixture.engine.signInOfficer(name: "anna", password: Self.password, code: nil) == .failure(.unknownOrWrong))
+        #expect(throws: OfficerAccountRefusal.self) { try fixture.engine.consoleAccounts.addOfficer(name: "anna", role: .officer, password: "short", secondFactor: false) }
+        #expect(throws: OfficerAccountRefusal.self) { try fixture.engine.consoleAccounts.addOfficer(name: "anna smith", role: .officer, password: Self.password, secondFactor: false) }
+        try fixture.engine.consoleAccounts.addOfficer(name: "anna", role: .officer, password: Self.password, secondFactor: false)
+        #expect(throws: StoreError.self) { try fixture.engine.consoleAccounts.addOfficer(name: "anna", role: .auditor, password: Self.password, secondFactor: false) }
+        #expect(try fixture.engine.consoleAccounts.officer(named: "anna")?.role == .officer)
+        try fixture.engine.consoleAccounts.removeOfficer(name: "anna")
+        #expect(try fixture.engine.consoleAccounts.officer(named: "anna") == nil)
+        #expect(try fixture.engine.consoleAccounts.signInOfficer(name: "anna", password: Self.password, code: nil) == .failure(.unknownOrWrong))
         // The name may be given again, with a new password and role.
-        try fixture.engine.addOfficer(name: "anna", role: .auditor, password: Self.password + "!", secondFactor: false)
-        #expect(try fixture.engine.officer(named: "anna")?.role == .auditor)
+        try fixture.engine.consoleAccounts.addOfficer(name: "anna", role: .auditor, password: Self.password + "!", secondFactor: false)
+        #expect(try fixture.engine.consoleAccounts.officer(named: "anna")?.role == .auditor)
     }
 
     @Test func theKeyringHoldsNoPasswordOrSecretInTheClear() throws {
         let fixture = try VaultFixture()
-        let uri = try #require(try fixture.engine.addOfficer(name: "anna", role: .officer, password: Self.password, secondFactor: true))
+        let uri = try #require(try fixture.engine.consoleAccounts.addOfficer(name: "anna", role: .officer, password: Self.password, secondFactor: true))
         let secret = try secret(uri)
         let bytes = fixture.rawBytes()
         #expect(!bytes.contains(subsequence: Array(Self.password.utf8)))

@@ -26,7 +26,15 @@ expect 0 consent withdraw --subject PR-1 --purpose P-NEWSLETTER-EMAIL --channel 
 expect 2 read --subject PR-1 --purpose P-NEWSLETTER-EMAIL --fields email --actor newsletter
 expect 0 consent list --subject PR-1
 expect 2 share --subject D-0 --fields email --purpose P-CLIENT-MKT --recipient R-CRM --actor marketing-service
-expect 0 request open --subject D-0 --type access --channel letter
+expect 0 request open --subject D-0 --type access --channel letter -o json
+access=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["id"])' "$work/cli.out")
+expect 2 request fulfil "$access" --out "$work/answers"
+expect 0 request verify "$access" --method "case number and postcode"
+expect 0 request fulfil "$access" --out "$work/answers" --language en
+grep -q "d0@example.nl" "$work/answers/$access-access.json" || { echo "serve: the access package on PostgreSQL lacks the e-mail address" >&2; exit 1; }
+expect 0 request open --subject D-0 --type portability --channel e-mail --identity-verified-by "e-mail matches data held" -o json
+portability=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["id"])' "$work/cli.out")
+expect 2 request fulfil "$portability" --out "$work/answers"
 expect 0 request list
 expect 0 objection record --subject D-1 --kind direct-marketing
 expect 0 hold place --subject D-2 --reference "Rb. Amsterdam C/13/1"
@@ -44,19 +52,45 @@ python3 -c 'import json, sys; m = json.load(open(sys.argv[1])); assert m["catego
 if grep -q "imp1@example.nl" "$work/show.json"; then echo "serve: subject show printed a value" >&2; exit 1; fi
 expect 1 subject import "$work/import.csv"
 expect 0 report requests
+# Console accounts live in the keyring, whichever backend holds the vault.
+expect 0 officer add anna --role auditor <<< "a long passphrase for anna"
+expect 1 officer add anna --role officer <<< "a long passphrase for anna"
+expect 0 officer list
+grep -q "anna  auditor" "$work/cli.out" || { echo "serve: officer list: $(cat "$work/cli.out")" >&2; exit 1; }
+expect 0 officer remove anna
 expect 0 report breaches --format json
 expect 0 notice list --due-within 30d
 expect 0 audit checkpoint --out "$work/checkpoint.json"
+expect 0 share --subject D-4 --fields person_name --purpose P-DEBT-COLLECT --recipient R-CRM --actor collections-service
 expect 0 breach record --nature confidentiality --recipient R-CRM --from 2025-01-01T00:00:00+01:00 --description "a CRM export was readable"
 breach=$("$custos" breach list -o json | python3 -c 'import json, sys; print(json.load(sys.stdin)["breaches"][0]["id"])')
 expect 0 breach assess "$breach" --risk high --consequences "phishing in our name"
 expect 0 breach notification "$breach"
 expect 0 breach letters "$breach" --out "$work/letters"
-expect 64 breach letters "$breach" --outbox --out "$work/letters"
+expect 0 breach letters "$breach" --outbox --out "$work/letters" -o json
+grep -Eq '"emailed" *: *1' "$work/cli.out" || { echo "serve: breach letters --outbox did not e-mail D-4: $(cat "$work/cli.out")" >&2; exit 1; }
+# The outbox on PostgreSQL: listed without an address, shown to the officer, sent through an
+# SMTP relay (a sink on loopback); a relay that refuses leaves the message pending.
+expect 0 outbox list
+if grep -q "d4@example.nl" "$work/cli.out"; then echo "serve: outbox list printed an address" >&2; exit 1; fi
+message=$("$custos" outbox list --pending -o json | python3 -c 'import json, sys; print(json.load(sys.stdin)["messages"][0]["id"])')
+expect 0 outbox show "$message"
+grep -q "d4@example.nl" "$work/cli.out" || { echo "serve: outbox show did not open the letter" >&2; exit 1; }
+expect 1 outbox send --smtp-relay 127.0.0.1:1 --mail-from privacy@example.nl
+python3 "$root/Tests/web/smtp_sink.py" "$work/mail.txt" > "$work/sink.port" & sink=$!
+for _ in $(seq 1 50); do [ -s "$work/sink.port" ] && break; sleep 0.1; done
+expect 0 outbox send --smtp-relay "127.0.0.1:$(head -1 "$work/sink.port")" --mail-from privacy@example.nl
+kill "$sink"
+python3 -c 'import base64, sys; text = open(sys.argv[1]).read(); body = text.split("\n\n", 1)[1].split("\n---")[0]
+assert "RCPT TO:<d4@example.nl>" in text and sys.argv[2] in base64.b64decode(body).decode(), text' "$work/mail.txt" "$breach" \
+  || { echo "serve: the relay did not receive the breach letter" >&2; exit 1; }
+expect 0 outbox list --pending
+grep -q "the outbox is empty" "$work/cli.out" || { echo "serve: the letter is still pending after it was sent: $(cat "$work/cli.out")" >&2; exit 1; }
+expect 1 outbox show 999999
 expect 0 breach notify "$breach" --final
 expect 0 breach informed "$breach" --count 1
 expect 0 breach close "$breach"
-echo "serve: on the PostgreSQL vault the CLI finds, reads, shares, gives and withdraws consent (a withdrawal denies the next read), files requests, objections, holds, restrictions and breaches, sweeps, reports, and refuses breach letters by e-mail by name"
+echo "serve: on the PostgreSQL vault the CLI finds, reads, shares, gives and withdraws consent (a withdrawal denies the next read), files requests (an access request answered with its package; a portability request on no consent or contract refused), objections, holds, restrictions and breaches, sweeps, reports, and sends breach letters by e-mail through its outbox"
 token=$("$custos" service add --actor collections-service --name load -o json | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
 pids=() ports=()
 for n in 1 2 3; do

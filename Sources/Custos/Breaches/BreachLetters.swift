@@ -29,13 +29,25 @@ extension PrivacyEngine {
     /// letter (the seed's `P-BREACH-NOTICE`, a legal obligation under Art. 34).
     package static let breachNoticePurpose = "P-BREACH-NOTICE"
 
-    /// Queues a letter by e-mail through the outbox for everyone whose address the officer
-    /// may read under `purpose` (a gated, logged read), and returns the rest for the post.
-    /// The e-mails are recorded in the breach's history here; the post, once written, with
-    /// `recordBreachLetters`.
+    /// Queues a letter by e-mail for everyone whose address `actor` may read under `purpose`
+    /// (a gated, logged read); see `BreachDesk.sendBreachLetters`.
     package func sendBreachLetters(_ id: String, language: String = "nl", templates: URL? = nil, purpose: String = PrivacyEngine.breachNoticePurpose,
                                    actor: String = "officer", by recorder: String) throws -> BreachLetterRun {
-        let (_, letters, erased, texts) = try breachDesk.composeBreachLetters(id, language: language, templates: templates)
+        try breachDesk.sendBreachLetters(id, language: language, templates: templates, purpose: purpose, by: recorder) { subject in
+            self.read(subject: subject, fields: ["email"], purpose: purpose, actor: actor)
+        }
+    }
+}
+
+/// The letters' rules on either backend.
+extension BreachDesk {
+    /// Queues a letter by e-mail through the outbox for everyone whose address `readAddress`
+    /// releases (the caller's gated, logged read of the subject's `email` under `purpose`),
+    /// and returns the rest for the post. The e-mails are recorded in the breach's history
+    /// here; the post, once written, with `recordBreachLetters`.
+    package func sendBreachLetters(_ id: String, language: String, templates: URL?, purpose: String, by recorder: String,
+                                   readAddress: (_ subject: String) -> GatedResult) throws -> BreachLetterRun {
+        let (_, letters, erased, texts) = try composeBreachLetters(id, language: language, templates: templates)
         guard policy.policy.purpose(purpose) != nil else {
             throw BreachRefusal(description: "'\(purpose)' is not a purpose in the policy; the e-mail address is read under a purpose for Art. 34 letters")
         }
@@ -43,32 +55,28 @@ extension PrivacyEngine {
         let subjectLine = texts["emailSubject"] ?? "A breach of the security of your data"
         // A rerun (after a crash, or for people added to the breach since) skips everyone
         // who already has theirs by e-mail: each is recorded with its outbox message.
-        let sent = try store.vault.breachLetterSubjects(id, channel: "email")
+        let sent = try store.breachLetterSubjects(id, channel: "email")
         for letter in letters {
             if sent.contains(letter.subject) {
                 run.alreadyEmailed += 1
                 continue
             }
-            let read = self.read(subject: letter.subject, fields: ["email"], purpose: purpose, actor: actor)
-            guard let address = read.values["email"], !address.isEmpty else {
+            guard let address = readAddress(letter.subject).values["email"], !address.isEmpty else {
                 run.postal.append(letter)
                 continue
             }
-            try store.vault.enqueueBreachLetter(id, subject: letter.subject, to: address, subjectLine: "\(subjectLine) (\(id))", body: letter.text,
-                                                language: language, at: clock(), by: recorder)
+            try store.enqueueBreachLetter(BreachLetterEntry(breach: id, subject: letter.subject, language: language, by: recorder), to: address,
+                                          subjectLine: "\(subjectLine) (\(id))", body: letter.text, at: clock())
             run.emailed.append(letter.subject)
         }
         if !run.emailed.isEmpty {
-            _ = try store.vault.updateBreach(id, at: clock(), by: recorder) { current in
+            _ = try store.updateBreach(id, at: clock(), by: recorder) { current in
                 (current, "letters-emailed", "\(run.emailed.count) by e-mail through the outbox (\(language))")
             }
         }
         return run
     }
-}
 
-/// The letters' rules on either backend; the e-mail through the outbox is `PrivacyEngine`'s.
-extension BreachDesk {
     /// One letter per affected subject still in the vault, nothing recorded: the caller
     /// records what it did with them (`recordBreachLetters`). Refused unless the breach was
     /// assessed as a high risk without an Art. 34(3) exception.

@@ -20,8 +20,7 @@ package struct BreachRefusal: Error, Sendable, CustomStringConvertible {
 /// let affected = try engine.affectedSubjects(breach)   // who, with which fields, counted by category
 /// ```
 /// The breach register's rules over any `BreachStore` (gdpr.md §14): `PrivacyEngine` runs them
-/// over its vault, and the same run over a PostgreSQL vault. Letters by e-mail go through the
-/// outbox, which is `PrivacyEngine`'s (`sendBreachLetters`).
+/// over its vault, and the same run over a PostgreSQL vault.
 package struct BreachDesk: Sendable {
     package let policy: CompiledPolicy
     package let clock: @Sendable () -> Instant

@@ -15,7 +15,7 @@ extension PrivacyEngine {
         let code = RandomToken.sixDigits()
         let id = try store.vault.createChallenge(kind: kind, email: email, code: code, payload: payload, at: now)
         let message = mail(code)
-        _ = try store.vault.enqueue(kind: "email-code", to: email, subject: message.subject, body: message.body, at: now)
+        _ = try store.enqueue(kind: "email-code", to: email, subject: message.subject, body: message.body, at: now)
         return id
     }
 
@@ -33,23 +33,17 @@ extension PrivacyEngine {
         return try store.vault.answerChallenge(id, code: code, at: clock())
     }
 
+    /// The vault's outbox.
+    package var mailroom: Mailroom { Mailroom(store: store, clock: clock) }
+
     /// Queues a message to a data subject (a status link); `outbox send` or the server's relay
     /// delivers it.
     package func enqueueMail(kind: String, to: String, subject: String, body: String) throws {
-        _ = try store.vault.enqueue(kind: kind, to: to, subject: subject, body: body, at: clock())
+        try mailroom.enqueueMail(kind: kind, to: to, subject: subject, body: body)
     }
 
-    /// The outbox, newest first. Addresses and texts are opened: for an officer, never logged.
-    ///
-    /// ```swift
-    /// for message in try engine.outbox(pendingOnly: true) { print(message.id, message.kind) }
-    /// ```
-    package func outbox(pendingOnly: Bool = false) throws -> [OutboxMessage] { try store.vault.outbox(pendingOnly: pendingOnly) }
-
-    /// Records that a message was sent, or why sending failed.
-    package func markOutbox(_ id: Int64, sent: Bool, error: String? = nil) throws {
-        try store.vault.markOutbox(id, sentAt: sent ? clock() : nil, error: error)
-    }
+    /// The outbox, newest first (`Mailroom.outbox`).
+    package func outbox(pendingOnly: Bool = false) throws -> [OutboxMessage] { try mailroom.outbox(pendingOnly: pendingOnly) }
 }
 
 extension PrivacyEngine {

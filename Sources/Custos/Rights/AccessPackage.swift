@@ -74,11 +74,23 @@ package struct AccessPackage: Sendable, Codable {
 }
 
 extension PrivacyEngine {
+    /// Builds the access package of a subject (`RightsDesk.accessPackage`).
+    package func accessPackage(subject: String, request: String? = nil) throws -> AccessPackage {
+        try rightsDesk.accessPackage(subject: subject, request: request)
+    }
+
+    /// Fulfils a verified access request (`RightsDesk.fulfilAccess`).
+    package func fulfilAccess(request id: String, by actor: String, language: String? = nil, templates: URL? = nil) throws -> (package: AccessPackage, html: String) {
+        try rightsDesk.fulfilAccess(request: id, by: actor, language: language, templates: templates)
+    }
+}
+
+extension RightsDesk {
     /// Builds the access package of a subject. Callers outside a verified request should not
     /// use it; `fulfilAccess` checks the request first.
     package func accessPackage(subject: String, request: String? = nil) throws -> AccessPackage {
-        guard let facts = try store.vault.facts(of: subject), let subjectFacts = facts.subject else { throw StoreError.subjectUnknown(subject) }
-        let (values, unreadable) = try store.vault.allFields(of: subject)
+        guard let facts = try facts(of: subject), let subjectFacts = facts.subject else { throw StoreError.subjectUnknown(subject) }
+        let (values, unreadable) = try store.openFields(Array(Set(facts.fields.map(\.field))).sorted(), of: subject)
         let provenance = Dictionary(facts.fields.map { ($0.field, $0) }, uniquingKeysWith: { first, _ in first })
         // Only the purposes that hold each field today: started, consented to, within their
         // retention (Art. 15(1)(a): the purposes of the processing, not every possible one).
@@ -99,7 +111,7 @@ extension PrivacyEngine {
                 derived: definition.derived, purposes: purposes.map(\.id.id), retention: retention,
                 reviewBeforeRelease: definition.mayContainThirdPartyData)
         }
-        let recipients = try store.vault.disclosures(of: subject).map { disclosure -> AccessPackage.RecipientEntry in
+        let recipients = try store.disclosures(of: subject).map { disclosure -> AccessPackage.RecipientEntry in
             let recipient = policy.policy.recipient(disclosure.recipient)
             let outside = disclosure.destination.map { !policy.policy.referenceData.isEEA($0) } ?? false
             return AccessPackage.RecipientEntry(
@@ -123,7 +135,7 @@ extension PrivacyEngine {
                 guard let profiling = purpose.profiling, let logic = profiling.logic else { return nil }
                 return AccessPackage.AutomatedDecision(purpose: purpose.id.id, effect: profiling.effect.rawValue, logic: logic)
             },
-            consentHistory: try store.vault.consentHistory(of: subject),
+            consentHistory: try store.consentHistory(of: subject),
             unreadableFields: unreadable.sorted(),
             rights: "You may ask for rectification, erasure, restriction and portability, object to processing (always to direct marketing), withdraw consent at any time, and complain to the Autoriteit Persoonsgegevens.")
     }
@@ -146,9 +158,7 @@ extension PrivacyEngine {
     /// made in through the privacy centre, else Dutch), from the built-in template or one of
     /// the same name in `templates`.
     package func fulfilAccess(request id: String, by actor: String, language: String? = nil, templates: URL? = nil) throws -> (package: AccessPackage, html: String) {
-        guard let request = try store.vault.request(id) else { throw StoreError.io("no request \(id)") }
-        guard request.type == .access else { throw RequestRefusal(code: .dsarDeadline, message: "request \(id) is a \(request.type.rawValue) request, not access") }
-        try requireActionable(request)
+        let request = try actionableRequest(id, of: .access)
         let package = try accessPackage(subject: request.subject, request: id)
         let html = try AccessPackageHTML(templates: templates).render(package, policy: policy, language: language ?? Self.answerLanguage(of: request))
         let now = clock()
@@ -156,22 +166,16 @@ extension PrivacyEngine {
         // officer's console; stored before the request is completed, so a completed request
         // never lacks it. A package with fields to review before release (other people's
         // data) is held: only the console offers it, and the officer sends it after the review.
-        try store.vault.storeAnswer(request: id, subject: request.subject, html: html, json: package.json,
-                                    heldForReview: package.fields.contains(where: \.reviewBeforeRelease), at: now)
-        _ = try store.vault.updateRequest(id, at: now, by: actor) { current in
-            var updated = current
-            updated.status = .completed
-            updated.closedAt = now
-            let review = package.fields.filter(\.reviewBeforeRelease).map(\.field)
-            updated.outcome = "access package with \(package.fields.count) fields and \(package.recipients.count) disclosures" +
-                (review.isEmpty ? "" : "; review before release: \(review.joined(separator: ", "))")
-            return (updated, "fulfilled", updated.outcome)
-        }
+        try store.storeAnswer(try keyring.sealAnswer(request: id, subject: request.subject, html: html, json: package.json), request: id,
+                              heldForReview: package.fields.contains(where: \.reviewBeforeRelease), at: now)
+        let review = package.fields.filter(\.reviewBeforeRelease).map(\.field)
+        try complete(id, at: now, by: actor, outcome: "access package with \(package.fields.count) fields and \(package.recipients.count) disclosures" +
+                     (review.isEmpty ? "" : "; review before release: \(review.joined(separator: ", "))"))
         return (package, html)
     }
 }
 
-extension PrivacyEngine {
+extension RightsDesk {
     /// The language a request was made in: the privacy centre records it with the request.
     static func answerLanguage(of request: RightsRequest) -> String {
         request.events.last { $0.event == "language" }?.detail ?? "nl"

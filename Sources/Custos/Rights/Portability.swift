@@ -62,6 +62,13 @@ package struct PortabilityExport: Sendable, Codable {
 }
 
 extension PrivacyEngine {
+    /// Fulfils a verified portability request (`RightsDesk.fulfilPortability`).
+    package func fulfilPortability(request id: String, by actor: String) throws -> PortabilityExport {
+        try rightsDesk.fulfilPortability(request: id, by: actor)
+    }
+}
+
+extension RightsDesk {
     /// Fulfils a verified portability request (Art. 20): only data the subject provided (not
     /// derived data such as scores), and only under purposes whose basis for the subject is
     /// consent (while it is given) or contract. Each such purpose is decided (and logged) as a
@@ -75,7 +82,7 @@ extension PrivacyEngine {
     /// ```
     package func fulfilPortability(request id: String, by actor: String) throws -> PortabilityExport {
         let request = try actionableRequest(id, of: .portability)
-        guard let facts = try store.vault.facts(of: request.subject), let categories = facts.subject?.categories else { throw StoreError.subjectUnknown(request.subject) }
+        guard let facts = try facts(of: request.subject), let categories = facts.subject?.categories else { throw StoreError.subjectUnknown(request.subject) }
         let now = clock()
         let stored = Set(facts.fields.map(\.field))
         let provided = Set(policy.policy.fields.filter { $0.providedBySubject && !$0.derived }.map(\.id.id)).intersection(stored)
@@ -85,9 +92,9 @@ extension PrivacyEngine {
             guard let basis = purpose.basis(forAnyOf: categories), basis == .consent || basis == .contract else { continue }
             let fields = purpose.fields.map(\.id).filter(provided.contains)
             guard !fields.isEmpty else { continue }
-            let decision = try decideOnVault(DecisionRequest(actor: officerActor(for: purpose), action: .read, subject: request.subject,
+            let decision = try gate.decideOnVault(DecisionRequest(actor: officerActor(for: purpose), action: .read, subject: request.subject,
                                                              purpose: purpose.id.id, fields: fields), facts: facts, at: now)
-            _ = try store.log.append(decision, at: now)
+            _ = try store.append(decision, at: now)
             for field in decision.permittedFields { purposesByField[field, default: []].append(purpose.id.id) }
             for outcome in decision.fields where outcome.outcome == .deny {
                 withheld[outcome.field, default: []].append("\(purpose.id.id): \(outcome.reasons.filter(\.isBlocking).map(\.rawValue).joined(separator: ", "))")
@@ -95,10 +102,10 @@ extension PrivacyEngine {
         }
         guard !purposesByField.isEmpty else {
             let reason = "no data the subject provided is processed on consent or contract (Art. 20(1))"
-            _ = try rejectRequest(id, reasons: "\(ReasonCode.portabilityBasisNotEligible.rawValue): \(reason)", by: actor)
+            _ = try requests.rejectRequest(id, reasons: "\(ReasonCode.portabilityBasisNotEligible.rawValue): \(reason)", by: actor)
             throw RequestRefusal(code: .portabilityBasisNotEligible, message: "\(reason); the request is answered as rejected")
         }
-        let opened = try store.vault.openFields(purposesByField.keys.sorted(), of: request.subject)
+        let opened = try store.openFields(purposesByField.keys.sorted(), of: request.subject)
         guard opened.unreadable.isEmpty else { throw StoreError.integrity("fields \(opened.unreadable.sorted().joined(separator: ", ")) of \(request.subject) do not open") }
         let provenance = Dictionary(facts.fields.map { ($0.field, $0.source) }, uniquingKeysWith: { first, _ in first })
         let items = purposesByField.keys.sorted().compactMap { field -> PortabilityExport.Item? in
@@ -135,8 +142,4 @@ extension PrivacyEngine {
             return PortabilityExport.LeftOut(field: name, title: title, reason: reason, explanation: explanation)
         }
     }
-
-    /// The actor an officer's request decision runs as: the officer when the purpose allows
-    /// it, else the purpose's first actor.
-    func officerActor(for purpose: Purpose) -> String { RightsDesk.officerActor(for: purpose) }
 }

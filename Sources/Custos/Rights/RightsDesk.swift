@@ -3,8 +3,8 @@ package import CustosDecision
 package import CustosPolicy
 package import CustosStore
 
-/// Fulfilling rights requests over any `RightsStore` (gdpr.md §5–§8): restriction, objection,
-/// rectification and erasure, each refused until the requester and their identity are
+/// Fulfilling rights requests over any `RightsStore` (gdpr.md §5–§8): access, portability,
+/// restriction, objection, rectification and erasure, each refused until the requester and their identity are
 /// established, each leaving the Art. 19 notifications and Art. 28(3) processor instructions it
 /// owes, each completing its request with the outcome. `PrivacyEngine` runs it over its vault;
 /// the same rules run over a PostgreSQL vault. The erasure certificate is signed with the
@@ -31,6 +31,10 @@ package struct RightsDesk: Sendable {
 
     /// The request book's rules over the same store (identity, requester, open).
     var requests: RequestDesk { RequestDesk(policy: policy, clock: clock, store: store) }
+
+    /// The gate's decision on the vault's facts, over the same store (a consent purpose's age
+    /// check opens the birth date).
+    var gate: GatedAccess { GatedAccess(policy: policy, evaluator: evaluator, store: store, clock: clock) }
 
     func facts(of subject: String) throws -> Facts? { try store.factsAndCiphertexts(of: subject, fields: []).facts }
 

@@ -42,7 +42,7 @@ extension Console {
         }
         let name = form["name"] ?? "", password = form["password"] ?? "", code = form["code"].flatMap { $0.isEmpty ? nil : $0 }
         let engine = self.engine
-        let result = try await call { try engine.signInOfficer(name: name, password: password, code: code) }
+        let result = try await call { try engine.consoleAccounts.signInOfficer(name: name, password: password, code: code) }
         switch result {
         case let .success(account):
             logger.info("console sign-in", metadata: ["account": "\(account.name)", "role": "\(account.role.rawValue)"])

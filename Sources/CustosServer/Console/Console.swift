@@ -189,7 +189,7 @@ struct Console: Sendable {
         guard let id = cookies[Self.sessionCookie], let session = sessions.touch(id) else { return nil }
         // The account as it is now: removed accounts and changed roles take effect at once.
         let engine = self.engine
-        guard let account = try await call({ try engine.officer(named: session.account) }) else {
+        guard let account = try await call({ try engine.consoleAccounts.officer(named: session.account) }) else {
             sessions.end(id)
             return nil
         }
