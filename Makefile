@@ -51,10 +51,10 @@ test: deps
 # The PostgreSQL backend on a real server: Debian's postgresql (installed when missing), a
 # throwaway cluster on a free loopback port, CustosPostgresTests against it (Tests/postgres).
 # Only the SQLite part: swift test --skip CustosPostgresTests.
-postgres-check: deps .venv/bin/schemathesis
+postgres-check: deps .venv/bin/schemathesis browser-deps .venv/bin/web-tools
 	$(call install-missing,postgresql)
 	$(SWIFT) build --build-tests
-	SWIFT=$(SWIFT) SCHEMATHESIS=$(CURDIR)/.venv/bin/schemathesis Tests/postgres/run.sh
+	SWIFT=$(SWIFT) SCHEMATHESIS=$(CURDIR)/.venv/bin/schemathesis PYTHON=$(CURDIR)/.venv/bin/python Tests/postgres/run.sh
 
 # The scale-out demo on a throwaway PostgreSQL cluster (Tests/postgres/demo.sh): a vault on
 # PostgreSQL, three custos serve processes on it, consent across them, load and a SIGKILL.

@@ -122,10 +122,8 @@ struct Serve: ParsableCommand {
         let server: CustosServer
         if let address = try global.postgresVault() {
             guard at == nil else { throw ValidationError("--at sets the clock of a simulation vault, which is a SQLite file") }
-            do { server = try CustosServer(service: try global.openPostgresEngine(address), configuration: configuration) } catch let error as ServerSetupError {
-                StandardError.error(error.description)
-                throw ExitStatus.usage
-            }
+            let engine = try global.openPostgresEngine(address)
+            server = CustosServer(service: engine, door: engine.publicDoor, configuration: configuration)
         } else {
             server = CustosServer(engine: try openEngine(), configuration: configuration)
         }

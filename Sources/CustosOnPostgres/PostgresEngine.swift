@@ -245,9 +245,12 @@ package final class PostgresEngine: ServiceEngine {
 
     package func verifyLog() throws -> LogVerification { try vault.verifyLog() }
 
+    /// The privacy centre's rules over this vault.
+    package var publicDoor: PublicDoor { PublicDoor(engine: self, store: vault, policyFolder: policyFolder, clock: clock) }
+
     /// The console's accounts, in this vault's keyring.
     package var consoleAccounts: ConsoleAccounts {
-        ConsoleAccounts(keyring: vault.keyring, clock: clock, controller: policy.policy.controller?.name ?? "")
+        ConsoleAccounts(keyring: vault.keyring, clock: clock, controller: policy.controllerContacts.name)
     }
 
     /// Breach letters by e-mail, each address read through the gate as on SQLite

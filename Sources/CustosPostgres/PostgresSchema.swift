@@ -193,6 +193,15 @@ enum PostgresSchema {
         CREATE TRIGGER consent_events_no_update BEFORE UPDATE ON consent_events FOR EACH ROW EXECUTE FUNCTION custos_append_only();
         CREATE TRIGGER breach_events_no_update BEFORE UPDATE ON breach_events FOR EACH ROW EXECUTE FUNCTION custos_append_only()
         """,
+        // v10: the privacy centre's e-mail codes and status links, as on SQLite: only keyed
+        // hashes of the address, the code and the token; what the person asked for sealed.
+        """
+        CREATE TABLE web_challenges (
+            id text PRIMARY KEY, kind text NOT NULL, email_index bytea NOT NULL, code_hash bytea NOT NULL, sealed bytea NOT NULL,
+            created_at bigint NOT NULL, expires_at bigint NOT NULL, attempts integer NOT NULL DEFAULT 0, state text NOT NULL);
+        CREATE INDEX web_challenges_email ON web_challenges (email_index, created_at);
+        CREATE TABLE status_links (token_hash bytea PRIMARY KEY, request_id text NOT NULL REFERENCES requests (id), created_at bigint NOT NULL)
+        """,
     ]
 
     /// The keyring, as on SQLite: wrapped keys, the erasure ledger, and the accounts of

@@ -16,23 +16,25 @@ import ServiceLifecycle
 package struct CustosServer: Sendable {
     /// The service API's engine: the vault's, on either backend.
     let service: any ServiceEngine
-    /// The officer's console, the privacy centre and the mail relay need the whole engine,
-    /// which only a SQLite vault has so far; without it they are not served.
+    /// The privacy centre's rules and the outbox the relay sends, on either backend.
+    let door: PublicDoor
+    /// The officer's console needs the whole engine, which only a SQLite vault has so far;
+    /// without it the console is not served.
     let officerEngine: PrivacyEngine?
     let configuration: ServerConfiguration
 
     package init(engine: PrivacyEngine, configuration: ServerConfiguration) {
         service = engine
+        door = engine.publicDoor
         officerEngine = engine
         self.configuration = configuration
     }
 
-    /// The service API only (a PostgreSQL vault): no console, no privacy centre, no relay.
-    package init(service: any ServiceEngine, configuration: ServerConfiguration) throws {
-        guard configuration.publicListener == nil, configuration.smtp == nil else {
-            throw ServerSetupError("the privacy centre and the mail relay are not available on a PostgreSQL vault yet: leave out --listen-public and --smtp-relay")
-        }
+    /// The service API, the privacy centre and the relay over any vault (a PostgreSQL one), without
+    /// the officer's console.
+    package init(service: any ServiceEngine, door: PublicDoor, configuration: ServerConfiguration) {
         self.service = service
+        self.door = door
         officerEngine = nil
         self.configuration = configuration
     }
@@ -58,7 +60,7 @@ package struct CustosServer: Sendable {
         if let engine = officerEngine {
             let consolePages = try WebPages(overrides: configuration.console.templates, controller: engine.controllerContacts, folder: "Console",
                                             templates: Console.pageNames, stylesheet: "console.css", home: "/console")
-            Console(engine: engine, executor: executor, pages: consolePages, guarder: WebGuard(engine: engine),
+            Console(engine: engine, executor: executor, pages: consolePages, guarder: WebGuard(keyring: engine.store.keyring),
                     sessions: ConsoleSessions(idle: .seconds(configuration.console.idleMinutes * 60)), settings: configuration.console,
                     secureCookies: configuration.tls != nil, logger: logger).add(to: router)
         }
@@ -70,8 +72,8 @@ package struct CustosServer: Sendable {
             logger: logger
         )
         var services: [any Service] = [api]
-        if let listener = configuration.publicListener, let engine = officerEngine {
-            services.append(try privacyCentre(listener, engine: engine, executor: executor, metrics: metrics, logger: logger, onListening: onListening))
+        if let listener = configuration.publicListener {
+            services.append(try privacyCentre(listener, door: door, executor: executor, metrics: metrics, logger: logger, onListening: onListening))
         }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
@@ -79,9 +81,9 @@ package struct CustosServer: Sendable {
     }
 
     /// The privacy centre's application on its own listener, sharing the engine's threads.
-    func privacyCentre(_ listener: ServerConfiguration.PublicListener, engine: PrivacyEngine, executor: EngineExecutor, metrics: ServerMetrics, logger: Logger,
+    func privacyCentre(_ listener: ServerConfiguration.PublicListener, door: PublicDoor, executor: EngineExecutor, metrics: ServerMetrics, logger: Logger,
                        onListening: @escaping @Sendable (Listener, Int) async -> Void) throws -> some Service {
-        let pages = try WebPages(overrides: listener.templates, controller: engine.controllerContacts)
+        let pages = try WebPages(overrides: listener.templates, controller: door.controllerContacts)
         let router = Router(context: CustosRequestContext.self)
         router.add(middleware: AccessLogMiddleware(logger: logger, metrics: metrics, logSubjectIds: false, templateOf: PrivacyCentre.template))
         router.add(middleware: PublicPageMiddleware(pages: pages))
@@ -89,10 +91,10 @@ package struct CustosServer: Sendable {
         let host = listener.host.contains(":") ? "[\(listener.host)]" : listener.host
         let base = BaseURL(listener.url ?? "\(scheme)://\(host):\(listener.port)")
         let centre = PrivacyCentre(
-            engine: engine, executor: executor, pages: pages, guarder: WebGuard(engine: engine),
+            door: door, executor: executor, pages: pages, guarder: WebGuard(keyring: door.store.keyring),
             web: WebActor(actor: listener.actor, identityPurpose: listener.identityPurpose),
             baseURL: base, secureCookies: configuration.tls != nil, codesPerAddress: listener.codesPerAddress,
-            mailer: configuration.smtp.map { OutboxSender(mailroom: engine.mailroom, relay: $0) })
+            mailer: configuration.smtp.map { OutboxSender(mailroom: door.mailroom, relay: $0) })
         centre.add(to: router)
         return Application(
             router: router,
@@ -123,8 +125,3 @@ package struct CustosServer: Sendable {
     }
 }
 
-/// A setting `custos serve` cannot honour on this vault, in words for the operator.
-package struct ServerSetupError: Error, CustomStringConvertible {
-    package let description: String
-    init(_ description: String) { self.description = description }
-}

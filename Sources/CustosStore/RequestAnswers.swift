@@ -1,30 +1,12 @@
 package import Foundation
 internal import GRDB
 internal import CustosCrypto
-package import CustosPolicy
+import CustosPolicy
 
-/// Status links and stored answers of rights requests opened through the privacy centre. A
-/// link's token is kept only as a keyed hash; an answer is sealed under its subject's key, so
-/// it is shredded with the subject and dropped when any of the subject's fields is erased.
+/// Stored answers of rights requests (the privacy centre's status page, the console): an answer
+/// is sealed under its subject's key, so it is shredded with the subject and dropped when any
+/// of the subject's fields is erased.
 extension Vault {
-    /// A new status link's token for a request (shown once, in the page and the e-mail).
-    package func createStatusLink(request: String, at now: Instant) throws -> String {
-        let token = RandomToken.make()
-        try pool.write { db in
-            try db.execute(sql: "INSERT INTO status_links (token_hash, request_id, created_at) VALUES (?, ?, ?)",
-                           arguments: [keyring.keyedDigest("status-link", token), request, now.millisecondsSinceEpoch])
-        }
-        return token
-    }
-
-    /// The request a status link's token leads to, or nil.
-    package func request(forStatusToken token: String) throws -> String? {
-        guard token.utf8.count <= 64 else { return nil }
-        return try pool.read { db in
-            try String.fetchOne(db, sql: "SELECT request_id FROM status_links WHERE token_hash = ?", arguments: [keyring.keyedDigest("status-link", token)])
-        }
-    }
-
     /// Keeps a request's sealed answer; one held for review is for the officer only.
     func storeAnswer(_ answer: SealedAnswer, request: String, heldForReview: Bool, at now: Instant) throws {
         try pool.write { db in

@@ -27,62 +27,146 @@ package enum ChallengeAnswer: Sendable, Equatable {
     case unknown
 }
 
-extension Vault {
-    package static let codeLifetime: Int64 = 15 * 60_000
-    package static let codeTries = 5
+/// A challenge as a backend stores it: hashes and the sealed payload.
+package struct StoredChallenge: Sendable {
+    package var id: String
+    package var kind: String
+    package var emailIndex: Data
+    package var codeHash: Data
+    package var sealed: Data
+    package var createdAt: Instant
+    package var expiresAt: Instant
+    package var attempts: Int
+    package var state: WebChallenge.State
+
+    package init(id: String, kind: String, emailIndex: Data, codeHash: Data, sealed: Data, createdAt: Instant, expiresAt: Instant,
+                 attempts: Int, state: WebChallenge.State) {
+        (self.id, self.kind, self.emailIndex, self.codeHash, self.sealed) = (id, kind, emailIndex, codeHash, sealed)
+        (self.createdAt, self.expiresAt, self.attempts, self.state) = (createdAt, expiresAt, attempts, state)
+    }
+}
+
+/// The privacy centre's rows on a backend (SQLite's `VaultStore`, PostgreSQL's
+/// `PostgresVault`): e-mail code challenges and status links. The rules (what is hashed or
+/// sealed under which key, a code's lifetime and tries) are this protocol's extension.
+package protocol WebDoorStore: Sendable {
+    /// The keyring whose keys hash addresses, codes and tokens and seal what waits.
+    var keyring: Keyring { get }
+    /// Stores a challenge, deleting those created before `purgeBefore` in the same transaction.
+    func insertChallenge(_ challenge: StoredChallenge, purgeBefore: Instant) throws
+    /// How many challenges an address (by its keyed hash) had since `since`.
+    func challengeCount(emailIndex: Data, since: Instant) throws -> Int
+    /// Holds the challenge's row while `settle` judges it, then writes the state and attempts
+    /// it returns (nil: nothing changes). A challenge that does not exist is not handed over.
+    func settleChallenge(_ id: String, _ settle: (StoredChallenge) throws -> (state: WebChallenge.State, attempts: Int)?) throws
+    func insertStatusLink(tokenHash: Data, request: String, at now: Instant) throws
+    /// The request a status link's token hash leads to, or nil.
+    func statusLinkRequest(tokenHash: Data) throws -> String?
+}
+
+extension WebDoorStore {
+    package static var codeLifetime: Int64 { 15 * 60_000 }
+    package static var codeTries: Int { 5 }
 
     /// Stores a challenge for `email` and returns its id; the code is chosen by the caller
     /// (and sent by mail, never stored in clear). Challenges older than a day are deleted.
     package func createChallenge(kind: String, email: String, code: String, payload: Data, at now: Instant) throws -> String {
         let id = RandomToken.make(bytes: 18)
-        let sealed = try keyring.seal(payload, domain: "challenge")
-        try pool.write { db in
-            try db.execute(sql: "DELETE FROM web_challenges WHERE created_at < ?", arguments: [now.millisecondsSinceEpoch - 86_400_000])
-            try db.execute(sql: """
-                INSERT INTO web_challenges (id, kind, email_index, code_hash, sealed, created_at, expires_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')
-                """, arguments: [id, kind, keyring.keyedDigest("email", Self.normalisedEmail(email)), keyring.keyedDigest("code", id + ":" + code), sealed,
-                                 now.millisecondsSinceEpoch, now.millisecondsSinceEpoch + Self.codeLifetime])
-        }
+        try insertChallenge(StoredChallenge(
+            id: id, kind: kind, emailIndex: keyring.keyedDigest("email", Vault.normalisedEmail(email)), codeHash: keyring.keyedDigest("code", id + ":" + code),
+            sealed: try keyring.seal(payload, domain: "challenge"), createdAt: now,
+            expiresAt: Instant(millisecondsSinceEpoch: now.millisecondsSinceEpoch + Self.codeLifetime), attempts: 0, state: .pending),
+            purgeBefore: Instant(millisecondsSinceEpoch: now.millisecondsSinceEpoch - 86_400_000))
         return id
     }
 
     /// How many challenges an address had since `since`: the per-address limit on codes.
     package func challengeCount(email: String, since: Instant) throws -> Int {
-        try pool.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM web_challenges WHERE email_index = ? AND created_at >= ?",
-                             arguments: [keyring.keyedDigest("email", Self.normalisedEmail(email)), since.millisecondsSinceEpoch]) ?? 0
-        }
+        try challengeCount(emailIndex: keyring.keyedDigest("email", Vault.normalisedEmail(email)), since: since)
     }
 
-    /// Checks a typed code in one transaction: a wrong one counts, the fifth wrong one locks,
-    /// a right one confirms once (a second use finds the challenge confirmed: locked).
+    /// Checks a typed code with the challenge held: a wrong one counts, the fifth wrong one
+    /// locks, a right one confirms once (a second use finds the challenge confirmed: locked).
     package func answerChallenge(_ id: String, code: String, at now: Instant) throws -> ChallengeAnswer {
-        try pool.write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM web_challenges WHERE id = ?", arguments: [id]) else { return .unknown }
-            let state = WebChallenge.State(rawValue: row["state"]) ?? .locked
-            guard state == .pending else { return .locked }
-            guard now.millisecondsSinceEpoch < row["expires_at"] as Int64 else { return .expired }
-            let attempts: Int = row["attempts"]
-            let expected: Data = row["code_hash"]
-            let typed = keyring.keyedDigest("code", id + ":" + code)
-            guard Self.constantTimeEqual(expected, typed) else {
-                let locked = attempts + 1 >= Self.codeTries
-                try db.execute(sql: "UPDATE web_challenges SET attempts = attempts + 1, state = ? WHERE id = ?", arguments: [locked ? "locked" : "pending", id])
-                return locked ? .locked : .wrong(remaining: Self.codeTries - attempts - 1)
+        var answer = ChallengeAnswer.unknown
+        try settleChallenge(id) { row in
+            guard row.state == .pending else { answer = .locked; return nil }
+            guard now.millisecondsSinceEpoch < row.expiresAt.millisecondsSinceEpoch else { answer = .expired; return nil }
+            guard Vault.constantTimeEqual(row.codeHash, keyring.keyedDigest("code", id + ":" + code)) else {
+                let locked = row.attempts + 1 >= Self.codeTries
+                answer = locked ? .locked : .wrong(remaining: Self.codeTries - row.attempts - 1)
+                return (locked ? .locked : .pending, row.attempts + 1)
             }
-            try db.execute(sql: "UPDATE web_challenges SET state = 'confirmed' WHERE id = ?", arguments: [id])
-            let payload = try keyring.unseal(row["sealed"], domain: "challenge")
-            return .confirmed(WebChallenge(
-                id: id, kind: row["kind"], payload: payload, createdAt: Instant(millisecondsSinceEpoch: row["created_at"]),
-                expiresAt: Instant(millisecondsSinceEpoch: row["expires_at"]), attempts: attempts, state: .confirmed))
+            let payload = try keyring.unseal(row.sealed, domain: "challenge")
+            answer = .confirmed(WebChallenge(id: id, kind: row.kind, payload: payload, createdAt: row.createdAt, expiresAt: row.expiresAt,
+                                             attempts: row.attempts, state: .confirmed))
+            return (.confirmed, row.attempts)
         }
+        return answer
     }
 
+    /// A new status link's token for a request (shown once, in the page and the e-mail); only
+    /// its keyed hash is kept.
+    package func createStatusLink(request: String, at now: Instant) throws -> String {
+        let token = RandomToken.make()
+        try insertStatusLink(tokenHash: keyring.keyedDigest("status-link", token), request: request, at: now)
+        return token
+    }
+
+    /// The request a status link's token leads to, or nil.
+    package func request(forStatusToken token: String) throws -> String? {
+        guard token.utf8.count <= 64 else { return nil }
+        return try statusLinkRequest(tokenHash: keyring.keyedDigest("status-link", token))
+    }
+}
+
+extension Vault {
     /// Addresses compare without case and surrounding spaces.
     package static func normalisedEmail(_ email: String) -> String { email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() }
 
     static func constantTimeEqual(_ a: Data, _ b: Data) -> Bool {
         guard a.count == b.count else { return false }
         return zip(a, b).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}
+
+extension VaultStore: WebDoorStore {
+    package func insertChallenge(_ challenge: StoredChallenge, purgeBefore: Instant) throws {
+        try vault.pool.write { db in
+            try db.execute(sql: "DELETE FROM web_challenges WHERE created_at < ?", arguments: [purgeBefore.millisecondsSinceEpoch])
+            try db.execute(sql: """
+                INSERT INTO web_challenges (id, kind, email_index, code_hash, sealed, created_at, expires_at, attempts, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [challenge.id, challenge.kind, challenge.emailIndex, challenge.codeHash, challenge.sealed,
+                                 challenge.createdAt.millisecondsSinceEpoch, challenge.expiresAt.millisecondsSinceEpoch, challenge.attempts, challenge.state.rawValue])
+        }
+    }
+
+    package func challengeCount(emailIndex: Data, since: Instant) throws -> Int {
+        try vault.pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM web_challenges WHERE email_index = ? AND created_at >= ?",
+                             arguments: [emailIndex, since.millisecondsSinceEpoch]) ?? 0
+        }
+    }
+
+    package func settleChallenge(_ id: String, _ settle: (StoredChallenge) throws -> (state: WebChallenge.State, attempts: Int)?) throws {
+        try vault.pool.write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM web_challenges WHERE id = ?", arguments: [id]) else { return }
+            let stored = StoredChallenge(
+                id: id, kind: row["kind"], emailIndex: row["email_index"], codeHash: row["code_hash"], sealed: row["sealed"],
+                createdAt: Instant(millisecondsSinceEpoch: row["created_at"]), expiresAt: Instant(millisecondsSinceEpoch: row["expires_at"]),
+                attempts: row["attempts"], state: WebChallenge.State(rawValue: row["state"]) ?? .locked)
+            guard let (state, attempts) = try settle(stored) else { return }
+            try db.execute(sql: "UPDATE web_challenges SET attempts = ?, state = ? WHERE id = ?", arguments: [attempts, state.rawValue, id])
+        }
+    }
+
+    package func insertStatusLink(tokenHash: Data, request: String, at now: Instant) throws {
+        try vault.pool.write { db in
+            try db.execute(sql: "INSERT INTO status_links (token_hash, request_id, created_at) VALUES (?, ?, ?)", arguments: [tokenHash, request, now.millisecondsSinceEpoch])
+        }
+    }
+
+    package func statusLinkRequest(tokenHash: Data) throws -> String? {
+        try vault.pool.read { db in try String.fetchOne(db, sql: "SELECT request_id FROM status_links WHERE token_hash = ?", arguments: [tokenHash]) }
     }
 }

@@ -28,6 +28,7 @@ import CustosReports
         let information: InformationDesk
         let breaches: BreachDesk
         let mailroom: Mailroom
+        let door: PublicDoor
         let sendLetters: (_ breach: String) throws -> BreachLetterRun
         let add: ([NewSubject]) throws -> Void
         let verifyLog: () throws -> LogVerification
@@ -46,7 +47,7 @@ import CustosReports
                 let engine = try PrivacyEngine.initialise(vault: folder.appendingPathComponent("custos.db").path,
                                                           masterKey: .file(folder.appendingPathComponent("custos.key").path),
                                                           policies: PostgresVaultTests.policies, clock: read)
-                try body(Harness(engine: engine, requests: engine.requestDesk, officer: engine.officerDesk, rights: engine.rightsDesk, sweeper: engine.retentionSweeper, information: engine.informationDesk, breaches: engine.breachDesk, mailroom: engine.mailroom,
+                try body(Harness(engine: engine, requests: engine.requestDesk, officer: engine.officerDesk, rights: engine.rightsDesk, sweeper: engine.retentionSweeper, information: engine.informationDesk, breaches: engine.breachDesk, mailroom: engine.mailroom, door: engine.publicDoor,
                                  sendLetters: { try engine.sendBreachLetters($0, language: "en", by: "officer") }, add: { try engine.addSubjects($0, by: "test") }, verifyLog: engine.verifyLog))
             }
         case .postgres:
@@ -55,7 +56,7 @@ import CustosReports
                     let engine = try PostgresEngine.initialise(vault: address, keyring: KeyringFile(path: folder.appendingPathComponent("custos.keys.db").path),
                                                                masterKey: .file(folder.appendingPathComponent("custos.key").path),
                                                                policies: PostgresVaultTests.policies, clock: read)
-                    try body(Harness(engine: engine, requests: engine.requests, officer: engine.officer, rights: engine.rights, sweeper: engine.sweeper, information: engine.information, breaches: engine.breaches, mailroom: engine.mailroom,
+                    try body(Harness(engine: engine, requests: engine.requests, officer: engine.officer, rights: engine.rights, sweeper: engine.sweeper, information: engine.information, breaches: engine.breaches, mailroom: engine.mailroom, door: engine.publicDoor,
                                      sendLetters: { try engine.sendBreachLetters($0, language: "en", templates: nil, purpose: PrivacyEngine.breachNoticePurpose, by: "officer") },
                                      add: { try engine.addSubjects($0, by: "test") }, verifyLog: engine.verifyLog))
                 }
@@ -321,6 +322,53 @@ import CustosReports
             #expect(try harness.mailroom.outbox(pendingOnly: true).isEmpty)
             let sent = try harness.mailroom.outbox().first
             #expect(sent?.sentAt == now && sent?.attempts == 2 && sent?.lastError == nil)
+        }
+    }
+
+    /// The privacy centre's rules on either backend: an e-mail code confirms once and five
+    /// wrong tries lock it, a confirmed address opens the request with its identity evidence and
+    /// a status link, and a withdrawal in the preference centre denies the next read.
+    @Test(arguments: Backend.allCases) func thePrivacyCentreAnswersAlikeOnBothBackends(_ backend: Backend) async throws {
+        try await Self.withEngine(backend) { harness in
+            let door = harness.door
+            var debtor = NewSubject(id: "D-1", category: "debtor", values: [
+                "email": "jan@example.nl", "case_number": "INV-2025-0042", "postal_address": "Kerkstraat 1, 1234 AB Utrecht"], source: "client")
+            debtor.events = [LifecycleEventFact(event: "file-opened", date: LocalDate(parsing: "2025-01-10")!)]
+            try harness.add([debtor, NewSubject(id: "PR-1", category: "prospect", values: ["email": "pr@example.nl"], source: "web-form")])
+
+            let id = try door.startEmailChallenge(kind: "request", email: "Jan@Example.nl ", payload: Data("{\"a\":1}".utf8)) { ("Code", "Your code is \($0).") }
+            let message = try #require(try harness.mailroom.outbox(pendingOnly: true).first { $0.kind == "email-code" })
+            #expect(message.to == "Jan@Example.nl ")
+            let code = String(try #require(message.body.split(separator: " ").first { $0.count >= 6 && $0.prefix(6).allSatisfy(\.isNumber) }).prefix(6))
+            #expect(try door.answerEmailChallenge(id, code: code == "000000" ? "111111" : "000000") == .wrong(remaining: 4))
+            guard case .confirmed(let challenge) = try door.answerEmailChallenge(id, code: code) else { Issue.record("the right code did not confirm"); return }
+            #expect(challenge.payload == Data("{\"a\":1}".utf8) && challenge.attempts == 1)
+            #expect(try door.answerEmailChallenge(id, code: code) == .locked, "a code is used once")
+            #expect(try door.recentCodeRequests(email: "jan@example.nl", minutes: 15) == 1, "addresses compare without case and spaces")
+            #expect(try door.answerEmailChallenge("no-such-challenge", code: code) == .unknown)
+
+            let web = WebActor(actor: "web-portal", identityPurpose: "P-RIGHTS-ADMIN")
+            let opened = try door.openWebRequest(WebRightsForm(type: .access, email: "jan@example.nl",
+                                                               identity: ["case_number": "inv-2025-0042", "postal_address.postcode": "1234ab"], language: "en"), as: web)
+            #expect(opened.count == 1 && opened.first?.identityMatched == true)
+            let request = try #require(opened.first?.request)
+            #expect(request.channel == "web-form" && request.events.contains { $0.event == "language" && $0.detail == "en" })
+            #expect(try door.request(forStatusToken: try #require(opened.first?.statusToken))?.id == request.id)
+            #expect(try door.request(forStatusToken: "not-a-token") == nil)
+            #expect(try door.storedAnswer(request: request.id) == nil, "no answer before it is fulfilled")
+
+            #expect(try door.preferenceChoices(subject: "PR-1").contains { $0.purpose == "P-NEWSLETTER-EMAIL" && !$0.active })
+            let refused = try door.setPreference(subject: "PR-1", purpose: "P-NEWSLETTER-EMAIL", give: true, noticeVersion: 2, evidence: "privacy centre", actor: "web-portal")
+            #expect(refused?.hasPrefix("[CONSENT_") == true, "no age known: the web cannot take this consent (\(refused ?? "given"))")
+            _ = try harness.engine.giveConsent(ConsentGrant(subject: "PR-1", purposes: ["P-NEWSLETTER-EMAIL"], method: .checkboxTicked, channel: "web-form",
+                                                            ageAtConsent: 40), by: "test")
+            #expect(try door.preferenceChoices(subject: "PR-1").contains { $0.purpose == "P-NEWSLETTER-EMAIL" && $0.active })
+            #expect(harness.engine.read(subject: "PR-1", fields: ["email"], purpose: "P-NEWSLETTER-EMAIL", actor: "newsletter").decision.outcome == .permit)
+            #expect(try door.setPreference(subject: "PR-1", purpose: "P-NEWSLETTER-EMAIL", give: false, noticeVersion: 2, evidence: "privacy centre", actor: "web-portal") == nil)
+            #expect(harness.engine.read(subject: "PR-1", fields: ["email"], purpose: "P-NEWSLETTER-EMAIL", actor: "newsletter").decision.outcome == .deny)
+            try door.objectToDirectMarketing(subject: "PR-1", purpose: "P-PROSPECT-MKT-POST")
+            #expect(try door.preferenceChoices(subject: "PR-1").first { $0.purpose == "P-PROSPECT-MKT-POST" }?.active == true)
+            #expect(try harness.verifyLog().isIntact)
         }
     }
 

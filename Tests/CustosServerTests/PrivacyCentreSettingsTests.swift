@@ -78,7 +78,7 @@ struct WebGuardTests {
     }
 
     @Test func aFormTokenWorksOnceForItsVisitorAndItsFormOnly() throws {
-        let guarder = WebGuard(engine: try Self.engine())
+        let guarder = WebGuard(keyring: try Self.engine().store.keyring)
         let token = guarder.csrfToken(visit: "visitor-a", form: "request")
         #expect(!guarder.spend(token, visit: "visitor-b", form: "request"), "another visitor's cookie")
         #expect(!guarder.spend(token, visit: "visitor-a", form: "preferences"), "another form")
@@ -92,7 +92,7 @@ struct WebGuardTests {
     }
 
     @Test func limitsCountPerKeyAndSessionsEnd() throws {
-        let guarder = WebGuard(engine: try Self.engine())
+        let guarder = WebGuard(keyring: try Self.engine().store.keyring)
         #expect((0..<3).map { _ in guarder.allow("code-address:1.2.3.4", limit: 3) } == [true, true, true])
         #expect(!guarder.allow("code-address:1.2.3.4", limit: 3))
         #expect(guarder.allow("code-address:5.6.7.8", limit: 3), "another address has its own count")

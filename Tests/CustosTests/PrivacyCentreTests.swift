@@ -24,22 +24,22 @@ struct PrivacyCentreTests {
     @Test func aCodeConfirmsOnceAndFiveWrongTriesLock() throws {
         let fixture = try VaultFixture()
         let engine = fixture.engine
-        let id = try engine.startEmailChallenge(kind: "request", email: "someone@example.nl", payload: Data("{}".utf8)) { ("Code", "Your code is \($0).") }
+        let id = try engine.publicDoor.startEmailChallenge(kind: "request", email: "someone@example.nl", payload: Data("{}".utf8)) { ("Code", "Your code is \($0).") }
         let right = try code(engine)
         let wrong = right == "000000" ? "111111" : "000000"
-        #expect(try engine.answerEmailChallenge(id, code: wrong) == .wrong(remaining: 4))
-        guard case .confirmed = try engine.answerEmailChallenge(id, code: right) else { Issue.record("the right code did not confirm"); return }
-        #expect(try engine.answerEmailChallenge(id, code: right) == .locked, "a code is used once")
+        #expect(try engine.publicDoor.answerEmailChallenge(id, code: wrong) == .wrong(remaining: 4))
+        guard case .confirmed = try engine.publicDoor.answerEmailChallenge(id, code: right) else { Issue.record("the right code did not confirm"); return }
+        #expect(try engine.publicDoor.answerEmailChallenge(id, code: right) == .locked, "a code is used once")
 
-        let other = try engine.startEmailChallenge(kind: "request", email: "someone@example.nl", payload: Data()) { ("Code", "Your code is \($0).") }
-        for remaining in [4, 3, 2, 1] { #expect(try engine.answerEmailChallenge(other, code: "12345x") == .wrong(remaining: remaining)) }
-        #expect(try engine.answerEmailChallenge(other, code: "999999") == .locked, "the fifth wrong try locks, right or not")
-        #expect(try engine.recentCodeRequests(email: " SomeOne@Example.nl", minutes: 15) == 2, "addresses compare without case and spaces")
+        let other = try engine.publicDoor.startEmailChallenge(kind: "request", email: "someone@example.nl", payload: Data()) { ("Code", "Your code is \($0).") }
+        for remaining in [4, 3, 2, 1] { #expect(try engine.publicDoor.answerEmailChallenge(other, code: "12345x") == .wrong(remaining: remaining)) }
+        #expect(try engine.publicDoor.answerEmailChallenge(other, code: "999999") == .locked, "the fifth wrong try locks, right or not")
+        #expect(try engine.publicDoor.recentCodeRequests(email: " SomeOne@Example.nl", minutes: 15) == 2, "addresses compare without case and spaces")
 
-        let late = try engine.startEmailChallenge(kind: "request", email: "late@example.nl", payload: Data()) { ("Code", "Your code is \($0).") }
+        let late = try engine.publicDoor.startEmailChallenge(kind: "request", email: "late@example.nl", payload: Data()) { ("Code", "Your code is \($0).") }
         fixture.clock.set(Instant(millisecondsSinceEpoch: fixture.clock.now.millisecondsSinceEpoch + 15 * 60_000))
-        #expect(try engine.answerEmailChallenge(late, code: "000000") == .expired)
-        #expect(try engine.answerEmailChallenge("no-such-challenge", code: "000000") == .unknown)
+        #expect(try engine.publicDoor.answerEmailChallenge(late, code: "000000") == .expired)
+        #expect(try engine.publicDoor.answerEmailChallenge("no-such-challenge", code: "000000") == .unknown)
     }
 
     @Test func aConfirmedAddressOpensTheRequestWithTheIdentityCheckAsEvidence() throws {
@@ -47,19 +47,19 @@ struct PrivacyCentreTests {
         try debtor(fixture)
         let engine = fixture.engine
         let matching = WebRightsForm(type: .access, email: "JAN@example.nl", identity: ["case_number": "inv-2025-0042", "postal_address.postcode": "1234ab"], language: "en")
-        let opened = try engine.openWebRequest(matching, as: Self.web)
+        let opened = try engine.publicDoor.openWebRequest(matching, as: Self.web)
         let request = try #require(opened.first?.request)
         #expect(opened.count == 1 && opened[0].identityMatched)
         #expect(request.channel == "web-form" && request.identity == .unverified, "the officer still verifies")
         #expect(request.events.contains { $0.event == "identity-evidence" && $0.detail?.contains("match what is held") == true })
-        #expect(try engine.request(forStatusToken: opened[0].statusToken)?.id == request.id)
-        #expect(try engine.request(forStatusToken: "x" + opened[0].statusToken) == nil)
+        #expect(try engine.publicDoor.request(forStatusToken: opened[0].statusToken)?.id == request.id)
+        #expect(try engine.publicDoor.request(forStatusToken: "x" + opened[0].statusToken) == nil)
 
         let wrongPostcode = WebRightsForm(type: .erasure, email: "jan@example.nl", identity: ["case_number": "INV-2025-0042", "postal_address.postcode": "9999 ZZ"], language: "nl")
-        let second = try engine.openWebRequest(wrongPostcode, as: Self.web)
+        let second = try engine.publicDoor.openWebRequest(wrongPostcode, as: Self.web)
         #expect(second.count == 1 && !second[0].identityMatched)
         #expect(second[0].request.events.contains { $0.detail?.contains("do not match") == true })
-        #expect(try engine.openWebRequest(WebRightsForm(type: .access, email: "nobody@example.nl", identity: [:], language: "nl"), as: Self.web).isEmpty,
+        #expect(try engine.publicDoor.openWebRequest(WebRightsForm(type: .access, email: "nobody@example.nl", identity: [:], language: "nl"), as: Self.web).isEmpty,
                 "an address nobody has opens nothing")
         #expect(try engine.verifyLog().isIntact, "the identity check's reads are logged")
     }
@@ -68,13 +68,13 @@ struct PrivacyCentreTests {
         let fixture = try VaultFixture()
         try debtor(fixture)
         let engine = fixture.engine
-        let opened = try #require(try engine.openWebRequest(WebRightsForm(type: .access, email: "jan@example.nl", identity: [:], language: "en"), as: Self.web).first)
+        let opened = try #require(try engine.publicDoor.openWebRequest(WebRightsForm(type: .access, email: "jan@example.nl", identity: [:], language: "en"), as: Self.web).first)
         _ = try engine.verifyIdentity(request: opened.request.id, method: "e-mail code and case number", by: "officer")
         let (_, html) = try engine.fulfilAccess(request: opened.request.id, by: "officer")
         #expect(html.contains("<html lang=\"en\">") && html.contains("Collecting claims handed over by clients"), "in the language the person asked in")
         #expect(!html.contains("[proposed]"), "draft markers never reach a subject")
         #expect(html.contains("Autoriteit Persoonsgegevens"))
-        let stored = try #require(try engine.storedAnswer(request: opened.request.id))
+        let stored = try #require(try engine.publicDoor.storedAnswer(request: opened.request.id))
         #expect(stored.html == html)
 
         let dutch = try AccessPackageCheck.dutch(engine, subject: "D-1")
@@ -83,7 +83,7 @@ struct PrivacyCentreTests {
 
         let erasure = try engine.openRequest(subject: "D-1", type: .erasure, channel: "web-form", identityVerifiedBy: "e-mail code", by: "officer")
         _ = try engine.fulfilErasure(request: erasure.id, by: "officer")
-        #expect(try engine.storedAnswer(request: opened.request.id) == nil, "an erasure takes the stored answer with it")
+        #expect(try engine.publicDoor.storedAnswer(request: opened.request.id) == nil, "an erasure takes the stored answer with it")
     }
 
     @Test func preferencesListConsentPurposesAndAWithdrawalTakesEffectAtOnce() throws {
@@ -91,7 +91,7 @@ struct PrivacyCentreTests {
         let engine = fixture.engine
         try engine.addSubject(NewSubject(id: "PR-1", category: "prospect", values: ["email": "pr@example.nl"], source: "web-form"), by: "test")
         _ = try engine.giveConsent(ConsentGrant(subject: "PR-1", purposes: ["P-NEWSLETTER-EMAIL"], method: .checkboxTicked, channel: "web-form", ageAtConsent: 40), by: "test")
-        let choices = try engine.preferenceChoices(subject: "PR-1")
+        let choices = try engine.publicDoor.preferenceChoices(subject: "PR-1")
         let newsletter = try #require(choices.first { $0.purpose == "P-NEWSLETTER-EMAIL" })
         #expect(newsletter.kind == .consent && newsletter.active && newsletter.noticeVersion == 2 && newsletter.noticeText?.isEmpty == false)
         #expect(newsletter.titles["nl"] == "Nieuwsbrief per e-mail")
@@ -99,13 +99,13 @@ struct PrivacyCentreTests {
         #expect(!choices.contains { $0.purpose == "P-DEBT-COLLECT" }, "only what can concern this person, and only what is a choice")
 
         #expect(engine.read(subject: "PR-1", fields: ["email"], purpose: "P-NEWSLETTER-EMAIL", actor: "newsletter").decision.outcome == .permit)
-        #expect(try engine.setPreference(subject: "PR-1", purpose: "P-NEWSLETTER-EMAIL", give: false, noticeVersion: 2, evidence: "privacy centre; client 00", actor: "web-portal") == nil)
+        #expect(try engine.publicDoor.setPreference(subject: "PR-1", purpose: "P-NEWSLETTER-EMAIL", give: false, noticeVersion: 2, evidence: "privacy centre; client 00", actor: "web-portal") == nil)
         let after = engine.read(subject: "PR-1", fields: ["email"], purpose: "P-NEWSLETTER-EMAIL", actor: "newsletter").decision
         #expect(after.outcome == .deny && after.reasons.contains { $0.code == .consentWithdrawn })
-        #expect(throws: (any Error).self) { try engine.setPreference(subject: "PR-1", purpose: "P-DEBT-COLLECT", give: true, noticeVersion: nil, evidence: "", actor: "web-portal") }
+        #expect(throws: (any Error).self) { try engine.publicDoor.setPreference(subject: "PR-1", purpose: "P-DEBT-COLLECT", give: true, noticeVersion: nil, evidence: "", actor: "web-portal") }
 
-        try engine.objectToDirectMarketing(subject: "PR-1", purpose: "P-PROSPECT-MKT-POST")
-        #expect(try engine.preferenceChoices(subject: "PR-1").first { $0.purpose == "P-PROSPECT-MKT-POST" }?.active == true)
+        try engine.publicDoor.objectToDirectMarketing(subject: "PR-1", purpose: "P-PROSPECT-MKT-POST")
+        #expect(try engine.publicDoor.preferenceChoices(subject: "PR-1").first { $0.purpose == "P-PROSPECT-MKT-POST" }?.active == true)
     }
 
     @Test func aJWSReceiptVerifiesAndATamperedOneDoesNot() throws {

@@ -58,6 +58,12 @@ grep -E "^(server|authzen|settings|fuzz|drain): " "$dir/server-tests.log" | sed 
 
 # The README's walk-through once more with the tour's keyring on PostgreSQL (--keyring / CUSTOS_KEYRING):
 # every command the newcomer runs, on the second keyring backend.
+# The privacy centre in headless Chromium over a PostgreSQL vault: e-mail codes, requests,
+# status links, answers and preferences through the same pages and Selenium tests as on SQLite.
+CUSTOS_SERVER_POSTGRES=$url CUSTOS_PG_PASSWORD_FILE=$dir/password PYTHON=${PYTHON:-python3} "$root/Tests/web/run.sh" > "$dir/web-tests.log" 2>&1 \
+  || { cat "$dir/web-tests.log"; echo "postgres: the privacy centre's tests failed on a PostgreSQL vault" >&2; exit 1; }
+grep -E "^web: " "$dir/web-tests.log" | sed 's/^/postgres vault: /'
+
 admin_password=$(cat "$dir/password")
 PGPASSWORD=$admin_password psql -q "$url" -c "CREATE DATABASE readme_keys"
 CUSTOS_WALK_KEYRING=${url%/postgres}/readme_keys python3 "$root/Tests/readme/walk.py" > "$dir/walk.log" || { cat "$dir/walk.log"; exit 1; }

@@ -7,6 +7,13 @@
 . "$(dirname "$0")/common.sh"
 trap '[ -n "${SERVER:-}" ] && kill "$SERVER" 2>/dev/null; [ -n "${SINK:-}" ] && kill "$SINK" 2>/dev/null; rm -rf "$VAULT"' EXIT
 cd "$VAULT"
+# The same tests over a vault on PostgreSQL (make postgres-check sets CUSTOS_SERVER_POSTGRES to
+# its throwaway cluster's admin address): a fresh database for the vault, the keyring in a file.
+if [ -n "${CUSTOS_SERVER_POSTGRES:-}" ]; then
+  database=custos_web_$$
+  PGPASSWORD=$(cat "$CUSTOS_PG_PASSWORD_FILE") psql -q "$CUSTOS_SERVER_POSTGRES" -c "CREATE DATABASE $database"
+  export CUSTOS_DB=${CUSTOS_SERVER_POSTGRES%/*}/$database CUSTOS_KEYRING=$VAULT/custos.keys.db
+fi
 "$CUSTOS" init --policies "$REPO/policies/invorderingsbedrijf" >/dev/null
 "$CUSTOS" subject add --id D-1 --category debtor --set email=debtor@example.nl --set case_number=INV-2025-0042 \
   --set "postal_address=Kerkstraat 1, 1234 AB Utrecht" --set "person_name=Jan de Vries" --set "claim_details=Invoice 7: EUR 120" >/dev/null

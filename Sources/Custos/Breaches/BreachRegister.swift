@@ -36,10 +36,7 @@ package struct BreachDesk: Sendable {
     package var now: Instant { clock() }
 
     /// The controller's name and contacts, as notifications and letters give them.
-    var controllerContacts: (name: String, contact: String, dpo: String?) {
-        let controller = policy.policy.controller
-        return (controller?.name ?? "", controller?.contact ?? "", controller?.dpo?.contact)
-    }
+    var controllerContacts: (name: String, contact: String, dpo: String?) { policy.controllerContacts }
 }
 
 extension BreachDesk {

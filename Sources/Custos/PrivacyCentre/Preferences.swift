@@ -19,14 +19,14 @@ package struct PreferenceChoice: Sendable, Equatable {
     package var active: Bool
 }
 
-extension PrivacyEngine {
+extension PublicDoor {
     /// Every consent-based purpose that can concern the subject (by any of their categories),
     /// with the notice in force and the current choice, then the direct-marketing purposes on
     /// legitimate interest they can object to.
     package func preferenceChoices(subject: String) throws -> [PreferenceChoice] {
-        let categories = try metadata(of: subject).categories
-        let current = try store.vault.consentState(of: subject)
-        let objections = try store.vault.objections(of: subject).map(\.objection)
+        let categories = try categories(of: subject)
+        let current = try store.consentState(of: subject)
+        let objections = try store.objections(of: subject).map(\.objection)
         let today = policy.localDate(of: clock())
         var consents: [PreferenceChoice] = [], objectable: [PreferenceChoice] = []
         for purpose in policy.policy.purposes {
@@ -57,12 +57,12 @@ extension PrivacyEngine {
             throw ConsentError.unknownPurpose(purpose, suggestion: nil)
         }
         if give {
-            let outcomes = try giveConsent(ConsentGrant(subject: subject, purposes: [purpose], noticeVersion: noticeVersion, method: .explicitClick,
+            let outcomes = try engine.giveConsent(ConsentGrant(subject: subject, purposes: [purpose], noticeVersion: noticeVersion, method: .explicitClick,
                                                         channel: "web-form", evidence: evidence), by: actor)
             for case let .refused(_, code, message) in outcomes { return "[\(code.rawValue)] \(message)" }
             return nil
         }
-        try withdrawConsent(subject: subject, purposes: [purpose], channel: "web-form", evidence: evidence, by: actor)
+        try engine.withdrawConsent(subject: subject, purposes: [purpose], channel: "web-form", evidence: evidence, effective: nil, by: actor)
         return nil
     }
 
@@ -71,6 +71,6 @@ extension PrivacyEngine {
         guard try preferenceChoices(subject: subject).contains(where: { $0.purpose == purpose && $0.kind == .directMarketingObjection }) else {
             throw ConsentError.unknownPurpose(purpose, suggestion: nil)
         }
-        _ = try recordObjection(subject: subject, purpose: purpose, kind: .directMarketing)
+        _ = try engine.recordObjection(subject: subject, purpose: purpose, kind: .directMarketing, effective: nil)
     }
 }

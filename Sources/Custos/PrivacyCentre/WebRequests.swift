@@ -38,7 +38,7 @@ package struct WebActor: Sendable {
     }
 }
 
-extension PrivacyEngine {
+extension PublicDoor {
     /// Every identity check any subject category asks for, once, in policy order.
     package var identityChecks: [IdentityCheckItem] {
         var seen: [IdentityCheckItem] = []
@@ -53,17 +53,18 @@ extension PrivacyEngine {
     /// the channel is `web-form`; the identity check's result is a request event, and the
     /// officer verifies as for any other channel.
     package func openWebRequest(_ form: WebRightsForm, as web: WebActor) throws -> [OpenedWebRequest] {
-        let subjects = try findSubjects(matching: form.email, kind: .email)
+        let subjects = try engine.findSubjects(matching: form.email, kind: .email)
         return try subjects.sorted().map { subject in
-            let request = try openRequest(subject: subject, type: form.type, channel: "web-form", by: web.actor)
+            let request = try engine.openRequest(subject: subject, type: form.type, purpose: nil, channel: "web-form", receivedAt: nil, requester: "subject",
+                                                 mandate: nil, identityVerifiedBy: nil, by: web.actor)
             let matched = try identityMatches(subject: subject, typed: form.identity, as: web)
             let now = clock()
             let detail = matched.checks.isEmpty ? "e-mail code confirmed; the subject's category asks for nothing more"
                 : "e-mail code confirmed; \(matched.checks.joined(separator: ", ")) \(matched.holds ? "match" : "do not match") what is held"
-            _ = try store.vault.updateRequest(request.id, at: now, by: web.actor) { current in (current, "identity-evidence", detail) }
+            _ = try store.updateRequest(request.id, at: now, by: web.actor) { current in (current, "identity-evidence", detail) }
             // The answer is written in the language the person asked in.
-            let updated = try store.vault.updateRequest(request.id, at: now, by: web.actor) { current in (current, "language", form.language) }
-            let token = try store.vault.createStatusLink(request: request.id, at: now)
+            let updated = try store.updateRequest(request.id, at: now, by: web.actor) { current in (current, "language", form.language) }
+            let token = try store.createStatusLink(request: request.id, at: now)
             return OpenedWebRequest(request: updated, statusToken: token, identityMatched: matched.holds)
         }
     }
@@ -71,14 +72,14 @@ extension PrivacyEngine {
     /// Compares what was typed with what is held, through a gated read under the identity
     /// purpose (logged like every read). A category without checks matches on the code alone.
     func identityMatches(subject: String, typed: [String: String], as web: WebActor) throws -> (checks: [String], holds: Bool) {
-        let categories = try metadata(of: subject).categories
+        let categories = try categories(of: subject)
         var items: [IdentityCheckItem] = []
         for category in policy.policy.subjectCategories where categories.contains(category.id.id) {
             for item in category.identityCheck where !items.contains(item) { items.append(item) }
         }
         guard !items.isEmpty else { return ([], true) }
         let names = items.map { item in item.part.map { "\($0.rawValue) of \(item.field.id)" } ?? item.field.id }
-        let result = read(subject: subject, fields: Array(Set(items.map(\.field.id))), purpose: web.identityPurpose, actor: web.actor)
+        let result = engine.read(subject: subject, fields: Array(Set(items.map(\.field.id))), purpose: web.identityPurpose, actor: web.actor)
         let held = result.values
         let holds = items.allSatisfy { item in
             let key = item.part.map { "\(item.field.id).\($0.rawValue)" } ?? item.field.id
@@ -113,13 +114,13 @@ extension PrivacyEngine {
 
     /// The request a status link leads to.
     package func request(forStatusToken token: String) throws -> RightsRequest? {
-        guard let id = try store.vault.request(forStatusToken: token) else { return nil }
-        return try request(id)
+        guard let id = try store.request(forStatusToken: token) else { return nil }
+        return try store.request(id)
     }
 
     /// A fulfilled request's stored answer, or nil (none, or erased since).
     /// A request's stored answer; one held for review only when `includingHeld` (the console).
     package func storedAnswer(request: String, includingHeld: Bool = false) throws -> (html: String, json: Data)? {
-        try store.vault.answer(request: request, includingHeld: includingHeld)
+        try store.sealedAnswer(request: request, includingHeld: includingHeld).flatMap { store.keyring.openAnswer($0, request: request) }
     }
 }

@@ -22,7 +22,7 @@ extension Console {
         let engine = self.engine
         let found = try await call { () -> (RightsRequest, Bool, LocalDate)? in
             guard let request = try engine.request(id) else { return nil }
-            return (request, try engine.storedAnswer(request: id, includingHeld: true) != nil, engine.policy.localDate(of: engine.now))
+            return (request, try engine.publicDoor.storedAnswer(request: id, includingHeld: true) != nil, engine.policy.localDate(of: engine.now))
         }
         let language = visit.language
         guard let (request, answered, today) = found else {
@@ -157,7 +157,7 @@ extension Console {
     /// A fulfilled access request's answer, as the privacy centre offers it to the subject.
     func storedAnswer(_ visit: Visit, id: String, json: Bool) async throws -> Response {
         let engine = self.engine
-        guard let answer = try await call({ try engine.storedAnswer(request: id, includingHeld: true) }) else {
+        guard let answer = try await call({ try engine.publicDoor.storedAnswer(request: id, includingHeld: true) }) else {
             return pages.message("notFound", language: visit.language, status: .notFound, link: ("/console", pages.text("nav.today", visit.language)))
         }
         let body = json ? answer.json : Data(answer.html.utf8)

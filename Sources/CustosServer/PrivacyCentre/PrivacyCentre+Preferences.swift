@@ -13,8 +13,8 @@ extension PrivacyCentre {
             let values: [String: Any] = ["csrf": visitor.visit.map { guarder.csrfToken(visit: $0, form: "preferences-start") } ?? ""]
             return with(pages.page("preferences-start", language: language, title: pages.text("prefsTitle", language), here: "/privacy/preferences", values: values), visitor)
         }
-        let engine = self.engine
-        let choices = try await call { try Self.merged(session.subjects.map { try engine.preferenceChoices(subject: $0) }) }
+        let door = self.door
+        let choices = try await call { try Self.merged(session.subjects.map { try door.preferenceChoices(subject: $0) }) }
         let token = { visitor.visit.map { guarder.csrfToken(visit: $0, form: "preferences") } ?? "" }
         let consents = choices.filter { $0.kind == .consent }.map { choice -> [String: Any] in
             var entry: [String: Any] = [
@@ -93,7 +93,7 @@ extension PrivacyCentre {
         let purpose = String((form["purpose"] ?? "").prefix(64)), action = form["action"] ?? ""
         let version = form["version"].flatMap { Int($0) }
         let evidence = "privacy centre; " + guarder.addressReference(address(context))
-        let engine = self.engine, actor = web.actor
+        let door = self.door, actor = web.actor
         guard ["give", "withdraw", "object"].contains(action) else { return with(pages.message("csrf", language: language, status: .badRequest), visitor) }
         let refusal: String?
         do {
@@ -103,14 +103,14 @@ extension PrivacyCentre {
                 // alone, and a purpose none of them has is refused (no partial change).
                 let kind: PreferenceChoice.Kind = action == "object" ? .directMarketingObjection : .consent
                 let concerned = try session.subjects.filter { subject in
-                    try engine.preferenceChoices(subject: subject).contains { $0.purpose == purpose && $0.kind == kind }
+                    try door.preferenceChoices(subject: subject).contains { $0.purpose == purpose && $0.kind == kind }
                 }
                 guard !concerned.isEmpty else { throw ConsentError.unknownPurpose(purpose, suggestion: nil) }
                 for subject in concerned {
                     if action == "object" {
-                        try engine.objectToDirectMarketing(subject: subject, purpose: purpose)
+                        try door.objectToDirectMarketing(subject: subject, purpose: purpose)
                     } else {
-                        refusal = try engine.setPreference(subject: subject, purpose: purpose, give: action == "give", noticeVersion: version, evidence: evidence, actor: actor) ?? refusal
+                        refusal = try door.setPreference(subject: subject, purpose: purpose, give: action == "give", noticeVersion: version, evidence: evidence, actor: actor) ?? refusal
                     }
                 }
                 return refusal
@@ -142,10 +142,10 @@ extension PrivacyCentre {
         guard let session = guarder.session(visitor.session) else {
             return with(Response(status: .seeOther, headers: [.location: "/privacy/preferences"]), visitor)
         }
-        let engine = self.engine
+        let door = self.door
         let jws = try await call { () -> String? in
-            for subject in session.subjects where try engine.preferenceChoices(subject: subject).contains(where: { $0.purpose == purpose && $0.kind == .consent && $0.active }) {
-                return try engine.consentReceiptJWS(subject: subject, purpose: purpose)
+            for subject in session.subjects where try door.preferenceChoices(subject: subject).contains(where: { $0.purpose == purpose && $0.kind == .consent && $0.active }) {
+                return try door.engine.consentReceiptJWS(subject: subject, purpose: purpose)
             }
             return nil
         }

@@ -16,7 +16,7 @@ extension PrivacyCentre {
 
     /// The identity checks as form inputs: name `id.<field>[.<part>]`.
     var checkInputs: [(key: String, name: String, id: String, label: String, autocomplete: String)] {
-        engine.identityChecks.map { item in
+        door.identityChecks.map { item in
             let key = item.part.map { "\(item.field.id).\($0.rawValue)" } ?? item.field.id
             return (key, "id.\(key)", "id-" + key.replacingOccurrences(of: ".", with: "-"), key, item.part == .postcode ? "postal-code" : "off")
         }
@@ -104,14 +104,14 @@ extension PrivacyCentre {
     /// The same page whether or not anyone has the address: only the rate limits can refuse.
     func sendCode(kind: String, email: String, payload: Data, visitor: inout Visitor, context: CustosRequestContext) async throws -> Response {
         let language = visitor.language
-        let engine = self.engine
-        let recent = try await call { try engine.recentCodeRequests(email: email, minutes: 15) }
+        let door = self.door
+        let recent = try await call { try door.recentCodeRequests(email: email, minutes: 15) }
         guard recent < Self.codesPerEmail, guarder.allow("code-address:" + address(context), limit: codesPerAddress) else {
             return with(pages.message("tooMany", language: language, status: .tooManyRequests), visitor)
         }
         let subject = pages.text("mail.code.subject", language), template = pages.text("mail.code.body", language)
         let challenge = try await call {
-            try engine.startEmailChallenge(kind: kind, email: email, payload: payload) { code in (subject, template.replacingOccurrences(of: "{code}", with: code)) }
+            try door.startEmailChallenge(kind: kind, email: email, payload: payload) { code in (subject, template.replacingOccurrences(of: "{code}", with: code)) }
         }
         mailer?.kick()
         return with(codePage(visitor, challenge: challenge, error: nil, status: .ok), visitor)
@@ -134,8 +134,8 @@ extension PrivacyCentre {
         }
         let challenge = String((form["challenge"] ?? "").prefix(64))
         let code = (form["code"] ?? "").trimmingCharacters(in: .whitespaces)
-        let engine = self.engine
-        let answer = try await call { try engine.answerEmailChallenge(challenge, code: code) }
+        let door = self.door
+        let answer = try await call { try door.answerEmailChallenge(challenge, code: code) }
         switch answer {
         case let .wrong(remaining):
             return with(codePage(visitor, challenge: challenge, error: pages.text("err.code.wrong", language, ["n": String(remaining)]), status: .unprocessableContent), visitor)
@@ -146,7 +146,7 @@ extension PrivacyCentre {
             return with(try await opened(form, visitor: visitor), visitor)
         case let .confirmed(confirmed):
             guard let start = try? JSONDecoder().decode(PreferencesStart.self, from: confirmed.payload) else { return with(pages.message("error", language: language, status: .internalServerError), visitor) }
-            let subjects = try await call { try engine.findSubjects(matching: start.email, kind: .email) }
+            let subjects = try await call { try door.engine.findSubjects(matching: start.email, kind: .email) }
             let session = guarder.startSession(subjects: subjects.sorted())
             visitor.cookies.append(cookie("custos_session", session, maxAge: 1800))
             return with(Response(status: .seeOther, headers: [.location: "/privacy/preferences"]), visitor)
@@ -156,15 +156,15 @@ extension PrivacyCentre {
     /// Opens the request for every subject the confirmed address belongs to, mails each status
     /// link, and shows the request numbers and deadlines.
     func opened(_ form: WebRightsForm, visitor: Visitor) async throws -> Response {
-        let engine = self.engine, web = self.web, language = form.language
-        let requests = try await call { try engine.openWebRequest(form, as: web) }
+        let door = self.door, web = self.web, language = form.language
+        let requests = try await call { try door.openWebRequest(form, as: web) }
         guard !requests.isEmpty else { return pages.message("nothing", language: visitor.language, status: .ok) }
         for opened in requests {
             let link = baseURL.string + "/privacy/status/" + opened.statusToken
             let due = Self.date(opened.request.dueOn, language)
             let subject = pages.text("mail.status.subject", language, ["id": opened.request.id])
             let body = pages.text("mail.status.body", language, ["id": opened.request.id, "due": due, "link": link])
-            try await call { try engine.enqueueMail(kind: "status-link", to: form.email, subject: subject, body: body) }
+            try await call { try door.enqueueMail(kind: "status-link", to: form.email, subject: subject, body: body) }
         }
         mailer?.kick()
         let values: [String: Any] = ["requests": requests.map { opened -> [String: Any] in

@@ -8,11 +8,11 @@ extension PrivacyCentre {
     func status(_ request: Request, token: String) async throws -> Response {
         let visitor = visitor(request)
         let language = visitor.language
-        let engine = self.engine
-        guard let found = try await call({ try engine.request(forStatusToken: token) }) else {
+        let door = self.door
+        guard let found = try await call({ try door.request(forStatusToken: token) }) else {
             return with(pages.message("link", language: language, status: .notFound), visitor)
         }
-        let stored = found.type == .access && found.status == .completed ? try await call { try engine.storedAnswer(request: found.id) } : nil
+        let stored = found.type == .access && found.status == .completed ? try await call { try door.storedAnswer(request: found.id) } : nil
         var values: [String: Any] = [
             "id": found.id, "type": pages.text("type.\(found.type.rawValue)", language), "received": Self.date(found.receivedOn, language),
             "stage": pages.text("stage.\(found.status.rawValue)", language), "due": Self.date(found.dueOn, language),
@@ -34,9 +34,9 @@ extension PrivacyCentre {
     /// The stored answer as an attachment; gone after an erasure (the link page says so).
     func answer(_ request: Request, token: String, json: Bool) async throws -> Response {
         let visitor = visitor(request)
-        let engine = self.engine
-        guard let found = try await call({ try engine.request(forStatusToken: token) }), found.type == .access,
-              let stored = try await call({ try engine.storedAnswer(request: found.id) }) else {
+        let door = self.door
+        guard let found = try await call({ try door.request(forStatusToken: token) }), found.type == .access,
+              let stored = try await call({ try door.storedAnswer(request: found.id) }) else {
             return with(pages.message("link", language: visitor.language, status: .notFound), visitor)
         }
         let name = "\(found.id)-access.\(json ? "json" : "html")"

@@ -11,7 +11,7 @@ import Synchronization
 /// consents. Server-rendered pages without scripts; every form carries a one-use CSRF token;
 /// codes and tries are rate-limited; no personal data in a URL, a log line or an error.
 struct PrivacyCentre: Sendable {
-    let engine: PrivacyEngine
+    let door: PublicDoor
     let executor: EngineExecutor
     let pages: WebPages
     let guarder: WebGuard
@@ -46,7 +46,7 @@ struct PrivacyCentre: Sendable {
         }
         router.get(".well-known/jwks.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/jwk-set+json", .cacheControl: "public, max-age=300"],
-                     body: ResponseBody(byteBuffer: ByteBuffer(string: engine.receiptJWKS)))
+                     body: ResponseBody(byteBuffer: ByteBuffer(string: door.engine.receiptJWKS)))
         }
         router.get("privacy/request") { request, _ in requestForm(request) }
         router.post("privacy/request") { request, context in try await submitRequest(request, context) }

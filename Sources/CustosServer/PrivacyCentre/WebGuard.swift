@@ -14,15 +14,16 @@ final class WebGuard: Sendable {
         var flash: String?
     }
 
-    private let engine: PrivacyEngine
+    /// The vault keyring's keyed hash: CSRF MACs and client references are keyed per vault.
+    private let keyedDigest: @Sendable (_ domain: String, _ input: String) -> Data
     private let usedNonces = Mutex<[String: ContinuousClock.Instant]>([:])
     private let sessions = Mutex<[String: Session]>([:])
     private let counters = Mutex<[String: (start: ContinuousClock.Instant, count: Int)]>([:])
     static let tokenLifetime: Duration = .seconds(3600)
     static let sessionLifetime: Duration = .seconds(1800)
 
-    init(engine: PrivacyEngine) {
-        self.engine = engine
+    init(keyring: Keyring) {
+        keyedDigest = { keyring.keyedDigest($0, $1) }
     }
 
     // MARK: CSRF
@@ -52,7 +53,7 @@ final class WebGuard: Sendable {
     }
 
     private func mac(visit: String, form: String, nonce: String, expires: Int64) -> String {
-        engine.keyedDigest("csrf", "\(visit)|\(form)|\(nonce)|\(expires)").base64URL
+        keyedDigest("csrf", "\(visit)|\(form)|\(nonce)|\(expires)").base64URL
     }
 
     // MARK: sessions
@@ -111,6 +112,6 @@ final class WebGuard: Sendable {
 
     /// The evidence reference of a client address: a keyed hash, never the address.
     func addressReference(_ address: String) -> String {
-        "client " + engine.keyedDigest("ip", address).prefix(8).map { String(format: "%02x", $0) }.joined()
+        "client " + keyedDigest("ip", address).prefix(8).map { String(format: "%02x", $0) }.joined()
     }
 }
