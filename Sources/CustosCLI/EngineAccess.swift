@@ -126,11 +126,11 @@ extension GlobalOptions {
         return try openEngine().requestDesk
     }
 
-    /// Commands that need the whole vault refuse a PostgreSQL one by name.
+    /// What runs only on SQLite (a simulation's clock) refuses a PostgreSQL vault by name.
     func refusePostgres() throws {
         guard try postgresVault() != nil else { return }
         let command = CommandLine.arguments.dropFirst().filter { !$0.hasPrefix("-") && !$0.contains("://") && !$0.contains("/") }.prefix(2).joined(separator: " ")
-        StandardError.error("'custos \(command)' is not available on a PostgreSQL vault yet; on one, init, subject add, import, find, show and add-category, event record, service add, list and revoke, read, share, decide, consent give, withdraw, list, receipt and verify-receipt, hold place and lift, objection record and assess, restriction place and lift, subprocessor list and record, request open, list, show, verify, extend, reject and fulfil, task list and done, retention sweep, report, breach (all, letters by e-mail too), outbox list, show and send, officer add, list and remove, notice list, sent and exempt, audit verify and checkpoint, keys rotate, and serve work (docs/scaling.md)")
+        StandardError.error("'custos \(command)' needs a SQLite vault here: a simulation's clock (--at) and custos demo run on SQLite only; every other command works on a PostgreSQL vault (docs/scaling.md)")
         throw ExitStatus.usage
     }
 

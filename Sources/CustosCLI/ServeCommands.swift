@@ -123,7 +123,7 @@ struct Serve: ParsableCommand {
         if let address = try global.postgresVault() {
             guard at == nil else { throw ValidationError("--at sets the clock of a simulation vault, which is a SQLite file") }
             let engine = try global.openPostgresEngine(address)
-            server = CustosServer(service: engine, door: engine.publicDoor, configuration: configuration)
+            server = CustosServer(service: engine, office: engine.consoleBackend, configuration: configuration)
         } else {
             server = CustosServer(engine: try openEngine(), configuration: configuration)
         }

@@ -248,6 +248,14 @@ package final class PostgresEngine: ServiceEngine {
     /// The privacy centre's rules over this vault.
     package var publicDoor: PublicDoor { PublicDoor(engine: self, store: vault, policyFolder: policyFolder, clock: clock) }
 
+    /// The officer's console over this vault.
+    package var consoleBackend: ConsoleBackend {
+        ConsoleBackend(service: self, requests: requests, rights: rights, officer: officer, information: information, breaches: breaches,
+                       sweeper: sweeper, overview: OfficerOverview(policy: policy, clock: clock, store: vault), door: publicDoor, accounts: consoleAccounts,
+                       report: { [self] kind, period in try report(kind, period: period) }, verifyLog: { [vault] in try vault.verifyLog() },
+                       verifyCheckpoint: { [vault, vaultId] in try vault.verify($0, vault: vaultId) })
+    }
+
     /// The console's accounts, in this vault's keyring.
     package var consoleAccounts: ConsoleAccounts {
         ConsoleAccounts(keyring: vault.keyring, clock: clock, controller: policy.controllerContacts.name)

@@ -127,14 +127,23 @@ package final class PostgresDatabase: Sendable {
     static func mapped(_ error: any Error) -> PostgresStoreError {
         switch error {
         case let error as PostgresStoreError: return error
-        case let error as PSQLError: return .unavailable(describe(error))
+        case let error as PSQLError: return refusedByTheData(error) ? .refused(describe(error)) : .unavailable(describe(error))
         case let error as PostgresTransactionError:
             if error.commitError != nil { return .commitUnknown }
             let cause = error.closureError ?? error.beginError ?? error.rollbackError
             if let own = cause as? PostgresStoreError { return own }
+            if let cause = cause as? PSQLError, refusedByTheData(cause) { return .refused(describe(cause)) }
             return .unavailable((cause as? PSQLError).map(describe) ?? "the transaction failed")
         default: return .unavailable(String(describing: type(of: error)))
         }
+    }
+
+    /// Whether the server refused a statement for what it held (SQLSTATE classes 22 data
+    /// exception, 23 integrity constraint, P0 a PL/pgSQL `RAISE`) rather than for an outage,
+    /// a login or a conflict a retry resolves (08, 28, 40, 53, 57, …).
+    static func refusedByTheData(_ error: PSQLError) -> Bool {
+        guard let state = error.serverInfo?[.sqlState] else { return false }
+        return ["22", "23", "P0"].contains(String(state.prefix(2)))
     }
 
     static func describe(_ error: PSQLError) -> String {
@@ -173,6 +182,8 @@ package final class PostgresDatabase: Sendable {
         let mapped = mapped(error)
         switch mapped {
         case .unavailable, .commitUnknown: return StoreError.unavailable(mapped.description)
+        // As SQLite's refusals are: a storage error naming the statement's fault, never a value.
+        case .refused: return StoreError.io(mapped.description)
         default: return mapped
         }
     }

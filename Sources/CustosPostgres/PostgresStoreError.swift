@@ -4,6 +4,9 @@ package enum PostgresStoreError: Error, Sendable, Equatable, CustomStringConvert
     case badAddress(String)
     /// The server could not be reached, refused the role or password, or went away.
     case unavailable(String)
+    /// The server answered and refused one statement for a reason of the data (a constraint, an
+    /// append-only trigger, a value out of range): not an outage, so no retry helps.
+    case refused(String)
     /// A setting would lose acknowledged decisions, or write values into the server's log.
     case unsafeSetting(String)
     /// The database holds a schema from a newer Custos.
@@ -20,6 +23,7 @@ package enum PostgresStoreError: Error, Sendable, Equatable, CustomStringConvert
         switch self {
         case .badAddress(let message): message
         case .unavailable(let message): "the PostgreSQL server is unavailable: \(message)"
+        case .refused(let message): "the PostgreSQL server refused a statement: \(message)"
         case .unsafeSetting(let message): "refused: \(message)"
         case .newerSchema(let found, let supported):
             "the database has schema version \(found), from a newer Custos; this one knows up to \(supported): upgrade Custos"

@@ -16,26 +16,19 @@ import ServiceLifecycle
 package struct CustosServer: Sendable {
     /// The service API's engine: the vault's, on either backend.
     let service: any ServiceEngine
-    /// The privacy centre's rules and the outbox the relay sends, on either backend.
-    let door: PublicDoor
-    /// The officer's console needs the whole engine, which only a SQLite vault has so far;
-    /// without it the console is not served.
-    let officerEngine: PrivacyEngine?
+    /// The officer's console: the desks, the overview, and the privacy centre's rules and outbox
+    /// the public listener and the relay use.
+    let office: ConsoleBackend
     let configuration: ServerConfiguration
 
     package init(engine: PrivacyEngine, configuration: ServerConfiguration) {
-        service = engine
-        door = engine.publicDoor
-        officerEngine = engine
-        self.configuration = configuration
+        self.init(service: engine, office: engine.consoleBackend, configuration: configuration)
     }
 
-    /// The service API, the privacy centre and the relay over any vault (a PostgreSQL one), without
-    /// the officer's console.
-    package init(service: any ServiceEngine, door: PublicDoor, configuration: ServerConfiguration) {
+    /// The server over any vault (a PostgreSQL one): its service engine and its console's backend.
+    package init(service: any ServiceEngine, office: ConsoleBackend, configuration: ServerConfiguration) {
         self.service = service
-        self.door = door
-        officerEngine = nil
+        self.office = office
         self.configuration = configuration
     }
 
@@ -57,13 +50,11 @@ package struct CustosServer: Sendable {
         let executor = EngineExecutor()
         Routes(engine: service, configuration: configuration, openAPI: OpenAPIDocument.data, metrics: metrics, executor: executor).add(to: router)
         // The officer's console: on this internal listener only, never on the public one.
-        if let engine = officerEngine {
-            let consolePages = try WebPages(overrides: configuration.console.templates, controller: engine.controllerContacts, folder: "Console",
-                                            templates: Console.pageNames, stylesheet: "console.css", home: "/console")
-            Console(engine: engine, executor: executor, pages: consolePages, guarder: WebGuard(keyring: engine.store.keyring),
-                    sessions: ConsoleSessions(idle: .seconds(configuration.console.idleMinutes * 60)), settings: configuration.console,
-                    secureCookies: configuration.tls != nil, logger: logger).add(to: router)
-        }
+        let consolePages = try WebPages(overrides: configuration.console.templates, controller: office.door.controllerContacts, folder: "Console",
+                                        templates: Console.pageNames, stylesheet: "console.css", home: "/console")
+        Console(office: office, executor: executor, pages: consolePages, guarder: WebGuard(keyring: office.door.store.keyring),
+                sessions: ConsoleSessions(idle: .seconds(configuration.console.idleMinutes * 60)), settings: configuration.console,
+                secureCookies: configuration.tls != nil, logger: logger).add(to: router)
         let api = Application(
             router: router,
             server: try serverBuilder(metrics: metrics),
@@ -73,7 +64,7 @@ package struct CustosServer: Sendable {
         )
         var services: [any Service] = [api]
         if let listener = configuration.publicListener {
-            services.append(try privacyCentre(listener, door: door, executor: executor, metrics: metrics, logger: logger, onListening: onListening))
+            services.append(try privacyCentre(listener, door: office.door, executor: executor, metrics: metrics, logger: logger, onListening: onListening))
         }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

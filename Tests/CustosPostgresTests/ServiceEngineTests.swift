@@ -29,6 +29,7 @@ import CustosReports
         let breaches: BreachDesk
         let mailroom: Mailroom
         let door: PublicDoor
+        let office: ConsoleBackend
         let sendLetters: (_ breach: String) throws -> BreachLetterRun
         let add: ([NewSubject]) throws -> Void
         let verifyLog: () throws -> LogVerification
@@ -48,7 +49,7 @@ import CustosReports
                                                           masterKey: .file(folder.appendingPathComponent("custos.key").path),
                                                           policies: PostgresVaultTests.policies, clock: read)
                 try body(Harness(engine: engine, requests: engine.requestDesk, officer: engine.officerDesk, rights: engine.rightsDesk, sweeper: engine.retentionSweeper, information: engine.informationDesk, breaches: engine.breachDesk, mailroom: engine.mailroom, door: engine.publicDoor,
-                                 sendLetters: { try engine.sendBreachLetters($0, language: "en", by: "officer") }, add: { try engine.addSubjects($0, by: "test") }, verifyLog: engine.verifyLog))
+                                 office: engine.consoleBackend, sendLetters: { try engine.sendBreachLetters($0, language: "en", by: "officer") }, add: { try engine.addSubjects($0, by: "test") }, verifyLog: engine.verifyLog))
             }
         case .postgres:
             try await PostgresDecisionLogTests.withDatabase { address in
@@ -57,7 +58,7 @@ import CustosReports
                                                                masterKey: .file(folder.appendingPathComponent("custos.key").path),
                                                                policies: PostgresVaultTests.policies, clock: read)
                     try body(Harness(engine: engine, requests: engine.requests, officer: engine.officer, rights: engine.rights, sweeper: engine.sweeper, information: engine.information, breaches: engine.breaches, mailroom: engine.mailroom, door: engine.publicDoor,
-                                     sendLetters: { try engine.sendBreachLetters($0, language: "en", templates: nil, purpose: PrivacyEngine.breachNoticePurpose, by: "officer") },
+                                     office: engine.consoleBackend, sendLetters: { try engine.sendBreachLetters($0, language: "en", templates: nil, purpose: PrivacyEngine.breachNoticePurpose, by: "officer") },
                                      add: { try engine.addSubjects($0, by: "test") }, verifyLog: engine.verifyLog))
                 }
             }
@@ -279,6 +280,36 @@ import CustosReports
             let after = harness.engine.share(subject: "D-1", fields: ["person_name"], purpose: "P-DEBT-COLLECT", recipient: "R-BAILIFF-NL", recipientName: nil,
                                              destination: nil, procedure: nil, actor: "collections-service")
             #expect(after.decision.outcome == .permit && !after.decision.obligations.contains(.informSubjectFirst), "once informed, no obligation")
+        }
+    }
+
+    /// The officer's console's overview on either backend: what waits (objections to assess,
+    /// holds in force, recent withdrawals), a subject's dossier without a value, the decisions
+    /// over time, and the last sweep.
+    @Test(arguments: Backend.allCases) func theConsoleSeesTheSameOverviewOnBothBackends(_ backend: Backend) async throws {
+        try await Self.withEngine(backend) { harness in
+            let office = harness.office, overview = office.overview
+            try harness.add([PostgresVaultTests.debtor("D-1", marker: "ov01"),
+                             NewSubject(id: "PR-1", category: "prospect", values: ["email": "ov@example.nl"], source: "web-form")])
+            #expect(try overview.objectionsAwaitingAssessment().isEmpty && overview.holdsInForce().isEmpty && overview.lastRetentionSweep() == nil)
+            let objection = try office.requests.recordObjection(subject: "D-1", purpose: "P-SCORING", kind: .general)
+            _ = try office.requests.recordObjection(subject: "D-1", purpose: nil, kind: .directMarketing)
+            #expect(try overview.objectionsAwaitingAssessment().map(\.objection.id) == [objection], "direct marketing needs no assessment")
+            try office.officer.assessObjection(id: objection, assessment: .upheld, reference: nil, by: "console:anna")
+            #expect(try overview.objectionsAwaitingAssessment().isEmpty)
+            let hold = try office.officer.placeHold(subject: "D-1", reference: "C/09/1", by: "console:anna")
+            #expect(try overview.holdsInForce().map(\.subject) == ["D-1"] && overview.holdsInForce().map(\.hold.id) == [hold])
+            _ = try harness.engine.giveConsent(ConsentGrant(subject: "PR-1", purposes: ["P-NEWSLETTER-EMAIL"], method: .checkboxTicked, channel: "web-form",
+                                                            ageAtConsent: 40), by: "test")
+            try harness.engine.withdrawConsent(subject: "PR-1", purposes: ["P-NEWSLETTER-EMAIL"], channel: "e-mail", evidence: nil, effective: nil, by: "test")
+            #expect(try overview.recentWithdrawals(days: 7).map(\.subject) == ["PR-1"])
+            _ = office.service.read(subject: "D-1", fields: ["email"], purpose: "P-DEBT-COLLECT", actor: "collections-service")
+            let dossier = try #require(try overview.dossier(of: "D-1"))
+            #expect(dossier.trail.count == 1 && dossier.holds.count == 1 && dossier.objections.count == 2 && dossier.metadata.fields.map(\.field).contains("email"))
+            #expect(try overview.dossier(of: "NOBODY") == nil)
+            let days = try overview.decisionsOverTime(from: nil, to: nil, weekly: false)
+            #expect(days.count == 1 && days.first?.outcomes["permit"] == 1)
+            #expect(try office.verifyLog().isIntact && !office.report(.ropa, period: ReportPeriod()).sections.isEmpty)
         }
     }
 
@@ -626,7 +657,7 @@ import CustosReports
                 let refusal = #expect(throws: StoreError.self, "\(table)") {
                     try vault.run { client, logger in _ = try await client.query(PostgresQuery(unsafeSQL: "UPDATE \(table) SET \(column) = 0"), logger: logger) }
                 }
-                #expect(refusal.map(String.init(describing:))?.contains("[23001] \(table) is append-only") == true, "refused by the trigger")
+                #expect(refusal.map(String.init(describing:))?.contains("refused a statement: [23001] \(table) is append-only") == true, "refused by the trigger, not an outage")
                 let changed = try vault.run { client, logger in
                     var count = 0
                     for try await rows in try await client.query(PostgresQuery(unsafeSQL: "SELECT count(*)::bigint FROM \(table) WHERE \(column) = 0"), logger: logger).decode(Int.self) {

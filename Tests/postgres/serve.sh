@@ -91,6 +91,17 @@ expect 0 breach notify "$breach" --final
 expect 0 breach informed "$breach" --count 1
 expect 0 breach close "$breach"
 echo "serve: on the PostgreSQL vault the CLI finds, reads, shares, gives and withdraws consent (a withdrawal denies the next read), files requests (an access request answered with its package; a portability request on no consent or contract refused), objections, holds, restrictions and breaches, sweeps, reports, and sends breach letters by e-mail through its outbox"
+# The officer's console on the PostgreSQL vault: signed in through its form, every page, a
+# request verified through the console (Tests/postgres/console.py).
+expect 0 officer add olga --role officer <<< "a long passphrase for olga"
+expect 0 request open --subject D-5 --type erasure --channel letter -o json
+pending=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["id"])' "$work/cli.out")
+"$custos" serve --listen 127.0.0.1:0 > "$work/console-serve.log" 2>&1 & console_server=$!
+for _ in $(seq 1 100); do grep -q "listening on" "$work/console-serve.log" && break; sleep 0.1; done
+console_url=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$work/console-serve.log" | grep -o 'http.*')
+python3 "$root/Tests/postgres/console.py" "$console_url" olga "a long passphrase for olga" D-5 "$pending" "$breach" "d5@example.nl" \
+  || { kill "$console_server"; cat "$work/console-serve.log" >&2; exit 1; }
+kill -TERM "$console_server"; wait "$console_server" 2>/dev/null || true
 token=$("$custos" service add --actor collections-service --name load -o json | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
 pids=() ports=()
 for n in 1 2 3; do

@@ -7,7 +7,7 @@ import CustosStore
 /// checkpoint kept elsewhere: the file named in the settings (one click), or one pasted.
 extension Console {
     func auditPage(_ visit: Visit, checkpoint form: FormBody?) async throws -> Response {
-        let engine = self.engine, language = visit.language
+        let office = self.office, language = visit.language
         var compared: [String]?
         var comparedOK = false
         if let form {
@@ -19,7 +19,7 @@ extension Console {
             }
             if compared == nil {
                 if let parsed = try? JSONDecoder().decode(AuditCheckpoint.self, from: Data(text.utf8)) {
-                    let result = try await call { try engine.verify(parsed) }
+                    let result = try await call { try office.verify(parsed) }
                     let (line, ok): (String, Bool) = switch result {
                     case .holds: ("checkpoint #\(parsed.seq) of \(parsed.at) holds", true)
                     case .signatureInvalid: ("checkpoint signature is not valid for this vault's signing key", false)
@@ -35,7 +35,7 @@ extension Console {
                 }
             }
         }
-        let (verification, last) = try await call { (try engine.verifyLog(), try engine.lastCheckpoint()) }
+        let (verification, last) = try await call { (try office.verifyLog(), try office.overview.lastCheckpoint()) }
         var values: [String: Any] = [
             "intact": verification.isIntact, "entries": verification.entries, "head": verification.headSeq, "headHash": verification.headHash,
             "broken": verification.firstBroken.map(String.init) ?? "", "problem": verification.problem ?? "",
@@ -43,7 +43,7 @@ extension Console {
             "file": settings.checkpoint ?? "", "hasFile": settings.checkpoint != nil,
         ]
         if let anchor = verification.anchor { values["anchor"] = "#\(anchor.seq)" }
-        if let last { values["last"] = pages.text("today.checkpoint", language, ["seq": "\(last.seq)", "at": Self.minute(last.at, engine)]) }
+        if let last { values["last"] = pages.text("today.checkpoint", language, ["seq": "\(last.seq)", "at": Self.minute(last.at, office)]) }
         if let compared {
             values["compared"] = compared
             values["comparedOK"] = comparedOK

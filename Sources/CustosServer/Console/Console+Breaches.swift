@@ -28,16 +28,16 @@ extension Console {
     ]
 
     func breachesPage(_ visit: Visit) async throws -> Response {
-        let engine = self.engine, language = visit.language
-        let breaches = try await call { try engine.breaches(dueWithinSeconds: nil) }
-        let now = engine.now
+        let office = self.office, language = visit.language
+        let breaches = try await call { try office.breaches.breaches(dueWithinSeconds: nil) }
+        let now = office.now
         let rows = breaches.reversed().map { breach -> [String: Any] in
             let clock = clockLabel(breach, now: now, language)
             return Self.compact([
                 "id": breach.id, "href": "/console/breaches/\(breach.id)", "nature": breach.nature.map { pages.text("nature.\($0.rawValue)", language) }.joined(separator: ", "),
-                "involved": involved(breach.scope, language), "aware": Self.minute(breach.awareAt, engine), "due": Self.minute(breach.apDeadline, engine),
+                "involved": involved(breach.scope, language), "aware": Self.minute(breach.awareAt, office), "due": Self.minute(breach.apDeadline, office),
                 "overdue": clock?.overdue == true ? true : nil, "left": clock?.text,
-                "notified": breach.apNotifiedAt.map { Self.minute($0, engine) },
+                "notified": breach.apNotifiedAt.map { Self.minute($0, office) },
                 "risk": breach.risk.map { pages.text("risk.\($0.rawValue)", language) } ?? pages.text("breach.notAssessed", language),
                 "status": pages.text(breach.closedAt == nil ? "breach.open" : "breach.closed", language),
             ])
@@ -46,9 +46,9 @@ extension Console {
         if visit.canAct {
             values["csrf"] = csrf(visit, "breach-record")
             values["scopes"] = [["value": "vault", "label": pages.text("breach.scopeVault", language)]]
-                + engine.policy.policy.recipients.map { ["value": "recipient:\($0.id.id)", "label": "\($0.id.id): \($0.name)"] }
-                + engine.policy.actors.names.map { ["value": "actor:\($0)", "label": pages.text("breach.scopeActor", language, ["actor": $0])] }
-            values["awareNow"] = Self.localInput(now, engine)
+                + office.policy.policy.recipients.map { ["value": "recipient:\($0.id.id)", "label": "\($0.id.id): \($0.name)"] }
+                + office.policy.actors.names.map { ["value": "actor:\($0)", "label": pages.text("breach.scopeActor", language, ["actor": $0])] }
+            values["awareNow"] = Self.localInput(now, office)
         }
         return page("breaches", visit, title: pages.text("nav.breaches", language), here: "/console/breaches", values: values)
     }
@@ -79,36 +79,36 @@ extension Console {
     }
 
     func breachPage(_ visit: Visit, id: String) async throws -> Response {
-        let engine = self.engine, language = visit.language
+        let office = self.office, language = visit.language
         let found = try await call { () -> (Breach, AffectedSubjects, String, [String: Int])? in
-            guard let breach = try engine.breach(id) else { return nil }
-            return (breach, try engine.affectedSubjects(breach), try engine.breachNotification(id).markdown, try engine.breachLetterCounts(id))
+            guard let breach = try office.breaches.breach(id) else { return nil }
+            return (breach, try office.breaches.affectedSubjects(breach), try office.breaches.breachNotification(id).markdown, try office.breaches.breachLetterCounts(id))
         }
         guard let (breach, affected, notification, letters) = found else {
             return pages.message("notFound", language: language, status: .notFound, link: ("/console/breaches", pages.text("nav.breaches", language)))
         }
-        let now = engine.now
+        let now = office.now
         let clock = clockLabel(breach, now: now, language)
         var values: [String: Any] = Self.compact([
             "id": breach.id, "nature": breach.nature.map { pages.text("nature.\($0.rawValue)", language) }.joined(separator: ", "),
-            "involved": involved(breach.scope, language), "window": "\(Self.minute(breach.windowFrom, engine)) – \(Self.minute(breach.windowTo, engine))",
-            "discovered": Self.minute(breach.discoveredAt, engine), "aware": Self.minute(breach.awareAt, engine),
-            "processorNotice": breach.processorNoticeAt.map { Self.minute($0, engine) }, "due": Self.minute(breach.apDeadline, engine),
+            "involved": involved(breach.scope, language), "window": "\(Self.minute(breach.windowFrom, office)) – \(Self.minute(breach.windowTo, office))",
+            "discovered": Self.minute(breach.discoveredAt, office), "aware": Self.minute(breach.awareAt, office),
+            "processorNotice": breach.processorNoticeAt.map { Self.minute($0, office) }, "due": Self.minute(breach.apDeadline, office),
             "overdue": clock?.overdue == true ? true : nil, "left": clock?.text,
-            "notified": breach.apNotifiedAt.map { Self.minute($0, engine) + (breach.apFinal ? " (\(pages.text("breach.final", language)))" : "") },
+            "notified": breach.apNotifiedAt.map { Self.minute($0, office) + (breach.apFinal ? " (\(pages.text("breach.final", language)))" : "") },
             "risk": breach.risk.map { pages.text("risk.\($0.rawValue)", language) } ?? pages.text("breach.notAssessed", language),
             "exception": breach.subjectsException.map { pages.text("exception.\($0.rawValue)", language) },
-            "lateReasons": breach.lateReasons, "closed": breach.closedAt.map { Self.minute($0, engine) },
+            "lateReasons": breach.lateReasons, "closed": breach.closedAt.map { Self.minute($0, office) },
             "description": breach.description, "measures": breach.measures, "consequences": breach.consequences,
             "affected": "\(affected.subjects.count)", "records": "\(affected.records)", "unintelligible": affected.unintelligible ? true : nil,
         ])
         values["byCategory"] = affected.byCategory.sorted { $0.key < $1.key }.map { ["label": $0.key, "count": "\($0.value)"] }
-        values["byField"] = affected.byField.sorted { $0.key < $1.key }.map { ["label": engine.policy.policy.field($0.key)?.title(in: language) ?? $0.key, "count": "\($0.value)"] }
+        values["byField"] = affected.byField.sorted { $0.key < $1.key }.map { ["label": office.policy.policy.field($0.key)?.title(in: language) ?? $0.key, "count": "\($0.value)"] }
         values["marked"] = affected.marked.sorted { $0.key < $1.key }.map { kind, fields -> [String: Any] in
             ["label": markedLabel(kind, language),
-             "fields": fields.map { engine.policy.policy.field($0)?.title(in: language) ?? $0 }.joined(separator: ", ")]
+             "fields": fields.map { office.policy.policy.field($0)?.title(in: language) ?? $0 }.joined(separator: ", ")]
         }
-        values["events"] = breach.events.map { Self.compact(["at": Self.minute($0.at, engine), "event": $0.event, "detail": $0.detail, "by": $0.by]) }
+        values["events"] = breach.events.map { Self.compact(["at": Self.minute($0.at, office), "event": $0.event, "detail": $0.detail, "by": $0.by]) }
         values["notification"] = notification
         if !letters.isEmpty {
             values["letters"] = pages.text("breach.lettersSent", language, ["email": "\(letters["email"] ?? 0)", "post": "\(letters["post"] ?? 0)"])
@@ -117,7 +117,7 @@ extension Console {
             values["open"] = true
             values["risks"] = Breach.Risk.allCases.map { ["value": $0.rawValue, "label": pages.text("risk.\($0.rawValue)", language), "selected": $0 == breach.risk] }
             values["exceptions"] = Breach.SubjectsException.allCases.map { ["value": $0.rawValue, "label": pages.text("exception.\($0.rawValue)", language), "selected": $0 == breach.subjectsException] }
-            values["notifyNow"] = Self.localInput(now, engine)
+            values["notifyNow"] = Self.localInput(now, office)
             values["canInform"] = breach.risk == .high && breach.subjectsException == nil
             values["affectedCount"] = "\(affected.subjects.count)"
             for action in BreachAction.allCases {
@@ -129,7 +129,7 @@ extension Console {
     }
 
     func recordBreach(_ visit: Visit, form: FormBody) async throws -> Response {
-        let engine = self.engine, actor = visit.actor, language = visit.language
+        let office = self.office, actor = visit.actor, language = visit.language
         let back = ("/console/breaches", pages.text("nav.breaches", language))
         func refused(_ line: String) -> Response { outcome(visit, heading: pages.text("refused", language), lines: [line], back: back, refused: true) }
         let natures = Breach.Nature.allCases.filter { form["nature-\($0.rawValue)"] == "on" }
@@ -144,20 +144,20 @@ extension Console {
         } else {
             return refused(pages.text("breach.scopeMissing", language))
         }
-        guard let aware = Self.instant(fromLocalInput: form["aware"], engine) else { return refused(pages.text("breach.badInstant", language, ["field": pages.text("breach.aware", language)])) }
-        guard let from = Self.instant(fromLocalInput: form["from"], engine) else { return refused(pages.text("breach.badInstant", language, ["field": pages.text("breach.from", language)])) }
+        guard let aware = Self.instant(fromLocalInput: form["aware"], office) else { return refused(pages.text("breach.badInstant", language, ["field": pages.text("breach.aware", language)])) }
+        guard let from = Self.instant(fromLocalInput: form["from"], office) else { return refused(pages.text("breach.badInstant", language, ["field": pages.text("breach.from", language)])) }
         var optional: [String: Instant] = [:]
         for key in ["discovered", "processor-notice", "to"] {
             guard let text = form[key], !text.isEmpty else { continue }
-            guard let instant = Self.instant(fromLocalInput: text, engine) else { return refused(pages.text("breach.badInstant", language, ["field": key])) }
+            guard let instant = Self.instant(fromLocalInput: text, office) else { return refused(pages.text("breach.badInstant", language, ["field": key])) }
             optional[key] = instant
         }
-        let report = PrivacyEngine.BreachReport(
+        let report = BreachDesk.BreachReport(
             nature: natures, discoveredAt: optional["discovered"], awareAt: aware, processorNoticeAt: optional["processor-notice"], scope: scope,
             window: (from, optional["to"] ?? aware), description: form["description"] ?? "", measures: form["measures"].flatMap { $0.isEmpty ? nil : $0 },
             keysCompromised: form["keys-compromised"] == "on")
         do {
-            let breach = try await call { try engine.recordBreach(report, by: actor) }
+            let breach = try await call { try office.breaches.recordBreach(report, by: actor) }
             return redirect("/console/breaches/\(breach.id)")
         } catch let refusal as BreachRefusal {
             return refused(refusal.description)
@@ -165,7 +165,7 @@ extension Console {
     }
 
     func breachStep(_ action: BreachAction, on id: String, form: FormBody, _ visit: Visit) async throws -> Response {
-        let engine = self.engine, actor = visit.actor, language = visit.language
+        let office = self.office, actor = visit.actor, language = visit.language
         let back = ("/console/breaches/\(id)", pages.text("request.back", language, ["id": id]))
         func text(_ key: String) -> String? { form[key].flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 } }
         do {
@@ -174,21 +174,21 @@ extension Console {
                 guard let risk = form["risk"].flatMap(Breach.Risk.init(rawValue:)) else { throw BreachRefusal(description: pages.text("breach.riskMissing", language)) }
                 let exception = text("exception").flatMap(Breach.SubjectsException.init(rawValue:))
                 let (consequences, measures) = (text("consequences"), text("measures"))
-                _ = try await call { try engine.assessBreach(id, risk: risk, exception: exception, measures: measures, consequences: consequences, by: actor) }
+                _ = try await call { try office.breaches.assessBreach(id, risk: risk, exception: exception, measures: measures, consequences: consequences, by: actor) }
             case .notify:
                 let at = try text("at").map { input -> Instant in
-                    guard let instant = Self.instant(fromLocalInput: input, engine) else {
+                    guard let instant = Self.instant(fromLocalInput: input, office) else {
                         throw BreachRefusal(description: pages.text("breach.badInstant", language, ["field": pages.text("breach.notifiedAt", language)]))
                     }
                     return instant
                 }
                 let (final, late) = (form["final"] == "on", text("late-reasons"))
-                _ = try await call { try engine.notifyAuthority(id, at: at, final: final, lateReasons: late, by: actor) }
+                _ = try await call { try office.breaches.notifyAuthority(id, at: at, final: final, lateReasons: late, by: actor) }
             case .informed:
                 guard let count = form["count"].flatMap(Int.init), count >= 0 else { throw BreachRefusal(description: pages.text("breach.countMissing", language)) }
-                _ = try await call { try engine.recordSubjectsInformed(id, count: count, by: actor) }
+                _ = try await call { try office.breaches.recordSubjectsInformed(id, count: count, by: actor) }
             case .close:
-                _ = try await call { try engine.closeBreach(id, by: actor) }
+                _ = try await call { try office.breaches.closeBreach(id, by: actor) }
             }
             return redirect("/console/breaches/\(id)")
         } catch let refusal as BreachRefusal {
@@ -197,19 +197,19 @@ extension Console {
     }
 
     /// An instant as a `datetime-local` input shows it, in the controller's time zone.
-    static func localInput(_ instant: Instant, _ engine: PrivacyEngine) -> String {
+    static func localInput(_ instant: Instant, _ office: ConsoleBackend) -> String {
         let formatter = DateFormatter()
         formatter.dateFormat = "yyyy-MM-dd'T'HH:mm"
-        formatter.timeZone = engine.policy.timeZone
+        formatter.timeZone = office.policy.timeZone
         return formatter.string(from: Date(timeIntervalSince1970: Double(instant.millisecondsSinceEpoch) / 1000))
     }
 
     /// A `datetime-local` value (`2025-10-06T17:00`) read in the controller's time zone.
-    static func instant(fromLocalInput text: String?, _ engine: PrivacyEngine) -> Instant? {
+    static func instant(fromLocalInput text: String?, _ office: ConsoleBackend) -> Instant? {
         guard let text, !text.isEmpty else { return nil }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = engine.policy.timeZone
+        formatter.timeZone = office.policy.timeZone
         for format in ["yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd'T'HH:mm:ss"] {
             formatter.dateFormat = format
             if let date = formatter.date(from: text) { return Instant(millisecondsSinceEpoch: Int64((date.timeIntervalSince1970 * 1000).rounded())) }

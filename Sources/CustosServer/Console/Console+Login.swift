@@ -41,8 +41,8 @@ extension Console {
             return pages.message("expired", language: language, status: .forbidden, link: ("/console/login", pages.text("login.title", language)))
         }
         let name = form["name"] ?? "", password = form["password"] ?? "", code = form["code"].flatMap { $0.isEmpty ? nil : $0 }
-        let engine = self.engine
-        let result = try await call { try engine.consoleAccounts.signInOfficer(name: name, password: password, code: code) }
+        let office = self.office
+        let result = try await call { try office.accounts.signInOfficer(name: name, password: password, code: code) }
         switch result {
         case let .success(account):
             logger.info("console sign-in", metadata: ["account": "\(account.name)", "role": "\(account.role.rawValue)"])

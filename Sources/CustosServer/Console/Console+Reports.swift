@@ -43,12 +43,12 @@ extension Console {
             return pages.message(problem.message, language: language, status: problem.message == "notFound" ? .notFound : .badRequest,
                                  link: ("/console/reports/activity", pages.text("nav.reports", language)))
         }
-        let engine = self.engine
+        let office = self.office
         let (document, overTime) = try await call { () -> (ReportDocument, [(period: LocalDate, outcomes: [String: Int])]) in
-            let document = try engine.report(query.kind, period: query.period)
+            let document = try office.report(query.kind, period: query.period)
             guard query.kind == .activity else { return (document, []) }
-            let (from, to) = query.period.instants(in: engine.policy)
-            return (document, try engine.decisionsOverTime(from: from, to: to, weekly: query.weekly))
+            let (from, to) = query.period.instants(in: office.policy)
+            return (document, try office.overview.decisionsOverTime(from: from, to: to, weekly: query.weekly))
         }
         var values: [String: Any] = [
             "kind": query.kind.rawValue, "reportTitle": document.title, "from": query.period.from?.description ?? "", "to": query.period.to?.description ?? "",
@@ -105,8 +105,8 @@ extension Console {
         guard let format = ReportFormat(rawValue: String(request.uri.queryParameters.get("format") ?? "html")) else {
             return pages.message("notFound", language: language, status: .notFound, link: back)
         }
-        let engine = self.engine
-        let data = try await call { try ReportRenderer().render(try engine.report(query.kind, period: query.period), as: format) }
+        let office = self.office
+        let data = try await call { try ReportRenderer().render(try office.report(query.kind, period: query.period), as: format) }
         let types: [ReportFormat: String] = [.md: "text/markdown; charset=utf-8", .html: "text/html; charset=utf-8", .csv: "text/csv; charset=utf-8", .json: "application/json"]
         return Response(status: .ok, headers: [
             .contentType: types[format] ?? "application/octet-stream",

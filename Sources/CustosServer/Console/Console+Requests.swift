@@ -19,17 +19,17 @@ extension Console {
     }
 
     func requestPage(_ visit: Visit, id: String) async throws -> Response {
-        let engine = self.engine
+        let office = self.office
         let found = try await call { () -> (RightsRequest, Bool, LocalDate)? in
-            guard let request = try engine.request(id) else { return nil }
-            return (request, try engine.publicDoor.storedAnswer(request: id, includingHeld: true) != nil, engine.policy.localDate(of: engine.now))
+            guard let request = try office.requests.request(id) else { return nil }
+            return (request, try office.door.storedAnswer(request: id, includingHeld: true) != nil, office.policy.localDate(of: office.now))
         }
         let language = visit.language
         guard let (request, answered, today) = found else {
             return pages.message("notFound", language: language, status: .notFound, link: ("/console", pages.text("nav.today", language)))
         }
         let open = request.status.isOpen
-        let firstDeadline = RightsDeadline(receivedOn: request.receivedOn, calendar: engine.policy.holidayCalendar)
+        let firstDeadline = RightsDeadline(receivedOn: request.receivedOn, calendar: office.policy.holidayCalendar)
         let extensionRule: String = if request.status == .extended || request.extensionReasons != nil {
             pages.text("request.extended", language, ["on": request.extensionNoticeOn?.description ?? "?", "reasons": request.extensionReasons ?? "", "due": request.dueOn.description])
         } else if !open {
@@ -43,14 +43,14 @@ extension Console {
         var values: [String: Any] = [
             "id": request.id, "type": pages.text("type.\(request.type.rawValue)", language), "subject": request.subject,
             "subjectHref": "/console/subjects/\(request.subject)", "channel": request.channel,
-            "received": Self.minute(request.receivedAt, engine), "requester": request.requester,
+            "received": Self.minute(request.receivedAt, office), "requester": request.requester,
             "identity": pages.text("identity.\(request.identity.rawValue)", language),
             "verified": request.identity == .verified, "status": pages.text("status.\(request.status.rawValue)", language),
             "due": request.dueOn.description, "overdue": open && days < 0,
             "left": !open ? "" : days < 0 ? pages.text("today.overdueBy", language, ["days": "\(-days)"]) : pages.text("today.daysLeft", language, ["days": "\(days)"]),
             "extensionRule": extensionRule, "open": open,
             "events": request.events.map { event -> [String: Any] in
-                Self.compact(["at": Self.minute(event.at, engine), "event": event.event, "detail": event.detail, "by": event.by])
+                Self.compact(["at": Self.minute(event.at, office), "event": event.event, "detail": event.detail, "by": event.by])
             },
             "answered": answered, "answerHtml": "/console/requests/\(request.id)/answer.html", "answerJson": "/console/requests/\(request.id)/answer.json",
             "complaint": pages.text("request.complaintRight", language),
@@ -75,22 +75,22 @@ extension Console {
     }
 
     func act(_ action: RequestAction, on id: String, form: FormBody, _ visit: Visit) async throws -> Response {
-        let engine = self.engine, actor = visit.actor, language = visit.language
+        let office = self.office, actor = visit.actor, language = visit.language
         let back = ("/console/requests/\(id)", pages.text("request.back", language, ["id": id]))
         do {
             let lines: [String] = try await call {
                 switch action {
                 case .verify:
-                    let request = try engine.verifyIdentity(request: id, method: form["method"] ?? "", by: actor)
+                    let request = try office.requests.verifyIdentity(request: id, method: form["method"] ?? "", by: actor)
                     return ["\(request.id): \(request.status.rawValue) (\(request.identityMethod ?? ""))"]
                 case .extend:
-                    let request = try engine.extendRequest(id, reasons: form["reasons"] ?? "", by: actor)
+                    let request = try office.requests.extendRequest(id, reasons: form["reasons"] ?? "", by: actor)
                     return ["\(request.id): \(request.status.rawValue), due \(request.dueOn)"]
                 case .reject:
-                    let request = try engine.rejectRequest(id, reasons: form["reasons"] ?? "", by: actor)
+                    let request = try office.requests.rejectRequest(id, reasons: form["reasons"] ?? "", by: actor)
                     return ["\(request.id): \(request.outcome ?? request.status.rawValue)"]
                 case .fulfil:
-                    return try Self.fulfil(engine, id: id, form: form, actor: actor)
+                    return try Self.fulfil(office, id: id, form: form, actor: actor)
                 }
             }
             // A fulfilled erasure or restriction changes what the next sweep would destroy.
@@ -107,26 +107,26 @@ extension Console {
 
     /// Fulfils by the request's right, as `custos request fulfil` does; the results that hold
     /// personal data (an access package) stay in the vault for download, never in the page.
-    static func fulfil(_ engine: PrivacyEngine, id: String, form: FormBody, actor: String) throws -> [String] {
-        guard let request = try engine.request(id) else { throw FormProblem(message: "no request \(id)") }
+    static func fulfil(_ office: ConsoleBackend, id: String, form: FormBody, actor: String) throws -> [String] {
+        guard let request = try office.requests.request(id) else { throw FormProblem(message: "no request \(id)") }
         func tasks(_ notifications: [RecipientTask]) -> [String] {
             notifications.map { "Art. 19: \($0.kind.rawValue) \($0.recipient): \($0.action) \($0.fields.joined(separator: ", "))" }
         }
         switch request.type {
         case .access:
             let language = form["language"].flatMap { ["nl", "en"].contains($0) ? $0 : nil }
-            let (package, _) = try engine.fulfilAccess(request: id, by: actor, language: language)
+            let (package, _) = try office.rights.fulfilAccess(request: id, by: actor, language: language)
             let review = package.fields.filter(\.reviewBeforeRelease).map(\.field)
             return ["\(id): \(package.fields.count) fields, \(package.recipients.count) disclosures"]
                 + (review.isEmpty ? [] : ["review before release: \(review.joined(separator: ", ")); send it with `custos request fulfil` after the review"])
         case .erasure:
-            let certificate = try engine.fulfilErasure(request: id, by: actor)
+            let certificate = try office.rights.fulfilErasure(request: id, by: actor)
             return ["\(id): \(certificate.outcome.rawValue); destroyed \(certificate.destroyed.joined(separator: ", "))",
                     "kept: " + (certificate.kept.isEmpty ? "nothing" : certificate.kept.map { "\($0.field) (\($0.grounds.map(\.code.rawValue).joined(separator: ", ")))" }.joined(separator: "; ")),
                     certificate.subjectKeyDestroyed ? "subject key destroyed" : "subject key kept",
                     "certificate signature: \(certificate.signature)"] + tasks(certificate.notifications)
         case .portability:
-            let export = try engine.fulfilPortability(request: id, by: actor)
+            let export = try office.rights.fulfilPortability(request: id, by: actor)
             return ["\(id): \(export.items.count) fields the subject provided"]
                 + (export.leftOut.isEmpty ? [] : ["left out: " + export.leftOut.map { "\($0.field) (\($0.reason.rawValue))" }.joined(separator: ", ")])
                 + ["the export is made with `custos request fulfil \(id) --out DIR` (JSON and CSV) for the subject"]
@@ -138,7 +138,7 @@ extension Console {
                 guard parts.count == 2 else { throw FormProblem(message: "write one 'field=value' per line") }
                 values[parts[0].trimmingCharacters(in: .whitespaces)] = parts[1].trimmingCharacters(in: .whitespaces)
             }
-            let result = try engine.fulfilRectification(request: id, values: values, by: actor)
+            let result = try office.rights.fulfilRectification(request: id, values: values, by: actor)
             return ["\(id): rectified \(result.rectified.joined(separator: ", "))" + (result.completed.isEmpty ? "" : "; completed \(result.completed.joined(separator: ", "))")]
                 + tasks(result.notifications)
         case .restriction:
@@ -146,18 +146,18 @@ extension Console {
                 throw FormProblem(message: "choose the Art. 18(1) ground")
             }
             let fields = form["fields"].map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
-            let outcome = try engine.fulfilRestriction(request: id, fields: fields?.isEmpty == false ? fields : nil, ground: ground, by: actor)
+            let outcome = try office.rights.fulfilRestriction(request: id, fields: fields?.isEmpty == false ? fields : nil, ground: ground, by: actor)
             return ["\(id): \(outcome.outcome)"] + tasks(outcome.notifications)
         case .objection, .objectionDirectMarketing, .objectionAutomatedDecision:
-            let outcome = try engine.fulfilObjection(request: id, by: actor)
+            let outcome = try office.rights.fulfilObjection(request: id, by: actor)
             return ["\(id): \(outcome.outcome)"]
         }
     }
 
     /// A fulfilled access request's answer, as the privacy centre offers it to the subject.
     func storedAnswer(_ visit: Visit, id: String, json: Bool) async throws -> Response {
-        let engine = self.engine
-        guard let answer = try await call({ try engine.publicDoor.storedAnswer(request: id, includingHeld: true) }) else {
+        let office = self.office
+        guard let answer = try await call({ try office.door.storedAnswer(request: id, includingHeld: true) }) else {
             return pages.message("notFound", language: visit.language, status: .notFound, link: ("/console", pages.text("nav.today", visit.language)))
         }
         let body = json ? answer.json : Data(answer.html.utf8)

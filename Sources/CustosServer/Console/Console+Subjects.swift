@@ -16,13 +16,13 @@ extension Console {
     }
 
     func lookUp(_ visit: Visit, form: FormBody) async throws -> Response {
-        let engine = self.engine
+        let office = self.office
         let value = (form["value"] ?? "").trimmingCharacters(in: .whitespaces)
         let kind = form["kind"] ?? "id"
         let found: [String] = try await call {
-            if kind == "id" { return try engine.dossier(of: value) == nil ? [] : [value] }
+            if kind == "id" { return try office.overview.dossier(of: value) == nil ? [] : [value] }
             guard let blind = BlindIndexKind(rawValue: kind) else { return [] }
-            return try engine.findSubjects(matching: value, kind: blind)
+            return try office.service.findSubjects(matching: value, kind: blind)
         }
         var values: [String: Any] = ["csrf": csrf(visit, "find"), "searched": true, "found": found.map { ["id": $0, "href": "/console/subjects/\($0)"] },
                                      "none": found.isEmpty]
@@ -31,9 +31,9 @@ extension Console {
     }
 
     func subjectPage(_ visit: Visit, id: String, opened: GatedResult?) async throws -> Response {
-        let engine = self.engine
+        let office = self.office
         let language = visit.language
-        guard let dossier = try await call({ try engine.dossier(of: id) }) else {
+        guard let dossier = try await call({ try office.overview.dossier(of: id) }) else {
             return pages.message("notFound", language: language, status: .notFound, link: ("/console/subjects", pages.text("nav.subjects", language)))
         }
         let metadata = dossier.metadata
@@ -41,21 +41,21 @@ extension Console {
         for disclosure in dossier.disclosures { byRecipient[disclosure.recipient, default: []].append(disclosure) }
         var values: [String: Any] = [
             "id": metadata.id, "categories": metadata.categories.joined(separator: ", "), "kind": metadata.kind.rawValue,
-            "fields": metadata.fields.map { ["field": $0.field, "source": $0.source, "collected": Self.minute($0.collectedAt, engine)] },
+            "fields": metadata.fields.map { ["field": $0.field, "source": $0.source, "collected": Self.minute($0.collectedAt, office)] },
             "events": metadata.events.map { ["event": $0.event, "date": $0.date.description] },
             "erased": metadata.erasedFields.joined(separator: ", "), "hasErased": !metadata.erasedFields.isEmpty,
             "consents": dossier.consents.map { event -> [String: Any] in
                 ["purpose": event.purpose, "state": event.state.rawValue, "notice": event.noticeId.map { "\($0) v\(event.noticeVersion ?? 0)" } ?? "",
-                 "method": event.method?.rawValue ?? "", "channel": event.channel ?? "", "at": Self.minute(event.effectiveAt, engine), "by": event.recordedBy]
+                 "method": event.method?.rawValue ?? "", "channel": event.channel ?? "", "at": Self.minute(event.effectiveAt, office), "by": event.recordedBy]
             },
             "objections": dossier.objections.map { entry -> [String: Any] in
                 ["id": entry.id, "purpose": entry.objection.purpose ?? pages.text("all", language), "kind": entry.objection.kind.rawValue,
-                 "since": Self.minute(entry.objection.at, engine), "assessment": entry.objection.assessment?.rawValue ?? pages.text("awaiting", language),
+                 "since": Self.minute(entry.objection.at, office), "assessment": entry.objection.assessment?.rawValue ?? pages.text("awaiting", language),
                  "reference": entry.objection.assessmentReference ?? ""]
             },
             "restrictions": dossier.restrictions.map { entry -> [String: Any] in
                 ["id": entry.id, "fields": entry.restriction.fields?.joined(separator: ", ") ?? pages.text("all", language), "ground": entry.restriction.ground ?? "",
-                 "since": Self.minute(entry.restriction.since, engine), "lifted": entry.restriction.lifted.map { Self.minute($0, engine) } ?? ""]
+                 "since": Self.minute(entry.restriction.since, office), "lifted": entry.restriction.lifted.map { Self.minute($0, office) } ?? ""]
             },
             "holds": dossier.holds.map { entry -> [String: Any] in
                 ["id": entry.id, "reference": entry.hold.reference, "since": entry.hold.since.description, "until": entry.hold.until?.description ?? "",
@@ -64,12 +64,12 @@ extension Console {
             "recipients": byRecipient.keys.sorted().map { recipient -> [String: Any] in
                 ["recipient": recipient, "count": byRecipient[recipient]!.count,
                  "disclosures": byRecipient[recipient]!.map { disclosure -> [String: Any] in
-                     ["at": Self.minute(disclosure.at, engine), "purpose": disclosure.purpose, "fields": disclosure.fields.joined(separator: ", "),
+                     ["at": Self.minute(disclosure.at, office), "purpose": disclosure.purpose, "fields": disclosure.fields.joined(separator: ", "),
                       "name": disclosure.recipientName ?? "", "destination": disclosure.destination ?? "", "seq": disclosure.decisionSeq]
                  }]
             },
             "trail": dossier.trail.suffix(200).reversed().map { entry -> [String: Any] in
-                Self.compact(["seq": entry.seq, "at": Self.minute(entry.at, engine), "actor": entry.actor, "action": entry.action, "purpose": entry.purpose,
+                Self.compact(["seq": entry.seq, "at": Self.minute(entry.at, office), "actor": entry.actor, "action": entry.action, "purpose": entry.purpose,
                  "recipient": entry.recipient, "fields": entry.fields.joined(separator: ", "), "outcome": entry.outcome,
                  "deny": entry.outcome != "permit", "codes": entry.codes.joined(separator: ", ")])
             },
@@ -106,7 +106,7 @@ extension Console {
     /// `custos request open` does: the deadline runs from when it was received, never later
     /// than now; the page then shows the new request.
     func openRequest(_ visit: Visit, subject: String, form: FormBody) async throws -> Response {
-        let language = visit.language, engine = self.engine, actor = visit.actor
+        let language = visit.language, office = self.office, actor = visit.actor
         let back = ("/console/subjects/\(subject)", subject)
         guard let type = form["type"].flatMap(RightsRequestType.init(rawValue:)), let channel = form["channel"], Self.channels.contains(channel) else {
             return outcome(visit, heading: pages.text("refused", language), lines: [pages.text("subject.chooseType", language)], back: back, refused: true)
@@ -116,12 +116,12 @@ extension Console {
             guard let day = LocalDate(parsing: date) else {
                 return outcome(visit, heading: pages.text("refused", language), lines: [pages.text("page.badDate.text", language)], back: back, refused: true)
             }
-            received = engine.policy.startOfDay(day)
+            received = office.policy.startOfDay(day)
         }
         let purpose = form["purpose"].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0.trimmingCharacters(in: .whitespaces) }
         let receivedAt = received
         do {
-            let request = try await call { try engine.openRequest(subject: subject, type: type, purpose: purpose, channel: channel, receivedAt: receivedAt, by: actor) }
+            let request = try await call { try office.requests.openRequest(subject: subject, type: type, purpose: purpose, channel: channel, receivedAt: receivedAt, by: actor) }
             return redirect("/console/requests/\(request.id)")
         } catch {
             return outcome(visit, heading: pages.text("refused", language), lines: refusal(error), back: back, refused: true)
@@ -137,8 +137,8 @@ extension Console {
             return outcome(visit, heading: pages.text("refused", visit.language), lines: [pages.text("subject.chooseFields", visit.language)],
                            back: ("/console/subjects/\(subject)", subject), refused: true)
         }
-        let engine = self.engine, purpose = settings.purpose, actor = settings.actor
-        let result = try await call { engine.read(subject: subject, fields: fields, purpose: purpose, actor: actor) }
+        let office = self.office, purpose = settings.purpose, actor = settings.actor
+        let result = try await call { office.service.read(subject: subject, fields: fields, purpose: purpose, actor: actor) }
         logger.info("console field read", metadata: ["account": "\(visit.account.name)", "log-seq": "\(result.logSequence.map(String.init) ?? "none")",
                                                      "outcome": "\(result.decision.outcome.rawValue)"])
         return try await subjectPage(visit, id: subject, opened: result)

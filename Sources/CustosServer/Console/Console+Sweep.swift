@@ -10,8 +10,8 @@ extension Console {
     static let sweepSample = 25
 
     func sweepPage(_ visit: Visit) async throws -> Response {
-        let engine = self.engine, language = visit.language
-        let plan = try await call { try engine.sweepRetention(dryRun: true, by: "console") }
+        let office = self.office, language = visit.language
+        let plan = try await call { try office.sweeper.sweepRetention(dryRun: true, by: "console") }
         let affected = plan.subjects.filter { !$0.destroyed.isEmpty }
         // Per purpose and rule: each destroyed field names, per purpose, the rule that ended.
         var perRule: [String: (fields: Int, subjects: Set<String>)] = [:]
@@ -56,14 +56,14 @@ extension Console {
               let shredded = form["shredded"].flatMap(Int.init) else {
             return outcome(visit, heading: pages.text("refused", language), lines: [pages.text("sweep.notConfirmed", language)], back: back, refused: true)
         }
-        let engine = self.engine, actor = visit.actor
+        let office = self.office, actor = visit.actor
         let result = try await call { () -> Result<RetentionSweepReport, SweepChanged> in
             // The numbers confirmed must be today's plan: a sweep that grew since the review
             // is refused and shown again.
-            let plan = try engine.sweepRetention(dryRun: true, by: actor)
+            let plan = try office.sweeper.sweepRetention(dryRun: true, by: actor)
             let planned = (plan.fieldsDestroyed, plan.subjects.filter { !$0.destroyed.isEmpty }.count, plan.subjectsShredded)
             guard planned == (fields, subjects, shredded) else { return .failure(SweepChanged(now: planned)) }
-            return .success(try engine.sweepRetention(dryRun: false, by: actor, safety: SweepSafety(confirmedFields: plan.fieldsDestroyed)))
+            return .success(try office.sweeper.sweepRetention(dryRun: false, by: actor, safety: SweepSafety(confirmedFields: plan.fieldsDestroyed)))
         }
         sweepPlans.forget()
         switch result {

@@ -22,7 +22,7 @@ extension Console {
         var breaches: [Breach]
         var now: Instant
         /// Subjects still owed the Art. 14 information, by deadline.
-        var information: [PrivacyEngine.InformationDuty]
+        var information: [InformationDesk.InformationDuty]
     }
 
     /// Today lists this many of the people owed the Art. 14 information; `custos notice list`
@@ -32,20 +32,20 @@ extension Console {
     static let withdrawalDays = 7
 
     func today(_ visit: Visit) async throws -> Response {
-        let engine = self.engine
-        let plan = try await sweepPlans.value { try await call { try engine.sweepRetention(dryRun: true, by: "console") } }
+        let office = self.office
+        let plan = try await sweepPlans.value { try await call { try office.sweeper.sweepRetention(dryRun: true, by: "console") } }
         // Rehashing the whole chain costs a second per million entries: Today keeps the
         // answer a minute and says when it was made.
-        let check = try await logChecks.value { try await call { (try engine.verifyLog(), engine.now) } }
+        let check = try await logChecks.value { try await call { (try office.verifyLog(), office.now) } }
         // Computed from every value obtained from others: kept a minute too, and forgotten when
         // the console records information sent.
-        let information = try await informationOwed.value { try await call { try engine.informationDuties().filter { !$0.isSettled } } }
+        let information = try await informationOwed.value { try await call { try office.information.informationDuties().filter { !$0.isSettled } } }
         let overview = try await call {
-            Overview(today: engine.policy.localDate(of: engine.now), requests: try engine.openRequests().sorted { ($0.dueOn, $0.id) < ($1.dueOn, $1.id) },
-                     tasks: try engine.tasks(openOnly: true), objections: try engine.objectionsAwaitingAssessment(), holds: try engine.holdsInForce(),
-                     withdrawals: try engine.recentWithdrawals(days: Self.withdrawalDays), lastSweep: try engine.lastRetentionSweep(),
-                     plan: plan, log: check.verification, checkpoint: try engine.lastCheckpoint(),
-                     breaches: try engine.breaches().filter(\.awaitsNotification).sorted { $0.apDeadline < $1.apDeadline }, now: engine.now,
+            Overview(today: office.policy.localDate(of: office.now), requests: try office.requests.openRequests().sorted { ($0.dueOn, $0.id) < ($1.dueOn, $1.id) },
+                     tasks: try office.rights.tasks(openOnly: true), objections: try office.overview.objectionsAwaitingAssessment(), holds: try office.overview.holdsInForce(),
+                     withdrawals: try office.overview.recentWithdrawals(days: Self.withdrawalDays), lastSweep: try office.overview.lastRetentionSweep(),
+                     plan: plan, log: check.verification, checkpoint: try office.overview.lastCheckpoint(),
+                     breaches: try office.breaches.breaches().filter(\.awaitsNotification).sorted { $0.apDeadline < $1.apDeadline }, now: office.now,
                      information: information)
         }
         let language = visit.language
@@ -58,12 +58,12 @@ extension Console {
         }
         let tasks = overview.tasks.map { task -> [String: Any] in
             Self.compact(["id": task.id, "kind": pages.text("task.\(task.kind.rawValue)", language), "recipient": task.recipient, "action": task.action,
-             "fields": task.fields.joined(separator: ", "), "subject": task.subject, "request": task.request, "created": Self.day(task.createdAt, engine),
+             "fields": task.fields.joined(separator: ", "), "subject": task.subject, "request": task.request, "created": Self.day(task.createdAt, office),
              "action_path": "/console/tasks/\(task.id)/done", "csrf": visit.canAct ? csrf(visit, "task-done") : ""])
         }
         let objections = overview.objections.map { entry -> [String: Any] in
             ["id": entry.objection.id, "subject": entry.subject, "purpose": entry.objection.objection.purpose ?? pages.text("all", language),
-             "since": Self.day(entry.objection.objection.at, engine), "action_path": "/console/objections/\(entry.objection.id)/assess",
+             "since": Self.day(entry.objection.objection.at, office), "action_path": "/console/objections/\(entry.objection.id)/assess",
              "csrf": visit.canAct ? csrf(visit, "assess") : ""]
         }
         let holds = overview.holds.map { entry -> [String: Any] in
@@ -72,17 +72,17 @@ extension Console {
                 .flatMap { $0.isEmpty ? nil : $0 }])
         }
         let withdrawals = overview.withdrawals.map { entry -> [String: Any] in
-            ["subject": entry.subject, "purpose": entry.purpose, "at": Self.minute(entry.effectiveAt, engine)]
+            ["subject": entry.subject, "purpose": entry.purpose, "at": Self.minute(entry.effectiveAt, office)]
         }
         let breaches = overview.breaches.map { breach -> [String: Any] in
             let clock = clockLabel(breach, now: overview.now, language)
             return ["id": breach.id, "href": "/console/breaches/\(breach.id)", "involved": involved(breach.scope, language),
-                    "due": Self.minute(breach.apDeadline, engine), "overdue": clock?.overdue ?? false, "left": clock?.text ?? ""]
+                    "due": Self.minute(breach.apDeadline, office), "overdue": clock?.overdue ?? false, "left": clock?.text ?? ""]
         }
         let owed = overview.information.prefix(Self.informationShown).map { duty -> [String: Any] in
             let overdue = duty.isOverdue(at: overview.now)
             return ["subject": duty.subject, "category": duty.category, "notice": duty.notice, "sources": duty.sources.joined(separator: ", "),
-                    "due": Self.minute(duty.deadline.due, engine), "article": duty.deadline.trigger.article, "overdue": overdue,
+                    "due": Self.minute(duty.deadline.due, office), "article": duty.deadline.trigger.article, "overdue": overdue,
                     "action_path": "/console/subjects/\(duty.subject)/informed", "csrf": visit.canAct ? csrf(visit, "informed") : ""]
         }
         var values: [String: Any] = [
@@ -99,13 +99,13 @@ extension Console {
             "planFields": overview.plan.fieldsDestroyed, "planSubjects": overview.plan.subjects.filter { !$0.destroyed.isEmpty }.count,
             "planShredded": overview.plan.subjectsShredded, "planExamined": overview.plan.subjectsExamined,
             "logIntact": overview.log.isIntact, "logEntries": overview.log.entries, "logHead": overview.log.headSeq,
-            "logProblem": overview.log.problem ?? "", "date": overview.today.description, "logCheckedAt": Self.minute(check.at, engine),
+            "logProblem": overview.log.problem ?? "", "date": overview.today.description, "logCheckedAt": Self.minute(check.at, office),
         ]
         if let sweep = overview.lastSweep {
-            values["lastSweep"] = pages.text("today.lastSweep", language, ["at": Self.minute(sweep.at, engine), "subjects": "\(sweep.subjects)", "fields": "\(sweep.fields)"])
+            values["lastSweep"] = pages.text("today.lastSweep", language, ["at": Self.minute(sweep.at, office), "subjects": "\(sweep.subjects)", "fields": "\(sweep.fields)"])
         }
         if let checkpoint = overview.checkpoint {
-            values["checkpoint"] = pages.text("today.checkpoint", language, ["seq": "\(checkpoint.seq)", "at": Self.minute(checkpoint.at, engine)])
+            values["checkpoint"] = pages.text("today.checkpoint", language, ["seq": "\(checkpoint.seq)", "at": Self.minute(checkpoint.at, office)])
         }
         return page("today", visit, title: pages.text("nav.today", language), here: "/console", values: values)
     }

@@ -12,7 +12,7 @@ import CustosStore
 /// every page and no button that changes anything, and a change posted by hand is refused.
 /// Every change goes through the same library call as the CLI, recorded with the account.
 struct Console: Sendable {
-    let engine: PrivacyEngine
+    let office: ConsoleBackend
     let executor: EngineExecutor
     let pages: WebPages
     let guarder: WebGuard
@@ -21,7 +21,7 @@ struct Console: Sendable {
     /// Today's line about the log; the audit page verifies afresh every time.
     let logChecks = TimedCache<(verification: DecisionLog.Verification, at: Instant)>(lifetime: .seconds(60))
     /// Today's people owed the Art. 14 information.
-    let informationOwed = TimedCache<[PrivacyEngine.InformationDuty]>(lifetime: .seconds(60))
+    let informationOwed = TimedCache<[InformationDesk.InformationDuty]>(lifetime: .seconds(60))
     let settings: ServerConfiguration.ConsoleSettings
     let secureCookies: Bool
     let logger: Logger
@@ -83,7 +83,7 @@ struct Console: Sendable {
             // Finding changes nothing: an auditor may.
             try await acting(request, form: "find", fields: ["kind", "value"], readOnlyAllowed: true) { visit, form in try await lookUp(visit, form: form) }
         }
-        let fieldBoxes = Set(engine.policy.policy.fields.map { "field." + $0.id.id })
+        let fieldBoxes = Set(office.policy.policy.fields.map { "field." + $0.id.id })
         group.post("subjects/:subject/open") { request, context in
             try await acting(request, form: "open-fields", fields: fieldBoxes, readOnlyAllowed: false) { visit, form in
                 try await openFields(visit, subject: context.parameters.get("subject") ?? "", form: form)
@@ -188,8 +188,8 @@ struct Console: Sendable {
         let cookies = cookies(request)
         guard let id = cookies[Self.sessionCookie], let session = sessions.touch(id) else { return nil }
         // The account as it is now: removed accounts and changed roles take effect at once.
-        let engine = self.engine
-        guard let account = try await call({ try engine.consoleAccounts.officer(named: session.account) }) else {
+        let office = self.office
+        guard let account = try await call({ try office.accounts.officer(named: session.account) }) else {
             sessions.end(id)
             return nil
         }
@@ -278,12 +278,12 @@ struct Console: Sendable {
     func call<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T { try await executor.run(body) }
 
     /// A date as the officer reads it.
-    static func day(_ instant: Instant, _ engine: PrivacyEngine) -> String { engine.policy.localDate(of: instant).description }
+    static func day(_ instant: Instant, _ office: ConsoleBackend) -> String { office.policy.localDate(of: instant).description }
 
-    static func minute(_ instant: Instant, _ engine: PrivacyEngine) -> String {
+    static func minute(_ instant: Instant, _ office: ConsoleBackend) -> String {
         let formatter = DateFormatter()
         formatter.dateFormat = "yyyy-MM-dd HH:mm"
-        formatter.timeZone = engine.policy.timeZone
+        formatter.timeZone = office.policy.timeZone
         return formatter.string(from: Date(timeIntervalSince1970: Double(instant.millisecondsSinceEpoch) / 1000))
     }
 }

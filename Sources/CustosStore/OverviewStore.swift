@@ -1,0 +1,26 @@
+package import CustosPolicy
+
+/// What the officer's console shows across subjects beyond the registers it shares with
+/// reports and fulfilment: what waits on the officer, recent withdrawals, the last sweep, and a
+/// subject's metadata. The views are `OfficerOverview`'s (Custos); SQLite's `VaultStore` and
+/// PostgreSQL's `PostgresVault` implement this.
+package protocol OverviewStore: ReportSource, RightsStore {
+    /// General objections without an Art. 21(1) assessment, oldest first.
+    func objectionsAwaitingAssessment() throws -> [(subject: String, objection: StoredObjection)]
+    /// Legal holds not lifted, oldest first.
+    func holdsInForce() throws -> [(subject: String, hold: StoredHold)]
+    /// Consent withdrawals effective at or after `since`, newest first.
+    func withdrawals(since: Instant) throws -> [ConsentHistoryEntry]
+    /// The last sweep under `purpose` that destroyed something: its instant, and how many
+    /// subjects and fields it logged (one entry per subject, all at the sweep's instant).
+    func lastSweep(purpose: String) throws -> (at: Instant, subjects: Int, fields: Int)?
+    /// A subject's categories, provenance and events, without a value.
+    func metadata(of subject: String) throws -> SubjectMetadata
+}
+
+extension VaultStore: OverviewStore {
+    package func objectionsAwaitingAssessment() throws -> [(subject: String, objection: StoredObjection)] { try vault.objectionsAwaitingAssessment() }
+    package func holdsInForce() throws -> [(subject: String, hold: StoredHold)] { try vault.holdsInForce() }
+    package func withdrawals(since: Instant) throws -> [ConsentHistoryEntry] { try vault.withdrawals(since: since) }
+    package func metadata(of subject: String) throws -> SubjectMetadata { try vault.metadata(of: subject) }
+}
