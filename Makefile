@@ -50,7 +50,8 @@ test: deps
 # --transform-for-static-hosting to publish it.
 # The PostgreSQL backend on a real server: Debian's postgresql (installed when missing), a
 # throwaway cluster on a free loopback port, CustosPostgresTests against it (Tests/postgres).
-# Only the SQLite part: swift test --skip CustosPostgresTests.
+# Only the SQLite part: swift test --skip CustosPostgresTests (the suites under OnBothBackends
+# then run on SQLite only; here they run again on PostgreSQL).
 postgres-check: deps .venv/bin/schemathesis browser-deps .venv/bin/web-tools
 	$(call install-missing,postgresql)
 	$(SWIFT) build --build-tests

@@ -146,7 +146,11 @@ let package = Package(
         ),
         .testTarget(
             name: "CustosTests",
-            dependencies: ["Custos", "CustosStore", "CustosReports", "CustosTestSupport", .product(name: "Yams", package: "Yams"), .product(name: "GRDB", package: "GRDB.swift")],
+            // CustosOnPostgres and PostgresNIO for the suites under `OnBothBackends`, which run on a
+            // PostgreSQL vault too when CUSTOS_TEST_POSTGRES names a server (make postgres-check).
+            dependencies: ["Custos", "CustosStore", "CustosReports", "CustosTestSupport", "CustosOnPostgres", "CustosPostgres",
+                           .product(name: "PostgresNIO", package: "postgres-nio"),
+                           .product(name: "Yams", package: "Yams"), .product(name: "GRDB", package: "GRDB.swift")],
             exclude: ["EdgePolicy", "Golden"],
             swiftSettings: strict
         ),

@@ -8,201 +8,210 @@ import Testing
 /// daylight-saving change; who a breach touches is what the ledger and the log recorded,
 /// checked against a tally the test keeps; ciphertext with safe keys is unintelligible, data
 /// a recipient had in the clear is not; a breach closes only once its duties are done.
+extension OnBothBackends {
 struct BreachRegisterTests {
     static func at(_ text: String) -> Instant { Instant(iso8601: text)! }
 
-    func record(_ fixture: VaultFixture, scope: Breach.Scope, aware: String, from: String, to: String, keysCompromised: Bool = false,
+    func record(_ fixture: BackendFixture, scope: Breach.Scope, aware: String, from: String, to: String, keysCompromised: Bool = false,
                 fields: [String]? = nil) throws -> Breach {
-        try fixture.engine.recordBreach(PrivacyEngine.BreachReport(
+        try fixture.engine.breachDesk.recordBreach(BreachDesk.BreachReport(
             nature: [.confidentiality], awareAt: Self.at(aware), scope: scope, fields: fields, window: (Self.at(from), Self.at(to)),
             description: "test breach", keysCompromised: keysCompromised), by: "officer")
     }
 
-    @Test func theSeventyTwoHoursAreClockHoursAcrossAWeekendAndADaylightSavingChange() throws {
+    @Test(arguments: Backend.reachable) func theSeventyTwoHoursAreClockHoursAcrossAWeekendAndADaylightSavingChange(_ backend: Backend) async throws {
         // Friday 24 October 2025, 16:00 in Amsterdam; summer time ends on Sunday the 26th.
-        let fixture = try VaultFixture(start: Self.at("2025-10-24T16:30:00+02:00"))
-        let breach = try record(fixture, scope: .vault, aware: "2025-10-24T16:00:00+02:00", from: "2025-10-20T00:00:00+02:00", to: "2025-10-24T16:00:00+02:00")
-        // 72 hours later is Monday 15:00 winter time: no roll to a working day, and one
-        // calendar hour earlier on the wall clock than three calendar days would give.
-        #expect(breach.apDeadline == Self.at("2025-10-27T15:00:00+01:00"))
-        #expect(breach.apDeadline != Self.at("2025-10-27T16:00:00+01:00"))
-        fixture.clock.set("2025-10-27T15:30:00+01:00")
-        _ = try fixture.engine.assessBreach(breach.id, risk: .risk, by: "officer")
-        #expect(throws: BreachRefusal.self, "late without reasons") { try fixture.engine.notifyAuthority(breach.id, final: false, by: "officer") }
-        let onTime = try fixture.engine.notifyAuthority(breach.id, at: Self.at("2025-10-27T14:59:00+01:00"), final: false, by: "officer")
-        #expect(onTime.apNotifiedAt == Self.at("2025-10-27T14:59:00+01:00") && onTime.lateReasons == nil)
-        // The final phase may come later: the first notification was in time.
-        let final = try fixture.engine.notifyAuthority(breach.id, final: true, by: "officer")
-        #expect(final.apFinal && final.apNotifiedAt == onTime.apNotifiedAt)
-        #expect(final.events.map(\.event) == ["recorded", "assessed", "ap-notified", "ap-notified-final"])
+        try await BackendFixture.with(backend, start: Self.at("2025-10-24T16:30:00+02:00")) { fixture in
+            let breach = try record(fixture, scope: .vault, aware: "2025-10-24T16:00:00+02:00", from: "2025-10-20T00:00:00+02:00", to: "2025-10-24T16:00:00+02:00")
+            // 72 hours later is Monday 15:00 winter time: no roll to a working day, and one
+            // calendar hour earlier on the wall clock than three calendar days would give.
+            #expect(breach.apDeadline == Self.at("2025-10-27T15:00:00+01:00"))
+            #expect(breach.apDeadline != Self.at("2025-10-27T16:00:00+01:00"))
+            fixture.clock.set("2025-10-27T15:30:00+01:00")
+            _ = try fixture.engine.breachDesk.assessBreach(breach.id, risk: .risk, by: "officer")
+            #expect(throws: BreachRefusal.self, "late without reasons") { try fixture.engine.breachDesk.notifyAuthority(breach.id, final: false, by: "officer") }
+            let onTime = try fixture.engine.breachDesk.notifyAuthority(breach.id, at: Self.at("2025-10-27T14:59:00+01:00"), final: false, by: "officer")
+            #expect(onTime.apNotifiedAt == Self.at("2025-10-27T14:59:00+01:00") && onTime.lateReasons == nil)
+            // The final phase may come later: the first notification was in time.
+            let final = try fixture.engine.breachDesk.notifyAuthority(breach.id, final: true, by: "officer")
+            #expect(final.apFinal && final.apNotifiedAt == onTime.apNotifiedAt)
+            #expect(final.events.map(\.event) == ["recorded", "assessed", "ap-notified", "ap-notified-final"])
 
-        let late = try record(fixture, scope: .vault, aware: "2025-10-23T09:00:00+02:00", from: "2025-10-20T00:00:00+02:00", to: "2025-10-23T09:00:00+02:00")
-        let reasoned = try fixture.engine.notifyAuthority(late.id, final: true, lateReasons: "the processor's forensic report arrived on Monday", by: "officer")
-        #expect(reasoned.lateReasons != nil)
-        #expect(try fixture.engine.breaches(dueWithinSeconds: 24 * 3600).isEmpty, "both notified: nothing due")
-    }
-
-    @Test func whoIsAffectedIsWhatReachedTheRecipientInTheWindow() throws {
-        let fixture = try VaultFixture(start: Self.at("2025-06-02T09:00:00+02:00"))
-        var tally: [String: Set<String>] = [:]
-        for number in 1...8 { try fixture.addDebtor("D-\(number)", marker: "breach\(number)") }
-        let share = { (subject: String, fields: [String], inWindow: Bool) in
-            let result = fixture.engine.share(subject: subject, fields: fields, purpose: "P-DEBT-COLLECT", recipient: "R-BAILIFF-NL", actor: "collections-service")
-            if inWindow { tally[subject, default: []].formUnion(result.decision.permittedFields) }
+            let late = try record(fixture, scope: .vault, aware: "2025-10-23T09:00:00+02:00", from: "2025-10-20T00:00:00+02:00", to: "2025-10-23T09:00:00+02:00")
+            let reasoned = try fixture.engine.breachDesk.notifyAuthority(late.id, final: true, lateReasons: "the processor's forensic report arrived on Monday", by: "officer")
+            #expect(reasoned.lateReasons != nil)
+            #expect(try fixture.engine.breachDesk.breaches(dueWithinSeconds: 24 * 3600).isEmpty, "both notified: nothing due")
         }
-        share("D-1", ["person_name"], false)                       // before the window
-        fixture.clock.set("2025-06-03T10:00:00+02:00")
-        share("D-2", ["person_name", "bank_account"], true)
-        share("D-3", ["email"], true)
-        share("D-2", ["email"], true)
-        fixture.clock.set("2025-06-04T10:00:00+02:00")
-        share("D-4", ["bank_account"], true)
-        _ = fixture.engine.read(subject: "D-5", fields: ["email"], purpose: "P-DEBT-COLLECT", actor: "collections-service")  // a read, not a disclosure
-        fixture.clock.set("2025-06-06T10:00:00+02:00")
-        share("D-6", ["person_name"], false)                       // after the window
-        let breach = try record(fixture, scope: .recipient("R-BAILIFF-NL"), aware: "2025-06-06T10:00:00+02:00",
-                                from: "2025-06-03T00:00:00+02:00", to: "2025-06-05T00:00:00+02:00")
-        let affected = try fixture.engine.affectedSubjects(breach)
-        #expect(!tally.isEmpty)
-        #expect(affected.subjects.mapValues(Set.init) == tally)
-        #expect(affected.byCategory == ["debtor": tally.count])
-        #expect(affected.records == tally.values.reduce(0) { $0 + $1.count })
-        #expect(affected.marked["financial"] == ["bank_account"])
-        #expect(!affected.unintelligible)
-
-        // Only the fields the breach names.
-        let names = try record(fixture, scope: .recipient("R-BAILIFF-NL"), aware: "2025-06-06T10:00:00+02:00",
-                               from: "2025-06-03T00:00:00+02:00", to: "2025-06-05T00:00:00+02:00", fields: ["bank_account"])
-        #expect(try fixture.engine.affectedSubjects(names).subjects.mapValues(Set.init) == tally.compactMapValues { $0.contains("bank_account") ? ["bank_account"] : nil })
-
-        // An actor's breach: what it was permitted to read or share in the window.
-        let actor = try record(fixture, scope: .actor("collections-service"), aware: "2025-06-06T10:00:00+02:00",
-                               from: "2025-06-04T00:00:00+02:00", to: "2025-06-05T00:00:00+02:00")
-        #expect(Set(try fixture.engine.affectedSubjects(actor).subjects.keys) == ["D-4", "D-5"])
     }
 
-    @Test func ciphertextWithSafeKeysIsUnintelligibleAndNothingElseIs() throws {
-        let fixture = try VaultFixture()
-        try fixture.addDebtor("D-1", marker: "breach21")
-        let tape = try record(fixture, scope: .vault, aware: "2025-06-02T08:00:00+02:00", from: "2025-06-01T00:00:00+02:00", to: "2025-06-02T08:00:00+02:00")
-        let affected = try fixture.engine.affectedSubjects(tape)
-        #expect(affected.unintelligible && affected.subjects["D-1"]?.count == 3)
-        let assessed = try fixture.engine.assessBreach(tape.id, risk: .high, exception: .unintelligible, by: "officer")
-        #expect(assessed.subjectsException == .unintelligible)
+    @Test(arguments: Backend.reachable) func whoIsAffectedIsWhatReachedTheRecipientInTheWindow(_ backend: Backend) async throws {
+        try await BackendFixture.with(backend, start: Self.at("2025-06-02T09:00:00+02:00")) { fixture in
+            var tally: [String: Set<String>] = [:]
+            for number in 1...8 { try fixture.addDebtor("D-\(number)", marker: "breach\(number)") }
+            let share = { (subject: String, fields: [String], inWindow: Bool) in
+                let result = fixture.engine.share(subject: subject, fields: fields, purpose: "P-DEBT-COLLECT", recipient: "R-BAILIFF-NL", actor: "collections-service")
+                if inWindow { tally[subject, default: []].formUnion(result.decision.permittedFields) }
+            }
+            share("D-1", ["person_name"], false)                       // before the window
+            fixture.clock.set("2025-06-03T10:00:00+02:00")
+            share("D-2", ["person_name", "bank_account"], true)
+            share("D-3", ["email"], true)
+            share("D-2", ["email"], true)
+            fixture.clock.set("2025-06-04T10:00:00+02:00")
+            share("D-4", ["bank_account"], true)
+            _ = fixture.engine.read(subject: "D-5", fields: ["email"], purpose: "P-DEBT-COLLECT", actor: "collections-service")  // a read, not a disclosure
+            fixture.clock.set("2025-06-06T10:00:00+02:00")
+            share("D-6", ["person_name"], false)                       // after the window
+            let breach = try record(fixture, scope: .recipient("R-BAILIFF-NL"), aware: "2025-06-06T10:00:00+02:00",
+                                    from: "2025-06-03T00:00:00+02:00", to: "2025-06-05T00:00:00+02:00")
+            let affected = try fixture.engine.breachDesk.affectedSubjects(breach)
+            #expect(!tally.isEmpty)
+            #expect(affected.subjects.mapValues(Set.init) == tally)
+            #expect(affected.byCategory == ["debtor": tally.count])
+            #expect(affected.records == tally.values.reduce(0) { $0 + $1.count })
+            #expect(affected.marked["financial"] == ["bank_account"])
+            #expect(!affected.unintelligible)
 
-        let withKeys = try record(fixture, scope: .vault, aware: "2025-06-02T08:00:00+02:00", from: "2025-06-01T00:00:00+02:00",
-                                  to: "2025-06-02T08:00:00+02:00", keysCompromised: true)
-        #expect(try !fixture.engine.affectedSubjects(withKeys).unintelligible)
-        #expect(throws: BreachRefusal.self) { try fixture.engine.assessBreach(withKeys.id, risk: .high, exception: .unintelligible, by: "officer") }
-        let clear = try record(fixture, scope: .recipient("R-BAILIFF-NL"), aware: "2025-06-02T08:00:00+02:00", from: "2025-06-01T00:00:00+02:00",
-                               to: "2025-06-02T08:00:00+02:00")
-        #expect(throws: BreachRefusal.self) { try fixture.engine.assessBreach(clear.id, risk: .high, exception: .unintelligible, by: "officer") }
-    }
+            // Only the fields the breach names.
+            let names = try record(fixture, scope: .recipient("R-BAILIFF-NL"), aware: "2025-06-06T10:00:00+02:00",
+                                   from: "2025-06-03T00:00:00+02:00", to: "2025-06-05T00:00:00+02:00", fields: ["bank_account"])
+            #expect(try fixture.engine.breachDesk.affectedSubjects(names).subjects.mapValues(Set.init) == tally.compactMapValues { $0.contains("bank_account") ? ["bank_account"] : nil })
 
-    @Test func aBreachClosesOnlyOnceItsDutiesAreDone() throws {
-        let fixture = try VaultFixture()
-        let breach = try record(fixture, scope: .recipient("R-BAILIFF-NL"), aware: "2025-06-02T08:00:00+02:00", from: "2025-06-01T00:00:00+02:00",
-                                to: "2025-06-02T08:00:00+02:00")
-        #expect(throws: BreachRefusal.self, "not assessed") { try fixture.engine.closeBreach(breach.id, by: "officer") }
-        _ = try fixture.engine.assessBreach(breach.id, risk: .high, by: "officer")
-        #expect(throws: BreachRefusal.self, "not notified") { try fixture.engine.closeBreach(breach.id, by: "officer") }
-        _ = try fixture.engine.notifyAuthority(breach.id, final: true, by: "officer")
-        #expect(throws: BreachRefusal.self, "the people not told") { try fixture.engine.closeBreach(breach.id, by: "officer") }
-        _ = try fixture.engine.recordSubjectsInformed(breach.id, count: 12, by: "officer")
-        let closed = try fixture.engine.closeBreach(breach.id, by: "officer")
-        #expect(closed.closedAt != nil)
-        #expect(throws: BreachRefusal.self, "closed") { try fixture.engine.assessBreach(breach.id, risk: .none, by: "officer") }
-        // Unknown recipients, actors and fields are refused before anything is stored.
-        #expect(throws: BreachRefusal.self) { try record(fixture, scope: .recipient("R-NOPE"), aware: "2025-06-02T08:00:00+02:00", from: "2025-06-01T00:00:00+02:00", to: "2025-06-02T00:00:00+02:00") }
-        #expect(throws: BreachRefusal.self) { try record(fixture, scope: .actor("nobody"), aware: "2025-06-02T08:00:00+02:00", from: "2025-06-01T00:00:00+02:00", to: "2025-06-02T00:00:00+02:00") }
-        #expect(throws: BreachRefusal.self) { try record(fixture, scope: .vault, aware: "2025-06-02T08:00:00+02:00", from: "2025-06-01T00:00:00+02:00", to: "2025-06-02T00:00:00+02:00", fields: ["emial"]) }
-        #expect(try fixture.engine.breaches().count == 1)
-    }
-
-    @Test func neitherTheNotificationNorALetterCarriesAnotherPersonsData() throws {
-        let fixture = try VaultFixture()
-        var values: [String: [String: String]] = [:]
-        for number in 1...4 { values["D-\(number)"] = try fixture.addDebtor("D-\(number)", marker: "leak\(number)") }
-        fixture.clock.set("2025-06-02T09:30:00+02:00")
-        _ = fixture.engine.share(subject: "D-1", fields: ["person_name", "bank_account"], purpose: "P-DEBT-COLLECT", recipient: "R-BAILIFF-NL", actor: "collections-service")
-        _ = fixture.engine.share(subject: "D-2", fields: ["email"], purpose: "P-DEBT-COLLECT", recipient: "R-BAILIFF-NL", actor: "collections-service")
-        fixture.clock.set("2025-06-02T10:00:00+02:00")
-        let breach = try record(fixture, scope: .recipient("R-BAILIFF-NL"), aware: "2025-06-02T10:00:00+02:00", from: "2025-06-02T00:00:00+02:00",
-                                to: "2025-06-02T10:00:00+02:00")
-        #expect(throws: BreachRefusal.self, "no letters before a high risk is assessed") { try fixture.engine.breachLetters(breach.id) }
-        _ = try fixture.engine.assessBreach(breach.id, risk: .high, consequences: "phishing", by: "officer")
-        let notification = try fixture.engine.breachNotification(breach.id)
-        let everything = String(decoding: notification.json, as: UTF8.self) + notification.markdown
-        for (subject, held) in values {
-            #expect(!everything.contains(subject), "the AP notification counts people, it names none")
-            for value in held.values { #expect(!everything.contains(value)) }
+            // An actor's breach: what it was permitted to read or share in the window.
+            let actor = try record(fixture, scope: .actor("collections-service"), aware: "2025-06-06T10:00:00+02:00",
+                                   from: "2025-06-04T00:00:00+02:00", to: "2025-06-05T00:00:00+02:00")
+            #expect(Set(try fixture.engine.breachDesk.affectedSubjects(actor).subjects.keys) == ["D-4", "D-5"])
         }
-        #expect(notification.markdown.contains("People affected, approximately: 2"))
-        for language in ["nl", "en"] {
-            let letters = try fixture.engine.breachLetters(breach.id, language: language).letters
-            #expect(letters.map(\.subject) == ["D-1", "D-2"])
-            try fixture.engine.recordBreachLetters(breach.id, written: letters.map(\.subject), language: language, erased: 0, by: "officer")
-            for letter in letters {
-                for (subject, held) in values {
-                    for value in held.values { #expect(!letter.text.contains(value), "no value in a letter") }
-                    if subject != letter.subject { #expect(!letter.text.contains(subject + "\n") && !letter.text.hasSuffix(subject), "no other person in a letter") }
+    }
+
+    @Test(arguments: Backend.reachable) func ciphertextWithSafeKeysIsUnintelligibleAndNothingElseIs(_ backend: Backend) async throws {
+        try await BackendFixture.with(backend) { fixture in
+            try fixture.addDebtor("D-1", marker: "breach21")
+            let tape = try record(fixture, scope: .vault, aware: "2025-06-02T08:00:00+02:00", from: "2025-06-01T00:00:00+02:00", to: "2025-06-02T08:00:00+02:00")
+            let affected = try fixture.engine.breachDesk.affectedSubjects(tape)
+            #expect(affected.unintelligible && affected.subjects["D-1"]?.count == 3)
+            let assessed = try fixture.engine.breachDesk.assessBreach(tape.id, risk: .high, exception: .unintelligible, by: "officer")
+            #expect(assessed.subjectsException == .unintelligible)
+
+            let withKeys = try record(fixture, scope: .vault, aware: "2025-06-02T08:00:00+02:00", from: "2025-06-01T00:00:00+02:00",
+                                      to: "2025-06-02T08:00:00+02:00", keysCompromised: true)
+            #expect(try !fixture.engine.breachDesk.affectedSubjects(withKeys).unintelligible)
+            #expect(throws: BreachRefusal.self) { try fixture.engine.breachDesk.assessBreach(withKeys.id, risk: .high, exception: .unintelligible, by: "officer") }
+            let clear = try record(fixture, scope: .recipient("R-BAILIFF-NL"), aware: "2025-06-02T08:00:00+02:00", from: "2025-06-01T00:00:00+02:00",
+                                   to: "2025-06-02T08:00:00+02:00")
+            #expect(throws: BreachRefusal.self) { try fixture.engine.breachDesk.assessBreach(clear.id, risk: .high, exception: .unintelligible, by: "officer") }
+        }
+    }
+
+    @Test(arguments: Backend.reachable) func aBreachClosesOnlyOnceItsDutiesAreDone(_ backend: Backend) async throws {
+        try await BackendFixture.with(backend) { fixture in
+            let breach = try record(fixture, scope: .recipient("R-BAILIFF-NL"), aware: "2025-06-02T08:00:00+02:00", from: "2025-06-01T00:00:00+02:00",
+                                    to: "2025-06-02T08:00:00+02:00")
+            #expect(throws: BreachRefusal.self, "not assessed") { try fixture.engine.breachDesk.closeBreach(breach.id, by: "officer") }
+            _ = try fixture.engine.breachDesk.assessBreach(breach.id, risk: .high, by: "officer")
+            #expect(throws: BreachRefusal.self, "not notified") { try fixture.engine.breachDesk.closeBreach(breach.id, by: "officer") }
+            _ = try fixture.engine.breachDesk.notifyAuthority(breach.id, final: true, by: "officer")
+            #expect(throws: BreachRefusal.self, "the people not told") { try fixture.engine.breachDesk.closeBreach(breach.id, by: "officer") }
+            _ = try fixture.engine.breachDesk.recordSubjectsInformed(breach.id, count: 12, by: "officer")
+            let closed = try fixture.engine.breachDesk.closeBreach(breach.id, by: "officer")
+            #expect(closed.closedAt != nil)
+            #expect(throws: BreachRefusal.self, "closed") { try fixture.engine.breachDesk.assessBreach(breach.id, risk: .none, by: "officer") }
+            // Unknown recipients, actors and fields are refused before anything is stored.
+            #expect(throws: BreachRefusal.self) { try record(fixture, scope: .recipient("R-NOPE"), aware: "2025-06-02T08:00:00+02:00", from: "2025-06-01T00:00:00+02:00", to: "2025-06-02T00:00:00+02:00") }
+            #expect(throws: BreachRefusal.self) { try record(fixture, scope: .actor("nobody"), aware: "2025-06-02T08:00:00+02:00", from: "2025-06-01T00:00:00+02:00", to: "2025-06-02T00:00:00+02:00") }
+            #expect(throws: BreachRefusal.self) { try record(fixture, scope: .vault, aware: "2025-06-02T08:00:00+02:00", from: "2025-06-01T00:00:00+02:00", to: "2025-06-02T00:00:00+02:00", fields: ["emial"]) }
+            #expect(try fixture.engine.breachDesk.breaches().count == 1)
+        }
+    }
+
+    @Test(arguments: Backend.reachable) func neitherTheNotificationNorALetterCarriesAnotherPersonsData(_ backend: Backend) async throws {
+        try await BackendFixture.with(backend) { fixture in
+            var values: [String: [String: String]] = [:]
+            for number in 1...4 { values["D-\(number)"] = try fixture.addDebtor("D-\(number)", marker: "leak\(number)") }
+            fixture.clock.set("2025-06-02T09:30:00+02:00")
+            _ = fixture.engine.share(subject: "D-1", fields: ["person_name", "bank_account"], purpose: "P-DEBT-COLLECT", recipient: "R-BAILIFF-NL", actor: "collections-service")
+            _ = fixture.engine.share(subject: "D-2", fields: ["email"], purpose: "P-DEBT-COLLECT", recipient: "R-BAILIFF-NL", actor: "collections-service")
+            fixture.clock.set("2025-06-02T10:00:00+02:00")
+            let breach = try record(fixture, scope: .recipient("R-BAILIFF-NL"), aware: "2025-06-02T10:00:00+02:00", from: "2025-06-02T00:00:00+02:00",
+                                    to: "2025-06-02T10:00:00+02:00")
+            #expect(throws: BreachRefusal.self, "no letters before a high risk is assessed") { try fixture.engine.breachDesk.breachLetters(breach.id) }
+            _ = try fixture.engine.breachDesk.assessBreach(breach.id, risk: .high, consequences: "phishing", by: "officer")
+            let notification = try fixture.engine.breachDesk.breachNotification(breach.id)
+            let everything = String(decoding: notification.json, as: UTF8.self) + notification.markdown
+            for (subject, held) in values {
+                #expect(!everything.contains(subject), "the AP notification counts people, it names none")
+                for value in held.values { #expect(!everything.contains(value)) }
+            }
+            #expect(notification.markdown.contains("People affected, approximately: 2"))
+            for language in ["nl", "en"] {
+                let letters = try fixture.engine.breachDesk.breachLetters(breach.id, language: language).letters
+                #expect(letters.map(\.subject) == ["D-1", "D-2"])
+                try fixture.engine.breachDesk.recordBreachLetters(breach.id, written: letters.map(\.subject), language: language, erased: 0, by: "officer")
+                for letter in letters {
+                    for (subject, held) in values {
+                        for value in held.values { #expect(!letter.text.contains(value), "no value in a letter") }
+                        if subject != letter.subject { #expect(!letter.text.contains(subject + "\n") && !letter.text.hasSuffix(subject), "no other person in a letter") }
+                    }
+                }
+                let bankAccount = language == "nl" ? "Bankrekening (IBAN)" : "Bank account (IBAN)"
+                #expect(letters[0].text.contains(bankAccount), "the subject's own fields, by their titles in the letter's language")
+                #expect(!letters[1].text.contains(bankAccount), "only the subject's own fields")
+            }
+            #expect(try fixture.engine.breachDesk.breach(breach.id)?.events.filter { $0.event == "letters-written" }.count == 2)
+        }
+    }
+
+    @Test(arguments: Backend.reachable) func lettersGoByEmailThroughTheOutboxWhereAnAddressIsHeldAndByPostOtherwise(_ backend: Backend) async throws {
+        try await BackendFixture.with(backend) { fixture in
+            try fixture.addDebtor("D-1", marker: "mail1")
+            try fixture.engine.addSubject(NewSubject(id: "D-2", category: "debtor", values: ["person_name": "Name post2", "postal_address": "Dorpsstraat 2, 1234 AB Ergens"],
+                                                     source: "client"), by: "test")
+            try fixture.engine.recordEvent(subject: "D-2", event: "file-opened", effective: LocalDate(parsing: "2025-01-10"), by: "test")
+            fixture.clock.set("2025-06-02T09:30:00+02:00")
+            for subject in ["D-1", "D-2"] {
+                _ = fixture.engine.share(subject: subject, fields: ["person_name"], purpose: "P-DEBT-COLLECT", recipient: "R-BAILIFF-NL", actor: "collections-service")
+            }
+            fixture.clock.set("2025-06-02T10:00:00+02:00")
+            let breach = try record(fixture, scope: .recipient("R-BAILIFF-NL"), aware: "2025-06-02T10:00:00+02:00", from: "2025-06-02T00:00:00+02:00",
+                                    to: "2025-06-02T10:00:00+02:00")
+            _ = try fixture.engine.breachDesk.assessBreach(breach.id, risk: .high, by: "officer")
+            let run = try fixture.engine.sendBreachLetters(breach.id, language: "en", by: "officer")
+            #expect(run.emailed == ["D-1"] && run.postal.map(\.subject) == ["D-2"])
+            let queued = try fixture.engine.outbox(pendingOnly: true)
+            #expect(queued.count == 1 && queued[0].kind == "breach-letter" && queued[0].to == "mail1@example.nl")
+            #expect(queued[0].subject.contains(breach.id) && !queued[0].body.contains("post2"), "one person's letter to that person only")
+            // The address was read under P-BREACH-NOTICE by the officer: a logged decision.
+            let reads = try fixture.engine.store.logEntries(from: nil, to: nil, subject: nil).filter { $0.purpose == "P-BREACH-NOTICE" }
+            #expect(reads.count == 2 && reads.allSatisfy { $0.actor == "officer" })
+            #expect(try fixture.engine.breachDesk.breach(breach.id)?.events.last?.event == "letters-emailed")
+            try fixture.engine.breachDesk.recordBreachLetters(breach.id, written: run.postal.map(\.subject), language: "en", erased: 0, by: "officer")
+            #expect(try fixture.engine.breachDesk.breachLetterCounts(breach.id) == ["email": 1, "post": 1], "each letter recorded, per person and channel")
+            // A second run sends nobody a second e-mail.
+            let again = try fixture.engine.sendBreachLetters(breach.id, language: "en", by: "officer")
+            #expect(again.emailed.isEmpty && again.alreadyEmailed == 1 && again.postal.map(\.subject) == ["D-2"])
+            #expect(try fixture.engine.outbox(pendingOnly: true).count == 1)
+            #expect(throws: BreachRefusal.self, "an undeclared purpose") { try fixture.engine.sendBreachLetters(breach.id, purpose: "P-NOPE", by: "officer") }
+        }
+    }
+
+    @Test(arguments: Backend.reachable) func theRegistersFreeTextsRefuseIdentifiers(_ backend: Backend) async throws {
+        try await BackendFixture.with(backend) { fixture in
+            for text in ["mail went to j.jansen@example.nl by mistake", "the export held NL91 ABNA 0417 1643 00", "call 06-12345678 about it", "BSN 123456782 was in the file"] {
+                #expect(throws: BreachRefusal.self, "\(text)") {
+                    try fixture.engine.breachDesk.recordBreach(BreachDesk.BreachReport(
+                        nature: [.confidentiality], awareAt: Self.at("2025-06-02T08:00:00+02:00"), scope: .vault,
+                        window: (Self.at("2025-06-01T08:00:00+02:00"), Self.at("2025-06-02T08:00:00+02:00")), description: text), by: "officer")
                 }
             }
-            let bankAccount = language == "nl" ? "Bankrekening (IBAN)" : "Bank account (IBAN)"
-            #expect(letters[0].text.contains(bankAccount), "the subject's own fields, by their titles in the letter's language")
-            #expect(!letters[1].text.contains(bankAccount), "only the subject's own fields")
-        }
-        #expect(try fixture.engine.breach(breach.id)?.events.filter { $0.event == "letters-written" }.count == 2)
-    }
-
-    @Test func lettersGoByEmailThroughTheOutboxWhereAnAddressIsHeldAndByPostOtherwise() throws {
-        let fixture = try VaultFixture()
-        try fixture.addDebtor("D-1", marker: "mail1")
-        try fixture.engine.addSubject(NewSubject(id: "D-2", category: "debtor", values: ["person_name": "Name post2", "postal_address": "Dorpsstraat 2, 1234 AB Ergens"],
-                                                 source: "client"), by: "test")
-        try fixture.engine.recordEvent(subject: "D-2", event: "file-opened", effective: LocalDate(parsing: "2025-01-10"), by: "test")
-        fixture.clock.set("2025-06-02T09:30:00+02:00")
-        for subject in ["D-1", "D-2"] {
-            _ = fixture.engine.share(subject: subject, fields: ["person_name"], purpose: "P-DEBT-COLLECT", recipient: "R-BAILIFF-NL", actor: "collections-service")
-        }
-        fixture.clock.set("2025-06-02T10:00:00+02:00")
-        let breach = try record(fixture, scope: .recipient("R-BAILIFF-NL"), aware: "2025-06-02T10:00:00+02:00", from: "2025-06-02T00:00:00+02:00",
-                                to: "2025-06-02T10:00:00+02:00")
-        _ = try fixture.engine.assessBreach(breach.id, risk: .high, by: "officer")
-        let run = try fixture.engine.sendBreachLetters(breach.id, language: "en", by: "officer")
-        #expect(run.emailed == ["D-1"] && run.postal.map(\.subject) == ["D-2"])
-        let queued = try fixture.engine.outbox(pendingOnly: true)
-        #expect(queued.count == 1 && queued[0].kind == "breach-letter" && queued[0].to == "mail1@example.nl")
-        #expect(queued[0].subject.contains(breach.id) && !queued[0].body.contains("post2"), "one person's letter to that person only")
-        // The address was read under P-BREACH-NOTICE by the officer: a logged decision.
-        let reads = try fixture.engine.store.log.entries().filter { $0.purpose == "P-BREACH-NOTICE" }
-        #expect(reads.count == 2 && reads.allSatisfy { $0.actor == "officer" })
-        #expect(try fixture.engine.breach(breach.id)?.events.last?.event == "letters-emailed")
-        try fixture.engine.recordBreachLetters(breach.id, written: run.postal.map(\.subject), language: "en", erased: 0, by: "officer")
-        #expect(try fixture.engine.breachLetterCounts(breach.id) == ["email": 1, "post": 1], "each letter recorded, per person and channel")
-        // A second run sends nobody a second e-mail.
-        let again = try fixture.engine.sendBreachLetters(breach.id, language: "en", by: "officer")
-        #expect(again.emailed.isEmpty && again.alreadyEmailed == 1 && again.postal.map(\.subject) == ["D-2"])
-        #expect(try fixture.engine.outbox(pendingOnly: true).count == 1)
-        #expect(throws: BreachRefusal.self, "an undeclared purpose") { try fixture.engine.sendBreachLetters(breach.id, purpose: "P-NOPE", by: "officer") }
-    }
-
-    @Test func theRegistersFreeTextsRefuseIdentifiers() throws {
-        let fixture = try VaultFixture()
-        for text in ["mail went to j.jansen@example.nl by mistake", "the export held NL91 ABNA 0417 1643 00", "call 06-12345678 about it", "BSN 123456782 was in the file"] {
-            #expect(throws: BreachRefusal.self, "\(text)") {
-                try fixture.engine.recordBreach(PrivacyEngine.BreachReport(
-                    nature: [.confidentiality], awareAt: Self.at("2025-06-02T08:00:00+02:00"), scope: .vault,
-                    window: (Self.at("2025-06-01T08:00:00+02:00"), Self.at("2025-06-02T08:00:00+02:00")), description: text), by: "officer")
+            let breach = try record(fixture, scope: .vault, aware: "2025-06-02T08:00:00+02:00", from: "2025-06-01T08:00:00+02:00", to: "2025-06-02T08:00:00+02:00")
+            #expect(throws: BreachRefusal.self) { try fixture.engine.breachDesk.assessBreach(breach.id, risk: .high, consequences: "write to piet@example.org", by: "officer") }
+            // Dates, times, ids and counts are not identifiers.
+            _ = try fixture.engine.breachDesk.assessBreach(breach.id, risk: .risk, consequences: "letters on 2025-06-03 at 10:00 about BR-2025-0001; 300 people, 12 files", by: "officer")
+            try fixture.addDebtor("D-1", marker: "free1")
+            #expect(throws: InformationRefusal.self) {
+                try fixture.engine.recordInformationException(subject: "D-1", notice: "N-PRIVACY", exception: .alreadyInformed, ground: "told at +31 20 123 4567", by: "officer")
             }
         }
-        let breach = try record(fixture, scope: .vault, aware: "2025-06-02T08:00:00+02:00", from: "2025-06-01T08:00:00+02:00", to: "2025-06-02T08:00:00+02:00")
-        #expect(throws: BreachRefusal.self) { try fixture.engine.assessBreach(breach.id, risk: .high, consequences: "write to piet@example.org", by: "officer") }
-        // Dates, times, ids and counts are not identifiers.
-        _ = try fixture.engine.assessBreach(breach.id, risk: .risk, consequences: "letters on 2025-06-03 at 10:00 about BR-2025-0001; 300 people, 12 files", by: "officer")
-        try fixture.addDebtor("D-1", marker: "free1")
-        #expect(throws: InformationRefusal.self) {
-            try fixture.engine.recordInformationException(subject: "D-1", notice: "N-PRIVACY", exception: .alreadyInformed, ground: "told at +31 20 123 4567", by: "officer")
-        }
     }
+}
 }

@@ -10,6 +10,7 @@ import Testing
 /// after obtaining (rolled past weekends and holidays), the first communication and the
 /// first disclosure; a share or communication before the information carries
 /// `inform-subject-first` and leaves a task; the record settles it.
+extension OnBothBackends {
 struct InformationDutyTests {
     static func at(_ text: String) -> Instant { Instant(iso8601: text)! }
     static var policy: CompiledPolicy { SeedPolicy.compiled }
@@ -34,70 +35,74 @@ struct InformationDutyTests {
         #expect(afterTheMonth.trigger == .oneMonth && afterTheMonth.due == month.due, "a use after the month does not move it later")
     }
 
-    @Test func aShareBeforeTheInformationCarriesTheObligationAndLeavesATask() throws {
-        let fixture = try VaultFixture(start: Self.at("2025-06-02T09:00:00+02:00"))
-        try fixture.addDebtor("D-1", marker: "info1")
-        try fixture.addDebtor("D-2", marker: "info2")
-        var duties = try fixture.engine.informationDuties()
-        #expect(duties.map(\.subject) == ["D-1", "D-2"])
-        #expect(duties.allSatisfy { $0.notice == "N-PRIVACY" && $0.deadline.trigger == .oneMonth && $0.sources == ["creditor"] })
-        #expect(duties[0].deadline.monthDue == LocalDate(parsing: "2025-07-02"))
+    @Test(arguments: Backend.reachable) func aShareBeforeTheInformationCarriesTheObligationAndLeavesATask(_ backend: Backend) async throws {
+        try await BackendFixture.with(backend, start: Self.at("2025-06-02T09:00:00+02:00")) { fixture in
+            try fixture.addDebtor("D-1", marker: "info1")
+            try fixture.addDebtor("D-2", marker: "info2")
+            var duties = try fixture.engine.informationDuties()
+            #expect(duties.map(\.subject) == ["D-1", "D-2"])
+            #expect(duties.allSatisfy { $0.notice == "N-PRIVACY" && $0.deadline.trigger == .oneMonth && $0.sources == ["creditor"] })
+            #expect(duties[0].deadline.monthDue == LocalDate(parsing: "2025-07-02"))
 
-        fixture.clock.set("2025-06-03T11:00:00+02:00")
-        let shared = fixture.engine.share(subject: "D-1", fields: ["person_name"], purpose: "P-DEBT-COLLECT", recipient: "R-BAILIFF-NL", actor: "collections-service")
-        #expect(shared.decision.outcome == .permit)
-        #expect(shared.decision.obligations.contains(.informSubjectFirst))
-        #expect(shared.decision.codes.contains(.informationNotYetGiven))
-        duties = try fixture.engine.informationDuties()
-        let first = try #require(duties.first)
-        #expect(first.subject == "D-1" && first.deadline.trigger == .firstDisclosure && first.deadline.due == Self.at("2025-06-03T11:00:00+02:00"))
-        #expect(first.task?.recipient == "R-BAILIFF-NL" && first.task?.logSequence == shared.logSequence)
-        #expect(first.isOverdue(at: fixture.clock.now), "the information should have gone with the share")
+            fixture.clock.set("2025-06-03T11:00:00+02:00")
+            let shared = fixture.engine.share(subject: "D-1", fields: ["person_name"], purpose: "P-DEBT-COLLECT", recipient: "R-BAILIFF-NL", actor: "collections-service")
+            #expect(shared.decision.outcome == .permit)
+            #expect(shared.decision.obligations.contains(.informSubjectFirst))
+            #expect(shared.decision.codes.contains(.informationNotYetGiven))
+            duties = try fixture.engine.informationDuties()
+            let first = try #require(duties.first)
+            #expect(first.subject == "D-1" && first.deadline.trigger == .firstDisclosure && first.deadline.due == Self.at("2025-06-03T11:00:00+02:00"))
+            #expect(first.task?.recipient == "R-BAILIFF-NL" && first.task?.logSequence == shared.logSequence)
+            #expect(first.isOverdue(at: fixture.clock.now), "the information should have gone with the share")
 
-        // A second share does not move the deadline: the first use set it.
-        fixture.clock.set("2025-06-04T11:00:00+02:00")
-        _ = fixture.engine.share(subject: "D-1", fields: ["person_name"], purpose: "P-DEBT-COLLECT", recipient: "R-LAWYER-NL", actor: "collections-service")
-        #expect(try fixture.engine.informationDuties().first { $0.subject == "D-1" }?.deadline.due == Self.at("2025-06-03T11:00:00+02:00"))
+            // A second share does not move the deadline: the first use set it.
+            fixture.clock.set("2025-06-04T11:00:00+02:00")
+            _ = fixture.engine.share(subject: "D-1", fields: ["person_name"], purpose: "P-DEBT-COLLECT", recipient: "R-LAWYER-NL", actor: "collections-service")
+            #expect(try fixture.engine.informationDuties().first { $0.subject == "D-1" }?.deadline.due == Self.at("2025-06-03T11:00:00+02:00"))
 
-        try fixture.engine.recordInformationGiven(subject: "D-1", notice: "N-PRIVACY", at: fixture.clock.now, channel: "post", by: "officer")
-        let settled = try #require(try fixture.engine.informationDuties().first { $0.subject == "D-1" })
-        #expect(settled.isSettled && settled.wasLate)
-        let after = fixture.engine.share(subject: "D-1", fields: ["person_name"], purpose: "P-DEBT-COLLECT", recipient: "R-BAILIFF-NL", actor: "collections-service")
-        #expect(!after.decision.obligations.contains(.informSubjectFirst) && after.decision.outcome == .permit)
-        // D-2 was never shared: its month still runs.
-        #expect(try fixture.engine.informationDuties().first { $0.subject == "D-2" }?.deadline.trigger == .oneMonth)
+            try fixture.engine.recordInformationGiven(subject: "D-1", notice: "N-PRIVACY", at: fixture.clock.now, channel: "post", by: "officer")
+            let settled = try #require(try fixture.engine.informationDuties().first { $0.subject == "D-1" })
+            #expect(settled.isSettled && settled.wasLate)
+            let after = fixture.engine.share(subject: "D-1", fields: ["person_name"], purpose: "P-DEBT-COLLECT", recipient: "R-BAILIFF-NL", actor: "collections-service")
+            #expect(!after.decision.obligations.contains(.informSubjectFirst) && after.decision.outcome == .permit)
+            // D-2 was never shared: its month still runs.
+            #expect(try fixture.engine.informationDuties().first { $0.subject == "D-2" }?.deadline.trigger == .oneMonth)
+        }
     }
 
-    @Test func aLetterToAProspectIsTheFirstCommunication() throws {
-        let fixture = try VaultFixture(start: Self.at("2025-06-02T09:00:00+02:00"))
-        try fixture.engine.addSubject(NewSubject(id: "P-1", category: "prospect", kind: .soleTrader, consumer: false,
-                                                 values: ["company_name": "Bakkerij P", "postal_address": "Dorpsstraat 1, 1234 AB Ergens"],
-                                                 source: "KvK register"), by: "test")
-        fixture.clock.set("2025-06-10T09:00:00+02:00")
-        let letter = fixture.engine.read(subject: "P-1", fields: ["company_name", "postal_address"], purpose: "P-PROSPECT-MKT-POST", actor: "marketing-service")
-        #expect(letter.decision.obligations == [.informSubjectFirst])
-        let duty = try #require(try fixture.engine.informationDuties().first)
-        #expect(duty.deadline.trigger == .firstCommunication && duty.deadline.due == Self.at("2025-06-10T09:00:00+02:00"))
-        #expect(duty.sources == ["kvk-register"])
+    @Test(arguments: Backend.reachable) func aLetterToAProspectIsTheFirstCommunication(_ backend: Backend) async throws {
+        try await BackendFixture.with(backend, start: Self.at("2025-06-02T09:00:00+02:00")) { fixture in
+            try fixture.engine.addSubject(NewSubject(id: "P-1", category: "prospect", kind: .soleTrader, consumer: false,
+                                                     values: ["company_name": "Bakkerij P", "postal_address": "Dorpsstraat 1, 1234 AB Ergens"],
+                                                     source: "KvK register"), by: "test")
+            fixture.clock.set("2025-06-10T09:00:00+02:00")
+            let letter = fixture.engine.read(subject: "P-1", fields: ["company_name", "postal_address"], purpose: "P-PROSPECT-MKT-POST", actor: "marketing-service")
+            #expect(letter.decision.obligations == [.informSubjectFirst])
+            let duty = try #require(try fixture.engine.informationDuties().first)
+            #expect(duty.deadline.trigger == .firstCommunication && duty.deadline.due == Self.at("2025-06-10T09:00:00+02:00"))
+            #expect(duty.sources == ["kvk-register"])
+        }
     }
 
-    @Test func anExceptionIsTheOfficersRecordedDecisionWithItsGround() throws {
-        let fixture = try VaultFixture()
-        try fixture.addDebtor("D-1", marker: "info3")
-        #expect(throws: InformationRefusal.self, "a ground needs reasons") {
-            try fixture.engine.recordInformationException(subject: "D-1", notice: "N-PRIVACY", exception: .alreadyInformed, ground: " ", by: "officer")
+    @Test(arguments: Backend.reachable) func anExceptionIsTheOfficersRecordedDecisionWithItsGround(_ backend: Backend) async throws {
+        try await BackendFixture.with(backend) { fixture in
+            try fixture.addDebtor("D-1", marker: "info3")
+            #expect(throws: InformationRefusal.self, "a ground needs reasons") {
+                try fixture.engine.recordInformationException(subject: "D-1", notice: "N-PRIVACY", exception: .alreadyInformed, ground: " ", by: "officer")
+            }
+            #expect(throws: InformationRefusal.self, "an unknown notice") {
+                try fixture.engine.recordInformationGiven(subject: "D-1", notice: "N-NOPE", at: fixture.clock.now, channel: nil, by: "officer")
+            }
+            #expect(throws: InformationRefusal.self, "not in the future") {
+                try fixture.engine.recordInformationGiven(subject: "D-1", notice: "N-PRIVACY", at: Self.at("2030-01-01T00:00:00Z"), channel: nil, by: "officer")
+            }
+            try fixture.engine.recordInformationException(subject: "D-1", notice: "N-PRIVACY", exception: .alreadyInformed,
+                                                          ground: "the creditor's own letter named us and our statement", by: "officer")
+            let duty = try #require(try fixture.engine.informationDuties().first)
+            #expect(duty.isSettled && duty.record?.exception == .alreadyInformed && !duty.wasLate)
+            let share = fixture.engine.share(subject: "D-1", fields: ["person_name"], purpose: "P-DEBT-COLLECT", recipient: "R-BAILIFF-NL", actor: "collections-service")
+            #expect(!share.decision.obligations.contains(.informSubjectFirst))
         }
-        #expect(throws: InformationRefusal.self, "an unknown notice") {
-            try fixture.engine.recordInformationGiven(subject: "D-1", notice: "N-NOPE", at: fixture.clock.now, channel: nil, by: "officer")
-        }
-        #expect(throws: InformationRefusal.self, "not in the future") {
-            try fixture.engine.recordInformationGiven(subject: "D-1", notice: "N-PRIVACY", at: Self.at("2030-01-01T00:00:00Z"), channel: nil, by: "officer")
-        }
-        try fixture.engine.recordInformationException(subject: "D-1", notice: "N-PRIVACY", exception: .alreadyInformed,
-                                                      ground: "the creditor's own letter named us and our statement", by: "officer")
-        let duty = try #require(try fixture.engine.informationDuties().first)
-        #expect(duty.isSettled && duty.record?.exception == .alreadyInformed && !duty.wasLate)
-        let share = fixture.engine.share(subject: "D-1", fields: ["person_name"], purpose: "P-DEBT-COLLECT", recipient: "R-BAILIFF-NL", actor: "collections-service")
-        #expect(!share.decision.obligations.contains(.informSubjectFirst))
     }
+}
 }

@@ -6,57 +6,63 @@ import CustosStore
 
 /// The officer's records change decisions at once: objections and their assessment,
 /// restrictions lifted only after the subject is told, legal holds.
+extension OnBothBackends {
 struct OfficerDecisionTests {
-    func scoring(_ engine: PrivacyEngine) -> Decision {
+    func scoring(_ engine: TestEngine) -> Decision {
         engine.read(subject: "D-1", fields: ["claim_details"], purpose: "P-SCORING", actor: "scoring-service").decision
     }
 
-    @Test func anObjectionStopsScoringUntilCompellingGroundsAreRecorded() throws {
-        let fixture = try VaultFixture()
-        try fixture.engine.addSubject(NewSubject(id: "D-1", category: "debtor", values: ["claim_details": "invoice 1"]), by: "test")
-        try fixture.engine.recordEvent(subject: "D-1", event: "file-opened", effective: LocalDate(parsing: "2025-01-10"), by: "test")
-        #expect(scoring(fixture.engine).outcome == .permit)
-        let id = try fixture.engine.recordObjection(subject: "D-1", purpose: "P-SCORING", kind: .general)
-        #expect(scoring(fixture.engine).codes.contains(.objectionNoCompellingGrounds))
-        let collect = fixture.engine.read(subject: "D-1", fields: ["claim_details"], purpose: "P-DEBT-COLLECT", actor: "collections-service")
-        #expect(collect.decision.outcome == .permit, "the objection was to scoring only")
-        #expect(throws: StoreError.self) { try fixture.engine.assessObjection(id: id, assessment: .overridden, reference: nil, by: "officer") }
-        try fixture.engine.assessObjection(id: id, assessment: .overridden, reference: "OBJ-2025-014", by: "officer")
-        #expect(scoring(fixture.engine).outcome == .permit)
+    @Test(arguments: Backend.reachable) func anObjectionStopsScoringUntilCompellingGroundsAreRecorded(_ backend: Backend) async throws {
+        try await BackendFixture.with(backend) { fixture in
+            try fixture.engine.addSubject(NewSubject(id: "D-1", category: "debtor", values: ["claim_details": "invoice 1"]), by: "test")
+            try fixture.engine.recordEvent(subject: "D-1", event: "file-opened", effective: LocalDate(parsing: "2025-01-10"), by: "test")
+            #expect(scoring(fixture.engine).outcome == .permit)
+            let id = try fixture.engine.recordObjection(subject: "D-1", purpose: "P-SCORING", kind: .general)
+            #expect(scoring(fixture.engine).codes.contains(.objectionNoCompellingGrounds))
+            let collect = fixture.engine.read(subject: "D-1", fields: ["claim_details"], purpose: "P-DEBT-COLLECT", actor: "collections-service")
+            #expect(collect.decision.outcome == .permit, "the objection was to scoring only")
+            #expect(throws: StoreError.self) { try fixture.engine.assessObjection(id: id, assessment: .overridden, reference: nil, by: "officer") }
+            try fixture.engine.assessObjection(id: id, assessment: .overridden, reference: "OBJ-2025-014", by: "officer")
+            #expect(scoring(fixture.engine).outcome == .permit)
+        }
     }
 
-    @Test func aMarketingObjectionStopsMarketingAtOnce() throws {
-        let fixture = try VaultFixture()
-        try fixture.engine.addSubject(NewSubject(id: "C-1", category: "client", contractParty: true, values: ["email": "c@example.nl"]), by: "test")
-        #expect(fixture.engine.read(subject: "C-1", fields: ["email"], purpose: "P-CLIENT-MKT", actor: "marketing-service").decision.outcome == .permit)
-        _ = try fixture.engine.recordObjection(subject: "C-1", purpose: nil, kind: .directMarketing)
-        let after = fixture.engine.read(subject: "C-1", fields: ["email"], purpose: "P-CLIENT-MKT", actor: "marketing-service")
-        #expect(after.decision.codes.contains(.objectionDirectMarketing) && after.values.isEmpty)
+    @Test(arguments: Backend.reachable) func aMarketingObjectionStopsMarketingAtOnce(_ backend: Backend) async throws {
+        try await BackendFixture.with(backend) { fixture in
+            try fixture.engine.addSubject(NewSubject(id: "C-1", category: "client", contractParty: true, values: ["email": "c@example.nl"]), by: "test")
+            #expect(fixture.engine.read(subject: "C-1", fields: ["email"], purpose: "P-CLIENT-MKT", actor: "marketing-service").decision.outcome == .permit)
+            _ = try fixture.engine.recordObjection(subject: "C-1", purpose: nil, kind: .directMarketing)
+            let after = fixture.engine.read(subject: "C-1", fields: ["email"], purpose: "P-CLIENT-MKT", actor: "marketing-service")
+            #expect(after.decision.codes.contains(.objectionDirectMarketing) && after.values.isEmpty)
+        }
     }
 
-    @Test func aRestrictionIsLiftedOnlyAfterTheSubjectIsTold() throws {
-        let fixture = try VaultFixture()
-        try fixture.engine.addSubject(NewSubject(id: "D-1", category: "debtor", values: ["claim_details": "invoice 1"]), by: "test")
-        try fixture.engine.recordEvent(subject: "D-1", event: "file-opened", effective: LocalDate(parsing: "2025-01-10"), by: "test")
-        let id = try fixture.engine.placeRestriction(subject: "D-1", fields: nil, ground: "accuracy contested")
-        #expect(scoring(fixture.engine).codes.contains(.restrictedStorageOnly))
-        #expect(throws: StoreError.self) { try fixture.engine.liftRestriction(id: id, subjectInformedAt: Instant(iso8601: "2025-06-03T09:00:00+02:00")!) }
-        #expect(scoring(fixture.engine).codes.contains(.restrictedStorageOnly), "a refused lift changes nothing")
-        try fixture.engine.liftRestriction(id: id, subjectInformedAt: Instant(iso8601: "2025-06-02T08:00:00+02:00")!)
-        #expect(scoring(fixture.engine).outcome == .permit)
-        #expect(try fixture.engine.store.vault.restrictions(of: "D-1").first?.subjectInformedAt != nil)
+    @Test(arguments: Backend.reachable) func aRestrictionIsLiftedOnlyAfterTheSubjectIsTold(_ backend: Backend) async throws {
+        try await BackendFixture.with(backend) { fixture in
+            try fixture.engine.addSubject(NewSubject(id: "D-1", category: "debtor", values: ["claim_details": "invoice 1"]), by: "test")
+            try fixture.engine.recordEvent(subject: "D-1", event: "file-opened", effective: LocalDate(parsing: "2025-01-10"), by: "test")
+            let id = try fixture.engine.placeRestriction(subject: "D-1", fields: nil, ground: "accuracy contested")
+            #expect(scoring(fixture.engine).codes.contains(.restrictedStorageOnly))
+            #expect(throws: StoreError.self) { try fixture.engine.liftRestriction(id: id, subjectInformedAt: Instant(iso8601: "2025-06-03T09:00:00+02:00")!) }
+            #expect(scoring(fixture.engine).codes.contains(.restrictedStorageOnly), "a refused lift changes nothing")
+            try fixture.engine.liftRestriction(id: id, subjectInformedAt: Instant(iso8601: "2025-06-02T08:00:00+02:00")!)
+            #expect(scoring(fixture.engine).outcome == .permit)
+            #expect(try fixture.engine.store.restrictions(of: "D-1").first?.subjectInformedAt != nil)
+        }
     }
 
-    @Test func aLegalHoldKeepsAnExpiredFileReadableUntilLifted() throws {
-        let fixture = try VaultFixture()
-        try fixture.engine.addSubject(NewSubject(id: "D-1", category: "debtor", values: ["claim_details": "invoice 1"]), by: "test")
-        try fixture.engine.recordEvent(subject: "D-1", event: "file-closed", effective: LocalDate(parsing: "2019-01-15"), by: "test")
-        let read = { fixture.engine.read(subject: "D-1", fields: ["claim_details"], purpose: "P-DEBT-COLLECT", actor: "collections-service").decision }
-        #expect(read().codes.contains(.retentionExpired))
-        let hold = try fixture.engine.placeHold(subject: "D-1", reference: "C/09/654321", since: LocalDate(parsing: "2024-01-01"), by: "officer")
-        #expect(read().outcome == .permit && read().codes.contains(.retentionLegalHold))
-        try fixture.engine.liftHold(id: hold, until: LocalDate(parsing: "2025-06-01"), by: "officer")
-        #expect(read().codes.contains(.retentionExpired))
-        #expect(try fixture.engine.store.vault.holds(of: "D-1").count == 1, "a lifted hold stays on record")
+    @Test(arguments: Backend.reachable) func aLegalHoldKeepsAnExpiredFileReadableUntilLifted(_ backend: Backend) async throws {
+        try await BackendFixture.with(backend) { fixture in
+            try fixture.engine.addSubject(NewSubject(id: "D-1", category: "debtor", values: ["claim_details": "invoice 1"]), by: "test")
+            try fixture.engine.recordEvent(subject: "D-1", event: "file-closed", effective: LocalDate(parsing: "2019-01-15"), by: "test")
+            let read = { fixture.engine.read(subject: "D-1", fields: ["claim_details"], purpose: "P-DEBT-COLLECT", actor: "collections-service").decision }
+            #expect(read().codes.contains(.retentionExpired))
+            let hold = try fixture.engine.placeHold(subject: "D-1", reference: "C/09/654321", since: LocalDate(parsing: "2024-01-01"), by: "officer")
+            #expect(read().outcome == .permit && read().codes.contains(.retentionLegalHold))
+            try fixture.engine.liftHold(id: hold, until: LocalDate(parsing: "2025-06-01"), by: "officer")
+            #expect(read().codes.contains(.retentionExpired))
+            #expect(try fixture.engine.store.holds(of: "D-1").count == 1, "a lifted hold stays on record")
+        }
     }
+}
 }

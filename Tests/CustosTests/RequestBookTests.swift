@@ -3,84 +3,95 @@ import CustosTestSupport
 import Foundation
 import Testing
 
+/// The request book (gdpr.md §5): deadlines, identity, mandates, the one extension, rejection.
+extension OnBothBackends {
 struct RequestBookTests {
-    static func debtorVault(start: String = "2025-01-31T23:30:00Z") throws -> VaultFixture {
-        let fixture = try VaultFixture(start: Instant(iso8601: start)!)
-        try fixture.engine.addSubject(NewSubject(id: "D-1", category: "debtor", values: ["email": "d@example.nl"]), by: "test")
-        return fixture
+    /// A vault with one debtor on `backend`, its clock at `start`.
+    static func withDebtor(_ backend: Backend, start: String = "2025-01-31T23:30:00Z", _ body: @escaping @Sendable (BackendFixture) throws -> Void) async throws {
+        try await BackendFixture.with(backend, start: Instant(iso8601: start)!) { fixture in
+            try fixture.add(NewSubject(id: "D-1", category: "debtor", values: ["email": "d@example.nl"]))
+            try body(fixture)
+        }
     }
 
-    @Test func aRequestIsDueByTheArticle12Deadline() throws {
+    @Test(arguments: Backend.reachable) func aRequestIsDueByTheArticle12Deadline(_ backend: Backend) async throws {
         // 23:30Z on 31 January is 1 February in Amsterdam: due 1 March 2025, a Saturday, so Monday 3 March.
-        let fixture = try Self.debtorVault()
-        let request = try fixture.engine.openRequest(subject: "D-1", type: .access, channel: "e-mail", by: "officer")
-        #expect(request.id == "RQ-2025-0001")
-        #expect(request.receivedOn == LocalDate(parsing: "2025-02-01"))
-        #expect(request.dueOn == LocalDate(parsing: "2025-03-03"))
-        #expect(request.status == .awaitingIdentity && request.identity == .unverified)
-        let letter = try fixture.engine.openRequest(subject: "D-1", type: .erasure, channel: "letter",
-                                                    receivedAt: Instant(iso8601: "2025-01-31T10:00:00+01:00"), by: "officer")
-        #expect(letter.id == "RQ-2025-0002" && letter.dueOn == LocalDate(parsing: "2025-02-28"))
-    }
-
-    @Test func nothingIsDoneBeforeIdentityIsVerified() throws {
-        let fixture = try Self.debtorVault()
-        let request = try fixture.engine.openRequest(subject: "D-1", type: .access, channel: "e-mail", by: "officer")
-        #expect(throws: RequestRefusal.self) { try fixture.engine.requireActionable(request) }
-        let verified = try fixture.engine.verifyIdentity(request: request.id, method: "e-mail address matches data held", by: "officer")
-        #expect(verified.identity == .verified && verified.status == .inProgress)
-        try fixture.engine.requireActionable(verified)
-        #expect(verified.events.map(\.event) == ["received", "identity-verified"])
-    }
-
-    @Test func aRepresentativeNeedsAMandate() throws {
-        let fixture = try Self.debtorVault()
-        let withoutMandate = try fixture.engine.openRequest(subject: "D-1", type: .access, channel: "letter", requester: "representative",
-                                                           identityVerifiedBy: "case number", by: "officer")
-        do { try fixture.engine.requireActionable(withoutMandate); Issue.record("acted without a mandate") } catch let refusal as RequestRefusal {
-            #expect(refusal.code == .dsarRequesterNotAuthorised)
-        }
-        let withMandate = try fixture.engine.openRequest(subject: "D-1", type: .access, channel: "letter", requester: "representative",
-                                                        mandate: "power of attorney 2025-01-12", identityVerifiedBy: "case number", by: "officer")
-        try fixture.engine.requireActionable(withMandate)
-        #expect(throws: RequestRefusal.self, "a name is not stored in plain text") {
-            try fixture.engine.openRequest(subject: "D-1", type: .access, channel: "letter", requester: "mr. J. Advocaat", by: "officer")
+        try await Self.withDebtor(backend) { fixture in
+            let request = try fixture.office.requests.openRequest(subject: "D-1", type: .access, channel: "e-mail", by: "officer")
+            #expect(request.id == "RQ-2025-0001")
+            #expect(request.receivedOn == LocalDate(parsing: "2025-02-01"))
+            #expect(request.dueOn == LocalDate(parsing: "2025-03-03"))
+            #expect(request.status == .awaitingIdentity && request.identity == .unverified)
+            let letter = try fixture.office.requests.openRequest(subject: "D-1", type: .erasure, channel: "letter",
+                                                        receivedAt: Instant(iso8601: "2025-01-31T10:00:00+01:00"), by: "officer")
+            #expect(letter.id == "RQ-2025-0002" && letter.dueOn == LocalDate(parsing: "2025-02-28"))
         }
     }
 
-    @Test func anExtensionNeedsReasonsAndNoticeByTheFirstDeadline() throws {
-        let fixture = try Self.debtorVault(start: "2026-01-31T10:00:00+01:00")
-        let request = try fixture.engine.openRequest(subject: "D-1", type: .access, channel: "web-form", by: "officer")
-        #expect(request.dueOn == LocalDate(parsing: "2026-03-02"))
-        #expect(throws: RequestRefusal.self) { try fixture.engine.extendRequest(request.id, reasons: " ", by: "officer") }
-        do {
-            _ = try fixture.engine.extendRequest(request.id, reasons: "many files", noticeSentOn: LocalDate(parsing: "2026-03-03"), by: "officer")
-            Issue.record("a late extension was accepted")
-        } catch let refusal as RequestRefusal {
-            #expect(refusal.code == .dsarExtensionLate)
+    @Test(arguments: Backend.reachable) func nothingIsDoneBeforeIdentityIsVerified(_ backend: Backend) async throws {
+        try await Self.withDebtor(backend) { fixture in
+            let request = try fixture.office.requests.openRequest(subject: "D-1", type: .access, channel: "e-mail", by: "officer")
+            #expect(throws: RequestRefusal.self) { try fixture.office.requests.requireActionable(request) }
+            let verified = try fixture.office.requests.verifyIdentity(request: request.id, method: "e-mail address matches data held", by: "officer")
+            #expect(verified.identity == .verified && verified.status == .inProgress)
+            try fixture.office.requests.requireActionable(verified)
+            #expect(verified.events.map(\.event) == ["received", "identity-verified"])
         }
-        let extended = try fixture.engine.extendRequest(request.id, reasons: "many files", noticeSentOn: LocalDate(parsing: "2026-03-02"), by: "officer")
-        #expect(extended.status == .extended && extended.dueOn == LocalDate(parsing: "2026-04-30"))
-        #expect(throws: RequestRefusal.self) { try fixture.engine.extendRequest(request.id, reasons: "again", by: "officer") }
     }
 
-    @Test func overdueAndDueSoonAreListed() throws {
-        let fixture = try Self.debtorVault(start: "2025-03-01T10:00:00+01:00")
-        let early = try fixture.engine.openRequest(subject: "D-1", type: .access, channel: "letter", receivedAt: Instant(iso8601: "2025-01-20T10:00:00+01:00"), by: "officer")
-        let recent = try fixture.engine.openRequest(subject: "D-1", type: .portability, channel: "e-mail", by: "officer")
-        fixture.clock.set("2025-03-25T10:00:00+01:00")
-        #expect(try fixture.engine.openRequests(overdue: true).map(\.id) == [early.id])
-        #expect(try fixture.engine.openRequests(dueWithinDays: 7).map(\.id) == [early.id, recent.id])
-        _ = try fixture.engine.rejectRequest(early.id, reasons: "duplicate of an answered request", by: "officer")
-        #expect(try fixture.engine.openRequests(overdue: true).isEmpty)
-        let rejected = try #require(try fixture.engine.request(early.id))
-        #expect(rejected.status == .rejected && rejected.outcome?.contains("Autoriteit Persoonsgegevens") == true)
+    @Test(arguments: Backend.reachable) func aRepresentativeNeedsAMandate(_ backend: Backend) async throws {
+        try await Self.withDebtor(backend) { fixture in
+            let withoutMandate = try fixture.office.requests.openRequest(subject: "D-1", type: .access, channel: "letter", requester: "representative",
+                                                               identityVerifiedBy: "case number", by: "officer")
+            do { try fixture.office.requests.requireActionable(withoutMandate); Issue.record("acted without a mandate") } catch let refusal as RequestRefusal {
+                #expect(refusal.code == .dsarRequesterNotAuthorised)
+            }
+            let withMandate = try fixture.office.requests.openRequest(subject: "D-1", type: .access, channel: "letter", requester: "representative",
+                                                            mandate: "power of attorney 2025-01-12", identityVerifiedBy: "case number", by: "officer")
+            try fixture.office.requests.requireActionable(withMandate)
+            #expect(throws: RequestRefusal.self, "a name is not stored in plain text") {
+                try fixture.office.requests.openRequest(subject: "D-1", type: .access, channel: "letter", requester: "mr. J. Advocaat", by: "officer")
+            }
+        }
     }
 
-    @Test func anObjectionRequestStopsTheProcessingAtOnce() throws {
-        let fixture = try VaultFixture()
-        try fixture.engine.addSubject(NewSubject(id: "C-1", category: "client", contractParty: true, values: ["email": "c@example.nl"]), by: "test")
-        _ = try fixture.engine.openRequest(subject: "C-1", type: .objectionDirectMarketing, channel: "phone", by: "officer")
-        #expect(fixture.engine.read(subject: "C-1", fields: ["email"], purpose: "P-CLIENT-MKT", actor: "marketing-service").decision.codes.contains(.objectionDirectMarketing))
+    @Test(arguments: Backend.reachable) func anExtensionNeedsReasonsAndNoticeByTheFirstDeadline(_ backend: Backend) async throws {
+        try await Self.withDebtor(backend, start: "2026-01-31T10:00:00+01:00") { fixture in
+            let request = try fixture.office.requests.openRequest(subject: "D-1", type: .access, channel: "web-form", by: "officer")
+            #expect(request.dueOn == LocalDate(parsing: "2026-03-02"))
+            #expect(throws: RequestRefusal.self) { try fixture.office.requests.extendRequest(request.id, reasons: " ", by: "officer") }
+            do {
+                _ = try fixture.office.requests.extendRequest(request.id, reasons: "many files", noticeSentOn: LocalDate(parsing: "2026-03-03"), by: "officer")
+                Issue.record("a late extension was accepted")
+            } catch let refusal as RequestRefusal {
+                #expect(refusal.code == .dsarExtensionLate)
+            }
+            let extended = try fixture.office.requests.extendRequest(request.id, reasons: "many files", noticeSentOn: LocalDate(parsing: "2026-03-02"), by: "officer")
+            #expect(extended.status == .extended && extended.dueOn == LocalDate(parsing: "2026-04-30"))
+            #expect(throws: RequestRefusal.self) { try fixture.office.requests.extendRequest(request.id, reasons: "again", by: "officer") }
+        }
     }
+
+    @Test(arguments: Backend.reachable) func overdueAndDueSoonAreListed(_ backend: Backend) async throws {
+        try await Self.withDebtor(backend, start: "2025-03-01T10:00:00+01:00") { fixture in
+            let early = try fixture.office.requests.openRequest(subject: "D-1", type: .access, channel: "letter", receivedAt: Instant(iso8601: "2025-01-20T10:00:00+01:00"), by: "officer")
+            let recent = try fixture.office.requests.openRequest(subject: "D-1", type: .portability, channel: "e-mail", by: "officer")
+            fixture.clock.set("2025-03-25T10:00:00+01:00")
+            #expect(try fixture.office.requests.openRequests(overdue: true).map(\.id) == [early.id])
+            #expect(try fixture.office.requests.openRequests(dueWithinDays: 7).map(\.id) == [early.id, recent.id])
+            _ = try fixture.office.requests.rejectRequest(early.id, reasons: "duplicate of an answered request", by: "officer")
+            #expect(try fixture.office.requests.openRequests(overdue: true).isEmpty)
+            let rejected = try #require(try fixture.office.requests.request(early.id))
+            #expect(rejected.status == .rejected && rejected.outcome?.contains("Autoriteit Persoonsgegevens") == true)
+        }
+    }
+
+    @Test(arguments: Backend.reachable) func anObjectionRequestStopsTheProcessingAtOnce(_ backend: Backend) async throws {
+        try await BackendFixture.with(backend) { fixture in
+            try fixture.add(NewSubject(id: "C-1", category: "client", contractParty: true, values: ["email": "c@example.nl"]))
+            _ = try fixture.office.requests.openRequest(subject: "C-1", type: .objectionDirectMarketing, channel: "phone", by: "officer")
+            #expect(fixture.service.read(subject: "C-1", fields: ["email"], purpose: "P-CLIENT-MKT", actor: "marketing-service").decision.codes.contains(.objectionDirectMarketing))
+        }
+    }
+}
 }
