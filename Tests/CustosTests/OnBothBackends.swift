@@ -151,6 +151,11 @@ struct TestEngine: Sendable {
                              destination: destination, procedure: procedure, actor: actor)
     }
     func decide(_ request: DecisionRequest) -> GatedResult { office.service.decide(request) }
+    func consents(for subject: String) throws -> (history: [ConsentLedgerEvent], current: [String: ConsentLedgerEvent], refusals: [ConsentRefusal]) {
+        try office.service.consents(for: subject)
+    }
+    func consentReceipt(subject: String, purpose: String) throws -> ConsentReceipt { try office.service.consentReceipt(subject: subject, purpose: purpose) }
+    func verify(_ receipt: ConsentReceipt) -> ConsentReceipt.Verification { office.service.verifyReceipt(receipt) }
     func giveConsent(_ grant: ConsentGrant, by actor: String) throws -> [ConsentOutcome] { try office.service.giveConsent(grant, by: actor) }
     func withdrawConsent(subject: String, purposes: [String], channel: String, evidence: String? = nil, effective: Instant? = nil, by actor: String) throws {
         try office.service.withdrawConsent(subject: subject, purposes: purposes, channel: channel, evidence: evidence, effective: effective, by: actor)
