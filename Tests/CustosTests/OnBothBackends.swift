@@ -137,6 +137,12 @@ struct TestEngine: Sendable {
             office.service.read(subject: subject, fields: ["email"], purpose: purpose, actor: actor)
         }
     }
+    /// The privacy centre's rules over this vault.
+    var publicDoor: PublicDoor { office.door }
+    func verifyLog() throws -> LogVerification { try office.verifyLog() }
+    func consentReceiptJWS(subject: String, purpose: String) throws -> String { try office.service.consentReceiptJWS(subject: subject, purpose: purpose) }
+    func verifyReceipt(jws: String) -> (verification: ConsentReceipt.Verification, body: ConsentReceipt.Body?) { office.service.verifyReceipt(jws: jws) }
+    var receiptJWKS: String { office.service.receiptJWKS }
     func outbox(pendingOnly: Bool = false) throws -> [OutboxMessage] { try office.door.mailroom.outbox(pendingOnly: pendingOnly) }
     func metadata(of subject: String) throws -> SubjectMetadata { try store.metadata(of: subject) }
     func recordEvent(subject: String, event: String, effective: LocalDate? = nil, by actor: String) throws {
@@ -184,6 +190,7 @@ struct TestEngine: Sendable {
     func fulfilRestriction(request id: String, fields: [String]? = nil, ground: RestrictionGround, by actor: String) throws -> RightsOutcome {
         try office.rights.fulfilRestriction(request: id, fields: fields, ground: ground, by: actor)
     }
+    func fulfilErasure(request id: String, by actor: String) throws -> ErasureCertificate { try office.rights.fulfilErasure(request: id, by: actor) }
     func tasks(openOnly: Bool = true) throws -> [RecipientTask] { try office.rights.tasks(openOnly: openOnly) }
     func completeTask(_ id: Int64, by actor: String) throws { try office.rights.completeTask(id, by: actor) }
 
