@@ -129,6 +129,10 @@ package final class PostgresEngine: ServiceEngine {
         }
     }
 
+    /// Ends the vault's connections (a process that ends closes them anyway; a test that
+    /// opens many engines closes each).
+    package func close() { vault.close() }
+
     // MARK: the service API
 
     package func serviceAccount(forToken token: String) throws -> ServiceAccount? { try vault.keyring.serviceAccount(forToken: token) }

@@ -46,6 +46,9 @@ package final class PostgresVault: Sendable {
     }
 
     /// Opens the vault on a connected database, which it closes when it goes.
+    /// Ends the vault's connection pool; calls after this fail as a lost database would.
+    package func close() { database.close() }
+
     package static func open(_ database: PostgresDatabase, keyring: Keyring, policy: CompiledPolicy) throws -> PostgresVault {
         let vault = PostgresVault(database: database, keyring: keyring, policy: policy)
         // Before anything is served: a restored backup must not bring an erasure back.

@@ -11,7 +11,7 @@ import CustosDecision
 
 /// The suites nested here run on each backend a test run can reach: SQLite always, and a
 /// PostgreSQL vault when `CUSTOS_TEST_POSTGRES` names a server (make postgres-check starts a
-/// throwaway cluster, sets it and runs them again with `--filter OnBothBackends`). The same
+/// throwaway cluster, sets it and runs them again with `--filter CustosTests.OnBothBackends`). The same
 /// assertions hold on both; the engine is reached through `ConsoleBackend`, which both build.
 enum OnBothBackends {}
 
@@ -69,6 +69,7 @@ final class BackendFixture: Sendable {
                     let engine = try PostgresEngine.initialise(vault: admin.database(name), keyring: KeyringFile(path: path + "/custos.keys.db"),
                                                                masterKey: .file(path + "/custos.key"), policies: RepositoryPaths.seedPolicy,
                                                                clock: { clock.now })
+                    defer { engine.close() }
                     try body(BackendFixture(backend: backend, clock: clock, office: engine.consoleBackend, adding: { try engine.addSubjects($0, by: "test") }))
                 }
             } catch {
