@@ -489,12 +489,12 @@ import CustosReports
         }
     }
 
-    /// The same operations on both backends give the same reports, byte for byte, but for the
-    /// line that names the store; the breach register runs through the same desk on both.
-    @Test func theSameHistoryGivesTheSameReportsOnBothBackends() async throws {
+    /// A SQLite engine and a PostgreSQL engine over fresh vaults with the same clock, for a
+    /// history run on both and compared.
+    static func withBothEngines(_ body: @escaping @Sendable (PrivacyEngine, PostgresEngine) throws -> Void) async throws {
         try await PostgresDecisionLogTests.withDatabase { address in
             try await KeyringStorageTests.offThePool {
-                let folder = FileManager.default.temporaryDirectory.appendingPathComponent("custos-reports-\(UUID().uuidString)")
+                let folder = FileManager.default.temporaryDirectory.appendingPathComponent("custos-both-\(UUID().uuidString)")
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
                 defer { try? FileManager.default.removeItem(at: folder) }
                 let sqlite = try PrivacyEngine.initialise(vault: folder.appendingPathComponent("custos.db").path,
@@ -503,58 +503,67 @@ import CustosReports
                 let postgres = try PostgresEngine.initialise(vault: address, keyring: KeyringFile(path: folder.appendingPathComponent("pg.keys.db").path),
                                                              masterKey: .file(folder.appendingPathComponent("pg.key").path),
                                                              policies: PostgresVaultTests.policies, clock: Self.read)
-                let subjects = [PostgresVaultTests.debtor("D-1", marker: "rp01"),
-                                NewSubject(id: "PR-1", category: "prospect", values: ["email": "els@example.nl"], source: "web-form")]
-                try sqlite.addSubjects(subjects, by: "test")
-                try postgres.addSubjects(subjects, by: "test")
-                for engine in [sqlite as any ServiceEngine, postgres] {
-                    _ = engine.read(subject: "D-1", fields: ["email"], purpose: "P-DEBT-COLLECT", actor: "collections-service")
-                    _ = engine.read(subject: "D-1", fields: ["email"], purpose: "P-DEBT-COLLECT", actor: "marketing-service")
-                    _ = engine.share(subject: "D-1", fields: ["person_name"], purpose: "P-DEBT-COLLECT", recipient: "R-CRM", recipientName: nil,
-                                     destination: nil, procedure: nil, actor: "collections-service")
-                    _ = try engine.giveConsent(ConsentGrant(subject: "PR-1", purposes: ["P-NEWSLETTER-EMAIL"], method: .checkboxTicked, channel: "web-form",
-                                                            ageAtConsent: 41), by: "test")
-                    var preTicked = ConsentGrant(subject: "PR-1", purposes: ["P-NEWSLETTER-EMAIL"], method: .checkboxTicked, channel: "web-form", ageAtConsent: 41)
-                    preTicked.preTicked = true
-                    _ = try engine.giveConsent(preTicked, by: "test")
-                    try engine.withdrawConsent(subject: "PR-1", purposes: ["P-NEWSLETTER-EMAIL"], channel: "e-mail", evidence: nil, effective: nil, by: "test")
-                    _ = try engine.openRequest(subject: "D-1", type: .access, purpose: nil, channel: "letter", receivedAt: nil, requester: "subject",
-                                               mandate: nil, identityVerifiedBy: nil, by: "officer")
-                }
-                for desk in [sqlite.breachDesk, postgres.breaches] {
-                    let now = desk.now
-                    let breach = try desk.recordBreach(BreachDesk.BreachReport(
-                        nature: [.confidentiality], awareAt: now, scope: .recipient("R-CRM"),
-                        window: (Instant(millisecondsSinceEpoch: now.millisecondsSinceEpoch - 3_600_000), Instant(millisecondsSinceEpoch: now.millisecondsSinceEpoch + 1)),
-                        description: "the CRM's export was readable"),
-                        by: "officer")
-                    #expect(breach.id == "BR-2025-0001")
-                    #expect(try desk.affectedSubjects(breach).subjects.keys.sorted() == ["D-1"], "who received data through the CRM in the window")
-                    _ = try desk.assessBreach(breach.id, risk: .high, consequences: "phishing with the claim's details", by: "officer")
-                    let letters = try desk.breachLetters(breach.id)
-                    #expect(letters.letters.map(\.subject) == ["D-1"])
-                    try desk.recordBreachLetters(breach.id, written: ["D-1"], language: "nl", erased: 0, by: "officer")
-                    #expect(try desk.breachLetterCounts(breach.id) == ["post": 1])
-                    _ = try desk.notifyAuthority(breach.id, final: true, by: "officer")
-                    #expect(throws: BreachRefusal.self) { try desk.recordBreach(BreachDesk.BreachReport(nature: [], awareAt: now, scope: .vault, window: (now, now),
-                                                                                                         description: "x"), by: "officer") }
-                }
-                let at = Self.read()
-                let renderer = ReportRenderer()
-                for kind in ReportKind.allCases {
-                    let documents = [try sqlite.report(kind, generatedAt: at), try postgres.report(kind, generatedAt: at)]
-                    for format in ReportFormat.allCases {
-                        let texts = try zip(documents, [try sqlite.store.storeVersion(), try postgres.vault.storeVersion()]).map { document, version in
-                            String(decoding: try renderer.render(document, as: format), as: UTF8.self).replacingOccurrences(of: version, with: "<store>")
-                        }
-                        #expect(texts[0] == texts[1], "\(kind.rawValue) as \(format.rawValue)")
-                    }
-                }
-                #expect(try postgres.reporter.report(.requests) == nil, "the requests report needs the registers besides the report source")
-                let activity = try #require(try postgres.reporter.report(.activity, subject: "D-1", generatedAt: at))
-                #expect(String(decoding: try renderer.render(activity, as: .csv), as: UTF8.self).contains("marketing-service"))
-                #expect(throws: ReportError.self) { try postgres.reporter.report(.activity, subject: "NOBODY", generatedAt: at) }
+                defer { postgres.close() }
+                try body(sqlite, postgres)
             }
+        }
+    }
+
+    /// The same operations on both backends give the same reports, byte for byte, but for the
+    /// line that names the store; the breach register runs through the same desk on both.
+    @Test func theSameHistoryGivesTheSameReportsOnBothBackends() async throws {
+        try await Self.withBothEngines { sqlite, postgres in
+            let subjects = [PostgresVaultTests.debtor("D-1", marker: "rp01"),
+                            NewSubject(id: "PR-1", category: "prospect", values: ["email": "els@example.nl"], source: "web-form")]
+            try sqlite.addSubjects(subjects, by: "test")
+            try postgres.addSubjects(subjects, by: "test")
+            for engine in [sqlite as any ServiceEngine, postgres] {
+                _ = engine.read(subject: "D-1", fields: ["email"], purpose: "P-DEBT-COLLECT", actor: "collections-service")
+                _ = engine.read(subject: "D-1", fields: ["email"], purpose: "P-DEBT-COLLECT", actor: "marketing-service")
+                _ = engine.share(subject: "D-1", fields: ["person_name"], purpose: "P-DEBT-COLLECT", recipient: "R-CRM", recipientName: nil,
+                                 destination: nil, procedure: nil, actor: "collections-service")
+                _ = try engine.giveConsent(ConsentGrant(subject: "PR-1", purposes: ["P-NEWSLETTER-EMAIL"], method: .checkboxTicked, channel: "web-form",
+                                                        ageAtConsent: 41), by: "test")
+                var preTicked = ConsentGrant(subject: "PR-1", purposes: ["P-NEWSLETTER-EMAIL"], method: .checkboxTicked, channel: "web-form", ageAtConsent: 41)
+                preTicked.preTicked = true
+                _ = try engine.giveConsent(preTicked, by: "test")
+                try engine.withdrawConsent(subject: "PR-1", purposes: ["P-NEWSLETTER-EMAIL"], channel: "e-mail", evidence: nil, effective: nil, by: "test")
+                _ = try engine.openRequest(subject: "D-1", type: .access, purpose: nil, channel: "letter", receivedAt: nil, requester: "subject",
+                                           mandate: nil, identityVerifiedBy: nil, by: "officer")
+        }
+        for desk in [sqlite.breachDesk, postgres.breaches] {
+            let now = desk.now
+            let breach = try desk.recordBreach(BreachDesk.BreachReport(
+                nature: [.confidentiality], awareAt: now, scope: .recipient("R-CRM"),
+                window: (Instant(millisecondsSinceEpoch: now.millisecondsSinceEpoch - 3_600_000), Instant(millisecondsSinceEpoch: now.millisecondsSinceEpoch + 1)),
+                description: "the CRM's export was readable"),
+                by: "officer")
+            #expect(breach.id == "BR-2025-0001")
+            #expect(try desk.affectedSubjects(breach).subjects.keys.sorted() == ["D-1"], "who received data through the CRM in the window")
+            _ = try desk.assessBreach(breach.id, risk: .high, consequences: "phishing with the claim's details", by: "officer")
+            let letters = try desk.breachLetters(breach.id)
+            #expect(letters.letters.map(\.subject) == ["D-1"])
+            try desk.recordBreachLetters(breach.id, written: ["D-1"], language: "nl", erased: 0, by: "officer")
+            #expect(try desk.breachLetterCounts(breach.id) == ["post": 1])
+            _ = try desk.notifyAuthority(breach.id, final: true, by: "officer")
+            #expect(throws: BreachRefusal.self) { try desk.recordBreach(BreachDesk.BreachReport(nature: [], awareAt: now, scope: .vault, window: (now, now),
+                                                                                                 description: "x"), by: "officer") }
+        }
+        let at = Self.read()
+        let renderer = ReportRenderer()
+        for kind in ReportKind.allCases {
+            let documents = [try sqlite.report(kind, generatedAt: at), try postgres.report(kind, generatedAt: at)]
+            for format in ReportFormat.allCases {
+                let texts = try zip(documents, [try sqlite.store.storeVersion(), try postgres.vault.storeVersion()]).map { document, version in
+                    String(decoding: try renderer.render(document, as: format), as: UTF8.self).replacingOccurrences(of: version, with: "<store>")
+                }
+                #expect(texts[0] == texts[1], "\(kind.rawValue) as \(format.rawValue)")
+            }
+        }
+        #expect(try postgres.reporter.report(.requests) == nil, "the requests report needs the registers besides the report source")
+        let activity = try #require(try postgres.reporter.report(.activity, subject: "D-1", generatedAt: at))
+        #expect(String(decoding: try renderer.render(activity, as: .csv), as: UTF8.self).contains("marketing-service"))
+        #expect(throws: ReportError.self) { try postgres.reporter.report(.activity, subject: "NOBODY", generatedAt: at) }
         }
     }
 
@@ -562,52 +571,41 @@ import CustosReports
     /// and HTML) and the same export on both backends; the answer is kept sealed for the
     /// status page, and goes with an erasure of any of the subject's fields.
     @Test func accessAndPortabilityAnswerAlikeOnBothBackends() async throws {
-        try await PostgresDecisionLogTests.withDatabase { address in
-            try await KeyringStorageTests.offThePool {
-                let folder = FileManager.default.temporaryDirectory.appendingPathComponent("custos-access-\(UUID().uuidString)")
-                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-                defer { try? FileManager.default.removeItem(at: folder) }
-                let sqlite = try PrivacyEngine.initialise(vault: folder.appendingPathComponent("custos.db").path,
-                                                          masterKey: .file(folder.appendingPathComponent("custos.key").path),
-                                                          policies: PostgresVaultTests.policies, clock: Self.read)
-                let postgres = try PostgresEngine.initialise(vault: address, keyring: KeyringFile(path: folder.appendingPathComponent("pg.keys.db").path),
-                                                             masterKey: .file(folder.appendingPathComponent("pg.key").path),
-                                                             policies: PostgresVaultTests.policies, clock: Self.read)
-                var answers: [(package: Data, html: String, export: Data, csv: Data)] = []
-                for (engine, rights, requests) in [(sqlite as any ServiceEngine, sqlite.rightsDesk, sqlite.requestDesk), (postgres, postgres.rights, postgres.requests)] {
-                    let add: ([NewSubject]) throws -> Void = engine is PrivacyEngine ? { try sqlite.addSubjects($0, by: "test") } : { try postgres.addSubjects($0, by: "test") }
-                    try add([PostgresVaultTests.debtor("D-1", marker: "ac01"),
-                             NewSubject(id: "PR-1", category: "prospect", values: ["email": "news@example.nl", "person_name": "Nieuws Lezer"], source: "web-form")])
-                    _ = engine.share(subject: "D-1", fields: ["person_name"], purpose: "P-DEBT-COLLECT", recipient: "R-CRM", recipientName: nil,
-                                     destination: nil, procedure: nil, actor: "collections-service")
-                    _ = try engine.giveConsent(ConsentGrant(subject: "PR-1", purposes: ["P-NEWSLETTER-EMAIL"], method: .checkboxTicked, channel: "web-form",
-                                                            ageAtConsent: 30), by: "test")
-                    let unverified = try requests.openRequest(subject: "D-1", type: .access, channel: "letter", by: "officer").id
-                    #expect(throws: RequestRefusal.self, "nothing is disclosed before the identity is verified") {
-                        try rights.fulfilAccess(request: unverified, by: "officer")
-                    }
-                    let access = try requests.openRequest(subject: "D-1", type: .access, channel: "e-mail", identityVerifiedBy: "e-mail matches data held", by: "officer").id
-                    let (package, html) = try rights.fulfilAccess(request: access, by: "officer", language: "en")
-                    #expect(package.fields.first { $0.field == "email" }?.value == "ac01@example.nl")
-                    #expect(try package.recipients.map(\.recipient) == ["R-CRM"] && requests.request(access)?.status == .completed)
-                    let kept = try #require(try rights.store.sealedAnswer(request: access, includingHeld: true))
-                    #expect(!String(decoding: kept.html + kept.json, as: UTF8.self).contains("ac01"), "the answer is sealed")
-                    #expect(rights.keyring.openAnswer(kept, request: access)?.html == html)
-
-                    let portability = try requests.openRequest(subject: "PR-1", type: .portability, channel: "e-mail",
-                                                               identityVerifiedBy: "e-mail matches data held", by: "officer").id
-                    let export = try rights.fulfilPortability(request: portability, by: "officer")
-                    #expect(Set(export.items.map(\.field)) == ["email", "person_name"] && export.items.allSatisfy { $0.purposes == ["P-NEWSLETTER-EMAIL"] })
-                    answers.append((package.json, html, export.json, export.csv))
-
-                    let erasure = try requests.openRequest(subject: "D-1", type: .erasure, channel: "e-mail", identityVerifiedBy: "e-mail matches data held", by: "officer").id
-                    _ = try rights.fulfilErasure(request: erasure, by: "officer")
-                    #expect(try rights.store.sealedAnswer(request: access, includingHeld: true) == nil, "an erasure takes the kept answer with it")
+        try await Self.withBothEngines { sqlite, postgres in
+            var answers: [(package: Data, html: String, export: Data, csv: Data)] = []
+            for (engine, rights, requests) in [(sqlite as any ServiceEngine, sqlite.rightsDesk, sqlite.requestDesk), (postgres, postgres.rights, postgres.requests)] {
+                let add: ([NewSubject]) throws -> Void = engine is PrivacyEngine ? { try sqlite.addSubjects($0, by: "test") } : { try postgres.addSubjects($0, by: "test") }
+                try add([PostgresVaultTests.debtor("D-1", marker: "ac01"),
+                         NewSubject(id: "PR-1", category: "prospect", values: ["email": "news@example.nl", "person_name": "Nieuws Lezer"], source: "web-form")])
+                _ = engine.share(subject: "D-1", fields: ["person_name"], purpose: "P-DEBT-COLLECT", recipient: "R-CRM", recipientName: nil,
+                                 destination: nil, procedure: nil, actor: "collections-service")
+                _ = try engine.giveConsent(ConsentGrant(subject: "PR-1", purposes: ["P-NEWSLETTER-EMAIL"], method: .checkboxTicked, channel: "web-form",
+                                                        ageAtConsent: 30), by: "test")
+                let unverified = try requests.openRequest(subject: "D-1", type: .access, channel: "letter", by: "officer").id
+                #expect(throws: RequestRefusal.self, "nothing is disclosed before the identity is verified") {
+                    try rights.fulfilAccess(request: unverified, by: "officer")
                 }
-                #expect(answers.count == 2)
-                #expect(answers[0].package == answers[1].package && answers[0].html == answers[1].html, "the same access package on both backends")
-                #expect(answers[0].export == answers[1].export && answers[0].csv == answers[1].csv, "the same portability export on both backends")
-            }
+                let access = try requests.openRequest(subject: "D-1", type: .access, channel: "e-mail", identityVerifiedBy: "e-mail matches data held", by: "officer").id
+                let (package, html) = try rights.fulfilAccess(request: access, by: "officer", language: "en")
+                #expect(package.fields.first { $0.field == "email" }?.value == "ac01@example.nl")
+                #expect(try package.recipients.map(\.recipient) == ["R-CRM"] && requests.request(access)?.status == .completed)
+                let kept = try #require(try rights.store.sealedAnswer(request: access, includingHeld: true))
+                #expect(!String(decoding: kept.html + kept.json, as: UTF8.self).contains("ac01"), "the answer is sealed")
+                #expect(rights.keyring.openAnswer(kept, request: access)?.html == html)
+
+                let portability = try requests.openRequest(subject: "PR-1", type: .portability, channel: "e-mail",
+                                                           identityVerifiedBy: "e-mail matches data held", by: "officer").id
+                let export = try rights.fulfilPortability(request: portability, by: "officer")
+                #expect(Set(export.items.map(\.field)) == ["email", "person_name"] && export.items.allSatisfy { $0.purposes == ["P-NEWSLETTER-EMAIL"] })
+                answers.append((package.json, html, export.json, export.csv))
+
+                let erasure = try requests.openRequest(subject: "D-1", type: .erasure, channel: "e-mail", identityVerifiedBy: "e-mail matches data held", by: "officer").id
+                _ = try rights.fulfilErasure(request: erasure, by: "officer")
+                #expect(try rights.store.sealedAnswer(request: access, includingHeld: true) == nil, "an erasure takes the kept answer with it")
+        }
+        #expect(answers.count == 2)
+        #expect(answers[0].package == answers[1].package && answers[0].html == answers[1].html, "the same access package on both backends")
+        #expect(answers[0].export == answers[1].export && answers[0].csv == answers[1].csv, "the same portability export on both backends")
         }
     }
 
