@@ -111,7 +111,7 @@ let package = Package(
             dependencies: ["Custos", "CustosStore", "CustosPostgres", "CustosPolicy", "CustosDecision", "CustosCrypto", "CustosReports"],
             swiftSettings: strict
         ),
-        .target(name: "CustosSimulation", dependencies: ["Custos", "CustosStore", "CustosReports"], swiftSettings: strict),
+        .target(name: "CustosSimulation", dependencies: ["Custos", "CustosStore", "CustosReports", "CustosPostgres", "CustosOnPostgres"], swiftSettings: strict),
         // floor 6: the command line
         .executableTarget(
             name: "CustosCLI",
@@ -156,7 +156,7 @@ let package = Package(
         ),
         .testTarget(name: "CustosServerTests", dependencies: ["CustosServer"], swiftSettings: strict),
         // Needs a PostgreSQL server: `make postgres-check` starts a throwaway cluster and runs it.
-        .testTarget(name: "CustosPostgresTests", dependencies: ["CustosPostgres", "CustosOnPostgres", "CustosStore", "CustosDecision", "CustosPolicy", "CustosCrypto", "Custos", "CustosReports", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
+        .testTarget(name: "CustosPostgresTests", dependencies: ["CustosPostgres", "CustosOnPostgres", "CustosSimulation", "CustosStore", "CustosDecision", "CustosPolicy", "CustosCrypto", "Custos", "CustosReports", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         .testTarget(
             name: "CustosCLITests",
             dependencies: ["CustosCLI", "Custos", "CustosStore", "CustosTestSupport", .product(name: "GRDB", package: "GRDB.swift")],

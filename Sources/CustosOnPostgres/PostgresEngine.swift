@@ -66,8 +66,11 @@ package final class PostgresEngine: ServiceEngine {
     /// the keyring it made removed again. An init interrupted (SIGKILL, power) after it made the
     /// keyring and before it recorded the vault left an unused keyring that opens with this
     /// master key beside a vault without settings: the next init finishes it.
+    ///
+    /// A `simulation` vault (`custos init --simulation`, `custos demo`) lets commands set its
+    /// clock, and its reports say that every record in it is simulated.
     package static func initialise(vault address: PostgresAddress, keyring place: any KeyringPlace, masterKey: MasterKeySource, policies: String,
-                                   clock: @escaping @Sendable () -> Instant = { .now }) throws -> PostgresEngine {
+                                   simulation: Bool = false, clock: @escaping @Sendable () -> Instant = { .now }) throws -> PostgresEngine {
         let folder = URL(fileURLWithPath: policies).standardizedFileURL.path
         let policy = try PrivacyEngine.compilePolicy(folder)
         let database = try PostgresVault.connect(address)
@@ -98,9 +101,9 @@ package final class PostgresEngine: ServiceEngine {
                 made = true
                 keyring = try Keyring.create(in: storage, master: master.key, source: master.source, salt: master.salt, now: clock())
             }
-            let vault = try PostgresVault.open(database, keyring: keyring, policy: policy)
+            let vault = try PostgresVault.open(database, keyring: keyring, policy: policy, simulation: simulation)
             let id = Blake2b.hex(SecureRandom.bytes(16))
-            try vault.initialiseMeta(["vault-id": id, "policy-folder": folder, "created-at": clock().description])
+            try vault.initialiseMeta(["vault-id": id, "policy-folder": folder, "created-at": clock().description, "simulation": simulation ? "true" : "false"])
             return PostgresEngine(vault: vault, policy: policy, policyFolder: folder, vaultId: id, clock: clock)
         } catch {
             database.close()
@@ -132,6 +135,12 @@ package final class PostgresEngine: ServiceEngine {
     /// Ends the vault's connections (a process that ends closes them anyway; a test that
     /// opens many engines closes each).
     package func close() { vault.close() }
+
+    /// Whether this is a simulation vault, whose clock commands may set.
+    package var isSimulation: Bool { vault.isSimulation }
+
+    /// A signed checkpoint of the log's head now (`custos audit checkpoint`).
+    package func checkpoint() throws -> AuditCheckpoint { try vault.checkpoint(vault: vaultId, at: clock()) }
 
     // MARK: the service API
 

@@ -7,8 +7,6 @@ import CustosDecision
 /// The read-only view reports are built from, on PostgreSQL (`ReportSource`); each list is
 /// read in one snapshot.
 extension PostgresVault: ReportSource {
-    package var isSimulation: Bool { false }
-
     package func lastCheckpoint() throws -> (seq: Int64, at: Instant)? {
         try run { client, logger in
             for try await (seq, at) in try await client.query(

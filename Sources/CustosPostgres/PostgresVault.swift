@@ -21,14 +21,18 @@ package final class PostgresVault: Sendable {
     package let keyring: Keyring
     package let policy: CompiledPolicy
     package let log: PostgresDecisionLog
+    /// A simulation vault (`custos init --simulation`, `custos demo`): commands may set its
+    /// clock, and its reports say that every record in it is simulated.
+    package let isSimulation: Bool
     /// Erasures re-applied from the keyring's ledger when this vault was opened.
     package var ledgerReplay: LedgerReplay { replayed.withLock { $0 } }
     private let replayed = Mutex(LedgerReplay())
 
-    private init(database: PostgresDatabase, keyring: Keyring, policy: CompiledPolicy) {
+    private init(database: PostgresDatabase, keyring: Keyring, policy: CompiledPolicy, simulation: Bool) {
         self.database = database
         self.keyring = keyring
         self.policy = policy
+        isSimulation = simulation
         log = PostgresDecisionLog(database)
     }
 
@@ -49,8 +53,10 @@ package final class PostgresVault: Sendable {
     /// Ends the vault's connection pool; calls after this fail as a lost database would.
     package func close() { database.close() }
 
-    package static func open(_ database: PostgresDatabase, keyring: Keyring, policy: CompiledPolicy) throws -> PostgresVault {
-        let vault = PostgresVault(database: database, keyring: keyring, policy: policy)
+    /// `simulation` is for a vault whose settings are not written yet (init); otherwise they say.
+    package static func open(_ database: PostgresDatabase, keyring: Keyring, policy: CompiledPolicy, simulation: Bool? = nil) throws -> PostgresVault {
+        let simulation = try simulation ?? (meta(of: database)["simulation"] == "true")
+        let vault = PostgresVault(database: database, keyring: keyring, policy: policy, simulation: simulation)
         // Before anything is served: a restored backup must not bring an erasure back.
         let replay = try vault.replayErasureLedger()
         vault.replayed.withLock { $0 = replay }
