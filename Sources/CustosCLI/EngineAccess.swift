@@ -49,13 +49,36 @@ extension GlobalOptions {
 
     /// The engine of a PostgreSQL vault.
     func openPostgresEngine(_ address: PostgresAddress) throws -> PostgresEngine {
+        try openPostgresEngine(address, clock: { .now }, setClock: false)
+    }
+
+    /// A PostgreSQL vault's engine with its clock set to `at`, under the same rule as a SQLite
+    /// vault's (DESIGN §7): allowed when the command changes nothing, and on a simulation vault.
+    func openPostgresEngine(_ address: PostgresAddress, at: Instant?, changesVault: Bool) throws -> PostgresEngine {
+        guard let at else { return try openPostgresEngine(address) }
+        return try openPostgresEngine(address, clock: { at }, setClock: changesVault)
+    }
+
+    /// `setClock`: the clock is the caller's and the command changes the vault, so the vault
+    /// must be a simulation.
+    func openPostgresEngine(_ address: PostgresAddress, clock: @escaping @Sendable () -> Instant, setClock: Bool) throws -> PostgresEngine {
         warnAboutKeyPlacement()
         let place = try postgresKeyring()
+        let engine: PostgresEngine
         do {
-            return try PostgresEngine.open(vault: address, keyring: place, masterKey: masterKey, policies: policyFolder)
+            engine = try PostgresEngine.open(vault: address, keyring: place, masterKey: masterKey, policies: policyFolder, clock: clock)
         } catch {
             throw ExitStatus.report(error)
         }
+        try requireSimulation(engine.isSimulation, when: setClock)
+        return engine
+    }
+
+    /// A clock set by a command that changes the vault is for simulation vaults only.
+    func requireSimulation(_ isSimulation: Bool, when setClock: Bool) throws {
+        guard setClock, !isSimulation else { return }
+        StandardError.error("--at sets the clock only for a dry run or on a simulation vault (custos init --simulation, custos demo)")
+        throw ExitStatus.usage
     }
 
     /// The engine the service calls need, on either backend.
@@ -126,11 +149,12 @@ extension GlobalOptions {
         return try openEngine().requestDesk
     }
 
-    /// What runs only on SQLite (a simulation's clock) refuses a PostgreSQL vault by name.
+    /// A path that opens only a SQLite vault refuses a PostgreSQL address by name rather than
+    /// take it for a file name (every command checks for one first; this is the floor).
     func refusePostgres() throws {
         guard try postgresVault() != nil else { return }
         let command = CommandLine.arguments.dropFirst().filter { !$0.hasPrefix("-") && !$0.contains("://") && !$0.contains("/") }.prefix(2).joined(separator: " ")
-        StandardError.error("'custos \(command)' needs a SQLite vault here: a simulation's clock (--at) and custos demo run on SQLite only; every other command works on a PostgreSQL vault (docs/scaling.md)")
+        StandardError.error("'custos \(command)' opened a SQLite vault with a PostgreSQL address; every command works on a PostgreSQL vault (docs/scaling.md): please report this")
         throw ExitStatus.usage
     }
 
@@ -166,10 +190,7 @@ extension GlobalOptions {
         } catch {
             throw ExitStatus.report(error)
         }
-        if changesVault, !engine.store.isSimulation {
-            StandardError.error("--at sets the clock only for a dry run or on a simulation vault (custos init --simulation, custos demo)")
-            throw ExitStatus.usage
-        }
+        try requireSimulation(engine.store.isSimulation, when: changesVault)
         return engine
     }
 }

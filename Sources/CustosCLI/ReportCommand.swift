@@ -56,7 +56,7 @@ struct ReportCommand: ParsableCommand {
         let renderer = ReportRenderer(templates: templates.map { URL(fileURLWithPath: $0) })
         let data: Data
         if let address = try global.postgresVault() {
-            let engine = try global.openPostgresEngine(address)
+            let engine = try global.openPostgresEngine(address, at: instant, changesVault: false)
             do {
                 data = try renderer.render(try engine.report(name, period: period, subject: subject, generatedAt: instant), as: format)
             } catch {

@@ -37,8 +37,7 @@ struct RetentionSweepCommand: ParsableCommand {
         let instant = try parseInstant(at, option: "at")
         let sweeper: RetentionSweeper
         if let address = try global.postgresVault() {
-            guard instant == nil else { throw ValidationError("--at: a vault on PostgreSQL is swept as of now (a set clock is for SQLite simulation vaults)") }
-            sweeper = try global.openPostgresEngine(address).sweeper
+            sweeper = try global.openPostgresEngine(address, at: instant, changesVault: !dryRun).sweeper
         } else {
             sweeper = try global.openEngine(at: instant, changesVault: !dryRun).retentionSweeper
         }

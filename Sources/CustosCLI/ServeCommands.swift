@@ -70,14 +70,17 @@ struct ServiceRevoke: ParsableCommand {
 }
 
 struct Serve: ParsableCommand {
-    /// The engine, with its clock started at `--at` and running on from there: a simulation
-    /// vault's day continues in the browser (DESIGN §7 keeps a set clock to simulation vaults).
-    func openEngine() throws -> PrivacyEngine {
-        guard let start = try parseInstant(at, option: "at") else { return try global.openEngine() }
+    /// The clock started at `--at` and running on from there: a simulation vault's day
+    /// continues in the browser (DESIGN §7 keeps a set clock to simulation vaults).
+    func clock() throws -> (@Sendable () -> Instant)? {
+        guard let start = try parseInstant(at, option: "at") else { return nil }
         let began = Date()
-        return try global.openEngine(clock: {
-            Instant(millisecondsSinceEpoch: start.millisecondsSinceEpoch + Int64(Date().timeIntervalSince(began) * 1000))
-        }, changesVault: true)
+        return { Instant(millisecondsSinceEpoch: start.millisecondsSinceEpoch + Int64(Date().timeIntervalSince(began) * 1000)) }
+    }
+
+    func openEngine() throws -> PrivacyEngine {
+        guard let clock = try clock() else { return try global.openEngine() }
+        return try global.openEngine(clock: clock, changesVault: true)
     }
 
     static let configuration = CommandConfiguration(
@@ -121,8 +124,8 @@ struct Serve: ParsableCommand {
         }
         let server: CustosServer
         if let address = try global.postgresVault() {
-            guard at == nil else { throw ValidationError("--at sets the clock of a simulation vault, which is a SQLite file") }
-            let engine = try global.openPostgresEngine(address)
+            let clock = try clock()
+            let engine = try global.openPostgresEngine(address, clock: clock ?? { .now }, setClock: clock != nil)
             server = CustosServer(service: engine, office: engine.consoleBackend, configuration: configuration)
         } else {
             server = CustosServer(engine: try openEngine(), configuration: configuration)

@@ -16,15 +16,18 @@ struct Init: ParsableCommand {
     func run() throws {
         guard let folder = global.policyFolder else { throw ValidationError("give the policy folder with --policies DIR") }
         if let address = try global.postgresVault() {
-            guard !simulation else { throw ValidationError("--simulation: a simulation vault is a SQLite file") }
             let keyring = try global.postgresKeyring()
             let engine: PostgresEngine
-            do { engine = try PostgresEngine.initialise(vault: address, keyring: keyring, masterKey: global.masterKey, policies: folder) } catch { throw ExitStatus.report(error) }
-            var lines = ["vault \(address.description) created (id \(engine.vaultId)), keyring \(keyring.location)"]
+            do {
+                engine = try PostgresEngine.initialise(vault: address, keyring: keyring, masterKey: global.masterKey, policies: folder, simulation: simulation)
+            } catch {
+                throw ExitStatus.report(error)
+            }
+            var lines = ["\(simulation ? "simulation " : "")vault \(address.description) created (id \(engine.vaultId)), keyring \(keyring.location)"]
             if case let .file(path) = global.masterKey { lines.append("master key in \(path) (mode 0600): keep it, and back it up apart from the vault") }
             lines.append("policy \(engine.policyFolder), digest \(engine.policy.digest)")
             try answer(global.output, lines, json: ["vault": address.description, "vault-id": engine.vaultId, "keyring": keyring.location,
-                                                    "policy-folder": engine.policyFolder, "policy-digest": engine.policy.digest, "simulation": false])
+                                                    "policy-folder": engine.policyFolder, "policy-digest": engine.policy.digest, "simulation": simulation])
             return
         }
         do {

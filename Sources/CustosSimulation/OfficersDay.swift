@@ -38,10 +38,13 @@ package struct DemoSummary: Sendable {
 
 package enum DemoError: Error, CustomStringConvertible {
     case notASimulation(String)
+    /// A database that holds a real vault, or a keyring (the reason says which).
+    case notASimulationDatabase(String, reason: String)
 
     package var description: String {
         switch self {
         case let .notASimulation(path): "'\(path)' holds a vault that is not a simulation; the demo never touches a real vault. Choose another --folder."
+        case let .notASimulationDatabase(address, reason): "\(address): \(reason). Choose another --db (an empty database, or an earlier demo's)."
         }
     }
 }
@@ -116,8 +119,8 @@ package enum OfficersDay {
             do {
                 _ = try PostgresVault.discardSimulation(at: database)
             } catch let error as PostgresStoreError {
-                guard case .wrongDatabase = error else { throw error }
-                throw DemoError.notASimulation(database.description)
+                guard case let .wrongDatabase(reason) = error else { throw error }
+                throw DemoError.notASimulationDatabase(database.description, reason: reason)
             }
         }
         for name in VaultStore.files(vault: vault, keyring: PrivacyEngine.defaultKeyring(vault)) + [folder.appendingPathComponent("custos.key").path] {

@@ -69,7 +69,7 @@ import Custos
                 #expect {
                     _ = try OfficersDay.run(DemoOptions(folder: day.path, policies: PostgresVaultTests.policies, subjects: Self.subjects, database: address)) { _ in }
                 } throws: { error in
-                    "\(error)".contains("not a simulation")
+                    "\(error)".contains("not a simulation") && "\(error)".contains("another --db")
                 }
                 #expect(try real.existingSubjects(["D-REAL"]) == ["D-REAL"], "the real vault is untouched")
                 #expect(!real.isSimulation)
