@@ -41,7 +41,7 @@ struct CustosCommand: ParsableCommand {
 }
 
 enum GlobalArgumentOrder {
-    static let withValue: Set<String> = ["--db", "--key-file", "--policies", "-o", "--output"]
+    static let withValue: Set<String> = ["--db", "--keyring", "--key-file", "--policies", "-o", "--output"]
 
     static func reordered(_ arguments: [String]) -> [String] {
         var leading: [String] = []

@@ -64,3 +64,22 @@ struct HelpTests {
         }
     }
 }
+
+/// `custos --db office.db --keyring keys.db request list`: every global option may come before
+/// the subcommand as well as after it.
+struct GlobalOptionOrderTests {
+    @Test func everyGlobalOptionWithAValueIsMovedBehindTheSubcommand() throws {
+        let help = try CustosExecutable.run(["request", "list", "--help"]).stdout
+        let globals = ["--db", "--keyring", "--key-file", "--policies", "--output"]
+        for option in globals { #expect(help.contains("\(option) <"), "\(option) is not a global option with a value any more") }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("custos-order-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for option in globals {
+            let value = option == "--output" ? "json" : folder.appendingPathComponent("none").path
+            let run = try CustosExecutable.run([option, value, "request", "list"])
+            // Whatever the vault says (there is none here), the option itself was understood.
+            #expect(run.status != 64, "\(option) before the subcommand: \(run.stderr)")
+            #expect(!run.stderr.contains("Unknown option"), "\(option): \(run.stderr)")
+        }
+    }
+}
