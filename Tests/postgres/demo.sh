@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# make demo-postgres: the scale-out set-up on a throwaway PostgreSQL cluster on this machine. A
-# vault on PostgreSQL with its keyring in a file, the seed policy, a debtor and a prospect; three
+# make demo-postgres: the main job and the scale-out set-up on a throwaway PostgreSQL cluster on
+# this machine. First the privacy officer's day of `custos demo` with its simulation vault in a
+# PostgreSQL database (its summary is the same as on SQLite). Then a vault on PostgreSQL with its
+# keyring in a file, the seed policy, a debtor and a prospect; three
 # `custos serve` processes on it; a consent given through one server is honoured by the next
 # read through another, and withdrawn through a third; then the three servers under load, one
 # SIGKILLed, and the one log verified (Tests/postgres/serve.sh). Everything is removed at the end.
@@ -12,7 +14,10 @@ pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true; "$root/Tests/postgres/cluster.sh" stop "$dir"' EXIT
 url=$("$root/Tests/postgres/cluster.sh" start "$dir")
 echo "== a throwaway PostgreSQL cluster at $url (password in a file, never in the address)"
-PGPASSWORD=$(cat "$dir/password") psql -q "$url" -c "CREATE DATABASE custos"
+PGPASSWORD=$(cat "$dir/password") psql -q "$url" -c "CREATE DATABASE custos" -c "CREATE DATABASE day"
+echo "== the officer's day on a simulation vault in PostgreSQL (keyring and key in $dir/day)"
+echo "\$ custos demo --folder $dir/day --db ${url%/postgres}/day"
+CUSTOS_PG_PASSWORD_FILE=$dir/password "$custos" demo --folder "$dir/day" --db "${url%/postgres}/day" --subjects "${DEMO_SUBJECTS:-3000}"
 export CUSTOS_DB=${url%/postgres}/custos CUSTOS_KEYRING=$dir/custos.keys.db CUSTOS_KEY_FILE=$dir/custos.key CUSTOS_PG_PASSWORD_FILE=$dir/password
 run() { echo "\$ custos $*"; "$custos" "$@"; }
 run init --policies "$root/policies/invorderingsbedrijf"

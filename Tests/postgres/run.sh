@@ -57,21 +57,26 @@ CUSTOS_SERVER_POSTGRES=$url CUSTOS_PG_PASSWORD_FILE=$dir/password "$root/Tests/s
   || { cat "$dir/server-tests.log"; echo "postgres: the server's tests failed on a PostgreSQL vault" >&2; exit 1; }
 grep -E "^(server|authzen|settings|fuzz|drain): " "$dir/server-tests.log" | sed 's/^/postgres vault: /'
 
-# The README's walk-through once more with the tour's keyring on PostgreSQL (--keyring / CUSTOS_KEYRING):
-# every command the newcomer runs, on the second keyring backend.
 # The privacy centre in headless Chromium over a PostgreSQL vault: e-mail codes, requests,
 # status links, answers and preferences through the same pages and Selenium tests as on SQLite.
 CUSTOS_SERVER_POSTGRES=$url CUSTOS_PG_PASSWORD_FILE=$dir/password PYTHON=${PYTHON:-python3} "$root/Tests/web/run.sh" > "$dir/web-tests.log" 2>&1 \
   || { cat "$dir/web-tests.log"; echo "postgres: the privacy centre's tests failed on a PostgreSQL vault" >&2; exit 1; }
 grep -E "^web: " "$dir/web-tests.log" | sed 's/^/postgres vault: /'
 
+# The README's walk-through once more on PostgreSQL: every command the newcomer runs, with the
+# tour's vault in one database and its keyring in another, and the demo's simulated day (and
+# every command on it, the console's server with its clock set included) in a third.
 admin_password=$(cat "$dir/password")
-PGPASSWORD=$admin_password psql -q "$url" -c "CREATE DATABASE readme_keys"
-CUSTOS_WALK_KEYRING=${url%/postgres}/readme_keys python3 "$root/Tests/readme/walk.py" > "$dir/walk.log" || { cat "$dir/walk.log"; exit 1; }
+for database in readme_tour readme_keys readme_day; do PGPASSWORD=$admin_password psql -q "$url" -c "CREATE DATABASE $database"; done
+CUSTOS_WALK_VAULT=${url%/postgres}/readme_tour CUSTOS_WALK_KEYRING=${url%/postgres}/readme_keys CUSTOS_WALK_DAY=${url%/postgres}/readme_day \
+  CUSTOS_PG_PASSWORD_FILE=$dir/password python3 "$root/Tests/readme/walk.py" > "$dir/walk.log" || { cat "$dir/walk.log"; exit 1; }
 tail -1 "$dir/walk.log"
-keys=$(PGPASSWORD=$admin_password psql -At "${url%/postgres}/readme_keys" -c "SELECT count(*) FROM subject_keys")
-[ "$keys" -gt 0 ] || { echo "postgres: the tour's keyring database holds no subject key" >&2; exit 1; }
-echo "postgres: the README walk kept the tour's $keys subject keys in PostgreSQL"
+count() { PGPASSWORD=$admin_password psql -At "${url%/postgres}/$1" -c "$2"; }
+subjects=$(count readme_tour "SELECT count(*) FROM subjects") keys=$(count readme_keys "SELECT count(*) FROM subject_keys")
+day=$(count readme_day "SELECT count(*) FROM subjects") simulated=$(count readme_day "SELECT value FROM vault_meta WHERE key = 'simulation'")
+[ "$subjects" -gt 0 ] && [ "$keys" -gt 0 ] && [ "$day" -gt 0 ] && [ "$simulated" = true ] \
+  || { echo "postgres: the README walk left tour $subjects subjects, keyring $keys keys, day $day subjects (simulation: $simulated)" >&2; exit 1; }
+echo "postgres: the README walk kept the tour's $subjects subjects in PostgreSQL, their $keys keys in another database, the simulated day's $day subjects in a third"
 
 "$root/Tests/postgres/outage.sh" "$dir" "$url"
 

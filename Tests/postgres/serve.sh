@@ -42,6 +42,11 @@ expect 0 restriction place --subject D-3 --ground accuracy-contested
 expect 0 subprocessor list
 expect 0 task list
 expect 0 retention sweep --dry-run
+# A set clock is for dry runs and simulation vaults (custos demo --db): this vault is neither.
+expect 0 retention sweep --dry-run --at 2031-01-06T09:00:00+01:00
+expect 64 retention sweep --at 2031-01-06T09:00:00+01:00
+expect 64 serve --listen 127.0.0.1:0 --at 2031-01-06T09:00:00+01:00
+expect 1 demo --folder "$work/day" --subjects 100 --db "$CUSTOS_DB"
 expect 0 report consent --format json
 printf 'id,category,event:file-opened,email\nD-IMP-1,debtor,2025-01-10,imp1@example.nl\n' > "$work/import.csv"
 expect 0 subject import "$work/import.csv"
@@ -90,7 +95,7 @@ expect 1 outbox show 999999
 expect 0 breach notify "$breach" --final
 expect 0 breach informed "$breach" --count 1
 expect 0 breach close "$breach"
-echo "serve: on the PostgreSQL vault the CLI finds, reads, shares, gives and withdraws consent (a withdrawal denies the next read), files requests (an access request answered with its package; a portability request on no consent or contract refused), objections, holds, restrictions and breaches, sweeps, reports, and sends breach letters by e-mail through its outbox"
+echo "serve: on the PostgreSQL vault the CLI finds, reads, shares, gives and withdraws consent (a withdrawal denies the next read), files requests (an access request answered with its package; a portability request on no consent or contract refused), objections, holds, restrictions and breaches, sweeps (a set clock only for a dry run: this is no simulation, and custos demo refuses it), reports, and sends breach letters by e-mail through its outbox"
 # The officer's console on the PostgreSQL vault: signed in through its form, every page, a
 # request verified through the console (Tests/postgres/console.py).
 expect 0 officer add olga --role officer <<< "a long passphrase for olga"

@@ -6,10 +6,13 @@ A command passes when it exits as its trailing comment says (`# exit N: …`), e
 commands `make …` and `swift build …` are what CI runs anyway and are not run again here.
 Prints one line per command and a closing 'N passed, N failed'.
 
-With CUSTOS_WALK_KEYRING=postgres://… (and CUSTOS_PG_PASSWORD_FILE) the tour's vault keeps
-its keyring in that PostgreSQL database instead of tour/custos.keys.db: the same walk on the
-second keyring backend (make postgres-check). Commands that name another vault with --db (the
-demo's) keep that vault's own keyring file."""
+The same walk on PostgreSQL (make postgres-check; CUSTOS_PG_PASSWORD_FILE names the password):
+- CUSTOS_WALK_VAULT=postgres://… puts the tour's vault in that database (CUSTOS_DB), with its
+  keyring in tour/custos.keys.db, or in CUSTOS_WALK_KEYRING=postgres://… (another database);
+- CUSTOS_WALK_DAY=postgres://… puts the demo's simulation vault (custos demo --folder tour/day)
+  in that database, and every command that names it with --db goes there, its keyring staying
+  in tour/day/custos.keys.db.
+Each command is the README's, with only the vault's address rewritten."""
 import os, re, shutil, subprocess, sys, tempfile
 
 repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -49,11 +52,23 @@ try:
         os.makedirs(os.path.dirname(target), exist_ok=True)
         shutil.copy2(os.path.join(repo, name), target)
     os.symlink(os.path.join(repo, ".build"), os.path.join(work, ".build"))
-    keyring = os.environ.get("CUSTOS_WALK_KEYRING")
+    vault, day = os.environ.get("CUSTOS_WALK_VAULT"), os.environ.get("CUSTOS_WALK_DAY")
+    keyring = os.environ.get("CUSTOS_WALK_KEYRING") or (vault and "tour/custos.keys.db")
     script = ["set -u", f"cd {work!r}", "failed=0; passed=0"]
+    if keyring or day:
+        script.append(f"export CUSTOS_PG_PASSWORD_FILE={os.environ['CUSTOS_PG_PASSWORD_FILE']!r}")
     if keyring:
-        script.append(f"export CUSTOS_KEYRING={keyring!r} CUSTOS_PG_PASSWORD_FILE={os.environ['CUSTOS_PG_PASSWORD_FILE']!r}")
+        script.append(f"export CUSTOS_KEYRING={keyring!r}")
+    rewritten = 0
     for number, command, expected in commands:
+        original = command
+        if vault:
+            command = command.replace("CUSTOS_DB=tour/custos.db", f"CUSTOS_DB={vault}")
+        if day:
+            command = command.replace("--db tour/day/custos.db", f"--db {day} --keyring tour/day/custos.keys.db")
+            if re.match(r"^custos demo\b", command):
+                command += f" --db {day}"
+        rewritten += command != original
         other_vault = keyring and "--db " in command
         if other_vault:
             script.append("unset CUSTOS_KEYRING")
@@ -63,7 +78,7 @@ try:
         script += [
             # Assignments and cd must change this shell; a command that starts a background
             # process must not hold the captured output open.
-            command if re.match(r"^(export|cd|[A-Z]+=)", command)
+            command if re.match(r"^(export|cd|[A-Z]+=)", command) or re.search(r"&& (export|cd) ", command)
             else f"{{ {command} ; }} > walk-output.txt 2>&1; out=$(cat walk-output.txt)" if re.search(r"[^&]&\s", command + " ")
             else f"out=$( {{ {command} ; }} 2>&1 )",
             "status=$?",
@@ -72,9 +87,20 @@ try:
         ]
         if other_vault:
             script.append(f"export CUSTOS_KEYRING={keyring!r}")
-    if keyring:
+    if keyring and keyring.startswith("postgres"):
         # The tour's keys went to PostgreSQL, not into a file beside its vault.
         script.append("if [ -e tour/custos.keys.db ]; then failed=$((failed+1)); echo 'FAIL: tour/custos.keys.db exists: the keyring did not go to PostgreSQL'; fi")
+    for name, address in (("tour", vault), ("tour/day", day)):
+        if address:
+            # The vault went to PostgreSQL, not into a file.
+            script.append(f"if [ -e {name}/custos.db ]; then failed=$((failed+1)); echo 'FAIL: {name}/custos.db exists: the vault did not go to PostgreSQL'; fi")
+        else:
+            # Where the README says the vault is (an export that did not hold would leave it elsewhere).
+            script.append(f"if [ ! -e {name}/custos.db ]; then failed=$((failed+1)); echo 'FAIL: {name}/custos.db is missing: the walk did not keep the vault where the README puts it'; fi")
+    script.append("if [ -e custos.db ]; then failed=$((failed+1)); echo 'FAIL: ./custos.db exists: a command ran without the CUSTOS_DB of the tour'; fi")
+    if (vault or day) and not rewritten:
+        print("FAIL: no README command named the vault this walk rewrites; has the README changed?")
+        sys.exit(1)
     script.append('echo "readme: $passed passed, $failed failed"; [ $failed -eq 0 ]')
     environment = {key: value for key, value in os.environ.items() if not key.startswith("CUSTOS_")}
     result = subprocess.run(["bash", "-c", "\n".join(script)], env=environment)
