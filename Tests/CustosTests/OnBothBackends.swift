@@ -24,18 +24,38 @@ enum Backend: String, Sendable, CaseIterable, CustomTestStringConvertible {
     static var reachable: [Backend] { ProcessInfo.processInfo.environment["CUSTOS_TEST_POSTGRES"] == nil ? [.sqlite] : [.sqlite, .postgres] }
 }
 
+/// What a test asks of either engine beyond the console's desks: the subject register.
+protocol SubjectRegisterForTests: Sendable {
+    func addSubjects(_ subjects: [NewSubject], by actor: String) throws
+    func addCategory(_ category: String, to subject: String, by actor: String) throws
+    func importSubjects(_ parsed: SubjectImport, by actor: String) throws -> [SubjectImport.Problem]
+}
+
+extension PrivacyEngine: SubjectRegisterForTests {}
+extension PostgresEngine: SubjectRegisterForTests {}
+
 /// A fresh vault on one backend with a clock the test controls: the officer's desks
-/// (`office`), the service engine, and adding subjects.
+/// (`office`), the service engine, and the subject register.
 final class BackendFixture: Sendable {
     let backend: Backend
     let clock: TestClock
     let office: ConsoleBackend
-    let adding: @Sendable ([NewSubject]) throws -> Void
+    let register: any SubjectRegisterForTests
+    /// The SQLite vault's files (for a look at their raw bytes); none for PostgreSQL.
+    let files: [String]
 
     var service: any ServiceEngine { office.service }
+    var adding: @Sendable ([NewSubject]) throws -> Void { { [register] in try register.addSubjects($0, by: "test") } }
 
-    private init(backend: Backend, clock: TestClock, office: ConsoleBackend, adding: @escaping @Sendable ([NewSubject]) throws -> Void) {
-        (self.backend, self.clock, self.office, self.adding) = (backend, clock, office, adding)
+    private init(backend: Backend, clock: TestClock, office: ConsoleBackend, register: any SubjectRegisterForTests, files: [String] = []) {
+        (self.backend, self.clock, self.office, self.register, self.files) = (backend, clock, office, register, files)
+    }
+
+    /// The raw bytes of the vault's files on SQLite; nil on PostgreSQL (whose files this
+    /// process does not own; Tests/postgres checks the server's own log instead).
+    func rawFileBytes() -> [UInt8]? {
+        guard backend == .sqlite else { return nil }
+        return files.flatMap { FileManager.default.contents(atPath: $0).map { [UInt8]($0) } ?? [] }
     }
 
     func add(_ subjects: NewSubject...) throws { try adding(subjects) }
@@ -52,7 +72,8 @@ final class BackendFixture: Sendable {
             try await offThePool {
                 let engine = try PrivacyEngine.initialise(vault: path + "/custos.db", masterKey: .file(path + "/custos.key"),
                                                           policies: RepositoryPaths.seedPolicy, clock: { clock.now })
-                try body(BackendFixture(backend: backend, clock: clock, office: engine.consoleBackend, adding: { try engine.addSubjects($0, by: "test") }))
+                try body(BackendFixture(backend: backend, clock: clock, office: engine.consoleBackend, register: engine,
+                                        files: VaultStore.files(vault: path + "/custos.db", keyring: PrivacyEngine.defaultKeyring(path + "/custos.db"))))
             }
         case .postgres:
             // A PostgreSQL vault holds a pool of connections and waits at most five seconds
@@ -70,7 +91,7 @@ final class BackendFixture: Sendable {
                                                                masterKey: .file(path + "/custos.key"), policies: RepositoryPaths.seedPolicy,
                                                                clock: { clock.now })
                     defer { engine.close() }
-                    try body(BackendFixture(backend: backend, clock: clock, office: engine.consoleBackend, adding: { try engine.addSubjects($0, by: "test") }))
+                    try body(BackendFixture(backend: backend, clock: clock, office: engine.consoleBackend, register: engine))
                 }
             } catch {
                 try? await adminQuery(admin, "DROP DATABASE \(name) WITH (FORCE)")
@@ -120,7 +141,8 @@ actor PostgresSlots {
 /// SQLite and on PostgreSQL.
 struct TestEngine: Sendable {
     let office: ConsoleBackend
-    let adding: @Sendable ([NewSubject]) throws -> Void
+    let register: any SubjectRegisterForTests
+    var adding: @Sendable ([NewSubject]) throws -> Void { { [register] in try register.addSubjects($0, by: "test") } }
 
     var policy: CompiledPolicy { office.policy }
     /// The stores' reads the assertions look at (registers, never values).
@@ -132,6 +154,14 @@ struct TestEngine: Sendable {
     var overview: OfficerOverview { office.overview }
 
     func addSubject(_ subject: NewSubject, by actor: String) throws { try adding([subject]) }
+    func addCategory(_ category: String, to subject: String, by actor: String) throws { try register.addCategory(category, to: subject, by: actor) }
+    func importSubjects(_ parsed: SubjectImport, by actor: String) throws -> [SubjectImport.Problem] { try register.importSubjects(parsed, by: actor) }
+    func fulfilPortability(request id: String, by actor: String) throws -> PortabilityExport { try office.rights.fulfilPortability(request: id, by: actor) }
+    func sweepRetention(dryRun: Bool, by actor: String, safety: SweepSafety = SweepSafety(), pageSize: Int = 500) throws -> RetentionSweepReport {
+        try office.sweeper.sweepRetention(dryRun: dryRun, by: actor, safety: safety, pageSize: pageSize)
+    }
+    /// The keyring that holds the subjects' keys.
+    var keyring: Keyring { office.service.signingKeyring }
     func sendBreachLetters(_ id: String, language: String = "nl", purpose: String = PrivacyEngine.breachNoticePurpose, actor: String = "officer",
                            by recorder: String) throws -> BreachLetterRun {
         try office.breaches.sendBreachLetters(id, language: language, templates: nil, purpose: purpose, by: recorder) { subject in
@@ -225,7 +255,7 @@ struct TestEngine: Sendable {
 
 extension BackendFixture {
     /// The engine's calls, the same on both backends.
-    var engine: TestEngine { TestEngine(office: office, adding: adding) }
+    var engine: TestEngine { TestEngine(office: office, register: register) }
 
     /// A debtor with an open file and three values that appear nowhere else (as `VaultFixture.addDebtor`).
     @discardableResult

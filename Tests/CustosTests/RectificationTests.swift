@@ -4,8 +4,8 @@ import Foundation
 import GRDB
 import Testing
 
-/// Art. 16 and Art. 20 requests on the seed policy.
-struct RectificationAndPortabilityTests {
+/// Art. 16 requests on the seed policy, with a look at the SQLite files (Art. 20: PortabilityTests).
+struct RectificationTests {
     func verified(_ fixture: VaultFixture, _ subject: String, _ type: RightsRequestType) throws -> String {
         try fixture.engine.openRequest(subject: subject, type: type, channel: "e-mail", identityVerifiedBy: "e-mail matches data held", by: "officer").id
     }
@@ -58,59 +58,5 @@ struct RectificationAndPortabilityTests {
         let erased = #expect(throws: RequestRefusal.self) { try fixture.engine.fulfilRectification(request: id, values: ["email": "new@example.nl"], by: "officer") }
         #expect(erased?.code == .fieldErased)
         #expect(try fixture.engine.request(id)?.status == .inProgress, "a refused rectification leaves the request open")
-    }
-
-    @Test func portabilityIsRefusedWhenNothingRestsOnConsentOrContract() throws {
-        let fixture = try VaultFixture()
-        try fixture.addDebtor("D-1", marker: "pt01")
-        let id = try verified(fixture, "D-1", .portability)
-        let refusal = #expect(throws: RequestRefusal.self) { try fixture.engine.fulfilPortability(request: id, by: "officer") }
-        #expect(refusal?.code == .portabilityBasisNotEligible)
-        let request = try #require(try fixture.engine.request(id))
-        #expect(request.status == .rejected && request.outcome?.contains("PORTABILITY_BASIS_NOT_ELIGIBLE") == true)
-        #expect(request.outcome?.contains("Autoriteit Persoonsgegevens") == true)
-    }
-
-    @Test func portabilityExportsOnlyWhatTheSubjectProvidedUnderConsentOrContract() throws {
-        let fixture = try VaultFixture()
-        // A client (natural person): case-file communication rests on contract.
-        try fixture.engine.addSubject(NewSubject(id: "C-1", category: "client", contractParty: true, values: [
-            "person_name": "Klaas \"K\" Jansen, jr.", "email": "klaas@example.nl", "relation_type": "client since 2019", "call_notes": "called about file 7",
-        ], source: "client"), by: "test")
-        try fixture.engine.recordEvent(subject: "C-1", event: "booked", by: "test")
-        let id = try verified(fixture, "C-1", .portability)
-        let export = try fixture.engine.fulfilPortability(request: id, by: "officer")
-        #expect(export.items.map(\.field) == ["email", "person_name"], "derived (relation type) and not-provided (call notes) data stay out")
-        #expect(export.items.first { $0.field == "email" }?.purposes.contains("P-CLIENT-COMM") == true)
-        // What it left out is listed, with why (derived; obtained elsewhere), under PORTABILITY_PROVIDED_DATA_ONLY.
-        #expect(export.code == .portabilityProvidedDataOnly)
-        let leftOut = Dictionary(uniqueKeysWithValues: export.leftOut.map { ($0.field, $0.reason) })
-        #expect(leftOut == ["relation_type": .derived, "call_notes": .notProvidedBySubject], "\(export.leftOut)")
-        #expect(export.leftOut.allSatisfy { !$0.explanation.isEmpty && !$0.explanation.contains("Klaas") })
-
-        let json = try #require(try JSONSerialization.jsonObject(with: export.json) as? [String: Any])
-        let items = try #require(json["items"] as? [[String: Any]])
-        #expect(items.map { $0["value"] as? String } == ["klaas@example.nl", "Klaas \"K\" Jansen, jr."])
-        let csv = String(decoding: export.csv, as: UTF8.self)
-        #expect(csv.hasPrefix("field,title,value,purposes,source"))
-        #expect(csv.contains("\"Klaas \"\"K\"\" Jansen, jr.\""), "RFC 4180 quoting")
-        #expect(try fixture.engine.request(id)?.status == .completed)
-        let logged = try fixture.engine.store.log.entries(subject: "C-1")
-        #expect(logged.contains { $0.purpose == "P-CLIENT-COMM" && $0.action == "read" }, "the export is a logged read")
-    }
-
-    @Test func portabilityOfConsentDataEndsWithTheConsent() throws {
-        let fixture = try VaultFixture()
-        try fixture.engine.addSubject(NewSubject(id: "PR-1", category: "prospect", values: ["email": "news@example.nl", "person_name": "Nieuws Lezer"]), by: "test")
-        _ = try fixture.engine.giveConsent(ConsentGrant(subject: "PR-1", purposes: ["P-NEWSLETTER-EMAIL"], method: .checkboxTicked, channel: "web-form", ageAtConsent: 30), by: "test")
-        let export = try fixture.engine.fulfilPortability(request: try verified(fixture, "PR-1", .portability), by: "officer")
-        #expect(Set(export.items.map(\.field)) == ["email", "person_name"])
-        #expect(export.items.allSatisfy { $0.purposes == ["P-NEWSLETTER-EMAIL"] })
-        #expect(export.code == nil && export.leftOut.isEmpty, "everything held was provided under consent")
-
-        try fixture.engine.withdrawConsent(subject: "PR-1", purposes: ["P-NEWSLETTER-EMAIL"], channel: "e-mail", by: "test")
-        let later = try verified(fixture, "PR-1", .portability)
-        #expect(throws: RequestRefusal.self) { try fixture.engine.fulfilPortability(request: later, by: "officer") }
-        #expect(try fixture.engine.metadata(of: "PR-1").events.contains { $0.event == "consent-ended" }, "the withdrawal starts RET-NEWSLETTER")
     }
 }
