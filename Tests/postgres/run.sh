@@ -62,6 +62,11 @@ grep -E "^(server|authzen|settings|fuzz|drain): " "$dir/server-tests.log" | sed 
 CUSTOS_SERVER_POSTGRES=$url CUSTOS_PG_PASSWORD_FILE=$dir/password PYTHON=${PYTHON:-python3} "$root/Tests/web/run.sh" > "$dir/web-tests.log" 2>&1 \
   || { cat "$dir/web-tests.log"; echo "postgres: the privacy centre's tests failed on a PostgreSQL vault" >&2; exit 1; }
 grep -E "^web: " "$dir/web-tests.log" | sed 's/^/postgres vault: /'
+# The officer's console in headless Chromium over the demo's simulation vault on PostgreSQL:
+# the officer's and the auditor's morning, sign-in defences, axe-core on every page.
+CUSTOS_SERVER_POSTGRES=$url CUSTOS_PG_PASSWORD_FILE=$dir/password PYTHON=${PYTHON:-python3} "$root/Tests/web/run_console.sh" > "$dir/console-tests.log" 2>&1 \
+  || { cat "$dir/console-tests.log"; echo "postgres: the console's tests failed on a PostgreSQL vault" >&2; exit 1; }
+grep -E "^console: " "$dir/console-tests.log" | sed 's/^/postgres vault: /'
 
 # The README's walk-through once more on PostgreSQL: every command the newcomer runs, with the
 # tour's vault in one database and its keyring in another, and the demo's simulated day (and

@@ -6,9 +6,21 @@
 # every page. SCREENSHOTS names the folder the screenshots go to.
 . "$(dirname "$0")/common.sh"
 trap '[ -n "${SERVER:-}" ] && kill "$SERVER" 2>/dev/null; rm -rf "$VAULT"' EXIT
-"$CUSTOS" demo --folder "$VAULT/day" --subjects 300 --seed 7 > /dev/null || { echo "FAIL: the demo did not run"; echo "console: 0 passed, 1 failed"; exit 1; }
+# The same tests over the demo's vault on PostgreSQL (make postgres-check sets
+# CUSTOS_SERVER_POSTGRES to its throwaway cluster's admin address): a fresh database for the
+# simulation vault, its keyring and key in the folder.
+if [ -n "${CUSTOS_SERVER_POSTGRES:-}" ]; then
+  database=custos_console_$$
+  PGPASSWORD=$(cat "$CUSTOS_PG_PASSWORD_FILE") psql -q "$CUSTOS_SERVER_POSTGRES" -c "CREATE DATABASE $database"
+  export CUSTOS_DB=${CUSTOS_SERVER_POSTGRES%/*}/$database CUSTOS_KEYRING=$VAULT/day/custos.keys.db
+  day=(--db "$CUSTOS_DB")
+else
+  export CUSTOS_DB=$VAULT/day/custos.db
+  day=()
+fi
+"$CUSTOS" demo --folder "$VAULT/day" --subjects 300 --seed 7 "${day[@]}" > /dev/null || { echo "FAIL: the demo did not run"; echo "console: 0 passed, 1 failed"; exit 1; }
 cd "$VAULT/day"
-export CUSTOS_DB=$VAULT/day/custos.db CUSTOS_KEY_FILE=$VAULT/day/custos.key
+export CUSTOS_KEY_FILE=$VAULT/day/custos.key
 # An objection waiting for its Art. 21(1) assessment.
 "$CUSTOS" objection record --subject D-100016 --purpose P-SCORING --effective 2025-10-08T14:10:00+02:00 > /dev/null
 echo "anna's long passphrase" | "$CUSTOS" officer add anna --role officer --totp -o json > anna.json
