@@ -89,3 +89,16 @@ echo "postgres: the README walk kept the tour's $subjects subjects in PostgreSQL
 # decisions for subjects D-0 … D-599 (and D-caller-n under load), so no such id may appear in it.
 if grep -E "D-[0-9]+" "$dir/server.log"; then echo "postgres: the server's log holds statement values" >&2; exit 1; fi
 echo "postgres: the server's log holds no statement values"
+
+# No plaintext in any table or in the WAL (DESIGN §12): after a checkpoint, the cluster's files
+# (base/ and pg_wal/) hold none of the personal values the tests above stored through custos
+# (the README walk's, serve.sh's, the privacy centre's). A canary written in plain SQL shows
+# that the scan sees what the server wrote.
+canary="custos-canary-$$-$RANDOM"
+PGPASSWORD=$admin_password psql -q "$url" -c "CREATE TABLE canary (t text)" -c "INSERT INTO canary VALUES ('$canary')" -c "CHECKPOINT"
+grep -rqaF "$canary" "$dir/data/base" "$dir/data/pg_wal" || { echo "postgres: the scan of the cluster's files does not see a plain row" >&2; exit 1; }
+for value in "jan@example.nl" "NL91 ABNA 0417 1643 00" "Invoice 2024-118" "els@example.nl" "d1@example.nl" "Naam 1" \
+             "debtor@example.nl" "Kerkstraat 1" "subscriber@example.nl" "Jan de Vries"; do
+  if grep -rlaF "$value" "$dir/data/base" "$dir/data/pg_wal"; then echo "postgres: '$value' lies in the cluster's files in plain text" >&2; exit 1; fi
+done
+echo "postgres: the cluster's tables and WAL hold none of the tests' personal values (a plain canary is found)"
