@@ -57,7 +57,8 @@ postgres-check: deps .venv/bin/schemathesis browser-deps .venv/bin/web-tools
 	$(SWIFT) build --build-tests
 	SWIFT=$(SWIFT) SCHEMATHESIS=$(CURDIR)/.venv/bin/schemathesis PYTHON=$(CURDIR)/.venv/bin/python Tests/postgres/run.sh
 
-# The scale-out demo on a throwaway PostgreSQL cluster (Tests/postgres/demo.sh): a vault on
+# The main job and the scale-out demo on a throwaway PostgreSQL cluster (Tests/postgres/demo.sh):
+# the officer's day with its simulation vault in PostgreSQL, then a vault on
 # PostgreSQL, three custos serve processes on it, consent across them, load and a SIGKILL.
 demo-postgres: deps
 	$(call install-missing,postgresql)
