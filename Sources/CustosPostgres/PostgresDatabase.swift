@@ -146,9 +146,16 @@ package final class PostgresDatabase: Sendable {
         return ["22", "23", "P0"].contains(String(state.prefix(2)))
     }
 
+    /// The server's word on a failed statement, for an error message and a log line: its
+    /// SQLSTATE and message. A data exception's (class 22) message can quote the value it
+    /// refused (`invalid input syntax for type bigint: "…"`), so only its code is kept; the
+    /// other classes' messages name constraints, columns and tables, never a value (the values
+    /// are in DETAIL, which is never read).
     static func describe(_ error: PSQLError) -> String {
         if let message = error.serverInfo?[.message] {
-            return [error.serverInfo?[.sqlState].map { "[\($0)]" }, message].compactMap { $0 }.joined(separator: " ")
+            let state = error.serverInfo?[.sqlState]
+            if let state, state.hasPrefix("22") { return "[\(state)] the server refused a value of the statement (data exception)" }
+            return [state.map { "[\($0)]" }, message].compactMap { $0 }.joined(separator: " ")
         }
         if let underlying = error.underlying { return "\(error.code): \(underlying)" }
         return "\(error.code)"

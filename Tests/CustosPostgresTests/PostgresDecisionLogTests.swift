@@ -146,6 +146,25 @@ import PostgresNIO
         }
     }
 
+    /// A refused value never reaches an error message: PostgreSQL quotes it in a data
+    /// exception's message, and the CLI prints these errors.
+    @Test func aValueTheServerRefusesIsNotQuotedInTheError() async throws {
+        try await Self.withDatabase { address in
+            let database = try await PostgresDatabase.open(address)
+            defer { database.close() }
+            let refused = "jan.secret@example.nl"
+            do {
+                _ = try PostgresDatabase.blocking(database.client) { client, logger in
+                    try await client.query("SELECT \(refused)::bigint", logger: logger)
+                }
+                Issue.record("the server took an e-mail address for a number")
+            } catch {
+                #expect("\(error)".contains("22P02"), "\(error)")
+                #expect(!"\(error)".contains(refused), "\(error)")
+            }
+        }
+    }
+
     @Test func addressesNeverCarryAPassword() throws {
         #expect(throws: PostgresStoreError.self) { try PostgresAddress(parsing: "postgres://custos:secret@db/custos", environment: [:]) }
         #expect(throws: PostgresStoreError.self) { try PostgresAddress(parsing: "postgres://db/custos", environment: [:]) }
