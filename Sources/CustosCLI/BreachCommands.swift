@@ -29,7 +29,7 @@ func parseWithin(_ text: String, option: String) throws -> Int64 {
 /// One step on a breach (assess, notify, informed, close): the engine call as the OS user,
 /// then the breach as it now stands.
 private func step(_ global: GlobalOptions, _ change: (BreachDesk, String) throws -> Breach) throws {
-    let engine = try global.openBreachDesk()
+    let engine = try global.openOffice().breaches
     let breach = try refusable { try change(engine, operatingSystemUser) }
     try answer(global.output, lines(breach), json: json(breach))
 }
@@ -102,7 +102,7 @@ struct BreachRecord: ParsableCommand {
         let scopes = [recipient.map { Breach.Scope.recipient($0) }, actor.map { Breach.Scope.actor($0) }, vault ? .vault : nil].compactMap { $0 }
         guard scopes.count == 1, let scope = scopes.first else { throw ValidationError("name exactly one of --recipient, --actor or --vault") }
         if keysCompromised, !vault { throw ValidationError("--keys-compromised goes with --vault") }
-        let engine = try global.openBreachDesk()
+        let engine = try global.openOffice().breaches
         let aware = try parseInstant(awareAt, option: "aware-at") ?? engine.now
         let report = BreachDesk.BreachReport(
             nature: natures.compactMap(\.1), discoveredAt: try parseInstant(discoveredAt, option: "discovered-at"), awareAt: aware,
@@ -123,7 +123,7 @@ struct BreachList: ParsableCommand {
 
     func run() throws {
         let seconds = try dueWithin.map { try parseWithin($0, option: "due-within") }
-        let engine = try global.openBreachDesk()
+        let engine = try global.openOffice().breaches
         let breaches = try refusable { try engine.breaches(dueWithinSeconds: seconds) }
         try answer(global.output, breaches.isEmpty ? ["no breaches"] : breaches.map { lines($0)[0] }, json: ["breaches": breaches.map { json($0) }])
     }
@@ -136,7 +136,7 @@ struct BreachShow: ParsableCommand {
     @Argument(help: "The breach number.") var id: String
 
     func run() throws {
-        let engine = try global.openBreachDesk()
+        let engine = try global.openOffice().breaches
         guard let breach = try refusable({ try engine.breach(id) }) else { StandardError.error("no breach \(id)"); throw ExitStatus.runtimeError }
         let affected = try refusable { try engine.affectedSubjects(breach) }
         let letters = try refusable { try engine.breachLetterCounts(id) }
@@ -219,7 +219,7 @@ struct BreachNotification: ParsableCommand {
 
     func run() throws {
         guard ["md", "json"].contains(format) else { throw ValidationError("--format is md or json") }
-        let engine = try global.openBreachDesk()
+        let engine = try global.openOffice().breaches
         let notification = try refusable { try engine.breachNotification(id) }
         let data = format == "json" ? notification.json : Data(notification.markdown.utf8)
         guard let out else { try emit(String(decoding: data, as: UTF8.self)); return }
@@ -257,7 +257,7 @@ struct BreachLetters: ParsableCommand {
             StandardError.error("cannot create '\(out)'; no letter was written")
             throw ExitStatus.runtimeError
         }
-        let engine = try global.openBreachDesk()
+        let engine = try global.openOffice().breaches
         let folder = templates.map { URL(fileURLWithPath: $0) }
         let postal: [BreachLetter], emailed: [String], erased: Int, skipped: Int
         if outbox {

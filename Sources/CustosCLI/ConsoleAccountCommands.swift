@@ -29,7 +29,7 @@ struct OfficerAdd: ParsableCommand {
             StandardError.error("--role is officer or auditor, not '\(role)'")
             throw ExitStatus.usage
         }
-        let accounts = try global.openConsoleAccounts()
+        let accounts = try global.openOffice().accounts
         let password = try PasswordPrompt.read("Password for \(name): ")
         let uri: String?
         do { uri = try accounts.addOfficer(name: name, role: parsedRole, password: password, secondFactor: totp) } catch { throw ExitStatus.report(error) }
@@ -45,7 +45,7 @@ struct OfficerList: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        let accounts = try global.openConsoleAccounts()
+        let accounts = try global.openOffice().accounts
         let officers: [OfficerAccount]
         do { officers = try accounts.officers() } catch { throw ExitStatus.report(error) }
         try answer(global.output, officers.isEmpty ? ["no console accounts"] : officers.map { account in
@@ -63,7 +63,7 @@ struct OfficerRemove: ParsableCommand {
     @Argument(help: "The account's name.") var name: String
 
     func run() throws {
-        let accounts = try global.openConsoleAccounts()
+        let accounts = try global.openOffice().accounts
         do { try accounts.removeOfficer(name: name) } catch { throw ExitStatus.report(error) }
         try answer(global.output, ["console account \(name) removed"], json: ["name": name, "removed": true])
     }

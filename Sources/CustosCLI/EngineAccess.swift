@@ -81,6 +81,14 @@ extension GlobalOptions {
         throw ExitStatus.usage
     }
 
+    /// The officer's desks (requests, fulfilment, the officer's records, the information duty,
+    /// breaches, the sweep, the outbox, the console's accounts) over either backend's vault:
+    /// the same rules on SQLite and on PostgreSQL.
+    func openOffice() throws -> ConsoleBackend {
+        if let address = try postgresVault() { return try openPostgresEngine(address).consoleBackend }
+        return try openEngine().consoleBackend
+    }
+
     /// The engine the service calls need, on either backend.
     func openServiceEngine() throws -> any ServiceEngine {
         if let address = try postgresVault() { return try openPostgresEngine(address) }
@@ -93,60 +101,19 @@ extension GlobalOptions {
         return try openEngine().store.keyring
     }
 
-    /// The officer's records' rules over either backend.
-    func openOfficerDesk() throws -> OfficerDesk {
-        if let address = try postgresVault() { return try openPostgresEngine(address).officer }
-        return try openEngine().officerDesk
-    }
-
-    /// Fulfilling requests and their tasks over either backend.
-    func openRightsDesk() throws -> RightsDesk {
-        if let address = try postgresVault() { return try openPostgresEngine(address).rights }
-        return try openEngine().rightsDesk
-    }
-
     /// The officer's view of subjects (import, show, further categories) on either backend.
     func openSubjects() throws -> any SubjectRegister {
         if let address = try postgresVault() { return try openPostgresEngine(address) }
         return try openEngine()
     }
 
-    /// The Art. 14 information duty over either backend.
-    func openInformationDesk() throws -> InformationDesk {
-        if let address = try postgresVault() { return try openPostgresEngine(address).information }
-        return try openEngine().informationDesk
-    }
-
-    /// The breach register over either backend.
-    func openBreachDesk() throws -> BreachDesk {
-        if let address = try postgresVault() { return try openPostgresEngine(address).breaches }
-        return try openEngine().breachDesk
-    }
-
-    /// The console's accounts, in the keyring of either backend's vault.
-    func openConsoleAccounts() throws -> ConsoleAccounts {
-        if let address = try postgresVault() { return try openPostgresEngine(address).consoleAccounts }
-        return try openEngine().consoleAccounts
-    }
-
-    /// The outbox over either backend.
-    func openMailroom() throws -> Mailroom {
-        if let address = try postgresVault() { return try openPostgresEngine(address).mailroom }
-        return try openEngine().mailroom
-    }
-
-    /// Breach letters by e-mail, on either backend.
+    /// Breach letters by e-mail, on either backend: each address is read through the gate by
+    /// the officer under `purpose`, and logged.
     func sendBreachLetters(_ id: String, language: String, templates: URL?, purpose: String, by recorder: String) throws -> BreachLetterRun {
-        if let address = try postgresVault() {
-            return try openPostgresEngine(address).sendBreachLetters(id, language: language, templates: templates, purpose: purpose, by: recorder)
+        let office = try openOffice()
+        return try office.breaches.sendBreachLetters(id, language: language, templates: templates, purpose: purpose, by: recorder) { subject in
+            office.service.read(subject: subject, fields: ["email"], purpose: purpose, actor: "officer")
         }
-        return try openEngine().sendBreachLetters(id, language: language, templates: templates, purpose: purpose, by: recorder)
-    }
-
-    /// The request book's rules over either backend.
-    func openRequestDesk() throws -> RequestDesk {
-        if let address = try postgresVault() { return try openPostgresEngine(address).requests }
-        return try openEngine().requestDesk
     }
 
     /// A path that opens only a SQLite vault refuses a PostgreSQL address by name rather than

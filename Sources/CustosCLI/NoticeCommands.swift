@@ -29,7 +29,7 @@ struct NoticeList: ParsableCommand {
 
     func run() throws {
         let seconds = try dueWithin.map { try parseWithin($0, option: "due-within") }
-        let engine = try global.openInformationDesk()
+        let engine = try global.openOffice().information
         let now = engine.now
         let duties = try refusable { try engine.informationDuties() }
         if sent {
@@ -84,7 +84,7 @@ struct NoticeSent: ParsableCommand {
 
     func run() throws {
         let sentAt = try parseInstant(at, option: "at")
-        let engine = try global.openInformationDesk()
+        let engine = try global.openOffice().information
         let when = sentAt ?? engine.now
         try refusable { try engine.recordInformationGiven(subject: subject, notice: notice, at: when, channel: channel, by: operatingSystemUser) }
         try answer(global.output, ["recorded: \(subject) was given \(notice) at \(when)"],
@@ -111,7 +111,7 @@ struct NoticeExempt: ParsableCommand {
         guard let exception = InformationException(rawValue: ground) else {
             throw ValidationError("--ground is one of " + InformationException.allCases.map(\.rawValue).joined(separator: ", ") + ", not '\(ground)'")
         }
-        let engine = try global.openInformationDesk()
+        let engine = try global.openOffice().information
         try refusable { try engine.recordInformationException(subject: subject, notice: notice, exception: exception, ground: reason, by: operatingSystemUser) }
         try answer(global.output, ["recorded: \(subject) is not owed \(notice) under \(exception.article)"],
                    json: ["subject": subject, "notice": notice, "exception": exception.rawValue, "article": exception.article])

@@ -20,7 +20,7 @@ struct HoldPlace: ParsableCommand {
 
     func run() throws {
         let date = try parseDate(since, option: "since")
-        let engine = try global.openOfficerDesk()
+        let engine = try global.openOffice().officer
         do {
             let id = try engine.placeHold(subject: subject, reference: reference, since: date, fields: fields.map(fieldList),
                                           purposes: purposes.map(fieldList), by: operatingSystemUser)
@@ -35,7 +35,7 @@ struct HoldLift: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Option(help: "The number the place or record command printed.") var id: Int64
     func run() throws {
-        let engine = try global.openOfficerDesk()
+        let engine = try global.openOffice().officer
         do { try engine.liftHold(id: id, by: operatingSystemUser); try answer(global.output, ["legal hold #\(id) lifted"], json: ["hold": id, "lifted": true]) } catch { throw ExitStatus.report(error) }
     }
 }
@@ -81,7 +81,7 @@ struct ObjectionAssess: ParsableCommand {
 
     func run() throws {
         guard let assessment = ObjectionAssessment(rawValue: outcome), assessment != .pending else { throw ValidationError("--outcome is upheld or overridden") }
-        let engine = try global.openOfficerDesk()
+        let engine = try global.openOffice().officer
         do { try engine.assessObjection(id: id, assessment: assessment, reference: reference, by: operatingSystemUser); try answer(global.output, ["objection #\(id): \(outcome)"], json: ["objection": id, "assessment": assessment.rawValue, "reference": reference ?? NSNull()]) } catch { throw ExitStatus.report(error) }
     }
 }
@@ -101,7 +101,7 @@ struct RestrictionPlace: ParsableCommand {
     @Option(help: "The Art. 18(1) ground, e.g. accuracy contested.") var ground: String
 
     func run() throws {
-        let engine = try global.openOfficerDesk()
+        let engine = try global.openOffice().officer
         do { let id = try engine.placeRestriction(subject: subject, fields: fields.map(fieldList), ground: ground); try answer(global.output, ["restriction #\(id) placed"], json: ["restriction": id, "subject": subject, "placed": true]) } catch { throw ExitStatus.report(error) }
     }
 }
@@ -115,7 +115,7 @@ struct RestrictionLift: ParsableCommand {
 
     func run() throws {
         guard let informed = try parseInstant(informedAt, option: "informed-at") else { return }
-        let engine = try global.openOfficerDesk()
+        let engine = try global.openOffice().officer
         do { try engine.liftRestriction(id: id, subjectInformedAt: informed); try answer(global.output, ["restriction #\(id) lifted"], json: ["restriction": id, "lifted": true, "subject-informed-at": informed.description]) } catch { throw ExitStatus.report(error) }
     }
 }
@@ -131,7 +131,7 @@ struct SubProcessorList: ParsableCommand {
         discussion: "Example:\n  custos subprocessor list -o json")
     @OptionGroup var global: GlobalOptions
     func run() throws {
-        let engine = try global.openOfficerDesk()
+        let engine = try global.openOffice().officer
         do {
             let statuses = try engine.subProcessors()
             let lines = statuses.map { status in
@@ -161,7 +161,7 @@ struct SubProcessorRecordCommand: ParsableCommand {
     }
 
     func run() throws {
-        let engine = try global.openOfficerDesk()
+        let engine = try global.openOffice().officer
         do {
             let id = try engine.recordSubProcessor(recipient, state: AuthorisationState(rawValue: state)!, effective: at.flatMap(Instant.init(iso8601:)),
                                                    note: note, by: operatingSystemUser)

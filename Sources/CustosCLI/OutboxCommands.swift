@@ -19,7 +19,7 @@ struct OutboxList: ParsableCommand {
     @Flag(help: "Only messages not sent yet.") var pending = false
 
     func run() throws {
-        let mailroom = try global.openMailroom()
+        let mailroom = try global.openOffice().door.mailroom
         let messages: [OutboxMessage]
         do { messages = try mailroom.outbox(pendingOnly: pending) } catch { throw ExitStatus.report(error) }
         try answer(global.output, messages.isEmpty ? ["the outbox is empty"] : messages.map { message in
@@ -39,7 +39,7 @@ struct OutboxShow: ParsableCommand {
     @Argument(help: "The message's id from 'outbox list'.") var id: Int64
 
     func run() throws {
-        let mailroom = try global.openMailroom()
+        let mailroom = try global.openOffice().door.mailroom
         let found: OutboxMessage?
         do { found = try mailroom.outbox().first { $0.id == id } } catch { throw ExitStatus.report(error) }
         guard let message = found else {
@@ -65,7 +65,7 @@ struct OutboxSend: ParsableCommand {
             StandardError.error(String(describing: error))
             throw ExitStatus.usage
         }
-        let mailroom = try global.openMailroom()
+        let mailroom = try global.openOffice().door.mailroom
         let result: (sent: Int, failed: Int)
         do { result = try OutboxSender(mailroom: mailroom, relay: relay).sendPending() } catch { throw ExitStatus.report(error) }
         try answer(global.output, ["sent \(result.sent), failed \(result.failed)"], json: ["sent": result.sent, "failed": result.failed])

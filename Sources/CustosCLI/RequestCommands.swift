@@ -44,7 +44,7 @@ struct RequestOpen: ParsableCommand {
             throw ValidationError("--type must be one of \(RightsRequestType.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let receivedAt = try parseInstant(received, option: "received")
-        let engine = try global.openRequestDesk()
+        let engine = try global.openOffice().requests
         let request = try refusable {
             try engine.openRequest(subject: subject, type: requestType, purpose: purpose, channel: channel, receivedAt: receivedAt,
                                    requester: requester, mandate: mandate, identityVerifiedBy: identityVerifiedBy, by: operatingSystemUser)
@@ -65,7 +65,7 @@ struct RequestList: ParsableCommand {
             guard let days = Int(text.hasSuffix("d") ? String(text.dropLast()) : text), days >= 0 else { throw ValidationError("--due-within takes days, e.g. 7d") }
             return days
         }
-        let engine = try global.openRequestDesk()
+        let engine = try global.openOffice().requests
         let requests = try refusable { try engine.openRequests(overdue: overdue, dueWithinDays: days) }
         if global.output == .json { try emit(KebabJSON.string(requests)); return }
         if requests.isEmpty { try emit("no open requests"); return }
@@ -80,7 +80,7 @@ struct RequestShow: ParsableCommand {
     @Argument(help: "The request number, e.g. RQ-2025-0001.") var id: String
 
     func run() throws {
-        let engine = try global.openRequestDesk()
+        let engine = try global.openOffice().requests
         guard let request = try refusable({ try engine.request(id) }) else { StandardError.error("no request \(id)"); throw ExitStatus.runtimeError }
         try printRequest(request, output: global.output, events: true)
     }
@@ -94,7 +94,7 @@ struct RequestVerify: ParsableCommand {
     @Option(help: "How: e.g. 'e-mail matches data held', 'case number and postcode'.") var method: String
 
     func run() throws {
-        let engine = try global.openRequestDesk()
+        let engine = try global.openOffice().requests
         try printRequest(try refusable { try engine.verifyIdentity(request: id, method: method, by: operatingSystemUser) }, output: global.output, events: false)
     }
 }
@@ -109,7 +109,7 @@ struct RequestExtend: ParsableCommand {
 
     func run() throws {
         let sent = try parseDate(noticeSent, option: "notice-sent")
-        let engine = try global.openRequestDesk()
+        let engine = try global.openOffice().requests
         try printRequest(try refusable { try engine.extendRequest(id, reasons: reasons, noticeSentOn: sent, by: operatingSystemUser) }, output: global.output, events: false)
     }
 }
@@ -142,7 +142,7 @@ struct RequestFulfil: ParsableCommand {
     }
 
     func run() throws {
-        let desk = try global.openRightsDesk()
+        let desk = try global.openOffice().rights
         guard let request = try refusable({ try desk.store.request(id) }) else { StandardError.error("no request \(id)"); throw ExitStatus.runtimeError }
         var result = Fulfilled(request: id)
         switch request.type {
@@ -270,7 +270,7 @@ struct RequestReject: ParsableCommand {
     @Option(help: "Why the request is rejected; the answer quotes it.") var reasons: String
 
     func run() throws {
-        let engine = try global.openRequestDesk()
+        let engine = try global.openOffice().requests
         try printRequest(try refusable { try engine.rejectRequest(id, reasons: reasons, by: operatingSystemUser) }, output: global.output, events: true)
     }
 }
@@ -288,7 +288,7 @@ struct TaskList: ParsableCommand {
     @Flag(help: "Include tasks already done.") var all = false
 
     func run() throws {
-        let engine = try global.openRightsDesk()
+        let engine = try global.openOffice().rights
         let tasks = try refusable { try engine.tasks(openOnly: !all) }
         if global.output == .json { try emit(KebabJSON.string(tasks)); return }
         if tasks.isEmpty { try emit("no open tasks"); return }
@@ -305,7 +305,7 @@ struct TaskDone: ParsableCommand {
     @Argument(help: "The task number 'custos task list' shows.") var id: Int64
 
     func run() throws {
-        let engine = try global.openRightsDesk()
+        let engine = try global.openOffice().rights
         try refusable { try engine.completeTask(id, by: operatingSystemUser) }
         try answer(global.output, ["task #\(id) done"], json: ["task": id, "done": true])
     }

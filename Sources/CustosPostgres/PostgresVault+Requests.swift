@@ -8,7 +8,7 @@ package import CustosDecision
 /// process, each change in one transaction with its event, the lifecycle events the policy
 /// declares for a request's receipt and close, and the objections an objection request records.
 extension PostgresVault: RequestStore {
-    package func openRequest(_ request: RightsRequest, by actor: String) throws -> String {
+    package func openRequest(_ request: RightsRequest, objection: ObjectionKind?, at now: Instant, by actor: String) throws -> String {
         let policy = policy
         return try transaction { connection, logger in
             guard try await PostgresDatabase.touched(try await connection.query("SELECT 1 FROM subjects WHERE id = \(request.subject)", logger: logger))
@@ -30,6 +30,10 @@ extension PostgresVault: RequestStore {
                                            by: actor, on: connection)
             try await Self.recordRequestLifecycle(Vault.requestReceivedEvent, subject: request.subject, on: request.receivedOn, at: request.receivedAt,
                                                   by: actor, policy: policy, connection: connection)
+            if let objection {
+                _ = try await Self.insertObjection(subject: request.subject, purpose: request.purpose, kind: objection, effective: request.receivedAt, at: now,
+                                                   on: connection)
+            }
             return id
         }
     }
@@ -81,16 +85,22 @@ extension PostgresVault: RequestStore {
     }
 
     package func recordObjection(subject: String, purpose: String?, kind: ObjectionKind, effective: Instant, at now: Instant) throws -> Int64 {
-        try run { client, logger in
-            var id: Int64?
-            for try await inserted in try await client.query("""
-                INSERT INTO objections (subject_id, purpose, kind, effective_at, recorded_at)
-                SELECT id, \(purpose), \(kind.rawValue), \(effective.millisecondsSinceEpoch), \(now.millisecondsSinceEpoch) FROM subjects WHERE id = \(subject)
-                RETURNING id
-                """, logger: logger).decode(Int64.self) { id = inserted }
-            guard let id else { throw StoreError.subjectUnknown(subject) }
-            return id
+        try transaction { connection, _ in
+            try await Self.insertObjection(subject: subject, purpose: purpose, kind: kind, effective: effective, at: now, on: connection)
         }
+    }
+
+    /// One objection row, in the caller's transaction (alone, or with the request that carries it).
+    static func insertObjection(subject: String, purpose: String?, kind: ObjectionKind, effective: Instant, at now: Instant,
+                                on connection: PostgresConnection) async throws -> Int64 {
+        var id: Int64?
+        for try await inserted in try await connection.query("""
+            INSERT INTO objections (subject_id, purpose, kind, effective_at, recorded_at)
+            SELECT id, \(purpose), \(kind.rawValue), \(effective.millisecondsSinceEpoch), \(now.millisecondsSinceEpoch) FROM subjects WHERE id = \(subject)
+            RETURNING id
+            """, logger: PostgresDatabase.logger).decode(Int64.self) { id = inserted }
+        guard let id else { throw StoreError.subjectUnknown(subject) }
+        return id
     }
 
     static func loadRequest(_ id: String, on connection: PostgresConnection, forUpdate: Bool) async throws -> RightsRequest? {

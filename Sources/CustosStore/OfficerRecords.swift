@@ -95,10 +95,15 @@ extension Vault {
     package func recordObjection(subject: String, purpose: String?, kind: ObjectionKind, effective: Instant, at now: Instant) throws -> Int64 {
         try pool.write { db in
             try requireSubject(db, subject)
-            try db.execute(sql: "INSERT INTO objections (subject_id, purpose, kind, effective_at, recorded_at) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [subject, purpose, kind.rawValue, effective.millisecondsSinceEpoch, now.millisecondsSinceEpoch])
-            return db.lastInsertedRowID
+            return try Self.insertObjection(db, subject: subject, purpose: purpose, kind: kind, effective: effective, at: now)
         }
+    }
+
+    /// One objection row, in the caller's transaction (alone, or with the request that carries it).
+    static func insertObjection(_ db: Database, subject: String, purpose: String?, kind: ObjectionKind, effective: Instant, at now: Instant) throws -> Int64 {
+        try db.execute(sql: "INSERT INTO objections (subject_id, purpose, kind, effective_at, recorded_at) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [subject, purpose, kind.rawValue, effective.millisecondsSinceEpoch, now.millisecondsSinceEpoch])
+        return db.lastInsertedRowID
     }
 
     /// Records the Art. 21(1) assessment of an objection; `overridden` needs a reference to

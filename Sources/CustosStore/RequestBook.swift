@@ -1,6 +1,7 @@
 import Foundation
 internal import GRDB
 public import CustosPolicy
+package import CustosDecision
 
 public enum RightsRequestType: String, Sendable, Hashable, Codable, CaseIterable {
     case access, rectification, erasure, restriction, portability
@@ -88,7 +89,7 @@ public struct RightsRequest: Sendable, Hashable, Codable {
 
 /// The request book: requests, their lifecycle and their events, in the vault.
 extension Vault {
-    package func openRequest(_ request: RightsRequest, by actor: String) throws -> String {
+    package func openRequest(_ request: RightsRequest, objection: ObjectionKind?, at now: Instant, by actor: String) throws -> String {
         try pool.write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM subjects WHERE id = ?", arguments: [request.subject]) == true else {
                 throw StoreError.subjectUnknown(request.subject)
@@ -104,6 +105,9 @@ extension Vault {
                              request.status.rawValue, request.dueOn.description])
             try Self.addRequestEvent(db, id: id, at: request.receivedAt, event: "received", detail: "via \(request.channel), due \(request.dueOn)", by: actor)
             try recordRequestLifecycle(db, event: Self.requestReceivedEvent, subject: request.subject, on: request.receivedOn, at: request.receivedAt, by: actor)
+            if let objection {
+                _ = try Self.insertObjection(db, subject: request.subject, purpose: request.purpose, kind: objection, effective: request.receivedAt, at: now)
+            }
             return id
         }
     }

@@ -8,8 +8,11 @@ package import CustosDecision
 package protocol RequestStore: Sendable {
     /// Files a request (its id is assigned here: `RQ-<year>-<number>`, one sequence across
     /// every process) with its `received` event and, where the policy declares it, the
-    /// subject's `request-received` lifecycle event.
-    func openRequest(_ request: RightsRequest, by actor: String) throws -> String
+    /// subject's `request-received` lifecycle event. An objection request (`objection` names
+    /// its kind) records the objection under the request's purpose, in force from its receipt,
+    /// in the same transaction: an interruption never leaves a filed objection request whose
+    /// objection does not stop the processing, nor an objection without its request.
+    func openRequest(_ request: RightsRequest, objection: ObjectionKind?, at now: Instant, by actor: String) throws -> String
     /// Changes a request in one transaction: `change` sees the current request and returns
     /// the updated one plus the event to record, or throws to refuse (nothing is written).
     func updateRequest(_ id: String, at now: Instant, by actor: String,
@@ -22,7 +25,9 @@ package protocol RequestStore: Sendable {
 }
 
 extension VaultStore: RequestStore {
-    package func openRequest(_ request: RightsRequest, by actor: String) throws -> String { try vault.openRequest(request, by: actor) }
+    package func openRequest(_ request: RightsRequest, objection: ObjectionKind?, at now: Instant, by actor: String) throws -> String {
+        try vault.openRequest(request, objection: objection, at: now, by: actor)
+    }
 
     package func updateRequest(_ id: String, at now: Instant, by actor: String,
                                _ change: (RightsRequest) throws -> (RightsRequest, event: String, detail: String?)) throws -> RightsRequest {

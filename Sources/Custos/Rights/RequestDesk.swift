@@ -25,8 +25,9 @@ package struct RequestDesk: Sendable {
         self.store = store
     }
 
-    /// Opens a request. An objection is recorded at once (it stops processing while it is
-    /// assessed: the safe side); the other rights act when the request is fulfilled.
+    /// Opens a request. An objection is recorded at once, with the request in one transaction
+    /// (it stops processing while it is assessed: the safe side); the other rights act when
+    /// the request is fulfilled.
     package func openRequest(subject: String, type: RightsRequestType, purpose: String? = nil, channel: String,
                             receivedAt: Instant? = nil, requester: String = "subject", mandate: String? = nil,
                             identityVerifiedBy method: String? = nil, by actor: String) throws -> RightsRequest {
@@ -43,13 +44,13 @@ package struct RequestDesk: Sendable {
             requester: requester, mandate: mandate, identity: verified ? .verified : .unverified, identityMethod: method,
             status: verified ? .inProgress : .awaitingIdentity, dueOn: deadline.due, extensionNoticeOn: nil, extensionReasons: nil,
             closedAt: nil, outcome: nil, events: [])
-        let id = try store.openRequest(request, by: actor)
-        switch type {
-        case .objection: _ = try recordObjection(subject: subject, purpose: purpose, kind: .general, effective: received)
-        case .objectionDirectMarketing: _ = try recordObjection(subject: subject, purpose: purpose, kind: .directMarketing, effective: received)
-        case .objectionAutomatedDecision: _ = try recordObjection(subject: subject, purpose: purpose, kind: .automatedDecision, effective: received)
-        default: break
+        let objection: ObjectionKind? = switch type {
+        case .objection: .general
+        case .objectionDirectMarketing: .directMarketing
+        case .objectionAutomatedDecision: .automatedDecision
+        default: nil
         }
+        let id = try store.openRequest(request, objection: objection, at: now, by: actor)
         guard let opened = try store.request(id) else { throw StoreError.io("request \(id) was filed but does not read back") }
         return opened
     }
