@@ -110,10 +110,7 @@ extension GlobalOptions {
     /// Breach letters by e-mail, on either backend: each address is read through the gate by
     /// the officer under `purpose`, and logged.
     func sendBreachLetters(_ id: String, language: String, templates: URL?, purpose: String, by recorder: String) throws -> BreachLetterRun {
-        let office = try openOffice()
-        return try office.breaches.sendBreachLetters(id, language: language, templates: templates, purpose: purpose, by: recorder) { subject in
-            office.service.read(subject: subject, fields: ["email"], purpose: purpose, actor: "officer")
-        }
+        try openOffice().sendBreachLetters(id, language: language, templates: templates, purpose: purpose, by: recorder)
     }
 
     /// A path that opens only a SQLite vault refuses a PostgreSQL address by name rather than

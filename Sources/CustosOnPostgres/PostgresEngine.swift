@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 package import Custos
 package import CustosStore
 package import CustosPostgres
@@ -272,14 +272,5 @@ package final class PostgresEngine: ServiceEngine {
     /// The console's accounts, in this vault's keyring.
     package var consoleAccounts: ConsoleAccounts {
         ConsoleAccounts(keyring: vault.keyring, clock: clock, controller: policy.controllerContacts.name)
-    }
-
-    /// Breach letters by e-mail, each address read through the gate as on SQLite
-    /// (`BreachDesk.sendBreachLetters`).
-    package func sendBreachLetters(_ id: String, language: String, templates: URL?, purpose: String, actor: String = "officer",
-                                   by recorder: String) throws -> BreachLetterRun {
-        try breaches.sendBreachLetters(id, language: language, templates: templates, purpose: purpose, by: recorder) { subject in
-            self.read(subject: subject, fields: ["email"], purpose: purpose, actor: actor)
-        }
     }
 }

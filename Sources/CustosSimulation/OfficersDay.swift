@@ -552,10 +552,7 @@ struct Day {
         clock.set(today, "15:30")
         _ = try office.breaches.notifyAuthority(breach.id, final: false, by: "officer")
         // By e-mail through the outbox where an address is held, by post otherwise.
-        let purpose = PrivacyEngine.breachNoticePurpose
-        let run = try office.breaches.sendBreachLetters(breach.id, language: "nl", templates: nil, purpose: purpose, by: "officer") { [office] subject in
-            office.service.read(subject: subject, fields: ["email"], purpose: purpose, actor: "officer")
-        }
+        let run = try office.sendBreachLetters(breach.id, language: "nl", by: "officer")
         let directory = folder.appendingPathComponent("letters")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         for letter in run.postal {

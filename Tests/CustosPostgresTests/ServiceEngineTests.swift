@@ -49,7 +49,7 @@ import CustosReports
                                                           masterKey: .file(folder.appendingPathComponent("custos.key").path),
                                                           policies: PostgresVaultTests.policies, clock: read)
                 try body(Harness(engine: engine, requests: engine.requestDesk, officer: engine.officerDesk, rights: engine.rightsDesk, sweeper: engine.retentionSweeper, information: engine.informationDesk, breaches: engine.breachDesk, mailroom: engine.mailroom, door: engine.publicDoor,
-                                 office: engine.consoleBackend, sendLetters: { try engine.sendBreachLetters($0, language: "en", by: "officer") }, add: { try engine.addSubjects($0, by: "test") }, verifyLog: engine.verifyLog))
+                                 office: engine.consoleBackend, sendLetters: { try engine.consoleBackend.sendBreachLetters($0, language: "en", by: "officer") }, add: { try engine.addSubjects($0, by: "test") }, verifyLog: engine.verifyLog))
             }
         case .postgres:
             try await PostgresDecisionLogTests.withDatabase { address in
@@ -58,7 +58,7 @@ import CustosReports
                                                                masterKey: .file(folder.appendingPathComponent("custos.key").path),
                                                                policies: PostgresVaultTests.policies, clock: read)
                     try body(Harness(engine: engine, requests: engine.requests, officer: engine.officer, rights: engine.rights, sweeper: engine.sweeper, information: engine.information, breaches: engine.breaches, mailroom: engine.mailroom, door: engine.publicDoor,
-                                     office: engine.consoleBackend, sendLetters: { try engine.sendBreachLetters($0, language: "en", templates: nil, purpose: PrivacyEngine.breachNoticePurpose, by: "officer") },
+                                     office: engine.consoleBackend, sendLetters: { try engine.consoleBackend.sendBreachLetters($0, language: "en", by: "officer") },
                                      add: { try engine.addSubjects($0, by: "test") }, verifyLog: engine.verifyLog))
                 }
             }

@@ -169,9 +169,7 @@ struct TestEngine: Sendable {
     var keyring: Keyring { office.service.signingKeyring }
     func sendBreachLetters(_ id: String, language: String = "nl", purpose: String = PrivacyEngine.breachNoticePurpose, actor: String = "officer",
                            by recorder: String) throws -> BreachLetterRun {
-        try office.breaches.sendBreachLetters(id, language: language, templates: nil, purpose: purpose, by: recorder) { subject in
-            office.service.read(subject: subject, fields: ["email"], purpose: purpose, actor: actor)
-        }
+        try office.sendBreachLetters(id, language: language, purpose: purpose, actor: actor, by: recorder)
     }
     /// The privacy centre's rules over this vault.
     var publicDoor: PublicDoor { office.door }

@@ -28,13 +28,20 @@ extension PrivacyEngine {
     /// The purpose under which the officer reads a person's e-mail address to send a breach
     /// letter (the seed's `P-BREACH-NOTICE`, a legal obligation under Art. 34).
     package static let breachNoticePurpose = "P-BREACH-NOTICE"
+}
 
+extension ConsoleBackend {
     /// Queues a letter by e-mail for everyone whose address `actor` may read under `purpose`
-    /// (a gated, logged read); see `BreachDesk.sendBreachLetters`.
+    /// (a gated, logged read through this vault's service engine), on either backend; see
+    /// `BreachDesk.sendBreachLetters`.
+    ///
+    /// ```swift
+    /// let run = try engine.consoleBackend.sendBreachLetters("BR-2025-0001", by: "officer")
+    /// ```
     package func sendBreachLetters(_ id: String, language: String = "nl", templates: URL? = nil, purpose: String = PrivacyEngine.breachNoticePurpose,
                                    actor: String = "officer", by recorder: String) throws -> BreachLetterRun {
-        try breachDesk.sendBreachLetters(id, language: language, templates: templates, purpose: purpose, by: recorder) { subject in
-            self.read(subject: subject, fields: ["email"], purpose: purpose, actor: actor)
+        try breaches.sendBreachLetters(id, language: language, templates: templates, purpose: purpose, by: recorder) { subject in
+            service.read(subject: subject, fields: ["email"], purpose: purpose, actor: actor)
         }
     }
 }
