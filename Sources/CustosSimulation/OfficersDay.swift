@@ -40,11 +40,15 @@ package enum DemoError: Error, CustomStringConvertible {
     case notASimulation(String)
     /// A database that holds a real vault, or a keyring (the reason says which).
     case notASimulationDatabase(String, reason: String)
+    /// A master key or keyring in the folder that no simulation vault vouches for.
+    case unvouchedKey(String)
 
     package var description: String {
         switch self {
         case let .notASimulation(path): "'\(path)' holds a vault that is not a simulation; the demo never touches a real vault. Choose another --folder."
         case let .notASimulationDatabase(address, reason): "\(address): \(reason). Choose another --db (an empty database, or an earlier demo's)."
+        case let .unvouchedKey(path):
+            "'\(path)' exists, but no simulation vault in the folder or the database shows it is a demo's; the demo never deletes a master key or keyring that may open a real vault. Choose another --folder, or remove it yourself."
         }
     }
 }
@@ -111,19 +115,30 @@ package enum OfficersDay {
     }
 
     /// A fresh folder (and database); an earlier demo in them is replaced, a real vault never.
+    /// The folder's master key and keyring are deleted only when a simulation vouches for
+    /// them (the folder's vault, or the database, holds an earlier demo): a key or keyring
+    /// beside no vault may open a real vault elsewhere (`--keyring`, a PostgreSQL vault).
     static func prepare(_ folder: URL, database: PostgresAddress?) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let vault = folder.appendingPathComponent("custos.db").path
-        if FileManager.default.fileExists(atPath: vault), !(try VaultStore.isSimulation(vault: vault)) { throw DemoError.notASimulation(vault) }
+        var vouched = false
+        if FileManager.default.fileExists(atPath: vault) {
+            guard try VaultStore.isSimulation(vault: vault) else { throw DemoError.notASimulation(vault) }
+            vouched = true
+        }
         if let database {
             do {
-                _ = try PostgresVault.discardSimulation(at: database)
+                if try PostgresVault.discardSimulation(at: database) { vouched = true }
             } catch let error as PostgresStoreError {
                 guard case let .wrongDatabase(reason) = error else { throw error }
                 throw DemoError.notASimulationDatabase(database.description, reason: reason)
             }
         }
-        for name in VaultStore.files(vault: vault, keyring: PrivacyEngine.defaultKeyring(vault)) + [folder.appendingPathComponent("custos.key").path] {
+        let key = folder.appendingPathComponent("custos.key").path, keyring = PrivacyEngine.defaultKeyring(vault)
+        if !vouched, let unvouched = [key, keyring].first(where: { FileManager.default.fileExists(atPath: $0) }) {
+            throw DemoError.unvouchedKey(unvouched)
+        }
+        for name in VaultStore.files(vault: vault, keyring: keyring) + [key] {
             try? FileManager.default.removeItem(atPath: name)
         }
         for name in ["reports", "answers", "letters", "checkpoint.json"] { try? FileManager.default.removeItem(at: folder.appendingPathComponent(name)) }

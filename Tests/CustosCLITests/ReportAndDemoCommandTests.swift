@@ -67,5 +67,16 @@ struct ReportAndDemoCommandTests {
         let refused = try CustosExecutable.run(["demo", "--folder", "real", "--policies", RepositoryPaths.seedPolicy], in: folder.url)
         #expect(refused.status == 1 && refused.stderr.contains("not a simulation"))
         #expect(FileManager.default.fileExists(atPath: folder.path + "/real/custos.db"))
+
+        // A master key or keyring beside no vault may open a real vault elsewhere (a keyring
+        // named with --keyring, a PostgreSQL vault): the demo does not delete it.
+        for name in ["custos.key", "custos.keys.db"] {
+            let lone = folder.path + "/lone-\(name)"
+            try FileManager.default.createDirectory(atPath: lone, withIntermediateDirectories: true)
+            try Data("not a demo's".utf8).write(to: URL(fileURLWithPath: lone + "/" + name))
+            let kept = try CustosExecutable.run(["demo", "--folder", lone, "--subjects", "100", "--policies", RepositoryPaths.seedPolicy], in: folder.url)
+            #expect(kept.status == 1 && kept.stderr.contains("never deletes a master key or keyring"), "\(kept.stderr)")
+            #expect(FileManager.default.contents(atPath: lone + "/" + name) == Data("not a demo's".utf8))
+        }
     }
 }
