@@ -6,8 +6,9 @@ import PostgresNIO
 extension PostgresVault {
     /// Empties a database that holds a simulation vault, or the schema of an init that never
     /// recorded its settings and holds no subject; an empty database is left as it is. Returns
-    /// whether anything was dropped. Runs under the migration lock, so a server starting on the
-    /// database meanwhile waits and then finds it empty or fresh.
+    /// whether it held a simulation (which vouches for the demo folder's key and keyring; an
+    /// unfinished init does not say whose it was). Runs under the migration lock, so a server
+    /// starting on the database meanwhile waits and then finds it empty or fresh.
     ///
     /// ```swift
     /// _ = try PostgresVault.discardSimulation(at: address)   // then PostgresEngine.initialise(…, simulation: true)
@@ -48,7 +49,7 @@ extension PostgresVault {
                 let list = tables.joined(separator: ", ")
                 try await connection.query(PostgresQuery(unsafeSQL: "DROP TABLE IF EXISTS \(list) CASCADE"), logger: logger)
                 try await connection.query("DROP FUNCTION IF EXISTS custos_append_only() CASCADE", logger: logger)
-                return true
+                return meta["simulation"] == "true"
             }
         }
     }
