@@ -102,7 +102,7 @@ extension GlobalOptions {
     }
 
     /// The officer's view of subjects (import, show, further categories) on either backend.
-    func openSubjects() throws -> any SubjectRegister {
+    func openSubjects() throws -> any OfficeEngine {
         if let address = try postgresVault() { return try openPostgresEngine(address) }
         return try openEngine()
     }
@@ -221,15 +221,3 @@ func fieldList(_ text: String) -> [String] {
     text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
 }
 
-/// What `subject import`, `subject show` and `subject add-category` ask of an engine; both
-/// backends' engines answer it.
-protocol SubjectRegister {
-    var policy: CompiledPolicy { get }
-    func importSubjects(_ parsed: SubjectImport, by actor: String) throws -> [SubjectImport.Problem]
-    func unheldAfterImport(_ subjects: [String]) throws -> [RetentionSchedule.Plan]
-    func addCategory(_ category: String, to subject: String, by actor: String) throws
-    func metadata(of subject: String) throws -> SubjectMetadata
-}
-
-extension PrivacyEngine: SubjectRegister {}
-extension PostgresEngine: SubjectRegister {}

@@ -274,3 +274,5 @@ package final class PostgresEngine: ServiceEngine {
         ConsoleAccounts(keyring: vault.keyring, clock: clock, controller: policy.controllerContacts.name)
     }
 }
+
+extension PostgresEngine: OfficeEngine {}

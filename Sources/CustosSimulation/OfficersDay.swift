@@ -93,7 +93,7 @@ package enum OfficersDay {
         let compiled = try PrivacyEngine.compilePolicy(policies)
         let clock = SimulationClock(compiled.startOfDay(options.day), policy: compiled)
         let key = MasterKeySource.file(folder.appendingPathComponent("custos.key").path)
-        let vault: any SimulatedVault
+        let vault: any OfficeEngine
         if let database = options.database {
             let engine = try PostgresEngine.initialise(vault: database, keyring: KeyringFile(path: folder.appendingPathComponent("custos.keys.db").path),
                                                        masterKey: key, policies: policies, simulation: true, clock: { clock.now })
@@ -106,7 +106,7 @@ package enum OfficersDay {
         return try run(on: vault, clock: clock, options: options, folder: folder, detail: detail, progress: progress)
     }
 
-    private static func run(on vault: any SimulatedVault, clock: SimulationClock, options: DemoOptions, folder: URL, detail: ((String) -> Void)?,
+    private static func run(on vault: any OfficeEngine, clock: SimulationClock, options: DemoOptions, folder: URL, detail: ((String) -> Void)?,
                             progress: @escaping (String) throws -> Void) throws -> DemoSummary {
         var day = Day(vault: vault, clock: clock, options: options, folder: folder, progress: progress, detail: detail)
         try day.history()
@@ -147,7 +147,7 @@ package enum OfficersDay {
 
 /// The script of the day; each step reports one progress line.
 struct Day {
-    let vault: any SimulatedVault
+    let vault: any OfficeEngine
     /// The desks the day works at: the console's, on either backend.
     let office: ConsoleBackend
     let clock: SimulationClock
@@ -160,7 +160,7 @@ struct Day {
     var summary: [String] = []
     var reports: [String] = []
 
-    init(vault: any SimulatedVault, clock: SimulationClock, options: DemoOptions, folder: URL, progress: @escaping (String) throws -> Void,
+    init(vault: any OfficeEngine, clock: SimulationClock, options: DemoOptions, folder: URL, progress: @escaping (String) throws -> Void,
          detail: ((String) -> Void)?) {
         self.vault = vault
         office = vault.consoleBackend

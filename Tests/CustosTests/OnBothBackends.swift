@@ -29,30 +29,20 @@ enum Backend: String, Sendable, CaseIterable, CustomTestStringConvertible {
     }
 }
 
-/// What a test asks of either engine beyond the console's desks: the subject register.
-protocol SubjectRegisterForTests: Sendable {
-    func addSubjects(_ subjects: [NewSubject], by actor: String) throws
-    func addCategory(_ category: String, to subject: String, by actor: String) throws
-    func importSubjects(_ parsed: SubjectImport, by actor: String) throws -> [SubjectImport.Problem]
-}
-
-extension PrivacyEngine: SubjectRegisterForTests {}
-extension PostgresEngine: SubjectRegisterForTests {}
-
 /// A fresh vault on one backend with a clock the test controls: the officer's desks
 /// (`office`), the service engine, and the subject register.
 final class BackendFixture: Sendable {
     let backend: Backend
     let clock: TestClock
     let office: ConsoleBackend
-    let register: any SubjectRegisterForTests
+    let register: any OfficeEngine
     /// The SQLite vault's files (for a look at their raw bytes); none for PostgreSQL.
     let files: [String]
 
     var service: any ServiceEngine { office.service }
     var adding: @Sendable ([NewSubject]) throws -> Void { { [register] in try register.addSubjects($0, by: "test") } }
 
-    private init(backend: Backend, clock: TestClock, office: ConsoleBackend, register: any SubjectRegisterForTests, files: [String] = []) {
+    private init(backend: Backend, clock: TestClock, office: ConsoleBackend, register: any OfficeEngine, files: [String] = []) {
         (self.backend, self.clock, self.office, self.register, self.files) = (backend, clock, office, register, files)
     }
 
@@ -146,7 +136,7 @@ actor PostgresSlots {
 /// SQLite and on PostgreSQL.
 struct TestEngine: Sendable {
     let office: ConsoleBackend
-    let register: any SubjectRegisterForTests
+    let register: any OfficeEngine
     var adding: @Sendable ([NewSubject]) throws -> Void { { [register] in try register.addSubjects($0, by: "test") } }
 
     var policy: CompiledPolicy { office.policy }
