@@ -76,6 +76,7 @@ try:
         quoted = command.replace("'", "'\\''")
         short = command[:100].replace("'", "'\\''")
         script += [
+            "out=''",  # a command run in this shell leaves no output of its own (set -u)
             # Assignments and cd must change this shell; a command that starts a background
             # process must not hold the captured output open.
             command if re.match(r"^(export|cd|[A-Z]+=)", command) or re.search(r"&& (export|cd) ", command)
