@@ -54,7 +54,10 @@ let package = Package(
         // floor 2: the vault and keyring on SQLite
         .target(
             name: "CustosStore",
-            dependencies: ["CustosPolicy", "CustosDecision", "CustosCrypto", .product(name: "GRDB", package: "GRDB.swift")],
+            // GRDBSQLite is GRDB's own SQLite module: the gated read's hot statements step through
+            // its C API (SQLiteRows.swift).
+            dependencies: ["CustosPolicy", "CustosDecision", "CustosCrypto", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "GRDBSQLite", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         // floor 2: the store on PostgreSQL (postgres-nio), beside the SQLite one; so far the decision

@@ -80,10 +80,14 @@ package final class SQLiteKeyringStorage: KeyringStorage {
     // MARK: subject keys
 
     package func subjectKey(of subject: String) throws -> SubjectKeyRecord? {
-        try pool.read { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT key_version, master_version, wrapped FROM subject_keys WHERE subject_id = ?"), arguments: [subject]).map { row in
-                SubjectKeyRecord(subject: subject, keyVersion: row[0], masterVersion: row[1], wrapped: [UInt8](row[2] as Data))
+        // Every gated read asks: one statement (no transaction around it), stepped underneath
+        // GRDB's row decoding (`SQLiteRows`).
+        try pool.singleStatementRead { db in
+            var record: SubjectKeyRecord?
+            try SQLiteRows.each(db.cachedStatement(sql: "SELECT key_version, master_version, wrapped FROM subject_keys WHERE subject_id = ?"), subject) { row in
+                record = SubjectKeyRecord(subject: subject, keyVersion: Int(row.int64(0)), masterVersion: Int(row.int64(1)), wrapped: [UInt8](row.blob(2) ?? Data()))
             }
+            return record
         }
     }
 

@@ -305,16 +305,26 @@ package final class Vault: Sendable {
     /// Everything the evaluator needs about one subject, read in one transaction. The birth
     /// date is decrypted for the age check; `nil` facts mean the subject is not in the vault.
     package func facts(of subject: String) throws -> Facts? {
-        try pool.read { db in try loadFacts(db, subject: subject) }
+        try pool.snapshotRead { db in try loadFacts(db, subject: subject) }
     }
 
     func loadFacts(_ db: Database, subject: String) throws -> Facts? {
+        var unused: [String: Data] = [:]
+        return try loadFacts(db, subject: subject, ciphertextsOf: [], into: &unused)
+    }
+
+    /// The facts, and the ciphertexts of `fields` from the same pass over the subject's field
+    /// rows (a gated read needs both; the table is read once).
+    func loadFacts(_ db: Database, subject: String, ciphertextsOf fields: [String], into ciphertexts: inout [String: Data]) throws -> Facts? {
         // The subject row says which of the rarer tables hold anything for it, so a subject
         // without objections, restrictions, holds, erasures, consents or Art. 14 records costs
         // three statements, not nine. Art. 49 transfers are not a subject's facts: the occasional
         // limit counts a recipient's transfers over every subject, which a share reads itself
-        // (`VaultTransaction.derogationTransfers`).
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+        // (`VaultTransaction.derogationTransfers`). The three statements every decision runs are
+        // stepped underneath GRDB's row decoding (`SQLiteRows`).
+        var facts: Facts?
+        var flags: [Bool] = []
+        try SQLiteRows.each(db.cachedStatement(sql: """
             SELECT category, kind, consumer, contract_party,
               (SELECT group_concat(category, char(10)) FROM subject_categories WHERE subject_id = s.id) AS others,
               EXISTS (SELECT 1 FROM objections WHERE subject_id = s.id) AS has_objections,
@@ -324,16 +334,17 @@ package final class Vault: Sendable {
               EXISTS (SELECT 1 FROM consent_state WHERE subject_id = s.id) AS has_consents,
               EXISTS (SELECT 1 FROM information_given WHERE subject_id = s.id) AS has_information
             FROM subjects s WHERE id = ?
-            """), arguments: [subject]) else { return nil }
-        // The statements every decision runs read columns by position: a lookup by name folds
-        // its case on every access.
-        let others = (row[4] as String?).map { $0.split(separator: "\n").map(String.init).sorted() } ?? []
-        var facts = Facts(subject: SubjectFacts(id: subject, categories: [row[0]] + others, kind: SubjectKind(rawValue: row[1]) ?? .naturalPerson,
-                                                consumer: row[2], contractParty: row[3]))
-        facts.events = try Row.fetchAll(db.cachedStatement(sql: "SELECT event, effective_date FROM lifecycle_events WHERE subject_id = ? ORDER BY id"), arguments: [subject]).compactMap { row in
-            LocalDate(parsing: row[1]).map { LifecycleEventFact(event: row[0], date: $0) }
+            """), subject) { row in
+            let others = row.lines(4)?.sorted() ?? []
+            facts = Facts(subject: SubjectFacts(id: subject, categories: [row.text(0) ?? ""] + others,
+                                                kind: row.text(1).flatMap(SubjectKind.init(rawValue:)) ?? .naturalPerson,
+                                                consumer: row.bool(2, whenNull: false), contractParty: row.bool(3, whenNull: false)))
+            flags = (5...10).map { row.bool(Int32($0), whenNull: true) }
         }
-        let flags = (5...10).map { (row[$0] as Bool?) ?? true }
+        guard var facts else { return nil }
+        try SQLiteRows.each(db.cachedStatement(sql: "SELECT event, effective_date FROM lifecycle_events WHERE subject_id = ? ORDER BY id"), subject) { row in
+            if let date = row.text(1).flatMap(LocalDate.init(parsing:)) { facts.events.append(LifecycleEventFact(event: row.text(0) ?? "", date: date)) }
+        }
         let has = { (column: String) -> Bool in
             switch column {
             case "has_objections": flags[0]
@@ -350,10 +361,16 @@ package final class Vault: Sendable {
         if has("has_erasures") {
             facts.erasedFields = try String.fetchAll(db.cachedStatement(sql: "SELECT field FROM erased_fields WHERE subject_id = ? ORDER BY field"), arguments: [subject])
         }
-        facts.fields = try Row.fetchAll(db.cachedStatement(sql: "SELECT field, collected_at, collected_for, source, kept_for FROM fields WHERE subject_id = ? ORDER BY field"), arguments: [subject]).map { row in
-            FieldProvenance(field: row[0], collected: policy.localDate(of: Instant(millisecondsSinceEpoch: row[1])),
-                            collectedFor: (row[2] as String?).map { $0.split(separator: "\n").map(String.init) }, source: row[3],
-                            keptFor: (row[4] as String?).map { $0.split(separator: "\n").map(String.init) })
+        // The ciphertext column is named only when a read wants values: SQLite then leaves the
+        // row's overflow pages unread for decisions alone.
+        let fieldRows = fields.isEmpty
+            ? "SELECT field, collected_at, collected_for, source, kept_for FROM fields WHERE subject_id = ? ORDER BY field"
+            : "SELECT field, collected_at, collected_for, source, kept_for, ciphertext FROM fields WHERE subject_id = ? ORDER BY field"
+        try SQLiteRows.each(db.cachedStatement(sql: fieldRows), subject) { row in
+            let field = row.text(0) ?? ""
+            facts.fields.append(FieldProvenance(field: field, collected: policy.localDate(of: Instant(millisecondsSinceEpoch: row.int64(1))),
+                                                collectedFor: row.lines(2), source: row.text(3), keptFor: row.lines(4)))
+            if !fields.isEmpty, fields.contains(field), let ciphertext = row.blob(5) { ciphertexts[field] = ciphertext }
         }
         // One lookup in the folded state: the evaluator needs only the event in force.
         if has("has_consents") { facts.consents = try Self.currentConsents(db, subject: subject).values.sorted { $0.purpose < $1.purpose }.map { event in
@@ -383,9 +400,10 @@ package final class Vault: Sendable {
     /// A subject's facts and the ciphertexts of some of its fields, read in one transaction:
     /// a gated read needs both, and each read costs a transaction.
     package func factsAndCiphertexts(of subject: String, fields: [String]) throws -> (facts: Facts?, ciphertexts: [String: Data]) {
-        try pool.read { db in
-            guard let facts = try loadFacts(db, subject: subject) else { return (nil, [:]) }
-            return (facts, try Self.ciphertexts(db, of: subject, fields: fields))
+        try pool.snapshotRead { db in
+            var ciphertexts: [String: Data] = [:]
+            guard let facts = try loadFacts(db, subject: subject, ciphertextsOf: fields, into: &ciphertexts) else { return (nil, [:]) }
+            return (facts, ciphertexts)
         }
     }
 

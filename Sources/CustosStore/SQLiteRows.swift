@@ -1,0 +1,79 @@
+import Foundation
+internal import GRDB
+#if canImport(GRDBSQLite)
+internal import GRDBSQLite
+#else
+internal import SQLite3
+#endif
+
+/// The rows of one of GRDB's cached statements, stepped through the SQLite C API.
+///
+/// Every gated read runs the same few statements (the subject row, its events, its fields);
+/// GRDB's generic `Row` subscripts cost more than the statements themselves there (optional
+/// values decoded through run-time generic metadata, a `DatabaseValue` per column). The
+/// statement stays GRDB's (prepared once per connection, in its cache); only the stepping and
+/// the column reads go underneath. The statement is reset before and after, so GRDB finds it
+/// as it left it.
+///
+/// ```swift
+/// try SQLiteRows.each(db.cachedStatement(sql: "SELECT field FROM fields WHERE subject_id = ?"), subject) { row in
+///     names.append(row.text(0) ?? "")
+/// }
+/// ```
+struct SQLiteRows {
+    private let handle: OpaquePointer
+
+    /// Binds `argument` (if any) to the statement's only parameter and calls `body` for each row.
+    static func each(_ statement: Statement, _ argument: String? = nil, _ body: (SQLiteRows) throws -> Void) throws {
+        let handle = statement.sqliteStatement
+        sqlite3_reset(handle)
+        defer {
+            sqlite3_reset(handle)
+            sqlite3_clear_bindings(handle)
+        }
+        if let argument {
+            // SQLITE_TRANSIENT: SQLite copies the text before the buffer goes away.
+            let bound = argument.withCString { sqlite3_bind_text(handle, 1, $0, Int32(argument.utf8.count), unsafeBitCast(-1, to: sqlite3_destructor_type.self)) }
+            guard bound == SQLITE_OK else { throw error(bound, statement) }
+        }
+        while true {
+            let code = sqlite3_step(handle)
+            if code == SQLITE_DONE { return }
+            guard code == SQLITE_ROW else { throw error(code, statement) }
+            try body(SQLiteRows(handle: handle))
+        }
+    }
+
+    private static func error(_ code: Int32, _ statement: Statement) -> DatabaseError {
+        DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errstr(code)), sql: statement.sql)
+    }
+
+    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
+
+    /// The column as text, `nil` when it is NULL.
+    func text(_ column: Int32) -> String? {
+        guard let bytes = sqlite3_column_text(handle, column) else { return nil }
+        return String(decoding: UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, column))), as: UTF8.self)
+    }
+
+    /// Newline-joined text (the schema's lists) as its lines, `nil` when NULL. Most lists hold
+    /// one item, which needs no split.
+    func lines(_ column: Int32) -> [String]? {
+        guard let text = text(column) else { return nil }
+        guard text.utf8.contains(0x0A) else { return text.isEmpty ? [] : [text] }
+        return text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+    }
+
+    func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
+
+    /// A boolean column; NULL reads as `whenNull`.
+    func bool(_ column: Int32, whenNull: Bool) -> Bool { isNull(column) ? whenNull : sqlite3_column_int64(handle, column) != 0 }
+
+    /// The column as bytes, `nil` when it is NULL.
+    func blob(_ column: Int32) -> Data? {
+        guard !isNull(column) else { return nil }
+        let count = Int(sqlite3_column_bytes(handle, column))
+        guard count > 0, let bytes = sqlite3_column_blob(handle, column) else { return Data() }
+        return Data(bytes: bytes, count: count)
+    }
+}
