@@ -12,8 +12,21 @@ package enum FieldCiphertext {
     static let headerByteCount = 5
 
     package static func associatedData(subject: String, field: String, keyVersion: UInt32) -> [UInt8] {
-        Array("custos/field/v1".utf8) + [0] + Array(subject.utf8) + [0] + Array(field.utf8) + [0] + Array(String(keyVersion).utf8)
+        // Built in one buffer: every field a gated read opens builds one.
+        let version = String(keyVersion)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(domain.count + subject.utf8.count + field.utf8.count + version.utf8.count + 3)
+        bytes.append(contentsOf: domain)
+        bytes.append(0)
+        bytes.append(contentsOf: subject.utf8)
+        bytes.append(0)
+        bytes.append(contentsOf: field.utf8)
+        bytes.append(0)
+        bytes.append(contentsOf: version.utf8)
+        return bytes
     }
+
+    private static let domain = Array("custos/field/v1".utf8)
 
     package static func seal(_ value: [UInt8], subject: String, field: String, key: SecretKey, keyVersion: UInt32,
                             nonce: [UInt8]? = nil) throws(CryptoError) -> [UInt8] {
@@ -35,7 +48,7 @@ package enum FieldCiphertext {
 
     package static func open(_ ciphertext: [UInt8], subject: String, field: String, key: SecretKey) throws(CryptoError) -> [UInt8] {
         let version = try keyVersion(of: ciphertext)
-        return try XChaCha20Poly1305.open(Array(ciphertext[headerByteCount...]), key: key,
+        return try XChaCha20Poly1305.open(ciphertext, from: headerByteCount, key: key,
                                           associatedData: associatedData(subject: subject, field: field, keyVersion: version))
     }
 }

@@ -46,18 +46,25 @@ package enum XChaCha20Poly1305 {
 
     /// Opens a sealed value; throws `authenticationFailed` on any tampering or wrong context.
     package static func open(_ sealed: [UInt8], key: SecretKey, associatedData: [UInt8]) throws(CryptoError) -> [UInt8] {
+        try open(sealed, from: 0, key: key, associatedData: associatedData)
+    }
+
+    /// Opens the sealed value that starts at `offset` of `bytes` (after a header), without
+    /// copying it out first.
+    package static func open(_ bytes: [UInt8], from offset: Int, key: SecretKey, associatedData: [UInt8]) throws(CryptoError) -> [UInt8] {
         Sodium.ensureReady()
-        guard sealed.count >= nonceByteCount + tagByteCount else { throw .malformedCiphertext }
-        var plaintext = [UInt8](repeating: 0, count: sealed.count - nonceByteCount - tagByteCount)
+        guard offset >= 0, bytes.count - offset >= nonceByteCount + tagByteCount else { throw .malformedCiphertext }
+        var plaintext = [UInt8](repeating: 0, count: bytes.count - offset - nonceByteCount - tagByteCount)
         var written: UInt64 = 0
         let status = key.withBytes { keyBytes in
-            sealed.withUnsafeBufferPointer { input in
-                plaintext.withUnsafeMutableBufferPointer { out in
+            bytes.withUnsafeBufferPointer { whole in
+                let input = whole.baseAddress! + offset
+                return plaintext.withUnsafeMutableBufferPointer { out in
                     crypto_aead_xchacha20poly1305_ietf_decrypt(
                         out.baseAddress, &written, nil,
-                        input.baseAddress! + nonceByteCount, UInt64(input.count - nonceByteCount),
+                        input + nonceByteCount, UInt64(whole.count - offset - nonceByteCount),
                         associatedData, UInt64(associatedData.count),
-                        input.baseAddress!, keyBytes)
+                        input, keyBytes)
                 }
             }
         }
