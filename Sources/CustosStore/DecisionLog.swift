@@ -195,7 +195,7 @@ package final class DecisionLog: Sendable {
         defer { if let observer = observer.withLock({ $0 }) { observer.committed(group: batch.count, in: ContinuousClock.now - started) } }
         do {
             // The head is read once per batch; the batch extends it in memory.
-            let seqs = try pool.write { db in
+            let seqs = try pool.preparedWrite { db in
                 var head = try Self.head(db)
                 return try batch.map { pending in
                     head = try Self.insert(pending.entry, after: head, into: db)
@@ -225,9 +225,11 @@ package final class DecisionLog: Sendable {
     /// The newest entry's sequence number and hash (0 and the genesis hash for an empty log,
     /// or the signed anchor's when every entry was pruned).
     static func head(_ db: Database) throws -> (seq: Int64, hash: [UInt8]) {
-        if let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM decision_log ORDER BY seq DESC LIMIT 1")) {
-            return (row["seq"], [UInt8](row["hash"] as Data))
+        var newest: (seq: Int64, hash: [UInt8])?
+        try SQLiteRows.each(db.cachedStatement(sql: "SELECT seq, hash FROM decision_log ORDER BY seq DESC LIMIT 1")) { row in
+            newest = (row.int64(0), [UInt8](row.blob(1) ?? Data()))
         }
+        if let newest { return newest }
         if let anchor = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM log_anchor ORDER BY seq DESC LIMIT 1")) {
             return (anchor["seq"], [UInt8](anchor["hash"] as Data))
         }
@@ -240,12 +242,25 @@ package final class DecisionLog: Sendable {
         entry.seq = head.seq + 1
         let previous = head.hash
         let hash = entry.hash(previous: previous)
-        try db.cachedStatement(sql: """
+        // Every logged decision writes this row: its values are bound through the C API.
+        var insert = try SQLiteInsert(db.cachedStatement(sql: """
         INSERT INTO decision_log (seq, at, actor, action, purpose, subject_id, recipient, fields, outcome, codes, policy_digest, prev_hash, hash)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """).execute(arguments: [entry.seq, entry.at.millisecondsSinceEpoch, entry.actor, entry.action, entry.purpose, entry.subject, entry.recipient,
-                         entry.fields.joined(separator: "\n"), entry.outcome, entry.codes.joined(separator: "\n"), entry.policyDigest,
-                         Data(previous), Data(hash)])
+        """))
+        insert.bind(1, entry.seq)
+        insert.bind(2, entry.at.millisecondsSinceEpoch)
+        insert.bind(3, entry.actor)
+        insert.bind(4, entry.action)
+        insert.bind(5, entry.purpose)
+        insert.bind(6, entry.subject)
+        insert.bind(7, entry.recipient)
+        insert.bind(8, entry.fields.joined(separator: "\n"))
+        insert.bind(9, entry.outcome)
+        insert.bind(10, entry.codes.joined(separator: "\n"))
+        insert.bind(11, entry.policyDigest)
+        insert.bind(12, previous)
+        insert.bind(13, hash)
+        try insert.execute()
         return (entry.seq, hash)
     }
 

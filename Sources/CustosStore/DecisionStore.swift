@@ -60,7 +60,8 @@ extension VaultStore: DecisionStore {
 
     package func recordInformationTask(_ task: InformationTask) throws { try vault.recordInformationTask(task) }
 
+    /// Every share and store runs here: its `BEGIN` and `COMMIT` stay prepared.
     package func inGateTransaction<T>(_ body: (any GateTransaction) throws -> T) throws -> T {
-        try inWriteTransaction { try body($0) }
+        try pool.preparedWrite { db in try body(VaultTransaction(db: db, vault: vault)) }
     }
 }

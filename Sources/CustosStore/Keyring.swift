@@ -243,12 +243,16 @@ extension Keyring {
             return (values, Set(rows.keys))
         }
         for (field, ciphertext) in rows {
-            guard var plaintext = try? FieldCiphertext.open([UInt8](ciphertext), subject: subject, field: field, key: key),
-                  let text = String(bytes: plaintext, encoding: .utf8) else {
+            guard var plaintext = try? FieldCiphertext.open([UInt8](ciphertext), subject: subject, field: field, key: key) else {
                 unreadable.insert(field)
                 continue
             }
+            let text = String(validating: plaintext, as: UTF8.self)
             wipe(&plaintext)
+            guard let text else {
+                unreadable.insert(field)
+                continue
+            }
             values[field] = text
         }
         return (values, unreadable)

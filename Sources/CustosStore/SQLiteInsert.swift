@@ -1,0 +1,67 @@
+import Foundation
+internal import GRDB
+#if canImport(GRDBSQLite)
+internal import GRDBSQLite
+#else
+internal import SQLite3
+#endif
+
+/// Values bound straight into one of GRDB's cached statements and executed through the SQLite
+/// C API, for the one write every logged decision makes (its log row): GRDB's
+/// `StatementArguments` box each of the thirteen values as an existential first.
+///
+/// ```swift
+/// var insert = SQLiteInsert(try db.cachedStatement(sql: "INSERT INTO t (a, b) VALUES (?, ?)"))
+/// insert.bind(1, 42)
+/// insert.bind(2, "text")
+/// try insert.execute()
+/// ```
+struct SQLiteInsert {
+    private let statement: Statement
+    private let handle: OpaquePointer
+    private var failure: Int32 = SQLITE_OK
+
+    init(_ statement: Statement) {
+        self.statement = statement
+        handle = statement.sqliteStatement
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+    }
+
+    /// SQLITE_TRANSIENT: SQLite copies the value before the caller's buffer goes away.
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    mutating func bind(_ index: Int32, _ value: Int64) { check(sqlite3_bind_int64(handle, index, value)) }
+
+    mutating func bind(_ index: Int32, _ value: String?) {
+        guard let text = value else { return check(sqlite3_bind_null(handle, index)) }
+        // `withCString` gives an empty string a pointer too (a NULL pointer would bind NULL).
+        check(text.withCString { sqlite3_bind_text(handle, index, $0, Int32(text.utf8.count), Self.transient) })
+    }
+
+    mutating func bind(_ index: Int32, _ bytes: [UInt8]) {
+        check(bytes.withUnsafeBytes { raw in
+            // An empty blob is still a blob, not NULL: SQLite needs a pointer for it.
+            sqlite3_bind_blob(handle, index, raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(raw.count), Self.transient)
+        })
+    }
+
+    private mutating func check(_ code: Int32) {
+        if code != SQLITE_OK, failure == SQLITE_OK { failure = code }
+    }
+
+    /// Runs the statement once; throws GRDB's `DatabaseError` for a failed bind or step.
+    func execute() throws {
+        defer {
+            sqlite3_reset(handle)
+            sqlite3_clear_bindings(handle)
+        }
+        guard failure == SQLITE_OK else { throw error(failure) }
+        let code = sqlite3_step(handle)
+        guard code == SQLITE_DONE else { throw error(code) }
+    }
+
+    private func error(_ code: Int32) -> DatabaseError {
+        DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errstr(code)), sql: statement.sql)
+    }
+}
