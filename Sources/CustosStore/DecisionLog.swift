@@ -53,28 +53,71 @@ package struct LogEntry: Sendable, Hashable {
     package var canonicalBytes: [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(256)
+        appendCanonicalBytes(to: &bytes)
+        return bytes
+    }
+
+    private func appendCanonicalBytes(to bytes: inout [UInt8]) {
+        let start = bytes.count
+        func separate() { if bytes.count > start { bytes.append(UInt8(ascii: "|")) } }
         func part(_ text: String) {
-            if !bytes.isEmpty { bytes.append(UInt8(ascii: "|")) }
-            bytes.append(contentsOf: String(text.utf8.count).utf8)
+            separate()
+            Self.appendDecimal(Int64(text.utf8.count), to: &bytes)
             bytes.append(UInt8(ascii: ":"))
             bytes.append(contentsOf: text.utf8)
         }
+        func part(_ number: Int64) {
+            separate()
+            Self.appendDecimal(Int64(Self.decimalCount(number)), to: &bytes)
+            bytes.append(UInt8(ascii: ":"))
+            Self.appendDecimal(number, to: &bytes)
+        }
         func lines(_ items: [String]) {
-            if !bytes.isEmpty { bytes.append(UInt8(ascii: "|")) }
+            separate()
             let count = items.reduce(0) { $0 + $1.utf8.count } + max(0, items.count - 1)
-            bytes.append(contentsOf: String(count).utf8)
+            Self.appendDecimal(Int64(count), to: &bytes)
             bytes.append(UInt8(ascii: ":"))
             for (index, item) in items.enumerated() {
                 if index > 0 { bytes.append(0x0A) }
                 bytes.append(contentsOf: item.utf8)
             }
         }
-        part(String(seq)); part(String(at.millisecondsSinceEpoch)); part(actor); part(action); part(purpose); part(subject)
+        part(seq); part(at.millisecondsSinceEpoch); part(actor); part(action); part(purpose); part(subject)
         part(recipient ?? ""); lines(fields); part(outcome); lines(codes); part(policyDigest)
-        return bytes
     }
 
-    package func hash(previous: [UInt8]) -> [UInt8] { Blake2b.hash(Array("custos-log/v1".utf8) + previous + canonicalBytes) }
+    /// The characters of `String(number)`, counted without building it.
+    private static func decimalCount(_ number: Int64) -> Int {
+        var count = number < 0 ? 2 : 1
+        var rest = number.magnitude / 10
+        while rest > 0 { count += 1; rest /= 10 }
+        return count
+    }
+
+    /// Appends `String(number)`'s bytes without building the string.
+    private static func appendDecimal(_ number: Int64, to bytes: inout [UInt8]) {
+        if number < 0 { bytes.append(UInt8(ascii: "-")) }
+        let first = bytes.count
+        var rest = number.magnitude
+        repeat {
+            bytes.append(UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
+        } while rest > 0
+        bytes[first...].reverse()
+    }
+
+    private static let hashDomain = Array("custos-log/v1".utf8)
+
+    /// The entry's link in the chain: BLAKE2b over the domain, the previous hash and the
+    /// canonical form, built in one buffer.
+    package func hash(previous: [UInt8]) -> [UInt8] {
+        var input: [UInt8] = []
+        input.reserveCapacity(Self.hashDomain.count + previous.count + 256)
+        input.append(contentsOf: Self.hashDomain)
+        input.append(contentsOf: previous)
+        appendCanonicalBytes(to: &input)
+        return Blake2b.hash(input)
+    }
 
     /// An entry as a backend reads it back.
     package init(seq: Int64, at: Instant, actor: String, action: String, purpose: String, subject: String, recipient: String?,
@@ -163,8 +206,9 @@ package final class DecisionLog: Sendable {
         let started = ContinuousClock.now
         defer { if let observer = observer.withLock({ $0 }) { observer.appended(in: ContinuousClock.now - started) } }
         let waiter = Waiter()
+        let pending = Pending(entry: LogEntry(decision, at: at), waiter: waiter)  // built outside the lock
         let leads = queue.withLock { queue -> Bool in
-            queue.pending.append(Pending(entry: LogEntry(decision, at: at), waiter: waiter))
+            queue.pending.append(pending)
             if queue.flushing { return false }
             queue.flushing = true
             return true
@@ -184,8 +228,8 @@ package final class DecisionLog: Sendable {
         }
     }
 
-    /// Writes one batch, answers its waiters, and hands leadership to the next waiter if
-    /// more arrived meanwhile.
+    /// Writes one batch, hands leadership to the next waiter if more arrived meanwhile, and
+    /// answers the batch's waiters.
     private func flush() {
         let batch = queue.withLock { queue -> [Pending] in
             defer { queue.pending.removeAll() }
@@ -193,19 +237,21 @@ package final class DecisionLog: Sendable {
         }
         let started = ContinuousClock.now
         defer { if let observer = observer.withLock({ $0 }) { observer.committed(group: batch.count, in: ContinuousClock.now - started) } }
+        let outcome: Result<[Int64], any Error>
         do {
             // The head is read once per batch; the batch extends it in memory.
-            let seqs = try pool.preparedWrite { db in
+            outcome = .success(try pool.preparedWrite { db in
                 var head = try Self.head(db)
                 return try batch.map { pending in
                     head = try Self.insert(pending.entry, after: head, into: db)
                     return head.seq
                 }
-            }
-            for (pending, seq) in zip(batch, seqs) { pending.waiter.finish(.logged(seq)) }
+            })
         } catch {
-            for pending in batch { pending.waiter.finish(.failed("the decision log could not be written")) }
+            outcome = .failure(error)
         }
+        // The next group's leader starts before this group's callers are woken: its commit then
+        // overlaps their wake-ups instead of waiting for them.
         let next = queue.withLock { queue -> Waiter? in
             guard let first = queue.pending.first else {
                 queue.flushing = false
@@ -214,6 +260,12 @@ package final class DecisionLog: Sendable {
             return first.waiter
         }
         next?.finish(.lead)
+        switch outcome {
+        case let .success(seqs):
+            for (pending, seq) in zip(batch, seqs) { pending.waiter.finish(.logged(seq)) }
+        case .failure:
+            for pending in batch { pending.waiter.finish(.failed("the decision log could not be written")) }
+        }
     }
 
     /// Appends one entry inside the caller's write transaction (shares record their

@@ -1,5 +1,6 @@
 import Custos
 @testable import CustosStore
+import CustosCrypto
 import CustosTestSupport
 import Foundation
 import GRDB
@@ -117,6 +118,9 @@ struct CanonicalEntryTests {
             var entry = LogEntry(decision, at: Instant(millisecondsSinceEpoch: Int64.random(in: -1_000...2_000_000_000_000, using: &random)))
             entry.seq = Int64(seq)
             #expect(entry.canonicalBytes == Self.joined(entry))
+            // The link: BLAKE2b over the domain, the previous hash and that form.
+            let previous = (0..<32).map { _ in UInt8.random(in: 0...255, using: &random) }
+            #expect(entry.hash(previous: previous) == Blake2b.hash(Array("custos-log/v1".utf8) + previous + Self.joined(entry)))
         }
     }
 }
