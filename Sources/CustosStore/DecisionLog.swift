@@ -97,13 +97,13 @@ package struct LogEntry: Sendable, Hashable {
     /// Appends `String(number)`'s bytes without building the string.
     private static func appendDecimal(_ number: Int64, to bytes: inout [UInt8]) {
         if number < 0 { bytes.append(UInt8(ascii: "-")) }
-        let first = bytes.count
-        var rest = number.magnitude
-        repeat {
-            bytes.append(UInt8(ascii: "0") + UInt8(rest % 10))
-            rest /= 10
-        } while rest > 0
-        bytes[first...].reverse()
+        let magnitude = number.magnitude
+        var divisor: UInt64 = 1
+        while magnitude / divisor >= 10 { divisor *= 10 }  // at most 10^19, within UInt64
+        while divisor > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(magnitude / divisor % 10))
+            divisor /= 10
+        }
     }
 
     private static let hashDomain = Array("custos-log/v1".utf8)
@@ -228,8 +228,8 @@ package final class DecisionLog: Sendable {
         }
     }
 
-    /// Writes one batch, hands leadership to the next waiter if more arrived meanwhile, and
-    /// answers the batch's waiters.
+    /// Writes one batch, answers its waiters, and hands leadership to the next waiter if
+    /// more arrived meanwhile.
     private func flush() {
         let batch = queue.withLock { queue -> [Pending] in
             defer { queue.pending.removeAll() }
@@ -250,8 +250,12 @@ package final class DecisionLog: Sendable {
         } catch {
             outcome = .failure(error)
         }
-        // The next group's leader starts before this group's callers are woken: its commit then
-        // overlaps their wake-ups instead of waiting for them.
+        switch outcome {
+        case let .success(seqs):
+            for (pending, seq) in zip(batch, seqs) { pending.waiter.finish(.logged(seq)) }
+        case .failure:
+            for pending in batch { pending.waiter.finish(.failed("the decision log could not be written")) }
+        }
         let next = queue.withLock { queue -> Waiter? in
             guard let first = queue.pending.first else {
                 queue.flushing = false
@@ -260,12 +264,6 @@ package final class DecisionLog: Sendable {
             return first.waiter
         }
         next?.finish(.lead)
-        switch outcome {
-        case let .success(seqs):
-            for (pending, seq) in zip(batch, seqs) { pending.waiter.finish(.logged(seq)) }
-        case .failure:
-            for pending in batch { pending.waiter.finish(.failed("the decision log could not be written")) }
-        }
     }
 
     /// Appends one entry inside the caller's write transaction (shares record their
