@@ -48,10 +48,4 @@ extension DatabasePool {
             }
         }
     }
-
-    /// One statement's read: a single statement is its own snapshot, so no transaction is
-    /// opened around it.
-    func singleStatementRead<T>(_ body: (Database) throws -> T) throws -> T {
-        try unsafeRead(body)
-    }
 }

@@ -7,10 +7,13 @@ package import CustosPolicy
 package final class SQLiteKeyringStorage: KeyringStorage {
     let pool: DatabasePool
     package let location: String
+    /// For the subject-key and token lookups every request makes, beside the pool.
+    private let readers: SQLiteReadConnections
 
     private init(pool: DatabasePool, path: String) {
         self.pool = pool
         location = path
+        readers = SQLiteReadConnections(path: path)
     }
 
     /// Creates the file owner-only from its first byte (SQLite gives the WAL and SHM the same
@@ -80,15 +83,13 @@ package final class SQLiteKeyringStorage: KeyringStorage {
     // MARK: subject keys
 
     package func subjectKey(of subject: String) throws -> SubjectKeyRecord? {
-        // Every gated read asks: one statement (no transaction around it), stepped underneath
-        // GRDB's row decoding (`SQLiteRows`).
-        try pool.singleStatementRead { db in
-            var record: SubjectKeyRecord?
-            try SQLiteRows.each(db.cachedStatement(sql: "SELECT key_version, master_version, wrapped FROM subject_keys WHERE subject_id = ?"), subject) { row in
-                record = SubjectKeyRecord(subject: subject, keyVersion: Int(row.int64(0)), masterVersion: Int(row.int64(1)), wrapped: [UInt8](row.blob(2) ?? Data()))
-            }
-            return record
+        // Every gated read asks: one statement on a connection of our own (no hand-off to the
+        // pool's reader, no transaction around it).
+        var record: SubjectKeyRecord?
+        try readers.each("SELECT key_version, master_version, wrapped FROM subject_keys WHERE subject_id = ?", .text(subject)) { row in
+            record = SubjectKeyRecord(subject: subject, keyVersion: Int(row.int64(0)), masterVersion: Int(row.int64(1)), wrapped: [UInt8](row.blob(2) ?? Data()))
         }
+        return record
     }
 
     package func storePending(_ keys: [SubjectKeyRecord]) throws {
@@ -215,14 +216,13 @@ package final class SQLiteKeyringStorage: KeyringStorage {
     }
 
     package func serviceAccount(tokenHash: Data) throws -> ServiceAccount? {
-        // One statement is its own snapshot: no transaction around it. The statement is kept
-        // compiled per connection; every server request looks its token up.
-        try pool.unsafeRead { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT name, actor, created_at FROM service_accounts WHERE token_hash = ? AND revoked_at IS NULL"),
-                             arguments: [tokenHash]).map { row in
-                ServiceAccount(name: row[0], actor: row[1], createdAt: Instant(millisecondsSinceEpoch: row[2]), revokedAt: nil)
-            }
+        // Every server request looks its token up: one statement on a connection of our own (no
+        // transaction, no hand-off), so a revocation reaches the very next request.
+        var account: ServiceAccount?
+        try readers.each("SELECT name, actor, created_at FROM service_accounts WHERE token_hash = ? AND revoked_at IS NULL", .blob(tokenHash)) { row in
+            account = ServiceAccount(name: row.text(0) ?? "", actor: row.text(1) ?? "", createdAt: Instant(millisecondsSinceEpoch: row.int64(2)), revokedAt: nil)
         }
+        return account
     }
 
     // MARK: console accounts

@@ -23,29 +23,47 @@ internal import SQLite3
 struct SQLiteRows {
     private let handle: OpaquePointer
 
+    /// The value bound to a statement's one parameter.
+    enum SQLiteArgument {
+        case text(String)
+        case blob(Data)
+    }
+
     /// Binds `argument` (if any) to the statement's only parameter and calls `body` for each row.
     static func each(_ statement: Statement, _ argument: String? = nil, _ body: (SQLiteRows) throws -> Void) throws {
-        let handle = statement.sqliteStatement
+        // `Statement.sql` trims the text with Foundation on every call: asked for only on failure.
+        try each(statement.sqliteStatement, sql: statement.sql, argument.map(SQLiteArgument.text), body)
+    }
+
+    /// The same over a statement prepared outside GRDB (`SQLiteReadConnections`).
+    static func each(_ handle: OpaquePointer, sql: @autoclosure () -> String, _ argument: SQLiteArgument?, _ body: (SQLiteRows) throws -> Void) throws {
         sqlite3_reset(handle)
         defer {
             sqlite3_reset(handle)
             sqlite3_clear_bindings(handle)
         }
-        if let argument {
-            // SQLITE_TRANSIENT: SQLite copies the text before the buffer goes away.
-            let bound = argument.withCString { sqlite3_bind_text(handle, 1, $0, Int32(argument.utf8.count), unsafeBitCast(-1, to: sqlite3_destructor_type.self)) }
-            guard bound == SQLITE_OK else { throw error(bound, statement) }
+        // SQLITE_TRANSIENT: SQLite copies the value before the buffer goes away.
+        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+        let bound: Int32
+        switch argument {
+        case nil:
+            bound = SQLITE_OK
+        case let .text(text):
+            bound = text.withCString { sqlite3_bind_text(handle, 1, $0, Int32(text.utf8.count), transient) }
+        case let .blob(bytes):
+            bound = bytes.withUnsafeBytes { sqlite3_bind_blob(handle, 1, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32($0.count), transient) }
         }
+        guard bound == SQLITE_OK else { throw error(bound, sql: sql()) }
         while true {
             let code = sqlite3_step(handle)
             if code == SQLITE_DONE { return }
-            guard code == SQLITE_ROW else { throw error(code, statement) }
+            guard code == SQLITE_ROW else { throw error(code, sql: sql()) }
             try body(SQLiteRows(handle: handle))
         }
     }
 
-    private static func error(_ code: Int32, _ statement: Statement) -> DatabaseError {
-        DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errstr(code)), sql: statement.sql)
+    static func error(_ code: Int32, sql: String) -> DatabaseError {
+        DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errstr(code)), sql: sql)
     }
 
     func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }

@@ -108,11 +108,14 @@ package final class Vault: Sendable {
     let pool: DatabasePool
     let keyring: Keyring
     package let policy: CompiledPolicy
+    /// For the facts every gated access reads, beside the pool (`SQLiteReadConnections`).
+    private let readers: SQLiteReadConnections
 
     init(pool: DatabasePool, keyring: Keyring, policy: CompiledPolicy) {
         self.pool = pool
         self.keyring = keyring
         self.policy = policy
+        readers = SQLiteReadConnections(path: pool.path)
     }
 
     // MARK: subjects
@@ -305,7 +308,34 @@ package final class Vault: Sendable {
     /// Everything the evaluator needs about one subject, read in one transaction. The birth
     /// date is decrypted for the age check; `nil` facts mean the subject is not in the vault.
     package func facts(of subject: String) throws -> Facts? {
-        try pool.snapshotRead { db in try loadFacts(db, subject: subject) }
+        var unused: [String: Data] = [:]
+        return try factsSnapshot(of: subject, ciphertextsOf: [], into: &unused)
+    }
+
+    /// The facts (and the ciphertexts of `fields`) in one snapshot. Most subjects have nothing
+    /// in the rarer tables (objections, restrictions, holds, erasures, consents, Art. 14
+    /// records): theirs are read on a connection of our own in three statements; any other
+    /// subject is read again, whole, in a snapshot of GRDB's pool.
+    private func factsSnapshot(of subject: String, ciphertextsOf fields: [String], into ciphertexts: inout [String: Data]) throws -> Facts? {
+        enum Quick { case absent, facts(Facts, [String: Data]), needsTheRarerTables }
+        let quick = try readers.snapshot { connection -> Quick in
+            var found: [String: Data] = [:]
+            guard let common = try commonFacts({ sql, subject, body in try connection.each(sql, .text(subject), body) },
+                                               subject: subject, ciphertextsOf: fields, into: &found) else { return .absent }
+            return common.rarer.contains(true) ? .needsTheRarerTables : .facts(common.facts, found)
+        }
+        switch quick {
+        case .absent:
+            return nil
+        case let .facts(facts, found):
+            ciphertexts = found
+            return facts
+        case .needsTheRarerTables:
+            var found: [String: Data] = [:]
+            let facts = try pool.snapshotRead { db in try loadFacts(db, subject: subject, ciphertextsOf: fields, into: &found) }
+            ciphertexts = found
+            return facts
+        }
     }
 
     func loadFacts(_ db: Database, subject: String) throws -> Facts? {
@@ -313,18 +343,23 @@ package final class Vault: Sendable {
         return try loadFacts(db, subject: subject, ciphertextsOf: [], into: &unused)
     }
 
-    /// The facts, and the ciphertexts of `fields` from the same pass over the subject's field
-    /// rows (a gated read needs both; the table is read once).
-    func loadFacts(_ db: Database, subject: String, ciphertextsOf fields: [String], into ciphertexts: inout [String: Data]) throws -> Facts? {
-        // The subject row says which of the rarer tables hold anything for it, so a subject
-        // without objections, restrictions, holds, erasures, consents or Art. 14 records costs
-        // three statements, not nine. Art. 49 transfers are not a subject's facts: the occasional
-        // limit counts a recipient's transfers over every subject, which a share reads itself
-        // (`VaultTransaction.derogationTransfers`). The three statements every decision runs are
-        // stepped underneath GRDB's row decoding (`SQLiteRows`).
-        var facts: Facts?
-        var flags: [Bool] = []
-        try SQLiteRows.each(db.cachedStatement(sql: """
+    /// How the statements every decision runs reach SQLite: a GRDB connection's cached
+    /// statement, or one of our own read connections (`SQLiteReadConnections`).
+    private typealias FactRows = (_ sql: String, _ subject: String, _ body: (SQLiteRows) throws -> Void) throws -> Void
+
+    /// The subject row, its events and its fields, and the ciphertexts of `fields` from the same
+    /// pass over the field rows; `nil` when the subject is not in the vault. `rarer` says which
+    /// of the rarer tables hold rows for it (objections, restrictions, holds, erasures,
+    /// consents, Art. 14 records), so a subject without any costs three statements, not nine.
+    /// Art. 49 transfers are not a subject's facts: the occasional limit counts a recipient's
+    /// transfers over every subject, which a share reads itself
+    /// (`VaultTransaction.derogationTransfers`). The rows are stepped underneath GRDB's row
+    /// decoding (`SQLiteRows`).
+    private func commonFacts(_ rows: FactRows, subject: String, ciphertextsOf fields: [String],
+                             into ciphertexts: inout [String: Data]) throws -> (facts: Facts, rarer: [Bool])? {
+        var found: Facts?
+        var rarer: [Bool] = []
+        try rows("""
             SELECT category, kind, consumer, contract_party,
               (SELECT group_concat(category, char(10)) FROM subject_categories WHERE subject_id = s.id) AS others,
               EXISTS (SELECT 1 FROM objections WHERE subject_id = s.id) AS has_objections,
@@ -334,17 +369,37 @@ package final class Vault: Sendable {
               EXISTS (SELECT 1 FROM consent_state WHERE subject_id = s.id) AS has_consents,
               EXISTS (SELECT 1 FROM information_given WHERE subject_id = s.id) AS has_information
             FROM subjects s WHERE id = ?
-            """), subject) { row in
+            """, subject) { row in
             let others = row.lines(4)?.sorted() ?? []
-            facts = Facts(subject: SubjectFacts(id: subject, categories: [row.text(0) ?? ""] + others,
+            found = Facts(subject: SubjectFacts(id: subject, categories: [row.text(0) ?? ""] + others,
                                                 kind: row.text(1).flatMap(SubjectKind.init(rawValue:)) ?? .naturalPerson,
                                                 consumer: row.bool(2, whenNull: false), contractParty: row.bool(3, whenNull: false)))
-            flags = (5...10).map { row.bool(Int32($0), whenNull: true) }
+            rarer = (5...10).map { row.bool(Int32($0), whenNull: true) }
         }
-        guard var facts else { return nil }
-        try SQLiteRows.each(db.cachedStatement(sql: "SELECT event, effective_date FROM lifecycle_events WHERE subject_id = ? ORDER BY id"), subject) { row in
+        guard var facts = found else { return nil }
+        try rows("SELECT event, effective_date FROM lifecycle_events WHERE subject_id = ? ORDER BY id", subject) { row in
             if let date = row.text(1).flatMap(LocalDate.init(parsing:)) { facts.events.append(LifecycleEventFact(event: row.text(0) ?? "", date: date)) }
         }
+        // The ciphertext column is named only when a read wants values: SQLite then leaves the
+        // row's overflow pages unread for decisions alone.
+        let fieldRows = fields.isEmpty
+            ? "SELECT field, collected_at, collected_for, source, kept_for FROM fields WHERE subject_id = ? ORDER BY field"
+            : "SELECT field, collected_at, collected_for, source, kept_for, ciphertext FROM fields WHERE subject_id = ? ORDER BY field"
+        try rows(fieldRows, subject) { row in
+            let field = row.text(0) ?? ""
+            facts.fields.append(FieldProvenance(field: field, collected: policy.localDate(of: Instant(millisecondsSinceEpoch: row.int64(1))),
+                                                collectedFor: row.lines(2), source: row.text(3), keptFor: row.lines(4)))
+            if !fields.isEmpty, fields.contains(field), let ciphertext = row.blob(5) { ciphertexts[field] = ciphertext }
+        }
+        return (facts, rarer)
+    }
+
+    /// The facts through a GRDB connection (inside the caller's transaction), the rarer tables
+    /// included.
+    func loadFacts(_ db: Database, subject: String, ciphertextsOf fields: [String], into ciphertexts: inout [String: Data]) throws -> Facts? {
+        guard let (common, flags) = try commonFacts({ sql, subject, body in try SQLiteRows.each(db.cachedStatement(sql: sql), subject, body) },
+                                                    subject: subject, ciphertextsOf: fields, into: &ciphertexts) else { return nil }
+        var facts = common
         let has = { (column: String) -> Bool in
             switch column {
             case "has_objections": flags[0]
@@ -360,17 +415,6 @@ package final class Vault: Sendable {
         if has("has_holds") { facts.legalHolds = try Row.fetchAll(db.cachedStatement(sql: "SELECT reference, since, until, fields, purposes FROM legal_holds WHERE subject_id = ? ORDER BY id"), arguments: [subject]).compactMap(Self.legalHold) }
         if has("has_erasures") {
             facts.erasedFields = try String.fetchAll(db.cachedStatement(sql: "SELECT field FROM erased_fields WHERE subject_id = ? ORDER BY field"), arguments: [subject])
-        }
-        // The ciphertext column is named only when a read wants values: SQLite then leaves the
-        // row's overflow pages unread for decisions alone.
-        let fieldRows = fields.isEmpty
-            ? "SELECT field, collected_at, collected_for, source, kept_for FROM fields WHERE subject_id = ? ORDER BY field"
-            : "SELECT field, collected_at, collected_for, source, kept_for, ciphertext FROM fields WHERE subject_id = ? ORDER BY field"
-        try SQLiteRows.each(db.cachedStatement(sql: fieldRows), subject) { row in
-            let field = row.text(0) ?? ""
-            facts.fields.append(FieldProvenance(field: field, collected: policy.localDate(of: Instant(millisecondsSinceEpoch: row.int64(1))),
-                                                collectedFor: row.lines(2), source: row.text(3), keptFor: row.lines(4)))
-            if !fields.isEmpty, fields.contains(field), let ciphertext = row.blob(5) { ciphertexts[field] = ciphertext }
         }
         // One lookup in the folded state: the evaluator needs only the event in force.
         if has("has_consents") { facts.consents = try Self.currentConsents(db, subject: subject).values.sorted { $0.purpose < $1.purpose }.map { event in
@@ -400,11 +444,9 @@ package final class Vault: Sendable {
     /// A subject's facts and the ciphertexts of some of its fields, read in one transaction:
     /// a gated read needs both, and each read costs a transaction.
     package func factsAndCiphertexts(of subject: String, fields: [String]) throws -> (facts: Facts?, ciphertexts: [String: Data]) {
-        try pool.snapshotRead { db in
-            var ciphertexts: [String: Data] = [:]
-            guard let facts = try loadFacts(db, subject: subject, ciphertextsOf: fields, into: &ciphertexts) else { return (nil, [:]) }
-            return (facts, ciphertexts)
-        }
+        var ciphertexts: [String: Data] = [:]
+        guard let facts = try factsSnapshot(of: subject, ciphertextsOf: fields, into: &ciphertexts) else { return (nil, [:]) }
+        return (facts, ciphertexts)
     }
 
     /// One statement for the subject's fields rather than one per requested field.
