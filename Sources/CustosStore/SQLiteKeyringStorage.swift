@@ -82,11 +82,14 @@ package final class SQLiteKeyringStorage: KeyringStorage {
 
     // MARK: subject keys
 
+    private static let subjectKeyQuery = ReadQuery("SELECT key_version, master_version, wrapped FROM subject_keys WHERE subject_id = ?")
+    private static let serviceAccountQuery = ReadQuery("SELECT name, actor, created_at FROM service_accounts WHERE token_hash = ? AND revoked_at IS NULL")
+
     package func subjectKey(of subject: String) throws -> SubjectKeyRecord? {
         // Every gated read asks: one statement on a connection of our own (no hand-off to the
         // pool's reader, no transaction around it).
         var record: SubjectKeyRecord?
-        try readers.each("SELECT key_version, master_version, wrapped FROM subject_keys WHERE subject_id = ?", .text(subject)) { row in
+        try readers.each(Self.subjectKeyQuery, .text(subject)) { row in
             record = SubjectKeyRecord(subject: subject, keyVersion: Int(row.int64(0)), masterVersion: Int(row.int64(1)), wrapped: [UInt8](row.blob(2) ?? Data()))
         }
         return record
@@ -219,7 +222,7 @@ package final class SQLiteKeyringStorage: KeyringStorage {
         // Every server request looks its token up: one statement on a connection of our own (no
         // transaction, no hand-off), so a revocation reaches the very next request.
         var account: ServiceAccount?
-        try readers.each("SELECT name, actor, created_at FROM service_accounts WHERE token_hash = ? AND revoked_at IS NULL", .blob(tokenHash)) { row in
+        try readers.each(Self.serviceAccountQuery, .blob(tokenHash)) { row in
             account = ServiceAccount(name: row.text(0) ?? "", actor: row.text(1) ?? "", createdAt: Instant(millisecondsSinceEpoch: row.int64(2)), revokedAt: nil)
         }
         return account

@@ -19,8 +19,9 @@ internal import SQLite3
 /// when idle. A connection that failed is closed, not given back.
 ///
 /// ```swift
+/// static let wrappedKey = ReadQuery("SELECT wrapped FROM subject_keys WHERE subject_id = ?")
 /// let readers = SQLiteReadConnections(path: "custos.keys.db")
-/// try readers.each("SELECT wrapped FROM subject_keys WHERE subject_id = ?", .text("D-1")) { row in … }
+/// try readers.each(wrappedKey, .text("D-1")) { row in … }
 /// ```
 final class SQLiteReadConnections: Sendable {
     private let path: String
@@ -31,17 +32,17 @@ final class SQLiteReadConnections: Sendable {
         self.path = path
     }
 
-    /// Steps `sql` with `argument` on an idle connection and calls `body` for each row.
-    func each(_ sql: String, _ argument: SQLiteRows.SQLiteArgument?, _ body: (SQLiteRows) throws -> Void) throws {
-        try withConnection { connection in try connection.each(sql, argument, body) }
+    /// Steps `query` with `argument` on an idle connection and calls `body` for each row.
+    func each(_ query: ReadQuery, _ argument: SQLiteRows.SQLiteArgument?, _ body: (SQLiteRows) throws -> Void) throws {
+        try withConnection { connection in try connection.each(query, argument, body) }
     }
 
     /// Several statements in one snapshot (`BEGIN DEFERRED` … `COMMIT`) on one connection.
     func snapshot<T>(_ body: (ReadConnection) throws -> T) throws -> T {
         try withConnection { connection in
-            try connection.each("BEGIN DEFERRED TRANSACTION", nil) { _ in }
+            try connection.each(.begin, nil) { _ in }
             let value = try body(connection)
-            try connection.each("COMMIT TRANSACTION", nil) { _ in }
+            try connection.each(.commit, nil) { _ in }
             return value
         }
     }
@@ -63,7 +64,8 @@ final class SQLiteReadConnections: Sendable {
 /// unchecked `Sendable` only lets it wait in the idle list.
 final class ReadConnection: @unchecked Sendable {
     private let handle: OpaquePointer
-    private var statements: [String: OpaquePointer] = [:]
+    /// By `ReadQuery.slot`.
+    private var statements: [OpaquePointer?] = []
 
     init(path: String) throws {
         var handle: OpaquePointer?
@@ -78,21 +80,39 @@ final class ReadConnection: @unchecked Sendable {
     }
 
     deinit {
-        for statement in statements.values { sqlite3_finalize(statement) }
+        for case let statement? in statements { sqlite3_finalize(statement) }
         sqlite3_close_v2(handle)
     }
 
-    /// Steps `sql`, prepared once per connection, and calls `body` for each row.
-    func each(_ sql: String, _ argument: SQLiteRows.SQLiteArgument?, _ body: (SQLiteRows) throws -> Void) throws {
-        try SQLiteRows.each(statement(sql), sql: sql, argument, body)
+    /// Steps `query`, prepared once per connection, and calls `body` for each row.
+    func each(_ query: ReadQuery, _ argument: SQLiteRows.SQLiteArgument?, _ body: (SQLiteRows) throws -> Void) throws {
+        try SQLiteRows.each(statement(query), sql: query.sql, argument, body)
     }
 
-    private func statement(_ sql: String) throws -> OpaquePointer {
-        if let statement = statements[sql] { return statement }
+    private func statement(_ query: ReadQuery) throws -> OpaquePointer {
+        if query.slot < statements.count, let statement = statements[query.slot] { return statement }
         var statement: OpaquePointer?
-        let code = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
-        guard code == SQLITE_OK, let statement else { throw SQLiteRows.error(code, sql: sql) }
-        statements[sql] = statement
+        let code = sqlite3_prepare_v3(handle, query.sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        guard code == SQLITE_OK, let statement else { throw SQLiteRows.error(code, sql: query.sql) }
+        if query.slot >= statements.count { statements += Array(repeating: nil, count: query.slot - statements.count + 1) }
+        statements[query.slot] = statement
         return statement
     }
+}
+
+/// A statement the read connections keep prepared. Each has a slot of its own, given when it
+/// is made (queries are made once, as static constants), so a connection finds its prepared
+/// statement by index rather than by hashing the text.
+struct ReadQuery: Sendable {
+    let sql: String
+    let slot: Int
+    private static let slots = Atomic<Int>(0)
+
+    init(_ sql: String) {
+        self.sql = sql
+        slot = Self.slots.add(1, ordering: .relaxed).oldValue
+    }
+
+    static let begin = ReadQuery("BEGIN DEFERRED TRANSACTION")
+    static let commit = ReadQuery("COMMIT TRANSACTION")
 }

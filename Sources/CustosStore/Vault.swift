@@ -320,7 +320,7 @@ package final class Vault: Sendable {
         enum Quick { case absent, facts(Facts, [String: Data]), needsTheRarerTables }
         let quick = try readers.snapshot { connection -> Quick in
             var found: [String: Data] = [:]
-            guard let common = try commonFacts({ sql, subject, body in try connection.each(sql, .text(subject), body) },
+            guard let common = try commonFacts({ query, subject, body in try connection.each(query, .text(subject), body) },
                                                subject: subject, ciphertextsOf: fields, into: &found) else { return .absent }
             return common.rarer.contains(true) ? .needsTheRarerTables : .facts(common.facts, found)
         }
@@ -345,7 +345,25 @@ package final class Vault: Sendable {
 
     /// How the statements every decision runs reach SQLite: a GRDB connection's cached
     /// statement, or one of our own read connections (`SQLiteReadConnections`).
-    private typealias FactRows = (_ sql: String, _ subject: String, _ body: (SQLiteRows) throws -> Void) throws -> Void
+    private typealias FactRows = (_ query: ReadQuery, _ subject: String, _ body: (SQLiteRows) throws -> Void) throws -> Void
+
+    private static let subjectRowQuery = ReadQuery("""
+        SELECT category, kind, consumer, contract_party,
+          (SELECT group_concat(category, char(10)) FROM subject_categories WHERE subject_id = s.id) AS others,
+          EXISTS (SELECT 1 FROM objections WHERE subject_id = s.id) AS has_objections,
+          EXISTS (SELECT 1 FROM restrictions WHERE subject_id = s.id) AS has_restrictions,
+          EXISTS (SELECT 1 FROM legal_holds WHERE subject_id = s.id) AS has_holds,
+          EXISTS (SELECT 1 FROM erased_fields WHERE subject_id = s.id) AS has_erasures,
+          EXISTS (SELECT 1 FROM consent_state WHERE subject_id = s.id) AS has_consents,
+          EXISTS (SELECT 1 FROM information_given WHERE subject_id = s.id) AS has_information
+        FROM subjects s WHERE id = ?
+        """)
+    private static let eventsQuery = ReadQuery("SELECT event, effective_date FROM lifecycle_events WHERE subject_id = ? ORDER BY id")
+    // The ciphertext column is named only when a read wants values: SQLite then leaves the
+    // row's overflow pages unread for decisions alone.
+    private static let fieldsQuery = ReadQuery("SELECT field, collected_at, collected_for, source, kept_for FROM fields WHERE subject_id = ? ORDER BY field")
+    private static let fieldsAndCiphertextsQuery = ReadQuery(
+        "SELECT field, collected_at, collected_for, source, kept_for, ciphertext FROM fields WHERE subject_id = ? ORDER BY field")
 
     /// The subject row, its events and its fields, and the ciphertexts of `fields` from the same
     /// pass over the field rows; `nil` when the subject is not in the vault. `rarer` says which
@@ -359,17 +377,7 @@ package final class Vault: Sendable {
                              into ciphertexts: inout [String: Data]) throws -> (facts: Facts, rarer: [Bool])? {
         var found: Facts?
         var rarer: [Bool] = []
-        try rows("""
-            SELECT category, kind, consumer, contract_party,
-              (SELECT group_concat(category, char(10)) FROM subject_categories WHERE subject_id = s.id) AS others,
-              EXISTS (SELECT 1 FROM objections WHERE subject_id = s.id) AS has_objections,
-              EXISTS (SELECT 1 FROM restrictions WHERE subject_id = s.id) AS has_restrictions,
-              EXISTS (SELECT 1 FROM legal_holds WHERE subject_id = s.id) AS has_holds,
-              EXISTS (SELECT 1 FROM erased_fields WHERE subject_id = s.id) AS has_erasures,
-              EXISTS (SELECT 1 FROM consent_state WHERE subject_id = s.id) AS has_consents,
-              EXISTS (SELECT 1 FROM information_given WHERE subject_id = s.id) AS has_information
-            FROM subjects s WHERE id = ?
-            """, subject) { row in
+        try rows(Self.subjectRowQuery, subject) { row in
             let others = row.lines(4)?.sorted() ?? []
             found = Facts(subject: SubjectFacts(id: subject, categories: [row.text(0) ?? ""] + others,
                                                 kind: row.text(1).flatMap(SubjectKind.init(rawValue:)) ?? .naturalPerson,
@@ -377,15 +385,10 @@ package final class Vault: Sendable {
             rarer = (5...10).map { row.bool(Int32($0), whenNull: true) }
         }
         guard var facts = found else { return nil }
-        try rows("SELECT event, effective_date FROM lifecycle_events WHERE subject_id = ? ORDER BY id", subject) { row in
+        try rows(Self.eventsQuery, subject) { row in
             if let date = row.text(1).flatMap(LocalDate.init(parsing:)) { facts.events.append(LifecycleEventFact(event: row.text(0) ?? "", date: date)) }
         }
-        // The ciphertext column is named only when a read wants values: SQLite then leaves the
-        // row's overflow pages unread for decisions alone.
-        let fieldRows = fields.isEmpty
-            ? "SELECT field, collected_at, collected_for, source, kept_for FROM fields WHERE subject_id = ? ORDER BY field"
-            : "SELECT field, collected_at, collected_for, source, kept_for, ciphertext FROM fields WHERE subject_id = ? ORDER BY field"
-        try rows(fieldRows, subject) { row in
+        try rows(fields.isEmpty ? Self.fieldsQuery : Self.fieldsAndCiphertextsQuery, subject) { row in
             let field = row.text(0) ?? ""
             facts.fields.append(FieldProvenance(field: field, collected: policy.localDate(of: Instant(millisecondsSinceEpoch: row.int64(1))),
                                                 collectedFor: row.lines(2), source: row.text(3), keptFor: row.lines(4)))
@@ -397,7 +400,7 @@ package final class Vault: Sendable {
     /// The facts through a GRDB connection (inside the caller's transaction), the rarer tables
     /// included.
     func loadFacts(_ db: Database, subject: String, ciphertextsOf fields: [String], into ciphertexts: inout [String: Data]) throws -> Facts? {
-        guard let (common, flags) = try commonFacts({ sql, subject, body in try SQLiteRows.each(db.cachedStatement(sql: sql), subject, body) },
+        guard let (common, flags) = try commonFacts({ query, subject, body in try SQLiteRows.each(db.cachedStatement(sql: query.sql), subject, body) },
                                                     subject: subject, ciphertextsOf: fields, into: &ciphertexts) else { return nil }
         var facts = common
         let has = { (column: String) -> Bool in
