@@ -40,10 +40,9 @@ struct SQLiteInsert {
     }
 
     mutating func bind(_ index: Int32, _ bytes: [UInt8]) {
-        check(bytes.withUnsafeBytes { raw in
-            // An empty blob is still a blob, not NULL: SQLite needs a pointer for it.
-            sqlite3_bind_blob(handle, index, raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(raw.count), Self.transient)
-        })
+        // An empty blob is still a blob, not NULL (which a NULL pointer would bind).
+        guard !bytes.isEmpty else { return check(sqlite3_bind_zeroblob(handle, index, 0)) }
+        check(bytes.withUnsafeBytes { sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), Self.transient) })
     }
 
     private mutating func check(_ code: Int32) {

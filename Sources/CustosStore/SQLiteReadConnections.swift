@@ -7,16 +7,16 @@ internal import GRDBSQLite
 internal import SQLite3
 #endif
 
-/// Read-only SQLite connections held beside GRDB's pool, for the one-statement reads every
-/// request makes of the keyring (a subject's key on every gated read, a service token on every
-/// server request).
+/// Read-only SQLite connections held beside GRDB's pool, for the reads every request makes:
+/// a subject's facts and ciphertexts in the vault, its key in the keyring, a service token.
 ///
 /// A read through GRDB's pool hands the call to a reader's dispatch queue and checks the
-/// schema version first: about 45,000 instructions, more than the statement itself. Here a
-/// caller takes an idle connection (or opens one), steps a statement the connection keeps
-/// prepared, and gives the connection back: no thread hand-off, no transaction (one statement
-/// is its own snapshot). A connection serves one caller at a time; at most `keptIdle` stay open
-/// when idle. A connection that failed is closed, not given back.
+/// schema version first: about 45,000 instructions, more than a statement itself. Here a
+/// caller takes an idle connection (or opens one), steps statements the connection keeps
+/// prepared (one statement is its own snapshot; `snapshot` holds several in one), and gives
+/// the connection back: no thread hand-off. A connection serves one caller at a time; at most
+/// `keptIdle` stay open when idle. A connection that failed is closed, not given back (closing
+/// it also ends a snapshot it was in).
 ///
 /// ```swift
 /// static let wrappedKey = ReadQuery("SELECT wrapped FROM subject_keys WHERE subject_id = ?")
@@ -28,8 +28,10 @@ final class SQLiteReadConnections: Sendable {
     private let idle = Mutex<[ReadConnection]>([])
     private static let keptIdle = 16
 
+    /// `path` is made absolute now: the pool opened it relative to today's working directory,
+    /// and a connection opened later must find the same file.
     init(path: String) {
-        self.path = path
+        self.path = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
     }
 
     /// Steps `query` with `argument` on an idle connection and calls `body` for each row.

@@ -50,8 +50,10 @@ struct SQLiteRows {
             bound = SQLITE_OK
         case let .text(text):
             bound = text.withCString { sqlite3_bind_text(handle, 1, $0, Int32(text.utf8.count), transient) }
+        case let .blob(bytes) where bytes.isEmpty:
+            bound = sqlite3_bind_zeroblob(handle, 1, 0)  // an empty blob, not NULL
         case let .blob(bytes):
-            bound = bytes.withUnsafeBytes { sqlite3_bind_blob(handle, 1, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32($0.count), transient) }
+            bound = bytes.withUnsafeBytes { sqlite3_bind_blob(handle, 1, $0.baseAddress, Int32($0.count), transient) }
         }
         guard bound == SQLITE_OK else { throw error(bound, sql: sql()) }
         while true {
