@@ -6,11 +6,12 @@ internal import GRDBSQLite
 internal import SQLite3
 #endif
 
-/// The rows of one of GRDB's cached statements, stepped through the SQLite C API.
+/// The rows of a prepared statement (one of GRDB's cached ones, or one a read connection of our
+/// own keeps: `SQLiteReadConnections`), stepped through the SQLite C API.
 ///
 /// Every gated read runs the same few statements (the subject row, its events, its fields);
 /// GRDB's generic `Row` subscripts cost more than the statements themselves there (optional
-/// values decoded through run-time generic metadata, a `DatabaseValue` per column). The
+/// values decoded through run-time generic metadata, a `DatabaseValue` per column). A GRDB
 /// statement stays GRDB's (prepared once per connection, in its cache); only the stepping and
 /// the column reads go underneath. The statement is reset before and after, so GRDB finds it
 /// as it left it.
