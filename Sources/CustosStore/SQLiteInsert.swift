@@ -1,10 +1,6 @@
 import Foundation
 internal import GRDB
-#if canImport(GRDBSQLite)
-internal import GRDBSQLite
-#else
-internal import SQLite3
-#endif
+internal import GRDBSQLite  // GRDB's own SQLite module (a product of GRDB.swift, see Package.swift)
 
 /// Values bound straight into one of GRDB's cached statements and executed through the SQLite
 /// C API, for the one write every logged decision makes (its log row): GRDB's

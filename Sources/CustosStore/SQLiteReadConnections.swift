@@ -1,11 +1,7 @@
 import Foundation
 import Synchronization
 internal import GRDB
-#if canImport(GRDBSQLite)
-internal import GRDBSQLite
-#else
-internal import SQLite3
-#endif
+internal import GRDBSQLite  // GRDB's own SQLite module (a product of GRDB.swift, see Package.swift)
 
 /// Read-only SQLite connections held beside GRDB's pool, for the reads every request makes:
 /// a subject's facts and ciphertexts in the vault, its key in the keyring, a service token.

@@ -1,10 +1,6 @@
 import Foundation
 internal import GRDB
-#if canImport(GRDBSQLite)
-internal import GRDBSQLite
-#else
-internal import SQLite3
-#endif
+internal import GRDBSQLite  // GRDB's own SQLite module (a product of GRDB.swift, see Package.swift)
 
 /// The rows of a prepared statement (one of GRDB's cached ones, or one a read connection of our
 /// own keeps: `SQLiteReadConnections`), stepped through the SQLite C API.
