@@ -117,7 +117,7 @@ package final class Interner: @unchecked Sendable {
             let entry = Int(slots[slot])
             if entry == 0 { return nil }
             let span = spans[entry - 1]
-            if span.count == name.count, span.count == 0 || memcmp(bytes + span.offset, name.baseAddress!, span.count) == 0 {
+            if span.count == name.count, span.count == 0 || Self.equal(bytes + span.offset, name.baseAddress!, span.count) {
                 return entry - 1
             }
             slot = (slot + 1) & mask
@@ -134,33 +134,58 @@ package final class Interner: @unchecked Sendable {
         spans[a].count == spans[b].count && memcmp(bytes + spans[a].offset, bytes + spans[b].offset, spans[a].count) == 0
     }
 
+    /// Whether `count` (> 0) bytes at `a` and `b` are equal, in words that may overlap: names
+    /// are short, and a call to `memcmp` cost more than the comparison.
+    @inline(__always)
+    private static func equal(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+        let a = UnsafeRawPointer(a), b = UnsafeRawPointer(b)
+        if count >= 8 {
+            var offset = 0
+            while offset + 8 < count {
+                if a.loadUnaligned(fromByteOffset: offset, as: UInt64.self) != b.loadUnaligned(fromByteOffset: offset, as: UInt64.self) { return false }
+                offset += 8
+            }
+            return a.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self) == b.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+        }
+        if count >= 4 {
+            return a.loadUnaligned(as: UInt32.self) == b.loadUnaligned(as: UInt32.self)
+                && a.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self) == b.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)
+        }
+        return a.load(as: UInt8.self) == b.load(as: UInt8.self)
+            && a.load(fromByteOffset: count >> 1, as: UInt8.self) == b.load(fromByteOffset: count >> 1, as: UInt8.self)
+            && a.load(fromByteOffset: count - 1, as: UInt8.self) == b.load(fromByteOffset: count - 1, as: UInt8.self)
+    }
+
     /// The set of ids for names; names not interned are skipped.
     package func set(_ refs: [Ref]) -> IdSet {
         IdSet(capacity: count, members: refs.compactMap { id($0.id) })
     }
 
-    /// A multiplicative hash over the UTF-8 bytes, eight at a time: ids are short, and a
-    /// byte-at-a-time loop was most of a lookup.
+    /// A multiplicative hash over the UTF-8 bytes, eight at a time, the last word (or, for
+    /// shorter names, the two halves) loaded so that it overlaps the one before: ids are short,
+    /// and a byte-at-a-time tail was most of a lookup.
     @inline(__always)
     static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
         let multiplier: UInt64 = 0x9E37_79B9_7F4A_7C15
-        var hash = UInt64(bytes.count) &* multiplier
-        guard let base = bytes.baseAddress, !bytes.isEmpty else { return Int(truncatingIfNeeded: hash) }
+        let count = bytes.count
+        var hash = UInt64(count) &* multiplier
+        guard let base = bytes.baseAddress, count > 0 else { return Int(truncatingIfNeeded: hash) }
         let raw = UnsafeRawPointer(base)
-        var offset = 0
-        while offset + 8 <= bytes.count {
-            hash = (hash ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* multiplier
-            hash ^= hash >> 32
-            offset += 8
+        let last: UInt64
+        if count >= 8 {
+            var offset = 0
+            while offset + 8 < count {
+                hash = (hash ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* multiplier
+                hash ^= hash >> 32
+                offset += 8
+            }
+            last = raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+        } else if count >= 4 {
+            last = UInt64(raw.loadUnaligned(as: UInt32.self)) | UInt64(raw.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)) << 32
+        } else {
+            last = UInt64(bytes[0]) | UInt64(bytes[count >> 1]) << 8 | UInt64(bytes[count - 1]) << 16
         }
-        var tail: UInt64 = 0
-        var shift: UInt64 = 0
-        while offset < bytes.count {
-            tail |= UInt64(bytes[offset]) << shift
-            shift += 8
-            offset += 1
-        }
-        hash = (hash ^ tail) &* multiplier
+        hash = (hash ^ last) &* multiplier
         return Int(truncatingIfNeeded: hash ^ (hash >> 29))
     }
 }
