@@ -45,6 +45,8 @@ extension Evaluation {
             parts.append("recipient '\(recipient)'\(hint(recipient, in: policy.recipients))")
         }
         let wholeRequest = !parts.isEmpty
+        // Nearly every request names only declared fields: nothing to collect, nothing to word.
+        if !wholeRequest, !fieldIds.indices.contains(where: { fieldIds[$0] == nil }) { return }
         let unknown = fieldIds.indices.filter { fieldIds[$0] == nil }
         parts += unknown.prefix(5).map { "field '\(fieldNames[$0])'\(hint(fieldNames[$0], in: policy.fields))" }
         if unknown.count > 5 { parts.append("\(unknown.count - 5) more fields") }

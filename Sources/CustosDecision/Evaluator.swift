@@ -76,23 +76,30 @@ struct Evaluation: ~Copyable {
         fieldIds = FieldIds(fieldNames, in: policy.fields)
         let purposeId = policy.purposes.id(request.pointee.purpose)
         self.purposeId = purposeId
-        rules = purposeId.map { policy.compiledPurposes[$0] }
-        subjectId = facts.pointee.subject.flatMap { Self.category(of: $0, for: purposeId.map { policy.compiledPurposes[$0].purpose }, in: policy) }
+        let rules = purposeId.map { policy.compiledPurposes[$0] }
+        self.rules = rules
+        // Only the categories are read: binding the whole subject (or the purpose) copied it,
+        // retaining and releasing every string it holds, on every decision.
+        if let categories = facts.pointee.subject?.categories {
+            subjectId = Self.category(of: categories, for: rules, in: policy)
+        } else {
+            subjectId = nil
+        }
     }
 
     /// The category the purpose is judged under: of the subject's categories the one the
     /// purpose lists first, so that a debtor who also subscribes to the newsletter gets the
     /// newsletter's basis for the newsletter; the first category when the purpose covers none
     /// (step 3 then denies); nil when any category is not declared (`SUBJECT_UNKNOWN`).
-    static func category(of subject: SubjectFacts, for purpose: Purpose?, in policy: CompiledPolicy) -> Int? {
-        if subject.categories.count == 1 { return policy.subjects.id(subject.categories[0]) }
+    static func category(of categories: [String], for rules: CompiledPurpose?, in policy: CompiledPolicy) -> Int? {
+        if categories.count == 1 { return policy.subjects.id(categories[0]) }
         var ids: [Int] = []
-        for category in subject.categories {
+        for category in categories {
             guard let id = policy.subjects.id(category) else { return nil }
             ids.append(id)
         }
         guard let first = ids.first else { return nil }
-        guard let purpose, let covered = purpose.coveredCategory(of: subject.categories) else { return first }
+        guard let rules, let covered = rules.purpose.coveredCategory(of: categories) else { return first }
         return policy.subjects.id(covered)
     }
 
@@ -109,7 +116,8 @@ struct Evaluation: ~Copyable {
     }
 
     /// The requested purpose, compiled; held by reference, so every step reads it for free.
-    let rules: CompiledPurpose?
+    /// Not counted, like `policy`, which holds it: threads deciding at once share it.
+    unowned(unsafe) let rules: CompiledPurpose?
 
     mutating func run() {
         resolve()                       // 1
