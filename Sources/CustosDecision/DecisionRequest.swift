@@ -99,9 +99,14 @@ public struct DecisionRequest: Sendable, Hashable, Codable {
     /// No policy id holds a control character (U+0000–U+001F, U+007F–U+009F), and the decision
     /// log could not keep one faithfully (a NUL ends an SQLite text, a line end separates fields).
     public static func hasControlCharacter(_ text: String) -> Bool {
-        // In UTF-8: a byte below 0x20, DEL, or a C1 control (0xC2 0x80–0x9F).
+        var text = text
+        return text.withUTF8 { hasControlCharacter($0) }
+    }
+
+    /// The same test on UTF-8 bytes: a byte below 0x20, DEL, or a C1 control (0xC2 0x80–0x9F).
+    package static func hasControlCharacter(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var previous: UInt8 = 0
-        for byte in text.utf8 {
+        for byte in bytes {
             if byte < 0x20 || byte == 0x7F || (previous == 0xC2 && byte >= 0x80 && byte <= 0x9F) { return true }
             previous = byte
         }

@@ -7,7 +7,7 @@ import Testing
 struct ASCIITests {
     @Test func wordTestsAgreeWithBytewiseTests() {
         var random = SplitMix64(seed: 0xA5C11)
-        let interesting: [UInt8] = [0x00, 0x01, 0x1F, 0x20, 0x21, 0x22, 0x23, 0x5B, 0x5C, 0x5D, 0x7F, 0x80, 0xA2, 0xDC, 0xFF]
+        let interesting: [UInt8] = [0x00, 0x01, 0x1F, 0x20, 0x21, 0x22, 0x23, 0x5B, 0x5C, 0x5D, 0x7F, 0x80, 0xA2, 0xC2, 0xDC, 0xFF]
         for _ in 0..<20_000 {
             let count = Int.random(in: 0...40, using: &random)
             let bytes: [UInt8] = (0..<count).map { _ in
@@ -17,7 +17,14 @@ struct ASCIITests {
             bytes.withUnsafeBufferPointer { whole in
                 let part = UnsafeBufferPointer(rebasing: whole[offset...])
                 #expect(ASCII.isASCII(part) == part.allSatisfy { $0 < 0x80 })
-                #expect(ASCII.needsEscaping(part) == part.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C })
+                #expect(ASCII.mayHoldDeleteOrC1(part) == part.contains { $0 == 0x7F || $0 == 0xC2 })
+                let plain = !part.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }
+                let out = ByteBuffer(capacity: 64)
+                out.append(UInt8(ascii: "<"))
+                let appended: Bool = out.appendIfPlain(part)
+                #expect(appended == plain)
+                let expected: [UInt8] = plain ? [UInt8(ascii: "<")] + Array(part) : [UInt8(ascii: "<")]
+                #expect(Array(out.bytes) == expected)
             }
         }
     }

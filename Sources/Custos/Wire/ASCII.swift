@@ -26,31 +26,33 @@ enum ASCII {
         guard let base = bytes.baseAddress else { return 0 }
         let raw = UnsafeRawPointer(base)
         var offset = 0
-        while offset + 8 <= bytes.count, !special(raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) { offset += 8 }
+        while offset + 8 <= bytes.count, !isSpecial(raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) { offset += 8 }
         return offset
     }
 
     /// Whether a word holds a control character, `"` or `\` (exact: the tests for "a byte
     /// below n" and "a zero byte" never err on whether one exists).
     @inline(__always)
-    private static func special(_ word: UInt64) -> Bool {
+    static func isSpecial(_ word: UInt64) -> Bool {
         let control = (word &- ones &* 0x20) & ~word & highBits
         let quote = word ^ (ones &* 0x22), backslash = word ^ (ones &* 0x5C)
         return (control | ((quote &- ones) & ~quote & highBits) | ((backslash &- ones) & ~backslash & highBits)) != 0
     }
 
-    /// Whether any byte needs escaping in a JSON string: a control character, `"` or `\`.
-    static func needsEscaping(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    /// Whether a byte is DEL (0x7F) or 0xC2, the lead byte of every C1 control: false means
+    /// neither is there, true that one may be (the exact test is then the caller's).
+    static func mayHoldDeleteOrC1(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let base = bytes.baseAddress else { return false }
         let raw = UnsafeRawPointer(base)
         var offset = 0
         while offset + 8 <= bytes.count {
-            if special(raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) { return true }
+            let word = raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            let delete = word ^ (ones &* 0x7F), lead = word ^ (ones &* 0xC2)
+            if (((delete &- ones) & ~delete) | ((lead &- ones) & ~lead)) & highBits != 0 { return true }
             offset += 8
         }
         while offset < bytes.count {
-            let byte = bytes[offset]
-            if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return true }
+            if bytes[offset] == 0x7F || bytes[offset] == 0xC2 { return true }
             offset += 1
         }
         return false

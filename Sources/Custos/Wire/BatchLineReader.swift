@@ -68,7 +68,7 @@ enum BatchLineReader {
         var request = DecisionRequest(actor: "", action: .read, subject: "", purpose: "", fields: [])
         guard reader.decisionRequest(into: &request) else { return nil }
         reader.skipSpace()
-        return reader.index == bytes.count && !request.hasControlCharacterInIds ? request : nil
+        return reader.index == bytes.count && !reader.controlCharacterInIds ? request : nil
     }
 
     /// Reads a line into `line` (a batch worker reuses one); false when the line is left to
@@ -89,7 +89,7 @@ enum BatchLineReader {
         }
         reader.skipSpace()
         // Ids with control characters are refused by the Codable path, which words the error.
-        return read && reader.index == bytes.count && hasRequest && hasFacts && !line.request.hasControlCharacterInIds
+        return read && reader.index == bytes.count && hasRequest && hasFacts && !reader.controlCharacterInIds
     }
 
     /// The keys each documented object may have (`WireShape`), in the order its reader numbers
@@ -154,6 +154,10 @@ enum BatchLineReader {
         /// file, where every request names its actor.
         var defaultActor: String?
 
+        /// Whether an id of the request (`DecisionRequest.hasControlCharacterInIds`' ids) holds a
+        /// control character: noted as each is read, so no id is scanned twice.
+        private(set) var controlCharacterInIds = false
+
         init(bytes: UnsafeBufferPointer<UInt8>, context: Context) {
             self.bytes = bytes
             self.context = context
@@ -166,22 +170,23 @@ enum BatchLineReader {
             var destination: String?, procedure: String?, bulk: Bool?, foreignOrder: Bool?, review: HumanReview?, effect: DecisionEffect?, at: Instant?, recipientName: String?
             let read = object(keys: Keys.request) { reader, key in
                 switch key {
-                case 0: actor = reader.string(); return actor != nil
+                case 0: actor = reader.id(); return actor != nil
                 case 1: action = reader.value(Values.action); return action != nil
-                case 2: return reader.optional(&subject) { $0.string() }
-                case 3: purpose = reader.string(); return purpose != nil
-                case 4: return reader.optional(&fields) { $0.strings() }
-                case 5: return reader.optional(&recipient) { $0.string() }
-                case 6: return reader.optional(&destination) { $0.string() }
+                case 2: return reader.optional(&subject) { $0.id() }
+                case 3: purpose = reader.id(); return purpose != nil
+                case 4: return reader.optional(&fields) { $0.list { $0.id() } }
+                case 5: return reader.optional(&recipient) { $0.id() }
+                case 6: return reader.optional(&destination) { $0.id() }
                 case 7: return reader.optional(&procedure) { $0.string() }
                 case 8: return reader.optional(&bulk) { $0.bool() }
                 case 9: return reader.optional(&foreignOrder) { $0.bool() }
                 case 10: return reader.optional(&review) { $0.humanReview() }
                 case 11: return reader.optional(&effect) { $0.value(Values.effect) }
                 case 12: return reader.optional(&at) { $0.instant() }
-                default: return reader.optional(&recipientName) { $0.string() }
+                default: return reader.optional(&recipientName) { $0.id() }
                 }
             }
+            if actor == nil, let defaultActor, DecisionRequest.hasControlCharacter(defaultActor) { controlCharacterInIds = true }
             guard read, let actor = actor.take() ?? defaultActor, let action, let purpose = purpose.take() else { return false }
             request.actor = actor
             request.action = action
@@ -213,41 +218,42 @@ enum BatchLineReader {
             return HumanReview(reviewer: reviewer, canOverride: canOverride, at: at)
         }
 
+        /// Reads facts into the previous line's: each list is emptied but keeps its storage,
+        /// and the subject's categories theirs, so a line allocates no list another line made.
         mutating func facts(into facts: inout Facts) -> Bool {
-            var subject: SubjectFacts?, consents: [ConsentRecord]?, objections: [Objection]?, restrictions: [Restriction]?
-            var holds: [LegalHold]?, events: [LifecycleEventFact]?, erased: [String]?, fields: [FieldProvenance]?, transfers: [TransferRecord]?
-            var subProcessors: [SubProcessorRecord]?, information: [InformationGiven]?
+            facts.consents.removeAll(keepingCapacity: true)
+            facts.objections.removeAll(keepingCapacity: true)
+            facts.restrictions.removeAll(keepingCapacity: true)
+            facts.legalHolds.removeAll(keepingCapacity: true)
+            facts.events.removeAll(keepingCapacity: true)
+            facts.erasedFields.removeAll(keepingCapacity: true)
+            facts.fields.removeAll(keepingCapacity: true)
+            facts.transfers.removeAll(keepingCapacity: true)
+            facts.subProcessors.removeAll(keepingCapacity: true)
+            facts.information.removeAll(keepingCapacity: true)
+            var hasSubject = false
             let read = object(keys: Keys.facts) { reader, key in
+                // A `null` list stays empty; a repeated key is refused by `object`.
                 switch key {
-                case 0: return reader.optional(&subject) { $0.subjectFacts() }
-                case 1: return reader.optional(&consents) { $0.list { $0.consentRecord() } }
-                case 2: return reader.optional(&objections) { $0.list { $0.objection() } }
-                case 3: return reader.optional(&restrictions) { $0.list { $0.restriction() } }
-                case 4: return reader.optional(&holds) { $0.list { $0.legalHold() } }
-                case 5: return reader.optional(&events) { $0.list { $0.lifecycleEvent() } }
-                case 6: return reader.optional(&erased) { $0.strings() }
-                case 7: return reader.optional(&fields) { $0.list { $0.provenance() } }
-                case 8: return reader.optional(&transfers) { $0.list { $0.transfer() } }
-                case 9: return reader.optional(&subProcessors) { $0.list { $0.subProcessorRecord() } }
-                default: return reader.optional(&information) { $0.list { $0.informationGiven() } }
+                case 0: if reader.literal("null") { return true }; hasSubject = reader.subjectFacts(into: &facts.subject); return hasSubject
+                case 1: return reader.literal("null") || reader.list(into: &facts.consents) { $0.consentRecord() }
+                case 2: return reader.literal("null") || reader.list(into: &facts.objections) { $0.objection() }
+                case 3: return reader.literal("null") || reader.list(into: &facts.restrictions) { $0.restriction() }
+                case 4: return reader.literal("null") || reader.list(into: &facts.legalHolds) { $0.legalHold() }
+                case 5: return reader.literal("null") || reader.list(into: &facts.events) { $0.lifecycleEvent() }
+                case 6: return reader.literal("null") || reader.list(into: &facts.erasedFields) { $0.string() }
+                case 7: return reader.literal("null") || reader.list(into: &facts.fields) { $0.provenance() }
+                case 8: return reader.literal("null") || reader.list(into: &facts.transfers) { $0.transfer() }
+                case 9: return reader.literal("null") || reader.list(into: &facts.subProcessors) { $0.subProcessorRecord() }
+                default: return reader.literal("null") || reader.list(into: &facts.information) { $0.informationGiven() }
                 }
             }
-            guard read else { return false }
-            facts.subject = subject.take()
-            facts.consents = consents.take() ?? []
-            facts.objections = objections.take() ?? []
-            facts.restrictions = restrictions.take() ?? []
-            facts.legalHolds = holds.take() ?? []
-            facts.events = events.take() ?? []
-            facts.erasedFields = erased.take() ?? []
-            facts.fields = fields.take() ?? []
-            facts.transfers = transfers.take() ?? []
-            facts.subProcessors = subProcessors.take() ?? []
-            facts.information = information.take() ?? []
-            return true
+            if !hasSubject { facts.subject = nil }
+            return read
         }
 
-        mutating func subjectFacts() -> SubjectFacts? {
+        /// Reads a subject into `subject`, reusing its categories' storage when it has some.
+        mutating func subjectFacts(into subject: inout SubjectFacts?) -> Bool {
             var id: String?, category: String?, kind: SubjectKind?, consumer: Bool?, birthDate: LocalDate?, contractParty: Bool?
             var categories: [String]?
             let read = object(keys: Keys.subject) { reader, key in
@@ -261,16 +267,30 @@ enum BatchLineReader {
                 default: return reader.optional(&categories) { $0.strings() }
                 }
             }
+            guard read, let id = id.take() else { return false }
             // `category` for one kind, `categories` for several; exactly one of them.
-            let all: [String]
-            switch (category, categories) {
-            case let (one?, nil): all = [one]
-            case let (nil, several?) where !several.isEmpty: all = several
-            default: return nil
+            switch (category.take(), categories.take()) {
+            case let (one?, nil):
+                guard subject != nil else {
+                    subject = SubjectFacts(id: id, category: one, kind: kind ?? .naturalPerson, consumer: consumer ?? true,
+                                           birthDate: birthDate, contractParty: contractParty ?? false)
+                    return true
+                }
+                // The common case, in place: one category needs no check for repeats.
+                subject!.id = id
+                subject!.categories.removeAll(keepingCapacity: true)
+                subject!.categories.append(one)
+                subject!.kind = kind ?? .naturalPerson
+                subject!.consumer = consumer ?? true
+                subject!.birthDate = birthDate
+                subject!.contractParty = contractParty ?? false
+            case let (nil, several?) where !several.isEmpty:
+                subject = SubjectFacts(id: id, categories: several, kind: kind ?? .naturalPerson, consumer: consumer ?? true,
+                                       birthDate: birthDate, contractParty: contractParty ?? false)
+            default:
+                return false
             }
-            guard read, let id else { return nil }
-            return SubjectFacts(id: id, categories: all, kind: kind ?? .naturalPerson, consumer: consumer ?? true, birthDate: birthDate,
-                                contractParty: contractParty ?? false)
+            return true
         }
 
         mutating func consentRecord() -> ConsentRecord? {
@@ -481,6 +501,25 @@ enum BatchLineReader {
             return position
         }
 
+        /// A list appended to `items` (emptied by the caller, its storage kept).
+        @inline(__always)
+        mutating func list<T>(into items: inout [T], _ element: (inout Reader) -> T?) -> Bool {
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "[") else { return false }
+            index += 1
+            skipSpace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return true }
+            while true {
+                skipSpace()
+                guard let item = element(&self) else { return false }
+                items.append(item)
+                skipSpace()
+                guard index < bytes.count else { return false }
+                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+                if bytes[index] == UInt8(ascii: "]") { index += 1; return true }
+                return false
+            }
+        }
+
         @inline(__always)
         mutating func list<T>(_ element: (inout Reader) -> T?) -> [T]? {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "[") else { return nil }
@@ -488,6 +527,8 @@ enum BatchLineReader {
             var items: [T] = []
             skipSpace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return items }
+            // Lists on a line are short: one allocation for up to four, not one per growth.
+            items.reserveCapacity(4)
             while true {
                 skipSpace()
                 guard let item = element(&self) else { return nil }
@@ -554,6 +595,19 @@ enum BatchLineReader {
         mutating func string() -> String? {
             guard let (raw, escaped) = stringBytes() else { return nil }
             guard !escaped else { return unescape(raw) }
+            return Self.text(raw)
+        }
+
+        /// A string that is an id of the request: as `string()`, noting a control character
+        /// (a C0 one ends the fast path in `stringBytes`; DEL and C1 ones are looked for here).
+        mutating func id() -> String? {
+            guard let (raw, escaped) = stringBytes() else { return nil }
+            if escaped {
+                guard let text = unescape(raw) else { return nil }
+                if DecisionRequest.hasControlCharacter(text) { controlCharacterInIds = true }
+                return text
+            }
+            if ASCII.mayHoldDeleteOrC1(raw), DecisionRequest.hasControlCharacter(raw) { controlCharacterInIds = true }
             return Self.text(raw)
         }
 

@@ -105,17 +105,18 @@ enum DecisionJSON {
 
     static func string(_ text: String, _ out: ByteBuffer) {
         out.append(UInt8(ascii: "\""))
-        var text = text
-        text.withUTF8 { escaped($0, out) }
+        // Read in place (a native or small string always is): a mutable copy for `withUTF8`
+        // retained and released the string on every value written.
+        if text.utf8.withContiguousStorageIfAvailable({ escaped($0, out) }) == nil {
+            var text = text
+            text.withUTF8 { escaped($0, out) }
+        }
         out.append(UInt8(ascii: "\""))
     }
 
     private static func escaped(_ bytes: UnsafeBufferPointer<UInt8>, _ out: ByteBuffer) {
-        // Most values need no escaping: copy them whole.
-        guard ASCII.needsEscaping(bytes) else {
-            out.append(bytes)
-            return
-        }
+        // Most values need no escaping: copied whole, checked as they are copied.
+        if out.appendIfPlain(bytes) { return }
         for byte in bytes {
             switch byte {
             case UInt8(ascii: "\""): out.append("\\\"")
