@@ -85,7 +85,9 @@ public struct Explanation: Sendable, Hashable, Codable, CustomStringConvertible,
         for index in 0..<Int(literalCount) {
             let literal = literals[index]
             if literal.utf8CodeUnitCount > 0 { literal.withUTF8Buffer(body) }
-            if index < Int(textCount) {
+            // In place (a native or small string always is): a mutable copy for `withUTF8`
+            // retained and released the text.
+            if index < Int(textCount), texts[index].utf8.withContiguousStorageIfAvailable(body) == nil {
                 var text = texts[index]
                 text.withUTF8 { body($0) }
             }

@@ -106,6 +106,9 @@ package final class Interner: @unchecked Sendable {
 
     @inline(__always)
     package func id(_ name: String) -> Int? {
+        // In place (a native or small string always is): a mutable copy for `withUTF8`
+        // retained and released the name on every lookup.
+        if let found = name.utf8.withContiguousStorageIfAvailable({ id(utf8: $0) }) { return found }
         var name = name
         return name.withUTF8 { id(utf8: $0) }
     }
