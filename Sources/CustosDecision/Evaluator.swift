@@ -191,12 +191,11 @@ struct Evaluation: ~Copyable {
         var reasons: [Reason] = []
         swap(&reasons, &self.reasons)
         var permitted = 0
-        var outcomes: [FieldOutcome] = []
-        outcomes.reserveCapacity(fieldNames.count)
-        for index in fieldNames.indices {
+        // Made at its size in one allocation (appending grew it from empty).
+        let outcomes = fieldNames.indices.map { index in
             let blocks = blocks(of: index)
             if blocks.isEmpty { permitted += 1 }
-            outcomes.append(FieldOutcome(field: fieldNames[index], outcome: blocks.isEmpty ? .permit : .deny, reasons: blocks))
+            return FieldOutcome(field: fieldNames[index], outcome: blocks.isEmpty ? .permit : .deny, reasons: blocks)
         }
         let outcome: Outcome
         if permitted == 0 {

@@ -22,6 +22,7 @@ enum ASCII {
 
     /// The number of leading bytes that are neither a control character, `"` nor `\`,
     /// counted in whole words of eight (so possibly fewer than all of them).
+    @inline(__always)
     static func plainPrefix(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
         guard let base = bytes.baseAddress else { return 0 }
         let raw = UnsafeRawPointer(base)

@@ -166,7 +166,9 @@ enum BatchLineReader {
         // MARK: the documented shapes
 
         mutating func decisionRequest(into request: inout DecisionRequest) -> Bool {
-            var actor: String?, action: Action?, subject: String?, purpose: String?, fields: [String]?, recipient: String?
+            // The fields go straight into the previous line's list, which keeps its storage.
+            request.fields.removeAll(keepingCapacity: true)
+            var actor: String?, action: Action?, subject: String?, purpose: String?, recipient: String?
             var destination: String?, procedure: String?, bulk: Bool?, foreignOrder: Bool?, review: HumanReview?, effect: DecisionEffect?, at: Instant?, recipientName: String?
             let read = object(keys: Keys.request) { reader, key in
                 switch key {
@@ -174,7 +176,7 @@ enum BatchLineReader {
                 case 1: action = reader.value(Values.action); return action != nil
                 case 2: return reader.optional(&subject) { $0.id() }
                 case 3: purpose = reader.id(); return purpose != nil
-                case 4: return reader.optional(&fields) { $0.list { $0.id() } }
+                case 4: return reader.literal("null") || reader.list(into: &request.fields) { $0.id() }
                 case 5: return reader.optional(&recipient) { $0.id() }
                 case 6: return reader.optional(&destination) { $0.id() }
                 case 7: return reader.optional(&procedure) { $0.string() }
@@ -192,7 +194,6 @@ enum BatchLineReader {
             request.action = action
             request.subject = subject.take() ?? ""
             request.purpose = purpose
-            request.fields = fields.take() ?? []
             request.recipient = recipient.take()
             request.recipientName = recipientName.take()
             request.destination = destination.take()

@@ -30,15 +30,21 @@ enum DecisionJSON {
             string(basis.rawValue, out)
         }
         out.append(",\"fields\":[")
-        for (index, field) in decision.fields.enumerated() {
-            out.append(index == 0 ? "{\"field\":" : ",{\"field\":")
-            string(field.field, out)
-            out.append(field.outcome == .permit ? ",\"outcome\":\"permit\",\"reasons\":[" : ",\"outcome\":\"deny\",\"reasons\":[")
-            for (position, code) in field.reasons.enumerated() {
-                if position > 0 { out.append(UInt8(ascii: ",")) }
-                Self.quotedCodes[code.position].withUnsafeBufferPointer { out.append($0) }
+        // Elements are read in place: `enumerated()` copied each one out, retaining and
+        // releasing every string and list it holds.
+        decision.fields.withUnsafeBufferPointer { fields in
+            for index in fields.indices {
+                out.append(index == 0 ? "{\"field\":" : ",{\"field\":")
+                string(fields[index].field, out)
+                out.append(fields[index].outcome == .permit ? ",\"outcome\":\"permit\",\"reasons\":[" : ",\"outcome\":\"deny\",\"reasons\":[")
+                fields[index].reasons.withUnsafeBufferPointer { codes in
+                    for position in codes.indices {
+                        if position > 0 { out.append(UInt8(ascii: ",")) }
+                        Self.quotedCodes[codes[position].position].withUnsafeBufferPointer { out.append($0) }
+                    }
+                }
+                out.append("]}")
             }
-            out.append("]}")
         }
         out.append(decision.hypothetical ? "],\"hypothetical\":true,\"obligations\":[" : "],\"hypothetical\":false,\"obligations\":[")
         for (index, obligation) in decision.obligations.enumerated() {
@@ -56,16 +62,20 @@ enum DecisionJSON {
         out.append(",\"purpose\":")
         string(decision.purpose, out)
         out.append(",\"reasons\":[")
-        for (index, reason) in decision.reasons.enumerated() {
-            if index > 0 { out.append(UInt8(ascii: ",")) }
-            Self.reasonOpenings[reason.code.position].withUnsafeBufferPointer { out.append($0) }
-            reason.message.forEachUTF8Piece { escaped($0, out) }
-            out.append("\",\"fields\":[")
-            for (position, field) in reason.fields.enumerated() {
-                if position > 0 { out.append(UInt8(ascii: ",")) }
-                string(field, out)
+        decision.reasons.withUnsafeBufferPointer { reasons in
+            for index in reasons.indices {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                Self.reasonOpenings[reasons[index].code.position].withUnsafeBufferPointer { out.append($0) }
+                reasons[index].message.forEachUTF8Piece { escaped($0, out) }
+                out.append("\",\"fields\":[")
+                reasons[index].fields.withUnsafeBufferPointer { fields in
+                    for position in fields.indices {
+                        if position > 0 { out.append(UInt8(ascii: ",")) }
+                        string(fields[position], out)
+                    }
+                }
+                out.append("]}")
             }
-            out.append("]}")
         }
         out.append("]")
         if let recipient = decision.recipient {
