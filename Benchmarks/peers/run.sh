@@ -24,16 +24,22 @@ cat "$work"/*.jsonl > /dev/null
 # a second), then three times, and the median counts: a run of two seconds is exposed to the
 # shared machine's short stalls, which the peers' runs of twenty to ninety seconds average out.
 "$custos" decide --policies "$root/policies/invorderingsbedrijf" --batch "$work/custos.jsonl" > /dev/null 2>&1
+# Peak resident memory of each run, where GNU time is installed (Debian's `time` package).
+measure=()
+[ -x /usr/bin/time ] && measure=(/usr/bin/time -f %M -o "$work/custos-rss.txt")
 runs=()
+peaks=()
 for run in 1 2 3; do
   rm -f "$work/custos-out.jsonl"  # truncating the last run's output is not Custos's time
   start=$(date +%s.%N)
-  "$custos" decide --policies "$root/policies/invorderingsbedrijf" --batch "$work/custos.jsonl" > "$work/custos-out.jsonl" 2> "$work/custos-summary.txt"
+  "${measure[@]}" "$custos" decide --policies "$root/policies/invorderingsbedrijf" --batch "$work/custos.jsonl" > "$work/custos-out.jsonl" 2> "$work/custos-summary.txt"
   end=$(date +%s.%N)
   runs+=("$(echo "$end - $start" | bc -l)")
+  [ -s "$work/custos-rss.txt" ] && peaks+=("$(( $(tail -1 "$work/custos-rss.txt") / 1024 ))")
 done
 custos_seconds=$(printf '%s\n' "${runs[@]}" | sort -n | sed -n 2p)
 echo "  custos decide --batch runs: ${runs[*]} s (median counts)"
+[ ${#peaks[@]} -gt 0 ] && echo "  custos decide --batch peak resident memory: ${peaks[*]} MB"
 cedar=$("$venv/bin/python" "$here/cedar_bench.py" "$work")
 rego=$("$venv/bin/python" "$here/rego_bench.py" "$work")
 python3 - "$work" "$count" "$custos_seconds" "$cedar" "$rego" <<'PY'

@@ -43,22 +43,45 @@ struct Row {
     var result: String
     var target: String
     var verdict: String
+    /// The process's peak resident memory while the row was measured.
+    var peak: String
 }
 
 final class Table {
     var rows: [Row] = []
 
+    init() { PeakMemory.reset() }
+
     func add(_ name: String, _ result: String, target: String = "", met: Bool? = nil) {
         let verdict = met.map { $0 ? "met" : "MISSED" } ?? ""
-        rows.append(Row(name: name, result: result, target: target, verdict: verdict))
-        print(String(format: "  %-58@ %-34@ %@", name as NSString, result as NSString, ([target, verdict].filter { !$0.isEmpty }.joined(separator: " → ")) as NSString))
-
+        let peak = PeakMemory.megabytes.map { "\($0) MB" } ?? "?"
+        rows.append(Row(name: name, result: result, target: target, verdict: verdict, peak: peak))
+        print(String(format: "  %-58@ %-34@ %-10@ %@", name as NSString, result as NSString, peak as NSString,
+                     ([target, verdict].filter { !$0.isEmpty }.joined(separator: " → ")) as NSString))
+        // The next row's peak is its own: measured from here.
+        PeakMemory.reset()
     }
 
     var markdown: String {
-        var lines = ["| benchmark | result | target | |", "|---|---|---|---|"]
-        for row in rows { lines.append("| \(row.name) | \(row.result) | \(row.target) | \(row.verdict) |") }
+        var lines = ["| benchmark | result | peak memory | target | |", "|---|---|---|---|---|"]
+        for row in rows { lines.append("| \(row.name) | \(row.result) | \(row.peak) | \(row.target) | \(row.verdict) |") }
         return lines.joined(separator: "\n")
+    }
+}
+
+/// The process's peak resident set size (Linux's `VmHWM`), reset between benchmarks by
+/// writing 5 to `/proc/self/clear_refs`, so each row reports the peak of its own work (the
+/// memory still held from earlier rows included: it is resident).
+enum PeakMemory {
+    static var megabytes: Int? {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kilobytes = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first.flatMap({ Int($0) }) else { return nil }
+        return kilobytes / 1024
+    }
+
+    static func reset() {
+        try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
     }
 }
 

@@ -117,7 +117,8 @@ enum VaultBenchmarks {
             let request = try reopened.openRequest(subject: id, type: .erasure, channel: "e-mail", identityVerifiedBy: "bench", by: "bench")
             try erasure.time { _ = try reopened.fulfilErasure(request: request.id, by: "bench") }
         }
-        table.add("erasure request of one subject, p50", format(nanoseconds: erasure.percentile(0.5)))
+        table.add("erasure request of one subject, p50", format(nanoseconds: erasure.percentile(0.5)), target: "≤ 5 ms",
+                  met: erasure.percentile(0.5) <= 5_000_000)
 
         clock.withLock { $0 = Instant(iso8601: "2025-06-03T09:00:00+02:00")! }
         var report: RetentionSweepReport?
