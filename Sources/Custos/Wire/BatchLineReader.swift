@@ -509,6 +509,8 @@ enum BatchLineReader {
             index += 1
             skipSpace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return true }
+            // Lists on a line are short: one allocation for up to four, not one per growth.
+            if items.capacity == 0 { items.reserveCapacity(4) }
             while true {
                 skipSpace()
                 guard let item = element(&self) else { return false }
@@ -523,23 +525,8 @@ enum BatchLineReader {
 
         @inline(__always)
         mutating func list<T>(_ element: (inout Reader) -> T?) -> [T]? {
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "[") else { return nil }
-            index += 1
             var items: [T] = []
-            skipSpace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return items }
-            // Lists on a line are short: one allocation for up to four, not one per growth.
-            items.reserveCapacity(4)
-            while true {
-                skipSpace()
-                guard let item = element(&self) else { return nil }
-                items.append(item)
-                skipSpace()
-                guard index < bytes.count else { return nil }
-                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-                if bytes[index] == UInt8(ascii: "]") { index += 1; return items }
-                return nil
-            }
+            return list(into: &items, element) ? items : nil
         }
 
         /// An optional member: `null` leaves it nil; otherwise `read` must succeed.
