@@ -32,7 +32,7 @@ peaks=()
 for run in 1 2 3; do
   rm -f "$work/custos-out.jsonl"  # truncating the last run's output is not Custos's time
   start=$(date +%s.%N)
-  "${measure[@]}" "$custos" decide --policies "$root/policies/invorderingsbedrijf" --batch "$work/custos.jsonl" > "$work/custos-out.jsonl" 2> "$work/custos-summary.txt"
+  ${measure[@]+"${measure[@]}"} "$custos" decide --policies "$root/policies/invorderingsbedrijf" --batch "$work/custos.jsonl" > "$work/custos-out.jsonl" 2> "$work/custos-summary.txt"
   end=$(date +%s.%N)
   runs+=("$(echo "$end - $start" | bc -l)")
   [ -s "$work/custos-rss.txt" ] && peaks+=("$(( $(tail -1 "$work/custos-rss.txt") / 1024 ))")

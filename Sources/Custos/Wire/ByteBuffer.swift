@@ -52,7 +52,7 @@ final class ByteBuffer {
     func appendIfPlain(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let source = bytes.baseAddress, !bytes.isEmpty else { return true }
         let length = bytes.count
-        reserve(length + 8)  // room for the last whole word written past the end
+        reserve(length)  // words are written only within `length`; a refusal leaves `count` as it was
         let from = UnsafeRawPointer(source), to = UnsafeMutableRawPointer(base + count)
         var offset = 0
         while offset + 8 <= length {
