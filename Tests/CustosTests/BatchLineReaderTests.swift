@@ -42,6 +42,29 @@ struct BatchLineReaderTests {
         #expect(read == lines.count, "every documented shape takes the fast path (\(read) of \(lines.count))")
     }
 
+    /// A batch worker reads every line into the same value, whose lists and subject keep their
+    /// storage: whatever the previous line held (a subject of several categories, consents,
+    /// a line the fast path gave up on halfway), the next line must read as if fresh.
+    @Test func linesReadIntoOneReusedValueReadAsIfFresh() throws {
+        let lines = try Self.corpusLines()
+        var random = SplitMix64(seed: 0x5EED)
+        let context = BatchLineReader.Context()
+        var reused = BatchLineReader.Line()
+        var compared = 0
+        for round in 0..<3_000 {
+            var bytes = [UInt8](lines[Int.random(in: 0..<lines.count, using: &random)])
+            // Now and then a line cut short, which the fast path leaves half read.
+            if round % 7 == 3, bytes.count > 20 { bytes.removeLast(Int.random(in: 1...(bytes.count / 2), using: &random)) }
+            let read = bytes.withUnsafeBufferPointer { BatchLineReader.read($0, context: context, into: &reused) }
+            guard read else { continue }
+            let codable = try JSONDecoder().decode(Line.self, from: Data(bytes))
+            #expect(reused.request == codable.request && reused.facts == codable.facts && reused.at == codable.at,
+                    "different reading after reuse of \(String(decoding: bytes.prefix(300), as: UTF8.self))")
+            compared += 1
+        }
+        #expect(compared > 2_000)
+    }
+
     @Test func mutatedLinesAreReadTheSameOrLeftToTheCodablePath() throws {
         let lines = try Self.corpusLines()
         var random = SplitMix64(seed: 0xBA7C4)
