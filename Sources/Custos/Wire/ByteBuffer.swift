@@ -45,9 +45,10 @@ final class ByteBuffer {
         count += bytes.count
     }
 
-    /// Appends the bytes if none needs escaping in a JSON string (a control character, `"` or a backslash) and
-    /// returns true; otherwise appends nothing and returns false. One pass, eight bytes at a
-    /// time: the test and the copy of a short value cost less together than a `memcpy` call.
+    /// Appends the bytes if none needs escaping in a JSON string (a control character, `"` or a
+    /// backslash) and returns true; otherwise appends nothing and returns false. One pass, eight
+    /// bytes at a time: the test and the copy of a short value cost less together than a
+    /// `memcpy` call.
     @inline(__always)
     func appendIfPlain(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let source = bytes.baseAddress, !bytes.isEmpty else { return true }
