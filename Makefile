@@ -32,17 +32,17 @@ deps:
 build: deps
 	$(SWIFT) build --product custos
 
+# Each stage's start is printed with the time (UTC), so a slow CI run shows where it went.
 test: deps
+	@echo "== $$(date -u +%T) build"
 	$(SWIFT) build --build-tests
+	@echo "== $$(date -u +%T) swift test"
 	$(SWIFT) test --skip-build --skip CustosPostgresTests
-	$(MAKE) --no-print-directory postgres-check
-	$(MAKE) --no-print-directory check
-	$(MAKE) --no-print-directory torture
-	$(MAKE) --no-print-directory readme-check
-	$(MAKE) --no-print-directory server-check
-	$(MAKE) --no-print-directory web-check
-	$(MAKE) --no-print-directory docs
-	$(MAKE) --no-print-directory library-check
+	@for stage in postgres-check check torture readme-check server-check web-check docs library-check; do \
+	  echo "== $$(date -u +%T) $$stage"; \
+	  $(MAKE) --no-print-directory $$stage || exit 1; \
+	done
+	@echo "== $$(date -u +%T) done"
 
 # The library's documentation (Sources/Custos/Custos.docc, swift-docc-plugin): the public surface
 # of `import Custos` and two getting-started articles. A warning (an unresolved link, a symbol
