@@ -41,6 +41,21 @@ struct SQLiteInsert {
         check(bytes.withUnsafeBytes { sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), Self.transient) })
     }
 
+    /// Binds text that SQLite reads in place, without its copy (SQLITE_STATIC): `bytes` must
+    /// stay valid until `execute()` has returned (it resets the statement and clears its
+    /// bindings), so bind and execute inside the closure that lends the buffer. A slice of
+    /// length 0 of a buffer still has an address, so an empty text binds as empty, not NULL.
+    mutating func bind(_ index: Int32, borrowedText bytes: UnsafeBufferPointer<UInt8>) {
+        guard let base = bytes.baseAddress else { return check(sqlite3_bind_text(handle, index, "", 0, Self.transient)) }
+        check(base.withMemoryRebound(to: CChar.self, capacity: bytes.count) { sqlite3_bind_text(handle, index, $0, Int32(bytes.count), nil) })
+    }
+
+    /// Binds a blob SQLite reads in place; the same lifetime rule as `bind(_:borrowedText:)`.
+    mutating func bind(_ index: Int32, borrowedBlob bytes: UnsafeBufferPointer<UInt8>) {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return check(sqlite3_bind_zeroblob(handle, index, 0)) }
+        check(sqlite3_bind_blob(handle, index, base, Int32(bytes.count), nil))
+    }
+
     private mutating func check(_ code: Int32) {
         if code != SQLITE_OK, failure == SQLITE_OK { failure = code }
     }

@@ -123,4 +123,42 @@ struct CanonicalEntryTests {
             #expect(entry.hash(previous: previous) == Blake2b.hash(Array("custos-log/v1".utf8) + previous + Self.joined(entry)))
         }
     }
+
+    /// The group commit hashes and inserts drafts made before the entry had its number; the
+    /// chain and the row must be exactly what the entry itself gives, NULL recipients and
+    /// empty, multi-line and non-ASCII texts included.
+    @Test func aDraftHashesAndStoresWhatItsEntryWould() throws {
+        let database = try DatabaseQueue()
+        try database.write { db in
+            try db.execute(sql: """
+            CREATE TABLE decision_log (seq INTEGER PRIMARY KEY, at INTEGER, actor TEXT, action TEXT, purpose TEXT, subject_id TEXT,
+                                       recipient TEXT, fields TEXT, outcome TEXT, codes TEXT, policy_digest TEXT, prev_hash BLOB, hash BLOB)
+            """)
+        }
+        var random = SplitMix64(seed: 0xD2AF7)
+        let words = ["", "a", "é", "P-DEBT-COLLECT", "email=permit", "x|y", "line\nbreak", "12:34", "😀", "|3:abc"]
+        var head: (seq: Int64, hash: [UInt8]) = (0, LogChain.genesis)
+        var scratch: [UInt8] = []
+        for _ in 0..<500 {
+            func word() -> String { words[Int.random(in: 0..<words.count, using: &random)] }
+            func list() -> [String] { (0..<Int.random(in: 0...3, using: &random)).map { _ in word() } }
+            var entry = LogEntry(seq: 0, at: Instant(millisecondsSinceEpoch: Int64.random(in: -1_000...2_000_000_000_000, using: &random)),
+                                 actor: word(), action: word(), purpose: word(), subject: word(), recipient: Bool.random(using: &random) ? word() : nil,
+                                 fields: list(), outcome: word(), codes: list(), policyDigest: word())
+            let previous = head
+            head = try database.write { db in
+                try DecisionLog.insert(LogRowDraft(entry), after: previous, statement: db.cachedStatement(sql: "INSERT INTO decision_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                                       scratch: &scratch)
+            }
+            entry.seq = previous.seq + 1
+            #expect(head.seq == entry.seq)
+            #expect(head.hash == entry.hash(previous: previous.hash))
+            let row = try #require(try database.read { db in try Row.fetchOne(db, sql: "SELECT * FROM decision_log WHERE seq = ?", arguments: [entry.seq]) })
+            let texts: [String?] = [row["actor"], row["action"], row["purpose"], row["subject_id"], row["recipient"], row["fields"], row["outcome"], row["codes"], row["policy_digest"]]
+            #expect(texts == [entry.actor, entry.action, entry.purpose, entry.subject, entry.recipient, entry.fields.joined(separator: "\n"), entry.outcome,
+                              entry.codes.joined(separator: "\n"), entry.policyDigest])
+            #expect(row["at"] == entry.at.millisecondsSinceEpoch)
+            #expect([UInt8](row["prev_hash"] as Data) == previous.hash && [UInt8](row["hash"] as Data) == head.hash)
+        }
+    }
 }
