@@ -3,6 +3,7 @@ import Synchronization
 import CustosDecision
 import CustosPolicy
 import CustosPostgres
+import CustosStore
 
 /// The decision the log benchmarks append: a permitted read of one field, ids only.
 func loggedRead(subject: String) -> Decision {
@@ -94,20 +95,35 @@ enum PostgresLogUnderKill {
     }
 }
 
-/// `CustosBench sqlite-log SECONDS`: the SQLite decision log with 32 appending threads for
-/// SECONDS, so Benchmarks/postgres/run.sh sets the PostgreSQL log beside SQLite's in one run.
-/// Prints `RESULT appends/s`.
+/// `CustosBench sqlite-log SECONDS [APPENDERS]`: the SQLite decision log with APPENDERS
+/// (32) appending threads for SECONDS, so Benchmarks/postgres/run.sh sets the PostgreSQL log
+/// beside SQLite's in one run. Prints `RESULT appends/s mean-group mean-commit-µs` (the group
+/// commits' size and time).
 enum SQLiteLogBenchmark {
-    static func run(seconds: Double, seedFolder: String) throws {
+    /// Sums the group commits' sizes and times.
+    final class Groups: DecisionLogObserver {
+        let totals = Mutex((groups: 0, entries: 0, nanoseconds: Int64(0)))
+        func appended(in duration: Duration) {}
+        func committed(group size: Int, in duration: Duration) {
+            let nanoseconds = duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
+            totals.withLock { $0 = ($0.groups + 1, $0.entries + size, $0.nanoseconds + nanoseconds) }
+        }
+    }
+
+    static func run(seconds: Double, appenders: Int, seedFolder: String) throws {
         let engine = try VaultBenchmarks.temporaryEngine("sqlite-log", seedFolder: seedFolder)
+        let groups = Groups()
+        engine.store.log.observe(groups)
         let decision = loggedRead(subject: "D-1")
         let count = Atomic<Int>(0)
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-        onThreads(32) { _ in
+        onThreads(appenders) { _ in
             while ContinuousClock.now < deadline {
                 if (try? engine.store.log.append(decision, at: .now)) != nil { count.add(1, ordering: .relaxed) }
             }
         }
-        print(String(format: "RESULT %.0f", Double(count.load(ordering: .relaxed)) / seconds))
+        let totals = groups.totals.withLock { $0 }
+        print(String(format: "RESULT %.0f %.1f %.0f", Double(count.load(ordering: .relaxed)) / seconds,
+                     Double(totals.entries) / Double(max(1, totals.groups)), Double(totals.nanoseconds) / Double(max(1, totals.groups)) / 1_000))
     }
 }

@@ -42,8 +42,9 @@ if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "gate-compare" 
     try GateComparison.run(seconds: Double(CommandLine.arguments[2]) ?? 10, seedFolder: seedFolder)
     exit(0)
 }
-if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "sqlite-log" {
-    try SQLiteLogBenchmark.run(seconds: Double(CommandLine.arguments[2]) ?? 10, seedFolder: seedFolder)
+if (3...4).contains(CommandLine.arguments.count), CommandLine.arguments[1] == "sqlite-log" {
+    try SQLiteLogBenchmark.run(seconds: Double(CommandLine.arguments[2]) ?? 10, appenders: CommandLine.arguments.count == 4 ? Int(CommandLine.arguments[3]) ?? 32 : 32,
+                               seedFolder: seedFolder)
     exit(0)
 }
 if arguments.contains("probe-read") { try ProbeReadOverhead.run(seedFolder: seedFolder); exit(0) }
