@@ -202,6 +202,13 @@ enum PostgresSchema {
         CREATE INDEX web_challenges_email ON web_challenges (email_index, created_at);
         CREATE TABLE status_links (token_hash bytea PRIMARY KEY, request_id text NOT NULL REFERENCES requests (id), created_at bigint NOT NULL)
         """,
+        // v11: as SQLite's v16: PostgreSQL does not index a foreign key's columns itself, so a
+        // subject's deletion scanned the breach letters and each of its consent events the
+        // whole consent state.
+        """
+        CREATE INDEX breach_letters_subject ON breach_letters (subject_id);
+        CREATE INDEX consent_state_event ON consent_state (event_id)
+        """,
     ]
 
     /// The keyring, as on SQLite: wrapped keys, the erasure ledger, and the accounts of

@@ -234,6 +234,17 @@ enum Schema {
             // subjects, on every share to it: a partial index keeps that one small range read.
             try db.execute(sql: "CREATE INDEX disclosures_derogations ON disclosures(recipient, at) WHERE mechanism = 'art-49-1-e'")
         }
+        migrator.registerMigration("v16-cascade-indexes") { db in
+            // Deleting a subject (an erasure, a retention sweep) cascades into every table that
+            // names it; SQLite finds the rows to delete by an index or scans the table. Two had
+            // none: breach letters (keyed by breach first) and the consent state's event (each
+            // deleted consent event scanned the whole consent state): every erasure grew with
+            // the vault.
+            try db.execute(sql: """
+            CREATE INDEX breach_letters_subject ON breach_letters(subject_id);
+            CREATE INDEX consent_state_event ON consent_state(event_id);
+            """)
+        }
         return migrator
     }
 

@@ -38,4 +38,21 @@ struct MigrationTests {
         let migrated = try DatabaseQueue(path: fixture.vaultPath).read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
         #expect(Set(["v8-actual-recipient", "v9-subprocessor-records", "v10-subject-categories"]).isSubset(of: Set(migrated)))
     }
+
+    /// An erasure deletes the subject's row and SQLite cascades into every table that names
+    /// it; a table without an index on the column it is found by is scanned whole, once per
+    /// deleted row, so the erasure grows with the vault. Every cascade must be a search.
+    @Test func deletingASubjectSearchesEveryTableItCascadesIntoByIndex() throws {
+        let fixture = try VaultFixture()
+        let queue = try DatabaseQueue(path: fixture.vaultPath)
+        let plans = try queue.read { db in
+            try ["DELETE FROM subjects WHERE id = 'D-1'", "DELETE FROM consent_events WHERE subject_id = 'D-1'"].map { statement in
+                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN \(statement)").map { $0["detail"] as String }
+            }
+        }
+        for plan in plans {
+            #expect(plan.count > 1, "the plan names the cascades: \(plan)")
+            #expect(plan.filter { $0.hasPrefix("SCAN") }.isEmpty, "\(plan)")
+        }
+    }
 }
