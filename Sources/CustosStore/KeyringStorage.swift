@@ -52,6 +52,9 @@ package protocol KeyringStorage: Sendable {
     /// returns the ledger's new size. The storage then makes sure no copy of a deleted key
     /// stays in its own files (SQLite's write-ahead log; PostgreSQL's dead row versions).
     func recordErasures(_ entries: [LedgerEntry], destroyingKeysOf subjects: [String]) throws -> Int64
+    /// The ledger's size: a number that grows with every entry appended (a vault compares it
+    /// with the size it last replayed). SQLite gives its newest entry's number, which is the
+    /// count for an append-only ledger without reading every row.
     func ledgerCount() throws -> Int64
     /// Every entry, in the order recorded.
     func ledgerEntries() throws -> [LedgerEntry]

@@ -168,7 +168,7 @@ package final class SQLiteKeyringStorage: KeyringStorage {
                 try db.execute(sql: "INSERT INTO erasure_ledger (salted_hash, field, kept_for, at) VALUES (?, ?, ?, ?)",
                                arguments: [entry.saltedHash, entry.field, entry.keptFor?.joined(separator: "\n"), entry.at.millisecondsSinceEpoch])
             }
-            return try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM erasure_ledger") ?? 0
+            return try Self.ledgerSize(db)
         }
         if !subjects.isEmpty {
             // No page of a destroyed key may linger in the write-ahead log.
@@ -178,7 +178,14 @@ package final class SQLiteKeyringStorage: KeyringStorage {
     }
 
     package func ledgerCount() throws -> Int64 {
-        try pool.read { db in try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM erasure_ledger") ?? 0 }
+        try pool.read { db in try Self.ledgerSize(db) }
+    }
+
+    /// The newest entry's number. The ledger is never deleted from and SQLite numbers rows
+    /// 1, 2, … under its one writer, so this is the count; `COUNT(*)` read every row, on every
+    /// erasure: 22 ms at a million entries, against 7 µs.
+    private static func ledgerSize(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM erasure_ledger") ?? 0
     }
 
     package func ledgerEntries() throws -> [LedgerEntry] {
