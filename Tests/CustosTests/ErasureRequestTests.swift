@@ -22,7 +22,12 @@ struct ErasureRequestTests {
             let shared = fixture.engine.share(subject: "D-1", fields: ["person_name", "claim_details"], purpose: "P-DEBT-COLLECT", recipient: "R-CRM", actor: "collections-service")
             #expect(shared.decision.outcome == .permit)
 
-            let certificate = try fixture.engine.fulfilErasure(request: try verifiedErasure(fixture, subject: "D-1"), by: "officer")
+            let request = try verifiedErasure(fixture, subject: "D-1")
+            let logged = try fixture.engine.verifyLog().entries
+            let certificate = try fixture.engine.fulfilErasure(request: request, by: "officer")
+            // Each purpose's answer is logged (together, in one transaction) and the chain holds.
+            let after = try fixture.engine.verifyLog()
+            #expect(after.isIntact && after.entries - logged >= 3, "\(after.entries - logged) entries for the purposes asked")
             #expect(certificate.destroyed == ["recoverability_score"], "only scoring used the score, and scoring ended with the file")
             let kept = Dictionary(uniqueKeysWithValues: certificate.kept.map { ($0.field, $0) })
             #expect(Set(kept.keys) == ["person_name", "bank_account", "claim_details", "payment_history"])

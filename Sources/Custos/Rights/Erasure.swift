@@ -65,12 +65,17 @@ extension RightsDesk {
         var grounds: [String: [ErasureCertificate.Ground]] = [:]
         var outcomeCodes: Set<ReasonCode> = []
         // Every kind of subject the person is counts: a purpose of any of them may keep data.
-        for purpose in policy.policy.purposes where purpose.coveredCategory(of: categories) != nil {
+        let asked = policy.policy.purposes.compactMap { purpose -> (purpose: Purpose, decision: Decision)? in
+            guard purpose.coveredCategory(of: categories) != nil else { return nil }
             let fields = purpose.fields.map(\.id).filter { stored.contains($0) }
-            guard !fields.isEmpty else { continue }
-            let decision = evaluator.decide(DecisionRequest(actor: officerActor(for: purpose), action: .erase, subject: request.subject, purpose: purpose.id.id, fields: fields),
-                                            facts: facts, at: now)
-            _ = try store.append(decision, at: now)
+            guard !fields.isEmpty else { return nil }
+            return (purpose, evaluator.decide(DecisionRequest(actor: officerActor(for: purpose), action: .erase, subject: request.subject, purpose: purpose.id.id,
+                                                              fields: fields), facts: facts, at: now))
+        }
+        // Every purpose's answer is logged before anything is destroyed, all in one transaction:
+        // one durable commit rather than one per purpose (an erasure waited for each in turn).
+        _ = try store.inGateTransaction { transaction in try asked.map { try transaction.append($0.decision, at: now) } }
+        for (purpose, decision) in asked {
             for field in decision.fields {
                 let keeps = field.reasons.filter { $0 == .erasurePartialLegalObligation || $0 == .erasurePartialLegalClaims }
                 guard !keeps.isEmpty else { continue }
