@@ -53,11 +53,14 @@ struct LogRowDraft: Sendable {
             index += 1
             var count = 0
             while index < tail.count, tail[index] != UInt8(ascii: ":") {
-                count = count * 10 + Int(tail[index] &- UInt8(ascii: "0"))
+                let digit = Int(tail[index]) - Int(UInt8(ascii: "0"))
+                guard (0...9).contains(digit), count <= tail.count else { return }
+                count = count * 10 + digit
                 index += 1
             }
+            guard index < tail.count else { return }  // no ':' before the end
             index += 1
-            guard index + count <= tail.count else { return }
+            guard count <= tail.count - index else { return }
             if column >= 0 { body(column, UnsafeBufferPointer(rebasing: tail[index..<(index + count)])) }
             column += 1
             index += count

@@ -124,6 +124,19 @@ struct CanonicalEntryTests {
         }
     }
 
+    /// The commit reads a draft's columns back by their lengths; a tail cut short or with a
+    /// bad length stops the walk (the insert then fails the group) instead of reading past it.
+    @Test func aMalformedTailStopsTheColumnWalk() {
+        for text in ["", "|", "|12", "|3:ab", "|x:", "|1:a", "|99999999999999999999999:", "|0:|0:|0:|0:|0:|0:|0:|0:|0:|5"] {
+            var columns = 0
+            Array(text.utf8).withUnsafeBufferPointer { tail in LogRowDraft.columns(in: tail) { _, _ in columns += 1 } }
+            #expect(columns < 9, "\(text)")
+        }
+        var complete = 0
+        Array("|1:0|0:|0:|0:|0:|0:|0:|0:|0:|0:".utf8).withUnsafeBufferPointer { tail in LogRowDraft.columns(in: tail) { _, _ in complete += 1 } }
+        #expect(complete == 9)
+    }
+
     /// The group commit hashes and inserts drafts made before the entry had its number; the
     /// chain and the row must be exactly what the entry itself gives, NULL recipients and
     /// empty, multi-line and non-ASCII texts included.
