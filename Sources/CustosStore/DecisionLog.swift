@@ -118,14 +118,10 @@ package struct LogEntry: Sendable, Hashable {
     static let hashDomain = Array("custos-log/v1".utf8)
 
     /// The entry's link in the chain: BLAKE2b over the domain, the previous hash and the
-    /// canonical form, built in one buffer.
+    /// canonical form. One definition: the group commit hashes drafts the same way.
     package func hash(previous: [UInt8]) -> [UInt8] {
-        var input: [UInt8] = []
-        input.reserveCapacity(Self.hashDomain.count + previous.count + 256)
-        input.append(contentsOf: Self.hashDomain)
-        input.append(contentsOf: previous)
-        appendCanonicalBytes(to: &input)
-        return Blake2b.hash(input)
+        var scratch: [UInt8] = []
+        return LogRowDraft(self).hash(seq: seq, previous: previous, scratch: &scratch)
     }
 
     /// An entry as a backend reads it back.
