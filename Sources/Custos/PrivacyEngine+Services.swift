@@ -25,4 +25,5 @@ extension PrivacyEngine {
 
     /// The active account a bearer token belongs to; nil for an unknown, revoked or malformed one.
     package func serviceAccount(forToken token: String) throws -> ServiceAccount? { try store.keyring.serviceAccount(forToken: token) }
+    package func knownServiceAccount(forToken token: String) -> ServiceAccount? { store.keyring.knownServiceAccount(forToken: token) }
 }

@@ -10,6 +10,9 @@ package import CustosStore
 package protocol ServiceEngine: Sendable {
     var policy: CompiledPolicy { get }
     func serviceAccount(forToken token: String) throws -> ServiceAccount?
+    /// A token's account known without reading the keyring (nil: call the one above, off the
+    /// event loop); see `Keyring.knownServiceAccount(forToken:)`.
+    func knownServiceAccount(forToken token: String) -> ServiceAccount?
     func read(subject: String, fields: [String], purpose: String, actor: String) -> GatedResult
     func share(subject: String, fields: [String], purpose: String, recipient: String, recipientName: String?,
                destination: String?, procedure: String?, actor: String) -> GatedResult

@@ -145,6 +145,7 @@ package final class PostgresEngine: ServiceEngine {
     // MARK: the service API
 
     package func serviceAccount(forToken token: String) throws -> ServiceAccount? { try vault.keyring.serviceAccount(forToken: token) }
+    package func knownServiceAccount(forToken token: String) -> ServiceAccount? { vault.keyring.knownServiceAccount(forToken: token) }
 
     package func read(subject: String, fields: [String], purpose: String, actor: String) -> GatedResult {
         gate.gate(DecisionRequest(actor: actor, action: .read, subject: subject, purpose: purpose, fields: fields))

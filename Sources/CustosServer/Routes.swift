@@ -107,6 +107,8 @@ struct Routes: Sendable {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer "), header.utf8.count <= 200 else { throw Problem.unauthorized() }
         let token = String(header.dropFirst(7))
         let engine = self.engine
+        // A token seen before, with no commit to the keyring since: no hand-off, no statement.
+        if let account = engine.knownServiceAccount(forToken: token) { return account }
         guard let account = try await call({ try engine.serviceAccount(forToken: token) }) else { throw Problem.unauthorized() }
         return account
     }

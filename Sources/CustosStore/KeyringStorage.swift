@@ -68,6 +68,10 @@ package protocol KeyringStorage: Sendable {
     func revokeServiceAccount(named name: String, at now: Instant) throws -> Bool
     /// The active account whose token has this keyed hash.
     func serviceAccount(tokenHash: Data) throws -> ServiceAccount?
+    /// The account of a token `serviceAccount(tokenHash:)` found, when the storage can tell
+    /// without reading that nothing was committed since; else nil (look it up). It never
+    /// blocks: the server calls it where it handles the request.
+    func knownServiceAccount(tokenHash: Data) -> ServiceAccount?
 
     // MARK: console accounts
 

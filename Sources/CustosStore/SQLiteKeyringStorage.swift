@@ -1,6 +1,7 @@
 package import Foundation
 internal import GRDB
 package import CustosPolicy
+import Synchronization
 
 /// The keyring in a SQLite file of its own beside the vault (the default), with the settings
 /// of DESIGN §4: WAL, `synchronous=FULL`, `secure_delete=ON`.
@@ -9,6 +10,14 @@ package final class SQLiteKeyringStorage: KeyringStorage {
     package let location: String
     /// For the subject-key and token lookups every request makes, beside the pool.
     private let readers: SQLiteReadConnections
+    /// Service accounts kept while the file sees no commit; made by the first token lookup
+    /// (the server's), so other commands open no connection for it.
+    private let tokens = Mutex<TokenCacheState>(.notMade)
+
+    private enum TokenCacheState {
+        case notMade
+        case made(ServiceTokenCache?)
+    }
 
     private init(pool: DatabasePool, path: String) {
         self.pool = pool
@@ -226,13 +235,34 @@ package final class SQLiteKeyringStorage: KeyringStorage {
     }
 
     package func serviceAccount(tokenHash: Data) throws -> ServiceAccount? {
-        // Every server request looks its token up: one statement on a connection of our own (no
-        // transaction, no hand-off), so a revocation reaches the very next request.
+        // One statement on a connection of our own (no transaction, no hand-off); the mark is
+        // taken before it begins, so what it reads is at least as new as the mark says.
+        let cache = tokenCache()
+        let mark = cache?.mark()
         var account: ServiceAccount?
         try readers.each(Self.serviceAccountQuery, .blob(tokenHash)) { row in
             account = ServiceAccount(name: row.text(0) ?? "", actor: row.text(1) ?? "", createdAt: Instant(millisecondsSinceEpoch: row.int64(2)), revokedAt: nil)
         }
+        if let cache, let mark, let account { cache.remember(account, tokenHash: tokenHash, readAfter: mark) }
         return account
+    }
+
+    package func knownServiceAccount(tokenHash: Data) -> ServiceAccount? {
+        let cache = tokens.withLock { state -> ServiceTokenCache? in
+            if case .made(let cache) = state { return cache }
+            return nil
+        }
+        return cache?.account(tokenHash: tokenHash)
+    }
+
+    /// The cache, made on first use: nil when the file is not in WAL mode (nothing to watch).
+    private func tokenCache() -> ServiceTokenCache? {
+        tokens.withLock { state in
+            if case .made(let cache) = state { return cache }
+            let cache = SQLiteCommitWatch(path: readers.path).map { ServiceTokenCache(watch: $0) }
+            state = .made(cache)
+            return cache
+        }
     }
 
     // MARK: console accounts

@@ -20,7 +20,8 @@ internal import GRDBSQLite  // GRDB's own SQLite module (a product of GRDB.swift
 /// try readers.each(wrappedKey, .text("D-1")) { row in … }
 /// ```
 final class SQLiteReadConnections: Sendable {
-    private let path: String
+    /// Absolute.
+    let path: String
     private let idle = Mutex<[ReadConnection]>([])
     private static let keptIdle = 16
 
