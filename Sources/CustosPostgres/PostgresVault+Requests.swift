@@ -14,11 +14,14 @@ extension PostgresVault: RequestStore {
             guard try await PostgresDatabase.touched(try await connection.query("SELECT 1 FROM subjects WHERE id = \(request.subject)", logger: logger))
             else { throw StoreError.subjectUnknown(request.subject) }
             try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresSchema.requestNumberLock))", logger: logger)
-            let prefix = "RQ-\(request.receivedOn.year)-"
-            var count = 0
-            for try await found in try await connection.query("SELECT count(*)::bigint FROM requests WHERE id LIKE \(prefix + "%")", logger: logger)
-                .decode(Int.self) { count = found }
-            let id = prefix + String(String(10_000 + count + 1).dropFirst())
+            let numbering = YearlyNumbering(kind: "RQ", year: request.receivedOn.year)
+            var highest: Int?
+            // Ids are generated here only, `<kind>-<year>-<digits>`: the third part is the number.
+            for try await found in try await connection.query(
+                "SELECT max(split_part(id, '-', 3)::bigint) FROM requests WHERE id LIKE \(numbering.prefix + "%")", logger: logger).decode(Int?.self) {
+                highest = found
+            }
+            let id = numbering.id(after: highest)
             try await connection.query("""
                 INSERT INTO requests (id, subject_id, type, purpose, channel, received_at, received_on, requester, mandate, identity,
                   identity_method, status, due_on)

@@ -98,8 +98,10 @@ extension Vault {
     /// controller's time zone, as the caller gives it).
     package func recordBreach(_ breach: Breach, year: Int, at now: Instant) throws -> String {
         try pool.write { db in
-            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM breaches WHERE id LIKE ?", arguments: ["BR-\(year)-%"]) ?? 0
-            let id = "BR-\(year)-" + String(String(10_000 + count + 1).dropFirst())
+            let numbering = YearlyNumbering(kind: "BR", year: year)
+            let highest = try Int.fetchOne(db, sql: "SELECT MAX(CAST(substr(id, ?) AS INTEGER)) FROM breaches WHERE id >= ? AND id < ?",
+                                           arguments: [numbering.numberStart, numbering.prefix, numbering.end])
+            let id = numbering.id(after: highest)
             let (kind, target): (String, String?) = switch breach.scope {
             case let .recipient(recipient): ("recipient", recipient)
             case let .actor(actor): ("actor", actor)

@@ -94,9 +94,10 @@ extension Vault {
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM subjects WHERE id = ?", arguments: [request.subject]) == true else {
                 throw StoreError.subjectUnknown(request.subject)
             }
-            let year = request.receivedOn.year
-            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM requests WHERE id LIKE ?", arguments: ["RQ-\(year)-%"]) ?? 0
-            let id = "RQ-\(year)-" + String(String(10_000 + count + 1).dropFirst())
+            let numbering = YearlyNumbering(kind: "RQ", year: request.receivedOn.year)
+            let highest = try Int.fetchOne(db, sql: "SELECT MAX(CAST(substr(id, ?) AS INTEGER)) FROM requests WHERE id >= ? AND id < ?",
+                                           arguments: [numbering.numberStart, numbering.prefix, numbering.end])
+            let id = numbering.id(after: highest)
             try db.execute(sql: """
             INSERT INTO requests (id, subject_id, type, purpose, channel, received_at, received_on, requester, mandate, identity,
               identity_method, status, due_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
