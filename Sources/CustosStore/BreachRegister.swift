@@ -94,7 +94,7 @@ package struct Breach: Sendable, Equatable {
 }
 
 extension Vault {
-    /// Stores a new breach numbered `BR-<year>-NNNN` in the year of awareness (the
+    /// Stores a new breach numbered `BR-<year>-NNNN` (four digits at least) in the year of awareness (the
     /// controller's time zone, as the caller gives it).
     package func recordBreach(_ breach: Breach, year: Int, at now: Instant) throws -> String {
         try pool.write { db in

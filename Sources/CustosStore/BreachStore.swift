@@ -5,7 +5,7 @@ package import CustosPolicy
 /// channel, and who holds what now; letters by e-mail go through the vault's outbox. The rules
 /// are `BreachDesk`'s (Custos); SQLite's `VaultStore` and PostgreSQL's `PostgresVault` implement this.
 package protocol BreachStore: ReportSource, OutboxStore {
-    /// Stores a new breach numbered `BR-<year>-NNNN` in the year of awareness.
+    /// Stores a new breach numbered `BR-<year>-NNNN` (four digits at least) in the year of awareness.
     func recordBreach(_ breach: Breach, year: Int, at now: Instant) throws -> String
     /// Changes a breach in one transaction with its history line; `change` may refuse.
     func updateBreach(_ id: String, at now: Instant, by actor: String, _ change: (Breach) throws -> (Breach, event: String, detail: String?)) throws -> Breach
