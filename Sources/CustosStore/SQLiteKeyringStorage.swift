@@ -248,11 +248,13 @@ package final class SQLiteKeyringStorage: KeyringStorage {
     }
 
     package func knownServiceAccount(tokenHash: Data) -> ServiceAccount? {
-        let cache = tokens.withLock { state -> ServiceTokenCache? in
+        // Never waits: while the first lookup is opening the watch's connection, the lock is
+        // held across file I/O, and this runs where the server handles the request.
+        let cache = tokens.withLockIfAvailable { state -> ServiceTokenCache? in
             if case .made(let cache) = state { return cache }
             return nil
         }
-        return cache?.account(tokenHash: tokenHash)
+        return cache??.account(tokenHash: tokenHash)
     }
 
     /// The cache, made on first use: nil when the file is not in WAL mode (nothing to watch).
