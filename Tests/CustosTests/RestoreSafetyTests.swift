@@ -59,4 +59,28 @@ struct RestoreSafetyTests {
         let entries = try DatabaseQueue(path: fixture.keyringPath).read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM erasure_ledger WHERE field IS NULL") }
         #expect(entries == 1)
     }
+
+    /// The keyring goes first: when its transaction fails, nothing of the subject is gone (a
+    /// vault without its rows but with a live key and no ledger entry would come back whole
+    /// from any backup).
+    @Test func aShredWhoseKeyringFailsDeletesNothing() throws {
+        let fixture = try VaultFixture()
+        let values = try fixture.addDebtor("D-1", marker: "kf01")
+        try DatabaseQueue(path: fixture.keyringPath).write { db in try db.execute(sql: "DROP TABLE erasure_ledger") }
+        #expect(throws: (any Error).self) { try fixture.engine.shred(subject: "D-1") }
+        #expect(try fixture.engine.existingSubjects(["D-1"]) == ["D-1"])
+        let read = fixture.engine.read(subject: "D-1", fields: ["email"], purpose: "P-DEBT-COLLECT", actor: "collections-service")
+        #expect(read.values["email"] == values["email"], "the key and the rows are both still there")
+    }
+
+    /// A shred leaves neither the key nor the rows in a write-ahead log.
+    @Test func aShredLeavesBothWriteAheadLogsEmpty() throws {
+        let fixture = try VaultFixture()
+        try fixture.addDebtor("D-1", marker: "wl01")
+        try fixture.engine.shred(subject: "D-1")
+        for path in [fixture.vaultPath, fixture.keyringPath] {
+            let size = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
+            #expect(size == 0, "\(path)-wal holds \(size) bytes")
+        }
+    }
 }
