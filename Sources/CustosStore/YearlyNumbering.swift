@@ -2,8 +2,8 @@
 /// from 1, in at least four digits, so that `RQ-2026-10000` follows `RQ-2026-9999` (four
 /// digits and no more wrapped round at 10,000 and refused the next request as a duplicate).
 /// The next number is one past the highest of the year (never a count, which a gap would turn
-/// into a duplicate); SQLite reads it through the primary key's order (its `LIKE`, which
-/// ignores case, cannot use the index), PostgreSQL under the kind's advisory lock.
+/// into a duplicate); SQLite reads only the year's range of the primary key's index (its
+/// `LIKE`, which ignores case, cannot use the index), PostgreSQL under the kind's advisory lock.
 ///
 /// ```swift
 /// let numbering = YearlyNumbering(kind: "RQ", year: 2026)
