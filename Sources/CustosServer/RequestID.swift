@@ -2,7 +2,7 @@
 /// access log and the answer's `X-Request-ID`.
 enum RequestID {
     /// A random version-4 UUID in lowercase. Foundation's `UUID()` opens and closes
-    /// /dev/urandom on every call on Linux (a tenth of a `/healthz` under load); the system
+    /// /dev/urandom on every call on Linux (about 5 % of a `/healthz` under load); the system
     /// generator is one `getrandom`.
     static func random() -> String {
         var generator = SystemRandomNumberGenerator()
