@@ -42,6 +42,24 @@ struct BatchLineReaderTests {
         #expect(read == lines.count, "every documented shape takes the fast path (\(read) of \(lines.count))")
     }
 
+    /// The reader tries the key after the last one first (writers tend to keep an order): lines
+    /// whose keys come in the types' declaration order, and in a dictionary's arbitrary order,
+    /// must read as the Codable path reads them, and take the fast path.
+    @Test func keysInAnyOrderReadAsTheCodablePathReadsThem() throws {
+        let declared = JSONEncoder()
+        declared.outputFormatting = [.withoutEscapingSlashes]
+        var lines: [Data] = []
+        for folder in [RepositoryPaths.seedPolicyTests, RepositoryPaths.edgePolicy + "/tests"] {
+            for testCase in PolicyCorpusTests.cases(in: folder) {
+                let line = try declared.encode(Line(request: testCase.request, facts: testCase.facts, at: testCase.at))
+                lines.append(line)
+                lines.append(try JSONSerialization.data(withJSONObject: JSONSerialization.jsonObject(with: line), options: [.withoutEscapingSlashes]))
+            }
+        }
+        let read = lines.compactMap(Self.check).count
+        #expect(read == lines.count, "every line takes the fast path (\(read) of \(lines.count))")
+    }
+
     /// A batch worker reads every line into the same value, whose lists and subject keep their
     /// storage: whatever the previous line held (a subject of several categories, consents,
     /// a line the fast path gave up on halfway), the next line must read as if fresh.

@@ -469,10 +469,14 @@ enum BatchLineReader {
             if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return true }
             assert(keys.count <= 32, "an object reader marks seen keys in a 32-bit set")
             var seen: UInt32 = 0
+            // Writers tend to put keys in the documented order: the key after the last one is
+            // tried first, with one comparison instead of a hash and a probe.
+            var expected = 0
             while true {
                 skipSpace()
-                guard let key = keyPosition(in: keys), seen & (1 << key) == 0 else { return false }
+                guard let key = keyPosition(in: keys, expecting: expected), seen & (1 << key) == 0 else { return false }
                 seen |= 1 << key
+                expected = key + 1
                 skipSpace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return false }
                 index += 1
@@ -486,9 +490,9 @@ enum BatchLineReader {
             }
         }
 
-        /// The key at the cursor as a position in `keys`; keys are plain (an escaped key goes
-        /// to the Codable path).
-        private mutating func keyPosition(in keys: Interner) -> Int? {
+        /// The key at the cursor as a position in `keys`, `expected` tried first; keys are
+        /// plain (an escaped key goes to the Codable path).
+        private mutating func keyPosition(in keys: Interner, expecting expected: Int) -> Int? {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
             let start = index + 1
             var end = start
@@ -497,7 +501,14 @@ enum BatchLineReader {
                 end += 1
             }
             guard end < bytes.count else { return nil }
-            guard let position = keys.id(utf8: UnsafeBufferPointer(rebasing: bytes[start..<end])) else { return nil }
+            let key = UnsafeBufferPointer(rebasing: bytes[start..<end])
+            let position: Int
+            if expected < keys.count, keys.matches(expected, utf8: key) {
+                position = expected
+            } else {
+                guard let found = keys.id(utf8: key) else { return nil }
+                position = found
+            }
             index = end + 1
             return position
         }

@@ -127,6 +127,13 @@ package final class Interner: @unchecked Sendable {
         }
     }
 
+    /// Whether `name` is the name of `id` (which must be below `count`): one comparison, for
+    /// a caller that can guess the id, such as a reader expecting an object's keys in order.
+    package func matches(_ id: Int, utf8 name: UnsafeBufferPointer<UInt8>) -> Bool {
+        let span = spans[id]
+        return span.count == name.count && (span.count == 0 || Self.equal(bytes + span.offset, name.baseAddress!, span.count))
+    }
+
     package func name(_ id: Int) -> String { names[id] }
 
     private func hash(of id: Int) -> Int {
