@@ -35,6 +35,18 @@ public struct HypotheticalDecisions: Sendable {
         return evaluator.decide(request, facts: facts, at: request.at ?? defaultAt, hypothetical: true)
     }
 
+    /// As `decide(request:facts:defaultAt:)`, into `decision`, whose lists keep their storage:
+    /// a batch worker decides line after line into one decision.
+    func decide(request: DecisionRequest, facts: Facts, defaultAt: Instant, into decision: inout Decision) {
+        guard request.subject.isEmpty, let subject = facts.subject else {
+            evaluator.decide(request, facts: facts, at: request.at ?? defaultAt, hypothetical: true, into: &decision)
+            return
+        }
+        var request = request
+        request.subject = subject.id
+        evaluator.decide(request, facts: facts, at: request.at ?? defaultAt, hypothetical: true, into: &decision)
+    }
+
     public static func decodeRequest(_ data: Data) throws(InputError) -> DecisionRequest {
         try decode(DecisionRequest.self, from: data, what: "request", shape: .request)
     }

@@ -22,13 +22,25 @@ package struct Evaluator: Sendable {
     /// Decides a request. `hypothetical` marks decisions on supplied facts, which are
     /// never logged.
     package func decide(_ request: DecisionRequest, facts: Facts, at: Instant, hypothetical: Bool = false) -> Decision {
+        var decision = Decision(outcome: .deny, action: request.action, subject: "", purpose: "", actor: "", recipient: nil, fields: [],
+                                basis: nil, reasons: [], obligations: [], policyDigest: "", hypothetical: hypothetical)
+        decide(request, facts: facts, at: at, hypothetical: hypothetical, into: &decision)
+        return decision
+    }
+
+    /// Decides a request into `decision`, replacing all of it but keeping its lists' storage:
+    /// a caller that decides one request after another (a batch) allocates no list per decision.
+    package func decide(_ request: DecisionRequest, facts: Facts, at: Instant, hypothetical: Bool = false, into decision: inout Decision) {
         // The evaluation reads request and facts in place: copying them into it retained
         // every string and array they hold, twice per decision.
         withUnsafePointer(to: request) { request in
             withUnsafePointer(to: facts) { facts in
                 var evaluation = Evaluation(policy: policy, digest: digest, request: request, facts: facts, at: at)
+                // The reasons are recorded into the decision's own list, emptied.
+                swap(&evaluation.reasons, &decision.reasons)
+                evaluation.reasons.removeAll(keepingCapacity: true)
                 evaluation.run()
-                return evaluation.decision(hypothetical: hypothetical)
+                evaluation.fill(&decision, hypothetical: hypothetical)
             }
         }
     }
@@ -186,40 +198,51 @@ struct Evaluation: ~Copyable {
 
     // MARK: the outcome
 
-    /// The decision; moves the reasons out, so call it once, last.
-    mutating func decision(hypothetical: Bool) -> Decision {
-        var reasons: [Reason] = []
-        swap(&reasons, &self.reasons)
+    /// Writes the decision into `decision`, whose list of field outcomes keeps its storage;
+    /// moves the reasons into it, so call it once, last.
+    mutating func fill(_ decision: inout Decision, hypothetical: Bool) {
+        swap(&decision.reasons, &reasons)
         var permitted = 0
-        // Made at its size in one allocation (appending grew it from empty).
-        let outcomes = fieldNames.indices.map { index in
+        // The previous decision's outcomes are overwritten where there are as many (a batch's
+        // lines mostly ask for as many fields), and remade otherwise.
+        if decision.fields.count != fieldNames.count {
+            decision.fields.removeAll(keepingCapacity: true)
+            decision.fields.reserveCapacity(fieldNames.count)
+            for name in fieldNames { decision.fields.append(FieldOutcome(field: name, outcome: .permit, reasons: [])) }
+        }
+        for index in fieldNames.indices {
             let blocks = blocks(of: index)
             if blocks.isEmpty { permitted += 1 }
-            return FieldOutcome(field: fieldNames[index], outcome: blocks.isEmpty ? .permit : .deny, reasons: blocks)
+            decision.fields[index].field = fieldNames[index]
+            decision.fields[index].outcome = blocks.isEmpty ? .permit : .deny
+            decision.fields[index].reasons = blocks
         }
         let outcome: Outcome
         if permitted == 0 {
             outcome = .deny
             // Default deny: a deny always says why, even if no step named a code.
-            if !reasons.contains(where: { $0.code.isBlocking }) {
-                reasons.append(Reason(code: .engineError, message: "no step permitted the request; denied by default"))
+            if !decision.reasons.contains(where: { $0.code.isBlocking }) {
+                decision.reasons.append(Reason(code: .engineError, message: "no step permitted the request; denied by default"))
             }
-        } else if permitted == outcomes.count {
+        } else if permitted == decision.fields.count {
             outcome = .permit
         } else {
             outcome = .partial
-            let filtered = outcomes.filter { $0.outcome == .deny }.map(\.field)
-            reasons.append(Reason(code: .minimisationFieldsFiltered,
-                                  message: "\(filtered.count) of \(outcomes.count) requested fields are withheld; only the others are released",
-                                  fields: filtered))
+            let filtered = decision.fields.filter { $0.outcome == .deny }.map(\.field)
+            decision.reasons.append(Reason(code: .minimisationFieldsFiltered,
+                                           message: "\(filtered.count) of \(decision.fields.count) requested fields are withheld; only the others are released",
+                                           fields: filtered))
         }
-        var obligations: [Obligation] = []
-        if outcome != .deny { swap(&obligations, &self.obligations) }
-        return Decision(
-            outcome: outcome, action: request.action, subject: request.subject, purpose: request.purpose,
-            actor: request.actor, recipient: request.action == .share ? request.recipient : nil, fields: outcomes,
-            basis: basis, reasons: reasons, obligations: obligations,
-            policyDigest: digest, hypothetical: hypothetical)
+        decision.outcome = outcome
+        decision.action = request.action
+        decision.subject = request.subject
+        decision.purpose = request.purpose
+        decision.actor = request.actor
+        decision.recipient = request.action == .share ? request.recipient : nil
+        decision.basis = basis
+        decision.obligations = outcome != .deny ? obligations : []
+        decision.policyDigest = digest
+        decision.hypothetical = hypothetical
     }
 
     mutating func oblige(_ obligation: Obligation) {

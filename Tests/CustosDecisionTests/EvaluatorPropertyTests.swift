@@ -66,6 +66,35 @@ struct EvaluatorPropertyTests {
         }
     }
 
+    /// A batch decides into one decision again and again (`decide(_:facts:at:into:)`): every
+    /// decision must equal a fresh one, whatever the one before it held (other fields, more
+    /// reasons, a recipient, obligations).
+    @Test func decidingIntoAReusedDecisionEqualsAFreshOne() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var reused = Decision(outcome: .permit, action: .share, subject: "S-0", purpose: "P-0", actor: "a", recipient: "R-0",
+                              fields: [FieldOutcome(field: "x", outcome: .deny, reasons: [.engineError])], basis: .consent,
+                              reasons: [Reason(code: .engineError, explanation: "left over")], obligations: [.recordDisclosure],
+                              policyDigest: "old", hypothetical: false)
+        var outcomes: Set<Outcome> = []
+        for seed in 0..<UInt64(300) {
+            var random = RandomWorld(seed: 50_000 + seed)
+            let world = Self.world(&random)
+            for _ in 0..<5 {
+                let facts = random.facts(for: world.compiled.policy, subject: "S-1")
+                let request = random.request(for: world.compiled.policy, subject: "S-1")
+                let at = random.instant()
+                let hypothetical = random.chance(0.5)
+                let fresh = world.evaluator.decide(request, facts: facts, at: at, hypothetical: hypothetical)
+                world.evaluator.decide(request, facts: facts, at: at, hypothetical: hypothetical, into: &reused)
+                outcomes.insert(fresh.outcome)
+                #expect(try encoder.encode(reused) == encoder.encode(fresh), "seed \(50_000 + seed)")
+                #expect(reused == fresh)
+            }
+        }
+        #expect(outcomes.count == 3)
+    }
+
     @Test func everyDenySaysWhyAndReleasesNothing() {
         for seed in 0..<UInt64(500) {
             var random = RandomWorld(seed: 20_000 + seed)

@@ -125,34 +125,37 @@ final class BatchWorker: @unchecked Sendable {
         // One line value for the whole part, read into again and again: no request or facts
         // is made or copied per line (a local, so calls borrow it rather than copy it).
         var read = BatchLineReader.Line()
+        // Likewise one decision, decided into again and again: its lists keep their storage.
+        var decision = Decision(outcome: .deny, action: .read, subject: "", purpose: "", actor: "", recipient: nil, fields: [],
+                                basis: nil, reasons: [], obligations: [], policyDigest: "", hypothetical: true)
         var start = 0
         var number = firstLine
         while start < part.count {
             let end = memchr(part.baseAddress! + start, 10, part.count - start)
                 .map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) - part.baseAddress! } ?? part.count
-            answer(line: UnsafeBufferPointer(rebasing: part[start..<end]), number: number, reading: &read, into: out)
+            answer(line: UnsafeBufferPointer(rebasing: part[start..<end]), number: number, reading: &read, deciding: &decision, into: out)
             start = end + 1
             number += 1
         }
     }
 
-    private func answer(line: UnsafeBufferPointer<UInt8>, number: Int, reading read: inout BatchLineReader.Line, into out: ByteBuffer) {
+    private func answer(line: UnsafeBufferPointer<UInt8>, number: Int, reading read: inout BatchLineReader.Line,
+                        deciding decision: inout Decision, into out: ByteBuffer) {
         let trimmed = line.last == 13 ? UnsafeBufferPointer(rebasing: line.dropLast()) : line
         guard trimmed.contains(where: { $0 != 32 && $0 != 9 }) else { return }
         summary.lines += 1
-        let decision: Decision
         // The documented shapes are read directly; anything else, and every error, takes the
         // Codable path.
         if BatchLineReader.read(trimmed, context: context, into: &read) {
             if read.request.at == nil { read.request.at = read.at }
-            decision = decider.decide(request: read.request, facts: read.facts, defaultAt: defaultAt)
+            decider.decide(request: read.request, facts: read.facts, defaultAt: defaultAt, into: &decision)
         } else {
             do {
                 if let problem = StrictJSON.check(trimmed, shape: .batchLine) { throw InputError(message: problem) }
                 let parsed = try JSONDecoder().decode(HypotheticalDecisions.BatchLine.self, from: Data(trimmed))
                 var request = parsed.request
                 if request.at == nil { request.at = parsed.at }
-                decision = decider.decide(request: request, facts: parsed.facts, defaultAt: defaultAt)
+                decider.decide(request: request, facts: parsed.facts, defaultAt: defaultAt, into: &decision)
             } catch {
                 decision = HypotheticalDecisions.unreadable(line: number, error: error, digest: decider.evaluator.policy.digest)
             }
