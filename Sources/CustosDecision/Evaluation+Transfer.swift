@@ -41,7 +41,7 @@ extension Evaluation {
             return
         }
         var refusals: [(ReasonCode, Explanation)] = []
-        if let adequacy = policy.policy.referenceData.adequacyDecision(for: destination) {
+        if let adequacy = policy.adequacyDecision(for: destination) {
             if !adequacy.isInForce(on: date) {
                 refusals.append((.transferAdequacyNotInForce, "the adequacy decision for \(destination) (\(adequacy.decision)) is not in force on \(date)"))
             } else if let missing = adequacy.requires.first(where: { !recipientHas($0, recipient) }) {

@@ -25,6 +25,10 @@ public final class CompiledPolicy: Sendable {
     let offsets: ZoneOffsets
     /// The EEA member states of the reference data, for a lookup per share.
     let eeaCountries: Interner
+    /// The countries (and organisations) of the adequacy decisions, in the reference data's
+    /// order: a share outside the EEA finds its decision by a lookup, not a scan that copied
+    /// every decision it passed.
+    let adequacyCountries: Interner
 
     package init(_ policy: Policy) {
         self.policy = policy
@@ -39,6 +43,7 @@ public final class CompiledPolicy: Sendable {
         actors = Interner(policy.actors.map(\.id.id))
         fieldFlags = policy.fields.map(FieldFlags.init)
         eeaCountries = Interner(policy.referenceData.eea)
+        adequacyCountries = Interner(policy.referenceData.adequacy.map(\.country))
         let (subjects, fields, purposes, recipients, actors) = (subjects, fields, purposes, recipients, actors)
         let notices = Interner(policy.notices.map(\.id.id))
         let rules = Interner(policy.retentionRules.map(\.id.id))
@@ -85,6 +90,12 @@ public final class CompiledPolicy: Sendable {
 
     /// Whether a country (ISO 3166 alpha-2) is in the EEA, per the policy's reference data.
     package func isEEA(_ country: String) -> Bool { eeaCountries.id(country) != nil }
+
+    /// The reference data's adequacy decision for a country, the first one listed (as
+    /// `ReferenceData.adequacyDecision(for:)`).
+    package func adequacyDecision(for country: String) -> AdequacyDecision? {
+        adequacyCountries.id(country).map { policy.referenceData.adequacy[$0] }
+    }
 }
 
 /// Per-field flags, indexed by field id.
