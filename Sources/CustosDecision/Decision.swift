@@ -83,6 +83,13 @@ public struct Reason: Sendable, Hashable, Codable {
     /// The fields the reason applies to; empty when it applies to the whole request.
     public var fields: [String]
 
+    /// `Explanation.forEachUTF8Piece(of:)` for the reason at `reason`, read where it lies.
+    package static func forEachExplanationPiece(of reason: UnsafePointer<Reason>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        Explanation.forEachUTF8Piece(of: (UnsafeRawPointer(reason) + messageOffset).assumingMemoryBound(to: Explanation.self), body)
+    }
+
+    private static let messageOffset = MemoryLayout<Reason>.offset(of: \Reason.message)!
+
     package init(code: ReasonCode, explanation: String, fields: [String] = []) {
         self.init(code: code, message: Explanation(explanation), fields: fields)
     }

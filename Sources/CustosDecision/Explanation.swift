@@ -94,6 +94,30 @@ public struct Explanation: Sendable, Hashable, Codable, CustomStringConvertible,
         }
     }
 
+    /// `forEachUTF8Piece` of the explanation at `explanation`, read where it lies: called as a
+    /// method on a reason in a buffer (`decide --batch`'s writer), the whole value (150 bytes,
+    /// its texts retained) was copied out and destroyed again, on every reason written.
+    package static func forEachUTF8Piece(of explanation: UnsafePointer<Explanation>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        let base = UnsafeRawPointer(explanation)
+        let literalCount = Int(explanation.pointee.literalCount), textCount = Int(explanation.pointee.textCount)
+        // The inline arrays are read element by element through their addresses, so no text
+        // but the one being written is retained.
+        let literals = (base + Self.literalsOffset).assumingMemoryBound(to: StaticString.self)
+        let texts = (base + Self.textsOffset).assumingMemoryBound(to: String.self)
+        for index in 0..<literalCount {
+            let literal = literals[index]
+            if literal.utf8CodeUnitCount > 0 { literal.withUTF8Buffer(body) }
+            if index < textCount, texts[index].utf8.withContiguousStorageIfAvailable(body) == nil {
+                var text = texts[index]
+                text.withUTF8 { body($0) }
+            }
+        }
+    }
+
+    // An inline array's elements lie at its own address, one stride apart.
+    private static let literalsOffset = MemoryLayout<Explanation>.offset(of: \Explanation.literals)!
+    private static let textsOffset = MemoryLayout<Explanation>.offset(of: \Explanation.texts)!
+
     public var description: String {
         var result = ""
         forEachUTF8Piece { result += String(decoding: $0, as: UTF8.self) }

@@ -60,6 +60,35 @@ struct ExplanationTests {
         #expect(String(decoding: bytes, as: UTF8.self) == "field 'e\"mail' was erased")
     }
 
+    /// The writer reads a reason's explanation where it lies in the decision's buffer, through
+    /// the inline arrays' addresses: it must give the same pieces as the method, for every shape.
+    @Test func piecesReadInPlaceAreThePiecesOfTheMethod() {
+        let literals: [StaticString] = ["", " ", "field '", "' is not declared in the policy", "é"]
+        var random = SplitMix64(seed: 0x1_2026)
+        var reasons: [Reason] = []
+        for round in 0..<500 {
+            var interpolation = Explanation.StringInterpolation(literalCapacity: 0, interpolationCount: 0)
+            for _ in 0..<Int.random(in: 0...9, using: &random) {
+                if Bool.random(using: &random) {
+                    interpolation.appendLiteral(literals[Int.random(in: 0..<literals.count, using: &random)])
+                } else {
+                    // Small and heap-allocated texts alike.
+                    interpolation.appendInterpolation(String(repeating: "ab", count: Int.random(in: 0...20, using: &random)))
+                }
+            }
+            reasons.append(Reason(code: round % 2 == 0 ? .consentMissing : .unknownId, message: Explanation(stringInterpolation: interpolation),
+                                  fields: round % 3 == 0 ? ["email"] : []))
+        }
+        reasons.withUnsafeBufferPointer { buffer in
+            for index in buffer.indices {
+                var method: [[UInt8]] = [], inPlace: [[UInt8]] = []
+                buffer[index].message.forEachUTF8Piece { method.append(Array($0)) }
+                Reason.forEachExplanationPiece(of: buffer.baseAddress! + index) { inPlace.append(Array($0)) }
+                #expect(inPlace == method)
+            }
+        }
+    }
+
     @Test func equalityHashingAndCodingUseTheText() throws {
         let a: Explanation = "x \("y") z"
         let b = Explanation("x y z")

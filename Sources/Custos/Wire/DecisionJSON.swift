@@ -66,7 +66,8 @@ enum DecisionJSON {
             for index in reasons.indices {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
                 Self.reasonOpenings[reasons[index].code.position].withUnsafeBufferPointer { out.append($0) }
-                reasons[index].message.forEachUTF8Piece { escaped($0, out) }
+                // In place: as a method call on the element, the explanation was copied out.
+                Reason.forEachExplanationPiece(of: reasons.baseAddress! + index) { escaped($0, out) }
                 out.append("\",\"fields\":[")
                 reasons[index].fields.withUnsafeBufferPointer { fields in
                     for position in fields.indices {
