@@ -5,7 +5,9 @@ The subset of the decision semantics all three express: the purpose is declared 
 actor and the subject's category; every requested field is in the purpose; a consent-based
 purpose needs the subject's consent (given, not withdrawn); a direct-marketing objection stops
 direct marketing; a share needs a recipient declared for the purpose, allowed the fields, in
-the EEA, a country with an adequacy decision, a DPF certification, or SCC/BCR with a TIA.
+the EEA, a country with an adequacy decision, a DPF certification, or SCC/BCR with a TIA. A
+share to a recipient named per disclosure names the actual one (`recipient-name`), as Custos
+requires and the peers' subset does not express.
 
 Usage: generate.py POLICY_JSON N OUT_DIR   (POLICY_JSON from `custos policy show … -o json`)
 Writes OUT_DIR/custos.jsonl (request + facts per line) and OUT_DIR/neutral.jsonl (for the peers),
@@ -34,7 +36,8 @@ for r in policy["recipients"]:
     transfer = r.get("transfer", {})
     dpf = transfer.get("dpf", {}).get("status") == "active"
     safeguard = bool(transfer.get("scc", {}).get("tia")) or bool(transfer.get("bcr", {}).get("tia"))
-    recipients[r["id"]] = {"fields": r.get("fields") or [], "transfer_ok": country in eea or country in adequate or dpf or safeguard, "country": country}
+    recipients[r["id"]] = {"fields": r.get("fields") or [], "transfer_ok": country in eea or country in adequate or dpf or safeguard, "country": country,
+                           "named_per_disclosure": r.get("named-per-disclosure", False)}
 json.dump({"purposes": purposes, "recipients": recipients}, open(f"{out}/model.json", "w"))
 
 AT = "2025-10-06T09:00:00+02:00"
@@ -61,6 +64,10 @@ with open(f"{out}/custos.jsonl", "w") as custos, open(f"{out}/neutral.jsonl", "w
         recipient = random.choice(recipients_) if recipients_ else None
         request = {"actor": actor, "action": action, "subject": subject["id"], "purpose": purpose, "fields": fields}
         if recipient: request["recipient"] = recipient
+        # A recipient the policy names per disclosure ("the client") needs the actual one named
+        # (Art. 15(1)(c)); the peers' subset has no such rule, so every such share names one.
+        if recipient and recipients[recipient]["named_per_disclosure"]:
+            request["recipient-name"] = f"Creditor {subject['id'][2:]} B.V."
         facts = {"subject": {"id": subject["id"], "category": category, "contract-party": category == "client"}}
         if category == "debtor":
             facts["events"] = [{"event": "file-opened", "date": "2025-01-10"}]
