@@ -62,7 +62,9 @@ results=$( run healthz /healthz; run hypothetical /v1/decisions/hypothetical hyp
 rss=$(awk '/VmHWM/ {print $2}' /proc/$server/status)
 # The group commit reached: entries per commit of the decision log, from the server's metrics.
 groups=$(curl -s "$url/metrics" | awk '/^custos_log_group_size_sum/ {sum = $2} /^custos_log_group_size_count/ {count = $2} END {if (count > 0) printf "%.1f entries per commit on average over %d commits", sum / count, count}')
-entries=$("$custos" audit verify | head -1)
+# `sed` reads to the end: `head` would close the pipe early, and under pipefail the writer's
+# SIGPIPE ended the script before it printed its table.
+entries=$("$custos" audit verify | sed -n 1p)
 echo "| route (64 connections unless named, ${seconds} s each, wrk -t2) | requests/s | share of /healthz | p50 | p99 | non-2xx |"
 echo "|---|---|---|---|---|---|"
 floor=$(echo "$results" | awk '$1 == "healthz" {print $2}')
