@@ -88,6 +88,7 @@ public struct Reason: Sendable, Hashable, Codable {
         Explanation.forEachUTF8Piece(of: (UnsafeRawPointer(reason) + messageOffset).assumingMemoryBound(to: Explanation.self), body)
     }
 
+    /// A stored property's offset: `offset(of:)` is never nil for it.
     private static let messageOffset = MemoryLayout<Reason>.offset(of: \Reason.message)!
 
     package init(code: ReasonCode, explanation: String, fields: [String] = []) {

@@ -114,7 +114,8 @@ public struct Explanation: Sendable, Hashable, Codable, CustomStringConvertible,
         }
     }
 
-    // An inline array's elements lie at its own address, one stride apart.
+    // An inline array's elements lie at its own address, one stride apart. `offset(of:)` is
+    // nil only for a property that is not stored inline, which these are.
     private static let literalsOffset = MemoryLayout<Explanation>.offset(of: \Explanation.literals)!
     private static let textsOffset = MemoryLayout<Explanation>.offset(of: \Explanation.texts)!
 
