@@ -27,12 +27,9 @@ public struct HypotheticalDecisions: Sendable {
 
     /// A request with its facts. The instant is the request's `at`, else `defaultAt`.
     public func decide(request: DecisionRequest, facts: Facts, defaultAt: Instant) -> Decision {
-        guard request.subject.isEmpty, let subject = facts.subject else {
-            return evaluator.decide(request, facts: facts, at: request.at ?? defaultAt, hypothetical: true)
-        }
-        var request = request
-        request.subject = subject.id
-        return evaluator.decide(request, facts: facts, at: request.at ?? defaultAt, hypothetical: true)
+        var decision = Decision.blank(request.action, hypothetical: true)
+        decide(request: request, facts: facts, defaultAt: defaultAt, into: &decision)
+        return decision
     }
 
     /// As `decide(request:facts:defaultAt:)`, into `decision`, whose lists keep their storage:

@@ -68,6 +68,15 @@ public struct FieldOutcome: Sendable, Hashable, Codable {
     }
 }
 
+extension Decision {
+    /// An empty deny to decide into: `Evaluator.decide(_:facts:at:hypothetical:into:)`
+    /// overwrites every part of it.
+    package static func blank(_ action: Action, hypothetical: Bool) -> Decision {
+        Decision(outcome: .deny, action: action, subject: "", purpose: "", actor: "", recipient: nil, fields: [],
+                 basis: nil, reasons: [], obligations: [], policyDigest: "", hypothetical: hypothetical)
+    }
+}
+
 public struct Reason: Sendable, Hashable, Codable {
     public var code: ReasonCode
     /// The provision the code rests on.

@@ -22,8 +22,7 @@ package struct Evaluator: Sendable {
     /// Decides a request. `hypothetical` marks decisions on supplied facts, which are
     /// never logged.
     package func decide(_ request: DecisionRequest, facts: Facts, at: Instant, hypothetical: Bool = false) -> Decision {
-        var decision = Decision(outcome: .deny, action: request.action, subject: "", purpose: "", actor: "", recipient: nil, fields: [],
-                                basis: nil, reasons: [], obligations: [], policyDigest: "", hypothetical: hypothetical)
+        var decision = Decision.blank(request.action, hypothetical: hypothetical)
         decide(request, facts: facts, at: at, hypothetical: hypothetical, into: &decision)
         return decision
     }

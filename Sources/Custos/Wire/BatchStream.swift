@@ -126,8 +126,7 @@ final class BatchWorker: @unchecked Sendable {
         // is made or copied per line (a local, so calls borrow it rather than copy it).
         var read = BatchLineReader.Line()
         // Likewise one decision, decided into again and again: its lists keep their storage.
-        var decision = Decision(outcome: .deny, action: .read, subject: "", purpose: "", actor: "", recipient: nil, fields: [],
-                                basis: nil, reasons: [], obligations: [], policyDigest: "", hypothetical: true)
+        var decision = Decision.blank(.read, hypothetical: true)
         var start = 0
         var number = firstLine
         while start < part.count {
