@@ -82,16 +82,7 @@ public struct Explanation: Sendable, Hashable, Codable, CustomStringConvertible,
 
     /// Calls `body` with the UTF-8 bytes of each piece, in order.
     public func forEachUTF8Piece(_ body: (UnsafeBufferPointer<UInt8>) -> Void) {
-        for index in 0..<Int(literalCount) {
-            let literal = literals[index]
-            if literal.utf8CodeUnitCount > 0 { literal.withUTF8Buffer(body) }
-            // In place (a native or small string always is): a mutable copy for `withUTF8`
-            // retained and released the text.
-            if index < Int(textCount), texts[index].utf8.withContiguousStorageIfAvailable(body) == nil {
-                var text = texts[index]
-                text.withUTF8 { body($0) }
-            }
-        }
+        withUnsafePointer(to: self) { Self.forEachUTF8Piece(of: $0, body) }
     }
 
     /// `forEachUTF8Piece` of the explanation at `explanation`, read where it lies: called as a
@@ -107,6 +98,8 @@ public struct Explanation: Sendable, Hashable, Codable, CustomStringConvertible,
         for index in 0..<literalCount {
             let literal = literals[index]
             if literal.utf8CodeUnitCount > 0 { literal.withUTF8Buffer(body) }
+            // In place (a native or small string always is): a mutable copy for `withUTF8`
+            // retained and released the text.
             if index < textCount, texts[index].utf8.withContiguousStorageIfAvailable(body) == nil {
                 var text = texts[index]
                 text.withUTF8 { body($0) }
