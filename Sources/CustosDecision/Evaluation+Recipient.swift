@@ -33,7 +33,7 @@ extension Evaluation {
         }
         guard declared else { return }
         if let allowed = compiledRecipient.allowedFields {
-            for (index, field) in fieldIds.enumerated() where !(field.map { allowed.contains($0) } ?? false) {
+            for index in 0..<fieldIds.count where !(fieldIds[index].map { allowed.contains($0) } ?? false) {
                 block(field: index, .dataCategoryNotInPurpose, "recipient '\(name)' may not receive '\(fieldNames[index])'")
             }
         }
@@ -66,7 +66,7 @@ extension Evaluation {
             // agreement does not cover must not reach it.
             blockAll(.processorScopeExceeded, "the agreement with sub-processor '\(name)' of '\(processor)' does not cover purpose '\(request.purpose)'")
         } else {
-            for (index, field) in fieldIds.enumerated() where !(field.map { compiled.dpaFields?.contains($0) ?? false } ?? false) {
+            for index in 0..<fieldIds.count where !(fieldIds[index].map { compiled.dpaFields?.contains($0) ?? false } ?? false) {
                 block(field: index, .processorScopeExceeded, "the agreement with sub-processor '\(name)' of '\(processor)' does not cover '\(fieldNames[index])'")
             }
         }
@@ -116,7 +116,7 @@ extension Evaluation {
             return
         }
         var exceeded = 0
-        for (index, field) in fieldIds.enumerated() where !(field.map { rules.dpaFields?.contains($0) ?? false } ?? false) {
+        for index in 0..<fieldIds.count where !(fieldIds[index].map { rules.dpaFields?.contains($0) ?? false } ?? false) {
             block(field: index, .processorScopeExceeded, "the agreement with '\(name)' does not cover '\(fieldNames[index])'")
             exceeded += 1
         }

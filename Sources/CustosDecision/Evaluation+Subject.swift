@@ -46,8 +46,8 @@ extension Evaluation {
         }
         let wholeRequest = !parts.isEmpty
         // Nearly every request names only declared fields: nothing to collect, nothing to word.
-        if !wholeRequest, !fieldIds.indices.contains(where: { fieldIds[$0] == nil }) { return }
-        let unknown = fieldIds.indices.filter { fieldIds[$0] == nil }
+        if !wholeRequest, fieldIds.allDeclared { return }
+        let unknown = (0..<fieldIds.count).filter { fieldIds[$0] == nil }
         parts += unknown.prefix(5).map { "field '\(fieldNames[$0])'\(hint(fieldNames[$0], in: policy.fields))" }
         if unknown.count > 5 { parts.append("\(unknown.count - 5) more fields") }
         guard !parts.isEmpty else { return }
@@ -61,8 +61,9 @@ extension Evaluation {
 
     /// Step 2: special-category, criminal and national-id data need a condition or a law.
     mutating func prohibitedData() {
-        for (index, id) in fieldIds.enumerated() {
-            guard let id else { continue }
+        // By index: `enumerated()` copied the ids out, on every decision.
+        for index in 0..<fieldIds.count {
+            guard let id = fieldIds[index] else { continue }
             let flags = policy.fieldFlags[id]
             let name = fieldNames[index]
             if flags.specialCategory {
@@ -95,8 +96,8 @@ extension Evaluation {
         }
         // Erasing what a purpose does not hold (a BSN that should never have been stored) is
         // always allowed; every other action stays inside the purpose's fields.
-        for (index, id) in fieldIds.enumerated() where request.action != .erase && (id.map({ !rules.fields.contains($0) }) ?? true) {
-            let known = id != nil ? "is not among the fields of purpose '\(request.purpose)'" : "is not declared in the policy"
+        for index in 0..<fieldIds.count where request.action != .erase && (fieldIds[index].map({ !rules.fields.contains($0) }) ?? true) {
+            let known = fieldIds[index] != nil ? "is not among the fields of purpose '\(request.purpose)'" : "is not declared in the policy"
             block(field: index, .dataCategoryNotInPurpose, "field '\(fieldNames[index])' \(known)")
         }
         if let actors = rules.actors, !(policy.actors.id(request.actor).map { actors.contains($0) } ?? false) {

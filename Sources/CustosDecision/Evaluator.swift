@@ -176,7 +176,7 @@ struct Evaluation: ~Copyable {
     }
 
     private mutating func record(_ code: ReasonCode, _ explanation: consuming Explanation, field index: Int?) {
-        if let existing = reasons.firstIndex(where: { $0.code == code }) {
+        if let existing = reasonIndex(of: code) {
             guard let index else {
                 reasons[existing].fields = []  // now about the whole request
                 return
@@ -188,6 +188,13 @@ struct Evaluation: ~Copyable {
         }
         if reasons.capacity == 0 { reasons.reserveCapacity(4) }
         reasons.append(Reason(code: code, message: explanation, fields: index.map { [fieldNames[$0]] } ?? []))
+    }
+
+    /// The recorded reason with `code`, by index: `firstIndex(where:)` copied every reason it
+    /// passed out of the list (its explanation's texts retained and released).
+    private func reasonIndex(of code: ReasonCode) -> Int? {
+        for index in reasons.indices where reasons[index].code == code { return index }
+        return nil
     }
 
     func isBlocked(_ index: Int) -> Bool { !fieldBlocks.isEmpty && !fieldBlocks[index].isEmpty }

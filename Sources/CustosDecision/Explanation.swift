@@ -15,16 +15,20 @@
 public struct Explanation: Sendable, Hashable, Codable, CustomStringConvertible, ExpressibleByStringInterpolation {
     static let textCapacity = 3
     /// Literal `i` comes before text `i`; there is one literal more than texts, or as many.
-    private var literals: InlineArray<4, StaticString> = InlineArray(repeating: "")
-    private var texts: InlineArray<3, String> = InlineArray(repeating: "")
-    private var literalCount: UInt8 = 0
-    private var textCount: UInt8 = 0
+    // No default values: an initialiser that assigns `self` whole (an interpolation's) made
+    // them first and destroyed them again, on every reason recorded.
+    private var literals: InlineArray<4, StaticString>
+    private var texts: InlineArray<3, String>
+    private var literalCount: UInt8
+    private var textCount: UInt8
 
     public init(_ text: String) {
+        self.init(empty: ())
         appendText(text)
     }
 
     public init(stringLiteral literal: StaticString) {
+        self.init(empty: ())
         appendLiteral(literal)
     }
 
@@ -50,7 +54,12 @@ public struct Explanation: Sendable, Hashable, Codable, CustomStringConvertible,
         }
     }
 
-    private init(empty: Void) {}
+    private init(empty: Void) {
+        literals = InlineArray(repeating: "")
+        texts = InlineArray(repeating: "")
+        literalCount = 0
+        textCount = 0
+    }
 
     private mutating func appendLiteral(_ literal: StaticString) {
         // Only text may follow a literal; two literals in a row get an empty text between them.

@@ -7,13 +7,23 @@ struct FieldIds: RandomAccessCollection {
     private var inline: InlineArray<8, Int32> = InlineArray(repeating: -1)
     private var spilled: [Int?] = []
     let count: Int
+    /// Whether every field is declared (nearly every request): the unknown-id step then has
+    /// nothing to look for.
+    let allDeclared: Bool
 
     init(_ names: [String], in interner: Interner) {
         count = names.count
         if count <= Self.inlineCapacity {
-            for index in names.indices { inline[index] = interner.id(names[index]).map { Int32($0) } ?? -1 }
+            var allDeclared = true
+            for index in names.indices {
+                let id = interner.id(names[index])
+                if id == nil { allDeclared = false }
+                inline[index] = id.map { Int32($0) } ?? -1
+            }
+            self.allDeclared = allDeclared
         } else {
             spilled = names.map { interner.id($0) }
+            allDeclared = !spilled.contains(nil)
         }
     }
 
