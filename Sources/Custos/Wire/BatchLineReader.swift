@@ -27,8 +27,13 @@ enum BatchLineReader {
         private var instants: [(text: [UInt8], instant: Instant)] = []
         private var nextSlot = 0
         private static let remembered = 8
+        /// The strings made lately, for a reader of many lines (a batch worker's); nil for
+        /// one request, where keeping them would cost more than it saves.
+        let recentStrings: RecentStrings?
 
-        init() {}
+        init(keepingStrings: Bool = false) {
+            recentStrings = keepingStrings ? RecentStrings() : nil
+        }
 
         func instant(_ text: UnsafeBufferPointer<UInt8>) -> Instant? {
             for entry in instants where entry.text.count == text.count
@@ -174,7 +179,7 @@ enum BatchLineReader {
                 switch key {
                 case 0: actor = reader.id(); return actor != nil
                 case 1: action = reader.value(Values.action); return action != nil
-                case 2: return reader.optional(&subject) { $0.id() }
+                case 2: return reader.optional(&subject) { $0.id(kept: false) }  // seldom repeated
                 case 3: purpose = reader.id(); return purpose != nil
                 case 4: return reader.literal("null") || reader.list(into: &request.fields) { $0.id() }
                 case 5: return reader.optional(&recipient) { $0.id() }
@@ -259,7 +264,7 @@ enum BatchLineReader {
             var categories: [String]?
             let read = object(keys: Keys.subject) { reader, key in
                 switch key {
-                case 0: id = reader.string(); return id != nil
+                case 0: id = reader.string(kept: false); return id != nil  // seldom repeated
                 case 1: category = reader.string(); return category != nil
                 case 2: return reader.optional(&kind) { $0.value(Values.subjectKind) }
                 case 3: return reader.optional(&consumer) { $0.bool() }
@@ -591,15 +596,16 @@ enum BatchLineReader {
         /// A string of this line's own: sharing the policy's strings instead would have the
         /// threads of a batch contend for their reference counts, which costs more than making
         /// the few that are longer than a small string.
-        mutating func string() -> String? {
+        /// `kept: false` for a value that seldom repeats: kept, it would push out those that do.
+        mutating func string(kept: Bool = true) -> String? {
             guard let (raw, escaped) = stringBytes() else { return nil }
             guard !escaped else { return unescape(raw) }
-            return Self.text(raw)
+            return text(raw, kept: kept)
         }
 
         /// A string that is an id of the request: as `string()`, noting a control character
         /// (a C0 one ends the fast path in `stringBytes`; DEL and C1 ones are looked for here).
-        mutating func id() -> String? {
+        mutating func id(kept: Bool = true) -> String? {
             guard let (raw, escaped) = stringBytes() else { return nil }
             if escaped {
                 guard let text = unescape(raw) else { return nil }
@@ -607,6 +613,13 @@ enum BatchLineReader {
                 return text
             }
             if ASCII.mayHoldDeleteOrC1(raw), DecisionRequest.hasControlCharacter(raw) { controlCharacterInIds = true }
+            return text(raw, kept: kept)
+        }
+
+        /// Unescaped bytes as a string, from the context's recent strings where it keeps them.
+        @inline(__always)
+        private func text(_ raw: UnsafeBufferPointer<UInt8>, kept: Bool) -> String? {
+            if kept, let recent = context.recentStrings { return recent.string(raw, make: Self.text) }
             return Self.text(raw)
         }
 

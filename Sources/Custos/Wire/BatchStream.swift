@@ -116,7 +116,7 @@ final class BatchWorker: @unchecked Sendable {
         // An evaluator of its own (same policy): its strings are counted by this thread alone.
         self.decider = HypotheticalDecisions(policy: decider.evaluator.policy)
         self.defaultAt = defaultAt
-        context = BatchLineReader.Context()
+        context = BatchLineReader.Context(keepingStrings: true)
         digest = DecisionJSON.DigestMember(decider.evaluator.policy.digest)
     }
 
