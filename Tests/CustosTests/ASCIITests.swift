@@ -23,9 +23,27 @@ struct ASCIITests {
                 out.append(UInt8(ascii: "<"))
                 let appended: Bool = out.appendIfPlain(part)
                 #expect(appended == plain)
-                let expected: [UInt8] = plain ? [UInt8(ascii: "<")] + Array(part) : [UInt8(ascii: "<")]
+                // A short value's word may be written past its end: what follows overwrites it.
+                out.append(UInt8(ascii: ">"))
+                let expected: [UInt8] = (plain ? [UInt8(ascii: "<")] + Array(part) : [UInt8(ascii: "<")]) + [UInt8(ascii: ">")]
                 #expect(Array(out.bytes) == expected)
             }
+        }
+    }
+
+    /// The reader finds a string's end a word at a time: the lowest flag of `specialBytes` must
+    /// be the first quote, backslash or control character, and no flag means none.
+    @Test func theLowestSpecialFlagIsTheFirstSpecialByte() {
+        var random = SplitMix64(seed: 0x5_9EC1A1)
+        let interesting: [UInt8] = [0x00, 0x01, 0x1F, 0x20, 0x21, 0x22, 0x23, 0x5B, 0x5C, 0x5D, 0x7F, 0x80, 0xA2, 0xC2, 0xDC, 0xFF]
+        for _ in 0..<50_000 {
+            let bytes: [UInt8] = (0..<8).map { _ in
+                Int.random(in: 0..<4, using: &random) == 0 ? interesting[Int.random(in: 0..<interesting.count, using: &random)] : UInt8.random(in: 0...0xFF, using: &random)
+            }
+            let word = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+            let first = bytes.firstIndex { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }
+            let mask = ASCII.specialBytes(word)
+            #expect((mask == 0 ? nil : mask.trailingZeroBitCount / 8) == first, "\(bytes)")
         }
     }
 }

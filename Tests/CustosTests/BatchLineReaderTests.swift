@@ -108,6 +108,34 @@ struct BatchLineReaderTests {
         #expect(fast > 100 && slow > 100, "both paths were exercised: \(fast) fast, \(slow) left to Codable")
     }
 
+    /// The reader finds a string's end a word at a time and its last bytes one at a time: an
+    /// escape or a control character at any place relative to those words, and a string ending
+    /// right at the end of the bytes, must read as the Codable path reads it or be left to it.
+    @Test func escapesAtEveryPlaceReadAsTheCodablePathReadsThem() throws {
+        let specials = ["\\\"", "\\\\", "\\/", "\\n", "\\u0041", "\u{01}", "\t", "é"]
+        var fast = 0, slow = 0
+        for length in 0...20 {
+            for position in 0...length {
+                for special in specials {
+                    var value = String(repeating: "p", count: length)
+                    value.insert(contentsOf: special, at: value.index(value.startIndex, offsetBy: position))
+                    for tail in ["", ",\"subject\":\"S-1\",\"fields\":[\"email\"]"] {
+                        let body = "{\"actor\":\"a\",\"action\":\"read\",\"purpose\":\"\(value)\"\(tail)}"
+                        let codable = try? JSONDecoder().decode(DecisionRequest.self, from: Data(body.utf8))
+                        let read = Array(body.utf8).withUnsafeBufferPointer { BatchLineReader.readRequest($0, defaultActor: nil) }
+                        if let read {
+                            fast += 1
+                            #expect(read == codable, "different reading of \(body)")
+                        } else {
+                            slow += 1
+                        }
+                    }
+                }
+            }
+        }
+        #expect(fast > 1_000 && slow > 100, "both paths were exercised: \(fast) fast, \(slow) left to Codable")
+    }
+
     @Test func aDeeplyNestedLineIsLeftToTheCodablePathInsteadOfExhaustingTheStack() {
         let hostile = "{\"request\":" + String(repeating: "[", count: 200_000) + String(repeating: "]", count: 200_000) + "}"
         #expect(BatchLineReader.read(Data(hostile.utf8)[...]) == nil)

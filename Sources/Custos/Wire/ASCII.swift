@@ -20,25 +20,26 @@ enum ASCII {
         return true
     }
 
-    /// The number of leading bytes that are neither a control character, `"` nor `\`,
-    /// counted in whole words of eight (so possibly fewer than all of them).
-    @inline(__always)
-    static func plainPrefix(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
-        guard let base = bytes.baseAddress else { return 0 }
-        let raw = UnsafeRawPointer(base)
-        var offset = 0
-        while offset + 8 <= bytes.count, !isSpecial(raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) { offset += 8 }
-        return offset
-    }
-
     /// Whether a word holds a control character, `"` or `\` (exact: the tests for "a byte
     /// below n" and "a zero byte" never err on whether one exists).
     @inline(__always)
     static func isSpecial(_ word: UInt64) -> Bool {
+        specialBytes(word) != 0
+    }
+
+    /// The high bit of each byte of a little-endian word that may be a control character, `"`
+    /// or `\`. Bytes above a special one may be flagged wrongly (a borrow runs on), but the
+    /// lowest flag is always a special byte and no special byte goes unflagged below it; so
+    /// `trailingZeroBitCount / 8` is the offset of the first special byte.
+    @inline(__always)
+    static func specialBytes(_ word: UInt64) -> UInt64 {
         let control = (word &- ones &* 0x20) & ~word & highBits
         let quote = word ^ (ones &* 0x22), backslash = word ^ (ones &* 0x5C)
-        return (control | ((quote &- ones) & ~quote & highBits) | ((backslash &- ones) & ~backslash & highBits)) != 0
+        return control | ((quote &- ones) & ~quote & highBits) | ((backslash &- ones) & ~backslash & highBits)
     }
+
+    /// Spaces, to fill a word past a short value's bytes: a space is not special.
+    static let spaces: UInt64 = ones &* 0x20
 
     /// Whether a byte is DEL (0x7F) or 0xC2, the lead byte of every C1 control: false means
     /// neither is there, true that one may be (the exact test is then the caller's).

@@ -659,16 +659,26 @@ enum BatchLineReader {
             index += 1
             let start = index
             var escaped = false
-            // Plain runs eight bytes at a time; the bytewise loop below handles the rest.
-            index += ASCII.plainPrefix(UnsafeBufferPointer(rebasing: bytes[index...]))
-            while index < bytes.count {
+            let base = UnsafeRawPointer(bytes.baseAddress!)
+            while true {
+                // To the next quote, backslash or control character: a word at a time while
+                // eight bytes are left (the line's end is seldom nearer), then byte by byte.
+                if index + 8 <= bytes.count {
+                    let special = ASCII.specialBytes(UInt64(littleEndian: base.loadUnaligned(fromByteOffset: index, as: UInt64.self)))
+                    if special == 0 { index += 8; continue }
+                    index += special.trailingZeroBitCount >> 3
+                } else {
+                    while index < bytes.count, bytes[index] >= 0x20, bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\") {
+                        index += 1
+                    }
+                    guard index < bytes.count else { return nil }
+                }
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") { break }
                 if byte < 0x20 { return nil }
-                if byte == UInt8(ascii: "\\") { escaped = true; index += 2; continue }
-                index += 1
+                escaped = true  // a backslash: the byte after it is the escape's, whatever it is
+                index += 2
             }
-            guard index < bytes.count else { return nil }
             let raw = UnsafeBufferPointer(rebasing: bytes[start..<index])
             index += 1
             return (raw, escaped)

@@ -48,25 +48,40 @@ final class ByteBuffer {
     /// Appends the bytes if none needs escaping in a JSON string (a control character, `"` or a
     /// backslash) and returns true; otherwise appends nothing and returns false. One pass, eight
     /// bytes at a time: the test and the copy of a short value cost less together than a
-    /// `memcpy` call.
+    /// `memcpy` call. The last word overlaps the one before it, and a value shorter than a word
+    /// is read in two halves that may overlap, so no byte is tested alone unless the value has
+    /// fewer than four.
     @inline(__always)
     func appendIfPlain(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let source = bytes.baseAddress, !bytes.isEmpty else { return true }
         let length = bytes.count
-        reserve(length)  // words are written only within `length`; a refusal leaves `count` as it was
+        // A word past the value may be written (a short value's): it lies in the reserve, and
+        // `count` grows by `length` only, as it stays unchanged on a refusal.
+        reserve(length + 8)
         let from = UnsafeRawPointer(source), to = UnsafeMutableRawPointer(base + count)
-        var offset = 0
-        while offset + 8 <= length {
-            let word = from.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-            if ASCII.isSpecial(word) { return false }
-            to.storeBytes(of: word, toByteOffset: offset, as: UInt64.self)
-            offset += 8
-        }
-        while offset < length {
-            let byte = source[offset]
-            if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return false }
-            to.storeBytes(of: byte, toByteOffset: offset, as: UInt8.self)
-            offset += 1
+        if length >= 8 {
+            var offset = 0
+            while offset + 8 < length {
+                let word = from.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+                if ASCII.isSpecial(word) { return false }
+                to.storeBytes(of: word, toByteOffset: offset, as: UInt64.self)
+                offset += 8
+            }
+            let last = from.loadUnaligned(fromByteOffset: length - 8, as: UInt64.self)
+            if ASCII.isSpecial(last) { return false }
+            to.storeBytes(of: last, toByteOffset: length - 8, as: UInt64.self)
+        } else if length >= 4 {
+            let low = UInt64(UInt32(littleEndian: from.loadUnaligned(as: UInt32.self)))
+            let high = UInt64(UInt32(littleEndian: from.loadUnaligned(fromByteOffset: length - 4, as: UInt32.self)))
+            let word = low | high << UInt64((length - 4) * 8)  // the value's bytes, then zeros
+            if ASCII.isSpecial(word | ASCII.spaces << UInt64(length * 8)) { return false }
+            to.storeBytes(of: word.littleEndian, as: UInt64.self)
+        } else {
+            for offset in 0..<length {
+                let byte = source[offset]
+                if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return false }
+                to.storeBytes(of: byte, toByteOffset: offset, as: UInt8.self)
+            }
         }
         count += length
         return true
