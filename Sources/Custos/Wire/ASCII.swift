@@ -42,21 +42,33 @@ enum ASCII {
     static let spaces: UInt64 = ones &* 0x20
 
     /// Whether a byte is DEL (0x7F) or 0xC2, the lead byte of every C1 control: false means
-    /// neither is there, true that one may be (the exact test is then the caller's).
+    /// neither is there, true that one may be (the exact test is then the caller's). The last
+    /// word overlaps the one before it, and four to seven bytes are read as one word of two
+    /// halves that may overlap, as ids are short.
     static func mayHoldDeleteOrC1(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let base = bytes.baseAddress else { return false }
-        let raw = UnsafeRawPointer(base)
-        var offset = 0
-        while offset + 8 <= bytes.count {
-            let word = raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-            let delete = word ^ (ones &* 0x7F), lead = word ^ (ones &* 0xC2)
-            if (((delete &- ones) & ~delete) | ((lead &- ones) & ~lead)) & highBits != 0 { return true }
-            offset += 8
+        let raw = UnsafeRawPointer(base), count = bytes.count
+        if count >= 8 {
+            var offset = 0
+            while offset + 8 < count {
+                if holdsDeleteOrC1(raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) { return true }
+                offset += 8
+            }
+            return holdsDeleteOrC1(raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self))
         }
-        while offset < bytes.count {
-            if bytes[offset] == 0x7F || bytes[offset] == 0xC2 { return true }
-            offset += 1
+        if count >= 4 {
+            let low = UInt64(UInt32(littleEndian: raw.loadUnaligned(as: UInt32.self)))
+            let high = UInt64(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)))
+            // Bytes 4 through 7 repeat the last four, overlapping or not: every byte is tested.
+            return holdsDeleteOrC1(low | high << 32)
         }
+        for offset in 0..<count where bytes[offset] == 0x7F || bytes[offset] == 0xC2 { return true }
         return false
+    }
+
+    @inline(__always)
+    private static func holdsDeleteOrC1(_ word: UInt64) -> Bool {
+        let delete = word ^ (ones &* 0x7F), lead = word ^ (ones &* 0xC2)
+        return (((delete &- ones) & ~delete) | ((lead &- ones) & ~lead)) & highBits != 0
     }
 }
