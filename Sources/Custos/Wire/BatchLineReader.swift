@@ -277,19 +277,25 @@ enum BatchLineReader {
             // `category` for one kind, `categories` for several; exactly one of them.
             switch (category.take(), categories.take()) {
             case let (one?, nil):
-                guard subject != nil else {
+                // The common case, in the previous line's subject, taken out and put back (each
+                // `subject!.x =` copied the whole subject): one category needs no check for repeats.
+                guard var reused = subject.take() else {
                     subject = SubjectFacts(id: id, category: one, kind: kind ?? .naturalPerson, consumer: consumer ?? true,
                                            birthDate: birthDate, contractParty: contractParty ?? false)
                     return true
                 }
-                // The common case, in place: one category needs no check for repeats.
-                subject!.id = id
-                subject!.categories.removeAll(keepingCapacity: true)
-                subject!.categories.append(one)
-                subject!.kind = kind ?? .naturalPerson
-                subject!.consumer = consumer ?? true
-                subject!.birthDate = birthDate
-                subject!.contractParty = contractParty ?? false
+                reused.id = id
+                if reused.categories.count == 1 {
+                    reused.categories[0] = one
+                } else {
+                    reused.categories.removeAll(keepingCapacity: true)
+                    reused.categories.append(one)
+                }
+                reused.kind = kind ?? .naturalPerson
+                reused.consumer = consumer ?? true
+                reused.birthDate = birthDate
+                reused.contractParty = contractParty ?? false
+                subject = reused
             case let (nil, several?) where !several.isEmpty:
                 subject = SubjectFacts(id: id, categories: several, kind: kind ?? .naturalPerson, consumer: consumer ?? true,
                                        birthDate: birthDate, contractParty: contractParty ?? false)
