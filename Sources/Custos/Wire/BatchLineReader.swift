@@ -506,12 +506,7 @@ enum BatchLineReader {
         private mutating func keyPosition(in keys: Interner, expecting expected: Int) -> Int? {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
             let start = index + 1
-            var end = start
-            while end < bytes.count, bytes[end] != UInt8(ascii: "\"") {
-                if bytes[end] == UInt8(ascii: "\\") || bytes[end] < 0x20 { return nil }
-                end += 1
-            }
-            guard end < bytes.count else { return nil }
+            guard let end = Self.firstSpecialByte(in: bytes, from: start), bytes[end] == UInt8(ascii: "\"") else { return nil }
             let key = UnsafeBufferPointer(rebasing: bytes[start..<end])
             let position: Int
             if expected < keys.count, keys.matches(expected, utf8: key) {
@@ -665,20 +660,9 @@ enum BatchLineReader {
             index += 1
             let start = index
             var escaped = false
-            let base = UnsafeRawPointer(bytes.baseAddress!)
             while true {
-                // To the next quote, backslash or control character: a word at a time while
-                // eight bytes are left (the line's end is seldom nearer), then byte by byte.
-                if index + 8 <= bytes.count {
-                    let special = ASCII.specialBytes(UInt64(littleEndian: base.loadUnaligned(fromByteOffset: index, as: UInt64.self)))
-                    if special == 0 { index += 8; continue }
-                    index += special.trailingZeroBitCount >> 3
-                } else {
-                    while index < bytes.count, bytes[index] >= 0x20, bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\") {
-                        index += 1
-                    }
-                    guard index < bytes.count else { return nil }
-                }
+                guard let special = Self.firstSpecialByte(in: bytes, from: index) else { return nil }
+                index = special
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") { break }
                 if byte < 0x20 { return nil }
@@ -688,6 +672,26 @@ enum BatchLineReader {
             let raw = UnsafeBufferPointer(rebasing: bytes[start..<index])
             index += 1
             return (raw, escaped)
+        }
+
+        /// The offset of the first quote, backslash or control character at or after `start`;
+        /// nil if none is left. A word at a time while eight bytes are left (the line's end is
+        /// seldom nearer), then byte by byte.
+        @inline(__always)
+        static func firstSpecialByte(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+            let base = UnsafeRawPointer(bytes.baseAddress!)
+            var index = start
+            while index + 8 <= bytes.count {
+                let special = ASCII.specialBytes(UInt64(littleEndian: base.loadUnaligned(fromByteOffset: index, as: UInt64.self)))
+                if special != 0 { return index + special.trailingZeroBitCount >> 3 }
+                index += 8
+            }
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return index }
+                index += 1
+            }
+            return nil
         }
 
         /// The decimal number the bytes in `range` spell, or nil when one is not a digit.
