@@ -37,7 +37,7 @@ package struct Evaluator: Sendable {
                 var evaluation = Evaluation(policy: policy, digest: digest, request: request, facts: facts, at: at)
                 // The reasons are recorded into the decision's own list, emptied.
                 swap(&evaluation.reasons, &decision.reasons)
-                evaluation.reasons.removeAll(keepingCapacity: true)
+                evaluation.reasons.empty()
                 evaluation.run()
                 evaluation.fill(&decision, hypothetical: hypothetical)
             }
@@ -212,7 +212,7 @@ struct Evaluation: ~Copyable {
         // The previous decision's outcomes are overwritten where there are as many (a batch's
         // lines mostly ask for as many fields), and remade otherwise.
         if decision.fields.count != fieldNames.count {
-            decision.fields.removeAll(keepingCapacity: true)
+            decision.fields.empty()
             decision.fields.reserveCapacity(fieldNames.count)
             for name in fieldNames { decision.fields.append(FieldOutcome(field: name, outcome: .permit, reasons: [])) }
         }

@@ -172,7 +172,7 @@ enum BatchLineReader {
 
         mutating func decisionRequest(into request: inout DecisionRequest) -> Bool {
             // The fields go straight into the previous line's list, which keeps its storage.
-            request.fields.removeAll(keepingCapacity: true)
+            request.fields.empty()
             var actor: String?, action: Action?, subject: String?, purpose: String?, recipient: String?
             var destination: String?, procedure: String?, bulk: Bool?, foreignOrder: Bool?, review: HumanReview?, effect: DecisionEffect?, at: Instant?, recipientName: String?
             let read = object(keys: Keys.request) { reader, key in
@@ -227,16 +227,16 @@ enum BatchLineReader {
         /// Reads facts into the previous line's: each list is emptied but keeps its storage,
         /// and the subject's categories theirs, so a line allocates no list another line made.
         mutating func facts(into facts: inout Facts) -> Bool {
-            facts.consents.removeAll(keepingCapacity: true)
-            facts.objections.removeAll(keepingCapacity: true)
-            facts.restrictions.removeAll(keepingCapacity: true)
-            facts.legalHolds.removeAll(keepingCapacity: true)
-            facts.events.removeAll(keepingCapacity: true)
-            facts.erasedFields.removeAll(keepingCapacity: true)
-            facts.fields.removeAll(keepingCapacity: true)
-            facts.transfers.removeAll(keepingCapacity: true)
-            facts.subProcessors.removeAll(keepingCapacity: true)
-            facts.information.removeAll(keepingCapacity: true)
+            facts.consents.empty()
+            facts.objections.empty()
+            facts.restrictions.empty()
+            facts.legalHolds.empty()
+            facts.events.empty()
+            facts.erasedFields.empty()
+            facts.fields.empty()
+            facts.transfers.empty()
+            facts.subProcessors.empty()
+            facts.information.empty()
             var hasSubject = false
             let read = object(keys: Keys.facts) { reader, key in
                 // A `null` list stays empty; a repeated key is refused by `object`.
@@ -288,7 +288,7 @@ enum BatchLineReader {
                 if reused.categories.count == 1 {
                     reused.categories[0] = one
                 } else {
-                    reused.categories.removeAll(keepingCapacity: true)
+                    reused.categories.empty()
                     reused.categories.append(one)
                 }
                 reused.kind = kind ?? .naturalPerson
