@@ -620,10 +620,10 @@ enum BatchLineReader {
             list { $0.string() }
         }
 
-        /// A string of this line's own: sharing the policy's strings instead would have the
-        /// threads of a batch contend for their reference counts, which costs more than making
-        /// the few that are longer than a small string.
-        /// `kept: false` for a value that seldom repeats: kept, it would push out those that do.
+        /// A string of this reading thread's own, made or found among its recent strings
+        /// (`RecentStrings`): sharing the policy's strings instead would have the threads of a
+        /// batch contend for their reference counts. `kept: false` for a value that seldom
+        /// repeats: kept, it would push out those that do.
         mutating func string(kept: Bool = true) -> String? {
             guard let (raw, escaped) = stringBytes() else { return nil }
             guard !escaped else { return unescape(raw) }
