@@ -5,8 +5,8 @@ extension Array {
     /// a dozen lists (most of them already empty) and its decision's reasons.
     ///
     /// ```swift
-    /// var reasons = decision.reasons
-    /// reasons.empty()   // reasons.isEmpty, reasons.capacity unchanged
+    /// var fields = ["email", "iban"]
+    /// fields.empty()   // fields.isEmpty; the storage stays for the next line's fields
     /// ```
     @inlinable @inline(__always)
     package mutating func empty() {
