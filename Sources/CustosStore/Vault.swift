@@ -322,7 +322,7 @@ package final class Vault: Sendable {
             var found: [String: Data] = [:]
             guard let common = try commonFacts({ query, subject, body in try connection.each(query, .text(subject), body) },
                                                subject: subject, ciphertextsOf: fields, into: &found) else { return .absent }
-            return common.rarer.contains(true) ? .needsTheRarerTables : .facts(common.facts, found)
+            return common.hasRarerRows ? .needsTheRarerTables : .facts(common.facts, found)
         }
         switch quick {
         case .absent:
@@ -350,14 +350,18 @@ package final class Vault: Sendable {
     private static let subjectRowQuery = ReadQuery("""
         SELECT category, kind, consumer, contract_party,
           (SELECT group_concat(category, char(10)) FROM subject_categories WHERE subject_id = s.id) AS others,
-          EXISTS (SELECT 1 FROM objections WHERE subject_id = s.id) AS has_objections,
-          EXISTS (SELECT 1 FROM restrictions WHERE subject_id = s.id) AS has_restrictions,
-          EXISTS (SELECT 1 FROM legal_holds WHERE subject_id = s.id) AS has_holds,
-          EXISTS (SELECT 1 FROM erased_fields WHERE subject_id = s.id) AS has_erasures,
-          EXISTS (SELECT 1 FROM consent_state WHERE subject_id = s.id) AS has_consents,
-          EXISTS (SELECT 1 FROM information_given WHERE subject_id = s.id) AS has_information
+          has_rarer_rows
         FROM subjects s WHERE id = ?
         """)
+    /// Which of the rarer tables hold rows for a subject whose row says some may (schema v17).
+    private static let rarerTablesQuery = """
+        SELECT EXISTS (SELECT 1 FROM objections WHERE subject_id = ?1),
+          EXISTS (SELECT 1 FROM restrictions WHERE subject_id = ?1),
+          EXISTS (SELECT 1 FROM legal_holds WHERE subject_id = ?1),
+          EXISTS (SELECT 1 FROM erased_fields WHERE subject_id = ?1),
+          EXISTS (SELECT 1 FROM consent_state WHERE subject_id = ?1),
+          EXISTS (SELECT 1 FROM information_given WHERE subject_id = ?1)
+        """
     private static let eventsQuery = ReadQuery("SELECT event, effective_date FROM lifecycle_events WHERE subject_id = ? ORDER BY id")
     // The ciphertext column is named only when a read wants values: SQLite then leaves the
     // row's overflow pages unread for decisions alone.
@@ -366,23 +370,24 @@ package final class Vault: Sendable {
         "SELECT field, collected_at, collected_for, source, kept_for, ciphertext FROM fields WHERE subject_id = ? ORDER BY field")
 
     /// The subject row, its events and its fields, and the ciphertexts of `fields` from the same
-    /// pass over the field rows; `nil` when the subject is not in the vault. `rarer` says which
-    /// of the rarer tables hold rows for it (objections, restrictions, holds, erasures,
-    /// consents, Art. 14 records), so a subject without any costs three statements, not nine.
+    /// pass over the field rows; `nil` when the subject is not in the vault. `hasRarerRows`
+    /// is the subject row's own flag that the rarer tables (objections, restrictions, holds,
+    /// erasures, consents, Art. 14 records) may hold rows for it, so a subject without any
+    /// costs three statements, not nine.
     /// Art. 49 transfers are not a subject's facts: the occasional limit counts a recipient's
     /// transfers over every subject, which a share reads itself
     /// (`VaultTransaction.derogationTransfers`). The rows are stepped underneath GRDB's row
     /// decoding (`SQLiteRows`).
     private func commonFacts(_ rows: FactRows, subject: String, ciphertextsOf fields: [String],
-                             into ciphertexts: inout [String: Data]) throws -> (facts: Facts, rarer: [Bool])? {
+                             into ciphertexts: inout [String: Data]) throws -> (facts: Facts, hasRarerRows: Bool)? {
         var found: Facts?
-        var rarer: [Bool] = []
+        var hasRarerRows = true
         try rows(Self.subjectRowQuery, subject) { row in
             let others = row.lines(4)?.sorted() ?? []
             found = Facts(subject: SubjectFacts(id: subject, categories: [row.text(0) ?? ""] + others,
                                                 kind: row.text(1).flatMap(SubjectKind.init(rawValue:)) ?? .naturalPerson,
                                                 consumer: row.bool(2, whenNull: false), contractParty: row.bool(3, whenNull: false)))
-            rarer = (5...10).map { row.bool(Int32($0), whenNull: true) }
+            hasRarerRows = row.bool(5, whenNull: true)
         }
         guard var facts = found else { return nil }
         try rows(Self.eventsQuery, subject) { row in
@@ -394,15 +399,18 @@ package final class Vault: Sendable {
                                                 collectedFor: row.lines(2), source: row.text(3), keptFor: row.lines(4)))
             if !fields.isEmpty, fields.contains(field), let ciphertext = row.blob(5) { ciphertexts[field] = ciphertext }
         }
-        return (facts, rarer)
+        return (facts, hasRarerRows)
     }
 
     /// The facts through a GRDB connection (inside the caller's transaction), the rarer tables
     /// included.
     func loadFacts(_ db: Database, subject: String, ciphertextsOf fields: [String], into ciphertexts: inout [String: Data]) throws -> Facts? {
-        guard let (common, flags) = try commonFacts({ query, subject, body in try SQLiteRows.each(db.cachedStatement(sql: query.sql), subject, body) },
-                                                    subject: subject, ciphertextsOf: fields, into: &ciphertexts) else { return nil }
+        guard let (common, hasRarerRows) = try commonFacts({ query, subject, body in try SQLiteRows.each(db.cachedStatement(sql: query.sql), subject, body) },
+                                                           subject: subject, ciphertextsOf: fields, into: &ciphertexts) else { return nil }
         var facts = common
+        guard hasRarerRows else { return facts }
+        var flags = Array(repeating: true, count: 6)
+        try SQLiteRows.each(db.cachedStatement(sql: Self.rarerTablesQuery), subject) { row in flags = (0..<6).map { row.bool(Int32($0), whenNull: true) } }
         let has = { (column: String) -> Bool in
             switch column {
             case "has_objections": flags[0]

@@ -39,6 +39,52 @@ struct FactsReadPathTests {
         #expect(try engine.store.vault.facts(of: "D-404") == nil)
     }
 
+    /// The quick path trusts the subject row's `has_rarer_rows` (schema v17): a row added to
+    /// any of the six rarer tables, by whatever statement, must set it in the same transaction,
+    /// or the quick path would miss an objection or a withdrawal.
+    @Test func aRowInAnyRarerTableSendsTheSubjectToTheWholeRead() throws {
+        let fixture = try VaultFixture()
+        let engine = fixture.engine
+        let now = Instant.now.millisecondsSinceEpoch
+        let rows: [(table: String, sql: String)] = [
+            ("objections", "INSERT INTO objections (subject_id, purpose, kind, effective_at, recorded_at) VALUES (?, NULL, 'direct-marketing', \(now), \(now))"),
+            ("restrictions", "INSERT INTO restrictions (subject_id, fields, since) VALUES (?, NULL, \(now))"),
+            ("legal_holds", "INSERT INTO legal_holds (subject_id, reference, since) VALUES (?, 'HOLD-1', '2025-01-01')"),
+            ("erased_fields", "INSERT INTO erased_fields (subject_id, field, at) VALUES (?, 'phone', \(now))"),
+            // A consent event alone is not a rarer row; the state that points at it is.
+            ("consent_state", """
+                INSERT INTO consent_state (subject_id, purpose, event_id)
+                  VALUES (?1, 'P-NEWSLETTER', (SELECT max(id) FROM consent_events WHERE subject_id = ?1))
+                """),
+            ("information_given", "INSERT INTO information_given (subject_id, notice, given_at, recorded_at, recorded_by) VALUES (?, 'N-PRIVACY', \(now), \(now), 'test')"),
+        ]
+        _ = try fixture.addDebtor("D-0", marker: "fp10")
+        for (index, row) in rows.enumerated() {
+            let subject = "D-\(index + 1)"
+            _ = try fixture.addDebtor(subject, marker: "fp1\(index + 1)")
+            let flag = { try engine.store.vault.pool.read { db in try Int.fetchOne(db, sql: "SELECT has_rarer_rows FROM subjects WHERE id = ?", arguments: [subject]) } }
+            #expect(try flag() == 0, "\(row.table)")
+            if row.table == "consent_state" {
+                try engine.store.vault.pool.write { db in
+                    try db.execute(sql: """
+                        INSERT INTO consent_events (subject_id, purpose, state, expressed_by, presented_separately, pre_ticked,
+                          conditional_on_service, recorded_at, effective_at, recorded_by)
+                        VALUES (?, 'P-NEWSLETTER', 'given', 'subject', 1, 0, 0, \(now), \(now), 'test')
+                        """, arguments: [subject])
+                }
+                #expect(try flag() == 0)
+            }
+            let before = try engine.store.vault.facts(of: subject)
+            try engine.store.vault.pool.write { db in try db.execute(sql: row.sql, arguments: [subject]) }
+            #expect(try flag() == 1, "\(row.table)")
+            let quick = try engine.store.vault.factsAndCiphertexts(of: subject, fields: ["email"])
+            let pool = try Self.throughThePool(engine, subject, fields: ["email"])
+            #expect(quick.facts == pool.0, "\(row.table)")
+            #expect(quick.facts != before, "the \(row.table) row is among the facts")
+        }
+        #expect(try engine.store.vault.pool.read { db in try Int.fetchOne(db, sql: "SELECT has_rarer_rows FROM subjects WHERE id = 'D-0'") } == 0)
+    }
+
     @Test func aWriteIsSeenByTheNextReadOnTheReadConnections() throws {
         let fixture = try VaultFixture()
         let engine = fixture.engine

@@ -39,6 +39,35 @@ struct MigrationTests {
         #expect(Set(["v8-actual-recipient", "v9-subprocessor-records", "v10-subject-categories"]).isSubset(of: Set(migrated)))
     }
 
+    /// A vault from before the subject row said whether the rarer tables hold rows for it
+    /// (schema v16) gets the flag from the rows it already has: a subject with an objection
+    /// must not be read on the quick path that skips objections.
+    @Test func aVaultBeforeTheRarerRowsFlagGetsItFromItsRows() throws {
+        let fixture = try VaultFixture()
+        _ = try fixture.addDebtor("D-1", marker: "mg03")
+        _ = try fixture.addDebtor("D-2", marker: "mg04")
+        _ = try fixture.engine.recordObjection(subject: "D-2", purpose: nil, kind: .directMarketing)
+
+        let queue = try DatabaseQueue(path: fixture.vaultPath)
+        try queue.write { db in
+            let triggers = try String.fetchAll(db, sql: "SELECT name FROM sqlite_schema WHERE type = 'trigger' AND name LIKE '%_flag_subject'")
+            #expect(triggers.count == 12)
+            for trigger in triggers { try db.execute(sql: "DROP TRIGGER \(trigger)") }
+            try db.execute(sql: "ALTER TABLE subjects DROP COLUMN has_rarer_rows")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v17-rarer-rows-flag'")
+        }
+        try queue.close()
+
+        let engine = try fixture.reopen()
+        let flags = try DatabaseQueue(path: fixture.vaultPath).read { db in
+            try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT id, has_rarer_rows FROM subjects").map { ($0[0] as String, $0[1] as Int) })
+        }
+        #expect(flags == ["D-1": 0, "D-2": 1])
+        #expect(try engine.store.vault.facts(of: "D-2")?.objections.count == 1)
+        _ = try engine.recordObjection(subject: "D-1", purpose: nil, kind: .directMarketing)
+        #expect(try engine.store.vault.facts(of: "D-1")?.objections.count == 1)
+    }
+
     /// An erasure deletes the subject's row and SQLite cascades into every table that names
     /// it; a table without an index on the column it is found by is scanned whole, once per
     /// deleted row, so the erasure grows with the vault. Every cascade must be a search.
