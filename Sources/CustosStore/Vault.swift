@@ -409,29 +409,23 @@ package final class Vault: Sendable {
                                                            subject: subject, ciphertextsOf: fields, into: &ciphertexts) else { return nil }
         var facts = common
         guard hasRarerRows else { return facts }
-        var flags = Array(repeating: true, count: 6)
-        try SQLiteRows.each(db.cachedStatement(sql: Self.rarerTablesQuery), subject) { row in flags = (0..<6).map { row.bool(Int32($0), whenNull: true) } }
-        let has = { (column: String) -> Bool in
-            switch column {
-            case "has_objections": flags[0]
-            case "has_restrictions": flags[1]
-            case "has_holds": flags[2]
-            case "has_erasures": flags[3]
-            case "has_consents": flags[4]
-            default: flags[5]
-            }
+        // Fail closed: a table whose answer is missing is read.
+        var has = (objections: true, restrictions: true, holds: true, erasures: true, consents: true, information: true)
+        try SQLiteRows.each(db.cachedStatement(sql: Self.rarerTablesQuery), subject) { row in
+            has = (row.bool(0, whenNull: true), row.bool(1, whenNull: true), row.bool(2, whenNull: true),
+                   row.bool(3, whenNull: true), row.bool(4, whenNull: true), row.bool(5, whenNull: true))
         }
-        if has("has_objections") { facts.objections = try Row.fetchAll(db.cachedStatement(sql: "SELECT purpose, kind, effective_at, assessment, assessment_reference FROM objections WHERE subject_id = ? ORDER BY id"), arguments: [subject]).map(Self.objection) }
-        if has("has_restrictions") { facts.restrictions = try Row.fetchAll(db.cachedStatement(sql: "SELECT fields, since, lifted, ground FROM restrictions WHERE subject_id = ? ORDER BY id"), arguments: [subject]).map(Self.restriction) }
-        if has("has_holds") { facts.legalHolds = try Row.fetchAll(db.cachedStatement(sql: "SELECT reference, since, until, fields, purposes FROM legal_holds WHERE subject_id = ? ORDER BY id"), arguments: [subject]).compactMap(Self.legalHold) }
-        if has("has_erasures") {
+        if has.objections { facts.objections = try Row.fetchAll(db.cachedStatement(sql: "SELECT purpose, kind, effective_at, assessment, assessment_reference FROM objections WHERE subject_id = ? ORDER BY id"), arguments: [subject]).map(Self.objection) }
+        if has.restrictions { facts.restrictions = try Row.fetchAll(db.cachedStatement(sql: "SELECT fields, since, lifted, ground FROM restrictions WHERE subject_id = ? ORDER BY id"), arguments: [subject]).map(Self.restriction) }
+        if has.holds { facts.legalHolds = try Row.fetchAll(db.cachedStatement(sql: "SELECT reference, since, until, fields, purposes FROM legal_holds WHERE subject_id = ? ORDER BY id"), arguments: [subject]).compactMap(Self.legalHold) }
+        if has.erasures {
             facts.erasedFields = try String.fetchAll(db.cachedStatement(sql: "SELECT field FROM erased_fields WHERE subject_id = ? ORDER BY field"), arguments: [subject])
         }
         // One lookup in the folded state: the evaluator needs only the event in force.
-        if has("has_consents") { facts.consents = try Self.currentConsents(db, subject: subject).values.sorted { $0.purpose < $1.purpose }.map { event in
+        if has.consents { facts.consents = try Self.currentConsents(db, subject: subject).values.sorted { $0.purpose < $1.purpose }.map { event in
             ConsentRecord(purpose: event.purpose, notice: event.noticeReference, events: [event.decisionEvent])
         } }
-        if has("has_information") { facts.information = try Row.fetchAll(db.cachedStatement(sql: "SELECT notice, given_at, exception FROM information_given WHERE subject_id = ? ORDER BY id"), arguments: [subject]).map { row in
+        if has.information { facts.information = try Row.fetchAll(db.cachedStatement(sql: "SELECT notice, given_at, exception FROM information_given WHERE subject_id = ? ORDER BY id"), arguments: [subject]).map { row in
             InformationGiven(notice: row[0], at: Instant(millisecondsSinceEpoch: row[1]), exception: (row[2] as String?).flatMap(InformationException.init(rawValue:)))
         } }
         return facts
