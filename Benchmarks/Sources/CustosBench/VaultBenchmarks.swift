@@ -155,35 +155,32 @@ enum VaultBenchmarks {
     /// One 4 KiB page rewritten in place and `fdatasync`ed: what SQLite's commit syncs once its
     /// WAL has reached its size.
     static func inPlaceSyncCost(in folder: URL) throws -> Double {
+        let page = [UInt8](repeating: 1, count: 4096)
+        let rewrite = { (descriptor: Int32) in _ = page.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) } }
+        return medianSync(in: folder, prepare: { rewrite($0); _ = fsync($0) }) { descriptor in
+            rewrite(descriptor)
+            _ = fdatasync(descriptor)
+        }
+    }
+
+    /// One durable write on this disk: the floor of a durable decision (a byte appended and
+    /// `fsync`ed, so each sync also writes the file's new size).
+    static func fsyncCost(in folder: URL) throws -> Double {
+        medianSync(in: folder) { descriptor in
+            var byte: UInt8 = 1
+            _ = write(descriptor, &byte, 1)
+            _ = fsync(descriptor)
+        }
+    }
+
+    /// The median of 200 timed `writeAndSync`s of a probe file in `folder`, made by `prepare`.
+    private static func medianSync(in folder: URL, prepare: (Int32) -> Void = { _ in }, _ writeAndSync: (Int32) -> Void) -> Double {
         let path = folder.appendingPathComponent("sync-probe").path
         let descriptor = open(path, O_CREAT | O_RDWR, 0o600)
         defer { close(descriptor); unlink(path) }
-        var page = [UInt8](repeating: 1, count: 4096)
-        _ = pwrite(descriptor, &page, page.count, 0)
-        _ = fsync(descriptor)
+        prepare(descriptor)
         var samples = Samples()
-        for _ in 0..<200 {
-            samples.time {
-                _ = pwrite(descriptor, &page, page.count, 0)
-                _ = fdatasync(descriptor)
-            }
-        }
-        return samples.percentile(0.5)
-    }
-
-    /// One durable write on this disk: the floor of a durable decision.
-    static func fsyncCost(in folder: URL) throws -> Double {
-        let path = folder.appendingPathComponent("fsync-probe").path
-        let descriptor = open(path, O_CREAT | O_WRONLY, 0o600)
-        defer { close(descriptor); unlink(path) }
-        var samples = Samples()
-        var byte: UInt8 = 1
-        for _ in 0..<200 {
-            samples.time {
-                _ = write(descriptor, &byte, 1)
-                _ = fsync(descriptor)
-            }
-        }
+        for _ in 0..<200 { samples.time { writeAndSync(descriptor) } }
         return samples.percentile(0.5)
     }
 }
