@@ -68,6 +68,75 @@ struct MigrationTests {
         #expect(try engine.store.vault.facts(of: "D-1")?.objections.count == 1)
     }
 
+    /// A vault from before subjects and fields were stored by their keys (schema v17, rowid
+    /// tables) is rebuilt with every row, every value still readable, the flag triggers made
+    /// again and the cascades still cascading.
+    @Test func aVaultWithRowidSubjectsAndFieldsIsRebuiltByKeyWithEveryRow() throws {
+        let fixture = try VaultFixture()
+        let values = try fixture.addDebtor("D-1", marker: "mg05")
+        _ = try fixture.addDebtor("D-2", marker: "mg06")
+        _ = try fixture.engine.recordObjection(subject: "D-2", purpose: nil, kind: .directMarketing)
+        let subjectRows = "SELECT * FROM subjects ORDER BY id", fieldRows = "SELECT * FROM fields ORDER BY subject_id, field"
+        let storage = "SELECT name, sql LIKE '%WITHOUT ROWID' FROM sqlite_schema WHERE name IN ('subjects', 'fields') ORDER BY name"
+        let before = try DatabaseQueue(path: fixture.vaultPath).read { db in
+            (try Row.fetchAll(db, sql: subjectRows), try Row.fetchAll(db, sql: fieldRows), try Row.fetchAll(db, sql: storage).map { $0[1] as Bool })
+        }
+        #expect(before.2 == [true, true], "a fresh vault stores both by key")
+        #expect(before.1.count == 6)
+
+        // Take the vault back to schema v17: both tables with rowids, the triggers as they were.
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = false
+        let queue = try DatabaseQueue(path: fixture.vaultPath, configuration: configuration)
+        try queue.write { db in
+            let triggers = try Row.fetchAll(db, sql: "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND sql LIKE '%subjects%'")
+            #expect(triggers.count == 12)
+            for trigger in triggers { try db.execute(sql: "DROP TRIGGER \(trigger[0] as String)") }
+            try db.execute(sql: """
+            CREATE TABLE subjects_v17 (
+                id TEXT PRIMARY KEY, category TEXT NOT NULL, kind TEXT NOT NULL, consumer INTEGER NOT NULL,
+                contract_party INTEGER NOT NULL, created_at INTEGER NOT NULL, created_by TEXT NOT NULL, has_rarer_rows INTEGER NOT NULL DEFAULT 0);
+            INSERT INTO subjects_v17 SELECT * FROM subjects;
+            DROP TABLE subjects;
+            ALTER TABLE subjects_v17 RENAME TO subjects;
+            CREATE TABLE fields_v17 (
+                subject_id TEXT NOT NULL REFERENCES subjects(id) ON DELETE CASCADE, field TEXT NOT NULL,
+                ciphertext BLOB NOT NULL, source TEXT NOT NULL, collected_at INTEGER NOT NULL,
+                provided_by_subject INTEGER NOT NULL, derived INTEGER NOT NULL, collected_for TEXT, kept_for TEXT,
+                PRIMARY KEY (subject_id, field));
+            INSERT INTO fields_v17 SELECT * FROM fields;
+            DROP TABLE fields;
+            ALTER TABLE fields_v17 RENAME TO fields;
+            DELETE FROM grdb_migrations WHERE identifier = 'v18-subjects-and-fields-by-key';
+            """)
+            for trigger in triggers { try db.execute(sql: trigger[1] as String) }
+            #expect(try Row.fetchAll(db, sql: storage).map { $0[1] as Bool } == [false, false])
+        }
+        try queue.close()
+
+        let engine = try fixture.reopen()
+        let after = try DatabaseQueue(path: fixture.vaultPath).read { db in
+            (try Row.fetchAll(db, sql: subjectRows), try Row.fetchAll(db, sql: fieldRows), try Row.fetchAll(db, sql: storage).map { $0[1] as Bool },
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name LIKE '%_flag_subject'"),
+             try Row.fetchAll(db, sql: "PRAGMA foreign_key_check"))
+        }
+        #expect(after.2 == [true, true])
+        #expect(after.0 == before.0 && after.1 == before.1)
+        #expect(after.3 == 12 && after.4.isEmpty)
+        let read = engine.read(subject: "D-1", fields: ["email", "person_name"], purpose: "P-DEBT-COLLECT", actor: "collections-service")
+        #expect(read.values == ["email": values["email"]!, "person_name": values["person_name"]!])
+        #expect(try engine.store.vault.facts(of: "D-2")?.objections.count == 1)
+        // The triggers work on the new table: an objection still sends D-1 to the whole read.
+        _ = try engine.recordObjection(subject: "D-1", purpose: nil, kind: .directMarketing)
+        #expect(try engine.store.vault.facts(of: "D-1")?.objections.count == 1)
+        // And deleting a subject still cascades into its fields.
+        let remaining = try DatabaseQueue(path: fixture.vaultPath).write { db in
+            try db.execute(sql: "DELETE FROM subjects WHERE id = 'D-2'")
+            return try String.fetchAll(db, sql: "SELECT DISTINCT subject_id FROM fields")
+        }
+        #expect(remaining == ["D-1"])
+    }
+
     /// An erasure deletes the subject's row and SQLite cascades into every table that names
     /// it; a table without an index on the column it is found by is scanned whole, once per
     /// deleted row, so the erasure grows with the vault. Every cascade must be a search.
