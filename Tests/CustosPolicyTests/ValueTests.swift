@@ -26,6 +26,12 @@ struct ValueParsingTests {
         #expect(LocalDate(parsing: "2024-04-31") == nil)
         #expect(LocalDate(parsing: "2000-02-29") != nil && LocalDate(parsing: "1900-02-29") == nil)
         #expect(LocalDate(parsing: "2024-01-10")?.description == "2024-01-10")
+        #expect(LocalDate(parsing: "2024-01-10") == LocalDate(year: 2024, month: 1, day: 10))
+        // Ten ASCII bytes, digits where digits belong: no sign, space, other digits or tail.
+        for text in ["2024-+1-05", "+024-01-05", "2024-01- 5", "2024/01/05", "2024-01-05 ", "2024-01-05T00", "2024-01-0",
+                     "２０２４-01-05", "2024-01-0\u{0665}", "", "-2024-01-05", "2024-00-05", "2024-01-00"] {
+            #expect(LocalDate(parsing: text) == nil, "\(text)")
+        }
     }
 
     @Test func kebabCasesPropertyNamesButNotIds() {

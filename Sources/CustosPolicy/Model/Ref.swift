@@ -34,12 +34,32 @@ public struct LocalDate: Sendable, Hashable, Comparable, Encodable, CustomString
         self.day = day
     }
 
-    /// Parses `YYYY-MM-DD` strictly.
+    /// Parses `YYYY-MM-DD` strictly: ten ASCII bytes, digits and two hyphens, a real date.
+    ///
+    /// ```swift
+    /// LocalDate(parsing: "2024-02-29")  // a leap day
+    /// LocalDate(parsing: "2023-02-29")  // nil
+    /// ```
     public init?(parsing text: String) {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]) else { return nil }
-        self.init(year: y, month: m, day: d)
+        // Byte by byte: every decision whose subject has lifecycle events parses their dates,
+        // and splitting the text made an array of substrings each time (7,000 instructions).
+        let utf8 = text.utf8
+        guard utf8.count == 10 else { return nil }
+        var fields = (year: 0, month: 0, day: 0)
+        for (position, byte) in utf8.enumerated() {
+            if position == 4 || position == 7 {
+                guard byte == UInt8(ascii: "-") else { return nil }
+                continue
+            }
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            let digit = Int(byte &- UInt8(ascii: "0"))
+            switch position {
+            case ..<4: fields.year = fields.year * 10 + digit
+            case ..<7: fields.month = fields.month * 10 + digit
+            default: fields.day = fields.day * 10 + digit
+            }
+        }
+        self.init(year: fields.year, month: fields.month, day: fields.day)
     }
 
     public static func isLeap(_ year: Int) -> Bool { (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 }
