@@ -76,9 +76,14 @@ struct SQLiteRows {
     /// Newline-joined text (the schema's lists) as its lines, `nil` when NULL. Most lists hold
     /// one item, which needs no split.
     func lines(_ column: Int32) -> [String]? {
-        guard let text = text(column) else { return nil }
-        guard text.utf8.contains(0x0A) else { return text.isEmpty ? [] : [text] }
-        return text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        guard let bytes = sqlite3_column_text(handle, column) else { return nil }
+        let count = Int(sqlite3_column_bytes(handle, column))
+        guard count > 0 else { return [] }
+        // `memchr` on SQLite's bytes before a String is made: most lists have no newline.
+        guard memchr(bytes, 0x0A, count) != nil else { return [String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)] }
+        // Split as Strings split (a "\r\n" is one Character, not a line break).
+        return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
+            .split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
     }
 
     func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
