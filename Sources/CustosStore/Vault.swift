@@ -314,28 +314,21 @@ package final class Vault: Sendable {
 
     /// The facts (and the ciphertexts of `fields`) in one snapshot. Most subjects have nothing
     /// in the rarer tables (objections, restrictions, holds, erasures, consents, Art. 14
-    /// records): theirs are read on a connection of our own in three statements; any other
-    /// subject is read again, whole, in a snapshot of GRDB's pool.
+    /// records): theirs are read on a connection of our own in one statement, which is its own
+    /// snapshot; any other subject is read again, whole, in a snapshot of GRDB's pool.
     private func factsSnapshot(of subject: String, ciphertextsOf fields: [String], into ciphertexts: inout [String: Data]) throws -> Facts? {
-        enum Quick { case absent, facts(Facts, [String: Data]), needsTheRarerTables }
-        let quick = try readers.snapshot { connection -> Quick in
-            var found: [String: Data] = [:]
-            guard let common = try commonFacts({ query, subject, body in try connection.each(query, .text(subject), body) },
-                                               subject: subject, ciphertextsOf: fields, into: &found) else { return .absent }
-            return common.hasRarerRows ? .needsTheRarerTables : .facts(common.facts, found)
-        }
-        switch quick {
-        case .absent:
-            return nil
-        case let .facts(facts, found):
+        var found: [String: Data] = [:]
+        let common = try commonFacts({ query, subject, body in try readers.each(query, .text(subject), body) },
+                                     subject: subject, ciphertextsOf: fields, into: &found)
+        guard let common else { return nil }
+        guard common.hasRarerRows else {
             ciphertexts = found
-            return facts
-        case .needsTheRarerTables:
-            var found: [String: Data] = [:]
-            let facts = try pool.snapshotRead { db in try loadFacts(db, subject: subject, ciphertextsOf: fields, into: &found) }
-            ciphertexts = found
-            return facts
+            return common.facts
         }
+        found = [:]
+        let facts = try pool.snapshotRead { db in try loadFacts(db, subject: subject, ciphertextsOf: fields, into: &found) }
+        ciphertexts = found
+        return facts
     }
 
     func loadFacts(_ db: Database, subject: String) throws -> Facts? {
@@ -347,12 +340,6 @@ package final class Vault: Sendable {
     /// statement, or one of our own read connections (`SQLiteReadConnections`).
     private typealias FactRows = (_ query: ReadQuery, _ subject: String, _ body: (SQLiteRows) throws -> Void) throws -> Void
 
-    private static let subjectRowQuery = ReadQuery("""
-        SELECT category, kind, consumer, contract_party,
-          (SELECT group_concat(category, char(10)) FROM subject_categories WHERE subject_id = s.id) AS others,
-          has_rarer_rows
-        FROM subjects s WHERE id = ?
-        """)
     /// Which of the rarer tables hold rows for a subject whose row says some may (schema v17).
     private static let rarerTablesQuery = """
         SELECT EXISTS (SELECT 1 FROM objections WHERE subject_id = ?1),
@@ -362,43 +349,68 @@ package final class Vault: Sendable {
           EXISTS (SELECT 1 FROM consent_state WHERE subject_id = ?1),
           EXISTS (SELECT 1 FROM information_given WHERE subject_id = ?1)
         """
-    private static let eventsQuery = ReadQuery("SELECT event, effective_date FROM lifecycle_events WHERE subject_id = ? ORDER BY id")
-    // The ciphertext column is named only when a read wants values: SQLite then leaves the
-    // row's overflow pages unread for decisions alone.
-    private static let fieldsQuery = ReadQuery("SELECT field, collected_at, collected_for, source, kept_for FROM fields WHERE subject_id = ? ORDER BY field")
-    private static let fieldsAndCiphertextsQuery = ReadQuery(
-        "SELECT field, collected_at, collected_for, source, kept_for, ciphertext FROM fields WHERE subject_id = ? ORDER BY field")
+    /// The subject row, its events and its fields in one statement: one statement is one
+    /// snapshot, so the read needs no `BEGIN` and `COMMIT` around three (each a pass through
+    /// SQLite's machine and a lock taken and released). Each row says which part it is (0 the
+    /// subject, 1 an event, 2 a field); columns 1–6 are the part's own. The ciphertext column
+    /// is named only when a read wants values: SQLite then leaves the rows' overflow pages
+    /// unread for decisions alone.
+    private static let factsQuery = ReadQuery(factsSQL(ciphertexts: false))
+    private static let factsAndCiphertextsQuery = ReadQuery(factsSQL(ciphertexts: true))
+    private static func factsSQL(ciphertexts: Bool) -> String {
+        """
+        SELECT 0, category, kind, consumer, contract_party,
+          (SELECT group_concat(category, char(10)) FROM subject_categories WHERE subject_id = s.id), has_rarer_rows
+        FROM subjects s WHERE id = ?1
+        UNION ALL SELECT 1, event, effective_date, id, NULL, NULL, NULL FROM lifecycle_events WHERE subject_id = ?1
+        UNION ALL SELECT 2, field, collected_at, collected_for, source, kept_for, \(ciphertexts ? "ciphertext" : "NULL") FROM fields WHERE subject_id = ?1
+        """
+    }
 
     /// The subject row, its events and its fields, and the ciphertexts of `fields` from the same
     /// pass over the field rows; `nil` when the subject is not in the vault. `hasRarerRows`
     /// is the subject row's own flag that the rarer tables (objections, restrictions, holds,
     /// erasures, consents, Art. 14 records) may hold rows for it, so a subject without any
-    /// costs three statements, not nine.
+    /// costs one statement, not seven.
     /// Art. 49 transfers are not a subject's facts: the occasional limit counts a recipient's
     /// transfers over every subject, which a share reads itself
     /// (`VaultTransaction.derogationTransfers`). The rows are stepped underneath GRDB's row
     /// decoding (`SQLiteRows`).
     private func commonFacts(_ rows: FactRows, subject: String, ciphertextsOf fields: [String],
                              into ciphertexts: inout [String: Data]) throws -> (facts: Facts, hasRarerRows: Bool)? {
-        var found: Facts?
+        var found: SubjectFacts?
         var hasRarerRows = true
-        try rows(Self.subjectRowQuery, subject) { row in
-            let others = row.lines(4)?.sorted() ?? []
-            found = Facts(subject: SubjectFacts(id: subject, categories: [row.text(0) ?? ""] + others,
-                                                kind: row.text(1).flatMap(SubjectKind.init(rawValue:)) ?? .naturalPerson,
-                                                consumer: row.bool(2, whenNull: false), contractParty: row.bool(3, whenNull: false)))
-            hasRarerRows = row.bool(5, whenNull: true)
+        var events: [(id: Int64, fact: LifecycleEventFact)] = []
+        var provenance: [FieldProvenance] = []
+        try rows(fields.isEmpty ? Self.factsQuery : Self.factsAndCiphertextsQuery, subject) { row in
+            switch row.int64(0) {
+            case 0:
+                let others = row.lines(5)?.sorted() ?? []
+                found = SubjectFacts(id: subject, categories: [row.text(1) ?? ""] + others,
+                                     kind: row.text(2).flatMap(SubjectKind.init(rawValue:)) ?? .naturalPerson,
+                                     consumer: row.bool(3, whenNull: false), contractParty: row.bool(4, whenNull: false))
+                hasRarerRows = row.bool(6, whenNull: true)
+            case 1:
+                if let date = row.text(2).flatMap(LocalDate.init(parsing:)) {
+                    events.append((row.int64(3), LifecycleEventFact(event: row.text(1) ?? "", date: date)))
+                }
+            default:
+                let field = row.text(1) ?? ""
+                provenance.append(FieldProvenance(field: field, collected: policy.localDate(of: Instant(millisecondsSinceEpoch: row.int64(2))),
+                                                  collectedFor: row.lines(3), source: row.text(4), keptFor: row.lines(5)))
+                if !fields.isEmpty, fields.contains(field), let ciphertext = row.blob(6) { ciphertexts[field] = ciphertext }
+            }
         }
-        guard var facts = found else { return nil }
-        try rows(Self.eventsQuery, subject) { row in
-            if let date = row.text(1).flatMap(LocalDate.init(parsing:)) { facts.events.append(LifecycleEventFact(event: row.text(0) ?? "", date: date)) }
-        }
-        try rows(fields.isEmpty ? Self.fieldsQuery : Self.fieldsAndCiphertextsQuery, subject) { row in
-            let field = row.text(0) ?? ""
-            facts.fields.append(FieldProvenance(field: field, collected: policy.localDate(of: Instant(millisecondsSinceEpoch: row.int64(1))),
-                                                collectedFor: row.lines(2), source: row.text(3), keptFor: row.lines(4)))
-            if !fields.isEmpty, fields.contains(field), let ciphertext = row.blob(5) { ciphertexts[field] = ciphertext }
-        }
+        guard let found else { return nil }
+        // The order the separate statements had (events by id, fields by name in SQLite's
+        // binary order), whatever order the plan gives the parts' rows in. Both usually come
+        // sorted (the index and the primary key are in that order), which sorting finds in one
+        // pass.
+        events.sort { $0.id < $1.id }
+        provenance.sort { $0.field.utf8.lexicographicallyPrecedes($1.field.utf8) }
+        var facts = Facts(subject: found)
+        facts.events = events.map(\.fact)
+        facts.fields = provenance
         return (facts, hasRarerRows)
     }
 
