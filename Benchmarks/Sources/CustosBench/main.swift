@@ -47,6 +47,11 @@ if (3...4).contains(CommandLine.arguments.count), CommandLine.arguments[1] == "s
                                seedFolder: seedFolder)
     exit(0)
 }
+if (4...5).contains(CommandLine.arguments.count), CommandLine.arguments[1] == "cold-facts" {
+    try ColdFactsProbe.run(folder: CommandLine.arguments[2], subjects: Int(CommandLine.arguments[3]) ?? 1_000_000,
+                           rounds: CommandLine.arguments.count == 5 ? Int(CommandLine.arguments[4]) ?? 5 : 5, seedFolder: seedFolder)
+    exit(0)
+}
 if arguments.contains("probe-read") { try ProbeReadOverhead.run(seedFolder: seedFolder); exit(0) }
 if wanted("decision") { InMemoryDecision.run(table, policy: seed) }
 if wanted("policy") { try PolicyBenchmarks.run(table, seedFolder: seedFolder) }

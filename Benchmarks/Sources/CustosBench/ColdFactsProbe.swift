@@ -1,0 +1,33 @@
+import Custos
+import Foundation
+
+/// `CustosBench cold-facts FOLDER SUBJECTS [ROUNDS]`: the vault benchmark's cold and warm
+/// facts rows on a vault kept in FOLDER (built with SUBJECTS subjects, as `vault` builds
+/// them, when FOLDER holds none), each round on a fresh open. The vault outlives the run, so
+/// two binaries can be alternated on the same rows, and a copy of a vault one binary built can
+/// be opened (and migrated) by another.
+enum ColdFactsProbe {
+    static func run(folder: String, subjects total: Int, rounds: Int, seedFolder: String) throws {
+        let vault = folder + "/custos.db", key = folder + "/custos.key"
+        let now = Instant(iso8601: "2025-06-02T09:00:00+02:00")!
+        if !FileManager.default.fileExists(atPath: vault) {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let engine = try PrivacyEngine.initialise(vault: vault, masterKey: .file(key), policies: seedFolder, clock: { now })
+            let buildTime = try seconds {
+                for start in stride(from: 0, to: total, by: 10_000) {
+                    try engine.addSubjects((start..<min(total, start + 10_000)).map(VaultBenchmarks.subject), by: "bench")
+                }
+                try VaultBenchmarks.recordFileEvents(engine, subjects: total)
+            }
+            print(String(format: "built %d subjects in %.0f s", total, buildTime))
+        }
+        for round in 1...rounds {
+            var engine: PrivacyEngine?
+            let openTime = try seconds { engine = try PrivacyEngine.open(vault: vault, masterKey: .file(key), clock: { now }) }
+            guard let engine else { return }
+            let (cold, warm) = try VaultBenchmarks.coldAndWarm(engine, evaluator: Evaluator(policy: engine.policy), subjects: total, at: now)
+            print("round \(round): open \(String(format: "%.2f", openTime)) s, cold p50 \(format(nanoseconds: cold.percentile(0.5))), "
+                + "warm p50 \(format(nanoseconds: warm.percentile(0.5)))")
+        }
+    }
+}
