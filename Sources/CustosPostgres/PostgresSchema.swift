@@ -232,6 +232,9 @@ enum PostgresSchema {
             name text PRIMARY KEY, role text NOT NULL, password_hash text NOT NULL, totp_sealed bytea, totp_last_step bigint,
             failed_logins bigint NOT NULL DEFAULT 0, locked_until bigint, created_at bigint NOT NULL, removed_at bigint)
         """,
+        // Every open looks for pending keys (an interrupted import's), which are rare: a
+        // partial index holds only them, so the look is not a scan of every subject's key.
+        "CREATE INDEX subject_keys_pending ON subject_keys (subject_id) WHERE pending",
     ]
 
     static var latest: Int { migrations.count }

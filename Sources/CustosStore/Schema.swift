@@ -352,6 +352,13 @@ enum Schema {
                 created_at INTEGER NOT NULL, removed_at INTEGER);
             """)
         }
+        migrator.registerMigration("v6-pending-keys-index") { db in
+            // Every open looks for pending keys (an interrupted import's); without an index
+            // that read every page of the keyring: 28,000 page reads and about 0.2 s a start
+            // with 1,000,000 subjects, paid by every CLI command. Pending keys are rare, so a
+            // partial index holds only them.
+            try db.execute(sql: "CREATE INDEX subject_keys_pending ON subject_keys(subject_id) WHERE pending = 1")
+        }
         return migrator
     }
 }

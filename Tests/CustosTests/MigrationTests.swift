@@ -137,6 +137,18 @@ struct MigrationTests {
         #expect(remaining == ["D-1"])
     }
 
+    /// Every open looks for an interrupted import's pending keys: through the partial index
+    /// (keyring v6), not a read of every subject's key.
+    @Test func theOpensLookForPendingKeysThroughTheirIndex() throws {
+        let fixture = try VaultFixture()
+        _ = try fixture.addDebtor("D-1", marker: "mg07")
+        let plan = try DatabaseQueue(path: fixture.keyringPath).read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT subject_id FROM subject_keys WHERE pending = 1 ORDER BY subject_id").map { $0["detail"] as String }
+        }
+        #expect(plan.contains { $0.contains("subject_keys_pending") }, "\(plan)")
+        #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(plan)")
+    }
+
     /// An erasure deletes the subject's row and SQLite cascades into every table that names
     /// it; a table without an index on the column it is found by is scanned whole, once per
     /// deleted row, so the erasure grows with the vault. Every cascade must be a search.
