@@ -92,23 +92,15 @@ struct MigrationTests {
             let triggers = try Row.fetchAll(db, sql: "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND sql LIKE '%subjects%'")
             #expect(triggers.count == 12)
             for trigger in triggers { try db.execute(sql: "DROP TRIGGER \(trigger[0] as String)") }
-            try db.execute(sql: """
-            CREATE TABLE subjects_v17 (
-                id TEXT PRIMARY KEY, category TEXT NOT NULL, kind TEXT NOT NULL, consumer INTEGER NOT NULL,
-                contract_party INTEGER NOT NULL, created_at INTEGER NOT NULL, created_by TEXT NOT NULL, has_rarer_rows INTEGER NOT NULL DEFAULT 0);
-            INSERT INTO subjects_v17 SELECT * FROM subjects;
-            DROP TABLE subjects;
-            ALTER TABLE subjects_v17 RENAME TO subjects;
-            CREATE TABLE fields_v17 (
-                subject_id TEXT NOT NULL REFERENCES subjects(id) ON DELETE CASCADE, field TEXT NOT NULL,
-                ciphertext BLOB NOT NULL, source TEXT NOT NULL, collected_at INTEGER NOT NULL,
-                provided_by_subject INTEGER NOT NULL, derived INTEGER NOT NULL, collected_for TEXT, kept_for TEXT,
-                PRIMARY KEY (subject_id, field));
-            INSERT INTO fields_v17 SELECT * FROM fields;
-            DROP TABLE fields;
-            ALTER TABLE fields_v17 RENAME TO fields;
-            DELETE FROM grdb_migrations WHERE identifier = 'v18-subjects-and-fields-by-key';
-            """)
+            // Each table as v17 had it: today's definition with its rowid back.
+            for table in ["subjects", "fields"] {
+                let definition = try #require(try String.fetchOne(db, sql: "SELECT sql FROM sqlite_schema WHERE name = ?", arguments: [table]))
+                let columns = try #require(definition.firstIndex(of: "("))
+                #expect(definition.hasSuffix(" WITHOUT ROWID"))
+                try db.execute(sql: "CREATE TABLE \(table)_v17 " + definition[columns...].dropLast(" WITHOUT ROWID".count))
+                try db.execute(sql: "INSERT INTO \(table)_v17 SELECT * FROM \(table); DROP TABLE \(table); ALTER TABLE \(table)_v17 RENAME TO \(table)")
+            }
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v18-subjects-and-fields-by-key'")
             for trigger in triggers { try db.execute(sql: trigger[1] as String) }
             #expect(try Row.fetchAll(db, sql: storage).map { $0[1] as Bool } == [false, false])
         }
