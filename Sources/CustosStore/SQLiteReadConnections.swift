@@ -8,11 +8,11 @@ internal import GRDBSQLite  // GRDB's own SQLite module (a product of GRDB.swift
 ///
 /// A read through GRDB's pool hands the call to a reader's dispatch queue and checks the
 /// schema version first: about 45,000 instructions, more than a statement itself. Here a
-/// caller takes an idle connection (or opens one), steps statements the connection keeps
-/// prepared (one statement is its own snapshot; `snapshot` holds several in one), and gives
-/// the connection back: no thread hand-off. A connection serves one caller at a time; at most
-/// `keptIdle` stay open when idle. A connection that failed is closed, not given back (closing
-/// it also ends a snapshot it was in).
+/// caller takes an idle connection (or opens one), steps a statement the connection keeps
+/// prepared, and gives the connection back: no thread hand-off. One statement is its own
+/// snapshot, so a read that must see several tables at one moment asks them in one
+/// statement. A connection serves one caller at a time; at most `keptIdle` stay open when
+/// idle. A connection that failed is closed, not given back.
 ///
 /// ```swift
 /// static let wrappedKey = ReadQuery("SELECT wrapped FROM subject_keys WHERE subject_id = ?")
@@ -34,16 +34,6 @@ final class SQLiteReadConnections: Sendable {
     /// Steps `query` with `argument` on an idle connection and calls `body` for each row.
     func each(_ query: ReadQuery, _ argument: SQLiteRows.SQLiteArgument?, _ body: (SQLiteRows) throws -> Void) throws {
         try withConnection { connection in try connection.each(query, argument, body) }
-    }
-
-    /// Several statements in one snapshot (`BEGIN DEFERRED` … `COMMIT`) on one connection.
-    func snapshot<T>(_ body: (ReadConnection) throws -> T) throws -> T {
-        try withConnection { connection in
-            try connection.each(.begin, nil) { _ in }
-            let value = try body(connection)
-            try connection.each(.commit, nil) { _ in }
-            return value
-        }
     }
 
     private func withConnection<T>(_ body: (ReadConnection) throws -> T) throws -> T {
@@ -112,6 +102,4 @@ struct ReadQuery: Sendable {
         slot = Self.slots.add(1, ordering: .relaxed).oldValue
     }
 
-    static let begin = ReadQuery("BEGIN DEFERRED TRANSACTION")
-    static let commit = ReadQuery("COMMIT TRANSACTION")
 }

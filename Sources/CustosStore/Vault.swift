@@ -394,11 +394,14 @@ package final class Vault: Sendable {
                 if let date = row.text(2).flatMap(LocalDate.init(parsing:)) {
                     events.append((row.int64(3), LifecycleEventFact(event: row.text(1) ?? "", date: date)))
                 }
-            default:
+            case 2:
                 let field = row.text(1) ?? ""
                 provenance.append(FieldProvenance(field: field, collected: policy.localDate(of: Instant(millisecondsSinceEpoch: row.int64(2))),
                                                   collectedFor: row.lines(3), source: row.text(4), keptFor: row.lines(5)))
                 if !fields.isEmpty, fields.contains(field), let ciphertext = row.blob(6) { ciphertexts[field] = ciphertext }
+            default:
+                // The statement names three parts; anything else is not a read to decide on.
+                throw StoreError.io("the facts of a subject came back in an unknown shape")
             }
         }
         guard let found else { return nil }
