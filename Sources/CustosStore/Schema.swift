@@ -270,14 +270,15 @@ enum Schema {
             // subject. In a rowid table each is two B-tree searches (the key's index, then the
             // row by its rowid), and on a cold cache or after a commit each search reads pages.
             // Stored by their keys (WITHOUT ROWID) each is one, and a subject's fields lie side
-            // by side. A fresh facts read among 1,000,000 subjects went from 26.5 to 18.0 µs.
-            // Nothing reads either table's rowid. The tables are rebuilt (SQLite cannot change
-            // a table's storage in place) with foreign keys off, as GRDB runs every migration;
-            // the triggers that name `subjects` are set aside and made again as they were,
-            // because a rename re-checks every trigger against tables that are not there yet.
-            let triggers = try String.fetchAll(db, sql: "SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND sql LIKE '%subjects%'")
-            for name in try String.fetchAll(db, sql: "SELECT name FROM sqlite_schema WHERE type = 'trigger' AND sql LIKE '%subjects%'") {
-                try db.execute(sql: "DROP TRIGGER \(name.quotedDatabaseIdentifier)")
+            // by side: a cold read among 1,000,000 subjects reads 3.5 pages instead of 5.2
+            // (BENCHMARKS.md, the vault path's fourth round). Nothing reads either table's
+            // rowid. The tables are rebuilt (SQLite cannot change a table's storage in place)
+            // with foreign keys off, as GRDB runs every migration; the triggers that name
+            // `subjects` are set aside and made again as they were, because a rename re-checks
+            // every trigger against tables that are not there yet.
+            let triggers = try Row.fetchAll(db, sql: "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND sql LIKE '%subjects%'")
+            for trigger in triggers {
+                try db.execute(sql: "DROP TRIGGER \((trigger["name"] as String).quotedDatabaseIdentifier)")
             }
             try db.execute(sql: """
             CREATE TABLE subjects_by_key (
@@ -298,7 +299,7 @@ enum Schema {
             DROP TABLE fields;
             ALTER TABLE fields_by_key RENAME TO fields;
             """)
-            for trigger in triggers { try db.execute(sql: trigger) }
+            for trigger in triggers { try db.execute(sql: trigger["sql"]) }
         }
         return migrator
     }
