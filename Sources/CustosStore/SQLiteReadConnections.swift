@@ -38,7 +38,7 @@ final class SQLiteReadConnections: Sendable {
 
     private func withConnection<T>(_ body: (ReadConnection) throws -> T) throws -> T {
         let connection = try idle.withLock { $0.popLast() } ?? ReadConnection(path: path)
-        // A throw leaves the connection (and any snapshot it was in) to be closed by its deinit
+        // A throw leaves the connection (and the statement it was stepping) to be closed by its deinit
         // rather than given back.
         let value = try body(connection)
         idle.withLock { idle in
@@ -101,5 +101,4 @@ struct ReadQuery: Sendable {
         self.sql = sql
         slot = Self.slots.add(1, ordering: .relaxed).oldValue
     }
-
 }

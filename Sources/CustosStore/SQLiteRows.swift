@@ -79,11 +79,11 @@ struct SQLiteRows {
         guard let bytes = sqlite3_column_text(handle, column) else { return nil }
         let count = Int(sqlite3_column_bytes(handle, column))
         guard count > 0 else { return [] }
-        // `memchr` on SQLite's bytes before a String is made: most lists have no newline.
-        guard memchr(bytes, 0x0A, count) != nil else { return [String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)] }
-        // Split as Strings split (a "\r\n" is one Character, not a line break).
-        return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
-            .split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        let text = String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
+        // `memchr` on SQLite's bytes rather than a walk over the String: most lists have no
+        // newline. A list that has one is split as Strings split (a "\r\n" is one Character).
+        guard memchr(bytes, 0x0A, count) != nil else { return [text] }
+        return text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
     }
 
     func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
