@@ -26,21 +26,42 @@ package enum BlockingBridge {
         package init(_ value: T) { self.value = value }
     }
 
-    /// How long a call waits for the database before it fails: a lost server must become an
-    /// error the caller can act on (deny, 503), not a thread that waits while the pool keeps
-    /// retrying its connections (postgres-nio does not fail a waiting lease early).
+    /// How long a call waits for the database without an answer before it fails: a lost server
+    /// must become an error the caller can act on (deny, 503), not a thread that waits while
+    /// the pool keeps retrying its connections (postgres-nio does not fail a waiting lease
+    /// early). It bounds silence, not the work: an officer's command over the whole vault (an
+    /// import, a sweep, `audit verify`) reports each answer with `beat()` and runs as long as
+    /// answers keep coming. A whole-work bound failed a 300-subject sweep on a loaded machine.
     package static let deadline: Duration = .seconds(5)
 
-    /// `deadline` nil: no limit, for an officer's long command (a key rotation rewraps every
-    /// key). When the deadline passes, the work is cancelled and left to finish on its own: the
-    /// caller does not wait for a task that may wait for a server that is gone.
+    /// The answers a piece of work has had, counted by `beat()`; the waiting thread compares
+    /// it between deadlines.
+    package final class Heartbeat: Sendable {
+        fileprivate let beats = Atomic<Int>(0)
+    }
+
+    /// The heartbeat of the work this task runs for a waiting thread, if any.
+    @TaskLocal package static var heartbeat: Heartbeat?
+
+    /// Tells the waiting thread that the database answered (a row of a long scan, one subject
+    /// of a bulk command), so the deadline starts again. Costs a task-local read and an atomic
+    /// add: call it per row or per item of work whose count grows with the vault.
+    package static func beat() {
+        heartbeat?.beats.add(1, ordering: .relaxed)
+    }
+
+    /// `deadline` nil: no limit, for an officer's long command whose single statements can
+    /// outlast it (a key rotation rewraps every key in one statement's transaction, VACUUM).
+    /// When `deadline` passes with no `beat()`, the work is cancelled and left to finish on its
+    /// own: the caller does not wait for a task that may wait for a server that is gone.
     package static func wait<T>(deadline: Duration? = deadline, _ work: @escaping @Sendable () async throws -> T) throws -> T {
         let outcome = Outcome<T>()
         let done = DispatchSemaphore(value: 0)
         let handed = Handed(outcome)
+        let answers = Heartbeat()
         let task = Task {
             do {
-                handed.value.set(.success(try await work()))
+                handed.value.set(.success(try await $heartbeat.withValue(answers) { try await work() }))
             } catch {
                 handed.value.set(.failure(error))
             }
@@ -49,9 +70,14 @@ package enum BlockingBridge {
         if let deadline {
             let (seconds, attoseconds) = deadline.components
             let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
-            guard done.wait(timeout: .now() + .nanoseconds(nanoseconds)) == .success else {
-                task.cancel()
-                throw PostgresStoreError.unavailable("no answer within \(deadline)")
+            var beats = 0
+            while done.wait(timeout: .now() + .nanoseconds(nanoseconds)) == .timedOut {
+                let now = answers.beats.load(ordering: .relaxed)
+                guard now != beats else {
+                    task.cancel()
+                    throw PostgresStoreError.unavailable("no answer within \(deadline)")
+                }
+                beats = now
             }
         } else {
             done.wait()

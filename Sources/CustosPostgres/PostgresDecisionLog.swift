@@ -138,6 +138,7 @@ package final class PostgresDecisionLog: Sendable {
                 "SELECT seq, at, actor, action, purpose, subject_id, recipient, fields, outcome, codes, policy_digest, prev_hash, hash FROM decision_log ORDER BY seq",
                 logger: PostgresDatabase.logger)
             for try await row in rows {
+                BlockingBridge.beat()
                 let (seq, at, actor, action, purpose, subject, recipient, fields, outcome, codes, digest, previous, hash) = try row.decode(
                     (Int64, Int64, String, String, String, String, String?, String, String, String, String, Data, Data).self)
                 let entry = LogEntry(seq: seq, at: Instant(millisecondsSinceEpoch: at), actor: actor, action: action, purpose: purpose,

@@ -112,6 +112,7 @@ package final class PostgresKeyringStorage: KeyringStorage {
     package func storePending(_ keys: [SubjectKeyRecord]) throws {
         try transaction { connection, logger in
             for key in keys {
+                BlockingBridge.beat()
                 try await connection.query("DELETE FROM subject_keys WHERE subject_id = \(key.subject) AND pending", logger: logger)
                 // ON CONFLICT: an adopted key is never overwritten, and two processes importing
                 // the same id cannot both succeed.
@@ -138,7 +139,7 @@ package final class PostgresKeyringStorage: KeyringStorage {
     package func pendingSubjects() throws -> [String] {
         try run { client, logger in
             var ids: [String] = []
-            for try await id in try await client.query("SELECT subject_id FROM subject_keys WHERE pending ORDER BY subject_id", logger: logger).decode(String.self) { ids.append(id) }
+            for try await id in try await client.query("SELECT subject_id FROM subject_keys WHERE pending ORDER BY subject_id", logger: logger).decode(String.self) { BlockingBridge.beat(); ids.append(id) }
             return ids
         }
     }
@@ -146,7 +147,7 @@ package final class PostgresKeyringStorage: KeyringStorage {
     package func adoptedSubjects() throws -> Set<String> {
         try run { client, logger in
             var ids: Set<String> = []
-            for try await id in try await client.query("SELECT subject_id FROM subject_keys WHERE NOT pending", logger: logger).decode(String.self) { ids.insert(id) }
+            for try await id in try await client.query("SELECT subject_id FROM subject_keys WHERE NOT pending", logger: logger).decode(String.self) { BlockingBridge.beat(); ids.insert(id) }
             return ids
         }
     }
@@ -209,6 +210,7 @@ package final class PostgresKeyringStorage: KeyringStorage {
                 try await connection.query("DELETE FROM subject_keys WHERE subject_id = ANY(\(subjects))", logger: logger)
             }
             for entry in entries {
+                BlockingBridge.beat()
                 try await connection.query("""
                     INSERT INTO erasure_ledger (salted_hash, field, kept_for, at)
                     VALUES (\(entry.saltedHash), \(entry.field), \(entry.keptFor?.joined(separator: "\n")), \(entry.at.millisecondsSinceEpoch))
@@ -238,6 +240,7 @@ package final class PostgresKeyringStorage: KeyringStorage {
             var entries: [LedgerEntry] = []
             let rows = try await client.query("SELECT salted_hash, field, kept_for, at FROM erasure_ledger ORDER BY id", logger: logger)
             for try await (hash, field, keptFor, at) in rows.decode((Data, String?, String?, Int64).self) {
+                BlockingBridge.beat()
                 entries.append(LedgerEntry(saltedHash: hash, field: field, keptFor: keptFor.map { $0.split(separator: "\n").map(String.init) },
                                            at: Instant(millisecondsSinceEpoch: at)))
             }

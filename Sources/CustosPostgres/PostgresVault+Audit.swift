@@ -51,7 +51,7 @@ extension PostgresVault {
         let keys = try keyring.adoptedSubjects()
         let subjects = try run { client, logger in
             var ids: Set<String> = []
-            for try await id in try await client.query("SELECT id FROM subjects", logger: logger).decode(String.self) { ids.insert(id) }
+            for try await id in try await client.query("SELECT id FROM subjects", logger: logger).decode(String.self) { BlockingBridge.beat(); ids.insert(id) }
             return ids
         }
         return KeyringAgreement(subjectsWithoutKey: subjects.subtracting(keys).sorted(), keysWithoutSubject: keys.subtracting(subjects).sorted())

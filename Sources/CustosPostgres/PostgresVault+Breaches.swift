@@ -65,10 +65,11 @@ extension PostgresVault: BreachStore {
             try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
             var ids: [String] = []
             for try await id in try await connection.query("SELECT id FROM breaches ORDER BY aware_at, id COLLATE \"C\"", logger: logger).decode(String.self) {
+                BlockingBridge.beat()
                 ids.append(id)
             }
             var breaches: [Breach] = []
-            for id in ids { if let breach = try await Self.breach(id, on: connection, forUpdate: false) { breaches.append(breach) } }
+            for id in ids { BlockingBridge.beat(); if let breach = try await Self.breach(id, on: connection, forUpdate: false) { breaches.append(breach) } }
             return breaches
         }
     }
@@ -80,6 +81,7 @@ extension PostgresVault: BreachStore {
                 throw StoreError.invalidInput("no breach \(id)")
             }
             for subject in subjects {
+                BlockingBridge.beat()
                 try await connection.query("""
                     INSERT INTO breach_letters (breach_id, subject_id, channel, language, at, by)
                     VALUES (\(id), \(subject), \(channel), \(language), \(now.millisecondsSinceEpoch), \(actor))
@@ -95,6 +97,7 @@ extension PostgresVault: BreachStore {
             var subjects: Set<String> = []
             for try await subject in try await client.query(
                 "SELECT subject_id FROM breach_letters WHERE breach_id = \(id) AND channel = \(channel)", logger: logger).decode(String.self) {
+                BlockingBridge.beat()
                 subjects.insert(subject)
             }
             return subjects
@@ -118,6 +121,7 @@ extension PostgresVault: BreachStore {
             for try await (subject, category, field) in try await client.query("""
                 SELECT s.id, s.category, f.field FROM subjects s JOIN fields f ON f.subject_id = s.id ORDER BY s.id COLLATE "C", f.field COLLATE "C"
                 """, logger: logger).decode((String, String, String).self) {
+                BlockingBridge.beat()
                 if held.last?.subject == subject { held[held.count - 1].fields.append(field) } else { held.append((subject, category, [field])) }
             }
             return held
@@ -129,7 +133,7 @@ extension PostgresVault: BreachStore {
         return try run { client, logger in
             var found: [String: String] = [:]
             for try await (id, category) in try await client.query("SELECT id, category FROM subjects WHERE id = ANY(\(ids))", logger: logger)
-                .decode((String, String).self) { found[id] = category }
+                .decode((String, String).self) { BlockingBridge.beat(); found[id] = category }
             return found
         }
     }

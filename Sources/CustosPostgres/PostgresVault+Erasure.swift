@@ -17,6 +17,7 @@ extension PostgresVault {
         let hashes = subjects.map { ($0, keyring.ledgerHash($0)) }
         try transaction { connection, logger in
             for (subject, hash) in hashes {
+                BlockingBridge.beat()
                 try await Self.keepConsentProof(subject: subject, hash: hash, at: now, on: connection, logger: logger)
                 try await connection.query("DELETE FROM subjects WHERE id = \(subject)", logger: logger)
             }
@@ -70,6 +71,7 @@ extension PostgresVault {
         var subjects: [(String, Instant)] = try run { client, logger in
             var rows: [(String, Instant)] = []
             for try await (id, created) in try await client.query("SELECT id, created_at FROM subjects", logger: logger).decode((String, Int64).self) {
+                BlockingBridge.beat()
                 rows.append((id, Instant(millisecondsSinceEpoch: created)))
             }
             return rows
@@ -83,6 +85,7 @@ extension PostgresVault {
         return try transaction { connection, logger in
             var replay = LedgerReplay()
             for item in work {
+                BlockingBridge.beat()
                 if let erasure = item.entries.first(where: { $0.field == nil }) {
                     // The backup predates the proof the erasure left; leave it again.
                     try await connection.query(

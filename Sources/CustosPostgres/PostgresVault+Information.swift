@@ -9,6 +9,7 @@ extension PostgresVault: InformationStore {
     package func recordInformation(_ records: [InformationRecord]) throws {
         try transaction { connection, logger in
             for record in records {
+                BlockingBridge.beat()
                 let inserted = try await connection.query("""
                     INSERT INTO information_given (subject_id, notice, given_at, exception, ground, channel, recorded_at, recorded_by)
                     SELECT id, \(record.notice), \(record.at.millisecondsSinceEpoch), \(record.exception?.rawValue), \(record.ground), \(record.channel),
@@ -32,6 +33,7 @@ extension PostgresVault: InformationStore {
             for try await (subject, notice, at, exception, ground, channel, recorded, by) in try await client.query(
                 PostgresQuery(unsafeSQL: sql + " ORDER BY id", binds: bindings), logger: logger)
                 .decode((String, String, Int64, String?, String?, String?, Int64, String).self) {
+                BlockingBridge.beat()
                 records.append(InformationRecord(subject: subject, notice: notice, at: Instant(millisecondsSinceEpoch: at),
                                                  exception: exception.flatMap(InformationException.init(rawValue:)), ground: ground, channel: channel,
                                                  recordedAt: Instant(millisecondsSinceEpoch: recorded), recordedBy: by))
@@ -46,6 +48,7 @@ extension PostgresVault: InformationStore {
             for try await (subject, notice, purpose, trigger, recipient, at, seq) in try await client.query(
                 "SELECT subject_id, notice, purpose, trigger, recipient, at, seq FROM information_tasks ORDER BY at, subject_id COLLATE \"C\"", logger: logger)
                 .decode((String, String, String, String, String?, Int64, Int64?).self) {
+                BlockingBridge.beat()
                 tasks.append(InformationTask(subject: subject, notice: notice, purpose: purpose, trigger: InformationTask.Trigger(rawValue: trigger) ?? .disclosure,
                                              recipient: recipient, at: Instant(millisecondsSinceEpoch: at), logSequence: seq))
             }
@@ -63,6 +66,7 @@ extension PostgresVault: InformationStore {
                 FROM fields f JOIN subjects s ON s.id = f.subject_id WHERE f.source = ANY(\(provenances))
                 ORDER BY f.subject_id COLLATE "C", f.field COLLATE "C"
                 """, logger: logger).decode((String, String, String?, String, String, Int64).self) {
+                BlockingBridge.beat()
                 holdings.append(IndirectHolding(subject: subject, categories: [category] + (Self.lines(others) ?? []), field: field, source: source,
                                                 collectedAt: Instant(millisecondsSinceEpoch: collected)))
             }

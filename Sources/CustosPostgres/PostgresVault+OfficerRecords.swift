@@ -45,6 +45,7 @@ extension PostgresVault: OfficerRecordStore {
             for try await (id, reference, since, until, fields, purposes) in try await client.query(
                 "SELECT id, reference, since, until, fields, purposes FROM legal_holds WHERE subject_id = \(subject) ORDER BY id", logger: logger)
                 .decode((Int64, String, String, String?, String?, String?).self) {
+                BlockingBridge.beat()
                 guard let since = LocalDate(parsing: since) else { continue }
                 holds.append(StoredHold(id: id, hold: LegalHold(reference: reference, since: since, until: until.flatMap(LocalDate.init(parsing:)),
                                                                 fields: Self.lines(fields), purposes: Self.lines(purposes))))
@@ -67,6 +68,7 @@ extension PostgresVault: OfficerRecordStore {
             for try await (id, purpose, kind, at, assessment, reference) in try await client.query(
                 "SELECT id, purpose, kind, effective_at, assessment, assessment_reference FROM objections WHERE subject_id = \(subject) ORDER BY id",
                 logger: logger).decode((Int64, String?, String, Int64, String?, String?).self) {
+                BlockingBridge.beat()
                 objections.append(StoredObjection(id: id, objection: Objection(
                     purpose: purpose, kind: ObjectionKind(rawValue: kind) ?? .general, at: Instant(millisecondsSinceEpoch: at),
                     assessment: assessment.flatMap(ObjectionAssessment.init(rawValue:)), assessmentReference: reference)))
@@ -97,6 +99,7 @@ extension PostgresVault: OfficerRecordStore {
             for try await (id, fields, since, lifted, ground, informed) in try await client.query(
                 "SELECT id, fields, since, lifted, ground, subject_informed_at FROM restrictions WHERE subject_id = \(subject) ORDER BY id", logger: logger)
                 .decode((Int64, String?, Int64, Int64?, String?, Int64?).self) {
+                BlockingBridge.beat()
                 restrictions.append(StoredRestriction(
                     id: id, restriction: Restriction(fields: Self.lines(fields), since: Instant(millisecondsSinceEpoch: since),
                                                      lifted: lifted.map(Instant.init(millisecondsSinceEpoch:)), ground: ground),
@@ -124,6 +127,7 @@ extension PostgresVault: OfficerRecordStore {
             for try await (id, recipient, state, at, note, by, recorded) in try await client.query(
                 "SELECT id, recipient, state, at, note, recorded_by, recorded_at FROM subprocessor_records ORDER BY id", logger: logger)
                 .decode((Int64, String, String, Int64, String?, String, Int64).self) {
+                BlockingBridge.beat()
                 guard let state = AuthorisationState(rawValue: state) else { continue }
                 records.append(StoredSubProcessorRecord(id: id, record: SubProcessorRecord(recipient: recipient, state: state, at: Instant(millisecondsSinceEpoch: at)),
                                                         note: note, recordedBy: by, recordedAt: Instant(millisecondsSinceEpoch: recorded)))

@@ -34,6 +34,7 @@ extension PostgresVault: OutboxStore {
                 : "SELECT id, kind, sealed, created_at, sent_at, attempts, last_error FROM outbox ORDER BY id DESC LIMIT \(limit)"
             for try await (id, kind, sealed, created, sent, attempts, error) in try await client.query(query, logger: logger)
                 .decode((Int64, String, Data, Int64, Int64?, Int, String?).self) {
+                BlockingBridge.beat()
                 rows.append(SealedOutboxRow(id: id, kind: kind, sealed: sealed, createdAt: Instant(millisecondsSinceEpoch: created),
                                             sentAt: sent.map(Instant.init(millisecondsSinceEpoch:)), attempts: attempts, lastError: error))
             }

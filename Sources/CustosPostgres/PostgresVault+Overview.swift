@@ -13,6 +13,7 @@ extension PostgresVault: OverviewStore {
             for try await (subject, id, purpose, kind, at) in try await client.query("""
                 SELECT subject_id, id, purpose, kind, effective_at FROM objections WHERE assessment IS NULL AND kind = 'general' ORDER BY effective_at, id
                 """, logger: logger).decode((String, Int64, String?, String, Int64).self) {
+                BlockingBridge.beat()
                 waiting.append((subject, StoredObjection(id: id, objection: Objection(
                     purpose: purpose, kind: ObjectionKind(rawValue: kind) ?? .general, at: Instant(millisecondsSinceEpoch: at), assessment: nil, assessmentReference: nil))))
             }
@@ -26,6 +27,7 @@ extension PostgresVault: OverviewStore {
             for try await (subject, id, reference, since, fields, purposes) in try await client.query("""
                 SELECT subject_id, id, reference, since, fields, purposes FROM legal_holds WHERE until IS NULL ORDER BY since, id
                 """, logger: logger).decode((String, Int64, String, String, String?, String?).self) {
+                BlockingBridge.beat()
                 guard let since = LocalDate(parsing: since) else { continue }
                 holds.append((subject, StoredHold(id: id, hold: LegalHold(reference: reference, since: since, until: nil,
                                                                           fields: Self.lines(fields), purposes: Self.lines(purposes)))))
@@ -41,6 +43,7 @@ extension PostgresVault: OverviewStore {
                 SELECT subject_id, purpose, notice_id, notice_version, effective_at FROM consent_events
                 WHERE state = 'withdrawn' AND effective_at >= \(since.millisecondsSinceEpoch) ORDER BY effective_at DESC, id DESC
                 """, logger: logger).decode((String, String, String?, Int?, Int64).self) {
+                BlockingBridge.beat()
                 entries.append(ConsentHistoryEntry(subject: subject, purpose: purpose, state: .withdrawn, noticeId: notice, noticeVersion: version,
                                                    effectiveAt: Instant(millisecondsSinceEpoch: at)))
             }
@@ -63,6 +66,7 @@ extension PostgresVault: OverviewStore {
             for try await row in try await connection.query(PostgresQuery(unsafeSQL: """
                 SELECT \(PostgresDecisionLog.entryColumns) FROM decision_log WHERE purpose = $1 AND at = $2
                 """, binds: bindings), logger: logger) {
+                BlockingBridge.beat()
                 subjects += 1
                 fields += try PostgresDecisionLog.entry(row).fields.count
             }

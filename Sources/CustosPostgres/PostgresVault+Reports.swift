@@ -38,6 +38,7 @@ extension PostgresVault: ReportSource {
             }
             var entries: [LogEntry] = []
             for try await row in try await client.query(PostgresQuery(unsafeSQL: sql + " ORDER BY seq", binds: bindings), logger: logger) {
+                BlockingBridge.beat()
                 entries.append(try PostgresDecisionLog.entry(row))
             }
             return entries
@@ -52,6 +53,7 @@ extension PostgresVault: ReportSource {
                 SELECT subject_id, recipient, recipient_name, purpose, fields, at, destination, mechanism, procedure, decision_seq
                 FROM disclosures WHERE at >= \(from) AND at < \(to) ORDER BY id
                 """, logger: logger).decode((String, String, String?, String, String, Int64, String?, String?, String?, Int64).self) {
+                BlockingBridge.beat()
                 entries.append(DisclosureRecordEntry(subject: subject, disclosure: DisclosureEntry(
                     recipient: recipient, recipientName: name, purpose: purpose, fields: Self.lines(fields) ?? [], at: Instant(millisecondsSinceEpoch: at),
                     destination: destination, mechanism: mechanism, procedure: procedure, decisionSeq: seq)))
@@ -67,12 +69,14 @@ extension PostgresVault: ReportSource {
             for try await (subject, purpose, state, notice, version, at) in try await connection.query(
                 "SELECT subject_id, purpose, state, notice_id, notice_version, effective_at FROM consent_events ORDER BY id", logger: logger)
                 .decode((String, String, String, String?, Int?, Int64).self) {
+                BlockingBridge.beat()
                 entries.append(ConsentHistoryEntry(subject: subject, purpose: purpose, state: ConsentState(rawValue: state) ?? .given, noticeId: notice,
                                                    noticeVersion: version, effectiveAt: Instant(millisecondsSinceEpoch: at)))
             }
             for try await (hash, purpose, state, notice, version, at) in try await connection.query(
                 "SELECT subject_hash, purpose, state, notice_id, notice_version, effective_at FROM consent_proofs ORDER BY id", logger: logger)
                 .decode((Data, String, String, String?, Int?, Int64).self) {
+                BlockingBridge.beat()
                 entries.append(ConsentHistoryEntry(subject: hash.map { String(format: "%02x", $0) }.joined(), purpose: purpose,
                                                    state: ConsentState(rawValue: state) ?? .given, noticeId: notice, noticeVersion: version,
                                                    effectiveAt: Instant(millisecondsSinceEpoch: at)))
@@ -86,6 +90,7 @@ extension PostgresVault: ReportSource {
             var refusals: [ConsentRefusal] = []
             for try await (subject, purpose, code, at) in try await client.query(
                 "SELECT subject_id, purpose, code, at FROM consent_refusals ORDER BY id", logger: logger).decode((String, String, String, Int64).self) {
+                BlockingBridge.beat()
                 refusals.append(ConsentRefusal(subject: subject, purpose: purpose, code: ReasonCode(rawValue: code) ?? .engineError,
                                                at: Instant(millisecondsSinceEpoch: at)))
             }

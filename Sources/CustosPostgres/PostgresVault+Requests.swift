@@ -79,10 +79,11 @@ extension PostgresVault: RequestStore {
             try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
             var ids: [String] = []
             for try await id in try await connection.query("SELECT id FROM requests ORDER BY received_at, id COLLATE \"C\"", logger: logger).decode(String.self) {
+                BlockingBridge.beat()
                 ids.append(id)
             }
             var requests: [RightsRequest] = []
-            for id in ids { if let request = try await Self.loadRequest(id, on: connection, forUpdate: false) { requests.append(request) } }
+            for id in ids { BlockingBridge.beat(); if let request = try await Self.loadRequest(id, on: connection, forUpdate: false) { requests.append(request) } }
             return requests
         }
     }

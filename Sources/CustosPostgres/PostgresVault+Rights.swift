@@ -16,6 +16,7 @@ extension PostgresVault: RightsStore {
                 SELECT recipient, recipient_name, purpose, fields, at, destination, mechanism, procedure, decision_seq
                 FROM disclosures WHERE subject_id = \(subject) ORDER BY id
                 """, logger: logger).decode((String, String?, String, String, Int64, String?, String?, String?, Int64).self) {
+                BlockingBridge.beat()
                 entries.append(DisclosureEntry(recipient: recipient, recipientName: name, purpose: purpose, fields: Self.lines(fields) ?? [],
                                                at: Instant(millisecondsSinceEpoch: at), destination: destination, mechanism: mechanism,
                                                procedure: procedure, decisionSeq: seq))
@@ -46,6 +47,7 @@ extension PostgresVault: RightsStore {
                 + (openOnly ? " WHERE done_at IS NULL" : "") + " ORDER BY id"
             for try await (id, kind, subject, request, recipient, action, fields, created, done, by) in try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger)
                 .decode((Int64, String, String, String?, String, String, String, Int64, Int64?, String?).self) {
+                BlockingBridge.beat()
                 var task = RecipientTask(kind: RecipientTask.Kind(rawValue: kind) ?? .notifyRecipient, subject: subject, request: request, recipient: recipient,
                                          action: action, fields: Self.lines(fields) ?? [], createdAt: Instant(millisecondsSinceEpoch: created))
                 task.id = id
@@ -121,6 +123,7 @@ extension PostgresVault: RightsStore {
             for try await (subject, html, json, held) in try await client.query(
                 "SELECT subject_id, html, json, held_for_review FROM request_answers WHERE request_id = \(request)", logger: logger)
                 .decode((String, Data, Data, Bool).self) where includingHeld || !held {
+                BlockingBridge.beat()
                 return SealedAnswer(subject: subject, html: html, json: json)
             }
             return nil
@@ -145,7 +148,7 @@ extension PostgresVault: RightsStore {
     /// Removes the dead versions of replaced or destroyed rows now (VACUUM runs outside a
     /// transaction; a version a still-open snapshot can see survives until the next vacuum).
     func vacuumFields() throws {
-        try run { client, logger in
+        try run(deadline: nil) { client, logger in
             _ = try await client.query("VACUUM fields", logger: logger)
             _ = try await client.query("VACUUM blind_index", logger: logger)
             _ = try await client.query("VACUUM request_answers", logger: logger)

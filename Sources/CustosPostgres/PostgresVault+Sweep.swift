@@ -31,9 +31,9 @@ extension PostgresVault: SweepStore {
             var ids: [String] = []
             for try await id in try await connection.query("""
                 SELECT id FROM subjects WHERE id COLLATE "C" > \(after ?? "") ORDER BY id COLLATE "C" LIMIT \(limit)
-                """, logger: logger).decode(String.self) { ids.append(id) }
+                """, logger: logger).decode(String.self) { BlockingBridge.beat(); ids.append(id) }
             var page: [Facts] = []
-            for id in ids { if let facts = try await Self.facts(of: id, on: connection, policy: policy) { page.append(facts) } }
+            for id in ids { BlockingBridge.beat(); if let facts = try await Self.facts(of: id, on: connection, policy: policy) { page.append(facts) } }
             return page
         }
     }
@@ -66,6 +66,7 @@ extension PostgresVault: SweepStore {
                 // commit together.
                 _ = try await PostgresDecisionLog.insert(work.map { LogEntry($0.0.decision, at: now) }, on: connection)
                 for (action, hash) in work {
+                    BlockingBridge.beat()
                     if action.wholeSubject {
                         try await Self.keepConsentProof(subject: action.subject, hash: hash, at: now, on: connection, logger: logger)
                         try await connection.query("DELETE FROM subjects WHERE id = \(action.subject)", logger: logger)
@@ -132,7 +133,8 @@ extension PostgresVault: SweepStore {
         guard verification.isIntact else { throw StoreError.integrity(verification.problem ?? "the decision log is broken") }
         let id = try vaultId()
         let keyring = keyring
-        return try transaction { connection, logger in
+        // No deadline: the DELETE of every pruned entry is one statement.
+        return try transaction(deadline: nil) { connection, logger in
             // Under the log's lock: no append moves the head while the start moves.
             try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresSchema.logLock))", logger: logger)
             var last: (Int64, Data)?

@@ -68,14 +68,16 @@ package final class PostgresVault: Sendable {
     var client: PostgresClient { database.client }
     var logger: Logger { PostgresDatabase.logger }
 
-    /// Runs `body` for the synchronous caller with the store's deadline; a lost server or an
-    /// unknown commit is `StoreError.unavailable` (deny, 503).
-    func run<T>(_ body: @escaping @Sendable (PostgresClient, Logger) async throws -> T) throws -> T {
-        try PostgresDatabase.blocking(client, body)
+    /// Runs `body` for the synchronous caller with the store's deadline (`BlockingBridge`); a
+    /// lost server or an unknown commit is `StoreError.unavailable` (deny, 503). `deadline`
+    /// nil: one statement of maintenance whose length grows with a table (VACUUM, a prune's
+    /// DELETE), which no answer can interrupt to say it is still working.
+    func run<T>(deadline: Duration? = BlockingBridge.deadline, _ body: @escaping @Sendable (PostgresClient, Logger) async throws -> T) throws -> T {
+        try PostgresDatabase.blocking(client, deadline: deadline, body)
     }
 
-    func transaction<T>(_ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T) throws -> T {
-        try run { client, logger in try await client.withTransaction(logger: logger) { connection in try await body(connection, logger) } }
+    func transaction<T>(deadline: Duration? = BlockingBridge.deadline, _ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T) throws -> T {
+        try run(deadline: deadline) { client, logger in try await client.withTransaction(logger: logger) { connection in try await body(connection, logger) } }
     }
 
     /// BEGIN on a connection of the pool held for this thread, the caller's body with every
@@ -138,6 +140,7 @@ package final class PostgresVault: Sendable {
             try keyring.storePending(keys)
             try transaction.wait { connection, logger in
                 for row in sealed {
+                    BlockingBridge.beat()
                     let subject = row.subject
                     let inserted = try await connection.query("""
                         INSERT INTO subjects (id, category, kind, consumer, contract_party, created_at, created_by)
@@ -193,6 +196,7 @@ package final class PostgresVault: Sendable {
             let present = try transaction.wait { connection, logger in
                 var found: Set<String> = []
                 for try await id in try await connection.query("SELECT id FROM subjects WHERE id = ANY(\(pending))", logger: logger).decode(String.self) {
+                    BlockingBridge.beat()
                     found.insert(id)
                 }
                 return found
@@ -223,7 +227,7 @@ package final class PostgresVault: Sendable {
     package func existingSubjects(_ ids: [String]) throws -> Set<String> {
         try run { client, logger in
             var found: Set<String> = []
-            for try await id in try await client.query("SELECT id FROM subjects WHERE id = ANY(\(ids))", logger: logger).decode(String.self) { found.insert(id) }
+            for try await id in try await client.query("SELECT id FROM subjects WHERE id = ANY(\(ids))", logger: logger).decode(String.self) { BlockingBridge.beat(); found.insert(id) }
             return found
         }
     }
