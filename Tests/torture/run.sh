@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Fault injection against the built `custos` (make torture; CI runs it at this size).
 # 1. SIGKILL of `subject import` and `subject add` at random moments: afterwards the vault and
-#    keyring agree, the same file imports (or is already complete), `audit verify` holds.
+#    keyring agree, the same file imports (or is already complete), `audit verify` holds;
+#    SIGKILL during a key rotation and during the upgrade of a v17 vault (and that upgrade on
+#    a disk too small for it): the next open finds the old state or the new, never a half.
 # 2. A full disk under the vault during an import (a small tmpfs): a clear error, nothing stored,
 #    and the import succeeds once there is room.
 # 3. Output that cannot be written (/dev/full): exit 1 with a true message, no crash.
@@ -15,7 +17,7 @@ ROWS=${TORTURE_ROWS:-3000}
 passed=0; failed=0
 ok()   { passed=$((passed + 1)); echo "ok: $*"; }
 fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
-work=$(mktemp -d); trap 'umount "$work/full" 2>/dev/null; rm -rf "$work"' EXIT
+work=$(mktemp -d); trap 'umount "$work/full" "$work/small" 2>/dev/null; rm -rf "$work"' EXIT
 cd "$work"
 
 q() {  # q DB SQL: one value, through Python's sqlite3 (no sqlite3 binary needed)
@@ -96,6 +98,80 @@ out=$("$CUSTOS" read --key-file "$key" --subject D-1 --purpose P-DEBT-COLLECT --
 echo "$out" | grep -q "email: p1@example.nl" && ok "after the rotations D-1's value opens with $key" || fail "value after rotations: $out"
 cp "$key" custos.key.current && mv custos.key.current custos.key && chmod 600 custos.key
 cd ..
+
+# 1c. SIGKILL during the upgrade of a vault made before schema v18 (which rebuilds `subjects`
+#     and `fields`, the two largest tables, in one transaction), and a disk too small for it:
+#     the next open finds the old schema or the new one with every row, never a half.
+downgrade() {  # downgrade DB: back to schema v17 (both tables with rowids), as MigrationTests does
+  python3 - "$1" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN")
+triggers = db.execute("SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND sql LIKE '%subjects%'").fetchall()
+for name, _ in triggers: db.execute(f"DROP TRIGGER {name}")
+for table in ("subjects", "fields"):
+    definition = db.execute("SELECT sql FROM sqlite_schema WHERE name = ?", (table,)).fetchone()[0]
+    assert definition.endswith(" WITHOUT ROWID"), definition
+    db.execute(f"CREATE TABLE {table}_v17 " + definition[definition.index("("):-len(" WITHOUT ROWID")])
+    db.execute(f"INSERT INTO {table}_v17 SELECT * FROM {table}")
+    db.execute(f"DROP TABLE {table}")
+    db.execute(f"ALTER TABLE {table}_v17 RENAME TO {table}")
+db.execute("DELETE FROM grdb_migrations WHERE identifier = 'v18-subjects-and-fields-by-key'")
+for _, sql in triggers: db.execute(sql)
+db.execute("COMMIT")
+db.close()
+PY
+}
+rows_digest() {  # rows_digest DB: one hash of every subject and field row, and whether both are stored by key
+  python3 -c '
+import hashlib, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+rows = db.execute("SELECT * FROM subjects ORDER BY id").fetchall() + db.execute("SELECT * FROM fields ORDER BY subject_id, field").fetchall()
+by_key = [r[0] for r in db.execute("SELECT sql LIKE ? FROM sqlite_schema WHERE name IN (?, ?)", ("%WITHOUT ROWID", "subjects", "fields"))]
+print(hashlib.sha256(repr(rows).encode()).hexdigest()[:16], "by-key" if by_key == [1, 1] else "rowid" if by_key == [0, 0] else "mixed")' "$1" 2>/dev/null || echo "?"
+}
+mkdir upgrade && cp kill/custos.db kill/custos.keys.db kill/custos.key upgrade/ && cd upgrade
+"$CUSTOS" audit verify >/dev/null 2>&1 || fail "upgrade: the copied vault does not verify"
+downgrade custos.db && mkdir v17 && cp custos.db custos.keys.db custos.key v17/
+want=$(rows_digest custos.db | cut -d' ' -f1)
+[ "$(rows_digest custos.db | cut -d' ' -f2)" = rowid ] && ok "a vault taken back to schema v17 ($(q custos.db "SELECT COUNT(*) FROM fields") field rows)" || fail "downgrade to v17: $(rows_digest custos.db)"
+start=$(date +%s%N); "$CUSTOS" audit verify >/dev/null 2>&1 || fail "upgrade: the first open of the v17 copy"
+upgrade_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+[ "$(rows_digest custos.db)" = "$want by-key" ] && ok "an uninterrupted upgrade keeps every row ($upgrade_ms ms for the open that upgrades and verifies)" || fail "upgrade: $(rows_digest custos.db)"
+upgrade_window=$(( upgrade_ms + 1 ))
+left_old=0; mid_upgrade=0; upgrade_failed=0
+for round in $(seq 1 16); do
+  cp v17/custos.db custos.db && rm -f custos.db-wal custos.db-shm
+  "$CUSTOS" audit verify >/dev/null 2>&1 &
+  pid=$!
+  ms=$(( (RANDOM * 32768 + RANDOM) % upgrade_window ))
+  sleep "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
+  kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+  # The old schema with a write-ahead log holding pages: killed inside the upgrade's transaction
+  # (looked at before anything opens the vault, which may empty the log).
+  wal_pages=0; [ -s custos.db-wal ] && wal_pages=1
+  if [ "$(rows_digest custos.db | cut -d' ' -f2)" = rowid ]; then
+    left_old=$((left_old + 1)); mid_upgrade=$((mid_upgrade + wal_pages))
+  fi
+  out=$("$CUSTOS" audit verify 2>&1) || { fail "upgrade round $round: the open after SIGKILL: $out"; upgrade_failed=1; break; }
+  [ "$(rows_digest custos.db)" = "$want by-key" ] || { fail "upgrade round $round: rows after SIGKILL: $(rows_digest custos.db)"; upgrade_failed=1; break; }
+done
+[ $upgrade_failed -eq 0 ] && ok "16 SIGKILLs of the open that upgrades to v18: every next open finished it with every row ($left_old kills left the old schema whole, $mid_upgrade of them inside the upgrade's transaction)"
+cd ..
+mkdir small
+# Room for the three files and a little more, not for the rebuilt tables' pages in the WAL.
+if mount -t tmpfs -o size=$(( $(du -sk upgrade/v17 | cut -f1) + 128 ))k tmpfs small 2>/dev/null; then
+  cp upgrade/v17/custos.db upgrade/v17/custos.keys.db upgrade/v17/custos.key small/ && cd small
+  out=$("$CUSTOS" audit verify 2>&1); status=$?
+  if [ $status -ne 0 ] && echo "$out" | grep -qi "full" && ! echo "$out" | grep -q "example.nl"; then ok "a disk too small for the upgrade: exit $status and a true message ($(echo "$out" | tail -1 | cut -c1-100))"; else fail "upgrade on a small disk: status $status: $out"; fi
+  [ "$(rows_digest custos.db)" = "$want rowid" ] && ok "a disk too small for the upgrade: the old schema with every row" || fail "upgrade on a small disk left: $(rows_digest custos.db)"
+  mount -o remount,size=64m "$work/small"
+  "$CUSTOS" audit verify >/dev/null 2>&1 && [ "$(rows_digest custos.db)" = "$want by-key" ] && ok "with room again the open upgrades with every row" || fail "upgrade after the disk had room: $(rows_digest custos.db)"
+  cd ..
+  umount small
+else
+  fail "cannot mount a tmpfs for the small-disk upgrade (run as root)"
+fi
 
 # 2. A full disk under the vault.
 mkdir full
