@@ -50,8 +50,8 @@ package enum BlockingBridge {
         heartbeat?.beats.add(1, ordering: .relaxed)
     }
 
-    /// `deadline` nil: no limit, for an officer's long command whose single statements can
-    /// outlast it (a key rotation rewraps every key in one statement's transaction, VACUUM).
+    /// `deadline` nil: no limit, for an officer's command with a statement that can outlast it
+    /// (a key rotation's rewrap of every key, VACUUM, a log prune's DELETE).
     /// When `deadline` passes with no `beat()`, the work is cancelled and left to finish on its
     /// own: the caller does not wait for a task that may wait for a server that is gone.
     package static func wait<T>(deadline: Duration? = deadline, _ work: @escaping @Sendable () async throws -> T) throws -> T {
