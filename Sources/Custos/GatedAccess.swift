@@ -36,11 +36,11 @@ package struct GatedAccess: Sendable {
                 let read = try store.factsAndCiphertexts(of: request.subject, fields: releaseValues ? request.fields : [])
                 return (read.facts, read.ciphertexts)
             }
-            // Durable before the caller sees it; concurrent callers share the fsync.
-            let seq = try store.append(decision, at: at)
-            // A communication before the Art. 14 information: the officer's task. The decision
-            // stands logged if this write fails; its obligation still tells the caller.
-            if let task = InformationTask.owed(after: decision, seq: seq, at: at, policy: policy) { try? store.recordInformationTask(task) }
+            // Durable before the caller sees it; concurrent callers share the fsync. A
+            // communication before the Art. 14 information leaves the officer's task, which
+            // commits with the entry (the log gives it the entry's sequence number).
+            let task = InformationTask.owed(after: decision, seq: nil, at: at, policy: policy)
+            let seq = try store.append(decision, at: at, informing: task)
             return GatedResult(decision: decision, logSequence: seq, values: values)
         } catch {
             return unlogged(request, because: error)

@@ -33,9 +33,11 @@ package final class PostgresDecisionLog: Sendable {
         self.observer.withLock { $0 = observer }
     }
 
-    /// Appends one decision; returns its sequence number once durable.
-    package func append(_ decision: Decision, at: Instant) async throws(PostgresStoreError) -> Int64 {
-        let entry = LogEntry(decision, at: at)
+    /// Appends one decision; returns its sequence number once durable. The officer's Art. 14
+    /// `task` the decision leaves, if any, commits in the same transaction with the entry's
+    /// sequence number, as on SQLite (`DecisionLog.append`).
+    package func append(_ decision: Decision, at: Instant, informing task: InformationTask? = nil) async throws(PostgresStoreError) -> Int64 {
+        let entry = LoggedDecision(entry: LogEntry(decision, at: at), task: task)
         let client = database.client
         let observer = observer.withLock { $0 }
         let started = ContinuousClock.now
@@ -59,10 +61,19 @@ package final class PostgresDecisionLog: Sendable {
     /// total, not a list: a server runs for months).
     package func groupTotals() async -> (groups: Int, entries: Int, largest: Int) { await group.totals }
 
-    /// Writes a group in one transaction under the log's lock; returns their sequence numbers.
-    private static func write(_ entries: [LogEntry], client: PostgresClient) async throws(PostgresStoreError) -> [Int64] {
+    /// Writes a group and its tasks in one transaction under the log's lock; returns their
+    /// sequence numbers.
+    private static func write(_ group: [LoggedDecision], client: PostgresClient) async throws(PostgresStoreError) -> [Int64] {
         try await PostgresDatabase.mapErrors {
-            try await client.withTransaction(logger: PostgresDatabase.logger) { connection in try await insert(entries, on: connection) }
+            try await client.withTransaction(logger: PostgresDatabase.logger) { connection in
+                let numbers = try await insert(group.map(\.entry), on: connection)
+                for (logged, seq) in zip(group, numbers) {
+                    guard var task = logged.task else { continue }
+                    task.logSequence = seq
+                    try await PostgresVault.insert(task, on: connection, logger: PostgresDatabase.logger)
+                }
+                return numbers
+            }
         }
     }
 
@@ -163,14 +174,20 @@ package final class PostgresDecisionLog: Sendable {
     static let entryColumns = "seq, at, actor, action, purpose, subject_id, recipient, fields, outcome, codes, policy_digest"
 }
 
+/// An entry to append and the officer's task that commits with it.
+private struct LoggedDecision: Sendable {
+    var entry: LogEntry
+    var task: InformationTask?
+}
+
 /// One process's group commit: the first append starts a writer that commits everything queued,
 /// then whatever queued meanwhile, until the queue is empty.
 private actor GroupCommit {
-    private var pending: [(entry: LogEntry, reply: CheckedContinuation<Int64, any Error>)] = []
+    private var pending: [(entry: LoggedDecision, reply: CheckedContinuation<Int64, any Error>)] = []
     private var writing = false
     private(set) var totals = (groups: 0, entries: 0, largest: 0)
 
-    func append(_ entry: LogEntry, write: @escaping @Sendable ([LogEntry]) async throws -> [Int64]) async throws -> Int64 {
+    func append(_ entry: LoggedDecision, write: @escaping @Sendable ([LoggedDecision]) async throws -> [Int64]) async throws -> Int64 {
         try await withCheckedThrowingContinuation { reply in
             pending.append((entry, reply))
             if !writing {
@@ -180,7 +197,7 @@ private actor GroupCommit {
         }
     }
 
-    private func drain(_ write: @Sendable ([LogEntry]) async throws -> [Int64]) async {
+    private func drain(_ write: @Sendable ([LoggedDecision]) async throws -> [Int64]) async {
         while !pending.isEmpty {
             let group = pending
             pending = []

@@ -39,15 +39,9 @@ extension PostgresVault: DecisionStore {
         try keyring.open(ciphertexts, of: subject)
     }
 
-    package func append(_ decision: Decision, at: Instant) throws -> Int64 {
+    package func append(_ decision: Decision, at: Instant, informing task: InformationTask?) throws -> Int64 {
         let log = log
-        return try run { _, _ in try await log.append(decision, at: at) }
-    }
-
-    package func recordInformationTask(_ task: InformationTask) throws {
-        try run { client, logger in
-            try await client.withConnection { connection in try await Self.insert(task, on: connection, logger: logger) }
-        }
+        return try run { _, _ in try await log.append(decision, at: at, informing: task) }
     }
 
     /// BEGIN on a connection of the pool held for this thread, the caller's body with every
@@ -166,10 +160,13 @@ extension PostgresVault: DecisionStore {
         return found
     }
 
+    /// The first task of a subject and notice stays; a task whose subject is gone is left out
+    /// (a read's task commits with the log's group, which an erasure in between must not fail).
     static func insert(_ task: InformationTask, on connection: PostgresConnection, logger: Logger) async throws {
         try await connection.query("""
             INSERT INTO information_tasks (subject_id, notice, purpose, trigger, recipient, at, seq)
-            VALUES (\(task.subject), \(task.notice), \(task.purpose), \(task.trigger.rawValue), \(task.recipient), \(task.at.millisecondsSinceEpoch), \(task.logSequence))
+            SELECT \(task.subject), \(task.notice), \(task.purpose), \(task.trigger.rawValue), \(task.recipient), \(task.at.millisecondsSinceEpoch), \(task.logSequence)
+            WHERE EXISTS (SELECT 1 FROM subjects WHERE id = \(task.subject))
             ON CONFLICT DO NOTHING
             """, logger: logger)
     }

@@ -198,6 +198,7 @@ package final class DecisionLog: Sendable {
 
     private struct Pending: Sendable {
         let draft: LogRowDraft
+        let task: InformationTask?
         let waiter: Waiter
     }
 
@@ -214,12 +215,16 @@ package final class DecisionLog: Sendable {
         self.pool = pool
     }
 
-    /// Appends a decision durably and returns its sequence number.
-    package func append(_ decision: Decision, at: Instant) throws -> Int64 {
+    /// Appends a decision durably and returns its sequence number. `task`, the officer's Art. 14
+    /// task the decision leaves (`InformationTask.owed`), commits in the entry's transaction
+    /// with the entry's sequence number: written after the log's commit, a kill between the two
+    /// lost it. A task whose subject is gone by the commit (an erasure in between) is left out,
+    /// so it cannot fail the group; the first task of a subject and notice stays.
+    package func append(_ decision: Decision, at: Instant, informing task: InformationTask? = nil) throws -> Int64 {
         let started = ContinuousClock.now
         defer { if let box = observer.load() { box.observer.appended(in: ContinuousClock.now - started) } }
         let waiter = Waiter()
-        let pending = Pending(draft: LogRowDraft(LogEntry(decision, at: at)), waiter: waiter)  // built outside the lock
+        let pending = Pending(draft: LogRowDraft(LogEntry(decision, at: at)), task: task, waiter: waiter)  // built outside the lock
         let leads = queue.withLock { queue -> Bool in
             queue.pending.append(pending)
             if queue.flushing { return false }
@@ -259,6 +264,10 @@ package final class DecisionLog: Sendable {
                 scratch.reserveCapacity(512)
                 return try batch.map { pending in
                     head = try Self.insert(pending.draft, after: head, statement: statement, scratch: &scratch)
+                    if var task = pending.task {
+                        task.logSequence = head.seq
+                        try Vault.recordInformationTask(task, into: db)
+                    }
                     return head.seq
                 }
             })

@@ -16,11 +16,17 @@ package protocol DecisionStore: Sendable {
     func openFields(_ fields: [String], of subject: String) throws -> (values: [String: String], unreadable: Set<String>)
     /// Decrypts ciphertexts read earlier; throws only when the keyring cannot be reached.
     func open(_ ciphertexts: [String: Data], of subject: String) throws -> (values: [String: String], unreadable: Set<String>)
-    /// Appends to the decision log; returns the sequence number once durable.
-    func append(_ decision: Decision, at: Instant) throws -> Int64
-    func recordInformationTask(_ task: InformationTask) throws
+    /// Appends to the decision log; returns the sequence number once durable. The officer's
+    /// Art. 14 `task` the decision leaves, if any, commits with the entry and takes its
+    /// sequence number (`DecisionLog.append`).
+    func append(_ decision: Decision, at: Instant, informing task: InformationTask?) throws -> Int64
     /// Runs `body` in one write transaction; a throw rolls everything back.
     func inGateTransaction<T>(_ body: (any GateTransaction) throws -> T) throws -> T
+}
+
+extension DecisionStore {
+    /// Appends a decision that leaves no task.
+    package func append(_ decision: Decision, at: Instant) throws -> Int64 { try append(decision, at: at, informing: nil) }
 }
 
 /// The store inside a share's or a store's write transaction.
@@ -56,9 +62,9 @@ extension VaultStore: DecisionStore {
         try vault.open(ciphertexts, of: subject)
     }
 
-    package func append(_ decision: Decision, at: Instant) throws -> Int64 { try log.append(decision, at: at) }
-
-    package func recordInformationTask(_ task: InformationTask) throws { try vault.recordInformationTask(task) }
+    package func append(_ decision: Decision, at: Instant, informing task: InformationTask?) throws -> Int64 {
+        try log.append(decision, at: at, informing: task)
+    }
 
     /// Every share and store runs here: its `BEGIN` and `COMMIT` stay prepared.
     package func inGateTransaction<T>(_ body: (any GateTransaction) throws -> T) throws -> T {

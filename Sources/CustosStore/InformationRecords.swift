@@ -113,22 +113,16 @@ extension Vault {
     }
 
     /// Records the first disclosure or communication before the information; a later one
-    /// changes nothing (the first is what set the deadline).
-    package func recordInformationTask(_ task: InformationTask) throws {
-        // Every read before the information carries the obligation; only the first writes
-        // (and waits for an fsync), the others find its task with a read.
-        let exists = try pool.read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM information_tasks WHERE subject_id = ? AND notice = ?)",
-                              arguments: [task.subject, task.notice]) ?? false
-        }
-        if exists { return }
-        try pool.write { db in try Self.recordInformationTask(task, into: db) }
-    }
-
+    /// changes nothing (the first is what set the deadline). A share's task is written in its
+    /// transaction; a read's commits with its log entry (`DecisionLog.append`).
+    /// Unless its subject is gone: a read's task commits with the log's group, where an erasure
+    /// that came between the read and the commit must not fail every entry of the group.
     static func recordInformationTask(_ task: InformationTask, into db: Database) throws {
-        try db.execute(sql: """
-            INSERT OR IGNORE INTO information_tasks (subject_id, notice, purpose, trigger, recipient, at, seq) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [task.subject, task.notice, task.purpose, task.trigger.rawValue, task.recipient, task.at.millisecondsSinceEpoch, task.logSequence])
+        try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO information_tasks (subject_id, notice, purpose, trigger, recipient, at, seq)
+            SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE EXISTS (SELECT 1 FROM subjects WHERE id = ?1)
+            """).execute(arguments: [task.subject, task.notice, task.purpose, task.trigger.rawValue, task.recipient,
+                                     task.at.millisecondsSinceEpoch, task.logSequence])
     }
 
     /// Every stored value recorded with one of these provenances, with its subject's

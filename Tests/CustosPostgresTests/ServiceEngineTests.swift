@@ -33,6 +33,8 @@ import CustosReports
         let sendLetters: (_ breach: String) throws -> BreachLetterRun
         let add: ([NewSubject]) throws -> Void
         let verifyLog: () throws -> LogVerification
+        /// The store under the gate (the log, facts, ciphertexts).
+        let store: any DecisionStore
     }
 
     static let clock = Mutex(Instant(iso8601: "2025-06-02T10:00:00+02:00")!)
@@ -49,7 +51,7 @@ import CustosReports
                                                           masterKey: .file(folder.appendingPathComponent("custos.key").path),
                                                           policies: PostgresVaultTests.policies, clock: read)
                 try body(Harness(engine: engine, requests: engine.requestDesk, officer: engine.officerDesk, rights: engine.rightsDesk, sweeper: engine.retentionSweeper, information: engine.informationDesk, breaches: engine.breachDesk, mailroom: engine.mailroom, door: engine.publicDoor,
-                                 office: engine.consoleBackend, sendLetters: { try engine.consoleBackend.sendBreachLetters($0, language: "en", by: "officer") }, add: { try engine.addSubjects($0, by: "test") }, verifyLog: engine.verifyLog))
+                                 office: engine.consoleBackend, sendLetters: { try engine.consoleBackend.sendBreachLetters($0, language: "en", by: "officer") }, add: { try engine.addSubjects($0, by: "test") }, verifyLog: engine.verifyLog, store: engine.store))
             }
         case .postgres:
             try await PostgresDecisionLogTests.withDatabase { address in
@@ -59,7 +61,7 @@ import CustosReports
                                                                policies: PostgresVaultTests.policies, clock: read)
                     try body(Harness(engine: engine, requests: engine.requests, officer: engine.officer, rights: engine.rights, sweeper: engine.sweeper, information: engine.information, breaches: engine.breaches, mailroom: engine.mailroom, door: engine.publicDoor,
                                      office: engine.consoleBackend, sendLetters: { try engine.consoleBackend.sendBreachLetters($0, language: "en", by: "officer") },
-                                     add: { try engine.addSubjects($0, by: "test") }, verifyLog: engine.verifyLog))
+                                     add: { try engine.addSubjects($0, by: "test") }, verifyLog: engine.verifyLog, store: engine.vault))
                 }
             }
         }
@@ -280,6 +282,35 @@ import CustosReports
             let after = harness.engine.share(subject: "D-1", fields: ["person_name"], purpose: "P-DEBT-COLLECT", recipient: "R-BAILIFF-NL", recipientName: nil,
                                              destination: nil, procedure: nil, actor: "collections-service")
             #expect(after.decision.outcome == .permit && !after.decision.obligations.contains(.informSubjectFirst), "once informed, no obligation")
+        }
+    }
+
+    /// Art. 14(3)(b): a letter to a prospect from the KvK register before the information
+    /// leaves the officer's task, committed in the read's own log transaction with its sequence
+    /// number (it was written after the commit, so a kill between the two lost it); later reads
+    /// keep the first; a task whose subject is gone by the commit is left out without failing
+    /// the entry or its group.
+    @Test(arguments: Backend.allCases) func aCommunicationBeforeTheInformationCommitsItsTaskWithItsEntry(_ backend: Backend) async throws {
+        try await Self.withEngine(backend) { harness in
+            try harness.add([NewSubject(id: "PR-1", category: "prospect", values: ["company_name": "Bakkerij Jansen", "person_name": "Piet Jansen",
+                                                                                  "postal_address": "Dorpsstraat 1, Ede"], source: "KvK register")])
+            #expect(try harness.information.informationDuties().first { $0.subject == "PR-1" }?.task == nil)
+            let read = { harness.engine.read(subject: "PR-1", fields: ["person_name", "postal_address"], purpose: "P-PROSPECT-MKT-POST", actor: "marketing-service") }
+            let first = read()
+            #expect(first.decision.outcome == .permit && first.decision.obligations.contains(.informSubjectFirst))
+            var duty = try #require(try harness.information.informationDuties().first { $0.subject == "PR-1" })
+            #expect(duty.task?.logSequence == first.logSequence && duty.task?.trigger == .communication && duty.deadline.trigger == .firstCommunication)
+            let second = read()
+            #expect(second.logSequence != first.logSequence && second.decision.obligations.contains(.informSubjectFirst))
+            duty = try #require(try harness.information.informationDuties().first { $0.subject == "PR-1" })
+            #expect(duty.task?.logSequence == first.logSequence, "the first communication set the deadline")
+
+            let gone = InformationTask(subject: "NOBODY", notice: "N-PRIVACY", purpose: "P-PROSPECT-MKT-POST", trigger: .communication,
+                                       recipient: nil, at: Self.read(), logSequence: nil)
+            let seq = try harness.store.append(first.decision, at: Self.read(), informing: gone)
+            #expect(seq > (second.logSequence ?? .max))
+            #expect(try harness.information.informationDuties().allSatisfy { $0.subject != "NOBODY" })
+            #expect(try harness.verifyLog().isIntact)
         }
     }
 

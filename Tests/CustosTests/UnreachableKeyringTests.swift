@@ -22,8 +22,9 @@ struct UnreachableKeyringTests {
         func open(_ ciphertexts: [String: Data], of subject: String) throws -> (values: [String: String], unreadable: Set<String>) {
             throw StoreError.unavailable("the keyring's database is gone")
         }
-        func append(_ decision: Decision, at: Instant) throws -> Int64 { try inner.append(decision, at: at) }
-        func recordInformationTask(_ task: InformationTask) throws { try inner.recordInformationTask(task) }
+        func append(_ decision: Decision, at: Instant, informing task: InformationTask?) throws -> Int64 {
+            try inner.append(decision, at: at, informing: task)
+        }
         func inGateTransaction<T>(_ body: (any GateTransaction) throws -> T) throws -> T { try inner.inGateTransaction(body) }
     }
 

@@ -173,16 +173,12 @@ extension PrivacyEngine {
     package func recordInformationException(subject: String, notice: String, exception: InformationException, ground: String, by actor: String) throws {
         try informationDesk.recordInformationException(subject: subject, notice: notice, exception: exception, ground: ground, by: actor)
     }
-
-    func informationTask(for decision: Decision, seq: Int64, at: Instant) -> InformationTask? {
-        InformationTask.owed(after: decision, seq: seq, at: at, policy: policy)
-    }
 }
 
 extension InformationTask {
     /// The officer's task a decision leaves when its purpose must inform the subject first
     /// (Art. 14(3)(b)/(c)): a communication, or a disclosure for a share.
-    static func owed(after decision: Decision, seq: Int64, at: Instant, policy: CompiledPolicy) -> InformationTask? {
+    static func owed(after decision: Decision, seq: Int64?, at: Instant, policy: CompiledPolicy) -> InformationTask? {
         guard decision.obligations.contains(.informSubjectFirst), let notice = policy.policy.purpose(decision.purpose)?.notice?.id else { return nil }
         return InformationTask(subject: decision.subject, notice: notice, purpose: decision.purpose,
                                trigger: decision.action == .share ? .disclosure : .communication,
