@@ -9,8 +9,10 @@ import CustosCrypto
 /// locking: a page is planned from one snapshot, then applied in one transaction that locks
 /// only the rows of the subjects it changes (`SELECT … FOR NO KEY UPDATE`), so reads and
 /// decisions never wait for a subject's row. The log's lock is taken after those rows and
-/// before any row is deleted: every transaction that holds the log's lock (a share, a store)
-/// takes row locks only after it, so no two wait for each other in a circle; decisions wait
+/// before any row is deleted: every transaction that holds the log's lock (a share, a store,
+/// a group of appends with a read's Art. 14 task, whose foreign key takes a key-share lock
+/// that `NO KEY UPDATE` lets through) takes row locks only after it, so no two wait for each
+/// other in a circle; decisions wait
 /// for the log's lock only while the page's entries and deletions are written.
 extension PostgresVault: SweepStore {
     package func size() throws -> (subjects: Int, fields: Int) {
