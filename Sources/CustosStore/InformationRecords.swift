@@ -113,10 +113,10 @@ extension Vault {
     }
 
     /// Records the first disclosure or communication before the information; a later one
-    /// changes nothing (the first is what set the deadline). A share's task is written in its
-    /// transaction; a read's commits with its log entry (`DecisionLog.append`).
-    /// Unless its subject is gone: a read's task commits with the log's group, where an erasure
-    /// that came between the read and the commit must not fail every entry of the group.
+    /// changes nothing (the first is what set the deadline). A share's task is written in the
+    /// share's transaction, a read's in its log entry's (`DecisionLog.append`). A task whose
+    /// subject is gone is left out: an erasure between a read and its log's commit must not
+    /// fail every entry of the group.
     static func recordInformationTask(_ task: InformationTask, into db: Database) throws {
         try db.cachedStatement(sql: """
             INSERT OR IGNORE INTO information_tasks (subject_id, notice, purpose, trigger, recipient, at, seq)
