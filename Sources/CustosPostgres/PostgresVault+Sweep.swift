@@ -12,8 +12,8 @@ import CustosCrypto
 /// before any row is deleted: every transaction that holds the log's lock (a share, a store,
 /// a group of appends with a read's Art. 14 task, whose foreign key takes a key-share lock
 /// that `NO KEY UPDATE` lets through) takes row locks only after it, so no two wait for each
-/// other in a circle; decisions wait
-/// for the log's lock only while the page's entries and deletions are written.
+/// other in a circle; decisions wait for the log's lock only while the page's entries and
+/// deletions are written.
 extension PostgresVault: SweepStore {
     package func size() throws -> (subjects: Int, fields: Int) {
         try run { client, logger in
