@@ -172,12 +172,20 @@ package protocol DecisionLogObserver: Sendable {
 /// The append-only, hash-chained decision log. An append returns only once its transaction
 /// is durable (`synchronous=FULL`); concurrent appenders share one transaction, and so one
 /// fsync, through group commit: the first waiting caller writes everything queued.
+///
+/// An append comes in two forms that share one queue and one group commit. The synchronous
+/// one blocks its thread, which leads a flush when its entry is first in line. The `async` one
+/// suspends its task instead and never blocks the cooperative pool: when its entry is first in
+/// line, the log's committer thread leads the flush, and each task resumes on the pool once
+/// its group is durable, without a thread of its own put to sleep and woken per append.
 package final class DecisionLog: Sendable {
     let pool: DatabasePool
     private let queue = Mutex(Queue())
     /// Set once and read by every append without a lock: 32 appenders woken together by one
     /// group commit all read it, and a lock here was contended (6 % of their time under `perf`).
     private let observer = AtomicLazyReference<ObserverBox>()
+    /// Leads the flushes whose first entry is an asynchronous append; started by the first one.
+    private let committer = AtomicLazyReference<Committer>()
 
     private final class ObserverBox: Sendable {
         let observer: any DecisionLogObserver
@@ -199,20 +207,64 @@ package final class DecisionLog: Sendable {
     private struct Pending: Sendable {
         let draft: LogRowDraft
         let task: InformationTask?
-        let waiter: Waiter
+        let caller: Caller
+    }
+
+    /// Who waits for an entry: a blocked thread, or a suspended task.
+    private enum Caller: Sendable {
+        case thread(Waiter)
+        case task(UnsafeContinuation<Int64, any Error>)
+
+        /// Answers the caller once (each pending entry is answered by exactly one flush).
+        func finish(_ result: Result<Int64, StoreError>) {
+            switch (self, result) {
+            case let (.thread(waiter), .success(seq)): waiter.finish(.logged(seq))
+            case let (.thread(waiter), .failure(error)): waiter.finish(.failed(error))
+            case let (.task(continuation), result): continuation.resume(with: result.mapError { $0 as any Error })
+            }
+        }
     }
 
     /// A caller waiting for its entry's sequence number, or for its turn to lead a flush.
     private final class Waiter: Sendable {
-        enum Result: Sendable { case logged(Int64), failed(String), lead }
+        enum Result: Sendable { case logged(Int64), failed(StoreError), lead }
         private let semaphore = DispatchSemaphore(value: 0)
         private let result = Mutex<Result?>(nil)
         func finish(_ value: Result) { result.withLock { $0 = value }; semaphore.signal() }
         func wait() -> Result { semaphore.wait(); return result.withLock { $0! } }
     }
 
+    /// A thread that flushes whenever it is handed the lead, and ends with its log.
+    private final class Committer: Sendable {
+        private let turns = DispatchSemaphore(value: 0)
+        private let closed = Atomic<Bool>(false)
+
+        init(flushing log: DecisionLog) {
+            let thread = Thread { [weak log, self] in
+                while true {
+                    self.turns.wait()
+                    guard !self.closed.load(ordering: .acquiring), let log else { return }
+                    log.flush()
+                }
+            }
+            thread.name = "custos-log-commit"
+            thread.start()
+        }
+
+        func lead() { turns.signal() }
+
+        func close() {
+            closed.store(true, ordering: .releasing)
+            turns.signal()
+        }
+    }
+
     init(pool: DatabasePool) {
         self.pool = pool
+    }
+
+    deinit {
+        committer.load()?.close()
     }
 
     /// Appends a decision durably and returns its sequence number. `task`, the officer's Art. 14
@@ -224,7 +276,7 @@ package final class DecisionLog: Sendable {
         let started = ContinuousClock.now
         defer { if let box = observer.load() { box.observer.appended(in: ContinuousClock.now - started) } }
         let waiter = Waiter()
-        let pending = Pending(draft: LogRowDraft(LogEntry(decision, at: at)), task: task, waiter: waiter)  // built outside the lock
+        let pending = Pending(draft: LogRowDraft(LogEntry(decision, at: at)), task: task, caller: .thread(waiter))  // built outside the lock
         let leads = queue.withLock { queue -> Bool in
             queue.pending.append(pending)
             if queue.flushing { return false }
@@ -234,20 +286,52 @@ package final class DecisionLog: Sendable {
         if !leads {
             switch waiter.wait() {
             case let .logged(seq): return seq
-            case let .failed(message): throw StoreError.io(message)
+            case let .failed(error): throw error
             case .lead: break
             }
         }
         flush()
         switch waiter.wait() {
         case let .logged(seq): return seq
-        case let .failed(message): throw StoreError.io(message)
+        case let .failed(error): throw error
         case .lead: throw StoreError.io("decision log: unexpected hand-over")
         }
     }
 
-    /// Writes one batch, answers its waiters, and hands leadership to the next waiter if
-    /// more arrived meanwhile.
+    /// The same append without blocking a thread: the task suspends until its entry's group
+    /// is durable, in the same group commit as the synchronous appends.
+    ///
+    /// ```swift
+    /// let seq = try await log.append(decision, at: .now)
+    /// ```
+    package func append(_ decision: Decision, at: Instant, informing task: InformationTask? = nil) async throws -> Int64 {
+        let started = ContinuousClock.now
+        defer { if let box = observer.load() { box.observer.appended(in: ContinuousClock.now - started) } }
+        let draft = LogRowDraft(LogEntry(decision, at: at))
+        return try await withUnsafeThrowingContinuation { continuation in
+            let pending = Pending(draft: draft, task: task, caller: .task(continuation))
+            let leads = queue.withLock { queue -> Bool in
+                queue.pending.append(pending)
+                if queue.flushing { return false }
+                queue.flushing = true
+                return true
+            }
+            if leads { startedCommitter().lead() }
+        }
+    }
+
+    private func startedCommitter() -> Committer {
+        if let committer = committer.load() { return committer }
+        // Only the one leader gets here, so no second thread is made; if one were, it ends.
+        let made = Committer(flushing: self)
+        let stored = committer.storeIfNil(made)
+        if stored !== made { made.close() }
+        return stored
+    }
+
+    /// Writes one batch, answers its callers, and hands the lead to the next caller if more
+    /// arrived meanwhile: a waiting thread leads its own flush, a waiting task's is led by the
+    /// committer thread.
     private func flush() {
         let batch = queue.withLock { queue -> [Pending] in
             defer { queue.pending.removeAll(keepingCapacity: true) }
@@ -277,18 +361,22 @@ package final class DecisionLog: Sendable {
         if let box = observer.load() { box.observer.committed(group: batch.count, in: ContinuousClock.now - started) }
         switch outcome {
         case let .success(seqs):
-            for (pending, seq) in zip(batch, seqs) { pending.waiter.finish(.logged(seq)) }
+            for (pending, seq) in zip(batch, seqs) { pending.caller.finish(.success(seq)) }
         case .failure:
-            for pending in batch { pending.waiter.finish(.failed("the decision log could not be written")) }
+            for pending in batch { pending.caller.finish(.failure(StoreError.io("the decision log could not be written"))) }
         }
-        let next = queue.withLock { queue -> Waiter? in
+        let next = queue.withLock { queue -> Caller? in
             guard let first = queue.pending.first else {
                 queue.flushing = false
                 return nil
             }
-            return first.waiter
+            return first.caller
         }
-        next?.finish(.lead)
+        switch next {
+        case nil: break
+        case let .thread(waiter): waiter.finish(.lead)
+        case .task: startedCommitter().lead()
+        }
     }
 
     /// Appends one entry inside the caller's write transaction (shares record their

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Latency samples of one benchmark, in nanoseconds.
 struct Samples {
@@ -96,4 +97,18 @@ func onThreads(_ count: Int, _ work: @escaping @Sendable (Int) -> Void) {
         }
     }
     group.wait()
+}
+
+/// Runs async work to its end from a synchronous benchmark, whose thread is not one of the
+/// cooperative pool's, so blocking it starves nothing the work needs.
+func blockingUntilDone<T: Sendable>(_ work: @escaping @Sendable () async -> T) -> T {
+    let done = DispatchSemaphore(value: 0)
+    let result = Mutex<T?>(nil)
+    Task.detached {
+        let value = await work()
+        result.withLock { $0 = value }
+        done.signal()
+    }
+    done.wait()
+    return result.withLock { $0! }
 }

@@ -126,4 +126,35 @@ enum SQLiteLogBenchmark {
         print(String(format: "RESULT %.0f %.1f %.0f", Double(count.load(ordering: .relaxed)) / seconds,
                      Double(totals.entries) / Double(max(1, totals.groups)), Double(totals.nanoseconds) / Double(max(1, totals.groups)) / 1_000))
     }
+
+    /// `CustosBench sqlite-log-async SECONDS [TASKS]`: the same log appended to by TASKS (32)
+    /// tasks on the cooperative pool through the asynchronous append, which suspends a task
+    /// instead of blocking a thread. Prints the same `RESULT` line.
+    static func runAsync(seconds: Double, tasks: Int, seedFolder: String) async throws {
+        let engine = try VaultBenchmarks.temporaryEngine("sqlite-log-async", seedFolder: seedFolder)
+        let groups = Groups()
+        let log = engine.store.log
+        log.observe(groups)
+        let appended = await appends(to: log, of: loggedRead(subject: "D-1"), tasks: tasks, seconds: seconds)
+        let totals = groups.totals.withLock { $0 }
+        print(String(format: "RESULT %.0f %.1f %.0f", Double(appended) / seconds,
+                     Double(totals.entries) / Double(max(1, totals.groups)), Double(totals.nanoseconds) / Double(max(1, totals.groups)) / 1_000))
+    }
+
+    /// How many durable appends of `decision` TASKS tasks make in SECONDS, each awaiting its own.
+    static func appends(to log: DecisionLog, of decision: Decision, tasks: Int, seconds: Double) async -> Int {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        return await withTaskGroup(of: Int.self) { group in
+            for _ in 0..<tasks {
+                group.addTask {
+                    var count = 0
+                    while ContinuousClock.now < deadline {
+                        if (try? await log.append(decision, at: .now)) != nil { count += 1 }
+                    }
+                    return count
+                }
+            }
+            return await group.reduce(0, +)
+        }
+    }
 }

@@ -47,6 +47,11 @@ if (3...4).contains(CommandLine.arguments.count), CommandLine.arguments[1] == "s
                                seedFolder: seedFolder)
     exit(0)
 }
+if (3...4).contains(CommandLine.arguments.count), CommandLine.arguments[1] == "sqlite-log-async" {
+    try await SQLiteLogBenchmark.runAsync(seconds: Double(CommandLine.arguments[2]) ?? 10,
+                                          tasks: CommandLine.arguments.count == 4 ? Int(CommandLine.arguments[3]) ?? 32 : 32, seedFolder: seedFolder)
+    exit(0)
+}
 if (4...5).contains(CommandLine.arguments.count), CommandLine.arguments[1] == "cold-facts" {
     try ColdFactsProbe.run(folder: CommandLine.arguments[2], subjects: Int(CommandLine.arguments[3]) ?? 1_000_000,
                            rounds: CommandLine.arguments.count == 5 ? Int(CommandLine.arguments[4]) ?? 5 : 5, seedFolder: seedFolder)

@@ -1,0 +1,98 @@
+import Custos
+import CustosDecision
+@testable import CustosStore
+import CustosTestSupport
+import Dispatch
+import Foundation
+import GRDB
+import Synchronization
+import Testing
+
+/// The asynchronous log append suspends its task instead of blocking a thread, and shares
+/// the group commit with the blocking append: one queue, one chain, one fsync per group.
+struct AsyncLogAppendTests {
+    /// Counts the group commits and the entries they wrote.
+    final class Groups: DecisionLogObserver {
+        let totals = Mutex((groups: 0, entries: 0))
+        func appended(in duration: Duration) {}
+        func committed(group size: Int, in duration: Duration) { totals.withLock { $0 = ($0.groups + 1, $0.entries + size) } }
+    }
+
+    /// A logged read's decision, to append again and again.
+    static func decision(_ fixture: VaultFixture) throws -> Decision {
+        try fixture.addDebtor("D-1", marker: "al01")
+        return fixture.engine.read(subject: "D-1", fields: ["email"], purpose: "P-DEBT-COLLECT", actor: "collections-service").decision
+    }
+
+    @Test func tasksAndThreadsAppendToOneChainAndShareCommits() async throws {
+        let fixture = try VaultFixture()
+        let decision = try Self.decision(fixture)
+        let log = fixture.engine.store.log
+        let groups = Groups()
+        log.observe(groups)
+
+        // Four threads append with the blocking call while 64 tasks append with the async one.
+        let threadSequences = Mutex<[Int64]>([])
+        let threadsDone = DispatchGroup()
+        for _ in 0..<4 {
+            threadsDone.enter()
+            Thread {
+                let sequences = (0..<50).compactMap { _ in try? log.append(decision, at: .now) }
+                threadSequences.withLock { $0 += sequences }
+                threadsDone.leave()
+            }.start()
+        }
+        let taskSequences = try await withThrowingTaskGroup(of: [Int64].self) { group in
+            for _ in 0..<64 {
+                group.addTask {
+                    var sequences: [Int64] = []
+                    for _ in 0..<20 { sequences.append(try await log.append(decision, at: .now)) }
+                    return sequences
+                }
+            }
+            return try await group.reduce([], +)
+        }
+        await withCheckedContinuation { continuation in threadsDone.notify(queue: .global()) { continuation.resume() } }
+
+        let sequences = taskSequences + threadSequences.withLock { $0 }
+        #expect(taskSequences.count == 1_280 && sequences.count == 1_480)
+        #expect(Set(sequences) == Set(2...1_481), "every append its own number after the first read's")
+        let verification = try fixture.engine.verifyLog()
+        #expect(verification.isIntact && verification.entries == 1_481)
+        let totals = groups.totals.withLock { $0 }
+        #expect(totals.entries == 1_480)
+        #expect(totals.groups < 1_480, "concurrent appends share commits (\(totals.groups) commits)")
+    }
+
+    @Test func aFailedCommitFailsItsAsyncAppendsAndTheNextOnesCommit() async throws {
+        let fixture = try VaultFixture()
+        let decision = try Self.decision(fixture)
+        let log = fixture.engine.store.log
+        let refuse = "CREATE TRIGGER refuse_entries BEFORE INSERT ON decision_log BEGIN SELECT RAISE(ABORT, 'no entry'); END"
+        try await DatabaseQueue(path: fixture.vaultPath).write { db in try db.execute(sql: refuse) }
+
+        let failures = await withTaskGroup(of: String?.self) { group in
+            for _ in 0..<16 {
+                group.addTask {
+                    do {
+                        _ = try await log.append(decision, at: .now)
+                        return nil
+                    } catch {
+                        return String(describing: error)
+                    }
+                }
+            }
+            return await group.reduce(into: [String]()) { if let failure = $1 { $0.append(failure) } }
+        }
+        #expect(failures.count == 16, "no append of a group that failed returns a number")
+        #expect(failures.allSatisfy { $0.contains("the decision log could not be written") })
+        #expect(try fixture.engine.verifyLog().entries == 1)
+
+        // The lead was handed back: the next appends, async and blocking, commit.
+        try await DatabaseQueue(path: fixture.vaultPath).write { db in try db.execute(sql: "DROP TRIGGER refuse_entries") }
+        #expect(try await log.append(decision, at: .now) == 2)
+        let blocking: () throws -> Int64 = { try log.append(decision, at: .now) }
+        #expect(try blocking() == 3)
+        #expect(try fixture.engine.verifyLog().isIntact)
+    }
+}
