@@ -27,8 +27,28 @@ package struct GatedAccess: Sendable {
     }
 
     package func gate(_ request: DecisionRequest, releaseValues: Bool = true) -> GatedResult {
+        switch decideBeforeLogging(request, releaseValues: releaseValues) {
+        case let .answered(result):
+            return result
+        case let .toLog(entry):
+            // Durable before the caller sees it; concurrent callers share the fsync.
+            do { return entry.logged(as: try store.append(entry.decision, at: entry.at, informing: entry.task)) } catch { return unlogged(entry.request, because: error) }
+        }
+    }
+
+    /// The gate in two steps, for a caller that must not block while the log commits (the
+    /// server): this synchronous step loads, decides and opens the values, and the
+    /// asynchronous `log(_:)` appends the entry and only then releases them. A share is
+    /// decided, logged and recorded in its own write transaction here, so it comes back
+    /// answered.
+    ///
+    /// ```swift
+    /// let step = try await executor.run { gate.decideBeforeLogging(request) }  // off the pool
+    /// let result = await gate.log(step)                                         // suspends, never blocks
+    /// ```
+    package func decideBeforeLogging(_ request: DecisionRequest, releaseValues: Bool = true) -> GateStep {
         let request = request.withControlCharactersEscaped
-        if request.action == .share { return gateShare(request, releaseValues: releaseValues) }
+        if request.action == .share { return .answered(gateShare(request, releaseValues: releaseValues)) }
         let at = clock()
         do {
             let (decision, values) = try evaluate(request, at: at, releaseValues: releaseValues) {
@@ -36,14 +56,23 @@ package struct GatedAccess: Sendable {
                 let read = try store.factsAndCiphertexts(of: request.subject, fields: releaseValues ? request.fields : [])
                 return (read.facts, read.ciphertexts)
             }
-            // Durable before the caller sees it; concurrent callers share the fsync. A
-            // communication before the Art. 14 information leaves the officer's task, which
+            // A communication before the Art. 14 information leaves the officer's task, which
             // commits with the entry (the log gives it the entry's sequence number).
             let task = InformationTask.owed(after: decision, seq: nil, at: at, policy: policy)
-            let seq = try store.append(decision, at: at, informing: task)
-            return GatedResult(decision: decision, logSequence: seq, values: values)
+            return .toLog(UnloggedEntry(request: request, decision: decision, at: at, task: task, values: values))
         } catch {
-            return unlogged(request, because: error)
+            return .answered(unlogged(request, because: error))
+        }
+    }
+
+    /// Appends a decided step's entry without blocking a thread and releases its values once
+    /// the entry is durable; a failed append is a deny with `ENGINE_ERROR` and no values.
+    package func log(_ step: GateStep) async -> GatedResult {
+        switch step {
+        case let .answered(result):
+            return result
+        case let .toLog(entry):
+            do { return entry.logged(as: try await store.append(entry.decision, at: entry.at, informing: entry.task)) } catch { return unlogged(entry.request, because: error) }
         }
     }
 
@@ -165,4 +194,34 @@ package struct GatedAccess: Sendable {
         if codes.contains(.intraEEA) { return "intra-eea" }
         return nil
     }
+}
+
+extension DecisionRequest {
+    /// The request decided on the vault's facts at the gate's own instant: a caller cannot
+    /// backdate a decision on vault facts.
+    package var onVaultFacts: DecisionRequest {
+        var request = self
+        request.at = nil
+        return request
+    }
+}
+
+/// Where a gated call stands between deciding and logging (`GatedAccess.decideBeforeLogging`).
+package enum GateStep: Sendable {
+    /// Nothing left to log: a share (logged in its own transaction) or a failure, answered.
+    case answered(GatedResult)
+    /// Decided, its values opened but not released until its entry is durable.
+    case toLog(UnloggedEntry)
+}
+
+/// A decision whose log entry is still to be written, with the values it will release.
+package struct UnloggedEntry: Sendable {
+    let request: DecisionRequest
+    let decision: Decision
+    let at: Instant
+    /// The officer's Art. 14 task, committed with the entry.
+    let task: InformationTask?
+    let values: [String: String]
+
+    func logged(as seq: Int64) -> GatedResult { GatedResult(decision: decision, logSequence: seq, values: values) }
 }

@@ -122,9 +122,7 @@ public final class PrivacyEngine: Sendable {
 
     /// Decides a request on the vault's facts and logs it, without returning values.
     public func decide(_ request: DecisionRequest) -> GatedResult {
-        var request = request
-        request.at = nil  // a caller cannot backdate a decision on vault facts
-        return gate(request, releaseValues: false)
+        gate(request.onVaultFacts, releaseValues: false)
     }
 
     private func gate(_ request: DecisionRequest, releaseValues: Bool = true) -> GatedResult {

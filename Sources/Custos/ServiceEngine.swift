@@ -9,6 +9,9 @@ package import CustosStore
 /// all of it with the same rules (`GatedAccess`, `ConsentDesk`, `RequestDesk`).
 package protocol ServiceEngine: Sendable {
     var policy: CompiledPolicy { get }
+    /// The gate `read`, `share` and `decide` pass, for a caller that runs it in two steps
+    /// (`GatedAccess.decideBeforeLogging`, then the awaited `log`).
+    var gatedAccess: GatedAccess { get }
     func serviceAccount(forToken token: String) throws -> ServiceAccount?
     /// A token's account known without reading the keyring (nil: call the one above, off the
     /// event loop); see `Keyring.knownServiceAccount(forToken:)`.

@@ -147,6 +147,8 @@ package final class PostgresEngine: ServiceEngine {
     package func serviceAccount(forToken token: String) throws -> ServiceAccount? { try vault.keyring.serviceAccount(forToken: token) }
     package func knownServiceAccount(forToken token: String) -> ServiceAccount? { vault.keyring.knownServiceAccount(forToken: token) }
 
+    package var gatedAccess: GatedAccess { gate }
+
     package func read(subject: String, fields: [String], purpose: String, actor: String) -> GatedResult {
         gate.gate(DecisionRequest(actor: actor, action: .read, subject: subject, purpose: purpose, fields: fields))
     }
@@ -158,9 +160,7 @@ package final class PostgresEngine: ServiceEngine {
     }
 
     package func decide(_ request: DecisionRequest) -> GatedResult {
-        var request = request
-        request.at = nil  // a caller cannot backdate a decision on vault facts
-        return gate.gate(request, releaseValues: false)
+        gate.gate(request.onVaultFacts, releaseValues: false)
     }
 
     package func existingSubjects(_ ids: [String]) throws -> Set<String> { try vault.existingSubjects(ids) }

@@ -84,4 +84,52 @@ package enum BlockingBridge {
         }
         return try outcome.result!.get()
     }
+
+    /// The deadline for a caller that awaits instead of blocking (the server's log append):
+    /// the first of the work's answer and `deadline` resumes it. Past the deadline the work
+    /// is cancelled and left to finish on its own, as `wait` leaves it: postgres-nio does not
+    /// fail a waiting lease early, so awaiting the work itself could wait for as long.
+    package static func awaiting<T: Sendable>(deadline: Duration = deadline, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        let answer = FirstAnswer<T>()
+        return try await withCheckedThrowingContinuation { continuation in
+            answer.await(continuation)
+            let worker = Task {
+                do { answer.give(.success(try await work())) } catch { answer.give(.failure(error)) }
+            }
+            let timer = Task {
+                try await Task.sleep(for: deadline)
+                worker.cancel()
+                answer.give(.failure(PostgresStoreError.unavailable("no answer within \(deadline)")))
+            }
+            answer.whenGiven { timer.cancel() }
+        }
+    }
+
+    /// Resumes its continuation once, with the first answer given.
+    private final class FirstAnswer<T: Sendable>: Sendable {
+        private let state = Mutex<(continuation: CheckedContinuation<T, any Error>?, given: Bool, onGiven: (@Sendable () -> Void)?)>((nil, false, nil))
+
+        func await(_ continuation: CheckedContinuation<T, any Error>) { state.withLock { $0.continuation = continuation } }
+
+        func give(_ result: Result<T, any Error>) {
+            let (continuation, onGiven) = state.withLock { state -> (CheckedContinuation<T, any Error>?, (@Sendable () -> Void)?) in
+                guard !state.given else { return (nil, nil) }
+                state.given = true
+                defer { state.continuation = nil; state.onGiven = nil }
+                return (state.continuation, state.onGiven)
+            }
+            continuation?.resume(with: result)
+            onGiven?()
+        }
+
+        /// Runs `body` once an answer is given (at once if one already was).
+        func whenGiven(_ body: @escaping @Sendable () -> Void) {
+            let already = state.withLock { state -> Bool in
+                if state.given { return true }
+                state.onGiven = body
+                return false
+            }
+            if already { body() }
+        }
+    }
 }

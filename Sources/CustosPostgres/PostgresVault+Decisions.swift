@@ -44,6 +44,16 @@ extension PostgresVault: DecisionStore {
         return try run { _, _ in try await log.append(decision, at: at, informing: task) }
     }
 
+    /// The server's append: it awaits the group commit with the same deadline, never blocking.
+    package func append(_ decision: Decision, at: Instant, informing task: InformationTask?) async throws -> Int64 {
+        let log = log
+        do {
+            return try await BlockingBridge.awaiting { try await log.append(decision, at: at, informing: task) }
+        } catch {
+            throw PostgresDatabase.storeError(error)
+        }
+    }
+
     /// BEGIN on a connection of the pool held for this thread, the caller's body with every
     /// statement on that connection, then COMMIT (or ROLLBACK when the body throws). A COMMIT
     /// whose outcome is unknown is `StoreError.unavailable`: the gate answers a deny.

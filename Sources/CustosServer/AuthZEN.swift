@@ -30,8 +30,7 @@ struct AuthZEN: Sendable {
         let object = try JSONBody.object(data, what: "evaluation")
         try Self.checkTypes(Members(object))
         let decisionRequest = try Self.request(object, defaults: [:], actor: account.actor, path: "$")
-        let engine = routes.engine
-        let result = try await routes.gated { engine.decide(decisionRequest.request) }
+        let result = try await routes.gated(decisionRequest.request.onVaultFacts, releaseValues: false)
         routes.metrics.decided(result.decision, via: "authzen")
         return JSONBody.response(Self.answer(result, acceptPartial: decisionRequest.acceptPartial))
     }
@@ -84,12 +83,11 @@ struct AuthZEN: Sendable {
             }
         } else {
             // A short-circuit semantic decides (and logs) nothing past the deciding item.
-            let engine = routes.engine
             for item in parsed {
                 let answer: [String: Any]
                 switch item {
                 case let .success(evaluation):
-                    let result = try await routes.gated { engine.decide(evaluation.request) }
+                    let result = try await routes.gated(evaluation.request.onVaultFacts, releaseValues: false)
                     routes.metrics.decided(result.decision, via: "authzen")
                     answer = Self.answer(result, acceptPartial: evaluation.acceptPartial)
                 case let .failure(problem): answer = unevaluable(problem)

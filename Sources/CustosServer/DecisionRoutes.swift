@@ -33,8 +33,7 @@ extension Routes {
         } else {
             parsed = try decisionRequest(data, actor: account.actor, what: "request")
         }
-        let engine = self.engine
-        let result = try await gated { engine.decide(parsed) }
+        let result = try await gated(parsed.onVaultFacts, releaseValues: false)
         metrics.decided(result.decision, via: "decisions")
         return JSONBody.response(bytes: JSONBody.gatedBytes(result, values: false))
     }
@@ -116,13 +115,12 @@ extension Routes {
     /// Logged decisions on the vault's facts, up to 32 at a time so that their log entries share
     /// group commits; the results in request order, each with its own sequence number.
     func decideConcurrently(_ requests: [DecisionRequest]) async throws -> [GatedResult] {
-        let engine = self.engine
         return try await withThrowingTaskGroup(of: (Int, GatedResult).self) { group -> [GatedResult] in
             var results = [GatedResult?](repeating: nil, count: requests.count)
             var next = 0
             func startNext() {
                 let index = next, item = requests[index]
-                group.addTask { (index, try await gated { engine.decide(item) }) }
+                group.addTask { (index, try await gated(item.onVaultFacts, releaseValues: false)) }
                 next += 1
             }
             while next < min(32, requests.count) { startNext() }

@@ -1,12 +1,13 @@
 import NIOPosix
 
 /// Runs the engine's synchronous calls (SQLite, fsync, libsodium) on threads of their own, so
-/// that they never block a NIO event loop or Swift's cooperative pool (DESIGN §10). A call
-/// that waits for its group commit holds its thread, so up to `threads` decisions share one
-/// fsync. A Dispatch queue ran about two threads (a thread blocked on a semaphore looks busy to
-/// it: groups of one or two); 16 threads measured better than 64 on two cores (logged decisions
-/// 2,415/s against 2,104/s: fewer threads contending for the CPU), and groups of 16 are far
-/// above what the read path's CPU cost lets arrive during one fsync today.
+/// that they never block a NIO event loop or Swift's cooperative pool (DESIGN §10). A read or
+/// a logged decision leaves its thread once decided and awaits its log entry without one
+/// (`Routes.gated`); a share, logged in its own write transaction, holds its thread until
+/// that commits, so up to `threads` shares wait for one fsync. A Dispatch queue ran about two
+/// threads (a thread blocked on a semaphore looks busy to it: groups of one or two); 16
+/// threads measured better than 64 on two cores (logged decisions 2,415/s against 2,104/s:
+/// fewer threads contending for the CPU).
 final class EngineExecutor: Sendable {
     static let threads = 16
     private let pool: NIOThreadPool

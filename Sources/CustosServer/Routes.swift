@@ -158,10 +158,23 @@ struct Routes: Sendable {
         }
     }
 
-    /// Runs a gated call off the event loop. A decision that could not be logged because the
-    /// vault's database is out of reach is a 503, not an answer: nothing was decided.
+    /// Runs a gated call in two steps: facts, decision and values on the engine's threads,
+    /// then the log entry awaited without holding one of them, so the decisions waiting for a
+    /// group commit are not limited by the threads (and none sleeps and wakes per entry). A
+    /// decision that could not be logged because the vault's database is out of reach is a
+    /// 503, not an answer: nothing was decided.
+    func gated(_ request: DecisionRequest, releaseValues: Bool) async throws -> GatedResult {
+        let gate = engine.gatedAccess
+        let step = try await executor.run { gate.decideBeforeLogging(request, releaseValues: releaseValues) }
+        return try unlessUnavailable(await gate.log(step))
+    }
+
+    /// Runs a gated call that is logged in its own transaction (a share) off the event loop.
     func gated(_ body: @escaping @Sendable () -> GatedResult) async throws -> GatedResult {
-        let result = try await executor.run(body)
+        try unlessUnavailable(try await executor.run(body))
+    }
+
+    private func unlessUnavailable(_ result: GatedResult) throws -> GatedResult {
         if result.storeUnavailable { throw Problem.unavailable("a database the vault needs cannot be reached; nothing was decided, try again") }
         return result
     }

@@ -21,8 +21,8 @@ extension Routes {
     func read(_ request: Request, subject: String) async throws -> Response {
         let account = try await account(request)
         let (purpose, fields) = try purposeAndFields(try await body(request, shape: Self.readShape, what: "read"))
-        let engine = self.engine
-        let result = try await gated { engine.read(subject: subject, fields: fields, purpose: purpose, actor: account.actor) }
+        let result = try await gated(DecisionRequest(actor: account.actor, action: .read, subject: subject, purpose: purpose, fields: fields),
+                                     releaseValues: true)
         metrics.decided(result.decision, via: "read")
         return JSONBody.response(bytes: JSONBody.gatedBytes(result, values: true))
     }

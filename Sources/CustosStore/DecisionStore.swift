@@ -20,6 +20,9 @@ package protocol DecisionStore: Sendable {
     /// Art. 14 `task` the decision leaves, if any, commits with the entry and takes its
     /// sequence number (`DecisionLog.append`).
     func append(_ decision: Decision, at: Instant, informing task: InformationTask?) throws -> Int64
+    /// The same append, suspending the caller's task until the entry is durable instead of
+    /// blocking its thread (the server's gated calls).
+    func append(_ decision: Decision, at: Instant, informing task: InformationTask?) async throws -> Int64
     /// Runs `body` in one write transaction; a throw rolls everything back.
     func inGateTransaction<T>(_ body: (any GateTransaction) throws -> T) throws -> T
 }
@@ -64,6 +67,10 @@ extension VaultStore: DecisionStore {
 
     package func append(_ decision: Decision, at: Instant, informing task: InformationTask?) throws -> Int64 {
         try log.append(decision, at: at, informing: task)
+    }
+
+    package func append(_ decision: Decision, at: Instant, informing task: InformationTask?) async throws -> Int64 {
+        try await log.append(decision, at: at, informing: task)
     }
 
     /// Every share and store runs here: its `BEGIN` and `COMMIT` stay prepared.

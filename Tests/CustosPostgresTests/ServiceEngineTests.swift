@@ -314,6 +314,50 @@ import CustosReports
         }
     }
 
+    /// The server's gate in two steps: decided and opened on an engine thread, then logged by
+    /// an awaited append (no thread held during the commit). Nothing is logged or released
+    /// before the second step, and what it answers is what the one-step gate answers.
+    @Test(arguments: Backend.allCases) func theGateInTwoStepsLogsBeforeItReleases(_ backend: Backend) async throws {
+        try await Self.withEngine(backend) { harness in
+            let engine = harness.engine, gate = harness.engine.gatedAccess
+            try harness.add([NewSubject(id: "D-77", category: "debtor", values: ["email": "twee@example.nl", "bank_account": "NL91ABNA0417164300"],
+                                        source: "creditor:ACME")])
+            let request = DecisionRequest(actor: "collections-service", action: .read, subject: "D-77", purpose: "P-DEBT-COLLECT", fields: ["email", "bank_account"])
+            let before = try harness.verifyLog().entries
+            let step = gate.decideBeforeLogging(request)
+            guard case .toLog = step else { Issue.record("a read is logged in the second step"); return }
+            #expect(try harness.verifyLog().entries == before, "nothing is logged before the second step")
+
+            let read = Self.awaited { await gate.log(step) }
+            #expect(read.decision.outcome != .deny && read.logSequence != nil)
+            #expect(read.values == ["email": "twee@example.nl", "bank_account": "NL91ABNA0417164300"])
+            #expect(read.values == engine.read(subject: "D-77", fields: ["email", "bank_account"], purpose: "P-DEBT-COLLECT", actor: "collections-service").values)
+
+            // A logged decision releases nothing; a share was logged in its own transaction.
+            let decided = Self.awaited { await gate.log(gate.decideBeforeLogging(request.onVaultFacts, releaseValues: false)) }
+            #expect(decided.decision.outcome != .deny && decided.values.isEmpty && decided.logSequence != nil)
+            let share = DecisionRequest(actor: "collections-service", action: .share, subject: "D-77", purpose: "P-DEBT-COLLECT", fields: ["email"],
+                                        recipient: "R-BAILIFF-NL")
+            guard case let .answered(shared) = gate.decideBeforeLogging(share) else { Issue.record("a share is answered in the first step"); return }
+            #expect(shared.logSequence != nil)
+            let log = try harness.verifyLog()
+            #expect(log.isIntact && log.entries == before + 4, "the two-step read and decision, the one-step read, the share")
+        }
+    }
+
+    /// Waits, on the harness's own thread (never the cooperative pool), for async work.
+    static func awaited<T: Sendable>(_ work: @escaping @Sendable () async -> T) -> T {
+        let done = DispatchSemaphore(value: 0)
+        let result = Mutex<T?>(nil)
+        Task {
+            let value = await work()
+            result.withLock { $0 = value }
+            done.signal()
+        }
+        done.wait()
+        return result.withLock { $0! }
+    }
+
     /// The officer's console's overview on either backend: what waits (objections to assess,
     /// holds in force, recent withdrawals), a subject's dossier without a value, the decisions
     /// over time, and the last sweep.
