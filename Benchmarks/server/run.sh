@@ -4,13 +4,13 @@
 # of every field of P-DEBT-COLLECT with 64 connections; then the hypothetical decision with 64
 # connections at about half its rate, and the two decisions with 2 connections, for their
 # latency when the server is not saturated (saturated, a request's latency is mostly its wait
-# in line: 64 / throughput, by Little's law). Prints
-# requests/s, p50/p99 and the ratios to the floor, the server's peak resident memory and the
-# log's group-commit size. Usage: Benchmarks/server/run.sh [seconds]
+# in line: 64 / throughput, by Little's law). Prints requests/s, p50/p99, the ratios to the
+# floor and each route's entries per log commit, the server's peak resident memory and the
+# log's group-commit size. Usage: [CUSTOS=path/to/custos] Benchmarks/server/run.sh [seconds]
 set -euo pipefail
 seconds=${1:-10}
 root=$(cd "$(dirname "$0")/../.." && pwd)
-custos="$root/.build/release/custos"
+custos="${CUSTOS:-$root/.build/release/custos}"  # CUSTOS=path: another build, to compare two in one session
 work=$(mktemp -d)
 trap '[ -n "${server:-}" ] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
 cd "$work"
@@ -43,15 +43,22 @@ post read.lua '{"purpose":"P-DEBT-COLLECT","fields":'$fields'}'
 # than its wait in a saturated line.
 cp hypothetical.lua paced.lua
 echo 'function delay() return -math.log(1 - math.random()) * 20 end' >> paced.lua
+log_groups() {  # the log's group commits so far: "entries commits", from the server's metrics
+  curl -s "$url/metrics" | awk '/^custos_log_group_size_sum/ {sum = $2} /^custos_log_group_size_count/ {count = $2} END {printf "%d %d\n", sum, count}'
+}
 run() {  # run NAME PATH [SCRIPT] [CONNECTIONS]
-  local out
+  local out before after group
+  before=$(log_groups)
   out=$(wrk -t2 -c"${4:-64}" -d"${seconds}s" --latency ${3:+-s $3} "$url$2")
+  after=$(log_groups)
+  # Entries per group commit during this route alone (a dash for the routes that log nothing).
+  group=$(echo "$before $after" | awk '{ if ($4 > $2) printf "%.1f", ($3 - $1) / ($4 - $2); else print "-" }')
   local rps p50 p99 errors
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
   p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
   errors=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
-  echo "$1 $rps $p50 $p99 ${errors:-0}"
+  echo "$1 $rps $p50 $p99 ${errors:-0} $group"
 }
 wrk -t2 -c64 -d2s "$url/healthz" >/dev/null  # warm-up
 results=$( run healthz /healthz; run hypothetical /v1/decisions/hypothetical hypothetical.lua;
@@ -65,10 +72,10 @@ groups=$(curl -s "$url/metrics" | awk '/^custos_log_group_size_sum/ {sum = $2} /
 # `sed` reads to the end: `head` would close the pipe early, and under pipefail the writer's
 # SIGPIPE ended the script before it printed its table.
 entries=$("$custos" audit verify | sed -n 1p)
-echo "| route (64 connections unless named, ${seconds} s each, wrk -t2) | requests/s | share of /healthz | p50 | p99 | non-2xx |"
-echo "|---|---|---|---|---|---|"
+echo "| route (64 connections unless named, ${seconds} s each, wrk -t2) | requests/s | share of /healthz | p50 | p99 | non-2xx | entries per log commit |"
+echo "|---|---|---|---|---|---|---|"
 floor=$(echo "$results" | awk '$1 == "healthz" {print $2}')
-echo "$results" | awk -v floor="$floor" '{printf "| %s | %.0f | %.0f %% | %s | %s | %s |\n", $1, $2, 100 * $2 / floor, $3, $4, $5}'
+echo "$results" | awk -v floor="$floor" '{printf "| %s | %.0f | %.0f %% | %s | %s | %s | %s |\n", $1, $2, 100 * $2 / floor, $3, $4, $5, $6}'
 echo
 echo "server peak resident memory: $((rss / 1024)) MB; $entries"
 echo "decision log group commit: $groups"
