@@ -108,6 +108,13 @@ enum SQLiteLogBenchmark {
             let nanoseconds = duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
             totals.withLock { $0 = ($0.groups + 1, $0.entries + size, $0.nanoseconds + nanoseconds) }
         }
+
+        /// `RESULT appends/s mean-group mean-commit-µs`.
+        func printResult(appended: Int, seconds: Double) {
+            let totals = totals.withLock { $0 }
+            print(String(format: "RESULT %.0f %.1f %.0f", Double(appended) / seconds,
+                         Double(totals.entries) / Double(max(1, totals.groups)), Double(totals.nanoseconds) / Double(max(1, totals.groups)) / 1_000))
+        }
     }
 
     static func run(seconds: Double, appenders: Int, seedFolder: String) throws {
@@ -122,9 +129,7 @@ enum SQLiteLogBenchmark {
                 if (try? engine.store.log.append(decision, at: .now)) != nil { count.add(1, ordering: .relaxed) }
             }
         }
-        let totals = groups.totals.withLock { $0 }
-        print(String(format: "RESULT %.0f %.1f %.0f", Double(count.load(ordering: .relaxed)) / seconds,
-                     Double(totals.entries) / Double(max(1, totals.groups)), Double(totals.nanoseconds) / Double(max(1, totals.groups)) / 1_000))
+        groups.printResult(appended: count.load(ordering: .relaxed), seconds: seconds)
     }
 
     /// `CustosBench sqlite-log-async SECONDS [TASKS]`: the same log appended to by TASKS (32)
@@ -136,9 +141,7 @@ enum SQLiteLogBenchmark {
         let log = engine.store.log
         log.observe(groups)
         let appended = await appends(to: log, of: loggedRead(subject: "D-1"), tasks: tasks, seconds: seconds)
-        let totals = groups.totals.withLock { $0 }
-        print(String(format: "RESULT %.0f %.1f %.0f", Double(appended) / seconds,
-                     Double(totals.entries) / Double(max(1, totals.groups)), Double(totals.nanoseconds) / Double(max(1, totals.groups)) / 1_000))
+        groups.printResult(appended: appended, seconds: seconds)
     }
 
     /// How many durable appends of `decision` TASKS tasks make in SECONDS, each awaiting its own.
