@@ -76,7 +76,7 @@ docs: deps
 	@echo "documentation: .build/plugins/Swift-DocC/outputs/Custos.doccarchive"
 
 # custos serve on a free loopback port over a fresh vault: the live API and AuthZEN tests, the
-# Python example client end to end, and a SIGTERM drain under load (Tests/server/run.sh).
+# Python example client end to end, a SIGTERM drain and a SIGKILL under load (Tests/server/run.sh).
 server-check: build .venv/bin/schemathesis
 	SCHEMATHESIS=$(CURDIR)/.venv/bin/schemathesis Tests/server/run.sh
 

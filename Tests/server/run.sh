@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts `custos serve` on a free loopback port over a fresh vault, runs the live tests
-# (Tests/server/test_server.py, standard library only), then checks the drain: SIGTERM during
-# a stream of reads leaves every answered decision in the log and `audit verify` clean.
+# (Tests/server/test_server.py, standard library only), then checks the drain and the kill:
+# SIGTERM or SIGKILL during a stream of reads and decisions leaves every answered decision in
+# the log and `audit verify` clean.
 set -uo pipefail
 REPO=$(pwd)
 export CUSTOS=${CUSTOS:-$REPO/.build/debug/custos}
@@ -61,15 +62,19 @@ if [ -n "${SCHEMATHESIS:-}" ]; then
   fi
 fi
 
-# The drain: 1,000 reads from 8 threads, SIGTERM after the first 200 answers.
-python3 - <<'PY' > answered.txt
+# A stream of 1,000 gated calls from 8 threads (reads, and logged decisions from every other
+# thread: both await their log entry in the server), with SIGNAL sent after the first 200
+# answers; prints the sequence numbers answered. stream SIGNAL
+stream() {
+  SIGNAL=$1 python3 - <<'PY'
 import json, os, signal, threading, urllib.request, urllib.error
 url, token, server = os.environ["CUSTOS_URL"], os.environ["COLLECTIONS_TOKEN"], int(os.environ["SERVER"])
 answered, lock, sent = [], threading.Lock(), [False]
-def worker(count):
+def worker(index, count):
+    path, body = ("/v1/subjects/D-1/read", b'{"purpose":"P-DEBT-COLLECT","fields":["email"]}') if index % 2 == 0 else \
+                 ("/v1/decisions", b'{"action":"read","subject":"D-1","purpose":"P-DEBT-COLLECT","fields":["email"]}')
     for _ in range(count):
-        request = urllib.request.Request(url + "/v1/subjects/D-1/read", data=b'{"purpose":"P-DEBT-COLLECT","fields":["email"]}',
-                                         method="POST", headers={"Authorization": "Bearer " + token})
+        request = urllib.request.Request(url + path, data=body, method="POST", headers={"Authorization": "Bearer " + token})
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 seq = json.load(response)["seq"]
@@ -79,20 +84,21 @@ def worker(count):
             answered.append(seq)
             if len(answered) == 200 and not sent[0]:
                 sent[0] = True
-                os.kill(server, signal.SIGTERM)
-threads = [threading.Thread(target=worker, args=(125,)) for _ in range(8)]
+                os.kill(server, getattr(signal, os.environ["SIGNAL"]))
+threads = [threading.Thread(target=worker, args=(index, 125)) for index in range(8)]
 [thread.start() for thread in threads]
 [thread.join() for thread in threads]
 print("\n".join(str(seq) for seq in answered))
 PY
-SERVER_PID=$SERVER
-wait "$SERVER_PID"; drain_status=$?
-SERVER=
-answered=$(grep -c . answered.txt)
-# On either backend: a verified chain runs from 1 to its head without a gap, so an answered
-# sequence number is in the log exactly when it is not past the head.
-verify=$("$CUSTOS" audit verify -o json 2>&1); verify_status=$?
-missing=$(VERIFY="$verify" python3 - <<'PY'
+}
+
+# Sets MISSING to how many answered sequence numbers (answered.txt) the log does not hold, and
+# VERIFY and VERIFY_STATUS to `audit verify`'s answer. On either backend: a verified chain runs
+# from 1 to its head without a gap, so an answered number is in the log exactly when it is not
+# past the head.
+check_logged() {
+  VERIFY=$("$CUSTOS" audit verify -o json 2>&1); VERIFY_STATUS=$?
+  MISSING=$(VERIFY="$VERIFY" python3 - <<'PY'
 import json, os
 try:
     head = json.loads(os.environ["VERIFY"])["log"]["head-seq"]
@@ -102,11 +108,38 @@ answered = [int(line) for line in open("answered.txt") if line.strip()]
 print(len([seq for seq in answered if seq > head]))
 PY
 )
-if [ "$drain_status" -eq 0 ] && [ "$missing" = 0 ] && [ "$verify_status" -eq 0 ] && [ "$answered" -ge 200 ]; then
-  echo "ok: SIGTERM during 1,000 reads: exit 0, $answered answered, every answered decision logged, audit verify clean"
+}
+
+# The drain: SIGTERM during the stream; the server answers what is in flight and exits 0.
+stream SIGTERM > answered.txt
+SERVER_PID=$SERVER
+wait "$SERVER_PID"; drain_status=$?
+SERVER=
+answered=$(grep -c . answered.txt)
+check_logged
+if [ "$drain_status" -eq 0 ] && [ "$MISSING" = 0 ] && [ "$VERIFY_STATUS" -eq 0 ] && [ "$answered" -ge 200 ]; then
+  echo "ok: SIGTERM during 1,000 reads and decisions: exit 0, $answered answered, every answered decision logged, audit verify clean"
   echo "drain: 1 passed, 0 failed"
 else
-  echo "FAIL: drain: server exit $drain_status, $answered answered, $missing answered but not logged; audit verify: $verify"
+  echo "FAIL: drain: server exit $drain_status, $answered answered, $MISSING answered but not logged; audit verify: $VERIFY"
   echo "drain: 0 passed, 1 failed"; status=1
+fi
+
+# The kill: SIGKILL during the stream, on a new server over the same vault. Nothing drains:
+# every decision answered before the kill must be in the log all the same (an answer waits for
+# its group's commit), and the next start repairs whatever the kill interrupted.
+start_server
+stream SIGKILL > answered.txt
+SERVER_PID=$SERVER
+wait "$SERVER_PID"; kill_status=$?  # bash reports the kill ("Killed") on its own
+SERVER=
+answered=$(grep -c . answered.txt)
+check_logged
+if [ "$kill_status" -eq 137 ] && [ "$MISSING" = 0 ] && [ "$VERIFY_STATUS" -eq 0 ] && [ "$answered" -ge 200 ]; then
+  echo "ok: SIGKILL during 1,000 reads and decisions: $answered answered, every answered decision logged, audit verify clean"
+  echo "kill: 1 passed, 0 failed"
+else
+  echo "FAIL: kill: server exit $kill_status, $answered answered, $MISSING answered but not logged; audit verify: $VERIFY"
+  echo "kill: 0 passed, 1 failed"; status=1
 fi
 exit $status
