@@ -140,12 +140,22 @@ extension Routes {
         let value = try members.requiredText("value"), purpose = try members.requiredId("purpose")
         let engine = self.engine
         let indexed = engine.policy.policy.fields.filter { $0.blindIndex == kind }.map(\.id.id)
-        let found = try await call { () -> [(String, GatedResult)] in
+        let gate = engine.gatedAccess
+        let decided = try await call { () -> [(subject: String, step: GateStep)] in
             try engine.findSubjects(matching: value, kind: kind).prefix(100).map { subject in
-                (subject, engine.decide(DecisionRequest(actor: account.actor, action: .read, subject: subject, purpose: purpose, fields: indexed)))
+                (subject, gate.decideBeforeLogging(DecisionRequest(actor: account.actor, action: .read, subject: subject, purpose: purpose, fields: indexed),
+                                                   releaseValues: false))
             }
         }
-        let matches: [[String: Any]] = found.compactMap { subject, result in
+        // The candidates' entries are awaited together, so they share a group commit instead
+        // of one commit each.
+        let results = await withTaskGroup(of: (Int, GatedResult).self) { group -> [GatedResult] in
+            for (index, candidate) in decided.enumerated() { group.addTask { (index, await gate.log(candidate.step)) } }
+            var results = [GatedResult?](repeating: nil, count: decided.count)
+            for await (index, result) in group { results[index] = result }
+            return results.map { $0! }
+        }
+        let matches: [[String: Any]] = zip(decided.map(\.subject), results).compactMap { subject, result in
             metrics.decided(result.decision, via: "lookup")
             guard result.decision.outcome != .deny else { return nil }
             return ["subject": subject, "seq": result.logSequence.map { $0 as Any } ?? NSNull()]

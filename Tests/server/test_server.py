@@ -325,6 +325,14 @@ class Vault(unittest.TestCase):
                                  token=os.environ["MARKETING_TOKEN"])[2])
         self.assertEqual(hidden["matches"], [], "a caller who may not read the subject does not learn they exist")
         self.assertEqual(call("POST", "/v1/subjects/lookup", {"kind": "fax", "value": "1", "purpose": "P-DEBT-COLLECT"}, token=self.token)[0], 400)
+        # Several matches: each its own logged decision, with its own sequence number.
+        for subject in ("D-TWIN-1", "D-TWIN-2", "D-TWIN-3"):
+            self.assertEqual(call("POST", "/v1/subjects", {"id": subject, "category": "debtor", "purpose": "P-DEBT-COLLECT",
+                                                           "values": {"email": "tweeling@example.nl"}, "source": "creditor:ACME"}, token=self.token)[0], 201)
+        twins = json.loads(call("POST", "/v1/subjects/lookup", {"kind": "email", "value": "tweeling@example.nl", "purpose": "P-DEBT-COLLECT"}, token=self.token)[2])
+        self.assertEqual(sorted(match["subject"] for match in twins["matches"]), ["D-TWIN-1", "D-TWIN-2", "D-TWIN-3"])
+        self.assertEqual(len({match["seq"] for match in twins["matches"]}), 3)
+        self.assertTrue(all(isinstance(match["seq"], int) for match in twins["matches"]))
 
     def test_consents_are_listed_and_receipted_and_an_objection_stops_marketing(self):
         newsletter = os.environ["NEWSLETTER_TOKEN"]
