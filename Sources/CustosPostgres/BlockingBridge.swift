@@ -92,7 +92,7 @@ package enum BlockingBridge {
     package static func awaiting<T: Sendable>(deadline: Duration = deadline, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
         let answer = FirstAnswer<T>()
         return try await withCheckedThrowingContinuation { continuation in
-            answer.await(continuation)
+            answer.hold(continuation)
             let worker = Task {
                 do { answer.give(.success(try await work())) } catch { answer.give(.failure(error)) }
             }
@@ -109,7 +109,7 @@ package enum BlockingBridge {
     private final class FirstAnswer<T: Sendable>: Sendable {
         private let state = Mutex<(continuation: CheckedContinuation<T, any Error>?, given: Bool, onGiven: (@Sendable () -> Void)?)>((nil, false, nil))
 
-        func await(_ continuation: CheckedContinuation<T, any Error>) { state.withLock { $0.continuation = continuation } }
+        func hold(_ continuation: CheckedContinuation<T, any Error>) { state.withLock { $0.continuation = continuation } }
 
         func give(_ result: Result<T, any Error>) {
             let (continuation, onGiven) = state.withLock { state -> (CheckedContinuation<T, any Error>?, (@Sendable () -> Void)?) in

@@ -110,36 +110,32 @@ PY
 )
 }
 
+# Sends SIGNAL to the running server during the stream and checks that it exits with
+# EXPECTED, that at least 200 calls were answered, that every answered decision is in the log
+# and that the log verifies; prints "NAME: 1 passed" or the failure.
+# signal_during_stream NAME SIGNAL EXPECTED
+signal_during_stream() {
+  local name=$1 signal=$2 expected=$3 exit_status answered
+  stream "$signal" > answered.txt
+  wait "$SERVER"; exit_status=$?  # after SIGKILL, bash reports the kill ("Killed") on its own
+  SERVER=
+  answered=$(grep -c . answered.txt)
+  check_logged
+  if [ "$exit_status" -eq "$expected" ] && [ "$MISSING" = 0 ] && [ "$VERIFY_STATUS" -eq 0 ] && [ "$answered" -ge 200 ]; then
+    echo "ok: $signal during 1,000 reads and decisions: exit $exit_status, $answered answered, every answered decision logged, audit verify clean"
+    echo "$name: 1 passed, 0 failed"
+  else
+    echo "FAIL: $name: server exit $exit_status, $answered answered, $MISSING answered but not logged; audit verify: $VERIFY"
+    echo "$name: 0 passed, 1 failed"; status=1
+  fi
+}
+
 # The drain: SIGTERM during the stream; the server answers what is in flight and exits 0.
-stream SIGTERM > answered.txt
-SERVER_PID=$SERVER
-wait "$SERVER_PID"; drain_status=$?
-SERVER=
-answered=$(grep -c . answered.txt)
-check_logged
-if [ "$drain_status" -eq 0 ] && [ "$MISSING" = 0 ] && [ "$VERIFY_STATUS" -eq 0 ] && [ "$answered" -ge 200 ]; then
-  echo "ok: SIGTERM during 1,000 reads and decisions: exit 0, $answered answered, every answered decision logged, audit verify clean"
-  echo "drain: 1 passed, 0 failed"
-else
-  echo "FAIL: drain: server exit $drain_status, $answered answered, $MISSING answered but not logged; audit verify: $VERIFY"
-  echo "drain: 0 passed, 1 failed"; status=1
-fi
+signal_during_stream drain SIGTERM 0
 
 # The kill: SIGKILL during the stream, on a new server over the same vault. Nothing drains:
 # every decision answered before the kill must be in the log all the same (an answer waits for
 # its group's commit), and the next start repairs whatever the kill interrupted.
 start_server
-stream SIGKILL > answered.txt
-SERVER_PID=$SERVER
-wait "$SERVER_PID"; kill_status=$?  # bash reports the kill ("Killed") on its own
-SERVER=
-answered=$(grep -c . answered.txt)
-check_logged
-if [ "$kill_status" -eq 137 ] && [ "$MISSING" = 0 ] && [ "$VERIFY_STATUS" -eq 0 ] && [ "$answered" -ge 200 ]; then
-  echo "ok: SIGKILL during 1,000 reads and decisions: $answered answered, every answered decision logged, audit verify clean"
-  echo "kill: 1 passed, 0 failed"
-else
-  echo "FAIL: kill: server exit $kill_status, $answered answered, $MISSING answered but not logged; audit verify: $VERIFY"
-  echo "kill: 0 passed, 1 failed"; status=1
-fi
+signal_during_stream kill SIGKILL 137
 exit $status
