@@ -10,13 +10,19 @@ package final class SQLiteKeyringStorage: KeyringStorage {
     package let location: String
     /// For the subject-key and token lookups every request makes, beside the pool.
     private let readers: SQLiteReadConnections
-    /// Service accounts kept while the file sees no commit; made by the first token lookup
-    /// (the server's), so other commands open no connection for it.
-    private let tokens = Mutex<TokenCacheState>(.notMade)
+    /// Service accounts and wrapped subject keys kept while the file sees no commit; made by
+    /// the first lookup of either, so commands that make none open no connection for them.
+    private let caches = Mutex<CacheState>(.notMade)
 
-    private enum TokenCacheState {
+    private enum CacheState {
         case notMade
-        case made(ServiceTokenCache?)
+        /// Nil when the file is not in WAL mode (nothing to watch): every lookup reads the file.
+        case made(Caches?)
+    }
+
+    private struct Caches {
+        let tokens: CommitMarkedCache<Data, ServiceAccount>
+        let subjectKeys: CommitMarkedCache<String, SubjectKeyRecord>
     }
 
     private init(pool: DatabasePool, path: String) {
@@ -95,12 +101,18 @@ package final class SQLiteKeyringStorage: KeyringStorage {
     private static let serviceAccountQuery = ReadQuery("SELECT name, actor, created_at FROM service_accounts WHERE token_hash = ? AND revoked_at IS NULL")
 
     package func subjectKey(of subject: String) throws -> SubjectKeyRecord? {
-        // Every gated read asks: one statement on a connection of our own (no hand-off to the
-        // pool's reader, no transaction around it).
+        // Every gated read asks. A key read since the keyring's last commit is answered from
+        // memory (still wrapped: the cache holds nothing the file does not); otherwise one
+        // statement on a connection of our own (no hand-off to the pool's reader, no
+        // transaction around it), begun after the mark it is remembered under.
+        let cache = madeCaches()?.subjectKeys
+        if let known = cache?.value(for: subject) { return known }
+        let mark = cache?.mark()
         var record: SubjectKeyRecord?
         try readers.each(Self.subjectKeyQuery, .text(subject)) { row in
             record = SubjectKeyRecord(subject: subject, keyVersion: Int(row.int64(0)), masterVersion: Int(row.int64(1)), wrapped: [UInt8](row.blob(2) ?? Data()))
         }
+        if let cache, let mark, let record { cache.remember(record, for: subject, readAfter: mark) }
         return record
     }
 
@@ -237,33 +249,36 @@ package final class SQLiteKeyringStorage: KeyringStorage {
     package func serviceAccount(tokenHash: Data) throws -> ServiceAccount? {
         // One statement on a connection of our own (no transaction, no hand-off); the mark is
         // taken before it begins, so what it reads is at least as new as the mark says.
-        let cache = tokenCache()
+        let cache = madeCaches()?.tokens
         let mark = cache?.mark()
         var account: ServiceAccount?
         try readers.each(Self.serviceAccountQuery, .blob(tokenHash)) { row in
             account = ServiceAccount(name: row.text(0) ?? "", actor: row.text(1) ?? "", createdAt: Instant(millisecondsSinceEpoch: row.int64(2)), revokedAt: nil)
         }
-        if let cache, let mark, let account { cache.remember(account, tokenHash: tokenHash, readAfter: mark) }
+        if let cache, let mark, let account { cache.remember(account, for: tokenHash, readAfter: mark) }
         return account
     }
 
     package func knownServiceAccount(tokenHash: Data) -> ServiceAccount? {
         // Never waits: while the first lookup is opening the watch's connection, the lock is
         // held across file I/O, and this runs where the server handles the request.
-        let cache = tokens.withLockIfAvailable { state -> ServiceTokenCache? in
-            if case .made(let cache) = state { return cache }
+        let cache = caches.withLockIfAvailable { state -> CommitMarkedCache<Data, ServiceAccount>? in
+            if case .made(let caches) = state { return caches?.tokens }
             return nil
         }
-        return cache??.account(tokenHash: tokenHash)
+        return cache??.value(for: tokenHash)
     }
 
-    /// The cache, made on first use: nil when the file is not in WAL mode (nothing to watch).
-    private func tokenCache() -> ServiceTokenCache? {
-        tokens.withLock { state in
-            if case .made(let cache) = state { return cache }
-            let cache = SQLiteCommitWatch(path: readers.path).map { ServiceTokenCache(watch: $0) }
-            state = .made(cache)
-            return cache
+    /// The caches, made on first use: nil when the file is not in WAL mode (nothing to watch).
+    private func madeCaches() -> Caches? {
+        caches.withLock { state in
+            if case .made(let caches) = state { return caches }
+            let made = SQLiteCommitWatch(path: readers.path).map { watch in
+                Caches(tokens: CommitMarkedCache(watch: watch, capacity: 1_024),
+                       subjectKeys: CommitMarkedCache(watch: watch, capacity: 4_096))
+            }
+            state = .made(made)
+            return made
         }
     }
 

@@ -1,14 +1,17 @@
 import Foundation
 import GRDB
 import Testing
+import Custos
+import CustosDecision
 import CustosPolicy
 @testable import CustosStore
 
-/// The server answers a known service token from memory (`ServiceTokenCache`) only while the
-/// keyring's wal-index header (`SQLiteCommitWatch`) shows no commit since the account was read:
-/// a revocation through another connection to the file, as `custos service revoke` makes from
-/// another process, must reach the very next lookup.
-struct ServiceTokenCacheTests {
+/// The keyring answers a known service token and a subject's wrapped key from memory
+/// (`CommitMarkedCache`) only while its wal-index header (`SQLiteCommitWatch`) shows no commit
+/// since the row was read: a revocation or a key destroyed through another connection to the
+/// file, as `custos service revoke` or an erasure makes from another process, must reach the
+/// very next lookup.
+struct CommitMarkedCacheTests {
     static let now = Instant(millisecondsSinceEpoch: 1_764_000_000_000)
 
     func withKeyringFile<T>(_ body: (String) throws -> T) throws -> T {
@@ -82,12 +85,12 @@ struct ServiceTokenCacheTests {
     @Test func anEntryServesNoLongerThanItsFreshness() throws {
         try withKeyringFile { path in
             let watch = try #require(SQLiteCommitWatch(path: path))
-            let lasting = ServiceTokenCache(watch: watch)
-            let spent = ServiceTokenCache(watch: watch, freshFor: .zero)
+            let lasting = CommitMarkedCache<Data, ServiceAccount>(watch: watch, capacity: 1_024)
+            let spent = CommitMarkedCache<Data, ServiceAccount>(watch: watch, capacity: 1_024, freshFor: .zero)
             let hash = Data(repeating: 9, count: 32)
-            for cache in [lasting, spent] { cache.remember(account("crm-prod"), tokenHash: hash, readAfter: cache.mark()) }
-            #expect(lasting.account(tokenHash: hash) == account("crm-prod"))
-            #expect(spent.account(tokenHash: hash) == nil)
+            for cache in [lasting, spent] { cache.remember(account("crm-prod"), for: hash, readAfter: cache.mark()) }
+            #expect(lasting.value(for: hash) == account("crm-prod"))
+            #expect(spent.value(for: hash) == nil)
         }
     }
 
@@ -95,12 +98,50 @@ struct ServiceTokenCacheTests {
         try withKeyringFile { path in
             let storage = try SQLiteKeyringStorage.open(path: path)
             let watch = try #require(SQLiteCommitWatch(path: path))
-            let cache = ServiceTokenCache(watch: watch)
+            let cache = CommitMarkedCache<Data, ServiceAccount>(watch: watch, capacity: 1_024)
             let hash = Data(repeating: 4, count: 32)
             let mark = cache.mark()
             try storage.insertServiceAccount(account("late"), tokenHash: Data(repeating: 5, count: 32))  // commits after the mark
-            cache.remember(account("crm-prod"), tokenHash: hash, readAfter: mark)
-            #expect(cache.account(tokenHash: hash) == nil, "kept under the older mark, which no longer holds")
+            cache.remember(account("crm-prod"), for: hash, readAfter: mark)
+            #expect(cache.value(for: hash) == nil, "kept under the older mark, which no longer holds")
         }
+    }
+
+    @Test func aKeyDestroyedThroughAnotherConnectionIsNotFoundOnTheNextLookup() throws {
+        try withKeyringFile { path in
+            let reader = try SQLiteKeyringStorage.open(path: path)
+            let other = try SQLiteKeyringStorage.open(path: path)  // as an erasure in another process
+            try other.initialise(master: MasterKeyRecord(version: 1, source: "file", salt: nil, checkValue: Array(repeating: 1, count: 40), createdAt: Self.now),
+                                 serviceKeys: [], ledgerSalt: "salt")
+            let record = SubjectKeyRecord(subject: "D-1", keyVersion: 1, masterVersion: 1, wrapped: Array(repeating: 3, count: 72))
+            try other.storePending([record])
+            try other.adopt(["D-1"])
+            #expect(try reader.subjectKey(of: "D-1") == record)
+            #expect(try reader.subjectKey(of: "D-1") == record, "the same answer while nothing is committed")
+            _ = try other.recordErasures([], destroyingKeysOf: ["D-1"])
+            #expect(try reader.subjectKey(of: "D-1") == nil, "the destroyed key is not served from memory")
+            #expect(try reader.subjectKey(of: "D-2") == nil)
+        }
+    }
+}
+
+/// Between an erasure's keyring commit and its vault delete (or in another process than the one
+/// that shredded), a subject's rows are still in the vault but its key is gone: a read that ran
+/// just before must not let the next one open the fields with a key kept in memory.
+struct SubjectKeyAfterShredTests {
+    @Test func aKeyDestroyedByAnotherEngineWithholdsEveryFieldOfTheNextRead() throws {
+        let fixture = try VaultFixture()
+        let values = try fixture.addDebtor("D-1", marker: "kc01")
+        let fields = ["email", "person_name"]
+        for _ in 0..<2 {
+            let read = fixture.engine.read(subject: "D-1", fields: fields, purpose: "P-DEBT-COLLECT", actor: "collections-service")
+            #expect(read.values == values.filter { fields.contains($0.key) })
+        }
+        let other = try fixture.reopen()
+        _ = try other.store.keyring.storage.recordErasures([], destroyingKeysOf: ["D-1"])
+        let after = fixture.engine.read(subject: "D-1", fields: fields, purpose: "P-DEBT-COLLECT", actor: "collections-service")
+        #expect(after.values.isEmpty)
+        #expect(after.decision.codes.contains(.fieldUnreadable))
+        #expect(after.decision.outcome == .deny)
     }
 }
