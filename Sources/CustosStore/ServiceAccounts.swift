@@ -50,7 +50,7 @@ extension Keyring {
     }
 
     /// The account of a token looked up before, when the keyring shows no commit since (see
-    /// `ServiceTokenCache`); nil means look it up with `serviceAccount(forToken:)`. A keyed
+    /// `CommitMarkedCache`); nil means look it up with `serviceAccount(forToken:)`. A keyed
     /// hash and a few memory reads: it never blocks, so the server calls it in place.
     package func knownServiceAccount(forToken token: String) -> ServiceAccount? {
         guard token.utf8.count <= 128 else { return nil }
