@@ -301,7 +301,41 @@ enum Schema {
             """)
             for trigger in triggers { try db.execute(sql: trigger["sql"]) }
         }
+        migrator.registerMigration("v19-fact-generation") { db in
+            // Every gated read commits its log entry, and a commit empties every reader's page
+            // cache, so each read's facts were read from the file again (BENCHMARKS.md, "The
+            // gated read in stages"). A read may keep a subject's facts in memory only if it can
+            // tell, in one small statement, that nothing a decision reads has changed since:
+            // every change to any table but the log's sets `fact_generation.n` to a fresh
+            // random number in the same transaction (random, not a counter, so a vault restored
+            // from an older backup cannot meet a number it had before for other contents).
+            try db.execute(sql: """
+            CREATE TABLE fact_generation (n INTEGER NOT NULL);
+            INSERT INTO fact_generation (n) VALUES (random());
+            """)
+            let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+            for table in tables where !Schema.tablesOutsideTheFacts.contains(table) {
+                try Schema.createFactGenerationTriggers(on: table, db)
+            }
+        }
         return migrator
+    }
+
+    /// Tables whose changes leave every subject's facts as they were: the decision log and
+    /// what seals it, GRDB's own record, and the generation itself. Every other table of the
+    /// vault, and any table a later migration adds, carries `createFactGenerationTriggers`
+    /// (`FactCacheTests` walks the schema).
+    static let tablesOutsideTheFacts: Set<String> = ["decision_log", "log_anchor", "audit_checkpoints", "grdb_migrations", "fact_generation"]
+
+    /// Gives `fact_generation` a fresh number whenever a row of `table` is added, changed or
+    /// removed, in the same transaction.
+    static func createFactGenerationTriggers(on table: String, _ db: Database) throws {
+        for event in ["INSERT", "UPDATE", "DELETE"] {
+            try db.execute(sql: """
+            CREATE TRIGGER \("\(table)_fact_generation_\(event.lowercased())".quotedDatabaseIdentifier) AFTER \(event) ON \(table.quotedDatabaseIdentifier)
+              BEGIN UPDATE fact_generation SET n = random(); END
+            """)
+        }
     }
 
     static func keyringMigrator() -> DatabaseMigrator {

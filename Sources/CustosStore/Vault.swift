@@ -110,6 +110,8 @@ package final class Vault: Sendable {
     package let policy: CompiledPolicy
     /// For the facts every gated access reads, beside the pool (`SQLiteReadConnections`).
     private let readers: SQLiteReadConnections
+    /// Facts kept while the vault's fact generation stands (`factsAndCiphertexts`).
+    private let factCache = FactCache(capacity: 4_096)
 
     init(pool: DatabasePool, keyring: Keyring, policy: CompiledPolicy) {
         self.pool = pool
@@ -309,25 +311,36 @@ package final class Vault: Sendable {
     /// date is decrypted for the age check; `nil` facts mean the subject is not in the vault.
     package func facts(of subject: String) throws -> Facts? {
         var unused: [String: Data] = [:]
-        return try factsSnapshot(of: subject, ciphertextsOf: [], into: &unused)
+        var generation: Int64?
+        return try factsSnapshot(of: subject, ciphertextsOf: [], into: &unused, generation: &generation)
     }
 
     /// The facts (and the ciphertexts of `fields`) in one snapshot. Most subjects have nothing
     /// in the rarer tables (objections, restrictions, holds, erasures, consents, Art. 14
     /// records): theirs are read on a connection of our own in one statement, which is its own
     /// snapshot; any other subject is read again, whole, in a snapshot of GRDB's pool.
-    private func factsSnapshot(of subject: String, ciphertextsOf fields: [String], into ciphertexts: inout [String: Data]) throws -> Facts? {
+    /// `generation`, when asked for (not nil on entry), is the vault's fact generation in the
+    /// same snapshot.
+    private func factsSnapshot(of subject: String, ciphertextsOf fields: [String], into ciphertexts: inout [String: Data],
+                               generation: inout Int64?) throws -> Facts? {
         // Sized once: grown from empty, ten ciphertexts rehashed the table four times.
         var found = [String: Data](minimumCapacity: fields.count)
+        let withGeneration = generation != nil
+        generation = nil
         let common = try commonFacts({ query, subject, body in try readers.each(query, .text(subject), body) },
-                                     subject: subject, ciphertextsOf: fields, into: &found)
+                                     subject: subject, ciphertextsOf: fields, into: &found, withGeneration: withGeneration)
         guard let common else { return nil }
         guard common.hasRarerRows else {
+            generation = common.generation
             ciphertexts = found
             return common.facts
         }
         found = [:]
-        let facts = try pool.snapshotRead { db in try loadFacts(db, subject: subject, ciphertextsOf: fields, into: &found) }
+        let (facts, read) = try pool.snapshotRead { db in
+            (try loadFacts(db, subject: subject, ciphertextsOf: fields, into: &found),
+             withGeneration ? try Int64.fetchOne(db.cachedStatement(sql: "SELECT n FROM fact_generation")) : nil)
+        }
+        generation = read
         ciphertexts = found
         return facts
     }
@@ -356,15 +369,21 @@ package final class Vault: Sendable {
     /// subject, 1 an event, 2 a field); columns 1–6 are the part's own. The ciphertext column
     /// is named only when a read wants values: SQLite then leaves the rows' overflow pages
     /// unread for decisions alone.
-    private static let factsQuery = ReadQuery(factsSQL(ciphertexts: false))
-    private static let factsAndCiphertextsQuery = ReadQuery(factsSQL(ciphertexts: true))
-    private static func factsSQL(ciphertexts: Bool) -> String {
+    /// With the generation, a fourth part (3) carries the vault's fact generation read in the
+    /// same snapshot, for a read whose facts will be kept (`FactCache`).
+    private static let factsQuery = ReadQuery(factsSQL(ciphertexts: false, generation: false))
+    private static let factsAndCiphertextsQuery = ReadQuery(factsSQL(ciphertexts: true, generation: false))
+    private static let factsAndGenerationQuery = ReadQuery(factsSQL(ciphertexts: false, generation: true))
+    private static let factsCiphertextsAndGenerationQuery = ReadQuery(factsSQL(ciphertexts: true, generation: true))
+    private static let generationQuery = ReadQuery("SELECT n FROM fact_generation")
+    private static func factsSQL(ciphertexts: Bool, generation: Bool) -> String {
         """
         SELECT 0, category, kind, consumer, contract_party,
           (SELECT group_concat(category, char(10)) FROM subject_categories WHERE subject_id = s.id), has_rarer_rows
         FROM subjects s WHERE id = ?1
         UNION ALL SELECT 1, event, effective_date, id, NULL, NULL, NULL FROM lifecycle_events WHERE subject_id = ?1
         UNION ALL SELECT 2, field, collected_at, collected_for, source, kept_for, \(ciphertexts ? "ciphertext" : "NULL") FROM fields WHERE subject_id = ?1
+        \(generation ? "UNION ALL SELECT 3, NULL, NULL, n, NULL, NULL, NULL FROM fact_generation" : "")
         """
     }
 
@@ -378,12 +397,19 @@ package final class Vault: Sendable {
     /// (`VaultTransaction.derogationTransfers`). The rows are stepped underneath GRDB's row
     /// decoding (`SQLiteRows`).
     private func commonFacts(_ rows: FactRows, subject: String, ciphertextsOf fields: [String],
-                             into ciphertexts: inout [String: Data]) throws -> (facts: Facts, hasRarerRows: Bool)? {
+                             into ciphertexts: inout [String: Data], withGeneration: Bool = false) throws -> (facts: Facts, hasRarerRows: Bool, generation: Int64?)? {
         var found: SubjectFacts?
         var hasRarerRows = true
         var events: [(id: Int64, fact: LifecycleEventFact)] = []
         var provenance: [FieldProvenance] = []
-        try rows(fields.isEmpty ? Self.factsQuery : Self.factsAndCiphertextsQuery, subject) { row in
+        var generation: Int64?
+        let query = switch (fields.isEmpty, withGeneration) {
+        case (true, false): Self.factsQuery
+        case (false, false): Self.factsAndCiphertextsQuery
+        case (true, true): Self.factsAndGenerationQuery
+        case (false, true): Self.factsCiphertextsAndGenerationQuery
+        }
+        try rows(query, subject) { row in
             switch row.int64(0) {
             case 0:
                 let others = row.lines(5)?.sorted() ?? []
@@ -400,8 +426,10 @@ package final class Vault: Sendable {
                 provenance.append(FieldProvenance(field: field, collected: policy.localDate(of: Instant(millisecondsSinceEpoch: row.int64(2))),
                                                   collectedFor: row.lines(3), source: row.text(4), keptFor: row.lines(5)))
                 if !fields.isEmpty, fields.contains(field), let ciphertext = row.blob(6) { ciphertexts[field] = ciphertext }
+            case 3 where withGeneration:
+                generation = row.int64(3)
             default:
-                // The statement names three parts; anything else is not a read to decide on.
+                // The statement names its parts; anything else is not a read to decide on.
                 throw StoreError.io("the facts of a subject came back in an unknown shape")
             }
         }
@@ -415,13 +443,13 @@ package final class Vault: Sendable {
         var facts = Facts(subject: found)
         facts.events = events.map(\.fact)
         facts.fields = provenance
-        return (facts, hasRarerRows)
+        return (facts, hasRarerRows, generation)
     }
 
     /// The facts through a GRDB connection (inside the caller's transaction), the rarer tables
     /// included.
     func loadFacts(_ db: Database, subject: String, ciphertextsOf fields: [String], into ciphertexts: inout [String: Data]) throws -> Facts? {
-        guard let (common, hasRarerRows) = try commonFacts({ query, subject, body in try SQLiteRows.each(db.cachedStatement(sql: query.sql), subject, body) },
+        guard let (common, hasRarerRows, _) = try commonFacts({ query, subject, body in try SQLiteRows.each(db.cachedStatement(sql: query.sql), subject, body) },
                                                            subject: subject, ciphertextsOf: fields, into: &ciphertexts) else { return nil }
         var facts = common
         guard hasRarerRows else { return facts }
@@ -464,9 +492,27 @@ package final class Vault: Sendable {
 
     /// A subject's facts and the ciphertexts of some of its fields, read in one transaction:
     /// a gated read needs both, and each read costs a transaction.
+    ///
+    /// A subject's facts read at the vault's current fact generation are answered from memory
+    /// (`FactCache`): one statement of one row, where the facts after a commit cost a read of
+    /// every page they are on. A subject not in the vault is read every time.
     package func factsAndCiphertexts(of subject: String, fields: [String]) throws -> (facts: Facts?, ciphertexts: [String: Data]) {
+        var now: Int64?
+        try readers.each(Self.generationQuery, nil) { row in now = row.int64(0) }
+        if let now, let kept = factCache.facts(of: subject, fields: fields, generation: now) { return kept }
         var ciphertexts: [String: Data] = [:]
-        guard let facts = try factsSnapshot(of: subject, ciphertextsOf: fields, into: &ciphertexts) else { return (nil, [:]) }
+        var generation: Int64? = 0  // asked for: the snapshot's own
+        guard let facts = try factsSnapshot(of: subject, ciphertextsOf: fields, into: &ciphertexts, generation: &generation) else { return (nil, [:]) }
+        if let generation { factCache.remember(facts, ciphertexts: ciphertexts, of: subject, fields: fields, generation: generation) }
+        return (facts, ciphertexts)
+    }
+
+    /// The same read from the file, never from memory (for benchmarks and tests that time or
+    /// compare the file's path).
+    package func factsAndCiphertextsFromTheFile(of subject: String, fields: [String]) throws -> (facts: Facts?, ciphertexts: [String: Data]) {
+        var ciphertexts: [String: Data] = [:]
+        var generation: Int64?
+        guard let facts = try factsSnapshot(of: subject, ciphertextsOf: fields, into: &ciphertexts, generation: &generation) else { return (nil, [:]) }
         return (facts, ciphertexts)
     }
 

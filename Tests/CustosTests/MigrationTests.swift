@@ -89,6 +89,11 @@ struct MigrationTests {
         configuration.foreignKeysEnabled = false
         let queue = try DatabaseQueue(path: fixture.vaultPath, configuration: configuration)
         try queue.write { db in
+            // Before v19 too: no fact generation and none of its triggers.
+            for trigger in try String.fetchAll(db, sql: "SELECT name FROM sqlite_schema WHERE type = 'trigger' AND name LIKE '%_fact_generation_%'") {
+                try db.execute(sql: "DROP TRIGGER \(trigger.quotedDatabaseIdentifier)")
+            }
+            try db.execute(sql: "DROP TABLE fact_generation; DELETE FROM grdb_migrations WHERE identifier = 'v19-fact-generation'")
             let triggers = try Row.fetchAll(db, sql: "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND sql LIKE '%subjects%'")
             #expect(triggers.count == 12)
             for trigger in triggers { try db.execute(sql: "DROP TRIGGER \(trigger[0] as String)") }

@@ -1,0 +1,63 @@
+import Foundation
+import Synchronization
+import CustosDecision
+
+/// Subjects' facts and the ciphertexts a read asked for, kept while the vault's fact
+/// generation stands. Each gated read commits its log entry, and a commit empties every
+/// reader's page cache, so without it every read's facts came from the file again. An entry
+/// serves only a read that finds, in its own snapshot, the generation the entry was read at:
+/// every change to any table a decision reads gives `fact_generation` a fresh number in the
+/// same transaction (vault schema v19), in this process or another, so a withdrawn consent, a
+/// new objection or an erasure reaches the very next read as it did without the cache.
+///
+/// ```swift
+/// let cache = FactCache(capacity: 4_096)
+/// if let hit = cache.facts(of: "D-1", fields: ["email"], generation: now) { return hit }
+/// cache.remember(facts, ciphertexts: read, of: "D-1", fields: ["email"], generation: readAt)  // the same snapshot's generation
+/// ```
+final class FactCache: Sendable {
+    private struct Entry {
+        var facts: Facts
+        var ciphertexts: [String: Data]
+        /// The fields whose ciphertexts were asked for (those found are in `ciphertexts`).
+        var fields: Set<String>
+    }
+
+    private struct Contents {
+        /// The generation every entry was read at; nil when empty.
+        var generation: Int64?
+        var entries: [String: Entry] = [:]
+    }
+
+    private let capacity: Int
+    private let contents = Mutex(Contents())
+
+    init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    /// The facts of a subject and the ciphertexts of `fields`, when they were read at
+    /// `generation` with at least those fields asked for.
+    func facts(of subject: String, fields: [String], generation: Int64) -> (facts: Facts, ciphertexts: [String: Data])? {
+        contents.withLock { contents in
+            guard contents.generation == generation else {
+                contents = Contents()
+                return nil
+            }
+            guard let entry = contents.entries[subject], fields.allSatisfy(entry.fields.contains) else { return nil }
+            var asked = [String: Data](minimumCapacity: fields.count)
+            for field in fields { asked[field] = entry.ciphertexts[field] }
+            return (entry.facts, asked)
+        }
+    }
+
+    /// Keeps what one snapshot read, with that snapshot's generation. A generation other than
+    /// the entries' empties the cache first: the entries read at the newer one are the ones
+    /// the next reads can use (an older one only costs the next read a miss).
+    func remember(_ facts: Facts, ciphertexts: [String: Data], of subject: String, fields: [String], generation: Int64) {
+        contents.withLock { contents in
+            if contents.generation != generation || contents.entries.count >= capacity { contents = Contents(generation: generation) }
+            contents.entries[subject] = Entry(facts: facts, ciphertexts: ciphertexts, fields: Set(fields))
+        }
+    }
+}
