@@ -19,7 +19,9 @@ final class FactCache: Sendable {
     private struct Entry {
         var facts: Facts
         var ciphertexts: [String: Data]
-        /// The fields whose ciphertexts were asked for (those found are in `ciphertexts`).
+        /// The fields whose ciphertexts were asked for, as asked (those found are in
+        /// `ciphertexts`).
+        var asked: [String]
         var fields: Set<String>
     }
 
@@ -44,7 +46,11 @@ final class FactCache: Sendable {
                 contents = Contents()
                 return nil
             }
-            guard let entry = contents.entries[subject], fields.allSatisfy(entry.fields.contains) else { return nil }
+            guard let entry = contents.entries[subject] else { return nil }
+            // A service asks for the same fields of a purpose every time: the same list, the
+            // same answer, without a lookup per field.
+            if fields == entry.asked { return (entry.facts, entry.ciphertexts) }
+            guard fields.allSatisfy(entry.fields.contains) else { return nil }
             var asked = [String: Data](minimumCapacity: fields.count)
             for field in fields { asked[field] = entry.ciphertexts[field] }
             return (entry.facts, asked)
@@ -57,7 +63,7 @@ final class FactCache: Sendable {
     func remember(_ facts: Facts, ciphertexts: [String: Data], of subject: String, fields: [String], generation: Int64) {
         contents.withLock { contents in
             if contents.generation != generation || contents.entries.count >= capacity { contents = Contents(generation: generation) }
-            contents.entries[subject] = Entry(facts: facts, ciphertexts: ciphertexts, fields: Set(fields))
+            contents.entries[subject] = Entry(facts: facts, ciphertexts: ciphertexts, asked: fields, fields: Set(fields))
         }
     }
 }
