@@ -311,38 +311,33 @@ package final class Vault: Sendable {
     /// date is decrypted for the age check; `nil` facts mean the subject is not in the vault.
     package func facts(of subject: String) throws -> Facts? {
         var unused: [String: Data] = [:]
-        var generation: Int64?
-        return try factsSnapshot(of: subject, ciphertextsOf: [], into: &unused, generation: &generation)
+        return try factsSnapshot(of: subject, ciphertextsOf: [], into: &unused, withGeneration: false).facts
     }
 
     /// The facts (and the ciphertexts of `fields`) in one snapshot. Most subjects have nothing
     /// in the rarer tables (objections, restrictions, holds, erasures, consents, Art. 14
     /// records): theirs are read on a connection of our own in one statement, which is its own
     /// snapshot; any other subject is read again, whole, in a snapshot of GRDB's pool.
-    /// `generation`, when asked for (not nil on entry), is the vault's fact generation in the
-    /// same snapshot.
+    /// With `withGeneration`, the vault's fact generation read in the same snapshot comes back
+    /// too (nil without it, or when the subject is not in the vault).
     private func factsSnapshot(of subject: String, ciphertextsOf fields: [String], into ciphertexts: inout [String: Data],
-                               generation: inout Int64?) throws -> Facts? {
+                               withGeneration: Bool) throws -> (facts: Facts?, generation: Int64?) {
         // Sized once: grown from empty, ten ciphertexts rehashed the table four times.
         var found = [String: Data](minimumCapacity: fields.count)
-        let withGeneration = generation != nil
-        generation = nil
         let common = try commonFacts({ query, subject, body in try readers.each(query, .text(subject), body) },
                                      subject: subject, ciphertextsOf: fields, into: &found, withGeneration: withGeneration)
-        guard let common else { return nil }
+        guard let common else { return (nil, nil) }
         guard common.hasRarerRows else {
-            generation = common.generation
             ciphertexts = found
-            return common.facts
+            return (common.facts, common.generation)
         }
         found = [:]
-        let (facts, read) = try pool.snapshotRead { db in
-            (try loadFacts(db, subject: subject, ciphertextsOf: fields, into: &found),
-             withGeneration ? try Int64.fetchOne(db.cachedStatement(sql: "SELECT n FROM fact_generation")) : nil)
+        let read = try pool.snapshotRead { db in
+            (facts: try loadFacts(db, subject: subject, ciphertextsOf: fields, into: &found),
+             generation: withGeneration ? try Int64.fetchOne(db.cachedStatement(sql: "SELECT n FROM fact_generation")) : nil)
         }
-        generation = read
         ciphertexts = found
-        return facts
+        return read
     }
 
     func loadFacts(_ db: Database, subject: String) throws -> Facts? {
@@ -501,9 +496,9 @@ package final class Vault: Sendable {
         try readers.each(Self.generationQuery, nil) { row in now = row.int64(0) }
         if let now, let kept = factCache.facts(of: subject, fields: fields, generation: now) { return kept }
         var ciphertexts: [String: Data] = [:]
-        var generation: Int64? = 0  // asked for: the snapshot's own
-        guard let facts = try factsSnapshot(of: subject, ciphertextsOf: fields, into: &ciphertexts, generation: &generation) else { return (nil, [:]) }
-        if let generation { factCache.remember(facts, ciphertexts: ciphertexts, of: subject, fields: fields, generation: generation) }
+        let read = try factsSnapshot(of: subject, ciphertextsOf: fields, into: &ciphertexts, withGeneration: true)
+        guard let facts = read.facts else { return (nil, [:]) }
+        if let generation = read.generation { factCache.remember(facts, ciphertexts: ciphertexts, of: subject, fields: fields, generation: generation) }
         return (facts, ciphertexts)
     }
 
@@ -511,8 +506,7 @@ package final class Vault: Sendable {
     /// compare the file's path).
     package func factsAndCiphertextsFromTheFile(of subject: String, fields: [String]) throws -> (facts: Facts?, ciphertexts: [String: Data]) {
         var ciphertexts: [String: Data] = [:]
-        var generation: Int64?
-        guard let facts = try factsSnapshot(of: subject, ciphertextsOf: fields, into: &ciphertexts, generation: &generation) else { return (nil, [:]) }
+        guard let facts = try factsSnapshot(of: subject, ciphertextsOf: fields, into: &ciphertexts, withGeneration: false).facts else { return (nil, [:]) }
         return (facts, ciphertexts)
     }
 
