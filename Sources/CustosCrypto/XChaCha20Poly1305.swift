@@ -44,6 +44,31 @@ package enum XChaCha20Poly1305 {
         return output
     }
 
+    /// Opens the sealed value `sealed` (`nonce ‖ ciphertext ‖ tag`) into `plaintext`, which
+    /// must hold at least `sealed.count - nonceByteCount - tagByteCount` bytes, and returns how
+    /// many it wrote; nil on any tampering or wrong context (what was written is then zeroed).
+    /// For callers that open many values into one buffer they wipe once.
+    static func open(_ sealed: UnsafeRawBufferPointer, into plaintext: UnsafeMutableBufferPointer<UInt8>, key: SecretKey,
+                     associatedData: UnsafeBufferPointer<UInt8>) -> Int? {
+        Sodium.ensureReady()
+        guard sealed.count >= nonceByteCount + tagByteCount, let input = sealed.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
+        let count = sealed.count - nonceByteCount - tagByteCount
+        guard plaintext.count >= count else { return nil }
+        var written: UInt64 = 0
+        let status = key.withBytes { keyBytes in
+            crypto_aead_xchacha20poly1305_ietf_decrypt(
+                plaintext.baseAddress, &written, nil,
+                input + nonceByteCount, UInt64(sealed.count - nonceByteCount),
+                associatedData.baseAddress, UInt64(associatedData.count),
+                input, keyBytes)
+        }
+        guard status == 0, Int(written) == count else {
+            UnsafeMutableBufferPointer(rebasing: plaintext[..<count]).update(repeating: 0)
+            return nil
+        }
+        return count
+    }
+
     /// Opens a sealed value; throws `authenticationFailed` on any tampering or wrong context.
     package static func open(_ sealed: [UInt8], key: SecretKey, associatedData: [UInt8]) throws(CryptoError) -> [UInt8] {
         try open(sealed, from: 0, key: key, associatedData: associatedData)

@@ -242,18 +242,15 @@ extension Keyring {
         } catch {
             return (values, Set(rows.keys))
         }
+        values.reserveCapacity(rows.count)
+        var opener = FieldCiphertext.SubjectOpener(subject: subject, key: key)
         for (field, ciphertext) in rows {
-            guard var plaintext = try? FieldCiphertext.open([UInt8](ciphertext), subject: subject, field: field, key: key) else {
+            // Opened straight from the row's bytes: no copy of the ciphertext, one plaintext buffer.
+            if let text = ciphertext.withUnsafeBytes({ opener.open($0, field: field) }) {
+                values[field] = text
+            } else {
                 unreadable.insert(field)
-                continue
             }
-            let text = String(validating: plaintext, as: UTF8.self)
-            wipe(&plaintext)
-            guard let text else {
-                unreadable.insert(field)
-                continue
-            }
-            values[field] = text
         }
         return (values, unreadable)
     }

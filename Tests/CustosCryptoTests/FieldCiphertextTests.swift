@@ -43,6 +43,39 @@ struct FieldCiphertextTests {
         }
     }
 
+    /// The opener a gated read uses for all of a subject's fields answers what
+    /// `FieldCiphertext.open` answers, field after field through one reused buffer, and nil
+    /// (withhold) for every way a ciphertext can fail.
+    @Test(arguments: vectors)
+    func theSubjectOpenerOpensTheKnownAnswerAndNothingElse(_ vector: Vector) throws {
+        var keyBytes = hex(vector.key)
+        let key = try SecretKey.consuming(&keyBytes, storage: .ordinary)
+        let ciphertext = hex(vector.ciphertext)
+        var opener = FieldCiphertext.SubjectOpener(subject: vector.subject, key: key)
+        let long = try FieldCiphertext.seal(Array(String(repeating: "é", count: 300).utf8), subject: vector.subject, field: "notes", key: key, keyVersion: 7)
+        // A long value first, so the known answer is decrypted into a buffer holding older bytes.
+        #expect(long.withUnsafeBytes { opener.open($0, field: "notes") } == String(repeating: "é", count: 300))
+        #expect(ciphertext.withUnsafeBytes { opener.open($0, field: vector.field) } == vector.plaintext)
+        #expect(ciphertext.withUnsafeBytes { opener.open($0, field: "other_field") } == nil)
+        var otherSubject = FieldCiphertext.SubjectOpener(subject: vector.subject + "x", key: key)
+        #expect(ciphertext.withUnsafeBytes { otherSubject.open($0, field: vector.field) } == nil)
+        var relabelled = ciphertext
+        relabelled[4] ^= 1  // claims another key version
+        #expect(relabelled.withUnsafeBytes { opener.open($0, field: vector.field) } == nil)
+        var tampered = ciphertext
+        tampered[tampered.count - 1] ^= 0x80
+        #expect(tampered.withUnsafeBytes { opener.open($0, field: vector.field) } == nil)
+        var otherFormat = ciphertext
+        otherFormat[0] = 2
+        #expect(otherFormat.withUnsafeBytes { opener.open($0, field: vector.field) } == nil)
+        for cut in [0, 1, 5, 5 + 24, 5 + 24 + 15] {
+            #expect(Array(ciphertext.prefix(cut)).withUnsafeBytes { opener.open($0, field: vector.field) } == nil, "cut at \(cut)")
+        }
+        let notText = try FieldCiphertext.seal([0xC3, 0x28], subject: vector.subject, field: vector.field, key: key, keyVersion: vector.keyVersion)
+        #expect(notText.withUnsafeBytes { opener.open($0, field: vector.field) } == nil, "not UTF-8: withheld")
+        #expect(ciphertext.withUnsafeBytes { opener.open($0, field: vector.field) } == vector.plaintext, "a failure leaves the opener usable")
+    }
+
     @Test func keysWrapAndSignaturesVerify() throws {
         let master = try SecretKey.random()
         let subjectKey = try SecretKey.random(storage: .ordinary)
