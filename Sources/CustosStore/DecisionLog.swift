@@ -72,25 +72,36 @@ package struct LogEntry: Sendable, Hashable {
     /// Every part of the canonical form after the sequence number, each as `|count:part`
     /// (a `LogRowDraft` keeps them to hash and insert the entry once it has its number).
     func appendCanonicalTail(to bytes: inout [UInt8]) {
+        Self.appendCanonicalTail(at: at, actor: actor, action: action, purpose: purpose, subject: subject, recipient: recipient,
+                                 fields: fields, outcome: outcome, codes: codes, policyDigest: policyDigest, to: &bytes)
+    }
+
+    /// The canonical form after the sequence number, from its parts: the one definition, for
+    /// an entry and for a decision written straight into its draft (`LogRowDraft(decision:at:)`)
+    /// without building the entry's lines as strings first.
+    static func appendCanonicalTail(at: Instant, actor: String, action: String, purpose: String, subject: String, recipient: String?,
+                                    fields: some Collection<some CanonicalLine>, outcome: String,
+                                    codes: some Collection<some CanonicalLine>, policyDigest: String, to bytes: inout [UInt8]) {
         func part(_ text: String) {
             bytes.append(UInt8(ascii: "|"))
-            Self.appendDecimal(Int64(text.utf8.count), to: &bytes)
+            appendDecimal(Int64(text.utf8.count), to: &bytes)
             bytes.append(UInt8(ascii: ":"))
             bytes.append(contentsOf: text.utf8)
         }
-        func lines(_ items: [String]) {
+        func lines(_ items: some Collection<some CanonicalLine>) {
             bytes.append(UInt8(ascii: "|"))
-            let count = items.reduce(0) { $0 + $1.utf8.count } + max(0, items.count - 1)
-            Self.appendDecimal(Int64(count), to: &bytes)
+            let count = items.reduce(0) { $0 + $1.canonicalByteCount } + max(0, items.count - 1)
+            appendDecimal(Int64(count), to: &bytes)
             bytes.append(UInt8(ascii: ":"))
-            for (index, item) in items.enumerated() {
-                if index > 0 { bytes.append(0x0A) }
-                bytes.append(contentsOf: item.utf8)
+            var first = true
+            for item in items {
+                if !first { bytes.append(0x0A) }
+                first = false
+                item.appendCanonicalBytes(to: &bytes)
             }
         }
-        let at = at.millisecondsSinceEpoch
         bytes.append(UInt8(ascii: "|"))
-        Self.appendCanonicalNumber(at, to: &bytes)
+        appendCanonicalNumber(at.millisecondsSinceEpoch, to: &bytes)
         part(actor); part(action); part(purpose); part(subject)
         part(recipient ?? ""); lines(fields); part(outcome); lines(codes); part(policyDigest)
     }
@@ -276,7 +287,7 @@ package final class DecisionLog: Sendable {
         let started = ContinuousClock.now
         defer { if let box = observer.load() { box.observer.appended(in: ContinuousClock.now - started) } }
         let waiter = Waiter()
-        let pending = Pending(draft: LogRowDraft(LogEntry(decision, at: at)), task: task, caller: .thread(waiter))  // built outside the lock
+        let pending = Pending(draft: LogRowDraft(decision, at: at), task: task, caller: .thread(waiter))  // built outside the lock
         let leads = queue.withLock { queue -> Bool in
             queue.pending.append(pending)
             if queue.flushing { return false }
@@ -307,7 +318,7 @@ package final class DecisionLog: Sendable {
     package func append(_ decision: Decision, at: Instant, informing task: InformationTask? = nil) async throws -> Int64 {
         let started = ContinuousClock.now
         defer { if let box = observer.load() { box.observer.appended(in: ContinuousClock.now - started) } }
-        let draft = LogRowDraft(LogEntry(decision, at: at))
+        let draft = LogRowDraft(decision, at: at)
         return try await withUnsafeThrowingContinuation { continuation in
             let pending = Pending(draft: draft, task: task, caller: .task(continuation))
             let leads = queue.withLock { queue -> Bool in

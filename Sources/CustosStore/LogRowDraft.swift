@@ -1,5 +1,7 @@
 import Foundation
 internal import CustosCrypto
+internal import CustosDecision
+internal import CustosPolicy
 
 /// A decision's log row made ready by its own caller, before the group commit: the entry's
 /// canonical form without its first part, the sequence number, which only the commit knows.
@@ -12,7 +14,7 @@ internal import CustosCrypto
 /// (`|count:bytes`), and the commit binds them from there.
 ///
 /// ```swift
-/// let draft = LogRowDraft(LogEntry(decision, at: now))          // on the caller's thread
+/// let draft = LogRowDraft(decision, at: now)                     // on the caller's thread
 /// let hash = draft.hash(seq: 8, previous: head.hash, scratch: &scratch)  // in the commit
 /// ```
 struct LogRowDraft: Sendable {
@@ -29,6 +31,21 @@ struct LogRowDraft: Sendable {
         var tail: [UInt8] = []
         tail.reserveCapacity(256)
         entry.appendCanonicalTail(to: &tail)
+        self.tail = tail
+    }
+
+    /// The draft of `LogEntry(decision, at: at)`, byte for byte, written from the decision
+    /// itself: every logged decision passes here, and its field lines (`field=outcome`) and
+    /// codes go into the form without becoming strings of their own.
+    init(_ decision: Decision, at: Instant) {
+        self.at = at.millisecondsSinceEpoch
+        recipientIsNull = decision.recipient == nil
+        var tail: [UInt8] = []
+        tail.reserveCapacity(256)
+        LogEntry.appendCanonicalTail(at: at, actor: decision.actor, action: decision.action.rawValue, purpose: decision.purpose,
+                                     subject: decision.subject, recipient: decision.recipient, fields: decision.fields,
+                                     outcome: decision.outcome.rawValue, codes: decision.reasons.lazy.map(\.code),
+                                     policyDigest: decision.policyDigest, to: &tail)
         self.tail = tail
     }
 
@@ -66,4 +83,31 @@ struct LogRowDraft: Sendable {
             index += count
         }
     }
+}
+
+/// One line of a list part of the log's canonical form (an entry's fields or codes): its
+/// UTF-8 bytes, counted and written without building a string for it.
+protocol CanonicalLine {
+    var canonicalByteCount: Int { get }
+    func appendCanonicalBytes(to bytes: inout [UInt8])
+}
+
+extension String: CanonicalLine {
+    var canonicalByteCount: Int { utf8.count }
+    func appendCanonicalBytes(to bytes: inout [UInt8]) { bytes.append(contentsOf: utf8) }
+}
+
+/// `field=permit` or `field=deny`, as `LogEntry(decision, at:)` writes a field's line.
+extension FieldOutcome: CanonicalLine {
+    var canonicalByteCount: Int { field.utf8.count + 1 + outcome.rawValue.utf8.count }
+    func appendCanonicalBytes(to bytes: inout [UInt8]) {
+        bytes.append(contentsOf: field.utf8)
+        bytes.append(UInt8(ascii: "="))
+        bytes.append(contentsOf: outcome.rawValue.utf8)
+    }
+}
+
+extension ReasonCode: CanonicalLine {
+    var canonicalByteCount: Int { rawValue.utf8.count }
+    func appendCanonicalBytes(to bytes: inout [UInt8]) { bytes.append(contentsOf: rawValue.utf8) }
 }

@@ -1,5 +1,7 @@
 import Custos
 @testable import CustosStore
+import CustosDecision
+import CustosPolicy
 import CustosCrypto
 import CustosTestSupport
 import Foundation
@@ -172,6 +174,33 @@ struct CanonicalEntryTests {
                               entry.codes.joined(separator: "\n"), entry.policyDigest])
             #expect(row["at"] == entry.at.millisecondsSinceEpoch)
             #expect([UInt8](row["prev_hash"] as Data) == previous.hash && [UInt8](row["hash"] as Data) == head.hash)
+        }
+    }
+
+    /// Every logged decision's draft is written from the decision itself (no entry, no line
+    /// strings); it must be byte for byte the draft of `LogEntry(decision, at:)`, with any
+    /// number of fields and codes, no recipient, and non-ASCII or separator-like ids.
+    @Test func aDraftFromADecisionIsTheDraftOfItsEntry() {
+        var random = SplitMix64(seed: 0x10C5)
+        let words = ["", "a", "é", "P-DEBT-COLLECT", "email", "x|y", "12:34", "😀", "|3:abc", "bank_account"]
+        let codes = ReasonCode.allCases
+        for _ in 0..<500 {
+            func word() -> String { words[Int.random(in: 0..<words.count, using: &random)] }
+            let fields = (0..<Int.random(in: 0...12, using: &random)).map { _ in
+                FieldOutcome(field: word(), outcome: Bool.random(using: &random) ? .permit : .deny, reasons: [])
+            }
+            let reasons = (0..<Int.random(in: 0...4, using: &random)).map { _ in
+                Reason(code: codes[Int.random(in: 0..<codes.count, using: &random)], explanation: word())
+            }
+            let decision = Decision(outcome: [.permit, .partial, .deny][Int.random(in: 0...2, using: &random)],
+                                    action: Action.allCases[Int.random(in: 0..<Action.allCases.count, using: &random)],
+                                    subject: word(), purpose: word(), actor: word(), recipient: Bool.random(using: &random) ? word() : nil,
+                                    fields: fields, basis: nil, reasons: reasons, obligations: [], policyDigest: word(), hypothetical: false)
+            let at = Instant(millisecondsSinceEpoch: Int64.random(in: -1_000...2_000_000_000_000, using: &random))
+            let direct = LogRowDraft(decision, at: at)
+            let viaEntry = LogRowDraft(LogEntry(decision, at: at))
+            #expect(direct.tail == viaEntry.tail)
+            #expect(direct.at == viaEntry.at && direct.recipientIsNull == viaEntry.recipientIsNull)
         }
     }
 }
