@@ -150,12 +150,22 @@ package struct GatedAccess: Sendable {
         }
         guard releaseValues, decision.outcome != .deny, request.action == .read || request.action == .share else { return (decision, [:]) }
         let permitted = decision.permittedFields
-        let opened = try ciphertexts.map { try store.open($0.filter { permitted.contains($0.key) }, of: request.subject) }
+        let opened = try ciphertexts.map { try store.open(Self.only(permitted, of: $0), of: request.subject) }
             ?? store.openFields(permitted, of: request.subject)
+        // Every permitted field opened: the decision stands and the values are exactly its fields.
+        if opened.unreadable.isEmpty { return (decision, opened.values) }
         decision = decision.withholding(opened.unreadable, code: .fieldUnreadable,
                                         explanation: "the stored value does not open: its ciphertext or key fails integrity checks")
         let released = Set(decision.permittedFields)
         return (decision, decision.outcome == .deny ? [:] : opened.values.filter { released.contains($0.key) })
+    }
+
+    /// The ciphertexts of the permitted fields: all of them as read when the read asked for
+    /// exactly those (the usual case), without building a second dictionary.
+    private static func only(_ permitted: [String], of ciphertexts: [String: Data]) -> [String: Data] {
+        if ciphertexts.count <= permitted.count, ciphertexts.keys.allSatisfy(permitted.contains) { return ciphertexts }
+        let wanted = Set(permitted)
+        return ciphertexts.filter { wanted.contains($0.key) }
     }
 
     /// Nothing could be logged: fail closed and release nothing.

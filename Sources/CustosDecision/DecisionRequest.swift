@@ -130,6 +130,8 @@ public struct DecisionRequest: Sendable, Hashable, Codable {
                 scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) ? "\\u{\(String(scalar.value, radix: 16))}" : String(scalar)
             }.joined()
         }
+        // Nearly every request has none: one scan, and no copy of its lists.
+        guard hasControlCharacterInIds else { return self }
         var copy = self
         copy.actor = escaped(actor)
         copy.subject = escaped(subject)
