@@ -23,7 +23,12 @@ final class SQLiteReadConnections: Sendable {
     /// Absolute.
     let path: String
     private let idle = Mutex<[ReadConnection]>([])
-    private static let keptIdle = 16
+    /// Connections exist only as many as callers read at once; this bounds how many of them
+    /// stay open when idle. It was 16: 32 blocked callers, woken together by one group commit,
+    /// then opened and closed a connection each beyond the sixteenth on every round, and each
+    /// opening parses the whole schema (with its fact-generation triggers), under SQLite's
+    /// allocator lock: a third of the 32-caller row's reads per second went there.
+    private static let keptIdle = 64
 
     /// `path` is made absolute now: the pool opened it relative to today's working directory,
     /// and a connection opened later must find the same file.
