@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import CustosStore
 
 /// Latency samples of one benchmark, in nanoseconds.
 struct Samples {
@@ -111,4 +112,38 @@ func blockingUntilDone<T: Sendable>(_ work: @escaping @Sendable () async -> T) -
     }
     done.wait()
     return result.withLock { $0! }
+}
+
+/// The processor time this process spent (user and system), to tell a row bound by the
+/// processor (both cores busy) from one that waits (on the disk, on a lock).
+struct ProcessorTime {
+    let user: Double
+    let system: Double
+
+    static var now: ProcessorTime {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return ProcessorTime(user: seconds(usage.ru_utime), system: seconds(usage.ru_stime))
+    }
+
+    /// `body`'s wall time, and how many cores it kept busy on average in user and system time.
+    static func measure(_ body: () throws -> Void) rethrows -> (seconds: Double, userCores: Double, systemCores: Double) {
+        let before = now
+        let wall = try seconds(body)
+        let after = now
+        return (wall, (after.user - before.user) / wall, (after.system - before.system) / wall)
+    }
+}
+
+/// Counts a decision log's group commits and their entries (the log's observer), for the
+/// group size a row reached.
+final class GroupCommitCount: DecisionLogObserver {
+    private let counts = Mutex((commits: 0, entries: 0, committing: Duration.zero))
+    func appended(in duration: Duration) {}
+    func committed(group size: Int, in duration: Duration) {
+        counts.withLock { $0.commits += 1; $0.entries += size; $0.committing += duration }
+    }
+    /// Commits, their entries, and the time spent inside them (the transaction and its sync).
+    var snapshot: (commits: Int, entries: Int, committing: Duration) { counts.withLock { $0 } }
 }

@@ -57,6 +57,11 @@ if (4...5).contains(CommandLine.arguments.count), CommandLine.arguments[1] == "c
                            rounds: CommandLine.arguments.count == 5 ? Int(CommandLine.arguments[4]) ?? 5 : 5, seedFolder: seedFolder)
     exit(0)
 }
+if (3...4).contains(CommandLine.arguments.count), CommandLine.arguments[1] == "callers" {
+    try VaultBenchmarks.callers(seconds: Double(CommandLine.arguments[2]) ?? 5,
+                                threads: CommandLine.arguments.count == 4 ? Int(CommandLine.arguments[3]) ?? 32 : 32, seedFolder: seedFolder)
+    exit(0)
+}
 if arguments.contains("probe-read") { try ProbeReadOverhead.run(seedFolder: seedFolder); exit(0) }
 if wanted("decision") { InMemoryDecision.run(table, policy: seed) }
 if wanted("policy") { try PolicyBenchmarks.run(table, seedFolder: seedFolder) }
