@@ -12,15 +12,17 @@ package final class SQLiteKeyringStorage: KeyringStorage {
     private let readers: SQLiteReadConnections
     /// Service accounts and wrapped subject keys kept while the file sees no commit; made by
     /// the first lookup of either, so commands that make none open no connection for them.
-    private let caches = Mutex<CacheState>(.notMade)
+    /// Read without a lock: every gated read and every token check loads it, and a mutex here
+    /// was contended by the server's engine threads.
+    private let caches = AtomicLazyReference<MadeCaches>()
 
-    private enum CacheState {
-        case notMade
+    private final class MadeCaches: Sendable {
         /// Nil when the file is not in WAL mode (nothing to watch): every lookup reads the file.
-        case made(Caches?)
+        let caches: Caches?
+        init(_ caches: Caches?) { self.caches = caches }
     }
 
-    private struct Caches {
+    private struct Caches: Sendable {
         let tokens: CommitMarkedCache<Data, ServiceAccount>
         let subjectKeys: CommitMarkedCache<String, SubjectKeyRecord>
     }
@@ -260,26 +262,21 @@ package final class SQLiteKeyringStorage: KeyringStorage {
     }
 
     package func knownServiceAccount(tokenHash: Data) -> ServiceAccount? {
-        // Never waits: while the first lookup is opening the watch's connection, the lock is
-        // held across file I/O, and this runs where the server handles the request.
-        let cache = caches.withLockIfAvailable { state -> CommitMarkedCache<Data, ServiceAccount>? in
-            if case .made(let caches) = state { return caches?.tokens }
-            return nil
-        }
-        return cache??.value(for: tokenHash)
+        // Never waits and never opens the watch's connection (file I/O): this runs where the
+        // server handles the request. Before the first lookup there is nothing kept.
+        caches.load()?.caches?.tokens.value(for: tokenHash)
     }
 
     /// The caches, made on first use: nil when the file is not in WAL mode (nothing to watch).
     private func madeCaches() -> Caches? {
-        caches.withLock { state in
-            if case .made(let caches) = state { return caches }
-            let made = SQLiteCommitWatch(path: readers.path).map { watch in
-                Caches(tokens: CommitMarkedCache(watch: watch, capacity: 1_024),
-                       subjectKeys: CommitMarkedCache(watch: watch, capacity: 4_096))
-            }
-            state = .made(made)
-            return made
+        if let made = caches.load() { return made.caches }
+        // Callers racing here each make a set; the first stored is everyone's, the others are
+        // dropped unused (each closes its watch's connection when released).
+        let made = SQLiteCommitWatch(path: readers.path).map { watch in
+            Caches(tokens: CommitMarkedCache(watch: watch, capacity: 1_024),
+                   subjectKeys: CommitMarkedCache(watch: watch, capacity: 4_096))
         }
+        return caches.storeIfNil(MadeCaches(made)).caches
     }
 
     // MARK: console accounts
