@@ -145,5 +145,47 @@ final class GroupCommitCount: DecisionLogObserver {
         counts.withLock { $0.commits += 1; $0.entries += size; $0.committing += duration }
     }
     /// Commits, their entries, and the time spent inside them (the transaction and its sync).
-    var snapshot: (commits: Int, entries: Int, committing: Duration) { counts.withLock { $0 } }
+    var snapshot: Counts { counts.withLock { Counts(commits: $0.commits, entries: $0.entries, committing: $0.committing) } }
+
+    struct Counts {
+        var commits: Int, entries: Int, committing: Duration
+        /// What was counted between `earlier` and these counts.
+        func since(_ earlier: Counts) -> (commits: Int, entries: Int, committing: Duration) {
+            (commits - earlier.commits, entries - earlier.entries, committing - earlier.committing)
+        }
+    }
+}
+
+/// A fixed set of threads that run blocking calls for tasks, as `custos serve`'s engine
+/// executor does (a NIO thread pool there), so no task blocks the cooperative pool.
+final class WorkerThreads: Sendable {
+    private let jobs = Mutex<[@Sendable () -> Void]>([])
+    private let available = DispatchSemaphore(value: 0)
+    private let count: Int
+
+    init(count: Int) {
+        self.count = count
+        for _ in 0..<count {
+            Thread.detachNewThread { [self] in
+                while true {
+                    available.wait()
+                    // A signal with nothing queued is `stop()`'s.
+                    guard let job = jobs.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) else { return }
+                    job()
+                }
+            }
+        }
+    }
+
+    func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            jobs.withLock { $0.append { continuation.resume(returning: body()) } }
+            available.signal()
+        }
+    }
+
+    /// Ends the threads once the jobs queued are done.
+    func stop() {
+        for _ in 0..<count { available.signal() }
+    }
 }
