@@ -43,16 +43,19 @@ post read.lua '{"purpose":"P-DEBT-COLLECT","fields":'$fields'}'
 # than its wait in a saturated line.
 cp hypothetical.lua paced.lua
 echo 'function delay() return -math.log(1 - math.random()) * 20 end' >> paced.lua
-log_groups() {  # the log's group commits so far: "entries commits", from the server's metrics
-  curl -s "$url/metrics" | awk '/^custos_log_group_size_sum/ {sum = $2} /^custos_log_group_size_count/ {count = $2} END {printf "%d %d\n", sum, count}'
+log_groups() {  # the log's group commits so far: "entries commits seconds-committing", from the server's metrics
+  curl -s "$url/metrics" | awk '/^custos_log_group_size_sum/ {sum = $2} /^custos_log_group_size_count/ {count = $2}
+    /^custos_log_commit_duration_seconds_sum/ {committing = $2} END {printf "%d %d %.6f\n", sum, count, committing}'
 }
 run() {  # run NAME PATH [SCRIPT] [CONNECTIONS]
   local out before after group
   before=$(log_groups)
   out=$(wrk -t2 -c"${4:-64}" -d"${seconds}s" --latency ${3:+-s $3} "$url$2")
   after=$(log_groups)
-  # Entries per group commit during this route alone (a dash for the routes that log nothing).
-  group=$(echo "$before $after" | awk '{ if ($4 > $2) printf "%.1f", ($3 - $1) / ($4 - $2); else print "-" }')
+  # Entries per group commit during this route alone, and the share of its time the log was
+  # committing (one group at a time: near 100 % the route is limited by the group commit);
+  # dashes for the routes that log nothing.
+  group=$(echo "$before $after" | awk -v seconds="$seconds" '{ if ($5 > $2) printf "%.1f %.0f%%", ($4 - $1) / ($5 - $2), 100 * ($6 - $3) / seconds; else print "- -" }')
   local rps p50 p99 errors
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
@@ -72,10 +75,10 @@ groups=$(curl -s "$url/metrics" | awk '/^custos_log_group_size_sum/ {sum = $2} /
 # `sed` reads to the end: `head` would close the pipe early, and under pipefail the writer's
 # SIGPIPE ended the script before it printed its table.
 entries=$("$custos" audit verify | sed -n 1p)
-echo "| route (64 connections unless named, ${seconds} s each, wrk -t2) | requests/s | share of /healthz | p50 | p99 | non-2xx | entries per log commit |"
-echo "|---|---|---|---|---|---|---|"
+echo "| route (64 connections unless named, ${seconds} s each, wrk -t2) | requests/s | share of /healthz | p50 | p99 | non-2xx | entries per log commit | time committing |"
+echo "|---|---|---|---|---|---|---|---|"
 floor=$(echo "$results" | awk '$1 == "healthz" {print $2}')
-echo "$results" | awk -v floor="$floor" '{printf "| %s | %.0f | %.0f %% | %s | %s | %s | %s |\n", $1, $2, 100 * $2 / floor, $3, $4, $5, $6}'
+echo "$results" | awk -v floor="$floor" '{printf "| %s | %.0f | %.0f %% | %s | %s | %s | %s | %s |\n", $1, $2, 100 * $2 / floor, $3, $4, $5, $6, $7}'
 echo
 echo "server peak resident memory: $((rss / 1024)) MB; $entries"
 echo "decision log group commit: $groups"
