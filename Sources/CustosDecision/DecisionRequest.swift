@@ -98,7 +98,7 @@ public struct DecisionRequest: Sendable, Hashable, Codable {
 
     /// No policy id holds a control character (U+0000–U+001F, U+007F–U+009F), and the decision
     /// log could not keep one faithfully (a NUL ends an SQLite text, a line end separates fields).
-    public static func hasControlCharacter(_ text: String) -> Bool {
+    package static func hasControlCharacter(_ text: String) -> Bool {
         var text = text
         return text.withUTF8 { hasControlCharacter($0) }
     }
@@ -114,7 +114,7 @@ public struct DecisionRequest: Sendable, Hashable, Codable {
     }
 
     /// Whether any id of the request holds a control character (which the readers refuse).
-    public var hasControlCharacterInIds: Bool {
+    package var hasControlCharacterInIds: Bool {
         Self.hasControlCharacter(actor) || Self.hasControlCharacter(subject) || Self.hasControlCharacter(purpose)
             || fields.contains(where: Self.hasControlCharacter) || recipient.map(Self.hasControlCharacter) == true
             || destination.map(Self.hasControlCharacter) == true || recipientName.map(Self.hasControlCharacter) == true
@@ -123,7 +123,7 @@ public struct DecisionRequest: Sendable, Hashable, Codable {
     /// The request with every control character in its ids written as `\u{…}`: such an id is
     /// declared nowhere, so the decision is the same refusal, and the log keeps what it says.
     /// The engine applies this to requests that do not come through a reader (library callers).
-    public var withControlCharactersEscaped: DecisionRequest {
+    package var withControlCharactersEscaped: DecisionRequest {
         func escaped(_ text: String) -> String {
             guard Self.hasControlCharacter(text) else { return text }
             return text.unicodeScalars.map { scalar in

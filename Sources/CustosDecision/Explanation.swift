@@ -90,7 +90,7 @@ public struct Explanation: Sendable, Hashable, Codable, CustomStringConvertible,
     }
 
     /// Calls `body` with the UTF-8 bytes of each piece, in order.
-    public func forEachUTF8Piece(_ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+    package func forEachUTF8Piece(_ body: (UnsafeBufferPointer<UInt8>) -> Void) {
         withUnsafePointer(to: self) { Self.forEachUTF8Piece(of: $0, body) }
     }
 
