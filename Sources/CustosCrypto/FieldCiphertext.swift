@@ -13,19 +13,34 @@ package enum FieldCiphertext {
     package static let formatVersion: UInt8 = 1
     static let headerByteCount = 5
 
+    /// `custos/field/v1 NUL subject NUL field NUL key-version`: the one definition, which the
+    /// opener below writes in its two parts.
     package static func associatedData(subject: String, field: String, keyVersion: UInt32) -> [UInt8] {
-        // Built in one buffer: every field a gated read opens builds one.
-        let version = String(keyVersion)
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(domain.count + subject.utf8.count + field.utf8.count + version.utf8.count + 3)
+        bytes.reserveCapacity(domain.count + subject.utf8.count + field.utf8.count + 13)
+        appendSubjectPart(subject, to: &bytes)
+        appendFieldPart(field, keyVersion: keyVersion, to: &bytes)
+        return bytes
+    }
+
+    /// `custos/field/v1 NUL subject NUL`: the part every field of a subject shares.
+    private static func appendSubjectPart(_ subject: String, to bytes: inout [UInt8]) {
         bytes.append(contentsOf: domain)
         bytes.append(0)
         bytes.append(contentsOf: subject.utf8)
         bytes.append(0)
+    }
+
+    /// `field NUL key-version`, the version as `String(keyVersion)`'s digits, without a string.
+    private static func appendFieldPart(_ field: String, keyVersion: UInt32, to bytes: inout [UInt8]) {
         bytes.append(contentsOf: field.utf8)
         bytes.append(0)
-        bytes.append(contentsOf: version.utf8)
-        return bytes
+        var divisor: UInt32 = 1
+        while keyVersion / divisor >= 10 { divisor *= 10 }
+        while divisor > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(keyVersion / divisor % 10))
+            divisor /= 10
+        }
     }
 
     private static let domain = Array("custos/field/v1".utf8)
@@ -73,10 +88,7 @@ package enum FieldCiphertext {
             self.key = key
             var bytes: [UInt8] = []
             bytes.reserveCapacity(FieldCiphertext.domain.count + subject.utf8.count + 48)
-            bytes.append(contentsOf: FieldCiphertext.domain)
-            bytes.append(0)
-            bytes.append(contentsOf: subject.utf8)
-            bytes.append(0)
+            FieldCiphertext.appendSubjectPart(subject, to: &bytes)
             associatedData = bytes
             commonCount = bytes.count
         }
@@ -96,9 +108,7 @@ package enum FieldCiphertext {
             guard ciphertext.count > headerByteCount, ciphertext[0] == formatVersion else { return nil }
             let version = ciphertext[1...4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
             associatedData.removeSubrange(commonCount...)
-            associatedData.append(contentsOf: field.utf8)
-            associatedData.append(0)
-            FieldCiphertext.appendDecimal(version, to: &associatedData)
+            FieldCiphertext.appendFieldPart(field, keyVersion: version, to: &associatedData)
             let sealed = UnsafeRawBufferPointer(rebasing: ciphertext[headerByteCount...])
             let needed = max(0, sealed.count - XChaCha20Poly1305.nonceByteCount - XChaCha20Poly1305.tagByteCount)
             if plaintext.count < needed {
@@ -111,16 +121,6 @@ package enum FieldCiphertext {
                 guard let count = XChaCha20Poly1305.open(sealed, into: buffer, key: key, associatedData: context) else { return nil }
                 return String(validating: UnsafeBufferPointer(rebasing: buffer[..<count]), as: UTF8.self)
             }
-        }
-    }
-
-    /// Appends `String(number)`'s digits (the associated data's key version) without a string.
-    static func appendDecimal(_ number: UInt32, to bytes: inout [UInt8]) {
-        var divisor: UInt32 = 1
-        while number / divisor >= 10 { divisor *= 10 }
-        while divisor > 0 {
-            bytes.append(UInt8(ascii: "0") + UInt8(number / divisor % 10))
-            divisor /= 10
         }
     }
 }
