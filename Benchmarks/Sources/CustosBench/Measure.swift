@@ -139,21 +139,21 @@ struct ProcessorTime {
 /// Counts a decision log's group commits and their entries (the log's observer), for the
 /// group size a row reached.
 final class GroupCommitCount: DecisionLogObserver {
-    private let counts = Mutex((commits: 0, entries: 0, committing: Duration.zero))
+    /// Commits, their entries, and the time spent inside them (the transaction and its sync).
+    struct Counts {
+        var commits = 0, entries = 0, committing = Duration.zero
+        /// What was counted between `earlier` and these counts.
+        func since(_ earlier: Counts) -> Counts {
+            Counts(commits: commits - earlier.commits, entries: entries - earlier.entries, committing: committing - earlier.committing)
+        }
+    }
+
+    private let counts = Mutex(Counts())
     func appended(in duration: Duration) {}
     func committed(group size: Int, in duration: Duration) {
         counts.withLock { $0.commits += 1; $0.entries += size; $0.committing += duration }
     }
-    /// Commits, their entries, and the time spent inside them (the transaction and its sync).
-    var snapshot: Counts { counts.withLock { Counts(commits: $0.commits, entries: $0.entries, committing: $0.committing) } }
-
-    struct Counts {
-        var commits: Int, entries: Int, committing: Duration
-        /// What was counted between `earlier` and these counts.
-        func since(_ earlier: Counts) -> (commits: Int, entries: Int, committing: Duration) {
-            (commits - earlier.commits, entries - earlier.entries, committing - earlier.committing)
-        }
-    }
+    var snapshot: Counts { counts.withLock { $0 } }
 }
 
 /// A fixed set of threads that run blocking calls for tasks, as `custos serve`'s engine

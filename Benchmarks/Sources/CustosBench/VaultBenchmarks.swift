@@ -207,7 +207,7 @@ enum VaultBenchmarks {
     }
 
     private static func describe(reads: Int, _ measured: (seconds: Double, userCores: Double, systemCores: Double),
-                                 groups: (commits: Int, entries: Int, committing: Duration)) -> (rate: Double, detail: String) {
+                                 groups: GroupCommitCount.Counts) -> (rate: Double, detail: String) {
         let committing = Double(groups.committing.components.seconds) + Double(groups.committing.components.attoseconds) / 1e18
         let detail = String(format: "%.2f + %.2f of %d cores busy, %.1f entries a commit, committing %.0f %% of the time",
                             measured.userCores, measured.systemCores, ProcessInfo.processInfo.activeProcessorCount,
