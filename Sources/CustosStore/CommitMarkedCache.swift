@@ -33,28 +33,16 @@ final class CommitMarkedCache<Key: Hashable & Sendable, Value: Sendable>: Sendab
         var entries: [Key: Entry] = [:]
     }
 
-    /// The entries in sixteen parts by key, each behind its own lock: every gated read and
-    /// every token check looks here, from all of the server's engine threads at once. Each
-    /// part keeps the mark its entries were read after.
-    private final class Shard: Sendable {
-        let contents = Mutex(Contents())
-    }
-
-    private static var shardCount: Int { 16 }
     private let watch: SQLiteCommitWatch
-    private let capacityPerShard: Int
+    /// In sixteen parts by key (`ShardedMutex`), each with the mark its entries were read after.
+    private let contents = ShardedMutex { Contents() }
+    private let capacityPerPart: Int
     private let freshFor: Duration
-    private let shards: [Shard]
 
     init(watch: SQLiteCommitWatch, capacity: Int, freshFor: Duration = .seconds(1)) {
         self.watch = watch
-        capacityPerShard = max(1, capacity / Self.shardCount)
+        capacityPerPart = max(1, capacity / ShardedMutex<Contents>.count)
         self.freshFor = freshFor
-        shards = (0..<Self.shardCount).map { _ in Shard() }
-    }
-
-    private func shard(of key: Key) -> Shard {
-        shards[Int(UInt(bitPattern: key.hashValue) % UInt(Self.shardCount))]
     }
 
     /// The file's commit mark now, to take before a lookup whose answer will be remembered.
@@ -64,7 +52,7 @@ final class CommitMarkedCache<Key: Hashable & Sendable, Value: Sendable>: Sendab
     func value(for key: Key) -> Value? {
         let now = watch.mark()
         let instant = ContinuousClock.now
-        return shard(of: key).contents.withLock { contents in
+        return contents.withLock(for: key) { contents in
             guard contents.mark == now else {
                 contents = Contents()
                 return nil
@@ -84,8 +72,8 @@ final class CommitMarkedCache<Key: Hashable & Sendable, Value: Sendable>: Sendab
     /// answer.
     func remember(_ value: Value, for key: Key, readAfter mark: SQLiteCommitWatch.Mark) {
         let instant = ContinuousClock.now
-        let capacity = capacityPerShard
-        shard(of: key).contents.withLock { contents in
+        let capacity = capacityPerPart
+        contents.withLock(for: key) { contents in
             if contents.mark != mark || contents.entries.count >= capacity { contents = Contents(mark: mark) }
             contents.entries[key] = Entry(value: value, readAt: instant)
         }

@@ -31,32 +31,19 @@ final class FactCache: Sendable {
         var entries: [String: Entry] = [:]
     }
 
-    /// The entries in sixteen parts by subject, each behind its own lock: the server's engine
-    /// threads all look here on every read, and one lock was the most contended in the process
-    /// (a `Mutex` spins before it sleeps, and its holder is often preempted on two cores).
-    /// Each part keeps its own generation; an entry still serves only the generation it was
-    /// read at.
-    private final class Shard: Sendable {
-        let contents = Mutex(Contents())
-    }
-
-    private static let shardCount = 16
-    private let capacityPerShard: Int
-    private let shards: [Shard]
+    /// In sixteen parts by subject (`ShardedMutex`), each with its own generation: an entry
+    /// still serves only the generation it was read at.
+    private let contents = ShardedMutex { Contents() }
+    private let capacityPerPart: Int
 
     init(capacity: Int) {
-        capacityPerShard = max(1, capacity / Self.shardCount)
-        shards = (0..<Self.shardCount).map { _ in Shard() }
-    }
-
-    private func contents(of subject: String) -> Shard {
-        shards[Int(UInt(bitPattern: subject.hashValue) % UInt(Self.shardCount))]
+        capacityPerPart = max(1, capacity / ShardedMutex<Contents>.count)
     }
 
     /// The facts of a subject and the ciphertexts of `fields`, when they were read at
     /// `generation` with at least those fields asked for.
     func facts(of subject: String, fields: [String], generation: Int64) -> (facts: Facts, ciphertexts: [String: Data])? {
-        contents(of: subject).contents.withLock { contents in
+        contents.withLock(for: subject) { contents in
             guard contents.generation == generation else {
                 contents = Contents()
                 return nil
@@ -76,8 +63,8 @@ final class FactCache: Sendable {
     /// the entries' empties the cache first: the entries read at the newer one are the ones
     /// the next reads can use (an older one only costs the next read a miss).
     func remember(_ facts: Facts, ciphertexts: [String: Data], of subject: String, fields: [String], generation: Int64) {
-        let capacity = capacityPerShard
-        contents(of: subject).contents.withLock { contents in
+        let capacity = capacityPerPart
+        contents.withLock(for: subject) { contents in
             if contents.generation != generation || contents.entries.count >= capacity { contents = Contents(generation: generation) }
             contents.entries[subject] = Entry(facts: facts, ciphertexts: ciphertexts, asked: fields, fields: Set(fields))
         }
