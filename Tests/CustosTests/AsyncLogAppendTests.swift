@@ -95,4 +95,37 @@ struct AsyncLogAppendTests {
         #expect(try blocking() == 3)
         #expect(try fixture.engine.verifyLog().isIntact)
     }
+
+    /// Blocked callers are woken as a tree (each woken caller wakes some of the rest): every
+    /// one of 32 gets its own number, or its group's failure, and none is left asleep.
+    @Test func everyBlockedCallerIsWokenWithItsGroupsAnswer() throws {
+        let fixture = try VaultFixture()
+        let decision = try Self.decision(fixture)
+        let log = fixture.engine.store.log
+        let groups = Groups()
+        log.observe(groups)
+
+        let sequences = onThreads(32) { _ in (0..<40).compactMap { _ in try? log.append(decision, at: .now) } }.flatMap { $0 }
+        #expect(Set(sequences) == Set(2...1_281), "every append its own number after the first read's")
+        let totals = groups.totals.withLock { $0 }
+        #expect(totals.entries == 1_280 && totals.groups < 1_280, "blocked callers share commits (\(totals.groups) commits)")
+
+        let refuse = "CREATE TRIGGER refuse_entries BEFORE INSERT ON decision_log BEGIN SELECT RAISE(ABORT, 'no entry'); END"
+        try DatabaseQueue(path: fixture.vaultPath).write { db in try db.execute(sql: refuse) }
+        let failures = onThreads(32) { _ in
+            (0..<5).compactMap { _ -> String? in
+                do {
+                    _ = try log.append(decision, at: .now)
+                    return nil
+                } catch {
+                    return String(describing: error)
+                }
+            }
+        }.flatMap { $0 }
+        #expect(failures.count == 160 && failures.allSatisfy { $0.contains("the decision log could not be written") })
+
+        try DatabaseQueue(path: fixture.vaultPath).write { db in try db.execute(sql: "DROP TRIGGER refuse_entries") }
+        #expect(try log.append(decision, at: .now) == 1_282)
+        #expect(try fixture.engine.verifyLog().isIntact)
+    }
 }
