@@ -76,6 +76,31 @@ package struct GatedAccess: Sendable {
         }
     }
 
+    /// The gate for a caller on a thread of its own that must not wait there for the group
+    /// commit (the server's engine threads): it decides on this thread, appends the entry and
+    /// returns; `answer` gets the result once the entry is durable (at once when there is
+    /// nothing to log), and only then the values. A request's task thus suspends once for the
+    /// decision and its entry, not once for each: one wake-up less per gated call.
+    ///
+    /// ```swift
+    /// let result = await withUnsafeContinuation { continuation in
+    ///     engineThreads.submit { gate.gate(request) { continuation.resume(returning: $0) } }
+    /// }
+    /// ```
+    package func gate(_ request: DecisionRequest, releaseValues: Bool = true, answer: @escaping @Sendable (GatedResult) -> Void) {
+        switch decideBeforeLogging(request, releaseValues: releaseValues) {
+        case let .answered(result):
+            answer(result)
+        case let .toLog(entry):
+            store.append(entry.decision, at: entry.at, informing: entry.task) { [self] appended in
+                switch appended {
+                case let .success(seq): answer(entry.logged(as: seq))
+                case let .failure(error): answer(unlogged(entry.request, because: error))
+                }
+            }
+        }
+    }
+
     /// A share is decided, logged and recorded in one write transaction, so the occasional
     /// limit of Art. 49 transfers is checked against a history no other share can change
     /// meanwhile (DESIGN §7).

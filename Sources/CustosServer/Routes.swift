@@ -158,15 +158,15 @@ struct Routes: Sendable {
         }
     }
 
-    /// Runs a gated call in two steps: facts, decision and values on the engine's threads,
-    /// then the log entry awaited without holding one of them, so the decisions waiting for a
-    /// group commit are not limited by the threads (and none sleeps and wakes per entry). A
-    /// decision that could not be logged because the vault's database is out of reach is a
-    /// 503, not an answer: nothing was decided.
+    /// Runs a gated call in two steps: facts, decision and values on an engine thread, which
+    /// queues the log entry and moves on, then the answer once the entry is durable; so the
+    /// decisions waiting for a group commit are not limited by the threads (and none sleeps
+    /// and wakes per entry), and the request's task suspends once for both. A decision that
+    /// could not be logged because the vault's database is out of reach is a 503, not an
+    /// answer: nothing was decided.
     func gated(_ request: DecisionRequest, releaseValues: Bool) async throws -> GatedResult {
         let gate = engine.gatedAccess
-        let step = try await executor.run { gate.decideBeforeLogging(request, releaseValues: releaseValues) }
-        return try unlessUnavailable(await gate.log(step))
+        return try unlessUnavailable(try await executor.answer { answer in gate.gate(request, releaseValues: releaseValues, answer: answer) })
     }
 
     /// Runs a gated call that is logged in its own transaction (a share) off the event loop.

@@ -223,10 +223,11 @@ package final class DecisionLog: Sendable {
         let caller: Caller
     }
 
-    /// Who waits for an entry, answered by exactly one flush: a blocked thread, or a suspended task.
+    /// Who waits for an entry, answered by exactly one flush: a blocked thread, or a callback
+    /// (a suspended task's continuation, or the server's request).
     private enum Caller: Sendable {
         case thread(Waiter)
-        case task(UnsafeContinuation<Int64, any Error>)
+        case callback(@Sendable (Result<Int64, StoreError>) -> Void)
     }
 
     /// A blocked caller waiting for its entry's sequence number.
@@ -334,19 +335,35 @@ package final class DecisionLog: Sendable {
     /// let seq = try await log.append(decision, at: .now)
     /// ```
     package func append(_ decision: Decision, at: Instant, informing task: InformationTask? = nil) async throws -> Int64 {
-        let started = ContinuousClock.now
-        defer { if let box = observer.load() { box.observer.appended(in: ContinuousClock.now - started) } }
-        let draft = LogRowDraft(decision, at: at)
-        return try await withUnsafeThrowingContinuation { continuation in
-            let pending = Pending(draft: draft, task: task, caller: .task(continuation))
-            let leads = queue.withLock { queue -> Bool in
-                queue.pending.append(pending)
-                if queue.flushing { return false }
-                queue.flushing = true
-                return true
-            }
-            if leads { startedCommitter().lead() }
+        try await withUnsafeThrowingContinuation { continuation in
+            append(decision, at: at, informing: task) { continuation.resume(with: $0.mapError { $0 as any Error }) }
         }
+    }
+
+    /// The append for a caller that neither blocks nor suspends here: it returns at once, and
+    /// `answer` is called once, on the thread that wrote the entry's group, when the group is
+    /// durable or has failed. The server decides on an engine thread and appends from there,
+    /// so its request's task suspends once for both steps. `answer` must return quickly (resume
+    /// a continuation): the next group waits for it.
+    ///
+    /// ```swift
+    /// log.append(decision, at: .now) { continuation.resume(returning: $0) }
+    /// ```
+    package func append(_ decision: Decision, at: Instant, informing task: InformationTask? = nil,
+                        then answer: @escaping @Sendable (Result<Int64, StoreError>) -> Void) {
+        let started = ContinuousClock.now
+        let observed = observer.load()
+        let pending = Pending(draft: LogRowDraft(decision, at: at), task: task, caller: .callback { result in
+            if let observed { observed.observer.appended(in: ContinuousClock.now - started) }
+            answer(result)
+        })
+        let leads = queue.withLock { queue -> Bool in
+            queue.pending.append(pending)
+            if queue.flushing { return false }
+            queue.flushing = true
+            return true
+        }
+        if leads { startedCommitter().lead() }
     }
 
     private func startedCommitter() -> Committer {
@@ -404,7 +421,7 @@ package final class DecisionLog: Sendable {
         }
     }
 
-    /// Resumes the group's tasks and wakes its blocked threads, these as a tree.
+    /// Answers the group's callbacks and wakes its blocked threads, these as a tree.
     private func answer(_ batch: [Pending], _ outcome: Result<[Int64], StoreError>) {
         var wakes: [Waiter.Wake] = []
         wakes.reserveCapacity(batch.count)
@@ -416,8 +433,8 @@ package final class DecisionLog: Sendable {
                 case let .success(seq): wakes.append((waiter, .logged(seq)))
                 case let .failure(error): wakes.append((waiter, .failed(error)))
                 }
-            case let .task(continuation):
-                continuation.resume(with: result.mapError { $0 as any Error })
+            case let .callback(answer):
+                answer(result)
             }
         }
         Waiter.wake(wakes[...])

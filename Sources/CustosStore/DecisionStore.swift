@@ -23,6 +23,11 @@ package protocol DecisionStore: Sendable {
     /// The same append, suspending the caller's task until the entry is durable instead of
     /// blocking its thread (the server's gated calls).
     func append(_ decision: Decision, at: Instant, informing task: InformationTask?) async throws -> Int64
+    /// The same append for a caller on a thread of its own that must not wait there (the
+    /// server's engine threads): it returns at once, and `answer` is called once when the entry
+    /// is durable or the append failed; `answer` must return quickly (resume a continuation).
+    func append(_ decision: Decision, at: Instant, informing task: InformationTask?,
+                then answer: @escaping @Sendable (Result<Int64, any Error>) -> Void)
     /// Runs `body` in one write transaction; a throw rolls everything back.
     func inGateTransaction<T>(_ body: (any GateTransaction) throws -> T) throws -> T
 }
@@ -30,6 +35,15 @@ package protocol DecisionStore: Sendable {
 extension DecisionStore {
     /// Appends a decision that leaves no task.
     package func append(_ decision: Decision, at: Instant) throws -> Int64 { try append(decision, at: at, informing: nil) }
+
+    /// For a store whose log has no thread to answer from (PostgreSQL's group commit is a
+    /// task's): a task of its own awaits the append.
+    package func append(_ decision: Decision, at: Instant, informing task: InformationTask?,
+                        then answer: @escaping @Sendable (Result<Int64, any Error>) -> Void) {
+        Task {
+            do { answer(.success(try await append(decision, at: at, informing: task))) } catch { answer(.failure(error)) }
+        }
+    }
 }
 
 /// The store inside a share's or a store's write transaction.
@@ -71,6 +85,11 @@ extension VaultStore: DecisionStore {
 
     package func append(_ decision: Decision, at: Instant, informing task: InformationTask?) async throws -> Int64 {
         try await log.append(decision, at: at, informing: task)
+    }
+
+    package func append(_ decision: Decision, at: Instant, informing task: InformationTask?,
+                        then answer: @escaping @Sendable (Result<Int64, any Error>) -> Void) {
+        log.append(decision, at: at, informing: task) { answer($0.mapError { $0 }) }
     }
 
     /// Every share and store runs here: its `BEGIN` and `COMMIT` stay prepared.

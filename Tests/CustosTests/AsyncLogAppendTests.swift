@@ -128,4 +128,34 @@ struct AsyncLogAppendTests {
         #expect(try log.append(decision, at: .now) == 1_282)
         #expect(try fixture.engine.verifyLog().isIntact)
     }
+
+    /// The server's gate: decided on the caller's thread and answered by the log's committer
+    /// once the entry is durable; a refused entry is a deny with no values.
+    @Test func aGateAnsweredOnceLoggedReleasesValuesOnlyWithItsEntry() async throws {
+        let fixture = try VaultFixture()
+        try fixture.addDebtor("D-1", marker: "ga01")
+        let gate = fixture.engine.gatedAccess
+        let request = DecisionRequest(actor: "collections-service", action: .read, subject: "D-1", purpose: "P-DEBT-COLLECT", fields: ["email"])
+        func answered() async -> [GatedResult] {
+            await withTaskGroup(of: GatedResult.self) { group in
+                for _ in 0..<24 {
+                    group.addTask {
+                        await withUnsafeContinuation { continuation in
+                            Thread { gate.gate(request) { continuation.resume(returning: $0) } }.start()
+                        }
+                    }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+        }
+        let results = await answered()
+        #expect(results.allSatisfy { $0.decision.outcome == .permit && $0.values["email"]?.contains("ga01") == true })
+        #expect(Set(results.compactMap(\.logSequence)) == Set(1...24), "each answer carries its own durable entry")
+
+        let refuse = "CREATE TRIGGER refuse_entries BEFORE INSERT ON decision_log BEGIN SELECT RAISE(ABORT, 'no entry'); END"
+        try await DatabaseQueue(path: fixture.vaultPath).write { db in try db.execute(sql: refuse) }
+        let refused = await answered()
+        #expect(refused.allSatisfy { $0.decision.outcome == .deny && $0.decision.codes == [.engineError] && $0.values.isEmpty && $0.logSequence == nil })
+        #expect(try fixture.engine.verifyLog().entries == 24)
+    }
 }

@@ -177,9 +177,11 @@ final class WorkerThreads: Sendable {
         }
     }
 
-    func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            jobs.withLock { $0.append { continuation.resume(returning: body()) } }
+    /// Runs `body` on one of the threads; the task resumes when `body` calls its answer, which
+    /// it may do later from another thread (as the server's `EngineExecutor.answer`).
+    func answer<T: Sendable>(_ body: @escaping @Sendable (_ answer: @escaping @Sendable (T) -> Void) -> Void) async -> T {
+        await withUnsafeContinuation { continuation in
+            jobs.withLock { $0.append { body { continuation.resume(returning: $0) } } }
             available.signal()
         }
     }

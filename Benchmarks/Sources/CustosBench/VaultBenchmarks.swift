@@ -172,8 +172,8 @@ enum VaultBenchmarks {
     }
 
     /// The same reads made as `custos serve` makes them: the facts, decision and values on one of
-    /// 16 threads of their own (`GatedAccess.decideBeforeLogging`), then the entry awaited by a
-    /// task that holds no thread while its group commits (`GatedAccess.log`).
+    /// 16 threads of their own, which queues the entry and moves on, and the task resumed once the
+    /// entry is durable, holding no thread while its group commits (`GatedAccess.gate(_:answer:)`).
     static func awaitingReads(_ engine: PrivacyEngine, subjects: [String], tasks: Int, seconds: Double,
                               groups: GroupCommitCount) -> (rate: Double, detail: String) {
         let gate = engine.gatedAccess
@@ -191,8 +191,7 @@ enum VaultBenchmarks {
                             while DispatchTime.now().uptimeNanoseconds < deadline {
                                 let request = DecisionRequest(actor: "collections-service", action: .read, subject: subjects[round % subjects.count],
                                                               purpose: "P-DEBT-COLLECT", fields: tenFields)
-                                let step = await workers.run { gate.decideBeforeLogging(request) }
-                                _ = await gate.log(step)
+                                _ = await workers.answer { answer in gate.gate(request, answer: answer) }
                                 round += 1
                                 done += 1
                             }
