@@ -184,13 +184,14 @@ package protocol DecisionLogObserver: Sendable {
 /// is durable (`synchronous=FULL`); concurrent appenders share one transaction, and so one
 /// fsync, through group commit: each flush writes everything queued when it starts.
 ///
-/// An append comes in two forms that share one queue and one group commit. The synchronous
+/// An append comes in three forms that share one queue and one group commit. The synchronous
 /// one blocks its thread; when it finds the log idle it commits its own entry on that thread,
 /// so a lone caller pays no hand-off. The `async` one suspends its task instead and never
 /// blocks the cooperative pool: the log's committer thread writes its group, and each task
-/// resumes on the pool once its group is durable. Every group that queued behind another is
-/// written by the committer thread, which keeps committing while the last group's callers
-/// read again.
+/// resumes on the pool once its group is durable. The callback one returns at once and is
+/// answered when the group is durable (the server's engine threads queue their entries so).
+/// Every group that queued behind another is written by the committer thread, which keeps
+/// committing while the last group's callers read again.
 package final class DecisionLog: Sendable {
     let pool: DatabasePool
     private let queue = Mutex(Queue())
@@ -278,13 +279,15 @@ package final class DecisionLog: Sendable {
 
         init(flushing log: DecisionLog) {
             let thread = Thread { [weak log, self] in
+                // At most 15 bytes, Linux's limit for a thread's name: "custos-log-commit" was
+                // refused, and profiles showed the committer under its starter's name.
+                Thread.current.name = "custos-commit"
                 while true {
                     self.turns.wait()
                     guard !self.closed.load(ordering: .acquiring), let log else { return }
                     log.flush()
                 }
             }
-            thread.name = "custos-log-commit"
             thread.start()
         }
 
