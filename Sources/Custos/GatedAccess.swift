@@ -32,7 +32,7 @@ package struct GatedAccess: Sendable {
             return result
         case let .toLog(entry):
             // Durable before the caller sees it; concurrent callers share the fsync.
-            do { return entry.logged(as: try store.append(entry.decision, at: entry.at, informing: entry.task)) } catch { return unlogged(entry.request, because: error) }
+            return logged(entry, Result { try store.append(entry.decision, at: entry.at, informing: entry.task) })
         }
     }
 
@@ -72,7 +72,7 @@ package struct GatedAccess: Sendable {
         case let .answered(result):
             return result
         case let .toLog(entry):
-            do { return entry.logged(as: try await store.append(entry.decision, at: entry.at, informing: entry.task)) } catch { return unlogged(entry.request, because: error) }
+            do { return logged(entry, .success(try await store.append(entry.decision, at: entry.at, informing: entry.task))) } catch { return logged(entry, .failure(error)) }
         }
     }
 
@@ -92,12 +92,7 @@ package struct GatedAccess: Sendable {
         case let .answered(result):
             answer(result)
         case let .toLog(entry):
-            store.append(entry.decision, at: entry.at, informing: entry.task) { [self] appended in
-                switch appended {
-                case let .success(seq): answer(entry.logged(as: seq))
-                case let .failure(error): answer(unlogged(entry.request, because: error))
-                }
-            }
+            store.append(entry.decision, at: entry.at, informing: entry.task) { [self] appended in answer(logged(entry, appended)) }
         }
     }
 
@@ -194,6 +189,16 @@ package struct GatedAccess: Sendable {
     }
 
     /// Nothing could be logged: fail closed and release nothing.
+    /// A decided entry's result once its append is known: its values only with its sequence
+    /// number, a deny with `ENGINE_ERROR` and no values when the append failed. The one rule
+    /// for the three forms of the gate.
+    private func logged(_ entry: UnloggedEntry, _ appended: Result<Int64, any Error>) -> GatedResult {
+        switch appended {
+        case let .success(seq): entry.logged(as: seq)
+        case let .failure(error): unlogged(entry.request, because: error)
+        }
+    }
+
     private func unlogged(_ request: DecisionRequest, because error: any Error) -> GatedResult {
         GatedResult(decision: .failure(request, code: .engineError, explanation: "the decision could not be logged", digest: policy.digest),
                     logSequence: nil, values: [:], storeUnavailable: StoreError.isUnavailable(error))

@@ -233,21 +233,22 @@ package final class DecisionLog: Sendable {
 
     /// A blocked caller waiting for its entry's sequence number.
     private final class Waiter: Sendable {
-        enum Result: Sendable { case logged(Int64), failed(StoreError) }
-        typealias Wake = (waiter: Waiter, result: Result)
+        /// The entry's sequence number, or its group's failure.
+        typealias Answer = Result<Int64, StoreError>
+        typealias Wake = (waiter: Waiter, result: Answer)
         private let semaphore = DispatchSemaphore(value: 0)
         /// The relay is its own array of callers after this one in the tree, never a slice of
         /// the group's: a slice keeps the whole array, this waiter included, and the cycle
         /// leaked every waiter of every group (230 bytes a read under 32 callers).
-        private let answer = Mutex<(result: Result, relay: [Wake])?>(nil)
+        private let answer = Mutex<(result: Answer, relay: [Wake])?>(nil)
 
         /// Answers the waiter, which wakes the `relay` callers in its turn before it returns.
-        func finish(_ value: Result, relay: [Wake] = []) {
+        func finish(_ value: Answer, relay: [Wake] = []) {
             answer.withLock { $0 = (value, relay) }
             semaphore.signal()
         }
 
-        func wait() -> Result {
+        func wait() -> Answer {
             semaphore.wait()
             let (result, relay) = answer.withLock { answer in
                 defer { answer = nil }
@@ -325,10 +326,7 @@ package final class DecisionLog: Sendable {
         }
         // A caller that finds the log idle commits its own entry: no hand-off for a lone caller.
         if leads { flush() }
-        switch waiter.wait() {
-        case let .logged(seq): return seq
-        case let .failed(error): throw error
-        }
+        return try waiter.wait().get()
     }
 
     /// The same append without blocking a thread: the task suspends until its entry's group
@@ -432,10 +430,7 @@ package final class DecisionLog: Sendable {
             let result = outcome.map { $0[index] }
             switch pending.caller {
             case let .thread(waiter):
-                switch result {
-                case let .success(seq): wakes.append((waiter, .logged(seq)))
-                case let .failure(error): wakes.append((waiter, .failed(error)))
-                }
+                wakes.append((waiter, result))
             case let .callback(answer):
                 answer(result)
             }
