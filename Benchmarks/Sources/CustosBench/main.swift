@@ -57,6 +57,10 @@ if (4...5).contains(CommandLine.arguments.count), CommandLine.arguments[1] == "c
                            rounds: CommandLine.arguments.count == 5 ? Int(CommandLine.arguments[4]) ?? 5 : 5, seedFolder: seedFolder)
     exit(0)
 }
+if CommandLine.arguments.count == 4, CommandLine.arguments[1] == "cold-read" {
+    try ColdReadProbe.run(folder: CommandLine.arguments[2], subjects: Int(CommandLine.arguments[3]) ?? 1_000_000, seedFolder: seedFolder)
+    exit(0)
+}
 if (3...4).contains(CommandLine.arguments.count), ["callers", "callers-awaiting"].contains(CommandLine.arguments[1]) {
     try VaultBenchmarks.callers(seconds: Double(CommandLine.arguments[2]) ?? 5,
                                 threads: CommandLine.arguments.count == 4 ? Int(CommandLine.arguments[3]) ?? 32 : 32,
