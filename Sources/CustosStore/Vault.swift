@@ -111,7 +111,7 @@ package final class Vault: Sendable {
     /// For the facts every gated access reads, beside the pool (`SQLiteReadConnections`).
     private let readers: SQLiteReadConnections
     /// Facts kept while the vault's fact generation stands (`factsAndCiphertexts`).
-    private let factCache = FactCache(capacity: 4_096)
+    let factCache = FactCache(capacity: 4_096)
 
     init(pool: DatabasePool, keyring: Keyring, policy: CompiledPolicy) {
         self.pool = pool
@@ -490,11 +490,15 @@ package final class Vault: Sendable {
     ///
     /// A subject's facts read at the vault's current fact generation are answered from memory
     /// (`FactCache`): one statement of one row, where the facts after a commit cost a read of
-    /// every page they are on. A subject not in the vault is read every time.
+    /// every page they are on. A subject not in the vault is read every time, and so is one
+    /// the cache holds nothing of, without asking the generation first (each statement after a
+    /// commit reads its pages from the file again).
     package func factsAndCiphertexts(of subject: String, fields: [String]) throws -> (facts: Facts?, ciphertexts: [String: Data]) {
-        var now: Int64?
-        try readers.each(Self.generationQuery, nil) { row in now = row.int64(0) }
-        if let now, let kept = factCache.facts(of: subject, fields: fields, generation: now) { return kept }
+        if factCache.holds(subject) {
+            var now: Int64?
+            try readers.each(Self.generationQuery, nil) { row in now = row.int64(0) }
+            if let now, let kept = factCache.facts(of: subject, fields: fields, generation: now) { return kept }
+        }
         var ciphertexts: [String: Data] = [:]
         let read = try factsSnapshot(of: subject, ciphertextsOf: fields, into: &ciphertexts, withGeneration: true)
         guard let facts = read.facts else { return (nil, [:]) }

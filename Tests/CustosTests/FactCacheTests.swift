@@ -82,4 +82,26 @@ struct FactCacheTests {
         #expect(more.ciphertexts == (try vault.factsAndCiphertextsFromTheFile(of: "D-1", fields: ["email", "bank_account"])).ciphertexts)
         #expect(Set(more.ciphertexts.keys) == ["email", "bank_account"])
     }
+
+    /// A subject the cache holds nothing of is read from the file without asking the
+    /// generation first; what it reads carries its own snapshot's generation, so neither it
+    /// nor a subject kept at an older generation is answered from a stale entry.
+    @Test func aSubjectNotHeldIsReadAtItsOwnSnapshotsGeneration() throws {
+        let fixture = try VaultFixture()
+        try fixture.addDebtor("D-1", marker: "fc03")
+        try fixture.addDebtor("D-2", marker: "fc04")
+        let vault = fixture.engine.store.vault
+        _ = try vault.factsAndCiphertexts(of: "D-1", fields: ["email"])
+        #expect(vault.factCache.holds("D-1") && !vault.factCache.holds("D-2"))
+        let other = try fixture.reopen()  // another process
+        try other.recordEvent(subject: "D-2", event: "file-closed", effective: LocalDate(year: 2025, month: 3, day: 1)!, by: "test")
+        let second = try vault.factsAndCiphertexts(of: "D-2", fields: ["email"])
+        #expect(second.facts == (try vault.factsAndCiphertextsFromTheFile(of: "D-2", fields: ["email"])).facts)
+        #expect(second.facts?.events.contains { $0.event == "file-closed" } == true)
+        #expect(vault.factCache.holds("D-2"))
+        try other.recordEvent(subject: "D-1", event: "file-closed", effective: LocalDate(year: 2025, month: 4, day: 1)!, by: "test")
+        let first = try vault.factsAndCiphertexts(of: "D-1", fields: ["email"])
+        #expect(first.facts?.events.contains { $0.event == "file-closed" } == true, "a subject kept at an older generation is read again")
+        #expect(try vault.factsAndCiphertexts(of: "D-2", fields: ["email"]).facts == second.facts)
+    }
 }
