@@ -494,10 +494,10 @@ package final class Vault: Sendable {
     /// the cache holds nothing of, without asking the generation first (each statement after a
     /// commit reads its pages from the file again).
     package func factsAndCiphertexts(of subject: String, fields: [String]) throws -> (facts: Facts?, ciphertexts: [String: Data]) {
-        if factCache.holds(subject) {
+        if let kept = factCache.kept(subject) {
             var now: Int64?
             try readers.each(Self.generationQuery, nil) { row in now = row.int64(0) }
-            if let now, let kept = factCache.facts(of: subject, fields: fields, generation: now) { return kept }
+            if now == kept.generation, let hit = kept.answer(fields) { return hit }
         }
         var ciphertexts: [String: Data] = [:]
         let read = try factsSnapshot(of: subject, ciphertextsOf: fields, into: &ciphertexts, withGeneration: true)
