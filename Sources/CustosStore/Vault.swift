@@ -494,10 +494,10 @@ package final class Vault: Sendable {
     /// the cache holds nothing of, without asking the generation first (each statement after a
     /// commit reads its pages from the file again).
     package func factsAndCiphertexts(of subject: String, fields: [String]) throws -> (facts: Facts?, ciphertexts: [String: Data]) {
-        if let kept = factCache.kept(subject) {
+        if let kept = factCache.kept(subject, fields: fields) {
             var now: Int64?
             try readers.each(Self.generationQuery, nil) { row in now = row.int64(0) }
-            if now == kept.generation, let hit = kept.answer(fields) { return hit }
+            if now == kept.generation { return (kept.facts, kept.ciphertexts) }
         }
         var ciphertexts: [String: Data] = [:]
         let read = try factsSnapshot(of: subject, ciphertextsOf: fields, into: &ciphertexts, withGeneration: true)
