@@ -39,34 +39,21 @@ enum ColdFactsProbe {
 enum ColdReadProbe {
     static func run(folder: String, subjects total: Int, seedFolder: String) throws {
         let engine = try PrivacyEngine.open(vault: folder + "/custos.db", masterKey: .file(folder + "/custos.key"))
-        let gate = engine.gatedAccess, fields = VaultBenchmarks.tenFields
+        let fields = VaultBenchmarks.tenFields
         var random = SystemRandomNumberGenerator()
-        let decided = try gate.decideOnVault(DecisionRequest(actor: "collections-service", action: .read, subject: "D-0001000", purpose: "P-DEBT-COLLECT", fields: fields),
-                                             facts: engine.store.factsAndCiphertexts(of: "D-0001000", fields: fields).facts, at: Instant.now, ciphertexts: [:])
+        let decided = try engine.gatedAccess.decideOnVault(
+            DecisionRequest(actor: "collections-service", action: .read, subject: "D-0001000", purpose: "P-DEBT-COLLECT", fields: fields),
+            facts: engine.store.factsAndCiphertexts(of: "D-0001000", fields: fields).facts, at: Instant.now, ciphertexts: [:])
         for pass in 1...2 {
-        var stageFacts = Samples(), stageDecide = Samples(), stageKey = Samples(), stageOpen = Samples(), stageAppend = Samples(), whole = Samples()
-        for _ in 0..<1_000 {
-            let id = String(format: "D-%07d", Int.random(in: 0..<total, using: &random))
-            let request = DecisionRequest(actor: "collections-service", action: .read, subject: id, purpose: "P-DEBT-COLLECT", fields: fields)
-            let at = Instant.now
-            var read: (facts: Facts?, ciphertexts: [String: Data])?
-            try stageFacts.time { read = try engine.store.factsAndCiphertexts(of: id, fields: fields) }
-            var decided: Decision?
-            try stageDecide.time { decided = try gate.decideOnVault(request, facts: read!.facts, at: at, ciphertexts: read!.ciphertexts) }
-            let permitted = Set(decided!.permittedFields)
-            try stageKey.time { _ = try engine.store.keyring.subjectKey(id) }
-            try stageOpen.time { _ = try engine.store.open(read!.ciphertexts.filter { permitted.contains($0.key) }, of: id) }
-            try stageAppend.time { _ = try engine.store.log.append(decided!, at: at) }
-            let other = String(format: "D-%07d", Int.random(in: 0..<total, using: &random))
-            whole.time { _ = engine.read(subject: other, fields: fields, purpose: "P-DEBT-COLLECT", actor: "collections-service") }
-        }
-        print("pass \(pass): a cold gated read in stages: facts and ciphertexts \(format(nanoseconds: stageFacts.percentile(0.5))), decision \(format(nanoseconds: stageDecide.percentile(0.5))), "
-            + "the subject key \(format(nanoseconds: stageKey.percentile(0.5))), ten fields opened \(format(nanoseconds: stageOpen.percentile(0.5))), "
-            + "log append \(format(nanoseconds: stageAppend.percentile(0.5))); a whole cold read \(format(nanoseconds: whole.percentile(0.5))); "
-            + "bare sync \(format(nanoseconds: try VaultBenchmarks.fsyncCost(in: URL(fileURLWithPath: folder))))")
-        var appendsAlone = Samples()
-        for _ in 0..<1_000 { try appendsAlone.time { _ = try engine.store.log.append(decided, at: Instant.now) } }
-        print("  appends back to back \(format(nanoseconds: appendsAlone.percentile(0.5))), a page rewritten in place and synced \(format(nanoseconds: try VaultBenchmarks.inPlaceSyncCost(in: URL(fileURLWithPath: folder))))")
+            var stages = GatedReadStages()
+            for _ in 0..<1_000 {
+                try stages.time(engine, subject: String(format: "D-%07d", Int.random(in: 0..<total, using: &random)),
+                                whole: String(format: "D-%07d", Int.random(in: 0..<total, using: &random)))
+            }
+            print("pass \(pass): a cold gated read in stages: \(stages.summary); bare sync \(format(nanoseconds: try VaultBenchmarks.fsyncCost(in: URL(fileURLWithPath: folder))))")
+            var appendsAlone = Samples()
+            for _ in 0..<1_000 { try appendsAlone.time { _ = try engine.store.log.append(decided, at: Instant.now) } }
+            print("  appends back to back \(format(nanoseconds: appendsAlone.percentile(0.5))), a page rewritten in place and synced \(format(nanoseconds: try VaultBenchmarks.inPlaceSyncCost(in: URL(fileURLWithPath: folder))))")
         }
     }
 }

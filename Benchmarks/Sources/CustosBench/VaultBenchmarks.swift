@@ -364,23 +364,12 @@ enum ProbeReadOverhead {
         // A gated read alone, in its stages (each round's append empties the readers' caches
         // for the next round's facts, as in a gated read), beside the whole read. The facts
         // come as the gate takes them: from memory while the vault's fact generation stands.
-        var stageKey = Samples(), stageFacts = Samples(), stageDecide = Samples(), stageOpen = Samples(), stageAppend = Samples(), whole = Samples()
-        let gate = engine.gatedAccess
+        var stages = GatedReadStages()
         for round in 0..<1_000 {
             let id = String(format: "D-%07d", round % 2 * 2_000)
-            let request = DecisionRequest(actor: "collections-service", action: .read, subject: id, purpose: "P-DEBT-COLLECT", fields: VaultBenchmarks.tenFields)
-            let at = Instant.now
-            var read: (facts: Facts?, ciphertexts: [String: Data])?
-            try stageFacts.time { read = try engine.store.factsAndCiphertexts(of: id, fields: VaultBenchmarks.tenFields) }
-            var decided: Decision?
-            try stageDecide.time { decided = try gate.decideOnVault(request, facts: read!.facts, at: at, ciphertexts: read!.ciphertexts) }
-            let permitted = Set(decided!.permittedFields)
-            try stageKey.time { _ = try engine.store.keyring.subjectKey(id) }
-            try stageOpen.time { _ = try engine.store.open(read!.ciphertexts.filter { permitted.contains($0.key) }, of: id) }
-            try stageAppend.time { _ = try engine.store.log.append(decided!, at: at) }
-            whole.time { _ = engine.read(subject: id, fields: VaultBenchmarks.tenFields, purpose: "P-DEBT-COLLECT", actor: "collections-service") }
+            try stages.time(engine, subject: id, whole: id)
         }
-        print("a gated read alone in stages: facts and ciphertexts \(format(nanoseconds: stageFacts.percentile(0.5))), decision \(format(nanoseconds: stageDecide.percentile(0.5))), the subject key alone \(format(nanoseconds: stageKey.percentile(0.5))), key and ten fields opened \(format(nanoseconds: stageOpen.percentile(0.5))), log append \(format(nanoseconds: stageAppend.percentile(0.5))); the whole read \(format(nanoseconds: whole.percentile(0.5)))")
+        print("a gated read alone in stages: \(stages.summary)")
         // The bare probe of the gated read's target appends a byte and syncs, so each sync also
         // writes the file's new size; SQLite's WAL, once past its first checkpoint, is rewritten
         // in place, whose sync writes the data alone.
