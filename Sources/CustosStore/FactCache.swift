@@ -59,6 +59,12 @@ final class FactCache: Sendable {
         }
     }
 
+    /// Drops what is kept of `subject`: a read found it gone from the vault (erased), and
+    /// nothing of an erased subject stays in memory longer than the read that saw it go.
+    func forget(_ subject: String) {
+        contents.withLock(for: subject) { _ = $0.entries.removeValue(forKey: subject) }
+    }
+
     /// Keeps what one snapshot read, with that snapshot's generation. A generation other than
     /// the entries' empties the cache first: the entries read at the newer one are the ones
     /// the next reads can use (an older one only costs the next read a miss).

@@ -48,8 +48,10 @@ struct FactCacheTests {
         let withdrawn = readNewsletter(fixture.engine)
         #expect(withdrawn.decision.outcome == .deny && withdrawn.decision.codes.contains(.consentWithdrawn))
         #expect(withdrawn.values.isEmpty)
+        #expect(fixture.engine.store.vault.factCache.kept("PR-1", fields: ["email"]) != nil)
         try other.shred(subject: "PR-1")
         #expect(try fixture.engine.store.factsAndCiphertexts(of: "PR-1", fields: ["email"]).facts == nil)
+        #expect(fixture.engine.store.vault.factCache.kept("PR-1", fields: ["email"]) == nil, "nothing of an erased subject stays kept")
     }
 
     @Test func aRawWriteToAFactTableChangesTheGeneration() throws {
