@@ -188,7 +188,6 @@ package struct GatedAccess: Sendable {
         return ciphertexts.filter { wanted.contains($0.key) }
     }
 
-    /// Nothing could be logged: fail closed and release nothing.
     /// A decided entry's result once its append is known: its values only with its sequence
     /// number, a deny with `ENGINE_ERROR` and no values when the append failed. The one rule
     /// for the three forms of the gate.
@@ -199,6 +198,7 @@ package struct GatedAccess: Sendable {
         }
     }
 
+    /// Nothing could be logged: fail closed and release nothing.
     private func unlogged(_ request: DecisionRequest, because error: any Error) -> GatedResult {
         GatedResult(decision: .failure(request, code: .engineError, explanation: "the decision could not be logged", digest: policy.digest),
                     logSequence: nil, values: [:], storeUnavailable: StoreError.isUnavailable(error))

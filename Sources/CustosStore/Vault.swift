@@ -494,8 +494,7 @@ package final class Vault: Sendable {
     /// the cache holds nothing of, without asking the generation first (each statement after a
     /// commit reads its pages from the file again).
     package func factsAndCiphertexts(of subject: String, fields: [String]) throws -> (facts: Facts?, ciphertexts: [String: Data]) {
-        let kept = factCache.kept(subject, fields: fields)
-        if let kept {
+        if let kept = factCache.kept(subject, fields: fields) {
             var now: Int64?
             try readers.each(Self.generationQuery, nil) { row in now = row.int64(0) }
             if now == kept.generation { return (kept.facts, kept.ciphertexts) }
@@ -503,7 +502,7 @@ package final class Vault: Sendable {
         var ciphertexts: [String: Data] = [:]
         let read = try factsSnapshot(of: subject, ciphertextsOf: fields, into: &ciphertexts, withGeneration: true)
         guard let facts = read.facts else {
-            if kept != nil { factCache.forget(subject) }
+            factCache.forget(subject)  // kept for other fields, too, whatever this read asked
             return (nil, [:])
         }
         if let generation = read.generation { factCache.remember(facts, ciphertexts: ciphertexts, of: subject, fields: fields, generation: generation) }

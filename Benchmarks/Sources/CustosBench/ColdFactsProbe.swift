@@ -37,7 +37,7 @@ enum ColdFactsProbe {
 /// subjects, each read of a subject not read before (as `make bench`'s row among 1,000,000),
 /// timed in its stages beside whole reads of other such subjects and the run's bare sync.
 enum ColdReadProbe {
-    static func run(folder: String, subjects total: Int, seedFolder: String) throws {
+    static func run(folder: String, subjects total: Int) throws {
         let engine = try PrivacyEngine.open(vault: folder + "/custos.db", masterKey: .file(folder + "/custos.key"))
         let fields = VaultBenchmarks.tenFields
         var random = SystemRandomNumberGenerator()

@@ -58,7 +58,7 @@ if (4...5).contains(CommandLine.arguments.count), CommandLine.arguments[1] == "c
     exit(0)
 }
 if CommandLine.arguments.count == 4, CommandLine.arguments[1] == "cold-read" {
-    try ColdReadProbe.run(folder: CommandLine.arguments[2], subjects: Int(CommandLine.arguments[3]) ?? 1_000_000, seedFolder: seedFolder)
+    try ColdReadProbe.run(folder: CommandLine.arguments[2], subjects: Int(CommandLine.arguments[3]) ?? 1_000_000)
     exit(0)
 }
 if (3...4).contains(CommandLine.arguments.count), ["callers", "callers-awaiting"].contains(CommandLine.arguments[1]) {
