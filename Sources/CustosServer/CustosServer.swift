@@ -20,16 +20,21 @@ package struct CustosServer: Sendable {
     /// the public listener and the relay use.
     let office: ConsoleBackend
     let configuration: ServerConfiguration
+    /// The threads that decide reads and logged decisions (`EngineExecutor.answer`): one per
+    /// core over a SQLite vault, whose reads take microseconds and wait for nothing; nil, as
+    /// many as the blocking pool, over PostgreSQL, where every read waits for a round trip.
+    let decidingThreads: Int?
 
     package init(engine: PrivacyEngine, configuration: ServerConfiguration) {
-        self.init(service: engine, office: engine.consoleBackend, configuration: configuration)
+        self.init(service: engine, office: engine.consoleBackend, configuration: configuration, decidingThreads: EngineExecutor.threadPerCore)
     }
 
     /// The server over any vault (a PostgreSQL one): its service engine and its console's backend.
-    package init(service: any ServiceEngine, office: ConsoleBackend, configuration: ServerConfiguration) {
+    package init(service: any ServiceEngine, office: ConsoleBackend, configuration: ServerConfiguration, decidingThreads: Int? = nil) {
         self.service = service
         self.office = office
         self.configuration = configuration
+        self.decidingThreads = decidingThreads
     }
 
     /// Which listener a bound port belongs to.
@@ -47,7 +52,7 @@ package struct CustosServer: Sendable {
                                                    templateOf: { Routes.template($0) ?? Console.template($0) }))
         router.add(middleware: ProblemMiddleware(maximumBody: configuration.maximumBody))
         router.add(middleware: AuthenticationLimitMiddleware(limiter: FailedAuthentications(perMinute: configuration.failedAuthenticationsPerMinute)))
-        let executor = EngineExecutor()
+        let executor = EngineExecutor(decidingThreads: decidingThreads ?? EngineExecutor.blockingThreads)
         Routes(engine: service, configuration: configuration, openAPI: OpenAPIDocument.data, metrics: metrics, executor: executor).add(to: router)
         // The officer's console: on this internal listener only, never on the public one.
         let consolePages = try WebPages(overrides: configuration.console.templates, controller: office.door.controllerContacts, folder: "Console",

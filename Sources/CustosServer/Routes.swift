@@ -166,6 +166,9 @@ struct Routes: Sendable {
     /// answer: nothing was decided.
     func gated(_ request: DecisionRequest, releaseValues: Bool) async throws -> GatedResult {
         let gate = engine.gatedAccess
+        // A share is decided, logged and recorded in one write transaction, which holds its
+        // thread until it commits: never on the few deciding threads the reads share.
+        if request.action == .share { return try await gated { gate.gate(request, releaseValues: releaseValues) } }
         return try unlessUnavailable(try await executor.answer { answer in gate.gate(request, releaseValues: releaseValues, answer: answer) })
     }
 
