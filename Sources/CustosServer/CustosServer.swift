@@ -20,7 +20,8 @@ package struct CustosServer: Sendable {
     /// the public listener and the relay use.
     let office: ConsoleBackend
     let configuration: ServerConfiguration
-    /// The threads that decide reads and logged decisions (`EngineExecutor.answer`): one per
+    /// The backend's number of threads that decide reads and logged decisions
+    /// (`EngineExecutor.answer`), unless the settings name one (`threads.deciding`): one per
     /// core over a SQLite vault, whose reads take microseconds and wait for nothing; nil, as
     /// many as the blocking pool, over PostgreSQL, where every read waits for a round trip.
     let decidingThreads: Int?
@@ -52,7 +53,7 @@ package struct CustosServer: Sendable {
                                                    templateOf: { Routes.template($0) ?? Console.template($0) }))
         router.add(middleware: ProblemMiddleware(maximumBody: configuration.maximumBody))
         router.add(middleware: AuthenticationLimitMiddleware(limiter: FailedAuthentications(perMinute: configuration.failedAuthenticationsPerMinute)))
-        let executor = EngineExecutor(decidingThreads: decidingThreads ?? EngineExecutor.blockingThreads)
+        let executor = EngineExecutor(decidingThreads: configuration.decidingThreads ?? decidingThreads ?? EngineExecutor.blockingThreads)
         Routes(engine: service, configuration: configuration, openAPI: OpenAPIDocument.data, metrics: metrics, executor: executor).add(to: router)
         // The officer's console: on this internal listener only, never on the public one.
         let consolePages = try WebPages(overrides: configuration.console.templates, controller: office.door.controllerContacts, folder: "Console",

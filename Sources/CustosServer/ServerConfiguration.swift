@@ -33,6 +33,10 @@ package struct ServerConfiguration: Sendable {
 
     /// The officer's console on the service listener (DESIGN §11).
     package var console = ConsoleSettings()
+    /// The threads that decide reads and logged decisions; nil: the backend's own number (one
+    /// per core over SQLite, sixteen over PostgreSQL). A vault much larger than memory, whose
+    /// reads wait for the disk, wants more.
+    package var decidingThreads: Int?
 
     package struct ConsoleSettings: Sendable {
         /// A folder whose files replace the console's built-in templates and catalogues.

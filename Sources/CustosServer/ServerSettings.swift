@@ -36,6 +36,8 @@ package struct ServerSettings: Sendable, Equatable {
     /// The officer's console (on the service listener): templates, actor and purpose of a
     /// field opened, idle minutes before a session ends, and the checkpoint file to compare.
     package var console = ConsoleSettings()
+    /// The threads that decide reads and logged decisions (`threads.deciding`).
+    package var decidingThreads: Int?
 
     package struct ConsoleSettings: Sendable, Equatable {
         package var templates: String?
@@ -95,6 +97,7 @@ package struct ServerSettings: Sendable, Equatable {
                        webActor: other.webActor ?? webActor, identityPurpose: other.identityPurpose ?? identityPurpose,
                        smtpRelay: other.smtpRelay ?? smtpRelay, mailFrom: other.mailFrom ?? mailFrom, codesPerAddress: other.codesPerAddress ?? codesPerAddress)
         merged.console = console.overriding(with: other.console)
+        merged.decidingThreads = other.decidingThreads ?? decidingThreads
         return merged
     }
 
@@ -133,6 +136,7 @@ package struct ServerSettings: Sendable, Equatable {
         configuration.console = ServerConfiguration.ConsoleSettings(
             templates: console.templates, actor: console.actor ?? "officer", purpose: console.purpose ?? "P-RIGHTS-ADMIN",
             idleMinutes: console.idleMinutes ?? 15, checkpoint: console.checkpoint)
+        configuration.decidingThreads = decidingThreads
         if let problem = configuration.problem { throw SettingsError(problem) }
         return configuration
     }
@@ -143,7 +147,7 @@ package struct ServerSettings: Sendable, Equatable {
     /// `CUSTOS_TLS_KEY`, `CUSTOS_MAX_BODY_BYTES`, `CUSTOS_MAX_BATCH`, `CUSTOS_REQUEST_SECONDS`,
     /// `CUSTOS_IDLE_SECONDS`, `CUSTOS_FAILED_AUTH_PER_MINUTE`, `CUSTOS_LOG_SUBJECT_IDS`,
     /// `CUSTOS_LISTEN_PUBLIC`, `CUSTOS_PUBLIC_SITE_URL`, `CUSTOS_SMTP_RELAY`, `CUSTOS_MAIL_FROM`,
-    /// `CUSTOS_CODES_PER_ADDRESS`.
+    /// `CUSTOS_CODES_PER_ADDRESS`, `CUSTOS_DECIDING_THREADS`.
     package static func environment(_ environment: [String: String]) throws(SettingsError) -> ServerSettings {
         func integer(_ name: String, _ range: ClosedRange<Int>) throws(SettingsError) -> Int? {
             guard let text = environment[name] else { return nil }
@@ -158,7 +162,7 @@ package struct ServerSettings: Sendable, Equatable {
             default: throw SettingsError("\(name): '\(text)' is not true or false")
             }
         }
-        return ServerSettings(
+        var settings = ServerSettings(
             listen: environment["CUSTOS_LISTEN"], publicURL: environment["CUSTOS_PUBLIC_URL"], insecureHTTP: try flag("CUSTOS_INSECURE_HTTP"),
             tlsCertificate: environment["CUSTOS_TLS_CERT"], tlsKey: environment["CUSTOS_TLS_KEY"],
             maximumBody: try integer("CUSTOS_MAX_BODY_BYTES", Limits.body), maximumBatch: try integer("CUSTOS_MAX_BATCH", Limits.batch),
@@ -167,6 +171,8 @@ package struct ServerSettings: Sendable, Equatable {
             logSubjectIds: try flag("CUSTOS_LOG_SUBJECT_IDS"), listenPublic: environment["CUSTOS_LISTEN_PUBLIC"],
             publicSiteURL: environment["CUSTOS_PUBLIC_SITE_URL"], smtpRelay: environment["CUSTOS_SMTP_RELAY"], mailFrom: environment["CUSTOS_MAIL_FROM"],
             codesPerAddress: try integer("CUSTOS_CODES_PER_ADDRESS", Limits.codesPerAddress))
+        settings.decidingThreads = try integer("CUSTOS_DECIDING_THREADS", Limits.threads)
+        return settings
     }
 
     /// What each limit may be set to: a body of at most 1 MiB (the ceiling), batches of
@@ -178,6 +184,7 @@ package struct ServerSettings: Sendable, Equatable {
         static let failedAuthentications = 1...100_000
         static let codesPerAddress = 1...10_000
         static let idleMinutes = 1...480
+        static let threads = 1...256
     }
 
     // MARK: the file
@@ -193,6 +200,7 @@ package struct ServerSettings: Sendable, Equatable {
     /// privacy-centre: {listen: 0.0.0.0:8443, url: https://privacy.example.nl, templates: /etc/custos/web, actor: web-portal,
     ///                  identity-purpose: P-RIGHTS-ADMIN, codes-per-address: 10}
     /// mail: {relay: 127.0.0.1:25, from: privacy@example.nl}
+    /// threads: {deciding: 8}
     /// ```
     package static func file(_ path: String) throws(SettingsError) -> ServerSettings {
         let text: String
@@ -252,7 +260,7 @@ package struct ServerSettings: Sendable, Equatable {
         }
 
         func settings(_ root: Node) throws(SettingsError) -> ServerSettings {
-            let top = try members(root, "the settings", allowed: ["listen", "public-url", "insecure-http", "tls", "limits", "log", "privacy-centre", "mail", "console"])
+            let top = try members(root, "the settings", allowed: ["listen", "public-url", "insecure-http", "tls", "limits", "log", "privacy-centre", "mail", "console", "threads"])
             let console = try top["console"].map { node throws(SettingsError) in
                 try members(node, "console", allowed: ["templates", "actor", "purpose", "idle-minutes", "checkpoint"])
             } ?? [:]
@@ -265,6 +273,7 @@ package struct ServerSettings: Sendable, Equatable {
                 try members(node, "limits", allowed: ["body-bytes", "batch", "request-seconds", "idle-seconds", "failed-authentications-per-minute"])
             } ?? [:]
             let log = try top["log"].map { node throws(SettingsError) in try members(node, "log", allowed: ["subject-ids"]) } ?? [:]
+            let threads = try top["threads"].map { node throws(SettingsError) in try members(node, "threads", allowed: ["deciding"]) } ?? [:]
             var settings = ServerSettings(
                 listen: try text(top["listen"], "listen"), publicURL: try text(top["public-url"], "public-url"),
                 insecureHTTP: try flag(top["insecure-http"], "insecure-http"),
@@ -286,6 +295,7 @@ package struct ServerSettings: Sendable, Equatable {
                 purpose: try text(console["purpose"], "console.purpose"),
                 idleMinutes: try integer(console["idle-minutes"], "console.idle-minutes", Limits.idleMinutes),
                 checkpoint: try text(console["checkpoint"], "console.checkpoint"))
+            settings.decidingThreads = try integer(threads["deciding"], "threads.deciding", Limits.threads)
             return settings
         }
     }

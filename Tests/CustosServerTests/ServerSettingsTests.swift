@@ -43,6 +43,21 @@ struct ServerSettingsTests {
         #expect(throws: SettingsError("CUSTOS_INSECURE_HTTP: 'maybe' is not true or false")) { try ServerSettings.environment(["CUSTOS_INSECURE_HTTP": "maybe"]) }
     }
 
+    @Test func theDecidingThreadsComeFromTheFileOrTheEnvironmentElseTheBackend() throws {
+        #expect(try ServerSettings().configuration().decidingThreads == nil, "silent: the backend's own number")
+        let path = try file("threads: {deciding: 4}\n")
+        #expect(try ServerSettings.file(path).configuration().decidingThreads == 4)
+        let both = try ServerSettings.file(path).overriding(with: try ServerSettings.environment(["CUSTOS_DECIDING_THREADS": "12"]))
+        #expect(try both.configuration().decidingThreads == 12)
+        #expect(throws: SettingsError("CUSTOS_DECIDING_THREADS: '0' is not a whole number from 1 to 256")) {
+            try ServerSettings.environment(["CUSTOS_DECIDING_THREADS": "0"])
+        }
+        let misspelt = try file("threads:\n  decide: 2\n")
+        #expect(throws: SettingsError("\(misspelt):2:3: unknown key 'decide' in threads; the keys are deciding")) { try ServerSettings.file(misspelt) }
+        let tooMany = try file("threads: {deciding: 1000}\n")
+        #expect(throws: SettingsError("\(tooMany):1:21: threads.deciding must be a whole number from 1 to 256")) { try ServerSettings.file(tooMany) }
+    }
+
     @Test func plainHTTPIsForLoopbackUnlessTheOperatorSaysOtherwise() throws {
         #expect(throws: SettingsError.self) { try ServerSettings(listen: "0.0.0.0:8700").configuration() }
         #expect(try ServerSettings(listen: "0.0.0.0:8700", insecureHTTP: true).configuration().host == "0.0.0.0")

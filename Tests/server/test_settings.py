@@ -1,7 +1,7 @@
 """`custos serve` settings and its defences, each on a server of its own started here: the
 settings file, environment and flags in order of precedence, TLS, the plain-HTTP rule, the
-slow-client deadline, a client that disconnects mid-request, and the failed-authentication
-limit. Environment: CUSTOS, VAULT, COLLECTIONS_TOKEN (from Tests/server/run.sh)."""
+slow-client deadline, a client that disconnects mid-request, the failed-authentication
+limit, and the number of deciding threads. Environment: CUSTOS, VAULT, COLLECTIONS_TOKEN (from Tests/server/run.sh)."""
 import json
 import os
 import re
@@ -139,6 +139,39 @@ class Defences(unittest.TestCase):
             with urllib.request.urlopen(server.url + "/readyz", timeout=10) as response:
                 self.assertEqual(response.status, 200)
         self.assertEqual(subprocess.run([CUSTOS, "audit", "verify"], cwd=VAULT, capture_output=True).returncode, 0)
+
+    def test_one_deciding_thread_answers_reads_while_shares_commit(self):
+        # Reads and logged decisions are decided on their own threads (`threads.deciding`);
+        # shares, which hold a thread until their transaction commits, on others. With one
+        # deciding thread, reads and shares sent together are all answered, and logged.
+        with Server("--listen", "127.0.0.1:0", env={"CUSTOS_DECIDING_THREADS": "1"}) as server:
+            def post(path, body):
+                request = urllib.request.Request(server.url + path, data=json.dumps(body).encode(), method="POST",
+                                                 headers={"Authorization": "Bearer " + os.environ["COLLECTIONS_TOKEN"]})
+                with urllib.request.urlopen(request, timeout=30) as response:
+                    return json.load(response)
+            read = ("/v1/subjects/D-1/read", {"purpose": "P-DEBT-COLLECT", "fields": ["email"]})
+            share = ("/v1/subjects/D-1/share", {"purpose": "P-DEBT-COLLECT", "fields": ["email"], "recipient": "R-CRM"})
+            answers, errors = [], []
+            def call(path, body):
+                try:
+                    answers.append(post(path, body))
+                except Exception as error:  # noqa: BLE001 - reported by the assertion below
+                    errors.append(repr(error))
+            threads = [threading.Thread(target=call, args=work) for work in [read, share] * 8]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=60)
+            self.assertEqual(errors, [])
+            self.assertEqual(sorted(answer["decision"]["action"] for answer in answers), ["read"] * 8 + ["share"] * 8)
+            self.assertTrue(all(answer["decision"]["outcome"] == "permit" and answer["seq"] > 0 for answer in answers))
+        self.assertEqual(subprocess.run([CUSTOS, "audit", "verify"], cwd=VAULT, capture_output=True).returncode, 0)
+
+    def test_bad_thread_counts_are_refused_by_name(self):
+        status, stderr = refused(env={"CUSTOS_DECIDING_THREADS": "0"})
+        self.assertEqual(status, 64)
+        self.assertIn("CUSTOS_DECIDING_THREADS: '0' is not a whole number from 1 to 256", stderr)
 
     def test_failed_authentications_are_limited_per_address(self):
         with Server("--listen", "127.0.0.1:0", env={"CUSTOS_FAILED_AUTH_PER_MINUTE": "3"}) as server:
