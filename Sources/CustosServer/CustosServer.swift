@@ -27,7 +27,7 @@ package struct CustosServer: Sendable {
     let decidingThreads: Int?
 
     package init(engine: PrivacyEngine, configuration: ServerConfiguration) {
-        self.init(service: engine, office: engine.consoleBackend, configuration: configuration, decidingThreads: EngineExecutor.threadPerCore)
+        self.init(service: engine, office: engine.consoleBackend, configuration: configuration, decidingThreads: EngineExecutor.oneThreadPerCore)
     }
 
     /// The server over any vault (a PostgreSQL one): its service engine and its console's backend.

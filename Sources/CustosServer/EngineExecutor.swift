@@ -20,7 +20,7 @@ import NIOPosix
 final class EngineExecutor: Sendable {
     static let blockingThreads = 16
     /// The deciding threads for reads that wait for nothing: one per core, at least two.
-    static var threadPerCore: Int { max(2, System.coreCount) }
+    static var oneThreadPerCore: Int { max(2, System.coreCount) }
     private let blocking: NIOThreadPool
     private let deciding: NIOThreadPool
 

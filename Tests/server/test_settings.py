@@ -168,6 +168,30 @@ class Defences(unittest.TestCase):
             self.assertTrue(all(answer["decision"]["outcome"] == "permit" and answer["seq"] > 0 for answer in answers))
         self.assertEqual(subprocess.run([CUSTOS, "audit", "verify"], cwd=VAULT, capture_output=True).returncode, 0)
 
+    def test_the_deciding_thread_count_reaches_the_server(self):
+        # NIO names a thread pool's threads "TP-#n": the server's two pools are the only ones,
+        # so asking for three deciding threads instead of one adds two of them.
+        def pool_threads(count):
+            with Server("--listen", "127.0.0.1:0", env={"CUSTOS_DECIDING_THREADS": str(count)}) as server:
+                tasks = f"/proc/{server.process.pid}/task"
+
+                def named():
+                    total = 0
+                    for task in os.listdir(tasks):
+                        with open(f"{tasks}/{task}/comm") as comm:
+                            total += comm.read().startswith("TP-#")
+                    return total
+                # A thread takes its name once it runs: count until two looks agree.
+                seen, deadline = named(), time.time() + 5
+                while time.time() < deadline:
+                    time.sleep(0.2)
+                    again = named()
+                    if again == seen:
+                        break
+                    seen = again
+                return seen
+        self.assertEqual(pool_threads(3) - pool_threads(1), 2)
+
     def test_bad_thread_counts_are_refused_by_name(self):
         status, stderr = refused(env={"CUSTOS_DECIDING_THREADS": "0"})
         self.assertEqual(status, 64)
