@@ -23,25 +23,33 @@ cat "$work"/*.jsonl > /dev/null
 # Custos runs once untimed (the first run after the generator was always the slowest, by up to
 # a second), then three times, and the median counts: a run of two seconds is exposed to the
 # shared machine's short stalls, which the peers' runs of twenty to ninety seconds average out.
+# The three runs are spread over the peers' window (before Cedar, between Cedar and Rego, after
+# Rego), so both sides meet the same phases of the machine: three runs back to back before the
+# peers once caught a slow minute that the peers, a minute later, did not (BENCHMARKS.md).
 "$custos" decide --policies "$root/policies/invorderingsbedrijf" --batch "$work/custos.jsonl" > /dev/null 2>&1
 # Peak resident memory of each run, where GNU time is installed (Debian's `time` package).
 measure=()
 [ -x /usr/bin/time ] && measure=(/usr/bin/time -f %M -o "$work/custos-rss.txt")
 runs=()
 peaks=()
-for run in 1 2 3; do
+custos_run() {
   rm -f "$work/custos-out.jsonl"  # truncating the last run's output is not Custos's time
+  local start end
   start=$(date +%s.%N)
   ${measure[@]+"${measure[@]}"} "$custos" decide --policies "$root/policies/invorderingsbedrijf" --batch "$work/custos.jsonl" > "$work/custos-out.jsonl" 2> "$work/custos-summary.txt"
   end=$(date +%s.%N)
   runs+=("$(echo "$end - $start" | bc -l)")
   [ -s "$work/custos-rss.txt" ] && peaks+=("$(( $(tail -1 "$work/custos-rss.txt") / 1024 ))")
-done
-custos_seconds=$(printf '%s\n' "${runs[@]}" | sort -n | sed -n 2p)
-echo "  custos decide --batch runs: ${runs[*]} s (median counts)"
-[ ${#peaks[@]} -gt 0 ] && echo "  custos decide --batch peak resident memory: ${peaks[*]} MB"
+  return 0
+}
+custos_run
 cedar=$("$venv/bin/python" "$here/cedar_bench.py" "$work")
+custos_run
 rego=$("$venv/bin/python" "$here/rego_bench.py" "$work")
+custos_run
+custos_seconds=$(printf '%s\n' "${runs[@]}" | sort -n | sed -n 2p)
+echo "  custos decide --batch runs (before Cedar, before Rego, after Rego): ${runs[*]} s (median counts)"
+[ ${#peaks[@]} -gt 0 ] && echo "  custos decide --batch peak resident memory: ${peaks[*]} MB"
 python3 - "$work" "$count" "$custos_seconds" "$cedar" "$rego" <<'PY'
 import json, sys
 work, count, custos_seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
