@@ -146,7 +146,7 @@ struct KeysRotate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rotate", abstract: "Rewrap every key under a new master key version and retire the old one.",
         discussion: """
-        The new key is written to --new-key-file (mode 0600; an existing file is refused), or derived from CUSTOS_NEW_PASSPHRASE. The keyring is rewrapped in one transaction: if the command is interrupted, either the old key still opens the vault, or the rotation finished. If it was interrupted after writing the new key file, run the same command with --resume to finish. Afterwards the command checks that the new key opens the vault and the old one no longer does; keep the old key only as long as keyring backups made with it.
+        The new key is written to --new-key-file (mode 0600; an existing file is refused), or derived from CUSTOS_NEW_PASSPHRASE. The keyring is rewrapped in one transaction: if the command is interrupted, either the old key still opens the vault, or the rotation finished. If it was interrupted after writing the new key file, run the same command with --resume to finish. The key file appears whole or not at all (written under a side name, --new-key-file.partial-…, then linked into place); a side file left by an interruption holds a key nothing was wrapped under and may be deleted. Afterwards the command checks that the new key opens the vault and the old one no longer does; keep the old key only as long as keyring backups made with it.
 
         Examples:
           custos keys rotate --new-key-file custos.key.2026

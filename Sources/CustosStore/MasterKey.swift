@@ -11,16 +11,57 @@ public enum MasterKeySource: Sendable {
 /// Reading and creating master key files. The key only ever wraps other keys.
 package enum MasterKeyFile {
     /// Creates a new key file with mode 0600; refuses to overwrite one.
-    package static func create(at path: String) throws -> SecretKey {
+    /// Creates a key file of 32 random bytes, mode 0600, synced, and returns its key. The file
+    /// appears at `path` whole or not at all: the bytes are written and synced under a side
+    /// name of this call's own (`path.partial-` and random hex), then linked into place (a
+    /// link, unlike a rename, never replaces a file already there) and the folder synced. A
+    /// kill between opening and writing once left an empty file at `path`, which neither
+    /// `keys rotate --resume` (not a key) nor a new rotation (the file exists) could get past;
+    /// now a kill leaves at most a side file, whose key nothing was ever wrapped under.
+    ///
+    /// ```swift
+    /// let key = try MasterKeyFile.create(at: "/etc/custos/custos.key")
+    /// ```
+    /// `beforeNaming` runs once the side file is written and synced, before it is linked into
+    /// place: the tests stop a create there, where a kill leaves the side file only.
+    package static func create(at path: String, beforeNaming: () throws -> Void = {}) throws -> SecretKey {
         guard !FileManager.default.fileExists(atPath: path) else { throw StoreError.alreadyInitialised(path) }
         var bytes = SecureRandom.bytes(SecretKey.byteCount)
         defer { wipe(&bytes) }
-        let descriptor = Foundation.open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard descriptor >= 0 else { throw StoreError.io("cannot create \(path)") }
-        defer { close(descriptor) }
+        // A name of this call's own: two creates of one path at once must never link each
+        // other's file (the loser would return a key the file does not hold).
+        let partial = path + ".partial-" + Hex.encode(SecureRandom.bytes(8))
+        let descriptor = Foundation.open(partial, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard descriptor >= 0 else { throw StoreError.io("cannot create \(partial)") }
         let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        guard written == bytes.count, fsync(descriptor) == 0 else { throw StoreError.io("cannot write \(path)") }
+        let synced = written == bytes.count && fsync(descriptor) == 0
+        close(descriptor)
+        guard synced else {
+            unlink(partial)
+            throw StoreError.io("cannot write \(partial)")
+        }
+        do { try beforeNaming() } catch {
+            unlink(partial)
+            throw error
+        }
+        guard link(partial, path) == 0 else {
+            let exists = errno == EEXIST
+            unlink(partial)
+            throw exists ? StoreError.alreadyInitialised(path) : StoreError.io("cannot create \(path)")
+        }
+        unlink(partial)
+        try syncFolder(of: path)
         return try SecretKey.consuming(&bytes)
+    }
+
+    /// Makes the new name durable: without it a crash could lose the key file after the
+    /// keyring was rewrapped under it.
+    private static func syncFolder(of path: String) throws {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        let descriptor = Foundation.open(folder, O_RDONLY | O_DIRECTORY)
+        guard descriptor >= 0 else { throw StoreError.io("cannot open \(folder)") }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw StoreError.io("cannot sync \(folder)") }
     }
 
     /// Warnings about where a key file lies: a folder that others may write lets them replace
