@@ -10,20 +10,19 @@ public enum MasterKeySource: Sendable {
 
 /// Reading and creating master key files. The key only ever wraps other keys.
 package enum MasterKeyFile {
-    /// Creates a new key file with mode 0600; refuses to overwrite one.
-    /// Creates a key file of 32 random bytes, mode 0600, synced, and returns its key. The file
-    /// appears at `path` whole or not at all: the bytes are written and synced under a side
-    /// name of this call's own (`path.partial-` and random hex), then linked into place (a
-    /// link, unlike a rename, never replaces a file already there) and the folder synced. A
-    /// kill between opening and writing once left an empty file at `path`, which neither
-    /// `keys rotate --resume` (not a key) nor a new rotation (the file exists) could get past;
-    /// now a kill leaves at most a side file, whose key nothing was ever wrapped under.
+    /// Creates a key file of 32 random bytes, mode 0600, synced, and returns its key; refuses
+    /// to overwrite a file. The file appears at `path` whole or not at all: the bytes are
+    /// written and synced under a side name of this call's own (`path.partial-` and random
+    /// hex), then linked into place (a link, unlike a rename, never replaces a file already
+    /// there) and the folder synced. A kill between opening and writing once left an empty
+    /// file at `path`, which neither `keys rotate --resume` (not a key) nor a new rotation (the
+    /// file exists) could get past; now a kill leaves at most a side file, which nothing reads.
+    /// `beforeNaming` runs once the side file is written and synced, before it is linked into
+    /// place: the tests stop a create there, where a kill leaves the side file only.
     ///
     /// ```swift
     /// let key = try MasterKeyFile.create(at: "/etc/custos/custos.key")
     /// ```
-    /// `beforeNaming` runs once the side file is written and synced, before it is linked into
-    /// place: the tests stop a create there, where a kill leaves the side file only.
     package static func create(at path: String, beforeNaming: () throws -> Void = {}) throws -> SecretKey {
         guard !FileManager.default.fileExists(atPath: path) else { throw StoreError.alreadyInitialised(path) }
         var bytes = SecureRandom.bytes(SecretKey.byteCount)
@@ -44,14 +43,26 @@ package enum MasterKeyFile {
             unlink(partial)
             throw error
         }
-        guard link(partial, path) == 0 else {
-            let exists = errno == EEXIST
+        if link(partial, path) != 0 {
+            let failure = errno
             unlink(partial)
-            throw exists ? StoreError.alreadyInitialised(path) : StoreError.io("cannot create \(path)")
+            if failure == EEXIST { throw StoreError.alreadyInitialised(path) }
+            // A file system without hard links (FAT, some network and FUSE mounts): the key is
+            // written in place as before, with the old window between creating and writing.
+            try createInPlace(at: path, bytes)
+        } else {
+            unlink(partial)
         }
-        unlink(partial)
         try syncFolder(of: path)
         return try SecretKey.consuming(&bytes)
+    }
+
+    private static func createInPlace(at path: String, _ bytes: [UInt8]) throws {
+        let descriptor = Foundation.open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard descriptor >= 0 else { throw StoreError.io("cannot create \(path)") }
+        defer { close(descriptor) }
+        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        guard written == bytes.count, fsync(descriptor) == 0 else { throw StoreError.io("cannot write \(path)") }
     }
 
     /// Makes the new name durable: without it a crash could lose the key file after the
@@ -61,7 +72,8 @@ package enum MasterKeyFile {
         let descriptor = Foundation.open(folder, O_RDONLY | O_DIRECTORY)
         guard descriptor >= 0 else { throw StoreError.io("cannot open \(folder)") }
         defer { close(descriptor) }
-        guard fsync(descriptor) == 0 else { throw StoreError.io("cannot sync \(folder)") }
+        // A file system that cannot sync a folder says EINVAL: nothing more can be done there.
+        guard fsync(descriptor) == 0 || errno == EINVAL else { throw StoreError.io("cannot sync \(folder)") }
     }
 
     /// Warnings about where a key file lies: a folder that others may write lets them replace
