@@ -136,6 +136,33 @@ struct BatchLineReaderTests {
         #expect(fast > 1_000 && slow > 100, "both paths were exercised: \(fast) fast, \(slow) left to Codable")
     }
 
+    /// The reader takes the key it expects next when that key and a closing quote stand at the
+    /// cursor. That is sound only while no documented key holds a byte a JSON string escapes,
+    /// and a key cut short, lengthened or spelled with an escape must still be read as the
+    /// Codable path reads it (refused, or left to it).
+    @Test func keysCutShortLengthenedOrEscapedAreNeverTakenForTheExpectedKey() throws {
+        let shapes = [WireShape.lineKeys, WireShape.requestKeys, WireShape.factsKeys, WireShape.subjectKeys, WireShape.consentRecordKeys,
+                      WireShape.consentEventKeys, WireShape.lifecycleEventKeys]
+        for key in shapes.joined() {
+            #expect(key.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }, "\(key)")
+        }
+        let plain = #"{"actor":"a","action":"read","subject":"S-1","purpose":"P-1","fields":["email"]}"#
+        var variants = 0
+        for key in WireShape.requestKeys.prefix(5) {
+            let spellings = [String(key.dropLast()), key + "s", key + "\\u0041", "\\u00" + String(key.utf8.first!, radix: 16) + key.dropFirst(),
+                             String(key.dropLast()) + "\\\"", key + " "]
+            for spelling in spellings {
+                let body = plain.replacingOccurrences(of: "\"\(key)\":", with: "\"\(spelling)\":")
+                #expect(body != plain)
+                let codable = try? JSONDecoder().decode(DecisionRequest.self, from: Data(body.utf8))
+                let read = Array(body.utf8).withUnsafeBufferPointer { BatchLineReader.readRequest($0, defaultActor: nil) }
+                if let read { #expect(read == codable, "different reading of \(body)") }
+                variants += 1
+            }
+        }
+        #expect(variants == 30)
+    }
+
     @Test func aDeeplyNestedLineIsLeftToTheCodablePathInsteadOfExhaustingTheStack() {
         let hostile = "{\"request\":" + String(repeating: "[", count: 200_000) + String(repeating: "]", count: 200_000) + "}"
         #expect(BatchLineReader.read(Data(hostile.utf8)[...]) == nil)

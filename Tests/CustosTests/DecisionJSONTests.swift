@@ -39,4 +39,23 @@ struct DecisionJSONTests {
             #expect(Self.encoded(decision) == Self.reference(decision), "\(text.unicodeScalars.map { String($0.value, radix: 16) })")
         }
     }
+
+    /// Actions, bases, obligations and outcomes are written from tables of their cases: every
+    /// case of each, written as JSONEncoder writes it.
+    @Test func everyCaseOfTheEnumerationsWrittenFromTablesIsWrittenAsJSONEncoderWritesIt() {
+        let outcomes: [Outcome] = [.permit, .partial, .deny]
+        for (index, action) in Action.allCases.enumerated() {
+            for basis in [nil] + LegalBasis.allCases.map(Optional.some) {
+                let decision = Decision(outcome: outcomes[index % outcomes.count], action: action, subject: "S-1", purpose: "P-1", actor: "a",
+                                        recipient: nil, fields: [], basis: basis, reasons: [], obligations: Obligation.allCases,
+                                        policyDigest: "d", hypothetical: false)
+                #expect(Self.encoded(decision) == Self.reference(decision), "\(action) \(String(describing: basis))")
+            }
+        }
+        for outcome in outcomes {
+            let decision = Decision(outcome: outcome, action: .read, subject: "S-1", purpose: "P-1", actor: "a", recipient: nil, fields: [],
+                                    basis: nil, reasons: [], obligations: [], policyDigest: "d", hypothetical: true)
+            #expect(Self.encoded(decision) == Self.reference(decision), "\(outcome)")
+        }
+    }
 }

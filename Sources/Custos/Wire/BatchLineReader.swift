@@ -491,7 +491,10 @@ enum BatchLineReader {
 
         // MARK: structure
 
+        @inline(__always)
         mutating func skipSpace() {
+            // Nearly always there is no space at all: one test for any byte above a space.
+            guard index < bytes.count, bytes[index] <= 0x20 else { return }
             while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 { index += 1 }
         }
 
@@ -532,6 +535,17 @@ enum BatchLineReader {
         private mutating func keyPosition(in keys: Interner, expecting expected: Int) -> Int? {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
             let start = index + 1
+            // The expected key followed by its closing quote is that key, and nothing else:
+            // no documented key holds a quote or a backslash, so no escape can hide in the
+            // bytes compared, and the scan for the string's end is not needed.
+            if expected < keys.count {
+                let end = start + keys.length(expected)
+                if end < bytes.count, bytes[end] == UInt8(ascii: "\""),
+                   keys.matches(expected, utf8: UnsafeBufferPointer(rebasing: bytes[start..<end])) {
+                    index = end + 1
+                    return expected
+                }
+            }
             guard let end = Self.firstSpecialByte(in: bytes, from: start), bytes[end] == UInt8(ascii: "\"") else { return nil }
             let key = UnsafeBufferPointer(rebasing: bytes[start..<end])
             let position: Int

@@ -22,12 +22,12 @@ enum DecisionJSON {
 
     static func append(_ decision: Decision, to out: ByteBuffer, digest: DigestMember? = nil) {
         out.append("{\"action\":")
-        string(decision.action.rawValue, out)
+        Self.actions.append(decision.action, to: out)
         out.append(",\"actor\":")
         string(decision.actor, out)
         if let basis = decision.basis {
             out.append(",\"basis\":")
-            string(basis.rawValue, out)
+            Self.bases.append(basis, to: out)
         }
         out.append(",\"fields\":[")
         // Elements are read in place: `enumerated()` copied each one out, retaining and
@@ -49,10 +49,13 @@ enum DecisionJSON {
         out.append(decision.hypothetical ? "],\"hypothetical\":true,\"obligations\":[" : "],\"hypothetical\":false,\"obligations\":[")
         for (index, obligation) in decision.obligations.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            string(obligation.rawValue, out)
+            Self.obligations.append(obligation, to: out)
         }
-        out.append("],\"outcome\":")
-        string(decision.outcome.rawValue, out)
+        switch decision.outcome {
+        case .permit: out.append("],\"outcome\":\"permit\"")
+        case .partial: out.append("],\"outcome\":\"partial\"")
+        case .deny: out.append("],\"outcome\":\"deny\"")
+        }
         if let digest, digest.digest == decision.policyDigest {
             digest.bytes.withUnsafeBufferPointer { out.append($0) }
         } else {
@@ -87,6 +90,10 @@ enum DecisionJSON {
         string(decision.subject, out)
         out.append(UInt8(ascii: "}"))
     }
+
+    private static let actions = QuotedCases<Action>()
+    private static let bases = QuotedCases<LegalBasis>()
+    private static let obligations = QuotedCases<Obligation>()
 
     /// Per reason code (by `position`), the bytes from a reason's opening brace to the first
     /// quote of its explanation, and the code as a JSON string: constants, escaped once.
