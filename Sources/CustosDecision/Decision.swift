@@ -97,6 +97,12 @@ public struct Reason: Sendable, Hashable, Codable {
         Explanation.forEachUTF8Piece(of: (UnsafeRawPointer(reason) + messageOffset).assumingMemoryBound(to: Explanation.self), body)
     }
 
+    /// The same, with the explanation's literal pieces apart (`Explanation.forEachUTF8Piece(of:literal:text:)`).
+    package static func forEachExplanationPiece(of reason: UnsafePointer<Reason>, literal: (UnsafeBufferPointer<UInt8>) -> Void,
+                                                text: (UnsafeBufferPointer<UInt8>) -> Void) {
+        Explanation.forEachUTF8Piece(of: (UnsafeRawPointer(reason) + messageOffset).assumingMemoryBound(to: Explanation.self), literal: literal, text: text)
+    }
+
     /// A stored property's offset: `offset(of:)` is never nil for it.
     private static let messageOffset = MemoryLayout<Reason>.offset(of: \Reason.message)!
 

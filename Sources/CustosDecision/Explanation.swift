@@ -98,6 +98,14 @@ public struct Explanation: Sendable, Hashable, Codable, CustomStringConvertible,
     /// method on a reason in a buffer (`decide --batch`'s writer), the whole value (150 bytes,
     /// its texts retained) was copied out and destroyed again, on every reason written.
     package static func forEachUTF8Piece(of explanation: UnsafePointer<Explanation>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        forEachUTF8Piece(of: explanation, literal: body, text: body)
+    }
+
+    /// `forEachUTF8Piece(of:_:)` with the literal pieces apart from the interpolated ones: a
+    /// literal's bytes lie in the binary and never change, so a writer may remember what it
+    /// found in them (`decide --batch`'s remembers which need no escaping).
+    package static func forEachUTF8Piece(of explanation: UnsafePointer<Explanation>, literal literalBody: (UnsafeBufferPointer<UInt8>) -> Void,
+                                         text body: (UnsafeBufferPointer<UInt8>) -> Void) {
         let base = UnsafeRawPointer(explanation)
         let literalCount = Int(explanation.pointee.literalCount), textCount = Int(explanation.pointee.textCount)
         // The inline arrays are read element by element through their addresses, so no text
@@ -106,7 +114,7 @@ public struct Explanation: Sendable, Hashable, Codable, CustomStringConvertible,
         let texts = (base + Self.textsOffset).assumingMemoryBound(to: String.self)
         for index in 0..<literalCount {
             let literal = literals[index]
-            if literal.utf8CodeUnitCount > 0 { literal.withUTF8Buffer(body) }
+            if literal.utf8CodeUnitCount > 0 { literal.withUTF8Buffer(literalBody) }
             // In place (a native or small string always is): a mutable copy for `withUTF8`
             // retained and released the text.
             if index < textCount, texts[index].utf8.withContiguousStorageIfAvailable(body) == nil {

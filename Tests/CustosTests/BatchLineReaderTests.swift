@@ -136,8 +136,8 @@ struct BatchLineReaderTests {
         #expect(fast > 1_000 && slow > 100, "both paths were exercised: \(fast) fast, \(slow) left to Codable")
     }
 
-    /// The reader takes the key it expects next when that key and a closing quote stand at the
-    /// cursor. That is sound only while no documented key holds a byte a JSON string escapes,
+    /// The reader takes the key it expects next when that key and a closing quote (and, written
+    /// compactly, its colon) stand at the cursor. That is sound only while no documented key holds a byte a JSON string escapes,
     /// and a key cut short, lengthened or spelled with an escape must still be read as the
     /// Codable path reads it (refused, or left to it).
     @Test func keysCutShortLengthenedOrEscapedAreNeverTakenForTheExpectedKey() throws {
@@ -151,8 +151,8 @@ struct BatchLineReaderTests {
         for key in WireShape.requestKeys.prefix(5) {
             let spellings = [String(key.dropLast()), key + "s", key + "\\u0041", "\\u00" + String(key.utf8.first!, radix: 16) + key.dropFirst(),
                              String(key.dropLast()) + "\\\"", key + " "]
-            for spelling in spellings {
-                let body = plain.replacingOccurrences(of: "\"\(key)\":", with: "\"\(spelling)\":")
+            for written in spellings.map({ "\"\($0)\":" }) + ["\"\(key)\" :", "\"\(key)\"\t:"] {
+                let body = plain.replacingOccurrences(of: "\"\(key)\":", with: written)
                 #expect(body != plain)
                 let codable = try? JSONDecoder().decode(DecisionRequest.self, from: Data(body.utf8))
                 let read = Array(body.utf8).withUnsafeBufferPointer { BatchLineReader.readRequest($0, defaultActor: nil) }
@@ -160,7 +160,7 @@ struct BatchLineReaderTests {
                 variants += 1
             }
         }
-        #expect(variants == 30)
+        #expect(variants == 40)
     }
 
     @Test func aDeeplyNestedLineIsLeftToTheCodablePathInsteadOfExhaustingTheStack() {

@@ -58,4 +58,30 @@ struct DecisionJSONTests {
             #expect(Self.encoded(decision) == Self.reference(decision), "\(outcome)")
         }
     }
+
+    /// The writer remembers which explanation literals need no escaping, by their address: a
+    /// literal that needs it is escaped every time it is written, and the literals around it
+    /// the same as before they were remembered.
+    @Test func explanationLiteralsAreEscapedAlikeTheFirstTimeAndEveryTimeAfter() {
+        func reason(_ name: String) -> Reason {
+            let quoted: Explanation = "the \"\(name)\" literal holds quotes, a backslash \\ and a tab\t"
+            return Reason(code: .engineError, message: quoted, fields: [])
+        }
+        func plain(_ name: String) -> Reason {
+            Reason(code: .allowLegalBasis, message: "a plain literal before \(name) and one after it", fields: [])
+        }
+        for round in 0..<3 {
+            let decision = Decision(outcome: .deny, action: .read, subject: "S-1", purpose: "P-1", actor: "a", recipient: nil, fields: [],
+                                    basis: nil, reasons: [reason("x\(round)"), plain("p\(round)"), reason("\"y"), plain("q\\")], obligations: [],
+                                    policyDigest: "d", hypothetical: true)
+            #expect(Self.encoded(decision) == Self.reference(decision), "round \(round)")
+            #expect(Self.encoded(decision).contains(#"the \"x\#(round)\" literal holds quotes, a backslash \\ and a tab\t"#))
+        }
+        let out = ByteBuffer()
+        let literal: StaticString = "needs \"escaping\""
+        for _ in 0..<2 {
+            #expect(!literal.withUTF8Buffer { out.appendPlainLiteral($0) })
+            #expect(out.count == 0)
+        }
+    }
 }

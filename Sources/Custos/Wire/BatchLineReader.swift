@@ -100,22 +100,22 @@ enum BatchLineReader {
     /// The keys each documented object may have (`WireShape`), in the order its reader numbers
     /// them (at most 32: an object reader marks the keys it has seen in a 32-bit set).
     enum Keys {
-        static let line = Interner(WireShape.lineKeys)
-        static let request = Interner(WireShape.requestKeys)
-        static let review = Interner(WireShape.reviewKeys)
-        static let facts = Interner(WireShape.factsKeys)
-        static let subject = Interner(WireShape.subjectKeys)
-        static let consentRecord = Interner(WireShape.consentRecordKeys)
-        static let consentEvent = Interner(WireShape.consentEventKeys)
-        static let parental = Interner(WireShape.parentalKeys)
-        static let objection = Interner(WireShape.objectionKeys)
-        static let restriction = Interner(WireShape.restrictionKeys)
-        static let legalHold = Interner(WireShape.legalHoldKeys)
-        static let lifecycleEvent = Interner(WireShape.lifecycleEventKeys)
-        static let provenance = Interner(WireShape.provenanceKeys)
-        static let transfer = Interner(WireShape.transferKeys)
-        static let subProcessor = Interner(WireShape.subProcessorKeys)
-        static let information = Interner(WireShape.informationKeys)
+        static let line = ObjectKeys(WireShape.lineKeys)
+        static let request = ObjectKeys(WireShape.requestKeys)
+        static let review = ObjectKeys(WireShape.reviewKeys)
+        static let facts = ObjectKeys(WireShape.factsKeys)
+        static let subject = ObjectKeys(WireShape.subjectKeys)
+        static let consentRecord = ObjectKeys(WireShape.consentRecordKeys)
+        static let consentEvent = ObjectKeys(WireShape.consentEventKeys)
+        static let parental = ObjectKeys(WireShape.parentalKeys)
+        static let objection = ObjectKeys(WireShape.objectionKeys)
+        static let restriction = ObjectKeys(WireShape.restrictionKeys)
+        static let legalHold = ObjectKeys(WireShape.legalHoldKeys)
+        static let lifecycleEvent = ObjectKeys(WireShape.lifecycleEventKeys)
+        static let provenance = ObjectKeys(WireShape.provenanceKeys)
+        static let transfer = ObjectKeys(WireShape.transferKeys)
+        static let subProcessor = ObjectKeys(WireShape.subProcessorKeys)
+        static let information = ObjectKeys(WireShape.informationKeys)
     }
 
     /// The values of the enumerations a line may hold, matched as bytes: no string is made
@@ -501,7 +501,7 @@ enum BatchLineReader {
         /// Reads an object whose keys are all among `keys`, none repeated; `member` reads the
         /// value of the key at the given position in `keys`.
         @inline(__always)
-        mutating func object(keys: Interner, _ member: (inout Reader, Int) -> Bool) -> Bool {
+        mutating func object(keys: ObjectKeys, _ member: (inout Reader, Int) -> Bool) -> Bool {
             skipSpace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else { return false }
             index += 1
@@ -514,12 +514,24 @@ enum BatchLineReader {
             var expected = 0
             while true {
                 skipSpace()
-                guard let key = keyPosition(in: keys, expecting: expected), seen & (1 << key) == 0 else { return false }
+                let key: Int
+                // The expected key, or a later one (writers leave out keys but seldom reorder
+                // them), written compactly (`"key":`), in two comparisons each; any other key,
+                // or one spelled otherwise, is found by its bytes.
+                if index + ObjectKeys.window <= bytes.count,
+                   let (position, length) = keys.compactKey(from: expected, at: UnsafeRawPointer(bytes.baseAddress! + index)) {
+                    key = position
+                    index += length
+                } else {
+                    guard let found = keyPosition(in: keys.names, expecting: expected) else { return false }
+                    key = found
+                    skipSpace()
+                    guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return false }
+                    index += 1
+                }
+                guard seen & (1 << key) == 0 else { return false }
                 seen |= 1 << key
                 expected = key + 1
-                skipSpace()
-                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return false }
-                index += 1
                 skipSpace()
                 guard member(&self, key) else { return false }
                 skipSpace()

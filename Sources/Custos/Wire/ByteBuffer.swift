@@ -7,12 +7,21 @@ final class ByteBuffer {
     private(set) var count = 0
     private var capacity: Int
 
+    /// Literals found to need no escaping, by address and length (`appendPlainLiteral`).
+    private let plainLiterals: UnsafeMutablePointer<(address: UInt, length: Int)>
+    private static let plainLiteralSlots = 64
+
     init(capacity: Int = 1 << 16) {
         self.capacity = max(capacity, 64)
         base = .allocate(capacity: self.capacity)
+        plainLiterals = .allocate(capacity: Self.plainLiteralSlots)
+        plainLiterals.initialize(repeating: (0, 0), count: Self.plainLiteralSlots)
     }
 
-    deinit { base.deallocate() }
+    deinit {
+        base.deallocate()
+        plainLiterals.deallocate()
+    }
 
     var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
 
@@ -40,9 +49,10 @@ final class ByteBuffer {
     @inline(__always)
     func append(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
-        reserve(bytes.count)
-        (base + count).update(from: source, count: bytes.count)
-        count += bytes.count
+        let length = bytes.count
+        reserve(length)
+        (base + count).update(from: source, count: length)
+        count += length
     }
 
     /// Appends the bytes if none needs escaping in a JSON string (a control character, `"` or a
@@ -84,6 +94,24 @@ final class ByteBuffer {
             }
         }
         count += length
+        return true
+    }
+
+    /// `appendIfPlain` for the bytes of a string literal (a `StaticString`'s, which lie in the
+    /// binary and never change): one found plain is remembered by its address and length, in a
+    /// slot of a small table (a collision replaces the slot), and then copied without its bytes
+    /// being looked at again. An explanation's literals are most of the text a decision writes.
+    @inline(__always)
+    func appendPlainLiteral(_ literal: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let start = literal.baseAddress else { return true }
+        let address = UInt(bitPattern: start)
+        let slot = Int(truncatingIfNeeded: (address ^ address >> 7) & UInt(Self.plainLiteralSlots - 1))
+        if plainLiterals[slot] == (address, literal.count) {
+            append(literal)
+            return true
+        }
+        guard appendIfPlain(literal) else { return false }
+        plainLiterals[slot] = (address, literal.count)
         return true
     }
 

@@ -70,7 +70,9 @@ enum DecisionJSON {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
                 Self.reasonOpenings[reasons[index].code.position].withUnsafeBufferPointer { out.append($0) }
                 // In place: as a method call on the element, the explanation was copied out.
-                Reason.forEachExplanationPiece(of: reasons.baseAddress! + index) { escaped($0, out) }
+                Reason.forEachExplanationPiece(of: reasons.baseAddress! + index,
+                                               literal: { if !out.appendPlainLiteral($0) { escaped($0, out) } },
+                                               text: { escaped($0, out) })
                 out.append("\",\"fields\":[")
                 reasons[index].fields.withUnsafeBufferPointer { fields in
                     for position in fields.indices {
