@@ -175,15 +175,17 @@ enum BatchLineReader {
             // request may leave out, then whatever the line holds over them (optional locals
             // moved into place afterwards cost 140 instructions a line more). The fields go
             // into the previous list, which keeps its storage.
+            // A value is cleared only where the previous line set one: clearing an absent one
+            // still released it, ten times a line.
             request.fields.empty()
             request.subject = ""
-            request.recipient = nil
-            request.recipientName = nil
-            request.destination = nil
-            request.procedure = nil
+            if request.recipient != nil { request.recipient = nil }
+            if request.recipientName != nil { request.recipientName = nil }
+            if request.destination != nil { request.destination = nil }
+            if request.procedure != nil { request.procedure = nil }
             request.bulk = false
             request.foreignOrder = false
-            request.review = nil
+            if request.review != nil { request.review = nil }
             request.effect = nil
             request.at = nil
             var hasActor = false, hasAction = false, hasPurpose = false
