@@ -518,8 +518,9 @@ enum BatchLineReader {
                 skipSpace()
                 let key: Int
                 // The expected key, or a later one (writers leave out keys but seldom reorder
-                // them), written compactly (`"key":`), in two comparisons each; any other key,
-                // or one spelled otherwise, is found by its bytes.
+                // them), written compactly (`"key":`), in three word comparisons each; any other
+                // key, or one spelled otherwise (an escape, a space before the colon, fewer than
+                // `ObjectKeys.window` bytes left), is found by its bytes.
                 if index + ObjectKeys.window <= bytes.count,
                    let (position, length) = keys.compactKey(from: expected, at: UnsafeRawPointer(bytes.baseAddress! + index)) {
                     key = position

@@ -26,7 +26,7 @@ final class ObjectKeys: @unchecked Sendable {
         var length = 0
     }
 
-    /// The bytes `compactLength` reads at the cursor.
+    /// The bytes `compactKey` reads at the cursor.
     static let window = 24  // every documented key of up to 21 bytes
 
     init(_ keys: [String]) {
