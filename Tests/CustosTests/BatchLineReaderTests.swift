@@ -136,8 +136,8 @@ struct BatchLineReaderTests {
         #expect(fast > 1_000 && slow > 100, "both paths were exercised: \(fast) fast, \(slow) left to Codable")
     }
 
-    /// The reader takes the key it expects next when that key and a closing quote (and, written
-    /// compactly, its colon) stand at the cursor. That is sound only while no documented key holds a byte a JSON string escapes,
+    /// The reader takes the key it expects next, or a later one, when its bytes, a closing quote
+    /// and a colon stand at the cursor. That is sound only while no documented key holds a byte a JSON string escapes,
     /// and a key cut short, lengthened or spelled with an escape must still be read as the
     /// Codable path reads it (refused, or left to it).
     @Test func keysCutShortLengthenedOrEscapedAreNeverTakenForTheExpectedKey() throws {

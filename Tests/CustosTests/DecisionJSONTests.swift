@@ -40,8 +40,8 @@ struct DecisionJSONTests {
         }
     }
 
-    /// Actions, bases, obligations and outcomes are written from tables of their cases: every
-    /// case of each, written as JSONEncoder writes it.
+    /// Actions, bases, obligations, field reason codes and outcomes are written from tables of
+    /// their cases: every case of each, written as JSONEncoder writes it.
     @Test func everyCaseOfTheEnumerationsWrittenFromTablesIsWrittenAsJSONEncoderWritesIt() {
         let outcomes: [Outcome] = [.permit, .partial, .deny]
         for (index, action) in Action.allCases.enumerated() {
@@ -52,6 +52,10 @@ struct DecisionJSONTests {
                 #expect(Self.encoded(decision) == Self.reference(decision), "\(action) \(String(describing: basis))")
             }
         }
+        let everyCode = Decision(outcome: .deny, action: .read, subject: "S-1", purpose: "P-1", actor: "a", recipient: nil,
+                                 fields: [FieldOutcome(field: "f", outcome: .deny, reasons: ReasonCode.allCases)], basis: nil, reasons: [],
+                                 obligations: [], policyDigest: "d", hypothetical: true)
+        #expect(Self.encoded(everyCode) == Self.reference(everyCode))
         for outcome in outcomes {
             let decision = Decision(outcome: outcome, action: .read, subject: "S-1", purpose: "P-1", actor: "a", recipient: nil, fields: [],
                                     basis: nil, reasons: [], obligations: [], policyDigest: "d", hypothetical: true)

@@ -550,17 +550,6 @@ enum BatchLineReader {
         private mutating func keyPosition(in keys: Interner, expecting expected: Int) -> Int? {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
             let start = index + 1
-            // The expected key followed by its closing quote is that key, and nothing else:
-            // no documented key holds a quote or a backslash, so no escape can hide in the
-            // bytes compared, and the scan for the string's end is not needed.
-            if expected < keys.count {
-                let end = start + keys.length(expected)
-                if end < bytes.count, bytes[end] == UInt8(ascii: "\""),
-                   keys.matches(expected, utf8: UnsafeBufferPointer(rebasing: bytes[start..<end])) {
-                    index = end + 1
-                    return expected
-                }
-            }
             guard let end = Self.firstSpecialByte(in: bytes, from: start), bytes[end] == UInt8(ascii: "\"") else { return nil }
             let key = UnsafeBufferPointer(rebasing: bytes[start..<end])
             let position: Int

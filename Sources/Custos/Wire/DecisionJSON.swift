@@ -40,7 +40,7 @@ enum DecisionJSON {
                 fields[index].reasons.withUnsafeBufferPointer { codes in
                     for position in codes.indices {
                         if position > 0 { out.append(UInt8(ascii: ",")) }
-                        Self.quotedCodes[codes[position].position].withUnsafeBufferPointer { out.append($0) }
+                        Self.codes.append(codes[position], to: out)
                     }
                 }
                 out.append("]}")
@@ -96,9 +96,10 @@ enum DecisionJSON {
     private static let actions = QuotedCases<Action>()
     private static let bases = QuotedCases<LegalBasis>()
     private static let obligations = QuotedCases<Obligation>()
+    private static let codes = QuotedCases<ReasonCode>()
 
     /// Per reason code (by `position`), the bytes from a reason's opening brace to the first
-    /// quote of its explanation, and the code as a JSON string: constants, escaped once.
+    /// quote of its explanation: constants, escaped once.
     private static let reasonOpenings: [[UInt8]] = ReasonCode.allCases.map { code in
         let out = ByteBuffer()
         out.append("{\"article\":")
@@ -106,11 +107,6 @@ enum DecisionJSON {
         out.append(",\"code\":")
         string(code.rawValue, out)
         out.append(",\"explanation\":\"")
-        return Array(out.bytes)
-    }
-    private static let quotedCodes: [[UInt8]] = ReasonCode.allCases.map { code in
-        let out = ByteBuffer()
-        string(code.rawValue, out)
         return Array(out.bytes)
     }
 

@@ -1,6 +1,6 @@
 /// The cases of a payload-free string enumeration as JSON strings, quoted and escaped once,
-/// for the decision writer: an action, a legal basis or an obligation written through its
-/// `rawValue` made a string and scanned it for escapes on every decision.
+/// for the decision writer: an action, a legal basis, an obligation or a field's reason code
+/// written through its `rawValue` made a string and scanned it for escapes on every decision.
 ///
 /// A case without a payload is stored as its index in declaration order, which is `allCases`'
 /// order, so the table is indexed by the stored byte. That is checked for every case when the

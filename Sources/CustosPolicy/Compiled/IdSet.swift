@@ -136,10 +136,6 @@ package final class Interner: @unchecked Sendable {
 
     package func name(_ id: Int) -> String { names[id] }
 
-    /// The length in UTF-8 bytes of the name of `id` (which must be below `count`).
-    @inline(__always)
-    package func length(_ id: Int) -> Int { spans[id].count }
-
     private func hash(of id: Int) -> Int {
         Self.hash(UnsafeBufferPointer(start: bytes + spans[id].offset, count: spans[id].count))
     }
