@@ -33,6 +33,8 @@ package struct Reporter: Sendable {
     package let source: any ReportSource
     /// Whether a subject is in the vault, for the activity trail of one subject.
     package let subjectExists: @Sendable (String) throws -> Bool
+    /// Entries the activity report reads at a time (`forEachLogEntry`); tests make pages small.
+    package var logPageSize = CustosStore.logPageSize
 
     package init(policy: CompiledPolicy, clock: @escaping @Sendable () -> Instant, source: any ReportSource,
                  subjectExists: @escaping @Sendable (String) throws -> Bool) {
@@ -70,16 +72,21 @@ package struct Reporter: Sendable {
             return RopaReport.build(try context(period: period, at: at))
         case .activity:
             let context = try context(period: period, at: at)
-            var entries = try source.logEntries(from: from, to: until, subject: nil)
+            // Counted a page at a time: the log of a server that logs every read outgrows memory.
+            var counts = ActivityReport.Counts()
+            var trail: [LogEntry] = []
+            try source.forEachLogEntry(from: from, to: until, subject: subject, pageSize: logPageSize) { entry in
+                counts.add(entry)
+                if subject != nil { trail.append(entry) }
+            }
             if let subject {
                 // Only that subject's trail; a subject neither in the vault nor in the log is
                 // the caller's mistake, not an empty trail.
-                entries = entries.filter { $0.subject == subject }
-                if try !subjectExists(subject), try source.logEntries(from: nil, to: nil, subject: subject).isEmpty {
+                if trail.isEmpty, try !subjectExists(subject), try source.logEntries(from: nil, to: nil, subject: subject, after: .min, limit: 1).isEmpty {
                     throw ReportError.unknownSubject(subject)
                 }
             }
-            return ActivityReport.build(context, entries: entries, subject: subject)
+            return ActivityReport.build(context, counts: counts, trail: subject.map { ($0, trail) })
         case .transfers:
             return TransfersReport.build(try context(period: period, at: at), disclosures: try source.disclosures(from: nil, to: until))
         case .consent:

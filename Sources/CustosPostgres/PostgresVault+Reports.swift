@@ -5,7 +5,7 @@ package import CustosPolicy
 import CustosDecision
 
 /// The read-only view reports are built from, on PostgreSQL (`ReportSource`); each list is
-/// read in one snapshot.
+/// read in one snapshot, the decision log a page at a time (`forEachLogEntry`).
 extension PostgresVault: ReportSource {
     package func lastCheckpoint() throws -> (seq: Int64, at: Instant)? {
         try run { client, logger in
@@ -26,18 +26,20 @@ extension PostgresVault: ReportSource {
         }
     }
 
-    package func logEntries(from: Instant?, to: Instant?, subject: String?) throws -> [LogEntry] {
+    package func logEntries(from: Instant?, to: Instant?, subject: String?, after: Int64, limit: Int) throws -> [LogEntry] {
         try run { client, logger in
             var bindings = PostgresBindings()
+            bindings.append(after)
             bindings.append(from?.millisecondsSinceEpoch ?? Int64.min)
             bindings.append(to?.millisecondsSinceEpoch ?? Int64.max)
-            var sql = "SELECT \(PostgresDecisionLog.entryColumns) FROM decision_log WHERE at >= $1 AND at < $2"
+            bindings.append(Int64(limit))
+            var sql = "SELECT \(PostgresDecisionLog.entryColumns) FROM decision_log WHERE seq > $1 AND at >= $2 AND at < $3"
             if let subject {
                 bindings.append(subject)
-                sql += " AND subject_id = $3"
+                sql += " AND subject_id = $5"
             }
             var entries: [LogEntry] = []
-            for try await row in try await client.query(PostgresQuery(unsafeSQL: sql + " ORDER BY seq", binds: bindings), logger: logger) {
+            for try await row in try await client.query(PostgresQuery(unsafeSQL: sql + " ORDER BY seq LIMIT $4", binds: bindings), logger: logger) {
                 BlockingBridge.beat()
                 entries.append(try PostgresDecisionLog.entry(row))
             }

@@ -39,15 +39,16 @@ package enum ActivityReport {
         /// Blocking reason codes of denied or partly denied decisions.
         package var denialCodes: [String: Int] = [:]
 
-        package init(_ entries: [LogEntry]) {
-            for entry in entries {
-                total.add(entry.outcome)
-                byPurpose[entry.purpose, default: Tally()].add(entry.outcome)
-                byActor[entry.actor, default: Tally()].add(entry.outcome)
-                byAction[entry.action, default: Tally()].add(entry.outcome)
-                guard entry.outcome != "permit" else { continue }
-                for code in Set(entry.codes) where ReasonCode(rawValue: code)?.isBlocking ?? true { denialCodes[code, default: 0] += 1 }
-            }
+        package init() {}
+
+        /// Counts one more entry: the log is read a page at a time, never held whole.
+        package mutating func add(_ entry: LogEntry) {
+            total.add(entry.outcome)
+            byPurpose[entry.purpose, default: Tally()].add(entry.outcome)
+            byActor[entry.actor, default: Tally()].add(entry.outcome)
+            byAction[entry.action, default: Tally()].add(entry.outcome)
+            guard entry.outcome != "permit" else { return }
+            for code in Set(entry.codes) where ReasonCode(rawValue: code)?.isBlocking ?? true { denialCodes[code, default: 0] += 1 }
         }
 
         /// Actors who are denied more than twice as often as all other actors together.
@@ -62,8 +63,9 @@ package enum ActivityReport {
         }
     }
 
-    package static func build(_ context: ReportContext, entries: [LogEntry], subject: String? = nil) -> ReportDocument {
-        let counts = Counts(entries)
+    /// The report from the period's counts; with `trail`, of that one subject (whose entries
+    /// the counts are), listing every entry.
+    package static func build(_ context: ReportContext, counts: Counts, trail: (subject: String, entries: [LogEntry])? = nil) -> ReportDocument {
         let tallyColumns = ["Decisions", "Permit", "Partial", "Deny"]
         func rows(_ tallies: [String: Tally]) -> [[String]] { tallies.keys.sorted().map { [$0] + tallies[$0]!.row } }
         func chart(_ title: String, _ tallies: [String: Tally]) -> BarChart {
@@ -103,16 +105,16 @@ package enum ActivityReport {
                                                            let tally = counts.byActor[actor]!
                                                            return [actor, String(tally.decisions), String(tally.denies), percent(tally.denies, of: tally.decisions)]
                                                        })]))
-        if let subject {
+        if let (subject, entries) = trail {
             sections.append(ReportSection(id: "trail", title: "Access trail of \(subject)", notes: ["Every decision about the subject in the period: who, when, which fields, which purpose, and whether it was permitted."], tables: [
                 ReportTable(id: "trail", caption: "Decisions about \(subject)", columns: ["#", "When", "Actor", "Action", "Purpose", "Recipient", "Fields", "Outcome", "Codes"],
-                            rows: entries.filter { $0.subject == subject }.map { entry in
+                            rows: entries.map { entry in
                                 [String(entry.seq), entry.at.description, entry.actor, entry.action, entry.purpose, entry.recipient ?? "",
                                  entry.fields.joined(separator: ", "), entry.outcome, entry.codes.joined(separator: ", ")]
                             }),
             ]))
         }
-        return context.document("activity", subject.map { "Decision activity: \($0)" } ?? "Decision activity", sections)
+        return context.document("activity", trail.map { "Decision activity: \($0.subject)" } ?? "Decision activity", sections)
     }
 }
 

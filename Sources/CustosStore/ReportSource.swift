@@ -45,8 +45,9 @@ package protocol ReportSource: Sendable {
     func storeVersion() throws -> String
     /// A simulation vault's reports say so.
     var isSimulation: Bool { get }
-    /// Decision-log entries recorded in `[from, to)`, optionally of one subject, in order.
-    func logEntries(from: Instant?, to: Instant?, subject: String?) throws -> [LogEntry]
+    /// At most `limit` decision-log entries after sequence number `after`, recorded in
+    /// `[from, to)`, optionally of one subject, in order: one page of `forEachLogEntry`.
+    func logEntries(from: Instant?, to: Instant?, subject: String?, after: Int64, limit: Int) throws -> [LogEntry]
     /// Every disclosure in `[from, to)`, oldest first.
     func disclosures(from: Instant?, to: Instant?) throws -> [DisclosureRecordEntry]
     /// Every consent event, of living subjects and from the proofs of erased ones.
@@ -55,21 +56,64 @@ package protocol ReportSource: Sendable {
     func consentRefusals() throws -> [ConsentRefusal]
 }
 
+extension ReportSource {
+    /// Calls `body` with every decision-log entry recorded in `[from, to)`, optionally of one
+    /// subject, in order, reading `pageSize` entries at a time. A report over the log holds one
+    /// page, never the whole log: a server logs every read, and an activity report over
+    /// 306,000 entries loaded at once took 776 MB (BENCHMARKS.md, "Reports over a long log").
+    /// The pages are read one after another, each continuing after the last entry seen, so an
+    /// entry appended meanwhile may be included and none is read twice.
+    ///
+    /// ```swift
+    /// var permits = 0
+    /// try store.forEachLogEntry(from: nil, to: .now, subject: nil) { if $0.outcome == "permit" { permits += 1 } }
+    /// ```
+    package func forEachLogEntry(from: Instant?, to: Instant?, subject: String?, pageSize: Int = logPageSize,
+                                 _ body: (LogEntry) throws -> Void) throws {
+        precondition(pageSize > 0, "a page holds at least one entry")
+        var after = Int64.min
+        while true {
+            let page = try logEntries(from: from, to: to, subject: subject, after: after, limit: pageSize)
+            for entry in page { try body(entry) }
+            guard page.count == pageSize, let last = page.last else { return }
+            // A page that does not move past the last one would be read again forever.
+            guard last.seq > after else { throw StoreError.integrity("the decision log's pages do not advance past entry #\(after)") }
+            after = last.seq
+        }
+    }
+
+    /// Every entry in `[from, to)`, optionally of one subject, in one array: for one subject's
+    /// trail and for tests. A report over every subject reads page by page (`forEachLogEntry`).
+    package func logEntries(from: Instant?, to: Instant?, subject: String?) throws -> [LogEntry] {
+        var entries: [LogEntry] = []
+        try forEachLogEntry(from: from, to: to, subject: subject) { entries.append($0) }
+        return entries
+    }
+}
+
+/// Entries a page of `forEachLogEntry` holds: about 25 MB of rows and entries at a time.
+package let logPageSize = 10_000
+
 extension VaultStore: ReportSource {
     package func storeVersion() throws -> String { "SQLite \(try sqliteVersion())" }
 }
 
 extension VaultStore {
-    /// Decision-log entries recorded in `[from, to)`, optionally of one subject, in order.
-    package func logEntries(from: Instant?, to: Instant?, subject: String? = nil) throws -> [LogEntry] {
+    package func logEntries(from: Instant?, to: Instant?, subject: String?, after: Int64, limit: Int) throws -> [LogEntry] {
         try pool.read { db in
-            var conditions: [String] = []
-            var arguments: [any DatabaseValueConvertible] = []
+            // `seq` is the table's row id: each page starts where the last one ended.
+            var conditions = ["seq > ?"]
+            var arguments: [any DatabaseValueConvertible] = [after]
             if let from { conditions.append("at >= ?"); arguments.append(from.millisecondsSinceEpoch) }
             if let to { conditions.append("at < ?"); arguments.append(to.millisecondsSinceEpoch) }
             if let subject { conditions.append("subject_id = ?"); arguments.append(subject) }
-            let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-            return try Row.fetchAll(db, sql: "SELECT * FROM decision_log \(filter) ORDER BY seq", arguments: StatementArguments(arguments)).map(LogEntry.init(row:))
+            arguments.append(limit)
+            let sql = "SELECT * FROM decision_log WHERE \(conditions.joined(separator: " AND ")) ORDER BY seq LIMIT ?"
+            var entries: [LogEntry] = []
+            entries.reserveCapacity(min(limit, 1_024))
+            let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(arguments))
+            while let row = try rows.next() { entries.append(LogEntry(row: row)) }
+            return entries
         }
     }
 

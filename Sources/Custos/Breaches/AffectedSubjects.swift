@@ -34,7 +34,8 @@ extension BreachDesk {
                 involved[entry.subject, default: []].formUnion(entry.disclosure.fields)
             }
         case let .actor(actor):
-            for entry in try store.logEntries(from: breach.windowFrom, to: breach.windowTo, subject: nil) where entry.actor == actor && ["read", "share"].contains(entry.action) {
+            try store.forEachLogEntry(from: breach.windowFrom, to: breach.windowTo, subject: nil) { entry in
+                guard entry.actor == actor, ["read", "share"].contains(entry.action) else { return }
                 let permitted = entry.fields.compactMap { field -> String? in
                     let parts = field.split(separator: "=", maxSplits: 1)
                     return parts.count == 2 && parts[1] == "permit" ? String(parts[0]) : nil

@@ -11,8 +11,13 @@ package struct SubjectDossier: Sendable {
     package var restrictions: [StoredRestriction]
     package var holds: [StoredHold]
     package var disclosures: [DisclosureEntry]
-    /// Every logged decision about the subject, oldest first: who, what, when, why, outcome.
+    /// The latest logged decisions about the subject (at most `trailShown`), oldest first:
+    /// who, what, when, why, outcome. The whole trail is the activity report's.
     package var trail: [LogEntry]
+    /// How many decisions about the subject the log holds.
+    package var trailCount: Int
+    /// A service may read one subject thousands of times a day: the page shows the latest.
+    package static let trailShown = 200
     package var requests: [RightsRequest]
 }
 
@@ -53,18 +58,26 @@ package struct OfficerOverview: Sendable {
     /// A subject's dossier without a single field value. Nil for a subject the vault does not hold.
     package func dossier(of subject: String) throws -> SubjectDossier? {
         guard try store.factsAndCiphertexts(of: subject, fields: []).facts != nil else { return nil }
+        // Counted a page at a time, keeping only the latest: the trail is as long as the log lets it be.
+        var latest: [LogEntry] = []
+        var count = 0
+        try store.forEachLogEntry(from: nil, to: nil, subject: subject) { entry in
+            count += 1
+            if latest.count == 2 * SubjectDossier.trailShown { latest.removeFirst(SubjectDossier.trailShown) }
+            latest.append(entry)
+        }
         return SubjectDossier(
             metadata: try store.metadata(of: subject), consents: try store.consentHistory(of: subject),
             objections: try store.objections(of: subject), restrictions: try store.restrictions(of: subject),
             holds: try store.holds(of: subject), disclosures: try store.disclosures(of: subject),
-            trail: try store.logEntries(from: nil, to: nil, subject: subject),
+            trail: Array(latest.suffix(SubjectDossier.trailShown)), trailCount: count,
             requests: try store.requests().filter { $0.subject == subject })
     }
 
     /// Decisions per day or per week in `[from, to)`, by outcome, for the activity chart.
     package func decisionsOverTime(from: Instant?, to: Instant?, weekly: Bool) throws -> [(period: LocalDate, outcomes: [String: Int])] {
         var buckets: [LocalDate: [String: Int]] = [:]
-        for entry in try store.logEntries(from: from, to: to, subject: nil) {
+        try store.forEachLogEntry(from: from, to: to, subject: nil) { entry in
             var day = policy.localDate(of: entry.at)
             if weekly { day = day.adding(days: 1 - day.weekday) }   // back to Monday
             buckets[day, default: [:]][entry.outcome, default: 0] += 1

@@ -68,12 +68,12 @@ extension Console {
                       "name": disclosure.recipientName ?? "", "destination": disclosure.destination ?? "", "seq": disclosure.decisionSeq]
                  }]
             },
-            "trail": dossier.trail.suffix(200).reversed().map { entry -> [String: Any] in
+            "trail": dossier.trail.reversed().map { entry -> [String: Any] in
                 Self.compact(["seq": entry.seq, "at": Self.minute(entry.at, office), "actor": entry.actor, "action": entry.action, "purpose": entry.purpose,
                  "recipient": entry.recipient, "fields": entry.fields.joined(separator: ", "), "outcome": entry.outcome,
                  "deny": entry.outcome != "permit", "codes": entry.codes.joined(separator: ", ")])
             },
-            "trailCount": dossier.trail.count,
+            "trailCount": dossier.trailCount,
             "requests": dossier.requests.map { ["id": $0.id, "href": "/console/requests/\($0.id)", "type": pages.text("type.\($0.type.rawValue)", language),
                                                "status": pages.text("status.\($0.status.rawValue)", language), "due": $0.dueOn.description] },
             "openPath": "/console/subjects/\(metadata.id)/open", "openCsrf": visit.canAct ? csrf(visit, "open-fields") : "",
