@@ -83,11 +83,12 @@ class Logs(unittest.TestCase):
         self.assertEqual((status, headers["X-Request-ID"], headers["traceparent"]), (200, "req-42", trace))
         self.assertIn(b"d1@example.nl", body)
         self.assertIsNone(call("GET", "/healthz", headers={"traceparent": "not-a-trace"})[1]["traceparent"], "an invalid traceparent is not echoed")
-        lines = [json.loads(line) for line in open(os.path.join(os.environ["VAULT"], "serve.log")) if line.startswith("{")]
+        with open(os.path.join(os.environ["VAULT"], "serve.log")) as log:
+            text = log.read()
+        lines = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
         mine = [line for line in lines if line.get("request-id") == "req-42"]
         self.assertEqual(len(mine), 1)
         self.assertEqual((mine[0]["route"], mine[0]["status"], mine[0]["trace-id"]), ("/v1/subjects/:subject/read", "200", trace.split("-")[1]))
-        text = open(os.path.join(os.environ["VAULT"], "serve.log")).read()
         for secret in ("d1@example.nl", "PR-1@example.nl", os.environ["COLLECTIONS_TOKEN"], "/v1/subjects/D-1/"):
             self.assertNotIn(secret, text)
 
