@@ -115,14 +115,18 @@ extension PostgresVault: BreachStore {
         }
     }
 
-    package func heldFields() throws -> [(subject: String, category: String, fields: [String])] {
+    package func heldFields(after: String?, limit: Int) throws -> [(subject: String, category: String, fields: [String])] {
         try run { client, logger in
             var held: [(subject: String, category: String, fields: [String])] = []
+            // The page and its order in the server's collation for ids, which the primary key's
+            // index serves; the next page starts after the last id in the same collation.
             for try await (subject, category, field) in try await client.query("""
-                SELECT s.id, s.category, f.field FROM subjects s JOIN fields f ON f.subject_id = s.id ORDER BY s.id COLLATE "C", f.field COLLATE "C"
-                """, logger: logger).decode((String, String, String).self) {
+                SELECT s.id, s.category, f.field FROM (SELECT id, category FROM subjects WHERE id > \(after ?? "") ORDER BY id LIMIT \(limit)) s
+                LEFT JOIN fields f ON f.subject_id = s.id ORDER BY s.id, f.field COLLATE "C"
+                """, logger: logger).decode((String, String, String?).self) {
                 BlockingBridge.beat()
-                if held.last?.subject == subject { held[held.count - 1].fields.append(field) } else { held.append((subject, category, [field])) }
+                if held.last?.subject != subject { held.append((subject, category, [])) }
+                if let field { held[held.count - 1].fields.append(field) }
             }
             return held
         }

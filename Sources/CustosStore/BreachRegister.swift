@@ -202,23 +202,54 @@ extension Vault {
             recordedAt: instant("recorded_at")!, recordedBy: row["recorded_by"], consequences: row["consequences"], events: events)
     }
 
-    /// Every subject the vault holds, with its first category and the fields it holds now.
-    package func heldFields() throws -> [(subject: String, category: String, fields: [String])] {
+    /// A page of the subjects the vault holds (`BreachStore.heldFields(after:limit:)`).
+    package func heldFields(after: String?, limit: Int) throws -> [(subject: String, category: String, fields: [String])] {
         try pool.read { db in
-            var held: [String: (String, [String])] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT s.id, s.category, f.field FROM subjects s JOIN fields f ON f.subject_id = s.id ORDER BY s.id") {
-                held[row[0], default: (row[1], [])].1.append(row[2])
+            var held: [(subject: String, category: String, fields: [String])] = []
+            // A page of subjects, then their fields: subjects and fields are both stored by
+            // their keys (schema v18), so each is a range read in order. Every subject of the
+            // page comes back, one without fields too, so a short page means the last.
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT s.id, s.category, f.field FROM (SELECT id, category FROM subjects WHERE id > ? ORDER BY id LIMIT ?) s
+                LEFT JOIN fields f ON f.subject_id = s.id ORDER BY s.id, f.field
+                """, arguments: [after ?? "", limit])
+            while let row = try rows.next() {
+                let subject: String = row[0], field: String? = row[2]
+                if held.last?.subject != subject { held.append((subject, row[1], [])) }
+                if let field { held[held.count - 1].fields.append(field) }
             }
-            return held.keys.sorted().map { ($0, held[$0]!.0, held[$0]!.1) }
+            return held
         }
     }
 
-    /// The first category of each subject still in the vault.
+    /// The first category of each subject still in the vault. A few subjects (a breach at one
+    /// recipient) are looked up by id, a page of ids at a time; many are read in one pass over
+    /// the subjects. Every breach's page asked for the whole table before, even for none.
     package func categories(of subjects: Set<String>) throws -> [String: String] {
-        try pool.read { db in
+        guard !subjects.isEmpty else { return [:] }
+        return try pool.read { db in
             var found: [String: String] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT id, category FROM subjects") where subjects.contains(row[0]) { found[row[0]] = row[1] }
+            if subjects.count > Self.categoriesLookedUpById {
+                let rows = try Row.fetchCursor(db, sql: "SELECT id, category FROM subjects")
+                while let row = try rows.next() {
+                    let id: String = row[0]
+                    if subjects.contains(id) { found[id] = row[1] }
+                }
+                return found
+            }
+            let ids = Array(subjects)
+            for start in stride(from: 0, to: ids.count, by: Self.idsPerStatement) {
+                let page = ids[start..<min(start + Self.idsPerStatement, ids.count)]
+                let marks = Array(repeating: "?", count: page.count).joined(separator: ",")
+                let rows = try Row.fetchCursor(db, sql: "SELECT id, category FROM subjects WHERE id IN (\(marks))", arguments: StatementArguments(Array(page)))
+                while let row = try rows.next() { found[row[0]] = row[1] }
+            }
             return found
         }
     }
+
+    /// Beyond this many subjects one pass over the table costs less than a lookup each.
+    static let categoriesLookedUpById = 50_000
+    /// Well under SQLite's limit on a statement's parameters (32,766; 999 before 3.32).
+    static let idsPerStatement = 500
 }

@@ -17,8 +17,10 @@ package protocol BreachStore: ReportSource, OutboxStore {
                              at now: Instant, by actor: String) throws
     func breachLetterSubjects(_ id: String, channel: String) throws -> Set<String>
     func breachLetterCounts(_ id: String) throws -> [String: Int]
-    /// Every subject the vault holds, with its first category and the fields it holds now.
-    func heldFields() throws -> [(subject: String, category: String, fields: [String])]
+    /// At most `limit` subjects the vault holds with ids after `after` (from the first when
+    /// nil), by id in the store's order, each with its first category and the fields it holds
+    /// now, sorted (none for a subject that holds no field): one page of `forEachHeldSubject`.
+    func heldFields(after: String?, limit: Int) throws -> [(subject: String, category: String, fields: [String])]
     /// The first category of each subject still in the vault.
     func categories(of subjects: Set<String>) throws -> [String: String]
 }
@@ -37,6 +39,33 @@ extension VaultStore: BreachStore {
     }
     package func breachLetterSubjects(_ id: String, channel: String) throws -> Set<String> { try vault.breachLetterSubjects(id, channel: channel) }
     package func breachLetterCounts(_ id: String) throws -> [String: Int] { try vault.breachLetterCounts(id) }
-    package func heldFields() throws -> [(subject: String, category: String, fields: [String])] { try vault.heldFields() }
+    package func heldFields(after: String?, limit: Int) throws -> [(subject: String, category: String, fields: [String])] {
+        try vault.heldFields(after: after, limit: limit)
+    }
     package func categories(of subjects: Set<String>) throws -> [String: String] { try vault.categories(of: subjects) }
+}
+
+extension BreachStore {
+    /// Calls `body` with every subject the vault holds, by id, with its first category and the
+    /// fields it holds now (none for a subject without fields), reading `pageSize` subjects at
+    /// a time: a breach of the whole vault counts what it touches without every row of the
+    /// vault's fields in memory at once.
+    ///
+    /// ```swift
+    /// var fields = 0
+    /// try store.forEachHeldSubject { _, _, held in fields += held.count }
+    /// ```
+    package func forEachHeldSubject(pageSize: Int = 10_000, _ body: (_ subject: String, _ category: String, _ fields: [String]) throws -> Void) throws {
+        precondition(pageSize > 0, "a page holds at least one subject")
+        var after: String?
+        while true {
+            let page = try heldFields(after: after, limit: pageSize)
+            for held in page { try body(held.subject, held.category, held.fields) }
+            guard page.count == pageSize, let last = page.last?.subject else { return }
+            // A page that ends where the last one did would be read again forever. (Only
+            // equality is checked: PostgreSQL orders ids by its own collation, not Swift's.)
+            if last == after { throw StoreError.integrity("the vault's subjects do not advance past a page") }
+            after = last
+        }
+    }
 }

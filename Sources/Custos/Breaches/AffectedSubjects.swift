@@ -24,38 +24,48 @@ package struct AffectedSubjects: Sendable, Equatable {
 
 extension BreachDesk {
     package func affectedSubjects(_ breach: Breach) throws -> AffectedSubjects {
-        var involved: [String: Set<String>] = [:]
-        switch breach.scope {
-        case let .recipient(recipient):
-            // A sub-processor receives what its processor receives.
-            var reached: Set<String> = [recipient]
-            if let engagedBy = policy.policy.recipient(recipient)?.engagedBy?.id { reached.insert(engagedBy) }
-            for entry in try store.disclosures(from: breach.windowFrom, to: breach.windowTo) where reached.contains(entry.disclosure.recipient) {
-                involved[entry.subject, default: []].formUnion(entry.disclosure.fields)
-            }
-        case let .actor(actor):
-            try store.forEachLogEntry(from: breach.windowFrom, to: breach.windowTo, subject: nil) { entry in
-                guard entry.actor == actor, ["read", "share"].contains(entry.action) else { return }
-                let permitted = entry.fields.compactMap { field -> String? in
-                    let parts = field.split(separator: "=", maxSplits: 1)
-                    return parts.count == 2 && parts[1] == "permit" ? String(parts[0]) : nil
-                }
-                if !permitted.isEmpty { involved[entry.subject, default: []].formUnion(permitted) }
-            }
-        case .vault:
-            for held in try store.heldFields() { involved[held.subject] = Set(held.fields) }
-        }
-        if let only = breach.fields.map(Set.init) {
-            involved = involved.compactMapValues { fields in
-                let kept = fields.intersection(only)
-                return kept.isEmpty ? nil : kept
-            }
-        }
-        let categories = try store.categories(of: Set(involved.keys))
+        let only = breach.fields.map(Set.init)
+        /// Each subject with the fields involved, sorted.
+        var subjects: [String: [String]] = [:]
         var byCategory: [String: Int] = [:], byField: [String: Int] = [:]
-        for (subject, fields) in involved {
-            byCategory[categories[subject] ?? "erased", default: 0] += 1
+        func count(_ subject: String, _ fields: [String], category: String?) {
+            subjects[subject] = fields
+            byCategory[category ?? "erased", default: 0] += 1
             for field in fields { byField[field, default: 0] += 1 }
+        }
+        if breach.scope == .vault {
+            // The vault's own subjects a page at a time, each with its category and its fields
+            // already sorted: nothing of the vault is held but what the answer holds.
+            try store.forEachHeldSubject { subject, category, held in
+                let fields = only.map { only in held.filter(only.contains) } ?? held
+                if !fields.isEmpty { count(subject, fields, category: category) }
+            }
+        } else {
+            var involved: [String: Set<String>] = [:]
+            switch breach.scope {
+            case let .recipient(recipient):
+                // A sub-processor receives what its processor receives.
+                var reached: Set<String> = [recipient]
+                if let engagedBy = policy.policy.recipient(recipient)?.engagedBy?.id { reached.insert(engagedBy) }
+                for entry in try store.disclosures(from: breach.windowFrom, to: breach.windowTo) where reached.contains(entry.disclosure.recipient) {
+                    involved[entry.subject, default: []].formUnion(entry.disclosure.fields)
+                }
+            case let .actor(actor):
+                try store.forEachLogEntry(from: breach.windowFrom, to: breach.windowTo, subject: nil) { entry in
+                    guard entry.actor == actor, ["read", "share"].contains(entry.action) else { return }
+                    let permitted = entry.fields.compactMap { field -> String? in
+                        let parts = field.split(separator: "=", maxSplits: 1)
+                        return parts.count == 2 && parts[1] == "permit" ? String(parts[0]) : nil
+                    }
+                    if !permitted.isEmpty { involved[entry.subject, default: []].formUnion(permitted) }
+                }
+            case .vault:
+                break
+            }
+            if let only { involved = involved.compactMapValues { fields in fields.intersection(only).nilIfEmpty } }
+            // Erased subjects are still counted: what reached a recipient stays reached.
+            let categories = try store.categories(of: Set(involved.keys))
+            for (subject, fields) in involved { count(subject, fields.sorted(), category: categories[subject]) }
         }
         var marked: [String: [String]] = [:]
         for field in byField.keys.sorted() {
@@ -65,7 +75,11 @@ extension BreachDesk {
             if definition.nationalId { marked["national id", default: []].append(field) }
             if definition.category == "financial" { marked["financial", default: []].append(field) }
         }
-        return AffectedSubjects(subjects: involved.mapValues { $0.sorted() }, byCategory: byCategory, byField: byField, marked: marked,
-                                records: involved.values.reduce(0) { $0 + $1.count }, unintelligible: breach.scope == .vault && !breach.keysCompromised)
+        return AffectedSubjects(subjects: subjects, byCategory: byCategory, byField: byField, marked: marked,
+                                records: byField.values.reduce(0, +), unintelligible: breach.scope == .vault && !breach.keysCompromised)
     }
+}
+
+private extension Set {
+    var nilIfEmpty: Set? { isEmpty ? nil : self }
 }
