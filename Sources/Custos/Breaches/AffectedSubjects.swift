@@ -25,7 +25,7 @@ package struct AffectedSubjects: Sendable, Equatable {
 extension BreachDesk {
     package func affectedSubjects(_ breach: Breach) throws -> AffectedSubjects {
         let only = breach.fields.map(Set.init)
-        /// Each subject with the fields involved, sorted.
+        // Each subject with the fields involved, sorted.
         var subjects: [String: [String]] = [:]
         var byCategory: [String: Int] = [:], byField: [String: Int] = [:]
         func count(_ subject: String, _ fields: [String], category: String?) {
