@@ -34,7 +34,7 @@ package struct Reporter: Sendable {
     /// Whether a subject is in the vault, for the activity trail of one subject.
     package let subjectExists: @Sendable (String) throws -> Bool
     /// Entries the activity report reads at a time (`forEachLogEntry`); tests make pages small.
-    package var logPageSize = CustosStore.logPageSize
+    package var logPageSize = KeysetPages.size
 
     package init(policy: CompiledPolicy, clock: @escaping @Sendable () -> Instant, source: any ReportSource,
                  subjectExists: @escaping @Sendable (String) throws -> Bool) {

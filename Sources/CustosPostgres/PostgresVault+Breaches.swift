@@ -133,6 +133,7 @@ extension PostgresVault: BreachStore {
     }
 
     package func categories(of subjects: Set<String>) throws -> [String: String] {
+        guard !subjects.isEmpty else { return [:] }
         let ids = Array(subjects)
         return try run { client, logger in
             var found: [String: String] = [:]

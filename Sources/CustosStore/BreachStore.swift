@@ -55,17 +55,8 @@ extension BreachStore {
     /// var fields = 0
     /// try store.forEachHeldSubject { _, _, held in fields += held.count }
     /// ```
-    package func forEachHeldSubject(pageSize: Int = 10_000, _ body: (_ subject: String, _ category: String, _ fields: [String]) throws -> Void) throws {
-        precondition(pageSize > 0, "a page holds at least one subject")
-        var after: String?
-        while true {
-            let page = try heldFields(after: after, limit: pageSize)
-            for held in page { try body(held.subject, held.category, held.fields) }
-            guard page.count == pageSize, let last = page.last?.subject else { return }
-            // A page that ends where the last one did would be read again forever. (Only
-            // equality is checked: PostgreSQL orders ids by its own collation, not Swift's.)
-            if last == after { throw StoreError.integrity("the vault's subjects do not advance past a page") }
-            after = last
-        }
+    package func forEachHeldSubject(pageSize: Int = KeysetPages.size, _ body: (_ subject: String, _ category: String, _ fields: [String]) throws -> Void) throws {
+        try KeysetPages.forEach(size: pageSize, first: nil as String?, page: { after, limit in try heldFields(after: after, limit: limit) },
+                                key: { $0.subject }, what: "the vault's subjects") { try body($0.subject, $0.category, $0.fields) }
     }
 }

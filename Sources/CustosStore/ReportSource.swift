@@ -68,18 +68,11 @@ extension ReportSource {
     /// var permits = 0
     /// try store.forEachLogEntry(from: nil, to: .now, subject: nil) { if $0.outcome == "permit" { permits += 1 } }
     /// ```
-    package func forEachLogEntry(from: Instant?, to: Instant?, subject: String?, pageSize: Int = logPageSize,
+    package func forEachLogEntry(from: Instant?, to: Instant?, subject: String?, pageSize: Int = KeysetPages.size,
                                  _ body: (LogEntry) throws -> Void) throws {
-        precondition(pageSize > 0, "a page holds at least one entry")
-        var after = Int64.min
-        while true {
-            let page = try logEntries(from: from, to: to, subject: subject, after: after, limit: pageSize)
-            for entry in page { try body(entry) }
-            guard page.count == pageSize, let last = page.last else { return }
-            // A page that does not move past the last one would be read again forever.
-            guard last.seq > after else { throw StoreError.integrity("the decision log's pages do not advance past entry #\(after)") }
-            after = last.seq
-        }
+        try KeysetPages.forEach(size: pageSize, first: Int64.min, page: { after, limit in
+            try logEntries(from: from, to: to, subject: subject, after: after, limit: limit)
+        }, key: \.seq, what: "the decision log", body)
     }
 
     /// Every entry in `[from, to)`, optionally of one subject, in one array: for one subject's
@@ -90,9 +83,6 @@ extension ReportSource {
         return entries
     }
 }
-
-/// Entries a page of `forEachLogEntry` holds: about 25 MB of rows and entries at a time.
-package let logPageSize = 10_000
 
 extension VaultStore: ReportSource {
     package func storeVersion() throws -> String { "SQLite \(try sqliteVersion())" }

@@ -57,8 +57,8 @@ struct LogPagingTests {
         for subject in [nil, "D-1"] as [String?] {
             let whole = try renderer.render(try #require(try engine.reporter.report(.activity, subject: subject, generatedAt: at)), as: .md)
             let spy = PageSpy(engine.store)
-            var paged = engine.reporter
-            paged = Reporter(policy: paged.policy, clock: paged.clock, source: spy, subjectExists: paged.subjectExists)
+            let reporter = engine.reporter
+            var paged = Reporter(policy: reporter.policy, clock: reporter.clock, source: spy, subjectExists: reporter.subjectExists)
             paged.logPageSize = 5
             let document = try #require(try paged.report(.activity, subject: subject, generatedAt: at))
             #expect(try renderer.render(document, as: .md) == whole, "subject \(subject ?? "none")")

@@ -33,40 +33,37 @@ extension BreachDesk {
             byCategory[category ?? "erased", default: 0] += 1
             for field in fields { byField[field, default: 0] += 1 }
         }
-        if breach.scope == .vault {
+        // What reached a recipient or an actor, gathered per subject before it is counted.
+        var involved: [String: Set<String>] = [:]
+        switch breach.scope {
+        case let .recipient(recipient):
+            // A sub-processor receives what its processor receives.
+            var reached: Set<String> = [recipient]
+            if let engagedBy = policy.policy.recipient(recipient)?.engagedBy?.id { reached.insert(engagedBy) }
+            for entry in try store.disclosures(from: breach.windowFrom, to: breach.windowTo) where reached.contains(entry.disclosure.recipient) {
+                involved[entry.subject, default: []].formUnion(entry.disclosure.fields)
+            }
+        case let .actor(actor):
+            try store.forEachLogEntry(from: breach.windowFrom, to: breach.windowTo, subject: nil) { entry in
+                guard entry.actor == actor, ["read", "share"].contains(entry.action) else { return }
+                let permitted = entry.fields.compactMap { field -> String? in
+                    let parts = field.split(separator: "=", maxSplits: 1)
+                    return parts.count == 2 && parts[1] == "permit" ? String(parts[0]) : nil
+                }
+                if !permitted.isEmpty { involved[entry.subject, default: []].formUnion(permitted) }
+            }
+        case .vault:
             // The vault's own subjects a page at a time, each with its category and its fields
-            // already sorted: nothing of the vault is held but what the answer holds.
+            // already sorted, counted as they come: nothing of the vault is held but the answer.
             try store.forEachHeldSubject { subject, category, held in
                 let fields = only.map { only in held.filter(only.contains) } ?? held
                 if !fields.isEmpty { count(subject, fields, category: category) }
             }
-        } else {
-            var involved: [String: Set<String>] = [:]
-            switch breach.scope {
-            case let .recipient(recipient):
-                // A sub-processor receives what its processor receives.
-                var reached: Set<String> = [recipient]
-                if let engagedBy = policy.policy.recipient(recipient)?.engagedBy?.id { reached.insert(engagedBy) }
-                for entry in try store.disclosures(from: breach.windowFrom, to: breach.windowTo) where reached.contains(entry.disclosure.recipient) {
-                    involved[entry.subject, default: []].formUnion(entry.disclosure.fields)
-                }
-            case let .actor(actor):
-                try store.forEachLogEntry(from: breach.windowFrom, to: breach.windowTo, subject: nil) { entry in
-                    guard entry.actor == actor, ["read", "share"].contains(entry.action) else { return }
-                    let permitted = entry.fields.compactMap { field -> String? in
-                        let parts = field.split(separator: "=", maxSplits: 1)
-                        return parts.count == 2 && parts[1] == "permit" ? String(parts[0]) : nil
-                    }
-                    if !permitted.isEmpty { involved[entry.subject, default: []].formUnion(permitted) }
-                }
-            case .vault:
-                break
-            }
-            if let only { involved = involved.compactMapValues { fields in fields.intersection(only).nilIfEmpty } }
-            // Erased subjects are still counted: what reached a recipient stays reached.
-            let categories = try store.categories(of: Set(involved.keys))
-            for (subject, fields) in involved { count(subject, fields.sorted(), category: categories[subject]) }
         }
+        if let only { involved = involved.compactMapValues { fields in fields.intersection(only).nilIfEmpty } }
+        // Erased subjects are still counted: what reached a recipient stays reached.
+        let categories = try store.categories(of: Set(involved.keys))
+        for (subject, fields) in involved { count(subject, fields.sorted(), category: categories[subject]) }
         var marked: [String: [String]] = [:]
         for field in byField.keys.sorted() {
             guard let definition = policy.policy.fields.first(where: { $0.id.id == field }) else { continue }
