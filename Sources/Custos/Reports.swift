@@ -141,7 +141,7 @@ extension Reporter {
         default:
             let entries = try registers.breaches.breaches(dueWithinSeconds: nil).map { breach in
                 let affected = try registers.breaches.affectedSubjects(breach)
-                return BreachesReport.Entry(breach: breach, affectedSubjects: affected.subjects.count, unintelligible: affected.unintelligible)
+                return BreachesReport.Entry(breach: breach, affectedSubjects: affected.subjectCount, unintelligible: affected.unintelligible)
             }
             return BreachesReport.build(context, entries: entries)
         }

@@ -48,7 +48,7 @@ private func lines(_ breach: Breach, affected: AffectedSubjects? = nil) -> [Stri
     if let risk = breach.risk { lines.append("  risk       \(risk.rawValue)" + (breach.subjectsException.map { ", Art. 34(3) exception: \($0.rawValue)" } ?? "")) }
     if let reasons = breach.lateReasons { lines.append("  late       \(reasons)") }
     if let affected {
-        lines.append("  affected   \(affected.subjects.count) subjects, \(affected.records) field values"
+        lines.append("  affected   \(affected.subjectCount) subjects, \(affected.records) field values"
                      + (affected.unintelligible ? " (unintelligible: ciphertext, keys not compromised)" : ""))
         for (category, count) in affected.byCategory.sorted(by: { $0.key < $1.key }) { lines.append("             \(category): \(count)") }
         for (kind, fields) in affected.marked.sorted(by: { $0.key < $1.key }) { lines.append("  marked     \(kind): \(fields.joined(separator: ", "))") }
@@ -65,7 +65,7 @@ private func json(_ breach: Breach, affected: AffectedSubjects? = nil) -> [Strin
         "events": breach.events.map { ["at": $0.at.description, "event": $0.event, "detail": $0.detail ?? NSNull(), "by": $0.by] as [String: Any] },
     ]
     if let affected {
-        object["affected"] = ["subjects": affected.subjects.count, "records": affected.records, "by-category": affected.byCategory,
+        object["affected"] = ["subjects": affected.subjectCount, "records": affected.records, "by-category": affected.byCategory,
                               "by-field": affected.byField, "marked": affected.marked, "unintelligible": affected.unintelligible] as [String: Any]
     }
     return object
@@ -259,29 +259,44 @@ struct BreachLetters: ParsableCommand {
         }
         let engine = try global.openOffice().breaches
         let folder = templates.map { URL(fileURLWithPath: $0) }
-        let postal: [BreachLetter], emailed: [String], erased: Int, skipped: Int
-        if outbox {
-            let run = try refusable { try global.sendBreachLetters(id, language: language, templates: folder, purpose: purpose, by: operatingSystemUser) }
-            (postal, emailed, erased, skipped) = (run.postal, run.emailed, run.erased, run.alreadyEmailed)
-        } else {
-            let composed = try refusable { try engine.breachLetters(id, language: language, templates: folder) }
-            (postal, emailed, erased, skipped) = (composed.letters, [], composed.erased, 0)
-        }
-        // Written first, recorded after: the history never claims a letter that is not on disk.
+        // Each letter is written as it is composed (a breach of the whole vault writes to
+        // every subject) and recorded after the last: the history never claims a letter that
+        // is not on disk.
         var files: [String] = []
-        for letter in postal {
+        func write(_ letter: BreachLetter) throws {
             let path = URL(fileURLWithPath: out).appendingPathComponent("\(id)-\(letter.subject).txt").path
             do { try PrivateFile.write(Data(letter.text.utf8), to: path) } catch {
-                StandardError.error("cannot write '\(path)': \(error); \(files.count) letters were written and not recorded")
-                throw ExitStatus.runtimeError
+                throw LetterNotWritten(path: path, reason: String(describing: error), written: files.count)
             }
             files.append(path)
         }
+        var postal: [String] = [], emailed: [String] = [], erased = 0, skipped = 0
+        if outbox {
+            let run = try refusable { try global.sendBreachLetters(id, language: language, templates: folder, purpose: purpose, by: operatingSystemUser, post: write) }
+            (postal, emailed, erased, skipped) = (run.postal, run.emailed, run.erased, run.alreadyEmailed)
+        } else {
+            erased = try refusable {
+                try engine.forEachBreachLetter(id, language: language, templates: folder) { letter in
+                    try write(letter)
+                    postal.append(letter.subject)
+                }
+            }
+        }
         if !postal.isEmpty || (emailed.isEmpty && skipped == 0) {
-            try refusable { try engine.recordBreachLetters(id, written: postal.map(\.subject), language: language, erased: erased, by: operatingSystemUser) }
+            try refusable { try engine.recordBreachLetters(id, written: postal, language: language, erased: erased, by: operatingSystemUser) }
         }
         let line = (outbox ? "\(emailed.count) by e-mail through the outbox, " : "") + "\(postal.count) letters for \(id) in \(out)"
             + (skipped > 0 ? " (\(skipped) already sent by e-mail earlier)" : "")
         try answer(global.output, [line], json: ["breach": id, "emailed": emailed.count, "letters": postal.count, "already-emailed": skipped, "files": files])
     }
+}
+
+/// A letter for the post that could not be written: the run stops, and the letters written
+/// before it are on disk but not recorded.
+private struct LetterNotWritten: Error, CustomStringConvertible {
+    var path: String
+    var reason: String
+    var written: Int
+
+    var description: String { "cannot write '\(path)': \(reason); \(written) letters were written and not recorded" }
 }

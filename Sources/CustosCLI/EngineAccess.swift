@@ -109,8 +109,9 @@ extension GlobalOptions {
 
     /// Breach letters by e-mail, on either backend: each address is read through the gate by
     /// the officer under `purpose`, and logged.
-    func sendBreachLetters(_ id: String, language: String, templates: URL?, purpose: String, by recorder: String) throws -> BreachLetterRun {
-        try openOffice().sendBreachLetters(id, language: language, templates: templates, purpose: purpose, by: recorder)
+    func sendBreachLetters(_ id: String, language: String, templates: URL?, purpose: String, by recorder: String,
+                           post: (BreachLetter) throws -> Void) throws -> BreachLetterRun {
+        try openOffice().sendBreachLetters(id, language: language, templates: templates, purpose: purpose, by: recorder, post: post)
     }
 
     /// A path that opens only a SQLite vault refuses a PostgreSQL address by name rather than

@@ -567,16 +567,15 @@ struct Day {
         clock.set(today, "15:30")
         _ = try office.breaches.notifyAuthority(breach.id, final: false, by: "officer")
         // By e-mail through the outbox where an address is held, by post otherwise.
-        let run = try office.sendBreachLetters(breach.id, language: "nl", by: "officer")
         let directory = folder.appendingPathComponent("letters")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        for letter in run.postal {
+        let run = try office.sendBreachLetters(breach.id, language: "nl", by: "officer") { letter in
             try PrivateFile.write(Data(letter.text.utf8), to: directory.appendingPathComponent("\(breach.id)-\(letter.subject).txt").path)
         }
-        try office.breaches.recordBreachLetters(breach.id, written: run.postal.map(\.subject), language: "nl", erased: run.erased, by: "officer")
+        try office.breaches.recordBreachLetters(breach.id, written: run.postal, language: "nl", erased: run.erased, by: "officer")
         _ = try office.breaches.recordSubjectsInformed(breach.id, count: run.emailed.count + run.postal.count, by: "officer")
         let marked = affected.marked.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.joined(separator: ", "))" }.joined(separator: "; ")
-        let line = "breach \(breach.id) at the bailiff: \(affected.subjects.count) people (" +
+        let line = "breach \(breach.id) at the bailiff: \(affected.subjectCount) people (" +
             affected.byCategory.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") +
             "), \(affected.records) field values\(marked.isEmpty ? "" : " (\(marked))"); AP notified at 15:30, due \(office.policy.localDate(of: breach.apDeadline)); " +
             "\(run.emailed.count) letters by e-mail through the outbox, \(run.postal.count) letters in letters/"

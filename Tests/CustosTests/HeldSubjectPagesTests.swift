@@ -39,8 +39,17 @@ struct HeldSubjectPagesTests {
             let breach = try fixture.office.breaches.recordBreach(PrivacyEngine.BreachReport(
                 nature: [.confidentiality], awareAt: fixture.clock.now, scope: .vault, window: (Instant(millisecondsSinceEpoch: fixture.clock.now.millisecondsSinceEpoch - 3_600_000), fixture.clock.now), description: "a backup lost"), by: "officer")
             let affected = try fixture.office.breaches.affectedSubjects(breach)
-            #expect(affected.subjects.count == 24 && affected.byCategory == ["debtor": 23, "client": 1], "\(backend): the subject without fields is not touched")
+            #expect(affected.subjectCount == 24 && affected.byCategory == ["debtor": 23, "client": 1], "\(backend): the subject without fields is not touched")
             #expect(affected.records == expected.values.map(\.fields.count).reduce(0, +))
+            // Who the breach touches, handed on a page at a time: everyone with a field, once.
+            for pageSize in [1, 7, 10_000] {
+                var handed: [String: [String]] = [:]
+                try fixture.office.breaches.forEachAffectedSubject(breach, pageSize: pageSize) { subject, fields, category in
+                    #expect(handed[subject] == nil && category == expected[subject]?.category, "\(backend): \(subject) in pages of \(pageSize)")
+                    handed[subject] = fields
+                }
+                #expect(handed == expected.filter { !$0.value.fields.isEmpty }.mapValues(\.fields), "\(backend), pages of \(pageSize)")
+            }
         }
     }
 }

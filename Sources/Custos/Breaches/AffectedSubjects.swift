@@ -7,8 +7,10 @@ package import CustosStore
 /// share), the vault for the vault itself. Only inside the breach's window, and only the
 /// fields it names when it names some.
 package struct AffectedSubjects: Sendable, Equatable {
-    /// Each subject with the fields involved.
-    package var subjects: [String: [String]]
+    /// How many people (the "approximate number of data subjects"), those erased since
+    /// included. Who they are is not kept here: a breach of the whole vault touches every
+    /// subject, so the people are read one at a time with `forEachAffectedSubject`.
+    package var subjectCount: Int
     /// Subjects per category (`erased` for those no longer in the vault).
     package var byCategory: [String: Int]
     /// Subjects per field.
@@ -23,16 +25,48 @@ package struct AffectedSubjects: Sendable, Equatable {
 }
 
 extension BreachDesk {
+    /// The breach's numbers for the notification (Art. 33(3)(a)): people and records, by
+    /// category and field, counted as `forEachAffectedSubject` reads them.
+    ///
+    /// ```swift
+    /// let affected = try desk.affectedSubjects(breach)
+    /// print(affected.subjectCount, affected.byCategory)
+    /// ```
     package func affectedSubjects(_ breach: Breach) throws -> AffectedSubjects {
-        let only = breach.fields.map(Set.init)
-        // Each subject with the fields involved, sorted.
-        var subjects: [String: [String]] = [:]
+        var subjectCount = 0
         var byCategory: [String: Int] = [:], byField: [String: Int] = [:]
-        func count(_ subject: String, _ fields: [String], category: String?) {
-            subjects[subject] = fields
+        try forEachAffectedSubject(breach) { _, fields, category in
+            subjectCount += 1
             byCategory[category ?? "erased", default: 0] += 1
             for field in fields { byField[field, default: 0] += 1 }
         }
+        var marked: [String: [String]] = [:]
+        for field in byField.keys.sorted() {
+            guard let definition = policy.policy.fields.first(where: { $0.id.id == field }) else { continue }
+            if let special = definition.specialCategory { marked["special category (\(special.rawValue))", default: []].append(field) }
+            if definition.criminal { marked["criminal", default: []].append(field) }
+            if definition.nationalId { marked["national id", default: []].append(field) }
+            if definition.category == "financial" { marked["financial", default: []].append(field) }
+        }
+        return AffectedSubjects(subjectCount: subjectCount, byCategory: byCategory, byField: byField, marked: marked,
+                                records: byField.values.reduce(0, +), unintelligible: breach.scope == .vault && !breach.keysCompromised)
+    }
+
+    /// Calls `body` once for every person the breach touches, with the fields involved
+    /// (sorted) and the person's category, `nil` for someone erased since (what reached a
+    /// recipient stays reached, so they are still counted). A breach of the vault reads the
+    /// vault a page at a time, in the backend's order of ids, and holds one page; a recipient's
+    /// or an actor's breach gathers what it reached from the ledger or the log (bounded by the
+    /// window's disclosures or decisions) and calls in the order of ids.
+    ///
+    /// ```swift
+    /// try desk.forEachAffectedSubject(breach) { subject, fields, category in
+    ///     if category != nil { print(subject, fields) }   // still in the vault: can be written to
+    /// }
+    /// ```
+    package func forEachAffectedSubject(_ breach: Breach, pageSize: Int = KeysetPages.size,
+                                        _ body: (_ subject: String, _ fields: [String], _ category: String?) throws -> Void) throws {
+        let only = breach.fields.map(Set.init)
         // What reached a recipient or an actor, gathered per subject before it is counted.
         var involved: [String: Set<String>] = [:]
         switch breach.scope {
@@ -53,27 +87,17 @@ extension BreachDesk {
                 if !permitted.isEmpty { involved[entry.subject, default: []].formUnion(permitted) }
             }
         case .vault:
-            // The vault's own subjects a page at a time, each with its category and its fields
-            // already sorted, counted as they come: nothing of the vault is held but the answer.
-            try store.forEachHeldSubject { subject, category, held in
+            // The vault's own subjects, each with its category and its fields already sorted,
+            // handed on as their page comes: nothing of the vault is held but one page.
+            try store.forEachHeldSubject(pageSize: pageSize) { subject, category, held in
                 let fields = only.map { only in held.filter(only.contains) } ?? held
-                if !fields.isEmpty { count(subject, fields, category: category) }
+                if !fields.isEmpty { try body(subject, fields, category) }
             }
+            return
         }
         if let only { involved = involved.compactMapValues { fields in fields.intersection(only).nilIfEmpty } }
-        // Erased subjects are still counted: what reached a recipient stays reached.
         let categories = try store.categories(of: Set(involved.keys))
-        for (subject, fields) in involved { count(subject, fields.sorted(), category: categories[subject]) }
-        var marked: [String: [String]] = [:]
-        for field in byField.keys.sorted() {
-            guard let definition = policy.policy.fields.first(where: { $0.id.id == field }) else { continue }
-            if let special = definition.specialCategory { marked["special category (\(special.rawValue))", default: []].append(field) }
-            if definition.criminal { marked["criminal", default: []].append(field) }
-            if definition.nationalId { marked["national id", default: []].append(field) }
-            if definition.category == "financial" { marked["financial", default: []].append(field) }
-        }
-        return AffectedSubjects(subjects: subjects, byCategory: byCategory, byField: byField, marked: marked,
-                                records: byField.values.reduce(0, +), unintelligible: breach.scope == .vault && !breach.keysCompromised)
+        for subject in involved.keys.sorted() { try body(subject, involved[subject, default: []].sorted(), categories[subject]) }
     }
 }
 

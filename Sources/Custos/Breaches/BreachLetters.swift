@@ -1,6 +1,6 @@
 package import Foundation
 import CustosPolicy
-package import CustosStore
+import CustosStore
 internal import Mustache
 
 /// The letters to the people at high risk (Art. 34(2)): in clear language, Dutch or English,
@@ -13,11 +13,12 @@ package struct BreachLetter: Sendable, Equatable {
     package var text: String
 }
 
-/// What `sendBreachLetters` did: who was written to by e-mail through the outbox, and the
-/// letters left for the post (no address held, or reading it was refused).
+/// What `sendBreachLetters` did: who was written to by e-mail through the outbox, and whose
+/// letters were handed over for the post (no address held, or reading it was refused). Ids
+/// only: the letters themselves are composed one at a time and never held together.
 package struct BreachLetterRun: Sendable {
     package var emailed: [String]
-    package var postal: [BreachLetter]
+    package var postal: [String]
     /// Affected people erased since, who cannot be written to.
     package var erased: Int
     /// People skipped because an earlier run already sent theirs by e-mail.
@@ -32,64 +33,83 @@ extension PrivacyEngine {
 
 extension ConsoleBackend {
     /// Queues a letter by e-mail for everyone whose address `actor` may read under `purpose`
-    /// (a gated, logged read through this vault's service engine), on either backend; see
-    /// `BreachDesk.sendBreachLetters`.
+    /// (a gated, logged read through this vault's service engine), on either backend, and
+    /// hands the others' letters to `post`; see `BreachDesk.sendBreachLetters`.
     ///
     /// ```swift
-    /// let run = try engine.consoleBackend.sendBreachLetters("BR-2025-0001", by: "officer")
+    /// let run = try engine.consoleBackend.sendBreachLetters("BR-2025-0001", by: "officer") { letter in
+    ///     try PrivateFile.write(Data(letter.text.utf8), to: "letters/\(letter.subject).txt")
+    /// }
     /// ```
     package func sendBreachLetters(_ id: String, language: String = "nl", templates: URL? = nil, purpose: String = PrivacyEngine.breachNoticePurpose,
-                                   actor: String = "officer", by recorder: String) throws -> BreachLetterRun {
-        try breaches.sendBreachLetters(id, language: language, templates: templates, purpose: purpose, by: recorder) { subject in
+                                   actor: String = "officer", by recorder: String, post: (BreachLetter) throws -> Void) throws -> BreachLetterRun {
+        try breaches.sendBreachLetters(id, language: language, templates: templates, purpose: purpose, by: recorder, readAddress: { subject in
             service.read(subject: subject, fields: ["email"], purpose: purpose, actor: actor)
-        }
+        }, post: post)
     }
 }
 
-/// The letters' rules on either backend.
+/// The letters' rules on either backend. A letter is composed when its person's turn comes and
+/// handed on at once: a breach of the whole vault writes to every subject, and a million
+/// letters held together would take gigabytes.
 extension BreachDesk {
     /// Queues a letter by e-mail through the outbox for everyone whose address `readAddress`
     /// releases (the caller's gated, logged read of the subject's `email` under `purpose`),
-    /// and returns the rest for the post. The e-mails are recorded in the breach's history
-    /// here; the post, once written, with `recordBreachLetters`.
+    /// and hands each of the rest to `post` as it is composed. The e-mails are recorded in the
+    /// breach's history here, each with its outbox message; the post, once written, with
+    /// `recordBreachLetters`. A throw from `post` stops the run: what was queued stays queued
+    /// and recorded, and a rerun skips it.
     package func sendBreachLetters(_ id: String, language: String, templates: URL?, purpose: String, by recorder: String,
-                                   readAddress: (_ subject: String) -> GatedResult) throws -> BreachLetterRun {
-        let (_, letters, erased, texts) = try composeBreachLetters(id, language: language, templates: templates)
+                                   readAddress: (_ subject: String) -> GatedResult, post: (BreachLetter) throws -> Void) throws -> BreachLetterRun {
+        let composer = try breachLetterComposer(id, language: language, templates: templates)
         guard policy.policy.purpose(purpose) != nil else {
             throw BreachRefusal(description: "'\(purpose)' is not a purpose in the policy; the e-mail address is read under a purpose for Art. 34 letters")
         }
-        var run = BreachLetterRun(emailed: [], postal: [], erased: erased, alreadyEmailed: 0)
-        let subjectLine = texts["emailSubject"] ?? "A breach of the security of your data"
+        var run = BreachLetterRun(emailed: [], postal: [], erased: 0, alreadyEmailed: 0)
+        let subjectLine = "\(composer.texts["emailSubject"] ?? "A breach of the security of your data") (\(id))"
         // A rerun (after a crash, or for people added to the breach since) skips everyone
         // who already has theirs by e-mail: each is recorded with its outbox message.
         let sent = try store.breachLetterSubjects(id, channel: "email")
-        for letter in letters {
-            if sent.contains(letter.subject) {
-                run.alreadyEmailed += 1
-                continue
-            }
-            guard let address = readAddress(letter.subject).values["email"], !address.isEmpty else {
-                run.postal.append(letter)
-                continue
-            }
-            try store.enqueueBreachLetter(BreachLetterEntry(breach: id, subject: letter.subject, language: language, by: recorder), to: address,
-                                          subjectLine: "\(subjectLine) (\(id))", body: letter.text, at: clock())
-            run.emailed.append(letter.subject)
-        }
-        if !run.emailed.isEmpty {
+        func recordEmailed() throws {
+            guard !run.emailed.isEmpty else { return }
             _ = try store.updateBreach(id, at: clock(), by: recorder) { current in
-                (current, "letters-emailed", "\(run.emailed.count) by e-mail through the outbox (\(language))")
+                (current, "letters-emailed", "\(run.emailed.count) by e-mail through the outbox (\(composer.language))")
             }
         }
+        do {
+            run.erased = try forEachLetter(composer) { letter in
+                if sent.contains(letter.subject) {
+                    run.alreadyEmailed += 1
+                    return
+                }
+                guard let address = readAddress(letter.subject).values["email"], !address.isEmpty else {
+                    try post(letter)
+                    run.postal.append(letter.subject)
+                    return
+                }
+                try store.enqueueBreachLetter(BreachLetterEntry(breach: id, subject: letter.subject, language: composer.language, by: recorder), to: address,
+                                              subjectLine: subjectLine, body: letter.text, at: clock())
+                run.emailed.append(letter.subject)
+            }
+        } catch {
+            // The e-mails queued before the failure are in the outbox: the history says so.
+            try? recordEmailed()
+            throw error
+        }
+        try recordEmailed()
         return run
     }
 
-    /// One letter per affected subject still in the vault, nothing recorded: the caller
-    /// records what it did with them (`recordBreachLetters`). Refused unless the breach was
-    /// assessed as a high risk without an Art. 34(3) exception.
-    package func breachLetters(_ id: String, language: String = "nl", templates: URL? = nil) throws -> (letters: [BreachLetter], erased: Int) {
-        let (_, letters, erased, _) = try composeBreachLetters(id, language: language, templates: templates)
-        return (letters, erased)
+    /// Hands `body` one letter per affected subject still in the vault, composed as its turn
+    /// comes, nothing recorded: the caller records what it did with them
+    /// (`recordBreachLetters`). Refused unless the breach was assessed as a high risk without
+    /// an Art. 34(3) exception. Returns how many affected people were erased since.
+    ///
+    /// ```swift
+    /// let erased = try desk.forEachBreachLetter("BR-2025-0001", language: "en") { letter in print(letter.subject) }
+    /// ```
+    package func forEachBreachLetter(_ id: String, language: String = "nl", templates: URL? = nil, _ body: (BreachLetter) throws -> Void) throws -> Int {
+        try forEachLetter(try breachLetterComposer(id, language: language, templates: templates), body)
     }
 
     /// Records letters written for the post, per person, after they were written.
@@ -102,30 +122,56 @@ extension BreachDesk {
     /// How many people were sent a letter, per channel (`email`, `post`).
     package func breachLetterCounts(_ id: String) throws -> [String: Int] { try store.breachLetterCounts(id) }
 
-    package func composeBreachLetters(_ id: String, language: String, templates: URL?) throws -> (Breach, [BreachLetter], Int, [String: String]) {
+    private func forEachLetter(_ composer: BreachLetterComposer, _ body: (BreachLetter) throws -> Void) throws -> Int {
+        var erased = 0
+        try forEachAffectedSubject(composer.breach) { subject, fields, category in
+            // Only people still in the vault can be written to: an erased person's address is gone.
+            guard category != nil else {
+                erased += 1
+                return
+            }
+            try body(composer.letter(to: subject, about: fields))
+        }
+        return erased
+    }
+
+    private func breachLetterComposer(_ id: String, language: String, templates: URL?) throws -> BreachLetterComposer {
         guard let breach = try store.breach(id) else { throw BreachRefusal(description: "no breach \(id)") }
         guard breach.risk == .high, breach.subjectsException == nil else {
             throw BreachRefusal(description: "letters go to the people when the risk is high and no Art. 34(3) exception applies; assess the breach first")
         }
-        let language = AccessPackageHTML.languages.contains(language) ? language : "nl"
-        let renderer = try BreachLetterTemplate(templates: templates)
-        let affected = try affectedSubjects(breach)
-        let fields = Dictionary(uniqueKeysWithValues: policy.policy.fields.map { ($0.id.id, $0) })
-        let contacts = controllerContacts
-        let texts = renderer.texts[language] ?? [:]
-        // Only people still in the vault can be written to: an erased person's address is gone.
-        let reachable = try store.categories(of: Set(affected.subjects.keys))
-        let letters = affected.subjects.keys.sorted().filter { reachable[$0] != nil }.map { subject -> BreachLetter in
-            var values: [String: Any] = [
-                "t": texts, "controller": contacts.name, "controllerContact": contacts.contact, "breach": breach.id, "subject": subject,
-                "description": breach.description,
-                "fields": (affected.subjects[subject] ?? []).map { fields[$0]?.title(in: language) ?? $0 },
-                "consequences": breach.consequences ?? texts["notAssessed"] ?? "", "measures": breach.measures ?? texts["notAssessed"] ?? "",
-            ]
-            if let dpo = contacts.dpo { values["dpo"] = dpo }
-            return BreachLetter(subject: subject, text: renderer.template.render(values))
-        }
-        return (breach, letters, affected.subjects.count - letters.count, texts)
+        return BreachLetterComposer(breach: breach, language: AccessPackageHTML.languages.contains(language) ? language : "nl",
+                                    template: try BreachLetterTemplate(templates: templates), policy: policy.policy, contacts: controllerContacts)
+    }
+}
+
+/// Everything a breach's letters share, prepared once; `letter(to:about:)` fills in one person.
+private struct BreachLetterComposer {
+    let breach: Breach
+    let language: String
+    let template: BreachLetterTemplate
+    let texts: [String: String]
+    let fieldTitles: [String: String]
+    let contacts: (name: String, contact: String, dpo: String?)
+
+    init(breach: Breach, language: String, template: BreachLetterTemplate, policy: Policy, contacts: (name: String, contact: String, dpo: String?)) {
+        self.breach = breach
+        self.language = language
+        self.template = template
+        texts = template.texts[language] ?? [:]
+        fieldTitles = Dictionary(uniqueKeysWithValues: policy.fields.map { ($0.id.id, $0.title(in: language)) })
+        self.contacts = contacts
+    }
+
+    func letter(to subject: String, about fields: [String]) -> BreachLetter {
+        var values: [String: Any] = [
+            "t": texts, "controller": contacts.name, "controllerContact": contacts.contact, "breach": breach.id, "subject": subject,
+            "description": breach.description,
+            "fields": fields.map { fieldTitles[$0] ?? $0 },
+            "consequences": breach.consequences ?? texts["notAssessed"] ?? "", "measures": breach.measures ?? texts["notAssessed"] ?? "",
+        ]
+        if let dpo = contacts.dpo { values["dpo"] = dpo }
+        return BreachLetter(subject: subject, text: template.template.render(values))
     }
 }
 

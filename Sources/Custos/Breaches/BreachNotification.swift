@@ -28,7 +28,7 @@ package struct BreachNotification: Sendable {
             "nature": breach.nature.map(\.rawValue), "description": breach.description,
             "discovered-at": breach.discoveredAt.description, "aware-at": breach.awareAt.description, "deadline": breach.apDeadline.description,
             "window": ["from": breach.windowFrom.description, "to": breach.windowTo.description],
-            "subjects-approximately": affected.subjects.count, "records-approximately": affected.records,
+            "subjects-approximately": affected.subjectCount, "records-approximately": affected.records,
             "subjects-by-category": affected.byCategory, "records-by-field": affected.byField, "sensitive-data": affected.marked,
             "unintelligible": affected.unintelligible, "likely-consequences": breach.consequences ?? NSNull(), "measures": breach.measures ?? NSNull(),
             "risk": breach.risk?.rawValue ?? NSNull(), "subjects-informed": breach.risk == .high && breach.subjectsException == nil,
@@ -50,7 +50,7 @@ package struct BreachNotification: Sendable {
         lines.append("- Nature: \(breach.nature.map(\.rawValue).joined(separator: ", "))")
         lines.append("- Discovered: \(breach.discoveredAt); controller aware: \(breach.awareAt)\(processor)")
         lines.append("- In the period \(breach.windowFrom) to \(breach.windowTo)")
-        lines.append("- People affected, approximately: \(affected.subjects.count) (\(counts(affected.byCategory)))")
+        lines.append("- People affected, approximately: \(affected.subjectCount) (\(counts(affected.byCategory)))")
         lines.append("- Records affected, approximately: \(affected.records) (\(counts(affected.byField)))")
         for (kind, fields) in affected.marked.sorted(by: { $0.key < $1.key }) { lines.append("- Of which \(kind): \(fields.joined(separator: ", "))") }
         if affected.unintelligible { lines.append("- The data was encrypted and its keys were not compromised (Art. 34(3)(a)).") }

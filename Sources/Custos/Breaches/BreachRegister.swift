@@ -210,8 +210,8 @@ extension PrivacyEngine {
 
     package func breachNotification(_ id: String) throws -> BreachNotification { try breachDesk.breachNotification(id) }
 
-    package func breachLetters(_ id: String, language: String = "nl", templates: URL? = nil) throws -> (letters: [BreachLetter], erased: Int) {
-        try breachDesk.breachLetters(id, language: language, templates: templates)
+    package func forEachBreachLetter(_ id: String, language: String = "nl", templates: URL? = nil, _ body: (BreachLetter) throws -> Void) throws -> Int {
+        try breachDesk.forEachBreachLetter(id, language: language, templates: templates, body)
     }
 
     package func recordBreachLetters(_ id: String, written subjects: [String], language: String, erased: Int, by actor: String) throws {

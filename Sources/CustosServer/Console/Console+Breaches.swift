@@ -100,7 +100,7 @@ extension Console {
             "exception": breach.subjectsException.map { pages.text("exception.\($0.rawValue)", language) },
             "lateReasons": breach.lateReasons, "closed": breach.closedAt.map { Self.minute($0, office) },
             "description": breach.description, "measures": breach.measures, "consequences": breach.consequences,
-            "affected": "\(affected.subjects.count)", "records": "\(affected.records)", "unintelligible": affected.unintelligible ? true : nil,
+            "affected": "\(affected.subjectCount)", "records": "\(affected.records)", "unintelligible": affected.unintelligible ? true : nil,
         ])
         values["byCategory"] = affected.byCategory.sorted { $0.key < $1.key }.map { ["label": $0.key, "count": "\($0.value)"] }
         values["byField"] = affected.byField.sorted { $0.key < $1.key }.map { ["label": office.policy.policy.field($0.key)?.title(in: language) ?? $0.key, "count": "\($0.value)"] }
@@ -119,7 +119,7 @@ extension Console {
             values["exceptions"] = Breach.SubjectsException.allCases.map { ["value": $0.rawValue, "label": pages.text("exception.\($0.rawValue)", language), "selected": $0 == breach.subjectsException] }
             values["notifyNow"] = Self.localInput(now, office)
             values["canInform"] = breach.risk == .high && breach.subjectsException == nil
-            values["affectedCount"] = "\(affected.subjects.count)"
+            values["affectedCount"] = "\(affected.subjectCount)"
             for action in BreachAction.allCases {
                 values["\(action.rawValue)Path"] = "/console/breaches/\(breach.id)/\(action.rawValue)"
                 values["\(action.rawValue)Csrf"] = csrf(visit, "breach-\(action.rawValue)")
