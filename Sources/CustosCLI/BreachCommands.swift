@@ -260,12 +260,12 @@ struct BreachLetters: ParsableCommand {
         let engine = try global.openOffice().breaches
         let folder = templates.map { URL(fileURLWithPath: $0) }
         // Each letter is written as it is composed (a breach of the whole vault writes to
-        // every subject) and recorded after the last: the history never claims a letter that
-        // is not on disk.
+        // every subject), the folder's file system synced once after the last, and only then
+        // recorded: the history never claims a letter that is not on disk.
         var files: [String] = []
         func write(_ letter: BreachLetter) throws {
             let path = URL(fileURLWithPath: out).appendingPathComponent("\(id)-\(letter.subject).txt").path
-            do { try PrivateFile.write(Data(letter.text.utf8), to: path) } catch {
+            do { try PrivateFile.writeUnsynced(Data(letter.text.utf8), to: path) } catch {
                 throw LetterNotWritten(path: path, reason: String(describing: error), written: files.count)
             }
             files.append(path)
@@ -281,6 +281,10 @@ struct BreachLetters: ParsableCommand {
                     postal.append(letter.subject)
                 }
             }
+        }
+        do { try PrivateFile.syncFileSystem(containing: out) } catch {
+            StandardError.error("\(error); \(files.count) letters were written and not recorded")
+            throw ExitStatus.runtimeError
         }
         if !postal.isEmpty || (emailed.isEmpty && skipped == 0) {
             try refusable { try engine.recordBreachLetters(id, written: postal, language: language, erased: erased, by: operatingSystemUser) }
