@@ -245,6 +245,36 @@ struct BreachRegisterTests {
         }
     }
 
+    /// A letter is its fields' render cut where the id goes and joined by the person's id: the
+    /// same text a render of its own gives, and a template that transforms the id is rendered
+    /// for each letter instead.
+    @Test(arguments: Backend.reachable) func aLetterIsTheTextItsOwnRenderGives(_ backend: Backend) async throws {
+        try await BackendFixture.with(backend) { fixture in
+            for number in 1...4 { try fixture.addDebtor("D-\(number)", marker: "cut\(number)") }
+            fixture.clock.set("2025-06-02T09:30:00+02:00")
+            for (subject, fields) in [("D-1", ["person_name", "email"]), ("D-2", ["email"]), ("D-3", ["person_name", "email"]), ("D-4", ["email"])] {
+                _ = fixture.engine.share(subject: subject, fields: fields, purpose: "P-DEBT-COLLECT", recipient: "R-BAILIFF-NL", actor: "collections-service")
+            }
+            fixture.clock.set("2025-06-02T10:00:00+02:00")
+            let breach = try record(fixture, scope: .recipient("R-BAILIFF-NL"), aware: "2025-06-02T10:00:00+02:00", from: "2025-06-02T00:00:00+02:00",
+                                    to: "2025-06-02T10:00:00+02:00")
+            _ = try fixture.engine.breachDesk.assessBreach(breach.id, risk: .high, by: "officer")
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("letter-templates-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let template = folder.appendingPathComponent("breach-letter.txt.mustache")
+            func letters() throws -> [String] {
+                var texts: [String] = []
+                _ = try fixture.engine.breachDesk.forEachBreachLetter(breach.id, language: "en", templates: folder) { texts.append($0.text) }
+                return texts
+            }
+            try Data("{{% CONTENT_TYPE: TEXT}}{{subject}}:{{#fields}}[{{.}}]{{/fields}}:{{subject}}".utf8).write(to: template)
+            #expect(try letters() == ["D-1:[E-mail address][Name]:D-1", "D-2:[E-mail address]:D-2", "D-3:[E-mail address][Name]:D-3", "D-4:[E-mail address]:D-4"])
+            try Data("{{% CONTENT_TYPE: TEXT}}{{subject}} {{lowercased(subject)}} {{reversed(subject)}}".utf8).write(to: template)
+            #expect(try letters() == ["D-1 d-1 1-D", "D-2 d-2 2-D", "D-3 d-3 3-D", "D-4 d-4 4-D"], "the id transformed in each letter, never a marker")
+        }
+    }
+
     @Test(arguments: Backend.reachable) func theRegistersFreeTextsRefuseIdentifiers(_ backend: Backend) async throws {
         try await BackendFixture.with(backend) { fixture in
             for text in ["mail went to j.jansen@example.nl by mistake", "the export held NL91 ABNA 0417 1643 00", "call 06-12345678 about it", "BSN 123456782 was in the file"] {
