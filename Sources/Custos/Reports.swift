@@ -33,8 +33,9 @@ package struct Reporter: Sendable {
     package let source: any ReportSource
     /// Whether a subject is in the vault, for the activity trail of one subject.
     package let subjectExists: @Sendable (String) throws -> Bool
-    /// Entries the activity report reads at a time (`forEachLogEntry`); tests make pages small.
-    package var logPageSize = KeysetPages.size
+    /// Log entries or disclosures a report reads at a time (`forEachLogEntry`,
+    /// `forEachDisclosure`); tests make pages small.
+    package var pageSize = KeysetPages.size
 
     package init(policy: CompiledPolicy, clock: @escaping @Sendable () -> Instant, source: any ReportSource,
                  subjectExists: @escaping @Sendable (String) throws -> Bool) {
@@ -75,7 +76,7 @@ package struct Reporter: Sendable {
             // Counted a page at a time: the log of a server that logs every read outgrows memory.
             var counts = ActivityReport.Counts()
             var trail: [LogEntry] = []
-            try source.forEachLogEntry(from: from, to: until, subject: subject, pageSize: logPageSize) { entry in
+            try source.forEachLogEntry(from: from, to: until, subject: subject, pageSize: pageSize) { entry in
                 counts.add(entry)
                 if subject != nil { trail.append(entry) }
             }
@@ -88,7 +89,12 @@ package struct Reporter: Sendable {
             }
             return ActivityReport.build(context, counts: counts, trail: subject.map { ($0, trail) })
         case .transfers:
-            return TransfersReport.build(try context(period: period, at: at), disclosures: try source.disclosures(from: nil, to: until))
+            // Read a page at a time: the ledger grows with every share; the report keeps the
+            // disclosures it lists and the counts.
+            let context = try context(period: period, at: at)
+            var ledger = TransfersReport.Ledger(context)
+            try source.forEachDisclosure(from: nil, to: until, pageSize: pageSize) { ledger.add($0) }
+            return TransfersReport.build(context, ledger: ledger)
         case .consent:
             return ConsentReport.build(try context(period: period, at: at), events: try source.consentHistory(), refusals: try source.consentRefusals())
         case .requests, .breaches:

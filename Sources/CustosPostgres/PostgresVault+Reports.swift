@@ -47,18 +47,18 @@ extension PostgresVault: ReportSource {
         }
     }
 
-    package func disclosures(from: Instant?, to: Instant?) throws -> [DisclosureRecordEntry] {
-        let from = from?.millisecondsSinceEpoch ?? Int64.min, to = to?.millisecondsSinceEpoch ?? Int64.max
+    package func disclosures(from: Instant?, to: Instant?, after: Int64, limit: Int) throws -> [(row: Int64, entry: DisclosureRecordEntry)] {
+        let from = from?.millisecondsSinceEpoch ?? Int64.min, to = to?.millisecondsSinceEpoch ?? Int64.max, limit = Int64(limit)
         return try run { client, logger in
-            var entries: [DisclosureRecordEntry] = []
-            for try await (subject, recipient, name, purpose, fields, at, destination, mechanism, procedure, seq) in try await client.query("""
-                SELECT subject_id, recipient, recipient_name, purpose, fields, at, destination, mechanism, procedure, decision_seq
-                FROM disclosures WHERE at >= \(from) AND at < \(to) ORDER BY id
-                """, logger: logger).decode((String, String, String?, String, String, Int64, String?, String?, String?, Int64).self) {
+            var entries: [(row: Int64, entry: DisclosureRecordEntry)] = []
+            for try await (row, subject, recipient, name, purpose, fields, at, destination, mechanism, procedure, seq) in try await client.query("""
+                SELECT id, subject_id, recipient, recipient_name, purpose, fields, at, destination, mechanism, procedure, decision_seq
+                FROM disclosures WHERE id > \(after) AND at >= \(from) AND at < \(to) ORDER BY id LIMIT \(limit)
+                """, logger: logger).decode((Int64, String, String, String?, String, String, Int64, String?, String?, String?, Int64).self) {
                 BlockingBridge.beat()
-                entries.append(DisclosureRecordEntry(subject: subject, disclosure: DisclosureEntry(
+                entries.append((row, DisclosureRecordEntry(subject: subject, disclosure: DisclosureEntry(
                     recipient: recipient, recipientName: name, purpose: purpose, fields: Self.lines(fields) ?? [], at: Instant(millisecondsSinceEpoch: at),
-                    destination: destination, mechanism: mechanism, procedure: procedure, decisionSeq: seq)))
+                    destination: destination, mechanism: mechanism, procedure: procedure, decisionSeq: seq))))
             }
             return entries
         }

@@ -4,13 +4,49 @@ import CustosPolicy
 /// Disclosures outside the EEA (gdpr.md §12): by country, recipient and mechanism, and the
 /// use of Art. 49 derogations against their occasional limit.
 package enum TransfersReport {
-    /// - Parameter disclosures: every disclosure up to the end of the period (earlier ones count
-    ///   towards a derogation's rolling window).
-    package static func build(_ context: ReportContext, disclosures: [DisclosureRecordEntry]) -> ReportDocument {
+    /// What the report keeps of the ledger as it is read a page at a time: the period's
+    /// disclosures that left the EEA (the report lists each), how many the period holds, and
+    /// the distinct procedures of each derogating recipient in its rolling window. Earlier
+    /// disclosures count towards a window, so the reader starts at the ledger's beginning.
+    package struct Ledger: Sendable {
+        fileprivate var inPeriod = 0
+        fileprivate var outside: [DisclosureRecordEntry] = []
+        fileprivate var procedures: [String: Set<String>] = [:]
+        private let context: ReportContext
+        fileprivate let end: LocalDate
+        private let windows: [String: ClosedRange<LocalDate>]
+
+        package init(_ context: ReportContext) {
+            self.context = context
+            let policy = context.policy
+            end = context.period.to ?? policy.localDate(of: context.generatedAt)
+            var windows: [String: ClosedRange<LocalDate>] = [:]
+            for recipient in policy.policy.recipients {
+                guard let limit = recipient.transfer?.derogation?.occasional else { continue }
+                windows[recipient.id.id] = end.subtracting(limit.per).adding(days: 1)...end
+            }
+            self.windows = windows
+        }
+
+        /// Counts one more disclosure, in the ledger's order.
+        package mutating func add(_ entry: DisclosureRecordEntry) {
+            let policy = context.policy, disclosure = entry.disclosure, day = policy.localDate(of: disclosure.at)
+            if context.period.contains(day) {
+                inPeriod += 1
+                if let destination = disclosure.destination, !policy.policy.referenceData.isEEA(destination) { outside.append(entry) }
+            }
+            if disclosure.mechanism == "art-49-1-e", let window = windows[disclosure.recipient], window.contains(day), let procedure = disclosure.procedure {
+                procedures[disclosure.recipient, default: []].insert(procedure)
+            }
+        }
+    }
+
+    /// - Parameter ledger: every disclosure up to the end of the period, added in order
+    ///   (earlier ones count towards a derogation's rolling window).
+    package static func build(_ context: ReportContext, ledger: Ledger) -> ReportDocument {
         let policy = context.policy
         let reference = policy.policy.referenceData
-        let inPeriod = disclosures.filter { context.period.contains(policy.localDate(of: $0.disclosure.at)) }
-        let outside = inPeriod.filter { entry in entry.disclosure.destination.map { !reference.isEEA($0) } ?? false }
+        let outside = ledger.outside
         func count(_ key: (DisclosureRecordEntry) -> String) -> [String: Int] {
             outside.reduce(into: [:]) { counts, entry in counts[key(entry), default: 0] += 1 }
         }
@@ -22,7 +58,7 @@ package enum TransfersReport {
         }
         var sections = [
             ReportSection(id: "summary", title: "Summary", notes: [
-                "\(outside.count) of \(inPeriod.count) disclosures in the period went outside the EEA, to \(byCountry.count) countries and \(byRecipient.count) recipients.",
+                "\(outside.count) of \(ledger.inPeriod) disclosures in the period went outside the EEA, to \(byCountry.count) countries and \(byRecipient.count) recipients.",
             ], charts: [BarChart(title: "Third-country disclosures by country", bars: byCountry.keys.sorted().map { BarChart.Bar(label: $0, value: byCountry[$0]!) })]),
             ReportSection(id: "by-country", title: "By country", tables: [
                 table("by-country", "Disclosures by country", "Country", byCountry) { reference.adequacyDecision(for: $0)?.name ?? "no adequacy decision" },
@@ -36,14 +72,11 @@ package enum TransfersReport {
         ]
         // Art. 49 derogations: distinct procedures per recipient in the rolling window that ends
         // on the report's last day, against the policy's occasional limit.
-        let end = context.period.to ?? policy.localDate(of: context.generatedAt)
+        let end = ledger.end
         let derogationRows = policy.policy.recipients.compactMap { recipient -> [String]? in
             guard let limit = recipient.transfer?.derogation?.occasional else { return nil }
             let windowStart = end.subtracting(limit.per).adding(days: 1)
-            let procedures = Set(disclosures.filter { entry in
-                entry.disclosure.recipient == recipient.id.id && entry.disclosure.mechanism == "art-49-1-e"
-                    && (windowStart...end).contains(policy.localDate(of: entry.disclosure.at))
-            }.compactMap(\.disclosure.procedure))
+            let procedures = ledger.procedures[recipient.id.id] ?? []
             return [recipient.id.id, recipient.name, "\(limit.max) per \(limit.per)", "\(windowStart) to \(end)", String(procedures.count),
                     procedures.count >= limit.max ? "limit reached: further procedures are refused" : "\(limit.max - procedures.count) left"]
         }

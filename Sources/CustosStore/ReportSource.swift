@@ -48,8 +48,9 @@ package protocol ReportSource: Sendable {
     /// At most `limit` decision-log entries after sequence number `after`, recorded in
     /// `[from, to)`, optionally of one subject, in order: one page of `forEachLogEntry`.
     func logEntries(from: Instant?, to: Instant?, subject: String?, after: Int64, limit: Int) throws -> [LogEntry]
-    /// Every disclosure in `[from, to)`, oldest first.
-    func disclosures(from: Instant?, to: Instant?) throws -> [DisclosureRecordEntry]
+    /// At most `limit` disclosures recorded in `[from, to)` after the ledger's row `after`,
+    /// oldest first, each with its row: one page of `forEachDisclosure`.
+    func disclosures(from: Instant?, to: Instant?, after: Int64, limit: Int) throws -> [(row: Int64, entry: DisclosureRecordEntry)]
     /// Every consent event, of living subjects and from the proofs of erased ones.
     func consentHistory() throws -> [ConsentHistoryEntry]
     /// Every consent refused at the door, with its code.
@@ -73,6 +74,29 @@ extension ReportSource {
         try KeysetPages.forEach(size: pageSize, first: Int64.min, page: { after, limit in
             try logEntries(from: from, to: to, subject: subject, after: after, limit: limit)
         }, key: \.seq, what: "the decision log", body)
+    }
+
+    /// Calls `body` with every disclosure recorded in `[from, to)`, oldest first, reading
+    /// `pageSize` at a time: the ledger grows with every share, and the transfers report and a
+    /// recipient's breach keep only what they count or list.
+    ///
+    /// ```swift
+    /// var abroad = 0
+    /// try store.forEachDisclosure(from: nil, to: .now) { if $0.disclosure.destination == "US" { abroad += 1 } }
+    /// ```
+    package func forEachDisclosure(from: Instant?, to: Instant?, pageSize: Int = KeysetPages.size,
+                                   _ body: (DisclosureRecordEntry) throws -> Void) throws {
+        try KeysetPages.forEach(size: pageSize, first: Int64.min, page: { after, limit in
+            try disclosures(from: from, to: to, after: after, limit: limit)
+        }, key: \.row, what: "the disclosure ledger") { try body($0.entry) }
+    }
+
+    /// Every disclosure in `[from, to)`, oldest first, in one array: for tests and small
+    /// ledgers; a reader over the whole ledger goes page by page (`forEachDisclosure`).
+    package func disclosures(from: Instant?, to: Instant?) throws -> [DisclosureRecordEntry] {
+        var entries: [DisclosureRecordEntry] = []
+        try forEachDisclosure(from: from, to: to) { entries.append($0) }
+        return entries
     }
 
     /// Every entry in `[from, to)`, optionally of one subject, in one array: for one subject's
@@ -107,15 +131,15 @@ extension VaultStore {
         }
     }
 
-    /// Every disclosure in `[from, to)`, oldest first.
-    package func disclosures(from: Instant?, to: Instant?) throws -> [DisclosureRecordEntry] {
+    package func disclosures(from: Instant?, to: Instant?, after: Int64, limit: Int) throws -> [(row: Int64, entry: DisclosureRecordEntry)] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM disclosures WHERE at >= ? AND at < ? ORDER BY id",
-                             arguments: [from?.millisecondsSinceEpoch ?? Int64.min, to?.millisecondsSinceEpoch ?? Int64.max]).map { row in
-                DisclosureRecordEntry(subject: row["subject_id"], disclosure: DisclosureEntry(
+            // `id` is the table's row id: each page starts where the last one ended.
+            try Row.fetchAll(db, sql: "SELECT * FROM disclosures WHERE id > ? AND at >= ? AND at < ? ORDER BY id LIMIT ?",
+                             arguments: [after, from?.millisecondsSinceEpoch ?? Int64.min, to?.millisecondsSinceEpoch ?? Int64.max, limit]).map { row in
+                (row["id"], DisclosureRecordEntry(subject: row["subject_id"], disclosure: DisclosureEntry(
                     recipient: row["recipient"], recipientName: row["recipient_name"], purpose: row["purpose"], fields: (row["fields"] as String).split(separator: "\n").map(String.init),
                     at: Instant(millisecondsSinceEpoch: row["at"]), destination: row["destination"], mechanism: row["mechanism"],
-                    procedure: row["procedure"], decisionSeq: row["decision_seq"]))
+                    procedure: row["procedure"], decisionSeq: row["decision_seq"])))
             }
         }
     }

@@ -59,7 +59,7 @@ struct LogPagingTests {
             let spy = PageSpy(engine.store)
             let reporter = engine.reporter
             var paged = Reporter(policy: reporter.policy, clock: reporter.clock, source: spy, subjectExists: reporter.subjectExists)
-            paged.logPageSize = 5
+            paged.pageSize = 5
             let document = try #require(try paged.report(.activity, subject: subject, generatedAt: at))
             #expect(try renderer.render(document, as: .md) == whole, "subject \(subject ?? "none")")
             let pages = spy.pages.withLock { $0 }
@@ -67,6 +67,26 @@ struct LogPagingTests {
             let entries = pages.map(\.count).reduce(0, +)
             #expect(pages.count == entries / 5 + 1, "pages end at the first one not full")
             #expect(entries == (try engine.store.logEntries(from: nil, to: at, subject: subject)).count && entries > 5)
+        }
+    }
+
+    /// The transfers report reads the disclosure ledger the same way: pages of any size give
+    /// the report that pages of 10,000 give, its golden file's content.
+    @Test func theTransfersReportReadsTheLedgerAPageAtATime() throws {
+        let fixture = try ReportTests.scenario()
+        let engine = fixture.engine
+        let renderer = ReportRenderer()
+        let whole = try renderer.render(try #require(try engine.reporter.report(.transfers, generatedAt: ReportTests.reportTime)), as: .md)
+        let disclosures = try engine.store.disclosures(from: nil, to: nil).count
+        #expect(String(decoding: whole, as: UTF8.self).contains("| TR |") && disclosures >= 3)
+        for pageSize in [1, 2] {
+            let spy = PageSpy(engine.store)
+            let reporter = engine.reporter
+            var paged = Reporter(policy: reporter.policy, clock: reporter.clock, source: spy, subjectExists: reporter.subjectExists)
+            paged.pageSize = pageSize
+            #expect(try renderer.render(try #require(try paged.report(.transfers, generatedAt: ReportTests.reportTime)), as: .md) == whole, "pages of \(pageSize)")
+            let pages = spy.ledgerPages.withLock { $0 }
+            #expect(pages.allSatisfy { $0.limit == pageSize } && pages.map(\.count).reduce(0, +) == disclosures && pages.count == disclosures / pageSize + 1)
         }
     }
 
@@ -101,6 +121,9 @@ struct LogPagesOnEachBackend {
             for minute in 0..<12 {
                 fixture.clock.set("2025-06-02T10:\(minute < 10 ? "0" : "")\(minute):00+02:00")
                 for subject in ["D-1", "D-2", "D-9"] { _ = fixture.service.read(subject: subject, fields: ["email"], purpose: "P-DEBT-COLLECT", actor: "collections-service") }
+                let shared = fixture.service.share(subject: minute % 2 == 0 ? "D-1" : "D-2", fields: ["person_name"], purpose: "P-DEBT-COLLECT", recipient: "R-BAILIFF-NL",
+                                                   recipientName: nil, destination: nil, procedure: nil, actor: "collections-service")
+                #expect(shared.decision.outcome == .permit)
             }
             let store = fixture.office.overview.store
             // The oracle: one page as large as the log.
@@ -117,17 +140,29 @@ struct LogPagesOnEachBackend {
                     #expect(seen.map { "\($0.seq) \($0.subject) \($0.at) \($0.outcome)" } == expected.map { "\($0.seq) \($0.subject) \($0.at) \($0.outcome)" }, "\(backend) \(window) pages of \(pageSize)")
                 }
             }
+            // The disclosure ledger, by its rows, the same way.
+            let ledger = try store.disclosures(from: nil, to: nil, after: .min, limit: 1_000_000).map(\.entry)
+            #expect(ledger.count == 12)
+            for window in [(nil, nil), (from, to), (to, from)] as [(Instant?, Instant?)] {
+                let expected = ledger.filter { entry in window.0.map { entry.disclosure.at >= $0 } ?? true && window.1.map { entry.disclosure.at < $0 } ?? true }
+                for pageSize in [1, 5, expected.count, 10_000] where pageSize > 0 {
+                    var seen: [DisclosureRecordEntry] = []
+                    try store.forEachDisclosure(from: window.0, to: window.1, pageSize: pageSize) { seen.append($0) }
+                    #expect(seen == expected, "\(backend) ledger \(window) pages of \(pageSize)")
+                }
+            }
         }
     }
 }
 }
 
-/// A report source that passes every call to the vault and notes the pages of the log asked
-/// for; `stuck`, it answers every page from the start, as a faulty backend might.
+/// A report source that passes every call to the vault and notes the pages of the log and of
+/// the disclosure ledger asked for; `stuck`, it answers every page from the start, as a faulty backend might.
 private final class PageSpy: ReportSource {
     let store: VaultStore
     let stuck: Bool
     let pages = Mutex<[(limit: Int, count: Int)]>([])
+    let ledgerPages = Mutex<[(limit: Int, count: Int)]>([])
 
     init(_ store: VaultStore, stuck: Bool = false) {
         self.store = store
@@ -144,7 +179,11 @@ private final class PageSpy: ReportSource {
     func lastCheckpoint() throws -> (seq: Int64, at: Instant)? { try store.lastCheckpoint() }
     func storeVersion() throws -> String { try store.storeVersion() }
     var isSimulation: Bool { store.isSimulation }
-    func disclosures(from: Instant?, to: Instant?) throws -> [DisclosureRecordEntry] { try store.disclosures(from: from, to: to) }
+    func disclosures(from: Instant?, to: Instant?, after: Int64, limit: Int) throws -> [(row: Int64, entry: DisclosureRecordEntry)] {
+        let page = try store.disclosures(from: from, to: to, after: after, limit: limit)
+        ledgerPages.withLock { $0.append((limit, page.count)) }
+        return page
+    }
     func consentHistory() throws -> [ConsentHistoryEntry] { try store.consentHistory() }
     func consentRefusals() throws -> [ConsentRefusal] { try store.consentRefusals() }
 }

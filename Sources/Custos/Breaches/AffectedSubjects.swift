@@ -74,8 +74,8 @@ extension BreachDesk {
             // A sub-processor receives what its processor receives.
             var reached: Set<String> = [recipient]
             if let engagedBy = policy.policy.recipient(recipient)?.engagedBy?.id { reached.insert(engagedBy) }
-            for entry in try store.disclosures(from: breach.windowFrom, to: breach.windowTo) where reached.contains(entry.disclosure.recipient) {
-                involved[entry.subject, default: []].formUnion(entry.disclosure.fields)
+            try store.forEachDisclosure(from: breach.windowFrom, to: breach.windowTo) { entry in
+                if reached.contains(entry.disclosure.recipient) { involved[entry.subject, default: []].formUnion(entry.disclosure.fields) }
             }
         case let .actor(actor):
             try store.forEachLogEntry(from: breach.windowFrom, to: breach.windowTo, subject: nil) { entry in
