@@ -159,6 +159,9 @@ private struct BreachLetterComposer {
     /// markers and joined by the id. Kept for at most `keptRenders` lists.
     private var cut: [[String]: [String]] = [:]
     private static let keptRenders = 1_024
+    /// Set once the markers did not cut alike: the template does something with the id, and
+    /// every letter is rendered in full from then on (not three times, as the check would).
+    private var rendersInFull = false
     /// Two markers of different lengths and characters (from Unicode's private use area): a
     /// template that transforms the id, tests it or measures it renders them differently, and
     /// is then rendered in full for every letter.
@@ -180,11 +183,12 @@ private struct BreachLetterComposer {
             (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
                 || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
         }
-        guard plain else { return BreachLetter(subject: subject, text: render(subject, titles)) }
+        guard plain, !rendersInFull else { return BreachLetter(subject: subject, text: render(subject, titles)) }
         if let pieces = cut[titles] { return BreachLetter(subject: subject, text: pieces.joined(separator: subject)) }
         let (first, second) = Self.markers
         let pieces = render(first, titles).components(separatedBy: first)
         guard pieces == render(second, titles).components(separatedBy: second) else {
+            rendersInFull = true
             return BreachLetter(subject: subject, text: render(subject, titles))
         }
         if cut.count < Self.keptRenders { cut[titles] = pieces }
