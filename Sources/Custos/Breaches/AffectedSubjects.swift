@@ -42,7 +42,7 @@ extension BreachDesk {
         }
         var marked: [String: [String]] = [:]
         for field in byField.keys.sorted() {
-            guard let definition = policy.policy.fields.first(where: { $0.id.id == field }) else { continue }
+            guard let definition = policy.policy.field(field) else { continue }
             if let special = definition.specialCategory { marked["special category (\(special.rawValue))", default: []].append(field) }
             if definition.criminal { marked["criminal", default: []].append(field) }
             if definition.nationalId { marked["national id", default: []].append(field) }
