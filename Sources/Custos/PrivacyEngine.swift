@@ -185,7 +185,7 @@ public final class PrivacyEngine: Sendable {
     package func checkKeyring() throws { try store.keyring.check() }
 
     /// Whether every vault subject has its key and every key its subject (`audit verify`).
-    package func keyringAgreement() throws -> KeyringAgreement { try store.vault.keyringAgreement() }
+    package func keyringAgreement(pageSize: Int = KeysetPages.size) throws -> KeyringAgreement { try store.vault.keyringAgreement(pageSize: pageSize) }
 
     public func checkpoint() throws -> AuditCheckpoint { try store.checkpoint(at: clock()) }
 

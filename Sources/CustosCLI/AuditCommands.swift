@@ -56,7 +56,7 @@ struct AuditVerify: ParsableCommand {
         }
         var lines = ["decision log intact: \(verification.entries) entries, head #\(verification.headSeq) \(verification.headHash)"]
         var json: [String: Any] = ["log": ["intact": true, "entries": verification.entries, "head-seq": verification.headSeq, "head-hash": verification.headHash]]
-        try requireAgreement { try engine.vault.keyringAgreement() }
+        try requireAgreement { try engine.keyringAgreement(pageSize: KeysetPages.size) }
         lines.append("vault and keyring agree: every subject has its key")
         json["keyring-agrees"] = true
         if let checkpoint {

@@ -276,4 +276,6 @@ package final class PostgresEngine: ServiceEngine {
     }
 }
 
-extension PostgresEngine: OfficeEngine {}
+extension PostgresEngine: OfficeEngine {
+    package func keyringAgreement(pageSize: Int) throws -> KeyringAgreement { try vault.keyringAgreement(pageSize: pageSize) }
+}

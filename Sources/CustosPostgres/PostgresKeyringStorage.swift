@@ -144,10 +144,22 @@ package final class PostgresKeyringStorage: KeyringStorage {
         }
     }
 
-    package func adoptedSubjects() throws -> Set<String> {
+    package func adoptedSubjects(after: String?, limit: Int) throws -> [String] {
         try run { client, logger in
+            var ids: [String] = []
+            let rows = try await client.query(
+                "SELECT subject_id FROM subject_keys WHERE subject_id > \(after ?? "") AND NOT pending ORDER BY subject_id LIMIT \(limit)", logger: logger)
+            for try await id in rows.decode(String.self) { BlockingBridge.beat(); ids.append(id) }
+            return ids
+        }
+    }
+
+    package func adoptedAmong(_ subjects: [String]) throws -> Set<String> {
+        guard !subjects.isEmpty else { return [] }
+        return try run { client, logger in
             var ids: Set<String> = []
-            for try await id in try await client.query("SELECT subject_id FROM subject_keys WHERE NOT pending", logger: logger).decode(String.self) { BlockingBridge.beat(); ids.insert(id) }
+            let rows = try await client.query("SELECT subject_id FROM subject_keys WHERE subject_id = ANY(\(subjects)) AND NOT pending", logger: logger)
+            for try await id in rows.decode(String.self) { BlockingBridge.beat(); ids.insert(id) }
             return ids
         }
     }

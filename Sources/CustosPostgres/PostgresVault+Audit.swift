@@ -47,13 +47,19 @@ extension PostgresVault {
 
     /// Every subject has its key and every adopted key its subject (a vault restored from an
     /// older backup than its keyring shows keys without subjects).
-    package func keyringAgreement() throws -> KeyringAgreement {
-        let keys = try keyring.adoptedSubjects()
-        let subjects = try run { client, logger in
-            var ids: Set<String> = []
-            for try await id in try await client.query("SELECT id FROM subjects", logger: logger).decode(String.self) { BlockingBridge.beat(); ids.insert(id) }
+    package func keyringAgreement(pageSize: Int = KeysetPages.size) throws -> KeyringAgreement {
+        try KeyringAgreement.measure(subjects: { after, limit in try subjectIds(after: after, limit: limit) }, existing: existingSubjects,
+                                     keyring: keyring, pageSize: pageSize)
+    }
+
+    /// A page of the vault's subject ids after `after` (from the first when nil), in the
+    /// server's collation for ids, which the primary key's index serves.
+    func subjectIds(after: String?, limit: Int) throws -> [String] {
+        try run { client, logger in
+            var ids: [String] = []
+            let rows = try await client.query("SELECT id FROM subjects WHERE id > \(after ?? "") ORDER BY id LIMIT \(limit)", logger: logger)
+            for try await id in rows.decode(String.self) { BlockingBridge.beat(); ids.append(id) }
             return ids
         }
-        return KeyringAgreement(subjectsWithoutKey: subjects.subtracting(keys).sorted(), keysWithoutSubject: keys.subtracting(subjects).sorted())
     }
 }

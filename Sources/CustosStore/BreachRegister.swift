@@ -237,11 +237,8 @@ extension Vault {
                 }
                 return found
             }
-            let ids = Array(subjects)
-            for start in stride(from: 0, to: ids.count, by: Self.idsPerStatement) {
-                let page = ids[start..<min(start + Self.idsPerStatement, ids.count)]
-                let marks = Array(repeating: "?", count: page.count).joined(separator: ",")
-                let rows = try Row.fetchCursor(db, sql: "SELECT id, category FROM subjects WHERE id IN (\(marks))", arguments: StatementArguments(Array(page)))
+            try SQLiteIdSlices.forEach(of: Array(subjects)) { marks, arguments in
+                let rows = try Row.fetchCursor(db, sql: "SELECT id, category FROM subjects WHERE id IN (\(marks))", arguments: arguments)
                 while let row = try rows.next() { found[row[0]] = row[1] }
             }
             return found
@@ -250,6 +247,4 @@ extension Vault {
 
     /// Beyond this many subjects one pass over the table costs less than a lookup each.
     static let categoriesLookedUpById = 50_000
-    /// Well under SQLite's limit on a statement's parameters (32,766; 999 before 3.32).
-    static let idsPerStatement = 500
 }

@@ -112,7 +112,7 @@ package final class Keyring: Sendable {
     /// No subject key (pending or adopted) and no service account yet: a keyring an
     /// interrupted init made and nothing has used, which the next init may finish with.
     package func holdsNothingYet() throws -> Bool {
-        try storage.pendingSubjects().isEmpty && storage.adoptedSubjects().isEmpty && storage.serviceAccounts().isEmpty
+        try storage.pendingSubjects().isEmpty && storage.adoptedSubjects(after: nil, limit: 1).isEmpty && storage.serviceAccounts().isEmpty
     }
 
     /// Signs with the vault's Ed25519 key (checkpoints, consent receipts, erasure
@@ -132,8 +132,12 @@ package final class Keyring: Sendable {
     /// Subject ids whose keys are still marked pending.
     package func pendingSubjects() throws -> [String] { try storage.pendingSubjects() }
 
-    /// Every adopted subject key's id, for the vault/keyring agreement check.
-    package func adoptedSubjects() throws -> Set<String> { try storage.adoptedSubjects() }
+    /// A page of adopted subject keys' ids after `after`, in the keyring's own order of ids,
+    /// for the vault/keyring agreement check.
+    package func adoptedSubjects(after: String?, limit: Int) throws -> [String] { try storage.adoptedSubjects(after: after, limit: limit) }
+
+    /// The ids among `subjects` that have an adopted key.
+    package func adoptedAmong(_ subjects: [String]) throws -> Set<String> { try storage.adoptedAmong(subjects) }
 
     /// A subject's data key in ordinary memory, wiped when the returned key is released.
     package func subjectKey(_ subject: String) throws -> (key: SecretKey, version: UInt32) {

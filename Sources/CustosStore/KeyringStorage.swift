@@ -37,7 +37,11 @@ package protocol KeyringStorage: Sendable {
     func adopt(_ subjects: [String]) throws
     func deletePending(_ subjects: [String]) throws
     func pendingSubjects() throws -> [String]
-    func adoptedSubjects() throws -> Set<String>
+    /// A page of adopted keys' subject ids after `after` (from the first when nil), in the
+    /// storage's own order of ids.
+    func adoptedSubjects(after: String?, limit: Int) throws -> [String]
+    /// The ids among `subjects` that have an adopted key.
+    func adoptedAmong(_ subjects: [String]) throws -> Set<String>
     func keysPerMasterVersion() throws -> [Int: Int]
 
     /// Adds `master` and, in the same transaction, rewraps every subject and service key with

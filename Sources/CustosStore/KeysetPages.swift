@@ -18,11 +18,19 @@ package enum KeysetPages {
     /// (only equality is checked: PostgreSQL orders ids by its own collation, not Swift's).
     package static func forEach<Item, Key: Equatable>(size: Int, first: Key, page: (_ after: Key, _ limit: Int) throws -> [Item],
                                                       key: (Item) -> Key, what: String, _ body: (Item) throws -> Void) throws {
+        try forEachPage(size: size, first: first, page: page, key: key, what: what) { items in
+            for item in items { try body(item) }
+        }
+    }
+
+    /// `forEach`, a whole page to each call of `body` (a caller that looks a page up at once).
+    package static func forEachPage<Item, Key: Equatable>(size: Int, first: Key, page: (_ after: Key, _ limit: Int) throws -> [Item],
+                                                          key: (Item) -> Key, what: String, _ body: ([Item]) throws -> Void) throws {
         precondition(size > 0, "a page holds at least one item")
         var after = first
         while true {
             let items = try page(after, size)
-            for item in items { try body(item) }
+            try body(items)
             guard items.count == size, let last = items.last.map(key) else { return }
             if last == after { throw StoreError.integrity("\(what): a page does not advance past the one before") }
             after = last

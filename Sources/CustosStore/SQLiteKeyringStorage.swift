@@ -147,8 +147,21 @@ package final class SQLiteKeyringStorage: KeyringStorage {
         try pool.read { db in try String.fetchAll(db, sql: "SELECT subject_id FROM subject_keys WHERE pending = 1 ORDER BY subject_id") }
     }
 
-    package func adoptedSubjects() throws -> Set<String> {
-        try pool.read { db in Set(try String.fetchAll(db, sql: "SELECT subject_id FROM subject_keys WHERE pending = 0")) }
+    package func adoptedSubjects(after: String?, limit: Int) throws -> [String] {
+        try pool.read { db in
+            try String.fetchAll(db, sql: "SELECT subject_id FROM subject_keys WHERE subject_id > ? AND pending = 0 ORDER BY subject_id LIMIT ?",
+                                arguments: [after ?? "", limit])
+        }
+    }
+
+    package func adoptedAmong(_ subjects: [String]) throws -> Set<String> {
+        try pool.read { db in
+            var adopted: Set<String> = []
+            try SQLiteIdSlices.forEach(of: subjects) { marks, arguments in
+                adopted.formUnion(try String.fetchAll(db, sql: "SELECT subject_id FROM subject_keys WHERE pending = 0 AND subject_id IN (\(marks))", arguments: arguments))
+            }
+            return adopted
+        }
     }
 
     package func keysPerMasterVersion() throws -> [Int: Int] {

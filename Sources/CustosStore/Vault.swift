@@ -55,17 +55,6 @@ package struct KeyRepair: Sendable, Equatable {
 }
 
 /// Whether the vault's subjects and the keyring's keys are the same set.
-package struct KeyringAgreement: Sendable, Equatable {
-    package var subjectsWithoutKey: [String]
-    package var keysWithoutSubject: [String]
-    package var holds: Bool { subjectsWithoutKey.isEmpty && keysWithoutSubject.isEmpty }
-
-    package init(subjectsWithoutKey: [String], keysWithoutSubject: [String]) {
-        self.subjectsWithoutKey = subjectsWithoutKey
-        self.keysWithoutSubject = keysWithoutSubject
-    }
-}
-
 /// What `subject show` prints: which fields exist and where they came from, never values.
 package struct SubjectMetadata: Sendable, Codable {
     package struct Field: Sendable, Codable {
@@ -215,17 +204,25 @@ package final class Vault: Sendable {
 
     /// Vault subjects without a key, and keys without a vault subject. Both should be empty;
     /// `audit verify` reports either as an integrity failure.
-    package func keyringAgreement() throws -> KeyringAgreement {
-        let keys = try keyring.adoptedSubjects()
-        let subjects = try pool.read { db in Set(try String.fetchAll(db, sql: "SELECT id FROM subjects")) }
-        return KeyringAgreement(subjectsWithoutKey: subjects.subtracting(keys).sorted(), keysWithoutSubject: keys.subtracting(subjects).sorted())
+    package func keyringAgreement(pageSize: Int = KeysetPages.size) throws -> KeyringAgreement {
+        try KeyringAgreement.measure(subjects: { after, limit in try subjectIds(after: after, limit: limit) }, existing: existingSubjects,
+                                     keyring: keyring, pageSize: pageSize)
+    }
+
+    /// A page of the vault's subject ids after `after` (from the first when nil), in id order.
+    func subjectIds(after: String?, limit: Int) throws -> [String] {
+        try pool.read { db in
+            try String.fetchAll(db, sql: "SELECT id FROM subjects WHERE id > ? ORDER BY id LIMIT ?", arguments: [after ?? "", limit])
+        }
     }
 
     /// Ids among `ids` that are already in the vault.
     package func existingSubjects(_ ids: [String]) throws -> Set<String> {
         try pool.read { db in
             var found: Set<String> = []
-            for id in ids where try Bool.fetchOne(db, sql: "SELECT 1 FROM subjects WHERE id = ?", arguments: [id]) == true { found.insert(id) }
+            try SQLiteIdSlices.forEach(of: ids) { marks, arguments in
+                found.formUnion(try String.fetchAll(db, sql: "SELECT id FROM subjects WHERE id IN (\(marks))", arguments: arguments))
+            }
             return found
         }
     }

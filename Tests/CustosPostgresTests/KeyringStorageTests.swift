@@ -75,7 +75,8 @@ import GRDB
             try keyring.storePending(first)
             #expect(try keyring.pendingSubjects() == ["S-1", "S-2", "S-3"])
             try keyring.adopt(["S-1"])
-            #expect(try keyring.adoptedSubjects() == ["S-1"])
+            #expect(try keyring.adoptedSubjects(after: nil, limit: 10) == ["S-1"])
+            #expect(try keyring.adoptedAmong(["S-1", "S-2", "S-9"]) == ["S-1"], "a pending key is not adopted")
             #expect(try keyring.subjectKey("S-1").key.isEqual(to: first["S-1"]!.key))
             #expect(throws: StoreError.self, "an adopted key is never overwritten") { try keyring.storePending(keyring.freshSubjectKeys(["S-1"])) }
             #expect(try keyring.subjectKey("S-1").key.isEqual(to: first["S-1"]!.key))
@@ -85,6 +86,34 @@ import GRDB
             try keyring.deletePending(["S-2", "S-3"])
             #expect(try keyring.pendingSubjects().isEmpty)
             #expect(throws: StoreError.keyMissing("S-2")) { try keyring.subjectKey("S-2") }
+        }
+    }
+
+    /// The adopted keys are read a page at a time in one order, and looked up by id in slices
+    /// (SQLite binds at most 500 ids a statement), for the vault/keyring agreement check.
+    @Test(arguments: Backend.allCases) func adoptedKeysArePagedAndLookedUpById(_ backend: Backend) async throws {
+        try await Self.withPlace(backend) { place, folder in
+            let (keyring, _) = try Self.makeKeyring(place, folder)
+            #expect(try keyring.holdsNothingYet())
+            let ids = (0..<1_203).map { "S-\(String(format: "%04d", $0))" }
+            try keyring.storePending(keyring.freshSubjectKeys(ids + ["S-PENDING"]))
+            try keyring.adopt(ids)
+            for size in [1, 7, 1_203, 1_204] {
+                var paged: [String] = []
+                var after: String?
+                while true {
+                    let page = try keyring.adoptedSubjects(after: after, limit: size)
+                    #expect(page.count <= size)
+                    paged += page
+                    guard page.count == size else { break }
+                    after = page.last
+                }
+                #expect(paged == ids, "\(backend), pages of \(size)")
+            }
+            let asked = ids.filter { $0.hasSuffix("3") } + ["S-PENDING", "S-NONE"]
+            #expect(try keyring.adoptedAmong(asked) == Set(ids.filter { $0.hasSuffix("3") }))
+            #expect(try keyring.adoptedAmong([]).isEmpty)
+            #expect(try keyring.holdsNothingYet() == false)
         }
     }
 

@@ -38,12 +38,14 @@ final class BackendFixture: Sendable {
     let register: any OfficeEngine
     /// The SQLite vault's files (for a look at their raw bytes); none for PostgreSQL.
     let files: [String]
+    /// The keyring's SQLite file, which both backends' fixtures keep their keys in.
+    let keyringFile: String
 
     var service: any ServiceEngine { office.service }
     var adding: @Sendable ([NewSubject]) throws -> Void { { [register] in try register.addSubjects($0, by: "test") } }
 
-    private init(backend: Backend, clock: TestClock, office: ConsoleBackend, register: any OfficeEngine, files: [String] = []) {
-        (self.backend, self.clock, self.office, self.register, self.files) = (backend, clock, office, register, files)
+    private init(backend: Backend, clock: TestClock, office: ConsoleBackend, register: any OfficeEngine, keyringFile: String, files: [String] = []) {
+        (self.backend, self.clock, self.office, self.register, self.keyringFile, self.files) = (backend, clock, office, register, keyringFile, files)
     }
 
     /// The raw bytes of the vault's files on SQLite; nil on PostgreSQL (whose files this
@@ -67,8 +69,9 @@ final class BackendFixture: Sendable {
             try await offThePool {
                 let engine = try PrivacyEngine.initialise(vault: path + "/custos.db", masterKey: .file(path + "/custos.key"),
                                                           policies: RepositoryPaths.seedPolicy, clock: { clock.now })
-                try body(BackendFixture(backend: backend, clock: clock, office: engine.consoleBackend, register: engine,
-                                        files: VaultStore.files(vault: path + "/custos.db", keyring: PrivacyEngine.defaultKeyring(path + "/custos.db"))))
+                let keyring = PrivacyEngine.defaultKeyring(path + "/custos.db")
+                try body(BackendFixture(backend: backend, clock: clock, office: engine.consoleBackend, register: engine, keyringFile: keyring,
+                                        files: VaultStore.files(vault: path + "/custos.db", keyring: keyring)))
             }
         case .postgres:
             // A PostgreSQL vault holds a pool of connections and waits at most five seconds
@@ -86,7 +89,7 @@ final class BackendFixture: Sendable {
                                                                masterKey: .file(path + "/custos.key"), policies: RepositoryPaths.seedPolicy,
                                                                clock: { clock.now })
                     defer { engine.close() }
-                    try body(BackendFixture(backend: backend, clock: clock, office: engine.consoleBackend, register: engine))
+                    try body(BackendFixture(backend: backend, clock: clock, office: engine.consoleBackend, register: engine, keyringFile: path + "/custos.keys.db"))
                 }
             } catch {
                 try? await adminQuery(admin, "DROP DATABASE \(name) WITH (FORCE)")

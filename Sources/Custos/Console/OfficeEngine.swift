@@ -3,8 +3,8 @@ package import CustosDecision
 package import CustosStore
 
 /// What the officer's tools (the CLI's subject commands, `custos demo`, the suites on both
-/// backends) ask of an engine beyond the console's desks: the subject register and a signed
-/// checkpoint. `PrivacyEngine` (SQLite) and `PostgresEngine` (CustosOnPostgres) answer it.
+/// backends) ask of an engine beyond the console's desks: the subject register, a signed
+/// checkpoint and the vault's agreement with its keyring. `PrivacyEngine` (SQLite) and `PostgresEngine` (CustosOnPostgres) answer it.
 ///
 /// ```swift
 /// let engine: any OfficeEngine = try PrivacyEngine.open(vault: "custos.db", masterKey: .file("custos.key"))
@@ -22,6 +22,9 @@ package protocol OfficeEngine: Sendable {
     func metadata(of subject: String) throws -> SubjectMetadata
     /// A signed checkpoint of the log's head now.
     func checkpoint() throws -> AuditCheckpoint
+    /// Whether every vault subject has its key and every key its subject (`audit verify`),
+    /// both sides read `pageSize` ids at a time.
+    func keyringAgreement(pageSize: Int) throws -> KeyringAgreement
 }
 
 extension PrivacyEngine: OfficeEngine {}
