@@ -48,8 +48,8 @@ extension PostgresVault {
     /// Every subject has its key and every adopted key its subject (a vault restored from an
     /// older backup than its keyring shows keys without subjects).
     package func keyringAgreement(pageSize: Int = KeysetPages.size) throws -> KeyringAgreement {
-        try KeyringAgreement.measure(subjects: { after, limit in try subjectIds(after: after, limit: limit) }, existing: existingSubjects,
-                                     keyring: keyring, pageSize: pageSize)
+        try KeyringAgreement.measure(vault: KeyringAgreement.Side(page: subjectIds, holding: existingSubjects),
+                                     keyring: KeyringAgreement.Side(page: keyring.adoptedSubjects, holding: keyring.adoptedAmong), pageSize: pageSize)
     }
 
     /// A page of the vault's subject ids after `after` (from the first when nil), in the

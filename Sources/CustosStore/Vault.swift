@@ -205,8 +205,8 @@ package final class Vault: Sendable {
     /// Vault subjects without a key, and keys without a vault subject. Both should be empty;
     /// `audit verify` reports either as an integrity failure.
     package func keyringAgreement(pageSize: Int = KeysetPages.size) throws -> KeyringAgreement {
-        try KeyringAgreement.measure(subjects: { after, limit in try subjectIds(after: after, limit: limit) }, existing: existingSubjects,
-                                     keyring: keyring, pageSize: pageSize)
+        try KeyringAgreement.measure(vault: KeyringAgreement.Side(page: subjectIds, holding: existingSubjects),
+                                     keyring: KeyringAgreement.Side(page: keyring.adoptedSubjects, holding: keyring.adoptedAmong), pageSize: pageSize)
     }
 
     /// A page of the vault's subject ids after `after` (from the first when nil), in id order.

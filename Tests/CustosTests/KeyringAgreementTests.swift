@@ -33,3 +33,54 @@ struct KeyringAgreementTests {
     }
 }
 }
+
+/// The comparison's two ways, on sides whose orders the test chooses: merged while both give
+/// their ids in byte order, looked up page by page when one orders them by a collation of its
+/// own (as a PostgreSQL database may). Either way the answer is the two differences of sets.
+struct KeyringAgreementOrderTests {
+    /// A side holding `ids`, paged in the order `precedes` gives, counting the pages it serves.
+    final class OrderedSide {
+        let ordered: [String]
+        let precedes: (String, String) -> Bool
+        var pagesServed = 0
+
+        init(_ ids: Set<String>, precedes: @escaping (String, String) -> Bool) {
+            ordered = ids.sorted(by: precedes)
+            self.precedes = precedes
+        }
+
+        var side: KeyringAgreement.Side {
+            KeyringAgreement.Side(page: { [self] after, limit in
+                pagesServed += 1
+                return Array(ordered.filter { id in after.map { precedes($0, id) } ?? true }.prefix(limit))
+            }, holding: { [self] ids in Set(ids).intersection(ordered) })
+        }
+    }
+
+    static func bytes(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
+    /// A collation that ignores punctuation first, as a locale's does: `D10` before `D-2`.
+    static func collation(_ a: String, _ b: String) -> Bool {
+        let (x, y) = (a.filter { $0 != "-" }, b.filter { $0 != "-" })
+        return x == y ? bytes(a, b) : bytes(x, y)
+    }
+
+    @Test(arguments: [1, 2, 3, 7, 100])
+    func bothWaysGiveTheDifferencesOfTheTwoSets(pageSize: Int) throws {
+        let subjects: Set = ["D-1", "D-2", "D10", "D-10", "D-3", "A", "Z-9", "D-20"]
+        let keys: Set = ["D-1", "D10", "D-3", "B-0", "D-20", "D-21", "Z-9", "ZZ"]
+        let expected = KeyringAgreement(subjectsWithoutKey: subjects.subtracting(keys).sorted(), keysWithoutSubject: keys.subtracting(subjects).sorted())
+        let orders: [((String, String) -> Bool, (String, String) -> Bool)] = [(Self.bytes, Self.bytes), (Self.collation, Self.bytes), (Self.bytes, Self.collation), (Self.collation, Self.collation)]
+        for (vaultOrder, keyringOrder) in orders {
+            let vault = OrderedSide(subjects, precedes: vaultOrder), keyring = OrderedSide(keys, precedes: keyringOrder)
+            #expect(try KeyringAgreement.measure(vault: vault.side, keyring: keyring.side, pageSize: pageSize) == expected, "pages of \(pageSize)")
+        }
+        #expect(Self.collation("D10", "D-2") && Self.bytes("D-2", "D10"), "the collation is not byte order")
+    }
+
+    @Test func sidesInByteOrderAreEachReadOnce() throws {
+        let ids = Set((0..<50).map { "S-\($0)" })
+        let vault = OrderedSide(ids, precedes: Self.bytes), keyring = OrderedSide(ids.subtracting(["S-7"]), precedes: Self.bytes)
+        #expect(try KeyringAgreement.measure(vault: vault.side, keyring: keyring.side, pageSize: 10) == KeyringAgreement(subjectsWithoutKey: ["S-7"], keysWithoutSubject: []))
+        #expect(vault.pagesServed == 6 && keyring.pagesServed == 5, "one pass over each side: \(vault.pagesServed), \(keyring.pagesServed)")
+    }
+}
