@@ -218,6 +218,10 @@ package final class PostgresKeyringStorage: KeyringStorage {
 
     package func recordErasures(_ entries: [LedgerEntry], destroyingKeysOf subjects: [String]) throws -> Int64 {
         let count = try transaction { connection, logger -> Int64 in
+            // One erasure appends at a time, so the count below is the entries committed
+            // before this one's and its own, nothing of an append still in flight
+            // (`LedgerAppend`). The mode lets readers through and excludes itself.
+            try await connection.query("LOCK TABLE erasure_ledger IN SHARE ROW EXCLUSIVE MODE", logger: logger)
             if !subjects.isEmpty {
                 try await connection.query("DELETE FROM subject_keys WHERE subject_id = ANY(\(subjects))", logger: logger)
             }

@@ -13,7 +13,7 @@ extension PostgresVault {
     /// proof of their consents.
     package func shred(subjects: [String], at now: Instant) throws {
         guard !subjects.isEmpty else { return }
-        let ledgerSize = try keyring.recordErasures(subjects.map { ErasureRecord(subject: $0, wholeSubject: true) }, at: now)
+        let appended = try keyring.recordErasures(subjects.map { ErasureRecord(subject: $0, wholeSubject: true) }, at: now)
         let hashes = subjects.map { ($0, keyring.ledgerHash($0)) }
         try transaction { connection, logger in
             for (subject, hash) in hashes {
@@ -21,7 +21,7 @@ extension PostgresVault {
                 try await Self.keepConsentProof(subject: subject, hash: hash, at: now, on: connection, logger: logger)
                 try await connection.query("DELETE FROM subjects WHERE id = \(subject)", logger: logger)
             }
-            try await Self.markReplayed(ledgerSize, on: connection, logger: logger)
+            try await Self.markApplied(appended, on: connection, logger: logger)
         }
     }
 
@@ -36,6 +36,23 @@ extension PostgresVault {
             """, logger: logger)
     }
 
+    /// Notes an erasure's ledger entries as applied, in the transaction that applies them: the
+    /// mark moves from `before` to `after` only where it stood at `before` (`LedgerAppend`; an
+    /// update waits for another's and then reads the row it committed).
+    static func markApplied(_ append: LedgerAppend, on connection: PostgresConnection, logger: Logger) async throws {
+        if append.before == 0 {
+            try await connection.query("""
+                INSERT INTO vault_meta (key, value) VALUES ('ledger-replayed', \(String(append.after)))
+                ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE vault_meta.value = '0'
+                """, logger: logger)
+        } else {
+            try await connection.query("""
+                UPDATE vault_meta SET value = \(String(append.after)) WHERE key = 'ledger-replayed' AND value = \(String(append.before))
+                """, logger: logger)
+        }
+    }
+
+    /// Notes the whole ledger up to `ledgerSize` as applied (after a replay applied all of it).
     static func markReplayed(_ ledgerSize: Int64, on connection: PostgresConnection, logger: Logger) async throws {
         try await connection.query("""
             INSERT INTO vault_meta (key, value) VALUES ('ledger-replayed', \(String(ledgerSize))) ON CONFLICT (key) DO UPDATE SET value = excluded.value
@@ -68,19 +85,17 @@ extension PostgresVault {
         }
         guard ledgerSize != seen else { return LedgerReplay() }
         let ledger = try keyring.ledgerEntries()
-        var subjects: [(String, Instant)] = try run { client, logger in
-            var rows: [(String, Instant)] = []
+        // What to do, decided here with the keyring's hashes as the subjects stream past (only
+        // those the ledger names are kept); the database only applies it.
+        let work: [(id: String, hash: Data, entries: [LedgerEntry])] = try run { [keyring] client, logger in
+            var named: [(id: String, hash: Data, entries: [LedgerEntry])] = []
             for try await (id, created) in try await client.query("SELECT id, created_at FROM subjects", logger: logger).decode((String, Int64).self) {
                 BlockingBridge.beat()
-                rows.append((id, Instant(millisecondsSinceEpoch: created)))
+                let hash = keyring.ledgerHash(id)
+                guard let entries = ledger[hash]?.filter({ $0.at >= Instant(millisecondsSinceEpoch: created) }), !entries.isEmpty else { continue }
+                named.append((id, hash, entries))
             }
-            return rows
-        }
-        // What to do, decided here with the keyring's hashes; the database only applies it.
-        subjects = subjects.filter { id, created in ledger[keyring.ledgerHash(id)]?.contains { $0.at >= created } ?? false }
-        let work: [(id: String, hash: Data, entries: [LedgerEntry])] = subjects.map { id, created in
-            let hash = keyring.ledgerHash(id)
-            return (id, hash, ledger[hash]!.filter { $0.at >= created })
+            return named
         }
         return try transaction { connection, logger in
             var replay = LedgerReplay()

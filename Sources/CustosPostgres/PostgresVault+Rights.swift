@@ -89,7 +89,7 @@ extension PostgresVault: RightsStore {
     }
 
     package func applyErasure(subject: String, destroy: [String], keep: [String: [String]], tasks: [RecipientTask], at now: Instant) throws {
-        let ledgerSize = try keyring.recordErasures([ErasureRecord(subject: subject, wholeSubject: false, destroyed: destroy, kept: keep)], at: now)
+        let appended = try keyring.recordErasures([ErasureRecord(subject: subject, wholeSubject: false, destroyed: destroy, kept: keep)], at: now)
         try transaction { connection, logger in
             // An answer given before the erasure (an access package) holds values: it goes,
             // whatever is destroyed or kept only for other purposes.
@@ -100,7 +100,7 @@ extension PostgresVault: RightsStore {
                     "UPDATE fields SET kept_for = \(purposes.joined(separator: "\n")) WHERE subject_id = \(subject) AND field = \(field)", logger: logger)
             }
             try await Self.insert(tasks, on: connection, logger: logger)
-            try await Self.markReplayed(ledgerSize, on: connection, logger: logger)
+            try await Self.markApplied(appended, on: connection, logger: logger)
         }
         if !destroy.isEmpty { try vacuumFields() }
     }

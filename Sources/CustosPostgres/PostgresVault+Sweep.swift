@@ -61,7 +61,7 @@ extension PostgresVault: SweepStore {
             let records = confirmed.map { ErasureRecord(subject: $0.subject, wholeSubject: $0.wholeSubject, destroyed: $0.wholeSubject ? [] : $0.destroy) }
             // The keyring's ledger first (whole subjects lose their key here): a crash after it
             // is completed by the ledger's replay at the next open.
-            let ledgerSize = try keyring.recordErasures(records, at: now)
+            let appended = try keyring.recordErasures(records, at: now)
             let work = confirmed.map { ($0, keyring.ledgerHash($0.subject)) }
             try transaction.wait { connection, logger in
                 // The log's lock before any deletion (see above); the entries and the deletions
@@ -77,7 +77,7 @@ extension PostgresVault: SweepStore {
                     }
                     try await Self.insert(action.tasks, on: connection, logger: logger)
                 }
-                try await Self.markReplayed(ledgerSize, on: connection, logger: logger)
+                try await Self.markApplied(appended, on: connection, logger: logger)
             }
             return (skipped, confirmed.contains { !$0.wholeSubject })
         }

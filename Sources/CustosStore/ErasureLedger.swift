@@ -35,6 +35,28 @@ package struct ErasureRecord: Sendable {
     }
 }
 
+/// Where one erasure's entries went in the ledger: after the first `before` entries, up to
+/// `after`. The storage appends one erasure at a time, so no other entry lies in between.
+///
+/// A vault notes how much of the ledger it has applied, and an erasure moves that mark from
+/// `before` to `after` only when the mark stood at `before`: with two erasures at once (a
+/// server and the CLI), the one that finishes must not mark as applied the other's entry,
+/// whose vault write a kill may still stop. The next open then replays the whole ledger.
+///
+/// ```swift
+/// let appended = try keyring.recordErasures([ErasureRecord(subject: "D-1", wholeSubject: true)], at: now)
+/// // in the vault's transaction: set the mark to appended.after where it is appended.before
+/// ```
+package struct LedgerAppend: Sendable, Equatable {
+    package var before: Int64
+    package var after: Int64
+
+    package init(before: Int64, after: Int64) {
+        self.before = before
+        self.after = after
+    }
+}
+
 /// The erasure ledger lives in the keyring: a vault restored from a backup made before an
 /// erasure meets a keyring that remembers it, and the erasure is applied again (DESIGN §4).
 /// Whole-subject erasures destroy the subject's key in the same keyring transaction.
@@ -44,8 +66,8 @@ extension Keyring {
     }
 
     /// Records erasures and destroys the keys of whole subjects, in one transaction; returns
-    /// the ledger's new size, which the vault stores as replayed.
-    package func recordErasures(_ records: [ErasureRecord], at now: Instant) throws -> Int64 {
+    /// where the entries went, which the vault's own write then notes as applied.
+    package func recordErasures(_ records: [ErasureRecord], at now: Instant) throws -> LedgerAppend {
         var entries: [LedgerEntry] = []
         for record in records {
             let hash = ledgerHash(record.subject)
@@ -58,7 +80,8 @@ extension Keyring {
                 entries.append(LedgerEntry(saltedHash: hash, field: field, keptFor: purposes, at: now))
             }
         }
-        return try storage.recordErasures(entries, destroyingKeysOf: records.filter(\.wholeSubject).map(\.subject))
+        let after = try storage.recordErasures(entries, destroyingKeysOf: records.filter(\.wholeSubject).map(\.subject))
+        return LedgerAppend(before: after - Int64(entries.count), after: after)
     }
 
     package func ledgerCount() throws -> Int64 { try storage.ledgerCount() }

@@ -39,7 +39,7 @@ extension Vault {
     /// one transaction. The keyring's erasure ledger records it first, so a crash in between
     /// or a restored backup is completed when the vault is next opened.
     package func applyErasure(subject: String, destroy: [String], keep: [String: [String]], tasks: [RecipientTask], at now: Instant) throws {
-        let ledgerSize = try keyring.recordErasures([ErasureRecord(subject: subject, wholeSubject: false, destroyed: destroy, kept: keep)], at: now)
+        let appended = try keyring.recordErasures([ErasureRecord(subject: subject, wholeSubject: false, destroyed: destroy, kept: keep)], at: now)
         try pool.write { db in
             // Whatever is destroyed or kept only for other purposes, an answer given before
             // the erasure no longer reflects what the subject may be shown: it goes.
@@ -49,7 +49,7 @@ extension Vault {
                 try db.execute(sql: "UPDATE fields SET kept_for = ? WHERE subject_id = ? AND field = ?", arguments: [purposes.joined(separator: "\n"), subject, field])
             }
             try Self.insertTasks(db, tasks)
-            try VaultStore.markReplayed(db, ledgerSize)
+            try VaultStore.markApplied(db, appended)
         }
         try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
     }

@@ -53,7 +53,9 @@ package protocol KeyringStorage: Sendable {
     // MARK: erasure ledger
 
     /// Appends ledger entries and deletes the keys of `destroyingKeysOf`, in one transaction;
-    /// returns the ledger's new size. The storage then makes sure no copy of a deleted key
+    /// returns the ledger's new size. Appends are one at a time (SQLite's one writer; a lock
+    /// of the table on PostgreSQL), so the entries before this one's number exactly the new
+    /// size less its own (`LedgerAppend`). The storage then makes sure no copy of a deleted key
     /// stays in its own files (SQLite's write-ahead log; PostgreSQL's dead row versions).
     func recordErasures(_ entries: [LedgerEntry], destroyingKeysOf subjects: [String]) throws -> Int64
     /// The ledger's size: a number that grows with every entry appended (a vault compares it

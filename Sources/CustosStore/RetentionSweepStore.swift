@@ -87,7 +87,7 @@ extension VaultStore {
             }
             guard !confirmed.isEmpty else { return skipped }
             let records = confirmed.map { ErasureRecord(subject: $0.subject, wholeSubject: $0.wholeSubject, destroyed: $0.wholeSubject ? [] : $0.destroy) }
-            let ledgerSize = try keyring.recordErasures(records, at: now)
+            let appended = try keyring.recordErasures(records, at: now)
             for action in confirmed {
                 if action.wholeSubject {
                     try Vault.keepConsentProof(db, subject: action.subject, hash: keyring.ledgerHash(action.subject), at: now)
@@ -98,7 +98,7 @@ extension VaultStore {
                 try Vault.insertTasks(db, action.tasks)
                 _ = try DecisionLog.insert(LogEntry(action.decision, at: now), into: db)
             }
-            try Self.markReplayed(db, ledgerSize)
+            try Self.markApplied(db, appended)
             return skipped
         }
         try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }

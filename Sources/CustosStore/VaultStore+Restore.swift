@@ -29,11 +29,17 @@ extension VaultStore {
         let ledger = try keyring.ledgerEntries()
         var replay = LedgerReplay()
         try pool.write { db in
-            let subjects = try Row.fetchAll(db, sql: "SELECT id, created_at FROM subjects")
-            for row in subjects {
-                let id: String = row["id"]
-                let created = Instant(millisecondsSinceEpoch: row["created_at"])
+            // Only the subjects the ledger names are kept while the table is read: a replay of
+            // a vault of a million held every row (250 MB).
+            var named: [(id: String, entries: [LedgerEntry])] = []
+            let subjects = try Row.fetchCursor(db, sql: "SELECT id, created_at FROM subjects")
+            while let row = try subjects.next() {
+                let id: String = row[0]
+                let created = Instant(millisecondsSinceEpoch: row[1])
                 guard let entries = ledger[keyring.ledgerHash(id)]?.filter({ $0.at >= created }), !entries.isEmpty else { continue }
+                named.append((id, entries))
+            }
+            for (id, entries) in named {
                 if let erasure = entries.first(where: { $0.field == nil }) {
                     // The backup predates the proof the erasure left; leave it again.
                     try db.execute(sql: "DELETE FROM consent_proofs WHERE subject_hash = ? AND erased_at = ?",

@@ -154,17 +154,30 @@ package final class VaultStore: Sendable {
     /// rows in one vault transaction.
     package func shred(subjects: [String], at now: Instant) throws {
         guard !subjects.isEmpty else { return }
-        let ledgerSize = try keyring.recordErasures(subjects.map { ErasureRecord(subject: $0, wholeSubject: true) }, at: now)
+        let appended = try keyring.recordErasures(subjects.map { ErasureRecord(subject: $0, wholeSubject: true) }, at: now)
         try pool.write { db in
             for subject in subjects {
                 try Vault.keepConsentProof(db, subject: subject, hash: keyring.ledgerHash(subject), at: now)
                 try db.execute(sql: "DELETE FROM subjects WHERE id = ?", arguments: [subject])
             }
-            try Self.markReplayed(db, ledgerSize)
+            try Self.markApplied(db, appended)
         }
         try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
     }
 
+    /// Notes an erasure's ledger entries as applied, in the transaction that applies them: the
+    /// mark moves from `before` to `after` only where it stood at `before` (`LedgerAppend`).
+    static func markApplied(_ db: Database, _ append: LedgerAppend) throws {
+        if append.before == 0 {
+            try db.execute(sql: """
+                INSERT INTO meta (key, value) VALUES ('ledger-replayed', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE meta.value = '0'
+                """, arguments: [String(append.after)])
+        } else {
+            try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'ledger-replayed' AND value = ?", arguments: [String(append.after), String(append.before)])
+        }
+    }
+
+    /// Notes the whole ledger up to `ledgerSize` as applied (after a replay applied all of it).
     static func markReplayed(_ db: Database, _ ledgerSize: Int64) throws {
         try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('ledger-replayed', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                        arguments: [String(ledgerSize)])

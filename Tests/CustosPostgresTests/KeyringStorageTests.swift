@@ -6,6 +6,7 @@ import CustosCrypto
 import CustosPolicy
 import Custos
 import GRDB
+import Synchronization
 
 /// The keyring's storage role on both backends, one suite: every rule lives in `Keyring` above
 /// the storage, so the same calls must give the same answers on a SQLite file and on a
@@ -142,7 +143,7 @@ import GRDB
                 ErasureRecord(subject: "S-1", wholeSubject: true),
                 ErasureRecord(subject: "S-2", wholeSubject: false, destroyed: ["email"], kept: ["claim_details": ["P-LEGAL-OBLIGATION"]]),
             ], at: Self.now)
-            #expect(size == 3)
+            #expect(size == LedgerAppend(before: 0, after: 3))
             #expect(try keyring.ledgerCount() == 3)
             #expect(throws: StoreError.keyMissing("S-1")) { try keyring.subjectKey("S-1") }
             _ = try keyring.subjectKey("S-2")
@@ -150,6 +151,33 @@ import GRDB
             #expect(entries[keyring.ledgerHash("S-1")]?.map(\.field) == [nil])
             #expect(entries[keyring.ledgerHash("S-2")]?.map(\.field) == ["email", "claim_details"])
             #expect(entries[keyring.ledgerHash("S-2")]?.last?.keptFor == ["P-LEGAL-OBLIGATION"])
+        }
+    }
+
+    /// Erasures appended at once from many threads each get a range of the ledger of their own:
+    /// sorted, the ranges tile it without gap or overlap, so a vault's mark of what it applied
+    /// never passes another erasure's entries (`LedgerAppend`).
+    @Test(arguments: Backend.allCases) func erasuresAppendedAtOnceEachGetARangeOfTheirOwn(_ backend: Backend) async throws {
+        try await Self.withPlace(backend) { place, folder in
+            let (keyring, _) = try Self.makeKeyring(place, folder)
+            let ranges = Mutex<[LedgerAppend]>([])
+            DispatchQueue.concurrentPerform(iterations: 8) { thread in
+                for round in 0..<5 {
+                    let fields = (0...((thread + round) % 3)).map { "field-\($0)" }
+                    let record = ErasureRecord(subject: "S-\(thread)-\(round)", wholeSubject: false, destroyed: fields)
+                    do {
+                        let appended = try keyring.recordErasures([record], at: Self.now)
+                        ranges.withLock { $0.append(appended) }
+                    } catch {
+                        Issue.record("\(backend): \(error)")
+                    }
+                }
+            }
+            let sorted = ranges.withLock { $0 }.sorted { $0.before < $1.before }
+            #expect(sorted.count == 40)
+            #expect(sorted.first?.before == 0)
+            #expect(zip(sorted, sorted.dropFirst()).allSatisfy { $0.after == $1.before }, "\(backend): \(sorted.map { "\($0.before)-\($0.after)" })")
+            #expect(try keyring.ledgerCount() == sorted.last?.after)
         }
     }
 

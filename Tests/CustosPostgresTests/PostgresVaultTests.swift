@@ -166,6 +166,23 @@ import CustosDecision
         guard process.terminationStatus == 0 else { throw StoreError.io("\(name) exited with \(process.terminationStatus)") }
     }
 
+    /// Two erasures at once on a vault several servers share: the first stops after its ledger
+    /// entry and before its vault write, a second completes on another process. The ledger is
+    /// not marked as applied, so the next open finishes the first.
+    @Test func anErasureStoppedBeforeItsVaultWriteIsFinishedAtOpenWhateverFinishedAfterIt() async throws {
+        try await Self.withWorld(processes: 2) { world in
+            try Self.add([Self.debtor("D-1", marker: "if01"), Self.debtor("D-2", marker: "if02")], to: world)
+            _ = try world.vaults[0].keyring.recordErasures([ErasureRecord(subject: "D-1", wholeSubject: true)], at: world.clock.read())
+            try world.vaults[1].applyErasure(subject: "D-2", destroy: ["bank_account"], keep: [:], tasks: [], at: world.clock.read())
+            let reopened = try PostgresVault.open(world.address, keyring: Keyring.open(world.keyring.open(), source: .file(world.keyFile)), policy: world.engine.policy)
+            #expect(reopened.ledgerReplay == LedgerReplay(subjectsShredded: 1))
+            #expect(try reopened.existingSubjects(["D-1", "D-2"]) == ["D-2"])
+            #expect(try reopened.keyringAgreement().holds)
+            let again = try PostgresVault.open(world.address, keyring: Keyring.open(world.keyring.open(), source: .file(world.keyFile)), policy: world.engine.policy)
+            #expect(again.ledgerReplay == LedgerReplay(), "replayed once")
+        }
+    }
+
     /// A shred after a `pg_dump`, then the dump restored into a fresh database: opening it with
     /// the same keyring shreds the subject again before anything is served, leaving its consent
     /// proof once, and leaves the other subjects alone.

@@ -60,6 +60,23 @@ struct RestoreSafetyTests {
         #expect(entries == 1)
     }
 
+    /// Two erasures at once (a server and the CLI on one vault): when the first stops after its
+    /// ledger entry and before its vault write, the second's vault write must not mark the
+    /// whole ledger as applied, or no open would ever finish the first.
+    @Test func anErasureStoppedBeforeItsVaultWriteIsFinishedAtOpenWhateverFinishedAfterIt() throws {
+        let fixture = try VaultFixture()
+        try fixture.addDebtor("D-1", marker: "if01")
+        try fixture.addDebtor("D-2", marker: "if02")
+        // The first: its ledger entry and its key destroyed, then a kill.
+        _ = try fixture.engine.store.keyring.recordErasures([ErasureRecord(subject: "D-1", wholeSubject: true)], at: fixture.clock.now)
+        try fixture.engine.shred(subject: "D-2")
+        let engine = try fixture.reopen()
+        #expect(engine.store.ledgerReplay == LedgerReplay(subjectsShredded: 1))
+        #expect(try engine.existingSubjects(["D-1", "D-2"]).isEmpty)
+        #expect(try engine.keyringAgreement().holds)
+        #expect(try fixture.reopen().store.ledgerReplay == LedgerReplay(), "replayed once")
+    }
+
     /// The keyring goes first: when its transaction fails, nothing of the subject is gone (a
     /// vault without its rows but with a live key and no ledger entry would come back whole
     /// from any backup).
