@@ -209,6 +209,11 @@ enum PostgresSchema {
         CREATE INDEX breach_letters_subject ON breach_letters (subject_id);
         CREATE INDEX consent_state_event ON consent_state (event_id)
         """,
+        // v12: as SQLite's v20: each message queued purges the sent mail past its keeping
+        // period, which read the whole outbox without an index of when mail was sent.
+        """
+        CREATE INDEX outbox_sent ON outbox (sent_at) WHERE sent_at IS NOT NULL
+        """,
     ]
 
     /// The keyring, as on SQLite: wrapped keys, the erasure ledger, and the accounts of

@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 import PostgresNIO
 package import CustosStore
 package import CustosPolicy
@@ -6,23 +6,26 @@ package import CustosPolicy
 /// The outbox's rows on PostgreSQL (`OutboxStore`), as on SQLite: sealed in the process, so
 /// the database sees neither an address nor a text.
 extension PostgresVault: OutboxStore {
-    package func insertOutboxRow(kind: String, sealed: Data, at now: Instant, purgeSentBefore: Instant, letter: BreachLetterEntry?) throws -> Int64 {
+    package func insertOutboxRows(_ rows: [NewOutboxRow], at now: Instant, purgeSentBefore: Instant) throws -> [Int64] {
         try transaction { connection, logger in
-            if let letter {
-                try await connection.query("""
-                    INSERT INTO breach_letters (breach_id, subject_id, channel, language, at, by)
-                    VALUES (\(letter.breach), \(letter.subject), 'email', \(letter.language), \(now.millisecondsSinceEpoch), \(letter.by))
-                    ON CONFLICT (breach_id, subject_id, channel) DO UPDATE SET language = excluded.language, at = excluded.at, by = excluded.by
-                    """, logger: logger)
-            }
             try await connection.query("DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < \(purgeSentBefore.millisecondsSinceEpoch)", logger: logger)
-            var id: Int64 = 0
-            for try await inserted in try await connection.query(
-                "INSERT INTO outbox (kind, sealed, created_at) VALUES (\(kind), \(sealed), \(now.millisecondsSinceEpoch)) RETURNING id", logger: logger)
-                .decode(Int64.self) {
-                id = inserted
+            var ids: [Int64] = []
+            for row in rows {
+                BlockingBridge.beat()
+                if let letter = row.letter {
+                    try await connection.query("""
+                        INSERT INTO breach_letters (breach_id, subject_id, channel, language, at, by)
+                        VALUES (\(letter.breach), \(letter.subject), 'email', \(letter.language), \(now.millisecondsSinceEpoch), \(letter.by))
+                        ON CONFLICT (breach_id, subject_id, channel) DO UPDATE SET language = excluded.language, at = excluded.at, by = excluded.by
+                        """, logger: logger)
+                }
+                for try await inserted in try await connection.query(
+                    "INSERT INTO outbox (kind, sealed, created_at) VALUES (\(row.kind), \(row.sealed), \(now.millisecondsSinceEpoch)) RETURNING id", logger: logger)
+                    .decode(Int64.self) {
+                    ids.append(inserted)
+                }
             }
-            return id
+            return ids
         }
     }
 

@@ -46,15 +46,26 @@ package struct BreachLetterEntry: Sendable {
     }
 }
 
+/// A message to queue, sealed, with its breach letter's record when it is one.
+package struct NewOutboxRow: Sendable {
+    package var kind: String
+    package var sealed: Data
+    package var letter: BreachLetterEntry?
+
+    package init(kind: String, sealed: Data, letter: BreachLetterEntry?) {
+        (self.kind, self.sealed, self.letter) = (kind, sealed, letter)
+    }
+}
+
 /// The outbox's rows on a backend (SQLite's `VaultStore`, PostgreSQL's `PostgresVault`); the
 /// rules (what is sealed, under which key, how long sent mail is kept) are this protocol's
 /// extension, the same on both.
 package protocol OutboxStore: Sendable {
     /// The keyring whose outbox key seals the messages.
     var keyring: Keyring { get }
-    /// Inserts a sealed message (and its breach letter's record) in one transaction, deleting
-    /// sent mail older than `purgeSentBefore` in it.
-    func insertOutboxRow(kind: String, sealed: Data, at now: Instant, purgeSentBefore: Instant, letter: BreachLetterEntry?) throws -> Int64
+    /// Inserts sealed messages (and their breach letters' records) in one transaction, deleting
+    /// sent mail older than `purgeSentBefore` in it; returns their ids in order.
+    func insertOutboxRows(_ rows: [NewOutboxRow], at now: Instant, purgeSentBefore: Instant) throws -> [Int64]
     /// Rows newest first; `pendingOnly` leaves out those already sent.
     func outboxRows(pendingOnly: Bool, limit: Int) throws -> [SealedOutboxRow]
     /// Marks a message sent, or records why sending failed (the reason names no address).
@@ -73,16 +84,25 @@ extension OutboxStore {
         try enqueue(kind: kind, to: to, subject: subject, body: body, at: now, letter: nil)
     }
 
-    /// Queues one person's breach letter by e-mail and records it for that person, in one
-    /// transaction.
-    package func enqueueBreachLetter(_ letter: BreachLetterEntry, to address: String, subjectLine: String, body: String, at now: Instant) throws {
-        _ = try enqueue(kind: "breach-letter", to: address, subject: subjectLine, body: body, at: now, letter: letter)
+    /// Queues people's breach letters by e-mail and records each for its person, all in one
+    /// transaction (a page of a breach's letters: one commit, not one a person).
+    package func enqueueBreachLetters(_ letters: [(entry: BreachLetterEntry, address: String, body: String)], subjectLine: String, at now: Instant) throws {
+        guard !letters.isEmpty else { return }
+        let rows = try letters.map { letter in
+            NewOutboxRow(kind: "breach-letter", sealed: try seal(to: letter.address, subject: subjectLine, body: letter.body), letter: letter.entry)
+        }
+        _ = try insertOutboxRows(rows, at: now, purgeSentBefore: Instant(millisecondsSinceEpoch: now.millisecondsSinceEpoch - Self.sentMailKept))
     }
 
     private func enqueue(kind: String, to: String, subject: String, body: String, at now: Instant, letter: BreachLetterEntry?) throws -> Int64 {
-        let plain = try JSONEncoder().encode(SealedMail(to: to, subject: subject, body: body))
-        return try insertOutboxRow(kind: kind, sealed: try keyring.seal(plain, domain: Self.sealingDomain), at: now,
-                                   purgeSentBefore: Instant(millisecondsSinceEpoch: now.millisecondsSinceEpoch - Self.sentMailKept), letter: letter)
+        let row = NewOutboxRow(kind: kind, sealed: try seal(to: to, subject: subject, body: body), letter: letter)
+        let ids = try insertOutboxRows([row], at: now, purgeSentBefore: Instant(millisecondsSinceEpoch: now.millisecondsSinceEpoch - Self.sentMailKept))
+        guard let id = ids.first else { throw StoreError.integrity("the outbox gave no id for a message it stored") }
+        return id
+    }
+
+    private func seal(to: String, subject: String, body: String) throws -> Data {
+        try keyring.seal(try JSONEncoder().encode(SealedMail(to: to, subject: subject, body: body)), domain: Self.sealingDomain)
     }
 
     /// Messages, newest first, opened; one that no longer opens (a rotated outbox key) shows
@@ -100,16 +120,19 @@ extension OutboxStore {
 private struct SealedMail: Codable { var to, subject, body: String }
 
 extension VaultStore: OutboxStore {
-    package func insertOutboxRow(kind: String, sealed: Data, at now: Instant, purgeSentBefore: Instant, letter: BreachLetterEntry?) throws -> Int64 {
+    package func insertOutboxRows(_ rows: [NewOutboxRow], at now: Instant, purgeSentBefore: Instant) throws -> [Int64] {
         try vault.pool.write { db in
-            if let letter {
-                try db.cachedStatement(sql: """
-                    INSERT OR REPLACE INTO breach_letters (breach_id, subject_id, channel, language, at, by) VALUES (?, ?, 'email', ?, ?, ?)
-                    """).execute(arguments: [letter.breach, letter.subject, letter.language, now.millisecondsSinceEpoch, letter.by])
-            }
             try db.execute(sql: "DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < ?", arguments: [purgeSentBefore.millisecondsSinceEpoch])
-            try db.execute(sql: "INSERT INTO outbox (kind, sealed, created_at) VALUES (?, ?, ?)", arguments: [kind, sealed, now.millisecondsSinceEpoch])
-            return db.lastInsertedRowID
+            return try rows.map { row in
+                if let letter = row.letter {
+                    try db.cachedStatement(sql: """
+                        INSERT OR REPLACE INTO breach_letters (breach_id, subject_id, channel, language, at, by) VALUES (?, ?, 'email', ?, ?, ?)
+                        """).execute(arguments: [letter.breach, letter.subject, letter.language, now.millisecondsSinceEpoch, letter.by])
+                }
+                try db.cachedStatement(sql: "INSERT INTO outbox (kind, sealed, created_at) VALUES (?, ?, ?)")
+                    .execute(arguments: [row.kind, row.sealed, now.millisecondsSinceEpoch])
+                return db.lastInsertedRowID
+            }
         }
     }
 

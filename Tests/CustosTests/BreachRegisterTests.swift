@@ -245,6 +245,44 @@ struct BreachRegisterTests {
         }
     }
 
+    /// The letters go a page at a time, their addresses read together and the e-mails between
+    /// two letters for the post queued together: whatever the page's size, everyone gets one
+    /// letter, in the vault's order, and an e-mail after a letter for the post is queued only
+    /// once that letter was handed over. Each address read is a logged decision.
+    @Test(arguments: Backend.reachable) func lettersGoAPageAtATimeInTheirOrder(_ backend: Backend) async throws {
+        try await BackendFixture.with(backend) { fixture in
+            let people = (1...7).map { "D-\($0)" }
+            let postal: Set = ["D-3", "D-4", "D-7"]
+            for subject in people {
+                if postal.contains(subject) {
+                    try fixture.engine.addSubject(NewSubject(id: subject, category: "debtor", values: ["person_name": "Name \(subject)"], source: "client"), by: "test")
+                    try fixture.engine.recordEvent(subject: subject, event: "file-opened", effective: LocalDate(parsing: "2025-01-10"), by: "test")
+                } else {
+                    try fixture.addDebtor(subject, marker: "page\(subject.dropFirst(2))")
+                }
+            }
+            fixture.clock.set("2025-06-02T10:00:00+02:00")
+            var expectedQueued = 0
+            for (round, pageSize) in [1, 2, 3, 256].enumerated() {
+                let breach = try record(fixture, scope: .vault, aware: "2025-06-02T10:00:00+02:00", from: "2025-06-01T00:00:00+02:00", to: "2025-06-02T10:00:00+02:00")
+                _ = try fixture.engine.breachDesk.assessBreach(breach.id, risk: .high, by: "officer")
+                let logBefore = try fixture.engine.verifyLog().entries
+                var posted: [(subject: String, queuedBefore: Int)] = []
+                let run = try fixture.engine.sendBreachLetters(breach.id, language: "en", by: "officer", pageSize: pageSize) { letter in
+                    posted.append((letter.subject, try fixture.engine.outbox().count))
+                }
+                #expect(run.emailed == people.filter { !postal.contains($0) } && run.postal == people.filter { postal.contains($0) }, "\(backend), pages of \(pageSize)")
+                #expect(posted.map(\.subject) == ["D-3", "D-4", "D-7"])
+                // D-1 and D-2 were queued before D-3 was posted, nothing more before D-4, D-5 and D-6 before D-7.
+                #expect(posted.map(\.queuedBefore) == [2, 2, 4].map { $0 + expectedQueued }, "\(backend), pages of \(pageSize): \(posted)")
+                expectedQueued += 4
+                #expect(try fixture.engine.outbox().count == expectedQueued)
+                #expect(try fixture.engine.breachDesk.breachLetterCounts(breach.id) == ["email": 4], "round \(round)")
+                #expect(try fixture.engine.verifyLog().entries == logBefore + Int64(people.count), "each address read is logged")
+            }
+        }
+    }
+
     /// A letter is its fields' render cut where the id goes and joined by the person's id: the
     /// same text a render of its own gives, and a template that transforms the id is rendered
     /// for each letter instead.

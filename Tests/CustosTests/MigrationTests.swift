@@ -146,6 +146,20 @@ struct MigrationTests {
         #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(plan)")
     }
 
+    /// Every message queued purges the sent mail past its keeping period, and the sender lists
+    /// what is pending: both through an index (vault v20). Each was a read of the whole outbox,
+    /// sealed bodies and all, so a breach's letters by e-mail slowed with every letter queued.
+    @Test func theOutboxIsPurgedAndListedThroughItsIndexes() throws {
+        let fixture = try VaultFixture()
+        let plans = try DatabaseQueue(path: fixture.vaultPath).read { db in
+            try ["DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < 1000", "SELECT * FROM outbox WHERE sent_at IS NULL ORDER BY id DESC LIMIT 100"].map { statement in
+                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN \(statement)").map { $0["detail"] as String }
+            }
+        }
+        #expect(plans[0].contains { $0.contains("outbox_sent") }, "\(plans[0])")
+        #expect(plans[1].contains { $0.contains("outbox_pending") } && !plans[1].contains { $0.contains("TEMP B-TREE") }, "\(plans[1])")
+    }
+
     /// An erasure deletes the subject's row and SQLite cascades into every table that names
     /// it; a table without an index on the column it is found by is scanned whole, once per
     /// deleted row, so the erasure grows with the vault. Every cascade must be a search.

@@ -161,8 +161,8 @@ struct TestEngine: Sendable {
     /// The keyring that holds the subjects' keys.
     var keyring: Keyring { office.service.signingKeyring }
     func sendBreachLetters(_ id: String, language: String = "nl", purpose: String = PrivacyEngine.breachNoticePurpose, actor: String = "officer",
-                           by recorder: String, post: (BreachLetter) throws -> Void) throws -> BreachLetterRun {
-        try office.sendBreachLetters(id, language: language, purpose: purpose, actor: actor, by: recorder, post: post)
+                           by recorder: String, pageSize: Int = BreachDesk.lettersPerPage, post: (BreachLetter) throws -> Void) throws -> BreachLetterRun {
+        try office.sendBreachLetters(id, language: language, purpose: purpose, actor: actor, by: recorder, pageSize: pageSize, post: post)
     }
     /// The privacy centre's rules over this vault.
     var publicDoor: PublicDoor { office.door }

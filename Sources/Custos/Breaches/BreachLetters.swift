@@ -42,8 +42,9 @@ extension ConsoleBackend {
     /// }
     /// ```
     package func sendBreachLetters(_ id: String, language: String = "nl", templates: URL? = nil, purpose: String = PrivacyEngine.breachNoticePurpose,
-                                   actor: String = "officer", by recorder: String, post: (BreachLetter) throws -> Void) throws -> BreachLetterRun {
-        try breaches.sendBreachLetters(id, language: language, templates: templates, purpose: purpose, by: recorder, readAddress: { subject in
+                                   actor: String = "officer", by recorder: String, pageSize: Int = BreachDesk.lettersPerPage,
+                                   post: (BreachLetter) throws -> Void) throws -> BreachLetterRun {
+        try breaches.sendBreachLetters(id, language: language, templates: templates, purpose: purpose, by: recorder, pageSize: pageSize, readAddress: { [service] subject in
             service.read(subject: subject, fields: ["email"], purpose: purpose, actor: actor)
         }, post: post)
     }
@@ -59,8 +60,14 @@ extension BreachDesk {
     /// breach's history here, each with its outbox message; the post, once written, with
     /// `recordBreachLetters`. A throw from `post` stops the run: what was queued stays queued
     /// and recorded, and a rerun skips it.
+    ///
+    /// The letters go a page at a time: the page's addresses are read on several threads at
+    /// once, so their log entries share commits, and the e-mails between two letters for the
+    /// post are queued in one transaction. The order is kept: an e-mail after a letter for the
+    /// post is queued only once that letter was handed over.
     package func sendBreachLetters(_ id: String, language: String, templates: URL?, purpose: String, by recorder: String,
-                                   readAddress: (_ subject: String) -> GatedResult, post: (BreachLetter) throws -> Void) throws -> BreachLetterRun {
+                                   pageSize: Int = BreachDesk.lettersPerPage, readAddress: @escaping @Sendable (_ subject: String) -> GatedResult,
+                                   post: (BreachLetter) throws -> Void) throws -> BreachLetterRun {
         let composer = try breachLetterComposer(id, language: language, templates: templates)
         guard policy.policy.purpose(purpose) != nil else {
             throw BreachRefusal(description: "'\(purpose)' is not a purpose in the policy; the e-mail address is read under a purpose for Art. 34 letters")
@@ -76,21 +83,37 @@ extension BreachDesk {
                 (current, "letters-emailed", "\(run.emailed.count) by e-mail through the outbox (\(composer.language))")
             }
         }
+        var page: [BreachLetter] = []
+        func send() throws {
+            let addresses = BlockingFanOut.map(page.map(\.subject), width: Self.addressReaders) { subject in readAddress(subject).values["email"] }
+            var emails: [(entry: BreachLetterEntry, address: String, body: String)] = []
+            func queue() throws {
+                try store.enqueueBreachLetters(emails, subjectLine: subjectLine, at: clock())
+                run.emailed += emails.map(\.entry.subject)
+                emails.removeAll(keepingCapacity: true)
+            }
+            for (letter, address) in zip(page, addresses) {
+                if let address, !address.isEmpty {
+                    emails.append((BreachLetterEntry(breach: id, subject: letter.subject, language: composer.language, by: recorder), address, letter.text))
+                } else {
+                    try queue()
+                    try post(letter)
+                    run.postal.append(letter.subject)
+                }
+            }
+            try queue()
+            page.removeAll(keepingCapacity: true)
+        }
         do {
             run.erased = try forEachLetter(composer) { letter in
                 if sent.contains(letter.subject) {
                     run.alreadyEmailed += 1
                     return
                 }
-                guard let address = readAddress(letter.subject).values["email"], !address.isEmpty else {
-                    try post(letter)
-                    run.postal.append(letter.subject)
-                    return
-                }
-                try store.enqueueBreachLetter(BreachLetterEntry(breach: id, subject: letter.subject, language: composer.language, by: recorder), to: address,
-                                              subjectLine: subjectLine, body: letter.text, at: clock())
-                run.emailed.append(letter.subject)
+                page.append(letter)
+                if page.count >= pageSize { try send() }
             }
+            try send()
         } catch {
             // The e-mails queued before the failure are in the outbox: the history says so.
             try? recordEmailed()
@@ -99,6 +122,12 @@ extension BreachDesk {
         try recordEmailed()
         return run
     }
+
+    /// Letters whose addresses are read together and whose e-mails are queued in one
+    /// transaction (about half a megabyte of letters held at once).
+    package static let lettersPerPage = 256
+    /// Threads reading a page's addresses at once: enough waiting reads to fill a commit.
+    static let addressReaders = 16
 
     /// Hands `body` one letter per affected subject still in the vault, composed as its turn
     /// comes, nothing recorded: the caller records what it did with them
