@@ -214,6 +214,16 @@ enum PostgresSchema {
         """
         CREATE INDEX outbox_sent ON outbox (sent_at) WHERE sent_at IS NOT NULL
         """,
+        // v13: as SQLite's v21: each page of a retention sweep sums itself up here, so the
+        // console's last sweep is not a read of the whole log; the last one the log holds is
+        // copied once ('retention-sweep' is `PrivacyEngine.retentionSweepPurpose`).
+        """
+        CREATE TABLE sweep_runs (at bigint PRIMARY KEY, subjects bigint NOT NULL, fields bigint NOT NULL);
+        INSERT INTO sweep_runs (at, subjects, fields)
+          SELECT at, count(*), sum(CASE WHEN fields = '' THEN 0 ELSE length(fields) - length(replace(fields, chr(10), '')) + 1 END)
+          FROM decision_log WHERE purpose = 'retention-sweep' AND at = (SELECT max(at) FROM decision_log WHERE purpose = 'retention-sweep')
+          GROUP BY at
+        """,
     ]
 
     /// The keyring, as on SQLite: wrapped keys, the erasure ledger, and the accounts of

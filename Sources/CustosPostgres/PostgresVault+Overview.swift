@@ -51,26 +51,15 @@ extension PostgresVault: OverviewStore {
         }
     }
 
-    package func lastSweep(purpose: String) throws -> (at: Instant, subjects: Int, fields: Int)? {
-        try transaction { connection, logger in
-            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
-            var last: Int64?
-            for try await at in try await connection.query("SELECT max(at) FROM decision_log WHERE purpose = \(purpose)", logger: logger).decode(Int64?.self) {
-                last = at
+    /// The last retention sweep that destroyed something, as its pages summed it up
+    /// (`sweep_runs`, v13), not read from the log.
+    package func lastSweep() throws -> (at: Instant, subjects: Int, fields: Int)? {
+        try run { client, logger in
+            for try await (at, subjects, fields) in try await client.query(
+                "SELECT at, subjects, fields FROM sweep_runs ORDER BY at DESC LIMIT 1", logger: logger).decode((Int64, Int, Int).self) {
+                return (Instant(millisecondsSinceEpoch: at), subjects, fields)
             }
-            guard let last else { return nil }
-            var subjects = 0, fields = 0
-            var bindings = PostgresBindings()
-            bindings.append(purpose)
-            bindings.append(last)
-            for try await row in try await connection.query(PostgresQuery(unsafeSQL: """
-                SELECT \(PostgresDecisionLog.entryColumns) FROM decision_log WHERE purpose = $1 AND at = $2
-                """, binds: bindings), logger: logger) {
-                BlockingBridge.beat()
-                subjects += 1
-                fields += try PostgresDecisionLog.entry(row).fields.count
-            }
-            return (Instant(millisecondsSinceEpoch: last), subjects, fields)
+            return nil
         }
     }
 }

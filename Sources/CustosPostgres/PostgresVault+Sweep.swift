@@ -77,6 +77,11 @@ extension PostgresVault: SweepStore {
                     }
                     try await Self.insert(action.tasks, on: connection, logger: logger)
                 }
+                let subjects = work.count, fields = work.reduce(0) { $0 + $1.0.decision.fields.count }
+                try await connection.query("""
+                    INSERT INTO sweep_runs (at, subjects, fields) VALUES (\(now.millisecondsSinceEpoch), \(subjects), \(fields))
+                    ON CONFLICT (at) DO UPDATE SET subjects = sweep_runs.subjects + excluded.subjects, fields = sweep_runs.fields + excluded.fields
+                    """, logger: logger)
                 try await Self.markApplied(appended, on: connection, logger: logger)
             }
             return (skipped, confirmed.contains { !$0.wholeSubject })

@@ -13,7 +13,8 @@ package protocol OverviewStore: ReportSource, RightsStore {
     func withdrawals(since: Instant) throws -> [ConsentHistoryEntry]
     /// The last sweep under `purpose` that destroyed something: its instant, and how many
     /// subjects and fields it logged (one entry per subject, all at the sweep's instant).
-    func lastSweep(purpose: String) throws -> (at: Instant, subjects: Int, fields: Int)?
+    /// The last retention sweep that destroyed something, as its pages summed it up.
+    func lastSweep() throws -> (at: Instant, subjects: Int, fields: Int)?
     /// A subject's categories, provenance and events, without a value.
     func metadata(of subject: String) throws -> SubjectMetadata
 }

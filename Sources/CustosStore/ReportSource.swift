@@ -178,12 +178,13 @@ extension VaultStore {
     }
 
     /// The last retention sweep that destroyed something: its instant, and how many subjects
-    /// and fields it logged (one entry per subject, all at the sweep's instant).
-    package func lastSweep(purpose: String) throws -> (at: Instant, subjects: Int, fields: Int)? {
+    /// and fields it logged (one entry per subject, all at the sweep's instant), as its pages
+    /// summed them up (`sweep_runs`, vault v21), not read from the log.
+    package func lastSweep() throws -> (at: Instant, subjects: Int, fields: Int)? {
         try pool.read { db in
-            guard let at = try Int64.fetchOne(db, sql: "SELECT MAX(at) FROM decision_log WHERE purpose = ?", arguments: [purpose]) else { return nil }
-            let entries = try Row.fetchAll(db, sql: "SELECT * FROM decision_log WHERE purpose = ? AND at = ?", arguments: [purpose, at]).map(LogEntry.init(row:))
-            return (Instant(millisecondsSinceEpoch: at), entries.count, entries.reduce(0) { $0 + $1.fields.count })
+            try Row.fetchOne(db, sql: "SELECT at, subjects, fields FROM sweep_runs ORDER BY at DESC LIMIT 1").map { row in
+                (Instant(millisecondsSinceEpoch: row[0]), row[1], row[2])
+            }
         }
     }
 

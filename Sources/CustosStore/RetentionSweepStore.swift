@@ -98,6 +98,10 @@ extension VaultStore {
                 try Vault.insertTasks(db, action.tasks)
                 _ = try DecisionLog.insert(LogEntry(action.decision, at: now), into: db)
             }
+            try db.execute(sql: """
+                INSERT INTO sweep_runs (at, subjects, fields) VALUES (?, ?, ?)
+                ON CONFLICT (at) DO UPDATE SET subjects = subjects + excluded.subjects, fields = fields + excluded.fields
+                """, arguments: [now.millisecondsSinceEpoch, confirmed.count, confirmed.reduce(0) { $0 + $1.decision.fields.count }])
             try Self.markApplied(db, appended)
             return skipped
         }

@@ -146,6 +146,28 @@ struct MigrationTests {
         #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(plan)")
     }
 
+    /// A vault from before v21 learns its last retention sweep from its log once, with the
+    /// sweep's subjects and fields counted as the log's entries list them; later sweeps sum
+    /// themselves up as they go.
+    @Test func aVaultBeforeSweepRunsLearnsItsLastSweepFromItsLog() throws {
+        let fixture = try VaultFixture(start: Instant(iso8601: "2024-03-01T10:00:00+01:00")!)
+        for id in ["PR-1", "PR-2"] {
+            try fixture.engine.addSubject(NewSubject(id: id, category: "prospect", values: ["email": "\(id.lowercased())@example.nl"]), by: "test")
+        }
+        fixture.clock.set("2026-11-01T10:00:00+01:00")
+        let swept = try fixture.engine.sweepRetention(dryRun: false, by: "officer", safety: SweepSafety(maximumShare: 1))
+        #expect(swept.subjectsShredded == 2)
+        let summed = try #require(try fixture.engine.consoleBackend.overview.lastRetentionSweep())
+        let logged = try fixture.engine.store.logEntries(from: nil, to: nil, subject: nil).filter { $0.purpose == PrivacyEngine.retentionSweepPurpose }
+        #expect(summed.at == swept.at && summed.subjects == 2 && summed.fields == logged.reduce(0) { $0 + $1.fields.count } && summed.fields > 0)
+        try DatabaseQueue(path: fixture.vaultPath).write { db in
+            try db.execute(sql: "DROP TABLE sweep_runs; DELETE FROM grdb_migrations WHERE identifier = 'v21-sweep-runs'")
+        }
+        let engine = try fixture.reopen()
+        let learnt = try #require(try engine.consoleBackend.overview.lastRetentionSweep())
+        #expect(learnt.at == summed.at && learnt.subjects == summed.subjects && learnt.fields == summed.fields)
+    }
+
     /// Every message queued purges the sent mail past its keeping period, and the sender lists
     /// what is pending: both through an index (vault v20). Each was a read of the whole outbox,
     /// sealed bodies and all, so a breach's letters by e-mail slowed with every letter queued.

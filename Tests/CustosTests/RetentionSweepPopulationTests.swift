@@ -148,6 +148,10 @@ struct RetentionSweepPopulationTests {
             #expect(logged.count == expected.filter { !$0.destroyed.isEmpty }.count)
             #expect(logged.allSatisfy { $0.codes == ["RETENTION_EXPIRED"] && $0.action == "erase" })
             #expect(try fixture.engine.verifyLog().isIntact)
+            // The console's last sweep, summed up by the sweep's pages of 37: what the log holds.
+            let summary = try fixture.engine.overview.lastRetentionSweep()
+            #expect(summary?.at == report.at && summary?.subjects == logged.count && summary?.fields == logged.reduce(0) { $0 + $1.fields.count },
+                    "\(backend): \(String(describing: summary))")
 
             // Nothing of a destroyed value is left in the files (SQLite's; a PostgreSQL
             // server's files are its own, and its tables hold ciphertext only).
@@ -158,6 +162,7 @@ struct RetentionSweepPopulationTests {
             }
             let again = try fixture.engine.sweepRetention(dryRun: false, by: "officer", safety: Self.unlimited)
             #expect(again.fieldsDestroyed == 0 && again.subjectsShredded == 0, "a second sweep finds nothing more")
+            #expect(try fixture.engine.overview.lastRetentionSweep()?.at == report.at, "a sweep that destroyed nothing is not the last one")
         }
     }
 }

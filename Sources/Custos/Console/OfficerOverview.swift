@@ -50,7 +50,7 @@ package struct OfficerOverview: Sendable {
     }
 
     package func lastRetentionSweep() throws -> (at: Instant, subjects: Int, fields: Int)? {
-        try store.lastSweep(purpose: PrivacyEngine.retentionSweepPurpose)
+        try store.lastSweep()
     }
 
     package func lastCheckpoint() throws -> (seq: Int64, at: Instant)? { try store.lastCheckpoint() }
