@@ -224,6 +224,12 @@ enum PostgresSchema {
           FROM decision_log WHERE purpose = 'retention-sweep' AND at = (SELECT max(at) FROM decision_log WHERE purpose = 'retention-sweep')
           GROUP BY at
         """,
+        // v14: as SQLite's v22: the console's withdrawals of the last days read every consent
+        // event, and each e-mail code sent purged old codes by reading them all.
+        """
+        CREATE INDEX consent_events_withdrawn ON consent_events (effective_at) WHERE state = 'withdrawn';
+        CREATE INDEX web_challenges_created ON web_challenges (created_at)
+        """,
     ]
 
     /// The keyring, as on SQLite: wrapped keys, the erasure ledger, and the accounts of
