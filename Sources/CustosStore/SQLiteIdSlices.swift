@@ -20,4 +20,12 @@ enum SQLiteIdSlices {
             try body(Array(repeating: "?", count: slice.count).joined(separator: ","), StatementArguments(Array(slice)))
         }
     }
+
+    /// The ids among `ids` that `select` finds: a statement whose one column is the id and
+    /// which ends in `IN`, the list of a slice put after it.
+    static func found(_ db: Database, _ select: String, among ids: [String]) throws -> Set<String> {
+        var found: Set<String> = []
+        try forEach(of: ids) { marks, arguments in found.formUnion(try String.fetchAll(db, sql: "\(select) (\(marks))", arguments: arguments)) }
+        return found
+    }
 }

@@ -155,13 +155,7 @@ package final class SQLiteKeyringStorage: KeyringStorage {
     }
 
     package func adoptedAmong(_ subjects: [String]) throws -> Set<String> {
-        try pool.read { db in
-            var adopted: Set<String> = []
-            try SQLiteIdSlices.forEach(of: subjects) { marks, arguments in
-                adopted.formUnion(try String.fetchAll(db, sql: "SELECT subject_id FROM subject_keys WHERE pending = 0 AND subject_id IN (\(marks))", arguments: arguments))
-            }
-            return adopted
-        }
+        try pool.read { db in try SQLiteIdSlices.found(db, "SELECT subject_id FROM subject_keys WHERE pending = 0 AND subject_id IN", among: subjects) }
     }
 
     package func keysPerMasterVersion() throws -> [Int: Int] {

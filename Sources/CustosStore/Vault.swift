@@ -218,13 +218,7 @@ package final class Vault: Sendable {
 
     /// Ids among `ids` that are already in the vault.
     package func existingSubjects(_ ids: [String]) throws -> Set<String> {
-        try pool.read { db in
-            var found: Set<String> = []
-            try SQLiteIdSlices.forEach(of: ids) { marks, arguments in
-                found.formUnion(try String.fetchAll(db, sql: "SELECT id FROM subjects WHERE id IN (\(marks))", arguments: arguments))
-            }
-            return found
-        }
+        try pool.read { db in try SQLiteIdSlices.found(db, "SELECT id FROM subjects WHERE id IN", among: ids) }
     }
 
     /// Seals and stores one value. A rectification replaces the ciphertext and names its
