@@ -251,10 +251,12 @@ package final class PostgresKeyringStorage: KeyringStorage {
         }
     }
 
-    package func ledgerEntries() throws -> [LedgerEntry] {
+    package func ledgerEntries(after position: Int64) throws -> [LedgerEntry] {
         try run { client, logger in
             var entries: [LedgerEntry] = []
-            let rows = try await client.query("SELECT salted_hash, field, kept_for, at FROM erasure_ledger ORDER BY id", logger: logger)
+            // Positions are counts, and the numbers a sequence gives may skip: the entries
+            // after a position are those after that many in order.
+            let rows = try await client.query("SELECT salted_hash, field, kept_for, at FROM erasure_ledger ORDER BY id OFFSET \(max(position, 0))", logger: logger)
             for try await (hash, field, keptFor, at) in rows.decode((Data, String?, String?, Int64).self) {
                 BlockingBridge.beat()
                 entries.append(LedgerEntry(saltedHash: hash, field: field, keptFor: keptFor.map { $0.split(separator: "\n").map(String.init) },

@@ -84,7 +84,8 @@ extension PostgresVault {
             return Int64(0)
         }
         guard ledgerSize != seen else { return LedgerReplay() }
-        let ledger = try keyring.ledgerEntries()
+        // The entries before the mark are applied (`LedgerAppend`): only those after it.
+        let ledger = try keyring.ledgerEntries(after: min(seen, ledgerSize))
         // What to do, decided here with the keyring's hashes as the subjects stream past (only
         // those the ledger names are kept); the database only applies it.
         let work: [(id: String, hash: Data, entries: [LedgerEntry])] = try run { [keyring] client, logger in

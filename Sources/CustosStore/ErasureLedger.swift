@@ -86,8 +86,10 @@ extension Keyring {
 
     package func ledgerCount() throws -> Int64 { try storage.ledgerCount() }
 
-    /// Every ledger entry, by salted hash, in the order they were recorded.
-    package func ledgerEntries() throws -> [Data: [LedgerEntry]] {
-        Dictionary(grouping: try storage.ledgerEntries(), by: \.saltedHash)
+    /// The ledger entries after the first `position` (all of them from 0), by salted hash, in
+    /// the order they were recorded. A vault whose mark stands at `position` has applied the
+    /// entries before it (`LedgerAppend`), so a replay reads only those after.
+    package func ledgerEntries(after position: Int64 = 0) throws -> [Data: [LedgerEntry]] {
+        Dictionary(grouping: try storage.ledgerEntries(after: position), by: \.saltedHash)
     }
 }

@@ -62,8 +62,8 @@ package protocol KeyringStorage: Sendable {
     /// with the size it last replayed). SQLite gives its newest entry's number, which is the
     /// count for an append-only ledger without reading every row.
     func ledgerCount() throws -> Int64
-    /// Every entry, in the order recorded.
-    func ledgerEntries() throws -> [LedgerEntry]
+    /// The entries after the first `position` (every entry from 0), in the order recorded.
+    func ledgerEntries(after position: Int64) throws -> [LedgerEntry]
 
     // MARK: service accounts
 

@@ -218,9 +218,10 @@ package final class SQLiteKeyringStorage: KeyringStorage {
         try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM erasure_ledger") ?? 0
     }
 
-    package func ledgerEntries() throws -> [LedgerEntry] {
+    package func ledgerEntries(after position: Int64) throws -> [LedgerEntry] {
+        // An entry's number is its position (`ledgerSize`).
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT salted_hash, field, kept_for, at FROM erasure_ledger ORDER BY id").map { row in
+            try Row.fetchAll(db, sql: "SELECT salted_hash, field, kept_for, at FROM erasure_ledger WHERE id > ? ORDER BY id", arguments: [position]).map { row in
                 LedgerEntry(saltedHash: row[0], field: row[1], keptFor: (row[2] as String?).map { $0.split(separator: "\n").map(String.init) },
                             at: Instant(millisecondsSinceEpoch: row[3]))
             }

@@ -151,6 +151,11 @@ import Synchronization
             #expect(entries[keyring.ledgerHash("S-1")]?.map(\.field) == [nil])
             #expect(entries[keyring.ledgerHash("S-2")]?.map(\.field) == ["email", "claim_details"])
             #expect(entries[keyring.ledgerHash("S-2")]?.last?.keptFor == ["P-LEGAL-OBLIGATION"])
+            // A replay reads only what a vault's mark has not reached: the entries after it.
+            let later = try keyring.ledgerEntries(after: 1)
+            #expect(later[keyring.ledgerHash("S-1")] == nil && later[keyring.ledgerHash("S-2")]?.map(\.field) == ["email", "claim_details"])
+            #expect(try keyring.ledgerEntries(after: 2)[keyring.ledgerHash("S-2")]?.map(\.field) == ["claim_details"])
+            #expect(try keyring.ledgerEntries(after: 3).isEmpty)
         }
     }
 
@@ -178,6 +183,12 @@ import Synchronization
             #expect(sorted.first?.before == 0)
             #expect(zip(sorted, sorted.dropFirst()).allSatisfy { $0.after == $1.before }, "\(backend): \(sorted.map { "\($0.before)-\($0.after)" })")
             #expect(try keyring.ledgerCount() == sorted.last?.after)
+            // The entries after a range's start are the ledger's rest, counted by position.
+            let total = try #require(sorted.last?.after)
+            for range in sorted {
+                let rest = try keyring.ledgerEntries(after: range.before).values.reduce(0) { $0 + $1.count }
+                #expect(Int64(rest) == total - range.before, "\(backend) after \(range.before)")
+            }
         }
     }
 

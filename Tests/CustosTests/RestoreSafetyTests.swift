@@ -65,14 +65,17 @@ struct RestoreSafetyTests {
     /// whole ledger as applied, or no open would ever finish the first.
     @Test func anErasureStoppedBeforeItsVaultWriteIsFinishedAtOpenWhateverFinishedAfterIt() throws {
         let fixture = try VaultFixture()
+        try fixture.addDebtor("D-0", marker: "if00")
         try fixture.addDebtor("D-1", marker: "if01")
         try fixture.addDebtor("D-2", marker: "if02")
+        // An erasure before, whole: the mark moves past its entry, and the replay starts after it.
+        try fixture.engine.shred(subject: "D-0")
         // The first: its ledger entry and its key destroyed, then a kill.
         _ = try fixture.engine.store.keyring.recordErasures([ErasureRecord(subject: "D-1", wholeSubject: true)], at: fixture.clock.now)
         try fixture.engine.shred(subject: "D-2")
         let engine = try fixture.reopen()
         #expect(engine.store.ledgerReplay == LedgerReplay(subjectsShredded: 1))
-        #expect(try engine.existingSubjects(["D-1", "D-2"]).isEmpty)
+        #expect(try engine.existingSubjects(["D-0", "D-1", "D-2"]).isEmpty)
         #expect(try engine.keyringAgreement().holds)
         #expect(try fixture.reopen().store.ledgerReplay == LedgerReplay(), "replayed once")
     }
