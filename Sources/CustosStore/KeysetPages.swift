@@ -1,8 +1,8 @@
 /// Reads a list that may outgrow memory a page at a time, each page asked for after the key
 /// of the last item of the one before (keyset paging), so a reader holds one page, and an item
 /// added meanwhile may be read but none is read twice. The decision log's entries (by sequence
-/// number), the disclosure ledger (by row) and the vault's subjects (by id) are read this way,
-/// on either backend.
+/// number), the disclosure ledger (by row), the vault's subjects and the keyring's adopted keys
+/// (by id) are read this way, on either backend.
 ///
 /// ```swift
 /// try KeysetPages.forEach(size: 2, first: Int64.min, page: { after, limit in log.page(after: after, limit: limit) },

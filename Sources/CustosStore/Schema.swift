@@ -360,9 +360,9 @@ enum Schema {
     }
 
     /// Tables whose changes leave every subject's facts as they were: the decision log, what
-    /// seals it and what sums it up (`sweep_runs`), GRDB's own record, and the generation itself. Every other table of the
-    /// vault, and any table a later migration adds, carries `createFactGenerationTriggers`
-    /// (`FactCacheTests` walks the schema).
+    /// seals it and what sums it up (`sweep_runs`), GRDB's own record, and the generation
+    /// itself. Every other table of the vault, and any table a later migration adds, carries
+    /// `createFactGenerationTriggers` (`FactCacheTests` walks the schema).
     static let tablesOutsideTheFacts: Set<String> = ["decision_log", "log_anchor", "audit_checkpoints", "grdb_migrations", "fact_generation", "sweep_runs"]
 
     /// Gives `fact_generation` a fresh number whenever a row of `table` is added, changed or
