@@ -7,8 +7,8 @@ import Testing
 
 extension OnBothBackends {
 /// `audit verify`'s check that the vault and its keyring agree, each side read a page at a
-/// time and looked up by id in the other: whatever the page size, it finds every subject
-/// without a key and every key without a subject, and nothing else.
+/// time (merged in byte order here, on either backend's test database): whatever the page
+/// size, it finds every subject without a key and every key without a subject, and nothing else.
 struct KeyringAgreementTests {
     static let pageSizes = [1, 2, 5, 23, 24, 25, 10_000]
 
