@@ -12,6 +12,13 @@ func loggedRead(subject: String) -> Decision {
              reasons: [], obligations: [], policyDigest: "bench", hypothetical: false)
 }
 
+/// 4,096 logged reads about subjects drawn at random among `subjects` (named as `subject
+/// import` names them in the benchmarks, `D-0000001`…): a log's entries are about many people,
+/// and an index on the subject pays for that in pages touched per commit.
+func loggedReads(among subjects: Int = 1_000_000) -> [Decision] {
+    (0..<4_096).map { _ in loggedRead(subject: String(format: "D-%07d", Int.random(in: 1...subjects))) }
+}
+
 /// `CustosBench postgres-log SECONDS APPENDERS`: one process appending decisions to the
 /// PostgreSQL decision log from APPENDERS concurrent callers for SECONDS, against the server in
 /// CUSTOS_BENCH_POSTGRES (password in CUSTOS_PG_PASSWORD_FILE). Benchmarks/postgres/run.sh runs
@@ -121,12 +128,14 @@ enum SQLiteLogBenchmark {
         let engine = try VaultBenchmarks.temporaryEngine("sqlite-log", seedFolder: seedFolder)
         let groups = Groups()
         engine.store.log.observe(groups)
-        let decision = loggedRead(subject: "D-1")
+        let decisions = loggedReads()
         let count = Atomic<Int>(0)
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-        onThreads(appenders) { _ in
+        onThreads(appenders) { thread in
+            var next = thread * 127
             while ContinuousClock.now < deadline {
-                if (try? engine.store.log.append(decision, at: .now)) != nil { count.add(1, ordering: .relaxed) }
+                if (try? engine.store.log.append(decisions[next % decisions.count], at: .now)) != nil { count.add(1, ordering: .relaxed) }
+                next += 1
             }
         }
         groups.printResult(appended: count.load(ordering: .relaxed), seconds: seconds)
@@ -140,19 +149,20 @@ enum SQLiteLogBenchmark {
         let groups = Groups()
         let log = engine.store.log
         log.observe(groups)
-        let appended = await appends(to: log, of: loggedRead(subject: "D-1"), tasks: tasks, seconds: seconds)
+        let appended = await appends(to: log, of: loggedReads(), tasks: tasks, seconds: seconds)
         groups.printResult(appended: appended, seconds: seconds)
     }
 
-    /// How many durable appends of `decision` TASKS tasks make in SECONDS, each awaiting its own.
-    static func appends(to log: DecisionLog, of decision: Decision, tasks: Int, seconds: Double) async -> Int {
+    /// How many durable appends of `decisions`, taken in turn, TASKS tasks make in SECONDS,
+    /// each awaiting its own.
+    static func appends(to log: DecisionLog, of decisions: [Decision], tasks: Int, seconds: Double) async -> Int {
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         return await withTaskGroup(of: Int.self) { group in
-            for _ in 0..<tasks {
+            for task in 0..<tasks {
                 group.addTask {
                     var count = 0
                     while ContinuousClock.now < deadline {
-                        if (try? await log.append(decision, at: .now)) != nil { count += 1 }
+                        if (try? await log.append(decisions[(task * 127 + count) % decisions.count], at: .now)) != nil { count += 1 }
                     }
                     return count
                 }
