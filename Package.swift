@@ -157,7 +157,10 @@ let package = Package(
             exclude: ["EdgePolicy", "Golden"],
             swiftSettings: strict
         ),
-        .testTarget(name: "CustosServerTests", dependencies: ["CustosServer"], swiftSettings: strict),
+        .testTarget(name: "CustosServerTests", dependencies: [
+            "CustosServer", "Custos", "CustosStore", "CustosTestSupport",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
         // Needs a PostgreSQL server: `make postgres-check` starts a throwaway cluster and runs it.
         .testTarget(name: "CustosPostgresTests", dependencies: ["CustosPostgres", "CustosOnPostgres", "CustosSimulation", "CustosStore", "CustosDecision", "CustosPolicy", "CustosCrypto", "Custos", "CustosReports", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         .testTarget(

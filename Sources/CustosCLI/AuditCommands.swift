@@ -115,7 +115,12 @@ struct AuditVerify: ParsableCommand {
 struct AuditCheckpointCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "checkpoint", abstract: "Sign the log head (Ed25519) into a file to keep elsewhere.",
-        discussion: "Example:\n  custos audit checkpoint --out /safe/place/head.json")
+        discussion: """
+        On a SQLite vault it then brings the index of subjects' trails up to the head (custos serve also keeps it up to date).
+
+        Example:
+          custos audit checkpoint --out /safe/place/head.json
+        """)
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "Where to write the checkpoint.") var out: String

@@ -68,7 +68,7 @@ package struct CustosServer: Sendable {
             onServerRunning: { channel in await onListening(.api, channel.localAddress?.port ?? 0) },
             logger: logger
         )
-        var services: [any Service] = [api]
+        var services: [any Service] = [api, TrailUpkeep(store: office.overview.store, executor: executor, logger: logger)]
         if let listener = configuration.publicListener {
             services.append(try privacyCentre(listener, door: office.door, executor: executor, metrics: metrics, logger: logger, onListening: onListening))
         }

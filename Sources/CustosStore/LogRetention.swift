@@ -83,6 +83,7 @@ extension VaultStore {
             anchor.signature = Blake2b.hex(sign(anchor.signedBytes))
             try db.execute(sql: "DELETE FROM decision_log WHERE seq <= ?", arguments: [seq])
             let pruned = Int64(db.changesCount)
+            try LogSubjectBlocks.forget(through: seq, db)
             try db.execute(sql: "DELETE FROM log_anchor")
             try db.execute(sql: "INSERT INTO log_anchor (seq, hash, pruned_before, at, signature) VALUES (?, ?, ?, ?, ?)",
                            arguments: [seq, last["hash"] as Data, cutoff.millisecondsSinceEpoch, now.millisecondsSinceEpoch,

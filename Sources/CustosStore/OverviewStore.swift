@@ -11,12 +11,16 @@ package protocol OverviewStore: ReportSource, RightsStore {
     func holdsInForce() throws -> [(subject: String, hold: StoredHold)]
     /// Consent withdrawals effective at or after `since`, newest first.
     func withdrawals(since: Instant) throws -> [ConsentHistoryEntry]
-    /// The last sweep under `purpose` that destroyed something: its instant, and how many
-    /// subjects and fields it logged (one entry per subject, all at the sweep's instant).
-    /// The last retention sweep that destroyed something, as its pages summed it up.
+    /// The last retention sweep that destroyed something, as its pages summed it up: its
+    /// instant, and how many subjects and fields it logged.
     func lastSweep() throws -> (at: Instant, subjects: Int, fields: Int)?
     /// A subject's categories, provenance and events, without a value.
     func metadata(of subject: String) throws -> SubjectMetadata
+    /// Brings the index of subjects' trails towards the log's head, in at most `transactions`
+    /// transactions of 4,096 entries, and returns how many entries it indexed (0: caught up).
+    /// SQLite keeps it behind the log (`LogSubjectBlocks`), so that no append pays for it;
+    /// `custos serve` calls this every few seconds. PostgreSQL indexes the log itself.
+    func indexSubjectTrails(transactions: Int) throws -> Int64
 }
 
 extension VaultStore: OverviewStore {
@@ -24,4 +28,5 @@ extension VaultStore: OverviewStore {
     package func holdsInForce() throws -> [(subject: String, hold: StoredHold)] { try vault.holdsInForce() }
     package func withdrawals(since: Instant) throws -> [ConsentHistoryEntry] { try vault.withdrawals(since: since) }
     package func metadata(of subject: String) throws -> SubjectMetadata { try vault.metadata(of: subject) }
+    package func indexSubjectTrails(transactions: Int) throws -> Int64 { try LogSubjectBlocks.catchUp(pool, transactions: transactions) }
 }

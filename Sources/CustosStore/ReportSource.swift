@@ -115,12 +115,13 @@ extension VaultStore: ReportSource {
 extension VaultStore {
     package func logEntries(from: Instant?, to: Instant?, subject: String?, after: Int64, limit: Int) throws -> [LogEntry] {
         try pool.read { db in
+            // A subject's entries from the index kept behind the log, and the log after its mark.
+            if let subject { return try LogSubjectBlocks.entries(db, subject: subject, after: after, limit: limit, from: from, to: to) }
             // `seq` is the table's row id: each page starts where the last one ended.
             var conditions = ["seq > ?"]
             var arguments: [any DatabaseValueConvertible] = [after]
             if let from { conditions.append("at >= ?"); arguments.append(from.millisecondsSinceEpoch) }
             if let to { conditions.append("at < ?"); arguments.append(to.millisecondsSinceEpoch) }
-            if let subject { conditions.append("subject_id = ?"); arguments.append(subject) }
             arguments.append(limit)
             let sql = "SELECT * FROM decision_log WHERE \(conditions.joined(separator: " AND ")) ORDER BY seq LIMIT ?"
             var entries: [LogEntry] = []

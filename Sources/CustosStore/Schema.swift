@@ -356,6 +356,14 @@ enum Schema {
             CREATE INDEX web_challenges_created ON web_challenges (created_at);
             """)
         }
+        migrator.registerMigration("v23-log-subject-blocks") { db in
+            // One subject's trail (the console's dossier, `report activity --subject`) read the
+            // whole decision log: 0.15 s a million entries, and a server logs every read. An
+            // index on the log would cost every append; this one is kept behind it
+            // (LogSubjectBlocks), and starts empty: until it is caught up, a trail reads the
+            // entries after its mark, as before.
+            try db.execute(sql: LogSubjectBlocks.createTable)
+        }
         return migrator
     }
 
@@ -363,7 +371,8 @@ enum Schema {
     /// seals it and what sums it up (`sweep_runs`), GRDB's own record, and the generation
     /// itself. Every other table of the vault, and any table a later migration adds, carries
     /// `createFactGenerationTriggers` (`FactCacheTests` walks the schema).
-    static let tablesOutsideTheFacts: Set<String> = ["decision_log", "log_anchor", "audit_checkpoints", "grdb_migrations", "fact_generation", "sweep_runs"]
+    static let tablesOutsideTheFacts: Set<String> = ["decision_log", "log_anchor", "audit_checkpoints", "grdb_migrations", "fact_generation", "sweep_runs",
+                                                          "log_subject_blocks"]
 
     /// Gives `fact_generation` a fresh number whenever a row of `table` is added, changed or
     /// removed, in the same transaction.

@@ -192,6 +192,8 @@ package final class VaultStore: Sendable {
 
     // MARK: checkpoints
 
+    /// Signs the log's head once the whole chain verifies, and (the officer's periodic upkeep
+    /// of the log) brings the index of subjects' trails up to that head.
     package func checkpoint(at now: Instant) throws -> AuditCheckpoint {
         let head = try verifyLog()
         guard head.isIntact else { throw StoreError.integrity(head.problem ?? "the decision log is broken") }
@@ -200,6 +202,7 @@ package final class VaultStore: Sendable {
             try db.execute(sql: "INSERT INTO audit_checkpoints (seq, hash, at, signature) VALUES (?, ?, ?, ?)",
                            arguments: [checkpoint.seq, checkpoint.hash, now.millisecondsSinceEpoch, checkpoint.signature])
         }
+        try LogSubjectBlocks.catchUp(pool)
         return checkpoint
     }
 
