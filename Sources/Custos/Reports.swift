@@ -142,7 +142,7 @@ extension Reporter {
                 RequestsReport.BreachClock(id: breach.id, awareAt: breach.awareAt, due: breach.apDeadline, notifiedAt: breach.apNotifiedAt,
                                            noRisk: breach.risk == Breach.Risk.none, recordedAt: breach.recordedAt)
             }
-            return RequestsReport.build(context, requests: try registers.requests.requests().filter { $0.receivedAt <= at }, tasks: tasks,
+            return RequestsReport.build(context, requests: try registers.requests.requests(.all).filter { $0.receivedAt <= at }, tasks: tasks,
                                         information: information, breaches: clocks)
         default:
             let entries = try registers.breaches.breaches(dueWithinSeconds: nil).map { breach in

@@ -73,12 +73,17 @@ extension PostgresVault: RequestStore {
         try transaction { connection, _ in try await Self.loadRequest(id, on: connection, forUpdate: false) }
     }
 
-    package func requests() throws -> [RightsRequest] {
+    package func requests(_ which: RequestSelection) throws -> [RightsRequest] {
         try transaction { connection, logger in
             // One snapshot, so a request and its events agree.
             try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+            let query: PostgresQuery = switch which {
+            case .all: "SELECT id FROM requests ORDER BY received_at, id COLLATE \"C\""
+            case .open: "SELECT id FROM requests WHERE status = ANY(\(RequestSelection.openStatuses)) ORDER BY received_at, id COLLATE \"C\""
+            case .subject(let subject): "SELECT id FROM requests WHERE subject_id = \(subject) ORDER BY received_at, id COLLATE \"C\""
+            }
             var ids: [String] = []
-            for try await id in try await connection.query("SELECT id FROM requests ORDER BY received_at, id COLLATE \"C\"", logger: logger).decode(String.self) {
+            for try await id in try await connection.query(query, logger: logger).decode(String.self) {
                 BlockingBridge.beat()
                 ids.append(id)
             }

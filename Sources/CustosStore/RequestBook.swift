@@ -156,9 +156,18 @@ extension Vault {
         try pool.read { db in try Self.loadRequest(db, id: id) }
     }
 
-    package func requests() throws -> [RightsRequest] {
+    package func requests(_ which: RequestSelection) throws -> [RightsRequest] {
         try pool.read { db in
-            try String.fetchAll(db, sql: "SELECT id FROM requests ORDER BY received_at, id").compactMap { try Self.loadRequest(db, id: $0) }
+            let ids = switch which {
+            case .all: try String.fetchAll(db, sql: "SELECT id FROM requests ORDER BY received_at, id")
+            case .open:
+                try String.fetchAll(db, sql: """
+                SELECT id FROM requests WHERE status IN (\(RequestSelection.openStatuses.map { _ in "?" }.joined(separator: ","))) ORDER BY received_at, id
+                """, arguments: StatementArguments(RequestSelection.openStatuses))
+            case .subject(let subject):
+                try String.fetchAll(db, sql: "SELECT id FROM requests WHERE subject_id = ? ORDER BY received_at, id", arguments: [subject])
+            }
+            return try ids.compactMap { try Self.loadRequest(db, id: $0) }
         }
     }
 

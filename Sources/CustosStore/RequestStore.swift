@@ -1,6 +1,23 @@
 package import CustosPolicy
 package import CustosDecision
 
+/// Which requests a read of the request book returns.
+///
+/// ```swift
+/// let dueSoon = try store.requests(.open).filter { $0.dueOn <= today.adding(days: 7) }
+/// ```
+package enum RequestSelection: Sendable, Equatable {
+    /// Every request of every year: for the requests report.
+    case all
+    /// Those not yet completed or rejected.
+    case open
+    /// Those of one subject.
+    case subject(String)
+
+    /// The statuses of an open request, as stored.
+    package static let openStatuses = RightsRequestStatus.allCases.filter(\.isOpen).map(\.rawValue)
+}
+
 /// What the request book needs from the store: requests with their events, changed one at a
 /// time in a transaction, and the objections an objection request records at once. The rules
 /// (deadlines, identity, extension, rejection) are `RequestDesk`'s (Custos); SQLite's
@@ -18,8 +35,9 @@ package protocol RequestStore: Sendable {
     func updateRequest(_ id: String, at now: Instant, by actor: String,
                        _ change: (RightsRequest) throws -> (RightsRequest, event: String, detail: String?)) throws -> RightsRequest
     func request(_ id: String) throws -> RightsRequest?
-    /// Every request, oldest received first.
-    func requests() throws -> [RightsRequest]
+    /// The requests `which` selects, oldest received first; the open ones and one subject's are
+    /// found by index, not by reading the book of every year.
+    func requests(_ which: RequestSelection) throws -> [RightsRequest]
     /// Records an objection (Art. 21), in force from `effective`; returns its number.
     func recordObjection(subject: String, purpose: String?, kind: ObjectionKind, effective: Instant, at now: Instant) throws -> Int64
 }
@@ -36,7 +54,7 @@ extension VaultStore: RequestStore {
 
     package func request(_ id: String) throws -> RightsRequest? { try vault.request(id) }
 
-    package func requests() throws -> [RightsRequest] { try vault.requests() }
+    package func requests(_ which: RequestSelection) throws -> [RightsRequest] { try vault.requests(which) }
 
     package func recordObjection(subject: String, purpose: String?, kind: ObjectionKind, effective: Instant, at now: Instant) throws -> Int64 {
         try vault.recordObjection(subject: subject, purpose: purpose, kind: kind, effective: effective, at: now)

@@ -364,6 +364,11 @@ enum Schema {
             // entries after its mark, as before.
             try db.execute(sql: LogSubjectBlocks.createTable)
         }
+        migrator.registerMigration("v24-open-requests") { db in
+            // The console's request list and Today page, and `request list`, read every
+            // request of every year, each with its history, to keep the open ones.
+            try db.execute(sql: "CREATE INDEX requests_status ON requests (status)")
+        }
         return migrator
     }
 

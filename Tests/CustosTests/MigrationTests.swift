@@ -169,7 +169,7 @@ struct MigrationTests {
     }
 
     /// Lookups made on every message, consent call, request shown or Today page go through an
-    /// index (vault v20, v22), not a read of a table that grows with the vault: every message
+    /// index (vault v20, v22, v24), not a read of a table that grows with the vault: every message
     /// queued purges the sent mail past its keeping period (it read the whole outbox, sealed
     /// bodies and all, so a breach's letters by e-mail slowed with every letter queued).
     @Test(arguments: [
@@ -179,6 +179,7 @@ struct MigrationTests {
         ("SELECT * FROM request_events WHERE request_id = 'R-1' ORDER BY id", "request_events_request"),
         ("SELECT subject_id, purpose FROM consent_events WHERE state = 'withdrawn' AND effective_at >= 1000 ORDER BY effective_at DESC, id DESC", "consent_events_withdrawn"),
         ("DELETE FROM web_challenges WHERE created_at < 1000", "web_challenges_created"),
+        ("SELECT id FROM requests WHERE status IN ('received', 'in-progress') ORDER BY received_at, id", "requests_status"),
     ])
     func aLookupThatRunsOftenGoesThroughItsIndex(statement: String, index: String) throws {
         let fixture = try VaultFixture()

@@ -86,6 +86,27 @@ struct RequestBookTests {
         }
     }
 
+    /// The open list and a subject's dossier are read by index (vault v24, PostgreSQL v15),
+    /// not by loading every request of every year: each holds exactly its requests, oldest
+    /// received first.
+    @Test(arguments: Backend.reachable) func theOpenListAndADossierHoldExactlyTheirRequests(_ backend: Backend) async throws {
+        try await Self.withDebtor(backend, start: "2025-03-01T10:00:00+01:00") { fixture in
+            try fixture.add(NewSubject(id: "D-2", category: "debtor", values: ["email": "e@example.nl"]))
+            let requests = fixture.office.requests
+            let late = try requests.openRequest(subject: "D-1", type: .portability, channel: "e-mail", by: "officer")
+            let other = try requests.openRequest(subject: "D-2", type: .erasure, channel: "letter",
+                                                 receivedAt: Instant(iso8601: "2025-02-10T10:00:00+01:00"), by: "officer")
+            let early = try requests.openRequest(subject: "D-1", type: .access, channel: "letter",
+                                                 receivedAt: Instant(iso8601: "2025-02-01T10:00:00+01:00"), by: "officer")
+            #expect(try requests.openRequests().map(\.id) == [early.id, other.id, late.id])
+            _ = try requests.rejectRequest(early.id, reasons: "a duplicate", by: "officer")
+            #expect(try requests.openRequests().map(\.id) == [other.id, late.id])
+            let dossier = try #require(try fixture.office.overview.dossier(of: "D-1"))
+            #expect(dossier.requests.map(\.id) == [early.id, late.id] && dossier.requests.first?.status == .rejected)
+            #expect(try fixture.office.overview.dossier(of: "D-2")?.requests.map(\.id) == [other.id])
+        }
+    }
+
     @Test(arguments: Backend.reachable) func anObjectionRequestStopsTheProcessingAtOnce(_ backend: Backend) async throws {
         try await BackendFixture.with(backend) { fixture in
             try fixture.add(NewSubject(id: "C-1", category: "client", contractParty: true, values: ["email": "c@example.nl"]))

@@ -71,7 +71,7 @@ package struct OfficerOverview: Sendable {
             objections: try store.objections(of: subject), restrictions: try store.restrictions(of: subject),
             holds: try store.holds(of: subject), disclosures: try store.disclosures(of: subject),
             trail: Array(latest.suffix(SubjectDossier.trailShown)), trailCount: count,
-            requests: try store.requests().filter { $0.subject == subject })
+            requests: try store.requests(.subject(subject)))
     }
 
     /// Decisions per day or per week in `[from, to)`, by outcome, for the activity chart.

@@ -114,8 +114,7 @@ package struct RequestDesk: Sendable {
     /// Open requests, optionally only overdue ones or those due within `days`.
     package func openRequests(overdue: Bool = false, dueWithinDays days: Int? = nil) throws -> [RightsRequest] {
         let today = policy.localDate(of: clock())
-        return try store.requests().filter { request in
-            guard request.status.isOpen else { return false }
+        return try store.requests(.open).filter { request in
             if overdue, !(request.dueOn < today) { return false }
             if let days, request.dueOn > today.adding(days: days) { return false }
             return true
