@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 internal import CSV
 package import CustosPolicy
 import CustosStore
@@ -18,6 +18,11 @@ import CustosDecision
 ///
 /// Every problem is reported with its line (and column, for CSV), never with a value.
 ///
+/// The file is read twice, so that an import of millions holds one page of subjects at a
+/// time, never the whole file's: `parse` checks every line and keeps only the ids and their
+/// lines; `forEachPage` reads it again and hands the subjects on a page at a time, which the
+/// vault stores inside its one transaction.
+///
 /// ```swift
 /// let parsed = SubjectImport.parse(text, fileName: "people.csv", policy: engine.policy)
 /// let problems = try engine.importSubjects(parsed, by: "officer")
@@ -29,10 +34,20 @@ package struct SubjectImport: Sendable {
         package var description: String { "line \(line): \(message)" }
     }
 
-    package let subjects: [NewSubject]
     package let problems: [Problem]
+    /// The subjects' ids, in the file's order.
+    package let ids: [String]
     /// The line each subject came from.
     package let lines: [String: Int]
+    /// The file, read again by `forEachPage`.
+    private let data: Data
+    private let isJSONLines: Bool
+    private let policy: CompiledPolicy
+    /// Subjects handed on at a time by `forEachPage`.
+    package let pageSize: Int
+
+    /// Subjects an import holds at a time, unless told otherwise.
+    package static let defaultPageSize = 5_000
 
     static let metadataColumns: Set<String> = ["id", "category", "kind", "contract-party", "source", "collected-at"]
     static let jsonKeys = ["id", "category", "kind", "contract-party", "source", "collected-at", "events", "values"]
@@ -49,26 +64,86 @@ package struct SubjectImport: Sendable {
         var columns: [String: Int] = [:]
     }
 
-    /// Parses `text`; JSON Lines when the file name ends in .jsonl or .ndjson, else CSV.
-    package static func parse(_ text: String, fileName: String, policy: CompiledPolicy) -> SubjectImport {
-        var problems: [Problem] = []
-        let isJSONLines = fileName.hasSuffix(".jsonl") || fileName.hasSuffix(".ndjson")
-        let rows = isJSONLines ? jsonLines(text, problems: &problems) : csv(text, problems: &problems)
-        var subjects: [NewSubject] = []
-        var seen: [String: Int] = [:]
-        for row in rows {
-            if let subject = check(row, policy: policy, seen: &seen, problems: &problems) { subjects.append(subject) }
-        }
-        return SubjectImport(subjects: subjects, problems: problems.sorted { $0.line < $1.line }, lines: seen)
+    /// Checks `text`; JSON Lines when the file name ends in .jsonl or .ndjson, else CSV.
+    package static func parse(_ text: String, fileName: String, policy: CompiledPolicy, pageSize: Int = defaultPageSize) -> SubjectImport {
+        parse(Data(text.utf8), fileName: fileName, policy: policy, pageSize: pageSize)
     }
 
-    private static func csv(_ text: String, problems: inout [Problem]) -> [Row] {
+    /// Checks every line of `data` (UTF-8) against the policy and the import's rules, keeping
+    /// the problems and the good lines' ids, not the subjects.
+    package static func parse(_ data: Data, fileName: String, policy: CompiledPolicy, pageSize: Int = defaultPageSize) -> SubjectImport {
+        precondition(pageSize > 0, "a page holds at least one subject")
+        let isJSONLines = fileName.hasSuffix(".jsonl") || fileName.hasSuffix(".ndjson")
+        var problems: [Problem] = []
+        var seen: [String: Int] = [:]
+        var ids: [String] = []
+        if isUTF8(data) {
+            forEachRow(of: data, isJSONLines: isJSONLines, problems: &problems) { row, problems in
+                if let subject = check(row, policy: policy, seen: &seen, problems: &problems) { ids.append(subject.id) }
+            }
+        } else {
+            problems.append(Problem(line: 1, message: "is not UTF-8 text"))
+        }
+        return SubjectImport(problems: problems.sorted { $0.line < $1.line }, ids: ids, lines: seen, data: data, isJSONLines: isJSONLines, policy: policy,
+                             pageSize: pageSize)
+    }
+
+    /// The subjects `ids` names, read again from the file and handed on `pageSize` at a time,
+    /// in the file's order. Only for a parse without problems; a line that reads differently
+    /// the second time stops it with an error.
+    package func forEachPage(_ body: ([NewSubject]) throws -> Void) throws {
+        let size = pageSize
+        guard problems.isEmpty else { throw StoreError.invalidInput("a file with problems is not imported") }
+        var page: [NewSubject] = []
+        page.reserveCapacity(min(size, ids.count))
+        var handedOn = 0
+        var unused: [Problem] = []
+        let policy = policy
+        try Self.forEachRow(of: data, isJSONLines: isJSONLines, problems: &unused) { row, problems in
+            // Each id was checked once against the others; alone here, so nothing is held for it.
+            var alone: [String: Int] = [:]
+            guard let subject = Self.check(row, policy: policy, seen: &alone, problems: &problems), handedOn < ids.count, subject.id == ids[handedOn] else {
+                throw StoreError.integrity("line \(row.line) of the import read differently the second time")
+            }
+            handedOn += 1
+            page.append(subject)
+            if page.count == size {
+                try body(page)
+                page.removeAll(keepingCapacity: true)
+            }
+        }
+        if !page.isEmpty { try body(page) }
+        guard handedOn == ids.count else { throw StoreError.integrity("the import read \(handedOn) subjects the second time, not \(ids.count)") }
+    }
+
+    /// Whether `data` is well-formed UTF-8, without making a string of it.
+    package static func isUTF8(_ data: Data) -> Bool {
+        data.withUnsafeBytes { raw in
+            var bytes = raw.bindMemory(to: UInt8.self).makeIterator()
+            var decoder = UTF8()
+            while true {
+                switch decoder.decode(&bytes) {
+                case .scalarValue: continue
+                case .emptyInput: return true
+                case .error: return false
+                }
+            }
+        }
+    }
+
+    /// Every row of the file, in order, each handed to `body` with the problems so far.
+    private static func forEachRow(of data: Data, isJSONLines: Bool, problems: inout [Problem],
+                                   _ body: (Row, inout [Problem]) throws -> Void) rethrows {
+        if isJSONLines { try jsonLines(data, problems: &problems, body) } else { try csv(data, problems: &problems, body) }
+    }
+
+    private static func csv(_ data: Data, problems: inout [Problem], _ body: (Row, inout [Problem]) throws -> Void) rethrows {
         let reader: CSVReader
         do {
-            reader = try CSVReader(string: text, hasHeaderRow: true, trimFields: true)
+            reader = try CSVReader(stream: InputStream(data: data), hasHeaderRow: true, trimFields: true)
         } catch {
             problems.append(Problem(line: 1, message: "is not CSV with a header row"))
-            return []
+            return
         }
         let header = reader.headerRow ?? []
         var headerOK = !header.isEmpty
@@ -84,8 +159,7 @@ package struct SubjectImport: Sendable {
                 firstColumn[name] = index + 1
             }
         }
-        guard headerOK else { return [] }
-        var rows: [Row] = []
+        guard headerOK else { return }
         var line = 1
         while let cells = reader.next() {
             line += 1
@@ -104,64 +178,75 @@ package struct SubjectImport: Sendable {
                     row.values[name] = cell
                 }
             }
-            rows.append(row)
+            try body(row, &problems)
         }
-        return rows
     }
 
-    private static func jsonLines(_ text: String, problems: inout [Problem]) -> [Row] {
-        var rows: [Row] = []
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
-            let number = index + 1
-            let data = Data(line.utf8)
-            // Repeated and unknown keys are refused before the object is read.
-            if let problem = data.withUnsafeBytes({ StrictJSON.check($0.bindMemory(to: UInt8.self), shape: .importLine) }) {
-                problems.append(Problem(line: number, message: problem))
-                continue
+    private static func jsonLines(_ data: Data, problems: inout [Problem], _ body: (Row, inout [Problem]) throws -> Void) rethrows {
+        try data.withUnsafeBytes { raw in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            var start = 0
+            var number = 0
+            while start <= bytes.count {
+                let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+                number += 1
+                let line = UnsafeBufferPointer(rebasing: bytes[start..<end])
+                start = end + 1
+                // A blank line (spaces, tabs, a carriage return) is skipped.
+                guard line.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) else { continue }
+                if let row = jsonRow(line, number: number, problems: &problems) { try body(row, &problems) }
             }
-            guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-                problems.append(Problem(line: number, message: "not a JSON object"))
-                continue
-            }
-            var row = Row(line: number)
-            var bad = false
-            func text(_ value: Any, _ path: String) -> String? {
-                if let string = value as? String { return string }
-                if let number = value as? NSNumber { return number.stringValue }
-                problems.append(Problem(line: number, message: "\(path) must be a text or a number"))
-                bad = true
-                return nil
-            }
-            for key in ["id", "category", "kind", "contract-party", "source"] {
-                if let value = object[key], !(value is NSNull) { row.metadata[key] = text(value, "$.\(key)") }
-            }
-            switch object["collected-at"] {
-            case nil, is NSNull: break
-            case let perField as [String: Any]:
-                for (field, value) in perField { row.collectedAt[field] = text(value, "$.collected-at.\(field)") }
-            case let value?: row.collectedAt["*"] = text(value, "$.collected-at")
-            }
-            switch object["events"] {
-            case nil, is NSNull: break
-            case let events as [String: Any]:
-                for (name, value) in events.sorted(by: { $0.key < $1.key }) {
-                    if let date = text(value, "$.events.\(name)") { row.events.append((name, date)) }
-                }
-            default:
-                problems.append(Problem(line: number, message: "$.events must be an object of event names and dates"))
-                bad = true
-            }
-            switch object["values"] {
-            case nil, is NSNull: break
-            case let values as [String: Any]:
-                for (field, value) in values { row.values[field] = text(value, "$.values.\(field)") }
-            default:
-                problems.append(Problem(line: number, message: "$.values must be an object of fields and values"))
-                bad = true
-            }
-            if !bad { rows.append(row) }
         }
-        return rows
+    }
+
+    /// One line of JSON Lines as a row; nil (with problems) when it is not one.
+    private static func jsonRow(_ line: UnsafeBufferPointer<UInt8>, number: Int, problems: inout [Problem]) -> Row? {
+        // Repeated and unknown keys are refused before the object is read.
+        if let problem = StrictJSON.check(line, shape: .importLine) {
+            problems.append(Problem(line: number, message: problem))
+            return nil
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(buffer: line)) as? [String: Any] else {
+            problems.append(Problem(line: number, message: "not a JSON object"))
+            return nil
+        }
+        var row = Row(line: number)
+        var bad = false
+        func text(_ value: Any, _ path: String) -> String? {
+            if let string = value as? String { return string }
+            if let number = value as? NSNumber { return number.stringValue }
+            problems.append(Problem(line: number, message: "\(path) must be a text or a number"))
+            bad = true
+            return nil
+        }
+        for key in ["id", "category", "kind", "contract-party", "source"] {
+            if let value = object[key], !(value is NSNull) { row.metadata[key] = text(value, "$.\(key)") }
+        }
+        switch object["collected-at"] {
+        case nil, is NSNull: break
+        case let perField as [String: Any]:
+            for (field, value) in perField { row.collectedAt[field] = text(value, "$.collected-at.\(field)") }
+        case let value?: row.collectedAt["*"] = text(value, "$.collected-at")
+        }
+        switch object["events"] {
+        case nil, is NSNull: break
+        case let events as [String: Any]:
+            for (name, value) in events.sorted(by: { $0.key < $1.key }) {
+                if let date = text(value, "$.events.\(name)") { row.events.append((name, date)) }
+            }
+        default:
+            problems.append(Problem(line: number, message: "$.events must be an object of event names and dates"))
+            bad = true
+        }
+        switch object["values"] {
+        case nil, is NSNull: break
+        case let values as [String: Any]:
+            for (field, value) in values { row.values[field] = text(value, "$.values.\(field)") }
+        default:
+            problems.append(Problem(line: number, message: "$.values must be an object of fields and values"))
+            bad = true
+        }
+        return bad ? nil : row
     }
 
     /// The row against the policy and the import rules; nil (with problems) when it fails.
@@ -241,9 +326,9 @@ extension PrivacyEngine {
     /// Imports every subject of a parsed file, or none: problems in the file, or ids already
     /// in the vault, stop the whole import.
     package func importSubjects(_ parsed: SubjectImport, by actor: String) throws -> [SubjectImport.Problem] {
-        let problems = parsed.problems(existing: try store.vault.existingSubjects(parsed.subjects.map(\.id)))
+        let problems = parsed.problems(existing: try store.vault.existingSubjects(parsed.ids))
         guard problems.isEmpty else { return problems }
-        try store.vault.importSubjects(parsed.subjects, at: clock(), by: actor)
+        try store.vault.importSubjects(at: clock(), by: actor) { try parsed.forEachPage($0) }
         return []
     }
 

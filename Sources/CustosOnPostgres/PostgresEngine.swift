@@ -221,9 +221,9 @@ package final class PostgresEngine: ServiceEngine {
 
     /// Imports parsed subjects all or nothing; returns the problems that stopped it.
     package func importSubjects(_ parsed: SubjectImport, by actor: String) throws -> [SubjectImport.Problem] {
-        let problems = parsed.problems(existing: try vault.existingSubjects(parsed.subjects.map(\.id)))
+        let problems = parsed.problems(existing: try vault.existingSubjects(parsed.ids))
         guard problems.isEmpty else { return problems }
-        try vault.importSubjects(parsed.subjects, at: clock(), by: actor)
+        try vault.importSubjects(at: clock(), by: actor) { try parsed.forEachPage($0) }
         return []
     }
 

@@ -110,58 +110,42 @@ package final class PostgresVault: Sendable {
     /// the subjects and their ciphertexts are committed in one transaction, then the keys are
     /// adopted; an interruption leaves pending keys that the next open settles.
     package func importSubjects(_ subjects: [NewSubject], at now: Instant, by actor: String) throws {
-        for subject in subjects {
-            if let problem = SubjectId.problem(subject.id) { throw StoreError.invalidInput(problem) }
-            for category in [subject.category] + subject.otherCategories where policy.subjects.id(category) == nil { throw StoreError.unknownCategory(category) }
-            for field in subject.values.keys where policy.fields.id(field) == nil { throw StoreError.unknownField(field) }
-        }
-        let ids = subjects.map(\.id)
-        let keys = try keyring.freshSubjectKeys(ids)
-        // Sealed before the transaction: no key or plaintext crosses into the database task.
-        var rows: [SubjectRows] = []
-        for subject in subjects {
-            guard let key = keys[subject.id] else { throw StoreError.keyMissing(subject.id) }
-            var fields: [FieldRow] = []
-            for (field, value) in subject.values.sorted(by: { $0.key < $1.key }) {
-                fields.append(try sealedRow(field: field, value: value, subject: subject.id, key: key.key, keyVersion: key.version, source: subject.source,
-                                            collectedAt: subject.collectedAt[field] ?? subject.collectedAt["*"] ?? now, collectedFor: subject.collectedFor))
-            }
-            rows.append(SubjectRows(subject: subject, fields: fields))
-        }
+        try importSubjects(at: now, by: actor) { page in try page(subjects) }
+    }
+
+    /// The same, for subjects handed on a page at a time (`SubjectImport.forEachPage`): every
+    /// page goes into the one transaction, each page's keys stored as pending before its rows
+    /// are sent, so that an import of millions holds one page of subjects, keys and sealed rows.
+    package func importSubjects(at now: Instant, by actor: String, pages: (_ each: ([NewSubject]) throws -> Void) throws -> Void) throws {
         // The vault's transaction holds the import lock (shared) from before the keys are
         // stored as pending until the subjects commit: an open settling pending keys waits.
         let lease = try ConnectionLease.take(from: client)
         defer { lease.release() }
         let transaction = HeldTransaction(connection: lease.connection, vault: self)
-        let sealed = rows
+        var ids: [String] = []
         do {
             try transaction.execute("BEGIN")
             try transaction.execute("SELECT pg_advisory_xact_lock_shared(\(PostgresSchema.importLock))")
-            try keyring.storePending(keys)
-            try transaction.wait { connection, logger in
-                for row in sealed {
-                    BlockingBridge.beat()
-                    let subject = row.subject
-                    let inserted = try await connection.query("""
-                        INSERT INTO subjects (id, category, kind, consumer, contract_party, created_at, created_by)
-                        VALUES (\(subject.id), \(subject.category), \(subject.kind.rawValue), \(subject.consumer), \(subject.contractParty),
-                                \(now.millisecondsSinceEpoch), \(actor))
-                        ON CONFLICT (id) DO NOTHING RETURNING 1
-                        """, logger: logger)
-                    guard try await PostgresDatabase.touched(inserted) else { throw StoreError.subjectExists(subject.id) }
-                    for category in subject.otherCategories where category != subject.category {
-                        try await connection.query("""
-                            INSERT INTO subject_categories (subject_id, category, added_at, added_by) VALUES (\(subject.id), \(category), \(now.millisecondsSinceEpoch), \(actor))
-                            ON CONFLICT DO NOTHING
-                            """, logger: logger)
-                    }
-                    for field in row.fields { try await Self.write(field, of: subject.id, on: connection, logger: logger) }
-                    for event in subject.events {
-                        try await connection.query("""
-                            INSERT INTO lifecycle_events (subject_id, event, effective_date, recorded_at, recorded_by)
-                            VALUES (\(subject.id), \(event.event), \(event.date.description), \(now.millisecondsSinceEpoch), \(actor))
-                            """, logger: logger)
-                    }
+            try pages { subjects in
+                for subject in subjects {
+                    if let problem = SubjectId.problem(subject.id) { throw StoreError.invalidInput(problem) }
+                    for category in [subject.category] + subject.otherCategories where policy.subjects.id(category) == nil { throw StoreError.unknownCategory(category) }
+                    for field in subject.values.keys where policy.fields.id(field) == nil { throw StoreError.unknownField(field) }
+                }
+                let page = subjects.map(\.id)
+                let keys = try keyring.freshSubjectKeys(page)
+                // Sealed before they are sent: no key or plaintext crosses into the database task.
+                let sealed = try subjects.map { subject in
+                    guard let key = keys[subject.id] else { throw StoreError.keyMissing(subject.id) }
+                    return SubjectRows(subject: subject, fields: try subject.values.sorted(by: { $0.key < $1.key }).map { field, value in
+                        try sealedRow(field: field, value: value, subject: subject.id, key: key.key, keyVersion: key.version, source: subject.source,
+                                      collectedAt: subject.collectedAt[field] ?? subject.collectedAt["*"] ?? now, collectedFor: subject.collectedFor)
+                    })
+                }
+                ids += page
+                try keyring.storePending(keys)
+                try transaction.wait { connection, logger in
+                    for row in sealed { try await Self.insert(row, on: connection, logger: logger, at: now, by: actor) }
                 }
             }
         } catch {
@@ -179,6 +163,32 @@ package final class PostgresVault: Sendable {
         }
         // If this fails, the next open adopts them: the subjects are committed.
         try? keyring.adopt(ids)
+    }
+
+    /// One imported subject's rows, in the import's transaction.
+    private static func insert(_ row: SubjectRows, on connection: PostgresConnection, logger: Logger, at now: Instant, by actor: String) async throws {
+        BlockingBridge.beat()
+        let subject = row.subject
+        let inserted = try await connection.query("""
+            INSERT INTO subjects (id, category, kind, consumer, contract_party, created_at, created_by)
+            VALUES (\(subject.id), \(subject.category), \(subject.kind.rawValue), \(subject.consumer), \(subject.contractParty),
+                    \(now.millisecondsSinceEpoch), \(actor))
+            ON CONFLICT (id) DO NOTHING RETURNING 1
+            """, logger: logger)
+        guard try await PostgresDatabase.touched(inserted) else { throw StoreError.subjectExists(subject.id) }
+        for category in subject.otherCategories where category != subject.category {
+            try await connection.query("""
+                INSERT INTO subject_categories (subject_id, category, added_at, added_by) VALUES (\(subject.id), \(category), \(now.millisecondsSinceEpoch), \(actor))
+                ON CONFLICT DO NOTHING
+                """, logger: logger)
+        }
+        for field in row.fields { try await write(field, of: subject.id, on: connection, logger: logger) }
+        for event in subject.events {
+            try await connection.query("""
+                INSERT INTO lifecycle_events (subject_id, event, effective_date, recorded_at, recorded_by)
+                VALUES (\(subject.id), \(event.event), \(event.date.description), \(now.millisecondsSinceEpoch), \(actor))
+                """, logger: logger)
+        }
     }
 
     /// Settles keys an interrupted import left pending: adopted where the subject reached the

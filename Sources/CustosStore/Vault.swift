@@ -129,31 +129,25 @@ package final class Vault: Sendable {
     /// nothing in the vault (and pending keys that the next open removes) or every subject
     /// with its key (adopted now or at the next open): see `repairPendingKeys`.
     package func importSubjects(_ subjects: [NewSubject], at now: Instant, by actor: String) throws {
-        let ids = subjects.map(\.id)
-        let keys = try keyring.freshSubjectKeys(ids)
+        try importSubjects(at: now, by: actor) { page in try page(subjects) }
+    }
+
+    /// The same, for subjects handed on a page at a time (`SubjectImport.forEachPage`): every
+    /// page goes into the one transaction, each page's keys stored as pending before its rows,
+    /// so that an import of millions holds one page of subjects and keys, not all of them.
+    package func importSubjects(at now: Instant, by actor: String, pages: (_ each: ([NewSubject]) throws -> Void) throws -> Void) throws {
+        var ids: [String] = []
         do {
             try pool.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) {
-                    let exists = try db.cachedStatement(sql: "SELECT 1 FROM subjects WHERE id = ?")
-                    for id in ids where try Bool.fetchOne(exists, arguments: [id]) == true { throw StoreError.subjectExists(id) }
-                    try keyring.storePending(keys)
-                    for subject in subjects {
-                        guard let key = keys[subject.id] else { throw StoreError.keyMissing(subject.id) }
-                        try db.cachedStatement(sql: "INSERT INTO subjects (id, category, kind, consumer, contract_party, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)")
-                            .execute(arguments: [subject.id, subject.category, subject.kind.rawValue, subject.consumer, subject.contractParty, now.millisecondsSinceEpoch, actor])
-                        for category in subject.otherCategories where category != subject.category {
-                            try db.cachedStatement(sql: "INSERT OR IGNORE INTO subject_categories (subject_id, category, added_at, added_by) VALUES (?, ?, ?, ?)")
-                                .execute(arguments: [subject.id, category, now.millisecondsSinceEpoch, actor])
-                        }
-                        for (field, value) in subject.values.sorted(by: { $0.key < $1.key }) {
-                            try self.storeField(db, subject: subject.id, field: field, value: value, key: key.key, keyVersion: key.version,
-                                                source: subject.source, collectedFor: subject.collectedFor,
-                                                at: subject.collectedAt[field] ?? subject.collectedAt["*"] ?? now)
-                        }
-                        for event in subject.events {
-                            try db.cachedStatement(sql: "INSERT INTO lifecycle_events (subject_id, event, effective_date, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?)")
-                                .execute(arguments: [subject.id, event.event, event.date.description, now.millisecondsSinceEpoch, actor])
-                        }
+                    try pages { subjects in
+                        let page = subjects.map(\.id)
+                        let exists = try db.cachedStatement(sql: "SELECT 1 FROM subjects WHERE id = ?")
+                        for id in page where try Bool.fetchOne(exists, arguments: [id]) == true { throw StoreError.subjectExists(id) }
+                        let keys = try keyring.freshSubjectKeys(page)
+                        ids += page
+                        try keyring.storePending(keys)
+                        for subject in subjects { try insert(subject, key: keys[subject.id], db, at: now, by: actor) }
                     }
                     return .commit
                 }
@@ -165,6 +159,26 @@ package final class Vault: Sendable {
         }
         // If this fails, the next open adopts them: the subjects are committed.
         try? keyring.adopt(ids)
+    }
+
+    /// One imported subject's rows, in the import's transaction.
+    private func insert(_ subject: NewSubject, key: NewSubjectKey?, _ db: Database, at now: Instant, by actor: String) throws {
+        guard let key else { throw StoreError.keyMissing(subject.id) }
+        try db.cachedStatement(sql: "INSERT INTO subjects (id, category, kind, consumer, contract_party, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            .execute(arguments: [subject.id, subject.category, subject.kind.rawValue, subject.consumer, subject.contractParty, now.millisecondsSinceEpoch, actor])
+        for category in subject.otherCategories where category != subject.category {
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO subject_categories (subject_id, category, added_at, added_by) VALUES (?, ?, ?, ?)")
+                .execute(arguments: [subject.id, category, now.millisecondsSinceEpoch, actor])
+        }
+        for (field, value) in subject.values.sorted(by: { $0.key < $1.key }) {
+            try storeField(db, subject: subject.id, field: field, value: value, key: key.key, keyVersion: key.version,
+                           source: subject.source, collectedFor: subject.collectedFor,
+                           at: subject.collectedAt[field] ?? subject.collectedAt["*"] ?? now)
+        }
+        for event in subject.events {
+            try db.cachedStatement(sql: "INSERT INTO lifecycle_events (subject_id, event, effective_date, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?)")
+                .execute(arguments: [subject.id, event.event, event.date.description, now.millisecondsSinceEpoch, actor])
+        }
     }
 
     /// Settles keys left pending by an interrupted import: adopted where the subject reached
