@@ -369,15 +369,28 @@ enum Schema {
             // request of every year, each with its history, to keep the open ones.
             try db.execute(sql: "CREATE INDEX requests_status ON requests (status)")
         }
+        migrator.registerMigration("v25-mail-outside-the-facts") { db in
+            // The outbox, the privacy centre's e-mail codes and its status links carried the
+            // fact generation's triggers, though no decision reads them: every code a stranger
+            // asked for and every message sent emptied every cached fact of every subject.
+            for table in Schema.mailTables {
+                for event in ["insert", "update", "delete"] {
+                    try db.execute(sql: "DROP TRIGGER IF EXISTS \("\(table)_fact_generation_\(event)".quotedDatabaseIdentifier)")
+                }
+            }
+        }
         return migrator
     }
 
     /// Tables whose changes leave every subject's facts as they were: the decision log, what
-    /// seals it and what sums it up (`sweep_runs`), GRDB's own record, and the generation
-    /// itself. Every other table of the vault, and any table a later migration adds, carries
+    /// seals it, sums it up (`sweep_runs`) or indexes it (`log_subject_blocks`), GRDB's own
+    /// record, the generation itself, and the mail (v25). Every other table of the vault, and any table a later migration adds, carries
     /// `createFactGenerationTriggers` (`FactCacheTests` walks the schema).
-    static let tablesOutsideTheFacts: Set<String> = ["decision_log", "log_anchor", "audit_checkpoints", "grdb_migrations", "fact_generation", "sweep_runs",
-                                                          "log_subject_blocks"]
+    static let tablesOutsideTheFacts: Set<String> = Set(["decision_log", "log_anchor", "audit_checkpoints", "grdb_migrations", "fact_generation", "sweep_runs",
+                                                          "log_subject_blocks"] + mailTables)
+
+    /// Mail to data subjects and the privacy centre's codes and links: no decision reads them.
+    static let mailTables = ["outbox", "web_challenges", "status_links"]
 
     /// Gives `fact_generation` a fresh number whenever a row of `table` is added, changed or
     /// removed, in the same transaction.

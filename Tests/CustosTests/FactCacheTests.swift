@@ -39,6 +39,48 @@ struct FactCacheTests {
         }
     }
 
+    /// Mail, e-mail codes and status links are written on a stranger's request; no decision
+    /// reads them, so they leave every cached fact in place (vault v25). A subject's event does not.
+    @Test func mailLeavesTheGenerationAndAnEventMovesIt() throws {
+        let fixture = try VaultFixture()
+        try prospect(fixture.engine)
+        let queue = try DatabaseQueue(path: fixture.vaultPath)
+        let generation = { try queue.read { db in try Int64.fetchOne(db, sql: "SELECT n FROM fact_generation") } }
+        let before = try generation()
+        try queue.write { db in
+            try db.execute(sql: "INSERT INTO outbox (kind, sealed, created_at) VALUES ('code', x'00', 1)")
+            try db.execute(sql: "UPDATE outbox SET sent_at = 2")
+            try db.execute(sql: """
+                INSERT INTO web_challenges (id, kind, email_index, code_hash, sealed, created_at, expires_at, state) VALUES ('c', 'sign-in', x'00', x'00', x'00', 1, 2, 'open')
+                """)
+            try db.execute(sql: "DELETE FROM web_challenges")
+            try db.execute(sql: "DELETE FROM outbox")
+        }
+        #expect(try generation() == before)
+        try queue.write { db in
+            try db.execute(sql: "INSERT INTO lifecycle_events (subject_id, event, effective_date, recorded_at, recorded_by) VALUES ('PR-1', 'file-opened', '2025-06-01', 1, 'test')")
+        }
+        #expect(try generation() != before)
+    }
+
+    /// A vault from before v25 had the mail tables' triggers; its next open drops them.
+    @Test func anUpgradedVaultLosesTheMailTriggers() throws {
+        let fixture = try VaultFixture()
+        let queue = try DatabaseQueue(path: fixture.vaultPath)
+        let mailTriggers = {
+            try queue.read { db in
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'trigger' AND tbl_name IN ('outbox', 'web_challenges', 'status_links')")
+            }
+        }
+        try queue.write { db in
+            for table in Schema.mailTables { try Schema.createFactGenerationTriggers(on: table, db) }
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v25-mail-outside-the-facts'")
+        }
+        #expect(try mailTriggers() == 9)
+        _ = try fixture.reopen()
+        #expect(try mailTriggers() == 0)
+    }
+
     @Test func aChangeThroughAnotherEngineReachesTheNextRead() throws {
         let fixture = try VaultFixture()
         try prospect(fixture.engine)
