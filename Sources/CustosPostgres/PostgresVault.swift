@@ -114,15 +114,18 @@ package final class PostgresVault: Sendable {
     }
 
     /// The same, for subjects handed on a page at a time (`SubjectImport.forEachPage`): every
-    /// page goes into the one transaction, each page's keys stored as pending before its rows
-    /// are sent, so that an import of millions holds one page of subjects, keys and sealed rows.
+    /// page goes into the one transaction, sealed with keys made for it, of which only the
+    /// wrapped forms are kept and stored as pending, all at once, just before the commit (as
+    /// on SQLite). So an import of millions holds one page of subjects and sealed rows and
+    /// every wrapped key (about 150 bytes a subject).
     package func importSubjects(at now: Instant, by actor: String, pages: (_ each: ([NewSubject]) throws -> Void) throws -> Void) throws {
         // The vault's transaction holds the import lock (shared) from before the keys are
         // stored as pending until the subjects commit: an open settling pending keys waits.
         let lease = try ConnectionLease.take(from: client)
         defer { lease.release() }
         let transaction = HeldTransaction(connection: lease.connection, vault: self)
-        var ids: [String] = []
+        var records: [SubjectKeyRecord] = []
+        var storing = false
         do {
             try transaction.execute("BEGIN")
             try transaction.execute("SELECT pg_advisory_xact_lock_shared(\(PostgresSchema.importLock))")
@@ -142,16 +145,17 @@ package final class PostgresVault: Sendable {
                                       collectedAt: subject.collectedAt[field] ?? subject.collectedAt["*"] ?? now, collectedFor: subject.collectedFor)
                     })
                 }
-                ids += page
-                try keyring.storePending(keys)
                 try transaction.wait { connection, logger in
                     for row in sealed { try await Self.insert(row, on: connection, logger: logger, at: now, by: actor) }
                 }
+                records += page.compactMap { id in keys[id]?.record(of: id) }
             }
+            storing = true
+            try keyring.storePending(records: records)
         } catch {
             try? transaction.execute("ROLLBACK")
             // Best effort: the next open removes whatever this could not.
-            try? keyring.deletePending(ids)
+            if storing { try? keyring.deletePending(records.map(\.subject)) }
             throw error
         }
         do {
@@ -162,7 +166,7 @@ package final class PostgresVault: Sendable {
             throw StoreError.unavailable("the outcome of an import's commit is unknown")
         }
         // If this fails, the next open adopts them: the subjects are committed.
-        try? keyring.adopt(ids)
+        try? keyring.adopt(records.map(\.subject))
     }
 
     /// One imported subject's rows, in the import's transaction.

@@ -104,9 +104,13 @@ package final class Keyring: Sendable {
     /// `repairPendingKeys` at the next open. A pending key left by an earlier interrupted
     /// import of the same id is replaced; an adopted key is never overwritten.
     package func storePending(_ keys: [String: NewSubjectKey]) throws {
-        try storage.storePending(keys.sorted { $0.key < $1.key }.map { subject, key in
-            SubjectKeyRecord(subject: subject, keyVersion: Int(key.version), masterVersion: key.masterVersion, wrapped: key.wrapped)
-        })
+        try storePending(records: keys.sorted { $0.key < $1.key }.map { $1.record(of: $0) })
+    }
+
+    /// The same for keys already in their wrapped form: an import of many pages keeps these,
+    /// never the keys themselves, and stores them all at once before the vault commits.
+    package func storePending(records: [SubjectKeyRecord]) throws {
+        try storage.storePending(records)
     }
 
     /// No subject key (pending or adopted) and no service account yet: a keyring an
@@ -210,6 +214,11 @@ package struct NewSubjectKey: Sendable {
     package let version: UInt32
     let masterVersion: Int
     let wrapped: [UInt8]
+
+    /// What the keyring stores: the key wrapped, without the key.
+    package func record(of subject: String) -> SubjectKeyRecord {
+        SubjectKeyRecord(subject: subject, keyVersion: Int(version), masterVersion: masterVersion, wrapped: wrapped)
+    }
 }
 
 /// Sealing and opening field values, the same for every vault backend.

@@ -133,10 +133,15 @@ package final class Vault: Sendable {
     }
 
     /// The same, for subjects handed on a page at a time (`SubjectImport.forEachPage`): every
-    /// page goes into the one transaction, each page's keys stored as pending before its rows,
-    /// so that an import of millions holds one page of subjects and keys, not all of them.
+    /// page goes into the one transaction, sealed with keys made for it, of which only the
+    /// wrapped forms are kept; they are stored as pending, all at once, just before the vault
+    /// commits. So an import of millions holds one page of subjects and every wrapped key
+    /// (about 150 bytes a subject), and a disk that fills under the vault's rows fails the
+    /// import before any key is written, as when all keys were stored first and the keyring
+    /// filled it.
     package func importSubjects(at now: Instant, by actor: String, pages: (_ each: ([NewSubject]) throws -> Void) throws -> Void) throws {
-        var ids: [String] = []
+        var records: [SubjectKeyRecord] = []
+        var storing = false
         do {
             try pool.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) {
@@ -145,20 +150,21 @@ package final class Vault: Sendable {
                         let exists = try db.cachedStatement(sql: "SELECT 1 FROM subjects WHERE id = ?")
                         for id in page where try Bool.fetchOne(exists, arguments: [id]) == true { throw StoreError.subjectExists(id) }
                         let keys = try keyring.freshSubjectKeys(page)
-                        ids += page
-                        try keyring.storePending(keys)
                         for subject in subjects { try insert(subject, key: keys[subject.id], db, at: now, by: actor) }
+                        records += page.compactMap { id in keys[id]?.record(of: id) }
                     }
+                    storing = true
+                    try keyring.storePending(records: records)
                     return .commit
                 }
             }
         } catch {
             // Best effort: the next open removes whatever this could not.
-            try? keyring.deletePending(ids)
+            if storing { try? keyring.deletePending(records.map(\.subject)) }
             throw StoreError.from(error, doing: "import subjects")
         }
         // If this fails, the next open adopts them: the subjects are committed.
-        try? keyring.adopt(ids)
+        try? keyring.adopt(records.map(\.subject))
     }
 
     /// One imported subject's rows, in the import's transaction.
