@@ -96,7 +96,11 @@ package struct Reporter: Sendable {
             try source.forEachDisclosure(from: nil, to: until, pageSize: pageSize) { ledger.add($0) }
             return TransfersReport.build(context, ledger: ledger)
         case .consent:
-            return ConsentReport.build(try context(period: period, at: at), events: try source.consentHistory(), refusals: try source.consentRefusals())
+            // Counted a subject at a time, in one snapshot: the ledger grows with every consent.
+            let context = try context(period: period, at: at)
+            var tally = ConsentReport.Tally(context)
+            try source.readConsentLedger({ tally.add(subjectsHistory: $0) }, refusal: { tally.add(refusal: $0) })
+            return ConsentReport.build(context, counts: tally.counts)
         case .requests, .breaches:
             return nil
         }

@@ -1,5 +1,6 @@
 import Foundation
 import PostgresNIO
+import CustosCrypto
 package import CustosStore
 package import CustosPolicy
 import CustosDecision
@@ -64,39 +65,82 @@ extension PostgresVault: ReportSource {
         }
     }
 
-    package func consentHistory() throws -> [ConsentHistoryEntry] {
-        try transaction { connection, logger in
-            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
-            var entries: [ConsentHistoryEntry] = []
-            for try await (subject, purpose, state, notice, version, at) in try await connection.query(
-                "SELECT subject_id, purpose, state, notice_id, notice_version, effective_at FROM consent_events ORDER BY id", logger: logger)
-                .decode((String, String, String, String?, Int?, Int64).self) {
-                BlockingBridge.beat()
-                entries.append(ConsentHistoryEntry(subject: subject, purpose: purpose, state: ConsentState(rawValue: state) ?? .given, noticeId: notice,
-                                                   noticeVersion: version, effectiveAt: Instant(millisecondsSinceEpoch: at)))
-            }
-            for try await (hash, purpose, state, notice, version, at) in try await connection.query(
-                "SELECT subject_hash, purpose, state, notice_id, notice_version, effective_at FROM consent_proofs ORDER BY id", logger: logger)
-                .decode((Data, String, String, String?, Int?, Int64).self) {
-                BlockingBridge.beat()
-                entries.append(ConsentHistoryEntry(subject: hash.map { String(format: "%02x", $0) }.joined(), purpose: purpose,
-                                                   state: ConsentState(rawValue: state) ?? .given, noticeId: notice, noticeVersion: version,
-                                                   effectiveAt: Instant(millisecondsSinceEpoch: at)))
-            }
-            return entries
-        }
+    package func readConsentLedger(_ subject: ([ConsentHistoryEntry]) throws -> Void, refusal: (ConsentRefusal) throws -> Void) throws {
+        try readConsentLedger(subject, refusal: refusal, pageSize: KeysetPages.size)
     }
 
-    package func consentRefusals() throws -> [ConsentRefusal] {
-        try run { client, logger in
-            var refusals: [ConsentRefusal] = []
-            for try await (subject, purpose, code, at) in try await client.query(
-                "SELECT subject_id, purpose, code, at FROM consent_refusals ORDER BY id", logger: logger).decode((String, String, String, Int64).self) {
-                BlockingBridge.beat()
-                refusals.append(ConsentRefusal(subject: subject, purpose: purpose, code: ReasonCode(rawValue: code) ?? .engineError,
-                                               at: Instant(millisecondsSinceEpoch: at)))
-            }
-            return refusals
+    /// Page after page on one held connection, in one repeatable-read transaction: one
+    /// snapshot, as on SQLite, holding a page (`pageSize` rows) at a time.
+    package func readConsentLedger(_ subject: ([ConsentHistoryEntry]) throws -> Void, refusal: (ConsentRefusal) throws -> Void, pageSize: Int) throws {
+        let lease = try ConnectionLease.take(from: client)
+        defer { lease.release() }
+        let transaction = HeldTransaction(connection: lease.connection, vault: self)
+        try transaction.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        do {
+            let limit = Int64(pageSize)
+            // The living subjects' events, then the erased subjects' proofs, each phase handing
+            // on its last subject before the next begins.
+            var grouped = ConsentLedgerGroups()
+            var after: (subject: String, purpose: String, id: Int64)?
+            repeat {
+                let position = after ?? ("", "", Int64.min)
+                let page = try transaction.wait { connection, logger in
+                    var page: [(id: Int64, entry: ConsentHistoryEntry)] = []
+                    for try await (id, subject, purpose, state, notice, version, at) in try await connection.query("""
+                        SELECT id, subject_id, purpose, state, notice_id, notice_version, effective_at FROM consent_events
+                        WHERE (subject_id, purpose, id) > (\(position.subject), \(position.purpose), \(position.id))
+                        ORDER BY subject_id, purpose, id LIMIT \(limit)
+                        """, logger: logger).decode((Int64, String, String, String, String?, Int?, Int64).self) {
+                        page.append((id, ConsentHistoryEntry(subject: subject, purpose: purpose, state: ConsentState(rawValue: state) ?? .given,
+                                                             noticeId: notice, noticeVersion: version, effectiveAt: Instant(millisecondsSinceEpoch: at))))
+                    }
+                    return page
+                }
+                for (_, event) in page { if let history = grouped.add(event) { try subject(history) } }
+                after = page.last.map { ($0.entry.subject, $0.entry.purpose, $0.id) }
+                if Int64(page.count) < limit { break }
+            } while true
+            if let history = grouped.finish() { try subject(history) }
+            var proofsAfter: (hash: Data, id: Int64) = (Data(), Int64.min)
+            repeat {
+                let position = proofsAfter
+                let page = try transaction.wait { connection, logger in
+                    var page: [(hash: Data, id: Int64, entry: ConsentHistoryEntry)] = []
+                    for try await (id, hash, purpose, state, notice, version, at) in try await connection.query("""
+                        SELECT id, subject_hash, purpose, state, notice_id, notice_version, effective_at FROM consent_proofs
+                        WHERE (subject_hash, id) > (\(position.hash), \(position.id)) ORDER BY subject_hash, id LIMIT \(limit)
+                        """, logger: logger).decode((Int64, Data, String, String, String?, Int?, Int64).self) {
+                        page.append((hash, id, ConsentHistoryEntry(subject: Hex.encode([UInt8](hash)), purpose: purpose, state: ConsentState(rawValue: state) ?? .given,
+                                                                   noticeId: notice, noticeVersion: version, effectiveAt: Instant(millisecondsSinceEpoch: at))))
+                    }
+                    return page
+                }
+                for event in page { if let history = grouped.add(event.entry) { try subject(history) } }
+                if let last = page.last { proofsAfter = (last.hash, last.id) }
+                if Int64(page.count) < limit { break }
+            } while true
+            if let history = grouped.finish() { try subject(history) }
+            var refusalsAfter = Int64.min
+            repeat {
+                let position = refusalsAfter
+                let page = try transaction.wait { connection, logger in
+                    var page: [(id: Int64, refusal: ConsentRefusal)] = []
+                    for try await (id, subject, purpose, code, at) in try await connection.query(
+                        "SELECT id, subject_id, purpose, code, at FROM consent_refusals WHERE id > \(position) ORDER BY id LIMIT \(limit)", logger: logger)
+                        .decode((Int64, String, String, String, Int64).self) {
+                        page.append((id, ConsentRefusal(subject: subject, purpose: purpose, code: ReasonCode(rawValue: code) ?? .engineError,
+                                                        at: Instant(millisecondsSinceEpoch: at))))
+                    }
+                    return page
+                }
+                for entry in page { try refusal(entry.refusal) }
+                if let last = page.last { refusalsAfter = last.id }
+                if Int64(page.count) < limit { break }
+            } while true
+        } catch {
+            try? transaction.execute("ROLLBACK")
+            throw error
         }
+        try transaction.execute("COMMIT")
     }
 }

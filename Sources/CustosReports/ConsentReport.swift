@@ -18,47 +18,57 @@ package enum ConsentReport {
         package var given = 0, withdrawn = 0, expired = 0, refused = 0
     }
 
-    /// The tally the report shows, by month, purpose and notice version.
-    package static func tally(_ context: ReportContext, events: [ConsentHistoryEntry], refusals: [ConsentRefusal]) -> [Key: Counts] {
-        let policy = context.policy
-        func key(_ at: Instant, _ purpose: String, _ notice: String) -> Key? {
-            let date = policy.localDate(of: at)
+    /// The tally the report shows, by month, purpose and notice version, counted a subject's
+    /// history at a time (`ReportSource.readConsentLedger`), so the ledger is never held.
+    package struct Tally {
+        let context: ReportContext
+        package private(set) var counts: [Key: Counts] = [:]
+
+        package init(_ context: ReportContext) {
+            self.context = context
+        }
+
+        private func key(_ at: Instant, _ purpose: String, _ notice: String) -> Key? {
+            let date = context.policy.localDate(of: at)
             guard context.period.contains(date), at <= context.generatedAt else { return nil }
             return Key(month: String(date.description.prefix(7)), purpose: purpose, notice: notice)
         }
-        func notice(_ event: ConsentHistoryEntry) -> String {
+
+        private func notice(_ event: ConsentHistoryEntry) -> String {
             event.noticeId.map { id in event.noticeVersion.map { "\(id) v\($0)" } ?? id } ?? "-"
         }
-        var counts: [Key: Counts] = [:]
-        let bySubjectPurpose = Dictionary(grouping: events) { "\($0.subject)\u{0}\($0.purpose)" }
-        for group in bySubjectPurpose.keys.sorted() {
-            let history = bySubjectPurpose[group]!.sorted { $0.effectiveAt < $1.effectiveAt }
-            for (index, event) in history.enumerated() {
-                switch event.state {
-                case .given, .renewed:
-                    if let at = key(event.effectiveAt, event.purpose, notice(event)) { counts[at, default: Counts()].given += 1 }
-                    // Expired: the validity ran out before anything else happened to it.
-                    guard let validity = policy.policy.purpose(event.purpose)?.consentValidity else { continue }
-                    let end = policy.startOfDay(policy.localDate(of: event.effectiveAt).adding(validity).adding(days: 1))
-                    let next = history.dropFirst(index + 1).first?.effectiveAt
-                    if next.map({ $0 >= end }) ?? true, let at = key(end, event.purpose, notice(event)) { counts[at, default: Counts()].expired += 1 }
-                case .withdrawn:
-                    // A withdrawal names no notice: it counts against the consent it ends.
-                    let ended = history[..<index].last { $0.state == .given || $0.state == .renewed }
-                    if let at = key(event.effectiveAt, event.purpose, notice(ended ?? event)) { counts[at, default: Counts()].withdrawn += 1 }
-                default:
-                    continue
+
+        /// One subject's events, every purpose's, each purpose's in the order recorded.
+        package mutating func add(subjectsHistory events: [ConsentHistoryEntry]) {
+            let policy = context.policy
+            for (_, recorded) in Dictionary(grouping: events, by: \.purpose) {
+                let history = recorded.sorted { $0.effectiveAt < $1.effectiveAt }
+                for (index, event) in history.enumerated() {
+                    switch event.state {
+                    case .given, .renewed:
+                        if let at = key(event.effectiveAt, event.purpose, notice(event)) { counts[at, default: Counts()].given += 1 }
+                        // Expired: the validity ran out before anything else happened to it.
+                        guard let validity = policy.policy.purpose(event.purpose)?.consentValidity else { continue }
+                        let end = policy.startOfDay(policy.localDate(of: event.effectiveAt).adding(validity).adding(days: 1))
+                        let next = history.dropFirst(index + 1).first?.effectiveAt
+                        if next.map({ $0 >= end }) ?? true, let at = key(end, event.purpose, notice(event)) { counts[at, default: Counts()].expired += 1 }
+                    case .withdrawn:
+                        // A withdrawal names no notice: it counts against the consent it ends.
+                        let ended = history[..<index].last { $0.state == .given || $0.state == .renewed }
+                        if let at = key(event.effectiveAt, event.purpose, notice(ended ?? event)) { counts[at, default: Counts()].withdrawn += 1 }
+                    default:
+                        continue
+                    }
                 }
             }
         }
-        for refusal in refusals {
+
+        package mutating func add(refusal: ConsentRefusal) {
             if let at = key(refusal.at, refusal.purpose, "-") { counts[at, default: Counts()].refused += 1 }
         }
-        return counts
     }
 
-    package static func build(_ context: ReportContext, events: [ConsentHistoryEntry], refusals: [ConsentRefusal]) -> ReportDocument {
-        let counts = tally(context, events: events, refusals: refusals)
+    package static func build(_ context: ReportContext, counts: [Key: Counts]) -> ReportDocument {
         let keys = counts.keys.sorted()
         var totals: [String: Counts] = [:]
         for key in keys {

@@ -1,5 +1,6 @@
 import Foundation
 internal import GRDB
+internal import CustosCrypto
 package import CustosPolicy
 package import CustosDecision
 
@@ -51,10 +52,12 @@ package protocol ReportSource: Sendable {
     /// At most `limit` disclosures recorded in `[from, to)` after the ledger's row `after`,
     /// oldest first, each with its row: one page of `forEachDisclosure`.
     func disclosures(from: Instant?, to: Instant?, after: Int64, limit: Int) throws -> [(row: Int64, entry: DisclosureRecordEntry)]
-    /// Every consent event, of living subjects and from the proofs of erased ones.
-    func consentHistory() throws -> [ConsentHistoryEntry]
-    /// Every consent refused at the door, with its code.
-    func consentRefusals() throws -> [ConsentRefusal]
+    /// Reads the consent ledger in one snapshot, holding a page of it at a time: `subject`
+    /// gets each subject's events, every purpose's, in the order they were recorded per
+    /// purpose (the living subjects', then the erased subjects' proofs, their subject the
+    /// salted hash in hex); `refusal` every consent refused at the door. One snapshot, so that
+    /// a subject erased meanwhile is counted once, as it stood.
+    func readConsentLedger(_ subject: ([ConsentHistoryEntry]) throws -> Void, refusal: (ConsentRefusal) throws -> Void) throws
 }
 
 extension ReportSource {
@@ -145,28 +148,32 @@ extension VaultStore {
         }
     }
 
-    /// Every consent event, of living subjects and from the proofs of erased ones.
-    package func consentHistory() throws -> [ConsentHistoryEntry] {
+    /// The ledger streamed from one read transaction: SQLite's cursors hold a statement's
+    /// row, not its result, and a read transaction is one snapshot.
+    package func readConsentLedger(_ subject: ([ConsentHistoryEntry]) throws -> Void, refusal: (ConsentRefusal) throws -> Void) throws {
         try pool.read { db in
-            let living = try Row.fetchAll(db, sql: "SELECT subject_id, purpose, state, notice_id, notice_version, effective_at FROM consent_events ORDER BY id").map { row in
-                ConsentHistoryEntry(subject: row["subject_id"], purpose: row["purpose"], state: ConsentState(rawValue: row["state"]) ?? .given,
-                                    noticeId: row["notice_id"], noticeVersion: row["notice_version"], effectiveAt: Instant(millisecondsSinceEpoch: row["effective_at"]))
+            // The living subjects' events in the order of the index on (subject_id, purpose),
+            // whose rows follow the row id; then the erased subjects' proofs, each phase
+            // handing on its last subject before the next begins.
+            let phases = [
+                "SELECT subject_id, purpose, state, notice_id, notice_version, effective_at FROM consent_events ORDER BY subject_id, purpose, id",
+                "SELECT subject_hash, purpose, state, notice_id, notice_version, effective_at FROM consent_proofs ORDER BY subject_hash, id",
+            ]
+            for (index, sql) in phases.enumerated() {
+                var grouped = ConsentLedgerGroups()
+                let rows = try Row.fetchCursor(db, sql: sql)
+                while let row = try rows.next() {
+                    let owner: String = index == 0 ? row[0] : Hex.encode([UInt8](row[0] as Data))
+                    let event = ConsentHistoryEntry(subject: owner, purpose: row[1], state: ConsentState(rawValue: row[2]) ?? .given,
+                                                    noticeId: row[3], noticeVersion: row[4], effectiveAt: Instant(millisecondsSinceEpoch: row[5]))
+                    if let history = grouped.add(event) { try subject(history) }
+                }
+                if let history = grouped.finish() { try subject(history) }
             }
-            let erased = try Row.fetchAll(db, sql: "SELECT subject_hash, purpose, state, notice_id, notice_version, effective_at FROM consent_proofs ORDER BY id").map { row in
-                ConsentHistoryEntry(subject: (row["subject_hash"] as Data).map { String(format: "%02x", $0) }.joined(), purpose: row["purpose"],
-                                    state: ConsentState(rawValue: row["state"]) ?? .given, noticeId: row["notice_id"], noticeVersion: row["notice_version"],
-                                    effectiveAt: Instant(millisecondsSinceEpoch: row["effective_at"]))
-            }
-            return living + erased
-        }
-    }
-
-    /// Every consent refused at the door, with its code.
-    package func consentRefusals() throws -> [ConsentRefusal] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT subject_id, purpose, code, at FROM consent_refusals ORDER BY id").map { row in
-                ConsentRefusal(subject: row["subject_id"], purpose: row["purpose"], code: ReasonCode(rawValue: row["code"]) ?? .engineError,
-                               at: Instant(millisecondsSinceEpoch: row["at"]))
+            let refusals = try Row.fetchCursor(db, sql: "SELECT subject_id, purpose, code, at FROM consent_refusals ORDER BY id")
+            while let row = try refusals.next() {
+                try refusal(ConsentRefusal(subject: row[0], purpose: row[1], code: ReasonCode(rawValue: row[2]) ?? .engineError,
+                                           at: Instant(millisecondsSinceEpoch: row[3])))
             }
         }
     }

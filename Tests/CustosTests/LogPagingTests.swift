@@ -184,6 +184,7 @@ private final class PageSpy: ReportSource {
         ledgerPages.withLock { $0.append((limit, page.count)) }
         return page
     }
-    func consentHistory() throws -> [ConsentHistoryEntry] { try store.consentHistory() }
-    func consentRefusals() throws -> [ConsentRefusal] { try store.consentRefusals() }
+    func readConsentLedger(_ subject: ([ConsentHistoryEntry]) throws -> Void, refusal: (ConsentRefusal) throws -> Void) throws {
+        try store.readConsentLedger(subject, refusal: refusal)
+    }
 }
