@@ -117,8 +117,10 @@ struct SubjectImportCommand: ParsableCommand {
     @Argument(help: "The file to import.") var file: String
 
     func run() throws {
-        // Mapped, not copied: the import reads it twice and keeps neither the text nor its rows.
-        guard FileManager.default.isReadableFile(atPath: file), let data = try? Data(contentsOf: URL(fileURLWithPath: file), options: .alwaysMapped) else {
+        // Read, not mapped: a file cut short while it is mapped would kill the process at the
+        // next page it touches, and both passes must see the same bytes. Neither its text nor
+        // its rows are kept beside it.
+        guard let data = FileManager.default.contents(atPath: file) else {
             StandardError.error("cannot read '\(file)': no such file, or not readable")
             throw ExitStatus.runtimeError
         }

@@ -91,6 +91,7 @@ extension PostgresVault: ReportSource {
                         WHERE (subject_id, purpose, id) > (\(position.subject), \(position.purpose), \(position.id))
                         ORDER BY subject_id, purpose, id LIMIT \(limit)
                         """, logger: logger).decode((Int64, String, String, String, String?, Int?, Int64).self) {
+                        BlockingBridge.beat()
                         page.append((id, ConsentHistoryEntry(subject: subject, purpose: purpose, state: ConsentState(rawValue: state) ?? .given,
                                                              noticeId: notice, noticeVersion: version, effectiveAt: Instant(millisecondsSinceEpoch: at))))
                     }
@@ -110,6 +111,7 @@ extension PostgresVault: ReportSource {
                         SELECT id, subject_hash, purpose, state, notice_id, notice_version, effective_at FROM consent_proofs
                         WHERE (subject_hash, id) > (\(position.hash), \(position.id)) ORDER BY subject_hash, id LIMIT \(limit)
                         """, logger: logger).decode((Int64, Data, String, String, String?, Int?, Int64).self) {
+                        BlockingBridge.beat()
                         page.append((hash, id, ConsentHistoryEntry(subject: Hex.encode([UInt8](hash)), purpose: purpose, state: ConsentState(rawValue: state) ?? .given,
                                                                    noticeId: notice, noticeVersion: version, effectiveAt: Instant(millisecondsSinceEpoch: at))))
                     }
@@ -128,6 +130,7 @@ extension PostgresVault: ReportSource {
                     for try await (id, subject, purpose, code, at) in try await connection.query(
                         "SELECT id, subject_id, purpose, code, at FROM consent_refusals WHERE id > \(position) ORDER BY id LIMIT \(limit)", logger: logger)
                         .decode((Int64, String, String, String, Int64).self) {
+                        BlockingBridge.beat()
                         page.append((id, ConsentRefusal(subject: subject, purpose: purpose, code: ReasonCode(rawValue: code) ?? .engineError,
                                                         at: Instant(millisecondsSinceEpoch: at))))
                     }
