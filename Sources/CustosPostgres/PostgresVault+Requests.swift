@@ -73,22 +73,34 @@ extension PostgresVault: RequestStore {
         try transaction { connection, _ in try await Self.loadRequest(id, on: connection, forUpdate: false) }
     }
 
+    /// The selected requests with their histories in two statements in one snapshot, whatever
+    /// their number: the requests, then their events in the order they were recorded.
     package func requests(_ which: RequestSelection) throws -> [RightsRequest] {
         try transaction { connection, logger in
-            // One snapshot, so a request and its events agree.
             try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
-            let query: PostgresQuery = switch which {
-            case .all: "SELECT id FROM requests ORDER BY received_at, id COLLATE \"C\""
-            case .open: "SELECT id FROM requests WHERE status = ANY(\(RequestSelection.openStatuses)) ORDER BY received_at, id COLLATE \"C\""
-            case .subject(let subject): "SELECT id FROM requests WHERE subject_id = \(subject) ORDER BY received_at, id COLLATE \"C\""
-            }
-            var ids: [String] = []
-            for try await id in try await connection.query(query, logger: logger).decode(String.self) {
-                BlockingBridge.beat()
-                ids.append(id)
+            let columns = Self.requestColumns, events = "SELECT request_id, at, event, detail, recorded_by FROM request_events"
+            let (selected, history): (PostgresQuery, PostgresQuery) = switch which {
+            case .all:
+                ("SELECT \(unescaped: columns) FROM requests ORDER BY received_at, id COLLATE \"C\"", "\(unescaped: events) ORDER BY id")
+            case .open:
+                ("SELECT \(unescaped: columns) FROM requests WHERE status = ANY(\(RequestSelection.openStatuses)) ORDER BY received_at, id COLLATE \"C\"",
+                 "\(unescaped: events) WHERE request_id IN (SELECT id FROM requests WHERE status = ANY(\(RequestSelection.openStatuses))) ORDER BY id")
+            case .subject(let subject):
+                ("SELECT \(unescaped: columns) FROM requests WHERE subject_id = \(subject) ORDER BY received_at, id COLLATE \"C\"",
+                 "\(unescaped: events) WHERE request_id IN (SELECT id FROM requests WHERE subject_id = \(subject)) ORDER BY id")
             }
             var requests: [RightsRequest] = []
-            for id in ids { BlockingBridge.beat(); if let request = try await Self.loadRequest(id, on: connection, forUpdate: false) { requests.append(request) } }
+            for try await row in try await connection.query(selected, logger: logger) {
+                BlockingBridge.beat()
+                requests.append(try Self.request(from: row))
+            }
+            var position = [String: Int](minimumCapacity: requests.count)
+            for (index, request) in requests.enumerated() { position[request.id] = index }
+            for try await (id, at, event, detail, by) in try await connection.query(history, logger: logger).decode((String, Int64, String, String?, String).self) {
+                BlockingBridge.beat()
+                guard let index = position[id] else { continue }
+                requests[index].events.append(RightsRequest.Event(at: Instant(millisecondsSinceEpoch: at), event: event, detail: detail, by: by))
+            }
             return requests
         }
     }
@@ -112,23 +124,17 @@ extension PostgresVault: RequestStore {
         return id
     }
 
+    static let requestColumns = """
+        id, subject_id, type, purpose, channel, received_at, received_on, requester, mandate, identity, identity_method, status, due_on,
+          extension_notice_on, extension_reasons, closed_at, outcome
+        """
+
     static func loadRequest(_ id: String, on connection: PostgresConnection, forUpdate: Bool) async throws -> RightsRequest? {
         let logger = PostgresDatabase.logger
-        let sql = """
-            SELECT id, subject_id, type, purpose, channel, received_at, received_on, requester, mandate, identity, identity_method, status, due_on,
-              extension_notice_on, extension_reasons, closed_at, outcome FROM requests WHERE id = $1\(forUpdate ? " FOR UPDATE" : "")
-            """
+        let sql = "SELECT \(requestColumns) FROM requests WHERE id = $1\(forUpdate ? " FOR UPDATE" : "")"
         var found: RightsRequest?
         for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: PostgresDatabase.binds(id)), logger: logger) {
-            let r = try row.decode((String, String, String, String?, String, Int64, String, String, String?, String, String?, String, String,
-                                    String?, String?, Int64?, String?).self)
-            found = RightsRequest(
-                id: r.0, subject: r.1, type: RightsRequestType(rawValue: r.2) ?? .access, purpose: r.3, channel: r.4,
-                receivedAt: Instant(millisecondsSinceEpoch: r.5), receivedOn: LocalDate(parsing: r.6) ?? LocalDate(daysSinceEpoch: 0),
-                requester: r.7, mandate: r.8, identity: IdentityState(rawValue: r.9) ?? .unverified, identityMethod: r.10,
-                status: RightsRequestStatus(rawValue: r.11) ?? .received, dueOn: LocalDate(parsing: r.12) ?? LocalDate(daysSinceEpoch: 0),
-                extensionNoticeOn: r.13.flatMap(LocalDate.init(parsing:)), extensionReasons: r.14,
-                closedAt: r.15.map(Instant.init(millisecondsSinceEpoch:)), outcome: r.16, events: [])
+            found = try request(from: row)
         }
         guard var request = found else { return nil }
         for try await (at, event, detail, by) in try await connection.query(
@@ -137,6 +143,19 @@ extension PostgresVault: RequestStore {
             request.events.append(RightsRequest.Event(at: Instant(millisecondsSinceEpoch: at), event: event, detail: detail, by: by))
         }
         return request
+    }
+
+    /// A request's row (`requestColumns`, in that order), without its events.
+    private static func request(from row: PostgresRow) throws -> RightsRequest {
+        let r = try row.decode((String, String, String, String?, String, Int64, String, String, String?, String, String?, String, String,
+                                String?, String?, Int64?, String?).self)
+        return RightsRequest(
+            id: r.0, subject: r.1, type: RightsRequestType(rawValue: r.2) ?? .access, purpose: r.3, channel: r.4,
+            receivedAt: Instant(millisecondsSinceEpoch: r.5), receivedOn: LocalDate(parsing: r.6) ?? LocalDate(daysSinceEpoch: 0),
+            requester: r.7, mandate: r.8, identity: IdentityState(rawValue: r.9) ?? .unverified, identityMethod: r.10,
+            status: RightsRequestStatus(rawValue: r.11) ?? .received, dueOn: LocalDate(parsing: r.12) ?? LocalDate(daysSinceEpoch: 0),
+            extensionNoticeOn: r.13.flatMap(LocalDate.init(parsing:)), extensionReasons: r.14,
+            closedAt: r.15.map(Instant.init(millisecondsSinceEpoch:)), outcome: r.16, events: [])
     }
 
     static func addRequestEvent(id: String, at: Instant, event: String, detail: String?, by actor: String, on connection: PostgresConnection) async throws {

@@ -156,27 +156,44 @@ extension Vault {
         try pool.read { db in try Self.loadRequest(db, id: id) }
     }
 
+    /// The selected requests with their histories in two statements, whatever their number: the
+    /// requests, then their events in the order they were recorded, in one read transaction.
     package func requests(_ which: RequestSelection) throws -> [RightsRequest] {
-        try pool.read { db in
-            let ids = switch which {
-            case .all: try String.fetchAll(db, sql: "SELECT id FROM requests ORDER BY received_at, id")
-            case .open:
-                try String.fetchAll(db, sql: """
-                SELECT id FROM requests WHERE status IN (\(RequestSelection.openStatuses.map { _ in "?" }.joined(separator: ","))) ORDER BY received_at, id
-                """, arguments: StatementArguments(RequestSelection.openStatuses))
-            case .subject(let subject):
-                try String.fetchAll(db, sql: "SELECT id FROM requests WHERE subject_id = ? ORDER BY received_at, id", arguments: [subject])
+        let (filter, arguments): (String, StatementArguments) = switch which {
+        case .all: ("", [])
+        case .open: (" WHERE status IN (\(RequestSelection.openStatuses.map { _ in "?" }.joined(separator: ",")))",
+                     StatementArguments(RequestSelection.openStatuses))
+        case .subject(let subject): (" WHERE subject_id = ?", [subject])
+        }
+        return try pool.read { db in
+            var requests = try Row.fetchAll(db, sql: "SELECT * FROM requests\(filter) ORDER BY received_at, id", arguments: arguments)
+                .map { Self.request(from: $0, events: []) }
+            var position = [String: Int](minimumCapacity: requests.count)
+            for (index, request) in requests.enumerated() { position[request.id] = index }
+            let events = filter.isEmpty
+                ? "SELECT * FROM request_events ORDER BY id"
+                : "SELECT * FROM request_events WHERE request_id IN (SELECT id FROM requests\(filter)) ORDER BY id"
+            let rows = try Row.fetchCursor(db, sql: events, arguments: arguments)
+            while let row = try rows.next() {
+                guard let index = position[row["request_id"]] else { continue }
+                requests[index].events.append(Self.event(from: row))
             }
-            return try ids.compactMap { try Self.loadRequest(db, id: $0) }
+            return requests
         }
     }
 
     static func loadRequest(_ db: Database, id: String) throws -> RightsRequest? {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM requests WHERE id = ?", arguments: [id]) else { return nil }
-        let events = try Row.fetchAll(db, sql: "SELECT * FROM request_events WHERE request_id = ? ORDER BY id", arguments: [id]).map { event in
-            RightsRequest.Event(at: Instant(millisecondsSinceEpoch: event["at"]), event: event["event"], detail: event["detail"], by: event["recorded_by"])
-        }
-        return RightsRequest(
+        let events = try Row.fetchAll(db, sql: "SELECT * FROM request_events WHERE request_id = ? ORDER BY id", arguments: [id]).map(Self.event(from:))
+        return request(from: row, events: events)
+    }
+
+    private static func event(from row: Row) -> RightsRequest.Event {
+        RightsRequest.Event(at: Instant(millisecondsSinceEpoch: row["at"]), event: row["event"], detail: row["detail"], by: row["recorded_by"])
+    }
+
+    private static func request(from row: Row, events: [RightsRequest.Event]) -> RightsRequest {
+        RightsRequest(
             id: row["id"], subject: row["subject_id"], type: RightsRequestType(rawValue: row["type"]) ?? .access, purpose: row["purpose"],
             channel: row["channel"], receivedAt: Instant(millisecondsSinceEpoch: row["received_at"]),
             receivedOn: LocalDate(parsing: row["received_on"]) ?? LocalDate(daysSinceEpoch: 0), requester: row["requester"], mandate: row["mandate"],

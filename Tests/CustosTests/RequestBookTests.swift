@@ -107,6 +107,32 @@ struct RequestBookTests {
         }
     }
 
+    /// A selection is read in two statements (the requests, then every event of theirs), not
+    /// two per request: each request still carries exactly its own history, in order, as the
+    /// request alone loads it.
+    @Test(arguments: Backend.reachable) func aSelectionCarriesEachRequestsOwnHistory(_ backend: Backend) async throws {
+        try await Self.withDebtor(backend, start: "2025-03-01T10:00:00+01:00") { fixture in
+            try fixture.add(NewSubject(id: "D-2", category: "debtor", values: ["email": "e@example.nl"]))
+            let desk = fixture.office.requests
+            let first = try desk.openRequest(subject: "D-1", type: .access, channel: "e-mail", by: "officer")
+            let second = try desk.openRequest(subject: "D-2", type: .erasure, channel: "letter", by: "officer")
+            let third = try desk.openRequest(subject: "D-1", type: .rectification, channel: "phone", by: "officer")
+            // Events interleaved across requests, so that a history taken by position or by
+            // the last request seen would be wrong.
+            _ = try desk.verifyIdentity(request: second.id, method: "letter with a copy of the ID", by: "officer")
+            _ = try desk.verifyIdentity(request: first.id, method: "known e-mail address", by: "officer")
+            _ = try desk.extendRequest(second.id, reasons: "many requests at once", by: "officer")
+            _ = try desk.rejectRequest(first.id, reasons: "a duplicate", by: "officer")
+            let alone = try [first, second, third].map { try #require(try desk.request($0.id)) }
+            #expect(alone.map(\.events.count) == [3, 3, 1])
+            let all = try desk.store.requests(.all)
+            #expect(all == alone)
+            #expect(try desk.store.requests(.open) == [alone[1], alone[2]])
+            #expect(try desk.store.requests(.subject("D-1")) == [alone[0], alone[2]])
+            #expect(try desk.store.requests(.subject("D-9")).isEmpty)
+        }
+    }
+
     @Test(arguments: Backend.reachable) func anObjectionRequestStopsTheProcessingAtOnce(_ backend: Backend) async throws {
         try await BackendFixture.with(backend) { fixture in
             try fixture.add(NewSubject(id: "C-1", category: "client", contractParty: true, values: ["email": "c@example.nl"]))
