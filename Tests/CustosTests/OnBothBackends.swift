@@ -57,16 +57,16 @@ final class BackendFixture: Sendable {
 
     func add(_ subjects: NewSubject...) throws { try adding(subjects) }
 
-    /// Runs `body` over a fresh vault on `backend`, on a thread of its own: the engine's calls
-    /// block, and a PostgreSQL vault's are answered by tasks on Swift's cooperative pool, which
-    /// a blocked pool thread would starve.
+    /// Runs `body` over a fresh vault on `backend`, on a thread of its own (`onAThreadOfItsOwn`):
+    /// the engine's calls block, and a PostgreSQL vault's are answered by tasks on Swift's
+    /// cooperative pool, which a blocked pool thread would starve.
     static func with(_ backend: Backend, start: Instant = VaultFixture.now, _ body: @escaping @Sendable (BackendFixture) throws -> Void) async throws {
         let folder = try TemporaryDirectory()
         defer { withExtendedLifetime(folder) {} }
         let path = folder.path, clock = TestClock(start)
         switch backend {
         case .sqlite:
-            try await offThePool {
+            try await onAThreadOfItsOwn {
                 let engine = try PrivacyEngine.initialise(vault: path + "/custos.db", masterKey: .file(path + "/custos.key"),
                                                           policies: RepositoryPaths.seedPolicy, clock: { clock.now })
                 let keyring = PrivacyEngine.defaultKeyring(path + "/custos.db")
@@ -84,7 +84,7 @@ final class BackendFixture: Sendable {
             let name = "custos_suite_\(UInt32.random(in: 0...UInt32.max))"
             try await adminQuery(admin, "CREATE DATABASE \(name)")
             do {
-                try await offThePool {
+                try await onAThreadOfItsOwn {
                     let engine = try PostgresEngine.initialise(vault: admin.database(name), keyring: KeyringFile(path: path + "/custos.keys.db"),
                                                                masterKey: .file(path + "/custos.key"), policies: RepositoryPaths.seedPolicy,
                                                                clock: { clock.now })
@@ -105,14 +105,6 @@ final class BackendFixture: Sendable {
         let running = Task { await client.run() }
         defer { running.cancel() }
         try await client.query(PostgresQuery(unsafeSQL: sql))
-    }
-
-    private static func offThePool(_ body: @escaping @Sendable () throws -> Void) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            Thread.detachNewThread {
-                do { try body(); continuation.resume() } catch { continuation.resume(throwing: error) }
-            }
-        }
     }
 }
 
