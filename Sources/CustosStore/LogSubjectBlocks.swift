@@ -90,7 +90,9 @@ enum LogSubjectBlocks {
         var found: [LogEntry] = []
         if after < mark {
             let sql = indexedStatement(from: from != nil, to: to != nil)
-            var block = max(after, 0) >> shift
+            // A pruned log's early blocks hold nothing: start at the first that holds a row.
+            let first = try Int64.fetchOne(db, sql: "SELECT block FROM log_subject_blocks ORDER BY block LIMIT 1") ?? 0
+            var block = max(max(after, 0) >> shift, first)
             let last = mark >> shift
             while block <= last, found.count < limit {
                 let upper = min(block + blocksPerStatement - 1, last)

@@ -76,6 +76,30 @@ struct LogSubjectBlocksTests {
         }
     }
 
+    /// A pruned log's trail starts at the first block still indexed, not block 0, and still
+    /// holds every entry the log keeps, from any starting point.
+    @Test func aPrunedLogsTrailStartsWhereTheLogDoes() throws {
+        let (fixture, queue) = try Self.sparseLog()
+        _ = fixture
+        let cut: Int64 = 30_000
+        try queue.write { db in
+            try Self.setMark(60_000, db)
+            try db.execute(sql: "DELETE FROM decision_log WHERE seq < ?", arguments: [cut])
+            try db.execute(sql: "DELETE FROM log_subject_blocks WHERE seq < ?", arguments: [cut])
+        }
+        let kept = try queue.read { db in try Row.fetchAll(db, sql: "SELECT * FROM decision_log ORDER BY seq").map(LogEntry.init(row:)) }
+        try queue.read { db in
+            for subject in ["D-1", "D-2", "D-33"] {
+                let expected = kept.filter { $0.subject == subject }.map(\.seq)
+                #expect(!expected.isEmpty && expected.allSatisfy { $0 >= cut })
+                for after in [Int64.min, 0, cut - 1, expected[expected.count / 2]] {
+                    let trail = try LogSubjectBlocks.entries(db, subject: subject, after: after, limit: 1_000, from: nil, to: nil, blocksPerStatement: 1)
+                    #expect(trail.map(\.seq) == expected.filter { $0 > after }, "\(subject) after \(after)")
+                }
+            }
+        }
+    }
+
     @Test func catchingUpIndexesEachEntryOnceAndOnlyWhatIsNew() throws {
         let (fixture, queue) = try Self.sparseLog()
         let pool = fixture.engine.store.pool
