@@ -139,11 +139,23 @@ package final class Vault: Sendable {
     /// (about 150 bytes a subject), and a disk that fills under the vault's rows fails the
     /// import before any key is written, as when all keys were stored first and the keyring
     /// filled it.
+    /// The writer's page cache during an import, at most (SQLite takes it as pages are
+    /// needed, so a small import holds little). A million subjects with four fields each:
+    /// 292 s with SQLite's 2 MB, 237 s with 128 MB, 224 s with 256 MB, which adds about 240 MB
+    /// to the import's peak (BENCHMARKS.md, 4 December).
+    static let importCacheKiB = 262_144
+
     package func importSubjects(at now: Instant, by actor: String, pages: (_ each: ([NewSubject]) throws -> Void) throws -> Void) throws {
         var records: [SubjectKeyRecord] = []
         var storing = false
         do {
             try pool.writeWithoutTransaction { db in
+                // The writer's page cache grows for the import and shrinks back after it: with
+                // SQLite's 2 MB, the one transaction's dirty pages spilled to the write-ahead log
+                // again and again as the blind index's random inserts re-dirtied them.
+                let cache = try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? -2_000
+                try db.execute(sql: "PRAGMA cache_size = -\(Self.importCacheKiB)")
+                defer { try? db.execute(sql: "PRAGMA cache_size = \(cache)") }
                 try db.inTransaction(.immediate) {
                     try pages { subjects in
                         let page = subjects.map(\.id)
