@@ -132,6 +132,12 @@ package final class Vault: Sendable {
         try importSubjects(at: now, by: actor) { page in try page(subjects) }
     }
 
+    /// The writer's page cache during an import, at most (SQLite takes it as pages are
+    /// needed, so a small import holds little). A million subjects with four fields each:
+    /// 292 s with SQLite's 2 MB, 237 s with 128 MB, 224 s with 256 MB, which adds about 240 MB
+    /// to the import's peak (BENCHMARKS.md, 4 December).
+    static let importCacheKiB = 262_144
+
     /// The same, for subjects handed on a page at a time (`SubjectImport.forEachPage`): every
     /// page goes into the one transaction, sealed with keys made for it, of which only the
     /// wrapped forms are kept; they are stored as pending, all at once, just before the vault
@@ -139,12 +145,6 @@ package final class Vault: Sendable {
     /// (about 150 bytes a subject), and a disk that fills under the vault's rows fails the
     /// import before any key is written, as when all keys were stored first and the keyring
     /// filled it.
-    /// The writer's page cache during an import, at most (SQLite takes it as pages are
-    /// needed, so a small import holds little). A million subjects with four fields each:
-    /// 292 s with SQLite's 2 MB, 237 s with 128 MB, 224 s with 256 MB, which adds about 240 MB
-    /// to the import's peak (BENCHMARKS.md, 4 December).
-    static let importCacheKiB = 262_144
-
     package func importSubjects(at now: Instant, by actor: String, pages: (_ each: ([NewSubject]) throws -> Void) throws -> Void) throws {
         var records: [SubjectKeyRecord] = []
         var storing = false
