@@ -162,7 +162,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         // Needs a PostgreSQL server: `make postgres-check` starts a throwaway cluster and runs it.
-        .testTarget(name: "CustosPostgresTests", dependencies: ["CustosPostgres", "CustosOnPostgres", "CustosSimulation", "CustosStore", "CustosDecision", "CustosPolicy", "CustosCrypto", "Custos", "CustosReports", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
+        .testTarget(name: "CustosPostgresTests", dependencies: ["CustosPostgres", "CustosOnPostgres", "CustosSimulation", "CustosStore", "CustosDecision", "CustosPolicy", "CustosCrypto", "Custos", "CustosReports", "CustosTestSupport", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         .testTarget(
             name: "CustosCLITests",
             dependencies: ["CustosCLI", "Custos", "CustosStore", "CustosTestSupport", .product(name: "GRDB", package: "GRDB.swift")],

@@ -5,6 +5,7 @@ import Testing
 import CustosCrypto
 import CustosPolicy
 import Custos
+import CustosTestSupport
 import GRDB
 import Synchronization
 
@@ -35,14 +36,11 @@ import Synchronization
     }
 
     /// The keyring's calls block their thread (as the engine's do); a test runs them on a
-    /// thread of its own, never on the cooperative pool the PostgreSQL work needs.
+    /// thread of its own, never on the cooperative pool the PostgreSQL work needs, and in its
+    /// own task, so that an expectation failing inside names its test (`onAThreadOfItsOwn`).
     static func offThePool<T>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         let handed = BlockingBridge.Handed(body)
-        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<BlockingBridge.Handed<T>, any Error>) in
-            Thread.detachNewThread {
-                do { continuation.resume(returning: BlockingBridge.Handed(try handed.value())) } catch { continuation.resume(throwing: error) }
-            }
-        }.value
+        return try await onAThreadOfItsOwn { BlockingBridge.Handed(try handed.value()) }.value
     }
 
     static let now = Instant(millisecondsSinceEpoch: 1_764_000_000_000)
