@@ -104,8 +104,7 @@ struct Routes: Sendable {
     /// The active service account of the request's bearer token; a missing, malformed,
     /// unknown or revoked token is the same 401, with no hint of which.
     func account(_ request: Request) async throws -> ServiceAccount {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "), header.utf8.count <= 200 else { throw Problem.unauthorized() }
-        let token = String(header.dropFirst(7))
+        guard let header = request.headers[.authorization], let token = BearerToken.from(header) else { throw Problem.unauthorized() }
         let engine = self.engine
         // A token seen before, with no commit to the keyring since: no hand-off, no statement.
         if let account = engine.knownServiceAccount(forToken: token) { return account }

@@ -103,6 +103,13 @@ class Authentication(unittest.TestCase):
         self.assertEqual(len(bodies), 1, "no hint of which part was wrong")
         self.assertEqual(answers[0][1]["WWW-Authenticate"], 'Bearer realm="custos"')
 
+    def test_the_schemes_name_is_case_insensitive(self):
+        read = {"purpose": "P-DEBT-COLLECT", "fields": ["email"]}
+        token = os.environ["COLLECTIONS_TOKEN"]
+        for header in (f"bearer {token}", f"BEARER  {token}"):
+            self.assertEqual(call("POST", "/v1/subjects/D-1/read", read, headers={"Authorization": header})[0], 200, header)
+        self.assertEqual(call("POST", "/v1/subjects/D-1/read", read, headers={"Authorization": f"Basic {token}"})[0], 401)
+
     def test_revocation_takes_effect_on_the_next_request(self):
         added = custos("service", "add", "--actor", "collections-service", "--name", "short-lived", "-o", "json")
         token = json.loads(added.stdout)["token"]
