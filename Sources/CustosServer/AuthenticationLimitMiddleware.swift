@@ -15,10 +15,8 @@ struct AuthenticationLimitMiddleware: RouterMiddleware {
         guard !Self.open.contains(request.uri.path) else { return try await next(request, context) }
         let address = context.remoteAddress?.ipAddress ?? "unknown"
         if let wait = limiter.blocked(address) {
-            var response = Problem(status: .tooManyRequests, kind: "too-many-failed-authentications", title: "Too many failed authentications",
-                                   detail: "too many requests with a wrong token from this address; try again later").response
-            response.headers[.retryAfter] = String(wait)
-            return response
+            return Problem(status: .tooManyRequests, kind: "too-many-failed-authentications", title: "Too many failed authentications",
+                           detail: "too many requests with a wrong token from this address; try again later", retryAfter: wait).response
         }
         do {
             let response = try await next(request, context)

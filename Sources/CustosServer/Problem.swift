@@ -11,6 +11,8 @@ struct Problem: Error, Sendable {
     let detail: String
     /// The reason code of a refusal by the law's rules (an extension member of RFC 9457).
     var code: String? = nil
+    /// Seconds a 429 asks the caller to wait (`Retry-After`).
+    var retryAfter: Int? = nil
 
     static let typeBase = "https://custos.example/problems/"
 
@@ -21,6 +23,7 @@ struct Problem: Error, Sendable {
         var headers: HTTPFields = [.contentType: "application/problem+json"]
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"custos\"" }
         if status == .serviceUnavailable { headers[.retryAfter] = "5" }
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 
@@ -36,6 +39,11 @@ struct Problem: Error, Sendable {
     static func notFound(_ detail: String) -> Problem { Problem(status: .notFound, kind: "not-found", title: "Not found", detail: detail) }
     static func unavailable(_ detail: String) -> Problem {
         Problem(status: .serviceUnavailable, kind: "unavailable", title: "Not ready", detail: detail)
+    }
+    /// A service account over its requests a second (`limits.requests-per-token-per-second`).
+    static func tooManyRequests(retryAfter: Int, perSecond: Int) -> Problem {
+        Problem(status: .tooManyRequests, kind: "too-many-requests", title: "Too many requests",
+                detail: "this service account may make \(perSecond) requests a second; try again after Retry-After", retryAfter: retryAfter)
     }
     static func internalError() -> Problem {
         Problem(status: .internalServerError, kind: "internal", title: "Internal error", detail: "the request could not be completed; nothing was permitted")

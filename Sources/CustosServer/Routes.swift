@@ -14,6 +14,8 @@ struct Routes: Sendable {
     let metrics: ServerMetrics
     /// Built once: a hypothetical decision is pure computation on this evaluator.
     let hypotheticals: HypotheticalDecisions
+    /// Requests a second per service account; nil when no limit is set.
+    let requestLimit: ServiceRequestLimit?
 
     init(engine: any ServiceEngine, configuration: ServerConfiguration, openAPI: Data, metrics: ServerMetrics, executor: EngineExecutor) {
         self.engine = engine
@@ -22,6 +24,7 @@ struct Routes: Sendable {
         self.openAPI = openAPI
         self.metrics = metrics
         hypotheticals = HypotheticalDecisions(policy: engine.policy)
+        requestLimit = configuration.requestsPerTokenPerSecond.map(ServiceRequestLimit.init(perSecond:))
     }
 
     /// Every route's template and method: for a 405 (with Allow) rather than a 404 when a known
@@ -102,8 +105,17 @@ struct Routes: Sendable {
     // MARK: authentication
 
     /// The active service account of the request's bearer token; a missing, malformed,
-    /// unknown or revoked token is the same 401, with no hint of which.
+    /// unknown or revoked token is the same 401, with no hint of which. An account over its
+    /// requests a second is a 429 before anything is read or decided.
     func account(_ request: Request) async throws -> ServiceAccount {
+        let account = try await authenticated(request)
+        if let requestLimit, let wait = requestLimit.admit(account.name) {
+            throw Problem.tooManyRequests(retryAfter: wait, perSecond: requestLimit.perSecond)
+        }
+        return account
+    }
+
+    private func authenticated(_ request: Request) async throws -> ServiceAccount {
         guard let header = request.headers[.authorization], let token = BearerToken.from(header) else { throw Problem.unauthorized() }
         let engine = self.engine
         // A token seen before, with no commit to the keyring since: no hand-off, no statement.

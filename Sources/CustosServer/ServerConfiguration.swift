@@ -22,6 +22,10 @@ package struct ServerConfiguration: Sendable {
     package var idleSeconds: Int
     /// Failed authentications allowed per client address and minute; past it, 429.
     package var failedAuthenticationsPerMinute: Int
+    /// Requests one service account may make a second (a burst of one second's worth); past
+    /// it, 429. Nil: no limit, as a server on every data access should not throttle at a rate
+    /// nobody chose.
+    package var requestsPerTokenPerSecond: Int?
     /// Whether the access log names the subject of a `/v1/subjects/:subject/…` request. Off by
     /// default: an operator opts in where the log's readers may see subject ids.
     package var logSubjectIds: Bool

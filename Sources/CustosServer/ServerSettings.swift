@@ -38,6 +38,8 @@ package struct ServerSettings: Sendable, Equatable {
     package var console = ConsoleSettings()
     /// The threads that decide reads and logged decisions (`threads.deciding`).
     package var decidingThreads: Int?
+    /// Requests a second per service account (`limits.requests-per-token-per-second`).
+    package var requestsPerTokenPerSecond: Int?
 
     package struct ConsoleSettings: Sendable, Equatable {
         package var templates: String?
@@ -98,6 +100,7 @@ package struct ServerSettings: Sendable, Equatable {
                        smtpRelay: other.smtpRelay ?? smtpRelay, mailFrom: other.mailFrom ?? mailFrom, codesPerAddress: other.codesPerAddress ?? codesPerAddress)
         merged.console = console.overriding(with: other.console)
         merged.decidingThreads = other.decidingThreads ?? decidingThreads
+        merged.requestsPerTokenPerSecond = other.requestsPerTokenPerSecond ?? requestsPerTokenPerSecond
         return merged
     }
 
@@ -137,6 +140,7 @@ package struct ServerSettings: Sendable, Equatable {
             templates: console.templates, actor: console.actor ?? "officer", purpose: console.purpose ?? "P-RIGHTS-ADMIN",
             idleMinutes: console.idleMinutes ?? 15, checkpoint: console.checkpoint)
         configuration.decidingThreads = decidingThreads
+        configuration.requestsPerTokenPerSecond = requestsPerTokenPerSecond
         if let problem = configuration.problem { throw SettingsError(problem) }
         return configuration
     }
@@ -147,7 +151,7 @@ package struct ServerSettings: Sendable, Equatable {
     /// `CUSTOS_TLS_KEY`, `CUSTOS_MAX_BODY_BYTES`, `CUSTOS_MAX_BATCH`, `CUSTOS_REQUEST_SECONDS`,
     /// `CUSTOS_IDLE_SECONDS`, `CUSTOS_FAILED_AUTH_PER_MINUTE`, `CUSTOS_LOG_SUBJECT_IDS`,
     /// `CUSTOS_LISTEN_PUBLIC`, `CUSTOS_PUBLIC_SITE_URL`, `CUSTOS_SMTP_RELAY`, `CUSTOS_MAIL_FROM`,
-    /// `CUSTOS_CODES_PER_ADDRESS`, `CUSTOS_DECIDING_THREADS`.
+    /// `CUSTOS_CODES_PER_ADDRESS`, `CUSTOS_DECIDING_THREADS`, `CUSTOS_REQUESTS_PER_TOKEN_PER_SECOND`.
     package static func environment(_ environment: [String: String]) throws(SettingsError) -> ServerSettings {
         func integer(_ name: String, _ range: ClosedRange<Int>) throws(SettingsError) -> Int? {
             guard let text = environment[name] else { return nil }
@@ -172,6 +176,7 @@ package struct ServerSettings: Sendable, Equatable {
             publicSiteURL: environment["CUSTOS_PUBLIC_SITE_URL"], smtpRelay: environment["CUSTOS_SMTP_RELAY"], mailFrom: environment["CUSTOS_MAIL_FROM"],
             codesPerAddress: try integer("CUSTOS_CODES_PER_ADDRESS", Limits.codesPerAddress))
         settings.decidingThreads = try integer("CUSTOS_DECIDING_THREADS", Limits.threads)
+        settings.requestsPerTokenPerSecond = try integer("CUSTOS_REQUESTS_PER_TOKEN_PER_SECOND", Limits.requestsPerToken)
         return settings
     }
 
@@ -185,6 +190,7 @@ package struct ServerSettings: Sendable, Equatable {
         static let codesPerAddress = 1...10_000
         static let idleMinutes = 1...480
         static let threads = 1...256
+        static let requestsPerToken = 1...1_000_000
     }
 
     // MARK: the file
@@ -195,7 +201,8 @@ package struct ServerSettings: Sendable, Equatable {
     /// listen: 0.0.0.0:8700
     /// public-url: https://custos.internal.example
     /// tls: {certificate: /etc/custos/tls.pem, key: /etc/custos/tls.key}
-    /// limits: {body-bytes: 1048576, batch: 1000, request-seconds: 10, idle-seconds: 60, failed-authentications-per-minute: 20}
+    /// limits: {body-bytes: 1048576, batch: 1000, request-seconds: 10, idle-seconds: 60, failed-authentications-per-minute: 20,
+    ///          requests-per-token-per-second: 500}
     /// log: {subject-ids: false}
     /// privacy-centre: {listen: 0.0.0.0:8443, url: https://privacy.example.nl, templates: /etc/custos/web, actor: web-portal,
     ///                  identity-purpose: P-RIGHTS-ADMIN, codes-per-address: 10}
@@ -270,7 +277,8 @@ package struct ServerSettings: Sendable, Equatable {
             let mail = try top["mail"].map { node throws(SettingsError) in try members(node, "mail", allowed: ["relay", "from"]) } ?? [:]
             let tls = try top["tls"].map { node throws(SettingsError) in try members(node, "tls", allowed: ["certificate", "key"]) } ?? [:]
             let limits = try top["limits"].map { node throws(SettingsError) in
-                try members(node, "limits", allowed: ["body-bytes", "batch", "request-seconds", "idle-seconds", "failed-authentications-per-minute"])
+                try members(node, "limits", allowed: ["body-bytes", "batch", "request-seconds", "idle-seconds", "failed-authentications-per-minute",
+                                                      "requests-per-token-per-second"])
             } ?? [:]
             let log = try top["log"].map { node throws(SettingsError) in try members(node, "log", allowed: ["subject-ids"]) } ?? [:]
             let threads = try top["threads"].map { node throws(SettingsError) in try members(node, "threads", allowed: ["deciding"]) } ?? [:]
@@ -296,6 +304,8 @@ package struct ServerSettings: Sendable, Equatable {
                 idleMinutes: try integer(console["idle-minutes"], "console.idle-minutes", Limits.idleMinutes),
                 checkpoint: try text(console["checkpoint"], "console.checkpoint"))
             settings.decidingThreads = try integer(threads["deciding"], "threads.deciding", Limits.threads)
+            settings.requestsPerTokenPerSecond = try integer(limits["requests-per-token-per-second"], "limits.requests-per-token-per-second",
+                                                             Limits.requestsPerToken)
             return settings
         }
     }

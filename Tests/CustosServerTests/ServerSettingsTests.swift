@@ -26,7 +26,7 @@ struct ServerSettingsTests {
 
     @Test func anUnknownOrRepeatedKeyNamesItsLineAndColumn() throws {
         let unknown = try file("listen: 127.0.0.1:0\nlimits:\n  batch: 5\n  body-byte: 10\n")
-        #expect(throws: SettingsError("\(unknown):4:3: unknown key 'body-byte' in limits; the keys are body-bytes, batch, request-seconds, idle-seconds, failed-authentications-per-minute")) {
+        #expect(throws: SettingsError("\(unknown):4:3: unknown key 'body-byte' in limits; the keys are body-bytes, batch, request-seconds, idle-seconds, failed-authentications-per-minute, requests-per-token-per-second")) {
             try ServerSettings.file(unknown)
         }
         let wrongType = try file("limits: {batch: many}\n")
@@ -56,6 +56,21 @@ struct ServerSettingsTests {
         #expect(throws: SettingsError("\(misspelt):2:3: unknown key 'decide' in threads; the keys are deciding")) { try ServerSettings.file(misspelt) }
         let tooMany = try file("threads: {deciding: 1000}\n")
         #expect(throws: SettingsError("\(tooMany):1:21: threads.deciding must be a whole number from 1 to 256")) { try ServerSettings.file(tooMany) }
+    }
+
+    @Test func theRequestsPerTokenComeFromTheFileOrTheEnvironmentElseNoLimit() throws {
+        #expect(try ServerSettings().configuration().requestsPerTokenPerSecond == nil, "silent: no limit")
+        let path = try file("limits: {requests-per-token-per-second: 200}\n")
+        #expect(try ServerSettings.file(path).configuration().requestsPerTokenPerSecond == 200)
+        let both = try ServerSettings.file(path).overriding(with: try ServerSettings.environment(["CUSTOS_REQUESTS_PER_TOKEN_PER_SECOND": "50"]))
+        #expect(try both.configuration().requestsPerTokenPerSecond == 50)
+        #expect(throws: SettingsError("CUSTOS_REQUESTS_PER_TOKEN_PER_SECOND: '0' is not a whole number from 1 to 1000000")) {
+            try ServerSettings.environment(["CUSTOS_REQUESTS_PER_TOKEN_PER_SECOND": "0"])
+        }
+        let negative = try file("limits: {requests-per-token-per-second: -5}\n")
+        #expect(throws: SettingsError("\(negative):1:41: limits.requests-per-token-per-second must be a whole number from 1 to 1000000")) {
+            try ServerSettings.file(negative)
+        }
     }
 
     @Test func plainHTTPIsForLoopbackUnlessTheOperatorSaysOtherwise() throws {

@@ -197,6 +197,35 @@ class Defences(unittest.TestCase):
         self.assertEqual(status, 64)
         self.assertIn("CUSTOS_DECIDING_THREADS: '0' is not a whole number from 1 to 256", stderr)
 
+    def test_requests_are_limited_per_token(self):
+        with Server("--listen", "127.0.0.1:0", env={"CUSTOS_REQUESTS_PER_TOKEN_PER_SECOND": "5"}) as server:
+            def read(token):
+                request = urllib.request.Request(server.url + "/v1/subjects/D-1/read", data=b'{"purpose":"P-DEBT-COLLECT","fields":["email"]}',
+                                                 method="POST", headers={"Authorization": "Bearer " + token})
+                try:
+                    with urllib.request.urlopen(request, timeout=10) as response:
+                        return response.status, response.headers, response.read()
+                except urllib.error.HTTPError as error:
+                    return error.code, error.headers, error.read()
+            logged = lambda: json.loads(subprocess.run([CUSTOS, "audit", "verify", "-o", "json"], cwd=VAULT, capture_output=True, text=True).stdout)["log"]["entries"]
+            before = logged()
+            answers = [read(os.environ["COLLECTIONS_TOKEN"]) for _ in range(30)]
+            statuses = [status for status, _, _ in answers]
+            self.assertEqual(statuses[:5], [200] * 5, "a burst of one second's worth")
+            self.assertIn(429, statuses)
+            self.assertLessEqual(statuses.count(200), 5 + 5 * 2, "at most the burst and what the rate refills while they ran")
+            refused = next(answer for answer in answers if answer[0] == 429)
+            self.assertEqual(refused[1]["Retry-After"], "1")
+            problem = json.loads(refused[2])
+            self.assertEqual(problem["type"].rsplit("/", 1)[-1], "too-many-requests")
+            self.assertNotIn(b"d1@example.nl", refused[2])
+            self.assertEqual(logged() - before, statuses.count(200), "a refused request decides nothing and logs nothing")
+            self.assertEqual(read(os.environ["MARKETING_TOKEN"])[0], 200, "another account has its own limit")
+            with urllib.request.urlopen(server.url + "/healthz", timeout=10) as response:
+                self.assertEqual(response.status, 200, "the probes are not counted")
+            time.sleep(1.1)
+            self.assertEqual(read(os.environ["COLLECTIONS_TOKEN"])[0], 200, "after Retry-After the account goes on")
+
     def test_failed_authentications_are_limited_per_address(self):
         with Server("--listen", "127.0.0.1:0", env={"CUSTOS_FAILED_AUTH_PER_MINUTE": "3"}) as server:
             def read(token):
