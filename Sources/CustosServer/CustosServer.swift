@@ -60,7 +60,8 @@ package struct CustosServer: Sendable {
                                         templates: Console.pageNames, stylesheet: "console.css", home: "/console")
         Console(office: office, executor: executor, pages: consolePages, guarder: WebGuard(keyring: office.door.store.keyring),
                 sessions: ConsoleSessions(idle: .seconds(configuration.console.idleMinutes * 60)), settings: configuration.console,
-                secureCookies: configuration.tls != nil, logger: logger).add(to: router)
+                secureCookies: WebSecurityHeaders.overHTTPS(servesTLS: configuration.tls != nil, publicURL: configuration.publicURL),
+                logger: logger).add(to: router)
         let api = Application(
             router: router,
             server: try serverBuilder(metrics: metrics),
@@ -83,14 +84,15 @@ package struct CustosServer: Sendable {
         let pages = try WebPages(overrides: listener.templates, controller: door.controllerContacts)
         let router = Router(context: CustosRequestContext.self)
         router.add(middleware: AccessLogMiddleware(logger: logger, metrics: metrics, logSubjectIds: false, templateOf: PrivacyCentre.template))
-        router.add(middleware: PublicPageMiddleware(pages: pages))
+        let overHTTPS = WebSecurityHeaders.overHTTPS(servesTLS: configuration.tls != nil, publicURL: listener.url)
+        router.add(middleware: PublicPageMiddleware(pages: pages, overHTTPS: overHTTPS))
         let scheme = configuration.tls == nil ? "http" : "https"
         let host = listener.host.contains(":") ? "[\(listener.host)]" : listener.host
         let base = BaseURL(listener.url ?? "\(scheme)://\(host):\(listener.port)")
         let centre = PrivacyCentre(
             door: door, executor: executor, pages: pages, guarder: WebGuard(keyring: door.store.keyring),
             web: WebActor(actor: listener.actor, identityPurpose: listener.identityPurpose),
-            baseURL: base, secureCookies: configuration.tls != nil, codesPerAddress: listener.codesPerAddress,
+            baseURL: base, secureCookies: overHTTPS, codesPerAddress: listener.codesPerAddress,
             mailer: configuration.smtp.map { OutboxSender(mailroom: door.mailroom, relay: $0) })
         centre.add(to: router)
         return Application(

@@ -25,15 +25,18 @@ class Server:
     def __init__(self, *arguments, env=None):
         self.process = subprocess.Popen([CUSTOS, "serve", *arguments], cwd=VAULT, stderr=subprocess.PIPE, text=True,
                                         env={**os.environ, **(env or {})})
-        self.url = None
+        self.url = self.centre = None
         deadline = time.time() + 30
         while time.time() < deadline:
             line = self.process.stderr.readline()
             if not line:
                 break
-            found = re.search(r"listening on (https?://\S+)", line)
-            if found:
-                self.url = found.group(1)
+            found = re.search(r"(listening|privacy centre) on (https?://\S+)", line)
+            if found and found.group(1) == "listening":
+                self.url = found.group(2)
+            elif found:
+                self.centre = found.group(2)
+            if self.url and (self.centre or "--listen-public" not in arguments):
                 break
         if not self.url:
             self.process.kill()
@@ -103,6 +106,38 @@ class Settings(unittest.TestCase):
                 self.assertEqual(response.status, 200)
             with self.assertRaises(Exception):
                 urllib.request.urlopen(server.url.replace("https", "http") + "/healthz", timeout=5)
+
+
+    def test_sites_people_reach_over_https_carry_hsts_and_secure_cookies(self):
+        def headers(url, context=None):
+            with urllib.request.urlopen(url, timeout=10, context=context) as response:
+                return response.headers
+        # Behind a TLS-terminating proxy: the centre's public URL says https.
+        with Server("--listen", "127.0.0.1:0", "--listen-public", "127.0.0.1:0", env={"CUSTOS_PUBLIC_SITE_URL": "https://privacy.example"}) as server:
+            page = headers(server.centre + "/privacy")
+            self.assertEqual(page["Strict-Transport-Security"], "max-age=31536000")
+            self.assertIn("; Secure", page["Set-Cookie"])
+            console = headers(server.url + "/console/login")
+            self.assertIsNone(console["Strict-Transport-Security"], "the console's own URL is plain http")
+            self.assertNotIn("; Secure", console["Set-Cookie"] or "")
+        # Served over TLS itself: both faces.
+        folder = tempfile.mkdtemp()
+        cert, key = os.path.join(folder, "tls.pem"), os.path.join(folder, "tls.key")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
+                        "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert],
+                       check=True, capture_output=True)
+        context = ssl.create_default_context(cafile=cert)
+        with Server("--listen", "127.0.0.1:0", "--listen-public", "127.0.0.1:0", "--tls-cert", cert, "--tls-key", key) as server:
+            for url in (server.centre + "/privacy", server.url + "/console/login"):
+                answer = headers(url, context)
+                self.assertEqual(answer["Strict-Transport-Security"], "max-age=31536000", url)
+                self.assertIn("; Secure", answer["Set-Cookie"], url)
+        # Plain HTTP on loopback: neither (a browser ignores HSTS over http, and a Secure cookie
+        # would never come back).
+        with Server("--listen", "127.0.0.1:0", "--listen-public", "127.0.0.1:0") as server:
+            page = headers(server.centre + "/privacy")
+            self.assertIsNone(page["Strict-Transport-Security"])
+            self.assertNotIn("; Secure", page["Set-Cookie"])
 
 
 class Defences(unittest.TestCase):

@@ -50,7 +50,7 @@ struct Console: Sendable {
     static let pageNames = ["header", "footer", "login", "message", "today", "request", "subject", "subjects", "report", "audit", "sweep", "breaches", "breach"]
 
     func add(to router: Router<CustosRequestContext>) {
-        let group = router.group("console").add(middleware: ConsolePageMiddleware(pages: pages))
+        let group = router.group("console").add(middleware: ConsolePageMiddleware(pages: pages, overHTTPS: secureCookies))
         group.get("static/console.css") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
                      body: ResponseBody(byteBuffer: ByteBuffer(bytes: pages.stylesheet)))

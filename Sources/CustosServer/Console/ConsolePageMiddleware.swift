@@ -1,11 +1,13 @@
 import Foundation
 import Hummingbird
 
-/// On every console answer: the privacy centre's strict headers (no scripts, no frames, no
-/// caching, no referrer) and errors as pages that name nothing personal.
+/// On every console answer: the privacy centre's strict headers (`WebSecurityHeaders`) and
+/// errors as pages that name nothing personal.
 struct ConsolePageMiddleware: RouterMiddleware {
     typealias Context = CustosRequestContext
     let pages: WebPages
+    /// People reach the console over HTTPS (HSTS on every answer).
+    let overHTTPS: Bool
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response: Response
@@ -17,11 +19,7 @@ struct ConsolePageMiddleware: RouterMiddleware {
             context.logger.error("console page failed", metadata: ["error": "\(type(of: error))"])
             response = pages.message("error", language: "nl", status: .internalServerError)
         }
-        if response.headers[.contentSecurityPolicy] == nil { response.headers[.contentSecurityPolicy] = PublicPageMiddleware.policy }
-        if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
-        response.headers[.init("Referrer-Policy")!] = "no-referrer"
-        response.headers[.xContentTypeOptions] = "nosniff"
-        response.headers[.init("X-Frame-Options")!] = "DENY"
+        WebSecurityHeaders.apply(to: &response, overHTTPS: overHTTPS)
         return response
     }
 }

@@ -1,14 +1,13 @@
 import Foundation
 import Hummingbird
 
-/// On every answer of the public listener: a strict Content-Security-Policy (scripts, frames
-/// and foreign origins refused), no caching of pages, no referrer (a status link must not
-/// leak), and errors as pages in the visitor's language that name nothing personal.
+/// On every answer of the public listener: the strict headers of `WebSecurityHeaders`, and
+/// errors as pages in the visitor's language that name nothing personal.
 struct PublicPageMiddleware: RouterMiddleware {
     typealias Context = CustosRequestContext
     let pages: WebPages
-
-    static let policy = "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'"
+    /// People reach the centre over HTTPS (HSTS on every answer).
+    let overHTTPS: Bool
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response: Response
@@ -22,11 +21,7 @@ struct PublicPageMiddleware: RouterMiddleware {
             context.logger.error("page failed", metadata: ["error": "\(type(of: error))"])
             response = pages.message("error", language: language(request), status: .internalServerError)
         }
-        if response.headers[.contentSecurityPolicy] == nil { response.headers[.contentSecurityPolicy] = Self.policy }
-        if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
-        response.headers[.init("Referrer-Policy")!] = "no-referrer"
-        response.headers[.xContentTypeOptions] = "nosniff"
-        response.headers[.init("X-Frame-Options")!] = "DENY"
+        WebSecurityHeaders.apply(to: &response, overHTTPS: overHTTPS)
         return response
     }
 
