@@ -16,6 +16,9 @@ import unittest
 import urllib.error
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "examples", "python"))
+from custos_client import CustosClient, CustosError  # noqa: E402
+
 CUSTOS, VAULT = os.environ["CUSTOS"], os.environ["VAULT"]
 
 
@@ -244,17 +247,25 @@ class Defences(unittest.TestCase):
                     return error.code, error.headers, error.read()
             logged = lambda: json.loads(subprocess.run([CUSTOS, "audit", "verify", "-o", "json"], cwd=VAULT, capture_output=True, text=True).stdout)["log"]["entries"]
             before = logged()
-            answers = [read(os.environ["COLLECTIONS_TOKEN"]) for _ in range(30)]
+            # Reads until the first refusal; however slow the machine, at most the burst and what
+            # the rate refilled while they ran are admitted.
+            started, answers = time.monotonic(), []
+            while len(answers) < 200 and (not answers or answers[-1][0] != 429):
+                answers.append(read(os.environ["COLLECTIONS_TOKEN"]))
+            elapsed = time.monotonic() - started
             statuses = [status for status, _, _ in answers]
             self.assertEqual(statuses[:5], [200] * 5, "a burst of one second's worth")
-            self.assertIn(429, statuses)
-            self.assertLessEqual(statuses.count(200), 5 + 5 * 2, "at most the burst and what the rate refills while they ran")
+            self.assertEqual(statuses[-1], 429)
+            self.assertLessEqual(statuses.count(200), 5 + 5 * elapsed + 1, "at most the burst and what the rate refilled while they ran")
             refused = next(answer for answer in answers if answer[0] == 429)
             self.assertEqual(refused[1]["Retry-After"], "1")
             problem = json.loads(refused[2])
             self.assertEqual(problem["type"].rsplit("/", 1)[-1], "too-many-requests")
             self.assertNotIn(b"d1@example.nl", refused[2])
             self.assertEqual(logged() - before, statuses.count(200), "a refused request decides nothing and logs nothing")
+            with self.assertRaises(CustosError) as refusal:
+                CustosClient(server.url, os.environ["COLLECTIONS_TOKEN"]).read("D-1", "P-DEBT-COLLECT", ["email"])
+            self.assertEqual((refusal.exception.status, refusal.exception.retry_after), (429, 1), "the example client says how long to wait")
             self.assertEqual(read(os.environ["MARKETING_TOKEN"])[0], 200, "another account has its own limit")
             with urllib.request.urlopen(server.url + "/healthz", timeout=10) as response:
                 self.assertEqual(response.status, 200, "the probes are not counted")

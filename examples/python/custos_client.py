@@ -9,7 +9,9 @@
 
 A deny is an answer, not an exception: `Answer.permitted` is False and `Answer.codes` says
 why. Errors of the call itself (a bad token, a malformed body) raise `CustosError` with the
-RFC 9457 problem the server sent.
+RFC 9457 problem the server sent; a 429 (over the service account's requests a second) or a
+503 (the vault cannot be reached) did nothing, and `CustosError.retry_after` says how many
+seconds to wait before the same call again.
 """
 import json
 import urllib.error
@@ -17,11 +19,13 @@ import urllib.request
 
 
 class CustosError(Exception):
-    """The server refused the call: `status` and the problem's `type`, `title` and `detail`."""
+    """The server refused the call: `status`, the problem's `type`, `title` and `detail`, and
+    `retry_after` (seconds, from the Retry-After header of a 429 or 503; else None)."""
 
-    def __init__(self, status, problem):
+    def __init__(self, status, problem, retry_after=None):
         self.status = status
         self.problem = problem
+        self.retry_after = retry_after
         super().__init__(f"{status} {problem.get('title', '')}: {problem.get('detail', '')}")
 
 
@@ -46,6 +50,11 @@ class Answer:
         return [reason["code"] for reason in self.decision["reasons"]]
 
 
+def _error(error):
+    retry_after = error.headers.get("Retry-After")
+    return CustosError(error.code, json.load(error), int(retry_after) if retry_after and retry_after.isdigit() else None)
+
+
 class CustosClient:
     def __init__(self, base_url, token, timeout=10):
         self.base_url = base_url.rstrip("/")
@@ -60,7 +69,7 @@ class CustosClient:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 return json.load(response)
         except urllib.error.HTTPError as error:
-            raise CustosError(error.code, json.load(error)) from None
+            raise _error(error) from None
 
     def _get(self, path):
         request = urllib.request.Request(self.base_url + path, headers={"Authorization": f"Bearer {self.token}"})
@@ -68,7 +77,7 @@ class CustosClient:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 return json.load(response)
         except urllib.error.HTTPError as error:
-            raise CustosError(error.code, json.load(error)) from None
+            raise _error(error) from None
 
     def read(self, subject, purpose, fields):
         return Answer(self._post(f"/v1/subjects/{subject}/read", {"purpose": purpose, "fields": fields}))
