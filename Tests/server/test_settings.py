@@ -254,6 +254,14 @@ class Defences(unittest.TestCase):
                 answers.append(read(os.environ["COLLECTIONS_TOKEN"]))
             elapsed = time.monotonic() - started
             statuses = [status for status, _, _ in answers]
+            # The example client, right after: refused too (or, on a machine slow enough to refill
+            # one, after a read or two), with the time to wait.
+            client, admitted = CustosClient(server.url, os.environ["COLLECTIONS_TOKEN"]), 0
+            with self.assertRaises(CustosError) as refusal:
+                while admitted < 200:
+                    client.read("D-1", "P-DEBT-COLLECT", ["email"])
+                    admitted += 1
+            self.assertEqual((refusal.exception.status, refusal.exception.retry_after), (429, 1), "the example client says how long to wait")
             self.assertEqual(statuses[:5], [200] * 5, "a burst of one second's worth")
             self.assertEqual(statuses[-1], 429)
             self.assertLessEqual(statuses.count(200), 5 + 5 * elapsed + 1, "at most the burst and what the rate refilled while they ran")
@@ -262,10 +270,7 @@ class Defences(unittest.TestCase):
             problem = json.loads(refused[2])
             self.assertEqual(problem["type"].rsplit("/", 1)[-1], "too-many-requests")
             self.assertNotIn(b"d1@example.nl", refused[2])
-            self.assertEqual(logged() - before, statuses.count(200), "a refused request decides nothing and logs nothing")
-            with self.assertRaises(CustosError) as refusal:
-                CustosClient(server.url, os.environ["COLLECTIONS_TOKEN"]).read("D-1", "P-DEBT-COLLECT", ["email"])
-            self.assertEqual((refusal.exception.status, refusal.exception.retry_after), (429, 1), "the example client says how long to wait")
+            self.assertEqual(logged() - before, statuses.count(200) + admitted, "a refused request decides nothing and logs nothing")
             self.assertEqual(read(os.environ["MARKETING_TOKEN"])[0], 200, "another account has its own limit")
             with urllib.request.urlopen(server.url + "/healthz", timeout=10) as response:
                 self.assertEqual(response.status, 200, "the probes are not counted")
