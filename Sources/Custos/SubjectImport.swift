@@ -1,5 +1,4 @@
 package import Foundation
-internal import CSV
 package import CustosPolicy
 import CustosStore
 import CustosDecision
@@ -138,37 +137,21 @@ package struct SubjectImport: Sendable {
     }
 
     private static func csv(_ data: Data, problems: inout [Problem], _ body: (Row, inout [Problem]) throws -> Void) rethrows {
-        let reader: CSVReader
-        do {
-            reader = try CSVReader(stream: InputStream(data: data), hasHeaderRow: true, trimFields: true)
-        } catch {
-            problems.append(Problem(line: 1, message: "is not CSV with a header row"))
-            return
-        }
-        let header = reader.headerRow ?? []
-        var headerOK = !header.isEmpty
-        var firstColumn: [String: Int] = [:]
-        for (index, name) in header.enumerated() {
-            if name.isEmpty {
-                problems.append(Problem(line: 1, message: "column \(index + 1): the header is empty"))
-                headerOK = false
-            } else if let first = firstColumn[name] {
-                problems.append(Problem(line: 1, message: "column \(index + 1): header '\(name)' repeats column \(first)"))
-                headerOK = false
-            } else {
-                firstColumn[name] = index + 1
+        var header: [String]?
+        var headerOK = false
+        let malformed = try CSVRecords.forEach(in: data) { record in
+            guard let header else {
+                header = record.fields
+                headerOK = checkHeader(record.fields, line: record.line, problems: &problems)
+                return
             }
-        }
-        guard headerOK else { return }
-        var line = 1
-        while let cells = reader.next() {
-            line += 1
-            guard cells.count == header.count else {
-                problems.append(Problem(line: line, message: "has \(cells.count) columns, the header has \(header.count)"))
-                continue
+            guard headerOK else { return }
+            guard record.fields.count == header.count else {
+                problems.append(Problem(line: record.line, message: "has \(record.fields.count) columns, the header has \(header.count)"))
+                return
             }
-            var row = Row(line: line)
-            for (index, (name, cell)) in zip(header, cells).enumerated() where !cell.isEmpty {
+            var row = Row(line: record.line)
+            for (index, (name, cell)) in zip(header, record.fields).enumerated() where !cell.isEmpty {
                 row.columns[name] = index + 1
                 if metadataColumns.contains(name) {
                     if name == "collected-at" { row.collectedAt["*"] = cell } else { row.metadata[name] = cell }
@@ -180,6 +163,29 @@ package struct SubjectImport: Sendable {
             }
             try body(row, &problems)
         }
+        if let malformed {
+            problems.append(Problem(line: malformed.line, message: "column \(malformed.column): \(malformed.message)"))
+        } else if header == nil {
+            problems.append(Problem(line: 1, message: "is not CSV with a header row"))
+        }
+    }
+
+    /// Whether a header row names each column once; its problems otherwise.
+    private static func checkHeader(_ header: [String], line: Int, problems: inout [Problem]) -> Bool {
+        var headerOK = true
+        var firstColumn: [String: Int] = [:]
+        for (index, name) in header.enumerated() {
+            if name.isEmpty {
+                problems.append(Problem(line: line, message: "column \(index + 1): the header is empty"))
+                headerOK = false
+            } else if let first = firstColumn[name] {
+                problems.append(Problem(line: line, message: "column \(index + 1): header '\(name)' repeats column \(first)"))
+                headerOK = false
+            } else {
+                firstColumn[name] = index + 1
+            }
+        }
+        return headerOK
     }
 
     private static func jsonLines(_ data: Data, problems: inout [Problem], _ body: (Row, inout [Problem]) throws -> Void) rethrows {

@@ -17,6 +17,25 @@ struct SubjectImportTests {
         #expect(try fixture.engine.metadata(of: "D-1").fields.map(\.field) == ["bank_account", "email"])
     }
 
+    @Test func aCSVFileThatIsNotCSVImportsNothingAndSaysWhere() throws {
+        let fixture = try VaultFixture()
+        for (text, problem) in [
+            ("id,category,email\nD-1,debtor,\"one@example.nl\"x\nD-2,debtor,two@example.nl\n",
+             "line 2: column 28: text after a closing quote; a quote inside a quoted field is written twice (\"\")"),
+            ("id,category,email\nD-1,debtor,one@example.nl\nD-2,debtor,\"two@example.nl\n",
+             "line 3: column 12: the quote opened here is never closed"),
+        ] {
+            let parsed = SubjectImport.parse(text, fileName: "people.csv", policy: fixture.engine.policy)
+            #expect(parsed.problems.map(\.description) == [problem])
+            #expect(try fixture.engine.importSubjects(parsed, by: "test").map(\.description) == [problem])
+            #expect(try fixture.engine.findSubjects(matching: "one@example.nl", kind: .email).isEmpty, "nothing was imported")
+        }
+        // A value over two lines: the row after it is named by its own line of the file.
+        let parsed = SubjectImport.parse("id,category,email,claim_details\nD-1,debtor,one@example.nl,\"Invoice 7,\nsecond line\"\nD-2,debtor\n",
+                                         fileName: "people.csv", policy: fixture.engine.policy)
+        #expect(parsed.problems.map(\.description) == ["line 4: has 2 columns, the header has 4"])
+    }
+
     @Test func oneBadLineImportsNothingAndEveryProblemIsNamedWithoutValues() throws {
         let fixture = try VaultFixture()
         try fixture.addDebtor("D-9", marker: "im09")
