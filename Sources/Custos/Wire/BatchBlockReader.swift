@@ -33,7 +33,7 @@ final class BatchBlockReader: @unchecked Sendable {
     /// How long a stream may pause after a complete line before the block is answered.
     static let pause: Int32 = 2  // milliseconds
     private let partCount: Int
-    private var blockSize: Int
+    private let blockSize: Int
     private var carried = Data()
     private var linesBefore = 0
     private var next: Block?
@@ -104,10 +104,13 @@ final class BatchBlockReader: @unchecked Sendable {
     private func readFileBlock() -> Block {
         var bytes = carried
         var endOfInput = false
+        // Grown for a line longer than a block, for this block only: one long line must not
+        // make every later block (and the memory two of them take) as large.
+        var size = blockSize
         while true {
             // Read straight into the block's storage, after what was carried over.
-            while bytes.count < blockSize + carried.count, !endOfInput {
-                switch append(to: &bytes, count: blockSize + carried.count - bytes.count, whole: true) {
+            while bytes.count < size + carried.count, !endOfInput {
+                switch append(to: &bytes, count: size + carried.count - bytes.count, whole: true) {
                 case let .success(got): if got == 0 { endOfInput = true }
                 case let .failure(error): return .failed(error)
                 }
@@ -115,7 +118,7 @@ final class BatchBlockReader: @unchecked Sendable {
             let complete = endOfInput ? bytes.count : (bytes.lastIndex(of: 10).map { $0 + 1 } ?? 0)
             if complete == 0, !endOfInput {
                 // One line longer than a block: read more before cutting.
-                blockSize *= 2
+                size *= 2
                 continue
             }
             carried = complete < bytes.count ? bytes.subdata(in: complete..<bytes.count) : Data()
