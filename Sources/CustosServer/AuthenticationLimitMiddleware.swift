@@ -13,7 +13,7 @@ struct AuthenticationLimitMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard !Self.open.contains(request.uri.path) else { return try await next(request, context) }
-        let address = context.remoteAddress?.ipAddress ?? "unknown"
+        let address = context.clientAddress
         if let wait = limiter.blocked(address) {
             return Problem(status: .tooManyRequests, kind: "too-many-failed-authentications", title: "Too many failed authentications",
                            detail: "too many requests with a wrong token from this address; try again later", retryAfter: wait).response

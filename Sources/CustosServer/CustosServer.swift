@@ -49,6 +49,7 @@ package struct CustosServer: Sendable {
         let logger = Logger(label: "custos.serve") { label in JSONLogHandler(label: label) }
         let router = Router(context: CustosRequestContext.self)
         let metrics = ServerMetrics(policy: service.policy, log: service)
+        router.add(middleware: ClientAddressMiddleware(proxies: configuration.trustedProxies))
         router.add(middleware: AccessLogMiddleware(logger: logger, metrics: metrics, logSubjectIds: configuration.logSubjectIds,
                                                    templateOf: { Routes.template($0) ?? Console.template($0) }))
         router.add(middleware: ProblemMiddleware(maximumBody: configuration.maximumBody))
@@ -83,6 +84,7 @@ package struct CustosServer: Sendable {
                        onListening: @escaping @Sendable (Listener, Int) async -> Void) throws -> some Service {
         let pages = try WebPages(overrides: listener.templates, controller: door.controllerContacts)
         let router = Router(context: CustosRequestContext.self)
+        router.add(middleware: ClientAddressMiddleware(proxies: configuration.trustedProxies))
         router.add(middleware: AccessLogMiddleware(logger: logger, metrics: metrics, logSubjectIds: false, templateOf: PrivacyCentre.template))
         let overHTTPS = WebSecurityHeaders.overHTTPS(servesTLS: configuration.tls != nil, publicURL: listener.url)
         router.add(middleware: PublicPageMiddleware(pages: pages, overHTTPS: overHTTPS))

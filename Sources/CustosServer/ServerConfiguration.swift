@@ -26,6 +26,8 @@ package struct ServerConfiguration: Sendable {
     /// it, 429. Nil: no limit, as a server on every data access should not throttle at a rate
     /// nobody chose.
     package var requestsPerTokenPerSecond: Int?
+    /// The proxies whose `X-Forwarded-For` names the client (`trusted-proxies`); none by default.
+    var trustedProxies = TrustedProxies.none
     /// Whether the access log names the subject of a `/v1/subjects/:subject/…` request. Off by
     /// default: an operator opts in where the log's readers may see subject ids.
     package var logSubjectIds: Bool

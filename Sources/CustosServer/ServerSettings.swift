@@ -40,6 +40,8 @@ package struct ServerSettings: Sendable, Equatable {
     package var decidingThreads: Int?
     /// Requests a second per service account (`limits.requests-per-token-per-second`).
     package var requestsPerTokenPerSecond: Int?
+    /// The proxies whose `X-Forwarded-For` names the client (`trusted-proxies`).
+    package var trustedProxies: [String]?
 
     package struct ConsoleSettings: Sendable, Equatable {
         package var templates: String?
@@ -101,6 +103,7 @@ package struct ServerSettings: Sendable, Equatable {
         merged.console = console.overriding(with: other.console)
         merged.decidingThreads = other.decidingThreads ?? decidingThreads
         merged.requestsPerTokenPerSecond = other.requestsPerTokenPerSecond ?? requestsPerTokenPerSecond
+        merged.trustedProxies = other.trustedProxies ?? trustedProxies
         return merged
     }
 
@@ -141,6 +144,7 @@ package struct ServerSettings: Sendable, Equatable {
             idleMinutes: console.idleMinutes ?? 15, checkpoint: console.checkpoint)
         configuration.decidingThreads = decidingThreads
         configuration.requestsPerTokenPerSecond = requestsPerTokenPerSecond
+        do { configuration.trustedProxies = try TrustedProxies(trustedProxies ?? []) } catch { throw SettingsError("trusted-proxies: \(error.message)") }
         if let problem = configuration.problem { throw SettingsError(problem) }
         return configuration
     }
@@ -151,7 +155,8 @@ package struct ServerSettings: Sendable, Equatable {
     /// `CUSTOS_TLS_KEY`, `CUSTOS_MAX_BODY_BYTES`, `CUSTOS_MAX_BATCH`, `CUSTOS_REQUEST_SECONDS`,
     /// `CUSTOS_IDLE_SECONDS`, `CUSTOS_FAILED_AUTH_PER_MINUTE`, `CUSTOS_LOG_SUBJECT_IDS`,
     /// `CUSTOS_LISTEN_PUBLIC`, `CUSTOS_PUBLIC_SITE_URL`, `CUSTOS_SMTP_RELAY`, `CUSTOS_MAIL_FROM`,
-    /// `CUSTOS_CODES_PER_ADDRESS`, `CUSTOS_DECIDING_THREADS`, `CUSTOS_REQUESTS_PER_TOKEN_PER_SECOND`.
+    /// `CUSTOS_CODES_PER_ADDRESS`, `CUSTOS_DECIDING_THREADS`, `CUSTOS_REQUESTS_PER_TOKEN_PER_SECOND`,
+    /// `CUSTOS_TRUSTED_PROXIES` (addresses and networks separated by commas).
     package static func environment(_ environment: [String: String]) throws(SettingsError) -> ServerSettings {
         func integer(_ name: String, _ range: ClosedRange<Int>) throws(SettingsError) -> Int? {
             guard let text = environment[name] else { return nil }
@@ -177,6 +182,11 @@ package struct ServerSettings: Sendable, Equatable {
             codesPerAddress: try integer("CUSTOS_CODES_PER_ADDRESS", Limits.codesPerAddress))
         settings.decidingThreads = try integer("CUSTOS_DECIDING_THREADS", Limits.threads)
         settings.requestsPerTokenPerSecond = try integer("CUSTOS_REQUESTS_PER_TOKEN_PER_SECOND", Limits.requestsPerToken)
+        if let text = environment["CUSTOS_TRUSTED_PROXIES"] {
+            let entries = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            do { _ = try TrustedProxies(entries) } catch { throw SettingsError("CUSTOS_TRUSTED_PROXIES: \(error.message)") }
+            settings.trustedProxies = entries
+        }
         return settings
     }
 
@@ -208,6 +218,7 @@ package struct ServerSettings: Sendable, Equatable {
     ///                  identity-purpose: P-RIGHTS-ADMIN, codes-per-address: 10}
     /// mail: {relay: 127.0.0.1:25, from: privacy@example.nl}
     /// threads: {deciding: 8}
+    /// trusted-proxies: [10.0.0.5, "fd00::/8"]
     /// ```
     package static func file(_ path: String) throws(SettingsError) -> ServerSettings {
         let text: String
@@ -267,7 +278,8 @@ package struct ServerSettings: Sendable, Equatable {
         }
 
         func settings(_ root: Node) throws(SettingsError) -> ServerSettings {
-            let top = try members(root, "the settings", allowed: ["listen", "public-url", "insecure-http", "tls", "limits", "log", "privacy-centre", "mail", "console", "threads"])
+            let top = try members(root, "the settings", allowed: ["listen", "public-url", "insecure-http", "tls", "limits", "log", "privacy-centre", "mail", "console", "threads",
+                                                                  "trusted-proxies"])
             let console = try top["console"].map { node throws(SettingsError) in
                 try members(node, "console", allowed: ["templates", "actor", "purpose", "idle-minutes", "checkpoint"])
             } ?? [:]
@@ -306,7 +318,19 @@ package struct ServerSettings: Sendable, Equatable {
             settings.decidingThreads = try integer(threads["deciding"], "threads.deciding", Limits.threads)
             settings.requestsPerTokenPerSecond = try integer(limits["requests-per-token-per-second"], "limits.requests-per-token-per-second",
                                                              Limits.requestsPerToken)
+            settings.trustedProxies = try top["trusted-proxies"].map { node throws(SettingsError) in try proxies(node) }
             return settings
+        }
+
+        /// `trusted-proxies`: a list of addresses and networks, each checked where it stands.
+        func proxies(_ node: Node) throws(SettingsError) -> [String] {
+            guard let sequence = node.sequence else { throw fail(node, "trusted-proxies must be a list of addresses and networks, e.g. [10.0.0.5, 10.1.0.0/16]") }
+            return try sequence.map { entry throws(SettingsError) in
+                guard let text = entry.scalar?.string, TrustedProxies.network(text) != nil else {
+                    throw fail(entry, "trusted-proxies: '\(entry.scalar?.string ?? "…")' is not an IP address or a network such as 10.0.0.0/8 or fd00::/8")
+                }
+                return text
+            }
         }
     }
 }

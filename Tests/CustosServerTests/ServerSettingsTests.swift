@@ -73,6 +73,25 @@ struct ServerSettingsTests {
         }
     }
 
+    @Test func trustedProxiesComeFromTheFileOrTheEnvironmentEachCheckedWhereItStands() throws {
+        #expect(try ServerSettings().configuration().trustedProxies == .none, "silent: the header is never read")
+        let path = try file("trusted-proxies: [10.0.0.5, \"fd00::/8\"]\n")
+        #expect(try ServerSettings.file(path).configuration().trustedProxies == (try TrustedProxies(["10.0.0.5", "fd00::/8"])))
+        let both = try ServerSettings.file(path).overriding(with: try ServerSettings.environment(["CUSTOS_TRUSTED_PROXIES": "127.0.0.1, 10.1.0.0/16"]))
+        #expect(try both.configuration().trustedProxies == (try TrustedProxies(["127.0.0.1", "10.1.0.0/16"])))
+        #expect(throws: SettingsError("CUSTOS_TRUSTED_PROXIES: 'proxy.internal' is not an IP address or a network such as 10.0.0.0/8 or fd00::/8")) {
+            try ServerSettings.environment(["CUSTOS_TRUSTED_PROXIES": "10.0.0.5,proxy.internal"])
+        }
+        let wrong = try file("trusted-proxies:\n  - 10.0.0.5\n  - 10.0.0.0/40\n")
+        #expect(throws: SettingsError("\(wrong):3:5: trusted-proxies: '10.0.0.0/40' is not an IP address or a network such as 10.0.0.0/8 or fd00::/8")) {
+            try ServerSettings.file(wrong)
+        }
+        let notAList = try file("trusted-proxies: 10.0.0.5\n")
+        #expect(throws: SettingsError("\(notAList):1:18: trusted-proxies must be a list of addresses and networks, e.g. [10.0.0.5, 10.1.0.0/16]")) {
+            try ServerSettings.file(notAList)
+        }
+    }
+
     @Test func plainHTTPIsForLoopbackUnlessTheOperatorSaysOtherwise() throws {
         #expect(throws: SettingsError.self) { try ServerSettings(listen: "0.0.0.0:8700").configuration() }
         #expect(try ServerSettings(listen: "0.0.0.0:8700", insecureHTTP: true).configuration().host == "0.0.0.0")

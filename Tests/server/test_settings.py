@@ -277,6 +277,29 @@ class Defences(unittest.TestCase):
             time.sleep(1.1)
             self.assertEqual(read(os.environ["COLLECTIONS_TOKEN"])[0], 200, "after Retry-After the account goes on")
 
+    def test_behind_a_trusted_proxy_limits_count_each_forwarded_client(self):
+        def read(server, token, forwarded=None):
+            headers = {"Authorization": "Bearer " + token}
+            if forwarded:
+                headers["X-Forwarded-For"] = forwarded
+            request = urllib.request.Request(server.url + "/v1/subjects/D-1/read", data=b'{"purpose":"P-DEBT-COLLECT","fields":["email"]}',
+                                             method="POST", headers=headers)
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    return response.status
+            except urllib.error.HTTPError as error:
+                return error.code
+        good = os.environ["COLLECTIONS_TOKEN"]
+        with Server("--listen", "127.0.0.1:0", env={"CUSTOS_FAILED_AUTH_PER_MINUTE": "3", "CUSTOS_TRUSTED_PROXIES": "127.0.0.1"}) as server:
+            self.assertEqual([read(server, "wrong", "203.0.113.1") for _ in range(4)], [401, 401, 401, 429])
+            self.assertEqual(read(server, good, "203.0.113.1"), 429, "the guessing client is held back")
+            self.assertEqual(read(server, good, "203.0.113.2"), 200, "another client behind the same proxy is not")
+            self.assertEqual(read(server, good, "203.0.113.1, 203.0.113.2"), 200, "only the hop the proxy appended is believed")
+            self.assertEqual(read(server, "wrong", "203.0.113.2"), 401)
+        with Server("--listen", "127.0.0.1:0", env={"CUSTOS_FAILED_AUTH_PER_MINUTE": "3"}) as server:
+            self.assertEqual([read(server, "wrong", f"203.0.113.{n}") for n in range(1, 5)], [401, 401, 401, 429],
+                             "with no trusted proxy the header is not believed: a guesser cannot pose as many clients")
+
     def test_failed_authentications_are_limited_per_address(self):
         with Server("--listen", "127.0.0.1:0", env={"CUSTOS_FAILED_AUTH_PER_MINUTE": "3"}) as server:
             def read(token):

@@ -26,7 +26,7 @@ extension Console {
     }
 
     func login(_ request: Request, _ context: CustosRequestContext) async throws -> Response {
-        let address = context.remoteAddress?.ipAddress ?? "unknown"
+        let address = context.clientAddress
         let cookies = cookies(request)
         var set: [String] = []
         let language = language(request, cookies: cookies, set: &set)

@@ -109,7 +109,7 @@ struct PrivacyCentre: Sendable {
         return response
     }
 
-    func address(_ context: CustosRequestContext) -> String { context.remoteAddress?.ipAddress ?? "unknown" }
+    func address(_ context: CustosRequestContext) -> String { context.clientAddress }
 
     /// Runs an engine call on the executor's threads.
     func call<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T { try await executor.run(body) }
