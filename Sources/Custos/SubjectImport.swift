@@ -282,8 +282,8 @@ package struct SubjectImport: Sendable {
             return problem("subject \(id): unknown field \(hints.joined(separator: ", "))")
         }
         var failed = false
-        for (field, value) in row.values.sorted(by: { $0.key < $1.key }) where FieldValueRules.isBirthDate(field, policy: policy) {
-            if let invalid = FieldValueRules.birthDateProblem(value, today: policy.localDate(of: .now)) {
+        for (field, value) in row.values.sorted(by: { $0.key < $1.key }) {
+            if let invalid = FieldValueRules.problem(field: field, value: value, policy: policy, today: policy.localDate(of: .now)) {
                 problems.append(Problem(line: line, message: "subject \(id): \(at(field)): \(invalid)"))
                 failed = true
             }

@@ -78,7 +78,10 @@ struct SubjectAdd: ParsableCommand {
                 // The value is not echoed: it is personal data.
                 throw ValidationError("--set takes field=value; one argument has no field name before '='")
             }
-            parsed[String(item[..<equals])] = String(item[item.index(after: equals)...])
+            let field = String(item[..<equals])
+            guard parsed.updateValue(String(item[item.index(after: equals)...]), forKey: field) == nil else {
+                throw ValidationError("--set names field '\(field)' twice; give each field once")
+            }
         }
         guard let subjectKind = SubjectKind(rawValue: kind) else { throw ValidationError("--kind is natural-person or sole-trader") }
         let categories = category.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }

@@ -50,8 +50,8 @@ extension HeldTransaction {
     func storeFields(_ values: [String: String], of subject: String, source: String, collectedFor: [String],
                      collectedAt: Instant, now: Instant) throws -> [String] {
         let policy = vault.policy
-        for (field, value) in values where FieldValueRules.isBirthDate(field, policy: policy) {
-            if let problem = FieldValueRules.birthDateProblem(value, today: policy.localDate(of: now)) { throw StoreError.invalidInput("\(field): \(problem)") }
+        for (field, value) in values.sorted(by: { $0.key < $1.key }) {
+            if let problem = FieldValueRules.problem(field: field, value: value, policy: policy, today: policy.localDate(of: now)) { throw StoreError.invalidInput("\(field): \(problem)") }
         }
         let (key, version) = try vault.keyring.subjectKey(subject)
         let rows = try values.sorted { $0.key < $1.key }.map { field, value in

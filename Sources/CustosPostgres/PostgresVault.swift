@@ -129,12 +129,9 @@ package final class PostgresVault: Sendable {
         do {
             try transaction.execute("BEGIN")
             try transaction.execute("SELECT pg_advisory_xact_lock_shared(\(PostgresSchema.importLock))")
+            let today = policy.localDate(of: now)
             try pages { subjects in
-                for subject in subjects {
-                    if let problem = SubjectId.problem(subject.id) { throw StoreError.invalidInput(problem) }
-                    for category in [subject.category] + subject.otherCategories where policy.subjects.id(category) == nil { throw StoreError.unknownCategory(category) }
-                    for field in subject.values.keys where policy.fields.id(field) == nil { throw StoreError.unknownField(field) }
-                }
+                for subject in subjects { try subject.check(policy: policy, today: today) }
                 let page = subjects.map(\.id)
                 let keys = try keyring.freshSubjectKeys(page)
                 // Sealed before they are sent: no key or plaintext crosses into the database task.

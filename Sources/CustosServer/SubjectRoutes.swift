@@ -53,6 +53,7 @@ extension Routes {
         for key in object.object.keys.sorted() {
             guard !Members.hasControlCharacter(key) else { throw Problem.badRequest("$.values: a field id has a control character") }
             values[key] = try object.requiredText(key)
+            if values[key]!.isEmpty { throw object.wrong(key, "a text of at least one character (leave a field out to store nothing)") }
             if FieldValueRules.isBirthDate(key, policy: engine.policy), LocalDate(parsing: values[key]!) == nil {
                 throw object.wrong(key, "a date as YYYY-MM-DD")
             }

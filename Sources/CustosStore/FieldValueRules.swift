@@ -1,8 +1,17 @@
 package import CustosPolicy
 
-/// Checks on values the engine itself reads: the birth date decides age checks, so a value
-/// that is not a real date must be refused when it arrives, never stored as "age unknown".
+/// Checks on every value before it is sealed: a value with nothing in it is no value (leave
+/// the field out to store nothing; an empty e-mail address would match every other empty one
+/// in the blind index), and the birth date, which decides age checks, must be a real date when
+/// it arrives, never stored as "age unknown".
 package enum FieldValueRules {
+    /// Why `value` cannot be stored in `field`, or nil; never quotes the value.
+    package static func problem(field: String, value: String, policy: CompiledPolicy, today: LocalDate) -> String? {
+        if value.allSatisfy(\.isWhitespace) { return "a value may not be empty or blank; leave the field out to store nothing" }
+        if isBirthDate(field, policy: policy) { return birthDateProblem(value, today: today) }
+        return nil
+    }
+
     /// The field holds a date of birth: named `birth_date` or tagged `pd:DateOfBirth`.
     package static func isBirthDate(_ field: String, policy: CompiledPolicy) -> Bool {
         guard let id = policy.fields.id(field) else { return false }

@@ -112,12 +112,7 @@ package final class Vault: Sendable {
     // MARK: subjects
 
     package func addSubject(_ subject: NewSubject, at now: Instant, by actor: String) throws {
-        if let problem = SubjectId.problem(subject.id) { throw StoreError.invalidInput(problem) }
-        for (field, value) in subject.values where FieldValueRules.isBirthDate(field, policy: policy) {
-            if let problem = FieldValueRules.birthDateProblem(value, today: policy.localDate(of: now)) { throw StoreError.invalidInput("\(field): \(problem)") }
-        }
-        for category in [subject.category] + subject.otherCategories where policy.subjects.id(category) == nil { throw StoreError.unknownCategory(category) }
-        for field in subject.values.keys where policy.fields.id(field) == nil { throw StoreError.unknownField(field) }
+        try subject.check(policy: policy, today: policy.localDate(of: now))
         let exists = try pool.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM subjects WHERE id = ?", arguments: [subject.id]) } ?? false
         guard !exists else { throw StoreError.subjectExists(subject.id) }
         try importSubjects([subject], at: now, by: actor)
@@ -157,7 +152,9 @@ package final class Vault: Sendable {
                 try db.execute(sql: "PRAGMA cache_size = -\(Self.importCacheKiB)")
                 defer { try? db.execute(sql: "PRAGMA cache_size = \(cache)") }
                 try db.inTransaction(.immediate) {
+                    let today = policy.localDate(of: now)
                     try pages { subjects in
+                        for subject in subjects { try subject.check(policy: policy, today: today) }
                         let page = subjects.map(\.id)
                         let exists = try db.cachedStatement(sql: "SELECT 1 FROM subjects WHERE id = ?")
                         for id in page where try Bool.fetchOne(exists, arguments: [id]) == true { throw StoreError.subjectExists(id) }

@@ -247,8 +247,10 @@ package struct VaultTransaction {
     /// Returns the fields that had a value before.
     package func storeFields(_ values: [String: String], of subject: String, source: String, collectedFor: [String],
                              collectedAt: Instant, now: Instant) throws -> [String] {
-        for (field, value) in values where FieldValueRules.isBirthDate(field, policy: vault.policy) {
-            if let problem = FieldValueRules.birthDateProblem(value, today: vault.policy.localDate(of: now)) { throw StoreError.invalidInput("\(field): \(problem)") }
+        for (field, value) in values.sorted(by: { $0.key < $1.key }) {
+            if let problem = FieldValueRules.problem(field: field, value: value, policy: vault.policy, today: vault.policy.localDate(of: now)) {
+                throw StoreError.invalidInput("\(field): \(problem)")
+            }
         }
         let (key, version) = try vault.keyring.subjectKey(subject)
         let existing = Set(try String.fetchAll(db, sql: "SELECT field FROM fields WHERE subject_id = ?", arguments: [subject]))

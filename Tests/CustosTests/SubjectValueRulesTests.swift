@@ -1,0 +1,52 @@
+import Custos
+import CustosStore
+import CustosTestSupport
+import Foundation
+import Testing
+
+/// Every way of adding a subject or storing a value checks the same rules, on both backends:
+/// `addSubjects` (the library's, the CLI's on PostgreSQL) did not check birth dates on
+/// PostgreSQL, nor ids, categories and fields on SQLite, and an empty value was stored
+/// everywhere, blind-indexed like any other.
+extension OnBothBackends {
+struct SubjectValueRulesTests {
+    @Test(arguments: Backend.reachable) func everyWayOfAddingASubjectRefusesWhatOneWayRefused(_ backend: Backend) async throws {
+        try await BackendFixture.with(backend) { fixture in
+            let refused: [(NewSubject, String)] = [
+                (NewSubject(id: "D-1", category: "debtor", values: ["email": ""]), "email: a value may not be empty or blank; leave the field out to store nothing"),
+                (NewSubject(id: "D-2", category: "debtor", values: ["email": "  \t"]), "email: a value may not be empty or blank; leave the field out to store nothing"),
+                (NewSubject(id: "D-3", category: "debtor", values: ["birth_date": "2999-01-01"]), "birth_date: a birth date lies in the future"),
+                (NewSubject(id: "D 4", category: "debtor", values: ["email": "d4@example.nl"]), "a subject id"),
+                (NewSubject(id: "D-5", category: "debitor", values: ["email": "d5@example.nl"]), "debitor"),
+                (NewSubject(id: "D-6", category: "debtor", values: ["shoe_size": "44"]), "shoe_size"),
+            ]
+            for (subject, message) in refused {
+                // Alone, and as the last of a batch whose first subject is fine: nothing of either is stored.
+                for batch in [[subject], [NewSubject(id: "D-9", category: "debtor", values: ["email": "d9@example.nl"]), subject]] {
+                    let error = #expect(throws: StoreError.self) { try fixture.adding(batch) }
+                    let text = error.map { String(describing: $0) } ?? ""
+                    #expect(text.contains(message), "\(subject.id): \(text)")
+                    let stored = try fixture.service.existingSubjects(batch.map(\.id))
+                    #expect(stored.isEmpty, "\(subject.id): nothing stored")
+                }
+            }
+        }
+    }
+
+    @Test(arguments: Backend.reachable) func aStoredValueMayNotBeBlank(_ backend: Backend) async throws {
+        try await BackendFixture.with(backend) { fixture in
+            try fixture.add(NewSubject(id: "D-1", category: "debtor", values: ["email": "d1@example.nl"],
+                                       events: [LifecycleEventFact(event: "file-opened", date: LocalDate(year: 2025, month: 1, day: 10)!)]))
+            for blank in ["", " "] {
+                #expect(throws: StoreError.self) {
+                    try fixture.service.store(subject: "D-1", values: ["email": blank], purpose: "P-DEBT-COLLECT", source: "test", collectedAt: nil,
+                                              actor: "collections-service")
+                }
+            }
+            let read = fixture.service.read(subject: "D-1", fields: ["email"], purpose: "P-DEBT-COLLECT", actor: "collections-service")
+            #expect(read.values == ["email": "d1@example.nl"], "the value stands")
+            #expect(try fixture.service.findSubjects(matching: "d1@example.nl", kind: .email) == ["D-1"])
+        }
+    }
+}
+}
