@@ -307,6 +307,12 @@ class Vault(unittest.TestCase):
         future = call("POST", "/v1/subjects/D-1/fields", {"purpose": "P-DEBT-COLLECT", "values": {"email": "y@example.nl"}, "collected-at": "2999-01-01T00:00:00Z"}, token=self.token)
         self.assertEqual(future[0], 409)
         self.assertEqual(call("POST", "/v1/subjects/D-1/fields", {"purpose": "P-DEBT-COLLECT", "values": {"email": 7}}, token=self.token)[0], 400)
+        # An empty value is no value (400 at its JSON path); a blank one is refused by the vault (409).
+        status, _, body = call("POST", "/v1/subjects/D-1/fields", {"purpose": "P-DEBT-COLLECT", "values": {"email": ""}}, token=self.token)
+        self.assertEqual(status, 400)
+        self.assertIn("$.values.email", json.loads(body)["detail"])
+        self.assertEqual(call("POST", "/v1/subjects/D-1/fields", {"purpose": "P-DEBT-COLLECT", "values": {"email": "   "}}, token=self.token)[0], 409)
+        self.assertEqual(CustosClient(URL, self.token).read("D-1", "P-DEBT-COLLECT", ["email"]).values, {"email": "d1-new@example.nl"})
 
     def test_a_new_subject_its_events_and_a_lookup_by_blind_index(self):
         status, _, body = call("POST", "/v1/subjects", {"id": "D-NEW", "category": "debtor", "purpose": "P-DEBT-COLLECT",
