@@ -35,6 +35,7 @@ package struct ConsentDesk: Sendable {
     ///                                       by: "web-portal")
     /// ```
     package func giveConsent(_ grant: ConsentGrant, by actor: String) throws -> [ConsentOutcome] {
+        guard !BlankText.isBlank(grant.channel) else { throw StoreError.invalidInput("a consent's channel (where it was given: web-form, letter, …) may not be empty") }
         let now = clock()
         let effective = grant.effective ?? now
         guard effective <= now else { throw ConsentError.effectiveInFuture }
@@ -118,6 +119,7 @@ package struct ConsentDesk: Sendable {
     /// durable, and no decision that starts afterwards, in any process, permits on it.
     package func withdrawConsent(subject: String, purposes: [String], channel: String, evidence: String? = nil,
                                 effective: Instant? = nil, by actor: String) throws {
+        guard !BlankText.isBlank(channel) else { throw StoreError.invalidInput("a withdrawal's channel (where it was said: web-form, letter, …) may not be empty") }
         let now = clock()
         let at = min(effective ?? now, now)  // a withdrawal is effective no later than when it is recorded
         try refuseUnknownPurposes(purposes)

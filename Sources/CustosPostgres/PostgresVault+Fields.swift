@@ -50,6 +50,7 @@ extension HeldTransaction {
     func storeFields(_ values: [String: String], of subject: String, source: String, collectedFor: [String],
                      collectedAt: Instant, now: Instant) throws -> [String] {
         let policy = vault.policy
+        if BlankText.isBlank(source) { throw StoreError.invalidInput("a value's source (where it came from) may not be empty") }
         for (field, value) in values.sorted(by: { $0.key < $1.key }) {
             if let problem = FieldValueRules.problem(field: field, value: value, policy: policy, today: policy.localDate(of: now)) { throw StoreError.invalidInput("\(field): \(problem)") }
         }

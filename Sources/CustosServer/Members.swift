@@ -1,5 +1,6 @@
 import Foundation
 import Custos
+import CustosStore
 
 /// The members of one JSON object of a request body, read by type: a member of the wrong type
 /// is a 400 naming its JSON path, never ignored or coerced. Absent and `null` are the same
@@ -39,6 +40,19 @@ struct Members {
         guard let text = try text(key) else { return nil }
         guard !Self.hasControlCharacter(text) else { throw wrong(key, "an id without control characters") }
         return text
+    }
+
+    /// A label that records how or where something arrived (a channel, a source): a text
+    /// without control characters that is not empty or only spaces (the contract's `Label`).
+    func label(_ key: String) throws -> String? {
+        guard let text = try text(key) else { return nil }
+        guard !Self.hasControlCharacter(text), !BlankText.isBlank(text) else { throw wrong(key, "a text that is not empty or blank, without control characters") }
+        return text
+    }
+
+    func requiredLabel(_ key: String) throws -> String {
+        guard let label = try label(key) else { throw wrong(key, "a text") }
+        return label
     }
 
     func requiredId(_ key: String) throws -> String {

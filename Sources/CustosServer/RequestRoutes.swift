@@ -16,7 +16,7 @@ extension Routes {
         guard let type = try members.choice("type", of: RightsRequestType.allCases.map(\.rawValue)).flatMap(RightsRequestType.init(rawValue:)) else {
             throw members.wrong("type", "one of " + RightsRequestType.allCases.map(\.rawValue).joined(separator: ", "))
         }
-        let purpose = try members.id("purpose"), channel = try members.requiredId("channel")
+        let purpose = try members.id("purpose"), channel = try members.requiredLabel("channel")
         var received: Instant?
         if let text = try members.text("received-at") {
             guard let instant = Instant(iso8601: text) else { throw members.wrong("received-at", "an ISO 8601 instant with offset") }

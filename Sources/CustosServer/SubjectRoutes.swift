@@ -87,7 +87,7 @@ extension Routes {
         let account = try await account(request)
         let members = try await body(request, shape: Self.storeShape, what: "store")
         let purpose = try members.requiredId("purpose"), values = try values(members)
-        let source = try members.text("source") ?? "service:\(account.name)", collected = try collectedAt(members)
+        let source = try members.label("source") ?? "service:\(account.name)", collected = try collectedAt(members)
         let engine = self.engine
         let result = try await storing { try engine.store(subject: subject, values: values, purpose: purpose, source: source, collectedAt: collected, actor: account.actor) }
         metrics.decided(result.decision, via: "store")
@@ -105,7 +105,7 @@ extension Routes {
         let collected = try collectedAt(members)
         let subject = NewSubject(id: id, category: try members.requiredId("category"), otherCategories: try members.ids("other-categories", maximum: 32) ?? [], kind: kind, consumer: try members.bool("consumer") ?? true,
                                  contractParty: try members.bool("contract-party") ?? false, values: try values(members),
-                                 source: try members.text("source") ?? "service:\(account.name)", collectedAt: collected.map { ["*": $0] } ?? [:])
+                                 source: try members.label("source") ?? "service:\(account.name)", collectedAt: collected.map { ["*": $0] } ?? [:])
         let purpose = try members.requiredId("purpose")
         let engine = self.engine
         let result = try await storing { try engine.createSubject(subject, purpose: purpose, actor: account.actor) }

@@ -7,7 +7,7 @@ package import CustosPolicy
 package enum FieldValueRules {
     /// Why `value` cannot be stored in `field`, or nil; never quotes the value.
     package static func problem(field: String, value: String, policy: CompiledPolicy, today: LocalDate) -> String? {
-        if value.allSatisfy(\.isWhitespace) { return "a value may not be empty or blank; leave the field out to store nothing" }
+        if BlankText.isBlank(value) { return "a value may not be empty or blank; leave the field out to store nothing" }
         if isBirthDate(field, policy: policy) { return birthDateProblem(value, today: today) }
         return nil
     }

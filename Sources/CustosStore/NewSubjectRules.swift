@@ -3,14 +3,15 @@ package import CustosPolicy
 extension NewSubject {
     /// Why this subject cannot be stored under `policy`, as the error every way of adding one
     /// throws (`addSubject`, `addSubjects`, an import's pages, on either backend): an id that
-    /// is not one, a category or field the policy does not declare, a value that is empty or
-    /// not plausible. Messages name the field, never the value.
+    /// is not one, an empty source, a category or field the policy does not declare, a value
+    /// that is empty or not plausible. Messages name the field, never the value.
     ///
     /// ```swift
     /// try subject.check(policy: policy, today: policy.localDate(of: now))
     /// ```
     package func check(policy: CompiledPolicy, today: LocalDate) throws(StoreError) {
         if let problem = SubjectId.problem(id) { throw StoreError.invalidInput(problem) }
+        if BlankText.isBlank(source) { throw StoreError.invalidInput("a subject's source (where its data came from) may not be empty") }
         for category in [category] + otherCategories where policy.subjects.id(category) == nil { throw StoreError.unknownCategory(category) }
         for field in values.keys.sorted() {
             guard policy.fields.id(field) != nil else { throw StoreError.unknownField(field) }

@@ -19,6 +19,7 @@ struct SubjectValueRulesTests {
                 (NewSubject(id: "D 4", category: "debtor", values: ["email": "d4@example.nl"]), "a subject id"),
                 (NewSubject(id: "D-5", category: "debitor", values: ["email": "d5@example.nl"]), "debitor"),
                 (NewSubject(id: "D-6", category: "debtor", values: ["shoe_size": "44"]), "shoe_size"),
+                (NewSubject(id: "D-7", category: "debtor", values: ["email": "d7@example.nl"], source: " "), "a subject's source (where its data came from) may not be empty"),
             ]
             for (subject, message) in refused {
                 // Alone, and as the last of a batch whose first subject is fine: nothing of either is stored.
@@ -43,9 +44,38 @@ struct SubjectValueRulesTests {
                                               actor: "collections-service")
                 }
             }
+            #expect(throws: StoreError.self, "a value's source says where it came from") {
+                try fixture.service.store(subject: "D-1", values: ["email": "new@example.nl"], purpose: "P-DEBT-COLLECT", source: "", collectedAt: nil,
+                                          actor: "collections-service")
+            }
             let read = fixture.service.read(subject: "D-1", fields: ["email"], purpose: "P-DEBT-COLLECT", actor: "collections-service")
             #expect(read.values == ["email": "d1@example.nl"], "the value stands")
             #expect(try fixture.service.findSubjects(matching: "d1@example.nl", kind: .email) == ["D-1"])
+        }
+    }
+
+    @Test(arguments: Backend.reachable) func aRequestOrAConsentSaysHowItArrived(_ backend: Backend) async throws {
+        try await BackendFixture.with(backend) { fixture in
+            try fixture.add(NewSubject(id: "PR-1", category: "prospect", values: ["email": "pr1@example.nl"]))
+            for channel in ["", "  ", "\t\n"] {
+                #expect(throws: StoreError.self) {
+                    try fixture.service.openRequest(subject: "PR-1", type: .access, purpose: nil, channel: channel, receivedAt: nil, requester: "subject",
+                                                    mandate: nil, identityVerifiedBy: nil, by: "test")
+                }
+                #expect(throws: StoreError.self) {
+                    try fixture.service.giveConsent(ConsentGrant(subject: "PR-1", purposes: ["P-NEWSLETTER-EMAIL"], method: .checkboxTicked, channel: channel,
+                                                                 ageAtConsent: 30), by: "test")
+                }
+                #expect(throws: StoreError.self) {
+                    try fixture.service.withdrawConsent(subject: "PR-1", purposes: ["P-NEWSLETTER-EMAIL"], channel: channel, evidence: nil, effective: nil, by: "test")
+                }
+            }
+            let filed = try fixture.service.openRequest(subject: "PR-1", type: .access, purpose: nil, channel: "letter", receivedAt: nil, requester: "subject",
+                                                        mandate: nil, identityVerifiedBy: nil, by: "test")
+            #expect(filed.id.hasSuffix("-0001"), "the refused ones filed nothing: \(filed.id)")
+            let given = try fixture.service.giveConsent(ConsentGrant(subject: "PR-1", purposes: ["P-NEWSLETTER-EMAIL"], method: .checkboxTicked,
+                                                                     channel: "web-form", ageAtConsent: 30), by: "test")
+            #expect(given.count == 1, "and a channel that says something is taken")
         }
     }
 }

@@ -384,6 +384,12 @@ class Vault(unittest.TestCase):
         representative = call("POST", "/v1/requests", {"subject": "D-1", "type": "erasure", "channel": "letter", "requester": "representative"}, token=self.token)
         self.assertEqual((representative[0], json.loads(representative[2])["code"]), (409, "DSAR_REQUESTER_NOT_AUTHORISED"))
         self.assertEqual(call("POST", "/v1/requests", {"subject": "D-1", "type": "forget-me", "channel": "letter"}, token=self.token)[0], 400)
+        # How a request or a consent arrived is part of its record: it must say something.
+        for channel in ("", "   "):
+            status, _, body = call("POST", "/v1/requests", {"subject": "D-1", "type": "access", "channel": channel}, token=self.token)
+            self.assertEqual((status, json.loads(body)["detail"]), (400, "$.channel must be a text that is not empty or blank, without control characters"))
+            self.assertEqual(call("POST", "/v1/subjects/PR-1/consents/withdrawal", {"purposes": ["P-NEWSLETTER-EMAIL"], "channel": channel},
+                                  token=os.environ["NEWSLETTER_TOKEN"])[0], 400)
 
 
 class ExampleClient(unittest.TestCase):

@@ -35,6 +35,7 @@ package struct RequestDesk: Sendable {
         guard requester == "subject" || requester == "representative" else {
             throw RequestRefusal(code: .dsarRequesterNotAuthorised, message: "the requester is 'subject' or 'representative' (with the mandate's document reference)")
         }
+        guard !BlankText.isBlank(channel) else { throw StoreError.invalidInput("a request's channel (how it reached you: letter, e-mail, web-form, …) may not be empty") }
         let now = clock()
         let received = min(receivedAt ?? now, now)
         let deadline = RightsDeadline(receivedAt: received, policy: policy)
