@@ -61,6 +61,17 @@ def refused(*arguments, env=None):
     return run.returncode, run.stderr
 
 
+def read_d1(url, token, headers=None):
+    """A gated read of D-1's e-mail address: its status, headers and body (an HTTP error too)."""
+    request = urllib.request.Request(url + "/v1/subjects/D-1/read", data=b'{"purpose":"P-DEBT-COLLECT","fields":["email"]}',
+                                     method="POST", headers={"Authorization": "Bearer " + token, **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
 class Settings(unittest.TestCase):
     def test_flags_override_the_environment_which_overrides_the_file(self):
         with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as file:
@@ -237,14 +248,7 @@ class Defences(unittest.TestCase):
 
     def test_requests_are_limited_per_token(self):
         with Server("--listen", "127.0.0.1:0", env={"CUSTOS_REQUESTS_PER_TOKEN_PER_SECOND": "5"}) as server:
-            def read(token):
-                request = urllib.request.Request(server.url + "/v1/subjects/D-1/read", data=b'{"purpose":"P-DEBT-COLLECT","fields":["email"]}',
-                                                 method="POST", headers={"Authorization": "Bearer " + token})
-                try:
-                    with urllib.request.urlopen(request, timeout=10) as response:
-                        return response.status, response.headers, response.read()
-                except urllib.error.HTTPError as error:
-                    return error.code, error.headers, error.read()
+            read = lambda token: read_d1(server.url, token)
             logged = lambda: json.loads(subprocess.run([CUSTOS, "audit", "verify", "-o", "json"], cwd=VAULT, capture_output=True, text=True).stdout)["log"]["entries"]
             before = logged()
             # Reads until the first refusal; however slow the machine, at most the burst and what
@@ -278,17 +282,8 @@ class Defences(unittest.TestCase):
             self.assertEqual(read(os.environ["COLLECTIONS_TOKEN"])[0], 200, "after Retry-After the account goes on")
 
     def test_behind_a_trusted_proxy_limits_count_each_forwarded_client(self):
-        def read(server, token, forwarded=None):
-            headers = {"Authorization": "Bearer " + token}
-            if forwarded:
-                headers["X-Forwarded-For"] = forwarded
-            request = urllib.request.Request(server.url + "/v1/subjects/D-1/read", data=b'{"purpose":"P-DEBT-COLLECT","fields":["email"]}',
-                                             method="POST", headers=headers)
-            try:
-                with urllib.request.urlopen(request, timeout=10) as response:
-                    return response.status
-            except urllib.error.HTTPError as error:
-                return error.code
+        def read(server, token, forwarded):
+            return read_d1(server.url, token, {"X-Forwarded-For": forwarded})[0]
         good = os.environ["COLLECTIONS_TOKEN"]
         with Server("--listen", "127.0.0.1:0", env={"CUSTOS_FAILED_AUTH_PER_MINUTE": "3", "CUSTOS_TRUSTED_PROXIES": "127.0.0.1"}) as server:
             self.assertEqual([read(server, "wrong", "203.0.113.1") for _ in range(4)], [401, 401, 401, 429])
@@ -302,17 +297,10 @@ class Defences(unittest.TestCase):
 
     def test_failed_authentications_are_limited_per_address(self):
         with Server("--listen", "127.0.0.1:0", env={"CUSTOS_FAILED_AUTH_PER_MINUTE": "3"}) as server:
-            def read(token):
-                request = urllib.request.Request(server.url + "/v1/subjects/D-1/read", data=b'{"purpose":"P-DEBT-COLLECT","fields":["email"]}',
-                                                 method="POST", headers={"Authorization": "Bearer " + token})
-                try:
-                    with urllib.request.urlopen(request, timeout=10) as response:
-                        return response.status, response.headers
-                except urllib.error.HTTPError as error:
-                    return error.code, error.headers
+            read = lambda token: read_d1(server.url, token)
             self.assertEqual(read(os.environ["COLLECTIONS_TOKEN"])[0], 200)
             self.assertEqual([read("wrong")[0] for _ in range(3)], [401, 401, 401])
-            status, headers = read("wrong")
+            status, headers, _ = read("wrong")
             self.assertEqual(status, 429)
             self.assertGreater(int(headers["Retry-After"]), 0)
             self.assertEqual(read(os.environ["COLLECTIONS_TOKEN"])[0], 429, "a guessing address is held back, whatever token it sends next")
