@@ -23,9 +23,14 @@ package struct OfficerDesk: Sendable {
         self.store = store
     }
 
+    /// Places a legal hold. Its reference (the case) must say something, and every field and
+    /// purpose it names must be declared: a hold on a misspelt `emial` would hold nothing, and
+    /// the retention sweep would destroy the `email` it was meant to keep.
     package func placeHold(subject: String, reference: String, since: LocalDate? = nil, fields: [String]? = nil,
                           purposes: [String]? = nil, by actor: String) throws -> Int64 {
-        try store.placeHold(subject: subject, reference: reference, since: since ?? policy.localDate(of: clock()),
+        guard !BlankText.isBlank(reference) else { throw StoreError.invalidInput("a legal hold's reference (the case it is for) may not be empty") }
+        try policy.refuseUndeclared(fields: fields, purposes: purposes)
+        return try store.placeHold(subject: subject, reference: reference, since: since ?? policy.localDate(of: clock()),
                             fields: fields, purposes: purposes, by: actor)
     }
 
@@ -37,8 +42,12 @@ package struct OfficerDesk: Sendable {
         try store.assessObjection(id: id, assessment: assessment, reference: reference, at: clock(), by: actor)
     }
 
+    /// Restricts processing (Art. 18). The ground must say something, and every field named
+    /// must be declared: a restriction of a misspelt field would leave the real one processed.
     package func placeRestriction(subject: String, fields: [String]?, ground: String) throws -> Int64 {
-        try store.placeRestriction(subject: subject, fields: fields, ground: ground, since: clock())
+        guard !BlankText.isBlank(ground) else { throw StoreError.invalidInput("a restriction's ground (Art. 18(1)) may not be empty") }
+        try policy.refuseUndeclared(fields: fields, purposes: nil)
+        return try store.placeRestriction(subject: subject, fields: fields, ground: ground, since: clock())
     }
 
     package func liftRestriction(id: Int64, subjectInformedAt informed: Instant) throws {

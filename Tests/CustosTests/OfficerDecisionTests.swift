@@ -37,6 +37,34 @@ struct OfficerDecisionTests {
         }
     }
 
+    /// A record that names an id by mistake would apply to nothing and leave the meant one
+    /// unprotected (a hold on `emial` keeps no e-mail address from the sweep); one without its
+    /// reason is no record. Each is refused, on every path, and records nothing.
+    @Test(arguments: Backend.reachable) func aHoldRestrictionOrObjectionNamingAnUndeclaredIdOrNoReasonIsRefused(_ backend: Backend) async throws {
+        try await BackendFixture.with(backend) { fixture in
+            try fixture.engine.addSubject(NewSubject(id: "D-1", category: "debtor", values: ["email": "d1@example.nl"]), by: "test")
+            let refusals: [(String, () throws -> Int64)] = [
+                ("field 'emial' is not declared in the policy; did you mean 'email'?",
+                 { try fixture.engine.placeHold(subject: "D-1", reference: "C/09/1", fields: ["emial"], by: "officer") }),
+                ("purpose 'P-NOPE' is not declared in the policy", { try fixture.engine.placeHold(subject: "D-1", reference: "C/09/1", purposes: ["P-NOPE"], by: "officer") }),
+                ("a legal hold's reference (the case it is for) may not be empty", { try fixture.engine.placeHold(subject: "D-1", reference: "  ", by: "officer") }),
+                ("the list of fields is empty", { try fixture.engine.placeHold(subject: "D-1", reference: "C/09/1", fields: [], by: "officer") }),
+                ("field 'emial' is not declared in the policy; did you mean 'email'?",
+                 { try fixture.engine.placeRestriction(subject: "D-1", fields: ["emial"], ground: "accuracy contested") }),
+                ("a restriction's ground (Art. 18(1)) may not be empty", { try fixture.engine.placeRestriction(subject: "D-1", fields: nil, ground: "") }),
+                ("purpose 'P-NOPE' is not declared in the policy", { try fixture.engine.recordObjection(subject: "D-1", purpose: "P-NOPE", kind: .general) }),
+            ]
+            for (message, attempt) in refusals {
+                let error = #expect(throws: StoreError.self) { _ = try attempt() }
+                let text = error.map { String(describing: $0) } ?? ""
+                #expect(text.contains(message), "\(text)")
+            }
+            #expect(try fixture.engine.placeHold(subject: "D-1", reference: "C/09/1", fields: ["email"], by: "officer") == 1, "the refusals recorded nothing")
+            #expect(try fixture.engine.placeRestriction(subject: "D-1", fields: ["email"], ground: "accuracy contested") == 1)
+            #expect(try fixture.engine.recordObjection(subject: "D-1", purpose: "P-SCORING", kind: .general) == 1)
+        }
+    }
+
     @Test(arguments: Backend.reachable) func aRestrictionIsLiftedOnlyAfterTheSubjectIsTold(_ backend: Backend) async throws {
         try await BackendFixture.with(backend) { fixture in
             try fixture.engine.addSubject(NewSubject(id: "D-1", category: "debtor", values: ["claim_details": "invoice 1"]), by: "test")

@@ -139,6 +139,8 @@ package struct RequestDesk: Sendable {
     /// Records an objection. A direct-marketing objection stops that processing at once; a
     /// general one stops the objected purpose until an assessment is recorded.
     package func recordObjection(subject: String, purpose: String?, kind: ObjectionKind, effective: Instant? = nil) throws -> Int64 {
+        // An objection to a misspelt purpose would stop nothing.
+        try policy.refuseUndeclared(fields: nil, purposes: purpose.map { [$0] })
         let now = clock()
         return try store.recordObjection(subject: subject, purpose: purpose, kind: kind, effective: min(effective ?? now, now), at: now)
     }
