@@ -84,7 +84,7 @@ public struct RightsRequest: Sendable, Hashable, Codable {
     }
 
     /// A representative needs proof of mandate (gdpr.md §5.2).
-    public var requesterAuthorised: Bool { requester == "subject" || !(mandate ?? "").isEmpty }
+    public var requesterAuthorised: Bool { requester == "subject" || !BlankText.isBlank(mandate ?? "") }
 }
 
 /// The request book: requests, their lifecycle and their events, in the vault.

@@ -73,6 +73,12 @@ struct SubjectValueRulesTests {
             let filed = try fixture.service.openRequest(subject: "PR-1", type: .access, purpose: nil, channel: "letter", receivedAt: nil, requester: "subject",
                                                         mandate: nil, identityVerifiedBy: nil, by: "test")
             #expect(filed.id.hasSuffix("-0001"), "the refused ones filed nothing: \(filed.id)")
+            // An identity check must name how it was made: a blank one verifies nothing.
+            let blank = try fixture.service.openRequest(subject: "PR-1", type: .access, purpose: nil, channel: "letter", receivedAt: nil, requester: "subject",
+                                                        mandate: nil, identityVerifiedBy: "  ", by: "test")
+            #expect(blank.identity == .unverified && blank.status == .awaitingIdentity && blank.identityMethod == nil)
+            #expect(throws: RequestRefusal.self) { try fixture.office.requests.verifyIdentity(request: blank.id, method: " \t", by: "officer") }
+            #expect(try fixture.office.requests.verifyIdentity(request: blank.id, method: "case number and postcode", by: "officer").identity == .verified)
             let given = try fixture.service.giveConsent(ConsentGrant(subject: "PR-1", purposes: ["P-NEWSLETTER-EMAIL"], method: .checkboxTicked,
                                                                      channel: "web-form", ageAtConsent: 30), by: "test")
             #expect(given.count == 1, "and a channel that says something is taken")

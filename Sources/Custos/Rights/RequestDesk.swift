@@ -39,10 +39,11 @@ package struct RequestDesk: Sendable {
         let now = clock()
         let received = min(receivedAt ?? now, now)
         let deadline = RightsDeadline(receivedAt: received, policy: policy)
-        let verified = method.map { !$0.isEmpty } ?? false
+        // A blank method names no check: the request waits for one, as with none.
+        let verified = method.map { !BlankText.isBlank($0) } ?? false
         let request = RightsRequest(
             id: "", subject: subject, type: type, purpose: purpose, channel: channel, receivedAt: received, receivedOn: deadline.receivedOn,
-            requester: requester, mandate: mandate, identity: verified ? .verified : .unverified, identityMethod: method,
+            requester: requester, mandate: mandate, identity: verified ? .verified : .unverified, identityMethod: verified ? method : nil,
             status: verified ? .inProgress : .awaitingIdentity, dueOn: deadline.due, extensionNoticeOn: nil, extensionReasons: nil,
             closedAt: nil, outcome: nil, events: [])
         let objection: ObjectionKind? = switch type {
@@ -59,7 +60,7 @@ package struct RequestDesk: Sendable {
     /// Records a proportionate identity check (matching data already held, not a copy of an ID
     /// by default).
     package func verifyIdentity(request id: String, method: String, by actor: String) throws -> RightsRequest {
-        guard !method.isEmpty else { throw RequestRefusal(code: .dsarIdentityUnverified, message: "name how the identity was verified") }
+        guard !BlankText.isBlank(method) else { throw RequestRefusal(code: .dsarIdentityUnverified, message: "name how the identity was verified") }
         return try store.updateRequest(id, at: clock(), by: actor) { request in
             guard request.status.isOpen else { throw RequestRefusal(code: .dsarIdentityUnverified, message: "request \(id) is closed") }
             var updated = request
@@ -80,7 +81,7 @@ package struct RequestDesk: Sendable {
                 throw RequestRefusal(code: .dsarExtended, message: "request \(id) is \(request.status.rawValue); it can be extended once, while open")
             }
             let deadline = RightsDeadline(receivedOn: request.receivedOn, calendar: policy.holidayCalendar)
-            guard !reasons.trimmingCharacters(in: .whitespaces).isEmpty else {
+            guard !BlankText.isBlank(reasons) else {
                 throw RequestRefusal(code: .dsarExtensionLate, message: "an extension needs reasons (complexity or number of requests)")
             }
             guard deadline.isExtensionValid(noticeSentOn: sent, reasonsGiven: true) else {
@@ -98,7 +99,7 @@ package struct RequestDesk: Sendable {
     /// Rejects a request with reasons; the answer tells the subject of the right to complain
     /// to the Autoriteit Persoonsgegevens and to seek a judicial remedy (Art. 12(4)).
     package func rejectRequest(_ id: String, reasons: String, by actor: String) throws -> RightsRequest {
-        guard !reasons.trimmingCharacters(in: .whitespaces).isEmpty else {
+        guard !BlankText.isBlank(reasons) else {
             throw RequestRefusal(code: .dsarManifestlyExcessive, message: "a rejection needs its reasons")
         }
         let now = clock()
