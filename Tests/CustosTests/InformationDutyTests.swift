@@ -93,6 +93,9 @@ struct InformationDutyTests {
             #expect(throws: InformationRefusal.self, "an unknown notice") {
                 try fixture.engine.recordInformationGiven(subject: "D-1", notice: "N-NOPE", at: fixture.clock.now, channel: nil, by: "officer")
             }
+            #expect(throws: InformationRefusal.self, "a blank channel says nothing") {
+                try fixture.engine.recordInformationGiven(subject: "D-1", notice: "N-PRIVACY", at: fixture.clock.now, channel: "  ", by: "officer")
+            }
             #expect(throws: InformationRefusal.self, "not in the future") {
                 try fixture.engine.recordInformationGiven(subject: "D-1", notice: "N-PRIVACY", at: Self.at("2030-01-01T00:00:00Z"), channel: nil, by: "officer")
             }
