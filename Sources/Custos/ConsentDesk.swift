@@ -36,6 +36,8 @@ package struct ConsentDesk: Sendable {
     /// ```
     package func giveConsent(_ grant: ConsentGrant, by actor: String) throws -> [ConsentOutcome] {
         guard !BlankText.isBlank(grant.channel) else { throw StoreError.invalidInput("a consent's channel (where it was given: web-form, letter, …) may not be empty") }
+        // The age decides Art. 8's check: one no person has is a typing error, not an age.
+        if let age = grant.ageAtConsent, !(0...150).contains(age) { throw StoreError.invalidInput("an age at consent is a whole number from 0 to 150") }
         let now = clock()
         let effective = grant.effective ?? now
         guard effective <= now else { throw ConsentError.effectiveInFuture }

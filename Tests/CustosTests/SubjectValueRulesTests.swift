@@ -73,6 +73,12 @@ struct SubjectValueRulesTests {
             let filed = try fixture.service.openRequest(subject: "PR-1", type: .access, purpose: nil, channel: "letter", receivedAt: nil, requester: "subject",
                                                         mandate: nil, identityVerifiedBy: nil, by: "test")
             #expect(filed.id.hasSuffix("-0001"), "the refused ones filed nothing: \(filed.id)")
+            for age in [-3, 151] {
+                #expect(throws: StoreError.self, "no one is \(age)") {
+                    try fixture.service.giveConsent(ConsentGrant(subject: "PR-1", purposes: ["P-NEWSLETTER-EMAIL"], method: .checkboxTicked, channel: "web-form",
+                                                                 ageAtConsent: age), by: "test")
+                }
+            }
             // An identity check must name how it was made: a blank one verifies nothing.
             let blank = try fixture.service.openRequest(subject: "PR-1", type: .access, purpose: nil, channel: "letter", receivedAt: nil, requester: "subject",
                                                         mandate: nil, identityVerifiedBy: "  ", by: "test")
