@@ -32,7 +32,11 @@ struct WireStrictnessTests {
         (#"{"actor":"a","action":"read","purpose":"P","review":{"reviewer":"x","can-override":true,"reviewer":"y"}}"#, "request: $.review.reviewer appears twice"),
         (#"{"actor":"a","action":"read","purpose":"P","fields":["email"],"feilds":["bsn"]}"#, "request: $.feilds is not a known key; did you mean 'fields'?"),
         (#"{"actor":"a","action":"read","purpose":"P","\u0061ctor":"b"}"#, "request: $.actor appears twice"),
-        (#"{"actor":"a","action":"read","purpose":"P"} x"#, "request: $: text follows the JSON value"),
+        // Where the text stops being JSON is named by line and (character) column as well.
+        (#"{"actor":"a","action":"read","purpose":"P"} x"#, "request: line 1, column 45: $: text follows the JSON value"),
+        ("{\"actor\": \"é\",\n \"action\": \"read\",, \"purpose\": \"P\"}", "request: line 2, column 19: $: an object key must be a text"),
+        ("{\"actor\": \"a\",\n\n \"purpose\": tru}", "request: line 3, column 13: $.purpose: not valid JSON"),
+        ("{\"actor\": \"a\",\n \"purpose\": \"P\"", "request: line 2, column 16: $: expected ',' or '}'"),
     ])
     func requestsWithRepeatedOrUnknownKeysAreRefusedWithTheirPath(json: String, message: String) {
         #expect(throws: InputError.self) { try HypotheticalDecisions.decodeRequest(Data(json.utf8)) }

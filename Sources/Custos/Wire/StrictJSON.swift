@@ -14,12 +14,33 @@ import CustosPolicy
 package enum StrictJSON {
     static let maximumDepth = 32
 
+    /// Where the text stops being JSON is named by line and column too (a file of several
+    /// lines, `--request` or `--facts`, needs more than the path to find it); a key or a value
+    /// that is not the one expected is named by its path alone.
     package static func check(_ data: Data, shape: WireShape, what: String) throws(InputError) {
         let problem: String? = data.withUnsafeBytes { raw in
-            var scanner = Scanner(bytes: raw.bindMemory(to: UInt8.self))
-            return scanner.document(shape: shape)
+            let bytes = raw.bindMemory(to: UInt8.self)
+            var scanner = Scanner(bytes: bytes)
+            guard let problem = scanner.document(shape: shape) else { return nil }
+            guard let failedAt = scanner.failedAt else { return problem }
+            let (line, column) = position(of: failedAt, in: bytes)
+            return "line \(line), column \(column): \(problem)"
         }
         if let problem { throw InputError(message: "\(what): \(problem)") }
+    }
+
+    /// The line and character column (from 1) of a byte offset.
+    static func position(of offset: Int, in bytes: UnsafeBufferPointer<UInt8>) -> (line: Int, column: Int) {
+        var line = 1, column = 1
+        for byte in bytes[..<min(offset, bytes.count)] {
+            if byte == 0x0A {
+                line += 1
+                column = 1
+            } else if byte & 0xC0 != 0x80 {
+                column += 1
+            }
+        }
+        return (line, column)
     }
 
     static func check(_ bytes: UnsafeBufferPointer<UInt8>, shape: WireShape) -> String? {
@@ -30,6 +51,8 @@ package enum StrictJSON {
     private struct Scanner {
         let bytes: UnsafeBufferPointer<UInt8>
         var index = 0
+        /// Where the text stopped being JSON, when that is the problem.
+        var failedAt: Int?
 
         init(bytes: UnsafeBufferPointer<UInt8>) {
             self.bytes = bytes
@@ -39,7 +62,7 @@ package enum StrictJSON {
             skipSpace()
             if let problem = value(shape: shape, path: "$", depth: 1) { return problem }
             skipSpace()
-            return index == bytes.count ? nil : "$: text follows the JSON value"
+            return index == bytes.count ? nil : syntax("$: text follows the JSON value")
         }
 
         mutating func skipSpace() {
@@ -47,6 +70,12 @@ package enum StrictJSON {
         }
 
         var current: UInt8? { index < bytes.count ? bytes[index] : nil }
+
+        /// A problem of JSON itself, at the scanner's place.
+        mutating func syntax(_ problem: String, at offset: Int? = nil) -> String {
+            failedAt = offset ?? index
+            return problem
+        }
 
         mutating func value(shape declared: WireShape?, path: String, depth: Int) -> String? {
             let shape: WireShape? = if case .any? = declared { nil } else { declared }
@@ -67,11 +96,13 @@ package enum StrictJSON {
                 }
                 return list(element: element, path: path, depth: depth)
             case UInt8(ascii: "\""):
-                return string() == nil ? "\(path): a text is not valid JSON (bad escape, control character or UTF-8)" : nil
+                let start = index
+                return string() == nil ? syntax("\(path): a text is not valid JSON (bad escape, control character or UTF-8)", at: start) : nil
             case nil:
-                return "\(path): the JSON ends too early"
+                return syntax("\(path): the JSON ends too early")
             default:
-                return scalar() ? nil : "\(path): not valid JSON"
+                let start = index
+                return scalar() ? nil : syntax("\(path): not valid JSON", at: start)
             }
         }
 
@@ -82,7 +113,8 @@ package enum StrictJSON {
             var seen: Set<String> = []
             while true {
                 skipSpace()
-                guard current == UInt8(ascii: "\""), let key = string() else { return "\(path): an object key must be a text" }
+                let keyStart = index
+                guard current == UInt8(ascii: "\""), let key = string() else { return syntax("\(path): an object key must be a text", at: keyStart) }
                 let keyPath = path + "." + (key.count > 64 ? String(key.prefix(64)) + "…" : key)
                 guard seen.insert(key).inserted else { return "\(keyPath) appears twice" }
                 var memberShape: WireShape?
@@ -94,7 +126,7 @@ package enum StrictJSON {
                     memberShape = known
                 }
                 skipSpace()
-                guard current == UInt8(ascii: ":") else { return "\(keyPath): expected ':'" }
+                guard current == UInt8(ascii: ":") else { return syntax("\(keyPath): expected ':'") }
                 index += 1
                 skipSpace()
                 if let problem = value(shape: memberShape, path: keyPath, depth: depth + 1) { return problem }
@@ -102,7 +134,7 @@ package enum StrictJSON {
                 switch current {
                 case UInt8(ascii: ","): index += 1
                 case UInt8(ascii: "}"): index += 1; return nil
-                default: return "\(path): expected ',' or '}'"
+                default: return syntax("\(path): expected ',' or '}'")
                 }
             }
         }
@@ -120,7 +152,7 @@ package enum StrictJSON {
                 switch current {
                 case UInt8(ascii: ","): index += 1
                 case UInt8(ascii: "]"): index += 1; return nil
-                default: return "\(path): expected ',' or ']'"
+                default: return syntax("\(path): expected ',' or ']'")
                 }
             }
         }
