@@ -3,8 +3,8 @@ package import CustosPolicy
 extension NewSubject {
     /// Why this subject cannot be stored under `policy`, as the error every way of adding one
     /// throws (`addSubject`, `addSubjects`, an import's pages, on either backend): an id that
-    /// is not one, an empty source, a category or field the policy does not declare, a value
-    /// that is empty or not plausible. Messages name the field, never the value.
+    /// is not one, an empty source, a category, lifecycle event or field the policy does not
+    /// declare (as `recordEvent` refuses one), a value that is empty or not plausible. Messages name the field, never the value.
     ///
     /// ```swift
     /// try subject.check(policy: policy, today: policy.localDate(of: now))
@@ -13,6 +13,9 @@ extension NewSubject {
         if let problem = SubjectId.problem(id) { throw StoreError.invalidInput(problem) }
         if BlankText.isBlank(source) { throw StoreError.invalidInput("a subject's source (where its data came from) may not be empty") }
         for category in [category] + otherCategories where policy.subjects.id(category) == nil { throw StoreError.unknownCategory(category) }
+        for event in events where event.event != "collected" && !policy.policy.lifecycleEvents.contains(where: { $0.id.id == event.event }) {
+            throw StoreError.unknownEvent(event.event)
+        }
         for field in values.keys.sorted() {
             guard policy.fields.id(field) != nil else { throw StoreError.unknownField(field) }
             if let problem = FieldValueRules.problem(field: field, value: values[field]!, policy: policy, today: today) {

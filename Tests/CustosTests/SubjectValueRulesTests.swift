@@ -20,6 +20,8 @@ struct SubjectValueRulesTests {
                 (NewSubject(id: "D-5", category: "debitor", values: ["email": "d5@example.nl"]), "debitor"),
                 (NewSubject(id: "D-6", category: "debtor", values: ["shoe_size": "44"]), "shoe_size"),
                 (NewSubject(id: "D-7", category: "debtor", values: ["email": "d7@example.nl"], source: " "), "a subject's source (where its data came from) may not be empty"),
+                (NewSubject(id: "D-8", category: "debtor", values: ["email": "d8@example.nl"],
+                            events: [LifecycleEventFact(event: "file-opend", date: LocalDate(year: 2025, month: 1, day: 10)!)]), "file-opend"),
             ]
             for (subject, message) in refused {
                 // Alone, and as the last of a batch whose first subject is fine: nothing of either is stored.
