@@ -51,9 +51,7 @@ extension HeldTransaction {
                      collectedAt: Instant, now: Instant) throws -> [String] {
         let policy = vault.policy
         if BlankText.isBlank(source) { throw StoreError.invalidInput("a value's source (where it came from) may not be empty") }
-        for (field, value) in values.sorted(by: { $0.key < $1.key }) {
-            if let problem = FieldValueRules.problem(field: field, value: value, policy: policy, today: policy.localDate(of: now)) { throw StoreError.invalidInput("\(field): \(problem)") }
-        }
+        try FieldValueRules.check(values, policy: policy, today: policy.localDate(of: now))
         let (key, version) = try vault.keyring.subjectKey(subject)
         let rows = try values.sorted { $0.key < $1.key }.map { field, value in
             try vault.sealedRow(field: field, value: value, subject: subject, key: key, keyVersion: version, source: source, collectedAt: collectedAt,

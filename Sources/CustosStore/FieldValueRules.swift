@@ -5,6 +5,14 @@ package import CustosPolicy
 /// in the blind index), and the birth date, which decides age checks, must be a real date when
 /// it arrives, never stored as "age unknown".
 package enum FieldValueRules {
+    /// Refuses the first value (in field order) that cannot be stored, naming its field and
+    /// never the value; what every add and store checks, on both backends.
+    package static func check(_ values: [String: String], policy: CompiledPolicy, today: LocalDate) throws(StoreError) {
+        for field in values.keys.sorted() {
+            if let problem = problem(field: field, value: values[field]!, policy: policy, today: today) { throw StoreError.invalidInput("\(field): \(problem)") }
+        }
+    }
+
     /// Why `value` cannot be stored in `field`, or nil; never quotes the value.
     package static func problem(field: String, value: String, policy: CompiledPolicy, today: LocalDate) -> String? {
         if BlankText.isBlank(value) { return "a value may not be empty or blank; leave the field out to store nothing" }

@@ -4,7 +4,8 @@ extension NewSubject {
     /// Why this subject cannot be stored under `policy`, as the error every way of adding one
     /// throws (`addSubject`, `addSubjects`, an import's pages, on either backend): an id that
     /// is not one, an empty source, a category, lifecycle event or field the policy does not
-    /// declare (as `recordEvent` refuses one), a value that is empty or not plausible. Messages name the field, never the value.
+    /// declare (as `recordEvent` refuses one), a value that is empty or not plausible.
+    /// Messages name the field, never the value.
     ///
     /// ```swift
     /// try subject.check(policy: policy, today: policy.localDate(of: now))
@@ -16,11 +17,7 @@ extension NewSubject {
         for event in events where event.event != "collected" && !policy.policy.lifecycleEvents.contains(where: { $0.id.id == event.event }) {
             throw StoreError.unknownEvent(event.event)
         }
-        for field in values.keys.sorted() {
-            guard policy.fields.id(field) != nil else { throw StoreError.unknownField(field) }
-            if let problem = FieldValueRules.problem(field: field, value: values[field]!, policy: policy, today: today) {
-                throw StoreError.invalidInput("\(field): \(problem)")
-            }
-        }
+        for field in values.keys.sorted() where policy.fields.id(field) == nil { throw StoreError.unknownField(field) }
+        try FieldValueRules.check(values, policy: policy, today: today)
     }
 }

@@ -248,11 +248,7 @@ package struct VaultTransaction {
     package func storeFields(_ values: [String: String], of subject: String, source: String, collectedFor: [String],
                              collectedAt: Instant, now: Instant) throws -> [String] {
         if BlankText.isBlank(source) { throw StoreError.invalidInput("a value's source (where it came from) may not be empty") }
-        for (field, value) in values.sorted(by: { $0.key < $1.key }) {
-            if let problem = FieldValueRules.problem(field: field, value: value, policy: vault.policy, today: vault.policy.localDate(of: now)) {
-                throw StoreError.invalidInput("\(field): \(problem)")
-            }
-        }
+        try FieldValueRules.check(values, policy: vault.policy, today: vault.policy.localDate(of: now))
         let (key, version) = try vault.keyring.subjectKey(subject)
         let existing = Set(try String.fetchAll(db, sql: "SELECT field FROM fields WHERE subject_id = ?", arguments: [subject]))
         for (field, value) in values.sorted(by: { $0.key < $1.key }) {
