@@ -32,7 +32,7 @@ struct RequestOpen: ParsableCommand {
     @Option(help: "The subject's id.") var subject: String
     @Option(help: "access, rectification, erasure, restriction, portability, objection, objection-direct-marketing, objection-automated-decision")
     var type: String
-    @Option(help: "The purpose an objection or restriction concerns.") var purpose: String?
+    @Option(help: "The purpose an objection concerns (left out: every purpose it applies to); only an objection names one.") var purpose: String?
     @Option(help: "letter, e-mail, phone, web-form, employee, …") var channel: String
     @Option(help: "When it reached the controller (ISO 8601); default now.") var received: String?
     @Option(help: "subject or representative (names are not stored).") var requester = "subject"

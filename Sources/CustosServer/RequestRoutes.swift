@@ -29,9 +29,10 @@ extension Routes {
                           detail: "a representative's request needs the mandate's document reference ($.mandate)", code: ReasonCode.dsarRequesterNotAuthorised.rawValue)
         }
         let engine = self.engine, receivedAt = received
-        let opened = try await call { () -> RightsRequest in
+        // A receipt in the future, or a purpose on a request that is not an objection, is
+        // well-formed and conflicts with the present or the rules: a 409, like a stored value's.
+        let opened = try await refusingValues { () -> RightsRequest in
             guard try !engine.existingSubjects([subject]).isEmpty else { throw StoreError.subjectUnknown(subject) }
-            if let purpose, engine.policy.policy.purpose(purpose) == nil { throw StoreError.unknownPurpose(purpose) }
             return try engine.openRequest(subject: subject, type: type, purpose: purpose, channel: channel, receivedAt: receivedAt,
                                           requester: requester, mandate: mandate, identityVerifiedBy: nil, by: "service:\(account.name)")
         }

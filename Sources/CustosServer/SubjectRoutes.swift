@@ -67,10 +67,10 @@ extension Routes {
         return instant
     }
 
-    /// A store refused by a rule that depends on the present (a birth date or collection time
-    /// later than now) is a 409: the value conflicts with the present, not with the format the
-    /// OpenAPI document describes.
-    func storing(_ body: @escaping @Sendable () throws -> StoreResult) async throws -> StoreResult {
+    /// A call refused by a rule that depends on the present or the policy (a birth date,
+    /// collection time or receipt later than now) is a 409: the value conflicts with the present,
+    /// not with the format the OpenAPI document describes.
+    func refusingValues<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         do { return try await executor.run(body) } catch let StoreError.invalidInput(message) {
             throw Problem(status: .conflict, kind: "refused-value", title: "The value conflicts with the present", detail: message)
         } catch { throw Self.problem(for: error) }
@@ -89,7 +89,7 @@ extension Routes {
         let purpose = try members.requiredId("purpose"), values = try values(members)
         let source = try members.label("source") ?? "service:\(account.name)", collected = try collectedAt(members)
         let engine = self.engine
-        let result = try await storing { try engine.store(subject: subject, values: values, purpose: purpose, source: source, collectedAt: collected, actor: account.actor) }
+        let result = try await refusingValues { try engine.store(subject: subject, values: values, purpose: purpose, source: source, collectedAt: collected, actor: account.actor) }
         metrics.decided(result.decision, via: "store")
         return JSONBody.response(Self.stored(result))
     }
@@ -108,7 +108,7 @@ extension Routes {
                                  source: try members.label("source") ?? "service:\(account.name)", collectedAt: collected.map { ["*": $0] } ?? [:])
         let purpose = try members.requiredId("purpose")
         let engine = self.engine
-        let result = try await storing { try engine.createSubject(subject, purpose: purpose, actor: account.actor) }
+        let result = try await refusingValues { try engine.createSubject(subject, purpose: purpose, actor: account.actor) }
         metrics.decided(result.decision, via: "store")
         return JSONBody.response(Self.stored(result), status: result.stored.isEmpty ? .ok : .created)
     }

@@ -92,5 +92,36 @@ struct SubjectValueRulesTests {
             #expect(given.count == 1, "and a channel that says something is taken")
         }
     }
+
+    /// A request's deadline counts from its receipt, and an objection stops what it names: a
+    /// receipt in the future was taken as now, one in 1900 filed an overdue request, and an
+    /// objection to a misspelt purpose stopped nothing; a purpose on an access request was
+    /// shown as its scope while the right covers every purpose.
+    @Test(arguments: Backend.reachable) func aRequestSaysWhenItArrivedAndAnObjectionWhatItIsTo(_ backend: Backend) async throws {
+        try await BackendFixture.with(backend) { fixture in
+            try fixture.add(NewSubject(id: "D-1", category: "debtor", values: ["email": "d1@example.nl"]))
+            let now = fixture.clock.now
+            func open(_ type: RightsRequestType, purpose: String? = nil, received: Instant? = nil) throws -> RightsRequest {
+                try fixture.service.openRequest(subject: "D-1", type: type, purpose: purpose, channel: "letter", receivedAt: received, requester: "subject",
+                                                mandate: nil, identityVerifiedBy: nil, by: "test")
+            }
+            let refused: [(() throws -> RightsRequest, String)] = [
+                ({ try open(.access, received: Instant(millisecondsSinceEpoch: now.millisecondsSinceEpoch + 3_600_000)) }, "cannot be received after now"),
+                ({ try open(.access, received: Instant(iso8601: "1900-01-01T00:00:00Z")) }, "25 May 2018"),
+                ({ try open(.objection, purpose: "P-DEBT-COLECT") }, "P-DEBT-COLECT"),
+                ({ try open(.access, purpose: "P-DEBT-COLLECT") }, "only an objection names a purpose"),
+            ]
+            for (attempt, message) in refused {
+                let error = #expect(throws: StoreError.self) { try attempt() }
+                #expect(error.map { String(describing: $0) }?.contains(message) == true, "\(message): \(String(describing: error))")
+            }
+            #expect(try fixture.office.overview.objectionsAwaitingAssessment().isEmpty, "no objection was recorded")
+            // Clocks differ by seconds: a receipt a minute ahead is taken as now.
+            let skewed = try open(.access, received: Instant(millisecondsSinceEpoch: now.millisecondsSinceEpoch + 60_000))
+            #expect(skewed.receivedAt == now && skewed.id.hasSuffix("-0001"), "the refused ones filed nothing: \(skewed.id)")
+            let objection = try open(.objection, purpose: "P-DEBT-COLLECT", received: Instant(iso8601: "2018-05-25T00:00:00Z"))
+            #expect(objection.purpose == "P-DEBT-COLLECT" && objection.receivedAt == Instant(iso8601: "2018-05-25T00:00:00Z"))
+        }
+    }
 }
 }

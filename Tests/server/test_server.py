@@ -384,6 +384,16 @@ class Vault(unittest.TestCase):
         representative = call("POST", "/v1/requests", {"subject": "D-1", "type": "erasure", "channel": "letter", "requester": "representative"}, token=self.token)
         self.assertEqual((representative[0], json.loads(representative[2])["code"]), (409, "DSAR_REQUESTER_NOT_AUTHORISED"))
         self.assertEqual(call("POST", "/v1/requests", {"subject": "D-1", "type": "forget-me", "channel": "letter"}, token=self.token)[0], 400)
+        # Well-formed, but the deadline counts from the receipt and an objection stops only what it names.
+        for refused, detail in (({"type": "access", "received-at": "2099-01-12T10:00:00+01:00"}, "cannot be received after now"),
+                                ({"type": "access", "received-at": "1900-01-12T10:00:00+01:00"}, "25 May 2018"),
+                                ({"type": "access", "purpose": "P-DEBT-COLLECT"}, "only an objection names a purpose")):
+            status, _, body = call("POST", "/v1/requests", {"subject": "D-1", "channel": "letter", **refused}, token=self.token)
+            problem = json.loads(body)
+            self.assertEqual((status, problem["type"].rsplit("/", 1)[-1]), (409, "refused-value"), body)
+            self.assertIn(detail, problem["detail"])
+        status, _, body = call("POST", "/v1/requests", {"subject": "D-1", "type": "objection", "purpose": "P-DEBT-COLECT", "channel": "letter"}, token=self.token)
+        self.assertEqual(status, 404, body)
         # How a request or a consent arrived is part of its record: it must say something.
         for channel in ("", "   "):
             status, _, body = call("POST", "/v1/requests", {"subject": "D-1", "type": "access", "channel": channel}, token=self.token)

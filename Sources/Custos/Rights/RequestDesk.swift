@@ -36,8 +36,16 @@ package struct RequestDesk: Sendable {
             throw RequestRefusal(code: .dsarRequesterNotAuthorised, message: "the requester is 'subject' or 'representative' (with the mandate's document reference)")
         }
         guard !BlankText.isBlank(channel) else { throw StoreError.invalidInput("a request's channel (how it reached you: letter, e-mail, web-form, …) may not be empty") }
+        if let purpose {
+            // Only an objection is to a purpose; on any other request the purpose would be shown
+            // as its scope while the right covers every purpose. A misspelt one would object to nothing.
+            guard Self.objectionKind(of: type) != nil else {
+                throw StoreError.invalidInput("only an objection names a purpose; a \(type.rawValue) request covers every purpose")
+            }
+            try policy.refuseUndeclared(fields: nil, purposes: [purpose])
+        }
         let now = clock()
-        let received = min(receivedAt ?? now, now)
+        let received = try Self.receipt(receivedAt, now: now)
         let deadline = RightsDeadline(receivedAt: received, policy: policy)
         // A blank method names no check: the request waits for one, as with none.
         let verified = method.map { !BlankText.isBlank($0) } ?? false
@@ -46,15 +54,39 @@ package struct RequestDesk: Sendable {
             requester: requester, mandate: mandate, identity: verified ? .verified : .unverified, identityMethod: verified ? method : nil,
             status: verified ? .inProgress : .awaitingIdentity, dueOn: deadline.due, extensionNoticeOn: nil, extensionReasons: nil,
             closedAt: nil, outcome: nil, events: [])
-        let objection: ObjectionKind? = switch type {
+        let id = try store.openRequest(request, objection: Self.objectionKind(of: type), at: now, by: actor)
+        guard let opened = try store.request(id) else { throw StoreError.io("request \(id) was filed but does not read back") }
+        return opened
+    }
+
+    /// The objection a request of this type records at once, if it is one.
+    static func objectionKind(of type: RightsRequestType) -> ObjectionKind? {
+        switch type {
         case .objection: .general
         case .objectionDirectMarketing: .directMarketing
         case .objectionAutomatedDecision: .automatedDecision
         default: nil
         }
-        let id = try store.openRequest(request, objection: objection, at: now, by: actor)
-        guard let opened = try store.request(id) else { throw StoreError.io("request \(id) was filed but does not read back") }
-        return opened
+    }
+
+    /// The GDPR applies from 25 May 2018 (Art. 99(2)): a request received before it is not one under it.
+    static let gdprApplies = Instant(iso8601: "2018-05-25T00:00:00Z")!
+
+    /// Clocks of two machines differ by seconds: a receipt up to this far ahead is taken as now.
+    static let clockSkewMilliseconds: Int64 = 300_000
+
+    /// When a request was received: now when not given; a receipt later than now (beyond the
+    /// clocks' skew) or before the GDPR applied is refused rather than guessed, since the
+    /// deadline counts from it.
+    static func receipt(_ given: Instant?, now: Instant) throws(StoreError) -> Instant {
+        guard let given else { return now }
+        guard given.millisecondsSinceEpoch <= now.millisecondsSinceEpoch + clockSkewMilliseconds else {
+            throw StoreError.invalidInput("a request cannot be received after now (\(now)); it says \(given)")
+        }
+        guard given >= gdprApplies else {
+            throw StoreError.invalidInput("a request received before 25 May 2018, when the GDPR began to apply (Art. 99(2)), is not one under it; it says \(given)")
+        }
+        return min(given, now)
     }
 
     /// Records a proportionate identity check (matching data already held, not a copy of an ID

@@ -114,7 +114,7 @@ extension Console {
         var received: Instant?
         if let date = form["received"], !date.isEmpty {
             guard let day = LocalDate(parsing: date) else {
-                return outcome(visit, heading: pages.text("refused", language), lines: [pages.text("page.badDate.text", language)], back: back, refused: true)
+                return outcome(visit, heading: pages.text("refused", language), lines: [pages.text("subject.badReceived", language)], back: back, refused: true)
             }
             received = office.policy.startOfDay(day)
         }
