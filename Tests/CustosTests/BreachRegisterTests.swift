@@ -142,6 +142,41 @@ struct BreachRegisterTests {
         }
     }
 
+    /// The 72 hours count from awareness, so every instant the register records must have
+    /// happened, and under the GDPR: a notification "sent" tomorrow was taken as now, a window
+    /// ending next year or a processor's notice from the future was stored, and a breach in
+    /// 1990 was filed as BR-1990-0001.
+    @Test(arguments: Backend.reachable) func aBreachsInstantsLieBetweenTheGDPRAndNow(_ backend: Backend) async throws {
+        try await BackendFixture.with(backend, start: Self.at("2025-06-03T12:00:00+02:00")) { fixture in
+            let desk = fixture.engine.breachDesk
+            func report(aware: String, from: String, to: String, notice: String? = nil) -> BreachDesk.BreachReport {
+                BreachDesk.BreachReport(nature: [.availability], awareAt: Self.at(aware), processorNoticeAt: notice.map(Self.at), scope: .vault,
+                                        window: (Self.at(from), Self.at(to)), description: "test breach")
+            }
+            let refused: [(BreachDesk.BreachReport, String)] = [
+                (report(aware: "2025-06-04T08:00:00+02:00", from: "2025-06-01T00:00:00+02:00", to: "2025-06-02T00:00:00+02:00"), "awareness cannot be later than now"),
+                (report(aware: "1990-06-02T08:00:00+02:00", from: "1990-06-01T00:00:00+02:00", to: "1990-06-02T00:00:00+02:00"), "25 May 2018"),
+                (report(aware: "2025-06-02T08:00:00+02:00", from: "2025-06-01T00:00:00+02:00", to: "2026-06-02T00:00:00+02:00"), "the window's end cannot be later than now"),
+                (report(aware: "2025-06-02T08:00:00+02:00", from: "2025-06-01T00:00:00+02:00", to: "2025-06-02T00:00:00+02:00", notice: "2025-07-01T00:00:00+02:00"),
+                 "the processor's notice cannot be later than now"),
+                (report(aware: "2025-06-02T08:00:00+02:00", from: "2025-06-02T09:00:00+02:00", to: "2025-06-02T10:00:00+02:00"), "cannot begin after the controller became aware"),
+            ]
+            for (report, message) in refused {
+                let error = #expect(throws: BreachRefusal.self) { try desk.recordBreach(report, by: "officer") }
+                #expect(error?.description.contains(message) == true, "\(message): \(String(describing: error))")
+            }
+            #expect(try desk.breaches().isEmpty, "nothing was recorded")
+            // The window may run past awareness (containment took time), up to now.
+            let breach = try desk.recordBreach(report(aware: "2025-06-02T08:00:00+02:00", from: "2025-06-01T00:00:00+02:00", to: "2025-06-03T11:00:00+02:00"), by: "officer")
+            _ = try desk.assessBreach(breach.id, risk: .high, by: "officer")
+            let tomorrow = #expect(throws: BreachRefusal.self) { try desk.notifyAuthority(breach.id, at: Self.at("2025-06-04T09:00:00+02:00"), final: true, by: "officer") }
+            #expect(tomorrow?.description.contains("a notification cannot be later than now") == true)
+            _ = try desk.notifyAuthority(breach.id, at: Self.at("2025-06-03T11:30:00+02:00"), final: true, by: "officer")
+            #expect(throws: BreachRefusal.self, "no one told") { try desk.recordSubjectsInformed(breach.id, count: 0, by: "officer") }
+            #expect(try desk.breach(breach.id)?.events.map(\.event) == ["recorded", "assessed", "ap-notified-final"])
+        }
+    }
+
     @Test(arguments: Backend.reachable) func neitherTheNotificationNorALetterCarriesAnotherPersonsData(_ backend: Backend) async throws {
         try await BackendFixture.with(backend) { fixture in
             var values: [String: [String: String]] = [:]

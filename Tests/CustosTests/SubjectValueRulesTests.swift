@@ -106,7 +106,7 @@ struct SubjectValueRulesTests {
                                                 mandate: nil, identityVerifiedBy: nil, by: "test")
             }
             let refused: [(() throws -> RightsRequest, String)] = [
-                ({ try open(.access, received: Instant(millisecondsSinceEpoch: now.millisecondsSinceEpoch + 3_600_000)) }, "cannot be received after now"),
+                ({ try open(.access, received: Instant(millisecondsSinceEpoch: now.millisecondsSinceEpoch + 3_600_000)) }, "cannot be later than now"),
                 ({ try open(.access, received: Instant(iso8601: "1900-01-01T00:00:00Z")) }, "25 May 2018"),
                 ({ try open(.objection, purpose: "P-DEBT-COLECT") }, "P-DEBT-COLECT"),
                 ({ try open(.access, purpose: "P-DEBT-COLLECT") }, "only an objection names a purpose"),

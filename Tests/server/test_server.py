@@ -385,7 +385,7 @@ class Vault(unittest.TestCase):
         self.assertEqual((representative[0], json.loads(representative[2])["code"]), (409, "DSAR_REQUESTER_NOT_AUTHORISED"))
         self.assertEqual(call("POST", "/v1/requests", {"subject": "D-1", "type": "forget-me", "channel": "letter"}, token=self.token)[0], 400)
         # Well-formed, but the deadline counts from the receipt and an objection stops only what it names.
-        for refused, detail in (({"type": "access", "received-at": "2099-01-12T10:00:00+01:00"}, "cannot be received after now"),
+        for refused, detail in (({"type": "access", "received-at": "2099-01-12T10:00:00+01:00"}, "cannot be later than now"),
                                 ({"type": "access", "received-at": "1900-01-12T10:00:00+01:00"}, "25 May 2018"),
                                 ({"type": "access", "purpose": "P-DEBT-COLLECT"}, "only an objection names a purpose")):
             status, _, body = call("POST", "/v1/requests", {"subject": "D-1", "channel": "letter", **refused}, token=self.token)

@@ -70,10 +70,13 @@ extension BreachDesk {
     package func recordBreach(_ report: BreachReport, by actor: String) throws -> Breach {
         let now = clock()
         guard !report.nature.isEmpty else { throw BreachRefusal(description: "name the nature: confidentiality, integrity or availability (Art. 33(3)(a))") }
-        guard report.awareAt <= now else { throw BreachRefusal(description: "awareness cannot be later than now") }
-        let discovered = report.discoveredAt ?? report.awareAt
-        guard discovered <= report.awareAt else { throw BreachRefusal(description: "the controller cannot become aware before the breach was discovered") }
+        let aware = try Self.recorded(report.awareAt, now: now, what: "awareness")
+        let discovered = report.discoveredAt ?? aware
+        guard discovered <= aware else { throw BreachRefusal(description: "the controller cannot become aware before the breach was discovered") }
+        if let notice = report.processorNoticeAt { _ = try Self.recorded(notice, now: now, what: "the processor's notice") }
+        guard report.window.from <= aware else { throw BreachRefusal(description: "a breach cannot begin after the controller became aware of it") }
         guard report.window.from < report.window.to else { throw BreachRefusal(description: "the window's start must come before its end") }
+        _ = try Self.recorded(report.window.to, now: now, what: "the window's end")
         guard !report.description.trimmingCharacters(in: .whitespaces).isEmpty else { throw BreachRefusal(description: "describe what happened (Art. 33(5))") }
         try FreeTextCheck.check(report.description, field: "the description")
         try FreeTextCheck.check(report.measures, field: "the measures")
@@ -86,16 +89,22 @@ extension BreachDesk {
         }
         let known = Set(policy.policy.fields.map(\.id.id))
         if let unknown = report.fields?.first(where: { !known.contains($0) }) { throw BreachRefusal(description: "'\(unknown)' is not a field in the policy") }
-        let breach = Breach(id: "", nature: report.nature, discoveredAt: discovered, awareAt: report.awareAt, processorNoticeAt: report.processorNoticeAt,
+        let breach = Breach(id: "", nature: report.nature, discoveredAt: discovered, awareAt: aware, processorNoticeAt: report.processorNoticeAt,
                             scope: report.scope, fields: report.fields, windowFrom: report.window.from, windowTo: report.window.to,
                             description: report.description, measures: report.measures, keysCompromised: report.keysCompromised, risk: nil,
                             subjectsException: nil, apNotifiedAt: nil, apFinal: false, lateReasons: nil, closedAt: nil, recordedAt: now, recordedBy: actor)
-        let id = try store.recordBreach(breach, year: policy.localDate(of: report.awareAt).year, at: now)
+        let id = try store.recordBreach(breach, year: policy.localDate(of: aware).year, at: now)
         guard let recorded = try store.breach(id) else { throw StoreError.io("breach \(id) was recorded but does not read back") }
         return recorded
     }
 
     package func breach(_ id: String) throws -> Breach? { try store.breach(id) }
+
+    /// An instant the register records, within the bounds of `RecordedInstants`, refused in the register's words.
+    private static func recorded(_ instant: Instant, now: Instant, what: String) throws(BreachRefusal) -> Instant {
+        if let problem = RecordedInstants.problem(instant, now: now, what: what) { throw BreachRefusal(description: problem) }
+        return min(instant, now)
+    }
 
     /// Every breach; with `dueWithin`, only open ones not yet notified to the AP whose
     /// deadline falls within that many seconds from now (overdue ones included).
@@ -136,7 +145,7 @@ extension BreachDesk {
     package func notifyAuthority(_ id: String, at: Instant? = nil, final: Bool, lateReasons: String? = nil, by actor: String) throws -> Breach {
         try FreeTextCheck.check(lateReasons, field: "the reasons for the delay")
         let now = clock()
-        let sent = min(at ?? now, now)
+        let sent = try at.map { try Self.recorded($0, now: now, what: "a notification") } ?? now
         return try store.updateBreach(id, at: now, by: actor) { breach in
             guard breach.closedAt == nil else { throw BreachRefusal(description: "\(id) is closed") }
             guard sent >= breach.awareAt else { throw BreachRefusal(description: "a notification cannot precede awareness") }
@@ -155,7 +164,8 @@ extension BreachDesk {
 
     /// Records that the people at high risk were told (Art. 34(1)), with how many.
     package func recordSubjectsInformed(_ id: String, count: Int, by actor: String) throws -> Breach {
-        try store.updateBreach(id, at: clock(), by: actor) { breach in
+        guard count > 0 else { throw BreachRefusal(description: "name how many people were told: at least one") }
+        return try store.updateBreach(id, at: clock(), by: actor) { breach in
             guard breach.risk == .high else { throw BreachRefusal(description: "only a high risk is told to the people one by one (Art. 34(1)); assess it first") }
             return (breach, "subjects-informed", "\(count) people")
         }

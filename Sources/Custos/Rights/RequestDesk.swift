@@ -45,7 +45,7 @@ package struct RequestDesk: Sendable {
             try policy.refuseUndeclared(fields: nil, purposes: [purpose])
         }
         let now = clock()
-        let received = try Self.receipt(receivedAt, now: now)
+        let received = try receivedAt.map { given throws(StoreError) in try RecordedInstants.check(given, now: now, what: "a request's receipt") } ?? now
         let deadline = RightsDeadline(receivedAt: received, policy: policy)
         // A blank method names no check: the request waits for one, as with none.
         let verified = method.map { !BlankText.isBlank($0) } ?? false
@@ -67,26 +67,6 @@ package struct RequestDesk: Sendable {
         case .objectionAutomatedDecision: .automatedDecision
         default: nil
         }
-    }
-
-    /// The GDPR applies from 25 May 2018 (Art. 99(2)): a request received before it is not one under it.
-    static let gdprApplies = Instant(iso8601: "2018-05-25T00:00:00Z")!
-
-    /// Clocks of two machines differ by seconds: a receipt up to this far ahead is taken as now.
-    static let clockSkewMilliseconds: Int64 = 300_000
-
-    /// When a request was received: now when not given; a receipt later than now (beyond the
-    /// clocks' skew) or before the GDPR applied is refused rather than guessed, since the
-    /// deadline counts from it.
-    static func receipt(_ given: Instant?, now: Instant) throws(StoreError) -> Instant {
-        guard let given else { return now }
-        guard given.millisecondsSinceEpoch <= now.millisecondsSinceEpoch + clockSkewMilliseconds else {
-            throw StoreError.invalidInput("a request cannot be received after now (\(now)); it says \(given)")
-        }
-        guard given >= gdprApplies else {
-            throw StoreError.invalidInput("a request received before 25 May 2018, when the GDPR began to apply (Art. 99(2)), is not one under it; it says \(given)")
-        }
-        return min(given, now)
     }
 
     /// Records a proportionate identity check (matching data already held, not a copy of an ID
