@@ -35,7 +35,7 @@ package struct ConsentDesk: Sendable {
     ///                                       by: "web-portal")
     /// ```
     package func giveConsent(_ grant: ConsentGrant, by actor: String) throws -> [ConsentOutcome] {
-        guard !BlankText.isBlank(grant.channel) else { throw StoreError.invalidInput("a consent's channel (where it was given: web-form, letter, …) may not be empty") }
+        try LabelText.check(grant.channel, "a consent's channel (where it was given: web-form, letter, …)")
         // The age decides Art. 8's check: one no person has is a typing error, not an age.
         if let age = grant.ageAtConsent, !(0...150).contains(age) { throw StoreError.invalidInput("an age at consent is a whole number from 0 to 150") }
         let now = clock()
@@ -121,7 +121,7 @@ package struct ConsentDesk: Sendable {
     /// durable, and no decision that starts afterwards, in any process, permits on it.
     package func withdrawConsent(subject: String, purposes: [String], channel: String, evidence: String? = nil,
                                 effective: Instant? = nil, by actor: String) throws {
-        guard !BlankText.isBlank(channel) else { throw StoreError.invalidInput("a withdrawal's channel (where it was said: web-form, letter, …) may not be empty") }
+        try LabelText.check(channel, "a withdrawal's channel (where it was said: web-form, letter, …)")
         let now = clock()
         let at = min(effective ?? now, now)  // a withdrawal is effective no later than when it is recorded
         try refuseUnknownPurposes(purposes)

@@ -28,7 +28,7 @@ package struct OfficerDesk: Sendable {
     /// the retention sweep would destroy the `email` it was meant to keep.
     package func placeHold(subject: String, reference: String, since: LocalDate? = nil, fields: [String]? = nil,
                           purposes: [String]? = nil, by actor: String) throws -> Int64 {
-        guard !BlankText.isBlank(reference) else { throw StoreError.invalidInput("a legal hold's reference (the case it is for) may not be empty") }
+        try LabelText.check(reference, "a legal hold's reference (the case it is for)")
         try policy.refuseUndeclared(fields: fields, purposes: purposes)
         return try store.placeHold(subject: subject, reference: reference, since: since ?? policy.localDate(of: clock()),
                             fields: fields, purposes: purposes, by: actor)
@@ -45,7 +45,7 @@ package struct OfficerDesk: Sendable {
     /// Restricts processing (Art. 18). The ground must say something, and every field named
     /// must be declared: a restriction of a misspelt field would leave the real one processed.
     package func placeRestriction(subject: String, fields: [String]?, ground: String) throws -> Int64 {
-        guard !BlankText.isBlank(ground) else { throw StoreError.invalidInput("a restriction's ground (Art. 18(1)) may not be empty") }
+        try LabelText.check(ground, "a restriction's ground (Art. 18(1))")
         try policy.refuseUndeclared(fields: fields, purposes: nil)
         return try store.placeRestriction(subject: subject, fields: fields, ground: ground, since: clock())
     }

@@ -59,7 +59,9 @@ struct SubjectValueRulesTests {
     @Test(arguments: Backend.reachable) func aRequestOrAConsentSaysHowItArrived(_ backend: Backend) async throws {
         try await BackendFixture.with(backend) { fixture in
             try fixture.add(NewSubject(id: "PR-1", category: "prospect", values: ["email": "pr1@example.nl"]))
-            for channel in ["", "  ", "\t\n"] {
+            // Blank, or holding a control character (an escape sequence, a C1 next line) that the
+            // CLI would print to an officer's terminal: refused by every door, as the API's `Label` is.
+            for channel in ["", "  ", "\t\n", "letter\u{1B}[2J", "web-form\u{85}"] {
                 #expect(throws: StoreError.self) {
                     try fixture.service.openRequest(subject: "PR-1", type: .access, purpose: nil, channel: channel, receivedAt: nil, requester: "subject",
                                                     mandate: nil, identityVerifiedBy: nil, by: "test")
@@ -86,6 +88,10 @@ struct SubjectValueRulesTests {
                                                         mandate: nil, identityVerifiedBy: "  ", by: "test")
             #expect(blank.identity == .unverified && blank.status == .awaitingIdentity && blank.identityMethod == nil)
             #expect(throws: RequestRefusal.self) { try fixture.office.requests.verifyIdentity(request: blank.id, method: " \t", by: "officer") }
+            #expect(throws: StoreError.self) { try fixture.office.requests.verifyIdentity(request: blank.id, method: "passport\u{7}", by: "officer") }
+            #expect(throws: StoreError.self) {
+                try fixture.office.officer.placeHold(subject: "PR-1", reference: "C/09/1\u{1B}]0;x\u{7}", fields: nil, by: "officer")
+            }
             #expect(try fixture.office.requests.verifyIdentity(request: blank.id, method: "case number and postcode", by: "officer").identity == .verified)
             let given = try fixture.service.giveConsent(ConsentGrant(subject: "PR-1", purposes: ["P-NEWSLETTER-EMAIL"], method: .checkboxTicked,
                                                                      channel: "web-form", ageAtConsent: 30), by: "test")

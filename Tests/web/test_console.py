@@ -201,6 +201,24 @@ class Console(Page):
             self.assertIn("2025-10-09", driver.find_element(By.ID, "history-heading").find_element(By.XPATH, "..").text)
             self.assertIn("console:anna", driver.find_element(By.ID, "history-heading").find_element(By.XPATH, "..").text)
 
+            # Forged forms: a receipt in the future, an objection to an undeclared purpose, a
+            # search kind and a notice channel the forms do not offer. Each is refused; nothing is recorded.
+            before = custos("request", "list", "-o", "json")
+            for page, form, data, says in (
+                    ("/console/subjects/D-100044", "#request-form", {"type": "access", "channel": "letter", "received": "2031-01-01", "purpose": ""},
+                     "later than now"),
+                    ("/console/subjects/D-100044", "#request-form", {"type": "objection", "channel": "letter", "received": "", "purpose": "P-SCORNIG"},
+                     "P-SCORNIG"),
+                    ("/console/subjects", "#find-form", {"kind": "shoe-size", "value": "44"}, "niet van de console"),
+                    ("/console", "#information form", {"notice": "N-PRIVACY", "channel": "carrier-pigeon"}, "niet van de console")):
+                self.visit(driver, page, "a form to forge")
+                form_element = driver.find_element(By.CSS_SELECTOR, form)
+                token = form_element.find_element(By.CSS_SELECTOR, "input[name=csrf]").get_attribute("value")
+                status, _, body = fetch("POST", form_element.get_attribute("action"), dict(data, csrf=token), cookies=driver.get_cookies())
+                self.assertEqual(status, 409, f"{page} {data}")
+                self.assertIn(says, body.decode())
+            self.assertEqual(custos("request", "list", "-o", "json"), before)
+
             # The reports: the activity report with decisions per day, then every other one.
             self.visit(driver, "/console/reports/activity", "the activity report")
             bars = driver.find_elements(By.CSS_SELECTOR, "#time-chart svg rect")

@@ -116,8 +116,8 @@ package struct InformationDesk: Sendable {
     package func recordInformationGiven(_ given: [(subject: String, at: Instant)], notice: String, channel: String?, by actor: String) throws {
         let now = clock()
         try checkNotice(notice)
-        if let channel, BlankText.isBlank(channel) {
-            throw InformationRefusal(description: "the channel is blank; name it (post, e-mail, …) or leave it out")
+        if let channel, let problem = LabelText.problem(channel, "the channel (post, e-mail, …; or leave it out)") {
+            throw InformationRefusal(description: problem)
         }
         if given.contains(where: { $0.at > now }) { throw InformationRefusal(description: "the information cannot have been given later than now") }
         try storeInformation(given.map { InformationRecord(subject: $0.subject, notice: notice, at: $0.at, exception: nil, ground: nil,

@@ -35,7 +35,8 @@ package struct RequestDesk: Sendable {
         guard requester == "subject" || requester == "representative" else {
             throw RequestRefusal(code: .dsarRequesterNotAuthorised, message: "the requester is 'subject' or 'representative' (with the mandate's document reference)")
         }
-        guard !BlankText.isBlank(channel) else { throw StoreError.invalidInput("a request's channel (how it reached you: letter, e-mail, web-form, …) may not be empty") }
+        try LabelText.check(channel, "a request's channel (how it reached you: letter, e-mail, web-form, …)")
+        if let mandate { try LabelText.check(mandate, "a mandate's document reference") }
         if let purpose {
             // Only an objection is to a purpose; on any other request the purpose would be shown
             // as its scope while the right covers every purpose. A misspelt one would object to nothing.
@@ -49,6 +50,7 @@ package struct RequestDesk: Sendable {
         let deadline = RightsDeadline(receivedAt: received, policy: policy)
         // A blank method names no check: the request waits for one, as with none.
         let verified = method.map { !BlankText.isBlank($0) } ?? false
+        if verified, let method { try LabelText.check(method, "an identity check's method") }
         let request = RightsRequest(
             id: "", subject: subject, type: type, purpose: purpose, channel: channel, receivedAt: received, receivedOn: deadline.receivedOn,
             requester: requester, mandate: mandate, identity: verified ? .verified : .unverified, identityMethod: verified ? method : nil,
@@ -73,6 +75,7 @@ package struct RequestDesk: Sendable {
     /// by default).
     package func verifyIdentity(request id: String, method: String, by actor: String) throws -> RightsRequest {
         guard !BlankText.isBlank(method) else { throw RequestRefusal(code: .dsarIdentityUnverified, message: "name how the identity was verified") }
+        try LabelText.check(method, "an identity check's method")
         return try store.updateRequest(id, at: clock(), by: actor) { request in
             guard request.status.isOpen else { throw RequestRefusal(code: .dsarIdentityUnverified, message: "request \(id) is closed") }
             var updated = request

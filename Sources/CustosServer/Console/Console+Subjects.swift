@@ -19,9 +19,13 @@ extension Console {
         let office = self.office
         let value = (form["value"] ?? "").trimmingCharacters(in: .whitespaces)
         let kind = form["kind"] ?? "id"
+        // The form offers the id and the blind-indexed kinds, and asks for a value.
+        guard !value.isEmpty, kind == "id" || BlindIndexKind(rawValue: kind) != nil else {
+            return outcome(visit, heading: pages.text("refused", visit.language), lines: [pages.text("page.badForm.text", visit.language)],
+                           back: ("/console/subjects", pages.text("nav.subjects", visit.language)), refused: true)
+        }
         let found: [String] = try await call {
-            if kind == "id" { return try office.overview.dossier(of: value) == nil ? [] : [value] }
-            guard let blind = BlindIndexKind(rawValue: kind) else { return [] }
+            guard let blind = BlindIndexKind(rawValue: kind) else { return try office.overview.dossier(of: value) == nil ? [] : [value] }
             return try office.service.findSubjects(matching: value, kind: blind)
         }
         var values: [String: Any] = ["csrf": csrf(visit, "find"), "searched": true, "found": found.map { ["id": $0, "href": "/console/subjects/\($0)"] },

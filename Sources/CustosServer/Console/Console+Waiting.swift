@@ -36,13 +36,15 @@ extension Console {
     }
 
     /// The Art. 14 information was sent to a subject (the letter posted, the e-mail gone).
+    static let noticeChannels: Set<String> = ["post", "email"]
+
     func informationSent(_ visit: Visit, subject: String, form: FormBody) async throws -> Response {
         let language = visit.language, office = self.office, actor = visit.actor
         let back = ("/console", pages.text("nav.today", language))
-        guard let notice = form["notice"], !notice.isEmpty else {
+        // The form offers post and e-mail; anything else was not sent through it.
+        guard let notice = form["notice"], !notice.isEmpty, let channel = form["channel"], Self.noticeChannels.contains(channel) else {
             return outcome(visit, heading: pages.text("refused", language), lines: [pages.text("page.badForm.text", language)], back: back, refused: true)
         }
-        let channel = form["channel"].flatMap { $0.isEmpty ? nil : $0 }
         do {
             try await call { try office.information.recordInformationGiven(subject: subject, notice: notice, at: office.now, channel: channel, by: actor) }
             informationOwed.forget()

@@ -1,0 +1,39 @@
+import CustosDecision
+
+/// Whether a text says nothing: empty, or only ASCII spaces, tabs and line breaks. A
+/// record's channel, a value's source and a field's value must say something: an empty
+/// channel is no evidence of how a request or a consent arrived (Art. 7(1), 12), and an empty
+/// e-mail address would be blind-indexed like a real one. Only ASCII whitespace counts, so
+/// the rule is the one the service API's contract can state as a pattern.
+///
+/// ```swift
+/// BlankText.isBlank(" \t")  // true
+/// ```
+package enum BlankText {
+    package static func isBlank(_ text: String) -> Bool {
+        text.utf8.allSatisfy { $0 == 0x20 || (0x09...0x0D).contains($0) }
+    }
+}
+
+/// A one-line label that records how, where or on what ground something happened: a channel,
+/// a source, an identity check's method, a mandate, a hold's reference, a restriction's
+/// ground. It must say something and hold no control character (C0, DEL or C1), whichever
+/// door it came through: the service API's contract (`Label`) states the same rule, and a
+/// control character in a record would reach an officer's terminal when the CLI prints it.
+///
+/// ```swift
+/// try LabelText.check("letter", "a request's channel")           // fine
+/// try LabelText.check("\u{1B}[2J", "a request's channel")        // StoreError.invalidInput
+/// ```
+package enum LabelText {
+    package static func check(_ text: String, _ what: String) throws(StoreError) {
+        if let problem = problem(text, what) { throw StoreError.invalidInput(problem) }
+    }
+
+    /// What is wrong with the label, in words, or nil.
+    package static func problem(_ text: String, _ what: String) -> String? {
+        if BlankText.isBlank(text) { return "\(what) may not be empty" }
+        if DecisionRequest.hasControlCharacter(text) { return "\(what) may not hold control characters: it is one line of text" }
+        return nil
+    }
+}
