@@ -232,7 +232,12 @@ struct RequestFulfil: ParsableCommand {
         let data: Data?
         if values == "-" { data = FileHandle.standardInput.readDataToEndOfFile() } else { data = FileManager.default.contents(atPath: values) }
         guard let data else { StandardError.error("cannot read '\(values)': no such file, or not readable"); throw ExitStatus.runtimeError }
-        // The message never echoes the input: it holds the subject's values.
+        // The messages never echo the input: it holds the subject's values. A field named twice
+        // is refused (by its path), not settled by whichever value the decoder kept.
+        do { try StrictJSON.check(data, shape: .any, what: "--values '\(values)'") } catch {
+            StandardError.error(error.message)
+            throw ExitStatus.usage
+        }
         guard let parsed = try? JSONDecoder().decode([String: String].self, from: data) else {
             StandardError.error("--values '\(values)' must be a JSON object of field names and string values")
             throw ExitStatus.usage

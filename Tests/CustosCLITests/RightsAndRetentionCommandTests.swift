@@ -33,6 +33,11 @@ struct RightsAndRetentionCommandTests {
         try Data(#"{"email": "new-d1@example.nl"}"#.utf8).write(to: URL(fileURLWithPath: fixFile))
         let bad = try run(["request", "fulfil", rectification, "--values", badFile])
         #expect(bad.status == 64 && !bad.stderr.contains("d1-secret"), "the input is never echoed")
+        // A field named twice is refused by its path, not settled by whichever value a decoder kept.
+        let twiceFile = folder.path + "/twice.json"
+        try Data(#"{"email": "d1-secret@example.nl", "email": "d1-other-secret@example.nl"}"#.utf8).write(to: URL(fileURLWithPath: twiceFile))
+        let twice = try run(["request", "fulfil", rectification, "--values", twiceFile])
+        #expect(twice.status == 64 && twice.stderr.contains("$.email appears twice") && !twice.stderr.contains("secret"), "\(twice.stderr)")
         let fixed = try run(["request", "fulfil", rectification, "--values", "-"], stdin: fixFile)
         #expect(fixed.status == 0 && fixed.stdout.contains("rectified email"), "\(fixed.stdout)\(fixed.stderr)")
         #expect(!fixed.stdout.contains("new-d1@example.nl"))

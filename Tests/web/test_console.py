@@ -138,6 +138,12 @@ class Console(Page):
             driver.find_element(By.ID, "method").send_keys("case number and postcode match our letter")
             self.assertIn("identiteit vastgelegd", self.press(driver, "verify-form"))
             self.visit(driver, "/console/requests/RQ-2025-0006", "a verified request")
+            # A language the form does not offer is refused, not replaced by the default.
+            token = driver.find_element(By.CSS_SELECTOR, "#fulfil-form input[name=csrf]").get_attribute("value")
+            status, _, body = fetch("POST", CONSOLE + "/console/requests/RQ-2025-0006/fulfil", {"csrf": token, "language": "xx"}, cookies=driver.get_cookies())
+            self.assertEqual(status, 409)
+            self.assertIn("nl or en", body.decode())
+            self.visit(driver, "/console/requests/RQ-2025-0006", "a verified request")
             Select(driver.find_element(By.ID, "language")).select_by_value("en")
             self.assertIn("afgehandeld", self.press(driver, "fulfil-form"))
             self.visit(driver, "/console/requests/RQ-2025-0006", "a fulfilled request")

@@ -114,7 +114,8 @@ extension Console {
         }
         switch request.type {
         case .access:
-            let language = form["language"].flatMap { ["nl", "en"].contains($0) ? $0 : nil }
+            let language = form["language"].flatMap { $0.isEmpty ? nil : $0 }
+            guard language.map(["nl", "en"].contains) ?? true else { throw FormProblem(message: "choose the answer's language: nl or en") }
             let (package, _) = try office.rights.fulfilAccess(request: id, by: actor, language: language)
             let review = package.fields.filter(\.reviewBeforeRelease).map(\.field)
             return ["\(id): \(package.fields.count) fields, \(package.recipients.count) disclosures"]
@@ -136,7 +137,10 @@ extension Console {
                 let parts = line.split(separator: "=", maxSplits: 1)
                 // Never echo a line: it holds the subject's value.
                 guard parts.count == 2 else { throw FormProblem(message: "write one 'field=value' per line") }
-                values[parts[0].trimmingCharacters(in: .whitespaces)] = parts[1].trimmingCharacters(in: .whitespaces)
+                let field = parts[0].trimmingCharacters(in: .whitespaces)
+                guard values.updateValue(parts[1].trimmingCharacters(in: .whitespaces), forKey: field) == nil else {
+                    throw FormProblem(message: "a field is written on two lines; write each field once")
+                }
             }
             let result = try office.rights.fulfilRectification(request: id, values: values, by: actor)
             return ["\(id): rectified \(result.rectified.joined(separator: ", "))" + (result.completed.isEmpty ? "" : "; completed \(result.completed.joined(separator: ", "))")]
