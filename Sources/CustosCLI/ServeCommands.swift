@@ -10,8 +10,8 @@ import CustosStore
 struct ServiceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "service", abstract: "Service accounts of 'custos serve': one bearer token, one actor.",
-        discussion: "Examples:\n  custos service add --actor collections-service --name crm-prod\n  custos service list\n  custos service revoke crm-prod",
-        subcommands: [ServiceAdd.self, ServiceList.self, ServiceRevoke.self])
+        discussion: "Examples:\n  custos service add --actor collections-service --name crm-prod\n  custos service list\n  custos service limit crm-prod --requests-per-second 200\n  custos service revoke crm-prod",
+        subcommands: [ServiceAdd.self, ServiceList.self, ServiceLimit.self, ServiceRevoke.self])
 }
 
 struct ServiceAdd: ParsableCommand {
@@ -20,25 +20,34 @@ struct ServiceAdd: ParsableCommand {
         discussion: """
         The token (256 random bits) is printed once and only a keyed hash of it is kept in the keyring. Every decision made with it has this actor; a request body cannot name another.
 
-        Example:
+        With --requests-per-second the account has a rate limit of its own on 'custos serve' (a second's worth as a burst, then the rate; past it 429 with Retry-After), in place of the server's limits.requests-per-token-per-second.
+
+        Examples:
           custos service add --actor collections-service --name crm-prod
+          custos service add --actor marketing-service --name mailer --requests-per-second 50
         """)
     @OptionGroup var global: GlobalOptions
     @Option(help: "The policy actor the token acts as.") var actor: String
     @Option(help: "A name for the account (1-64 letters, digits, - _ . :); default the actor.") var name: String?
+    @Option(help: "The account's own requests a second on 'custos serve' (1-1000000); default the server's limit.") var requestsPerSecond: Int?
+
+    func validate() throws {
+        if let requestsPerSecond { try ServiceLimit.check(requestsPerSecond) }
+    }
 
     func run() throws {
         let accountName = name ?? actor
         let token: String
         if let address = try global.postgresVault() {
             let engine = try global.openPostgresEngine(address)
-            do { token = try engine.addServiceAccount(name: accountName, actor: actor) } catch { throw ExitStatus.report(error) }
+            do { token = try engine.addServiceAccount(name: accountName, actor: actor, requestsPerSecond: requestsPerSecond) } catch { throw ExitStatus.report(error) }
         } else {
             let engine = try global.openEngine()
-            do { token = try engine.addServiceAccount(name: accountName, actor: actor) } catch { throw ExitStatus.report(error) }
+            do { token = try engine.addServiceAccount(name: accountName, actor: actor, requestsPerSecond: requestsPerSecond) } catch { throw ExitStatus.report(error) }
         }
-        try answer(global.output, [token, "service account \(accountName) acts as \(actor); the token above is shown only now: store it as a secret"],
-                   json: ["name": accountName, "actor": actor, "token": token])
+        let limit = requestsPerSecond.map { ", at most \($0) requests a second" } ?? ""
+        try answer(global.output, [token, "service account \(accountName) acts as \(actor)\(limit); the token above is shown only now: store it as a secret"],
+                   json: ["name": accountName, "actor": actor, "token": token, "requests-per-second": requestsPerSecond.map { $0 as Any } ?? NSNull()])
     }
 }
 
@@ -51,9 +60,44 @@ struct ServiceList: ParsableCommand {
         let accounts: [ServiceAccount]
         do { accounts = try global.openServiceKeyring().serviceAccounts() } catch { throw ExitStatus.report(error) }
         try answer(global.output, accounts.isEmpty ? ["no service accounts"] : accounts.map { account in
-            "\(account.name)  actor \(account.actor)  created \(account.createdAt)\(account.revokedAt.map { "  revoked \($0)" } ?? "")"
+            "\(account.name)  actor \(account.actor)  created \(account.createdAt)"
+                + (account.requestsPerSecond.map { "  \($0) requests/s" } ?? "") + (account.revokedAt.map { "  revoked \($0)" } ?? "")
         }, json: ["accounts": accounts.map { ["name": $0.name, "actor": $0.actor, "created-at": $0.createdAt.description,
+                                              "requests-per-second": $0.requestsPerSecond.map { $0 as Any } ?? NSNull(),
                                               "revoked-at": $0.revokedAt.map { $0.description as Any } ?? NSNull()] as [String: Any] }])
+    }
+}
+
+struct ServiceLimit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "limit", abstract: "Set or clear a service account's own rate limit on 'custos serve'.",
+        discussion: """
+        Running servers apply it from the account's next request. --none clears it: the account then goes at the server's limits.requests-per-token-per-second, or without a limit when that is not set.
+
+        Examples:
+          custos service limit crm-prod --requests-per-second 200
+          custos service limit crm-prod --none
+        """)
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The account's name.") var name: String
+    @Option(help: "Requests a second (1-1000000).") var requestsPerSecond: Int?
+    @Flag(help: "No limit of its own: the server's applies.") var none = false
+
+    func validate() throws {
+        guard (requestsPerSecond != nil) != none else { throw ValidationError("give --requests-per-second N or --none (one of them)") }
+        if let requestsPerSecond { try Self.check(requestsPerSecond) }
+    }
+
+    static func check(_ requestsPerSecond: Int) throws {
+        guard (1...ServiceAccount.maximumRequestsPerSecond).contains(requestsPerSecond) else {
+            throw ValidationError("--requests-per-second is 1 to \(ServiceAccount.maximumRequestsPerSecond)")
+        }
+    }
+
+    func run() throws {
+        do { try global.openServiceKeyring().limitServiceAccount(name: name, requestsPerSecond: requestsPerSecond) } catch { throw ExitStatus.report(error) }
+        try answer(global.output, [requestsPerSecond.map { "service account \(name): at most \($0) requests a second" } ?? "service account \(name): the server's limit"],
+                   json: ["name": name, "requests-per-second": requestsPerSecond.map { $0 as Any } ?? NSNull()])
     }
 }
 

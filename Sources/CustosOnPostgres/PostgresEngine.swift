@@ -249,12 +249,9 @@ package final class PostgresEngine: ServiceEngine {
         try vault.importSubjects(subjects, at: clock(), by: actor)
     }
 
-    package func addServiceAccount(name: String, actor: String) throws -> String {
-        guard policy.actors.id(actor) != nil else { throw StoreError.invalidInput("actor '\(actor)' is not declared in the policy") }
-        guard !name.isEmpty, name.utf8.count <= 64, SubjectId.problem(name) == nil else {
-            throw StoreError.invalidInput("a service account name is 1 to 64 ASCII letters, digits and - _ . :")
-        }
-        return try vault.keyring.addServiceAccount(name: name, actor: actor, at: clock())
+    package func addServiceAccount(name: String, actor: String, requestsPerSecond: Int? = nil) throws -> String {
+        try policy.checkServiceAccount(name: name, actor: actor)
+        return try vault.keyring.addServiceAccount(name: name, actor: actor, requestsPerSecond: requestsPerSecond, at: clock())
     }
 
     package func verifyLog() throws -> LogVerification { try vault.verifyLog() }

@@ -271,8 +271,8 @@ package final class PostgresKeyringStorage: KeyringStorage {
     package func insertServiceAccount(_ account: ServiceAccount, tokenHash: Data) throws {
         try run { client, logger in
             let inserted = try await client.query("""
-                INSERT INTO service_accounts (name, actor, token_hash, created_at)
-                VALUES (\(account.name), \(account.actor), \(tokenHash), \(account.createdAt.millisecondsSinceEpoch))
+                INSERT INTO service_accounts (name, actor, token_hash, created_at, requests_per_second)
+                VALUES (\(account.name), \(account.actor), \(tokenHash), \(account.createdAt.millisecondsSinceEpoch), \(account.requestsPerSecond.map(Int64.init)))
                 ON CONFLICT (name) DO NOTHING RETURNING 1
                 """, logger: logger)
             guard try await PostgresDatabase.touched(inserted) else { throw StoreError.invalidInput("a service account named '\(account.name)' exists already") }
@@ -282,10 +282,10 @@ package final class PostgresKeyringStorage: KeyringStorage {
     package func serviceAccounts() throws -> [ServiceAccount] {
         try run { client, logger in
             var accounts: [ServiceAccount] = []
-            let rows = try await client.query("SELECT name, actor, created_at, revoked_at FROM service_accounts ORDER BY name", logger: logger)
-            for try await (name, actor, created, revoked) in rows.decode((String, String, Int64, Int64?).self) {
+            let rows = try await client.query("SELECT name, actor, created_at, revoked_at, requests_per_second FROM service_accounts ORDER BY name", logger: logger)
+            for try await (name, actor, created, revoked, limit) in rows.decode((String, String, Int64, Int64?, Int64?).self) {
                 accounts.append(ServiceAccount(name: name, actor: actor, createdAt: Instant(millisecondsSinceEpoch: created),
-                                               revokedAt: revoked.map(Instant.init(millisecondsSinceEpoch:))))
+                                               revokedAt: revoked.map(Instant.init(millisecondsSinceEpoch:)), requestsPerSecond: limit.map(Int.init)))
             }
             return accounts
         }
@@ -300,11 +300,23 @@ package final class PostgresKeyringStorage: KeyringStorage {
         }
     }
 
+    package func limitServiceAccount(named name: String, requestsPerSecond: Int?) throws -> Bool {
+        try run { client, logger in
+            let rows = try await client.query("""
+                UPDATE service_accounts SET requests_per_second = \(requestsPerSecond.map(Int64.init)) WHERE name = \(name) AND revoked_at IS NULL RETURNING 1
+                """, logger: logger)
+            return try await PostgresDatabase.touched(rows)
+        }
+    }
+
     package func serviceAccount(tokenHash: Data) throws -> ServiceAccount? {
         try run { client, logger in
-            let rows = try await client.query("SELECT name, actor, created_at FROM service_accounts WHERE token_hash = \(tokenHash) AND revoked_at IS NULL", logger: logger)
-            for try await (name, actor, created) in rows.decode((String, String, Int64).self) {
-                return ServiceAccount(name: name, actor: actor, createdAt: Instant(millisecondsSinceEpoch: created), revokedAt: nil)
+            let rows = try await client.query("""
+                SELECT name, actor, created_at, requests_per_second FROM service_accounts WHERE token_hash = \(tokenHash) AND revoked_at IS NULL
+                """, logger: logger)
+            for try await (name, actor, created, limit) in rows.decode((String, String, Int64, Int64?).self) {
+                return ServiceAccount(name: name, actor: actor, createdAt: Instant(millisecondsSinceEpoch: created), revokedAt: nil,
+                                      requestsPerSecond: limit.map(Int.init))
             }
             return nil
         }

@@ -259,6 +259,8 @@ enum PostgresSchema {
         // Every open looks for pending keys (an interrupted import's), which are rare: a
         // partial index holds only them, so the look is not a scan of every subject's key.
         "CREATE INDEX subject_keys_pending ON subject_keys (subject_id) WHERE pending",
+        // A service account's own requests a second on custos serve (NULL: the server's limit).
+        "ALTER TABLE service_accounts ADD COLUMN requests_per_second bigint",
     ]
 
     static var latest: Int { migrations.count }

@@ -14,8 +14,8 @@ struct Routes: Sendable {
     let metrics: ServerMetrics
     /// Built once: a hypothetical decision is pure computation on this evaluator.
     let hypotheticals: HypotheticalDecisions
-    /// Requests a second per service account; nil when no limit is set.
-    let requestLimit: ServiceRequestLimit?
+    /// Requests a second per service account, at the account's own rate or the server's.
+    let requestLimit = ServiceRequestLimit()
 
     init(engine: any ServiceEngine, configuration: ServerConfiguration, openAPI: Data, metrics: ServerMetrics, executor: EngineExecutor) {
         self.engine = engine
@@ -24,7 +24,6 @@ struct Routes: Sendable {
         self.openAPI = openAPI
         self.metrics = metrics
         hypotheticals = HypotheticalDecisions(policy: engine.policy)
-        requestLimit = configuration.requestsPerTokenPerSecond.map(ServiceRequestLimit.init(perSecond:))
     }
 
     /// Every route's template and method: for a 405 (with Allow) rather than a 404 when a known
@@ -109,8 +108,9 @@ struct Routes: Sendable {
     /// requests a second is a 429 before anything is read or decided.
     func account(_ request: Request) async throws -> ServiceAccount {
         let account = try await authenticated(request)
-        if let requestLimit, let wait = requestLimit.admit(account.name) {
-            throw Problem.tooManyRequests(retryAfter: wait, perSecond: requestLimit.perSecond)
+        if let perSecond = account.requestsPerSecond ?? configuration.requestsPerTokenPerSecond,
+           let wait = requestLimit.admit(account.name, perSecond: perSecond) {
+            throw Problem.tooManyRequests(retryAfter: wait, perSecond: perSecond)
         }
         return account
     }

@@ -3,7 +3,9 @@ import Synchronization
 /// Requests one service account may make a second (DESIGN §10: rate limits per token): a
 /// service may burst to one second's worth and then goes at its rate. Past it, the request is
 /// answered 429 with `Retry-After` before anything is read or decided, so a stolen or runaway
-/// token can read at most that many subjects a second.
+/// token can read at most that many subjects a second. The rate is the account's own
+/// (`custos service add --requests-per-second`) or the server's; a changed rate applies from
+/// the account's next request.
 ///
 /// The bucket is kept as the generic cell rate algorithm has it: each account's theoretical
 /// arrival time, moved on by one interval per request admitted, in `Duration`'s whole
@@ -13,28 +15,20 @@ import Synchronization
 /// their own. Only authenticated accounts reach it, so a stranger cannot grow its table.
 ///
 /// ```swift
-/// let limit = ServiceRequestLimit(perSecond: 200)
-/// if let wait = limit.admit("crm-prod") { throw Problem.tooManyRequests(retryAfter: wait, perSecond: 200) }
+/// let limit = ServiceRequestLimit()
+/// if let wait = limit.admit("crm-prod", perSecond: 200) { throw Problem.tooManyRequests(retryAfter: wait, perSecond: 200) }
 /// ```
 final class ServiceRequestLimit: Sendable {
-    let perSecond: Int
-    /// The time one request takes of the rate.
-    private let interval: Duration
-    /// How far ahead of now an account's arrival time may run: the burst, less the request itself.
-    private let tolerance: Duration
     private let arrivals = Mutex<[String: ContinuousClock.Instant]>([:])
 
-    init(perSecond: Int) {
+    /// Nil when `account` may make a request now at `perSecond` (and counts it), else the
+    /// whole seconds to wait before the next one would be admitted.
+    func admit(_ account: String, perSecond: Int, at now: ContinuousClock.Instant = .now) -> Int? {
         precondition(perSecond > 0, "a limit of at least one request a second")
-        self.perSecond = perSecond
-        interval = .seconds(1) / perSecond
-        tolerance = .seconds(1) - interval
-    }
-
-    /// Nil when `account` may make a request now (and counts it), else the whole seconds to
-    /// wait before the next one would be admitted.
-    func admit(_ account: String, at now: ContinuousClock.Instant = .now) -> Int? {
-        arrivals.withLock { arrivals -> Int? in
+        // The time one request takes of the rate, and how far ahead of now an account's
+        // arrival time may run: the burst, less the request itself.
+        let interval = Duration.seconds(1) / perSecond, tolerance = Duration.seconds(1) - interval
+        return arrivals.withLock { arrivals -> Int? in
             let arrival = max(arrivals[account] ?? now, now)
             let ahead = arrival - now
             guard ahead <= tolerance else {

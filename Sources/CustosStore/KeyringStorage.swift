@@ -72,6 +72,8 @@ package protocol KeyringStorage: Sendable {
     func serviceAccounts() throws -> [ServiceAccount]
     /// Whether an active account of that name was revoked.
     func revokeServiceAccount(named name: String, at now: Instant) throws -> Bool
+    /// Whether an active account of that name was given the limit (nil: none of its own).
+    func limitServiceAccount(named name: String, requestsPerSecond: Int?) throws -> Bool
     /// The active account whose token has this keyed hash.
     func serviceAccount(tokenHash: Data) throws -> ServiceAccount?
     /// The account of a token `serviceAccount(tokenHash:)` found, when the storage can tell

@@ -100,7 +100,7 @@ package final class SQLiteKeyringStorage: KeyringStorage {
     // MARK: subject keys
 
     private static let subjectKeyQuery = ReadQuery("SELECT key_version, master_version, wrapped FROM subject_keys WHERE subject_id = ?")
-    private static let serviceAccountQuery = ReadQuery("SELECT name, actor, created_at FROM service_accounts WHERE token_hash = ? AND revoked_at IS NULL")
+    private static let serviceAccountQuery = ReadQuery("SELECT name, actor, created_at, requests_per_second FROM service_accounts WHERE token_hash = ? AND revoked_at IS NULL")
 
     package func subjectKey(of subject: String) throws -> SubjectKeyRecord? {
         // Every gated read asks. A key read since the keyring's last commit is answered from
@@ -235,16 +235,16 @@ package final class SQLiteKeyringStorage: KeyringStorage {
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM service_accounts WHERE name = ?", arguments: [account.name]) == true {
                 throw StoreError.invalidInput("a service account named '\(account.name)' exists already")
             }
-            try db.execute(sql: "INSERT INTO service_accounts (name, actor, token_hash, created_at) VALUES (?, ?, ?, ?)",
-                           arguments: [account.name, account.actor, tokenHash, account.createdAt.millisecondsSinceEpoch])
+            try db.execute(sql: "INSERT INTO service_accounts (name, actor, token_hash, created_at, requests_per_second) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [account.name, account.actor, tokenHash, account.createdAt.millisecondsSinceEpoch, account.requestsPerSecond])
         }
     }
 
     package func serviceAccounts() throws -> [ServiceAccount] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT name, actor, created_at, revoked_at FROM service_accounts ORDER BY name").map { row in
+            try Row.fetchAll(db, sql: "SELECT name, actor, created_at, revoked_at, requests_per_second FROM service_accounts ORDER BY name").map { row in
                 ServiceAccount(name: row[0], actor: row[1], createdAt: Instant(millisecondsSinceEpoch: row[2]),
-                               revokedAt: (row[3] as Int64?).map(Instant.init(millisecondsSinceEpoch:)))
+                               revokedAt: (row[3] as Int64?).map(Instant.init(millisecondsSinceEpoch:)), requestsPerSecond: row[4])
             }
         }
     }
@@ -256,6 +256,13 @@ package final class SQLiteKeyringStorage: KeyringStorage {
         }
     }
 
+    package func limitServiceAccount(named name: String, requestsPerSecond: Int?) throws -> Bool {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE service_accounts SET requests_per_second = ? WHERE name = ? AND revoked_at IS NULL", arguments: [requestsPerSecond, name])
+            return db.changesCount == 1
+        }
+    }
+
     package func serviceAccount(tokenHash: Data) throws -> ServiceAccount? {
         // One statement on a connection of our own (no transaction, no hand-off); the mark is
         // taken before it begins, so what it reads is at least as new as the mark says.
@@ -263,7 +270,8 @@ package final class SQLiteKeyringStorage: KeyringStorage {
         let mark = cache?.mark()
         var account: ServiceAccount?
         try readers.each(Self.serviceAccountQuery, .blob(tokenHash)) { row in
-            account = ServiceAccount(name: row.text(0) ?? "", actor: row.text(1) ?? "", createdAt: Instant(millisecondsSinceEpoch: row.int64(2)), revokedAt: nil)
+            account = ServiceAccount(name: row.text(0) ?? "", actor: row.text(1) ?? "", createdAt: Instant(millisecondsSinceEpoch: row.int64(2)), revokedAt: nil,
+                                     requestsPerSecond: row.isNull(3) ? nil : Int(row.int64(3)))
         }
         if let cache, let mark, let account { cache.remember(account, for: tokenHash, readAfter: mark) }
         return account

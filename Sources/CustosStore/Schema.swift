@@ -459,6 +459,10 @@ enum Schema {
             // partial index holds only them.
             try db.execute(sql: "CREATE INDEX subject_keys_pending ON subject_keys(subject_id) WHERE pending = 1")
         }
+        migrator.registerMigration("v7-service-account-limits") { db in
+            // A service account's own requests a second on custos serve (NULL: the server's limit).
+            try db.execute(sql: "ALTER TABLE service_accounts ADD COLUMN requests_per_second INTEGER")
+        }
         return migrator
     }
 }

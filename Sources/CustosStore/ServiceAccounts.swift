@@ -9,13 +9,20 @@ package struct ServiceAccount: Sendable, Codable, Equatable {
     package var actor: String
     package var createdAt: Instant
     package var revokedAt: Instant?
+    /// Requests this account may make a second on `custos serve`, when its own limit is set;
+    /// nil leaves it to the server's `limits.requests-per-token-per-second`.
+    package var requestsPerSecond: Int?
 
-    package init(name: String, actor: String, createdAt: Instant, revokedAt: Instant?) {
+    package init(name: String, actor: String, createdAt: Instant, revokedAt: Instant?, requestsPerSecond: Int? = nil) {
         self.name = name
         self.actor = actor
         self.createdAt = createdAt
         self.revokedAt = revokedAt
+        self.requestsPerSecond = requestsPerSecond
     }
+
+    /// The largest limit an account may be given: beyond a million a second no limit is one.
+    package static let maximumRequestsPerSecond = 1_000_000
 }
 
 /// Service tokens live in the keyring as keyed hashes (BLAKE2b under the keyring's
@@ -29,10 +36,29 @@ extension Keyring {
     }
 
     /// Creates an account and returns its token: 256 random bits, base64url, shown once.
-    package func addServiceAccount(name: String, actor: String, at now: Instant) throws -> String {
+    /// `requestsPerSecond` is the account's own rate limit on `custos serve` (nil: the server's).
+    package func addServiceAccount(name: String, actor: String, requestsPerSecond: Int? = nil, at now: Instant) throws -> String {
+        try Self.checkLimit(requestsPerSecond)
         let token = "cst_" + Base64URL.encode(SecureRandom.bytes(32))
-        try storage.insertServiceAccount(ServiceAccount(name: name, actor: actor, createdAt: now, revokedAt: nil), tokenHash: tokenHash(token))
+        let account = ServiceAccount(name: name, actor: actor, createdAt: now, revokedAt: nil, requestsPerSecond: requestsPerSecond)
+        try storage.insertServiceAccount(account, tokenHash: tokenHash(token))
         return token
+    }
+
+    /// Sets or clears an active account's own rate limit; running servers apply it from the
+    /// account's next request, as they do a revocation.
+    package func limitServiceAccount(name: String, requestsPerSecond: Int?) throws {
+        try Self.checkLimit(requestsPerSecond)
+        guard try storage.limitServiceAccount(named: name, requestsPerSecond: requestsPerSecond) else {
+            throw StoreError.invalidInput("no active service account named '\(name)'")
+        }
+    }
+
+    private static func checkLimit(_ requestsPerSecond: Int?) throws(StoreError) {
+        guard let requestsPerSecond else { return }
+        guard (1...ServiceAccount.maximumRequestsPerSecond).contains(requestsPerSecond) else {
+            throw StoreError.invalidInput("a service account's limit is 1 to \(ServiceAccount.maximumRequestsPerSecond) requests a second")
+        }
     }
 
     package func serviceAccounts() throws -> [ServiceAccount] { try storage.serviceAccounts() }

@@ -204,6 +204,28 @@ import Synchronization
         }
     }
 
+    @Test(arguments: Backend.allCases) func aServiceAccountKeepsItsOwnRateLimitUntilChanged(_ backend: Backend) async throws {
+        try await Self.withPlace(backend) { place, folder in
+            let (keyring, _) = try Self.makeKeyring(place, folder)
+            let limited = try keyring.addServiceAccount(name: "mailer", actor: "marketing-service", requestsPerSecond: 50, at: Self.now)
+            let unlimited = try keyring.addServiceAccount(name: "crm-prod", actor: "collections-service", at: Self.now)
+            #expect(try keyring.serviceAccount(forToken: limited)?.requestsPerSecond == 50)
+            #expect(try keyring.serviceAccount(forToken: unlimited)?.requestsPerSecond == nil, "the server's limit applies")
+            for refused in [0, -1, ServiceAccount.maximumRequestsPerSecond + 1] {
+                #expect(throws: StoreError.self) { try keyring.addServiceAccount(name: "x\(refused)", actor: "marketing-service", requestsPerSecond: refused, at: Self.now) }
+                #expect(throws: StoreError.self) { try keyring.limitServiceAccount(name: "mailer", requestsPerSecond: refused) }
+            }
+            try keyring.limitServiceAccount(name: "crm-prod", requestsPerSecond: 200)
+            try keyring.limitServiceAccount(name: "mailer", requestsPerSecond: nil)
+            #expect(try keyring.serviceAccount(forToken: unlimited)?.requestsPerSecond == 200)
+            #expect(try keyring.serviceAccount(forToken: limited)?.requestsPerSecond == nil)
+            #expect(try keyring.serviceAccounts().map(\.requestsPerSecond) == [200, nil], "listed by name: crm-prod, mailer")
+            try keyring.revokeServiceAccount(name: "mailer", at: Self.now)
+            #expect(throws: StoreError.self, "a revoked account takes no limit") { try keyring.limitServiceAccount(name: "mailer", requestsPerSecond: 5) }
+            #expect(throws: StoreError.self) { try keyring.limitServiceAccount(name: "nobody", requestsPerSecond: 5) }
+        }
+    }
+
     @Test(arguments: Backend.allCases) func signInLocksAfterFiveFailuresAndTakesACodeOnce(_ backend: Backend) async throws {
         try await Self.withPlace(backend) { place, folder in
             let (keyring, _) = try Self.makeKeyring(place, folder)

@@ -60,6 +60,10 @@ struct CommitMarkedCacheTests {
             #expect(server.knownServiceAccount(tokenHash: hash) == nil, "not looked up yet")
             #expect(try server.serviceAccount(tokenHash: hash) == account("crm-prod"))
             #expect(server.knownServiceAccount(tokenHash: hash) == account("crm-prod"), "kept while nothing is committed")
+            // A limit set by `custos service limit` in another process reaches the next request too.
+            #expect(try other.limitServiceAccount(named: "crm-prod", requestsPerSecond: 20))
+            #expect(server.knownServiceAccount(tokenHash: hash) == nil, "the change empties the cache")
+            #expect(try server.serviceAccount(tokenHash: hash)?.requestsPerSecond == 20)
             #expect(try other.revokeServiceAccount(named: "crm-prod", at: Self.now))
             #expect(server.knownServiceAccount(tokenHash: hash) == nil, "the revocation empties the cache")
             #expect(try server.serviceAccount(tokenHash: hash) == nil)

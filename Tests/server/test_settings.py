@@ -281,6 +281,31 @@ class Defences(unittest.TestCase):
             time.sleep(1.1)
             self.assertEqual(read(os.environ["COLLECTIONS_TOKEN"])[0], 200, "after Retry-After the account goes on")
 
+    def test_an_account_goes_at_its_own_limit_which_a_change_moves_at_once(self):
+        custos = lambda *arguments: subprocess.run([CUSTOS, *arguments], cwd=VAULT, capture_output=True, text=True, check=True).stdout
+        token = custos("service", "add", "--actor", "collections-service", "--name", "own-limit", "--requests-per-second", "3").splitlines()[0]
+        self.assertIn("3 requests/s", custos("service", "list"))
+        try:
+            # The server sets no limit; the account's own holds it to a burst of 3, then 3 a second.
+            with Server("--listen", "127.0.0.1:0") as server:
+                started, statuses = time.monotonic(), []
+                while len(statuses) < 200 and (not statuses or statuses[-1] != 429):
+                    statuses.append(read_d1(server.url, token)[0])
+                elapsed = time.monotonic() - started
+                self.assertEqual(statuses[:3], [200] * 3)
+                self.assertEqual(statuses[-1], 429)
+                self.assertLessEqual(statuses.count(200), 3 + 3 * elapsed + 1)
+                self.assertEqual(read_d1(server.url, os.environ["COLLECTIONS_TOKEN"])[0], 200, "an account without a limit of its own has none here")
+                # Cleared in another process: the running server applies it from the next request.
+                custos("service", "limit", "own-limit", "--none")
+                self.assertEqual([read_d1(server.url, token)[0] for _ in range(20)], [200] * 20)
+            # A server-wide limit of 2 a second; raised to 50 for this account, its own wins.
+            custos("service", "limit", "own-limit", "--requests-per-second", "50")
+            with Server("--listen", "127.0.0.1:0", env={"CUSTOS_REQUESTS_PER_TOKEN_PER_SECOND": "2"}) as server:
+                self.assertEqual([read_d1(server.url, token)[0] for _ in range(10)], [200] * 10)
+        finally:
+            custos("service", "revoke", "own-limit")
+
     def test_behind_a_trusted_proxy_limits_count_each_forwarded_client(self):
         def read(server, token, forwarded):
             return read_d1(server.url, token, {"X-Forwarded-For": forwarded})[0]
