@@ -6,8 +6,8 @@ import Darwin
 import Foundation
 import Hummingbird
 
-/// The proxies whose `X-Forwarded-For` the server believes (`trusted-proxies`), and the client
-/// address a request comes from behind them.
+/// The proxies whose `X-Forwarded-For` (or RFC 7239 `Forwarded`, as `forwarded-header` says)
+/// the server believes (`trusted-proxies`), and the client address a request comes from behind them.
 ///
 /// Behind a TLS-terminating proxy every connection comes from the proxy, so every limit counted
 /// per address (failed authentications, e-mail codes, console sign-ins) would count every
@@ -16,11 +16,12 @@ import Hummingbird
 /// trusted proxy, read from the right because only the entries our proxies appended can be
 /// believed (a client may send the header with anything in it). A connection from an address
 /// that is not trusted is its own client, whatever it sends; with no trusted proxies (the
-/// default) the header is never read.
+/// default) the header is never read. Only the header the proxies write is read: one they pass
+/// through untouched would be the client's own words from end to end.
 ///
 /// ```swift
 /// let proxies = try TrustedProxies(["10.0.0.0/8", "::1"])
-/// proxies.client(peer: "10.0.0.5", forwardedFor: ["198.51.100.7, 10.0.0.9"])  // "198.51.100.7"
+/// proxies.client(peer: "10.0.0.5", hops: ForwardedHeader.xForwardedFor.hops(["198.51.100.7, 10.0.0.9"]))  // "198.51.100.7"
 /// ```
 struct TrustedProxies: Sendable, Equatable {
     /// An address or a network, as bytes (4 for IPv4, 16 for IPv6) and a prefix length in bits.
@@ -41,6 +42,8 @@ struct TrustedProxies: Sendable, Equatable {
     }
 
     let networks: [Network]
+    /// The header the proxies append the address they saw to.
+    var header = ForwardedHeader.xForwardedFor
 
     static let none = TrustedProxies(networks: [])
 
@@ -50,7 +53,8 @@ struct TrustedProxies: Sendable, Equatable {
 
     /// Parses addresses and networks (`10.0.0.5`, `10.0.0.0/8`, `::1`, `fd00::/8`); the error
     /// names the entry at fault.
-    init(_ entries: [String]) throws(SettingsError) {
+    init(_ entries: [String], header: ForwardedHeader = .xForwardedFor) throws(SettingsError) {
+        self.header = header
         networks = try entries.map { entry throws(SettingsError) in
             guard let network = Self.network(entry) else {
                 throw SettingsError("'\(entry)' is not an IP address or a network such as 10.0.0.0/8 or fd00::/8")
@@ -85,15 +89,15 @@ struct TrustedProxies: Sendable, Equatable {
         networks.contains { $0.contains(address) }
     }
 
-    /// The client of a connection from `peer` that carried these `X-Forwarded-For` lines.
-    func client(peer: String, forwardedFor: [String]) -> String {
+    /// The client of a connection from `peer` whose forwarding header named these hops, the
+    /// nearest last (nil: a hop that names no address, such as `unknown`).
+    func client(peer: String, hops: [String?]) -> String {
         guard !networks.isEmpty, let peerBytes = Self.address(peer), isTrusted(peerBytes) else { return peer }
         var client = peer
-        let hops = forwardedFor.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
         for hop in hops.reversed() {
             // Anything that is not an address ends what can be believed: the hop to its right
             // (appended by a trusted proxy) is the client.
-            guard let bytes = Self.address(hop) else { break }
+            guard let hop, let bytes = Self.address(hop) else { break }
             client = hop
             if !isTrusted(bytes) { break }
         }
@@ -101,8 +105,82 @@ struct TrustedProxies: Sendable, Equatable {
     }
 }
 
-/// Sets each request's `clientAddress` from its connection and, behind trusted proxies,
-/// `X-Forwarded-For`; first on every listener, so every limit and record after it sees the client.
+/// The header trusted proxies write (`forwarded-header`): `X-Forwarded-For`, a list of
+/// addresses, or RFC 7239's `Forwarded`, whose elements name the client in `for=` (quoted, an
+/// IPv6 address in brackets, either with a port).
+///
+/// ```swift
+/// ForwardedHeader.forwarded.hops(["for=192.0.2.60;proto=https, for=\"[2001:db8::17]:4711\""])  // ["192.0.2.60", "2001:db8::17"]
+/// ```
+enum ForwardedHeader: String, Sendable, Equatable, CaseIterable {
+    case xForwardedFor = "x-forwarded-for"
+    case forwarded
+
+    var name: String { self == .forwarded ? "Forwarded" : "X-Forwarded-For" }
+
+    /// The hops the header's lines name, the nearest last; nil for one that names no address.
+    func hops(_ lines: [String]) -> [String?] {
+        switch self {
+        case .xForwardedFor:
+            return lines.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }.map { $0.trimmingCharacters(in: .whitespaces) }
+        case .forwarded:
+            return lines.flatMap { Self.split($0, at: ",") }.map { element in
+                let pairs = Self.split(element, at: ";").compactMap { pair -> (String, String)? in
+                    guard let equals = pair.firstIndex(of: "=") else { return nil }
+                    return (pair[..<equals].trimmingCharacters(in: .whitespaces).lowercased(), Self.unquoted(pair[pair.index(after: equals)...]))
+                }
+                let named = pairs.filter { $0.0 == "for" }
+                // An element with no `for`, or with two, places no client.
+                guard named.count == 1 else { return nil }
+                return Self.address(named[0].1)
+            }
+        }
+    }
+
+    /// Splits at a separator outside quoted strings.
+    static func split(_ text: String, at separator: Character) -> [String] {
+        var parts: [String] = [], current = "", quoted = false, escaped = false
+        for character in text {
+            if escaped { current.append(character); escaped = false; continue }
+            if quoted, character == "\\" { current.append(character); escaped = true; continue }
+            if character == "\"" { quoted.toggle() }
+            if character == separator, !quoted { parts.append(current); current = ""; continue }
+            current.append(character)
+        }
+        parts.append(current)
+        return parts
+    }
+
+    /// A parameter's value without its quotes and escapes.
+    static func unquoted(_ value: Substring) -> String {
+        let value = value.trimmingCharacters(in: .whitespaces)
+        guard value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") else { return value }
+        var text = "", escaped = false
+        for character in value.dropFirst().dropLast() {
+            if !escaped, character == "\\" { escaped = true; continue }
+            text.append(character)
+            escaped = false
+        }
+        return text
+    }
+
+    /// The address of a `for=` value: `192.0.2.60`, `192.0.2.60:8080`, `[2001:db8::17]`,
+    /// `[2001:db8::17]:4711`; nil for `unknown` and obfuscated identifiers (`_hidden`).
+    static func address(_ node: String) -> String? {
+        let host: String
+        if node.hasPrefix("[") {
+            guard let close = node.firstIndex(of: "]") else { return nil }
+            host = String(node[node.index(after: node.startIndex)..<close])
+        } else {
+            let parts = node.split(separator: ":", omittingEmptySubsequences: false)
+            host = parts.count == 2 ? String(parts[0]) : node
+        }
+        return TrustedProxies.address(host) == nil ? nil : host
+    }
+}
+
+/// Sets each request's `clientAddress` from its connection and, behind trusted proxies, the
+/// header they write; first on every listener, so every limit and record after it sees the client.
 struct ClientAddressMiddleware: RouterMiddleware {
     typealias Context = CustosRequestContext
     let proxies: TrustedProxies
@@ -110,7 +188,7 @@ struct ClientAddressMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard !proxies.networks.isEmpty else { return try await next(request, context) }
         var context = context
-        context.clientAddress = proxies.client(peer: context.clientAddress, forwardedFor: request.headers[values: .init("X-Forwarded-For")!])
+        context.clientAddress = proxies.client(peer: context.clientAddress, hops: proxies.header.hops(request.headers[values: .init(proxies.header.name)!]))
         return try await next(request, context)
     }
 }

@@ -42,6 +42,8 @@ package struct ServerSettings: Sendable, Equatable {
     package var requestsPerTokenPerSecond: Int?
     /// The proxies whose `X-Forwarded-For` names the client (`trusted-proxies`).
     package var trustedProxies: [String]?
+    /// The header those proxies write: `x-forwarded-for` (the default) or `forwarded` (RFC 7239).
+    package var forwardedHeader: String?
 
     package struct ConsoleSettings: Sendable, Equatable {
         package var templates: String?
@@ -104,6 +106,7 @@ package struct ServerSettings: Sendable, Equatable {
         merged.decidingThreads = other.decidingThreads ?? decidingThreads
         merged.requestsPerTokenPerSecond = other.requestsPerTokenPerSecond ?? requestsPerTokenPerSecond
         merged.trustedProxies = other.trustedProxies ?? trustedProxies
+        merged.forwardedHeader = other.forwardedHeader ?? forwardedHeader
         return merged
     }
 
@@ -144,7 +147,14 @@ package struct ServerSettings: Sendable, Equatable {
             idleMinutes: console.idleMinutes ?? 15, checkpoint: console.checkpoint)
         configuration.decidingThreads = decidingThreads
         configuration.requestsPerTokenPerSecond = requestsPerTokenPerSecond
-        do { configuration.trustedProxies = try TrustedProxies(trustedProxies ?? []) } catch { throw SettingsError("trusted-proxies: \(error.message)") }
+        let header = try forwardedHeader.map { name throws(SettingsError) in
+            guard let header = ForwardedHeader(rawValue: name) else {
+                throw SettingsError("forwarded-header: '\(name)' is not one of " + ForwardedHeader.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            guard trustedProxies?.isEmpty == false else { throw SettingsError("forwarded-header says what trusted proxies write: set trusted-proxies too") }
+            return header
+        } ?? .xForwardedFor
+        do { configuration.trustedProxies = try TrustedProxies(trustedProxies ?? [], header: header) } catch { throw SettingsError("trusted-proxies: \(error.message)") }
         if let problem = configuration.problem { throw SettingsError(problem) }
         return configuration
     }
@@ -156,7 +166,7 @@ package struct ServerSettings: Sendable, Equatable {
     /// `CUSTOS_IDLE_SECONDS`, `CUSTOS_FAILED_AUTH_PER_MINUTE`, `CUSTOS_LOG_SUBJECT_IDS`,
     /// `CUSTOS_LISTEN_PUBLIC`, `CUSTOS_PUBLIC_SITE_URL`, `CUSTOS_SMTP_RELAY`, `CUSTOS_MAIL_FROM`,
     /// `CUSTOS_CODES_PER_ADDRESS`, `CUSTOS_DECIDING_THREADS`, `CUSTOS_REQUESTS_PER_TOKEN_PER_SECOND`,
-    /// `CUSTOS_TRUSTED_PROXIES` (addresses and networks separated by commas).
+    /// `CUSTOS_TRUSTED_PROXIES` (addresses and networks separated by commas), `CUSTOS_FORWARDED_HEADER`.
     package static func environment(_ environment: [String: String]) throws(SettingsError) -> ServerSettings {
         func integer(_ name: String, _ range: ClosedRange<Int>) throws(SettingsError) -> Int? {
             guard let text = environment[name] else { return nil }
@@ -186,6 +196,12 @@ package struct ServerSettings: Sendable, Equatable {
             let entries = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             do { _ = try TrustedProxies(entries) } catch { throw SettingsError("CUSTOS_TRUSTED_PROXIES: \(error.message)") }
             settings.trustedProxies = entries
+        }
+        if let name = environment["CUSTOS_FORWARDED_HEADER"] {
+            guard ForwardedHeader(rawValue: name) != nil else {
+                throw SettingsError("CUSTOS_FORWARDED_HEADER: '\(name)' is not one of " + ForwardedHeader.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            settings.forwardedHeader = name
         }
         return settings
     }
@@ -219,6 +235,7 @@ package struct ServerSettings: Sendable, Equatable {
     /// mail: {relay: 127.0.0.1:25, from: privacy@example.nl}
     /// threads: {deciding: 8}
     /// trusted-proxies: [10.0.0.5, "fd00::/8"]
+    /// forwarded-header: x-forwarded-for   # or forwarded (RFC 7239)
     /// ```
     package static func file(_ path: String) throws(SettingsError) -> ServerSettings {
         let text: String
@@ -279,7 +296,7 @@ package struct ServerSettings: Sendable, Equatable {
 
         func settings(_ root: Node) throws(SettingsError) -> ServerSettings {
             let top = try members(root, "the settings", allowed: ["listen", "public-url", "insecure-http", "tls", "limits", "log", "privacy-centre", "mail", "console", "threads",
-                                                                  "trusted-proxies"])
+                                                                  "trusted-proxies", "forwarded-header"])
             let console = try top["console"].map { node throws(SettingsError) in
                 try members(node, "console", allowed: ["templates", "actor", "purpose", "idle-minutes", "checkpoint"])
             } ?? [:]
@@ -319,6 +336,12 @@ package struct ServerSettings: Sendable, Equatable {
             settings.requestsPerTokenPerSecond = try integer(limits["requests-per-token-per-second"], "limits.requests-per-token-per-second",
                                                              Limits.requestsPerToken)
             settings.trustedProxies = try top["trusted-proxies"].map { node throws(SettingsError) in try proxies(node) }
+            if let node = top["forwarded-header"] {
+                guard let name = try text(node, "forwarded-header"), ForwardedHeader(rawValue: name) != nil else {
+                    throw fail(node, "forwarded-header must be one of " + ForwardedHeader.allCases.map(\.rawValue).joined(separator: ", "))
+                }
+                settings.forwardedHeader = name
+            }
             return settings
         }
 

@@ -92,6 +92,24 @@ struct ServerSettingsTests {
         }
     }
 
+    @Test func theForwardingHeaderIsNamedWithTheProxiesThatWriteIt() throws {
+        let path = try file("trusted-proxies: [10.0.0.0/8]\nforwarded-header: forwarded\n")
+        #expect(try ServerSettings.file(path).configuration().trustedProxies == (try TrustedProxies(["10.0.0.0/8"], header: .forwarded)))
+        #expect(try ServerSettings.file(try file("trusted-proxies: [10.0.0.0/8]\n")).configuration().trustedProxies.header == .xForwardedFor, "the default")
+        let back = try ServerSettings.file(path).overriding(with: try ServerSettings.environment(["CUSTOS_FORWARDED_HEADER": "x-forwarded-for"]))
+        #expect(try back.configuration().trustedProxies.header == .xForwardedFor, "the environment overrides the file")
+        #expect(throws: SettingsError("CUSTOS_FORWARDED_HEADER: 'X-Real-IP' is not one of x-forwarded-for, forwarded")) {
+            try ServerSettings.environment(["CUSTOS_FORWARDED_HEADER": "X-Real-IP"])
+        }
+        let wrong = try file("trusted-proxies: [10.0.0.0/8]\nforwarded-header: [forwarded]\n")
+        #expect(throws: SettingsError("\(wrong):2:19: forwarded-header must be a text")) { try ServerSettings.file(wrong) }
+        let unknown = try file("trusted-proxies: [10.0.0.0/8]\nforwarded-header: via\n")
+        #expect(throws: SettingsError("\(unknown):2:19: forwarded-header must be one of x-forwarded-for, forwarded")) { try ServerSettings.file(unknown) }
+        #expect(throws: SettingsError("forwarded-header says what trusted proxies write: set trusted-proxies too")) {
+            try ServerSettings.file(try file("forwarded-header: forwarded\n")).configuration()
+        }
+    }
+
     @Test func plainHTTPIsForLoopbackUnlessTheOperatorSaysOtherwise() throws {
         #expect(throws: SettingsError.self) { try ServerSettings(listen: "0.0.0.0:8700").configuration() }
         #expect(try ServerSettings(listen: "0.0.0.0:8700", insecureHTTP: true).configuration().host == "0.0.0.0")

@@ -319,6 +319,16 @@ class Defences(unittest.TestCase):
         with Server("--listen", "127.0.0.1:0", env={"CUSTOS_FAILED_AUTH_PER_MINUTE": "3"}) as server:
             self.assertEqual([read(server, "wrong", f"203.0.113.{n}") for n in range(1, 5)], [401, 401, 401, 429],
                              "with no trusted proxy the header is not believed: a guesser cannot pose as many clients")
+        # A proxy that writes RFC 7239's Forwarded: that header is read, and X-Forwarded-For,
+        # which such a proxy passes through as the client wrote it, is not.
+        standard = {"CUSTOS_FAILED_AUTH_PER_MINUTE": "3", "CUSTOS_TRUSTED_PROXIES": "127.0.0.1", "CUSTOS_FORWARDED_HEADER": "forwarded"}
+        with Server("--listen", "127.0.0.1:0", env=standard) as server:
+            statuses = [read_d1(server.url, "wrong", {"Forwarded": 'for="[2001:db8::1]:4711";proto=https', "X-Forwarded-For": f"203.0.113.{n}"})[0]
+                        for n in range(1, 5)]
+            self.assertEqual(statuses, [401, 401, 401, 429], "one client, whatever X-Forwarded-For says")
+            self.assertEqual(read_d1(server.url, good, {"Forwarded": "for=198.51.100.9"})[0], 200, "another client behind the same proxy")
+            self.assertEqual(read_d1(server.url, good, {"Forwarded": "for=198.51.100.9, for=\"[2001:db8::1]\""})[0], 429,
+                             "only the element the proxy appended is believed")
 
     def test_failed_authentications_are_limited_per_address(self):
         with Server("--listen", "127.0.0.1:0", env={"CUSTOS_FAILED_AUTH_PER_MINUTE": "3"}) as server:
