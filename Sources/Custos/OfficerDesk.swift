@@ -30,8 +30,10 @@ package struct OfficerDesk: Sendable {
                           purposes: [String]? = nil, by actor: String) throws -> Int64 {
         try LabelText.check(reference, "a legal hold's reference (the case it is for)")
         try policy.refuseUndeclared(fields: fields, purposes: purposes)
-        return try store.placeHold(subject: subject, reference: reference, since: since ?? policy.localDate(of: clock()),
-                            fields: fields, purposes: purposes, by: actor)
+        // A hold keeps data from today on: one that began later would leave it to the sweep until then.
+        let today = policy.localDate(of: clock())
+        if let since, since > today { throw StoreError.invalidInput("a legal hold begins today or earlier, not on \(since)") }
+        return try store.placeHold(subject: subject, reference: reference, since: since ?? today, fields: fields, purposes: purposes, by: actor)
     }
 
     package func liftHold(id: Int64, until: LocalDate? = nil, by actor: String) throws {
@@ -50,8 +52,13 @@ package struct OfficerDesk: Sendable {
         return try store.placeRestriction(subject: subject, fields: fields, ground: ground, since: clock())
     }
 
-    package func liftRestriction(id: Int64, subjectInformedAt informed: Instant) throws {
-        try store.liftRestriction(id: id, subjectInformedAt: informed, at: clock())
+    /// Lifts a restriction; the subject was told of it at `informed` (default now), while it was
+    /// in force (Art. 18(3)). Returns when the subject was told.
+    @discardableResult
+    package func liftRestriction(id: Int64, subjectInformedAt informed: Instant? = nil) throws -> Instant {
+        let now = clock(), told = informed ?? now
+        try store.liftRestriction(id: id, subjectInformedAt: told, at: now)
+        return told
     }
 
     /// Records the controller's decision about a sub-processor: an objection within a

@@ -88,7 +88,7 @@ struct ObjectionAssess: ParsableCommand {
 
 struct RestrictionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "restriction", abstract: "Place and lift restrictions of processing (Art. 18).",
-                                                    discussion: "Examples:\n  custos restriction place --subject D-1001 --ground \"accuracy contested\"\n  custos restriction lift --id 1 --informed-at 2025-06-02T09:00:00+02:00",
+                                                    discussion: "Examples:\n  custos restriction place --subject D-1001 --ground \"accuracy contested\"\n  custos restriction lift --id 1",
         subcommands: [RestrictionPlace.self, RestrictionLift.self])
 }
 
@@ -108,15 +108,15 @@ struct RestrictionPlace: ParsableCommand {
 
 struct RestrictionLift: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "lift", abstract: "Lift a restriction after telling the subject (Art. 18(3)).",
-        discussion: "Example:\n  custos restriction lift --id 1 --informed-at 2025-06-02T09:00:00+02:00")
+        discussion: "The subject is told of the lifting while the restriction is in force: --informed-at lies between its placing and now (default now, when telling is part of this step).\n\nExamples:\n  custos restriction lift --id 1\n  custos restriction lift --id 1 --informed-at 2025-06-02T09:00:00+02:00")
     @OptionGroup var global: GlobalOptions
     @Option(help: "The number the place or record command printed.") var id: Int64
-    @Option(help: "When the subject was told (ISO 8601); not after now.") var informedAt: String
+    @Option(help: "When the subject was told (ISO 8601): after the restriction was placed, not after now; default now.") var informedAt: String?
 
     func run() throws {
-        guard let informed = try parseInstant(informedAt, option: "informed-at") else { return }
+        let given = try parseInstant(informedAt, option: "informed-at")
         let engine = try global.openOffice().officer
-        do { try engine.liftRestriction(id: id, subjectInformedAt: informed); try answer(global.output, ["restriction #\(id) lifted"], json: ["restriction": id, "lifted": true, "subject-informed-at": informed.description]) } catch { throw ExitStatus.report(error) }
+        do { let informed = try engine.liftRestriction(id: id, subjectInformedAt: given); try answer(global.output, ["restriction #\(id) lifted"], json: ["restriction": id, "lifted": true, "subject-informed-at": informed.description]) } catch { throw ExitStatus.report(error) }
     }
 }
 

@@ -22,7 +22,7 @@ extension PostgresVault: OfficerRecordStore {
 
     private func updateOne(_ query: PostgresQuery, otherwise refusal: String) throws {
         try run { client, logger in
-            guard try await PostgresDatabase.touched(try await client.query(query, logger: logger)) else { throw StoreError.io(refusal) }
+            guard try await PostgresDatabase.touched(try await client.query(query, logger: logger)) else { throw StoreError.invalidInput(refusal) }
         }
     }
 
@@ -35,8 +35,9 @@ extension PostgresVault: OfficerRecordStore {
     }
 
     package func liftHold(id: Int64, until: LocalDate, by actor: String) throws {
-        try updateOne("UPDATE legal_holds SET until = \(until.description), lifted_by = \(actor) WHERE id = \(id) AND until IS NULL RETURNING 1",
-                      otherwise: "no open legal hold #\(id)")
+        try updateOne("""
+            UPDATE legal_holds SET until = \(until.description), lifted_by = \(actor) WHERE id = \(id) AND until IS NULL AND since <= \(until.description) RETURNING 1
+            """, otherwise: OfficerRecordRefusal.holdNotLiftable(id, until: until))
     }
 
     package func holds(of subject: String) throws -> [StoredHold] {
@@ -86,11 +87,11 @@ extension PostgresVault: OfficerRecordStore {
     }
 
     package func liftRestriction(id: Int64, subjectInformedAt informed: Instant, at now: Instant) throws {
-        guard informed <= now else { throw StoreError.io("the subject must be told before the restriction is lifted (Art. 18(3))") }
+        guard informed <= now else { throw StoreError.invalidInput(OfficerRecordRefusal.toldLater) }
         try updateOne("""
             UPDATE restrictions SET lifted = \(now.millisecondsSinceEpoch), subject_informed_at = \(informed.millisecondsSinceEpoch)
-            WHERE id = \(id) AND lifted IS NULL RETURNING 1
-            """, otherwise: "no restriction #\(id) in force")
+            WHERE id = \(id) AND lifted IS NULL AND since <= \(informed.millisecondsSinceEpoch) RETURNING 1
+            """, otherwise: OfficerRecordRefusal.restrictionNotLiftable(id))
     }
 
     package func restrictions(of subject: String) throws -> [StoredRestriction] {

@@ -79,8 +79,10 @@ extension Vault {
     /// Ends a hold on a date; the hold stays on record.
     package func liftHold(id: Int64, until: LocalDate, by actor: String) throws {
         try pool.write { db in
-            try db.execute(sql: "UPDATE legal_holds SET until = ?, lifted_by = ? WHERE id = ? AND until IS NULL", arguments: [until.description, actor, id])
-            guard db.changesCount == 1 else { throw StoreError.io("no open legal hold #\(id)") }
+            // ISO dates compare as text: a hold cannot end before it began.
+            try db.execute(sql: "UPDATE legal_holds SET until = ?, lifted_by = ? WHERE id = ? AND until IS NULL AND since <= ?",
+                           arguments: [until.description, actor, id, until.description])
+            guard db.changesCount == 1 else { throw StoreError.invalidInput(OfficerRecordRefusal.holdNotLiftable(id, until: until)) }
         }
     }
 
@@ -113,7 +115,7 @@ extension Vault {
         try pool.write { db in
             try db.execute(sql: "UPDATE objections SET assessment = ?, assessment_reference = ?, assessed_by = ?, assessed_at = ? WHERE id = ?",
                            arguments: [assessment.rawValue, reference, actor, now.millisecondsSinceEpoch, id])
-            guard db.changesCount == 1 else { throw StoreError.io("no objection #\(id)") }
+            guard db.changesCount == 1 else { throw StoreError.invalidInput("no objection #\(id)") }
         }
     }
 
@@ -137,11 +139,12 @@ extension Vault {
     /// Lifts a restriction; Art. 18(3) requires the subject to be told first, so the instant
     /// they were told is required and may not come after the lifting.
     package func liftRestriction(id: Int64, subjectInformedAt informed: Instant, at now: Instant) throws {
-        guard informed <= now else { throw StoreError.io("the subject must be told before the restriction is lifted (Art. 18(3))") }
+        guard informed <= now else { throw StoreError.invalidInput(OfficerRecordRefusal.toldLater) }
         try pool.write { db in
-            try db.execute(sql: "UPDATE restrictions SET lifted = ?, subject_informed_at = ? WHERE id = ? AND lifted IS NULL",
-                           arguments: [now.millisecondsSinceEpoch, informed.millisecondsSinceEpoch, id])
-            guard db.changesCount == 1 else { throw StoreError.io("no restriction #\(id) in force") }
+            // The subject is told of the lifting while the restriction is in force (Art. 18(3)).
+            try db.execute(sql: "UPDATE restrictions SET lifted = ?, subject_informed_at = ? WHERE id = ? AND lifted IS NULL AND since <= ?",
+                           arguments: [now.millisecondsSinceEpoch, informed.millisecondsSinceEpoch, id, informed.millisecondsSinceEpoch])
+            guard db.changesCount == 1 else { throw StoreError.invalidInput(OfficerRecordRefusal.restrictionNotLiftable(id)) }
         }
     }
 

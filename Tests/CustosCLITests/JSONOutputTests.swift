@@ -6,6 +6,13 @@ import Testing
 /// standard error whenever it says anything (`{"error": …}` or `{"warnings": …}`).
 @Suite(.serialized)
 struct JSONOutputTests {
+    /// Now, to the millisecond: after anything an earlier command recorded.
+    static func now() -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date())
+    }
+
     /// Runs a command with `-o json` and returns its parsed answer, checking both streams.
     @discardableResult
     static func json(_ arguments: [String], in folder: TemporaryDirectory, status expected: Int32 = 0,
@@ -74,7 +81,7 @@ struct JSONOutputTests {
         let objection = try #require(Self.json(["objection", "record", "--subject", "D-1", "--purpose", "P-SCORING"], in: folder) as? [String: Any])
         try Self.json(["objection", "assess", "--id", "\(try #require(objection["objection"] as? Int))", "--outcome", "upheld"], in: folder)
         let restriction = try #require(Self.json(["restriction", "place", "--subject", "D-1", "--ground", "accuracy contested"], in: folder) as? [String: Any])
-        try Self.json(["restriction", "lift", "--id", "\(try #require(restriction["restriction"] as? Int))", "--informed-at", "2025-06-02T09:00:00+02:00"], in: folder)
+        try Self.json(["restriction", "lift", "--id", "\(try #require(restriction["restriction"] as? Int))", "--informed-at", Self.now()], in: folder)
         try Self.json(["retention", "sweep", "--dry-run"], in: folder)
         try Self.json(["report", "ropa"], in: folder)
         try Self.json(["report", "activity", "--subject", "D-1", "--out", "activity.md", "--format", "md"], in: folder)

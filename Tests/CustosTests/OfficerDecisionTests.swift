@@ -71,9 +71,15 @@ struct OfficerDecisionTests {
             try fixture.engine.recordEvent(subject: "D-1", event: "file-opened", effective: LocalDate(parsing: "2025-01-10"), by: "test")
             let id = try fixture.engine.placeRestriction(subject: "D-1", fields: nil, ground: "accuracy contested")
             #expect(scoring(fixture.engine).codes.contains(.restrictedStorageOnly))
-            #expect(throws: StoreError.self) { try fixture.engine.liftRestriction(id: id, subjectInformedAt: Instant(iso8601: "2025-06-03T09:00:00+02:00")!) }
+            fixture.clock.set("2025-06-03T10:00:00+02:00")
+            #expect(throws: StoreError.self, "told later than now") {
+                try fixture.engine.liftRestriction(id: id, subjectInformedAt: Instant(iso8601: "2025-06-04T09:00:00+02:00")!)
+            }
+            #expect(throws: StoreError.self, "told before the restriction was placed (2 June, 09:00): that was not about its lifting") {
+                try fixture.engine.liftRestriction(id: id, subjectInformedAt: Instant(iso8601: "2025-06-02T08:00:00+02:00")!)
+            }
             #expect(scoring(fixture.engine).codes.contains(.restrictedStorageOnly), "a refused lift changes nothing")
-            try fixture.engine.liftRestriction(id: id, subjectInformedAt: Instant(iso8601: "2025-06-02T08:00:00+02:00")!)
+            try fixture.engine.liftRestriction(id: id, subjectInformedAt: Instant(iso8601: "2025-06-03T09:00:00+02:00")!)
             #expect(scoring(fixture.engine).outcome == .permit)
             #expect(try fixture.engine.store.restrictions(of: "D-1").first?.subjectInformedAt != nil)
         }
@@ -87,6 +93,12 @@ struct OfficerDecisionTests {
             #expect(read().codes.contains(.retentionExpired))
             let hold = try fixture.engine.placeHold(subject: "D-1", reference: "C/09/654321", since: LocalDate(parsing: "2024-01-01"), by: "officer")
             #expect(read().outcome == .permit && read().codes.contains(.retentionLegalHold))
+            #expect(throws: StoreError.self, "a hold cannot end before it began") {
+                try fixture.engine.liftHold(id: hold, until: LocalDate(parsing: "2023-12-31"), by: "officer")
+            }
+            #expect(throws: StoreError.self, "nor begin after today") {
+                try fixture.engine.placeHold(subject: "D-1", reference: "C/09/654322", since: LocalDate(parsing: "2025-06-03"), by: "officer")
+            }
             try fixture.engine.liftHold(id: hold, until: LocalDate(parsing: "2025-06-01"), by: "officer")
             #expect(read().codes.contains(.retentionExpired))
             #expect(try fixture.engine.store.holds(of: "D-1").count == 1, "a lifted hold stays on record")
