@@ -54,16 +54,36 @@ struct OutboxShow: ParsableCommand {
 struct OutboxSend: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "send", abstract: "Send every pending message through an SMTP relay; a failure stays pending with its reason.",
-        discussion: "Exit 0 when everything went, 1 when a message failed.\n\nExample:\n  custos outbox send --smtp-relay 127.0.0.1:25 --mail-from privacy@example.nl")
+        discussion: """
+        Exit 0 when everything went, 1 when a message failed. With --test ADDRESS one fixed message (no personal data) goes to that address instead, and the outbox is left alone: a check of the relay settings.
+
+        Examples:
+          custos outbox send --smtp-relay 127.0.0.1:25 --mail-from privacy@example.nl
+          custos outbox send --smtp-relay smtp.example.nl:587 --smtp-tls starttls --smtp-user custos --smtp-password-file /etc/custos/smtp-password --mail-from privacy@example.nl
+          custos outbox send --smtp-relay smtp.example.nl:465 --smtp-tls tls --mail-from privacy@example.nl --test officer@example.nl
+        """)
     @OptionGroup var global: GlobalOptions
     @Option(help: ArgumentHelp("The relay.", valueName: "host:port")) var smtpRelay: String
     @Option(help: ArgumentHelp("The sender address.", valueName: "address")) var mailFrom: String
+    @OptionGroup var smtp: SMTPOptions
+    @Option(help: ArgumentHelp("Send one test message to this address, not the outbox.", valueName: "address")) var test: String?
 
     func run() throws {
         let relay: SMTPRelay
-        do { relay = try SMTPRelay(relay: smtpRelay, from: mailFrom) } catch {
+        do {
+            let mail = smtp.settings
+            relay = try SMTPRelay(relay: smtpRelay, from: mailFrom, security: mail.security, caFile: mail.caFile, user: mail.user, passwordFile: mail.passwordFile)
+        } catch {
             StandardError.error(String(describing: error))
             throw ExitStatus.usage
+        }
+        if let test {
+            do { try relay.send(to: test, subject: "Custos: test message", body: "The relay settings work: this message came through \(relay.host):\(relay.port).\n") } catch {
+                StandardError.error(String(describing: error))
+                throw ExitStatus.runtimeError
+            }
+            try answer(global.output, ["test message sent through \(relay.host):\(relay.port)"], json: ["test": true, "sent": 1])
+            return
         }
         let mailroom = try global.openOffice().door.mailroom
         let result: (sent: Int, failed: Int)
@@ -71,4 +91,16 @@ struct OutboxSend: ParsableCommand {
         try answer(global.output, ["sent \(result.sent), failed \(result.failed)"], json: ["sent": result.sent, "failed": result.failed])
         if result.failed > 0 { throw ExitStatus.runtimeError }
     }
+}
+
+/// How the SMTP relay is reached and logged in to, for `serve` and `outbox send`.
+struct SMTPOptions: ParsableArguments {
+    @Option(name: .customLong("smtp-tls"), help: ArgumentHelp("none (default), starttls (port 587) or tls (port 465).", valueName: "mode")) var security: String?
+    @Option(name: .customLong("smtp-ca-file"), help: ArgumentHelp("PEM trust roots for the relay's certificate; default the system's.", valueName: "file"))
+    var caFile: String?
+    @Option(name: .customLong("smtp-user"), help: ArgumentHelp("The relay account AUTH PLAIN logs in with (over TLS only).", valueName: "name")) var user: String?
+    @Option(name: .customLong("smtp-password-file"), help: ArgumentHelp("A file whose first line is that account's password.", valueName: "file"))
+    var passwordFile: String?
+
+    var settings: ServerSettings.MailSettings { .init(security: security, caFile: caFile, user: user, passwordFile: passwordFile) }
 }

@@ -152,6 +152,7 @@ struct Serve: ParsableCommand {
     @Option(help: ArgumentHelp("A folder of templates and catalogues that replace the privacy centre's built-in ones.", valueName: "dir")) var webTemplates: String?
     @Option(help: ArgumentHelp("The SMTP relay mail to data subjects goes through (else it waits in the outbox).", valueName: "host:port")) var smtpRelay: String?
     @Option(help: ArgumentHelp("The sender address of that mail.", valueName: "address")) var mailFrom: String?
+    @OptionGroup var smtp: SMTPOptions
     @Option(help: ArgumentHelp("On a simulation vault only: start the server's clock at this instant (ISO 8601 with offset); it then runs at real speed.",
                                valueName: "instant")) var at: String?
 
@@ -159,8 +160,9 @@ struct Serve: ParsableCommand {
         let configuration: ServerConfiguration
         do {
             let file = try config.map { path throws(SettingsError) in try ServerSettings.file(path) } ?? ServerSettings()
-            let flags = ServerSettings(listen: listen, publicURL: publicURL, insecureHTTP: insecureHTTP ? true : nil, tlsCertificate: tlsCert, tlsKey: tlsKey,
+            var flags = ServerSettings(listen: listen, publicURL: publicURL, insecureHTTP: insecureHTTP ? true : nil, tlsCertificate: tlsCert, tlsKey: tlsKey,
                                        listenPublic: listenPublic, webTemplates: webTemplates, smtpRelay: smtpRelay, mailFrom: mailFrom)
+            flags.mail = smtp.settings
             configuration = try file.overriding(with: try ServerSettings.environment(ProcessInfo.processInfo.environment)).overriding(with: flags).configuration()
         } catch {
             StandardError.error(error.message)

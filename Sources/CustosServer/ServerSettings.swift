@@ -32,6 +32,9 @@ package struct ServerSettings: Sendable, Equatable {
     package var identityPurpose: String?
     package var smtpRelay: String?
     package var mailFrom: String?
+    /// How the relay is reached and logged in to (`mail.tls`, `mail.ca-file`, `mail.user`,
+    /// `mail.password-file`): see `SMTPRelay`.
+    package var mail = MailSettings()
     package var codesPerAddress: Int?
     /// The officer's console (on the service listener): templates, actor and purpose of a
     /// field opened, idle minutes before a session ends, and the checkpoint file to compare.
@@ -44,6 +47,27 @@ package struct ServerSettings: Sendable, Equatable {
     package var trustedProxies: [String]?
     /// The header those proxies write: `x-forwarded-for` (the default) or `forwarded` (RFC 7239).
     package var forwardedHeader: String?
+
+    package struct MailSettings: Sendable, Equatable {
+        package var security: String?
+        package var caFile: String?
+        package var user: String?
+        package var passwordFile: String?
+
+        package init(security: String? = nil, caFile: String? = nil, user: String? = nil, passwordFile: String? = nil) {
+            self.security = security
+            self.caFile = caFile
+            self.user = user
+            self.passwordFile = passwordFile
+        }
+
+        func overriding(with other: MailSettings) -> MailSettings {
+            MailSettings(security: other.security ?? security, caFile: other.caFile ?? caFile, user: other.user ?? user,
+                         passwordFile: other.passwordFile ?? passwordFile)
+        }
+
+        var isEmpty: Bool { self == MailSettings() }
+    }
 
     package struct ConsoleSettings: Sendable, Equatable {
         package var templates: String?
@@ -103,6 +127,7 @@ package struct ServerSettings: Sendable, Equatable {
                        webActor: other.webActor ?? webActor, identityPurpose: other.identityPurpose ?? identityPurpose,
                        smtpRelay: other.smtpRelay ?? smtpRelay, mailFrom: other.mailFrom ?? mailFrom, codesPerAddress: other.codesPerAddress ?? codesPerAddress)
         merged.console = console.overriding(with: other.console)
+        merged.mail = mail.overriding(with: other.mail)
         merged.decidingThreads = other.decidingThreads ?? decidingThreads
         merged.requestsPerTokenPerSecond = other.requestsPerTokenPerSecond ?? requestsPerTokenPerSecond
         merged.trustedProxies = other.trustedProxies ?? trustedProxies
@@ -131,9 +156,12 @@ package struct ServerSettings: Sendable, Equatable {
         }
         var smtp: SMTPRelay?
         if let smtpRelay {
-            do { smtp = try SMTPRelay(relay: smtpRelay, from: mailFrom ?? "") } catch { throw SettingsError("mail: \(String(describing: error))") }
-        } else if mailFrom != nil {
-            throw SettingsError("mail.from needs mail.relay (--smtp-relay host:port)")
+            do {
+                smtp = try SMTPRelay(relay: smtpRelay, from: mailFrom ?? "", security: mail.security, caFile: mail.caFile, user: mail.user,
+                                     passwordFile: mail.passwordFile)
+            } catch { throw SettingsError("mail: \(String(describing: error))") }
+        } else if mailFrom != nil || !mail.isEmpty {
+            throw SettingsError("mail.from, mail.tls and the account need mail.relay (--smtp-relay host:port)")
         }
         guard (tlsCertificate == nil) == (tlsKey == nil) else { throw SettingsError("TLS needs both a certificate and a key (--tls-cert and --tls-key)") }
         var configuration = ServerConfiguration(
@@ -165,7 +193,8 @@ package struct ServerSettings: Sendable, Equatable {
     /// `CUSTOS_TLS_KEY`, `CUSTOS_MAX_BODY_BYTES`, `CUSTOS_MAX_BATCH`, `CUSTOS_REQUEST_SECONDS`,
     /// `CUSTOS_IDLE_SECONDS`, `CUSTOS_FAILED_AUTH_PER_MINUTE`, `CUSTOS_LOG_SUBJECT_IDS`,
     /// `CUSTOS_LISTEN_PUBLIC`, `CUSTOS_PUBLIC_SITE_URL`, `CUSTOS_SMTP_RELAY`, `CUSTOS_MAIL_FROM`,
-    /// `CUSTOS_CODES_PER_ADDRESS`, `CUSTOS_DECIDING_THREADS`, `CUSTOS_REQUESTS_PER_TOKEN_PER_SECOND`,
+    /// `CUSTOS_CODES_PER_ADDRESS`, `CUSTOS_SMTP_TLS`, `CUSTOS_SMTP_CA_FILE`, `CUSTOS_SMTP_USER`,
+    /// `CUSTOS_SMTP_PASSWORD_FILE`, `CUSTOS_DECIDING_THREADS`, `CUSTOS_REQUESTS_PER_TOKEN_PER_SECOND`,
     /// `CUSTOS_TRUSTED_PROXIES` (addresses and networks separated by commas), `CUSTOS_FORWARDED_HEADER`.
     package static func environment(_ environment: [String: String]) throws(SettingsError) -> ServerSettings {
         func integer(_ name: String, _ range: ClosedRange<Int>) throws(SettingsError) -> Int? {
@@ -191,6 +220,8 @@ package struct ServerSettings: Sendable, Equatable {
             publicSiteURL: environment["CUSTOS_PUBLIC_SITE_URL"], smtpRelay: environment["CUSTOS_SMTP_RELAY"], mailFrom: environment["CUSTOS_MAIL_FROM"],
             codesPerAddress: try integer("CUSTOS_CODES_PER_ADDRESS", Limits.codesPerAddress))
         settings.decidingThreads = try integer("CUSTOS_DECIDING_THREADS", Limits.threads)
+        settings.mail = MailSettings(security: environment["CUSTOS_SMTP_TLS"], caFile: environment["CUSTOS_SMTP_CA_FILE"], user: environment["CUSTOS_SMTP_USER"],
+                                     passwordFile: environment["CUSTOS_SMTP_PASSWORD_FILE"])
         settings.requestsPerTokenPerSecond = try integer("CUSTOS_REQUESTS_PER_TOKEN_PER_SECOND", Limits.requestsPerToken)
         if let text = environment["CUSTOS_TRUSTED_PROXIES"] {
             let entries = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -232,7 +263,8 @@ package struct ServerSettings: Sendable, Equatable {
     /// log: {subject-ids: false}
     /// privacy-centre: {listen: 0.0.0.0:8443, url: https://privacy.example.nl, templates: /etc/custos/web, actor: web-portal,
     ///                  identity-purpose: P-RIGHTS-ADMIN, codes-per-address: 10}
-    /// mail: {relay: 127.0.0.1:25, from: privacy@example.nl}
+    /// mail: {relay: smtp.example.nl:587, from: privacy@example.nl, tls: starttls, ca-file: /etc/custos/smtp-ca.pem,
+    ///        user: custos, password-file: /etc/custos/smtp-password}
     /// threads: {deciding: 8}
     /// trusted-proxies: [10.0.0.5, "fd00::/8"]
     /// forwarded-header: x-forwarded-for   # or forwarded (RFC 7239)
@@ -303,7 +335,9 @@ package struct ServerSettings: Sendable, Equatable {
             let centre = try top["privacy-centre"].map { node throws(SettingsError) in
                 try members(node, "privacy-centre", allowed: ["listen", "url", "templates", "actor", "identity-purpose", "codes-per-address"])
             } ?? [:]
-            let mail = try top["mail"].map { node throws(SettingsError) in try members(node, "mail", allowed: ["relay", "from"]) } ?? [:]
+            let mail = try top["mail"].map { node throws(SettingsError) in
+                try members(node, "mail", allowed: ["relay", "from", "tls", "ca-file", "user", "password-file"])
+            } ?? [:]
             let tls = try top["tls"].map { node throws(SettingsError) in try members(node, "tls", allowed: ["certificate", "key"]) } ?? [:]
             let limits = try top["limits"].map { node throws(SettingsError) in
                 try members(node, "limits", allowed: ["body-bytes", "batch", "request-seconds", "idle-seconds", "failed-authentications-per-minute",
@@ -333,6 +367,11 @@ package struct ServerSettings: Sendable, Equatable {
                 idleMinutes: try integer(console["idle-minutes"], "console.idle-minutes", Limits.idleMinutes),
                 checkpoint: try text(console["checkpoint"], "console.checkpoint"))
             settings.decidingThreads = try integer(threads["deciding"], "threads.deciding", Limits.threads)
+            if let node = mail["tls"], let name = try text(node, "mail.tls"), SMTPRelay.Security(rawValue: name) == nil {
+                throw fail(node, "mail.tls must be one of " + SMTPRelay.Security.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            settings.mail = MailSettings(security: try text(mail["tls"], "mail.tls"), caFile: try text(mail["ca-file"], "mail.ca-file"),
+                                         user: try text(mail["user"], "mail.user"), passwordFile: try text(mail["password-file"], "mail.password-file"))
             settings.requestsPerTokenPerSecond = try integer(limits["requests-per-token-per-second"], "limits.requests-per-token-per-second",
                                                              Limits.requestsPerToken)
             settings.trustedProxies = try top["trusted-proxies"].map { node throws(SettingsError) in try proxies(node) }

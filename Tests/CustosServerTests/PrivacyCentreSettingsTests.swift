@@ -22,7 +22,30 @@ struct PrivacyCentreSettingsTests {
         }
         #expect(throws: SettingsError.self) { try ServerSettings(listenPublic: "0.0.0.0:8080").configuration() }
         #expect(throws: SettingsError.self) { try ServerSettings(smtpRelay: "relay", mailFrom: "a@b.nl").configuration() }
-        #expect(throws: SettingsError("mail.from needs mail.relay (--smtp-relay host:port)")) { try ServerSettings(mailFrom: "a@b.nl").configuration() }
+        #expect(throws: SettingsError("mail.from, mail.tls and the account need mail.relay (--smtp-relay host:port)")) { try ServerSettings(mailFrom: "a@b.nl").configuration() }
+    }
+
+    @Test func theRelaysTLSAndAccountComeFromTheFileOrTheEnvironment() throws {
+        let folder = NSTemporaryDirectory() + "serve-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try "s3cret with spaces \r\nsecond line\n".write(toFile: folder + "/password", atomically: true, encoding: .utf8)
+        let path = folder + "/serve.yaml"
+        try """
+        mail: {relay: smtp.example.nl:587, from: privacy@example.nl, tls: starttls, ca-file: /etc/custos/smtp-ca.pem,
+               user: custos, password-file: \(folder)/password}
+
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        let relay = try #require(try ServerSettings.file(path).configuration().smtp)
+        #expect(relay.security == .starttls && relay.caFile == "/etc/custos/smtp-ca.pem")
+        #expect(relay.account == SMTPRelay.Account(user: "custos", password: "s3cret with spaces "), "the file's first line, as it stands")
+        let implicit = try ServerSettings.file(path).overriding(with: try ServerSettings.environment(["CUSTOS_SMTP_TLS": "tls"])).configuration()
+        #expect(implicit.smtp?.security == .tls, "the environment overrides the file")
+        #expect(throws: SettingsError.self, "an account needs its password file") {
+            try ServerSettings.file(path).overriding(with: ServerSettings.environment(["CUSTOS_SMTP_PASSWORD_FILE": folder + "/missing"])).configuration()
+        }
+        #expect(throws: SettingsError("mail.from, mail.tls and the account need mail.relay (--smtp-relay host:port)")) {
+            try ServerSettings.environment(["CUSTOS_SMTP_TLS": "starttls"]).configuration()
+        }
     }
 
     @Test func pageRoutesAreNamedByTemplateSoTheLogNeverHoldsAStatusToken() {

@@ -43,6 +43,7 @@ start_server
 python3 "$REPO/Tests/server/test_server.py"; status=$?
 python3 "$REPO/Tests/server/test_authzen_conformance.py" || status=1
 python3 "$REPO/Tests/server/test_settings.py" || status=1
+python3 "$REPO/Tests/server/test_mail.py" || status=1
 
 # Fuzzing from the OpenAPI document with schemathesis's default checks (no 5xx; answers, status
 # codes, content types and headers as documented; schema-valid requests accepted and

@@ -25,11 +25,17 @@ fi
 "$CUSTOS" consent give --subject PR-1 --purpose P-NEWSLETTER-EMAIL --method checkbox-ticked --channel web-form --age 41 >/dev/null
 export NEWSLETTER_TOKEN=$("$CUSTOS" service add --actor newsletter --name mailer -o json | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
 
+# The relay as a submission server is (the PostgreSQL run keeps a plain one): STARTTLS with a
+# certificate the server is told to trust, and an account whose password is in a file.
 export MAIL_SINK=$VAULT/mail.txt
-python3 "$REPO/Tests/web/smtp_sink.py" "$MAIL_SINK" > sink.port &
+openssl req -x509 -newkey rsa:2048 -nodes -keyout relay.key -out relay.pem -days 2 -subj /CN=127.0.0.1 \
+  -addext subjectAltName=IP:127.0.0.1 2>/dev/null
+echo "relay password" > relay.password
+python3 "$REPO/Tests/web/smtp_sink.py" "$MAIL_SINK" --starttls relay.pem relay.key --user custos --password "relay password" > sink.port &
 SINK=$!
 for _ in $(seq 1 50); do [ -s sink.port ] && break; sleep 0.1; done
 CUSTOS_CODES_PER_ADDRESS=100 "$CUSTOS" serve --listen 127.0.0.1:0 --listen-public 127.0.0.1:0 --smtp-relay "127.0.0.1:$(cat sink.port)" \
+  --smtp-tls starttls --smtp-ca-file relay.pem --smtp-user custos --smtp-password-file relay.password \
   --mail-from privacy@invorderingsbedrijf.nl 2> serve.log &
 SERVER=$!
 wait_for_listeners web
