@@ -167,9 +167,21 @@ package struct SMTPRelay: Sendable {
             do { channel = try bootstrap.connect(host: relay.host, port: relay.port).wait() } catch {
                 throw Failure(description: "the SMTP relay \(relay.host):\(relay.port) cannot be reached")
             }
+            // Each reply is awaited at most timeoutSeconds; a relay that stops reading could still
+            // hold a write, so the whole conversation ends after six times that.
+            let channel = self.channel
+            deadline = channel.eventLoop.scheduleTask(in: .seconds(Int64(relay.timeoutSeconds * 6))) {
+                replies.end("the SMTP relay did not finish in time")
+                channel.close(promise: nil)
+            }
         }
 
-        func close() { channel.close(promise: nil) }
+        private var deadline: Scheduled<Void>?
+
+        func close() {
+            deadline?.cancel()
+            channel.close(promise: nil)
+        }
 
         /// Puts TLS under the conversation, after the relay's 220 to STARTTLS.
         func startTLS() throws {
