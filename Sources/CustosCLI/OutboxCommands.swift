@@ -103,4 +103,10 @@ struct SMTPOptions: ParsableArguments {
     var passwordFile: String?
 
     var settings: ServerSettings.MailSettings { .init(security: security, caFile: caFile, user: user, passwordFile: passwordFile) }
+
+    func validate() throws {
+        if let security, SMTPRelay.Security(rawValue: security) == nil {
+            throw ValidationError("--smtp-tls is one of " + SMTPRelay.Security.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+    }
 }

@@ -220,6 +220,9 @@ package struct ServerSettings: Sendable, Equatable {
             publicSiteURL: environment["CUSTOS_PUBLIC_SITE_URL"], smtpRelay: environment["CUSTOS_SMTP_RELAY"], mailFrom: environment["CUSTOS_MAIL_FROM"],
             codesPerAddress: try integer("CUSTOS_CODES_PER_ADDRESS", Limits.codesPerAddress))
         settings.decidingThreads = try integer("CUSTOS_DECIDING_THREADS", Limits.threads)
+        if let name = environment["CUSTOS_SMTP_TLS"], SMTPRelay.Security(rawValue: name) == nil {
+            throw SettingsError("CUSTOS_SMTP_TLS: '\(name)' is not one of " + SMTPRelay.Security.allCases.map(\.rawValue).joined(separator: ", "))
+        }
         settings.mail = MailSettings(security: environment["CUSTOS_SMTP_TLS"], caFile: environment["CUSTOS_SMTP_CA_FILE"], user: environment["CUSTOS_SMTP_USER"],
                                      passwordFile: environment["CUSTOS_SMTP_PASSWORD_FILE"])
         settings.requestsPerTokenPerSecond = try integer("CUSTOS_REQUESTS_PER_TOKEN_PER_SECOND", Limits.requestsPerToken)

@@ -46,6 +46,7 @@ struct PrivacyCentreSettingsTests {
         #expect(throws: SettingsError("mail.from, mail.tls and the account need mail.relay (--smtp-relay host:port)")) {
             try ServerSettings.environment(["CUSTOS_SMTP_TLS": "starttls"]).configuration()
         }
+        #expect(throws: SettingsError("CUSTOS_SMTP_TLS: 'ssl' is not one of none, starttls, tls")) { try ServerSettings.environment(["CUSTOS_SMTP_TLS": "ssl"]) }
     }
 
     @Test func pageRoutesAreNamedByTemplateSoTheLogNeverHoldsAStatusToken() {

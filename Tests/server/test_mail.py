@@ -101,7 +101,9 @@ class Relay(unittest.TestCase):
             status, error = send(sink.port, "--smtp-user", "custos", "--smtp-password-file", self.password)
             self.assertEqual(status, 64, "a password is never sent without TLS")
             self.assertIn("sent only over TLS", error)
-            self.assertEqual(send(sink.port, "--smtp-tls", "ssl")[0], 64)
+            status, error = send(sink.port, "--smtp-tls", "ssl")
+            self.assertEqual(status, 64)
+            self.assertIn("--smtp-tls is one of none, starttls, tls", error)
 
     def test_the_settings_file_and_environment_name_the_same_options(self):
         settings = os.path.join(self.folder, "serve.yaml")
