@@ -35,9 +35,10 @@ extension Console {
         }
     }
 
-    /// The Art. 14 information was sent to a subject (the letter posted, the e-mail gone).
+    /// The channels the information form offers.
     static let noticeChannels: Set<String> = ["post", "email"]
 
+    /// The Art. 14 information was sent to a subject (the letter posted, the e-mail gone).
     func informationSent(_ visit: Visit, subject: String, form: FormBody) async throws -> Response {
         let language = visit.language, office = self.office, actor = visit.actor
         let back = ("/console", pages.text("nav.today", language))
