@@ -183,14 +183,18 @@ package struct SMTPRelay: Sendable {
             channel.close(promise: nil)
         }
 
-        /// Puts TLS under the conversation, after the relay's 220 to STARTTLS.
+        /// Puts TLS under the conversation, after the relay's 220 to STARTTLS. Anything read
+        /// after that 220 and before TLS came in the clear and would pass for the relay's words
+        /// under TLS (the STARTTLS injection of CVE-2011-0411): the conversation is refused.
         func startTLS() throws {
-            let context = try Self.tlsContext(relay), channel = self.channel, name = Self.serverName(relay.host)
+            let context = try Self.tlsContext(relay), channel = self.channel, name = Self.serverName(relay.host), replies = self.replies
             do {
                 try channel.eventLoop.submit {
+                    // On the loop, after every byte read so far has reached the reply handler.
+                    guard replies.isDrained else { throw Failure(description: "the SMTP relay sent more in the clear after agreeing to STARTTLS") }
                     try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: context, serverHostname: name), position: .first)
                 }.wait()
-            } catch { throw Failure(description: "TLS with the SMTP relay could not start") }
+            } catch let failure as Failure { throw failure } catch { throw Failure(description: "TLS with the SMTP relay could not start") }
         }
 
         func write(_ text: String) throws {
@@ -249,8 +253,15 @@ final class SMTPReplies: @unchecked Sendable {
     private let condition = NSCondition()
     private var queue: [SMTPReply] = []
     private var reason: String?
+    /// Whether the handler holds part of a line not yet answered.
+    private var partial = false
 
     var ended: String? { condition.withLock { reason } }
+
+    /// Nothing read that no one asked for: no reply waiting, no part of one.
+    var isDrained: Bool { condition.withLock { queue.isEmpty && !partial } }
+
+    func holdsPartial(_ holds: Bool) { condition.withLock { partial = holds } }
 
     func deliver(_ reply: SMTPReply) {
         condition.withLock { queue.append(reply); condition.broadcast() }
@@ -301,6 +312,7 @@ final class SMTPReplyHandler: ChannelInboundHandler {
             replies.deliver(SMTPReply(code: code, lines: lines))
             lines = []
         }
+        replies.holdsPartial(!pending.isEmpty || !lines.isEmpty)
         if pending.count >= 65_536 {
             replies.end("the SMTP relay's answer is too long")
             context.close(promise: nil)

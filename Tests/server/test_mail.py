@@ -82,6 +82,12 @@ class Relay(unittest.TestCase):
             self.assertIn("code 530", send(sink.port, *trusted)[1], "no account where the relay asks for one")
             self.assertEqual(sink.received().count("RCPT TO"), 2, "only the two that passed every check were sent")
 
+    def test_a_reply_slipped_in_before_tls_begins_ends_the_conversation(self):
+        with Sink(self.folder, "--starttls", self.cert, self.key, "--inject") as sink:
+            status, error = send(sink.port, "--smtp-tls", "starttls", "--smtp-ca-file", self.cert)
+            self.assertEqual((status, error.strip()), (1, "custos: error: the SMTP relay sent more in the clear after agreeing to STARTTLS"))
+            self.assertEqual(sink.received(), "")
+
     def test_tls_from_the_first_byte_checks_the_certificates_name(self):
         with Sink(self.folder, "--tls", self.cert, self.key) as sink:
             self.assertEqual(send(sink.port, "--smtp-tls", "tls", "--smtp-ca-file", self.cert), (0, ""))

@@ -6,6 +6,8 @@ only (socketserver, ssl): prints its port on the first line of standard output.
     smtp_sink.py OUT --starttls CERT KEY               STARTTLS offered (RFC 3207)
     smtp_sink.py OUT --tls CERT KEY                    TLS from the first byte (RFC 8314)
     ... --user NAME --password SECRET                  AUTH PLAIN required, and offered only over TLS
+    ... --inject                                       a reply in the clear right after STARTTLS's 220,
+                                                       as a man in the middle would (CVE-2011-0411)
 """
 import argparse
 import base64
@@ -18,6 +20,7 @@ parser.add_argument("--starttls", nargs=2, metavar=("CERT", "KEY"))
 parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
 parser.add_argument("--user")
 parser.add_argument("--password")
+parser.add_argument("--inject", action="store_true")
 ARGS = parser.parse_args()
 
 
@@ -71,7 +74,7 @@ class Session(socketserver.StreamRequestHandler):
                     self.reply("250-AUTH PLAIN")
                 self.reply("250 8BITMIME")
             elif verb == "STARTTLS" and ARGS.starttls and not encrypted:
-                self.reply("220 go ahead")
+                self.reply("220 go ahead\r\n250 injected" if ARGS.inject else "220 go ahead")
                 try:
                     self.secure(ARGS.starttls)
                 except (ssl.SSLError, OSError):
