@@ -110,6 +110,7 @@ struct Routes: Sendable {
         let account = try await authenticated(request)
         if let perSecond = account.requestsPerSecond ?? configuration.requestsPerTokenPerSecond,
            let wait = requestLimit.admit(account.name, perSecond: perSecond) {
+            metrics.rateLimited(account: account.name)
             throw Problem.tooManyRequests(retryAfter: wait, perSecond: perSecond)
         }
         return account

@@ -47,6 +47,20 @@ final class ServerMetrics: DecisionLogObserver {
     private let reasonCounters = Mutex<[ReasonCode: Counter]>([:])
     private let requestCounters = Mutex<[RequestKey: Counter]>([:])
     private let durations = Mutex<[String: DurationHistogram]>([:])
+    private let limitedCounters = Mutex<[String: Counter]>([:])
+
+    /// A request refused by its account's rate limit, counted by account (names only service
+    /// accounts in the keyring, so the label set stays as small as the list of accounts), so an
+    /// operator can see which service needs a higher limit.
+    func rateLimited(account: String) {
+        limitedCounters.withLock { counters in
+            if let counter = counters[account] { return counter }
+            let counter = registry.makeCounter(descriptor: Self.name("rate_limited", "total", "Requests refused by their service account's rate limit"),
+                                               labels: [("account", account)])
+            counters[account] = counter
+            return counter
+        }.increment()
+    }
 
     func decided(_ decision: Decision, via route: String) {
         let purpose = policy.purposes.id(decision.purpose) != nil ? decision.purpose : "undeclared"

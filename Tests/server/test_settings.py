@@ -295,6 +295,9 @@ class Defences(unittest.TestCase):
                 self.assertEqual(statuses[:3], [200] * 3)
                 self.assertEqual(statuses[-1], 429)
                 self.assertLessEqual(statuses.count(200), 3 + 3 * elapsed + 1)
+                with urllib.request.urlopen(server.url + "/metrics", timeout=10) as response:
+                    metrics = response.read().decode()
+                self.assertIn('custos_rate_limited_total{account="own-limit"} 1', metrics, "the operator sees which account met its limit")
                 self.assertEqual(read_d1(server.url, os.environ["COLLECTIONS_TOKEN"])[0], 200, "an account without a limit of its own has none here")
                 # Cleared in another process: the running server applies it from the next request.
                 custos("service", "limit", "own-limit", "--none")
