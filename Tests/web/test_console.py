@@ -223,6 +223,8 @@ class Console(Page):
                 status, _, body = fetch("POST", form_element.get_attribute("action"), dict(data, csrf=token), cookies=driver.get_cookies())
                 self.assertEqual(status, 409, f"{page} {data}")
                 self.assertIn(says, body.decode())
+                if "niet van de console" not in says:
+                    self.assertRegex(body.decode(), r'<p lang="en">[^<]*' + re.escape(says), "the library's English marked as such on a Dutch page")
             self.assertEqual(custos("request", "list", "-o", "json"), before)
 
             # The reports: the activity report with decisions per day, then every other one.

@@ -131,7 +131,9 @@ extension Console {
     func recordBreach(_ visit: Visit, form: FormBody) async throws -> Response {
         let office = self.office, actor = visit.actor, language = visit.language
         let back = ("/console/breaches", pages.text("nav.breaches", language))
-        func refused(_ line: String) -> Response { outcome(visit, heading: pages.text("refused", language), lines: [line], back: back, refused: true) }
+        func refused(_ line: String, library: Bool = false) -> Response {
+            outcome(visit, heading: pages.text("refused", language), lines: [line], libraryLines: library, back: back, refused: true)
+        }
         let natures = Breach.Nature.allCases.filter { form["nature-\($0.rawValue)"] == "on" }
         let scopeText = form["scope"] ?? ""
         let scope: Breach.Scope
@@ -160,7 +162,7 @@ extension Console {
             let breach = try await call { try office.breaches.recordBreach(report, by: actor) }
             return redirect("/console/breaches/\(breach.id)")
         } catch let refusal as BreachRefusal {
-            return refused(refusal.description)
+            return refused(refusal.description, library: true)
         }
     }
 
@@ -192,7 +194,7 @@ extension Console {
             }
             return redirect("/console/breaches/\(id)")
         } catch let refusal as BreachRefusal {
-            return outcome(visit, heading: pages.text("refused", language), lines: [refusal.description], back: back, refused: true)
+            return outcome(visit, heading: pages.text("refused", language), lines: [refusal.description], libraryLines: true, back: back, refused: true)
         }
     }
 

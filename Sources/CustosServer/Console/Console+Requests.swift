@@ -95,11 +95,11 @@ extension Console {
             }
             // A fulfilled erasure or restriction changes what the next sweep would destroy.
             if action == .fulfil { sweepPlans.forget() }
-            return outcome(visit, heading: pages.text("done.\(action.rawValue)", language, ["id": id]), lines: lines, back: back)
+            return outcome(visit, heading: pages.text("done.\(action.rawValue)", language, ["id": id]), lines: lines, libraryLines: true, back: back)
         } catch let problem as FormProblem {
-            return outcome(visit, heading: pages.text("refused", language), lines: [problem.message], back: back, refused: true)
+            return outcome(visit, heading: pages.text("refused", language), lines: [problem.message], libraryLines: true, back: back, refused: true)
         } catch {
-            return outcome(visit, heading: pages.text("refused", language), lines: refusal(error), back: back, refused: true)
+            return outcome(visit, heading: pages.text("refused", language), lines: refusal(error), libraryLines: true, back: back, refused: true)
         }
     }
 

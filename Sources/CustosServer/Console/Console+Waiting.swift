@@ -10,13 +10,13 @@ extension Console {
         let language = visit.language, office = self.office, actor = visit.actor
         let back = ("/console", pages.text("nav.today", language))
         guard let task = Int64(id) else {
-            return outcome(visit, heading: pages.text("refused", language), lines: ["no task \(id)"], back: back, refused: true)
+            return outcome(visit, heading: pages.text("refused", language), lines: ["no task \(id)"], libraryLines: true, back: back, refused: true)
         }
         do {
             try await call { try office.rights.completeTask(task, by: actor) }
             return outcome(visit, heading: pages.text("done.task", language, ["id": id]), lines: [], back: back)
         } catch {
-            return outcome(visit, heading: pages.text("refused", language), lines: refusal(error), back: back, refused: true)
+            return outcome(visit, heading: pages.text("refused", language), lines: refusal(error), libraryLines: true, back: back, refused: true)
         }
     }
 
@@ -31,7 +31,7 @@ extension Console {
             try await call { try office.officer.assessObjection(id: objection, assessment: assessment, reference: reference, by: actor) }
             return outcome(visit, heading: pages.text("done.assess", language, ["id": id]), lines: [pages.text("assessment.\(assessment.rawValue)", language)], back: back)
         } catch {
-            return outcome(visit, heading: pages.text("refused", language), lines: refusal(error), back: back, refused: true)
+            return outcome(visit, heading: pages.text("refused", language), lines: refusal(error), libraryLines: true, back: back, refused: true)
         }
     }
 
@@ -51,7 +51,7 @@ extension Console {
             informationOwed.forget()
             return outcome(visit, heading: pages.text("done.information", language, ["subject": subject, "notice": notice]), lines: [], back: back)
         } catch let refusal as InformationRefusal {
-            return outcome(visit, heading: pages.text("refused", language), lines: [refusal.description], back: back, refused: true)
+            return outcome(visit, heading: pages.text("refused", language), lines: [refusal.description], libraryLines: true, back: back, refused: true)
         }
     }
 }

@@ -252,11 +252,14 @@ struct Console: Sendable {
     }
 
     /// The answer to a change: what happened, or why it was refused, in words.
-    func outcome(_ visit: Visit, heading: String, lines: [String], back: (href: String, label: String), refused: Bool = false,
+    /// `libraryLines` are the library's own words (its refusals and results), which are in
+    /// English: on a page in another language they carry `lang="en"`, so a screen reader reads
+    /// them as English (WCAG 2.1, 3.1.2 language of parts).
+    func outcome(_ visit: Visit, heading: String, lines: [String], libraryLines: Bool = false, back: (href: String, label: String), refused: Bool = false,
                  extra: [String: Any] = [:]) -> Response {
         var values = extra
         values["heading"] = heading
-        values["paragraphs"] = lines
+        values[libraryLines && visit.language != "en" ? "englishParagraphs" : "paragraphs"] = lines
         values["refused"] = refused
         values["link"] = ["href": back.href, "label": back.label]
         return page("message", visit, title: heading, here: back.href, values: values, status: refused ? .conflict : .ok)
