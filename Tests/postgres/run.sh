@@ -53,15 +53,15 @@ export CUSTOS_BENCH_POSTGRES=$url
 
 "$root/Tests/postgres/serve.sh" "$dir" "$url"
 
-# The server's live tests once more with the vault on PostgreSQL: the same 24 API tests, the
-# AuthZEN conformance, the settings, schemathesis (when make gives it), the SIGTERM drain and
-# the SIGKILL.
+# The server's live tests once more with the vault on PostgreSQL: the same API tests, the
+# AuthZEN conformance, the settings and the mail relay, schemathesis (when make gives it), the
+# SIGTERM drain and the SIGKILL.
 # Schemathesis runs 50 cases per operation here, not 200: the 200 of the SQLite run hold the
 # contract; here it looks for a 5xx from the other backend, and CI's time is bounded (about
 # 2.5 minutes saved).
 SCHEMATHESIS_EXAMPLES=50 CUSTOS_SERVER_POSTGRES=$url CUSTOS_PG_PASSWORD_FILE=$dir/password "$root/Tests/server/run.sh" > "$dir/server-tests.log" 2>&1 \
   || { cat "$dir/server-tests.log"; echo "postgres: the server's tests failed on a PostgreSQL vault" >&2; exit 1; }
-grep -E "^(server|authzen|settings|fuzz|drain|kill): " "$dir/server-tests.log" | sed 's/^/postgres vault: /'
+grep -E "^(server|authzen|settings|mail|fuzz|drain|kill): " "$dir/server-tests.log" | sed 's/^/postgres vault: /'
 
 # The privacy centre in headless Chromium over a PostgreSQL vault: e-mail codes, requests,
 # status links, answers and preferences through the same pages and Selenium tests as on SQLite.
