@@ -1,4 +1,5 @@
 import Foundation
+import CustosStore
 import Yams
 
 /// The settings of `custos serve` from one source: a YAML file, the environment, or flags.
@@ -250,7 +251,7 @@ package struct ServerSettings: Sendable, Equatable {
         static let codesPerAddress = 1...10_000
         static let idleMinutes = 1...480
         static let threads = 1...256
-        static let requestsPerToken = 1...1_000_000
+        static let requestsPerToken = 1...ServiceAccount.maximumRequestsPerSecond
     }
 
     // MARK: the file

@@ -73,9 +73,10 @@ extension BreachDesk {
         let aware = try Self.recorded(report.awareAt, now: now, what: "awareness")
         let discovered = report.discoveredAt ?? aware
         guard discovered <= aware else { throw BreachRefusal(description: "the controller cannot become aware before the breach was discovered") }
-        if let notice = report.processorNoticeAt { _ = try Self.recorded(notice, now: now, what: "the processor's notice") }
+        let processorNotice = try report.processorNoticeAt.map { notice throws(BreachRefusal) in try Self.recorded(notice, now: now, what: "the processor's notice") }
         guard report.window.from <= aware else { throw BreachRefusal(description: "a breach cannot begin after the controller became aware of it") }
         guard report.window.from < report.window.to else { throw BreachRefusal(description: "the window's start must come before its end") }
+        // Checked, not clamped: the window's end is exclusive, so a millisecond past now says "up to now".
         _ = try Self.recorded(report.window.to, now: now, what: "the window's end")
         guard !report.description.trimmingCharacters(in: .whitespaces).isEmpty else { throw BreachRefusal(description: "describe what happened (Art. 33(5))") }
         try FreeTextCheck.check(report.description, field: "the description")
@@ -89,7 +90,7 @@ extension BreachDesk {
         }
         let known = Set(policy.policy.fields.map(\.id.id))
         if let unknown = report.fields?.first(where: { !known.contains($0) }) { throw BreachRefusal(description: "'\(unknown)' is not a field in the policy") }
-        let breach = Breach(id: "", nature: report.nature, discoveredAt: discovered, awareAt: aware, processorNoticeAt: report.processorNoticeAt,
+        let breach = Breach(id: "", nature: report.nature, discoveredAt: discovered, awareAt: aware, processorNoticeAt: processorNotice,
                             scope: report.scope, fields: report.fields, windowFrom: report.window.from, windowTo: report.window.to,
                             description: report.description, measures: report.measures, keysCompromised: report.keysCompromised, risk: nil,
                             subjectsException: nil, apNotifiedAt: nil, apFinal: false, lateReasons: nil, closedAt: nil, recordedAt: now, recordedBy: actor)
