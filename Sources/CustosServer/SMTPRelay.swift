@@ -39,8 +39,9 @@ package struct SMTPRelay: Sendable {
         case tls
     }
 
-    /// The relay account `AUTH PLAIN` logs in with.
-    package struct Account: Sendable, Equatable {
+    /// The relay account `AUTH PLAIN` logs in with. Printed, dumped or reflected (a log line, a
+    /// crash report, a test's failure message), it shows the user and never the password.
+    package struct Account: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
         package var user: String
         package var password: String
 
@@ -48,6 +49,10 @@ package struct SMTPRelay: Sendable {
             self.user = user
             self.password = password
         }
+
+        package var description: String { "Account(user: \(user), password: hidden)" }
+        package var debugDescription: String { description }
+        package var customMirror: Mirror { Mirror(self, children: ["user": user, "password": "hidden"]) }
     }
 
     package struct Failure: Error, CustomStringConvertible {

@@ -38,6 +38,9 @@ struct PrivacyCentreSettingsTests {
         let relay = try #require(try ServerSettings.file(path).configuration().smtp)
         #expect(relay.security == .starttls && relay.caFile == "/etc/custos/smtp-ca.pem")
         #expect(relay.account == SMTPRelay.Account(user: "custos", password: "s3cret with spaces "), "the file's first line, as it stands")
+        for shown in [String(describing: relay), String(reflecting: relay), { var text = ""; dump(relay, to: &text); return text }()] {
+            #expect(shown.contains("custos") && !shown.contains("s3cret"), "the password never shows when the relay is printed")
+        }
         let implicit = try ServerSettings.file(path).overriding(with: try ServerSettings.environment(["CUSTOS_SMTP_TLS": "tls"])).configuration()
         #expect(implicit.smtp?.security == .tls, "the environment overrides the file")
         #expect(throws: SettingsError.self, "an account needs its password file") {
