@@ -71,6 +71,18 @@ public struct HypotheticalDecisions: Sendable {
         return (try? encoder.encode(decision)) ?? Data("{\"outcome\":\"deny\",\"reasons\":[{\"code\":\"ENGINE_ERROR\"}]}".utf8)
     }
 
+    /// The longest batch line read, in bytes (its line end not counted): the limit on an HTTP
+    /// request's body. A longer line is denied unread (`oversized`), so one line without a
+    /// line end cannot make a batch hold the whole input.
+    static let lineByteLimit = 1 << 20
+
+    static func oversized(line: Int, length: Int, digest: String) -> Decision {
+        Decision(
+            outcome: .deny, action: .read, subject: "", purpose: "", actor: "", recipient: nil, fields: [],
+            basis: nil, reasons: [Reason(code: .engineError, explanation: "line \(line) cannot be read: it is \(length) bytes long, over the limit of \(lineByteLimit) bytes")],
+            obligations: [], policyDigest: digest, hypothetical: true)
+    }
+
     static func unreadable(line: Int, error: any Error, digest: String) -> Decision {
         let detail = (error as? InputError)?.message ?? (error as? DecodingError).map(DecodingProblem.describe) ?? "not valid JSON"
         return Decision(

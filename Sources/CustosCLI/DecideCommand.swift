@@ -7,7 +7,7 @@ struct Decide: ParsableCommand {
         commandName: "decide",
         abstract: "Decide a request: may this actor process these fields for this purpose?",
         discussion: """
-        With --facts the decision is hypothetical (not logged) and --at or the request's 'at' sets the instant. --batch reads JSON Lines, one {"request": …, "facts": …} per line, and writes one decision per line. Exit 0 permit, 2 deny, 3 partial; --batch exits 0 when every line was answered (an unreadable line is answered with a deny naming its line number) and 1 when the input cannot be read or the output written. See docs/decisions.md.
+        With --facts the decision is hypothetical (not logged) and --at or the request's 'at' sets the instant. --batch reads JSON Lines, one {"request": …, "facts": …} per line, and writes one decision per line (a line over 1 MiB is denied unread). Exit 0 permit, 2 deny, 3 partial; --batch exits 0 when every line was answered (an unreadable line is answered with a deny naming its line number) and 1 when the input cannot be read or the output written. See docs/decisions.md.
 
         Examples:
           custos decide --policies policies/invorderingsbedrijf --request \\

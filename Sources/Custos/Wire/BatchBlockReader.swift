@@ -17,13 +17,16 @@ final class BatchBlockReader: @unchecked Sendable {
     struct Block {
         /// The input could not be read: no more blocks.
         static func failed(_ error: BatchInputError) -> Block {
-            Block(bytes: Data(), parts: [], firstLines: [], isLast: true, failure: error)
+            Block(bytes: Data(), parts: [], firstLines: [], oversized: [:], isLast: true, failure: error)
         }
 
         var bytes: Data
         /// Byte ranges of the parts, in order; empty once the input is exhausted.
         var parts: [Range<Int>]
         var firstLines: [Int]
+        /// The lines longer than the limit, each left as an empty line: the empty line's
+        /// offset in `bytes`, and the length of the line it stands for.
+        var oversized: [Int: Int]
         var isLast: Bool
         var failure: BatchInputError?
     }
@@ -35,6 +38,9 @@ final class BatchBlockReader: @unchecked Sendable {
     private let partCount: Int
     private let blockSize: Int
     private var carried = Data()
+    /// Bytes dropped so far of a line longer than the limit, until its line end; nil when no
+    /// line is being dropped.
+    private var dropping: Int?
     private var linesBefore = 0
     private var next: Block?
     private let queue = DispatchQueue(label: "custos.batch.reader")
@@ -59,73 +65,89 @@ final class BatchBlockReader: @unchecked Sendable {
     /// The block read since `start`; starts reading the one after it unless this one is the last.
     func take() -> Block {
         ready.wait()
-        let block = next ?? Block(bytes: Data(), parts: [], firstLines: [], isLast: true, failure: nil)
+        let block = next ?? Block(bytes: Data(), parts: [], firstLines: [], oversized: [:], isLast: true, failure: nil)
         next = nil
         if !block.isLast { start() }
         return block
     }
 
+    /// Reads the next block: at least one complete line (or the end), then more while there
+    /// is more, up to the block size. A file is read in whole blocks; a stream only while
+    /// more arrives without a pause after a complete line.
+    ///
+    /// A line longer than `HypotheticalDecisions.lineByteLimit` is never held: once its
+    /// unfinished part passes the limit, the reader drops what it has of it and every byte
+    /// after, up to its line end, and leaves an empty line in its place, with the number of
+    /// bytes dropped in `Block.oversized` under the empty line's offset, for the worker to
+    /// answer. So a block never holds more than its size and one line's limit.
     private func readBlock() -> Block {
-        streaming ? readStreamBlock() : readFileBlock()
-    }
-
-    /// Reads what a stream offers: at least one complete line (or the end), then more only
-    /// while more arrives without a pause, up to the block size.
-    private func readStreamBlock() -> Block {
         var bytes = carried
+        carried = Data()
+        var oversized: [Int: Int] = [:]
         var endOfInput = false
-        var complete = bytes.lastIndex(of: 10).map { $0 + 1 } ?? 0
+        // Where the unfinished line begins: the carried part holds no line end.
+        var lineStart = 0
         let chunk = 1 << 16
         while !endOfInput {
-            if complete > 0 {
+            if lineStart > 0 {
                 if bytes.count >= blockSize { break }
-                var descriptorPoll = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-                let ready = poll(&descriptorPoll, 1, Self.pause)
-                if ready == 0 { break }
-                if ready < 0, errno != EINTR { break }
+                if streaming {
+                    var descriptorPoll = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+                    let ready = poll(&descriptorPoll, 1, Self.pause)
+                    if ready == 0 { break }
+                    if ready < 0, errno != EINTR { break }
+                }
             }
             let start = bytes.count
             let got: Int
-            switch append(to: &bytes, count: chunk, whole: false) {
+            switch append(to: &bytes, count: streaming ? chunk : max(chunk, blockSize - start), whole: !streaming) {
             case let .success(count): got = count
             case let .failure(error): return .failed(error)
             }
             if got == 0 { endOfInput = true }
-            if let last = bytes[start...].lastIndex(of: 10) { complete = last + 1 }
+            absorb(&bytes, from: start, lineStart: &lineStart, oversized: &oversized)
         }
-        if endOfInput { complete = bytes.count }
-        carried = complete < bytes.count ? bytes.subdata(in: complete..<bytes.count) : Data()
+        if endOfInput {
+            if let dropped = dropping {
+                // The input ended inside a line that was too long: its empty stand-in.
+                oversized[bytes.count] = dropped
+                bytes.append(10)
+                dropping = nil
+            }
+            lineStart = bytes.count
+        }
+        if lineStart < bytes.count {
+            carried = bytes.subdata(in: lineStart..<bytes.count)
+        }
+        let complete = lineStart
         let (parts, firstLines) = bytes.withUnsafeBytes { raw in
             cut(UnsafeBufferPointer(rebasing: raw.bindMemory(to: UInt8.self)[0..<complete]))
         }
-        return Block(bytes: bytes, parts: parts, firstLines: firstLines, isLast: endOfInput, failure: nil)
+        return Block(bytes: bytes, parts: parts, firstLines: firstLines, oversized: oversized, isLast: endOfInput, failure: nil)
     }
 
-    private func readFileBlock() -> Block {
-        var bytes = carried
-        var endOfInput = false
-        // Grown for a line longer than a block, for this block only: one long line must not
-        // make every later block (and the memory two of them take) as large.
-        var size = blockSize
-        while true {
-            // Read straight into the block's storage, after what was carried over.
-            while bytes.count < size + carried.count, !endOfInput {
-                switch append(to: &bytes, count: size + carried.count - bytes.count, whole: true) {
-                case let .success(got): if got == 0 { endOfInput = true }
-                case let .failure(error): return .failed(error)
-                }
+    /// Takes in the bytes just read from `start`: finishes dropping a line that was too long
+    /// at its line end, moves `lineStart` past the last line end, and starts dropping the
+    /// unfinished line when it passes the limit.
+    private func absorb(_ bytes: inout Data, from start: Int, lineStart: inout Int, oversized: inout [Int: Int]) {
+        var from = start
+        if let dropped = dropping {
+            guard let end = bytes[start...].firstIndex(of: 10) else {
+                dropping = dropped + (bytes.count - start)
+                bytes.count = start
+                return
             }
-            let complete = endOfInput ? bytes.count : (bytes.lastIndex(of: 10).map { $0 + 1 } ?? 0)
-            if complete == 0, !endOfInput {
-                // One line longer than a block: read more before cutting.
-                size *= 2
-                continue
-            }
-            carried = complete < bytes.count ? bytes.subdata(in: complete..<bytes.count) : Data()
-            let (parts, firstLines) = bytes.withUnsafeBytes { raw in
-                cut(UnsafeBufferPointer(rebasing: raw.bindMemory(to: UInt8.self)[0..<complete]))
-            }
-            return Block(bytes: bytes, parts: parts, firstLines: firstLines, isLast: endOfInput, failure: nil)
+            // Keep the line end: an empty line at `start` stands for the line dropped.
+            oversized[start] = dropped + (end - start)
+            bytes.removeSubrange(start..<end)
+            dropping = nil
+            lineStart = start + 1
+            from = start + 1
+        }
+        if from < bytes.count, let last = bytes[from...].lastIndex(of: 10) { lineStart = last + 1 }
+        if bytes.count - lineStart > HypotheticalDecisions.lineByteLimit {
+            dropping = bytes.count - lineStart
+            bytes.count = lineStart
         }
     }
 

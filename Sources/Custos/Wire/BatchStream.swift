@@ -6,7 +6,8 @@ import Synchronization
 extension HypotheticalDecisions {
     /// Streams JSON Lines from `input` to `output`, one decision per line and in input order,
     /// in bounded memory. A line that cannot be read is answered with a deny (`ENGINE_ERROR`)
-    /// naming its line number, and the stream goes on; blank lines are skipped.
+    /// naming its line number, and the stream goes on; blank lines are skipped. A line longer
+    /// than `lineByteLimit` is denied the same way without being held in memory.
     ///
     /// Three things overlap: a reader queue reads the next block of lines and cuts it into
     /// parts; `workers` threads read, decide and write the parts of this block (decisions share
@@ -46,9 +47,12 @@ extension HypotheticalDecisions {
             let slot = blockNumber & 1
             written[slot].wait()
             block.bytes.withUnsafeBytes { raw in
-                let shares = BlockShares(bytes: raw.bindMemory(to: UInt8.self), parts: block.parts, firstLines: block.firstLines)
+                let shares = BlockShares(bytes: raw.bindMemory(to: UInt8.self), parts: block.parts, firstLines: block.firstLines,
+                                         oversized: block.oversized)
                 DispatchQueue.concurrentPerform(iterations: shares.parts.count) { index in
-                    parts[index].answer(UnsafeBufferPointer(rebasing: shares.bytes[shares.parts[index]]), firstLine: shares.firstLines[index], into: slot)
+                    let range = shares.parts[index]
+                    parts[index].answer(UnsafeBufferPointer(rebasing: shares.bytes[range]), at: range.lowerBound,
+                                        firstLine: shares.firstLines[index], oversized: shares.oversized, into: slot)
                 }
             }
             for part in parts {
@@ -96,6 +100,7 @@ private struct BlockShares: @unchecked Sendable {
     let bytes: UnsafeBufferPointer<UInt8>
     let parts: [Range<Int>]
     let firstLines: [Int]
+    let oversized: [Int: Int]
 }
 
 /// One part of each batch block: its reading context, its evaluator, its answers and their counts.
@@ -120,7 +125,10 @@ final class BatchWorker: @unchecked Sendable {
         digest = DecisionJSON.DigestMember(decider.evaluator.policy.digest)
     }
 
-    func answer(_ part: UnsafeBufferPointer<UInt8>, firstLine: Int, into slot: Int) {
+    /// Answers the lines of `part`, which begins at `offset` in its block; `oversized` holds
+    /// the block's lines that were too long to read, by the offset of the empty line left in
+    /// their place.
+    func answer(_ part: UnsafeBufferPointer<UInt8>, at offset: Int, firstLine: Int, oversized: [Int: Int], into slot: Int) {
         let out = outs[slot]
         // One line value for the whole part, read into again and again: no request or facts
         // is made or copied per line (a local, so calls borrow it rather than copy it).
@@ -132,7 +140,14 @@ final class BatchWorker: @unchecked Sendable {
         while start < part.count {
             let end = memchr(part.baseAddress! + start, 10, part.count - start)
                 .map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) - part.baseAddress! } ?? part.count
-            answer(line: UnsafeBufferPointer(rebasing: part[start..<end]), number: number, reading: &read, deciding: &decision, into: out)
+            let line = UnsafeBufferPointer(rebasing: part[start..<end])
+            if line.count > HypotheticalDecisions.lineByteLimit {
+                answerOversized(number: number, length: line.count, into: out)
+            } else if line.isEmpty, let length = oversized[offset + start] {
+                answerOversized(number: number, length: length, into: out)
+            } else {
+                answer(line: line, number: number, reading: &read, deciding: &decision, into: out)
+            }
             start = end + 1
             number += 1
         }
@@ -159,6 +174,15 @@ final class BatchWorker: @unchecked Sendable {
                 decision = HypotheticalDecisions.unreadable(line: number, error: error, digest: decider.evaluator.policy.digest)
             }
         }
+        summary.count(decision.outcome)
+        DecisionJSON.append(decision, to: out, digest: digest)
+        out.append(10)
+    }
+
+    /// A line longer than the limit: denied by its number and length, never read.
+    private func answerOversized(number: Int, length: Int, into out: ByteBuffer) {
+        summary.lines += 1
+        let decision = HypotheticalDecisions.oversized(line: number, length: length, digest: decider.evaluator.policy.digest)
         summary.count(decision.outcome)
         DecisionJSON.append(decision, to: out, digest: digest)
         out.append(10)
