@@ -61,6 +61,7 @@ package struct CustosServer: Sendable {
                                         templates: Console.pageNames, stylesheet: "console.css", home: "/console")
         Console(office: office, executor: executor, pages: consolePages, guarder: WebGuard(keyring: office.door.store.keyring),
                 sessions: ConsoleSessions(idle: .seconds(configuration.console.idleMinutes * 60)), settings: configuration.console,
+                serverRequestLimit: configuration.requestsPerTokenPerSecond,
                 secureCookies: WebSecurityHeaders.overHTTPS(servesTLS: configuration.tls != nil, publicURL: configuration.publicURL),
                 logger: logger).add(to: router)
         let api = Application(

@@ -37,6 +37,27 @@ struct ConsoleAccountTests {
         #expect(try fixture.engine.consoleAccounts.signInOfficer(name: "nobody", password: Self.password, code: code) == .failure(.unknownOrWrong))
     }
 
+    /// The console's services page changes what `custos service limit` and `revoke` change,
+    /// with the same refusals: a limit out of range, an account unknown or already revoked.
+    @Test func theConsoleLimitsAndRevokesServiceAccountsAsTheCLIDoes() throws {
+        let fixture = try VaultFixture()
+        let accounts = fixture.engine.consoleAccounts
+        let token = try fixture.engine.addServiceAccount(name: "crm-prod", actor: "collections-service")
+        try accounts.limitService(name: "crm-prod", requestsPerSecond: 200)
+        #expect(try accounts.services().map(\.requestsPerSecond) == [200])
+        #expect(throws: StoreError.self) { try accounts.limitService(name: "crm-prod", requestsPerSecond: 0) }
+        #expect(throws: StoreError.self) { try accounts.limitService(name: "crm-prod", requestsPerSecond: ServiceAccount.maximumRequestsPerSecond + 1) }
+        #expect(throws: StoreError.self) { try accounts.limitService(name: "nobody", requestsPerSecond: 5) }
+        try accounts.limitService(name: "crm-prod", requestsPerSecond: nil)
+        #expect(try accounts.services().map(\.requestsPerSecond) == [nil])
+        #expect(try fixture.engine.serviceAccount(forToken: token)?.name == "crm-prod")
+        try accounts.revokeService(name: "crm-prod")
+        #expect(try fixture.engine.serviceAccount(forToken: token) == nil, "the token fails at once")
+        #expect(try accounts.services().first?.revokedAt != nil)
+        #expect(throws: StoreError.self) { try accounts.revokeService(name: "crm-prod") }
+        #expect(throws: StoreError.self) { try accounts.limitService(name: "crm-prod", requestsPerSecond: 5) }
+    }
+
     @Test func fiveFailuresLockTheAccountEvenAgainstTheRightPassword() throws {
         let fixture = try VaultFixture()
         try fixture.engine.consoleAccounts.addOfficer(name: "ada", role: .auditor, password: Self.password, secondFactor: false)

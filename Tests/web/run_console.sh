@@ -27,6 +27,13 @@ echo "anna's long passphrase" | "$CUSTOS" officer add anna --role officer --totp
 echo "ada's long passphrase!" | "$CUSTOS" officer add ada --role auditor > /dev/null
 echo "a third long passphrase" | "$CUSTOS" officer add lena --role officer > /dev/null
 export TOTP_URI=$(python3 -c 'import json; print(json.load(open("anna.json"))["otpauth"])')
+# Service accounts for the services page: one to limit and revoke, one with its own limit to
+# clear, one revoked already.
+"$CUSTOS" service add --actor collections-service --name crm-prod -o json > crm.json
+"$CUSTOS" service add --actor marketing-service --name mailer --requests-per-second 40 > /dev/null
+"$CUSTOS" service add --actor payout-service --name payout-old > /dev/null
+"$CUSTOS" service revoke payout-old > /dev/null
+export CRM_TOKEN=$(python3 -c 'import json; print(json.load(open("crm.json"))["token"])')
 printf 'console:\n  checkpoint: %s\n' "$VAULT/day/checkpoint.json" > serve.yaml
 # The demo's day was 2025-10-06; the officer's next working morning begins at 08:30.
 "$CUSTOS" serve --config serve.yaml --listen 127.0.0.1:0 --listen-public 127.0.0.1:0 --at 2025-10-09T08:30:00+02:00 2> serve.log &

@@ -6,7 +6,8 @@ The officer signs in with a TOTP code, sees the overdue request first, is refuse
 that is too late (the reason in words), extends another request with reasons, verifies and
 fulfils it, marks an Art. 19 task done, assesses an objection, opens a field value (a logged
 read), reads the activity report with its time chart and every other report, compares the
-log with the demo's checkpoint, reviews the sweep's dry run and runs it. The auditor sees the
+log with the demo's checkpoint, sets and clears service accounts' rate limits and revokes one
+(its token refused at once), reviews the sweep's dry run and runs it. The auditor sees the
 same pages without a single change button, and a change posted by hand is refused. axe-core
 (WCAG 2.1 A and AA) runs on every page; screenshots of Today, a request, a subject and the
 activity report are taken at 1280 px."""
@@ -59,6 +60,23 @@ def fetch(method, url, data=None, cookies=None):
     request = urllib.request.Request(url, data=body, method=method, headers=headers)
     try:
         with opener.open(request, timeout=30) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+def api_read():
+    """A read with the CRM service's token, as the CRM would make it: the status code."""
+    status, _, _ = fetch_json("POST", CONSOLE + "/v1/subjects/D-100016/read", {"purpose": "P-DEBT-COLLECT", "fields": ["email"]},
+                              os.environ["CRM_TOKEN"])
+    return status
+
+
+def fetch_json(method, url, body, token):
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method=method,
+                                     headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, response.headers, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.headers, error.read()
@@ -292,6 +310,45 @@ class Console(Page):
             self.visit(driver, "/console/audit", "the audit page")
             self.assertIn("holds", self.press(driver, "compare-file"))
 
+            # The service accounts: who can reach the data, as which actor, at what rate.
+            self.visit(driver, "/console/services", "the service accounts")
+            self.assertIn("P-DEBT-COLLECT", driver.find_element(By.ID, "service-crm-prod").text)
+            self.assertIn("40", driver.find_element(By.ID, "service-mailer").text)
+            self.assertIn("ingetrokken", driver.find_element(By.ID, "service-payout-old").text)
+            self.assertEqual(driver.find_elements(By.ID, "revoke-payout-old"), [], "a revoked account takes no more changes")
+            self.shoot(driver, "console-services")
+            self.assertEqual(api_read(), 200, "the service's token works before it is revoked")
+            driver.find_element(By.ID, "rate-crm-prod").send_keys("200")
+            self.assertIn("hoogstens 200", self.press(driver, "limit-crm-prod"))
+            self.visit(driver, "/console/services", "the service accounts after a limit")
+            navigate(driver, driver.find_element(By.CSS_SELECTOR, "#limit-mailer button[name=clear]"))
+            self.assertIn("de limiet van de server", driver.find_element(By.TAG_NAME, "main").text)
+            limits = {a["name"]: a["requests-per-second"] for a in json.loads(custos("service", "list", "-o", "json"))["accounts"]}
+            self.assertEqual((limits["crm-prod"], limits["mailer"]), (200, None))
+            # Forms as the browser would not send them: refused, nothing changed.
+            self.visit(driver, "/console/services", "the service accounts again")
+            crm_revoke = driver.find_element(By.CSS_SELECTOR, "#revoke-crm-prod input[name=csrf]").get_attribute("value")
+            status, _, body = fetch("POST", CONSOLE + "/console/services/mailer/revoke", {"csrf": crm_revoke, "confirm": "on"}, cookies=driver.get_cookies())
+            self.assertEqual(status, 403, "a token for one account's form does not revoke another")
+            for data in ({"requests-per-second": "0"}, {"requests-per-second": "12abc"}, {"clear": "yes"}):
+                token = driver.find_element(By.CSS_SELECTOR, "#limit-crm-prod input[name=csrf]").get_attribute("value")
+                status, _, body = fetch("POST", CONSOLE + "/console/services/crm-prod/limit", dict(data, csrf=token), cookies=driver.get_cookies())
+                self.assertEqual(status, 409, data)
+                self.visit(driver, "/console/services", "the service accounts after a refusal")
+            status, _, body = fetch("POST", CONSOLE + "/console/services/crm-prod/revoke", {"csrf": crm_revoke}, cookies=driver.get_cookies())
+            self.assertEqual(status, 409, "no revocation without the box ticked")
+            self.assertIn("Vink aan", body.decode())
+            accounts = {a["name"]: a for a in json.loads(custos("service", "list", "-o", "json"))["accounts"]}
+            self.assertEqual((accounts["crm-prod"]["revoked-at"], accounts["mailer"]["revoked-at"], accounts["crm-prod"]["requests-per-second"]), (None, None, 200))
+            # Revoked from the console: the token fails from the next request on.
+            self.visit(driver, "/console/services", "the service accounts before revoking")
+            driver.find_element(By.ID, "confirm-crm-prod").click()
+            self.assertIn("ingetrokken", self.press(driver, "revoke-crm-prod"))
+            self.assertEqual(api_read(), 401, "a revoked token is refused at once")
+            accounts = {a["name"]: a for a in json.loads(custos("service", "list", "-o", "json"))["accounts"]}
+            self.assertIsNotNone(accounts["crm-prod"]["revoked-at"])
+            self.assertIsNone(accounts["mailer"]["revoked-at"])
+
             # The sweep: the dry run reviewed, a confirmation with stale numbers refused, then run.
             self.visit(driver, "/console/sweep", "the sweep's dry run")
             self.assertIn("11", driver.find_element(By.ID, "plan-summary").text)
@@ -337,6 +394,9 @@ class Console(Page):
             self.assertEqual(driver.find_elements(By.CSS_SELECTOR, "#open-form input[type=checkbox]"), [])
             self.assertEqual(driver.find_elements(By.ID, "request-form"), [])
             self.visit(driver, "/console/reports/activity", "the activity report for the auditor")
+            self.visit(driver, "/console/services", "the service accounts for the auditor")
+            self.assertIn("P-CLIENT-MKT", driver.find_element(By.ID, "service-mailer").text)
+            self.assertEqual(driver.find_elements(By.CSS_SELECTOR, "#services form"), [], "no change form for the auditor")
             self.visit(driver, "/console/audit", "the audit page for the auditor")
             self.assertIn("holds", self.press(driver, "compare-file"))
             # Changes posted by hand, with the auditor's session and a real token: refused.
@@ -348,11 +408,14 @@ class Console(Page):
                                ("/console/subjects/D-100016/requests", {"type": "access", "channel": "letter"}),
                                ("/console/breaches", {"scope": "vault", "nature-availability": "on", "aware": "2025-10-09T08:00", "from": "2025-10-09T07:00", "description": "x"}),
                                ("/console/breaches/BR-2025-0001/close", {}),
-                               ("/console/subjects/D-100016/informed", {"notice": "N-PRIVACY", "channel": "post"})):
+                               ("/console/subjects/D-100016/informed", {"notice": "N-PRIVACY", "channel": "post"}),
+                               ("/console/services/mailer/revoke", {"confirm": "on"}), ("/console/services/mailer/limit", {"requests-per-second": "1"})):
                 status, _, body = fetch("POST", CONSOLE + path, dict(data, csrf=token), cookies=driver.get_cookies())
                 self.assertEqual(status, 403, path)
                 self.assertIn("Alleen lezen", body.decode(), path)
             self.assertIn(task, [t["id"] for t in open_tasks()])
+            mailer = next(a for a in json.loads(custos("service", "list", "-o", "json"))["accounts"] if a["name"] == "mailer")
+            self.assertEqual((mailer["revoked-at"], mailer["requests-per-second"]), (None, None))
             self.assertIn(json.loads(custos("request", "show", "RQ-2025-0020", "-o", "json"))["status"], ("awaiting-identity", "in-progress"))
         finally:
             driver.quit()

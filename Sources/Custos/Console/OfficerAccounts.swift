@@ -58,6 +58,20 @@ package struct ConsoleAccounts: Sendable {
 
     /// The account as it is now (nil once removed).
     package func officer(named name: String) throws -> OfficerAccount? { try keyring.officer(named: name) }
+
+    /// The service accounts of `custos serve`, revoked ones included (never their tokens),
+    /// for the console's page of who can reach the data.
+    package func services() throws -> [ServiceAccount] { try keyring.serviceAccounts() }
+
+    /// Revokes a service account: its token fails from the next request on, on every server.
+    /// On real time, as `custos service revoke` records it, even on a simulation vault whose
+    /// clock is set: accounts are made on real time, and a revocation must not precede them.
+    package func revokeService(name: String) throws { try keyring.revokeServiceAccount(name: name, at: .now) }
+
+    /// Sets (or with nil clears) an active service account's own rate limit.
+    package func limitService(name: String, requestsPerSecond: Int?) throws {
+        try keyring.limitServiceAccount(name: name, requestsPerSecond: requestsPerSecond)
+    }
 }
 
 extension PrivacyEngine {

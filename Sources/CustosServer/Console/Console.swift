@@ -23,6 +23,8 @@ struct Console: Sendable {
     /// Today's people owed the Art. 14 information.
     let informationOwed = TimedCache<[InformationDesk.InformationDuty]>(lifetime: .seconds(60))
     let settings: ServerConfiguration.ConsoleSettings
+    /// The server's `limits.requests-per-token-per-second`: the rate of an account without its own.
+    let serverRequestLimit: Int?
     let secureCookies: Bool
     let logger: Logger
 
@@ -41,13 +43,14 @@ struct Console: Sendable {
         ("/console/breaches", "GET"), ("/console/breaches", "POST"), ("/console/breaches/:breach", "GET"),
         ("/console/breaches/:breach/assess", "POST"), ("/console/breaches/:breach/notify", "POST"), ("/console/breaches/:breach/informed", "POST"),
         ("/console/breaches/:breach/close", "POST"),
+        ("/console/services", "GET"), ("/console/services/:service/limit", "POST"), ("/console/services/:service/revoke", "POST"),
     ]
 
     static let templates = RouteTemplates(table.map(\.template))
 
     static func template(_ path: String) -> String? { templates.match(path) }
 
-    static let pageNames = ["header", "footer", "login", "message", "today", "request", "subject", "subjects", "report", "audit", "sweep", "breaches", "breach"]
+    static let pageNames = ["header", "footer", "login", "message", "today", "request", "subject", "subjects", "report", "audit", "sweep", "breaches", "breach", "services"]
 
     func add(to router: Router<CustosRequestContext>) {
         let group = router.group("console").add(middleware: ConsolePageMiddleware(pages: pages, overHTTPS: secureCookies))
@@ -136,6 +139,19 @@ struct Console: Sendable {
                 try await acting(request, form: "breach-\(action.rawValue)", fields: action.fields) { visit, form in
                     try await breachStep(action, on: context.parameters.get("breach") ?? "", form: form, visit)
                 }
+            }
+        }
+        group.get("services") { request, _ in try await signedIn(request) { try await servicesPage($0) } }
+        group.post("services/:service/limit") { request, context in
+            let name = context.parameters.get("service") ?? ""
+            return try await acting(request, form: Self.serviceForm("limit", name), fields: ["requests-per-second", "clear"]) { visit, form in
+                try await limitService(visit, name: name, form: form)
+            }
+        }
+        group.post("services/:service/revoke") { request, context in
+            let name = context.parameters.get("service") ?? ""
+            return try await acting(request, form: Self.serviceForm("revoke", name), fields: ["confirm"]) { visit, form in
+                try await revokeService(visit, name: name, form: form)
             }
         }
         group.get("sweep") { request, _ in try await signedIn(request) { try await sweepPage($0) } }
@@ -243,7 +259,7 @@ struct Console: Sendable {
         values["canAct"] = visit.canAct
         values["logoutCsrf"] = csrf(visit, "logout")
         values["nav"] = [("/console", "nav.today"), ("/console/subjects", "nav.subjects"), ("/console/reports/activity", "nav.reports"),
-                         ("/console/breaches", "nav.breaches"), ("/console/sweep", "nav.sweep"), ("/console/audit", "nav.audit")].map { href, key -> [String: Any] in
+                         ("/console/breaches", "nav.breaches"), ("/console/sweep", "nav.sweep"), ("/console/services", "nav.services"), ("/console/audit", "nav.audit")].map { href, key -> [String: Any] in
             // A section's pages below it (a subject, a report) keep its tab marked.
             let section = key == "nav.reports" ? "/console/reports" : href
             return ["href": href, "label": pages.text(key, visit.language), "current": href == here || (href != "/console" && here.hasPrefix(section))]
