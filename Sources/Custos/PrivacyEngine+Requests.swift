@@ -6,8 +6,16 @@ public import CustosStore
 /// Why a request operation was refused; the code is one of gdpr.md §16's DSAR codes.
 public struct RequestRefusal: Error, Sendable, CustomStringConvertible {
     public let code: ReasonCode
-    public let message: String
+    /// The refusal's words, for a face that shows them in another language.
+    package let words: RefusalWords
+    /// Why, in English.
+    public var message: String { words.description }
     public var description: String { "[\(code.rawValue)] \(message)" }
+
+    package init(code: ReasonCode, _ words: RefusalWords) {
+        self.code = code
+        self.words = words
+    }
 }
 
 /// The request book (gdpr.md §5); its rules are `RequestDesk`'s.

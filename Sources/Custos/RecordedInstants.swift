@@ -7,7 +7,7 @@ package import CustosStore
 /// outside them is refused rather than guessed.
 ///
 /// ```swift
-/// let received = try RecordedInstants.check(given, now: now, what: "a request's receipt")  // StoreError.invalidInput beyond them
+/// let received = try RecordedInstants.check(given, now: now, what: RefusalWords("instant.receipt", "a request's receipt"))
 /// ```
 package enum RecordedInstants {
     /// 25 May 2018, 00:00 UTC.
@@ -16,19 +16,22 @@ package enum RecordedInstants {
     /// Clocks of two machines differ by seconds: an instant up to five minutes ahead is taken as now.
     package static let clockSkewMilliseconds: Int64 = 300_000
 
-    /// The instant, no later than now; refuses one beyond the clocks' skew or before the GDPR.
-    package static func check(_ given: Instant, now: Instant, what: String) throws(StoreError) -> Instant {
-        if let problem = problem(given, now: now, what: what) { throw StoreError.invalidInput(problem) }
+    /// The instant, no later than now; refuses one beyond the clocks' skew or before the GDPR
+    /// (`StoreError.invalidInput`, in English).
+    package static func check(_ given: Instant, now: Instant, what: RefusalWords) throws(StoreError) -> Instant {
+        if let problem = problem(given, now: now, what: what) { throw StoreError.invalidInput(problem.description) }
         return min(given, now)
     }
 
     /// What is wrong with the instant, in words, or nil when it is within the bounds.
-    package static func problem(_ given: Instant, now: Instant, what: String) -> String? {
+    package static func problem(_ given: Instant, now: Instant, what: RefusalWords) -> RefusalWords? {
         if given.millisecondsSinceEpoch > now.millisecondsSinceEpoch + clockSkewMilliseconds {
-            return "\(what) cannot be later than now (\(now)); it says \(given)"
+            return RefusalWords("instant.future", "{what} cannot be later than now ({now}); it says {given}", ["now": "\(now)", "given": "\(given)"],
+                                phrases: ["what": what])
         }
         if given < gdprApplies {
-            return "\(what) cannot be before 25 May 2018, when the GDPR began to apply (Art. 99(2)); it says \(given)"
+            return RefusalWords("instant.beforeGDPR", "{what} cannot be before 25 May 2018, when the GDPR began to apply (Art. 99(2)); it says {given}",
+                                ["given": "\(given)"], phrases: ["what": what])
         }
         return nil
     }

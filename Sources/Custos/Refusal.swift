@@ -1,7 +1,4 @@
-/// A library call that the law, the policy or a register turned down, with its reason in
-/// words: the CLI exits 2 with it, the console shows it. Not an error of the machine.
-package protocol Refusal: Error, CustomStringConvertible {}
-
+// The refusals of the desks; `Refusal` and their words are in RefusalWords.swift.
 extension RequestRefusal: Refusal {}
 extension BreachRefusal: Refusal {}
 extension InformationRefusal: Refusal {}

@@ -295,7 +295,9 @@ class Console(Page):
             navigate(driver, driver.find_element(By.CSS_SELECTOR, "#assess-form button[type=submit]"))
             self.assertIn("hoog risico", driver.find_element(By.ID, "risk").text)
             navigate(driver, driver.find_element(By.CSS_SELECTOR, "#close-form button[type=submit]"))
-            self.assertIn("Art. 33(1)", driver.page_source, "not closed before the AP is notified: the reason in words")
+            refusal = driver.find_element(By.CSS_SELECTOR, "main .refusal").text
+            self.assertIn("eerst bij de AP gemeld (art. 33(1))", refusal, "not closed before the AP is notified: the reason in Dutch words")
+            self.assertEqual(driver.find_elements(By.CSS_SELECTOR, "main .refusal [lang=en]"), [], "the library's refusal is in the page's language")
             driver.back()
             driver.refresh()
             navigate(driver, driver.find_element(By.CSS_SELECTOR, "#notify-form button[type=submit]"))

@@ -70,7 +70,7 @@ extension BreachDesk {
                                    post: (BreachLetter) throws -> Void) throws -> BreachLetterRun {
         let composer = try breachLetterComposer(id, language: language, templates: templates)
         guard policy.policy.purpose(purpose) != nil else {
-            throw BreachRefusal(description: "'\(purpose)' is not a purpose in the policy; the e-mail address is read under a purpose for Art. 34 letters")
+            throw BreachRefusal(RefusalWords("letters.unknownPurpose", "'{purpose}' is not a purpose in the policy; the e-mail address is read under a purpose for Art. 34 letters", ["purpose": purpose]))
         }
         var run = BreachLetterRun(emailed: [], postal: [], erased: 0, alreadyEmailed: 0)
         let subjectLine = "\(composer.texts["emailSubject"] ?? "A breach of the security of your data") (\(id))"
@@ -165,9 +165,9 @@ extension BreachDesk {
     }
 
     private func breachLetterComposer(_ id: String, language: String, templates: URL?) throws -> BreachLetterComposer {
-        guard let breach = try store.breach(id) else { throw BreachRefusal(description: "no breach \(id)") }
+        guard let breach = try store.breach(id) else { throw BreachRefusal(RefusalWords("breach.unknown", "no breach {id}", ["id": id])) }
         guard breach.risk == .high, breach.subjectsException == nil else {
-            throw BreachRefusal(description: "letters go to the people when the risk is high and no Art. 34(3) exception applies; assess the breach first")
+            throw BreachRefusal(RefusalWords("letters.notOwed", "letters go to the people when the risk is high and no Art. 34(3) exception applies; assess the breach first"))
         }
         return BreachLetterComposer(breach: breach, language: AccessPackageHTML.languages.contains(language) ? language : "nl",
                                     template: try BreachLetterTemplate(templates: templates), policy: policy.policy, contacts: controllerContacts)
@@ -245,17 +245,17 @@ struct BreachLetterTemplate {
             for folder in [templates, AccessPackageHTML.bundled].compactMap({ $0 }) {
                 if let data = try? Data(contentsOf: folder.appendingPathComponent(name)) { return data }
             }
-            throw BreachRefusal(description: "the letter's file '\(name)' is missing; the built-in ones travel in 'Custos_Custos.resources/Templates' next to the executable")
+            throw BreachRefusal(.english("the letter's file '\(name)' is missing; the built-in ones travel in 'Custos_Custos.resources/Templates' next to the executable"))
         }
         do { template = try MustacheTemplate(string: String(decoding: try file("breach-letter.txt.mustache"), as: UTF8.self)) } catch let refusal as BreachRefusal {
             throw refusal
         } catch {
-            throw BreachRefusal(description: "breach-letter.txt.mustache: \(error)")
+            throw BreachRefusal(.english("breach-letter.txt.mustache: \(error)"))
         }
         var texts: [String: [String: String]] = [:]
         for language in AccessPackageHTML.languages {
             guard let catalogue = try JSONSerialization.jsonObject(with: try file("breach-letter.\(language).json")) as? [String: String] else {
-                throw BreachRefusal(description: "breach-letter.\(language).json is not an object of texts")
+                throw BreachRefusal(.english("breach-letter.\(language).json is not an object of texts"))
             }
             texts[language] = catalogue
         }

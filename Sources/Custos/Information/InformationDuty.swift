@@ -5,7 +5,10 @@ package import CustosStore
 
 /// A refusal of an Art. 14 record, before anything is stored.
 package struct InformationRefusal: Error, Sendable, CustomStringConvertible {
-    package var description: String
+    package let words: RefusalWords
+    package var description: String { words.description }
+
+    package init(_ words: RefusalWords) { self.words = words }
 }
 
 /// The Art. 14 information duty (gdpr.md §13): which subjects hold data that came from
@@ -117,9 +120,9 @@ package struct InformationDesk: Sendable {
         let now = clock()
         try checkNotice(notice)
         if let channel, let problem = LabelText.problem(channel, "the channel (post, e-mail, …; or leave it out)") {
-            throw InformationRefusal(description: problem)
+            throw InformationRefusal(.english(problem))
         }
-        if given.contains(where: { $0.at > now }) { throw InformationRefusal(description: "the information cannot have been given later than now") }
+        if given.contains(where: { $0.at > now }) { throw InformationRefusal(RefusalWords("information.future", "the information cannot have been given later than now")) }
         try storeInformation(given.map { InformationRecord(subject: $0.subject, notice: notice, at: $0.at, exception: nil, ground: nil,
                                                            channel: channel, recordedAt: now, recordedBy: actor) })
     }
@@ -130,10 +133,12 @@ package struct InformationDesk: Sendable {
         let now = clock()
         try checkNotice(notice)
         guard !ground.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-            throw InformationRefusal(description: "say why \(exception.article) applies (the officer's assessment is the record)")
+            throw InformationRefusal(RefusalWords("information.noGround", "say why {article} applies (the officer's assessment is the record)", ["article": exception.article]))
         }
         if let what = FreeTextCheck.identifier(in: ground) {
-            throw InformationRefusal(description: "the reason seems to hold \(what); it is kept with the record and shown in lists, so it must hold no personal data")
+            throw InformationRefusal(RefusalWords("information.groundIdentifier",
+                                                  "the reason seems to hold {what}; it is kept with the record and shown in lists, so it must hold no personal data",
+                                                  phrases: ["what": what]))
         }
         try storeInformation([InformationRecord(subject: subject, notice: notice, at: now, exception: exception, ground: ground, channel: nil,
                                                 recordedAt: now, recordedBy: actor)])
@@ -141,7 +146,8 @@ package struct InformationDesk: Sendable {
 
     private func checkNotice(_ notice: String) throws {
         guard policy.policy.notice(notice) != nil else {
-            throw InformationRefusal(description: "'\(notice)' is not a notice in the policy (\(policy.policy.notices.map(\.id.id).joined(separator: ", ")))")
+            throw InformationRefusal(RefusalWords("information.unknownNotice", "'{notice}' is not a notice in the policy ({notices})",
+                                                  ["notice": notice, "notices": policy.policy.notices.map(\.id.id).joined(separator: ", ")]))
         }
     }
 
@@ -150,7 +156,7 @@ package struct InformationDesk: Sendable {
         do {
             try store.recordInformation(records)
         } catch StoreError.invalidInput(let message) {
-            throw InformationRefusal(description: message)
+            throw InformationRefusal(.english(message))
         }
     }
 

@@ -33,7 +33,7 @@ package struct RequestDesk: Sendable {
                             identityVerifiedBy method: String? = nil, by actor: String) throws -> RightsRequest {
         // A name would be personal data in plain text in the request book: only the role is kept.
         guard requester == "subject" || requester == "representative" else {
-            throw RequestRefusal(code: .dsarRequesterNotAuthorised, message: "the requester is 'subject' or 'representative' (with the mandate's document reference)")
+            throw RequestRefusal(code: .dsarRequesterNotAuthorised, RefusalWords("request.requester", "the requester is 'subject' or 'representative' (with the mandate's document reference)"))
         }
         try LabelText.check(channel, "a request's channel (how it reached you: letter, e-mail, web-form, …)")
         if let mandate { try LabelText.check(mandate, "a mandate's document reference") }
@@ -46,7 +46,7 @@ package struct RequestDesk: Sendable {
             try policy.refuseUndeclared(fields: nil, purposes: [purpose])
         }
         let now = clock()
-        let received = try receivedAt.map { given throws(StoreError) in try RecordedInstants.check(given, now: now, what: "a request's receipt") } ?? now
+        let received = try receivedAt.map { given throws(StoreError) in try RecordedInstants.check(given, now: now, what: RefusalWords("instant.receipt", "a request's receipt")) } ?? now
         let deadline = RightsDeadline(receivedAt: received, policy: policy)
         // A blank method names no check: the request waits for one, as with none.
         let verified = method.map { !BlankText.isBlank($0) } ?? false
@@ -74,10 +74,10 @@ package struct RequestDesk: Sendable {
     /// Records a proportionate identity check (matching data already held, not a copy of an ID
     /// by default).
     package func verifyIdentity(request id: String, method: String, by actor: String) throws -> RightsRequest {
-        guard !BlankText.isBlank(method) else { throw RequestRefusal(code: .dsarIdentityUnverified, message: "name how the identity was verified") }
+        guard !BlankText.isBlank(method) else { throw RequestRefusal(code: .dsarIdentityUnverified, RefusalWords("identity.noMethod", "name how the identity was verified")) }
         try LabelText.check(method, "an identity check's method")
         return try store.updateRequest(id, at: clock(), by: actor) { request in
-            guard request.status.isOpen else { throw RequestRefusal(code: .dsarIdentityUnverified, message: "request \(id) is closed") }
+            guard request.status.isOpen else { throw RequestRefusal(code: .dsarIdentityUnverified, RefusalWords("request.closed", "request {id} is closed", ["id": id])) }
             var updated = request
             updated.identity = .verified
             updated.identityMethod = method
@@ -93,14 +93,15 @@ package struct RequestDesk: Sendable {
         let sent = noticeSentOn ?? policy.localDate(of: now)
         return try store.updateRequest(id, at: now, by: actor) { request in
             guard request.status.isOpen, request.status != .extended else {
-                throw RequestRefusal(code: .dsarExtended, message: "request \(id) is \(request.status.rawValue); it can be extended once, while open")
+                throw RequestRefusal(code: .dsarExtended, RefusalWords("extension.once", "request {id} is {status}; it can be extended once, while open", ["id": id],
+                                                                           phrases: ["status": .requestStatus(request.status)]))
             }
             let deadline = RightsDeadline(receivedOn: request.receivedOn, calendar: policy.holidayCalendar)
             guard !BlankText.isBlank(reasons) else {
-                throw RequestRefusal(code: .dsarExtensionLate, message: "an extension needs reasons (complexity or number of requests)")
+                throw RequestRefusal(code: .dsarExtensionLate, RefusalWords("extension.noReasons", "an extension needs reasons (complexity or number of requests)"))
             }
             guard deadline.isExtensionValid(noticeSentOn: sent, reasonsGiven: true) else {
-                throw RequestRefusal(code: .dsarExtensionLate, message: "the subject must be told by \(deadline.due); \(sent) is too late")
+                throw RequestRefusal(code: .dsarExtensionLate, RefusalWords("extension.late", "the subject must be told by {due}; {sent} is too late", ["due": "\(deadline.due)", "sent": "\(sent)"]))
             }
             var updated = request
             updated.status = .extended
@@ -115,11 +116,11 @@ package struct RequestDesk: Sendable {
     /// to the Autoriteit Persoonsgegevens and to seek a judicial remedy (Art. 12(4)).
     package func rejectRequest(_ id: String, reasons: String, by actor: String) throws -> RightsRequest {
         guard !BlankText.isBlank(reasons) else {
-            throw RequestRefusal(code: .dsarManifestlyExcessive, message: "a rejection needs its reasons")
+            throw RequestRefusal(code: .dsarManifestlyExcessive, RefusalWords("rejection.noReasons", "a rejection needs its reasons"))
         }
         let now = clock()
         return try store.updateRequest(id, at: now, by: actor) { request in
-            guard request.status.isOpen else { throw RequestRefusal(code: .dsarDeadline, message: "request \(id) is already \(request.status.rawValue)") }
+            guard request.status.isOpen else { throw RequestRefusal(code: .dsarDeadline, RefusalWords("request.already", "request {id} is already {status}", ["id": id], phrases: ["status": .requestStatus(request.status)])) }
             var updated = request
             updated.status = .rejected
             updated.closedAt = now
@@ -144,12 +145,12 @@ package struct RequestDesk: Sendable {
     /// disclosed, erased or exported before (gdpr.md §5.2).
     package func requireActionable(_ request: RightsRequest) throws {
         guard request.requesterAuthorised else {
-            throw RequestRefusal(code: .dsarRequesterNotAuthorised, message: "a representative acts for the subject without a mandate on record")
+            throw RequestRefusal(code: .dsarRequesterNotAuthorised, RefusalWords("request.noMandate", "a representative acts for the subject without a mandate on record"))
         }
         guard request.identity == .verified else {
-            throw RequestRefusal(code: .dsarIdentityUnverified, message: "the requester's identity is not verified; nothing is disclosed, erased or exported before")
+            throw RequestRefusal(code: .dsarIdentityUnverified, RefusalWords("identity.unverified", "the requester's identity is not verified; nothing is disclosed, erased or exported before"))
         }
-        guard request.status.isOpen else { throw RequestRefusal(code: .dsarDeadline, message: "request \(request.id) is \(request.status.rawValue)") }
+        guard request.status.isOpen else { throw RequestRefusal(code: .dsarDeadline, RefusalWords("request.status", "request {id} is {status}", ["id": request.id], phrases: ["status": .requestStatus(request.status)])) }
     }
 
     /// Records an objection. A direct-marketing objection stops that processing at once; a

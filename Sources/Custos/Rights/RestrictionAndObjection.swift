@@ -67,7 +67,8 @@ extension RightsDesk {
         case .objection: kind = .general
         case .objectionDirectMarketing: kind = .directMarketing
         case .objectionAutomatedDecision: kind = .automatedDecision
-        default: throw RequestRefusal(code: .dsarDeadline, message: "request \(id) is a \(request.type.rawValue) request, not an objection")
+        default: throw RequestRefusal(code: .dsarDeadline, RefusalWords("request.notObjection", "request {id} is a {type} request, not an objection", ["id": id],
+                                                                 phrases: ["type": .requestType(request.type)]))
         }
         try requests.requireActionable(request)
         let recorded = try store.objections(of: request.subject).filter { $0.objection.kind == kind && $0.objection.purpose == request.purpose }
@@ -87,7 +88,8 @@ extension RightsDesk {
                 outcome = "objection #\(objection.id) upheld: processing under \(scope) stopped on \(objection.objection.at)"
             case .pending?, nil:
                 throw RequestRefusal(code: .objectionNoCompellingGrounds,
-                                     message: "objection #\(objection.id) has no assessment yet; processing stays stopped. Record it with 'custos objection assess --id \(objection.id)'")
+                                     RefusalWords("objection.notAssessed", "objection #{id} has no assessment yet; processing stays stopped. Record it with 'custos objection assess --id {id}'",
+                                                  ["id": "\(objection.id)"]))
             }
         }
         try complete(id, at: clock(), by: actor, outcome: outcome)

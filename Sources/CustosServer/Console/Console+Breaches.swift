@@ -162,7 +162,7 @@ extension Console {
             let breach = try await call { try office.breaches.recordBreach(report, by: actor) }
             return redirect("/console/breaches/\(breach.id)")
         } catch let refusal as BreachRefusal {
-            return refused(refusal.description, library: true)
+            return self.refused(visit, refusal, back: back)
         }
     }
 
@@ -173,30 +173,36 @@ extension Console {
         do {
             switch action {
             case .assess:
-                guard let risk = form["risk"].flatMap(Breach.Risk.init(rawValue:)) else { throw BreachRefusal(description: pages.text("breach.riskMissing", language)) }
+                guard let risk = form["risk"].flatMap(Breach.Risk.init(rawValue:)) else { throw BreachFormProblem(line: pages.text("breach.riskMissing", language)) }
                 let exception = text("exception").flatMap(Breach.SubjectsException.init(rawValue:))
                 let (consequences, measures) = (text("consequences"), text("measures"))
                 _ = try await call { try office.breaches.assessBreach(id, risk: risk, exception: exception, measures: measures, consequences: consequences, by: actor) }
             case .notify:
                 let at = try text("at").map { input -> Instant in
                     guard let instant = Self.instant(fromLocalInput: input, office) else {
-                        throw BreachRefusal(description: pages.text("breach.badInstant", language, ["field": pages.text("breach.notifiedAt", language)]))
+                        throw BreachFormProblem(line: pages.text("breach.badInstant", language, ["field": pages.text("breach.notifiedAt", language)]))
                     }
                     return instant
                 }
                 let (final, late) = (form["final"] == "on", text("late-reasons"))
                 _ = try await call { try office.breaches.notifyAuthority(id, at: at, final: final, lateReasons: late, by: actor) }
             case .informed:
-                guard let count = form["count"].flatMap(Int.init), count >= 0 else { throw BreachRefusal(description: pages.text("breach.countMissing", language)) }
+                guard let count = form["count"].flatMap(Int.init), count >= 0 else { throw BreachFormProblem(line: pages.text("breach.countMissing", language)) }
                 _ = try await call { try office.breaches.recordSubjectsInformed(id, count: count, by: actor) }
             case .close:
                 _ = try await call { try office.breaches.closeBreach(id, by: actor) }
             }
             return redirect("/console/breaches/\(id)")
+        } catch let problem as BreachFormProblem {
+            // The console's own words, in the page's language.
+            return outcome(visit, heading: pages.text("refused", language), lines: [problem.line], back: back, refused: true)
         } catch let refusal as BreachRefusal {
-            return outcome(visit, heading: pages.text("refused", language), lines: [refusal.description], libraryLines: true, back: back, refused: true)
+            return refused(visit, refusal, back: back)
         }
     }
+
+    /// A breach form's value the console could not read, in the catalogue's words.
+    struct BreachFormProblem: Error { let line: String }
 
     /// An instant as a `datetime-local` input shows it, in the controller's time zone.
     static func localInput(_ instant: Instant, _ office: ConsoleBackend) -> String {

@@ -99,7 +99,7 @@ extension Console {
         } catch let problem as FormProblem {
             return outcome(visit, heading: pages.text("refused", language), lines: [problem.message], libraryLines: true, back: back, refused: true)
         } catch {
-            return outcome(visit, heading: pages.text("refused", language), lines: refusal(error), libraryLines: true, back: back, refused: true)
+            return refused(visit, error, back: back)
         }
     }
 

@@ -58,7 +58,7 @@ extension Console {
             try await call { try office.accounts.revokeService(name: name) }
             return outcome(visit, heading: pages.text("services.revoked", language, ["name": name]), lines: [pages.text("services.revokedNext", language)], back: back)
         } catch {
-            return outcome(visit, heading: pages.text("refused", language), lines: refusal(error), libraryLines: true, back: back, refused: true)
+            return refused(visit, error, back: back)
         }
     }
 
@@ -86,7 +86,7 @@ extension Console {
                 ?? pages.text("services.limitCleared", language, ["name": name])
             return outcome(visit, heading: line, lines: [pages.text("services.limitNext", language)], back: back)
         } catch {
-            return outcome(visit, heading: pages.text("refused", language), lines: refusal(error), libraryLines: true, back: back, refused: true)
+            return refused(visit, error, back: back)
         }
     }
 }

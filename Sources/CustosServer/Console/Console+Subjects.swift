@@ -128,7 +128,7 @@ extension Console {
             let request = try await call { try office.requests.openRequest(subject: subject, type: type, purpose: purpose, channel: channel, receivedAt: receivedAt, by: actor) }
             return redirect("/console/requests/\(request.id)")
         } catch {
-            return outcome(visit, heading: pages.text("refused", language), lines: refusal(error), libraryLines: true, back: back, refused: true)
+            return refused(visit, error, back: back)
         }
     }
 

@@ -16,7 +16,7 @@ extension Console {
             try await call { try office.rights.completeTask(task, by: actor) }
             return outcome(visit, heading: pages.text("done.task", language, ["id": id]), lines: [], back: back)
         } catch {
-            return outcome(visit, heading: pages.text("refused", language), lines: refusal(error), libraryLines: true, back: back, refused: true)
+            return refused(visit, error, back: back)
         }
     }
 
@@ -31,7 +31,7 @@ extension Console {
             try await call { try office.officer.assessObjection(id: objection, assessment: assessment, reference: reference, by: actor) }
             return outcome(visit, heading: pages.text("done.assess", language, ["id": id]), lines: [pages.text("assessment.\(assessment.rawValue)", language)], back: back)
         } catch {
-            return outcome(visit, heading: pages.text("refused", language), lines: refusal(error), libraryLines: true, back: back, refused: true)
+            return refused(visit, error, back: back)
         }
     }
 
@@ -51,7 +51,7 @@ extension Console {
             informationOwed.forget()
             return outcome(visit, heading: pages.text("done.information", language, ["subject": subject, "notice": notice]), lines: [], back: back)
         } catch let refusal as InformationRefusal {
-            return outcome(visit, heading: pages.text("refused", language), lines: [refusal.description], libraryLines: true, back: back, refused: true)
+            return refused(visit, refusal, back: back)
         }
     }
 }

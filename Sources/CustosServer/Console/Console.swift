@@ -281,13 +281,28 @@ struct Console: Sendable {
         return page("message", visit, title: heading, here: back.href, values: values, status: refused ? .conflict : .ok)
     }
 
-    /// A refusal from the library in words: its reason code, the article it rests on and the
-    /// library's explanation, as the CLI prints it.
-    func refusal(_ error: any Error) -> [String] {
-        if let refusal = error as? RequestRefusal {
-            return ["\(refusal.code.rawValue) (\(refusal.code.article)): \(refusal.message)"]
+    /// A refusal from the library in the visitor's language: its words rendered from the
+    /// catalogue's `refusal.KEY` texts where it has them all, else the library's English
+    /// (`english`, which `outcome` marks as such); a request's refusal is led by its reason
+    /// code and the article it rests on, as the CLI prints it. Any other error is the
+    /// library's English.
+    func refusal(_ error: any Error, _ visit: Visit) -> (lines: [String], english: Bool) {
+        Self.refusal(error, pages: pages, language: visit.language)
+    }
+
+    static func refusal(_ error: any Error, pages: WebPages, language: String) -> (lines: [String], english: Bool) {
+        guard let refusal = error as? any Refusal else { return ([String(describing: error)], true) }
+        let (text, translated) = refusal.words.render { pages.catalogued("refusal.\($0)", language) }
+        if let request = refusal as? RequestRefusal {
+            return (["\(request.code.rawValue) (\(request.code.article)): \(text)"], !translated)
         }
-        return [String(describing: error)]
+        return ([text], !translated)
+    }
+
+    /// The answer to a change the library refused: why, in words, and the way back.
+    func refused(_ visit: Visit, _ error: any Error, back: (href: String, label: String)) -> Response {
+        let (lines, english) = refusal(error, visit)
+        return outcome(visit, heading: pages.text("refused", visit.language), lines: lines, libraryLines: english, back: back, refused: true)
     }
 
     /// A template row without its absent values: a Mustache section shows for any value,

@@ -64,6 +64,9 @@ struct WebPages: Sendable {
         return places.compactMap { $0?.appendingPathComponent(name).appendingPathComponent(folder) }.first { FileManager.default.fileExists(atPath: $0.path) }
     }
 
+    /// The catalogue's own text for `key` in `language`, with no fallback: nil where it has none.
+    func catalogued(_ key: String, _ language: String) -> String? { messages[language]?[key] }
+
     /// A text of the catalogue, with `{name}` placeholders filled in.
     func text(_ key: String, _ language: String, _ values: [String: String] = [:]) -> String {
         var text = messages[language]?[key] ?? messages["nl"]?[key] ?? key

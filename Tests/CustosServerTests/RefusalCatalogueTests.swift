@@ -1,0 +1,82 @@
+import Custos
+import CustosStore
+import Foundation
+import Testing
+@testable import CustosServer
+
+/// The console shows the library's refusals in Dutch from its catalogue's `refusal.KEY` texts.
+/// Every key the library writes must have one, naming the same values, or a Dutch officer
+/// would read that refusal in English.
+@Suite("the console's catalogue of the library's refusals")
+struct RefusalCatalogueTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// Every `RefusalWords("key", "English"` in the sources, with the phrases made per request
+    /// type and status.
+    static func libraryWords() throws -> [String: String] {
+        var words: [String: String] = [:]
+        let pattern = try NSRegularExpression(pattern: #"RefusalWords\(\s*"([^"]+)",\s*"((?:[^"\\]|\\.)*)""#)
+        let sources = repository.appendingPathComponent("Sources")
+        let files = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL }.filter { $0.pathExtension == "swift" } ?? []
+        for file in files {
+            let text = try String(contentsOf: file, encoding: .utf8)
+            for match in pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+                let key = String(text[Range(match.range(at: 1), in: text)!]), english = String(text[Range(match.range(at: 2), in: text)!])
+                #expect(words[key] == nil || words[key] == english, "\(key) has two English texts")
+                words[key] = english
+            }
+        }
+        for type in RightsRequestType.allCases { words["requestType.\(type.rawValue)"] = type.rawValue }
+        for status in RightsRequestStatus.allCases { words["requestStatus.\(status.rawValue)"] = status.rawValue }
+        return words
+    }
+
+    static func placeholders(_ text: String) -> Set<String> {
+        let pattern = try! NSRegularExpression(pattern: #"\{([a-z]+)\}"#)
+        return Set(pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)).map { String(text[Range($0.range(at: 1), in: text)!]) })
+    }
+
+    static func catalogue(_ language: String) throws -> [String: String] {
+        try JSONDecoder().decode([String: String].self, from: Data(contentsOf: repository
+            .appendingPathComponent("Sources/CustosServer/Resources/Console/messages/\(language).json")))
+    }
+
+    @Test func everyRefusalTheLibraryWritesHasItsDutchWithTheSameValues() throws {
+        let words = try Self.libraryWords()
+        #expect(words.count > 60, "the sources were read")
+        // The English catalogue holds the library's own words, so an operator's template
+        // folder can reword them; they must not drift from the library's.
+        let english = try Self.catalogue("en")
+        for (key, text) in words { #expect(english["refusal.\(key)"] == text, "refusal.\(key) in en.json is not the library's English") }
+        let catalogue = try Self.catalogue("nl")
+        for (key, english) in words {
+            guard let dutch = catalogue["refusal.\(key)"] else {
+                Issue.record("refusal.\(key) is missing from the console's nl.json")
+                continue
+            }
+            #expect(Self.placeholders(dutch) == Self.placeholders(english), "refusal.\(key) names other values than its English")
+        }
+        let unused = catalogue.keys.filter { $0.hasPrefix("refusal.") && words[String($0.dropFirst("refusal.".count))] == nil }
+        #expect(unused.isEmpty, "no longer written by the library: \(unused.sorted())")
+    }
+
+    @Test func aRefusalReadsInDutchWithItsValuesAndEnglishWhereTheCatalogueHasNoWords() throws {
+        let pages = try WebPages(overrides: nil, controller: ("Invorderingsbedrijf B.V.", "privacy@example.nl", nil), folder: "Console",
+                                 templates: Console.pageNames, stylesheet: "console.css", home: "/console")
+        let late = RequestRefusal(code: .dsarExtensionLate, RefusalWords("extension.late", "the subject must be told by {due}; {sent} is too late",
+                                                                         ["due": "2025-11-05", "sent": "2025-11-07"]))
+        let dutch = Console.refusal(late, pages: pages, language: "nl")
+        #expect(dutch.lines == ["DSAR_EXTENSION_LATE (Art. 12(3)): de betrokkene moest uiterlijk 2025-11-05 worden ingelicht; 2025-11-07 is te laat"])
+        #expect(!dutch.english)
+        let english = Console.refusal(late, pages: pages, language: "en")
+        #expect(english.lines == ["DSAR_EXTENSION_LATE (Art. 12(3)): the subject must be told by 2025-11-05; 2025-11-07 is too late"])
+        // A phrase is rendered in the same language: a status and a breach text's field.
+        let closed = RequestRefusal(code: .dsarDeadline, RefusalWords("request.already", "request {id} is already {status}", ["id": "RQ-2025-0001"],
+                                                                      phrases: ["status": .requestStatus(.rejected)]))
+        #expect(Console.refusal(closed, pages: pages, language: "nl").lines.first?.hasSuffix("verzoek RQ-2025-0001 is al afgewezen") == true)
+        #expect(closed.message == "request RQ-2025-0001 is already rejected", "the CLI's and the API's English")
+        // A store's message has no words in any catalogue: English, and said to be.
+        let stored = Console.refusal(InformationRefusal(.english("a channel holds a control character")), pages: pages, language: "nl")
+        #expect(stored.lines == ["a channel holds a control character"] && stored.english)
+    }
+}
