@@ -160,7 +160,7 @@ class Console(Page):
             token = driver.find_element(By.CSS_SELECTOR, "#fulfil-form input[name=csrf]").get_attribute("value")
             status, _, body = fetch("POST", CONSOLE + "/console/requests/RQ-2025-0006/fulfil", {"csrf": token, "language": "xx"}, cookies=driver.get_cookies())
             self.assertEqual(status, 409)
-            self.assertIn("nl or en", body.decode())
+            self.assertIn("Nederlands of Engels", body.decode())
             self.visit(driver, "/console/requests/RQ-2025-0006", "a verified request")
             Select(driver.find_element(By.ID, "language")).select_by_value("en")
             self.assertIn("afgehandeld", self.press(driver, "fulfil-form"))

@@ -97,25 +97,29 @@ extension Console {
             if action == .fulfil { sweepPlans.forget() }
             return outcome(visit, heading: pages.text("done.\(action.rawValue)", language, ["id": id]), lines: lines, libraryLines: true, back: back)
         } catch let problem as FormProblem {
-            return outcome(visit, heading: pages.text("refused", language), lines: [problem.message], libraryLines: true, back: back, refused: true)
+            return outcome(visit, heading: pages.text("refused", language), lines: [pages.text("form.\(problem.key)", language, problem.values)], back: back, refused: true)
         } catch {
             return refused(visit, error, back: back)
         }
     }
 
-    struct FormProblem: Error { let message: String }
+    /// A fulfilment form's value the console could not take, by its catalogue key (`form.KEY`).
+    struct FormProblem: Error {
+        let key: String
+        var values: [String: String] = [:]
+    }
 
     /// Fulfils by the request's right, as `custos request fulfil` does; the results that hold
     /// personal data (an access package) stay in the vault for download, never in the page.
     static func fulfil(_ office: ConsoleBackend, id: String, form: FormBody, actor: String) throws -> [String] {
-        guard let request = try office.requests.request(id) else { throw FormProblem(message: "no request \(id)") }
+        guard let request = try office.requests.request(id) else { throw FormProblem(key: "noRequest", values: ["id": id]) }
         func tasks(_ notifications: [RecipientTask]) -> [String] {
             notifications.map { "Art. 19: \($0.kind.rawValue) \($0.recipient): \($0.action) \($0.fields.joined(separator: ", "))" }
         }
         switch request.type {
         case .access:
             let language = form["language"].flatMap { $0.isEmpty ? nil : $0 }
-            guard language.map(["nl", "en"].contains) ?? true else { throw FormProblem(message: "choose the answer's language: nl or en") }
+            guard language.map(["nl", "en"].contains) ?? true else { throw FormProblem(key: "answerLanguage") }
             let (package, _) = try office.rights.fulfilAccess(request: id, by: actor, language: language)
             let review = package.fields.filter(\.reviewBeforeRelease).map(\.field)
             return ["\(id): \(package.fields.count) fields, \(package.recipients.count) disclosures"]
@@ -136,10 +140,10 @@ extension Console {
             for line in (form["values"] ?? "").split(whereSeparator: \.isNewline) {
                 let parts = line.split(separator: "=", maxSplits: 1)
                 // Never echo a line: it holds the subject's value.
-                guard parts.count == 2 else { throw FormProblem(message: "write one 'field=value' per line") }
+                guard parts.count == 2 else { throw FormProblem(key: "valueLines") }
                 let field = parts[0].trimmingCharacters(in: .whitespaces)
                 guard values.updateValue(parts[1].trimmingCharacters(in: .whitespaces), forKey: field) == nil else {
-                    throw FormProblem(message: "a field is written on two lines; write each field once")
+                    throw FormProblem(key: "fieldTwice")
                 }
             }
             let result = try office.rights.fulfilRectification(request: id, values: values, by: actor)
@@ -147,7 +151,7 @@ extension Console {
                 + tasks(result.notifications)
         case .restriction:
             guard let ground = form["ground"].flatMap(RestrictionGround.init(rawValue:)) else {
-                throw FormProblem(message: "choose the Art. 18(1) ground")
+                throw FormProblem(key: "restrictionGround")
             }
             let fields = form["fields"].map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
             let outcome = try office.rights.fulfilRestriction(request: id, fields: fields?.isEmpty == false ? fields : nil, ground: ground, by: actor)
