@@ -69,10 +69,25 @@ struct PrivacyCentreSettingsTests {
         #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && html.contains("a &amp; b") && !html.contains("<script>"))
     }
 
-    @Test func anOverrideFolderReplacesATemplateAndABrokenCatalogueIsRefusedAtStart() throws {
+    /// An operator's catalogue rewords the texts it holds and keeps the others, so texts an
+    /// upgrade adds never show as their keys; a key the pages do not use, or a text that is
+    /// not one, is refused at start, naming the file.
+    @Test func anOverrideCatalogueIsLaidOverTheBuiltInOneAndAnUnknownKeyIsRefusedAtStart() throws {
         let folder = NSTemporaryDirectory() + "web-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder + "/messages", withIntermediateDirectories: true)
-        try "{\"name\": \"Nederlands\"}".write(toFile: folder + "/messages/nl.json", atomically: true, encoding: .utf8)
+        try "{\"name\": \"Nederlands (NL)\"}".write(toFile: folder + "/messages/nl.json", atomically: true, encoding: .utf8)
+        let pages = try WebPages(overrides: folder, controller: ("C", "c@example.nl", nil))
+        #expect(pages.text("name", "nl") == "Nederlands (NL)")
+        #expect(pages.text("err.code.wrong", "nl", ["n": "2"]) == "Deze code klopt niet. U kunt het nog 2 keer proberen.", "the other texts are the built-in ones")
+        try "{\"nmae\": \"Nederlands\"}".write(toFile: folder + "/messages/nl.json", atomically: true, encoding: .utf8)
+        do {
+            _ = try WebPages(overrides: folder, controller: ("C", "c@example.nl", nil))
+            Issue.record("a misspelt key was taken")
+        } catch let failure as WebPages.Failure {
+            #expect(failure.description.contains("messages/nl.json has texts the pages do not use: nmae"))
+        }
+        try "{\"name\": 7}".write(toFile: folder + "/messages/en.json", atomically: true, encoding: .utf8)
+        try "{}".write(toFile: folder + "/messages/nl.json", atomically: true, encoding: .utf8)
         #expect(throws: WebPages.Failure.self) { try WebPages(overrides: folder, controller: ("C", "c@example.nl", nil)) }
     }
 

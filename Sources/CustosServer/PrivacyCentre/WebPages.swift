@@ -39,13 +39,33 @@ struct WebPages: Sendable {
             do { try library.register(text, named: name) } catch { throw Failure(description: "template \(name).mustache: \(error)") }
         }
         self.library = library
+        // An operator's catalogue is laid over the built-in one: it rewords the texts it holds
+        // and keeps every other, so an upgrade's new texts never show as their keys. A key the
+        // built-in catalogue lacks is refused, since a misspelt key would never show.
+        func catalogue(_ data: Data, _ name: String) throws -> [String: String] {
+            guard let catalogue = try? JSONSerialization.jsonObject(with: data) as? [String: String] else {
+                throw Failure(description: "\(name) is not an object of texts")
+            }
+            return catalogue
+        }
         var messages: [String: [String: String]] = [:]
         for language in Self.languages {
-            let data = try file("messages/\(language).json")
-            guard let catalogue = try? JSONSerialization.jsonObject(with: data) as? [String: String] else {
-                throw Failure(description: "messages/\(language).json is not an object of texts")
+            let name = "messages/\(language).json"
+            let own = try overrides.flatMap { try? Data(contentsOf: URL(fileURLWithPath: $0).appendingPathComponent(name)) }.map { try catalogue($0, "\(overrides ?? "")/\(name)") }
+            guard let builtIn, let data = try? Data(contentsOf: builtIn.appendingPathComponent(name)) else {
+                // No built-in catalogue next to the executable: the operator's must be whole.
+                messages[language] = try own ?? catalogue(try file(name), name)
+                continue
             }
-            messages[language] = catalogue
+            var merged = try catalogue(data, name)
+            if let own {
+                let unknown = Set(own.keys).subtracting(merged.keys)
+                guard unknown.isEmpty else {
+                    throw Failure(description: "\(overrides ?? "")/\(name) has texts the pages do not use: \(unknown.sorted().joined(separator: ", "))")
+                }
+                merged.merge(own) { _, operators in operators }
+            }
+            messages[language] = merged
         }
         // Every key of the Dutch catalogue must be in the English one and back: a missing text
         // would show as an empty space on a page.
