@@ -43,13 +43,13 @@ enum ExitStatus {
 enum StandardError {
     static func write(_ line: String) {
         if JSONRun.isActive { JSONRun.collect(line); return }
-        raw(line + "\n")
+        raw((TerminalText.standardErrorIsTerminal ? TerminalText.visible(line) : line) + "\n")
     }
 
     /// Rewrites the current terminal line (progress on a terminal; never under `-o json`).
     static func overwrite(_ line: String) {
         if JSONRun.isActive { return }
-        raw("\r" + line)
+        raw("\r" + (TerminalText.standardErrorIsTerminal ? TerminalText.visible(line) : line))
     }
 
     /// `FileHandle.write(_:)` traps when the write fails; a diagnostic that cannot be written

@@ -8,7 +8,7 @@ extension ReportFormat: ExpressibleByArgument {}
 
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "report", abstract: "Write an auditor's report: ropa, activity, transfers, requests or consent.",
+        commandName: "report", abstract: "Write an auditor's report: ropa, activity, transfers, requests, consent or breaches.",
         discussion: """
         ropa       the Art. 30(1) record of processing, from the policy
         activity   decisions by purpose, actor, action and outcome; denials by
@@ -20,6 +20,8 @@ struct ReportCommand: ParsableCommand {
                    handling time; Art. 19 tasks outstanding
         consent    given, withdrawn, expired and refused per purpose and
                    notice version, per month
+        breaches   the register: each breach with its 72-hour clock, the AP
+                   notification and the people told (Art. 33(5))
 
         Every report states the policy digest, engine and SQLite versions, the decision log's verification and last checkpoint, and the period. With --at the same vault gives byte-identical output. HTML is self-contained (inline CSS and SVG, no scripts).
 
@@ -31,7 +33,7 @@ struct ReportCommand: ParsableCommand {
           custos report requests --format json --at 2025-06-30T18:00:00+02:00
         """)
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "ropa, activity, transfers, requests or consent.") var name: ReportKind
+    @Argument(help: "ropa, activity, transfers, requests, consent or breaches.") var name: ReportKind
     @Option(help: "md, html, csv or json; default md, or json under -o json.") var format: ReportFormat?
     @Option(help: "Write to this file (mode 0600) instead of standard output.") var out: String?
     @Option(help: "First day of the period (YYYY-MM-DD, inclusive).") var from: String?

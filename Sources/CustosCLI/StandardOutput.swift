@@ -5,7 +5,10 @@ import Foundation
 /// lose or trap on a write error (a full disk, a closed pipe, /dev/full); an answer that could
 /// not be written must end the command with exit 1 and a true message, never exit 0.
 enum StandardOutput {
+    /// On a terminal, control characters are written out (`TerminalText`); to a file or a
+    /// pipe the bytes go as they are.
     static func write(_ data: Data) throws {
+        let data = TerminalText.standardOutputIsTerminal ? TerminalText.visible(data) : data
         do {
             try data.withUnsafeBytes { raw in try PrivateFile.writeAll(STDOUT_FILENO, raw, path: "standard output") }
         } catch {

@@ -2,8 +2,9 @@ package import CustosPolicy
 
 /// Checks on every value before it is sealed: a value with nothing in it is no value (leave
 /// the field out to store nothing; an empty e-mail address would match every other empty one
-/// in the blind index), and the birth date, which decides age checks, must be a real date when
-/// it arrives, never stored as "age unknown".
+/// in the blind index), a value holds no control character but tabs and line ends, and the
+/// birth date, which decides age checks, must be a real date when it arrives, never stored as
+/// "age unknown".
 package enum FieldValueRules {
     /// Refuses the first value (in field order) that cannot be stored, naming its field and
     /// never the value; what every add and store checks, on both backends.
@@ -16,6 +17,11 @@ package enum FieldValueRules {
     /// Why `value` cannot be stored in `field`, or nil; never quotes the value.
     package static func problem(field: String, value: String, policy: CompiledPolicy, today: LocalDate) -> String? {
         if BlankText.isBlank(value) { return "a value may not be empty or blank; leave the field out to store nothing" }
+        // No person's data holds an escape or a NUL; printed to an officer's terminal, an
+        // escape sequence is obeyed. Tabs and line ends (an address on lines) are data.
+        if value.unicodeScalars.contains(where: { ($0.value < 0x20 && !["\t", "\n", "\r"].contains($0)) || (0x7F...0x9F).contains($0.value) }) {
+            return "a value may not hold control characters other than tabs and line ends"
+        }
         if isBirthDate(field, policy: policy) { return birthDateProblem(value, today: today) }
         return nil
     }

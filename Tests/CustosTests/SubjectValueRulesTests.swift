@@ -20,6 +20,9 @@ struct SubjectValueRulesTests {
                 (NewSubject(id: "D-5", category: "debitor", values: ["email": "d5@example.nl"]), "debitor"),
                 (NewSubject(id: "D-6", category: "debtor", values: ["shoe_size": "44"]), "shoe_size"),
                 (NewSubject(id: "D-7", category: "debtor", values: ["email": "d7@example.nl"], source: " "), "a subject's source (where its data came from) may not be empty"),
+                (NewSubject(id: "D-10", category: "debtor", values: ["person_name": "Jan\u{1B}[2J Jansen"]), "person_name: a value may not hold control characters other than tabs and line ends"),
+                (NewSubject(id: "D-11", category: "debtor", values: ["person_name": "Jan\u{9B}31m"]), "person_name: a value may not hold control characters"),
+                (NewSubject(id: "D-12", category: "debtor", values: ["person_name": "Jan\u{0}"]), "person_name: a value may not hold control characters"),
                 (NewSubject(id: "D-8", category: "debtor", values: ["email": "d8@example.nl"],
                             events: [LifecycleEventFact(event: "file-opend", date: LocalDate(year: 2025, month: 1, day: 10)!)]), "file-opend"),
             ]
@@ -40,7 +43,7 @@ struct SubjectValueRulesTests {
         try await BackendFixture.with(backend) { fixture in
             try fixture.add(NewSubject(id: "D-1", category: "debtor", values: ["email": "d1@example.nl"],
                                        events: [LifecycleEventFact(event: "file-opened", date: LocalDate(year: 2025, month: 1, day: 10)!)]))
-            for blank in ["", " "] {
+            for blank in ["", " ", "new\u{1B}]0;owned\u{7}@example.nl"] {
                 #expect(throws: StoreError.self) {
                     try fixture.service.store(subject: "D-1", values: ["email": blank], purpose: "P-DEBT-COLLECT", source: "test", collectedAt: nil,
                                               actor: "collections-service")
