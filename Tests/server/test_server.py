@@ -312,6 +312,12 @@ class Vault(unittest.TestCase):
         self.assertEqual(status, 400)
         self.assertIn("$.values.email", json.loads(body)["detail"])
         self.assertEqual(call("POST", "/v1/subjects/D-1/fields", {"purpose": "P-DEBT-COLLECT", "values": {"email": "   "}}, token=self.token)[0], 409)
+        # A control character other than a tab or a line end is no person's data: an escape would
+        # be obeyed by the terminal that prints it. Refused without echoing the value.
+        status, _, body = call("POST", "/v1/subjects/D-1/fields", {"purpose": "P-DEBT-COLLECT", "values": {"email": "x\u001b[2J@example.nl"}}, token=self.token)
+        self.assertEqual(status, 409, body)
+        self.assertIn("control characters", json.loads(body)["detail"])
+        self.assertNotIn("example.nl", body.decode())
         self.assertEqual(CustosClient(URL, self.token).read("D-1", "P-DEBT-COLLECT", ["email"]).values, {"email": "d1-new@example.nl"})
 
     def test_a_new_subject_its_events_and_a_lookup_by_blind_index(self):
