@@ -40,7 +40,12 @@ package struct OfficerDesk: Sendable {
         try store.liftHold(id: id, until: until ?? policy.localDate(of: clock()), by: actor)
     }
 
+    /// Records the Art. 21(1) assessment; an override names the documented assessment by a
+    /// reference that says something and is one line.
     package func assessObjection(id: Int64, assessment: ObjectionAssessment, reference: String?, by actor: String) throws {
+        if assessment == .overridden || !(reference ?? "").isEmpty {
+            try LabelText.check(reference ?? "", "an assessment's reference (the documented compelling grounds)")
+        }
         try store.assessObjection(id: id, assessment: assessment, reference: reference, at: clock(), by: actor)
     }
 

@@ -1,4 +1,4 @@
-package import CustosStore
+import CustosStore
 
 /// The words of a refusal, kept apart from any one language: a stable key, the English the
 /// library writes (the CLI, the API, logs) and the values it names. A face with a catalogue of

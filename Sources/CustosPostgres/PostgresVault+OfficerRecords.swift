@@ -56,7 +56,7 @@ extension PostgresVault: OfficerRecordStore {
     }
 
     package func assessObjection(id: Int64, assessment: ObjectionAssessment, reference: String?, at now: Instant, by actor: String) throws {
-        if assessment == .overridden, (reference ?? "").isEmpty { throw StoreError.io("an override needs the reference of the documented assessment") }
+        if assessment == .overridden, (reference ?? "").isEmpty { throw StoreError.invalidInput("an override needs the reference of the documented assessment") }
         try updateOne("""
             UPDATE objections SET assessment = \(assessment.rawValue), assessment_reference = \(reference), assessed_by = \(actor),
               assessed_at = \(now.millisecondsSinceEpoch) WHERE id = \(id) RETURNING 1

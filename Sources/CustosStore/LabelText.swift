@@ -37,3 +37,29 @@ package enum LabelText {
         return nil
     }
 }
+
+/// A record's free text (the reasons for an extension or a rejection, a breach's description,
+/// measures and consequences, an exception's ground) and a field's value: lines of words, so
+/// tabs and line ends are kept, but no other control character (C0, DEL or C1), for the reason
+/// a label holds none: the CLI prints them to an officer's terminal, and the AP notification
+/// and the letters carry them.
+///
+/// ```swift
+/// FreeText.problem("Complex:\nthree creditors", "the reasons")   // nil
+/// FreeText.problem("lost\u{1B}]0;x\u{7}", "the description")     // "… may not hold control characters …"
+/// ```
+package enum FreeText {
+    package static func check(_ text: String, _ what: String) throws(StoreError) {
+        if let problem = problem(text, what) { throw StoreError.invalidInput(problem) }
+    }
+
+    /// What is wrong with the text, in words, or nil.
+    package static func problem(_ text: String, _ what: String) -> String? {
+        hasControlCharacter(text) ? "\(what) may not hold control characters other than tabs and line ends" : nil
+    }
+
+    /// A control character other than a tab, a line feed or a carriage return.
+    package static func hasControlCharacter(_ text: String) -> Bool {
+        text.unicodeScalars.contains { ($0.value < 0x20 && $0 != "\t" && $0 != "\n" && $0 != "\r") || (0x7F...0x9F).contains($0.value) }
+    }
+}

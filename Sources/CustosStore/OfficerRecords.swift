@@ -111,7 +111,7 @@ extension Vault {
     /// Records the Art. 21(1) assessment of an objection; `overridden` needs a reference to
     /// the documented compelling grounds.
     package func assessObjection(id: Int64, assessment: ObjectionAssessment, reference: String?, at now: Instant, by actor: String) throws {
-        if assessment == .overridden, (reference ?? "").isEmpty { throw StoreError.io("an override needs the reference of the documented assessment") }
+        if assessment == .overridden, (reference ?? "").isEmpty { throw StoreError.invalidInput("an override needs the reference of the documented assessment") }
         try pool.write { db in
             try db.execute(sql: "UPDATE objections SET assessment = ?, assessment_reference = ?, assessed_by = ?, assessed_at = ? WHERE id = ?",
                            arguments: [assessment.rawValue, reference, actor, now.millisecondsSinceEpoch, id])

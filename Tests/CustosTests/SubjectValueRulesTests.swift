@@ -132,5 +132,38 @@ struct SubjectValueRulesTests {
             #expect(objection.purpose == "P-DEBT-COLLECT" && objection.receivedAt == Instant(iso8601: "2018-05-25T00:00:00Z"))
         }
     }
+
+    /// A record's free text (reasons, a breach's description) keeps its lines but holds no other
+    /// control character, and an override's reference is one line that says something; before,
+    /// an escape sequence was stored and printed to the officer's terminal, and a blank
+    /// reference was taken (a missing one was reported as a storage error).
+    @Test(arguments: Backend.reachable) func aRecordsFreeTextHoldsNoControlCharacters(_ backend: Backend) async throws {
+        try await BackendFixture.with(backend) { fixture in
+            try fixture.add(NewSubject(id: "D-1", category: "debtor", values: ["email": "d1@example.nl"]))
+            let request = try fixture.service.openRequest(subject: "D-1", type: .access, purpose: nil, channel: "letter", receivedAt: nil, requester: "subject",
+                                                          mandate: nil, identityVerifiedBy: nil, by: "test")
+            let desk = fixture.office.requests
+            for attempt in [{ _ = try desk.extendRequest(request.id, reasons: "complex\u{1B}[2J", by: "test") },
+                            { _ = try desk.rejectRequest(request.id, reasons: "excessive\u{9B}0m", by: "test") }] {
+                let error = #expect(throws: StoreError.self) { try attempt() }
+                #expect(error.map { String(describing: $0) }?.contains("may not hold control characters other than tabs and line ends") == true)
+            }
+            #expect(try desk.request(request.id)?.status == .awaitingIdentity, "neither was recorded")
+            _ = try desk.extendRequest(request.id, reasons: "complex:\n\tthree creditors", by: "test")
+            let breach = BreachDesk.BreachReport(nature: [.availability], awareAt: fixture.clock.now, processorNoticeAt: nil, scope: .vault,
+                                                 window: (Instant(millisecondsSinceEpoch: fixture.clock.now.millisecondsSinceEpoch - 3_600_000), fixture.clock.now),
+                                                 description: "laptop lost\u{1B}]0;owned\u{7}")
+            let refused = #expect(throws: BreachRefusal.self) { try fixture.office.breaches.recordBreach(breach, by: "test") }
+            #expect(refused?.description == "the description may not hold control characters other than tabs and line ends")
+            #expect(try fixture.office.breaches.breaches().isEmpty)
+            let objection = try fixture.engine.recordObjection(subject: "D-1", purpose: "P-SCORING", kind: .general)
+            for reference in [nil, "   ", "DPIA-7\u{1B}[8m"] {
+                #expect(throws: StoreError.self, "\(String(describing: reference))") {
+                    try fixture.office.officer.assessObjection(id: objection, assessment: .overridden, reference: reference, by: "test")
+                }
+            }
+            #expect(try fixture.office.overview.objectionsAwaitingAssessment().count == 1, "none was assessed")
+        }
+    }
 }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import CustosStore
 
 /// The register's free texts (what happened, measures, consequences, reasons) go into the AP
 /// notification, the letters to other people and the reports, so they must hold no personal
@@ -21,7 +22,11 @@ enum FreeTextCheck {
 
     /// Refuses a text that seems to hold an identifier, naming the field.
     static func check(_ text: String?, field: RefusalWords) throws {
-        guard let text, let what = identifier(in: text) else { return }
+        guard let text else { return }
+        if FreeText.hasControlCharacter(text) {
+            throw BreachRefusal(RefusalWords("breach.textControl", "{field} may not hold control characters other than tabs and line ends", phrases: ["field": field]))
+        }
+        guard let what = identifier(in: text) else { return }
         throw BreachRefusal(RefusalWords("breach.textIdentifier",
                                          "{field} seems to hold {what}; this text goes into the AP notification, the letters and the reports and must hold no personal data",
                                          phrases: ["field": field, "what": what]))

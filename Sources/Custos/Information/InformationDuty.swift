@@ -135,6 +135,9 @@ package struct InformationDesk: Sendable {
         guard !ground.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw InformationRefusal(RefusalWords("information.noGround", "say why {article} applies (the officer's assessment is the record)", ["article": exception.article]))
         }
+        if FreeText.hasControlCharacter(ground) {
+            throw InformationRefusal(RefusalWords("information.groundControl", "the reason may not hold control characters other than tabs and line ends"))
+        }
         if let what = FreeTextCheck.identifier(in: ground) {
             throw InformationRefusal(RefusalWords("information.groundIdentifier",
                                                   "the reason seems to hold {what}; it is kept with the record and shown in lists, so it must hold no personal data",

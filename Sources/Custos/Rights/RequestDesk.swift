@@ -100,6 +100,7 @@ package struct RequestDesk: Sendable {
             guard !BlankText.isBlank(reasons) else {
                 throw RequestRefusal(code: .dsarExtensionLate, RefusalWords("extension.noReasons", "an extension needs reasons (complexity or number of requests)"))
             }
+            try FreeText.check(reasons, "an extension's reasons")
             guard deadline.isExtensionValid(noticeSentOn: sent, reasonsGiven: true) else {
                 throw RequestRefusal(code: .dsarExtensionLate, RefusalWords("extension.late", "the subject must be told by {due}; {sent} is too late", ["due": "\(deadline.due)", "sent": "\(sent)"]))
             }
@@ -118,6 +119,7 @@ package struct RequestDesk: Sendable {
         guard !BlankText.isBlank(reasons) else {
             throw RequestRefusal(code: .dsarManifestlyExcessive, RefusalWords("rejection.noReasons", "a rejection needs its reasons"))
         }
+        try FreeText.check(reasons, "a rejection's reasons")
         let now = clock()
         return try store.updateRequest(id, at: now, by: actor) { request in
             guard request.status.isOpen else { throw RequestRefusal(code: .dsarDeadline, RefusalWords("request.already", "request {id} is already {status}", ["id": id], phrases: ["status": .requestStatus(request.status)])) }
