@@ -36,6 +36,14 @@ package struct ConsentDesk: Sendable {
     /// ```
     package func giveConsent(_ grant: ConsentGrant, by actor: String) throws -> [ConsentOutcome] {
         try LabelText.check(grant.channel, "a consent's channel (where it was given: web-form, letter, …)")
+        // What proves the consent and who authorised it are records the officer reads and a
+        // receipt carries: each says something, on one line.
+        if let evidence = grant.evidence { try LabelText.check(evidence, "a consent's evidence reference") }
+        // A blank parent or verification authorised nothing: Art. 8's check refuses it below,
+        // and the refusal is recorded; a control character is no one's name or method.
+        if let parental = grant.parentalAuthorisation, DecisionRequest.hasControlCharacter(parental.by) || DecisionRequest.hasControlCharacter(parental.verifiedVia) {
+            throw StoreError.invalidInput("a parental authorisation's parent and verification may not hold control characters: each is one line of text")
+        }
         // The age decides Art. 8's check: one no person has is a typing error, not an age.
         if let age = grant.ageAtConsent, !(0...150).contains(age) { throw StoreError.invalidInput("an age at consent is a whole number from 0 to 150") }
         let now = clock()
@@ -105,7 +113,7 @@ package struct ConsentDesk: Sendable {
             return .failure(Refusal(code: .consentNotFreelyGiven, message: "consent may not be a condition of a service that does not need it (Art. 7(4))"))
         }
         let age = birthDate.map { $0.completedYears(until: date) } ?? grant.ageAtConsent
-        let parental = grant.parentalAuthorisation.map { !$0.by.isEmpty && !$0.verifiedVia.isEmpty } ?? false
+        let parental = grant.parentalAuthorisation.map { !BlankText.isBlank($0.by) && !BlankText.isBlank($0.verifiedVia) } ?? false
         if !parental {
             if let age, age < 16 {
                 return .failure(Refusal(code: .consentUnderage, message: "the subject is under 16: a holder of parental responsibility must give or authorise it, with a verification method"))
@@ -122,6 +130,7 @@ package struct ConsentDesk: Sendable {
     package func withdrawConsent(subject: String, purposes: [String], channel: String, evidence: String? = nil,
                                 effective: Instant? = nil, by actor: String) throws {
         try LabelText.check(channel, "a withdrawal's channel (where it was said: web-form, letter, …)")
+        if let evidence { try LabelText.check(evidence, "a withdrawal's evidence reference") }
         let now = clock()
         let at = min(effective ?? now, now)  // a withdrawal is effective no later than when it is recorded
         try refuseUnknownPurposes(purposes)

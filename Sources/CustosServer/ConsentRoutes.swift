@@ -19,7 +19,7 @@ extension Routes {
             throw members.wrong("method", "one of " + ConsentMethod.allCases.map(\.rawValue).joined(separator: ", "))
         }
         let grant = ConsentGrant(subject: subject, purposes: purposes, noticeVersion: try members.integer("notice-version", in: 1...1_000_000), method: method,
-                                 channel: try members.requiredLabel("channel"), evidence: try members.text("evidence"),
+                                 channel: try members.requiredLabel("channel"), evidence: try members.label("evidence"),
                                  ageAtConsent: try members.integer("age-at-consent", in: 0...150))
         let engine = self.engine
         let outcomes = try await call { try engine.giveConsent(grant, by: account.name) }
@@ -36,7 +36,7 @@ extension Routes {
         let account = try await account(request)
         let members = try await body(request, shape: Self.withdrawShape, what: "withdrawal")
         let purposes = try members.ids("purposes", minimum: 1, maximum: 100) ?? { throw members.wrong("purposes", "a list of purpose ids") }()
-        let channel = try members.requiredLabel("channel"), evidence = try members.text("evidence")
+        let channel = try members.requiredLabel("channel"), evidence = try members.label("evidence")
         let engine = self.engine
         try await call { try engine.withdrawConsent(subject: subject, purposes: purposes, channel: channel, evidence: evidence, effective: nil, by: account.name) }
         return JSONBody.response(["subject": subject, "withdrawn": purposes])

@@ -99,6 +99,26 @@ struct SubjectValueRulesTests {
             let given = try fixture.service.giveConsent(ConsentGrant(subject: "PR-1", purposes: ["P-NEWSLETTER-EMAIL"], method: .checkboxTicked,
                                                                      channel: "web-form", ageAtConsent: 30), by: "test")
             #expect(given.count == 1, "and a channel that says something is taken")
+            // What proves a consent and who authorised a child's are records too: a blank parent
+            // authorised nothing (Art. 8), and an escape in evidence would reach a terminal.
+            let blankParent = try fixture.service.giveConsent(ConsentGrant(subject: "PR-1", purposes: ["P-NEWSLETTER-EMAIL"], method: .checkboxTicked, channel: "web-form",
+                                                                           by: .parent, parentalAuthorisation: ParentalAuthorisation(by: "  ", verifiedVia: " "),
+                                                                           ageAtConsent: 12), by: "test")
+            #expect(blankParent.first.map { if case .refused(_, .consentUnderage, _) = $0 { true } else { false } } == true, "refused under Art. 8, and recorded")
+            let refusedGrants = [
+                ConsentGrant(subject: "PR-1", purposes: ["P-NEWSLETTER-EMAIL"], method: .checkboxTicked, channel: "web-form", by: .parent,
+                             parentalAuthorisation: ParentalAuthorisation(by: "Ma\u{1B}[8m", verifiedVia: "id card"), ageAtConsent: 12),
+                ConsentGrant(subject: "PR-1", purposes: ["P-NEWSLETTER-EMAIL"], method: .checkboxTicked, channel: "web-form", evidence: "snap\u{9B}2J", ageAtConsent: 30),
+                ConsentGrant(subject: "PR-1", purposes: ["P-NEWSLETTER-EMAIL"], method: .checkboxTicked, channel: "web-form", evidence: " ", ageAtConsent: 30),
+            ]
+            for grant in refusedGrants {
+                #expect(throws: StoreError.self) { try fixture.service.giveConsent(grant, by: "test") }
+            }
+            #expect(throws: StoreError.self) {
+                try fixture.service.withdrawConsent(subject: "PR-1", purposes: ["P-NEWSLETTER-EMAIL"], channel: "letter", evidence: "scan\u{7}", effective: nil, by: "test")
+            }
+            let ledger = try fixture.service.consents(for: "PR-1")
+            #expect(ledger.history.count == 1 && ledger.current["P-NEWSLETTER-EMAIL"]?.state == .given, "the refused ones recorded nothing")
         }
     }
 

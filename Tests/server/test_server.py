@@ -360,6 +360,11 @@ class Vault(unittest.TestCase):
         given = json.loads(call("POST", "/v1/subjects/PR-3/consents", {"purposes": ["P-NEWSLETTER-EMAIL"], "method": "checkbox-ticked", "channel": "web-form",
                                                                        "age-at-consent": 30}, token=newsletter)[2])
         self.assertEqual(given["consents"][0]["state"], "given")
+        # Its evidence is a label, as the contract says: one line that says something.
+        for evidence in ("", "  ", "snapshot\u001b[2J"):
+            status, _, body = call("POST", "/v1/subjects/PR-3/consents", {"purposes": ["P-NEWSLETTER-EMAIL"], "method": "checkbox-ticked", "channel": "web-form",
+                                                                          "evidence": evidence, "age-at-consent": 30}, token=newsletter)
+            self.assertEqual((status, json.loads(body)["detail"]), (400, "$.evidence must be a text that is not empty or blank, without control characters"))
         listed = json.loads(call("GET", "/v1/subjects/PR-3/consents", token=newsletter)[2])
         self.assertEqual([(event["purpose"], event["state"]) for event in listed["current"]], [("P-NEWSLETTER-EMAIL", "given")])
         status, _, body = call("GET", "/v1/subjects/PR-3/consents/P-NEWSLETTER-EMAIL/receipt", token=newsletter)
