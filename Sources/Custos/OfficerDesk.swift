@@ -79,6 +79,13 @@ package struct OfficerDesk: Sendable {
             let subs = policy.policy.recipients.filter { $0.role == .subProcessor }.map(\.id.id)
             throw SubProcessorRefusal(description: "'\(recipient)' is not a sub-processor in the policy (sub-processors: \(subs.joined(separator: ", ")))")
         }
+        // The note is kept with the record and listed: lines of words, no one's data.
+        if let note {
+            if let problem = FreeText.problem(note, "a sub-processor record's note") { throw SubProcessorRefusal(description: problem) }
+            if let what = FreeTextCheck.identifier(in: note) {
+                throw SubProcessorRefusal(description: "the note seems to hold \(what); it is kept with the record and listed, so it must hold no personal data")
+            }
+        }
         let now = clock()
         return try store.recordSubProcessor(SubProcessorRecord(recipient: declared.id.id, state: state, at: effective ?? now), note: note, at: now, by: actor)
     }

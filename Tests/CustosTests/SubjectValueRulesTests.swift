@@ -183,6 +183,12 @@ struct SubjectValueRulesTests {
                 }
             }
             #expect(try fixture.office.overview.objectionsAwaitingAssessment().count == 1, "none was assessed")
+            for note in ["why\u{1B}[2J", "call jan@example.nl"] {
+                #expect(throws: SubProcessorRefusal.self, "\(note)") {
+                    try fixture.office.officer.recordSubProcessor("R-CRM-HOSTING", state: .objected, note: note, by: "test")
+                }
+            }
+            #expect(try fixture.office.officer.recordSubProcessor("R-CRM-HOSTING", state: .objected, note: "support from\noutside the EEA", by: "test") > 0)
         }
     }
 }
