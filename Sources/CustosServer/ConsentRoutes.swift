@@ -96,10 +96,11 @@ extension Routes {
         var effective: Instant?
         if let text = try members.text("effective") {
             guard let instant = Instant(iso8601: text) else { throw members.wrong("effective", "an ISO 8601 instant with offset") }
-            effective = min(instant, .now)
+            effective = instant
         }
         let engine = self.engine, effectiveAt = effective
-        let id = try await call { () -> Int64 in
+        // A receipt later than now is refused by the desk, as a request's is: a 409.
+        let id = try await refusingValues { () -> Int64 in
             guard try !engine.existingSubjects([subject]).isEmpty else { throw StoreError.subjectUnknown(subject) }
             if let purpose, engine.policy.policy.purpose(purpose) == nil { throw StoreError.unknownPurpose(purpose) }
             return try engine.recordObjection(subject: subject, purpose: purpose, kind: kind, effective: effectiveAt)

@@ -144,6 +144,9 @@ struct SubjectValueRulesTests {
                 let error = #expect(throws: StoreError.self) { try attempt() }
                 #expect(error.map { String(describing: $0) }?.contains(message) == true, "\(message): \(String(describing: error))")
             }
+            let tomorrow = Instant(millisecondsSinceEpoch: now.millisecondsSinceEpoch + 86_400_000)
+            let future = #expect(throws: StoreError.self) { try fixture.service.recordObjection(subject: "D-1", purpose: "P-SCORING", kind: .general, effective: tomorrow) }
+            #expect(future.map { String(describing: $0) }?.contains("an objection's receipt cannot be later than now") == true)
             #expect(try fixture.office.overview.objectionsAwaitingAssessment().isEmpty, "no objection was recorded")
             // Clocks differ by seconds: a receipt a minute ahead is taken as now.
             let skewed = try open(.access, received: Instant(millisecondsSinceEpoch: now.millisecondsSinceEpoch + 60_000))

@@ -376,6 +376,10 @@ class Vault(unittest.TestCase):
         self.assertEqual(call("GET", "/v1/subjects/PR-3/consents/P-CLIENT-MKT/receipt", token=newsletter)[0], 404)
         self.assertEqual(call("GET", "/v1/subjects/NOBODY/consents", token=newsletter)[0], 404)
         self.assertTrue(CustosClient(URL, newsletter).read("PR-3", "P-NEWSLETTER-EMAIL", ["email"]).permitted)
+        # An objection that says it arrives next year is a mistake: refused, not taken as now.
+        status, _, body = call("POST", "/v1/subjects/PR-3/objections", {"kind": "direct-marketing", "effective": "2099-01-01T00:00:00Z"}, token=newsletter)
+        self.assertEqual((status, json.loads(body)["type"].rsplit("/", 1)[-1]), (409, "refused-value"), body)
+        self.assertTrue(CustosClient(URL, newsletter).read("PR-3", "P-NEWSLETTER-EMAIL", ["email"]).permitted, "nothing was recorded")
         status, _, body = call("POST", "/v1/subjects/PR-3/objections", {"kind": "direct-marketing"}, token=newsletter)
         self.assertEqual(status, 201)
         after = CustosClient(URL, newsletter).read("PR-3", "P-NEWSLETTER-EMAIL", ["email"])

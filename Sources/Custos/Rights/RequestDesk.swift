@@ -161,6 +161,13 @@ package struct RequestDesk: Sendable {
         // An objection to a misspelt purpose would stop nothing.
         try policy.refuseUndeclared(fields: nil, purposes: purpose.map { [$0] })
         let now = clock()
+        // Later than now is a mistake, refused as a request's receipt is, not taken as now. An
+        // earlier one is taken whenever it is: an objection stops processing from when it
+        // arrived, and one from before the GDPR (under the Directive) must stop it too.
+        if let effective, effective.millisecondsSinceEpoch > now.millisecondsSinceEpoch + RecordedInstants.clockSkewMilliseconds,
+           let problem = RecordedInstants.problem(effective, now: now, what: RefusalWords("instant.objection", "an objection's receipt")) {
+            throw StoreError.invalidInput(problem.description)
+        }
         return try store.recordObjection(subject: subject, purpose: purpose, kind: kind, effective: min(effective ?? now, now), at: now)
     }
 }
