@@ -17,9 +17,9 @@ package enum RecordedInstants {
     package static let clockSkewMilliseconds: Int64 = 300_000
 
     /// The instant, no later than now; refuses one beyond the clocks' skew or before the GDPR
-    /// (`StoreError.invalidInput`, in English).
+    /// (`StoreError.refused`).
     package static func check(_ given: Instant, now: Instant, what: RefusalWords) throws(StoreError) -> Instant {
-        if let problem = problem(given, now: now, what: what) { throw StoreError.invalidInput(problem.description) }
+        if let problem = problem(given, now: now, what: what) { throw StoreError.refused(problem) }
         return min(given, now)
     }
 

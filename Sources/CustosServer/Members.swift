@@ -46,7 +46,7 @@ struct Members {
     /// without control characters that is not empty or only spaces (the contract's `Label`).
     func label(_ key: String) throws -> String? {
         guard let text = try text(key) else { return nil }
-        guard LabelText.problem(text, key) == nil else { throw wrong(key, "a text that is not empty or blank, without control characters") }
+        guard LabelText.problem(text, .english(key)) == nil else { throw wrong(key, "a text that is not empty or blank, without control characters") }
         return text
     }
 

@@ -161,7 +161,7 @@ struct Routes: Sendable {
             case .subjectUnknown, .unknownField, .unknownPurpose, .unknownCategory, .unknownEvent:
                 return Problem(status: .notFound, kind: "unknown-id", title: "Unknown id", detail: error.description)
             case .subjectExists: return Problem(status: .conflict, kind: "exists", title: "Already exists", detail: error.description)
-            case .invalidInput: return Problem.badRequest(error.description)
+            case .invalidInput, .refused: return Problem.badRequest(error.description)
             // The detail names no address: a stranger may call /readyz.
             case .unavailable: return Problem.unavailable("a database the vault needs cannot be reached; nothing was decided, try again")
             default: return error

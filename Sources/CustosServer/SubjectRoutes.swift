@@ -71,8 +71,12 @@ extension Routes {
     /// collection time or receipt later than now) is a 409: the value conflicts with the present,
     /// not with the format the OpenAPI document describes.
     func refusingValues<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        do { return try await executor.run(body) } catch let StoreError.invalidInput(message) {
-            throw Problem(status: .conflict, kind: "refused-value", title: "The value conflicts with the present", detail: message)
+        do { return try await executor.run(body) } catch let error as StoreError {
+            switch error {
+            case .invalidInput, .refused:
+                throw Problem(status: .conflict, kind: "refused-value", title: "The value conflicts with the present", detail: error.description)
+            default: throw Self.problem(for: error)
+            }
         } catch { throw Self.problem(for: error) }
     }
 

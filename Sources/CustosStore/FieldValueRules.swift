@@ -19,7 +19,7 @@ package enum FieldValueRules {
         if BlankText.isBlank(value) { return "a value may not be empty or blank; leave the field out to store nothing" }
         // No person's data holds an escape or a NUL; printed to an officer's terminal, an
         // escape sequence is obeyed. Tabs and line ends (an address on lines) are data.
-        if let problem = FreeText.problem(value, "a value") { return problem }
+        if FreeText.hasControlCharacter(value) { return "a value may not hold control characters other than tabs and line ends" }
         if isBirthDate(field, policy: policy) { return birthDateProblem(value, today: today) }
         return nil
     }

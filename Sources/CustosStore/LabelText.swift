@@ -22,18 +22,21 @@ package enum BlankText {
 /// control character in a record would reach an officer's terminal when the CLI prints it.
 ///
 /// ```swift
-/// try LabelText.check("letter", "a request's channel")           // fine
-/// try LabelText.check("\u{1B}[2J", "a request's channel")        // StoreError.invalidInput
+/// let channel = RefusalWords("what.requestChannel", "a request's channel (how it reached you: letter, e-mail, web-form, …)")
+/// try LabelText.check("letter", channel)         // fine
+/// try LabelText.check("\u{1B}[2J", channel)      // StoreError.refused
 /// ```
 package enum LabelText {
-    package static func check(_ text: String, _ what: String) throws(StoreError) {
-        if let problem = problem(text, what) { throw StoreError.invalidInput(problem) }
+    package static func check(_ text: String, _ what: RefusalWords) throws(StoreError) {
+        if let problem = problem(text, what) { throw StoreError.refused(problem) }
     }
 
     /// What is wrong with the label, in words, or nil.
-    package static func problem(_ text: String, _ what: String) -> String? {
-        if BlankText.isBlank(text) { return "\(what) may not be empty" }
-        if DecisionRequest.hasControlCharacter(text) { return "\(what) may not hold control characters: it is one line of text" }
+    package static func problem(_ text: String, _ what: RefusalWords) -> RefusalWords? {
+        if BlankText.isBlank(text) { return RefusalWords("label.empty", "{what} may not be empty", phrases: ["what": what]) }
+        if DecisionRequest.hasControlCharacter(text) {
+            return RefusalWords("label.control", "{what} may not hold control characters: it is one line of text", phrases: ["what": what])
+        }
         return nil
     }
 }
@@ -45,17 +48,19 @@ package enum LabelText {
 /// and the letters carry them.
 ///
 /// ```swift
-/// FreeText.problem("Complex:\nthree creditors", "the reasons")   // nil
-/// FreeText.problem("lost\u{1B}]0;x\u{7}", "the description")     // "… may not hold control characters …"
+/// let reasons = RefusalWords("what.extensionReasons", "an extension's reasons")
+/// FreeText.problem("Complex:\nthree creditors", reasons)   // nil
+/// FreeText.problem("lost\u{1B}]0;x\u{7}", reasons)         // "… may not hold control characters …"
 /// ```
 package enum FreeText {
-    package static func check(_ text: String, _ what: String) throws(StoreError) {
-        if let problem = problem(text, what) { throw StoreError.invalidInput(problem) }
+    package static func check(_ text: String, _ what: RefusalWords) throws(StoreError) {
+        if let problem = problem(text, what) { throw StoreError.refused(problem) }
     }
 
     /// What is wrong with the text, in words, or nil.
-    package static func problem(_ text: String, _ what: String) -> String? {
-        hasControlCharacter(text) ? "\(what) may not hold control characters other than tabs and line ends" : nil
+    package static func problem(_ text: String, _ what: RefusalWords) -> RefusalWords? {
+        hasControlCharacter(text)
+            ? RefusalWords("freeText.control", "{what} may not hold control characters other than tabs and line ends", phrases: ["what": what]) : nil
     }
 
     /// A control character other than a tab, a line feed or a carriage return.

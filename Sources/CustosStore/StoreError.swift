@@ -28,6 +28,9 @@ package enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case integrity(String)
     case keyringDisagrees(String)
     case invalidInput(String)
+    /// An input refused by a rule, in words a face can render in its own language; otherwise
+    /// the same as `invalidInput`.
+    case refused(RefusalWords)
     case io(String)
 
     /// A database the store needs is unreachable (deny, answer 503), as opposed to a refusal.
@@ -60,6 +63,7 @@ package enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .keyMissing(id): "no key for subject \(id) in the keyring"
         case let .integrity(detail): "integrity failure: \(detail)"
         case let .invalidInput(detail): detail
+        case let .refused(words): words.description
         case let .keyringDisagrees(detail): "vault and keyring disagree: \(detail)"
         case let .io(detail): "storage error: \(detail)"
         }

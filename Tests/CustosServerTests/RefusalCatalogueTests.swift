@@ -75,6 +75,11 @@ struct RefusalCatalogueTests {
                                                                       phrases: ["status": .requestStatus(.rejected)]))
         #expect(Console.refusal(closed, pages: pages, language: "nl").lines.first?.hasSuffix("verzoek RQ-2025-0001 is al afgewezen") == true)
         #expect(closed.message == "request RQ-2025-0001 is already rejected", "the CLI's and the API's English")
+        // A store's refusal of an input carries its words too: a label's, or an instant's.
+        let label = try #require(LabelText.problem(" ", RefusalWords("what.requestChannel", "a request's channel (how it reached you: letter, e-mail, web-form, …)")))
+        let blank = Console.refusal(StoreError.refused(label), pages: pages, language: "nl")
+        #expect(blank.lines == ["het kanaal van een verzoek (hoe het binnenkwam: brief, e-mail, webformulier, …) mag niet leeg zijn"] && !blank.english)
+        #expect(StoreError.refused(label).description == "a request's channel (how it reached you: letter, e-mail, web-form, …) may not be empty")
         // A store's message has no words in any catalogue: English, and said to be.
         let stored = Console.refusal(InformationRefusal(.english("a channel holds a control character")), pages: pages, language: "nl")
         #expect(stored.lines == ["a channel holds a control character"] && stored.english)

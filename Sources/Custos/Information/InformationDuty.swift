@@ -119,8 +119,8 @@ package struct InformationDesk: Sendable {
     package func recordInformationGiven(_ given: [(subject: String, at: Instant)], notice: String, channel: String?, by actor: String) throws {
         let now = clock()
         try checkNotice(notice)
-        if let channel, let problem = LabelText.problem(channel, "the channel (post, e-mail, …; or leave it out)") {
-            throw InformationRefusal(.english(problem))
+        if let channel, let problem = LabelText.problem(channel, RefusalWords("what.informationChannel", "the channel (post, e-mail, …; or leave it out)")) {
+            throw InformationRefusal(problem)
         }
         if given.contains(where: { $0.at > now }) { throw InformationRefusal(RefusalWords("information.future", "the information cannot have been given later than now")) }
         try storeInformation(given.map { InformationRecord(subject: $0.subject, notice: notice, at: $0.at, exception: nil, ground: nil,
@@ -160,6 +160,8 @@ package struct InformationDesk: Sendable {
             try store.recordInformation(records)
         } catch StoreError.invalidInput(let message) {
             throw InformationRefusal(.english(message))
+        } catch StoreError.refused(let words) {
+            throw InformationRefusal(words)
         }
     }
 

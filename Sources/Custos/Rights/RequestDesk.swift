@@ -35,8 +35,8 @@ package struct RequestDesk: Sendable {
         guard requester == "subject" || requester == "representative" else {
             throw RequestRefusal(code: .dsarRequesterNotAuthorised, RefusalWords("request.requester", "the requester is 'subject' or 'representative' (with the mandate's document reference)"))
         }
-        try LabelText.check(channel, "a request's channel (how it reached you: letter, e-mail, web-form, …)")
-        if let mandate { try LabelText.check(mandate, "a mandate's document reference") }
+        try LabelText.check(channel, RefusalWords("what.requestChannel", "a request's channel (how it reached you: letter, e-mail, web-form, …)"))
+        if let mandate { try LabelText.check(mandate, RefusalWords("what.mandate", "a mandate's document reference")) }
         if let purpose {
             // Only an objection is to a purpose; on any other request the purpose would be shown
             // as its scope while the right covers every purpose. A misspelt one would object to nothing.
@@ -50,7 +50,7 @@ package struct RequestDesk: Sendable {
         let deadline = RightsDeadline(receivedAt: received, policy: policy)
         // A blank method names no check: the request waits for one, as with none.
         let verified = method.map { !BlankText.isBlank($0) } ?? false
-        if verified, let method { try LabelText.check(method, "an identity check's method") }
+        if verified, let method { try LabelText.check(method, RefusalWords("what.identityMethod", "an identity check's method")) }
         let request = RightsRequest(
             id: "", subject: subject, type: type, purpose: purpose, channel: channel, receivedAt: received, receivedOn: deadline.receivedOn,
             requester: requester, mandate: mandate, identity: verified ? .verified : .unverified, identityMethod: verified ? method : nil,
@@ -75,7 +75,7 @@ package struct RequestDesk: Sendable {
     /// by default).
     package func verifyIdentity(request id: String, method: String, by actor: String) throws -> RightsRequest {
         guard !BlankText.isBlank(method) else { throw RequestRefusal(code: .dsarIdentityUnverified, RefusalWords("identity.noMethod", "name how the identity was verified")) }
-        try LabelText.check(method, "an identity check's method")
+        try LabelText.check(method, RefusalWords("what.identityMethod", "an identity check's method"))
         return try store.updateRequest(id, at: clock(), by: actor) { request in
             guard request.status.isOpen else { throw RequestRefusal(code: .dsarIdentityUnverified, RefusalWords("request.closed", "request {id} is closed", ["id": id])) }
             var updated = request
@@ -100,7 +100,7 @@ package struct RequestDesk: Sendable {
             guard !BlankText.isBlank(reasons) else {
                 throw RequestRefusal(code: .dsarExtensionLate, RefusalWords("extension.noReasons", "an extension needs reasons (complexity or number of requests)"))
             }
-            try FreeText.check(reasons, "an extension's reasons")
+            try FreeText.check(reasons, RefusalWords("what.extensionReasons", "an extension's reasons"))
             guard deadline.isExtensionValid(noticeSentOn: sent, reasonsGiven: true) else {
                 throw RequestRefusal(code: .dsarExtensionLate, RefusalWords("extension.late", "the subject must be told by {due}; {sent} is too late", ["due": "\(deadline.due)", "sent": "\(sent)"]))
             }
@@ -119,7 +119,7 @@ package struct RequestDesk: Sendable {
         guard !BlankText.isBlank(reasons) else {
             throw RequestRefusal(code: .dsarManifestlyExcessive, RefusalWords("rejection.noReasons", "a rejection needs its reasons"))
         }
-        try FreeText.check(reasons, "a rejection's reasons")
+        try FreeText.check(reasons, RefusalWords("what.rejectionReasons", "a rejection's reasons"))
         let now = clock()
         return try store.updateRequest(id, at: now, by: actor) { request in
             guard request.status.isOpen else { throw RequestRefusal(code: .dsarDeadline, RefusalWords("request.already", "request {id} is already {status}", ["id": id], phrases: ["status": .requestStatus(request.status)])) }
@@ -166,7 +166,7 @@ package struct RequestDesk: Sendable {
         // arrived, and one from before the GDPR (under the Directive) must stop it too.
         if let effective, effective.millisecondsSinceEpoch > now.millisecondsSinceEpoch + RecordedInstants.clockSkewMilliseconds,
            let problem = RecordedInstants.problem(effective, now: now, what: RefusalWords("instant.objection", "an objection's receipt")) {
-            throw StoreError.invalidInput(problem.description)
+            throw StoreError.refused(problem)
         }
         return try store.recordObjection(subject: subject, purpose: purpose, kind: kind, effective: min(effective ?? now, now), at: now)
     }

@@ -281,8 +281,8 @@ struct Console: Sendable {
         return page("message", visit, title: heading, here: back.href, values: values, status: refused ? .conflict : .ok)
     }
 
-    /// A refusal from the library in the visitor's language: its words rendered from the
-    /// catalogue's `refusal.KEY` texts where it has them all, else the library's English
+    /// A refusal from the library (a desk's, or a store's refusal of an input) in the visitor's
+    /// language: its words rendered from the catalogue's `refusal.KEY` texts where it has them all, else the library's English
     /// (`english`, which `outcome` marks as such); a request's refusal is led by its reason
     /// code and the article it rests on, as the CLI prints it. Any other error is the
     /// library's English.
@@ -291,9 +291,16 @@ struct Console: Sendable {
     }
 
     static func refusal(_ error: any Error, pages: WebPages, language: String) -> (lines: [String], english: Bool) {
-        guard let refusal = error as? any Refusal else { return ([String(describing: error)], true) }
-        let (text, translated) = refusal.words.render { pages.catalogued("refusal.\($0)", language) }
-        if let request = refusal as? RequestRefusal {
+        let words: RefusalWords
+        if let refusal = error as? any Refusal {
+            words = refusal.words
+        } else if case let .refused(stored)? = error as? StoreError {
+            words = stored
+        } else {
+            return ([String(describing: error)], true)
+        }
+        let (text, translated) = words.render { pages.catalogued("refusal.\($0)", language) }
+        if let request = error as? RequestRefusal {
             return (["\(request.code.rawValue) (\(request.code.article)): \(text)"], !translated)
         }
         return ([text], !translated)

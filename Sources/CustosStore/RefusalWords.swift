@@ -1,10 +1,9 @@
-import CustosStore
-
 /// The words of a refusal, kept apart from any one language: a stable key, the English the
 /// library writes (the CLI, the API, logs) and the values it names. A face with a catalogue of
 /// its own renders the key in its language (the console's Dutch, `refusal.KEY`); a key it lacks
 /// stays in English. `{name}` in a text is a value; a phrase is words of their own (what an
-/// instant is of, say), rendered in the same language.
+/// instant is of, say), rendered in the same language. A store's refusal of an input carries
+/// them too (`StoreError.refused`), so the console can say it in Dutch.
 ///
 /// ```swift
 /// throw BreachRefusal(RefusalWords("breach.closed", "{id} is closed", ["id": id]))
@@ -45,11 +44,4 @@ extension RefusalWords {
     package static func requestType(_ type: RightsRequestType) -> RefusalWords { RefusalWords("requestType.\(type.rawValue)", type.rawValue) }
     /// A request's status as a phrase: its raw value in English.
     package static func requestStatus(_ status: RightsRequestStatus) -> RefusalWords { RefusalWords("requestStatus.\(status.rawValue)", status.rawValue) }
-}
-
-/// A library call that the law, the policy or a register turned down, with its reason in
-/// words: the CLI exits 2 with it, the console shows it (in Dutch where its catalogue has the
-/// words). Not an error of the machine.
-package protocol Refusal: Error, CustomStringConvertible {
-    var words: RefusalWords { get }
 }
