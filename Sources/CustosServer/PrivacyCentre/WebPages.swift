@@ -51,7 +51,16 @@ struct WebPages: Sendable {
         var messages: [String: [String: String]] = [:]
         for language in Self.languages {
             let name = "messages/\(language).json"
-            let own = try overrides.flatMap { try? Data(contentsOf: URL(fileURLWithPath: $0).appendingPathComponent(name)) }.map { try catalogue($0, "\(overrides ?? "")/\(name)") }
+            var own: [String: String]?
+            if let overrides {
+                // A catalogue the operator placed but that cannot be read is an error, not a
+                // silent return to the built-in texts.
+                let path = URL(fileURLWithPath: overrides).appendingPathComponent(name).path
+                if FileManager.default.fileExists(atPath: path) {
+                    guard let data = FileManager.default.contents(atPath: path) else { throw Failure(description: "\(path) cannot be read") }
+                    own = try catalogue(data, path)
+                }
+            }
             guard let builtIn, let data = try? Data(contentsOf: builtIn.appendingPathComponent(name)) else {
                 // No built-in catalogue next to the executable: the operator's must be whole.
                 messages[language] = try own ?? catalogue(try file(name), name)
