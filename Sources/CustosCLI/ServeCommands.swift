@@ -10,8 +10,8 @@ import CustosStore
 struct ServiceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "service", abstract: "Service accounts of 'custos serve': one bearer token, one actor.",
-        discussion: "Examples:\n  custos service add --actor collections-service --name crm-prod\n  custos service list\n  custos service limit crm-prod --requests-per-second 200\n  custos service revoke crm-prod",
-        subcommands: [ServiceAdd.self, ServiceList.self, ServiceLimit.self, ServiceRevoke.self])
+        discussion: "Examples:\n  custos service add --actor collections-service --name crm-prod\n  custos service list\n  custos service limit crm-prod --requests-per-second 200\n  custos service rotate crm-prod --keep-old-for 24h\n  custos service revoke crm-prod",
+        subcommands: [ServiceAdd.self, ServiceList.self, ServiceLimit.self, ServiceRotate.self, ServiceRevoke.self])
 }
 
 struct ServiceAdd: ParsableCommand {
@@ -59,11 +59,16 @@ struct ServiceList: ParsableCommand {
     func run() throws {
         let accounts: [ServiceAccount]
         do { accounts = try global.openServiceKeyring().serviceAccounts() } catch { throw ExitStatus.report(error) }
+        let now = Instant.now
+        // An old token's end is shown only while it is ahead: once past, no earlier token works.
+        func oldTokenUntil(_ account: ServiceAccount) -> Instant? { account.previousTokenWorks(at: now) ? account.previousTokenUntil : nil }
         try answer(global.output, accounts.isEmpty ? ["no service accounts"] : accounts.map { account in
             "\(account.name)  actor \(account.actor)  created \(account.createdAt)"
-                + (account.requestsPerSecond.map { "  \($0) requests/s" } ?? "") + (account.revokedAt.map { "  revoked \($0)" } ?? "")
+                + (account.requestsPerSecond.map { "  \($0) requests/s" } ?? "") + (oldTokenUntil(account).map { "  old token until \($0)" } ?? "")
+                + (account.revokedAt.map { "  revoked \($0)" } ?? "")
         }, json: ["accounts": accounts.map { ["name": $0.name, "actor": $0.actor, "created-at": $0.createdAt.description,
                                               "requests-per-second": $0.requestsPerSecond.map { $0 as Any } ?? NSNull(),
+                                              "old-token-until": oldTokenUntil($0).map { $0.description as Any } ?? NSNull(),
                                               "revoked-at": $0.revokedAt.map { $0.description as Any } ?? NSNull()] as [String: Any] }])
     }
 }
@@ -101,8 +106,39 @@ struct ServiceLimit: ParsableCommand {
     }
 }
 
+struct ServiceRotate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rotate", abstract: "Give a service account a new token and print it once; the old one keeps working for a while.",
+        discussion: """
+        The account keeps its name, actor and limit. Its old token keeps working for --keep-old-for (default 24h, at most 30d; 0h ends it at once), so the services that hold it can take the new one without a request refused; then only the new one works. A running server applies this from the next request. Rotating again while an old token is still in its overlap ends that old token at once: an account has at most two tokens.
+
+        Examples:
+          custos service rotate crm-prod
+          custos service rotate crm-prod --keep-old-for 3d
+          custos service rotate crm-prod --keep-old-for 0h
+        """)
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The account's name.") var name: String
+    @Option(help: ArgumentHelp("How long the old token keeps working, in hours or days (0h to 30d).", valueName: "24h|3d")) var keepOldFor = "24h"
+
+    func validate() throws {
+        let seconds = try parseWithin(keepOldFor, option: "keep-old-for")
+        guard seconds <= ServiceAccount.maximumTokenOverlapSeconds else { throw ValidationError("--keep-old-for is at most 30d, not '\(keepOldFor)'") }
+    }
+
+    func run() throws {
+        let seconds = try parseWithin(keepOldFor, option: "keep-old-for"), now = Instant.now
+        let token: String
+        do { token = try global.openServiceKeyring().rotateServiceToken(name: name, overlapSeconds: seconds, at: now) } catch { throw ExitStatus.report(error) }
+        let until = seconds == 0 ? nil : Instant(millisecondsSinceEpoch: now.millisecondsSinceEpoch + seconds * 1000)
+        let old = until.map { "its old token works until \($0)" } ?? "its old token no longer works"
+        try answer(global.output, [token, "service account \(name) has a new token; \(old); the token above is shown only now: store it as a secret"],
+                   json: ["name": name, "token": token, "old-token-until": until.map { $0.description as Any } ?? NSNull()])
+    }
+}
+
 struct ServiceRevoke: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke a service account; its token fails from the next request on.",
+    static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke a service account; its tokens fail from the next request on.",
                                                     discussion: "Example:\n  custos service revoke crm-prod")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The account's name.") var name: String

@@ -282,10 +282,12 @@ package final class PostgresKeyringStorage: KeyringStorage {
     package func serviceAccounts() throws -> [ServiceAccount] {
         try run { client, logger in
             var accounts: [ServiceAccount] = []
-            let rows = try await client.query("SELECT name, actor, created_at, revoked_at, requests_per_second FROM service_accounts ORDER BY name", logger: logger)
-            for try await (name, actor, created, revoked, limit) in rows.decode((String, String, Int64, Int64?, Int64?).self) {
+            let rows = try await client.query("SELECT name, actor, created_at, revoked_at, requests_per_second, previous_token_until FROM service_accounts ORDER BY name",
+                                              logger: logger)
+            for try await (name, actor, created, revoked, limit, previous) in rows.decode((String, String, Int64, Int64?, Int64?, Int64?).self) {
                 accounts.append(ServiceAccount(name: name, actor: actor, createdAt: Instant(millisecondsSinceEpoch: created),
-                                               revokedAt: revoked.map(Instant.init(millisecondsSinceEpoch:)), requestsPerSecond: limit.map(Int.init)))
+                                               revokedAt: revoked.map(Instant.init(millisecondsSinceEpoch:)), requestsPerSecond: limit.map(Int.init),
+                                               previousTokenUntil: previous.map(Instant.init(millisecondsSinceEpoch:))))
             }
             return accounts
         }
@@ -309,14 +311,30 @@ package final class PostgresKeyringStorage: KeyringStorage {
         }
     }
 
-    package func serviceAccount(tokenHash: Data) throws -> ServiceAccount? {
+    package func rotateServiceToken(named name: String, tokenHash: Data, previousUntil: Instant?) throws -> Bool {
+        let until = previousUntil?.millisecondsSinceEpoch
+        return try run { client, logger in
+            let rows = try await client.query("""
+                UPDATE service_accounts SET previous_token_hash = CASE WHEN \(until)::bigint IS NULL THEN NULL ELSE token_hash END,
+                    previous_token_until = \(until), token_hash = \(tokenHash) WHERE name = \(name) AND revoked_at IS NULL RETURNING 1
+                """, logger: logger)
+            return try await PostgresDatabase.touched(rows)
+        }
+    }
+
+    package func serviceAccount(tokenHash: Data) throws -> ServiceTokenHolder? {
         try run { client, logger in
             let rows = try await client.query("""
-                SELECT name, actor, created_at, requests_per_second FROM service_accounts WHERE token_hash = \(tokenHash) AND revoked_at IS NULL
+                SELECT name, actor, created_at, requests_per_second, previous_token_until, token_hash = \(tokenHash) FROM service_accounts
+                WHERE (token_hash = \(tokenHash) OR previous_token_hash = \(tokenHash)) AND revoked_at IS NULL
                 """, logger: logger)
-            for try await (name, actor, created, limit) in rows.decode((String, String, Int64, Int64?).self) {
-                return ServiceAccount(name: name, actor: actor, createdAt: Instant(millisecondsSinceEpoch: created), revokedAt: nil,
-                                      requestsPerSecond: limit.map(Int.init))
+            for try await (name, actor, created, limit, previous, current) in rows.decode((String, String, Int64, Int64?, Int64?, Bool).self) {
+                let previousUntil = previous.map(Instant.init(millisecondsSinceEpoch:))
+                let account = ServiceAccount(name: name, actor: actor, createdAt: Instant(millisecondsSinceEpoch: created), revokedAt: nil,
+                                             requestsPerSecond: limit.map(Int.init), previousTokenUntil: previousUntil)
+                // A previous token without an end cannot be written; read as one it would be
+                // forever, so it is taken as ended instead.
+                return ServiceTokenHolder(account: account, until: current ? nil : previousUntil ?? Instant(millisecondsSinceEpoch: 0))
             }
             return nil
         }
@@ -324,7 +342,7 @@ package final class PostgresKeyringStorage: KeyringStorage {
 
     /// Always nil: a commit on the server shows in no memory this process can read, so every
     /// token is looked up (a revocation by another server must count on the next request).
-    package func knownServiceAccount(tokenHash: Data) -> ServiceAccount? { nil }
+    package func knownServiceAccount(tokenHash: Data) -> ServiceTokenHolder? { nil }
 
     // MARK: console accounts
 

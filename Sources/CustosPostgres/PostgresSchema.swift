@@ -261,6 +261,13 @@ enum PostgresSchema {
         "CREATE INDEX subject_keys_pending ON subject_keys (subject_id) WHERE pending",
         // A service account's own requests a second on custos serve (NULL: the server's limit).
         "ALTER TABLE service_accounts ADD COLUMN requests_per_second bigint",
+        // After `custos service rotate`, the token before the current one and when it stops
+        // working; a token is looked up by either hash, so both are indexed and unique.
+        """
+        ALTER TABLE service_accounts ADD COLUMN previous_token_hash bytea;
+        ALTER TABLE service_accounts ADD COLUMN previous_token_until bigint;
+        CREATE UNIQUE INDEX service_accounts_previous_token ON service_accounts (previous_token_hash) WHERE previous_token_hash IS NOT NULL
+        """,
     ]
 
     static var latest: Int { migrations.count }

@@ -15,7 +15,7 @@ import Synchronization
 /// are kept: an unknown token or subject is looked up every time.
 ///
 /// ```swift
-/// let cache = CommitMarkedCache<Data, ServiceAccount>(watch: watch, capacity: 1_024)
+/// let cache = CommitMarkedCache<Data, ServiceTokenHolder>(watch: watch, capacity: 1_024)
 /// if let account = cache.value(for: hash) { return account }
 /// let mark = cache.mark()
 /// let account = try storage.lookUp(hash)   // begun after the mark

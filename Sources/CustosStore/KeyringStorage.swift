@@ -74,12 +74,17 @@ package protocol KeyringStorage: Sendable {
     func revokeServiceAccount(named name: String, at now: Instant) throws -> Bool
     /// Whether an active account of that name was given the limit (nil: none of its own).
     func limitServiceAccount(named name: String, requestsPerSecond: Int?) throws -> Bool
-    /// The active account whose token has this keyed hash.
-    func serviceAccount(tokenHash: Data) throws -> ServiceAccount?
-    /// The account of a token `serviceAccount(tokenHash:)` found, when the storage can tell
+    /// Whether an active account of that name now has the token with this hash; its current
+    /// token becomes its previous one until `previousUntil` (nil: it stops at once), and any
+    /// earlier previous token is dropped.
+    func rotateServiceToken(named name: String, tokenHash: Data, previousUntil: Instant?) throws -> Bool
+    /// The active account whose current or previous token has this keyed hash (the previous
+    /// one with the instant it stops working; the caller compares it with the time).
+    func serviceAccount(tokenHash: Data) throws -> ServiceTokenHolder?
+    /// The holder of a token `serviceAccount(tokenHash:)` found, when the storage can tell
     /// without reading that nothing was committed since; else nil (look it up). It never
     /// blocks: the server calls it where it handles the request.
-    func knownServiceAccount(tokenHash: Data) -> ServiceAccount?
+    func knownServiceAccount(tokenHash: Data) -> ServiceTokenHolder?
 
     // MARK: console accounts
 

@@ -23,7 +23,7 @@ package final class SQLiteKeyringStorage: KeyringStorage {
     }
 
     private struct Caches: Sendable {
-        let tokens: CommitMarkedCache<Data, ServiceAccount>
+        let tokens: CommitMarkedCache<Data, ServiceTokenHolder>
         let subjectKeys: CommitMarkedCache<String, SubjectKeyRecord>
     }
 
@@ -100,7 +100,12 @@ package final class SQLiteKeyringStorage: KeyringStorage {
     // MARK: subject keys
 
     private static let subjectKeyQuery = ReadQuery("SELECT key_version, master_version, wrapped FROM subject_keys WHERE subject_id = ?")
-    private static let serviceAccountQuery = ReadQuery("SELECT name, actor, created_at, requests_per_second FROM service_accounts WHERE token_hash = ? AND revoked_at IS NULL")
+    /// The account of a current or previous token (`?1` is the hash); the last column says
+    /// which it was (1: current).
+    private static let serviceAccountQuery = ReadQuery("""
+        SELECT name, actor, created_at, requests_per_second, previous_token_until, token_hash = ?1 FROM service_accounts
+        WHERE (token_hash = ?1 OR previous_token_hash = ?1) AND revoked_at IS NULL
+        """)
 
     package func subjectKey(of subject: String) throws -> SubjectKeyRecord? {
         // Every gated read asks. A key read since the keyring's last commit is answered from
@@ -242,9 +247,10 @@ package final class SQLiteKeyringStorage: KeyringStorage {
 
     package func serviceAccounts() throws -> [ServiceAccount] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT name, actor, created_at, revoked_at, requests_per_second FROM service_accounts ORDER BY name").map { row in
+            try Row.fetchAll(db, sql: "SELECT name, actor, created_at, revoked_at, requests_per_second, previous_token_until FROM service_accounts ORDER BY name").map { row in
                 ServiceAccount(name: row[0], actor: row[1], createdAt: Instant(millisecondsSinceEpoch: row[2]),
-                               revokedAt: (row[3] as Int64?).map(Instant.init(millisecondsSinceEpoch:)), requestsPerSecond: row[4])
+                               revokedAt: (row[3] as Int64?).map(Instant.init(millisecondsSinceEpoch:)), requestsPerSecond: row[4],
+                               previousTokenUntil: (row[5] as Int64?).map(Instant.init(millisecondsSinceEpoch:)))
             }
         }
     }
@@ -263,21 +269,35 @@ package final class SQLiteKeyringStorage: KeyringStorage {
         }
     }
 
-    package func serviceAccount(tokenHash: Data) throws -> ServiceAccount? {
+    package func rotateServiceToken(named name: String, tokenHash: Data, previousUntil: Instant?) throws -> Bool {
+        try pool.write { db in
+            try db.execute(sql: """
+                UPDATE service_accounts SET previous_token_hash = CASE WHEN ?1 IS NULL THEN NULL ELSE token_hash END,
+                    previous_token_until = ?1, token_hash = ?2 WHERE name = ?3 AND revoked_at IS NULL
+                """, arguments: [previousUntil?.millisecondsSinceEpoch, tokenHash, name])
+            return db.changesCount == 1
+        }
+    }
+
+    package func serviceAccount(tokenHash: Data) throws -> ServiceTokenHolder? {
         // One statement on a connection of our own (no transaction, no hand-off); the mark is
         // taken before it begins, so what it reads is at least as new as the mark says.
         let cache = madeCaches()?.tokens
         let mark = cache?.mark()
-        var account: ServiceAccount?
+        var holder: ServiceTokenHolder?
         try readers.each(Self.serviceAccountQuery, .blob(tokenHash)) { row in
-            account = ServiceAccount(name: row.text(0) ?? "", actor: row.text(1) ?? "", createdAt: Instant(millisecondsSinceEpoch: row.int64(2)), revokedAt: nil,
-                                     requestsPerSecond: row.isNull(3) ? nil : Int(row.int64(3)))
+            let previousUntil = row.isNull(4) ? nil : Instant(millisecondsSinceEpoch: row.int64(4))
+            let account = ServiceAccount(name: row.text(0) ?? "", actor: row.text(1) ?? "", createdAt: Instant(millisecondsSinceEpoch: row.int64(2)), revokedAt: nil,
+                                         requestsPerSecond: row.isNull(3) ? nil : Int(row.int64(3)), previousTokenUntil: previousUntil)
+            // A previous token without an end cannot be written; read as one it would be
+            // forever, so it is taken as ended instead.
+            holder = ServiceTokenHolder(account: account, until: row.int64(5) == 1 ? nil : previousUntil ?? Instant(millisecondsSinceEpoch: 0))
         }
-        if let cache, let mark, let account { cache.remember(account, for: tokenHash, readAfter: mark) }
-        return account
+        if let cache, let mark, let holder { cache.remember(holder, for: tokenHash, readAfter: mark) }
+        return holder
     }
 
-    package func knownServiceAccount(tokenHash: Data) -> ServiceAccount? {
+    package func knownServiceAccount(tokenHash: Data) -> ServiceTokenHolder? {
         // Never waits and never opens the watch's connection (file I/O): this runs where the
         // server handles the request. Before the first lookup there is nothing kept.
         caches.load()?.caches?.tokens.value(for: tokenHash)

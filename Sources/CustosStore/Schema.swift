@@ -463,6 +463,15 @@ enum Schema {
             // A service account's own requests a second on custos serve (NULL: the server's limit).
             try db.execute(sql: "ALTER TABLE service_accounts ADD COLUMN requests_per_second INTEGER")
         }
+        migrator.registerMigration("v8-service-token-rotation") { db in
+            // After `custos service rotate`, the token before the current one and when it stops
+            // working; a token is looked up by either hash, so both are indexed and unique.
+            try db.execute(sql: """
+            ALTER TABLE service_accounts ADD COLUMN previous_token_hash BLOB;
+            ALTER TABLE service_accounts ADD COLUMN previous_token_until INTEGER;
+            CREATE UNIQUE INDEX service_accounts_previous_token ON service_accounts(previous_token_hash) WHERE previous_token_hash IS NOT NULL;
+            """)
+        }
         return migrator
     }
 }

@@ -204,6 +204,60 @@ import Synchronization
         }
     }
 
+    @Test(arguments: Backend.allCases) func aRotatedTokenWorksThroughItsOverlapThenOnlyTheNewOne(_ backend: Backend) async throws {
+        try await Self.withPlace(backend) { place, folder in
+            let (keyring, _) = try Self.makeKeyring(place, folder)
+            let first = try keyring.addServiceAccount(name: "crm-prod", actor: "collections-service", requestsPerSecond: 40, at: Self.now)
+            let day = Instant(millisecondsSinceEpoch: Self.now.millisecondsSinceEpoch + 86_400_000)
+            let second = try keyring.rotateServiceToken(name: "crm-prod", overlapSeconds: 86_400, at: Self.now)
+            #expect(second != first)
+            for token in [first, second] {
+                let account = try #require(try keyring.serviceAccount(forToken: token, at: Self.now), "both work during the overlap")
+                #expect(account.actor == "collections-service" && account.requestsPerSecond == 40, "the account keeps its actor and limit")
+            }
+            let justBefore = Instant(millisecondsSinceEpoch: day.millisecondsSinceEpoch - 1)
+            #expect(try keyring.serviceAccount(forToken: first, at: justBefore) != nil)
+            // On SQLite the server answers a known token from memory: time alone must end it
+            // there too, as no commit will empty that memory when the overlap runs out.
+            #expect((keyring.knownServiceAccount(forToken: first, at: justBefore) != nil) == (backend == .sqlite))
+            #expect(keyring.knownServiceAccount(forToken: first, at: day) == nil)
+            #expect(try keyring.serviceAccount(forToken: first, at: day) == nil, "the old token ends at the overlap's end")
+            #expect(try keyring.serviceAccount(forToken: second, at: day) != nil, "the new one goes on")
+            #expect(try keyring.serviceAccounts().map(\.previousTokenUntil) == [day])
+            #expect(try keyring.serviceAccounts()[0].previousTokenWorks(at: Self.now))
+            #expect(try !keyring.serviceAccounts()[0].previousTokenWorks(at: day))
+
+            // Rotating again inside the overlap: the first token stops at once, the second
+            // becomes the old one; an account never has three.
+            let third = try keyring.rotateServiceToken(name: "crm-prod", overlapSeconds: 3_600, at: Self.now)
+            #expect(try keyring.serviceAccount(forToken: first, at: Self.now) == nil)
+            #expect(try keyring.serviceAccount(forToken: second, at: Self.now) != nil)
+            #expect(try keyring.serviceAccount(forToken: third, at: Self.now) != nil)
+
+            // No overlap: the old token stops at once.
+            let fourth = try keyring.rotateServiceToken(name: "crm-prod", overlapSeconds: 0, at: Self.now)
+            #expect(try keyring.serviceAccount(forToken: third, at: Self.now) == nil)
+            #expect(try keyring.serviceAccount(forToken: second, at: Self.now) == nil)
+            #expect(try keyring.serviceAccount(forToken: fourth, at: Self.now) != nil)
+            #expect(try keyring.serviceAccounts().map(\.previousTokenUntil) == [nil])
+
+            for refused in [-1, ServiceAccount.maximumTokenOverlapSeconds + 1] {
+                #expect(throws: StoreError.self) { try keyring.rotateServiceToken(name: "crm-prod", overlapSeconds: refused, at: Self.now) }
+            }
+            #expect(throws: StoreError.self) { try keyring.rotateServiceToken(name: "nobody", overlapSeconds: 60, at: Self.now) }
+            #expect(try keyring.serviceAccount(forToken: fourth, at: Self.now) != nil, "a refused rotation changes nothing")
+
+            // A revocation ends both tokens, the old one in its overlap too, and a revoked
+            // account cannot be rotated back to life.
+            let fifth = try keyring.rotateServiceToken(name: "crm-prod", overlapSeconds: 86_400, at: Self.now)
+            try keyring.revokeServiceAccount(name: "crm-prod", at: Self.now)
+            #expect(try keyring.serviceAccount(forToken: fourth, at: Self.now) == nil)
+            #expect(try keyring.serviceAccount(forToken: fifth, at: Self.now) == nil)
+            #expect(throws: StoreError.self) { try keyring.rotateServiceToken(name: "crm-prod", overlapSeconds: 60, at: Self.now) }
+            #expect(try !keyring.serviceAccounts()[0].previousTokenWorks(at: Self.now), "a revoked account's old token does not work")
+        }
+    }
+
     @Test(arguments: Backend.allCases) func aServiceAccountKeepsItsOwnRateLimitUntilChanged(_ backend: Backend) async throws {
         try await Self.withPlace(backend) { place, folder in
             let (keyring, _) = try Self.makeKeyring(place, folder)

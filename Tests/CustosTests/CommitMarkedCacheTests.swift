@@ -58,16 +58,32 @@ struct CommitMarkedCacheTests {
             let hash = Data(repeating: 7, count: 32)
             try other.insertServiceAccount(account("crm-prod"), tokenHash: hash)
             #expect(server.knownServiceAccount(tokenHash: hash) == nil, "not looked up yet")
-            #expect(try server.serviceAccount(tokenHash: hash) == account("crm-prod"))
-            #expect(server.knownServiceAccount(tokenHash: hash) == account("crm-prod"), "kept while nothing is committed")
+            #expect(try server.serviceAccount(tokenHash: hash) == ServiceTokenHolder(account: account("crm-prod"), until: nil))
+            #expect(server.knownServiceAccount(tokenHash: hash)?.account == account("crm-prod"), "kept while nothing is committed")
             // A limit set by `custos service limit` in another process reaches the next request too.
             #expect(try other.limitServiceAccount(named: "crm-prod", requestsPerSecond: 20))
             #expect(server.knownServiceAccount(tokenHash: hash) == nil, "the change empties the cache")
-            #expect(try server.serviceAccount(tokenHash: hash)?.requestsPerSecond == 20)
+            #expect(try server.serviceAccount(tokenHash: hash)?.account.requestsPerSecond == 20)
             #expect(try other.revokeServiceAccount(named: "crm-prod", at: Self.now))
             #expect(server.knownServiceAccount(tokenHash: hash) == nil, "the revocation empties the cache")
             #expect(try server.serviceAccount(tokenHash: hash) == nil)
             #expect(server.knownServiceAccount(tokenHash: hash) == nil, "a revoked token is not kept")
+        }
+    }
+
+    @Test func aKeptOldTokenEndsOnTimeWithoutACommit() throws {
+        try withKeyringFile { path in
+            let server = try SQLiteKeyringStorage.open(path: path)
+            let other = try SQLiteKeyringStorage.open(path: path)  // as `custos service rotate` in another process
+            let old = Data(repeating: 3, count: 32), new = Data(repeating: 4, count: 32)
+            try other.insertServiceAccount(account("crm-prod"), tokenHash: old)
+            let until = Instant(millisecondsSinceEpoch: Self.now.millisecondsSinceEpoch + 60_000)
+            #expect(try other.rotateServiceToken(named: "crm-prod", tokenHash: new, previousUntil: until))
+            #expect(try server.serviceAccount(tokenHash: old)?.until == until, "found by the old hash, with its end")
+            #expect(try server.serviceAccount(tokenHash: new)?.until == nil, "the new token has no end")
+            let kept = try #require(server.knownServiceAccount(tokenHash: old), "kept while nothing is committed")
+            // Time alone ends it: no commit will empty the cache when the overlap runs out.
+            #expect(kept.until == until && kept.account.previousTokenUntil == until)
         }
     }
 

@@ -121,6 +121,26 @@ class Authentication(unittest.TestCase):
         self.assertEqual(custos("service", "revoke", "short-lived").returncode, 0)
         self.assertEqual(call("POST", "/v1/subjects/D-1/read", read, token=token)[0], 401)
 
+    def test_a_rotated_token_works_through_its_overlap_and_a_second_rotation_ends_it(self):
+        added = custos("service", "add", "--actor", "collections-service", "--name", "rotating", "-o", "json")
+        first = json.loads(added.stdout)["token"]
+        read = {"purpose": "P-DEBT-COLLECT", "fields": ["email"]}
+        self.assertEqual(call("POST", "/v1/subjects/D-1/read", read, token=first)[0], 200)  # now kept by the server
+        rotated = custos("service", "rotate", "rotating", "--keep-old-for", "1h", "-o", "json")
+        self.assertEqual(rotated.returncode, 0, rotated.stderr)
+        second = json.loads(rotated.stdout)["token"]
+        self.assertIsNotNone(json.loads(rotated.stdout)["old-token-until"])
+        for token in (first, second, first):
+            self.assertEqual(call("POST", "/v1/subjects/D-1/read", read, token=token)[0], 200, "both work in the overlap")
+        listed = json.loads(custos("service", "list", "-o", "json").stdout)["accounts"]
+        self.assertIsNotNone(next(a for a in listed if a["name"] == "rotating")["old-token-until"])
+        rotated = custos("service", "rotate", "rotating", "--keep-old-for", "0h", "-o", "json")
+        third = json.loads(rotated.stdout)["token"]
+        self.assertIsNone(json.loads(rotated.stdout)["old-token-until"])
+        self.assertEqual([call("POST", "/v1/subjects/D-1/read", read, token=token)[0] for token in (first, second, third)], [401, 401, 200])
+        self.assertEqual(custos("service", "revoke", "rotating").returncode, 0)
+        self.assertEqual(call("POST", "/v1/subjects/D-1/read", read, token=third)[0], 401)
+
     def test_the_token_decides_the_actor(self):
         marketing = CustosClient(URL, os.environ["MARKETING_TOKEN"])
         answer = marketing.read("D-1", "P-DEBT-COLLECT", ["email", "bank_account"])
