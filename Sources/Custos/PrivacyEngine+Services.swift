@@ -24,6 +24,13 @@ extension PrivacyEngine {
 }
 
 extension CompiledPolicy {
+    /// Active accounts whose actor this policy does not declare (it did when they were made):
+    /// every request they make is denied, which their services see as an outage. `custos
+    /// serve` warns of them at start and the console's Today lists them.
+    package func strandedServiceAccounts(_ accounts: [ServiceAccount]) -> [ServiceAccount] {
+        accounts.filter { $0.revokedAt == nil && actors.id($0.actor) == nil }
+    }
+
     /// Refuses a service account whose actor the policy does not declare (with the nearest
     /// declared one) or whose name is not 1 to 64 letters, digits and - _ . :.
     package func checkServiceAccount(name: String, actor: String) throws(StoreError) {

@@ -204,13 +204,21 @@ struct Serve: ParsableCommand {
             StandardError.error(error.message)
             throw ExitStatus.usage
         }
-        let server: CustosServer
+        let server: CustosServer, stranded: [ServiceAccount]
         if let address = try global.postgresVault() {
             let clock = try clock()
             let engine = try global.openPostgresEngine(address, clock: clock ?? { .now }, setClock: clock != nil)
             server = CustosServer(service: engine, office: engine.consoleBackend, configuration: configuration)
+            do { stranded = engine.policy.strandedServiceAccounts(try engine.vault.keyring.serviceAccounts()) } catch { throw ExitStatus.report(error) }
         } else {
-            server = CustosServer(engine: try openEngine(), configuration: configuration)
+            let engine = try openEngine()
+            server = CustosServer(engine: engine, configuration: configuration)
+            do { stranded = engine.policy.strandedServiceAccounts(try engine.serviceAccounts()) } catch { throw ExitStatus.report(error) }
+        }
+        // Said before listening: such a service's every request will be denied, which looks like
+        // an outage to it, and the cause is a policy change only the operator can see.
+        for account in stranded {
+            StandardError.write("custos: warning: service account \(account.name) acts as '\(account.actor)', which the policy no longer declares: every request it makes is denied (custos service revoke \(account.name), or declare the actor again)")
         }
         let failure = Mutex<String?>(nil)
         let done = DispatchSemaphore(value: 0)

@@ -28,11 +28,18 @@ echo "ada's long passphrase!" | "$CUSTOS" officer add ada --role auditor > /dev/
 echo "a third long passphrase" | "$CUSTOS" officer add lena --role officer > /dev/null
 export TOTP_URI=$(python3 -c 'import json; print(json.load(open("anna.json"))["otpauth"])')
 # Service accounts for the services page: one to limit and revoke, one with its own limit to
-# clear, one revoked already.
+# clear and a rotated token, one revoked already.
 "$CUSTOS" service add --actor collections-service --name crm-prod -o json > crm.json
 "$CUSTOS" service add --actor marketing-service --name mailer --requests-per-second 40 > /dev/null
 "$CUSTOS" service add --actor payout-service --name payout-old > /dev/null
 "$CUSTOS" service revoke payout-old > /dev/null
+# The mailer's token rotated: its old one still works for three days.
+"$CUSTOS" service rotate mailer --keep-old-for 3d > /dev/null
+# An account made under an earlier policy that declared its actor: the policy no longer does,
+# so Today warns and every request it makes is denied.
+cp -r "$REPO/policies/invorderingsbedrijf" "$VAULT/earlier-policy"
+sed -i 's/^actors:$/actors:\n  legacy-scoring: {kind: service, description: the scoring service retired in 2024}/' "$VAULT/earlier-policy/controller.yaml"
+"$CUSTOS" --policies "$VAULT/earlier-policy" service add --actor legacy-scoring --name scoring-2019 > /dev/null
 export CRM_TOKEN=$(python3 -c 'import json; print(json.load(open("crm.json"))["token"])')
 printf 'console:\n  checkpoint: %s\n' "$VAULT/day/checkpoint.json" > serve.yaml
 # The demo's day was 2025-10-06; the officer's next working morning begins at 08:30.

@@ -316,8 +316,21 @@ class Console(Page):
             self.visit(driver, "/console/audit", "the audit page")
             self.assertIn("holds", self.press(driver, "compare-file"))
 
+            # An account whose actor the policy lost: Today warns, the services page marks it.
+            self.visit(driver, "/console", "Today with a stranded service account")
+            stranded = driver.find_element(By.ID, "stranded-services").text
+            self.assertIn("scoring-2019", stranded)
+            self.assertNotIn("mailer", stranded, "only accounts the policy no longer knows")
+            with open(os.environ["SERVE_LOG"]) as log:
+                warnings = [line for line in log if "no longer declares" in line]
+            self.assertEqual(len(warnings), 1, "custos serve warned at start of the one stranded account")
+            self.assertIn("service account scoring-2019 acts as 'legacy-scoring'", warnings[0])
+
             # The service accounts: who can reach the data, as which actor, at what rate.
             self.visit(driver, "/console/services", "the service accounts")
+            self.assertIn("niet (meer) in het beleid", driver.find_element(By.ID, "service-scoring-2019").text)
+            self.assertIn("het oude token werkt tot", driver.find_element(By.ID, "service-mailer").text, "a rotation's old token and its end")
+            self.assertNotIn("het oude token", driver.find_element(By.ID, "service-crm-prod").text)
             self.assertIn("P-DEBT-COLLECT", driver.find_element(By.ID, "service-crm-prod").text)
             self.assertIn("40", driver.find_element(By.ID, "service-mailer").text)
             self.assertIn("ingetrokken", driver.find_element(By.ID, "service-payout-old").text)
@@ -354,6 +367,12 @@ class Console(Page):
             accounts = {a["name"]: a for a in json.loads(custos("service", "list", "-o", "json"))["accounts"]}
             self.assertIsNotNone(accounts["crm-prod"]["revoked-at"])
             self.assertIsNone(accounts["mailer"]["revoked-at"])
+            # The stranded account revoked: Today no longer warns.
+            self.visit(driver, "/console/services", "the service accounts before revoking the stranded one")
+            driver.find_element(By.ID, "confirm-scoring-2019").click()
+            self.assertIn("ingetrokken", self.press(driver, "revoke-scoring-2019"))
+            self.visit(driver, "/console", "Today without a stranded service account")
+            self.assertEqual(driver.find_elements(By.ID, "stranded-services"), [])
 
             # The sweep: the dry run reviewed, a confirmation with stale numbers refused, then run.
             self.visit(driver, "/console/sweep", "the sweep's dry run")

@@ -7,8 +7,9 @@ import CustosStore
 /// The service accounts: which services can reach personal data, as which policy actor, for
 /// which purposes, at what rate. An officer revokes a token from here at once (a leaked token
 /// is a breach in the making) or sets an account's own rate limit; tokens are made with
-/// `custos service add`, which shows one once: the keyring keeps only a keyed hash, so there
-/// is no token to show here.
+/// `custos service add` and `custos service rotate`, which show one once: the keyring keeps
+/// only a keyed hash, so there is no token to show here. An old token still working after a
+/// rotation is shown with its end.
 extension Console {
     /// The forms of one account's row: each token is bound to the account's name, so a token
     /// for one account's form cannot change another.
@@ -17,7 +18,7 @@ extension Console {
     func servicesPage(_ visit: Visit) async throws -> Response {
         let office = self.office, language = visit.language
         let accounts = try await call { try office.accounts.services() }
-        let policy = office.policy
+        let policy = office.policy, now = Instant.now  // token ends are on real time, as rotations are
         let rows = accounts.sorted { ($0.revokedAt != nil ? 1 : 0, $0.name) < ($1.revokedAt != nil ? 1 : 0, $1.name) }.map { account -> [String: Any] in
             let declared = policy.actors.id(account.actor) != nil
             let purposes = policy.policy.purposes.filter { $0.actors?.contains { $0.id == account.actor } ?? true }.map(\.id.id)
@@ -31,6 +32,7 @@ extension Console {
                 "limit": limit, "ownLimit": account.requestsPerSecond.map(String.init),
                 "created": Self.day(account.createdAt, office),
                 "revoked": account.revokedAt.map { Self.day($0, office) },
+                "oldTokenUntil": account.previousTokenWorks(at: now) ? account.previousTokenUntil.map { Self.minute($0, office) } : nil,
                 "active": account.revokedAt == nil,
                 // An active account whose actor the policy lost is marked; a revoked one is greyed.
                 "rowClass": account.revokedAt != nil ? "muted" : declared ? nil : "overdue",

@@ -23,6 +23,9 @@ extension Console {
         var now: Instant
         /// Subjects still owed the Art. 14 information, by deadline.
         var information: [InformationDesk.InformationDuty]
+        /// Active service accounts whose actor the policy no longer declares: every request
+        /// they make is denied, which their services see as an outage.
+        var strandedServices: [ServiceAccount]
     }
 
     /// Today lists this many of the people owed the Art. 14 information; `custos notice list`
@@ -46,7 +49,8 @@ extension Console {
                      withdrawals: try office.overview.recentWithdrawals(days: Self.withdrawalDays), lastSweep: try office.overview.lastRetentionSweep(),
                      plan: plan, log: check.verification, checkpoint: try office.overview.lastCheckpoint(),
                      breaches: try office.breaches.breaches().filter(\.awaitsNotification).sorted { $0.apDeadline < $1.apDeadline }, now: office.now,
-                     information: information)
+                     information: information,
+                     strandedServices: office.policy.strandedServiceAccounts(try office.accounts.services()))
         }
         let language = visit.language
         let requests = overview.requests.map { request -> [String: Any] in
@@ -85,7 +89,9 @@ extension Console {
                     "due": Self.minute(duty.deadline.due, office), "article": duty.deadline.trigger.article, "overdue": overdue,
                     "action_path": "/console/subjects/\(duty.subject)/informed", "csrf": visit.canAct ? csrf(visit, "informed") : ""]
         }
+        let stranded = overview.strandedServices.map { ["name": $0.name, "actor": $0.actor] }
         var values: [String: Any] = [
+            "strandedServices": stranded, "hasStrandedServices": !stranded.isEmpty,
             "information": owed, "hasInformation": !owed.isEmpty,
             "informationSummary": pages.text("today.informationSummary", language, [
                 "owed": "\(overview.information.count)", "overdue": "\(overview.information.filter { $0.isOverdue(at: overview.now) }.count)",
