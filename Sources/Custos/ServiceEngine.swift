@@ -24,7 +24,9 @@ package protocol ServiceEngine: Sendable {
     func findSubjects(matching value: String, kind: BlindIndexKind) throws -> [String]
     func createSubject(_ subject: NewSubject, purpose: String, actor: String) throws -> StoreResult
     func store(subject: String, values: [String: String], purpose: String, source: String, collectedAt: Instant?, actor: String) throws -> StoreResult
-    func recordEvent(subject: String, event: String, effective: LocalDate?, by actor: String) throws
+    /// Records a lifecycle event on `effective` (nil: today) and returns the date recorded.
+    @discardableResult
+    func recordEvent(subject: String, event: String, effective: LocalDate?, by actor: String) throws -> LocalDate
     func giveConsent(_ grant: ConsentGrant, by actor: String) throws -> [ConsentOutcome]
     func withdrawConsent(subject: String, purposes: [String], channel: String, evidence: String?, effective: Instant?, by actor: String) throws
     func consents(for subject: String) throws -> (history: [ConsentLedgerEvent], current: [String: ConsentLedgerEvent], refusals: [ConsentRefusal])

@@ -256,6 +256,12 @@ package struct SubjectImport: Sendable {
     }
 
     /// The row against the policy and the import rules; nil (with problems) when it fails.
+    /// Why a lifecycle event's date is refused (`LifecycleEventDates`, on real
+    /// time as the rest of an import's checks), or nil.
+    private static func eventDateProblem(_ date: LocalDate, policy: CompiledPolicy) -> String? {
+        LifecycleEventDates.problem(date, today: policy.localDate(of: .now))?.description
+    }
+
     private static func check(_ row: Row, policy: CompiledPolicy, seen: inout [String: Int], problems: inout [Problem]) -> NewSubject? {
         let line = row.line
         func at(_ key: String) -> String { row.columns[key].map { "column \($0) (\(key))" } ?? "'\(key)'" }
@@ -296,8 +302,15 @@ package struct SubjectImport: Sendable {
                 failed = true
                 continue
             }
-            guard let date = LocalDate(parsing: text), (1900...9999).contains(date.year) else {
+            guard let date = LocalDate(parsing: text) else {
                 problems.append(Problem(line: line, message: "subject \(id): \(at(eventPrefix + name)): the date of '\(name)' must be YYYY-MM-DD"))
+                failed = true
+                continue
+            }
+            // As `event record` refuses it: an event that has not happened yet starts a
+            // retention period that has not begun.
+            if let refusal = Self.eventDateProblem(date, policy: policy) {
+                problems.append(Problem(line: line, message: "subject \(id): \(at(eventPrefix + name)): \(refusal)"))
                 failed = true
                 continue
             }

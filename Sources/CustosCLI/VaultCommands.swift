@@ -218,15 +218,15 @@ struct EventRecord: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Option(help: "The subject's id.") var subject: String
     @Option(help: "A lifecycle event the policy declares, e.g. file-opened.") var name: String
-    @Option(help: "The date it took effect (YYYY-MM-DD), not in the future; default today.") var effective: String?
+    @Option(help: "The date it took effect (YYYY-MM-DD), from 1900-01-01 to today; default today.") var effective: String?
 
     func run() throws {
         let date = try parseDate(effective, option: "effective")
         let engine = try global.openServiceEngine()
-        if let date, date > engine.policy.localDate(of: .now) { throw ValidationError("--effective may not lie in the future") }
-        do { try engine.recordEvent(subject: subject, event: name, effective: date, by: operatingSystemUser) } catch { throw ExitStatus.report(error) }
-        try answer(global.output, ["event \(name) recorded for \(subject)"],
-                   json: ["subject": subject, "event": name, "effective": (date ?? engine.policy.localDate(of: .now)).description])
+        let recorded: LocalDate
+        do { recorded = try engine.recordEvent(subject: subject, event: name, effective: date, by: operatingSystemUser) } catch { throw ExitStatus.report(error) }
+        try answer(global.output, ["event \(name) recorded for \(subject) on \(recorded)"],
+                   json: ["subject": subject, "event": name, "effective": recorded.description])
     }
 }
 

@@ -167,9 +167,20 @@ package final class PostgresEngine: ServiceEngine {
 
     package func findSubjects(matching value: String, kind: BlindIndexKind) throws -> [String] { try vault.findSubjects(value, kind: kind) }
 
-    package func recordEvent(subject: String, event: String, effective: LocalDate?, by actor: String) throws {
+    /// Records that a lifecycle event took effect on `effective` (nil: today, on the engine's
+    /// clock) and returns that date. A date later than today or before 1900 is refused
+    /// (`LifecycleEventDates`).
+    ///
+    /// ```swift
+    /// try engine.recordEvent(subject: "D-1001", event: "file-closed", effective: LocalDate(year: 2025, month: 6, day: 30), by: "officer")
+    /// ```
+    @discardableResult
+    package func recordEvent(subject: String, event: String, effective: LocalDate?, by actor: String) throws -> LocalDate {
         let now = clock()
-        try vault.recordEvent(subject: subject, event: event, effective: effective ?? policy.localDate(of: now), at: now, by: actor)
+        let date = effective ?? policy.localDate(of: now)
+        try LifecycleEventDates.check(date, today: policy.localDate(of: now))
+        try vault.recordEvent(subject: subject, event: event, effective: date, at: now, by: actor)
+        return date
     }
 
     package func giveConsent(_ grant: ConsentGrant, by actor: String) throws -> [ConsentOutcome] { try desk.giveConsent(grant, by: actor) }

@@ -127,8 +127,10 @@ extension Routes {
             effective = date
         }
         let engine = self.engine, effectiveOn = effective
-        try await call { try engine.recordEvent(subject: subject, event: event, effective: effectiveOn, by: account.actor) }
-        return JSONBody.response(["subject": subject, "event": event, "effective": (effective ?? engine.policy.localDate(of: .now)).description], status: .created)
+        // A date later than today or before 1900 is refused by the engine (409, refused-value);
+        // the answer gives the date recorded, today on the engine's clock when none was sent.
+        let recorded = try await refusingValues { try engine.recordEvent(subject: subject, event: event, effective: effectiveOn, by: account.actor) }
+        return JSONBody.response(["subject": subject, "event": event, "effective": recorded.description], status: .created)
     }
 
     /// Subjects whose e-mail, phone or IBAN matches, through the keyed blind index. A match is

@@ -4,7 +4,8 @@ extension NewSubject {
     /// Why this subject cannot be stored under `policy`, as the error every way of adding one
     /// throws (`addSubject`, `addSubjects`, an import's pages, on either backend): an id that
     /// is not one, an empty source, a category, lifecycle event or field the policy does not
-    /// declare (as `recordEvent` refuses one), a value that is empty or not plausible.
+    /// declare (as `recordEvent` refuses one), an event's date later than today or before 1900
+    /// (`LifecycleEventDates`), a value that is empty or not plausible.
     /// Messages name the field, never the value.
     ///
     /// ```swift
@@ -17,6 +18,7 @@ extension NewSubject {
         for event in events where event.event != "collected" && !policy.policy.lifecycleEvents.contains(where: { $0.id.id == event.event }) {
             throw StoreError.unknownEvent(event.event)
         }
+        for event in events { try LifecycleEventDates.check(event.date, today: today) }
         for field in values.keys.sorted() where policy.fields.id(field) == nil { throw StoreError.unknownField(field) }
         try FieldValueRules.check(values, policy: policy, today: today)
     }

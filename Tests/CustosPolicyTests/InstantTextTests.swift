@@ -47,8 +47,9 @@ struct InstantTextTests {
 
     @Test func writesOtherYearsByInterpolation() {
         #expect(Instant(millisecondsSinceEpoch: 253_402_300_800_000).description == "10000-01-01T00:00:00Z")
-        // Year 999: three digits, as `LocalDate` writes it.
-        #expect(Instant(millisecondsSinceEpoch: -30_610_224_000_001).description == "999-12-31T23:59:59.999Z")
+        // Year 999: four digits, as ISO 8601 and `LocalDate` write it, so that it reads back.
+        #expect(Instant(millisecondsSinceEpoch: -30_610_224_000_001).description == "0999-12-31T23:59:59.999Z")
+        #expect(Instant(iso8601: "0999-12-31T23:59:59.999Z") == Instant(millisecondsSinceEpoch: -30_610_224_000_001))
         #expect(Instant(millisecondsSinceEpoch: 0).iso8601(offsetSeconds: 90_000) == "1970-01-02T01:00:00+25:00")
     }
 }

@@ -26,6 +26,11 @@ struct ValueParsingTests {
         #expect(LocalDate(parsing: "2024-04-31") == nil)
         #expect(LocalDate(parsing: "2000-02-29") != nil && LocalDate(parsing: "1900-02-29") == nil)
         #expect(LocalDate(parsing: "2024-01-10")?.description == "2024-01-10")
+        // A date reads back as it was written, a year before 1000 too (a slip for 2025 is shown
+        // as typed, not as "25-06-30").
+        for text in ["0025-06-30", "0001-01-01", "0999-12-31", "0000-01-01", "9999-12-31"] {
+            #expect(LocalDate(parsing: text)?.description == text)
+        }
         #expect(LocalDate(parsing: "2024-01-10") == LocalDate(year: 2024, month: 1, day: 10))
         // Ten ASCII bytes, digits where digits belong: no sign, space, other digits or tail.
         for text in ["2024-+1-05", "+024-01-05", "2024-01- 5", "2024/01/05", "2024-01-05 ", "2024-01-05T00", "2024-01-0",

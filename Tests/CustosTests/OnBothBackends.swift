@@ -250,7 +250,8 @@ extension BackendFixture {
     func addDebtor(_ id: String, marker: String) throws -> [String: String] {
         let values = ["email": "\(marker)@example.nl", "bank_account": "NL91ABNA04171643\(marker.suffix(2))", "person_name": "Name \(marker)"]
         try add(NewSubject(id: id, category: "debtor", values: values, source: "client"))
-        try engine.recordEvent(subject: id, event: "file-opened", effective: LocalDate(parsing: "2025-01-10"), by: "test")
+        // Opened on 2025-01-10, or today on a clock before it: a date later than today is refused.
+        try engine.recordEvent(subject: id, event: "file-opened", effective: min(LocalDate(year: 2025, month: 1, day: 10)!, engine.policy.localDate(of: clock.now)), by: "test")
         return values
     }
 }

@@ -35,6 +35,13 @@ struct RetentionSweepPopulationTests {
         for index in 0..<size {
             let id = String(format: "S-%05d", index)
             func value(_ field: String) -> String { "\(field)-\(id)" }
+            // An event after the population's collection is recorded on the sweep's day, once it
+            // has happened: a date later than the engine's today is refused.
+            func recordAfterCollection(_ event: String, on date: LocalDate?) throws {
+                fixture.clock.set(Self.sweepAt)
+                defer { fixture.clock.set(Self.collected) }
+                try engine.recordEvent(subject: id, event: event, effective: date, by: "test")
+            }
             func debtor(opened: String = "2018-12-01") throws {
                 try engine.addSubject(NewSubject(id: id, category: "debtor", values: Dictionary(uniqueKeysWithValues: Self.debtorValues.map { ($0, value($0)) }),
                                                  source: "client"), by: "test")
@@ -47,7 +54,7 @@ struct RetentionSweepPopulationTests {
             case 1:  // closed less than five years ago: only the score goes (it lived as long as the open file)
                 try debtor()
                 let closed = Self.today.adding(days: -int(1...1_800))
-                try engine.recordEvent(subject: id, event: "file-closed", effective: closed, by: "test")
+                try recordAfterCollection("file-closed", on: closed)
                 expectations.append(Expectation(subject: id, destroyed: ["recoverability_score"], shredded: false, tasks: 0))
             case 2:  // closed five years ago or more: nothing remains, unless it is exactly five years (the last day counts)
                 try debtor()
@@ -58,7 +65,7 @@ struct RetentionSweepPopulationTests {
                     let result = engine.share(subject: id, fields: ["bank_account"], purpose: "P-DEBT-COLLECT", recipient: "R-BAILIFF-NL", actor: "collections-service")
                     #expect(result.decision.outcome == .permit)
                 }
-                try engine.recordEvent(subject: id, event: "file-closed", effective: closed, by: "test")
+                try recordAfterCollection("file-closed", on: closed)
                 if extra == 0 {
                     expectations.append(Expectation(subject: id, destroyed: ["recoverability_score"], shredded: false, tasks: 0))
                 } else {
@@ -66,7 +73,7 @@ struct RetentionSweepPopulationTests {
                 }
             case 3:  // closed long ago but under a legal hold: the hold keeps what it covers
                 try debtor()
-                try engine.recordEvent(subject: id, event: "file-closed", effective: LocalDate(parsing: "2020-03-01"), by: "test")
+                try recordAfterCollection("file-closed", on: LocalDate(parsing: "2020-03-01"))
                 if int(0...1) == 0 {
                     _ = try engine.placeHold(subject: id, reference: "C/13/7\(index)", by: "test")
                     expectations.append(Expectation(subject: id, destroyed: [], shredded: false, tasks: 0))
@@ -89,7 +96,7 @@ struct RetentionSweepPopulationTests {
                 try engine.addSubject(NewSubject(id: id, category: "prospect", values: ["company_name": value("company"), "person_name": value("person_name"),
                                                                                           "postal_address": value("address")], source: "KvK register"), by: "test")
                 let extra = int(0...200)
-                try engine.recordEvent(subject: id, event: "last-contact", effective: Self.today.subtracting(CalendarDuration(2, .year)).adding(days: -extra), by: "test")
+                try recordAfterCollection("last-contact", on: Self.today.subtracting(CalendarDuration(2, .year)).adding(days: -extra))
                 expectations.append(extra == 0 ? Expectation(subject: id, destroyed: [], shredded: false, tasks: 0)
                                                : Expectation(subject: id, destroyed: ["company_name", "person_name", "postal_address"], shredded: true, tasks: 0))
             case 6:  // a website visitor: statistics go after 12 months; the IP address stays as contract evidence unless it was collected for statistics only

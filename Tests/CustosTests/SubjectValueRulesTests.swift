@@ -23,6 +23,12 @@ struct SubjectValueRulesTests {
                 (NewSubject(id: "D-10", category: "debtor", values: ["person_name": "Jan\u{1B}[2J Jansen"]), "person_name: a value may not hold control characters other than tabs and line ends"),
                 (NewSubject(id: "D-11", category: "debtor", values: ["person_name": "Jan\u{9B}31m"]), "person_name: a value may not hold control characters"),
                 (NewSubject(id: "D-12", category: "debtor", values: ["person_name": "Jan\u{0}"]), "person_name: a value may not hold control characters"),
+                (NewSubject(id: "D-13", category: "debtor", values: ["email": "d13@example.nl"],
+                            events: [LifecycleEventFact(event: "file-opened", date: LocalDate(year: 2999, month: 1, day: 10)!)]),
+                 "a lifecycle event's date cannot be later than today"),
+                (NewSubject(id: "D-14", category: "debtor", values: ["email": "d14@example.nl"],
+                            events: [LifecycleEventFact(event: "file-opened", date: LocalDate(year: 25, month: 1, day: 10)!)]),
+                 "a lifecycle event's date cannot be before 1900-01-01; it says 0025-01-10"),
                 (NewSubject(id: "D-8", category: "debtor", values: ["email": "d8@example.nl"],
                             events: [LifecycleEventFact(event: "file-opend", date: LocalDate(year: 2025, month: 1, day: 10)!)]), "file-opend"),
             ]
@@ -36,6 +42,25 @@ struct SubjectValueRulesTests {
                     #expect(stored.isEmpty, "\(subject.id): nothing stored")
                 }
             }
+        }
+    }
+
+    @Test(arguments: Backend.reachable) func aLifecycleEventHasHappenedAndIsNoSlipOfTheYear(_ backend: Backend) async throws {
+        try await BackendFixture.with(backend) { fixture in
+            try fixture.add(NewSubject(id: "D-1", category: "debtor", values: ["email": "d1@example.nl"],
+                                       events: [LifecycleEventFact(event: "file-opened", date: LocalDate(year: 2012, month: 3, day: 1)!)]))
+            let today = fixture.engine.policy.localDate(of: fixture.clock.now)
+            let tomorrow = LocalDate(daysSinceEpoch: today.daysSinceEpoch + 1)
+            for (date, message) in [(tomorrow, "cannot be later than today (\(today)); it says \(tomorrow)"),
+                                    (LocalDate(year: 25, month: 6, day: 30)!, "cannot be before 1900-01-01; it says 0025-06-30"),
+                                    (LocalDate(year: 1899, month: 12, day: 31)!, "cannot be before 1900-01-01")] {
+                let error = #expect(throws: StoreError.self) { try fixture.service.recordEvent(subject: "D-1", event: "file-closed", effective: date, by: "test") }
+                #expect(error.map { String(describing: $0) }?.contains(message) == true, "\(date)")
+            }
+            let recorded = try fixture.service.recordEvent(subject: "D-1", event: "file-closed", effective: nil, by: "test")
+            #expect(recorded == today, "without a date: today on the engine's clock")
+            #expect(try fixture.service.recordEvent(subject: "D-1", event: "file-closed", effective: LocalDate(year: 1900, month: 1, day: 1)!, by: "test")
+                    == LocalDate(year: 1900, month: 1, day: 1)!, "the bounds themselves are taken")
         }
     }
 

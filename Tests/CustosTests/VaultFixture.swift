@@ -45,7 +45,8 @@ final class VaultFixture {
         let values = ["email": "\(marker)@example.nl", "bank_account": "NL91ABNA04171643\(marker.suffix(2))", "person_name": "Name \(marker)"]
         let target = engine ?? self.engine
         try target.addSubject(NewSubject(id: id, category: "debtor", values: values, source: "client"), by: "test")
-        try target.recordEvent(subject: id, event: "file-opened", effective: LocalDate(parsing: "2025-01-10"), by: "test")
+        // Opened on 2025-01-10, or today on a clock before it: a date later than today is refused.
+        try target.recordEvent(subject: id, event: "file-opened", effective: min(LocalDate(year: 2025, month: 1, day: 10)!, target.policy.localDate(of: clock.now)), by: "test")
         return values
     }
 

@@ -359,6 +359,15 @@ class Vault(unittest.TestCase):
         self.assertEqual((status, json.loads(body)["effective"]), (201, "2026-02-01"))
         self.assertEqual(call("POST", "/v1/subjects/D-NEW/events", {"event": "file-opend"}, token=self.token)[0], 404)
         self.assertEqual(call("POST", "/v1/subjects/NOBODY/events", {"event": "file-opened"}, token=self.token)[0], 404)
+        # A date that has not come, or a slip of the year, is refused and not recorded; without a
+        # date the answer says which day was recorded.
+        for effective in ("2999-01-01", "0025-06-30"):
+            status, headers, body = call("POST", "/v1/subjects/D-NEW/events", {"event": "file-closed", "effective": effective}, token=self.token)
+            self.assertEqual((status, json.loads(body)["type"].rsplit("/", 1)[-1]), (409, "refused-value"), effective)
+            self.assertIn("lifecycle event's date", json.loads(body)["detail"])
+        status, _, body = call("POST", "/v1/subjects/D-NEW/events", {"event": "last-contact"}, token=self.token)
+        self.assertEqual(status, 201)
+        self.assertRegex(json.loads(body)["effective"], r"^\d{4}-\d{2}-\d{2}$")
         found = json.loads(call("POST", "/v1/subjects/lookup", {"kind": "email", "value": " nieuw@example.NL", "purpose": "P-DEBT-COLLECT"}, token=self.token)[2])
         self.assertEqual([match["subject"] for match in found["matches"]], ["D-NEW"])
         hidden = json.loads(call("POST", "/v1/subjects/lookup", {"kind": "email", "value": "nieuw@example.nl", "purpose": "P-CLIENT-MKT"},

@@ -72,10 +72,13 @@ public struct LocalDate: Sendable, Hashable, Comparable, Encodable, CustomString
         }
     }
 
+    /// `YYYY-MM-DD`, what `init(parsing:)` reads back: a year before 1000 keeps its four
+    /// digits (`0025-06-30`, a slip for 2025 that must show as typed).
     public var description: String {
         let m = month < 10 ? "0\(month)" : "\(month)"
         let d = day < 10 ? "0\(day)" : "\(day)"
-        return "\(year)-\(m)-\(d)"
+        let y = (0..<1000).contains(year) ? String(repeating: "0", count: year < 10 ? 3 : year < 100 ? 2 : 1) + "\(year)" : "\(year)"
+        return "\(y)-\(m)-\(d)"
     }
 
     public static func < (lhs: LocalDate, rhs: LocalDate) -> Bool {
