@@ -33,6 +33,8 @@ package struct OfficerDesk: Sendable {
         // A hold keeps data from today on: one that began later would leave it to the sweep until then.
         let today = policy.localDate(of: clock())
         if let since, since > today { throw StoreError.invalidInput("a legal hold begins today or earlier, not on \(since)") }
+        // Before 1900 a start is a slip of the year (0025 for 2025), as an event's date would be.
+        if let since, since < LifecycleEventDates.earliest { throw StoreError.invalidInput("a legal hold begins on 1900-01-01 or later, not on \(since)") }
         return try store.placeHold(subject: subject, reference: reference, since: since ?? today, fields: fields, purposes: purposes, by: actor)
     }
 

@@ -99,6 +99,9 @@ struct OfficerDecisionTests {
             #expect(throws: StoreError.self, "nor begin after today") {
                 try fixture.engine.placeHold(subject: "D-1", reference: "C/09/654322", since: LocalDate(parsing: "2025-06-03"), by: "officer")
             }
+            #expect(throws: StoreError.self, "nor in year 25, a slip for 2025") {
+                try fixture.engine.placeHold(subject: "D-1", reference: "C/09/654323", since: LocalDate(parsing: "0025-06-01"), by: "officer")
+            }
             try fixture.engine.liftHold(id: hold, until: LocalDate(parsing: "2025-06-01"), by: "officer")
             #expect(read().codes.contains(.retentionExpired))
             #expect(try fixture.engine.store.holds(of: "D-1").count == 1, "a lifted hold stays on record")
