@@ -85,3 +85,37 @@ struct RefusalCatalogueTests {
         #expect(stored.lines == ["a channel holds a control character"] && stored.english)
     }
 }
+
+/// The console's own answers to a change (`ResultLine.said("key", …)`) are `result.KEY` texts:
+/// a key missing from a catalogue would show as the key itself, and a value the text names but
+/// the console does not give would show as `{value}`.
+@Suite("the console's catalogue of its result lines")
+struct ResultCatalogueTests {
+    @Test func everyResultLineTheConsoleSaysHasItsTextsNamingOnlyTheValuesGiven() throws {
+        let file = RefusalCatalogueTests.repository.appendingPathComponent("Sources/CustosServer/Console/Console+Requests.swift")
+        let source = try String(contentsOf: file, encoding: .utf8)
+        // The key, then the values' names up to the line's end or the next line said on it
+        // (values, phrases and a list).
+        let pattern = try NSRegularExpression(pattern: #"\.said\("([A-Za-z]+)"((?:(?!\.said\()[^\n])*)"#)
+        var said: [String: Set<String>] = [:]
+        for match in pattern.matches(in: source, range: NSRange(source.startIndex..., in: source)) {
+            let key = String(source[Range(match.range(at: 1), in: source)!]), rest = String(source[Range(match.range(at: 2), in: source)!])
+            let names = try NSRegularExpression(pattern: #""([a-z]+)": "#).matches(in: rest, range: NSRange(rest.startIndex..., in: rest))
+                .map { String(rest[Range($0.range(at: 1), in: rest)!]) }
+            said[key, default: []].formUnion(names + (rest.contains("list:") ? ["list"] : []))
+        }
+        #expect(said.count >= 15, "the console's result lines were read")
+        for language in ["nl", "en"] {
+            let catalogue = try RefusalCatalogueTests.catalogue(language)
+            for (key, given) in said {
+                guard let text = catalogue["result.\(key)"] else {
+                    Issue.record("result.\(key) is missing from the console's \(language).json")
+                    continue
+                }
+                #expect(try RefusalCatalogueTests.placeholders(text).isSubset(of: given), "result.\(key) in \(language).json names a value the console does not give")
+            }
+            let unused = catalogue.keys.filter { $0.hasPrefix("result.") && said[String($0.dropFirst("result.".count))] == nil }
+            #expect(unused.isEmpty, "no longer said by the console: \(unused.sorted())")
+        }
+    }
+}

@@ -78,24 +78,24 @@ extension Console {
         let office = self.office, actor = visit.actor, language = visit.language
         let back = ("/console/requests/\(id)", pages.text("request.back", language, ["id": id]))
         do {
-            let lines: [String] = try await call {
+            let lines: [ResultLine] = try await call {
                 switch action {
                 case .verify:
                     let request = try office.requests.verifyIdentity(request: id, method: form["method"] ?? "", by: actor)
-                    return ["\(request.id): \(request.status.rawValue) (\(request.identityMethod ?? ""))"]
+                    return [.said("verified", ["id": request.id, "method": request.identityMethod ?? ""], phrases: ["status": "status.\(request.status.rawValue)"])]
                 case .extend:
                     let request = try office.requests.extendRequest(id, reasons: form["reasons"] ?? "", by: actor)
-                    return ["\(request.id): \(request.status.rawValue), due \(request.dueOn)"]
+                    return [.said("extended", ["id": request.id, "due": request.dueOn.description], phrases: ["status": "status.\(request.status.rawValue)"])]
                 case .reject:
                     let request = try office.requests.rejectRequest(id, reasons: form["reasons"] ?? "", by: actor)
-                    return ["\(request.id): \(request.outcome ?? request.status.rawValue)"]
+                    return [.said("rejected", ["id": request.id, "reasons": (form["reasons"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)])]
                 case .fulfil:
                     return try Self.fulfil(office, id: id, form: form, actor: actor)
                 }
             }
             // A fulfilled erasure or restriction changes what the next sweep would destroy.
             if action == .fulfil { sweepPlans.forget() }
-            return outcome(visit, heading: pages.text("done.\(action.rawValue)", language, ["id": id]), lines: lines, libraryLines: true, back: back)
+            return outcome(visit, heading: pages.text("done.\(action.rawValue)", language, ["id": id]), lines: [], results: lines, back: back)
         } catch let problem as FormProblem {
             return outcome(visit, heading: pages.text("refused", language), lines: [pages.text("form.\(problem.key)", language, problem.values)], back: back, refused: true)
         } catch {
@@ -111,10 +111,12 @@ extension Console {
 
     /// Fulfils by the request's right, as `custos request fulfil` does; the results that hold
     /// personal data (an access package) stay in the vault for download, never in the page.
-    static func fulfil(_ office: ConsoleBackend, id: String, form: FormBody, actor: String) throws -> [String] {
+    /// The lines are catalogue texts (`result.KEY`), so the officer reads them in the page's
+    /// language; an objection's outcome is the library's English, as recorded on the request.
+    static func fulfil(_ office: ConsoleBackend, id: String, form: FormBody, actor: String) throws -> [ResultLine] {
         guard let request = try office.requests.request(id) else { throw FormProblem(key: "noRequest", values: ["id": id]) }
-        func tasks(_ notifications: [RecipientTask]) -> [String] {
-            notifications.map { "Art. 19: \($0.kind.rawValue) \($0.recipient): \($0.action) \($0.fields.joined(separator: ", "))" }
+        func tasks(_ notifications: [RecipientTask]) -> [ResultLine] {
+            notifications.map { .said("task", ["recipient": $0.recipient, "action": $0.action, "fields": $0.fields.joined(separator: ", ")], phrases: ["kind": "task.\($0.kind.rawValue)"]) }
         }
         switch request.type {
         case .access:
@@ -122,19 +124,25 @@ extension Console {
             guard language.map(["nl", "en"].contains) ?? true else { throw FormProblem(key: "answerLanguage") }
             let (package, _) = try office.rights.fulfilAccess(request: id, by: actor, language: language)
             let review = package.fields.filter(\.reviewBeforeRelease).map(\.field)
-            return ["\(id): \(package.fields.count) fields, \(package.recipients.count) disclosures"]
-                + (review.isEmpty ? [] : ["review before release: \(review.joined(separator: ", ")); send it with `custos request fulfil` after the review"])
+            return [.said("access", ["id": id, "fields": "\(package.fields.count)", "disclosures": "\(package.recipients.count)"])]
+                + (review.isEmpty ? [] : [.said("accessReview", ["fields": review.joined(separator: ", ")])])
         case .erasure:
             let certificate = try office.rights.fulfilErasure(request: id, by: actor)
-            return ["\(id): \(certificate.outcome.rawValue); destroyed \(certificate.destroyed.joined(separator: ", "))",
-                    "kept: " + (certificate.kept.isEmpty ? "nothing" : certificate.kept.map { "\($0.field) (\($0.grounds.map(\.code.rawValue).joined(separator: ", ")))" }.joined(separator: "; ")),
-                    certificate.subjectKeyDestroyed ? "subject key destroyed" : "subject key kept",
-                    "certificate signature: \(certificate.signature)"] + tasks(certificate.notifications)
+            // A field kept on several grounds with one code (two legal obligations) names it once.
+            let kept = certificate.kept.map { field -> String in
+                var codes: [String] = []
+                for code in field.grounds.map(\.code.rawValue) where !codes.contains(code) { codes.append(code) }
+                return "\(field.field) (\(codes.joined(separator: ", ")))"
+            }.joined(separator: "; ")
+            return [.said("erased", ["id": id, "outcome": certificate.outcome.rawValue, "fields": certificate.destroyed.joined(separator: ", ")]),
+                    kept.isEmpty ? .said("keptNothing") : .said("kept", ["fields": kept]),
+                    certificate.subjectKeyDestroyed ? .said("keyDestroyed") : .said("keyKept"),
+                    .said("signature", ["signature": certificate.signature])] + tasks(certificate.notifications)
         case .portability:
             let export = try office.rights.fulfilPortability(request: id, by: actor)
-            return ["\(id): \(export.items.count) fields the subject provided"]
-                + (export.leftOut.isEmpty ? [] : ["left out: " + export.leftOut.map { "\($0.field) (\($0.reason.rawValue))" }.joined(separator: ", ")])
-                + ["the export is made with `custos request fulfil \(id) --out DIR` (JSON and CSV) for the subject"]
+            return [.said("portability", ["id": id, "fields": "\(export.items.count)"])]
+                + (export.leftOut.isEmpty ? [] : [.said("leftOut", [:], list: export.leftOut.map { ($0.field, "portability.\($0.reason.rawValue)") })])
+                + [.said("portabilityExport", ["id": id])]
         case .rectification:
             var values: [String: String] = [:]
             for line in (form["values"] ?? "").split(whereSeparator: \.isNewline) {
@@ -147,19 +155,30 @@ extension Console {
                 }
             }
             let result = try office.rights.fulfilRectification(request: id, values: values, by: actor)
-            return ["\(id): rectified \(result.rectified.joined(separator: ", "))" + (result.completed.isEmpty ? "" : "; completed \(result.completed.joined(separator: ", "))")]
+            return [.said("rectified", ["id": id, "fields": result.rectified.joined(separator: ", ")])]
+                + (result.completed.isEmpty ? [] : [.said("completed", ["fields": result.completed.joined(separator: ", ")])])
                 + tasks(result.notifications)
         case .restriction:
             guard let ground = form["ground"].flatMap(RestrictionGround.init(rawValue:)) else {
                 throw FormProblem(key: "restrictionGround")
             }
             let fields = form["fields"].map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
-            let outcome = try office.rights.fulfilRestriction(request: id, fields: fields?.isEmpty == false ? fields : nil, ground: ground, by: actor)
-            return ["\(id): \(outcome.outcome)"] + tasks(outcome.notifications)
+            let restricted = fields?.isEmpty == false ? fields : nil
+            let outcome = try office.rights.fulfilRestriction(request: id, fields: restricted, ground: ground, by: actor)
+            return [restricted.map { .said("restricted", ["id": id, "fields": $0.joined(separator: ", "), "article": ground.article]) }
+                        ?? .said("restrictedAll", ["id": id, "article": ground.article]),
+                    .said("restrictionLift", ["count": "\(outcome.notifications.count)"])] + tasks(outcome.notifications)
         case .objection, .objectionDirectMarketing, .objectionAutomatedDecision:
             let outcome = try office.rights.fulfilObjection(request: id, by: actor)
-            return ["\(id): \(outcome.outcome)"]
+            return [.library("\(id): \(outcome.outcome)")]
         }
+    }
+
+    /// One line of a change's answer: the console's words (`result.KEY`, with values and
+    /// values that are catalogue texts themselves), or the library's English as recorded.
+    enum ResultLine: Sendable {
+        case said(String, [String: String] = [:], phrases: [String: String] = [:], list: [(String, String)] = [])
+        case library(String)
     }
 
     /// A fulfilled access request's answer, as the privacy centre offers it to the subject.

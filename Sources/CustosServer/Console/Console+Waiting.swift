@@ -10,7 +10,7 @@ extension Console {
         let language = visit.language, office = self.office, actor = visit.actor
         let back = ("/console", pages.text("nav.today", language))
         guard let task = Int64(id) else {
-            return outcome(visit, heading: pages.text("refused", language), lines: ["no task \(id)"], libraryLines: true, back: back, refused: true)
+            return outcome(visit, heading: pages.text("refused", language), lines: [pages.text("form.noTask", language, ["id": id])], back: back, refused: true)
         }
         do {
             try await call { try office.rights.completeTask(task, by: actor) }

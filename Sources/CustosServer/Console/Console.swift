@@ -271,11 +271,23 @@ struct Console: Sendable {
     /// `libraryLines` are the library's own words (its refusals and results), which are in
     /// English: on a page in another language they carry `lang="en"`, so a screen reader reads
     /// them as English (WCAG 2.1, 3.1.2 language of parts).
-    func outcome(_ visit: Visit, heading: String, lines: [String], libraryLines: Bool = false, back: (href: String, label: String), refused: Bool = false,
-                 extra: [String: Any] = [:]) -> Response {
+    /// `results` follow them, each in the page's language or marked as the library's English.
+    func outcome(_ visit: Visit, heading: String, lines: [String], libraryLines: Bool = false, results: [ResultLine] = [], back: (href: String, label: String),
+                 refused: Bool = false, extra: [String: Any] = [:]) -> Response {
         var values = extra
         values["heading"] = heading
         values[libraryLines && visit.language != "en" ? "englishParagraphs" : "paragraphs"] = lines
+        values["results"] = results.map { line -> [String: Any] in
+            switch line {
+            case let .said(key, given, phrases, list):
+                var all = given
+                for (name, phrase) in phrases { all[name] = pages.text(phrase, visit.language) }
+                if !list.isEmpty { all["list"] = list.map { "\($0.0) (\(pages.text($0.1, visit.language)))" }.joined(separator: ", ") }
+                return ["text": pages.text("result.\(key)", visit.language, all), "english": false]
+            case let .library(text):
+                return ["text": text, "english": visit.language != "en"]
+            }
+        }
         values["refused"] = refused
         values["link"] = ["href": back.href, "label": back.label]
         return page("message", visit, title: heading, here: back.href, values: values, status: refused ? .conflict : .ok)
