@@ -73,7 +73,7 @@ struct ObjectionRecord: ParsableCommand {
 
 struct ObjectionAssess: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "assess", abstract: "Record the assessment of an objection.",
-                                                    discussion: "overridden needs --reference to the documented compelling legitimate grounds.\n\nExample:\n  custos objection assess --id 1 --outcome overridden --reference OBJ-14")
+                                                    discussion: "The Art. 21(1) balancing of a general objection: overridden needs --reference to the documented compelling legitimate grounds. An objection to direct marketing (absolute, Art. 21(3)) or to automated decisions (Art. 22(3)) takes no assessment and is refused.\n\nExample:\n  custos objection assess --id 1 --outcome overridden --reference OBJ-14")
     @OptionGroup var global: GlobalOptions
     @Option(help: "The number the place or record command printed.") var id: Int64
     @Option(help: "upheld or overridden.") var outcome: String

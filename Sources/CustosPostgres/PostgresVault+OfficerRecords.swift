@@ -57,6 +57,14 @@ extension PostgresVault: OfficerRecordStore {
 
     package func assessObjection(id: Int64, assessment: ObjectionAssessment, reference: String?, at now: Instant, by actor: String) throws {
         if assessment == .overridden, (reference ?? "").isEmpty { throw StoreError.invalidInput("an override needs the reference of the documented assessment") }
+        // An objection's kind never changes, so reading it before the update races with nothing.
+        let kind = try run { client, logger in
+            var kind: String?
+            for try await (found) in try await client.query("SELECT kind FROM objections WHERE id = \(id)", logger: logger).decode(String.self) { kind = found }
+            return kind
+        }
+        guard let kind else { throw StoreError.invalidInput("no objection #\(id)") }
+        if let refusal = (ObjectionKind(rawValue: kind) ?? .general).assessmentRefusal(id: id) { throw StoreError.refused(refusal) }
         try updateOne("""
             UPDATE objections SET assessment = \(assessment.rawValue), assessment_reference = \(reference), assessed_by = \(actor),
               assessed_at = \(now.millisecondsSinceEpoch) WHERE id = \(id) RETURNING 1

@@ -24,6 +24,25 @@ package struct StoredObjection: Sendable, Hashable, Codable {
     }
 }
 
+extension ObjectionKind {
+    /// Why an objection of this kind takes no Art. 21(1) assessment, or nil (a general one
+    /// does). An objection to direct marketing is absolute (Art. 21(3)): no compelling grounds
+    /// override it, so a record saying "overridden" would say what the law does not allow. An
+    /// objection to automated decisions asks for a human who can change them (Art. 22(3)), not
+    /// for a balancing.
+    package func assessmentRefusal(id: Int64) -> RefusalWords? {
+        switch self {
+        case .general: nil
+        case .directMarketing:
+            RefusalWords("objection.absolute", "objection #{id} is to direct marketing: it is absolute (Art. 21(3)) and takes no assessment", ["id": "\(id)"])
+        case .automatedDecision:
+            RefusalWords("objection.humanIntervention",
+                         "objection #{id} is to automated decisions: it asks for a human who can change them (Art. 22(3)), not for a balancing, and takes no assessment",
+                         ["id": "\(id)"])
+        }
+    }
+}
+
 package struct StoredRestriction: Sendable, Hashable, Codable {
     package var id: Int64
     package var restriction: Restriction
@@ -113,9 +132,12 @@ extension Vault {
     package func assessObjection(id: Int64, assessment: ObjectionAssessment, reference: String?, at now: Instant, by actor: String) throws {
         if assessment == .overridden, (reference ?? "").isEmpty { throw StoreError.invalidInput("an override needs the reference of the documented assessment") }
         try pool.write { db in
+            guard let kind = try String.fetchOne(db, sql: "SELECT kind FROM objections WHERE id = ?", arguments: [id]) else {
+                throw StoreError.invalidInput("no objection #\(id)")
+            }
+            if let refusal = (ObjectionKind(rawValue: kind) ?? .general).assessmentRefusal(id: id) { throw StoreError.refused(refusal) }
             try db.execute(sql: "UPDATE objections SET assessment = ?, assessment_reference = ?, assessed_by = ?, assessed_at = ? WHERE id = ?",
                            arguments: [assessment.rawValue, reference, actor, now.millisecondsSinceEpoch, id])
-            guard db.changesCount == 1 else { throw StoreError.invalidInput("no objection #\(id)") }
         }
     }
 

@@ -31,9 +31,23 @@ struct OfficerDecisionTests {
         try await BackendFixture.with(backend) { fixture in
             try fixture.engine.addSubject(NewSubject(id: "C-1", category: "client", contractParty: true, values: ["email": "c@example.nl"]), by: "test")
             #expect(fixture.engine.read(subject: "C-1", fields: ["email"], purpose: "P-CLIENT-MKT", actor: "marketing-service").decision.outcome == .permit)
-            _ = try fixture.engine.recordObjection(subject: "C-1", purpose: nil, kind: .directMarketing)
+            let objection = try fixture.engine.recordObjection(subject: "C-1", purpose: nil, kind: .directMarketing)
             let after = fixture.engine.read(subject: "C-1", fields: ["email"], purpose: "P-CLIENT-MKT", actor: "marketing-service")
             #expect(after.decision.codes.contains(.objectionDirectMarketing) && after.values.isEmpty)
+            // Absolute (Art. 21(3)): no assessment of compelling grounds may be recorded for it,
+            // nor for an Art. 22 objection, which asks for a human rather than a balancing.
+            let automated = try fixture.engine.recordObjection(subject: "C-1", purpose: "P-SCORING", kind: .automatedDecision)
+            for (id, words) in [(objection, "it is absolute (Art. 21(3)) and takes no assessment"), (automated, "not for a balancing, and takes no assessment")] {
+                for assessment in [ObjectionAssessment.overridden, .upheld] {
+                    let error = #expect(throws: StoreError.self) { try fixture.engine.assessObjection(id: id, assessment: assessment, reference: "DPIA-1", by: "officer") }
+                    #expect(error.map { String(describing: $0) }?.contains(words) == true, "\(id) \(assessment)")
+                }
+            }
+            let recorded = try fixture.engine.store.objections(of: "C-1")
+            #expect(recorded.allSatisfy { $0.objection.assessment == nil && $0.objection.assessmentReference == nil }, "nothing was recorded")
+            #expect(throws: StoreError.self, "an unknown objection is still named as such") {
+                try fixture.engine.assessObjection(id: 999, assessment: .upheld, reference: nil, by: "officer")
+            }
         }
     }
 
