@@ -86,7 +86,7 @@ struct RefusalCatalogueTests {
     }
 }
 
-/// The console's own answers to a change (`ResultLine.said("key", …)`) are `result.KEY` texts:
+/// The console's own answers to a change (`ResultLine.said("key", …)`, each on one line) are `result.KEY` texts:
 /// a key missing from a catalogue would show as the key itself, and a value the text names but
 /// the console does not give would show as `{value}`.
 @Suite("the console's catalogue of its result lines")

@@ -27,8 +27,12 @@ package enum RestrictionGround: String, Sendable, CaseIterable, Codable {
 /// The answer to a restriction or objection request.
 package struct RightsOutcome: Sendable, Codable {
     package var request: String
+    /// In English, as recorded on the request.
     package var outcome: String
     package var notifications: [RecipientTask]
+    /// The objection an objection request completed, as recorded (its kind, assessment and
+    /// when it took effect), for saying the outcome in another language.
+    package var objection: StoredObjection? = nil
 }
 
 extension RightsDesk {
@@ -93,6 +97,6 @@ extension RightsDesk {
             }
         }
         try complete(id, at: clock(), by: actor, outcome: outcome)
-        return RightsOutcome(request: id, outcome: outcome, notifications: [])
+        return RightsOutcome(request: id, outcome: outcome, notifications: [], objection: objection)
     }
 }

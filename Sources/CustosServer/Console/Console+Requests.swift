@@ -112,7 +112,7 @@ extension Console {
     /// Fulfils by the request's right, as `custos request fulfil` does; the results that hold
     /// personal data (an access package) stay in the vault for download, never in the page.
     /// The lines are catalogue texts (`result.KEY`), so the officer reads them in the page's
-    /// language; an objection's outcome is the library's English, as recorded on the request.
+    /// language, as the request records them in English.
     static func fulfil(_ office: ConsoleBackend, id: String, form: FormBody, actor: String) throws -> [ResultLine] {
         guard let request = try office.requests.request(id) else { throw FormProblem(key: "noRequest", values: ["id": id]) }
         func tasks(_ notifications: [RecipientTask]) -> [ResultLine] {
@@ -170,12 +170,26 @@ extension Console {
                     .said("restrictionLift", ["count": "\(outcome.notifications.count)"])] + tasks(outcome.notifications)
         case .objection, .objectionDirectMarketing, .objectionAutomatedDecision:
             let outcome = try office.rights.fulfilObjection(request: id, by: actor)
-            return [.library("\(id): \(outcome.outcome)")]
+            guard let objection = outcome.objection else { return [.library("\(id): \(outcome.outcome)")] }
+            let since = Self.minute(objection.objection.at, office), purpose = request.purpose ?? ""
+            let scope = request.purpose == nil ? "scope.everyPurpose" : "scope.purpose"
+            switch (objection.objection.kind, objection.objection.assessment) {
+            case (.directMarketing, _):
+                return [.said("objectionDirectMarketing", ["id": id, "since": since])]
+            case (.automatedDecision, _):
+                return [.said("objectionAutomated", ["id": id, "purpose": purpose], phrases: ["scope": scope])]
+            case (.general, .overridden?):
+                let reference = objection.objection.assessmentReference ?? ""
+                return [.said("objectionOverridden", ["id": id, "objection": "\(objection.id)", "purpose": purpose, "reference": reference], phrases: ["scope": scope])]
+            case (.general, _):
+                return [.said("objectionUpheld", ["id": id, "objection": "\(objection.id)", "purpose": purpose, "since": since], phrases: ["scope": scope])]
+            }
         }
     }
 
-    /// One line of a change's answer: the console's words (`result.KEY`, with values and
-    /// values that are catalogue texts themselves), or the library's English as recorded.
+    /// One line of a change's answer: the console's words (`result.KEY`, with values, and
+    /// phrases: values that are catalogue texts themselves, given the same values), or the
+    /// library's English as recorded.
     enum ResultLine: Sendable {
         case said(String, [String: String] = [:], phrases: [String: String] = [:], list: [(String, String)] = [])
         case library(String)

@@ -281,7 +281,7 @@ struct Console: Sendable {
             switch line {
             case let .said(key, given, phrases, list):
                 var all = given
-                for (name, phrase) in phrases { all[name] = pages.text(phrase, visit.language) }
+                for (name, phrase) in phrases { all[name] = pages.text(phrase, visit.language, given) }
                 if !list.isEmpty { all["list"] = list.map { "\($0.0) (\(pages.text($0.1, visit.language)))" }.joined(separator: ", ") }
                 return ["text": pages.text("result.\(key)", visit.language, all), "english": false]
             case let .library(text):
