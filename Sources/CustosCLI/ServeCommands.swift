@@ -10,8 +10,8 @@ import CustosStore
 struct ServiceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "service", abstract: "Service accounts of 'custos serve': one bearer token, one actor.",
-        discussion: "Examples:\n  custos service add --actor collections-service --name crm-prod\n  custos service list\n  custos service limit crm-prod --requests-per-second 200\n  custos service rotate crm-prod --keep-old-for 24h\n  custos service revoke crm-prod",
-        subcommands: [ServiceAdd.self, ServiceList.self, ServiceLimit.self, ServiceRotate.self, ServiceRevoke.self])
+        discussion: "Examples:\n  custos service add --actor collections-service --name crm-prod\n  custos service list\n  custos service limit crm-prod --requests-per-second 200\n  custos service rotate crm-prod --keep-old-for 24h\n  custos service end-old-token crm-prod\n  custos service revoke crm-prod",
+        subcommands: [ServiceAdd.self, ServiceList.self, ServiceLimit.self, ServiceRotate.self, ServiceEndOldToken.self, ServiceRevoke.self])
 }
 
 struct ServiceAdd: ParsableCommand {
@@ -134,6 +134,24 @@ struct ServiceRotate: ParsableCommand {
         let old = until.map { "its old token works until \($0)" } ?? "its old token no longer works"
         try answer(global.output, [token, "service account \(name) has a new token; \(old); the token above is shown only now: store it as a secret"],
                    json: ["name": name, "token": token, "old-token-until": until.map { $0.description as Any } ?? NSNull()])
+    }
+}
+
+struct ServiceEndOldToken: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "end-old-token", abstract: "End a rotated account's old token now; its new one keeps working.",
+        discussion: """
+        After 'custos service rotate', once every service uses the new token (custos_replaced_token_requests_total on /metrics no longer grows), the old one need not wait for its overlap to end. A running server refuses it from the next request on.
+
+        Example:
+          custos service end-old-token crm-prod
+        """)
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The account's name.") var name: String
+
+    func run() throws {
+        do { try global.openServiceKeyring().endPreviousToken(name: name, at: .now) } catch { throw ExitStatus.report(error) }
+        try answer(global.output, ["service account \(name): its old token no longer works"], json: ["name": name, "old-token-until": NSNull()])
     }
 }
 

@@ -322,6 +322,15 @@ package final class PostgresKeyringStorage: KeyringStorage {
         }
     }
 
+    package func endPreviousToken(named name: String) throws -> Bool {
+        try run { client, logger in
+            let rows = try await client.query("""
+                UPDATE service_accounts SET previous_token_hash = NULL, previous_token_until = NULL WHERE name = \(name) AND revoked_at IS NULL RETURNING 1
+                """, logger: logger)
+            return try await PostgresDatabase.touched(rows)
+        }
+    }
+
     package func serviceAccount(tokenHash: Data) throws -> ServiceTokenHolder? {
         try run { client, logger in
             let rows = try await client.query("""

@@ -108,6 +108,7 @@ struct Routes: Sendable {
     /// requests a second is a 429 before anything is read or decided.
     func account(_ request: Request) async throws -> ServiceAccount {
         let account = try await authenticated(request)
+        if account.viaPreviousToken { metrics.replacedTokenUsed(account: account.name) }
         if let perSecond = account.requestsPerSecond ?? configuration.requestsPerTokenPerSecond,
            let wait = requestLimit.admit(account.name, perSecond: perSecond) {
             metrics.rateLimited(account: account.name)

@@ -62,6 +62,21 @@ final class ServerMetrics: DecisionLogObserver {
         }.increment()
     }
 
+    private let replacedTokenCounters = Mutex<[String: Counter]>([:])
+
+    /// A request made with the token a rotation replaced, by account: when it stays at the
+    /// same count, every service has taken the new token and the old one can be ended early
+    /// (`custos service end-old-token NAME`).
+    func replacedTokenUsed(account: String) {
+        replacedTokenCounters.withLock { counters in
+            if let counter = counters[account] { return counter }
+            let counter = registry.makeCounter(descriptor: Self.name("replaced_token_requests", "total", "Requests made with a token that a rotation replaced"),
+                                               labels: [("account", account)])
+            counters[account] = counter
+            return counter
+        }.increment()
+    }
+
     func decided(_ decision: Decision, via route: String) {
         let purpose = policy.purposes.id(decision.purpose) != nil ? decision.purpose : "undeclared"
         let key = DecisionKey(outcome: decision.outcome, action: decision.action, purpose: purpose, via: route)

@@ -78,6 +78,8 @@ package protocol KeyringStorage: Sendable {
     /// token becomes its previous one until `previousUntil` (nil: it stops at once), and any
     /// earlier previous token is dropped.
     func rotateServiceToken(named name: String, tokenHash: Data, previousUntil: Instant?) throws -> Bool
+    /// Whether an active account of that name no longer has a previous token.
+    func endPreviousToken(named name: String) throws -> Bool
     /// The active account whose current or previous token has this keyed hash (the previous
     /// one with the instant it stops working; the caller compares it with the time).
     func serviceAccount(tokenHash: Data) throws -> ServiceTokenHolder?

@@ -279,6 +279,14 @@ package final class SQLiteKeyringStorage: KeyringStorage {
         }
     }
 
+    package func endPreviousToken(named name: String) throws -> Bool {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE service_accounts SET previous_token_hash = NULL, previous_token_until = NULL WHERE name = ? AND revoked_at IS NULL",
+                           arguments: [name])
+            return db.changesCount == 1
+        }
+    }
+
     package func serviceAccount(tokenHash: Data) throws -> ServiceTokenHolder? {
         // One statement on a connection of our own (no transaction, no hand-off); the mark is
         // taken before it begins, so what it reads is at least as new as the mark says.

@@ -15,6 +15,10 @@ package struct ServiceAccount: Sendable, Codable, Equatable {
     /// After `custos service rotate`, when the token before the current one stops working
     /// (real time); nil when no earlier token works. A time already past means none works.
     package var previousTokenUntil: Instant?
+    /// Set on an account a lookup found by the token a rotation replaced (still in its
+    /// overlap): the server counts those requests, so an operator sees when no service uses
+    /// the old token any more.
+    package var viaPreviousToken = false
 
     package init(name: String, actor: String, createdAt: Instant, revokedAt: Instant?, requestsPerSecond: Int? = nil, previousTokenUntil: Instant? = nil) {
         self.name = name
@@ -51,7 +55,11 @@ package struct ServiceTokenHolder: Sendable, Equatable {
 
     /// The account, when the token still works at `now`.
     func account(at now: Instant) -> ServiceAccount? {
-        until.map { now < $0 } ?? true ? account : nil
+        guard let until else { return account }
+        guard now < until else { return nil }
+        var previous = account
+        previous.viaPreviousToken = true
+        return previous
     }
 }
 
@@ -116,6 +124,23 @@ extension Keyring {
     /// Revokes an account; its token is refused from the next request on.
     package func revokeServiceAccount(name: String, at now: Instant) throws {
         guard try storage.revokeServiceAccount(named: name, at: now) else { throw StoreError.invalidInput("no active service account named '\(name)'") }
+    }
+
+    /// Ends an active account's old token now (after a rotation, once `/metrics` shows no
+    /// service using it); its current token keeps working. Refused when the account has no
+    /// old token that still works.
+    ///
+    /// ```swift
+    /// try keyring.endPreviousToken(name: "crm-prod", at: .now)
+    /// ```
+    package func endPreviousToken(name: String, at now: Instant) throws {
+        guard let account = try storage.serviceAccounts().first(where: { $0.name == name && $0.revokedAt == nil }) else {
+            throw StoreError.invalidInput("no active service account named '\(name)'")
+        }
+        guard account.previousTokenWorks(at: now) else { throw StoreError.invalidInput("service account '\(name)' has no old token that still works") }
+        guard try storage.endPreviousToken(named: name) else {
+            throw StoreError.invalidInput("no active service account named '\(name)'")
+        }
     }
 
     /// The account a token belongs to, if it is known, not revoked and (a token replaced by a

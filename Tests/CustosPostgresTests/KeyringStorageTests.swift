@@ -227,6 +227,9 @@ import Synchronization
             #expect(try keyring.serviceAccounts()[0].previousTokenWorks(at: Self.now))
             #expect(try !keyring.serviceAccounts()[0].previousTokenWorks(at: day))
 
+            #expect(try keyring.serviceAccount(forToken: first, at: Self.now)?.viaPreviousToken == true, "a request with the old token is told apart")
+            #expect(try keyring.serviceAccount(forToken: second, at: Self.now)?.viaPreviousToken == false)
+
             // Rotating again inside the overlap: the first token stops at once, the second
             // becomes the old one; an account never has three.
             let third = try keyring.rotateServiceToken(name: "crm-prod", overlapSeconds: 3_600, at: Self.now)
@@ -241,17 +244,27 @@ import Synchronization
             #expect(try keyring.serviceAccount(forToken: fourth, at: Self.now) != nil)
             #expect(try keyring.serviceAccounts().map(\.previousTokenUntil) == [nil])
 
+            #expect(throws: StoreError.self, "no old token to end") { try keyring.endPreviousToken(name: "crm-prod", at: Self.now) }
+
+            // An old token ended before its overlap runs out: the current one goes on.
+            let beforeEnd = try keyring.rotateServiceToken(name: "crm-prod", overlapSeconds: 86_400, at: Self.now)
+            #expect(try keyring.serviceAccount(forToken: fourth, at: Self.now) != nil)
+            try keyring.endPreviousToken(name: "crm-prod", at: Self.now)
+            #expect(try keyring.serviceAccount(forToken: fourth, at: Self.now) == nil)
+            #expect(try keyring.serviceAccount(forToken: beforeEnd, at: Self.now) != nil)
+            #expect(throws: StoreError.self) { try keyring.endPreviousToken(name: "nobody", at: Self.now) }
+
             for refused in [-1, ServiceAccount.maximumTokenOverlapSeconds + 1] {
                 #expect(throws: StoreError.self) { try keyring.rotateServiceToken(name: "crm-prod", overlapSeconds: refused, at: Self.now) }
             }
             #expect(throws: StoreError.self) { try keyring.rotateServiceToken(name: "nobody", overlapSeconds: 60, at: Self.now) }
-            #expect(try keyring.serviceAccount(forToken: fourth, at: Self.now) != nil, "a refused rotation changes nothing")
+            #expect(try keyring.serviceAccount(forToken: beforeEnd, at: Self.now) != nil, "a refused rotation changes nothing")
 
             // A revocation ends both tokens, the old one in its overlap too, and a revoked
             // account cannot be rotated back to life.
             let fifth = try keyring.rotateServiceToken(name: "crm-prod", overlapSeconds: 86_400, at: Self.now)
             try keyring.revokeServiceAccount(name: "crm-prod", at: Self.now)
-            #expect(try keyring.serviceAccount(forToken: fourth, at: Self.now) == nil)
+            #expect(try keyring.serviceAccount(forToken: beforeEnd, at: Self.now) == nil)
             #expect(try keyring.serviceAccount(forToken: fifth, at: Self.now) == nil)
             #expect(throws: StoreError.self) { try keyring.rotateServiceToken(name: "crm-prod", overlapSeconds: 60, at: Self.now) }
             #expect(try !keyring.serviceAccounts()[0].previousTokenWorks(at: Self.now), "a revoked account's old token does not work")

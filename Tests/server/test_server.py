@@ -134,6 +134,14 @@ class Authentication(unittest.TestCase):
             self.assertEqual(call("POST", "/v1/subjects/D-1/read", read, token=token)[0], 200, "both work in the overlap")
         listed = json.loads(custos("service", "list", "-o", "json").stdout)["accounts"]
         self.assertIsNotNone(next(a for a in listed if a["name"] == "rotating")["old-token-until"])
+        # The operator sees the old token still in use, by account, then ends it early.
+        metrics = call("GET", "/metrics")[2].decode()
+        self.assertIn('custos_replaced_token_requests_total{account="rotating"} 2', metrics)
+        self.assertEqual(custos("service", "end-old-token", "rotating").returncode, 0)
+        self.assertEqual([call("POST", "/v1/subjects/D-1/read", read, token=token)[0] for token in (first, second)], [401, 200])
+        self.assertNotEqual(custos("service", "end-old-token", "rotating").returncode, 0, "no old token left to end")
+        rotated = custos("service", "rotate", "rotating", "--keep-old-for", "1h", "-o", "json")
+        first, second = second, json.loads(rotated.stdout)["token"]
         rotated = custos("service", "rotate", "rotating", "--keep-old-for", "0h", "-o", "json")
         third = json.loads(rotated.stdout)["token"]
         self.assertIsNone(json.loads(rotated.stdout)["old-token-until"])
