@@ -122,8 +122,12 @@ package struct InformationDesk: Sendable {
         if let channel, let problem = LabelText.problem(channel, RefusalWords("what.informationChannel", "the channel (post, e-mail, …; or leave it out)")) {
             throw InformationRefusal(problem)
         }
-        if given.contains(where: { $0.at > now }) { throw InformationRefusal(RefusalWords("information.future", "the information cannot have been given later than now")) }
-        try storeInformation(given.map { InformationRecord(subject: $0.subject, notice: notice, at: $0.at, exception: nil, ground: nil,
+        // Not later than now (within the clocks' skew), and not before the GDPR applied: a
+        // notice given under the old law did not carry what Art. 14 asks, and a year such as
+        // 0025 is a slip that would settle a duty nobody met.
+        let what = RefusalWords("instant.informationGiven", "the moment the information was given")
+        if let problem = given.lazy.compactMap({ RecordedInstants.problem($0.at, now: now, what: what) }).first { throw InformationRefusal(problem) }
+        try storeInformation(given.map { InformationRecord(subject: $0.subject, notice: notice, at: min($0.at, now), exception: nil, ground: nil,
                                                            channel: channel, recordedAt: now, recordedBy: actor) })
     }
 
