@@ -49,6 +49,7 @@ package struct ConsentDesk: Sendable {
         let now = clock()
         let effective = grant.effective ?? now
         guard effective <= now else { throw ConsentError.effectiveInFuture }
+        try refuseTooEarly(effective)
         try refuseUnknownPurposes(grant.purposes)
         guard let facts = try decisions.factsAndCiphertexts(of: grant.subject, fields: []).facts, let subject = facts.subject else { throw StoreError.subjectUnknown(grant.subject) }
         let birthDate = try decisions.openFields(["birth_date"], of: grant.subject).values["birth_date"].flatMap(LocalDate.init(parsing:))
@@ -133,7 +134,14 @@ package struct ConsentDesk: Sendable {
         if let evidence { try LabelText.check(evidence, RefusalWords("what.withdrawalEvidence", "a withdrawal's evidence reference")) }
         let now = clock()
         let at = min(effective ?? now, now)  // a withdrawal is effective no later than when it is recorded
+        try refuseTooEarly(at)
         try refuseUnknownPurposes(purposes)
+        let current = try consents.consentState(of: subject)
+        for purpose in purposes {
+            if let consent = current[purpose], consent.state == .given, at < consent.effectiveAt {
+                throw ConsentError.withdrawalBeforeConsent(purpose: purpose, given: consent.effectiveAt, effective: at)
+            }
+        }
         try consents.appendConsentEvents(purposes.map { purpose in
             ConsentLedgerEvent(subject: subject, purpose: purpose, state: .withdrawn, channel: channel, evidence: evidence,
                                recordedAt: now, effectiveAt: at, recordedBy: actor)
@@ -142,6 +150,12 @@ package struct ConsentDesk: Sendable {
         if policy.policy.lifecycleEvents.contains(where: { $0.id.id == Self.consentEndedEvent }) {
             try consents.recordEvent(subject: subject, event: Self.consentEndedEvent, effective: policy.localDate(of: at), at: now, by: actor)
         }
+    }
+
+    /// An instant before 1900 is a slip of the year; the withdrawal's `consent-ended` event
+    /// would carry it too, which `LifecycleEventDates` refuses for every event.
+    private func refuseTooEarly(_ effective: Instant) throws(ConsentError) {
+        if effective < policy.startOfDay(LifecycleEventDates.earliest) { throw .effectiveTooEarly(effective) }
     }
 
     /// The lifecycle event a withdrawal records when the policy declares it.

@@ -50,6 +50,12 @@ public enum ConsentOutcome: Sendable, Equatable {
 
 public enum ConsentError: Error, Sendable, CustomStringConvertible {
     case effectiveInFuture
+    /// Before 1900: a slip of the year (0025 for 2025), refused before anything is stored.
+    case effectiveTooEarly(Instant)
+    /// A withdrawal said to take effect before the consent it would withdraw was given: a
+    /// later consent stands (the subject's last word), so recording it would report a
+    /// withdrawal that changed nothing.
+    case withdrawalBeforeConsent(purpose: String, given: Instant, effective: Instant)
     /// A purpose id the policy does not declare at all: the caller's typo, refused before
     /// anything is stored (UNKNOWN_ID).
     case unknownPurpose(String, suggestion: String?)
@@ -57,6 +63,10 @@ public enum ConsentError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .effectiveInFuture: "a consent or withdrawal cannot take effect in the future"
+        case let .effectiveTooEarly(effective): "a consent or withdrawal cannot take effect before 1900-01-01; it says \(effective)"
+        case let .withdrawalBeforeConsent(purpose, given, effective):
+            "the consent to '\(purpose)' was given at \(given), after this withdrawal's \(effective), and stands: a withdrawal cannot take back a later consent; "
+                + "nothing was recorded (if the subject withdraws it now, give no effective instant)"
         case let .unknownPurpose(id, suggestion):
             "[UNKNOWN_ID] purpose '\(id)' is not declared in the policy\(suggestion.map { "; did you mean '\($0)'?" } ?? ""); nothing was recorded"
         }

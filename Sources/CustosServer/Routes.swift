@@ -154,7 +154,9 @@ struct Routes: Sendable {
     static func problem(for error: any Error) -> any Error {
         switch error {
         case let problem as Problem: return problem
-        case let error as ConsentError: return Problem(status: .notFound, kind: "unknown-id", title: "Unknown id", detail: error.description)
+        case let error as ConsentError:
+            if case .unknownPurpose = error { return Problem(status: .notFound, kind: "unknown-id", title: "Unknown id", detail: error.description) }
+            return Problem(status: .conflict, kind: "refused-value", title: "The value conflicts with the present", detail: error.description)
         case let refusal as RequestRefusal:
             return Problem(status: .conflict, kind: "refused", title: "Refused by the law's rules", detail: refusal.description, code: refusal.code.rawValue)
         case let error as StoreError:

@@ -146,6 +146,32 @@ struct ConsentTests {
         }
     }
 
+    /// A withdrawal dated before the consent now in force would be recorded and reported as
+    /// done while the later consent stood: it is refused, and so is a slip of the year.
+    @Test(arguments: Backend.reachable) func aWithdrawalCannotBeDatedBeforeTheConsentItWithdraws(_ backend: Backend) async throws {
+        try await BackendFixture.with(backend) { fixture in
+            try prospect(fixture)
+            let signed = Instant(iso8601: "2025-05-26T14:00:00+02:00")!
+            _ = try fixture.engine.giveConsent(grant(method: .signedForm, effective: signed), by: "test")
+            for effective in [Instant(iso8601: "2025-05-20T09:00:00+02:00")!, Instant(iso8601: "0025-05-27T09:00:00+02:00")!] {
+                let error = #expect(throws: ConsentError.self, "\(effective)") {
+                    try fixture.engine.withdrawConsent(subject: "PR-1", purposes: [Self.newsletter], channel: "letter", effective: effective, by: "test")
+                }
+                #expect(error.map { String(describing: $0) }.map { $0.contains("cannot take back a later consent") || $0.contains("before 1900-01-01") } == true)
+            }
+            #expect(try fixture.engine.consents(for: "PR-1").history.map(\.state) == [.given], "nothing was recorded")
+            #expect(readNewsletter(fixture.engine).decision.outcome == .permit, "the consent stands")
+            // Dated between the consent and now: taken, and it withdraws.
+            try fixture.engine.withdrawConsent(subject: "PR-1", purposes: [Self.newsletter], channel: "letter",
+                                               effective: Instant(iso8601: "2025-05-30T09:00:00+02:00")!, by: "test")
+            #expect(readNewsletter(fixture.engine).decision.codes.contains(.consentWithdrawn))
+            #expect(throws: ConsentError.self, "a slip of the year, with no consent in force either") {
+                try fixture.engine.withdrawConsent(subject: "PR-1", purposes: [Self.newsletter], channel: "letter",
+                                                   effective: Instant(iso8601: "0025-05-30T09:00:00+02:00")!, by: "test")
+            }
+        }
+    }
+
     @Test(arguments: Backend.reachable) func noReadStartedAfterAWithdrawalReturnsIsPermitted(_ backend: Backend) async throws {
         try await BackendFixture.with(backend) { fixture in
             try prospect(fixture)
