@@ -56,7 +56,8 @@ package struct ConsentDesk: Sendable {
         let current = try consents.consentState(of: grant.subject)
         var outcomes: [ConsentOutcome] = []
         var accepted: [ConsentLedgerEvent] = []
-        for purposeId in grant.purposes {
+        // A purpose named twice is one consent: the ledger gets one event for it, not two.
+        for purposeId in Self.once(grant.purposes) {
             switch check(grant, purposeId: purposeId, categories: subject.categories, birthDate: birthDate, effective: effective) {
             case let .failure(refusal):
                 try consents.recordConsentRefusal(ConsentRefusal(subject: grant.subject, purpose: purposeId, code: refusal.code, at: now), by: actor)
@@ -142,7 +143,7 @@ package struct ConsentDesk: Sendable {
                 throw ConsentError.withdrawalBeforeConsent(purpose: purpose, given: consent.effectiveAt, effective: at)
             }
         }
-        try consents.appendConsentEvents(purposes.map { purpose in
+        try consents.appendConsentEvents(Self.once(purposes).map { purpose in
             ConsentLedgerEvent(subject: subject, purpose: purpose, state: .withdrawn, channel: channel, evidence: evidence,
                                recordedAt: now, effectiveAt: at, recordedBy: actor)
         })
@@ -156,6 +157,12 @@ package struct ConsentDesk: Sendable {
     /// would carry it too, which `LifecycleEventDates` refuses for every event.
     private func refuseTooEarly(_ effective: Instant) throws(ConsentError) {
         if effective < policy.startOfDay(LifecycleEventDates.earliest) { throw .effectiveTooEarly(effective) }
+    }
+
+    /// The purposes in the order given, each once.
+    static func once(_ purposes: [String]) -> [String] {
+        var seen = Set<String>()
+        return purposes.filter { seen.insert($0).inserted }
     }
 
     /// The lifecycle event a withdrawal records when the policy declares it.

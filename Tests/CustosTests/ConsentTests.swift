@@ -73,6 +73,16 @@ struct ConsentTests {
         }
     }
 
+    @Test(arguments: Backend.reachable) func aPurposeNamedTwiceIsOneConsentAndOneWithdrawal(_ backend: Backend) async throws {
+        try await BackendFixture.with(backend) { fixture in
+            try prospect(fixture)
+            #expect(try fixture.engine.giveConsent(grant(purposes: [Self.newsletter, Self.newsletter]), by: "test")
+                    == [.recorded(purpose: Self.newsletter, state: .given, notice: "N-NEWS@2")])
+            try fixture.engine.withdrawConsent(subject: "PR-1", purposes: [Self.newsletter, Self.newsletter], channel: "e-mail", by: "test")
+            #expect(try fixture.engine.consents(for: "PR-1").history.map(\.state) == [.given, .withdrawn])
+        }
+    }
+
     @Test(arguments: Backend.reachable) func consentForSeveralPurposesIsStoredPerPurpose(_ backend: Backend) async throws {
         try await BackendFixture.with(backend) { fixture in
             try fixture.engine.addSubject(NewSubject(id: "D-1", category: "debtor", values: ["email": "d@example.nl", "birth_date": "1980-02-01"]), by: "test")
