@@ -218,7 +218,10 @@ func parseInstant(_ text: String?, option: String) throws -> Instant? {
     return instant
 }
 
+/// A comma-separated list of ids, each once, in the order given: `email,email` names one field
+/// (a record would otherwise list it twice).
 func fieldList(_ text: String) -> [String] {
-    text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    var seen = Set<String>()
+    return text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && seen.insert($0).inserted }
 }
 
