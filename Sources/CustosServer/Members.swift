@@ -83,10 +83,14 @@ struct Members {
         guard let list = value as? [Any], list.count >= minimum, list.count <= maximum else {
             throw wrong(key, "a list of \(minimum) to \(maximum) ids")
         }
+        // Each id once: a field or purpose named twice would be decided, logged and recorded
+        // twice (the contract says uniqueItems).
+        var seen = Set<String>()
         return try list.enumerated().map { index, item in
             guard let text = item as? String, !(item is NSNumber), !Self.hasControlCharacter(text) else {
                 throw Problem.badRequest("\(path).\(key)[\(index)] must be an id without control characters")
             }
+            guard seen.insert(text).inserted else { throw Problem.badRequest("\(path).\(key)[\(index)] names an id the list already holds") }
             return text
         }
     }

@@ -200,6 +200,16 @@ class BadInput(unittest.TestCase):
         unknown = [reason for reason in answer.decision["reasons"] if reason["code"] == "UNKNOWN_ID"]
         self.assertIn("did you mean 'email'", unknown[0]["explanation"])
 
+    def test_an_id_named_twice_in_a_list_is_refused_at_its_path(self):
+        before = logged()
+        for path, body, where in (("/v1/subjects/D-1/read", {"purpose": "P-DEBT-COLLECT", "fields": ["email", "email"]}, "$.fields[1]"),
+                                  ("/v1/subjects/D-1/consents", {"purposes": ["P-NEWSLETTER-EMAIL", "P-NEWSLETTER-EMAIL"], "method": "checkbox-ticked",
+                                                                 "channel": "web-form"}, "$.purposes[1]")):
+            status, _, answer = call("POST", path, body, token=self.token)
+            self.assertEqual(status, 400, path)
+            self.assertIn(where, json.loads(answer)["detail"])
+        self.assertEqual(logged(), before, "nothing was decided or logged")
+
 
 class Batches(unittest.TestCase):
     def test_a_batch_answers_each_item_in_order_and_an_unreadable_item_fails_the_whole_call(self):
