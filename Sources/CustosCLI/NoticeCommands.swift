@@ -79,7 +79,7 @@ struct NoticeSent: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Option(help: "The subject id.") var subject: String
     @Option(help: "The notice id in the policy.") var notice: String
-    @Option(help: "When it was sent (ISO 8601 with offset; default now): not later than now, nor before 25 May 2018 (information under the old law did not carry what Art. 14 asks).") var at: String?
+    @Option(help: "When it was sent (ISO 8601 with offset; default now): not later than now, nor before 1900.") var at: String?
     @Option(help: "How: post, email, in-person, … (no address).") var channel: String?
 
     func run() throws {

@@ -99,13 +99,12 @@ struct InformationDutyTests {
             #expect(throws: InformationRefusal.self, "not in the future") {
                 try fixture.engine.recordInformationGiven(subject: "D-1", notice: "N-PRIVACY", at: Self.at("2030-01-01T00:00:00Z"), channel: nil, by: "officer")
             }
-            // Nor before the GDPR applied: a notice under the old law did not carry what Art. 14
-            // asks, and year 0025 is a slip that would settle the duty unmet.
-            for at in ["0025-01-01T00:00:00Z", "2018-05-24T23:59:59Z"] {
+            // Nor before 1900: year 0025 is a slip that would settle the duty unmet.
+            for at in ["0025-01-01T00:00:00Z", "1899-12-31T12:00:00Z"] {
                 let refusal = #expect(throws: InformationRefusal.self, "\(at)") {
                     try fixture.engine.recordInformationGiven(subject: "D-1", notice: "N-PRIVACY", at: Self.at(at), channel: "post", by: "officer")
                 }
-                #expect(refusal?.description.contains("the moment the information was given cannot be before 25 May 2018") == true)
+                #expect(refusal?.description.contains("cannot have been given before 1900-01-01") == true)
             }
             #expect(try fixture.engine.informationDuties().first?.isSettled == false, "no refused record settled the duty")
             try fixture.engine.recordInformationException(subject: "D-1", notice: "N-PRIVACY", exception: .alreadyInformed,

@@ -2,6 +2,7 @@ import Custos
 import CustosTestSupport
 import Foundation
 import Testing
+import CustosStore
 
 /// The request book (gdpr.md §5): deadlines, identity, mandates, the one extension, rejection.
 extension OnBothBackends {
@@ -60,6 +61,16 @@ struct RequestBookTests {
             let request = try fixture.office.requests.openRequest(subject: "D-1", type: .access, channel: "web-form", by: "officer")
             #expect(request.dueOn == LocalDate(parsing: "2026-03-02"))
             #expect(throws: RequestRefusal.self) { try fixture.office.requests.extendRequest(request.id, reasons: " ", by: "officer") }
+            // The notice is a letter sent: not before the request arrived, nor later than today.
+            for (sent, words) in [("0026-02-01", "before the request arrived (2026-01-31)"), ("2026-01-30", "before the request arrived"),
+                                  ("2026-02-01", "later than today (2026-01-31)")] {
+                let error = #expect(throws: StoreError.self, "\(sent)") {
+                    try fixture.office.requests.extendRequest(request.id, reasons: "many files", noticeSentOn: LocalDate(parsing: sent), by: "officer")
+                }
+                #expect(error.map { String(describing: $0) }?.contains(words) == true, "\(sent)")
+            }
+            #expect(try fixture.office.requests.request(request.id)?.status == .awaitingIdentity, "none was recorded")
+            fixture.clock.set("2026-03-03T10:00:00+01:00")
             do {
                 _ = try fixture.office.requests.extendRequest(request.id, reasons: "many files", noticeSentOn: LocalDate(parsing: "2026-03-03"), by: "officer")
                 Issue.record("a late extension was accepted")

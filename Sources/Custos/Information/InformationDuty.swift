@@ -122,12 +122,14 @@ package struct InformationDesk: Sendable {
         if let channel, let problem = LabelText.problem(channel, RefusalWords("what.informationChannel", "the channel (post, e-mail, …; or leave it out)")) {
             throw InformationRefusal(problem)
         }
-        // Not later than now (within the clocks' skew), and not before the GDPR applied: a
-        // notice given under the old law did not carry what Art. 14 asks, and a year such as
-        // 0025 is a slip that would settle a duty nobody met.
-        let what = RefusalWords("instant.informationGiven", "the moment the information was given")
-        if let problem = given.lazy.compactMap({ RecordedInstants.problem($0.at, now: now, what: what) }).first { throw InformationRefusal(problem) }
-        try storeInformation(given.map { InformationRecord(subject: $0.subject, notice: notice, at: min($0.at, now), exception: nil, ground: nil,
+        // Not later than now, and not before 1900: a year such as 0025 is a slip that would
+        // settle a duty nobody met. A notice from before the GDPR is taken (the statement sent
+        // under the old law may already say what Art. 14 asks; the officer judges that).
+        if given.contains(where: { $0.at > now }) { throw InformationRefusal(RefusalWords("information.future", "the information cannot have been given later than now")) }
+        if let slip = given.first(where: { $0.at < policy.startOfDay(LifecycleEventDates.earliest) }) {
+            throw InformationRefusal(RefusalWords("information.tooEarly", "the information cannot have been given before 1900-01-01; it says {given}", ["given": "\(slip.at)"]))
+        }
+        try storeInformation(given.map { InformationRecord(subject: $0.subject, notice: notice, at: $0.at, exception: nil, ground: nil,
                                                            channel: channel, recordedAt: now, recordedBy: actor) })
     }
 

@@ -101,6 +101,16 @@ package struct RequestDesk: Sendable {
                 throw RequestRefusal(code: .dsarExtensionLate, RefusalWords("extension.noReasons", "an extension needs reasons (complexity or number of requests)"))
             }
             try FreeText.check(reasons, RefusalWords("what.extensionReasons", "an extension's reasons"))
+            // The notice is a letter that was sent: not before the request arrived, not later
+            // than today (a slip such as 0025 would otherwise pass as "in time").
+            if sent < request.receivedOn {
+                throw StoreError.refused(RefusalWords("extension.noticeBeforeReceipt", "the subject cannot have been told of an extension before the request arrived ({received}); it says {sent}",
+                                                      ["received": "\(request.receivedOn)", "sent": "\(sent)"]))
+            }
+            if sent > policy.localDate(of: now) {
+                throw StoreError.refused(RefusalWords("extension.noticeFuture", "the notice of an extension cannot be dated later than today ({today}); it says {sent}",
+                                                      ["today": "\(policy.localDate(of: now))", "sent": "\(sent)"]))
+            }
             guard deadline.isExtensionValid(noticeSentOn: sent, reasonsGiven: true) else {
                 throw RequestRefusal(code: .dsarExtensionLate, RefusalWords("extension.late", "the subject must be told by {due}; {sent} is too late", ["due": "\(deadline.due)", "sent": "\(sent)"]))
             }
