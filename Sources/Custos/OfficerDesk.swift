@@ -88,11 +88,12 @@ package struct OfficerDesk: Sendable {
                 throw SubProcessorRefusal(description: "the note seems to hold \(what); it is kept with the record and listed, so it must hold no personal data")
             }
         }
-        // A record may take effect later (an authorisation from the first of next month), but not
-        // before Art. 28(2) applied: such a date is a slip (0025 for 2025) that would make the
-        // record hold for every instant a decision is ever asked about.
-        if let effective, effective < RecordedInstants.gdprApplies {
-            throw SubProcessorRefusal(description: "a sub-processor record takes effect on 25 May 2018 or later, when Art. 28(2) began to apply; it says \(effective)")
+        // A record may take effect later (an authorisation from the first of next month), and
+        // earlier (a written authorisation from before the GDPR may meet Art. 28(2)), but not
+        // before 1900: such a date is a slip (0025 for 2025) that would make the record hold
+        // for every instant a decision is ever asked about.
+        if let effective, effective < policy.startOfDay(LifecycleEventDates.earliest) {
+            throw SubProcessorRefusal(description: "a sub-processor record cannot take effect before 1900-01-01; it says \(effective)")
         }
         let now = clock()
         return try store.recordSubProcessor(SubProcessorRecord(recipient: declared.id.id, state: state, at: effective ?? now), note: note, at: now, by: actor)

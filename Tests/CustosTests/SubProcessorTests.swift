@@ -42,12 +42,12 @@ struct SubProcessorTests {
         try await BackendFixture.with(backend) { fixture in
             #expect(throws: SubProcessorRefusal.self) { try fixture.engine.recordSubProcessor("R-CRM", state: .objected, by: "officer") }
             #expect(throws: SubProcessorRefusal.self) { try fixture.engine.recordSubProcessor("R-NOBODY", state: .authorised, by: "officer") }
-            // Nor one said to take effect before Art. 28(2) applied (year 0025 for 2025).
-            for at in ["0025-01-10T00:00:00Z", "2018-05-24T23:59:59Z"] {
+            // Nor one said to take effect before 1900 (year 0025 for 2025).
+            for at in ["0025-01-10T00:00:00Z", "1899-12-31T00:00:00Z"] {
                 let refusal = #expect(throws: SubProcessorRefusal.self, "\(at)") {
                     try fixture.engine.recordSubProcessor("R-CRM-HOSTING", state: .authorised, effective: Instant(iso8601: at)!, by: "officer")
                 }
-                #expect(refusal?.description.contains("takes effect on 25 May 2018 or later") == true)
+                #expect(refusal?.description.contains("cannot take effect before 1900-01-01") == true)
             }
             let records = try fixture.engine.store.subProcessorRecords()
             #expect(records.isEmpty)
