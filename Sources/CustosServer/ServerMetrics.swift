@@ -49,29 +49,27 @@ final class ServerMetrics: DecisionLogObserver {
     private let durations = Mutex<[String: DurationHistogram]>([:])
     private let limitedCounters = Mutex<[String: Counter]>([:])
 
+    private let replacedTokenCounters = Mutex<[String: Counter]>([:])
+
     /// A request refused by its account's rate limit, counted by account (names only service
     /// accounts in the keyring, so the label set stays as small as the list of accounts), so an
     /// operator can see which service needs a higher limit.
     func rateLimited(account: String) {
-        limitedCounters.withLock { counters in
-            if let counter = counters[account] { return counter }
-            let counter = registry.makeCounter(descriptor: Self.name("rate_limited", "total", "Requests refused by their service account's rate limit"),
-                                               labels: [("account", account)])
-            counters[account] = counter
-            return counter
-        }.increment()
+        count(account, in: limitedCounters, Self.name("rate_limited", "total", "Requests refused by their service account's rate limit"))
     }
-
-    private let replacedTokenCounters = Mutex<[String: Counter]>([:])
 
     /// A request made with the token a rotation replaced, by account: when it stays at the
     /// same count, every service has taken the new token and the old one can be ended early
     /// (`custos service end-old-token NAME`).
     func replacedTokenUsed(account: String) {
-        replacedTokenCounters.withLock { counters in
+        count(account, in: replacedTokenCounters, Self.name("replaced_token_requests", "total", "Requests made with a token that a rotation replaced"))
+    }
+
+    /// One more in the counter of `descriptor` labelled with the account, made on first use.
+    private func count(_ account: String, in counters: borrowing Mutex<[String: Counter]>, _ descriptor: @autoclosure () -> MetricNameDescriptor) {
+        counters.withLock { counters in
             if let counter = counters[account] { return counter }
-            let counter = registry.makeCounter(descriptor: Self.name("replaced_token_requests", "total", "Requests made with a token that a rotation replaced"),
-                                               labels: [("account", account)])
+            let counter = registry.makeCounter(descriptor: descriptor(), labels: [("account", account)])
             counters[account] = counter
             return counter
         }.increment()
