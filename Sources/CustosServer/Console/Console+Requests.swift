@@ -162,7 +162,9 @@ extension Console {
             guard let ground = form["ground"].flatMap(RestrictionGround.init(rawValue:)) else {
                 throw FormProblem(key: "restrictionGround")
             }
-            let fields = form["fields"].map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+            // Each field once, as the CLI reads a list: the record would otherwise name one twice.
+            var seen = Set<String>()
+            let fields = form["fields"].map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && seen.insert($0).inserted } }
             let restricted = fields?.isEmpty == false ? fields : nil
             let outcome = try office.rights.fulfilRestriction(request: id, fields: restricted, ground: ground, by: actor)
             return [restricted.map { .said("restricted", ["id": id, "fields": $0.joined(separator: ", "), "article": ground.article]) }
