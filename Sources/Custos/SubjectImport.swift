@@ -255,13 +255,13 @@ package struct SubjectImport: Sendable {
         return bad ? nil : row
     }
 
-    /// The row against the policy and the import rules; nil (with problems) when it fails.
     /// Why a lifecycle event's date is refused (`LifecycleEventDates`, on real
     /// time as the rest of an import's checks), or nil.
     private static func eventDateProblem(_ date: LocalDate, policy: CompiledPolicy) -> String? {
         LifecycleEventDates.problem(date, today: policy.localDate(of: .now))?.description
     }
 
+    /// The row against the policy and the import rules; nil (with problems) when it fails.
     private static func check(_ row: Row, policy: CompiledPolicy, seen: inout [String: Int], problems: inout [Problem]) -> NewSubject? {
         let line = row.line
         func at(_ key: String) -> String { row.columns[key].map { "column \($0) (\(key))" } ?? "'\(key)'" }
