@@ -35,10 +35,10 @@ package struct ConsentDesk: Sendable {
     ///                                       by: "web-portal")
     /// ```
     package func giveConsent(_ grant: ConsentGrant, by actor: String) throws -> [ConsentOutcome] {
-        try LabelText.check(grant.channel, RefusalWords("what.consentChannel", "a consent's channel (where it was given: web-form, letter, …)"))
+        try LabelText.check(grant.channel, LibraryWords("what.consentChannel", "a consent's channel (where it was given: web-form, letter, …)"))
         // What proves the consent and who authorised it are records the officer reads and a
         // receipt carries: each says something, on one line.
-        if let evidence = grant.evidence { try LabelText.check(evidence, RefusalWords("what.consentEvidence", "a consent's evidence reference")) }
+        if let evidence = grant.evidence { try LabelText.check(evidence, LibraryWords("what.consentEvidence", "a consent's evidence reference")) }
         // A blank parent or verification authorised nothing: Art. 8's check refuses it below,
         // and the refusal is recorded; a control character is no one's name or method.
         if let parental = grant.parentalAuthorisation, DecisionRequest.hasControlCharacter(parental.by) || DecisionRequest.hasControlCharacter(parental.verifiedVia) {
@@ -131,8 +131,8 @@ package struct ConsentDesk: Sendable {
     /// durable, and no decision that starts afterwards, in any process, permits on it.
     package func withdrawConsent(subject: String, purposes: [String], channel: String, evidence: String? = nil,
                                 effective: Instant? = nil, by actor: String) throws {
-        try LabelText.check(channel, RefusalWords("what.withdrawalChannel", "a withdrawal's channel (where it was said: web-form, letter, …)"))
-        if let evidence { try LabelText.check(evidence, RefusalWords("what.withdrawalEvidence", "a withdrawal's evidence reference")) }
+        try LabelText.check(channel, LibraryWords("what.withdrawalChannel", "a withdrawal's channel (where it was said: web-form, letter, …)"))
+        if let evidence { try LabelText.check(evidence, LibraryWords("what.withdrawalEvidence", "a withdrawal's evidence reference")) }
         let now = clock()
         let at = min(effective ?? now, now)  // a withdrawal is effective no later than when it is recorded
         try refuseTooEarly(at)

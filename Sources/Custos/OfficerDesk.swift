@@ -28,7 +28,7 @@ package struct OfficerDesk: Sendable {
     /// the retention sweep would destroy the `email` it was meant to keep.
     package func placeHold(subject: String, reference: String, since: LocalDate? = nil, fields: [String]? = nil,
                           purposes: [String]? = nil, by actor: String) throws -> Int64 {
-        try LabelText.check(reference, RefusalWords("what.holdReference", "a legal hold's reference (the case it is for)"))
+        try LabelText.check(reference, LibraryWords("what.holdReference", "a legal hold's reference (the case it is for)"))
         try policy.refuseUndeclared(fields: fields, purposes: purposes)
         // A hold keeps data from today on: one that began later would leave it to the sweep until then.
         let today = policy.localDate(of: clock())
@@ -46,7 +46,7 @@ package struct OfficerDesk: Sendable {
     /// reference that says something and is one line.
     package func assessObjection(id: Int64, assessment: ObjectionAssessment, reference: String?, by actor: String) throws {
         if assessment == .overridden || !(reference ?? "").isEmpty {
-            try LabelText.check(reference ?? "", RefusalWords("what.assessmentReference", "an assessment's reference (the documented compelling grounds)"))
+            try LabelText.check(reference ?? "", LibraryWords("what.assessmentReference", "an assessment's reference (the documented compelling grounds)"))
         }
         try store.assessObjection(id: id, assessment: assessment, reference: reference, at: clock(), by: actor)
     }
@@ -54,7 +54,7 @@ package struct OfficerDesk: Sendable {
     /// Restricts processing (Art. 18). The ground must say something, and every field named
     /// must be declared: a restriction of a misspelt field would leave the real one processed.
     package func placeRestriction(subject: String, fields: [String]?, ground: String) throws -> Int64 {
-        try LabelText.check(ground, RefusalWords("what.restrictionGround", "a restriction's ground (Art. 18(1))"))
+        try LabelText.check(ground, LibraryWords("what.restrictionGround", "a restriction's ground (Art. 18(1))"))
         try policy.refuseUndeclared(fields: fields, purposes: nil)
         return try store.placeRestriction(subject: subject, fields: fields, ground: ground, since: clock())
     }
@@ -83,7 +83,7 @@ package struct OfficerDesk: Sendable {
         }
         // The note is kept with the record and listed: lines of words, no one's data.
         if let note {
-            if let problem = FreeText.problem(note, RefusalWords("what.subprocessorNote", "a sub-processor record's note")) { throw SubProcessorRefusal(description: problem.description) }
+            if let problem = FreeText.problem(note, LibraryWords("what.subprocessorNote", "a sub-processor record's note")) { throw SubProcessorRefusal(description: problem.description) }
             if let what = FreeTextCheck.identifier(in: note) {
                 throw SubProcessorRefusal(description: "the note seems to hold \(what); it is kept with the record and listed, so it must hold no personal data")
             }

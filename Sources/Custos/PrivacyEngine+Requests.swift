@@ -7,12 +7,12 @@ public import CustosStore
 public struct RequestRefusal: Error, Sendable, CustomStringConvertible {
     public let code: ReasonCode
     /// The refusal's words, for a face that shows them in another language.
-    package let words: RefusalWords
+    package let words: LibraryWords
     /// Why, in English.
     public var message: String { words.description }
     public var description: String { "[\(code.rawValue)] \(message)" }
 
-    package init(code: ReasonCode, _ words: RefusalWords) {
+    package init(code: ReasonCode, _ words: LibraryWords) {
         self.code = code
         self.words = words
     }

@@ -7,7 +7,7 @@ package import CustosStore
 /// outside them is refused rather than guessed.
 ///
 /// ```swift
-/// let received = try RecordedInstants.check(given, now: now, what: RefusalWords("instant.receipt", "a request's receipt"))
+/// let received = try RecordedInstants.check(given, now: now, what: LibraryWords("instant.receipt", "a request's receipt"))
 /// ```
 package enum RecordedInstants {
     /// 25 May 2018, 00:00 UTC.
@@ -18,19 +18,19 @@ package enum RecordedInstants {
 
     /// The instant, no later than now; refuses one beyond the clocks' skew or before the GDPR
     /// (`StoreError.refused`).
-    package static func check(_ given: Instant, now: Instant, what: RefusalWords) throws(StoreError) -> Instant {
+    package static func check(_ given: Instant, now: Instant, what: LibraryWords) throws(StoreError) -> Instant {
         if let problem = problem(given, now: now, what: what) { throw StoreError.refused(problem) }
         return min(given, now)
     }
 
     /// What is wrong with the instant, in words, or nil when it is within the bounds.
-    package static func problem(_ given: Instant, now: Instant, what: RefusalWords) -> RefusalWords? {
+    package static func problem(_ given: Instant, now: Instant, what: LibraryWords) -> LibraryWords? {
         if given.millisecondsSinceEpoch > now.millisecondsSinceEpoch + clockSkewMilliseconds {
-            return RefusalWords("instant.future", "{what} cannot be later than now ({now}); it says {given}", ["now": "\(now)", "given": "\(given)"],
+            return LibraryWords("instant.future", "{what} cannot be later than now ({now}); it says {given}", ["now": "\(now)", "given": "\(given)"],
                                 phrases: ["what": what])
         }
         if given < gdprApplies {
-            return RefusalWords("instant.beforeGDPR", "{what} cannot be before 25 May 2018, when the GDPR began to apply (Art. 99(2)); it says {given}",
+            return LibraryWords("instant.beforeGDPR", "{what} cannot be before 25 May 2018, when the GDPR began to apply (Art. 99(2)); it says {given}",
                                 ["given": "\(given)"], phrases: ["what": what])
         }
         return nil

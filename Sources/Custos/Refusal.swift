@@ -4,7 +4,7 @@ package import CustosStore
 /// words: the CLI exits 2 with it, the console shows it (in Dutch where its catalogue has the
 /// words). Not an error of the machine.
 package protocol Refusal: Error, CustomStringConvertible {
-    var words: RefusalWords { get }
+    var words: LibraryWords { get }
 }
 
 extension RequestRefusal: Refusal {}

@@ -50,7 +50,7 @@ extension HeldTransaction {
     func storeFields(_ values: [String: String], of subject: String, source: String, collectedFor: [String],
                      collectedAt: Instant, now: Instant) throws -> [String] {
         let policy = vault.policy
-        try LabelText.check(source, RefusalWords("what.valueSource", "a value's source (where it came from)"))
+        try LabelText.check(source, LibraryWords("what.valueSource", "a value's source (where it came from)"))
         try FieldValueRules.check(values, policy: policy, today: policy.localDate(of: now))
         let (key, version) = try vault.keyring.subjectKey(subject)
         let rows = try values.sorted { $0.key < $1.key }.map { field, value in

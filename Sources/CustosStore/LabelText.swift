@@ -22,20 +22,20 @@ package enum BlankText {
 /// control character in a record would reach an officer's terminal when the CLI prints it.
 ///
 /// ```swift
-/// let channel = RefusalWords("what.requestChannel", "a request's channel (how it reached you: letter, e-mail, web-form, …)")
+/// let channel = LibraryWords("what.requestChannel", "a request's channel (how it reached you: letter, e-mail, web-form, …)")
 /// try LabelText.check("letter", channel)         // fine
 /// try LabelText.check("\u{1B}[2J", channel)      // StoreError.refused
 /// ```
 package enum LabelText {
-    package static func check(_ text: String, _ what: RefusalWords) throws(StoreError) {
+    package static func check(_ text: String, _ what: LibraryWords) throws(StoreError) {
         if let problem = problem(text, what) { throw StoreError.refused(problem) }
     }
 
     /// What is wrong with the label, in words, or nil.
-    package static func problem(_ text: String, _ what: RefusalWords) -> RefusalWords? {
-        if BlankText.isBlank(text) { return RefusalWords("label.empty", "{what} may not be empty", phrases: ["what": what]) }
+    package static func problem(_ text: String, _ what: LibraryWords) -> LibraryWords? {
+        if BlankText.isBlank(text) { return LibraryWords("label.empty", "{what} may not be empty", phrases: ["what": what]) }
         if DecisionRequest.hasControlCharacter(text) {
-            return RefusalWords("label.control", "{what} may not hold control characters: it is one line of text", phrases: ["what": what])
+            return LibraryWords("label.control", "{what} may not hold control characters: it is one line of text", phrases: ["what": what])
         }
         return nil
     }
@@ -48,19 +48,19 @@ package enum LabelText {
 /// and the letters carry them.
 ///
 /// ```swift
-/// let reasons = RefusalWords("what.extensionReasons", "an extension's reasons")
+/// let reasons = LibraryWords("what.extensionReasons", "an extension's reasons")
 /// FreeText.problem("Complex:\nthree creditors", reasons)   // nil
 /// FreeText.problem("lost\u{1B}]0;x\u{7}", reasons)         // "… may not hold control characters …"
 /// ```
 package enum FreeText {
-    package static func check(_ text: String, _ what: RefusalWords) throws(StoreError) {
+    package static func check(_ text: String, _ what: LibraryWords) throws(StoreError) {
         if let problem = problem(text, what) { throw StoreError.refused(problem) }
     }
 
     /// What is wrong with the text, in words, or nil.
-    package static func problem(_ text: String, _ what: RefusalWords) -> RefusalWords? {
+    package static func problem(_ text: String, _ what: LibraryWords) -> LibraryWords? {
         hasControlCharacter(text)
-            ? RefusalWords("freeText.control", "{what} may not hold control characters other than tabs and line ends", phrases: ["what": what]) : nil
+            ? LibraryWords("freeText.control", "{what} may not hold control characters other than tabs and line ends", phrases: ["what": what]) : nil
     }
 
     /// A control character other than a tab, a line feed or a carriage return.

@@ -19,13 +19,13 @@ package enum LifecycleEventDates {
         if let problem = problem(date, today: today) { throw StoreError.refused(problem) }
     }
 
-    package static func problem(_ date: LocalDate, today: LocalDate) -> RefusalWords? {
+    package static func problem(_ date: LocalDate, today: LocalDate) -> LibraryWords? {
         if date > today {
-            return RefusalWords("event.future", "a lifecycle event's date cannot be later than today ({today}); it says {given}",
+            return LibraryWords("event.future", "a lifecycle event's date cannot be later than today ({today}); it says {given}",
                                 ["today": "\(today)", "given": "\(date)"])
         }
         if date < earliest {
-            return RefusalWords("event.tooEarly", "a lifecycle event's date cannot be before 1900-01-01; it says {given}", ["given": "\(date)"])
+            return LibraryWords("event.tooEarly", "a lifecycle event's date cannot be before 1900-01-01; it says {given}", ["given": "\(date)"])
         }
         return nil
     }

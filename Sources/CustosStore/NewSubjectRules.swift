@@ -13,7 +13,7 @@ extension NewSubject {
     /// ```
     package func check(policy: CompiledPolicy, today: LocalDate) throws(StoreError) {
         if let problem = SubjectId.problem(id) { throw StoreError.invalidInput(problem) }
-        try LabelText.check(source, RefusalWords("what.subjectSource", "a subject's source (where its data came from)"))
+        try LabelText.check(source, LibraryWords("what.subjectSource", "a subject's source (where its data came from)"))
         for category in [category] + otherCategories where policy.subjects.id(category) == nil { throw StoreError.unknownCategory(category) }
         for event in events where event.event != "collected" && !policy.policy.lifecycleEvents.contains(where: { $0.id.id == event.event }) {
             throw StoreError.unknownEvent(event.event)

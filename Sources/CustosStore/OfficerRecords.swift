@@ -30,13 +30,13 @@ extension ObjectionKind {
     /// override it, so a record saying "overridden" would say what the law does not allow. An
     /// objection to automated decisions asks for a human who can change them (Art. 22(3)), not
     /// for a balancing.
-    package func assessmentRefusal(id: Int64) -> RefusalWords? {
+    package func assessmentRefusal(id: Int64) -> LibraryWords? {
         switch self {
         case .general: nil
         case .directMarketing:
-            RefusalWords("objection.absolute", "objection #{id} is to direct marketing: it is absolute (Art. 21(3)) and takes no assessment", ["id": "\(id)"])
+            LibraryWords("objection.absolute", "objection #{id} is to direct marketing: it is absolute (Art. 21(3)) and takes no assessment", ["id": "\(id)"])
         case .automatedDecision:
-            RefusalWords("objection.humanIntervention",
+            LibraryWords("objection.humanIntervention",
                          "objection #{id} is to automated decisions: it asks for a human who can change them (Art. 22(3)), not for a balancing, and takes no assessment",
                          ["id": "\(id)"])
         }

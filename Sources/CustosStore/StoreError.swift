@@ -30,7 +30,7 @@ package enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidInput(String)
     /// An input refused by a rule, in words a face can render in its own language; otherwise
     /// the same as `invalidInput`.
-    case refused(RefusalWords)
+    case refused(LibraryWords)
     case io(String)
 
     /// A database the store needs is unreachable (deny, answer 503), as opposed to a refusal.

@@ -247,7 +247,7 @@ package struct VaultTransaction {
     /// Returns the fields that had a value before.
     package func storeFields(_ values: [String: String], of subject: String, source: String, collectedFor: [String],
                              collectedAt: Instant, now: Instant) throws -> [String] {
-        try LabelText.check(source, RefusalWords("what.valueSource", "a value's source (where it came from)"))
+        try LabelText.check(source, LibraryWords("what.valueSource", "a value's source (where it came from)"))
         try FieldValueRules.check(values, policy: vault.policy, today: vault.policy.localDate(of: now))
         let (key, version) = try vault.keyring.subjectKey(subject)
         let existing = Set(try String.fetchAll(db, sql: "SELECT field FROM fields WHERE subject_id = ?", arguments: [subject]))

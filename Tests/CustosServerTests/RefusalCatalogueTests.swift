@@ -11,11 +11,11 @@ import Testing
 struct RefusalCatalogueTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// Every `RefusalWords("key", "English"` in the sources, with the phrases made per request
+    /// Every `LibraryWords("key", "English"` in the sources, with the phrases made per request
     /// type and status.
     static func libraryWords() throws -> [String: String] {
         var words: [String: String] = [:]
-        let pattern = try NSRegularExpression(pattern: #"RefusalWords\(\s*"([^"]+)",\s*"((?:[^"\\]|\\.)*)""#)
+        let pattern = try NSRegularExpression(pattern: #"LibraryWords\(\s*"([^"]+)",\s*"((?:[^"\\]|\\.)*)""#)
         let sources = repository.appendingPathComponent("Sources")
         let files = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL }.filter { $0.pathExtension == "swift" } ?? []
         for file in files {
@@ -63,7 +63,7 @@ struct RefusalCatalogueTests {
     @Test func aRefusalReadsInDutchWithItsValuesAndEnglishWhereTheCatalogueHasNoWords() throws {
         let pages = try WebPages(overrides: nil, controller: ("Invorderingsbedrijf B.V.", "privacy@example.nl", nil), folder: "Console",
                                  templates: Console.pageNames, stylesheet: "console.css", home: "/console")
-        let late = RequestRefusal(code: .dsarExtensionLate, RefusalWords("extension.late", "the subject must be told by {due}; {sent} is too late",
+        let late = RequestRefusal(code: .dsarExtensionLate, LibraryWords("extension.late", "the subject must be told by {due}; {sent} is too late",
                                                                          ["due": "2025-11-05", "sent": "2025-11-07"]))
         let dutch = Console.refusal(late, pages: pages, language: "nl")
         #expect(dutch.lines == ["DSAR_EXTENSION_LATE (Art. 12(3)): de betrokkene moest uiterlijk 2025-11-05 worden ingelicht; 2025-11-07 is te laat"])
@@ -71,12 +71,12 @@ struct RefusalCatalogueTests {
         let english = Console.refusal(late, pages: pages, language: "en")
         #expect(english.lines == ["DSAR_EXTENSION_LATE (Art. 12(3)): the subject must be told by 2025-11-05; 2025-11-07 is too late"])
         // A phrase is rendered in the same language: a status and a breach text's field.
-        let closed = RequestRefusal(code: .dsarDeadline, RefusalWords("request.already", "request {id} is already {status}", ["id": "RQ-2025-0001"],
+        let closed = RequestRefusal(code: .dsarDeadline, LibraryWords("request.already", "request {id} is already {status}", ["id": "RQ-2025-0001"],
                                                                       phrases: ["status": .requestStatus(.rejected)]))
         #expect(Console.refusal(closed, pages: pages, language: "nl").lines.first?.hasSuffix("verzoek RQ-2025-0001 is al afgewezen") == true)
         #expect(closed.message == "request RQ-2025-0001 is already rejected", "the CLI's and the API's English")
         // A store's refusal of an input carries its words too: a label's, or an instant's.
-        let label = try #require(LabelText.problem(" ", RefusalWords("what.requestChannel", "a request's channel (how it reached you: letter, e-mail, web-form, …)")))
+        let label = try #require(LabelText.problem(" ", LibraryWords("what.requestChannel", "a request's channel (how it reached you: letter, e-mail, web-form, …)")))
         let blank = Console.refusal(StoreError.refused(label), pages: pages, language: "nl")
         #expect(blank.lines == ["het kanaal van een verzoek (hoe het binnenkwam: brief, e-mail, webformulier, …) mag niet leeg zijn"] && !blank.english)
         #expect(StoreError.refused(label).description == "a request's channel (how it reached you: letter, e-mail, web-form, …) may not be empty")

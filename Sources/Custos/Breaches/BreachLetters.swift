@@ -70,7 +70,7 @@ extension BreachDesk {
                                    post: (BreachLetter) throws -> Void) throws -> BreachLetterRun {
         let composer = try breachLetterComposer(id, language: language, templates: templates)
         guard policy.policy.purpose(purpose) != nil else {
-            throw BreachRefusal(RefusalWords("letters.unknownPurpose", "'{purpose}' is not a purpose in the policy; the e-mail address is read under a purpose for Art. 34 letters", ["purpose": purpose]))
+            throw BreachRefusal(LibraryWords("letters.unknownPurpose", "'{purpose}' is not a purpose in the policy; the e-mail address is read under a purpose for Art. 34 letters", ["purpose": purpose]))
         }
         var run = BreachLetterRun(emailed: [], postal: [], erased: 0, alreadyEmailed: 0)
         let subjectLine = "\(composer.texts["emailSubject"] ?? "A breach of the security of your data") (\(id))"
@@ -165,9 +165,9 @@ extension BreachDesk {
     }
 
     private func breachLetterComposer(_ id: String, language: String, templates: URL?) throws -> BreachLetterComposer {
-        guard let breach = try store.breach(id) else { throw BreachRefusal(RefusalWords("breach.unknown", "no breach {id}", ["id": id])) }
+        guard let breach = try store.breach(id) else { throw BreachRefusal(LibraryWords("breach.unknown", "no breach {id}", ["id": id])) }
         guard breach.risk == .high, breach.subjectsException == nil else {
-            throw BreachRefusal(RefusalWords("letters.notOwed", "letters go to the people when the risk is high and no Art. 34(3) exception applies; assess the breach first"))
+            throw BreachRefusal(LibraryWords("letters.notOwed", "letters go to the people when the risk is high and no Art. 34(3) exception applies; assess the breach first"))
         }
         return BreachLetterComposer(breach: breach, language: AccessPackageHTML.languages.contains(language) ? language : "nl",
                                     template: try BreachLetterTemplate(templates: templates), policy: policy.policy, contacts: controllerContacts)

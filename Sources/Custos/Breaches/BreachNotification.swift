@@ -67,7 +67,7 @@ package struct BreachNotification: Sendable {
 
 extension BreachDesk {
     package func breachNotification(_ id: String) throws -> BreachNotification {
-        guard let breach = try store.breach(id) else { throw BreachRefusal(RefusalWords("breach.unknown", "no breach {id}", ["id": id])) }
+        guard let breach = try store.breach(id) else { throw BreachRefusal(LibraryWords("breach.unknown", "no breach {id}", ["id": id])) }
         return BreachNotification(breach: breach, affected: try affectedSubjects(breach), controller: controllerContacts)
     }
 }

@@ -4,10 +4,10 @@ package import CustosStore
 
 /// A breach refused before anything is stored or changed, with the reason in words.
 package struct BreachRefusal: Error, Sendable, CustomStringConvertible {
-    package let words: RefusalWords
+    package let words: LibraryWords
     package var description: String { words.description }
 
-    package init(_ words: RefusalWords) { self.words = words }
+    package init(_ words: LibraryWords) { self.words = words }
 }
 
 /// The breach register (gdpr.md §14, Art. 33–34): every breach documented whether or not it
@@ -70,28 +70,28 @@ extension BreachDesk {
 
     package func recordBreach(_ report: BreachReport, by actor: String) throws -> Breach {
         let now = clock()
-        guard !report.nature.isEmpty else { throw BreachRefusal(RefusalWords("breach.noNature", "name the nature: confidentiality, integrity or availability (Art. 33(3)(a))")) }
-        let aware = try Self.recorded(report.awareAt, now: now, what: RefusalWords("instant.awareness", "awareness"))
+        guard !report.nature.isEmpty else { throw BreachRefusal(LibraryWords("breach.noNature", "name the nature: confidentiality, integrity or availability (Art. 33(3)(a))")) }
+        let aware = try Self.recorded(report.awareAt, now: now, what: LibraryWords("instant.awareness", "awareness"))
         let discovered = report.discoveredAt ?? aware
-        guard discovered <= aware else { throw BreachRefusal(RefusalWords("breach.awareBeforeDiscovered", "the controller cannot become aware before the breach was discovered")) }
-        let processorNotice = try report.processorNoticeAt.map { notice throws(BreachRefusal) in try Self.recorded(notice, now: now, what: RefusalWords("instant.processorNotice", "the processor's notice")) }
-        guard report.window.from <= aware else { throw BreachRefusal(RefusalWords("breach.beginsAfterAwareness", "a breach cannot begin after the controller became aware of it")) }
-        guard report.window.from < report.window.to else { throw BreachRefusal(RefusalWords("breach.windowOrder", "the window's start must come before its end")) }
+        guard discovered <= aware else { throw BreachRefusal(LibraryWords("breach.awareBeforeDiscovered", "the controller cannot become aware before the breach was discovered")) }
+        let processorNotice = try report.processorNoticeAt.map { notice throws(BreachRefusal) in try Self.recorded(notice, now: now, what: LibraryWords("instant.processorNotice", "the processor's notice")) }
+        guard report.window.from <= aware else { throw BreachRefusal(LibraryWords("breach.beginsAfterAwareness", "a breach cannot begin after the controller became aware of it")) }
+        guard report.window.from < report.window.to else { throw BreachRefusal(LibraryWords("breach.windowOrder", "the window's start must come before its end")) }
         // Checked, not clamped: the window's end is exclusive, so a millisecond past now says "up to now".
-        _ = try Self.recorded(report.window.to, now: now, what: RefusalWords("instant.windowEnd", "the window's end"))
-        guard !report.description.trimmingCharacters(in: .whitespaces).isEmpty else { throw BreachRefusal(RefusalWords("breach.noDescription", "describe what happened (Art. 33(5))")) }
-        try FreeTextCheck.check(report.description, field: RefusalWords("breach.field.description", "the description"))
-        try FreeTextCheck.check(report.measures, field: RefusalWords("breach.field.measures", "the measures"))
+        _ = try Self.recorded(report.window.to, now: now, what: LibraryWords("instant.windowEnd", "the window's end"))
+        guard !report.description.trimmingCharacters(in: .whitespaces).isEmpty else { throw BreachRefusal(LibraryWords("breach.noDescription", "describe what happened (Art. 33(5))")) }
+        try FreeTextCheck.check(report.description, field: LibraryWords("breach.field.description", "the description"))
+        try FreeTextCheck.check(report.measures, field: LibraryWords("breach.field.measures", "the measures"))
         switch report.scope {
         case let .recipient(id) where policy.policy.recipient(id) == nil:
-            throw BreachRefusal(RefusalWords("breach.unknownRecipient", "'{id}' is not a recipient in the policy ({known})",
+            throw BreachRefusal(LibraryWords("breach.unknownRecipient", "'{id}' is not a recipient in the policy ({known})",
                                              ["id": id, "known": policy.policy.recipients.map(\.id.id).joined(separator: ", ")]))
         case let .actor(id) where policy.actors.id(id) == nil:
-            throw BreachRefusal(RefusalWords("breach.unknownActor", "'{id}' is not an actor in the policy ({known})", ["id": id, "known": policy.actors.names.joined(separator: ", ")]))
+            throw BreachRefusal(LibraryWords("breach.unknownActor", "'{id}' is not an actor in the policy ({known})", ["id": id, "known": policy.actors.names.joined(separator: ", ")]))
         default: break
         }
         let known = Set(policy.policy.fields.map(\.id.id))
-        if let unknown = report.fields?.first(where: { !known.contains($0) }) { throw BreachRefusal(RefusalWords("breach.unknownField", "'{field}' is not a field in the policy", ["field": unknown])) }
+        if let unknown = report.fields?.first(where: { !known.contains($0) }) { throw BreachRefusal(LibraryWords("breach.unknownField", "'{field}' is not a field in the policy", ["field": unknown])) }
         let breach = Breach(id: "", nature: report.nature, discoveredAt: discovered, awareAt: aware, processorNoticeAt: processorNotice,
                             scope: report.scope, fields: report.fields, windowFrom: report.window.from, windowTo: report.window.to,
                             description: report.description, measures: report.measures, keysCompromised: report.keysCompromised, risk: nil,
@@ -104,7 +104,7 @@ extension BreachDesk {
     package func breach(_ id: String) throws -> Breach? { try store.breach(id) }
 
     /// An instant the register records, within the bounds of `RecordedInstants`, refused in the register's words.
-    private static func recorded(_ instant: Instant, now: Instant, what: RefusalWords) throws(BreachRefusal) -> Instant {
+    private static func recorded(_ instant: Instant, now: Instant, what: LibraryWords) throws(BreachRefusal) -> Instant {
         if let problem = RecordedInstants.problem(instant, now: now, what: what) { throw BreachRefusal(problem) }
         return min(instant, now)
     }
@@ -124,15 +124,15 @@ extension BreachDesk {
     /// keys that were not compromised.
     package func assessBreach(_ id: String, risk: Breach.Risk, exception: Breach.SubjectsException? = nil, measures: String? = nil,
                               consequences: String? = nil, by actor: String) throws -> Breach {
-        try FreeTextCheck.check(measures, field: RefusalWords("breach.field.measures", "the measures"))
-        try FreeTextCheck.check(consequences, field: RefusalWords("breach.field.consequences", "the consequences"))
+        try FreeTextCheck.check(measures, field: LibraryWords("breach.field.measures", "the measures"))
+        try FreeTextCheck.check(consequences, field: LibraryWords("breach.field.consequences", "the consequences"))
         return try store.updateBreach(id, at: clock(), by: actor) { breach in
-            guard breach.closedAt == nil else { throw BreachRefusal(RefusalWords("breach.closed", "{id} is closed", ["id": id])) }
-            if exception != nil, risk != .high { throw BreachRefusal(RefusalWords("breach.exceptionNotHigh", "an Art. 34(3) exception applies only to a high risk")) }
+            guard breach.closedAt == nil else { throw BreachRefusal(LibraryWords("breach.closed", "{id} is closed", ["id": id])) }
+            if exception != nil, risk != .high { throw BreachRefusal(LibraryWords("breach.exceptionNotHigh", "an Art. 34(3) exception applies only to a high risk")) }
             if exception == .unintelligible, breach.scope != .vault || breach.keysCompromised {
-                let why = breach.keysCompromised ? RefusalWords("breach.keysCompromised", "the keys were compromised")
-                    : RefusalWords("breach.inTheClear", "a recipient or actor had the data in the clear")
-                throw BreachRefusal(RefusalWords("breach.notUnintelligible", "the data is unintelligible only when ciphertext left the vault and its keys did not (Art. 34(3)(a)); {why}",
+                let why = breach.keysCompromised ? LibraryWords("breach.keysCompromised", "the keys were compromised")
+                    : LibraryWords("breach.inTheClear", "a recipient or actor had the data in the clear")
+                throw BreachRefusal(LibraryWords("breach.notUnintelligible", "the data is unintelligible only when ciphertext left the vault and its keys did not (Art. 34(3)(a)); {why}",
                                                  phrases: ["why": why]))
             }
             var updated = breach
@@ -148,16 +148,16 @@ extension BreachDesk {
     /// Records a notification to the AP (phased: an initial one, then the final one). After
     /// the 72 hours it needs the reasons for the delay (Art. 33(1)).
     package func notifyAuthority(_ id: String, at: Instant? = nil, final: Bool, lateReasons: String? = nil, by actor: String) throws -> Breach {
-        try FreeTextCheck.check(lateReasons, field: RefusalWords("breach.field.lateReasons", "the reasons for the delay"))
+        try FreeTextCheck.check(lateReasons, field: LibraryWords("breach.field.lateReasons", "the reasons for the delay"))
         let now = clock()
-        let sent = try at.map { try Self.recorded($0, now: now, what: RefusalWords("instant.notification", "a notification")) } ?? now
+        let sent = try at.map { try Self.recorded($0, now: now, what: LibraryWords("instant.notification", "a notification")) } ?? now
         return try store.updateBreach(id, at: now, by: actor) { breach in
-            guard breach.closedAt == nil else { throw BreachRefusal(RefusalWords("breach.closed", "{id} is closed", ["id": id])) }
-            guard sent >= breach.awareAt else { throw BreachRefusal(RefusalWords("breach.notificationBeforeAwareness", "a notification cannot precede awareness")) }
+            guard breach.closedAt == nil else { throw BreachRefusal(LibraryWords("breach.closed", "{id} is closed", ["id": id])) }
+            guard sent >= breach.awareAt else { throw BreachRefusal(LibraryWords("breach.notificationBeforeAwareness", "a notification cannot precede awareness")) }
             let reasons = lateReasons?.trimmingCharacters(in: .whitespaces).isEmpty == false ? lateReasons : nil
             let first = breach.apNotifiedAt ?? sent
             if first > breach.apDeadline, reasons == nil, breach.lateReasons == nil {
-                throw BreachRefusal(RefusalWords("breach.lateWithoutReasons", "the 72 hours ended at {deadline}; a later notification gives the reasons for the delay (Art. 33(1))",
+                throw BreachRefusal(LibraryWords("breach.lateWithoutReasons", "the 72 hours ended at {deadline}; a later notification gives the reasons for the delay (Art. 33(1))",
                                                  ["deadline": "\(breach.apDeadline)"]))
             }
             var updated = breach
@@ -170,9 +170,9 @@ extension BreachDesk {
 
     /// Records that the people at high risk were told (Art. 34(1)), with how many.
     package func recordSubjectsInformed(_ id: String, count: Int, by actor: String) throws -> Breach {
-        guard count > 0 else { throw BreachRefusal(RefusalWords("breach.informedNone", "name how many people were told: at least one")) }
+        guard count > 0 else { throw BreachRefusal(LibraryWords("breach.informedNone", "name how many people were told: at least one")) }
         return try store.updateBreach(id, at: clock(), by: actor) { breach in
-            guard breach.risk == .high else { throw BreachRefusal(RefusalWords("breach.informedNotHigh", "only a high risk is told to the people one by one (Art. 34(1)); assess it first")) }
+            guard breach.risk == .high else { throw BreachRefusal(LibraryWords("breach.informedNotHigh", "only a high risk is told to the people one by one (Art. 34(1)); assess it first")) }
             return (breach, "subjects-informed", "\(count) people")
         }
     }
@@ -182,11 +182,11 @@ extension BreachDesk {
     package func closeBreach(_ id: String, by actor: String) throws -> Breach {
         let now = clock()
         return try store.updateBreach(id, at: now, by: actor) { breach in
-            guard breach.closedAt == nil else { throw BreachRefusal(RefusalWords("breach.closedAlready", "{id} is closed already", ["id": id])) }
-            guard let risk = breach.risk else { throw BreachRefusal(RefusalWords("breach.notAssessed", "assess the risk first (breach assess)")) }
-            if risk != .none, breach.apNotifiedAt == nil { throw BreachRefusal(RefusalWords("breach.notNotified", "a breach with a risk is notified to the AP first (Art. 33(1))")) }
+            guard breach.closedAt == nil else { throw BreachRefusal(LibraryWords("breach.closedAlready", "{id} is closed already", ["id": id])) }
+            guard let risk = breach.risk else { throw BreachRefusal(LibraryWords("breach.notAssessed", "assess the risk first (breach assess)")) }
+            if risk != .none, breach.apNotifiedAt == nil { throw BreachRefusal(LibraryWords("breach.notNotified", "a breach with a risk is notified to the AP first (Art. 33(1))")) }
             if risk == .high, breach.subjectsException == nil, !breach.events.contains(where: { $0.event == "subjects-informed" }) {
-                throw BreachRefusal(RefusalWords("breach.peopleNotTold", "a high risk is told to the people first (Art. 34(1)), or an Art. 34(3) exception recorded"))
+                throw BreachRefusal(LibraryWords("breach.peopleNotTold", "a high risk is told to the people first (Art. 34(1)), or an Art. 34(3) exception recorded"))
             }
             var updated = breach
             updated.closedAt = now

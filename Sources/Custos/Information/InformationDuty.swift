@@ -5,10 +5,10 @@ package import CustosStore
 
 /// A refusal of an Art. 14 record, before anything is stored.
 package struct InformationRefusal: Error, Sendable, CustomStringConvertible {
-    package let words: RefusalWords
+    package let words: LibraryWords
     package var description: String { words.description }
 
-    package init(_ words: RefusalWords) { self.words = words }
+    package init(_ words: LibraryWords) { self.words = words }
 }
 
 /// The Art. 14 information duty (gdpr.md §13): which subjects hold data that came from
@@ -119,15 +119,15 @@ package struct InformationDesk: Sendable {
     package func recordInformationGiven(_ given: [(subject: String, at: Instant)], notice: String, channel: String?, by actor: String) throws {
         let now = clock()
         try checkNotice(notice)
-        if let channel, let problem = LabelText.problem(channel, RefusalWords("what.informationChannel", "the channel (post, e-mail, …; or leave it out)")) {
+        if let channel, let problem = LabelText.problem(channel, LibraryWords("what.informationChannel", "the channel (post, e-mail, …; or leave it out)")) {
             throw InformationRefusal(problem)
         }
         // Not later than now, and not before 1900: a year such as 0025 is a slip that would
         // settle a duty nobody met. A notice from before the GDPR is taken (the statement sent
         // under the old law may already say what Art. 14 asks; the officer judges that).
-        if given.contains(where: { $0.at > now }) { throw InformationRefusal(RefusalWords("information.future", "the information cannot have been given later than now")) }
+        if given.contains(where: { $0.at > now }) { throw InformationRefusal(LibraryWords("information.future", "the information cannot have been given later than now")) }
         if let slip = given.first(where: { $0.at < policy.startOfDay(LifecycleEventDates.earliest) }) {
-            throw InformationRefusal(RefusalWords("information.tooEarly", "the information cannot have been given before 1900-01-01; it says {given}", ["given": "\(slip.at)"]))
+            throw InformationRefusal(LibraryWords("information.tooEarly", "the information cannot have been given before 1900-01-01; it says {given}", ["given": "\(slip.at)"]))
         }
         try storeInformation(given.map { InformationRecord(subject: $0.subject, notice: notice, at: $0.at, exception: nil, ground: nil,
                                                            channel: channel, recordedAt: now, recordedBy: actor) })
@@ -139,13 +139,13 @@ package struct InformationDesk: Sendable {
         let now = clock()
         try checkNotice(notice)
         guard !ground.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-            throw InformationRefusal(RefusalWords("information.noGround", "say why {article} applies (the officer's assessment is the record)", ["article": exception.article]))
+            throw InformationRefusal(LibraryWords("information.noGround", "say why {article} applies (the officer's assessment is the record)", ["article": exception.article]))
         }
         if FreeText.hasControlCharacter(ground) {
-            throw InformationRefusal(RefusalWords("information.groundControl", "the reason may not hold control characters other than tabs and line ends"))
+            throw InformationRefusal(LibraryWords("information.groundControl", "the reason may not hold control characters other than tabs and line ends"))
         }
         if let what = FreeTextCheck.identifier(in: ground) {
-            throw InformationRefusal(RefusalWords("information.groundIdentifier",
+            throw InformationRefusal(LibraryWords("information.groundIdentifier",
                                                   "the reason seems to hold {what}; it is kept with the record and shown in lists, so it must hold no personal data",
                                                   phrases: ["what": what]))
         }
@@ -155,7 +155,7 @@ package struct InformationDesk: Sendable {
 
     private func checkNotice(_ notice: String) throws {
         guard policy.policy.notice(notice) != nil else {
-            throw InformationRefusal(RefusalWords("information.unknownNotice", "'{notice}' is not a notice in the policy ({notices})",
+            throw InformationRefusal(LibraryWords("information.unknownNotice", "'{notice}' is not a notice in the policy ({notices})",
                                                   ["notice": notice, "notices": policy.policy.notices.map(\.id.id).joined(separator: ", ")]))
         }
     }

@@ -51,7 +51,7 @@ extension RightsDesk {
     /// tasks, processors an Art. 28(3) instruction.
     package func fulfilErasure(request id: String, by actor: String) throws -> ErasureCertificate {
         guard let request = try store.request(id) else { throw StoreError.io("no request \(id)") }
-        guard request.type == .erasure else { throw RequestRefusal(code: .dsarDeadline, RefusalWords("request.notErasure", "request {id} is a {type} request, not erasure", ["id": id], phrases: ["type": .requestType(request.type)])) }
+        guard request.type == .erasure else { throw RequestRefusal(code: .dsarDeadline, LibraryWords("request.notErasure", "request {id} is a {type} request, not erasure", ["id": id], phrases: ["type": .requestType(request.type)])) }
         try requests.requireActionable(request)
         let now = clock()
         guard var facts = try facts(of: request.subject), let categories = facts.subject?.categories else { throw StoreError.subjectUnknown(request.subject) }

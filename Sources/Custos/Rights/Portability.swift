@@ -101,10 +101,10 @@ extension RightsDesk {
             }
         }
         guard !purposesByField.isEmpty else {
-            let reasonWords = RefusalWords("request.portabilityNoBasis", "no data the subject provided is processed on consent or contract (Art. 20(1))")
+            let reasonWords = LibraryWords("request.portabilityNoBasis", "no data the subject provided is processed on consent or contract (Art. 20(1))")
             let reason = reasonWords.description
             _ = try requests.rejectRequest(id, reasons: "\(ReasonCode.portabilityBasisNotEligible.rawValue): \(reason)", by: actor)
-            throw RequestRefusal(code: .portabilityBasisNotEligible, RefusalWords("request.portabilityNotEligible", "{reason}; the request is answered as rejected", phrases: ["reason": reasonWords]))
+            throw RequestRefusal(code: .portabilityBasisNotEligible, LibraryWords("request.portabilityNotEligible", "{reason}; the request is answered as rejected", phrases: ["reason": reasonWords]))
         }
         let opened = try store.openFields(purposesByField.keys.sorted(), of: request.subject)
         guard opened.unreadable.isEmpty else { throw StoreError.integrity("fields \(opened.unreadable.sorted().joined(separator: ", ")) of \(request.subject) do not open") }

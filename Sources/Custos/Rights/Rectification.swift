@@ -27,20 +27,20 @@ extension RightsDesk {
     /// ```
     package func fulfilRectification(request id: String, values: [String: String], by actor: String) throws -> RectificationResult {
         let request = try actionableRequest(id, of: .rectification)
-        guard !values.isEmpty else { throw RequestRefusal(code: .dsarDeadline, RefusalWords("rectification.noValues", "name the corrected values (field names and new values)")) }
+        guard !values.isEmpty else { throw RequestRefusal(code: .dsarDeadline, LibraryWords("rectification.noValues", "name the corrected values (field names and new values)")) }
         guard let facts = try facts(of: request.subject), let categories = facts.subject?.categories else { throw StoreError.subjectUnknown(request.subject) }
         let used = Set(policy.policy.purposes.filter { $0.coveredCategory(of: categories) != nil }.flatMap { $0.fields.map(\.id) })
         for field in values.keys.sorted() {
             guard let definition = policy.policy.field(field) else { throw StoreError.unknownField(field) }
             guard used.contains(field) else {
-                throw RequestRefusal(code: .dataCategoryNotInPurpose, RefusalWords("rectification.notCollected", "no purpose for category '{categories}' uses '{field}'; it is not collected",
+                throw RequestRefusal(code: .dataCategoryNotInPurpose, LibraryWords("rectification.notCollected", "no purpose for category '{categories}' uses '{field}'; it is not collected",
                                                                       ["categories": categories.joined(separator: "', '"), "field": field]))
             }
             guard !facts.erasedFields.contains(field) else {
-                throw RequestRefusal(code: .fieldErased, RefusalWords("rectification.erased", "'{field}' was erased; storing a value would collect it again", ["field": field]))
+                throw RequestRefusal(code: .fieldErased, LibraryWords("rectification.erased", "'{field}' was erased; storing a value would collect it again", ["field": field]))
             }
             guard !definition.derived else {
-                throw RequestRefusal(code: .dataCategoryNotInPurpose, RefusalWords("rectification.derived", "'{field}' is derived; rectify the data it is computed from and compute it again", ["field": field]))
+                throw RequestRefusal(code: .dataCategoryNotInPurpose, LibraryWords("rectification.derived", "'{field}' is derived; rectify the data it is computed from and compute it again", ["field": field]))
             }
         }
         let now = clock()
@@ -56,7 +56,7 @@ extension RightsDesk {
     package func actionableRequest(_ id: String, of type: RightsRequestType) throws -> RightsRequest {
         guard let request = try store.request(id) else { throw StoreError.io("no request \(id)") }
         guard request.type == type else {
-            throw RequestRefusal(code: .dsarDeadline, RefusalWords("request.otherType", "request {id} is a {type} request, not {wanted}", ["id": id],
+            throw RequestRefusal(code: .dsarDeadline, LibraryWords("request.otherType", "request {id} is a {type} request, not {wanted}", ["id": id],
                                                                   phrases: ["type": .requestType(request.type), "wanted": .requestType(type)]))
         }
         try requests.requireActionable(request)

@@ -33,10 +33,10 @@ package struct RequestDesk: Sendable {
                             identityVerifiedBy method: String? = nil, by actor: String) throws -> RightsRequest {
         // A name would be personal data in plain text in the request book: only the role is kept.
         guard requester == "subject" || requester == "representative" else {
-            throw RequestRefusal(code: .dsarRequesterNotAuthorised, RefusalWords("request.requester", "the requester is 'subject' or 'representative' (with the mandate's document reference)"))
+            throw RequestRefusal(code: .dsarRequesterNotAuthorised, LibraryWords("request.requester", "the requester is 'subject' or 'representative' (with the mandate's document reference)"))
         }
-        try LabelText.check(channel, RefusalWords("what.requestChannel", "a request's channel (how it reached you: letter, e-mail, web-form, …)"))
-        if let mandate { try LabelText.check(mandate, RefusalWords("what.mandate", "a mandate's document reference")) }
+        try LabelText.check(channel, LibraryWords("what.requestChannel", "a request's channel (how it reached you: letter, e-mail, web-form, …)"))
+        if let mandate { try LabelText.check(mandate, LibraryWords("what.mandate", "a mandate's document reference")) }
         if let purpose {
             // Only an objection is to a purpose; on any other request the purpose would be shown
             // as its scope while the right covers every purpose. A misspelt one would object to nothing.
@@ -46,11 +46,11 @@ package struct RequestDesk: Sendable {
             try policy.refuseUndeclared(fields: nil, purposes: [purpose])
         }
         let now = clock()
-        let received = try receivedAt.map { given throws(StoreError) in try RecordedInstants.check(given, now: now, what: RefusalWords("instant.receipt", "a request's receipt")) } ?? now
+        let received = try receivedAt.map { given throws(StoreError) in try RecordedInstants.check(given, now: now, what: LibraryWords("instant.receipt", "a request's receipt")) } ?? now
         let deadline = RightsDeadline(receivedAt: received, policy: policy)
         // A blank method names no check: the request waits for one, as with none.
         let verified = method.map { !BlankText.isBlank($0) } ?? false
-        if verified, let method { try LabelText.check(method, RefusalWords("what.identityMethod", "an identity check's method")) }
+        if verified, let method { try LabelText.check(method, LibraryWords("what.identityMethod", "an identity check's method")) }
         let request = RightsRequest(
             id: "", subject: subject, type: type, purpose: purpose, channel: channel, receivedAt: received, receivedOn: deadline.receivedOn,
             requester: requester, mandate: mandate, identity: verified ? .verified : .unverified, identityMethod: verified ? method : nil,
@@ -74,10 +74,10 @@ package struct RequestDesk: Sendable {
     /// Records a proportionate identity check (matching data already held, not a copy of an ID
     /// by default).
     package func verifyIdentity(request id: String, method: String, by actor: String) throws -> RightsRequest {
-        guard !BlankText.isBlank(method) else { throw RequestRefusal(code: .dsarIdentityUnverified, RefusalWords("identity.noMethod", "name how the identity was verified")) }
-        try LabelText.check(method, RefusalWords("what.identityMethod", "an identity check's method"))
+        guard !BlankText.isBlank(method) else { throw RequestRefusal(code: .dsarIdentityUnverified, LibraryWords("identity.noMethod", "name how the identity was verified")) }
+        try LabelText.check(method, LibraryWords("what.identityMethod", "an identity check's method"))
         return try store.updateRequest(id, at: clock(), by: actor) { request in
-            guard request.status.isOpen else { throw RequestRefusal(code: .dsarIdentityUnverified, RefusalWords("request.closed", "request {id} is closed", ["id": id])) }
+            guard request.status.isOpen else { throw RequestRefusal(code: .dsarIdentityUnverified, LibraryWords("request.closed", "request {id} is closed", ["id": id])) }
             var updated = request
             updated.identity = .verified
             updated.identityMethod = method
@@ -93,26 +93,26 @@ package struct RequestDesk: Sendable {
         let sent = noticeSentOn ?? policy.localDate(of: now)
         return try store.updateRequest(id, at: now, by: actor) { request in
             guard request.status.isOpen, request.status != .extended else {
-                throw RequestRefusal(code: .dsarExtended, RefusalWords("extension.once", "request {id} is {status}; it can be extended once, while open", ["id": id],
+                throw RequestRefusal(code: .dsarExtended, LibraryWords("extension.once", "request {id} is {status}; it can be extended once, while open", ["id": id],
                                                                            phrases: ["status": .requestStatus(request.status)]))
             }
             let deadline = RightsDeadline(receivedOn: request.receivedOn, calendar: policy.holidayCalendar)
             guard !BlankText.isBlank(reasons) else {
-                throw RequestRefusal(code: .dsarExtensionLate, RefusalWords("extension.noReasons", "an extension needs reasons (complexity or number of requests)"))
+                throw RequestRefusal(code: .dsarExtensionLate, LibraryWords("extension.noReasons", "an extension needs reasons (complexity or number of requests)"))
             }
-            try FreeText.check(reasons, RefusalWords("what.extensionReasons", "an extension's reasons"))
+            try FreeText.check(reasons, LibraryWords("what.extensionReasons", "an extension's reasons"))
             // The notice is a letter that was sent: not before the request arrived, not later
             // than today (a slip such as 0025 would otherwise pass as "in time").
             if sent < request.receivedOn {
-                throw StoreError.refused(RefusalWords("extension.noticeBeforeReceipt", "the subject cannot have been told of an extension before the request arrived ({received}); it says {sent}",
+                throw StoreError.refused(LibraryWords("extension.noticeBeforeReceipt", "the subject cannot have been told of an extension before the request arrived ({received}); it says {sent}",
                                                       ["received": "\(request.receivedOn)", "sent": "\(sent)"]))
             }
             if sent > policy.localDate(of: now) {
-                throw StoreError.refused(RefusalWords("extension.noticeFuture", "the notice of an extension cannot be dated later than today ({today}); it says {sent}",
+                throw StoreError.refused(LibraryWords("extension.noticeFuture", "the notice of an extension cannot be dated later than today ({today}); it says {sent}",
                                                       ["today": "\(policy.localDate(of: now))", "sent": "\(sent)"]))
             }
             guard deadline.isExtensionValid(noticeSentOn: sent, reasonsGiven: true) else {
-                throw RequestRefusal(code: .dsarExtensionLate, RefusalWords("extension.late", "the subject must be told by {due}; {sent} is too late", ["due": "\(deadline.due)", "sent": "\(sent)"]))
+                throw RequestRefusal(code: .dsarExtensionLate, LibraryWords("extension.late", "the subject must be told by {due}; {sent} is too late", ["due": "\(deadline.due)", "sent": "\(sent)"]))
             }
             var updated = request
             updated.status = .extended
@@ -127,12 +127,12 @@ package struct RequestDesk: Sendable {
     /// to the Autoriteit Persoonsgegevens and to seek a judicial remedy (Art. 12(4)).
     package func rejectRequest(_ id: String, reasons: String, by actor: String) throws -> RightsRequest {
         guard !BlankText.isBlank(reasons) else {
-            throw RequestRefusal(code: .dsarManifestlyExcessive, RefusalWords("rejection.noReasons", "a rejection needs its reasons"))
+            throw RequestRefusal(code: .dsarManifestlyExcessive, LibraryWords("rejection.noReasons", "a rejection needs its reasons"))
         }
-        try FreeText.check(reasons, RefusalWords("what.rejectionReasons", "a rejection's reasons"))
+        try FreeText.check(reasons, LibraryWords("what.rejectionReasons", "a rejection's reasons"))
         let now = clock()
         return try store.updateRequest(id, at: now, by: actor) { request in
-            guard request.status.isOpen else { throw RequestRefusal(code: .dsarDeadline, RefusalWords("request.already", "request {id} is already {status}", ["id": id], phrases: ["status": .requestStatus(request.status)])) }
+            guard request.status.isOpen else { throw RequestRefusal(code: .dsarDeadline, LibraryWords("request.already", "request {id} is already {status}", ["id": id], phrases: ["status": .requestStatus(request.status)])) }
             var updated = request
             updated.status = .rejected
             updated.closedAt = now
@@ -157,12 +157,12 @@ package struct RequestDesk: Sendable {
     /// disclosed, erased or exported before (gdpr.md §5.2).
     package func requireActionable(_ request: RightsRequest) throws {
         guard request.requesterAuthorised else {
-            throw RequestRefusal(code: .dsarRequesterNotAuthorised, RefusalWords("request.noMandate", "a representative acts for the subject without a mandate on record"))
+            throw RequestRefusal(code: .dsarRequesterNotAuthorised, LibraryWords("request.noMandate", "a representative acts for the subject without a mandate on record"))
         }
         guard request.identity == .verified else {
-            throw RequestRefusal(code: .dsarIdentityUnverified, RefusalWords("identity.unverified", "the requester's identity is not verified; nothing is disclosed, erased or exported before"))
+            throw RequestRefusal(code: .dsarIdentityUnverified, LibraryWords("identity.unverified", "the requester's identity is not verified; nothing is disclosed, erased or exported before"))
         }
-        guard request.status.isOpen else { throw RequestRefusal(code: .dsarDeadline, RefusalWords("request.status", "request {id} is {status}", ["id": request.id], phrases: ["status": .requestStatus(request.status)])) }
+        guard request.status.isOpen else { throw RequestRefusal(code: .dsarDeadline, LibraryWords("request.status", "request {id} is {status}", ["id": request.id], phrases: ["status": .requestStatus(request.status)])) }
     }
 
     /// Records an objection. A direct-marketing objection stops that processing at once; a
@@ -175,7 +175,7 @@ package struct RequestDesk: Sendable {
         // earlier one is taken whenever it is: an objection stops processing from when it
         // arrived, and one from before the GDPR (under the Directive) must stop it too.
         if let effective, effective.millisecondsSinceEpoch > now.millisecondsSinceEpoch + RecordedInstants.clockSkewMilliseconds,
-           let problem = RecordedInstants.problem(effective, now: now, what: RefusalWords("instant.objection", "an objection's receipt")) {
+           let problem = RecordedInstants.problem(effective, now: now, what: LibraryWords("instant.objection", "an objection's receipt")) {
             throw StoreError.refused(problem)
         }
         return try store.recordObjection(subject: subject, purpose: purpose, kind: kind, effective: min(effective ?? now, now), at: now)

@@ -71,7 +71,7 @@ extension RightsDesk {
         case .objection: kind = .general
         case .objectionDirectMarketing: kind = .directMarketing
         case .objectionAutomatedDecision: kind = .automatedDecision
-        default: throw RequestRefusal(code: .dsarDeadline, RefusalWords("request.notObjection", "request {id} is a {type} request, not an objection", ["id": id],
+        default: throw RequestRefusal(code: .dsarDeadline, LibraryWords("request.notObjection", "request {id} is a {type} request, not an objection", ["id": id],
                                                                  phrases: ["type": .requestType(request.type)]))
         }
         try requests.requireActionable(request)
@@ -92,7 +92,7 @@ extension RightsDesk {
                 outcome = "objection #\(objection.id) upheld: processing under \(scope) stopped on \(objection.objection.at)"
             case .pending?, nil:
                 throw RequestRefusal(code: .objectionNoCompellingGrounds,
-                                     RefusalWords("objection.notAssessed", "objection #{id} has no assessment yet; processing stays stopped. Record it with 'custos objection assess --id {id}'",
+                                     LibraryWords("objection.notAssessed", "objection #{id} has no assessment yet; processing stays stopped. Record it with 'custos objection assess --id {id}'",
                                                   ["id": "\(objection.id)"]))
             }
         }

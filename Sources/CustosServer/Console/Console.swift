@@ -303,7 +303,7 @@ struct Console: Sendable {
     }
 
     static func refusal(_ error: any Error, pages: WebPages, language: String) -> (lines: [String], english: Bool) {
-        let words: RefusalWords
+        let words: LibraryWords
         if let refusal = error as? any Refusal {
             words = refusal.words
         } else if case let .refused(stored)? = error as? StoreError {

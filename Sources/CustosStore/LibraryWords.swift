@@ -1,4 +1,4 @@
-/// The words of a refusal, kept apart from any one language: a stable key, the English the
+/// What the library says, kept apart from any one language: a stable key, the English the
 /// library writes (the CLI, the API, logs) and the values it names. A face with a catalogue of
 /// its own renders the key in its language (the console's Dutch, `refusal.KEY`); a key it lacks
 /// stays in English. `{name}` in a text is a value; a phrase is words of their own (what an
@@ -6,20 +6,20 @@
 /// them too (`StoreError.refused`), so the console can say it in Dutch.
 ///
 /// ```swift
-/// throw BreachRefusal(RefusalWords("breach.closed", "{id} is closed", ["id": id]))
+/// throw BreachRefusal(LibraryWords("breach.closed", "{id} is closed", ["id": id]))
 /// ```
-package struct RefusalWords: Sendable, Equatable, CustomStringConvertible {
+package struct LibraryWords: Sendable, Equatable, CustomStringConvertible {
     package let key: String
     package let english: String
     package let values: [String: String]
-    package let phrases: [String: RefusalWords]
+    package let phrases: [String: LibraryWords]
 
-    package init(_ key: String, _ english: String, _ values: [String: String] = [:], phrases: [String: RefusalWords] = [:]) {
+    package init(_ key: String, _ english: String, _ values: [String: String] = [:], phrases: [String: LibraryWords] = [:]) {
         (self.key, self.english, self.values, self.phrases) = (key, english, values, phrases)
     }
 
     /// Words only in English: a store's message, which no catalogue renders.
-    package static func english(_ text: String) -> RefusalWords { RefusalWords("", text) }
+    package static func english(_ text: String) -> LibraryWords { LibraryWords("", text) }
 
     /// In English.
     package var description: String { render { _ in nil }.text }
@@ -39,9 +39,9 @@ package struct RefusalWords: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-extension RefusalWords {
+extension LibraryWords {
     /// A request's type as a phrase: its raw value in English.
-    package static func requestType(_ type: RightsRequestType) -> RefusalWords { RefusalWords("requestType.\(type.rawValue)", type.rawValue) }
+    package static func requestType(_ type: RightsRequestType) -> LibraryWords { LibraryWords("requestType.\(type.rawValue)", type.rawValue) }
     /// A request's status as a phrase: its raw value in English.
-    package static func requestStatus(_ status: RightsRequestStatus) -> RefusalWords { RefusalWords("requestStatus.\(status.rawValue)", status.rawValue) }
+    package static func requestStatus(_ status: RightsRequestStatus) -> LibraryWords { LibraryWords("requestStatus.\(status.rawValue)", status.rawValue) }
 }
