@@ -25,8 +25,6 @@ extension PrivacyEngine {
 
     func actionableRequest(_ id: String, of type: RightsRequestType) throws -> RightsRequest { try rightsDesk.actionableRequest(id, of: type) }
 
-    func complete(_ id: String, at now: Instant, by actor: String, outcome: String) throws { try rightsDesk.complete(id, at: now, by: actor, outcome: outcome) }
-
     func notifications(subject: String, request: String?, fields: Set<String>, action: String, at now: Instant) throws -> [RecipientTask] {
         try rightsDesk.notifications(subject: subject, request: request, fields: fields, action: action, at: now)
     }

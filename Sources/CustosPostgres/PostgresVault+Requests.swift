@@ -55,7 +55,8 @@ extension PostgresVault: RequestStore {
                 try await connection.query("""
                     UPDATE requests SET identity = \(updated.identity.rawValue), identity_method = \(updated.identityMethod),
                       status = \(updated.status.rawValue), due_on = \(updated.dueOn.description), extension_notice_on = \(updated.extensionNoticeOn?.description),
-                      extension_reasons = \(updated.extensionReasons), closed_at = \(updated.closedAt?.millisecondsSinceEpoch), outcome = \(updated.outcome)
+                      extension_reasons = \(updated.extensionReasons), closed_at = \(updated.closedAt?.millisecondsSinceEpoch), outcome = \(updated.outcome),
+                      outcome_words = \(updated.outcomeWords?.stored)
                     WHERE id = \(id)
                     """, logger: logger)
                 try await Self.addRequestEvent(id: id, at: now, event: event, detail: detail, by: actor, on: connection)
@@ -126,7 +127,7 @@ extension PostgresVault: RequestStore {
 
     static let requestColumns = """
         id, subject_id, type, purpose, channel, received_at, received_on, requester, mandate, identity, identity_method, status, due_on,
-          extension_notice_on, extension_reasons, closed_at, outcome
+          extension_notice_on, extension_reasons, closed_at, outcome, outcome_words
         """
 
     static func loadRequest(_ id: String, on connection: PostgresConnection, forUpdate: Bool) async throws -> RightsRequest? {
@@ -148,14 +149,15 @@ extension PostgresVault: RequestStore {
     /// A request's row (`requestColumns`, in that order), without its events.
     private static func request(from row: PostgresRow) throws -> RightsRequest {
         let r = try row.decode((String, String, String, String?, String, Int64, String, String, String?, String, String?, String, String,
-                                String?, String?, Int64?, String?).self)
+                                String?, String?, Int64?, String?, String?).self)
         return RightsRequest(
             id: r.0, subject: r.1, type: RightsRequestType(rawValue: r.2) ?? .access, purpose: r.3, channel: r.4,
             receivedAt: Instant(millisecondsSinceEpoch: r.5), receivedOn: LocalDate(parsing: r.6) ?? LocalDate(daysSinceEpoch: 0),
             requester: r.7, mandate: r.8, identity: IdentityState(rawValue: r.9) ?? .unverified, identityMethod: r.10,
             status: RightsRequestStatus(rawValue: r.11) ?? .received, dueOn: LocalDate(parsing: r.12) ?? LocalDate(daysSinceEpoch: 0),
             extensionNoticeOn: r.13.flatMap(LocalDate.init(parsing:)), extensionReasons: r.14,
-            closedAt: r.15.map(Instant.init(millisecondsSinceEpoch:)), outcome: r.16, events: [])
+            closedAt: r.15.map(Instant.init(millisecondsSinceEpoch:)), outcome: r.16,
+            outcomeWords: LibraryWords(stored: r.17), events: [])
     }
 
     static func addRequestEvent(id: String, at: Instant, event: String, detail: String?, by actor: String, on connection: PostgresConnection) async throws {

@@ -1,14 +1,18 @@
+import Foundation
+
 /// What the library says, kept apart from any one language: a stable key, the English the
-/// library writes (the CLI, the API, logs) and the values it names. A face with a catalogue of
-/// its own renders the key in its language (the console's Dutch, `refusal.KEY`); a key it lacks
-/// stays in English. `{name}` in a text is a value; a phrase is words of their own (what an
-/// instant is of, say), rendered in the same language. A store's refusal of an input carries
-/// them too (`StoreError.refused`), so the console can say it in Dutch.
+/// library writes (the CLI, the API, logs) and the values it names. A refusal carries them, and
+/// so does a request's recorded outcome (keys `outcome.…`), stored beside its English. A face
+/// with a catalogue of its own renders the key in its language (`WebPages.say`: the console's
+/// and the privacy centre's Dutch); a key it lacks stays in English. `{name}` in a text is a
+/// value; a phrase is words of their own (what an instant is of, say), rendered in the same
+/// language. A store's refusal of an input carries them too (`StoreError.refused`), so the
+/// console can say it in Dutch.
 ///
 /// ```swift
 /// throw BreachRefusal(LibraryWords("breach.closed", "{id} is closed", ["id": id]))
 /// ```
-package struct LibraryWords: Sendable, Equatable, CustomStringConvertible {
+package struct LibraryWords: Sendable, Hashable, Codable, CustomStringConvertible {
     package let key: String
     package let english: String
     package let values: [String: String]
@@ -25,17 +29,46 @@ package struct LibraryWords: Sendable, Equatable, CustomStringConvertible {
     package var description: String { render { _ in nil }.text }
 
     /// Rendered with `pattern` giving a key's text in another language (nil: its English);
-    /// `translated` says whether every part had one.
+    /// `translated` says whether every part had one. Each `{name}` of the text is filled in one
+    /// pass, so a value that itself holds braces (an officer's reasons) is left as written.
     package func render(_ pattern: (String) -> String?) -> (text: String, translated: Bool) {
         var translated = true
-        var text = (key.isEmpty ? nil : pattern(key)) ?? { translated = false; return english }()
-        for (name, phrase) in phrases {
-            let part = phrase.render(pattern)
-            translated = translated && part.translated
-            text = text.replacingOccurrences(of: "{\(name)}", with: part.text)
+        let template = (key.isEmpty ? nil : pattern(key)) ?? { translated = false; return english }()
+        var text = "", rest = template[...]
+        while let open = rest.firstIndex(of: "{") {
+            text += rest[..<open]
+            let after = rest[rest.index(after: open)...]
+            guard let close = after.firstIndex(of: "}") else {
+                text += rest[open...]
+                rest = rest[rest.endIndex...]
+                break
+            }
+            let name = String(after[..<close])
+            if let phrase = phrases[name] {
+                let part = phrase.render(pattern)
+                translated = translated && part.translated
+                text += part.text
+            } else if let value = values[name] {
+                text += value
+            } else {
+                text += rest[open...close]
+            }
+            rest = after[after.index(after: close)...]
         }
-        for (name, value) in values { text = text.replacingOccurrences(of: "{\(name)}", with: value) }
-        return (text, translated)
+        return (text + rest, translated)
+    }
+
+    /// The words as one line of JSON, as a store keeps them beside their English.
+    package var stored: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+    }
+
+    /// Words a store kept (`stored`); nil for none, or for a row written before they were kept.
+    package init?(stored: String?) {
+        guard let stored, let words = try? JSONDecoder().decode(LibraryWords.self, from: Data(stored.utf8)) else { return nil }
+        self = words
     }
 }
 

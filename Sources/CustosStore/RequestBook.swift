@@ -56,13 +56,17 @@ public struct RightsRequest: Sendable, Hashable, Codable {
     public var extensionNoticeOn: LocalDate?
     public var extensionReasons: String?
     public var closedAt: Instant?
+    /// What closing the request did, in the library's English (the CLI's and the API's).
     public var outcome: String?
+    /// The same in words a face renders in its own language; nil before a close, and for a
+    /// request closed before the words were kept.
+    package var outcomeWords: LibraryWords?
     public var events: [Event]
 
     package init(id: String, subject: String, type: RightsRequestType, purpose: String?, channel: String, receivedAt: Instant,
                 receivedOn: LocalDate, requester: String, mandate: String?, identity: IdentityState, identityMethod: String?,
                 status: RightsRequestStatus, dueOn: LocalDate, extensionNoticeOn: LocalDate?, extensionReasons: String?,
-                closedAt: Instant?, outcome: String?, events: [Event]) {
+                closedAt: Instant?, outcome: String?, outcomeWords: LibraryWords? = nil, events: [Event]) {
         self.id = id
         self.subject = subject
         self.type = type
@@ -80,7 +84,16 @@ public struct RightsRequest: Sendable, Hashable, Codable {
         self.extensionReasons = extensionReasons
         self.closedAt = closedAt
         self.outcome = outcome
+        self.outcomeWords = outcomeWords
         self.events = events
+    }
+
+    /// Closes the request as `status` at `now`, with what that did.
+    package mutating func close(as status: RightsRequestStatus, at now: Instant, outcome words: LibraryWords) {
+        self.status = status
+        closedAt = now
+        outcome = words.description
+        outcomeWords = words
     }
 
     /// A representative needs proof of mandate (gdpr.md §5.2).
@@ -140,10 +153,10 @@ extension Vault {
             let (updated, event, detail) = try change(current)
             try db.execute(sql: """
             UPDATE requests SET identity = ?, identity_method = ?, status = ?, due_on = ?, extension_notice_on = ?, extension_reasons = ?,
-              closed_at = ?, outcome = ? WHERE id = ?
+              closed_at = ?, outcome = ?, outcome_words = ? WHERE id = ?
             """, arguments: [updated.identity.rawValue, updated.identityMethod, updated.status.rawValue, updated.dueOn.description,
                              updated.extensionNoticeOn?.description, updated.extensionReasons, updated.closedAt?.millisecondsSinceEpoch,
-                             updated.outcome, id])
+                             updated.outcome, updated.outcomeWords?.stored, id])
             try Self.addRequestEvent(db, id: id, at: now, event: event, detail: detail, by: actor)
             if current.status.isOpen, !updated.status.isOpen {
                 try recordRequestLifecycle(db, event: Self.requestClosedEvent, subject: updated.subject, on: policy.localDate(of: now), at: now, by: actor)
@@ -201,6 +214,7 @@ extension Vault {
             status: RightsRequestStatus(rawValue: row["status"]) ?? .received,
             dueOn: LocalDate(parsing: row["due_on"]) ?? LocalDate(daysSinceEpoch: 0),
             extensionNoticeOn: (row["extension_notice_on"] as String?).flatMap(LocalDate.init(parsing:)), extensionReasons: row["extension_reasons"],
-            closedAt: (row["closed_at"] as Int64?).map(Instant.init(millisecondsSinceEpoch:)), outcome: row["outcome"], events: events)
+            closedAt: (row["closed_at"] as Int64?).map(Instant.init(millisecondsSinceEpoch:)), outcome: row["outcome"],
+            outcomeWords: LibraryWords(stored: row["outcome_words"]), events: events)
     }
 }

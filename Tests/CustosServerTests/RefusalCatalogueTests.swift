@@ -36,13 +36,13 @@ struct RefusalCatalogueTests {
         return Set(pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)).map { String(text[Range($0.range(at: 1), in: text)!]) })
     }
 
-    static func catalogue(_ language: String) throws -> [String: String] {
+    static func catalogue(_ language: String, of face: String = "Console") throws -> [String: String] {
         try JSONDecoder().decode([String: String].self, from: Data(contentsOf: repository
-            .appendingPathComponent("Sources/CustosServer/Resources/Console/messages/\(language).json")))
+            .appendingPathComponent("Sources/CustosServer/Resources/\(face)/messages/\(language).json")))
     }
 
     @Test func everyRefusalTheLibraryWritesHasItsDutchWithTheSameValues() throws {
-        let words = try Self.libraryWords()
+        let words = try Self.libraryWords().filter { !$0.key.hasPrefix("outcome.") }
         #expect(words.count > 60, "the sources were read")
         // The English catalogue holds the library's own words, so an operator's template
         // folder can reword them; they must not drift from the library's.
@@ -117,5 +117,50 @@ struct ResultCatalogueTests {
             let unused = catalogue.keys.filter { $0.hasPrefix("result.") && said[String($0.dropFirst("result.".count))] == nil }
             #expect(unused.isEmpty, "no longer said by the console: \(unused.sorted())")
         }
+    }
+}
+
+/// A closed request's outcome is kept as words (`outcome.KEY`) beside its English, and both the
+/// console and the privacy centre say it in the page's language. The console's English is the
+/// library's own; the privacy centre speaks to the subject in words of its own, naming no value
+/// the library does not give.
+@Suite("the catalogues of a request's recorded outcome")
+struct OutcomeCatalogueTests {
+    @Test func everyOutcomeTheLibraryRecordsHasItsTextsInBothFacesAndBothLanguages() throws {
+        let outcomes = try RefusalCatalogueTests.libraryWords().filter { $0.key.hasPrefix("outcome.") }
+        #expect(outcomes.count >= 15, "the library's outcomes were read")
+        let english = try RefusalCatalogueTests.catalogue("en")
+        for (key, text) in outcomes { #expect(english[key] == text, "\(key) in the console's en.json is not the library's English") }
+        for (face, language) in [("Console", "nl"), ("Web", "nl"), ("Web", "en")] {
+            let catalogue = try RefusalCatalogueTests.catalogue(language, of: face)
+            for (key, text) in outcomes {
+                guard let said = catalogue[key] else {
+                    Issue.record("\(key) is missing from \(face)/messages/\(language).json")
+                    continue
+                }
+                let named = try RefusalCatalogueTests.placeholders(said), given = try RefusalCatalogueTests.placeholders(text)
+                #expect(face == "Web" ? named.isSubset(of: given) : named == given, "\(key) in \(face)/\(language).json names other values than the library gives")
+            }
+            let unused = catalogue.keys.filter { $0.hasPrefix("outcome.") && outcomes[$0] == nil }
+            #expect(unused.isEmpty, "no longer recorded by the library: \(unused.sorted())")
+        }
+    }
+
+    @Test func anOutcomeReadsInTheSubjectsLanguageWithTheOfficersReasonsAsWritten() throws {
+        let centre = try WebPages(overrides: nil, controller: ("Invorderingsbedrijf B.V.", "privacy@example.nl", nil))
+        let english = "rejected: {reasons}. You may complain to the Autoriteit Persoonsgegevens and seek a judicial remedy (Art. 12(4), 77, 79)."
+        // The library's own reasons, a phrase in a phrase, are the privacy centre's words too.
+        let notPortable = LibraryWords("outcome.rejected", english, phrases: ["reasons": LibraryWords("outcome.coded", "{code}: {reason}", ["code": "PORTABILITY_BASIS_NOT_ELIGIBLE"],
+            phrases: ["reason": LibraryWords("request.portabilityNoBasis", "no data the subject provided is processed on consent or contract (Art. 20(1))")])])
+        let dutch = centre.say(notPortable, "nl")
+        #expect(dutch.translated && dutch.text.hasPrefix("Afgewezen: wij verwerken geen gegevens die u zelf verstrekte"), "\(dutch.text)")
+        #expect(notPortable.description.hasPrefix("rejected: PORTABILITY_BASIS_NOT_ELIGIBLE: no data the subject provided"), "the CLI's and the API's English")
+        // An officer's reasons are a value, shown as written, braces and all.
+        let written = LibraryWords("outcome.rejected", english, ["reasons": "asked {id} times this month"])
+        #expect(centre.say(written, "nl").text == "Afgewezen: asked {id} times this month.")
+        #expect(written.description.hasPrefix("rejected: asked {id} times this month. You may complain"))
+        // Stored and read back as they were; a row from before the words were kept has none.
+        #expect(LibraryWords(stored: notPortable.stored) == notPortable)
+        #expect(LibraryWords(stored: nil) == nil && LibraryWords(stored: "rejected: too often") == nil)
     }
 }

@@ -19,6 +19,10 @@ struct PortabilityTests {
             let request = try #require(try fixture.engine.request(id))
             #expect(request.status == .rejected && request.outcome?.contains("PORTABILITY_BASIS_NOT_ELIGIBLE") == true)
             #expect(request.outcome?.contains("Autoriteit Persoonsgegevens") == true)
+            // Kept as words beside the English, so a face can say it in its own language.
+            let words = try #require(request.outcomeWords)
+            #expect(words.key == "outcome.rejected" && words.description == request.outcome)
+            #expect(words.phrases["reasons"]?.phrases["reason"]?.key == "request.portabilityNoBasis")
         }
     }
 
@@ -38,6 +42,9 @@ struct PortabilityTests {
             let leftOut = Dictionary(uniqueKeysWithValues: export.leftOut.map { ($0.field, $0.reason) })
             #expect(leftOut == ["relation_type": .derived, "call_notes": .notProvidedBySubject], "\(export.leftOut)")
             #expect(export.leftOut.allSatisfy { !$0.explanation.isEmpty && !$0.explanation.contains("Klaas") })
+            let completed = try #require(try fixture.engine.request(id))
+            #expect(completed.outcomeWords?.key == "outcome.portabilityLeftOut" && completed.outcomeWords?.values["left"] == "2")
+            #expect(completed.outcome == "portability export of 2 fields (JSON and CSV); PORTABILITY_PROVIDED_DATA_ONLY: 2 fields left out")
 
             let json = try #require(try JSONSerialization.jsonObject(with: export.json) as? [String: Any])
             let items = try #require(json["items"] as? [[String: Any]])

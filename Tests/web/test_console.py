@@ -170,6 +170,8 @@ class Console(Page):
             self.assertEqual(driver.find_elements(By.CSS_SELECTOR, "main [lang=en]"), [])
             self.visit(driver, "/console/requests/RQ-2025-0006", "a fulfilled request")
             self.assertIn("afgehandeld", driver.find_element(By.ID, "status").text)
+            self.assertRegex(driver.find_element(By.TAG_NAME, "main").text, r"inzageoverzicht met \d+ gegevens en \d+ verstrekkingen",
+                             "what fulfilling did, recorded as words and said in Dutch")
             history = driver.find_element(By.ID, "history-heading").find_element(By.XPATH, "..").text
             self.assertIn("console:anna", history, "every action is recorded with the account")
             self.shoot(driver, "console-request")

@@ -105,7 +105,9 @@ class DebtorAsksForAccess(Page):
             custos("request", "fulfil", number, "--out", tempfile.mkdtemp())
 
             driver.get(status_link)
-            self.assertIn("Afgerond", driver.find_element(By.CSS_SELECTOR, "dl.facts").text)
+            facts = driver.find_element(By.CSS_SELECTOR, "dl.facts").text
+            self.assertIn("Afgerond", facts)
+            self.assertRegex(facts, r"Een overzicht van uw \d+ gegevens en van \d+ verstrekkingen aan anderen", "what fulfilling did, in Dutch")
             self.axe(driver, "the status page")
             self.shoot(driver, f"status-{suffix}")
             answer = driver.find_element(By.PARTIAL_LINK_TEXT, "leesbare pagina").get_attribute("href")
@@ -130,6 +132,31 @@ class DebtorAsksForAccess(Page):
             with open(os.environ["MAIL_SINK"]) as sink:
                 sent = sink.read()
         self.assertIn("RCPT TO:<debtor@example.nl>", sent, "the relay delivered the outbox's mail")
+
+
+    def test_b_a_rejection_reads_in_dutch_with_the_officers_reasons_as_written(self):
+        driver = browser(1280)
+        try:
+            driver.get(CENTRE + "/privacy/request")
+            driver.find_element(By.ID, "type-access").click()
+            driver.find_element(By.ID, "email").send_keys("subscriber@example.nl")
+            submit(driver)
+            driver.find_element(By.ID, "code").send_keys(latest_code("subscriber@example.nl"))
+            submit(driver)
+            number = re.search(r"RQ-\d{4}-\d{4}", driver.find_element(By.TAG_NAME, "h2").text).group(0)
+            link = driver.find_element(By.LINK_TEXT, "Volg uw verzoek").get_attribute("href")
+            custos("request", "reject", number, "--reasons", "het vierde gelijke verzoek {deze} maand (art. 12 lid 5 AVG)")
+            driver.get(link)
+            facts = driver.find_element(By.CSS_SELECTOR, "dl.facts")
+            self.assertIn("Afgewezen: het vierde gelijke verzoek {deze} maand (art. 12 lid 5 AVG).", facts.text, "the reasons as written")
+            self.assertEqual(facts.find_elements(By.CSS_SELECTOR, "dd[lang=en]"), [], "nothing left in English")
+            main = driver.find_element(By.TAG_NAME, "main").text
+            self.assertNotIn("You may complain", main)
+            self.assertEqual(main.count("Autoriteit Persoonsgegevens"), 1, "the complaint route, said once")
+            self.axe(driver, "the status page of a rejected request")
+            self.shoot(driver, "status-rejected")
+        finally:
+            driver.quit()
 
 
 class SubscriberWithdraws(Page):

@@ -169,8 +169,11 @@ extension RightsDesk {
         try store.storeAnswer(try keyring.sealAnswer(request: id, subject: request.subject, html: html, json: package.json), request: id,
                               heldForReview: package.fields.contains(where: \.reviewBeforeRelease), at: now)
         let review = package.fields.filter(\.reviewBeforeRelease).map(\.field)
-        try complete(id, at: now, by: actor, outcome: "access package with \(package.fields.count) fields and \(package.recipients.count) disclosures" +
-                     (review.isEmpty ? "" : "; review before release: \(review.joined(separator: ", "))"))
+        let counts = ["fields": "\(package.fields.count)", "disclosures": "\(package.recipients.count)"]
+        try complete(id, at: now, by: actor, outcome: review.isEmpty
+            ? LibraryWords("outcome.access", "access package with {fields} fields and {disclosures} disclosures", counts)
+            : LibraryWords("outcome.accessReview", "access package with {fields} fields and {disclosures} disclosures; review before release: {review}",
+                           counts.merging(["review": review.joined(separator: ", ")]) { $1 }))
         return (package, html)
     }
 }

@@ -108,9 +108,10 @@ extension RightsDesk {
         certificate.signature = Hex.encode(keyring.sign(certificate.signedBytes))
         _ = try store.updateRequest(id, at: now, by: actor) { current in
             var updated = current
-            updated.status = .completed
-            updated.closedAt = now
-            updated.outcome = "\(outcome.rawValue): destroyed \(destroyed.count) fields, kept \(keptFor.count)\(everything ? ", subject key destroyed" : "")"
+            let counts = ["code": outcome.rawValue, "destroyed": "\(destroyed.count)", "kept": "\(keptFor.count)"]
+            updated.close(as: .completed, at: now, outcome: everything
+                ? LibraryWords("outcome.erasedWithKey", "{code}: destroyed {destroyed} fields, kept {kept}, subject key destroyed", counts)
+                : LibraryWords("outcome.erased", "{code}: destroyed {destroyed} fields, kept {kept}", counts))
             return (updated, "fulfilled", updated.outcome)
         }
         return certificate

@@ -102,8 +102,8 @@ extension RightsDesk {
         }
         guard !purposesByField.isEmpty else {
             let reasonWords = LibraryWords("request.portabilityNoBasis", "no data the subject provided is processed on consent or contract (Art. 20(1))")
-            let reason = reasonWords.description
-            _ = try requests.rejectRequest(id, reasons: "\(ReasonCode.portabilityBasisNotEligible.rawValue): \(reason)", by: actor)
+            _ = try requests.rejectRequest(id, because: LibraryWords("outcome.coded", "{code}: {reason}", ["code": ReasonCode.portabilityBasisNotEligible.rawValue],
+                                                                     phrases: ["reason": reasonWords]), by: actor)
             throw RequestRefusal(code: .portabilityBasisNotEligible, LibraryWords("request.portabilityNotEligible", "{reason}; the request is answered as rejected", phrases: ["reason": reasonWords]))
         }
         let opened = try store.openFields(purposesByField.keys.sorted(), of: request.subject)
@@ -115,8 +115,10 @@ extension RightsDesk {
                                           purposes: purposesByField[field] ?? [], source: provenance[field] ?? nil)
         }
         let leftOut = leftOutFields(stored: stored, exported: Set(items.map(\.field)), withheld: withheld, sources: provenance)
-        let note = leftOut.isEmpty ? "" : "; \(ReasonCode.portabilityProvidedDataOnly.rawValue): \(leftOut.count) fields left out"
-        try complete(id, at: now, by: actor, outcome: "portability export of \(items.count) fields (JSON and CSV)\(note)")
+        try complete(id, at: now, by: actor, outcome: leftOut.isEmpty
+            ? LibraryWords("outcome.portability", "portability export of {fields} fields (JSON and CSV)", ["fields": "\(items.count)"])
+            : LibraryWords("outcome.portabilityLeftOut", "portability export of {fields} fields (JSON and CSV); {code}: {left} fields left out",
+                           ["fields": "\(items.count)", "code": ReasonCode.portabilityProvidedDataOnly.rawValue, "left": "\(leftOut.count)"]))
         let controller = policy.policy.controller.map { "\($0.name), \($0.address), \($0.contact)" } ?? ""
         return PortabilityExport(request: id, subject: request.subject, controller: controller, generatedAt: now, items: items,
                                  code: leftOut.isEmpty ? nil : .portabilityProvidedDataOnly, leftOut: leftOut)

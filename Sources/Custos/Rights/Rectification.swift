@@ -47,8 +47,12 @@ extension RightsDesk {
         let tasks = try notifications(subject: request.subject, request: id, fields: Set(values.keys), action: "rectify", at: now)
         let replaced = try store.rectify(subject: request.subject, values: values, source: "subject (rectification \(id))", tasks: tasks, at: now)
         let completed = values.keys.filter { !replaced.contains($0) }.sorted()
-        try complete(id, at: now, by: actor,
-                     outcome: "rectified \(replaced.joined(separator: ", "))\(completed.isEmpty ? "" : "; completed \(completed.joined(separator: ", "))"); \(tasks.count) recipients to notify")
+        let values = ["rectified": replaced.joined(separator: ", "), "completed": completed.joined(separator: ", "), "recipients": "\(tasks.count)"]
+        try complete(id, at: now, by: actor, outcome: completed.isEmpty
+            ? LibraryWords("outcome.rectified", "rectified {rectified}; {recipients} recipients to notify", values)
+            : replaced.isEmpty
+            ? LibraryWords("outcome.completed", "completed {completed}; {recipients} recipients to notify", values)
+            : LibraryWords("outcome.rectifiedAndCompleted", "rectified {rectified}; completed {completed}; {recipients} recipients to notify", values))
         return RectificationResult(request: id, subject: request.subject, at: now, rectified: replaced, completed: completed, notifications: tasks)
     }
 
@@ -64,13 +68,11 @@ extension RightsDesk {
     }
 
     /// Marks a request completed with its outcome.
-    package func complete(_ id: String, at now: Instant, by actor: String, outcome: String) throws {
+    package func complete(_ id: String, at now: Instant, by actor: String, outcome: LibraryWords) throws {
         _ = try store.updateRequest(id, at: now, by: actor) { current in
             var updated = current
-            updated.status = .completed
-            updated.closedAt = now
-            updated.outcome = outcome
-            return (updated, "fulfilled", outcome)
+            updated.close(as: .completed, at: now, outcome: outcome)
+            return (updated, "fulfilled", outcome.description)
         }
     }
 }

@@ -130,13 +130,27 @@ package struct RequestDesk: Sendable {
             throw RequestRefusal(code: .dsarManifestlyExcessive, LibraryWords("rejection.noReasons", "a rejection needs its reasons"))
         }
         try FreeText.check(reasons, LibraryWords("what.rejectionReasons", "a rejection's reasons"))
+        return try reject(id, reasons: reasons, in: Self.rejected(["reasons": reasons]), by: actor)
+    }
+
+    /// Rejects a request for reasons the library gives (`reasons` is their English).
+    package func rejectRequest(_ id: String, because words: LibraryWords, by actor: String) throws -> RightsRequest {
+        try reject(id, reasons: words.description, in: Self.rejected(phrases: ["reasons": words]), by: actor)
+    }
+
+    /// A rejection's outcome: the reasons (the officer's as written, or the library's words)
+    /// and the subject's remedies.
+    private static func rejected(_ values: [String: String] = [:], phrases: [String: LibraryWords] = [:]) -> LibraryWords {
+        LibraryWords("outcome.rejected", "rejected: {reasons}. You may complain to the Autoriteit Persoonsgegevens and seek a judicial remedy (Art. 12(4), 77, 79).",
+                     values, phrases: phrases)
+    }
+
+    private func reject(_ id: String, reasons: String, in outcome: LibraryWords, by actor: String) throws -> RightsRequest {
         let now = clock()
         return try store.updateRequest(id, at: now, by: actor) { request in
             guard request.status.isOpen else { throw RequestRefusal(code: .dsarDeadline, LibraryWords("request.already", "request {id} is already {status}", ["id": id], phrases: ["status": .requestStatus(request.status)])) }
             var updated = request
-            updated.status = .rejected
-            updated.closedAt = now
-            updated.outcome = "rejected: \(reasons). You may complain to the Autoriteit Persoonsgegevens and seek a judicial remedy (Art. 12(4), 77, 79)."
+            updated.close(as: .rejected, at: now, outcome: outcome)
             return (updated, "rejected", reasons)
         }
     }

@@ -54,9 +54,15 @@ extension RightsDesk {
         let affected = Set(fields ?? facts.fields.map(\.field))
         let tasks = try notifications(subject: request.subject, request: id, fields: affected, action: "restrict", at: now)
         try store.recordTasks(tasks)
-        let outcome = "restriction #\(restrictionId) on \(fields?.joined(separator: ", ") ?? "all fields") (\(ground.article)); lifted only after the subject is told; \(tasks.count) recipients to notify"
+        let values = ["id": "\(restrictionId)", "article": ground.article, "recipients": "\(tasks.count)"]
+        let outcome = if let fields {
+            LibraryWords("outcome.restricted", "restriction #{id} on {fields} ({article}); lifted only after the subject is told; {recipients} recipients to notify",
+                         values.merging(["fields": fields.joined(separator: ", ")]) { $1 })
+        } else {
+            LibraryWords("outcome.restrictedAll", "restriction #{id} on all fields ({article}); lifted only after the subject is told; {recipients} recipients to notify", values)
+        }
         try complete(id, at: now, by: actor, outcome: outcome)
-        return RightsOutcome(request: id, outcome: outcome, notifications: tasks)
+        return RightsOutcome(request: id, outcome: outcome.description, notifications: tasks)
     }
 
     /// Completes an objection request. The objection itself took effect when the request was
@@ -77,26 +83,29 @@ extension RightsDesk {
         try requests.requireActionable(request)
         let recorded = try store.objections(of: request.subject).filter { $0.objection.kind == kind && $0.objection.purpose == request.purpose }
         guard let objection = recorded.last else { throw StoreError.io("the objection of request \(id) is not on record") }
-        let scope = request.purpose.map { "'\($0)'" } ?? "every purpose it applies to"
-        let outcome: String
+        let scope = request.purpose.map { LibraryWords.english("'\($0)'") } ?? LibraryWords("outcome.everyPurpose", "every purpose it applies to")
+        let number = "\(objection.id)", since = "\(objection.objection.at)"
+        let outcome: LibraryWords
         switch kind {
         case .directMarketing:
-            outcome = "direct marketing stopped on \(objection.objection.at) (Art. 21(3)); a suppression entry is kept to honour it"
+            outcome = LibraryWords("outcome.directMarketingStopped", "direct marketing stopped on {since} (Art. 21(3)); a suppression entry is kept to honour it", ["since": since])
         case .automatedDecision:
-            outcome = "automated decisions under \(scope) now need a human who can change them (Art. 22(3))"
+            outcome = LibraryWords("outcome.automatedDecisionsHuman", "automated decisions under {scope} now need a human who can change them (Art. 22(3))", phrases: ["scope": scope])
         case .general:
             switch objection.objection.assessment {
             case .overridden?:
-                outcome = "objection #\(objection.id) to \(scope) assessed: compelling legitimate grounds override it (\(objection.objection.assessmentReference ?? "no reference"))"
+                outcome = LibraryWords("outcome.objectionOverridden", "objection #{id} to {scope} assessed: compelling legitimate grounds override it ({reference})",
+                                       ["id": number, "reference": objection.objection.assessmentReference ?? "-"], phrases: ["scope": scope])
             case .upheld?:
-                outcome = "objection #\(objection.id) upheld: processing under \(scope) stopped on \(objection.objection.at)"
+                outcome = LibraryWords("outcome.objectionUpheld", "objection #{id} upheld: processing under {scope} stopped on {since}", ["id": number, "since": since],
+                                       phrases: ["scope": scope])
             case .pending?, nil:
                 throw RequestRefusal(code: .objectionNoCompellingGrounds,
                                      LibraryWords("objection.notAssessed", "objection #{id} has no assessment yet; processing stays stopped. Record it with 'custos objection assess --id {id}'",
-                                                  ["id": "\(objection.id)"]))
+                                                  ["id": number]))
             }
         }
         try complete(id, at: clock(), by: actor, outcome: outcome)
-        return RightsOutcome(request: id, outcome: outcome, notifications: [], objection: objection)
+        return RightsOutcome(request: id, outcome: outcome.description, notifications: [], objection: objection)
     }
 }

@@ -55,9 +55,10 @@ extension Console {
             "answered": answered, "answerHtml": "/console/requests/\(request.id)/answer.html", "answerJson": "/console/requests/\(request.id)/answer.json",
             "complaint": pages.text("request.complaintRight", language),
         ]
-        for (key, value) in [("purpose", request.purpose), ("mandate", request.mandate), ("identityMethod", request.identityMethod), ("outcome", request.outcome)] {
+        for (key, value) in [("purpose", request.purpose), ("mandate", request.mandate), ("identityMethod", request.identityMethod)] {
             if let value, !value.isEmpty { values[key] = value }
         }
+        if let outcome = pages.outcome(of: request, language) { values["outcome"] = outcome }
         if visit.canAct && open {
             values["canVerify"] = request.identity != .verified
             values["canExtend"] = request.status != .extended && request.extensionReasons == nil && today <= firstDeadline.due

@@ -311,7 +311,7 @@ struct Console: Sendable {
         } else {
             return ([String(describing: error)], true)
         }
-        let (text, translated) = words.render { pages.catalogued("refusal.\($0)", language) }
+        let (text, translated) = pages.say(words, language)
         if let request = error as? RequestRefusal {
             return (["\(request.code.rawValue) (\(request.code.article)): \(text)"], !translated)
         }

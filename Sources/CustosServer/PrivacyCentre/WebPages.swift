@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 internal import Mustache
+import CustosStore
 
 /// Server-rendered pages (DESIGN §11): Mustache templates and message catalogues kept as
 /// resources (`Resources/Web` for the privacy centre, `Resources/Console` for the officer's
@@ -95,6 +96,21 @@ struct WebPages: Sendable {
 
     /// The catalogue's own text for `key` in `language`, with no fallback: nil where it has none.
     func catalogued(_ key: String, _ language: String) -> String? { messages[language]?[key] }
+
+    /// The library's words in `language`: a recorded outcome from `outcome.KEY`, anything else
+    /// (a refusal, a phrase in either) from `refusal.KEY`. `translated` is false where a part
+    /// had no text in the catalogue and stayed in English.
+    func say(_ words: LibraryWords, _ language: String) -> (text: String, translated: Bool) {
+        words.render { key in catalogued(key.hasPrefix("outcome.") ? key : "refusal.\(key)", language) }
+    }
+
+    /// What closing `request` did, for a page's `{{#outcome}}` (`text`, and `english` where it
+    /// stays in English on a page in another language): from its words, or, for a request
+    /// closed before they were kept, its English. Nil while nothing is recorded.
+    func outcome(of request: RightsRequest, _ language: String) -> [String: Any]? {
+        let said: (text: String, translated: Bool)? = request.outcomeWords.map { say($0, language) } ?? request.outcome.map { ($0, false) }
+        return said.map { ["text": $0.text, "english": !$0.translated && language != "en"] }
+    }
 
     /// A text of the catalogue, with `{name}` placeholders filled in.
     func text(_ key: String, _ language: String, _ values: [String: String] = [:]) -> String {
