@@ -29,11 +29,31 @@ package struct LibraryWords: Sendable, Hashable, Codable, CustomStringConvertibl
     package var description: String { render { _ in nil }.text }
 
     /// Rendered with `pattern` giving a key's text in another language (nil: its English);
-    /// `translated` says whether every part had one. Each `{name}` of the text is filled in one
-    /// pass, so a value that itself holds braces (an officer's reasons) is left as written.
+    /// `translated` says whether every part had one.
     package func render(_ pattern: (String) -> String?) -> (text: String, translated: Bool) {
         var translated = true
         let template = (key.isEmpty ? nil : pattern(key)) ?? { translated = false; return english }()
+        let text = Self.fill(template) { name in
+            if let phrase = phrases[name] {
+                let part = phrase.render(pattern)
+                translated = translated && part.translated
+                return part.text
+            }
+            return values[name]
+        }
+        return (text, translated)
+    }
+
+    /// `template` with each `{name}` that `part` knows filled in, in one pass: a value that
+    /// itself holds braces (an officer's reasons) is left as written. A value that ends a
+    /// sentence of its own takes the place of the template's full stop after it, so reasons
+    /// written with one do not end in two.
+    ///
+    /// ```swift
+    /// let values = ["reasons": "asked {n} times."]
+    /// LibraryWords.fill("rejected: {reasons}. You may complain") { values[$0] } // "rejected: asked {n} times. You may complain"
+    /// ```
+    package static func fill(_ template: String, _ part: (String) -> String?) -> String {
         var text = "", rest = template[...]
         while let open = rest.firstIndex(of: "{") {
             text += rest[..<open]
@@ -43,19 +63,15 @@ package struct LibraryWords: Sendable, Hashable, Codable, CustomStringConvertibl
                 rest = rest[rest.endIndex...]
                 break
             }
-            let name = String(after[..<close])
-            if let phrase = phrases[name] {
-                let part = phrase.render(pattern)
-                translated = translated && part.translated
-                text += part.text
-            } else if let value = values[name] {
-                text += value
-            } else {
-                text += rest[open...close]
-            }
             rest = after[after.index(after: close)...]
+            guard let value = part(String(after[..<close])) else {
+                text += template[open...close]
+                continue
+            }
+            text += value
+            if rest.first == ".", let last = value.last, ".!?".contains(last) { rest = rest.dropFirst() }
         }
-        return (text + rest, translated)
+        return text + rest
     }
 
     /// The words as one line of JSON, as a store keeps them beside their English.

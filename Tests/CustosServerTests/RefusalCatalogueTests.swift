@@ -159,6 +159,11 @@ struct OutcomeCatalogueTests {
         let written = LibraryWords("outcome.rejected", english, ["reasons": "asked {id} times this month"])
         #expect(centre.say(written, "nl").text == "Afgewezen: asked {id} times this month.")
         #expect(written.description.hasPrefix("rejected: asked {id} times this month. You may complain"))
+        // Reasons written as a sentence of their own do not end in two full stops.
+        let sentence = LibraryWords("outcome.rejected", english, ["reasons": "Asked four times this month."])
+        #expect(centre.say(sentence, "nl").text == "Afgewezen: Asked four times this month.")
+        #expect(sentence.description.hasPrefix("rejected: Asked four times this month. You may complain"))
+        #expect(LibraryWords.fill("{a}.{b}") { ["a": "Why?", "b": "{a}"][$0] } == "Why?{a}", "one pass; an unknown {name} stays")
         // Stored and read back as they were; a row from before the words were kept has none.
         #expect(LibraryWords(stored: notPortable.stored) == notPortable)
         #expect(LibraryWords(stored: nil) == nil && LibraryWords(stored: "rejected: too often") == nil)

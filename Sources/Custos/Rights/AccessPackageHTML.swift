@@ -1,5 +1,6 @@
 import Foundation
 import CustosPolicy
+import CustosStore
 internal import Mustache
 
 /// The readable answer to an access request, in plain language (DESIGN §11): the controller
@@ -47,11 +48,7 @@ struct AccessPackageHTML {
     func render(_ package: AccessPackage, policy compiled: CompiledPolicy, language asked: String) -> String {
         let language = Self.languages.contains(asked) ? asked : "nl"
         let t = texts[language] ?? [:]
-        func text(_ key: String, _ values: [String: String] = [:]) -> String {
-            var text = t[key] ?? key
-            for (name, value) in values { text = text.replacingOccurrences(of: "{\(name)}", with: value) }
-            return text
-        }
+        func text(_ key: String, _ values: [String: String] = [:]) -> String { LibraryWords.fill(t[key] ?? key) { values[$0] } }
         let policy = compiled.policy
         let locale = Locale(identifier: language)
         func duration(_ duration: CalendarDuration) -> String {

@@ -114,9 +114,7 @@ struct WebPages: Sendable {
 
     /// A text of the catalogue, with `{name}` placeholders filled in.
     func text(_ key: String, _ language: String, _ values: [String: String] = [:]) -> String {
-        var text = messages[language]?[key] ?? messages["nl"]?[key] ?? key
-        for (name, value) in values { text = text.replacingOccurrences(of: "{\(name)}", with: value) }
-        return text
+        LibraryWords.fill(messages[language]?[key] ?? messages["nl"]?[key] ?? key) { values[$0] }
     }
 
     /// Renders a page. `here` is the path the language switch links back to (a GET page), or
