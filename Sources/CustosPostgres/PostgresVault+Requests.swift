@@ -29,8 +29,7 @@ extension PostgresVault: RequestStore {
                   \(request.receivedOn.description), \(request.requester), \(request.mandate), \(request.identity.rawValue), \(request.identityMethod),
                   \(request.status.rawValue), \(request.dueOn.description))
                 """, logger: logger)
-            try await Self.addRequestEvent(id: id, at: request.receivedAt, event: "received", detail: "via \(request.channel), due \(request.dueOn)",
-                                           by: actor, on: connection)
+            try await Self.addRequestEvent(id: id, at: request.receivedAt, event: .received, detail: RequestEvent.receipt(of: request), by: actor, on: connection)
             try await Self.recordRequestLifecycle(Vault.requestReceivedEvent, subject: request.subject, on: request.receivedOn, at: request.receivedAt,
                                                   by: actor, policy: policy, connection: connection)
             if let objection {
@@ -42,7 +41,7 @@ extension PostgresVault: RequestStore {
     }
 
     package func updateRequest(_ id: String, at now: Instant, by actor: String,
-                               _ change: (RightsRequest) throws -> (RightsRequest, event: String, detail: String?)) throws -> RightsRequest {
+                               _ change: (RightsRequest) throws -> (RightsRequest, event: RequestEvent, detail: LibraryWords?)) throws -> RightsRequest {
         let policy = policy
         // The change is the caller's rule, run on this thread between the statements of one
         // transaction on a held connection, with the request's row locked.
@@ -79,7 +78,7 @@ extension PostgresVault: RequestStore {
     package func requests(_ which: RequestSelection) throws -> [RightsRequest] {
         try transaction { connection, logger in
             try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
-            let columns = Self.requestColumns, events = "SELECT request_id, at, event, detail, recorded_by FROM request_events"
+            let columns = Self.requestColumns, events = "SELECT request_id, at, event, detail, detail_words, recorded_by FROM request_events"
             let (selected, history): (PostgresQuery, PostgresQuery) = switch which {
             case .all:
                 ("SELECT \(unescaped: columns) FROM requests ORDER BY received_at, id COLLATE \"C\"", "\(unescaped: events) ORDER BY id")
@@ -97,10 +96,12 @@ extension PostgresVault: RequestStore {
             }
             var position = [String: Int](minimumCapacity: requests.count)
             for (index, request) in requests.enumerated() { position[request.id] = index }
-            for try await (id, at, event, detail, by) in try await connection.query(history, logger: logger).decode((String, Int64, String, String?, String).self) {
+            for try await (id, at, event, detail, words, by) in try await connection.query(history, logger: logger)
+                .decode((String, Int64, String, String?, String?, String).self) {
                 BlockingBridge.beat()
                 guard let index = position[id] else { continue }
-                requests[index].events.append(RightsRequest.Event(at: Instant(millisecondsSinceEpoch: at), event: event, detail: detail, by: by))
+                requests[index].events.append(RightsRequest.Event(at: Instant(millisecondsSinceEpoch: at), event: event, detail: detail,
+                                                                  detailWords: LibraryWords(stored: words), by: by))
             }
             return requests
         }
@@ -138,10 +139,11 @@ extension PostgresVault: RequestStore {
             found = try request(from: row)
         }
         guard var request = found else { return nil }
-        for try await (at, event, detail, by) in try await connection.query(
-            "SELECT at, event, detail, recorded_by FROM request_events WHERE request_id = \(id) ORDER BY id", logger: logger)
-            .decode((Int64, String, String?, String).self) {
-            request.events.append(RightsRequest.Event(at: Instant(millisecondsSinceEpoch: at), event: event, detail: detail, by: by))
+        for try await (at, event, detail, words, by) in try await connection.query(
+            "SELECT at, event, detail, detail_words, recorded_by FROM request_events WHERE request_id = \(id) ORDER BY id", logger: logger)
+            .decode((Int64, String, String?, String?, String).self) {
+            request.events.append(RightsRequest.Event(at: Instant(millisecondsSinceEpoch: at), event: event, detail: detail,
+                                                      detailWords: LibraryWords(stored: words), by: by))
         }
         return request
     }
@@ -160,9 +162,10 @@ extension PostgresVault: RequestStore {
             outcomeWords: LibraryWords(stored: r.17), events: [])
     }
 
-    static func addRequestEvent(id: String, at: Instant, event: String, detail: String?, by actor: String, on connection: PostgresConnection) async throws {
+    static func addRequestEvent(id: String, at: Instant, event: RequestEvent, detail: LibraryWords?, by actor: String, on connection: PostgresConnection) async throws {
         try await connection.query("""
-            INSERT INTO request_events (request_id, at, event, detail, recorded_by) VALUES (\(id), \(at.millisecondsSinceEpoch), \(event), \(detail), \(actor))
+            INSERT INTO request_events (request_id, at, event, detail, detail_words, recorded_by)
+            VALUES (\(id), \(at.millisecondsSinceEpoch), \(event.rawValue), \(detail?.description), \(detail?.stored), \(actor))
             """, logger: PostgresDatabase.logger)
     }
 

@@ -28,14 +28,20 @@ public enum IdentityState: String, Sendable, Hashable, Codable {
 public struct RightsRequest: Sendable, Hashable, Codable {
     public struct Event: Sendable, Hashable, Codable {
         public var at: Instant
+        /// What happened: a `RequestEvent`'s raw value.
         public var event: String
+        /// In the library's English (the CLI's and the API's).
         public var detail: String?
+        /// The same in words a face renders in its own language; nil for an event recorded
+        /// before they were kept.
+        package var detailWords: LibraryWords?
         public var by: String
 
-        package init(at: Instant, event: String, detail: String?, by: String) {
+        package init(at: Instant, event: String, detail: String?, detailWords: LibraryWords? = nil, by: String) {
             self.at = at
             self.event = event
             self.detail = detail
+            self.detailWords = detailWords
             self.by = by
         }
     }
@@ -100,6 +106,28 @@ public struct RightsRequest: Sendable, Hashable, Codable {
     public var requesterAuthorised: Bool { requester == "subject" || !BlankText.isBlank(mandate ?? "") }
 }
 
+/// What happened to a request, as its history records it.
+package enum RequestEvent: String, Sendable, CaseIterable {
+    case received
+    /// The privacy centre's identity evidence: the e-mail code, and what was typed against what is held.
+    case identityEvidence = "identity-evidence"
+    /// The language the subject asked in (the privacy centre's).
+    case language
+    case identityVerified = "identity-verified"
+    case extended, rejected, fulfilled
+
+    /// A request's receipt: how it came in and its first deadline.
+    package static func receipt(of request: RightsRequest) -> LibraryWords {
+        LibraryWords("requestEvent.received", "via {channel}, due {due}", ["channel": request.channel, "due": "\(request.dueOn)"])
+    }
+}
+
+extension LibraryWords {
+    /// Someone's own words (an identity check's method, a rejection's reasons): shown as
+    /// written in every language.
+    package static func asWritten(_ text: String) -> LibraryWords { LibraryWords("requestEvent.asWritten", "{text}", ["text": text]) }
+}
+
 /// The request book: requests, their lifecycle and their events, in the vault.
 extension Vault {
     package func openRequest(_ request: RightsRequest, objection: ObjectionKind?, at now: Instant, by actor: String) throws -> String {
@@ -117,7 +145,7 @@ extension Vault {
             """, arguments: [id, request.subject, request.type.rawValue, request.purpose, request.channel, request.receivedAt.millisecondsSinceEpoch,
                              request.receivedOn.description, request.requester, request.mandate, request.identity.rawValue, request.identityMethod,
                              request.status.rawValue, request.dueOn.description])
-            try Self.addRequestEvent(db, id: id, at: request.receivedAt, event: "received", detail: "via \(request.channel), due \(request.dueOn)", by: actor)
+            try Self.addRequestEvent(db, id: id, at: request.receivedAt, event: .received, detail: RequestEvent.receipt(of: request), by: actor)
             try recordRequestLifecycle(db, event: Self.requestReceivedEvent, subject: request.subject, on: request.receivedOn, at: request.receivedAt, by: actor)
             if let objection {
                 _ = try Self.insertObjection(db, subject: request.subject, purpose: request.purpose, kind: objection, effective: request.receivedAt, at: now)
@@ -139,15 +167,15 @@ extension Vault {
                        arguments: [subject, event, date.description, now.millisecondsSinceEpoch, actor])
     }
 
-    static func addRequestEvent(_ db: Database, id: String, at: Instant, event: String, detail: String?, by actor: String) throws {
-        try db.execute(sql: "INSERT INTO request_events (request_id, at, event, detail, recorded_by) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [id, at.millisecondsSinceEpoch, event, detail, actor])
+    static func addRequestEvent(_ db: Database, id: String, at: Instant, event: RequestEvent, detail: LibraryWords?, by actor: String) throws {
+        try db.execute(sql: "INSERT INTO request_events (request_id, at, event, detail, detail_words, recorded_by) VALUES (?, ?, ?, ?, ?, ?)",
+                       arguments: [id, at.millisecondsSinceEpoch, event.rawValue, detail?.description, detail?.stored, actor])
     }
 
     /// Changes a request in one transaction: `change` sees the current request and returns
     /// the updated one plus the event to record, or throws to refuse.
     package func updateRequest(_ id: String, at now: Instant, by actor: String,
-                              _ change: (RightsRequest) throws -> (RightsRequest, event: String, detail: String?)) throws -> RightsRequest {
+                              _ change: (RightsRequest) throws -> (RightsRequest, event: RequestEvent, detail: LibraryWords?)) throws -> RightsRequest {
         try pool.write { db in
             guard let current = try Self.loadRequest(db, id: id) else { throw StoreError.io("no request \(id)") }
             let (updated, event, detail) = try change(current)
@@ -202,7 +230,8 @@ extension Vault {
     }
 
     private static func event(from row: Row) -> RightsRequest.Event {
-        RightsRequest.Event(at: Instant(millisecondsSinceEpoch: row["at"]), event: row["event"], detail: row["detail"], by: row["recorded_by"])
+        RightsRequest.Event(at: Instant(millisecondsSinceEpoch: row["at"]), event: row["event"], detail: row["detail"],
+                            detailWords: LibraryWords(stored: row["detail_words"]), by: row["recorded_by"])
     }
 
     private static func request(from row: Row, events: [RightsRequest.Event]) -> RightsRequest {

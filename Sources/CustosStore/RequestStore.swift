@@ -33,7 +33,7 @@ package protocol RequestStore: Sendable {
     /// Changes a request in one transaction: `change` sees the current request and returns
     /// the updated one plus the event to record, or throws to refuse (nothing is written).
     func updateRequest(_ id: String, at now: Instant, by actor: String,
-                       _ change: (RightsRequest) throws -> (RightsRequest, event: String, detail: String?)) throws -> RightsRequest
+                       _ change: (RightsRequest) throws -> (RightsRequest, event: RequestEvent, detail: LibraryWords?)) throws -> RightsRequest
     func request(_ id: String) throws -> RightsRequest?
     /// The requests `which` selects, oldest received first; the open ones and one subject's are
     /// found by index, not by reading the book of every year.
@@ -48,7 +48,7 @@ extension VaultStore: RequestStore {
     }
 
     package func updateRequest(_ id: String, at now: Instant, by actor: String,
-                               _ change: (RightsRequest) throws -> (RightsRequest, event: String, detail: String?)) throws -> RightsRequest {
+                               _ change: (RightsRequest) throws -> (RightsRequest, event: RequestEvent, detail: LibraryWords?)) throws -> RightsRequest {
         try vault.updateRequest(id, at: now, by: actor, change)
     }
 

@@ -42,7 +42,7 @@ struct RefusalCatalogueTests {
     }
 
     @Test func everyRefusalTheLibraryWritesHasItsDutchWithTheSameValues() throws {
-        let words = try Self.libraryWords().filter { !$0.key.hasPrefix("outcome.") }
+        let words = try Self.libraryWords().filter { !$0.key.hasPrefix("outcome.") && !$0.key.hasPrefix("requestEvent.") }
         #expect(words.count > 60, "the sources were read")
         // The English catalogue holds the library's own words, so an operator's template
         // folder can reword them; they must not drift from the library's.
@@ -120,20 +120,24 @@ struct ResultCatalogueTests {
     }
 }
 
-/// A closed request's outcome is kept as words (`outcome.KEY`) beside its English, and both the
-/// console and the privacy centre say it in the page's language. The console's English is the
-/// library's own; the privacy centre speaks to the subject in words of its own, naming no value
-/// the library does not give.
-@Suite("the catalogues of a request's recorded outcome")
+/// A closed request's outcome and its history are kept as words (`outcome.KEY`, `requestEvent.KEY`)
+/// beside their English. The console says both in the page's language, the privacy centre the
+/// outcome. The console's English is the library's own; the privacy centre speaks to the
+/// subject in words of its own, naming no value the library does not give.
+@Suite("the catalogues of a request's recorded outcome and history")
 struct OutcomeCatalogueTests {
-    @Test func everyOutcomeTheLibraryRecordsHasItsTextsInBothFacesAndBothLanguages() throws {
-        let outcomes = try RefusalCatalogueTests.libraryWords().filter { $0.key.hasPrefix("outcome.") }
-        #expect(outcomes.count >= 15, "the library's outcomes were read")
+    @Test func everyOutcomeAndEventTheLibraryRecordsHasItsTextsInEachFaceThatShowsIt() throws {
+        let library = try RefusalCatalogueTests.libraryWords()
+        let outcomes = library.filter { $0.key.hasPrefix("outcome.") }, events = library.filter { $0.key.hasPrefix("requestEvent.") }
+        #expect(outcomes.count >= 15 && events.count >= 5, "the library's outcomes and events were read")
         let english = try RefusalCatalogueTests.catalogue("en")
-        for (key, text) in outcomes { #expect(english[key] == text, "\(key) in the console's en.json is not the library's English") }
+        for (key, text) in outcomes.merging(events, uniquingKeysWith: { $1 }) {
+            #expect(english[key] == text, "\(key) in the console's en.json is not the library's English")
+        }
         for (face, language) in [("Console", "nl"), ("Web", "nl"), ("Web", "en")] {
             let catalogue = try RefusalCatalogueTests.catalogue(language, of: face)
-            for (key, text) in outcomes {
+            let shown = face == "Console" ? outcomes.merging(events, uniquingKeysWith: { $1 }) : outcomes
+            for (key, text) in shown {
                 guard let said = catalogue[key] else {
                     Issue.record("\(key) is missing from \(face)/messages/\(language).json")
                     continue
@@ -141,8 +145,16 @@ struct OutcomeCatalogueTests {
                 let named = try RefusalCatalogueTests.placeholders(said), given = try RefusalCatalogueTests.placeholders(text)
                 #expect(face == "Web" ? named.isSubset(of: given) : named == given, "\(key) in \(face)/\(language).json names other values than the library gives")
             }
-            let unused = catalogue.keys.filter { $0.hasPrefix("outcome.") && outcomes[$0] == nil }
-            #expect(unused.isEmpty, "no longer recorded by the library: \(unused.sorted())")
+            let unused = catalogue.keys.filter { ($0.hasPrefix("outcome.") || $0.hasPrefix("requestEvent.")) && shown[$0] == nil }
+            #expect(unused.isEmpty, "no longer recorded by the library, or not shown by this face: \(unused.sorted())")
+        }
+    }
+
+    @Test func everyKindOfEventInARequestsHistoryHasItsNameInBothConsoleCatalogues() throws {
+        let kinds = Set(RequestEvent.allCases.map { "history.\($0.rawValue)" })
+        for language in ["nl", "en"] {
+            let named = Set(try RefusalCatalogueTests.catalogue(language).keys.filter { $0.hasPrefix("history.") })
+            #expect(named == kinds, "\(language).json: missing \(kinds.subtracting(named).sorted()), unused \(named.subtracting(kinds).sorted())")
         }
     }
 

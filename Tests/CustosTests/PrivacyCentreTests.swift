@@ -53,7 +53,8 @@ struct PrivacyCentreTests {
             let request = try #require(opened.first?.request)
             #expect(opened.count == 1 && opened[0].identityMatched)
             #expect(request.channel == "web-form" && request.identity == .unverified, "the officer still verifies")
-            #expect(request.events.contains { $0.event == "identity-evidence" && $0.detail?.contains("match what is held") == true })
+            #expect(request.events.contains { $0.event == "identity-evidence" && $0.detail?.contains("match what is held") == true
+                && $0.detailWords?.key == "requestEvent.identityMatches" })
             #expect(try engine.publicDoor.request(forStatusToken: opened[0].statusToken)?.id == request.id)
             #expect(try engine.publicDoor.request(forStatusToken: "x" + opened[0].statusToken) == nil)
 

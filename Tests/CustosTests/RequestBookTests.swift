@@ -37,6 +37,10 @@ struct RequestBookTests {
             #expect(verified.identity == .verified && verified.status == .inProgress)
             try fixture.office.requests.requireActionable(verified)
             #expect(verified.events.map(\.event) == ["received", "identity-verified"])
+            // Each detail is kept as words beside its English, so a face can say it in its language.
+            #expect(verified.events.map { $0.detailWords?.key } == ["requestEvent.received", "requestEvent.asWritten"])
+            #expect(verified.events.allSatisfy { $0.detail == $0.detailWords?.description })
+            #expect(verified.events[1].detail == "e-mail address matches data held", "the officer's method, as written")
         }
     }
 

@@ -59,11 +59,13 @@ extension PublicDoor {
                                                  mandate: nil, identityVerifiedBy: nil, by: web.actor)
             let matched = try identityMatches(subject: subject, typed: form.identity, as: web)
             let now = clock()
-            let detail = matched.checks.isEmpty ? "e-mail code confirmed; the subject's category asks for nothing more"
-                : "e-mail code confirmed; \(matched.checks.joined(separator: ", ")) \(matched.holds ? "match" : "do not match") what is held"
-            _ = try store.updateRequest(request.id, at: now, by: web.actor) { current in (current, "identity-evidence", detail) }
+            let checks = ["checks": matched.checks.joined(separator: ", ")]
+            let detail = matched.checks.isEmpty ? LibraryWords("requestEvent.codeOnly", "e-mail code confirmed; the subject's category asks for nothing more")
+                : matched.holds ? LibraryWords("requestEvent.identityMatches", "e-mail code confirmed; {checks} match what is held", checks)
+                : LibraryWords("requestEvent.identityDiffers", "e-mail code confirmed; {checks} do not match what is held", checks)
+            _ = try store.updateRequest(request.id, at: now, by: web.actor) { current in (current, .identityEvidence, detail) }
             // The answer is written in the language the person asked in.
-            let updated = try store.updateRequest(request.id, at: now, by: web.actor) { current in (current, "language", form.language) }
+            let updated = try store.updateRequest(request.id, at: now, by: web.actor) { current in (current, .language, .asWritten(form.language)) }
             let token = try store.createStatusLink(request: request.id, at: now)
             return OpenedWebRequest(request: updated, statusToken: token, identityMatched: matched.holds)
         }

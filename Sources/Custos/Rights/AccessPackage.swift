@@ -181,6 +181,6 @@ extension RightsDesk {
 extension RightsDesk {
     /// The language a request was made in: the privacy centre records it with the request.
     static func answerLanguage(of request: RightsRequest) -> String {
-        request.events.last { $0.event == "language" }?.detail ?? "nl"
+        request.events.last { $0.event == RequestEvent.language.rawValue }?.detail ?? "nl"
     }
 }

@@ -109,10 +109,11 @@ extension RightsDesk {
         _ = try store.updateRequest(id, at: now, by: actor) { current in
             var updated = current
             let counts = ["code": outcome.rawValue, "destroyed": "\(destroyed.count)", "kept": "\(keptFor.count)"]
-            updated.close(as: .completed, at: now, outcome: everything
+            let words = everything
                 ? LibraryWords("outcome.erasedWithKey", "{code}: destroyed {destroyed} fields, kept {kept}, subject key destroyed", counts)
-                : LibraryWords("outcome.erased", "{code}: destroyed {destroyed} fields, kept {kept}", counts))
-            return (updated, "fulfilled", updated.outcome)
+                : LibraryWords("outcome.erased", "{code}: destroyed {destroyed} fields, kept {kept}", counts)
+            updated.close(as: .completed, at: now, outcome: words)
+            return (updated, .fulfilled, words)
         }
         return certificate
     }

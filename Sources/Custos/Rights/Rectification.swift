@@ -72,7 +72,7 @@ extension RightsDesk {
         _ = try store.updateRequest(id, at: now, by: actor) { current in
             var updated = current
             updated.close(as: .completed, at: now, outcome: outcome)
-            return (updated, "fulfilled", outcome.description)
+            return (updated, .fulfilled, outcome)
         }
     }
 }

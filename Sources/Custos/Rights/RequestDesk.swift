@@ -82,7 +82,7 @@ package struct RequestDesk: Sendable {
             updated.identity = .verified
             updated.identityMethod = method
             if updated.status == .awaitingIdentity || updated.status == .received { updated.status = .inProgress }
-            return (updated, "identity-verified", method)
+            return (updated, .identityVerified, .asWritten(method))
         }
     }
 
@@ -119,7 +119,7 @@ package struct RequestDesk: Sendable {
             updated.dueOn = deadline.extendedDue
             updated.extensionNoticeOn = sent
             updated.extensionReasons = reasons
-            return (updated, "extended", "due \(deadline.extendedDue); subject told on \(sent)")
+            return (updated, .extended, LibraryWords("requestEvent.extended", "due {due}; subject told on {told}", ["due": "\(deadline.extendedDue)", "told": "\(sent)"]))
         }
     }
 
@@ -130,12 +130,12 @@ package struct RequestDesk: Sendable {
             throw RequestRefusal(code: .dsarManifestlyExcessive, LibraryWords("rejection.noReasons", "a rejection needs its reasons"))
         }
         try FreeText.check(reasons, LibraryWords("what.rejectionReasons", "a rejection's reasons"))
-        return try reject(id, reasons: reasons, in: Self.rejected(["reasons": reasons]), by: actor)
+        return try reject(id, reasons: .asWritten(reasons), in: Self.rejected(["reasons": reasons]), by: actor)
     }
 
     /// Rejects a request for reasons the library gives (`reasons` is their English).
     package func rejectRequest(_ id: String, because words: LibraryWords, by actor: String) throws -> RightsRequest {
-        try reject(id, reasons: words.description, in: Self.rejected(phrases: ["reasons": words]), by: actor)
+        try reject(id, reasons: words, in: Self.rejected(phrases: ["reasons": words]), by: actor)
     }
 
     /// A rejection's outcome: the reasons (the officer's as written, or the library's words)
@@ -145,13 +145,13 @@ package struct RequestDesk: Sendable {
                      values, phrases: phrases)
     }
 
-    private func reject(_ id: String, reasons: String, in outcome: LibraryWords, by actor: String) throws -> RightsRequest {
+    private func reject(_ id: String, reasons: LibraryWords, in outcome: LibraryWords, by actor: String) throws -> RightsRequest {
         let now = clock()
         return try store.updateRequest(id, at: now, by: actor) { request in
             guard request.status.isOpen else { throw RequestRefusal(code: .dsarDeadline, LibraryWords("request.already", "request {id} is already {status}", ["id": id], phrases: ["status": .requestStatus(request.status)])) }
             var updated = request
             updated.close(as: .rejected, at: now, outcome: outcome)
-            return (updated, "rejected", reasons)
+            return (updated, .rejected, reasons)
         }
     }
 

@@ -50,7 +50,9 @@ extension Console {
             "left": !open ? "" : days < 0 ? pages.text("today.overdueBy", language, ["days": "\(-days)"]) : pages.text("today.daysLeft", language, ["days": "\(days)"]),
             "extensionRule": extensionRule, "open": open,
             "events": request.events.map { event -> [String: Any] in
-                Self.compact(["at": Self.minute(event.at, office), "event": event.event, "detail": event.detail, "by": event.by])
+                let detail = pages.recorded(event.detailWords, english: event.detail, language)
+                return Self.compact(["at": Self.minute(event.at, office), "event": pages.catalogued("history.\(event.event)", language) ?? event.event,
+                                     "detail": detail?.text, "english": detail?.english, "by": event.by])
             },
             "answered": answered, "answerHtml": "/console/requests/\(request.id)/answer.html", "answerJson": "/console/requests/\(request.id)/answer.json",
             "complaint": pages.text("request.complaintRight", language),

@@ -97,19 +97,25 @@ struct WebPages: Sendable {
     /// The catalogue's own text for `key` in `language`, with no fallback: nil where it has none.
     func catalogued(_ key: String, _ language: String) -> String? { messages[language]?[key] }
 
-    /// The library's words in `language`: a recorded outcome from `outcome.KEY`, anything else
-    /// (a refusal, a phrase in either) from `refusal.KEY`. `translated` is false where a part
-    /// had no text in the catalogue and stayed in English.
+    /// The library's words in `language`: a request's recorded outcome and history from
+    /// `outcome.KEY` and `requestEvent.KEY`, anything else (a refusal, a phrase in any) from
+    /// `refusal.KEY`. `translated` is false where a part had no text in the catalogue and
+    /// stayed in English.
     func say(_ words: LibraryWords, _ language: String) -> (text: String, translated: Bool) {
-        words.render { key in catalogued(key.hasPrefix("outcome.") ? key : "refusal.\(key)", language) }
+        words.render { key in catalogued(key.hasPrefix("outcome.") || key.hasPrefix("requestEvent.") ? key : "refusal.\(key)", language) }
     }
 
-    /// What closing `request` did, for a page's `{{#outcome}}` (`text`, and `english` where it
-    /// stays in English on a page in another language): from its words, or, for a request
-    /// closed before they were kept, its English. Nil while nothing is recorded.
+    /// What a record says, in `language`: from its words, or, for a row written before they
+    /// were kept, its English. `english` says it stays in English on a page in another
+    /// language (for `lang="en"`). Nil where nothing is recorded.
+    func recorded(_ words: LibraryWords?, english: String?, _ language: String) -> (text: String, english: Bool)? {
+        let said: (text: String, translated: Bool)? = words.map { say($0, language) } ?? english.map { ($0, false) }
+        return said.map { ($0.text, !$0.translated && language != "en") }
+    }
+
+    /// What closing `request` did, for a page's `{{#outcome}}` (`text`, `english`).
     func outcome(of request: RightsRequest, _ language: String) -> [String: Any]? {
-        let said: (text: String, translated: Bool)? = request.outcomeWords.map { say($0, language) } ?? request.outcome.map { ($0, false) }
-        return said.map { ["text": $0.text, "english": !$0.translated && language != "en"] }
+        recorded(request.outcomeWords, english: request.outcome, language).map { ["text": $0.text, "english": $0.english] }
     }
 
     /// A text of the catalogue, with `{name}` placeholders filled in.
