@@ -211,16 +211,18 @@ struct BreachClose: ParsableCommand {
 struct BreachNotification: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "notification", abstract: "The AP notification's content (Art. 33(3)) as Markdown or JSON: counts, never a person.",
-        discussion: "Examples:\n  custos breach notification BR-2025-0001\n  custos breach notification BR-2025-0001 --format json --out ap.json")
+        discussion: "Examples:\n  custos breach notification BR-2025-0001\n  custos breach notification BR-2025-0001 --language nl\n  custos breach notification BR-2025-0001 --format json --out ap.json")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The breach number.") var id: String
     @Option(help: "md or json.") var format = "md"
+    @Option(help: "The Markdown's language: en or nl (the JSON is the same in both).") var language = "en"
+    @Option(help: ArgumentHelp("A folder whose breach-notification.<language>.json replaces the built-in texts.", valueName: "dir")) var templates: String?
     @Option(help: "Write to this file (mode 0600) instead of standard output.") var out: String?
 
     func run() throws {
         guard ["md", "json"].contains(format) else { throw ValidationError("--format is md or json") }
         let engine = try global.openOffice().breaches
-        let notification = try refusable { try engine.breachNotification(id) }
+        let notification = try refusable { try engine.breachNotification(id, language: language, templates: templates.map { URL(fileURLWithPath: $0) }) }
         let data = format == "json" ? notification.json : Data(notification.markdown.utf8)
         guard let out else { try emit(String(decoding: data, as: UTF8.self)); return }
         do { try PrivateFile.write(data, to: out) } catch {

@@ -196,6 +196,17 @@ struct BreachRegisterTests {
                 for value in held.values { #expect(!everything.contains(value)) }
             }
             #expect(notification.markdown.contains("People affected, approximately: 2"))
+            // In Dutch for the AP's form: the same content, and still no person in it.
+            let dutch = try fixture.engine.breachDesk.breachNotification(breach.id, language: "nl")
+            #expect(dutch.markdown.hasPrefix("# Melding van een inbreuk in verband met persoonsgegevens \(breach.id)"))
+            #expect(dutch.markdown.contains("- Soort inbreuk: vertrouwelijkheid") && dutch.markdown.contains("- Betrokkenen, bij benadering: 2 (debtor 2)"))
+            #expect(dutch.markdown.contains("- Waarvan financiële gegevens: bank_account") && dutch.markdown.contains("Zij worden zonder onredelijke vertraging"))
+            #expect(!dutch.markdown.contains("Art. 33") && !dutch.markdown.contains("approximately"), "no English left")
+            #expect(dutch.json == notification.json, "the JSON is the same in every language")
+            for (subject, held) in values {
+                #expect(!dutch.markdown.contains(subject))
+                for value in held.values { #expect(!dutch.markdown.contains(value)) }
+            }
             for language in ["nl", "en"] {
                 let letters = try letters(breach, language: language, in: fixture)
                 #expect(letters.map(\.subject) == ["D-1", "D-2"])
@@ -368,4 +379,30 @@ struct BreachRegisterTests {
         }
     }
 }
+}
+
+/// The notification's texts come from a catalogue per language that an operator may replace;
+/// one that lacks a text, or has one the notification does not say, is refused by its name.
+@Suite("the AP notification's texts")
+struct BreachNotificationTextsTests {
+    @Test func bothBuiltInCataloguesHoldEveryTextAndAnOperatorsIsCheckedAsStrictly() throws {
+        let english = try BreachNotification.texts(language: "en"), dutch = try BreachNotification.texts(language: "nl")
+        #expect(Set(english.keys) == Set(dutch.keys))
+        #expect(english["marked.national-id"] == "national id" && dutch["nature.availability"] == "beschikbaarheid")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("notification-texts-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var reworded = dutch
+        reworded["title"] = "# Datalek {id}"
+        try JSONEncoder().encode(reworded).write(to: folder.appendingPathComponent("breach-notification.nl.json"))
+        #expect(try BreachNotification.texts(language: "nl", templates: folder)["title"] == "# Datalek {id}", "the operator's words replace the built-in ones")
+        #expect(try BreachNotification.texts(language: "en", templates: folder) == english, "a language the folder lacks is the built-in one")
+        reworded["peopleTold"] = nil
+        reworded["naure"] = "soort"
+        try JSONEncoder().encode(reworded).write(to: folder.appendingPathComponent("breach-notification.nl.json"))
+        let refusal = #expect(throws: BreachRefusal.self) { try BreachNotification.texts(language: "nl", templates: folder) }
+        #expect(refusal?.description == "breach-notification.nl.json: missing peopleTold; unknown naure")
+        let language = #expect(throws: BreachRefusal.self) { try BreachNotification.texts(language: "de") }
+        #expect(language?.description == "the notification is written in en or nl, not 'de'")
+    }
 }

@@ -301,7 +301,9 @@ class Console(Page):
             self.assertGreater(affected, 0, "the week's CRM syncs reached people")
             self.assertIn("debtor", driver.find_element(By.ID, "by-category").text)
             self.assertIn("2025-10-12 08:00", driver.find_element(By.ID, "ap-due").text, "72 clock hours from awareness")
-            self.assertIn(f"approximately: {affected}", driver.find_element(By.ID, "notification").text)
+            notification = driver.find_element(By.ID, "notification").text
+            self.assertIn(f"Betrokkenen, bij benadering: {affected}", notification, "the AP notification in the page's language")
+            self.assertIn("Soort inbreuk: vertrouwelijkheid", notification)
             self.shoot(driver, "console-breach")
             Select(driver.find_element(By.ID, "risk-level")).select_by_value("high")
             driver.find_element(By.ID, "consequences").send_keys("phishing in our name")

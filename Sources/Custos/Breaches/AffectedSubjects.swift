@@ -22,6 +22,17 @@ package struct AffectedSubjects: Sendable, Equatable {
     package var records: Int
     /// Ciphertext whose keys were not compromised (Art. 34(3)(a)).
     package var unintelligible: Bool
+
+    /// The kinds in `marked` other than a special category, which is
+    /// `special category (KIND)`.
+    package static let plainKinds = ["criminal", "national id", "financial"]
+    static let specialCategoryPrefix = "special category ("
+
+    /// The special category a kind in `marked` names (`health` for `special category
+    /// (health)`), or nil for another kind.
+    package static func specialCategory(of kind: String) -> String? {
+        kind.hasPrefix(specialCategoryPrefix) && kind.hasSuffix(")") ? String(kind.dropFirst(specialCategoryPrefix.count).dropLast()) : nil
+    }
 }
 
 extension BreachDesk {
@@ -43,7 +54,7 @@ extension BreachDesk {
         var marked: [String: [String]] = [:]
         for field in byField.keys.sorted() {
             guard let definition = policy.policy.field(field) else { continue }
-            if let special = definition.specialCategory { marked["special category (\(special.rawValue))", default: []].append(field) }
+            if let special = definition.specialCategory { marked[AffectedSubjects.specialCategoryPrefix + "\(special.rawValue))", default: []].append(field) }
             if definition.criminal { marked["criminal", default: []].append(field) }
             if definition.nationalId { marked["national id", default: []].append(field) }
             if definition.category == "financial" { marked["financial", default: []].append(field) }

@@ -240,13 +240,16 @@ struct BreachLetterTemplate {
     let template: MustacheTemplate
     let texts: [String: [String: String]]
 
-    init(templates: URL?) throws {
-        func file(_ name: String) throws -> Data {
-            for folder in [templates, AccessPackageHTML.bundled].compactMap({ $0 }) {
-                if let data = try? Data(contentsOf: folder.appendingPathComponent(name)) { return data }
-            }
-            throw BreachRefusal(.english("the letter's file '\(name)' is missing; the built-in ones travel in 'Custos_Custos.resources/Templates' next to the executable"))
+    /// A file of the operator's templates folder, else the built-in one.
+    static func file(_ name: String, templates: URL?) throws -> Data {
+        for folder in [templates, AccessPackageHTML.bundled].compactMap({ $0 }) {
+            if let data = try? Data(contentsOf: folder.appendingPathComponent(name)) { return data }
         }
+        throw BreachRefusal(.english("the template file '\(name)' is missing; the built-in ones travel in 'Custos_Custos.resources/Templates' next to the executable"))
+    }
+
+    init(templates: URL?) throws {
+        func file(_ name: String) throws -> Data { try Self.file(name, templates: templates) }
         do { template = try MustacheTemplate(string: String(decoding: try file("breach-letter.txt.mustache"), as: UTF8.self)) } catch let refusal as BreachRefusal {
             throw refusal
         } catch {

@@ -4,21 +4,53 @@ package import CustosStore
 /// What the AP notification must say (Art. 33(3)): the nature with the categories and
 /// approximate numbers of people and records; the DPO's contact; the likely consequences; the
 /// measures taken or proposed; and, after 72 hours, the reasons for the delay. Counts only:
-/// no subject id and no value is in it.
+/// no subject id and no value is in it. The Markdown is in Dutch or English, from
+/// `breach-notification.<language>.json` (replaceable like the letters' texts); the JSON is
+/// the same in every language.
 ///
 /// ```swift
-/// let notice = try engine.breachNotification("BR-2025-0001")
+/// let notice = try engine.breachNotification("BR-2025-0001", language: "nl")
 /// print(notice.markdown)
 /// ```
 package struct BreachNotification: Sendable {
     package var breach: Breach
     package var affected: AffectedSubjects
     package var controller: (name: String, contact: String, dpo: String?)
+    /// The Markdown's texts (`texts(language:templates:)`).
+    package var texts: [String: String]
 
-    package init(breach: Breach, affected: AffectedSubjects, controller: (name: String, contact: String, dpo: String?)) {
+    package init(breach: Breach, affected: AffectedSubjects, controller: (name: String, contact: String, dpo: String?), texts: [String: String]) {
         self.breach = breach
         self.affected = affected
         self.controller = controller
+        self.texts = texts
+    }
+
+    /// Every text the Markdown says; a catalogue holds these and no others.
+    static let keys: Set<String> = Set(["title", "controller", "dpo", "processorNotice", "whatHappened", "nature", "discovered", "period", "people", "records",
+                                        "marked", "marked.special", "unintelligible", "consequences", "notAssessed", "measures", "notRecorded",
+                                        "peopleTold", "exception", "toldClearly", "lateReasons"]
+        + Breach.Nature.allCases.map { "nature.\($0.rawValue)" } + Breach.SubjectsException.allCases.map { "exception.\($0.rawValue)" }
+        + AffectedSubjects.plainKinds.map { "marked.\($0.replacingOccurrences(of: " ", with: "-"))" })
+
+    /// The texts in `language` from `breach-notification.<language>.json` in `templates`, else
+    /// the built-in ones; a missing or unknown text is refused, naming the file.
+    package static func texts(language: String, templates: URL? = nil) throws -> [String: String] {
+        let name = "breach-notification.\(language).json"
+        guard AccessPackageHTML.languages.contains(language) else {
+            throw BreachRefusal(LibraryWords("notification.language", "the notification is written in {languages}, not '{language}'",
+                                             ["languages": AccessPackageHTML.languages.sorted().joined(separator: " or "), "language": language]))
+        }
+        guard let texts = try? JSONDecoder().decode([String: String].self, from: try BreachLetterTemplate.file(name, templates: templates)) else {
+            throw BreachRefusal(.english("\(name) is not an object of texts"))
+        }
+        let missing = keys.subtracting(texts.keys), unknown = Set(texts.keys).subtracting(keys)
+        guard missing.isEmpty, unknown.isEmpty else {
+            throw BreachRefusal(.english("\(name): " + [missing.isEmpty ? nil : "missing \(missing.sorted().joined(separator: ", "))",
+                                                        unknown.isEmpty ? nil : "unknown \(unknown.sorted().joined(separator: ", "))"]
+                .compactMap { $0 }.joined(separator: "; ")))
+        }
+        return texts
     }
 
     /// The content as one JSON object, kebab-case keys, sorted.
@@ -41,33 +73,40 @@ package struct BreachNotification: Sendable {
 
     /// The same content as Markdown for the AP's web form or a covering e-mail.
     package var markdown: String {
+        func t(_ key: String, _ values: [String: String] = [:]) -> String { LibraryWords.fill(texts[key] ?? key) { values[$0] } }
         func counts(_ tally: [String: Int]) -> String { tally.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") }
-        let dpo = controller.dpo.map { "; data protection officer: \($0)" } ?? ""
-        let processor = breach.processorNoticeAt.map { "; processor's notice: \($0)" } ?? ""
-        var lines: [String] = ["# Notification of a personal data breach \(breach.id)", ""]
-        lines.append("Controller: \(controller.name), \(controller.contact)\(dpo)")
-        lines += ["", "## What happened (Art. 33(3)(a))", "", breach.description, ""]
-        lines.append("- Nature: \(breach.nature.map(\.rawValue).joined(separator: ", "))")
-        lines.append("- Discovered: \(breach.discoveredAt); controller aware: \(breach.awareAt)\(processor)")
-        lines.append("- In the period \(breach.windowFrom) to \(breach.windowTo)")
-        lines.append("- People affected, approximately: \(affected.subjectCount) (\(counts(affected.byCategory)))")
-        lines.append("- Records affected, approximately: \(affected.records) (\(counts(affected.byField)))")
-        for (kind, fields) in affected.marked.sorted(by: { $0.key < $1.key }) { lines.append("- Of which \(kind): \(fields.joined(separator: ", "))") }
-        if affected.unintelligible { lines.append("- The data was encrypted and its keys were not compromised (Art. 34(3)(a)).") }
-        lines += ["", "## Likely consequences (Art. 33(3)(c))", "", breach.consequences ?? "Not yet assessed.", "",
-                  "## Measures taken or proposed (Art. 33(3)(d))", "", breach.measures ?? "Not yet recorded.", ""]
-        if breach.risk == .high {
-            lines += ["## The people affected (Art. 34)", "",
-                      breach.subjectsException.map { "Not told one by one: Art. 34(3) exception \($0.rawValue)." } ?? "They are told in clear language without undue delay.", ""]
+        func kind(_ marked: String) -> String {
+            if let special = AffectedSubjects.specialCategory(of: marked) { return t("marked.special", ["kind": special]) }
+            return t("marked.\(marked.replacingOccurrences(of: " ", with: "-"))")
         }
-        if let reasons = breach.lateReasons { lines += ["## Reasons for the delay (Art. 33(1))", "", reasons, ""] }
+        let dpo = controller.dpo.map { t("dpo", ["dpo": $0]) } ?? ""
+        let processor = breach.processorNoticeAt.map { t("processorNotice", ["at": "\($0)"]) } ?? ""
+        var lines: [String] = [t("title", ["id": breach.id]), ""]
+        lines.append(t("controller", ["name": controller.name, "contact": controller.contact]) + dpo)
+        lines += ["", t("whatHappened"), "", breach.description, ""]
+        lines.append(t("nature", ["nature": breach.nature.map { t("nature.\($0.rawValue)") }.joined(separator: ", ")]))
+        lines.append(t("discovered", ["discovered": "\(breach.discoveredAt)", "aware": "\(breach.awareAt)", "processor": processor]))
+        lines.append(t("period", ["from": "\(breach.windowFrom)", "to": "\(breach.windowTo)"]))
+        lines.append(t("people", ["count": "\(affected.subjectCount)", "byCategory": counts(affected.byCategory)]))
+        lines.append(t("records", ["count": "\(affected.records)", "byField": counts(affected.byField)]))
+        for (marked, fields) in affected.marked.sorted(by: { $0.key < $1.key }) {
+            lines.append(t("marked", ["kind": kind(marked), "fields": fields.joined(separator: ", ")]))
+        }
+        if affected.unintelligible { lines.append(t("unintelligible")) }
+        lines += ["", t("consequences"), "", breach.consequences ?? t("notAssessed"), "", t("measures"), "", breach.measures ?? t("notRecorded"), ""]
+        if breach.risk == .high {
+            lines += [t("peopleTold"), "", breach.subjectsException.map { t("exception", ["exception": t("exception.\($0.rawValue)")]) } ?? t("toldClearly"), ""]
+        }
+        if let reasons = breach.lateReasons { lines += [t("lateReasons"), "", reasons, ""] }
         return lines.joined(separator: "\n")
     }
 }
 
 extension BreachDesk {
-    package func breachNotification(_ id: String) throws -> BreachNotification {
+    /// The AP notification of breach `id`, its Markdown in `language` (`nl` or `en`).
+    package func breachNotification(_ id: String, language: String = "en", templates: URL? = nil) throws -> BreachNotification {
+        let texts = try BreachNotification.texts(language: language, templates: templates)
         guard let breach = try store.breach(id) else { throw BreachRefusal(LibraryWords("breach.unknown", "no breach {id}", ["id": id])) }
-        return BreachNotification(breach: breach, affected: try affectedSubjects(breach), controller: controllerContacts)
+        return BreachNotification(breach: breach, affected: try affectedSubjects(breach), controller: controllerContacts, texts: texts)
     }
 }

@@ -224,7 +224,9 @@ extension PrivacyEngine {
 
     package func affectedSubjects(_ breach: Breach) throws -> AffectedSubjects { try breachDesk.affectedSubjects(breach) }
 
-    package func breachNotification(_ id: String) throws -> BreachNotification { try breachDesk.breachNotification(id) }
+    package func breachNotification(_ id: String, language: String = "en", templates: URL? = nil) throws -> BreachNotification {
+        try breachDesk.breachNotification(id, language: language, templates: templates)
+    }
 
     package func forEachBreachLetter(_ id: String, language: String = "nl", templates: URL? = nil, _ body: (BreachLetter) throws -> Void) throws -> Int {
         try breachDesk.forEachBreachLetter(id, language: language, templates: templates, body)

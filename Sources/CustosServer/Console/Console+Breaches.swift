@@ -55,9 +55,7 @@ extension Console {
 
     /// The kinds of data Art. 33 and the EDPB single out, in the page's language.
     func markedLabel(_ kind: String, _ language: String) -> String {
-        if kind.hasPrefix("special category (") {
-            return pages.text("marked.special", language, ["kind": String(kind.dropFirst("special category (".count).dropLast())])
-        }
+        if let special = AffectedSubjects.specialCategory(of: kind) { return pages.text("marked.special", language, ["kind": special]) }
         return pages.text("marked.\(kind.replacingOccurrences(of: " ", with: "-"))", language)
     }
 
@@ -82,7 +80,7 @@ extension Console {
         let office = self.office, language = visit.language
         let found = try await call { () -> (Breach, AffectedSubjects, String, [String: Int])? in
             guard let breach = try office.breaches.breach(id) else { return nil }
-            return (breach, try office.breaches.affectedSubjects(breach), try office.breaches.breachNotification(id).markdown, try office.breaches.breachLetterCounts(id))
+            return (breach, try office.breaches.affectedSubjects(breach), try office.breaches.breachNotification(id, language: language).markdown, try office.breaches.breachLetterCounts(id))
         }
         guard let (breach, affected, notification, letters) = found else {
             return pages.message("notFound", language: language, status: .notFound, link: ("/console/breaches", pages.text("nav.breaches", language)))
