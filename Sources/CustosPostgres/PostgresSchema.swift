@@ -233,11 +233,12 @@ enum PostgresSchema {
         // v15: as SQLite's v24: the open requests, without reading every request of every year.
         // (A subject's log entries have had their index since v1.)
         "CREATE INDEX requests_status ON requests (status)",
-        // v16: as SQLite's v26: a closed request's outcome and its history's details in words,
-        // beside their English.
+        // v16: as SQLite's v26: a closed request's outcome and the details of a request's and a
+        // breach's history in words, beside their English.
         """
         ALTER TABLE requests ADD COLUMN outcome_words text;
-        ALTER TABLE request_events ADD COLUMN detail_words text
+        ALTER TABLE request_events ADD COLUMN detail_words text;
+        ALTER TABLE breach_events ADD COLUMN detail_words text
         """,
     ]
 

@@ -30,13 +30,13 @@ extension PostgresVault: BreachStore {
                         \(breach.fields?.joined(separator: "\n")), \(breach.windowFrom.millisecondsSinceEpoch), \(breach.windowTo.millisecondsSinceEpoch),
                         \(breach.description), \(breach.measures), \(breach.keysCompromised), \(now.millisecondsSinceEpoch), \(breach.recordedBy))
                 """, logger: logger)
-            try await Self.breachEvent(id, at: now, event: "recorded", detail: nil, by: breach.recordedBy, on: connection)
+            try await Self.breachEvent(id, at: now, event: .recorded, detail: nil, by: breach.recordedBy, on: connection)
             return id
         }
     }
 
     package func updateBreach(_ id: String, at now: Instant, by actor: String,
-                              _ change: (Breach) throws -> (Breach, event: String, detail: String?)) throws -> Breach {
+                              _ change: (Breach) throws -> (Breach, event: BreachEvent, detail: LibraryWords?)) throws -> Breach {
         try inHeldTransaction("a breach change's") { transaction in
             guard let current = try transaction.wait({ connection, _ in try await Self.breach(id, on: connection, forUpdate: true) }) else {
                 throw StoreError.invalidInput("no breach \(id)")
@@ -74,7 +74,7 @@ extension PostgresVault: BreachStore {
         }
     }
 
-    package func recordBreachLetters(_ id: String, subjects: [String], channel: String, language: String, event: String, detail: String,
+    package func recordBreachLetters(_ id: String, subjects: [String], channel: String, language: String, event: BreachEvent, detail: LibraryWords,
                                      at now: Instant, by actor: String) throws {
         try transaction { connection, logger in
             guard try await PostgresDatabase.touched(try await connection.query("SELECT 1 FROM breaches WHERE id = \(id)", logger: logger)) else {
@@ -143,9 +143,10 @@ extension PostgresVault: BreachStore {
         }
     }
 
-    static func breachEvent(_ id: String, at: Instant, event: String, detail: String?, by actor: String, on connection: PostgresConnection) async throws {
+    static func breachEvent(_ id: String, at: Instant, event: BreachEvent, detail: LibraryWords?, by actor: String, on connection: PostgresConnection) async throws {
         try await connection.query("""
-            INSERT INTO breach_events (breach_id, at, event, detail, by) VALUES (\(id), \(at.millisecondsSinceEpoch), \(event), \(detail), \(actor))
+            INSERT INTO breach_events (breach_id, at, event, detail, detail_words, by)
+            VALUES (\(id), \(at.millisecondsSinceEpoch), \(event.rawValue), \(detail?.description), \(detail?.stored), \(actor))
             """, logger: PostgresDatabase.logger)
     }
 
@@ -173,9 +174,10 @@ extension PostgresVault: BreachStore {
                            lateReasons: r.16, closedAt: r.17.map(instant), recordedAt: instant(r.18), recordedBy: r.19, consequences: r.20)
         }
         guard var breach = found else { return nil }
-        for try await (at, event, detail, by) in try await connection.query(
-            "SELECT at, event, detail, by FROM breach_events WHERE breach_id = \(id) ORDER BY id", logger: logger).decode((Int64, String, String?, String).self) {
-            breach.events.append(Breach.Event(at: Instant(millisecondsSinceEpoch: at), event: event, detail: detail, by: by))
+        for try await (at, event, detail, words, by) in try await connection.query(
+            "SELECT at, event, detail, detail_words, by FROM breach_events WHERE breach_id = \(id) ORDER BY id", logger: logger)
+            .decode((Int64, String, String?, String?, String).self) {
+            breach.events.append(Breach.Event(at: Instant(millisecondsSinceEpoch: at), event: event, detail: detail, detailWords: LibraryWords(stored: words), by: by))
         }
         return breach
     }

@@ -33,7 +33,7 @@ package enum BreachesReport {
             return breach.apDeadline < at ? "AP notification overdue" : "open"
         }
         func informed(_ breach: Breach) -> String {
-            let told = breach.events.filter { $0.event == "subjects-informed" && $0.at <= at }
+            let told = breach.events.filter { $0.event == BreachEvent.subjectsInformed.rawValue && $0.at <= at }
             if let exception = breach.subjectsException { return "not owed: \(exception.rawValue) (Art. 34(3))" }
             guard breach.risk == .high else { return "-" }
             return told.last.map { "\($0.detail ?? "yes") at \($0.at)" } ?? "not yet"

@@ -19,14 +19,20 @@ package struct Breach: Sendable, Equatable {
     }
     package struct Event: Sendable, Equatable {
         package var at: Instant
+        /// What happened: a `BreachEvent`'s raw value.
         package var event: String
+        /// In the library's English (the CLI's).
         package var detail: String?
+        /// The same in words a face renders in its own language; nil for an event recorded
+        /// before they were kept.
+        package var detailWords: LibraryWords?
         package var by: String
 
-        package init(at: Instant, event: String, detail: String?, by: String) {
+        package init(at: Instant, event: String, detail: String?, detailWords: LibraryWords? = nil, by: String) {
             self.at = at
             self.event = event
             self.detail = detail
+            self.detailWords = detailWords
             self.by = by
         }
     }
@@ -93,6 +99,17 @@ package struct Breach: Sendable, Equatable {
     package var awaitsNotification: Bool { closedAt == nil && apNotifiedAt == nil && risk != Breach.Risk.none }
 }
 
+/// What happened to a breach, as its history records it.
+package enum BreachEvent: String, Sendable, CaseIterable {
+    case recorded, assessed
+    case apNotified = "ap-notified"
+    case apNotifiedFinal = "ap-notified-final"
+    case subjectsInformed = "subjects-informed"
+    case lettersWritten = "letters-written"
+    case lettersEmailed = "letters-emailed"
+    case closed
+}
+
 extension Vault {
     /// Stores a new breach numbered `BR-<year>-NNNN` (four digits at least) in the year of awareness (the
     /// controller's time zone, as the caller gives it).
@@ -115,19 +132,19 @@ extension Vault {
                                  breach.awareAt.millisecondsSinceEpoch, breach.processorNoticeAt?.millisecondsSinceEpoch, kind, target,
                                  breach.fields?.joined(separator: "\n"), breach.windowFrom.millisecondsSinceEpoch, breach.windowTo.millisecondsSinceEpoch,
                                  breach.description, breach.measures, breach.keysCompromised, now.millisecondsSinceEpoch, breach.recordedBy])
-            try Self.breachEvent(db, id, at: now, event: "recorded", detail: nil, by: breach.recordedBy)
+            try Self.breachEvent(db, id, at: now, event: .recorded, detail: nil, by: breach.recordedBy)
             return id
         }
     }
 
-    static func breachEvent(_ db: Database, _ id: String, at: Instant, event: String, detail: String?, by: String) throws {
-        try db.execute(sql: "INSERT INTO breach_events (breach_id, at, event, detail, by) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [id, at.millisecondsSinceEpoch, event, detail, by])
+    static func breachEvent(_ db: Database, _ id: String, at: Instant, event: BreachEvent, detail: LibraryWords?, by: String) throws {
+        try db.execute(sql: "INSERT INTO breach_events (breach_id, at, event, detail, detail_words, by) VALUES (?, ?, ?, ?, ?, ?)",
+                       arguments: [id, at.millisecondsSinceEpoch, event.rawValue, detail?.description, detail?.stored, by])
     }
 
     /// Changes a breach in one transaction with its history line; `change` may refuse.
     package func updateBreach(_ id: String, at now: Instant, by actor: String,
-                              _ change: (Breach) throws -> (Breach, event: String, detail: String?)) throws -> Breach {
+                              _ change: (Breach) throws -> (Breach, event: BreachEvent, detail: LibraryWords?)) throws -> Breach {
         try pool.write { db in
             guard let current = try Self.breach(db, id) else { throw StoreError.invalidInput("no breach \(id)") }
             let (updated, event, detail) = try change(current)
@@ -145,7 +162,7 @@ extension Vault {
 
     /// Records the letters sent for a breach, one row per person and channel, with the
     /// history line, in one transaction.
-    package func recordBreachLetters(_ id: String, subjects: [String], channel: String, language: String, event: String, detail: String,
+    package func recordBreachLetters(_ id: String, subjects: [String], channel: String, language: String, event: BreachEvent, detail: LibraryWords,
                                      at now: Instant, by actor: String) throws {
         try pool.write { db in
             guard try Self.breach(db, id) != nil else { throw StoreError.invalidInput("no breach \(id)") }
@@ -188,8 +205,9 @@ extension Vault {
         case "actor": .actor(target ?? "")
         default: .vault
         }
-        let events = try Row.fetchAll(db, sql: "SELECT at, event, detail, by FROM breach_events WHERE breach_id = ? ORDER BY id", arguments: [id]).map { event in
-            Breach.Event(at: Instant(millisecondsSinceEpoch: event["at"]), event: event["event"], detail: event["detail"], by: event["by"])
+        let events = try Row.fetchAll(db, sql: "SELECT at, event, detail, detail_words, by FROM breach_events WHERE breach_id = ? ORDER BY id", arguments: [id]).map { event in
+            Breach.Event(at: Instant(millisecondsSinceEpoch: event["at"]), event: event["event"], detail: event["detail"],
+                         detailWords: LibraryWords(stored: event["detail_words"]), by: event["by"])
         }
         return Breach(
             id: id, nature: (row["nature"] as String).split(separator: ",").compactMap { Breach.Nature(rawValue: String($0)) },

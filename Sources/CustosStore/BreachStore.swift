@@ -8,12 +8,12 @@ package protocol BreachStore: ReportSource, OutboxStore {
     /// Stores a new breach numbered `BR-<year>-NNNN` (four digits at least) in the year of awareness.
     func recordBreach(_ breach: Breach, year: Int, at now: Instant) throws -> String
     /// Changes a breach in one transaction with its history line; `change` may refuse.
-    func updateBreach(_ id: String, at now: Instant, by actor: String, _ change: (Breach) throws -> (Breach, event: String, detail: String?)) throws -> Breach
+    func updateBreach(_ id: String, at now: Instant, by actor: String, _ change: (Breach) throws -> (Breach, event: BreachEvent, detail: LibraryWords?)) throws -> Breach
     func breach(_ id: String) throws -> Breach?
     /// Every breach, by awareness.
     func breaches() throws -> [Breach]
     /// Records the letters sent, one row per person and channel, with the history line.
-    func recordBreachLetters(_ id: String, subjects: [String], channel: String, language: String, event: String, detail: String,
+    func recordBreachLetters(_ id: String, subjects: [String], channel: String, language: String, event: BreachEvent, detail: LibraryWords,
                              at now: Instant, by actor: String) throws
     func breachLetterSubjects(_ id: String, channel: String) throws -> Set<String>
     func breachLetterCounts(_ id: String) throws -> [String: Int]
@@ -28,12 +28,12 @@ package protocol BreachStore: ReportSource, OutboxStore {
 extension VaultStore: BreachStore {
     package func recordBreach(_ breach: Breach, year: Int, at now: Instant) throws -> String { try vault.recordBreach(breach, year: year, at: now) }
     package func updateBreach(_ id: String, at now: Instant, by actor: String,
-                              _ change: (Breach) throws -> (Breach, event: String, detail: String?)) throws -> Breach {
+                              _ change: (Breach) throws -> (Breach, event: BreachEvent, detail: LibraryWords?)) throws -> Breach {
         try vault.updateBreach(id, at: now, by: actor, change)
     }
     package func breach(_ id: String) throws -> Breach? { try vault.breach(id) }
     package func breaches() throws -> [Breach] { try vault.breaches() }
-    package func recordBreachLetters(_ id: String, subjects: [String], channel: String, language: String, event: String, detail: String,
+    package func recordBreachLetters(_ id: String, subjects: [String], channel: String, language: String, event: BreachEvent, detail: LibraryWords,
                                      at now: Instant, by actor: String) throws {
         try vault.recordBreachLetters(id, subjects: subjects, channel: channel, language: language, event: event, detail: detail, at: now, by: actor)
     }

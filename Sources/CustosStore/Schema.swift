@@ -379,13 +379,14 @@ enum Schema {
                 }
             }
         }
-        migrator.registerMigration("v26-request-words") { db in
-            // A closed request's outcome and its history's details were kept only in English,
-            // so the console and the privacy centre showed them in English on a Dutch page.
-            // Their words (LibraryWords, as JSON) are kept beside them; a row from before has
-            // none, and shows its English.
+        migrator.registerMigration("v26-words-beside-english") { db in
+            // A closed request's outcome and the details of a request's and a breach's history
+            // were kept only in English, so the console and the privacy centre showed them in
+            // English on a Dutch page. Their words (LibraryWords, as JSON) are kept beside
+            // them; a row from before has none, and shows its English.
             try db.execute(sql: "ALTER TABLE requests ADD COLUMN outcome_words TEXT")
             try db.execute(sql: "ALTER TABLE request_events ADD COLUMN detail_words TEXT")
+            try db.execute(sql: "ALTER TABLE breach_events ADD COLUMN detail_words TEXT")
         }
         return migrator
     }

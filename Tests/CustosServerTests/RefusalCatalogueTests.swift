@@ -28,6 +28,8 @@ struct RefusalCatalogueTests {
         }
         for type in RightsRequestType.allCases { words["requestType.\(type.rawValue)"] = type.rawValue }
         for status in RightsRequestStatus.allCases { words["requestStatus.\(status.rawValue)"] = status.rawValue }
+        for risk in Breach.Risk.allCases { words["breachEvent.risk.\(risk.rawValue)"] = risk.rawValue }
+        for exception in Breach.SubjectsException.allCases { words["breachEvent.exception.\(exception.rawValue)"] = exception.rawValue }
         return words
     }
 
@@ -42,7 +44,7 @@ struct RefusalCatalogueTests {
     }
 
     @Test func everyRefusalTheLibraryWritesHasItsDutchWithTheSameValues() throws {
-        let words = try Self.libraryWords().filter { !$0.key.hasPrefix("outcome.") && !$0.key.hasPrefix("requestEvent.") }
+        let words = try Self.libraryWords().filter { word in !WebPages.recordedKinds.contains { word.key.hasPrefix($0) } }
         #expect(words.count > 60, "the sources were read")
         // The English catalogue holds the library's own words, so an operator's template
         // folder can reword them; they must not drift from the library's.
@@ -120,16 +122,18 @@ struct ResultCatalogueTests {
     }
 }
 
-/// A closed request's outcome and its history are kept as words (`outcome.KEY`, `requestEvent.KEY`)
-/// beside their English. The console says both in the page's language, the privacy centre the
-/// outcome. The console's English is the library's own; the privacy centre speaks to the
-/// subject in words of its own, naming no value the library does not give.
-@Suite("the catalogues of a request's recorded outcome and history")
+/// A closed request's outcome and the history of a request or a breach are kept as words
+/// (`outcome.KEY`, `requestEvent.KEY`, `breachEvent.KEY`) beside their English. The console
+/// says them in the page's language, the privacy centre a request's outcome. The console's
+/// English is the library's own; the privacy centre speaks to the subject in words of its own,
+/// naming no value the library does not give.
+@Suite("the catalogues of what the library records")
 struct OutcomeCatalogueTests {
     @Test func everyOutcomeAndEventTheLibraryRecordsHasItsTextsInEachFaceThatShowsIt() throws {
         let library = try RefusalCatalogueTests.libraryWords()
-        let outcomes = library.filter { $0.key.hasPrefix("outcome.") }, events = library.filter { $0.key.hasPrefix("requestEvent.") }
-        #expect(outcomes.count >= 15 && events.count >= 5, "the library's outcomes and events were read")
+        let outcomes = library.filter { $0.key.hasPrefix("outcome.") }
+        let events = library.filter { $0.key.hasPrefix("requestEvent.") || $0.key.hasPrefix("breachEvent.") }
+        #expect(outcomes.count >= 15 && events.count >= 20, "the library's outcomes and events were read")
         let english = try RefusalCatalogueTests.catalogue("en")
         for (key, text) in outcomes.merging(events, uniquingKeysWith: { $1 }) {
             #expect(english[key] == text, "\(key) in the console's en.json is not the library's English")
@@ -145,16 +149,18 @@ struct OutcomeCatalogueTests {
                 let named = try RefusalCatalogueTests.placeholders(said), given = try RefusalCatalogueTests.placeholders(text)
                 #expect(face == "Web" ? named.isSubset(of: given) : named == given, "\(key) in \(face)/\(language).json names other values than the library gives")
             }
-            let unused = catalogue.keys.filter { ($0.hasPrefix("outcome.") || $0.hasPrefix("requestEvent.")) && shown[$0] == nil }
+            let unused = catalogue.keys.filter { key in WebPages.recordedKinds.contains { key.hasPrefix($0) } && shown[key] == nil }
             #expect(unused.isEmpty, "no longer recorded by the library, or not shown by this face: \(unused.sorted())")
         }
     }
 
-    @Test func everyKindOfEventInARequestsHistoryHasItsNameInBothConsoleCatalogues() throws {
-        let kinds = Set(RequestEvent.allCases.map { "history.\($0.rawValue)" })
-        for language in ["nl", "en"] {
-            let named = Set(try RefusalCatalogueTests.catalogue(language).keys.filter { $0.hasPrefix("history.") })
-            #expect(named == kinds, "\(language).json: missing \(kinds.subtracting(named).sorted()), unused \(named.subtracting(kinds).sorted())")
+    @Test func everyKindOfEventInARequestsOrABreachsHistoryHasItsNameInBothConsoleCatalogues() throws {
+        for (prefix, kinds) in [("history.", RequestEvent.allCases.map(\.rawValue)), ("breachHistory.", BreachEvent.allCases.map(\.rawValue))] {
+            let kinds = Set(kinds.map { prefix + $0 })
+            for language in ["nl", "en"] {
+                let named = Set(try RefusalCatalogueTests.catalogue(language).keys.filter { $0.hasPrefix(prefix) })
+                #expect(named == kinds, "\(language).json: missing \(kinds.subtracting(named).sorted()), unused \(named.subtracting(kinds).sorted())")
+            }
         }
     }
 

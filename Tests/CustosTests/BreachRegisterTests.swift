@@ -53,6 +53,10 @@ struct BreachRegisterTests {
             let final = try fixture.engine.breachDesk.notifyAuthority(breach.id, final: true, by: "officer")
             #expect(final.apFinal && final.apNotifiedAt == onTime.apNotifiedAt)
             #expect(final.events.map(\.event) == ["recorded", "assessed", "ap-notified", "ap-notified-final"])
+            // Each detail is kept as words beside its English, so the console can say it in Dutch.
+            #expect(final.events.map { $0.detailWords?.key } == [nil, "breachEvent.assessed", "breachEvent.sent", "breachEvent.sent"])
+            #expect(final.events.allSatisfy { $0.detail == $0.detailWords?.description })
+            #expect(final.events[1].detail == "risk risk" && final.events[1].detailWords?.phrases["risk"]?.key == "breachEvent.risk.risk")
 
             let late = try record(fixture, scope: .vault, aware: "2025-10-23T09:00:00+02:00", from: "2025-10-20T00:00:00+02:00", to: "2025-10-23T09:00:00+02:00")
             let reasoned = try fixture.engine.breachDesk.notifyAuthority(late.id, final: true, lateReasons: "the processor's forensic report arrived on Monday", by: "officer")

@@ -309,6 +309,10 @@ class Console(Page):
             driver.find_element(By.ID, "consequences").send_keys("phishing in our name")
             navigate(driver, driver.find_element(By.CSS_SELECTOR, "#assess-form button[type=submit]"))
             self.assertIn("hoog risico", driver.find_element(By.ID, "risk").text)
+            history = driver.find_element(By.CSS_SELECTOR, "ol.history").text
+            self.assertIn("vastgelegd", history)
+            self.assertIn("beoordeeld: risico: hoog", history, "the breach's history in Dutch")
+            self.assertEqual(driver.find_elements(By.CSS_SELECTOR, "main [lang=en]"), [])
             navigate(driver, driver.find_element(By.CSS_SELECTOR, "#close-form button[type=submit]"))
             refusal = driver.find_element(By.CSS_SELECTOR, "main .refusal").text
             self.assertIn("eerst bij de AP gemeld (art. 33(1))", refusal, "not closed before the AP is notified: the reason in Dutch words")

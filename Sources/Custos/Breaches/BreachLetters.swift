@@ -80,7 +80,8 @@ extension BreachDesk {
         func recordEmailed() throws {
             guard !run.emailed.isEmpty else { return }
             _ = try store.updateBreach(id, at: clock(), by: recorder) { current in
-                (current, "letters-emailed", "\(run.emailed.count) by e-mail through the outbox (\(composer.language))")
+                (current, .lettersEmailed, LibraryWords("breachEvent.emailed", "{count} by e-mail through the outbox ({language})",
+                                                        ["count": "\(run.emailed.count)", "language": composer.language]))
             }
         }
         var page: [BreachLetter] = []
@@ -143,9 +144,10 @@ extension BreachDesk {
 
     /// Records letters written for the post, per person, after they were written.
     package func recordBreachLetters(_ id: String, written subjects: [String], language: String, erased: Int, by actor: String) throws {
-        try store.recordBreachLetters(id, subjects: subjects, channel: "post", language: language, event: "letters-written",
-                                            detail: "\(subjects.count) letters (\(language))" + (erased > 0 ? "; \(erased) people erased since, not written to" : ""),
-                                            at: clock(), by: actor)
+        let counts = ["count": "\(subjects.count)", "language": language, "erased": "\(erased)"]
+        try store.recordBreachLetters(id, subjects: subjects, channel: "post", language: language, event: .lettersWritten, detail: erased > 0
+            ? LibraryWords("breachEvent.writtenSomeErased", "{count} letters ({language}); {erased} people erased since, not written to", counts)
+            : LibraryWords("breachEvent.written", "{count} letters ({language})", counts), at: clock(), by: actor)
     }
 
     /// How many people were sent a letter, per channel (`email`, `post`).

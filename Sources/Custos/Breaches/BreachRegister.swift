@@ -140,8 +140,14 @@ extension BreachDesk {
             updated.subjectsException = exception
             if let measures { updated.measures = measures }
             if let consequences { updated.consequences = consequences }
-            let detail = "risk \(risk.rawValue)" + (exception.map { "; Art. 34(3) exception: \($0.rawValue)" } ?? "")
-            return (updated, "assessed", detail)
+            let level = LibraryWords("breachEvent.risk.\(risk.rawValue)", risk.rawValue)
+            let detail = if let exception {
+                LibraryWords("breachEvent.assessedWithException", "risk {risk}; Art. 34(3) exception: {exception}",
+                             phrases: ["risk": level, "exception": LibraryWords("breachEvent.exception.\(exception.rawValue)", exception.rawValue)])
+            } else {
+                LibraryWords("breachEvent.assessed", "risk {risk}", phrases: ["risk": level])
+            }
+            return (updated, .assessed, detail)
         }
     }
 
@@ -164,7 +170,8 @@ extension BreachDesk {
             updated.apNotifiedAt = first
             updated.apFinal = final
             if let reasons { updated.lateReasons = reasons }
-            return (updated, final ? "ap-notified-final" : "ap-notified", "sent \(sent)" + (first > breach.apDeadline ? " (late)" : ""))
+            return (updated, final ? .apNotifiedFinal : .apNotified, first > breach.apDeadline
+                ? LibraryWords("breachEvent.sentLate", "sent {at} (late)", ["at": "\(sent)"]) : LibraryWords("breachEvent.sent", "sent {at}", ["at": "\(sent)"]))
         }
     }
 
@@ -173,7 +180,7 @@ extension BreachDesk {
         guard count > 0 else { throw BreachRefusal(LibraryWords("breach.informedNone", "name how many people were told: at least one")) }
         return try store.updateBreach(id, at: clock(), by: actor) { breach in
             guard breach.risk == .high else { throw BreachRefusal(LibraryWords("breach.informedNotHigh", "only a high risk is told to the people one by one (Art. 34(1)); assess it first")) }
-            return (breach, "subjects-informed", "\(count) people")
+            return (breach, .subjectsInformed, LibraryWords("breachEvent.informed", "{count} people", ["count": "\(count)"]))
         }
     }
 
@@ -185,12 +192,12 @@ extension BreachDesk {
             guard breach.closedAt == nil else { throw BreachRefusal(LibraryWords("breach.closedAlready", "{id} is closed already", ["id": id])) }
             guard let risk = breach.risk else { throw BreachRefusal(LibraryWords("breach.notAssessed", "assess the risk first (breach assess)")) }
             if risk != .none, breach.apNotifiedAt == nil { throw BreachRefusal(LibraryWords("breach.notNotified", "a breach with a risk is notified to the AP first (Art. 33(1))")) }
-            if risk == .high, breach.subjectsException == nil, !breach.events.contains(where: { $0.event == "subjects-informed" }) {
+            if risk == .high, breach.subjectsException == nil, !breach.events.contains(where: { $0.event == BreachEvent.subjectsInformed.rawValue }) {
                 throw BreachRefusal(LibraryWords("breach.peopleNotTold", "a high risk is told to the people first (Art. 34(1)), or an Art. 34(3) exception recorded"))
             }
             var updated = breach
             updated.closedAt = now
-            return (updated, "closed", nil)
+            return (updated, .closed, nil)
         }
     }
 }

@@ -106,7 +106,11 @@ extension Console {
             ["label": markedLabel(kind, language),
              "fields": fields.map { office.policy.policy.field($0)?.title(in: language) ?? $0 }.joined(separator: ", ")]
         }
-        values["events"] = breach.events.map { Self.compact(["at": Self.minute($0.at, office), "event": $0.event, "detail": $0.detail, "by": $0.by]) }
+        values["events"] = breach.events.map { event -> [String: Any] in
+            let detail = pages.recorded(event.detailWords, english: event.detail, language)
+            return Self.compact(["at": Self.minute(event.at, office), "event": pages.catalogued("breachHistory.\(event.event)", language) ?? event.event,
+                                 "detail": detail?.text, "english": detail?.english, "by": event.by])
+        }
         values["notification"] = notification
         if !letters.isEmpty {
             values["letters"] = pages.text("breach.lettersSent", language, ["email": "\(letters["email"] ?? 0)", "post": "\(letters["post"] ?? 0)"])

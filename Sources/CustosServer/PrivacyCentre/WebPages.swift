@@ -97,13 +97,16 @@ struct WebPages: Sendable {
     /// The catalogue's own text for `key` in `language`, with no fallback: nil where it has none.
     func catalogued(_ key: String, _ language: String) -> String? { messages[language]?[key] }
 
-    /// The library's words in `language`: a request's recorded outcome and history from
-    /// `outcome.KEY` and `requestEvent.KEY`, anything else (a refusal, a phrase in any) from
-    /// `refusal.KEY`. `translated` is false where a part had no text in the catalogue and
-    /// stayed in English.
+    /// The library's words in `language`: what a record says (a request's outcome, a
+    /// request's or a breach's history: `recordedKinds`) from its own key, anything else (a
+    /// refusal, a phrase in any) from `refusal.KEY`. `translated` is false where a part had no
+    /// text in the catalogue and stayed in English.
     func say(_ words: LibraryWords, _ language: String) -> (text: String, translated: Bool) {
-        words.render { key in catalogued(key.hasPrefix("outcome.") || key.hasPrefix("requestEvent.") ? key : "refusal.\(key)", language) }
+        words.render { key in catalogued(Self.recordedKinds.contains { key.hasPrefix($0) } ? key : "refusal.\(key)", language) }
     }
+
+    /// The prefixes of the keys of what the library records, rather than refuses.
+    static let recordedKinds = ["outcome.", "requestEvent.", "breachEvent."]
 
     /// What a record says, in `language`: from its words, or, for a row written before they
     /// were kept, its English. `english` says it stays in English on a page in another
