@@ -60,6 +60,18 @@ def submit(driver):
     navigate(driver, driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))
 
 
+def ask_for_access(driver, address):
+    """Asks for access as the holder of `address`, code and all; the request's number and status link."""
+    driver.get(CENTRE + "/privacy/request")
+    driver.find_element(By.ID, "type-access").click()
+    driver.find_element(By.ID, "email").send_keys(address)
+    submit(driver)
+    driver.find_element(By.ID, "code").send_keys(latest_code(address))
+    submit(driver)
+    number = re.search(r"RQ-\d{4}-\d{4}", driver.find_element(By.TAG_NAME, "h2").text).group(0)
+    return number, driver.find_element(By.LINK_TEXT, "Volg uw verzoek").get_attribute("href")
+
+
 def csrf(html):
     return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
 
@@ -133,18 +145,10 @@ class DebtorAsksForAccess(Page):
                 sent = sink.read()
         self.assertIn("RCPT TO:<debtor@example.nl>", sent, "the relay delivered the outbox's mail")
 
-
     def test_b_a_rejection_reads_in_dutch_with_the_officers_reasons_as_written(self):
         driver = browser(1280)
         try:
-            driver.get(CENTRE + "/privacy/request")
-            driver.find_element(By.ID, "type-access").click()
-            driver.find_element(By.ID, "email").send_keys("subscriber@example.nl")
-            submit(driver)
-            driver.find_element(By.ID, "code").send_keys(latest_code("subscriber@example.nl"))
-            submit(driver)
-            number = re.search(r"RQ-\d{4}-\d{4}", driver.find_element(By.TAG_NAME, "h2").text).group(0)
-            link = driver.find_element(By.LINK_TEXT, "Volg uw verzoek").get_attribute("href")
+            number, link = ask_for_access(driver, "subscriber@example.nl")
             custos("request", "reject", number, "--reasons", "het vierde gelijke verzoek {deze} maand (art. 12 lid 5 AVG)")
             driver.get(link)
             facts = driver.find_element(By.CSS_SELECTOR, "dl.facts")
@@ -342,14 +346,7 @@ class BadInput(Page):
     def test_a_status_link_after_erasure_leads_to_a_clear_page(self):
         driver = browser(1280)
         try:
-            driver.get(CENTRE + "/privacy/request")
-            driver.find_element(By.ID, "type-access").click()
-            driver.find_element(By.ID, "email").send_keys("erased@example.nl")
-            submit(driver)
-            driver.find_element(By.ID, "code").send_keys(latest_code("erased@example.nl"))
-            submit(driver)
-            number = re.search(r"RQ-\d{4}-\d{4}", driver.find_element(By.TAG_NAME, "h2").text).group(0)
-            link = driver.find_element(By.LINK_TEXT, "Volg uw verzoek").get_attribute("href")
+            number, link = ask_for_access(driver, "erased@example.nl")
             custos("request", "verify", number, "--method", "e-mail code")
             custos("request", "fulfil", number, "--out", tempfile.mkdtemp())
             driver.get(link)
