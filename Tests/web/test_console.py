@@ -206,6 +206,8 @@ class Console(Page):
             page = self.visit(driver, "/console/subjects/D-100016", "a subject")
             self.assertEqual(driver.find_elements(By.ID, "opened-values"), [])
             self.assertIn("RQ-2025-0006", page)
+            self.assertIn("algemeen bezwaar (art. 21 lid 1), P-SCORING", page, "the objection just assessed, in words")
+            self.assertIn("gegrond: verwerking gestopt", page)
             self.shoot(driver, "console-subject")
             driver.find_element(By.ID, "field-email").click()
             navigate(driver, driver.find_element(By.CSS_SELECTOR, "#open-form button[type=submit]"))

@@ -53,8 +53,9 @@ extension Console {
                  "method": event.method?.rawValue ?? "", "channel": event.channel ?? "", "at": Self.minute(event.effectiveAt, office), "by": event.recordedBy]
             },
             "objections": dossier.objections.map { entry -> [String: Any] in
-                ["id": entry.id, "purpose": entry.objection.purpose ?? pages.text("all", language), "kind": entry.objection.kind.rawValue,
-                 "since": Self.minute(entry.objection.at, office), "assessment": entry.objection.assessment?.rawValue ?? pages.text("awaiting", language),
+                ["id": entry.id, "purpose": entry.objection.purpose ?? pages.text("all", language),
+                 "kind": pages.text("subject.objectionKind.\(entry.objection.kind.rawValue)", language),
+                 "since": Self.minute(entry.objection.at, office), "assessment": Self.objectionState(entry.objection, pages: pages, language),
                  "reference": entry.objection.assessmentReference ?? ""]
             },
             "restrictions": dossier.restrictions.map { entry -> [String: Any] in
@@ -146,5 +147,18 @@ extension Console {
         logger.info("console field read", metadata: ["account": "\(visit.account.name)", "log-seq": "\(result.logSequence.map(String.init) ?? "none")",
                                                      "outcome": "\(result.decision.outcome.rawValue)"])
         return try await subjectPage(visit, id: subject, opened: result)
+    }
+
+    /// Where an objection stands: a general one waits for its assessment or has one; one to
+    /// direct marketing stops it outright (Art. 21(3)); one to automated decisions puts a human
+    /// in them (Art. 22(3)). Neither of the last two is assessed.
+    static func objectionState(_ objection: Objection, pages: WebPages, _ language: String) -> String {
+        switch (objection.kind, objection.assessment) {
+        case (.directMarketing, _): pages.text("subject.objectionState.absolute", language)
+        case (.automatedDecision, _): pages.text("subject.objectionState.human", language)
+        case (.general, .upheld?): pages.text("subject.objectionState.upheld", language)
+        case (.general, .overridden?): pages.text("subject.objectionState.overridden", language)
+        case (.general, .pending?), (.general, nil): pages.text("awaiting", language)
+        }
     }
 }
