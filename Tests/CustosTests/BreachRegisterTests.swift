@@ -405,7 +405,10 @@ struct BreachNotificationTextsTests {
         reworded["naure"] = "soort"
         try JSONEncoder().encode(reworded).write(to: folder.appendingPathComponent("breach-notification.nl.json"))
         let refusal = #expect(throws: BreachRefusal.self) { try BreachNotification.texts(language: "nl", templates: folder) }
-        #expect(refusal?.description == "breach-notification.nl.json: missing peopleTold; unknown naure")
+        #expect(refusal?.description == folder.appendingPathComponent("breach-notification.nl.json").path + ": missing peopleTold; unknown naure")
+        try Data("nope".utf8).write(to: folder.appendingPathComponent("breach-notification.nl.json"))
+        let notJSON = #expect(throws: BreachRefusal.self) { try BreachNotification.texts(language: "nl", templates: folder) }
+        #expect(notJSON?.description == folder.appendingPathComponent("breach-notification.nl.json").path + ": not a JSON object of texts")
         let language = #expect(throws: BreachRefusal.self) { try BreachNotification.texts(language: "de") }
         #expect(language?.description == "the notification is written in en or nl, not 'de'")
     }

@@ -243,9 +243,13 @@ struct BreachLetterTemplate {
     let texts: [String: [String: String]]
 
     /// A file of the operator's templates folder, else the built-in one.
-    static func file(_ name: String, templates: URL?) throws -> Data {
+    static func file(_ name: String, templates: URL?) throws -> Data { try located(name, templates: templates).data }
+
+    /// A file of the operator's templates folder, else the built-in one, with where it was read.
+    static func located(_ name: String, templates: URL?) throws -> (data: Data, url: URL) {
         for folder in [templates, AccessPackageHTML.bundled].compactMap({ $0 }) {
-            if let data = try? Data(contentsOf: folder.appendingPathComponent(name)) { return data }
+            let url = folder.appendingPathComponent(name)
+            if let data = try? Data(contentsOf: url) { return (data, url) }
         }
         throw BreachRefusal(.english("the template file '\(name)' is missing; the built-in ones travel in 'Custos_Custos.resources/Templates' next to the executable"))
     }

@@ -41,12 +41,13 @@ package struct BreachNotification: Sendable {
             throw BreachRefusal(LibraryWords("notification.language", "the notification is written in {languages}, not '{language}'",
                                              ["languages": AccessPackageHTML.languages.sorted().joined(separator: " or "), "language": language]))
         }
-        guard let texts = try? JSONDecoder().decode([String: String].self, from: try BreachLetterTemplate.file(name, templates: templates)) else {
-            throw BreachRefusal(.english("\(name) is not an object of texts"))
+        let file = try BreachLetterTemplate.located(name, templates: templates)
+        guard let texts = try? JSONDecoder().decode([String: String].self, from: file.data) else {
+            throw BreachRefusal(.english("\(file.url.path): not a JSON object of texts"))
         }
         let missing = keys.subtracting(texts.keys), unknown = Set(texts.keys).subtracting(keys)
         guard missing.isEmpty, unknown.isEmpty else {
-            throw BreachRefusal(.english("\(name): " + [missing.isEmpty ? nil : "missing \(missing.sorted().joined(separator: ", "))",
+            throw BreachRefusal(.english("\(file.url.path): " + [missing.isEmpty ? nil : "missing \(missing.sorted().joined(separator: ", "))",
                                                         unknown.isEmpty ? nil : "unknown \(unknown.sorted().joined(separator: ", "))"]
                 .compactMap { $0 }.joined(separator: "; ")))
         }
