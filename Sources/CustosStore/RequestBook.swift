@@ -33,9 +33,12 @@ public struct RightsRequest: Sendable, Hashable, Codable {
         /// In the library's English (the CLI's and the API's).
         public var detail: String?
         /// The same in words a face renders in its own language; nil for an event recorded
-        /// before they were kept.
-        package var detailWords: LibraryWords?
+        /// before they were kept. Not part of the JSON (`custos request show -o json`), whose
+        /// detail is the English.
+        package var detailWords: LibraryWords? = nil
         public var by: String
+
+        enum CodingKeys: String, CodingKey { case at, event, detail, by }
 
         package init(at: Instant, event: String, detail: String?, detailWords: LibraryWords? = nil, by: String) {
             self.at = at
@@ -65,9 +68,15 @@ public struct RightsRequest: Sendable, Hashable, Codable {
     /// What closing the request did, in the library's English (the CLI's and the API's).
     public var outcome: String?
     /// The same in words a face renders in its own language; nil before a close, and for a
-    /// request closed before the words were kept.
-    package var outcomeWords: LibraryWords?
+    /// request closed before the words were kept. Not part of the JSON, whose outcome is the
+    /// English.
+    package var outcomeWords: LibraryWords? = nil
     public var events: [Event]
+
+    enum CodingKeys: String, CodingKey {
+        case id, subject, type, purpose, channel, receivedAt, receivedOn, requester, mandate, identity, identityMethod, status, dueOn
+        case extensionNoticeOn, extensionReasons, closedAt, outcome, events
+    }
 
     package init(id: String, subject: String, type: RightsRequestType, purpose: String?, channel: String, receivedAt: Instant,
                 receivedOn: LocalDate, requester: String, mandate: String?, identity: IdentityState, identityMethod: String?,

@@ -173,6 +173,14 @@ struct DurabilityTests {
         let erased = try run(["request", "fulfil", erasureId, "--out", "out"])
         #expect(erased.status == 0 && erased.stdout.contains("ERASURE_PARTIAL_LEGAL_OBLIGATION") && erased.stdout.contains("kept email"), "\(erased.stdout)\(erased.stderr)")
         #expect(FileManager.default.fileExists(atPath: folder.path + "/out/\(erasureId)-erasure-certificate.json"))
+        // The JSON says the outcome and the history in English; their words stay inside.
+        let json = try run(["request", "show", erasureId, "-o", "json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect((object["outcome"] as? String)?.hasPrefix("ERASURE_PARTIAL_LEGAL_OBLIGATION: destroyed ") == true)
+        #expect(Set(object.keys).isSubset(of: ["id", "subject", "type", "purpose", "channel", "received-at", "received-on", "requester", "mandate", "identity",
+                                               "identity-method", "status", "due-on", "extension-notice-on", "extension-reasons", "closed-at", "outcome", "events"]),
+                "\(object.keys.sorted())")
+        #expect((object["events"] as? [[String: Any]])?.allSatisfy { Set($0.keys).isSubset(of: ["at", "event", "detail", "by"]) } == true)
     }
 
     @Test func aWrongMasterKeyExitsFive() throws {
