@@ -208,6 +208,8 @@ class Console(Page):
             self.assertIn("RQ-2025-0006", page)
             self.assertIn("algemeen bezwaar (art. 21 lid 1), P-SCORING", page, "the objection just assessed, in words")
             self.assertIn("gegrond: verwerking gestopt", page)
+            self.assertIn("Bankrekening (IBAN)", driver.find_element(By.ID, "fields-heading").find_element(By.XPATH, "..").text,
+                          "a field by its title in the page's language, beside its id")
             self.shoot(driver, "console-subject")
             driver.find_element(By.ID, "field-email").click()
             navigate(driver, driver.find_element(By.CSS_SELECTOR, "#open-form button[type=submit]"))

@@ -45,7 +45,11 @@ extension Console {
         for disclosure in dossier.disclosures { byRecipient[disclosure.recipient, default: []].append(disclosure) }
         var values: [String: Any] = [
             "id": metadata.id, "categories": metadata.categories.joined(separator: ", "), "kind": metadata.kind.rawValue,
-            "fields": metadata.fields.map { ["field": $0.field, "source": $0.source, "collected": Self.minute($0.collectedAt, office)] },
+            "fields": metadata.fields.map { held -> [String: Any] in
+                // The policy's title in the page's language, with the id the CLI takes.
+                ["field": held.field, "title": office.policy.policy.field(held.field)?.title(in: language) ?? held.field, "source": held.source,
+                 "collected": Self.minute(held.collectedAt, office)]
+            },
             "events": metadata.events.map { ["event": $0.event, "date": $0.date.description] },
             "erased": metadata.erasedFields.joined(separator: ", "), "hasErased": !metadata.erasedFields.isEmpty,
             "consents": dossier.consents.map { event -> [String: Any] in
