@@ -2,7 +2,8 @@ import Foundation
 
 /// What the library says, kept apart from any one language: a stable key, the English the
 /// library writes (the CLI, the API, logs) and the values it names. A refusal carries them, and
-/// so does a request's recorded outcome (keys `outcome.…`), stored beside its English. A face
+/// so does what a record says, stored beside its English: a request's outcome (`outcome.…`),
+/// a detail of a request's or a breach's history (`requestEvent.…`, `breachEvent.…`). A face
 /// with a catalogue of its own renders the key in its language (`WebPages.say`: the console's
 /// and the privacy centre's Dutch); a key it lacks stays in English. `{name}` in a text is a
 /// value; a phrase is words of their own (what an instant is of, say), rendered in the same
