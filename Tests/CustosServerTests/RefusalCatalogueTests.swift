@@ -182,6 +182,12 @@ struct OutcomeCatalogueTests {
         #expect(centre.say(sentence, "nl").text == "Afgewezen: Asked four times this month.")
         #expect(sentence.description.hasPrefix("rejected: Asked four times this month. You may complain"))
         #expect(LibraryWords.fill("{a}.{b}") { ["a": "Why?", "b": "{a}"][$0] } == "Why?{a}", "one pass; an unknown {name} stays")
+        // A purpose in an outcome is an id, the same in every language: the outcome is not
+        // taken for English left untranslated.
+        let upheld = LibraryWords("outcome.objectionUpheld", "objection #{id} upheld: processing under {scope} stopped on {since}", ["id": "4", "since": "2025-10-08"],
+                                  phrases: ["scope": LibraryWords("outcome.purpose", "'{purpose}'", ["purpose": "P-SCORING"])])
+        let toSubject = centre.say(upheld, "nl")
+        #expect(toSubject.translated && toSubject.text == "Uw bezwaar is gegrond: de verwerking onder 'P-SCORING' is gestopt.")
         // Stored and read back as they were; a row from before the words were kept has none.
         #expect(LibraryWords(stored: notPortable.stored) == notPortable)
         #expect(LibraryWords(stored: nil) == nil && LibraryWords(stored: "rejected: too often") == nil)

@@ -1,4 +1,5 @@
 import Custos
+import CustosStore
 import CustosTestSupport
 import Foundation
 import Testing
@@ -55,8 +56,13 @@ struct RestrictionAndObjectionRequestTests {
             let objection = try #require(try fixture.engine.store.objections(of: "D-1").last)
             try fixture.engine.assessObjection(id: objection.id, assessment: .upheld, reference: nil, by: "officer")
             let answer = try fixture.engine.fulfilObjection(request: id, by: "officer")
-            #expect(answer.outcome.contains("upheld"))
-            #expect(try fixture.engine.request(id)?.status == .completed)
+            #expect(answer.outcome == "objection #\(objection.id) upheld: processing under 'P-SCORING' stopped on \(objection.objection.at)")
+            let completed = try #require(try fixture.engine.request(id))
+            #expect(completed.status == .completed)
+            // The purpose is a phrase of its own, an id in every language, so no page takes the
+            // outcome for English left untranslated.
+            #expect(completed.outcomeWords?.key == "outcome.objectionUpheld")
+            #expect(completed.outcomeWords?.phrases["scope"] == LibraryWords("outcome.purpose", "'{purpose}'", ["purpose": "P-SCORING"]))
             #expect(fixture.engine.read(subject: "D-1", fields: ["payment_history"], purpose: "P-SCORING", actor: "scoring-service").values.isEmpty)
             #expect(fixture.engine.read(subject: "D-1", fields: ["claim_details"], purpose: "P-DEBT-COLLECT", actor: "collections-service").decision.outcome == .permit,
                     "an objection to scoring leaves collection alone")

@@ -83,7 +83,10 @@ extension RightsDesk {
         try requests.requireActionable(request)
         let recorded = try store.objections(of: request.subject).filter { $0.objection.kind == kind && $0.objection.purpose == request.purpose }
         guard let objection = recorded.last else { throw StoreError.io("the objection of request \(id) is not on record") }
-        let scope = request.purpose.map { LibraryWords.english("'\($0)'") } ?? LibraryWords("outcome.everyPurpose", "every purpose it applies to")
+        // A purpose is an id, the same in every language: a phrase of its own, so that a page
+        // does not take it for English left untranslated.
+        let scope = request.purpose.map { LibraryWords("outcome.purpose", "'{purpose}'", ["purpose": $0]) }
+            ?? LibraryWords("outcome.everyPurpose", "every purpose it applies to")
         let number = "\(objection.id)", since = "\(objection.objection.at)"
         let outcome: LibraryWords
         switch kind {
