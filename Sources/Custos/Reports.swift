@@ -46,15 +46,10 @@ package struct Reporter: Sendable {
     }
 
     /// What every report states: the policy digest, the engine and store versions, whether
-    /// the decision log verifies and its last checkpoint, and the period.
-    package func context(period: ReportPeriod, at: Instant) throws -> ReportContext {
-        let verification = try source.verifyLog()
-        let logState = verification.isIntact
-            ? "verified: \(verification.entries) entries, head #\(verification.headSeq)\(verification.anchor.map { ", entries up to #\($0.seq) pruned under retention (signed)" } ?? "")"
-            : "BROKEN at entry \(verification.firstBroken ?? 0): \(verification.problem ?? "")"
-        let checkpoint = try source.lastCheckpoint().map { "#\($0.seq) at \($0.at)" } ?? "none taken"
-        return ReportContext(policy: policy, generatedAt: at, period: period, engineVersion: Custos.version, storeVersion: try source.storeVersion(),
-                             logVerification: logState, lastCheckpoint: checkpoint, simulated: source.isSimulation)
+    /// the decision log verifies and its last checkpoint, and the period; in `texts`' language.
+    package func context(period: ReportPeriod, at: Instant, texts: ReportTexts = .english) throws -> ReportContext {
+        ReportContext(policy: policy, generatedAt: at, period: period, engineVersion: Custos.version, storeVersion: try source.storeVersion(),
+                      logVerification: try source.verifyLog(), lastCheckpoint: try source.lastCheckpoint(), simulated: source.isSimulation, texts: texts)
     }
 
     /// The end of what a report may show: the period's end, never after the moment it speaks of.
@@ -65,14 +60,15 @@ package struct Reporter: Sendable {
     }
 
     /// The report, or nil for a kind that needs more than the source (requests, breaches).
-    package func report(_ kind: ReportKind, period: ReportPeriod = ReportPeriod(), subject: String? = nil, generatedAt: Instant? = nil) throws -> ReportDocument? {
+    package func report(_ kind: ReportKind, period: ReportPeriod = ReportPeriod(), subject: String? = nil, generatedAt: Instant? = nil,
+                        texts: ReportTexts = .english) throws -> ReportDocument? {
         let at = generatedAt ?? clock()
         let (from, until) = until(period, at: at)
         switch kind {
         case .ropa:
-            return RopaReport.build(try context(period: period, at: at))
+            return RopaReport.build(try context(period: period, at: at, texts: texts))
         case .activity:
-            let context = try context(period: period, at: at)
+            let context = try context(period: period, at: at, texts: texts)
             // Counted a page at a time: the log of a server that logs every read outgrows memory.
             var counts = ActivityReport.Counts()
             var trail: [LogEntry] = []
@@ -91,13 +87,13 @@ package struct Reporter: Sendable {
         case .transfers:
             // Read a page at a time: the ledger grows with every share; the report keeps the
             // disclosures it lists and the counts.
-            let context = try context(period: period, at: at)
+            let context = try context(period: period, at: at, texts: texts)
             var ledger = TransfersReport.Ledger(context)
             try source.forEachDisclosure(from: nil, to: until, pageSize: pageSize) { ledger.add($0) }
             return TransfersReport.build(context, ledger: ledger)
         case .consent:
             // Counted a subject at a time, in one snapshot: the ledger grows with every consent.
-            let context = try context(period: period, at: at)
+            let context = try context(period: period, at: at, texts: texts)
             var tally = ConsentReport.Tally(context)
             try source.readConsentLedger({ tally.add(subjectsHistory: $0) }, refusal: { tally.add(refusal: $0) })
             return ConsentReport.build(context, counts: tally.counts)
@@ -126,10 +122,10 @@ package struct ReportRegisters: Sendable {
 extension Reporter {
     /// Every report, the requests and breaches reports from `registers`.
     package func report(_ kind: ReportKind, period: ReportPeriod = ReportPeriod(), subject: String? = nil, generatedAt: Instant? = nil,
-                        registers: ReportRegisters) throws -> ReportDocument {
-        if let document = try report(kind, period: period, subject: subject, generatedAt: generatedAt) { return document }
+                        texts: ReportTexts = .english, registers: ReportRegisters) throws -> ReportDocument {
+        if let document = try report(kind, period: period, subject: subject, generatedAt: generatedAt, texts: texts) { return document }
         let at = generatedAt ?? clock()
-        let context = try context(period: period, at: at)
+        let context = try context(period: period, at: at, texts: texts)
         switch kind {
         case .requests:
             let tasks = try registers.tasks.tasks(openOnly: false).filter { $0.createdAt <= at }.map { task in
@@ -167,15 +163,15 @@ extension PrivacyEngine {
     /// Builds a report from the policy and the vault, read only. Every report states the
     /// policy digest, the engine and store versions, whether the decision log verifies and
     /// its last checkpoint, and the period; `generatedAt` pins the time it speaks of, so the
-    /// same vault gives byte-identical output.
+    /// same vault gives byte-identical output; `texts` the language it is written in.
     ///
     /// ```swift
-    /// let ropa = try engine.report(.ropa)
+    /// let ropa = try engine.report(.ropa, texts: try ReportTexts.load(language: "nl"))
     /// let html = try ReportRenderer().render(ropa, as: .html)
     /// ```
     package func report(_ kind: ReportKind, period: ReportPeriod = ReportPeriod(), subject: String? = nil,
-                       generatedAt: Instant? = nil) throws -> ReportDocument {
-        try reporter.report(kind, period: period, subject: subject, generatedAt: generatedAt,
+                       generatedAt: Instant? = nil, texts: ReportTexts = .english) throws -> ReportDocument {
+        try reporter.report(kind, period: period, subject: subject, generatedAt: generatedAt, texts: texts,
                             registers: ReportRegisters(requests: store, tasks: store, information: informationDesk, breaches: breachDesk))
     }
 }

@@ -250,8 +250,9 @@ package final class PostgresEngine: ServiceEngine {
     package func metadata(of subject: String) throws -> SubjectMetadata { try vault.metadata(of: subject) }
 
     /// Every report, on this vault.
-    package func report(_ kind: ReportKind, period: ReportPeriod = ReportPeriod(), subject: String? = nil, generatedAt: Instant? = nil) throws -> ReportDocument {
-        try reporter.report(kind, period: period, subject: subject, generatedAt: generatedAt,
+    package func report(_ kind: ReportKind, period: ReportPeriod = ReportPeriod(), subject: String? = nil, generatedAt: Instant? = nil,
+                        texts: ReportTexts = .english) throws -> ReportDocument {
+        try reporter.report(kind, period: period, subject: subject, generatedAt: generatedAt, texts: texts,
                             registers: ReportRegisters(requests: vault, tasks: vault, information: information, breaches: breaches))
     }
 
@@ -274,7 +275,7 @@ package final class PostgresEngine: ServiceEngine {
     package var consoleBackend: ConsoleBackend {
         ConsoleBackend(service: self, requests: requests, rights: rights, officer: officer, information: information, breaches: breaches,
                        sweeper: sweeper, overview: OfficerOverview(policy: policy, clock: clock, store: vault), door: publicDoor, accounts: consoleAccounts,
-                       report: { [self] kind, period in try report(kind, period: period) }, verifyLog: { [vault] in try vault.verifyLog() },
+                       report: { [self] kind, period, texts in try report(kind, period: period, texts: texts) }, verifyLog: { [vault] in try vault.verifyLog() },
                        verifyCheckpoint: { [vault, vaultId] in try vault.verify($0, vault: vaultId) })
     }
 

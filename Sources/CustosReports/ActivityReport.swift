@@ -66,55 +66,61 @@ package enum ActivityReport {
     /// The report from the period's counts; with `trail`, of that one subject (whose entries
     /// the counts are), listing every entry.
     package static func build(_ context: ReportContext, counts: Counts, trail: (subject: String, entries: [LogEntry])? = nil) -> ReportDocument {
-        let tallyColumns = ["Decisions", "Permit", "Partial", "Deny"]
+        let t = context.texts
+        let tallyColumns = [t("column.decisions"), t("column.permit"), t("column.partial"), t("column.deny")]
         func rows(_ tallies: [String: Tally]) -> [[String]] { tallies.keys.sorted().map { [$0] + tallies[$0]!.row } }
         func chart(_ title: String, _ tallies: [String: Tally]) -> BarChart {
             BarChart(title: title, bars: tallies.keys.sorted().map { BarChart.Bar(label: $0, value: tallies[$0]!.decisions, highlight: tallies[$0]!.denies) },
-                     highlightLabel: "denied")
+                     highlightLabel: t("activity.denied"))
         }
+        let minimum = ["minimum": "\(unusualMinimumDenials)"]
         var sections = [
-            ReportSection(id: "summary", title: "Summary", notes: [
-                "\(counts.total.decisions) decisions: \(counts.total.permits) permitted, \(counts.total.partials) partly permitted, \(counts.total.denies) denied.",
-            ], tables: [ReportTable(id: "outcomes", caption: "Decisions by outcome", columns: ["Scope"] + tallyColumns, rows: [["all"] + counts.total.row])]),
-            ReportSection(id: "purposes", title: "By purpose", tables: [
-                ReportTable(id: "by-purpose", caption: "Decisions by purpose", columns: ["Purpose"] + tallyColumns, rows: rows(counts.byPurpose)),
-            ], charts: [chart("Decisions by purpose", counts.byPurpose)]),
-            ReportSection(id: "actors", title: "By actor", tables: [
-                ReportTable(id: "by-actor", caption: "Decisions by actor", columns: ["Actor"] + tallyColumns + ["Denial rate"],
+            ReportSection(id: "summary", title: t("section.summary"), notes: [
+                t("activity.summary", ["decisions": "\(counts.total.decisions)", "permits": "\(counts.total.permits)",
+                                       "partials": "\(counts.total.partials)", "denies": "\(counts.total.denies)"]),
+            ], tables: [ReportTable(id: "outcomes", caption: t("activity.byOutcome"), columns: [t("column.scope")] + tallyColumns,
+                                    rows: [[t("activity.all")] + counts.total.row])]),
+            ReportSection(id: "purposes", title: t("activity.purposes"), tables: [
+                ReportTable(id: "by-purpose", caption: t("activity.byPurpose"), columns: [t("column.purpose")] + tallyColumns, rows: rows(counts.byPurpose)),
+            ], charts: [chart(t("activity.byPurpose"), counts.byPurpose)]),
+            ReportSection(id: "actors", title: t("activity.actors"), tables: [
+                ReportTable(id: "by-actor", caption: t("activity.byActor"), columns: [t("column.actor")] + tallyColumns + [t("column.denialRate")],
                             rows: counts.byActor.keys.sorted().map { actor in
                                 let tally = counts.byActor[actor]!
                                 return [actor] + tally.row + [percent(tally.denies, of: tally.decisions)]
                             }),
-            ], charts: [chart("Decisions by actor", counts.byActor)]),
-            ReportSection(id: "actions", title: "By action", tables: [
-                ReportTable(id: "by-action", caption: "Decisions by action", columns: ["Action"] + tallyColumns, rows: rows(counts.byAction)),
+            ], charts: [chart(t("activity.byActor"), counts.byActor)]),
+            ReportSection(id: "actions", title: t("activity.actions"), tables: [
+                ReportTable(id: "by-action", caption: t("activity.byAction"), columns: [t("column.action")] + tallyColumns, rows: rows(counts.byAction)),
             ]),
-            ReportSection(id: "denials", title: "Denials by reason code", notes: ["Blocking codes of denied and partly denied decisions; a decision counts once per code."], tables: [
-                ReportTable(id: "denial-codes", caption: "Reason codes", columns: ["Code", "Article", "Decisions"],
+            ReportSection(id: "denials", title: t("activity.denials"), notes: [t("activity.denialsNote")], tables: [
+                ReportTable(id: "denial-codes", caption: t("activity.reasonCodes"), columns: [t("column.code"), t("column.article"), t("column.decisions")],
                             rows: counts.denialCodes.keys.sorted().map { code in [code, ReasonCode(rawValue: code)?.article ?? "", String(counts.denialCodes[code]!)] }),
             ]),
         ]
         let unusual = counts.unusualActors
         sections.append(ReportSection(
-            id: "unusual", title: "Actors with unusual denial rates",
-            notes: [unusual.isEmpty
-                ? "No actor is denied more than twice as often as all other actors together (with at least \(unusualMinimumDenials) denials)."
-                : "Denied more than twice as often as all other actors together, with at least \(unusualMinimumDenials) denials: worth a look at how these services ask."],
-            tables: unusual.isEmpty ? [] : [ReportTable(id: "unusual-actors", caption: "Unusual actors", columns: ["Actor", "Decisions", "Denied", "Denial rate"],
+            id: "unusual", title: t("activity.unusual"),
+            notes: [unusual.isEmpty ? t("activity.unusualNone", minimum) : t("activity.unusualNote", minimum)],
+            tables: unusual.isEmpty ? [] : [ReportTable(id: "unusual-actors", caption: t("activity.unusualActors"),
+                                                       columns: [t("column.actor"), t("column.decisions"), t("column.denied"), t("column.denialRate")],
                                                        rows: unusual.map { actor in
                                                            let tally = counts.byActor[actor]!
                                                            return [actor, String(tally.decisions), String(tally.denies), percent(tally.denies, of: tally.decisions)]
                                                        })]))
         if let (subject, entries) = trail {
-            sections.append(ReportSection(id: "trail", title: "Access trail of \(subject)", notes: ["Every decision about the subject in the period: who, when, which fields, which purpose, and whether it was permitted."], tables: [
-                ReportTable(id: "trail", caption: "Decisions about \(subject)", columns: ["#", "When", "Actor", "Action", "Purpose", "Recipient", "Fields", "Outcome", "Codes"],
+            let named = ["subject": subject]
+            sections.append(ReportSection(id: "trail", title: t("activity.trail", named), notes: [t("activity.trailNote")], tables: [
+                ReportTable(id: "trail", caption: t("activity.trailCaption", named),
+                            columns: ["#", t("column.when"), t("column.actor"), t("column.action"), t("column.purpose"), t("column.recipient"),
+                                      t("column.fields"), t("column.outcome"), t("column.codes")],
                             rows: entries.map { entry in
                                 [String(entry.seq), entry.at.description, entry.actor, entry.action, entry.purpose, entry.recipient ?? "",
                                  entry.fields.joined(separator: ", "), entry.outcome, entry.codes.joined(separator: ", ")]
                             }),
             ]))
         }
-        return context.document("activity", trail.map { "Decision activity: \($0.subject)" } ?? "Decision activity", sections)
+        return context.document("activity", trail.map { t("activity.titleOf", ["subject": $0.subject]) } ?? t("activity.title"), sections)
     }
 }
 

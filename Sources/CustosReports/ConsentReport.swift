@@ -87,21 +87,21 @@ package enum ConsentReport {
         for key in keys { byMonth[key.month, default: 0] += counts[key]!.given }
         var withdrawnByMonth: [String: Int] = [:]
         for key in keys { withdrawnByMonth[key.month, default: 0] += counts[key]!.withdrawn }
-        let columns = ["Purpose", "Notice", "Given", "Withdrawn", "Expired", "Refused"]
+        let t = context.texts
+        let columns = [t("column.purpose"), t("column.notice"), t("column.given"), t("column.withdrawn"), t("column.expired"), t("column.refused")]
         let sections = [
-            ReportSection(id: "totals", title: "Per purpose and notice version", notes: [
-                "Refusals are consents turned away at the door (for instance pre-ticked or tied to a service); they name no notice version.",
-            ], tables: [ReportTable(id: "totals", caption: "Totals in the period", columns: columns, rows: totalRows)],
-            charts: [BarChart(title: "Consents given per month (withdrawals highlighted)",
-                              bars: byMonth.keys.sorted().map { BarChart.Bar(label: $0, value: byMonth[$0]!, highlight: withdrawnByMonth[$0]) },
-                              highlightLabel: "withdrawn")]),
-            ReportSection(id: "months", title: "Per month", tables: [
-                ReportTable(id: "months", caption: "Consent events per month", columns: ["Month"] + columns, rows: keys.map { key in
+            ReportSection(id: "totals", title: t("consent.totals"), notes: [t("consent.totalsNote")],
+                          tables: [ReportTable(id: "totals", caption: t("consent.totalsCaption"), columns: columns, rows: totalRows)],
+                          charts: [BarChart(title: t("consent.chart"),
+                                            bars: byMonth.keys.sorted().map { BarChart.Bar(label: $0, value: byMonth[$0]!, highlight: withdrawnByMonth[$0]) },
+                                            highlightLabel: t("consent.withdrawn"))]),
+            ReportSection(id: "months", title: t("consent.months"), tables: [
+                ReportTable(id: "months", caption: t("consent.monthsCaption"), columns: [t("column.month")] + columns, rows: keys.map { key in
                     let count = counts[key]!
                     return [key.month, key.purpose, key.notice, String(count.given), String(count.withdrawn), String(count.expired), String(count.refused)]
                 }),
             ]),
         ]
-        return context.document("consent", "Consent", sections)
+        return context.document("consent", t("consent.title"), sections)
     }
 }

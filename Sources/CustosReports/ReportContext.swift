@@ -1,4 +1,5 @@
 package import CustosPolicy
+package import CustosStore
 
 /// The calendar dates a report covers, both inclusive, in the controller's time zone.
 package struct ReportPeriod: Sendable, Equatable {
@@ -19,19 +20,20 @@ package struct ReportPeriod: Sendable, Equatable {
         (from.map { $0 <= date } ?? true) && (to.map { date <= $0 } ?? true)
     }
 
-    package var description: String {
+    func description(_ t: ReportTexts) -> String {
         switch (from, to) {
-        case let (from?, to?): "\(from) to \(to)"
-        case let (from?, nil): "from \(from)"
-        case let (nil, to?): "up to \(to)"
-        case (nil, nil): "all records"
+        case let (from?, to?): t("period.between", ["from": "\(from)", "to": "\(to)"])
+        case let (from?, nil): t("period.from", ["from": "\(from)"])
+        case let (nil, to?): t("period.upTo", ["to": "\(to)"])
+        case (nil, nil): t("period.all")
         }
     }
 }
 
 /// What every report states about where its numbers come from (the reports issue): the policy,
 /// the engine and SQLite versions, whether the decision log verified and its last checkpoint,
-/// the period, and when it was generated (pinned with `--at` for byte-identical output).
+/// the period, and when it was generated (pinned with `--at` for byte-identical output); and
+/// the language the report is written in.
 package struct ReportContext: Sendable {
     package var policy: CompiledPolicy
     package var generatedAt: Instant
@@ -39,12 +41,13 @@ package struct ReportContext: Sendable {
     package var engineVersion: String
     /// The store and its version, e.g. "SQLite 3.46.1" or "PostgreSQL 15.8".
     package var storeVersion: String
-    package var logVerification: String
-    package var lastCheckpoint: String
+    package var logVerification: LogVerification
+    package var lastCheckpoint: (seq: Int64, at: Instant)?
     package var simulated: Bool
+    package var texts: ReportTexts
 
     package init(policy: CompiledPolicy, generatedAt: Instant, period: ReportPeriod, engineVersion: String, storeVersion: String,
-                logVerification: String, lastCheckpoint: String, simulated: Bool) {
+                 logVerification: LogVerification, lastCheckpoint: (seq: Int64, at: Instant)?, simulated: Bool, texts: ReportTexts = .english) {
         self.policy = policy
         self.generatedAt = generatedAt
         self.period = period
@@ -53,23 +56,31 @@ package struct ReportContext: Sendable {
         self.logVerification = logVerification
         self.lastCheckpoint = lastCheckpoint
         self.simulated = simulated
+        self.texts = texts
     }
 
     var header: [HeaderItem] {
+        let t = texts, log = logVerification
+        let logState = log.isIntact
+            ? t("header.logVerified", ["entries": "\(log.entries)", "head": "\(log.headSeq)"])
+                + (log.anchor.map { t("header.logPruned", ["seq": "\($0.seq)"]) } ?? "")
+            : t("header.logBroken", ["entry": "\(log.firstBroken ?? 0)", "problem": log.problem ?? ""])
         var items = [
-            HeaderItem(label: "Controller", value: policy.policy.controller.map { "\($0.name), \($0.address)" } ?? "not declared"),
-            HeaderItem(label: "Period", value: period.description),
-            HeaderItem(label: "Generated", value: generatedAt.description),
-            HeaderItem(label: "Policy", value: "\(policy.policy.name), \(policy.digest)"),
-            HeaderItem(label: "Engine", value: "Custos \(engineVersion), \(storeVersion)"),
-            HeaderItem(label: "Decision log", value: logVerification),
-            HeaderItem(label: "Last checkpoint", value: lastCheckpoint),
+            HeaderItem(label: t("header.controller"), value: policy.policy.controller.map { "\($0.name), \($0.address)" } ?? t("value.notDeclared")),
+            HeaderItem(label: t("header.period"), value: period.description(t)),
+            HeaderItem(label: t("header.generated"), value: generatedAt.description),
+            HeaderItem(label: t("header.policy"), value: "\(policy.policy.name), \(policy.digest)"),
+            HeaderItem(label: t("header.engine"), value: "Custos \(engineVersion), \(storeVersion)"),
+            HeaderItem(label: t("header.log"), value: logState),
+            HeaderItem(label: t("header.checkpoint"), value: lastCheckpoint.map { t("header.checkpointAt", ["seq": "\($0.seq)", "at": "\($0.at)"]) } ?? t("header.noCheckpoint")),
         ]
-        if simulated { items.insert(HeaderItem(label: "Simulation", value: "every record in this vault is simulated"), at: 0) }
+        if simulated { items.insert(HeaderItem(label: t("header.simulation"), value: t("header.simulated")), at: 0) }
         return items
     }
 
     func document(_ report: String, _ title: String, _ sections: [ReportSection]) -> ReportDocument {
-        ReportDocument(report: report, title: title, header: header, sections: sections)
+        ReportDocument(report: report, title: title, header: header, sections: sections, language: texts.language, simulated: simulated,
+                       templateWords: ["none": texts("template.none"), "simulated": texts("template.simulated"), "total": texts("template.total"),
+                                       "noRows": texts("template.noRows")])
     }
 }

@@ -8,12 +8,28 @@ package struct ReportDocument: Sendable, Encodable {
     package var title: String
     package var header: [HeaderItem]
     package var sections: [ReportSection]
+    /// The language its words are in (`ReportTexts.language`).
+    package var language: String
+    /// Whether every record it counts is simulated (the renderers say so above everything).
+    package var simulated: Bool
+    /// The words the templates say around the document's own (`t.none`, `t.simulated`,
+    /// `t.total`), in its language.
+    package var templateWords: [String: String]
 
-    package init(report: String, title: String, header: [HeaderItem], sections: [ReportSection]) {
+    package init(report: String, title: String, header: [HeaderItem], sections: [ReportSection], language: String = "en", simulated: Bool = false,
+                 templateWords: [String: String] = [:]) {
         self.report = report
         self.title = title
         self.header = header
         self.sections = sections
+        self.language = language
+        self.simulated = simulated
+        self.templateWords = templateWords
+    }
+
+    /// The JSON keeps the shape it always had: its words are in the language asked for.
+    enum CodingKeys: String, CodingKey {
+        case report, title, header, sections
     }
 }
 
@@ -43,12 +59,20 @@ package struct ReportTable: Sendable, Encodable {
     package var caption: String
     package var columns: [String]
     package var rows: [[String]]
+    /// A table of items and their values (the record's controller, a purpose): the HTML sets
+    /// its first column apart.
+    package var isItemTable: Bool
 
-    package init(id: String, caption: String, columns: [String], rows: [[String]]) {
+    package init(id: String, caption: String, columns: [String], rows: [[String]], isItemTable: Bool = false) {
         self.id = id
         self.caption = caption
         self.columns = columns
         self.rows = rows
+        self.isItemTable = isItemTable
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, caption, columns, rows
     }
 }
 

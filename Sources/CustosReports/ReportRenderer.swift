@@ -82,14 +82,14 @@ package struct ReportRenderer: Sendable {
 
     func view(_ document: ReportDocument, cell: (String) -> String) -> [String: Any] {
         [
-            "title": document.title,
-            "simulated": document.header.contains { $0.label == "Simulation" },
+            "title": document.title, "language": document.language, "t": document.templateWords,
+            "simulated": document.simulated,
             "header": document.header.map { ["label": $0.label, "value": cell($0.value)] },
             "sections": document.sections.map { section -> [String: Any] in
                 [
                     "id": section.id, "title": section.title, "notes": section.notes,
                     "tables": section.tables.map { table -> [String: Any] in
-                        ["caption": table.caption, "columns": table.columns.map(cell), "hasRows": !table.rows.isEmpty, "itemTable": table.columns == ["Item", "Value"],
+                        ["caption": table.caption, "columns": table.columns.map(cell), "hasRows": !table.rows.isEmpty, "itemTable": table.isItemTable,
                          "rows": table.rows.map { ["cells": $0.map(cell)] }]
                     },
                     "charts": section.charts.filter { !$0.bars.isEmpty }.map(Self.chartView),

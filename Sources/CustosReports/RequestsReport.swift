@@ -38,14 +38,16 @@ package enum RequestsReport {
         let overdue = owed.filter { $0.due <= at }
         let settled = duties.filter { duty in duty.settledAt.map { $0 <= at } ?? false }
         let late = settled.filter { $0.exception == nil && $0.settledAt! > $0.due }
-        return ReportSection(id: "information", title: "Art. 14 information", notes: [
-            "Subjects whose data came from others: \(duties.count); informed \(settled.filter { $0.exception == nil }.count) (\(late.count) late), " +
-                "exempt under Art. 14(5) \(settled.filter { $0.exception != nil }.count); still owed \(owed.count), of which \(overdue.count) overdue.",
-            "The deadline is the earliest of one month after obtaining the data, the first communication and the first disclosure (Art. 14(3)).",
+        let t = context.texts
+        return ReportSection(id: "information", title: t("requests.information"), notes: [
+            t("requests.informationCounts", ["sources": "\(duties.count)", "informed": "\(settled.filter { $0.exception == nil }.count)", "late": "\(late.count)",
+                                             "exempt": "\(settled.filter { $0.exception != nil }.count)", "owed": "\(owed.count)", "overdue": "\(overdue.count)"]),
+            t("requests.informationDeadline"),
         ], tables: [
-            ReportTable(id: "information-owed", caption: "Still to inform", columns: ["Subject", "Category", "Notice", "Source", "Due", "By", "Overdue"],
+            ReportTable(id: "information-owed", caption: t("requests.informationOwed"),
+                        columns: [t("column.subject"), t("column.category"), t("column.notice"), t("column.source"), t("column.due"), t("column.byArticle"), t("column.overdue")],
                         rows: owed.sorted { ($0.due, $0.subject) < ($1.due, $1.subject) }.map {
-                            [$0.subject, $0.category, $0.notice, $0.sources.joined(separator: ", "), $0.due.description, $0.article, $0.due <= at ? "yes" : "no"]
+                            [$0.subject, $0.category, $0.notice, $0.sources.joined(separator: ", "), $0.due.description, $0.article, $0.due <= at ? t("value.yes") : t("value.no")]
                         }),
         ])
     }
@@ -106,29 +108,34 @@ package enum RequestsReport {
             [request.id, request.type.rawValue, request.subject, request.status.rawValue, request.receivedOn.description, request.dueOn.description,
              String(request.dueOn.daysSinceEpoch - today.daysSinceEpoch)]
         }
-        let requestColumns = ["Request", "Type", "Subject", "Status", "Received", "Due", "Days left"]
+        let t = context.texts
+        let requestColumns = [t("column.request"), t("column.type"), t("column.subject"), t("column.status"), t("column.received"), t("column.due"), t("column.daysLeft")]
         let onTime = closed.filter(closedOnTime).count
+        let soon = ["days": "\(dueSoonDays)"]
         let sections = [
-            ReportSection(id: "summary", title: "Summary", notes: [
-                "On \(today): \(open.count) open requests, \(overdue.count) overdue, \(dueSoon.count) due within \(dueSoonDays) days.",
-                "Closed in the period: \(closed.count); answered on time: \(percent(onTime, of: closed.count)); median handling time: \(median(closed.map(handlingDays))) days.",
-                "Art. 19 notifications and processor instructions outstanding: \(openTasks.count).",
-                "Breaches awaiting the notification to the AP (Art. 33): \(awaiting.count), \(breachesOverdue.count) past the 72 hours.",
-            ], charts: [BarChart(title: "Requests closed in the period, by type", bars: perType.filter { $0[1] != "0" || $0[2] != "0" }.map {
+            ReportSection(id: "summary", title: t("section.summary"), notes: [
+                t("requests.summaryOpen", ["today": "\(today)", "open": "\(open.count)", "overdue": "\(overdue.count)", "dueSoon": "\(dueSoon.count)", "days": "\(dueSoonDays)"]),
+                t("requests.summaryClosed", ["closed": "\(closed.count)", "onTime": percent(onTime, of: closed.count), "median": median(closed.map(handlingDays))]),
+                t("requests.summaryTasks", ["tasks": "\(openTasks.count)"]),
+                t("requests.summaryBreaches", ["awaiting": "\(awaiting.count)", "overdue": "\(breachesOverdue.count)"]),
+            ], charts: [BarChart(title: t("requests.chart"), bars: perType.filter { $0[1] != "0" || $0[2] != "0" }.map {
                 BarChart.Bar(label: $0[0], value: (Int($0[1]) ?? 0) + (Int($0[2]) ?? 0), highlight: (Int($0[1]) ?? 0) + (Int($0[2]) ?? 0) - (Int($0[3]) ?? 0))
-            }, highlightLabel: "late")]),
-            ReportSection(id: "per-type", title: "Per type", tables: [
-                ReportTable(id: "per-type", caption: "Requests per type", columns: ["Type", "Completed", "Rejected", "On time", "Median days", "Open now"], rows: perType),
+            }, highlightLabel: t("requests.late"))]),
+            ReportSection(id: "per-type", title: t("requests.perType"), tables: [
+                ReportTable(id: "per-type", caption: t("requests.perTypeCaption"),
+                            columns: [t("column.type"), t("column.completed"), t("column.rejected"), t("column.onTime"), t("column.medianDays"), t("column.openNow")], rows: perType),
             ]),
-            ReportSection(id: "overdue", title: "Overdue", notes: overdue.isEmpty ? [] : ["Past the Art. 12(3) deadline and still open."],
-                          tables: [ReportTable(id: "overdue", caption: "Overdue requests", columns: requestColumns, rows: overdue.sorted { $0.dueOn < $1.dueOn }.map(requestRow)),
-                                   ReportTable(id: "breach-deadlines", caption: "Breaches awaiting the AP notification (72 clock hours from awareness)",
-                                               columns: ["Breach", "Aware", "AP due", "Hours left"],
+            ReportSection(id: "overdue", title: t("requests.overdue"), notes: overdue.isEmpty ? [] : [t("requests.overdueNote")],
+                          tables: [ReportTable(id: "overdue", caption: t("requests.overdueCaption"), columns: requestColumns, rows: overdue.sorted { $0.dueOn < $1.dueOn }.map(requestRow)),
+                                   ReportTable(id: "breach-deadlines", caption: t("requests.breachDeadlines"),
+                                               columns: [t("column.breach"), t("column.aware"), t("column.apDue"), t("column.hoursLeft")],
                                                rows: awaiting.map { [$0.id, $0.awareAt.description, $0.due.description, hoursLeft($0)] })]),
-            ReportSection(id: "due-soon", title: "Due within \(dueSoonDays) days",
-                          tables: [ReportTable(id: "due-soon", caption: "Due soon", columns: requestColumns, rows: dueSoon.sorted { $0.dueOn < $1.dueOn }.map(requestRow))]),
-            ReportSection(id: "tasks", title: "Art. 19 tasks outstanding", tables: [
-                ReportTable(id: "tasks", caption: "Open tasks", columns: ["Task", "Kind", "Recipient", "Action", "Fields", "Subject", "Request", "Since"],
+            ReportSection(id: "due-soon", title: t("requests.dueSoon", soon),
+                          tables: [ReportTable(id: "due-soon", caption: t("requests.dueSoonCaption"), columns: requestColumns, rows: dueSoon.sorted { $0.dueOn < $1.dueOn }.map(requestRow))]),
+            ReportSection(id: "tasks", title: t("requests.tasks"), tables: [
+                ReportTable(id: "tasks", caption: t("requests.tasksCaption"),
+                            columns: [t("column.task"), t("column.kind"), t("column.recipient"), t("column.action"), t("column.fields"), t("column.subject"),
+                                      t("column.request"), t("column.since")],
                             rows: openTasks.map { task in
                                 ["#\(task.id)", task.kind.rawValue, task.recipient, task.action, task.fields.joined(separator: ", "), task.subject, task.request ?? "",
                                  task.createdAt.description]
@@ -136,7 +143,7 @@ package enum RequestsReport {
             ]),
             informationSection(context, information),
         ]
-        return context.document("requests", "Data-subject requests", sections)
+        return context.document("requests", t("requests.title"), sections)
     }
 
     static func median(_ values: [Int]) -> String {

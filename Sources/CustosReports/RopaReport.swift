@@ -6,50 +6,58 @@ import CustosPolicy
 /// safeguards, retention per rule, and the technical and organisational measures.
 package enum RopaReport {
     package static func build(_ context: ReportContext) -> ReportDocument {
-        let policy = context.policy.policy
+        let policy = context.policy.policy, t = context.texts
         let controller = policy.controller
+        let items = [t("column.item"), t("column.value")]
         var sections: [ReportSection] = []
 
-        sections.append(ReportSection(id: "controller", title: "Controller and data protection officer (Art. 30(1)(a))", tables: [
-            ReportTable(id: "controller", caption: "Controller", columns: ["Item", "Value"], rows: [
-                ["Name", controller?.name ?? "not declared"],
-                ["Address", controller?.address ?? ""],
-                ["Contact", controller?.contact ?? ""],
-                ["Data protection officer", controller?.dpo.map { "\($0.name), \($0.contact)" } ?? "none declared"],
-                ["Country", controller?.country ?? ""],
-                ["Registrations", controller?.registrations.joined(separator: "; ") ?? ""],
-            ]),
+        sections.append(ReportSection(id: "controller", title: t("ropa.controllerSection"), tables: [
+            ReportTable(id: "controller", caption: t("ropa.controller"), columns: items, rows: [
+                [t("ropa.name"), controller?.name ?? t("value.notDeclared")],
+                [t("ropa.address"), controller?.address ?? ""],
+                [t("ropa.contact"), controller?.contact ?? ""],
+                [t("ropa.dpo"), controller?.dpo.map { "\($0.name), \($0.contact)" } ?? t("value.noneDeclared")],
+                [t("ropa.country"), controller?.country ?? ""],
+                [t("ropa.registrations"), controller?.registrations.joined(separator: "; ") ?? ""],
+            ], isItemTable: true),
         ]))
 
-        var purposeTables = [ReportTable(id: "purposes", caption: "Overview", columns: ["Purpose", "Title", "Legal basis", "Retention"],
+        let none = t("value.none")
+        var purposeTables = [ReportTable(id: "purposes", caption: t("ropa.overview"),
+                                         columns: [t("column.purpose"), t("column.title"), t("column.legalBasis"), t("column.retention")],
                                          rows: policy.purposes.map { purpose in
-                                             [purpose.id.id, purpose.title, purpose.allBases.map(\.rawValue).joined(separator: ", "), purpose.retention?.id ?? "none"]
+                                             [purpose.id.id, purpose.title(in: t.language), purpose.allBases.map(\.rawValue).joined(separator: ", "), purpose.retention?.id ?? none]
                                          })]
         for purpose in policy.purposes {
-            let bases = purpose.subjects.map { subject in "\(subject.id): \(purpose.basis(for: subject.id).map { "\($0.rawValue) (\($0.article))" } ?? "none")" }
+            let bases = purpose.subjects.map { subject in "\(subject.id): \(purpose.basis(for: subject.id).map { "\($0.rawValue) (\($0.article))" } ?? none)" }
             let dataCategories = Array(Set(purpose.fields.compactMap { policy.field($0.id)?.category })).sorted()
             var assessments: [String] = []
-            if let lia = purpose.lia { assessments.append("LIA \(lia)") }
-            if let dpia = purpose.dpia { assessments.append("DPIA \(dpia)") }
-            if let compatibility = purpose.compatibleWith { assessments.append("compatibility \(compatibility.assessment ?? "?") with \(compatibility.purposes.map(\.id).joined(separator: ", "))") }
+            if let lia = purpose.lia { assessments.append(t("ropa.lia", ["lia": lia])) }
+            if let dpia = purpose.dpia { assessments.append(t("ropa.dpia", ["dpia": dpia])) }
+            if let compatibility = purpose.compatibleWith {
+                assessments.append(t("ropa.compatibility", ["assessment": compatibility.assessment ?? "?", "purposes": compatibility.purposes.map(\.id).joined(separator: ", ")]))
+            }
             var rows = [
-                ["Description", purpose.description ?? ""],
-                ["Legal basis per subject category", bases.joined(separator: "; ")],
-                ["Law", purpose.law.joined(separator: "; ")],
-                ["Categories of data subjects", purpose.subjects.map(\.id).joined(separator: ", ")],
-                ["Categories of personal data", dataCategories.joined(separator: ", ")],
-                ["Fields", purpose.fields.map(\.id).joined(separator: ", ")],
-                ["Recipients", purpose.recipients.map { policy.recipient($0.id)?.name ?? $0.id }.joined(separator: "; ")],
-                ["Retention", purpose.retention.map { ruleId in policy.retentionRule(ruleId.id).map { "\(ruleId.id): \($0.keep) from \($0.from.id)" } ?? ruleId.id } ?? "none"],
-                ["Assessments", assessments.joined(separator: "; ")],
+                [t("ropa.description"), purpose.description ?? ""],
+                [t("ropa.basisPerCategory"), bases.joined(separator: "; ")],
+                [t("ropa.law"), purpose.law.joined(separator: "; ")],
+                [t("ropa.subjectCategories"), purpose.subjects.map(\.id).joined(separator: ", ")],
+                [t("ropa.dataCategories"), dataCategories.joined(separator: ", ")],
+                [t("ropa.fields"), purpose.fields.map(\.id).joined(separator: ", ")],
+                [t("ropa.recipients"), purpose.recipients.map { policy.recipient($0.id)?.name ?? $0.id }.joined(separator: "; ")],
+                [t("ropa.retention"), purpose.retention.map { ruleId in
+                    policy.retentionRule(ruleId.id).map { t("ropa.retentionRule", ["rule": ruleId.id, "keep": t.duration($0.keep), "from": $0.from.id]) } ?? ruleId.id
+                } ?? none],
+                [t("ropa.assessments"), assessments.joined(separator: "; ")],
             ]
             if let profiling = purpose.profiling {
-                rows.append(["Profiling", "\(profiling.automatedDecision ? "automated decisions" : "no automated decisions"), effect \(profiling.effect.rawValue)\(profiling.logic.map { "; logic: \($0)" } ?? "")"])
+                rows.append([t("ropa.profiling"), t(profiling.automatedDecision ? "ropa.automated" : "ropa.notAutomated", ["effect": profiling.effect.rawValue])
+                    + (profiling.logic.map { t("ropa.logic", ["logic": $0]) } ?? "")])
             }
-            purposeTables.append(ReportTable(id: "purpose-\(purpose.id.id)", caption: "\(purpose.id.id): \(purpose.title)", columns: ["Item", "Value"],
-                                             rows: rows.filter { !$0[1].isEmpty }))
+            purposeTables.append(ReportTable(id: "purpose-\(purpose.id.id)", caption: "\(purpose.id.id): \(purpose.title(in: t.language))", columns: items,
+                                             rows: rows.filter { !$0[1].isEmpty }, isItemTable: true))
         }
-        sections.append(ReportSection(id: "purposes", title: "Purposes of the processing (Art. 30(1)(b))", tables: purposeTables))
+        sections.append(ReportSection(id: "purposes", title: t("ropa.purposes"), tables: purposeTables))
 
         let subjectRows = policy.subjectCategories.map { category -> [String] in
             let fields = Set(policy.purposes.filter { $0.subjects.contains { $0.id == category.id.id } }.flatMap { $0.fields.map(\.id) })
@@ -57,18 +65,20 @@ package enum RopaReport {
         }
         let fieldRows = policy.fields.map { field -> [String] in
             var flags: [String] = []
-            if let special = field.specialCategory { flags.append("special category (\(special.rawValue))") }
-            if field.criminal { flags.append("criminal-offence data") }
-            if field.nationalId { flags.append("national id") }
-            if field.derived { flags.append("derived") }
-            if field.providedBySubject { flags.append("provided by the subject") }
-            if field.mayContainThirdPartyData { flags.append("may contain third-party data") }
+            if let special = field.specialCategory { flags.append(t("ropa.flag.special", ["kind": special.rawValue])) }
+            if field.criminal { flags.append(t("ropa.flag.criminal")) }
+            if field.nationalId { flags.append(t("ropa.flag.nationalId")) }
+            if field.derived { flags.append(t("ropa.flag.derived")) }
+            if field.providedBySubject { flags.append(t("ropa.flag.providedBySubject")) }
+            if field.mayContainThirdPartyData { flags.append(t("ropa.flag.thirdPartyData")) }
             let used = policy.purposes.filter { $0.fields.contains { $0.id == field.id.id } }.map(\.id.id)
-            return [field.id.id, field.title, field.category ?? "", flags.joined(separator: "; "), used.isEmpty ? "in no purpose: not processed" : used.joined(separator: ", ")]
+            return [field.id.id, field.title(in: t.language), field.category ?? "", flags.joined(separator: "; "), used.isEmpty ? t("ropa.notProcessed") : used.joined(separator: ", ")]
         }
-        sections.append(ReportSection(id: "categories", title: "Categories of data subjects and personal data (Art. 30(1)(c))", tables: [
-            ReportTable(id: "subject-categories", caption: "Categories of data subjects", columns: ["Category", "Title", "Fields processed"], rows: subjectRows),
-            ReportTable(id: "fields", caption: "Personal data", columns: ["Field", "Title", "Category", "Flags", "Purposes"], rows: fieldRows),
+        sections.append(ReportSection(id: "categories", title: t("ropa.categories"), tables: [
+            ReportTable(id: "subject-categories", caption: t("ropa.subjectCategoriesCaption"),
+                        columns: [t("column.category"), t("column.title"), t("column.fieldsProcessed")], rows: subjectRows),
+            ReportTable(id: "fields", caption: t("ropa.personalData"),
+                        columns: [t("column.field"), t("column.title"), t("column.category"), t("column.flags"), t("column.purposes")], rows: fieldRows),
         ]))
 
         // Safeguards as the evaluator judges them on the day the record is drawn up: a lapsed
@@ -78,13 +88,18 @@ package enum RopaReport {
         let recipientRows = roleOrder.flatMap { role in
             policy.recipients.filter { $0.role == role }.map { recipient -> [String] in
                 let purposes = policy.purposes.filter { $0.recipients.contains { $0.id == recipient.id.id } }.map(\.id.id)
-                let agreement = recipient.dpa.map { "DPA \($0.reference) (\(SafeguardStates.describe($0.holding(on: today), on: today, active: $0.expires.map { "active until \($0)" } ?? "active")))" } ?? recipient.arrangement ?? ""
+                let agreement = recipient.dpa.map { dpa in
+                    t("ropa.dpa", ["reference": dpa.reference,
+                                   "state": SafeguardStates.describe(dpa.holding(on: today), on: today, t, active: SafeguardStates.active(until: dpa.expires, t))])
+                } ?? recipient.arrangement ?? ""
                 return [role.rawValue, recipient.id.id, recipient.name, recipient.country.description, agreement,
-                        recipient.engagedBy.map { "engaged by \($0.id)" } ?? "", purposes.joined(separator: ", ")]
+                        recipient.engagedBy.map { t("ropa.engagedBy", ["by": $0.id]) } ?? "", purposes.joined(separator: ", ")]
             }
         }
-        sections.append(ReportSection(id: "recipients", title: "Recipients, by category and by name (Art. 30(1)(d))", tables: [
-            ReportTable(id: "recipients", caption: "Recipients", columns: ["Category", "Recipient", "Name", "Country", "Agreement", "Engaged by", "Purposes"],
+        sections.append(ReportSection(id: "recipients", title: t("ropa.recipientsSection"), tables: [
+            ReportTable(id: "recipients", caption: t("ropa.recipientsCaption"),
+                        columns: [t("column.category"), t("column.recipient"), t("column.name"), t("column.country"), t("column.agreement"), t("column.engagedBy"),
+                                  t("column.purposes")],
                         rows: recipientRows),
         ]))
 
@@ -97,35 +112,40 @@ package enum RopaReport {
             case .perDisclosure: outside = true
             }
             guard outside else { return nil }
-            let mechanisms = SafeguardStates.mechanisms(of: recipient, on: today, reference: reference)
+            let mechanisms = SafeguardStates.mechanisms(of: recipient, on: today, reference: reference, t)
             var derogation = ""
             if let found = recipient.transfer?.derogation {
                 derogation = "Art. 49(1)(\(found.ground.rawValue.split(separator: "-").last ?? "?"))" +
-                    (found.occasional.map { ", occasional: at most \($0.max) per \($0.per)" } ?? "")
+                    (found.occasional.map { t("ropa.occasional", ["max": "\($0.max)", "per": t.duration($0.per)]) } ?? "")
             }
             let remote = recipient.accessFrom.filter { !reference.isEEA($0) }
-            let country = recipient.country.description + (remote.isEmpty ? "" : " (remote access from \(remote.joined(separator: ", ")))")
-            return [recipient.id.id, recipient.name, country, mechanisms.isEmpty ? "none declared" : mechanisms.joined(separator: "; "), derogation]
+            let country = recipient.country.description + (remote.isEmpty ? "" : t("ropa.remoteAccess", ["countries": remote.joined(separator: ", ")]))
+            return [recipient.id.id, recipient.name, country, mechanisms.isEmpty ? t("value.noneDeclared") : mechanisms.joined(separator: "; "), derogation]
         }
-        sections.append(ReportSection(id: "transfers", title: "Transfers to third countries (Art. 30(1)(e))",
-                                      notes: transferRows.isEmpty ? ["The policy declares no recipient outside the EEA."] : [],
-                                      tables: [ReportTable(id: "transfers", caption: "Third-country recipients and their safeguards",
-                                                           columns: ["Recipient", "Name", "Country", "Safeguard", "Art. 49 documentation"], rows: transferRows)]))
+        sections.append(ReportSection(id: "transfers", title: t("ropa.transfers"),
+                                      notes: transferRows.isEmpty ? [t("ropa.noTransfers")] : [],
+                                      tables: [ReportTable(id: "transfers", caption: t("ropa.transfersCaption"),
+                                                           columns: [t("column.recipient"), t("column.name"), t("column.country"), t("column.safeguard"),
+                                                                     t("column.art49")], rows: transferRows)]))
 
         var retentionRows = policy.retentionRules.map { rule -> [String] in
             let purposes = policy.purposes.filter { $0.retention?.id == rule.id.id }.map(\.id.id)
-            return [rule.id.id, "\(rule.keep) from \(rule.from.id)\(rule.fromYearEnd ? " (end of that year)" : "")",
-                    rule.minimum.map { "\($0) (\(rule.minimumGround ?? rule.ground))" } ?? "", rule.ground, rule.onExpiry.rawValue, purposes.joined(separator: ", ")]
+            return [rule.id.id, t("ropa.keepFrom", ["keep": t.duration(rule.keep), "from": rule.from.id]) + (rule.fromYearEnd ? t("ropa.yearEnd") : ""),
+                    rule.minimum.map { "\(t.duration($0)) (\(rule.minimumGround ?? rule.ground))" } ?? "", rule.ground, rule.onExpiry.rawValue, purposes.joined(separator: ", ")]
         }
-        if let log = policy.decisionLog { retentionRows.append(["decision-log", "\(log.keep) from each entry", "", log.ground, "delete", "the decision log"]) }
-        if let proof = policy.consentProof { retentionRows.append(["consent-proof", "\(proof.keep) from the erasure", "", proof.ground, "delete", "consent proofs of erased subjects"]) }
-        sections.append(ReportSection(id: "retention", title: "Time limits for erasure (Art. 30(1)(f))", tables: [
-            ReportTable(id: "retention", caption: "Retention rules", columns: ["Rule", "Period", "Statutory minimum", "Ground", "On expiry", "Purposes"], rows: retentionRows),
+        if let log = policy.decisionLog {
+            retentionRows.append(["decision-log", t("ropa.keepFromEntry", ["keep": t.duration(log.keep)]), "", log.ground, "delete", t("ropa.theLog")])
+        }
+        if let proof = policy.consentProof {
+            retentionRows.append(["consent-proof", t("ropa.keepFromErasure", ["keep": t.duration(proof.keep)]), "", proof.ground, "delete", t("ropa.consentProofs")])
+        }
+        sections.append(ReportSection(id: "retention", title: t("ropa.retentionSection"), tables: [
+            ReportTable(id: "retention", caption: t("ropa.retentionCaption"),
+                        columns: [t("column.rule"), t("column.period"), t("column.minimum"), t("column.ground"), t("column.onExpiry"), t("column.purposes")],
+                        rows: retentionRows),
         ]))
-        sections.append(ReportSection(id: "measures", title: "Technical and organisational measures (Art. 30(1)(g), 32(1))",
-                                      notes: [controller?.measures ?? "not declared"]))
-        sections.append(ReportSection(id: "processor", title: "Processing as a processor (Art. 30(2))",
-                                      notes: ["The policy declares no processing carried out on behalf of other controllers, so there is no Art. 30(2) record."]))
-        return context.document("ropa", "Record of processing activities", sections)
+        sections.append(ReportSection(id: "measures", title: t("ropa.measures"), notes: [controller?.measures ?? t("value.notDeclared")]))
+        sections.append(ReportSection(id: "processor", title: t("ropa.processor"), notes: [t("ropa.noProcessorRecord")]))
+        return context.document("ropa", t("ropa.title"), sections)
     }
 }

@@ -4,28 +4,37 @@ import CustosPolicy
 /// the same `SafeguardHolding` the evaluator decides by, so a lapsed safeguard reads as not in
 /// force, never as "active".
 enum SafeguardStates {
-    static func describe(_ holding: SafeguardHolding, on day: LocalDate, active: String = "active") -> String {
+    static func describe(_ holding: SafeguardHolding, on day: LocalDate, _ t: ReportTexts, active: String? = nil) -> String {
         switch holding {
-        case .holds: active
-        case let .fails(why): "NOT IN FORCE on \(day): \(why)"
+        case .holds: active ?? t("safeguard.active")
+        case let .fails(why): t("safeguard.notInForce", ["day": "\(day)", "why": why])
         }
     }
 
+    /// "active", or "active until" the day it expires.
+    static func active(until expiry: LocalDate?, _ t: ReportTexts) -> String {
+        expiry.map { t("safeguard.activeUntil", ["day": "\($0)"]) } ?? t("safeguard.active")
+    }
+
     /// Each Chapter V instrument the recipient has, with its state on `day`.
-    static func mechanisms(of recipient: Recipient, on day: LocalDate, reference: ReferenceData) -> [String] {
+    static func mechanisms(of recipient: Recipient, on day: LocalDate, reference: ReferenceData, _ t: ReportTexts) -> [String] {
         var mechanisms: [String] = []
+        func tia(_ reference: String?, _ holding: SafeguardHolding) -> String {
+            reference.map { t("safeguard.tia", ["tia": $0, "state": describe(holding, on: day, t)]) } ?? t("safeguard.noTIA")
+        }
         if case let .fixed(country) = recipient.country, let decision = reference.adequacyDecision(for: country) {
-            mechanisms.append("adequacy decision: \(decision.name)" + (decision.isInForce(on: day) ? "" : " (NOT IN FORCE on \(day))"))
+            mechanisms.append(t("safeguard.adequacy", ["name": decision.name])
+                + (decision.isInForce(on: day) ? "" : t("safeguard.adequacyLapsed", ["day": "\(day)"])))
         }
         if let dpf = recipient.transfer?.dpf {
-            mechanisms.append("EU-US DPF (\(describe(dpf.holding(on: day), on: day, active: dpf.expires.map { "active until \($0)" } ?? "active")))")
+            mechanisms.append(t("safeguard.dpf", ["state": describe(dpf.holding(on: day), on: day, t, active: active(until: dpf.expires, t))]))
         }
         if let scc = recipient.transfer?.scc {
-            mechanisms.append("SCC module \(scc.module) (\(describe(scc.holding(on: day), on: day))), "
-                + (scc.tia.map { "TIA \($0) (\(describe(scc.assessmentHolding(on: day), on: day)))" } ?? "no TIA"))
+            mechanisms.append(t("safeguard.scc", ["module": "\(scc.module)", "state": describe(scc.holding(on: day), on: day, t),
+                                                  "tia": tia(scc.tia, scc.assessmentHolding(on: day))]))
         }
         if let bcr = recipient.transfer?.bcr {
-            mechanisms.append("BCR \(bcr.reference), " + (bcr.tia.map { "TIA \($0) (\(describe(bcr.assessmentHolding(on: day), on: day)))" } ?? "no TIA"))
+            mechanisms.append(t("safeguard.bcr", ["reference": bcr.reference, "tia": tia(bcr.tia, bcr.assessmentHolding(on: day))]))
         }
         return mechanisms
     }

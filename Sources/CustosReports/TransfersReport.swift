@@ -44,7 +44,7 @@ package enum TransfersReport {
     /// - Parameter ledger: every disclosure up to the end of the period, added in order
     ///   (earlier ones count towards a derogation's rolling window).
     package static func build(_ context: ReportContext, ledger: Ledger) -> ReportDocument {
-        let policy = context.policy
+        let policy = context.policy, t = context.texts
         let reference = policy.policy.referenceData
         let outside = ledger.outside
         func count(_ key: (DisclosureRecordEntry) -> String) -> [String: Int] {
@@ -52,22 +52,23 @@ package enum TransfersReport {
         }
         let byCountry = count { $0.disclosure.destination ?? "?" }
         let byRecipient = count { $0.disclosure.recipient }
-        let byMechanism = count { $0.disclosure.mechanism ?? "not recorded" }
+        let notRecorded = t("transfers.notRecorded")
+        let byMechanism = count { $0.disclosure.mechanism ?? notRecorded }
         func table(_ id: String, _ caption: String, _ column: String, _ counts: [String: Int], name: (String) -> String = { $0 }) -> ReportTable {
-            ReportTable(id: id, caption: caption, columns: [column, "Name", "Disclosures"], rows: counts.keys.sorted().map { [$0, name($0), String(counts[$0]!)] })
+            ReportTable(id: id, caption: caption, columns: [column, t("column.name"), t("column.disclosures")], rows: counts.keys.sorted().map { [$0, name($0), String(counts[$0]!)] })
         }
         var sections = [
-            ReportSection(id: "summary", title: "Summary", notes: [
-                "\(outside.count) of \(ledger.inPeriod) disclosures in the period went outside the EEA, to \(byCountry.count) countries and \(byRecipient.count) recipients.",
-            ], charts: [BarChart(title: "Third-country disclosures by country", bars: byCountry.keys.sorted().map { BarChart.Bar(label: $0, value: byCountry[$0]!) })]),
-            ReportSection(id: "by-country", title: "By country", tables: [
-                table("by-country", "Disclosures by country", "Country", byCountry) { reference.adequacyDecision(for: $0)?.name ?? "no adequacy decision" },
+            ReportSection(id: "summary", title: t("section.summary"), notes: [
+                t("transfers.summary", ["outside": "\(outside.count)", "all": "\(ledger.inPeriod)", "countries": "\(byCountry.count)", "recipients": "\(byRecipient.count)"]),
+            ], charts: [BarChart(title: t("transfers.chart"), bars: byCountry.keys.sorted().map { BarChart.Bar(label: $0, value: byCountry[$0]!) })]),
+            ReportSection(id: "by-country", title: t("transfers.countries"), tables: [
+                table("by-country", t("transfers.byCountry"), t("column.country"), byCountry) { reference.adequacyDecision(for: $0)?.name ?? t("transfers.noAdequacy") },
             ]),
-            ReportSection(id: "by-recipient", title: "By recipient", tables: [
-                table("by-recipient", "Disclosures by recipient", "Recipient", byRecipient) { policy.policy.recipient($0)?.name ?? "not in the policy" },
+            ReportSection(id: "by-recipient", title: t("transfers.recipients"), tables: [
+                table("by-recipient", t("transfers.byRecipient"), t("column.recipient"), byRecipient) { policy.policy.recipient($0)?.name ?? t("transfers.notInPolicy") },
             ]),
-            ReportSection(id: "by-mechanism", title: "By transfer mechanism", tables: [
-                table("by-mechanism", "Disclosures by mechanism", "Mechanism", byMechanism) { mechanismName($0) },
+            ReportSection(id: "by-mechanism", title: t("transfers.mechanisms"), tables: [
+                table("by-mechanism", t("transfers.byMechanism"), t("column.mechanism"), byMechanism) { mechanismName($0, t) },
             ]),
         ]
         // Art. 49 derogations: distinct procedures per recipient in the rolling window that ends
@@ -77,43 +78,44 @@ package enum TransfersReport {
             guard let limit = recipient.transfer?.derogation?.occasional else { return nil }
             let windowStart = end.subtracting(limit.per).adding(days: 1)
             let procedures = ledger.procedures[recipient.id.id] ?? []
-            return [recipient.id.id, recipient.name, "\(limit.max) per \(limit.per)", "\(windowStart) to \(end)", String(procedures.count),
-                    procedures.count >= limit.max ? "limit reached: further procedures are refused" : "\(limit.max - procedures.count) left"]
+            return [recipient.id.id, recipient.name, t("transfers.limit", ["max": "\(limit.max)", "per": t.duration(limit.per)]),
+                    t("period.between", ["from": "\(windowStart)", "to": "\(end)"]), String(procedures.count),
+                    procedures.count >= limit.max ? t("transfers.limitReached") : t("transfers.left", ["left": "\(limit.max - procedures.count)"])]
         }
         // The instruments as the evaluator judges them on the period's last day.
         let safeguardRows = policy.policy.recipients.compactMap { recipient -> [String]? in
             if case let .fixed(country) = recipient.country, reference.isEEA(country), !recipient.accessFrom.contains(where: { !reference.isEEA($0) }) { return nil }
-            let mechanisms = SafeguardStates.mechanisms(of: recipient, on: end, reference: reference)
-            return [recipient.id.id, recipient.name, recipient.country.description, mechanisms.isEmpty ? "none declared" : mechanisms.joined(separator: "; ")]
+            let mechanisms = SafeguardStates.mechanisms(of: recipient, on: end, reference: reference, t)
+            return [recipient.id.id, recipient.name, recipient.country.description, mechanisms.isEmpty ? t("value.noneDeclared") : mechanisms.joined(separator: "; ")]
         }
-        sections.append(ReportSection(id: "safeguards", title: "Transfer safeguards on \(end)",
-                                      notes: ["A safeguard that is not in force carries no transfer: the engine refuses what rests on it (gdpr.md §12)."],
-                                      tables: [ReportTable(id: "safeguards", caption: "Safeguards per third-country recipient", columns: ["Recipient", "Name", "Country", "Mechanisms"],
+        sections.append(ReportSection(id: "safeguards", title: t("transfers.safeguards", ["day": "\(end)"]),
+                                      notes: [t("transfers.safeguardsNote")],
+                                      tables: [ReportTable(id: "safeguards", caption: t("transfers.safeguardsCaption"),
+                                                           columns: [t("column.recipient"), t("column.name"), t("column.country"), t("column.mechanisms")],
                                                            rows: safeguardRows)]))
-        sections.append(ReportSection(id: "derogations", title: "Art. 49 derogations against their occasional limit",
-                                      notes: derogationRows.isEmpty ? ["No recipient in the policy relies on an Art. 49 derogation."]
-                                          : ["Distinct procedures in the rolling window that ends on the last day of the period."],
-                                      tables: [ReportTable(id: "derogations", caption: "Derogation use", columns: ["Recipient", "Name", "Limit", "Window", "Procedures", "Status"],
+        sections.append(ReportSection(id: "derogations", title: t("transfers.derogations"),
+                                      notes: derogationRows.isEmpty ? [t("transfers.noDerogations")] : [t("transfers.derogationsNote")],
+                                      tables: [ReportTable(id: "derogations", caption: t("transfers.derogationsCaption"),
+                                                           columns: [t("column.recipient"), t("column.name"), t("column.limit"), t("column.window"), t("column.procedures"),
+                                                                     t("column.status")],
                                                            rows: derogationRows)]))
-        sections.append(ReportSection(id: "list", title: "Every third-country disclosure", tables: [
-            ReportTable(id: "disclosures", caption: "Third-country disclosures", columns: ["When", "Recipient", "Country", "Mechanism", "Procedure", "Purpose", "Fields"],
+        sections.append(ReportSection(id: "list", title: t("transfers.list"), tables: [
+            ReportTable(id: "disclosures", caption: t("transfers.listCaption"),
+                        columns: [t("column.when"), t("column.recipient"), t("column.country"), t("column.mechanism"), t("column.procedure"), t("column.purpose"),
+                                  t("column.fields")],
                         rows: outside.map { entry in
                             let disclosure = entry.disclosure
-                            return [disclosure.at.description, disclosure.recipient, disclosure.destination ?? "", mechanismName(disclosure.mechanism ?? ""),
+                            return [disclosure.at.description, disclosure.recipient, disclosure.destination ?? "", mechanismName(disclosure.mechanism ?? "", t),
                                     disclosure.procedure ?? "", disclosure.purpose, disclosure.fields.joined(separator: ", ")]
                         }),
         ]))
-        return context.document("transfers", "Transfers to third countries", sections)
+        return context.document("transfers", t("transfers.title"), sections)
     }
 
-    static func mechanismName(_ mechanism: String) -> String {
-        switch mechanism {
-        case "adequacy": "adequacy decision (Art. 45)"
-        case "adequacy-dpf": "EU-US Data Privacy Framework (Art. 45)"
-        case "scc": "standard contractual clauses (Art. 46(2)(c))"
-        case "bcr": "binding corporate rules (Art. 46(2)(b), 47)"
-        case "art-49-1-e": "derogation for legal claims (Art. 49(1)(e))"
-        default: mechanism
-        }
+    /// A mechanism's name with its article; one the reports do not know is said as recorded.
+    static func mechanismName(_ mechanism: String, _ t: ReportTexts) -> String {
+        mechanisms.contains(mechanism) ? t("mechanism.\(mechanism)") : mechanism
     }
+
+    static let mechanisms: Set = ["adequacy", "adequacy-dpf", "scc", "bcr", "art-49-1-e"]
 }

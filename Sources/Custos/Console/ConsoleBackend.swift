@@ -23,13 +23,13 @@ package struct ConsoleBackend: Sendable {
     package let overview: OfficerOverview
     package let door: PublicDoor
     package let accounts: ConsoleAccounts
-    let reporting: @Sendable (ReportKind, ReportPeriod) throws -> ReportDocument
+    let reporting: @Sendable (ReportKind, ReportPeriod, ReportTexts) throws -> ReportDocument
     let logVerification: @Sendable () throws -> LogVerification
     let checkpointVerification: @Sendable (AuditCheckpoint) throws -> CheckpointVerification
 
     package init(service: any ServiceEngine, requests: RequestDesk, rights: RightsDesk, officer: OfficerDesk, information: InformationDesk,
                  breaches: BreachDesk, sweeper: RetentionSweeper, overview: OfficerOverview, door: PublicDoor, accounts: ConsoleAccounts,
-                 report: @escaping @Sendable (ReportKind, ReportPeriod) throws -> ReportDocument,
+                 report: @escaping @Sendable (ReportKind, ReportPeriod, ReportTexts) throws -> ReportDocument,
                  verifyLog: @escaping @Sendable () throws -> LogVerification,
                  verifyCheckpoint: @escaping @Sendable (AuditCheckpoint) throws -> CheckpointVerification) {
         (self.service, self.requests, self.rights, self.officer, self.information) = (service, requests, rights, officer, information)
@@ -41,7 +41,10 @@ package struct ConsoleBackend: Sendable {
     /// The vault's clock: the console's "today", also on a simulation vault.
     package var now: Instant { overview.now }
 
-    package func report(_ kind: ReportKind, period: ReportPeriod) throws -> ReportDocument { try reporting(kind, period) }
+    /// A report over the period, in `texts`' language.
+    package func report(_ kind: ReportKind, period: ReportPeriod, texts: ReportTexts = .english) throws -> ReportDocument {
+        try reporting(kind, period, texts)
+    }
     /// The whole log's chain, as `audit verify` checks it.
     package func verifyLog() throws -> LogVerification { try logVerification() }
     /// A signed checkpoint against this vault's log.
@@ -58,7 +61,7 @@ extension PrivacyEngine {
     package var consoleBackend: ConsoleBackend {
         ConsoleBackend(service: self, requests: requestDesk, rights: rightsDesk, officer: officerDesk, information: informationDesk, breaches: breachDesk,
                        sweeper: retentionSweeper, overview: overview, door: publicDoor, accounts: consoleAccounts,
-                       report: { [self] kind, period in try report(kind, period: period) }, verifyLog: { [self] in try verifyLog() },
+                       report: { [self] kind, period, texts in try report(kind, period: period, texts: texts) }, verifyLog: { [self] in try verifyLog() },
                        verifyCheckpoint: { [self] in try verify($0) })
     }
 }

@@ -1,0 +1,97 @@
+import Custos
+import CustosTestSupport
+import Foundation
+import Testing
+import CustosPolicy
+@testable import CustosReports
+
+/// The reports in Dutch: a catalogue with every text the English has and the same names in
+/// its braces, every text a report asks for in the catalogue, and each report the same
+/// document as in English (its sections, tables and rows) in other words, its codes unchanged.
+struct ReportLanguageTests {
+    static func names(_ text: String) -> Set<String> {
+        Set(text.matches(of: /\{([A-Za-z]+)\}/).map { String($0.output.1) })
+    }
+
+    @Test func theDutchCatalogueHoldsEveryEnglishTextWithTheSameNamesInItsBraces() throws {
+        let dutch = try ReportTexts.load(language: "nl")
+        #expect(Set(dutch.texts.keys) == Set(ReportTexts.englishTexts.keys))
+        for (key, english) in ReportTexts.englishTexts {
+            #expect(Self.names(dutch.texts[key] ?? "") == Self.names(english), "\(key)")
+        }
+        #expect(throws: ReportTexts.Failure.self) { try ReportTexts.load(language: "de") }
+    }
+
+    /// Read from the reports' sources: a text asked for by a key no catalogue holds would be
+    /// printed as its key, and a text no report asks for is dead weight in every catalogue.
+    @Test func everyTextAReportAsksForIsInTheCatalogueAndEveryTextIsAskedFor() throws {
+        let folder = RepositoryPaths.root.appendingPathComponent("Sources/CustosReports")
+        var asked = Set<String>(), prefixes = Set<String>()
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) where name.hasSuffix(".swift") && !name.hasPrefix("ReportTexts") {
+            let source = try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
+            for match in source.matches(of: /"((?:header|period|template|value|section|column|activity|consent|breaches|requests|transfers|mechanism|safeguard|ropa)\.[A-Za-z0-9.-]*)(\\\(|")/) {
+                if match.output.2 == "\"" { asked.insert(String(match.output.1)) } else { prefixes.insert(String(match.output.1)) }
+            }
+        }
+        let english = Set(ReportTexts.englishTexts.keys)
+        #expect(asked.subtracting(english).isEmpty, "asked for and not in the catalogue: \(asked.subtracting(english).sorted())")
+        #expect(prefixes == ["breaches.status.", "mechanism."], "keys made at run time: \(prefixes.sorted())")
+        let made = Set(BreachesReport.Status.allCases.map { "breaches.status.\($0.rawValue)" } + TransfersReport.mechanisms.map { "mechanism.\($0)" }
+            + CalendarDuration.Unit.allCases.flatMap { ["unit.\($0.rawValue)", "unit.\($0.rawValue)s"] })
+        #expect(made.isSubset(of: english))
+        #expect(english.subtracting(asked).subtracting(made).isEmpty, "never asked for: \(english.subtracting(asked).subtracting(made).sorted())")
+    }
+
+    @Test func everyReportInDutchIsTheSameDocumentInOtherWords() throws {
+        let fixture = try ReportTests.scenario()
+        let dutch = try ReportTexts.load(language: "nl")
+        let keyLike = /^(header|period|template|value|section|column|activity|consent|breaches|requests|transfers|mechanism|safeguard|ropa)\.[A-Za-z]/
+        for kind in ReportKind.allCases {
+            let english = try fixture.engine.report(kind, generatedAt: ReportTests.reportTime)
+            let translated = try fixture.engine.report(kind, generatedAt: ReportTests.reportTime, texts: dutch)
+            #expect(translated.language == "nl" && translated.title != english.title, "\(kind)")
+            #expect(translated.sections.map(\.id) == english.sections.map(\.id), "\(kind)")
+            for (ours, theirs) in zip(translated.sections, english.sections) {
+                #expect(ours.title != theirs.title || ours.title == "Register", "\(kind) \(ours.id): \(ours.title)")
+                #expect(ours.notes.count == theirs.notes.count && ours.charts.count == theirs.charts.count)
+                #expect(ours.tables.map(\.id) == theirs.tables.map(\.id) && ours.tables.map(\.rows.count) == theirs.tables.map(\.rows.count))
+                for (table, english) in zip(ours.tables, theirs.tables) {
+                    #expect(table.columns.count == english.columns.count)
+                    // The first column holds the codes (ids, purposes, actors) in every table
+                    // but the item tables, whose first column names the item, and the one
+                    // row of all decisions.
+                    if !table.isItemTable && table.id != "outcomes" { #expect(table.rows.map(\.first) == english.rows.map(\.first), "\(kind) \(table.id)") }
+                }
+                let words = [ours.title] + ours.notes + ours.tables.flatMap { [$0.caption] + $0.columns + $0.rows.flatMap { $0 } } + ours.charts.map(\.title)
+                #expect(words.allSatisfy { $0.firstMatch(of: keyLike) == nil }, "\(kind) \(ours.id): a key said as itself")
+            }
+            #expect(translated.header.map(\.label) != english.header.map(\.label))
+            let html = String(decoding: try ReportRenderer().render(translated, as: .html), as: UTF8.self)
+            #expect(html.contains("<html lang=\"nl\">"))
+        }
+        // Phrases inside the cells are Dutch too, where the English said them.
+        let breaches = try fixture.engine.report(.breaches, generatedAt: ReportTests.reportTime, texts: dutch)
+        let register = breaches.sections.flatMap(\.tables).first { $0.id == "breaches" }
+        #expect(register?.rows.map(\.last) == ["gemeld", "open"], "\(register?.rows ?? [])")
+        #expect(register?.rows.contains { $0[2] == "de kluis" } == true)
+    }
+
+    /// An operator's catalogue replaces the built-in one, and is held to the same keys.
+    @Test func anOperatorsCatalogueIsUsedAndOneThatIsShortOrNotJSONIsRefusedByItsPath() throws {
+        let folder = try TemporaryDirectory()
+        var texts = ReportTexts.englishTexts
+        texts["ropa.title"] = "Verwerkingsregister van het kantoor"
+        try JSONEncoder().encode(texts).write(to: folder.url.appendingPathComponent("report-texts.nl.json"))
+        #expect(try ReportTexts.load(language: "nl", templates: folder.url)("ropa.title") == "Verwerkingsregister van het kantoor")
+        texts["ropa.titel"] = texts.removeValue(forKey: "ropa.title")
+        try JSONEncoder().encode(texts).write(to: folder.url.appendingPathComponent("report-texts.nl.json"))
+        do {
+            _ = try ReportTexts.load(language: "nl", templates: folder.url)
+            Issue.record("a catalogue with a misspelt key was taken")
+        } catch {
+            #expect("\(error)".contains("report-texts.nl.json") && "\(error)".contains("missing ropa.title") && "\(error)".contains("unknown ropa.titel"))
+        }
+        try Data("[1]".utf8).write(to: folder.url.appendingPathComponent("report-texts.en.json"))
+        #expect(throws: ReportTexts.Failure.self) { try ReportTexts.load(language: "en", templates: folder.url) }
+    }
+}
