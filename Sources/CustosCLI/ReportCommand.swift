@@ -31,6 +31,7 @@ struct ReportCommand: ParsableCommand {
               --format csv --out q1.csv
           custos report activity --subject D-1001 --format md
           custos report requests --format json --at 2025-06-30T18:00:00+02:00
+          custos report ropa --language nl --format html --out register.html
         """)
     @OptionGroup var global: GlobalOptions
     @Argument(help: "ropa, activity, transfers, requests, consent or breaches.") var name: ReportKind
@@ -40,7 +41,8 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Last day of the period (YYYY-MM-DD, inclusive).") var to: String?
     @Option(help: "activity: the access trail of this subject.") var subject: String?
     @Option(help: "The instant the report speaks of (ISO 8601); default now.") var at: String?
-    @Option(help: "A folder with report.md.mustache / report.html.mustache to use instead of the built-in templates.") var templates: String?
+    @Option(help: "A folder with report.md.mustache / report.html.mustache (and report-texts.<language>.json) to use instead of the built-in ones.") var templates: String?
+    @Option(help: "The report's language: en (default) or nl. Codes (purposes, reason codes, outcomes) stay codes.") var language = "en"
 
     func run() throws {
         let period = ReportPeriod(from: try parseDate(from, option: "from"), to: try parseDate(to, option: "to"))
@@ -55,19 +57,28 @@ struct ReportCommand: ParsableCommand {
             }
         }
         let format = format ?? (global.output == .json ? .json : .md)
-        let renderer = ReportRenderer(templates: templates.map { URL(fileURLWithPath: $0) })
+        let folder = templates.map { URL(fileURLWithPath: $0) }
+        let texts: ReportTexts
+        do {
+            texts = try ReportTexts.load(language: language, templates: folder)
+        } catch let failure as ReportTexts.Failure {
+            if case .language = failure { throw ValidationError("--language: \(failure)") }
+            StandardError.error("\(failure)")
+            throw ExitStatus.runtimeError
+        }
+        let renderer = ReportRenderer(templates: folder)
         let data: Data
         if let address = try global.postgresVault() {
             let engine = try global.openPostgresEngine(address, at: instant, changesVault: false)
             do {
-                data = try renderer.render(try engine.report(name, period: period, subject: subject, generatedAt: instant), as: format)
+                data = try renderer.render(try engine.report(name, period: period, subject: subject, generatedAt: instant, texts: texts), as: format)
             } catch {
                 throw ExitStatus.report(error)
             }
         } else {
             let engine = try global.openEngine(at: instant, changesVault: false)
             do {
-                data = try renderer.render(try engine.report(name, period: period, subject: subject, generatedAt: instant), as: format)
+                data = try renderer.render(try engine.report(name, period: period, subject: subject, generatedAt: instant, texts: texts), as: format)
             } catch {
                 throw ExitStatus.report(error)
             }

@@ -29,6 +29,18 @@ struct ReportAndDemoCommandTests {
         try Data("{{#broken}".utf8).write(to: URL(fileURLWithPath: folder.path + "/templates/report.md.mustache"))
         let broken = try run(["report", "requests", "--templates", "templates"])
         #expect(broken.status == 1 && broken.stderr.contains("report.md.mustache"))
+
+        // In Dutch: the headings and notes in Dutch, the codes as they are; a language the
+        // reports are not written in is the caller's mistake, a catalogue short of a text the
+        // operator's, named by its file.
+        let dutch = try run(["report", "ropa", "--language", "nl", "--format", "html"])
+        #expect(dutch.status == 0 && dutch.stdout.contains("<html lang=\"nl\">") && dutch.stdout.contains("<h1>Register van verwerkingsactiviteiten</h1>")
+            && dutch.stdout.contains("P-DEBT-COLLECT") && !dutch.stdout.contains("Record of processing"), "\(dutch.stderr)")
+        let german = try run(["report", "ropa", "--language", "de"])
+        #expect(german.status == 64 && german.stderr.contains("--language") && german.stderr.contains("'de'"))
+        try Data("{\"ropa.title\": \"Verwerkingen\"}".utf8).write(to: URL(fileURLWithPath: folder.path + "/templates/report-texts.nl.json"))
+        let short = try run(["report", "ropa", "--language", "nl", "--format", "json", "--templates", "templates"])
+        #expect(short.status == 1 && short.stderr.contains("templates/report-texts.nl.json") && short.stderr.contains("missing activity.actions, activity.actors"), "\(short.stderr)")
     }
 
     @Test func anExecutableCopiedWithoutItsTemplatesExplainsInsteadOfCrashing() throws {
