@@ -1,4 +1,5 @@
 package import Custos
+import CustosReports
 import Foundation
 import Hummingbird
 import HummingbirdCore
@@ -59,7 +60,10 @@ package struct CustosServer: Sendable {
         // The officer's console: on this internal listener only, never on the public one.
         let consolePages = try WebPages(overrides: configuration.console.templates, controller: office.door.controllerContacts, folder: "Console",
                                         templates: Console.pageNames, stylesheet: "console.css", home: "/console")
-        Console(office: office, executor: executor, pages: consolePages, guarder: WebGuard(keyring: office.door.store.keyring),
+        // Each report in the page's language; a folder's catalogue that cannot be used stops the start.
+        let reportFolder = configuration.console.templates.map { URL(fileURLWithPath: $0) }
+        let reportTexts = try Dictionary(uniqueKeysWithValues: ReportTexts.languages.map { ($0, try ReportTexts.load(language: $0, templates: reportFolder)) })
+        Console(office: office, executor: executor, pages: consolePages, reportTexts: reportTexts, guarder: WebGuard(keyring: office.door.store.keyring),
                 sessions: ConsoleSessions(idle: .seconds(configuration.console.idleMinutes * 60)), settings: configuration.console,
                 serverRequestLimit: configuration.requestsPerTokenPerSecond,
                 secureCookies: WebSecurityHeaders.overHTTPS(servesTLS: configuration.tls != nil, publicURL: configuration.publicURL),

@@ -272,12 +272,23 @@ class Console(Page):
             navigate(driver, driver.find_element(By.CSS_SELECTOR, "#period-form button[type=submit]"))
             self.assertIn("by=week", driver.current_url)
             self.assertIn("per week", driver.find_element(By.ID, "time-heading").text)
+            # The report itself in the page's language, its codes as the log has them.
+            self.assertIn("Samenvatting", driver.find_element(By.ID, "section-summary").text)
+            self.assertIn("Beslissingen per doel", driver.find_element(By.ID, "section-purposes").text)
+            self.assertIn("P-DEBT-COLLECT", driver.find_element(By.ID, "section-purposes").text)
+            self.assertNotIn("Decisions by purpose", driver.page_source)
             for report in ("ropa", "transfers", "requests", "consent", "breaches"):
                 self.visit(driver, f"/console/reports/{report}?from=2025-01-01&to=2025-12-31", f"the {report} report")
+                self.assertNotIn("Summary", driver.find_element(By.TAG_NAME, "main").text, f"the {report} report in Dutch")
+            self.assertIn("Register van verwerkingsactiviteiten", self.visit(driver, "/console/reports/ropa", "the record of processing"))
             status, headers, body = fetch("GET", CONSOLE + "/console/reports/requests/download?format=csv", cookies=driver.get_cookies())
             self.assertEqual(status, 200)
             self.assertTrue(headers["Content-Type"].startswith("text/csv"))
             self.assertIn(b"RQ-2025-0020", body)
+            self.assertIn("Verzoek".encode(), body, "the download in the page's language")
+            status, _, body = fetch("GET", CONSOLE + "/console/reports/ropa/download?format=html&lang=en", cookies=driver.get_cookies())
+            self.assertIn(b'<html lang="en">', body)
+            self.assertIn(b"Record of processing activities", body)
 
             # Art. 14: the people whose data came from the creditor and who were not told yet.
             self.visit(driver, "/console", "Today")

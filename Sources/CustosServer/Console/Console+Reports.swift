@@ -43,9 +43,9 @@ extension Console {
             return pages.message(problem.message, language: language, status: problem.message == "notFound" ? .notFound : .badRequest,
                                  link: ("/console/reports/activity", pages.text("nav.reports", language)))
         }
-        let office = self.office
+        let office = self.office, texts = texts(language)
         let (document, overTime) = try await call { () -> (ReportDocument, [(period: LocalDate, outcomes: [String: Int])]) in
-            let document = try office.report(query.kind, period: query.period)
+            let document = try office.report(query.kind, period: query.period, texts: texts)
             guard query.kind == .activity else { return (document, []) }
             let (from, to) = query.period.instants(in: office.policy)
             return (document, try office.overview.decisionsOverTime(from: from, to: to, weekly: query.weekly))
@@ -77,6 +77,9 @@ extension Console {
         return page("report", visit, title: document.title, here: "/console/reports/\(query.kind.rawValue)", values: values)
     }
 
+    /// The reports' words in the page's language.
+    func texts(_ language: String) -> ReportTexts { reportTexts[language] ?? .english }
+
     func sectionValues(_ section: ReportSection, _ language: String) -> [String: Any] {
         let charts = section.charts.map { chart -> [String: Any] in
             ["svg": ConsoleCharts.bars(chart.bars.map { ($0.label, $0.value, $0.highlight) }, title: chart.title, highlightName: chart.highlightLabel),
@@ -105,8 +108,8 @@ extension Console {
         guard let format = ReportFormat(rawValue: String(request.uri.queryParameters.get("format") ?? "html")) else {
             return pages.message("notFound", language: language, status: .notFound, link: back)
         }
-        let office = self.office
-        let data = try await call { try ReportRenderer().render(try office.report(query.kind, period: query.period), as: format) }
+        let office = self.office, texts = texts(language), folder = settings.templates.map { URL(fileURLWithPath: $0) }
+        let data = try await call { try ReportRenderer(templates: folder).render(try office.report(query.kind, period: query.period, texts: texts), as: format) }
         let types: [ReportFormat: String] = [.md: "text/markdown; charset=utf-8", .html: "text/html; charset=utf-8", .csv: "text/csv; charset=utf-8", .json: "application/json"]
         return Response(status: .ok, headers: [
             .contentType: types[format] ?? "application/octet-stream",

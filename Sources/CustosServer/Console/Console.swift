@@ -4,6 +4,7 @@ import HTTPTypes
 import Logging
 import Custos
 import CustosStore
+import CustosReports
 
 /// The officer's console (DESIGN §11) on the internal listener, never the public one: the
 /// request book against its deadlines, what waits on the officer, a subject's dossier, the
@@ -15,6 +16,8 @@ struct Console: Sendable {
     let office: ConsoleBackend
     let executor: EngineExecutor
     let pages: WebPages
+    /// The reports' words in each language the console speaks.
+    let reportTexts: [String: ReportTexts]
     let guarder: WebGuard
     let sessions: ConsoleSessions
     let sweepPlans = TimedCache<RetentionSweepReport>()
