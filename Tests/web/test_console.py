@@ -223,6 +223,12 @@ class Console(Page):
             trail = driver.find_element(By.ID, "trail").text
             self.assertIn("P-RIGHTS-ADMIN", trail.split("\n")[1], "the read is the newest entry of the trail")
             self.assertIn(seq, trail.split("\n")[1])
+            self.assertIn("toegestaan", heading, "the outcome in words")
+            newest = driver.find_element(By.CSS_SELECTOR, "#trail tbody tr").text
+            self.assertIn("inzage", newest, "the action in words")
+            self.assertIn("toegestaan ALLOW_LEGAL_BASIS", newest, "the outcome in words, the reason codes as codes")
+            self.assertNotIn("email=permit", newest)
+            self.assertRegex(trail, r"\w+ \(geweigerd\)", "a field that was denied says so")
             with open(os.environ["SERVE_LOG"]) as log:
                 self.assertNotIn(value.group(1), log.read(), "no personal data in the server log")
 
@@ -266,7 +272,7 @@ class Console(Page):
             self.visit(driver, "/console/reports/activity", "the activity report")
             bars = driver.find_elements(By.CSS_SELECTOR, "#time-chart svg rect")
             self.assertGreater(len(bars), 0)
-            self.assertIn("deny", driver.find_element(By.ID, "time-chart").text)
+            self.assertIn("geweigerd", driver.find_element(By.ID, "time-chart").text, "the outcomes in the page's words")
             self.shoot(driver, "console-activity")
             Select(driver.find_element(By.ID, "by")).select_by_value("week")
             navigate(driver, driver.find_element(By.CSS_SELECTOR, "#period-form button[type=submit]"))

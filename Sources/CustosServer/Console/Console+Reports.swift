@@ -67,12 +67,12 @@ extension Console {
             let colour: (String) -> String = { $0 == "permit" ? ConsoleCharts.permit : $0 == "deny" ? ConsoleCharts.deny : ConsoleCharts.other }
             let title = pages.text(query.weekly ? "report.perWeek" : "report.perDay", language)
             values["timeChart"] = ConsoleCharts.columns(overTime.map { bucket in
-                ConsoleCharts.Column(label: bucket.period.description, parts: outcomes.map { (bucket.outcomes[$0] ?? 0, colour($0), $0) })
+                ConsoleCharts.Column(label: bucket.period.description, parts: outcomes.map { (bucket.outcomes[$0] ?? 0, colour($0), trailWord("outcome", $0, language)) })
             }, title: title, height: 220)
             values["timeTitle"] = title
-            values["legend"] = outcomes.map { ["name": $0, "class": $0 == "permit" ? "permit" : $0 == "deny" ? "deny" : "other"] }
+            values["legend"] = outcomes.map { ["name": trailWord("outcome", $0, language), "class": $0 == "permit" ? "permit" : $0 == "deny" ? "deny" : "other"] }
             values["timeRows"] = overTime.map { bucket in ["period": bucket.period.description, "counts": outcomes.map { "\(bucket.outcomes[$0] ?? 0)" }] }
-            values["timeColumns"] = outcomes
+            values["timeColumns"] = outcomes.map { trailWord("outcome", $0, language) }
         }
         return page("report", visit, title: document.title, here: "/console/reports/\(query.kind.rawValue)", values: values)
     }

@@ -78,9 +78,11 @@ extension Console {
                  }]
             },
             "trail": dossier.trail.reversed().map { entry -> [String: Any] in
-                Self.compact(["seq": entry.seq, "at": Self.minute(entry.at, office), "actor": entry.actor, "action": entry.action, "purpose": entry.purpose,
-                 "recipient": entry.recipient, "fields": entry.fields.joined(separator: ", "), "outcome": entry.outcome,
-                 "deny": entry.outcome != "permit", "codes": entry.codes.joined(separator: ", ")])
+                Self.compact(["seq": entry.seq, "at": Self.minute(entry.at, office), "actor": entry.actor,
+                              "action": trailWord("action", entry.action, language), "purpose": entry.purpose, "recipient": entry.recipient,
+                              "fields": entry.fields.map { fieldOutcome($0, language) }.joined(separator: ", "),
+                              "outcome": trailWord("outcome", entry.outcome, language), "deny": entry.outcome != "permit",
+                              "codes": entry.codes.joined(separator: ", ")])
             },
             "trailCount": dossier.trailCount,
             "requests": dossier.requests.map { ["id": $0.id, "href": "/console/requests/\($0.id)", "type": pages.text("type.\($0.type.rawValue)", language),
@@ -100,7 +102,7 @@ extension Console {
         values["hasRequests"] = !dossier.requests.isEmpty
         if let opened {
             values["opened"] = true
-            values["openedOutcome"] = opened.decision.outcome.rawValue
+            values["openedOutcome"] = trailWord("outcome", opened.decision.outcome.rawValue, visit.language)
             if let seq = opened.logSequence { values["openedSeq"] = String(seq) }
             values["openedValues"] = opened.values.keys.sorted().map { ["field": $0, "value": opened.values[$0] ?? ""] }
             values["openedReasons"] = opened.decision.reasons.map { "\($0.code.rawValue) (\($0.article)): \($0.explanation)" }
@@ -164,5 +166,20 @@ extension Console {
         case (.general, .overridden?): pages.text("subject.objectionState.overridden", language)
         case (.general, .pending?), (.general, nil): pages.text("awaiting", language)
         }
+    }
+
+    /// A log entry's action or outcome in the page's words (`trail.action.read`: "inzage");
+    /// a code the console has no words for is shown as the log records it. Reason codes
+    /// stay codes.
+    func trailWord(_ kind: String, _ code: String, _ language: String) -> String {
+        pages.catalogued("trail.\(kind).\(code)", language) ?? code
+    }
+
+    /// A field of a log entry (`email=deny`): the field, and what was decided about it where
+    /// that was not a permit.
+    func fieldOutcome(_ recorded: String, _ language: String) -> String {
+        let parts = recorded.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else { return recorded }
+        return parts[1] == "permit" ? parts[0] : "\(parts[0]) (\(trailWord("outcome", parts[1], language)))"
     }
 }
