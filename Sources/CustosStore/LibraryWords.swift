@@ -18,9 +18,51 @@ package struct LibraryWords: Sendable, Hashable, Codable, CustomStringConvertibl
     package let english: String
     package let values: [String: String]
     package let phrases: [String: LibraryWords]
+    /// The names of the values that list field ids (`"bank_account, email"`): a face with the
+    /// policy says them by their titles in its language (`titled`).
+    package let fieldLists: Set<String>
 
-    package init(_ key: String, _ english: String, _ values: [String: String] = [:], phrases: [String: LibraryWords] = [:]) {
-        (self.key, self.english, self.values, self.phrases) = (key, english, values, phrases)
+    package init(_ key: String, _ english: String, _ values: [String: String] = [:], phrases: [String: LibraryWords] = [:],
+                 fieldLists: Set<String> = []) {
+        (self.key, self.english, self.values, self.phrases, self.fieldLists) = (key, english, values, phrases, fieldLists)
+    }
+
+    /// The same words with each field id of the `fieldLists` values said by `title`.
+    ///
+    /// ```swift
+    /// words.titled { policy.field($0)?.title(in: "nl") ?? $0 } // "fields": "Postadres"
+    /// ```
+    package func titled(_ title: (String) -> String) -> LibraryWords {
+        var said = values
+        for name in fieldLists {
+            guard let list = values[name], !list.isEmpty else { continue }
+            said[name] = list.components(separatedBy: ", ").map(title).joined(separator: ", ")
+        }
+        return LibraryWords(key, english, said, phrases: phrases.mapValues { $0.titled(title) }, fieldLists: fieldLists)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case key, english, values, phrases, fieldLists
+    }
+
+    /// Words stored before they named their field lists read back with none.
+    package init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        key = try container.decode(String.self, forKey: .key)
+        english = try container.decode(String.self, forKey: .english)
+        values = try container.decode([String: String].self, forKey: .values)
+        phrases = try container.decode([String: LibraryWords].self, forKey: .phrases)
+        fieldLists = try container.decodeIfPresent(Set<String>.self, forKey: .fieldLists) ?? []
+    }
+
+    /// Words without field lists are stored as they were before there were any.
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(key, forKey: .key)
+        try container.encode(english, forKey: .english)
+        try container.encode(values, forKey: .values)
+        try container.encode(phrases, forKey: .phrases)
+        if !fieldLists.isEmpty { try container.encode(fieldLists.sorted(), forKey: .fieldLists) }
     }
 
     /// Words only in English: a store's message, which no catalogue renders.

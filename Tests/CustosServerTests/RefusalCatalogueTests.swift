@@ -1,5 +1,6 @@
 import Custos
 import CustosStore
+import CustosTestSupport
 import Foundation
 import Testing
 @testable import CustosServer
@@ -191,5 +192,23 @@ struct OutcomeCatalogueTests {
         // Stored and read back as they were; a row from before the words were kept has none.
         #expect(LibraryWords(stored: notPortable.stored) == notPortable)
         #expect(LibraryWords(stored: nil) == nil && LibraryWords(stored: "rejected: too often") == nil)
+    }
+
+    /// A restriction's or a rectification's outcome lists field ids; a face with the policy
+    /// says them by their titles in its language, the CLI by their ids.
+    @Test func theFieldsAnOutcomeListsAreSaidByTheirTitlesInThePagesLanguage() throws {
+        let centre = try WebPages(overrides: nil, controller: ("Invorderingsbedrijf B.V.", "privacy@example.nl", nil))
+        let policy = SeedPolicy.compiled.policy
+        let restricted = LibraryWords("outcome.restricted", "restriction #{id} on {fields} ({article}); lifted only after the subject is told; {recipients} recipients to notify",
+                                      ["id": "3", "fields": "postal_address, bank_account", "article": "Art. 18(1)(a)", "recipients": "1"], fieldLists: ["fields"])
+        let titled = restricted.titled { policy.field($0)?.title(in: "nl") ?? $0 }
+        #expect(centre.say(titled, "nl").text.hasPrefix("De verwerking van Postadres, Bankrekening (IBAN) is beperkt."), "\(centre.say(titled, "nl").text)")
+        #expect(restricted.description.hasPrefix("restriction #3 on postal_address, bank_account"), "the CLI's and the API's English keep the ids")
+        // Stored with its field lists; words stored before there were any read back with none,
+        // and words without any are stored exactly as before.
+        #expect(LibraryWords(stored: restricted.stored) == restricted && restricted.stored.contains("\"fieldLists\":[\"fields\"]"))
+        let old = #"{"english":"restriction #{id} on {fields}","key":"outcome.restricted","phrases":{},"values":{"fields":"email","id":"1"}}"#
+        #expect(LibraryWords(stored: old)?.fieldLists == [] && LibraryWords(stored: old)?.titled { _ in "E-mailadres" }.values["fields"] == "email")
+        #expect(LibraryWords(stored: old)?.stored == old)
     }
 }

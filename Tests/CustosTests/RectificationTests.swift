@@ -26,6 +26,8 @@ struct RectificationTests {
         #expect(result.rectified == ["bank_account"] && result.completed == ["mobile_phone"])
         #expect(result.notifications.map(\.recipient) == ["R-BAILIFF-NL"], "only the bailiff received the IBAN")
         #expect(result.notifications.first?.action == "rectify" && result.notifications.first?.fields == ["bank_account"])
+        let words = try #require(try fixture.engine.request(id)?.outcomeWords)
+        #expect(words.key == "outcome.rectifiedAndCompleted" && words.fieldLists == ["rectified", "completed"] && words.values["completed"] == "mobile_phone")
 
         let read = fixture.engine.read(subject: "D-1", fields: ["bank_account", "mobile_phone"], purpose: "P-DEBT-COLLECT", actor: "collections-service")
         #expect(read.values == ["bank_account": "NL02 RABO 0123 4567 89", "mobile_phone": "06 1234 5678"])

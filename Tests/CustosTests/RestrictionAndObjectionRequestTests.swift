@@ -24,6 +24,9 @@ struct RestrictionAndObjectionRequestTests {
                     "the bailiff received the IBAN, never the payment history")
             #expect(outcome.notifications.first?.action == "restrict")
             #expect(try fixture.engine.request(id)?.status == .completed)
+            // Its outcome names the fields as a list a face may say by their titles.
+            let words = try #require(try fixture.engine.request(id)?.outcomeWords)
+            #expect(words.fieldLists == ["fields"] && words.values["fields"] == "bank_account, payment_history")
 
             let scoring = fixture.engine.read(subject: "D-1", fields: ["payment_history", "claim_details"], purpose: "P-SCORING", actor: "scoring-service")
             #expect(scoring.decision.outcome == .partial && scoring.values.keys.sorted() == ["claim_details"])

@@ -173,7 +173,7 @@ extension RightsDesk {
         try complete(id, at: now, by: actor, outcome: review.isEmpty
             ? LibraryWords("outcome.access", "access package with {fields} fields and {disclosures} disclosures", counts)
             : LibraryWords("outcome.accessReview", "access package with {fields} fields and {disclosures} disclosures; review before release: {review}",
-                           counts.merging(["review": review.joined(separator: ", ")]) { $1 }))
+                           counts.merging(["review": review.joined(separator: ", ")]) { $1 }, fieldLists: ["review"]))
         return (package, html)
     }
 }

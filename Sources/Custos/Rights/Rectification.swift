@@ -48,11 +48,13 @@ extension RightsDesk {
         let replaced = try store.rectify(subject: request.subject, values: values, source: "subject (rectification \(id))", tasks: tasks, at: now)
         let completed = values.keys.filter { !replaced.contains($0) }.sorted()
         let values = ["rectified": replaced.joined(separator: ", "), "completed": completed.joined(separator: ", "), "recipients": "\(tasks.count)"]
+        let lists: Set = ["rectified", "completed"]
         try complete(id, at: now, by: actor, outcome: completed.isEmpty
-            ? LibraryWords("outcome.rectified", "rectified {rectified}; {recipients} recipients to notify", values)
+            ? LibraryWords("outcome.rectified", "rectified {rectified}; {recipients} recipients to notify", values, fieldLists: lists)
             : replaced.isEmpty
-            ? LibraryWords("outcome.completed", "completed {completed}; {recipients} recipients to notify", values)
-            : LibraryWords("outcome.rectifiedAndCompleted", "rectified {rectified}; completed {completed}; {recipients} recipients to notify", values))
+            ? LibraryWords("outcome.completed", "completed {completed}; {recipients} recipients to notify", values, fieldLists: lists)
+            : LibraryWords("outcome.rectifiedAndCompleted", "rectified {rectified}; completed {completed}; {recipients} recipients to notify", values,
+                           fieldLists: lists))
         return RectificationResult(request: id, subject: request.subject, at: now, rectified: replaced, completed: completed, notifications: tasks)
     }
 

@@ -57,7 +57,7 @@ extension RightsDesk {
         let values = ["id": "\(restrictionId)", "article": ground.article, "recipients": "\(tasks.count)"]
         let outcome = if let fields {
             LibraryWords("outcome.restricted", "restriction #{id} on {fields} ({article}); lifted only after the subject is told; {recipients} recipients to notify",
-                         values.merging(["fields": fields.joined(separator: ", ")]) { $1 })
+                         values.merging(["fields": fields.joined(separator: ", ")]) { $1 }, fieldLists: ["fields"])
         } else {
             LibraryWords("outcome.restrictedAll", "restriction #{id} on all fields ({article}); lifted only after the subject is told; {recipients} recipients to notify", values)
         }

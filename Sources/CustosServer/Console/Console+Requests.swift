@@ -60,7 +60,7 @@ extension Console {
         for (key, value) in [("purpose", request.purpose), ("mandate", request.mandate), ("identityMethod", request.identityMethod)] {
             if let value, !value.isEmpty { values[key] = value }
         }
-        if let outcome = pages.outcome(of: request, language) { values["outcome"] = outcome }
+        if let outcome = pages.outcome(of: request, language, policy: office.policy.policy) { values["outcome"] = outcome }
         if visit.canAct && open {
             values["canVerify"] = request.identity != .verified
             values["canExtend"] = request.status != .extended && request.extensionReasons == nil && today <= firstDeadline.due

@@ -20,7 +20,7 @@ extension PrivacyCentre {
         ]
         if found.status == .awaitingIdentity { values["stageHint"] = pages.text("stage.awaiting-identity.hint", language) }
         if found.status == .extended, let reasons = found.extensionReasons { values["extended"] = reasons }
-        if !found.status.isOpen, let outcome = pages.outcome(of: found, language) { values["outcome"] = outcome }
+        if !found.status.isOpen, let outcome = pages.outcome(of: found, language, policy: door.policy.policy) { values["outcome"] = outcome }
         if stored != nil {
             let base = "/privacy/status/\(token)/answer"
             values["answer"] = ["htmlPath": base + ".html", "jsonPath": base + ".json"]

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 internal import Mustache
 import CustosStore
+import CustosPolicy
 
 /// Server-rendered pages (DESIGN §11): Mustache templates and message catalogues kept as
 /// resources (`Resources/Web` for the privacy centre, `Resources/Console` for the officer's
@@ -116,9 +117,11 @@ struct WebPages: Sendable {
         return said.map { ($0.text, !$0.translated && language != "en") }
     }
 
-    /// What closing `request` did, for a page's `{{#outcome}}` (`text`, `english`).
-    func outcome(of request: RightsRequest, _ language: String) -> [String: Any]? {
-        recorded(request.outcomeWords, english: request.outcome, language).map { ["text": $0.text, "english": $0.english] }
+    /// What closing `request` did, for a page's `{{#outcome}}` (`text`, `english`), its fields
+    /// by their titles in `policy` where the words list them.
+    func outcome(of request: RightsRequest, _ language: String, policy: Policy) -> [String: Any]? {
+        let words = request.outcomeWords.map { $0.titled { id in policy.field(id)?.title(in: language) ?? id } }
+        return recorded(words, english: request.outcome, language).map { ["text": $0.text, "english": $0.english] }
     }
 
     /// A text of the catalogue, with `{name}` placeholders filled in.
