@@ -87,7 +87,7 @@ package enum ActivityReport {
                 ReportTable(id: "by-actor", caption: t("activity.byActor"), columns: [t("column.actor")] + tallyColumns + [t("column.denialRate")],
                             rows: counts.byActor.keys.sorted().map { actor in
                                 let tally = counts.byActor[actor]!
-                                return [actor] + tally.row + [percent(tally.denies, of: tally.decisions)]
+                                return [actor] + tally.row + [t.number(percent(tally.denies, of: tally.decisions))]
                             }),
             ], charts: [chart(t("activity.byActor"), counts.byActor)]),
             ReportSection(id: "actions", title: t("activity.actions"), tables: [
@@ -106,7 +106,7 @@ package enum ActivityReport {
                                                        columns: [t("column.actor"), t("column.decisions"), t("column.denied"), t("column.denialRate")],
                                                        rows: unusual.map { actor in
                                                            let tally = counts.byActor[actor]!
-                                                           return [actor, String(tally.decisions), String(tally.denies), percent(tally.denies, of: tally.decisions)]
+                                                           return [actor, String(tally.decisions), String(tally.denies), t.number(percent(tally.denies, of: tally.decisions))]
                                                        })]))
         if let (subject, entries) = trail {
             let named = ["subject": subject]

@@ -137,6 +137,7 @@ extension ReportTexts {
         "consent.totalsCaption": "Totals in the period",
         "consent.totalsNote": "Refusals are consents turned away at the door (for instance pre-ticked or tied to a service); they name no notice version.",
         "consent.withdrawn": "withdrawn",
+        "format.decimalPoint": ".",
         "header.checkpoint": "Last checkpoint",
         "header.checkpointAt": "#{seq} at {at}",
         "header.controller": "Controller",

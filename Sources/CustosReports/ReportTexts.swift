@@ -34,6 +34,11 @@ package struct ReportTexts: Sendable {
         "\(duration.amount) " + self("unit.\(duration.unit.rawValue)" + (duration.amount == 1 ? "" : "s"))
     }
 
+    /// A number written with a decimal point ("49.0%", "2.5") with the language's own ("49,0%").
+    package func number(_ written: String) -> String {
+        written.replacingOccurrences(of: ".", with: self("format.decimalPoint"))
+    }
+
     /// The texts in `language`: `report-texts.<language>.json` from `templates` when it holds
     /// one, else the built-in ones. A catalogue that is not a JSON object of texts, or that
     /// lacks or adds a key, is refused naming its file.

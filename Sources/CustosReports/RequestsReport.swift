@@ -77,7 +77,7 @@ package enum RequestsReport {
 
     package static func build(_ context: ReportContext, requests: [RightsRequest], tasks: [RecipientTask], information: [InformationDuty],
                               breaches: [BreachClock] = []) -> ReportDocument {
-        let policy = context.policy
+        let policy = context.policy, t = context.texts
         let today = policy.localDate(of: context.generatedAt)
         // As things stood at the report's moment: a request closed later was still open then.
         func closedByThen(_ request: RightsRequest) -> Bool {
@@ -96,7 +96,7 @@ package enum RequestsReport {
         let perType = types.map { type -> [String] in
             let ofType = closed.filter { $0.type.rawValue == type }
             return [type, String(ofType.filter { $0.status == .completed }.count), String(ofType.filter { $0.status == .rejected }.count),
-                    String(ofType.filter(closedOnTime).count), median(ofType.map(handlingDays)), String(open.filter { $0.type.rawValue == type }.count)]
+                    String(ofType.filter(closedOnTime).count), t.number(median(ofType.map(handlingDays))), String(open.filter { $0.type.rawValue == type }.count)]
         }
         let openTasks = tasks.filter { $0.doneAt == nil }
         // Breaches known at the report's moment whose AP notification was still owed then.
@@ -108,14 +108,13 @@ package enum RequestsReport {
             [request.id, request.type.rawValue, request.subject, request.status.rawValue, request.receivedOn.description, request.dueOn.description,
              String(request.dueOn.daysSinceEpoch - today.daysSinceEpoch)]
         }
-        let t = context.texts
         let requestColumns = [t("column.request"), t("column.type"), t("column.subject"), t("column.status"), t("column.received"), t("column.due"), t("column.daysLeft")]
         let onTime = closed.filter(closedOnTime).count
         let soon = ["days": "\(dueSoonDays)"]
         let sections = [
             ReportSection(id: "summary", title: t("section.summary"), notes: [
                 t("requests.summaryOpen", ["today": "\(today)", "open": "\(open.count)", "overdue": "\(overdue.count)", "dueSoon": "\(dueSoon.count)", "days": "\(dueSoonDays)"]),
-                t("requests.summaryClosed", ["closed": "\(closed.count)", "onTime": percent(onTime, of: closed.count), "median": median(closed.map(handlingDays))]),
+                t("requests.summaryClosed", ["closed": "\(closed.count)", "onTime": t.number(percent(onTime, of: closed.count)), "median": t.number(median(closed.map(handlingDays)))]),
                 t("requests.summaryTasks", ["tasks": "\(openTasks.count)"]),
                 t("requests.summaryBreaches", ["awaiting": "\(awaiting.count)", "overdue": "\(breachesOverdue.count)"]),
             ], charts: [BarChart(title: t("requests.chart"), bars: perType.filter { $0[1] != "0" || $0[2] != "0" }.map {
