@@ -46,6 +46,8 @@ private func lines(_ breach: Breach, affected: AffectedSubjects? = nil) -> [Stri
     lines.append("  scope      \(scope), \(breach.windowFrom) to \(breach.windowTo)" + (breach.fields.map { ", fields \($0.joined(separator: ", "))" } ?? ""))
     if let notice = breach.processorNoticeAt { lines.append("  processor  told us at \(notice)") }
     if let risk = breach.risk { lines.append("  risk       \(risk.rawValue)" + (breach.subjectsException.map { ", Art. 34(3) exception: \($0.rawValue)" } ?? "")) }
+    if let cause = breach.cause { lines.append("  cause      \(cause.rawValue)") }
+    if let states = breach.otherMemberStates { lines.append("  states     other EEA member states: \(states.isEmpty ? "none" : states.joined(separator: ", "))") }
     if let reasons = breach.lateReasons { lines.append("  late       \(reasons)") }
     if let affected {
         lines.append("  affected   \(affected.subjectCount) subjects, \(affected.records) field values"
@@ -61,6 +63,7 @@ private func json(_ breach: Breach, affected: AffectedSubjects? = nil) -> [Strin
         "id": breach.id, "nature": breach.nature.map(\.rawValue), "aware-at": breach.awareAt.description, "discovered-at": breach.discoveredAt.description,
         "ap-deadline": breach.apDeadline.description, "ap-notified-at": breach.apNotifiedAt?.description ?? NSNull(), "ap-final": breach.apFinal,
         "risk": breach.risk?.rawValue ?? NSNull(), "exception": breach.subjectsException?.rawValue ?? NSNull(),
+        "cause": breach.cause?.rawValue ?? NSNull(), "other-member-states": breach.otherMemberStates ?? NSNull(),
         "closed-at": breach.closedAt?.description ?? NSNull(), "window": [breach.windowFrom.description, breach.windowTo.description],
         "events": breach.events.map { ["at": $0.at.description, "event": $0.event, "detail": $0.detail ?? NSNull(), "by": $0.by] as [String: Any] },
     ]
@@ -151,13 +154,19 @@ struct BreachShow: ParsableCommand {
 struct BreachAssess: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "assess", abstract: "Record the risk (none, risk, high) and, for a high risk, an Art. 34(3) exception.",
-        discussion: "Examples:\n  custos breach assess BR-2025-0001 --risk high\n  custos breach assess BR-2025-0002 --risk high --exception unintelligible")
+        discussion: """
+        Examples:
+          custos breach assess BR-2025-0001 --risk high --cause wrong-recipient --member-states none
+          custos breach assess BR-2025-0002 --risk high --exception unintelligible --cause hacking --member-states BE,DE
+        """)
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The breach number.") var id: String
     @Option(help: "none, risk or high.") var risk: String
     @Option(help: "unintelligible, measures or disproportionate (Art. 34(3)(a)-(c)).") var exception: String?
     @Option(help: "Measures taken or proposed.") var measures: String?
     @Option(help: "The likely consequences for the people (Art. 33(3)(c)).") var consequences: String?
+    @Option(help: "How it came about: \(Breach.Cause.allCases.map(\.rawValue).joined(separator: ", ")).") var cause: String?
+    @Option(help: "The other EEA member states whose residents it touched (e.g. BE,DE), or none.") var memberStates: String?
 
     func run() throws {
         guard let level = Breach.Risk(rawValue: risk) else { throw ValidationError("--risk is none, risk or high") }
@@ -165,7 +174,16 @@ struct BreachAssess: ParsableCommand {
             guard let ground = Breach.SubjectsException(rawValue: text) else { throw ValidationError("--exception is unintelligible, measures or disproportionate") }
             return ground
         }
-        try step(global) { engine, user in try engine.assessBreach(id, risk: level, exception: ground, measures: measures, consequences: consequences, by: user) }
+        let how = try cause.map { text -> Breach.Cause in
+            guard let how = Breach.Cause(rawValue: text) else {
+                throw ValidationError("--cause is one of \(Breach.Cause.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return how
+        }
+        let states = memberStates.map { $0 == "none" ? [] : $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
+        try step(global) { engine, user in
+            try engine.assessBreach(id, risk: level, exception: ground, measures: measures, consequences: consequences, cause: how, otherMemberStates: states, by: user)
+        }
     }
 }
 

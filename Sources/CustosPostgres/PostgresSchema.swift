@@ -240,6 +240,11 @@ enum PostgresSchema {
         ALTER TABLE request_events ADD COLUMN detail_words text;
         ALTER TABLE breach_events ADD COLUMN detail_words text
         """,
+        // v17: as SQLite's v27: how a breach came about and the other member states it touched.
+        """
+        ALTER TABLE breaches ADD COLUMN cause text;
+        ALTER TABLE breaches ADD COLUMN other_member_states text
+        """,
     ]
 
     /// The keyring, as on SQLite: wrapped keys, the erasure ledger, and the accounts of

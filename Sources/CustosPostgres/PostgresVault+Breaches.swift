@@ -46,7 +46,8 @@ extension PostgresVault: BreachStore {
                 try await connection.query("""
                     UPDATE breaches SET measures = \(updated.measures), consequences = \(updated.consequences), risk = \(updated.risk?.rawValue),
                       subjects_exception = \(updated.subjectsException?.rawValue), ap_notified_at = \(updated.apNotifiedAt?.millisecondsSinceEpoch),
-                      ap_final = \(updated.apFinal), late_reasons = \(updated.lateReasons), closed_at = \(updated.closedAt?.millisecondsSinceEpoch)
+                      ap_final = \(updated.apFinal), late_reasons = \(updated.lateReasons), closed_at = \(updated.closedAt?.millisecondsSinceEpoch),
+                      cause = \(updated.cause?.rawValue), other_member_states = \(updated.otherMemberStates?.joined(separator: ","))
                     WHERE id = \(id)
                     """, logger: logger)
                 try await Self.breachEvent(id, at: now, event: event, detail: detail, by: actor, on: connection)
@@ -154,13 +155,14 @@ extension PostgresVault: BreachStore {
         let logger = PostgresDatabase.logger
         let sql = """
             SELECT nature, discovered_at, aware_at, processor_notice_at, scope_kind, scope_target, fields, window_from, window_to, description, measures,
-              keys_compromised, risk, subjects_exception, ap_notified_at, ap_final, late_reasons, closed_at, recorded_at, recorded_by, consequences
+              keys_compromised, risk, subjects_exception, ap_notified_at, ap_final, late_reasons, closed_at, recorded_at, recorded_by, consequences,
+              cause, other_member_states
             FROM breaches WHERE id = $1\(forUpdate ? " FOR UPDATE" : "")
             """
         var found: Breach?
         for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: PostgresDatabase.binds(id)), logger: logger) {
             let r = try row.decode((String, Int64, Int64, Int64?, String, String?, String?, Int64, Int64, String, String?,
-                                    Bool, String?, String?, Int64?, Bool, String?, Int64?, Int64, String, String?).self)
+                                    Bool, String?, String?, Int64?, Bool, String?, Int64?, Int64, String, String?, String?, String?).self)
             let instant = { (ms: Int64) in Instant(millisecondsSinceEpoch: ms) }
             let scope: Breach.Scope = switch r.4 {
             case "recipient": .recipient(r.5 ?? "")
@@ -171,7 +173,8 @@ extension PostgresVault: BreachStore {
                            awareAt: instant(r.2), processorNoticeAt: r.3.map(instant), scope: scope, fields: lines(r.6), windowFrom: instant(r.7),
                            windowTo: instant(r.8), description: r.9, measures: r.10, keysCompromised: r.11, risk: r.12.flatMap(Breach.Risk.init(rawValue:)),
                            subjectsException: r.13.flatMap(Breach.SubjectsException.init(rawValue:)), apNotifiedAt: r.14.map(instant), apFinal: r.15,
-                           lateReasons: r.16, closedAt: r.17.map(instant), recordedAt: instant(r.18), recordedBy: r.19, consequences: r.20)
+                           lateReasons: r.16, closedAt: r.17.map(instant), recordedAt: instant(r.18), recordedBy: r.19, consequences: r.20,
+                           cause: r.21.flatMap(Breach.Cause.init(rawValue:)), otherMemberStates: Breach.memberStates(stored: r.22))
         }
         guard var breach = found else { return nil }
         for try await (at, event, detail, words, by) in try await connection.query(

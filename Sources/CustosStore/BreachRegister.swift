@@ -17,6 +17,14 @@ package struct Breach: Sendable, Equatable {
     package enum SubjectsException: String, Sendable, CaseIterable {
         case unintelligible, measures, disproportionate
     }
+    /// How it came about, as the AP's notification form asks.
+    package enum Cause: String, Sendable, CaseIterable {
+        case lostOrStolen = "lost-or-stolen"
+        case wrongRecipient = "wrong-recipient"
+        case hacking, published
+        case unauthorisedAccess = "unauthorised-access"
+        case other
+    }
     package struct Event: Sendable, Equatable {
         package var at: Instant
         /// What happened: a `BreachEvent`'s raw value.
@@ -56,6 +64,12 @@ package struct Breach: Sendable, Equatable {
     package var keysCompromised: Bool
     package var risk: Risk?
     package var subjectsException: SubjectsException?
+    /// How it came about; nil until assessed.
+    package var cause: Cause? = nil
+    /// The other EEA member states whose residents it touched (ISO 3166 codes): nil until
+    /// assessed, empty for none. Where there are any, the other authorities concerned are
+    /// involved through the lead authority (Art. 56, 60).
+    package var otherMemberStates: [String]? = nil
     package var apNotifiedAt: Instant?
     package var apFinal: Bool
     package var lateReasons: String?
@@ -67,7 +81,8 @@ package struct Breach: Sendable, Equatable {
     package init(id: String, nature: [Nature], discoveredAt: Instant, awareAt: Instant, processorNoticeAt: Instant?, scope: Scope, fields: [String]?,
                  windowFrom: Instant, windowTo: Instant, description: String, measures: String?, keysCompromised: Bool, risk: Risk?,
                  subjectsException: SubjectsException?, apNotifiedAt: Instant?, apFinal: Bool, lateReasons: String?, closedAt: Instant?,
-                 recordedAt: Instant, recordedBy: String, consequences: String? = nil, events: [Event] = []) {
+                 recordedAt: Instant, recordedBy: String, consequences: String? = nil, cause: Cause? = nil, otherMemberStates: [String]? = nil,
+                 events: [Event] = []) {
         self.id = id
         self.nature = nature
         self.discoveredAt = discoveredAt
@@ -89,7 +104,14 @@ package struct Breach: Sendable, Equatable {
         self.recordedAt = recordedAt
         self.recordedBy = recordedBy
         self.consequences = consequences
+        self.cause = cause
+        self.otherMemberStates = otherMemberStates
         self.events = events
+    }
+
+    /// The member states as a store keeps them: comma-separated, "" for none, NULL until assessed.
+    package static func memberStates(stored: String?) -> [String]? {
+        stored.map { $0.split(separator: ",").map(String.init) }
     }
 
     /// The Art. 33(1) deadline: 72 clock hours after awareness, no weekend or holiday roll.
@@ -149,10 +171,12 @@ extension Vault {
             guard let current = try Self.breach(db, id) else { throw StoreError.invalidInput("no breach \(id)") }
             let (updated, event, detail) = try change(current)
             try db.execute(sql: """
-                UPDATE breaches SET measures = ?, consequences = ?, risk = ?, subjects_exception = ?, ap_notified_at = ?, ap_final = ?, late_reasons = ?, closed_at = ?
+                UPDATE breaches SET measures = ?, consequences = ?, risk = ?, subjects_exception = ?, ap_notified_at = ?, ap_final = ?, late_reasons = ?, closed_at = ?,
+                  cause = ?, other_member_states = ?
                 WHERE id = ?
                 """, arguments: [updated.measures, updated.consequences, updated.risk?.rawValue, updated.subjectsException?.rawValue, updated.apNotifiedAt?.millisecondsSinceEpoch,
-                                 updated.apFinal, updated.lateReasons, updated.closedAt?.millisecondsSinceEpoch, id])
+                                 updated.apFinal, updated.lateReasons, updated.closedAt?.millisecondsSinceEpoch, updated.cause?.rawValue,
+                                 updated.otherMemberStates?.joined(separator: ","), id])
             try Self.breachEvent(db, id, at: now, event: event, detail: detail, by: actor)
             return try Self.breach(db, id)!
         }
@@ -217,7 +241,9 @@ extension Vault {
             keysCompromised: row["keys_compromised"], risk: (row["risk"] as String?).flatMap(Breach.Risk.init(rawValue:)),
             subjectsException: (row["subjects_exception"] as String?).flatMap(Breach.SubjectsException.init(rawValue:)),
             apNotifiedAt: instant("ap_notified_at"), apFinal: row["ap_final"], lateReasons: row["late_reasons"], closedAt: instant("closed_at"),
-            recordedAt: instant("recorded_at")!, recordedBy: row["recorded_by"], consequences: row["consequences"], events: events)
+            recordedAt: instant("recorded_at")!, recordedBy: row["recorded_by"], consequences: row["consequences"],
+            cause: (row["cause"] as String?).flatMap(Breach.Cause.init(rawValue:)), otherMemberStates: Breach.memberStates(stored: row["other_member_states"]),
+            events: events)
     }
 
     /// A page of the subjects the vault holds (`BreachStore.heldFields(after:limit:)`).

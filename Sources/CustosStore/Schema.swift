@@ -388,6 +388,13 @@ enum Schema {
             try db.execute(sql: "ALTER TABLE request_events ADD COLUMN detail_words TEXT")
             try db.execute(sql: "ALTER TABLE breach_events ADD COLUMN detail_words TEXT")
         }
+        migrator.registerMigration("v27-breach-cause-and-member-states") { db in
+            // The AP's notification form asks how a breach came about and whether it touched
+            // people in other member states; both are recorded with the assessment. A breach
+            // assessed before has neither, and its notification says they were not assessed.
+            try db.execute(sql: "ALTER TABLE breaches ADD COLUMN cause TEXT")
+            try db.execute(sql: "ALTER TABLE breaches ADD COLUMN other_member_states TEXT")
+        }
         return migrator
     }
 

@@ -229,6 +229,39 @@ struct BreachRegisterTests {
         }
     }
 
+    /// What the AP's form asks besides Art. 33(3): how the breach came about and whether it
+    /// touched people in other member states, recorded with the assessment and said in the
+    /// notification, "not yet assessed" until then.
+    @Test(arguments: Backend.reachable) func theCauseAndTheOtherMemberStatesAreRecordedAndNotified(_ backend: Backend) async throws {
+        try await BackendFixture.with(backend) { fixture in
+            let desk = fixture.engine.breachDesk
+            let breach = try record(fixture, scope: .recipient("R-BAILIFF-NL"), aware: "2025-06-02T08:00:00+02:00", from: "2025-06-01T00:00:00+02:00",
+                                    to: "2025-06-02T08:00:00+02:00")
+            let before = try desk.breachNotification(breach.id, language: "nl").markdown
+            #expect(before.contains("- Oorzaak: nog niet beoordeeld") && before.contains("- Betrokkenen in andere lidstaten van de EER: nog niet beoordeeld"))
+            for (states, refused) in [(["US"], "'US' is not a member state of the EEA"), (["NL"], "'NL' is the controller's own country"), ([""], "'' is not a member state")] {
+                let refusal = #expect(throws: BreachRefusal.self) { try desk.assessBreach(breach.id, risk: .high, otherMemberStates: states, by: "officer") }
+                #expect(refusal?.description.contains(refused) == true, "\(String(describing: refusal))")
+            }
+            #expect(try desk.breach(breach.id)?.risk == nil, "a refused assessment records nothing")
+            _ = try desk.assessBreach(breach.id, risk: .high, cause: .wrongRecipient, otherMemberStates: ["de", "BE", "DE"], by: "officer")
+            let assessed = try #require(try desk.breach(breach.id))
+            #expect(assessed.cause == .wrongRecipient && assessed.otherMemberStates == ["BE", "DE"])
+            let dutch = try desk.breachNotification(breach.id, language: "nl")
+            #expect(dutch.markdown.contains("- Oorzaak: naar de verkeerde ontvanger gestuurd of aan de verkeerde persoon gegeven"))
+            #expect(dutch.markdown.contains("- Betrokkenen in andere lidstaten van de EER: BE, DE"))
+            let json = try #require(try JSONSerialization.jsonObject(with: dutch.json) as? [String: Any])
+            #expect(json["cause"] as? String == "wrong-recipient" && json["other-member-states"] as? [String] == ["BE", "DE"])
+            // A later assessment that names neither keeps them; one that names none says so.
+            _ = try desk.assessBreach(breach.id, risk: .high, consequences: "letters to the wrong address", by: "officer")
+            #expect(try desk.breach(breach.id)?.cause == .wrongRecipient && desk.breach(breach.id)?.otherMemberStates == ["BE", "DE"])
+            _ = try desk.assessBreach(breach.id, risk: .high, cause: .hacking, otherMemberStates: [], by: "officer")
+            #expect(try desk.breach(breach.id)?.otherMemberStates == [] && desk.breach(breach.id)?.cause == .hacking)
+            let english = try desk.breachNotification(breach.id).markdown
+            #expect(english.contains("- Cause: hacking, malware or phishing") && english.contains("- People in other EEA member states: none"))
+        }
+    }
+
     @Test(arguments: Backend.reachable) func lettersGoByEmailThroughTheOutboxWhereAnAddressIsHeldAndByPostOtherwise(_ backend: Backend) async throws {
         try await BackendFixture.with(backend) { fixture in
             try fixture.addDebtor("D-1", marker: "mail1")

@@ -29,7 +29,9 @@ package struct BreachNotification: Sendable {
     /// Every text the Markdown says; a catalogue holds these and no others.
     static let keys: Set<String> = Set(["title", "controller", "dpo", "processorNotice", "whatHappened", "nature", "discovered", "period", "people", "records",
                                         "marked", "marked.special", "unintelligible", "consequences", "notAssessed", "measures", "notRecorded",
-                                        "peopleTold", "exception", "toldClearly", "lateReasons"]
+                                        "peopleTold", "exception", "toldClearly", "lateReasons", "cause", "memberStates", "memberStates.none",
+                                        "pending"]
+        + Breach.Cause.allCases.map { "cause.\($0.rawValue)" }
         + Breach.Nature.allCases.map { "nature.\($0.rawValue)" } + Breach.SubjectsException.allCases.map { "exception.\($0.rawValue)" }
         + AffectedSubjects.plainKinds.map { "marked.\($0.replacingOccurrences(of: " ", with: "-"))" })
 
@@ -67,6 +69,7 @@ package struct BreachNotification: Sendable {
             "risk": breach.risk?.rawValue ?? NSNull(), "subjects-informed": breach.risk == .high && breach.subjectsException == nil,
             "art-34-exception": breach.subjectsException?.rawValue ?? NSNull(), "late-reasons": breach.lateReasons ?? NSNull(),
             "phase": breach.apNotifiedAt == nil ? "initial" : breach.apFinal ? "final" : "follow-up",
+            "cause": breach.cause?.rawValue ?? NSNull(), "other-member-states": breach.otherMemberStates ?? NSNull(),
         ]
         if let notice = breach.processorNoticeAt { object["processor-notice-at"] = notice.description }
         return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])) ?? Data()
@@ -88,6 +91,10 @@ package struct BreachNotification: Sendable {
         lines.append(t("nature", ["nature": breach.nature.map { t("nature.\($0.rawValue)") }.joined(separator: ", ")]))
         lines.append(t("discovered", ["discovered": "\(breach.discoveredAt)", "aware": "\(breach.awareAt)", "processor": processor]))
         lines.append(t("period", ["from": "\(breach.windowFrom)", "to": "\(breach.windowTo)"]))
+        // The AP's form asks both; one not yet assessed says so rather than leaving it out.
+        lines.append(t("cause", ["cause": breach.cause.map { t("cause.\($0.rawValue)") } ?? t("pending")]))
+        let states = breach.otherMemberStates.map { $0.isEmpty ? t("memberStates.none") : $0.joined(separator: ", ") } ?? t("pending")
+        lines.append(t("memberStates", ["states": states]))
         lines.append(t("people", ["count": "\(affected.subjectCount)", "byCategory": counts(affected.byCategory)]))
         lines.append(t("records", ["count": "\(affected.records)", "byField": counts(affected.byField)]))
         for (marked, fields) in affected.marked.sorted(by: { $0.key < $1.key }) {

@@ -121,11 +121,15 @@ extension BreachDesk {
     /// The Art. 33(1) risk assessment and the Art. 34 decision: `high` means the people must
     /// be told without undue delay unless one of the three exceptions is recorded; the
     /// unintelligible-data exception holds only for ciphertext taken from the vault with
-    /// keys that were not compromised.
+    /// keys that were not compromised. With it, what the AP's form asks besides: how the breach
+    /// came about, and the other EEA member states whose residents it touched (empty for
+    /// none); nil keeps what an earlier assessment recorded.
     package func assessBreach(_ id: String, risk: Breach.Risk, exception: Breach.SubjectsException? = nil, measures: String? = nil,
-                              consequences: String? = nil, by actor: String) throws -> Breach {
+                              consequences: String? = nil, cause: Breach.Cause? = nil, otherMemberStates: [String]? = nil,
+                              by actor: String) throws -> Breach {
         try FreeTextCheck.check(measures, field: LibraryWords("breach.field.measures", "the measures"))
         try FreeTextCheck.check(consequences, field: LibraryWords("breach.field.consequences", "the consequences"))
+        let states = try otherMemberStates.map(checkedMemberStates)
         return try store.updateBreach(id, at: clock(), by: actor) { breach in
             guard breach.closedAt == nil else { throw BreachRefusal(LibraryWords("breach.closed", "{id} is closed", ["id": id])) }
             if exception != nil, risk != .high { throw BreachRefusal(LibraryWords("breach.exceptionNotHigh", "an Art. 34(3) exception applies only to a high risk")) }
@@ -140,6 +144,8 @@ extension BreachDesk {
             updated.subjectsException = exception
             if let measures { updated.measures = measures }
             if let consequences { updated.consequences = consequences }
+            if let cause { updated.cause = cause }
+            if let states { updated.otherMemberStates = states }
             let level = LibraryWords("breachEvent.risk.\(risk.rawValue)", risk.rawValue)
             let detail = if let exception {
                 LibraryWords("breachEvent.assessedWithException", "risk {risk}; Art. 34(3) exception: {exception}",
@@ -149,6 +155,22 @@ extension BreachDesk {
             }
             return (updated, .assessed, detail)
         }
+    }
+
+    /// Member states as the AP's form asks for them: EEA members other than the controller's
+    /// own country (`be` read as `BE`), each once, in order.
+    func checkedMemberStates(_ given: [String]) throws -> [String] {
+        let reference = policy.policy.referenceData, own = policy.policy.controller?.country
+        let states = given.map { $0.trimmingCharacters(in: .whitespaces).uppercased() }
+        for state in states {
+            guard reference.isEEA(state) else {
+                throw BreachRefusal(LibraryWords("breach.notMemberState", "'{state}' is not a member state of the EEA (two capital letters, e.g. BE)", ["state": state]))
+            }
+            if state == own {
+                throw BreachRefusal(LibraryWords("breach.ownMemberState", "'{state}' is the controller's own country; name only the other member states", ["state": state]))
+            }
+        }
+        return Array(Set(states)).sorted()
     }
 
     /// Records a notification to the AP (phased: an initial one, then the final one). After
@@ -215,8 +237,10 @@ extension PrivacyEngine {
     package func breaches(dueWithinSeconds seconds: Int64? = nil) throws -> [Breach] { try breachDesk.breaches(dueWithinSeconds: seconds) }
 
     package func assessBreach(_ id: String, risk: Breach.Risk, exception: Breach.SubjectsException? = nil, measures: String? = nil,
-                              consequences: String? = nil, by actor: String) throws -> Breach {
-        try breachDesk.assessBreach(id, risk: risk, exception: exception, measures: measures, consequences: consequences, by: actor)
+                              consequences: String? = nil, cause: Breach.Cause? = nil, otherMemberStates: [String]? = nil,
+                              by actor: String) throws -> Breach {
+        try breachDesk.assessBreach(id, risk: risk, exception: exception, measures: measures, consequences: consequences, cause: cause,
+                                    otherMemberStates: otherMemberStates, by: actor)
     }
 
     package func notifyAuthority(_ id: String, at: Instant? = nil, final: Bool, lateReasons: String? = nil, by actor: String) throws -> Breach {
