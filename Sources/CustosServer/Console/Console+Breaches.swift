@@ -14,7 +14,7 @@ extension Console {
 
         var fields: Set<String> {
             switch self {
-            case .assess: ["risk", "exception", "consequences", "measures"]
+            case .assess: ["risk", "exception", "consequences", "measures", "cause", "member-states"]
             case .notify: ["at", "final", "late-reasons"]
             case .informed: ["count"]
             case .close: []
@@ -98,6 +98,9 @@ extension Console {
             "exception": breach.subjectsException.map { pages.text("exception.\($0.rawValue)", language) },
             "lateReasons": breach.lateReasons, "closed": breach.closedAt.map { Self.minute($0, office) },
             "description": breach.description, "measures": breach.measures, "consequences": breach.consequences,
+            "cause": breach.cause.map { pages.text("breach.cause.\($0.rawValue)", language) },
+            "memberStates": breach.otherMemberStates.map { $0.isEmpty ? pages.text("none", language) : $0.joined(separator: ", ") },
+            "memberStatesInput": breach.otherMemberStates?.joined(separator: ", "),
             "affected": "\(affected.subjectCount)", "records": "\(affected.records)", "unintelligible": affected.unintelligible ? true : nil,
         ])
         values["byCategory"] = affected.byCategory.sorted { $0.key < $1.key }.map { ["label": $0.key, "count": "\($0.value)"] }
@@ -119,6 +122,7 @@ extension Console {
             values["open"] = true
             values["risks"] = Breach.Risk.allCases.map { ["value": $0.rawValue, "label": pages.text("risk.\($0.rawValue)", language), "selected": $0 == breach.risk] }
             values["exceptions"] = Breach.SubjectsException.allCases.map { ["value": $0.rawValue, "label": pages.text("exception.\($0.rawValue)", language), "selected": $0 == breach.subjectsException] }
+            values["causes"] = Breach.Cause.allCases.map { ["value": $0.rawValue, "label": pages.text("breach.cause.\($0.rawValue)", language), "selected": $0 == breach.cause] }
             values["notifyNow"] = Self.localInput(now, office)
             values["canInform"] = breach.risk == .high && breach.subjectsException == nil
             values["affectedCount"] = "\(affected.subjectCount)"
@@ -176,9 +180,22 @@ extension Console {
             switch action {
             case .assess:
                 guard let risk = form["risk"].flatMap(Breach.Risk.init(rawValue:)) else { throw BreachFormProblem(line: pages.text("breach.riskMissing", language)) }
-                let exception = text("exception").flatMap(Breach.SubjectsException.init(rawValue:))
+                // A value the form does not offer is refused, not read as none.
+                let exception = try text("exception").map { value in
+                    guard let exception = Breach.SubjectsException(rawValue: value) else { throw BreachFormProblem(line: pages.text("page.badForm.text", language)) }
+                    return exception
+                }
+                let cause = try text("cause").map { value in
+                    guard let cause = Breach.Cause(rawValue: value) else { throw BreachFormProblem(line: pages.text("page.badForm.text", language)) }
+                    return cause
+                }
+                // Empty: no other member state; the field shows what was recorded before.
+                let states = (text("member-states") ?? "").split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
                 let (consequences, measures) = (text("consequences"), text("measures"))
-                _ = try await call { try office.breaches.assessBreach(id, risk: risk, exception: exception, measures: measures, consequences: consequences, by: actor) }
+                _ = try await call {
+                    try office.breaches.assessBreach(id, risk: risk, exception: exception, measures: measures, consequences: consequences, cause: cause,
+                                                     otherMemberStates: states, by: actor)
+                }
             case .notify:
                 let at = try text("at").map { input -> Instant in
                     guard let instant = Self.instant(fromLocalInput: input, office) else {
