@@ -563,7 +563,7 @@ struct Day {
             by: "officer")
         let affected = try office.breaches.affectedSubjects(breach)
         _ = try office.breaches.assessBreach(breach.id, risk: .high, consequences: "Letters or calls that pretend to come from us or the bailiff, asking for payment",
-                                    by: "officer")
+                                             cause: .unauthorisedAccess, otherMemberStates: [], by: "officer")
         clock.set(today, "15:30")
         _ = try office.breaches.notifyAuthority(breach.id, final: false, by: "officer")
         // By e-mail through the outbox where an address is held, by post otherwise.
