@@ -55,7 +55,9 @@ package enum BreachesReport {
             return [breach.id, breach.nature.map(\.rawValue).joined(separator: ", "), scope, breach.awareAt.description, breach.apDeadline.description,
                     notified.map { $0.description + (late ? t("breaches.late") : "") } ?? (breach.risk == Breach.Risk.none ? t("breaches.notRequired") : "-"),
                     breach.risk?.rawValue ?? t("breaches.notAssessed"), String(entry.affectedSubjects) + (entry.unintelligible ? t("breaches.unintelligible") : ""),
-                    informed(breach), t("breaches.status.\(status(breach).rawValue)")]
+                    informed(breach), breach.cause?.rawValue ?? "-",
+                    breach.otherMemberStates.map { $0.isEmpty ? t("value.none") : $0.joined(separator: ", ") } ?? "-",
+                    t("breaches.status.\(status(breach).rawValue)")]
         }
         let overdue = known.filter { status($0.breach) == .overdue }
         let late = known.filter { entry in asThen(entry.breach.apNotifiedAt).map { $0 > entry.breach.apDeadline } ?? false }
@@ -73,7 +75,8 @@ package enum BreachesReport {
             ReportSection(id: "register", title: t("breaches.register"), tables: [
                 ReportTable(id: "breaches", caption: t("breaches.registerCaption"),
                             columns: [t("column.breach"), t("column.nature"), t("column.involved"), t("column.aware"), t("column.apDue"), t("column.apNotified"),
-                                      t("column.risk"), t("column.peopleAffected"), t("column.peopleTold"), t("column.status")], rows: rows),
+                                      t("column.risk"), t("column.peopleAffected"), t("column.peopleTold"), t("column.cause"), t("column.otherMemberStates"),
+                                      t("column.status")], rows: rows),
             ]),
             ReportSection(id: "history", title: t("breaches.history"), tables: [
                 ReportTable(id: "history", caption: t("breaches.historyCaption"),

@@ -74,6 +74,8 @@ struct ReportLanguageTests {
         let register = breaches.sections.flatMap(\.tables).first { $0.id == "breaches" }
         #expect(register?.rows.map(\.last) == ["gemeld", "open"], "\(register?.rows ?? [])")
         #expect(register?.rows.contains { $0[2] == "de kluis" } == true)
+        // The cause as its code, the other member states as recorded, a dash until assessed.
+        #expect(register?.rows.map { Array($0.suffix(3).prefix(2)) } == [["unauthorised-access", "BE"], ["-", "-"]], "\(register?.rows ?? [])")
         // Numbers with the language's decimal comma.
         let requests = try fixture.engine.report(.requests, generatedAt: ReportTests.reportTime, texts: dutch)
         #expect(requests.sections.first?.notes.contains { $0.contains("op tijd beantwoord: 100,0%") } == true, "\(requests.sections.first?.notes ?? [])")

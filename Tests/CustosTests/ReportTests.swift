@@ -48,7 +48,7 @@ struct ReportTests {
         let breach = try engine.recordBreach(PrivacyEngine.BreachReport(
             nature: [.confidentiality], awareAt: fixture.clock.now, scope: .recipient("R-BAILIFF-NL"),
             window: (Instant(iso8601: "2025-06-02T09:00:00+02:00")!, fixture.clock.now), description: "the bailiff's mailbox was read"), by: "officer")
-        _ = try engine.assessBreach(breach.id, risk: .high, by: "officer")
+        _ = try engine.assessBreach(breach.id, risk: .high, cause: .unauthorisedAccess, otherMemberStates: ["BE"], by: "officer")
         fixture.clock.set("2025-06-02T13:00:00+02:00")
         _ = try engine.notifyAuthority(breach.id, final: true, by: "officer")
         _ = try engine.recordSubjectsInformed(breach.id, count: 1, by: "officer")
