@@ -41,7 +41,7 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Last day of the period (YYYY-MM-DD, inclusive).") var to: String?
     @Option(help: "activity: the access trail of this subject.") var subject: String?
     @Option(help: "The instant the report speaks of (ISO 8601); default now.") var at: String?
-    @Option(help: "A folder with report.md.mustache / report.html.mustache (and report-texts.<language>.json) to use instead of the built-in ones.") var templates: String?
+    @Option(help: "A folder with report.md.mustache / report.html.mustache to use instead of the built-in ones, and report-texts.<language>.json to reword some texts.") var templates: String?
     @Option(help: "The report's language: en (default) or nl. Codes (purposes, reason codes, outcomes) stay codes.") var language = "en"
 
     func run() throws {

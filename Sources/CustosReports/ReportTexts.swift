@@ -5,8 +5,8 @@ package import CustosPolicy
 /// The words of a report in one language: headings, notes, column names and the phrases in
 /// its cells. Codes stay codes (purpose and recipient ids, reason codes, outcomes, request
 /// types): an auditor matches them against the policy and the log. English is built in and is
-/// the reference: a catalogue (`report-texts.<language>.json`, built in for Dutch, or in an
-/// operator's templates folder) holds exactly its keys.
+/// the reference: the built-in Dutch catalogue (`report-texts.nl.json`) holds exactly its keys,
+/// and an operator's (`report-texts.<language>.json` in a templates folder) rewords some.
 ///
 /// ```swift
 /// let dutch = try ReportTexts.load(language: "nl")
@@ -39,28 +39,44 @@ package struct ReportTexts: Sendable {
         written.replacingOccurrences(of: ".", with: self("format.decimalPoint"))
     }
 
-    /// The texts in `language`: `report-texts.<language>.json` from `templates` when it holds
-    /// one, else the built-in ones. A catalogue that is not a JSON object of texts, or that
-    /// lacks or adds a key, is refused naming its file.
+    /// The texts in `language`: the built-in ones (English in the code, Dutch in
+    /// `report-texts.nl.json` beside the executable), with those of `report-texts.<language>.json`
+    /// in `templates` laid over them, so an operator rewords a heading without copying every
+    /// text and keeps the new ones of a later version. A catalogue that is not a JSON object of
+    /// texts, or that holds a key no report says, is refused naming its file; a built-in one
+    /// must hold every key.
     package static func load(language: String, templates: URL? = nil) throws -> ReportTexts {
         guard languages.contains(language) else { throw Failure.language(language) }
         let name = "report-texts.\(language).json"
-        let custom = templates.map { $0.appendingPathComponent(name) }.flatMap { FileManager.default.fileExists(atPath: $0.path) ? $0 : nil }
-        guard let url = custom ?? (language == "en" ? nil : ReportRenderer.bundledTemplates?.appendingPathComponent(name)) else {
-            if language == "en" { return english }
-            throw Failure.catalogue(name, "not found; the built-in catalogues travel in 'Custos_CustosReports.resources' next to the executable, or pass --templates DIR")
+        var texts = englishTexts
+        if language != "en" {
+            guard let url = ReportRenderer.bundledTemplates?.appendingPathComponent(name) else {
+                throw Failure.catalogue(name, "not found; the built-in catalogues travel in 'Custos_CustosReports.resources' next to the executable")
+            }
+            texts = try catalogue(url)
+            let missing = Set(englishTexts.keys).subtracting(texts.keys).sorted()
+            guard missing.isEmpty else { throw Failure.catalogue(url.path, "missing " + listed(missing)) }
         }
+        if let custom = templates?.appendingPathComponent(name), FileManager.default.fileExists(atPath: custom.path) {
+            texts.merge(try catalogue(custom)) { $1 }
+        }
+        return ReportTexts(language: language, texts: texts)
+    }
+
+    /// A catalogue's texts, every key one the reports say.
+    static func catalogue(_ url: URL) throws -> [String: String] {
         guard let data = FileManager.default.contents(atPath: url.path),
               let texts = try? JSONDecoder().decode([String: String].self, from: data) else {
             throw Failure.catalogue(url.path, "not a JSON object of texts")
         }
-        let keys = Set(englishTexts.keys)
-        let missing = keys.subtracting(texts.keys).sorted(), unknown = Set(texts.keys).subtracting(keys).sorted()
-        guard missing.isEmpty, unknown.isEmpty else {
-            let problems = [missing.isEmpty ? nil : "missing \(missing.joined(separator: ", "))", unknown.isEmpty ? nil : "unknown \(unknown.joined(separator: ", "))"]
-            throw Failure.catalogue(url.path, problems.compactMap { $0 }.joined(separator: "; "))
-        }
-        return ReportTexts(language: language, texts: texts)
+        let unknown = Set(texts.keys).subtracting(englishTexts.keys).sorted()
+        guard unknown.isEmpty else { throw Failure.catalogue(url.path, "unknown " + listed(unknown)) }
+        return texts
+    }
+
+    /// Keys named in an error: the first ten, and how many more.
+    static func listed(_ keys: [String]) -> String {
+        keys.prefix(10).joined(separator: ", ") + (keys.count > 10 ? " and \(keys.count - 10) more" : "")
     }
 
     package enum Failure: Error, Sendable, CustomStringConvertible {

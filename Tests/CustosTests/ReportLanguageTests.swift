@@ -81,22 +81,23 @@ struct ReportLanguageTests {
         #expect(requests.sections.first?.notes.contains { $0.contains("op tijd beantwoord: 100,0%") } == true, "\(requests.sections.first?.notes ?? [])")
     }
 
-    /// An operator's catalogue replaces the built-in one, and is held to the same keys.
-    @Test func anOperatorsCatalogueIsUsedAndOneThatIsShortOrNotJSONIsRefusedByItsPath() throws {
+    /// An operator's catalogue rewords the texts it holds and keeps the rest; one holding a
+    /// text no report says (a misspelt key) or not JSON is refused by its path.
+    @Test func anOperatorsCatalogueRewordsWhatItHoldsAndOneWithAnUnknownKeyIsRefusedByItsPath() throws {
         let folder = try TemporaryDirectory()
-        var texts = ReportTexts.englishTexts
-        texts["ropa.title"] = "Verwerkingsregister van het kantoor"
-        try JSONEncoder().encode(texts).write(to: folder.url.appendingPathComponent("report-texts.nl.json"))
-        #expect(try ReportTexts.load(language: "nl", templates: folder.url)("ropa.title") == "Verwerkingsregister van het kantoor")
-        texts["ropa.titel"] = texts.removeValue(forKey: "ropa.title")
-        try JSONEncoder().encode(texts).write(to: folder.url.appendingPathComponent("report-texts.nl.json"))
+        let file = folder.url.appendingPathComponent("report-texts.nl.json")
+        try JSONEncoder().encode(["ropa.title": "Verwerkingsregister van het kantoor"]).write(to: file)
+        let reworded = try ReportTexts.load(language: "nl", templates: folder.url)
+        #expect(reworded("ropa.title") == "Verwerkingsregister van het kantoor" && reworded("section.summary") == "Samenvatting")
+        try JSONEncoder().encode(["ropa.titel": "Verwerkingsregister"]).write(to: file)
         do {
             _ = try ReportTexts.load(language: "nl", templates: folder.url)
             Issue.record("a catalogue with a misspelt key was taken")
         } catch {
-            #expect("\(error)".contains("report-texts.nl.json") && "\(error)".contains("missing ropa.title") && "\(error)".contains("unknown ropa.titel"))
+            #expect("\(error)".contains(file.path) && "\(error)".contains("unknown ropa.titel"), "\(error)")
         }
         try Data("[1]".utf8).write(to: folder.url.appendingPathComponent("report-texts.en.json"))
         #expect(throws: ReportTexts.Failure.self) { try ReportTexts.load(language: "en", templates: folder.url) }
+        #expect(ReportTexts.listed((1...12).map { "k\($0)" }).hasSuffix("k10 and 2 more"))
     }
 }
