@@ -37,6 +37,18 @@ package struct RetentionSchedule: Sendable {
         /// The policy asks for anonymisation rather than deletion; the vault cannot keep an
         /// anonymous form of an encrypted value, so the value is destroyed either way.
         package var anonymise: Bool
+        /// The same reasons as data, one per purpose in `why`'s order: the retention rule that
+        /// ended, or none where the purpose never held the field for this person (not under
+        /// way, no consent, collected or kept for other purposes). Empty when no purpose of
+        /// the subject's category uses the field.
+        package var released: [Release] = []
+    }
+
+    /// Why one purpose no longer holds a field.
+    package struct Release: Sendable, Hashable, Codable {
+        package var purpose: String
+        /// The retention rule whose period ended; nil when the purpose never held the field.
+        package var rule: String?
     }
 
     package struct Plan: Sendable, Hashable, Codable {
@@ -67,6 +79,7 @@ package struct RetentionSchedule: Sendable {
                 continue
             }
             var why: [String] = []
+            var released: [Release] = []
             var held = false
             var anonymise = false
             for purpose in purposes where purpose.fields.contains(where: { $0.id == stored.field }) {
@@ -75,6 +88,7 @@ package struct RetentionSchedule: Sendable {
                     held = true
                 case let .released(reason, rule):
                     why.append("\(purpose.id.id): \(reason)")
+                    released.append(Release(purpose: purpose.id.id, rule: rule?.id.id))
                     if rule?.onExpiry == .anonymise { anonymise = true }
                 }
                 if held { break }
@@ -83,7 +97,7 @@ package struct RetentionSchedule: Sendable {
                 plan.kept.append(stored.field)
             } else {
                 if why.isEmpty { why = ["no purpose for category '\(subject.category)' uses it"] }
-                plan.expired.append(ExpiredField(field: stored.field, why: why, anonymise: anonymise))
+                plan.expired.append(ExpiredField(field: stored.field, why: why, anonymise: anonymise, released: released))
             }
         }
         return plan

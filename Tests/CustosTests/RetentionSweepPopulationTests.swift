@@ -129,7 +129,17 @@ struct RetentionSweepPopulationTests {
                 #expect(Set(plan?.destroyed.map(\.field) ?? []) == expectation.destroyed, "\(expectation.subject)")
                 #expect((plan?.subjectKeyDestroyed ?? false) == expectation.shredded, "\(expectation.subject)")
                 #expect(plan?.skipped.isEmpty ?? true)
+                // The reasons as data say what the lines say: the purpose, and the rule whose
+                // period ended, or none where the purpose never held the field.
+                for field in plan?.destroyed ?? [] where !field.released.isEmpty {
+                    #expect(field.released.count == field.why.count, "\(expectation.subject) \(field.field)")
+                    for (release, line) in zip(field.released, field.why) {
+                        #expect(line.hasPrefix(release.purpose + ": "))
+                        #expect(release.rule.map { line == "\(release.purpose): \($0) ended on " + line.split(separator: " ").last! } ?? !line.contains(" ended on "), "\(line)")
+                    }
+                }
             }
+            #expect(dryRun.subjects.flatMap(\.destroyed).contains { $0.released.contains { $0.rule != nil } }, "some field's rule ended")
             #expect(dryRun.subjectsExamined == expected.count)
             #expect(try fieldsHeld() == fieldsBefore, "a dry run changes nothing")
             #expect(try fixture.engine.verifyLog().headSeq == headBefore)

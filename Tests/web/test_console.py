@@ -433,6 +433,10 @@ class Console(Page):
             self.visit(driver, "/console/sweep", "the sweep's dry run")
             self.assertIn("11", driver.find_element(By.ID, "plan-summary").text)
             self.assertGreater(len(driver.find_elements(By.CSS_SELECTOR, "#per-rule tbody tr")), 0)
+            rules = [row.find_element(By.CSS_SELECTOR, "td").text for row in driver.find_elements(By.CSS_SELECTOR, "#per-rule tbody tr")]
+            self.assertIn("P-SCORING · RET-SCORE", rules, "a rule whose period ended, by its id")
+            self.assertTrue(any(rule.endswith("· niet bewaard voor dit doel (niet begonnen, geen toestemming of voor een ander doel verzameld)") for rule in rules), rules)
+            self.assertFalse(any(rule.endswith((" · not", " · no", " · the")) for rule in rules), f"a reason's first word is not a rule: {rules}")
             self.assertGreater(len(driver.find_elements(By.CSS_SELECTOR, "#sample tbody tr")), 0)
             self.assertIn("11", driver.find_element(By.CSS_SELECTOR, "label[for=confirm]").text)
             token = driver.find_element(By.CSS_SELECTOR, "#sweep-form input[name=csrf]").get_attribute("value")

@@ -13,12 +13,14 @@ extension Console {
         let office = self.office, language = visit.language
         let plan = try await call { try office.sweeper.sweepRetention(dryRun: true, by: "console") }
         let affected = plan.subjects.filter { !$0.destroyed.isEmpty }
-        // Per purpose and rule: each destroyed field names, per purpose, the rule that ended.
+        // Per purpose and rule: each destroyed field names, per purpose, the rule that ended,
+        // or that the purpose never held it for this person.
         var perRule: [String: (fields: Int, subjects: Set<String>)] = [:]
         for subject in affected {
             for field in subject.destroyed {
-                for why in field.why {
-                    let key = Self.ruleKey(why)
+                let keys = field.released.isEmpty ? [pages.text("sweep.noPurpose", language)]
+                    : field.released.map { "\($0.purpose) · \($0.rule ?? pages.text("sweep.notHeld", language))" }
+                for key in keys {
                     perRule[key, default: (0, [])].fields += 1
                     perRule[key, default: (0, [])].subjects.insert(subject.subject)
                 }
@@ -39,14 +41,6 @@ extension Console {
         ]
         if let log = plan.log, log.entriesPruned > 0 { values["log"] = "\(log.entriesPruned)" }
         return page("sweep", visit, title: pages.text("nav.sweep", language), here: "/console/sweep", values: values)
-    }
-
-    /// `P-SCORING: RET-SCORE ended on 2025-03-01` → `P-SCORING · RET-SCORE`.
-    static func ruleKey(_ why: String) -> String {
-        let parts = why.split(separator: ":", maxSplits: 1)
-        guard parts.count == 2 else { return why }
-        let rule = parts[1].trimmingCharacters(in: .whitespaces).split(separator: " ").first.map(String.init) ?? ""
-        return "\(parts[0]) · \(rule)"
     }
 
     func runSweep(_ visit: Visit, form: FormBody) async throws -> Response {
