@@ -349,6 +349,14 @@ class Console(Page):
             notification = driver.find_element(By.ID, "notification").text
             self.assertIn("Betrokkenen in andere lidstaten van de EER: BE", notification)
             self.assertIn("Oorzaak: apparaat, gegevensdrager of papier kwijt of gestolen", notification)
+            # A form posted without the field keeps what was recorded; an empty field says none.
+            form = driver.find_element(By.ID, "assess-form")
+            token = form.find_element(By.CSS_SELECTOR, "input[name=csrf]").get_attribute("value")
+            status, _, _ = fetch("POST", form.get_attribute("action"), {"csrf": token, "risk": "high"}, cookies=driver.get_cookies())
+            self.assertIn(status, (200, 303), status)
+            driver.refresh()
+            self.assertEqual("BE", driver.find_element(By.ID, "member-states").text, "a form without the field keeps the states")
+            self.assertIn("kwijt of gestolen", driver.find_element(By.ID, "cause").text)
             history = driver.find_element(By.CSS_SELECTOR, "ol.history").text
             self.assertIn("vastgelegd", history)
             self.assertIn("beoordeeld: risico: hoog", history, "the breach's history in Dutch")

@@ -189,8 +189,9 @@ extension Console {
                     guard let cause = Breach.Cause(rawValue: value) else { throw BreachFormProblem(line: pages.text("page.badForm.text", language)) }
                     return cause
                 }
-                // Empty: no other member state; the field shows what was recorded before.
-                let states = (text("member-states") ?? "").split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
+                // Empty: no other member state (the field shows what was recorded before); a
+                // form without the field keeps what was recorded.
+                let states = form["member-states"].map { $0.split(whereSeparator: { $0 == "," || $0.isWhitespace }).map(String.init) }
                 let (consequences, measures) = (text("consequences"), text("measures"))
                 _ = try await call {
                     try office.breaches.assessBreach(id, risk: risk, exception: exception, measures: measures, consequences: consequences, cause: cause,
