@@ -153,7 +153,7 @@ struct BreachShow: ParsableCommand {
 
 struct BreachAssess: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "assess", abstract: "Record the risk (none, risk, high) and, for a high risk, an Art. 34(3) exception.",
+        commandName: "assess", abstract: "Record the risk (none, risk, high), for a high risk an Art. 34(3) exception, and the cause and other member states the AP asks.",
         discussion: """
         Examples:
           custos breach assess BR-2025-0001 --risk high --cause wrong-recipient --member-states none
@@ -180,7 +180,8 @@ struct BreachAssess: ParsableCommand {
             }
             return how
         }
-        let states = memberStates.map { $0 == "none" ? [] : $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
+        // The desk trims and upper-cases each code; an empty one between commas is refused there.
+        let states = memberStates.map { $0 == "none" ? [] : $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         try step(global) { engine, user in
             try engine.assessBreach(id, risk: level, exception: ground, measures: measures, consequences: consequences, cause: how, otherMemberStates: states, by: user)
         }
