@@ -150,7 +150,7 @@ public struct SubjectFacts: Sendable, Hashable, Codable {
     }
 }
 
-public enum SubjectKind: String, Sendable, Hashable, Codable {
+public enum SubjectKind: String, Sendable, Hashable, Codable, CaseIterable {
     case naturalPerson = "natural-person"
     case soleTrader = "sole-trader"
 }

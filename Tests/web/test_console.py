@@ -210,7 +210,17 @@ class Console(Page):
             self.assertIn("gegrond: verwerking gestopt", page)
             self.assertIn("Bankrekening (IBAN)", driver.find_element(By.ID, "fields-heading").find_element(By.XPATH, "..").text,
                           "a field by its title in the page's language, beside its id")
+            text = driver.find_element(By.TAG_NAME, "main").text
+            self.assertIn("het openen van het incassodossier file-opened", text, "a lifecycle event as the policy describes it, beside its id")
+            self.assertIn("debtor · natuurlijk persoon", text)
             self.shoot(driver, "console-subject")
+            # A consent's history in words: the purpose's title, its state, how and where.
+            self.visit(driver, "/console/subjects/PR-100038", "a subject's consents")
+            consents = driver.find_element(By.ID, "consents-heading").find_element(By.XPATH, "..").text
+            self.assertRegex(consents, r"Nieuwsbrief per e-mail P-NEWSLETTER-EMAIL gegeven \S+ v\d+ dubbele opt-in webformulier")
+            self.assertIn("ingetrokken", consents)
+            self.assertNotRegex(consents, r"\b(given|withdrawn|double-opt-in|web-form)\b")
+            self.visit(driver, "/console/subjects/D-100016", "the subject again")
             driver.find_element(By.ID, "field-email").click()
             navigate(driver, driver.find_element(By.CSS_SELECTOR, "#open-form button[type=submit]"))
             self.axe(driver, "opened values")

@@ -41,6 +41,7 @@ package struct Policy: Sendable, Encodable {
     package func notice(_ id: String) -> Notice? { notices.first { $0.id.id == id } }
     package func dataSource(_ id: String) -> DataSource? { dataSources.first { $0.id.id == id } }
     package func retentionRule(_ id: String) -> RetentionRule? { retentionRules.first { $0.id.id == id } }
+    package func lifecycleEvent(_ id: String) -> LifecycleEvent? { lifecycleEvents.first { $0.id.id == id } }
 }
 
 /// The controller (Art. 4(7)) the policy speaks for.

@@ -44,17 +44,27 @@ extension Console {
         var byRecipient: [String: [DisclosureEntry]] = [:]
         for disclosure in dossier.disclosures { byRecipient[disclosure.recipient, default: []].append(disclosure) }
         var values: [String: Any] = [
-            "id": metadata.id, "categories": metadata.categories.joined(separator: ", "), "kind": metadata.kind.rawValue,
+            "id": metadata.id, "categories": metadata.categories.joined(separator: ", "), "kind": pages.text("subject.kind.\(metadata.kind.rawValue)", language),
             "fields": metadata.fields.map { held -> [String: Any] in
                 // The policy's title in the page's language, with the id the CLI takes.
                 ["field": held.field, "title": office.policy.policy.field(held.field)?.title(in: language) ?? held.field, "source": held.source,
                  "collected": Self.minute(held.collectedAt, office)]
             },
-            "events": metadata.events.map { ["event": $0.event, "date": $0.date.description] },
+            // What the policy calls the event, in the page's language, beside its id.
+            "events": metadata.events.map { recorded -> [String: Any] in
+                ["event": recorded.event, "date": recorded.date.description,
+                 "description": office.policy.policy.lifecycleEvent(recorded.event)?.description(in: language) ?? ""]
+            },
             "erased": metadata.erasedFields.joined(separator: ", "), "hasErased": !metadata.erasedFields.isEmpty,
             "consents": dossier.consents.map { event -> [String: Any] in
-                ["purpose": event.purpose, "state": event.state.rawValue, "notice": event.noticeId.map { "\($0) v\(event.noticeVersion ?? 0)" } ?? "",
-                 "method": event.method?.rawValue ?? "", "channel": event.channel ?? "", "at": Self.minute(event.effectiveAt, office), "by": event.recordedBy]
+                // Words in the page's language; the purpose's id stays beside its title, as
+                // `custos consent` takes it. A channel the form does not offer is shown as written.
+                ["purpose": event.purpose, "purposeTitle": office.policy.policy.purpose(event.purpose)?.title(in: language) ?? event.purpose,
+                 "state": pages.text("consent.state.\(event.state.rawValue)", language),
+                 "notice": event.noticeId.map { "\($0) v\(event.noticeVersion ?? 0)" } ?? "",
+                 "method": event.method.map { pages.text("consent.method.\($0.rawValue)", language) } ?? "",
+                 "channel": event.channel.map { pages.catalogued("channel.\($0)", language) ?? $0 } ?? "",
+                 "at": Self.minute(event.effectiveAt, office), "by": event.recordedBy]
             },
             "objections": dossier.objections.map { entry -> [String: Any] in
                 ["id": entry.id, "purpose": entry.objection.purpose ?? pages.text("all", language),
@@ -63,12 +73,13 @@ extension Console {
                  "reference": entry.objection.assessmentReference ?? ""]
             },
             "restrictions": dossier.restrictions.map { entry -> [String: Any] in
-                ["id": entry.id, "fields": entry.restriction.fields?.joined(separator: ", ") ?? pages.text("all", language), "ground": entry.restriction.ground ?? "",
-                 "since": Self.minute(entry.restriction.since, office), "lifted": entry.restriction.lifted.map { Self.minute($0, office) } ?? ""]
+                ["id": entry.id, "fields": fieldTitles(entry.restriction.fields, language), "ground": entry.restriction.ground ?? "", "hasGround": entry.restriction.ground != nil,
+                 "since": Self.minute(entry.restriction.since, office), "lifted": entry.restriction.lifted.map { Self.minute($0, office) } ?? "",
+                 "isLifted": entry.restriction.lifted != nil]
             },
             "holds": dossier.holds.map { entry -> [String: Any] in
                 ["id": entry.id, "reference": entry.hold.reference, "since": entry.hold.since.description, "until": entry.hold.until?.description ?? "",
-                 "scope": entry.hold.fields?.joined(separator: ", ") ?? pages.text("all", language)]
+                 "scope": fieldTitles(entry.hold.fields, language)]
             },
             "recipients": byRecipient.keys.sorted().map { recipient -> [String: Any] in
                 ["recipient": recipient, "count": byRecipient[recipient]!.count,
@@ -173,6 +184,13 @@ extension Console {
     /// stay codes.
     func trailWord(_ kind: String, _ code: String, _ language: String) -> String {
         pages.catalogued("trail.\(kind).\(code)", language) ?? code
+    }
+
+    /// Fields by their titles in `language`, or "all" where the list is absent (a restriction
+    /// or hold over every field).
+    func fieldTitles(_ fields: [String]?, _ language: String) -> String {
+        guard let fields else { return pages.text("all", language) }
+        return fields.map { office.policy.policy.field($0)?.title(in: language) ?? $0 }.joined(separator: ", ")
     }
 
     /// A field of a log entry (`email=deny`): the field, and what was decided about it where
