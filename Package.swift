@@ -158,7 +158,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "CustosServerTests", dependencies: [
-            "CustosServer", "Custos", "CustosStore", "CustosTestSupport",
+            "CustosServer", "Custos", "CustosStore", "CustosReports", "CustosTestSupport",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         // Needs a PostgreSQL server: `make postgres-check` starts a throwaway cluster and runs it.

@@ -41,7 +41,7 @@ package enum BreachesReport {
             let told = breach.events.filter { $0.event == BreachEvent.subjectsInformed.rawValue && $0.at <= at }
             if let exception = breach.subjectsException { return t("breaches.notOwed", ["exception": exception.rawValue]) }
             guard breach.risk == .high else { return "-" }
-            return told.last.map { t("breaches.toldAt", ["how": $0.detail ?? t("breaches.yes"), "at": "\($0.at)"]) } ?? t("breaches.notYet")
+            return told.last.map { t("breaches.toldAt", ["how": t.recorded($0.detailWords, english: $0.detail) ?? t("breaches.yes"), "at": "\($0.at)"]) } ?? t("breaches.notYet")
         }
         let rows = known.map { entry -> [String] in
             let breach = entry.breach
@@ -68,7 +68,7 @@ package enum BreachesReport {
             t("breaches.clockNote"),
         ]
         let history = known.flatMap { entry in
-            entry.breach.events.filter { $0.at <= at }.map { [entry.breach.id, $0.at.description, $0.event, $0.detail ?? "", $0.by] }
+            entry.breach.events.filter { $0.at <= at }.map { [entry.breach.id, $0.at.description, $0.event, t.recorded($0.detailWords, english: $0.detail) ?? "", $0.by] }
         }
         let sections = [
             ReportSection(id: "summary", title: t("section.summary"), notes: notes),

@@ -1,5 +1,5 @@
 package import Foundation
-import CustosStore
+package import CustosStore
 package import CustosPolicy
 
 /// The words of a report in one language: headings, notes, column names and the phrases in
@@ -27,6 +27,15 @@ package struct ReportTexts: Sendable {
     package func callAsFunction(_ key: String, _ values: [String: String] = [:]) -> String {
         let text = texts[key] ?? key
         return values.isEmpty ? text : LibraryWords.fill(text) { values[$0] }
+    }
+
+    /// What the library recorded with its words (a breach event's detail) in this language,
+    /// or the English it was recorded with: in English, in a row written before the words
+    /// were kept, and for any part this catalogue has no text for. The English report stays
+    /// byte for byte what the register holds.
+    package func recorded(_ words: LibraryWords?, english: String?) -> String? {
+        guard language != "en", let words else { return english }
+        return words.render { key in key.hasPrefix("breachEvent.") ? texts[key] : nil }.text
     }
 
     /// A period of the policy in words: "2 years", "2 jaar".

@@ -4,6 +4,7 @@ import CustosTestSupport
 import Foundation
 import Testing
 @testable import CustosServer
+@testable import CustosReports
 
 /// The console shows the library's refusals in Dutch from its catalogue's `refusal.KEY` texts.
 /// Every key the library writes must have one, naming the same values, or a Dutch officer
@@ -153,6 +154,17 @@ struct OutcomeCatalogueTests {
             let unused = catalogue.keys.filter { key in WebPages.recordedKinds.contains { key.hasPrefix($0) } && shown[key] == nil }
             #expect(unused.isEmpty, "no longer recorded by the library, or not shown by this face: \(unused.sorted())")
         }
+    }
+
+    /// The breaches report says a breach's history in its language from texts of its own:
+    /// the library's English and the console's Dutch, so that the report and the console's
+    /// breach page never say the same event two ways.
+    @Test func theReportsWordsForABreachsHistoryAreTheLibrarysEnglishAndTheConsolesDutch() throws {
+        let library = try RefusalCatalogueTests.libraryWords().filter { $0.key.hasPrefix("breachEvent.") }
+        let report = ReportTexts.englishTexts.filter { $0.key.hasPrefix("breachEvent.") }
+        #expect(report == library, "report texts: \(Set(report.keys).symmetricDifference(library.keys).sorted())")
+        let dutch = try ReportTexts.load(language: "nl"), console = try RefusalCatalogueTests.catalogue("nl")
+        for key in library.keys { #expect(dutch(key) == console[key], "\(key)") }
     }
 
     @Test func everyKindOfEventInARequestsOrABreachsHistoryHasItsNameInBothConsoleCatalogues() throws {

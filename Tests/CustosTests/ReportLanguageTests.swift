@@ -39,7 +39,11 @@ struct ReportLanguageTests {
         let made = Set(BreachesReport.Status.allCases.map { "breaches.status.\($0.rawValue)" } + TransfersReport.mechanisms.map { "mechanism.\($0)" }
             + CalendarDuration.Unit.allCases.flatMap { ["unit.\($0.rawValue)", "unit.\($0.rawValue)s"] })
         #expect(made.isSubset(of: english))
-        #expect(english.subtracting(asked).subtracting(made).isEmpty, "never asked for: \(english.subtracting(asked).subtracting(made).sorted())")
+        // The library's words for a breach's history are asked for by the words the register
+        // stored; CustosServerTests holds them to the library's English and the console's Dutch.
+        let recorded = english.filter { $0.hasPrefix("breachEvent.") }
+        #expect(recorded.count >= 10)
+        #expect(english.subtracting(asked).subtracting(made).subtracting(recorded).isEmpty, "never asked for: \(english.subtracting(asked).subtracting(made).sorted())")
     }
 
     @Test func everyReportInDutchIsTheSameDocumentInOtherWords() throws {
@@ -76,6 +80,12 @@ struct ReportLanguageTests {
         #expect(register?.rows.contains { $0[2] == "de kluis" } == true)
         // The cause as its code, the other member states as recorded, a dash until assessed.
         #expect(register?.rows.map { Array($0.suffix(3).prefix(2)) } == [["unauthorised-access", "BE"], ["-", "-"]], "\(register?.rows ?? [])")
+        // What the register recorded in the breach's history, in the report's language; the
+        // event stays its code, as in the English.
+        let history = breaches.sections.flatMap(\.tables).first { $0.id == "history" }?.rows ?? []
+        #expect(history.contains { $0[2] == "assessed" && $0[3] == "risico: hoog" }, "\(history)")
+        #expect(history.contains { $0[2] == "subjects-informed" && $0[3] == "1 personen" }, "\(history)")
+        #expect(register?.rows.first?[8].hasPrefix("1 personen op ") == true, "\(register?.rows ?? [])")
         // Numbers with the language's decimal comma.
         let requests = try fixture.engine.report(.requests, generatedAt: ReportTests.reportTime, texts: dutch)
         #expect(requests.sections.first?.notes.contains { $0.contains("op tijd beantwoord: 100,0%") } == true, "\(requests.sections.first?.notes ?? [])")
