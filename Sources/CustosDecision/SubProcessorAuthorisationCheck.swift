@@ -17,18 +17,18 @@ extension Recipient {
         if let latest {
             switch latest.state {
             case .authorised: return .holds
-            case .objected: return .fails("the controller objected (recorded for \(latest.at))")
-            case .withdrawn: return .fails("the authorisation was withdrawn (recorded for \(latest.at))")
+            case .objected: return .fails(.objected(recordedFor: latest.at))
+            case .withdrawn: return .fails(.authorisationWithdrawn(recordedFor: latest.at))
             }
         }
-        guard let authorisation, let since = authorisation.since else { return .fails("no authorisation is recorded") }
+        guard let authorisation, let since = authorisation.since else { return .fails(.noAuthorisation) }
         switch authorisation.kind {
         case .specific:
-            return date < since ? .fails("authorised only from \(since)") : .holds
+            return date < since ? .fails(.authorised(from: since)) : .holds
         case .general:
-            guard let window = authorisation.objectionWindow else { return .fails("a general authorisation without an objection window") }
+            guard let window = authorisation.objectionWindow else { return .fails(.noObjectionWindow) }
             let end = since.adding(window)
-            return date <= end ? .fails("the objection window after the notification of \(since) runs until \(end)") : .holds
+            return date <= end ? .fails(.objectionWindow(notifiedOn: since, runsUntil: end)) : .holds
         }
     }
 }

@@ -29,6 +29,9 @@ package struct ReportTexts: Sendable {
         return values.isEmpty ? text : LibraryWords.fill(text) { values[$0] }
     }
 
+    /// The text of `key` where this catalogue holds one, with no fallback.
+    func catalogued(_ key: String) -> String? { texts[key] }
+
     /// What the library recorded with its words (a breach event's detail) in this language,
     /// or the English it was recorded with: in English, in a row written before the words
     /// were kept, and for any part this catalogue has no text for. The English report stays

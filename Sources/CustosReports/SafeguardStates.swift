@@ -1,4 +1,5 @@
 import CustosPolicy
+import CustosStore
 
 /// How the reports describe a recipient's processor and transfer safeguards on a day: with
 /// the same `SafeguardHolding` the evaluator decides by, so a lapsed safeguard reads as not in
@@ -7,8 +8,14 @@ enum SafeguardStates {
     static func describe(_ holding: SafeguardHolding, on day: LocalDate, _ t: ReportTexts, active: String? = nil) -> String {
         switch holding {
         case .holds: active ?? t("safeguard.active")
-        case let .fails(why): t("safeguard.notInForce", ["day": "\(day)", "why": why])
+        case let .fails(why): t("safeguard.notInForce", ["day": "\(day)", "why": reason(why, t)])
         }
+    }
+
+    /// Why it does not hold, in the report's language where its catalogue says it, else the
+    /// evaluator's English (a reason only the evaluator gives, such as a sub-processor's).
+    static func reason(_ why: SafeguardHolding.Why, _ t: ReportTexts) -> String {
+        t.catalogued("safeguard.why.\(why.key)").map { text in LibraryWords.fill(text) { why.values[$0] } } ?? why.description
     }
 
     /// "active", or "active until" the day it expires.

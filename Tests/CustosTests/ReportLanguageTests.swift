@@ -2,7 +2,7 @@ import Custos
 import CustosTestSupport
 import Foundation
 import Testing
-import CustosPolicy
+@testable import CustosPolicy
 @testable import CustosReports
 
 /// The reports in Dutch: a catalogue with every text the English has and the same names in
@@ -35,8 +35,9 @@ struct ReportLanguageTests {
         }
         let english = Set(ReportTexts.englishTexts.keys)
         #expect(asked.subtracting(english).isEmpty, "asked for and not in the catalogue: \(asked.subtracting(english).sorted())")
-        #expect(prefixes == ["breaches.status.", "mechanism."], "keys made at run time: \(prefixes.sorted())")
+        #expect(prefixes == ["breaches.status.", "mechanism.", "safeguard.why."], "keys made at run time: \(prefixes.sorted())")
         let made = Set(BreachesReport.Status.allCases.map { "breaches.status.\($0.rawValue)" } + TransfersReport.mechanisms.map { "mechanism.\($0)" }
+            + Self.reportedReasons.map { "safeguard.why.\($0.key)" }
             + CalendarDuration.Unit.allCases.flatMap { ["unit.\($0.rawValue)", "unit.\($0.rawValue)s"] })
         #expect(made.isSubset(of: english))
         // The library's words for a breach's history are asked for by the words the register
@@ -44,6 +45,29 @@ struct ReportLanguageTests {
         let recorded = english.filter { $0.hasPrefix("breachEvent.") }
         #expect(recorded.count >= 10)
         #expect(english.subtracting(asked).subtracting(made).subtracting(recorded).isEmpty, "never asked for: \(english.subtracting(asked).subtracting(made).sorted())")
+    }
+
+    /// Every reason a report can give why a processor's agreement, a certification, clauses
+    /// or an assessment does not hold: the instruments' statuses and dates.
+    static let reportedReasons: [SafeguardHolding.Why] = {
+        let day = LocalDate(year: 2026, month: 3, day: 1)!
+        return (CertificationStatus.allCases.map(\.rawValue) + AgreementStatus.allCases.map(\.rawValue)).filter { $0 != "active" }.map { SafeguardHolding.Why.status($0) }
+            + [.notSigned(until: day), .notCertified(until: day), .lapsed(after: day), .noAssessment, .assessmentLapsed(after: day)]
+    }()
+
+    /// The English catalogue says each reason as the evaluator's explanations do, so that the
+    /// English report reads as before; the Dutch says it in Dutch, the date as given.
+    @Test func whyASafeguardDoesNotHoldReadsInTheReportsLanguage() throws {
+        let dutch = try ReportTexts.load(language: "nl")
+        for why in Self.reportedReasons {
+            #expect(SafeguardStates.reason(why, .english) == why.description, "\(why.key)")
+            let said = SafeguardStates.reason(why, dutch)
+            #expect(said != why.description && (why.values["day"].map(said.contains) ?? true), "\(why.key): \(said)")
+        }
+        // A reason only the evaluator gives (a sub-processor's authorisation) stays its English.
+        #expect(SafeguardStates.reason(.noAuthorisation, dutch) == "no authorisation is recorded")
+        let day = LocalDate(year: 2026, month: 10, day: 2)!
+        #expect(SafeguardStates.describe(.fails(.lapsed(after: day)), on: day.adding(days: 3), dutch) == "NIET VAN KRACHT op 2026-10-05: verlopen na 2026-10-02")
     }
 
     @Test func everyReportInDutchIsTheSameDocumentInOtherWords() throws {

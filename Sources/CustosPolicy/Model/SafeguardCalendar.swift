@@ -9,32 +9,67 @@
 package enum SafeguardHolding: Sendable, Equatable {
     case holds
     /// Not in force on the date: not yet, lapsed, terminated or withdrawn; says why.
-    case fails(String)
+    case fails(Why)
 
     package var holds: Bool { self == .holds }
+
+    /// Why a safeguard does not hold: the English the evaluator's explanations and the CLI
+    /// say (`description`), and the same as a key with its values, so that a report in
+    /// another language says it in its own words (`safeguard.why.KEY`).
+    package struct Why: Sendable, Equatable, CustomStringConvertible {
+        package let key: String
+        package let values: [String: String]
+        package let description: String
+
+        init(_ key: String, _ description: String, _ values: [String: String] = [:]) {
+            self.key = key
+            self.values = values
+            self.description = description
+        }
+
+        /// The instrument's own status says it is not in force (`terminated`, `withdrawn`, …).
+        static func status(_ status: String) -> Why { Why("status.\(status)", status) }
+        static func notSigned(until day: LocalDate) -> Why { Why("notSignedUntil", "not signed until \(day)", ["day": "\(day)"]) }
+        static func notCertified(until day: LocalDate) -> Why { Why("notCertifiedUntil", "not certified until \(day)", ["day": "\(day)"]) }
+        static func lapsed(after day: LocalDate) -> Why { Why("lapsedAfter", "lapsed after \(day)", ["day": "\(day)"]) }
+        static let noAssessment = Why("noTIA", "no transfer impact assessment")
+        static func assessmentLapsed(after day: LocalDate) -> Why { Why("tiaLapsedAfter", "assessment lapsed after \(day)", ["day": "\(day)"]) }
+        package static func objected(recordedFor instant: Instant) -> Why {
+            Why("objected", "the controller objected (recorded for \(instant))", ["at": "\(instant)"])
+        }
+        package static func authorisationWithdrawn(recordedFor instant: Instant) -> Why {
+            Why("authorisationWithdrawn", "the authorisation was withdrawn (recorded for \(instant))", ["at": "\(instant)"])
+        }
+        package static let noAuthorisation = Why("noAuthorisation", "no authorisation is recorded")
+        package static func authorised(from day: LocalDate) -> Why { Why("authorisedFrom", "authorised only from \(day)", ["day": "\(day)"]) }
+        package static let noObjectionWindow = Why("noObjectionWindow", "a general authorisation without an objection window")
+        package static func objectionWindow(notifiedOn day: LocalDate, runsUntil end: LocalDate) -> Why {
+            Why("objectionWindow", "the objection window after the notification of \(day) runs until \(end)", ["day": "\(day)", "end": "\(end)"])
+        }
+    }
 }
 
 extension ProcessorAgreement {
     /// Active, signed by the date when a signing date is given, and not past its last day.
     package func holding(on date: LocalDate) -> SafeguardHolding {
-        SafeguardHolding.dated(status: status == .active ? nil : status.rawValue, from: signed, fromWord: "signed", until: expires, on: date)
+        SafeguardHolding.dated(status: status == .active ? nil : status.rawValue, from: signed.map { (day: $0, notYet: .notSigned(until: $0)) }, until: expires, on: date)
     }
 }
 
 extension DPFCertification {
     /// Active, certified by the date, and not past its re-certification date.
     package func holding(on date: LocalDate) -> SafeguardHolding {
-        SafeguardHolding.dated(status: status == .active ? nil : status.rawValue, from: certified, fromWord: "certified", until: expires, on: date)
+        SafeguardHolding.dated(status: status == .active ? nil : status.rawValue, from: certified.map { (day: $0, notYet: .notCertified(until: $0)) }, until: expires, on: date)
     }
 }
 
 extension SafeguardHolding {
-    /// A dated instrument: not in an inactive `status`, in force from `from`, up to and
-    /// including `until`.
-    static func dated(status: String?, from: LocalDate?, fromWord: String, until: LocalDate?, on date: LocalDate) -> SafeguardHolding {
-        if let status { return .fails(status) }
-        if let from, date < from { return .fails("not \(fromWord) until \(from)") }
-        if let until, until < date { return .fails("lapsed after \(until)") }
+    /// A dated instrument: not in an inactive `status`, in force from `from` (with what to say
+    /// before that day), up to and including `until`.
+    static func dated(status: String?, from: (day: LocalDate, notYet: Why)?, until: LocalDate?, on date: LocalDate) -> SafeguardHolding {
+        if let status { return .fails(.status(status)) }
+        if let from, date < from.day { return .fails(from.notYet) }
+        if let until, until < date { return .fails(.lapsed(after: until)) }
         return .holds
     }
 }
@@ -42,7 +77,7 @@ extension SafeguardHolding {
 extension StandardContractualClauses {
     /// The clauses themselves, whatever their assessment.
     package func holding(on date: LocalDate) -> SafeguardHolding {
-        if let expires, expires < date { return .fails("lapsed after \(expires)") }
+        if let expires, expires < date { return .fails(.lapsed(after: expires)) }
         return .holds
     }
 
@@ -60,8 +95,8 @@ extension BindingCorporateRules {
 
 enum TransferImpactAssessment {
     static func holding(_ reference: String?, expires: LocalDate?, on date: LocalDate) -> SafeguardHolding {
-        guard reference != nil else { return .fails("no transfer impact assessment") }
-        if let expires, expires < date { return .fails("assessment lapsed after \(expires)") }
+        guard reference != nil else { return .fails(.noAssessment) }
+        if let expires, expires < date { return .fails(.assessmentLapsed(after: expires)) }
         return .holds
     }
 }
