@@ -61,7 +61,7 @@ package enum RopaReport {
 
         let subjectRows = policy.subjectCategories.map { category -> [String] in
             let fields = Set(policy.purposes.filter { $0.subjects.contains { $0.id == category.id.id } }.flatMap { $0.fields.map(\.id) })
-            return [category.id.id, category.title, policy.fields.filter { fields.contains($0.id.id) }.map(\.id.id).joined(separator: ", ")]
+            return [category.id.id, category.title(in: t.language), policy.fields.filter { fields.contains($0.id.id) }.map(\.id.id).joined(separator: ", ")]
         }
         let fieldRows = policy.fields.map { field -> [String] in
             var flags: [String] = []

@@ -110,6 +110,31 @@ struct DigestTests {
     }
 }
 
+/// A subject category's title in other languages, for the console and the reports.
+struct SubjectCategoryTitleTests {
+    @Test func aCategorysTitlesAreReadAndAPolicyWithoutThemKeepsItsCanonicalForm() throws {
+        let seed = try #require(SeedPolicyTests.loaded.compiled?.policy)
+        let debtor = try #require(seed.subjectCategory("debtor"))
+        #expect(debtor.title(in: "nl") == "Schuldenaar" && debtor.title(in: "en") == "Debtor" && debtor.title(in: "de") == "Debtor")
+        // Without titles a category encodes as it did before it could have them, so that the
+        // digest of a policy that gives none does not change with this version.
+        var bare = debtor
+        bare.titles = [:]
+        #expect(!KebabJSON.string(bare, compact: true).contains("titles"))
+        #expect(KebabJSON.string(debtor, compact: true).contains(#""titles":{"nl":"Schuldenaar"}"#))
+
+        let folder = try TemporaryDirectory()
+        try folder.copyContents(of: URL(fileURLWithPath: RepositoryPaths.seedPolicy))
+        let controller = folder.url.appendingPathComponent("controller.yaml")
+        let text = try String(contentsOf: controller, encoding: .utf8)
+        try Data(text.replacingOccurrences(of: "titles: {nl: Schuldenaar}", with: "titles: {dutch: Schuldenaar}").utf8).write(to: controller)
+        let loaded = PolicyLoader.load(directory: folder.path)
+        let error = try #require(loaded.diagnostics.errors.first)
+        #expect(error.description.contains("'dutch' in 'titles' of subject category 'debtor'") && error.location.file.hasSuffix("controller.yaml") && error.location.line > 1,
+                "\(loaded.diagnostics.map(\.description))")
+    }
+}
+
 /// The mistakes a new user makes, all at once: one line each, with the right position, and
 /// no flood of follow-on reports.
 struct NewUserMistakesTests {

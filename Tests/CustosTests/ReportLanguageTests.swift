@@ -110,6 +110,10 @@ struct ReportLanguageTests {
         #expect(history.contains { $0[2] == "assessed" && $0[3] == "risico: hoog" }, "\(history)")
         #expect(history.contains { $0[2] == "subjects-informed" && $0[3] == "1 personen" }, "\(history)")
         #expect(register?.rows.first?[8].hasPrefix("1 personen op ") == true, "\(register?.rows ?? [])")
+        // A subject category by its title in the report's language, its id unchanged.
+        let ropa = try fixture.engine.report(.ropa, generatedAt: ReportTests.reportTime, texts: dutch)
+        let categories = ropa.sections.flatMap(\.tables).first { $0.id == "subject-categories" }?.rows ?? []
+        #expect(categories.contains { $0[0] == "debtor" && $0[1] == "Schuldenaar" }, "\(categories)")
         // Numbers with the language's decimal comma.
         let requests = try fixture.engine.report(.requests, generatedAt: ReportTests.reportTime, texts: dutch)
         #expect(requests.sections.first?.notes.contains { $0.contains("op tijd beantwoord: 100,0%") } == true, "\(requests.sections.first?.notes ?? [])")

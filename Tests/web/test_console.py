@@ -212,7 +212,7 @@ class Console(Page):
                           "a field by its title in the page's language, beside its id")
             text = driver.find_element(By.TAG_NAME, "main").text
             self.assertIn("het openen van het incassodossier file-opened", text, "a lifecycle event as the policy describes it, beside its id")
-            self.assertIn("debtor · natuurlijk persoon", text)
+            self.assertIn("Schuldenaar · natuurlijk persoon", text, "the category by its title in the page's language, the kind in words")
             self.shoot(driver, "console-subject")
             # A consent's history in words: the purpose's title, its state, how and where.
             self.visit(driver, "/console/subjects/PR-100038", "a subject's consents")
@@ -330,7 +330,7 @@ class Console(Page):
             self.axe(driver, "a breach's page")
             affected = int(driver.find_element(By.CSS_SELECTOR, "#affected strong").text)
             self.assertGreater(affected, 0, "the week's CRM syncs reached people")
-            self.assertIn("debtor", driver.find_element(By.ID, "by-category").text)
+            self.assertIn("Schuldenaar", driver.find_element(By.ID, "by-category").text, "a category by its title in the page's language")
             self.assertIn("2025-10-12 08:00", driver.find_element(By.ID, "ap-due").text, "72 clock hours from awareness")
             notification = driver.find_element(By.ID, "notification").text
             self.assertIn(f"Betrokkenen, bij benadering: {affected}", notification, "the AP notification in the page's language")

@@ -135,7 +135,7 @@ struct PolicyDecoder {
     }
 
     private func subjectCategory(_ id: Ref, _ node: Node) -> SubjectCategory? {
-        guard let o = reader.object(node, what: "subject category '\(id)'", keys: ["title", "description", "identity-check"]) else { return nil }
+        guard let o = reader.object(node, what: "subject category '\(id)'", keys: ["title", "titles", "description", "identity-check"]) else { return nil }
         let checks = o.node("identity-check").flatMap { reader.list($0, what: "'identity-check' of subject category '\(id)'") }?.compactMap { item -> IdentityCheckItem? in
             guard let c = reader.object(item, what: "an 'identity-check' entry of subject category '\(id)'", keys: ["field", "part"]) else { return nil }
             guard let field = c.required("field").flatMap({ reader.ref($0, what: "'field' of an identity check") }) else { return nil }
@@ -149,7 +149,8 @@ struct PolicyDecoder {
             }
             return IdentityCheckItem(field: field, part: part)
         } ?? []
-        return o.requiredString("title").map { SubjectCategory(id: id, title: $0, description: o.string("description"), identityCheck: checks) }
+        let translated = titles(o.node("titles"), what: "subject category '\(id)'")
+        return o.requiredString("title").map { SubjectCategory(id: id, title: $0, titles: translated, description: o.string("description"), identityCheck: checks) }
     }
 
     private func field(_ id: Ref, _ node: Node) -> FieldDefinition? {

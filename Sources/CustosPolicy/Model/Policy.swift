@@ -42,6 +42,7 @@ package struct Policy: Sendable, Encodable {
     package func dataSource(_ id: String) -> DataSource? { dataSources.first { $0.id.id == id } }
     package func retentionRule(_ id: String) -> RetentionRule? { retentionRules.first { $0.id.id == id } }
     package func lifecycleEvent(_ id: String) -> LifecycleEvent? { lifecycleEvents.first { $0.id.id == id } }
+    package func subjectCategory(_ id: String) -> SubjectCategory? { subjectCategories.first { $0.id.id == id } }
 }
 
 /// The controller (Art. 4(7)) the policy speaks for.
@@ -93,10 +94,28 @@ package struct LifecycleEvent: Sendable, Encodable {
 package struct SubjectCategory: Sendable, Encodable {
     package var id: Ref
     package var title: String
+    /// The title in other languages, by ISO 639-1 code, for the console and the reports.
+    package var titles: [String: String] = [:]
     package var description: String?
     /// What a person of this category gives, besides an e-mail code, to open a rights request
     /// through the privacy centre (Art. 12(6): data already held, not a copy of an ID).
     package var identityCheck: [IdentityCheckItem] = []
+
+    /// The title in `language` where the policy gives one, else the title.
+    package func title(in language: String) -> String { titles[language] ?? title }
+
+    private enum CodingKeys: String, CodingKey { case id, title, titles, description, identityCheck }
+
+    /// As the synthesised encoding, but without `titles` where there are none, so that a
+    /// policy that gives none keeps the digest it had before categories could have them.
+    package func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(title, forKey: .title)
+        if !titles.isEmpty { try c.encode(titles, forKey: .titles) }
+        try c.encodeIfPresent(description, forKey: .description)
+        try c.encode(identityCheck, forKey: .identityCheck)
+    }
 }
 
 /// One thing a requester must give that matches what the vault holds: a field's value, or

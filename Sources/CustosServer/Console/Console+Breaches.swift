@@ -103,7 +103,7 @@ extension Console {
             "memberStatesInput": breach.otherMemberStates?.joined(separator: ", "),
             "affected": "\(affected.subjectCount)", "records": "\(affected.records)", "unintelligible": affected.unintelligible ? true : nil,
         ])
-        values["byCategory"] = affected.byCategory.sorted { $0.key < $1.key }.map { ["label": $0.key, "count": "\($0.value)"] }
+        values["byCategory"] = affected.byCategory.sorted { $0.key < $1.key }.map { ["label": office.policy.policy.subjectCategory($0.key)?.title(in: language) ?? $0.key, "count": "\($0.value)"] }
         values["byField"] = affected.byField.sorted { $0.key < $1.key }.map { ["label": office.policy.policy.field($0.key)?.title(in: language) ?? $0.key, "count": "\($0.value)"] }
         values["marked"] = affected.marked.sorted { $0.key < $1.key }.map { kind, fields -> [String: Any] in
             ["label": markedLabel(kind, language),

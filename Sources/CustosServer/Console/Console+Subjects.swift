@@ -44,7 +44,7 @@ extension Console {
         var byRecipient: [String: [DisclosureEntry]] = [:]
         for disclosure in dossier.disclosures { byRecipient[disclosure.recipient, default: []].append(disclosure) }
         var values: [String: Any] = [
-            "id": metadata.id, "categories": metadata.categories.joined(separator: ", "), "kind": pages.text("subject.kind.\(metadata.kind.rawValue)", language),
+            "id": metadata.id, "categories": metadata.categories.map { office.policy.policy.subjectCategory($0)?.title(in: language) ?? $0 }.joined(separator: ", "), "kind": pages.text("subject.kind.\(metadata.kind.rawValue)", language),
             "fields": metadata.fields.map { held -> [String: Any] in
                 // The policy's title in the page's language, with the id the CLI takes.
                 ["field": held.field, "title": office.policy.policy.field(held.field)?.title(in: language) ?? held.field, "source": held.source,

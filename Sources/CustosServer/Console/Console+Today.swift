@@ -85,7 +85,7 @@ extension Console {
         }
         let owed = overview.information.prefix(Self.informationShown).map { duty -> [String: Any] in
             let overdue = duty.isOverdue(at: overview.now)
-            return ["subject": duty.subject, "category": duty.category, "notice": duty.notice, "sources": duty.sources.joined(separator: ", "),
+            return ["subject": duty.subject, "category": office.policy.policy.subjectCategory(duty.category)?.title(in: language) ?? duty.category, "notice": duty.notice, "sources": duty.sources.joined(separator: ", "),
                     "due": Self.minute(duty.deadline.due, office), "article": duty.deadline.trigger.article, "overdue": overdue,
                     "action_path": "/console/subjects/\(duty.subject)/informed", "csrf": visit.canAct ? csrf(visit, "informed") : ""]
         }
