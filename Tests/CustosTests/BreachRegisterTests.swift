@@ -259,6 +259,13 @@ struct BreachRegisterTests {
             #expect(try desk.breach(breach.id)?.otherMemberStates == [] && desk.breach(breach.id)?.cause == .hacking)
             let english = try desk.breachNotification(breach.id).markdown
             #expect(english.contains("- Cause: hacking, malware or phishing") && english.contains("- People in other EEA member states: none"))
+            // Which notification it is, as the form asks: the first, a follow-up, the final one.
+            #expect(before.contains("\n\nEerste melding.\n\n") && english.contains("\n\nInitial notification.\n\n"))
+            _ = try desk.notifyAuthority(breach.id, final: false, by: "officer")
+            let followUp = try desk.breachNotification(breach.id, language: "nl")
+            #expect(followUp.markdown.contains("Vervolgmelding: een aanvulling") && followUp.phase == "follow-up")
+            _ = try desk.notifyAuthority(breach.id, final: true, by: "officer")
+            #expect(try desk.breachNotification(breach.id).markdown.contains("Final notification: it completes"))
         }
     }
 
@@ -418,27 +425,34 @@ struct BreachRegisterTests {
 }
 }
 
-/// The notification's texts come from a catalogue per language that an operator may replace;
-/// one that lacks a text, or has one the notification does not say, is refused by its name.
+/// The notification's texts come from a catalogue per language that an operator's lays over:
+/// it rewords the texts it holds, and one with a text the notification does not say is refused
+/// by its name.
 @Suite("the AP notification's texts")
 struct BreachNotificationTextsTests {
-    @Test func bothBuiltInCataloguesHoldEveryTextAndAnOperatorsIsCheckedAsStrictly() throws {
+    @Test func bothBuiltInCataloguesHoldEveryTextAndAnOperatorsRewordsWhatItHolds() throws {
         let english = try BreachNotification.texts(language: "en"), dutch = try BreachNotification.texts(language: "nl")
         #expect(Set(english.keys) == Set(dutch.keys))
         #expect(english["marked.national-id"] == "national id" && dutch["nature.availability"] == "beschikbaarheid")
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("notification-texts-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        var reworded = dutch
+        // An operator's catalogue from before the notification said its phase: every text it
+        // holds is its own, the phase comes from the built-in one.
+        var reworded = dutch.filter { !$0.key.hasPrefix("phase") }
         reworded["title"] = "# Datalek {id}"
         try JSONEncoder().encode(reworded).write(to: folder.appendingPathComponent("breach-notification.nl.json"))
-        #expect(try BreachNotification.texts(language: "nl", templates: folder)["title"] == "# Datalek {id}", "the operator's words replace the built-in ones")
+        let laid = try BreachNotification.texts(language: "nl", templates: folder)
+        #expect(laid["title"] == "# Datalek {id}", "the operator's words replace the built-in ones")
+        #expect(laid["phase.initial"] == dutch["phase.initial"] && laid.count == dutch.count, "a text the operator's lacks is the built-in one")
+        try JSONEncoder().encode(["title": "# Datalek {id}"]).write(to: folder.appendingPathComponent("breach-notification.nl.json"))
+        #expect(try BreachNotification.texts(language: "nl", templates: folder) == dutch.merging(["title": "# Datalek {id}"]) { $1 }, "one text reworded alone")
         #expect(try BreachNotification.texts(language: "en", templates: folder) == english, "a language the folder lacks is the built-in one")
-        reworded["peopleTold"] = nil
         reworded["naure"] = "soort"
+        reworded["measuers"] = "maatregelen"
         try JSONEncoder().encode(reworded).write(to: folder.appendingPathComponent("breach-notification.nl.json"))
         let refusal = #expect(throws: BreachRefusal.self) { try BreachNotification.texts(language: "nl", templates: folder) }
-        #expect(refusal?.description == folder.appendingPathComponent("breach-notification.nl.json").path + ": missing peopleTold; unknown naure")
+        #expect(refusal?.description == folder.appendingPathComponent("breach-notification.nl.json").path + ": unknown measuers, naure")
         try Data("nope".utf8).write(to: folder.appendingPathComponent("breach-notification.nl.json"))
         let notJSON = #expect(throws: BreachRefusal.self) { try BreachNotification.texts(language: "nl", templates: folder) }
         #expect(notJSON?.description == folder.appendingPathComponent("breach-notification.nl.json").path + ": not a JSON object of texts")

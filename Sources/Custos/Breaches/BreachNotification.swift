@@ -30,28 +30,36 @@ package struct BreachNotification: Sendable {
     static let keys: Set<String> = Set(["title", "controller", "dpo", "processorNotice", "whatHappened", "nature", "discovered", "period", "people", "records",
                                         "marked", "marked.special", "unintelligible", "consequences", "notAssessed", "measures", "notRecorded",
                                         "peopleTold", "exception", "toldClearly", "lateReasons", "cause", "memberStates", "memberStates.none",
-                                        "pending"]
+                                        "pending", "phase", "phase.initial", "phase.follow-up", "phase.final"]
         + Breach.Cause.allCases.map { "cause.\($0.rawValue)" }
         + Breach.Nature.allCases.map { "nature.\($0.rawValue)" } + Breach.SubjectsException.allCases.map { "exception.\($0.rawValue)" }
         + AffectedSubjects.plainKinds.map { "marked.\($0.replacingOccurrences(of: " ", with: "-"))" })
 
-    /// The texts in `language` from `breach-notification.<language>.json` in `templates`, else
-    /// the built-in ones; a missing or unknown text is refused, naming the file.
+    /// The texts in `language`: the built-in `breach-notification.<language>.json`, with the
+    /// one in `templates` laid over it, so that an operator rewords some texts without copying
+    /// every one and keeps the texts a later version adds (this one added the phase). A
+    /// built-in catalogue must hold every text; any catalogue holding one the notification does
+    /// not say (a misspelt key), or not JSON, is refused naming its file.
     package static func texts(language: String, templates: URL? = nil) throws -> [String: String] {
         let name = "breach-notification.\(language).json"
         guard AccessPackageHTML.languages.contains(language) else {
             throw BreachRefusal(LibraryWords("notification.language", "the notification is written in {languages}, not '{language}'",
                                              ["languages": AccessPackageHTML.languages.sorted().joined(separator: " or "), "language": language]))
         }
-        let file = try BreachLetterTemplate.located(name, templates: templates)
-        guard let texts = try? JSONDecoder().decode([String: String].self, from: file.data) else {
-            throw BreachRefusal(.english("\(file.url.path): not a JSON object of texts"))
+        func catalogue(_ file: (data: Data, url: URL)) throws -> [String: String] {
+            guard let texts = try? JSONDecoder().decode([String: String].self, from: file.data) else {
+                throw BreachRefusal(.english("\(file.url.path): not a JSON object of texts"))
+            }
+            let unknown = Set(texts.keys).subtracting(keys)
+            guard unknown.isEmpty else { throw BreachRefusal(.english("\(file.url.path): unknown \(unknown.sorted().joined(separator: ", "))")) }
+            return texts
         }
-        let missing = keys.subtracting(texts.keys), unknown = Set(texts.keys).subtracting(keys)
-        guard missing.isEmpty, unknown.isEmpty else {
-            throw BreachRefusal(.english("\(file.url.path): " + [missing.isEmpty ? nil : "missing \(missing.sorted().joined(separator: ", "))",
-                                                        unknown.isEmpty ? nil : "unknown \(unknown.sorted().joined(separator: ", "))"]
-                .compactMap { $0 }.joined(separator: "; ")))
+        let builtIn = try BreachLetterTemplate.located(name, templates: nil)
+        var texts = try catalogue(builtIn)
+        let missing = keys.subtracting(texts.keys)
+        guard missing.isEmpty else { throw BreachRefusal(.english("\(builtIn.url.path): missing \(missing.sorted().joined(separator: ", "))")) }
+        if let url = templates?.appendingPathComponent(name), let data = try? Data(contentsOf: url) {
+            texts.merge(try catalogue((data, url))) { $1 }
         }
         return texts
     }
@@ -68,12 +76,16 @@ package struct BreachNotification: Sendable {
             "unintelligible": affected.unintelligible, "likely-consequences": breach.consequences ?? NSNull(), "measures": breach.measures ?? NSNull(),
             "risk": breach.risk?.rawValue ?? NSNull(), "subjects-informed": breach.risk == .high && breach.subjectsException == nil,
             "art-34-exception": breach.subjectsException?.rawValue ?? NSNull(), "late-reasons": breach.lateReasons ?? NSNull(),
-            "phase": breach.apNotifiedAt == nil ? "initial" : breach.apFinal ? "final" : "follow-up",
+            "phase": phase,
             "cause": breach.cause?.rawValue ?? NSNull(), "other-member-states": breach.otherMemberStates ?? NSNull(),
         ]
         if let notice = breach.processorNoticeAt { object["processor-notice-at"] = notice.description }
         return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])) ?? Data()
     }
+
+    /// Which notification this is, as the AP's form asks: the first, a follow-up to one
+    /// already made (Art. 33(4): the information may come in phases), or the final one.
+    package var phase: String { breach.apNotifiedAt == nil ? "initial" : breach.apFinal ? "final" : "follow-up" }
 
     /// The same content as Markdown for the AP's web form or a covering e-mail.
     package var markdown: String {
@@ -85,7 +97,7 @@ package struct BreachNotification: Sendable {
         }
         let dpo = controller.dpo.map { t("dpo", ["dpo": $0]) } ?? ""
         let processor = breach.processorNoticeAt.map { t("processorNotice", ["at": "\($0)"]) } ?? ""
-        var lines: [String] = [t("title", ["id": breach.id]), ""]
+        var lines: [String] = [t("title", ["id": breach.id]), "", t("phase", ["phase": t("phase.\(phase)")]), ""]
         lines.append(t("controller", ["name": controller.name, "contact": controller.contact]) + dpo)
         lines += ["", t("whatHappened"), "", breach.description, ""]
         lines.append(t("nature", ["nature": breach.nature.map { t("nature.\($0.rawValue)") }.joined(separator: ", ")]))
