@@ -400,6 +400,27 @@ struct BreachRegisterTests {
             #expect(try letters() == ["D-1:[E-mail address][Name]:D-1", "D-2:[E-mail address]:D-2", "D-3:[E-mail address][Name]:D-3", "D-4:[E-mail address]:D-4"])
             try Data("{{% CONTENT_TYPE: TEXT}}{{subject}} {{lowercased(subject)}} {{reversed(subject)}}".utf8).write(to: template)
             #expect(try letters() == ["D-1 d-1 1-D", "D-2 d-2 2-D", "D-3 d-3 3-D", "D-4 d-4 4-D"], "the id transformed in each letter, never a marker")
+
+            // The operator's texts are laid over the built-in ones: a letter never loses a line
+            // quietly, and a misspelt text is refused by its file.
+            func refusal() -> String {
+                (#expect(throws: BreachRefusal.self) { try letters() })?.description ?? ""
+            }
+            try Data("{{% CONTENT_TYPE: TEXT}}{{t.salutation}} {{subject}}. {{t.closing}}".utf8).write(to: template)
+            #expect(refusal() == "\(template.path) says closing, which breach-letter.en.json does not hold")
+            let english = folder.appendingPathComponent("breach-letter.en.json")
+            try JSONEncoder().encode(["closing": "Kind regards,", "salutation": "Dear customer,"]).write(to: english)
+            #expect(refusal() == "\(template.path) says closing, which breach-letter.nl.json does not hold", "every language the letters are written in")
+            try JSONEncoder().encode(["closing": "Met vriendelijke groet,"]).write(to: folder.appendingPathComponent("breach-letter.nl.json"))
+            #expect(try letters().first == "Dear customer, D-1. Kind regards,")
+            try FileManager.default.removeItem(at: template)
+            #expect(refusal() == "\(english.path): unknown closing", "the built-in template says no closing")
+            try FileManager.default.removeItem(at: folder.appendingPathComponent("breach-letter.nl.json"))
+            try JSONEncoder().encode(["salutaton": "Dear customer,"]).write(to: english)
+            #expect(refusal() == "\(english.path): unknown salutaton")
+            try JSONEncoder().encode(["salutation": "Dear customer,"]).write(to: english)
+            let letter = try #require(try letters().first)
+            #expect(letter.contains("Dear customer,") && letter.contains("What happened?"), "the built-in texts beside the operator's")
         }
     }
 

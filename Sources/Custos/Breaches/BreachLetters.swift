@@ -242,9 +242,6 @@ struct BreachLetterTemplate {
     let template: MustacheTemplate
     let texts: [String: [String: String]]
 
-    /// A file of the operator's templates folder, else the built-in one.
-    static func file(_ name: String, templates: URL?) throws -> Data { try located(name, templates: templates).data }
-
     /// A file of the operator's templates folder, else the built-in one, with where it was read.
     static func located(_ name: String, templates: URL?) throws -> (data: Data, url: URL) {
         for folder in [templates, AccessPackageHTML.bundled].compactMap({ $0 }) {
@@ -254,20 +251,49 @@ struct BreachLetterTemplate {
         throw BreachRefusal(.english("the template file '\(name)' is missing; the built-in ones travel in 'Custos_Custos.resources/Templates' next to the executable"))
     }
 
+    /// The texts the letters' code says itself, besides those the template names.
+    static let textsSaidByTheCode: Set<String> = ["emailSubject", "notAssessed"]
+
+    /// The template and, per language, the built-in texts with the operator's
+    /// `breach-letter.<language>.json` laid over them. A letter to a person must not lose a
+    /// line quietly: a text the template names (`{{t.NAME}}`) that no catalogue holds is
+    /// refused, and so is an operator's text that neither the built-in catalogue nor the
+    /// template names (a misspelt key), each naming its file.
     init(templates: URL?) throws {
-        func file(_ name: String) throws -> Data { try Self.file(name, templates: templates) }
-        do { template = try MustacheTemplate(string: String(decoding: try file("breach-letter.txt.mustache"), as: UTF8.self)) } catch let refusal as BreachRefusal {
-            throw refusal
-        } catch {
-            throw BreachRefusal(.english("breach-letter.txt.mustache: \(error)"))
+        let source = try Self.located("breach-letter.txt.mustache", templates: templates)
+        let text = String(decoding: source.data, as: UTF8.self)
+        do { template = try MustacheTemplate(string: text) } catch {
+            throw BreachRefusal(.english("\(source.url.path): \(error)"))
+        }
+        let named = Self.textNames(in: text).union(Self.textsSaidByTheCode)
+        func catalogue(_ data: Data, _ url: URL) throws -> [String: String] {
+            guard let texts = try? JSONDecoder().decode([String: String].self, from: data) else {
+                throw BreachRefusal(.english("\(url.path): not a JSON object of texts"))
+            }
+            return texts
         }
         var texts: [String: [String: String]] = [:]
-        for language in AccessPackageHTML.languages {
-            guard let catalogue = try JSONSerialization.jsonObject(with: try file("breach-letter.\(language).json")) as? [String: String] else {
-                throw BreachRefusal(.english("breach-letter.\(language).json is not an object of texts"))
+        for language in AccessPackageHTML.languages.sorted() {
+            let name = "breach-letter.\(language).json"
+            let builtIn = try Self.located(name, templates: nil)
+            var said = try catalogue(builtIn.data, builtIn.url)
+            if let url = templates?.appendingPathComponent(name), let data = try? Data(contentsOf: url) {
+                let operators = try catalogue(data, url)
+                let unknown = Set(operators.keys).subtracting(said.keys).subtracting(named)
+                guard unknown.isEmpty else { throw BreachRefusal(.english("\(url.path): unknown \(unknown.sorted().joined(separator: ", "))")) }
+                said.merge(operators) { $1 }
             }
-            texts[language] = catalogue
+            let missing = named.subtracting(said.keys)
+            guard missing.isEmpty else {
+                throw BreachRefusal(.english("\(source.url.path) says \(missing.sorted().joined(separator: ", ")), which \(name) does not hold"))
+            }
+            texts[language] = said
         }
         self.texts = texts
+    }
+
+    /// The names a template says as `{{t.NAME}}` (in a section or inverted section too).
+    static func textNames(in template: String) -> Set<String> {
+        Set(template.matches(of: /\{\{\{?[#^\/&]?\s*t\.([A-Za-z0-9_-]+)/).map { String($0.output.1) })
     }
 }
