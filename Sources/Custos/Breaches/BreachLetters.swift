@@ -242,58 +242,26 @@ struct BreachLetterTemplate {
     let template: MustacheTemplate
     let texts: [String: [String: String]]
 
-    /// A file of the operator's templates folder, else the built-in one, with where it was read.
-    static func located(_ name: String, templates: URL?) throws -> (data: Data, url: URL) {
-        for folder in [templates, AccessPackageHTML.bundled].compactMap({ $0 }) {
-            let url = folder.appendingPathComponent(name)
-            if let data = try? Data(contentsOf: url) { return (data, url) }
-        }
-        throw BreachRefusal(.english("the template file '\(name)' is missing; the built-in ones travel in 'Custos_Custos.resources/Templates' next to the executable"))
-    }
-
     /// The texts the letters' code says itself, besides those the template names.
     static let textsSaidByTheCode: Set<String> = ["emailSubject", "notAssessed"]
 
-    /// The template and, per language, the built-in texts with the operator's
-    /// `breach-letter.<language>.json` laid over them. A letter to a person must not lose a
-    /// line quietly: a text the template names (`{{t.NAME}}`) that no catalogue holds is
-    /// refused, and so is an operator's text that neither the built-in catalogue nor the
-    /// template names (a misspelt key), each naming its file.
-    init(templates: URL?) throws {
-        let source = try Self.located("breach-letter.txt.mustache", templates: templates)
-        let text = String(decoding: source.data, as: UTF8.self)
-        do { template = try MustacheTemplate(string: text) } catch {
-            throw BreachRefusal(.english("\(source.url.path): \(error)"))
-        }
-        let named = Self.textNames(in: text).union(Self.textsSaidByTheCode)
-        func catalogue(_ data: Data, _ url: URL) throws -> [String: String] {
-            guard let texts = try? JSONDecoder().decode([String: String].self, from: data) else {
-                throw BreachRefusal(.english("\(url.path): not a JSON object of texts"))
+    /// The template and, per language, the texts (`OperatorTemplates.texts`): a letter to a
+    /// person must not lose a line quietly.
+    init(templates: URL?) throws(BreachRefusal) {
+        do throws(OperatorTemplates.Failure) {
+            let source = try OperatorTemplates.file("breach-letter.txt.mustache", templates: templates)
+            let text = String(decoding: source.data, as: UTF8.self)
+            do { template = try MustacheTemplate(string: text) } catch {
+                throw OperatorTemplates.Failure(description: "\(source.url.path): \(error)")
             }
-            return texts
-        }
-        var texts: [String: [String: String]] = [:]
-        for language in AccessPackageHTML.languages.sorted() {
-            let name = "breach-letter.\(language).json"
-            let builtIn = try Self.located(name, templates: nil)
-            var said = try catalogue(builtIn.data, builtIn.url)
-            if let url = templates?.appendingPathComponent(name), let data = try? Data(contentsOf: url) {
-                let operators = try catalogue(data, url)
-                let unknown = Set(operators.keys).subtracting(said.keys).subtracting(named)
-                guard unknown.isEmpty else { throw BreachRefusal(.english("\(url.path): unknown \(unknown.sorted().joined(separator: ", "))")) }
-                said.merge(operators) { $1 }
+            let named = OperatorTemplates.textNames(in: text).union(Self.textsSaidByTheCode)
+            var texts: [String: [String: String]] = [:]
+            for language in AccessPackageHTML.languages.sorted() {
+                texts[language] = try OperatorTemplates.texts("breach-letter.\(language).json", templates: templates, named: named, by: source.url)
             }
-            let missing = named.subtracting(said.keys)
-            guard missing.isEmpty else {
-                throw BreachRefusal(.english("\(source.url.path) says \(missing.sorted().joined(separator: ", ")), which \(name) does not hold"))
-            }
-            texts[language] = said
+            self.texts = texts
+        } catch {
+            throw BreachRefusal(.english(error.description))
         }
-        self.texts = texts
-    }
-
-    /// The names a template says as `{{t.NAME}}` (in a section or inverted section too).
-    static func textNames(in template: String) -> Set<String> {
-        Set(template.matches(of: /\{\{\{?[#^\/&]?\s*t\.([A-Za-z0-9_-]+)/).map { String($0.output.1) })
     }
 }

@@ -46,22 +46,19 @@ package struct BreachNotification: Sendable {
             throw BreachRefusal(LibraryWords("notification.language", "the notification is written in {languages}, not '{language}'",
                                              ["languages": AccessPackageHTML.languages.sorted().joined(separator: " or "), "language": language]))
         }
-        func catalogue(_ file: (data: Data, url: URL)) throws -> [String: String] {
-            guard let texts = try? JSONDecoder().decode([String: String].self, from: file.data) else {
-                throw BreachRefusal(.english("\(file.url.path): not a JSON object of texts"))
-            }
+        do throws(OperatorTemplates.Failure) {
+            // The notification's texts are all the code's own: the built-in catalogue holds
+            // each, and an operator's may hold no other.
+            let builtIn = try OperatorTemplates.file(name, templates: nil)
+            let missing = keys.subtracting(try OperatorTemplates.catalogue(builtIn.data, builtIn.url).keys)
+            guard missing.isEmpty else { throw OperatorTemplates.Failure(description: "\(builtIn.url.path): missing \(missing.sorted().joined(separator: ", "))") }
+            let texts = try OperatorTemplates.texts(name, templates: templates, named: [], by: builtIn.url)
             let unknown = Set(texts.keys).subtracting(keys)
-            guard unknown.isEmpty else { throw BreachRefusal(.english("\(file.url.path): unknown \(unknown.sorted().joined(separator: ", "))")) }
+            guard unknown.isEmpty else { throw OperatorTemplates.Failure(description: "\(builtIn.url.path): unknown \(unknown.sorted().joined(separator: ", "))") }
             return texts
+        } catch {
+            throw BreachRefusal(.english(error.description))
         }
-        let builtIn = try BreachLetterTemplate.located(name, templates: nil)
-        var texts = try catalogue(builtIn)
-        let missing = keys.subtracting(texts.keys)
-        guard missing.isEmpty else { throw BreachRefusal(.english("\(builtIn.url.path): missing \(missing.sorted().joined(separator: ", "))")) }
-        if let url = templates?.appendingPathComponent(name), let data = try? Data(contentsOf: url) {
-            texts.merge(try catalogue((data, url))) { $1 }
-        }
-        return texts
     }
 
     /// The content as one JSON object, kebab-case keys, sorted.

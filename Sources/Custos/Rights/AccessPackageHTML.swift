@@ -8,8 +8,9 @@ internal import Mustache
 /// language, the legal basis in words, the retention as one sentence, the data with its
 /// source, and the recipients by name; transfers outside the EEA with their safeguard; the
 /// rights and how to use them. Rendered from `access-package.html.mustache` with the texts of
-/// `access-package.<language>.json`, each replaceable by a file of the same name in a folder of
-/// the organisation's. A printable page without scripts; every value is escaped.
+/// `access-package.<language>.json`: a folder of the organisation's may replace the template
+/// and lay texts over the built-in ones (`OperatorTemplates`). A printable page without
+/// scripts; every value is escaped.
 struct AccessPackageHTML {
     static let languages = ["nl", "en"]
     let template: MustacheTemplate
@@ -17,32 +18,24 @@ struct AccessPackageHTML {
 
     struct Failure: Error, CustomStringConvertible { let description: String }
 
-    init(templates: URL?) throws {
-        func file(_ name: String) throws -> Data {
-            for folder in [templates, Self.bundled].compactMap({ $0 }) {
-                if let data = try? Data(contentsOf: folder.appendingPathComponent(name)) { return data }
+    /// The template and, per language, the texts (`OperatorTemplates.texts`): an answer to a
+    /// person must not show a text's key or lose a line.
+    init(templates: URL?) throws(Failure) {
+        do throws(OperatorTemplates.Failure) {
+            let source = try OperatorTemplates.file("access-package.html.mustache", templates: templates)
+            let text = String(decoding: source.data, as: UTF8.self)
+            do { template = try MustacheTemplate(string: text) } catch {
+                throw OperatorTemplates.Failure(description: "\(source.url.path): \(error)")
             }
-            throw Failure(description: "the access package's file '\(name)' is missing; the built-in ones travel in 'Custos_Custos.resources/Templates' next to the executable")
-        }
-        do { template = try MustacheTemplate(string: String(decoding: try file("access-package.html.mustache"), as: UTF8.self)) } catch let failure as Failure {
-            throw failure
+            let named = OperatorTemplates.textNames(in: text)
+            var texts: [String: [String: String]] = [:]
+            for language in Self.languages.sorted() {
+                texts[language] = try OperatorTemplates.texts("access-package.\(language).json", templates: templates, named: named, by: source.url)
+            }
+            self.texts = texts
         } catch {
-            throw Failure(description: "access-package.html.mustache: \(error)")
+            throw Failure(description: error.description)
         }
-        var texts: [String: [String: String]] = [:]
-        for language in Self.languages {
-            guard let catalogue = try JSONSerialization.jsonObject(with: try file("access-package.\(language).json")) as? [String: String] else {
-                throw Failure(description: "access-package.\(language).json is not an object of texts")
-            }
-            texts[language] = catalogue
-        }
-        self.texts = texts
-    }
-
-    static var bundled: URL? {
-        let name = "Custos_Custos.resources"
-        let places = [Bundle.main.bundleURL, Bundle.main.executableURL?.resolvingSymlinksInPath().deletingLastPathComponent(), Bundle.main.resourceURL]
-        return places.compactMap { $0?.appendingPathComponent(name).appendingPathComponent("Templates") }.first { FileManager.default.fileExists(atPath: $0.path) }
     }
 
     func render(_ package: AccessPackage, policy compiled: CompiledPolicy, language asked: String) -> String {

@@ -1,0 +1,62 @@
+import Foundation
+
+/// The files of an organisation's templates folder (`--templates`, `console.templates`) beside
+/// the built-in ones that travel in `Custos_Custos.resources/Templates`. A template replaces the
+/// built-in one whole; a catalogue of texts is laid over the built-in catalogue of the same
+/// name, so that an operator rewords some texts without copying every one and keeps the texts
+/// a later version adds.
+///
+/// ```swift
+/// let template = try OperatorTemplates.file("breach-letter.txt.mustache", templates: folder)
+/// let texts = try OperatorTemplates.texts("breach-letter.nl.json", templates: folder, named: ["closing"], by: template.url)
+/// ```
+enum OperatorTemplates {
+    struct Failure: Error, CustomStringConvertible { let description: String }
+
+    /// The operator's file where the folder has one, else the built-in one, with where it was read.
+    static func file(_ name: String, templates: URL?) throws(Failure) -> (data: Data, url: URL) {
+        for folder in [templates, bundled].compactMap({ $0 }) {
+            let url = folder.appendingPathComponent(name)
+            if let data = try? Data(contentsOf: url) { return (data, url) }
+        }
+        throw Failure(description: "the template file '\(name)' is missing; the built-in ones travel in 'Custos_Custos.resources/Templates' next to the executable")
+    }
+
+    /// The built-in catalogue `name` with the operator's laid over it. A text that the
+    /// operator gives and neither the built-in catalogue nor the template names (a misspelt
+    /// key) is refused, and so is a text the template names (`named`, see `textNames`) that no
+    /// catalogue holds: it would leave a gap in what a person reads. Each names its file.
+    static func texts(_ name: String, templates: URL?, named: Set<String>, by template: URL) throws(Failure) -> [String: String] {
+        let builtIn = try file(name, templates: nil)
+        var texts = try catalogue(builtIn.data, builtIn.url)
+        if let url = templates?.appendingPathComponent(name), let data = try? Data(contentsOf: url) {
+            let operators = try catalogue(data, url)
+            let unknown = Set(operators.keys).subtracting(texts.keys).subtracting(named)
+            guard unknown.isEmpty else { throw Failure(description: "\(url.path): unknown \(unknown.sorted().joined(separator: ", "))") }
+            texts.merge(operators) { $1 }
+        }
+        let missing = named.subtracting(texts.keys)
+        guard missing.isEmpty else { throw Failure(description: "\(template.path) says \(missing.sorted().joined(separator: ", ")), which \(name) does not hold") }
+        return texts
+    }
+
+    /// The names a Mustache template says as `{{t.NAME}}`, in a section or inverted section too.
+    static func textNames(in template: String) -> Set<String> {
+        Set(template.matches(of: /\{\{\{?[#^\/&]?\s*t\.([A-Za-z0-9_-]+)/).map { String($0.output.1) })
+    }
+
+    static func catalogue(_ data: Data, _ url: URL) throws(Failure) -> [String: String] {
+        guard let texts = try? JSONDecoder().decode([String: String].self, from: data) else {
+            throw Failure(description: "\(url.path): not a JSON object of texts")
+        }
+        return texts
+    }
+
+    /// The built-in templates: the resource folder SwiftPM places next to the executable,
+    /// found by hand, so that a missing bundle is an error, never a crash.
+    static var bundled: URL? {
+        let name = "Custos_Custos.resources"
+        let places = [Bundle.main.bundleURL, Bundle.main.executableURL?.resolvingSymlinksInPath().deletingLastPathComponent(), Bundle.main.resourceURL]
+        return places.compactMap { $0?.appendingPathComponent(name).appendingPathComponent("Templates") }.first { FileManager.default.fileExists(atPath: $0.path) }
+    }
+}
