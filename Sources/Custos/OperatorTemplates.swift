@@ -15,10 +15,8 @@ enum OperatorTemplates {
 
     /// The operator's file where the folder has one, else the built-in one, with where it was read.
     static func file(_ name: String, templates: URL?) throws(Failure) -> (data: Data, url: URL) {
-        for folder in [templates, bundled].compactMap({ $0 }) {
-            let url = folder.appendingPathComponent(name)
-            if let data = try? Data(contentsOf: url) { return (data, url) }
-        }
+        if let own = try operatorsFile(name, templates: templates) { return own }
+        if let url = bundled?.appendingPathComponent(name), let data = try? Data(contentsOf: url) { return (data, url) }
         throw Failure(description: "the template file '\(name)' is missing; the built-in ones travel in 'Custos_Custos.resources/Templates' next to the executable")
     }
 
@@ -29,7 +27,7 @@ enum OperatorTemplates {
     static func texts(_ name: String, templates: URL?, named: Set<String>, by template: URL) throws(Failure) -> [String: String] {
         let builtIn = try file(name, templates: nil)
         var texts = try catalogue(builtIn.data, builtIn.url)
-        if let url = templates?.appendingPathComponent(name), let data = try? Data(contentsOf: url) {
+        if let (data, url) = try operatorsFile(name, templates: templates) {
             let operators = try catalogue(data, url)
             let unknown = Set(operators.keys).subtracting(texts.keys).subtracting(named)
             guard unknown.isEmpty else { throw Failure(description: "\(url.path): unknown \(unknown.sorted().joined(separator: ", "))") }
@@ -38,6 +36,14 @@ enum OperatorTemplates {
         let missing = named.subtracting(texts.keys)
         guard missing.isEmpty else { throw Failure(description: "\(template.path) says \(missing.sorted().joined(separator: ", ")), which \(name) does not hold") }
         return texts
+    }
+
+    /// The operator's file `name`, nil where the folder has none. One placed there that cannot
+    /// be read is an error, never a silent return to the built-in one.
+    static func operatorsFile(_ name: String, templates: URL?) throws(Failure) -> (data: Data, url: URL)? {
+        guard let url = templates?.appendingPathComponent(name), FileManager.default.fileExists(atPath: url.path) else { return nil }
+        guard let data = FileManager.default.contents(atPath: url.path) else { throw Failure(description: "\(url.path) cannot be read") }
+        return (data, url)
     }
 
     /// The names a Mustache template says as `{{t.NAME}}`, in a section or inverted section too.

@@ -30,6 +30,12 @@ struct OperatorTemplatesTests {
         try folder.write("nope", to: "access-package.en.json")
         let notJSON = #expect(throws: AccessPackageHTML.Failure.self) { try AccessPackageHTML(templates: folder.url) }
         #expect(notJSON?.description == folder.url.appendingPathComponent("access-package.en.json").path + ": not a JSON object of texts")
+        // A file placed there that cannot be read is an error, not the built-in one in silence.
+        let unreadable = folder.url.appendingPathComponent("access-package.en.json")
+        try FileManager.default.removeItem(at: unreadable)
+        try FileManager.default.createDirectory(at: unreadable, withIntermediateDirectories: false)
+        let refused = #expect(throws: AccessPackageHTML.Failure.self) { try AccessPackageHTML(templates: folder.url) }
+        #expect(refused?.description == unreadable.path + " cannot be read")
     }
 
     @Test func aTemplatesTextNamesAreReadFromEveryKindOfTag() {
