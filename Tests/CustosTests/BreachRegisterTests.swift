@@ -203,8 +203,10 @@ struct BreachRegisterTests {
             // In Dutch for the AP's form: the same content, and still no person in it.
             let dutch = try fixture.engine.breachDesk.breachNotification(breach.id, language: "nl")
             #expect(dutch.markdown.hasPrefix("# Melding van een inbreuk in verband met persoonsgegevens \(breach.id)"))
-            #expect(dutch.markdown.contains("- Soort inbreuk: vertrouwelijkheid") && dutch.markdown.contains("- Betrokkenen, bij benadering: 2 (debtor 2)"))
-            #expect(dutch.markdown.contains("- Waarvan financiële gegevens: bank_account") && dutch.markdown.contains("Zij worden zonder onredelijke vertraging"))
+            #expect(dutch.markdown.contains("- Soort inbreuk: vertrouwelijkheid") && dutch.markdown.contains("- Betrokkenen, bij benadering: 2 (Schuldenaar 2)"))
+            #expect(dutch.markdown.contains("- Gegevens, bij benadering: 3 (Bankrekening (IBAN) 1; E-mailadres 1; Naam 1)"), "fields by their titles, the ids in the JSON")
+            #expect(dutch.markdown.contains("- Waarvan financiële gegevens: Bankrekening (IBAN)") && dutch.markdown.contains("Zij worden zonder onredelijke vertraging"))
+            #expect(notification.markdown.contains("People affected, approximately: 2 (Debtor 2)"))
             #expect(!dutch.markdown.contains("Art. 33") && !dutch.markdown.contains("approximately"), "no English left")
             #expect(dutch.json == notification.json, "the JSON is the same in every language")
             for (subject, held) in values {

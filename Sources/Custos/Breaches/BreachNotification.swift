@@ -18,12 +18,18 @@ package struct BreachNotification: Sendable {
     package var controller: (name: String, contact: String, dpo: String?)
     /// The Markdown's texts (`texts(language:templates:)`).
     package var texts: [String: String]
+    /// The policy's titles of subject categories and fields in the Markdown's language, by id:
+    /// the AP reads "Schuldenaar 54", not the policy's "debtor 54". An id without one is said
+    /// as itself; the JSON keeps the ids.
+    package var titles: [String: String]
 
-    package init(breach: Breach, affected: AffectedSubjects, controller: (name: String, contact: String, dpo: String?), texts: [String: String]) {
+    package init(breach: Breach, affected: AffectedSubjects, controller: (name: String, contact: String, dpo: String?), texts: [String: String],
+                 titles: [String: String] = [:]) {
         self.breach = breach
         self.affected = affected
         self.controller = controller
         self.texts = texts
+        self.titles = titles
     }
 
     /// Every text the Markdown says; a catalogue holds these and no others.
@@ -87,7 +93,9 @@ package struct BreachNotification: Sendable {
     /// The same content as Markdown for the AP's web form or a covering e-mail.
     package var markdown: String {
         func t(_ key: String, _ values: [String: String] = [:]) -> String { LibraryWords.fill(texts[key] ?? key) { values[$0] } }
-        func counts(_ tally: [String: Int]) -> String { tally.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") }
+        func title(_ id: String) -> String { titles[id] ?? id }
+        // A semicolon between entries: a title may hold a comma ("Vordering: opdrachtgever, factuur, …").
+        func counts(_ tally: [String: Int]) -> String { tally.sorted { $0.key < $1.key }.map { "\(title($0.key)) \($0.value)" }.joined(separator: "; ") }
         func kind(_ marked: String) -> String {
             if let special = AffectedSubjects.specialCategory(of: marked) { return t("marked.special", ["kind": special]) }
             return t("marked.\(marked.replacingOccurrences(of: " ", with: "-"))")
@@ -107,7 +115,7 @@ package struct BreachNotification: Sendable {
         lines.append(t("people", ["count": "\(affected.subjectCount)", "byCategory": counts(affected.byCategory)]))
         lines.append(t("records", ["count": "\(affected.records)", "byField": counts(affected.byField)]))
         for (marked, fields) in affected.marked.sorted(by: { $0.key < $1.key }) {
-            lines.append(t("marked", ["kind": kind(marked), "fields": fields.joined(separator: ", ")]))
+            lines.append(t("marked", ["kind": kind(marked), "fields": fields.map(title).joined(separator: "; ")]))
         }
         if affected.unintelligible { lines.append(t("unintelligible")) }
         lines += ["", t("consequences"), "", breach.consequences ?? t("notAssessed"), "", t("measures"), "", breach.measures ?? t("notRecorded"), ""]
@@ -124,6 +132,8 @@ extension BreachDesk {
     package func breachNotification(_ id: String, language: String = "en", templates: URL? = nil) throws -> BreachNotification {
         let texts = try BreachNotification.texts(language: language, templates: templates)
         guard let breach = try store.breach(id) else { throw BreachRefusal(LibraryWords("breach.unknown", "no breach {id}", ["id": id])) }
-        return BreachNotification(breach: breach, affected: try affectedSubjects(breach), controller: controllerContacts, texts: texts)
+        let model = policy.policy
+        let titles = Dictionary(model.subjectCategories.map { ($0.id.id, $0.title(in: language)) } + model.fields.map { ($0.id.id, $0.title(in: language)) }) { first, _ in first }
+        return BreachNotification(breach: breach, affected: try affectedSubjects(breach), controller: controllerContacts, texts: texts, titles: titles)
     }
 }
