@@ -107,7 +107,7 @@ extension Console {
         values["byField"] = affected.byField.sorted { $0.key < $1.key }.map { ["label": office.policy.policy.field($0.key)?.title(in: language) ?? $0.key, "count": "\($0.value)"] }
         values["marked"] = affected.marked.sorted { $0.key < $1.key }.map { kind, fields -> [String: Any] in
             ["label": markedLabel(kind, language),
-             "fields": fields.map { office.policy.policy.field($0)?.title(in: language) ?? $0 }.joined(separator: ", ")]
+             "fields": fields.map { office.policy.policy.field($0)?.title(in: language) ?? $0 }.joined(separator: "; ")]
         }
         values["events"] = breach.events.map { event -> [String: Any] in
             let detail = pages.recorded(event.detailWords, english: event.detail, language)
