@@ -188,6 +188,9 @@ class Console(Page):
             # An Art. 19 task marked done.
             before = open_tasks()
             self.visit(driver, "/console", "Today again")
+            tasks = driver.find_element(By.ID, "tasks").text
+            self.assertRegex(tasks, r"beperken: claim_details", "the action in words, the fields as the recipient's systems name them")
+            self.assertNotRegex(tasks, r"\b(restrict|rectify|erase):")
             navigate(driver, driver.find_element(By.CSS_SELECTOR, "#tasks tbody tr button[type=submit]"))
             self.axe(driver, "a task done")
             self.assertEqual(len(open_tasks()), len(before) - 1)

@@ -61,7 +61,10 @@ extension Console {
                     "left": days < 0 ? pages.text("today.overdueBy", language, ["days": "\(-days)"]) : pages.text("today.daysLeft", language, ["days": "\(days)"])]
         }
         let tasks = overview.tasks.map { task -> [String: Any] in
-            Self.compact(["id": task.id, "kind": pages.text("task.\(task.kind.rawValue)", language), "recipient": task.recipient, "action": task.action,
+            Self.compact(["id": task.id, "kind": pages.text("task.\(task.kind.rawValue)", language), "recipient": task.recipient,
+             // The action in words where the console has them (the library's own: erase,
+             // rectify, restrict); the fields stay ids, as the recipient's systems name them.
+             "action": pages.catalogued("task.action.\(task.action)", language) ?? task.action,
              "fields": task.fields.joined(separator: ", "), "subject": task.subject, "request": task.request, "created": Self.day(task.createdAt, office),
              "action_path": "/console/tasks/\(task.id)/done", "csrf": visit.canAct ? csrf(visit, "task-done") : ""])
         }
