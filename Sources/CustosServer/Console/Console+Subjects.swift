@@ -187,10 +187,10 @@ extension Console {
     }
 
     /// Fields by their titles in `language`, or "all" where the list is absent (a restriction
-    /// or hold over every field).
+    /// or hold over every field). Semicolons between them: a title may hold a comma.
     func fieldTitles(_ fields: [String]?, _ language: String) -> String {
         guard let fields else { return pages.text("all", language) }
-        return fields.map { office.policy.policy.field($0)?.title(in: language) ?? $0 }.joined(separator: ", ")
+        return fields.map { office.policy.policy.field($0)?.title(in: language) ?? $0 }.joined(separator: "; ")
     }
 
     /// A field of a log entry (`email=deny`): the field, and what was decided about it where
