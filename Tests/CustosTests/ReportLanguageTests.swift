@@ -108,8 +108,8 @@ struct ReportLanguageTests {
         // event stays its code, as in the English.
         let history = breaches.sections.flatMap(\.tables).first { $0.id == "history" }?.rows ?? []
         #expect(history.contains { $0[2] == "assessed" && $0[3] == "risico: hoog" }, "\(history)")
-        #expect(history.contains { $0[2] == "subjects-informed" && $0[3] == "1 personen" }, "\(history)")
-        #expect(register?.rows.first?[8].hasPrefix("1 personen op ") == true, "\(register?.rows ?? [])")
+        #expect(history.contains { $0[2] == "subjects-informed" && $0[3] == "1 persoon" }, "\(history)")
+        #expect(register?.rows.first?[8].hasPrefix("1 persoon op ") == true, "\(register?.rows ?? [])")
         // A subject category by its title in the report's language, its id unchanged.
         let ropa = try fixture.engine.report(.ropa, generatedAt: ReportTests.reportTime, texts: dutch)
         let categories = ropa.sections.flatMap(\.tables).first { $0.id == "subject-categories" }?.rows ?? []

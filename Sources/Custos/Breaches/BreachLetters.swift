@@ -147,6 +147,7 @@ extension BreachDesk {
         let counts = ["count": "\(subjects.count)", "language": language, "erased": "\(erased)"]
         try store.recordBreachLetters(id, subjects: subjects, channel: "post", language: language, event: .lettersWritten, detail: erased > 0
             ? LibraryWords("breachEvent.writtenSomeErased", "{count} letters ({language}); {erased} people erased since, not written to", counts)
+            : subjects.count == 1 ? LibraryWords("breachEvent.writtenOne", "{count} letter ({language})", counts)
             : LibraryWords("breachEvent.written", "{count} letters ({language})", counts), at: clock(), by: actor)
     }
 

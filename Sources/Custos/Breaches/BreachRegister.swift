@@ -202,7 +202,8 @@ extension BreachDesk {
         guard count > 0 else { throw BreachRefusal(LibraryWords("breach.informedNone", "name how many people were told: at least one")) }
         return try store.updateBreach(id, at: clock(), by: actor) { breach in
             guard breach.risk == .high else { throw BreachRefusal(LibraryWords("breach.informedNotHigh", "only a high risk is told to the people one by one (Art. 34(1)); assess it first")) }
-            return (breach, .subjectsInformed, LibraryWords("breachEvent.informed", "{count} people", ["count": "\(count)"]))
+            return (breach, .subjectsInformed, count == 1 ? LibraryWords("breachEvent.informedOne", "{count} person", ["count": "1"])
+                : LibraryWords("breachEvent.informed", "{count} people", ["count": "\(count)"]))
         }
     }
 
