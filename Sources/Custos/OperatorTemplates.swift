@@ -1,4 +1,5 @@
 import Foundation
+internal import Mustache
 
 /// The files of an organisation's templates folder (`--templates`, `console.templates`) beside
 /// the built-in ones that travel in `Custos_Custos.resources/Templates`. A template replaces the
@@ -18,6 +19,23 @@ enum OperatorTemplates {
         if let own = try operatorsFile(name, templates: templates) { return own }
         if let url = bundled?.appendingPathComponent(name), let data = try? Data(contentsOf: url) { return (data, url) }
         throw Failure(description: "the template file '\(name)' is missing; the built-in ones travel in 'Custos_Custos.resources/Templates' next to the executable")
+    }
+
+    /// A Mustache template and, per language, its texts (`catalogue(language)`, laid over as
+    /// `texts` lays them), checked against the names the template says and those the code
+    /// says itself (`saidByTheCode`).
+    static func template(_ name: String, texts catalogue: (String) -> String, languages: [String], saidByTheCode: Set<String> = [],
+                         templates: URL?) throws(Failure) -> (template: MustacheTemplate, texts: [String: [String: String]]) {
+        let source = try file(name, templates: templates)
+        let text = String(decoding: source.data, as: UTF8.self)
+        let template: MustacheTemplate
+        do { template = try MustacheTemplate(string: text) } catch { throw Failure(description: "\(source.url.path): \(error)") }
+        let named = textNames(in: text).union(saidByTheCode)
+        var texts: [String: [String: String]] = [:]
+        for language in languages.sorted() {
+            texts[language] = try Self.texts(catalogue(language), templates: templates, named: named, by: source.url)
+        }
+        return (template, texts)
     }
 
     /// The built-in catalogue `name` with the operator's laid over it. A text that the

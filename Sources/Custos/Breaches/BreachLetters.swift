@@ -249,18 +249,9 @@ struct BreachLetterTemplate {
     /// The template and, per language, the texts (`OperatorTemplates.texts`): a letter to a
     /// person must not lose a line quietly.
     init(templates: URL?) throws(BreachRefusal) {
-        do throws(OperatorTemplates.Failure) {
-            let source = try OperatorTemplates.file("breach-letter.txt.mustache", templates: templates)
-            let text = String(decoding: source.data, as: UTF8.self)
-            do { template = try MustacheTemplate(string: text) } catch {
-                throw OperatorTemplates.Failure(description: "\(source.url.path): \(error)")
-            }
-            let named = OperatorTemplates.textNames(in: text).union(Self.textsSaidByTheCode)
-            var texts: [String: [String: String]] = [:]
-            for language in AccessPackageHTML.languages.sorted() {
-                texts[language] = try OperatorTemplates.texts("breach-letter.\(language).json", templates: templates, named: named, by: source.url)
-            }
-            self.texts = texts
+        do {
+            (template, texts) = try OperatorTemplates.template("breach-letter.txt.mustache", texts: { "breach-letter.\($0).json" },
+                                                               languages: AccessPackageHTML.languages, saidByTheCode: Self.textsSaidByTheCode, templates: templates)
         } catch {
             throw BreachRefusal(.english(error.description))
         }

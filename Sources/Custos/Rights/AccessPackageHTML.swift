@@ -21,18 +21,9 @@ struct AccessPackageHTML {
     /// The template and, per language, the texts (`OperatorTemplates.texts`): an answer to a
     /// person must not show a text's key or lose a line.
     init(templates: URL?) throws(Failure) {
-        do throws(OperatorTemplates.Failure) {
-            let source = try OperatorTemplates.file("access-package.html.mustache", templates: templates)
-            let text = String(decoding: source.data, as: UTF8.self)
-            do { template = try MustacheTemplate(string: text) } catch {
-                throw OperatorTemplates.Failure(description: "\(source.url.path): \(error)")
-            }
-            let named = OperatorTemplates.textNames(in: text)
-            var texts: [String: [String: String]] = [:]
-            for language in Self.languages.sorted() {
-                texts[language] = try OperatorTemplates.texts("access-package.\(language).json", templates: templates, named: named, by: source.url)
-            }
-            self.texts = texts
+        do {
+            (template, texts) = try OperatorTemplates.template("access-package.html.mustache", texts: { "access-package.\($0).json" },
+                                                               languages: Self.languages, templates: templates)
         } catch {
             throw Failure(description: error.description)
         }
