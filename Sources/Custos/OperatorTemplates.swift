@@ -11,7 +11,7 @@ internal import Mustache
 /// let template = try OperatorTemplates.file("breach-letter.txt.mustache", templates: folder)
 /// let texts = try OperatorTemplates.texts("breach-letter.nl.json", templates: folder, named: ["closing"], by: template.url)
 /// ```
-enum OperatorTemplates {
+package enum OperatorTemplates {
     struct Failure: Error, CustomStringConvertible { let description: String }
 
     /// The operator's file where the folder has one, else the built-in one, with where it was read.
@@ -65,7 +65,7 @@ enum OperatorTemplates {
     }
 
     /// The names a Mustache template says as `{{t.NAME}}`, in a section or inverted section too.
-    static func textNames(in template: String) -> Set<String> {
+    package static func textNames(in template: String) -> Set<String> {
         Set(template.matches(of: /\{\{\{?[#^\/&]?\s*t\.([A-Za-z0-9_-]+)/).map { String($0.output.1) })
     }
 

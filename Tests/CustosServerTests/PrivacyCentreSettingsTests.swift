@@ -86,6 +86,13 @@ struct PrivacyCentreSettingsTests {
         } catch let failure as WebPages.Failure {
             #expect(failure.description.contains("messages/nl.json has texts the pages do not use: nmae"))
         }
+        // A template that says a text no catalogue holds would leave a gap on the page.
+        try "{}".write(toFile: folder + "/messages/nl.json", atomically: true, encoding: .utf8)
+        try "<p>{{t.name}} {{#t.home_titel}}x{{/t.home_titel}}</p>".write(toFile: folder + "/message.mustache", atomically: true, encoding: .utf8)
+        let gap = #expect(throws: WebPages.Failure.self) { try WebPages(overrides: folder, controller: ("C", "c@example.nl", nil)) }
+        #expect(gap?.description == folder + "/message.mustache says t.home_titel, which messages/nl.json does not hold", "\(String(describing: gap))")
+        try "<p>{{t.name}}</p>".write(toFile: folder + "/message.mustache", atomically: true, encoding: .utf8)
+        _ = try WebPages(overrides: folder, controller: ("C", "c@example.nl", nil))
         try "{\"name\": 7}".write(toFile: folder + "/messages/en.json", atomically: true, encoding: .utf8)
         try "{}".write(toFile: folder + "/messages/nl.json", atomically: true, encoding: .utf8)
         #expect(throws: WebPages.Failure.self) { try WebPages(overrides: folder, controller: ("C", "c@example.nl", nil)) }

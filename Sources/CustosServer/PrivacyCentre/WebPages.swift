@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 internal import Mustache
 import CustosStore
+import Custos
 import CustosPolicy
 
 /// Server-rendered pages (DESIGN §11): Mustache templates and message catalogues kept as
@@ -28,17 +29,21 @@ struct WebPages: Sendable {
         self.controller = controller
         self.home = home
         let builtIn = Self.bundled(folder)
-        func file(_ name: String) throws -> Data {
+        func located(_ name: String) throws -> (data: Data, url: URL) {
             for folder in [overrides.map { URL(fileURLWithPath: $0) }, builtIn].compactMap({ $0 }) {
                 let url = folder.appendingPathComponent(name)
-                if let data = try? Data(contentsOf: url) { return data }
+                if let data = try? Data(contentsOf: url) { return (data, url) }
             }
             throw Failure(description: "the page file '\(name)' is missing; the built-in ones travel in 'Custos_CustosServer.resources/\(folder)' next to the executable")
         }
+        func file(_ name: String) throws -> Data { try located(name).data }
         var library = MustacheLibrary()
+        var saidByTemplates: [(url: URL, names: Set<String>)] = []
         for name in templates {
-            let text = String(decoding: try file("\(name).mustache"), as: UTF8.self)
+            let source = try located("\(name).mustache")
+            let text = String(decoding: source.data, as: UTF8.self)
             do { try library.register(text, named: name) } catch { throw Failure(description: "template \(name).mustache: \(error)") }
+            saidByTemplates.append((source.url, OperatorTemplates.textNames(in: text)))
         }
         self.library = library
         // An operator's catalogue is laid over the built-in one: it rewords the texts it holds
@@ -82,6 +87,17 @@ struct WebPages: Sendable {
         // would show as an empty space on a page.
         if let nl = messages["nl"], let en = messages["en"], Set(nl.keys) != Set(en.keys) {
             throw Failure(description: "messages/nl.json and messages/en.json differ in keys: " + Set(nl.keys).symmetricDifference(en.keys).sorted().joined(separator: ", "))
+        }
+        // A text a template says (`{{t.today_title}}` for `today.title`) that no catalogue
+        // holds would leave a gap on the page: refused at start, naming the template.
+        for language in Self.languages {
+            let said = Set((messages[language] ?? [:]).keys.map { $0.replacingOccurrences(of: ".", with: "_") })
+            for template in saidByTemplates {
+                let missing = template.names.subtracting(said)
+                guard missing.isEmpty else {
+                    throw Failure(description: "\(template.url.path) says \(missing.sorted().map { "t.\($0)" }.joined(separator: ", ")), which messages/\(language).json does not hold")
+                }
+            }
         }
         self.messages = messages
         self.stylesheet = try file(stylesheet)
