@@ -80,7 +80,9 @@ package struct ReportContext: Sendable {
 
     func document(_ report: String, _ title: String, _ sections: [ReportSection]) -> ReportDocument {
         ReportDocument(report: report, title: title, header: header, sections: sections, language: texts.language, simulated: simulated,
-                       templateWords: ["none": texts("template.none"), "simulated": texts("template.simulated"), "total": texts("template.total"),
-                                       "noRows": texts("template.noRows")])
+                       templateWords: Dictionary(uniqueKeysWithValues: Self.templateWordNames.map { ($0, texts("template.\($0)")) }))
     }
+
+    /// The texts a report template says as `{{t.NAME}}` (`template.NAME` in the catalogue).
+    static let templateWordNames = ["none", "noRows", "simulated", "total"]
 }

@@ -49,6 +49,13 @@ package struct ReportRenderer: Sendable {
         guard let url, let text = try? String(contentsOf: url, encoding: .utf8) else {
             throw Failure.template(name, "not found; the built-in templates travel in 'Custos_CustosReports.resources' next to the executable, or pass --templates DIR")
         }
+        // A text the template says that no report gives would leave a gap in the report.
+        let said = Set(text.matches(of: /\{\{\{?[#^\/&]?\s*t\.([A-Za-z0-9_-]+)/).map { String($0.output.1) })
+        let unknown = said.subtracting(ReportContext.templateWordNames)
+        guard unknown.isEmpty else {
+            throw Failure.template(url.path, "says \(unknown.sorted().map { "t.\($0)" }.joined(separator: ", ")), which no report gives (a template may say "
+                                   + ReportContext.templateWordNames.map { "t.\($0)" }.joined(separator: ", ") + ")")
+        }
         do {
             return try MustacheTemplate(string: text)
         } catch {

@@ -35,9 +35,9 @@ struct ReportLanguageTests {
         }
         let english = Set(ReportTexts.englishTexts.keys)
         #expect(asked.subtracting(english).isEmpty, "asked for and not in the catalogue: \(asked.subtracting(english).sorted())")
-        #expect(prefixes == ["breaches.status.", "mechanism.", "safeguard.why."], "keys made at run time: \(prefixes.sorted())")
+        #expect(prefixes == ["breaches.status.", "mechanism.", "safeguard.why.", "template."], "keys made at run time: \(prefixes.sorted())")
         let made = Set(BreachesReport.Status.allCases.map { "breaches.status.\($0.rawValue)" } + TransfersReport.mechanisms.map { "mechanism.\($0)" }
-            + Self.reportedReasons.map { "safeguard.why.\($0.key)" }
+            + Self.reportedReasons.map { "safeguard.why.\($0.key)" } + ReportContext.templateWordNames.map { "template.\($0)" }
             + CalendarDuration.Unit.allCases.flatMap { ["unit.\($0.rawValue)", "unit.\($0.rawValue)s"] })
         #expect(made.isSubset(of: english))
         // The library's words for a breach's history are asked for by the words the register
@@ -137,5 +137,18 @@ struct ReportLanguageTests {
         try Data("[1]".utf8).write(to: folder.url.appendingPathComponent("report-texts.en.json"))
         #expect(throws: ReportTexts.Failure.self) { try ReportTexts.load(language: "en", templates: folder.url) }
         #expect(ReportTexts.listed((1...12).map { "k\($0)" }).hasSuffix("k10 and 2 more"))
+    }
+
+    /// An operator's report template may say the texts a report gives its templates; one that
+    /// says another (a misspelt name) would leave a gap, and is refused by its path.
+    @Test func anOperatorsTemplateThatSaysATextNoReportGivesIsRefused() throws {
+        let folder = try TemporaryDirectory()
+        try folder.write("# {{{title}}}\n{{^sections}}{{t.noRow}}{{/sections}}\n", to: "report.md.mustache")
+        let document = ReportDocument(report: "ropa", title: "Register", header: [], sections: [], language: "nl", simulated: false,
+                                      templateWords: ["noRows": "geen regels"])
+        let refusal = #expect(throws: ReportRenderer.Failure.self) { try ReportRenderer(templates: folder.url).render(document, as: .md) }
+        #expect(refusal?.description.contains("report.md.mustache' cannot be used: says t.noRow, which no report gives") == true, "\(String(describing: refusal))")
+        try folder.write("# {{{title}}}\n{{^sections}}{{t.noRows}}{{/sections}}\n", to: "report.md.mustache")
+        #expect(String(decoding: try ReportRenderer(templates: folder.url).render(document, as: .md), as: UTF8.self) == "# Register\ngeen regels\n")
     }
 }
