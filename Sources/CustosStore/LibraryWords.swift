@@ -41,6 +41,18 @@ package struct LibraryWords: Sendable, Hashable, Codable, CustomStringConvertibl
         return LibraryWords(key, english, said, phrases: phrases.mapValues { $0.titled(title) }, fieldLists: fieldLists)
     }
 
+    /// The same words with the values named `name` (in its phrases too) said by `say`: a code
+    /// a face has words for, such as a request's channel.
+    ///
+    /// ```swift
+    /// words.saying("channel") { ["phone": "telefoon"][$0] ?? $0 } // "via telefoon"
+    /// ```
+    package func saying(_ name: String, as say: (String) -> String) -> LibraryWords {
+        var said = values
+        if let value = values[name] { said[name] = say(value) }
+        return LibraryWords(key, english, said, phrases: phrases.mapValues { $0.saying(name, as: say) }, fieldLists: fieldLists)
+    }
+
     enum CodingKeys: String, CodingKey {
         case key, english, values, phrases, fieldLists
     }

@@ -223,4 +223,17 @@ struct OutcomeCatalogueTests {
         #expect(LibraryWords(stored: old)?.fieldLists == [] && LibraryWords(stored: old)?.titled { _ in "E-mailadres" }.values["fields"] == "email")
         #expect(LibraryWords(stored: old)?.stored == old)
     }
+
+    /// A request's channel is a value in its history's words; the console says it in words
+    /// where it has them and as written otherwise, in the phrases too.
+    @Test func aValueAFaceHasWordsForIsSaidInThem() throws {
+        let received = LibraryWords("requestEvent.received", "via {channel}, due {due}", ["channel": "phone", "due": "2025-10-16"])
+        let words = ["phone": "telefoon"]
+        #expect(received.saying("channel") { words[$0] ?? $0 }.description == "via telefoon, due 2025-10-16")
+        #expect(received.saying("due") { _ in "x" }.values["channel"] == "phone", "only the value named")
+        let nested = LibraryWords("outcome.rejected", "rejected: {reasons}", phrases: ["reasons": received])
+        #expect(nested.saying("channel") { words[$0] ?? $0 }.description == "rejected: via telefoon, due 2025-10-16")
+        let written = LibraryWords("requestEvent.received", "via {channel}, due {due}", ["channel": "fax", "due": "2025-10-16"])
+        #expect(written.saying("channel") { words[$0] ?? $0 }.description == "via fax, due 2025-10-16")
+    }
 }

@@ -173,10 +173,14 @@ class Console(Page):
             self.assertRegex(driver.find_element(By.TAG_NAME, "main").text, r"inzageoverzicht met \d+ gegevens en \d+ verstrekkingen",
                              "what fulfilling did, recorded as words and said in Dutch")
             history = driver.find_element(By.ID, "history-heading").find_element(By.XPATH, "..").text
-            self.assertRegex(history, r"ontvangen: via \S+, termijn \d{4}-\d\d-\d\d", "the history in Dutch too")
+            self.assertRegex(history, r"ontvangen: via telefoon, termijn \d{4}-\d\d-\d\d", "the history in Dutch too, the channel in words")
             self.assertRegex(history, r"verlengd: termijn \d{4}-\d\d-\d\d; betrokkene ingelicht op")
             self.assertEqual(driver.find_elements(By.CSS_SELECTOR, "main [lang=en]"), [], "nothing on the page left in English")
             self.assertIn("console:anna", history, "every action is recorded with the account")
+            self.assertNotIn("call_notes", history, "a field to review by its title, as the outcome says it")
+            facts = driver.find_element(By.TAG_NAME, "dl").text
+            self.assertIn("telefoon", facts, "the channel in words")
+            self.assertIn("de betrokkene zelf", facts, "who asked, in words")
             self.shoot(driver, "console-request")
             status, headers, body = fetch("GET", CONSOLE + "/console/requests/RQ-2025-0006/answer.html", cookies=driver.get_cookies())
             self.assertEqual(status, 200)

@@ -42,15 +42,22 @@ extension Console {
         let days = request.dueOn.daysSinceEpoch - today.daysSinceEpoch
         var values: [String: Any] = [
             "id": request.id, "type": pages.text("type.\(request.type.rawValue)", language), "subject": request.subject,
-            "subjectHref": "/console/subjects/\(request.subject)", "channel": request.channel,
-            "received": Self.minute(request.receivedAt, office), "requester": request.requester,
+            "subjectHref": "/console/subjects/\(request.subject)", "channel": pages.catalogued("channel.\(request.channel)", language) ?? request.channel,
+            "received": Self.minute(request.receivedAt, office),
+            "requester": pages.catalogued("requester.\(request.requester)", language) ?? request.requester,
             "identity": pages.text("identity.\(request.identity.rawValue)", language),
             "verified": request.identity == .verified, "status": pages.text("status.\(request.status.rawValue)", language),
             "due": request.dueOn.description, "overdue": open && days < 0,
             "left": !open ? "" : days < 0 ? pages.text("today.overdueBy", language, ["days": "\(-days)"]) : pages.text("today.daysLeft", language, ["days": "\(days)"]),
             "extensionRule": extensionRule, "open": open,
             "events": request.events.map { event -> [String: Any] in
-                let detail = pages.recorded(event.detailWords, english: event.detail, language)
+                // Fields a step lists (an answer's fields to review) by their titles, as the
+                // outcome says them; the channel a request came by in words.
+                let words = event.detailWords.map { words in
+                    words.titled { office.policy.policy.field($0)?.title(in: language) ?? $0 }
+                        .saying("channel") { pages.catalogued("channel.\($0)", language) ?? $0 }
+                }
+                let detail = pages.recorded(words, english: event.detail, language)
                 return Self.compact(["at": Self.minute(event.at, office), "event": pages.catalogued("history.\(event.event)", language) ?? event.event,
                                      "detail": detail?.text, "english": detail?.english, "by": event.by])
             },
