@@ -135,6 +135,27 @@ struct SubjectCategoryTitleTests {
     }
 }
 
+/// The logic of an automated decision in other languages, for the access answer.
+struct ProfilingLogicTests {
+    @Test func aProfilingsLogicIsReadPerLanguageAndAPolicyWithoutItKeepsItsCanonicalForm() throws {
+        let seed = try #require(SeedPolicyTests.loaded.compiled?.policy)
+        let profiling = try #require(seed.purpose("P-SCORING")?.profiling)
+        #expect(profiling.logic(in: "nl")?.hasPrefix("De score weegt") == true && profiling.logic(in: "en")?.hasPrefix("The score weighs") == true)
+        var bare = profiling
+        bare.logics = [:]
+        #expect(!KebabJSON.string(bare, compact: true).contains("logics"))
+        #expect(KebabJSON.string(profiling, compact: true).contains(#""logics":{"nl":"De score weegt"#))
+
+        let folder = try TemporaryDirectory()
+        try folder.copyContents(of: URL(fileURLWithPath: RepositoryPaths.seedPolicy))
+        let purposes = folder.url.appendingPathComponent("purposes.yaml")
+        let text = try String(contentsOf: purposes, encoding: .utf8)
+        try Data(text.replacingOccurrences(of: "      logics:\n        nl: >", with: "      logics:\n        NL: >").utf8).write(to: purposes)
+        let error = try #require(PolicyLoader.load(directory: folder.path).diagnostics.errors.first)
+        #expect(error.description.contains("'NL' in 'logics' of 'profiling' of purpose 'P-SCORING'") && error.location.file.hasSuffix("purposes.yaml"), "\(error)")
+    }
+}
+
 /// The mistakes a new user makes, all at once: one line each, with the right position, and
 /// no flood of follow-on reports.
 struct NewUserMistakesTests {

@@ -37,6 +37,8 @@ struct AccessRequestTests {
             #expect(package.purposes.contains { $0.id == "P-DEBT-COLLECT" && $0.basis.hasPrefix("legitimate-interest") })
             #expect(package.fields.first { $0.field == "bank_account" }?.retention.contains { $0.hasPrefix("P-DEBT-COLLECT: 5 years from file-closed") } == true)
             #expect(package.automatedDecisions.contains { $0.purpose == "P-SCORING" }, "the scoring logic is explained (Art. 15(1)(h))")
+            #expect(html.contains("De score weegt de hoogte en de ouderdom van de vordering") && !html.contains("The score weighs"),
+                    "in the person's language where the policy gives it (Art. 12(1))")
             #expect(!package.purposes.contains { $0.id == "P-LITIGATION" }, "no proceedings were started: litigation does not apply to this person")
             #expect(!package.purposes.contains { $0.id == "P-DEBT-HELP-REFERRAL" }, "no consent to a referral: it does not apply either")
             #expect(package.sources == ["client"])

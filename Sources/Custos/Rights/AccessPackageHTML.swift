@@ -81,7 +81,10 @@ struct AccessPackageHTML {
                 "title": Self.plain(purpose.title(in: language)), "basis": basisText, "fields": fields, "retention": Self.plain(retention),
                 "recipients": recipients, "hasRecipients": !recipients.isEmpty,
             ]
-            if let decision = package.automatedDecisions.first(where: { $0.purpose == entry.id }) { view["automated"] = Self.plain(decision.logic) }
+            if let decision = package.automatedDecisions.first(where: { $0.purpose == entry.id }) {
+                // The logic in the person's language where the policy gives it (Art. 12(1), 15(1)(h)).
+                view["automated"] = Self.plain(purpose.profiling?.logic(in: language) ?? decision.logic)
+            }
             return view
         }
         var transfers: [String] = []

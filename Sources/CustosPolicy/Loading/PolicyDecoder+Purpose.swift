@@ -17,10 +17,10 @@ extension PolicyDecoder {
         let basis = o.required("basis").flatMap { basisAssignment($0, purpose: id) }
 
         var profiling: Profiling?
-        if let p = o.node("profiling").flatMap({ reader.object($0, what: "'profiling' of \(what)", keys: ["automated-decision", "effect", "logic", "exception", "law"]) }) {
+        if let p = o.node("profiling").flatMap({ reader.object($0, what: "'profiling' of \(what)", keys: ["automated-decision", "effect", "logic", "logics", "exception", "law"]) }) {
             profiling = Profiling(
                 automatedDecision: p.bool("automated-decision"), effect: p.enumeration("effect") ?? .none,
-                logic: p.string("logic"), exception: p.enumeration("exception"), law: p.string("law"))
+                logic: p.string("logic"), logics: titles(p.node("logics"), what: "'profiling' of \(what)", key: "logics"), exception: p.enumeration("exception"), law: p.string("law"))
         }
         var marketing: DirectMarketing?
         if let m = o.node("direct-marketing").flatMap({ reader.object($0, what: "'direct-marketing' of \(what)", keys: ["channel"]) }) {

@@ -13,16 +13,17 @@ struct PolicyDecoder {
         "provided-by-subject", "may-contain-third-party-data", "blind-index", "suppression-entry", "titles",
     ]
 
-    /// `titles: {nl: "…", de: "…"}`: a title per ISO 639-1 language code.
-    func titles(_ node: Node?, what: String) -> [String: String] {
-        guard let node, let items = reader.entries(node, what: "'titles' of \(what)") else { return [:] }
+    /// `titles: {nl: "…", de: "…"}`: a text per ISO 639-1 language code; `key` names the map
+    /// in errors (`titles`, `descriptions`, `logics`).
+    func titles(_ node: Node?, what: String, key: String = "titles") -> [String: String] {
+        guard let node, let items = reader.entries(node, what: "'\(key)' of \(what)") else { return [:] }
         var titles: [String: String] = [:]
         for item in items {
             guard item.key.count == 2, item.key.allSatisfy({ $0.isASCII && $0.isLowercase }) else {
-                reader.sink.error(.invalidValue, "'\(item.key)' in 'titles' of \(what) is not a two-letter ISO 639-1 language code such as nl or en", at: reader.location(item.keyNode))
+                reader.sink.error(.invalidValue, "'\(item.key)' in '\(key)' of \(what) is not a two-letter ISO 639-1 language code such as nl or en", at: reader.location(item.keyNode))
                 continue
             }
-            if let title = reader.string(item.value, what: "the \(item.key) title of \(what)") { titles[item.key] = title }
+            if let title = reader.string(item.value, what: "the \(item.key) text in '\(key)' of \(what)") { titles[item.key] = title }
         }
         return titles
     }
@@ -131,7 +132,7 @@ struct PolicyDecoder {
     private func lifecycleEvent(_ id: Ref, _ node: Node) -> LifecycleEvent? {
         if reader.isNull(node) { return LifecycleEvent(id: id, description: nil) }
         guard let o = reader.object(node, what: "lifecycle event '\(id)'", keys: ["description", "descriptions"]) else { return nil }
-        return LifecycleEvent(id: id, description: o.string("description"), descriptions: titles(o.node("descriptions"), what: "lifecycle event '\(id)'"))
+        return LifecycleEvent(id: id, description: o.string("description"), descriptions: titles(o.node("descriptions"), what: "lifecycle event '\(id)'", key: "descriptions"))
     }
 
     private func subjectCategory(_ id: Ref, _ node: Node) -> SubjectCategory? {

@@ -113,10 +113,29 @@ package struct Profiling: Sendable, Encodable {
     package var effect: DecisionEffect
     /// Plain-language description of the logic involved (Art. 15(1)(h)).
     package var logic: String?
+    /// The logic in other languages, by ISO 639-1 code, for the access answer a person reads.
+    package var logics: [String: String] = [:]
     /// The 22(2) exception that lets a significant decision go without a human review.
     package var exception: AutomatedDecisionException?
     /// The law that authorises the decisions, for `exception: law` (Art. 22(2)(b)).
     package var law: String?
+
+    /// The logic in `language` where the policy gives it, else the logic.
+    package func logic(in language: String) -> String? { logics[language] ?? logic }
+
+    private enum CodingKeys: String, CodingKey { case automatedDecision, effect, logic, logics, exception, law }
+
+    /// As the synthesised encoding, but without `logics` where there are none, so that a
+    /// policy that gives none keeps the digest it had before.
+    package func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(automatedDecision, forKey: .automatedDecision)
+        try c.encode(effect, forKey: .effect)
+        try c.encodeIfPresent(logic, forKey: .logic)
+        if !logics.isEmpty { try c.encode(logics, forKey: .logics) }
+        try c.encodeIfPresent(exception, forKey: .exception)
+        try c.encodeIfPresent(law, forKey: .law)
+    }
 }
 
 package struct DirectMarketing: Sendable, Encodable {
