@@ -18,13 +18,13 @@ package struct BreachNotification: Sendable {
     package var controller: (name: String, contact: String, dpo: String?)
     /// The Markdown's texts (`texts(language:templates:)`).
     package var texts: [String: String]
-    /// The policy's titles of subject categories and fields in the Markdown's language, by id:
-    /// the AP reads "Schuldenaar 54", not the policy's "debtor 54". An id without one is said
-    /// as itself; the JSON keeps the ids.
-    package var titles: [String: String]
+    /// The policy's titles of subject categories and of fields in the Markdown's language, by
+    /// id: the AP reads "Schuldenaar 54", not the policy's "debtor 54". An id without one is
+    /// said as itself; the JSON keeps the ids.
+    package var titles: (categories: [String: String], fields: [String: String])
 
     package init(breach: Breach, affected: AffectedSubjects, controller: (name: String, contact: String, dpo: String?), texts: [String: String],
-                 titles: [String: String] = [:]) {
+                 titles: (categories: [String: String], fields: [String: String]) = ([:], [:])) {
         self.breach = breach
         self.affected = affected
         self.controller = controller
@@ -93,9 +93,10 @@ package struct BreachNotification: Sendable {
     /// The same content as Markdown for the AP's web form or a covering e-mail.
     package var markdown: String {
         func t(_ key: String, _ values: [String: String] = [:]) -> String { LibraryWords.fill(texts[key] ?? key) { values[$0] } }
-        func title(_ id: String) -> String { titles[id] ?? id }
         // A semicolon between entries: a title may hold a comma ("Vordering: opdrachtgever, factuur, …").
-        func counts(_ tally: [String: Int]) -> String { tally.sorted { $0.key < $1.key }.map { "\(title($0.key)) \($0.value)" }.joined(separator: "; ") }
+        func counts(_ tally: [String: Int], _ titles: [String: String]) -> String {
+            tally.sorted { $0.key < $1.key }.map { "\(titles[$0.key] ?? $0.key) \($0.value)" }.joined(separator: "; ")
+        }
         func kind(_ marked: String) -> String {
             if let special = AffectedSubjects.specialCategory(of: marked) { return t("marked.special", ["kind": special]) }
             return t("marked.\(marked.replacingOccurrences(of: " ", with: "-"))")
@@ -112,10 +113,10 @@ package struct BreachNotification: Sendable {
         lines.append(t("cause", ["cause": breach.cause.map { t("cause.\($0.rawValue)") } ?? t("pending")]))
         let states = breach.otherMemberStates.map { $0.isEmpty ? t("memberStates.none") : $0.joined(separator: ", ") } ?? t("pending")
         lines.append(t("memberStates", ["states": states]))
-        lines.append(t("people", ["count": "\(affected.subjectCount)", "byCategory": counts(affected.byCategory)]))
-        lines.append(t("records", ["count": "\(affected.records)", "byField": counts(affected.byField)]))
+        lines.append(t("people", ["count": "\(affected.subjectCount)", "byCategory": counts(affected.byCategory, titles.categories)]))
+        lines.append(t("records", ["count": "\(affected.records)", "byField": counts(affected.byField, titles.fields)]))
         for (marked, fields) in affected.marked.sorted(by: { $0.key < $1.key }) {
-            lines.append(t("marked", ["kind": kind(marked), "fields": fields.map(title).joined(separator: "; ")]))
+            lines.append(t("marked", ["kind": kind(marked), "fields": fields.map { titles.fields[$0] ?? $0 }.joined(separator: "; ")]))
         }
         if affected.unintelligible { lines.append(t("unintelligible")) }
         lines += ["", t("consequences"), "", breach.consequences ?? t("notAssessed"), "", t("measures"), "", breach.measures ?? t("notRecorded"), ""]
@@ -133,7 +134,8 @@ extension BreachDesk {
         let texts = try BreachNotification.texts(language: language, templates: templates)
         guard let breach = try store.breach(id) else { throw BreachRefusal(LibraryWords("breach.unknown", "no breach {id}", ["id": id])) }
         let model = policy.policy
-        let titles = Dictionary(model.subjectCategories.map { ($0.id.id, $0.title(in: language)) } + model.fields.map { ($0.id.id, $0.title(in: language)) }) { first, _ in first }
-        return BreachNotification(breach: breach, affected: try affectedSubjects(breach), controller: controllerContacts, texts: texts, titles: titles)
+        let categories = Dictionary(model.subjectCategories.map { ($0.id.id, $0.title(in: language)) }) { first, _ in first }
+        let fields = Dictionary(model.fields.map { ($0.id.id, $0.title(in: language)) }) { first, _ in first }
+        return BreachNotification(breach: breach, affected: try affectedSubjects(breach), controller: controllerContacts, texts: texts, titles: (categories, fields))
     }
 }
