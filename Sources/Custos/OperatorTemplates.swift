@@ -42,7 +42,10 @@ package enum OperatorTemplates {
     /// operator gives and neither the built-in catalogue nor the template names (a misspelt
     /// key) is refused, and so is a text the template names (`named`, see `textNames`) that no
     /// catalogue holds: it would leave a gap in what a person reads. Each names its file.
-    static func texts(_ name: String, templates: URL?, named: Set<String>, by template: URL) throws(Failure) -> [String: String] {
+    ///
+    /// `by` is the template that names them; without one the names are the code's own and a
+    /// missing one is the built-in catalogue's fault.
+    static func texts(_ name: String, templates: URL?, named: Set<String>, by template: URL?) throws(Failure) -> [String: String] {
         let builtIn = try file(name, templates: nil)
         var texts = try catalogue(builtIn.data, builtIn.url)
         if let (data, url) = try operatorsFile(name, templates: templates) {
@@ -52,7 +55,10 @@ package enum OperatorTemplates {
             texts.merge(operators) { $1 }
         }
         let missing = named.subtracting(texts.keys)
-        guard missing.isEmpty else { throw Failure(description: "\(template.path) says \(missing.sorted().joined(separator: ", ")), which \(name) does not hold") }
+        guard missing.isEmpty else {
+            let list = missing.sorted().joined(separator: ", ")
+            throw Failure(description: template.map { "\($0.path) says \(list), which \(name) does not hold" } ?? "\(builtIn.url.path): missing \(list)")
+        }
         return texts
     }
 

@@ -235,7 +235,7 @@ struct BreachNotification: ParsableCommand {
     @Argument(help: "The breach number.") var id: String
     @Option(help: "md or json.") var format = "md"
     @Option(help: "The Markdown's language: en or nl (the JSON is the same in both).") var language = "en"
-    @Option(help: ArgumentHelp("A folder whose breach-notification.<language>.json replaces the built-in texts.", valueName: "dir")) var templates: String?
+    @Option(help: ArgumentHelp("A folder whose breach-notification.<language>.json is laid over the built-in texts (a misspelt text is refused).", valueName: "dir")) var templates: String?
     @Option(help: "Write to this file (mode 0600) instead of standard output.") var out: String?
 
     func run() throws {
@@ -268,7 +268,7 @@ struct BreachLetters: ParsableCommand {
     @Option(help: "nl or en.") var language = "nl"
     @Flag(help: "Send by e-mail through the outbox where an address is held.") var outbox = false
     @Option(help: "With --outbox: the purpose the e-mail address is read under.") var purpose = PrivacyEngine.breachNoticePurpose
-    @Option(help: ArgumentHelp("A folder whose breach-letter templates replace the built-in ones.", valueName: "dir")) var templates: String?
+    @Option(help: ArgumentHelp("A folder whose breach-letter.txt.mustache replaces the built-in one and whose breach-letter.<language>.json is laid over the built-in texts.", valueName: "dir")) var templates: String?
 
     func run() throws {
         guard ["nl", "en"].contains(language) else { throw ValidationError("--language is nl or en") }

@@ -135,7 +135,7 @@ struct RequestFulfil: ParsableCommand {
     @Option(help: "Restriction: \(RestrictionGround.allCases.map(\.rawValue).joined(separator: ", ")).") var ground: String?
     @Option(help: "Restriction: only these fields (comma-separated); default every field.") var fields: String?
     @Option(help: "Access: the language of the readable page, nl or en (default: the language of the request, else nl).") var language: String?
-    @Option(help: ArgumentHelp("Access: a folder whose access-package templates replace the built-in ones.", valueName: "dir")) var templates: String?
+    @Option(help: ArgumentHelp("Access: a folder whose access-package.html.mustache replaces the built-in one and whose access-package.<language>.json is laid over the built-in texts.", valueName: "dir")) var templates: String?
 
     func validate() throws {
         if let language, !["nl", "en"].contains(language) { throw ValidationError("--language: '\(language)' is not nl or en") }

@@ -53,14 +53,11 @@ package struct BreachNotification: Sendable {
                                              ["languages": AccessPackageHTML.languages.sorted().joined(separator: " or "), "language": language]))
         }
         do throws(OperatorTemplates.Failure) {
-            // The notification's texts are all the code's own: the built-in catalogue holds
-            // each, and an operator's may hold no other.
-            let builtIn = try OperatorTemplates.file(name, templates: nil)
-            let missing = keys.subtracting(try OperatorTemplates.catalogue(builtIn.data, builtIn.url).keys)
-            guard missing.isEmpty else { throw OperatorTemplates.Failure(description: "\(builtIn.url.path): missing \(missing.sorted().joined(separator: ", "))") }
-            let texts = try OperatorTemplates.texts(name, templates: templates, named: [], by: builtIn.url)
+            // The notification's texts are all the code's own: every one must be held, and
+            // an operator's catalogue may hold no other.
+            let texts = try OperatorTemplates.texts(name, templates: templates, named: keys, by: nil)
             let unknown = Set(texts.keys).subtracting(keys)
-            guard unknown.isEmpty else { throw OperatorTemplates.Failure(description: "\(builtIn.url.path): unknown \(unknown.sorted().joined(separator: ", "))") }
+            guard unknown.isEmpty else { throw OperatorTemplates.Failure(description: "the built-in \(name): unknown \(unknown.sorted().joined(separator: ", "))") }
             return texts
         } catch {
             throw BreachRefusal(.english(error.description))
