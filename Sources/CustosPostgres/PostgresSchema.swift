@@ -245,6 +245,9 @@ enum PostgresSchema {
         ALTER TABLE breaches ADD COLUMN cause text;
         ALTER TABLE breaches ADD COLUMN other_member_states text
         """,
+        // v18: as SQLite's v28: an erasure request's unsigned certificate, stored with its
+        // decisions before anything is destroyed, so an interrupted erasure can be finished.
+        "ALTER TABLE requests ADD COLUMN erasure_certificate text",
     ]
 
     /// The keyring, as on SQLite: wrapped keys, the erasure ledger, and the accounts of

@@ -249,6 +249,12 @@ struct HeldTransaction: GateTransaction {
         try wait { connection, logger in try await PostgresVault.insert(task, on: connection, logger: logger) }
     }
 
+    func recordErasureCertificate(_ certificate: String, request: String) throws {
+        try wait { connection, logger in
+            _ = try await connection.query("UPDATE requests SET erasure_certificate = \(certificate) WHERE id = \(request)", logger: logger)
+        }
+    }
+
     func recordDisclosure(_ disclosure: DisclosureRecord, subject: String, seq: Int64, at: Instant) throws {
         try wait { connection, logger in
             _ = try await connection.query("""

@@ -88,21 +88,41 @@ extension PostgresVault: RightsStore {
         return replaced
     }
 
-    package func applyErasure(subject: String, destroy: [String], keep: [String: [String]], tasks: [RecipientTask], at now: Instant) throws {
-        let appended = try keyring.recordErasures([ErasureRecord(subject: subject, wholeSubject: false, destroyed: destroy, kept: keep)], at: now)
+    /// As on SQLite (`Vault.applyErasure`): the keyring's ledger first, then one vault
+    /// transaction that destroys, marks what is kept, records the tasks and closes the request.
+    package func applyErasure(_ erasure: ErasureApplication, at now: Instant) throws {
+        let appended = try keyring.recordErasures([erasure.ledgerRecord], at: now)
+        let proofHash = erasure.wholeSubject ? keyring.ledgerHash(erasure.subject) : nil
+        let policy = policy
         try transaction { connection, logger in
-            // An answer given before the erasure (an access package) holds values: it goes,
-            // whatever is destroyed or kept only for other purposes.
-            try await connection.query("DELETE FROM request_answers WHERE subject_id = \(subject)", logger: logger)
-            try await Self.destroy(destroy, of: subject, at: now, on: connection, logger: logger)
-            for (field, purposes) in keep.sorted(by: { $0.key < $1.key }) {
-                try await connection.query(
-                    "UPDATE fields SET kept_for = \(purposes.joined(separator: "\n")) WHERE subject_id = \(subject) AND field = \(field)", logger: logger)
+            if let proofHash {
+                try await Self.keepConsentProof(subject: erasure.subject, hash: proofHash, at: now, on: connection, logger: logger)
+                try await connection.query("DELETE FROM subjects WHERE id = \(erasure.subject)", logger: logger)
+            } else {
+                // An answer given before the erasure (an access package) holds values: it goes,
+                // whatever is destroyed or kept only for other purposes.
+                try await connection.query("DELETE FROM request_answers WHERE subject_id = \(erasure.subject)", logger: logger)
+                try await Self.destroy(erasure.destroy, of: erasure.subject, at: now, on: connection, logger: logger)
+                for (field, purposes) in erasure.keep.sorted(by: { $0.key < $1.key }) {
+                    try await connection.query(
+                        "UPDATE fields SET kept_for = \(purposes.joined(separator: "\n")) WHERE subject_id = \(erasure.subject) AND field = \(field)", logger: logger)
+                }
             }
-            try await Self.insert(tasks, on: connection, logger: logger)
+            try await Self.insert(erasure.tasks, on: connection, logger: logger)
             try await Self.markApplied(appended, on: connection, logger: logger)
+            try await Self.closeFulfilled(erasure.request, outcome: erasure.outcome, at: now, by: erasure.actor, policy: policy, on: connection)
         }
-        if !destroy.isEmpty { try vacuumFields() }
+        if !erasure.wholeSubject, !erasure.destroy.isEmpty { try vacuumFields() }
+    }
+
+    package func erasureCertificate(of request: String) throws -> String? {
+        try run { client, logger in
+            for try await certificate in try await client.query("SELECT erasure_certificate FROM requests WHERE id = \(request)", logger: logger)
+                .decode(String?.self) {
+                return certificate
+            }
+            return nil
+        }
     }
 
     package func shred(subject: String, at now: Instant) throws { try shred(subjects: [subject], at: now) }

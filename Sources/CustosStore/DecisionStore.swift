@@ -62,6 +62,10 @@ package protocol GateTransaction {
     /// the future or implausibly far back is refused); returns the fields that replaced a value.
     func storeFields(_ values: [String: String], of subject: String, source: String, collectedFor: [String],
                      collectedAt: Instant, now: Instant) throws -> [String]
+    /// Stores an erasure request's unsigned certificate (JSON) with the decisions that made it,
+    /// before anything is destroyed: fulfilling the request again after an interruption
+    /// finishes what was decided and logged (`RightsStore.applyErasure`).
+    func recordErasureCertificate(_ certificate: String, request: String) throws
 }
 
 extension VaultTransaction: GateTransaction {}

@@ -34,22 +34,31 @@ package struct RecipientTask: Sendable, Hashable, Codable {
 }
 
 extension Vault {
-    /// Destroys fields of a subject (ciphertexts and blind-index entries, with secure delete),
-    /// marks others as kept only for the purposes that keep them, and records the tasks, in
-    /// one transaction. The keyring's erasure ledger records it first, so a crash in between
-    /// or a restored backup is completed when the vault is next opened.
-    package func applyErasure(subject: String, destroy: [String], keep: [String: [String]], tasks: [RecipientTask], at now: Instant) throws {
-        let appended = try keyring.recordErasures([ErasureRecord(subject: subject, wholeSubject: false, destroyed: destroy, kept: keep)], at: now)
+    /// An erasure request's last step (`ErasureApplication`): the keyring's erasure ledger
+    /// first (the subject's key destroyed with it when nothing is kept), so a crash before the
+    /// vault's commit, or a backup restored later, is completed when the vault is next opened;
+    /// then one vault transaction destroys the fields (with secure delete) or the whole subject,
+    /// marks the kept fields, records the tasks and closes the request. The WAL is then
+    /// checkpointed and truncated, so no destroyed page lingers there.
+    package func applyErasure(_ erasure: ErasureApplication, at now: Instant) throws {
+        let appended = try keyring.recordErasures([erasure.ledgerRecord], at: now)
         try pool.write { db in
-            // Whatever is destroyed or kept only for other purposes, an answer given before
-            // the erasure no longer reflects what the subject may be shown: it goes.
-            try db.execute(sql: "DELETE FROM request_answers WHERE subject_id = ?", arguments: [subject])
-            try Self.destroyFields(db, subject: subject, fields: destroy, at: now)
-            for (field, purposes) in keep {
-                try db.execute(sql: "UPDATE fields SET kept_for = ? WHERE subject_id = ? AND field = ?", arguments: [purposes.joined(separator: "\n"), subject, field])
+            if erasure.wholeSubject {
+                try Self.keepConsentProof(db, subject: erasure.subject, hash: keyring.ledgerHash(erasure.subject), at: now)
+                try db.execute(sql: "DELETE FROM subjects WHERE id = ?", arguments: [erasure.subject])
+            } else {
+                // Whatever is destroyed or kept only for other purposes, an answer given before
+                // the erasure no longer reflects what the subject may be shown: it goes.
+                try db.execute(sql: "DELETE FROM request_answers WHERE subject_id = ?", arguments: [erasure.subject])
+                try Self.destroyFields(db, subject: erasure.subject, fields: erasure.destroy, at: now)
+                for (field, purposes) in erasure.keep {
+                    try db.execute(sql: "UPDATE fields SET kept_for = ? WHERE subject_id = ? AND field = ?",
+                                   arguments: [purposes.joined(separator: "\n"), erasure.subject, field])
+                }
             }
-            try Self.insertTasks(db, tasks)
+            try Self.insertTasks(db, erasure.tasks)
             try VaultStore.markApplied(db, appended)
+            try closeFulfilled(db, request: erasure.request, outcome: erasure.outcome, at: now, by: erasure.actor)
         }
         try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
     }

@@ -185,21 +185,43 @@ extension Vault {
     /// the updated one plus the event to record, or throws to refuse.
     package func updateRequest(_ id: String, at now: Instant, by actor: String,
                               _ change: (RightsRequest) throws -> (RightsRequest, event: RequestEvent, detail: LibraryWords?)) throws -> RightsRequest {
-        try pool.write { db in
-            guard let current = try Self.loadRequest(db, id: id) else { throw StoreError.io("no request \(id)") }
-            let (updated, event, detail) = try change(current)
-            try db.execute(sql: """
-            UPDATE requests SET identity = ?, identity_method = ?, status = ?, due_on = ?, extension_notice_on = ?, extension_reasons = ?,
-              closed_at = ?, outcome = ?, outcome_words = ? WHERE id = ?
-            """, arguments: [updated.identity.rawValue, updated.identityMethod, updated.status.rawValue, updated.dueOn.description,
-                             updated.extensionNoticeOn?.description, updated.extensionReasons, updated.closedAt?.millisecondsSinceEpoch,
-                             updated.outcome, updated.outcomeWords?.stored, id])
-            try Self.addRequestEvent(db, id: id, at: now, event: event, detail: detail, by: actor)
-            if current.status.isOpen, !updated.status.isOpen {
-                try recordRequestLifecycle(db, event: Self.requestClosedEvent, subject: updated.subject, on: policy.localDate(of: now), at: now, by: actor)
-            }
-            return try Self.loadRequest(db, id: id)!
+        try pool.write { db in try updateRequest(db, id, at: now, by: actor, change) }
+    }
+
+    /// Closes an open request as fulfilled with `outcome`, in the caller's transaction (an
+    /// erasure closes its request in the transaction that destroys). A request no longer open
+    /// is refused, which rolls that transaction back: two officers fulfilling it at once close
+    /// it once.
+    func closeFulfilled(_ db: Database, request id: String, outcome words: LibraryWords, at now: Instant, by actor: String) throws {
+        _ = try updateRequest(db, id, at: now, by: actor) { current in
+            guard current.status.isOpen else { throw StoreError.invalidInput("request \(id) is \(current.status.rawValue)") }
+            var updated = current
+            updated.close(as: .completed, at: now, outcome: words)
+            return (updated, .fulfilled, words)
         }
+    }
+
+    private func updateRequest(_ db: Database, _ id: String, at now: Instant, by actor: String,
+                               _ change: (RightsRequest) throws -> (RightsRequest, event: RequestEvent, detail: LibraryWords?)) throws -> RightsRequest {
+        guard let current = try Self.loadRequest(db, id: id) else { throw StoreError.io("no request \(id)") }
+        let (updated, event, detail) = try change(current)
+        try db.execute(sql: """
+        UPDATE requests SET identity = ?, identity_method = ?, status = ?, due_on = ?, extension_notice_on = ?, extension_reasons = ?,
+          closed_at = ?, outcome = ?, outcome_words = ? WHERE id = ?
+        """, arguments: [updated.identity.rawValue, updated.identityMethod, updated.status.rawValue, updated.dueOn.description,
+                         updated.extensionNoticeOn?.description, updated.extensionReasons, updated.closedAt?.millisecondsSinceEpoch,
+                         updated.outcome, updated.outcomeWords?.stored, id])
+        try Self.addRequestEvent(db, id: id, at: now, event: event, detail: detail, by: actor)
+        if current.status.isOpen, !updated.status.isOpen {
+            try recordRequestLifecycle(db, event: Self.requestClosedEvent, subject: updated.subject, on: policy.localDate(of: now), at: now, by: actor)
+        }
+        return try Self.loadRequest(db, id: id)!
+    }
+
+    /// The unsigned certificate an erasure request stored with its decisions, before anything
+    /// was destroyed (`GateTransaction.recordErasureCertificate`); nil for any other request.
+    package func erasureCertificate(of request: String) throws -> String? {
+        try pool.read { db in try String.fetchOne(db, sql: "SELECT erasure_certificate FROM requests WHERE id = ?", arguments: [request]) }
     }
 
     package func request(_ id: String) throws -> RightsRequest? {

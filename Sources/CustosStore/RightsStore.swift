@@ -15,13 +15,13 @@ package protocol RightsStore: DecisionStore, RequestStore, OfficerRecordStore, C
     /// collection provenance, and records the tasks in the same transaction. Returns the
     /// fields that already had a value.
     func rectify(subject: String, values: [String: String], source: String, tasks: [RecipientTask], at now: Instant) throws -> [String]
-    /// Destroys fields and marks others as kept only for the purposes that keep them, with the
-    /// tasks; the keyring's erasure ledger records it first, so a crash in between or a restored
-    /// backup is completed when the vault is next opened.
-    func applyErasure(subject: String, destroy: [String], keep: [String: [String]], tasks: [RecipientTask], at now: Instant) throws
-    /// Destroys the subject's key (crypto-shredding), then its rows, keeping a pseudonymous
-    /// proof of its consents.
-    func shred(subject: String, at now: Instant) throws
+    /// An erasure request's last step: the keyring's ledger first, then the fields destroyed
+    /// (or the whole subject, crypto-shredded, with a pseudonymous proof of its consents), the
+    /// kept ones marked, the tasks recorded and the request closed, in one vault transaction
+    /// (`ErasureApplication`).
+    func applyErasure(_ erasure: ErasureApplication, at now: Instant) throws
+    /// The unsigned certificate an erasure request stored with its decisions, nil if none.
+    func erasureCertificate(of request: String) throws -> String?
     /// Keeps a request's sealed answer (replacing an earlier one); one held for review is
     /// for the officer only.
     func storeAnswer(_ answer: SealedAnswer, request: String, heldForReview: Bool, at now: Instant) throws
@@ -37,9 +37,8 @@ extension VaultStore: RightsStore {
     package func rectify(subject: String, values: [String: String], source: String, tasks: [RecipientTask], at now: Instant) throws -> [String] {
         try vault.rectify(subject: subject, values: values, source: source, tasks: tasks, at: now)
     }
-    package func applyErasure(subject: String, destroy: [String], keep: [String: [String]], tasks: [RecipientTask], at now: Instant) throws {
-        try vault.applyErasure(subject: subject, destroy: destroy, keep: keep, tasks: tasks, at: now)
-    }
+    package func applyErasure(_ erasure: ErasureApplication, at now: Instant) throws { try vault.applyErasure(erasure, at: now) }
+    package func erasureCertificate(of request: String) throws -> String? { try vault.erasureCertificate(of: request) }
     package func storeAnswer(_ answer: SealedAnswer, request: String, heldForReview: Bool, at now: Instant) throws {
         try vault.storeAnswer(answer, request: request, heldForReview: heldForReview, at: now)
     }

@@ -395,6 +395,12 @@ enum Schema {
             try db.execute(sql: "ALTER TABLE breaches ADD COLUMN cause TEXT")
             try db.execute(sql: "ALTER TABLE breaches ADD COLUMN other_member_states TEXT")
         }
+        migrator.registerMigration("v28-erasure-certificate") { db in
+            // An erasure request's unsigned certificate (what is destroyed, what is kept and
+            // why, whom to tell), stored with its logged decisions before anything is destroyed:
+            // an erasure interrupted after that is finished as decided by fulfilling it again.
+            try db.execute(sql: "ALTER TABLE requests ADD COLUMN erasure_certificate TEXT")
+        }
         return migrator
     }
 

@@ -241,6 +241,10 @@ package struct VaultTransaction {
         try DecisionLog.recordDisclosure(disclosure, subject: subject, seq: seq, at: at, into: db)
     }
 
+    package func recordErasureCertificate(_ certificate: String, request: String) throws {
+        try db.execute(sql: "UPDATE requests SET erasure_certificate = ? WHERE id = ?", arguments: [certificate, request])
+    }
+
     /// Seals and stores values of an existing subject under its key, in this transaction: a new
     /// value is collected `collectedAt` for `collectedFor`; a value that replaces one keeps when
     /// and for what the field was first collected only when `rectification` is set.

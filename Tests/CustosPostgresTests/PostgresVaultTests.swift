@@ -173,7 +173,15 @@ import CustosDecision
         try await Self.withWorld(processes: 2) { world in
             try Self.add([Self.debtor("D-1", marker: "if01"), Self.debtor("D-2", marker: "if02")], to: world)
             _ = try world.vaults[0].keyring.recordErasures([ErasureRecord(subject: "D-1", wholeSubject: true)], at: world.clock.read())
-            try world.vaults[1].applyErasure(subject: "D-2", destroy: ["bank_account"], keep: [:], tasks: [], at: world.clock.read())
+            let now = world.clock.read(), today = world.engine.policy.localDate(of: world.clock.read())
+            let request = try world.vaults[1].openRequest(
+                RightsRequest(id: "", subject: "D-2", type: .erasure, purpose: nil, channel: "e-mail", receivedAt: now, receivedOn: today, requester: "subject",
+                              mandate: nil, identity: .verified, identityMethod: "test", status: .inProgress, dueOn: today, extensionNoticeOn: nil,
+                              extensionReasons: nil, closedAt: nil, outcome: nil, events: []),
+                objection: nil, at: now, by: "test")
+            try world.vaults[1].applyErasure(ErasureApplication(request: request, subject: "D-2", destroy: ["bank_account"], keep: [:], wholeSubject: false,
+                                                                tasks: [], outcome: LibraryWords("outcome.erased", "erased"), actor: "test"), at: now)
+            #expect(try world.vaults[0].request(request)?.status == .completed, "the request closes with the erasure")
             let reopened = try PostgresVault.open(world.address, keyring: Keyring.open(world.keyring.open(), source: .file(world.keyFile)), policy: world.engine.policy)
             #expect(reopened.ledgerReplay == LedgerReplay(subjectsShredded: 1))
             #expect(try reopened.existingSubjects(["D-1", "D-2"]) == ["D-2"])

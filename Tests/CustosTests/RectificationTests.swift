@@ -1,4 +1,5 @@
 import Custos
+import CustosStore
 import CustosTestSupport
 import Foundation
 import GRDB
@@ -56,7 +57,9 @@ struct RectificationTests {
         let unused = #expect(throws: RequestRefusal.self) { try fixture.engine.fulfilRectification(request: id, values: ["web_usage_stats": "x"], by: "officer") }
         #expect(unused?.code == .dataCategoryNotInPurpose)
         #expect(throws: (any Error).self) { try fixture.engine.fulfilRectification(request: id, values: ["shoe_size": "44"], by: "officer") }
-        try fixture.engine.store.vault.applyErasure(subject: "D-1", destroy: ["email"], keep: [:], tasks: [], at: fixture.clock.now)
+        try fixture.engine.store.vault.applyErasure(ErasureApplication(request: try verified(fixture, "D-1", .erasure), subject: "D-1", destroy: ["email"], keep: [:],
+                                                                       wholeSubject: false, tasks: [], outcome: LibraryWords("outcome.erased", "erased"),
+                                                                       actor: "officer"), at: fixture.clock.now)
         let erased = #expect(throws: RequestRefusal.self) { try fixture.engine.fulfilRectification(request: id, values: ["email": "new@example.nl"], by: "officer") }
         #expect(erased?.code == .fieldErased)
         #expect(try fixture.engine.request(id)?.status == .inProgress, "a refused rectification leaves the request open")

@@ -40,6 +40,23 @@ package struct ErasureCertificate: Sendable, Codable {
         encoder.outputFormatting = [.sortedKeys]
         return (try? encoder.encode(copy)).map { [UInt8]($0) } ?? []
     }
+
+    /// The unsigned certificate as the request keeps it until the erasure is done (JSON).
+    var storedForm: String { String(decoding: signedBytes, as: UTF8.self) }
+
+}
+
+extension ErasureCertificate {
+    /// A certificate from its stored form; one that does not read is an integrity error
+    /// naming the request, never guessed at.
+    init(stored: String, request: String) throws {
+        do {
+            self = try JSONDecoder().decode(ErasureCertificate.self, from: Data(stored.utf8))
+        } catch {
+            throw StoreError.integrity("the stored erasure certificate of request \(request) does not read")
+        }
+        guard self.request == request else { throw StoreError.integrity("the stored erasure certificate of request \(request) names request \(self.request)") }
+    }
 }
 
 extension RightsDesk {
@@ -49,10 +66,33 @@ extension RightsDesk {
     /// no purpose keeps is destroyed; a kept field stays for the keeping purposes only. When
     /// nothing remains, the subject key is destroyed. Recipients of destroyed fields get Art. 19
     /// tasks, processors an Art. 28(3) instruction.
+    ///
+    /// The answers are logged with the (unsigned) certificate they make, before anything is
+    /// destroyed; then the keyring's ledger, then the destruction, the tasks and the request's
+    /// closing in one vault transaction (`RightsStore.applyErasure`). An erasure interrupted in
+    /// between is finished, as decided, by fulfilling the request again.
     package func fulfilErasure(request id: String, by actor: String) throws -> ErasureCertificate {
         guard let request = try store.request(id) else { throw StoreError.io("no request \(id)") }
         guard request.type == .erasure else { throw RequestRefusal(code: .dsarDeadline, LibraryWords("request.notErasure", "request {id} is a {type} request, not erasure", ["id": id], phrases: ["type": .requestType(request.type)])) }
         try requests.requireActionable(request)
+        var certificate = try store.erasureCertificate(of: id).map { try ErasureCertificate(stored: $0, request: id) } ?? decideErasure(request)
+        let counts = ["code": certificate.outcome.rawValue, "destroyed": "\(certificate.destroyed.count)", "kept": "\(certificate.kept.count)"]
+        let words = certificate.subjectKeyDestroyed
+            ? LibraryWords("outcome.erasedWithKey", "{code}: destroyed {destroyed} fields, kept {kept}, subject key destroyed", counts)
+            : LibraryWords("outcome.erased", "{code}: destroyed {destroyed} fields, kept {kept}", counts)
+        try store.applyErasure(ErasureApplication(request: id, subject: request.subject, destroy: certificate.destroyed,
+                                                  keep: Dictionary(uniqueKeysWithValues: certificate.kept.map { ($0.field, $0.purposes) }),
+                                                  wholeSubject: certificate.subjectKeyDestroyed, tasks: certificate.notifications, outcome: words, actor: actor),
+                               at: clock())
+        certificate.signature = Hex.encode(keyring.sign(certificate.signedBytes))
+        return certificate
+    }
+
+    /// Asks every purpose what it keeps and logs the answers, with the certificate they make,
+    /// in one transaction: one durable commit rather than one per purpose, and nothing
+    /// destroyed yet. The first step of `fulfilErasure`, apart so that a test can stop there
+    /// as a kill would.
+    package func decideErasure(_ request: RightsRequest) throws -> ErasureCertificate {
         let now = clock()
         guard var facts = try facts(of: request.subject), let categories = facts.subject?.categories else { throw StoreError.subjectUnknown(request.subject) }
         // A request is not its own ground for refusal: the duty to answer this erasure request
@@ -72,9 +112,6 @@ extension RightsDesk {
             return (purpose, evaluator.decide(DecisionRequest(actor: officerActor(for: purpose), action: .erase, subject: request.subject, purpose: purpose.id.id,
                                                               fields: fields), facts: facts, at: now))
         }
-        // Every purpose's answer is logged before anything is destroyed, all in one transaction:
-        // one durable commit rather than one per purpose (an erasure waited for each in turn).
-        _ = try store.inGateTransaction { transaction in try asked.map { try transaction.append($0.decision, at: now) } }
         for (purpose, decision) in asked {
             for field in decision.fields {
                 let keeps = field.reasons.filter { $0 == .erasurePartialLegalObligation || $0 == .erasurePartialLegalClaims }
@@ -91,29 +128,18 @@ extension RightsDesk {
             }
         }
         let destroyed = stored.filter { keptFor[$0] == nil }
-        let tasks = try notifications(subject: request.subject, request: id, fields: Set(destroyed), action: "erase", at: now)
-        let everything = keptFor.isEmpty
-        if everything {
-            try store.recordTasks(tasks)
-            try store.shred(subject: request.subject, at: now)
-        } else {
-            try store.applyErasure(subject: request.subject, destroy: destroyed, keep: keptFor, tasks: tasks, at: now)
-        }
         let outcome: ReasonCode = outcomeCodes.contains(.erasurePartialLegalObligation) ? .erasurePartialLegalObligation
             : outcomeCodes.contains(.erasurePartialLegalClaims) ? .erasurePartialLegalClaims : .erasureFull
-        var certificate = ErasureCertificate(
-            request: id, subject: request.subject, at: now, outcome: outcome, destroyed: destroyed.sorted(),
+        let certificate = ErasureCertificate(
+            request: request.id, subject: request.subject, at: now, outcome: outcome, destroyed: destroyed.sorted(),
             kept: keptFor.keys.sorted().map { ErasureCertificate.Kept(field: $0, purposes: keptFor[$0]!, grounds: grounds[$0] ?? []) },
-            subjectKeyDestroyed: everything, notifications: tasks, signature: "")
-        certificate.signature = Hex.encode(keyring.sign(certificate.signedBytes))
-        _ = try store.updateRequest(id, at: now, by: actor) { current in
-            var updated = current
-            let counts = ["code": outcome.rawValue, "destroyed": "\(destroyed.count)", "kept": "\(keptFor.count)"]
-            let words = everything
-                ? LibraryWords("outcome.erasedWithKey", "{code}: destroyed {destroyed} fields, kept {kept}, subject key destroyed", counts)
-                : LibraryWords("outcome.erased", "{code}: destroyed {destroyed} fields, kept {kept}", counts)
-            updated.close(as: .completed, at: now, outcome: words)
-            return (updated, .fulfilled, words)
+            subjectKeyDestroyed: keptFor.isEmpty,
+            notifications: try notifications(subject: request.subject, request: request.id, fields: Set(destroyed), action: "erase", at: now), signature: "")
+        let storedForm = certificate.storedForm
+        _ = try store.inGateTransaction { transaction in
+            let entries = try asked.map { try transaction.append($0.decision, at: now) }
+            try transaction.recordErasureCertificate(storedForm, request: request.id)
+            return entries
         }
         return certificate
     }
