@@ -331,6 +331,25 @@ enum ProfileRead {
     }
 }
 
+/// `CustosBench profile-erasure`: erasure requests of ten-field subjects among 20,000, one
+/// after another, for `perf record` (and the median printed): where a request's time goes.
+enum ProfileErasure {
+    static func run(seedFolder: String) throws {
+        let engine = try VaultBenchmarks.temporaryEngine("erasure", seedFolder: seedFolder)
+        let total = 200_000
+        for start in stride(from: 0, to: total, by: 10_000) {
+            try engine.addSubjects((start..<start + 10_000).map(VaultBenchmarks.subject), by: "bench")
+        }
+        try VaultBenchmarks.recordFileEvents(engine, subjects: total)
+        var erasure = Samples()
+        for id in stride(from: 1_000, to: total, by: 1_000).map({ String(format: "D-%07d", $0) }) {
+            let request = try engine.openRequest(subject: id, type: .erasure, channel: "e-mail", identityVerifiedBy: "bench", by: "bench")
+            try erasure.time { _ = try engine.fulfilErasure(request: request.id, by: "bench") }
+        }
+        print("erasure request p50 \(format(nanoseconds: erasure.percentile(0.5)))")
+    }
+}
+
 /// How much of a read is GRDB's transaction around it.
 enum ProbeReadOverhead {
     static func run(seedFolder: String) throws {
