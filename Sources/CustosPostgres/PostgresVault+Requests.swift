@@ -171,22 +171,20 @@ extension PostgresVault: RequestStore {
 
     /// The lifecycle event the request book records itself when the policy declares it (a
     /// rights-administration purpose can count its retention from a request's close).
-    /// Closes an open request as fulfilled with `outcome`, in the caller's transaction (an
-    /// erasure closes its request in the transaction that destroys); a request no longer open
-    /// is refused, rolling that transaction back, so two officers fulfilling it at once close it
-    /// once (the row is locked until the transaction ends).
-    static func closeFulfilled(_ id: String, outcome words: LibraryWords, at now: Instant, by actor: String, policy: CompiledPolicy,
-                               on connection: PostgresConnection) async throws {
+    /// Closes an open request as fulfilled, in the caller's transaction (`RequestClosing`; the
+    /// row is locked until the transaction ends).
+    static func closeFulfilled(_ closing: RequestClosing, at now: Instant, policy: CompiledPolicy, on connection: PostgresConnection) async throws {
+        let id = closing.request
         guard var request = try await loadRequest(id, on: connection, forUpdate: true) else { throw StoreError.io("no request \(id)") }
         guard request.status.isOpen else { throw StoreError.invalidInput("request \(id) is \(request.status.rawValue)") }
-        request.close(as: .completed, at: now, outcome: words)
+        request.close(as: .completed, at: now, outcome: closing.outcome)
         try await connection.query("""
             UPDATE requests SET status = \(request.status.rawValue), closed_at = \(request.closedAt?.millisecondsSinceEpoch), outcome = \(request.outcome),
               outcome_words = \(request.outcomeWords?.stored)
             WHERE id = \(id)
             """, logger: PostgresDatabase.logger)
-        try await addRequestEvent(id: id, at: now, event: .fulfilled, detail: words, by: actor, on: connection)
-        try await recordRequestLifecycle(Vault.requestClosedEvent, subject: request.subject, on: policy.localDate(of: now), at: now, by: actor,
+        try await addRequestEvent(id: id, at: now, event: .fulfilled, detail: closing.outcome, by: closing.actor, on: connection)
+        try await recordRequestLifecycle(Vault.requestClosedEvent, subject: request.subject, on: policy.localDate(of: now), at: now, by: closing.actor,
                                          policy: policy, connection: connection)
     }
 

@@ -69,9 +69,11 @@ extension PostgresVault: RightsStore {
         }
     }
 
-    package func rectify(subject: String, values: [String: String], source: String, tasks: [RecipientTask], at now: Instant) throws -> [String] {
+    package func rectify(subject: String, values: [String: String], source: String, tasks: [RecipientTask], closing: RequestClosing,
+                         at now: Instant) throws -> [String] {
         for field in values.keys where policy.fields.id(field) == nil { throw StoreError.unknownField(field) }
         let (key, version) = try keyring.subjectKey(subject)
+        let policy = policy
         let rows = try values.sorted { $0.key < $1.key }.map { field, value in
             try sealedRow(field: field, value: value, subject: subject, key: key, keyVersion: version, source: source, collectedAt: now, collectedFor: nil)
         }
@@ -82,6 +84,7 @@ extension PostgresVault: RightsStore {
             }
             for row in rows { try await Self.write(row, of: subject, on: connection, logger: logger, rectification: true) }
             try await Self.insert(tasks, on: connection, logger: logger)
+            try await Self.closeFulfilled(closing, at: now, policy: policy, on: connection)
             return rows.map(\.field).filter(existing.contains).sorted()
         }
         try vacuumFields()
@@ -110,9 +113,26 @@ extension PostgresVault: RightsStore {
             }
             try await Self.insert(erasure.tasks, on: connection, logger: logger)
             try await Self.markApplied(appended, on: connection, logger: logger)
-            try await Self.closeFulfilled(erasure.request, outcome: erasure.outcome, at: now, by: erasure.actor, policy: policy, on: connection)
+            try await Self.closeFulfilled(erasure.closing, at: now, policy: policy, on: connection)
         }
         if !erasure.wholeSubject, !erasure.destroy.isEmpty { try vacuumFields() }
+    }
+
+    package func restrict(subject: String, fields: [String]?, ground: String, tasks: [RecipientTask], request: String, by actor: String,
+                          outcome: @escaping @Sendable (Int64) -> LibraryWords, since: Instant) throws -> Int64 {
+        let policy = policy
+        return try transaction { connection, logger in
+            var inserted: Int64?
+            for try await id in try await connection.query("""
+                INSERT INTO restrictions (subject_id, fields, since, ground)
+                SELECT id, \(fields.map { $0.joined(separator: "\n") }), \(since.millisecondsSinceEpoch), \(ground) FROM subjects WHERE id = \(subject)
+                RETURNING id
+                """, logger: logger).decode(Int64.self) { inserted = id }
+            guard let inserted else { throw StoreError.subjectUnknown(subject) }
+            try await Self.insert(tasks, on: connection, logger: logger)
+            try await Self.closeFulfilled(RequestClosing(request: request, outcome: outcome(inserted), actor: actor), at: since, policy: policy, on: connection)
+            return inserted
+        }
     }
 
     package func erasureCertificate(of request: String) throws -> String? {

@@ -10,11 +10,10 @@
 /// command could finish ("subject is not in the vault").
 ///
 /// ```swift
-/// try store.applyErasure(ErasureApplication(request: "RQ-2026-0001", subject: "PR-1", destroy: ["email"], keep: [:],
-///                                           wholeSubject: true, tasks: [], outcome: words, actor: "officer"), at: .now)
+/// try store.applyErasure(ErasureApplication(subject: "PR-1", destroy: ["email"], keep: [:], wholeSubject: true, tasks: [],
+///                                           closing: RequestClosing(request: "RQ-2026-0001", outcome: words, actor: "officer")), at: .now)
 /// ```
 package struct ErasureApplication: Sendable {
-    package var request: String
     package var subject: String
     /// Fields destroyed; with `wholeSubject`, every field the subject had.
     package var destroy: [String]
@@ -25,20 +24,16 @@ package struct ErasureApplication: Sendable {
     package var wholeSubject: Bool
     /// Art. 19 and Art. 28(3) tasks for the recipients of destroyed fields.
     package var tasks: [RecipientTask]
-    /// The request's outcome, recorded as it closes.
-    package var outcome: LibraryWords
-    package var actor: String
+    /// The erasure request, closed with the destruction.
+    package var closing: RequestClosing
 
-    package init(request: String, subject: String, destroy: [String], keep: [String: [String]], wholeSubject: Bool, tasks: [RecipientTask],
-                 outcome: LibraryWords, actor: String) {
-        self.request = request
+    package init(subject: String, destroy: [String], keep: [String: [String]], wholeSubject: Bool, tasks: [RecipientTask], closing: RequestClosing) {
         self.subject = subject
         self.destroy = destroy
         self.keep = keep
         self.wholeSubject = wholeSubject
         self.tasks = tasks
-        self.outcome = outcome
-        self.actor = actor
+        self.closing = closing
     }
 
     /// What the keyring's erasure ledger records.

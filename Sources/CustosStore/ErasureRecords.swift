@@ -58,7 +58,7 @@ extension Vault {
             }
             try Self.insertTasks(db, erasure.tasks)
             try VaultStore.markApplied(db, appended)
-            try closeFulfilled(db, request: erasure.request, outcome: erasure.outcome, at: now, by: erasure.actor)
+            try closeFulfilled(db, erasure.closing, at: now)
         }
         try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
     }

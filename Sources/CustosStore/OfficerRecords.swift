@@ -158,6 +158,21 @@ extension Vault {
         }
     }
 
+    /// A restriction request's restriction, its tasks and its closing, in one transaction
+    /// (`RightsStore.restrict`).
+    package func restrict(subject: String, fields: [String]?, ground: String, tasks: [RecipientTask], request: String, by actor: String,
+                          outcome: @escaping @Sendable (Int64) -> LibraryWords, since: Instant) throws -> Int64 {
+        try pool.write { db in
+            try requireSubject(db, subject)
+            try db.execute(sql: "INSERT INTO restrictions (subject_id, fields, since, ground) VALUES (?, ?, ?, ?)",
+                           arguments: [subject, Self.joined(fields), since.millisecondsSinceEpoch, ground])
+            let id = db.lastInsertedRowID
+            try Self.insertTasks(db, tasks)
+            try closeFulfilled(db, RequestClosing(request: request, outcome: outcome(id), actor: actor), at: since)
+            return id
+        }
+    }
+
     /// Lifts a restriction; Art. 18(3) requires the subject to be told first, so the instant
     /// they were told is required and may not come after the lifting.
     package func liftRestriction(id: Int64, subjectInformedAt informed: Instant, at now: Instant) throws {

@@ -188,16 +188,13 @@ extension Vault {
         try pool.write { db in try updateRequest(db, id, at: now, by: actor, change) }
     }
 
-    /// Closes an open request as fulfilled with `outcome`, in the caller's transaction (an
-    /// erasure closes its request in the transaction that destroys). A request no longer open
-    /// is refused, which rolls that transaction back: two officers fulfilling it at once close
-    /// it once.
-    func closeFulfilled(_ db: Database, request id: String, outcome words: LibraryWords, at now: Instant, by actor: String) throws {
-        _ = try updateRequest(db, id, at: now, by: actor) { current in
-            guard current.status.isOpen else { throw StoreError.invalidInput("request \(id) is \(current.status.rawValue)") }
+    /// Closes an open request as fulfilled, in the caller's transaction (`RequestClosing`).
+    func closeFulfilled(_ db: Database, _ closing: RequestClosing, at now: Instant) throws {
+        _ = try updateRequest(db, closing.request, at: now, by: closing.actor) { current in
+            guard current.status.isOpen else { throw StoreError.invalidInput("request \(closing.request) is \(current.status.rawValue)") }
             var updated = current
-            updated.close(as: .completed, at: now, outcome: words)
-            return (updated, .fulfilled, words)
+            updated.close(as: .completed, at: now, outcome: closing.outcome)
+            return (updated, .fulfilled, closing.outcome)
         }
     }
 

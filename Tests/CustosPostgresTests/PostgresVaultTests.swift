@@ -179,8 +179,9 @@ import CustosDecision
                               mandate: nil, identity: .verified, identityMethod: "test", status: .inProgress, dueOn: today, extensionNoticeOn: nil,
                               extensionReasons: nil, closedAt: nil, outcome: nil, events: []),
                 objection: nil, at: now, by: "test")
-            try world.vaults[1].applyErasure(ErasureApplication(request: request, subject: "D-2", destroy: ["bank_account"], keep: [:], wholeSubject: false,
-                                                                tasks: [], outcome: LibraryWords("outcome.erased", "erased"), actor: "test"), at: now)
+            try world.vaults[1].applyErasure(ErasureApplication(subject: "D-2", destroy: ["bank_account"], keep: [:], wholeSubject: false, tasks: [],
+                                                                closing: RequestClosing(request: request, outcome: LibraryWords("outcome.erased", "erased"), actor: "test")),
+                                             at: now)
             #expect(try world.vaults[0].request(request)?.status == .completed, "the request closes with the erasure")
             let reopened = try PostgresVault.open(world.address, keyring: Keyring.open(world.keyring.open(), source: .file(world.keyFile)), policy: world.engine.policy)
             #expect(reopened.ledgerReplay == LedgerReplay(subjectsShredded: 1))

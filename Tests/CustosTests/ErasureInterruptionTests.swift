@@ -47,8 +47,8 @@ struct ErasureInterruptionTests {
         try await BackendFixture.with(backend) { fixture in
             let request = try prospectToErase(fixture)
             let decided = try fixture.office.rights.decideErasure(try #require(try fixture.engine.request(request)))
-            let application = ErasureApplication(request: request, subject: "PR-1", destroy: decided.destroyed, keep: [:], wholeSubject: true,
-                                                  tasks: decided.notifications, outcome: LibraryWords("outcome.erasedWithKey", "done"), actor: "officer")
+            let application = ErasureApplication(subject: "PR-1", destroy: decided.destroyed, keep: [:], wholeSubject: true, tasks: decided.notifications,
+                                                  closing: RequestClosing(request: request, outcome: LibraryWords("outcome.erasedWithKey", "done"), actor: "officer"))
             try fixture.office.rights.store.applyErasure(application, at: fixture.clock.now)
             #expect(throws: StoreError.self) { try fixture.office.rights.store.applyErasure(application, at: fixture.clock.now) }
             #expect(try fixture.engine.tasks().count == 1)

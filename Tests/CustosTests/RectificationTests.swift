@@ -57,9 +57,9 @@ struct RectificationTests {
         let unused = #expect(throws: RequestRefusal.self) { try fixture.engine.fulfilRectification(request: id, values: ["web_usage_stats": "x"], by: "officer") }
         #expect(unused?.code == .dataCategoryNotInPurpose)
         #expect(throws: (any Error).self) { try fixture.engine.fulfilRectification(request: id, values: ["shoe_size": "44"], by: "officer") }
-        try fixture.engine.store.vault.applyErasure(ErasureApplication(request: try verified(fixture, "D-1", .erasure), subject: "D-1", destroy: ["email"], keep: [:],
-                                                                       wholeSubject: false, tasks: [], outcome: LibraryWords("outcome.erased", "erased"),
-                                                                       actor: "officer"), at: fixture.clock.now)
+        let erasure = RequestClosing(request: try verified(fixture, "D-1", .erasure), outcome: LibraryWords("outcome.erased", "erased"), actor: "officer")
+        try fixture.engine.store.vault.applyErasure(ErasureApplication(subject: "D-1", destroy: ["email"], keep: [:], wholeSubject: false, tasks: [], closing: erasure),
+                                                    at: fixture.clock.now)
         let erased = #expect(throws: RequestRefusal.self) { try fixture.engine.fulfilRectification(request: id, values: ["email": "new@example.nl"], by: "officer") }
         #expect(erased?.code == .fieldErased)
         #expect(try fixture.engine.request(id)?.status == .inProgress, "a refused rectification leaves the request open")

@@ -80,9 +80,10 @@ extension RightsDesk {
         let words = certificate.subjectKeyDestroyed
             ? LibraryWords("outcome.erasedWithKey", "{code}: destroyed {destroyed} fields, kept {kept}, subject key destroyed", counts)
             : LibraryWords("outcome.erased", "{code}: destroyed {destroyed} fields, kept {kept}", counts)
-        try store.applyErasure(ErasureApplication(request: id, subject: request.subject, destroy: certificate.destroyed,
+        try store.applyErasure(ErasureApplication(subject: request.subject, destroy: certificate.destroyed,
                                                   keep: Dictionary(uniqueKeysWithValues: certificate.kept.map { ($0.field, $0.purposes) }),
-                                                  wholeSubject: certificate.subjectKeyDestroyed, tasks: certificate.notifications, outcome: words, actor: actor),
+                                                  wholeSubject: certificate.subjectKeyDestroyed, tasks: certificate.notifications,
+                                                  closing: RequestClosing(request: id, outcome: words, actor: actor)),
                                at: clock())
         certificate.signature = Hex.encode(keyring.sign(certificate.signedBytes))
         return certificate

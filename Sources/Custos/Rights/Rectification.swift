@@ -45,17 +45,22 @@ extension RightsDesk {
         }
         let now = clock()
         let tasks = try notifications(subject: request.subject, request: id, fields: Set(values.keys), action: "rectify", at: now)
-        let replaced = try store.rectify(subject: request.subject, values: values, source: "subject (rectification \(id))", tasks: tasks, at: now)
-        let completed = values.keys.filter { !replaced.contains($0) }.sorted()
-        let values = ["rectified": replaced.joined(separator: ", "), "completed": completed.joined(separator: ", "), "recipients": "\(tasks.count)"]
+        // Which values replace one and which complete the data, as the facts just read say:
+        // the outcome is recorded in the transaction that stores the values.
+        let held = Set(facts.fields.map(\.field))
+        let replaced = values.keys.filter(held.contains).sorted(), completed = values.keys.filter { !held.contains($0) }.sorted()
+        let words = ["rectified": replaced.joined(separator: ", "), "completed": completed.joined(separator: ", "), "recipients": "\(tasks.count)"]
         let lists: Set = ["rectified", "completed"]
-        try complete(id, at: now, by: actor, outcome: completed.isEmpty
-            ? LibraryWords("outcome.rectified", "rectified {rectified}; {recipients} recipients to notify", values, fieldLists: lists)
+        let outcome = completed.isEmpty
+            ? LibraryWords("outcome.rectified", "rectified {rectified}; {recipients} recipients to notify", words, fieldLists: lists)
             : replaced.isEmpty
-            ? LibraryWords("outcome.completed", "completed {completed}; {recipients} recipients to notify", values, fieldLists: lists)
-            : LibraryWords("outcome.rectifiedAndCompleted", "rectified {rectified}; completed {completed}; {recipients} recipients to notify", values,
-                           fieldLists: lists))
-        return RectificationResult(request: id, subject: request.subject, at: now, rectified: replaced, completed: completed, notifications: tasks)
+            ? LibraryWords("outcome.completed", "completed {completed}; {recipients} recipients to notify", words, fieldLists: lists)
+            : LibraryWords("outcome.rectifiedAndCompleted", "rectified {rectified}; completed {completed}; {recipients} recipients to notify", words,
+                           fieldLists: lists)
+        let stored = try store.rectify(subject: request.subject, values: values, source: "subject (rectification \(id))", tasks: tasks,
+                                       closing: RequestClosing(request: id, outcome: outcome, actor: actor), at: now)
+        return RectificationResult(request: id, subject: request.subject, at: now, rectified: stored, completed: values.keys.filter { !stored.contains($0) }.sorted(),
+                                   notifications: tasks)
     }
 
     /// The request, if it is of `type` and may be acted on (requester and identity verified, open).

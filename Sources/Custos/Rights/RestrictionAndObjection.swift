@@ -50,19 +50,22 @@ extension RightsDesk {
         guard let facts = try facts(of: request.subject) else { throw StoreError.subjectUnknown(request.subject) }
         for field in fields ?? [] where policy.policy.field(field) == nil { throw StoreError.unknownField(field) }
         let now = clock()
-        let restrictionId = try store.placeRestriction(subject: request.subject, fields: fields, ground: "\(ground.rawValue) (\(ground.article)), request \(id)", since: now)
         let affected = Set(fields ?? facts.fields.map(\.field))
         let tasks = try notifications(subject: request.subject, request: id, fields: affected, action: "restrict", at: now)
-        try store.recordTasks(tasks)
-        let values = ["id": "\(restrictionId)", "article": ground.article, "recipients": "\(tasks.count)"]
-        let outcome = if let fields {
-            LibraryWords("outcome.restricted", "restriction #{id} on {fields} ({article}); lifted only after the subject is told; {recipients} recipients to notify",
-                         values.merging(["fields": fields.joined(separator: ", ")]) { $1 }, fieldLists: ["fields"])
-        } else {
-            LibraryWords("outcome.restrictedAll", "restriction #{id} on all fields ({article}); lifted only after the subject is told; {recipients} recipients to notify", values)
+        let article = ground.article, recipients = tasks.count
+        let outcome: @Sendable (Int64) -> LibraryWords = { restriction in
+            let values = ["id": "\(restriction)", "article": article, "recipients": "\(recipients)"]
+            return if let fields {
+                LibraryWords("outcome.restricted", "restriction #{id} on {fields} ({article}); lifted only after the subject is told; {recipients} recipients to notify",
+                             values.merging(["fields": fields.joined(separator: ", ")]) { $1 }, fieldLists: ["fields"])
+            } else {
+                LibraryWords("outcome.restrictedAll", "restriction #{id} on all fields ({article}); lifted only after the subject is told; {recipients} recipients to notify", values)
+            }
         }
-        try complete(id, at: now, by: actor, outcome: outcome)
-        return RightsOutcome(request: id, outcome: outcome.description, notifications: tasks)
+        // The restriction, its tasks and the request's closing commit together (`RequestClosing`).
+        let restriction = try store.restrict(subject: request.subject, fields: fields, ground: "\(ground.rawValue) (\(ground.article)), request \(id)", tasks: tasks,
+                                             request: id, by: actor, outcome: outcome, since: now)
+        return RightsOutcome(request: id, outcome: outcome(restriction).description, notifications: tasks)
     }
 
     /// Completes an objection request. The objection itself took effect when the request was
