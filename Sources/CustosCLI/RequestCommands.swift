@@ -7,7 +7,8 @@ struct RequestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "request", abstract: "The request book: data-subject requests against their Art. 12(3) deadlines.",
         discussion: "Examples:\n  custos request open --subject D-1001 --type access --channel letter\n  custos request list --overdue",
-        subcommands: [RequestOpen.self, RequestList.self, RequestShow.self, RequestVerify.self, RequestExtend.self, RequestFulfil.self, RequestReject.self])
+        subcommands: [RequestOpen.self, RequestList.self, RequestShow.self, RequestVerify.self, RequestExtend.self, RequestFulfil.self, RequestReject.self,
+                      RequestCertificate.self])
 }
 
 
@@ -188,13 +189,10 @@ struct RequestFulfil: ParsableCommand {
     private func fulfilErasure(_ desk: RightsDesk, _ result: inout Fulfilled) throws {
         let folder = try outputFolder()
         let certificate = try refusable { try desk.fulfilErasure(request: id, by: operatingSystemUser) }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(certificate)) ?? Data()
-        let path = folder.appendingPathComponent("\(id)-erasure-certificate.json").path
-        guard (try? PrivateFile.write(data, to: path)) != nil else {
-            StandardError.error("the erasure is done but its certificate could not be written to '\(out)'; it follows on standard output")
-            try emit(String(decoding: data, as: UTF8.self))
+        guard let path = ErasureCertificateFile.write(certificate, in: folder) else {
+            StandardError.error("the erasure is done but its certificate could not be written to '\(out)'; it follows on standard output "
+                + "(and 'custos request certificate \(id)' gives it again)")
+            try emit(String(decoding: ErasureCertificateFile.bytes(certificate), as: UTF8.self))
             throw ExitStatus.runtimeError
         }
         result.say("\(id) fulfilled: \(certificate.outcome.rawValue); destroyed \(certificate.destroyed.joined(separator: ", ")); kept \(certificate.kept.map(\.field).joined(separator: ", "))\(certificate.subjectKeyDestroyed ? "; subject key destroyed" : "")",
@@ -264,6 +262,50 @@ private struct Fulfilled {
     mutating func tasks(_ tasks: [RecipientTask]) {
         lines += tasks.map { "task: \($0.kind.rawValue) \($0.recipient) about \($0.fields.joined(separator: ", "))" }
         json["tasks"] = tasks.map { ["kind": $0.kind.rawValue, "recipient": $0.recipient, "fields": $0.fields] as [String: Any] }
+    }
+}
+
+struct RequestCertificate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "certificate", abstract: "Write a completed erasure request's signed certificate again.",
+        discussion: """
+        The certificate 'request fulfil' wrote, byte for byte (the signature is deterministic): for a subject who lost it, an auditor, or a fulfilment whose file could not be written. Erasures completed before 5 December kept no certificate.
+
+        Example:
+          custos request certificate RQ-2025-0001 --out answers/
+        """)
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The request number, e.g. RQ-2025-0001.") var id: String
+    @Option(help: "Folder for the certificate.") var out: String = "."
+
+    func run() throws {
+        let desk = try global.openOffice().rights
+        guard let certificate = try refusable({ try desk.erasureCertificate(request: id) }) else {
+            StandardError.error("request \(id) has no erasure certificate: it is not an erasure request completed since certificates are kept")
+            throw ExitStatus.runtimeError
+        }
+        try? FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        guard let path = ErasureCertificateFile.write(certificate, in: URL(fileURLWithPath: out)) else {
+            StandardError.error("cannot write the certificate to '\(out)'")
+            throw ExitStatus.runtimeError
+        }
+        try answer(global.output, ["certificate: \(path)"], json: ["request": id, "files": [path]])
+    }
+}
+
+/// An erasure certificate as the CLI writes it: `<request>-erasure-certificate.json`, sorted
+/// keys, mode 0600.
+enum ErasureCertificateFile {
+    static func bytes(_ certificate: ErasureCertificate) -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return (try? encoder.encode(certificate)) ?? Data()
+    }
+
+    /// The file's path, or nil when it could not be written.
+    static func write(_ certificate: ErasureCertificate, in folder: URL) -> String? {
+        let path = folder.appendingPathComponent("\(certificate.request)-erasure-certificate.json").path
+        return (try? PrivateFile.write(bytes(certificate), to: path)) != nil ? path : nil
     }
 }
 

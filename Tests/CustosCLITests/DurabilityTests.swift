@@ -173,6 +173,14 @@ struct DurabilityTests {
         let erased = try run(["request", "fulfil", erasureId, "--out", "out"])
         #expect(erased.status == 0 && erased.stdout.contains("ERASURE_PARTIAL_LEGAL_OBLIGATION") && erased.stdout.contains("kept email"), "\(erased.stdout)\(erased.stderr)")
         #expect(FileManager.default.fileExists(atPath: folder.path + "/out/\(erasureId)-erasure-certificate.json"))
+        // The certificate again, byte for byte (a deterministic signature over the stored one);
+        // a request that is no completed erasure has none.
+        let again = try run(["request", "certificate", erasureId, "--out", "again"])
+        #expect(again.status == 0, "\(again.stderr)")
+        let first = FileManager.default.contents(atPath: folder.path + "/out/\(erasureId)-erasure-certificate.json")
+        #expect(first != nil && first == FileManager.default.contents(atPath: folder.path + "/again/\(erasureId)-erasure-certificate.json"))
+        let none = try run(["request", "certificate", "RQ-2025-0001"])
+        #expect(none.status == 1 && none.stderr.contains("has no erasure certificate"), "\(none.stderr)")
         // The JSON says the outcome and the history in English; their words stay inside.
         let json = try run(["request", "show", erasureId, "-o", "json"])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])

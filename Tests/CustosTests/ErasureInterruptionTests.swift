@@ -38,6 +38,9 @@ struct ErasureInterruptionTests {
             #expect(try fixture.engine.request(request)?.status == .completed)
             #expect(fixture.engine.read(subject: "PR-1", fields: ["email"], purpose: "P-NEWSLETTER-EMAIL", actor: "newsletter").decision.codes.contains(.subjectUnknown))
             #expect(!certificate.signature.isEmpty)
+            // The certificate again, as `custos request certificate` and the console give it.
+            let again = try #require(try fixture.office.rights.erasureCertificate(request: request))
+            #expect(again.signature == certificate.signature && again.destroyed == certificate.destroyed && again.notifications == certificate.notifications)
         }
     }
 

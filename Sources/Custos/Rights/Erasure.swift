@@ -89,6 +89,23 @@ extension RightsDesk {
         return certificate
     }
 
+    /// The signed certificate of a completed erasure request, again: for the subject who lost
+    /// it, the auditor, or a certificate file a kill kept from being written. Ed25519 signs
+    /// deterministically, so it is the certificate given when the request was fulfilled, byte
+    /// for byte. Nil for a request that is not an erasure completed with a stored certificate
+    /// (one fulfilled before 5 December, when certificates were not yet kept).
+    ///
+    /// ```swift
+    /// let again = try engine.rightsDesk.erasureCertificate(request: "RQ-2026-0001")
+    /// ```
+    package func erasureCertificate(request id: String) throws -> ErasureCertificate? {
+        guard let request = try store.request(id), request.type == .erasure, request.status == .completed,
+              let stored = try store.erasureCertificate(of: id) else { return nil }
+        var certificate = try ErasureCertificate(stored: stored, request: id)
+        certificate.signature = Hex.encode(keyring.sign(certificate.signedBytes))
+        return certificate
+    }
+
     /// Asks every purpose what it keeps and logs the answers, with the certificate they make,
     /// in one transaction: one durable commit rather than one per purpose, and nothing
     /// destroyed yet. The first step of `fulfilErasure`, apart so that a test can stop there
