@@ -192,7 +192,7 @@ struct RequestFulfil: ParsableCommand {
         guard let path = ErasureCertificateFile.write(certificate, in: folder) else {
             StandardError.error("the erasure is done but its certificate could not be written to '\(out)'; it follows on standard output "
                 + "(and 'custos request certificate \(id)' gives it again)")
-            try emit(String(decoding: ErasureCertificateFile.bytes(certificate), as: UTF8.self))
+            try emit(String(decoding: certificate.fileBytes, as: UTF8.self))
             throw ExitStatus.runtimeError
         }
         result.say("\(id) fulfilled: \(certificate.outcome.rawValue); destroyed \(certificate.destroyed.joined(separator: ", ")); kept \(certificate.kept.map(\.field).joined(separator: ", "))\(certificate.subjectKeyDestroyed ? "; subject key destroyed" : "")",
@@ -296,16 +296,10 @@ struct RequestCertificate: ParsableCommand {
 /// An erasure certificate as the CLI writes it: `<request>-erasure-certificate.json`, sorted
 /// keys, mode 0600.
 enum ErasureCertificateFile {
-    static func bytes(_ certificate: ErasureCertificate) -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        return (try? encoder.encode(certificate)) ?? Data()
-    }
-
     /// The file's path, or nil when it could not be written.
     static func write(_ certificate: ErasureCertificate, in folder: URL) -> String? {
         let path = folder.appendingPathComponent("\(certificate.request)-erasure-certificate.json").path
-        return (try? PrivateFile.write(bytes(certificate), to: path)) != nil ? path : nil
+        return (try? PrivateFile.write(certificate.fileBytes, to: path)) != nil ? path : nil
     }
 }
 

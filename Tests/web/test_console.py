@@ -20,6 +20,7 @@ import re
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 import urllib.error
@@ -188,6 +189,33 @@ class Console(Page):
             self.assertIn(b"Autoriteit Persoonsgegevens", body)
             shown = json.loads(custos("request", "show", "RQ-2025-0006", "-o", "json"))
             self.assertEqual(shown["status"], "completed")
+
+            # An erasure fulfilled here: its signed certificate is a download on the request's
+            # page, the same bytes as `custos request certificate` writes.
+            custos("subject", "add", "--id", "PR-CERT-1", "--category", "prospect", "--set", "email=cert-2207@example.nl")
+            erasure = custos("request", "open", "--subject", "PR-CERT-1", "--type", "erasure", "--channel", "e-mail",
+                             "--received", "2025-10-08T10:00:00+02:00", "--identity-verified-by", "e-mail matches").split()[0]
+            self.visit(driver, "/console/requests/" + erasure, "an erasure request")
+            self.assertEqual(driver.find_elements(By.PARTIAL_LINK_TEXT, "JSON"), [], "no certificate before the erasure")
+            self.assertIn("afgehandeld", self.press(driver, "fulfil-form"))
+            self.visit(driver, "/console/requests/" + erasure, "a fulfilled erasure request")
+            self.shoot(driver, "console-erasure")
+            link = driver.find_element(By.PARTIAL_LINK_TEXT, "JSON")
+            self.assertIn("verklaring van de wissing", link.find_element(By.XPATH, "..").text)
+            status, headers, body = fetch("GET", link.get_attribute("href"), cookies=driver.get_cookies())
+            self.assertEqual(status, 200)
+            self.assertIn(f"{erasure}-erasure-certificate.json", headers["Content-Disposition"])
+            certificate = json.loads(body)
+            self.assertEqual((certificate["request"], certificate["outcome"], certificate["subjectKeyDestroyed"]), (erasure, "ERASURE_FULL", True))
+            self.assertNotIn(b"cert-2207", body, "a certificate names fields, never their values")
+            with tempfile.TemporaryDirectory() as folder:
+                custos("request", "certificate", erasure, "--out", folder)
+                with open(os.path.join(folder, f"{erasure}-erasure-certificate.json"), "rb") as written:
+                    self.assertEqual(written.read(), body, "the console's download and the CLI's file are the same bytes")
+            status, _, _ = fetch("GET", CONSOLE + "/console/requests/RQ-2025-0006/erasure-certificate.json", cookies=driver.get_cookies())
+            self.assertEqual(status, 404, "an access request has no erasure certificate")
+            status, _, _ = fetch("GET", CONSOLE + f"/console/requests/{erasure}/erasure-certificate.json")
+            self.assertNotEqual(status, 200, "not without a session")
 
             # An Art. 19 task marked done.
             before = open_tasks()

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 import CustosCrypto
 package import CustosDecision
 package import CustosPolicy
@@ -39,6 +39,14 @@ package struct ErasureCertificate: Sendable, Codable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return (try? encoder.encode(copy)).map { [UInt8]($0) } ?? []
+    }
+
+    /// The certificate as a file gives it (`custos request certificate`, the console's
+    /// download): JSON with sorted keys, indented.
+    package var fileBytes: Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return (try? encoder.encode(self)) ?? Data()
     }
 
     /// The unsigned certificate as the request keeps it until the erasure is done (JSON).

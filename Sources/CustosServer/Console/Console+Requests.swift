@@ -20,12 +20,13 @@ extension Console {
 
     func requestPage(_ visit: Visit, id: String) async throws -> Response {
         let office = self.office
-        let found = try await call { () -> (RightsRequest, Bool, LocalDate)? in
+        let found = try await call { () -> (RightsRequest, Bool, Bool, LocalDate)? in
             guard let request = try office.requests.request(id) else { return nil }
-            return (request, try office.door.storedAnswer(request: id, includingHeld: true) != nil, office.policy.localDate(of: office.now))
+            let certified = try request.type == .erasure && request.status == .completed && office.rights.store.erasureCertificate(of: id) != nil
+            return (request, try office.door.storedAnswer(request: id, includingHeld: true) != nil, certified, office.policy.localDate(of: office.now))
         }
         let language = visit.language
-        guard let (request, answered, today) = found else {
+        guard let (request, answered, certified, today) = found else {
             return pages.message("notFound", language: language, status: .notFound, link: ("/console", pages.text("nav.today", language)))
         }
         let open = request.status.isOpen
@@ -62,6 +63,7 @@ extension Console {
                                      "detail": detail?.text, "english": detail?.english, "by": event.by])
             },
             "answered": answered, "answerHtml": "/console/requests/\(request.id)/answer.html", "answerJson": "/console/requests/\(request.id)/answer.json",
+            "certified": certified, "certificateHref": "/console/requests/\(request.id)/erasure-certificate.json",
             "complaint": pages.text("request.complaintRight", language),
         ]
         for (key, value) in [("purpose", request.purpose), ("mandate", request.mandate), ("identityMethod", request.identityMethod)] {
@@ -208,6 +210,18 @@ extension Console {
     }
 
     /// A fulfilled access request's answer, as the privacy centre offers it to the subject.
+    /// A completed erasure's signed certificate, as `custos request certificate` writes it.
+    func erasureCertificate(_ visit: Visit, id: String) async throws -> Response {
+        let office = self.office
+        guard let certificate = try await call({ try office.rights.erasureCertificate(request: id) }) else {
+            return pages.message("notFound", language: visit.language, status: .notFound, link: ("/console", pages.text("nav.today", visit.language)))
+        }
+        return Response(status: .ok, headers: [
+            .contentType: "application/json",
+            .contentDisposition: "attachment; filename=\"\(id)-erasure-certificate.json\"",
+        ], body: ResponseBody(byteBuffer: ByteBuffer(bytes: certificate.fileBytes)))
+    }
+
     func storedAnswer(_ visit: Visit, id: String, json: Bool) async throws -> Response {
         let office = self.office
         guard let answer = try await call({ try office.door.storedAnswer(request: id, includingHeld: true) }) else {

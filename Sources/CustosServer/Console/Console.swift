@@ -39,6 +39,7 @@ struct Console: Sendable {
         ("/console/requests/:request", "GET"), ("/console/requests/:request/verify", "POST"), ("/console/requests/:request/extend", "POST"),
         ("/console/requests/:request/fulfil", "POST"), ("/console/requests/:request/reject", "POST"),
         ("/console/requests/:request/answer.html", "GET"), ("/console/requests/:request/answer.json", "GET"),
+        ("/console/requests/:request/erasure-certificate.json", "GET"),
         ("/console/subjects", "GET"), ("/console/subjects", "POST"), ("/console/subjects/:subject", "GET"), ("/console/subjects/:subject/open", "POST"), ("/console/subjects/:subject/requests", "POST"),
         ("/console/tasks/:task/done", "POST"), ("/console/objections/:objection/assess", "POST"), ("/console/subjects/:subject/informed", "POST"),
         ("/console/reports/:report", "GET"), ("/console/reports/:report/download", "GET"),
@@ -73,6 +74,9 @@ struct Console: Sendable {
         }
         group.get("requests/:request/answer.json") { request, context in
             try await signedIn(request) { try await storedAnswer($0, id: context.parameters.get("request") ?? "", json: true) }
+        }
+        group.get("requests/:request/erasure-certificate.json") { request, context in
+            try await signedIn(request) { try await erasureCertificate($0, id: context.parameters.get("request") ?? "") }
         }
         for action in RequestAction.allCases {
             group.post("requests/:request/\(action.rawValue)") { request, context in
