@@ -363,6 +363,40 @@ class BadInput(Page):
             driver.quit()
 
 
+    def test_an_erasure_asked_for_here_gives_its_signed_certificate_on_the_status_link(self):
+        driver = browser(1280)
+        try:
+            custos("subject", "add", "--id", "PR-77", "--category", "prospect", "--set", "email=certificate@example.nl")
+            driver.get(CENTRE + "/privacy/request")
+            driver.find_element(By.ID, "type-erasure").click()
+            driver.find_element(By.ID, "email").send_keys("certificate@example.nl")
+            submit(driver)
+            driver.find_element(By.ID, "code").send_keys(latest_code("certificate@example.nl"))
+            submit(driver)
+            number = re.search(r"RQ-\d{4}-\d{4}", driver.find_element(By.TAG_NAME, "h2").text).group(0)
+            link = driver.find_element(By.LINK_TEXT, "Volg uw verzoek").get_attribute("href")
+            driver.get(link)
+            self.assertNotIn("Verklaring van de wissing", driver.page_source, "no certificate before the erasure")
+            status, _, _ = fetch("GET", urllib.parse.urlparse(link).path + "/erasure-certificate.json")
+            self.assertEqual(status, 404)
+            custos("request", "verify", number, "--method", "e-mail code")
+            custos("request", "fulfil", number, "--out", tempfile.mkdtemp())
+            driver.get(link)
+            self.assertIn("Verklaring van de wissing", driver.page_source)
+            self.axe(driver, "the status page of a fulfilled erasure")
+            self.shoot(driver, "privacy-centre-erasure")
+            download = driver.find_element(By.XPATH, "//section[h2='Verklaring van de wissing']//a").get_attribute("href")
+            status, headers, body = fetch("GET", urllib.parse.urlparse(download).path)
+            self.assertEqual(status, 200)
+            self.assertIn(f"{number}-erasure-certificate.json", headers["Content-Disposition"])
+            certificate = json.loads(body)
+            self.assertEqual((certificate["request"], certificate["outcome"], certificate["subjectKeyDestroyed"]), (number, "ERASURE_FULL", True))
+            self.assertNotIn("certificate@example.nl", body, "field names and purposes, never a value")
+            self.assertEqual(len(certificate["signature"]), 128, "an Ed25519 signature")
+        finally:
+            driver.quit()
+
+
 class Logs(unittest.TestCase):
     def test_zz_the_server_log_holds_no_address_code_or_status_token(self):
         with open(os.environ["SERVE_LOG"]) as file:

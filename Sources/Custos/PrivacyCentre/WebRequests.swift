@@ -125,4 +125,10 @@ extension PublicDoor {
     package func storedAnswer(request: String, includingHeld: Bool = false) throws -> (html: String, json: Data)? {
         try store.sealedAnswer(request: request, includingHeld: includingHeld).flatMap { store.keyring.openAnswer($0, request: request) }
     }
+
+    /// A completed erasure request's signed certificate, for the subject's status link: the
+    /// proof of what was destroyed and what was kept, and why (nil for any other request).
+    package func erasureCertificate(request: String) throws -> ErasureCertificate? {
+        try ErasureCertificate.issued(request: request, store: store, keyring: store.keyring)
+    }
 }

@@ -55,6 +55,16 @@ package struct ErasureCertificate: Sendable, Codable {
 }
 
 extension ErasureCertificate {
+    /// The signed certificate of a completed erasure request, from the one it kept; nil for any
+    /// other request (`RightsDesk.erasureCertificate`, the privacy centre's status link).
+    static func issued(request id: String, store: any RightsStore, keyring: Keyring) throws -> ErasureCertificate? {
+        guard let request = try store.request(id), request.type == .erasure, request.status == .completed,
+              let stored = try store.erasureCertificate(of: id) else { return nil }
+        var certificate = try ErasureCertificate(stored: stored, request: id)
+        certificate.signature = Hex.encode(keyring.sign(certificate.signedBytes))
+        return certificate
+    }
+
     /// A certificate from its stored form; one that does not read is an integrity error
     /// naming the request, never guessed at.
     init(stored: String, request: String) throws {
@@ -107,11 +117,7 @@ extension RightsDesk {
     /// let again = try engine.rightsDesk.erasureCertificate(request: "RQ-2026-0001")
     /// ```
     package func erasureCertificate(request id: String) throws -> ErasureCertificate? {
-        guard let request = try store.request(id), request.type == .erasure, request.status == .completed,
-              let stored = try store.erasureCertificate(of: id) else { return nil }
-        var certificate = try ErasureCertificate(stored: stored, request: id)
-        certificate.signature = Hex.encode(keyring.sign(certificate.signedBytes))
-        return certificate
+        try ErasureCertificate.issued(request: id, store: store, keyring: keyring)
     }
 
     /// Asks every purpose what it keeps and logs the answers, with the certificate they make,

@@ -13,6 +13,7 @@ extension PrivacyCentre {
             return with(pages.message("link", language: language, status: .notFound), visitor)
         }
         let stored = found.type == .access && found.status == .completed ? try await call { try door.storedAnswer(request: found.id) } : nil
+        let certified = found.type == .erasure && found.status == .completed ? try await call { try door.erasureCertificate(request: found.id) } != nil : false
         var values: [String: Any] = [
             "id": found.id, "type": pages.text("type.\(found.type.rawValue)", language), "received": Self.date(found.receivedOn, language),
             "stage": pages.text("stage.\(found.status.rawValue)", language), "due": Self.date(found.dueOn, language),
@@ -27,8 +28,23 @@ extension PrivacyCentre {
         } else if found.type == .access, found.status == .completed {
             values["answerGone"] = true
         }
+        if certified { values["certificate"] = ["path": "/privacy/status/\(token)/erasure-certificate.json"] }
         let here = "/privacy/status/\(token)"
         return with(pages.page("status", language: language, title: "\(pages.text("statusTitle", language)) \(found.id)", here: here, values: values), visitor)
+    }
+
+    /// A completed erasure's signed certificate as an attachment (what was destroyed, what was
+    /// kept and why: field names and purposes, never a value).
+    func erasureCertificate(_ request: Request, token: String) async throws -> Response {
+        let visitor = visitor(request)
+        let door = self.door
+        guard let found = try await call({ try door.request(forStatusToken: token) }), found.type == .erasure,
+              let certificate = try await call({ try door.erasureCertificate(request: found.id) }) else {
+            return with(pages.message("link", language: visitor.language, status: .notFound), visitor)
+        }
+        return Response(status: .ok, headers: [.contentType: "application/json",
+                                               .contentDisposition: "attachment; filename=\"\(found.id)-erasure-certificate.json\""],
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: certificate.fileBytes)))
     }
 
     /// The stored answer as an attachment; gone after an erasure (the link page says so).

@@ -28,6 +28,7 @@ struct PrivacyCentre: Sendable {
         ("/", "GET"), ("/privacy", "GET"), ("/privacy/static/centre.css", "GET"), ("/.well-known/jwks.json", "GET"),
         ("/privacy/request", "GET"), ("/privacy/request", "POST"), ("/privacy/code", "POST"),
         ("/privacy/status/:token", "GET"), ("/privacy/status/:token/answer.html", "GET"), ("/privacy/status/:token/answer.json", "GET"),
+        ("/privacy/status/:token/erasure-certificate.json", "GET"),
         ("/privacy/preferences", "GET"), ("/privacy/preferences", "POST"), ("/privacy/preferences/start", "POST"),
         ("/privacy/preferences/end", "POST"), ("/privacy/preferences/receipt/:purpose", "GET"), ("/healthz", "GET"),
     ]
@@ -59,6 +60,9 @@ struct PrivacyCentre: Sendable {
         }
         router.get("privacy/status/:token/answer.json") { request, context in
             try await limitedLookup(request, context) { try await answer(request, token: context.parameters.get("token") ?? "", json: true) }
+        }
+        router.get("privacy/status/:token/erasure-certificate.json") { request, context in
+            try await limitedLookup(request, context) { try await erasureCertificate(request, token: context.parameters.get("token") ?? "") }
         }
         router.get("privacy/preferences") { request, _ in try await preferences(request) }
         router.post("privacy/preferences/start") { request, context in try await startPreferences(request, context) }
