@@ -35,11 +35,6 @@ extension PostgresVault: RightsStore {
         }
     }
 
-    package func recordTasks(_ tasks: [RecipientTask]) throws {
-        guard !tasks.isEmpty else { return }
-        try transaction { connection, logger in try await Self.insert(tasks, on: connection, logger: logger) }
-    }
-
     package func tasks(openOnly: Bool) throws -> [RecipientTask] {
         try run { client, logger in
             var tasks: [RecipientTask] = []
@@ -144,8 +139,6 @@ extension PostgresVault: RightsStore {
             return nil
         }
     }
-
-    package func shred(subject: String, at now: Instant) throws { try shred(subjects: [subject], at: now) }
 
     package func storeAnswer(_ answer: SealedAnswer, request: String, heldForReview: Bool, at now: Instant) throws {
         try run { client, logger in

@@ -81,10 +81,6 @@ extension Vault {
         }
     }
 
-    package func recordTasks(_ tasks: [RecipientTask]) throws {
-        try pool.write { db in try Self.insertTasks(db, tasks) }
-    }
-
     package func tasks(openOnly: Bool) throws -> [RecipientTask] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM tasks \(openOnly ? "WHERE done_at IS NULL" : "") ORDER BY id").map { row in

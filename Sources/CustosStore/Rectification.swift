@@ -4,8 +4,9 @@ package import CustosPolicy
 
 extension Vault {
     /// Replaces (or, for incomplete data, adds) values of a subject under its key, records the
-    /// Art. 19 tasks, and truncates the WAL so the old ciphertext is gone from the files
-    /// (`secure_delete` zeroes the freed cells). Returns the fields that already had a value.
+    /// Art. 19 tasks and closes the request in the same transaction (`RequestClosing`), then
+    /// truncates the WAL so the old ciphertext is gone from the files (`secure_delete` zeroes
+    /// the freed cells). Returns the fields that already had a value.
     package func rectify(subject: String, values: [String: String], source: String, tasks: [RecipientTask], closing: RequestClosing,
                          at now: Instant) throws -> [String] {
         for field in values.keys where policy.fields.id(field) == nil { throw StoreError.unknownField(field) }

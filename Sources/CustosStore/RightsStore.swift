@@ -8,7 +8,6 @@ package import CustosPolicy
 package protocol RightsStore: DecisionStore, RequestStore, OfficerRecordStore, ConsentStore {
     /// Every disclosure of a subject's data, oldest first.
     func disclosures(of subject: String) throws -> [DisclosureEntry]
-    func recordTasks(_ tasks: [RecipientTask]) throws
     func tasks(openOnly: Bool) throws -> [RecipientTask]
     func completeTask(_ id: Int64, at now: Instant, by actor: String) throws
     /// Replaces (or, for incomplete data, adds) values under the subject's key, keeping their
@@ -36,7 +35,6 @@ package protocol RightsStore: DecisionStore, RequestStore, OfficerRecordStore, C
 
 extension VaultStore: RightsStore {
     package func disclosures(of subject: String) throws -> [DisclosureEntry] { try vault.disclosures(of: subject) }
-    package func recordTasks(_ tasks: [RecipientTask]) throws { try vault.recordTasks(tasks) }
     package func tasks(openOnly: Bool) throws -> [RecipientTask] { try vault.tasks(openOnly: openOnly) }
     package func completeTask(_ id: Int64, at now: Instant, by actor: String) throws { try vault.completeTask(id, at: now, by: actor) }
     package func rectify(subject: String, values: [String: String], source: String, tasks: [RecipientTask], closing: RequestClosing,

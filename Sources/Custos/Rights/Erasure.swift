@@ -51,7 +51,6 @@ package struct ErasureCertificate: Sendable, Codable {
 
     /// The unsigned certificate as the request keeps it until the erasure is done (JSON).
     var storedForm: String { String(decoding: signedBytes, as: UTF8.self) }
-
 }
 
 extension ErasureCertificate {
@@ -60,20 +59,22 @@ extension ErasureCertificate {
     static func issued(request id: String, store: any RightsStore, keyring: Keyring) throws -> ErasureCertificate? {
         guard let request = try store.request(id), request.type == .erasure, request.status == .completed,
               let stored = try store.erasureCertificate(of: id) else { return nil }
-        var certificate = try ErasureCertificate(stored: stored, request: id)
+        var certificate = try ErasureCertificate(stored: stored, of: request)
         certificate.signature = Hex.encode(keyring.sign(certificate.signedBytes))
         return certificate
     }
 
-    /// A certificate from its stored form; one that does not read is an integrity error
-    /// naming the request, never guessed at.
-    init(stored: String, request: String) throws {
+    /// A certificate from its stored form; one that does not read, or names another request
+    /// or subject, is an integrity error naming the request, never guessed at.
+    init(stored: String, of request: RightsRequest) throws {
         do {
             self = try JSONDecoder().decode(ErasureCertificate.self, from: Data(stored.utf8))
         } catch {
-            throw StoreError.integrity("the stored erasure certificate of request \(request) does not read")
+            throw StoreError.integrity("the stored erasure certificate of request \(request.id) does not read")
         }
-        guard self.request == request else { throw StoreError.integrity("the stored erasure certificate of request \(request) names request \(self.request)") }
+        guard self.request == request.id, subject == request.subject else {
+            throw StoreError.integrity("the stored erasure certificate of request \(request.id) names another request or subject")
+        }
     }
 }
 
@@ -93,13 +94,13 @@ extension RightsDesk {
         guard let request = try store.request(id) else { throw StoreError.io("no request \(id)") }
         guard request.type == .erasure else { throw RequestRefusal(code: .dsarDeadline, LibraryWords("request.notErasure", "request {id} is a {type} request, not erasure", ["id": id], phrases: ["type": .requestType(request.type)])) }
         try requests.requireActionable(request)
-        var certificate = try store.erasureCertificate(of: id).map { try ErasureCertificate(stored: $0, request: id) } ?? decideErasure(request)
+        var certificate = try store.erasureCertificate(of: id).map { try ErasureCertificate(stored: $0, of: request) } ?? decideErasure(request)
         let counts = ["code": certificate.outcome.rawValue, "destroyed": "\(certificate.destroyed.count)", "kept": "\(certificate.kept.count)"]
         let words = certificate.subjectKeyDestroyed
             ? LibraryWords("outcome.erasedWithKey", "{code}: destroyed {destroyed} fields, kept {kept}, subject key destroyed", counts)
             : LibraryWords("outcome.erased", "{code}: destroyed {destroyed} fields, kept {kept}", counts)
         try store.applyErasure(ErasureApplication(subject: request.subject, destroy: certificate.destroyed,
-                                                  keep: Dictionary(uniqueKeysWithValues: certificate.kept.map { ($0.field, $0.purposes) }),
+                                                  keep: Dictionary(certificate.kept.map { ($0.field, $0.purposes) }, uniquingKeysWith: +),
                                                   wholeSubject: certificate.subjectKeyDestroyed, tasks: certificate.notifications,
                                                   closing: RequestClosing(request: id, outcome: words, actor: actor)),
                                at: clock())
