@@ -3,7 +3,8 @@
 # 1. SIGKILL of `subject import` and `subject add` at random moments: afterwards the vault and
 #    keyring agree, the same file imports (or is already complete), `audit verify` holds;
 #    SIGKILL during a key rotation and during the upgrade of a v17 vault (and that upgrade on
-#    a disk too small for it): the next open finds the old state or the new, never a half.
+#    a disk too small for it): the next open finds the old state or the new, never a half;
+#    SIGKILL during erasure requests: fulfilling again finishes each as decided, once.
 # 2. A full disk under the vault during an import (a small tmpfs): a clear error, nothing stored,
 #    and the import succeeds once there is room.
 # 3. Output that cannot be written (/dev/full): exit 1 with a true message, no crash.
@@ -172,6 +173,83 @@ if mount -t tmpfs -o size=$(( $(du -sk upgrade/v17 | cut -f1) + 128 ))k tmpfs sm
 else
   fail "cannot mount a tmpfs for the small-disk upgrade (run as root)"
 fi
+
+# 1d. SIGKILL during erasure requests: whatever the kill left, `request fulfil` run again
+#     finishes the request as decided: closed once, the subject gone, its processor told once,
+#     the certificate given again, and the log intact.
+mkdir erase && cd erase
+"$CUSTOS" init --policies "$POLICY" >/dev/null || fail "erase: init"
+ERASURES=16
+for i in $(seq 1 "$ERASURES"); do
+  "$CUSTOS" subject add --id "PR-$i" --category prospect --set "email=e$i@example.nl" >/dev/null
+  "$CUSTOS" consent give --subject "PR-$i" --purpose P-NEWSLETTER-EMAIL --method checkbox-ticked --channel web-form --age 30 >/dev/null
+  "$CUSTOS" share --subject "PR-$i" --purpose P-NEWSLETTER-EMAIL --fields email --recipient R-CRM --actor newsletter >/dev/null
+  "$CUSTOS" request open --subject "PR-$i" --type erasure --channel letter --identity-verified-by "signed letter" | cut -d' ' -f1 >> requests
+done
+# Kill moments over the second half of one fulfilment, timed on a copy first: the first half
+# is the process starting and reading, before anything is written.
+mkdir ../erase-timing && cp custos.db custos.keys.db custos.key ../erase-timing/ && (cd ../erase-timing && start=$(date +%s%N) &&
+  "$CUSTOS" request fulfil "$(head -1 ../erase/requests)" --out out >/dev/null && echo $(( ($(date +%s%N) - start) / 1000000 )) > ../erase-ms)
+erase_from=$(( $(cat ../erase-ms) / 2 )); erase_window=$(( $(cat ../erase-ms) * 7 / 10 + 1 ))
+finished_again=0; resumed=0
+round=0
+while read -r request; do
+  round=$((round + 1))
+  if [ $((round % 2)) = 0 ]; then
+    # Every other kill aimed at the narrow moment after the decisions and certificate commit:
+    # a watcher, started first (Python starts slower than the fulfilment runs), polls the
+    # vault for the stored certificate and kills the fulfilment at once.
+    rm -f fulfil.pid
+    python3 -c '
+import os, signal, sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], timeout=1, isolation_level=None)
+deadline = time.time() + 20
+while not os.path.exists(sys.argv[3]) and time.time() < deadline:
+    time.sleep(0.001)
+time.sleep(0.005)
+pid = int(open(sys.argv[3]).read())
+while time.time() < deadline:
+    try:
+        row = db.execute("SELECT erasure_certificate IS NOT NULL FROM requests WHERE id = ?", (sys.argv[2],)).fetchone()
+    except sqlite3.Error:
+        continue
+    if row and row[0]:
+        break
+try:
+    os.kill(pid, signal.SIGKILL)
+except ProcessLookupError:
+    pass
+' custos.db "$request" fulfil.pid 2>/dev/null &
+    watcher=$!
+    sleep 0.3
+    "$CUSTOS" request fulfil "$request" --out out >/dev/null 2>&1 &
+    pid=$!
+    echo "$pid" > fulfil.pid.new && mv fulfil.pid.new fulfil.pid
+    wait "$watcher"
+  else
+    "$CUSTOS" request fulfil "$request" --out out >/dev/null 2>&1 &
+    pid=$!
+    ms=$(( erase_from + (RANDOM * 32768 + RANDOM) % erase_window ))
+    sleep "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
+  fi
+  kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+  if [ "$("$CUSTOS" request show "$request" -o json | python3 -c 'import json, sys; print(json.load(sys.stdin)["status"])')" != completed ]; then
+    # Killed after its decisions and certificate were committed: finished as decided, not decided again.
+    [ "$(q custos.db "SELECT erasure_certificate IS NOT NULL FROM requests WHERE id = '$request'")" = 1 ] && resumed=$((resumed + 1))
+    out=$("$CUSTOS" request fulfil "$request" --out out 2>&1) || fail "erase: $request not finished after a kill: $out"
+    finished_again=$((finished_again + 1))
+  fi
+  "$CUSTOS" request certificate "$request" --out again >/dev/null 2>&1 || fail "erase: no certificate for $request"
+done < requests
+tasks=$("$CUSTOS" task list -o json | python3 -c 'import collections, json, sys; c = collections.Counter(t["request"] for t in json.load(sys.stdin)); print(len(c), max(c.values()) if c else 0)')
+left=$(q custos.db "SELECT COUNT(*) FROM subjects")
+open_requests=$("$CUSTOS" request list -o json | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))')
+if [ "$tasks" = "$ERASURES 1" ] && [ "$left" = 0 ] && [ "$open_requests" = 0 ] && "$CUSTOS" audit verify >/dev/null 2>&1; then
+  ok "$ERASURES SIGKILLs of erasure requests (one takes $(cat ../erase-ms) ms): each request closed once, every subject gone, R-CRM told once per request, a certificate for each, the log intact ($finished_again finished by fulfilling again, $resumed of them from a certificate stored before the kill)"
+else
+  fail "erasures after kills: tasks (requests, most per request) $tasks, subjects left $left, open requests $open_requests"
+fi
+cd ..
 
 # 2. A full disk under the vault.
 mkdir full
