@@ -209,7 +209,6 @@ extension Console {
         case library(String)
     }
 
-    /// A fulfilled access request's answer, as the privacy centre offers it to the subject.
     /// A completed erasure's signed certificate, as `custos request certificate` writes it.
     func erasureCertificate(_ visit: Visit, id: String) async throws -> Response {
         let office = self.office
@@ -222,6 +221,7 @@ extension Console {
         ], body: ResponseBody(byteBuffer: ByteBuffer(bytes: certificate.fileBytes)))
     }
 
+    /// A fulfilled access request's answer, as the privacy centre offers it to the subject.
     func storedAnswer(_ visit: Visit, id: String, json: Bool) async throws -> Response {
         let office = self.office
         guard let answer = try await call({ try office.door.storedAnswer(request: id, includingHeld: true) }) else {
