@@ -50,22 +50,29 @@ extension PostgresVault: RequestStore {
                 throw StoreError.io("no request \(id)")
             }
             let (updated, event, detail) = try change(current)
-            return try transaction.wait { connection, logger in
-                try await connection.query("""
-                    UPDATE requests SET identity = \(updated.identity.rawValue), identity_method = \(updated.identityMethod),
-                      status = \(updated.status.rawValue), due_on = \(updated.dueOn.description), extension_notice_on = \(updated.extensionNoticeOn?.description),
-                      extension_reasons = \(updated.extensionReasons), closed_at = \(updated.closedAt?.millisecondsSinceEpoch), outcome = \(updated.outcome),
-                      outcome_words = \(updated.outcomeWords?.stored)
-                    WHERE id = \(id)
-                    """, logger: logger)
-                try await Self.addRequestEvent(id: id, at: now, event: event, detail: detail, by: actor, on: connection)
-                if current.status.isOpen, !updated.status.isOpen {
-                    try await Self.recordRequestLifecycle(Vault.requestClosedEvent, subject: updated.subject, on: policy.localDate(of: now), at: now,
-                                                          by: actor, policy: policy, connection: connection)
-                }
+            return try transaction.wait { connection, _ in
+                try await Self.write(updated, over: current, event: event, detail: detail, at: now, by: actor, policy: policy, on: connection)
                 guard let stored = try await Self.loadRequest(id, on: connection, forUpdate: false) else { throw StoreError.io("no request \(id)") }
                 return stored
             }
+        }
+    }
+
+    /// A request's change as every change is recorded: the row, the history's event and, when
+    /// it closes, the lifecycle event the policy declares.
+    private static func write(_ updated: RightsRequest, over current: RightsRequest, event: RequestEvent, detail: LibraryWords?, at now: Instant,
+                              by actor: String, policy: CompiledPolicy, on connection: PostgresConnection) async throws {
+        try await connection.query("""
+            UPDATE requests SET identity = \(updated.identity.rawValue), identity_method = \(updated.identityMethod),
+              status = \(updated.status.rawValue), due_on = \(updated.dueOn.description), extension_notice_on = \(updated.extensionNoticeOn?.description),
+              extension_reasons = \(updated.extensionReasons), closed_at = \(updated.closedAt?.millisecondsSinceEpoch), outcome = \(updated.outcome),
+              outcome_words = \(updated.outcomeWords?.stored)
+            WHERE id = \(updated.id)
+            """, logger: PostgresDatabase.logger)
+        try await addRequestEvent(id: updated.id, at: now, event: event, detail: detail, by: actor, on: connection)
+        if current.status.isOpen, !updated.status.isOpen {
+            try await recordRequestLifecycle(Vault.requestClosedEvent, subject: updated.subject, on: policy.localDate(of: now), at: now,
+                                             by: actor, policy: policy, connection: connection)
         }
     }
 
@@ -175,17 +182,11 @@ extension PostgresVault: RequestStore {
     /// row is locked until the transaction ends).
     static func closeFulfilled(_ closing: RequestClosing, at now: Instant, policy: CompiledPolicy, on connection: PostgresConnection) async throws {
         let id = closing.request
-        guard var request = try await loadRequest(id, on: connection, forUpdate: true) else { throw StoreError.io("no request \(id)") }
-        guard request.status.isOpen else { throw StoreError.invalidInput("request \(id) is \(request.status.rawValue)") }
-        request.close(as: .completed, at: now, outcome: closing.outcome)
-        try await connection.query("""
-            UPDATE requests SET status = \(request.status.rawValue), closed_at = \(request.closedAt?.millisecondsSinceEpoch), outcome = \(request.outcome),
-              outcome_words = \(request.outcomeWords?.stored)
-            WHERE id = \(id)
-            """, logger: PostgresDatabase.logger)
-        try await addRequestEvent(id: id, at: now, event: .fulfilled, detail: closing.outcome, by: closing.actor, on: connection)
-        try await recordRequestLifecycle(Vault.requestClosedEvent, subject: request.subject, on: policy.localDate(of: now), at: now, by: closing.actor,
-                                         policy: policy, connection: connection)
+        guard let current = try await loadRequest(id, on: connection, forUpdate: true) else { throw StoreError.io("no request \(id)") }
+        guard current.status.isOpen else { throw StoreError.invalidInput("request \(id) is \(current.status.rawValue)") }
+        var updated = current
+        updated.close(as: .completed, at: now, outcome: closing.outcome)
+        try await write(updated, over: current, event: .fulfilled, detail: closing.outcome, at: now, by: closing.actor, policy: policy, on: connection)
     }
 
     static func recordRequestLifecycle(_ event: String, subject: String, on date: LocalDate, at now: Instant, by actor: String,

@@ -13,7 +13,8 @@ extension PrivacyCentre {
             return with(pages.message("link", language: language, status: .notFound), visitor)
         }
         let stored = found.type == .access && found.status == .completed ? try await call { try door.storedAnswer(request: found.id) } : nil
-        let certified = found.type == .erasure && found.status == .completed ? try await call { try door.erasureCertificate(request: found.id) } != nil : false
+        // Whether a certificate is kept; it is signed only when downloaded.
+        let certified = found.type == .erasure && found.status == .completed ? try await call { try door.store.erasureCertificate(of: found.id) } != nil : false
         var values: [String: Any] = [
             "id": found.id, "type": pages.text("type.\(found.type.rawValue)", language), "received": Self.date(found.receivedOn, language),
             "stage": pages.text("stage.\(found.status.rawValue)", language), "due": Self.date(found.dueOn, language),
