@@ -248,6 +248,15 @@ enum PostgresSchema {
         // v18: as SQLite's v28: an erasure request's unsigned certificate, stored with its
         // decisions before anything is destroyed, so an interrupted erasure can be finished.
         "ALTER TABLE requests ADD COLUMN erasure_certificate text",
+        // v19: as SQLite's v29: console and privacy-centre sessions and spent form tokens, shared
+        // by every server on the vault.
+        """
+        CREATE TABLE web_sessions (id_hash bytea PRIMARY KEY, sealed bytea NOT NULL, started_at bigint NOT NULL,
+                                   last_seen_at bigint NOT NULL, ends_at bigint NOT NULL);
+        CREATE INDEX web_sessions_ends ON web_sessions (ends_at);
+        CREATE TABLE web_form_nonces (nonce text PRIMARY KEY, expires_at bigint NOT NULL);
+        CREATE INDEX web_form_nonces_expires ON web_form_nonces (expires_at)
+        """,
     ]
 
     /// The keyring, as on SQLite: wrapped keys, the erasure ledger, and the accounts of

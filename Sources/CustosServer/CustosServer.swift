@@ -63,8 +63,8 @@ package struct CustosServer: Sendable {
         // Each report in the page's language; a folder's catalogue that cannot be used stops the start.
         let reportFolder = configuration.console.templates.map { URL(fileURLWithPath: $0) }
         let reportTexts = try Dictionary(uniqueKeysWithValues: ReportTexts.languages.map { ($0, try ReportTexts.load(language: $0, templates: reportFolder)) })
-        Console(office: office, executor: executor, pages: consolePages, reportTexts: reportTexts, guarder: WebGuard(keyring: office.door.store.keyring),
-                sessions: ConsoleSessions(idle: .seconds(configuration.console.idleMinutes * 60)), settings: configuration.console,
+        Console(office: office, executor: executor, pages: consolePages, reportTexts: reportTexts, guarder: WebGuard(store: office.door.store, executor: executor),
+                sessions: ConsoleSessions(store: office.door.store, executor: executor, idle: .seconds(configuration.console.idleMinutes * 60)), settings: configuration.console,
                 serverRequestLimit: configuration.requestsPerTokenPerSecond,
                 secureCookies: WebSecurityHeaders.overHTTPS(servesTLS: configuration.tls != nil, publicURL: configuration.publicURL),
                 logger: logger).add(to: router)
@@ -97,7 +97,7 @@ package struct CustosServer: Sendable {
         let host = listener.host.contains(":") ? "[\(listener.host)]" : listener.host
         let base = BaseURL(listener.url ?? "\(scheme)://\(host):\(listener.port)")
         let centre = PrivacyCentre(
-            door: door, executor: executor, pages: pages, guarder: WebGuard(keyring: door.store.keyring),
+            door: door, executor: executor, pages: pages, guarder: WebGuard(store: door.store, executor: executor),
             web: WebActor(actor: listener.actor, identityPurpose: listener.identityPurpose),
             baseURL: base, secureCookies: overHTTPS, codesPerAddress: listener.codesPerAddress,
             mailer: configuration.smtp.map { OutboxSender(mailroom: door.mailroom, relay: $0) })

@@ -401,18 +401,33 @@ enum Schema {
             // an erasure interrupted after that is finished as decided by fulfilling it again.
             try db.execute(sql: "ALTER TABLE requests ADD COLUMN erasure_certificate TEXT")
         }
+        migrator.registerMigration("v29-web-sessions") { db in
+            // Console and privacy-centre sessions, and the form tokens already spent, lived in
+            // the server's memory: a restart signed everyone out, and two servers on one vault
+            // (DESIGN §12) did not know each other's sessions or spent tokens (WebSessions).
+            try db.execute(sql: """
+                CREATE TABLE web_sessions (id_hash BLOB PRIMARY KEY, sealed BLOB NOT NULL, started_at INTEGER NOT NULL,
+                                           last_seen_at INTEGER NOT NULL, ends_at INTEGER NOT NULL);
+                CREATE INDEX web_sessions_ends ON web_sessions (ends_at);
+                CREATE TABLE web_form_nonces (nonce TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
+                CREATE INDEX web_form_nonces_expires ON web_form_nonces (expires_at);
+                """)
+        }
         return migrator
     }
 
     /// Tables whose changes leave every subject's facts as they were: the decision log, what
     /// seals it, sums it up (`sweep_runs`) or indexes it (`log_subject_blocks`), GRDB's own
-    /// record, the generation itself, and the mail (v25). Every other table of the vault, and any table a later migration adds, carries
+    /// record, the generation itself, the mail (v25) and web sessions (v29). Every other table of the vault, and any table a later migration adds, carries
     /// `createFactGenerationTriggers` (`FactCacheTests` walks the schema).
     static let tablesOutsideTheFacts: Set<String> = Set(["decision_log", "log_anchor", "audit_checkpoints", "grdb_migrations", "fact_generation", "sweep_runs",
-                                                          "log_subject_blocks"] + mailTables)
+                                                          "log_subject_blocks"] + mailTables + webSessionTables)
 
     /// Mail to data subjects and the privacy centre's codes and links: no decision reads them.
     static let mailTables = ["outbox", "web_challenges", "status_links"]
+
+    /// Web sessions and spent form tokens (v29): a page view must not empty the fact cache.
+    static let webSessionTables = ["web_sessions", "web_form_nonces"]
 
     /// Gives `fact_generation` a fresh number whenever a row of `table` is added, changed or
     /// removed, in the same transaction.

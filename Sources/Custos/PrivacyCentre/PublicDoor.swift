@@ -5,7 +5,7 @@ internal import CustosCrypto
 
 /// What the privacy centre stands on, on either backend: the request book and the consent
 /// ledger, the stored answers, the outbox, and the e-mail codes and status links.
-package typealias PublicDoorStore = RightsStore & OutboxStore & WebDoorStore
+package typealias PublicDoorStore = RightsStore & OutboxStore & WebSessionStore
 
 /// The privacy centre's rules (DESIGN §11) over any vault: e-mail codes, requests opened from
 /// the web with their identity evidence and status link, stored answers, and the preference

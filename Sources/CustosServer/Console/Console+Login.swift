@@ -37,7 +37,7 @@ extension Console {
         do { form = try await FormBody.read(request, allowed: ["csrf", "name", "password", "code"]) } catch {
             return pages.message("badForm", language: language, status: .badRequest, link: ("/console/login", pages.text("login.title", language)))
         }
-        guard guarder.spend(form["csrf"], visit: cookies[Self.visitCookie], form: "login") else {
+        guard try await guarder.spend(form["csrf"], visit: cookies[Self.visitCookie], form: "login") else {
             return pages.message("expired", language: language, status: .forbidden, link: ("/console/login", pages.text("login.title", language)))
         }
         let name = form["name"] ?? "", password = form["password"] ?? "", code = form["code"].flatMap { $0.isEmpty ? nil : $0 }
@@ -46,7 +46,7 @@ extension Console {
         switch result {
         case let .success(account):
             logger.info("console sign-in", metadata: ["account": "\(account.name)", "role": "\(account.role.rawValue)"])
-            let id = sessions.start(account: account.name)
+            let id = try await sessions.start(account: account.name)
             // A fresh session id at every sign-in (no fixation); the pre-login cookie goes.
             return with(redirect("/console"), set + [cookie(Self.sessionCookie, id), cookie(Self.visitCookie, "", maxAge: 0)])
         case let .failure(failure):
@@ -66,7 +66,7 @@ extension Console {
         if let id = cookies[Self.sessionCookie] {
             let form = try? await FormBody.read(request, allowed: ["csrf"])
             // Signing out needs the form's token too: a foreign page must not end a session.
-            if guarder.spend(form?["csrf"], visit: id, form: "logout") { sessions.end(id) } else {
+            if try await guarder.spend(form?["csrf"], visit: id, form: "logout") { try await sessions.end(id) } else {
                 return pages.message("expired", language: "nl", status: .forbidden, link: ("/console", "Custos"))
             }
         }

@@ -209,11 +209,11 @@ struct Console: Sendable {
 
     func visit(_ request: Request) async throws -> Visit? {
         let cookies = cookies(request)
-        guard let id = cookies[Self.sessionCookie], let session = sessions.touch(id) else { return nil }
+        guard let id = cookies[Self.sessionCookie], let session = try await sessions.touch(id) else { return nil }
         // The account as it is now: removed accounts and changed roles take effect at once.
         let office = self.office
         guard let account = try await call({ try office.accounts.officer(named: session.account) }) else {
-            sessions.end(id)
+            try await sessions.end(id)
             return nil
         }
         var set: [String] = []
@@ -239,7 +239,7 @@ struct Console: Sendable {
                                                               "route": "\(Self.template(request.uri.path) ?? "unknown")"])
             return pages.message("readOnly", language: visit.language, status: .forbidden, link: ("/console", pages.text("nav.today", visit.language)))
         }
-        guard guarder.spend(form["csrf"], visit: visit.session, form: name) else {
+        guard try await guarder.spend(form["csrf"], visit: visit.session, form: name) else {
             return pages.message("expired", language: visit.language, status: .forbidden, link: ("/console", pages.text("nav.today", visit.language)))
         }
         let response = try await body(visit, form)

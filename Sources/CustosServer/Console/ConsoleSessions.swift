@@ -1,56 +1,47 @@
 import Foundation
 import Custos
-import Synchronization
+import CustosPolicy
 import CustosStore
 
 /// Console sessions: a 256-bit id in an `HttpOnly`, `SameSite=Strict` cookie scoped to
-/// `/console` on the internal listener; it ends after `idle` without a request and after
-/// `longest` in any case. Kept in memory: a restart signs everyone out (issue 19 moves it to
-/// the shared store for several servers).
-final class ConsoleSessions: Sendable {
+/// `/console` on the internal listener; it ends after `idle` without a request (counted to the
+/// minute) and after `longest` in any case. Kept in the vault (`WebSessionStore`), not in this
+/// process: every server on the vault knows it, and a restart signs nobody out.
+struct ConsoleSessions: Sendable {
     struct Session: Sendable {
         var account: String
-        var started: ContinuousClock.Instant
-        var lastSeen: ContinuousClock.Instant
     }
 
-    private let sessions = Mutex<[String: Session]>([:])
+    let store: any WebSessionStore
+    let executor: EngineExecutor
     let idle: Duration
     let longest: Duration
-    /// The clock sessions age by (a test's own in tests).
-    let clock: @Sendable () -> ContinuousClock.Instant
+    /// The wall clock sessions age by (a test's own in tests; never the engine's `--at` clock).
+    let clock: @Sendable () -> Instant
 
-    init(idle: Duration = .seconds(15 * 60), longest: Duration = .seconds(10 * 3600), clock: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
-        self.idle = idle
-        self.longest = longest
-        self.clock = clock
+    init(store: any WebSessionStore, executor: EngineExecutor, idle: Duration = .seconds(15 * 60), longest: Duration = .seconds(10 * 3600),
+         clock: @escaping @Sendable () -> Instant = { .now }) {
+        (self.store, self.executor, self.idle, self.longest, self.clock) = (store, executor, idle, longest, clock)
     }
 
-    func start(account: String) -> String {
-        let id = RandomToken.make()
-        let now = clock()
-        sessions.withLock { sessions in
-            if sessions.count > 1_000 { sessions = sessions.filter { live($0.value, now) } }
-            sessions[id] = Session(account: account, started: now, lastSeen: now)
-        }
-        return id
+    func start(account: String) async throws -> String {
+        let (store, longest, now) = (store, Self.milliseconds(longest), clock())
+        return try await executor.run { try store.startWebSession(.console, holder: [account], longest: longest, at: now) }
     }
 
     /// The session if it is alive, its idle clock restarted; nil (and forgotten) otherwise.
-    func touch(_ id: String) -> Session? {
-        let now = clock()
-        return sessions.withLock { sessions in
-            guard var session = sessions[id] else { return nil }
-            guard live(session, now) else { sessions[id] = nil; return nil }
-            session.lastSeen = now
-            sessions[id] = session
-            return session
-        }
+    func touch(_ id: String) async throws -> Session? {
+        let (store, idle, now) = (store, Self.milliseconds(idle), clock())
+        let session = try await executor.run { try store.webSession(.console, cookie: id, idle: idle, at: now) }
+        return session?.holder.first.map { Session(account: $0) }
     }
 
-    func end(_ id: String) { _ = sessions.withLock { $0.removeValue(forKey: id) } }
+    func end(_ id: String) async throws {
+        let store = store
+        try await executor.run { try store.endWebSession(.console, cookie: id) }
+    }
 
-    private func live(_ session: Session, _ now: ContinuousClock.Instant) -> Bool {
-        now - session.lastSeen < idle && now - session.started < longest
+    private static func milliseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000
     }
 }

@@ -9,7 +9,7 @@ extension PrivacyCentre {
     func preferences(_ request: Request) async throws -> Response {
         let visitor = visitor(request)
         let language = visitor.language
-        guard let sessionId = visitor.session, let session = guarder.session(sessionId) else {
+        guard let sessionId = visitor.session, let session = try await guarder.session(sessionId) else {
             let values: [String: Any] = ["csrf": visitor.visit.map { guarder.csrfToken(visit: $0, form: "preferences-start") } ?? ""]
             return with(pages.page("preferences-start", language: language, title: pages.text("prefsTitle", language), here: "/privacy/preferences", values: values), visitor)
         }
@@ -35,7 +35,7 @@ extension PrivacyCentre {
             "consents": consents, "objections": objections, "hasChoices": !choices.isEmpty, "hasObjections": !objections.isEmpty,
             "endCsrf": visitor.visit.map { guarder.csrfToken(visit: $0, form: "preferences-end") } ?? "",
         ]
-        if let flash = guarder.flash(sessionId, nil) { values["flash"] = flash }
+        if let flash = try await guarder.flash(sessionId, nil) { values["flash"] = flash }
         return with(pages.page("preferences", language: language, title: pages.text("prefsTitle", language), here: "/privacy/preferences", values: values), visitor)
     }
 
@@ -67,7 +67,7 @@ extension PrivacyCentre {
         let language = visitor.language
         let form: FormBody
         do { form = try await FormBody.read(request, allowed: ["csrf", "email"]) } catch { return with(formFailure(error, language), visitor) }
-        guard guarder.spend(form["csrf"], visit: visitor.visit, form: "preferences-start") else {
+        guard try await guarder.spend(form["csrf"], visit: visitor.visit, form: "preferences-start") else {
             return with(pages.message("csrf", language: language, status: .forbidden), visitor)
         }
         let email = (form["email"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
@@ -86,8 +86,8 @@ extension PrivacyCentre {
         let language = visitor.language
         let form: FormBody
         do { form = try await FormBody.read(request, allowed: ["csrf", "purpose", "action", "version"]) } catch { return with(formFailure(error, language), visitor) }
-        guard guarder.spend(form["csrf"], visit: visitor.visit, form: "preferences"), let sessionId = visitor.session,
-              let session = guarder.session(sessionId) else {
+        guard try await guarder.spend(form["csrf"], visit: visitor.visit, form: "preferences"), let sessionId = visitor.session,
+              let session = try await guarder.session(sessionId) else {
             return with(pages.message("csrf", language: language, status: .forbidden, link: ("/privacy/preferences", pages.text("page.again", language))), visitor)
         }
         let purpose = String((form["purpose"] ?? "").prefix(64)), action = form["action"] ?? ""
@@ -120,7 +120,7 @@ extension PrivacyCentre {
             return with(pages.message("notFound", language: language, status: .notFound, link: ("/privacy/preferences", pages.text("page.again", language))), visitor)
         }
         let flash = refusal ?? pages.text(action == "give" ? "flash.given" : action == "withdraw" ? "flash.withdrawn" : "flash.objected", language)
-        guarder.flash(sessionId, flash)
+        try await guarder.flash(sessionId, flash)
         return with(Response(status: .seeOther, headers: [.location: "/privacy/preferences"]), visitor)
     }
 
@@ -128,10 +128,10 @@ extension PrivacyCentre {
         var visitor = visitor(request)
         let form: FormBody
         do { form = try await FormBody.read(request, allowed: ["csrf"]) } catch { return with(formFailure(error, visitor.language), visitor) }
-        guard guarder.spend(form["csrf"], visit: visitor.visit, form: "preferences-end") else {
+        guard try await guarder.spend(form["csrf"], visit: visitor.visit, form: "preferences-end") else {
             return with(pages.message("csrf", language: visitor.language, status: .forbidden), visitor)
         }
-        guarder.endSession(visitor.session)
+        try await guarder.endSession(visitor.session)
         visitor.cookies.append(cookie("custos_session", "", maxAge: 0))
         return with(Response(status: .seeOther, headers: [.location: "/privacy"]), visitor)
     }
@@ -139,7 +139,7 @@ extension PrivacyCentre {
     /// The receipt of a given consent as a JWS, for the session's subject that gave it.
     func receipt(_ request: Request, purpose: String) async throws -> Response {
         let visitor = visitor(request)
-        guard let session = guarder.session(visitor.session) else {
+        guard let session = try await guarder.session(visitor.session) else {
             return with(Response(status: .seeOther, headers: [.location: "/privacy/preferences"]), visitor)
         }
         let door = self.door

@@ -74,7 +74,7 @@ extension PrivacyCentre {
         do { form = try await FormBody.read(request, allowed: Set(["csrf", "type", "email"] + checkInputs.map(\.name))) } catch {
             return with(formFailure(error, language), visitor)
         }
-        guard guarder.spend(form["csrf"], visit: visitor.visit, form: "request") else { return with(pages.message("csrf", language: language, status: .forbidden), visitor) }
+        guard try await guarder.spend(form["csrf"], visit: visitor.visit, form: "request") else { return with(pages.message("csrf", language: language, status: .forbidden), visitor) }
         let email = (form["email"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         var errors: [String: String] = [:]
         let type = form["type"].flatMap(RightsRequestType.init(rawValue:))
@@ -128,7 +128,7 @@ extension PrivacyCentre {
         let language = visitor.language
         let form: FormBody
         do { form = try await FormBody.read(request, allowed: ["csrf", "challenge", "code"]) } catch { return with(formFailure(error, language), visitor) }
-        guard guarder.spend(form["csrf"], visit: visitor.visit, form: "code") else { return with(pages.message("csrf", language: language, status: .forbidden), visitor) }
+        guard try await guarder.spend(form["csrf"], visit: visitor.visit, form: "code") else { return with(pages.message("csrf", language: language, status: .forbidden), visitor) }
         guard guarder.allow("try-address:" + address(context), limit: Self.triesPerAddress) else {
             return with(pages.message("tooMany", language: language, status: .tooManyRequests), visitor)
         }
@@ -147,7 +147,7 @@ extension PrivacyCentre {
         case let .confirmed(confirmed):
             guard let start = try? JSONDecoder().decode(PreferencesStart.self, from: confirmed.payload) else { return with(pages.message("error", language: language, status: .internalServerError), visitor) }
             let subjects = try await call { try door.engine.findSubjects(matching: start.email, kind: .email) }
-            let session = guarder.startSession(subjects: subjects.sorted())
+            let session = try await guarder.startSession(subjects: subjects.sorted())
             visitor.cookies.append(cookie("custos_session", session, maxAge: 1800))
             return with(Response(status: .seeOther, headers: [.location: "/privacy/preferences"]), visitor)
         }

@@ -1,28 +1,33 @@
 import Foundation
 import Custos
 import Synchronization
+import CustosPolicy
 import CustosStore
 
-/// The privacy centre's defences (DESIGN §11): CSRF tokens bound to the visitor's cookie and
-/// usable once, sessions after an e-mail code, and rate limits per client address and per
-/// e-mail address. Kept in memory: a restart ends sessions and forgets counts (the e-mail
-/// limit also counts the vault's challenges, which survive it).
+/// The web faces' defences (DESIGN §11): CSRF tokens bound to the visitor's cookie and
+/// usable once, the privacy centre's sessions after an e-mail code, and rate limits per client
+/// address. Spent tokens and sessions are kept in the vault (`WebSessionStore`), so every
+/// server on the vault honours them and a restart forgets none; the rate limits count in this
+/// process's memory (the e-mail limit also counts the vault's challenges, which every server shares).
 final class WebGuard: Sendable {
     struct Session: Sendable {
         var subjects: [String]
-        var expires: ContinuousClock.Instant
-        var flash: String?
     }
 
+    private let store: any WebSessionStore
+    private let executor: EngineExecutor
     /// The vault keyring's keyed hash: CSRF MACs and client references are keyed per vault.
     private let keyedDigest: @Sendable (_ domain: String, _ input: String) -> Data
-    private let usedNonces = Mutex<[String: ContinuousClock.Instant]>([:])
-    private let sessions = Mutex<[String: Session]>([:])
     private let counters = Mutex<[String: (start: ContinuousClock.Instant, count: Int)]>([:])
-    static let tokenLifetime: Duration = .seconds(3600)
-    static let sessionLifetime: Duration = .seconds(1800)
+    /// How long a form token lives, in seconds.
+    static let tokenLifetime: Int64 = 3600
+    /// A privacy-centre session lasts half an hour from its code, however busy.
+    static let sessionLifetime: Int64 = 1_800_000
 
-    init(keyring: Keyring) {
+    init(store: any WebSessionStore, executor: EngineExecutor) {
+        self.store = store
+        self.executor = executor
+        let keyring = store.keyring
         keyedDigest = { keyring.keyedDigest($0, $1) }
     }
 
@@ -32,23 +37,20 @@ final class WebGuard: Sendable {
     /// cookie and the form's name.
     func csrfToken(visit: String, form: String) -> String {
         let nonce = RandomToken.make(bytes: 12)
-        let expires = Int64(Date().timeIntervalSince1970) + 3600
+        let expires = Int64(Date().timeIntervalSince1970) + Self.tokenLifetime
         return "\(nonce).\(expires).\(mac(visit: visit, form: form, nonce: nonce, expires: expires))"
     }
 
     /// Whether the token was made for this visitor and form, is not expired and was not used
-    /// before; a valid token is spent by checking it.
-    func spend(_ token: String?, visit: String?, form: String) -> Bool {
+    /// before, at this server or another on the vault; a valid token is spent by checking it.
+    func spend(_ token: String?, visit: String?, form: String) async throws -> Bool {
         guard let token, let visit else { return false }
         let parts = token.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 3, let expires = Int64(parts[1]), expires > Int64(Date().timeIntervalSince1970),
               parts[2] == mac(visit: visit, form: form, nonce: parts[0], expires: expires) else { return false }
-        let now = ContinuousClock.now
-        return usedNonces.withLock { used in
-            if used.count > 50_000 { used = used.filter { $0.value > now } }
-            guard used[parts[0]] == nil else { return false }
-            used[parts[0]] = now + Self.tokenLifetime
-            return true
+        let (store, nonce) = (store, parts[0])
+        return try await executor.run {
+            try store.spendNonce(nonce, until: Instant(millisecondsSinceEpoch: expires * 1_000), at: .now)
         }
     }
 
@@ -58,39 +60,28 @@ final class WebGuard: Sendable {
 
     // MARK: sessions
 
-    func startSession(subjects: [String]) -> String {
-        let id = RandomToken.make()
-        let now = ContinuousClock.now
-        sessions.withLock { sessions in
-            if sessions.count > 10_000 { sessions = sessions.filter { $0.value.expires > now } }
-            sessions[id] = Session(subjects: subjects, expires: now + Self.sessionLifetime)
-        }
-        return id
+    func startSession(subjects: [String]) async throws -> String {
+        let store = store
+        return try await executor.run { try store.startWebSession(.centre, holder: subjects, longest: Self.sessionLifetime, at: .now) }
     }
 
-    func session(_ id: String?) -> Session? {
+    func session(_ id: String?) async throws -> Session? {
         guard let id else { return nil }
-        let now = ContinuousClock.now
-        return sessions.withLock { sessions in
-            guard let session = sessions[id] else { return nil }
-            guard session.expires > now else { sessions[id] = nil; return nil }
-            return session
-        }
+        let store = store
+        return try await executor.run { try store.webSession(.centre, cookie: id, idle: nil, at: .now) }.map { Session(subjects: $0.holder) }
     }
 
     /// Sets the message the next page shows once, and returns the one that was waiting.
     @discardableResult
-    func flash(_ id: String, _ message: String?) -> String? {
-        sessions.withLock { sessions in
-            let waiting = sessions[id]?.flash
-            sessions[id]?.flash = message
-            return waiting
-        }
+    func flash(_ id: String, _ message: String?) async throws -> String? {
+        let store = store
+        return try await executor.run { try store.exchangeFlash(.centre, cookie: id, message) }
     }
 
-    func endSession(_ id: String?) {
+    func endSession(_ id: String?) async throws {
         guard let id else { return }
-        _ = sessions.withLock { $0.removeValue(forKey: id) }
+        let store = store
+        try await executor.run { try store.endWebSession(.centre, cookie: id) }
     }
 
     // MARK: rate limits

@@ -1,0 +1,56 @@
+package import Foundation
+import PostgresNIO
+package import CustosStore
+package import CustosPolicy
+
+/// Web sessions and spent form tokens on PostgreSQL (`WebSessionStore`), as on SQLite: every
+/// server on the vault sees a session started or ended by another, and a token spent at one is
+/// spent at all (the nonce is the primary key, so two servers cannot both accept it).
+extension PostgresVault: WebSessionStore {
+    package func insertSession(_ session: StoredWebSession, purgeBefore: Instant) throws {
+        try transaction { connection, logger in
+            try await connection.query("DELETE FROM web_sessions WHERE ends_at < \(purgeBefore.millisecondsSinceEpoch)", logger: logger)
+            try await connection.query("""
+                INSERT INTO web_sessions (id_hash, sealed, started_at, last_seen_at, ends_at)
+                VALUES (\(session.idHash), \(session.sealed), \(session.startedAt.millisecondsSinceEpoch),
+                        \(session.lastSeenAt.millisecondsSinceEpoch), \(session.endsAt.millisecondsSinceEpoch))
+                """, logger: logger)
+        }
+    }
+
+    package func storedSession(idHash: Data) throws -> StoredWebSession? {
+        try run { client, logger in
+            for try await (sealed, started, lastSeen, ends) in try await client.query(
+                "SELECT sealed, started_at, last_seen_at, ends_at FROM web_sessions WHERE id_hash = \(idHash)", logger: logger)
+                .decode((Data, Int64, Int64, Int64).self) {
+                return StoredWebSession(idHash: idHash, sealed: sealed, startedAt: Instant(millisecondsSinceEpoch: started),
+                                        lastSeenAt: Instant(millisecondsSinceEpoch: lastSeen), endsAt: Instant(millisecondsSinceEpoch: ends))
+            }
+            return nil
+        }
+    }
+
+    package func updateSession(idHash: Data, lastSeenAt: Instant, sealed: Data) throws {
+        try run { client, logger in
+            _ = try await client.query("UPDATE web_sessions SET last_seen_at = \(lastSeenAt.millisecondsSinceEpoch), sealed = \(sealed) WHERE id_hash = \(idHash)",
+                                       logger: logger)
+        }
+    }
+
+    package func deleteSession(idHash: Data) throws {
+        try run { client, logger in _ = try await client.query("DELETE FROM web_sessions WHERE id_hash = \(idHash)", logger: logger) }
+    }
+
+    package func spendNonce(_ nonce: String, until: Instant, at now: Instant) throws -> Bool {
+        try transaction { connection, logger in
+            try await connection.query("DELETE FROM web_form_nonces WHERE expires_at < \(now.millisecondsSinceEpoch)", logger: logger)
+            var spent = false
+            for try await _ in try await connection.query(
+                "INSERT INTO web_form_nonces (nonce, expires_at) VALUES (\(nonce), \(until.millisecondsSinceEpoch)) ON CONFLICT DO NOTHING RETURNING 1::bigint",
+                logger: logger).decode(Int.self) {
+                spent = true
+            }
+            return spent
+        }
+    }
+}

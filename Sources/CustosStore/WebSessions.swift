@@ -1,0 +1,175 @@
+package import Foundation
+internal import GRDB
+package import CustosPolicy
+
+/// Who a web session is for: an officer in the console, or a data subject in the privacy centre.
+/// The kind is part of the session's keyed hash and its seal, so a cookie of one never opens the other.
+package enum WebSessionKind: String, Sendable {
+    case console, centre
+}
+
+/// A signed-in visit, read from the vault: what it holds and its clocks.
+package struct WebSession: Sendable, Equatable {
+    /// The console's account name, or the privacy centre's subject ids.
+    package var holder: [String]
+    /// A message the next page shows once.
+    package var flash: String?
+    package var startedAt: Instant
+    package var lastSeenAt: Instant
+}
+
+/// A web session as a backend stores it: the keyed hash of its cookie, never the cookie, and
+/// what it holds sealed, never an account name or a subject id in clear.
+package struct StoredWebSession: Sendable {
+    package var idHash: Data
+    package var sealed: Data
+    package var startedAt: Instant
+    package var lastSeenAt: Instant
+    /// The longest it may live; it ends earlier when idle.
+    package var endsAt: Instant
+
+    package init(idHash: Data, sealed: Data, startedAt: Instant, lastSeenAt: Instant, endsAt: Instant) {
+        (self.idHash, self.sealed, self.startedAt, self.lastSeenAt, self.endsAt) = (idHash, sealed, startedAt, lastSeenAt, endsAt)
+    }
+}
+
+/// The rows web sessions and spent form tokens live in on a backend. They are kept in the vault,
+/// not in a server's memory, so that several `custos serve` processes on one vault (DESIGN §12)
+/// share them behind any balancer, and a restart signs nobody out and forgets no spent token.
+package protocol WebSessionStore: WebDoorStore {
+    /// Stores a new session, deleting those whose longest time ended before `purgeBefore`.
+    func insertSession(_ session: StoredWebSession, purgeBefore: Instant) throws
+    func storedSession(idHash: Data) throws -> StoredWebSession?
+    /// Writes a session's last use and what it holds; a session that ended meanwhile stays ended.
+    func updateSession(idHash: Data, lastSeenAt: Instant, sealed: Data) throws
+    func deleteSession(idHash: Data) throws
+    /// Records a form token's nonce as spent until `until`; false when it was spent before.
+    /// Nonces that expired before `now` are deleted in the same transaction.
+    func spendNonce(_ nonce: String, until: Instant, at now: Instant) throws -> Bool
+}
+
+extension WebSessionStore {
+    /// How often a session's last use is written: its idle time is counted to the minute, so
+    /// that a page view does not cost a commit.
+    package static var lastSeenGranularity: Int64 { 60_000 }
+
+    /// Starts a session for `holder` and returns its cookie value, shown once; only its keyed
+    /// hash is stored.
+    ///
+    /// ```swift
+    /// let cookie = try store.startWebSession(.console, holder: ["anna"], longest: 36_000_000, at: .now)
+    /// let visit = try store.webSession(.console, cookie: cookie, idle: 900_000, at: .now)   // holder ["anna"]
+    /// ```
+    package func startWebSession(_ kind: WebSessionKind, holder: [String], longest: Int64, at now: Instant) throws -> String {
+        let cookie = RandomToken.make()
+        let idHash = sessionHash(kind, cookie)
+        try insertSession(StoredWebSession(idHash: idHash, sealed: try seal(kind, idHash, Contents(holder: holder, flash: nil)), startedAt: now,
+                                           lastSeenAt: now, endsAt: Instant(millisecondsSinceEpoch: now.millisecondsSinceEpoch + longest)),
+                          purgeBefore: now)
+        return cookie
+    }
+
+    /// The session a cookie names if it is alive, its idle clock restarted; nil (and the row
+    /// deleted) once it has been idle for `idle` or reached its longest time, nil for a cookie
+    /// that names none.
+    package func webSession(_ kind: WebSessionKind, cookie: String, idle: Int64?, at now: Instant) throws -> WebSession? {
+        guard let idHash = hash(kind, cookie), let stored = try storedSession(idHash: idHash) else { return nil }
+        let at = now.millisecondsSinceEpoch
+        guard at < stored.endsAt.millisecondsSinceEpoch, idle.map({ at - stored.lastSeenAt.millisecondsSinceEpoch < $0 }) ?? true,
+              let contents = try? unseal(kind, idHash, stored.sealed) else {
+            try deleteSession(idHash: idHash)
+            return nil
+        }
+        var lastSeen = stored.lastSeenAt
+        if at - lastSeen.millisecondsSinceEpoch >= Self.lastSeenGranularity {
+            lastSeen = now
+            try updateSession(idHash: idHash, lastSeenAt: now, sealed: stored.sealed)
+        }
+        return WebSession(holder: contents.holder, flash: contents.flash, startedAt: stored.startedAt, lastSeenAt: lastSeen)
+    }
+
+    /// Sets the message the session's next page shows once, and returns the one that was waiting.
+    @discardableResult
+    package func exchangeFlash(_ kind: WebSessionKind, cookie: String, _ message: String?) throws -> String? {
+        guard let idHash = hash(kind, cookie), let stored = try storedSession(idHash: idHash),
+              var contents = try? unseal(kind, idHash, stored.sealed) else { return nil }
+        let waiting = contents.flash
+        guard waiting != message else { return waiting }
+        contents.flash = message
+        try updateSession(idHash: idHash, lastSeenAt: stored.lastSeenAt, sealed: try seal(kind, idHash, contents))
+        return waiting
+    }
+
+    /// Ends a session (signing out); a cookie that names none changes nothing.
+    package func endWebSession(_ kind: WebSessionKind, cookie: String) throws {
+        guard let idHash = hash(kind, cookie) else { return }
+        try deleteSession(idHash: idHash)
+    }
+
+    private func hash(_ kind: WebSessionKind, _ cookie: String) -> Data? {
+        // A cookie is the visitor's to write: anything but a token's length names no session.
+        guard !cookie.isEmpty, cookie.utf8.count <= 64 else { return nil }
+        return sessionHash(kind, cookie)
+    }
+
+    private func sessionHash(_ kind: WebSessionKind, _ cookie: String) -> Data {
+        keyring.keyedDigest("web-session-" + kind.rawValue, cookie)
+    }
+
+    private func seal(_ kind: WebSessionKind, _ idHash: Data, _ contents: Contents) throws -> Data {
+        try keyring.seal(Data(idHash) + (try JSONEncoder().encode(contents)), domain: "web-session-" + kind.rawValue)
+    }
+
+    /// What a row holds, opened; a row's sealed contents begin with its own hash, so contents
+    /// moved to another row do not open there.
+    private func unseal(_ kind: WebSessionKind, _ idHash: Data, _ sealed: Data) throws -> Contents {
+        let opened = try keyring.unseal(sealed, domain: "web-session-" + kind.rawValue)
+        guard opened.count > idHash.count, opened.prefix(idHash.count) == idHash else { throw StoreError.invalidInput("a web session's contents belong to another") }
+        return try JSONDecoder().decode(Contents.self, from: opened.dropFirst(idHash.count))
+    }
+}
+
+/// A session's sealed contents.
+private struct Contents: Codable {
+    var holder: [String]
+    var flash: String?
+}
+
+extension VaultStore: WebSessionStore {
+    package func insertSession(_ session: StoredWebSession, purgeBefore: Instant) throws {
+        try vault.pool.write { db in
+            try db.execute(sql: "DELETE FROM web_sessions WHERE ends_at < ?", arguments: [purgeBefore.millisecondsSinceEpoch])
+            try db.execute(sql: "INSERT INTO web_sessions (id_hash, sealed, started_at, last_seen_at, ends_at) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [session.idHash, session.sealed, session.startedAt.millisecondsSinceEpoch,
+                                       session.lastSeenAt.millisecondsSinceEpoch, session.endsAt.millisecondsSinceEpoch])
+        }
+    }
+
+    package func storedSession(idHash: Data) throws -> StoredWebSession? {
+        try vault.pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT sealed, started_at, last_seen_at, ends_at FROM web_sessions WHERE id_hash = ?", arguments: [idHash]).map {
+                StoredWebSession(idHash: idHash, sealed: $0["sealed"], startedAt: Instant(millisecondsSinceEpoch: $0["started_at"]),
+                                 lastSeenAt: Instant(millisecondsSinceEpoch: $0["last_seen_at"]), endsAt: Instant(millisecondsSinceEpoch: $0["ends_at"]))
+            }
+        }
+    }
+
+    package func updateSession(idHash: Data, lastSeenAt: Instant, sealed: Data) throws {
+        try vault.pool.write { db in
+            try db.execute(sql: "UPDATE web_sessions SET last_seen_at = ?, sealed = ? WHERE id_hash = ?",
+                           arguments: [lastSeenAt.millisecondsSinceEpoch, sealed, idHash])
+        }
+    }
+
+    package func deleteSession(idHash: Data) throws {
+        try vault.pool.write { db in try db.execute(sql: "DELETE FROM web_sessions WHERE id_hash = ?", arguments: [idHash]) }
+    }
+
+    package func spendNonce(_ nonce: String, until: Instant, at now: Instant) throws -> Bool {
+        try vault.pool.write { db in
+            try db.execute(sql: "DELETE FROM web_form_nonces WHERE expires_at < ?", arguments: [now.millisecondsSinceEpoch])
+            try db.execute(sql: "INSERT OR IGNORE INTO web_form_nonces (nonce, expires_at) VALUES (?, ?)", arguments: [nonce, until.millisecondsSinceEpoch])
+            return db.changesCount == 1
+        }
+    }
+}
