@@ -8,7 +8,8 @@ fulfils it, marks an Art. 19 task done, assesses an objection, opens a field val
 read), reads the activity report with its time chart and every other report, compares the
 log with the demo's checkpoint, sets and clears service accounts' rate limits and revokes one
 (its token refused at once), reviews the sweep's dry run and runs it. The auditor sees the
-same pages without a single change button, and a change posted by hand is refused. axe-core
+same pages without a single change button, and a change posted by hand is refused. A second
+server on the same vault knows the sessions and the spent form tokens of the first. axe-core
 (WCAG 2.1 A and AA) runs on every page; screenshots of Today, a request, a subject and the
 activity report are taken at 1280 px."""
 import base64
@@ -587,6 +588,47 @@ class Console(Page):
         status, headers, body = fetch("GET", CONSOLE + "/console/no/such/page")
         self.assertEqual(status, 404)
         self.assertTrue(headers["Content-Type"].startswith("text/html"), "a console path answers with a page")
+
+    def test_4_a_second_server_on_the_vault_shares_sessions_and_spent_tokens(self):
+        # Another `custos serve` on the same vault, as behind a balancer (or after a restart).
+        day = os.path.join(VAULT, "day")
+        log = open(os.path.join(day, "serve-second.log"), "w")
+        second = subprocess.Popen([os.environ["CUSTOS"], "serve", "--config", "serve.yaml", "--listen", "127.0.0.1:0",
+                                   "--listen-public", "127.0.0.1:0", "--at", "2025-10-09T08:30:00+02:00"],
+                                  cwd=day, stdout=subprocess.DEVNULL, stderr=log)
+        driver = browser(1280)
+        try:
+            other = None
+            for _ in range(100):
+                with open(log.name) as started:
+                    found = re.search(r"listening on (http://127\.0\.0\.1:\d+)", started.read())
+                if found:
+                    other = found.group(1)
+                    break
+                time.sleep(0.1)
+            self.assertIsNotNone(other, "the second server did not start")
+            # Signed in at the first server, the browser's cookie (cookies ignore the port) opens the second.
+            self.sign_in(driver, "ada", "ada's long passphrase!")
+            self.assertTrue(driver.current_url.endswith("/console"), driver.current_url)
+            driver.get(other + "/console/reports/ropa")
+            self.assertTrue(driver.current_url.endswith("/console/reports/ropa"), "the second server knows the session")
+            self.axe(driver, "a report from the second server")
+            # Signed out at the second server with the first server's form token: out at both,
+            # and the token, spent at the second, is refused at the first.
+            driver.get(CONSOLE + "/console")
+            token = driver.find_element(By.CSS_SELECTOR, "form[action='/console/logout'] input[name=csrf]").get_attribute("value")
+            cookies = driver.get_cookies()
+            status, headers, _ = fetch("POST", other + "/console/logout", {"csrf": token}, cookies=cookies)
+            self.assertEqual((status, headers["Location"]), (303, "/console/login"))
+            status, _, _ = fetch("POST", CONSOLE + "/console/logout", {"csrf": token}, cookies=cookies)
+            self.assertEqual(status, 403, "a form token spent at one server is spent at every server")
+            status, headers, _ = fetch("GET", CONSOLE + "/console", cookies=cookies)
+            self.assertEqual((status, headers["Location"]), (303, "/console/login"), "signed out at one server, signed out at all")
+        finally:
+            driver.quit()
+            second.terminate()
+            self.assertEqual(second.wait(timeout=30), 0, "the second server drains and stops on SIGTERM")
+            log.close()
 
 
 if __name__ == "__main__":
