@@ -35,8 +35,9 @@ struct ConsoleSettingsTests {
         let sessions = ConsoleSessions(store: store, executor: executor, idle: .seconds(15 * 60), longest: .seconds(10 * 3600), clock: clock)
         // A second server on the same vault: it knows the sessions the first one started.
         let other = ConsoleSessions(store: store, executor: executor, idle: .seconds(15 * 60), longest: .seconds(10 * 3600), clock: clock)
-        let id = try await sessions.start(account: "anna")
+        let id = try await sessions.start(account: "anna", createdAt: start)
         #expect(try await other.touch(id)?.account == "anna")
+        #expect(try await other.touch(id)?.accountCreatedAt == start.millisecondsSinceEpoch, "the session names the account made then")
         advance(14)
         #expect(try await sessions.touch(id) != nil, "a request restarts the idle clock")
         advance(14)
@@ -45,14 +46,14 @@ struct ConsoleSettingsTests {
         #expect(try await sessions.touch(id) == nil, "idle too long")
         #expect(try await sessions.touch("made-up") == nil)
 
-        let busy = try await sessions.start(account: "ada")
+        let busy = try await sessions.start(account: "ada", createdAt: start)
         var steps = 0
         while try await sessions.touch(busy) != nil, steps < 100 {
             advance(10)
             steps += 1
         }
         #expect(steps == 60, "no session outlives its longest time, and a busy one lives that long")
-        let signedOut = try await sessions.start(account: "ada")
+        let signedOut = try await sessions.start(account: "ada", createdAt: start)
         try await other.end(signedOut)
         #expect(try await sessions.touch(signedOut) == nil, "signed out at one server, signed out at all")
         await executor.shutdown()

@@ -624,6 +624,20 @@ class Console(Page):
             self.assertEqual(status, 403, "a form token spent at one server is spent at every server")
             status, headers, _ = fetch("GET", CONSOLE + "/console", cookies=cookies)
             self.assertEqual((status, headers["Location"]), (303, "/console/login"), "signed out at one server, signed out at all")
+            # An account removed and made again under its name is another account: the old
+            # account's session ends, at every server.
+            self.sign_in(driver, "ada", "ada's long passphrase!")
+            cookies = driver.get_cookies()
+            self.assertEqual(fetch("GET", other + "/console", cookies=cookies)[0], 200)
+            custos("officer", "remove", "ada")
+            made = subprocess.run([os.environ["CUSTOS"], "officer", "add", "ada", "--role", "auditor"], cwd=day, input="ada's long passphrase!\n",
+                                  capture_output=True, text=True)
+            self.assertEqual(made.returncode, 0, made.stderr)
+            for server in (CONSOLE, other):
+                status, headers, _ = fetch("GET", server + "/console", cookies=cookies)
+                self.assertEqual((status, headers["Location"]), (303, "/console/login"), f"the old account's session at {server}")
+            self.sign_in(driver, "ada", "ada's long passphrase!")
+            self.assertTrue(driver.current_url.endswith("/console"), "the new account signs in")
         finally:
             driver.quit()
             second.terminate()

@@ -46,7 +46,7 @@ extension Console {
         switch result {
         case let .success(account):
             logger.info("console sign-in", metadata: ["account": "\(account.name)", "role": "\(account.role.rawValue)"])
-            let id = try await sessions.start(account: account.name)
+            let id = try await sessions.start(account: account.name, createdAt: account.createdAt)
             // A fresh session id at every sign-in (no fixation); the pre-login cookie goes.
             return with(redirect("/console"), set + [cookie(Self.sessionCookie, id), cookie(Self.visitCookie, "", maxAge: 0)])
         case let .failure(failure):

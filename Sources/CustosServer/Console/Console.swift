@@ -210,9 +210,11 @@ struct Console: Sendable {
     func visit(_ request: Request) async throws -> Visit? {
         let cookies = cookies(request)
         guard let id = cookies[Self.sessionCookie], let session = try await sessions.touch(id) else { return nil }
-        // The account as it is now: removed accounts and changed roles take effect at once.
+        // The account as it is now: removed accounts and changed roles take effect at once, and
+        // an account made again under the same name is another account.
         let office = self.office
-        guard let account = try await call({ try office.accounts.officer(named: session.account) }) else {
+        guard let account = try await call({ try office.accounts.officer(named: session.account) }),
+              account.createdAt.millisecondsSinceEpoch == session.accountCreatedAt else {
             try await sessions.end(id)
             return nil
         }

@@ -10,6 +10,9 @@ import CustosStore
 struct ConsoleSessions: Sendable {
     struct Session: Sendable {
         var account: String
+        /// When the account was made: a session belongs to that account only, not to one made
+        /// later under the same name (`officer remove` and `add` end every session of the old one).
+        var accountCreatedAt: Int64?
     }
 
     let store: any WebSessionStore
@@ -24,16 +27,17 @@ struct ConsoleSessions: Sendable {
         (self.store, self.executor, self.idle, self.longest, self.clock) = (store, executor, idle, longest, clock)
     }
 
-    func start(account: String) async throws -> String {
+    func start(account: String, createdAt: Instant) async throws -> String {
         let (store, longest, now) = (store, Self.milliseconds(longest), clock())
-        return try await executor.run { try store.startWebSession(.console, holder: [account], longest: longest, at: now) }
+        let holder = [account, String(createdAt.millisecondsSinceEpoch)]
+        return try await executor.run { try store.startWebSession(.console, holder: holder, longest: longest, at: now) }
     }
 
     /// The session if it is alive, its idle clock restarted; nil (and forgotten) otherwise.
     func touch(_ id: String) async throws -> Session? {
         let (store, idle, now) = (store, Self.milliseconds(idle), clock())
         let session = try await executor.run { try store.webSession(.console, cookie: id, idle: idle, at: now) }
-        return session?.holder.first.map { Session(account: $0) }
+        return session?.holder.first.map { Session(account: $0, accountCreatedAt: session?.holder.dropFirst().first.flatMap { Int64($0) }) }
     }
 
     func end(_ id: String) async throws {
