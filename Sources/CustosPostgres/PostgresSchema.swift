@@ -257,6 +257,13 @@ enum PostgresSchema {
         CREATE TABLE web_form_nonces (nonce text PRIMARY KEY, expires_at bigint NOT NULL);
         CREATE INDEX web_form_nonces_expires ON web_form_nonces (expires_at)
         """,
+        // v20: as SQLite's v30: the subject's own words with a rectification request, sealed.
+        """
+        CREATE TABLE request_statements (
+            request_id text PRIMARY KEY, subject_id text NOT NULL REFERENCES subjects (id) ON DELETE CASCADE,
+            sealed bytea NOT NULL, created_at bigint NOT NULL);
+        CREATE INDEX request_statements_subject ON request_statements (subject_id)
+        """,
     ]
 
     /// The keyring, as on SQLite: wrapped keys, the erasure ledger, and the accounts of

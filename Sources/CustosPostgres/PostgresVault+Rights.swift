@@ -100,6 +100,7 @@ extension PostgresVault: RightsStore {
                 // An answer given before the erasure (an access package) holds values: it goes,
                 // whatever is destroyed or kept only for other purposes.
                 try await connection.query("DELETE FROM request_answers WHERE subject_id = \(erasure.subject)", logger: logger)
+                try await connection.query("DELETE FROM request_statements WHERE subject_id = \(erasure.subject)", logger: logger)
                 try await Self.destroy(erasure.destroy, of: erasure.subject, at: now, on: connection, logger: logger)
                 for (field, purposes) in erasure.keep.sorted(by: { $0.key < $1.key }) {
                     try await connection.query(
@@ -163,12 +164,33 @@ extension PostgresVault: RightsStore {
         }
     }
 
+    package func storeStatement(_ statement: SealedStatement, request: String, at now: Instant) throws {
+        try run { client, logger in
+            _ = try await client.query("""
+                INSERT INTO request_statements (request_id, subject_id, sealed, created_at)
+                VALUES (\(request), \(statement.subject), \(statement.sealed), \(now.millisecondsSinceEpoch))
+                ON CONFLICT (request_id) DO UPDATE SET subject_id = excluded.subject_id, sealed = excluded.sealed, created_at = excluded.created_at
+                """, logger: logger)
+        }
+    }
+
+    package func sealedStatement(request: String) throws -> SealedStatement? {
+        try run { client, logger in
+            for try await (subject, sealed) in try await client.query(
+                "SELECT subject_id, sealed FROM request_statements WHERE request_id = \(request)", logger: logger).decode((String, Data).self) {
+                return SealedStatement(subject: subject, sealed: sealed)
+            }
+            return nil
+        }
+    }
+
     /// Deletes fields with their blind-index entries and any stored answer that holds them, and
     /// records them as erased (the evaluator then answers `FIELD_ERASED`), in the caller's
     /// transaction.
     static func destroy(_ fields: [String], of subject: String, at now: Instant, on connection: PostgresConnection, logger: Logger) async throws {
         guard !fields.isEmpty else { return }
         try await connection.query("DELETE FROM request_answers WHERE subject_id = \(subject)", logger: logger)
+        try await connection.query("DELETE FROM request_statements WHERE subject_id = \(subject)", logger: logger)
         for field in fields {
             try await connection.query("DELETE FROM fields WHERE subject_id = \(subject) AND field = \(field)", logger: logger)
             try await connection.query("DELETE FROM blind_index WHERE subject_id = \(subject) AND field = \(field)", logger: logger)

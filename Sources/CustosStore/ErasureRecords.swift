@@ -50,6 +50,7 @@ extension Vault {
                 // Whatever is destroyed or kept only for other purposes, an answer given before
                 // the erasure no longer reflects what the subject may be shown: it goes.
                 try db.execute(sql: "DELETE FROM request_answers WHERE subject_id = ?", arguments: [erasure.subject])
+                try db.execute(sql: "DELETE FROM request_statements WHERE subject_id = ?", arguments: [erasure.subject])
                 try Self.destroyFields(db, subject: erasure.subject, fields: erasure.destroy, at: now)
                 for (field, purposes) in erasure.keep {
                     try db.execute(sql: "UPDATE fields SET kept_for = ? WHERE subject_id = ? AND field = ?",
@@ -65,7 +66,11 @@ extension Vault {
 
     static func destroyFields(_ db: Database, subject: String, fields: [String], at now: Instant) throws {
         // A stored answer (an access package) holds the values: it goes with any of them.
-        if !fields.isEmpty { try db.execute(sql: "DELETE FROM request_answers WHERE subject_id = ?", arguments: [subject]) }
+        if !fields.isEmpty {
+            try db.execute(sql: "DELETE FROM request_answers WHERE subject_id = ?", arguments: [subject])
+            // So may the subject's own words with a rectification request.
+            try db.execute(sql: "DELETE FROM request_statements WHERE subject_id = ?", arguments: [subject])
+        }
         for field in fields {
             try db.execute(sql: "DELETE FROM fields WHERE subject_id = ? AND field = ?", arguments: [subject, field])
             try db.execute(sql: "DELETE FROM blind_index WHERE subject_id = ? AND field = ?", arguments: [subject, field])

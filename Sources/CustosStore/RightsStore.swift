@@ -31,6 +31,10 @@ package protocol RightsStore: DecisionStore, RequestStore, OfficerRecordStore, C
     func storeAnswer(_ answer: SealedAnswer, request: String, heldForReview: Bool, at now: Instant) throws
     /// A request's sealed answer, or nil; `includingHeld` also gives one held for review.
     func sealedAnswer(request: String, includingHeld: Bool) throws -> SealedAnswer?
+    /// Keeps the subject's sealed statement with a request (replacing an earlier one).
+    func storeStatement(_ statement: SealedStatement, request: String, at now: Instant) throws
+    /// A request's sealed statement, or nil (none given, or deleted by an erasure since).
+    func sealedStatement(request: String) throws -> SealedStatement?
 }
 
 extension VaultStore: RightsStore {
@@ -53,4 +57,8 @@ extension VaultStore: RightsStore {
     package func sealedAnswer(request: String, includingHeld: Bool) throws -> SealedAnswer? {
         try vault.sealedAnswer(request: request, includingHeld: includingHeld)
     }
+    package func storeStatement(_ statement: SealedStatement, request: String, at now: Instant) throws {
+        try vault.storeStatement(statement, request: request, at: now)
+    }
+    package func sealedStatement(request: String) throws -> SealedStatement? { try vault.sealedStatement(request: request) }
 }

@@ -413,6 +413,17 @@ enum Schema {
                 CREATE INDEX web_form_nonces_expires ON web_form_nonces (expires_at);
                 """)
         }
+        migrator.registerMigration("v30-request-statements") { db in
+            // A rectification request from the privacy centre arrived without what is wrong:
+            // the subject's own words are kept with it, sealed under the subject's key
+            // (RequestStatements), for the officer who fulfils it.
+            try db.execute(sql: """
+                CREATE TABLE request_statements (
+                    request_id TEXT PRIMARY KEY, subject_id TEXT NOT NULL REFERENCES subjects(id) ON DELETE CASCADE,
+                    sealed BLOB NOT NULL, created_at INTEGER NOT NULL);
+                CREATE INDEX request_statements_subject ON request_statements(subject_id);
+                """)
+        }
         return migrator
     }
 
@@ -421,13 +432,16 @@ enum Schema {
     /// record, the generation itself, the mail (v25) and web sessions (v29). Every other table of the vault, and any table a later migration adds, carries
     /// `createFactGenerationTriggers` (`FactCacheTests` walks the schema).
     static let tablesOutsideTheFacts: Set<String> = Set(["decision_log", "log_anchor", "audit_checkpoints", "grdb_migrations", "fact_generation", "sweep_runs",
-                                                          "log_subject_blocks"] + mailTables + webSessionTables)
+                                                          "log_subject_blocks"] + mailTables + webSessionTables + statementTables)
 
     /// Mail to data subjects and the privacy centre's codes and links: no decision reads them.
     static let mailTables = ["outbox", "web_challenges", "status_links"]
 
     /// Web sessions and spent form tokens (v29): a page view must not empty the fact cache.
     static let webSessionTables = ["web_sessions", "web_form_nonces"]
+
+    /// A subject's own words with a rectification request (v30): no decision reads them.
+    static let statementTables = ["request_statements"]
 
     /// Gives `fact_generation` a fresh number whenever a row of `table` is added, changed or
     /// removed, in the same transaction.

@@ -91,6 +91,28 @@ struct PrivacyCentreTests {
         }
     }
 
+    @Test(arguments: Backend.reachable) func aRectificationKeepsTheSubjectsOwnWordsSealedUntilAnErasure(_ backend: Backend) async throws {
+        try await BackendFixture.with(backend) { fixture in
+            try debtor(fixture)
+            let engine = fixture.engine
+            let words = "Mijn adres is nu Kade 7, 3511 AB Utrecht-Oost (verhuisd in maart)"
+            let opened = try #require(try engine.publicDoor.openWebRequest(
+                WebRightsForm(type: .rectification, email: "jan@example.nl", identity: [:], language: "nl", statement: words), as: Self.web).first)
+            #expect(try engine.publicDoor.statement(request: opened.request.id) == words)
+            if let bytes = fixture.rawFileBytes() {
+                #expect(!bytes.contains(subsequence: Array("Utrecht-Oost".utf8)), "sealed under the subject's key, never in clear")
+            }
+            // Only a rectification carries words; another request's are not kept.
+            let access = try #require(try engine.publicDoor.openWebRequest(
+                WebRightsForm(type: .access, email: "jan@example.nl", identity: [:], language: "nl", statement: "not kept"), as: Self.web).first)
+            #expect(try engine.publicDoor.statement(request: access.request.id) == nil)
+
+            let erasure = try engine.openRequest(subject: "D-1", type: .erasure, channel: "web-form", identityVerifiedBy: "e-mail code", by: "officer")
+            _ = try engine.fulfilErasure(request: erasure.id, by: "officer")
+            #expect(try engine.publicDoor.statement(request: opened.request.id) == nil, "an erasure takes the words with it: they may hold a value it destroyed")
+        }
+    }
+
     @Test(arguments: Backend.reachable) func preferencesListConsentPurposesAndAWithdrawalTakesEffectAtOnce(_ backend: Backend) async throws {
         try await BackendFixture.with(backend) { fixture in
             let engine = fixture.engine

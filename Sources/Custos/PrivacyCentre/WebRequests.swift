@@ -10,12 +10,15 @@ package struct WebRightsForm: Codable, Sendable, Equatable {
     /// What the person typed for each identity check, keyed `field` or `field.part`.
     package var identity: [String: String]
     package var language: String
+    /// With a rectification request: what is wrong and what it should say (Art. 16).
+    package var statement: String?
 
-    package init(type: RightsRequestType, email: String, identity: [String: String], language: String) {
+    package init(type: RightsRequestType, email: String, identity: [String: String], language: String, statement: String? = nil) {
         self.type = type
         self.email = email
         self.identity = identity
         self.language = language
+        self.statement = statement
     }
 }
 
@@ -66,6 +69,9 @@ extension PublicDoor {
             _ = try store.updateRequest(request.id, at: now, by: web.actor) { current in (current, .identityEvidence, detail) }
             // The answer is written in the language the person asked in.
             let updated = try store.updateRequest(request.id, at: now, by: web.actor) { current in (current, .language, .asWritten(form.language)) }
+            if form.type == .rectification, let statement = form.statement {
+                try store.storeStatement(try store.keyring.sealStatement(statement, request: request.id, subject: subject), request: request.id, at: now)
+            }
             let token = try store.createStatusLink(request: request.id, at: now)
             return OpenedWebRequest(request: updated, statusToken: token, identityMatched: matched.holds)
         }
@@ -124,6 +130,12 @@ extension PublicDoor {
     /// A request's stored answer; one held for review only when `includingHeld` (the console).
     package func storedAnswer(request: String, includingHeld: Bool = false) throws -> (html: String, json: Data)? {
         try store.sealedAnswer(request: request, includingHeld: includingHeld).flatMap { store.keyring.openAnswer($0, request: request) }
+    }
+
+    /// The subject's own words with a request (a rectification's "what is wrong"), for the
+    /// officer; nil when none was given or an erasure has deleted it since.
+    package func statement(request: String) throws -> String? {
+        try store.sealedStatement(request: request).flatMap { store.keyring.openStatement($0, request: request) }
     }
 
     /// A completed erasure request's signed certificate, for the subject's status link: the
