@@ -8,7 +8,7 @@ struct RequestCommand: ParsableCommand {
         commandName: "request", abstract: "The request book: data-subject requests against their Art. 12(3) deadlines.",
         discussion: "Examples:\n  custos request open --subject D-1001 --type access --channel letter\n  custos request list --overdue",
         subcommands: [RequestOpen.self, RequestList.self, RequestShow.self, RequestVerify.self, RequestExtend.self, RequestFulfil.self, RequestReject.self,
-                      RequestCertificate.self])
+                      RequestCertificate.self, RequestStatement.self])
 }
 
 
@@ -290,6 +290,42 @@ struct RequestCertificate: ParsableCommand {
             throw ExitStatus.runtimeError
         }
         try answer(global.output, ["certificate: \(path)"], json: ["request": id, "files": [path]])
+    }
+}
+
+struct RequestStatement: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "statement", abstract: "Read, or record, what the subject says is wrong with a rectification request.",
+        discussion: """
+        A rectification request from the privacy centre carries the subject's own words (Art. 16: what is wrong and what it should say). They are kept sealed under the subject's key and go with any erasure of the subject's data. --set records words that came by letter or phone, read from a file or '-' for standard input (never from the command line, which a shell's history keeps).
+
+        Examples:
+          custos request statement RQ-2025-0007
+          custos request statement RQ-2025-0007 --set letter.txt
+        """)
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The request number, e.g. RQ-2025-0007.") var id: String
+    @Option(help: "Record the words in this file ('-': standard input), replacing any kept before.") var set: String?
+
+    func run() throws {
+        let office = try global.openOffice()
+        let door = office.door
+        guard try refusable({ try office.requests.request(id) }) != nil else { StandardError.error("no request \(id)"); throw ExitStatus.runtimeError }
+        if let set {
+            let data = set == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: set)
+            guard let data, let text = String(data: data, encoding: .utf8) else {
+                StandardError.error(set == "-" ? "standard input is not UTF-8 text" : "cannot read '\(set)' as UTF-8 text")
+                throw ExitStatus.runtimeError
+            }
+            try refusable { try door.recordStatement(text, request: id) }
+            try answer(global.output, ["statement kept with \(id)"], json: ["request": id, "kept": true])
+            return
+        }
+        guard let words = try refusable({ try door.statement(request: id) }) else {
+            StandardError.error("request \(id) has no statement: none was given, or an erasure of the subject's data took it")
+            throw ExitStatus.runtimeError
+        }
+        try answer(global.output, [words], json: ["request": id, "statement": words])
     }
 }
 

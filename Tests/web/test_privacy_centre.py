@@ -396,13 +396,55 @@ class BadInput(Page):
         finally:
             driver.quit()
 
+    def test_a_correction_says_what_is_wrong_and_the_officer_reads_it_in_the_console(self):
+        words = "Mijn achternaam is Vries-Ooms, niet Vries.\nGraag ook in uw brieven aanpassen."
+        driver = browser(1280)
+        try:
+            custos("subject", "add", "--id", "PR-78", "--category", "prospect", "--set", "email=correction@example.nl")
+            # Words with another right, and a correction without words, are refused next to the field.
+            driver.get(CENTRE + "/privacy/request")
+            driver.find_element(By.ID, "type-access").click()
+            driver.find_element(By.ID, "statement").send_keys("only for a correction")
+            driver.find_element(By.ID, "email").send_keys("correction@example.nl")
+            submit(driver)
+            self.assertIn("alleen voor een correctie", driver.find_element(By.ID, "statement-error").text)
+            self.assertEqual(driver.find_element(By.ID, "statement").get_attribute("aria-invalid"), "true")
+            driver.find_element(By.ID, "type-rectification").click()
+            driver.find_element(By.ID, "statement").clear()
+            submit(driver)
+            self.assertIn("Schrijf wat er niet klopt", driver.find_element(By.ID, "statement-error").text)
+            self.axe(driver, "the request form with an error at the statement")
+            self.shoot(driver, "privacy-centre-correction-error")
+            driver.find_element(By.ID, "statement").send_keys(words)
+            submit(driver)
+            driver.find_element(By.ID, "code").send_keys(latest_code("correction@example.nl"))
+            submit(driver)
+            number = re.search(r"RQ-\d{4}-\d{4}", driver.find_element(By.TAG_NAME, "h2").text).group(0)
+            self.assertEqual(json.loads(custos("request", "show", number, "-o", "json"))["type"], "rectification")
+            # The officer reads the words on the request's page in the console, line breaks and all.
+            made = subprocess.run([os.environ["CUSTOS"], "officer", "add", "mira", "--role", "officer"], cwd=VAULT,
+                                  input="mira's long passphrase\n", capture_output=True, text=True)
+            self.assertEqual(made.returncode, 0, made.stderr)
+            driver.get(API + "/console/login")
+            driver.find_element(By.ID, "name").send_keys("mira")
+            driver.find_element(By.ID, "password").send_keys("mira's long passphrase")
+            navigate(driver, driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))
+            driver.get(API + f"/console/requests/{number}?lang=nl")
+            self.assertEqual(driver.find_element(By.ID, "statement").text, words)
+            self.axe(driver, "the console's page of a correction with the subject's words")
+            self.shoot(driver, "console-correction-statement")
+            with open(os.environ["SERVE_LOG"]) as log:
+                self.assertNotIn("Vries-Ooms", log.read(), "the words are never logged")
+        finally:
+            driver.quit()
+
 
 class Logs(unittest.TestCase):
     def test_zz_the_server_log_holds_no_address_code_or_status_token(self):
         with open(os.environ["SERVE_LOG"]) as file:
             log = file.read()
         self.assertGreater(log.count('"route":"/privacy'), 10, "the pages were logged, by route template")
-        for value in ("example.nl", "INV-2025", "1234 AB"):
+        for value in ("example.nl", "INV-2025", "1234 AB", "Vries-Ooms"):
             self.assertNotIn(value, log)
         self.assertIsNone(re.search(r"/privacy/status/(?!:token)", log), "a status link's token is never logged")
         self.assertIsNone(re.search(r'"message":"[^"]*\b\d{6}\b', log), "no code in a log message")

@@ -69,9 +69,7 @@ extension PublicDoor {
             _ = try store.updateRequest(request.id, at: now, by: web.actor) { current in (current, .identityEvidence, detail) }
             // The answer is written in the language the person asked in.
             let updated = try store.updateRequest(request.id, at: now, by: web.actor) { current in (current, .language, .asWritten(form.language)) }
-            if form.type == .rectification, let statement = form.statement {
-                try store.storeStatement(try store.keyring.sealStatement(statement, request: request.id, subject: subject), request: request.id, at: now)
-            }
+            if form.type == .rectification, let statement = form.statement { try recordStatement(statement, request: request.id) }
             let token = try store.createStatusLink(request: request.id, at: now)
             return OpenedWebRequest(request: updated, statusToken: token, identityMatched: matched.holds)
         }
@@ -130,6 +128,28 @@ extension PublicDoor {
     /// A request's stored answer; one held for review only when `includingHeld` (the console).
     package func storedAnswer(request: String, includingHeld: Bool = false) throws -> (html: String, json: Data)? {
         try store.sealedAnswer(request: request, includingHeld: includingHeld).flatMap { store.keyring.openAnswer($0, request: request) }
+    }
+
+    /// The most a statement may hold, in characters.
+    package static let statementLimit = 2_000
+
+    /// Keeps the subject's own words with an open rectification request: what is wrong and what
+    /// it should say (the privacy centre's form, or a letter the officer records with `custos
+    /// request statement --set`). Sealed under the subject's key; a later statement replaces it.
+    ///
+    /// ```swift
+    /// try door.recordStatement("My surname is Vries-Ooms, not Vries", request: "RQ-2025-0007")
+    /// ```
+    package func recordStatement(_ text: String, request id: String) throws {
+        let words = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let request = try store.request(id) else { throw StoreError.invalidInput("no request \(id)") }
+        guard request.type == .rectification else { throw StoreError.invalidInput("request \(id) is \(request.type.rawValue): only a rectification request carries the subject's words") }
+        guard request.status.isOpen else { throw StoreError.invalidInput("request \(id) is \(request.status.rawValue): the subject's words are kept with an open request") }
+        guard !words.isEmpty, words.count <= Self.statementLimit,
+              words.unicodeScalars.allSatisfy({ !CharacterSet.controlCharacters.contains($0) || "\n\r\t".unicodeScalars.contains($0) }) else {
+            throw StoreError.invalidInput("the subject's words must be 1 to \(Self.statementLimit) characters, without control characters but line breaks and tabs")
+        }
+        try store.storeStatement(try store.keyring.sealStatement(words, request: id, subject: request.subject), request: id, at: clock())
     }
 
     /// The subject's own words with a request (a rectification's "what is wrong"), for the

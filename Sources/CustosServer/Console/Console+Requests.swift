@@ -20,13 +20,16 @@ extension Console {
 
     func requestPage(_ visit: Visit, id: String) async throws -> Response {
         let office = self.office
-        let found = try await call { () -> (RightsRequest, Bool, Bool, LocalDate)? in
+        let canAct = visit.canAct
+        let found = try await call { () -> (RightsRequest, Bool, Bool, LocalDate, String?)? in
             guard let request = try office.requests.request(id) else { return nil }
             let certified = try request.type == .erasure && request.status == .completed && office.rights.store.erasureCertificate(of: id) != nil
-            return (request, try office.door.storedAnswer(request: id, includingHeld: true) != nil, certified, office.policy.localDate(of: office.now))
+            // The subject's own words are opened for an officer, who fulfils; an auditor learns only that they exist.
+            let statement = try canAct ? office.door.statement(request: id) : office.rights.store.sealedStatement(request: id).map { _ in "" }
+            return (request, try office.door.storedAnswer(request: id, includingHeld: true) != nil, certified, office.policy.localDate(of: office.now), statement)
         }
         let language = visit.language
-        guard let (request, answered, certified, today) = found else {
+        guard let (request, answered, certified, today, statement) = found else {
             return pages.message("notFound", language: language, status: .notFound, link: ("/console", pages.text("nav.today", language)))
         }
         let open = request.status.isOpen
@@ -70,6 +73,7 @@ extension Console {
             if let value, !value.isEmpty { values[key] = value }
         }
         if let outcome = pages.outcome(of: request, language, policy: office.policy.policy) { values["outcome"] = outcome }
+        if let statement { values[statement.isEmpty ? "statementSealed" : "statement"] = statement.isEmpty ? true : statement }
         if visit.canAct && open {
             values["canVerify"] = request.identity != .verified
             values["canExtend"] = request.status != .extended && request.extensionReasons == nil && today <= firstDeadline.due

@@ -37,7 +37,7 @@ extension PrivacyCentre {
         }
         var context: [String: Any] = [
             "csrf": visitor.visit.map { guarder.csrfToken(visit: $0, form: "request") } ?? "",
-            "email": values["email"] ?? "", "hasErrors": !errors.isEmpty, "hasChecks": !checks.isEmpty, "checks": checks,
+            "email": values["email"] ?? "", "statement": values["statement"] ?? "", "hasErrors": !errors.isEmpty, "hasChecks": !checks.isEmpty, "checks": checks,
             "types": Self.requestTypes.map { type -> [String: Any] in
                 ["value": type.rawValue, "label": pages.text("type.\(type.rawValue)", language), "hint": pages.text("type.\(type.rawValue).hint", language),
                  "checked": values["type"] == type.rawValue]
@@ -45,6 +45,7 @@ extension PrivacyCentre {
         ]
         if let error = errors["email"] { context["emailError"] = error }
         if let error = errors["type"] { context["typeError"] = error }
+        if let error = errors["statement"] { context["statementError"] = error }
         return pages.page("request", language: language, title: pages.text("askTitle", language), here: "/privacy/request", values: context, status: status)
     }
 
@@ -60,6 +61,12 @@ extension PrivacyCentre {
         text.count <= 64 && text.unicodeScalars.allSatisfy { !CharacterSet.controlCharacters.contains($0) }
     }
 
+    /// A rectification's own words: at most 2,000 characters, line breaks and tabs but no other
+    /// control characters.
+    static func isStatement(_ text: String) -> Bool {
+        text.count <= PublicDoor.statementLimit && text.unicodeScalars.allSatisfy { !CharacterSet.controlCharacters.contains($0) || "\n\r\t".unicodeScalars.contains($0) }
+    }
+
     static func isPostcode(_ text: String) -> Bool {
         let compact = text.uppercased().replacingOccurrences(of: " ", with: "")
         let scalars = Array(compact.unicodeScalars)
@@ -71,7 +78,7 @@ extension PrivacyCentre {
         var visitor = visitor(request)
         let language = visitor.language
         let form: FormBody
-        do { form = try await FormBody.read(request, allowed: Set(["csrf", "type", "email"] + checkInputs.map(\.name))) } catch {
+        do { form = try await FormBody.read(request, allowed: Set(["csrf", "type", "email", "statement"] + checkInputs.map(\.name))) } catch {
             return with(formFailure(error, language), visitor)
         }
         guard try await guarder.spend(form["csrf"], visit: visitor.visit, form: "request") else { return with(pages.message("csrf", language: language, status: .forbidden), visitor) }
@@ -80,6 +87,14 @@ extension PrivacyCentre {
         let type = form["type"].flatMap(RightsRequestType.init(rawValue:))
         if type == nil { errors["type"] = pages.text("err.type", language) }
         if !Self.isEmail(email) { errors["email"] = pages.text("err.email", language) }
+        let statement = (form["statement"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        if !Self.isStatement(statement) {
+            errors["statement"] = pages.text("err.statementLong", language)
+        } else if type == .rectification, statement.isEmpty {
+            errors["statement"] = pages.text("err.statementMissing", language)
+        } else if let type, type != .rectification, !statement.isEmpty {
+            errors["statement"] = pages.text("err.statementOnly", language)
+        }
         var identity: [String: String] = [:]
         for input in checkInputs {
             let value = (form[input.name] ?? "").trimmingCharacters(in: .whitespaces)
@@ -97,7 +112,8 @@ extension PrivacyCentre {
             values["csrf"] = nil
             return with(renderRequestForm(visitor, values: values, errors: errors, status: .unprocessableContent), visitor)
         }
-        let payload = try JSONEncoder().encode(WebRightsForm(type: type, email: email, identity: identity, language: language))
+        let payload = try JSONEncoder().encode(WebRightsForm(type: type, email: email, identity: identity, language: language,
+                                                                 statement: type == .rectification ? statement : nil))
         return try await sendCode(kind: "request", email: email, payload: payload, visitor: &visitor, context: context)
     }
 
