@@ -56,7 +56,7 @@ package struct CustosServer: Sendable {
         router.add(middleware: ProblemMiddleware(maximumBody: configuration.maximumBody))
         router.add(middleware: AuthenticationLimitMiddleware(limiter: FailedAuthentications(perMinute: configuration.failedAuthenticationsPerMinute)))
         let executor = EngineExecutor(decidingThreads: configuration.decidingThreads ?? decidingThreads ?? EngineExecutor.blockingThreads)
-        Routes(engine: service, configuration: configuration, openAPI: OpenAPIDocument.data, metrics: metrics, executor: executor).add(to: router)
+        Routes(engine: service, door: office.door, configuration: configuration, openAPI: OpenAPIDocument.data, metrics: metrics, executor: executor).add(to: router)
         // The officer's console: on this internal listener only, never on the public one.
         let consolePages = try WebPages(overrides: configuration.console.templates, controller: office.door.controllerContacts, folder: "Console",
                                         templates: Console.pageNames, stylesheet: "console.css", home: "/console")

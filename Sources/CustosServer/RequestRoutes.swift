@@ -7,7 +7,8 @@ import CustosStore
 /// took a letter) and their status, in the request book the officer works from.
 extension Routes {
     static let requestShape = WireShape.object([("subject", .scalar), ("type", .scalar), ("purpose", .scalar), ("channel", .scalar),
-                                                ("received-at", .scalar), ("requester", .scalar), ("mandate", .scalar)])
+                                                ("received-at", .scalar), ("requester", .scalar), ("mandate", .scalar),
+                                                ("statement", .scalar)])
 
     func openRequest(_ request: Request) async throws -> Response {
         let account = try await account(request)
@@ -28,13 +29,28 @@ extension Routes {
             throw Problem(status: .conflict, kind: "refused", title: "Refused by the law's rules",
                           detail: "a representative's request needs the mandate's document reference ($.mandate)", code: ReasonCode.dsarRequesterNotAuthorised.rawValue)
         }
-        let engine = self.engine, receivedAt = received
+        // Checked before the request is opened: a body refused after it would leave a request
+        // the service does not know it opened, and a retry would open another.
+        let statement = try members.text("statement").map { text in
+            guard let words = PublicDoor.statementWords(text) else {
+                throw members.wrong("statement", "1 to \(PublicDoor.statementLimit) characters that are not all spaces, without control characters but line breaks and tabs")
+            }
+            return words
+        }
+        // Well-formed words with another right conflict with the rules, as a purpose does on a request that is not an objection.
+        if statement != nil, type != .rectification {
+            throw Problem(status: .conflict, kind: "refused-value", title: "The value conflicts with the present",
+                          detail: "only a rectification request carries the subject's words ($.statement)")
+        }
+        let engine = self.engine, door = self.door, receivedAt = received
         // A receipt in the future, or a purpose on a request that is not an objection, is
         // well-formed and conflicts with the present or the rules: a 409, like a stored value's.
         let opened = try await refusingValues { () -> RightsRequest in
             guard try !engine.existingSubjects([subject]).isEmpty else { throw StoreError.subjectUnknown(subject) }
-            return try engine.openRequest(subject: subject, type: type, purpose: purpose, channel: channel, receivedAt: receivedAt,
-                                          requester: requester, mandate: mandate, identityVerifiedBy: nil, by: "service:\(account.name)")
+            let opened = try engine.openRequest(subject: subject, type: type, purpose: purpose, channel: channel, receivedAt: receivedAt,
+                                                requester: requester, mandate: mandate, identityVerifiedBy: nil, by: "service:\(account.name)")
+            if let statement { try door.recordStatement(statement, request: opened.id) }
+            return opened
         }
         var response = JSONBody.response(Self.status(of: opened), status: .created)
         response.headers[.init("Location")!] = "/v1/requests/\(opened.id)"

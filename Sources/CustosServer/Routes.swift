@@ -8,6 +8,8 @@ import CustosStore
 /// every decision made through it. The handlers live in extensions, one file per resource.
 struct Routes: Sendable {
     let engine: any ServiceEngine
+    /// The same vault's privacy-centre rules: a rectification request's own words are kept there.
+    let door: PublicDoor
     let configuration: ServerConfiguration
     let executor: EngineExecutor
     let openAPI: Data
@@ -17,8 +19,9 @@ struct Routes: Sendable {
     /// Requests a second per service account, at the account's own rate or the server's.
     let requestLimit = ServiceRequestLimit()
 
-    init(engine: any ServiceEngine, configuration: ServerConfiguration, openAPI: Data, metrics: ServerMetrics, executor: EngineExecutor) {
+    init(engine: any ServiceEngine, door: PublicDoor, configuration: ServerConfiguration, openAPI: Data, metrics: ServerMetrics, executor: EngineExecutor) {
         self.engine = engine
+        self.door = door
         self.executor = executor
         self.configuration = configuration
         self.openAPI = openAPI

@@ -463,6 +463,26 @@ class Vault(unittest.TestCase):
             self.assertEqual(call("POST", "/v1/subjects/PR-1/consents/withdrawal", {"purposes": ["P-NEWSLETTER-EMAIL"], "channel": channel},
                                   token=os.environ["NEWSLETTER_TOKEN"])[0], 400)
 
+    def test_a_rectification_request_carries_the_subjects_words_which_the_api_never_returns(self):
+        words = "Mijn achternaam is De Vries-Ooms.\nNiet De Vries."
+        status, _, body = call("POST", "/v1/requests", {"subject": "D-1", "type": "rectification", "channel": "web-form", "statement": words}, token=self.token)
+        self.assertEqual(status, 201, body)
+        number = json.loads(body)["id"]
+        self.assertNotIn(b"Vries-Ooms", body, "the words are never returned")
+        self.assertNotIn(b"Vries-Ooms", call("GET", "/v1/requests/" + number, token=self.token)[2])
+        self.assertEqual(custos("request", "statement", number).stdout.strip(), words, "the officer reads them")
+        # Refused before anything is opened: words with another right, blank, with a control character, too long.
+        opened_before = len(json.loads(custos("request", "list", "-o", "json").stdout))
+        for refused, expected, detail in (({"type": "access", "statement": "x"}, 409, "only a rectification request carries the subject's words"),
+                                          ({"type": "rectification", "statement": " \n "}, 400, "$.statement must be 1 to 2000 characters"),
+                                          ({"type": "rectification", "statement": "a\u0007b"}, 400, "$.statement must be 1 to 2000 characters"),
+                                          ({"type": "rectification", "statement": "x" * 2001}, 400, "$.statement must be 1 to 2000 characters")):
+            status, _, body = call("POST", "/v1/requests", {"subject": "D-1", "channel": "letter", **refused}, token=self.token)
+            self.assertEqual(status, expected, body)
+            self.assertTrue(json.loads(body)["detail"].startswith(detail), body)
+        self.assertEqual(len(json.loads(custos("request", "list", "-o", "json").stdout)), opened_before, "no request was opened")
+        with open(os.path.join(os.environ["VAULT"], "serve.log")) as log:
+            self.assertNotIn("Vries-Ooms", log.read(), "the words are never logged")
 
 class ExampleClient(unittest.TestCase):
     def test_the_python_example_runs_end_to_end(self):

@@ -141,15 +141,21 @@ extension PublicDoor {
     /// try door.recordStatement("My surname is Vries-Ooms, not Vries", request: "RQ-2025-0007")
     /// ```
     package func recordStatement(_ text: String, request id: String) throws {
-        let words = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let words = Self.statementWords(text) else {
+            throw StoreError.invalidInput("the subject's words must be 1 to \(Self.statementLimit) characters, without control characters but line breaks and tabs")
+        }
         guard let request = try store.request(id) else { throw StoreError.invalidInput("no request \(id)") }
         guard request.type == .rectification else { throw StoreError.invalidInput("request \(id) is \(request.type.rawValue): only a rectification request carries the subject's words") }
         guard request.status.isOpen else { throw StoreError.invalidInput("request \(id) is \(request.status.rawValue): the subject's words are kept with an open request") }
-        guard !words.isEmpty, words.count <= Self.statementLimit,
-              words.unicodeScalars.allSatisfy({ !CharacterSet.controlCharacters.contains($0) || "\n\r\t".unicodeScalars.contains($0) }) else {
-            throw StoreError.invalidInput("the subject's words must be 1 to \(Self.statementLimit) characters, without control characters but line breaks and tabs")
-        }
         try store.storeStatement(try store.keyring.sealStatement(words, request: id, subject: request.subject), request: id, at: clock())
+    }
+
+    /// The words as kept (spaces and line ends around them trimmed), or nil when they cannot be:
+    /// blank, over `statementLimit` characters (Unicode scalars, as the API's contract counts
+    /// them), or holding a control character other than a tab or a line end (`FreeText`).
+    package static func statementWords(_ text: String) -> String? {
+        guard !BlankText.isBlank(text), text.unicodeScalars.count <= statementLimit, !FreeText.hasControlCharacter(text) else { return nil }
+        return text.trimmingCharacters(in: CharacterSet(charactersIn: " \t\n\r"))
     }
 
     /// The subject's own words with a request (a rectification's "what is wrong"), for the

@@ -61,12 +61,6 @@ extension PrivacyCentre {
         text.count <= 64 && text.unicodeScalars.allSatisfy { !CharacterSet.controlCharacters.contains($0) }
     }
 
-    /// A rectification's own words: at most 2,000 characters, line breaks and tabs but no other
-    /// control characters.
-    static func isStatement(_ text: String) -> Bool {
-        text.count <= PublicDoor.statementLimit && text.unicodeScalars.allSatisfy { !CharacterSet.controlCharacters.contains($0) || "\n\r\t".unicodeScalars.contains($0) }
-    }
-
     static func isPostcode(_ text: String) -> Bool {
         let compact = text.uppercased().replacingOccurrences(of: " ", with: "")
         let scalars = Array(compact.unicodeScalars)
@@ -87,12 +81,12 @@ extension PrivacyCentre {
         let type = form["type"].flatMap(RightsRequestType.init(rawValue:))
         if type == nil { errors["type"] = pages.text("err.type", language) }
         if !Self.isEmail(email) { errors["email"] = pages.text("err.email", language) }
-        let statement = (form["statement"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        if !Self.isStatement(statement) {
+        let typed = form["statement"] ?? "", statement = PublicDoor.statementWords(typed)
+        if BlankText.isBlank(typed) {
+            if type == .rectification { errors["statement"] = pages.text("err.statementMissing", language) }
+        } else if statement == nil {
             errors["statement"] = pages.text("err.statementLong", language)
-        } else if type == .rectification, statement.isEmpty {
-            errors["statement"] = pages.text("err.statementMissing", language)
-        } else if let type, type != .rectification, !statement.isEmpty {
+        } else if let type, type != .rectification {
             errors["statement"] = pages.text("err.statementOnly", language)
         }
         var identity: [String: String] = [:]
