@@ -317,7 +317,7 @@ struct RequestStatement: ParsableCommand {
                 StandardError.error(set == "-" ? "standard input is not UTF-8 text" : "cannot read '\(set)' as UTF-8 text")
                 throw ExitStatus.runtimeError
             }
-            try refusable { try door.recordStatement(text, request: id) }
+            try refusable { try door.recordStatement(text, request: id, by: operatingSystemUser) }
             try answer(global.output, ["statement kept with \(id)"], json: ["request": id, "kept": true])
             return
         }

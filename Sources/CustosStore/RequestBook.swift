@@ -123,6 +123,8 @@ package enum RequestEvent: String, Sendable, CaseIterable {
     /// The language the subject asked in (the privacy centre's).
     case language
     case identityVerified = "identity-verified"
+    /// The subject's own words on what is wrong were kept (sealed apart, never in the history).
+    case statement
     case extended, rejected, fulfilled
 
     /// A request's receipt: how it came in and its first deadline.

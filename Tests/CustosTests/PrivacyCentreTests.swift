@@ -99,6 +99,9 @@ struct PrivacyCentreTests {
             let opened = try #require(try engine.publicDoor.openWebRequest(
                 WebRightsForm(type: .rectification, email: "jan@example.nl", identity: [:], language: "nl", statement: words), as: Self.web).first)
             #expect(try engine.publicDoor.statement(request: opened.request.id) == words)
+            let history = try #require(try engine.request(opened.request.id)).events
+            #expect(history.contains { $0.event == "statement" && $0.by == "web-portal" }, "the history says who kept words, and when")
+            #expect(!history.contains { $0.detail?.contains("Utrecht-Oost") == true }, "never the words themselves")
             if let bytes = fixture.rawFileBytes() {
                 #expect(!bytes.contains(subsequence: Array("Utrecht-Oost".utf8)), "sealed under the subject's key, never in clear")
             }

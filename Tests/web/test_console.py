@@ -290,6 +290,34 @@ class Console(Page):
             self.assertIn("2025-10-09", driver.find_element(By.ID, "history-heading").find_element(By.XPATH, "..").text)
             self.assertIn("console:anna", driver.find_element(By.ID, "history-heading").find_element(By.XPATH, "..").text)
 
+            # A correction asked for by letter: the officer records the subject's own words, and
+            # the request's page shows them (the form never echoes them back in its answer).
+            self.visit(driver, "/console/subjects/D-100044", "the subject again")
+            driver.find_element(By.CSS_SELECTOR, "#new-request summary").click()
+            Select(driver.find_element(By.ID, "type")).select_by_value("rectification")
+            Select(driver.find_element(By.ID, "channel")).select_by_value("letter")
+            navigate(driver, driver.find_element(By.CSS_SELECTOR, "#request-form button[type=submit]"))
+            correction = re.search(r"RQ-\d{4}-\d{4}", driver.find_element(By.TAG_NAME, "h1").text).group(0)
+            self.assertEqual(driver.find_elements(By.ID, "statement"), [], "no words yet")
+            words = "Mijn huisnummer is 17a, niet 17.\nZie mijn brief van 8 oktober."
+            driver.find_element(By.ID, "statement-words").send_keys(words)
+            answer = self.press(driver, "statement-form")
+            self.assertIn("woorden van de betrokkene zijn bij " + correction, answer)
+            self.assertNotIn("17a", driver.page_source, "the answer does not repeat the words")
+            self.visit(driver, "/console/requests/" + correction, "a correction with the subject's words")
+            self.assertEqual(driver.find_element(By.ID, "statement").text, words)
+            history = driver.find_element(By.ID, "history-heading").find_element(By.XPATH, "..").text
+            self.assertIn("woorden betrokkene", history, "the history says who kept words")
+            self.assertNotIn("17a", history, "never the words themselves")
+            self.assertEqual(custos("request", "statement", correction).strip(), words, "the CLI reads the same words")
+            self.shoot(driver, "console-correction")
+            # Blank words are refused with what to write, and change nothing.
+            form_element = driver.find_element(By.ID, "statement-form")
+            token = form_element.find_element(By.CSS_SELECTOR, "input[name=csrf]").get_attribute("value")
+            status, _, body = fetch("POST", form_element.get_attribute("action"), {"statement": " \n ", "csrf": token}, cookies=driver.get_cookies())
+            self.assertIn("Schrijf 1 tot 2000 tekens", body.decode())
+            self.assertEqual(custos("request", "statement", correction).strip(), words, "refused words change nothing")
+
             # Forged forms: a receipt in the future, an objection to an undeclared purpose, a
             # search kind and a notice channel the forms do not offer. Each is refused; nothing is recorded.
             # The library's refusals are in Dutch where its catalogue has their words (the receipt);
@@ -541,6 +569,7 @@ class Console(Page):
             token = driver.find_element(By.CSS_SELECTOR, "#compare-paste input[name=csrf]").get_attribute("value")
             task = open_tasks()[0]["id"]
             for path, data in ((f"/console/tasks/{task}/done", {}), ("/console/requests/RQ-2025-0020/reject", {"reasons": "x"}),
+                               ("/console/requests/RQ-2025-0020/statement", {"statement": "x"}),
                                ("/console/requests/RQ-2025-0020/extend", {"reasons": "x"}), ("/console/sweep", {"fields": "0", "subjects": "0", "shredded": "0", "confirm": "on"}),
                                ("/console/subjects/D-100016/open", {"field.email": "on"}),
                                ("/console/subjects/D-100016/requests", {"type": "access", "channel": "letter"}),

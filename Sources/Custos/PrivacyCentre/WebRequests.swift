@@ -69,7 +69,7 @@ extension PublicDoor {
             _ = try store.updateRequest(request.id, at: now, by: web.actor) { current in (current, .identityEvidence, detail) }
             // The answer is written in the language the person asked in.
             let updated = try store.updateRequest(request.id, at: now, by: web.actor) { current in (current, .language, .asWritten(form.language)) }
-            if form.type == .rectification, let statement = form.statement { try recordStatement(statement, request: request.id) }
+            if form.type == .rectification, let statement = form.statement { try recordStatement(statement, request: request.id, by: web.actor) }
             let token = try store.createStatusLink(request: request.id, at: now)
             return OpenedWebRequest(request: updated, statusToken: token, identityMatched: matched.holds)
         }
@@ -138,16 +138,22 @@ extension PublicDoor {
     /// request statement --set`). Sealed under the subject's key; a later statement replaces it.
     ///
     /// ```swift
-    /// try door.recordStatement("My surname is Vries-Ooms, not Vries", request: "RQ-2025-0007")
+    /// try door.recordStatement("My surname is Vries-Ooms, not Vries", request: "RQ-2025-0007", by: "officer")
     /// ```
-    package func recordStatement(_ text: String, request id: String) throws {
+    package func recordStatement(_ text: String, request id: String, by actor: String) throws {
         guard let words = Self.statementWords(text) else {
             throw StoreError.invalidInput("the subject's words must be 1 to \(Self.statementLimit) characters, without control characters but line breaks and tabs")
         }
         guard let request = try store.request(id) else { throw StoreError.invalidInput("no request \(id)") }
         guard request.type == .rectification else { throw StoreError.invalidInput("request \(id) is \(request.type.rawValue): only a rectification request carries the subject's words") }
         guard request.status.isOpen else { throw StoreError.invalidInput("request \(id) is \(request.status.rawValue): the subject's words are kept with an open request") }
-        try store.storeStatement(try store.keyring.sealStatement(words, request: id, subject: request.subject), request: id, at: clock())
+        let now = clock()
+        try store.storeStatement(try store.keyring.sealStatement(words, request: id, subject: request.subject), request: id, at: now)
+        // The history says who kept words and when, never the words: a kill between the two
+        // leaves the words without their line, never a line without words.
+        _ = try store.updateRequest(id, at: now, by: actor) { current in
+            (current, .statement, LibraryWords("requestEvent.statement", "the subject's words on what is wrong are kept, sealed"))
+        }
     }
 
     /// The words as kept (spaces and line ends around them trimmed), or nil when they cannot be:

@@ -7,13 +7,14 @@ import CustosStore
 /// verify, extend, fulfil and reject through the same library calls as `custos request`.
 extension Console {
     enum RequestAction: String, CaseIterable, Sendable {
-        case verify, extend, fulfil, reject
+        case verify, extend, fulfil, reject, statement
 
         var fields: Set<String> {
             switch self {
             case .verify: ["method"]
             case .extend, .reject: ["reasons"]
             case .fulfil: ["language", "ground", "fields", "values"]
+            case .statement: ["statement"]
             }
         }
     }
@@ -107,6 +108,11 @@ extension Console {
                     return [.said("rejected", ["id": request.id, "reasons": (form["reasons"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)])]
                 case .fulfil:
                     return try Self.fulfil(office, id: id, form: form, actor: actor)
+                case .statement:
+                    // Words that came by letter or phone; never echoed back, they are the subject's.
+                    guard let words = PublicDoor.statementWords(form["statement"] ?? "") else { throw FormProblem(key: "statement") }
+                    try office.door.recordStatement(words, request: id, by: actor)
+                    return [.said("statementKept", ["id": id])]
                 }
             }
             // A fulfilled erasure or restriction changes what the next sweep would destroy.

@@ -37,7 +37,7 @@ struct Console: Sendable {
         ("/console", "GET"), ("/console/login", "GET"), ("/console/login", "POST"), ("/console/logout", "POST"),
         ("/console/static/console.css", "GET"),
         ("/console/requests/:request", "GET"), ("/console/requests/:request/verify", "POST"), ("/console/requests/:request/extend", "POST"),
-        ("/console/requests/:request/fulfil", "POST"), ("/console/requests/:request/reject", "POST"),
+        ("/console/requests/:request/fulfil", "POST"), ("/console/requests/:request/reject", "POST"), ("/console/requests/:request/statement", "POST"),
         ("/console/requests/:request/answer.html", "GET"), ("/console/requests/:request/answer.json", "GET"),
         ("/console/requests/:request/erasure-certificate.json", "GET"),
         ("/console/subjects", "GET"), ("/console/subjects", "POST"), ("/console/subjects/:subject", "GET"), ("/console/subjects/:subject/open", "POST"), ("/console/subjects/:subject/requests", "POST"),
