@@ -6,6 +6,7 @@ critical violation. Screenshots of the pages a data subject sees go to SCREENSHO
 (a phone) and 1280 px (a desktop). Codes are read from the outbox with `custos outbox`, as an
 officer would; the SMTP sink shows the relay delivered them."""
 import base64
+import http.client
 import http.cookiejar
 import json
 import os
@@ -290,6 +291,39 @@ class BadInput(Page):
         status, headers, html = fetch("GET", path, jar=jar)
         self.assertEqual(status, 200)
         return html
+
+    def test_form_posts_are_limited_per_client_address(self):
+        # From an address of its own (127.0.0.2: the loopback network is all local), so that
+        # spending its allowance leaves the other tests theirs: form posts with fresh tokens
+        # (each spent token is a commit to the vault) until the 429.
+        host, port = urllib.parse.urlparse(CENTRE).hostname, urllib.parse.urlparse(CENTRE).port
+
+        def request(method, path, body=None, cookie=""):
+            connection = http.client.HTTPConnection(host, port, timeout=30, source_address=("127.0.0.2", 0))
+            headers = {"Cookie": cookie} if cookie else {}
+            if body is not None:
+                headers["Content-Type"] = "application/x-www-form-urlencoded"
+            connection.request(method, path, urllib.parse.urlencode(body) if body is not None else None, headers)
+            response = connection.getresponse()
+            answer = (response.status, response.getheader("Set-Cookie") or "", response.read().decode())
+            connection.close()
+            return answer
+
+        status, set_cookie, _ = request("GET", "/privacy/request")
+        cookie = set_cookie.split(";", 1)[0]
+        answers = []
+        for _ in range(121):
+            html = request("GET", "/privacy/request", cookie=cookie)[2]
+            answers.append(request("POST", "/privacy/request", {"csrf": csrf(html), "type": "access", "email": ""}, cookie=cookie)[0])
+            if answers[-1] == 429:
+                break
+        self.assertEqual(len(answers), 121, answers[-3:])
+        self.assertEqual(set(answers[:-1]), {422}, "each of the 120 was read, and refused for its empty address")
+        self.assertEqual(answers[-1], 429, "the 121st in fifteen minutes is refused before its token is spent")
+        self.assertEqual(request("GET", "/privacy/request", cookie=cookie)[0], 200, "reading pages is not posting forms")
+        jar = http.cookiejar.CookieJar()
+        status = fetch("POST", "/privacy/request", {"csrf": csrf(self.fresh_form(jar)), "type": "access", "email": ""}, jar=jar)[0]
+        self.assertEqual(status, 422, "another address keeps its own allowance")
 
     def test_every_page_carries_the_strict_headers_and_cookies(self):
         jar = http.cookiejar.CookieJar()

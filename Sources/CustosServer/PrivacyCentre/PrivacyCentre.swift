@@ -50,8 +50,8 @@ struct PrivacyCentre: Sendable {
                      body: ResponseBody(byteBuffer: ByteBuffer(string: door.engine.receiptJWKS)))
         }
         router.get("privacy/request") { request, _ in requestForm(request) }
-        router.post("privacy/request") { request, context in try await submitRequest(request, context) }
-        router.post("privacy/code") { request, context in try await confirmCode(request, context) }
+        router.post("privacy/request") { request, context in try await limitedForm(request, context) { try await submitRequest(request, context) } }
+        router.post("privacy/code") { request, context in try await limitedForm(request, context) { try await confirmCode(request, context) } }
         router.get("privacy/status/:token") { request, context in
             try await limitedLookup(request, context) { try await status(request, token: context.parameters.get("token") ?? "") }
         }
@@ -65,9 +65,9 @@ struct PrivacyCentre: Sendable {
             try await limitedLookup(request, context) { try await erasureCertificate(request, token: context.parameters.get("token") ?? "") }
         }
         router.get("privacy/preferences") { request, _ in try await preferences(request) }
-        router.post("privacy/preferences/start") { request, context in try await startPreferences(request, context) }
-        router.post("privacy/preferences") { request, context in try await changePreference(request, context) }
-        router.post("privacy/preferences/end") { request, _ in try await endPreferences(request) }
+        router.post("privacy/preferences/start") { request, context in try await limitedForm(request, context) { try await startPreferences(request, context) } }
+        router.post("privacy/preferences") { request, context in try await limitedForm(request, context) { try await changePreference(request, context) } }
+        router.post("privacy/preferences/end") { request, context in try await limitedForm(request, context) { try await endPreferences(request) } }
         router.get("privacy/preferences/receipt/:purpose") { request, context in try await receipt(request, purpose: context.parameters.get("purpose") ?? "") }
     }
 
@@ -124,6 +124,18 @@ struct PrivacyCentre: Sendable {
 
     func limitedLookup(_ request: Request, _ context: CustosRequestContext, _ body: () async throws -> Response) async throws -> Response {
         guard guarder.allow("lookup-address:" + address(context), limit: Self.lookupsPerAddress) else {
+            return pages.message("tooMany", language: visitor(request, makeVisit: false).language, status: .tooManyRequests)
+        }
+        return try await body()
+    }
+
+    /// Forms a client address may post in fifteen minutes. Each valid form token is spent in the
+    /// vault (a commit), and a token costs a stranger only a page view: counted before the
+    /// spend, so a loop costs them, not the vault's writer that the decision log shares.
+    static let formsPerAddress = 120
+
+    func limitedForm(_ request: Request, _ context: CustosRequestContext, _ body: () async throws -> Response) async throws -> Response {
+        guard guarder.allow("form-address:" + address(context), limit: Self.formsPerAddress) else {
             return pages.message("tooMany", language: visitor(request, makeVisit: false).language, status: .tooManyRequests)
         }
         return try await body()
