@@ -312,12 +312,21 @@ struct RequestStatement: ParsableCommand {
         let door = office.door
         guard try refusable({ try office.requests.request(id) }) != nil else { StandardError.error("no request \(id)"); throw ExitStatus.runtimeError }
         if let set {
-            let data = set == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: set)
+            // At most four bytes a character: anything longer cannot be kept, and is not read whole.
+            let limit = PublicDoor.statementLimit * 4 + 1
+            var data: Data?
+            if let handle = set == "-" ? FileHandle.standardInput : FileHandle(forReadingAtPath: set) {
+                do { data = try handle.read(upToCount: limit) ?? Data() } catch { data = nil }   // a folder cannot be read
+            }
             guard let data, let text = String(data: data, encoding: .utf8) else {
                 StandardError.error(set == "-" ? "standard input is not UTF-8 text" : "cannot read '\(set)' as UTF-8 text")
                 throw ExitStatus.runtimeError
             }
-            try refusable { try door.recordStatement(text, request: id, by: operatingSystemUser) }
+            guard data.count < limit else {
+                StandardError.error("the subject's words in '\(set)' are longer than \(PublicDoor.statementLimit) characters")
+                throw ExitStatus.runtimeError
+            }
+            _ = try refusable { try door.recordStatement(text, request: id, by: operatingSystemUser) }
             try answer(global.output, ["statement kept with \(id)"], json: ["request": id, "kept": true])
             return
         }

@@ -30,9 +30,9 @@ extension PostgresVault: WebSessionStore {
         }
     }
 
-    package func updateSession(idHash: Data, lastSeenAt: Instant, sealed: Data) throws {
+    package func updateSession(idHash: Data, lastSeenAt: Instant, sealed: Data?) throws {
         try run { client, logger in
-            _ = try await client.query("UPDATE web_sessions SET last_seen_at = \(lastSeenAt.millisecondsSinceEpoch), sealed = \(sealed) WHERE id_hash = \(idHash)",
+            _ = try await client.query("UPDATE web_sessions SET last_seen_at = \(lastSeenAt.millisecondsSinceEpoch), sealed = coalesce(\(sealed), sealed) WHERE id_hash = \(idHash)",
                                        logger: logger)
         }
     }

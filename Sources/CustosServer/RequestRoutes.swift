@@ -49,8 +49,8 @@ extension Routes {
             guard try !engine.existingSubjects([subject]).isEmpty else { throw StoreError.subjectUnknown(subject) }
             let opened = try engine.openRequest(subject: subject, type: type, purpose: purpose, channel: channel, receivedAt: receivedAt,
                                                 requester: requester, mandate: mandate, identityVerifiedBy: nil, by: "service:\(account.name)")
-            if let statement { try door.recordStatement(statement, request: opened.id, by: "service:\(account.name)") }
-            return opened
+            guard let statement else { return opened }
+            return try door.recordStatement(statement, request: opened.id, by: "service:\(account.name)")
         }
         var response = JSONBody.response(Self.status(of: opened), status: .created)
         response.headers[.init("Location")!] = "/v1/requests/\(opened.id)"

@@ -40,8 +40,10 @@ package protocol WebSessionStore: WebDoorStore {
     /// Stores a new session, deleting those whose longest time ended before `purgeBefore`.
     func insertSession(_ session: StoredWebSession, purgeBefore: Instant) throws
     func storedSession(idHash: Data) throws -> StoredWebSession?
-    /// Writes a session's last use and what it holds; a session that ended meanwhile stays ended.
-    func updateSession(idHash: Data, lastSeenAt: Instant, sealed: Data) throws
+    /// Writes a session's last use and, when given, what it holds (nil keeps what it holds, so
+    /// a last use written at the same moment as a message keeps the message); a session that
+    /// ended meanwhile stays ended.
+    func updateSession(idHash: Data, lastSeenAt: Instant, sealed: Data?) throws
     func deleteSession(idHash: Data) throws
     /// Records a form token's nonce as spent until `until`; false when it was spent before.
     /// Nonces that expired before `now` are deleted in the same transaction.
@@ -83,7 +85,7 @@ extension WebSessionStore {
         var lastSeen = stored.lastSeenAt
         if at - lastSeen.millisecondsSinceEpoch >= Self.lastSeenGranularity {
             lastSeen = now
-            try updateSession(idHash: idHash, lastSeenAt: now, sealed: stored.sealed)
+            try updateSession(idHash: idHash, lastSeenAt: now, sealed: nil)
         }
         return WebSession(holder: contents.holder, flash: contents.flash, startedAt: stored.startedAt, lastSeenAt: lastSeen)
     }
@@ -154,9 +156,9 @@ extension VaultStore: WebSessionStore {
         }
     }
 
-    package func updateSession(idHash: Data, lastSeenAt: Instant, sealed: Data) throws {
+    package func updateSession(idHash: Data, lastSeenAt: Instant, sealed: Data?) throws {
         try vault.pool.write { db in
-            try db.execute(sql: "UPDATE web_sessions SET last_seen_at = ?, sealed = ? WHERE id_hash = ?",
+            try db.execute(sql: "UPDATE web_sessions SET last_seen_at = ?, sealed = coalesce(?, sealed) WHERE id_hash = ?",
                            arguments: [lastSeenAt.millisecondsSinceEpoch, sealed, idHash])
         }
     }

@@ -51,9 +51,10 @@ struct WebSessionTests {
             let store = fixture.office.door.store
             let start = fixture.clock.now
             let cookie = try store.startWebSession(.centre, holder: ["PR-9917", "D-4417"], longest: 30 * Self.minute, at: start)
-            #expect(try store.webSession(.centre, cookie: cookie, idle: nil, at: later(start, minutes: 29))?.holder == ["PR-9917", "D-4417"])
             #expect(try store.exchangeFlash(.centre, cookie: cookie, "saved") == nil)
-            #expect(try store.webSession(.centre, cookie: cookie, idle: nil, at: start)?.flash == "saved")
+            let visit = try store.webSession(.centre, cookie: cookie, idle: nil, at: later(start, minutes: 2))
+            #expect(visit?.lastSeenAt == later(start, minutes: 2) && visit?.flash == "saved", "writing the last use keeps the message")
+            #expect(try store.webSession(.centre, cookie: cookie, idle: nil, at: later(start, minutes: 29))?.holder == ["PR-9917", "D-4417"])
             #expect(try store.exchangeFlash(.centre, cookie: cookie, nil) == "saved")
             #expect(try store.exchangeFlash(.centre, cookie: cookie, nil) == nil, "a message shows once")
             #expect(try store.webSession(.centre, cookie: cookie, idle: nil, at: later(start, minutes: 30)) == nil, "half an hour, however busy")

@@ -468,6 +468,7 @@ class Vault(unittest.TestCase):
         status, _, body = call("POST", "/v1/requests", {"subject": "D-1", "type": "rectification", "channel": "web-form", "statement": words}, token=self.token)
         self.assertEqual(status, 201, body)
         number = json.loads(body)["id"]
+        self.assertEqual([event["event"] for event in json.loads(body)["events"]], ["received", "statement"], "the history says words were kept")
         self.assertNotIn(b"Vries-Ooms", body, "the words are never returned")
         self.assertNotIn(b"Vries-Ooms", call("GET", "/v1/requests/" + number, token=self.token)[2])
         self.assertEqual(custos("request", "statement", number).stdout.strip(), words, "the officer reads them")

@@ -67,9 +67,9 @@ extension PublicDoor {
                 : matched.holds ? LibraryWords("requestEvent.identityMatches", "e-mail code confirmed; {checks} match what is held", checks)
                 : LibraryWords("requestEvent.identityDiffers", "e-mail code confirmed; {checks} do not match what is held", checks)
             _ = try store.updateRequest(request.id, at: now, by: web.actor) { current in (current, .identityEvidence, detail) }
+            if form.type == .rectification, let statement = form.statement { try recordStatement(statement, request: request.id, by: web.actor) }
             // The answer is written in the language the person asked in.
             let updated = try store.updateRequest(request.id, at: now, by: web.actor) { current in (current, .language, .asWritten(form.language)) }
-            if form.type == .rectification, let statement = form.statement { try recordStatement(statement, request: request.id, by: web.actor) }
             let token = try store.createStatusLink(request: request.id, at: now)
             return OpenedWebRequest(request: updated, statusToken: token, identityMatched: matched.holds)
         }
@@ -140,7 +140,9 @@ extension PublicDoor {
     /// ```swift
     /// try door.recordStatement("My surname is Vries-Ooms, not Vries", request: "RQ-2025-0007", by: "officer")
     /// ```
-    package func recordStatement(_ text: String, request id: String, by actor: String) throws {
+    /// Returns the request with the history's new line.
+    @discardableResult
+    package func recordStatement(_ text: String, request id: String, by actor: String) throws -> RightsRequest {
         guard let words = Self.statementWords(text) else {
             throw StoreError.invalidInput("the subject's words must be 1 to \(Self.statementLimit) characters, without control characters but line breaks and tabs")
         }
@@ -151,7 +153,7 @@ extension PublicDoor {
         try store.storeStatement(try store.keyring.sealStatement(words, request: id, subject: request.subject), request: id, at: now)
         // The history says who kept words and when, never the words: a kill between the two
         // leaves the words without their line, never a line without words.
-        _ = try store.updateRequest(id, at: now, by: actor) { current in
+        return try store.updateRequest(id, at: now, by: actor) { current in
             (current, .statement, LibraryWords("requestEvent.statement", "the subject's words on what is wrong are kept, sealed"))
         }
     }
