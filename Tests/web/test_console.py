@@ -556,6 +556,13 @@ class Console(Page):
                 self.visit(driver, path, f"{path} for the auditor")
                 for form in forms:
                     self.assertEqual(driver.find_elements(By.ID, form), [], f"{form} on {path}")
+            # The correction test 1 recorded words for: the auditor learns only that they exist.
+            correction = next(r["id"] for r in json.loads(custos("request", "list", "-o", "json"))
+                              if r["type"] == "rectification" and r["subject"] == "D-100044")
+            self.visit(driver, "/console/requests/" + correction, "a correction with words, for the auditor")
+            self.assertIn("alleen een functionaris", driver.find_element(By.ID, "statement").text)
+            self.assertNotIn("17a", driver.page_source, "never the words")
+            self.assertEqual(driver.find_elements(By.ID, "statement-form"), [])
             self.visit(driver, "/console/subjects/D-100016", "a subject for the auditor")
             self.assertEqual(driver.find_elements(By.CSS_SELECTOR, "#open-form input[type=checkbox]"), [])
             self.assertEqual(driver.find_elements(By.ID, "request-form"), [])

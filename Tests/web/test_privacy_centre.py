@@ -61,10 +61,10 @@ def submit(driver):
     navigate(driver, driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))
 
 
-def ask_for_access(driver, address):
-    """Asks for access as the holder of `address`, code and all; the request's number and status link."""
+def ask_for(driver, address, right="access"):
+    """Asks for `right` as the holder of `address`, code and all; the request's number and status link."""
     driver.get(CENTRE + "/privacy/request")
-    driver.find_element(By.ID, "type-access").click()
+    driver.find_element(By.ID, "type-" + right).click()
     driver.find_element(By.ID, "email").send_keys(address)
     submit(driver)
     driver.find_element(By.ID, "code").send_keys(latest_code(address))
@@ -149,7 +149,7 @@ class DebtorAsksForAccess(Page):
     def test_b_a_rejection_reads_in_dutch_with_the_officers_reasons_as_written(self):
         driver = browser(1280)
         try:
-            number, link = ask_for_access(driver, "subscriber@example.nl")
+            number, link = ask_for(driver, "subscriber@example.nl")
             custos("request", "reject", number, "--reasons", "het vierde gelijke verzoek {deze} maand (art. 12 lid 5 AVG)")
             driver.get(link)
             facts = driver.find_element(By.CSS_SELECTOR, "dl.facts")
@@ -380,7 +380,7 @@ class BadInput(Page):
     def test_a_status_link_after_erasure_leads_to_a_clear_page(self):
         driver = browser(1280)
         try:
-            number, link = ask_for_access(driver, "erased@example.nl")
+            number, link = ask_for(driver, "erased@example.nl")
             custos("request", "verify", number, "--method", "e-mail code")
             custos("request", "fulfil", number, "--out", tempfile.mkdtemp())
             driver.get(link)
@@ -396,19 +396,11 @@ class BadInput(Page):
         finally:
             driver.quit()
 
-
     def test_an_erasure_asked_for_here_gives_its_signed_certificate_on_the_status_link(self):
         driver = browser(1280)
         try:
             custos("subject", "add", "--id", "PR-77", "--category", "prospect", "--set", "email=certificate@example.nl")
-            driver.get(CENTRE + "/privacy/request")
-            driver.find_element(By.ID, "type-erasure").click()
-            driver.find_element(By.ID, "email").send_keys("certificate@example.nl")
-            submit(driver)
-            driver.find_element(By.ID, "code").send_keys(latest_code("certificate@example.nl"))
-            submit(driver)
-            number = re.search(r"RQ-\d{4}-\d{4}", driver.find_element(By.TAG_NAME, "h2").text).group(0)
-            link = driver.find_element(By.LINK_TEXT, "Volg uw verzoek").get_attribute("href")
+            number, link = ask_for(driver, "certificate@example.nl", right="erasure")
             driver.get(link)
             self.assertNotIn("Verklaring van de wissing", driver.page_source, "no certificate before the erasure")
             status, _, _ = fetch("GET", urllib.parse.urlparse(link).path + "/erasure-certificate.json")

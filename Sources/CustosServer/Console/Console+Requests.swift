@@ -19,14 +19,24 @@ extension Console {
         }
     }
 
+    /// What a request page shows of the subject's own words.
+    enum StatementShown: Sendable {
+        case none, sealed
+        case words(String)
+    }
+
     func requestPage(_ visit: Visit, id: String) async throws -> Response {
         let office = self.office
         let canAct = visit.canAct
-        let found = try await call { () -> (RightsRequest, Bool, Bool, LocalDate, String?)? in
+        let found = try await call { () -> (RightsRequest, Bool, Bool, LocalDate, StatementShown)? in
             guard let request = try office.requests.request(id) else { return nil }
             let certified = try request.type == .erasure && request.status == .completed && office.rights.store.erasureCertificate(of: id) != nil
             // The subject's own words are opened for an officer, who fulfils; an auditor learns only that they exist.
-            let statement = try canAct ? office.door.statement(request: id) : office.rights.store.sealedStatement(request: id).map { _ in "" }
+            let statement: StatementShown = if canAct {
+                try office.door.statement(request: id).map(StatementShown.words) ?? .none
+            } else {
+                try office.rights.store.sealedStatement(request: id) == nil ? .none : .sealed
+            }
             return (request, try office.door.storedAnswer(request: id, includingHeld: true) != nil, certified, office.policy.localDate(of: office.now), statement)
         }
         let language = visit.language
@@ -74,7 +84,11 @@ extension Console {
             if let value, !value.isEmpty { values[key] = value }
         }
         if let outcome = pages.outcome(of: request, language, policy: office.policy.policy) { values["outcome"] = outcome }
-        if let statement { values[statement.isEmpty ? "statementSealed" : "statement"] = statement.isEmpty ? true : statement }
+        switch statement {
+        case let .words(words): values["statement"] = words
+        case .sealed: values["statementSealed"] = true
+        case .none: break
+        }
         if visit.canAct && open {
             values["canVerify"] = request.identity != .verified
             values["canExtend"] = request.status != .extended && request.extensionReasons == nil && today <= firstDeadline.due
