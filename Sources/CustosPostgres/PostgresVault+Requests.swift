@@ -60,7 +60,7 @@ extension PostgresVault: RequestStore {
 
     /// A request's change as every change is recorded: the row, the history's event and, when
     /// it closes, the lifecycle event the policy declares.
-    private static func write(_ updated: RightsRequest, over current: RightsRequest, event: RequestEvent, detail: LibraryWords?, at now: Instant,
+    static func write(_ updated: RightsRequest, over current: RightsRequest, event: RequestEvent, detail: LibraryWords?, at now: Instant,
                               by actor: String, policy: CompiledPolicy, on connection: PostgresConnection) async throws {
         try await connection.query("""
             UPDATE requests SET identity = \(updated.identity.rawValue), identity_method = \(updated.identityMethod),

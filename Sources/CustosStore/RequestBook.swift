@@ -200,7 +200,7 @@ extension Vault {
         }
     }
 
-    private func updateRequest(_ db: Database, _ id: String, at now: Instant, by actor: String,
+    func updateRequest(_ db: Database, _ id: String, at now: Instant, by actor: String,
                                _ change: (RightsRequest) throws -> (RightsRequest, event: RequestEvent, detail: LibraryWords?)) throws -> RightsRequest {
         guard let current = try Self.loadRequest(db, id: id) else { throw StoreError.io("no request \(id)") }
         let (updated, event, detail) = try change(current)

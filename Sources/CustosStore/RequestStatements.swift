@@ -1,7 +1,7 @@
 package import Foundation
 internal import GRDB
 internal import CustosCrypto
-package import CustosPolicy
+internal import CustosPolicy
 
 /// A data subject's own words with a rectification request (Art. 16: what is wrong and what it
 /// should say, or a supplementary statement for incomplete data), kept for the officer who
@@ -39,10 +39,15 @@ extension Keyring {
 }
 
 extension Vault {
-    func storeStatement(_ statement: SealedStatement, request: String, at now: Instant) throws {
+    /// Keeps the statement and writes the request's change (its history line) in one
+    /// transaction, so no kill leaves words without the line that says who kept them.
+    func storeStatement(_ statement: SealedStatement, request: String, at now: Instant, by actor: String,
+                        _ change: (RightsRequest) throws -> (RightsRequest, event: RequestEvent, detail: LibraryWords?)) throws -> RightsRequest {
         try pool.write { db in
+            let updated = try updateRequest(db, request, at: now, by: actor, change)
             try db.execute(sql: "INSERT OR REPLACE INTO request_statements (request_id, subject_id, sealed, created_at) VALUES (?, ?, ?, ?)",
                            arguments: [request, statement.subject, statement.sealed, now.millisecondsSinceEpoch])
+            return updated
         }
     }
 

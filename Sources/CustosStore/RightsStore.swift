@@ -31,8 +31,10 @@ package protocol RightsStore: DecisionStore, RequestStore, OfficerRecordStore, C
     func storeAnswer(_ answer: SealedAnswer, request: String, heldForReview: Bool, at now: Instant) throws
     /// A request's sealed answer, or nil; `includingHeld` also gives one held for review.
     func sealedAnswer(request: String, includingHeld: Bool) throws -> SealedAnswer?
-    /// Keeps the subject's sealed statement with a request (replacing an earlier one).
-    func storeStatement(_ statement: SealedStatement, request: String, at now: Instant) throws
+    /// Keeps the subject's sealed statement with a request (replacing an earlier one) and
+    /// records the request's change, in one transaction; `change` sees the request as locked.
+    func storeStatement(_ statement: SealedStatement, request: String, at now: Instant, by actor: String,
+                        _ change: (RightsRequest) throws -> (RightsRequest, event: RequestEvent, detail: LibraryWords?)) throws -> RightsRequest
     /// A request's sealed statement, or nil (none given, or deleted by an erasure since).
     func sealedStatement(request: String) throws -> SealedStatement?
 }
@@ -57,8 +59,9 @@ extension VaultStore: RightsStore {
     package func sealedAnswer(request: String, includingHeld: Bool) throws -> SealedAnswer? {
         try vault.sealedAnswer(request: request, includingHeld: includingHeld)
     }
-    package func storeStatement(_ statement: SealedStatement, request: String, at now: Instant) throws {
-        try vault.storeStatement(statement, request: request, at: now)
+    package func storeStatement(_ statement: SealedStatement, request: String, at now: Instant, by actor: String,
+                                _ change: (RightsRequest) throws -> (RightsRequest, event: RequestEvent, detail: LibraryWords?)) throws -> RightsRequest {
+        try vault.storeStatement(statement, request: request, at: now, by: actor, change)
     }
     package func sealedStatement(request: String) throws -> SealedStatement? { try vault.sealedStatement(request: request) }
 }

@@ -109,6 +109,10 @@ struct PrivacyCentreTests {
             let access = try #require(try engine.publicDoor.openWebRequest(
                 WebRightsForm(type: .access, email: "jan@example.nl", identity: [:], language: "nl", statement: "not kept"), as: Self.web).first)
             #expect(try engine.publicDoor.statement(request: access.request.id) == nil)
+            #expect(throws: (any Error).self) { try engine.publicDoor.recordStatement("Mijn naam is anders", request: access.request.id, by: "officer") }
+            let accessHistory = try #require(try engine.request(access.request.id)).events
+            #expect(try engine.publicDoor.statement(request: access.request.id) == nil && !accessHistory.contains { $0.event == "statement" },
+                    "words refused leave neither the words nor a history line")
 
             let erasure = try engine.openRequest(subject: "D-1", type: .erasure, channel: "web-form", identityVerifiedBy: "e-mail code", by: "officer")
             _ = try engine.fulfilErasure(request: erasure.id, by: "officer")

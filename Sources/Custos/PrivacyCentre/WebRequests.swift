@@ -147,14 +147,17 @@ extension PublicDoor {
             throw StoreError.invalidInput("the subject's words must be 1 to \(Self.statementLimit) characters, without control characters but line breaks and tabs")
         }
         guard let request = try store.request(id) else { throw StoreError.invalidInput("no request \(id)") }
-        guard request.type == .rectification else { throw StoreError.invalidInput("request \(id) is \(request.type.rawValue): only a rectification request carries the subject's words") }
-        guard request.status.isOpen else { throw StoreError.invalidInput("request \(id) is \(request.status.rawValue): the subject's words are kept with an open request") }
-        let now = clock()
-        try store.storeStatement(try store.keyring.sealStatement(words, request: id, subject: request.subject), request: id, at: now)
-        // The history says who kept words and when, never the words: a kill between the two
-        // leaves the words without their line, never a line without words.
-        return try store.updateRequest(id, at: now, by: actor) { current in
-            (current, .statement, LibraryWords("requestEvent.statement", "the subject's words on what is wrong are kept, sealed"))
+        let sealed = try store.keyring.sealStatement(words, request: id, subject: request.subject)
+        // The words and the history line that says who kept them (never the words) commit
+        // together; the request is checked again as locked, since it may have closed meanwhile.
+        return try store.storeStatement(sealed, request: id, at: clock(), by: actor) { current in
+            guard current.type == .rectification else {
+                throw StoreError.invalidInput("request \(id) is \(current.type.rawValue): only a rectification request carries the subject's words")
+            }
+            guard current.status.isOpen else {
+                throw StoreError.invalidInput("request \(id) is \(current.status.rawValue): the subject's words are kept with an open request")
+            }
+            return (current, .statement, LibraryWords("requestEvent.statement", "the subject's words on what is wrong are kept, sealed"))
         }
     }
 
