@@ -46,6 +46,9 @@ package struct ConsentDesk: Sendable {
         }
         // The age decides Art. 8's check: one no person has is a typing error, not an age.
         if let age = grant.ageAtConsent, !(0...150).contains(age) { throw StoreError.invalidInput("an age at consent is a whole number from 0 to 150") }
+        if let language = grant.noticeLanguage, !(language.count == 2 && language.allSatisfy { $0.isASCII && $0.isLowercase }) {
+            throw StoreError.invalidInput("a notice's language is a two-letter ISO 639-1 code such as nl or en")
+        }
         let now = clock()
         let effective = grant.effective ?? now
         guard effective <= now else { throw ConsentError.effectiveInFuture }
@@ -62,7 +65,7 @@ package struct ConsentDesk: Sendable {
             case let .failure(refusal):
                 try consents.recordConsentRefusal(ConsentRefusal(subject: grant.subject, purpose: purposeId, code: refusal.code, at: now), by: actor)
                 outcomes.append(.refused(purpose: purposeId, code: refusal.code, message: refusal.message))
-            case let .success(version):
+            case let .success((version, shown)):
                 let purpose = policy.policy.purpose(purposeId)!
                 let notice = policy.policy.notice(purpose.notice!.id)!
                 let previous = current[purposeId]?.state
@@ -70,7 +73,7 @@ package struct ConsentDesk: Sendable {
                 let age = birthDate.map { $0.completedYears(until: policy.localDate(of: effective)) } ?? grant.ageAtConsent
                 accepted.append(ConsentLedgerEvent(
                     subject: grant.subject, purpose: purposeId, state: state, noticeId: notice.id.id, noticeVersion: version.version,
-                    noticeHash: version.contentHash, language: version.language, method: grant.method, channel: grant.channel,
+                    noticeHash: shown.contentHash, language: shown.language, method: grant.method, channel: grant.channel,
                     evidence: grant.evidence, expressedBy: grant.by, parentalAuthorisation: grant.parentalAuthorisation, ageAtConsent: age,
                     presentedSeparately: grant.presentedSeparately, preTicked: grant.preTicked, conditionalOnService: grant.conditionalOnService,
                     recordedAt: now, effectiveAt: effective, recordedBy: actor))
@@ -93,8 +96,10 @@ package struct ConsentDesk: Sendable {
         let message: String
     }
 
-    /// The door: the notice version the consent is given under, or why it is refused.
-    private func check(_ grant: ConsentGrant, purposeId: String, categories: [String], birthDate: LocalDate?, effective: Instant) -> Result<NoticeVersion, Refusal> {
+    /// The door: the notice version the consent is given under and the text of it that was
+    /// shown, or why it is refused.
+    private func check(_ grant: ConsentGrant, purposeId: String, categories: [String], birthDate: LocalDate?, effective: Instant)
+        -> Result<(NoticeVersion, NoticeText), Refusal> {
         guard let purpose = policy.policy.purpose(purposeId) else {
             return .failure(Refusal(code: .purposeNotDeclared, message: "purpose '\(purposeId)' is not declared in the policy"))
         }
@@ -107,6 +112,14 @@ package struct ConsentDesk: Sendable {
               let version = grant.noticeVersion.map({ number in notice.versions.first { $0.version == number } }) ?? notice.version(inForceOn: date),
               version.scope(of: purposeId) != nil else {
             return .failure(Refusal(code: .consentUnprovable, message: "no version\(grant.noticeVersion.map { " \($0)" } ?? " in force") of the purpose's notice discloses '\(purposeId)'"))
+        }
+        // What the person was shown must be a text the policy holds, or the consent could not
+        // show what it was given on (Art. 7(1)).
+        guard let shown = grant.noticeLanguage.map({ version.text(exactly: $0) }) ?? version.ownText else {
+            let languages = version.languages.joined(separator: ", ")
+            return .failure(Refusal(code: .consentUnprovable, message: grant.noticeLanguage.map {
+                "version \(version.version) of notice '\(noticeRef.id)' has no text in '\($0)' (it has \(languages))"
+            } ?? "version \(version.version) of notice '\(noticeRef.id)' has no text the policy could read"))
         }
         if grant.preTicked || !grant.method.isAffirmative {
             return .failure(Refusal(code: .consentInvalidNotAffirmative, message: "consent must be a clear affirmative act; \(grant.preTicked ? "a pre-ticked box" : "'\(grant.method.rawValue)'") is not"))
@@ -124,7 +137,7 @@ package struct ConsentDesk: Sendable {
                 return .failure(Refusal(code: .consentUnderage, message: "the subject's age is unknown and '\(purposeId)' may involve minors: record the birth date, give the age at consent, or parental authorisation"))
             }
         }
-        return .success(version)
+        return .success((version, shown))
     }
 
     /// Withdraws consent for purposes, on any channel. When this returns the withdrawal is

@@ -10,6 +10,13 @@ public struct ConsentGrant: Sendable {
     public var purposes: [String]
     /// The notice version shown; nil means the version in force when the consent took effect.
     public var noticeVersion: Int?
+    /// The language the notice was shown in (ISO 639-1): the version's own or one of its
+    /// translations; nil means its own. The consent records that text's hash.
+    ///
+    /// ```swift
+    /// ConsentGrant(subject: "PR-1", purposes: ["P-NEWSLETTER-EMAIL"], noticeLanguage: "en", method: .explicitClick, channel: "web-form")
+    /// ```
+    public var noticeLanguage: String?
     public var method: ConsentMethod
     public var channel: String
     public var evidence: String?
@@ -22,13 +29,14 @@ public struct ConsentGrant: Sendable {
     /// When it took effect (a paper form signed earlier); nil means now; never in the future.
     public var effective: Instant?
 
-    public init(subject: String, purposes: [String], noticeVersion: Int? = nil, method: ConsentMethod, channel: String,
+    public init(subject: String, purposes: [String], noticeVersion: Int? = nil, noticeLanguage: String? = nil, method: ConsentMethod, channel: String,
                 evidence: String? = nil, by: ConsentGiver = .subject, parentalAuthorisation: ParentalAuthorisation? = nil,
                 ageAtConsent: Int? = nil, presentedSeparately: Bool = true, preTicked: Bool = false, conditionalOnService: Bool = false,
                 effective: Instant? = nil) {
         self.subject = subject
         self.purposes = purposes
         self.noticeVersion = noticeVersion
+        self.noticeLanguage = noticeLanguage
         self.method = method
         self.channel = channel
         self.evidence = evidence

@@ -30,6 +30,8 @@ struct ConsentGive: ParsableCommand {
     @Option(name: .customLong("purpose"), help: "A purpose; repeat for a consent to several purposes in one act (stored per purpose).")
     var purposes: [String]
     @Option(help: "The notice version shown; default the version in force.") var noticeVersion: Int?
+    @Option(help: "The language the notice was shown in (nl, en, …): the version's own or a translation the policy gives; default its own.")
+    var noticeLanguage: String?
     @Option(help: "checkbox-ticked, signed-form, explicit-click, verbal-recorded, e-mail-reply, double-opt-in, …") var method: String
     @Option(help: "Where it was given: web-form, paper, e-mail, phone, …") var channel: String
     @Option(help: "Evidence reference: form snapshot hash, scan id, call recording id.") var evidence: String?
@@ -47,9 +49,12 @@ struct ConsentGive: ParsableCommand {
             throw ValidationError("--method must be one of \(ConsentMethod.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard let giver = ConsentGiver(rawValue: by) else { throw ValidationError("--by must be subject, parent, guardian or agent") }
+        if let noticeLanguage, !(noticeLanguage.count == 2 && noticeLanguage.allSatisfy({ $0.isASCII && $0.isLowercase })) {
+            throw ValidationError("--notice-language must be a two-letter ISO 639-1 code such as nl or en")
+        }
         let engine = try global.openServiceEngine()
         let grant = ConsentGrant(
-            subject: subject, purposes: purposes, noticeVersion: noticeVersion, method: consentMethod, channel: channel, evidence: evidence,
+            subject: subject, purposes: purposes, noticeVersion: noticeVersion, noticeLanguage: noticeLanguage, method: consentMethod, channel: channel, evidence: evidence,
             by: giver, parentalAuthorisation: parent.map { ParentalAuthorisation(by: $0, verifiedVia: parentVerifiedVia ?? "") },
             ageAtConsent: age, presentedSeparately: !notPresentedSeparately, preTicked: preTicked, conditionalOnService: conditionalOnService,
             effective: try instant(effective, engine: engine))
@@ -118,13 +123,15 @@ struct ConsentList: ParsableCommand {
         }
         func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
         try emit("Consent of \(subject)")
-        try emit("  \(pad("purpose", 22)) \(pad("state", 10)) \(pad("notice", 12)) \(pad("since", 26)) how")
+        // The notice as shown: version and language (the text whose hash the consent keeps).
+        func notice(_ event: ConsentLedgerEvent) -> String? { event.noticeReference.map { [$0, event.language].compactMap { $0 }.joined(separator: " ") } }
+        try emit("  \(pad("purpose", 22)) \(pad("state", 10)) \(pad("notice", 15)) \(pad("since", 26)) how")
         for (purpose, event) in current.sorted(by: { $0.key < $1.key }) {
-            try emit("  \(pad(purpose, 22)) \(pad(event.state.rawValue, 10)) \(pad(event.noticeReference ?? "-", 12)) \(pad(event.effectiveAt.description, 26)) \([event.method?.rawValue, event.channel].compactMap { $0 }.joined(separator: " via "))")
+            try emit("  \(pad(purpose, 22)) \(pad(event.state.rawValue, 10)) \(pad(notice(event) ?? "-", 15)) \(pad(event.effectiveAt.description, 26)) \([event.method?.rawValue, event.channel].compactMap { $0 }.joined(separator: " via "))")
         }
         try emit("History")
         for event in history {
-            try emit("  #\(event.id) \(event.effectiveAt) \(pad(event.purpose, 22)) \(pad(event.state.rawValue, 10)) \(event.noticeReference ?? "") by \(event.expressedBy.rawValue)\(event.channel.map { " via \($0)" } ?? "") (recorded \(event.recordedAt) by \(event.recordedBy))")
+            try emit("  #\(event.id) \(event.effectiveAt) \(pad(event.purpose, 22)) \(pad(event.state.rawValue, 10)) \(notice(event) ?? "") by \(event.expressedBy.rawValue)\(event.channel.map { " via \($0)" } ?? "") (recorded \(event.recordedAt) by \(event.recordedBy))")
         }
         for refusal in refusals { try emit("  refused \(refusal.at) \(refusal.purpose) [\(refusal.code.rawValue)]") }
     }

@@ -7,7 +7,7 @@ import CustosStore
 /// receipted; objections to processing (direct marketing among them).
 extension Routes {
     static let giveShape = WireShape.object([("purposes", .scalars), ("method", .scalar), ("channel", .scalar), ("evidence", .scalar),
-                                             ("notice-version", .scalar), ("age-at-consent", .scalar)])
+                                             ("notice-version", .scalar), ("notice-language", .scalar), ("age-at-consent", .scalar)])
     static let withdrawShape = WireShape.object([("purposes", .scalars), ("channel", .scalar), ("evidence", .scalar)])
     static let objectionShape = WireShape.object([("kind", .scalar), ("purpose", .scalar), ("effective", .scalar)])
 
@@ -18,7 +18,12 @@ extension Routes {
         guard let method = try members.choice("method", of: ConsentMethod.allCases.map(\.rawValue)).flatMap(ConsentMethod.init(rawValue:)) else {
             throw members.wrong("method", "one of " + ConsentMethod.allCases.map(\.rawValue).joined(separator: ", "))
         }
-        let grant = ConsentGrant(subject: subject, purposes: purposes, noticeVersion: try members.integer("notice-version", in: 1...1_000_000), method: method,
+        let noticeLanguage = try members.text("notice-language")
+        if let noticeLanguage, !(noticeLanguage.count == 2 && noticeLanguage.allSatisfy({ $0.isASCII && $0.isLowercase })) {
+            throw members.wrong("notice-language", "a two-letter ISO 639-1 code such as nl or en")
+        }
+        let grant = ConsentGrant(subject: subject, purposes: purposes, noticeVersion: try members.integer("notice-version", in: 1...1_000_000),
+                                 noticeLanguage: noticeLanguage, method: method,
                                  channel: try members.requiredLabel("channel"), evidence: try members.label("evidence"),
                                  ageAtConsent: try members.integer("age-at-consent", in: 0...150))
         let engine = self.engine
@@ -56,6 +61,7 @@ extension Routes {
                                          "effective-at": event.effectiveAt.description, "by": event.expressedBy.rawValue]
             if let notice = event.noticeId { object["notice"] = notice }
             if let version = event.noticeVersion { object["notice-version"] = version }
+            if let language = event.language { object["notice-language"] = language }
             if let method = event.method { object["method"] = method.rawValue }
             if let channel = event.channel { object["channel"] = channel }
             return object

@@ -120,7 +120,7 @@ struct RandomWorld {
                     NoticeScope(purpose: ref(p), fields: subset(fields, 0.6).map(ref), recipients: subset(recipients, 0.5).map(ref),
                                 transfers: subset(["US", "IN"], 0.3))
                 }
-                return NoticeVersion(version: number, effective: effective, text: "t", contentHash: nil, language: "nl",
+                return NoticeVersion(version: number, effective: effective, text: "t", contentHash: nil, language: "nl", content: nil, translations: [],
                                      materialChange: chance(0.5), purposes: scopes, location: Self.location)
             }
             return Notice(id: ref(id), title: id, language: "nl", versions: versions)

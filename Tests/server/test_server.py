@@ -405,15 +405,23 @@ class Vault(unittest.TestCase):
         newsletter = os.environ["NEWSLETTER_TOKEN"]
         self.assertEqual(custos("subject", "add", "--id", "PR-3", "--category", "prospect", "--set", "email=pr3@example.nl").returncode, 0)
         given = json.loads(call("POST", "/v1/subjects/PR-3/consents", {"purposes": ["P-NEWSLETTER-EMAIL"], "method": "checkbox-ticked", "channel": "web-form",
-                                                                       "age-at-consent": 30}, token=newsletter)[2])
+                                                                       "notice-language": "en", "age-at-consent": 30}, token=newsletter)[2])
         self.assertEqual(given["consents"][0]["state"], "given")
+        # The language the notice was shown in: one the version has, or a refusal on record;
+        # a malformed code is the caller's error.
+        status, _, body = call("POST", "/v1/subjects/PR-3/consents", {"purposes": ["P-NEWSLETTER-EMAIL"], "method": "checkbox-ticked", "channel": "web-form",
+                                                                      "notice-language": "EN", "age-at-consent": 30}, token=newsletter)
+        self.assertEqual((status, json.loads(body)["detail"]), (400, "$.notice-language must be a two-letter ISO 639-1 code such as nl or en"))
+        refused = json.loads(call("POST", "/v1/subjects/PR-3/consents", {"purposes": ["P-NEWSLETTER-EMAIL"], "method": "checkbox-ticked", "channel": "web-form",
+                                                                         "notice-language": "de", "age-at-consent": 30}, token=newsletter)[2])
+        self.assertEqual(refused["consents"][0]["refused"], "CONSENT_UNPROVABLE")
         # Its evidence is a label, as the contract says: one line that says something.
         for evidence in ("", "  ", "snapshot\u001b[2J"):
             status, _, body = call("POST", "/v1/subjects/PR-3/consents", {"purposes": ["P-NEWSLETTER-EMAIL"], "method": "checkbox-ticked", "channel": "web-form",
                                                                           "evidence": evidence, "age-at-consent": 30}, token=newsletter)
             self.assertEqual((status, json.loads(body)["detail"]), (400, "$.evidence must be a text that is not empty or blank, without control characters"))
         listed = json.loads(call("GET", "/v1/subjects/PR-3/consents", token=newsletter)[2])
-        self.assertEqual([(event["purpose"], event["state"]) for event in listed["current"]], [("P-NEWSLETTER-EMAIL", "given")])
+        self.assertEqual([(event["purpose"], event["state"], event["notice-language"]) for event in listed["current"]], [("P-NEWSLETTER-EMAIL", "given", "en")])
         status, _, body = call("GET", "/v1/subjects/PR-3/consents/P-NEWSLETTER-EMAIL/receipt", token=newsletter)
         receipt = json.loads(body)
         self.assertEqual((status, receipt["signature"]["algorithm"]), (200, "Ed25519"))

@@ -184,6 +184,17 @@ class SubscriberWithdraws(Page):
             self.assertEqual(driver.find_element(By.TAG_NAME, "h1").text, "Uw privacyvoorkeuren")
             self.assertIn("Nieuwsbrief per e-mail", driver.page_source)
             self.assertIn("U heeft toestemming gegeven.", driver.page_source)
+            # The notice in the page's language, and the form says which text was shown.
+            def shown_language():
+                return driver.find_element(By.CSS_SELECTOR, "input[name=notice-language]").get_attribute("value")
+            self.assertIn("Ja, stuur mij de nieuwsbrief", driver.page_source)
+            self.assertEqual(shown_language(), "nl")
+            navigate(driver, driver.find_element(By.CSS_SELECTOR, "nav.lang a[lang=en]"))
+            self.assertIn("Yes, send me the newsletter", driver.page_source, "the policy's English text of the same version")
+            self.assertNotIn("Ja, stuur mij de nieuwsbrief", driver.page_source)
+            self.assertEqual(shown_language(), "en")
+            self.axe(driver, "the preference centre in English")
+            navigate(driver, driver.find_element(By.CSS_SELECTOR, "nav.lang a[lang=nl]"))
             self.axe(driver, "the preference centre")
             self.shoot(driver, "preferences-desktop")
             phone = browser(390)

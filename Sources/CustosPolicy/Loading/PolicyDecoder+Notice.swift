@@ -25,17 +25,29 @@ extension PolicyDecoder {
 
     private func noticeVersion(_ node: Node, notice: Ref, defaultLanguage: String) -> NoticeVersion? {
         let what = "a version of notice '\(notice)'"
-        guard let o = reader.object(node, what: what, keys: ["version", "effective", "text", "language", "material-change", "purposes"]) else { return nil }
+        guard let o = reader.object(node, what: what, keys: ["version", "effective", "text", "language", "translations", "material-change", "purposes"]) else { return nil }
         let number = o.required("version").flatMap { reader.int($0, what: "'version' of \(what)", range: 1...1_000_000) }
         let effective = o.required("effective").flatMap { reader.date($0, what: "'effective' of \(what)") }
+        let language = o.string("language") ?? defaultLanguage
         let textNode = o.required("text")
         let text = textNode.flatMap { reader.string($0, what: "'text' of \(what)") }
-        var contentHash: String?
-        if let text, let textNode {
-            if let bytes = readNoticeText(text) {
-                contentHash = "blake2b-256:" + Blake2b.hex(Blake2b.hash(bytes))
-            } else {
-                reader.sink.error(.noticeTextMissing, "notice text file '\(text)' of notice '\(notice)' cannot be read", at: reader.location(textNode))
+        var own: NoticeText?
+        if let text, let textNode { own = noticeText(text, language: language, notice: notice, at: textNode) }
+        var translations: [NoticeText] = []
+        if let node = o.node("translations"), let items = reader.entries(node, what: "'translations' of \(what)") {
+            for item in items {
+                guard item.key.count == 2, item.key.allSatisfy({ $0.isASCII && $0.isLowercase }) else {
+                    reader.sink.error(.invalidValue, "'\(item.key)' in 'translations' of \(what) is not a two-letter ISO 639-1 language code such as nl or en",
+                                      at: reader.location(item.keyNode))
+                    continue
+                }
+                guard item.key != language else {
+                    reader.sink.error(.invalidValue, "'\(item.key)' in 'translations' of \(what) is the version's own language: its text is 'text'",
+                                      at: reader.location(item.keyNode))
+                    continue
+                }
+                guard let file = reader.string(item.value, what: "the \(item.key) text file in 'translations' of \(what)") else { continue }
+                if let translation = noticeText(file, language: item.key, notice: notice, at: item.value) { translations.append(translation) }
             }
         }
         var scopes: [NoticeScope] = []
@@ -54,8 +66,21 @@ extension PolicyDecoder {
         }
         guard let number, let effective, let text else { return nil }
         return NoticeVersion(
-            version: number, effective: effective, text: text, contentHash: contentHash,
-            language: o.string("language") ?? defaultLanguage, materialChange: o.bool("material-change"),
-            purposes: scopes, location: o.location)
+            version: number, effective: effective, text: text, contentHash: own?.contentHash, language: language, content: own?.content,
+            translations: translations, materialChange: o.bool("material-change"), purposes: scopes, location: o.location)
+    }
+
+    /// Reads one text file of a notice version: its hash over the bytes, and the text itself,
+    /// which must be UTF-8 since a person is shown it.
+    private func noticeText(_ file: String, language: String, notice: Ref, at node: Node) -> NoticeText? {
+        guard let bytes = readNoticeText(file) else {
+            reader.sink.error(.noticeTextMissing, "notice text file '\(file)' of notice '\(notice)' cannot be read", at: reader.location(node))
+            return nil
+        }
+        guard let content = String(validating: bytes, as: UTF8.self) else {
+            reader.sink.error(.noticeTextMissing, "notice text file '\(file)' of notice '\(notice)' is not UTF-8 text", at: reader.location(node))
+            return nil
+        }
+        return NoticeText(language: language, file: file, contentHash: "blake2b-256:" + Blake2b.hex(Blake2b.hash(bytes)), content: content)
     }
 }

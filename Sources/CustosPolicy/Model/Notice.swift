@@ -37,6 +37,11 @@ package struct NoticeVersion: Sendable, Encodable {
     /// BLAKE2b-256 of the text file, computed by the loader; nil when the file is missing.
     package var contentHash: String?
     package var language: String
+    /// The text file's contents, read once by the loader: what a person is shown is exactly
+    /// what `contentHash` covers, however the file changes after the policy loaded.
+    package var content: String?
+    /// The same version in other languages (DESIGN §11), each with a hash of its own.
+    package var translations: [NoticeText]
     /// Whether this version changes scope materially against the previous one.
     package var materialChange: Bool
     /// What this version discloses, per purpose.
@@ -44,10 +49,45 @@ package struct NoticeVersion: Sendable, Encodable {
     package var location: SourceLocation
 
     private enum CodingKeys: String, CodingKey {
-        case version, effective, text, contentHash, language, materialChange, purposes
+        case version, effective, text, contentHash, language, translations, materialChange, purposes
     }
 
     package func scope(of purpose: String) -> NoticeScope? { purposes.first { $0.purpose.id == purpose } }
+
+    /// The version's own text, when it was read.
+    package var ownText: NoticeText? {
+        guard let contentHash, let content else { return nil }
+        return NoticeText(language: language, file: text, contentHash: contentHash, content: content)
+    }
+
+    /// The text in exactly `language` (the version's own, or a translation), or nil.
+    package func text(exactly language: String) -> NoticeText? {
+        language == self.language ? ownText : translations.first { $0.language == language }
+    }
+
+    /// The text a reader of `language` is shown: its translation where the version has one,
+    /// else the version's own.
+    package func text(for language: String?) -> NoticeText? {
+        language.flatMap { text(exactly: $0) } ?? ownText
+    }
+
+    /// Every language this version can be shown in, its own first.
+    package var languages: [String] { [language] + translations.map(\.language) }
+}
+
+/// A notice version's text in one language, as a person is shown it and as a consent given
+/// under it records it (gdpr.md §4.4: `notice_hash`, `notice_language`).
+package struct NoticeText: Sendable, Encodable, Equatable {
+    /// ISO 639-1.
+    package var language: String
+    /// Path of the text file, relative to the policy folder.
+    package var file: String
+    /// BLAKE2b-256 of the file's bytes.
+    package var contentHash: String
+    /// The text, read by the loader (never encoded: the file is the source).
+    package var content: String
+
+    private enum CodingKeys: String, CodingKey { case language, file, contentHash }
 }
 
 /// What a notice version discloses about one purpose.

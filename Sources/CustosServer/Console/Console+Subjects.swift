@@ -61,7 +61,7 @@ extension Console {
                 // `custos consent` takes it. A channel the form does not offer is shown as written.
                 ["purpose": event.purpose, "purposeTitle": office.policy.policy.purpose(event.purpose)?.title(in: language) ?? event.purpose,
                  "state": pages.text("consent.state.\(event.state.rawValue)", language),
-                 "notice": event.noticeId.map { "\($0) v\(event.noticeVersion ?? 0)" } ?? "",
+                 "notice": event.noticeId.map { "\($0) v\(event.noticeVersion ?? 0)\(event.language.map { " (\($0))" } ?? "")" } ?? "",
                  "method": event.method.map { pages.text("consent.method.\($0.rawValue)", language) } ?? "",
                  "channel": event.channel.map { pages.catalogued("channel.\($0)", language) ?? $0 } ?? "",
                  "at": Self.minute(event.effectiveAt, office), "by": event.recordedBy]

@@ -14,7 +14,7 @@ extension PrivacyCentre {
             return with(pages.page("preferences-start", language: language, title: pages.text("prefsTitle", language), here: "/privacy/preferences", values: values), visitor)
         }
         let door = self.door
-        let choices = try await call { try Self.merged(session.subjects.map { try door.preferenceChoices(subject: $0) }) }
+        let choices = try await call { try Self.merged(session.subjects.map { try door.preferenceChoices(subject: $0, language: language) }) }
         let token = { visitor.visit.map { guarder.csrfToken(visit: $0, form: "preferences") } ?? "" }
         let consents = choices.filter { $0.kind == .consent }.map { choice -> [String: Any] in
             var entry: [String: Any] = [
@@ -22,9 +22,13 @@ extension PrivacyCentre {
                 "stateText": pages.text(choice.active ? "given" : "notGiven", language), "version": choice.noticeVersion.map(String.init) ?? "",
                 "receiptPath": "/privacy/preferences/receipt/\(choice.purpose)",
             ]
-            if let text = choice.noticeText {
+            if let text = choice.noticeText, let shown = choice.noticeLanguage {
                 entry["notice"] = true
                 entry["noticeLines"] = Self.paragraphs(text)
+                // The form says which text was shown, and the consent records it; a text in
+                // another language than the page's is marked so (WCAG 3.1.2).
+                entry["noticeLanguage"] = shown
+                if shown != language { entry["noticeLang"] = shown }
             }
             return entry
         }
@@ -85,16 +89,20 @@ extension PrivacyCentre {
         let visitor = visitor(request)
         let language = visitor.language
         let form: FormBody
-        do { form = try await FormBody.read(request, allowed: ["csrf", "purpose", "action", "version"]) } catch { return with(formFailure(error, language), visitor) }
+        do { form = try await FormBody.read(request, allowed: ["csrf", "purpose", "action", "version", "notice-language"]) } catch { return with(formFailure(error, language), visitor) }
         guard try await guarder.spend(form["csrf"], visit: visitor.visit, form: "preferences"), let sessionId = visitor.session,
               let session = try await guarder.session(sessionId) else {
             return with(pages.message("csrf", language: language, status: .forbidden, link: ("/privacy/preferences", pages.text("page.again", language))), visitor)
         }
         let purpose = String((form["purpose"] ?? "").prefix(64)), action = form["action"] ?? ""
         let version = form["version"].flatMap { Int($0) }
+        let noticeLanguage = form["notice-language"].flatMap { $0.isEmpty ? nil : String($0.prefix(8)) }
         let evidence = "privacy centre; " + guarder.addressReference(address(context))
         let door = self.door, actor = web.actor
-        guard ["give", "withdraw", "object"].contains(action) else { return with(pages.message("csrf", language: language, status: .badRequest), visitor) }
+        guard ["give", "withdraw", "object"].contains(action),
+              noticeLanguage.map({ $0.count == 2 && $0.allSatisfy { $0.isASCII && $0.isLowercase } }) ?? true else {
+            return with(pages.message("csrf", language: language, status: .badRequest), visitor)
+        }
         let refusal: String?
         do {
             refusal = try await call {
@@ -110,7 +118,8 @@ extension PrivacyCentre {
                     if action == "object" {
                         try door.objectToDirectMarketing(subject: subject, purpose: purpose)
                     } else {
-                        refusal = try door.setPreference(subject: subject, purpose: purpose, give: action == "give", noticeVersion: version, evidence: evidence, actor: actor) ?? refusal
+                        refusal = try door.setPreference(subject: subject, purpose: purpose, give: action == "give", noticeVersion: version,
+                                                             noticeLanguage: noticeLanguage, evidence: evidence, actor: actor) ?? refusal
                     }
                 }
                 return refusal
