@@ -40,8 +40,8 @@ public struct GatedResult: Sendable {
 public final class PrivacyEngine: Sendable {
     package let store: VaultStore
     public let policy: CompiledPolicy
-    /// The policy folder this engine decides under.
-    public let policyFolder: String
+    /// The policy folder this engine decides under (the CLI's `vault status` names it).
+    package let policyFolder: String
     let evaluator: Evaluator
     let clock: @Sendable () -> Instant
 

@@ -269,7 +269,7 @@ package final class PostgresEngine: ServiceEngine {
     package func verifyLog() throws -> LogVerification { try vault.verifyLog() }
 
     /// The privacy centre's rules over this vault.
-    package var publicDoor: PublicDoor { PublicDoor(engine: self, store: vault, policyFolder: policyFolder, clock: clock) }
+    package var publicDoor: PublicDoor { PublicDoor(engine: self, store: vault, clock: clock) }
 
     /// The officer's console over this vault.
     package var consoleBackend: ConsoleBackend {

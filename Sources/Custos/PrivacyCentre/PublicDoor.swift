@@ -19,14 +19,11 @@ package typealias PublicDoorStore = RightsStore & OutboxStore & WebSessionStore
 package struct PublicDoor: Sendable {
     package let engine: any ServiceEngine
     package let store: any PublicDoorStore
-    /// The policy's folder: consent notices' texts are read from it.
-    package let policyFolder: String
     let clock: @Sendable () -> Instant
 
-    package init(engine: any ServiceEngine, store: any PublicDoorStore, policyFolder: String, clock: @escaping @Sendable () -> Instant) {
+    package init(engine: any ServiceEngine, store: any PublicDoorStore, clock: @escaping @Sendable () -> Instant) {
         self.engine = engine
         self.store = store
-        self.policyFolder = policyFolder
         self.clock = clock
     }
 
@@ -59,7 +56,7 @@ extension CompiledPolicy {
 
 extension PrivacyEngine {
     /// The privacy centre's rules over this vault.
-    package var publicDoor: PublicDoor { PublicDoor(engine: self, store: store, policyFolder: policyFolder, clock: clock) }
+    package var publicDoor: PublicDoor { PublicDoor(engine: self, store: store, clock: clock) }
 
     /// The controller's name and contacts, for page headers and footers.
     package var controllerContacts: (name: String, contact: String, dpo: String?) { policy.controllerContacts }
