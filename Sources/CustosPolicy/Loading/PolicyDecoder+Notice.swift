@@ -73,6 +73,12 @@ extension PolicyDecoder {
     /// Reads one text file of a notice version: its hash over the bytes, and the text itself,
     /// which must be UTF-8 since a person is shown it.
     private func noticeText(_ file: String, language: String, notice: Ref, at node: Node) -> NoticeText? {
+        // A person is shown this file: it must be one of the policy's own, never a path that
+        // climbs out of the folder or starts at the root.
+        guard !file.hasPrefix("/"), !file.split(separator: "/", omittingEmptySubsequences: false).contains("..") else {
+            reader.sink.error(.invalidValue, "notice text file '\(file)' of notice '\(notice)' must be a path inside the policy folder", at: reader.location(node))
+            return nil
+        }
         guard let bytes = readNoticeText(file) else {
             reader.sink.error(.noticeTextMissing, "notice text file '\(file)' of notice '\(notice)' cannot be read", at: reader.location(node))
             return nil
