@@ -85,6 +85,28 @@ struct NoticeTranslationTests {
         }
     }
 
+    @Test(arguments: Backend.reachable) func theAccessAnswerSaysWhichNoticeTextEachConsentRestsOn(_ backend: Backend) async throws {
+        try await BackendFixture.with(backend) { fixture in
+            try fixture.engine.addSubject(NewSubject(id: "D-1", category: "debtor", values: ["email": "jan@example.nl", "birth_date": "1980-05-05", "person_name": "Jan de Vries"],
+                                                     source: "client"), by: "test")
+            let engine = fixture.engine
+            _ = try engine.giveConsent(ConsentGrant(subject: "D-1", purposes: ["P-DEBT-HELP-REFERRAL"], noticeLanguage: "en", method: .signedForm,
+                                                    channel: "letter"), by: "officer")
+            try engine.withdrawConsent(subject: "D-1", purposes: ["P-DEBT-HELP-REFERRAL"], channel: "phone", evidence: nil, effective: nil, by: "officer")
+            let request = try engine.openRequest(subject: "D-1", type: .access, channel: "letter", identityVerifiedBy: "file number", by: "officer")
+            let dutch = try engine.fulfilAccess(request: request.id, by: "officer", language: "nl").html
+            #expect(dutch.contains("<h2>Uw toestemmingen</h2>"))
+            #expect(dutch.contains("die eindigde op") && !dutch.contains("U kunt die altijd intrekken"),
+                    "a withdrawn consent is not described as the basis in force")
+            #expect(dutch.contains("Die berust op versie 1 van onze verklaring, getoond in het Engels."), "the text the consent rests on, in the reader's words")
+            #expect(dutch.contains("trok u uw toestemming voor „Doorverwijzen naar de gemeentelijke schuldhulp” in."), "the purpose's title in Dutch")
+            let again = try engine.openRequest(subject: "D-1", type: .access, channel: "e-mail", identityVerifiedBy: "file number", by: "officer")
+            let english = try engine.fulfilAccess(request: again.id, by: "officer", language: "en").html
+            #expect(english.contains("It rests on version 1 of our notice, shown in English.") && english.contains("you withdrew your consent to “Referring a debtor to municipal debt help”."))
+            #expect(dutch.firstRange(of: "gaf u toestemming")!.lowerBound < dutch.firstRange(of: "trok u uw toestemming")!.lowerBound, "oldest first")
+        }
+    }
+
     /// What a person is shown is exactly what the consent's hash covers: the loader keeps each
     /// text it hashed (the privacy centre read the file again at every page before).
     @Test func everyTextShownIsTheTextItsHashCovers() throws {

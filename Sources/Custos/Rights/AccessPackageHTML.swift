@@ -7,6 +7,7 @@ internal import Mustache
 /// as a heading line; per purpose that applies to this person its title in the person's
 /// language, the legal basis in words, the retention as one sentence, the data with its
 /// source, and the recipients by name; transfers outside the EEA with their safeguard; the
+/// consents given and withdrawn, with the notice version and language each rests on; the
 /// rights and how to use them. Rendered from `access-package.html.mustache` with the texts of
 /// `access-package.<language>.json`: a folder of the organisation's may replace the template
 /// and lay texts over the built-in ones (`OperatorTemplates`). A printable page without
@@ -54,6 +55,12 @@ struct AccessPackageHTML {
             guard let purpose = policy.purpose(entry.id) else { return nil }
             let basis = purpose.basis(forAnyOf: package.category.components(separatedBy: ", "))
             var basisText = basis.map { text("basis.\($0.rawValue)", ["law": purpose.law.joined(separator: "; ")]) } ?? ""
+            // A consent withdrawn or run out is no basis to use the data any more: the purpose
+            // is listed only because its retention still keeps what was collected under it.
+            if basis == .consent, let last = package.consentHistory.last(where: { $0.purpose == entry.id }),
+               [.withdrawn, .expired, .invalidated, .refused].contains(last.state) {
+                basisText = text("basis.consent.ended", ["date": date(last.effectiveAt)])
+            }
             basisText = Self.plain(basisText)
             let fields = package.fields.filter { $0.purposes.contains(entry.id) }.map { field -> [String: Any] in
                 let definition = policy.field(field.field)
@@ -92,8 +99,22 @@ struct AccessPackageHTML {
             let line = text("transfer", ["name": recipient.name, "country": recipient.destination.map(country) ?? "", "safeguard": safeguard(recipient)])
             if !transfers.contains(line) { transfers.append(line) }
         }
+        // The consents the person gave and withdrew, oldest first, each given one with the
+        // notice version and the language its text was shown in (what the consent rests on).
+        let consents = package.consentHistory.map { event -> String in
+            let purpose = Self.plain(policy.purpose(event.purpose)?.title(in: language) ?? event.purpose)
+            // A consent a parent, guardian or agent gave is said to be given on the person's behalf.
+            let onBehalf = event.expressedBy != .subject && (event.state == .given || event.state == .renewed)
+            var line = text(onBehalf ? "consent.givenOnBehalf" : "consent.\(event.state.rawValue)", ["date": date(event.effectiveAt), "purpose": purpose])
+            if let version = event.noticeVersion, event.state == .given || event.state == .renewed {
+                let shown = event.language.map { locale.localizedString(forLanguageCode: $0) ?? $0 }
+                line += " " + text(shown == nil ? "consent.notice" : "consent.noticeShown", ["version": "\(version)", "language": shown ?? ""])
+            }
+            return line
+        }
         let controller = policy.controller
         let object: [String: Any] = [
+            "consents": consents, "hasConsents": !consents.isEmpty,
             "lang": language, "t": t, "controller": controller?.name ?? package.controller, "contact": controller?.contact ?? "",
             "dpo": controller?.dpo?.contact as Any,
             "intro": text("intro", ["request": package.request ?? ""]), "purposes": purposes,
