@@ -36,6 +36,12 @@ extension PrivacyEngine {
                                     mandate: mandate, identityVerifiedBy: method, by: actor)
     }
 
+    package func openRequest(subject: String, type: RightsRequestType, purpose: String?, channel: String, receivedAt: Instant?, requester: String,
+                             mandate: String?, identityVerifiedBy method: String?, opening: RequestOpening, by actor: String) throws -> RightsRequest {
+        try requestDesk.openRequest(subject: subject, type: type, purpose: purpose, channel: channel, receivedAt: receivedAt, requester: requester,
+                                    mandate: mandate, identityVerifiedBy: method, opening: opening, by: actor)
+    }
+
     package func verifyIdentity(request id: String, method: String, by actor: String) throws -> RightsRequest {
         try requestDesk.verifyIdentity(request: id, method: method, by: actor)
     }

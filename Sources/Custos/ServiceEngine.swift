@@ -34,8 +34,9 @@ package protocol ServiceEngine: Sendable {
     /// The keyring whose Ed25519 key signs receipts (JSON and JWS) and checkpoints.
     var signingKeyring: Keyring { get }
     func recordObjection(subject: String, purpose: String?, kind: ObjectionKind, effective: Instant?) throws -> Int64
+    /// Opens a request with what `opening` brings, in the transaction that files it.
     func openRequest(subject: String, type: RightsRequestType, purpose: String?, channel: String, receivedAt: Instant?, requester: String,
-                     mandate: String?, identityVerifiedBy method: String?, by actor: String) throws -> RightsRequest
+                     mandate: String?, identityVerifiedBy method: String?, opening: RequestOpening, by actor: String) throws -> RightsRequest
     func request(_ id: String) throws -> RightsRequest?
     /// The last log entry's hash over its predecessor's (the full chain is `audit verify`'s).
     func verifyLogHead() throws -> Bool
@@ -45,4 +46,13 @@ package protocol ServiceEngine: Sendable {
 
 extension PrivacyEngine: ServiceEngine {
     package var signingKeyring: Keyring { store.keyring }
+}
+
+extension ServiceEngine {
+    /// Opens a request with its receipt alone (the officer's and the API's usual case).
+    package func openRequest(subject: String, type: RightsRequestType, purpose: String?, channel: String, receivedAt: Instant?, requester: String,
+                             mandate: String?, identityVerifiedBy method: String?, by actor: String) throws -> RightsRequest {
+        try openRequest(subject: subject, type: type, purpose: purpose, channel: channel, receivedAt: receivedAt, requester: requester,
+                        mandate: mandate, identityVerifiedBy: method, opening: .none, by: actor)
+    }
 }

@@ -221,9 +221,9 @@ package final class PostgresEngine: ServiceEngine {
     }
 
     package func openRequest(subject: String, type: RightsRequestType, purpose: String?, channel: String, receivedAt: Instant?, requester: String,
-                             mandate: String?, identityVerifiedBy method: String?, by actor: String) throws -> RightsRequest {
+                             mandate: String?, identityVerifiedBy method: String?, opening: RequestOpening = .none, by actor: String) throws -> RightsRequest {
         try requests.openRequest(subject: subject, type: type, purpose: purpose, channel: channel, receivedAt: receivedAt, requester: requester,
-                                 mandate: mandate, identityVerifiedBy: method, by: actor)
+                                 mandate: mandate, identityVerifiedBy: method, opening: opening, by: actor)
     }
 
     package func request(_ id: String) throws -> RightsRequest? { try requests.request(id) }

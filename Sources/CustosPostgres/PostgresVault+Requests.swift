@@ -8,36 +8,67 @@ package import CustosDecision
 /// process, each change in one transaction with its event, the lifecycle events the policy
 /// declares for a request's receipt and close, and the objections an objection request records.
 extension PostgresVault: RequestStore {
-    package func openRequest(_ request: RightsRequest, objection: ObjectionKind?, at now: Instant, by actor: String) throws -> String {
+    package func openRequest(_ request: RightsRequest, objection: ObjectionKind?, opening: RequestOpening, at now: Instant, by actor: String) throws -> String {
         let policy = policy
-        return try transaction { connection, logger in
-            guard try await PostgresDatabase.touched(try await connection.query("SELECT 1 FROM subjects WHERE id = \(request.subject)", logger: logger))
-            else { throw StoreError.subjectUnknown(request.subject) }
-            try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresSchema.requestNumberLock))", logger: logger)
-            let numbering = YearlyNumbering(kind: "RQ", year: request.receivedOn.year)
-            var highest: Int?
-            // Ids are generated here only, `<kind>-<year>-<digits>`: the third part is the number.
-            for try await found in try await connection.query(
-                "SELECT max(split_part(id, '-', 3)::bigint) FROM requests WHERE id LIKE \(numbering.prefix + "%")", logger: logger).decode(Int?.self) {
-                highest = found
+        guard let seal = opening.statement else {
+            return try transaction { connection, logger in
+                try await Self.file(request, objection: objection, opening: opening, at: now, by: actor, policy: policy, on: connection, logger: logger)
             }
-            let id = numbering.id(after: highest)
-            try await connection.query("""
-                INSERT INTO requests (id, subject_id, type, purpose, channel, received_at, received_on, requester, mandate, identity,
-                  identity_method, status, due_on)
-                VALUES (\(id), \(request.subject), \(request.type.rawValue), \(request.purpose), \(request.channel), \(request.receivedAt.millisecondsSinceEpoch),
-                  \(request.receivedOn.description), \(request.requester), \(request.mandate), \(request.identity.rawValue), \(request.identityMethod),
-                  \(request.status.rawValue), \(request.dueOn.description))
-                """, logger: logger)
-            try await Self.addRequestEvent(id: id, at: request.receivedAt, event: .received, detail: RequestEvent.receipt(of: request), by: actor, on: connection)
-            try await Self.recordRequestLifecycle(Vault.requestReceivedEvent, subject: request.subject, on: request.receivedOn, at: request.receivedAt,
-                                                  by: actor, policy: policy, connection: connection)
-            if let objection {
-                _ = try await Self.insertObjection(subject: request.subject, purpose: request.purpose, kind: objection, effective: request.receivedAt, at: now,
-                                                   on: connection)
+        }
+        // The words are sealed under the number the request gets, on this thread (the keyring
+        // is read), between the statements of the one transaction that files it.
+        return try inHeldTransaction("a request's opening") { transaction in
+            let id = try transaction.wait { connection, logger in
+                try await Self.file(request, objection: objection, opening: opening, at: now, by: actor, policy: policy, on: connection, logger: logger)
+            }
+            let statement = try seal(id)
+            try transaction.wait { connection, logger in
+                _ = try await connection.query("""
+                    INSERT INTO request_statements (request_id, subject_id, sealed, created_at)
+                    VALUES (\(id), \(statement.subject), \(statement.sealed), \(now.millisecondsSinceEpoch))
+                    """, logger: logger)
             }
             return id
         }
+    }
+
+    /// Files a request with its receipt, lifecycle event, objection, further history lines and
+    /// status link, on the caller's transaction; returns its number.
+    private static func file(_ request: RightsRequest, objection: ObjectionKind?, opening: RequestOpening, at now: Instant, by actor: String,
+                             policy: CompiledPolicy, on connection: PostgresConnection, logger: Logger) async throws -> String {
+        guard try await PostgresDatabase.touched(try await connection.query("SELECT 1 FROM subjects WHERE id = \(request.subject)", logger: logger))
+        else { throw StoreError.subjectUnknown(request.subject) }
+        try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresSchema.requestNumberLock))", logger: logger)
+        let numbering = YearlyNumbering(kind: "RQ", year: request.receivedOn.year)
+        var highest: Int?
+        // Ids are generated here only, `<kind>-<year>-<digits>`: the third part is the number.
+        for try await found in try await connection.query(
+            "SELECT max(split_part(id, '-', 3)::bigint) FROM requests WHERE id LIKE \(numbering.prefix + "%")", logger: logger).decode(Int?.self) {
+            highest = found
+        }
+        let id = numbering.id(after: highest)
+        try await connection.query("""
+            INSERT INTO requests (id, subject_id, type, purpose, channel, received_at, received_on, requester, mandate, identity,
+              identity_method, status, due_on)
+            VALUES (\(id), \(request.subject), \(request.type.rawValue), \(request.purpose), \(request.channel), \(request.receivedAt.millisecondsSinceEpoch),
+              \(request.receivedOn.description), \(request.requester), \(request.mandate), \(request.identity.rawValue), \(request.identityMethod),
+              \(request.status.rawValue), \(request.dueOn.description))
+            """, logger: logger)
+        try await addRequestEvent(id: id, at: request.receivedAt, event: .received, detail: RequestEvent.receipt(of: request), by: actor, on: connection)
+        try await recordRequestLifecycle(Vault.requestReceivedEvent, subject: request.subject, on: request.receivedOn, at: request.receivedAt,
+                                         by: actor, policy: policy, connection: connection)
+        if let objection {
+            _ = try await insertObjection(subject: request.subject, purpose: request.purpose, kind: objection, effective: request.receivedAt, at: now,
+                                          on: connection)
+        }
+        for (event, detail) in opening.events {
+            try await addRequestEvent(id: id, at: now, event: event, detail: detail, by: actor, on: connection)
+        }
+        if let hash = opening.statusLinkHash {
+            try await connection.query("INSERT INTO status_links (token_hash, request_id, created_at) VALUES (\(hash), \(id), \(now.millisecondsSinceEpoch))",
+                                       logger: logger)
+        }
+        return id
     }
 
     package func updateRequest(_ id: String, at now: Instant, by actor: String,

@@ -47,10 +47,10 @@ extension Routes {
         // well-formed and conflicts with the present or the rules: a 409, like a stored value's.
         let opened = try await refusingValues { () -> RightsRequest in
             guard try !engine.existingSubjects([subject]).isEmpty else { throw StoreError.subjectUnknown(subject) }
-            let opened = try engine.openRequest(subject: subject, type: type, purpose: purpose, channel: channel, receivedAt: receivedAt,
-                                                requester: requester, mandate: mandate, identityVerifiedBy: nil, by: "service:\(account.name)")
-            guard let statement else { return opened }
-            return try door.recordStatement(statement, request: opened.id, by: "service:\(account.name)")
+            // The words open with the request, in one transaction: never a correction without them.
+            return try engine.openRequest(subject: subject, type: type, purpose: purpose, channel: channel, receivedAt: receivedAt,
+                                          requester: requester, mandate: mandate, identityVerifiedBy: nil,
+                                          opening: statement.map { door.statementOpening($0, subject: subject) } ?? .none, by: "service:\(account.name)")
         }
         var response = JSONBody.response(Self.status(of: opened), status: .created)
         response.headers[.init("Location")!] = "/v1/requests/\(opened.id)"

@@ -141,7 +141,7 @@ extension LibraryWords {
 
 /// The request book: requests, their lifecycle and their events, in the vault.
 extension Vault {
-    package func openRequest(_ request: RightsRequest, objection: ObjectionKind?, at now: Instant, by actor: String) throws -> String {
+    package func openRequest(_ request: RightsRequest, objection: ObjectionKind?, opening: RequestOpening, at now: Instant, by actor: String) throws -> String {
         try pool.write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM subjects WHERE id = ?", arguments: [request.subject]) == true else {
                 throw StoreError.subjectUnknown(request.subject)
@@ -160,6 +160,15 @@ extension Vault {
             try recordRequestLifecycle(db, event: Self.requestReceivedEvent, subject: request.subject, on: request.receivedOn, at: request.receivedAt, by: actor)
             if let objection {
                 _ = try Self.insertObjection(db, subject: request.subject, purpose: request.purpose, kind: objection, effective: request.receivedAt, at: now)
+            }
+            for (event, detail) in opening.events { try Self.addRequestEvent(db, id: id, at: now, event: event, detail: detail, by: actor) }
+            if let seal = opening.statement {
+                let statement = try seal(id)
+                try db.execute(sql: "INSERT INTO request_statements (request_id, subject_id, sealed, created_at) VALUES (?, ?, ?, ?)",
+                               arguments: [id, statement.subject, statement.sealed, now.millisecondsSinceEpoch])
+            }
+            if let hash = opening.statusLinkHash {
+                try db.execute(sql: "INSERT INTO status_links (token_hash, request_id, created_at) VALUES (?, ?, ?)", arguments: [hash, id, now.millisecondsSinceEpoch])
             }
             return id
         }

@@ -1,3 +1,4 @@
+package import Foundation
 package import CustosPolicy
 package import CustosDecision
 
@@ -18,6 +19,27 @@ package enum RequestSelection: Sendable, Equatable {
     package static let openStatuses = RightsRequestStatus.allCases.filter(\.isOpen).map(\.rawValue)
 }
 
+/// What opens with a request in the transaction that files it, beyond its receipt: further
+/// history lines, the subject's own words and a status link. The privacy centre and the API
+/// open a request with these, so an interruption leaves all of them or none (never a request
+/// the person has no status link to, or a correction without its words).
+package struct RequestOpening: Sendable {
+    /// History lines after `received`, in order, at the opening instant.
+    package var events: [(event: RequestEvent, detail: LibraryWords?)]
+    /// Seals the subject's words once the request's number is known (the seal is bound to it).
+    package var statement: (@Sendable (_ request: String) throws -> SealedStatement)?
+    /// The keyed hash of a status link's token (`Keyring.keyedDigest("status-link", token)`).
+    package var statusLinkHash: Data?
+
+    package init(events: [(event: RequestEvent, detail: LibraryWords?)] = [], statement: (@Sendable (_ request: String) throws -> SealedStatement)? = nil,
+                 statusLinkHash: Data? = nil) {
+        (self.events, self.statement, self.statusLinkHash) = (events, statement, statusLinkHash)
+    }
+
+    /// Nothing beyond the receipt.
+    package static let none = RequestOpening()
+}
+
 /// What the request book needs from the store: requests with their events, changed one at a
 /// time in a transaction, and the objections an objection request records at once. The rules
 /// (deadlines, identity, extension, rejection) are `RequestDesk`'s (Custos); SQLite's
@@ -28,8 +50,9 @@ package protocol RequestStore: Sendable {
     /// subject's `request-received` lifecycle event. An objection request (`objection` names
     /// its kind) records the objection under the request's purpose, in force from its receipt,
     /// in the same transaction: an interruption never leaves a filed objection request whose
-    /// objection does not stop the processing, nor an objection without its request.
-    func openRequest(_ request: RightsRequest, objection: ObjectionKind?, at now: Instant, by actor: String) throws -> String
+    /// objection does not stop the processing, nor an objection without its request. So does
+    /// what `opening` brings.
+    func openRequest(_ request: RightsRequest, objection: ObjectionKind?, opening: RequestOpening, at now: Instant, by actor: String) throws -> String
     /// Changes a request in one transaction: `change` sees the current request and returns
     /// the updated one plus the event to record, or throws to refuse (nothing is written).
     func updateRequest(_ id: String, at now: Instant, by actor: String,
@@ -43,8 +66,8 @@ package protocol RequestStore: Sendable {
 }
 
 extension VaultStore: RequestStore {
-    package func openRequest(_ request: RightsRequest, objection: ObjectionKind?, at now: Instant, by actor: String) throws -> String {
-        try vault.openRequest(request, objection: objection, at: now, by: actor)
+    package func openRequest(_ request: RightsRequest, objection: ObjectionKind?, opening: RequestOpening, at now: Instant, by actor: String) throws -> String {
+        try vault.openRequest(request, objection: objection, opening: opening, at: now, by: actor)
     }
 
     package func updateRequest(_ id: String, at now: Instant, by actor: String,

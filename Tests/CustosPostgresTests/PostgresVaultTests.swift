@@ -178,7 +178,7 @@ import CustosDecision
                 RightsRequest(id: "", subject: "D-2", type: .erasure, purpose: nil, channel: "e-mail", receivedAt: now, receivedOn: today, requester: "subject",
                               mandate: nil, identity: .verified, identityMethod: "test", status: .inProgress, dueOn: today, extensionNoticeOn: nil,
                               extensionReasons: nil, closedAt: nil, outcome: nil, events: []),
-                objection: nil, at: now, by: "test")
+                objection: nil, opening: .none, at: now, by: "test")
             try world.vaults[1].applyErasure(ErasureApplication(subject: "D-2", destroy: ["bank_account"], keep: [:], wholeSubject: false, tasks: [],
                                                                 closing: RequestClosing(request: request, outcome: LibraryWords("outcome.erased", "erased"), actor: "test")),
                                              at: now)

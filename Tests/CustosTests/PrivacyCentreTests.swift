@@ -120,6 +120,31 @@ struct PrivacyCentreTests {
         }
     }
 
+    /// A request from the centre or the API opens with its evidence, words, language and status
+    /// link in the transaction that files it: a failure at its last step leaves nothing at all.
+    @Test(arguments: Backend.reachable) func aRequestOpensWithEverythingItBringsOrNotAtAll(_ backend: Backend) async throws {
+        struct SealFailed: Error {}
+        try await BackendFixture.with(backend) { fixture in
+            try debtor(fixture)
+            let engine = fixture.engine
+            let token = "a-status-token-for-this-test-only"
+            let hash = engine.keyring.keyedDigest("status-link", token)
+            let failing = RequestOpening(events: [(.identityEvidence, nil), (.statement, nil)], statement: { _ in throw SealFailed() }, statusLinkHash: hash)
+            #expect(throws: SealFailed.self) {
+                try fixture.service.openRequest(subject: "D-1", type: .rectification, purpose: nil, channel: "web-form", receivedAt: nil, requester: "subject",
+                                               mandate: nil, identityVerifiedBy: nil, opening: failing, by: "web-portal")
+            }
+            #expect(try engine.store.requests(.subject("D-1")).isEmpty, "no request filed")
+            #expect(try engine.publicDoor.request(forStatusToken: token) == nil, "and no status link")
+
+            let opened = try #require(try engine.publicDoor.openWebRequest(
+                WebRightsForm(type: .rectification, email: "jan@example.nl", identity: [:], language: "en", statement: "My name is Jan de Vries-Ooms"), as: Self.web).first)
+            #expect(opened.request.events.map(\.event) == ["received", "identity-evidence", "statement", "language"])
+            #expect(try engine.publicDoor.request(forStatusToken: opened.statusToken)?.id == opened.request.id)
+            #expect(try engine.publicDoor.statement(request: opened.request.id) == "My name is Jan de Vries-Ooms")
+        }
+    }
+
     @Test(arguments: Backend.reachable) func preferencesListConsentPurposesAndAWithdrawalTakesEffectAtOnce(_ backend: Backend) async throws {
         try await BackendFixture.with(backend) { fixture in
             let engine = fixture.engine

@@ -1,6 +1,6 @@
 package import Foundation
 package import CustosPolicy
-import CustosStore
+package import CustosStore
 
 /// What a person asked for on the privacy centre's form; sealed in the e-mail challenge until
 /// the code is typed, then used once and gone.
@@ -54,24 +54,33 @@ extension PublicDoor {
     /// Opens a request for every subject the confirmed address belongs to (none: nothing is
     /// held under it, and nothing is stored). The request book counts the deadline from now;
     /// the channel is `web-form`; the identity check's result is a request event, and the
-    /// officer verifies as for any other channel.
+    /// officer verifies as for any other channel. Each request opens in one transaction with its
+    /// identity evidence, the person's words (a correction), the language they asked in and its
+    /// status link: an interruption leaves all of it or nothing.
     package func openWebRequest(_ form: WebRightsForm, as web: WebActor) throws -> [OpenedWebRequest] {
+        var words: String?
+        if form.type == .rectification, let statement = form.statement {
+            guard let checked = Self.statementWords(statement) else { throw Self.statementRefusal }
+            words = checked
+        }
         let subjects = try engine.findSubjects(matching: form.email, kind: .email)
         return try subjects.sorted().map { subject in
-            let request = try engine.openRequest(subject: subject, type: form.type, purpose: nil, channel: "web-form", receivedAt: nil, requester: "subject",
-                                                 mandate: nil, identityVerifiedBy: nil, by: web.actor)
+            // The typed identity is compared first (a logged read under the identity purpose):
+            // its result is one of the lines the request opens with.
             let matched = try identityMatches(subject: subject, typed: form.identity, as: web)
-            let now = clock()
             let checks = ["checks": matched.checks.joined(separator: ", ")]
             let detail = matched.checks.isEmpty ? LibraryWords("requestEvent.codeOnly", "e-mail code confirmed; the subject's category asks for nothing more")
                 : matched.holds ? LibraryWords("requestEvent.identityMatches", "e-mail code confirmed; {checks} match what is held", checks)
                 : LibraryWords("requestEvent.identityDiffers", "e-mail code confirmed; {checks} do not match what is held", checks)
-            _ = try store.updateRequest(request.id, at: now, by: web.actor) { current in (current, .identityEvidence, detail) }
-            if form.type == .rectification, let statement = form.statement { try recordStatement(statement, request: request.id, by: web.actor) }
+            let token = RandomToken.make()
+            var opening = words.map { statementOpening($0, subject: subject) } ?? RequestOpening()
+            opening.events.insert((.identityEvidence, detail), at: 0)
             // The answer is written in the language the person asked in.
-            let updated = try store.updateRequest(request.id, at: now, by: web.actor) { current in (current, .language, .asWritten(form.language)) }
-            let token = try store.createStatusLink(request: request.id, at: now)
-            return OpenedWebRequest(request: updated, statusToken: token, identityMatched: matched.holds)
+            opening.events.append((.language, .asWritten(form.language)))
+            opening.statusLinkHash = store.keyring.keyedDigest("status-link", token)
+            let request = try engine.openRequest(subject: subject, type: form.type, purpose: nil, channel: "web-form", receivedAt: nil, requester: "subject",
+                                                 mandate: nil, identityVerifiedBy: nil, opening: opening, by: web.actor)
+            return OpenedWebRequest(request: request, statusToken: token, identityMatched: matched.holds)
         }
     }
 
@@ -133,6 +142,21 @@ extension PublicDoor {
     /// The most a statement may hold, in characters.
     package static let statementLimit = 2_000
 
+    /// What a rectification request opens with when the subject's words come with it: the
+    /// words, sealed under the request's number once it has one, and the history line that says
+    /// they are kept (never the words). `words` are as `statementWords` keeps them.
+    package func statementOpening(_ words: String, subject: String) -> RequestOpening {
+        let keyring = store.keyring
+        return RequestOpening(events: [(.statement, Self.statementKept)],
+                              statement: { request in try keyring.sealStatement(words, request: request, subject: subject) })
+    }
+
+    static let statementKept = LibraryWords("requestEvent.statement", "the subject's words on what is wrong are kept, sealed")
+
+    static var statementRefusal: StoreError {
+        StoreError.invalidInput("the subject's words must be 1 to \(statementLimit) characters, without control characters but line breaks and tabs")
+    }
+
     /// Keeps the subject's own words with an open rectification request: what is wrong and what
     /// it should say (the privacy centre's form, or a letter the officer records with `custos
     /// request statement --set`). Sealed under the subject's key; a later statement replaces it.
@@ -143,9 +167,7 @@ extension PublicDoor {
     /// Returns the request with the history's new line.
     @discardableResult
     package func recordStatement(_ text: String, request id: String, by actor: String) throws -> RightsRequest {
-        guard let words = Self.statementWords(text) else {
-            throw StoreError.invalidInput("the subject's words must be 1 to \(Self.statementLimit) characters, without control characters but line breaks and tabs")
-        }
+        guard let words = Self.statementWords(text) else { throw Self.statementRefusal }
         guard let request = try store.request(id) else { throw StoreError.invalidInput("no request \(id)") }
         let sealed = try store.keyring.sealStatement(words, request: id, subject: request.subject)
         // The words and the history line that says who kept them (never the words) commit
@@ -157,7 +179,7 @@ extension PublicDoor {
             guard current.status.isOpen else {
                 throw StoreError.invalidInput("request \(id) is \(current.status.rawValue): the subject's words are kept with an open request")
             }
-            return (current, .statement, LibraryWords("requestEvent.statement", "the subject's words on what is wrong are kept, sealed"))
+            return (current, .statement, Self.statementKept)
         }
     }
 

@@ -30,7 +30,7 @@ package struct RequestDesk: Sendable {
     /// the request is fulfilled.
     package func openRequest(subject: String, type: RightsRequestType, purpose: String? = nil, channel: String,
                             receivedAt: Instant? = nil, requester: String = "subject", mandate: String? = nil,
-                            identityVerifiedBy method: String? = nil, by actor: String) throws -> RightsRequest {
+                            identityVerifiedBy method: String? = nil, opening: RequestOpening = .none, by actor: String) throws -> RightsRequest {
         // A name would be personal data in plain text in the request book: only the role is kept.
         guard requester == "subject" || requester == "representative" else {
             throw RequestRefusal(code: .dsarRequesterNotAuthorised, LibraryWords("request.requester", "the requester is 'subject' or 'representative' (with the mandate's document reference)"))
@@ -56,7 +56,7 @@ package struct RequestDesk: Sendable {
             requester: requester, mandate: mandate, identity: verified ? .verified : .unverified, identityMethod: verified ? method : nil,
             status: verified ? .inProgress : .awaitingIdentity, dueOn: deadline.due, extensionNoticeOn: nil, extensionReasons: nil,
             closedAt: nil, outcome: nil, events: [])
-        let id = try store.openRequest(request, objection: Self.objectionKind(of: type), at: now, by: actor)
+        let id = try store.openRequest(request, objection: Self.objectionKind(of: type), opening: opening, at: now, by: actor)
         guard let opened = try store.request(id) else { throw StoreError.io("request \(id) was filed but does not read back") }
         return opened
     }
