@@ -253,7 +253,7 @@ class Console(Page):
             # A consent's history in words: the purpose's title, its state, how and where.
             self.visit(driver, "/console/subjects/PR-100038", "a subject's consents")
             consents = driver.find_element(By.ID, "consents-heading").find_element(By.XPATH, "..").text
-            self.assertRegex(consents, r"Nieuwsbrief per e-mail P-NEWSLETTER-EMAIL gegeven \S+ v\d+ dubbele opt-in webformulier")
+            self.assertRegex(consents, r"Nieuwsbrief per e-mail P-NEWSLETTER-EMAIL gegeven \S+ v\d+ \((nl|en)\) dubbele opt-in webformulier")
             self.assertIn("ingetrokken", consents)
             self.assertNotRegex(consents, r"\b(given|withdrawn|double-opt-in|web-form)\b")
             self.visit(driver, "/console/subjects/D-100016", "the subject again")
