@@ -73,16 +73,24 @@ extension PostgresVault: RequestStore {
 
     package func updateRequest(_ id: String, at now: Instant, by actor: String,
                                _ change: (RightsRequest) throws -> (RightsRequest, event: RequestEvent, detail: LibraryWords?)) throws -> RightsRequest {
+        try changeRequest(id, at: now, by: actor, what: "a request change's", change) { _, _ in }
+    }
+
+    /// A request's change in one transaction on a held connection: the caller's rule runs on
+    /// this thread between its statements, with the request's row locked, and `also` writes
+    /// what commits with the change (a statement's words).
+    func changeRequest(_ id: String, at now: Instant, by actor: String, what: String,
+                       _ change: (RightsRequest) throws -> (RightsRequest, event: RequestEvent, detail: LibraryWords?),
+                       also: @escaping @Sendable (PostgresConnection, Logger) async throws -> Void) throws -> RightsRequest {
         let policy = policy
-        // The change is the caller's rule, run on this thread between the statements of one
-        // transaction on a held connection, with the request's row locked.
-        return try inHeldTransaction("a request change's") { transaction in
+        return try inHeldTransaction(what) { transaction in
             guard let current = try transaction.wait({ connection, _ in try await Self.loadRequest(id, on: connection, forUpdate: true) }) else {
                 throw StoreError.io("no request \(id)")
             }
             let (updated, event, detail) = try change(current)
-            return try transaction.wait { connection, _ in
+            return try transaction.wait { connection, logger in
                 try await Self.write(updated, over: current, event: event, detail: detail, at: now, by: actor, policy: policy, on: connection)
+                try await also(connection, logger)
                 guard let stored = try await Self.loadRequest(id, on: connection, forUpdate: false) else { throw StoreError.io("no request \(id)") }
                 return stored
             }
@@ -91,7 +99,7 @@ extension PostgresVault: RequestStore {
 
     /// A request's change as every change is recorded: the row, the history's event and, when
     /// it closes, the lifecycle event the policy declares.
-    static func write(_ updated: RightsRequest, over current: RightsRequest, event: RequestEvent, detail: LibraryWords?, at now: Instant,
+    private static func write(_ updated: RightsRequest, over current: RightsRequest, event: RequestEvent, detail: LibraryWords?, at now: Instant,
                               by actor: String, policy: CompiledPolicy, on connection: PostgresConnection) async throws {
         try await connection.query("""
             UPDATE requests SET identity = \(updated.identity.rawValue), identity_method = \(updated.identityMethod),

@@ -166,24 +166,13 @@ extension PostgresVault: RightsStore {
 
     package func storeStatement(_ statement: SealedStatement, request: String, at now: Instant, by actor: String,
                                 _ change: (RightsRequest) throws -> (RightsRequest, event: RequestEvent, detail: LibraryWords?)) throws -> RightsRequest {
-        let policy = policy
-        // The words and the history line that says who kept them commit together, with the
-        // request's row locked while the caller's rule looks at it.
-        return try inHeldTransaction("a statement's") { transaction in
-            guard let current = try transaction.wait({ connection, _ in try await Self.loadRequest(request, on: connection, forUpdate: true) }) else {
-                throw StoreError.io("no request \(request)")
-            }
-            let (updated, event, detail) = try change(current)
-            return try transaction.wait { connection, logger in
-                try await Self.write(updated, over: current, event: event, detail: detail, at: now, by: actor, policy: policy, on: connection)
-                _ = try await connection.query("""
-                    INSERT INTO request_statements (request_id, subject_id, sealed, created_at)
-                    VALUES (\(request), \(statement.subject), \(statement.sealed), \(now.millisecondsSinceEpoch))
-                    ON CONFLICT (request_id) DO UPDATE SET subject_id = excluded.subject_id, sealed = excluded.sealed, created_at = excluded.created_at
-                    """, logger: logger)
-                guard let stored = try await Self.loadRequest(request, on: connection, forUpdate: false) else { throw StoreError.io("no request \(request)") }
-                return stored
-            }
+        // The words and the history line that says who kept them commit together.
+        try changeRequest(request, at: now, by: actor, what: "a statement's", change) { connection, logger in
+            _ = try await connection.query("""
+                INSERT INTO request_statements (request_id, subject_id, sealed, created_at)
+                VALUES (\(request), \(statement.subject), \(statement.sealed), \(now.millisecondsSinceEpoch))
+                ON CONFLICT (request_id) DO UPDATE SET subject_id = excluded.subject_id, sealed = excluded.sealed, created_at = excluded.created_at
+                """, logger: logger)
         }
     }
 
