@@ -61,7 +61,9 @@ struct PolicySummary {
         line()
         line("Notices (\(policy.notices.count))")
         for notice in policy.notices {
-            let versions = notice.versions.map { "v\($0.version) from \($0.effective)\($0.materialChange ? " (material change)" : "")" }
+            let versions = notice.versions.map { version in
+                "v\(version.version) from \(version.effective) in \(version.languages.joined(separator: "/"))\(version.materialChange ? " (material change)" : "")"
+            }
             line("  \(notice.id.id.padding(toLength: 12, withPad: " ", startingAt: 0))\(notice.title): \(versions.joined(separator: ", "))")
         }
         return out
