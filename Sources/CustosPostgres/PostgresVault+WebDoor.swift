@@ -48,13 +48,6 @@ extension PostgresVault: WebDoorStore {
         }
     }
 
-    package func insertStatusLink(tokenHash: Data, request: String, at now: Instant) throws {
-        try run { client, logger in
-            _ = try await client.query("INSERT INTO status_links (token_hash, request_id, created_at) VALUES (\(tokenHash), \(request), \(now.millisecondsSinceEpoch))",
-                                       logger: logger)
-        }
-    }
-
     package func statusLinkRequest(tokenHash: Data) throws -> String? {
         try run { client, logger in
             for try await request in try await client.query("SELECT request_id FROM status_links WHERE token_hash = \(tokenHash)", logger: logger).decode(String.self) {

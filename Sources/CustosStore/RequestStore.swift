@@ -28,7 +28,7 @@ package struct RequestOpening: Sendable {
     package var events: [(event: RequestEvent, detail: LibraryWords?)]
     /// Seals the subject's words once the request's number is known (the seal is bound to it).
     package var statement: (@Sendable (_ request: String) throws -> SealedStatement)?
-    /// The keyed hash of a status link's token (`Keyring.keyedDigest("status-link", token)`).
+    /// The keyed hash of a status link's token (`WebDoorStore.statusLinkHash`).
     package var statusLinkHash: Data?
 
     package init(events: [(event: RequestEvent, detail: LibraryWords?)] = [], statement: (@Sendable (_ request: String) throws -> SealedStatement)? = nil,

@@ -59,8 +59,8 @@ package protocol WebDoorStore: Sendable {
     /// Holds the challenge's row while `settle` judges it, then writes the state and attempts
     /// it returns (nil: nothing changes). A challenge that does not exist is not handed over.
     func settleChallenge(_ id: String, _ settle: (StoredChallenge) throws -> (state: WebChallenge.State, attempts: Int)?) throws
-    func insertStatusLink(tokenHash: Data, request: String, at now: Instant) throws
-    /// The request a status link's token hash leads to, or nil.
+    /// The request a status link's token hash leads to, or nil (a link is filed with its
+    /// request: `RequestOpening.statusLinkHash`).
     func statusLinkRequest(tokenHash: Data) throws -> String?
 }
 
@@ -105,18 +105,14 @@ extension WebDoorStore {
         return answer
     }
 
-    /// A new status link's token for a request (shown once, in the page and the e-mail); only
-    /// its keyed hash is kept.
-    package func createStatusLink(request: String, at now: Instant) throws -> String {
-        let token = RandomToken.make()
-        try insertStatusLink(tokenHash: keyring.keyedDigest("status-link", token), request: request, at: now)
-        return token
-    }
+    /// The keyed hash a status link's token is kept as (the token itself is shown once, in the
+    /// page and the e-mail, and never stored).
+    package func statusLinkHash(_ token: String) -> Data { keyring.keyedDigest("status-link", token) }
 
     /// The request a status link's token leads to, or nil.
     package func request(forStatusToken token: String) throws -> String? {
         guard token.utf8.count <= 64 else { return nil }
-        return try statusLinkRequest(tokenHash: keyring.keyedDigest("status-link", token))
+        return try statusLinkRequest(tokenHash: statusLinkHash(token))
     }
 }
 
@@ -157,12 +153,6 @@ extension VaultStore: WebDoorStore {
                 attempts: row["attempts"], state: WebChallenge.State(rawValue: row["state"]) ?? .locked)
             guard let (state, attempts) = try settle(stored) else { return }
             try db.execute(sql: "UPDATE web_challenges SET attempts = ?, state = ? WHERE id = ?", arguments: [attempts, state.rawValue, id])
-        }
-    }
-
-    package func insertStatusLink(tokenHash: Data, request: String, at now: Instant) throws {
-        try vault.pool.write { db in
-            try db.execute(sql: "INSERT INTO status_links (token_hash, request_id, created_at) VALUES (?, ?, ?)", arguments: [tokenHash, request, now.millisecondsSinceEpoch])
         }
     }
 

@@ -128,7 +128,7 @@ struct PrivacyCentreTests {
             try debtor(fixture)
             let engine = fixture.engine
             let token = "a-status-token-for-this-test-only"
-            let hash = engine.keyring.keyedDigest("status-link", token)
+            let hash = engine.publicDoor.store.statusLinkHash(token)
             let failing = RequestOpening(events: [(.identityEvidence, nil), (.statement, nil)], statement: { _ in throw SealFailed() }, statusLinkHash: hash)
             #expect(throws: SealFailed.self) {
                 try fixture.service.openRequest(subject: "D-1", type: .rectification, purpose: nil, channel: "web-form", receivedAt: nil, requester: "subject",

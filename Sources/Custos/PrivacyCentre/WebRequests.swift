@@ -77,7 +77,7 @@ extension PublicDoor {
             opening.events.insert((.identityEvidence, detail), at: 0)
             // The answer is written in the language the person asked in.
             opening.events.append((.language, .asWritten(form.language)))
-            opening.statusLinkHash = store.keyring.keyedDigest("status-link", token)
+            opening.statusLinkHash = store.statusLinkHash(token)
             let request = try engine.openRequest(subject: subject, type: form.type, purpose: nil, channel: "web-form", receivedAt: nil, requester: "subject",
                                                  mandate: nil, identityVerifiedBy: nil, opening: opening, by: web.actor)
             return OpenedWebRequest(request: request, statusToken: token, identityMatched: matched.holds)
