@@ -46,7 +46,7 @@ package struct ConsentDesk: Sendable {
         }
         // The age decides Art. 8's check: one no person has is a typing error, not an age.
         if let age = grant.ageAtConsent, !(0...150).contains(age) { throw StoreError.invalidInput("an age at consent is a whole number from 0 to 150") }
-        if let language = grant.noticeLanguage, !(language.count == 2 && language.allSatisfy { $0.isASCII && $0.isLowercase }) {
+        if let language = grant.noticeLanguage, !LanguageCode.isWellFormed(language) {
             throw StoreError.invalidInput("a notice's language is a two-letter ISO 639-1 code such as nl or en")
         }
         let now = clock()

@@ -49,7 +49,7 @@ struct ConsentGive: ParsableCommand {
             throw ValidationError("--method must be one of \(ConsentMethod.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard let giver = ConsentGiver(rawValue: by) else { throw ValidationError("--by must be subject, parent, guardian or agent") }
-        if let noticeLanguage, !(noticeLanguage.count == 2 && noticeLanguage.allSatisfy({ $0.isASCII && $0.isLowercase })) {
+        if let noticeLanguage, !LanguageCode.isWellFormed(noticeLanguage) {
             throw ValidationError("--notice-language must be a two-letter ISO 639-1 code such as nl or en")
         }
         let engine = try global.openServiceEngine()

@@ -19,7 +19,7 @@ extension Routes {
             throw members.wrong("method", "one of " + ConsentMethod.allCases.map(\.rawValue).joined(separator: ", "))
         }
         let noticeLanguage = try members.text("notice-language")
-        if let noticeLanguage, !(noticeLanguage.count == 2 && noticeLanguage.allSatisfy({ $0.isASCII && $0.isLowercase })) {
+        if let noticeLanguage, !LanguageCode.isWellFormed(noticeLanguage) {
             throw members.wrong("notice-language", "a two-letter ISO 639-1 code such as nl or en")
         }
         let grant = ConsentGrant(subject: subject, purposes: purposes, noticeVersion: try members.integer("notice-version", in: 1...1_000_000),

@@ -36,7 +36,7 @@ extension PolicyDecoder {
         var translations: [NoticeText] = []
         if let node = o.node("translations"), let items = reader.entries(node, what: "'translations' of \(what)") {
             for item in items {
-                guard item.key.count == 2, item.key.allSatisfy({ $0.isASCII && $0.isLowercase }) else {
+                guard LanguageCode.isWellFormed(item.key) else {
                     reader.sink.error(.invalidValue, "'\(item.key)' in 'translations' of \(what) is not a two-letter ISO 639-1 language code such as nl or en",
                                       at: reader.location(item.keyNode))
                     continue

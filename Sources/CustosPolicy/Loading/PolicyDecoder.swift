@@ -19,7 +19,7 @@ struct PolicyDecoder {
         guard let node, let items = reader.entries(node, what: "'\(key)' of \(what)") else { return [:] }
         var titles: [String: String] = [:]
         for item in items {
-            guard item.key.count == 2, item.key.allSatisfy({ $0.isASCII && $0.isLowercase }) else {
+            guard LanguageCode.isWellFormed(item.key) else {
                 reader.sink.error(.invalidValue, "'\(item.key)' in '\(key)' of \(what) is not a two-letter ISO 639-1 language code such as nl or en", at: reader.location(item.keyNode))
                 continue
             }

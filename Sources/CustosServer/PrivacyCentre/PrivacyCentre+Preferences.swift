@@ -100,7 +100,7 @@ extension PrivacyCentre {
         let evidence = "privacy centre; " + guarder.addressReference(address(context))
         let door = self.door, actor = web.actor
         guard ["give", "withdraw", "object"].contains(action),
-              noticeLanguage.map({ $0.count == 2 && $0.allSatisfy { $0.isASCII && $0.isLowercase } }) ?? true else {
+              noticeLanguage.map(LanguageCode.isWellFormed) ?? true else {
             return with(pages.message("csrf", language: language, status: .badRequest), visitor)
         }
         let refusal: String?
