@@ -6,6 +6,7 @@ extension PolicyDecoder {
         let what = "notice '\(id)'"
         guard let o = reader.object(node, what: what, keys: ["title", "language", "versions"]) else { return nil }
         let language = o.requiredString("language")
+        checkLanguage(language, at: o.node("language"), what: what)
         let versionNodes = o.required("versions").flatMap { reader.list($0, what: "'versions' of \(what)") } ?? []
         var versions: [NoticeVersion] = []
         for versionNode in versionNodes {
@@ -29,6 +30,7 @@ extension PolicyDecoder {
         let number = o.required("version").flatMap { reader.int($0, what: "'version' of \(what)", range: 1...1_000_000) }
         let effective = o.required("effective").flatMap { reader.date($0, what: "'effective' of \(what)") }
         let language = o.string("language") ?? defaultLanguage
+        checkLanguage(o.string("language"), at: o.node("language"), what: what)
         let textNode = o.required("text")
         let text = textNode.flatMap { reader.string($0, what: "'text' of \(what)") }
         var own: NoticeText?
@@ -68,6 +70,13 @@ extension PolicyDecoder {
         return NoticeVersion(
             version: number, effective: effective, text: text, contentHash: own?.contentHash, language: language, content: own?.content,
             translations: translations, materialChange: o.bool("material-change"), purposes: scopes, location: o.location)
+    }
+
+    /// A notice's or a version's `language` is an ISO 639-1 code, as a consent records it and
+    /// the privacy centre matches it against the visitor's.
+    private func checkLanguage(_ language: String?, at node: Node?, what: String) {
+        guard let language, let node, !LanguageCode.isWellFormed(language) else { return }
+        reader.sink.error(.invalidValue, "'language' of \(what) is not a two-letter ISO 639-1 language code such as nl or en", at: reader.location(node))
     }
 
     /// Reads one text file of a notice version: its hash over the bytes, and the text itself,
