@@ -13,15 +13,7 @@ extension PostgresVault: BreachStore {
         case .vault: ("vault", nil)
         }
         return try transaction { connection, logger in
-            try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresSchema.breachNumberLock))", logger: logger)
-            let numbering = YearlyNumbering(kind: "BR", year: year)
-            var highest: Int?
-            // Ids are generated here only, `<kind>-<year>-<digits>`: the third part is the number.
-            for try await found in try await connection.query(
-                "SELECT max(split_part(id, '-', 3)::bigint) FROM breaches WHERE id LIKE \(numbering.prefix + "%")", logger: logger).decode(Int?.self) {
-                highest = found
-            }
-            let id = numbering.id(after: highest)
+            let id = try await Self.nextNumber(YearlyNumbering(kind: "BR", year: year), in: .breaches, on: connection, logger: logger)
             try await connection.query("""
                 INSERT INTO breaches (id, nature, discovered_at, aware_at, processor_notice_at, scope_kind, scope_target, fields, window_from, window_to,
                                       description, measures, keys_compromised, recorded_at, recorded_by)

@@ -38,15 +38,7 @@ extension PostgresVault: RequestStore {
                              policy: CompiledPolicy, on connection: PostgresConnection, logger: Logger) async throws -> String {
         guard try await PostgresDatabase.touched(try await connection.query("SELECT 1 FROM subjects WHERE id = \(request.subject)", logger: logger))
         else { throw StoreError.subjectUnknown(request.subject) }
-        try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresSchema.requestNumberLock))", logger: logger)
-        let numbering = YearlyNumbering(kind: "RQ", year: request.receivedOn.year)
-        var highest: Int?
-        // Ids are generated here only, `<kind>-<year>-<digits>`: the third part is the number.
-        for try await found in try await connection.query(
-            "SELECT max(split_part(id, '-', 3)::bigint) FROM requests WHERE id LIKE \(numbering.prefix + "%")", logger: logger).decode(Int?.self) {
-            highest = found
-        }
-        let id = numbering.id(after: highest)
+        let id = try await nextNumber(YearlyNumbering(kind: "RQ", year: request.receivedOn.year), in: .requests, on: connection, logger: logger)
         try await connection.query("""
             INSERT INTO requests (id, subject_id, type, purpose, channel, received_at, received_on, requester, mandate, identity,
               identity_method, status, due_on)
