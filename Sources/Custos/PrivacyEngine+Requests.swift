@@ -32,8 +32,8 @@ extension PrivacyEngine {
     public func openRequest(subject: String, type: RightsRequestType, purpose: String? = nil, channel: String,
                             receivedAt: Instant? = nil, requester: String = "subject", mandate: String? = nil,
                             identityVerifiedBy method: String? = nil, by actor: String) throws -> RightsRequest {
-        try requestDesk.openRequest(subject: subject, type: type, purpose: purpose, channel: channel, receivedAt: receivedAt, requester: requester,
-                                    mandate: mandate, identityVerifiedBy: method, by: actor)
+        try openRequest(subject: subject, type: type, purpose: purpose, channel: channel, receivedAt: receivedAt, requester: requester,
+                        mandate: mandate, identityVerifiedBy: method, opening: .none, by: actor)
     }
 
     package func openRequest(subject: String, type: RightsRequestType, purpose: String?, channel: String, receivedAt: Instant?, requester: String,

@@ -22,12 +22,7 @@ extension PostgresVault: RequestStore {
                 try await Self.file(request, objection: objection, opening: opening, at: now, by: actor, policy: policy, on: connection, logger: logger)
             }
             let statement = try seal(id)
-            try transaction.wait { connection, logger in
-                _ = try await connection.query("""
-                    INSERT INTO request_statements (request_id, subject_id, sealed, created_at)
-                    VALUES (\(id), \(statement.subject), \(statement.sealed), \(now.millisecondsSinceEpoch))
-                    """, logger: logger)
-            }
+            try transaction.wait { connection, logger in try await Self.keepStatement(statement, request: id, at: now, on: connection, logger: logger) }
             return id
         }
     }

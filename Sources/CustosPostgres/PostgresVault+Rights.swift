@@ -168,12 +168,17 @@ extension PostgresVault: RightsStore {
                                 _ change: (RightsRequest) throws -> (RightsRequest, event: RequestEvent, detail: LibraryWords?)) throws -> RightsRequest {
         // The words and the history line that says who kept them commit together.
         try changeRequest(request, at: now, by: actor, what: "a statement's", change) { connection, logger in
-            _ = try await connection.query("""
-                INSERT INTO request_statements (request_id, subject_id, sealed, created_at)
-                VALUES (\(request), \(statement.subject), \(statement.sealed), \(now.millisecondsSinceEpoch))
-                ON CONFLICT (request_id) DO UPDATE SET subject_id = excluded.subject_id, sealed = excluded.sealed, created_at = excluded.created_at
-                """, logger: logger)
+            try await Self.keepStatement(statement, request: request, at: now, on: connection, logger: logger)
         }
+    }
+
+    /// Writes a request's sealed statement (replacing an earlier one) in the caller's transaction.
+    static func keepStatement(_ statement: SealedStatement, request: String, at now: Instant, on connection: PostgresConnection, logger: Logger) async throws {
+        _ = try await connection.query("""
+            INSERT INTO request_statements (request_id, subject_id, sealed, created_at)
+            VALUES (\(request), \(statement.subject), \(statement.sealed), \(now.millisecondsSinceEpoch))
+            ON CONFLICT (request_id) DO UPDATE SET subject_id = excluded.subject_id, sealed = excluded.sealed, created_at = excluded.created_at
+            """, logger: logger)
     }
 
     package func sealedStatement(request: String) throws -> SealedStatement? {

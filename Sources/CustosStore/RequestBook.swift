@@ -162,11 +162,7 @@ extension Vault {
                 _ = try Self.insertObjection(db, subject: request.subject, purpose: request.purpose, kind: objection, effective: request.receivedAt, at: now)
             }
             for (event, detail) in opening.events { try Self.addRequestEvent(db, id: id, at: now, event: event, detail: detail, by: actor) }
-            if let seal = opening.statement {
-                let statement = try seal(id)
-                try db.execute(sql: "INSERT INTO request_statements (request_id, subject_id, sealed, created_at) VALUES (?, ?, ?, ?)",
-                               arguments: [id, statement.subject, statement.sealed, now.millisecondsSinceEpoch])
-            }
+            if let seal = opening.statement { try Self.keepStatement(try seal(id), request: id, at: now, db) }
             if let hash = opening.statusLinkHash {
                 try db.execute(sql: "INSERT INTO status_links (token_hash, request_id, created_at) VALUES (?, ?, ?)", arguments: [hash, id, now.millisecondsSinceEpoch])
             }
@@ -210,7 +206,7 @@ extension Vault {
     }
 
     func updateRequest(_ db: Database, _ id: String, at now: Instant, by actor: String,
-                               _ change: (RightsRequest) throws -> (RightsRequest, event: RequestEvent, detail: LibraryWords?)) throws -> RightsRequest {
+                       _ change: (RightsRequest) throws -> (RightsRequest, event: RequestEvent, detail: LibraryWords?)) throws -> RightsRequest {
         guard let current = try Self.loadRequest(db, id: id) else { throw StoreError.io("no request \(id)") }
         let (updated, event, detail) = try change(current)
         try db.execute(sql: """

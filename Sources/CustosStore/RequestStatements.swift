@@ -45,10 +45,15 @@ extension Vault {
                         _ change: (RightsRequest) throws -> (RightsRequest, event: RequestEvent, detail: LibraryWords?)) throws -> RightsRequest {
         try pool.write { db in
             let updated = try updateRequest(db, request, at: now, by: actor, change)
-            try db.execute(sql: "INSERT OR REPLACE INTO request_statements (request_id, subject_id, sealed, created_at) VALUES (?, ?, ?, ?)",
-                           arguments: [request, statement.subject, statement.sealed, now.millisecondsSinceEpoch])
+            try Self.keepStatement(statement, request: request, at: now, db)
             return updated
         }
+    }
+
+    /// Writes a request's sealed statement (replacing an earlier one) in the caller's transaction.
+    static func keepStatement(_ statement: SealedStatement, request: String, at now: Instant, _ db: Database) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO request_statements (request_id, subject_id, sealed, created_at) VALUES (?, ?, ?, ?)",
+                       arguments: [request, statement.subject, statement.sealed, now.millisecondsSinceEpoch])
     }
 
     func sealedStatement(request: String) throws -> SealedStatement? {
