@@ -210,7 +210,7 @@ package struct GatedAccess: Sendable {
             return evaluator.decide(request, facts: Facts(subject: nil), at: at)
         }
         // The birth date only matters for the consent age check: other bases never decrypt it.
-        let consentBased = facts.subject.flatMap { subject in policy.policy.purpose(request.purpose)?.basis(forAnyOf: subject.categories) } == .consent
+        let consentBased = facts.subject.map { subject in policy.compiledPurpose(request.purpose)?.restsOnConsent(forAnyOf: subject.categories) ?? false } ?? false
         if consentBased, facts.fields.contains(where: { $0.field == "birth_date" }) {
             let opened = try ciphertexts?["birth_date"].map { try store.open(["birth_date": $0], of: request.subject) }
                 ?? store.openFields(["birth_date"], of: request.subject)

@@ -67,7 +67,7 @@ extension Evaluation {
             let flags = policy.fieldFlags[id]
             let name = fieldNames[index]
             if flags.specialCategory {
-                if let rules, let condition = rules.purpose.article9.first(where: { $0.field.id == name })?.condition {
+                if let rules, let condition = rules.article9Conditions[id] {
                     if condition == .legalClaims {
                         inform(.specialCategoryLegalClaims, "special-category field '\(name)' is used for legal claims (Art. 9(2)(f))", field: index)
                     }

@@ -331,6 +331,25 @@ enum ProfileRead {
     }
 }
 
+/// `CustosBench profile-gated-decision`: the gate's decision alone (facts already read), on a
+/// ten-field subject, 200,000 times, for `perf record` (and the median printed): the stage
+/// `cold-read` calls "decision".
+enum ProfileGatedDecision {
+    static func run(seedFolder: String) throws {
+        let engine = try VaultBenchmarks.temporaryEngine("gated-decision", seedFolder: seedFolder)
+        try engine.addSubjects((0..<2_000).map(VaultBenchmarks.subject), by: "bench")
+        let fields = VaultBenchmarks.tenFields
+        let request = DecisionRequest(actor: "collections-service", action: .read, subject: "D-0001000", purpose: "P-DEBT-COLLECT", fields: fields)
+        let read = try engine.store.factsAndCiphertexts(of: "D-0001000", fields: fields)
+        let at = Instant.now
+        var decide = Samples()
+        for _ in 0..<200_000 {
+            try decide.time { _ = try engine.gatedAccess.decideOnVault(request, facts: read.facts, at: at, ciphertexts: read.ciphertexts) }
+        }
+        print("the gate's decision p50 \(format(nanoseconds: decide.percentile(0.5))), p99 \(format(nanoseconds: decide.percentile(0.99)))")
+    }
+}
+
 /// `CustosBench profile-erasure`: erasure requests of ten-field subjects among 20,000, one
 /// after another, for `perf record` (and the median printed): where a request's time goes.
 enum ProfileErasure {

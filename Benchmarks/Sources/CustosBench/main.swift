@@ -13,6 +13,7 @@ func wanted(_ name: String) -> Bool { arguments.isEmpty || arguments.contains(na
 if arguments.contains("profile-decision") { ProfileDecision.run(policy: seed); exit(0) }
 if arguments.contains("profile-import") { try ProfileImport.run(seedFolder: seedFolder); exit(0) }
 if arguments.contains("profile-read") { try ProfileRead.run(seedFolder: seedFolder); exit(0) }
+if arguments.contains("profile-gated-decision") { try ProfileGatedDecision.run(seedFolder: seedFolder); exit(0) }
 if arguments.contains("profile-erasure") { try ProfileErasure.run(seedFolder: seedFolder); exit(0) }
 if CommandLine.arguments.count == 4, CommandLine.arguments[1] == "postgres-log" {
     try await PostgresLogBenchmark.run(seconds: Double(CommandLine.arguments[2]) ?? 10, appenders: Int(CommandLine.arguments[3]) ?? 32)

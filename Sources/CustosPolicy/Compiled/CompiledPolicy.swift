@@ -56,6 +56,7 @@ public final class CompiledPolicy: Sendable {
                 recipients: recipients.set(purpose.recipients),
                 basisBySubject: subjects.names.map { purpose.basis(for: $0) },
                 article9Fields: fields.set(purpose.article9.map(\.field)),
+                article9Conditions: Self.article9Conditions(of: purpose, fields: fields),
                 authorisedFields: fields.set(purpose.authorisations.map(\.field)),
                 compatibleWith: purposes.set(purpose.compatibleWith?.purposes ?? []),
                 consentNotice: purpose.notice.flatMap { notices.id($0.id) }.map { CompiledNotice(policy.notices[$0]) },
@@ -77,6 +78,21 @@ public final class CompiledPolicy: Sendable {
     }
 
     package func purpose(_ id: Int) -> Purpose { policy.purposes[id] }
+
+    /// A purpose by its id, compiled and held by reference: reading `policy.purpose(_:)` on the
+    /// decision path copied the whole policy (a retain of every member) and scanned its purposes.
+    package func compiledPurpose(_ id: String) -> CompiledPurpose? { purposes.id(id).map { compiledPurposes[$0] } }
+
+    /// Per special-category field a purpose names, its Art. 9(2) condition (the first, as
+    /// `Purpose.article9` lists them).
+    static func article9Conditions(of purpose: Purpose, fields: Interner) -> [Int: Article9Condition] {
+        var conditions: [Int: Article9Condition] = [:]
+        for use in purpose.article9 {
+            guard let id = fields.id(use.field.id), conditions[id] == nil else { continue }
+            conditions[id] = use.condition
+        }
+        return conditions
+    }
 
     /// Per provenance value the vault records, the fields a purpose obtains that way.
     static func indirectFields(of purpose: Purpose, in policy: Policy) -> [String: Set<String>] {
@@ -127,6 +143,8 @@ package final class CompiledPurpose: Sendable {
     /// Indexed by subject id; nil where the purpose does not cover the category.
     package let basisBySubject: [LegalBasis?]
     package let article9Fields: IdSet
+    /// By field id, the Art. 9(2) condition the purpose gives a special-category field.
+    package let article9Conditions: [Int: Article9Condition]
     package let authorisedFields: IdSet
     package let compatibleWith: IdSet
     /// The purpose's consent notice, held by reference.
@@ -141,6 +159,13 @@ package final class CompiledPurpose: Sendable {
     package let usesConsent: Bool
     /// Some subject category's basis is a legal obligation.
     package let usesLegalObligation: Bool
+    /// Whether a subject of these categories is processed on consent under this purpose (the
+    /// basis of the category the purpose lists first). Most purposes use no consent at all and
+    /// answer without reading the purpose's model.
+    package func restsOnConsent(forAnyOf categories: [String]) -> Bool {
+        usesConsent && purpose.basis(forAnyOf: categories) == .consent
+    }
+
     /// Per provenance value recorded in the vault, the fields this purpose obtains from that
     /// source and not from the subject (Art. 14); empty for most purposes.
     package let indirectFields: [String: Set<String>]
@@ -155,7 +180,7 @@ package final class CompiledPurpose: Sendable {
     }
 
     init(purpose: Purpose, subjects: IdSet, fields: IdSet, actors: IdSet?, recipients: IdSet, basisBySubject: [LegalBasis?],
-         article9Fields: IdSet, authorisedFields: IdSet, compatibleWith: IdSet, consentNotice: CompiledNotice?,
+         article9Fields: IdSet, article9Conditions: [Int: Article9Condition], authorisedFields: IdSet, compatibleWith: IdSet, consentNotice: CompiledNotice?,
          retention: CompiledRetention?, legalClaims: Bool, statutoryRetention: Bool, hasLIA: Bool,
          indirectFields: [String: Set<String>]) {
         self.purpose = purpose
@@ -165,6 +190,7 @@ package final class CompiledPurpose: Sendable {
         self.recipients = recipients
         self.basisBySubject = basisBySubject
         self.article9Fields = article9Fields
+        self.article9Conditions = article9Conditions
         self.authorisedFields = authorisedFields
         self.compatibleWith = compatibleWith
         self.consentNotice = consentNotice
