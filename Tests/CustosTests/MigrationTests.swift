@@ -134,6 +134,53 @@ struct MigrationTests {
         #expect(remaining == ["D-1"])
     }
 
+    /// A keyring from before subject keys were stored by their ids (keyring v8, a rowid table)
+    /// is rebuilt with every key: every value still opens, the pending keys' index is made
+    /// again, and a new subject's key and a shred work on the new table.
+    @Test func aKeyringWithRowidSubjectKeysIsRebuiltByKeyWithEveryKey() throws {
+        let fixture = try VaultFixture()
+        let values = try fixture.addDebtor("D-1", marker: "mg08")
+        _ = try fixture.addDebtor("D-2", marker: "mg09")
+        let keyRows = "SELECT * FROM subject_keys ORDER BY subject_id"
+        let storage = "SELECT sql LIKE '%WITHOUT ROWID' FROM sqlite_schema WHERE name = 'subject_keys'"
+        let before = try DatabaseQueue(path: fixture.keyringPath).read { db in
+            (try Row.fetchAll(db, sql: keyRows), try Bool.fetchOne(db, sql: storage))
+        }
+        #expect(before.1 == true, "a fresh keyring stores subject keys by their ids")
+        #expect(before.0.count == 2)
+
+        // Take the keyring back to v8: today's definition with its rowid back, one pending key.
+        try DatabaseQueue(path: fixture.keyringPath).write { db in
+            let definition = try #require(try String.fetchOne(db, sql: "SELECT sql FROM sqlite_schema WHERE name = 'subject_keys'"))
+            let columns = try #require(definition.firstIndex(of: "("))
+            try db.execute(sql: "CREATE TABLE subject_keys_v8 " + definition[columns...].dropLast(" WITHOUT ROWID".count))
+            try db.execute(sql: """
+            INSERT INTO subject_keys_v8 SELECT * FROM subject_keys; DROP TABLE subject_keys;
+            ALTER TABLE subject_keys_v8 RENAME TO subject_keys;
+            CREATE INDEX subject_keys_pending ON subject_keys(subject_id) WHERE pending = 1;
+            DELETE FROM grdb_migrations WHERE identifier = 'v9-subject-keys-by-key';
+            """)
+            #expect(try Bool.fetchOne(db, sql: storage) == false)
+        }
+
+        let engine = try fixture.reopen()
+        let after = try DatabaseQueue(path: fixture.keyringPath).read { db in
+            (try Row.fetchAll(db, sql: keyRows), try Bool.fetchOne(db, sql: storage),
+             try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT subject_id FROM subject_keys WHERE pending = 1 ORDER BY subject_id").map { $0["detail"] as String })
+        }
+        #expect(after.0 == before.0)
+        #expect(after.1 == true)
+        #expect(after.2.contains { $0.contains("subject_keys_pending") }, "\(after.2)")
+        let read = engine.read(subject: "D-1", fields: ["email", "person_name"], purpose: "P-DEBT-COLLECT", actor: "collections-service")
+        #expect(read.values == ["email": values["email"]!, "person_name": values["person_name"]!])
+        // A new subject's key goes into the new table, and a shred takes one out of it.
+        let added = try fixture.addDebtor("D-3", marker: "mg10", on: engine)
+        #expect(engine.read(subject: "D-3", fields: ["email"], purpose: "P-DEBT-COLLECT", actor: "collections-service").values == ["email": added["email"]!])
+        try engine.shred(subject: "D-2")
+        let remaining = try DatabaseQueue(path: fixture.keyringPath).read { db in try String.fetchAll(db, sql: "SELECT subject_id FROM subject_keys ORDER BY subject_id") }
+        #expect(remaining == ["D-1", "D-3"])
+    }
+
     /// Every open looks for an interrupted import's pending keys: through the partial index
     /// (keyring v6), not a read of every subject's key.
     @Test func theOpensLookForPendingKeysThroughTheirIndex() throws {

@@ -2,7 +2,7 @@
 # Fault injection against the built `custos` (make torture; CI runs it at this size).
 # 1. SIGKILL of `subject import` and `subject add` at random moments: afterwards the vault and
 #    keyring agree, the same file imports (or is already complete), `audit verify` holds;
-#    SIGKILL during a key rotation and during the upgrade of a v17 vault (and that upgrade on
+#    SIGKILL during a key rotation and during the upgrade of a v17 vault with a v8 keyring (and that upgrade on
 #    a disk too small for it): the next open finds the old state or the new, never a half;
 #    SIGKILL during erasure requests: fulfilling again finishes each as decided, once.
 # 2. A full disk under the vault during an import (a small tmpfs): a clear error, nothing stored,
@@ -123,6 +123,31 @@ db.execute("COMMIT")
 db.close()
 PY
 }
+downgrade_keyring() {  # downgrade_keyring KEYRING: back to keyring v8 (`subject_keys` with rowids)
+  python3 - "$1" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN")
+definition = db.execute("SELECT sql FROM sqlite_schema WHERE name = 'subject_keys'").fetchone()[0]
+assert definition.endswith(" WITHOUT ROWID"), definition
+db.execute("CREATE TABLE subject_keys_v8 " + definition[definition.index("("):-len(" WITHOUT ROWID")])
+db.execute("INSERT INTO subject_keys_v8 SELECT * FROM subject_keys")
+db.execute("DROP TABLE subject_keys")
+db.execute("ALTER TABLE subject_keys_v8 RENAME TO subject_keys")
+db.execute("CREATE INDEX subject_keys_pending ON subject_keys(subject_id) WHERE pending = 1")
+db.execute("DELETE FROM grdb_migrations WHERE identifier = 'v9-subject-keys-by-key'")
+db.execute("COMMIT")
+db.close()
+PY
+}
+keys_digest() {  # keys_digest KEYRING: one hash of every subject key row, and whether they are stored by key
+  python3 -c '
+import hashlib, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+rows = db.execute("SELECT * FROM subject_keys ORDER BY subject_id").fetchall()
+by_key = db.execute("SELECT sql LIKE ? FROM sqlite_schema WHERE name = ?", ("%WITHOUT ROWID", "subject_keys")).fetchone()[0]
+print(hashlib.sha256(repr(rows).encode()).hexdigest()[:16], "by-key" if by_key else "rowid")' "$1" 2>/dev/null || echo "?"
+}
 rows_digest() {  # rows_digest DB: one hash of every subject and field row, and whether both are stored by key
   python3 -c '
 import hashlib, sqlite3, sys
@@ -133,16 +158,17 @@ print(hashlib.sha256(repr(rows).encode()).hexdigest()[:16], "by-key" if by_key =
 }
 mkdir upgrade && cp kill/custos.db kill/custos.keys.db kill/custos.key upgrade/ && cd upgrade
 "$CUSTOS" audit verify >/dev/null 2>&1 || fail "upgrade: the copied vault does not verify"
-downgrade custos.db && mkdir v17 && cp custos.db custos.keys.db custos.key v17/
-want=$(rows_digest custos.db | cut -d' ' -f1)
+downgrade custos.db && downgrade_keyring custos.keys.db && mkdir v17 && cp custos.db custos.keys.db custos.key v17/
+want=$(rows_digest custos.db | cut -d' ' -f1); want_keys=$(keys_digest custos.keys.db | cut -d' ' -f1)
 [ "$(rows_digest custos.db | cut -d' ' -f2)" = rowid ] && ok "a vault taken back to schema v17 ($(q custos.db "SELECT COUNT(*) FROM fields") field rows)" || fail "downgrade to v17: $(rows_digest custos.db)"
+[ "$(keys_digest custos.keys.db | cut -d' ' -f2)" = rowid ] && ok "its keyring taken back to keyring v8 ($(q custos.keys.db "SELECT COUNT(*) FROM subject_keys") subject keys with rowids)" || fail "keyring downgrade to v8: $(keys_digest custos.keys.db)"
 start=$(date +%s%N); "$CUSTOS" audit verify >/dev/null 2>&1 || fail "upgrade: the first open of the v17 copy"
 upgrade_ms=$(( ($(date +%s%N) - start) / 1000000 ))
-[ "$(rows_digest custos.db)" = "$want by-key" ] && ok "an uninterrupted upgrade keeps every row ($upgrade_ms ms for the open that upgrades and verifies)" || fail "upgrade: $(rows_digest custos.db)"
+[ "$(rows_digest custos.db)" = "$want by-key" ] && [ "$(keys_digest custos.keys.db)" = "$want_keys by-key" ] && ok "an uninterrupted upgrade keeps every row and every key ($upgrade_ms ms for the open that upgrades both files and verifies)" || fail "upgrade: $(rows_digest custos.db), keys $(keys_digest custos.keys.db)"
 upgrade_window=$(( upgrade_ms + 1 ))
-left_old=0; mid_upgrade=0; upgrade_failed=0
+left_old=0; mid_upgrade=0; upgrade_failed=0; keys_left_old=0
 for round in $(seq 1 16); do
-  cp v17/custos.db custos.db && rm -f custos.db-wal custos.db-shm
+  cp v17/custos.db v17/custos.keys.db . && rm -f custos.db-wal custos.db-shm custos.keys.db-wal custos.keys.db-shm
   "$CUSTOS" audit verify >/dev/null 2>&1 &
   pid=$!
   ms=$(( (RANDOM * 32768 + RANDOM) % upgrade_window ))
@@ -154,10 +180,14 @@ for round in $(seq 1 16); do
   if [ "$(rows_digest custos.db | cut -d' ' -f2)" = rowid ]; then
     left_old=$((left_old + 1)); mid_upgrade=$((mid_upgrade + wal_pages))
   fi
+  # Whatever the kill interrupted, the keyring holds every key, by rowid or by key.
+  [ "$(keys_digest custos.keys.db | cut -d' ' -f1)" = "$want_keys" ] || { fail "upgrade round $round: the keyring right after SIGKILL: $(keys_digest custos.keys.db)"; upgrade_failed=1; break; }
+  [ "$(keys_digest custos.keys.db | cut -d' ' -f2)" = rowid ] && keys_left_old=$((keys_left_old + 1))
   out=$("$CUSTOS" audit verify 2>&1) || { fail "upgrade round $round: the open after SIGKILL: $out"; upgrade_failed=1; break; }
   [ "$(rows_digest custos.db)" = "$want by-key" ] || { fail "upgrade round $round: rows after SIGKILL: $(rows_digest custos.db)"; upgrade_failed=1; break; }
+  [ "$(keys_digest custos.keys.db)" = "$want_keys by-key" ] || { fail "upgrade round $round: keys after SIGKILL: $(keys_digest custos.keys.db)"; upgrade_failed=1; break; }
 done
-[ $upgrade_failed -eq 0 ] && ok "16 SIGKILLs of the open that upgrades to v18: every next open finished it with every row ($left_old kills left the old schema whole, $mid_upgrade of them inside the upgrade's transaction)"
+[ $upgrade_failed -eq 0 ] && ok "16 SIGKILLs of the open that upgrades the vault to v18 and the keyring to v9: every next open finished both with every row and every key ($left_old kills left the vault's old schema whole, $mid_upgrade of them inside the upgrade's transaction; $keys_left_old left the keyring's)"
 cd ..
 mkdir small
 # Room for the three files and a little more, not for the rebuilt tables' pages in the WAL.
@@ -166,8 +196,9 @@ if mount -t tmpfs -o size=$(( $(du -sk upgrade/v17 | cut -f1) + 128 ))k tmpfs sm
   out=$("$CUSTOS" audit verify 2>&1); status=$?
   if [ $status -ne 0 ] && echo "$out" | grep -qi "full" && ! echo "$out" | grep -q "example.nl"; then ok "a disk too small for the upgrade: exit $status and a true message ($(echo "$out" | tail -1 | cut -c1-100))"; else fail "upgrade on a small disk: status $status: $out"; fi
   [ "$(rows_digest custos.db)" = "$want rowid" ] && ok "a disk too small for the upgrade: the old schema with every row" || fail "upgrade on a small disk left: $(rows_digest custos.db)"
+  [ "$(keys_digest custos.keys.db | cut -d' ' -f1)" = "$want_keys" ] && ok "a disk too small for the upgrade: every subject key ($(keys_digest custos.keys.db | cut -d' ' -f2))" || fail "keyring on a small disk: $(keys_digest custos.keys.db)"
   mount -o remount,size=64m "$work/small"
-  "$CUSTOS" audit verify >/dev/null 2>&1 && [ "$(rows_digest custos.db)" = "$want by-key" ] && ok "with room again the open upgrades with every row" || fail "upgrade after the disk had room: $(rows_digest custos.db)"
+  "$CUSTOS" audit verify >/dev/null 2>&1 && [ "$(rows_digest custos.db)" = "$want by-key" ] && [ "$(keys_digest custos.keys.db)" = "$want_keys by-key" ] && ok "with room again the open upgrades with every row and every key" || fail "upgrade after the disk had room: $(rows_digest custos.db), keys $(keys_digest custos.keys.db)"
   cd ..
   umount small
 else

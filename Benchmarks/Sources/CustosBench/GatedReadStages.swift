@@ -13,7 +13,7 @@ import Foundation
 /// print(stages.summary)
 /// ```
 struct GatedReadStages {
-    private var facts = Samples(), decide = Samples(), key = Samples(), open = Samples(), append = Samples(), whole = Samples()
+    private var facts = Samples(), decide = Samples(), key = Samples(), keyAgain = Samples(), open = Samples(), append = Samples(), whole = Samples()
 
     /// Times one read of `subject` in its stages, then a whole read of `wholeSubject`.
     mutating func time(_ engine: PrivacyEngine, subject id: String, whole wholeSubject: String) throws {
@@ -26,6 +26,7 @@ struct GatedReadStages {
         try decide.time { decided = try engine.gatedAccess.decideOnVault(request, facts: read!.facts, at: at, ciphertexts: read!.ciphertexts) }
         let permitted = Set(decided!.permittedFields)
         try key.time { _ = try engine.store.keyring.subjectKey(id) }
+        try keyAgain.time { _ = try engine.store.keyring.subjectKey(id) }
         try open.time { _ = try engine.store.open(read!.ciphertexts.filter { permitted.contains($0.key) }, of: id) }
         try append.time { _ = try engine.store.log.append(decided!, at: at) }
         whole.time { _ = engine.read(subject: wholeSubject, fields: fields, purpose: "P-DEBT-COLLECT", actor: "collections-service") }
@@ -34,7 +35,7 @@ struct GatedReadStages {
     /// Each stage's median and the whole read's.
     var summary: String {
         "facts and ciphertexts \(format(nanoseconds: facts.percentile(0.5))), decision \(format(nanoseconds: decide.percentile(0.5))), "
-            + "the subject key \(format(nanoseconds: key.percentile(0.5))), ten fields opened (key in memory) \(format(nanoseconds: open.percentile(0.5))), "
+            + "the subject key \(format(nanoseconds: key.percentile(0.5))) (again, wrapped key from memory: \(format(nanoseconds: keyAgain.percentile(0.5)))), ten fields opened (key in memory) \(format(nanoseconds: open.percentile(0.5))), "
             + "log append \(format(nanoseconds: append.percentile(0.5))); the whole read \(format(nanoseconds: whole.percentile(0.5)))"
     }
 }
