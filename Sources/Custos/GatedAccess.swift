@@ -116,8 +116,8 @@ package struct GatedAccess: Sendable {
                 // records one (never `decide`), and only of the fields it actually released.
                 let released = decision.permittedFields.filter { values[$0] != nil }
                 if releaseValues, decision.outcome != .deny, !released.isEmpty, let recipient = request.recipient {
-                    let declared: String? = policy.policy.recipient(recipient).flatMap { r in
-                        if case let .fixed(country) = r.country { country } else { nil }
+                    let declared: String? = policy.compiledRecipient(recipient).flatMap { compiled in
+                        if case let .fixed(country) = compiled.recipient.country { country } else { nil }
                     }
                     try transaction.recordDisclosure(
                         DisclosureRecord(recipient: recipient, recipientName: request.recipientName, purpose: request.purpose, fields: released,
@@ -137,11 +137,11 @@ package struct GatedAccess: Sendable {
         // What a processor receives reaches its sub-processors: their authorisation records are
         // facts of a share to a processor or a sub-processor, and of no other share.
         var facts = try transaction.facts(of: request.subject)
-        let role = request.recipient.flatMap { policy.policy.recipient($0)?.role }
+        let role = request.recipient.flatMap { policy.compiledRecipient($0)?.role }
         if role == .processor || role == .subProcessor { facts?.subProcessors = try transaction.subProcessorRecords() }
         // The occasional limit of Art. 49 counts the recipient's procedures over every subject
         // (gdpr.md §12); only a recipient the policy allows a derogation needs them.
-        if let recipient = request.recipient, facts != nil, policy.policy.recipient(recipient)?.transfer?.derogation != nil {
+        if let recipient = request.recipient, facts != nil, policy.compiledRecipient(recipient)?.recipient.transfer?.derogation != nil {
             facts?.transfers = try transaction.derogationTransfers(to: recipient)
         }
         // The values are read in this transaction too: on PostgreSQL a second connection per

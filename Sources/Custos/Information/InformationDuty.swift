@@ -199,7 +199,7 @@ extension InformationTask {
     /// The officer's task a decision leaves when its purpose must inform the subject first
     /// (Art. 14(3)(b)/(c)): a communication, or a disclosure for a share.
     static func owed(after decision: Decision, seq: Int64?, at: Instant, policy: CompiledPolicy) -> InformationTask? {
-        guard decision.obligations.contains(.informSubjectFirst), let notice = policy.policy.purpose(decision.purpose)?.notice?.id else { return nil }
+        guard decision.obligations.contains(.informSubjectFirst), let notice = policy.compiledPurpose(decision.purpose)?.purpose.notice?.id else { return nil }
         return InformationTask(subject: decision.subject, notice: notice, purpose: decision.purpose,
                                trigger: decision.action == .share ? .disclosure : .communication,
                                recipient: decision.recipient, at: at, logSequence: seq)

@@ -83,6 +83,9 @@ public final class CompiledPolicy: Sendable {
     /// decision path copied the whole policy (a retain of every member) and scanned its purposes.
     package func compiledPurpose(_ id: String) -> CompiledPurpose? { purposes.id(id).map { compiledPurposes[$0] } }
 
+    /// A recipient by its id, compiled and held by reference (as `compiledPurpose(_:)`).
+    package func compiledRecipient(_ id: String) -> CompiledRecipient? { recipients.id(id).map { compiledRecipients[$0] } }
+
     /// Per special-category field a purpose names, its Art. 9(2) condition (the first, as
     /// `Purpose.article9` lists them).
     static func article9Conditions(of purpose: Purpose, fields: Interner) -> [Int: Article9Condition] {
