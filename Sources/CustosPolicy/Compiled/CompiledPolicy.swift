@@ -162,13 +162,6 @@ package final class CompiledPurpose: Sendable {
     package let usesConsent: Bool
     /// Some subject category's basis is a legal obligation.
     package let usesLegalObligation: Bool
-    /// Whether a subject of these categories is processed on consent under this purpose (the
-    /// basis of the category the purpose lists first). Most purposes use no consent at all and
-    /// answer without reading the purpose's model.
-    package func restsOnConsent(forAnyOf categories: [String]) -> Bool {
-        usesConsent && purpose.basis(forAnyOf: categories) == .consent
-    }
-
     /// Per provenance value recorded in the vault, the fields this purpose obtains from that
     /// source and not from the subject (Art. 14); empty for most purposes.
     package let indirectFields: [String: Set<String>]
@@ -180,6 +173,13 @@ package final class CompiledPurpose: Sendable {
     package func obtainedIndirectly(_ field: String, provenance: String?) -> Bool {
         guard let provenance, let fields = indirectFields[provenance] else { return false }
         return fields.contains(field)
+    }
+
+    /// Whether a subject of these categories is processed on consent under this purpose (the
+    /// basis of the category the purpose lists first). Most purposes use no consent at all and
+    /// answer without reading the purpose's model.
+    package func restsOnConsent(forAnyOf categories: [String]) -> Bool {
+        usesConsent && purpose.basis(forAnyOf: categories) == .consent
     }
 
     init(purpose: Purpose, subjects: IdSet, fields: IdSet, actors: IdSet?, recipients: IdSet, basisBySubject: [LegalBasis?],
