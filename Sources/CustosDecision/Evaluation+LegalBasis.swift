@@ -41,7 +41,7 @@ extension Evaluation {
         let relevant = facts.objections.filter { $0.at <= at && $0.kind != .automatedDecision && ($0.purpose == nil || $0.purpose == request.purpose) }
         guard !facts.objections.isEmpty else { return }
         if !rules.directMarketing, facts.objections.contains(where: { $0.at <= at && $0.kind == .directMarketing }) {
-            for index in 0..<fieldIds.count where fieldIds[index].map({ policy.policy.fields[$0].suppressionEntry }) ?? false {
+            for index in 0..<fieldIds.count where fieldIds[index].map({ policy.fieldFlags[$0].suppressionEntry }) ?? false {
                 inform(.suppressionAllowed, "'\(fieldNames[index])' is kept to honour the objection to direct marketing", field: index)
             }
         }

@@ -115,9 +115,7 @@ extension Evaluation {
         }
     }
 
-    /// Where the facts keep the provenance of a requested field (found in place: copying the
-    /// provenance would retain its lists).
-    func provenanceIndex(of index: Int) -> Int? {
-        facts.fields.firstIndex { $0.field == fieldNames[index] }
-    }
+    /// Where the facts keep the provenance of a requested field (an index, not the provenance:
+    /// copying it would retain its lists), as found once when the evaluation began.
+    func provenanceIndex(of index: Int) -> Int? { storedPositions[index] }
 }

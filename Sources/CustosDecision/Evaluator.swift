@@ -62,6 +62,8 @@ struct Evaluation: ~Copyable {
     /// Requested field names without repeats, in request order, and their interned ids.
     let fieldNames: [String]
     let fieldIds: FieldIds
+    /// Per requested field, where `facts.fields` keeps its provenance.
+    let storedPositions: StoredFieldPositions
     let purposeId: Int?
     let subjectId: Int?
 
@@ -85,6 +87,7 @@ struct Evaluation: ~Copyable {
         let requested = request.pointee.fields.count <= DecisionRequest.maximumFields ? request.pointee.fields : []
         fieldNames = Self.withoutRepeats(requested)
         fieldIds = FieldIds(fieldNames, in: policy.fields)
+        storedPositions = StoredFieldPositions(fieldNames, in: facts.pointee.fields)
         let purposeId = policy.purposes.id(request.pointee.purpose)
         self.purposeId = purposeId
         let rules = purposeId.map { policy.compiledPurposes[$0] }

@@ -124,6 +124,8 @@ package struct FieldFlags: Sendable, Hashable {
     package let nationalId: Bool
     package let derived: Bool
     package let providedBySubject: Bool
+    /// Kept on a suppression list after an objection to direct marketing.
+    package let suppressionEntry: Bool
 
     init(_ field: FieldDefinition) {
         specialCategory = field.specialCategory != nil
@@ -131,6 +133,7 @@ package struct FieldFlags: Sendable, Hashable {
         nationalId = field.nationalId
         derived = field.derived
         providedBySubject = field.providedBySubject
+        suppressionEntry = field.suppressionEntry
     }
 }
 
