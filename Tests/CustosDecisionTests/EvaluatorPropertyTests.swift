@@ -24,11 +24,15 @@ struct EvaluatorPropertyTests {
         return World(compiled: compiled, evaluator: Evaluator(policy: compiled), naive: ReferenceEvaluator(policy, digest: compiled.digest))
     }
 
-    @Test func compiledEvaluatorEqualsTheReference() {
-        var mismatches = 0
+    /// Narrow worlds (three to eight fields) as most policies are, and wide ones, whose
+    /// requests name more fields than a decision keeps inline (eight ids, sixteen positions of
+    /// stored fields).
+    @Test(arguments: [false, true])
+    func compiledEvaluatorEqualsTheReference(wide: Bool) {
+        var mismatches = 0, beyondInline = 0
         var outcomes: [Outcome: Int] = [:]
         for seed in 0..<UInt64(Self.policies) {
-            var random = RandomWorld(seed: seed)
+            var random = RandomWorld(seed: seed, wide: wide)
             let world = Self.world(&random)
             for index in 0..<Self.requestsPerPolicy {
                 let facts = random.facts(for: world.compiled.policy, subject: "S-1")
@@ -37,6 +41,7 @@ struct EvaluatorPropertyTests {
                 let fast = world.evaluator.decide(request, facts: facts, at: at)
                 let slow = world.naive.decide(request, facts: facts, at: at)
                 outcomes[fast.outcome, default: 0] += 1
+                if Set(request.fields).count > 16 { beyondInline += 1 }
                 let (a, b) = (ReferenceEvaluator.Summary(fast), ReferenceEvaluator.Summary(slow))
                 if a != b {
                     mismatches += 1
@@ -49,6 +54,7 @@ struct EvaluatorPropertyTests {
         #expect(mismatches == 0)
         // The generator must reach every outcome often enough for the comparison to mean something.
         for outcome in [Outcome.permit, .partial, .deny] { #expect(outcomes[outcome, default: 0] >= 200, "\(outcomes)") }
+        if wide { #expect(beyondInline >= 1_000, "requests beyond the inline positions: \(beyondInline)") }
     }
 
     @Test func decisionsAreDeterministicByteForByte() throws {

@@ -9,7 +9,17 @@ struct RandomWorld {
     static let location = SourceLocation(file: "random", line: 1, column: 1)
     static let countries = ["NL", "BE", "DE", "US", "IN", "CH", "BR", "CA", "CN", "TR", "KR"]
 
-    init(seed: UInt64) { rng = SplitMix64(seed: seed) }
+    /// How many fields a policy declares, and the share of them a request names. Wide worlds
+    /// (twenty to thirty fields, most of them asked for) reach the paths a decision takes for
+    /// more fields than it keeps inline.
+    let fieldCounts: ClosedRange<Int>
+    let requestedShare: Double
+
+    init(seed: UInt64, wide: Bool = false) {
+        rng = SplitMix64(seed: seed)
+        fieldCounts = wide ? 20...30 : 3...8
+        requestedShare = wide ? 0.8 : 0.4
+    }
 
     mutating func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &rng) < p }
     mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &rng) }
@@ -34,7 +44,7 @@ struct RandomWorld {
         policy.controller = Controller(name: "R", address: "A", contact: "C", dpo: nil, country: "NL", timezone: "Europe/Amsterdam",
                                        holidayCalendar: "NL", measures: "M", registrations: [], location: Self.location)
         let subjects = (0..<int(2...3)).map { "s\($0)" }
-        let fields = (0..<int(3...8)).map { "f\($0)" }
+        let fields = (0..<int(fieldCounts)).map { "f\($0)" }
         let actors = ["a0", "a1", "a2"]
         let events = ["e0", "e1"]
         let purposes = (0..<int(2...5)).map { "P\($0)" }
@@ -184,7 +194,7 @@ struct RandomWorld {
     }
 
     mutating func request(for policy: Policy, subject: String) -> DecisionRequest {
-        var fields = subset(policy.fields.map(\.id.id), 0.4)
+        var fields = subset(policy.fields.map(\.id.id), requestedShare)
         if chance(0.05) { fields.append("ghost_field") }
         if chance(0.05), let first = fields.first { fields.append(first) }
         if fields.isEmpty, chance(0.8) { fields = [pick(policy.fields.map(\.id.id))] }
