@@ -454,6 +454,9 @@ enum Schema {
         }
     }
 
+    /// The keyring migration that rebuilds `subject_keys` (the open compacts the file after it).
+    static let subjectKeysByKey = "v9-subject-keys-by-key"
+
     static func keyringMigrator() -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
@@ -523,7 +526,7 @@ enum Schema {
             CREATE UNIQUE INDEX service_accounts_previous_token ON service_accounts(previous_token_hash) WHERE previous_token_hash IS NOT NULL;
             """)
         }
-        migrator.registerMigration("v9-subject-keys-by-key") { db in
+        migrator.registerMigration(subjectKeysByKey) { db in
             // Every gated read of a subject whose key is not cached looks its key up by id. In a
             // rowid table that is two B-tree searches (the id's index, then the row), and among
             // 1,000,000 subjects each ends on a leaf page no read touched before; stored by its

@@ -173,6 +173,9 @@ struct MigrationTests {
         }
         #expect(after.0 == before.0)
         #expect(after.1 == true)
+        // The old table's pages are given back: the open compacted the file after the rebuild.
+        let freePages = try DatabaseQueue(path: fixture.keyringPath).read { db in try Int.fetchOne(db, sql: "PRAGMA freelist_count") }
+        #expect(freePages == 0)
         #expect(after.2.contains { $0.contains("subject_keys_pending") }, "\(after.2)")
         let read = engine.read(subject: "D-1", fields: ["email", "person_name"], purpose: "P-DEBT-COLLECT", actor: "collections-service")
         #expect(read.values == ["email": values["email"]!, "person_name": values["person_name"]!])
