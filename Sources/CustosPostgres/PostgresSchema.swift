@@ -264,6 +264,12 @@ enum PostgresSchema {
             sealed bytea NOT NULL, created_at bigint NOT NULL);
         CREATE INDEX request_statements_subject ON request_statements (subject_id)
         """,
+        // v21: as SQLite's v31: the web faces' counts per client address, under a keyed hash,
+        // shared by every server on the vault.
+        """
+        CREATE TABLE web_client_counts (key bytea PRIMARY KEY, ends_at bigint NOT NULL, count bigint NOT NULL);
+        CREATE INDEX web_client_counts_ends ON web_client_counts (ends_at)
+        """,
     ]
 
     /// The keyring, as on SQLite: wrapped keys, the erasure ledger, and the accounts of

@@ -3,7 +3,7 @@ import PostgresNIO
 package import CustosStore
 package import CustosPolicy
 
-/// Web sessions and spent form tokens on PostgreSQL (`WebSessionStore`), as on SQLite: every
+/// Web sessions, spent form tokens and clients' counts on PostgreSQL (`WebSessionStore`), as on SQLite: every
 /// server on the vault sees a session started or ended by another, and a token spent at one is
 /// spent at all (the nonce is the primary key, so two servers cannot both accept it).
 extension PostgresVault: WebSessionStore {
@@ -51,6 +51,19 @@ extension PostgresVault: WebSessionStore {
                 spent = true
             }
             return spent
+        }
+    }
+
+    package func countClientEvent(key: Data, window: Int64, at now: Instant) throws -> Int {
+        try transaction { connection, logger in
+            try await connection.query("DELETE FROM web_client_counts WHERE ends_at <= \(now.millisecondsSinceEpoch)", logger: logger)
+            for try await count in try await connection.query("""
+                INSERT INTO web_client_counts (key, ends_at, count) VALUES (\(key), \(now.millisecondsSinceEpoch + window), 1)
+                ON CONFLICT (key) DO UPDATE SET count = web_client_counts.count + 1 RETURNING count
+                """, logger: logger).decode(Int64.self) {
+                return Int(count)
+            }
+            return Int.max
         }
     }
 }

@@ -424,6 +424,17 @@ enum Schema {
                 CREATE INDEX request_statements_subject ON request_statements(subject_id);
                 """)
         }
+        migrator.registerMigration("v31-web-client-counts") { db in
+            // The web faces' limits per client address (e-mail codes, code tries, status-link
+            // lookups, form posts, console sign-ins) counted in each server's memory: a restart
+            // forgot them, and N servers on one vault allowed N times the limit. Each count is
+            // kept here under a keyed hash of the address and what is counted, never the
+            // address, until its window ends (`WebSessionStore.countClientEvent`).
+            try db.execute(sql: """
+                CREATE TABLE web_client_counts (key BLOB PRIMARY KEY, ends_at INTEGER NOT NULL, count INTEGER NOT NULL) WITHOUT ROWID;
+                CREATE INDEX web_client_counts_ends ON web_client_counts (ends_at);
+                """)
+        }
         return migrator
     }
 
@@ -437,8 +448,9 @@ enum Schema {
     /// Mail to data subjects and the privacy centre's codes and links: no decision reads them.
     static let mailTables = ["outbox", "web_challenges", "status_links"]
 
-    /// Web sessions and spent form tokens (v29): a page view must not empty the fact cache.
-    static let webSessionTables = ["web_sessions", "web_form_nonces"]
+    /// Web sessions and spent form tokens (v29), clients' counts (v31): a page view must not
+    /// empty the fact cache.
+    static let webSessionTables = ["web_sessions", "web_form_nonces", "web_client_counts"]
 
     /// A subject's own words with a rectification request (v30): no decision reads them.
     static let statementTables = ["request_statements"]

@@ -48,6 +48,12 @@ package protocol WebSessionStore: WebDoorStore {
     /// Records a form token's nonce as spent until `until`; false when it was spent before.
     /// Nonces that expired before `now` are deleted in the same transaction.
     func spendNonce(_ nonce: String, until: Instant, at now: Instant) throws -> Bool
+    /// Counts one event of a client under `key` (a keyed hash of its address and of what is
+    /// counted) in a window that opens with the key's first event and lasts `window`
+    /// milliseconds, and returns the events counted in it, this one included. Windows that
+    /// ended by `now` are deleted in the same transaction, so a count lives no longer than its
+    /// window. Every server on the vault counts in the same row.
+    func countClientEvent(key: Data, window: Int64, at now: Instant) throws -> Int
 }
 
 extension WebSessionStore {
@@ -172,6 +178,16 @@ extension VaultStore: WebSessionStore {
             try db.execute(sql: "DELETE FROM web_form_nonces WHERE expires_at < ?", arguments: [now.millisecondsSinceEpoch])
             try db.execute(sql: "INSERT OR IGNORE INTO web_form_nonces (nonce, expires_at) VALUES (?, ?)", arguments: [nonce, until.millisecondsSinceEpoch])
             return db.changesCount == 1
+        }
+    }
+
+    package func countClientEvent(key: Data, window: Int64, at now: Instant) throws -> Int {
+        try vault.pool.write { db in
+            try db.execute(sql: "DELETE FROM web_client_counts WHERE ends_at <= ?", arguments: [now.millisecondsSinceEpoch])
+            return try Int.fetchOne(db, sql: """
+                INSERT INTO web_client_counts (key, ends_at, count) VALUES (?, ?, 1)
+                ON CONFLICT (key) DO UPDATE SET count = count + 1 RETURNING count
+                """, arguments: [key, now.millisecondsSinceEpoch + window]) ?? Int.max
         }
     }
 }

@@ -149,9 +149,12 @@ struct WebGuardTests {
         let executor = EngineExecutor(decidingThreads: 1)
         let store = try Self.engine().publicDoor.store
         let guarder = WebGuard(store: store, executor: executor), other = WebGuard(store: store, executor: executor)
-        #expect((0..<3).map { _ in guarder.allow("code-address:1.2.3.4", limit: 3) } == [true, true, true])
-        #expect(!guarder.allow("code-address:1.2.3.4", limit: 3))
-        #expect(guarder.allow("code-address:5.6.7.8", limit: 3), "another address has its own count")
+        var allowed: [Bool] = []
+        for _ in 0..<3 { allowed.append(try await guarder.allow("code-address:1.2.3.4", limit: 3)) }
+        #expect(allowed == [true, true, true])
+        #expect(try await !guarder.allow("code-address:1.2.3.4", limit: 3))
+        #expect(try await guarder.allow("code-address:5.6.7.8", limit: 3), "another address has its own count")
+        #expect(try await !other.allow("code-address:1.2.3.4", limit: 3), "another server on the vault counts the same events")
         let session = try await guarder.startSession(subjects: ["PR-1"])
         #expect(try await other.session(session)?.subjects == ["PR-1"], "another server knows the session")
         try await guarder.flash(session, "saved")
@@ -160,6 +163,27 @@ struct WebGuardTests {
         try await other.endSession(session)
         #expect(try await guarder.session(session) == nil)
         #expect(guarder.addressReference("127.0.0.1").hasPrefix("client ") && !guarder.addressReference("127.0.0.1").contains("127.0.0.1"))
+        await executor.shutdown()
+    }
+
+    /// Two servers on one vault share a limit: each may allow part of it, not all of it again;
+    /// a restart forgets nothing; and the vault keeps a keyed hash, never the address.
+    @Test func limitsCountAcrossServersAndRestartsWithoutTheAddress() async throws {
+        let executor = EngineExecutor(decidingThreads: 1)
+        let engine = try Self.engine()
+        let store = engine.publicDoor.store
+        let first = WebGuard(store: store, executor: executor), second = WebGuard(store: store, executor: executor)
+        #expect(try await first.allow("try-address:10.1.2.3", limit: 4))
+        #expect(try await first.allow("try-address:10.1.2.3", limit: 4))
+        #expect(try await second.allow("try-address:10.1.2.3", limit: 4))
+        #expect(try await second.allow("try-address:10.1.2.3", limit: 4))
+        #expect(try await !first.allow("try-address:10.1.2.3", limit: 4), "two at each server are the four allowed")
+        let restarted = WebGuard(store: store, executor: executor)
+        #expect(try await !restarted.allow("try-address:10.1.2.3", limit: 4), "a restarted server remembers the count")
+        #expect(try await restarted.allow("lookup-address:10.1.2.3", limit: 4), "what is counted is part of the key")
+        let vault = engine.store.vaultPath
+        let bytes = [vault, vault + "-wal"].compactMap { FileManager.default.contents(atPath: $0) }.reduce(Data(), +)
+        #expect(!bytes.isEmpty && bytes.range(of: Data("10.1.2.3".utf8)) == nil, "the vault's files hold no client address")
         await executor.shutdown()
     }
 }

@@ -82,6 +82,21 @@ struct WebSessionTests {
             #expect(try store.spendNonce("nonce-1", until: later(start, minutes: 180), at: later(start, minutes: 62)) == true, "the expired row was deleted")
         }
     }
+
+    @Test(arguments: Backend.reachable) func aClientsCountLastsItsWindowAndEachKeyCountsApart(_ backend: Backend) async throws {
+        try await BackendFixture.with(backend) { fixture in
+            let store = fixture.office.door.store
+            let start = fixture.clock.now
+            let key = Data(repeating: 7, count: 32), other = Data(repeating: 8, count: 32), window = 15 * Self.minute
+            let first = try store.countClientEvent(key: key, window: window, at: start)
+            #expect(first == 1)
+            #expect(try store.countClientEvent(key: key, window: window, at: later(start, minutes: 14)) == 2)
+            #expect(try store.countClientEvent(key: other, window: window, at: later(start, minutes: 14)) == 1, "another key counts apart")
+            #expect(try store.countClientEvent(key: key, window: window, at: later(start, minutes: 15)) == 1, "the window opened by its first event ended")
+            #expect(try store.countClientEvent(key: other, window: window, at: later(start, minutes: 15)) == 2)
+            #expect(try store.countClientEvent(key: other, window: window, at: later(start, minutes: 29)) == 1)
+        }
+    }
 }
 }
 

@@ -30,7 +30,7 @@ extension Console {
         let cookies = cookies(request)
         var set: [String] = []
         let language = language(request, cookies: cookies, set: &set)
-        guard guarder.allow("console-login:" + address, limit: Self.signInsPerAddress) else {
+        guard try await guarder.allow("console-login:" + address, limit: Self.signInsPerAddress) else {
             return pages.message("tooMany", language: language, status: .tooManyRequests, link: ("/console/login", pages.text("login.title", language)))
         }
         let form: FormBody

@@ -116,7 +116,7 @@ extension PrivacyCentre {
         let language = visitor.language
         let door = self.door
         let recent = try await call { try door.recentCodeRequests(email: email, minutes: 15) }
-        guard recent < Self.codesPerEmail, guarder.allow("code-address:" + address(context), limit: codesPerAddress) else {
+        guard recent < Self.codesPerEmail, try await guarder.allow("code-address:" + address(context), limit: codesPerAddress) else {
             return with(pages.message("tooMany", language: language, status: .tooManyRequests), visitor)
         }
         let subject = pages.text("mail.code.subject", language), template = pages.text("mail.code.body", language)
@@ -139,7 +139,7 @@ extension PrivacyCentre {
         let form: FormBody
         do { form = try await FormBody.read(request, allowed: ["csrf", "challenge", "code"]) } catch { return with(formFailure(error, language), visitor) }
         guard try await guarder.spend(form["csrf"], visit: visitor.visit, form: "code") else { return with(pages.message("csrf", language: language, status: .forbidden), visitor) }
-        guard guarder.allow("try-address:" + address(context), limit: Self.triesPerAddress) else {
+        guard try await guarder.allow("try-address:" + address(context), limit: Self.triesPerAddress) else {
             return with(pages.message("tooMany", language: language, status: .tooManyRequests), visitor)
         }
         let challenge = String((form["challenge"] ?? "").prefix(64))

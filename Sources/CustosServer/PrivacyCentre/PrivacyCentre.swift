@@ -123,7 +123,7 @@ struct PrivacyCentre: Sendable {
     static let lookupsPerAddress = 300
 
     func limitedLookup(_ request: Request, _ context: CustosRequestContext, _ body: () async throws -> Response) async throws -> Response {
-        guard guarder.allow("lookup-address:" + address(context), limit: Self.lookupsPerAddress) else {
+        guard try await guarder.allow("lookup-address:" + address(context), limit: Self.lookupsPerAddress) else {
             return pages.message("tooMany", language: visitor(request, makeVisit: false).language, status: .tooManyRequests)
         }
         return try await body()
@@ -131,11 +131,12 @@ struct PrivacyCentre: Sendable {
 
     /// Forms a client address may post in fifteen minutes. Each valid form token is spent in the
     /// vault (a commit), and a token costs a stranger only a page view: counted before the
-    /// spend, so a loop costs them, not the vault's writer that the decision log shares.
+    /// spend, and past the limit refused by this process's own count without a write, so a loop
+    /// costs them, not the vault's writer that the decision log shares.
     static let formsPerAddress = 120
 
     func limitedForm(_ request: Request, _ context: CustosRequestContext, _ body: () async throws -> Response) async throws -> Response {
-        guard guarder.allow("form-address:" + address(context), limit: Self.formsPerAddress) else {
+        guard try await guarder.allow("form-address:" + address(context), limit: Self.formsPerAddress) else {
             return pages.message("tooMany", language: visitor(request, makeVisit: false).language, status: .tooManyRequests)
         }
         return try await body()

@@ -6,9 +6,8 @@ import CustosStore
 
 /// The web faces' defences (DESIGN §11): CSRF tokens bound to the visitor's cookie and
 /// usable once, the privacy centre's sessions after an e-mail code, and rate limits per client
-/// address. Spent tokens and sessions are kept in the vault (`WebSessionStore`), so every
-/// server on the vault honours them and a restart forgets none; the rate limits count in this
-/// process's memory (the e-mail limit also counts the vault's challenges, which every server shares).
+/// address. Spent tokens, sessions and the limits' counts are kept in the vault
+/// (`WebSessionStore`), so every server on the vault honours them and a restart forgets none.
 final class WebGuard: Sendable {
     struct Session: Sendable {
         var subjects: [String]
@@ -86,8 +85,20 @@ final class WebGuard: Sendable {
 
     // MARK: rate limits
 
-    /// Counts one event under `key` in a fixed window; false once `limit` is reached.
-    func allow(_ key: String, limit: Int, window: Duration = .seconds(900)) -> Bool {
+    /// Counts one event under `key` (what is counted and the client's address) in a fixed
+    /// window; false once `limit` is reached. The count that decides is the vault's, shared by
+    /// every server on it and kept across restarts (`WebSessionStore.countClientEvent`, under a
+    /// keyed hash of `key`). This process's own count comes first, so that a client past the
+    /// limit here costs no write to the vault: a flood from one address stops at the memory.
+    func allow(_ key: String, limit: Int, window: Duration = .seconds(900)) async throws -> Bool {
+        guard allowedHere(key, limit: limit, window: window) else { return false }
+        let (store, hashed, milliseconds) = (store, keyedDigest("client-count", key), window.components.seconds * 1_000)
+        let counted = try await executor.run { try store.countClientEvent(key: hashed, window: milliseconds, at: .now) }
+        return counted <= limit
+    }
+
+    /// The same count in this process's memory alone.
+    private func allowedHere(_ key: String, limit: Int, window: Duration) -> Bool {
         let now = ContinuousClock.now
         return counters.withLock { counters in
             if counters.count > 50_000 { counters = counters.filter { now - $0.value.start < window } }
