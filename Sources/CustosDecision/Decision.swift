@@ -20,6 +20,7 @@ public struct Decision: Sendable, Hashable, Codable {
     /// True for decisions on supplied facts (policy tests, `decide --facts`): never logged.
     public var hypothetical: Bool
 
+    @inline(__always)
     package init(
         outcome: Outcome, action: Action, subject: String, purpose: String, actor: String, recipient: String?,
         fields: [FieldOutcome], basis: LegalBasis?, reasons: [Reason], obligations: [Obligation],
