@@ -85,10 +85,15 @@ extension Evaluation {
     /// Checks every validity condition of the consent in force at the date; returns whether
     /// it carries the processing.
     private mutating func consentIsValid(_ rules: CompiledPurpose) -> Bool {
+        // By index: iterating the records and events copied each one (its strings retained and
+        // released) to compare two of its fields.
+        let consents = facts.consents
         var latest: (record: Int, event: Int)?
-        for (recordIndex, record) in facts.consents.enumerated() where record.purpose == request.purpose {
-            for (eventIndex, event) in record.events.enumerated() where event.at <= at {
-                if latest.map({ facts.consents[$0.record].events[$0.event].at <= event.at }) ?? true { latest = (recordIndex, eventIndex) }
+        var latestAt = Instant(millisecondsSinceEpoch: .min)
+        for recordIndex in consents.indices where consents[recordIndex].purpose == request.purpose {
+            let events = consents[recordIndex].events
+            for eventIndex in events.indices where events[eventIndex].at <= at {
+                if latest == nil || latestAt <= events[eventIndex].at { (latest, latestAt) = ((recordIndex, eventIndex), events[eventIndex].at) }
             }
         }
         guard let latest else {
@@ -99,8 +104,7 @@ extension Evaluation {
             }
             return false
         }
-        let record = facts.consents[latest.record]
-        let event = record.events[latest.event]
+        let event = consents[latest.record].events[latest.event]
         switch event.state {
         case .given, .renewed:
             break
@@ -120,7 +124,10 @@ extension Evaluation {
         var valid = true
         // Demonstrable: the notice version it was given under must exist (Art. 7(1)).
         let notice = rules.consentNotice
-        let givenIndex = record.noticeReference.flatMap { ref in notice?.notice.versionIndex(of: ref.version, notice: ref.id) }
+        var givenIndex: Int?
+        if let notice, let reference = consents[latest.record].noticeReference {
+            givenIndex = notice.versionIndex(of: reference.version, notice: reference.id)
+        }
         if givenIndex == nil {
             blockAll(.consentUnprovable, "the consent for '\(request.purpose)' does not name a version of notice '\(rules.purpose.notice?.id ?? "?")' that exists")
             valid = false
@@ -137,7 +144,7 @@ extension Evaluation {
             blockAll(.consentExpired, "the consent of \(event.at) was valid for \(validity)")
             valid = false
         }
-        if let notice, let givenIndex, let needed = scopeAddedSince(notice.notice, given: givenIndex) {
+        if let notice, let givenIndex, let needed = scopeAddedSince(notice, given: givenIndex) {
             blockAll(.consentNoticeVersionMismatch, "the consent under version \(notice.notice.versions[givenIndex].version) of notice '\(notice.notice.id)' does not reach \(needed), which a later material change added to '\(request.purpose)'; fresh consent is needed")
             valid = false
         }
@@ -154,13 +161,16 @@ extension Evaluation {
     /// the consent covers the request. A material change widens the scope only for what it
     /// added: a request that stays inside the fields, recipients and transfer destinations
     /// consented to is still covered.
-    private func scopeAddedSince(_ notice: Notice, given givenIndex: Int) -> String? {
-        let given = notice.versions[givenIndex]
+    private func scopeAddedSince(_ notice: CompiledNotice, given givenIndex: Int) -> String? {
+        // The notice by reference and its versions in place: passing the notice, or binding a
+        // version, copied it (its texts and scopes retained and released).
+        let versions = notice.notice.versions
         guard let currentIndex = notice.versionIndex(inForceOn: date) else { return nil }
-        let current = notice.versions[currentIndex]
-        guard current.version > given.version, let currentScope = current.scope(of: request.purpose) else { return nil }
-        guard let givenScope = given.scope(of: request.purpose) else { return "the purpose itself" }
-        guard notice.versions.contains(where: { $0.version > given.version && $0.version <= current.version && $0.materialChange }) else { return nil }
+        let (givenVersion, currentVersion) = (versions[givenIndex].version, versions[currentIndex].version)
+        guard currentVersion > givenVersion else { return nil }
+        guard let currentScope = versions[currentIndex].scope(of: request.purpose) else { return nil }
+        guard let givenScope = versions[givenIndex].scope(of: request.purpose) else { return "the purpose itself" }
+        guard versions.indices.contains(where: { versions[$0].version > givenVersion && versions[$0].version <= currentVersion && versions[$0].materialChange }) else { return nil }
         var needed: [String] = []
         for (index, name) in fieldNames.enumerated() where fieldIds[index] != nil
             && currentScope.fields.contains(where: { $0.id == name }) && !givenScope.fields.contains(where: { $0.id == name }) {

@@ -219,6 +219,17 @@ package final class CompiledNotice: Sendable {
     init(_ notice: Notice) {
         self.notice = notice
     }
+
+    /// `Notice.versionIndex(of:notice:)` on the notice where it lies: a decision under consent
+    /// asks it, and reading the notice out of this class to ask copied it.
+    package func versionIndex(of version: Int, notice id: some StringProtocol) -> Int? {
+        notice.versionIndex(of: version, notice: id)
+    }
+
+    /// `Notice.versionIndex(inForceOn:)`, the same way.
+    package func versionIndex(inForceOn date: LocalDate) -> Int? {
+        notice.versionIndex(inForceOn: date)
+    }
 }
 
 /// A retention rule as the evaluator reads it: by reference, and with its start event

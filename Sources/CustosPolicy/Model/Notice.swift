@@ -25,7 +25,9 @@ package struct Notice: Sendable, Encodable {
     /// The index of version `version`, when `notice` names this notice.
     package func versionIndex(of version: Int, notice: some StringProtocol) -> Int? {
         guard id.id == notice else { return nil }
-        return versions.firstIndex { $0.version == version }
+        // By index: `firstIndex(where:)` handed the closure a copy of each version.
+        for index in versions.indices where versions[index].version == version { return index }
+        return nil
     }
 }
 
