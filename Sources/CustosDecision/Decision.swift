@@ -20,26 +20,6 @@ public struct Decision: Sendable, Hashable, Codable {
     /// True for decisions on supplied facts (policy tests, `decide --facts`): never logged.
     public var hypothetical: Bool
 
-    @inline(__always)
-    package init(
-        outcome: Outcome, action: Action, subject: String, purpose: String, actor: String, recipient: String?,
-        fields: [FieldOutcome], basis: LegalBasis?, reasons: [Reason], obligations: [Obligation],
-        policyDigest: String, hypothetical: Bool
-    ) {
-        self.outcome = outcome
-        self.action = action
-        self.subject = subject
-        self.purpose = purpose
-        self.actor = actor
-        self.recipient = recipient
-        self.fields = fields
-        self.basis = basis
-        self.reasons = reasons
-        self.obligations = obligations
-        self.policyDigest = policyDigest
-        self.hypothetical = hypothetical
-    }
-
     public var permittedFields: [String] { fields.filter { $0.outcome == .permit }.map(\.field) }
     public var deniedFields: [String] { fields.filter { $0.outcome == .deny }.map(\.field) }
     public var codes: [ReasonCode] { reasons.map(\.code) }
@@ -70,6 +50,30 @@ public struct FieldOutcome: Sendable, Hashable, Codable {
 }
 
 extension Decision {
+    /// A decision from its parts, for the other modules (the evaluator uses the memberwise
+    /// initialiser this module keeps).
+    ///
+    /// It lives in an extension, and is generic in its fields only to differ from the
+    /// memberwise initialiser, so that this module keeps that one: built by an initialiser with
+    /// a body, a decision was assembled on the stack, copied whole and the original destroyed,
+    /// about 470 of a decision's 9,000 instructions (Swift 6.3; the optional `recipient` kept
+    /// the optimiser from building it in place; BENCHMARKS.md, "The in-memory decision on the
+    /// Xeon").
+    ///
+    /// ```swift
+    /// let decision = Decision(outcome: .deny, action: .read, subject: "D-1", purpose: "P-X", actor: "svc", recipient: nil,
+    ///                         fields: [], basis: nil, reasons: [], obligations: [], policyDigest: digest, hypothetical: true)
+    /// ```
+    package init(
+        outcome: Outcome, action: Action, subject: String, purpose: String, actor: String, recipient: String?,
+        fields: some Sequence<FieldOutcome>, basis: LegalBasis?, reasons: [Reason], obligations: [Obligation],
+        policyDigest: String, hypothetical: Bool
+    ) {
+        self.init(outcome: outcome, action: action, subject: subject, purpose: purpose, actor: actor, recipient: recipient,
+                  fields: Array(fields), basis: basis, reasons: reasons, obligations: obligations, policyDigest: policyDigest,
+                  hypothetical: hypothetical)
+    }
+
     /// An empty deny to decide into: `Evaluator.decide(_:facts:at:hypothetical:into:)`
     /// overwrites every part of it.
     package static func blank(_ action: Action, hypothetical: Bool) -> Decision {
