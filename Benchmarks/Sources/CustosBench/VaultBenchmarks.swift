@@ -185,13 +185,15 @@ enum VaultBenchmarks {
         return describe(reads: reads.load(ordering: .relaxed), measured, groups: groups.snapshot.since(before))
     }
 
-    /// The same reads made as `custos serve` makes them: the facts, decision and values on one of
-    /// 16 threads of their own, which queues the entry and moves on, and the task resumed once the
-    /// entry is durable, holding no thread while its group commits (`GatedAccess.gate(_:answer:)`).
+    /// The same reads made as `custos serve` makes them: the facts, decision and values on a
+    /// deciding thread, which queues the entry and moves on, and the task resumed once the entry
+    /// is durable, holding no thread while its group commits (`GatedAccess.gate(_:answer:)`).
+    /// One deciding thread per core and at least two, as the server's `EngineExecutor` has had
+    /// since 3 December (this row kept 16 until 5 December).
     static func awaitingReads(_ engine: PrivacyEngine, subjects: [String], tasks: Int, seconds: Double,
                               groups: GroupCommitCount) -> (rate: Double, detail: String) {
         let gate = engine.gatedAccess
-        let workers = WorkerThreads(count: 16)
+        let workers = WorkerThreads(count: max(2, ProcessInfo.processInfo.activeProcessorCount))
         defer { workers.stop() }
         let before = groups.snapshot
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(seconds * 1e9)
