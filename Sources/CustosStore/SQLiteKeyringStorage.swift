@@ -52,7 +52,7 @@ package final class SQLiteKeyringStorage: KeyringStorage {
             let applied = try migrator.appliedIdentifiers(db)
             return applied.contains("v1") && !applied.contains(Schema.subjectKeysByKey)
         }
-        try migrator.migrate(pool)
+        try StoreDatabase.migrate(pool, with: migrator)
         if rebuildsSubjectKeys { compactAfterRebuild(pool) }
         return SQLiteKeyringStorage(pool: pool, path: path)
     }

@@ -78,7 +78,7 @@ package final class VaultStore: Sendable {
         guard FileManager.default.fileExists(atPath: path) else { throw StoreError.notInitialised(path) }
         let keyring = try Keyring.open(try place.open(), source: masterKey)
         let pool = try StoreDatabase.open(path: path)
-        try Schema.vaultMigrator().migrate(pool)
+        try StoreDatabase.migrate(pool, with: Schema.vaultMigrator())
         // Before anything is served: a restored backup must not bring an erasure back.
         let replay = try replayErasureLedger(pool: pool, keyring: keyring)
         // An import interrupted between the keyring's commit and the vault's leaves pending keys.

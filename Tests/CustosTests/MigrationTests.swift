@@ -112,6 +112,9 @@ struct MigrationTests {
         try queue.close()
 
         let engine = try fixture.reopen()
+        // The rebuild went through the write-ahead log; the upgrading open emptied it.
+        let log = try FileManager.default.attributesOfItem(atPath: fixture.vaultPath + "-wal")[.size] as? Int
+        #expect(log == 0)
         let after = try DatabaseQueue(path: fixture.vaultPath).read { db in
             (try Row.fetchAll(db, sql: subjectRows), try Row.fetchAll(db, sql: fieldRows), try Row.fetchAll(db, sql: storage).map { $0[1] as Bool },
              try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name LIKE '%_flag_subject'"),

@@ -15,7 +15,30 @@ struct VaultTests {
             #expect(pragmas["foreign_keys"] == "1")
             #expect(pragmas["secure_delete"] == "1")
             #expect(Int(pragmas["busy_timeout"] ?? "0")! > 0)
+            #expect(pragmas["journal_size_limit"] == String(64 * 1024 * 1024))
         }
+    }
+
+    /// A transaction larger than the ceiling (here another connection's, as an import's or a
+    /// migration's) leaves the write-ahead log's file that large only until SQLite starts the
+    /// log over: the vault's next commit after that gives the space back.
+    @Test func theWriteAheadLogGivesBackWhatALargeTransactionTook() throws {
+        let fixture = try VaultFixture()
+        _ = try fixture.addDebtor("D-1", marker: "wl01")
+        let log = fixture.vaultPath + "-wal"
+        func size() throws -> Int { try FileManager.default.attributesOfItem(atPath: log)[.size] as? Int ?? 0 }
+        let other = try DatabaseQueue(path: fixture.vaultPath)
+        try other.write { db in
+            try db.execute(sql: "CREATE TABLE bulk (payload BLOB)")
+            for _ in 0..<72 { try db.execute(sql: "INSERT INTO bulk VALUES (zeroblob(1024 * 1024))") }
+        }
+        try other.close()
+        #expect(try size() > 72 * 1024 * 1024)
+        // The first commits backfill the log into the file; a later one starts it over.
+        for _ in 0..<3 {
+            #expect(fixture.engine.read(subject: "D-1", fields: ["email"], purpose: "P-DEBT-COLLECT", actor: "collections-service").decision.outcome == .permit)
+        }
+        #expect(try size() <= 64 * 1024 * 1024)
     }
 
     @Test func aDebtorsDataIsReadForCollectionAndNotForMarketing() throws {
