@@ -99,16 +99,35 @@ public struct DecisionRequest: Sendable, Hashable, Codable {
     /// No policy id holds a control character (U+0000–U+001F, U+007F–U+009F), and the decision
     /// log could not keep one faithfully (a NUL ends an SQLite text, a line end separates fields).
     package static func hasControlCharacter(_ text: String) -> Bool {
+        if let found = text.utf8.withContiguousStorageIfAvailable(hasControlCharacter) { return found }
         var text = text
         return text.withUTF8 { hasControlCharacter($0) }
     }
 
     /// The same test on UTF-8 bytes: a byte below 0x20, DEL, or a C1 control (0xC2 0x80–0x9F).
+    /// Every gated read tests a dozen ids; eight bytes are tested at a time while they are
+    /// printable ASCII, and the first word that is not is tested byte by byte with the rest.
     package static func hasControlCharacter(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return false }
+        let raw = UnsafeRawPointer(base)
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        var offset = 0
+        while offset + 8 <= bytes.count {
+            let word = raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            // A byte below 0x20, a byte equal to 0x7F, a byte of 0x80 or above: each sets the
+            // high bit of some byte (the first two exact as tests, borrows aside).
+            let delFree = word ^ (ones &* 0x7F)
+            let suspect = ((word &- ones &* 0x20) & ~word) | ((delFree &- ones) & ~delFree) | word
+            if suspect & highs != 0 { break }
+            offset += 8
+        }
+        // The bytes before `offset` are printable ASCII, so none of them begins a C1 control.
         var previous: UInt8 = 0
-        for byte in bytes {
+        while offset < bytes.count {
+            let byte = base[offset]
             if byte < 0x20 || byte == 0x7F || (previous == 0xC2 && byte >= 0x80 && byte <= 0x9F) { return true }
             previous = byte
+            offset += 1
         }
         return false
     }

@@ -86,7 +86,7 @@ package struct LogEntry: Sendable, Hashable {
             bytes.append(UInt8(ascii: "|"))
             appendDecimal(Int64(text.utf8.count), to: &bytes)
             bytes.append(UInt8(ascii: ":"))
-            bytes.append(contentsOf: text.utf8)
+            bytes.appendUTF8(of: text)
         }
         func lines(_ items: some Collection<some CanonicalLine>) {
             bytes.append(UInt8(ascii: "|"))

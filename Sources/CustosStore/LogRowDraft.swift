@@ -94,20 +94,29 @@ protocol CanonicalLine {
 
 extension String: CanonicalLine {
     var canonicalByteCount: Int { utf8.count }
-    func appendCanonicalBytes(to bytes: inout [UInt8]) { bytes.append(contentsOf: utf8) }
+    func appendCanonicalBytes(to bytes: inout [UInt8]) { bytes.appendUTF8(of: self) }
 }
 
 /// `field=permit` or `field=deny`, as `LogEntry(decision, at:)` writes a field's line.
 extension FieldOutcome: CanonicalLine {
     var canonicalByteCount: Int { field.utf8.count + 1 + outcome.rawValue.utf8.count }
     func appendCanonicalBytes(to bytes: inout [UInt8]) {
-        bytes.append(contentsOf: field.utf8)
+        bytes.appendUTF8(of: field)
         bytes.append(UInt8(ascii: "="))
-        bytes.append(contentsOf: outcome.rawValue.utf8)
+        bytes.appendUTF8(of: outcome.rawValue)
     }
 }
 
 extension ReasonCode: CanonicalLine {
     var canonicalByteCount: Int { rawValue.utf8.count }
-    func appendCanonicalBytes(to bytes: inout [UInt8]) { bytes.append(contentsOf: rawValue.utf8) }
+    func appendCanonicalBytes(to bytes: inout [UInt8]) { bytes.appendUTF8(of: rawValue) }
+}
+
+extension [UInt8] {
+    /// Appends `text`'s UTF-8 bytes as one copy. `append(contentsOf: text.utf8)` took about
+    /// 190 instructions for a short id, and a logged decision of ten fields appends some thirty.
+    mutating func appendUTF8(of text: String) {
+        let copied: Void? = text.utf8.withContiguousStorageIfAvailable { append(contentsOf: $0) }
+        if copied == nil { append(contentsOf: text.utf8) }
+    }
 }

@@ -73,6 +73,12 @@ struct FieldCiphertextTests {
         }
         let notText = try FieldCiphertext.seal([0xC3, 0x28], subject: vector.subject, field: vector.field, key: key, keyVersion: vector.keyVersion)
         #expect(notText.withUnsafeBytes { opener.open($0, field: vector.field) } == nil, "not UTF-8: withheld")
+        // Past the first eight bytes too, where ASCII is recognised a word at a time.
+        for (bytes, value) in [(Array("0123456789abcdef".utf8) + [0xFF], nil), (Array("0123456789ab".utf8) + [0xC3, 0x28], nil),
+                               (Array("0123456789abcdefé".utf8), "0123456789abcdefé"), (Array("mail@example.nl".utf8), "mail@example.nl")] as [([UInt8], String?)] {
+            let sealed = try FieldCiphertext.seal(bytes, subject: vector.subject, field: vector.field, key: key, keyVersion: vector.keyVersion)
+            #expect(sealed.withUnsafeBytes { opener.open($0, field: vector.field) } == value, "\(bytes)")
+        }
         #expect(ciphertext.withUnsafeBytes { opener.open($0, field: vector.field) } == vector.plaintext, "a failure leaves the opener usable")
     }
 

@@ -4,6 +4,7 @@ import Foundation
 import GRDB
 import Testing
 import CustosStore
+import CustosCrypto
 
 struct VaultTests {
     @Test func theStoreRunsWithTheRequiredSettings() throws {
@@ -16,6 +17,26 @@ struct VaultTests {
             #expect(pragmas["secure_delete"] == "1")
             #expect(Int(pragmas["busy_timeout"] ?? "0")! > 0)
             #expect(pragmas["journal_size_limit"] == String(64 * 1024 * 1024))
+        }
+    }
+
+    /// A subject's key is wrapped under the master key with the context
+    /// `custos/subject-key/SUBJECT/KEY-VERSION/MASTER-VERSION`, spelled out here rather than
+    /// taken from the keyring's code: every keyring ever written depends on those bytes.
+    @Test func aSubjectKeyOpensUnderItsContextAsWritten() throws {
+        let fixture = try VaultFixture()
+        _ = try fixture.addDebtor("D-1", marker: "kc01")
+        let row = try #require(try DatabaseQueue(path: fixture.keyringPath).read { db in
+            try Row.fetchOne(db, sql: "SELECT key_version, master_version, wrapped FROM subject_keys WHERE subject_id = 'D-1'")
+        })
+        let master = try MasterKeyFile.load(from: fixture.keyPath)
+        let context = "custos/subject-key/D-1/\(row["key_version"] as Int)/\(row["master_version"] as Int)"
+        #expect(context == "custos/subject-key/D-1/1/1")
+        #expect(throws: Never.self) {
+            try KeyWrap.unwrap([UInt8](row["wrapped"] as Data), under: master, context: Array(context.utf8), storage: .ordinary)
+        }
+        #expect(throws: CryptoError.self) {
+            try KeyWrap.unwrap([UInt8](row["wrapped"] as Data), under: master, context: Array("custos/subject-key/D-1/1/2".utf8), storage: .ordinary)
         }
     }
 

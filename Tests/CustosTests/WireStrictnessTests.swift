@@ -117,6 +117,40 @@ struct ControlCharacterTests {
         }
     }
 
+    /// The test reads eight bytes at a time while they are printable ASCII; it answers what a
+    /// byte-by-byte scan answers for a control character at every position, next to printable,
+    /// DEL, non-ASCII and C1 bytes, in ids shorter and longer than a word.
+    @Test func theWordAtATimeTestAnswersWhatTheByteTestAnswers() {
+        func byteByByte(_ bytes: [UInt8]) -> Bool {
+            var previous: UInt8 = 0
+            for byte in bytes {
+                if byte < 0x20 || byte == 0x7F || (previous == 0xC2 && byte >= 0x80 && byte <= 0x9F) { return true }
+                previous = byte
+            }
+            return false
+        }
+        var generator = SystemRandomNumberGenerator()
+        let interesting: [[UInt8]] = [[0x00], [0x09], [0x0A], [0x1F], [0x20], [0x7E], [0x7F], [0xC2, 0x80], [0xC2, 0x9F], [0xC2, 0xA0],
+                                      [0xC3, 0xA9], [0xE2, 0x82, 0xAC], [0x80], [0xFF], [0xC2]]
+        var cases = 0, found = 0
+        for length in 0...40 {
+            for _ in 0..<60 {
+                var bytes = (0..<length).map { _ in UInt8.random(in: 0x20...0x7E, using: &generator) }
+                if length > 0, Bool.random(using: &generator) {
+                    let insert = interesting.randomElement(using: &generator)!
+                    bytes.insert(contentsOf: insert, at: Int.random(in: 0...length, using: &generator))
+                }
+                let expected = byteByByte(bytes)
+                #expect(bytes.withUnsafeBufferPointer(DecisionRequest.hasControlCharacter) == expected, "\(bytes)")
+                cases += 1
+                if expected { found += 1 }
+            }
+        }
+        #expect(found > cases / 8, "the cases hold control characters")
+        #expect(DecisionRequest.hasControlCharacter(String(repeating: "a", count: 17) + "\u{85}"))
+        #expect(!DecisionRequest.hasControlCharacter(String(repeating: "é", count: 9) + "collections-service"))
+    }
+
     @Test func aLibraryCallWithControlCharactersIsDeniedAndTheLogStillVerifies() throws {
         let fixture = try VaultFixture()
         try fixture.engine.addSubject(NewSubject(id: "D-1", category: "debtor", values: ["email": "d1@example.nl"]), by: "officer")
