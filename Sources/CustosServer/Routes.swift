@@ -146,7 +146,11 @@ struct Routes: Sendable {
 
     /// The body as a JSON object of the given shape (unknown keys and duplicates refused).
     func body(_ request: Request, shape: WireShape, what: String) async throws -> Members {
-        let data = try await JSONBody.read(request, limit: configuration.maximumBody)
+        try strictBody(try await JSONBody.read(request, limit: configuration.maximumBody), shape: shape, what: what)
+    }
+
+    /// A body already read, checked strictly and opened as an object.
+    func strictBody(_ data: Data, shape: WireShape, what: String) throws -> Members {
         do { try StrictJSON.check(data, shape: shape, what: what) } catch { throw Problem.badRequest(error.message) }
         return Members(try JSONBody.object(data, what: what))
     }

@@ -32,6 +32,38 @@ struct ServerWireTests {
         #expect(DecisionRequestBody.read(Data(body.utf8), defaultActor: "a") == nil)
     }
 
+    /// A gated read's body read from its bytes gives what `JSONSerialization` reads from it,
+    /// escapes and spaces included.
+    @Test(arguments: [
+        #"{"purpose":"P-DEBT-COLLECT","fields":["email","iban"]}"#,
+        #" { "fields" : [ "person_name" ] , "purpose" : "P-DEBT-COLLECT" } "#,
+        #"{"purpose":"P-DEBT-COLLECT","fields":["e\/mail","quote\"d","naïve"]}"#,
+    ])
+    func aGatedReadBodyReadFastEqualsTheFoundationReading(_ body: String) throws {
+        let fast = try #require(GatedReadBody.read(Data(body.utf8)))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+        #expect(fast.purpose == object["purpose"] as? String)
+        #expect(fast.fields == object["fields"] as? [String])
+    }
+
+    @Test(arguments: [
+        #"{"purpose":"P","fields":["a"],"subject":"D-2"}"#,   // a key the read body has not
+        #"{"purpose":"P","purpose":"Q","fields":["a"]}"#,     // a repeated key
+        #"{"purpose":"P","fields":["a",1]}"#,                 // not an id
+        #"{"purpose":null,"fields":["a"]}"#,
+        #"{"purpose":"P","fields":null}"#,
+        #"{"purpose":"P"}"#,
+        #"{"fields":["a"]}"#,
+        "{\"purpose\":\"P\u{7f}\",\"fields\":[\"a\"]}",            // DEL, and a C1 control, unescaped
+        "{\"purpose\":\"P\",\"fields\":[\"a\u{85}\"]}",
+        #"{"purpose":"P","fields":["a"]} {}"#,
+        #"{"purpose":"P","fields":["caf\u00e9"]}"#,              // a \u escape: the strict path reads it
+        #"["P",["a"]]"#,
+    ])
+    func aGatedReadBodyOfAnyOtherShapeIsLeftToTheStrictPath(_ body: String) {
+        #expect(GatedReadBody.read(Data(body.utf8)) == nil)
+    }
+
     @Test func aGatedAnswerIsWhatTheFoundationEncodersWrite() throws {
         let request = DecisionRequest(actor: "collections-service", action: .read, subject: "D-1", purpose: "P-DEBT-COLLECT", fields: ["email"])
         let decision = Decision.failure(request, code: .engineError, explanation: "a \"quoted\" explanation\nwith a line", digest: "blake2b-256:00")

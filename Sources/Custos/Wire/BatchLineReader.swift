@@ -76,6 +76,27 @@ enum BatchLineReader {
         return reader.index == bytes.count && !reader.controlCharacterInIds ? request : nil
     }
 
+    /// A gated read's body, `{"purpose": id, "fields": [id, …]}` and nothing else; nil for any
+    /// other body (a key of another name, a repeated one, an id with a control character, an
+    /// escape the reader leaves alone), which the strict path then reads and words the error of.
+    static func readGatedRead(_ bytes: UnsafeBufferPointer<UInt8>) -> (purpose: String, fields: [String])? {
+        var reader = Reader(bytes: bytes, context: Context())
+        var purpose: String?, fields: [String]?
+        let read = reader.object(keys: Keys.gatedRead) { reader, key in
+            if key == 0 {
+                purpose = reader.id()
+                return purpose != nil
+            }
+            var list: [String] = []
+            guard reader.list(into: &list, { $0.id() }) else { return false }
+            fields = list
+            return true
+        }
+        reader.skipSpace()
+        guard read, reader.index == bytes.count, !reader.controlCharacterInIds, let purpose, let fields else { return nil }
+        return (purpose, fields)
+    }
+
     /// Reads a line into `line` (a batch worker reuses one); false when the line is left to
     /// the Codable path, and `line` is then not to be used.
     static func read(_ bytes: UnsafeBufferPointer<UInt8>, context: Context, into line: inout Line, defaultActor: String? = nil) -> Bool {
@@ -116,6 +137,7 @@ enum BatchLineReader {
         static let transfer = ObjectKeys(WireShape.transferKeys)
         static let subProcessor = ObjectKeys(WireShape.subProcessorKeys)
         static let information = ObjectKeys(WireShape.informationKeys)
+        static let gatedRead = ObjectKeys(WireShape.gatedReadKeys)
     }
 
     /// The values of the enumerations a line may hold, matched as bytes: no string is made

@@ -51,3 +51,13 @@ package enum DecisionRequestBody {
         body.withUnsafeBytes { raw in BatchLineReader.readRequest(raw.bindMemory(to: UInt8.self), defaultActor: defaultActor) }
     }
 }
+
+/// A gated read's body (`/v1/subjects/{id}/read`) read straight from its bytes; nil for
+/// anything but the documented shape, which the strict path then reads. Foundation's
+/// `JSONSerialization` and the casts out of its dictionary were a tenth of the server's
+/// processor under gated reads (BENCHMARKS.md, fifth session of 5 December).
+package enum GatedReadBody {
+    package static func read(_ body: Data) -> (purpose: String, fields: [String])? {
+        body.withUnsafeBytes { raw in BatchLineReader.readGatedRead(raw.bindMemory(to: UInt8.self)) }
+    }
+}

@@ -27,6 +27,8 @@ package indirect enum WireShape: Sendable {
     static let transferKeys = ["recipient", "destination", "procedure", "at"]
     static let subProcessorKeys = ["recipient", "state", "at"]
     static let informationKeys = ["notice", "at", "exception"]
+    /// A gated read's body (`POST /v1/subjects/{id}/read`).
+    static let gatedReadKeys = ["purpose", "fields"]
 
     /// Scalars for every key but the ones given a shape.
     private static func object(_ keys: [String], _ nested: [String: WireShape] = [:]) -> WireShape {
@@ -34,6 +36,7 @@ package indirect enum WireShape: Sendable {
     }
 
     package static let request = object(requestKeys, ["fields": .scalars, "review": object(reviewKeys)])
+    package static let gatedRead = object(gatedReadKeys, ["fields": .scalars])
 
     package static let facts = object(factsKeys, [
         "subject": object(subjectKeys, ["categories": .scalars]),
