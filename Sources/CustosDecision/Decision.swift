@@ -20,18 +20,18 @@ public struct Decision: Sendable, Hashable, Codable {
     /// True for decisions on supplied facts (policy tests, `decide --facts`): never logged.
     public var hypothetical: Bool
 
-    public var permittedFields: [String] { fields(.permit) }
-    public var deniedFields: [String] { fields(.deny) }
+    public var permittedFields: [String] { fieldNames(.permit) }
+    public var deniedFields: [String] { fieldNames(.deny) }
+    public var codes: [ReasonCode] { reasons.map(\.code) }
 
     /// One pass and one array: a `filter` then `map` grew a copy of the outcomes five times
     /// for ten fields, and every gated read asks.
-    private func fields(_ verdict: FieldOutcome.Verdict) -> [String] {
+    private func fieldNames(_ verdict: FieldOutcome.Verdict) -> [String] {
         var names: [String] = []
         names.reserveCapacity(fields.count)
         for field in fields where field.outcome == verdict { names.append(field.field) }
         return names
     }
-    public var codes: [ReasonCode] { reasons.map(\.code) }
 
     enum CodingKeys: String, CodingKey {
         case outcome, action, subject, purpose, actor, recipient, fields, basis, reasons, obligations

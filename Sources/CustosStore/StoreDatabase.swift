@@ -10,7 +10,7 @@ enum StoreDatabase {
     /// What the write-ahead log's file may keep once SQLite starts it over. Without a ceiling the
     /// file stays as large as the largest transaction it ever held (an import, a migration, a
     /// sweep) for as long as a connection is open, and past a process that exits without closing
-    /// (every CLI command): a 1,000,000-subject import left hundreds of megabytes there, and the
+    /// (every CLI command): the keyring's v9 rebuild of 1,000,000 keys left 222 MB there, and the
     /// stale frames beyond the log's end hold old page images. The everyday cycle stays far
     /// below it (about 7 MB under 32 callers, BENCHMARKS.md "The decision log in a file of its
     /// own, measured again"), so no commit pays for the truncation but the first after a peak.
