@@ -123,24 +123,8 @@ package enum FieldCiphertext {
                 // ASCII is valid UTF-8 as it stands, and most values are ASCII (e-mail addresses,
                 // phone numbers, IBANs): `String(validating:as:)` is generic and unspecialised
                 // here, about 1,000 instructions a field, a twentieth of a gated read's ten.
-                return Self.isASCII(value) ? String(decoding: value, as: UTF8.self) : String(validating: value, as: UTF8.self)
+                return ASCIIBytes.isASCII(value) ? String(decoding: value, as: UTF8.self) : String(validating: value, as: UTF8.self)
             }
-        }
-
-        /// Whether every byte is below 0x80, eight at a time.
-        static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-            guard let base = bytes.baseAddress else { return true }
-            let raw = UnsafeRawPointer(base)
-            var high: UInt64 = 0, offset = 0
-            while offset + 8 <= bytes.count {
-                high |= raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-                offset += 8
-            }
-            while offset < bytes.count {
-                high |= UInt64(base[offset])
-                offset += 1
-            }
-            return high & 0x8080_8080_8080_8080 == 0
         }
     }
 }

@@ -1,4 +1,5 @@
 @testable import Custos
+import CustosCrypto
 import CustosTestSupport
 import Testing
 
@@ -16,7 +17,7 @@ struct ASCIITests {
             let offset = Int.random(in: 0...min(3, count), using: &random)
             bytes.withUnsafeBufferPointer { whole in
                 let part = UnsafeBufferPointer(rebasing: whole[offset...])
-                #expect(ASCII.isASCII(part) == part.allSatisfy { $0 < 0x80 })
+                #expect(ASCIIBytes.isASCII(part) == part.allSatisfy { $0 < 0x80 })
                 #expect(ASCII.mayHoldDeleteOrC1(part) == part.contains { $0 == 0x7F || $0 == 0xC2 })
                 let plain = !part.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }
                 let out = ByteBuffer(capacity: 64)

@@ -129,7 +129,7 @@ struct ControlCharacterTests {
             }
             return false
         }
-        var generator = SystemRandomNumberGenerator()
+        var generator = SplitMix64(seed: 0xC0_17)  // seeded: a failure is the same failure again
         let interesting: [[UInt8]] = [[0x00], [0x09], [0x0A], [0x1F], [0x20], [0x7E], [0x7F], [0xC2, 0x80], [0xC2, 0x9F], [0xC2, 0xA0],
                                       [0xC3, 0xA9], [0xE2, 0x82, 0xAC], [0x80], [0xFF], [0xC2]]
         var cases = 0, found = 0

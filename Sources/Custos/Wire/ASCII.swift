@@ -1,24 +1,9 @@
 /// Byte tests eight bytes at a time, for the batch reader and writer, which look at every
-/// byte of every line.
+/// byte of every line (whether bytes are ASCII at all is `ASCIIBytes`, in CustosCrypto, which
+/// the field opener asks too).
 enum ASCII {
     private static let ones: UInt64 = 0x0101_0101_0101_0101
     private static let highBits: UInt64 = 0x8080_8080_8080_8080
-
-    /// Whether every byte is below 0x80.
-    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let base = bytes.baseAddress else { return true }
-        let raw = UnsafeRawPointer(base)
-        var offset = 0
-        while offset + 8 <= bytes.count {
-            if raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self) & highBits != 0 { return false }
-            offset += 8
-        }
-        while offset < bytes.count {
-            if bytes[offset] >= 0x80 { return false }
-            offset += 1
-        }
-        return true
-    }
 
     /// Whether a word holds a control character, `"` or `\` (exact: the tests for "a byte
     /// below n" and "a zero byte" never err on whether one exists).

@@ -1,6 +1,7 @@
 import Foundation
 import CustosDecision
 import CustosPolicy
+internal import CustosCrypto
 
 /// Reads a `decide --batch` line (`{"request": …, "facts": …, "at": …}`) straight from its
 /// bytes into the request and facts, for the keys and shapes the batch format documents, with
@@ -773,7 +774,7 @@ enum BatchLineReader {
 
         /// UTF-8 bytes as a string; ASCII (nearly every value) skips the generic validation.
         static func text(_ raw: UnsafeBufferPointer<UInt8>) -> String? {
-            if ASCII.isASCII(raw) {
+            if ASCIIBytes.isASCII(raw) {
                 return String(unsafeUninitializedCapacity: raw.count) { buffer in
                     _ = buffer.initialize(fromContentsOf: raw)
                     return raw.count
