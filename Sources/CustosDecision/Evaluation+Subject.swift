@@ -40,7 +40,7 @@ extension Evaluation {
         }
         var parts: [String] = []
         if purposeId == nil { parts.append("purpose '\(request.purpose)'\(hint(request.purpose, in: policy.purposes))") }
-        if policy.actors.id(request.actor) == nil { parts.append("actor '\(request.actor)'\(hint(request.actor, in: policy.actors))") }
+        if actorId == nil { parts.append("actor '\(request.actor)'\(hint(request.actor, in: policy.actors))") }
         if request.action == .share, let recipient = request.recipient, policy.recipients.id(recipient) == nil {
             parts.append("recipient '\(recipient)'\(hint(recipient, in: policy.recipients))")
         }
@@ -100,7 +100,7 @@ extension Evaluation {
             let known = fieldIds[index] != nil ? "is not among the fields of purpose '\(request.purpose)'" : "is not declared in the policy"
             block(field: index, .dataCategoryNotInPurpose, "field '\(fieldNames[index])' \(known)")
         }
-        if let actors = rules.actors, !(policy.actors.id(request.actor).map { actors.contains($0) } ?? false) {
+        if let actors = rules.actors, !(actorId.map { actors.contains($0) } ?? false) {
             blockAll(.actorNotAuthorised, "actor '\(request.actor)' may not use purpose '\(request.purpose)'")
         }
         let exempt = rules.usesConsent || rules.usesLegalObligation

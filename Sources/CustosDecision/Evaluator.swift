@@ -70,6 +70,9 @@ struct Evaluation: ~Copyable {
     let storedPositions: StoredFieldPositions
     let purposeId: Int?
     let subjectId: Int?
+    /// The actor's interned id, nil when the policy does not declare it; looked up once, as
+    /// two steps ask (the unknown ids, the purpose's actors).
+    let actorId: Int?
 
     var reasons: [Reason] = []
     /// Per requested field, the codes that block it; empty until something blocks.
@@ -94,6 +97,7 @@ struct Evaluation: ~Copyable {
         storedPositions = StoredFieldPositions(fieldNames, in: facts.pointee.fields)
         let purposeId = policy.purposes.id(request.pointee.purpose)
         self.purposeId = purposeId
+        actorId = policy.actors.id(request.pointee.actor)
         let rules = purposeId.map { policy.compiledPurposes[$0] }
         self.rules = rules
         // Only the categories are read: binding the whole subject (or the purpose) copied it,
