@@ -176,7 +176,7 @@ extension Evaluation {
             && currentScope.fields.contains(where: { $0.id == name }) && !givenScope.fields.contains(where: { $0.id == name }) {
             needed.append("field '\(name)'")
         }
-        if request.action == .share, let name = request.recipient, let id = policy.recipients.id(name) {
+        if request.action == .share, let name = request.recipient, let id = recipientId {
             if currentScope.recipients.contains(where: { $0.id == name }) && !givenScope.recipients.contains(where: { $0.id == name }) {
                 needed.append("recipient '\(name)'")
             }

@@ -10,7 +10,7 @@ extension Evaluation {
             blockAll(.recipientNotDeclared, "a share must name its recipient")
             return
         }
-        guard let id = policy.recipients.id(name) else {
+        guard let id = recipientId else {
             blockAll(.recipientNotDeclared, "recipient '\(name)' is not declared for purpose '\(request.purpose)'")
             return
         }

@@ -41,7 +41,7 @@ extension Evaluation {
         var parts: [String] = []
         if purposeId == nil { parts.append("purpose '\(request.purpose)'\(hint(request.purpose, in: policy.purposes))") }
         if actorId == nil { parts.append("actor '\(request.actor)'\(hint(request.actor, in: policy.actors))") }
-        if request.action == .share, let recipient = request.recipient, policy.recipients.id(recipient) == nil {
+        if request.action == .share, let recipient = request.recipient, recipientId == nil {
             parts.append("recipient '\(recipient)'\(hint(recipient, in: policy.recipients))")
         }
         let wholeRequest = !parts.isEmpty

@@ -73,6 +73,9 @@ struct Evaluation: ~Copyable {
     /// The actor's interned id, nil when the policy does not declare it; looked up once, as
     /// two steps ask (the unknown ids, the purpose's actors).
     let actorId: Int?
+    /// A share's recipient, interned once for the three steps that ask; nil for other actions
+    /// and for a recipient the policy does not declare.
+    let recipientId: Int?
 
     var reasons: [Reason] = []
     /// Per requested field, the codes that block it; empty until something blocks.
@@ -98,6 +101,7 @@ struct Evaluation: ~Copyable {
         let purposeId = policy.purposes.id(request.pointee.purpose)
         self.purposeId = purposeId
         actorId = policy.actors.id(request.pointee.actor)
+        recipientId = request.pointee.action == .share ? request.pointee.recipient.flatMap { policy.recipients.id($0) } : nil
         let rules = purposeId.map { policy.compiledPurposes[$0] }
         self.rules = rules
         // Only the categories are read: binding the whole subject (or the purpose) copied it,
