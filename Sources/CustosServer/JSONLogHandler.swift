@@ -50,6 +50,8 @@ struct JSONLogHandler: LogHandler {
         return line
     }
 
+    /// A metadata value as JSON, a dictionary's keys sorted, written by hand: this runs once per
+    /// request, and Foundation's serialiser cost more than the rest of a `/healthz` answer.
     static func write(_ value: Logger.MetadataValue, to out: inout [UInt8]) {
         switch value {
         case let .string(text): string(text, to: &out)
