@@ -251,6 +251,29 @@ package final class PostgresKeyringStorage: KeyringStorage {
         }
     }
 
+    package func signOuts() throws -> Int64 {
+        try run { client, logger in
+            for try await value in try await client.query("SELECT value FROM keyring_meta WHERE key = 'web-sign-outs'", logger: logger).decode(String.self) {
+                return Int64(value) ?? 0
+            }
+            return 0
+        }
+    }
+
+    package func countSignOut() throws -> Int64 {
+        // One statement: concurrent sign-outs on several servers each count, in the order the
+        // row's lock puts them.
+        try run { client, logger in
+            for try await value in try await client.query("""
+                INSERT INTO keyring_meta (key, value) VALUES ('web-sign-outs', '1')
+                ON CONFLICT (key) DO UPDATE SET value = (keyring_meta.value::bigint + 1)::text RETURNING value
+                """, logger: logger).decode(String.self) {
+                if let count = Int64(value) { return count }
+            }
+            throw StoreError.integrity("the keyring's count of sign-outs is not a number")
+        }
+    }
+
     package func ledgerEntries(after position: Int64) throws -> [LedgerEntry] {
         try run { client, logger in
             var entries: [LedgerEntry] = []

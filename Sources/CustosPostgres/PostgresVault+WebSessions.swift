@@ -41,6 +41,36 @@ extension PostgresVault: WebSessionStore {
         try run { client, logger in _ = try await client.query("DELETE FROM web_sessions WHERE id_hash = \(idHash)", logger: logger) }
     }
 
+    package func deleteSession(idHash: Data, signOuts: Int64) throws {
+        try transaction { connection, logger in
+            try await connection.query("DELETE FROM web_sessions WHERE id_hash = \(idHash)", logger: logger)
+            // Raised, never lowered: another server's later sign-out may have landed first.
+            try await connection.query("""
+                INSERT INTO vault_meta (key, value) VALUES ('web-sign-outs-seen', \(String(signOuts)))
+                ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE vault_meta.value::bigint < excluded.value::bigint
+                """, logger: logger)
+        }
+    }
+
+    package func endSessionsUnlessSignOutsAgree(_ signOuts: Int64) throws -> Int {
+        try transaction { connection, logger in
+            // The row locked first, so that two servers starting together end the sessions once.
+            var seen: Int64 = 0
+            for try await value in try await connection.query("SELECT value FROM vault_meta WHERE key = 'web-sign-outs-seen' FOR UPDATE", logger: logger)
+                .decode(String.self) {
+                seen = Int64(value) ?? -1
+            }
+            guard seen != signOuts else { return 0 }
+            var ended = 0
+            for try await _ in try await connection.query("DELETE FROM web_sessions RETURNING 1::bigint", logger: logger).decode(Int64.self) { ended += 1 }
+            try await connection.query("""
+                INSERT INTO vault_meta (key, value) VALUES ('web-sign-outs-seen', \(String(signOuts)))
+                ON CONFLICT (key) DO UPDATE SET value = excluded.value
+                """, logger: logger)
+            return ended
+        }
+    }
+
     package func spendNonce(_ nonce: String, until: Instant, at now: Instant) throws -> Bool {
         try transaction { connection, logger in
             try await connection.query("DELETE FROM web_form_nonces WHERE expires_at < \(now.millisecondsSinceEpoch)", logger: logger)

@@ -216,6 +216,12 @@ package final class Keyring: Sendable {
         masters.values.contains { $0.isEqual(to: key) }
     }
 
+    /// The web sign-outs counted so far (`KeyringStorage.signOuts`).
+    package func signOuts() throws -> Int64 { try storage.signOuts() }
+
+    /// Counts one more web sign-out, durably, and returns the new count.
+    package func countSignOut() throws -> Int64 { try storage.countSignOut() }
+
     /// Counts of subject keys per master version, for reports and tests.
     package func keysPerMasterVersion() throws -> [Int: Int] { try storage.keysPerMasterVersion() }
 }

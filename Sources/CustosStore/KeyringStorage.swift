@@ -65,6 +65,16 @@ package protocol KeyringStorage: Sendable {
     /// The entries after the first `position` (every entry from 0), in the order recorded.
     func ledgerEntries(after position: Int64) throws -> [LedgerEntry]
 
+    // MARK: web sign-outs
+
+    /// How many web sessions have ended by signing out since the keyring was made. A vault
+    /// remembers the count its own sign-outs reached; one that remembers another count was
+    /// restored from a backup (or its last sign-out was cut short), and it ends every session
+    /// it holds when it opens, so a session signed out after the backup does not come back.
+    func signOuts() throws -> Int64
+    /// Counts one more sign-out, durably, and returns the new count.
+    func countSignOut() throws -> Int64
+
     // MARK: service accounts
 
     /// Throws `StoreError.invalidInput` when the name is taken.

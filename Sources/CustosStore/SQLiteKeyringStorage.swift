@@ -236,6 +236,19 @@ package final class SQLiteKeyringStorage: KeyringStorage {
         try pool.read { db in try Self.ledgerSize(db) }
     }
 
+    package func signOuts() throws -> Int64 {
+        try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'web-sign-outs'") }.flatMap { Int64($0) } ?? 0
+    }
+
+    package func countSignOut() throws -> Int64 {
+        try pool.write { db in
+            let count = (try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'web-sign-outs'").flatMap { Int64($0) } ?? 0) + 1
+            try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('web-sign-outs', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                           arguments: [String(count)])
+            return count
+        }
+    }
+
     /// The newest entry's number. The ledger is never deleted from and SQLite numbers rows
     /// 1, 2, … under its one writer, so this is the count; `COUNT(*)` read every row, on every
     /// erasure: 22 ms at a million entries, against 7 µs.

@@ -45,6 +45,14 @@ package protocol WebSessionStore: WebDoorStore {
     /// ended meanwhile stays ended.
     func updateSession(idHash: Data, lastSeenAt: Instant, sealed: Data?) throws
     func deleteSession(idHash: Data) throws
+    /// Deletes a signed-out session and, in the same transaction, records that the vault has
+    /// seen `signOuts` sign-outs (the keyring's count after this one; a count already higher
+    /// stays).
+    func deleteSession(idHash: Data, signOuts: Int64) throws
+    /// Ends every session when the sign-outs this vault has seen are not the keyring's
+    /// `signOuts` (a restored backup, or a sign-out cut short between its two commits), then
+    /// records the keyring's count; returns how many sessions ended. Called when the vault opens.
+    func endSessionsUnlessSignOutsAgree(_ signOuts: Int64) throws -> Int
     /// Records a form token's nonce as spent until `until`; false when it was spent before.
     /// Nonces that expired before `now` are deleted in the same transaction.
     func spendNonce(_ nonce: String, until: Instant, at now: Instant) throws -> Bool
@@ -109,9 +117,15 @@ extension WebSessionStore {
     }
 
     /// Ends a session (signing out); a cookie that names none changes nothing.
+    ///
+    /// The sign-out is counted in the keyring before the row goes: the vault's backups cannot
+    /// bring back a session signed out after them, because a vault whose count of sign-outs
+    /// is behind the keyring's ends every session it holds when it opens
+    /// (`endSessionsUnlessSignOutsAgree`). A kill between the two commits ends them all too:
+    /// everyone signs in again, and no signed-out session lives on.
     package func endWebSession(_ kind: WebSessionKind, cookie: String) throws {
-        guard let idHash = hash(kind, cookie) else { return }
-        try deleteSession(idHash: idHash)
+        guard let idHash = hash(kind, cookie), try storedSession(idHash: idHash) != nil else { return }
+        try deleteSession(idHash: idHash, signOuts: try keyring.countSignOut())
     }
 
     private func hash(_ kind: WebSessionKind, _ cookie: String) -> Data? {
@@ -171,6 +185,37 @@ extension VaultStore: WebSessionStore {
 
     package func deleteSession(idHash: Data) throws {
         try vault.pool.write { db in try db.execute(sql: "DELETE FROM web_sessions WHERE id_hash = ?", arguments: [idHash]) }
+    }
+
+    package func deleteSession(idHash: Data, signOuts: Int64) throws {
+        try vault.pool.write { db in
+            try db.execute(sql: "DELETE FROM web_sessions WHERE id_hash = ?", arguments: [idHash])
+            try Self.recordSignOuts(db, atLeast: signOuts)
+        }
+    }
+
+    package func endSessionsUnlessSignOutsAgree(_ signOuts: Int64) throws -> Int {
+        try Self.endSessionsUnlessSignOutsAgree(signOuts, in: vault.pool)
+    }
+
+    /// The check at open, on the pool before the store is made (`VaultStore.open`).
+    static func endSessionsUnlessSignOutsAgree(_ signOuts: Int64, in pool: DatabasePool) throws -> Int {
+        let seen = try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'web-sign-outs-seen'") }
+        if (seen.flatMap { Int64($0) } ?? 0) == signOuts { return 0 }
+        return try pool.write { db in
+            try db.execute(sql: "DELETE FROM web_sessions")
+            let ended = db.changesCount
+            try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('web-sign-outs-seen', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                           arguments: [String(signOuts)])
+            return ended
+        }
+    }
+
+    private static func recordSignOuts(_ db: Database, atLeast signOuts: Int64) throws {
+        let seen = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'web-sign-outs-seen'").flatMap { Int64($0) } ?? 0
+        guard signOuts > seen else { return }
+        try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('web-sign-outs-seen', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                       arguments: [String(signOuts)])
     }
 
     package func spendNonce(_ nonce: String, until: Instant, at now: Instant) throws -> Bool {

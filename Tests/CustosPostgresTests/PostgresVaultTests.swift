@@ -202,8 +202,12 @@ import CustosDecision
             _ = try world.engine.giveConsent(ConsentGrant(subject: "PR-1", purposes: ["P-NEWSLETTER-EMAIL"], method: .checkboxTicked, channel: "web-form",
                                                           ageAtConsent: 41), by: "test")
             _ = try Self.copyConsents(of: "PR-1", in: world, after: 0)
+            let longest: Int64 = 30 * 86_400_000
+            let staying = try world.vaults[0].startWebSession(.console, holder: ["anna"], longest: longest, at: world.clock.read())
+            let leaving = try world.vaults[0].startWebSession(.console, holder: ["ben"], longest: longest, at: world.clock.read())
             let dump = world.folder.appendingPathComponent("vault.dump").path
             try Self.postgresTool("pg_dump", ["--format=custom", "--file=\(dump)"], address: world.address)
+            try world.vaults[0].endWebSession(.console, cookie: leaving)
             world.clock.set("2025-06-03T10:00:00+02:00")
             try world.vaults[0].shred(subjects: ["PR-1"], at: world.clock.read())
             #expect(try world.vaults[0].factsAndCiphertexts(of: "PR-1", fields: []).facts == nil)
@@ -224,6 +228,12 @@ import CustosDecision
                                               fields: ["email"])).values["email"] == "rs01@example.nl", "the other subject is untouched")
             let reopened = try PostgresVault.open(restored, keyring: Keyring.open(world.keyring.open(), source: .file(world.keyFile)), policy: world.engine.policy)
             #expect(reopened.ledgerReplay == LedgerReplay(), "replayed once")
+            // Nor does it bring back a web session signed out after the dump: it ends them all.
+            let now = world.clock.read()
+            #expect(try reopened.webSession(.console, cookie: leaving, idle: nil, at: now) == nil, "signed out after the dump: stays out")
+            #expect(try reopened.webSession(.console, cookie: staying, idle: nil, at: now) == nil, "the restored vault ends every session")
+            let live = try PostgresVault.open(world.address, keyring: Keyring.open(world.keyring.open(), source: .file(world.keyFile)), policy: world.engine.policy)
+            #expect(try live.webSession(.console, cookie: staying, idle: nil, at: now)?.holder == ["anna"], "the live vault, opened again, keeps its sessions")
         }
     }
 }

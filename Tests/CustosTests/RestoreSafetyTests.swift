@@ -37,6 +37,26 @@ struct RestoreSafetyTests {
         #expect(engine.read(subject: "D-1", fields: ["recoverability_score"], purpose: "P-SCORING", actor: "scoring-service").values.isEmpty)
     }
 
+    /// A backup holds the web sessions alive when it was made: restored, it must not bring
+    /// back one signed out since. A vault reopened without a restore keeps its sessions.
+    @Test func aRestoredBackupBringsBackNoSessionSignedOutSince() throws {
+        let fixture = try VaultFixture()
+        let store = fixture.engine.store, now = fixture.clock.now, longest: Int64 = 36_000_000
+        let staying = try store.startWebSession(.console, holder: ["anna"], longest: longest, at: now)
+        let leaving = try store.startWebSession(.console, holder: ["ben"], longest: longest, at: now)
+        let backup = fixture.folder.path + "/backup.db"
+        try DatabaseQueue(path: fixture.vaultPath).backup(to: DatabaseQueue(path: backup))
+        try store.endWebSession(.console, cookie: leaving)
+
+        let reopened = try fixture.reopen()
+        #expect(try reopened.store.webSession(.console, cookie: staying, idle: nil, at: now)?.holder == ["anna"], "a plain reopen keeps sessions")
+
+        try restore(backup, over: fixture)
+        let restored = try fixture.reopen()
+        #expect(try restored.store.webSession(.console, cookie: leaving, idle: nil, at: now) == nil, "signed out after the backup: stays out")
+        #expect(try restored.store.webSession(.console, cookie: staying, idle: nil, at: now) == nil, "the restored vault ends every session")
+    }
+
     @Test func aSubjectAddedAgainAfterItsErasureIsANewSubject() throws {
         let fixture = try VaultFixture()
         try fixture.addDebtor("D-1", marker: "nw01")

@@ -83,6 +83,35 @@ struct WebSessionTests {
         }
     }
 
+    /// A sign-out is counted in the keyring, and a vault whose count disagrees ends every
+    /// session when it opens: one restored from a backup made before a sign-out, or one whose
+    /// sign-out stopped between the keyring's commit and its own.
+    @Test(arguments: Backend.reachable) func aVaultBehindTheKeyringsSignOutsEndsEverySessionAndOneThatAgreesKeepsThem(_ backend: Backend) async throws {
+        try await BackendFixture.with(backend) { fixture in
+            let store = fixture.office.door.store, keyring = fixture.office.service.signingKeyring
+            let start = fixture.clock.now, longest = 600 * Self.minute
+            let staying = try store.startWebSession(.console, holder: ["anna"], longest: longest, at: start)
+            let leaving = try store.startWebSession(.centre, holder: ["D-1"], longest: longest, at: start)
+            let before = try keyring.signOuts()
+            try store.endWebSession(.centre, cookie: leaving)
+            try store.endWebSession(.centre, cookie: leaving)
+            try store.endWebSession(.console, cookie: "names-no-session")
+            #expect(try keyring.signOuts() == before + 1, "only a session that was there is counted")
+            #expect(try store.endSessionsUnlessSignOutsAgree(try keyring.signOuts()) == 0, "the vault saw its own sign-out")
+            #expect(try store.webSession(.console, cookie: staying, idle: nil, at: start)?.holder == ["anna"])
+
+            // The keyring counts a sign-out this vault never saw.
+            _ = try keyring.countSignOut()
+            let other = try store.startWebSession(.centre, holder: ["D-2"], longest: longest, at: start)
+            #expect(try store.endSessionsUnlessSignOutsAgree(try keyring.signOuts()) == 2)
+            #expect(try store.webSession(.console, cookie: staying, idle: nil, at: start) == nil)
+            #expect(try store.webSession(.centre, cookie: other, idle: nil, at: start) == nil)
+            #expect(try store.endSessionsUnlessSignOutsAgree(try keyring.signOuts()) == 0, "once")
+            let after = try store.startWebSession(.console, holder: ["anna"], longest: longest, at: start)
+            #expect(try store.webSession(.console, cookie: after, idle: nil, at: start)?.holder == ["anna"], "signing in again works")
+        }
+    }
+
     @Test(arguments: Backend.reachable) func aClientsCountLastsItsWindowAndEachKeyCountsApart(_ backend: Backend) async throws {
         try await BackendFixture.with(backend) { fixture in
             let store = fixture.office.door.store
