@@ -60,8 +60,8 @@ package final class PostgresVault: Sendable {
         // Before anything is served: a restored backup must not bring an erasure back.
         let replay = try vault.replayErasureLedger()
         vault.replayed.withLock { $0 = replay }
-        // Nor a web session signed out after the backup was made.
-        _ = try vault.endSessionsUnlessSignOutsAgree(try keyring.signOuts())
+        // Nor may it bring back a web session signed out after the backup was made.
+        try vault.endSessionsUnlessSignOutsAgreeWithTheKeyring()
         // An import interrupted between the keyring's commit and the vault's leaves pending keys.
         _ = try vault.settlePendingKeys()
         return vault

@@ -241,12 +241,15 @@ package final class SQLiteKeyringStorage: KeyringStorage {
     }
 
     package func countSignOut() throws -> Int64 {
-        try pool.write { db in
-            let count = (try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'web-sign-outs'").flatMap { Int64($0) } ?? 0) + 1
-            try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('web-sign-outs', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                           arguments: [String(count)])
-            return count
+        // One statement: two processes signing out at once each count.
+        let counted = try pool.write { db in
+            try String.fetchOne(db, sql: """
+                INSERT INTO meta (key, value) VALUES ('web-sign-outs', '1')
+                ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) RETURNING value
+                """)
         }
+        guard let count = counted.flatMap({ Int64($0) }) else { throw StoreError.integrity("the keyring's count of sign-outs is not a number") }
+        return count
     }
 
     /// The newest entry's number. The ledger is never deleted from and SQLite numbers rows

@@ -81,11 +81,12 @@ package final class VaultStore: Sendable {
         try StoreDatabase.migrate(pool, with: Schema.vaultMigrator())
         // Before anything is served: a restored backup must not bring an erasure back.
         let replay = try replayErasureLedger(pool: pool, keyring: keyring)
-        // Nor a web session signed out after the backup was made.
-        _ = try endSessionsUnlessSignOutsAgree(try keyring.signOuts(), in: pool)
         // An import interrupted between the keyring's commit and the vault's leaves pending keys.
         let repair = try Vault.repairPendingKeys(pool: pool, keyring: keyring)
-        return try VaultStore(pool: pool, keyring: keyring, policy: policy, path: path, ledgerReplay: replay, keyRepair: repair)
+        let store = try VaultStore(pool: pool, keyring: keyring, policy: policy, path: path, ledgerReplay: replay, keyRepair: repair)
+        // Nor may it bring back a web session signed out after the backup was made.
+        try store.endSessionsUnlessSignOutsAgreeWithTheKeyring()
+        return store
     }
 
     /// Whether a vault was created as a simulation, read without opening the keyring.

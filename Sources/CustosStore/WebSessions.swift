@@ -49,9 +49,9 @@ package protocol WebSessionStore: WebDoorStore {
     /// seen `signOuts` sign-outs (the keyring's count after this one; a count already higher
     /// stays).
     func deleteSession(idHash: Data, signOuts: Int64) throws
-    /// Ends every session when the sign-outs this vault has seen are not the keyring's
-    /// `signOuts` (a restored backup, or a sign-out cut short between its two commits), then
-    /// records the keyring's count; returns how many sessions ended. Called when the vault opens.
+    /// Ends every session when the sign-outs this vault has seen are not `signOuts`, then
+    /// records `signOuts` as seen; returns how many sessions ended
+    /// (`endSessionsUnlessSignOutsAgreeWithTheKeyring`).
     func endSessionsUnlessSignOutsAgree(_ signOuts: Int64) throws -> Int
     /// Records a form token's nonce as spent until `until`; false when it was spent before.
     /// Nonces that expired before `now` are deleted in the same transaction.
@@ -128,6 +128,27 @@ extension WebSessionStore {
         try deleteSession(idHash: idHash, signOuts: try keyring.countSignOut())
     }
 
+    /// Ends every session of a vault whose count of sign-outs is not the keyring's: one
+    /// restored from a backup made before a sign-out, or one whose sign-out stopped between
+    /// its two commits. Run when the vault opens, before anything is served; returns how many
+    /// sessions ended.
+    ///
+    /// A sign-out that lands between the keyring's count being read and the vault's check can
+    /// leave the vault's count behind; the keyring is read again after, and the check repeats
+    /// until no sign-out came between (each round ends only the sessions started meanwhile).
+    @discardableResult
+    package func endSessionsUnlessSignOutsAgreeWithTheKeyring() throws -> Int {
+        var ended = 0
+        var signOuts = try keyring.signOuts()
+        for _ in 0..<8 {
+            ended += try endSessionsUnlessSignOutsAgree(signOuts)
+            let now = try keyring.signOuts()
+            if now == signOuts { break }
+            signOuts = now
+        }
+        return ended
+    }
+
     private func hash(_ kind: WebSessionKind, _ cookie: String) -> Data? {
         // A cookie is the visitor's to write: anything but a token's length names no session.
         guard !cookie.isEmpty, cookie.utf8.count <= 64 else { return nil }
@@ -195,11 +216,7 @@ extension VaultStore: WebSessionStore {
     }
 
     package func endSessionsUnlessSignOutsAgree(_ signOuts: Int64) throws -> Int {
-        try Self.endSessionsUnlessSignOutsAgree(signOuts, in: vault.pool)
-    }
-
-    /// The check at open, on the pool before the store is made (`VaultStore.open`).
-    static func endSessionsUnlessSignOutsAgree(_ signOuts: Int64, in pool: DatabasePool) throws -> Int {
+        let pool = vault.pool
         let seen = try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'web-sign-outs-seen'") }
         if (seen.flatMap { Int64($0) } ?? 0) == signOuts { return 0 }
         return try pool.write { db in

@@ -190,6 +190,28 @@ import Synchronization
         }
     }
 
+    /// Sign-outs counted at once from many threads each count once, and each caller gets a
+    /// count of its own: a vault compares the count it saw with this one when it opens.
+    @Test(arguments: Backend.allCases) func signOutsCountedAtOnceEachCountOnce(_ backend: Backend) async throws {
+        try await Self.withPlace(backend) { place, folder in
+            let (keyring, _) = try Self.makeKeyring(place, folder)
+            #expect(try keyring.signOuts() == 0, "\(backend): a new keyring has counted none")
+            let counts = Mutex<[Int64]>([])
+            DispatchQueue.concurrentPerform(iterations: 6) { _ in
+                for _ in 0..<5 {
+                    do {
+                        let count = try keyring.countSignOut()
+                        counts.withLock { $0.append(count) }
+                    } catch {
+                        Issue.record("\(backend): \(error)")
+                    }
+                }
+            }
+            #expect(counts.withLock { $0 }.sorted() == Array(1...30), "\(backend)")
+            #expect(try keyring.signOuts() == 30)
+        }
+    }
+
     @Test(arguments: Backend.allCases) func serviceTokensResolveUntilRevoked(_ backend: Backend) async throws {
         try await Self.withPlace(backend) { place, folder in
             let (keyring, _) = try Self.makeKeyring(place, folder)
