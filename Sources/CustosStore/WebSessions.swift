@@ -121,7 +121,7 @@ extension WebSessionStore {
     /// The sign-out is counted in the keyring before the row goes: the vault's backups cannot
     /// bring back a session signed out after them, because a vault whose count of sign-outs
     /// is behind the keyring's ends every session it holds when it opens
-    /// (`endSessionsUnlessSignOutsAgree`). A kill between the two commits ends them all too:
+    /// (`endSessionsUnlessSignOutsAgreeWithTheKeyring`). A kill between the two commits ends them all too:
     /// everyone signs in again, and no signed-out session lives on.
     package func endWebSession(_ kind: WebSessionKind, cookie: String) throws {
         guard let idHash = hash(kind, cookie), try storedSession(idHash: idHash) != nil else { return }
@@ -216,10 +216,11 @@ extension VaultStore: WebSessionStore {
     }
 
     package func endSessionsUnlessSignOutsAgree(_ signOuts: Int64) throws -> Int {
-        let pool = vault.pool
-        let seen = try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'web-sign-outs-seen'") }
-        if (seen.flatMap { Int64($0) } ?? 0) == signOuts { return 0 }
-        return try pool.write { db in
+        // Read first, so that an open that finds the counts agreeing (every open but after a
+        // restore) writes nothing; checked again under the write lock.
+        if try vault.pool.read({ db in try Self.signOutsSeen(db) }) == signOuts { return 0 }
+        return try vault.pool.write { db in
+            if try Self.signOutsSeen(db) == signOuts { return 0 }
             try db.execute(sql: "DELETE FROM web_sessions")
             let ended = db.changesCount
             try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('web-sign-outs-seen', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -228,9 +229,14 @@ extension VaultStore: WebSessionStore {
         }
     }
 
+    /// The sign-outs the vault has seen: 0 before its first, -1 (agreeing with no count) when
+    /// the row does not hold a number.
+    private static func signOutsSeen(_ db: Database) throws -> Int64 {
+        try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'web-sign-outs-seen'").map { Int64($0) ?? -1 } ?? 0
+    }
+
     private static func recordSignOuts(_ db: Database, atLeast signOuts: Int64) throws {
-        let seen = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'web-sign-outs-seen'").flatMap { Int64($0) } ?? 0
-        guard signOuts > seen else { return }
+        guard signOuts > (try signOutsSeen(db)) else { return }
         try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('web-sign-outs-seen', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                        arguments: [String(signOuts)])
     }
