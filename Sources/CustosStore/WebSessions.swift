@@ -121,8 +121,8 @@ extension WebSessionStore {
     /// The sign-out is counted in the keyring before the row goes: the vault's backups cannot
     /// bring back a session signed out after them, because a vault whose count of sign-outs
     /// is behind the keyring's ends every session it holds when it opens
-    /// (`endSessionsUnlessSignOutsAgreeWithTheKeyring`). A kill between the two commits ends them all too:
-    /// everyone signs in again, and no signed-out session lives on.
+    /// (`endSessionsUnlessSignOutsAgreeWithTheKeyring`). A kill between the two commits ends
+    /// them all too: everyone signs in again, and no signed-out session lives on.
     package func endWebSession(_ kind: WebSessionKind, cookie: String) throws {
         guard let idHash = hash(kind, cookie), try storedSession(idHash: idHash) != nil else { return }
         try deleteSession(idHash: idHash, signOuts: try keyring.countSignOut())
@@ -223,8 +223,7 @@ extension VaultStore: WebSessionStore {
             if try Self.signOutsSeen(db) == signOuts { return 0 }
             try db.execute(sql: "DELETE FROM web_sessions")
             let ended = db.changesCount
-            try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('web-sign-outs-seen', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                           arguments: [String(signOuts)])
+            try Self.writeSignOutsSeen(db, signOuts)
             return ended
         }
     }
@@ -237,6 +236,10 @@ extension VaultStore: WebSessionStore {
 
     private static func recordSignOuts(_ db: Database, atLeast signOuts: Int64) throws {
         guard signOuts > (try signOutsSeen(db)) else { return }
+        try writeSignOutsSeen(db, signOuts)
+    }
+
+    private static func writeSignOutsSeen(_ db: Database, _ signOuts: Int64) throws {
         try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('web-sign-outs-seen', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                        arguments: [String(signOuts)])
     }
